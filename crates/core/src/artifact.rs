@@ -1,0 +1,276 @@
+//! The model artifact: one JSON document with everything needed to score and to explain.
+//!
+//! An envelope (`format_version`, `model_id`, creation time) around the payload (provenance,
+//! fitted spec, weights, evaluation, operating curve). `model_id` is a content hash, so an edited
+//! or damaged file is caught on load; the format version is checked before anything else so an
+//! artifact from another version gets a precise error. Writes are atomic (temp file + rename).
+
+use crate::curve::OperatingCurve;
+use crate::error::{Error, Result};
+use crate::fitted::FittedSpec;
+use crate::metrics::Evaluation;
+use crate::model::LinearModel;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::Path;
+
+/// Version of the artifact format; bumped on any change to its structure.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A training input file and its fingerprint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputFingerprint {
+    /// The path as given.
+    pub path: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Rows read.
+    pub rows: u64,
+}
+
+/// How the penalty was chosen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PenaltySearch {
+    /// Folds of the cross-validation.
+    pub folds: usize,
+    /// The L2 penalties tried (linfa's alpha = 1 / C of scikit-learn), with mean CV log loss.
+    pub grid: Vec<PenaltyScore>,
+    /// The chosen alpha.
+    pub alpha: f64,
+}
+
+/// One grid point of the penalty search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PenaltyScore {
+    /// L2 penalty.
+    pub alpha: f64,
+    /// Mean out-of-fold log loss.
+    pub cv_log_loss: f64,
+    /// Mean out-of-fold ROC AUC.
+    pub cv_roc_auc: f64,
+}
+
+/// What the solver reported for the final fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SolverReport {
+    /// L-BFGS (linfa-logistic).
+    pub solver: String,
+    /// Iteration limit.
+    pub max_iterations: u64,
+    /// Gradient-norm tolerance (on the summed objective).
+    pub gradient_tolerance: f64,
+    /// Gradient norm of the objective at the solution, computed after the fit.
+    pub gradient_norm: f64,
+    /// Whether the gradient norm is within tolerance.
+    pub converged: bool,
+}
+
+/// Where the model came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Input files.
+    pub inputs: Vec<InputFingerprint>,
+    /// Label column and the values taken as positive.
+    pub label: String,
+    /// Values counted as "converted".
+    pub positive_values: Vec<String>,
+    /// Rows used (train + holdout).
+    pub rows: u64,
+    /// Rows in the training split.
+    pub train_rows: u64,
+    /// Converted rows in the training split.
+    pub train_positives: u64,
+    /// Rows in the holdout.
+    pub holdout_rows: u64,
+    /// Converted rows in the holdout.
+    pub holdout_positives: u64,
+    /// How the holdout was drawn (`stratified random, 20%, seed 7`).
+    pub split: String,
+    /// Earliest and latest timestamp seen in the data, if any (RFC 3339).
+    pub date_range: Option<(String, String)>,
+    /// The penalty search.
+    pub penalty: PenaltySearch,
+    /// The final fit's solver report.
+    pub solver: SolverReport,
+    /// Warnings raised during training (leakage, convergence, dropped columns).
+    pub warnings: Vec<String>,
+}
+
+/// A column whose single-feature holdout AUC is suspiciously high.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeakageFlag {
+    /// The input column.
+    pub column: String,
+    /// ROC AUC of a model on that column alone, on the holdout.
+    pub roc_auc: f64,
+}
+
+/// Score histogram of the holdout, the reference for drift checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreHistogram {
+    /// Counts in equal-width bins over [0, 1].
+    pub counts: Vec<u64>,
+}
+
+/// The whole artifact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelArtifact {
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Content hash (see [`ModelArtifact::compute_id`]).
+    pub model_id: String,
+    /// RFC 3339 creation time.
+    pub created_at: String,
+    /// Version of leadscore that wrote it.
+    pub leadscore_version: String,
+    /// Where it came from.
+    pub provenance: Provenance,
+    /// The fitted feature spec.
+    pub spec: FittedSpec,
+    /// Weights and intercept.
+    pub model: LinearModel,
+    /// Holdout metrics.
+    pub evaluation: Evaluation,
+    /// Columns flagged as likely leakage.
+    pub leakage: Vec<LeakageFlag>,
+    /// Holdout operating curve, for the MQL cutoff.
+    pub curve: OperatingCurve,
+    /// Holdout score histogram, for drift checks.
+    pub reference_scores: ScoreHistogram,
+}
+
+impl ModelArtifact {
+    /// The content hash: SHA-256 of the JSON with `model_id` empty, first 16 hex digits.
+    pub fn compute_id(&self) -> String {
+        let mut copy = self.clone();
+        copy.model_id.clear();
+        let bytes = serde_json::to_vec(&copy).unwrap_or_default();
+        let digest = Sha256::digest(&bytes);
+        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Sets `model_id` from the content.
+    pub fn seal(&mut self) {
+        self.model_id = self.compute_id();
+    }
+
+    /// Parses and checks an artifact; `origin` names the file in errors.
+    pub fn from_json(text: &str, origin: &str) -> Result<Self> {
+        let err = |message: String| Error::Artifact {
+            origin: origin.to_string(),
+            message,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+        match value
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64)
+        {
+            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v) => {
+                return Err(err(format!(
+                    "format_version {v} is not supported (this build reads {FORMAT_VERSION})"
+                )))
+            }
+            None => {
+                return Err(err(
+                    "no numeric `format_version`: not a leadscore model".into()
+                ))
+            }
+        }
+        let artifact: ModelArtifact =
+            serde_json::from_value(value).map_err(|e| err(e.to_string()))?;
+        artifact.validate().map_err(err)?;
+        Ok(artifact)
+    }
+
+    /// Reads and checks an artifact file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_json(&text, &path.display().to_string())
+    }
+
+    /// Consistency checks: the weights match the spec, numbers are finite, the curve is sound,
+    /// and the content matches `model_id`.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let names = self.spec.features();
+        if names.len() != self.model.features.len() {
+            return Err(format!(
+                "the spec makes {} features but the model has {} weights",
+                names.len(),
+                self.model.features.len()
+            ));
+        }
+        for (i, (n, w)) in names.iter().zip(&self.model.features).enumerate() {
+            if n.name != w.name {
+                return Err(format!(
+                    "feature {i} is `{}` in the spec but `{}` in the weights",
+                    n.name, w.name
+                ));
+            }
+            if !(w.weight.is_finite() && w.mean.is_finite() && w.std.is_finite() && w.std > 0.0) {
+                return Err(format!(
+                    "feature `{}` has a non-finite weight, mean or std",
+                    w.name
+                ));
+            }
+        }
+        if !self.model.intercept.is_finite() {
+            return Err("the intercept is not finite".into());
+        }
+        self.curve
+            .validate()
+            .map_err(|e| format!("operating curve: {e}"))?;
+        let id = self.compute_id();
+        if id != self.model_id {
+            return Err(format!(
+                "content does not match model_id {} (computed {id}): the file was edited or damaged",
+                self.model_id
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes the artifact atomically: a temp file in the same folder, synced, then renamed
+    /// over `path`, so a crash never leaves a half-written model where a good one was.
+    pub fn write_atomic(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Artifact {
+            origin: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        write_atomic(path, &json)
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temp file beside it, fsync, rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}

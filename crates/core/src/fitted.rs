@@ -1,0 +1,581 @@
+//! The fitted feature spec and the per-lead featurizer.
+//!
+//! A [`FittedSpec`] is the spec plus the state learned on the training split (medians, levels,
+//! bin edges). [`FittedSpec::featurize_into`] turns one lead (field -> value) into the feature
+//! vector; `leadscore-train` computes the same vector for millions of rows with polars, and a
+//! parity test on real data holds the two to 1e-9.
+
+use crate::error::{Error, Result};
+use crate::value::{
+    email_class, month_and_weekday, number_to_level, parse_bool, parse_number, parse_timestamp,
+    seniority, EmailClass, FieldValue, LeadFields, Seniority, SECONDS_PER_DAY,
+};
+use serde::{Deserialize, Serialize};
+
+/// Month names used in feature names.
+pub const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+/// Weekday names (Monday first) used in feature names.
+pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// The learned state of one column's transform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FittedTransform {
+    /// Outputs: value, [missing], [one per bin].
+    Numeric {
+        /// Imputed for a missing value (on the raw scale, before log1p).
+        median: f64,
+        /// Whether the training split had missing values (adds an indicator).
+        missing_indicator: bool,
+        /// Apply sign(x) * ln(1 + |x|).
+        log1p: bool,
+        /// Inner bin edges on the raw scale, ascending; `k` edges make `k + 1` bins.
+        bin_edges: Vec<f64>,
+    },
+    /// Outputs: one per level, other, missing.
+    Categorical {
+        /// Levels frequent enough in training, most frequent first.
+        levels: Vec<String>,
+    },
+    /// Outputs: is true, [missing].
+    Boolean {
+        /// Whether the training split had missing values.
+        missing_indicator: bool,
+    },
+    /// Outputs: one per [`EmailClass`], missing.
+    Email {
+        /// Domains classified as competitors.
+        competitor_domains: Vec<String>,
+    },
+    /// Outputs: one per [`Seniority`], missing.
+    JobTitle,
+    /// Outputs: days since, [missing], month one-hot (12), weekday one-hot (7).
+    Timestamp {
+        /// Imputed days-since for a missing value.
+        median_days_since: f64,
+        /// Whether the training split had missing values.
+        missing_indicator: bool,
+    },
+}
+
+impl FittedTransform {
+    /// How many features this transform outputs.
+    pub fn width(&self) -> usize {
+        match self {
+            Self::Numeric {
+                missing_indicator,
+                bin_edges,
+                ..
+            } => {
+                1 + usize::from(*missing_indicator)
+                    + if bin_edges.is_empty() {
+                        0
+                    } else {
+                        bin_edges.len() + 1
+                    }
+            }
+            Self::Categorical { levels } => levels.len() + 2,
+            Self::Boolean { missing_indicator } => 1 + usize::from(*missing_indicator),
+            Self::Email { .. } => EmailClass::ALL.len() + 1,
+            Self::JobTitle => Seniority::ALL.len() + 1,
+            Self::Timestamp {
+                missing_indicator, ..
+            } => 1 + usize::from(*missing_indicator) + 12 + 7,
+        }
+    }
+
+    /// Readable names of this transform's features, in output order.
+    pub fn feature_names(&self, column: &str) -> Vec<String> {
+        let mut names = Vec::with_capacity(self.width());
+        match self {
+            Self::Numeric {
+                missing_indicator,
+                log1p,
+                bin_edges,
+                ..
+            } => {
+                names.push(if *log1p {
+                    format!("{column} (log1p)")
+                } else {
+                    column.to_string()
+                });
+                if *missing_indicator {
+                    names.push(format!("{column} is missing"));
+                }
+                if !bin_edges.is_empty() {
+                    names.push(format!("{column} < {}", fmt_edge(bin_edges[0])));
+                    for w in bin_edges.windows(2) {
+                        names.push(format!(
+                            "{column} in [{}, {})",
+                            fmt_edge(w[0]),
+                            fmt_edge(w[1])
+                        ));
+                    }
+                    names.push(format!(
+                        "{column} >= {}",
+                        fmt_edge(bin_edges[bin_edges.len() - 1])
+                    ));
+                }
+            }
+            Self::Categorical { levels } => {
+                names.extend(levels.iter().map(|l| format!("{column} = {l}")));
+                names.push(format!("{column} = (other)"));
+                names.push(format!("{column} is missing"));
+            }
+            Self::Boolean { missing_indicator } => {
+                names.push(format!("{column} = yes"));
+                if *missing_indicator {
+                    names.push(format!("{column} is missing"));
+                }
+            }
+            Self::Email { .. } => {
+                names.extend(
+                    EmailClass::ALL
+                        .iter()
+                        .map(|c| format!("{column} domain: {}", c.label())),
+                );
+                names.push(format!("{column} is missing"));
+            }
+            Self::JobTitle => {
+                names.extend(
+                    Seniority::ALL
+                        .iter()
+                        .map(|s| format!("{column} seniority: {}", s.label())),
+                );
+                names.push(format!("{column} is missing"));
+            }
+            Self::Timestamp {
+                missing_indicator, ..
+            } => {
+                names.push(format!("{column}: days since"));
+                if *missing_indicator {
+                    names.push(format!("{column} is missing"));
+                }
+                names.extend(MONTHS.iter().map(|m| format!("{column}: month = {m}")));
+                names.extend(WEEKDAYS.iter().map(|d| format!("{column}: weekday = {d}")));
+            }
+        }
+        names
+    }
+}
+
+fn fmt_edge(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{}", (x * 1000.0).round() / 1000.0)
+    }
+}
+
+/// sign(x) * ln(1 + |x|): log1p that is defined for every real, so a negative count at serving
+/// time cannot produce NaN.
+pub fn signed_log1p(x: f64) -> f64 {
+    x.signum() * x.abs().ln_1p()
+}
+
+/// Which bin `x` falls in given ascending inner edges: bin 0 is `x < e[0]`, bin `j` is
+/// `e[j-1] <= x < e[j]`, the last is `x >= e[k-1]`.
+pub fn bin_index(x: f64, edges: &[f64]) -> usize {
+    edges.partition_point(|e| *e <= x)
+}
+
+/// One fitted column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedColumn {
+    /// The input column's name.
+    pub name: String,
+    /// Its fitted transform.
+    pub transform: FittedTransform,
+}
+
+/// The spec with the state learned on the training split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedSpec {
+    /// Cell values that mean "missing".
+    pub missing_tokens: Vec<String>,
+    /// The "now" of the training data for timestamp features (Unix seconds), used when no
+    /// `as_of` is given.
+    pub reference_time: Option<i64>,
+    /// The feature columns, in output order.
+    pub columns: Vec<FittedColumn>,
+}
+
+/// Where one feature comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureInfo {
+    /// Readable name, such as `Lead Source = Reference`.
+    pub name: String,
+    /// The input column.
+    pub column: String,
+}
+
+impl FittedSpec {
+    /// Total number of features.
+    pub fn width(&self) -> usize {
+        self.columns.iter().map(|c| c.transform.width()).sum()
+    }
+
+    /// Name and source column of every feature, in output order.
+    pub fn features(&self) -> Vec<FeatureInfo> {
+        self.columns
+            .iter()
+            .flat_map(|c| {
+                c.transform
+                    .feature_names(&c.name)
+                    .into_iter()
+                    .map(|name| FeatureInfo {
+                        name,
+                        column: c.name.clone(),
+                    })
+            })
+            .collect()
+    }
+
+    /// Whether `text` is one of the missing tokens.
+    pub fn is_missing_token(&self, text: &str) -> bool {
+        self.missing_tokens.iter().any(|t| t == text)
+    }
+
+    fn normalized<'a>(&self, v: FieldValue<'a>) -> FieldValue<'a> {
+        match v {
+            FieldValue::Text(s) if self.is_missing_token(s) => FieldValue::Missing,
+            FieldValue::Number(x) if !x.is_finite() => FieldValue::Missing,
+            other => other,
+        }
+    }
+
+    /// Featurizes one lead into a new vector (see [`FittedSpec::featurize_into`]).
+    pub fn featurize<L: LeadFields + ?Sized>(
+        &self,
+        lead: &L,
+        as_of: Option<i64>,
+    ) -> Result<Vec<f64>> {
+        let mut out = vec![0.0; self.width()];
+        self.featurize_into(lead, as_of, &mut out)?;
+        Ok(out)
+    }
+
+    /// Writes the features of one lead into `out` (length [`FittedSpec::width`]). `as_of` is
+    /// the moment of scoring in Unix seconds (defaults to [`FittedSpec::reference_time`]).
+    /// A value of the wrong kind (text in a numeric column, an unparseable timestamp) is an
+    /// error naming the column; a missing value is imputed as in training.
+    pub fn featurize_into<L: LeadFields + ?Sized>(
+        &self,
+        lead: &L,
+        as_of: Option<i64>,
+        out: &mut [f64],
+    ) -> Result<()> {
+        if out.len() != self.width() {
+            return Err(Error::Feature {
+                column: String::new(),
+                problem: format!(
+                    "output has {} slots, the spec makes {}",
+                    out.len(),
+                    self.width()
+                ),
+            });
+        }
+        out.fill(0.0);
+        let mut offset = 0;
+        for col in &self.columns {
+            let width = col.transform.width();
+            let slot = &mut out[offset..offset + width];
+            let value = self.normalized(lead.field(&col.name));
+            encode(
+                &col.transform,
+                &col.name,
+                value,
+                as_of.or(self.reference_time),
+                slot,
+            )?;
+            offset += width;
+        }
+        Ok(())
+    }
+}
+
+fn wrong(column: &str, expected: &str, found: FieldValue<'_>) -> Error {
+    let found = match found {
+        FieldValue::Text(s) => format!("{s:?}"),
+        FieldValue::Number(x) => format!("the number {x}"),
+        FieldValue::Bool(b) => format!("{b}"),
+        FieldValue::Missing => "nothing".into(),
+    };
+    Error::Feature {
+        column: column.to_string(),
+        problem: format!("expected {expected}, found {found}"),
+    }
+}
+
+/// Encodes one (already missing-normalized) value; `slot` is zeroed and has the transform's width.
+fn encode(
+    t: &FittedTransform,
+    column: &str,
+    value: FieldValue<'_>,
+    as_of: Option<i64>,
+    slot: &mut [f64],
+) -> Result<()> {
+    match t {
+        FittedTransform::Numeric {
+            median,
+            missing_indicator,
+            log1p,
+            bin_edges,
+        } => {
+            let raw = match value {
+                FieldValue::Missing => None,
+                FieldValue::Number(x) => Some(x),
+                FieldValue::Text(s) => match parse_number(s) {
+                    Some(x) if x.is_finite() => Some(x),
+                    Some(_) => None,
+                    None => return Err(wrong(column, "a number", value)),
+                },
+                FieldValue::Bool(_) => return Err(wrong(column, "a number", value)),
+            };
+            let x = raw.unwrap_or(*median);
+            slot[0] = if *log1p { signed_log1p(x) } else { x };
+            let mut i = 1;
+            if *missing_indicator {
+                slot[1] = f64::from(u8::from(raw.is_none()));
+                i = 2;
+            }
+            if !bin_edges.is_empty() {
+                slot[i + bin_index(x, bin_edges)] = 1.0;
+            }
+        }
+        FittedTransform::Categorical { levels } => {
+            let n = levels.len();
+            let level: Option<std::borrow::Cow<'_, str>> = match value {
+                FieldValue::Missing => None,
+                FieldValue::Text(s) => Some(s.into()),
+                FieldValue::Number(x) => Some(number_to_level(x).into()),
+                FieldValue::Bool(b) => Some(if b { "true" } else { "false" }.into()),
+            };
+            match level {
+                None => slot[n + 1] = 1.0,
+                Some(l) => match levels.iter().position(|v| *v == l) {
+                    Some(i) => slot[i] = 1.0,
+                    None => slot[n] = 1.0,
+                },
+            }
+        }
+        FittedTransform::Boolean { missing_indicator } => {
+            let b = match value {
+                FieldValue::Missing => None,
+                FieldValue::Bool(b) => Some(b),
+                FieldValue::Number(x) if x == 0.0 || x == 1.0 => Some(x == 1.0),
+                FieldValue::Text(s) => match parse_bool(s) {
+                    Some(b) => Some(b),
+                    None => return Err(wrong(column, "yes/no, true/false, y/n or 1/0", value)),
+                },
+                FieldValue::Number(_) => {
+                    return Err(wrong(column, "yes/no, true/false, y/n or 1/0", value))
+                }
+            };
+            slot[0] = f64::from(u8::from(b == Some(true)));
+            if *missing_indicator {
+                slot[1] = f64::from(u8::from(b.is_none()));
+            }
+        }
+        FittedTransform::Email { competitor_domains } => match value {
+            FieldValue::Missing => slot[EmailClass::ALL.len()] = 1.0,
+            FieldValue::Text(s) => slot[email_class(s, competitor_domains).index()] = 1.0,
+            _ => return Err(wrong(column, "an email address", value)),
+        },
+        FittedTransform::JobTitle => match value {
+            FieldValue::Missing => slot[Seniority::ALL.len()] = 1.0,
+            FieldValue::Text(s) => slot[seniority(s).index()] = 1.0,
+            _ => return Err(wrong(column, "a job title", value)),
+        },
+        FittedTransform::Timestamp {
+            median_days_since,
+            missing_indicator,
+        } => {
+            let ts = match value {
+                FieldValue::Missing => None,
+                FieldValue::Text(s) => match parse_timestamp(s) {
+                    Some(t) => Some(t),
+                    None => {
+                        return Err(wrong(
+                            column,
+                            "a timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS)",
+                            value,
+                        ))
+                    }
+                },
+                _ => return Err(wrong(column, "a timestamp string", value)),
+            };
+            let base = 1 + usize::from(*missing_indicator);
+            match ts {
+                None => {
+                    slot[0] = *median_days_since;
+                    if *missing_indicator {
+                        slot[1] = 1.0;
+                    }
+                }
+                Some(t) => {
+                    let as_of = as_of.ok_or_else(|| Error::Feature {
+                        column: column.to_string(),
+                        problem: "no as_of time to compute days since".into(),
+                    })?;
+                    slot[0] = days_since(t, as_of);
+                    let (month, weekday) = month_and_weekday(t);
+                    slot[base + month] = 1.0;
+                    slot[base + 12 + weekday] = 1.0;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Days from `t` to `as_of` (fractional; negative when `t` is after `as_of`).
+pub fn days_since(t: i64, as_of: i64) -> f64 {
+    (as_of - t) as f64 / SECONDS_PER_DAY
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn spec() -> FittedSpec {
+        FittedSpec {
+            missing_tokens: vec!["".into(), "Select".into()],
+            reference_time: parse_timestamp("2025-06-30"),
+            columns: vec![
+                FittedColumn {
+                    name: "visits".into(),
+                    transform: FittedTransform::Numeric {
+                        median: 3.0,
+                        missing_indicator: true,
+                        log1p: true,
+                        bin_edges: vec![1.0, 4.0],
+                    },
+                },
+                FittedColumn {
+                    name: "source".into(),
+                    transform: FittedTransform::Categorical {
+                        levels: vec!["Google".into(), "Referral".into()],
+                    },
+                },
+                FittedColumn {
+                    name: "webinar".into(),
+                    transform: FittedTransform::Boolean {
+                        missing_indicator: false,
+                    },
+                },
+                FittedColumn {
+                    name: "email".into(),
+                    transform: FittedTransform::Email {
+                        competitor_domains: vec![],
+                    },
+                },
+                FittedColumn {
+                    name: "title".into(),
+                    transform: FittedTransform::JobTitle,
+                },
+                FittedColumn {
+                    name: "created".into(),
+                    transform: FittedTransform::Timestamp {
+                        median_days_since: 10.0,
+                        missing_indicator: true,
+                    },
+                },
+            ],
+        }
+    }
+
+    fn lead(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn names_match_width() {
+        let s = spec();
+        assert_eq!(s.features().len(), s.width());
+        assert_eq!(s.width(), 5 + 4 + 1 + 7 + 7 + 21);
+    }
+
+    #[test]
+    fn encodes_each_transform() {
+        let s = spec();
+        let l = lead(&[
+            ("visits", "5"),
+            ("source", "Referral"),
+            ("webinar", "Yes"),
+            ("email", "a@gmail.com"),
+            ("title", "VP Sales"),
+            ("created", "2025-06-20 00:00:00"),
+        ]);
+        let x = s.featurize(&l, None).unwrap();
+        let names = s.features();
+        let on: Vec<&str> = names
+            .iter()
+            .zip(&x)
+            .filter(|(_, v)| **v == 1.0)
+            .map(|(n, _)| n.name.as_str())
+            .collect();
+        assert_eq!(
+            on,
+            [
+                "visits >= 4",
+                "source = Referral",
+                "webinar = yes",
+                "email domain: free webmail",
+                "title seniority: vp",
+                "created: month = Jun",
+                "created: weekday = Fri"
+            ]
+        );
+        assert!((x[0] - 6f64.ln()).abs() < 1e-12);
+        assert!((x[s.width() - 21] - 10.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn missing_tokens_and_unknown_levels() {
+        let s = spec();
+        let x = s
+            .featurize(&lead(&[("visits", "Select"), ("source", "Bing")]), None)
+            .unwrap();
+        assert!((x[0] - 4f64.ln()).abs() < 1e-12, "median imputed");
+        assert_eq!(x[1], 1.0, "missing indicator");
+        assert_eq!(x[3], 1.0, "median 3 is in [1, 4)");
+        assert_eq!(x[5 + 2], 1.0, "unknown level -> other");
+        let email_missing = 5 + 4 + 1 + 6;
+        assert_eq!(x[email_missing], 1.0);
+    }
+
+    #[test]
+    fn wrong_values_name_the_column() {
+        let s = spec();
+        let e = s
+            .featurize(&lead(&[("visits", "many")]), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`visits`") && e.contains("many"), "{e}");
+        let e = s
+            .featurize(&lead(&[("created", "yesterday")]), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`created`"), "{e}");
+        let e = s
+            .featurize(&lead(&[("webinar", "perhaps")]), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`webinar`"), "{e}");
+    }
+
+    #[test]
+    fn bins() {
+        assert_eq!(bin_index(0.5, &[1.0, 4.0]), 0);
+        assert_eq!(bin_index(1.0, &[1.0, 4.0]), 1);
+        assert_eq!(bin_index(4.0, &[1.0, 4.0]), 2);
+        assert_eq!(signed_log1p(-3.0), -(4f64.ln()));
+    }
+}

@@ -1,0 +1,37 @@
+//! `leadscore-core`: what training and serving share, with no polars, linfa or axum.
+//!
+//! - [`spec`]: the feature spec a person edits (TOML); [`fitted`]: the spec with learned state
+//!   and the per-lead featurizer;
+//! - [`model`]: weights, scores and key factors; [`artifact`]: the versioned model file;
+//! - [`metrics`]: ROC AUC, PR AUC, log loss, Brier, calibration, lift;
+//! - [`curve`]: the operating curve and [`curve::cutoff_for_precision`], the MQL cutoff from a
+//!   target precision;
+//! - [`value`]: field values and the value-level parsers both featurizers call.
+//!
+//! ```
+//! use leadscore_core::fitted::{FittedColumn, FittedSpec, FittedTransform};
+//! use std::collections::HashMap;
+//!
+//! let spec = FittedSpec {
+//!     missing_tokens: vec!["".into()],
+//!     reference_time: None,
+//!     columns: vec![FittedColumn {
+//!         name: "Lead Source".into(),
+//!         transform: FittedTransform::Categorical { levels: vec!["Referral".into()] },
+//!     }],
+//! };
+//! let lead: HashMap<String, String> = [("Lead Source".to_string(), "Referral".to_string())].into();
+//! assert_eq!(spec.featurize(&lead, None).unwrap(), vec![1.0, 0.0, 0.0]);
+//! ```
+
+pub mod artifact;
+pub mod curve;
+pub mod error;
+pub mod fitted;
+pub mod metrics;
+pub mod model;
+pub mod rng;
+pub mod spec;
+pub mod value;
+
+pub use error::{Error, Result};

@@ -1,0 +1,145 @@
+//! The fitted linear model: weights per named feature, the score, and per-lead key factors.
+
+use serde::{Deserialize, Serialize};
+
+/// One feature's weight with what an analyst needs to read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureWeight {
+    /// Readable feature name (`Lead Source = Reference`).
+    pub name: String,
+    /// The input column it comes from.
+    pub column: String,
+    /// Training-split mean (for standardization).
+    pub mean: f64,
+    /// Training-split standard deviation (1 when the feature was constant).
+    pub std: f64,
+    /// Weight on the standardized feature (log-odds per standard deviation).
+    pub weight: f64,
+    /// Odds ratio per unit of the raw feature (for an indicator: active vs not), `exp(weight / std)`.
+    pub odds_ratio: f64,
+    /// Share of training leads where the feature is non-zero.
+    pub active_share: f64,
+}
+
+/// A logistic model on standardized features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearModel {
+    /// Log-odds of a lead whose every feature is at its training mean.
+    pub intercept: f64,
+    /// One entry per feature, in the fitted spec's output order.
+    pub features: Vec<FeatureWeight>,
+}
+
+/// The logistic function.
+pub fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// One feature's share of a lead's log-odds relative to an average lead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Factor {
+    /// Readable feature name.
+    pub feature: String,
+    /// Contribution to the log-odds, `weight * (x - mean) / std`.
+    pub contribution: f64,
+}
+
+impl LinearModel {
+    /// Log-odds of conversion for a feature vector (length = number of features).
+    pub fn log_odds(&self, x: &[f64]) -> f64 {
+        self.intercept
+            + self
+                .features
+                .iter()
+                .zip(x)
+                .map(|(f, v)| f.weight * (v - f.mean) / f.std)
+                .sum::<f64>()
+    }
+
+    /// Probability of conversion.
+    pub fn score(&self, x: &[f64]) -> f64 {
+        sigmoid(self.log_odds(x))
+    }
+
+    /// The `top` largest positive and `top` largest negative contributions, strongest first
+    /// (positives then negatives). Contributions are relative to an average training lead.
+    pub fn factors(&self, x: &[f64], top: usize) -> (Vec<Factor>, Vec<Factor>) {
+        let mut contribs: Vec<(usize, f64)> = self
+            .features
+            .iter()
+            .zip(x)
+            .enumerate()
+            .map(|(i, (f, v))| (i, f.weight * (v - f.mean) / f.std))
+            .filter(|(_, c)| c.abs() > 1e-12)
+            .collect();
+        contribs.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let make = |&(i, c): &(usize, f64)| Factor {
+            feature: self.features[i].name.clone(),
+            contribution: c,
+        };
+        let positive = contribs
+            .iter()
+            .filter(|c| c.1 > 0.0)
+            .take(top)
+            .map(make)
+            .collect();
+        let negative = contribs
+            .iter()
+            .rev()
+            .filter(|c| c.1 < 0.0)
+            .take(top)
+            .map(make)
+            .collect();
+        (positive, negative)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fw(name: &str, mean: f64, std: f64, weight: f64) -> FeatureWeight {
+        FeatureWeight {
+            name: name.into(),
+            column: name.into(),
+            mean,
+            std,
+            weight,
+            odds_ratio: (weight / std).exp(),
+            active_share: 0.5,
+        }
+    }
+
+    #[test]
+    fn score_and_factors() {
+        let m = LinearModel {
+            intercept: -0.5,
+            features: vec![
+                fw("a", 0.5, 0.5, 1.0),
+                fw("b", 2.0, 1.0, -0.25),
+                fw("c", 0.0, 1.0, 0.0),
+            ],
+        };
+        let x = [1.0, 4.0, 3.0];
+        let z = -0.5 + 1.0 * (1.0 - 0.5) / 0.5 - 0.25 * 2.0;
+        assert!((m.log_odds(&x) - z).abs() < 1e-15);
+        assert!((m.score(&x) - 1.0 / (1.0 + (-z).exp())).abs() < 1e-15);
+        let (pos, neg) = m.factors(&x, 5);
+        assert_eq!(pos.len(), 1);
+        assert_eq!(pos[0].feature, "a");
+        assert_eq!(neg[0].feature, "b");
+        assert!((neg[0].contribution + 0.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn sigmoid_is_stable() {
+        assert_eq!(sigmoid(-1000.0), 0.0);
+        assert_eq!(sigmoid(1000.0), 1.0);
+        assert!((sigmoid(0.0) - 0.5).abs() < 1e-15);
+    }
+}

@@ -1,0 +1,518 @@
+//! Field values of one lead and the parsers every featurizer shares.
+//!
+//! Both featurizers (polars in `leadscore-train`, per lead here) call these functions for the
+//! value-level decisions (is this a boolean, which class is this email domain, how senior is
+//! this job title, what instant is this timestamp), so the two cannot drift apart.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use std::collections::{BTreeMap, HashMap};
+
+/// One input field of a lead, as the caller gave it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldValue<'a> {
+    /// Absent, null, or one of the spec's missing tokens.
+    Missing,
+    /// A string (CSV cell, JSON string).
+    Text(&'a str),
+    /// A number (JSON number).
+    Number(f64),
+    /// A boolean (JSON true/false).
+    Bool(bool),
+}
+
+/// A lead as field name -> value; implemented for the usual maps and by the server's typed lead.
+pub trait LeadFields {
+    /// The value of `column`, or [`FieldValue::Missing`] when the lead does not have it.
+    fn field(&self, column: &str) -> FieldValue<'_>;
+}
+
+impl LeadFields for HashMap<String, String> {
+    fn field(&self, column: &str) -> FieldValue<'_> {
+        self.get(column)
+            .map_or(FieldValue::Missing, |s| FieldValue::Text(s))
+    }
+}
+
+impl LeadFields for BTreeMap<String, String> {
+    fn field(&self, column: &str) -> FieldValue<'_> {
+        self.get(column)
+            .map_or(FieldValue::Missing, |s| FieldValue::Text(s))
+    }
+}
+
+impl LeadFields for HashMap<String, FieldValueOwned> {
+    fn field(&self, column: &str) -> FieldValue<'_> {
+        self.get(column)
+            .map_or(FieldValue::Missing, FieldValueOwned::as_value)
+    }
+}
+
+impl LeadFields for serde_json::Map<String, serde_json::Value> {
+    fn field(&self, column: &str) -> FieldValue<'_> {
+        match self.get(column) {
+            None | Some(serde_json::Value::Null) => FieldValue::Missing,
+            Some(serde_json::Value::String(s)) => FieldValue::Text(s),
+            Some(serde_json::Value::Bool(b)) => FieldValue::Bool(*b),
+            Some(serde_json::Value::Number(n)) => {
+                n.as_f64().map_or(FieldValue::Missing, FieldValue::Number)
+            }
+            // Arrays and objects are rejected by the caller's schema check; here they are absent.
+            Some(_) => FieldValue::Missing,
+        }
+    }
+}
+
+/// An owned [`FieldValue`], for leads built in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValueOwned {
+    /// See [`FieldValue::Missing`].
+    Missing,
+    /// See [`FieldValue::Text`].
+    Text(String),
+    /// See [`FieldValue::Number`].
+    Number(f64),
+    /// See [`FieldValue::Bool`].
+    Bool(bool),
+}
+
+impl FieldValueOwned {
+    /// Borrows it as a [`FieldValue`].
+    pub fn as_value(&self) -> FieldValue<'_> {
+        match self {
+            Self::Missing => FieldValue::Missing,
+            Self::Text(s) => FieldValue::Text(s),
+            Self::Number(x) => FieldValue::Number(*x),
+            Self::Bool(b) => FieldValue::Bool(*b),
+        }
+    }
+}
+
+/// The default missing-value tokens: what CRM exports write for "not answered".
+pub fn default_missing_tokens() -> Vec<String> {
+    ["", "NA", "N/A", "null", "NULL", "None", "Select"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// The default label values that mean "converted" (compared case-insensitively).
+pub fn default_positive_values() -> Vec<String> {
+    ["1", "true", "yes", "y"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// Parses a number the way a CSV export writes it (surrounding spaces allowed).
+pub fn parse_number(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok()
+}
+
+/// The level a number stands for when a numeric column is treated as categorical
+/// (`5.0` -> `"5"`, `2.5` -> `"2.5"`), identical in both featurizers.
+pub fn number_to_level(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Parses yes/no, true/false, y/n, 1/0 (any case, surrounding spaces allowed).
+pub fn parse_bool(text: &str) -> Option<bool> {
+    let t = text.trim();
+    const TRUE: [&str; 4] = ["yes", "true", "y", "1"];
+    const FALSE: [&str; 4] = ["no", "false", "n", "0"];
+    if TRUE.iter().any(|v| t.eq_ignore_ascii_case(v)) {
+        Some(true)
+    } else if FALSE.iter().any(|v| t.eq_ignore_ascii_case(v)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Parses the timestamp forms exports use, to Unix seconds (UTC; a time without zone is UTC):
+/// RFC 3339 / ISO 8601 with `T` or a space, with or without fractional seconds and zone,
+/// `YYYY-MM-DD HH:MM`, and a bare date `YYYY-MM-DD` (midnight).
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    let t = text.trim();
+    if t.len() < 10 {
+        return None;
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Some(dt.timestamp());
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+    ] {
+        if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
+            return Some(dt.timestamp());
+        }
+    }
+    let naive = t.strip_suffix('Z').unwrap_or(t);
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(naive, fmt) {
+            return Some(dt.and_utc().timestamp());
+        }
+    }
+    NaiveDate::parse_from_str(naive, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|dt| dt.and_utc().timestamp())
+}
+
+/// Seconds in a day.
+pub const SECONDS_PER_DAY: f64 = 86_400.0;
+
+/// Month (0 = January) and weekday (0 = Monday) of a Unix timestamp, in UTC.
+pub fn month_and_weekday(unix_seconds: i64) -> (usize, usize) {
+    let days = unix_seconds.div_euclid(86_400);
+    // 1970-01-01 was a Thursday (weekday 3 with Monday = 0).
+    let weekday = (days + 3).rem_euclid(7) as usize;
+    // Civil-from-days (H. Hinnant), month only.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 }; // 1..=12
+    ((month - 1) as usize, weekday)
+}
+
+/// The class of an email address's domain; negative classes let the model weigh them down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailClass {
+    /// A company domain.
+    Business,
+    /// Gmail, Yahoo, Outlook and the like.
+    FreeWebmail,
+    /// Universities and schools (students rarely buy).
+    Education,
+    /// Throwaway inboxes.
+    Disposable,
+    /// A domain listed as a competitor in the spec.
+    Competitor,
+    /// Not an email address.
+    Invalid,
+}
+
+impl EmailClass {
+    /// Every class, in feature order.
+    pub const ALL: [EmailClass; 6] = [
+        Self::Business,
+        Self::FreeWebmail,
+        Self::Education,
+        Self::Disposable,
+        Self::Competitor,
+        Self::Invalid,
+    ];
+
+    /// A readable label used in feature names.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Business => "business",
+            Self::FreeWebmail => "free webmail",
+            Self::Education => "education",
+            Self::Disposable => "disposable",
+            Self::Competitor => "competitor",
+            Self::Invalid => "invalid",
+        }
+    }
+
+    /// Position in [`EmailClass::ALL`].
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|c| *c == self).unwrap_or(0)
+    }
+}
+
+const FREE_WEBMAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "yahoo.co.in",
+    "ymail.com",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "outlook.com",
+    "live.com",
+    "msn.com",
+    "aol.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "mail.com",
+    "yandex.com",
+    "yandex.ru",
+    "mail.ru",
+    "zoho.com",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "rediffmail.com",
+    "fastmail.com",
+    "hey.com",
+    "tutanota.com",
+    "orange.fr",
+    "free.fr",
+    "laposte.net",
+    "libero.it",
+    "t-online.de",
+    "comcast.net",
+    "verizon.net",
+    "btinternet.com",
+];
+
+const DISPOSABLE: &[&str] = &[
+    "mailinator.com",
+    "guerrillamail.com",
+    "10minutemail.com",
+    "tempmail.com",
+    "temp-mail.org",
+    "yopmail.com",
+    "trashmail.com",
+    "sharklasers.com",
+    "getnada.com",
+    "dispostable.com",
+    "throwawaymail.com",
+    "maildrop.cc",
+    "fakeinbox.com",
+];
+
+/// Classifies an email address (or a bare domain) given the spec's competitor domains.
+pub fn email_class(email: &str, competitor_domains: &[String]) -> EmailClass {
+    let email = email.trim();
+    let domain = match email.rsplit_once('@') {
+        Some((local, domain)) if !local.is_empty() => domain,
+        Some(_) => return EmailClass::Invalid,
+        None => email,
+    };
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    if domain.is_empty() || !domain.contains('.') || domain.contains(char::is_whitespace) {
+        return EmailClass::Invalid;
+    }
+    let is_or_under = |listed: &str| domain == listed || domain.ends_with(&format!(".{listed}"));
+    if competitor_domains
+        .iter()
+        .any(|c| is_or_under(&c.trim().to_ascii_lowercase()))
+    {
+        EmailClass::Competitor
+    } else if DISPOSABLE.iter().any(|d| is_or_under(d)) {
+        EmailClass::Disposable
+    } else if FREE_WEBMAIL.iter().any(|d| domain == *d) {
+        EmailClass::FreeWebmail
+    } else if domain.ends_with(".edu")
+        || domain.contains(".edu.")
+        || domain.contains(".ac.")
+        || domain.starts_with("student.")
+        || domain.contains(".student.")
+        || domain.starts_with("students.")
+    {
+        EmailClass::Education
+    } else {
+        EmailClass::Business
+    }
+}
+
+/// Seniority inferred from a job title by keywords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seniority {
+    /// Chief officers, founders, owners, presidents.
+    CLevel,
+    /// Vice presidents, heads of a function.
+    Vp,
+    /// Directors.
+    Director,
+    /// Managers and leads.
+    Manager,
+    /// Everyone else with a title.
+    Individual,
+    /// Students and interns.
+    Student,
+}
+
+impl Seniority {
+    /// Every class, in feature order.
+    pub const ALL: [Seniority; 6] = [
+        Self::CLevel,
+        Self::Vp,
+        Self::Director,
+        Self::Manager,
+        Self::Individual,
+        Self::Student,
+    ];
+
+    /// A readable label used in feature names.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CLevel => "c-level",
+            Self::Vp => "vp",
+            Self::Director => "director",
+            Self::Manager => "manager",
+            Self::Individual => "individual",
+            Self::Student => "student",
+        }
+    }
+
+    /// Position in [`Seniority::ALL`].
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|c| *c == self).unwrap_or(0)
+    }
+}
+
+/// Classifies a job title by keywords ("Sr. VP, Sales" -> vp; "Founder & CEO" -> c-level).
+pub fn seniority(title: &str) -> Seniority {
+    let lower = title.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    let starts = |p: &str| words.iter().any(|w| w.starts_with(p));
+    if has("student") || has("intern") || has("internship") || has("trainee") || starts("undergrad")
+    {
+        Seniority::Student
+    } else if has("chief")
+        || [
+            "ceo",
+            "cto",
+            "cfo",
+            "coo",
+            "cmo",
+            "cio",
+            "cro",
+            "cso",
+            "cpo",
+            "founder",
+            "cofounder",
+            "owner",
+            "president",
+            "partner",
+        ]
+        .iter()
+        .any(|w| has(w))
+            && !has("vice")
+    {
+        Seniority::CLevel
+    } else if has("vp") || has("svp") || has("evp") || has("vice") || has("head") {
+        Seniority::Vp
+    } else if has("director") || has("directeur") {
+        Seniority::Director
+    } else if has("manager") || has("lead") || has("supervisor") || has("mgr") || has("principal") {
+        Seniority::Manager
+    } else {
+        Seniority::Individual
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_in_common_export_forms() {
+        let base = parse_timestamp("2025-03-04T05:06:07Z").unwrap();
+        assert_eq!(parse_timestamp("2025-03-04 05:06:07"), Some(base));
+        assert_eq!(parse_timestamp("2025-03-04T05:06:07"), Some(base));
+        assert_eq!(parse_timestamp("2025-03-04T05:06:07.250Z"), Some(base));
+        assert_eq!(parse_timestamp("2025-03-04T07:06:07+02:00"), Some(base));
+        assert_eq!(parse_timestamp("2025-03-04 07:06:07+02:00"), Some(base));
+        assert_eq!(
+            parse_timestamp("2025-03-04"),
+            Some(base - 5 * 3600 - 6 * 60 - 7)
+        );
+        assert_eq!(parse_timestamp("04/03/2025"), None);
+        assert_eq!(parse_timestamp("soon"), None);
+    }
+
+    #[test]
+    fn month_and_weekday_match_chrono() {
+        for t in [
+            0_i64,
+            951_782_400,
+            1_741_064_767,
+            -86_400 * 400,
+            4_102_444_800,
+        ] {
+            let dt = DateTime::from_timestamp(t, 0).unwrap();
+            use chrono::Datelike;
+            assert_eq!(
+                month_and_weekday(t),
+                (
+                    dt.month0() as usize,
+                    dt.weekday().num_days_from_monday() as usize
+                ),
+                "t = {t}"
+            );
+        }
+    }
+
+    #[test]
+    fn booleans() {
+        assert_eq!(parse_bool("Yes"), Some(true));
+        assert_eq!(parse_bool(" N "), Some(false));
+        assert_eq!(parse_bool("0"), Some(false));
+        assert_eq!(parse_bool("maybe"), None);
+    }
+
+    #[test]
+    fn email_classes() {
+        let comp = vec!["rivalsoft.com".to_string()];
+        assert_eq!(email_class("a.b@acme.io", &comp), EmailClass::Business);
+        assert_eq!(email_class("x@Gmail.com", &comp), EmailClass::FreeWebmail);
+        assert_eq!(
+            email_class("s@cs.stanford.edu", &comp),
+            EmailClass::Education
+        );
+        assert_eq!(
+            email_class("s@student.uni-example.ac.uk", &comp),
+            EmailClass::Education
+        );
+        assert_eq!(
+            email_class("t@mailinator.com", &comp),
+            EmailClass::Disposable
+        );
+        assert_eq!(
+            email_class("spy@eu.rivalsoft.com", &comp),
+            EmailClass::Competitor
+        );
+        assert_eq!(email_class("not an email", &comp), EmailClass::Invalid);
+        assert_eq!(email_class("@acme.io", &comp), EmailClass::Invalid);
+    }
+
+    #[test]
+    fn seniority_keywords() {
+        assert_eq!(seniority("Founder & CEO"), Seniority::CLevel);
+        assert_eq!(seniority("Chief Marketing Officer"), Seniority::CLevel);
+        assert_eq!(seniority("Vice President, Engineering"), Seniority::Vp);
+        assert_eq!(seniority("SVP Sales"), Seniority::Vp);
+        assert_eq!(seniority("Head of Growth"), Seniority::Vp);
+        assert_eq!(seniority("Director of Marketing"), Seniority::Director);
+        assert_eq!(seniority("Sr. Marketing Manager"), Seniority::Manager);
+        assert_eq!(seniority("Software Engineer"), Seniority::Individual);
+        assert_eq!(seniority("MBA Student"), Seniority::Student);
+        assert_eq!(seniority("Marketing Intern"), Seniority::Student);
+    }
+
+    #[test]
+    fn number_levels() {
+        assert_eq!(number_to_level(5.0), "5");
+        assert_eq!(number_to_level(2.5), "2.5");
+        assert_eq!(number_to_level(-3.0), "-3");
+    }
+}

@@ -1,0 +1,1 @@
+//! Tests-only package: see tests/.
