@@ -1,1 +1,27 @@
-pub fn _x() {}
+//! `leadscore-train`: from a lead export to an evaluated, versioned logistic model.
+//!
+//! - [`load`]: CSV (delimiter detected) and Parquet with polars; [`table`]: the label;
+//! - [`infer`]: `init`, a commented spec inferred from the data;
+//! - [`featurize`]: the vectorized featurizer (the polars twin of the per-lead one in core);
+//! - [`fit`]: standardization, linfa-logistic, penalty by cross-validation, convergence checks;
+//! - [`pipeline`]: the whole job, holdout evaluation, leakage check, the artifact;
+//! - [`report`]: text for people; [`demo`]: the synthetic demo export.
+//!
+//! ```no_run
+//! use leadscore_train::pipeline::{train, TrainConfig};
+//! let mut config = TrainConfig::new("Leads.csv");
+//! config.label = Some("Converted".into());
+//! let outcome = train(&config)?;
+//! outcome.artifact.write_atomic(std::path::Path::new("model.json"))?;
+//! # Ok::<(), leadscore_train::error::TrainError>(())
+//! ```
+
+pub mod demo;
+pub mod error;
+pub mod featurize;
+pub mod fit;
+pub mod infer;
+pub mod load;
+pub mod pipeline;
+pub mod report;
+pub mod table;

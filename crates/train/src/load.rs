@@ -65,7 +65,10 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
     }
     let fingerprint = InputFingerprint {
         path: path.display().to_string(),
-        sha256: Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect(),
+        sha256: Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
         bytes: bytes.len() as u64,
         rows: df.height() as u64,
     };
@@ -84,7 +87,10 @@ fn read_parquet(path: &Path, bytes: &[u8]) -> Result<DataFrame> {
 
 /// Picks the delimiter that splits the header line into the most fields (outside quotes).
 pub fn detect_delimiter(bytes: &[u8]) -> u8 {
-    let header_end = bytes.iter().position(|b| *b == b'\n').unwrap_or(bytes.len());
+    let header_end = bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(bytes.len());
     let header = &bytes[..header_end];
     let mut best = (b',', 0usize);
     for cand in [b',', b';', b'\t', b'|'] {
@@ -151,7 +157,10 @@ fn check_ragged(path: &Path, bytes: &[u8], delimiter: u8) -> Result<()> {
         }
     }
     if in_quotes {
-        return Err(read_err(path, format!("row {record}: a quoted field is never closed")));
+        return Err(read_err(
+            path,
+            format!("row {record}: a quoted field is never closed"),
+        ));
     }
     if line_has_content {
         finish(fields, &mut record)?;
@@ -166,7 +175,11 @@ fn read_csv(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<DataFram
     }
     let delimiter = options.delimiter.unwrap_or_else(|| detect_delimiter(bytes));
     check_ragged(path, bytes, delimiter)?;
-    let nulls: Vec<PlSmallStr> = options.missing_tokens.iter().map(|t| t.as_str().into()).collect();
+    let nulls: Vec<PlSmallStr> = options
+        .missing_tokens
+        .iter()
+        .map(|t| t.as_str().into())
+        .collect();
     let parse = CsvParseOptions::default()
         .with_separator(delimiter)
         .with_quote_char(Some(b'"'))
@@ -186,10 +199,14 @@ fn read_csv(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<DataFram
 pub fn fingerprint(path: &Path, rows: u64) -> Result<InputFingerprint> {
     let mut f = std::fs::File::open(path).map_err(|e| read_err(path, e.to_string()))?;
     let mut bytes = Vec::new();
-    f.read_to_end(&mut bytes).map_err(|e| read_err(path, e.to_string()))?;
+    f.read_to_end(&mut bytes)
+        .map_err(|e| read_err(path, e.to_string()))?;
     Ok(InputFingerprint {
         path: path.display().to_string(),
-        sha256: Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect(),
+        sha256: Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
         bytes: bytes.len() as u64,
         rows,
     })
@@ -237,7 +254,13 @@ mod tests {
         let t = read_table(&p, &ReadOptions::default()).unwrap();
         assert_eq!(t.df.height(), 2);
         assert_eq!(t.df.width(), 3);
-        let y = t.df.column("y").unwrap().as_materialized_series().str().unwrap().clone();
+        let y =
+            t.df.column("y")
+                .unwrap()
+                .as_materialized_series()
+                .str()
+                .unwrap()
+                .clone();
         assert_eq!(y.get(1), Some("yes"), "no trailing \\r");
     }
 
@@ -256,8 +279,13 @@ mod tests {
     fn ragged_row_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(&dir, "r.csv", "a,b,c\n1,2,3\n4,5\n");
-        let e = read_table(&p, &ReadOptions::default()).unwrap_err().to_string();
-        assert!(e.contains("r.csv") && e.contains("row 2") && e.contains("2 fields"), "{e}");
+        let e = read_table(&p, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("r.csv") && e.contains("row 2") && e.contains("2 fields"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub fn text_values(s: &Series) -> Result<Vec<Option<String>>, PolarsError> {
             .cast(&DataType::Float64)?
             .f64()?
             .iter()
-            .map(|v| v.map(number_to_level))
+            .map(|v| v.filter(|x| x.is_finite()).map(number_to_level))
             .collect(),
         DataType::Null => vec![None; s.len()],
         _ => s
@@ -56,14 +56,16 @@ pub fn labels(table: &Table, label: &str, positive: &[String]) -> Result<Vec<boo
     let mut distinct: Vec<&str> = values.iter().flatten().map(|s| s.trim()).collect();
     distinct.sort_unstable();
     distinct.dedup();
-    let is_pos = |v: &str| positive.iter().any(|p| p.trim().eq_ignore_ascii_case(v.trim()));
+    let is_pos = |v: &str| {
+        positive
+            .iter()
+            .any(|p| p.trim().eq_ignore_ascii_case(v.trim()))
+    };
     match distinct.len() {
-        1 => {
-            return Err(col_err(format!(
-                "only one class: every row is {:?}; a model needs converted and not-converted leads",
-                distinct[0]
-            )))
-        }
+        1 => return Err(col_err(format!(
+            "only one class: every row is {:?}; a model needs converted and not-converted leads",
+            distinct[0]
+        ))),
         2 => {}
         n => {
             let shown: Vec<&str> = distinct.iter().take(8).copied().collect();
@@ -122,7 +124,10 @@ mod tests {
         assert_eq!(labels(&t, "y", &pos()).unwrap(), [true, false]);
         let (_d, t) = table("stage,x\nWon,a\nLost,b\n");
         let e = labels(&t, "stage", &pos()).unwrap_err().to_string();
-        assert!(e.contains("leads.csv") && e.contains("`stage`") && e.contains("--positive"), "{e}");
+        assert!(
+            e.contains("leads.csv") && e.contains("`stage`") && e.contains("--positive"),
+            "{e}"
+        );
         assert_eq!(labels(&t, "stage", &["won".into()]).unwrap(), [true, false]);
     }
 

@@ -1,0 +1,333 @@
+//! `leadscore-train init`: infers a feature spec from the data, one entry per column with the
+//! transform it chose and why, written as TOML a person can edit.
+
+use crate::error::Result;
+use crate::featurize::{level_values, numeric_values};
+use crate::load::Table;
+use leadscore_core::spec::{ColumnSpec, FeatureSpec, TransformKind, SPEC_FORMAT_VERSION};
+use leadscore_core::value::{parse_bool, parse_timestamp};
+use polars::prelude::DataType;
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// What to leave out of the features and why.
+#[derive(Debug, Clone, Default)]
+pub struct InferOptions {
+    /// The label column.
+    pub label: Option<String>,
+    /// Label values that mean converted (defaults when empty).
+    pub positive: Vec<String>,
+    /// The id column.
+    pub id: Option<String>,
+    /// Columns to leave out (leakage, free text).
+    pub exclude: Vec<String>,
+    /// Missing tokens (defaults when empty).
+    pub missing_tokens: Vec<String>,
+}
+
+/// The inferred spec and one reason per column (in the same order).
+#[derive(Debug, Clone)]
+pub struct InferredSpec {
+    /// The spec.
+    pub spec: FeatureSpec,
+    /// Why each column got its transform.
+    pub reasons: Vec<String>,
+    /// The file it was inferred from.
+    pub source: String,
+    /// Rows seen.
+    pub rows: usize,
+}
+
+fn pct(k: usize, n: usize) -> String {
+    format!("{:.1}%", 100.0 * k as f64 / n.max(1) as f64)
+}
+
+/// Infers a spec from every column of `table`.
+pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec> {
+    let missing = if options.missing_tokens.is_empty() {
+        leadscore_core::value::default_missing_tokens()
+    } else {
+        options.missing_tokens.clone()
+    };
+    let n = table.df.height();
+    let min_count = (n / 500).clamp(10, 100);
+    let mut columns = Vec::new();
+    let mut reasons = Vec::new();
+    for name in table.df.get_column_names() {
+        let name = name.to_string();
+        let (col, why) = infer_column(table, &name, options, &missing, n, min_count)?;
+        columns.push(col);
+        reasons.push(why);
+    }
+    let spec = FeatureSpec {
+        format_version: SPEC_FORMAT_VERSION,
+        label: options.label.clone(),
+        positive: if options.positive.is_empty() {
+            leadscore_core::value::default_positive_values()
+        } else {
+            options.positive.clone()
+        },
+        id: options.id.clone(),
+        missing_tokens: missing,
+        competitor_domains: Vec::new(),
+        columns,
+    };
+    Ok(InferredSpec {
+        spec,
+        reasons,
+        source: table.path.clone(),
+        rows: n,
+    })
+}
+
+fn infer_column(
+    table: &Table,
+    name: &str,
+    options: &InferOptions,
+    missing: &[String],
+    n: usize,
+    min_count: usize,
+) -> Result<(ColumnSpec, String)> {
+    let ignore = |why: String| Ok((ColumnSpec::new(name, TransformKind::Ignore), why));
+    if options.label.as_deref() == Some(name) {
+        return ignore("the label".into());
+    }
+    if options.id.as_deref() == Some(name) {
+        return ignore("the lead id".into());
+    }
+    if options.exclude.iter().any(|e| e == name) {
+        return ignore("excluded on the command line (--exclude)".into());
+    }
+    let dtype = table
+        .df
+        .column(name)
+        .map(|c| c.dtype().clone())
+        .unwrap_or(DataType::Null);
+    if matches!(dtype, DataType::Datetime(..) | DataType::Date) {
+        return Ok((
+            ColumnSpec::new(name, TransformKind::Timestamp),
+            "a date/time column: days since, month, weekday".into(),
+        ));
+    }
+    if dtype == DataType::Boolean {
+        return Ok((
+            ColumnSpec::new(name, TransformKind::Boolean),
+            "a true/false column".into(),
+        ));
+    }
+    if dtype.is_primitive_numeric() {
+        let v = numeric_values(table, name, missing)?;
+        let present: Vec<f64> = v.iter().flatten().copied().collect();
+        let n_missing = n - present.len();
+        if present.is_empty() {
+            return ignore("every value is missing".into());
+        }
+        let mut distinct = present.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        if distinct.iter().all(|x| *x == 0.0 || *x == 1.0) {
+            return Ok((
+                ColumnSpec::new(name, TransformKind::Boolean),
+                format!(
+                    "only 0 and 1: boolean; {} missing ({})",
+                    n_missing,
+                    pct(n_missing, n)
+                ),
+            ));
+        }
+        let integral = present.iter().all(|x| x.fract() == 0.0);
+        if integral && distinct.len() == present.len() && present.len() > 100 {
+            return ignore(format!(
+                "looks like an identifier: every one of {} values is a distinct integer",
+                present.len()
+            ));
+        }
+        let mean = present.iter().sum::<f64>() / present.len() as f64;
+        let var = present.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / present.len() as f64;
+        let skew = if var > 0.0 {
+            present.iter().map(|x| (x - mean).powi(3)).sum::<f64>()
+                / present.len() as f64
+                / var.powf(1.5)
+        } else {
+            0.0
+        };
+        let min = distinct[0];
+        let max = distinct[distinct.len() - 1];
+        let mut col = ColumnSpec::new(name, TransformKind::Numeric);
+        let mut why = format!(
+            "numeric: {} missing ({}) imputed with the median, range {} to {}",
+            n_missing,
+            pct(n_missing, n),
+            fmt_num(min),
+            fmt_num(max)
+        );
+        if min >= 0.0 && skew > 1.0 {
+            col.log1p = Some(true);
+            let _ = write!(
+                why,
+                "; skewed (skewness {skew:.1}) and non-negative, so log1p"
+            );
+        } else {
+            col.log1p = Some(false);
+        }
+        if distinct.len() >= 10 {
+            let bins = if distinct.len() >= 20 { 10 } else { 5 };
+            col.bins = Some(bins);
+            let _ = write!(
+                why,
+                "; {} distinct values, so {bins} quantile bins beside the linear term",
+                distinct.len()
+            );
+        } else {
+            col.bins = Some(0);
+        }
+        return Ok((col, why));
+    }
+    // Text.
+    let v = level_values(table, name, missing)?;
+    let present: Vec<&str> = v.iter().flatten().map(String::as_str).collect();
+    let n_missing = n - present.len();
+    if present.is_empty() {
+        return ignore("every value is missing".into());
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for p in &present {
+        *counts.entry(p).or_default() += 1;
+    }
+    let lower = name.to_lowercase();
+    let share = |f: &dyn Fn(&str) -> bool| {
+        present.iter().filter(|p| f(p)).count() as f64 / present.len() as f64
+    };
+    let miss = format!("{} missing ({})", n_missing, pct(n_missing, n));
+    let at_share = share(&|p| p.contains('@'));
+    if at_share > 0.5 || ((lower.contains("email") || lower.contains("e-mail")) && at_share > 0.1) {
+        return Ok((
+            ColumnSpec::new(name, TransformKind::Email),
+            format!("email addresses: domain class (business, free webmail, education, disposable, competitor); {miss}"),
+        ));
+    }
+    if share(&|p| parse_timestamp(p).is_some()) > 0.9 {
+        return Ok((
+            ColumnSpec::new(name, TransformKind::Timestamp),
+            format!("timestamps: days since, month, weekday; {miss}"),
+        ));
+    }
+    if counts.len() <= 2 && present.iter().all(|p| parse_bool(p).is_some()) {
+        return Ok((
+            ColumnSpec::new(name, TransformKind::Boolean),
+            format!("yes/no values: boolean; {miss}"),
+        ));
+    }
+    if ["title", "job", "position", "role"]
+        .iter()
+        .any(|k| lower.contains(k))
+        && counts.len() > 10
+    {
+        return Ok((
+            ColumnSpec::new(name, TransformKind::JobTitle),
+            format!(
+                "job titles ({} distinct): seniority class from keywords; {miss}",
+                counts.len()
+            ),
+        ));
+    }
+    if counts.len() > 50 && counts.len() * 2 > present.len() {
+        return ignore(format!(
+            "free text or an identifier: {} distinct values in {} rows",
+            counts.len(),
+            present.len()
+        ));
+    }
+    let frequent = counts.values().filter(|c| **c >= min_count).count();
+    let top = counts.values().max().copied().unwrap_or(0);
+    let mut why = format!(
+        "categorical: {} distinct values, {frequent} seen at least {min_count} times get their own feature, the rest `other`; {miss}",
+        counts.len()
+    );
+    if top as f64 >= 0.995 * present.len() as f64 {
+        let _ = write!(
+            why,
+            "; almost constant ({} of rows share one value)",
+            pct(top, present.len())
+        );
+    }
+    let mut col = ColumnSpec::new(name, TransformKind::Categorical);
+    col.min_count = Some(min_count);
+    Ok((col, why))
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn toml_list(v: &[String]) -> String {
+    format!(
+        "[{}]",
+        v.iter().map(|s| toml_str(s)).collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// Renders the spec as commented TOML (it parses back to the same spec).
+pub fn render_toml(inferred: &InferredSpec) -> String {
+    let spec = &inferred.spec;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# leadscore feature spec, inferred by `leadscore-train init` from {} ({} rows).",
+        inferred.source, inferred.rows
+    );
+    out.push_str(
+        "# Edit freely: change a column's transform, set transform = \"ignore\" to leave it out, tune\n\
+         # the options. Transforms: numeric (log1p, bins), categorical (min_count, max_levels), boolean,\n\
+         # email, job_title, timestamp, ignore. Learned state (medians, levels, bin edges) is fitted on\n\
+         # the training split when you run `leadscore-train train --spec THIS_FILE`.\n",
+    );
+    let _ = writeln!(out, "format_version = {}", spec.format_version);
+    if let Some(l) = &spec.label {
+        let _ = writeln!(out, "label = {}", toml_str(l));
+    }
+    let _ = writeln!(out, "positive = {}", toml_list(&spec.positive));
+    if let Some(id) = &spec.id {
+        let _ = writeln!(out, "id = {}", toml_str(id));
+    }
+    let _ = writeln!(out, "missing_tokens = {}", toml_list(&spec.missing_tokens));
+    out.push_str(
+        "# Email domains of competitors, classified as `competitor` (a negative signal).\n",
+    );
+    let _ = writeln!(
+        out,
+        "competitor_domains = {}",
+        toml_list(&spec.competitor_domains)
+    );
+    for (c, why) in spec.columns.iter().zip(&inferred.reasons) {
+        out.push_str("\n[[columns]]\n");
+        let _ = writeln!(out, "# {why}");
+        let _ = writeln!(out, "name = {}", toml_str(&c.name));
+        let kind = serde_json::to_value(c.transform)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let _ = writeln!(out, "transform = {}", toml_str(&kind));
+        if let Some(b) = c.log1p {
+            let _ = writeln!(out, "log1p = {b}");
+        }
+        if let Some(b) = c.bins {
+            let _ = writeln!(out, "bins = {b}");
+        }
+        if let Some(m) = c.min_count {
+            let _ = writeln!(out, "min_count = {m}");
+        }
+        if let Some(m) = c.max_levels {
+            let _ = writeln!(out, "max_levels = {m}");
+        }
+    }
+    out
+}

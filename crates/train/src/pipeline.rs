@@ -1,0 +1,453 @@
+//! The training job end to end: read, label, split, fit the spec, featurize, cross-validate,
+//! fit, evaluate on the holdout, check for leakage, and assemble the artifact.
+
+use crate::error::{Result, TrainError};
+use crate::featurize::{featurize_table, fit_spec, timestamp_values, Matrix};
+use crate::fit::{fit_logistic, fit_with_cv, FitOptions, Standardizer};
+use crate::infer::{infer_spec, InferOptions};
+use crate::load::{read_table, ReadOptions, Table};
+use crate::table::labels;
+use leadscore_core::artifact::{
+    LeakageFlag, ModelArtifact, Provenance, ScoreHistogram, FORMAT_VERSION,
+};
+use leadscore_core::curve::OperatingCurve;
+use leadscore_core::fitted::FittedSpec;
+use leadscore_core::metrics::{evaluate, roc_auc, Evaluation};
+use leadscore_core::model::{FeatureWeight, LinearModel};
+use leadscore_core::rng::SeededRng;
+use leadscore_core::spec::{FeatureSpec, TransformKind};
+use std::path::PathBuf;
+
+/// Most points kept on the stored operating curve.
+pub const CURVE_POINTS: usize = 2000;
+/// Bins of the stored reference score histogram.
+pub const HISTOGRAM_BINS: usize = 20;
+
+/// Everything `train` needs.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    /// The leads file (CSV or Parquet) with the label as a column.
+    pub data: PathBuf,
+    /// A spec file; inferred from the data when absent.
+    pub spec: Option<PathBuf>,
+    /// Label column (overrides the spec's).
+    pub label: Option<String>,
+    /// Positive label values (override the spec's).
+    pub positive: Vec<String>,
+    /// Id column (overrides the spec's).
+    pub id: Option<String>,
+    /// Columns to leave out.
+    pub exclude: Vec<String>,
+    /// How to read the file.
+    pub read: ReadOptions,
+    /// Share of rows held out for evaluation.
+    pub holdout: f64,
+    /// Seed of the split and the folds.
+    pub seed: u64,
+    /// Fit options.
+    pub fit: FitOptions,
+    /// Keep a model whose final fit did not converge (with a warning) instead of failing.
+    pub allow_unconverged: bool,
+    /// A column whose own holdout ROC AUC reaches this is flagged as likely leakage.
+    pub leakage_auc: f64,
+}
+
+impl TrainConfig {
+    /// Defaults for a file.
+    pub fn new(data: impl Into<PathBuf>) -> Self {
+        Self {
+            data: data.into(),
+            spec: None,
+            label: None,
+            positive: Vec::new(),
+            id: None,
+            exclude: Vec::new(),
+            read: ReadOptions::default(),
+            holdout: 0.2,
+            seed: 7,
+            fit: FitOptions::default(),
+            allow_unconverged: false,
+            leakage_auc: 0.85,
+        }
+    }
+}
+
+/// A trained model with the figures behind it.
+#[derive(Debug, Clone)]
+pub struct TrainOutcome {
+    /// The sealed artifact (not yet written).
+    pub artifact: ModelArtifact,
+    /// The spec that was used (inferred or loaded), for the report.
+    pub spec: FeatureSpec,
+    /// Holdout rows and their scores, for reports.
+    pub holdout_scores: Vec<f64>,
+    /// Holdout labels.
+    pub holdout_labels: Vec<bool>,
+}
+
+/// Stratified random split: returns (train rows, holdout rows), each sorted.
+pub fn stratified_split(y: &[bool], holdout: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut rng = SeededRng::new(seed);
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for class in [true, false] {
+        let mut idx: Vec<usize> = (0..y.len()).filter(|&i| y[i] == class).collect();
+        rng.shuffle(&mut idx);
+        let k = (idx.len() as f64 * holdout).round() as usize;
+        test.extend_from_slice(&idx[..k]);
+        train.extend_from_slice(&idx[k..]);
+    }
+    train.sort_unstable();
+    test.sort_unstable();
+    (train, test)
+}
+
+/// Resolves the spec: the file's (validated) or one inferred from the data, with the command
+/// line's label, positive values, id and exclusions applied.
+pub fn resolve_spec(config: &TrainConfig, table: &Table) -> Result<FeatureSpec> {
+    let mut spec = match &config.spec {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| TrainError::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            FeatureSpec::from_toml(&text, &path.display().to_string())?
+        }
+        None => {
+            infer_spec(
+                table,
+                &InferOptions {
+                    label: config.label.clone(),
+                    positive: config.positive.clone(),
+                    id: config.id.clone(),
+                    exclude: config.exclude.clone(),
+                    missing_tokens: config.read.missing_tokens.clone(),
+                },
+            )?
+            .spec
+        }
+    };
+    if config.label.is_some() {
+        spec.label = config.label.clone();
+    }
+    if !config.positive.is_empty() {
+        spec.positive = config.positive.clone();
+    }
+    if config.id.is_some() {
+        spec.id = config.id.clone();
+    }
+    let label = spec.label.clone().ok_or_else(|| {
+        TrainError::Config(
+            "no label column: pass --label COLUMN (or set `label` in the spec)".into(),
+        )
+    })?;
+    for c in &mut spec.columns {
+        if c.name == label || Some(&c.name) == spec.id.as_ref() || config.exclude.contains(&c.name)
+        {
+            *c = leadscore_core::spec::ColumnSpec::new(c.name.clone(), TransformKind::Ignore);
+        }
+    }
+    for name in config.exclude.iter().chain(std::iter::once(&label)) {
+        crate::load::column(table, name)?;
+    }
+    spec.validate(
+        &config
+            .spec
+            .as_ref()
+            .map_or("(inferred)".into(), |p| p.display().to_string()),
+    )?;
+    Ok(spec)
+}
+
+/// Trains a model from a flat table. Nothing is written: the caller writes the artifact.
+pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
+    if !(config.holdout > 0.0 && config.holdout < 1.0) {
+        return Err(TrainError::Config(format!(
+            "--holdout must be in (0, 1), got {}",
+            config.holdout
+        )));
+    }
+    let mut read = config.read.clone();
+    let table = read_table(&config.data, &read)?;
+    let spec = resolve_spec(config, &table)?;
+    if spec.missing_tokens != read.missing_tokens {
+        read.missing_tokens = spec.missing_tokens.clone();
+    }
+    let label = spec.label.clone().unwrap_or_default();
+    let y = labels(&table, &label, &spec.positive)?;
+    let (train_rows, test_rows) = stratified_split(&y, config.holdout, config.seed);
+    let y_train: Vec<bool> = train_rows.iter().map(|&i| y[i]).collect();
+    let y_test: Vec<bool> = test_rows.iter().map(|&i| y[i]).collect();
+    if y_test.iter().all(|v| *v)
+        || y_test.iter().all(|v| !*v)
+        || y_train.iter().filter(|v| **v).count() < 2
+    {
+        return Err(TrainError::Column {
+            path: table.path.clone(),
+            column: label,
+            message: "too few leads of one class to split into training and holdout".into(),
+        });
+    }
+    for c in spec.feature_columns() {
+        crate::load::column(&table, &c.name)?;
+    }
+    let fitted = fit_spec(&spec, &table, &train_rows)?;
+    let all = featurize_table(&fitted, &table, None)?;
+    let x_train = all.select_rows(&train_rows);
+    let x_test = all.select_rows(&test_rows);
+    let mut fit_options = config.fit.clone();
+    fit_options.seed = config.seed;
+    let fit = fit_with_cv(&x_train, &y_train, &fit_options)?;
+    let mut warnings = Vec::new();
+    if !fit.solver.converged {
+        let msg = format!(
+            "the final fit did not converge: gradient norm {:.3e} > tolerance {:.3e} after at most {} iterations",
+            fit.solver.gradient_norm, fit.solver.gradient_tolerance, fit.solver.max_iterations
+        );
+        if !config.allow_unconverged {
+            return Err(TrainError::Fit(format!(
+                "{msg}; raise --max-iterations, or pass --allow-unconverged to keep it anyway"
+            )));
+        }
+        warnings.push(msg);
+    }
+    if fit.unconverged_cv_fits > 0 {
+        warnings.push(format!(
+            "{} cross-validation fits did not reach the gradient tolerance",
+            fit.unconverged_cv_fits
+        ));
+    }
+    let model = linear_model(
+        &fitted,
+        &fit.standardizer,
+        &fit.logit.weights,
+        fit.logit.intercept,
+        &x_train,
+    );
+    let scores: Vec<f64> = (0..x_test.rows)
+        .map(|i| model.score(&x_test.row(i)))
+        .collect();
+    let evaluation = evaluate(&scores, &y_test)?;
+    let curve = OperatingCurve::from_scores(&scores, &y_test, CURVE_POINTS)?;
+    let leakage = leakage_check(
+        &fitted,
+        &x_train,
+        &y_train,
+        &x_test,
+        &y_test,
+        config.leakage_auc,
+        &fit_options,
+    )?;
+    for l in &leakage {
+        warnings.push(format!(
+            "column `{}` looks like leakage: on its own it reaches a holdout ROC AUC of {:.3} (>= {}); \
+             if it is filled in after the outcome is known (by sales, after contact), exclude it with --exclude",
+            l.column, l.roc_auc, config.leakage_auc
+        ));
+    }
+    let date_range = date_range(&spec, &table)?;
+    let provenance = Provenance {
+        inputs: vec![table.fingerprint.clone()],
+        label: spec.label.clone().unwrap_or_default(),
+        positive_values: spec.positive.clone(),
+        rows: y.len() as u64,
+        train_rows: train_rows.len() as u64,
+        train_positives: y_train.iter().filter(|v| **v).count() as u64,
+        holdout_rows: test_rows.len() as u64,
+        holdout_positives: y_test.iter().filter(|v| **v).count() as u64,
+        split: format!(
+            "stratified random, {:.0}% holdout, seed {}",
+            config.holdout * 100.0,
+            config.seed
+        ),
+        date_range,
+        penalty: fit.penalty,
+        solver: fit.solver,
+        warnings,
+    };
+    let mut artifact = ModelArtifact {
+        format_version: FORMAT_VERSION,
+        model_id: String::new(),
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        leadscore_version: env!("CARGO_PKG_VERSION").to_string(),
+        provenance,
+        spec: fitted,
+        model,
+        evaluation,
+        leakage,
+        curve,
+        reference_scores: histogram(&scores),
+    };
+    artifact.seal();
+    Ok(TrainOutcome {
+        artifact,
+        spec,
+        holdout_scores: scores,
+        holdout_labels: y_test,
+    })
+}
+
+/// Builds the named weights from a fit on standardized features.
+pub fn linear_model(
+    fitted: &FittedSpec,
+    std: &Standardizer,
+    weights: &[f64],
+    intercept: f64,
+    x_train: &Matrix,
+) -> LinearModel {
+    let features = fitted
+        .features()
+        .into_iter()
+        .enumerate()
+        .map(|(j, info)| {
+            let active = x_train.col(j).iter().filter(|v| **v != 0.0).count();
+            FeatureWeight {
+                name: info.name,
+                column: info.column,
+                mean: std.means[j],
+                std: std.stds[j],
+                weight: weights[j],
+                odds_ratio: (weights[j] / std.stds[j]).exp(),
+                active_share: active as f64 / x_train.rows.max(1) as f64,
+            }
+        })
+        .collect();
+    LinearModel {
+        intercept,
+        features,
+    }
+}
+
+fn histogram(scores: &[f64]) -> ScoreHistogram {
+    let mut counts = vec![0u64; HISTOGRAM_BINS];
+    for s in scores {
+        let b = ((s * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
+        counts[b] += 1;
+    }
+    ScoreHistogram { counts }
+}
+
+fn date_range(spec: &FeatureSpec, table: &Table) -> Result<Option<(String, String)>> {
+    let mut range: Option<(i64, i64)> = None;
+    for c in spec
+        .feature_columns()
+        .filter(|c| c.transform == TransformKind::Timestamp)
+    {
+        for t in timestamp_values(table, &c.name, &spec.missing_tokens)?
+            .into_iter()
+            .flatten()
+        {
+            range = Some(range.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+        }
+    }
+    let fmt = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default()
+    };
+    Ok(range.map(|(a, b)| (fmt(a), fmt(b))))
+}
+
+/// Single-column check: a model on each input column alone, fitted on (a sample of) the
+/// training split and scored on the holdout; a column that alone reaches `threshold` ROC AUC is
+/// flagged (a field filled in after the outcome, such as X Education's `Tags`).
+pub fn leakage_check(
+    fitted: &FittedSpec,
+    x_train: &Matrix,
+    y_train: &[bool],
+    x_test: &Matrix,
+    y_test: &[bool],
+    threshold: f64,
+    options: &FitOptions,
+) -> Result<Vec<LeakageFlag>> {
+    const MAX_ROWS: usize = 50_000;
+    let sample: Vec<usize> = if x_train.rows > MAX_ROWS {
+        let mut idx: Vec<usize> = (0..x_train.rows).collect();
+        SeededRng::new(options.seed).shuffle(&mut idx);
+        idx.truncate(MAX_ROWS);
+        idx.sort_unstable();
+        idx
+    } else {
+        (0..x_train.rows).collect()
+    };
+    let y_sample: Vec<bool> = sample.iter().map(|&i| y_train[i]).collect();
+    let mut flags = Vec::new();
+    let mut offset = 0;
+    for c in &fitted.columns {
+        let width = c.transform.width();
+        let cols: Vec<usize> = (offset..offset + width).collect();
+        offset += width;
+        let sub = |m: &Matrix, rows: Option<&[usize]>| {
+            let picked = match rows {
+                Some(r) => m.select_rows(r),
+                None => m.clone(),
+            };
+            let mut out = Matrix::zeros(picked.rows, cols.len());
+            for (k, &j) in cols.iter().enumerate() {
+                out.col_mut(k).copy_from_slice(picked.col(j));
+            }
+            out
+        };
+        let tr = sub(x_train, Some(&sample));
+        let std = Standardizer::fit(&tr);
+        let logit = fit_logistic(&std.apply(&tr), &y_sample, 1.0, options, None)?;
+        let preds = logit.predict(&std.apply(&sub(x_test, None)));
+        let auc = roc_auc(&preds, y_test)?;
+        if auc >= threshold {
+            flags.push(LeakageFlag {
+                column: c.name.clone(),
+                roc_auc: auc,
+            });
+        }
+    }
+    flags.sort_by(|a, b| b.roc_auc.total_cmp(&a.roc_auc));
+    Ok(flags)
+}
+
+/// Scores a labeled file with a trained model (`leadscore-train evaluate`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileEvaluation {
+    /// The model's id.
+    pub model_id: String,
+    /// The file.
+    pub data: String,
+    /// Rows scored.
+    pub rows: u64,
+    /// Metrics on this file.
+    pub evaluation: Evaluation,
+    /// The operating curve on this file.
+    pub curve: OperatingCurve,
+}
+
+/// Evaluates `artifact` on a labeled file it has never seen.
+pub fn evaluate_file(
+    artifact: &ModelArtifact,
+    data: &std::path::Path,
+    label: Option<&str>,
+    positive: &[String],
+    read: &ReadOptions,
+) -> Result<FileEvaluation> {
+    let mut read = read.clone();
+    read.missing_tokens = artifact.spec.missing_tokens.clone();
+    let table = read_table(data, &read)?;
+    let label = label.unwrap_or(&artifact.provenance.label);
+    let positive = if positive.is_empty() {
+        &artifact.provenance.positive_values
+    } else {
+        positive
+    };
+    let y = labels(&table, label, positive)?;
+    for c in &artifact.spec.columns {
+        crate::load::column(&table, &c.name)?;
+    }
+    let x = featurize_table(&artifact.spec, &table, None)?;
+    let scores: Vec<f64> = (0..x.rows)
+        .map(|i| artifact.model.score(&x.row(i)))
+        .collect();
+    Ok(FileEvaluation {
+        model_id: artifact.model_id.clone(),
+        data: table.path.clone(),
+        rows: y.len() as u64,
+        evaluation: evaluate(&scores, &y)?,
+        curve: OperatingCurve::from_scores(&scores, &y, CURVE_POINTS)?,
+    })
+}

@@ -1,0 +1,177 @@
+//! Plain-text reports for people: the training summary, `inspect`'s weight table, metrics.
+
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::curve::{cutoff_for_precision, OperatingCurve};
+use leadscore_core::metrics::Evaluation;
+use std::fmt::Write;
+
+/// Target precisions shown in the "what a target costs" table.
+pub const REPORT_TARGETS: [f64; 6] = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+
+/// Headline metrics, lift and calibration.
+pub fn metrics_text(e: &Evaluation) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  leads {}   converted {} ({:.1}%)\n  ROC AUC {:.4}   PR AUC {:.4}   log loss {:.4}   Brier {:.4}",
+        e.n,
+        e.positives,
+        100.0 * e.base_rate,
+        e.roc_auc,
+        e.pr_auc,
+        e.log_loss,
+        e.brier
+    );
+    out.push_str("  lift by decile (1 = highest scores):\n    decile  leads  converted  rate    lift  captured\n");
+    for l in &e.lift {
+        let _ = writeln!(
+            out,
+            "    {:>6}  {:>5}  {:>9}  {:>5.1}%  {:>4.2}  {:>7.1}%",
+            l.decile,
+            l.count,
+            l.positives,
+            100.0 * l.conversion_rate,
+            l.lift,
+            100.0 * l.cumulative_capture
+        );
+    }
+    out.push_str(
+        "  calibration (predicted vs observed):\n    scores       leads  predicted  observed\n",
+    );
+    for c in &e.calibration {
+        let _ = writeln!(
+            out,
+            "    {:.1} - {:.1}  {:>6}  {:>8.1}%  {:>7.1}%",
+            c.lower,
+            c.upper,
+            c.count,
+            100.0 * c.mean_score,
+            100.0 * c.observed_rate
+        );
+    }
+    out
+}
+
+/// What each target precision costs, at 95% confidence.
+pub fn targets_text(curve: &OperatingCurve) -> String {
+    let mut out = String::from(
+        "  MQL cutoff by target precision (95% confidence, fixed-sequence rule):\n    target  cutoff  precision  lower bound  recall  MQL rate\n",
+    );
+    for t in REPORT_TARGETS {
+        match cutoff_for_precision(curve, t, 0.95) {
+            Ok(p) => {
+                let _ = writeln!(
+                    out,
+                    "    {:>6.2}  {:>6.3}  {:>9.3}  {:>11.3}  {:>6.3}  {:>8.3}",
+                    t, p.threshold, p.precision, p.precision_lower_bound, p.recall, p.mql_rate
+                );
+            }
+            Err(_) => {
+                let _ = writeln!(out, "    {t:>6.2}  not attainable");
+            }
+        }
+    }
+    out
+}
+
+/// The weights as an analyst reads them, strongest first.
+pub fn weights_text(a: &ModelArtifact, limit: Option<usize>) -> String {
+    let mut rows: Vec<_> = a.model.features.iter().collect();
+    rows.sort_by(|x, y| y.weight.abs().total_cmp(&x.weight.abs()));
+    let width = rows
+        .iter()
+        .map(|f| f.name.chars().count())
+        .max()
+        .unwrap_or(7)
+        .clamp(7, 60);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>8}  {:>10}  {:>7}",
+        "feature", "weight", "odds ratio", "active"
+    );
+    for f in rows.iter().take(limit.unwrap_or(usize::MAX)) {
+        let name: String = f.name.chars().take(width).collect();
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>+8.4}  {:>10.3}  {:>6.1}%",
+            name,
+            f.weight,
+            f.odds_ratio,
+            100.0 * f.active_share
+        );
+    }
+    out.push_str("  weight: log-odds per standard deviation of the feature; odds ratio: per unit of the feature\n  (for an indicator, active vs not); active: share of training leads where it is non-zero.\n");
+    out
+}
+
+/// The training report printed by `train`.
+pub fn training_text(a: &ModelArtifact) -> String {
+    let p = &a.provenance;
+    let mut out = String::new();
+    let _ = writeln!(out, "model {}  (format {})", a.model_id, a.format_version);
+    for i in &p.inputs {
+        let _ = writeln!(
+            out,
+            "  data {}  ({} rows, sha256 {}...)",
+            i.path,
+            i.rows,
+            &i.sha256[..12.min(i.sha256.len())]
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  label `{}` (positive: {})   split: {}\n  train {} leads ({} converted)   holdout {} leads ({} converted)   features {}",
+        p.label,
+        p.positive_values.join(", "),
+        p.split,
+        p.train_rows,
+        p.train_positives,
+        p.holdout_rows,
+        p.holdout_positives,
+        a.model.features.len()
+    );
+    if let Some((from, to)) = &p.date_range {
+        let _ = writeln!(out, "  dates {from} to {to}");
+    }
+    let _ = writeln!(
+        out,
+        "  penalty by {}-fold CV (alpha = 1/C; pooled out-of-fold):",
+        p.penalty.folds
+    );
+    for g in &p.penalty.grid {
+        let _ = writeln!(
+            out,
+            "    alpha {:>10.4}  log loss {:.4}  ROC AUC {:.4}{}",
+            g.alpha,
+            g.cv_log_loss,
+            g.cv_roc_auc,
+            if g.alpha == p.penalty.alpha {
+                "  <- chosen"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  solver {}: {} (gradient norm {:.3e}, tolerance {:.3e})",
+        p.solver.solver,
+        if p.solver.converged {
+            "converged"
+        } else {
+            "DID NOT CONVERGE"
+        },
+        p.solver.gradient_norm,
+        p.solver.gradient_tolerance
+    );
+    out.push_str("holdout evaluation:\n");
+    out.push_str(&metrics_text(&a.evaluation));
+    out.push_str(&targets_text(&a.curve));
+    out.push_str("strongest weights:\n");
+    out.push_str(&weights_text(a, Some(15)));
+    for w in &p.warnings {
+        let _ = writeln!(out, "WARNING: {w}");
+    }
+    out
+}
