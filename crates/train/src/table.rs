@@ -62,10 +62,12 @@ pub fn labels(table: &Table, label: &str, positive: &[String]) -> Result<Vec<boo
             .any(|p| p.trim().eq_ignore_ascii_case(v.trim()))
     };
     match distinct.len() {
-        1 => return Err(col_err(format!(
+        1 => {
+            return Err(col_err(format!(
             "only one class: every row is {:?}; a model needs converted and not-converted leads",
             distinct[0]
-        ))),
+        )))
+        }
         2 => {}
         n => {
             let shown: Vec<&str> = distinct.iter().take(8).copied().collect();

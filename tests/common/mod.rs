@@ -1,0 +1,64 @@
+//! Helpers shared by the end-to-end tests.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// A path under the repository root.
+pub fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// The X Education export in ../shared (read in place, never copied).
+pub fn x_education() -> PathBuf {
+    repo("../shared/datasets/x-education/Leads.csv")
+}
+
+/// The columns of X Education filled in by sales after contact (they leak the label), plus the
+/// second id.
+pub const X_EDUCATION_EXCLUDED: [&str; 8] = [
+    "Lead Number",
+    "Tags",
+    "Lead Quality",
+    "Lead Profile",
+    "Asymmetrique Activity Index",
+    "Asymmetrique Profile Index",
+    "Asymmetrique Activity Score",
+    "Asymmetrique Profile Score",
+];
+
+/// Reads a CSV file into one field -> text map per row with a small RFC 4180 parser that shares
+/// no code with polars, so the parity tests compare two independent readers too.
+pub fn csv_rows(path: &std::path::Path) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).expect("read csv");
+    let mut records: Vec<Vec<String>> = Vec::new();
+    let mut field = String::new();
+    let mut record = Vec::new();
+    let mut in_quotes = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, in_quotes) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => in_quotes = !in_quotes,
+            (',', false) => record.push(std::mem::take(&mut field)),
+            ('\r', false) => {}
+            ('\n', false) => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (c, _) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    let header = records.remove(0);
+    records
+        .into_iter()
+        .map(|r| header.iter().cloned().zip(r).collect())
+        .collect()
+}
