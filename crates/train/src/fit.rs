@@ -211,6 +211,10 @@ pub struct FitResult {
     pub unconverged_cv_fits: usize,
 }
 
+/// One fold's out-of-fold predictions at one penalty: (grid index, (row, score) pairs,
+/// unconverged fits of the fold, counted on its last entry).
+type FoldPredictions = (usize, Vec<(usize, f64)>, usize);
+
 /// Chooses the penalty by k-fold CV (pooled out-of-fold log loss), then fits on all of `train`.
 pub fn fit_with_cv(train: &Matrix, y: &[bool], options: &FitOptions) -> Result<FitResult> {
     let positives = y.iter().filter(|v| **v).count();
@@ -234,7 +238,7 @@ pub fn fit_with_cv(train: &Matrix, y: &[bool], options: &FitOptions) -> Result<F
     let mut out_of_fold = vec![vec![f64::NAN; y.len()]; alphas.len()];
     let mut unconverged = 0usize;
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<Result<Vec<(usize, Vec<(usize, f64)>, usize)>>> = std::thread::scope(|s| {
+    let results: Vec<Result<Vec<FoldPredictions>>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..options.threads.clamp(1, folds))
             .map(|_| {
                 s.spawn(|| {

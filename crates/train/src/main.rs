@@ -180,11 +180,27 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`leadscore-train inspect ... | head`): not a failure.
+        Err(e)
+            if e
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
     }
+}
+
+/// Writes to stdout, returning the error (a closed pipe) instead of panicking like `print!`.
+fn emit(text: impl AsRef<str>) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_ref().as_bytes())?;
+    out.flush()
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -211,7 +227,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         inferred.spec.columns.len()
                     );
                 }
-                None => print!("{text}"),
+                None => emit(&text)?,
             }
         }
         Command::Train(a) => {
@@ -245,17 +261,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     config.data.display()
                 )
             })?;
-            print!("{}", report::training_text(&outcome.artifact));
+            emit(report::training_text(&outcome.artifact))?;
             if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
             }
             outcome.artifact.write_atomic(&a.out)?;
-            println!(
+            emit(format!(
                 "wrote {} (model {})",
                 a.out.display(),
                 outcome.artifact.model_id
-            );
+            ) + "\n")?;
         }
         Command::Evaluate(a) => {
             let artifact = ModelArtifact::load(&a.model)?;
@@ -265,28 +281,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let e = evaluate_file(&artifact, &a.data, a.label.as_deref(), &a.positive, &read)?;
             if a.json {
-                println!("{}", serde_json::to_string(&e)?);
+                emit(format!("{}", serde_json::to_string(&e)?) + "\n")?;
             } else {
-                println!("model {} on {}:", e.model_id, e.data);
-                print!("{}", report::metrics_text(&e.evaluation));
-                print!("{}", report::targets_text(&e.curve));
+                emit(format!("model {} on {}:", e.model_id, e.data) + "\n")?;
+                emit(report::metrics_text(&e.evaluation))?;
+                emit(report::targets_text(&e.curve))?;
             }
         }
         Command::Inspect(a) => {
             let artifact = ModelArtifact::load(&a.model)?;
             let p = &artifact.provenance;
-            println!(
+            emit(format!(
                 "model {}  created {}  trained on {} leads ({} converted)",
                 artifact.model_id, artifact.created_at, p.train_rows, p.train_positives
-            );
+            ) + "\n")?;
             let e = &artifact.evaluation;
-            println!(
+            emit(format!(
                 "holdout ({} leads): ROC AUC {:.4}  PR AUC {:.4}  log loss {:.4}  Brier {:.4}",
                 e.n, e.roc_auc, e.pr_auc, e.log_loss, e.brier
-            );
-            print!("{}", report::weights_text(&artifact, a.limit));
+            ) + "\n")?;
+            emit(report::weights_text(&artifact, a.limit))?;
             for w in &p.warnings {
-                println!("WARNING: {w}");
+                emit(format!("WARNING: {w}") + "\n")?;
             }
         }
         Command::DemoData(a) => {
