@@ -189,9 +189,9 @@ impl ModelArtifact {
 
     /// Reads and checks an artifact file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| Error::Io {
             path: path.display().to_string(),
-            source,
+            error,
         })?;
         Self::from_json(&text, &path.display().to_string())
     }
@@ -250,9 +250,9 @@ impl ModelArtifact {
 
 /// Writes `bytes` to `path` atomically (temp file beside it, fsync, rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| Error::Io {
+    let io = |error| Error::Io {
         path: path.display().to_string(),
-        source,
+        error,
     };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),

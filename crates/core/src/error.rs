@@ -38,12 +38,12 @@ pub enum Error {
         message: String,
     },
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: String,
-        /// The operating system's error.
-        source: std::io::Error,
+        /// The operating system's error (shown in the message, not chained, so it prints once).
+        error: std::io::Error,
     },
     /// A metric could not be computed.
     #[error(transparent)]

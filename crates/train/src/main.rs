@@ -66,17 +66,23 @@ struct TableArgs {
 
 impl TableArgs {
     fn read_options(&self) -> anyhow::Result<ReadOptions> {
-        let mut o = ReadOptions::default();
-        if let Some(d) = self.delimiter {
-            if !d.is_ascii() {
-                bail!("--delimiter must be one ASCII character, got {d:?}");
-            }
-            o.delimiter = Some(d as u8);
-        }
+        let mut o = ReadOptions {
+            delimiter: ascii_delimiter(self.delimiter)?,
+            ..ReadOptions::default()
+        };
         if !self.missing.is_empty() {
             o.missing_tokens = self.missing.clone();
         }
         Ok(o)
+    }
+}
+
+/// A `--delimiter` as the byte the CSV reader takes; it must be one ASCII character.
+fn ascii_delimiter(d: Option<char>) -> anyhow::Result<Option<u8>> {
+    match d {
+        None => Ok(None),
+        Some(c) if c.is_ascii() => Ok(Some(c as u8)),
+        Some(c) => bail!("--delimiter must be one ASCII character, got {c:?}"),
     }
 }
 
@@ -182,8 +188,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`leadscore-train inspect ... | head`): not a failure.
         Err(e)
-            if e
-                .downcast_ref::<std::io::Error>()
+            if e.downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
         {
             ExitCode::SUCCESS
@@ -261,27 +266,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     config.data.display()
                 )
             })?;
-            emit(report::training_text(&outcome.artifact))?;
+            // Write the model first: a closed stdout must not lose it.
             if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
             }
             outcome.artifact.write_atomic(&a.out)?;
+            emit(report::training_text(&outcome.artifact))?;
             emit(format!(
-                "wrote {} (model {})",
+                "wrote {} (model {})\n",
                 a.out.display(),
                 outcome.artifact.model_id
-            ) + "\n")?;
+            ))?;
         }
         Command::Evaluate(a) => {
             let artifact = ModelArtifact::load(&a.model)?;
-            let mut read = ReadOptions::default();
-            if let Some(d) = a.delimiter {
-                read.delimiter = Some(d as u8);
-            }
+            let read = ReadOptions {
+                delimiter: ascii_delimiter(a.delimiter)?,
+                ..ReadOptions::default()
+            };
             let e = evaluate_file(&artifact, &a.data, a.label.as_deref(), &a.positive, &read)?;
             if a.json {
-                emit(format!("{}", serde_json::to_string(&e)?) + "\n")?;
+                emit(serde_json::to_string(&e)? + "\n")?;
             } else {
                 emit(format!("model {} on {}:", e.model_id, e.data) + "\n")?;
                 emit(report::metrics_text(&e.evaluation))?;
@@ -291,15 +297,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inspect(a) => {
             let artifact = ModelArtifact::load(&a.model)?;
             let p = &artifact.provenance;
-            emit(format!(
-                "model {}  created {}  trained on {} leads ({} converted)",
-                artifact.model_id, artifact.created_at, p.train_rows, p.train_positives
-            ) + "\n")?;
+            emit(
+                format!(
+                    "model {}  created {}  trained on {} leads ({} converted)",
+                    artifact.model_id, artifact.created_at, p.train_rows, p.train_positives
+                ) + "\n",
+            )?;
             let e = &artifact.evaluation;
-            emit(format!(
-                "holdout ({} leads): ROC AUC {:.4}  PR AUC {:.4}  log loss {:.4}  Brier {:.4}",
-                e.n, e.roc_auc, e.pr_auc, e.log_loss, e.brier
-            ) + "\n")?;
+            emit(
+                format!(
+                    "holdout ({} leads): ROC AUC {:.4}  PR AUC {:.4}  log loss {:.4}  Brier {:.4}",
+                    e.n, e.roc_auc, e.pr_auc, e.log_loss, e.brier
+                ) + "\n",
+            )?;
             emit(report::weights_text(&artifact, a.limit))?;
             for w in &p.warnings {
                 emit(format!("WARNING: {w}") + "\n")?;

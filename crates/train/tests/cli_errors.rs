@@ -1,0 +1,1102 @@
+//! Bad-input suite for the `leadscore-train` binary: every failure exits 1 (a failed job) or 2
+//! (bad usage, from clap), never panics, and says what is wrong (file, column, row); a failed
+//! training run never replaces a good model. A few success paths keep the suite honest.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What one run of the binary did.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn show(&self) -> String {
+        format!(
+            "exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs the binary in `dir` (so relative file names in `args` are the names in messages).
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run leadscore-train");
+    let r = Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !r.stderr.contains("panicked"),
+        "leadscore-train {args:?} panicked:\n{}",
+        r.show()
+    );
+    r
+}
+
+/// Runs and asserts success.
+fn run_ok(dir: &Path, args: &[&str]) -> Run {
+    let r = run(dir, args);
+    assert_eq!(r.code, Some(0), "leadscore-train {args:?}:\n{}", r.show());
+    r
+}
+
+/// Small deterministic pseudo-random numbers in [0, 1).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A small lead file: `lead_id`, `visits` (count), `size` (decimal, some missing), `source`
+/// (categorical), `webinar` (yes/no), `converted` (1/0, related to the others with noise).
+/// `sep` and `eol` choose the dialect; `quote` quotes the text cells.
+fn leads_csv(n: usize, sep: char, eol: &str, quote: bool) -> String {
+    let q = |s: &str| {
+        if quote {
+            format!("\"{s}\"")
+        } else {
+            s.to_string()
+        }
+    };
+    let mut rng = Lcg(12345);
+    let sources = ["web", "referral", "ads", "event"];
+    let mut out = [
+        "lead_id",
+        "visits",
+        "size",
+        "source",
+        "webinar",
+        "converted",
+    ]
+    .map(q)
+    .join(&sep.to_string());
+    out.push_str(eol);
+    for i in 0..n {
+        let visits = (rng.next() * 8.0).floor();
+        let size_raw = 5.0 + 95.0 * rng.next();
+        let size_missing = rng.next() < 0.1;
+        let source = sources[(rng.next() * 4.0) as usize % 4];
+        let webinar = rng.next() < 0.3;
+        let z = -1.5
+            + 0.35 * visits
+            + 0.01 * size_raw
+            + match source {
+                "referral" => 0.9,
+                "ads" => -0.6,
+                _ => 0.0,
+            }
+            + if webinar { 0.8 } else { 0.0 };
+        let converted = rng.next() < 1.0 / (1.0 + (-z).exp());
+        let size = if size_missing {
+            String::new()
+        } else {
+            format!("{size_raw:.1}")
+        };
+        let fields = [
+            q(&format!("L{i:05}")),
+            format!("{visits}"),
+            size,
+            q(source),
+            q(if webinar { "yes" } else { "no" }),
+            if converted { "1" } else { "0" }.to_string(),
+        ];
+        out.push_str(&fields.join(&sep.to_string()));
+        out.push_str(eol);
+    }
+    out
+}
+
+/// A two-column file `x,<label>` with the given label cells (x = 1, 2, ...).
+fn labeled(label: &str, values: &[&str]) -> Vec<u8> {
+    let mut s = format!("x,{label}\n");
+    for (i, v) in values.iter().enumerate() {
+        s.push_str(&format!("{},{v}\n", i + 1));
+    }
+    s.into_bytes()
+}
+
+/// The default small leads file.
+fn leads() -> Vec<u8> {
+    leads_csv(400, ',', "\n", false).into_bytes()
+}
+
+/// Arguments that keep training fast.
+const FAST: [&str; 4] = ["--folds", "3", "--grid-size", "3"];
+
+fn train_args<'a>(data: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "train",
+        "--data",
+        data,
+        "--label",
+        "converted",
+        "--id",
+        "lead_id",
+        "--out",
+        out,
+    ];
+    a.extend_from_slice(&FAST);
+    a.extend_from_slice(extra);
+    a
+}
+
+/// Trains on the default small file in `dir` and returns the model path.
+fn train_model(dir: &Path, data: &str, out: &str) -> PathBuf {
+    let r = run_ok(dir, &train_args(data, out, &[]));
+    assert!(r.stdout.contains("wrote"), "{}", r.show());
+    dir.join(out)
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// (name, weight) of every feature of a model artifact.
+fn weights(artifact: &Value) -> Vec<(String, f64)> {
+    artifact["model"]["features"]
+        .as_array()
+        .expect("model.features")
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["weight"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn assert_same_weights(a: &Value, b: &Value) {
+    let (wa, wb) = (weights(a), weights(b));
+    assert_eq!(
+        wa.iter().map(|w| &w.0).collect::<Vec<_>>(),
+        wb.iter().map(|w| &w.0).collect::<Vec<_>>(),
+        "feature names differ"
+    );
+    assert!(!wa.is_empty());
+    for ((name, x), (_, y)) in wa.iter().zip(&wb) {
+        assert!((x - y).abs() <= 1e-9, "weight of {name}: {x} vs {y}");
+    }
+    let (ia, ib) = (
+        a["model"]["intercept"].as_f64().unwrap(),
+        b["model"]["intercept"].as_f64().unwrap(),
+    );
+    assert!((ia - ib).abs() <= 1e-9, "intercept: {ia} vs {ib}");
+}
+
+/// One bad-input case: files written into a fresh temp dir, the arguments, the expected exit
+/// code and the substrings stderr must contain.
+struct Case {
+    name: &'static str,
+    files: Vec<(&'static str, Vec<u8>)>,
+    args: Vec<&'static str>,
+    code: i32,
+    stderr_has: Vec<&'static str>,
+}
+
+fn case(
+    name: &'static str,
+    files: Vec<(&'static str, Vec<u8>)>,
+    args: &[&'static str],
+    code: i32,
+    stderr_has: &[&'static str],
+) -> Case {
+    Case {
+        name,
+        files,
+        args: args.to_vec(),
+        code,
+        stderr_has: stderr_has.to_vec(),
+    }
+}
+
+/// Runs each case in a fresh temp dir; collects every failure so one run shows them all.
+fn check_cases(cases: &[Case]) {
+    let mut failures = Vec::new();
+    for c in cases {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in &c.files {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        let before: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        let r = run(dir.path(), &c.args);
+        let mut problems = Vec::new();
+        if r.code != Some(c.code) {
+            problems.push(format!("exit code {:?}, expected {}", r.code, c.code));
+        }
+        for s in &c.stderr_has {
+            if !r.stderr.contains(s) {
+                problems.push(format!("stderr lacks {s:?}"));
+            }
+        }
+        if c.code == 1 && !r.stderr.starts_with("error: ") {
+            problems.push("stderr does not start with `error: `".into());
+        }
+        if c.code == 1 {
+            // A failed job writes nothing.
+            let after: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .filter(|n| !before.contains(n))
+                .collect();
+            if !after.is_empty() {
+                problems.push(format!("wrote {after:?}"));
+            }
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "case `{}` ({:?}): {}\n{}",
+                c.name,
+                c.args,
+                problems.join("; "),
+                r.show()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}
+
+const SPEC_HEAD: &str = "format_version = 1\nlabel = \"y\"\n";
+
+fn spec(body: &str) -> Vec<u8> {
+    format!("{SPEC_HEAD}{body}\n[[columns]]\nname = \"y\"\ntransform = \"ignore\"\n").into_bytes()
+}
+
+/// `x` numbers except row 3, which holds text; `y` alternates 1/0 (20 rows).
+fn text_in_numbers() -> Vec<u8> {
+    let mut s = String::from("x,y\n");
+    for i in 1..=20 {
+        let x = if i == 3 {
+            "abc".to_string()
+        } else {
+            i.to_string()
+        };
+        s.push_str(&format!("{x},{}\n", i % 2));
+    }
+    s.into_bytes()
+}
+
+#[test]
+fn bad_data_files_fail_with_named_errors() {
+    let t = |data: &'static str| -> Vec<&'static str> {
+        vec![
+            "train",
+            "--data",
+            data,
+            "--label",
+            "y",
+            "--out",
+            "m.json",
+            "--folds",
+            "3",
+            "--grid-size",
+            "3",
+        ]
+    };
+    let cases = vec![
+        case(
+            "empty file",
+            vec![("empty.csv", Vec::new())],
+            &t("empty.csv"),
+            1,
+            &["empty.csv", "empty", "no model was written"],
+        ),
+        case(
+            "whitespace-only file",
+            vec![("blank.csv", b"\n  \r\n".to_vec())],
+            &t("blank.csv"),
+            1,
+            &["blank.csv", "empty"],
+        ),
+        case(
+            "header only",
+            vec![("h.csv", b"x,y\n".to_vec())],
+            &t("h.csv"),
+            1,
+            &["h.csv", "no data rows"],
+        ),
+        case(
+            "unknown --label column",
+            vec![("leads.csv", leads())],
+            &[
+                "train",
+                "--data",
+                "leads.csv",
+                "--label",
+                "nope",
+                "--out",
+                "m.json",
+            ],
+            1,
+            &[
+                "leads.csv",
+                "`nope`",
+                "no such column",
+                "lead_id",
+                "visits",
+                "converted",
+            ],
+        ),
+        case(
+            "unknown --exclude column",
+            vec![("leads.csv", leads())],
+            &[
+                "train",
+                "--data",
+                "leads.csv",
+                "--label",
+                "converted",
+                "--exclude",
+                "bogus",
+                "--out",
+                "m.json",
+            ],
+            1,
+            &["leads.csv", "`bogus`", "no such column", "visits"],
+        ),
+        case(
+            "label with one class",
+            vec![("one.csv", labeled("y", &["1"; 12]))],
+            &t("one.csv"),
+            1,
+            &["one.csv", "`y`", "only one class"],
+        ),
+        case(
+            "label with three classes",
+            vec![(
+                "three.csv",
+                labeled("y", &["1", "0", "2", "1", "0", "2", "1", "0"]),
+            )],
+            &t("three.csv"),
+            1,
+            &["three.csv", "`y`", "exactly two classes, found 3"],
+        ),
+        case(
+            "Won/Lost label without --positive",
+            vec![(
+                "stage.csv",
+                labeled("stage", &["Won", "Lost", "Lost", "Won", "Lost", "Lost"]),
+            )],
+            &[
+                "train",
+                "--data",
+                "stage.csv",
+                "--label",
+                "stage",
+                "--out",
+                "m.json",
+            ],
+            1,
+            &["stage.csv", "`stage`", "Won", "Lost", "--positive"],
+        ),
+        case(
+            "missing label cell",
+            vec![("gap.csv", labeled("y", &["1", "0", "", "1", "0", "1"]))],
+            &t("gap.csv"),
+            1,
+            &["gap.csv", "`y`", "row 3", "no label"],
+        ),
+        case(
+            "ragged row",
+            vec![("r.csv", b"x,z,y\n1,2,1\n3,4,0\n5,0\n6,7,1\n".to_vec())],
+            &t("r.csv"),
+            1,
+            &["r.csv", "row 3", "2 fields", "header has 3"],
+        ),
+        case(
+            "unclosed quote",
+            vec![("q.csv", b"x,y\n1,1\n\"two,0\n3,1\n".to_vec())],
+            &t("q.csv"),
+            1,
+            &["q.csv", "row 2", "never closed"],
+        ),
+        case(
+            "not UTF-8",
+            vec![("latin1.csv", b"x,y\nM\xfcller,1\nG\xf6tz,0\n".to_vec())],
+            &t("latin1.csv"),
+            1,
+            &["latin1.csv", "UTF-8"],
+        ),
+        case(
+            "no --label",
+            vec![("leads.csv", leads())],
+            &["train", "--data", "leads.csv", "--out", "m.json"],
+            1,
+            &["no label column", "--label"],
+        ),
+        case(
+            "missing data file",
+            vec![],
+            &t("absent.csv"),
+            1,
+            &["absent.csv"],
+        ),
+        case(
+            "--holdout 1.5",
+            vec![("leads.csv", leads())],
+            &[
+                "train",
+                "--data",
+                "leads.csv",
+                "--label",
+                "converted",
+                "--holdout",
+                "1.5",
+                "--out",
+                "m.json",
+            ],
+            1,
+            &["--holdout", "1.5"],
+        ),
+        case(
+            "--delimiter non-ASCII (train)",
+            vec![("leads.csv", leads())],
+            &[
+                "train",
+                "--data",
+                "leads.csv",
+                "--label",
+                "converted",
+                "--delimiter",
+                "é",
+                "--out",
+                "m.json",
+            ],
+            1,
+            &["--delimiter", "ASCII", "'é'"],
+        ),
+        case(
+            "--delimiter non-ASCII (init)",
+            vec![("leads.csv", leads())],
+            &["init", "--data", "leads.csv", "--delimiter", "é"],
+            1,
+            &["--delimiter", "ASCII"],
+        ),
+        case(
+            "--grid-size 0",
+            vec![("leads.csv", leads())],
+            &[
+                "train",
+                "--data",
+                "leads.csv",
+                "--label",
+                "converted",
+                "--grid-size",
+                "0",
+                "--out",
+                "m.json",
+            ],
+            1,
+            &["--grid-size"],
+        ),
+        case(
+            "init on an empty file",
+            vec![("empty.csv", Vec::new())],
+            &["init", "--data", "empty.csv", "--label", "y"],
+            1,
+            &["empty.csv", "empty"],
+        ),
+    ];
+    check_cases(&cases);
+}
+
+#[test]
+fn bad_specs_fail_with_named_errors() {
+    let t: &[&str] = &[
+        "train",
+        "--data",
+        "data.csv",
+        "--spec",
+        "spec.toml",
+        "--out",
+        "m.json",
+        "--folds",
+        "3",
+        "--grid-size",
+        "3",
+    ];
+    let data = || ("data.csv", text_in_numbers());
+    let cases = vec![
+        case(
+            "numeric transform on a text cell",
+            vec![
+                data(),
+                (
+                    "spec.toml",
+                    spec("[[columns]]\nname = \"x\"\ntransform = \"numeric\"\n"),
+                ),
+            ],
+            t,
+            1,
+            &["data.csv", "row 3", "`x`", "abc"],
+        ),
+        case(
+            "unknown key",
+            vec![
+                data(),
+                (
+                    "spec.toml",
+                    spec("[[columns]]\nname = \"x\"\ntransform = \"categorical\"\ncolour = \"red\"\n"),
+                ),
+            ],
+            t,
+            1,
+            &["spec.toml", "unknown field `colour`"],
+        ),
+        case(
+            "unknown transform",
+            vec![
+                data(),
+                (
+                    "spec.toml",
+                    spec("[[columns]]\nname = \"x\"\ntransform = \"magic\"\n"),
+                ),
+            ],
+            t,
+            1,
+            &["spec.toml", "unknown variant `magic`"],
+        ),
+        case(
+            "option on the wrong transform",
+            vec![
+                data(),
+                (
+                    "spec.toml",
+                    spec("[[columns]]\nname = \"x\"\ntransform = \"categorical\"\nlog1p = true\n"),
+                ),
+            ],
+            t,
+            1,
+            &["spec.toml", "`x`", "log1p", "categorical"],
+        ),
+        case(
+            "wrong format_version",
+            vec![
+                data(),
+                (
+                    "spec.toml",
+                    b"format_version = 9\nlabel = \"y\"\n[[columns]]\nname = \"x\"\ntransform = \"categorical\"\n"
+                        .to_vec(),
+                ),
+            ],
+            t,
+            1,
+            &["spec.toml", "format_version 9"],
+        ),
+        case(
+            "spec column absent from the data",
+            vec![
+                data(),
+                (
+                    "spec.toml",
+                    spec("[[columns]]\nname = \"ghost\"\ntransform = \"numeric\"\n"),
+                ),
+            ],
+            t,
+            1,
+            &["data.csv", "`ghost`", "no such column"],
+        ),
+        case(
+            "missing spec file",
+            vec![data()],
+            t,
+            1,
+            &["spec.toml"],
+        ),
+        case(
+            "spec that is not TOML",
+            vec![data(), ("spec.toml", b"this is [not toml".to_vec())],
+            t,
+            1,
+            &["spec.toml"],
+        ),
+    ];
+    check_cases(&cases);
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let cases = vec![
+        case("no arguments", vec![], &[], 2, &["Usage"]),
+        case(
+            "unknown subcommand",
+            vec![],
+            &["frobnicate"],
+            2,
+            &["frobnicate"],
+        ),
+        case(
+            "train without --data",
+            vec![],
+            &["train", "--label", "y", "--out", "m.json"],
+            2,
+            &["--data"],
+        ),
+        case(
+            "train without --out",
+            vec![],
+            &["train", "--data", "d.csv", "--label", "y"],
+            2,
+            &["--out"],
+        ),
+        case(
+            "--holdout not a number",
+            vec![],
+            &[
+                "train",
+                "--data",
+                "d.csv",
+                "--label",
+                "y",
+                "--out",
+                "m.json",
+                "--holdout",
+                "lots",
+            ],
+            2,
+            &["--holdout", "lots"],
+        ),
+        case(
+            "--delimiter of two characters",
+            vec![],
+            &[
+                "train",
+                "--data",
+                "d.csv",
+                "--label",
+                "y",
+                "--out",
+                "m.json",
+                "--delimiter",
+                "ab",
+            ],
+            2,
+            &["--delimiter"],
+        ),
+        case(
+            "--folds negative",
+            vec![],
+            &[
+                "train", "--data", "d.csv", "--label", "y", "--out", "m.json", "--folds", "-1",
+            ],
+            2,
+            &["'-1'"],
+        ),
+        case(
+            "unknown flag",
+            vec![],
+            &["inspect", "--model", "m.json", "--colour"],
+            2,
+            &["--colour"],
+        ),
+        case(
+            "evaluate without --model",
+            vec![],
+            &["evaluate", "--data", "d.csv"],
+            2,
+            &["--model"],
+        ),
+    ];
+    check_cases(&cases);
+}
+
+#[test]
+fn bad_model_files_fail_with_named_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("leads.csv"), leads()).unwrap();
+    let model = train_model(dir.path(), "leads.csv", "good.json");
+    let good = read_json(&model);
+
+    let mut other_version = good.clone();
+    other_version["format_version"] = Value::from(2);
+    let mut edited = good.clone();
+    let w = edited["model"]["features"][0]["weight"].as_f64().unwrap();
+    edited["model"]["features"][0]["weight"] = Value::from(w + 0.25);
+    let mut no_version = good.clone();
+    no_version.as_object_mut().unwrap().remove("format_version");
+    let pretty = |v: &Value| serde_json::to_vec_pretty(v).unwrap();
+    let model_files = vec![
+        ("notjson.json", b"model: yes\n".to_vec()),
+        ("v2.json", pretty(&other_version)),
+        ("edited.json", pretty(&edited)),
+        ("noversion.json", pretty(&no_version)),
+        ("good.json", pretty(&good)),
+        ("leads.csv", leads()),
+        ("nolabel.csv", b"visits,size\n1,2\n".to_vec()),
+    ];
+
+    let mut cases = Vec::new();
+    for (cmd, extra) in [
+        ("evaluate", &["--data", "leads.csv"][..]),
+        ("inspect", &[][..]),
+    ] {
+        let with = |m: &'static str| {
+            let mut a = vec![cmd, "--model", m];
+            a.extend_from_slice(extra);
+            a
+        };
+        cases.extend([
+            case(
+                "missing model file",
+                model_files.clone(),
+                &with("absent.json"),
+                1,
+                &["absent.json"],
+            ),
+            case(
+                "model that is not JSON",
+                model_files.clone(),
+                &with("notjson.json"),
+                1,
+                &["notjson.json", "not valid JSON"],
+            ),
+            case(
+                "model of another format_version",
+                model_files.clone(),
+                &with("v2.json"),
+                1,
+                &["v2.json", "format_version 2", "not supported"],
+            ),
+            case(
+                "model without format_version",
+                model_files.clone(),
+                &with("noversion.json"),
+                1,
+                &["noversion.json", "format_version"],
+            ),
+            case(
+                "model with an edited weight",
+                model_files.clone(),
+                &with("edited.json"),
+                1,
+                &["edited.json", "model_id", "edited or damaged"],
+            ),
+        ]);
+    }
+    cases.push(case(
+        "evaluate on a file without the label",
+        model_files.clone(),
+        &["evaluate", "--model", "good.json", "--data", "nolabel.csv"],
+        1,
+        &["nolabel.csv", "`converted`", "no such column"],
+    ));
+    cases.push(case(
+        "evaluate on a missing data file",
+        model_files.clone(),
+        &["evaluate", "--model", "good.json", "--data", "absent.csv"],
+        1,
+        &["absent.csv"],
+    ));
+    check_cases(&cases);
+
+    // The untouched copy still loads: the cases above fail for the edits, not the rewrite.
+    run_ok(dir.path(), &["inspect", "--model", "good.json"]);
+}
+
+#[test]
+fn failed_training_keeps_the_previous_model() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("leads.csv"), leads()).unwrap();
+    let model = train_model(dir.path(), "leads.csv", "out.json");
+    let before = std::fs::read(&model).unwrap();
+
+    // Same --out, a one-class label: the job fails and out.json is untouched.
+    let mut one_class = String::from("lead_id,visits,converted\n");
+    for i in 0..50 {
+        one_class.push_str(&format!("L{i},{},1\n", i % 7));
+    }
+    std::fs::write(dir.path().join("one.csv"), one_class).unwrap();
+    let r = run(dir.path(), &train_args("one.csv", "out.json", &[]));
+    assert_eq!(r.code, Some(1), "{}", r.show());
+    assert!(
+        r.stderr.contains("only one class") && r.stderr.contains("no model was written"),
+        "{}",
+        r.show()
+    );
+    assert_eq!(std::fs::read(&model).unwrap(), before, "out.json changed");
+
+    // A failure late in the job (after the read and the label): a numeric spec on text.
+    std::fs::write(dir.path().join("text.csv"), text_in_numbers()).unwrap();
+    std::fs::write(
+        dir.path().join("spec.toml"),
+        spec("[[columns]]\nname = \"x\"\ntransform = \"numeric\"\n"),
+    )
+    .unwrap();
+    let r = run(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "text.csv",
+            "--spec",
+            "spec.toml",
+            "--out",
+            "out.json",
+        ],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.show());
+    assert_eq!(std::fs::read(&model).unwrap(), before, "out.json changed");
+
+    // No stray temp files beside it.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.ends_with(".tmp")),
+        "temp files left: {names:?}"
+    );
+}
+
+#[test]
+fn demo_init_train_evaluate_inspect() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let r = run_ok(d, &["demo-data", "--leads", "2000", "--out", "demo.csv"]);
+    assert!(r.stderr.contains("2000 leads"), "{}", r.show());
+    run_ok(
+        d,
+        &[
+            "demo-data",
+            "--leads",
+            "1000",
+            "--seed",
+            "43",
+            "--out",
+            "fresh.csv",
+        ],
+    );
+    run_ok(
+        d,
+        &[
+            "init",
+            "--data",
+            "demo.csv",
+            "--label",
+            "converted",
+            "--id",
+            "lead_id",
+            "--out",
+            "spec.toml",
+        ],
+    );
+    let spec_text = std::fs::read_to_string(d.join("spec.toml")).unwrap();
+    assert!(spec_text.contains("[[columns]]"), "{spec_text}");
+
+    let mut args = vec![
+        "train",
+        "--data",
+        "demo.csv",
+        "--spec",
+        "spec.toml",
+        "--out",
+        "models/m.json",
+    ];
+    args.extend_from_slice(&FAST);
+    let r = run_ok(d, &args);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("solver") && l.contains(": converged")),
+        "{}",
+        r.show()
+    );
+    assert!(d.join("models/m.json").exists());
+
+    let r = run_ok(
+        d,
+        &[
+            "evaluate",
+            "--model",
+            "models/m.json",
+            "--data",
+            "fresh.csv",
+            "--json",
+        ],
+    );
+    let text = r.stdout.trim();
+    assert_eq!(text.lines().count(), 1, "one JSON object:\n{}", r.show());
+    let v: Value = serde_json::from_str(text).expect("evaluate --json prints JSON");
+    assert!(v.is_object());
+    let auc = v["evaluation"]["roc_auc"]
+        .as_f64()
+        .expect("evaluation.roc_auc");
+    assert!(auc > 0.5 && auc <= 1.0, "roc_auc {auc}");
+
+    let r = run_ok(d, &["inspect", "--model", "models/m.json"]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.contains("odds ratio"))
+        .unwrap_or_else(|| panic!("no weights header:\n{}", r.show()));
+    assert!(lines[header].contains("feature"), "{}", lines[header]);
+    let artifact = read_json(&d.join("models/m.json"));
+    let names = weights(&artifact);
+    assert!(names.len() >= 3, "{names:?}");
+    for (name, _) in &names {
+        let shown: String = name.chars().take(60).collect();
+        assert!(
+            lines[header + 1..].iter().any(|l| l.contains(&shown)),
+            "inspect does not list {name}:\n{}",
+            r.stdout
+        );
+    }
+    let r = run_ok(d, &["inspect", "--model", "models/m.json", "--limit", "2"]);
+    let rows = r
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("odds ratio"))
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with("weight:"))
+        .count();
+    assert_eq!(rows, 2, "{}", r.stdout);
+}
+
+#[test]
+fn semicolon_crlf_trains_like_comma() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("comma.csv"), leads_csv(400, ',', "\n", false)).unwrap();
+    std::fs::write(d.join("semi.csv"), leads_csv(400, ';', "\r\n", true)).unwrap();
+    let a = train_model(d, "comma.csv", "a.json");
+    let b = train_model(d, "semi.csv", "b.json");
+    assert_same_weights(&read_json(&a), &read_json(&b));
+    // Same with the delimiter given rather than detected.
+    let r = run_ok(d, &train_args("semi.csv", "c.json", &["--delimiter", ";"]));
+    assert!(r.stdout.contains("wrote"));
+    assert_same_weights(&read_json(&a), &read_json(&d.join("c.json")));
+}
+
+#[test]
+fn parquet_trains_like_csv() {
+    use leadscore_train::load::{read_table, ReadOptions};
+    use polars::prelude::ParquetWriter;
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("leads.csv"), leads()).unwrap();
+    let mut df = read_table(&d.join("leads.csv"), &ReadOptions::default())
+        .unwrap()
+        .df;
+    let f = std::fs::File::create(d.join("leads.parquet")).unwrap();
+    ParquetWriter::new(f).finish(&mut df).unwrap();
+
+    let a = train_model(d, "leads.csv", "csv.json");
+    let b = train_model(d, "leads.parquet", "pq.json");
+    let (a, b) = (read_json(&a), read_json(&b));
+    assert_same_weights(&a, &b);
+    assert_eq!(
+        a["provenance"]["rows"], b["provenance"]["rows"],
+        "rows read"
+    );
+    // A damaged Parquet file is a named error, not a panic.
+    let mut bytes = std::fs::read(d.join("leads.parquet")).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(d.join("broken.parquet"), bytes).unwrap();
+    let r = run(d, &train_args("broken.parquet", "broken.json", &[]));
+    assert_eq!(r.code, Some(1), "{}", r.show());
+    assert!(
+        r.stderr.contains("broken.parquet") && r.stderr.contains("Parquet"),
+        "{}",
+        r.show()
+    );
+    assert!(!d.join("broken.json").exists());
+}
+
+#[test]
+
+fn evaluate_rejects_non_ascii_delimiter() {
+    // Today: 'é' (U+00E9) becomes byte 0xE9, the header is one column, and the error is a
+    // misleading "column `converted`: no such column (the file has: lead_id,visits,...)";
+    // 'Ĭ' (U+012C) becomes 0x2C, a comma, and evaluate silently succeeds.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("leads.csv"), leads()).unwrap();
+    train_model(d, "leads.csv", "m.json");
+    for delim in ["é", "Ĭ"] {
+        let r = run(
+            d,
+            &[
+                "evaluate",
+                "--model",
+                "m.json",
+                "--data",
+                "leads.csv",
+                "--delimiter",
+                delim,
+            ],
+        );
+        assert_eq!(r.code, Some(1), "--delimiter {delim}:\n{}", r.show());
+        assert!(
+            r.stderr.contains("--delimiter") && r.stderr.contains("ASCII"),
+            "--delimiter {delim}:\n{}",
+            r.show()
+        );
+    }
+}
+
+#[test]
+
+fn io_error_is_printed_once() {
+    // Today: "error: absent.json: No such file or directory (os error 2): No such file or
+    // directory (os error 2)".
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dir.path(), &["inspect", "--model", "absent.json"]);
+    assert_eq!(r.code, Some(1), "{}", r.show());
+    assert!(r.stderr.contains("absent.json"), "{}", r.show());
+    assert_eq!(r.stderr.matches("os error 2").count(), 1, "{}", r.show());
+}
+
+#[test]
+
+fn train_with_closed_stdout_still_writes_the_model() {
+    // Today (`train ... | true`): the report's write fails with a broken pipe, main.rs maps a
+    // broken pipe to success, and `write_atomic` is never reached: exit 0, no out.json.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("leads.csv"), leads()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
+        .args(train_args("leads.csv", "out.json", &[]))
+        .current_dir(d)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before the report is printed
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        out.status.code() != Some(0) || d.join("out.json").exists(),
+        "exit 0 but no model was written; stderr:\n{stderr}"
+    );
+    assert!(
+        d.join("out.json").exists(),
+        "training succeeded but the model was not written; exit {:?}, stderr:\n{stderr}",
+        out.status.code()
+    );
+}
