@@ -5,6 +5,8 @@
 mod common;
 
 use leadscore_core::artifact::{ModelArtifact, FORMAT_VERSION};
+use leadscore_core::fitted::LeadEvent;
+use leadscore_core::value::parse_timestamp;
 
 const GOLDEN: &str = "tests/golden/demo-scores.json";
 
@@ -21,14 +23,29 @@ fn committed_demo_model_loads_and_scores_as_recorded() {
     let b: serde_json::Value = serde_json::from_str(&reserialized).unwrap();
     assert_eq!(a, b);
 
-    let leads = common::csv_rows(&common::repo("data/demo-leads.csv"));
+    let leads = common::csv_rows(&common::repo("data/demo/leads.csv"));
+    let events = common::events_by_lead(&common::repo("data/demo/events.csv"));
+    let none = Vec::new();
     let scores: Vec<f64> = leads
         .iter()
         .take(50)
         .map(|l| {
+            let as_of = parse_timestamp(&l["created_at"]).unwrap() + 7 * 86_400;
+            let ev: Vec<LeadEvent<'_>> = events
+                .get(&l["lead_id"])
+                .unwrap_or(&none)
+                .iter()
+                .map(|(t, at)| LeadEvent {
+                    event_type: t,
+                    occurred_at: *at,
+                })
+                .collect();
+            let mut x = vec![0.0; artifact.spec.width()];
             artifact
-                .model
-                .score(&artifact.spec.featurize(l, None).unwrap())
+                .spec
+                .featurize_with_events_into(l, &ev, Some(as_of), &mut x)
+                .unwrap();
+            artifact.model.score(&x)
         })
         .collect();
     let golden = common::repo(GOLDEN);

@@ -1,16 +1,36 @@
-//! The two featurizers agree: every row of a real file, featurized by the polars pipeline
+//! The two featurizers agree: every lead of a real file, featurized by the polars pipeline
 //! (`leadscore-train`) and per lead (`leadscore-core`, the path the server uses), gives the same
-//! features within 1e-9, and the same score.
+//! features within 1e-9, and the same score. The per-lead side reads the files with an
+//! independent CSV parser and computes `as_of` itself.
 
 mod common;
 
 use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::fitted::LeadEvent;
+use leadscore_core::value::parse_timestamp;
+use leadscore_train::assemble::featurize_with_events;
 use leadscore_train::featurize::featurize_table;
 use leadscore_train::load::{read_table, ReadOptions};
 use leadscore_train::pipeline::{train, TrainConfig};
 use std::path::Path;
 
-fn assert_parity(artifact: &ModelArtifact, data: &Path) {
+fn assert_rows_agree(artifact: &ModelArtifact, row: usize, per_lead: &[f64], vectorized: &[f64]) {
+    let names = artifact.spec.features();
+    for (j, (a, b)) in per_lead.iter().zip(vectorized).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-9,
+            "lead {row} feature `{}`: per lead {a}, polars {b}",
+            names[j].name
+        );
+    }
+    let (s1, s2) = (
+        artifact.model.score(per_lead),
+        artifact.model.score(vectorized),
+    );
+    assert!((s1 - s2).abs() <= 1e-9, "lead {row}: score {s1} vs {s2}");
+}
+
+fn assert_flat_parity(artifact: &ModelArtifact, data: &Path) {
     let read = ReadOptions {
         missing_tokens: artifact.spec.missing_tokens.clone(),
         ..ReadOptions::default()
@@ -19,23 +39,9 @@ fn assert_parity(artifact: &ModelArtifact, data: &Path) {
     let matrix = featurize_table(&artifact.spec, &table, None).unwrap();
     let leads = common::csv_rows(data);
     assert_eq!(leads.len(), matrix.rows, "both readers see every row");
-    let names = artifact.spec.features();
     for (i, lead) in leads.iter().enumerate() {
         let per_lead = artifact.spec.featurize(lead, None).unwrap();
-        let vectorized = matrix.row(i);
-        for (j, (a, b)) in per_lead.iter().zip(&vectorized).enumerate() {
-            assert!(
-                (a - b).abs() <= 1e-9,
-                "row {} feature `{}`: per lead {a}, polars {b}",
-                i + 1,
-                names[j].name
-            );
-        }
-        let (s1, s2) = (
-            artifact.model.score(&per_lead),
-            artifact.model.score(&vectorized),
-        );
-        assert!((s1 - s2).abs() <= 1e-9, "row {}: score {s1} vs {s2}", i + 1);
+        assert_rows_agree(artifact, i + 1, &per_lead, &matrix.row(i));
     }
 }
 
@@ -49,12 +55,57 @@ fn x_education_every_row_agrees() {
         .map(|s| s.to_string())
         .collect();
     let outcome = train(&config).unwrap();
-    assert_parity(&outcome.artifact, &common::x_education());
+    assert_flat_parity(&outcome.artifact, &common::x_education());
 }
 
 #[test]
-fn demo_data_every_row_agrees_with_the_committed_model() {
+fn flat_demo_every_row_agrees() {
     // Timestamps, email domains and job titles: the transforms X Education does not have.
+    let mut config = TrainConfig::new(common::repo("data/demo-leads.csv"));
+    config.spec = Some(common::repo("data/demo-spec.toml"));
+    let outcome = train(&config).unwrap();
+    assert_flat_parity(&outcome.artifact, &common::repo("data/demo-leads.csv"));
+}
+
+#[test]
+fn demo_events_every_lead_agrees_with_the_committed_model() {
     let artifact = ModelArtifact::load(&common::repo("models/demo.json")).unwrap();
-    assert_parity(&artifact, &common::repo("data/demo-leads.csv"));
+    assert!(
+        artifact.spec.events.is_some(),
+        "the demo model has event features"
+    );
+    let events_path = common::repo("data/demo/events.csv");
+    let assembled = common::demo_assembled(&events_path);
+    let matrix = featurize_with_events(
+        &artifact.spec,
+        &assembled.table,
+        Some(&assembled.as_of),
+        assembled.events.as_ref(),
+    )
+    .unwrap();
+    let leads = common::csv_rows(&common::repo("data/demo/leads.csv"));
+    let events = common::events_by_lead(&events_path);
+    let no_events = Vec::new();
+    assert!(assembled.source_rows.len() > 3000);
+    for (k, &row) in assembled.source_rows.iter().enumerate() {
+        let lead = &leads[row];
+        // as_of computed here, independently: created_at + 7 days (data/demo/spec.toml).
+        let as_of = parse_timestamp(&lead["created_at"]).unwrap() + 7 * 86_400;
+        assert_eq!(as_of, assembled.as_of[k]);
+        let lead_events: Vec<LeadEvent<'_>> = events
+            .get(&lead["lead_id"])
+            .unwrap_or(&no_events)
+            .iter()
+            .map(|(t, at)| LeadEvent {
+                event_type: t,
+                occurred_at: *at,
+            })
+            .collect();
+        let mut per_lead = vec![0.0; artifact.spec.width()];
+        artifact
+            .spec
+            .featurize_with_events_into(lead, &lead_events, Some(as_of), &mut per_lead)
+            .unwrap();
+        assert_rows_agree(&artifact, row + 1, &per_lead, &matrix.row(k));
+    }
 }

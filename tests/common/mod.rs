@@ -62,3 +62,36 @@ pub fn csv_rows(path: &std::path::Path) -> Vec<HashMap<String, String>> {
         .map(|r| header.iter().cloned().zip(r).collect())
         .collect()
 }
+
+/// The events of a CSV events file by lead id, read with [`csv_rows`] (independent of polars).
+pub fn events_by_lead(path: &std::path::Path) -> HashMap<String, Vec<(String, i64)>> {
+    let mut out: HashMap<String, Vec<(String, i64)>> = HashMap::new();
+    for row in csv_rows(path) {
+        let t = leadscore_core::value::parse_timestamp(&row["occurred_at"]).expect("event time");
+        out.entry(row["lead_id"].clone())
+            .or_default()
+            .push((row["event_type"].clone(), t));
+    }
+    out
+}
+
+/// The committed three-table demo, assembled point in time with its spec.
+pub fn demo_assembled(events: &std::path::Path) -> leadscore_train::assemble::Assembled {
+    use leadscore_train::assemble::{assemble, AssemblyInputs};
+    use leadscore_train::load::{read_table, ReadOptions};
+    let read = ReadOptions::default();
+    let leads = read_table(&repo("data/demo/leads.csv"), &read).unwrap();
+    let spec = leadscore_core::spec::FeatureSpec::from_toml(
+        &std::fs::read_to_string(repo("data/demo/spec.toml")).unwrap(),
+        "data/demo/spec.toml",
+    )
+    .unwrap();
+    assemble(&AssemblyInputs {
+        leads: &leads,
+        spec: &spec,
+        events: Some(events),
+        outcomes: Some(&repo("data/demo/outcomes.csv")),
+        read: &read,
+    })
+    .unwrap()
+}

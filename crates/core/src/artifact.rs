@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::Path;
 
 /// Version of the artifact format; bumped on any change to its structure.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A training input file and its fingerprint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +68,37 @@ pub struct SolverReport {
     pub converged: bool,
 }
 
+/// What the point-in-time assembly did, for the report and the artifact.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PointInTimeReport {
+    /// How `as_of` was set.
+    pub as_of_rule: String,
+    /// Conversion horizon in days.
+    pub horizon_days: f64,
+    /// The end of the data (latest timestamp seen), RFC 3339.
+    pub end_of_data: String,
+    /// Leads in the leads table.
+    pub leads: u64,
+    /// Leads whose horizon had not elapsed by the end of the data (left out).
+    pub censored: u64,
+    /// Leads that converted at or before `as_of` (left out).
+    pub converted_before_as_of: u64,
+    /// Leads used for training and evaluation.
+    pub used: u64,
+    /// Of those, converted within the horizon.
+    pub positives: u64,
+    /// Outcome rows whose lead id is not in the leads table.
+    pub outcomes_unknown_lead: u64,
+    /// Rows in the events table.
+    pub events: u64,
+    /// Events of used leads at or before their `as_of` (the ones featurized).
+    pub events_used: u64,
+    /// Events of used leads after their `as_of` (dropped: not known at scoring time).
+    pub events_after_as_of: u64,
+    /// Events whose lead id is not in the leads table.
+    pub events_unknown_lead: u64,
+}
+
 /// Where the model came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
@@ -95,6 +126,8 @@ pub struct Provenance {
     pub penalty: PenaltySearch,
     /// The final fit's solver report.
     pub solver: SolverReport,
+    /// Point-in-time assembly counts (three-table training), if used.
+    pub point_in_time: Option<PointInTimeReport>,
     /// Warnings raised during training (leakage, convergence, dropped columns).
     pub warnings: Vec<String>,
 }

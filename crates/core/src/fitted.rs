@@ -181,6 +181,103 @@ pub fn bin_index(x: f64, edges: &[f64]) -> usize {
     edges.partition_point(|e| *e <= x)
 }
 
+/// Engagement features: per event type, counts in windows, a decayed count, days since the
+/// last event and a `never` indicator; then distinct active days over all types.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedEvents {
+    /// Event types with features, in output order (other types are ignored).
+    pub types: Vec<String>,
+    /// Count windows in days.
+    pub windows_days: Vec<u32>,
+    /// Half-life of the decayed count, in days.
+    pub half_life_days: f64,
+}
+
+/// "Days since last event" for a lead with none of that type (and the cap for older ones).
+pub const DAYS_SINCE_CAP: f64 = 365.0;
+
+/// One engagement event of a lead.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LeadEvent<'a> {
+    /// The event type (`demo_request`).
+    pub event_type: &'a str,
+    /// When it happened, Unix seconds.
+    pub occurred_at: i64,
+}
+
+impl FittedEvents {
+    /// Features per event type.
+    pub fn per_type(&self) -> usize {
+        self.windows_days.len() + 3
+    }
+
+    /// How many features the events make.
+    pub fn width(&self) -> usize {
+        self.types.len() * self.per_type() + 1
+    }
+
+    /// Readable names, in output order.
+    pub fn feature_names(&self) -> Vec<String> {
+        let mut names = Vec::with_capacity(self.width());
+        for t in &self.types {
+            for w in &self.windows_days {
+                names.push(format!("events: {t} in last {w}d (log1p)"));
+            }
+            names.push(format!(
+                "events: {t} decayed, half-life {}d (log1p)",
+                self.half_life_days
+            ));
+            names.push(format!("events: {t} days since last"));
+            names.push(format!("events: {t} never"));
+        }
+        names.push("events: distinct active days (log1p)".into());
+        names
+    }
+
+    /// Decay weight of an event `age_days` old.
+    pub fn decay(&self, age_days: f64) -> f64 {
+        (-age_days * std::f64::consts::LN_2 / self.half_life_days).exp()
+    }
+
+    /// Writes the event features of one lead; events after `as_of` and of other types are
+    /// ignored (they cannot have been known at scoring time).
+    pub fn encode(&self, events: &[LeadEvent<'_>], as_of: i64, slot: &mut [f64]) {
+        let per = self.per_type();
+        let nw = self.windows_days.len();
+        let mut last = vec![f64::INFINITY; self.types.len()];
+        let mut days: Vec<i64> = Vec::with_capacity(events.len());
+        for e in events {
+            if e.occurred_at > as_of {
+                continue;
+            }
+            days.push(e.occurred_at.div_euclid(86_400));
+            let Some(k) = self.types.iter().position(|t| t == e.event_type) else {
+                continue;
+            };
+            let age = days_since(e.occurred_at, as_of);
+            let base = k * per;
+            for (i, w) in self.windows_days.iter().enumerate() {
+                if age <= f64::from(*w) {
+                    slot[base + i] += 1.0;
+                }
+            }
+            slot[base + nw] += self.decay(age);
+            last[k] = last[k].min(age);
+        }
+        for (k, l) in last.iter().enumerate() {
+            let base = k * per;
+            for v in &mut slot[base..base + nw + 1] {
+                *v = v.ln_1p();
+            }
+            slot[base + nw + 1] = l.min(DAYS_SINCE_CAP);
+            slot[base + nw + 2] = f64::from(u8::from(l.is_infinite()));
+        }
+        days.sort_unstable();
+        days.dedup();
+        slot[self.types.len() * per] = (days.len() as f64).ln_1p();
+    }
+}
+
 /// One fitted column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedColumn {
@@ -200,6 +297,9 @@ pub struct FittedSpec {
     pub reference_time: Option<i64>,
     /// The feature columns, in output order.
     pub columns: Vec<FittedColumn>,
+    /// Engagement features, after the columns' (when the model was trained with events).
+    #[serde(default)]
+    pub events: Option<FittedEvents>,
 }
 
 /// Where one feature comes from.
@@ -214,6 +314,11 @@ pub struct FeatureInfo {
 impl FittedSpec {
     /// Total number of features.
     pub fn width(&self) -> usize {
+        self.columns_width() + self.events.as_ref().map_or(0, FittedEvents::width)
+    }
+
+    /// Number of features from the lead's own fields (the event features follow them).
+    pub fn columns_width(&self) -> usize {
         self.columns.iter().map(|c| c.transform.width()).sum()
     }
 
@@ -230,6 +335,12 @@ impl FittedSpec {
                         column: c.name.clone(),
                     })
             })
+            .chain(self.events.iter().flat_map(|e| {
+                e.feature_names().into_iter().map(|name| FeatureInfo {
+                    name,
+                    column: "events".into(),
+                })
+            }))
             .collect()
     }
 
@@ -267,6 +378,18 @@ impl FittedSpec {
         as_of: Option<i64>,
         out: &mut [f64],
     ) -> Result<()> {
+        self.featurize_with_events_into(lead, &[], as_of, out)
+    }
+
+    /// Featurizes one lead with its engagement events (see [`FittedSpec::featurize_into`]);
+    /// events after `as_of` are ignored.
+    pub fn featurize_with_events_into<L: LeadFields + ?Sized>(
+        &self,
+        lead: &L,
+        events: &[LeadEvent<'_>],
+        as_of: Option<i64>,
+        out: &mut [f64],
+    ) -> Result<()> {
         if out.len() != self.width() {
             return Err(Error::Feature {
                 column: String::new(),
@@ -291,6 +414,15 @@ impl FittedSpec {
                 slot,
             )?;
             offset += width;
+        }
+        if let Some(ev) = &self.events {
+            let as_of = as_of
+                .or(self.reference_time)
+                .ok_or_else(|| Error::Feature {
+                    column: "events".into(),
+                    problem: "no as_of time to place the events in time".into(),
+                })?;
+            ev.encode(events, as_of, &mut out[offset..]);
         }
         Ok(())
     }
@@ -485,7 +617,59 @@ mod tests {
                     },
                 },
             ],
+            events: None,
         }
+    }
+
+    #[test]
+    fn event_features_ignore_the_future_and_decay() {
+        let ev = FittedEvents {
+            types: vec!["demo_request".into(), "unsubscribe".into()],
+            windows_days: vec![7, 30],
+            half_life_days: 10.0,
+        };
+        let as_of = 100 * 86_400;
+        let day = |d: i64| as_of - d * 86_400;
+        let events = [
+            LeadEvent {
+                event_type: "demo_request",
+                occurred_at: day(1),
+            },
+            LeadEvent {
+                event_type: "demo_request",
+                occurred_at: day(20),
+            },
+            LeadEvent {
+                event_type: "page_view",
+                occurred_at: day(3),
+            },
+            LeadEvent {
+                event_type: "demo_request",
+                occurred_at: as_of + 60,
+            },
+        ];
+        let mut slot = vec![0.0; ev.width()];
+        ev.encode(&events, as_of, &mut slot);
+        assert_eq!(ev.feature_names().len(), ev.width());
+        assert!((slot[0] - 1f64.ln_1p()).abs() < 1e-12, "7d count");
+        assert!((slot[1] - 2f64.ln_1p()).abs() < 1e-12, "30d count");
+        let decayed = 0.5f64.powf(0.1) + 0.5f64.powf(2.0);
+        assert!((slot[2] - decayed.ln_1p()).abs() < 1e-12);
+        assert!((slot[3] - 1.0).abs() < 1e-12, "days since last");
+        assert_eq!(slot[4], 0.0);
+        assert_eq!(
+            &slot[5..10],
+            &[0.0, 0.0, 0.0, DAYS_SINCE_CAP, 1.0],
+            "never unsubscribed"
+        );
+        assert!(
+            (slot[10] - 3f64.ln_1p()).abs() < 1e-12,
+            "3 active days, the future one excluded"
+        );
+        // The future event changes nothing.
+        let mut without = vec![0.0; ev.width()];
+        ev.encode(&events[..3], as_of, &mut without);
+        assert_eq!(slot, without);
     }
 
     fn lead(pairs: &[(&str, &str)]) -> HashMap<String, String> {

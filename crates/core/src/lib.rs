@@ -19,6 +19,7 @@
 //!         name: "Lead Source".into(),
 //!         transform: FittedTransform::Categorical { levels: vec!["Referral".into()] },
 //!     }],
+//!     events: None,
 //! };
 //! let lead: HashMap<String, String> = [("Lead Source".to_string(), "Referral".to_string())].into();
 //! assert_eq!(spec.featurize(&lead, None).unwrap(), vec![1.0, 0.0, 0.0]);

@@ -72,6 +72,135 @@ impl ColumnSpec {
     }
 }
 
+/// Engagement events: which event types become features and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSpec {
+    /// Event types that get features; empty = the most frequent `max_types` in the training data.
+    #[serde(default)]
+    pub types: Vec<String>,
+    /// At most this many types when `types` is inferred.
+    #[serde(default = "default_max_types")]
+    pub max_types: usize,
+    /// Count windows, in days before `as_of`.
+    #[serde(default = "default_windows")]
+    pub windows_days: Vec<u32>,
+    /// Half-life of the decayed count (score decay), in days.
+    #[serde(default = "default_half_life")]
+    pub half_life_days: f64,
+    /// Column names in the events file.
+    #[serde(default = "default_lead_id")]
+    pub lead_id: String,
+    /// Event type column.
+    #[serde(default = "default_event_type")]
+    pub event_type: String,
+    /// Event time column.
+    #[serde(default = "default_occurred_at")]
+    pub occurred_at: String,
+}
+
+impl Default for EventSpec {
+    fn default() -> Self {
+        Self {
+            types: Vec::new(),
+            max_types: default_max_types(),
+            windows_days: default_windows(),
+            half_life_days: default_half_life(),
+            lead_id: default_lead_id(),
+            event_type: default_event_type(),
+            occurred_at: default_occurred_at(),
+        }
+    }
+}
+
+/// Point in time: when each lead is scored and how long its conversion may take.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSpec {
+    /// The lead creation time column.
+    #[serde(default = "default_created_at")]
+    pub created_at: String,
+    /// A column holding each lead's scoring moment; when absent, `created_at + observation_days`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    /// Days of activity observed after creation before a lead is scored.
+    #[serde(default = "default_observation")]
+    pub observation_days: f64,
+    /// A conversion counts when it happens within this many days after `as_of`.
+    #[serde(default = "default_horizon")]
+    pub horizon_days: f64,
+}
+
+impl Default for TimeSpec {
+    fn default() -> Self {
+        Self {
+            created_at: default_created_at(),
+            as_of: None,
+            observation_days: default_observation(),
+            horizon_days: default_horizon(),
+        }
+    }
+}
+
+/// Column names of the outcomes table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeSpec {
+    /// Lead id column.
+    #[serde(default = "default_lead_id")]
+    pub lead_id: String,
+    /// 1/0 column; when the file lacks it, every listed lead converted (a closed-deals export).
+    #[serde(default = "default_converted")]
+    pub converted: String,
+    /// Conversion time column (optional in the file).
+    #[serde(default = "default_converted_at")]
+    pub converted_at: String,
+}
+
+impl Default for OutcomeSpec {
+    fn default() -> Self {
+        Self {
+            lead_id: default_lead_id(),
+            converted: default_converted(),
+            converted_at: default_converted_at(),
+        }
+    }
+}
+
+fn default_max_types() -> usize {
+    20
+}
+fn default_windows() -> Vec<u32> {
+    vec![7, 30, 90]
+}
+fn default_half_life() -> f64 {
+    14.0
+}
+fn default_lead_id() -> String {
+    "lead_id".into()
+}
+fn default_event_type() -> String {
+    "event_type".into()
+}
+fn default_occurred_at() -> String {
+    "occurred_at".into()
+}
+fn default_created_at() -> String {
+    "created_at".into()
+}
+fn default_observation() -> f64 {
+    7.0
+}
+fn default_horizon() -> f64 {
+    90.0
+}
+fn default_converted() -> String {
+    "converted".into()
+}
+fn default_converted_at() -> String {
+    "converted_at".into()
+}
+
 /// The whole spec file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,6 +222,15 @@ pub struct FeatureSpec {
     /// Email domains of competitors (classified as `competitor`).
     #[serde(default)]
     pub competitor_domains: Vec<String>,
+    /// Engagement event features (when an events table is given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventSpec>,
+    /// Point-in-time settings (when events or an outcomes table are given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeSpec>,
+    /// Outcomes table column names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcomes: Option<OutcomeSpec>,
     /// One entry per input column.
     pub columns: Vec<ColumnSpec>,
 }

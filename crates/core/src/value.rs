@@ -137,6 +137,9 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 /// `YYYY-MM-DD HH:MM`, and a bare date `YYYY-MM-DD` (midnight).
 pub fn parse_timestamp(text: &str) -> Option<i64> {
     let t = text.trim();
+    if let Some(fast) = parse_fixed_timestamp(t.as_bytes()) {
+        return Some(fast);
+    }
     if t.len() < 10 {
         return None;
     }
@@ -167,6 +170,54 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|dt| dt.and_utc().timestamp())
+}
+
+/// Fast path for the two forms event exports use most, `YYYY-MM-DD HH:MM:SS` (or with `T`)
+/// and `YYYY-MM-DD`, without zone (UTC); `None` sends other text to the general parser.
+fn parse_fixed_timestamp(b: &[u8]) -> Option<i64> {
+    let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+        let mut v = 0i64;
+        for &c in &b[r] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    };
+    if !(b.len() == 10 || b.len() == 19) || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (mut hh, mut mm, mut ss) = (0, 0, 0);
+    if b.len() == 19 {
+        if !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        (hh, mm, ss) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+        if hh > 23 || mm > 59 || ss > 59 {
+            return None;
+        }
+    }
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if d < 1 || d > days_in_month {
+        return None;
+    }
+    // Days from civil (H. Hinnant).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
 /// Seconds in a day.
@@ -437,6 +488,19 @@ mod tests {
             Some(base - 5 * 3600 - 6 * 60 - 7)
         );
         assert_eq!(parse_timestamp("04/03/2025"), None);
+        assert_eq!(parse_timestamp("2025-02-29 00:00:00"), None);
+        assert_eq!(
+            parse_timestamp("2024-02-29 23:59:59"),
+            parse_timestamp("2024-02-29T23:59:59Z")
+        );
+        assert_eq!(parse_timestamp("2025-13-01"), None);
+        // The fast path agrees with chrono over a range of dates.
+        for day in (-300_000..2_900_000).step_by(997) {
+            let t = day * 86_400 + 12_345;
+            let dt = DateTime::from_timestamp(t, 0).unwrap();
+            let text = dt.format("%Y-%m-%d %H:%M:%S").to_string();
+            assert_eq!(parse_fixed_timestamp(text.as_bytes()), Some(t), "{text}");
+        }
         assert_eq!(parse_timestamp("soon"), None);
     }
 

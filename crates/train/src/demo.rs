@@ -17,6 +17,16 @@
 //! title is free text with varied wording and case, so a model has to recover seniority and
 //! domain class from the strings.
 //!
+//! [`generate_export`] and [`write_export`] produce the same leads as a three-table CRM export
+//! instead: leads (without the label and the two engagement columns), engagement events (~30 a
+//! lead, [`EVENT_TYPES`]) and a closed-deals outcomes table (converted leads only, with a date).
+//! Its ground truth is point-in-time: each lead is scored as of `created_at` +
+//! [`OBSERVATION_DAYS`], its log-odds add decayed event counts ([`ENGAGEMENT_TRUTH`], half-life
+//! [`ENGAGEMENT_HALF_LIFE_DAYS`]) to the fit entries of [`GROUND_TRUTH`], and the label is a
+//! conversion within [`HORIZON_DAYS`] after that. Events after `as_of`, conversions before it or
+//! after the horizon, and censored leads are all in the data, for a pipeline to handle. The flat
+//! file of a configuration is unchanged by the export (its random streams are separate).
+//!
 //! Everything is determined by [`DemoConfig::seed`]; the same configuration always yields the
 //! same rows on every platform.
 
@@ -792,14 +802,19 @@ const HOUR_WEIGHTS: &[f64] = &[
     0.7, 0.6, 0.5, 0.4, 0.3,
 ];
 
-/// Seconds since the epoch of the creation times, sorted.
-fn draw_timestamps(rng: &mut SeededRng, config: &DemoConfig) -> Vec<i64> {
+/// Days since the epoch of `config.start_date` (month and day clamped into range).
+fn start_day(config: &DemoConfig) -> i64 {
     let (y, m, d) = config.start_date;
-    let start_day = days_from_civil(
+    days_from_civil(
         i64::from(y),
         i64::from(m.clamp(1, 12)),
         i64::from(d.clamp(1, 31)),
-    );
+    )
+}
+
+/// Seconds since the epoch of the creation times, sorted.
+fn draw_timestamps(rng: &mut SeededRng, config: &DemoConfig) -> Vec<i64> {
+    let start_day = start_day(config);
     let days = u64::from(config.days.max(1));
     let mut out = Vec::with_capacity(config.leads);
     for _ in 0..config.leads {
@@ -829,56 +844,111 @@ fn draw_timestamps(rng: &mut SeededRng, config: &DemoConfig) -> Vec<i64> {
 }
 
 fn format_timestamp(ts: i64) -> String {
-    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
-    let s = ts.rem_euclid(86_400);
-    format!(
+    let mut out = String::with_capacity(19);
+    push_timestamp(&mut out, ts);
+    out
+}
+
+/// Appends `ts` (seconds since the epoch, UTC) as `YYYY-MM-DD HH:MM:SS`.
+fn push_timestamp(out: &mut String, ts: i64) {
+    use std::fmt::Write as _;
+    let (y, m, d) = civil_from_days(ts.div_euclid(DAY));
+    let s = ts.rem_euclid(DAY);
+    // Writing into a String cannot fail.
+    let _ = write!(
+        out,
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
         s / 3600,
         (s / 60) % 60,
         s % 60
-    )
+    );
 }
 
-/// Generates the leads together with the observable part of their ground-truth log-odds
-/// (everything except the unobserved noise term).
-fn generate_with_truth(config: &DemoConfig) -> Vec<(DemoLead, f64)> {
-    let mut rng = SeededRng::new(config.seed);
-    let timestamps = draw_timestamps(&mut rng, config);
+/// Seconds in a day.
+const DAY: i64 = 86_400;
 
-    // Companies behind the business domains: fixed per domain, so leads from one company agree.
-    let companies: Vec<Company> = business_domains()
-        .into_iter()
-        .map(|(domain, country_hint)| Company {
-            size: draw_size(&mut rng, SIZE_MIX_BUSINESS),
-            industry: match industry_hint(&domain) {
-                Some(hint) if rng.bernoulli(0.85) => hint,
-                _ => pick_weighted(&mut rng, INDUSTRIES),
-            },
-            domain,
-            country_hint,
-        })
-        .collect();
-    // Some companies produce many more leads than others (Zipf-like popularity).
-    let popularity: Vec<f64> = {
-        let mut ranks: Vec<usize> = (0..companies.len()).collect();
-        rng.shuffle(&mut ranks);
-        ranks
-            .iter()
-            .map(|r| 1.0 / ((r + 1) as f64).powf(0.8))
-            .collect()
-    };
-    let seniority_weights: Vec<f64> = SENIORITY_MIX.iter().map(|(_, w)| *w).collect();
-    let source_weights_pro: Vec<f64> = LEAD_SOURCES.iter().map(|s| s.1).collect();
-    let source_weights_student: Vec<f64> = LEAD_SOURCES.iter().map(|s| s.2).collect();
+/// One generated lead with the latent attributes behind it.
+struct LeadDraw {
+    lead: DemoLead,
+    /// `created_at` in seconds since the epoch.
+    created: i64,
+    /// The observable part of the flat ground-truth log-odds (everything except the noise).
+    #[cfg_attr(not(test), allow(dead_code))]
+    observable: f64,
+    /// The fit part of the log-odds: seniority, email domain class, company size, industry,
+    /// lead source and country, without the intercept (shared by the flat file and the export).
+    fit: f64,
+    seniority: Seniority,
+    class: DomainClass,
+}
 
-    let mut out = Vec::with_capacity(config.leads);
-    for (i, ts) in timestamps.into_iter().enumerate() {
+/// The leads of a configuration, generated one at a time in `created_at` order (only the sorted
+/// creation times, 8 bytes a lead, are held in memory).
+struct LeadStream {
+    rng: SeededRng,
+    timestamps: std::iter::Enumerate<std::vec::IntoIter<i64>>,
+    companies: Vec<Company>,
+    popularity: Vec<f64>,
+    seniority_weights: Vec<f64>,
+    source_weights_pro: Vec<f64>,
+    source_weights_student: Vec<f64>,
+}
+
+impl LeadStream {
+    fn new(config: &DemoConfig) -> Self {
+        let mut rng = SeededRng::new(config.seed);
+        let timestamps = draw_timestamps(&mut rng, config);
+
+        // Companies behind the business domains: fixed per domain, so leads from one company agree.
+        let companies: Vec<Company> = business_domains()
+            .into_iter()
+            .map(|(domain, country_hint)| Company {
+                size: draw_size(&mut rng, SIZE_MIX_BUSINESS),
+                industry: match industry_hint(&domain) {
+                    Some(hint) if rng.bernoulli(0.85) => hint,
+                    _ => pick_weighted(&mut rng, INDUSTRIES),
+                },
+                domain,
+                country_hint,
+            })
+            .collect();
+        // Some companies produce many more leads than others (Zipf-like popularity).
+        let popularity: Vec<f64> = {
+            let mut ranks: Vec<usize> = (0..companies.len()).collect();
+            rng.shuffle(&mut ranks);
+            ranks
+                .iter()
+                .map(|r| 1.0 / ((r + 1) as f64).powf(0.8))
+                .collect()
+        };
+        let seniority_weights: Vec<f64> = SENIORITY_MIX.iter().map(|(_, w)| *w).collect();
+        let source_weights_pro: Vec<f64> = LEAD_SOURCES.iter().map(|s| s.1).collect();
+        let source_weights_student: Vec<f64> = LEAD_SOURCES.iter().map(|s| s.2).collect();
+
+        Self {
+            rng,
+            timestamps: timestamps.into_iter().enumerate(),
+            companies,
+            popularity,
+            seniority_weights,
+            source_weights_pro,
+            source_weights_student,
+        }
+    }
+}
+
+impl Iterator for LeadStream {
+    type Item = LeadDraw;
+
+    fn next(&mut self) -> Option<LeadDraw> {
+        let (i, ts) = self.timestamps.next()?;
+        let rng = &mut self.rng;
         let seniority = SENIORITY_MIX
-            .get(rng.weighted_index(&seniority_weights))
+            .get(rng.weighted_index(&self.seniority_weights))
             .map(|(s, _)| *s)
             .unwrap_or(Seniority::Individual);
-        let title = pick(&mut rng, seniority.titles());
-        let job_title = vary_case(&mut rng, title);
+        let title = pick(rng, seniority.titles());
+        let job_title = vary_case(rng, title);
         let student = seniority == Seniority::Student;
 
         let class = if student {
@@ -898,54 +968,49 @@ fn generate_with_truth(config: &DemoConfig) -> Vec<(DemoLead, f64)> {
 
         let (domain, country_hint, size, industry) = match class {
             DomainClass::Business => {
-                let c = companies.get(rng.weighted_index(&popularity));
+                let c = self.companies.get(rng.weighted_index(&self.popularity));
                 match c {
                     Some(c) => (c.domain.clone(), c.country_hint, c.size, c.industry),
                     None => (
                         "acme.com".to_string(),
                         None,
-                        draw_size(&mut rng, SIZE_MIX_BUSINESS),
-                        pick_weighted(&mut rng, INDUSTRIES),
+                        draw_size(rng, SIZE_MIX_BUSINESS),
+                        pick_weighted(rng, INDUSTRIES),
                     ),
                 }
             }
             DomainClass::FreeWebmail => (
-                pick_weighted(&mut rng, FREE_WEBMAIL).to_string(),
+                pick_weighted(rng, FREE_WEBMAIL).to_string(),
                 None,
-                draw_size(&mut rng, SIZE_MIX_WEBMAIL),
-                pick_weighted(&mut rng, INDUSTRIES),
+                draw_size(rng, SIZE_MIX_WEBMAIL),
+                pick_weighted(rng, INDUSTRIES),
             ),
             DomainClass::Edu => {
-                let d = pick_weighted(&mut rng, EDU_DOMAINS);
+                let d = pick_weighted(rng, EDU_DOMAINS);
                 let hint = d.ends_with(".ac.uk").then_some("United Kingdom");
                 let industry = if rng.bernoulli(0.9) {
                     "Education"
                 } else {
-                    pick_weighted(&mut rng, INDUSTRIES)
+                    pick_weighted(rng, INDUSTRIES)
                 };
-                (
-                    d.to_string(),
-                    hint,
-                    draw_size(&mut rng, SIZE_MIX_EDU),
-                    industry,
-                )
+                (d.to_string(), hint, draw_size(rng, SIZE_MIX_EDU), industry)
             }
             DomainClass::Competitor => (COMPETITOR_DOMAIN.to_string(), None, 850, "Software"),
         };
 
-        let first = pick(&mut rng, FIRST_NAMES);
-        let last = pick(&mut rng, LAST_NAMES);
-        let email = make_email(&mut rng, first, last, class, &domain);
+        let first = pick(rng, FIRST_NAMES);
+        let last = pick(rng, LAST_NAMES);
+        let email = make_email(rng, first, last, class, &domain);
 
         let country = match country_hint {
             Some(hint) if rng.bernoulli(0.8) => hint,
-            _ => pick_weighted(&mut rng, COUNTRIES),
+            _ => pick_weighted(rng, COUNTRIES),
         };
 
         let source_weights = if student {
-            &source_weights_student
+            &self.source_weights_student
         } else {
-            &source_weights_pro
+            &self.source_weights_pro
         };
         let (lead_source, typical_visits) = LEAD_SOURCES
             .get(rng.weighted_index(source_weights))
@@ -954,8 +1019,21 @@ fn generate_with_truth(config: &DemoConfig) -> Vec<(DemoLead, f64)> {
         let webinar_attended = rng.bernoulli(if lead_source == "Webinar" { 0.7 } else { 0.08 });
         // Over-dispersed counts: a lognormal-mixed Poisson.
         let rate = typical_visits * (0.7 * rng.normal() - 0.245).exp();
-        let pricing_page_visits = poisson(&mut rng, rate);
+        let pricing_page_visits = poisson(rng, rate);
 
+        // The fit part of the log-odds, for the three-table export. `observable` below keeps its
+        // own summation order so that the flat file stays byte-identical.
+        let fit = seniority.effect()
+            + class.effect()
+            + SIZE_PER_LOG1P * f64::from(size).ln_1p()
+            + if size > SIZE_ENTERPRISE_THRESHOLD {
+                SIZE_ENTERPRISE
+            } else {
+                0.0
+            }
+            + industry_effect(industry)
+            + source_effect(lead_source)
+            + country_effect(country);
         let observable = GROUND_TRUTH_INTERCEPT
             + seniority.effect()
             + class.effect()
@@ -981,8 +1059,8 @@ fn generate_with_truth(config: &DemoConfig) -> Vec<(DemoLead, f64)> {
         let company_size = (!rng.bernoulli(0.06)).then_some(size);
         let industry = (!rng.bernoulli(0.04)).then(|| industry.to_string());
 
-        out.push((
-            DemoLead {
+        Some(LeadDraw {
+            lead: DemoLead {
                 lead_id: format!("L{:06}", i + 1),
                 created_at: format_timestamp(ts),
                 email,
@@ -995,19 +1073,28 @@ fn generate_with_truth(config: &DemoConfig) -> Vec<(DemoLead, f64)> {
                 webinar_attended,
                 converted,
             },
+            created: ts,
             observable,
-        ));
+            fit,
+            seniority,
+            class,
+        })
     }
-    out
+}
+
+/// Generates the leads together with the observable part of their ground-truth log-odds
+/// (everything except the unobserved noise term).
+#[cfg(test)]
+fn generate_with_truth(config: &DemoConfig) -> Vec<(DemoLead, f64)> {
+    LeadStream::new(config)
+        .map(|d| (d.lead, d.observable))
+        .collect()
 }
 
 /// Generates `config.leads` synthetic leads, ordered by `created_at`, fully determined by the
 /// config (see the module docs and [`GROUND_TRUTH`] for how `converted` is drawn).
 pub fn generate(config: &DemoConfig) -> Vec<DemoLead> {
-    generate_with_truth(config)
-        .into_iter()
-        .map(|(lead, _)| lead)
-        .collect()
+    LeadStream::new(config).map(|d| d.lead).collect()
 }
 
 /// Column names of the export, in order.
@@ -1048,31 +1135,562 @@ pub fn write_csv<W: Write>(leads: &[DemoLead], out: W) -> std::io::Result<()> {
     out.write_all(line.as_bytes())?;
     for lead in leads {
         line.clear();
-        let size = lead.company_size.map(|s| s.to_string()).unwrap_or_default();
-        let visits = lead.pricing_page_visits.to_string();
-        let fields: [&str; 11] = [
-            &lead.lead_id,
-            &lead.created_at,
-            &lead.email,
-            &lead.job_title,
-            &size,
-            lead.industry.as_deref().unwrap_or(""),
-            &lead.country,
-            &lead.lead_source,
-            &visits,
-            if lead.webinar_attended { "yes" } else { "no" },
-            if lead.converted { "1" } else { "0" },
-        ];
-        for (j, field) in fields.iter().enumerate() {
-            if j > 0 {
-                line.push(',');
-            }
-            push_field(&mut line, field);
-        }
-        line.push('\n');
+        push_lead_row(&mut line, lead, HEADER.len());
         out.write_all(line.as_bytes())?;
     }
     out.flush()
+}
+
+/// Appends the first `columns` cells of `lead`'s row of the flat export (in [`HEADER`] order)
+/// and a line feed.
+fn push_lead_row(line: &mut String, lead: &DemoLead, columns: usize) {
+    let size = lead.company_size.map(|s| s.to_string()).unwrap_or_default();
+    let visits = lead.pricing_page_visits.to_string();
+    let fields: [&str; 11] = [
+        &lead.lead_id,
+        &lead.created_at,
+        &lead.email,
+        &lead.job_title,
+        &size,
+        lead.industry.as_deref().unwrap_or(""),
+        &lead.country,
+        &lead.lead_source,
+        &visits,
+        if lead.webinar_attended { "yes" } else { "no" },
+        if lead.converted { "1" } else { "0" },
+    ];
+    for (j, field) in fields.iter().take(columns).enumerate() {
+        if j > 0 {
+            line.push(',');
+        }
+        push_field(line, field);
+    }
+    line.push('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Three-table export: leads, engagement events, outcomes (a closed-deals file)
+// ---------------------------------------------------------------------------------------------
+
+/// One engagement event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoEvent {
+    /// The lead's export id (`L000001`, ...).
+    pub lead_id: String,
+    /// One of [`EVENT_TYPES`].
+    pub event_type: &'static str,
+    /// When it happened, in seconds since the Unix epoch (UTC).
+    pub occurred_at: i64,
+}
+
+/// The three tables of a CRM export (see [`generate_export`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoExport {
+    /// The leads, in `created_at` order. The leads CSV writes only their first eight columns;
+    /// here `pricing_page_visits` and `webinar_attended` summarize the lead's events before its
+    /// `as_of`, and `converted` says whether the outcomes table has it converting within
+    /// [`HORIZON_DAYS`] after `as_of` (the point-in-time label; meaningless for censored leads).
+    pub leads: Vec<DemoLead>,
+    /// The events, grouped by lead (in lead order), chronological within a lead.
+    pub events: Vec<DemoEvent>,
+    /// The closed-deals table: `(lead_id, converted_at)` of the converted leads only, in lead
+    /// order, `converted_at` in seconds since the Unix epoch (UTC).
+    pub outcomes: Vec<(String, i64)>,
+}
+
+/// Row counts of a written export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportCounts {
+    /// Rows of the leads table.
+    pub leads: usize,
+    /// Rows of the events table.
+    pub events: usize,
+    /// Rows of the outcomes table (converted leads, whenever they converted).
+    pub converted: usize,
+}
+
+/// The event types of the three-table export.
+pub const EVENT_TYPES: &[&str] = &EVENT_TYPE_NAMES;
+
+const EVENT_TYPE_NAMES: [&str; N_TYPES] = [
+    "page_view",
+    "pricing_page_visit",
+    "content_download",
+    "webinar_attended",
+    "email_open",
+    "email_click",
+    "demo_request",
+    "trial_signup",
+    "unsubscribe",
+];
+const N_TYPES: usize = 9;
+// Indices into EVENT_TYPE_NAMES.
+const PAGE_VIEW: usize = 0;
+const PRICING_PAGE_VISIT: usize = 1;
+const CONTENT_DOWNLOAD: usize = 2;
+const WEBINAR_EVENT: usize = 3;
+const EMAIL_OPEN: usize = 4;
+const EMAIL_CLICK: usize = 5;
+const DEMO_REQUEST: usize = 6;
+const TRIAL_SIGNUP: usize = 7;
+const UNSUBSCRIBE: usize = 8;
+
+/// A lead is scored as of `created_at + OBSERVATION_DAYS` days (its `as_of`).
+pub const OBSERVATION_DAYS: i64 = 7;
+/// The label: converted within this many days after `as_of`.
+pub const HORIZON_DAYS: i64 = 90;
+/// Half-life of the engagement decay in [`ENGAGEMENT_TRUTH`]: an event this many days before
+/// `as_of` counts half, one 120 days before counts 0.3%.
+pub const ENGAGEMENT_HALF_LIFE_DAYS: f64 = 14.0;
+/// Intercept of the three-table export's ground-truth log-odds (baseline as for
+/// [`GROUND_TRUTH_INTERCEPT`], and no events). Chosen so that ~20% of the leads that had not
+/// converted by `as_of` convert within the horizon.
+pub const EXPORT_INTERCEPT: f64 = -4.5;
+
+const ENG_DEMO_REQUEST: f64 = 2.4;
+const ENG_UNSUBSCRIBE: f64 = -2.0;
+const ENG_TRIAL_SIGNUP: f64 = 1.8;
+const ENG_PRICING_PAGE_VISIT: f64 = 0.8;
+const ENG_WEBINAR: f64 = 0.7;
+const ENG_EMAIL_CLICK: f64 = 0.4;
+const ENG_CONTENT_DOWNLOAD: f64 = 0.2;
+const ENG_PAGE_VIEW: f64 = 0.15;
+const ENG_EMAIL_OPEN: f64 = 0.1;
+
+/// [`ENGAGEMENT_TRUTH`]'s weights in [`EVENT_TYPES`] order.
+const ENGAGEMENT_WEIGHTS: [f64; N_TYPES] = [
+    ENG_PAGE_VIEW,
+    ENG_PRICING_PAGE_VISIT,
+    ENG_CONTENT_DOWNLOAD,
+    ENG_WEBINAR,
+    ENG_EMAIL_OPEN,
+    ENG_EMAIL_CLICK,
+    ENG_DEMO_REQUEST,
+    ENG_TRIAL_SIGNUP,
+    ENG_UNSUBSCRIBE,
+];
+
+/// The engagement part of the three-table export's ground truth, strongest first: per event
+/// type, the log-odds per unit of `ln(1 + d)`, where `d` is the lead's decayed count of that
+/// type at `as_of`: the sum over its events before `as_of` of
+/// `0.5^(age_days / ENGAGEMENT_HALF_LIFE_DAYS)`.
+///
+/// The export's log-odds are [`EXPORT_INTERCEPT`] + the fit entries of [`GROUND_TRUTH`]
+/// (seniority, email domain, company size, industry, lead source, country; not the flat file's
+/// pricing visits and webinar, which are events here) + these entries + unobserved noise
+/// (standard deviation [`GROUND_TRUTH_NOISE_SD`]). Among the leads that had not converted by
+/// `as_of`, the probability of converting within [`HORIZON_DAYS`] is the sigmoid of that sum.
+pub const ENGAGEMENT_TRUTH: &[(&str, f64)] = &[
+    ("demo_request", ENG_DEMO_REQUEST),
+    ("unsubscribe", ENG_UNSUBSCRIBE),
+    ("trial_signup", ENG_TRIAL_SIGNUP),
+    ("pricing_page_visit", ENG_PRICING_PAGE_VISIT),
+    ("webinar_attended", ENG_WEBINAR),
+    ("email_click", ENG_EMAIL_CLICK),
+    ("content_download", ENG_CONTENT_DOWNLOAD),
+    ("page_view", ENG_PAGE_VIEW),
+    ("email_open", ENG_EMAIL_OPEN),
+];
+
+/// Relative frequency of each event type in a lead's ordinary activity, in [`EVENT_TYPES`] order
+/// (the high-intent types are scaled by the lead's intent; unsubscribes are drawn separately).
+const EVENT_MIX: [f64; N_TYPES] = [0.47, 0.04, 0.05, 0.015, 0.27, 0.07, 0.003, 0.0025, 0.0];
+/// Log-scale standard deviation of a lead's activity level (mean 1): heavy-tailed event counts.
+const ACTIVITY_SD: f64 = 1.2;
+/// Cap of the activity level (a few hundred events at most for the busiest leads).
+const MAX_ACTIVITY: f64 = 15.0;
+/// Expected events per unit of activity: in the observation window, after `as_of` (before
+/// the converter boost), and per 90 days of a returning contact's history.
+const WINDOW_EVENTS: f64 = 7.5;
+const POST_EVENTS: f64 = 17.0;
+const HISTORY_EVENTS_PER_90_DAYS: f64 = 8.0;
+/// Share of leads that are returning contacts, with events up to 180 days before `created_at`.
+const RETURNING_SHARE: f64 = 0.2;
+/// Share of returning contacts whose history holds a demo request (a stalled evaluation).
+const STALLED_DEMO_SHARE: f64 = 0.3;
+/// Typical fit log-odds; a lead's intent rises with its fit above this.
+const FIT_CENTER: f64 = 2.0;
+/// A converter's activity after `as_of`, relative to a non-converter's (the leakage a pipeline
+/// that keeps post-`as_of` events would exploit).
+const CONVERTER_POST_ACTIVITY: f64 = 2.2;
+/// Probability scale of having converted before `as_of` (times the lead's conversion
+/// probability): ~5% of the converted leads.
+const EARLY_SHARE: f64 = 0.065;
+/// Probability scale of converting after the horizon, for a lead that did not convert within it.
+const LATE_SHARE: f64 = 0.18;
+
+/// The export's stream: each lead with its engagement and outcome, one lead at a time.
+fn export_stream(config: &DemoConfig) -> impl Iterator<Item = (LeadDraw, Engagement)> {
+    let end = data_end(config);
+    let seed = config.seed;
+    LeadStream::new(config).enumerate().map(move |(i, draw)| {
+        let engagement = engage(seed, i, &draw, end);
+        (draw, engagement)
+    })
+}
+
+/// The end of the data (exclusive): midnight after the last day of the span. Nothing (no event,
+/// no conversion) is exported at or after it, so leads created in the last
+/// `OBSERVATION_DAYS + HORIZON_DAYS` days have not had their whole horizon (censored).
+fn data_end(config: &DemoConfig) -> i64 {
+    (start_day(config) + i64::from(config.days.max(1))) * DAY
+}
+
+/// A lead's events and outcome.
+struct Engagement {
+    as_of: i64,
+    /// `(index into EVENT_TYPES, occurred_at)`, chronological, all before the end of the data.
+    events: Vec<(usize, i64)>,
+    /// When the lead converted, if it did before the end of the data.
+    converted_at: Option<i64>,
+    /// The observable ground-truth log-odds at `as_of` (without the noise).
+    #[cfg_attr(not(test), allow(dead_code))]
+    observable: f64,
+}
+
+/// The seed of lead `index`'s own random stream (independent of the lead stream, so that the
+/// flat file is unchanged, and of the other leads, so that a lead can be generated alone).
+fn lead_seed(seed: u64, index: usize) -> u64 {
+    fn mix(mut z: u64) -> u64 {
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    mix(seed ^ mix((index as u64) ^ 0x5EED_E7E7_0000_0000))
+}
+
+/// A Poisson count that also handles large means (normal approximation above 30).
+fn event_count(rng: &mut SeededRng, lambda: f64) -> usize {
+    if lambda < 30.0 {
+        poisson(rng, lambda) as usize
+    } else {
+        (lambda + lambda.sqrt() * rng.normal()).round().max(0.0) as usize
+    }
+}
+
+/// A draw from an exponential distribution with `mean`, truncated to `[0, max)`.
+fn truncated_exponential(rng: &mut SeededRng, mean: f64, max: f64) -> f64 {
+    let tail = (-max / mean).exp();
+    (-mean * (1.0 - rng.uniform() * (1.0 - tail)).ln()).min(max * (1.0 - 1e-9))
+}
+
+/// Event-type weights of a lead with the given intent.
+fn event_weights(intent: f64) -> [f64; N_TYPES] {
+    let mut w = EVENT_MIX;
+    for k in [PRICING_PAGE_VISIT, DEMO_REQUEST, TRIAL_SIGNUP] {
+        w[k] *= intent;
+    }
+    w[WEBINAR_EVENT] *= intent.sqrt();
+    w
+}
+
+/// Seconds from a number of days (truncated).
+fn seconds(days: f64) -> i64 {
+    (days * DAY as f64) as i64
+}
+
+/// A uniform time in `[lo, hi]` (`lo` when the range is empty).
+fn uniform_time(rng: &mut SeededRng, lo: i64, hi: i64) -> i64 {
+    lo + rng.below(usize::try_from(hi - lo + 1).unwrap_or(1)) as i64
+}
+
+/// Draws lead `index`'s events and outcome: events before `as_of` (a returning contact's history
+/// and the burst after creation), the ground-truth log-odds at `as_of`, the conversion, then the
+/// events after `as_of` (more of them for converters).
+fn engage(seed: u64, index: usize, draw: &LeadDraw, end: i64) -> Engagement {
+    let mut rng = SeededRng::new(lead_seed(seed, index));
+    let rng = &mut rng;
+    let t0 = draw.created;
+    let as_of = t0 + OBSERVATION_DAYS * DAY;
+    let activity = (ACTIVITY_SD * rng.normal() - ACTIVITY_SD * ACTIVITY_SD / 2.0)
+        .exp()
+        .min(MAX_ACTIVITY);
+    let intent = (0.35 * (draw.fit - FIT_CENTER) + 0.6 * rng.normal())
+        .exp()
+        .clamp(0.05, 20.0);
+    let weights = event_weights(intent);
+    let mut events: Vec<(usize, i64)> = Vec::with_capacity(32);
+
+    // The event that created the lead (a form fill, a webinar registration, a visit).
+    let first = match draw.lead.lead_source.as_str() {
+        "Demo Request Form" => DEMO_REQUEST,
+        "Webinar" if rng.bernoulli(0.7) => WEBINAR_EVENT,
+        "Content Download" => CONTENT_DOWNLOAD,
+        _ => PAGE_VIEW,
+    };
+    events.push((first, t0));
+
+    // A returning contact's history, up to 180 days before creation.
+    if rng.bernoulli(RETURNING_SHARE) {
+        let span_days = 10.0 + 170.0 * rng.uniform();
+        let history = event_weights(intent * 0.7);
+        let n = event_count(
+            rng,
+            activity * HISTORY_EVENTS_PER_90_DAYS * span_days / 90.0,
+        )
+        .max(1);
+        let from = t0 - seconds(span_days);
+        for _ in 0..n {
+            let k = rng.weighted_index(&history);
+            events.push((k, uniform_time(rng, from, t0 - 60)));
+        }
+        if rng.bernoulli(STALLED_DEMO_SHARE) {
+            events.push((DEMO_REQUEST, uniform_time(rng, from, t0 - 60)));
+        }
+    }
+
+    // The burst after creation, front-loaded over the observation window.
+    let n = event_count(rng, activity * WINDOW_EVENTS);
+    for _ in 0..n {
+        let offset = seconds(truncated_exponential(rng, 1.5, OBSERVATION_DAYS as f64));
+        let k = rng.weighted_index(&weights);
+        events.push((k, (t0 + 1 + offset).min(as_of - 1)));
+    }
+
+    // Unsubscribes: more likely from poor-fit contacts; no email engagement after one.
+    let unsubscribe_propensity = match draw.class {
+        DomainClass::Business => 1.0,
+        DomainClass::FreeWebmail => 1.5,
+        DomainClass::Edu | DomainClass::Competitor => 2.0,
+    } * if draw.seniority == Seniority::Student {
+        1.5
+    } else {
+        1.0
+    };
+    let mut unsubscribed_at = None;
+    if rng.bernoulli(0.03 * unsubscribe_propensity) {
+        let first_seen = events.iter().map(|e| e.1).min().unwrap_or(t0);
+        let at = uniform_time(rng, first_seen, as_of - 1);
+        events.push((UNSUBSCRIBE, at));
+        unsubscribed_at = Some(at);
+        events.retain(|&(k, t)| !(matches!(k, EMAIL_OPEN | EMAIL_CLICK) && t > at));
+    }
+
+    // The ground truth at as_of.
+    let mut decayed = [0.0f64; N_TYPES];
+    let half_life = ENGAGEMENT_HALF_LIFE_DAYS * DAY as f64;
+    for &(k, t) in &events {
+        decayed[k] += 0.5f64.powf((as_of - t) as f64 / half_life);
+    }
+    let observable = EXPORT_INTERCEPT
+        + draw.fit
+        + ENGAGEMENT_WEIGHTS
+            .iter()
+            .zip(decayed)
+            .map(|(w, d)| w * d.ln_1p())
+            .sum::<f64>();
+    let p = 1.0 / (1.0 + (-(observable + GROUND_TRUTH_NOISE_SD * rng.normal())).exp());
+    let early = rng.bernoulli(EARLY_SHARE * p);
+    let within = !early && rng.bernoulli(p);
+    let late = !early && !within && rng.bernoulli(LATE_SHARE * p);
+    let horizon = HORIZON_DAYS * DAY;
+    let converted_at = if early {
+        Some(uniform_time(rng, t0 + 3600, as_of - 3600))
+    } else if within {
+        let delay = truncated_exponential(rng, 25.0, HORIZON_DAYS as f64);
+        Some(as_of + (3600 + seconds(delay)).min(horizon - 3600))
+    } else if late {
+        Some(as_of + horizon + 3600 + seconds(-40.0 * (1.0 - rng.uniform()).ln()))
+    } else {
+        None
+    };
+
+    // Activity after as_of: converters (and customers) are much more active.
+    let boost = if within || early {
+        CONVERTER_POST_ACTIVITY
+    } else if late {
+        1.5
+    } else {
+        1.0
+    };
+    let post = if within {
+        event_weights(intent * 2.0)
+    } else {
+        weights
+    };
+    let n = event_count(rng, activity * POST_EVENTS * boost);
+    for _ in 0..n {
+        let offset = seconds(truncated_exponential(rng, 40.0, 180.0));
+        let k = rng.weighted_index(&post);
+        events.push((k, as_of + 1 + offset));
+    }
+    if let (true, Some(c)) = (within, converted_at) {
+        // The late-stage evaluation right before the deal closes.
+        for _ in 0..1 + rng.below(3) {
+            let k = [PRICING_PAGE_VISIT, DEMO_REQUEST, TRIAL_SIGNUP]
+                [rng.weighted_index(&[0.5, 0.3, 0.2])];
+            events.push((k, uniform_time(rng, (c - 14 * DAY).max(as_of + 1), c)));
+        }
+    }
+    if unsubscribed_at.is_none()
+        && converted_at.is_none()
+        && rng.bernoulli(0.05 * unsubscribe_propensity)
+    {
+        let at = uniform_time(rng, as_of + 1, as_of + 120 * DAY);
+        events.push((UNSUBSCRIBE, at));
+        unsubscribed_at = Some(at);
+    }
+
+    events.retain(|&(k, t)| {
+        t < end
+            && !(matches!(k, EMAIL_OPEN | EMAIL_CLICK) && unsubscribed_at.is_some_and(|u| t > u))
+    });
+    events.sort_unstable_by_key(|&(k, t)| (t, k));
+    Engagement {
+        as_of,
+        events,
+        converted_at: converted_at.filter(|&c| c < end),
+        observable,
+    }
+}
+
+impl Engagement {
+    /// The lead as the export sees it at `as_of` (see [`DemoExport::leads`]).
+    fn summarize(&self, mut lead: DemoLead) -> DemoLead {
+        let before = self.events.iter().filter(|e| e.1 < self.as_of);
+        let (mut visits, mut webinar) = (0u32, false);
+        for &(k, _) in before {
+            visits += u32::from(k == PRICING_PAGE_VISIT);
+            webinar |= k == WEBINAR_EVENT;
+        }
+        lead.pricing_page_visits = visits;
+        lead.webinar_attended = webinar;
+        lead.converted = self
+            .converted_at
+            .is_some_and(|c| c > self.as_of && c <= self.as_of + HORIZON_DAYS * DAY);
+        lead
+    }
+}
+
+/// Generates the three tables of a CRM export for `config`: the same leads as [`generate`]
+/// (same ids, emails, titles, firmographics), ~30 engagement events per lead, and the
+/// closed-deals outcomes, all drawn from the ground truth in [`ENGAGEMENT_TRUTH`].
+///
+/// Each lead is scored as of `created_at + OBSERVATION_DAYS`. Events start up to 180 days before
+/// `created_at` (a fifth of the leads are returning contacts) and continue after `as_of`
+/// (converters are more active then: a pipeline that keeps them leaks the label). About 5% of
+/// the converted leads converted before `as_of` and about 5% after the horizon. Nothing is
+/// dated at or after the end of the span (`start_date + days`), so the newest leads are censored.
+/// Holds everything in memory; [`write_export`] streams.
+pub fn generate_export(config: &DemoConfig) -> DemoExport {
+    let mut out = DemoExport {
+        leads: Vec::with_capacity(config.leads),
+        events: Vec::new(),
+        outcomes: Vec::new(),
+    };
+    for (draw, engagement) in export_stream(config) {
+        let id = &draw.lead.lead_id;
+        out.events
+            .extend(engagement.events.iter().map(|&(k, t)| DemoEvent {
+                lead_id: id.clone(),
+                event_type: EVENT_TYPE_NAMES[k],
+                occurred_at: t,
+            }));
+        if let Some(c) = engagement.converted_at {
+            out.outcomes.push((id.clone(), c));
+        }
+        out.leads.push(engagement.summarize(draw.lead));
+    }
+    out
+}
+
+/// Columns of the export's leads table: the flat export's first eight.
+const EXPORT_LEAD_COLUMNS: usize = 8;
+
+/// Streams the three tables of [`generate_export`] as CSV (comma separated, RFC 4180 quoting,
+/// LF line endings, timestamps `YYYY-MM-DD HH:MM:SS` UTC), one lead at a time, so memory stays
+/// flat whatever `config.leads` is:
+///
+/// - leads: `lead_id,created_at,email,job_title,company_size,industry,country,lead_source`;
+/// - events: `lead_id,event_type,occurred_at`, grouped by lead, chronological within a lead;
+/// - outcomes: `lead_id,converted_at`, only the converted leads (a closed-deals export).
+pub fn write_export<W1: Write, W2: Write, W3: Write>(
+    config: &DemoConfig,
+    leads_csv: W1,
+    events_csv: W2,
+    outcomes_csv: W3,
+) -> std::io::Result<ExportCounts> {
+    let capacity = 1 << 16;
+    let mut leads_out = std::io::BufWriter::with_capacity(capacity, leads_csv);
+    let mut events_out = std::io::BufWriter::with_capacity(capacity, events_csv);
+    let mut outcomes_out = std::io::BufWriter::with_capacity(capacity, outcomes_csv);
+    let mut line = HEADER[..EXPORT_LEAD_COLUMNS].join(",");
+    line.push('\n');
+    leads_out.write_all(line.as_bytes())?;
+    events_out.write_all(b"lead_id,event_type,occurred_at\n")?;
+    outcomes_out.write_all(b"lead_id,converted_at\n")?;
+    let mut counts = ExportCounts {
+        leads: 0,
+        events: 0,
+        converted: 0,
+    };
+    for (draw, engagement) in export_stream(config) {
+        let lead = &draw.lead;
+        line.clear();
+        push_lead_row(&mut line, lead, EXPORT_LEAD_COLUMNS);
+        leads_out.write_all(line.as_bytes())?;
+        line.clear();
+        for &(k, t) in &engagement.events {
+            push_field(&mut line, &lead.lead_id);
+            line.push(',');
+            line.push_str(EVENT_TYPE_NAMES[k]);
+            line.push(',');
+            push_timestamp(&mut line, t);
+            line.push('\n');
+        }
+        events_out.write_all(line.as_bytes())?;
+        if let Some(c) = engagement.converted_at {
+            line.clear();
+            push_field(&mut line, &lead.lead_id);
+            line.push(',');
+            push_timestamp(&mut line, c);
+            line.push('\n');
+            outcomes_out.write_all(line.as_bytes())?;
+            counts.converted += 1;
+        }
+        counts.leads += 1;
+        counts.events += engagement.events.len();
+    }
+    leads_out.flush()?;
+    events_out.flush()?;
+    outcomes_out.flush()?;
+    Ok(counts)
+}
+
+/// [`write_export`] into three files. Each is written beside its path under a temporary name and
+/// renamed into place only when all three are complete, so a failed run leaves no partial file.
+pub fn write_export_files(
+    config: &DemoConfig,
+    leads: &std::path::Path,
+    events: &std::path::Path,
+    outcomes: &std::path::Path,
+) -> std::io::Result<ExportCounts> {
+    let paths = [leads, events, outcomes];
+    let temps: Vec<std::path::PathBuf> = paths
+        .iter()
+        .map(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            p.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+        })
+        .collect();
+    let result = (|| {
+        let [l, e, o] = [&temps[0], &temps[1], &temps[2]].map(std::fs::File::create);
+        let (l, e, o) = (l?, e?, o?);
+        let counts = write_export(config, &l, &e, &o)?;
+        for f in [l, e, o] {
+            f.sync_all()?;
+        }
+        for (tmp, path) in temps.iter().zip(paths) {
+            std::fs::rename(tmp, path)?;
+        }
+        Ok(counts)
+    })();
+    if result.is_err() {
+        for tmp in &temps {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+    result
 }
 
 #[cfg(test)]
@@ -1373,5 +1991,331 @@ mod tests {
         d.sort();
         d.dedup();
         assert_eq!(d.len(), 200);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Three-table export
+    // -----------------------------------------------------------------------------------------
+
+    /// Seconds since the epoch of a `YYYY-MM-DD HH:MM:SS` timestamp.
+    fn parse_timestamp(s: &str) -> i64 {
+        let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap();
+        days_from_civil(n(0..4), n(5..7), n(8..10)) * DAY
+            + n(11..13) * 3600
+            + n(14..16) * 60
+            + n(17..19)
+    }
+
+    /// Per lead of an export: `(as_of, events, converted_at)`.
+    fn by_lead(export: &DemoExport) -> Vec<(i64, Vec<&DemoEvent>, Option<i64>)> {
+        let index: std::collections::HashMap<&str, usize> = export
+            .leads
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.lead_id.as_str(), i))
+            .collect();
+        let mut rows: Vec<(i64, Vec<&DemoEvent>, Option<i64>)> = export
+            .leads
+            .iter()
+            .map(|l| {
+                (
+                    parse_timestamp(&l.created_at) + OBSERVATION_DAYS * DAY,
+                    Vec::new(),
+                    None,
+                )
+            })
+            .collect();
+        for e in &export.events {
+            rows[index[e.lead_id.as_str()]].1.push(e);
+        }
+        for (id, c) in &export.outcomes {
+            let row = &mut rows[index[id.as_str()]];
+            assert!(row.2.is_none(), "{id} twice in the outcomes");
+            row.2 = Some(*c);
+        }
+        rows
+    }
+
+    #[test]
+    fn flat_output_is_unchanged_by_the_export() {
+        use sha2::{Digest, Sha256};
+        let mut buf = Vec::new();
+        write_csv(&generate(&DemoConfig::default()), &mut buf).unwrap();
+        let hex: String = Sha256::digest(&buf)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        // The flat file of the default config before the export was added (= data/demo-leads.csv).
+        assert_eq!(
+            hex,
+            "d86de7465cb2e2cbec1086bd44a5fb4e2402d06b4738a3a5371d85d40fc4f76f"
+        );
+    }
+
+    #[test]
+    fn export_is_deterministic_and_streams_what_it_generates() {
+        let c = config(2000, 7);
+        let a = generate_export(&c);
+        assert_eq!(a, generate_export(&c));
+        let flat = generate(&c);
+        for (x, f) in a.leads.iter().zip(&flat) {
+            assert_eq!(
+                (&x.lead_id, &x.email, &x.job_title, &x.lead_source),
+                (&f.lead_id, &f.email, &f.job_title, &f.lead_source)
+            );
+        }
+        let write = || {
+            let (mut l, mut e, mut o) = (Vec::new(), Vec::new(), Vec::new());
+            let counts = write_export(&c, &mut l, &mut e, &mut o).unwrap();
+            (counts, l, e, o)
+        };
+        let first = write();
+        assert!(first == write(), "two runs differ");
+        let (counts, l, e, o) = first;
+        assert_eq!(
+            counts,
+            ExportCounts {
+                leads: a.leads.len(),
+                events: a.events.len(),
+                converted: a.outcomes.len()
+            }
+        );
+        let (l, e, o) = (
+            String::from_utf8(l).unwrap(),
+            String::from_utf8(e).unwrap(),
+            String::from_utf8(o).unwrap(),
+        );
+        let leads: Vec<&str> = l.lines().collect();
+        assert_eq!(
+            leads[0],
+            "lead_id,created_at,email,job_title,company_size,industry,country,lead_source"
+        );
+        for (line, lead) in leads[1..].iter().zip(&a.leads) {
+            let f = split_csv_line(line);
+            assert_eq!(f.len(), 8, "{line}");
+            assert_eq!((&f[0], &f[3]), (&lead.lead_id, &lead.job_title));
+        }
+        let events: Vec<&str> = e.lines().collect();
+        assert_eq!(events[0], "lead_id,event_type,occurred_at");
+        assert_eq!(events.len(), a.events.len() + 1);
+        for (line, ev) in events[1..].iter().zip(&a.events) {
+            let f = split_csv_line(line);
+            assert_eq!((&f[0], f[1].as_str()), (&ev.lead_id, ev.event_type));
+            assert_eq!(parse_timestamp(&f[2]), ev.occurred_at);
+        }
+        let outcomes: Vec<&str> = o.lines().collect();
+        assert_eq!(outcomes[0], "lead_id,converted_at");
+        assert_eq!(outcomes.len(), a.outcomes.len() + 1);
+        for (line, (id, at)) in outcomes[1..].iter().zip(&a.outcomes) {
+            let f = split_csv_line(line);
+            assert_eq!((&f[0], parse_timestamp(&f[1])), (id, *at));
+        }
+        let other = generate_export(&config(2000, 8));
+        assert_ne!(a.events.len(), other.events.len());
+    }
+
+    #[test]
+    fn export_has_about_thirty_events_per_lead_heavy_tailed_with_a_realistic_mix() {
+        let export = generate_export(&config(5000, 42));
+        let rows = by_lead(&export);
+        let per_lead = export.events.len() as f64 / rows.len() as f64;
+        let mut counts: Vec<usize> = rows.iter().map(|r| r.1.len()).collect();
+        counts.sort_unstable();
+        let (median, max) = (counts[counts.len() / 2], counts[counts.len() - 1]);
+        let over_100 = counts.iter().filter(|&&c| c >= 100).count();
+        println!("events per lead: mean {per_lead:.1}, median {median}, max {max}, {over_100} leads with >= 100");
+        assert!(
+            (20.0..=40.0).contains(&per_lead),
+            "{per_lead} events per lead"
+        );
+        assert!((median as f64) < 0.75 * per_lead && max >= 200 && over_100 >= 50);
+        let share = |t: &str| {
+            export.events.iter().filter(|e| e.event_type == t).count() as f64
+                / export.events.len() as f64
+        };
+        for t in EVENT_TYPES {
+            println!("  {t:<20} {:.4}", share(t));
+        }
+        assert!(share("page_view") > 0.3 && share("email_open") > 0.15);
+        for t in ["demo_request", "trial_signup", "unsubscribe"] {
+            assert!((0.0005..0.03).contains(&share(t)), "{t}: {}", share(t));
+        }
+        assert!(export
+            .events
+            .iter()
+            .all(|e| EVENT_TYPES.contains(&e.event_type)));
+        // Returning contacts: events before creation, up to 180 days before.
+        let created: Vec<i64> = rows.iter().map(|r| r.0 - OBSERVATION_DAYS * DAY).collect();
+        let returning = rows
+            .iter()
+            .zip(&created)
+            .filter(|(r, c)| r.1.iter().any(|e| e.occurred_at < **c))
+            .count() as f64
+            / rows.len() as f64;
+        println!("leads with events before created_at: {returning:.3}");
+        assert!((0.12..=0.25).contains(&returning), "{returning}");
+        for (r, c) in rows.iter().zip(&created) {
+            assert!(r.1.iter().all(|e| e.occurred_at >= c - 180 * DAY));
+            assert!(r.1.windows(2).all(|w| w[0].occurred_at <= w[1].occurred_at));
+        }
+    }
+
+    #[test]
+    fn export_timing_exercises_the_point_in_time_rules() {
+        let c = config(5000, 42);
+        let export = generate_export(&c);
+        let rows = by_lead(&export);
+        let end = data_end(&c);
+        assert!(export.events.iter().all(|e| e.occurred_at < end));
+        assert!(export.outcomes.iter().all(|o| o.1 < end));
+        let horizon = HORIZON_DAYS * DAY;
+        let after_as_of = export.events.len()
+            - rows
+                .iter()
+                .map(|r| r.1.iter().filter(|e| e.occurred_at < r.0).count())
+                .sum::<usize>();
+        let (mut early, mut within, mut late) = (0, 0, 0);
+        let (mut eligible, mut positives, mut censored) = (0, 0, 0);
+        // Events after as_of per lead, for converters (within the horizon) and the others.
+        let (mut post_conv, mut n_conv, mut post_other, mut n_other) = (0, 0, 0, 0);
+        for (as_of, events, converted_at) in &rows {
+            let label = converted_at.is_some_and(|t| t > *as_of && t <= as_of + horizon);
+            match converted_at {
+                Some(t) if t <= as_of => early += 1,
+                Some(_) if label => within += 1,
+                Some(_) => late += 1,
+                None => {}
+            }
+            if as_of + horizon >= end {
+                censored += 1;
+            } else if !converted_at.is_some_and(|t| t <= *as_of) {
+                eligible += 1;
+                positives += usize::from(label);
+                let post = events.iter().filter(|e| e.occurred_at > *as_of).count();
+                if label {
+                    (post_conv, n_conv) = (post_conv + post, n_conv + 1);
+                } else {
+                    (post_other, n_other) = (post_other + post, n_other + 1);
+                }
+            }
+        }
+        let converted = (early + within + late) as f64;
+        let rate = positives as f64 / eligible as f64;
+        let (post_conv, post_other) = (
+            post_conv as f64 / n_conv as f64,
+            post_other as f64 / n_other as f64,
+        );
+        println!(
+            "events after as_of {after_as_of} of {}; outcomes {} (before as_of {early}, within \
+             horizon {within}, after it {late}); censored {censored}, eligible {eligible}, \
+             converted within horizon {rate:.3}; events after as_of per converter {post_conv:.1}, \
+             per other {post_other:.1}",
+            export.events.len(),
+            export.outcomes.len()
+        );
+        assert!(after_as_of as f64 > 0.3 * export.events.len() as f64);
+        assert!(
+            (0.02..=0.10).contains(&(early as f64 / converted)),
+            "{early}"
+        );
+        assert!((0.02..=0.10).contains(&(late as f64 / converted)), "{late}");
+        assert!((0.15..=0.25).contains(&rate), "conversion rate {rate}");
+        assert!(
+            censored as f64 > 0.2 * rows.len() as f64,
+            "{censored} censored"
+        );
+        assert!(post_conv > 1.5 * post_other);
+        // The label summary on the leads agrees with the outcomes.
+        for (lead, (as_of, _, c)) in export.leads.iter().zip(&rows) {
+            let label = c.is_some_and(|t| t > *as_of && t <= as_of + horizon);
+            assert_eq!(lead.converted, label, "{}", lead.lead_id);
+        }
+    }
+
+    #[test]
+    fn a_recent_demo_request_converts_more_than_an_old_one() {
+        let c = config(20_000, 42);
+        let export = generate_export(&c);
+        let end = data_end(&c);
+        let horizon = HORIZON_DAYS * DAY;
+        let (mut recent, mut n_recent, mut old, mut n_old) = (0, 0, 0, 0);
+        for (as_of, events, converted_at) in by_lead(&export) {
+            if as_of + horizon >= end || converted_at.is_some_and(|t| t <= as_of) {
+                continue;
+            }
+            let label = usize::from(converted_at.is_some_and(|t| t <= as_of + horizon));
+            let demos: Vec<i64> = events
+                .iter()
+                .filter(|e| e.event_type == "demo_request" && e.occurred_at < as_of)
+                .map(|e| as_of - e.occurred_at)
+                .collect();
+            if demos.iter().any(|&age| age <= OBSERVATION_DAYS * DAY) {
+                (recent, n_recent) = (recent + label, n_recent + 1);
+            } else if !demos.is_empty() && demos.iter().all(|&age| age > 90 * DAY) {
+                (old, n_old) = (old + label, n_old + 1);
+            }
+        }
+        let (r, o) = (recent as f64 / n_recent as f64, old as f64 / n_old as f64);
+        println!("demo request in the last 7 days: {r:.3} (n={n_recent}); only > 90 days before as_of: {o:.3} (n={n_old})");
+        assert!(n_recent >= 200 && n_old >= 50, "{n_recent} / {n_old}");
+        assert!(r > o + 0.15, "recent {r} old {o}");
+    }
+
+    #[test]
+    fn engagement_truth_is_documented_consistently_and_realistic() {
+        for w in ENGAGEMENT_TRUTH.windows(2) {
+            assert!(w[0].1.abs() >= w[1].1.abs(), "{:?} before {:?}", w[0], w[1]);
+        }
+        assert_eq!(ENGAGEMENT_TRUTH.len(), EVENT_TYPES.len());
+        for (name, weight) in ENGAGEMENT_TRUTH {
+            let k = EVENT_TYPES.iter().position(|t| t == name).unwrap();
+            assert_eq!(ENGAGEMENT_WEIGHTS[k], *weight, "{name}");
+        }
+        assert_eq!(ENGAGEMENT_TRUTH[0].0, "demo_request");
+        // The AUC of the observable log-odds among the leads a pipeline keeps.
+        let c = config(20_000, 42);
+        let end = data_end(&c);
+        let horizon = HORIZON_DAYS * DAY;
+        let scored: Vec<(f64, bool)> = export_stream(&c)
+            .filter(|(_, e)| e.as_of + horizon < end && e.converted_at.is_none_or(|t| t > e.as_of))
+            .map(|(_, e)| {
+                (
+                    e.observable,
+                    e.converted_at.is_some_and(|t| t <= e.as_of + horizon),
+                )
+            })
+            .collect();
+        let a = auc(&scored);
+        println!("AUC of the export's observable ground truth on 20k leads: {a:.4}");
+        assert!((0.80..=0.95).contains(&a), "auc {a}");
+    }
+
+    #[test]
+    fn write_export_streams_50k_leads_quickly() {
+        let start = std::time::Instant::now();
+        let sink = std::io::sink;
+        let counts = write_export(&config(50_000, 3), sink(), sink(), sink()).unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        println!("50k leads: {counts:?} in {secs:.2}s");
+        assert_eq!(counts.leads, 50_000);
+        assert!((1_000_000..=2_000_000).contains(&counts.events));
+        assert!(secs < 60.0, "{secs}s");
+    }
+
+    #[test]
+    fn write_export_files_writes_three_files_and_no_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let [l, e, o] = ["leads.csv", "events.csv", "outcomes.csv"].map(|n| dir.path().join(n));
+        let counts = write_export_files(&config(300, 1), &l, &e, &o).unwrap();
+        assert_eq!(counts.leads, 300);
+        let lines = |p: &std::path::Path| std::fs::read_to_string(p).unwrap().lines().count();
+        assert_eq!(
+            (lines(&l), lines(&e), lines(&o)),
+            (301, counts.events + 1, counts.converted + 1)
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+        let missing = dir.path().join("no/such/dir/e.csv");
+        assert!(write_export_files(&config(10, 1), &l, &missing, &o).is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
     }
 }

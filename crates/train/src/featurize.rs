@@ -328,16 +328,22 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
         missing_tokens: spec.missing_tokens.clone(),
         reference_time,
         columns,
+        events: None,
     })
 }
 
-/// Encodes every row of `table` with the fitted spec, as of `as_of` (default: the spec's
-/// reference time).
-pub fn featurize_table(fitted: &FittedSpec, table: &Table, as_of: Option<i64>) -> Result<Matrix> {
+/// Encodes the lead fields of every row of `table` with the fitted spec, each row as of
+/// `as_of[row]` (default: the spec's reference time). The event features, if the spec has them,
+/// are left for [`crate::assemble::event_features`] to fill.
+pub fn featurize_table(
+    fitted: &FittedSpec,
+    table: &Table,
+    as_of: Option<&[i64]>,
+) -> Result<Matrix> {
     let n = table.df.height();
     let mut m = Matrix::zeros(n, fitted.width());
     let missing = &fitted.missing_tokens;
-    let as_of = as_of.or(fitted.reference_time);
+    let as_of_row = |i: usize| as_of.map(|a| a[i]).or(fitted.reference_time);
     let mut j = 0;
     for c in &fitted.columns {
         let name = c.name.as_str();
@@ -427,7 +433,7 @@ pub fn featurize_table(fitted: &FittedSpec, table: &Table, as_of: Option<i64>) -
                             }
                         }
                         Some(t) => {
-                            let as_of = as_of.ok_or_else(|| {
+                            let as_of = as_of_row(i).ok_or_else(|| {
                                 col_err(table, name, "no as_of time to compute days since")
                             })?;
                             m.data[j * n + i] = days_since(*t, as_of);

@@ -209,6 +209,10 @@ pub struct FitResult {
     pub solver: SolverReport,
     /// CV fits that did not converge (fold, alpha).
     pub unconverged_cv_fits: usize,
+    /// Wall time of the cross-validation, seconds.
+    pub cv_seconds: f64,
+    /// Wall time of the final fit, seconds.
+    pub fit_seconds: f64,
 }
 
 /// One fold's out-of-fold predictions at one penalty: (grid index, (row, score) pairs,
@@ -233,6 +237,7 @@ pub fn fit_with_cv(train: &Matrix, y: &[bool], options: &FitOptions) -> Result<F
             "penalty grid must be positive, finite numbers".into(),
         ));
     }
+    let cv_start = std::time::Instant::now();
     let assignment = stratified_folds(y, folds, options.seed);
     // out_of_fold[a][i]: prediction for row i by the model of its fold at alpha a.
     let mut out_of_fold = vec![vec![f64::NAN; y.len()]; alphas.len()];
@@ -306,6 +311,8 @@ pub fn fit_with_cv(train: &Matrix, y: &[bool], options: &FitOptions) -> Result<F
         .min_by(|a, b| a.cv_log_loss.total_cmp(&b.cv_log_loss))
         .map(|g| g.alpha)
         .unwrap_or(1.0);
+    let cv_seconds = cv_start.elapsed().as_secs_f64();
+    let fit_start = std::time::Instant::now();
     let standardizer = Standardizer::fit(train);
     let x = standardizer.apply(train);
     let logit = fit_logistic(&x, y, best, options, None)?;
@@ -337,6 +344,8 @@ pub fn fit_with_cv(train: &Matrix, y: &[bool], options: &FitOptions) -> Result<F
         },
         solver,
         unconverged_cv_fits: unconverged,
+        cv_seconds,
+        fit_seconds: fit_start.elapsed().as_secs_f64(),
     })
 }
 

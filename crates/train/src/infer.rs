@@ -70,6 +70,9 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         id: options.id.clone(),
         missing_tokens: missing,
         competitor_domains: Vec::new(),
+        events: None,
+        time: None,
+        outcomes: None,
         columns,
     };
     Ok(InferredSpec {

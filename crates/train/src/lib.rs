@@ -16,6 +16,7 @@
 //! # Ok::<(), leadscore_train::error::TrainError>(())
 //! ```
 
+pub mod assemble;
 pub mod demo;
 pub mod error;
 pub mod featurize;

@@ -5,7 +5,6 @@ use crate::error::{Result, TrainError};
 use leadscore_core::artifact::InputFingerprint;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::Path;
 
 /// How to read a table.
@@ -193,23 +192,6 @@ fn read_csv(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<DataFram
         .into_reader_with_file_handle(cursor)
         .finish()
         .map_err(|e| read_err(path, format!("cannot parse as CSV: {e}")))
-}
-
-/// Reads a file's bytes and hashes them (for inputs read by other means).
-pub fn fingerprint(path: &Path, rows: u64) -> Result<InputFingerprint> {
-    let mut f = std::fs::File::open(path).map_err(|e| read_err(path, e.to_string()))?;
-    let mut bytes = Vec::new();
-    f.read_to_end(&mut bytes)
-        .map_err(|e| read_err(path, e.to_string()))?;
-    Ok(InputFingerprint {
-        path: path.display().to_string(),
-        sha256: Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-        bytes: bytes.len() as u64,
-        rows,
-    })
 }
 
 /// The named column, or an error naming the file and listing what is there.

@@ -9,7 +9,7 @@ use leadscore_train::demo::{generate, write_csv, DemoConfig};
 use leadscore_train::fit::{log_grid, FitOptions};
 use leadscore_train::infer::{infer_spec, render_toml, InferOptions};
 use leadscore_train::load::{read_table, ReadOptions};
-use leadscore_train::pipeline::{evaluate_file, train, TrainConfig};
+use leadscore_train::pipeline::{evaluate_file, train, SplitKind, TrainConfig};
 use leadscore_train::report;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -105,6 +105,19 @@ struct TrainArgs {
     /// Where to write the model artifact (JSON).
     #[arg(long)]
     out: PathBuf,
+    /// Engagement events (lead_id, event_type, occurred_at): event features, point in time.
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// Outcomes (lead_id, optional converted, optional converted_at); a closed-deals export
+    /// listing only converted leads works: leads absent from it are negatives.
+    #[arg(long)]
+    outcomes: Option<PathBuf>,
+    /// Print wall time per stage to stderr (for benchmarks).
+    #[arg(long)]
+    timings: bool,
+    /// Holdout: `random` (stratified) or `time` (the newest leads by as_of).
+    #[arg(long, value_enum, default_value_t = SplitArg::Random)]
+    split: SplitArg,
     /// Share of leads held out for evaluation (stratified random).
     #[arg(long, default_value_t = 0.2)]
     holdout: f64,
@@ -135,6 +148,12 @@ struct TrainArgs {
     /// Flag a column as leakage when on its own it reaches this holdout ROC AUC.
     #[arg(long, default_value_t = 0.85)]
     leakage_auc: f64,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SplitArg {
+    Random,
+    Time,
 }
 
 #[derive(Args)]
@@ -180,6 +199,13 @@ struct DemoArgs {
     /// Seed.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// With --outcomes-out: write the three-table export instead (leads without the label to
+    /// --out, engagement events here).
+    #[arg(long, requires = "outcomes_out")]
+    events_out: Option<PathBuf>,
+    /// With --events-out: where to write the closed-deals outcomes (converted leads only).
+    #[arg(long, requires = "events_out")]
+    outcomes_out: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -247,6 +273,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config.id = a.table.id;
             config.exclude = a.table.exclude;
             config.holdout = a.holdout;
+            config.events = a.events;
+            config.outcomes = a.outcomes;
+            config.split = match a.split {
+                SplitArg::Random => SplitKind::Random,
+                SplitArg::Time => SplitKind::Time,
+            };
             config.seed = a.seed;
             config.allow_unconverged = a.allow_unconverged;
             config.leakage_auc = a.leakage_auc;
@@ -271,7 +303,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
             }
+            let write_start = std::time::Instant::now();
             outcome.artifact.write_atomic(&a.out)?;
+            if a.timings {
+                for (stage, secs) in &outcome.timings {
+                    eprintln!("timing {stage:<15} {secs:>9.3} s");
+                }
+                eprintln!(
+                    "timing {:<15} {:>9.3} s",
+                    "write",
+                    write_start.elapsed().as_secs_f64()
+                );
+            }
             emit(report::training_text(&outcome.artifact))?;
             emit(format!(
                 "wrote {} (model {})\n",
@@ -316,6 +359,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::DemoData(a) => {
+            if let (Some(events), Some(outcomes)) = (&a.events_out, &a.outcomes_out) {
+                let config = DemoConfig {
+                    leads: a.leads,
+                    seed: a.seed,
+                    ..DemoConfig::default()
+                };
+                for path in [&a.out, events, outcomes] {
+                    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                        std::fs::create_dir_all(dir)
+                            .with_context(|| format!("creating {}", dir.display()))?;
+                    }
+                }
+                let n =
+                    leadscore_train::demo::write_export_files(&config, &a.out, events, outcomes)
+                        .context("writing the demo export")?;
+                eprintln!(
+                    "wrote {} ({} leads), {} ({} events), {} ({} converted)",
+                    a.out.display(),
+                    n.leads,
+                    events.display(),
+                    n.events,
+                    outcomes.display(),
+                    n.converted
+                );
+                return Ok(());
+            }
             let leads = generate(&DemoConfig {
                 leads: a.leads,
                 seed: a.seed,

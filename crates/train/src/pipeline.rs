@@ -1,6 +1,7 @@
 //! The training job end to end: read, label, split, fit the spec, featurize, cross-validate,
 //! fit, evaluate on the holdout, check for leakage, and assemble the artifact.
 
+use crate::assemble::{assemble, featurize_with_events, fit_events, AssemblyInputs};
 use crate::error::{Result, TrainError};
 use crate::featurize::{featurize_table, fit_spec, timestamp_values, Matrix};
 use crate::fit::{fit_logistic, fit_with_cv, FitOptions, Standardizer};
@@ -23,6 +24,27 @@ pub const CURVE_POINTS: usize = 2000;
 /// Bins of the stored reference score histogram.
 pub const HISTOGRAM_BINS: usize = 20;
 
+/// How the holdout is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitKind {
+    /// Stratified random (seeded).
+    Random,
+    /// The newest leads by `as_of` (train on the past, evaluate on the future).
+    Time,
+}
+
+/// Holds out the newest `holdout` share of leads by `as_of` (ties by row).
+pub fn time_split(as_of: &[i64], holdout: f64) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..as_of.len()).collect();
+    order.sort_by_key(|&i| (as_of[i], i));
+    let k = as_of.len() - (as_of.len() as f64 * holdout).round() as usize;
+    let mut train = order[..k].to_vec();
+    let mut test = order[k..].to_vec();
+    train.sort_unstable();
+    test.sort_unstable();
+    (train, test)
+}
+
 /// Everything `train` needs.
 #[derive(Debug, Clone)]
 pub struct TrainConfig {
@@ -40,6 +62,12 @@ pub struct TrainConfig {
     pub exclude: Vec<String>,
     /// How to read the file.
     pub read: ReadOptions,
+    /// Engagement events file (`lead_id`, `event_type`, `occurred_at`).
+    pub events: Option<PathBuf>,
+    /// Outcomes file (`lead_id`, optional `converted`, optional `converted_at`).
+    pub outcomes: Option<PathBuf>,
+    /// How the holdout is drawn.
+    pub split: SplitKind,
     /// Share of rows held out for evaluation.
     pub holdout: f64,
     /// Seed of the split and the folds.
@@ -63,6 +91,9 @@ impl TrainConfig {
             id: None,
             exclude: Vec::new(),
             read: ReadOptions::default(),
+            events: None,
+            outcomes: None,
+            split: SplitKind::Random,
             holdout: 0.2,
             seed: 7,
             fit: FitOptions::default(),
@@ -83,6 +114,8 @@ pub struct TrainOutcome {
     pub holdout_scores: Vec<f64>,
     /// Holdout labels.
     pub holdout_labels: Vec<bool>,
+    /// Wall time per stage, seconds (read, assemble, featurize, cross-validate, fit, evaluate).
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 /// Stratified random split: returns (train rows, holdout rows), each sorted.
@@ -135,18 +168,41 @@ pub fn resolve_spec(config: &TrainConfig, table: &Table) -> Result<FeatureSpec> 
     if config.id.is_some() {
         spec.id = config.id.clone();
     }
-    let label = spec.label.clone().ok_or_else(|| {
-        TrainError::Config(
-            "no label column: pass --label COLUMN (or set `label` in the spec)".into(),
-        )
-    })?;
+    let three_tables = config.events.is_some() || config.outcomes.is_some();
+    if three_tables {
+        spec.id.get_or_insert_with(|| "lead_id".into());
+        spec.time.get_or_insert_with(Default::default);
+        if config.events.is_some() {
+            spec.events.get_or_insert_with(Default::default);
+        }
+        if config.outcomes.is_some() {
+            spec.outcomes.get_or_insert_with(Default::default);
+            spec.label = None;
+        }
+    }
+    let label =
+        match (&spec.label, config.outcomes.is_some()) {
+            (Some(l), _) => Some(l.clone()),
+            (None, true) => None,
+            (None, false) => return Err(TrainError::Config(
+                "no label column: pass --label COLUMN, set `label` in the spec, or give --outcomes"
+                    .into(),
+            )),
+        };
     for c in &mut spec.columns {
-        if c.name == label || Some(&c.name) == spec.id.as_ref() || config.exclude.contains(&c.name)
+        if Some(&c.name) == label.as_ref()
+            || Some(&c.name) == spec.id.as_ref()
+            || config.exclude.contains(&c.name)
         {
             *c = leadscore_core::spec::ColumnSpec::new(c.name.clone(), TransformKind::Ignore);
         }
     }
-    for name in config.exclude.iter().chain(std::iter::once(&label)) {
+    for name in config
+        .exclude
+        .iter()
+        .chain(label.iter())
+        .chain(spec.id.iter())
+    {
         crate::load::column(table, name)?;
     }
     spec.validate(
@@ -166,15 +222,50 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
             config.holdout
         )));
     }
+    let mut timings: Vec<(&'static str, f64)> = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
+        timings.push((name, clock.elapsed().as_secs_f64()));
+        clock = std::time::Instant::now();
+    };
     let mut read = config.read.clone();
     let table = read_table(&config.data, &read)?;
+    lap("read", &mut timings);
     let spec = resolve_spec(config, &table)?;
     if spec.missing_tokens != read.missing_tokens {
         read.missing_tokens = spec.missing_tokens.clone();
     }
-    let label = spec.label.clone().unwrap_or_default();
-    let y = labels(&table, &label, &spec.positive)?;
-    let (train_rows, test_rows) = stratified_split(&y, config.holdout, config.seed);
+    let three_tables = config.events.is_some() || config.outcomes.is_some();
+    let mut outcomes_fingerprint = None;
+    let (table, y, as_of, events, point_in_time) = if three_tables {
+        let a = assemble(&AssemblyInputs {
+            leads: &table,
+            spec: &spec,
+            events: config.events.as_deref(),
+            outcomes: config.outcomes.as_deref(),
+            read: &read,
+        })?;
+        outcomes_fingerprint = a.outcomes_fingerprint;
+        (a.table, a.labels, Some(a.as_of), a.events, Some(a.report))
+    } else {
+        let label = spec.label.clone().unwrap_or_default();
+        let y = labels(&table, &label, &spec.positive)?;
+        (table, y, None, None, None)
+    };
+    lap("assemble", &mut timings);
+    let label = spec
+        .label
+        .clone()
+        .unwrap_or_else(|| "converted (outcomes table)".into());
+    let (train_rows, test_rows) = match (config.split, &as_of) {
+        (SplitKind::Random, _) => stratified_split(&y, config.holdout, config.seed),
+        (SplitKind::Time, Some(a)) => time_split(a, config.holdout),
+        (SplitKind::Time, None) => {
+            return Err(TrainError::Config(
+                "--split time needs lead times: give --events or --outcomes (leads scored as of created_at + observation window)".into(),
+            ))
+        }
+    };
     let y_train: Vec<bool> = train_rows.iter().map(|&i| y[i]).collect();
     let y_test: Vec<bool> = test_rows.iter().map(|&i| y[i]).collect();
     if y_test.iter().all(|v| *v)
@@ -184,19 +275,36 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         return Err(TrainError::Column {
             path: table.path.clone(),
             column: label,
-            message: "too few leads of one class to split into training and holdout".into(),
+            message: format!(
+                "too few leads of one class to split into training and holdout ({} leads, {} converted)",
+                y.len(),
+                y.iter().filter(|v| **v).count()
+            ),
         });
     }
     for c in spec.feature_columns() {
         crate::load::column(&table, &c.name)?;
     }
-    let fitted = fit_spec(&spec, &table, &train_rows)?;
-    let all = featurize_table(&fitted, &table, None)?;
+    let mut fitted = fit_spec(&spec, &table, &train_rows)?;
+    if let (Some(ev), Some(a)) = (&events, &as_of) {
+        fitted.events = Some(fit_events(
+            &spec.events.clone().unwrap_or_default(),
+            ev,
+            a,
+            &train_rows,
+        ));
+    }
+    let all = featurize_with_events(&fitted, &table, as_of.as_deref(), events.as_ref())?;
     let x_train = all.select_rows(&train_rows);
     let x_test = all.select_rows(&test_rows);
+    lap("featurize", &mut timings);
     let mut fit_options = config.fit.clone();
     fit_options.seed = config.seed;
     let fit = fit_with_cv(&x_train, &y_train, &fit_options)?;
+    lap("cross-validate + fit", &mut timings);
+    timings.pop();
+    timings.push(("cross-validate", fit.cv_seconds));
+    timings.push(("fit", fit.fit_seconds));
     let mut warnings = Vec::new();
     if !fit.solver.converged {
         let msg = format!(
@@ -244,24 +352,38 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
             l.column, l.roc_auc, config.leakage_auc
         ));
     }
+    lap("evaluate", &mut timings);
     let date_range = date_range(&spec, &table)?;
+    let mut inputs = vec![table.fingerprint.clone()];
+    if let Some(fp) = events.as_ref().and_then(|e| e.fingerprint.clone()) {
+        inputs.push(fp);
+    }
+    inputs.extend(outcomes_fingerprint);
+    let split = match config.split {
+        SplitKind::Random => format!(
+            "stratified random, {:.0}% holdout, seed {}",
+            config.holdout * 100.0,
+            config.seed
+        ),
+        SplitKind::Time => format!(
+            "by time: the newest {:.0}% of leads by as_of held out",
+            config.holdout * 100.0
+        ),
+    };
     let provenance = Provenance {
-        inputs: vec![table.fingerprint.clone()],
-        label: spec.label.clone().unwrap_or_default(),
+        inputs,
+        label,
         positive_values: spec.positive.clone(),
         rows: y.len() as u64,
         train_rows: train_rows.len() as u64,
         train_positives: y_train.iter().filter(|v| **v).count() as u64,
         holdout_rows: test_rows.len() as u64,
         holdout_positives: y_test.iter().filter(|v| **v).count() as u64,
-        split: format!(
-            "stratified random, {:.0}% holdout, seed {}",
-            config.holdout * 100.0,
-            config.seed
-        ),
+        split,
         date_range,
         penalty: fit.penalty,
         solver: fit.solver,
+        point_in_time,
         warnings,
     };
     let mut artifact = ModelArtifact {
@@ -283,6 +405,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         spec,
         holdout_scores: scores,
         holdout_labels: y_test,
+        timings,
     })
 }
 

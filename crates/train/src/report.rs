@@ -131,6 +131,30 @@ pub fn training_text(a: &ModelArtifact) -> String {
         p.holdout_positives,
         a.model.features.len()
     );
+    if let Some(t) = &p.point_in_time {
+        let _ = writeln!(
+            out,
+            "  point in time: as of {}, converted within {} days after; data ends {}\n    leads {}: used {} ({} converted), censored (horizon not over) {}, converted before as_of {}",
+            t.as_of_rule, t.horizon_days, t.end_of_data, t.leads, t.used, t.positives, t.censored, t.converted_before_as_of
+        );
+        if t.events > 0 {
+            let _ = writeln!(
+                out,
+                "    events {}: used {}, after as_of (dropped) {}, of unknown or unused leads {}",
+                t.events,
+                t.events_used,
+                t.events_after_as_of,
+                t.events - t.events_used - t.events_after_as_of
+            );
+        }
+        if t.outcomes_unknown_lead > 0 {
+            let _ = writeln!(
+                out,
+                "    outcomes for unknown lead ids: {}",
+                t.outcomes_unknown_lead
+            );
+        }
+    }
     if let Some((from, to)) = &p.date_range {
         let _ = writeln!(out, "  dates {from} to {to}");
     }

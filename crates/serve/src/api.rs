@@ -1,0 +1,564 @@
+//! The HTTP API: routes, extractors (JSON body, query, bearer tokens) and middleware (metrics,
+//! timeout, error shapes, panic backstop). Every error leaves as [`Error`]'s JSON envelope,
+//! including what axum itself would reject (body limit, content type, unknown route, method).
+
+use crate::error::{Error, Result};
+use crate::lead::{Lead, LeadPath};
+use crate::mlflow;
+use crate::state::{App, CutoffReport, CutoffTarget, LeadScore, Serving};
+use axum::body::{Body, Bytes};
+use axum::extract::{
+    DefaultBodyLimit, FromRequest, FromRequestParts, MatchedPath, Query, Request, State,
+};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use leadscore_core::curve::cutoff_for_precision;
+use leadscore_core::value::parse_timestamp;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Shared state of every handler.
+pub type AppState = Arc<App>;
+
+/// Default number of positive and of negative factors per lead.
+pub const DEFAULT_FACTORS: usize = 3;
+
+/// The router with every route and layer; tests call it with `tower::ServiceExt::oneshot`.
+pub fn app(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/v1/score", post(score))
+        .route("/invocations", post(mlflow::invocations))
+        .route("/v1/model", get(model))
+        .route("/v1/cutoff", get(get_cutoff).put(put_cutoff))
+        .route("/v1/admin/reload", post(reload))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(state.clone(), timeout))
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(middleware::from_fn(mlflow::error_shape))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                Error::Internal("a handler panicked".into()).into_response()
+            },
+        ))
+        .with_state(state)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extractors
+
+/// A JSON request body, parsed into a [`Value`]; rejections are envelope errors (415, 413, 400).
+pub struct JsonBody(pub Value);
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self> {
+        if !is_json(req.headers()) {
+            return Err(Error::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Error::BodyTooLarge {
+                    limit: state.config.max_body_bytes,
+                }
+            } else {
+                Error::BodyRead(r.body_text())
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| Error::InvalidJson(e.to_string()))
+    }
+}
+
+/// Query-string parameters as text; each handler checks the ones it reads.
+pub struct Params(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| Params(q))
+            .map_err(|e| Error::InvalidQuery {
+                name: "query".into(),
+                message: e.body_text(),
+            })
+    }
+}
+
+impl Params {
+    fn number<T: std::str::FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>> {
+        self.0
+            .get(name)
+            .map(|v| {
+                v.trim().parse::<T>().map_err(|_| Error::InvalidQuery {
+                    name: name.into(),
+                    message: format!("expected {expected}, found {v:?}"),
+                })
+            })
+            .transpose()
+    }
+
+    /// `?factors=N` (default [`DEFAULT_FACTORS`]).
+    pub fn factors(&self) -> Result<usize> {
+        Ok(self
+            .number::<usize>("factors", "a whole number")?
+            .unwrap_or(DEFAULT_FACTORS))
+    }
+
+    /// `?as_of=RFC3339` (default: now), in Unix seconds.
+    pub fn as_of(&self) -> Result<i64> {
+        match self.0.get("as_of") {
+            None => Ok(now()),
+            Some(text) => match parse_timestamp(text) {
+                Some(t) if t >= 0 => Ok(t),
+                _ => Err(Error::InvalidQuery {
+                    name: "as_of".into(),
+                    message: format!("expected an RFC 3339 time after 1970, found {text:?}"),
+                }),
+            },
+        }
+    }
+}
+
+/// Now, in Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Compares without an early exit on the first differing byte.
+fn same_token(given: &str, expected: &str) -> bool {
+    let (a, b) = (given.as_bytes(), expected.as_bytes());
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    diff == 0 && a.len() == b.len()
+}
+
+/// Passes when no scoring token is configured or the request carries it (401 none, 403 wrong).
+pub struct ScoreAuth;
+
+impl FromRequestParts<AppState> for ScoreAuth {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let Some(expected) = &state.config.score_token else {
+            return Ok(ScoreAuth);
+        };
+        match bearer(parts) {
+            None => Err(Error::Unauthorized),
+            Some(t) if same_token(t, expected) => Ok(ScoreAuth),
+            Some(_) => Err(Error::Forbidden("the bearer token is not valid".into())),
+        }
+    }
+}
+
+/// Passes with the admin token; with none configured, only when the server binds loopback.
+pub struct AdminAuth;
+
+impl FromRequestParts<AppState> for AdminAuth {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        match &state.config.admin_token {
+            None if state.config.admin_open() => Ok(AdminAuth),
+            None => Err(Error::Forbidden(
+                "admin calls are disabled: the server binds a non-loopback address and no --admin-token is set".into(),
+            )),
+            Some(expected) => match bearer(parts) {
+                None => Err(Error::Unauthorized),
+                Some(t) if same_token(t, expected) => Ok(AdminAuth),
+                Some(_) => Err(Error::Forbidden("the bearer token is not valid".into())),
+            },
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Middleware
+
+async fn timeout(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = app.config.request_timeout;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => Error::Timeout {
+            ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+        }
+        .into_response(),
+    }
+}
+
+async fn track(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| {
+            let p = m.as_str();
+            crate::metrics::ROUTES
+                .iter()
+                .find(|r| **r == p)
+                .copied()
+                .unwrap_or("unmatched")
+        });
+    let start = Instant::now();
+    let response = next.run(req).await;
+    app.metrics
+        .record_request(route, response.status().as_u16(), start.elapsed());
+    response
+}
+
+async fn not_found(method: Method, uri: Uri) -> Error {
+    Error::NotFound {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+    }
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Error {
+    Error::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scoring
+
+/// Splits a `/v1/score` body into leads: one lead object, or `{"leads": [...]}`.
+/// Returns the leads and whether the request was a batch.
+pub fn parse_score_body(body: Value, max_batch: usize) -> Result<(Vec<Lead>, bool)> {
+    let Value::Object(mut map) = body else {
+        return Err(Error::InvalidField {
+            path: "$".into(),
+            message: "expected a lead object or {\"leads\": [...]}".into(),
+        });
+    };
+    let Some(leads) = map.remove("leads") else {
+        return Ok((
+            vec![Lead::from_object(map, LeadPath::Keyed(String::new()))?],
+            false,
+        ));
+    };
+    let Value::Array(items) = leads else {
+        return Err(Error::InvalidField {
+            path: "leads".into(),
+            message: "expected an array of lead objects".into(),
+        });
+    };
+    check_batch_size(items.len(), max_batch)?;
+    let leads = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| Lead::from_value(v, LeadPath::Keyed(format!("leads[{i}]"))))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((leads, true))
+}
+
+/// 422 for an empty batch, 413 over the limit.
+pub fn check_batch_size(leads: usize, limit: usize) -> Result<()> {
+    if leads == 0 {
+        Err(Error::EmptyBatch)
+    } else if leads > limit {
+        Err(Error::BatchTooLarge { leads, limit })
+    } else {
+        Ok(())
+    }
+}
+
+#[derive(Serialize)]
+struct SingleScore<'a> {
+    model_id: &'a str,
+    cutoff: &'a CutoffReport,
+    #[serde(flatten)]
+    lead: &'a LeadScore<'a>,
+}
+
+#[derive(Serialize)]
+struct BatchScore<'a> {
+    model_id: &'a str,
+    cutoff: &'a CutoffReport,
+    leads: &'a [LeadScore<'a>],
+}
+
+/// Scores `leads` with the model in force and records the metrics.
+pub fn score_and_record<'a>(
+    app: &App,
+    serving: &'a Serving,
+    leads: &[Lead],
+    as_of: i64,
+    factors: usize,
+) -> Result<Vec<LeadScore<'a>>> {
+    let scores = serving.score(leads, as_of, factors)?;
+    app.metrics
+        .record_scores(scores.iter().map(|s| (s.score, s.mql)));
+    Ok(scores)
+}
+
+async fn score(
+    State(app): State<AppState>,
+    _auth: ScoreAuth,
+    params: Params,
+    JsonBody(body): JsonBody,
+) -> Result<Response> {
+    let (factors, as_of) = (params.factors()?, params.as_of()?);
+    let (leads, batch) = parse_score_body(body, app.config.max_batch)?;
+    let serving = app.current();
+    let scores = score_and_record(&app, &serving, &leads, as_of, factors)?;
+    let model_id = serving.artifact.model_id.as_str();
+    let cutoff = &serving.cutoff;
+    Ok(match (batch, scores.first()) {
+        (false, Some(lead)) => Json(SingleScore {
+            model_id,
+            cutoff,
+            lead,
+        })
+        .into_response(),
+        _ => Json(BatchScore {
+            model_id,
+            cutoff,
+            leads: &scores,
+        })
+        .into_response(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model and cutoff
+
+async fn model(State(app): State<AppState>) -> Json<Value> {
+    let serving = app.current();
+    let a = &serving.artifact;
+    let p = &a.provenance;
+    Json(json!({
+        "model_id": a.model_id,
+        "created_at": a.created_at,
+        "format_version": a.format_version,
+        "leadscore_version": a.leadscore_version,
+        "provenance": {
+            "inputs": p.inputs,
+            "label": p.label,
+            "positive_values": p.positive_values,
+            "rows": p.rows,
+            "train_rows": p.train_rows,
+            "train_positives": p.train_positives,
+            "holdout_rows": p.holdout_rows,
+            "holdout_positives": p.holdout_positives,
+            "split": p.split,
+            "date_range": p.date_range,
+            "penalty_alpha": p.penalty.alpha,
+            "solver_converged": p.solver.converged,
+            "warnings": p.warnings,
+        },
+        "columns": a.spec.columns.iter().map(|c| &c.name).collect::<Vec<_>>(),
+        "evaluation": a.evaluation,
+        "leakage": a.leakage,
+        "intercept": a.model.intercept,
+        "weights": a.model.features,
+        "cutoff": serving.cutoff,
+        "tiers": serving.tiers,
+        "rest_tier": serving.rest_tier,
+    }))
+}
+
+fn target_from_params(params: &Params, current: CutoffTarget) -> Result<Option<CutoffTarget>> {
+    let target = params.number::<f64>("target_precision", "a number")?;
+    let confidence = params
+        .number::<f64>("confidence", "a number")?
+        .unwrap_or(current.confidence);
+    Ok(target.map(|t| CutoffTarget {
+        target_precision: t,
+        confidence,
+    }))
+}
+
+async fn get_cutoff(State(app): State<AppState>, params: Params) -> Result<Json<Value>> {
+    let serving = app.current();
+    let model_id = &serving.artifact.model_id;
+    match target_from_params(&params, serving.target)? {
+        None => Ok(Json(json!({
+            "model_id": model_id,
+            "cutoff": serving.cutoff,
+            "tiers": serving.tiers,
+            "rest_tier": serving.rest_tier,
+        }))),
+        Some(target) => {
+            let op = cutoff_for_precision(
+                &serving.artifact.curve,
+                target.target_precision,
+                target.confidence,
+            )?;
+            Ok(Json(json!({
+                "model_id": model_id,
+                "cutoff": CutoffReport::new(target, &op),
+                "in_force": serving.cutoff,
+            })))
+        }
+    }
+}
+
+fn number_field(map: &serde_json::Map<String, Value>, name: &str) -> Result<Option<f64>> {
+    match map.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_f64().map(Some).ok_or_else(|| Error::InvalidField {
+            path: name.into(),
+            message: format!("the number {n} is out of range"),
+        }),
+        Some(other) => Err(Error::InvalidField {
+            path: name.into(),
+            message: format!("expected a number, found {other}"),
+        }),
+    }
+}
+
+async fn put_cutoff(
+    State(app): State<AppState>,
+    _auth: AdminAuth,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>> {
+    let Value::Object(map) = body else {
+        return Err(Error::InvalidField {
+            path: "$".into(),
+            message: "expected {\"target_precision\": P, \"confidence\": C}".into(),
+        });
+    };
+    let previous = app.current();
+    let target_precision =
+        number_field(&map, "target_precision")?.ok_or_else(|| Error::InvalidField {
+            path: "target_precision".into(),
+            message: "is required".into(),
+        })?;
+    let confidence = number_field(&map, "confidence")?.unwrap_or(previous.target.confidence);
+    let serving = app
+        .set_cutoff(CutoffTarget {
+            target_precision,
+            confidence,
+        })
+        .await?;
+    eprintln!(
+        "leadscore-serve: cutoff changed to {:.4} (target precision {}, confidence {})",
+        serving.cutoff.threshold, target_precision, confidence
+    );
+    Ok(Json(json!({
+        "model_id": serving.artifact.model_id,
+        "cutoff": serving.cutoff,
+        "previous": previous.cutoff,
+        "tiers": serving.tiers,
+    })))
+}
+
+async fn reload(State(app): State<AppState>, _auth: AdminAuth) -> Result<Json<Value>> {
+    let previous = app.current();
+    match app.reload().await {
+        Ok(serving) => {
+            eprintln!(
+                "leadscore-serve: reloaded model {} (was {})",
+                serving.artifact.model_id, previous.artifact.model_id
+            );
+            Ok(Json(json!({
+                "model_id": serving.artifact.model_id,
+                "previous_model_id": previous.artifact.model_id,
+                "cutoff": serving.cutoff,
+            })))
+        }
+        Err(e) => {
+            let serving = app.current().artifact.model_id.clone();
+            eprintln!("leadscore-serve: reload failed, still serving {serving}: {e}");
+            Err(Error::ReloadFailed {
+                serving,
+                reason: e.to_string(),
+            })
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Health and metrics
+
+async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn readyz(State(app): State<AppState>) -> Result<Json<Value>> {
+    if app.is_draining() {
+        return Err(Error::ShuttingDown);
+    }
+    Ok(Json(
+        json!({"status": "ready", "model_id": app.current().artifact.model_id}),
+    ))
+}
+
+async fn metrics(State(app): State<AppState>) -> Response {
+    let mut response = Body::from(app.metrics.render()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_fully() {
+        assert!(same_token("abc", "abc"));
+        assert!(!same_token("abd", "abc"));
+        assert!(!same_token("ab", "abc"));
+        assert!(!same_token("abcd", "abc"));
+    }
+
+    #[test]
+    fn json_content_types() {
+        let mut h = HeaderMap::new();
+        assert!(!is_json(&h));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        assert!(is_json(&h));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/vnd.api+json"),
+        );
+        assert!(is_json(&h));
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert!(!is_json(&h));
+    }
+}

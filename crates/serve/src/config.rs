@@ -1,0 +1,268 @@
+//! Command line and environment: raw [`Args`] (clap) become a checked [`Config`] once.
+
+use crate::error::{Error, Result};
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `leadscore-serve`: score leads over HTTP with a model artifact from `leadscore-train`.
+///
+/// Every flag can also be set by the environment variable shown in brackets.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "leadscore-serve", version, about)]
+pub struct Args {
+    /// The model artifact (JSON written by `leadscore-train train`).
+    #[arg(long, env = "LEADSCORE_MODEL")]
+    pub model: PathBuf,
+    /// Precision the MQLs must reach (0 < P < 1): the cutoff is the loosest score threshold
+    /// whose precision lower bound on the model's holdout curve stays at or above P.
+    #[arg(long, env = "LEADSCORE_TARGET_PRECISION")]
+    pub target_precision: f64,
+    /// Confidence level of the precision lower bound.
+    #[arg(long, env = "LEADSCORE_CONFIDENCE", default_value_t = 0.95)]
+    pub confidence: f64,
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, env = "LEADSCORE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Tiers as precision targets, strictest first; a last name without `=` names the rest.
+    /// An empty value turns tiers off.
+    #[arg(long, env = "LEADSCORE_TIERS", default_value = "A=0.8,B=0.6,C=0.4,D")]
+    pub tiers: String,
+    /// Bearer token required by /v1/score and /invocations (prefer the environment variable:
+    /// command lines are visible to other users).
+    #[arg(long, env = "LEADSCORE_SCORE_TOKEN", hide_env_values = true)]
+    pub score_token: Option<String>,
+    /// Bearer token required by the admin calls (PUT /v1/cutoff, POST /v1/admin/reload).
+    /// Without one, admin calls are allowed only when the bind address is loopback.
+    #[arg(long, env = "LEADSCORE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Largest accepted request body in bytes.
+    #[arg(long, env = "LEADSCORE_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Most leads in one request.
+    #[arg(long, env = "LEADSCORE_MAX_BATCH", default_value_t = 10_000)]
+    pub max_batch: usize,
+    /// Time limit of one request, in milliseconds (503 `timeout` after it).
+    #[arg(long, env = "LEADSCORE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+    /// On SIGTERM or Ctrl-C, how long to let requests in flight finish, in milliseconds.
+    #[arg(long, env = "LEADSCORE_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
+    pub shutdown_grace_ms: u64,
+}
+
+/// A named tier: leads whose score reaches the cutoff for `target` precision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierTarget {
+    /// The tier's name (`A`).
+    pub name: String,
+    /// Its precision target.
+    pub target: f64,
+}
+
+/// The tier configuration: targets strictest first, and the name of the rest (if any).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tiers {
+    /// Named targets, strictly decreasing.
+    pub targets: Vec<TierTarget>,
+    /// The name given to leads below every tier (`D`), or none.
+    pub rest: Option<String>,
+}
+
+impl Tiers {
+    /// Parses `A=0.8,B=0.6,C=0.4,D`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let bad = |m: String| Error::Config(format!("--tiers `{text}`: {m}"));
+        let mut tiers = Tiers::default();
+        let parts: Vec<&str> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        for (i, part) in parts.iter().enumerate() {
+            let is_last = i + 1 == parts.len();
+            match part.split_once('=') {
+                Some((name, target)) => {
+                    let name = name.trim();
+                    let target: f64 = target
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad(format!("`{target}` is not a number")))?;
+                    if name.is_empty() {
+                        return Err(bad("a tier has no name".into()));
+                    }
+                    if !(target > 0.0 && target < 1.0) {
+                        return Err(bad(format!(
+                            "tier {name}: target {target} must lie strictly between 0 and 1"
+                        )));
+                    }
+                    if let Some(prev) = tiers.targets.last() {
+                        if target >= prev.target {
+                            return Err(bad(format!(
+                                "tier {name} ({target}) must have a lower target than tier {} ({})",
+                                prev.name, prev.target
+                            )));
+                        }
+                    }
+                    tiers.targets.push(TierTarget {
+                        name: name.to_string(),
+                        target,
+                    });
+                }
+                None if is_last => tiers.rest = Some(part.to_string()),
+                None => {
+                    return Err(bad(format!(
+                        "`{part}` has no `=target`; only the last name may omit it"
+                    )))
+                }
+            }
+        }
+        let mut names: Vec<&str> = tiers.targets.iter().map(|t| t.name.as_str()).collect();
+        names.extend(tiers.rest.as_deref());
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if sorted.len() != names.len() {
+            return Err(bad("tier names must be distinct".into()));
+        }
+        Ok(tiers)
+    }
+}
+
+/// The checked configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The model artifact.
+    pub model: PathBuf,
+    /// Target precision of the MQL cutoff at start-up.
+    pub target_precision: f64,
+    /// Confidence of the precision lower bound at start-up.
+    pub confidence: f64,
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Tiers.
+    pub tiers: Tiers,
+    /// Bearer token for scoring, if required.
+    pub score_token: Option<String>,
+    /// Bearer token for admin calls, if configured.
+    pub admin_token: Option<String>,
+    /// Body size limit in bytes.
+    pub max_body_bytes: usize,
+    /// Leads per request limit.
+    pub max_batch: usize,
+    /// Per-request time limit.
+    pub request_timeout: Duration,
+    /// Time given to requests in flight at shutdown.
+    pub shutdown_grace: Duration,
+}
+
+impl Config {
+    /// A configuration with the defaults, for tests and embedding.
+    pub fn new(model: impl Into<PathBuf>, target_precision: f64) -> Self {
+        Self {
+            model: model.into(),
+            target_precision,
+            confidence: 0.95,
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            tiers: Tiers::parse("A=0.8,B=0.6,C=0.4,D").unwrap_or_default(),
+            score_token: None,
+            admin_token: None,
+            max_body_bytes: 16 * 1024 * 1024,
+            max_batch: 10_000,
+            request_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+
+    /// Whether admin calls are allowed without a token (none configured, loopback bind).
+    pub fn admin_open(&self) -> bool {
+        self.admin_token.is_none() && self.bind.ip().is_loopback()
+    }
+}
+
+impl TryFrom<Args> for Config {
+    type Error = Error;
+
+    fn try_from(a: Args) -> Result<Self> {
+        let token = |name: &str, t: Option<String>| match t {
+            Some(t) if t.trim().is_empty() => Err(Error::Config(format!("{name} is empty"))),
+            Some(t) if t.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+                Err(Error::Config(format!(
+                    "{name} must not contain spaces or control characters"
+                )))
+            }
+            other => Ok(other),
+        };
+        let positive = |name: &str, v: u64| {
+            if v == 0 {
+                Err(Error::Config(format!("{name} must be at least 1")))
+            } else {
+                Ok(v)
+            }
+        };
+        Ok(Self {
+            model: a.model,
+            target_precision: a.target_precision,
+            confidence: a.confidence,
+            bind: a.bind,
+            tiers: Tiers::parse(&a.tiers)?,
+            score_token: token("--score-token", a.score_token)?,
+            admin_token: token("--admin-token", a.admin_token)?,
+            max_body_bytes: positive("--max-body-bytes", a.max_body_bytes as u64)? as usize,
+            max_batch: positive("--max-batch", a.max_batch as u64)? as usize,
+            request_timeout: Duration::from_millis(positive(
+                "--request-timeout-ms",
+                a.request_timeout_ms,
+            )?),
+            shutdown_grace: Duration::from_millis(a.shutdown_grace_ms),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_parse() {
+        let t = Tiers::parse("A=0.8, B=0.6,C=0.4,D").unwrap();
+        assert_eq!(t.targets.len(), 3);
+        assert_eq!(t.targets[1].name, "B");
+        assert_eq!(t.rest.as_deref(), Some("D"));
+        assert_eq!(Tiers::parse("").unwrap(), Tiers::default());
+        assert!(Tiers::parse("A=0.6,B=0.8").is_err(), "must decrease");
+        assert!(Tiers::parse("A=1.2").is_err());
+        assert!(Tiers::parse("A,B=0.5").is_err());
+        assert!(Tiers::parse("A=0.8,A").is_err());
+        assert!(Tiers::parse("A=x").is_err());
+    }
+
+    #[test]
+    fn args_from_flags_and_checks() {
+        let args = Args::try_parse_from([
+            "leadscore-serve",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "0.7",
+            "--max-batch",
+            "0",
+        ])
+        .unwrap();
+        assert!(Config::try_from(args).is_err());
+        let args = Args::try_parse_from([
+            "leadscore-serve",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "0.7",
+            "--admin-token",
+            "s3cret",
+        ])
+        .unwrap();
+        let c = Config::try_from(args).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert!(!c.admin_open());
+        assert_eq!(c.max_batch, 10_000);
+    }
+}

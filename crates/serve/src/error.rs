@@ -1,0 +1,252 @@
+//! The error type of `leadscore-serve`.
+//!
+//! One enum for the crate: start-up failures (a bad artifact, an unattainable target) and every
+//! HTTP error. Each variant knows its HTTP status and a stable machine-readable `code`; over HTTP
+//! it becomes the one envelope `{"error": {"code", "message", "path"}}`. A 500 never echoes
+//! internal text to the caller (it is logged to stderr instead).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use leadscore_core::curve::CutoffError;
+use serde::Serialize;
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `leadscore-serve`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A command-line or environment setting that does not validate.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The model file could not be loaded or is inconsistent (also a failed reload).
+    #[error("{0}")]
+    Model(leadscore_core::Error),
+    /// A reload that failed; the previous model keeps serving.
+    #[error("reload failed, still serving model {serving}: {reason}")]
+    ReloadFailed {
+        /// The model id still in force.
+        serving: String,
+        /// Why the new one was refused.
+        reason: String,
+    },
+    /// No cutoff meets the target (or the target/confidence is out of range).
+    #[error(transparent)]
+    Cutoff(#[from] CutoffError),
+    /// The body is not JSON (or JSON too deep, or a number out of range).
+    #[error("malformed JSON: {0}")]
+    InvalidJson(String),
+    /// A request field with the wrong type or value; `path` is the JSON path.
+    #[error("{path}: {message}")]
+    InvalidField {
+        /// JSON path of the field (`leads[3].company_size`).
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A query-string parameter that does not validate.
+    #[error("query parameter `{name}`: {message}")]
+    InvalidQuery {
+        /// The parameter.
+        name: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A batch with no leads.
+    #[error("the batch has no leads")]
+    EmptyBatch,
+    /// A batch over `--max-batch`.
+    #[error("the batch has {leads} leads; the limit is {limit}")]
+    BatchTooLarge {
+        /// Leads sent.
+        leads: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// A body over `--max-body-bytes`.
+    #[error("the request body is larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The body could not be read.
+    #[error("could not read the request body: {0}")]
+    BodyRead(String),
+    /// The body is not declared as JSON.
+    #[error("expected `Content-Type: application/json`")]
+    UnsupportedMediaType,
+    /// No Authorization bearer token.
+    #[error("this endpoint needs `Authorization: Bearer <token>`")]
+    Unauthorized,
+    /// A token that does not match, or admin calls that are switched off.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Unknown route.
+    #[error("no route for {method} {path}")]
+    NotFound {
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+    },
+    /// Known route, wrong method.
+    #[error("method {method} is not allowed on {path}")]
+    MethodNotAllowed {
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+    },
+    /// The request took longer than `--request-timeout-ms`.
+    #[error("the request did not finish within {ms} ms")]
+    Timeout {
+        /// The configured timeout.
+        ms: u64,
+    },
+    /// The server is shutting down.
+    #[error("the server is shutting down")]
+    ShuttingDown,
+    /// A bug: the detail is logged, never sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl Error {
+    /// The HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Config(_) | Self::Model(_) | Self::ReloadFailed { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::Cutoff(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::InvalidJson(_) | Self::BodyRead(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidField { .. } | Self::InvalidQuery { .. } | Self::EmptyBatch => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::BatchTooLarge { .. } | Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Timeout { .. } | Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable, machine-readable code for the envelope.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Config(_) => "invalid_config",
+            Self::Model(_) => "model_load_failed",
+            Self::ReloadFailed { .. } => "reload_failed",
+            Self::Cutoff(CutoffError::Unattainable { .. }) => "unattainable_target",
+            Self::Cutoff(_) => "invalid_target",
+            Self::InvalidJson(_) => "invalid_json",
+            Self::BodyRead(_) => "invalid_body",
+            Self::InvalidField { .. } => "invalid_field",
+            Self::InvalidQuery { .. } => "invalid_query",
+            Self::EmptyBatch => "empty_batch",
+            Self::BatchTooLarge { .. } => "batch_too_large",
+            Self::BodyTooLarge { .. } => "body_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound { .. } => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::Timeout { .. } => "timeout",
+            Self::ShuttingDown => "shutting_down",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The JSON path the error is about, if any.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Self::InvalidField { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The envelope sent to the caller.
+    pub fn envelope(&self) -> ErrorEnvelope {
+        let message = match self {
+            Self::InvalidField { message, .. } => message.clone(),
+            Self::ReloadFailed { serving, reason } => {
+                format!("reload failed, still serving model {serving}: {reason}")
+            }
+            // The message of a 500 is generic on purpose (see `Display` of `Internal`).
+            other => other.to_string(),
+        };
+        ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code().to_string(),
+                message,
+                path: self.path().map(str::to_string),
+            },
+        }
+    }
+}
+
+/// The JSON error envelope every error response uses.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ErrorEnvelope {
+    /// The error.
+    pub error: ErrorBody,
+}
+
+/// The inside of [`ErrorEnvelope`].
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ErrorBody {
+    /// Stable machine-readable code (`invalid_field`).
+    pub code: String,
+    /// What went wrong, for a person.
+    pub message: String,
+    /// JSON path of the offending field, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub path: Option<String>,
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        if let Self::Internal(detail) = &self {
+            eprintln!("leadscore-serve: internal error: {detail}");
+        }
+        let status = self.status();
+        let body = serde_json::to_vec(&self.envelope()).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if matches!(self, Self::Unauthorized) {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_do_not_leak_detail() {
+        let e = Error::Internal("secret stack trace".into());
+        let env = e.envelope();
+        assert_eq!(env.error.code, "internal");
+        assert!(!env.error.message.contains("secret"));
+    }
+
+    #[test]
+    fn field_errors_carry_their_path() {
+        let e = Error::InvalidField {
+            path: "leads[3].company_size".into(),
+            message: "expected a number".into(),
+        };
+        assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let json = serde_json::to_value(e.envelope()).unwrap();
+        assert_eq!(json["error"]["path"], "leads[3].company_size");
+    }
+}

@@ -1,0 +1,60 @@
+//! The `leadscore-serve` binary: parse flags, load and check the model, bind, serve.
+
+use anyhow::Context;
+use clap::Parser;
+use leadscore_serve::{App, Args, Config};
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("leadscore-serve: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let config = Config::try_from(Args::parse())?;
+    let bind = config.bind;
+    // Everything is checked before binding: a bad artifact or target never listens.
+    let app = App::new(config).context("cannot start")?;
+    let serving = app.current();
+    let c = &serving.cutoff;
+    eprintln!(
+        "leadscore-serve: model {} ({} features); MQL cutoff {:.4} for precision >= {} at {}% confidence: expected precision {:.3} (lower bound {:.3}), recall {:.3}, MQL rate {:.3}",
+        serving.artifact.model_id,
+        serving.artifact.model.features.len(),
+        c.threshold,
+        c.target_precision,
+        c.confidence * 100.0,
+        c.precision,
+        c.precision_lower_bound,
+        c.recall,
+        c.mql_rate
+    );
+    for t in serving.tiers.iter().filter(|t| t.cutoff.is_none()) {
+        eprintln!(
+            "leadscore-serve: warning: tier {} (precision {}) is not attainable with this model; it will not be given",
+            t.name, t.target_precision
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("cannot listen on {bind}"))?;
+        let addr = listener.local_addr()?;
+        let mut out = std::io::stdout();
+        writeln!(out, "leadscore-serve: listening on http://{addr}")?;
+        out.flush()?;
+        leadscore_serve::serve(app, listener)
+            .await
+            .context("server error")
+    })
+}

@@ -1,0 +1,176 @@
+//! `POST /invocations`: the MLflow scoring protocol, so MLflow clients work unchanged.
+//!
+//! Accepts `{"dataframe_split": {"columns": [...], "data": [[...], ...]}}` and
+//! `{"dataframe_records": [{...}, ...]}`, answers `{"predictions": [score, ...]}`, and reports
+//! errors in MLflow's shape `{"error_code": "BAD_REQUEST", "message": "..."}` (status 400 for
+//! the caller's input, as MLflow's scoring server does).
+
+use crate::api::{check_batch_size, score_and_record, AppState, JsonBody, Params, ScoreAuth};
+use crate::error::{Error, ErrorEnvelope, Result};
+use crate::lead::{Lead, LeadPath};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The route the MLflow error shape applies to.
+pub const PATH: &str = "/invocations";
+
+fn field(path: &str, message: impl Into<String>) -> Error {
+    Error::InvalidField {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+/// Turns an MLflow request body into leads.
+pub fn parse_body(body: Value, max_batch: usize) -> Result<Vec<Lead>> {
+    let Value::Object(mut map) = body else {
+        return Err(field(
+            "$",
+            "expected an object with `dataframe_split` or `dataframe_records`",
+        ));
+    };
+    for unsupported in ["instances", "inputs"] {
+        if map.contains_key(unsupported) {
+            return Err(field(
+                unsupported,
+                "tensor input is not supported: send `dataframe_split` or `dataframe_records`",
+            ));
+        }
+    }
+    match (
+        map.remove("dataframe_split"),
+        map.remove("dataframe_records"),
+    ) {
+        (Some(_), Some(_)) => Err(field(
+            "$",
+            "send either `dataframe_split` or `dataframe_records`, not both",
+        )),
+        (Some(split), None) => parse_split(split, max_batch),
+        (None, Some(Value::Array(records))) => {
+            check_batch_size(records.len(), max_batch)?;
+            records
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    Lead::from_value(r, LeadPath::Keyed(format!("dataframe_records[{i}]")))
+                })
+                .collect()
+        }
+        (None, Some(_)) => Err(field(
+            "dataframe_records",
+            "expected an array of record objects",
+        )),
+        (None, None) => Err(field(
+            "$",
+            "expected `dataframe_split` or `dataframe_records`",
+        )),
+    }
+}
+
+fn parse_split(split: Value, max_batch: usize) -> Result<Vec<Lead>> {
+    let Value::Object(mut split) = split else {
+        return Err(field(
+            "dataframe_split",
+            "expected {\"columns\": [...], \"data\": [[...], ...]}",
+        ));
+    };
+    let columns: Arc<[String]> = match split.remove("columns") {
+        Some(Value::Array(cols)) => cols
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| match c {
+                Value::String(s) => Ok(s),
+                _ => Err(field(
+                    &format!("dataframe_split.columns[{i}]"),
+                    "expected a column name (string)",
+                )),
+            })
+            .collect::<Result<Vec<_>>>()?
+            .into(),
+        _ => {
+            return Err(field(
+                "dataframe_split.columns",
+                "expected an array of column names",
+            ))
+        }
+    };
+    let Some(Value::Array(rows)) = split.remove("data") else {
+        return Err(field("dataframe_split.data", "expected an array of rows"));
+    };
+    check_batch_size(rows.len(), max_batch)?;
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let prefix = format!("dataframe_split.data[{i}]");
+            match row {
+                Value::Array(values) => Lead::from_row(values, &columns, prefix),
+                _ => Err(field(&prefix, "expected a row (array of values)")),
+            }
+        })
+        .collect()
+}
+
+/// `POST /invocations`.
+pub async fn invocations(
+    State(app): State<AppState>,
+    _auth: ScoreAuth,
+    params: Params,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>> {
+    let as_of = params.as_of()?;
+    let leads = parse_body(body, app.config.max_batch)?;
+    let serving = app.current();
+    let scores = score_and_record(&app, &serving, &leads, as_of, 0)?;
+    let predictions: Vec<f64> = scores.iter().map(|s| s.score).collect();
+    Ok(Json(json!({ "predictions": predictions })))
+}
+
+/// MLflow's error code for one of our statuses.
+fn error_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => "UNAUTHENTICATED",
+        403 => "PERMISSION_DENIED",
+        404 => "ENDPOINT_NOT_FOUND",
+        413 => "RESOURCE_EXHAUSTED",
+        503 => "TEMPORARILY_UNAVAILABLE",
+        s if s >= 500 => "INTERNAL_ERROR",
+        _ => "BAD_REQUEST",
+    }
+}
+
+/// Middleware: rewrites error envelopes from `/invocations` into MLflow's error shape.
+pub async fn error_shape(req: Request, next: Next) -> Response {
+    let is_mlflow = req.uri().path() == PATH;
+    let response = next.run(req).await;
+    if !is_mlflow || response.status().is_success() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let message = match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
+        Ok(env) => match env.error.path {
+            Some(path) => format!("{path}: {}", env.error.message),
+            None => env.error.message,
+        },
+        Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    // MLflow answers 400 for any bad input; keep our other statuses.
+    if matches!(parts.status.as_u16(), 415 | 422) {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    let body = json!({"error_code": error_code(parts.status), "message": message});
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    (parts, Body::from(body.to_string())).into_response()
+}

@@ -1,0 +1,308 @@
+//! The shared state: the model in force (swapped atomically, read without a lock), the
+//! configuration and the metrics.
+//!
+//! A [`Serving`] is immutable: the artifact, the cutoff computed from the target precision, and
+//! the tier cutoffs. Reload and `PUT /v1/cutoff` build a new one completely (load, validate,
+//! compute cutoffs) and only then swap it in, so a request sees either the old model or the new
+//! one, never a mix, and a failed reload leaves the old one serving.
+
+use crate::config::{Config, Tiers};
+use crate::error::{Error, Result};
+use crate::lead::Lead;
+use crate::metrics::Metrics;
+use arc_swap::ArcSwap;
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::curve::{cutoff_for_precision, OperatingPoint};
+use leadscore_core::fitted::LeadEvent;
+use leadscore_core::model::Factor;
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// A precision target and the confidence of its lower bound.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct CutoffTarget {
+    /// Target precision, in (0, 1).
+    pub target_precision: f64,
+    /// Confidence level, in (0, 1).
+    pub confidence: f64,
+}
+
+/// A cutoff as the API reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CutoffReport {
+    /// Score threshold: a lead is an MQL when its score is at or above it.
+    pub threshold: f64,
+    /// The target precision.
+    pub target_precision: f64,
+    /// Confidence of the lower bound.
+    pub confidence: f64,
+    /// Holdout precision at the threshold.
+    pub precision: f64,
+    /// Lower confidence bound on that precision.
+    pub precision_lower_bound: f64,
+    /// Holdout recall at the threshold.
+    pub recall: f64,
+    /// Share of holdout leads at or above the threshold.
+    pub mql_rate: f64,
+}
+
+impl CutoffReport {
+    /// From the requested target and the chosen operating point.
+    pub fn new(target: CutoffTarget, op: &OperatingPoint) -> Self {
+        Self {
+            threshold: op.threshold,
+            target_precision: target.target_precision,
+            confidence: target.confidence,
+            precision: op.precision,
+            precision_lower_bound: op.precision_lower_bound,
+            recall: op.recall,
+            mql_rate: op.mql_rate,
+        }
+    }
+}
+
+/// One tier in force.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierCutoff {
+    /// Tier name.
+    pub name: String,
+    /// Its target precision.
+    pub target_precision: f64,
+    /// Its cutoff, or `None` when the model cannot reach the target (the tier is never given).
+    pub cutoff: Option<CutoffReport>,
+}
+
+/// The model in force with its cutoffs; immutable, swapped as a whole.
+#[derive(Debug)]
+pub struct Serving {
+    /// The loaded, validated artifact.
+    pub artifact: Arc<ModelArtifact>,
+    /// The target the cutoff was computed for.
+    pub target: CutoffTarget,
+    /// The MQL cutoff in force.
+    pub cutoff: CutoffReport,
+    /// Tier cutoffs, strictest first.
+    pub tiers: Vec<TierCutoff>,
+    /// The name given to leads below every tier.
+    pub rest_tier: Option<String>,
+}
+
+impl Serving {
+    /// Computes the cutoff (an unattainable target is an error) and the tiers.
+    pub fn new(artifact: Arc<ModelArtifact>, target: CutoffTarget, tiers: &Tiers) -> Result<Self> {
+        let op = cutoff_for_precision(&artifact.curve, target.target_precision, target.confidence)?;
+        let tier_cutoffs = tiers
+            .targets
+            .iter()
+            .map(|t| {
+                let tier_target = CutoffTarget {
+                    target_precision: t.target,
+                    confidence: target.confidence,
+                };
+                TierCutoff {
+                    name: t.name.clone(),
+                    target_precision: t.target,
+                    cutoff: cutoff_for_precision(&artifact.curve, t.target, target.confidence)
+                        .ok()
+                        .map(|op| CutoffReport::new(tier_target, &op)),
+                }
+            })
+            .collect();
+        Ok(Self {
+            cutoff: CutoffReport::new(target, &op),
+            artifact,
+            target,
+            tiers: tier_cutoffs,
+            rest_tier: tiers.rest.clone(),
+        })
+    }
+
+    /// The tier of a score: the first (strictest) tier whose cutoff it reaches, else the rest.
+    pub fn tier(&self, score: f64) -> Option<&str> {
+        self.tiers
+            .iter()
+            .find(|t| t.cutoff.as_ref().is_some_and(|c| score >= c.threshold))
+            .map(|t| t.name.as_str())
+            .or(self.rest_tier.as_deref())
+    }
+
+    /// Scores featurized leads; `factors` = how many positive and negative factors per lead.
+    pub fn score(&self, leads: &[Lead], as_of: i64, factors: usize) -> Result<Vec<LeadScore<'_>>> {
+        let spec = &self.artifact.spec;
+        let model = &self.artifact.model;
+        let mut x = vec![0.0; spec.width()];
+        let mut events: Vec<LeadEvent<'_>> = Vec::new();
+        let mut out = Vec::with_capacity(leads.len());
+        for lead in leads {
+            lead.check(spec, as_of)?;
+            // Events feed the model only when its spec has event features; otherwise they
+            // are validated (in `Lead`) and ignored.
+            events.clear();
+            if spec.events.is_some() {
+                events.extend(lead.events.iter().map(|e| LeadEvent {
+                    event_type: &e.event_type,
+                    occurred_at: e.occurred_at,
+                }));
+            }
+            spec.featurize_with_events_into(&lead.fields, &events, Some(as_of), &mut x)
+                .map_err(|e| match e {
+                    leadscore_core::Error::Feature { column, problem } if !column.is_empty() => {
+                        Error::InvalidField {
+                            path: lead.path.field(&column),
+                            message: problem,
+                        }
+                    }
+                    other => Error::Internal(other.to_string()),
+                })?;
+            let log_odds = model.log_odds(&x);
+            if !log_odds.is_finite() {
+                // Only a huge number can do this; name the column whose contribution overflowed.
+                let column = model
+                    .features
+                    .iter()
+                    .zip(&x)
+                    .find(|(f, v)| !(f.weight * (*v - f.mean) / f.std).is_finite())
+                    .map(|(f, _)| f.column.clone());
+                return Err(Error::InvalidField {
+                    path: column.map_or_else(|| lead.path.root(), |c| lead.path.field(&c)),
+                    message: "the value is too large for this model to score".into(),
+                });
+            }
+            let score = leadscore_core::model::sigmoid(log_odds);
+            let factors = (factors > 0).then(|| {
+                let (positive, negative) = model.factors(&x, factors);
+                Factors { positive, negative }
+            });
+            out.push(LeadScore {
+                score,
+                mql: score >= self.cutoff.threshold,
+                tier: self.tier(score),
+                factors,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The key factors of one lead.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Factors {
+    /// Strongest positive contributions to the log-odds first.
+    pub positive: Vec<Factor>,
+    /// Strongest negative contributions first.
+    pub negative: Vec<Factor>,
+}
+
+/// The score of one lead.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeadScore<'a> {
+    /// Probability of conversion.
+    pub score: f64,
+    /// Whether the score is at or above the cutoff in force.
+    pub mql: bool,
+    /// The tier, if tiers are configured.
+    pub tier: Option<&'a str>,
+    /// Key factors (absent when `?factors=0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factors: Option<Factors>,
+}
+
+/// The application: configuration, the model in force, metrics.
+pub struct App {
+    /// The checked configuration.
+    pub config: Config,
+    current: ArcSwap<Serving>,
+    /// Serializes writers (reload, cutoff changes); readers never take it.
+    writer: tokio::sync::Mutex<()>,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    draining: AtomicBool,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("model_id", &self.current().artifact.model_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Loads and validates the artifact at `config.model` (blocking).
+pub fn load_artifact(config: &Config) -> Result<ModelArtifact> {
+    ModelArtifact::load(&config.model).map_err(Error::Model)
+}
+
+impl App {
+    /// Loads the model and computes the cutoff; fails before anything listens.
+    pub fn new(config: Config) -> Result<Arc<Self>> {
+        let artifact = load_artifact(&config)?;
+        let target = CutoffTarget {
+            target_precision: config.target_precision,
+            confidence: config.confidence,
+        };
+        let serving = Serving::new(Arc::new(artifact), target, &config.tiers)?;
+        let app = Self {
+            current: ArcSwap::from_pointee(serving),
+            writer: tokio::sync::Mutex::new(()),
+            metrics: Metrics::default(),
+            draining: AtomicBool::new(false),
+            config,
+        };
+        app.metrics.set_model(&app.current());
+        Ok(Arc::new(app))
+    }
+
+    /// The model in force (a cheap pointer copy, no lock).
+    pub fn current(&self) -> Arc<Serving> {
+        self.current.load_full()
+    }
+
+    fn install(&self, serving: Serving) -> Arc<Serving> {
+        let serving = Arc::new(serving);
+        self.current.store(serving.clone());
+        self.metrics.set_model(&serving);
+        serving
+    }
+
+    /// Reloads the model file with the target in force; on failure the old model keeps serving.
+    pub async fn reload(self: &Arc<Self>) -> Result<Arc<Serving>> {
+        let _guard = self.writer.lock().await;
+        let target = self.current().target;
+        let app = self.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let artifact = load_artifact(&app.config)?;
+            Serving::new(Arc::new(artifact), target, &app.config.tiers)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("reload task: {e}")))?;
+        match result {
+            Ok(serving) => {
+                self.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
+                Ok(self.install(serving))
+            }
+            Err(e) => {
+                self.metrics.reloads_failed.fetch_add(1, Ordering::Relaxed);
+                Err(e)
+            }
+        }
+    }
+
+    /// Changes the cutoff in force (same model).
+    pub async fn set_cutoff(&self, target: CutoffTarget) -> Result<Arc<Serving>> {
+        let _guard = self.writer.lock().await;
+        let artifact = self.current().artifact.clone();
+        let serving = Serving::new(artifact, target, &self.config.tiers)?;
+        Ok(self.install(serving))
+    }
+
+    /// Marks the server as shutting down (`/readyz` answers 503 from then on).
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+}

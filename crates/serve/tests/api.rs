@@ -1,0 +1,803 @@
+//! Handler tests through `oneshot` (no sockets) on a model trained on the bundled demo data.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use serde_json::{json, Value};
+
+const AS_OF: &str = "as_of=2025-07-01T00:00:00Z";
+
+async fn score(state: &std::sync::Arc<leadscore_serve::App>, query: &str, body: Value) -> Reply {
+    send(
+        state,
+        json_request("POST", &format!("/v1/score?{query}"), body.to_string()),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn single_lead_gets_score_mql_tier_and_factors() {
+    let state = state_with(|_| {});
+    let r = score(&state, AS_OF, demo_lead()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v = r.json();
+    let s = v["score"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&s));
+    let cutoff = v["cutoff"]["threshold"].as_f64().unwrap();
+    assert_eq!(v["mql"].as_bool().unwrap(), s >= cutoff);
+    assert_eq!(v["cutoff"]["target_precision"], TARGET);
+    assert_eq!(v["cutoff"]["confidence"], 0.95);
+    for key in ["precision", "precision_lower_bound", "recall", "mql_rate"] {
+        assert!(v["cutoff"][key].is_number(), "{key}");
+    }
+    assert_eq!(v["model_id"], state.current().artifact.model_id);
+    assert!(v["tier"].is_string());
+    let pos = v["factors"]["positive"].as_array().unwrap();
+    let neg = v["factors"]["negative"].as_array().unwrap();
+    assert!(pos.len() <= 3 && neg.len() <= 3 && !pos.is_empty());
+    assert!(pos[0]["feature"].is_string() && pos[0]["contribution"].as_f64().unwrap() > 0.0);
+}
+
+#[tokio::test]
+async fn batch_keeps_order_and_matches_single_scores() {
+    let state = state_with(|_| {});
+    let mut other = demo_lead();
+    other["email"] = json!("kid@gmail.com");
+    other["job_title"] = json!("Student");
+    other["pricing_page_visits"] = json!("0");
+    let r = score(
+        &state,
+        AS_OF,
+        json!({"leads": [demo_lead(), other.clone()]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let leads = r.json()["leads"].as_array().unwrap().clone();
+    assert_eq!(leads.len(), 2);
+    for (lead, body) in leads.iter().zip([demo_lead(), other]) {
+        let single = score(&state, AS_OF, body).await.json();
+        assert_eq!(lead["score"], single["score"]);
+    }
+    assert!(leads[0]["score"].as_f64() > leads[1]["score"].as_f64());
+}
+
+#[tokio::test]
+async fn factors_count_comes_from_the_query_and_zero_turns_them_off() {
+    let state = state_with(|_| {});
+    let v = score(&state, &format!("{AS_OF}&factors=0"), demo_lead())
+        .await
+        .json();
+    assert!(v.get("factors").is_none(), "{v}");
+    let v = score(&state, &format!("{AS_OF}&factors=1"), demo_lead())
+        .await
+        .json();
+    assert_eq!(v["factors"]["positive"].as_array().unwrap().len(), 1);
+    assert!(v["factors"]["negative"].as_array().unwrap().len() <= 1);
+}
+
+#[tokio::test]
+async fn missing_fields_unknown_categories_and_ignored_events_are_scored() {
+    let state = state_with(|_| {});
+    let r = score(&state, AS_OF, json!({"industry": "Never Seen Before"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut lead = demo_lead();
+    lead["events"] =
+        json!([{"event_type": "page_view", "occurred_at": "2025-06-01T10:00:00Z", "value": 1}]);
+    let with = score(&state, AS_OF, lead).await;
+    assert_eq!(with.status, StatusCode::OK, "{}", with.text);
+    let without = score(&state, AS_OF, demo_lead()).await;
+    assert_eq!(
+        with.json()["score"],
+        without.json()["score"],
+        "no event features in this model"
+    );
+}
+
+#[tokio::test]
+async fn as_of_pins_timestamp_features() {
+    let state = state_with(|_| {});
+    let a = score(&state, "as_of=2025-02-01T00:00:00Z", demo_lead())
+        .await
+        .json();
+    let b = score(&state, "as_of=2026-02-01T00:00:00Z", demo_lead())
+        .await
+        .json();
+    assert_ne!(a["score"], b["score"], "days since created_at differs");
+    let again = score(&state, "as_of=2025-02-01T00:00:00Z", demo_lead())
+        .await
+        .json();
+    assert_eq!(a["score"], again["score"]);
+}
+
+#[tokio::test]
+async fn tiers_follow_their_own_cutoffs() {
+    let state = state_with(|c| {
+        c.tiers = leadscore_serve::config::Tiers::parse("A=0.6,B=0.4,rest").unwrap()
+    });
+    let serving = state.current();
+    let a = serving.tiers[0]
+        .cutoff
+        .as_ref()
+        .expect("tier A attainable")
+        .threshold;
+    let b = serving.tiers[1]
+        .cutoff
+        .as_ref()
+        .expect("tier B attainable")
+        .threshold;
+    assert!(a >= b);
+    assert_eq!(serving.tier(a), Some("A"));
+    assert_eq!(serving.tier(b), Some(if a == b { "A" } else { "B" }));
+    assert_eq!(serving.tier(b - 1e-9), Some("rest"));
+    let v = score(&state, AS_OF, demo_lead()).await.json();
+    let s = v["score"].as_f64().unwrap();
+    let want = if s >= a {
+        "A"
+    } else if s >= b {
+        "B"
+    } else {
+        "rest"
+    };
+    assert_eq!(v["tier"], want);
+    let none = state_with(|c| c.tiers = Default::default());
+    assert!(score(&none, AS_OF, demo_lead()).await.json()["tier"].is_null());
+}
+
+#[tokio::test]
+async fn cutoff_endpoints_report_and_change_the_cutoff() {
+    let state = state_with(|_| {});
+    let v = send(&state, get("/v1/cutoff")).await.json();
+    assert_eq!(v["cutoff"]["target_precision"], TARGET);
+    let r = send(
+        &state,
+        get("/v1/cutoff?target_precision=0.6&confidence=0.9"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["cutoff"]["confidence"], 0.9);
+    assert!(v["cutoff"]["threshold"].as_f64() >= v["in_force"]["threshold"].as_f64());
+    let r = send(&state, get("/v1/cutoff?target_precision=0.999")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.code(), "unattainable_target");
+    assert!(r.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("best this model supports"));
+    assert_eq!(
+        send(&state, get("/v1/cutoff?target_precision=x"))
+            .await
+            .code(),
+        "invalid_query"
+    );
+    assert_eq!(
+        send(&state, get("/v1/cutoff?target_precision=1.5"))
+            .await
+            .code(),
+        "invalid_target"
+    );
+
+    // PUT changes the cutoff in force (loopback bind, no admin token: allowed).
+    let r = send(
+        &state,
+        json_request("PUT", "/v1/cutoff", r#"{"target_precision": 0.6}"#),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let new = r.json()["cutoff"]["threshold"].as_f64().unwrap();
+    let v = score(&state, AS_OF, demo_lead()).await.json();
+    assert_eq!(v["cutoff"]["threshold"].as_f64().unwrap(), new);
+    assert_eq!(v["cutoff"]["target_precision"], 0.6);
+    let r = send(
+        &state,
+        json_request("PUT", "/v1/cutoff", r#"{"target_precision": 0.999}"#),
+    )
+    .await;
+    assert_eq!(r.code(), "unattainable_target");
+    let r = send(
+        &state,
+        json_request("PUT", "/v1/cutoff", r#"{"target_precision": "high"}"#),
+    )
+    .await;
+    assert_eq!(
+        (r.code(), r.json()["error"]["path"].clone()),
+        ("invalid_field".into(), json!("target_precision"))
+    );
+    assert_eq!(
+        state.current().cutoff.threshold,
+        new,
+        "failed changes keep the cutoff"
+    );
+}
+
+fn with_bearer(mut req: Request<Body>, token: &str) -> Request<Body> {
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    req
+}
+
+#[tokio::test]
+async fn bearer_tokens_401_without_403_wrong() {
+    let state = state_with(|c| {
+        c.score_token = Some("score-secret".into());
+        c.admin_token = Some("admin-secret".into());
+    });
+    let body = demo_lead().to_string();
+    let req = || json_request("POST", "/v1/score", body.clone());
+    let r = send(&state, req()).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
+    let r = send(&state, with_bearer(req(), "nope")).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::FORBIDDEN, "forbidden")
+    );
+    assert_eq!(
+        send(&state, with_bearer(req(), "score-secret"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let inv = || json_request("POST", "/invocations", r#"{"dataframe_records": [{}]}"#);
+    assert_eq!(send(&state, inv()).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&state, with_bearer(inv(), "score-secret"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Admin calls need the admin token, not the scoring one.
+    let reload = || json_request("POST", "/v1/admin/reload", "");
+    assert_eq!(
+        send(&state, reload()).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        send(&state, with_bearer(reload(), "score-secret"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&state, with_bearer(reload(), "admin-secret"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Reading stays open.
+    assert_eq!(send(&state, get("/v1/model")).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn admin_without_token_is_refused_on_a_public_bind() {
+    let state = state_with(|c| c.bind = "0.0.0.0:8080".parse().unwrap());
+    let r = send(
+        &state,
+        json_request("PUT", "/v1/cutoff", r#"{"target_precision": 0.6}"#),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::FORBIDDEN, "forbidden")
+    );
+    assert!(r.text.contains("--admin-token"));
+}
+
+#[tokio::test]
+async fn failed_reload_keeps_serving_the_old_model() {
+    let (_dir, path) = demo_model_copy();
+    let state = state_with(|c| c.model = path.clone());
+    let id = state.current().artifact.model_id.clone();
+    std::fs::write(&path, "{\"format_version\": 1, \"broken\": true").unwrap();
+    let r = send(&state, json_request("POST", "/v1/admin/reload", "")).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "reload_failed"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text.contains(&id),
+        "names the model still serving: {}",
+        r.text
+    );
+    let v = score(&state, AS_OF, demo_lead()).await;
+    assert_eq!(v.status, StatusCode::OK);
+    assert_eq!(v.json()["model_id"], id);
+    // A tampered (hash mismatch) artifact is refused too.
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(demo_model()).unwrap()).unwrap();
+    doc["created_at"] = json!("2000-01-01T00:00:00Z");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let r = send(&state, json_request("POST", "/v1/admin/reload", "")).await;
+    assert!(r.text.contains("model_id"), "{}", r.text);
+    // The good file reloads.
+    std::fs::copy(demo_model(), &path).unwrap();
+    let r = send(&state, json_request("POST", "/v1/admin/reload", "")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["model_id"], id);
+    let m = send(&state, get("/metrics")).await.text;
+    assert!(
+        m.contains("leadscore_reloads_total{outcome=\"failed\"} 2"),
+        "{m}"
+    );
+    assert!(
+        m.contains("leadscore_reloads_total{outcome=\"ok\"} 1"),
+        "{m}"
+    );
+}
+
+#[tokio::test]
+async fn model_health_and_metrics() {
+    let state = state_with(|_| {});
+    let v = send(&state, get("/v1/model")).await.json();
+    assert_eq!(v["model_id"], state.current().artifact.model_id);
+    assert!(v["evaluation"]["roc_auc"].as_f64().unwrap() > 0.7);
+    assert!(!v["weights"].as_array().unwrap().is_empty());
+    assert!(v["provenance"]["holdout_rows"].as_u64().unwrap() > 0);
+    assert_eq!(send(&state, get("/healthz")).await.status, StatusCode::OK);
+    assert_eq!(send(&state, get("/readyz")).await.status, StatusCode::OK);
+    score(&state, AS_OF, json!({"leads": [demo_lead(), demo_lead()]})).await;
+    score(&state, AS_OF, json!({"company_size": {}})).await;
+    send(&state, get("/nowhere")).await;
+    let r = send(&state, get("/metrics")).await;
+    assert!(r.content_type.starts_with("text/plain"));
+    let m = r.text;
+    for needle in [
+        "leadscore_http_requests_total{route=\"/v1/score\",status=\"200\"} 1",
+        "leadscore_http_requests_total{route=\"/v1/score\",status=\"422\"} 1",
+        "leadscore_http_requests_total{route=\"unmatched\",status=\"404\"} 1",
+        "leadscore_http_request_duration_seconds_count{route=\"/v1/score\",status=\"200\"} 1",
+        "leadscore_leads_scored_total 2",
+        "leadscore_score_count 2",
+        &format!(
+            "leadscore_model_info{{model_id=\"{}\"}} 1",
+            state.current().artifact.model_id
+        ),
+    ] {
+        assert!(m.contains(needle), "missing {needle} in\n{m}");
+    }
+    state.start_draining();
+    let r = send(&state, get("/readyz")).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "shutting_down")
+    );
+}
+
+#[tokio::test]
+async fn mlflow_invocations_split_and_records() {
+    let state = state_with(|_| {});
+    let lead = demo_lead();
+    let obj = lead.as_object().unwrap();
+    let columns: Vec<&String> = obj.keys().collect();
+    let row: Vec<&Value> = obj.values().collect();
+    let split = json!({"dataframe_split": {"columns": columns, "data": [row.clone(), row]}});
+    let r = send(
+        &state,
+        json_request("POST", &format!("/invocations?{AS_OF}"), split.to_string()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let preds = r.json()["predictions"].as_array().unwrap().clone();
+    let single = score(&state, AS_OF, demo_lead()).await.json()["score"].clone();
+    assert_eq!(preds, vec![single.clone(), single.clone()]);
+    let records = json!({"dataframe_records": [demo_lead()]});
+    let r = send(
+        &state,
+        json_request(
+            "POST",
+            &format!("/invocations?{AS_OF}"),
+            records.to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(r.json()["predictions"], json!([single]));
+    // Errors in MLflow's shape.
+    for (body, status, code, needle) in [
+        (
+            r#"{"dataframe_split": {"columns": ["company_size"], "data": [[{}]]}}"#,
+            400,
+            "BAD_REQUEST",
+            "dataframe_split.data[0][0]",
+        ),
+        (
+            r#"{"dataframe_records": [{"company_size": true}]}"#,
+            400,
+            "BAD_REQUEST",
+            "dataframe_records[0].company_size",
+        ),
+        (
+            r#"{"instances": [[1]]}"#,
+            400,
+            "BAD_REQUEST",
+            "not supported",
+        ),
+        (
+            r#"{"dataframe_records": []}"#,
+            400,
+            "BAD_REQUEST",
+            "no leads",
+        ),
+        ("{", 400, "BAD_REQUEST", "malformed"),
+    ] {
+        let r = send(&state, json_request("POST", "/invocations", body)).await;
+        assert_eq!(r.status.as_u16(), status, "{body}: {}", r.text);
+        let v = r.json();
+        assert_eq!(v["error_code"], code, "{body}");
+        assert!(
+            v["message"].as_str().unwrap().contains(needle),
+            "{body}: {v}"
+        );
+    }
+}
+
+/// The bad-input suite: every row names a request and the status and code it must get; none 5xx.
+#[tokio::test]
+async fn bad_inputs_get_precise_4xx_errors() {
+    let state = state_with(|c| {
+        c.max_batch = 5;
+        c.max_body_bytes = 64 * 1024;
+    });
+    let deep_array = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let mut nested = json!(1);
+    for _ in 0..100 {
+        nested = json!({ "a": nested });
+    }
+    let nested_field = json!({ "industry": nested }).to_string();
+    let six = json!({"leads": vec![demo_lead(); 6]}).to_string();
+    let big_body = json!({"leads": [{"industry": "x".repeat(70_000)}]}).to_string();
+    let batch_bad =
+        json!({"leads": [demo_lead(), demo_lead(), demo_lead(), {"company_size": [1]}]})
+            .to_string();
+    let s = |v: Value| v.to_string();
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        String,
+        u16,
+        &'a str,
+        Option<&'a str>,
+    );
+    let json_ct = Some("application/json");
+    let rows: Vec<Row> = vec![
+        (
+            "malformed JSON",
+            "/v1/score",
+            json_ct,
+            "{\"email\": ".into(),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            "not JSON",
+            "/v1/score",
+            json_ct,
+            "hello".into(),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            "empty body",
+            "/v1/score",
+            json_ct,
+            String::new(),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            "huge number",
+            "/v1/score",
+            json_ct,
+            r#"{"company_size": 1e400}"#.into(),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            "deep nesting",
+            "/v1/score",
+            json_ct,
+            deep_array,
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            "nested object in a field",
+            "/v1/score",
+            json_ct,
+            nested_field,
+            422,
+            "invalid_field",
+            Some("industry"),
+        ),
+        (
+            "object for a number",
+            "/v1/score",
+            json_ct,
+            s(json!({"company_size": {"n": 1}})),
+            422,
+            "invalid_field",
+            Some("company_size"),
+        ),
+        (
+            "array in batch lead 3",
+            "/v1/score",
+            json_ct,
+            batch_bad,
+            422,
+            "invalid_field",
+            Some("leads[3].company_size"),
+        ),
+        (
+            "number for an email",
+            "/v1/score",
+            json_ct,
+            s(json!({"email": 42})),
+            422,
+            "invalid_field",
+            Some("email"),
+        ),
+        (
+            "boolean for a number",
+            "/v1/score",
+            json_ct,
+            s(json!({"company_size": true})),
+            422,
+            "invalid_field",
+            Some("company_size"),
+        ),
+        (
+            "text for a number",
+            "/v1/score",
+            json_ct,
+            s(json!({"company_size": "many"})),
+            422,
+            "invalid_field",
+            Some("company_size"),
+        ),
+        (
+            "NaN as a string",
+            "/v1/score",
+            json_ct,
+            s(json!({"company_size": "NaN"})),
+            422,
+            "invalid_field",
+            Some("company_size"),
+        ),
+        (
+            "Infinity as a string",
+            "/v1/score",
+            json_ct,
+            s(json!({"company_size": "-inf"})),
+            422,
+            "invalid_field",
+            Some("company_size"),
+        ),
+        (
+            "NaN literal",
+            "/v1/score",
+            json_ct,
+            r#"{"company_size": NaN}"#.into(),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            "bad timestamp",
+            "/v1/score",
+            json_ct,
+            s(json!({"created_at": "soon"})),
+            422,
+            "invalid_field",
+            Some("created_at"),
+        ),
+        (
+            "timestamp before 1970",
+            "/v1/score",
+            json_ct,
+            s(json!({"created_at": "1960-01-01"})),
+            422,
+            "invalid_field",
+            Some("created_at"),
+        ),
+        (
+            "timestamp far after as_of",
+            "/v1/score",
+            json_ct,
+            s(json!({"created_at": "2999-01-01"})),
+            422,
+            "invalid_field",
+            Some("created_at"),
+        ),
+        (
+            "number for a timestamp",
+            "/v1/score",
+            json_ct,
+            s(json!({"created_at": 1700000000})),
+            422,
+            "invalid_field",
+            Some("created_at"),
+        ),
+        (
+            "bad event time",
+            "/v1/score",
+            json_ct,
+            s(json!({"events": [{"event_type": "x", "occurred_at": 5}]})),
+            422,
+            "invalid_field",
+            Some("events[0].occurred_at"),
+        ),
+        (
+            "events not an array",
+            "/v1/score",
+            json_ct,
+            s(json!({"leads": [{"events": "x"}]})),
+            422,
+            "invalid_field",
+            Some("leads[0].events"),
+        ),
+        (
+            "empty batch",
+            "/v1/score",
+            json_ct,
+            s(json!({"leads": []})),
+            422,
+            "empty_batch",
+            None,
+        ),
+        (
+            "leads not an array",
+            "/v1/score",
+            json_ct,
+            s(json!({"leads": {}})),
+            422,
+            "invalid_field",
+            Some("leads"),
+        ),
+        (
+            "lead not an object",
+            "/v1/score",
+            json_ct,
+            s(json!({"leads": [1]})),
+            422,
+            "invalid_field",
+            Some("leads[0]"),
+        ),
+        (
+            "top-level array",
+            "/v1/score",
+            json_ct,
+            s(json!([demo_lead()])),
+            422,
+            "invalid_field",
+            Some("$"),
+        ),
+        (
+            "null body",
+            "/v1/score",
+            json_ct,
+            "null".into(),
+            422,
+            "invalid_field",
+            Some("$"),
+        ),
+        (
+            "oversize batch",
+            "/v1/score",
+            json_ct,
+            six,
+            413,
+            "batch_too_large",
+            None,
+        ),
+        (
+            "oversize body",
+            "/v1/score",
+            json_ct,
+            big_body,
+            413,
+            "body_too_large",
+            None,
+        ),
+        (
+            "wrong content type",
+            "/v1/score",
+            Some("text/plain"),
+            s(demo_lead()),
+            415,
+            "unsupported_media_type",
+            None,
+        ),
+        (
+            "no content type",
+            "/v1/score",
+            None,
+            s(demo_lead()),
+            415,
+            "unsupported_media_type",
+            None,
+        ),
+        (
+            "bad factors",
+            "/v1/score?factors=-1",
+            json_ct,
+            s(demo_lead()),
+            422,
+            "invalid_query",
+            None,
+        ),
+        (
+            "bad as_of",
+            "/v1/score?as_of=yesterday",
+            json_ct,
+            s(demo_lead()),
+            422,
+            "invalid_query",
+            None,
+        ),
+        (
+            "unknown route",
+            "/v2/score",
+            json_ct,
+            s(demo_lead()),
+            404,
+            "not_found",
+            None,
+        ),
+        (
+            "invalid UTF-8",
+            "/v1/score",
+            json_ct,
+            String::from_utf8_lossy(b"{\"email\": \"\xff\"}").replace('\u{fffd}', "\u{7}"),
+            400,
+            "invalid_json",
+            None,
+        ),
+    ];
+    for (name, uri, ct, body, status, code, path) in rows {
+        let mut req = Request::builder().method("POST").uri(uri);
+        if let Some(ct) = ct {
+            req = req.header("content-type", ct);
+        }
+        let r = send(&state, req.body(Body::from(body)).unwrap()).await;
+        assert!(r.status.as_u16() < 500, "{name}: 5xx {}", r.text);
+        assert_eq!(r.status.as_u16(), status, "{name}: {}", r.text);
+        assert_eq!(r.content_type, "application/json", "{name}");
+        assert_eq!(r.code(), code, "{name}: {}", r.text);
+        assert_eq!(
+            r.json()["error"]["path"].as_str(),
+            path,
+            "{name}: {}",
+            r.text
+        );
+        assert!(
+            !r.json()["error"]["message"].as_str().unwrap().is_empty(),
+            "{name}"
+        );
+    }
+    // Wrong method, and huge but finite numbers: a 4xx or a score, never a 5xx.
+    let r = send(&state, get("/v1/score")).await;
+    assert_eq!(
+        (r.status.as_u16(), r.code().as_str()),
+        (405, "method_not_allowed")
+    );
+    for v in [json!(1e308), json!(-1e308), json!("1e308"), json!(u64::MAX)] {
+        let body = json!({"company_size": v, "pricing_page_visits": v});
+        let r = score(&state, AS_OF, body).await;
+        assert!(
+            r.status == StatusCode::OK || r.code() == "invalid_field",
+            "{v}: {}",
+            r.text
+        );
+    }
+}
