@@ -191,6 +191,10 @@ pub struct FittedEvents {
     pub windows_days: Vec<u32>,
     /// Half-life of the decayed count, in days.
     pub half_life_days: f64,
+    /// Other event types seen in training (accepted and ignored when scoring; any type outside
+    /// `types` and `other_types` is unknown to the model).
+    #[serde(default)]
+    pub other_types: Vec<String>,
 }
 
 /// "Days since last event" for a lead with none of that type (and the cap for older ones).
@@ -206,6 +210,14 @@ pub struct LeadEvent<'a> {
 }
 
 impl FittedEvents {
+    /// Whether training saw this event type (with or without features).
+    pub fn knows(&self, event_type: &str) -> bool {
+        self.types
+            .iter()
+            .chain(&self.other_types)
+            .any(|t| t == event_type)
+    }
+
     /// Features per event type.
     pub fn per_type(&self) -> usize {
         self.windows_days.len() + 3
@@ -627,7 +639,9 @@ mod tests {
             types: vec!["demo_request".into(), "unsubscribe".into()],
             windows_days: vec![7, 30],
             half_life_days: 10.0,
+            other_types: vec!["page_view".into()],
         };
+        assert!(ev.knows("page_view") && ev.knows("unsubscribe") && !ev.knows("dmeo_request"));
         let as_of = 100 * 86_400;
         let day = |d: i64| as_of - d * 86_400;
         let events = [

@@ -444,10 +444,18 @@ pub fn fit_events(
     } else {
         spec.types.clone()
     };
+    let mut other_types: Vec<String> = events
+        .type_names
+        .iter()
+        .filter(|t| !types.contains(t))
+        .cloned()
+        .collect();
+    other_types.sort();
     FittedEvents {
         types,
         windows_days: spec.windows_days.clone(),
         half_life_days: spec.half_life_days,
+        other_types,
     }
 }
 

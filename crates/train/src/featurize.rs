@@ -199,12 +199,16 @@ pub fn timestamp_values(table: &Table, name: &str, missing: &[String]) -> Result
             .iter()
             .map(|v| v.map(|d| i64::from(d) * 86_400))
             .collect()),
-        DataType::String | DataType::Null => level_values(table, name, missing)?
-            .into_iter()
+        DataType::Null => Ok(vec![None; s.len()]),
+        DataType::String => s
+            .str()
+            .map_err(&pe)?
+            .iter()
             .enumerate()
             .map(|(i, v)| match v {
                 None => Ok(None),
-                Some(t) => parse_timestamp(&t).map(Some).ok_or_else(|| {
+                Some(t) if missing.iter().any(|m| m == t) => Ok(None),
+                Some(t) => parse_timestamp(t).map(Some).ok_or_else(|| {
                     cell_err(
                         table,
                         name,

@@ -5,6 +5,8 @@ use crate::error::{Result, TrainError};
 use leadscore_core::artifact::InputFingerprint;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 
 /// How to read a table.
@@ -44,31 +46,47 @@ fn read_err(path: &Path, message: impl Into<String>) -> TrainError {
 }
 
 /// Reads a CSV or Parquet file (by extension; otherwise by content: Parquet starts with `PAR1`).
+///
+/// One streaming pass over the file hashes it and, for CSV, checks UTF-8 and that every row has
+/// the header's field count; polars then reads the file itself (memory-mapped), so a large
+/// events file is never held twice.
 pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
-    let bytes = std::fs::read(path).map_err(|e| read_err(path, e.to_string()))?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(read_err(path, "the file is empty"));
-    }
+    let mut file = File::open(path).map_err(|e| read_err(path, e.to_string()))?;
+    let mut head = [0u8; 4];
+    let head_len = file
+        .read(&mut head)
+        .map_err(|e| read_err(path, e.to_string()))?;
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let is_parquet = ext == "parquet" || ext == "pq" || bytes.starts_with(b"PAR1");
+    let is_parquet = ext == "parquet" || ext == "pq" || head[..head_len].starts_with(b"PAR1");
+    let scan = scan_file(
+        path,
+        if is_parquet {
+            None
+        } else {
+            options.delimiter.or(Some(0))
+        },
+    )?;
+    if scan.blank {
+        return Err(read_err(path, "the file is empty"));
+    }
+    let file = File::open(path).map_err(|e| read_err(path, e.to_string()))?;
     let df = if is_parquet {
-        read_parquet(path, bytes.as_slice())?
+        ParquetReader::new(file)
+            .finish()
+            .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))?
     } else {
-        read_csv(path, &bytes, options)?
+        read_csv(path, file, scan.delimiter, options)?
     };
     if df.height() == 0 {
         return Err(read_err(path, "the file has a header but no data rows"));
     }
     let fingerprint = InputFingerprint {
         path: path.display().to_string(),
-        sha256: Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-        bytes: bytes.len() as u64,
+        sha256: scan.sha256,
+        bytes: scan.bytes,
         rows: df.height() as u64,
     };
     Ok(Table {
@@ -78,10 +96,73 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
     })
 }
 
-fn read_parquet(path: &Path, bytes: &[u8]) -> Result<DataFrame> {
-    ParquetReader::new(std::io::Cursor::new(bytes))
-        .finish()
-        .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))
+/// What one pass over a file found.
+struct Scan {
+    sha256: String,
+    bytes: u64,
+    blank: bool,
+    delimiter: u8,
+}
+
+/// Hashes the file; for CSV (`delimiter` is `Some`, 0 = detect) also checks UTF-8 and ragged
+/// rows, streaming in 1 MiB chunks.
+fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
+    let mut file = File::open(path).map_err(|e| read_err(path, e.to_string()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry: Vec<u8> = Vec::new(); // an incomplete UTF-8 sequence at a chunk's end
+    let mut bytes = 0u64;
+    let mut blank = true;
+    let mut first = true;
+    let mut ragged: Option<RaggedCheck> = None;
+    let mut chosen = delimiter.unwrap_or(b',');
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| read_err(path, e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        let mut chunk = &buf[..n];
+        hasher.update(chunk);
+        bytes += n as u64;
+        blank &= chunk.iter().all(u8::is_ascii_whitespace);
+        let Some(d) = delimiter else { continue };
+        if first {
+            chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
+            chosen = if d == 0 { detect_delimiter(chunk) } else { d };
+            ragged = Some(RaggedCheck::new(chosen));
+            first = false;
+        }
+        carry.extend_from_slice(chunk);
+        let valid = match std::str::from_utf8(&carry) {
+            Ok(_) => carry.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => return Err(read_err(path, "not UTF-8 text (save the export as UTF-8)")),
+        };
+        if let Some(r) = ragged.as_mut() {
+            r.feed(&carry[..valid]).map_err(|m| read_err(path, m))?;
+        }
+        carry.drain(..valid);
+    }
+    if !carry.is_empty() {
+        return Err(read_err(path, "not UTF-8 text (save the export as UTF-8)"));
+    }
+    if let Some(r) = ragged.as_mut() {
+        if !blank {
+            r.finish().map_err(|m| read_err(path, m))?;
+        }
+    }
+    Ok(Scan {
+        sha256: hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        bytes,
+        blank,
+        delimiter: chosen,
+    })
 }
 
 /// Picks the delimiter that splits the header line into the most fields (outside quotes).
@@ -109,71 +190,80 @@ pub fn detect_delimiter(bytes: &[u8]) -> u8 {
     best.0
 }
 
-/// Counts fields per line (quote-aware) and reports the first line whose count differs from
-/// the header's, so a ragged row is an error naming its row instead of silently padded data.
-fn check_ragged(path: &Path, bytes: &[u8], delimiter: u8) -> Result<()> {
-    let mut expected: Option<usize> = None;
-    let mut fields = 1usize;
-    let mut in_quotes = false;
-    let mut line_has_content = false;
-    let mut record = 0usize; // 0 = header
-    let mut finish = |fields: usize, record: &mut usize| -> Result<()> {
-        match expected {
-            None => expected = Some(fields),
-            Some(e) if e != fields => {
-                return Err(read_err(
-                    path,
-                    format!(
-                        "row {}: has {fields} fields but the header has {e} (a ragged row; check the delimiter and quoting)",
-                        *record
-                    ),
-                ))
-            }
-            Some(_) => {}
-        }
-        *record += 1;
-        Ok(())
-    };
-    for &b in bytes {
-        match b {
-            b'"' => {
-                in_quotes = !in_quotes;
-                line_has_content = true;
-            }
-            b'\n' if !in_quotes => {
-                if line_has_content {
-                    finish(fields, &mut record)?;
-                }
-                fields = 1;
-                line_has_content = false;
-            }
-            b'\r' if !in_quotes => {}
-            c if c == delimiter && !in_quotes => {
-                fields += 1;
-                line_has_content = true;
-            }
-            _ => line_has_content = true,
-        }
-    }
-    if in_quotes {
-        return Err(read_err(
-            path,
-            format!("row {record}: a quoted field is never closed"),
-        ));
-    }
-    if line_has_content {
-        finish(fields, &mut record)?;
-    }
-    Ok(())
+/// Counts fields per record (quote-aware, across chunks) and reports the first record whose
+/// count differs from the header's, so a ragged row is an error naming its row instead of
+/// silently padded data.
+struct RaggedCheck {
+    delimiter: u8,
+    expected: Option<usize>,
+    fields: usize,
+    in_quotes: bool,
+    has_content: bool,
+    record: usize, // 0 = header
 }
 
-fn read_csv(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<DataFrame> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes); // UTF-8 BOM
-    if std::str::from_utf8(bytes).is_err() {
-        return Err(read_err(path, "not UTF-8 text (save the export as UTF-8)"));
+impl RaggedCheck {
+    fn new(delimiter: u8) -> Self {
+        Self {
+            delimiter,
+            expected: None,
+            fields: 1,
+            in_quotes: false,
+            has_content: false,
+            record: 0,
+        }
     }
-    let delimiter = options.delimiter.unwrap_or_else(|| detect_delimiter(bytes));
-    check_ragged(path, bytes, delimiter)?;
+
+    fn end_record(&mut self) -> std::result::Result<(), String> {
+        if self.has_content {
+            match self.expected {
+                None => self.expected = Some(self.fields),
+                Some(e) if e != self.fields => {
+                    return Err(format!(
+                        "row {}: has {} fields but the header has {e} (a ragged row; check the delimiter and quoting)",
+                        self.record, self.fields
+                    ))
+                }
+                Some(_) => {}
+            }
+            self.record += 1;
+        }
+        self.fields = 1;
+        self.has_content = false;
+        Ok(())
+    }
+
+    fn feed(&mut self, bytes: &[u8]) -> std::result::Result<(), String> {
+        for &b in bytes {
+            match b {
+                b'"' => {
+                    self.in_quotes = !self.in_quotes;
+                    self.has_content = true;
+                }
+                b'\n' if !self.in_quotes => self.end_record()?,
+                b'\r' if !self.in_quotes => {}
+                c if c == self.delimiter && !self.in_quotes => {
+                    self.fields += 1;
+                    self.has_content = true;
+                }
+                _ => self.has_content = true,
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> std::result::Result<(), String> {
+        if self.in_quotes {
+            return Err(format!(
+                "row {}: a quoted field is never closed",
+                self.record
+            ));
+        }
+        self.end_record()
+    }
+}
+
+fn read_csv(path: &Path, file: File, delimiter: u8, options: &ReadOptions) -> Result<DataFrame> {
     let nulls: Vec<PlSmallStr> = options
         .missing_tokens
         .iter()
@@ -184,12 +274,11 @@ fn read_csv(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<DataFram
         .with_quote_char(Some(b'"'))
         .with_null_values(Some(NullValues::AllColumns(nulls)))
         .with_missing_is_null(true);
-    let cursor = std::io::Cursor::new(bytes.to_vec());
     CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(None)
         .with_parse_options(parse)
-        .into_reader_with_file_handle(cursor)
+        .into_reader_with_file_handle(file)
         .finish()
         .map_err(|e| read_err(path, format!("cannot parse as CSV: {e}")))
 }
