@@ -93,30 +93,39 @@ fn polars_err<'a>(table: &'a Table, column: &str) -> impl Fn(PolarsError) -> Tra
     move |e| col_err(table, &column, e.to_string())
 }
 
+/// Parses every cell of a text column with `parse` (`None` from it = not parseable, an error
+/// naming the row; `Some(None)` = a value that counts as missing); nulls and missing tokens
+/// are missing. Reads polars' string array directly, without a `String` per cell.
+fn parse_cells<T>(
+    table: &Table,
+    name: &str,
+    missing: &[String],
+    expected: &str,
+    parse: impl Fn(&str) -> Option<Option<T>>,
+) -> Result<Vec<Option<T>>> {
+    let s = column(table, name)?;
+    s.str()
+        .map_err(polars_err(table, name))?
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            None => Ok(None),
+            Some(t) if missing.iter().any(|m| m == t) => Ok(None),
+            Some(t) => parse(t).ok_or_else(|| {
+                cell_err(table, name, i, format!("expected {expected}, found {t:?}"))
+            }),
+        })
+        .collect()
+}
+
 /// A numeric column: `None` for missing (null, missing token, NaN, infinity).
 pub fn numeric_values(table: &Table, name: &str, missing: &[String]) -> Result<Vec<Option<f64>>> {
     let s = column(table, name)?;
     let pe = polars_err(table, name);
     match s.dtype() {
-        DataType::String => s
-            .str()
-            .map_err(&pe)?
-            .iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                None => Ok(None),
-                Some(t) if missing.iter().any(|m| m == t) => Ok(None),
-                Some(t) => match parse_number(t) {
-                    Some(x) => Ok(Some(x).filter(|x| x.is_finite())),
-                    None => Err(cell_err(
-                        table,
-                        name,
-                        i,
-                        format!("expected a number, found {t:?}"),
-                    )),
-                },
-            })
-            .collect(),
+        DataType::String => parse_cells(table, name, missing, "a number", |t| {
+            parse_number(t).map(|x| Some(x).filter(|x| x.is_finite()))
+        }),
         dt if dt.is_primitive_numeric() => Ok(s
             .cast(&DataType::Float64)
             .map_err(&pe)?
@@ -200,26 +209,13 @@ pub fn timestamp_values(table: &Table, name: &str, missing: &[String]) -> Result
             .map(|v| v.map(|d| i64::from(d) * 86_400))
             .collect()),
         DataType::Null => Ok(vec![None; s.len()]),
-        DataType::String => s
-            .str()
-            .map_err(&pe)?
-            .iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                None => Ok(None),
-                Some(t) if missing.iter().any(|m| m == t) => Ok(None),
-                Some(t) => parse_timestamp(t).map(Some).ok_or_else(|| {
-                    cell_err(
-                        table,
-                        name,
-                        i,
-                        format!(
-                            "expected a timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS), found {t:?}"
-                        ),
-                    )
-                }),
-            })
-            .collect(),
+        DataType::String => parse_cells(
+            table,
+            name,
+            missing,
+            "a timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS)",
+            |t| parse_timestamp(t).map(Some),
+        ),
         other => Err(col_err(table, name, format!("is {other}, not timestamps"))),
     }
 }

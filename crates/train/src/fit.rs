@@ -260,6 +260,7 @@ pub fn fit_with_cv(train: &Matrix, y: &[bool], options: &FitOptions) -> Result<F
                         let fit_m = train.select_rows(&fit_rows);
                         let std = Standardizer::fit(&fit_m);
                         let xf = std.apply(&fit_m);
+                        drop(fit_m); // keep one copy of the fold at a time (memory at 1M rows)
                         let xv = std.apply(&train.select_rows(&val_rows));
                         let yf: Vec<bool> = fit_rows.iter().map(|&i| y[i]).collect();
                         let mut prev: Option<Logit> = None;

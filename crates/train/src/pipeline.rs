@@ -297,6 +297,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     let all = featurize_with_events(&fitted, &table, as_of.as_deref(), events.as_ref())?;
     let x_train = all.select_rows(&train_rows);
     let x_test = all.select_rows(&test_rows);
+    drop(all);
     lap("featurize", &mut timings);
     let mut fit_options = config.fit.clone();
     fit_options.seed = config.seed;
@@ -499,14 +500,20 @@ pub fn leakage_check(
         let width = c.transform.width();
         let cols: Vec<usize> = (offset..offset + width).collect();
         offset += width;
+        // Only this column's features, and only the sampled rows.
         let sub = |m: &Matrix, rows: Option<&[usize]>| {
-            let picked = match rows {
-                Some(r) => m.select_rows(r),
-                None => m.clone(),
-            };
-            let mut out = Matrix::zeros(picked.rows, cols.len());
+            let n = rows.map_or(m.rows, <[usize]>::len);
+            let mut out = Matrix::zeros(n, cols.len());
             for (k, &j) in cols.iter().enumerate() {
-                out.col_mut(k).copy_from_slice(picked.col(j));
+                let src = m.col(j);
+                match rows {
+                    Some(r) => {
+                        for (dst, &i) in out.col_mut(k).iter_mut().zip(r) {
+                            *dst = src[i];
+                        }
+                    }
+                    None => out.col_mut(k).copy_from_slice(src),
+                }
             }
             out
         };
