@@ -1,6 +1,7 @@
 //! End to end: the real `leadscore-serve` binary on a free loopback port, called over HTTP with
-//! a tiny HTTP/1.1 client: scoring, reload under load (no request may fail), SIGTERM shutdown,
-//! and start-up refusals.
+//! a tiny HTTP/1.1 client: scoring, reload under load (no request may fail), SIGTERM shutdown
+//! (a request in flight finishes, new connections are refused), following a registry's
+//! `CURRENT` pointer, and start-up refusals.
 
 mod common;
 
@@ -10,6 +11,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Builds the binary with the same cargo and finds it beside the test executable.
@@ -42,19 +44,39 @@ fn demo_model(seed: u64, path: &Path) {
 struct Server {
     child: Child,
     addr: SocketAddr,
+    /// What the server wrote on stderr so far (also echoed to the test's stderr).
+    stderr: Arc<Mutex<String>>,
 }
 
 impl Server {
     fn start(bin: &Path, model: &Path, extra: &[&str]) -> Self {
+        let mut args = vec!["--model".to_string(), model.display().to_string()];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        Self::launch(bin, &args)
+    }
+
+    /// Starts the binary with `args` plus a target and a free loopback port.
+    fn launch(bin: &Path, args: &[String]) -> Self {
         let mut child = Command::new(bin)
-            .args(["--model"])
-            .arg(model)
+            .args(args)
             .args(["--target-precision", "0.5", "--bind", "127.0.0.1:0"])
-            .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start server");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        {
+            let (pipe, stderr) = (child.stderr.take().unwrap(), stderr.clone());
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines() {
+                    let Ok(line) = line else { break };
+                    eprintln!("{line}");
+                    let mut s = stderr.lock().unwrap();
+                    s.push_str(&line);
+                    s.push('\n');
+                }
+            });
+        }
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -65,7 +87,15 @@ impl Server {
             .next()
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
     }
 
     fn signal(&self, name: &str) {
@@ -253,4 +283,191 @@ fn start_up_refuses_an_unattainable_target_or_a_bad_model() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("format_version"), "{err}");
+}
+
+/// Waits (at most 10 s) until `done` holds.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn served_model_id(addr: SocketAddr) -> String {
+    let (status, body) = http(addr, "POST", "/v1/score", Some(&lead()));
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    v["model_id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn follows_the_registry_pointer_and_keeps_serving_when_it_points_at_a_corrupt_file() {
+    use leadscore_core::artifact::ModelArtifact;
+    use leadscore_core::registry::{file_name_for, Registry};
+    let bin = binary();
+    let dir = tempfile::tempdir().unwrap();
+    let trained = dir.path().join("trained.json");
+    demo_model(7, &trained);
+    let a = ModelArtifact::load(&trained).unwrap();
+    let mut b = a.clone();
+    b.created_at = "2030-01-01T00:00:00Z".into();
+    b.seal();
+    let reg_dir = dir.path().join("models");
+    std::fs::create_dir(&reg_dir).unwrap();
+    let registry = Registry::open(&reg_dir).unwrap();
+    registry.add(&a).unwrap();
+    registry.add(&b).unwrap();
+    registry.set_current(&file_name_for(&a.model_id)).unwrap();
+
+    let mut server = Server::launch(
+        &bin,
+        &[
+            "--registry".into(),
+            reg_dir.display().to_string(),
+            "--registry-poll-ms".into(),
+            "50".into(),
+        ],
+    );
+    let addr = server.addr;
+    assert_eq!(served_model_id(addr), a.model_id);
+    let (_, model) = http(addr, "GET", "/v1/model", None);
+    let model: Value = serde_json::from_str(&model).unwrap();
+    assert_eq!(model["file"]["file_name"], file_name_for(&a.model_id));
+
+    // The pointer moves: the new model serves within a bounded wait.
+    registry.set_current(&file_name_for(&b.model_id)).unwrap();
+    wait_until("the pointer change", || served_model_id(addr) == b.model_id);
+
+    // The pointer moves to a corrupt file: the old model keeps serving, stderr says why and
+    // names the file.
+    std::fs::write(reg_dir.join("broken.json"), "{\"format_version\": 2,").unwrap();
+    registry.set_current("broken.json").unwrap();
+    wait_until("the failed reload on stderr", || {
+        server
+            .stderr()
+            .lines()
+            .any(|l| l.contains("reload of") && l.contains("broken.json") && l.contains("failed"))
+    });
+    assert!(
+        server
+            .stderr()
+            .contains(&format!("still serving model {}", b.model_id)),
+        "{}",
+        server.stderr()
+    );
+    assert_eq!(served_model_id(addr), b.model_id);
+
+    server.signal("TERM");
+    let status = server.wait(Duration::from_secs(20));
+    assert!(status.success(), "exit status {status:?}");
+}
+
+/// Whether a new connection to `addr` is turned away: refused, reset before any answer (it
+/// was in the backlog when the listener closed), or answered 503. `None` while the server
+/// still answers normally (the signal not handled yet).
+fn turned_away(addr: SocketAddr) -> Option<String> {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+        return Some("refused".into());
+    };
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let sent = write!(
+        stream,
+        "GET /readyz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    );
+    let mut raw = Vec::new();
+    match (sent, stream.read_to_end(&mut raw)) {
+        (Err(e), _) | (Ok(()), Err(e)) => Some(format!("reset: {e}")),
+        (Ok(()), Ok(_)) if raw.is_empty() => Some("closed without an answer".into()),
+        (Ok(()), Ok(_)) => {
+            let text = String::from_utf8_lossy(&raw);
+            text.starts_with("HTTP/1.1 503")
+                .then(|| text.lines().next().unwrap_or("").to_string())
+        }
+    }
+}
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish_and_turns_new_connections_away() {
+    const LEADS: usize = 50_000;
+    let bin = binary();
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    demo_model(7, &model);
+    let mut server = Server::start(
+        &bin,
+        &model,
+        &[
+            "--max-batch",
+            "50000",
+            "--max-body-bytes",
+            "100000000",
+            "--request-timeout-ms",
+            "120000",
+            "--shutdown-grace-ms",
+            "60000",
+        ],
+    );
+    let addr = server.addr;
+    let one: Value = serde_json::from_str(&lead()).unwrap();
+    let body = json!({ "leads": vec![one; LEADS] }).to_string();
+
+    // Headers and the first half of the body: the request is in flight.
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /v1/score?factors=1 HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let half = body.len() / 2;
+    stream.write_all(&body.as_bytes()[..half]).unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let terminated = Instant::now();
+    server.signal("TERM");
+    // New connections are turned away (after the signal is handled; bounded wait).
+    let mut how = None;
+    wait_until("new connections to be turned away", || {
+        how = turned_away(addr);
+        how.is_some()
+    });
+    eprintln!("new connection after SIGTERM: {}", how.unwrap());
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server waits for the request in flight"
+    );
+
+    // The rest of the body; the whole answer arrives.
+    stream.write_all(&body.as_bytes()[half..]).unwrap();
+    stream.flush().unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read the response");
+    let text = String::from_utf8_lossy(&raw);
+    let (head, response) = text.split_once("\r\n\r\n").expect("header end");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let v: Value = serde_json::from_str(response).expect("a complete JSON body");
+    let leads = v["leads"].as_array().unwrap();
+    assert_eq!(leads.len(), LEADS);
+    assert!(leads.iter().all(|l| l["score"].is_number()));
+
+    let status = server.wait(Duration::from_secs(60));
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        terminated.elapsed() < Duration::from_secs(60),
+        "exited within the grace period"
+    );
+    assert!(
+        !server.stderr().contains("still running after"),
+        "the request finished before the grace period ran out"
+    );
 }

@@ -31,6 +31,7 @@ pub mod error;
 pub mod fitted;
 pub mod metrics;
 pub mod model;
+pub mod registry;
 pub mod rng;
 pub mod spec;
 pub mod value;

@@ -61,6 +61,10 @@ pub fn app(state: AppState) -> Router {
 /// A JSON request body, parsed into a [`Value`]; rejections are envelope errors (415, 413, 400).
 pub struct JsonBody(pub Value);
 
+/// A request body checked to be declared JSON and within the size limit (415, 413), not yet
+/// parsed: scoring parses it off the async workers (see [`parse_json`]).
+pub struct JsonBytes(pub Bytes);
+
 fn is_json(headers: &HeaderMap) -> bool {
     let Some(ct) = headers
         .get(header::CONTENT_TYPE)
@@ -77,26 +81,60 @@ fn is_json(headers: &HeaderMap) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
-impl FromRequest<AppState> for JsonBody {
+/// Parses a JSON body (400 `invalid_json` when it is not JSON).
+pub fn parse_json(bytes: &[u8]) -> Result<Value> {
+    serde_json::from_slice(bytes).map_err(|e| Error::InvalidJson(e.to_string()))
+}
+
+impl FromRequest<AppState> for JsonBytes {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self> {
         if !is_json(req.headers()) {
             return Err(Error::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
-            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Error::BodyTooLarge {
-                    limit: state.config.max_body_bytes,
+        Bytes::from_request(req, state)
+            .await
+            .map(JsonBytes)
+            .map_err(|r| {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::BodyTooLarge {
+                        limit: state.config.max_body_bytes,
+                    }
+                } else {
+                    Error::BodyRead(r.body_text())
                 }
-            } else {
-                Error::BodyRead(r.body_text())
-            }
-        })?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| Error::InvalidJson(e.to_string()))
+            })
     }
+}
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self> {
+        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// Runs blocking work (parsing and scoring a batch) on tokio's blocking pool, so big batches do
+/// not stall the async workers and the request timeout can answer while they run.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(format!("scoring task: {e}")))?
+}
+
+/// A serialized JSON body as a response.
+pub fn json_response(body: Vec<u8>) -> Response {
+    let mut response = Body::from(body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// Query-string parameters as text; each handler checks the ones it reads.
@@ -334,28 +372,33 @@ async fn score(
     State(app): State<AppState>,
     _auth: ScoreAuth,
     params: Params,
-    JsonBody(body): JsonBody,
+    JsonBytes(bytes): JsonBytes,
 ) -> Result<Response> {
     let (factors, as_of) = (params.factors()?, params.as_of()?);
-    let (leads, batch) = parse_score_body(body, app.config.max_batch)?;
+    let body = blocking(move || score_body(&app, &bytes, as_of, factors)).await?;
+    Ok(json_response(body))
+}
+
+/// Parses, scores and serializes one `/v1/score` body (blocking).
+fn score_body(app: &App, bytes: &[u8], as_of: i64, factors: usize) -> Result<Vec<u8>> {
+    let (leads, batch) = parse_score_body(parse_json(bytes)?, app.config.max_batch)?;
     let serving = app.current();
-    let scores = score_and_record(&app, &serving, &leads, as_of, factors)?;
+    let scores = score_and_record(app, &serving, &leads, as_of, factors)?;
     let model_id = serving.artifact.model_id.as_str();
     let cutoff = &serving.cutoff;
-    Ok(match (batch, scores.first()) {
-        (false, Some(lead)) => Json(SingleScore {
+    match (batch, scores.first()) {
+        (false, Some(lead)) => serde_json::to_vec(&SingleScore {
             model_id,
             cutoff,
             lead,
-        })
-        .into_response(),
-        _ => Json(BatchScore {
+        }),
+        _ => serde_json::to_vec(&BatchScore {
             model_id,
             cutoff,
             leads: &scores,
-        })
-        .into_response(),
-    })
+        }),
+    }
+    .map_err(|e| Error::Internal(format!("serialize scores: {e}")))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,6 +436,8 @@ async fn model(State(app): State<AppState>) -> Json<Value> {
         "cutoff": serving.cutoff,
         "tiers": serving.tiers,
         "rest_tier": serving.rest_tier,
+        "file": &*serving.file,
+        "last_reload_error": app.last_reload_error(),
     }))
 }
 
@@ -484,27 +529,14 @@ async fn put_cutoff(
 
 async fn reload(State(app): State<AppState>, _auth: AdminAuth) -> Result<Json<Value>> {
     let previous = app.current();
-    match app.reload().await {
-        Ok(serving) => {
-            eprintln!(
-                "leadscore-serve: reloaded model {} (was {})",
-                serving.artifact.model_id, previous.artifact.model_id
-            );
-            Ok(Json(json!({
-                "model_id": serving.artifact.model_id,
-                "previous_model_id": previous.artifact.model_id,
-                "cutoff": serving.cutoff,
-            })))
-        }
-        Err(e) => {
-            let serving = app.current().artifact.model_id.clone();
-            eprintln!("leadscore-serve: reload failed, still serving {serving}: {e}");
-            Err(Error::ReloadFailed {
-                serving,
-                reason: e.to_string(),
-            })
-        }
-    }
+    // `reload` logs the outcome and, on failure, keeps the old model serving.
+    let serving = app.reload("admin reload").await?;
+    Ok(Json(json!({
+        "model_id": serving.artifact.model_id,
+        "previous_model_id": previous.artifact.model_id,
+        "file": &*serving.file,
+        "cutoff": serving.cutoff,
+    })))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 //! Command line and environment: raw [`Args`] (clap) become a checked [`Config`] once.
 
 use crate::error::{Error, Result};
-use clap::Parser;
+use clap::{ArgGroup, Parser};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// `leadscore-serve`: score leads over HTTP with a model artifact from `leadscore-train`.
@@ -11,10 +11,20 @@ use std::time::Duration;
 /// Every flag can also be set by the environment variable shown in brackets.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "leadscore-serve", version, about)]
+#[command(group(ArgGroup::new("source").required(true).args(["model", "registry"])))]
 pub struct Args {
-    /// The model artifact (JSON written by `leadscore-train train`).
+    /// The model artifact (JSON written by `leadscore-train train`). Exactly one of `--model`
+    /// and `--registry`.
     #[arg(long, env = "LEADSCORE_MODEL")]
-    pub model: PathBuf,
+    pub model: Option<PathBuf>,
+    /// A model registry folder: serves the file its `CURRENT` pointer names
+    /// (`DIR/<model_id>.json`) and follows the pointer when it changes.
+    #[arg(long, env = "LEADSCORE_REGISTRY")]
+    pub registry: Option<PathBuf>,
+    /// With `--registry`: how often to check `CURRENT` (and the file it names) for a change,
+    /// in milliseconds.
+    #[arg(long, env = "LEADSCORE_REGISTRY_POLL_MS", default_value_t = 2000)]
+    pub registry_poll_ms: u64,
     /// Precision the MQLs must reach (0 < P < 1): the cutoff is the loosest score threshold
     /// whose precision lower bound on the model's holdout curve stays at or above P.
     #[arg(long, env = "LEADSCORE_TARGET_PRECISION")]
@@ -129,11 +139,31 @@ impl Tiers {
     }
 }
 
+/// Where the model comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSource {
+    /// One artifact file (`--model`); reloads read the same path.
+    File(PathBuf),
+    /// A registry folder (`--registry`); loads and reloads read the file `DIR/CURRENT` names.
+    Registry(PathBuf),
+}
+
+impl ModelSource {
+    /// The file or folder given.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::File(p) | Self::Registry(p) => p,
+        }
+    }
+}
+
 /// The checked configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The model artifact.
-    pub model: PathBuf,
+    /// The model file or registry.
+    pub source: ModelSource,
+    /// With a registry: the interval between checks of its `CURRENT` pointer.
+    pub registry_poll: Duration,
     /// Target precision of the MQL cutoff at start-up.
     pub target_precision: f64,
     /// Confidence of the precision lower bound at start-up.
@@ -157,10 +187,21 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration with the defaults, for tests and embedding.
+    /// A configuration with the defaults serving one model file, for tests and embedding.
     pub fn new(model: impl Into<PathBuf>, target_precision: f64) -> Self {
+        Self::with_source(ModelSource::File(model.into()), target_precision)
+    }
+
+    /// A configuration with the defaults serving the current model of a registry folder.
+    pub fn registry(dir: impl Into<PathBuf>, target_precision: f64) -> Self {
+        Self::with_source(ModelSource::Registry(dir.into()), target_precision)
+    }
+
+    /// A configuration with the defaults.
+    pub fn with_source(source: ModelSource, target_precision: f64) -> Self {
         Self {
-            model: model.into(),
+            source,
+            registry_poll: Duration::from_secs(2),
             target_precision,
             confidence: 0.95,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -200,8 +241,21 @@ impl TryFrom<Args> for Config {
                 Ok(v)
             }
         };
+        let source = match (a.model, a.registry) {
+            (Some(model), None) => ModelSource::File(model),
+            (None, Some(dir)) => ModelSource::Registry(dir),
+            _ => {
+                return Err(Error::Config(
+                    "give exactly one of --model PATH and --registry DIR".into(),
+                ))
+            }
+        };
         Ok(Self {
-            model: a.model,
+            source,
+            registry_poll: Duration::from_millis(positive(
+                "--registry-poll-ms",
+                a.registry_poll_ms,
+            )?),
             target_precision: a.target_precision,
             confidence: a.confidence,
             bind: a.bind,
@@ -264,5 +318,28 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert!(!c.admin_open());
         assert_eq!(c.max_batch, 10_000);
+        assert_eq!(c.source, ModelSource::File("m.json".into()));
+    }
+
+    #[test]
+    fn exactly_one_of_model_and_registry() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["leadscore-serve", "--target-precision", "0.7"];
+            argv.extend_from_slice(extra);
+            Args::try_parse_from(argv)
+        };
+        assert!(parse(&[]).is_err(), "one is required");
+        assert!(parse(&["--model", "m.json", "--registry", "models"]).is_err());
+        let c = Config::try_from(parse(&["--registry", "models"]).unwrap()).unwrap();
+        assert_eq!(c.source, ModelSource::Registry("models".into()));
+        assert_eq!(c.registry_poll, Duration::from_secs(2));
+        let c =
+            Config::try_from(parse(&["--registry", "models", "--registry-poll-ms", "50"]).unwrap())
+                .unwrap();
+        assert_eq!(c.registry_poll, Duration::from_millis(50));
+        assert!(Config::try_from(
+            parse(&["--registry", "models", "--registry-poll-ms", "0"]).unwrap()
+        )
+        .is_err());
     }
 }

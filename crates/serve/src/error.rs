@@ -23,10 +23,13 @@ pub enum Error {
     #[error("{0}")]
     Model(leadscore_core::Error),
     /// A reload that failed; the previous model keeps serving.
-    #[error("reload failed, still serving model {serving}: {reason}")]
+    #[error("reload of {file} failed, still serving model {serving}: {reason}")]
     ReloadFailed {
         /// The model id still in force.
         serving: String,
+        /// The file the reload tried to read (the registry's `CURRENT` if it could not be
+        /// resolved).
+        file: String,
         /// Why the new one was refused.
         reason: String,
     },
@@ -172,9 +175,6 @@ impl Error {
     pub fn envelope(&self) -> ErrorEnvelope {
         let message = match self {
             Self::InvalidField { message, .. } => message.clone(),
-            Self::ReloadFailed { serving, reason } => {
-                format!("reload failed, still serving model {serving}: {reason}")
-            }
             // The message of a 500 is generic on purpose (see `Display` of `Internal`).
             other => other.to_string(),
         };

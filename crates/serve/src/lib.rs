@@ -9,7 +9,8 @@
 //! - [`state`]: the model in force ([`App`], swapped atomically) and scoring;
 //! - [`lead`]: request leads, type-checked with JSON paths;
 //! - [`api`]: routes, extractors and middleware; [`mlflow`]: `/invocations`;
-//! - [`metrics`]: the Prometheus text; [`error`]: the one error enum and its JSON envelope.
+//! - [`metrics`]: the Prometheus text; [`error`]: the one error enum and its JSON envelope;
+//! - [`watch`]: with `--registry`, follows the registry's `CURRENT` pointer.
 //!
 //! ```no_run
 //! use leadscore_serve::{app, App, Config};
@@ -28,9 +29,10 @@ pub mod lead;
 pub mod metrics;
 pub mod mlflow;
 pub mod state;
+pub mod watch;
 
 pub use api::app;
-pub use config::{Args, Config};
+pub use config::{Args, Config, ModelSource};
 pub use error::{Error, Result};
 pub use state::App;
 
@@ -68,28 +70,20 @@ fn reload_on_sighup(app: Arc<App>) -> std::io::Result<()> {
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     tokio::spawn(async move {
         while hup.recv().await.is_some() {
-            let previous = app.current().artifact.model_id.clone();
-            match app.reload().await {
-                Ok(s) => eprintln!(
-                    "leadscore-serve: SIGHUP: reloaded model {} (was {previous})",
-                    s.artifact.model_id
-                ),
-                Err(e) => {
-                    eprintln!(
-                        "leadscore-serve: SIGHUP: reload failed, still serving {previous}: {e}"
-                    )
-                }
-            }
+            // `reload` logs the outcome.
+            let _ = app.reload("SIGHUP").await;
         }
     });
     Ok(())
 }
 
 /// Serves `app` on `listener` until SIGTERM or Ctrl-C; requests in flight get
-/// `config.shutdown_grace` to finish. SIGHUP reloads the model.
+/// `config.shutdown_grace` to finish. SIGHUP reloads the model; with a registry, a change of its
+/// `CURRENT` pointer does too ([`watch::watch_registry`]).
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     #[cfg(unix)]
     reload_on_sighup(app.clone())?;
+    let _watcher = watch::watch_registry(app.clone());
     let grace = app.config.shutdown_grace;
     let notify = Arc::new(tokio::sync::Notify::new());
     let signal = {

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use leadscore_serve::{App, Args, Config};
+use leadscore_serve::{App, Args, Config, ModelSource};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -24,8 +24,9 @@ fn run() -> anyhow::Result<()> {
     let serving = app.current();
     let c = &serving.cutoff;
     eprintln!(
-        "leadscore-serve: model {} ({} features); MQL cutoff {:.4} for precision >= {} at {}% confidence: expected precision {:.3} (lower bound {:.3}), recall {:.3}, MQL rate {:.3}",
+        "leadscore-serve: model {} from {} ({} features); MQL cutoff {:.4} for precision >= {} at {}% confidence: expected precision {:.3} (lower bound {:.3}), recall {:.3}, MQL rate {:.3}",
         serving.artifact.model_id,
+        serving.file.path.display(),
         serving.artifact.model.features.len(),
         c.threshold,
         c.target_precision,
@@ -39,6 +40,13 @@ fn run() -> anyhow::Result<()> {
         eprintln!(
             "leadscore-serve: warning: tier {} (precision {}) is not attainable with this model; it will not be given",
             t.name, t.target_precision
+        );
+    }
+    if let ModelSource::Registry(dir) = &app.config.source {
+        eprintln!(
+            "leadscore-serve: following {} (checked every {:?})",
+            dir.join(leadscore_core::registry::CURRENT).display(),
+            app.config.registry_poll
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -5,7 +5,10 @@
 //! errors in MLflow's shape `{"error_code": "BAD_REQUEST", "message": "..."}` (status 400 for
 //! the caller's input, as MLflow's scoring server does).
 
-use crate::api::{check_batch_size, score_and_record, AppState, JsonBody, Params, ScoreAuth};
+use crate::api::{
+    blocking, check_batch_size, json_response, parse_json, score_and_record, AppState, JsonBytes,
+    Params, ScoreAuth,
+};
 use crate::error::{Error, ErrorEnvelope, Result};
 use crate::lead::{Lead, LeadPath};
 use axum::body::Body;
@@ -13,7 +16,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -121,14 +123,19 @@ pub async fn invocations(
     State(app): State<AppState>,
     _auth: ScoreAuth,
     params: Params,
-    JsonBody(body): JsonBody,
-) -> Result<Json<Value>> {
+    JsonBytes(bytes): JsonBytes,
+) -> Result<Response> {
     let as_of = params.as_of()?;
-    let leads = parse_body(body, app.config.max_batch)?;
-    let serving = app.current();
-    let scores = score_and_record(&app, &serving, &leads, as_of, 0)?;
-    let predictions: Vec<f64> = scores.iter().map(|s| s.score).collect();
-    Ok(Json(json!({ "predictions": predictions })))
+    let body = blocking(move || {
+        let leads = parse_body(parse_json(&bytes)?, app.config.max_batch)?;
+        let serving = app.current();
+        let scores = score_and_record(&app, &serving, &leads, as_of, 0)?;
+        let predictions: Vec<f64> = scores.iter().map(|s| s.score).collect();
+        serde_json::to_vec(&json!({ "predictions": predictions }))
+            .map_err(|e| Error::Internal(format!("serialize predictions: {e}")))
+    })
+    .await?;
+    Ok(json_response(body))
 }
 
 /// MLflow's error code for one of our statuses.

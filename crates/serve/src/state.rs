@@ -6,7 +6,7 @@
 //! compute cutoffs) and only then swap it in, so a request sees either the old model or the new
 //! one, never a mix, and a failed reload leaves the old one serving.
 
-use crate::config::{Config, Tiers};
+use crate::config::{Config, ModelSource, Tiers};
 use crate::error::{Error, Result};
 use crate::lead::Lead;
 use crate::metrics::Metrics;
@@ -15,9 +15,76 @@ use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::curve::{cutoff_for_precision, OperatingPoint};
 use leadscore_core::fitted::LeadEvent;
 use leadscore_core::model::Factor;
+use leadscore_core::registry::Registry;
 use serde::Serialize;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::SystemTime;
+
+/// Size and modification time of a file, to notice that it was replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    /// Size in bytes.
+    pub len: u64,
+    /// Last modification, where the platform reports it.
+    pub modified: Option<SystemTime>,
+}
+
+impl FileStamp {
+    /// The stamp of `path`, or `None` if it cannot be read.
+    pub fn of(path: &Path) -> Option<Self> {
+        std::fs::metadata(path).ok().map(|m| Self {
+            len: m.len(),
+            modified: m.modified().ok(),
+        })
+    }
+}
+
+/// The file a model was read from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelFile {
+    /// The file read.
+    pub path: PathBuf,
+    /// Its name (in a registry: what `CURRENT` named).
+    pub file_name: String,
+    /// The registry folder, when serving from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<PathBuf>,
+    /// The file's stamp just before it was read.
+    #[serde(skip)]
+    pub stamp: Option<FileStamp>,
+}
+
+impl ModelFile {
+    /// What the registry watcher compares: the file name and its stamp.
+    pub fn observation(&self) -> (String, Option<FileStamp>) {
+        (self.file_name.clone(), self.stamp)
+    }
+}
+
+/// The file `source` points at now: the file itself, or the one the registry's `CURRENT`
+/// names. An error names the pointer when it cannot be resolved.
+pub fn resolve(source: &ModelSource) -> Result<ModelFile> {
+    let (path, registry) = match source {
+        ModelSource::File(p) => (p.clone(), None),
+        ModelSource::Registry(dir) => {
+            let registry = Registry::open(dir).map_err(Error::Model)?;
+            (
+                registry.current_path().map_err(Error::Model)?,
+                Some(dir.clone()),
+            )
+        }
+    };
+    Ok(ModelFile {
+        file_name: path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        stamp: FileStamp::of(&path),
+        path,
+        registry,
+    })
+}
 
 /// A precision target and the confidence of its lower bound.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
@@ -78,6 +145,8 @@ pub struct TierCutoff {
 pub struct Serving {
     /// The loaded, validated artifact.
     pub artifact: Arc<ModelArtifact>,
+    /// The file it was read from.
+    pub file: Arc<ModelFile>,
     /// The target the cutoff was computed for.
     pub target: CutoffTarget,
     /// The MQL cutoff in force.
@@ -90,7 +159,12 @@ pub struct Serving {
 
 impl Serving {
     /// Computes the cutoff (an unattainable target is an error) and the tiers.
-    pub fn new(artifact: Arc<ModelArtifact>, target: CutoffTarget, tiers: &Tiers) -> Result<Self> {
+    pub fn new(
+        artifact: Arc<ModelArtifact>,
+        file: Arc<ModelFile>,
+        target: CutoffTarget,
+        tiers: &Tiers,
+    ) -> Result<Self> {
         let op = cutoff_for_precision(&artifact.curve, target.target_precision, target.confidence)?;
         let tier_cutoffs = tiers
             .targets
@@ -112,6 +186,7 @@ impl Serving {
         Ok(Self {
             cutoff: CutoffReport::new(target, &op),
             artifact,
+            file,
             target,
             tiers: tier_cutoffs,
             rest_tier: tiers.rest.clone(),
@@ -218,6 +293,21 @@ pub struct App {
     /// Prometheus metrics.
     pub metrics: Metrics,
     draining: AtomicBool,
+    /// Why the last reload failed, until one succeeds.
+    last_reload_error: std::sync::Mutex<Option<ReloadError>>,
+}
+
+/// A failed reload, as `/v1/model` reports it until a reload succeeds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReloadError {
+    /// What asked for the reload (`admin`, `SIGHUP`, `registry`).
+    pub trigger: String,
+    /// The file the reload tried to read.
+    pub file: String,
+    /// Why it was refused.
+    pub reason: String,
+    /// When, in Unix seconds.
+    pub at: i64,
 }
 
 impl std::fmt::Debug for App {
@@ -228,25 +318,38 @@ impl std::fmt::Debug for App {
     }
 }
 
-/// Loads and validates the artifact at `config.model` (blocking).
-pub fn load_artifact(config: &Config) -> Result<ModelArtifact> {
-    ModelArtifact::load(&config.model).map_err(Error::Model)
+/// Resolves the model source, loads and validates the artifact and computes its cutoffs
+/// (blocking). On failure, also returns the file it tried (or the registry pointer).
+pub fn load_serving(
+    config: &Config,
+    target: CutoffTarget,
+) -> std::result::Result<Serving, (String, Error)> {
+    let file = resolve(&config.source).map_err(|e| {
+        let what = match &config.source {
+            ModelSource::File(p) => p.clone(),
+            ModelSource::Registry(dir) => dir.join(leadscore_core::registry::CURRENT),
+        };
+        (what.display().to_string(), e)
+    })?;
+    let shown = file.path.display().to_string();
+    let artifact = ModelArtifact::load(&file.path).map_err(|e| (shown.clone(), Error::Model(e)))?;
+    Serving::new(Arc::new(artifact), Arc::new(file), target, &config.tiers).map_err(|e| (shown, e))
 }
 
 impl App {
     /// Loads the model and computes the cutoff; fails before anything listens.
     pub fn new(config: Config) -> Result<Arc<Self>> {
-        let artifact = load_artifact(&config)?;
         let target = CutoffTarget {
             target_precision: config.target_precision,
             confidence: config.confidence,
         };
-        let serving = Serving::new(Arc::new(artifact), target, &config.tiers)?;
+        let serving = load_serving(&config, target).map_err(|(_, e)| e)?;
         let app = Self {
             current: ArcSwap::from_pointee(serving),
             writer: tokio::sync::Mutex::new(()),
             metrics: Metrics::default(),
             draining: AtomicBool::new(false),
+            last_reload_error: std::sync::Mutex::new(None),
             config,
         };
         app.metrics.set_model(&app.current());
@@ -265,34 +368,73 @@ impl App {
         serving
     }
 
-    /// Reloads the model file with the target in force; on failure the old model keeps serving.
-    pub async fn reload(self: &Arc<Self>) -> Result<Arc<Serving>> {
+    /// Reloads the model with the target in force: the same file, or in a registry the file
+    /// `CURRENT` names now. On failure the old model keeps serving and the error
+    /// ([`Error::ReloadFailed`]) names the file and the model still in force. Every reload
+    /// (admin call, SIGHUP, registry watcher) goes through here and logs its outcome on stderr.
+    pub async fn reload(self: &Arc<Self>, trigger: &str) -> Result<Arc<Serving>> {
         let _guard = self.writer.lock().await;
-        let target = self.current().target;
+        let previous = self.current();
+        let target = previous.target;
         let app = self.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let artifact = load_artifact(&app.config)?;
-            Serving::new(Arc::new(artifact), target, &app.config.tiers)
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("reload task: {e}")))?;
+        let result = tokio::task::spawn_blocking(move || load_serving(&app.config, target))
+            .await
+            .map_err(|e| Error::Internal(format!("reload task: {e}")))?;
         match result {
             Ok(serving) => {
                 self.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
-                Ok(self.install(serving))
+                if let Ok(mut last) = self.last_reload_error.lock() {
+                    *last = None;
+                }
+                let serving = self.install(serving);
+                eprintln!(
+                    "leadscore-serve: {trigger}: reloaded model {} from {} (was {} from {})",
+                    serving.artifact.model_id,
+                    serving.file.path.display(),
+                    previous.artifact.model_id,
+                    previous.file.path.display()
+                );
+                Ok(serving)
             }
-            Err(e) => {
+            Err((file, e)) => {
                 self.metrics.reloads_failed.fetch_add(1, Ordering::Relaxed);
-                Err(e)
+                let serving = previous.artifact.model_id.clone();
+                let reason = e.to_string();
+                eprintln!(
+                    "leadscore-serve: {trigger}: reload of {file} failed, still serving model {serving}: {reason}"
+                );
+                if let Ok(mut last) = self.last_reload_error.lock() {
+                    *last = Some(ReloadError {
+                        trigger: trigger.to_string(),
+                        file: file.clone(),
+                        reason: reason.clone(),
+                        at: crate::api::now(),
+                    });
+                }
+                Err(Error::ReloadFailed {
+                    serving,
+                    file,
+                    reason,
+                })
             }
         }
+    }
+
+    /// Why the last reload failed, if no reload succeeded since.
+    pub fn last_reload_error(&self) -> Option<ReloadError> {
+        self.last_reload_error.lock().ok().and_then(|l| l.clone())
     }
 
     /// Changes the cutoff in force (same model).
     pub async fn set_cutoff(&self, target: CutoffTarget) -> Result<Arc<Serving>> {
         let _guard = self.writer.lock().await;
-        let artifact = self.current().artifact.clone();
-        let serving = Serving::new(artifact, target, &self.config.tiers)?;
+        let current = self.current();
+        let serving = Serving::new(
+            current.artifact.clone(),
+            current.file.clone(),
+            target,
+            &self.config.tiers,
+        )?;
         Ok(self.install(serving))
     }
 

@@ -290,7 +290,7 @@ async fn admin_without_token_is_refused_on_a_public_bind() {
 #[tokio::test]
 async fn failed_reload_keeps_serving_the_old_model() {
     let (_dir, path) = demo_model_copy();
-    let state = state_with(|c| c.model = path.clone());
+    let state = state_with(|c| c.source = leadscore_serve::ModelSource::File(path.clone()));
     let id = state.current().artifact.model_id.clone();
     std::fs::write(&path, "{\"format_version\": 1, \"broken\": true").unwrap();
     let r = send(&state, json_request("POST", "/v1/admin/reload", "")).await;

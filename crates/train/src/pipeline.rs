@@ -581,3 +581,28 @@ pub fn evaluate_file(
         curve: OperatingCurve::from_scores(&scores, &y, CURVE_POINTS)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_split_holds_out_the_newest() {
+        let as_of = [50, 10, 40, 30, 20, 60, 70, 0, 90, 80];
+        let (train, test) = time_split(&as_of, 0.3);
+        assert_eq!(test, vec![6, 8, 9]);
+        let newest_train = train.iter().map(|&i| as_of[i]).max().unwrap();
+        assert!(test.iter().all(|&i| as_of[i] > newest_train));
+        assert_eq!(train.len() + test.len(), as_of.len());
+    }
+
+    #[test]
+    fn stratified_split_keeps_the_class_balance() {
+        let y: Vec<bool> = (0..1000).map(|i| i % 5 == 0).collect();
+        let (train, test) = stratified_split(&y, 0.2, 7);
+        assert_eq!(test.len(), 200);
+        assert_eq!(test.iter().filter(|&&i| y[i]).count(), 40);
+        assert_eq!(train.len(), 800);
+        assert_eq!(stratified_split(&y, 0.2, 7), (train, test), "seeded");
+    }
+}

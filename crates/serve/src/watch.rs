@@ -1,0 +1,67 @@
+//! Following a registry: a background task checks the registry's `CURRENT` pointer (and the
+//! file it names) every `--registry-poll-ms` and, when either changed, reloads through
+//! [`App::reload`], the same path as `POST /v1/admin/reload` and SIGHUP.
+//!
+//! A change is the file name in `CURRENT` or the size or modification time of the file it
+//! names. A failed reload keeps the old model serving, is logged on stderr naming the file, and
+//! is not retried until the pointer or the file changes again. A pointer that cannot be read
+//! (missing, empty, a path) is logged once per distinct problem; the model in force stays.
+
+use crate::config::ModelSource;
+use crate::state::{resolve, App, FileStamp};
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+
+/// What the watcher compares between two checks.
+type Observation = (String, Option<FileStamp>);
+
+/// Starts the watcher when the app serves from a registry (`None` otherwise). It stops when
+/// the app starts draining.
+pub fn watch_registry(app: Arc<App>) -> Option<JoinHandle<()>> {
+    let ModelSource::Registry(_) = app.config.source else {
+        return None;
+    };
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(app.config.registry_poll);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await; // the first tick is immediate
+        let mut last_seen: Observation = app.current().file.observation();
+        let mut last_problem: Option<String> = None;
+        while !app.is_draining() {
+            tick.tick().await;
+            if app.is_draining() {
+                break;
+            }
+            let source = app.config.source.clone();
+            let observed = match tokio::task::spawn_blocking(move || resolve(&source)).await {
+                Ok(Ok(file)) => file.observation(),
+                Ok(Err(e)) => {
+                    let problem = e.to_string();
+                    if last_problem.as_deref() != Some(problem.as_str()) {
+                        eprintln!(
+                            "leadscore-serve: registry: {problem}; still serving model {}",
+                            app.current().artifact.model_id
+                        );
+                        last_problem = Some(problem);
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    eprintln!("leadscore-serve: registry: watcher task failed: {e}");
+                    continue;
+                }
+            };
+            last_problem = None;
+            if observed == last_seen {
+                continue;
+            }
+            last_seen = observed.clone();
+            // An admin reload or SIGHUP may already have loaded this very file.
+            if observed == app.current().file.observation() {
+                continue;
+            }
+            // The outcome is logged (and a failure recorded) by `reload`.
+            let _ = app.reload("registry").await;
+        }
+    }))
+}

@@ -1,0 +1,205 @@
+//! Serving from a registry folder (`--registry`): start on the model `CURRENT` names, follow the
+//! pointer (watcher, admin reload), and keep serving when the new target is broken.
+
+mod common;
+
+use common::{demo_lead, demo_model, get, json_request, send, TARGET};
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::registry::{file_name_for, Registry};
+use leadscore_serve::{App, Config};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A registry with two valid models (the demo model and a re-sealed copy with another id),
+/// `CURRENT` on the first. Returns the folder, the registry and both ids.
+fn registry() -> (tempfile::TempDir, Registry, [String; 2]) {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::open(dir.path()).unwrap();
+    let a = ModelArtifact::load(demo_model()).unwrap();
+    let mut b = a.clone();
+    b.created_at = "2030-01-01T00:00:00Z".into();
+    b.seal();
+    assert_ne!(a.model_id, b.model_id);
+    registry.add(&a).unwrap();
+    registry.add(&b).unwrap();
+    registry.set_current(&file_name_for(&a.model_id)).unwrap();
+    (dir, registry, [a.model_id, b.model_id])
+}
+
+fn app_on(registry: &Registry, poll_ms: u64) -> Arc<App> {
+    let mut config = Config::registry(registry.dir(), TARGET);
+    config.registry_poll = Duration::from_millis(poll_ms);
+    App::new(config).expect("start on the registry")
+}
+
+async fn model(state: &Arc<App>) -> Value {
+    send(state, get("/v1/model")).await.json()
+}
+
+async fn score_model_id(state: &Arc<App>) -> String {
+    let r = send(
+        state,
+        json_request("POST", "/v1/score", demo_lead().to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json()["model_id"].as_str().unwrap().to_string()
+}
+
+/// Polls `/v1/model` until `done` holds (at most 10 s).
+async fn wait_for(state: &Arc<App>, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let start = Instant::now();
+    loop {
+        let m = model(state).await;
+        if done(&m) {
+            return m;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}; /v1/model: {}",
+            m["file"]
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn starts_on_the_model_current_names_and_reports_the_file() {
+    let (dir, registry, [a, _]) = registry();
+    let state = app_on(&registry, 2000);
+    let m = model(&state).await;
+    assert_eq!(m["model_id"], a.as_str());
+    assert_eq!(m["file"]["file_name"], file_name_for(&a));
+    assert_eq!(
+        m["file"]["registry"].as_str().unwrap(),
+        dir.path().display().to_string()
+    );
+    assert!(m["last_reload_error"].is_null(), "{m}");
+    assert_eq!(score_model_id(&state).await, a);
+}
+
+#[test]
+fn start_up_refuses_a_registry_without_a_usable_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::open(dir.path()).unwrap();
+    let err = App::new(Config::registry(dir.path(), TARGET))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("CURRENT"), "no pointer: {err}");
+    std::fs::write(registry.pointer_path(), "../demo.json\n").unwrap();
+    let err = App::new(Config::registry(dir.path(), TARGET))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("CURRENT") && err.contains(".."), "{err}");
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "").unwrap();
+    let err = App::new(Config::registry(&file, TARGET))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a directory"), "{err}");
+}
+
+#[tokio::test]
+async fn admin_reload_re_resolves_the_pointer() {
+    let (_dir, registry, [a, b]) = registry();
+    let state = app_on(&registry, 60_000); // no watcher running in this test
+    registry.set_current(&file_name_for(&b)).unwrap();
+    let r = send(&state, json_request("POST", "/v1/admin/reload", "")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["model_id"], b.as_str());
+    assert_eq!(r.json()["previous_model_id"], a.as_str());
+    assert_eq!(r.json()["file"]["file_name"], file_name_for(&b));
+    assert_eq!(score_model_id(&state).await, b);
+    // A pointer that went missing: refused, naming CURRENT; the model keeps serving.
+    std::fs::remove_file(registry.pointer_path()).unwrap();
+    let r = send(&state, json_request("POST", "/v1/admin/reload", "")).await;
+    assert_eq!(
+        (r.status.as_u16(), r.code().as_str()),
+        (422, "reload_failed")
+    );
+    assert!(
+        r.text.contains("CURRENT") && r.text.contains(&b),
+        "{}",
+        r.text
+    );
+    assert_eq!(score_model_id(&state).await, b);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watcher_follows_current_and_keeps_serving_when_the_target_is_corrupt() {
+    let (dir, registry, [a, b]) = registry();
+    let state = app_on(&registry, 50);
+    let watcher = leadscore_serve::watch::watch_registry(state.clone()).expect("a registry");
+    assert_eq!(score_model_id(&state).await, a);
+
+    // (b) The pointer moves to the second model: served within a bounded wait.
+    registry.set_current(&file_name_for(&b)).unwrap();
+    let m = wait_for(&state, "model b", |m| m["model_id"] == b.as_str()).await;
+    assert_eq!(m["file"]["file_name"], file_name_for(&b));
+    assert_eq!(score_model_id(&state).await, b);
+
+    // (c) The pointer moves to a corrupt file: the old model keeps serving, the failure is
+    // reported (in /v1/model and the metrics) naming the file.
+    std::fs::write(
+        dir.path().join("broken.json"),
+        "{\"format_version\": 2, \"trunc",
+    )
+    .unwrap();
+    registry.set_current("broken.json").unwrap();
+    let m = wait_for(&state, "the failed reload", |m| {
+        !m["last_reload_error"].is_null()
+    })
+    .await;
+    let failure = &m["last_reload_error"];
+    assert_eq!(m["model_id"], b.as_str(), "{m}");
+    assert_eq!(failure["trigger"], "registry");
+    assert!(
+        failure["file"].as_str().unwrap().ends_with("broken.json"),
+        "{failure}"
+    );
+    assert!(
+        failure["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON"),
+        "{failure}"
+    );
+    assert_eq!(score_model_id(&state).await, b);
+    let metrics = send(&state, get("/metrics")).await.text;
+    assert!(
+        metrics.contains("leadscore_reloads_total{outcome=\"failed\"} 1"),
+        "not retried while nothing changes: {metrics}"
+    );
+    // Still not retried a few polls later.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let metrics = send(&state, get("/metrics")).await.text;
+    assert!(
+        metrics.contains("leadscore_reloads_total{outcome=\"failed\"} 1"),
+        "{metrics}"
+    );
+
+    // A bad pointer (a path) is refused the same way; the model keeps serving.
+    std::fs::write(registry.pointer_path(), "../elsewhere.json\n").unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(score_model_id(&state).await, b);
+
+    // Back to the first model: served again, and the error is cleared.
+    registry.set_current(&file_name_for(&a)).unwrap();
+    let m = wait_for(&state, "model a", |m| m["model_id"] == a.as_str()).await;
+    assert!(m["last_reload_error"].is_null(), "{m}");
+
+    // The file CURRENT names is replaced in place (same name, new content): reloaded too.
+    let b_artifact = ModelArtifact::load(&dir.path().join(file_name_for(&b))).unwrap();
+    b_artifact
+        .write_atomic(&dir.path().join(file_name_for(&a)))
+        .unwrap();
+    wait_for(&state, "the replaced file", |m| m["model_id"] == b.as_str()).await;
+
+    // The watcher stops when the server drains.
+    state.start_draining();
+    tokio::time::timeout(Duration::from_secs(5), watcher)
+        .await
+        .expect("watcher stops after draining")
+        .unwrap();
+}
