@@ -93,3 +93,20 @@ fn recent_demo_request_ranks_above_an_old_one() {
         "demo request yesterday {recent:.3} vs 120 days ago {old:.3}"
     );
 }
+
+/// `evaluate` on a leads file alone cannot place an events model's features in time: it refuses
+/// rather than report metrics computed on zeros.
+#[test]
+fn evaluate_refuses_an_events_model_without_its_events() {
+    let artifact = ModelArtifact::load(&common::repo("models/demo.json")).unwrap();
+    let e = leadscore_train::pipeline::evaluate_file(
+        &artifact,
+        &common::repo("data/demo/leads.csv"),
+        None,
+        &[],
+        &leadscore_train::load::ReadOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("trained with engagement events"), "{e}");
+}

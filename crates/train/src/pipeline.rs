@@ -556,6 +556,15 @@ pub fn evaluate_file(
     positive: &[String],
     read: &ReadOptions,
 ) -> Result<FileEvaluation> {
+    if artifact.spec.events.is_some() {
+        // Its event features need each lead's events and as_of; zeros would read as "an event
+        // just now" rather than "never", and the metrics would be silently wrong.
+        return Err(TrainError::Config(format!(
+            "model {} was trained with engagement events; `evaluate` scores a single leads file \
+             and cannot evaluate it yet (hold out data at training time instead: --split time)",
+            artifact.model_id
+        )));
+    }
     let mut read = read.clone();
     read.missing_tokens = artifact.spec.missing_tokens.clone();
     let table = read_table(data, &read)?;
