@@ -1,0 +1,126 @@
+//! Featurize + score one parsed lead of the demo data with the committed demo model, with no
+//! events and with 50 events, and the key factors of a featurized lead.
+//!
+//! `cargo bench -p leadscore-core --bench featurize_score -- --warm-up-time 1 --measurement-time 3`
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::fitted::LeadEvent;
+use leadscore_core::value::parse_timestamp;
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::path::Path;
+
+const DAY: i64 = 86_400;
+
+/// Splits one CSV line; a field in double quotes may hold commas (`""` is a literal quote).
+fn split_csv(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// The rows of a CSV file as header -> value maps.
+fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines().filter(|l| !l.is_empty());
+    let header = split_csv(lines.next().expect("a header line"));
+    lines
+        .map(|line| header.iter().cloned().zip(split_csv(line)).collect())
+        .collect()
+}
+
+fn repo_file(rel: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
+
+fn bench(c: &mut Criterion) {
+    let artifact =
+        ModelArtifact::load(&repo_file("models/demo.json")).expect("load models/demo.json");
+    let leads = read_csv(&repo_file("data/demo/leads.csv"));
+    let events = read_csv(&repo_file("data/demo/events.csv"));
+    let spec = &artifact.spec;
+    let model = &artifact.model;
+
+    // The lead with the most events; its events, repeated in order, make the 50.
+    let mut per_lead: HashMap<&str, Vec<(String, i64)>> = HashMap::new();
+    for e in &events {
+        let at = parse_timestamp(&e["occurred_at"]).expect("an event time");
+        per_lead
+            .entry(e["lead_id"].as_str())
+            .or_default()
+            .push((e["event_type"].clone(), at));
+    }
+    let (lead_id, own) = per_lead
+        .iter()
+        .max_by_key(|(id, v)| (v.len(), std::cmp::Reverse(**id)))
+        .expect("events");
+    let lead = leads
+        .iter()
+        .find(|l| l["lead_id"] == *lead_id)
+        .expect("the lead of the events");
+    let created = parse_timestamp(&lead["created_at"]).expect("created_at");
+    let as_of = created + 7 * DAY;
+    let fifty: Vec<LeadEvent<'_>> = own
+        .iter()
+        .cycle()
+        .take(50)
+        .map(|(t, at)| LeadEvent {
+            event_type: t,
+            occurred_at: *at,
+        })
+        .collect();
+    eprintln!(
+        "featurize_score: lead {lead_id} ({} own events, {} before as_of), {} features",
+        own.len(),
+        own.iter().filter(|(_, at)| *at <= as_of).count(),
+        spec.width()
+    );
+
+    let mut x = vec![0.0; spec.width()];
+    let mut g = c.benchmark_group("featurize_score");
+    g.bench_function("no_events", |b| {
+        b.iter(|| {
+            spec.featurize_with_events_into(black_box(lead), &[], Some(as_of), &mut x)
+                .expect("featurize");
+            black_box(model.score(&x))
+        });
+    });
+    g.bench_function("with_50_events", |b| {
+        b.iter(|| {
+            spec.featurize_with_events_into(
+                black_box(lead),
+                black_box(&fifty),
+                Some(as_of),
+                &mut x,
+            )
+            .expect("featurize");
+            black_box(model.score(&x))
+        });
+    });
+    spec.featurize_with_events_into(lead, &fifty, Some(as_of), &mut x)
+        .expect("featurize");
+    g.bench_function("factors_top3", |b| {
+        b.iter(|| black_box(model.factors(black_box(&x), 3)));
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
