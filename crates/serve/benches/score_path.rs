@@ -16,48 +16,15 @@ use leadscore_serve::{app, App, Config};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use tower::ServiceExt;
 
 const DAY: i64 = 86_400;
 const BATCH: usize = 1_000;
 
-/// Splits one CSV line; a field in double quotes may hold commas (`""` is a literal quote).
-fn split_csv(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(std::mem::take(&mut field)),
-            _ => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
-}
+#[path = "../../core/benches/common/mod.rs"]
+mod common;
 
-/// The rows of a CSV file as header -> value maps.
-fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines().filter(|l| !l.is_empty());
-    let header = split_csv(lines.next().expect("a header line"));
-    lines
-        .map(|line| header.iter().cloned().zip(split_csv(line)).collect())
-        .collect()
-}
-
-fn repo_file(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel)
-}
+use common::{read_csv, repo_file};
 
 /// A lead as a client sends it: the CSV fields (company_size as a number, empty as null)
 /// without the id and creation time, plus `events` when given.

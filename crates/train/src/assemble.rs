@@ -139,7 +139,7 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     let events = match inputs.events {
         Some(path) => Some(read_events(
             path,
-            spec.events.as_ref().cloned().unwrap_or_default(),
+            &spec.events.clone().unwrap_or_default(),
             &index,
             inputs.read,
             missing,
@@ -156,9 +156,9 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     };
     let mut end = created.iter().flatten().copied().max().unwrap_or(i64::MIN);
     if let Some(ev) = &events {
-        end = end.max(ev.1.occurred_at.iter().copied().max().unwrap_or(i64::MIN));
-        report.events = ev.2.rows;
-        report.events_unknown_lead = ev.3;
+        end = end.max(ev.0.occurred_at.iter().copied().max().unwrap_or(i64::MIN));
+        report.events = ev.0.fingerprint.as_ref().map_or(0, |f| f.rows);
+        report.events_unknown_lead = ev.1;
     }
     let mut outcomes_fingerprint = None;
     let outcome_of: Vec<Option<Option<i64>>> = match inputs.outcomes {
@@ -229,7 +229,7 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
         new_row[r] = k as u32;
     }
     let as_of_kept: Vec<i64> = keep.iter().map(|&r| as_of[r]).collect();
-    let events = events.map(|(_, mut ev, _, _)| {
+    let events = events.map(|(mut ev, _)| {
         let mut out = EventColumns {
             path: ev.path.clone(),
             fingerprint: ev.fingerprint.take(),
@@ -267,21 +267,16 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     })
 }
 
-/// Reads the events file: (spec used, events keyed by lead row, fingerprint, unknown-lead
-/// count). Streams over polars' string arrays (no per-cell `String`), so 30 million events stay
+/// Reads the events file: the events keyed by lead row (with the file's fingerprint) and the
+/// count of events whose lead id is not in the leads table. Streams over polars' string arrays (no per-cell `String`), so 30 million events stay
 /// at 16 bytes each.
 fn read_events(
     path: &Path,
-    spec: EventSpec,
+    spec: &EventSpec,
     index: &HashMap<String, usize>,
     read: &ReadOptions,
     missing: &[String],
-) -> Result<(
-    EventSpec,
-    EventColumns,
-    leadscore_core::artifact::InputFingerprint,
-    u64,
-)> {
+) -> Result<(EventColumns, u64)> {
     let table = read_table(path, read)?;
     let times = timestamp_values(&table, &spec.occurred_at, missing)?;
     let as_text = |name: &str| -> Result<StringChunked> {
@@ -343,9 +338,8 @@ fn read_events(
             None => unknown += 1,
         }
     }
-    let fp = table.fingerprint.clone();
-    out.fingerprint = Some(fp.clone());
-    Ok((spec, out, fp, unknown))
+    out.fingerprint = Some(table.fingerprint);
+    Ok((out, unknown))
 }
 
 /// Reads the outcomes: per lead row `Some(converted_at)` if converted (`Some(None)` when the
@@ -593,22 +587,4 @@ pub fn featurize_with_events(
         event_features(fe, ev, a, &mut m, fitted.columns_width())?;
     }
     Ok(m)
-}
-
-/// Borrowed events of one lead, for the per-lead featurizer (tests and tools).
-pub fn events_of(events: &EventColumns) -> Vec<Vec<(String, i64)>> {
-    let n = events
-        .lead
-        .iter()
-        .map(|&l| l as usize + 1)
-        .max()
-        .unwrap_or(0);
-    let mut out = vec![Vec::new(); n];
-    for i in 0..events.lead.len() {
-        out[events.lead[i] as usize].push((
-            events.type_names[events.event_type[i] as usize].clone(),
-            events.occurred_at[i],
-        ));
-    }
-    out
 }
