@@ -69,34 +69,53 @@ impl LinearModel {
     /// The `top` largest positive and `top` largest negative contributions, strongest first
     /// (positives then negatives). Contributions are relative to an average training lead.
     pub fn factors(&self, x: &[f64], top: usize) -> (Vec<Factor>, Vec<Factor>) {
-        let mut contribs: Vec<(usize, f64)> = self
-            .features
-            .iter()
-            .zip(x)
-            .enumerate()
-            .map(|(i, (f, v))| (i, f.weight * (v - f.mean) / f.std))
-            .filter(|(_, c)| c.abs() > 1e-12)
-            .collect();
-        contribs.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let make = |&(i, c): &(usize, f64)| Factor {
+        let (positive, negative) = self.factor_indices(x, top);
+        let make = |(i, c): (usize, f64)| Factor {
             feature: self.features[i].name.clone(),
             contribution: c,
         };
-        let positive = contribs
-            .iter()
-            .filter(|c| c.1 > 0.0)
-            .take(top)
-            .map(make)
-            .collect();
-        let negative = contribs
-            .iter()
-            .rev()
-            .filter(|c| c.1 < 0.0)
-            .take(top)
-            .map(make)
-            .collect();
+        (
+            positive.into_iter().map(make).collect(),
+            negative.into_iter().map(make).collect(),
+        )
+    }
+
+    /// [`LinearModel::factors`] as (feature index, contribution) pairs, without naming them.
+    /// Ties keep the lower feature index first.
+    pub fn factor_indices(&self, x: &[f64], top: usize) -> (Vec<(usize, f64)>, Vec<(usize, f64)>) {
+        let mut positive: Vec<(usize, f64)> = Vec::with_capacity(top + 1);
+        let mut negative: Vec<(usize, f64)> = Vec::with_capacity(top + 1);
+        if top == 0 {
+            return (positive, negative);
+        }
+        for (i, (f, v)) in self.features.iter().zip(x).enumerate() {
+            let c = f.weight * (v - f.mean) / f.std;
+            if c > 1e-12 {
+                keep_top(&mut positive, top, (i, c), |a, b| a > b);
+            } else if c < -1e-12 {
+                keep_top(&mut negative, top, (i, c), |a, b| a < b);
+            }
+        }
         (positive, negative)
     }
+}
+
+/// Inserts `item` into `list` (kept sorted strongest first by `stronger`, at most `top` long).
+fn keep_top(
+    list: &mut Vec<(usize, f64)>,
+    top: usize,
+    item: (usize, f64),
+    stronger: impl Fn(f64, f64) -> bool,
+) {
+    if list.len() == top && !stronger(item.1, list[top - 1].1) {
+        return;
+    }
+    let at = list
+        .iter()
+        .position(|e| stronger(item.1, e.1))
+        .unwrap_or(list.len());
+    list.insert(at, item);
+    list.truncate(top);
 }
 
 #[cfg(test)]

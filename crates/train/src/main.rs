@@ -115,6 +115,10 @@ struct TrainArgs {
     /// Print wall time per stage to stderr (for benchmarks).
     #[arg(long)]
     timings: bool,
+    /// Also write the holdout leads as CSV: id, as_of, label, score and key factors (the same
+    /// split another tool can be compared on; the scored file the notebook reads).
+    #[arg(long)]
+    holdout_out: Option<PathBuf>,
     /// Holdout: `random` (stratified) or `time` (the newest leads by as_of).
     #[arg(long, value_enum, default_value_t = SplitArg::Random)]
     split: SplitArg,
@@ -305,6 +309,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let write_start = std::time::Instant::now();
             outcome.artifact.write_atomic(&a.out)?;
+            if let Some(path) = &a.holdout_out {
+                let csv = report::holdout_csv(&outcome);
+                leadscore_core::artifact::write_atomic(path, csv.as_bytes())
+                    .with_context(|| format!("writing the holdout file {}", path.display()))?;
+            }
             if a.timings {
                 for (stage, secs) in &outcome.timings {
                     eprintln!("timing {stage:<15} {secs:>9.3} s");

@@ -114,9 +114,25 @@ pub struct TrainOutcome {
     pub holdout_scores: Vec<f64>,
     /// Holdout labels.
     pub holdout_labels: Vec<bool>,
+    /// Holdout leads, in holdout order: id, as_of and key factors (for `--holdout-out`).
+    pub holdout_rows: Vec<HoldoutRow>,
     /// Wall time per stage, seconds (read, assemble, featurize, cross-validate, fit, evaluate).
     pub timings: Vec<(&'static str, f64)>,
 }
+
+/// One holdout lead as `train --holdout-out` writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoldoutRow {
+    /// The lead id (the spec's id column), or the 1-based data row when there is none.
+    pub id: String,
+    /// The moment it was scored as of (Unix seconds), when the model has lead times.
+    pub as_of: Option<i64>,
+    /// Up to three positive and three negative contributions: (feature index, log-odds).
+    pub factors: Vec<(usize, f64)>,
+}
+
+/// How many positive and negative factors each holdout row keeps.
+pub const HOLDOUT_FACTORS: usize = 3;
 
 /// Stratified random split: returns (train rows, holdout rows), each sorted.
 pub fn stratified_split(y: &[bool], holdout: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
@@ -335,6 +351,34 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     let scores: Vec<f64> = (0..x_test.rows)
         .map(|i| model.score(&x_test.row(i)))
         .collect();
+    let ids: Option<Vec<Option<String>>> = match &spec.id {
+        Some(c) => Some(
+            crate::table::text_values(crate::load::column(&table, c)?).map_err(|e| {
+                TrainError::Column {
+                    path: table.path.clone(),
+                    column: c.clone(),
+                    message: e.to_string(),
+                }
+            })?,
+        ),
+        None => None,
+    };
+    let holdout_rows = test_rows
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let x = x_test.row(k);
+            let (pos, neg) = model.factor_indices(&x, HOLDOUT_FACTORS);
+            HoldoutRow {
+                id: ids
+                    .as_ref()
+                    .and_then(|v| v[i].clone())
+                    .unwrap_or_else(|| (i + 1).to_string()),
+                as_of: as_of.as_ref().map(|a| a[i]),
+                factors: pos.into_iter().chain(neg).collect(),
+            }
+        })
+        .collect();
     let evaluation = evaluate(&scores, &y_test)?;
     let curve = OperatingCurve::from_scores(&scores, &y_test, CURVE_POINTS)?;
     let leakage = leakage_check(
@@ -406,6 +450,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         spec,
         holdout_scores: scores,
         holdout_labels: y_test,
+        holdout_rows,
         timings,
     })
 }

@@ -199,3 +199,49 @@ pub fn training_text(a: &ModelArtifact) -> String {
     }
     out
 }
+
+/// The holdout leads as CSV (`train --holdout-out`): the lead id, the moment scored (RFC 3339,
+/// empty for flat files), the label (1/0), the score, and the key factors as a JSON array of
+/// `{"feature", "contribution"}` (up to three positive, then up to three negative).
+pub fn holdout_csv(outcome: &crate::pipeline::TrainOutcome) -> String {
+    let features = &outcome.artifact.model.features;
+    let id = outcome.spec.id.as_deref().unwrap_or("row");
+    let mut out = String::with_capacity(outcome.holdout_rows.len() * 160);
+    out.push_str(&csv_field(id));
+    out.push_str(",as_of,label,score,factors\n");
+    for ((row, score), label) in outcome
+        .holdout_rows
+        .iter()
+        .zip(&outcome.holdout_scores)
+        .zip(&outcome.holdout_labels)
+    {
+        let as_of = row
+            .as_of
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default();
+        let factors: Vec<serde_json::Value> = row
+            .factors
+            .iter()
+            .map(|&(j, c)| serde_json::json!({"feature": features[j].name, "contribution": c}))
+            .collect();
+        let factors = serde_json::to_string(&factors).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{},{as_of},{},{score},{}",
+            csv_field(&row.id),
+            u8::from(*label),
+            csv_field(&factors)
+        );
+    }
+    out
+}
+
+/// A CSV field, quoted when it holds a delimiter, a quote or a line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
