@@ -256,13 +256,33 @@ impl FittedEvents {
     pub fn encode(&self, events: &[LeadEvent<'_>], as_of: i64, slot: &mut [f64]) {
         let per = self.per_type();
         let nw = self.windows_days.len();
-        let mut last = vec![f64::INFINITY; self.types.len()];
-        let mut days: Vec<i64> = Vec::with_capacity(events.len());
+        // Days since the last event of each type, and the days with any event: on the stack
+        // for the usual sizes (this runs per lead when serving).
+        let mut last_stack = [f64::INFINITY; 16];
+        let mut last_heap = Vec::new();
+        let last: &mut [f64] = if self.types.len() <= last_stack.len() {
+            &mut last_stack[..self.types.len()]
+        } else {
+            last_heap.resize(self.types.len(), f64::INFINITY);
+            &mut last_heap
+        };
+        let mut days_stack = [0i64; 64];
+        let mut days_heap = Vec::new();
+        let mut n_days = 0;
         for e in events {
             if e.occurred_at > as_of {
                 continue;
             }
-            days.push(e.occurred_at.div_euclid(86_400));
+            let day = e.occurred_at.div_euclid(86_400);
+            if n_days < days_stack.len() {
+                days_stack[n_days] = day;
+            } else {
+                if days_heap.is_empty() {
+                    days_heap.extend_from_slice(&days_stack);
+                }
+                days_heap.push(day);
+            }
+            n_days += 1;
             let Some(k) = self.types.iter().position(|t| t == e.event_type) else {
                 continue;
             };
@@ -284,9 +304,18 @@ impl FittedEvents {
             slot[base + nw + 1] = l.min(DAYS_SINCE_CAP);
             slot[base + nw + 2] = f64::from(u8::from(l.is_infinite()));
         }
+        let days: &mut [i64] = if n_days <= days_stack.len() {
+            &mut days_stack[..n_days]
+        } else {
+            &mut days_heap
+        };
         days.sort_unstable();
-        days.dedup();
-        slot[self.types.len() * per] = (days.len() as f64).ln_1p();
+        let distinct = days
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| *i == 0 || days[i - 1] != **d)
+            .count();
+        slot[self.types.len() * per] = (distinct as f64).ln_1p();
     }
 }
 
@@ -402,6 +431,39 @@ impl FittedSpec {
         as_of: Option<i64>,
         out: &mut [f64],
     ) -> Result<()> {
+        self.featurize_by(|_, name| lead.field(name), events, as_of, out)
+    }
+
+    /// Featurizes one lead whose values are given in [`FittedSpec::columns`] order
+    /// (`values[i]` is the value of `columns[i]`): the serving path, which parses a request
+    /// straight into this shape and so never looks a column up by name.
+    pub fn featurize_values_into(
+        &self,
+        values: &[FieldValue<'_>],
+        events: &[LeadEvent<'_>],
+        as_of: Option<i64>,
+        out: &mut [f64],
+    ) -> Result<()> {
+        if values.len() != self.columns.len() {
+            return Err(Error::Feature {
+                column: String::new(),
+                problem: format!(
+                    "{} values given, the spec has {} columns",
+                    values.len(),
+                    self.columns.len()
+                ),
+            });
+        }
+        self.featurize_by(|i, _| values[i], events, as_of, out)
+    }
+
+    fn featurize_by<'v>(
+        &self,
+        value_of: impl Fn(usize, &str) -> FieldValue<'v>,
+        events: &[LeadEvent<'_>],
+        as_of: Option<i64>,
+        out: &mut [f64],
+    ) -> Result<()> {
         if out.len() != self.width() {
             return Err(Error::Feature {
                 column: String::new(),
@@ -414,10 +476,10 @@ impl FittedSpec {
         }
         out.fill(0.0);
         let mut offset = 0;
-        for col in &self.columns {
+        for (i, col) in self.columns.iter().enumerate() {
             let width = col.transform.width();
             let slot = &mut out[offset..offset + width];
-            let value = self.normalized(lead.field(&col.name));
+            let value = self.normalized(value_of(i, &col.name));
             encode(
                 &col.transform,
                 &col.name,
@@ -684,6 +746,50 @@ mod tests {
         let mut without = vec![0.0; ev.width()];
         ev.encode(&events[..3], as_of, &mut without);
         assert_eq!(slot, without);
+    }
+
+    #[test]
+    fn many_events_and_types_leave_the_stack_buffers() {
+        let types: Vec<String> = (0..20).map(|i| format!("t{i}")).collect();
+        let ev = FittedEvents {
+            types: types.clone(),
+            windows_days: vec![7],
+            half_life_days: 14.0,
+            other_types: vec![],
+        };
+        let as_of = 400 * 86_400;
+        // 150 events on 100 distinct days, of every type.
+        let events: Vec<LeadEvent<'_>> = (0..150)
+            .map(|i| LeadEvent {
+                event_type: &types[i % 20],
+                occurred_at: as_of - (i as i64 % 100) * 86_400 - 3_600,
+            })
+            .collect();
+        let mut slot = vec![0.0; ev.width()];
+        ev.encode(&events, as_of, &mut slot);
+        assert!((slot[ev.width() - 1] - 100f64.ln_1p()).abs() < 1e-12);
+        let per = ev.per_type();
+        assert_eq!(slot[19 * per + 3], 0.0, "type t19 was seen");
+        assert!(slot[19 * per + 2] < 365.0);
+    }
+
+    #[test]
+    fn values_in_column_order_match_the_keyed_path() {
+        let s = spec();
+        let l = lead(&[
+            ("visits", "5"),
+            ("source", "Referral"),
+            ("email", "a@Gmail.com"),
+            ("title", "VP Sales"),
+            ("created", "2025-06-20 00:00:00"),
+        ]);
+        let values: Vec<FieldValue<'_>> = s.columns.iter().map(|c| l.field(&c.name)).collect();
+        let mut a = vec![0.0; s.width()];
+        s.featurize_values_into(&values, &[], None, &mut a).unwrap();
+        assert_eq!(a, s.featurize(&l, None).unwrap());
+        assert!(s
+            .featurize_values_into(&values[1..], &[], None, &mut a)
+            .is_err());
     }
 
     fn lead(pairs: &[(&str, &str)]) -> HashMap<String, String> {

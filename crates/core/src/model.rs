@@ -100,6 +100,64 @@ impl LinearModel {
     }
 }
 
+/// A [`LinearModel`] prepared for scoring many leads: the standardization folded into the
+/// weights (`coef = weight / std`, one constant term), so a score is one dot product with no
+/// division, and the key factors are found without allocating.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scorer {
+    offset: f64,
+    coef: Vec<f64>,
+    mean: Vec<f64>,
+}
+
+impl Scorer {
+    /// Folds the model's standardization into its weights.
+    pub fn new(model: &LinearModel) -> Self {
+        let coef: Vec<f64> = model.features.iter().map(|f| f.weight / f.std).collect();
+        let mean: Vec<f64> = model.features.iter().map(|f| f.mean).collect();
+        let offset = model.intercept - coef.iter().zip(&mean).map(|(c, m)| c * m).sum::<f64>();
+        Self { offset, coef, mean }
+    }
+
+    /// Number of features.
+    pub fn width(&self) -> usize {
+        self.coef.len()
+    }
+
+    /// Log-odds of conversion; equals [`LinearModel::log_odds`] up to rounding.
+    pub fn log_odds(&self, x: &[f64]) -> f64 {
+        self.offset + self.coef.iter().zip(x).map(|(c, v)| c * v).sum::<f64>()
+    }
+
+    /// Contribution of feature `i` to the log-odds, relative to an average training lead.
+    pub fn contribution(&self, i: usize, x: f64) -> f64 {
+        self.coef[i] * (x - self.mean[i])
+    }
+
+    /// [`LinearModel::factor_indices`] into caller-owned buffers (cleared first).
+    pub fn factors_into(
+        &self,
+        x: &[f64],
+        top: usize,
+        positive: &mut Vec<(usize, f64)>,
+        negative: &mut Vec<(usize, f64)>,
+    ) {
+        positive.clear();
+        negative.clear();
+        if top == 0 {
+            return;
+        }
+        for (i, ((c, m), v)) in self.coef.iter().zip(&self.mean).zip(x).enumerate() {
+            let c = c * (v - m);
+            if c > 1e-12 {
+                keep_top(positive, top, (i, c), |a, b| a > b);
+            } else if c < -1e-12 {
+                keep_top(negative, top, (i, c), |a, b| a < b);
+            }
+        }
+    }
+}
+
 /// Inserts `item` into `list` (kept sorted strongest first by `stronger`, at most `top` long).
 fn keep_top(
     list: &mut Vec<(usize, f64)>,
@@ -153,6 +211,38 @@ mod tests {
         assert_eq!(pos[0].feature, "a");
         assert_eq!(neg[0].feature, "b");
         assert!((neg[0].contribution + 0.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn scorer_matches_the_model() {
+        let m = LinearModel {
+            intercept: 0.3,
+            features: vec![
+                fw("a", 0.25, 0.5, 1.5),
+                fw("b", 2.0, 3.0, -0.75),
+                fw("c", 0.1, 1.0, 0.5),
+                fw("d", 0.9, 0.2, -0.1),
+            ],
+        };
+        let scorer = Scorer::new(&m);
+        let (mut pos, mut neg) = (Vec::new(), Vec::new());
+        for x in [
+            [1.0, 4.0, 3.0, 0.0],
+            [0.0, 0.0, 0.0, 1.0],
+            [0.25, 2.0, 0.1, 0.9],
+        ] {
+            assert!((scorer.log_odds(&x) - m.log_odds(&x)).abs() < 1e-12);
+            for top in [0, 1, 2, 5] {
+                scorer.factors_into(&x, top, &mut pos, &mut neg);
+                let (p, n) = m.factor_indices(&x, top);
+                assert_eq!(pos.len(), p.len());
+                assert_eq!(neg.len(), n.len());
+                for (a, b) in pos.iter().zip(&p).chain(neg.iter().zip(&n)) {
+                    assert_eq!(a.0, b.0);
+                    assert!((a.1 - b.1).abs() < 1e-12);
+                }
+            }
+        }
     }
 
     #[test]

@@ -345,7 +345,20 @@ const DISPOSABLE: &[&str] = &[
     "fakeinbox.com",
 ];
 
+/// Whether `domain` is `listed` or a subdomain of it, ignoring ASCII case on both sides.
+fn is_or_under(domain: &str, listed: &str) -> bool {
+    let (d, l) = (domain.as_bytes(), listed.as_bytes());
+    if l.is_empty() || d.len() < l.len() {
+        return false;
+    }
+    let tail = d.len() - l.len();
+    d[tail..].eq_ignore_ascii_case(l) && (tail == 0 || d[tail - 1] == b'.')
+}
+
 /// Classifies an email address (or a bare domain) given the spec's competitor domains.
+///
+/// Allocation-free for domains up to 255 bytes (every valid one): it runs per lead on the
+/// serving path.
 pub fn email_class(email: &str, competitor_domains: &[String]) -> EmailClass {
     let email = email.trim();
     let domain = match email.rsplit_once('@') {
@@ -353,17 +366,28 @@ pub fn email_class(email: &str, competitor_domains: &[String]) -> EmailClass {
         Some(_) => return EmailClass::Invalid,
         None => email,
     };
-    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    let domain = domain.trim_end_matches('.');
+    let mut buf = [0u8; 255];
+    let owned;
+    let domain: &str = if domain.len() <= buf.len() {
+        let b = &mut buf[..domain.len()];
+        b.copy_from_slice(domain.as_bytes());
+        b.make_ascii_lowercase();
+        // ASCII lowercasing keeps UTF-8 valid.
+        std::str::from_utf8(b).unwrap_or(domain)
+    } else {
+        owned = domain.to_ascii_lowercase();
+        &owned
+    };
     if domain.is_empty() || !domain.contains('.') || domain.contains(char::is_whitespace) {
         return EmailClass::Invalid;
     }
-    let is_or_under = |listed: &str| domain == listed || domain.ends_with(&format!(".{listed}"));
     if competitor_domains
         .iter()
-        .any(|c| is_or_under(&c.trim().to_ascii_lowercase()))
+        .any(|c| is_or_under(domain, c.trim()))
     {
         EmailClass::Competitor
-    } else if DISPOSABLE.iter().any(|d| is_or_under(d)) {
+    } else if DISPOSABLE.iter().any(|d| is_or_under(domain, d)) {
         EmailClass::Disposable
     } else if FREE_WEBMAIL.iter().any(|d| domain == *d) {
         EmailClass::FreeWebmail
@@ -428,46 +452,91 @@ impl Seniority {
 
 /// Classifies a job title by keywords ("Sr. VP, Sales" -> vp; "Founder & CEO" -> c-level).
 pub fn seniority(title: &str) -> Seniority {
-    let lower = title.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let has = |w: &str| words.contains(&w);
-    let starts = |p: &str| words.iter().any(|w| w.starts_with(p));
-    if has("student") || has("intern") || has("internship") || has("trainee") || starts("undergrad")
-    {
-        Seniority::Student
-    } else if has("chief")
-        || [
-            "ceo",
-            "cto",
-            "cfo",
-            "coo",
-            "cmo",
-            "cio",
-            "cro",
-            "cso",
-            "cpo",
-            "founder",
-            "cofounder",
-            "owner",
-            "president",
-            "partner",
-        ]
-        .iter()
-        .any(|w| has(w))
-            && !has("vice")
-    {
-        Seniority::CLevel
-    } else if has("vp") || has("svp") || has("evp") || has("vice") || has("head") {
-        Seniority::Vp
-    } else if has("director") || has("directeur") {
-        Seniority::Director
-    } else if has("manager") || has("lead") || has("supervisor") || has("mgr") || has("principal") {
-        Seniority::Manager
+    if title.is_ascii() {
+        let mut words = Words::default();
+        for w in title
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            words.add(w);
+        }
+        words.seniority()
     } else {
-        Seniority::Individual
+        // Unicode lowercasing can turn a non-ASCII letter into an ASCII one (the Kelvin sign
+        // into `k`), so non-ASCII titles take the general path.
+        let lower = title.to_lowercase();
+        let mut words = Words::default();
+        for w in lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            words.add(w);
+        }
+        words.seniority()
+    }
+}
+
+const STUDENT_WORDS: [&str; 4] = ["student", "intern", "internship", "trainee"];
+const C_LEVEL_WORDS: [&str; 14] = [
+    "ceo",
+    "cto",
+    "cfo",
+    "coo",
+    "cmo",
+    "cio",
+    "cro",
+    "cso",
+    "cpo",
+    "founder",
+    "cofounder",
+    "owner",
+    "president",
+    "partner",
+];
+const VP_WORDS: [&str; 4] = ["vp", "svp", "evp", "head"];
+const DIRECTOR_WORDS: [&str; 2] = ["director", "directeur"];
+const MANAGER_WORDS: [&str; 5] = ["manager", "lead", "supervisor", "mgr", "principal"];
+
+/// Which keyword groups a title's words hit.
+#[derive(Default)]
+struct Words {
+    student: bool,
+    chief: bool,
+    c_level: bool,
+    vice: bool,
+    vp: bool,
+    director: bool,
+    manager: bool,
+}
+
+impl Words {
+    fn add(&mut self, w: &str) {
+        let is = |list: &[&str]| list.iter().any(|k| w.eq_ignore_ascii_case(k));
+        let b = w.as_bytes();
+        self.student |=
+            is(&STUDENT_WORDS) || (b.len() >= 9 && b[..9].eq_ignore_ascii_case(b"undergrad"));
+        self.chief |= w.eq_ignore_ascii_case("chief");
+        self.c_level |= is(&C_LEVEL_WORDS);
+        self.vice |= w.eq_ignore_ascii_case("vice");
+        self.vp |= is(&VP_WORDS);
+        self.director |= is(&DIRECTOR_WORDS);
+        self.manager |= is(&MANAGER_WORDS);
+    }
+
+    fn seniority(&self) -> Seniority {
+        if self.student {
+            Seniority::Student
+        } else if self.chief || (self.c_level && !self.vice) {
+            Seniority::CLevel
+        } else if self.vp || self.vice {
+            Seniority::Vp
+        } else if self.director {
+            Seniority::Director
+        } else if self.manager {
+            Seniority::Manager
+        } else {
+            Seniority::Individual
+        }
     }
 }
 
@@ -557,6 +626,75 @@ mod tests {
         );
         assert_eq!(email_class("not an email", &comp), EmailClass::Invalid);
         assert_eq!(email_class("@acme.io", &comp), EmailClass::Invalid);
+    }
+
+    #[test]
+    fn seniority_matches_the_reference_on_real_titles() {
+        // The keyword rules as first written (allocating), kept to check the fast path.
+        fn reference(title: &str) -> Seniority {
+            let lower = title.to_lowercase();
+            let words: Vec<&str> = lower
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            let has = |w: &str| words.contains(&w);
+            let starts = |p: &str| words.iter().any(|w| w.starts_with(p));
+            if has("student")
+                || has("intern")
+                || has("internship")
+                || has("trainee")
+                || starts("undergrad")
+            {
+                Seniority::Student
+            } else if has("chief") || C_LEVEL_WORDS.iter().any(|w| has(w)) && !has("vice") {
+                Seniority::CLevel
+            } else if has("vp") || has("svp") || has("evp") || has("vice") || has("head") {
+                Seniority::Vp
+            } else if has("director") || has("directeur") {
+                Seniority::Director
+            } else if has("manager")
+                || has("lead")
+                || has("supervisor")
+                || has("mgr")
+                || has("principal")
+            {
+                Seniority::Manager
+            } else {
+                Seniority::Individual
+            }
+        }
+        let csv = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/demo/leads.csv"
+        ))
+        .unwrap();
+        let mut header = csv.lines().next().unwrap().split(',');
+        let col = header.position(|h| h == "job_title").unwrap();
+        let mut titles: Vec<String> = csv
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').nth(col))
+            .map(str::to_string)
+            .collect();
+        titles.extend(
+            [
+                "Vice Chief of Staff",
+                "VICE PRESIDENT",
+                "Undergraduate",
+                "KEO",
+                "\u{212A}ing",
+                "Directeur général",
+                "Co-Founder/CEO",
+                "Head-of-Sales",
+                "",
+                "  ",
+                "ÉTUDIANT intern",
+            ]
+            .map(String::from),
+        );
+        for t in &titles {
+            assert_eq!(seniority(t), reference(t), "{t:?}");
+        }
     }
 
     #[test]
