@@ -21,6 +21,9 @@ pub struct FeatureWeight {
     pub active_share: f64,
 }
 
+/// Key factors as (feature index, contribution) pairs, strongest first.
+pub type IndexedFactors = Vec<(usize, f64)>;
+
 /// A logistic model on standardized features.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearModel {
@@ -82,7 +85,7 @@ impl LinearModel {
 
     /// [`LinearModel::factors`] as (feature index, contribution) pairs, without naming them.
     /// Ties keep the lower feature index first.
-    pub fn factor_indices(&self, x: &[f64], top: usize) -> (Vec<(usize, f64)>, Vec<(usize, f64)>) {
+    pub fn factor_indices(&self, x: &[f64], top: usize) -> (IndexedFactors, IndexedFactors) {
         let mut positive: Vec<(usize, f64)> = Vec::with_capacity(top + 1);
         let mut negative: Vec<(usize, f64)> = Vec::with_capacity(top + 1);
         if top == 0 {

@@ -389,7 +389,7 @@ pub fn email_class(email: &str, competitor_domains: &[String]) -> EmailClass {
         EmailClass::Competitor
     } else if DISPOSABLE.iter().any(|d| is_or_under(domain, d)) {
         EmailClass::Disposable
-    } else if FREE_WEBMAIL.iter().any(|d| domain == *d) {
+    } else if FREE_WEBMAIL.contains(&domain) {
         EmailClass::FreeWebmail
     } else if domain.ends_with(".edu")
         || domain.contains(".edu.")

@@ -1,5 +1,6 @@
 //! The serving hot path on the committed demo model and real demo leads: a JSON body parsed
-//! into the server's typed leads (`parse_json` + `parse_score_body`) and scored with the model
+//! into the server's typed leads, scored with the model and serialized (`api::score_body`, the
+//! handler's work without HTTP)
 //! in force (`Serving::score`): one lead with factors, one lead with 50 events, and a
 //! 1,000-lead batch (throughput in leads). `http_single_factors` sends the single-lead request
 //! through the whole router (`app(state)`, middleware, blocking pool, JSON response) with
@@ -11,7 +12,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use leadscore_core::value::parse_timestamp;
-use leadscore_serve::api::{parse_json, parse_score_body, DEFAULT_FACTORS};
+use leadscore_serve::api::{score_body, DEFAULT_FACTORS};
 use leadscore_serve::{app, App, Config};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -61,8 +62,6 @@ fn rfc3339(csv_time: &str) -> String {
 fn bench(c: &mut Criterion) {
     let state =
         App::new(Config::new(repo_file("models/demo.json"), 0.5)).expect("load the demo model");
-    let serving = state.current();
-    let max_batch = state.config.max_batch;
     let leads = read_csv(&repo_file("data/demo/leads.csv"));
     let events = read_csv(&repo_file("data/demo/events.csv"));
 
@@ -112,10 +111,11 @@ fn bench(c: &mut Criterion) {
     );
 
     let run = |body: &[u8], as_of: i64, factors: usize| {
-        let (leads, _batch) =
-            parse_score_body(parse_json(body).expect("json"), max_batch).expect("leads");
-        let scores = serving.score(&leads, as_of, factors).expect("scores");
-        black_box(scores.len())
+        black_box(
+            score_body(&state, body, as_of, factors)
+                .expect("scores")
+                .len(),
+        )
     };
 
     let mut g = c.benchmark_group("score_path");

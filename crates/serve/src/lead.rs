@@ -1,30 +1,45 @@
-//! Request leads: JSON parsed once into a typed [`Lead`], each value checked where it stands so
-//! an error names its JSON path (`leads[3].company_size`).
+//! Request leads: JSON parsed once, straight into a typed [`Lead`] laid out in the model's
+//! column order, each value checked where it stands so an error names its JSON path
+//! (`leads[3].company_size`).
+//!
+//! The parser is a serde visitor ([`LeadSeed`]) driven either by the request bytes (the
+//! `/v1/score` path: no intermediate JSON tree, strings borrowed from the body) or by a
+//! [`serde_json::Value`] (the MLflow path), so both endpoints share one set of rules.
 //!
 //! Field values must be scalars (string, number, boolean, null); the feature spec then decides
 //! what each column accepts (core's featurizer), and this module adds the checks core leaves to
 //! the caller: a non-finite number written as text (`"NaN"`), a timestamp outside
-//! [1970-01-01, as_of + 1 day], and the shape of `events`.
+//! [1970-01-01, as_of + 1 day], the shape of `events`, and event types the model never saw.
 
 use crate::error::{Error, Result};
 use leadscore_core::fitted::{FittedSpec, FittedTransform};
-use leadscore_core::value::{parse_number, parse_timestamp, FieldValueOwned};
-use serde_json::{Map, Value};
-use std::collections::HashMap;
+use leadscore_core::value::{parse_number, parse_timestamp, FieldValue};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt;
 use std::sync::Arc;
 
 /// Slack allowed for timestamps after `as_of` (clock skew between systems).
 pub const FUTURE_SLACK_SECONDS: i64 = 86_400;
 
-/// Where a lead sits in the request, to name the JSON path of its fields in errors.
+/// Where a lead sits in the request, to name the JSON path of its fields in errors. Cheap to
+/// build: paths are only formatted when an error needs one.
 #[derive(Debug, Clone)]
 pub enum LeadPath {
-    /// Fields are keys of an object at `prefix` (empty for the request root).
-    Keyed(String),
-    /// Fields are positions of an array at `prefix`, named by `columns` (MLflow `dataframe_split`).
-    Indexed {
-        /// Path of the row.
-        prefix: String,
+    /// The request root is the lead.
+    Root,
+    /// Element `index` of the array under the root key `array` (`leads[3]`).
+    Item {
+        /// The array's key.
+        array: &'static str,
+        /// Position in it.
+        index: usize,
+    },
+    /// Row `index` of MLflow's `dataframe_split.data`, fields named by `columns`.
+    Row {
+        /// Position of the row.
+        index: usize,
         /// Column names, in row order.
         columns: Arc<[String]>,
     },
@@ -34,19 +49,20 @@ impl LeadPath {
     /// The path of the lead itself.
     pub fn root(&self) -> String {
         match self {
-            Self::Keyed(p) if p.is_empty() => "$".into(),
-            Self::Keyed(p) => p.clone(),
-            Self::Indexed { prefix, .. } => prefix.clone(),
+            Self::Root => "$".into(),
+            Self::Item { array, index } => format!("{array}[{index}]"),
+            Self::Row { index, .. } => format!("dataframe_split.data[{index}]"),
         }
     }
 
     /// The path of field `column` of this lead.
     pub fn field(&self, column: &str) -> String {
         match self {
-            Self::Keyed(prefix) => key_path(prefix, column),
-            Self::Indexed { prefix, columns } => match columns.iter().position(|c| c == column) {
-                Some(i) => format!("{prefix}[{i}]"),
-                None => key_path(prefix, column),
+            Self::Root => key_path("", column),
+            Self::Item { array, index } => key_path(&format!("{array}[{index}]"), column),
+            Self::Row { index, columns } => match columns.iter().position(|c| c == column) {
+                Some(j) => format!("dataframe_split.data[{index}][{j}]"),
+                None => key_path(&self.root(), column),
             },
         }
     }
@@ -69,134 +85,785 @@ pub fn key_path(prefix: &str, key: &str) -> String {
     }
 }
 
+/// One field value of a request lead; text is borrowed from the request body when it has no
+/// escapes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val<'a> {
+    /// Absent or null.
+    Missing,
+    /// A JSON string.
+    Text(Cow<'a, str>),
+    /// A JSON number (always finite).
+    Number(f64),
+    /// A JSON boolean.
+    Bool(bool),
+}
+
+impl Val<'_> {
+    /// As core's field value.
+    pub fn as_field(&self) -> FieldValue<'_> {
+        match self {
+            Self::Missing => FieldValue::Missing,
+            Self::Text(s) => FieldValue::Text(s),
+            Self::Number(x) => FieldValue::Number(*x),
+            Self::Bool(b) => FieldValue::Bool(*b),
+        }
+    }
+}
+
 /// One engagement event sent with a lead (see [`Lead`] for when it is used).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event {
+pub struct Event<'a> {
     /// What happened (`pricing_page_visit`).
-    pub event_type: String,
+    pub event_type: Cow<'a, str>,
     /// When, in Unix seconds.
     pub occurred_at: i64,
     /// An optional amount.
     pub value: Option<f64>,
 }
 
-/// A lead as the server scores it.
+/// A lead as the server scores it: one value per column of the model's spec, in spec order.
 ///
-/// `events` are always checked for shape and time; they feed the model only when its spec has
-/// event features (`FittedSpec::events`), and are otherwise accepted and ignored. Event types
-/// the model does not know are ignored too (core's rule), not refused.
+/// Fields the model does not use are checked to be scalars and dropped. `events` are always
+/// checked for shape, time and type; they feed the model only when its spec has event features.
 #[derive(Debug, Clone)]
-pub struct Lead {
-    /// Field name -> value (scalars only).
-    pub fields: HashMap<String, FieldValueOwned>,
+pub struct Lead<'a> {
+    /// `values[i]` is the value of the spec's column `i`.
+    pub values: Vec<Val<'a>>,
     /// Events, in request order.
-    pub events: Vec<Event>,
+    pub events: Vec<Event<'a>>,
     /// Where the lead sits in the request.
     pub path: LeadPath,
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// The model's column names, for placing request fields (built once per model).
+#[derive(Debug, Clone)]
+pub struct ColumnIndex {
+    sorted: Vec<(String, usize)>,
+    len: usize,
+}
+
+impl ColumnIndex {
+    /// The index of `spec`'s columns.
+    pub fn new(spec: &FittedSpec) -> Self {
+        let mut sorted: Vec<(String, usize)> = spec
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect();
+        sorted.sort_unstable();
+        Self {
+            sorted,
+            len: spec.columns.len(),
+        }
+    }
+
+    /// The position of column `name`, if the model has it.
+    pub fn get(&self, name: &str) -> Option<usize> {
+        self.sorted
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+            .map(|k| self.sorted[k].1)
     }
 }
 
-fn scalar(value: Value, path: impl FnOnce() -> String) -> Result<FieldValueOwned> {
-    Ok(match value {
-        Value::Null => FieldValueOwned::Missing,
-        Value::Bool(b) => FieldValueOwned::Bool(b),
-        Value::String(s) => FieldValueOwned::Text(s),
-        Value::Number(n) => match n.as_f64() {
-            Some(x) if x.is_finite() => FieldValueOwned::Number(x),
-            _ => {
-                return Err(Error::InvalidField {
-                    path: path(),
-                    message: format!("the number {n} is out of range"),
-                })
-            }
-        },
-        other => {
-            return Err(Error::InvalidField {
-                path: path(),
-                message: format!(
-                    "expected a string, number, boolean or null, found {}",
-                    kind(&other)
-                ),
-            })
+/// Where a visitor stores the first request error, to surface it whole (with its JSON path)
+/// instead of serde's text.
+#[derive(Default)]
+pub struct ErrorSlot(RefCell<Option<Error>>);
+
+impl ErrorSlot {
+    fn fail<E: de::Error>(&self, error: Error) -> E {
+        let text = error.to_string();
+        let mut slot = self.0.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(error);
         }
-    })
+        E::custom(text)
+    }
+
+    /// The stored request error, or `fallback` (a JSON syntax error) turned into one.
+    pub fn into_error(self, fallback: impl fmt::Display) -> Error {
+        self.0
+            .into_inner()
+            .unwrap_or_else(|| Error::InvalidJson(fallback.to_string()))
+    }
 }
 
-impl Lead {
-    /// A lead from a JSON object (`events` is read as the event list).
-    pub fn from_object(map: Map<String, Value>, path: LeadPath) -> Result<Self> {
-        let mut fields = HashMap::with_capacity(map.len());
-        let mut events = Vec::new();
-        for (key, value) in map {
-            if key == "events" {
-                events = parse_events(value, &path.field("events"))?;
-                continue;
-            }
-            let v = scalar(value, || path.field(&key))?;
-            fields.insert(key, v);
+/// What the visitors need: the model's columns and the error slot.
+pub struct ParseContext<'c> {
+    /// The model's columns.
+    pub columns: &'c ColumnIndex,
+    /// The first error.
+    pub errors: ErrorSlot,
+}
+
+impl<'c> ParseContext<'c> {
+    /// A context for one request.
+    pub fn new(columns: &'c ColumnIndex) -> Self {
+        Self {
+            columns,
+            errors: ErrorSlot::default(),
         }
-        Ok(Self {
-            fields,
-            events,
-            path,
+    }
+}
+
+/// A scalar field value, or what else was found (for the error message).
+enum Scalar<'a> {
+    Val(Val<'a>),
+    Other(&'static str),
+}
+
+struct ScalarSeed;
+
+impl<'de> DeserializeSeed<'de> for ScalarSeed {
+    type Value = Scalar<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScalarSeed {
+    type Value = Scalar<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, number, boolean or null")
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Val(Val::Missing))
+    }
+    fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Val(Val::Missing))
+    }
+    fn visit_bool<E>(self, b: bool) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Val(Val::Bool(b)))
+    }
+    fn visit_i64<E>(self, x: i64) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Val(Val::Number(x as f64)))
+    }
+    fn visit_u64<E>(self, x: u64) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Val(Val::Number(x as f64)))
+    }
+    fn visit_f64<E>(self, x: f64) -> std::result::Result<Self::Value, E> {
+        // serde_json never yields a non-finite number; a Value-built one cannot hold one either.
+        Ok(Scalar::Val(if x.is_finite() {
+            Val::Number(x)
+        } else {
+            Val::Missing
+        }))
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Val(Val::Text(Cow::Borrowed(s))))
+    }
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Val(Val::Text(Cow::Owned(s.to_string()))))
+    }
+    fn visit_string<E>(self, s: String) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Val(Val::Text(Cow::Owned(s))))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other("an array"))
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other("an object"))
+    }
+}
+
+/// Reads an unwanted array to its end, so a syntax error inside it (or nesting past serde's
+/// depth limit) is reported as invalid JSON before the shape error.
+fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> std::result::Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// [`drain_seq`] for an unwanted object.
+fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> std::result::Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// A map key, borrowed when it has no escapes.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Self::Value, E> {
+        Ok(Cow::Borrowed(s))
+    }
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Self::Value, E> {
+        Ok(Cow::Owned(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> std::result::Result<Self::Value, E> {
+        Ok(Cow::Owned(s))
+    }
+}
+
+/// Parses one lead object at `path`.
+pub struct LeadSeed<'c, 'x> {
+    /// The request's context.
+    pub cx: &'x ParseContext<'c>,
+    /// Where the lead sits.
+    pub path: LeadPath,
+}
+
+impl<'de> DeserializeSeed<'de> for LeadSeed<'_, '_> {
+    type Value = Lead<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LeadSeed<'_, '_> {
+    type Value = Lead<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a lead object")
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut lead = Lead {
+            values: vec![Val::Missing; self.cx.columns.len],
+            events: Vec::new(),
+            path: self.path,
+        };
+        lead_fields(&mut map, &mut lead, self.cx, None)?;
+        Ok(lead)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+        drain_seq(seq)?;
+        Err(self.not_a_lead("an array"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Err(self.not_a_lead("a string"))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Err(self.not_a_lead("a boolean"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Err(self.not_a_lead("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Err(self.not_a_lead("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Err(self.not_a_lead("a number"))
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Err(self.not_a_lead("null"))
+    }
+}
+
+impl LeadSeed<'_, '_> {
+    fn not_a_lead<E: de::Error>(&self, found: &str) -> E {
+        self.cx.errors.fail(Error::InvalidField {
+            path: self.path.root(),
+            message: format!("expected a lead object, found {found}"),
         })
     }
+}
 
-    /// A lead from a row of MLflow's `dataframe_split` (values in `columns` order).
-    pub fn from_row(row: Vec<Value>, columns: &Arc<[String]>, prefix: String) -> Result<Self> {
-        if row.len() != columns.len() {
-            return Err(Error::InvalidField {
-                path: prefix,
-                message: format!(
-                    "the row has {} values but there are {} columns",
-                    row.len(),
-                    columns.len()
-                ),
+/// Reads the rest of a lead object from `map` into `lead`. When `stop_at` names a key, reading
+/// stops at it and the key is returned (the request root: `leads` turns it into a batch).
+pub fn lead_fields<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    lead: &mut Lead<'de>,
+    cx: &ParseContext<'_>,
+    stop_at: Option<&str>,
+) -> std::result::Result<bool, A::Error> {
+    while let Some(key) = map.next_key_seed(KeySeed)? {
+        if stop_at == Some(key.as_ref()) {
+            return Ok(true);
+        }
+        if key == "events" {
+            lead.events = map.next_value_seed(EventsSeed {
+                cx,
+                path: &lead.path,
+            })?;
+            continue;
+        }
+        match map.next_value_seed(ScalarSeed)? {
+            Scalar::Val(v) => {
+                if let Some(i) = cx.columns.get(&key) {
+                    lead.values[i] = v;
+                }
+            }
+            Scalar::Other(found) => {
+                return Err(cx.errors.fail(Error::InvalidField {
+                    path: lead.path.field(&key),
+                    message: format!("expected a string, number, boolean or null, found {found}"),
+                }))
+            }
+        }
+    }
+    Ok(false)
+}
+
+struct EventsSeed<'c, 'x, 'p> {
+    cx: &'x ParseContext<'c>,
+    path: &'p LeadPath,
+}
+
+impl EventsSeed<'_, '_, '_> {
+    fn events_path(&self) -> String {
+        self.path.field("events")
+    }
+    fn fail<E: de::Error>(&self, at: String, message: String) -> E {
+        self.cx
+            .errors
+            .fail(Error::InvalidField { path: at, message })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for EventsSeed<'_, '_, '_> {
+    type Value = Vec<Event<'de>>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EventsSeed<'_, '_, '_> {
+    type Value = Vec<Event<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of events")
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut events = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(e) = seq.next_element_seed(EventSeed {
+            events: &self,
+            index: events.len(),
+        })? {
+            events.push(e);
+        }
+        Ok(events)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Self::Value, A::Error> {
+        drain_map(map)?;
+        Err(self.fail(
+            self.events_path(),
+            "expected an array of events, found an object".into(),
+        ))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Err(self.fail(
+            self.events_path(),
+            "expected an array of events, found a string".into(),
+        ))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Err(self.fail(
+            self.events_path(),
+            "expected an array of events, found a boolean".into(),
+        ))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Err(self.fail(
+            self.events_path(),
+            "expected an array of events, found a number".into(),
+        ))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Err(self.fail(
+            self.events_path(),
+            "expected an array of events, found a number".into(),
+        ))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Err(self.fail(
+            self.events_path(),
+            "expected an array of events, found a number".into(),
+        ))
+    }
+}
+
+struct EventSeed<'a, 'c, 'x, 'p> {
+    events: &'a EventsSeed<'c, 'x, 'p>,
+    index: usize,
+}
+
+impl EventSeed<'_, '_, '_, '_> {
+    fn at(&self) -> String {
+        format!("{}[{}]", self.events.events_path(), self.index)
+    }
+    fn field_fail<E: de::Error>(&self, name: &str, message: String) -> E {
+        self.events.fail(format!("{}.{name}", self.at()), message)
+    }
+    fn not_an_event<E: de::Error>(&self, found: &str) -> E {
+        self.events.fail(
+            self.at(),
+            format!("expected an event object, found {found}"),
+        )
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for EventSeed<'_, '_, '_, '_> {
+    type Value = Event<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
+    type Value = Event<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an event object")
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let (mut event_type, mut occurred_at, mut value) = (None, None, None);
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match key.as_ref() {
+                "event_type" => {
+                    event_type = Some(match map.next_value_seed(ScalarSeed)? {
+                        Scalar::Val(Val::Text(s)) if !s.trim().is_empty() => s,
+                        Scalar::Val(Val::Text(_)) => {
+                            return Err(self.field_fail("event_type", "is empty".into()))
+                        }
+                        found => {
+                            return Err(self.field_fail(
+                                "event_type",
+                                format!("expected a string, found {}", scalar_kind(&found)),
+                            ))
+                        }
+                    })
+                }
+                "occurred_at" => {
+                    occurred_at = Some(match map.next_value_seed(ScalarSeed)? {
+                        Scalar::Val(Val::Text(s)) => parse_timestamp(&s).ok_or_else(|| {
+                            self.field_fail(
+                                "occurred_at",
+                                format!("expected a timestamp (RFC 3339), found {s:?}"),
+                            )
+                        })?,
+                        found => {
+                            return Err(self.field_fail(
+                                "occurred_at",
+                                format!(
+                                    "expected a timestamp string, found {}",
+                                    scalar_kind(&found)
+                                ),
+                            ))
+                        }
+                    })
+                }
+                "value" => {
+                    value = match map.next_value_seed(ScalarSeed)? {
+                        Scalar::Val(Val::Missing) => None,
+                        Scalar::Val(Val::Number(x)) => Some(x),
+                        found => {
+                            return Err(self.field_fail(
+                                "value",
+                                format!("expected a number, found {}", scalar_kind(&found)),
+                            ))
+                        }
+                    }
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let Some(event_type) = event_type else {
+            return Err(self.field_fail("event_type", "is required".into()));
+        };
+        let Some(occurred_at) = occurred_at else {
+            return Err(self.field_fail("occurred_at", "is required".into()));
+        };
+        Ok(Event {
+            event_type,
+            occurred_at,
+            value,
+        })
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+        drain_seq(seq)?;
+        Err(self.not_an_event("an array"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_event("a string"))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_event("a boolean"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_event("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_event("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_event("a number"))
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_event("null"))
+    }
+}
+
+fn scalar_kind(s: &Scalar<'_>) -> &'static str {
+    match s {
+        Scalar::Other(k) => k,
+        Scalar::Val(Val::Missing) => "null",
+        Scalar::Val(Val::Text(_)) => "a string",
+        Scalar::Val(Val::Number(_)) => "a number",
+        Scalar::Val(Val::Bool(_)) => "a boolean",
+    }
+}
+
+/// A parsed `/v1/score` body: one lead, or `{"leads": [...]}`.
+#[derive(Debug)]
+pub struct ScoreBody<'a> {
+    /// The leads, in request order.
+    pub leads: Vec<Lead<'a>>,
+    /// Whether the request was a batch.
+    pub batch: bool,
+}
+
+/// Parses a `/v1/score` body straight from its bytes: one lead object, or `{"leads": [...]}`
+/// (at most `max_batch` leads). Keys of the root before `leads` are read as a lead's fields
+/// (and must be scalars); keys after it are ignored.
+pub fn parse_score_body<'de>(
+    bytes: &'de [u8],
+    columns: &ColumnIndex,
+    max_batch: usize,
+) -> Result<ScoreBody<'de>> {
+    let cx = ParseContext::new(columns);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = ScoreBodySeed { cx: &cx, max_batch }
+        .deserialize(&mut de)
+        .and_then(|body| de.end().map(|()| body));
+    parsed.map_err(|e| cx.errors.into_error(e))
+}
+
+struct ScoreBodySeed<'c, 'x> {
+    cx: &'x ParseContext<'c>,
+    max_batch: usize,
+}
+
+impl ScoreBodySeed<'_, '_> {
+    fn not_an_object<E: de::Error>(&self) -> E {
+        self.cx.errors.fail(Error::InvalidField {
+            path: "$".into(),
+            message: "expected a lead object or {\"leads\": [...]}".into(),
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ScoreBodySeed<'_, '_> {
+    type Value = ScoreBody<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScoreBodySeed<'_, '_> {
+    type Value = ScoreBody<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a lead object or {\"leads\": [...]}")
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut single = Lead {
+            values: vec![Val::Missing; self.cx.columns.len],
+            events: Vec::new(),
+            path: LeadPath::Root,
+        };
+        if !lead_fields(&mut map, &mut single, self.cx, Some("leads"))? {
+            return Ok(ScoreBody {
+                leads: vec![single],
+                batch: false,
             });
         }
-        let path = LeadPath::Indexed {
-            prefix,
-            columns: columns.clone(),
-        };
-        let mut fields = HashMap::with_capacity(row.len());
-        for (i, value) in row.into_iter().enumerate() {
-            let v = scalar(value, || path.field(&columns[i]))?;
-            fields.insert(columns[i].clone(), v);
-        }
-        Ok(Self {
-            fields,
-            events: Vec::new(),
-            path,
+        let leads = map.next_value_seed(BatchSeed {
+            cx: self.cx,
+            max_batch: self.max_batch,
+        })?;
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(ScoreBody { leads, batch: true })
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+        drain_seq(seq)?;
+        Err(self.not_an_object())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_object())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_object())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_object())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_object())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_object())
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_object())
+    }
+}
+
+struct BatchSeed<'c, 'x> {
+    cx: &'x ParseContext<'c>,
+    max_batch: usize,
+}
+
+impl BatchSeed<'_, '_> {
+    fn not_an_array<E: de::Error>(&self) -> E {
+        self.cx.errors.fail(Error::InvalidField {
+            path: "leads".into(),
+            message: "expected an array of lead objects".into(),
         })
     }
+}
 
-    /// A lead from any JSON value (must be an object).
-    pub fn from_value(value: Value, path: LeadPath) -> Result<Self> {
-        match value {
-            Value::Object(map) => Self::from_object(map, path),
-            other => Err(Error::InvalidField {
-                path: path.root(),
-                message: format!("expected a lead object, found {}", kind(&other)),
-            }),
+impl<'de> DeserializeSeed<'de> for BatchSeed<'_, '_> {
+    type Value = Vec<Lead<'de>>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BatchSeed<'_, '_> {
+    type Value = Vec<Lead<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of lead objects")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut leads = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(self.max_batch));
+        loop {
+            if leads.len() == self.max_batch {
+                // Over the limit: count the rest without building them, for the message.
+                let mut n = leads.len();
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                if n > self.max_batch {
+                    return Err(self.cx.errors.fail(Error::BatchTooLarge {
+                        leads: n,
+                        limit: self.max_batch,
+                    }));
+                }
+                break;
+            }
+            let seed = LeadSeed {
+                cx: self.cx,
+                path: LeadPath::Item {
+                    array: "leads",
+                    index: leads.len(),
+                },
+            };
+            match seq.next_element_seed(seed)? {
+                Some(lead) => leads.push(lead),
+                None => break,
+            }
+        }
+        if leads.is_empty() {
+            return Err(self.cx.errors.fail(Error::EmptyBatch));
+        }
+        Ok(leads)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Self::Value, A::Error> {
+        drain_map(map)?;
+        Err(self.not_an_array())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_array())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_array())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_array())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_array())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_array())
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Err(self.not_an_array())
+    }
+}
+
+impl Lead<'_> {
+    /// A lead at `path` from a JSON value (must be an object), placed in `columns`' order.
+    pub fn from_value(
+        value: serde_json::Value,
+        path: LeadPath,
+        columns: &ColumnIndex,
+    ) -> Result<Lead<'static>> {
+        let cx = ParseContext::new(columns);
+        let seed = LeadSeed { cx: &cx, path };
+        match seed.deserialize(value) {
+            Ok(lead) => Ok(lead),
+            Err(e) => Err(cx.errors.into_error(e)),
         }
     }
 
     /// The checks core leaves to the caller, against the model's spec: numbers written as
     /// text must be finite, timestamps must lie in [1970-01-01, as_of + 1 day], and so must
-    /// event times.
+    /// event times; event types must be known to the model.
     pub fn check(&self, spec: &FittedSpec, as_of: i64) -> Result<()> {
-        for col in &spec.columns {
-            let Some(FieldValueOwned::Text(text)) = self.fields.get(&col.name) else {
+        for (col, value) in spec.columns.iter().zip(&self.values) {
+            let Val::Text(text) = value else {
                 continue;
             };
             if spec.is_missing_token(text) {
@@ -257,86 +924,31 @@ fn check_time(t: i64, as_of: i64, path: impl FnOnce() -> String) -> Result<()> {
     Ok(())
 }
 
-fn parse_events(value: Value, path: &str) -> Result<Vec<Event>> {
-    let items = match value {
-        Value::Null => return Ok(Vec::new()),
-        Value::Array(items) => items,
-        other => {
-            return Err(Error::InvalidField {
-                path: path.to_string(),
-                message: format!("expected an array of events, found {}", kind(&other)),
-            })
-        }
-    };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let at = format!("{path}[{i}]");
-            let Value::Object(mut map) = item else {
-                return Err(Error::InvalidField {
-                    message: format!("expected an event object, found {}", kind(&item)),
-                    path: at,
-                });
-            };
-            let field_err = |name: &str, message: String| Error::InvalidField {
-                path: format!("{at}.{name}"),
-                message,
-            };
-            let event_type = match map.remove("event_type") {
-                Some(Value::String(s)) if !s.trim().is_empty() => s,
-                Some(Value::String(_)) => {
-                    return Err(field_err("event_type", "is empty".into()));
-                }
-                Some(other) => {
-                    return Err(field_err(
-                        "event_type",
-                        format!("expected a string, found {}", kind(&other)),
-                    ))
-                }
-                None => return Err(field_err("event_type", "is required".into())),
-            };
-            let occurred_at = match map.remove("occurred_at") {
-                Some(Value::String(s)) => parse_timestamp(&s).ok_or_else(|| {
-                    field_err(
-                        "occurred_at",
-                        format!("expected a timestamp (RFC 3339), found {s:?}"),
-                    )
-                })?,
-                Some(other) => {
-                    return Err(field_err(
-                        "occurred_at",
-                        format!("expected a timestamp string, found {}", kind(&other)),
-                    ))
-                }
-                None => return Err(field_err("occurred_at", "is required".into())),
-            };
-            let value = match map.remove("value") {
-                None | Some(Value::Null) => None,
-                Some(Value::Number(n)) => match n.as_f64() {
-                    Some(x) if x.is_finite() => Some(x),
-                    _ => return Err(field_err("value", format!("{n} is out of range"))),
-                },
-                Some(other) => {
-                    return Err(field_err(
-                        "value",
-                        format!("expected a number, found {}", kind(&other)),
-                    ))
-                }
-            };
-            Ok(Event {
-                event_type,
-                occurred_at,
-                value,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use leadscore_core::fitted::FittedColumn;
     use serde_json::json;
+
+    fn columns() -> ColumnIndex {
+        ColumnIndex::new(&FittedSpec {
+            missing_tokens: vec![String::new()],
+            reference_time: None,
+            columns: ["company_size", "Lead Source", "email"]
+                .iter()
+                .map(|n| FittedColumn {
+                    name: (*n).into(),
+                    transform: FittedTransform::JobTitle,
+                })
+                .collect(),
+            events: None,
+        })
+    }
+
+    fn parse(body: serde_json::Value) -> Result<ScoreBody<'static>> {
+        let bytes: &'static [u8] = Box::leak(serde_json::to_vec(&body).unwrap().into_boxed_slice());
+        parse_score_body(bytes, Box::leak(Box::new(columns())), 100)
+    }
 
     #[test]
     fn paths() {
@@ -349,22 +961,79 @@ mod tests {
             key_path("leads[0]", "Lead Source"),
             "leads[0][\"Lead Source\"]"
         );
+        let row = LeadPath::Row {
+            index: 2,
+            columns: vec!["a".to_string(), "email".to_string()].into(),
+        };
+        assert_eq!(row.field("email"), "dataframe_split.data[2][1]");
     }
 
     #[test]
-    fn objects_and_arrays_are_rejected_with_their_path() {
-        let v = json!({"company_size": {"a": 1}});
-        let err = Lead::from_value(v, LeadPath::Keyed("leads[3]".into())).unwrap_err();
-        assert_eq!(err.path(), Some("leads[3].company_size"));
-        let err = Lead::from_value(json!([1]), LeadPath::Keyed("leads[1]".into())).unwrap_err();
-        assert_eq!(err.path(), Some("leads[1]"));
+    fn fields_land_in_column_order() {
+        let body =
+            parse(json!({"email": "a@b.co", "extra": [], "company_size": 12, "Lead Source": null}));
+        let err = body.unwrap_err();
+        assert_eq!(
+            err.path(),
+            Some("extra"),
+            "non-scalars are refused even in unused fields"
+        );
+        let body = parse(json!({"email": "a\"@b.co", "extra": 1, "company_size": 12})).unwrap();
+        assert!(!body.batch);
+        let lead = &body.leads[0];
+        assert_eq!(lead.values[0], Val::Number(12.0));
+        assert_eq!(lead.values[1], Val::Missing);
+        assert_eq!(lead.values[2], Val::Text(Cow::Owned("a\"@b.co".into())));
+    }
+
+    #[test]
+    fn batches_and_their_errors() {
+        let body = parse(json!({"leads": [{"email": "x@y.z"}, {}]})).unwrap();
+        assert!(body.batch);
+        assert_eq!(body.leads.len(), 2);
+        assert!(matches!(
+            body.leads[0].values[2],
+            Val::Text(Cow::Borrowed(_))
+        ));
+        for (bad, path) in [
+            (
+                json!({"leads": [{}, {"company_size": {"a": 1}}]}),
+                Some("leads[1].company_size"),
+            ),
+            (json!({"leads": [{}, [1]]}), Some("leads[1]")),
+            (json!({"leads": {}}), Some("leads")),
+            (json!([1]), Some("$")),
+            (
+                json!({"leads": [{"Lead Source": [1]}]}),
+                Some("leads[0][\"Lead Source\"]"),
+            ),
+        ] {
+            assert_eq!(parse(bad).unwrap_err().path(), path);
+        }
+        assert!(matches!(
+            parse(json!({"leads": []})).unwrap_err(),
+            Error::EmptyBatch
+        ));
+        let many: Vec<_> = (0..150).map(|_| json!({})).collect();
+        assert!(matches!(
+            parse(json!({ "leads": many })).unwrap_err(),
+            Error::BatchTooLarge {
+                leads: 150,
+                limit: 100
+            }
+        ));
+        let syntax = parse_score_body(b"{\"leads\": [", &columns(), 10).unwrap_err();
+        assert!(matches!(syntax, Error::InvalidJson(_)), "{syntax:?}");
+        let trailing = parse_score_body(b"{} {}", &columns(), 10).unwrap_err();
+        assert!(matches!(trailing, Error::InvalidJson(_)), "{trailing:?}");
     }
 
     #[test]
     fn events_shape() {
-        let ok = json!({"events": [{"event_type": "visit", "occurred_at": "2025-01-01T00:00:00Z", "value": 2}]});
-        let lead = Lead::from_value(ok, LeadPath::Keyed(String::new())).unwrap();
-        assert_eq!(lead.events.len(), 1);
+        let ok = json!({"events": [{"event_type": "visit", "occurred_at": "2025-01-01T00:00:00Z", "value": 2, "note": {"x": 1}}]});
+        let body = parse(ok).unwrap();
+        assert_eq!(body.leads[0].events.len(), 1);
+        assert_eq!(body.leads[0].events[0].value, Some(2.0));
         for (bad, path) in [
             (json!({"events": {}}), "events"),
             (json!({"events": [1]}), "events[0]"),
@@ -373,16 +1042,54 @@ mod tests {
                 "events[0].event_type",
             ),
             (
+                json!({"events": [{"event_type": " ", "occurred_at": "2025-01-01"}]}),
+                "events[0].event_type",
+            ),
+            (
                 json!({"events": [{"event_type": "v", "occurred_at": "soon"}]}),
+                "events[0].occurred_at",
+            ),
+            (
+                json!({"events": [{"event_type": "v", "occurred_at": 5}]}),
                 "events[0].occurred_at",
             ),
             (
                 json!({"events": [{"event_type": "v", "occurred_at": "2025-01-01", "value": "x"}]}),
                 "events[0].value",
             ),
+            (
+                json!({"leads": [{"events": [{"event_type": "v"}]}]}),
+                "leads[0].events[0].occurred_at",
+            ),
         ] {
-            let err = Lead::from_value(bad, LeadPath::Keyed(String::new())).unwrap_err();
-            assert_eq!(err.path(), Some(path));
+            let err = parse(bad.clone()).unwrap_err();
+            assert_eq!(err.path(), Some(path), "{bad}");
         }
+    }
+
+    #[test]
+    fn values_from_a_json_tree_follow_the_same_rules() {
+        let lead = Lead::from_value(
+            json!({"company_size": "7", "events": null}),
+            LeadPath::Item {
+                array: "dataframe_records",
+                index: 4,
+            },
+            &columns(),
+        )
+        .unwrap();
+        assert_eq!(lead.values[0], Val::Text(Cow::Owned("7".into())));
+        let err = Lead::from_value(
+            json!({"email": true, "company_size": [1]}),
+            LeadPath::Item {
+                array: "dataframe_records",
+                index: 4,
+            },
+            &columns(),
+        )
+        .unwrap_err();
+        assert_eq!(err.path(), Some("dataframe_records[4].company_size"));
+        let err = Lead::from_value(json!(3), LeadPath::Root, &columns()).unwrap_err();
+        assert_eq!(err.path(), Some("$"));
     }
 }

@@ -10,7 +10,7 @@ use crate::api::{
     Params, ScoreAuth,
 };
 use crate::error::{Error, ErrorEnvelope, Result};
-use crate::lead::{Lead, LeadPath};
+use crate::lead::{ColumnIndex, Lead, LeadPath};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -29,8 +29,12 @@ fn field(path: &str, message: impl Into<String>) -> Error {
     }
 }
 
-/// Turns an MLflow request body into leads.
-pub fn parse_body(body: Value, max_batch: usize) -> Result<Vec<Lead>> {
+/// Turns an MLflow request body into leads placed in `columns`' order.
+pub fn parse_body(
+    body: Value,
+    columns: &ColumnIndex,
+    max_batch: usize,
+) -> Result<Vec<Lead<'static>>> {
     let Value::Object(mut map) = body else {
         return Err(field(
             "$",
@@ -53,14 +57,21 @@ pub fn parse_body(body: Value, max_batch: usize) -> Result<Vec<Lead>> {
             "$",
             "send either `dataframe_split` or `dataframe_records`, not both",
         )),
-        (Some(split), None) => parse_split(split, max_batch),
+        (Some(split), None) => parse_split(split, columns, max_batch),
         (None, Some(Value::Array(records))) => {
             check_batch_size(records.len(), max_batch)?;
             records
                 .into_iter()
                 .enumerate()
                 .map(|(i, r)| {
-                    Lead::from_value(r, LeadPath::Keyed(format!("dataframe_records[{i}]")))
+                    Lead::from_value(
+                        r,
+                        LeadPath::Item {
+                            array: "dataframe_records",
+                            index: i,
+                        },
+                        columns,
+                    )
                 })
                 .collect()
         }
@@ -75,7 +86,7 @@ pub fn parse_body(body: Value, max_batch: usize) -> Result<Vec<Lead>> {
     }
 }
 
-fn parse_split(split: Value, max_batch: usize) -> Result<Vec<Lead>> {
+fn parse_split(split: Value, index: &ColumnIndex, max_batch: usize) -> Result<Vec<Lead<'static>>> {
     let Value::Object(mut split) = split else {
         return Err(field(
             "dataframe_split",
@@ -109,10 +120,25 @@ fn parse_split(split: Value, max_batch: usize) -> Result<Vec<Lead>> {
     rows.into_iter()
         .enumerate()
         .map(|(i, row)| {
-            let prefix = format!("dataframe_split.data[{i}]");
+            let path = LeadPath::Row {
+                index: i,
+                columns: columns.clone(),
+            };
             match row {
-                Value::Array(values) => Lead::from_row(values, &columns, prefix),
-                _ => Err(field(&prefix, "expected a row (array of values)")),
+                Value::Array(values) if values.len() == columns.len() => {
+                    let object: serde_json::Map<String, Value> =
+                        columns.iter().cloned().zip(values).collect();
+                    Lead::from_value(Value::Object(object), path, index)
+                }
+                Value::Array(values) => Err(field(
+                    &path.root(),
+                    format!(
+                        "the row has {} values but there are {} columns",
+                        values.len(),
+                        columns.len()
+                    ),
+                )),
+                _ => Err(field(&path.root(), "expected a row (array of values)")),
             }
         })
         .collect()
@@ -127,8 +153,8 @@ pub async fn invocations(
 ) -> Result<Response> {
     let as_of = params.as_of()?;
     let body = blocking(move || {
-        let leads = parse_body(parse_json(&bytes)?, app.config.max_batch)?;
         let serving = app.current();
+        let leads = parse_body(parse_json(&bytes)?, &serving.columns, app.config.max_batch)?;
         let scores = score_and_record(&app, &serving, &leads, as_of, 0)?;
         let predictions: Vec<f64> = scores.iter().map(|s| s.score).collect();
         serde_json::to_vec(&json!({ "predictions": predictions }))

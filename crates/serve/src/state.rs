@@ -8,14 +8,16 @@
 
 use crate::config::{Config, ModelSource, Tiers};
 use crate::error::{Error, Result};
-use crate::lead::Lead;
+use crate::lead::Val;
+use crate::lead::{ColumnIndex, Lead};
 use crate::metrics::Metrics;
 use arc_swap::ArcSwap;
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::curve::{cutoff_for_precision, OperatingPoint};
 use leadscore_core::fitted::LeadEvent;
-use leadscore_core::model::Factor;
+use leadscore_core::model::Scorer;
 use leadscore_core::registry::Registry;
+use leadscore_core::value::FieldValue;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -155,6 +157,10 @@ pub struct Serving {
     pub tiers: Vec<TierCutoff>,
     /// The name given to leads below every tier.
     pub rest_tier: Option<String>,
+    /// The model's columns, to place request fields.
+    pub columns: ColumnIndex,
+    /// The model prepared for scoring.
+    pub scorer: Scorer,
 }
 
 impl Serving {
@@ -185,6 +191,8 @@ impl Serving {
             .collect();
         Ok(Self {
             cutoff: CutoffReport::new(target, &op),
+            columns: ColumnIndex::new(&artifact.spec),
+            scorer: Scorer::new(&artifact.model),
             artifact,
             file,
             target,
@@ -202,15 +210,25 @@ impl Serving {
             .or(self.rest_tier.as_deref())
     }
 
-    /// Scores featurized leads; `factors` = how many positive and negative factors per lead.
-    pub fn score(&self, leads: &[Lead], as_of: i64, factors: usize) -> Result<Vec<LeadScore<'_>>> {
+    /// Scores parsed leads (placed in this model's column order: parse them with
+    /// [`Serving::columns`]); `factors` = how many positive and negative factors per lead.
+    pub fn score(
+        &self,
+        leads: &[Lead<'_>],
+        as_of: i64,
+        factors: usize,
+    ) -> Result<Vec<LeadScore<'_>>> {
         let spec = &self.artifact.spec;
         let model = &self.artifact.model;
         let mut x = vec![0.0; spec.width()];
+        let mut values: Vec<FieldValue<'_>> = Vec::with_capacity(spec.columns.len());
         let mut events: Vec<LeadEvent<'_>> = Vec::new();
+        let (mut positive, mut negative) = (Vec::new(), Vec::new());
         let mut out = Vec::with_capacity(leads.len());
         for lead in leads {
             lead.check(spec, as_of)?;
+            values.clear();
+            values.extend(lead.values.iter().map(Val::as_field));
             // Events feed the model only when its spec has event features; otherwise they
             // are validated (in `Lead`) and ignored.
             events.clear();
@@ -220,7 +238,7 @@ impl Serving {
                     occurred_at: e.occurred_at,
                 }));
             }
-            spec.featurize_with_events_into(&lead.fields, &events, Some(as_of), &mut x)
+            spec.featurize_values_into(&values, &events, Some(as_of), &mut x)
                 .map_err(|e| match e {
                     leadscore_core::Error::Feature { column, problem } if !column.is_empty() => {
                         Error::InvalidField {
@@ -230,15 +248,14 @@ impl Serving {
                     }
                     other => Error::Internal(other.to_string()),
                 })?;
-            let log_odds = model.log_odds(&x);
+            let log_odds = self.scorer.log_odds(&x);
             if !log_odds.is_finite() {
                 // Only a huge number can do this; name the column whose contribution overflowed.
-                let column = model
-                    .features
+                let column = x
                     .iter()
-                    .zip(&x)
-                    .find(|(f, v)| !(f.weight * (*v - f.mean) / f.std).is_finite())
-                    .map(|(f, _)| f.column.clone());
+                    .enumerate()
+                    .find(|(i, v)| !self.scorer.contribution(*i, **v).is_finite())
+                    .map(|(i, _)| model.features[i].column.clone());
                 return Err(Error::InvalidField {
                     path: column.map_or_else(|| lead.path.root(), |c| lead.path.field(&c)),
                     message: "the value is too large for this model to score".into(),
@@ -246,8 +263,20 @@ impl Serving {
             }
             let score = leadscore_core::model::sigmoid(log_odds);
             let factors = (factors > 0).then(|| {
-                let (positive, negative) = model.factors(&x, factors);
-                Factors { positive, negative }
+                self.scorer
+                    .factors_into(&x, factors, &mut positive, &mut negative);
+                let named = |list: &[(usize, f64)]| -> Vec<FactorRef<'_>> {
+                    list.iter()
+                        .map(|&(i, contribution)| FactorRef {
+                            feature: &model.features[i].name,
+                            contribution,
+                        })
+                        .collect()
+                };
+                Factors {
+                    positive: named(&positive),
+                    negative: named(&negative),
+                }
             });
             out.push(LeadScore {
                 score,
@@ -260,13 +289,23 @@ impl Serving {
     }
 }
 
+/// One feature's share of a lead's log-odds relative to an average lead (core's
+/// [`leadscore_core::model::Factor`], borrowing the feature's name from the model).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactorRef<'a> {
+    /// Readable feature name.
+    pub feature: &'a str,
+    /// Contribution to the log-odds, `weight * (x - mean) / std`.
+    pub contribution: f64,
+}
+
 /// The key factors of one lead.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Factors {
+pub struct Factors<'a> {
     /// Strongest positive contributions to the log-odds first.
-    pub positive: Vec<Factor>,
+    pub positive: Vec<FactorRef<'a>>,
     /// Strongest negative contributions first.
-    pub negative: Vec<Factor>,
+    pub negative: Vec<FactorRef<'a>>,
 }
 
 /// The score of one lead.
@@ -280,7 +319,7 @@ pub struct LeadScore<'a> {
     pub tier: Option<&'a str>,
     /// Key factors (absent when `?factors=0`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub factors: Option<Factors>,
+    pub factors: Option<Factors<'a>>,
 }
 
 /// The application: configuration, the model in force, metrics.
