@@ -1,0 +1,261 @@
+//! The analyst notebook (`notebooks/feature_weights.ipynb`) runs top to bottom with
+//! `jupyter nbconvert --execute` on the committed demo model and on a model trained on the X
+//! Education export, with no cell failing. Its Python reimplementation of the MQL cutoff is held
+//! to `leadscore_core::curve::cutoff_for_precision`: the cutoffs Rust computes for the same
+//! artifact go to the notebook in a JSON file (`LEADSCORE_RUST_CUTOFFS`), and the notebook asserts
+//! its own agree.
+//!
+//! Needs a Python with the packages of `tests/requirements.txt`, named by `LEADSCORE_PYTHON`;
+//! `bash tests/run.sh` creates that virtual environment and exports the variable.
+
+mod common;
+
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::curve::{cutoff_for_precision, CutoffError, DEFAULT_MIN_SUPPORT};
+use leadscore_train::pipeline::{train, TrainConfig, CURVE_POINTS};
+use leadscore_train::report::holdout_csv;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const NOTEBOOK: &str = "notebooks/feature_weights.ipynb";
+
+/// The confidence the server uses by default (`--confidence`).
+const CONFIDENCE: f64 = 0.95;
+
+/// The Python of the test virtual environment; a clear failure when it is not set up.
+fn python() -> PathBuf {
+    match std::env::var_os("LEADSCORE_PYTHON") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => panic!(
+            "LEADSCORE_PYTHON is not set: the notebook test needs the Python test environment. \
+             Run `bash tests/run.sh` (it creates the virtual environment from tests/requirements.txt \
+             and exports LEADSCORE_PYTHON), or create it by hand and point LEADSCORE_PYTHON at its python"
+        ),
+    }
+}
+
+/// The cutoffs leadscore-core sets on `artifact`'s curve for targets 0.05 to 0.95 in steps of 0.05,
+/// at the server's default confidence and support, as the notebook reads them.
+fn rust_cutoffs(artifact: &ModelArtifact) -> Value {
+    let cutoffs: Vec<Value> = (1..=19)
+        .map(|k| {
+            let target = f64::from(k) / 20.0;
+            match cutoff_for_precision(&artifact.curve, target, CONFIDENCE) {
+                Ok(point) => json!({
+                    "target": target, "confidence": CONFIDENCE, "attainable": true, "point": point,
+                }),
+                Err(CutoffError::Unattainable {
+                    best_threshold,
+                    best_precision,
+                    best_precision_lower_bound,
+                    best_recall,
+                    ..
+                }) => {
+                    // The reported best point, with its counts read back from the curve.
+                    let best = artifact.curve.at_threshold(best_threshold, CONFIDENCE);
+                    assert_eq!(best.threshold, best_threshold);
+                    assert_eq!(best.precision_lower_bound, best_precision_lower_bound);
+                    assert_eq!((best.precision, best.recall), (best_precision, best_recall));
+                    json!({
+                        "target": target, "confidence": CONFIDENCE, "attainable": false, "point": best,
+                    })
+                }
+                Err(other) => panic!("target {target}: {other}"),
+            }
+        })
+        .collect();
+    for attainable in [true, false] {
+        assert!(
+            cutoffs.iter().any(|c| c["attainable"] == attainable),
+            "no target with attainable = {attainable}: that branch would go untested"
+        );
+    }
+    json!({
+        "model_id": artifact.model_id,
+        "min_support": DEFAULT_MIN_SUPPORT,
+        "curve_points": CURVE_POINTS,
+        "cutoffs": cutoffs,
+    })
+}
+
+/// Executes the notebook into `dir` with `inputs` (None: its defaults, the committed demo model)
+/// and the Rust cutoffs for `artifact`; returns the executed notebook's printed text.
+fn execute(
+    python: &Path,
+    dir: &Path,
+    inputs: Option<(&Path, &Path)>,
+    artifact: &ModelArtifact,
+) -> String {
+    let cutoffs = dir.join("rust-cutoffs.json");
+    std::fs::write(
+        &cutoffs,
+        serde_json::to_string_pretty(&rust_cutoffs(artifact)).unwrap(),
+    )
+    .unwrap();
+    let mut command = Command::new(python);
+    command
+        .args([
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+        ])
+        .arg("--ExecutePreprocessor.timeout=600")
+        .arg("--output-dir")
+        .arg(dir)
+        .arg(common::repo(NOTEBOOK))
+        .env("LEADSCORE_RUST_CUTOFFS", &cutoffs)
+        .env("MPLBACKEND", "Agg")
+        .env_remove("LEADSCORE_TARGET_PRECISION")
+        .env_remove("LEADSCORE_CONFIDENCE");
+    match inputs {
+        Some((model, scored)) => command
+            .env("LEADSCORE_MODEL", model)
+            .env("LEADSCORE_SCORED", scored),
+        None => command
+            .env_remove("LEADSCORE_MODEL")
+            .env_remove("LEADSCORE_SCORED"),
+    };
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {} (LEADSCORE_PYTHON): {e}", python.display()));
+    // A failing cell stops nbconvert, which prints the cell and its traceback on stderr.
+    assert!(
+        output.status.success(),
+        "jupyter nbconvert --execute {NOTEBOOK} failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let executed = dir.join("feature_weights.ipynb");
+    let notebook: Value = serde_json::from_str(&std::fs::read_to_string(&executed).unwrap())
+        .expect("the executed notebook is JSON");
+    let errors = error_outputs(&notebook);
+    assert!(errors.is_empty(), "cells failed:\n{}", errors.join("\n"));
+
+    let code_cells: Vec<&Value> = cells(&notebook)
+        .iter()
+        .filter(|c| c["cell_type"] == "code")
+        .collect();
+    assert!(code_cells.len() >= 10, "{} code cells", code_cells.len());
+    for (i, cell) in code_cells.iter().enumerate() {
+        assert!(
+            cell["execution_count"].is_u64(),
+            "code cell {i} was not executed"
+        );
+    }
+    let images = code_cells
+        .iter()
+        .flat_map(|c| outputs(c))
+        .filter(|o| o["data"]["image/png"].is_string())
+        .count();
+    assert!(images >= 5, "the notebook drew {images} charts, expected 5");
+    code_cells
+        .iter()
+        .flat_map(|c| outputs(c))
+        .filter(|o| o["output_type"] == "stream")
+        .map(|o| text(&o["text"]))
+        .collect()
+}
+
+fn cells(notebook: &Value) -> &[Value] {
+    notebook["cells"].as_array().map_or(&[], Vec::as_slice)
+}
+
+fn outputs(cell: &Value) -> &[Value] {
+    cell["outputs"].as_array().map_or(&[], Vec::as_slice)
+}
+
+/// A notebook text field: a string or a list of lines.
+fn text(field: &Value) -> String {
+    match field {
+        Value::String(s) => s.clone(),
+        Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
+        _ => String::new(),
+    }
+}
+
+/// Every error output of the notebook, as `ename: evalue` and the traceback.
+fn error_outputs(notebook: &Value) -> Vec<String> {
+    cells(notebook)
+        .iter()
+        .flat_map(outputs)
+        .filter(|o| o["output_type"] == "error")
+        .map(|o| {
+            format!(
+                "{}: {}\n{}",
+                text(&o["ename"]),
+                text(&o["evalue"]),
+                text(&o["traceback"])
+            )
+        })
+        .collect()
+}
+
+/// What every run must print: its inputs checked, and the cutoffs compared with Rust's.
+fn assert_checks_ran(printed: &str, model_id: &str) {
+    for expected in [
+        "the scored file is this model's holdout",
+        "the Python cutoff rule gives the answers the Rust unit tests pin down",
+        "cutoffs from the raw leads agree",
+        &format!("cutoffs match leadscore-core's cutoff_for_precision for all 19 targets of model {model_id}"),
+    ] {
+        assert!(printed.contains(expected), "missing {expected:?} in:\n{printed}");
+    }
+}
+
+#[test]
+fn notebook_runs_on_the_committed_demo_model() {
+    let python = python();
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = ModelArtifact::load(&common::repo("models/demo.json")).unwrap();
+    let printed = execute(&python, dir.path(), None, &artifact);
+    assert_checks_ran(&printed, &artifact.model_id);
+    assert!(printed.contains("models/demo.json"), "{printed}");
+}
+
+#[test]
+fn notebook_runs_on_an_x_education_model() {
+    let python = python(); // before a minute of training
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = TrainConfig::new(common::x_education());
+    config.label = Some("Converted".into());
+    config.id = Some("Prospect ID".into());
+    config.exclude = common::X_EDUCATION_EXCLUDED
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let outcome = train(&config).unwrap();
+    let model = dir.path().join("x-education.json");
+    let scored = dir.path().join("x-education.holdout.csv");
+    outcome.artifact.write_atomic(&model).unwrap();
+    std::fs::write(&scored, holdout_csv(&outcome)).unwrap();
+
+    let printed = execute(
+        &python,
+        dir.path(),
+        Some((&model, &scored)),
+        &outcome.artifact,
+    );
+    assert_checks_ran(&printed, &outcome.artifact.model_id);
+    assert!(printed.contains("id column `Prospect ID`"), "{printed}");
+}
+
+/// The notebook is committed without outputs (no stale charts, small diffs); needs no Python.
+#[test]
+fn committed_notebook_has_no_outputs() {
+    let notebook: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::repo(NOTEBOOK)).unwrap()).unwrap();
+    assert_eq!(notebook["nbformat"], 4);
+    for (i, cell) in cells(&notebook).iter().enumerate() {
+        if cell["cell_type"] == "code" {
+            assert!(outputs(cell).is_empty(), "cell {i} has outputs: clear them");
+            assert!(
+                cell["execution_count"].is_null(),
+                "cell {i} has an execution count: clear outputs"
+            );
+        }
+    }
+}
