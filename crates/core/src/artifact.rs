@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::fitted::FittedSpec;
 use crate::metrics::Evaluation;
 use crate::model::LinearModel;
+use crate::spec::PointInTimeSettings;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -173,6 +174,12 @@ pub struct ModelArtifact {
     pub curve: OperatingCurve,
     /// Holdout score histogram, for drift checks.
     pub reference_scores: ScoreHistogram,
+    /// How the labelled examples were assembled point in time (models trained with events or an
+    /// outcomes table), so fresh data can be assembled the same way to evaluate the model.
+    /// Absent for flat-file models and for artifacts written before it was kept; never written
+    /// when absent, so the content hash of older artifacts is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assembly: Option<PointInTimeSettings>,
 }
 
 impl ModelArtifact {

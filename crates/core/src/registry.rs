@@ -4,11 +4,20 @@
 //!
 //! - `DIR/<model_id>.json`: one artifact per model ([`Registry::add`]);
 //! - `DIR/CURRENT`: the file name of the champion, one line (`a1153bfcd20e7a87.json\n`),
-//!   replaced atomically (temp file + rename) by [`Registry::set_current`].
+//!   replaced atomically (temp file + rename) by [`Registry::set_current`];
+//! - `DIR/promotions.jsonl`: the audit log, one [`PromotionRecord`] per line, appended (and
+//!   synced) *before* the pointer moves ([`Registry::record_promotion`]).
 //!
 //! Nothing else is read: other files (temporary files of atomic writes start with `.`) are
 //! ignored. `leadscore-serve --registry DIR` serves the file `CURRENT` names and follows it when
 //! it changes; training adds models and promotion moves the pointer.
+//!
+//! Crash safety: every write is a synced temp file renamed into place, followed by a sync of the
+//! folder, so after a crash `CURRENT` names either the old champion or the new one, never a
+//! half-written file. The log is written ahead of the pointer: a crash between the two leaves a
+//! record of a promotion that did not happen, which [`Registry::log_disagreement`] detects (the
+//! last promotion recorded is not the model `CURRENT` names), rather than a promotion nobody
+//! recorded.
 //!
 //! ```
 //! # fn main() -> leadscore_core::Result<()> {
@@ -22,10 +31,64 @@
 
 use crate::artifact::{write_atomic, ModelArtifact};
 use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The name of the pointer file inside a registry folder.
 pub const CURRENT: &str = "CURRENT";
+
+/// The name of the promotion log inside a registry folder.
+pub const PROMOTIONS: &str = "promotions.jsonl";
+
+/// A model's metrics on the fresh data a promotion was decided on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromotionMetrics {
+    /// The model's id.
+    pub model_id: String,
+    /// Labelled leads scored.
+    pub leads: u64,
+    /// Of those, converted.
+    pub converted: u64,
+    /// ROC AUC on the fresh data.
+    pub roc_auc: f64,
+    /// PR AUC on the fresh data.
+    pub pr_auc: f64,
+    /// Log loss on the fresh data.
+    pub log_loss: f64,
+}
+
+/// One line of `promotions.jsonl`: a decision about the pointer, promoted or refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromotionRecord {
+    /// When it was decided, RFC 3339.
+    pub time: String,
+    /// The champion's file name before the decision (`None`: there was none).
+    pub from: Option<String>,
+    /// The challenger's file name.
+    pub to: String,
+    /// Whether `CURRENT` was moved to `to`.
+    pub promoted: bool,
+    /// Promoted with `--force` (the comparison was not binding).
+    pub forced: bool,
+    /// Why, in words (which metric, by how much, against which margin).
+    pub reason: String,
+    /// The fresh data files both models were evaluated on.
+    #[serde(default)]
+    pub data: Vec<String>,
+    /// Largest ROC AUC drop allowed.
+    #[serde(default)]
+    pub max_auc_drop: f64,
+    /// Largest log loss rise allowed.
+    #[serde(default)]
+    pub max_log_loss_rise: f64,
+    /// The champion on the fresh data (when there was one and it could be evaluated).
+    #[serde(default)]
+    pub champion: Option<PromotionMetrics>,
+    /// The challenger on the fresh data.
+    #[serde(default)]
+    pub challenger: Option<PromotionMetrics>,
+}
 
 /// A registry folder (see the module documentation for the layout).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +111,18 @@ impl Registry {
                 error,
             }),
         }
+    }
+
+    /// Opens a registry folder, creating it (and its parents) when it does not exist.
+    pub fn open_or_create(dir: impl Into<PathBuf>) -> Result<Self> {
+        let dir = dir.into();
+        if !dir.exists() {
+            std::fs::create_dir_all(&dir).map_err(|error| Error::Io {
+                path: dir.display().to_string(),
+                error,
+            })?;
+        }
+        Self::open(dir)
     }
 
     /// The registry folder.
@@ -79,6 +154,15 @@ impl Registry {
         Ok(name.to_string())
     }
 
+    /// The champion's file name, or `None` when there is no `CURRENT` yet; a pointer that
+    /// exists but cannot be read or is bad is an error.
+    pub fn champion_name(&self) -> Result<Option<String>> {
+        match std::fs::metadata(self.pointer_path()) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            _ => self.current_name().map(Some),
+        }
+    }
+
     /// The path of the current model: `DIR/` + the name in `CURRENT`.
     pub fn current_path(&self) -> Result<PathBuf> {
         Ok(self.dir.join(self.current_name()?))
@@ -107,7 +191,95 @@ impl Registry {
                 })
             }
         }
-        write_atomic(&pointer, format!("{file_name}\n").as_bytes())
+        write_atomic(&pointer, format!("{file_name}\n").as_bytes())?;
+        self.sync_dir()
+    }
+
+    /// Appends `record` to `DIR/promotions.jsonl` as one line and syncs it to disk. Call it
+    /// before [`Registry::set_current`] (write-ahead: see the module documentation).
+    pub fn record_promotion(&self, record: &PromotionRecord) -> Result<()> {
+        let path = self.dir.join(PROMOTIONS);
+        let io = |error| Error::Io {
+            path: path.display().to_string(),
+            error,
+        };
+        let mut line = serde_json::to_string(record).map_err(|e| Error::Artifact {
+            origin: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        line.push('\n');
+        let created = !path.exists();
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        // One write of the whole line: appends of concurrent writers do not interleave.
+        f.write_all(line.as_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        if created {
+            self.sync_dir()?;
+        }
+        Ok(())
+    }
+
+    /// The promotion log, oldest first (empty when there is none). A line that does not parse
+    /// is an error naming its number.
+    pub fn promotions(&self) -> Result<Vec<PromotionRecord>> {
+        let path = self.dir.join(PROMOTIONS);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(error) => {
+                return Err(Error::Io {
+                    path: path.display().to_string(),
+                    error,
+                })
+            }
+        };
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                serde_json::from_str(l).map_err(|e| Error::Artifact {
+                    origin: path.display().to_string(),
+                    message: format!("line {}: not a promotion record: {e}", i + 1),
+                })
+            })
+            .collect()
+    }
+
+    /// When the log and the pointer disagree (the last promotion recorded is not the model
+    /// `CURRENT` names: a promotion interrupted between the two writes, or a pointer moved by
+    /// hand), says how; `None` when they agree or there is no log.
+    pub fn log_disagreement(&self) -> Result<Option<String>> {
+        let last = self.promotions()?.into_iter().rev().find(|r| r.promoted);
+        let Some(last) = last else {
+            return Ok(None);
+        };
+        let current = self.champion_name().ok().flatten();
+        if current.as_deref() == Some(last.to.as_str()) {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "the last promotion recorded in {PROMOTIONS} ({}, to {}) is not what CURRENT names ({}): \
+             it was interrupted before the pointer moved, or the pointer was changed by hand",
+            last.time,
+            last.to,
+            current.as_deref().unwrap_or("nothing")
+        )))
+    }
+
+    /// Syncs the folder itself, so a rename or a new file in it survives a crash.
+    fn sync_dir(&self) -> Result<()> {
+        #[cfg(unix)]
+        std::fs::File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|error| Error::Io {
+                path: self.dir.display().to_string(),
+                error,
+            })?;
+        Ok(())
     }
 
     /// Writes `artifact` as `DIR/<model_id>.json` (atomically) and returns its path; `CURRENT`
@@ -128,6 +300,7 @@ impl Registry {
             })?;
         let path = self.dir.join(name);
         artifact.write_atomic(&path)?;
+        self.sync_dir()?;
         Ok(path)
     }
 
@@ -300,5 +473,73 @@ mod tests {
         assert!(r.add(&unsealed).is_err());
         unsealed.model_id.clear();
         assert!(r.add(&unsealed).is_err());
+    }
+    fn record(to: &str, promoted: bool) -> PromotionRecord {
+        PromotionRecord {
+            time: "2025-06-01T00:00:00Z".into(),
+            from: None,
+            to: to.into(),
+            promoted,
+            forced: false,
+            reason: "test".into(),
+            data: vec!["fresh.csv".into()],
+            max_auc_drop: 0.0,
+            max_log_loss_rise: 0.0,
+            champion: None,
+            challenger: None,
+        }
+    }
+
+    #[test]
+    fn champion_name_is_none_only_without_a_pointer() {
+        let tmp = tempfile::tempdir().unwrap();
+        let r = Registry::open(tmp.path()).unwrap();
+        assert_eq!(r.champion_name().unwrap(), None);
+        std::fs::write(r.pointer_path(), "\n").unwrap();
+        assert!(r.champion_name().is_err(), "an empty pointer is an error");
+        artifact_json(tmp.path(), "a.json");
+        r.set_current("a.json").unwrap();
+        assert_eq!(r.champion_name().unwrap().as_deref(), Some("a.json"));
+    }
+
+    #[test]
+    fn promotion_log_appends_reads_back_and_checks_the_pointer() {
+        let tmp = tempfile::tempdir().unwrap();
+        let r = Registry::open_or_create(tmp.path().join("new/registry")).unwrap();
+        assert!(r.promotions().unwrap().is_empty());
+        assert_eq!(r.log_disagreement().unwrap(), None);
+        artifact_json(r.dir(), "a.json");
+        artifact_json(r.dir(), "b.json");
+        r.record_promotion(&record("a.json", true)).unwrap();
+        r.set_current("a.json").unwrap();
+        r.record_promotion(&record("b.json", false)).unwrap();
+        assert_eq!(
+            r.log_disagreement().unwrap(),
+            None,
+            "a refusal moves nothing"
+        );
+        // A crash after the log line, before the pointer moved.
+        r.record_promotion(&record("b.json", true)).unwrap();
+        let log = r.promotions().unwrap();
+        assert_eq!(log.len(), 3);
+        assert_eq!(log[2], record("b.json", true));
+        let warning = r.log_disagreement().unwrap().unwrap();
+        assert!(
+            warning.contains("b.json") && warning.contains("a.json"),
+            "{warning}"
+        );
+        r.set_current("b.json").unwrap();
+        assert_eq!(r.log_disagreement().unwrap(), None);
+        assert_eq!(
+            r.list().unwrap().len(),
+            2,
+            "the log is not listed as a model"
+        );
+        std::fs::write(r.dir().join(PROMOTIONS), "{\"time\": 1}\n").unwrap();
+        let err = r.promotions().unwrap_err().to_string();
+        assert!(
+            err.contains("promotions.jsonl") && err.contains("line 1"),
+            "{err}"
+        );
     }
 }

@@ -167,6 +167,50 @@ impl Default for OutcomeSpec {
     }
 }
 
+/// The rules that turn three tables into labelled examples, as a model was trained under them:
+/// the lead id column, where the label comes from, and the `[time]`, `[events]` and
+/// `[outcomes]` settings. The artifact keeps them (unfitted) so that fresh data can be assembled
+/// point in time exactly as the training data was, to evaluate the model or to compare it with
+/// another one on the same examples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointInTimeSettings {
+    /// The lead id column of the leads table.
+    pub id: String,
+    /// The label column of the leads table, when there is no outcomes table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Values of the label (or of the outcomes' `converted` column) that mean "converted".
+    pub positive: Vec<String>,
+    /// When each lead is scored and the conversion horizon.
+    pub time: TimeSpec,
+    /// Events table columns (present when the model was trained with events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventSpec>,
+    /// Outcomes table columns (present when the model was trained with an outcomes table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcomes: Option<OutcomeSpec>,
+}
+
+impl PointInTimeSettings {
+    /// The spec the point-in-time assembly reads: these settings, `missing_tokens`, and no
+    /// columns (assembly needs no transforms; this spec is not meant to be validated or fitted).
+    pub fn assembly_spec(&self, missing_tokens: &[String]) -> FeatureSpec {
+        FeatureSpec {
+            format_version: SPEC_FORMAT_VERSION,
+            label: self.label.clone(),
+            positive: self.positive.clone(),
+            id: Some(self.id.clone()),
+            missing_tokens: missing_tokens.to_vec(),
+            competitor_domains: Vec::new(),
+            events: self.events.clone(),
+            time: Some(self.time.clone()),
+            outcomes: self.outcomes.clone(),
+            columns: Vec::new(),
+        }
+    }
+}
+
 fn default_max_types() -> usize {
     20
 }
@@ -325,6 +369,20 @@ impl FeatureSpec {
             .iter()
             .filter(|c| c.transform != TransformKind::Ignore)
     }
+
+    /// The point-in-time settings of this spec (for three-table training): the lead id column
+    /// (`lead_id` by default), the label rules and the `[time]`, `[events]` and `[outcomes]`
+    /// sections (`[time]` defaulted when absent).
+    pub fn point_in_time_settings(&self) -> PointInTimeSettings {
+        PointInTimeSettings {
+            id: self.id.clone().unwrap_or_else(|| "lead_id".into()),
+            label: self.label.clone(),
+            positive: self.positive.clone(),
+            time: self.time.clone().unwrap_or_default(),
+            events: self.events.clone(),
+            outcomes: self.outcomes.clone(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -379,6 +437,30 @@ min_count = 10
             .unwrap_err()
             .to_string();
         assert!(e.contains("numerik"), "{e}");
+    }
+
+    #[test]
+    fn point_in_time_settings_round_trip_and_rebuild_the_assembly_spec() {
+        let mut spec = FeatureSpec::from_toml(TEXT, "spec.toml").unwrap();
+        spec.label = None;
+        spec.time = Some(TimeSpec {
+            horizon_days: 60.0,
+            ..TimeSpec::default()
+        });
+        spec.outcomes = Some(OutcomeSpec::default());
+        let settings = spec.point_in_time_settings();
+        assert_eq!(settings.id, "Prospect ID");
+        let json = serde_json::to_string(&settings).unwrap();
+        assert!(
+            !json.contains("\"label\"") && !json.contains("\"events\""),
+            "{json}"
+        );
+        let back: PointInTimeSettings = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, settings);
+        let rebuilt = back.assembly_spec(&spec.missing_tokens);
+        assert_eq!(rebuilt.point_in_time_settings(), settings);
+        assert_eq!(rebuilt.missing_tokens, spec.missing_tokens);
+        assert!(rebuilt.columns.is_empty());
     }
 
     #[test]

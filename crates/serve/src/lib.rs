@@ -10,7 +10,8 @@
 //! - [`lead`]: request leads, type-checked with JSON paths;
 //! - [`api`]: routes, extractors and middleware; [`mlflow`]: `/invocations`;
 //! - [`metrics`]: the Prometheus text; [`error`]: the one error enum and its JSON envelope;
-//! - [`watch`]: with `--registry`, follows the registry's `CURRENT` pointer.
+//! - [`watch`]: with `--registry`, follows the registry's `CURRENT` pointer;
+//! - [`ui`]: the model page at `GET /`, the report's charts and a live cutoff control.
 //!
 //! ```no_run
 //! use leadscore_serve::{app, App, Config};
@@ -29,6 +30,7 @@ pub mod lead;
 pub mod metrics;
 pub mod mlflow;
 pub mod state;
+pub mod ui;
 pub mod watch;
 
 pub use api::app;

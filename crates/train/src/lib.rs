@@ -5,6 +5,7 @@
 //! - [`featurize`]: the vectorized featurizer (the polars twin of the per-lead one in core);
 //! - [`fit`]: standardization, linfa-logistic, penalty by cross-validation, convergence checks;
 //! - [`pipeline`]: the whole job, holdout evaluation, leakage check, the artifact;
+//! - [`registry_cmd`]: a registry of models, promotion on fresh data, the listing;
 //! - [`report`]: text for people; [`demo`]: the synthetic demo export.
 //!
 //! ```no_run
@@ -24,5 +25,6 @@ pub mod fit;
 pub mod infer;
 pub mod load;
 pub mod pipeline;
+pub mod registry_cmd;
 pub mod report;
 pub mod table;

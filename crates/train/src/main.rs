@@ -5,14 +5,18 @@
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::registry::Registry;
 use leadscore_train::demo::{generate, write_csv, DemoConfig};
 use leadscore_train::fit::{log_grid, FitOptions};
 use leadscore_train::infer::{infer_spec, render_toml, InferOptions};
 use leadscore_train::load::{read_table, ReadOptions};
-use leadscore_train::pipeline::{evaluate_file, train, SplitKind, TrainConfig};
+use leadscore_train::pipeline::{evaluate_fresh, train, FreshData, SplitKind, TrainConfig};
+use leadscore_train::registry_cmd::{self, Decision, PromoteOptions};
 use leadscore_train::report;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+mod report_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -31,10 +35,17 @@ enum Command {
     Init(InitArgs),
     /// Train a model on a lead file and write the artifact (only if training succeeds).
     Train(TrainArgs),
-    /// Score a labeled file the model has never seen and print its metrics.
+    /// Score labeled data the model has never seen (a leads file, or leads + events +
+    /// outcomes assembled point in time as the model was trained) and print its metrics.
     Evaluate(EvaluateArgs),
+    /// Make a registry model CURRENT if it is not worse than the champion on fresh data.
+    Promote(PromoteArgs),
+    /// List a registry's models with their holdout metrics and which is CURRENT.
+    Models(ModelsArgs),
     /// Print a model's weights and headline metrics.
     Inspect(InspectArgs),
+    /// Write a model's report: one self-contained HTML file with its charts and tables.
+    Report(report_cmd::ReportArgs),
     /// Write the seeded synthetic B2B demo export.
     DemoData(DemoArgs),
 }
@@ -103,8 +114,16 @@ struct TrainArgs {
     #[arg(long)]
     spec: Option<PathBuf>,
     /// Where to write the model artifact (JSON).
+    #[arg(
+        long,
+        required_unless_present = "registry",
+        conflicts_with = "registry"
+    )]
+    out: Option<PathBuf>,
+    /// Add the model to this registry folder as <model_id>.json instead (created if absent);
+    /// the registry's first model becomes CURRENT, later ones wait for `promote`.
     #[arg(long)]
-    out: PathBuf,
+    registry: Option<PathBuf>,
     /// Engagement events (lead_id, event_type, occurred_at): event features, point in time.
     #[arg(long)]
     events: Option<PathBuf>,
@@ -146,6 +165,9 @@ struct TrainArgs {
     /// Gradient tolerance per training row (linfa minimizes a sum over rows).
     #[arg(long, default_value_t = 1e-4)]
     tolerance: f64,
+    /// Do not write the HTML report beside the model (`<model>.report.html`).
+    #[arg(long)]
+    no_report: bool,
     /// Keep a model whose final fit did not converge (with a warning).
     #[arg(long)]
     allow_unconverged: bool,
@@ -160,14 +182,19 @@ enum SplitArg {
     Time,
 }
 
+/// Fresh labeled data, as `evaluate` and `promote` take it.
 #[derive(Args)]
-struct EvaluateArgs {
-    /// The model artifact.
-    #[arg(long)]
-    model: PathBuf,
-    /// A labeled leads file the model has not seen.
+struct FreshArgs {
+    /// A labeled leads file the model has not seen (for a model trained with --outcomes, the
+    /// leads without labels).
     #[arg(long)]
     data: PathBuf,
+    /// Engagement events of those leads (required by models trained with --events).
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// Outcomes of those leads (required by models trained with --outcomes).
+    #[arg(long)]
+    outcomes: Option<PathBuf>,
     /// Label column (default: the one the model was trained with).
     #[arg(long)]
     label: Option<String>,
@@ -177,6 +204,64 @@ struct EvaluateArgs {
     /// CSV delimiter (detected when absent).
     #[arg(long)]
     delimiter: Option<char>,
+}
+
+impl FreshArgs {
+    fn fresh_data(&self) -> anyhow::Result<FreshData> {
+        Ok(FreshData {
+            leads: self.data.clone(),
+            events: self.events.clone(),
+            outcomes: self.outcomes.clone(),
+            label: self.label.clone(),
+            positive: self.positive.clone(),
+            read: ReadOptions {
+                delimiter: ascii_delimiter(self.delimiter)?,
+                ..ReadOptions::default()
+            },
+        })
+    }
+}
+
+#[derive(Args)]
+struct EvaluateArgs {
+    /// The model artifact.
+    #[arg(long)]
+    model: PathBuf,
+    #[command(flatten)]
+    fresh: FreshArgs,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct PromoteArgs {
+    /// The registry folder.
+    #[arg(long)]
+    registry: PathBuf,
+    /// The challenger: a model id or file name in the registry, or an artifact's path (copied
+    /// into the registry if promoted).
+    #[arg(long)]
+    model: String,
+    #[command(flatten)]
+    fresh: FreshArgs,
+    /// Largest ROC AUC drop from the champion's that still counts as "not worse".
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    max_auc_drop: f64,
+    /// Largest log loss rise over the champion's that still counts as "not worse".
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    max_log_loss_rise: f64,
+    /// Promote even if the challenger is worse, or the champion cannot be compared (a bad
+    /// CURRENT); the promotion log records that it was forced.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
+struct ModelsArgs {
+    /// The registry folder.
+    #[arg(long)]
+    registry: PathBuf,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -228,6 +313,47 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// What `train --registry` prints after adding the model: where it went, and how to promote it.
+fn added_text(
+    registry: &Registry,
+    added: &registry_cmd::Added,
+    artifact: &ModelArtifact,
+) -> String {
+    let dir = registry.dir().display();
+    let model = added.file_name.trim_end_matches(".json");
+    let mut out = format!("wrote {} (model {model})\n", added.path.display());
+    if added.became_current {
+        out += &format!("{dir} had no models: {} is now CURRENT\n", added.file_name);
+        return out;
+    }
+    match (&added.champion, &added.pointer_problem) {
+        (Some(champion), _) => {
+            out += &format!("CURRENT still names {champion}; to compare the two on fresh labeled data and promote if not worse:\n");
+        }
+        (None, Some(problem)) => {
+            out += &format!("WARNING: CURRENT was left alone: {problem}\nto promote this model:\n");
+        }
+        (None, None) => {
+            out += &format!("{dir} has no CURRENT model; to make this one CURRENT:\n");
+        }
+    }
+    let assembly = artifact.assembly.as_ref();
+    out += &format!(
+        "  leadscore-train promote --registry {dir} --model {model} --data FRESH_LEADS{}{}\n",
+        if artifact.spec.events.is_some() {
+            " --events FRESH_EVENTS"
+        } else {
+            ""
+        },
+        if assembly.is_some_and(|s| s.outcomes.is_some()) {
+            " --outcomes FRESH_OUTCOMES"
+        } else {
+            ""
+        }
+    );
+    out
 }
 
 /// Writes to stdout, returning the error (a closed pipe) instead of panicking like `print!`.
@@ -296,6 +422,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 tolerance_per_row: a.tolerance,
                 ..FitOptions::default()
             };
+            // Open the registry before training: a bad folder fails in seconds, not minutes.
+            let registry = match &a.registry {
+                Some(dir) => Some(
+                    Registry::open_or_create(dir)
+                        .with_context(|| format!("opening the model registry {}", dir.display()))?,
+                ),
+                None => None,
+            };
             let outcome = train(&config).with_context(|| {
                 format!(
                     "training on {} failed; no model was written",
@@ -303,12 +437,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )
             })?;
             // Write the model first: a closed stdout must not lose it.
-            if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-            }
             let write_start = std::time::Instant::now();
-            outcome.artifact.write_atomic(&a.out)?;
+            let mut wrote = String::new();
+            if let Some(out) = &a.out {
+                if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                }
+                outcome.artifact.write_atomic(out)?;
+                wrote = format!(
+                    "wrote {} (model {})\n",
+                    out.display(),
+                    outcome.artifact.model_id
+                );
+                if !a.no_report {
+                    let path = report_cmd::write_beside(&outcome.artifact, out)?;
+                    wrote += &format!("wrote {} (its report)\n", path.display());
+                }
+            }
+            if let Some(registry) = &registry {
+                let added =
+                    registry_cmd::add_trained(registry, &outcome.artifact).with_context(|| {
+                        format!(
+                            "adding the model to the registry {}",
+                            registry.dir().display()
+                        )
+                    })?;
+                wrote = added_text(registry, &added, &outcome.artifact);
+                if !a.no_report {
+                    let path = report_cmd::write_beside(&outcome.artifact, &added.path)?;
+                    wrote += &format!("wrote {} (its report)\n", path.display());
+                }
+            }
             if let Some(path) = &a.holdout_out {
                 let csv = report::holdout_csv(&outcome);
                 leadscore_core::artifact::write_atomic(path, csv.as_bytes())
@@ -325,27 +485,77 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             emit(report::training_text(&outcome.artifact))?;
-            emit(format!(
-                "wrote {} (model {})\n",
-                a.out.display(),
-                outcome.artifact.model_id
-            ))?;
+            emit(wrote)?;
         }
         Command::Evaluate(a) => {
             let artifact = ModelArtifact::load(&a.model)?;
-            let read = ReadOptions {
-                delimiter: ascii_delimiter(a.delimiter)?,
-                ..ReadOptions::default()
-            };
-            let e = evaluate_file(&artifact, &a.data, a.label.as_deref(), &a.positive, &read)?;
+            let e = evaluate_fresh(&artifact, &a.fresh.fresh_data()?)?;
             if a.json {
                 emit(serde_json::to_string(&e)? + "\n")?;
             } else {
-                emit(format!("model {} on {}:", e.model_id, e.data) + "\n")?;
+                emit(format!("model {} on ", e.model_id))?;
+                emit(registry_cmd::fresh_data_text(&e))?;
                 emit(report::metrics_text(&e.evaluation))?;
                 emit(report::targets_text(&e.curve))?;
             }
         }
+        Command::Promote(a) => {
+            let registry = Registry::open(&a.registry)
+                .with_context(|| format!("opening the model registry {}", a.registry.display()))?;
+            let options = PromoteOptions {
+                challenger: a.model.clone(),
+                fresh: a.fresh.fresh_data()?,
+                max_auc_drop: a.max_auc_drop,
+                max_log_loss_rise: a.max_log_loss_rise,
+                force: a.force,
+            };
+            let p = registry_cmd::promote(&registry, &options)?;
+            let from = p.previous.as_deref().unwrap_or("nothing");
+            match &p.decision {
+                Decision::AlreadyCurrent => {
+                    emit(format!(
+                        "{} already is CURRENT in {}; nothing to do\n",
+                        p.challenger.file_name,
+                        registry.dir().display()
+                    ))?;
+                }
+                Decision::Promoted { forced_over } => {
+                    emit(registry_cmd::comparison_text(&p))?;
+                    match forced_over {
+                        None => emit(format!(
+                            "promoted: CURRENT now names {} (was {from}): {}\n",
+                            p.challenger.file_name, p.reason
+                        ))?,
+                        Some(why) => emit(format!(
+                            "promoted WITH --force: CURRENT now names {} (was {from}), although {why}\n",
+                            p.challenger.file_name
+                        ))?,
+                    }
+                }
+                Decision::Refused { reason } => {
+                    emit(registry_cmd::comparison_text(&p))?;
+                    bail!(
+                        "model {} not promoted: {reason}. CURRENT still names {from} (--force promotes anyway; recorded in {})",
+                        p.challenger.artifact.model_id,
+                        registry.dir().join(leadscore_core::registry::PROMOTIONS).display()
+                    );
+                }
+            }
+        }
+        Command::Models(a) => {
+            let registry = Registry::open(&a.registry)
+                .with_context(|| format!("opening the model registry {}", a.registry.display()))?;
+            let listing = registry_cmd::list_models(&registry)?;
+            if a.json {
+                emit(serde_json::to_string(&listing)? + "\n")?;
+            } else {
+                emit(registry_cmd::listing_text(&listing))?;
+            }
+            for w in &listing.warnings {
+                eprintln!("WARNING: {w}");
+            }
+        }
+        Command::Report(a) => emit(report_cmd::run(&a)?)?,
         Command::Inspect(a) => {
             let artifact = ModelArtifact::load(&a.model)?;
             let p = &artifact.provenance;

@@ -1,9 +1,11 @@
 //! The training job end to end: read, label, split, fit the spec, featurize, cross-validate,
 //! fit, evaluate on the holdout, check for leakage, and assemble the artifact.
 
-use crate::assemble::{assemble, featurize_with_events, fit_events, AssemblyInputs};
+use crate::assemble::{
+    assemble, featurize_with_events, fit_events, AssemblyInputs, EventColumns, PointInTimeReport,
+};
 use crate::error::{Result, TrainError};
-use crate::featurize::{featurize_table, fit_spec, timestamp_values, Matrix};
+use crate::featurize::{fit_spec, timestamp_values, Matrix};
 use crate::fit::{fit_logistic, fit_with_cv, FitOptions, Standardizer};
 use crate::infer::{infer_spec, InferOptions};
 use crate::load::{read_table, ReadOptions, Table};
@@ -16,7 +18,7 @@ use leadscore_core::fitted::FittedSpec;
 use leadscore_core::metrics::{evaluate, roc_auc, Evaluation};
 use leadscore_core::model::{FeatureWeight, LinearModel};
 use leadscore_core::rng::SeededRng;
-use leadscore_core::spec::{FeatureSpec, TransformKind};
+use leadscore_core::spec::{FeatureSpec, PointInTimeSettings, TransformKind};
 use std::path::PathBuf;
 
 /// Most points kept on the stored operating curve.
@@ -443,6 +445,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         leakage,
         curve,
         reference_scores: histogram(&scores),
+        assembly: three_tables.then(|| spec.point_in_time_settings()),
     };
     artifact.seal();
     Ok(TrainOutcome {
@@ -578,22 +581,331 @@ pub fn leakage_check(
     Ok(flags)
 }
 
-/// Scores a labeled file with a trained model (`leadscore-train evaluate`).
+/// A model's metrics on fresh labelled data (`leadscore-train evaluate`, `promote`).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FileEvaluation {
     /// The model's id.
     pub model_id: String,
-    /// The file.
+    /// The leads file.
     pub data: String,
-    /// Rows scored.
+    /// The events file, when the examples were assembled point in time with events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<String>,
+    /// The outcomes file, when the labels came from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcomes: Option<String>,
+    /// Labelled leads scored.
     pub rows: u64,
-    /// Metrics on this file.
+    /// What the point-in-time assembly did (models trained with events or outcomes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub point_in_time: Option<PointInTimeReport>,
+    /// Metrics on this data.
     pub evaluation: Evaluation,
-    /// The operating curve on this file.
+    /// The operating curve on this data.
     pub curve: OperatingCurve,
 }
 
-/// Evaluates `artifact` on a labeled file it has never seen.
+/// Fresh labelled data to evaluate models on: a leads file and, for models trained point in
+/// time, the events and outcomes tables.
+#[derive(Debug, Clone, Default)]
+pub struct FreshData {
+    /// The leads file (with the label column for flat-file models).
+    pub leads: PathBuf,
+    /// The events file (required by models with event features).
+    pub events: Option<PathBuf>,
+    /// The outcomes file (required by models trained with one).
+    pub outcomes: Option<PathBuf>,
+    /// Label column of the leads file (default: the model's).
+    pub label: Option<String>,
+    /// Values meaning "converted" (default: the model's).
+    pub positive: Vec<String>,
+    /// How to read the files (the model's missing tokens replace these).
+    pub read: ReadOptions,
+}
+
+impl FreshData {
+    /// A leads file alone, read with the default options.
+    pub fn new(leads: impl Into<PathBuf>) -> Self {
+        Self {
+            leads: leads.into(),
+            ..Self::default()
+        }
+    }
+
+    /// The files given, leads first (for reports and the promotion log).
+    pub fn files(&self) -> Vec<String> {
+        std::iter::once(&self.leads)
+            .chain(&self.events)
+            .chain(&self.outcomes)
+            .map(|p| p.display().to_string())
+            .collect()
+    }
+}
+
+/// How fresh data becomes a model's labelled examples. Two models with equal rules are scored
+/// on the same examples, so the data is read and assembled once for both.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LabelRules {
+    /// A flat leads file with the label as a column; every row is an example.
+    Flat {
+        /// The label column.
+        label: String,
+        /// Values meaning "converted".
+        positive: Vec<String>,
+        /// Cell values read as missing.
+        missing_tokens: Vec<String>,
+    },
+    /// Leads, events and outcomes assembled point in time as the model was trained.
+    PointInTime {
+        /// The model's settings (with the command line's label overrides applied).
+        settings: Box<PointInTimeSettings>,
+        /// Cell values read as missing.
+        missing_tokens: Vec<String>,
+    },
+}
+
+/// The rules by which `artifact` turns `fresh` into labelled examples, checking that the files
+/// given are the ones the model needs (events for event features, outcomes when it was
+/// trained with an outcomes table; none besides the leads for a flat-file model).
+pub fn label_rules(artifact: &ModelArtifact, fresh: &FreshData) -> Result<LabelRules> {
+    let id = &artifact.model_id;
+    let missing_tokens = artifact.spec.missing_tokens.clone();
+    let Some(settings) = &artifact.assembly else {
+        if artifact.spec.events.is_some() {
+            // Its event features need each lead's events and as_of, and the artifact does not
+            // say how they were assembled: zeros would read as "an event just now" rather
+            // than "never", and the metrics would be silently wrong.
+            return Err(TrainError::Config(format!(
+                "model {id} was trained with engagement events, but its artifact predates the \
+                 stored point-in-time settings ([time], [events], [outcomes]), so its examples \
+                 cannot be rebuilt from fresh data; retrain it with this version to evaluate it"
+            )));
+        }
+        if fresh.events.is_some() || fresh.outcomes.is_some() {
+            return Err(TrainError::Config(format!(
+                "model {id} was trained on a flat leads file (label column `{}`); evaluate it \
+                 on a labelled leads file alone, without --events or --outcomes",
+                artifact.provenance.label
+            )));
+        }
+        return Ok(LabelRules::Flat {
+            label: fresh
+                .label
+                .clone()
+                .unwrap_or_else(|| artifact.provenance.label.clone()),
+            positive: if fresh.positive.is_empty() {
+                artifact.provenance.positive_values.clone()
+            } else {
+                fresh.positive.clone()
+            },
+            missing_tokens,
+        });
+    };
+    let mut settings = settings.clone();
+    if artifact.spec.events.is_some() && fresh.events.is_none() {
+        let columns = settings.events.clone().unwrap_or_default();
+        return Err(TrainError::Config(format!(
+            "model {id} was trained with engagement events: pass --events FILE (columns `{}`, \
+             `{}`, `{}`) so each lead's events can be placed in time",
+            columns.lead_id, columns.event_type, columns.occurred_at
+        )));
+    }
+    match (&settings.outcomes, &fresh.outcomes) {
+        (Some(o), None) => {
+            return Err(TrainError::Config(format!(
+                "model {id} was trained with an outcomes table: pass --outcomes FILE (columns \
+                 `{}`, optional `{}` and `{}`; leads absent from it are negatives)",
+                o.lead_id, o.converted, o.converted_at
+            )))
+        }
+        (None, Some(_)) => {
+            return Err(TrainError::Config(format!(
+                "model {id} takes its label from the leads column `{}`, not from an outcomes \
+                 table: leave out --outcomes",
+                settings.label.as_deref().unwrap_or_default()
+            )))
+        }
+        _ => {}
+    }
+    if let Some(label) = &fresh.label {
+        if settings.outcomes.is_some() {
+            return Err(TrainError::Config(format!(
+                "--label does not apply: model {id} takes its labels from the outcomes table"
+            )));
+        }
+        settings.label = Some(label.clone());
+    }
+    if !fresh.positive.is_empty() {
+        settings.positive = fresh.positive.clone();
+    }
+    Ok(LabelRules::PointInTime {
+        settings: Box::new(settings),
+        missing_tokens,
+    })
+}
+
+/// Labelled examples built from fresh data, ready to be scored by any model whose columns the
+/// leads file holds.
+#[derive(Debug, Clone)]
+pub struct LabelledSet {
+    /// The leads of the examples (rows of the leads file that were kept, in file order).
+    pub table: Table,
+    /// Row (0-based) in the leads file of each example.
+    pub source_rows: Vec<usize>,
+    /// Converted (within the horizon, for point-in-time rules).
+    pub labels: Vec<bool>,
+    /// Each example's scoring moment (point-in-time rules only).
+    pub as_of: Option<Vec<i64>>,
+    /// The events of the examples' leads (when an events file was given).
+    pub events: Option<EventColumns>,
+    /// What the assembly did (point-in-time rules only).
+    pub point_in_time: Option<PointInTimeReport>,
+    /// The events file read, for reports.
+    pub events_path: Option<String>,
+    /// The outcomes file read, for reports.
+    pub outcomes_path: Option<String>,
+}
+
+impl LabelledSet {
+    /// Reads `fresh` and builds its labelled examples by `rules` (the point-in-time assembly
+    /// of training for [`LabelRules::PointInTime`]). Both classes must be present.
+    pub fn load(rules: &LabelRules, fresh: &FreshData) -> Result<Self> {
+        let mut read = fresh.read.clone();
+        let set = match rules {
+            LabelRules::Flat {
+                label,
+                positive,
+                missing_tokens,
+            } => {
+                read.missing_tokens = missing_tokens.clone();
+                let table = read_table(&fresh.leads, &read)?;
+                let labels = labels(&table, label, positive)?;
+                Self {
+                    source_rows: (0..labels.len()).collect(),
+                    table,
+                    labels,
+                    as_of: None,
+                    events: None,
+                    point_in_time: None,
+                    events_path: None,
+                    outcomes_path: None,
+                }
+            }
+            LabelRules::PointInTime {
+                settings,
+                missing_tokens,
+            } => {
+                read.missing_tokens = missing_tokens.clone();
+                let leads = read_table(&fresh.leads, &read)?;
+                let spec = settings.assembly_spec(missing_tokens);
+                let a = assemble(&AssemblyInputs {
+                    leads: &leads,
+                    spec: &spec,
+                    events: fresh.events.as_deref(),
+                    outcomes: fresh.outcomes.as_deref(),
+                    read: &read,
+                })?;
+                Self {
+                    table: a.table,
+                    source_rows: a.source_rows,
+                    labels: a.labels,
+                    as_of: Some(a.as_of),
+                    events_path: a.events.as_ref().map(|e| e.path.clone()),
+                    events: a.events,
+                    point_in_time: Some(a.report),
+                    outcomes_path: a.outcomes_fingerprint.map(|f| f.path),
+                }
+            }
+        };
+        let positives = set.labels.iter().filter(|v| **v).count();
+        if positives == 0 || positives == set.labels.len() {
+            let why = match &set.point_in_time {
+                Some(r) => format!(
+                    " (of {} leads, {} were censored because their {}-day horizon is not over \
+                     by the end of the data, {}, and {} converted before as_of)",
+                    r.leads, r.censored, r.horizon_days, r.end_of_data, r.converted_before_as_of
+                ),
+                None => String::new(),
+            };
+            return Err(TrainError::Read {
+                path: set.table.path.clone(),
+                message: format!(
+                    "the fresh data has {} labelled leads, {positives} of them converted: \
+                     evaluation needs converted and unconverted leads{why}",
+                    set.labels.len()
+                ),
+            });
+        }
+        Ok(set)
+    }
+
+    /// Where two sets' examples differ (leads, labels or scoring moments), or `None` when they
+    /// are the same examples.
+    pub fn difference(&self, other: &Self) -> Option<String> {
+        if self.source_rows != other.source_rows {
+            return Some(format!(
+                "they select different leads ({} vs {} labelled leads)",
+                self.source_rows.len(),
+                other.source_rows.len()
+            ));
+        }
+        if let Some(k) = (0..self.labels.len()).find(|&k| self.labels[k] != other.labels[k]) {
+            return Some(format!(
+                "they label leads differently (first at row {} of {}; {} vs {} converted)",
+                self.source_rows[k] + 1,
+                self.table.path,
+                self.labels.iter().filter(|v| **v).count(),
+                other.labels.iter().filter(|v| **v).count()
+            ));
+        }
+        if self.as_of != other.as_of {
+            return Some("they score leads as of different moments".into());
+        }
+        None
+    }
+}
+
+/// Scores a labelled set with `artifact`: every column of its spec must be in the leads file.
+pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<FileEvaluation> {
+    if artifact.spec.events.is_some() && (set.events.is_none() || set.as_of.is_none()) {
+        return Err(TrainError::Config(format!(
+            "model {} was trained with engagement events; these examples have no events \
+             placed in time (pass --events)",
+            artifact.model_id
+        )));
+    }
+    for c in &artifact.spec.columns {
+        crate::load::column(&set.table, &c.name)?;
+    }
+    let x = featurize_with_events(
+        &artifact.spec,
+        &set.table,
+        set.as_of.as_deref(),
+        set.events.as_ref(),
+    )?;
+    let scores: Vec<f64> = (0..x.rows)
+        .map(|i| artifact.model.score(&x.row(i)))
+        .collect();
+    Ok(FileEvaluation {
+        model_id: artifact.model_id.clone(),
+        data: set.table.path.clone(),
+        events: set.events_path.clone(),
+        outcomes: set.outcomes_path.clone(),
+        rows: set.labels.len() as u64,
+        point_in_time: set.point_in_time.clone(),
+        evaluation: evaluate(&scores, &set.labels)?,
+        curve: OperatingCurve::from_scores(&scores, &set.labels, CURVE_POINTS)?,
+    })
+}
+
+/// Evaluates `artifact` on fresh labelled data it has never seen, assembled as it was trained.
+pub fn evaluate_fresh(artifact: &ModelArtifact, fresh: &FreshData) -> Result<FileEvaluation> {
+    let rules = label_rules(artifact, fresh)?;
+    let set = LabelledSet::load(&rules, fresh)?;
+    score_labelled(artifact, &set)
+}
+
+/// Evaluates `artifact` on a labelled leads file alone (flat-file models).
 pub fn evaluate_file(
     artifact: &ModelArtifact,
     data: &std::path::Path,
@@ -601,39 +913,17 @@ pub fn evaluate_file(
     positive: &[String],
     read: &ReadOptions,
 ) -> Result<FileEvaluation> {
-    if artifact.spec.events.is_some() {
-        // Its event features need each lead's events and as_of; zeros would read as "an event
-        // just now" rather than "never", and the metrics would be silently wrong.
-        return Err(TrainError::Config(format!(
-            "model {} was trained with engagement events; `evaluate` scores a single leads file \
-             and cannot evaluate it yet (hold out data at training time instead: --split time)",
-            artifact.model_id
-        )));
-    }
-    let mut read = read.clone();
-    read.missing_tokens = artifact.spec.missing_tokens.clone();
-    let table = read_table(data, &read)?;
-    let label = label.unwrap_or(&artifact.provenance.label);
-    let positive = if positive.is_empty() {
-        &artifact.provenance.positive_values
-    } else {
-        positive
-    };
-    let y = labels(&table, label, positive)?;
-    for c in &artifact.spec.columns {
-        crate::load::column(&table, &c.name)?;
-    }
-    let x = featurize_table(&artifact.spec, &table, None)?;
-    let scores: Vec<f64> = (0..x.rows)
-        .map(|i| artifact.model.score(&x.row(i)))
-        .collect();
-    Ok(FileEvaluation {
-        model_id: artifact.model_id.clone(),
-        data: table.path.clone(),
-        rows: y.len() as u64,
-        evaluation: evaluate(&scores, &y)?,
-        curve: OperatingCurve::from_scores(&scores, &y, CURVE_POINTS)?,
-    })
+    evaluate_fresh(
+        artifact,
+        &FreshData {
+            leads: data.to_path_buf(),
+            events: None,
+            outcomes: None,
+            label: label.map(str::to_string),
+            positive: positive.to_vec(),
+            read: read.clone(),
+        },
+    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,731 @@
+//! The charts, drawn with plotters' SVG backend into strings. Text is emitted as SVG `<text>`
+//! (plotters only estimates its size), so nothing here needs a font file; the browser draws it.
+
+use crate::figures::{class_histogram, ClassHistogram, EvaluationSet, MarkedCutoff, TierRow};
+use crate::ReportError;
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::model::FeatureWeight;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// One chart: an SVG document and what the page says about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// Element id in the report and the page (`chart-roc`).
+    pub id: &'static str,
+    /// Title (also drawn in the SVG).
+    pub title: String,
+    /// How to read it, one or two sentences.
+    pub note: String,
+    /// The SVG document.
+    pub svg: String,
+    /// Where the plot's data range sits in the SVG, for charts the model page marks live.
+    pub frame: Option<Frame>,
+}
+
+/// The mapping from data to SVG coordinates of a chart's plotting area: `x[0]` is drawn at
+/// `px[0]`, `x[1]` at `px[1]`, likewise for y (linear in between).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// Data range of the x axis.
+    pub x: [f64; 2],
+    /// Data range of the y axis.
+    pub y: [f64; 2],
+    /// SVG x of `x[0]` and `x[1]`.
+    pub px: [i32; 2],
+    /// SVG y of `y[0]` and `y[1]`.
+    pub py: [i32; 2],
+}
+
+/// Ids of every chart, in page order.
+pub const CHART_IDS: [&str; 7] = [
+    "chart-weights",
+    "chart-roc",
+    "chart-pr",
+    "chart-calibration",
+    "chart-lift-decile",
+    "chart-lift-tier",
+    "chart-score-distribution",
+];
+
+const FONT: &str = "sans-serif";
+const SIZE: (u32, u32) = (620, 400);
+/// Converted leads, positive weights.
+const TEAL: RGBColor = RGBColor(27, 133, 110);
+/// Negative weights.
+const ORANGE: RGBColor = RGBColor(204, 88, 3);
+/// Unconverted leads, reference lines.
+const GREY: RGBColor = RGBColor(140, 140, 140);
+/// Grid lines.
+const GRID: RGBColor = RGBColor(226, 230, 233);
+/// The cutoff.
+const MARK: RGBColor = RGBColor(200, 30, 45);
+/// Bin count of the score distribution (the artifact's reference histogram uses the same).
+pub const SCORE_BINS: usize = 20;
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Draws one chart into an SVG string; `draw` returns the frame to record, if any.
+fn render(
+    id: &'static str,
+    size: (u32, u32),
+    draw: impl FnOnce(&Area<'_>) -> DrawResult<Option<Frame>>,
+) -> Result<(String, Option<Frame>), ReportError> {
+    let mut svg = String::new();
+    let frame = {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let frame = root
+            .fill(&WHITE)
+            .map_err(Into::into)
+            .and_then(|()| draw(&root))
+            .and_then(|f| root.present().map(|()| f).map_err(Into::into));
+        frame.map_err(|e| ReportError::Draw {
+            chart: id,
+            message: e.to_string(),
+        })?
+    };
+    Ok((svg, frame))
+}
+
+fn text(size: u32, color: &'static RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+    TextStyle::from((FONT, size).into_font())
+        .color(color)
+        .pos(Pos::new(h, v))
+}
+
+/// Formats a share as a percentage with one decimal.
+pub(crate) fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+/// A feature name cut to `max` characters.
+fn shorten(name: &str, max: usize) -> String {
+    if name.chars().count() <= max {
+        name.to_string()
+    } else {
+        let mut s: String = name.chars().take(max - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// The strongest weights as horizontal bars (log-odds per standard deviation), labeled with
+/// their odds ratios.
+pub fn weights(artifact: &ModelArtifact, top: usize) -> Result<Chart, ReportError> {
+    let mut rows: Vec<&FeatureWeight> = artifact.model.features.iter().collect();
+    rows.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
+    rows.truncate(top.max(1));
+    let n = rows.len();
+    let extent = rows
+        .iter()
+        .map(|f| f.weight.abs())
+        .fold(0.0_f64, f64::max)
+        .max(1e-6);
+    let height = 100 + 24 * u32::try_from(n).unwrap_or(u32::MAX / 32);
+    let title = format!(
+        "Weights: the {n} strongest of {} features",
+        artifact.model.features.len()
+    );
+    let labels: Vec<String> = rows.iter().map(|f| shorten(&f.name, 46)).collect();
+    let (svg, frame) = render("chart-weights", (900, height), |root| {
+        let last = i32::try_from(n).unwrap_or(i32::MAX) - 1;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, (FONT, 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(350)
+            // Room beside the longest bars for their labels.
+            .build_cartesian_2d(-extent * 1.7..extent * 1.7, (0..last).into_segmented())?;
+        let label_of = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => usize::try_from(last - i)
+                .ok()
+                .and_then(|k| labels.get(k).cloned())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_desc_style((FONT, 15))
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&label_of)
+            .x_desc("weight: change in log-odds per standard deviation of the feature")
+            .x_label_formatter(&|v| {
+                if v.abs() < 1e-9 {
+                    "0".to_string()
+                } else {
+                    format!("{v:+.1}")
+                }
+            })
+            .label_style((FONT, 14))
+            .draw()?;
+        for (k, f) in rows.iter().enumerate() {
+            let i = last - i32::try_from(k).unwrap_or(0);
+            let color = if f.weight >= 0.0 { TEAL } else { ORANGE };
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(i)),
+                    (f.weight, SegmentValue::Exact(i + 1)),
+                ],
+                color.filled(),
+            );
+            bar.set_margin(3, 3, 0, 0);
+            chart.draw_series(std::iter::once(bar))?;
+            let (dx, h) = if f.weight >= 0.0 {
+                (5, HPos::Left)
+            } else {
+                (-5, HPos::Right)
+            };
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((f.weight, SegmentValue::CenterOf(i)))
+                    + Text::new(
+                        format!("odds ratio {}", odds(f.odds_ratio)),
+                        (dx, 0),
+                        text(14, &BLACK, h, VPos::Center),
+                    ),
+            ))?;
+        }
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Last)],
+            BLACK.stroke_width(1),
+        )))?;
+        Ok(None)
+    })?;
+    Ok(Chart {
+        id: "chart-weights",
+        title,
+        note: "Bars: the weight of each feature in standard-deviation units, so lengths compare \
+               across features (green raises the score, orange lowers it). Labels: the odds \
+               ratio per unit of the feature; for an indicator, leads that have it vs leads \
+               that do not."
+            .into(),
+        svg,
+        frame,
+    })
+}
+
+/// An odds ratio as people read it.
+pub(crate) fn odds(x: f64) -> String {
+    if x >= 100.0 || (x > 0.0 && x < 0.01) {
+        format!("{x:.2e}")
+    } else if (x - 1.0).abs() < 0.01 {
+        // Per unit of a wide-ranged feature (seconds on the website): show the small effect.
+        format!("{x:.4}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// Records the frame of a chart on `[x0, x1] x [y0, y1]`.
+fn frame_of<X, Y>(
+    chart: &ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
+    x: [f64; 2],
+    y: [f64; 2],
+) -> Frame
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let (px0, py0) = chart.backend_coord(&(x[0], y[0]));
+    let (px1, py1) = chart.backend_coord(&(x[1], y[1]));
+    Frame {
+        x,
+        y,
+        px: [px0, px1],
+        py: [py0, py1],
+    }
+}
+
+/// ROC curve with the cutoff marked.
+pub fn roc(set: &EvaluationSet, cutoff: Option<&MarkedCutoff>) -> Result<Chart, ReportError> {
+    let c = &set.curve;
+    let (pos, neg) = (c.positives, c.total - c.positives);
+    let rate = crate::figures::ratio;
+    let points: Vec<(f64, f64)> = std::iter::once((0.0, 0.0))
+        .chain(c.points.iter().map(|p| (rate(p.fp, neg), rate(p.tp, pos))))
+        .collect();
+    let title = format!("ROC curve (AUC {:.3})", set.evaluation.roc_auc);
+    let (svg, frame) = render("chart-roc", SIZE, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, (FONT, 22))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(65)
+            .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_desc_style((FONT, 15))
+            .x_desc("false positive rate: share of unconverted leads selected")
+            .y_desc("recall: share of converted leads selected")
+            .label_style((FONT, 14))
+            .draw()?;
+        chart.draw_series(DashedLineSeries::new(
+            vec![(0.0, 0.0), (1.0, 1.0)],
+            5,
+            5,
+            GREY.into(),
+        ))?;
+        chart.draw_series(LineSeries::new(points, TEAL.stroke_width(2)))?;
+        if let Some(m) = cutoff {
+            let p = &m.on_set;
+            let at = (rate(p.fp, neg), p.recall);
+            mark(&mut chart, at, &format!("cutoff {:.3}", p.threshold))?;
+        }
+        Ok(Some(frame_of(&chart, [0.0, 1.0], [0.0, 1.0])))
+    })?;
+    Ok(Chart {
+        id: "chart-roc",
+        title,
+        note: format!(
+            "Each point is a score threshold on the {}: the share of converted leads it \
+             selects against the share of unconverted ones. The diagonal is a random order.",
+            set.name
+        ),
+        svg,
+        frame,
+    })
+}
+
+/// Draws the cutoff marker (a red dot and its label) at `at`.
+fn mark<X, Y>(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
+    at: (f64, f64),
+    label: &str,
+) -> DrawResult<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    // Label to the right of the dot, or to its left near the right edge.
+    let (dx, h) = if at.0 > 0.6 {
+        (-10, HPos::Right)
+    } else {
+        (10, HPos::Left)
+    };
+    chart.draw_series(std::iter::once(
+        EmptyElement::at(at)
+            + Circle::new((0, 0), 6, MARK.filled())
+            + Text::new(label.to_string(), (dx, 8), text(16, &MARK, h, VPos::Top)),
+    ))?;
+    Ok(())
+}
+
+/// Precision-recall curve with the base rate and the cutoff marked.
+pub fn precision_recall(
+    set: &EvaluationSet,
+    cutoff: Option<&MarkedCutoff>,
+) -> Result<Chart, ReportError> {
+    let c = &set.curve;
+    let rate = crate::figures::ratio;
+    let points: Vec<(f64, f64)> = c
+        .points
+        .iter()
+        .map(|p| (rate(p.tp, c.positives), rate(p.tp, p.tp + p.fp)))
+        .collect();
+    let base = rate(c.positives, c.total);
+    let title = format!(
+        "Precision and recall (average precision {:.3})",
+        set.evaluation.pr_auc
+    );
+    let (svg, frame) = render("chart-pr", SIZE, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, (FONT, 22))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(65)
+            .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_desc_style((FONT, 15))
+            .x_desc("recall: share of converted leads selected")
+            .y_desc("precision: share of selected leads that convert")
+            .label_style((FONT, 14))
+            .draw()?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(0.0, base), (1.0, base)],
+                5,
+                5,
+                GREY.into(),
+            ))?
+            .label(format!("base rate {}", pct(base)))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREY));
+        chart
+            .draw_series(LineSeries::new(points, TEAL.stroke_width(2)))?
+            .label("model")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TEAL.stroke_width(2)));
+        if let Some(m) = cutoff {
+            let p = &m.on_set;
+            mark(
+                &mut chart,
+                (p.recall, p.precision),
+                &format!("cutoff {:.3}", p.threshold),
+            )?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY)
+            .label_font((FONT, 14))
+            .draw()?;
+        Ok(Some(frame_of(&chart, [0.0, 1.0], [0.0, 1.0])))
+    })?;
+    Ok(Chart {
+        id: "chart-pr",
+        title,
+        note: format!(
+            "What a cutoff buys on the {}: lowering it finds more of the converted leads \
+             (recall) at the price of precision. The dashed line is the share that converts \
+             anyway.",
+            set.name
+        ),
+        svg,
+        frame,
+    })
+}
+
+/// Calibration: mean predicted score against the observed conversion rate per score bin.
+pub fn calibration(set: &EvaluationSet) -> Result<Chart, ReportError> {
+    let bins = &set.evaluation.calibration;
+    let largest = bins.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
+    let title = format!("Calibration (Brier {:.4})", set.evaluation.brier);
+    let (svg, frame) = render("chart-calibration", SIZE, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, (FONT, 22))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(65)
+            .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_desc_style((FONT, 15))
+            .x_desc("mean predicted score in the bin")
+            .y_desc("observed conversion rate")
+            .label_style((FONT, 14))
+            .draw()?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(0.0, 0.0), (1.0, 1.0)],
+                5,
+                5,
+                GREY.into(),
+            ))?
+            .label("perfect calibration")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREY));
+        chart
+            .draw_series(LineSeries::new(
+                bins.iter().map(|b| (b.mean_score, b.observed_rate)),
+                TEAL.stroke_width(2),
+            ))?
+            .label("model (dot area: leads in the bin)")
+            .legend(|(x, y)| Circle::new((x + 10, y), 4, TEAL.filled()));
+        chart.draw_series(bins.iter().map(|b| {
+            // Radius 3..9 by the square root of the bin's share of the largest bin.
+            let r = 3.0 + 6.0 * (b.count as f64 / largest).sqrt();
+            Circle::new(
+                (b.mean_score, b.observed_rate),
+                r.round() as i32,
+                TEAL.filled(),
+            )
+        }))?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY)
+            .label_font((FONT, 14))
+            .draw()?;
+        Ok(Some(frame_of(&chart, [0.0, 1.0], [0.0, 1.0])))
+    })?;
+    Ok(Chart {
+        id: "chart-calibration",
+        title,
+        note: format!(
+            "Leads of the {} in ten equal score bins: when the dots lie on the diagonal, a \
+             score of 0.3 means 30% of such leads convert.",
+            set.name
+        ),
+        svg,
+        frame,
+    })
+}
+
+/// Vertical bars of conversion rate per group with the base rate; labels above each bar.
+fn rate_bars(
+    id: &'static str,
+    title: &str,
+    x_desc: &str,
+    groups: &[(String, f64, String)],
+    base_rate: f64,
+) -> Result<(String, Option<Frame>), ReportError> {
+    render(id, SIZE, |root| {
+        let n = groups.len().max(1);
+        let last = i32::try_from(n).unwrap_or(i32::MAX) - 1;
+        let top = groups
+            .iter()
+            .map(|g| g.1)
+            .fold(base_rate, f64::max)
+            .max(0.01)
+            * 1.18;
+        let top = top.min(1.0).max(base_rate * 1.1);
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 22))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(65)
+            .build_cartesian_2d((0..last).into_segmented(), 0.0..top)?;
+        let label_of = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => usize::try_from(*i)
+                .ok()
+                .and_then(|k| groups.get(k))
+                .map(|g| g.0.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_desc_style((FONT, 15))
+            .disable_x_mesh()
+            .x_labels(n)
+            .x_label_formatter(&label_of)
+            .y_label_formatter(&|v| pct(*v))
+            .x_desc(x_desc)
+            .y_desc("conversion rate")
+            .label_style((FONT, 14))
+            .draw()?;
+        for (k, (_, rate, label)) in groups.iter().enumerate() {
+            let i = i32::try_from(k).unwrap_or(0);
+            let mut bar = Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i + 1), *rate),
+                ],
+                TEAL.filled(),
+            );
+            bar.set_margin(0, 0, 6, 6);
+            chart.draw_series(std::iter::once(bar))?;
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((SegmentValue::CenterOf(i), *rate))
+                    + Text::new(
+                        label.clone(),
+                        (0, -4),
+                        text(14, &BLACK, HPos::Center, VPos::Bottom),
+                    ),
+            ))?;
+        }
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![
+                    (SegmentValue::Exact(0), base_rate),
+                    (SegmentValue::Last, base_rate),
+                ],
+                5,
+                5,
+                GREY.stroke_width(2),
+            ))?
+            .label(format!("base rate {}", pct(base_rate)))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREY.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY)
+            .label_font((FONT, 14))
+            .draw()?;
+        Ok(None)
+    })
+}
+
+/// Conversion rate and lift by score decile.
+pub fn lift_by_decile(set: &EvaluationSet) -> Result<Chart, ReportError> {
+    let e = &set.evaluation;
+    let groups: Vec<(String, f64, String)> = e
+        .lift
+        .iter()
+        .map(|l| {
+            (
+                l.decile.to_string(),
+                l.conversion_rate,
+                format!("{:.1}×", l.lift),
+            )
+        })
+        .collect();
+    let title = "Conversion by score decile".to_string();
+    let (svg, frame) = rate_bars(
+        "chart-lift-decile",
+        &title,
+        "score decile (1 = the highest-scoring tenth of leads)",
+        &groups,
+        e.base_rate,
+    )?;
+    let top = e.lift.first();
+    Ok(Chart {
+        id: "chart-lift-decile",
+        title,
+        note: format!(
+            "Leads of the {} ranked by score and cut into tenths; the label on each bar is its \
+             lift (conversion rate over the base rate).{}",
+            set.name,
+            top.map(|l| format!(
+                " The top tenth converts at {} and holds {} of all conversions.",
+                pct(l.conversion_rate),
+                pct(l.cumulative_capture)
+            ))
+            .unwrap_or_default()
+        ),
+        svg,
+        frame,
+    })
+}
+
+/// Conversion rate and lift by tier.
+pub fn lift_by_tier(set: &EvaluationSet, tiers: &[TierRow]) -> Result<Chart, ReportError> {
+    let shown: Vec<&TierRow> = tiers.iter().filter(|t| !t.unattainable).collect();
+    let groups: Vec<(String, f64, String)> = shown
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.conversion_rate,
+                format!("{:.1}× · {} of leads", t.lift, pct(t.share_of_leads)),
+            )
+        })
+        .collect();
+    let title = "Conversion by tier".to_string();
+    let base = crate::figures::ratio(set.curve.positives, set.curve.total);
+    let (svg, frame) = rate_bars(
+        "chart-lift-tier",
+        &title,
+        "tier (a lead gets the strictest tier whose cutoff it reaches)",
+        &groups,
+        base,
+    )?;
+    let missing: Vec<String> = tiers
+        .iter()
+        .filter(|t| t.unattainable)
+        .map(|t| format!("{} (target {:.2})", t.name, t.target.unwrap_or(f64::NAN)))
+        .collect();
+    Ok(Chart {
+        id: "chart-lift-tier",
+        title,
+        note: format!(
+            "Tiers are precision targets on the holdout curve, as the server assigns them; \
+             bars show how each converts on the {}, with its lift and share of leads.{}",
+            set.name,
+            if missing.is_empty() {
+                String::new()
+            } else {
+                format!(" Not attainable, so never given: {}.", missing.join(", "))
+            }
+        ),
+        svg,
+        frame,
+    })
+}
+
+/// Score distribution of converted and unconverted leads, with the cutoff.
+pub fn score_distribution(
+    set: &EvaluationSet,
+    cutoff: Option<&MarkedCutoff>,
+) -> Result<Chart, ReportError> {
+    let h: ClassHistogram = class_histogram(&set.curve, SCORE_BINS);
+    let total_conv: u64 = h.converted.iter().sum();
+    let total_not: u64 = h.not_converted.iter().sum();
+    let share = |counts: &[u64], total: u64| -> Vec<f64> {
+        counts
+            .iter()
+            .map(|&c| crate::figures::ratio(c, total))
+            .collect()
+    };
+    let conv = share(&h.converted, total_conv);
+    let not = share(&h.not_converted, total_not);
+    let top = conv.iter().chain(&not).copied().fold(0.01_f64, f64::max) * 1.12;
+    let title = "Scores of converted and unconverted leads".to_string();
+    let (svg, frame) = render("chart-score-distribution", SIZE, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, (FONT, 22))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(65)
+            .build_cartesian_2d(0.0..1.0, 0.0..top)?;
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_desc_style((FONT, 15))
+            .x_desc("score")
+            .y_desc("share of the group's leads")
+            .y_label_formatter(&|v| pct(*v))
+            .label_style((FONT, 14))
+            .draw()?;
+        let bars = |shares: &[f64], color: RGBColor| -> Vec<Rectangle<(f64, f64)>> {
+            shares
+                .iter()
+                .enumerate()
+                .map(|(k, &s)| {
+                    Rectangle::new(
+                        [(h.edges[k], 0.0), (h.edges[k + 1], s)],
+                        color.mix(0.5).filled(),
+                    )
+                })
+                .collect()
+        };
+        chart
+            .draw_series(bars(&not, GREY))?
+            .label(format!("not converted ({total_not})"))
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], GREY.mix(0.5).filled()));
+        chart
+            .draw_series(bars(&conv, TEAL))?
+            .label(format!("converted ({total_conv})"))
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], TEAL.mix(0.5).filled()));
+        if let Some(m) = cutoff {
+            let t = m.chosen.threshold;
+            chart.draw_series(DashedLineSeries::new(
+                vec![(t, 0.0), (t, top)],
+                6,
+                4,
+                MARK.stroke_width(2),
+            ))?;
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((t, top))
+                    + Text::new(
+                        format!("cutoff {t:.3}"),
+                        (6, 4),
+                        text(16, &MARK, HPos::Left, VPos::Top),
+                    ),
+            ))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY)
+            .label_font((FONT, 14))
+            .draw()?;
+        Ok(Some(frame_of(&chart, [0.0, 1.0], [0.0, top])))
+    })?;
+    Ok(Chart {
+        id: "chart-score-distribution",
+        title,
+        note: format!(
+            "Share of each group's leads in {SCORE_BINS} score bins on the {}: the less the two \
+             overlap, the better the score separates them. Leads right of the cutoff are MQLs.",
+            set.name
+        ),
+        svg,
+        frame,
+    })
+}

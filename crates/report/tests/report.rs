@@ -1,0 +1,262 @@
+//! The report on real models: the committed demo model (trained with engagement events) and a
+//! model trained on the X Education export. The document must parse as XML (it is written as
+//! well-formed XHTML), hold every chart's SVG under its id, need nothing from the network, and
+//! show the numbers of the artifact.
+
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::curve::cutoff_for_precision;
+use leadscore_report::{report_html, EvaluationSet, Report, ReportOptions, CHART_IDS};
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+}
+
+/// What the XML reader found: for each element id, its tag and the tags of its children.
+struct Parsed {
+    ids: HashMap<String, (String, Vec<String>)>,
+    elements: usize,
+    svg_elements: usize,
+}
+
+/// Parses `html` as XML, failing on any unclosed, mismatched or stray element.
+fn parse(html: &str) -> Parsed {
+    let mut reader = Reader::from_str(html);
+    reader.config_mut().check_end_names = true;
+    let mut stack: Vec<(String, Option<String>)> = Vec::new();
+    let mut ids: HashMap<String, (String, Vec<String>)> = HashMap::new();
+    let (mut elements, mut svg_elements) = (0, 0);
+    loop {
+        let event = reader.read_event().unwrap_or_else(|e| {
+            panic!("not well-formed at byte {}: {e}", reader.buffer_position())
+        });
+        let (tag, id, empty) = match &event {
+            Event::Start(e) | Event::Empty(e) => {
+                let tag = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+                let id = e
+                    .try_get_attribute("id")
+                    .unwrap()
+                    .map(|a| a.unescape_value().unwrap().into_owned());
+                (tag, id, matches!(event, Event::Empty(_)))
+            }
+            Event::End(_) => {
+                stack.pop().expect("an end tag without a start");
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        elements += 1;
+        if tag == "svg" {
+            svg_elements += 1;
+        }
+        if let Some((_, Some(parent))) = stack.last() {
+            ids.get_mut(parent).unwrap().1.push(tag.clone());
+        }
+        if let Some(id) = &id {
+            assert!(
+                ids.insert(id.clone(), (tag.clone(), Vec::new())).is_none(),
+                "id {id} appears twice"
+            );
+        }
+        if !empty {
+            stack.push((tag, id));
+        }
+    }
+    assert!(stack.is_empty(), "unclosed elements: {stack:?}");
+    Parsed {
+        ids,
+        elements,
+        svg_elements,
+    }
+}
+
+/// The checks every report must pass.
+fn check_report(html: &str, artifact: &ModelArtifact) {
+    let parsed = parse(html);
+    assert!(parsed.elements > 500, "{} elements", parsed.elements);
+    assert_eq!(parsed.svg_elements, CHART_IDS.len());
+    for id in CHART_IDS {
+        let (tag, children) = parsed
+            .ids
+            .get(id)
+            .unwrap_or_else(|| panic!("no element with id {id}"));
+        assert_eq!(tag, "figure", "{id}");
+        assert!(
+            children.iter().any(|c| c == "svg"),
+            "{id} holds no svg: {children:?}"
+        );
+        assert!(children.iter().any(|c| c == "figcaption"), "{id}");
+    }
+    for id in [
+        "model-card",
+        "cutoff",
+        "table-targets",
+        "table-tiers",
+        "table-weights",
+    ] {
+        assert!(parsed.ids.contains_key(id), "no element with id {id}");
+    }
+    // Self-contained: no scripts, style sheets or images fetched, no URL but XML namespaces.
+    for needle in ["<script", "<link", "<img", "src=", "url(", "@import"] {
+        assert!(!html.contains(needle), "the report contains {needle}");
+    }
+    let urls: Vec<&str> = html
+        .match_indices("http")
+        .map(|(i, _)| &html[i..(i + 40).min(html.len())])
+        .filter(|u| !u.starts_with("http://www.w3.org/"))
+        .collect();
+    assert!(urls.is_empty(), "{urls:?}");
+    // The numbers are the artifact's.
+    assert!(html.contains(&artifact.model_id));
+    let e = &artifact.evaluation;
+    assert!(html.contains(&format!("{:.4}", e.roc_auc)), "ROC AUC");
+    assert!(html.contains(&format!("ROC curve (AUC {:.3})", e.roc_auc)));
+    let cutoff = cutoff_for_precision(&artifact.curve, 0.5, 0.95).unwrap();
+    assert!(
+        html.contains(&format!(
+            "at least <strong>{:.4}</strong>",
+            cutoff.threshold
+        )),
+        "the cutoff in words"
+    );
+    assert!(
+        html.contains(&format!("cutoff {:.3}", cutoff.threshold)),
+        "the cutoff marked"
+    );
+    let strongest = artifact
+        .model
+        .features
+        .iter()
+        .max_by(|a, b| a.weight.abs().total_cmp(&b.weight.abs()))
+        .unwrap();
+    let name = leadscore_report::html::escape(&strongest.name);
+    assert!(html.contains(&name), "strongest weight {name}");
+    assert!(html.contains(&format!("{:+.4}", strongest.weight)));
+}
+
+fn write_out(name: &str, html: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, html).unwrap();
+    eprintln!("wrote {}", path.display());
+    path
+}
+
+#[test]
+fn demo_model_report_parses_and_holds_every_chart() {
+    let artifact = ModelArtifact::load(&repo("models/demo.json")).unwrap();
+    let html = report_html(&artifact, None, &ReportOptions::default()).unwrap();
+    check_report(&html, &artifact);
+    assert!(
+        html.contains("point in time"),
+        "the demo model was trained point in time"
+    );
+    write_out("demo.report.html", &html);
+}
+
+#[test]
+fn report_is_deterministic() {
+    let artifact = ModelArtifact::load(&repo("models/demo.json")).unwrap();
+    let options = ReportOptions::default();
+    assert_eq!(
+        report_html(&artifact, None, &options).unwrap(),
+        report_html(&artifact, None, &options).unwrap()
+    );
+}
+
+#[test]
+fn an_unattainable_target_marks_no_cutoff_and_says_why() {
+    let artifact = ModelArtifact::load(&repo("models/demo.json")).unwrap();
+    let options = ReportOptions {
+        target_precision: 0.99,
+        ..ReportOptions::default()
+    };
+    let report = Report::build(&artifact, None, &options).unwrap();
+    assert!(
+        report.cutoff.contains("No cutoff is marked"),
+        "{}",
+        report.cutoff
+    );
+    assert!(
+        report.cutoff.contains("not attainable"),
+        "{}",
+        report.cutoff
+    );
+    let html = report.document();
+    parse(&html);
+    assert!(!html.contains(">\ncutoff "), "nothing marked on the charts");
+}
+
+#[test]
+fn bad_options_are_errors() {
+    let artifact = ModelArtifact::load(&repo("models/demo.json")).unwrap();
+    let options = ReportOptions {
+        confidence: 0.0,
+        ..ReportOptions::default()
+    };
+    let e = report_html(&artifact, None, &options).unwrap_err();
+    assert!(e.to_string().contains("confidence 0"), "{e}");
+}
+
+#[test]
+fn x_education_report_on_the_holdout_and_on_a_labeled_file() {
+    use leadscore_train::load::ReadOptions;
+    use leadscore_train::pipeline::{evaluate_file, train, TrainConfig};
+    let data = repo("../shared/datasets/x-education/Leads.csv");
+    let mut config = TrainConfig::new(&data);
+    config.label = Some("Converted".into());
+    config.id = Some("Prospect ID".into());
+    config.exclude = [
+        "Lead Number",
+        "Tags",
+        "Lead Quality",
+        "Lead Profile",
+        "Asymmetrique Activity Index",
+        "Asymmetrique Profile Index",
+        "Asymmetrique Activity Score",
+        "Asymmetrique Profile Score",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let artifact = train(&config).unwrap().artifact;
+
+    let html = report_html(&artifact, None, &ReportOptions::default()).unwrap();
+    check_report(&html, &artifact);
+    assert!(html.contains("Total Time Spent on Website"));
+    assert!(
+        html.contains("<td>1,848, 712 converted (38.5%)</td>"),
+        "the holdout"
+    );
+    write_out("x-education.report.html", &html);
+
+    // On a labeled file (here the whole export, training rows included): the charts describe
+    // the file, the cutoff is still the one chosen on the holdout.
+    let e = evaluate_file(&artifact, &data, None, &[], &ReadOptions::default()).unwrap();
+    let set = EvaluationSet {
+        name: format!("file {}", e.data),
+        evaluation: e.evaluation,
+        curve: e.curve,
+    };
+    let report = Report::build(&artifact, Some(&set), &ReportOptions::default()).unwrap();
+    assert!(report.on_file);
+    let html = report.document();
+    check_report_on_file(&html);
+    assert!(
+        html.contains("<td>9,240, 3,561 converted (38.5%)</td>"),
+        "the file"
+    );
+    assert!(html.contains("the same cutoff gives"));
+}
+
+fn check_report_on_file(html: &str) {
+    let parsed = parse(html);
+    for id in CHART_IDS {
+        assert!(parsed.ids.contains_key(id), "{id}");
+    }
+}
