@@ -6,7 +6,8 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::fitted::LeadEvent;
-use leadscore_core::value::parse_timestamp;
+use leadscore_core::model::{sigmoid, Scorer};
+use leadscore_core::value::{parse_timestamp, FieldValue, LeadFields};
 use std::collections::HashMap;
 use std::hint::black_box;
 
@@ -59,31 +60,43 @@ fn bench(c: &mut Criterion) {
         spec.width()
     );
 
+    // The serving path: the lead parsed into values in the spec's column order (the server's
+    // JSON visitor does this), featurized, and scored with the standardization folded in.
+    let values: Vec<FieldValue<'_>> = spec.columns.iter().map(|c| lead.field(&c.name)).collect();
+    let scorer = Scorer::new(model);
     let mut x = vec![0.0; spec.width()];
     let mut g = c.benchmark_group("featurize_score");
     g.bench_function("no_events", |b| {
         b.iter(|| {
-            spec.featurize_with_events_into(black_box(lead), &[], Some(as_of), &mut x)
+            spec.featurize_values_into(black_box(&values), &[], Some(as_of), &mut x)
                 .expect("featurize");
-            black_box(model.score(&x))
+            black_box(sigmoid(scorer.log_odds(&x)))
         });
     });
     g.bench_function("with_50_events", |b| {
         b.iter(|| {
-            spec.featurize_with_events_into(
-                black_box(lead),
-                black_box(&fifty),
-                Some(as_of),
-                &mut x,
-            )
-            .expect("featurize");
-            black_box(model.score(&x))
+            spec.featurize_values_into(black_box(&values), black_box(&fifty), Some(as_of), &mut x)
+                .expect("featurize");
+            black_box(sigmoid(scorer.log_odds(&x)))
         });
     });
-    spec.featurize_with_events_into(lead, &fifty, Some(as_of), &mut x)
+    // The keyed path (field looked up by name in a HashMap<String, String>), as the training
+    // parity test and library callers use it.
+    g.bench_function("keyed_no_events", |b| {
+        b.iter(|| {
+            spec.featurize_with_events_into(black_box(lead), &[], Some(as_of), &mut x)
+                .expect("featurize");
+            black_box(sigmoid(scorer.log_odds(&x)))
+        });
+    });
+    spec.featurize_values_into(&values, &fifty, Some(as_of), &mut x)
         .expect("featurize");
+    let (mut positive, mut negative) = (Vec::new(), Vec::new());
     g.bench_function("factors_top3", |b| {
-        b.iter(|| black_box(model.factors(black_box(&x), 3)));
+        b.iter(|| {
+            scorer.factors_into(black_box(&x), 3, &mut positive, &mut negative);
+            black_box(positive.len() + negative.len())
+        });
     });
     g.finish();
 }

@@ -299,7 +299,10 @@ impl FittedEvents {
         for (k, l) in last.iter().enumerate() {
             let base = k * per;
             for v in &mut slot[base..base + nw + 1] {
-                *v = v.ln_1p();
+                // ln(1 + 0) is exactly 0: skip the call for the (many) empty counts.
+                if *v != 0.0 {
+                    *v = v.ln_1p();
+                }
             }
             slot[base + nw + 1] = l.min(DAYS_SINCE_CAP);
             slot[base + nw + 2] = f64::from(u8::from(l.is_infinite()));
