@@ -660,13 +660,15 @@ fn evaluate_with_events_reproduces_the_training_holdout() {
     assert_eq!(current(&d.join("reg")), format!("{id}.json"));
 }
 
-/// The committed demo artifact (written before artifacts kept their point-in-time settings)
-/// still loads with its id, and the registry's failure modes say what is wrong.
+/// An artifact written before artifacts kept their point-in-time settings (the demo model as
+/// committed then, kept in tests/data) still loads with its id, and the registry's failure
+/// modes say what is wrong.
 #[test]
 fn registry_problems_give_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let demo = ModelArtifact::load(&repo("models/demo.json")).unwrap();
+    let demo =
+        ModelArtifact::load(&repo("crates/train/tests/data/demo-before-assembly.json")).unwrap();
     assert!(demo.assembly.is_none());
     assert_eq!(demo.model_id, demo.compute_id());
     let fresh = [

@@ -59,10 +59,16 @@ fn report_on_the_committed_demo_model() {
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
-    assert!(
-        stdout.contains("wrote ") && stdout.contains("8720340e333cf066"),
-        "{stdout}"
-    );
+    let model: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/demo.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let id = model["model_id"].as_str().unwrap();
+    assert!(stdout.contains("wrote ") && stdout.contains(id), "{stdout}");
     let html = assert_report(&out);
     assert!(html.contains("target precision of 0.6 at 95% confidence"));
 }
