@@ -149,6 +149,16 @@ pub struct ScoreHistogram {
     pub counts: Vec<u64>,
 }
 
+/// Training fill rate of one input column (share of training leads where the field is present,
+/// not missing after the missing tokens), the reference for drift checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnFill {
+    /// The input column.
+    pub column: String,
+    /// Share of training leads with a value, in [0, 1].
+    pub filled_share: f64,
+}
+
 /// The whole artifact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelArtifact {
@@ -180,6 +190,11 @@ pub struct ModelArtifact {
     /// when absent, so the content hash of older artifacts is unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assembly: Option<PointInTimeSettings>,
+    /// Training fill rate of each input column, in the spec's column order, for drift checks.
+    /// Empty for artifacts written before it was kept; never written when empty, so the content
+    /// hash of older artifacts is unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference_fill: Vec<ColumnFill>,
 }
 
 impl ModelArtifact {

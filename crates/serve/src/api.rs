@@ -45,9 +45,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
-        .layer(middleware::from_fn_with_state(state.clone(), timeout))
-        .layer(middleware::from_fn_with_state(state.clone(), track))
-        .layer(middleware::from_fn(mlflow::error_shape))
+        .layer(middleware::from_fn_with_state(state.clone(), edge))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_panic: Box<dyn std::any::Any + Send>| {
                 Error::Internal("a handler panicked".into()).into_response()
@@ -252,18 +250,10 @@ impl FromRequestParts<AppState> for AdminAuth {
 // ---------------------------------------------------------------------------------------------
 // Middleware
 
-async fn timeout(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let limit = app.config.request_timeout;
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(response) => response,
-        Err(_) => Error::Timeout {
-            ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
-        }
-        .into_response(),
-    }
-}
-
-async fn track(State(app): State<AppState>, req: Request, next: Next) -> Response {
+/// The one middleware every request passes (one layer, not three: each `from_fn` layer boxes
+/// and moves the request's future, which showed in the single-lead profile): the request
+/// timeout, metrics by route and status, and MLflow's error shape on `/invocations`.
+async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -275,10 +265,29 @@ async fn track(State(app): State<AppState>, req: Request, next: Next) -> Respons
                 .copied()
                 .unwrap_or("unmatched")
         });
+    let is_mlflow = req.uri().path() == mlflow::PATH;
+    let limit = app.config.request_timeout;
     let start = Instant::now();
-    let response = next.run(req).await;
+    let response = match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => Error::Timeout {
+            ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+        }
+        .into_response(),
+    };
     app.metrics
         .record_request(route, response.status().as_u16(), start.elapsed());
+    let mut response = if is_mlflow && !response.status().is_success() {
+        mlflow::error_shape(response).await
+    } else {
+        response
+    };
+    if app.is_draining() {
+        // Shutting down: close each connection after its answer (see `serve`).
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     response
 }
 
@@ -325,17 +334,38 @@ struct BatchScore<'a> {
     leads: &'a [LeadScore<'a>],
 }
 
-/// Scores `leads` with the model in force and records the metrics.
+/// Scores `leads` with the model in force, records the metrics and, with `--decision-log`,
+/// queues the decisions for the log (`route` names the endpoint in it).
 pub fn score_and_record<'a>(
     app: &App,
-    serving: &'a Serving,
+    serving: &'a Arc<Serving>,
     leads: &[Lead<'_>],
     as_of: i64,
     factors: usize,
+    route: &'static str,
 ) -> Result<Vec<LeadScore<'a>>> {
     let scores = serving.score(leads, as_of, factors)?;
     app.metrics
         .record_scores(scores.iter().map(|s| (s.score, s.mql)));
+    serving.drift.record(&serving.artifact.spec, leads, &scores);
+    let log = &app.metrics.decisions;
+    if log.is_on() {
+        log.record(scores.len(), || crate::decisions::Decisions {
+            at_ms: crate::decisions::now_ms(),
+            route,
+            as_of,
+            serving: serving.clone(),
+            leads: leads
+                .iter()
+                .zip(&scores)
+                .map(|(lead, s)| crate::decisions::LeadDecision {
+                    lead_id: crate::decisions::owned(&lead.id),
+                    score: s.score,
+                    mql: s.mql,
+                })
+                .collect(),
+        });
+    }
     Ok(scores)
 }
 
@@ -363,7 +393,7 @@ async fn score(
 pub fn score_body(app: &App, bytes: &[u8], as_of: i64, factors: usize) -> Result<Vec<u8>> {
     let serving = app.current();
     let body = crate::lead::parse_score_body(bytes, &serving.columns, app.config.max_batch)?;
-    let scores = score_and_record(app, &serving, &body.leads, as_of, factors)?;
+    let scores = score_and_record(app, &serving, &body.leads, as_of, factors, "/v1/score")?;
     let model_id = serving.artifact.model_id.as_str();
     let cutoff = &serving.cutoff;
     let mut out = Vec::with_capacity(256 + scores.len() * if factors > 0 { 512 } else { 64 });
@@ -426,6 +456,7 @@ async fn model(State(app): State<AppState>) -> Json<Value> {
         "rest_tier": serving.rest_tier,
         "file": &*serving.file,
         "last_reload_error": app.last_reload_error(),
+        "drift": serving.drift_report(&app.config.drift),
     }))
 }
 
@@ -544,7 +575,11 @@ async fn readyz(State(app): State<AppState>) -> Result<Json<Value>> {
 }
 
 async fn metrics(State(app): State<AppState>) -> Response {
-    let mut response = Body::from(app.metrics.render()).into_response();
+    let mut text = app.metrics.render();
+    app.current()
+        .drift_report(&app.config.drift)
+        .write_prometheus(&mut text);
+    let mut response = Body::from(text).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

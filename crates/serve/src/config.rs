@@ -59,6 +59,27 @@ pub struct Args {
     /// On SIGTERM or Ctrl-C, how long to let requests in flight finish, in milliseconds.
     #[arg(long, env = "LEADSCORE_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
     pub shutdown_grace_ms: u64,
+    /// Drift: a population stability index (live scores against the holdout's, each field's
+    /// fill rate against training) above this is drift: `/v1/model` says `warn` and stderr
+    /// gets a warning (once per crossing). Common reading: < 0.1 stable, 0.1-0.25 moderate,
+    /// > 0.25 major.
+    #[arg(long, env = "LEADSCORE_DRIFT_PSI_THRESHOLD", default_value_t = 0.2)]
+    pub drift_psi_threshold: f64,
+    /// Drift: leads the model must score before drift is reported.
+    #[arg(long, env = "LEADSCORE_DRIFT_MIN_LEADS", default_value_t = 500)]
+    pub drift_min_leads: u64,
+    /// Drift: how often the background check compares the PSIs with the threshold, in
+    /// milliseconds.
+    #[arg(long, env = "LEADSCORE_DRIFT_CHECK_MS", default_value_t = 60_000)]
+    pub drift_check_ms: u64,
+    /// Append every scoring decision to DIR/decisions.jsonl (JSON lines, rotated by size),
+    /// written off the request path and flushed on shutdown. Off by default.
+    #[arg(long, env = "LEADSCORE_DECISION_LOG")]
+    pub decision_log: Option<PathBuf>,
+    /// With `--decision-log`: rotate the file (to decisions.<n>.jsonl, all kept) when it would
+    /// grow past this many bytes.
+    #[arg(long, env = "LEADSCORE_DECISION_LOG_MAX_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub decision_log_max_bytes: u64,
 }
 
 /// A named tier: leads whose score reaches the cutoff for `target` precision.
@@ -184,6 +205,10 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Time given to requests in flight at shutdown.
     pub shutdown_grace: Duration,
+    /// Drift threshold, minimum sample and check interval.
+    pub drift: crate::drift::DriftSettings,
+    /// The scored-lead log, if on.
+    pub decision_log: Option<crate::decisions::DecisionLogConfig>,
 }
 
 impl Config {
@@ -212,6 +237,8 @@ impl Config {
             max_batch: 10_000,
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(30),
+            drift: crate::drift::DriftSettings::default(),
+            decision_log: None,
         }
     }
 
@@ -269,6 +296,31 @@ impl TryFrom<Args> for Config {
                 a.request_timeout_ms,
             )?),
             shutdown_grace: Duration::from_millis(a.shutdown_grace_ms),
+            drift: crate::drift::DriftSettings {
+                psi_threshold: if a.drift_psi_threshold.is_finite() && a.drift_psi_threshold > 0.0 {
+                    a.drift_psi_threshold
+                } else {
+                    return Err(Error::Config(format!(
+                        "--drift-psi-threshold must be a positive number, got {}",
+                        a.drift_psi_threshold
+                    )));
+                },
+                min_leads: positive("--drift-min-leads", a.drift_min_leads)?,
+                check_interval: Duration::from_millis(positive(
+                    "--drift-check-ms",
+                    a.drift_check_ms,
+                )?),
+            },
+            decision_log: match a.decision_log {
+                Some(dir) if dir.as_os_str().is_empty() => {
+                    return Err(Error::Config("--decision-log is empty".into()))
+                }
+                Some(dir) => Some(crate::decisions::DecisionLogConfig {
+                    dir,
+                    max_bytes: positive("--decision-log-max-bytes", a.decision_log_max_bytes)?,
+                }),
+                None => None,
+            },
         })
     }
 }
@@ -322,6 +374,29 @@ mod tests {
     }
 
     #[test]
+    fn decision_log_flags() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec![
+                "leadscore-serve",
+                "--model",
+                "m.json",
+                "--target-precision",
+                "0.7",
+            ];
+            argv.extend_from_slice(extra);
+            Args::try_parse_from(argv)
+                .map_err(|e| e.to_string())
+                .and_then(|a| Config::try_from(a).map_err(|e| e.to_string()))
+        };
+        assert_eq!(parse(&[]).unwrap().decision_log, None);
+        let c = parse(&["--decision-log", "logs", "--decision-log-max-bytes", "1000"]).unwrap();
+        let log = c.decision_log.unwrap();
+        assert_eq!((log.dir, log.max_bytes), (PathBuf::from("logs"), 1000));
+        assert!(parse(&["--decision-log", "logs", "--decision-log-max-bytes", "0"]).is_err());
+        assert!(parse(&["--decision-log", ""]).is_err());
+    }
+
+    #[test]
     fn exactly_one_of_model_and_registry() {
         let parse = |extra: &[&str]| {
             let mut argv = vec!["leadscore-serve", "--target-precision", "0.7"];
@@ -341,5 +416,40 @@ mod tests {
             parse(&["--registry", "models", "--registry-poll-ms", "0"]).unwrap()
         )
         .is_err());
+    }
+
+    #[test]
+    fn drift_flags() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec![
+                "leadscore-serve",
+                "--model",
+                "m.json",
+                "--target-precision",
+                "0.7",
+            ];
+            argv.extend_from_slice(extra);
+            Config::try_from(Args::try_parse_from(argv).unwrap())
+        };
+        assert_eq!(
+            parse(&[]).unwrap().drift,
+            crate::drift::DriftSettings::default()
+        );
+        let c = parse(&[
+            "--drift-psi-threshold",
+            "0.1",
+            "--drift-min-leads",
+            "50",
+            "--drift-check-ms",
+            "250",
+        ])
+        .unwrap();
+        assert_eq!(c.drift.psi_threshold, 0.1);
+        assert_eq!(c.drift.min_leads, 50);
+        assert_eq!(c.drift.check_interval, Duration::from_millis(250));
+        assert!(parse(&["--drift-psi-threshold", "0"]).is_err());
+        assert!(parse(&["--drift-psi-threshold", "NaN"]).is_err());
+        assert!(parse(&["--drift-min-leads", "0"]).is_err());
+        assert!(parse(&["--drift-check-ms", "0"]).is_err());
     }
 }

@@ -134,6 +134,9 @@ pub struct Lead<'a> {
     pub events: Vec<Event<'a>>,
     /// Where the lead sits in the request.
     pub path: LeadPath,
+    /// The value of the lead id field ([`ColumnIndex::id_column`]), for the decision log;
+    /// [`Val::Missing`] when absent.
+    pub id: Val<'a>,
 }
 
 /// The model's column names, for placing request fields (built once per model).
@@ -141,7 +144,11 @@ pub struct Lead<'a> {
 pub struct ColumnIndex {
     sorted: Vec<(String, usize)>,
     len: usize,
+    id: String,
 }
+
+/// The lead id field when the artifact does not name one (the spec's default).
+pub const DEFAULT_ID_COLUMN: &str = "lead_id";
 
 impl ColumnIndex {
     /// The index of `spec`'s columns.
@@ -156,7 +163,23 @@ impl ColumnIndex {
         Self {
             sorted,
             len: spec.columns.len(),
+            id: DEFAULT_ID_COLUMN.to_string(),
         }
+    }
+
+    /// The index of an artifact's columns, with the lead id field its point-in-time assembly
+    /// names (`lead_id` for flat-file models, whose fitted spec does not keep the id column).
+    pub fn for_artifact(artifact: &leadscore_core::artifact::ModelArtifact) -> Self {
+        let mut index = Self::new(&artifact.spec);
+        if let Some(assembly) = &artifact.assembly {
+            index.id.clone_from(&assembly.id);
+        }
+        index
+    }
+
+    /// The request field that carries the lead id.
+    pub fn id_column(&self) -> &str {
+        &self.id
     }
 
     /// The position of column `name`, if the model has it.
@@ -351,6 +374,7 @@ impl<'de> Visitor<'de> for LeadSeed<'_, '_> {
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut lead = Lead {
             values: vec![Val::Missing; self.cx.columns.len],
+            id: Val::Missing,
             events: Vec::new(),
             path: self.path,
         };
@@ -411,6 +435,9 @@ pub fn lead_fields<'de, A: MapAccess<'de>>(
         }
         match map.next_value_seed(ScalarSeed)? {
             Scalar::Val(v) => {
+                if key == cx.columns.id.as_str() {
+                    lead.id = v.clone();
+                }
                 if let Some(i) = cx.columns.get(&key) {
                     lead.values[i] = v;
                 }
@@ -713,6 +740,7 @@ impl<'de> Visitor<'de> for ScoreBodySeed<'_, '_> {
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut single = Lead {
             values: vec![Val::Missing; self.cx.columns.len],
+            id: Val::Missing,
             events: Vec::new(),
             path: LeadPath::Root,
         };

@@ -10,6 +10,8 @@
 //! - [`lead`]: request leads, type-checked with JSON paths;
 //! - [`api`]: routes, extractors and middleware; [`mlflow`]: `/invocations`;
 //! - [`metrics`]: the Prometheus text; [`error`]: the one error enum and its JSON envelope;
+//! - [`decisions`]: with `--decision-log`, the scored-lead log (a writer thread, JSON lines);
+//! - [`drift`]: live scores and field fill rates against the artifact's reference (PSI);
 //! - [`watch`]: with `--registry`, follows the registry's `CURRENT` pointer;
 //! - [`ui`]: the model page at `GET /`, the report's charts and a live cutoff control.
 //!
@@ -25,6 +27,8 @@
 
 pub mod api;
 pub mod config;
+pub mod decisions;
+pub mod drift;
 pub mod error;
 pub mod lead;
 pub mod metrics;
@@ -40,8 +44,44 @@ pub use state::App;
 
 use std::sync::Arc;
 
+/// The server's listener: TCP with `TCP_NODELAY`, and closed as soon as shutdown begins, so
+/// new connections are refused (and clients go elsewhere) while the open ones drain.
+struct DrainingListener {
+    inner: Option<tokio::net::TcpListener>,
+    addr: std::net::SocketAddr,
+    stop: Arc<tokio::sync::Notify>,
+}
+
+impl axum::serve::Listener for DrainingListener {
+    type Io = tokio::net::TcpStream;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Some(listener) = &self.inner else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, addr)) => {
+                        let _ = stream.set_nodelay(true);
+                        return (stream, addr);
+                    }
+                    // Out of file descriptors and the like: back off, as axum's own listener does.
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                },
+                () = self.stop.notified() => self.inner = None,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.addr)
+    }
+}
+
 /// Waits for SIGTERM or Ctrl-C, then marks the app as draining.
-async fn shutdown_signal(app: Arc<App>) {
+async fn shutdown_signal(app: Arc<App>, stop_accepting: Arc<tokio::sync::Notify>) {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -62,8 +102,17 @@ async fn shutdown_signal(app: Arc<App>) {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    eprintln!("leadscore-serve: shutting down, finishing requests in flight");
+    // Drain first: stop accepting (new connections are refused), keep serving the open ones for
+    // a moment with `Connection: close` on every answer (and 503 from /readyz), so keep-alive
+    // clients move off after their answer instead of losing a request they already sent on a
+    // connection the shutdown would close under them.
+    let drain = (app.config.shutdown_grace / 4).min(std::time::Duration::from_secs(1));
+    eprintln!(
+        "leadscore-serve: shutting down: answering with `Connection: close` for {drain:?}, then finishing requests in flight"
+    );
     app.start_draining();
+    stop_accepting.notify_one();
+    tokio::time::sleep(drain).await;
 }
 
 /// Reloads the model on every SIGHUP (a failed reload keeps the old model and is logged).
@@ -80,27 +129,50 @@ fn reload_on_sighup(app: Arc<App>) -> std::io::Result<()> {
 }
 
 /// Serves `app` on `listener` until SIGTERM or Ctrl-C; requests in flight get
-/// `config.shutdown_grace` to finish. SIGHUP reloads the model; with a registry, a change of its
+/// `config.shutdown_grace` to finish, then the decision log (if on) is written out and fsynced. SIGHUP reloads the model; with a registry, a change of its
 /// `CURRENT` pointer does too ([`watch::watch_registry`]).
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     #[cfg(unix)]
     reload_on_sighup(app.clone())?;
     let _watcher = watch::watch_registry(app.clone());
+    let _drift = drift::watch_drift(app.clone());
     let grace = app.config.shutdown_grace;
     let notify = Arc::new(tokio::sync::Notify::new());
+    let stop_accepting = Arc::new(tokio::sync::Notify::new());
     let signal = {
-        let (app, notify) = (app.clone(), notify.clone());
+        let (app, notify, stop) = (app.clone(), notify.clone(), stop_accepting.clone());
         async move {
-            shutdown_signal(app).await;
+            shutdown_signal(app, stop).await;
             notify.notify_one();
         }
     };
-    let server = axum::serve(listener, api::app(app)).with_graceful_shutdown(signal);
-    tokio::select! {
+    let listener = DrainingListener {
+        addr: listener.local_addr()?,
+        inner: Some(listener),
+        stop: stop_accepting,
+    };
+    let decision_writer = match &app.config.decision_log {
+        Some(config) => Some(app.metrics.decisions.start(config)?),
+        None => None,
+    };
+    let server = axum::serve(listener, api::app(app.clone())).with_graceful_shutdown(signal);
+    let result = tokio::select! {
         result = std::future::IntoFuture::into_future(server) => result,
         () = async { notify.notified().await; tokio::time::sleep(grace).await } => {
             eprintln!("leadscore-serve: requests still running after {grace:?}; exiting");
             Ok(())
         }
+    };
+    // Every request has finished (or the grace is over): write out the decision log.
+    if let Some(writer) = decision_writer {
+        let app = app.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            writer.finish(&app.metrics.decisions, DECISION_LOG_FLUSH_LIMIT)
+        })
+        .await;
     }
+    result
 }
+
+/// At shutdown, the longest wait for the decision log to be written out and fsynced.
+const DECISION_LOG_FLUSH_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);

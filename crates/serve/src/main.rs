@@ -49,7 +49,11 @@ fn run() -> anyhow::Result<()> {
             app.config.registry_poll
         );
     }
+    // Big batches are scored on the blocking pool; more threads than cores only adds switching
+    // (the batch benchmark grew it to 20+ threads on one core), so cap it.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(cores.max(2) * 2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;

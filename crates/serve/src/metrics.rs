@@ -56,6 +56,8 @@ pub struct Metrics {
     /// Failed reloads.
     pub reloads_failed: AtomicU64,
     model: RwLock<(String, f64)>,
+    /// The scored-lead log (its queue and counters live here, beside the other counters).
+    pub decisions: crate::decisions::DecisionLog,
 }
 
 impl Default for Metrics {
@@ -71,6 +73,7 @@ impl Default for Metrics {
             reloads_ok: AtomicU64::new(0),
             reloads_failed: AtomicU64::new(0),
             model: RwLock::new((String::new(), 0.0)),
+            decisions: crate::decisions::DecisionLog::default(),
         }
     }
 }
@@ -252,6 +255,7 @@ impl Metrics {
         )?;
         writeln!(s, "# TYPE leadscore_cutoff_threshold gauge")?;
         writeln!(s, "leadscore_cutoff_threshold {threshold}")?;
+        self.decisions.write_metrics(s)?;
         Ok(())
     }
 }

@@ -12,9 +12,8 @@ use crate::api::{
 use crate::error::{Error, ErrorEnvelope, Result};
 use crate::lead::{ColumnIndex, Lead, LeadPath};
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -155,7 +154,7 @@ pub async fn invocations(
     let body = blocking(move || {
         let serving = app.current();
         let leads = parse_body(parse_json(&bytes)?, &serving.columns, app.config.max_batch)?;
-        let scores = score_and_record(&app, &serving, &leads, as_of, 0)?;
+        let scores = score_and_record(&app, &serving, &leads, as_of, 0, PATH)?;
         let predictions: Vec<f64> = scores.iter().map(|s| s.score).collect();
         serde_json::to_vec(&json!({ "predictions": predictions }))
             .map_err(|e| Error::Internal(format!("serialize predictions: {e}")))
@@ -177,13 +176,9 @@ fn error_code(status: StatusCode) -> &'static str {
     }
 }
 
-/// Middleware: rewrites error envelopes from `/invocations` into MLflow's error shape.
-pub async fn error_shape(req: Request, next: Next) -> Response {
-    let is_mlflow = req.uri().path() == PATH;
-    let response = next.run(req).await;
-    if !is_mlflow || response.status().is_success() {
-        return response;
-    }
+/// Rewrites an error envelope from `/invocations` into MLflow's error shape (called by the
+/// server's middleware for unsuccessful `/invocations` responses).
+pub async fn error_shape(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, 1 << 20)
         .await

@@ -7,6 +7,7 @@
 //! one, never a mix, and a failed reload leaves the old one serving.
 
 use crate::config::{Config, ModelSource, Tiers};
+use crate::drift::{DriftCounters, DriftReport, DriftSettings};
 use crate::error::{Error, Result};
 use crate::lead::Val;
 use crate::lead::{ColumnIndex, Lead};
@@ -161,6 +162,9 @@ pub struct Serving {
     pub columns: ColumnIndex,
     /// The model prepared for scoring.
     pub scorer: Scorer,
+    /// Live drift counters of this model (kept across cutoff changes and reloads of the same
+    /// model, new for a new model).
+    pub drift: Arc<DriftCounters>,
 }
 
 impl Serving {
@@ -191,14 +195,20 @@ impl Serving {
             .collect();
         Ok(Self {
             cutoff: CutoffReport::new(target, &op),
-            columns: ColumnIndex::new(&artifact.spec),
+            columns: ColumnIndex::for_artifact(&artifact),
             scorer: Scorer::new(&artifact.model),
+            drift: Arc::new(DriftCounters::new(&artifact)),
             artifact,
             file,
             target,
             tiers: tier_cutoffs,
             rest_tier: tiers.rest.clone(),
         })
+    }
+
+    /// Drift of this model's live leads against its artifact's reference.
+    pub fn drift_report(&self, settings: &DriftSettings) -> DriftReport {
+        self.drift.report(&self.artifact, settings)
     }
 
     /// The tier of a score: the first (strictest) tier whose cutoff it reaches, else the rest.
@@ -400,7 +410,12 @@ impl App {
         self.current.load_full()
     }
 
-    fn install(&self, serving: Serving) -> Arc<Serving> {
+    fn install(&self, mut serving: Serving) -> Arc<Serving> {
+        let previous = self.current();
+        if previous.artifact.model_id == serving.artifact.model_id {
+            // The same model: its drift sample carries on.
+            serving.drift = previous.drift.clone();
+        }
         let serving = Arc::new(serving);
         self.current.store(serving.clone());
         self.metrics.set_model(&serving);

@@ -6,6 +6,7 @@
 //! - [`fit`]: standardization, linfa-logistic, penalty by cross-validation, convergence checks;
 //! - [`pipeline`]: the whole job, holdout evaluation, leakage check, the artifact;
 //! - [`registry_cmd`]: a registry of models, promotion on fresh data, the listing;
+//! - [`monitor`]: realized precision and recall of the served cutoff, from the decision log;
 //! - [`report`]: text for people; [`demo`]: the synthetic demo export.
 //!
 //! ```no_run
@@ -24,6 +25,7 @@ pub mod featurize;
 pub mod fit;
 pub mod infer;
 pub mod load;
+pub mod monitor;
 pub mod pipeline;
 pub mod registry_cmd;
 pub mod report;

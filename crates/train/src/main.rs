@@ -48,6 +48,39 @@ enum Command {
     Report(report_cmd::ReportArgs),
     /// Write the seeded synthetic B2B demo export.
     DemoData(DemoArgs),
+    /// Realized precision and recall of the served MQL cutoff on leads whose outcome is now
+    /// known (from the server's --decision-log and an outcomes table), against the promise.
+    Monitor(MonitorArgs),
+}
+
+#[derive(Args)]
+struct MonitorArgs {
+    /// The model artifact whose decisions to check.
+    #[arg(long)]
+    model: PathBuf,
+    /// The decision log: a decisions.jsonl file, or the folder with it and its rotated files.
+    #[arg(long)]
+    log: PathBuf,
+    /// Outcomes (CSV or Parquet): lead id, optionally converted (1/0) and converted_at; a lead
+    /// missing from it did not convert.
+    #[arg(long)]
+    outcomes: PathBuf,
+    /// Days after a decision's as_of within which a conversion counts (default: the model's
+    /// training horizon, else 90).
+    #[arg(long)]
+    horizon_days: Option<f64>,
+    /// "Now" for deciding whether a lead's horizon has passed (RFC 3339; default: the clock).
+    #[arg(long)]
+    now: Option<String>,
+    /// Include decisions of every model in the log (promises only for --model's).
+    #[arg(long)]
+    all_models: bool,
+    /// Confidence of the precision lower bounds.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Clone)]
@@ -575,6 +608,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             emit(report::weights_text(&artifact, a.limit))?;
             for w in &p.warnings {
                 emit(format!("WARNING: {w}") + "\n")?;
+            }
+        }
+        Command::Monitor(a) => {
+            let now = match &a.now {
+                None => None,
+                Some(t) => Some(
+                    leadscore_core::value::parse_timestamp(t)
+                        .with_context(|| format!("--now {t:?} is not a time"))?,
+                ),
+            };
+            let report =
+                leadscore_train::monitor::monitor(&leadscore_train::monitor::MonitorOptions {
+                    model: a.model,
+                    log: a.log,
+                    outcomes: a.outcomes,
+                    horizon_days: a.horizon_days,
+                    now,
+                    all_models: a.all_models,
+                    confidence: a.confidence,
+                })?;
+            if a.json {
+                emit(serde_json::to_string(&report)? + "\n")?;
+            } else {
+                emit(leadscore_train::monitor::render_text(&report))?;
             }
         }
         Command::DemoData(a) => {

@@ -11,7 +11,7 @@ use crate::infer::{infer_spec, InferOptions};
 use crate::load::{read_table, ReadOptions, Table};
 use crate::table::labels;
 use leadscore_core::artifact::{
-    LeakageFlag, ModelArtifact, Provenance, ScoreHistogram, FORMAT_VERSION,
+    ColumnFill, LeakageFlag, ModelArtifact, Provenance, ScoreHistogram, FORMAT_VERSION,
 };
 use leadscore_core::curve::OperatingCurve;
 use leadscore_core::fitted::FittedSpec;
@@ -401,6 +401,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     }
     lap("evaluate", &mut timings);
     let date_range = date_range(&spec, &table)?;
+    let reference_fill = fill_rates(&fitted, &table, &train_rows)?;
     let mut inputs = vec![table.fingerprint.clone()];
     if let Some(fp) = events.as_ref().and_then(|e| e.fingerprint.clone()) {
         inputs.push(fp);
@@ -446,6 +447,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         curve,
         reference_scores: histogram(&scores),
         assembly: three_tables.then(|| spec.point_in_time_settings()),
+        reference_fill,
     };
     artifact.seal();
     Ok(TrainOutcome {
@@ -496,6 +498,50 @@ fn histogram(scores: &[f64]) -> ScoreHistogram {
         counts[b] += 1;
     }
     ScoreHistogram { counts }
+}
+
+/// The share of `rows` where each of the model's input columns has a value: not null, not one
+/// of the missing tokens, and (for numbers) finite, as serving reads a field. The reference of
+/// the server's fill-rate drift check.
+pub fn fill_rates(fitted: &FittedSpec, table: &Table, rows: &[usize]) -> Result<Vec<ColumnFill>> {
+    use polars::prelude::DataType;
+    fitted
+        .columns
+        .iter()
+        .map(|c| {
+            let s = crate::load::column(table, &c.name)?;
+            let err = |e: polars::prelude::PolarsError| TrainError::Column {
+                path: table.path.clone(),
+                column: c.name.clone(),
+                message: e.to_string(),
+            };
+            let filled: Vec<bool> = match s.dtype() {
+                DataType::String => s
+                    .str()
+                    .map_err(err)?
+                    .iter()
+                    .map(|v| v.is_some_and(|t| !fitted.is_missing_token(t)))
+                    .collect(),
+                DataType::Float32 | DataType::Float64 => s
+                    .cast(&DataType::Float64)
+                    .map_err(err)?
+                    .f64()
+                    .map_err(err)?
+                    .iter()
+                    .map(|v| v.is_some_and(f64::is_finite))
+                    .collect(),
+                _ => s.is_not_null().iter().map(|v| v == Some(true)).collect(),
+            };
+            let count = rows
+                .iter()
+                .filter(|&&i| filled.get(i).copied().unwrap_or(false))
+                .count();
+            Ok(ColumnFill {
+                column: c.name.clone(),
+                filled_share: count as f64 / rows.len().max(1) as f64,
+            })
+        })
+        .collect()
 }
 
 fn date_range(spec: &FeatureSpec, table: &Table) -> Result<Option<(String, String)>> {

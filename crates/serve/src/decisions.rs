@@ -1,0 +1,639 @@
+//! The scored-lead log: with `--decision-log DIR`, every decision (time, lead id, model id,
+//! route, `as_of`, score, cutoff, MQL flag, tier) is appended to `DIR/decisions.jsonl`, one JSON
+//! object a line, so a data team can later join decisions with outcomes
+//! (`leadscore-train monitor`).
+//!
+//! The scoring path never touches the disk: it hands one small message per request (the model
+//! in force, and per lead its id, score and MQL flag) to a dedicated writer thread through an
+//! in-memory queue, and the writer formats the lines. The queue is bounded by the number of
+//! decisions waiting ([`QUEUE_LEADS`]); when the writer falls that far behind, new decisions are
+//! dropped and counted (`leadscore_decision_log_dropped_total`, one warning) instead of
+//! stalling scoring. On graceful shutdown [`DecisionWriter::finish`] closes the queue; the
+//! writer writes everything accepted, flushes and fsyncs before the process exits.
+//!
+//! When a file grows past `--decision-log-max-bytes`, it is renamed `decisions.<n>.jsonl`
+//! (`n` = 1, 2, ...; all kept) and a new `decisions.jsonl` is started. A write that fails (disk
+//! full, read-only or missing folder) never stops the server: the decisions in it are counted
+//! as lost, the error is counted by kind (`leadscore_decision_log_errors_total{kind}`) and
+//! logged once per kind with its reason, and the writer tries again with the next decisions.
+
+use crate::lead::Val;
+use crate::state::Serving;
+use arc_swap::ArcSwapOption;
+use serde::ser::{Serialize, Serializer};
+use std::fmt::Write as _;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The file being written; rotated files are `decisions.<n>.jsonl`.
+pub const FILE_NAME: &str = "decisions.jsonl";
+
+/// Most decisions waiting for the writer; beyond, new ones are dropped (and counted).
+pub const QUEUE_LEADS: u64 = 100_000;
+
+/// Bytes formatted before they are written out.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// With nothing new to write, how long the writer waits before checking again.
+const IDLE: Duration = Duration::from_millis(200);
+
+/// Where and how to write the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionLogConfig {
+    /// The folder of `decisions.jsonl` (created if missing).
+    pub dir: PathBuf,
+    /// Size at which the file is rotated.
+    pub max_bytes: u64,
+}
+
+/// The score of one lead, as sent to the writer.
+#[derive(Debug, Clone)]
+pub struct LeadDecision {
+    /// The request's lead id field, or missing.
+    pub lead_id: Val<'static>,
+    /// The score.
+    pub score: f64,
+    /// Whether it reached the cutoff.
+    pub mql: bool,
+}
+
+/// The decisions of one request.
+#[derive(Debug)]
+pub struct Decisions {
+    /// When, in Unix milliseconds.
+    pub at_ms: i64,
+    /// The route (`/v1/score`, `/invocations`).
+    pub route: &'static str,
+    /// The request's "now", in Unix seconds.
+    pub as_of: i64,
+    /// The model, cutoff and tiers in force.
+    pub serving: Arc<Serving>,
+    /// One per lead, in request order.
+    pub leads: Vec<LeadDecision>,
+}
+
+/// Error kinds counted separately.
+pub const ERROR_KINDS: [&str; 5] = [
+    "storage_full",
+    "read_only",
+    "permission_denied",
+    "not_a_directory",
+    "other",
+];
+
+fn error_kind(e: &std::io::Error) -> usize {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::StorageFull => 0,
+        K::ReadOnlyFilesystem => 1,
+        K::PermissionDenied => 2,
+        K::NotADirectory => 3,
+        _ => 4,
+    }
+}
+
+/// Counters of the decision log (rendered in `/metrics`).
+#[derive(Debug, Default)]
+pub struct DecisionStats {
+    /// Decisions written to the file.
+    pub written: AtomicU64,
+    /// Decisions not queued: the writer was too far behind, or the log was closed.
+    pub dropped: AtomicU64,
+    /// Decisions lost to write errors.
+    pub lost: AtomicU64,
+    /// Write errors by [`ERROR_KINDS`].
+    pub errors: [AtomicU64; ERROR_KINDS.len()],
+    /// Decisions waiting for the writer.
+    pub queued: AtomicU64,
+    /// Rotations done.
+    pub rotations: AtomicU64,
+}
+
+/// The scoring side of the log: a no-op until [`DecisionLog::start`].
+#[derive(Debug, Default)]
+pub struct DecisionLog {
+    sink: ArcSwapOption<Sender<Decisions>>,
+    /// The counters.
+    pub stats: Arc<DecisionStats>,
+    warned_full: AtomicBool,
+    started: AtomicBool,
+}
+
+impl DecisionLog {
+    /// Whether decisions are being logged.
+    pub fn is_on(&self) -> bool {
+        self.sink.load().is_some()
+    }
+
+    /// Whether the log was started (its metrics are then shown).
+    pub fn was_started(&self) -> bool {
+        self.started.load(Ordering::Relaxed)
+    }
+
+    /// Queues the decisions `make` builds (called only when the log is on). Never blocks:
+    /// when the writer is [`QUEUE_LEADS`] behind, the decisions are dropped and counted.
+    pub fn record(&self, leads: usize, make: impl FnOnce() -> Decisions) {
+        let guard = self.sink.load();
+        let Some(sender) = guard.as_ref() else {
+            if self.was_started() {
+                self.stats
+                    .dropped
+                    .fetch_add(leads as u64, Ordering::Relaxed);
+            }
+            return;
+        };
+        let n = leads as u64;
+        let queued = self.stats.queued.fetch_add(n, Ordering::Relaxed);
+        if queued + n > QUEUE_LEADS {
+            self.stats.queued.fetch_sub(n, Ordering::Relaxed);
+            self.stats.dropped.fetch_add(n, Ordering::Relaxed);
+            if !self.warned_full.swap(true, Ordering::Relaxed) {
+                eprintln!(
+                    "leadscore-serve: warning: decision log: the writer is {QUEUE_LEADS} decisions behind; dropping new decisions until it catches up (counted in leadscore_decision_log_dropped_total)"
+                );
+            }
+            return;
+        }
+        if sender.send(make()).is_err() {
+            self.stats.queued.fetch_sub(n, Ordering::Relaxed);
+            self.stats.dropped.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Starts the writer thread on `config`; decisions are logged from now on. Opening the
+    /// file is the writer's job: a folder that cannot be written is reported, not fatal.
+    pub fn start(&self, config: &DecisionLogConfig) -> std::io::Result<DecisionWriter> {
+        let (tx, rx) = mpsc::channel();
+        let (done_tx, done_rx) = mpsc::channel();
+        let mut writer = Writer::new(config.clone(), self.stats.clone());
+        let thread = std::thread::Builder::new()
+            .name("decision-log".into())
+            .spawn(move || {
+                writer.run(&rx);
+                let _ = done_tx.send(());
+            })?;
+        self.sink.store(Some(Arc::new(tx)));
+        self.started.store(true, Ordering::Relaxed);
+        Ok(DecisionWriter {
+            thread,
+            done: done_rx,
+            path: config.dir.join(FILE_NAME),
+        })
+    }
+
+    /// Appends the log's metrics (when it was started) to the Prometheus text.
+    pub fn write_metrics(&self, s: &mut String) -> std::fmt::Result {
+        if !self.was_started() {
+            return Ok(());
+        }
+        let st = &self.stats;
+        let counter = |s: &mut String, name: &str, help: &str, v: u64| {
+            writeln!(s, "# HELP {name} {help}")?;
+            writeln!(s, "# TYPE {name} counter")?;
+            writeln!(s, "{name} {v}")
+        };
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        counter(
+            s,
+            "leadscore_decision_log_written_total",
+            "Decisions written to the decision log.",
+            load(&st.written),
+        )?;
+        counter(
+            s,
+            "leadscore_decision_log_dropped_total",
+            "Decisions not logged because the writer was too far behind (or the log was closed).",
+            load(&st.dropped),
+        )?;
+        counter(
+            s,
+            "leadscore_decision_log_lost_total",
+            "Decisions not logged because of write errors.",
+            load(&st.lost),
+        )?;
+        counter(
+            s,
+            "leadscore_decision_log_rotations_total",
+            "Decision log files rotated.",
+            load(&st.rotations),
+        )?;
+        writeln!(
+            s,
+            "# HELP leadscore_decision_log_errors_total Decision log write errors by kind."
+        )?;
+        writeln!(s, "# TYPE leadscore_decision_log_errors_total counter")?;
+        for (kind, count) in ERROR_KINDS.iter().zip(&st.errors) {
+            writeln!(
+                s,
+                "leadscore_decision_log_errors_total{{kind=\"{kind}\"}} {}",
+                load(count)
+            )?;
+        }
+        writeln!(
+            s,
+            "# HELP leadscore_decision_log_queued Decisions waiting for the writer."
+        )?;
+        writeln!(s, "# TYPE leadscore_decision_log_queued gauge")?;
+        writeln!(s, "leadscore_decision_log_queued {}", load(&st.queued))
+    }
+}
+
+/// The writer thread, to stop at shutdown.
+#[derive(Debug)]
+pub struct DecisionWriter {
+    thread: std::thread::JoinHandle<()>,
+    done: Receiver<()>,
+    path: PathBuf,
+}
+
+impl DecisionWriter {
+    /// Closes the queue (later decisions are dropped and counted), then waits up to `limit`
+    /// for the writer to write what it accepted, flush and fsync. Returns whether it finished.
+    pub fn finish(self, log: &DecisionLog, limit: Duration) -> bool {
+        log.sink.store(None);
+        match self.done.recv_timeout(limit) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                let _ = self.thread.join();
+                let st = &log.stats;
+                eprintln!(
+                    "leadscore-serve: decision log: {} decisions written and flushed to {}; {} dropped, {} lost to write errors",
+                    st.written.load(Ordering::Relaxed),
+                    self.path.display(),
+                    st.dropped.load(Ordering::Relaxed),
+                    st.lost.load(Ordering::Relaxed),
+                );
+                true
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                eprintln!(
+                    "leadscore-serve: decision log: still writing after {limit:?}; {} decisions may be lost",
+                    log.stats.queued.load(Ordering::Relaxed)
+                );
+                false
+            }
+        }
+    }
+}
+
+/// The writer thread's state.
+struct Writer {
+    config: DecisionLogConfig,
+    stats: Arc<DecisionStats>,
+    file: Option<File>,
+    /// Bytes in the current file.
+    size: u64,
+    /// Formatted lines not yet written, and how many.
+    pending: Vec<u8>,
+    pending_lines: u64,
+    /// The number the next rotated file gets (found when the file is first opened).
+    next_rotation: Option<u64>,
+    warned: [bool; ERROR_KINDS.len()],
+    failing: bool,
+    line: Vec<u8>,
+}
+
+impl Writer {
+    fn new(config: DecisionLogConfig, stats: Arc<DecisionStats>) -> Self {
+        Self {
+            config,
+            stats,
+            file: None,
+            size: 0,
+            pending: Vec::with_capacity(CHUNK_BYTES * 2),
+            pending_lines: 0,
+            next_rotation: None,
+            warned: [false; ERROR_KINDS.len()],
+            failing: false,
+            line: Vec::with_capacity(256),
+        }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.config.dir.join(FILE_NAME)
+    }
+
+    fn run(&mut self, rx: &Receiver<Decisions>) {
+        // Open early to learn the file's size (rotation); a failure is reported at the first
+        // write, with the decisions it loses.
+        let _ = self.open();
+        loop {
+            match rx.recv_timeout(IDLE) {
+                Ok(batch) => {
+                    self.add(&batch);
+                    // Take what else is waiting, then write it out in one go.
+                    while self.pending.len() < CHUNK_BYTES {
+                        match rx.try_recv() {
+                            Ok(batch) => self.add(&batch),
+                            Err(_) => break,
+                        }
+                    }
+                    self.write_out();
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        self.write_out();
+        if let Some(file) = &self.file {
+            if let Err(e) = file.sync_all() {
+                self.fail(&e, "fsync");
+            }
+        }
+    }
+
+    /// Formats one request's decisions into `pending`, rotating between lines as needed.
+    fn add(&mut self, batch: &Decisions) {
+        let n = batch.leads.len() as u64;
+        let time = rfc3339_millis(batch.at_ms);
+        let as_of = rfc3339_millis(batch.as_of.saturating_mul(1000));
+        let serving = &batch.serving;
+        let mut line = std::mem::take(&mut self.line);
+        for lead in &batch.leads {
+            line.clear();
+            let record = Line {
+                time: &time,
+                lead_id: IdRef(&lead.lead_id),
+                model_id: &serving.artifact.model_id,
+                route: batch.route,
+                as_of: &as_of,
+                score: lead.score,
+                cutoff: serving.cutoff.threshold,
+                mql: lead.mql,
+                tier: serving.tier(lead.score),
+            };
+            // Plain strings and finite numbers into memory: serializing cannot fail.
+            let _ = serde_json::to_writer(&mut line, &record);
+            line.push(b'\n');
+            let used = self.size + self.pending.len() as u64;
+            if used > 0 && used + line.len() as u64 > self.config.max_bytes {
+                self.write_out();
+                self.rotate();
+            }
+            self.pending.extend_from_slice(&line);
+            self.pending_lines += 1;
+        }
+        self.line = line;
+        self.stats.queued.fetch_sub(n, Ordering::Relaxed);
+    }
+
+    /// Writes `pending` to the file (opening it if needed); on failure the lines are lost and
+    /// counted.
+    fn write_out(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let result = self.open().and_then(|file| file.write_all(&pending));
+        self.pending = pending;
+        match result {
+            Ok(()) => {
+                self.size += self.pending.len() as u64;
+                self.stats
+                    .written
+                    .fetch_add(self.pending_lines, Ordering::Relaxed);
+                if self.failing {
+                    self.failing = false;
+                    eprintln!(
+                        "leadscore-serve: decision log: writing to {} again",
+                        self.path().display()
+                    );
+                }
+            }
+            Err(e) => {
+                self.stats
+                    .lost
+                    .fetch_add(self.pending_lines, Ordering::Relaxed);
+                self.fail(&e, "write");
+                // Reopen (and trim a partial line) on the next write.
+                self.file = None;
+            }
+        }
+        self.pending.clear();
+        self.pending_lines = 0;
+    }
+
+    fn fail(&mut self, e: &std::io::Error, what: &str) {
+        let kind = error_kind(e);
+        self.stats.errors[kind].fetch_add(1, Ordering::Relaxed);
+        self.failing = true;
+        if !self.warned[kind] {
+            self.warned[kind] = true;
+            eprintln!(
+                "leadscore-serve: warning: decision log: cannot {what} {}: {e}; decisions are being lost (still serving; further {} errors are only counted in leadscore_decision_log_errors_total)",
+                self.path().display(),
+                ERROR_KINDS[kind]
+            );
+        }
+    }
+
+    /// The open file, opening (and creating the folder) when needed.
+    fn open(&mut self) -> std::io::Result<&mut File> {
+        if self.file.is_none() {
+            std::fs::create_dir_all(&self.config.dir)?;
+            if self.next_rotation.is_none() {
+                self.next_rotation = Some(last_rotation(&self.config.dir)? + 1);
+            }
+            let mut file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .read(true)
+                .open(self.path())?;
+            self.size = trim_partial_line(&mut file)?;
+            self.file = Some(file);
+        }
+        self.file
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("decision log file not open"))
+    }
+
+    /// Closes the current file (fsynced) and renames it `decisions.<n>.jsonl`.
+    fn rotate(&mut self) {
+        let Some(file) = self.file.take() else {
+            return;
+        };
+        let result = file.sync_all().and_then(|()| {
+            drop(file);
+            let n = self.next_rotation.unwrap_or(1);
+            let target = self.config.dir.join(format!("decisions.{n}.jsonl"));
+            std::fs::rename(self.path(), &target)?;
+            self.next_rotation = Some(n + 1);
+            Ok(())
+        });
+        match result {
+            Ok(()) => {
+                self.size = 0;
+                self.stats.rotations.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => self.fail(&e, "rotate"),
+        }
+    }
+}
+
+/// The highest `n` of the `decisions.<n>.jsonl` files in `dir` (0 when none).
+fn last_rotation(dir: &Path) -> std::io::Result<u64> {
+    let mut last = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name();
+        if let Some(n) = rotation_number(&name.to_string_lossy()) {
+            last = last.max(n);
+        }
+    }
+    Ok(last)
+}
+
+/// `n` of a `decisions.<n>.jsonl` file name.
+pub fn rotation_number(name: &str) -> Option<u64> {
+    name.strip_prefix("decisions.")?
+        .strip_suffix(".jsonl")?
+        .parse()
+        .ok()
+}
+
+/// After a failed write, the file may end in part of a line: cut it back to the last complete
+/// line. Returns the file's size.
+fn trim_partial_line(file: &mut File) -> std::io::Result<u64> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(0);
+    }
+    let mut end = len;
+    let mut buf = [0u8; 4096];
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let chunk = &mut buf[..(end - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(chunk)?;
+        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
+            let keep = start + i as u64 + 1;
+            if keep < len {
+                file.set_len(keep)?;
+            }
+            return Ok(keep);
+        }
+        end = start;
+    }
+    file.set_len(0)?;
+    Ok(0)
+}
+
+/// One line of the log.
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    time: &'a str,
+    lead_id: IdRef<'a>,
+    model_id: &'a str,
+    route: &'a str,
+    as_of: &'a str,
+    score: f64,
+    cutoff: f64,
+    mql: bool,
+    tier: Option<&'a str>,
+}
+
+/// A lead id as the request sent it (string, number or boolean), or null.
+struct IdRef<'a>(&'a Val<'static>);
+
+impl Serialize for IdRef<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Val::Missing => s.serialize_none(),
+            Val::Text(t) => s.serialize_str(t),
+            Val::Number(x) => s.serialize_f64(*x),
+            Val::Bool(b) => s.serialize_bool(*b),
+        }
+    }
+}
+
+/// An owned copy of a request value (the lead id outlives the request body).
+pub fn owned(v: &Val<'_>) -> Val<'static> {
+    match v {
+        Val::Missing => Val::Missing,
+        Val::Text(t) => Val::Text(std::borrow::Cow::Owned(t.to_string())),
+        Val::Number(x) => Val::Number(*x),
+        Val::Bool(b) => Val::Bool(*b),
+    }
+}
+
+/// Now, in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// `2025-06-08T10:00:00.123Z` (UTC) from Unix milliseconds.
+pub fn rfc3339_millis(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let millis = ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_times() {
+        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339_millis(1_749_376_800_123),
+            "2025-06-08T10:00:00.123Z"
+        );
+        assert_eq!(rfc3339_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            leadscore_core::value::parse_timestamp("2024-12-31T23:59:59Z").map(|t| t * 1000),
+            Some(1_735_689_599_000)
+        );
+        assert_eq!(
+            rfc3339_millis(1_735_689_599_000),
+            "2024-12-31T23:59:59.000Z"
+        );
+    }
+
+    #[test]
+    fn rotation_numbers() {
+        assert_eq!(rotation_number("decisions.12.jsonl"), Some(12));
+        assert_eq!(rotation_number("decisions.jsonl"), None);
+        assert_eq!(rotation_number("decisions.x.jsonl"), None);
+    }
+
+    #[test]
+    fn trims_a_partial_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, "{\"a\":1}\n{\"b\":").unwrap();
+        let mut f = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&path)
+            .unwrap();
+        assert_eq!(trim_partial_line(&mut f).unwrap(), 8);
+        f.write_all(b"{\"c\":2}\n").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"a\":1}\n{\"c\":2}\n"
+        );
+    }
+}

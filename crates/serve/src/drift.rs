@@ -1,0 +1,474 @@
+//! Drift: the live score distribution and the fill rate of each input field, compared with the
+//! reference the artifact keeps (the holdout score histogram and the training fill rates) by
+//! the population stability index (PSI).
+//!
+//! Counting is lock-free: one atomic add per scored lead (its score bin) and one per missing
+//! field. The counters belong to the model: a new model starts from zero, a cutoff change or a
+//! reload of the same model keeps them. [`DriftCounters::report`] computes the PSIs on demand
+//! (`/v1/model`, `/metrics`); [`watch_drift`] checks them on an interval and logs a warning when
+//! a PSI crosses the threshold (once per crossing, and once when it falls back).
+//!
+//! PSI = sum over bins of (a - e) * ln(a / e), with a and e the live and reference shares, each
+//! at least [`EPSILON`] so an empty bin stays finite. Common reading: below 0.1 stable, 0.1 to
+//! 0.25 a moderate shift, above 0.25 a major one. A field's fill rate is compared over two bins,
+//! filled and missing.
+
+use crate::lead::{Lead, Val};
+use crate::state::{App, LeadScore};
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::fitted::FittedSpec;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// Smallest share used in the PSI, so an empty bin gives a large but finite term.
+pub const EPSILON: f64 = 1e-4;
+
+/// Bins of the live score histogram when the artifact keeps none (equal width over [0, 1]).
+const DEFAULT_BINS: usize = 20;
+
+/// Drift settings (`--drift-psi-threshold`, `--drift-min-leads`, `--drift-check-ms`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DriftSettings {
+    /// A PSI above this is drift (status `warn`, a warning on stderr).
+    pub psi_threshold: f64,
+    /// Leads scored by the model before PSIs are reported.
+    pub min_leads: u64,
+    /// How often the background check looks at the PSIs.
+    pub check_interval: Duration,
+}
+
+impl Default for DriftSettings {
+    fn default() -> Self {
+        Self {
+            psi_threshold: 0.2,
+            min_leads: 500,
+            check_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// PSI between two distributions given as shares over the same bins.
+pub fn psi(actual: &[f64], expected: &[f64]) -> f64 {
+    actual
+        .iter()
+        .zip(expected)
+        .map(|(&a, &e)| {
+            let (a, e) = (a.max(EPSILON), e.max(EPSILON));
+            (a - e) * (a / e).ln()
+        })
+        .sum()
+}
+
+/// PSI between two histograms of counts over the same bins; `None` when either is empty or
+/// they have a different number of bins.
+pub fn psi_counts(actual: &[u64], expected: &[u64]) -> Option<f64> {
+    let shares = |c: &[u64]| {
+        let total: u64 = c.iter().sum();
+        (total > 0).then(|| {
+            c.iter()
+                .map(|&n| n as f64 / total as f64)
+                .collect::<Vec<_>>()
+        })
+    };
+    if actual.len() != expected.len() {
+        return None;
+    }
+    Some(psi(&shares(actual)?, &shares(expected)?))
+}
+
+/// PSI of a fill rate: two bins, filled and missing.
+pub fn fill_psi(live: f64, reference: f64) -> f64 {
+    psi(&[live, 1.0 - live], &[reference, 1.0 - reference])
+}
+
+/// The live counters of one model.
+#[derive(Debug)]
+pub struct DriftCounters {
+    /// Leads by score bin (equal width over [0, 1]); their sum is the leads counted.
+    bins: Box<[AtomicU64]>,
+    /// Leads with the field missing, by column of the spec.
+    missing: Box<[AtomicU64]>,
+}
+
+impl DriftCounters {
+    /// Zeroed counters for `artifact`: as many score bins as its reference histogram, one
+    /// missing counter per input column.
+    pub fn new(artifact: &ModelArtifact) -> Self {
+        let bins = match artifact.reference_scores.counts.len() {
+            0 => DEFAULT_BINS,
+            n => n,
+        };
+        Self {
+            bins: (0..bins).map(|_| AtomicU64::new(0)).collect(),
+            missing: (0..artifact.spec.columns.len())
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+        }
+    }
+
+    /// Counts scored leads (`leads[i]` scored `scores[i]`): one add per lead for its score bin,
+    /// one per missing field (absent, null, or a missing token of the spec).
+    pub fn record(&self, spec: &FittedSpec, leads: &[Lead<'_>], scores: &[LeadScore<'_>]) {
+        let n = self.bins.len();
+        for (lead, score) in leads.iter().zip(scores) {
+            for (counter, value) in self.missing.iter().zip(&lead.values) {
+                let missing = match value {
+                    Val::Missing => true,
+                    Val::Text(t) => spec.is_missing_token(t),
+                    Val::Number(_) | Val::Bool(_) => false,
+                };
+                if missing {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            // Bins after the missing counts: a reader never sees more leads than missing.
+            let bin = ((score.score * n as f64) as usize).min(n - 1);
+            self.bins[bin].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The PSIs against `artifact`'s reference (the artifact these counters were made for).
+    pub fn report(&self, artifact: &ModelArtifact, settings: &DriftSettings) -> DriftReport {
+        let live: Vec<u64> = self
+            .bins
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+            .collect();
+        let leads: u64 = live.iter().sum();
+        let enough = leads >= settings.min_leads;
+        let mut notes = Vec::new();
+        if !enough {
+            notes.push(format!(
+                "{leads} leads scored by this model, fewer than the {} needed to report drift",
+                settings.min_leads
+            ));
+        }
+        let score_psi = if enough {
+            let psi = psi_counts(&live, &artifact.reference_scores.counts);
+            if psi.is_none() {
+                notes.push("the artifact has no reference score histogram".into());
+            }
+            psi
+        } else {
+            None
+        };
+        let fill = if artifact.reference_fill.is_empty() {
+            notes.push(
+                "the artifact has no training fill rates (written before they were kept): \
+                 fill-rate drift is unavailable"
+                    .into(),
+            );
+            None
+        } else {
+            Some(
+                artifact
+                    .reference_fill
+                    .iter()
+                    .filter_map(|r| {
+                        let i = artifact
+                            .spec
+                            .columns
+                            .iter()
+                            .position(|c| c.name == r.column)?;
+                        let missing = self.missing.get(i)?.load(Ordering::Relaxed).min(leads);
+                        let live_fill = (leads > 0).then(|| 1.0 - missing as f64 / leads as f64);
+                        Some(ColumnDrift {
+                            column: r.column.clone(),
+                            reference_fill: r.filled_share,
+                            live_fill,
+                            psi: live_fill
+                                .filter(|_| enough)
+                                .map(|l| fill_psi(l, r.filled_share)),
+                        })
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let mut drifted = Vec::new();
+        if score_psi.is_some_and(|p| p > settings.psi_threshold) {
+            drifted.push("score".to_string());
+        }
+        for c in fill.iter().flatten() {
+            if c.psi.is_some_and(|p| p > settings.psi_threshold) {
+                drifted.push(c.column.clone());
+            }
+        }
+        let status = if !enough {
+            "insufficient_data"
+        } else if drifted.is_empty() {
+            "ok"
+        } else {
+            "warn"
+        };
+        DriftReport {
+            model_id: artifact.model_id.clone(),
+            status,
+            leads,
+            min_leads: settings.min_leads,
+            threshold: settings.psi_threshold,
+            score_psi,
+            fill,
+            drifted,
+            notes,
+        }
+    }
+}
+
+/// One input column's fill rate, live against training.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnDrift {
+    /// The input column.
+    pub column: String,
+    /// Share of training leads with the field filled.
+    pub reference_fill: f64,
+    /// Share of leads scored by this model with the field filled (`None` before any lead).
+    pub live_fill: Option<f64>,
+    /// PSI of filled/missing (`None` below the minimum sample).
+    pub psi: Option<f64>,
+}
+
+/// Drift of the model in force, as `/v1/model` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DriftReport {
+    /// The model the counters belong to.
+    pub model_id: String,
+    /// `insufficient_data` (below `min_leads`), `ok`, or `warn` (a PSI above the threshold).
+    pub status: &'static str,
+    /// Leads scored by this model since it was loaded.
+    pub leads: u64,
+    /// Leads needed before PSIs are reported.
+    pub min_leads: u64,
+    /// The PSI threshold.
+    pub threshold: f64,
+    /// PSI of the live score histogram against the holdout's.
+    pub score_psi: Option<f64>,
+    /// Fill rate per input column (`None` when the artifact keeps no training fill rates).
+    pub fill: Option<Vec<ColumnDrift>>,
+    /// What is above the threshold: `score` and column names.
+    pub drifted: Vec<String>,
+    /// Why something is not reported.
+    pub notes: Vec<String>,
+}
+
+/// A Prometheus label value, escaped.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+impl DriftReport {
+    /// Appends the drift gauges to a Prometheus text exposition. PSIs not available (below
+    /// the minimum sample, no reference) are left out.
+    pub fn write_prometheus(&self, s: &mut String) {
+        let _ = self.write_to(s);
+    }
+
+    fn write_to(&self, s: &mut String) -> std::fmt::Result {
+        writeln!(
+            s,
+            "# HELP leadscore_drift_leads Leads scored by the model in force since it was loaded (the drift sample)."
+        )?;
+        writeln!(s, "# TYPE leadscore_drift_leads gauge")?;
+        writeln!(s, "leadscore_drift_leads {}", self.leads)?;
+        writeln!(
+            s,
+            "# HELP leadscore_drift_score_psi PSI of live scores against the holdout score histogram."
+        )?;
+        writeln!(s, "# TYPE leadscore_drift_score_psi gauge")?;
+        if let Some(p) = self.score_psi {
+            writeln!(s, "leadscore_drift_score_psi {p}")?;
+        }
+        writeln!(
+            s,
+            "# HELP leadscore_drift_fill_psi PSI of each input field's live fill rate against training."
+        )?;
+        writeln!(s, "# TYPE leadscore_drift_fill_psi gauge")?;
+        for c in self.fill.iter().flatten() {
+            if let Some(p) = c.psi {
+                writeln!(
+                    s,
+                    "leadscore_drift_fill_psi{{column=\"{}\"}} {p}",
+                    label(&c.column)
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Remembers what is above the threshold, to log each crossing once.
+#[derive(Debug, Default)]
+pub struct DriftAlarm {
+    model_id: String,
+    above: BTreeSet<String>,
+}
+
+impl DriftAlarm {
+    /// The log lines for `report`: one per PSI that rose above the threshold since the last
+    /// check, one per PSI that fell back. A new model starts with nothing above.
+    pub fn check(&mut self, report: &DriftReport) -> Vec<String> {
+        if report.model_id != self.model_id {
+            self.model_id.clone_from(&report.model_id);
+            self.above.clear();
+        }
+        let mut lines = Vec::new();
+        let mut measured: Vec<(String, String, f64)> = Vec::new();
+        if let Some(p) = report.score_psi {
+            measured.push(("score".into(), "score distribution".into(), p));
+        }
+        for c in report.fill.iter().flatten() {
+            if let Some(p) = c.psi {
+                measured.push((
+                    c.column.clone(),
+                    format!(
+                        "fill rate of `{}` ({:.3} live, {:.3} in training)",
+                        c.column,
+                        c.live_fill.unwrap_or(0.0),
+                        c.reference_fill
+                    ),
+                    p,
+                ));
+            }
+        }
+        for (key, what, p) in measured {
+            let above = p > report.threshold;
+            if above && self.above.insert(key.clone()) {
+                lines.push(format!(
+                    "leadscore-serve: drift: warning: model {}: {what}: PSI {p:.3} > {} over {} leads",
+                    report.model_id, report.threshold, report.leads
+                ));
+            } else if !above && self.above.remove(&key) {
+                lines.push(format!(
+                    "leadscore-serve: drift: model {}: {what}: PSI {p:.3} back within {} over {} leads",
+                    report.model_id, report.threshold, report.leads
+                ));
+            }
+        }
+        lines
+    }
+}
+
+/// Starts the background drift check: every `check_interval`, the report of the model in
+/// force; crossings of the threshold are logged on stderr. Stops when the app starts draining.
+pub fn watch_drift(app: Arc<App>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(app.config.drift.check_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await; // the first tick is immediate
+        let mut alarm = DriftAlarm::default();
+        while !app.is_draining() {
+            tick.tick().await;
+            for line in alarm.check(&app.current().drift_report(&app.config.drift)) {
+                eprintln!("{line}");
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn psi_by_hand() {
+        // (0.5-0.25) ln 2 + (0.5-0.75) ln(2/3)
+        let expected = 0.25 * 2f64.ln() - 0.25 * (2.0f64 / 3.0).ln();
+        assert!(close(psi(&[0.5, 0.5], &[0.25, 0.75]), expected));
+        assert!(close(expected, 0.274_653_072_167_027_45));
+        assert!(close(psi(&[0.3, 0.7], &[0.3, 0.7]), 0.0));
+        // Symmetric in its two arguments.
+        assert!(close(psi(&[0.25, 0.75], &[0.5, 0.5]), expected));
+    }
+
+    #[test]
+    fn empty_bins_use_epsilon() {
+        // (1 - 0.5) ln(1/0.5) + (1e-4 - 0.5) ln(1e-4/0.5)
+        let expected = 0.5 * 2f64.ln() + (1e-4 - 0.5) * (1e-4f64 / 0.5).ln();
+        let got = psi(&[1.0, 0.0], &[0.5, 0.5]);
+        assert!(close(got, expected), "{got} vs {expected}");
+        assert!(got.is_finite() && got > 4.0);
+    }
+
+    #[test]
+    fn counts_and_fill() {
+        assert!(close(
+            psi_counts(&[2, 2], &[100, 300]).unwrap(),
+            psi(&[0.5, 0.5], &[0.25, 0.75])
+        ));
+        assert_eq!(psi_counts(&[0, 0], &[1, 1]), None);
+        assert_eq!(psi_counts(&[1, 1], &[0, 0]), None);
+        assert_eq!(psi_counts(&[1, 1], &[1, 1, 1]), None);
+        // Filled 0.5 live vs 0.25 in training: the same two bins as above.
+        assert!(close(fill_psi(0.5, 0.25), psi(&[0.5, 0.5], &[0.25, 0.75])));
+        // 0.9 live vs 0.94 reference: 0.04 ln(0.94/0.9) + 0.04 ln(0.1/0.06), hand-computed.
+        let expected = -0.04 * (0.9f64 / 0.94).ln() + 0.04 * (0.1f64 / 0.06).ln();
+        assert!(close(fill_psi(0.9, 0.94), expected));
+        assert!(close(expected, 0.022_172_429_428_229_18));
+    }
+
+    fn report(model: &str, score_psi: Option<f64>, fill: Option<f64>) -> DriftReport {
+        DriftReport {
+            model_id: model.into(),
+            status: "ok",
+            leads: 1000,
+            min_leads: 500,
+            threshold: 0.2,
+            score_psi,
+            fill: Some(vec![ColumnDrift {
+                column: "company_size".into(),
+                reference_fill: 0.94,
+                live_fill: Some(0.5),
+                psi: fill,
+            }]),
+            drifted: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn alarm_logs_each_crossing_once() {
+        let mut alarm = DriftAlarm::default();
+        assert!(alarm
+            .check(&report("m1", Some(0.05), Some(0.01)))
+            .is_empty());
+        let lines = alarm.check(&report("m1", Some(0.3), Some(0.01)));
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].contains("warning") && lines[0].contains("score distribution"));
+        assert!(alarm.check(&report("m1", Some(0.4), Some(0.01))).is_empty());
+        let lines = alarm.check(&report("m1", Some(0.4), Some(0.9)));
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].contains("`company_size`"));
+        let lines = alarm.check(&report("m1", Some(0.1), Some(0.9)));
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].contains("back within"));
+        // Not reported (below the minimum sample): no change.
+        assert!(alarm.check(&report("m1", None, None)).is_empty());
+        // A new model starts afresh.
+        assert_eq!(alarm.check(&report("m2", Some(0.5), Some(0.9))).len(), 2);
+    }
+
+    #[test]
+    fn prometheus_gauges() {
+        let mut s = String::new();
+        report("m1", Some(0.25), Some(0.5)).write_prometheus(&mut s);
+        assert!(s.contains("leadscore_drift_leads 1000\n"));
+        assert!(s.contains("leadscore_drift_score_psi 0.25\n"));
+        assert!(s.contains("leadscore_drift_fill_psi{column=\"company_size\"} 0.5\n"));
+        let mut s = String::new();
+        report("m1", None, None).write_prometheus(&mut s);
+        assert!(!s.contains("\nleadscore_drift_score_psi "));
+        assert!(!s.contains("leadscore_drift_fill_psi{"));
+        assert_eq!(label("a\"b\\c"), "a\\\"b\\\\c");
+    }
+}

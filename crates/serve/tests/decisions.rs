@@ -1,0 +1,345 @@
+//! The scored-lead log, end to end on the real binary: decisions of single, batch and MLflow
+//! requests are all in the file after SIGTERM; the file rotates by size; a log that cannot be
+//! written (a folder under a regular file, a full disk) is counted while the server keeps
+//! serving.
+
+mod common;
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    stderr: Arc<Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(log: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore-serve"))
+            .arg("--model")
+            .arg(common::demo_model())
+            .arg("--decision-log")
+            .arg(log)
+            .args(extra)
+            .args(["--target-precision", "0.5", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start server");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let reader = {
+            let (pipe, stderr) = (child.stderr.take().unwrap(), stderr.clone());
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines() {
+                    let Ok(line) = line else { break };
+                    eprintln!("{line}");
+                    let mut s = stderr.lock().unwrap();
+                    s.push_str(&line);
+                    s.push('\n');
+                }
+            })
+        };
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .rsplit("http://")
+            .next()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        Server {
+            child,
+            addr,
+            stderr,
+            reader: Some(reader),
+        }
+    }
+
+    /// What the server wrote on stderr so far.
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// SIGTERM, then waits for a successful exit.
+    fn stop(&mut self) {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -TERM");
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "no exit");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "exit status {status}");
+        // The pipe is closed: let the stderr reader reach its end.
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
+    }
+
+    fn post(&self, path: &str, body: &Value) -> Value {
+        let (status, text) = http(self.addr, "POST", path, Some(&body.to_string()));
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// The value of a metric line (exact name with labels).
+    fn metric(&self, name: &str) -> Option<f64> {
+        let (_, text) = http(self.addr, "GET", "/metrics", None);
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    }
+
+    fn wait_metric(&self, name: &str, value: f64) {
+        let start = Instant::now();
+        while self.metric(name) != Some(value) {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{name} = {:?}, expected {value}",
+                self.metric(name)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let body = body.unwrap_or("");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read response");
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").expect("header end");
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap();
+    (status, body.to_string())
+}
+
+fn lead(id: &str, title: &str) -> Value {
+    json!({"lead_id": id, "job_title": title, "company_size": 250, "industry": "Software",
+           "email": "ana@acme.io", "lead_source": "Referral"})
+}
+
+/// Every line of every `decisions*.jsonl` in `dir`, parsed.
+fn lines(dir: &Path) -> Vec<Value> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            assert!(text.is_empty() || text.ends_with('\n'), "{}", f.display());
+            text.lines()
+                .map(|l| serde_json::from_str::<Value>(l).expect("a JSON line"))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn logs_every_decision_and_flushes_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log"); // created by the server
+    let mut server = Server::start(&log, &[]);
+    let single = server.post(
+        "/v1/score?as_of=2025-06-08T10:00:00Z",
+        &lead("L-1", "VP Marketing"),
+    );
+    let batch: Vec<Value> = (0..25)
+        .map(|i| {
+            lead(
+                &format!("B-{i}"),
+                if i % 2 == 0 { "CEO" } else { "Student" },
+            )
+        })
+        .collect();
+    let scored = server.post("/v1/score", &json!({ "leads": batch }));
+    // No id field: logged with a null lead id.
+    server.post("/v1/score", &json!({"leads": [{"job_title": "CTO"}]}));
+    let mlflow = server.post(
+        "/invocations",
+        &json!({"dataframe_split": {"columns": ["lead_id", "job_title"],
+                                    "data": [["M-1", "CEO"], [7, "Student"]]}}),
+    );
+    assert_eq!(mlflow["predictions"].as_array().unwrap().len(), 2);
+    let scored_total = server.metric("leadscore_leads_scored_total").unwrap();
+    assert_eq!(scored_total, 29.0);
+    server.stop();
+    assert!(server.stderr().contains("29 decisions written and flushed"));
+
+    let lines = lines(&log);
+    assert_eq!(lines.len(), 29, "one line per lead scored");
+    let first = &lines[0];
+    assert_eq!(first["lead_id"], "L-1");
+    assert_eq!(first["route"], "/v1/score");
+    assert_eq!(first["model_id"], single["model_id"]);
+    assert_eq!(first["as_of"], "2025-06-08T10:00:00.000Z");
+    assert_eq!(first["score"], single["score"]);
+    assert_eq!(first["mql"], single["mql"]);
+    assert_eq!(first["tier"], single["tier"]);
+    assert_eq!(first["cutoff"], single["cutoff"]["threshold"]);
+    assert!(first["time"].as_str().unwrap().ends_with('Z'));
+    for (i, (line, s)) in lines[1..26]
+        .iter()
+        .zip(scored["leads"].as_array().unwrap())
+        .enumerate()
+    {
+        assert_eq!(line["lead_id"], format!("B-{i}"));
+        assert_eq!(line["score"], s["score"]);
+        assert_eq!(line["mql"], s["mql"]);
+        assert_eq!(line["tier"], s["tier"]);
+    }
+    assert_eq!(lines[26]["lead_id"], Value::Null);
+    assert_eq!(lines[27]["lead_id"], "M-1");
+    assert_eq!(lines[27]["route"], "/invocations");
+    assert_eq!(lines[28]["lead_id"], 7.0);
+}
+
+#[test]
+fn rotates_by_size_and_keeps_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &["--decision-log-max-bytes", "4000"]);
+    let mut n = 0;
+    for round in 0..6 {
+        let batch: Vec<Value> = (0..20)
+            .map(|i| lead(&format!("R{round}-{i}"), "CEO"))
+            .collect();
+        server.post("/v1/score", &json!({ "leads": batch }));
+        n += 20;
+    }
+    server.stop();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3, "{names:?}");
+    assert!(names.contains(&"decisions.jsonl".to_string()));
+    assert!(names.contains(&"decisions.1.jsonl".to_string()));
+    for name in &names {
+        let len = std::fs::metadata(dir.path().join(name)).unwrap().len();
+        assert!(len <= 4000, "{name} has {len} bytes");
+    }
+    let lines = lines(dir.path());
+    assert_eq!(lines.len(), n);
+    // In order across the rotated files: decisions.1, decisions.2, ..., decisions.jsonl.
+    let mut ordered = Vec::new();
+    let mut k = 1;
+    while dir.path().join(format!("decisions.{k}.jsonl")).exists() {
+        ordered.push(format!("decisions.{k}.jsonl"));
+        k += 1;
+    }
+    ordered.push("decisions.jsonl".into());
+    let ids: Vec<String> = ordered
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(dir.path().join(f))
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap()["lead_id"].to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(ids.first().map(String::as_str), Some("\"R0-0\""));
+    assert_eq!(ids.last().map(String::as_str), Some("\"R5-19\""));
+
+    // A restart continues the numbering instead of overwriting.
+    let mut server = Server::start(dir.path(), &["--decision-log-max-bytes", "4000"]);
+    let batch: Vec<Value> = (0..40).map(|i| lead(&format!("S-{i}"), "CEO")).collect();
+    server.post("/v1/score", &json!({ "leads": batch }));
+    server.stop();
+    assert_eq!(self::lines(dir.path()).len(), n + 40);
+    assert!(dir.path().join(format!("decisions.{k}.jsonl")).exists());
+}
+
+#[test]
+fn an_unwritable_log_is_counted_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    // The log folder's parent is a regular file: it can never be created (even as root).
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, "x").unwrap();
+    let mut server = Server::start(&file.join("log"), &[]);
+    for i in 0..3 {
+        let reply = server.post("/v1/score", &lead(&format!("E-{i}"), "CEO"));
+        assert!(reply["score"].is_number());
+    }
+    server.wait_metric("leadscore_decision_log_lost_total", 3.0);
+    let errors = server
+        .metric("leadscore_decision_log_errors_total{kind=\"not_a_directory\"}")
+        .unwrap();
+    assert!(errors >= 1.0, "{errors}");
+    assert_eq!(
+        server.metric("leadscore_decision_log_written_total"),
+        Some(0.0)
+    );
+    let (status, _) = http(server.addr, "GET", "/readyz", None);
+    assert_eq!(status, 200);
+    server.stop();
+    let stderr = server.stderr();
+    assert_eq!(
+        stderr.matches("decision log: cannot").count(),
+        1,
+        "logged once per kind: {stderr}"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_counted_and_the_server_keeps_serving() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("no /dev/full; skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Every write to /dev/full fails with ENOSPC.
+    std::os::unix::fs::symlink("/dev/full", dir.path().join("decisions.jsonl")).unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    server.post(
+        "/v1/score",
+        &json!({"leads": [lead("F-1", "CEO"), lead("F-2", "CTO")]}),
+    );
+    server.wait_metric("leadscore_decision_log_lost_total", 2.0);
+    server.post("/v1/score", &lead("F-3", "CEO"));
+    server.wait_metric("leadscore_decision_log_lost_total", 3.0);
+    let errors = server
+        .metric("leadscore_decision_log_errors_total{kind=\"storage_full\"}")
+        .unwrap();
+    assert!(errors >= 2.0, "{errors}");
+    server.stop();
+    assert!(server.stderr().contains("No space left on device"));
+}

@@ -1,0 +1,447 @@
+//! `leadscore-train monitor`: how the MQL cutoff did on the leads whose outcome is now known,
+//! against what the model promised.
+//!
+//! Reads the server's decision log (`decisions.jsonl` and its rotated `decisions.<n>.jsonl`, or
+//! one file) and an outcomes table (lead id, optionally `converted` and `converted_at`, as in
+//! training; a lead missing from it did not convert). Per lead, the first decision counts (the
+//! moment it was qualified or not). Its outcome is known when it converted within the horizon
+//! after the decision's `as_of` (positive), or when the horizon has passed without that
+//! (negative); leads that converted before `as_of` are left out, as in training, and the rest
+//! are pending. For each cutoff in the log, the realized precision of the MQLs (with its
+//! one-sided Wilson lower bound), recall and MQL rate are set beside the model's holdout
+//! operating point at that cutoff.
+
+use crate::featurize::{level_values, timestamp_values};
+use crate::load::{read_table, ReadOptions};
+use crate::table::labels;
+use anyhow::{bail, Context, Result};
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::curve::{wilson_lower_bound, OperatingPoint};
+use leadscore_core::spec::{OutcomeSpec, TimeSpec};
+use leadscore_core::value::{number_to_level, parse_timestamp, SECONDS_PER_DAY};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+/// What to monitor.
+#[derive(Debug, Clone)]
+pub struct MonitorOptions {
+    /// The model artifact (its id selects the decisions; its curve holds the promises).
+    pub model: PathBuf,
+    /// A decision log file, or the folder of `decisions*.jsonl`.
+    pub log: PathBuf,
+    /// The outcomes table (CSV or Parquet).
+    pub outcomes: PathBuf,
+    /// Days after `as_of` a conversion counts; default: the model's training horizon.
+    pub horizon_days: Option<f64>,
+    /// "Now" for deciding whether the horizon has passed, Unix seconds; default: the clock.
+    pub now: Option<i64>,
+    /// Include the decisions of every model (promises only for `model`'s).
+    pub all_models: bool,
+    /// Confidence of the precision lower bounds.
+    pub confidence: f64,
+}
+
+/// One decision read from the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The lead id (`None` when the request carried none).
+    pub lead_id: Option<String>,
+    /// The model that scored it.
+    pub model_id: String,
+    /// The request's "now", Unix seconds.
+    pub as_of: i64,
+    /// The score.
+    pub score: f64,
+    /// The cutoff in force.
+    pub cutoff: f64,
+    /// Whether the lead was an MQL.
+    pub mql: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct RawDecision {
+    lead_id: Option<serde_json::Value>,
+    model_id: String,
+    as_of: String,
+    score: f64,
+    cutoff: f64,
+    mql: bool,
+}
+
+/// The log files under `path`, oldest first: `decisions.1.jsonl`, `decisions.2.jsonl`, ...,
+/// then `decisions.jsonl`; or `path` itself when it is a file.
+pub fn log_files(path: &Path) -> Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read the decision log {}", path.display()))?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<(u64, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(path)
+        .with_context(|| format!("cannot list the decision log folder {}", path.display()))?
+    {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let order = if name == "decisions.jsonl" {
+            Some(u64::MAX)
+        } else {
+            name.strip_prefix("decisions.")
+                .and_then(|n| n.strip_suffix(".jsonl"))
+                .and_then(|n| n.parse().ok())
+        };
+        if let Some(order) = order {
+            files.push((order, entry.path()));
+        }
+    }
+    if files.is_empty() {
+        bail!(
+            "{} holds no decision log (decisions.jsonl or decisions.<n>.jsonl)",
+            path.display()
+        );
+    }
+    files.sort();
+    Ok(files.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Reads every decision in `files`, in order; a bad line is an error naming file and line.
+pub fn read_decisions(files: &[PathBuf]) -> Result<Vec<Decision>> {
+    let mut out = Vec::new();
+    for file in files {
+        let f = std::fs::File::open(file)
+            .with_context(|| format!("cannot open the decision log {}", file.display()))?;
+        for (i, line) in BufReader::new(f).lines().enumerate() {
+            let at = || format!("{}:{}", file.display(), i + 1);
+            let line = line.with_context(|| format!("{}: cannot read", at()))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let raw: RawDecision = serde_json::from_str(&line)
+                .with_context(|| format!("{}: not a decision log line", at()))?;
+            let as_of = parse_timestamp(&raw.as_of)
+                .with_context(|| format!("{}: as_of {:?} is not a time", at(), raw.as_of))?;
+            let lead_id = match raw.lead_id {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::String(s)) => Some(s),
+                Some(serde_json::Value::Number(n)) => {
+                    Some(n.as_f64().map_or_else(|| n.to_string(), number_to_level))
+                }
+                Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
+                Some(other) => bail!("{}: lead_id {other} is not a string or number", at()),
+            };
+            out.push(Decision {
+                lead_id,
+                model_id: raw.model_id,
+                as_of,
+                score: raw.score,
+                cutoff: raw.cutoff,
+                mql: raw.mql,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Per lead id: `Some(converted_at)` when it converted (`None` inside when the time is
+/// unknown; the earliest conversion counts). Leads absent did not convert.
+pub fn read_outcomes(
+    path: &Path,
+    spec: &OutcomeSpec,
+    positive: &[String],
+) -> Result<HashMap<String, Option<i64>>> {
+    let missing = leadscore_core::value::default_missing_tokens();
+    let table = read_table(path, &ReadOptions::default())?;
+    let ids = level_values(&table, &spec.lead_id, &missing)?;
+    let has = |c: &str| table.df.column(c).is_ok();
+    let converted = if has(&spec.converted) {
+        labels(&table, &spec.converted, positive)?
+    } else {
+        vec![true; ids.len()] // a closed-deals export lists converted leads only
+    };
+    let at = if has(&spec.converted_at) {
+        timestamp_values(&table, &spec.converted_at, &missing)?
+    } else {
+        vec![None; ids.len()]
+    };
+    let mut out: HashMap<String, Option<i64>> = HashMap::new();
+    for (row, id) in ids.into_iter().enumerate() {
+        let Some(id) = id else {
+            bail!(
+                "{}: row {}: the lead id ({}) is missing",
+                path.display(),
+                row + 1,
+                spec.lead_id
+            );
+        };
+        if !converted[row] {
+            continue;
+        }
+        let entry = out.entry(id).or_insert(at[row]);
+        if let (Some(a), Some(b)) = (*entry, at[row]) {
+            *entry = Some(a.min(b));
+        }
+    }
+    Ok(out)
+}
+
+/// Holdout numbers at a cutoff, as promised by the model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Promise {
+    /// Holdout precision.
+    pub precision: f64,
+    /// Its lower bound.
+    pub precision_lower_bound: f64,
+    /// Holdout recall.
+    pub recall: f64,
+    /// Holdout MQL rate.
+    pub mql_rate: f64,
+}
+
+impl From<&OperatingPoint> for Promise {
+    fn from(op: &OperatingPoint) -> Self {
+        Self {
+            precision: op.precision,
+            precision_lower_bound: op.precision_lower_bound,
+            recall: op.recall,
+            mql_rate: op.mql_rate,
+        }
+    }
+}
+
+/// Realized numbers for one model and cutoff.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CutoffRow {
+    /// The model.
+    pub model_id: String,
+    /// The cutoff in force.
+    pub cutoff: f64,
+    /// Leads decided at this cutoff (first decision per lead).
+    pub leads: u64,
+    /// Of them, leads whose outcome is known.
+    pub known: u64,
+    /// Leads whose horizon has not passed and that have not converted yet.
+    pub pending: u64,
+    /// Leads that had converted before the decision (left out).
+    pub converted_before: u64,
+    /// Known MQLs that converted.
+    pub tp: u64,
+    /// Known MQLs that did not.
+    pub fp: u64,
+    /// Known non-MQLs that converted (`fn` in JSON).
+    #[serde(rename = "fn")]
+    pub fn_: u64,
+    /// tp / (tp + fp), when there are known MQLs.
+    pub precision: Option<f64>,
+    /// One-sided Wilson lower bound of the precision.
+    pub precision_lower_bound: Option<f64>,
+    /// tp / (tp + fn), when some known lead converted.
+    pub recall: Option<f64>,
+    /// Known MQLs / known leads.
+    pub mql_rate: Option<f64>,
+    /// The model's holdout numbers at this cutoff (only for the monitored model).
+    pub promised: Option<Promise>,
+    /// The realized precision is below the promised lower bound.
+    pub below_promise: bool,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonitorReport {
+    /// The monitored model.
+    pub model_id: String,
+    /// The log files read.
+    pub files: Vec<String>,
+    /// Decision lines read.
+    pub decisions: u64,
+    /// Lines of other models (skipped without `--all-models`).
+    pub other_models: u64,
+    /// Lines without a lead id (cannot be joined).
+    pub without_lead_id: u64,
+    /// Later decisions of a lead already counted.
+    pub repeats: u64,
+    /// The horizon, in days.
+    pub horizon_days: f64,
+    /// "Now", RFC 3339.
+    pub now: String,
+    /// Confidence of the bounds.
+    pub confidence: f64,
+    /// Per model and cutoff.
+    pub cutoffs: Vec<CutoffRow>,
+}
+
+/// Runs the monitor.
+pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
+    if !(o.confidence > 0.0 && o.confidence < 1.0) {
+        bail!(
+            "--confidence {} must lie strictly between 0 and 1",
+            o.confidence
+        );
+    }
+    let artifact = ModelArtifact::load(&o.model)?;
+    let horizon_days = o.horizon_days.unwrap_or_else(|| {
+        artifact
+            .assembly
+            .as_ref()
+            .map_or_else(|| TimeSpec::default().horizon_days, |a| a.time.horizon_days)
+    });
+    if !(horizon_days.is_finite() && horizon_days > 0.0) {
+        bail!("--horizon-days {horizon_days} must be a positive number of days");
+    }
+    let horizon = (horizon_days * SECONDS_PER_DAY).round() as i64;
+    let now = o.now.unwrap_or_else(|| chrono::Utc::now().timestamp());
+    let spec = artifact
+        .assembly
+        .as_ref()
+        .and_then(|a| a.outcomes.clone())
+        .unwrap_or_default();
+    let files = log_files(&o.log)?;
+    let decisions = read_decisions(&files)?;
+    let outcomes = read_outcomes(&o.outcomes, &spec, &artifact.provenance.positive_values)?;
+
+    let mut report = MonitorReport {
+        model_id: artifact.model_id.clone(),
+        files: files.iter().map(|f| f.display().to_string()).collect(),
+        decisions: decisions.len() as u64,
+        other_models: 0,
+        without_lead_id: 0,
+        repeats: 0,
+        horizon_days,
+        now: chrono::DateTime::from_timestamp(now, 0)
+            .map_or_else(|| now.to_string(), |t| t.to_rfc3339()),
+        confidence: o.confidence,
+        cutoffs: Vec::new(),
+    };
+    // The first decision of each lead; the cutoff's bits keep equal cutoffs together.
+    let mut seen: HashMap<(&str, &str), ()> = HashMap::new();
+    let mut rows: BTreeMap<(String, u64), CutoffRow> = BTreeMap::new();
+    for d in &decisions {
+        if !o.all_models && d.model_id != artifact.model_id {
+            report.other_models += 1;
+            continue;
+        }
+        let Some(id) = d.lead_id.as_deref() else {
+            report.without_lead_id += 1;
+            continue;
+        };
+        if seen.insert((d.model_id.as_str(), id), ()).is_some() {
+            report.repeats += 1;
+            continue;
+        }
+        let row = rows
+            .entry((d.model_id.clone(), d.cutoff.to_bits()))
+            .or_insert_with(|| CutoffRow {
+                model_id: d.model_id.clone(),
+                cutoff: d.cutoff,
+                leads: 0,
+                known: 0,
+                pending: 0,
+                converted_before: 0,
+                tp: 0,
+                fp: 0,
+                fn_: 0,
+                precision: None,
+                precision_lower_bound: None,
+                recall: None,
+                mql_rate: None,
+                promised: None,
+                below_promise: false,
+            });
+        row.leads += 1;
+        let converted = match outcomes.get(id) {
+            Some(Some(t)) if *t <= d.as_of => {
+                row.converted_before += 1;
+                continue;
+            }
+            Some(Some(t)) if *t <= d.as_of.saturating_add(horizon) => true,
+            // Converted at an unknown time: counted as converted.
+            Some(None) => true,
+            _ if d.as_of.saturating_add(horizon) <= now => false,
+            _ => {
+                row.pending += 1;
+                continue;
+            }
+        };
+        row.known += 1;
+        match (d.mql, converted) {
+            (true, true) => row.tp += 1,
+            (true, false) => row.fp += 1,
+            (false, true) => row.fn_ += 1,
+            (false, false) => {}
+        }
+    }
+    for (_, mut row) in rows {
+        let mqls = row.tp + row.fp;
+        let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+        row.precision = ratio(row.tp, mqls);
+        row.precision_lower_bound =
+            (mqls > 0).then(|| wilson_lower_bound(row.tp, mqls, o.confidence));
+        row.recall = ratio(row.tp, row.tp + row.fn_);
+        row.mql_rate = ratio(mqls, row.known);
+        if row.model_id == artifact.model_id {
+            let promise = Promise::from(&artifact.curve.at_threshold(row.cutoff, o.confidence));
+            row.below_promise = row
+                .precision
+                .is_some_and(|p| p < promise.precision_lower_bound);
+            row.promised = Some(promise);
+        }
+        report.cutoffs.push(row);
+    }
+    Ok(report)
+}
+
+/// The report for people.
+pub fn render_text(r: &MonitorReport) -> String {
+    let mut s = String::new();
+    let pct = r.confidence * 100.0;
+    let _ = writeln!(
+        s,
+        "model {}: {} decisions in {} file(s); horizon {} days, now {}",
+        r.model_id,
+        r.decisions,
+        r.files.len(),
+        r.horizon_days,
+        r.now
+    );
+    let _ = writeln!(
+        s,
+        "skipped: {} of other models, {} without a lead id, {} repeated decisions of a lead (the first counts)",
+        r.other_models, r.without_lead_id, r.repeats
+    );
+    if r.cutoffs.is_empty() {
+        let _ = writeln!(s, "no decisions of this model with a lead id");
+    }
+    let f = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
+    for row in &r.cutoffs {
+        let _ = writeln!(
+            s,
+            "\nmodel {} at cutoff {:.4}: {} leads; outcome known for {} ({} pending, {} converted before the decision, left out)",
+            row.model_id, row.cutoff, row.leads, row.known, row.pending, row.converted_before
+        );
+        let _ = writeln!(
+            s,
+            "  realized: precision {} ({pct}% lower bound {}) on {} MQLs ({} converted), recall {}, MQL rate {}",
+            f(row.precision),
+            f(row.precision_lower_bound),
+            row.tp + row.fp,
+            row.tp,
+            f(row.recall),
+            f(row.mql_rate)
+        );
+        if let Some(p) = &row.promised {
+            let _ = writeln!(
+                s,
+                "  promised: precision {:.3} ({pct}% lower bound {:.3}), recall {:.3}, MQL rate {:.3} (holdout)",
+                p.precision, p.precision_lower_bound, p.recall, p.mql_rate
+            );
+            if row.below_promise {
+                let _ = writeln!(
+                    s,
+                    "  warning: the realized precision is below the promised lower bound"
+                );
+            }
+        }
+    }
+    s
+}

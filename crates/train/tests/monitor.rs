@@ -1,0 +1,192 @@
+//! `leadscore-train monitor` on a hand-made decision log and outcomes table, with the realized
+//! precision, recall and MQL rate computed by hand.
+
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::curve::wilson_lower_bound;
+use leadscore_train::monitor::{monitor, render_text, MonitorOptions};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn demo_model() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json")
+}
+
+fn line(id: Value, model: &str, as_of: &str, cutoff: f64, mql: bool) -> String {
+    json!({"time": "2026-01-01T00:00:00.000Z", "lead_id": id, "model_id": model,
+           "route": "/v1/score", "as_of": as_of, "score": if mql { 0.9 } else { 0.01 },
+           "cutoff": cutoff, "mql": mql, "tier": null})
+    .to_string()
+        + "\n"
+}
+
+/// A log folder with a rotated file and the current one, and the outcomes; returns the
+/// folder, the model id and the two cutoffs used.
+fn fixture(dir: &Path) -> (String, f64, f64) {
+    let artifact = ModelArtifact::load(&demo_model()).unwrap();
+    let m = artifact.model_id.clone();
+    let points = &artifact.curve.points;
+    let (c1, c2) = (points[points.len() / 3].threshold, points[1].threshold);
+    let june = "2025-06-01T00:00:00.000Z";
+    // Oldest decisions first: decisions.1.jsonl, then decisions.jsonl.
+    let rotated = [
+        line(json!("A1"), &m, june, c1, true), // converted day 9: tp
+        line(json!("A2"), &m, june, c1, true), // converted day 19: tp
+        line(json!("A3"), &m, june, c1, true), // converted day 61, after the horizon: fp
+        line(json!("A4"), &m, june, c1, true), // never converted: fp
+        line(json!("A5"), &m, june, c1, true), // converted before as_of: left out
+    ]
+    .concat();
+    let current = [
+        line(json!("B1"), &m, june, c1, false), // converted day 4: fn
+        line(json!(7), &m, june, c1, false),    // never converted: tn (numeric id)
+        line(json!("B3"), &m, "2025-12-20T00:00:00Z", c1, false), // horizon not over: pending
+        line(json!("A6"), &m, "2025-12-25T00:00:00Z", c1, true), // converted 3 days later: tp
+        line(json!("A1"), &m, june, c1, false), // a repeat: the first decision counts
+        line(Value::Null, &m, june, c1, true),  // no lead id
+        line(json!("X1"), "someothermodel", june, c1, true), // another model
+        line(json!("C1"), &m, june, c2, true),  // another cutoff: tp
+    ]
+    .concat();
+    std::fs::write(dir.join("decisions.1.jsonl"), rotated).unwrap();
+    std::fs::write(dir.join("decisions.jsonl"), current).unwrap();
+    std::fs::write(
+        dir.join("outcomes.csv"),
+        "lead_id,converted_at\nA1,2025-06-10 00:00:00\nA2,2025-06-20 00:00:00\nA3,2025-08-01 00:00:00\nA5,2025-05-01\nB1,2025-06-05\nA6,2025-12-28\nC1,2025-06-02\nX1,2025-06-02\n",
+    )
+    .unwrap();
+    (m, c1, c2)
+}
+
+fn options(dir: &Path) -> MonitorOptions {
+    MonitorOptions {
+        model: demo_model(),
+        log: dir.to_path_buf(),
+        outcomes: dir.join("outcomes.csv"),
+        horizon_days: Some(30.0),
+        now: leadscore_core::value::parse_timestamp("2025-12-31T00:00:00Z"),
+        all_models: false,
+        confidence: 0.95,
+    }
+}
+
+#[test]
+fn realized_precision_and_recall_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model_id, c1, c2) = fixture(dir.path());
+    let r = monitor(&options(dir.path())).unwrap();
+    assert_eq!(r.model_id, model_id);
+    assert_eq!(r.files.len(), 2);
+    assert!(r.files[0].ends_with("decisions.1.jsonl"));
+    assert_eq!(r.decisions, 13);
+    assert_eq!((r.other_models, r.without_lead_id, r.repeats), (1, 1, 1));
+    assert_eq!(r.cutoffs.len(), 2);
+    let row = r.cutoffs.iter().find(|c| c.cutoff == c1).unwrap();
+    assert_eq!(row.leads, 9);
+    assert_eq!(
+        (row.known, row.pending, row.converted_before),
+        (7, 1, 1),
+        "{row:?}"
+    );
+    assert_eq!((row.tp, row.fp, row.fn_), (3, 2, 1));
+    assert_eq!(row.precision, Some(0.6));
+    // One-sided Wilson bound at 95% for 3 of 5: about 0.2725 (z = 1.6449).
+    let lb = row.precision_lower_bound.unwrap();
+    assert!((lb - 0.2725).abs() < 1e-3, "{lb}");
+    assert_eq!(lb, wilson_lower_bound(3, 5, 0.95));
+    assert_eq!(row.recall, Some(0.75));
+    assert_eq!(row.mql_rate, Some(5.0 / 7.0));
+    let artifact = ModelArtifact::load(&demo_model()).unwrap();
+    let op = artifact.curve.at_threshold(c1, 0.95);
+    let promised = row.promised.as_ref().unwrap();
+    assert_eq!(promised.precision, op.precision);
+    assert_eq!(promised.precision_lower_bound, op.precision_lower_bound);
+    assert_eq!(promised.recall, op.recall);
+    assert_eq!(row.below_promise, 0.6 < op.precision_lower_bound);
+    let other = r.cutoffs.iter().find(|c| c.cutoff == c2).unwrap();
+    assert_eq!((other.leads, other.tp, other.fp), (1, 1, 0));
+    assert_eq!(other.recall, Some(1.0));
+
+    let text = render_text(&r);
+    assert!(text.contains("realized: precision 0.600 (95% lower bound 0.272) on 5 MQLs"));
+    assert!(text.contains("promised: precision"));
+
+    // Every model: the other model's lead counts, without a promise.
+    let mut o = options(dir.path());
+    o.all_models = true;
+    let r = monitor(&o).unwrap();
+    let x = r
+        .cutoffs
+        .iter()
+        .find(|c| c.model_id == "someothermodel")
+        .unwrap();
+    assert_eq!((x.tp, x.promised.is_none()), (1, true));
+
+    // Only the current file: A1's decision there (not an MQL) is its first.
+    let mut o = options(dir.path());
+    o.log = dir.path().join("decisions.jsonl");
+    let r = monitor(&o).unwrap();
+    let row = r.cutoffs.iter().find(|c| c.cutoff == c1).unwrap();
+    assert_eq!((row.tp, row.fp, row.fn_), (1, 0, 2));
+}
+
+fn cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
+        .arg("monitor")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn cli_prints_json_and_names_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let d = dir.path().display().to_string();
+    let model = demo_model().display().to_string();
+    let outcomes = format!("{d}/outcomes.csv");
+    let base = [
+        "--model",
+        &model,
+        "--log",
+        &d,
+        "--outcomes",
+        &outcomes,
+        "--horizon-days",
+        "30",
+        "--now",
+        "2025-12-31T00:00:00Z",
+    ];
+    let out = cli(&[&base[..], &["--json"]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cutoffs"].as_array().unwrap().len(), 2);
+    assert_eq!(v["repeats"], 1);
+
+    let out = cli(&base);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("outcome known for 7"));
+
+    // A bad line: the error names the file and the line.
+    let mut text = std::fs::read_to_string(dir.path().join("decisions.jsonl")).unwrap();
+    text.insert_str(text.find('\n').unwrap() + 1, "{\"lead_id\": \"oops\"\n");
+    std::fs::write(dir.path().join("decisions.jsonl"), text).unwrap();
+    let out = cli(&base);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("decisions.jsonl:2: not a decision log line"),
+        "{err}"
+    );
+
+    // A folder without a log.
+    let empty = tempfile::tempdir().unwrap();
+    let e = empty.path().display().to_string();
+    let out = cli(&["--model", &model, "--log", &e, "--outcomes", &outcomes]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds no decision log"));
+}
