@@ -4,8 +4,12 @@
 //! unavailable.
 
 mod common;
+// The demo CSV reader the benches share (core's `benches/common`).
+#[path = "../../core/benches/common/mod.rs"]
+mod csv;
 
 use common::{demo_lead, get, json_request, repo, send, state_with, TARGET};
+use csv::split_csv;
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_serve::{App, Config};
 use serde_json::{json, Map, Value};
@@ -13,25 +17,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 const AS_OF: &str = "2026-01-01T00:00:00Z";
-
-/// Splits one CSV line (double-quoted fields may hold commas).
-fn split_csv(line: &str) -> Vec<String> {
-    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(std::mem::take(&mut field)),
-            _ => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
-}
 
 /// The demo leads as request leads (empty cells left out, the label dropped), in file order.
 fn training_like_leads() -> Vec<Map<String, Value>> {
