@@ -80,6 +80,40 @@ pub struct TrainConfig {
     pub allow_unconverged: bool,
     /// A column whose own holdout ROC AUC reaches this is flagged as likely leakage.
     pub leakage_auc: f64,
+    /// Landmark ages in days (overrides the spec's `[time] landmarks_days`); each lead yields
+    /// one example per landmark. Checked by [`check_landmarks`].
+    pub landmarks_days: Option<Vec<f64>>,
+    /// Train even though conversions carry no time (a label column, or an outcomes table
+    /// without `converted_at`) while events or landmarks place leads in time; the report
+    /// prints the risk.
+    pub allow_untimed_conversions: bool,
+    /// At most this many landmark examples; beyond it, examples are sampled per lead (seeded).
+    pub max_examples: usize,
+}
+
+/// Default of [`TrainConfig::max_examples`].
+pub const DEFAULT_MAX_EXAMPLES: usize = 600_000;
+
+/// Checks landmark ages: finite, non-negative, at most 3650 days, and strictly increasing.
+pub fn check_landmarks(days: &[f64]) -> std::result::Result<(), String> {
+    if days.is_empty() {
+        return Err("at least one landmark age is needed".into());
+    }
+    for (i, d) in days.iter().enumerate() {
+        if !d.is_finite() || *d < 0.0 || *d > 3650.0 {
+            return Err(format!(
+                "landmark age {d} must be a number of days between 0 and 3650"
+            ));
+        }
+        if i > 0 && *d <= days[i - 1] {
+            return Err(format!(
+                "landmark ages must be strictly increasing: {} comes after {}",
+                d,
+                days[i - 1]
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl TrainConfig {
@@ -101,6 +135,9 @@ impl TrainConfig {
             fit: FitOptions::default(),
             allow_unconverged: false,
             leakage_auc: 0.85,
+            landmarks_days: None,
+            allow_untimed_conversions: false,
+            max_examples: DEFAULT_MAX_EXAMPLES,
         }
     }
 }
