@@ -87,11 +87,9 @@ pub fn demo_assembled(events: &std::path::Path) -> leadscore_train::assemble::As
     )
     .unwrap();
     assemble(&AssemblyInputs {
-        leads: &leads,
-        spec: &spec,
         events: Some(events),
         outcomes: Some(&repo("data/demo/outcomes.csv")),
-        read: &read,
+        ..AssemblyInputs::new(&leads, &spec, &read)
     })
     .unwrap()
 }

@@ -16,8 +16,14 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::Path;
 
-/// Version of the artifact format; bumped on any change to its structure.
-pub const FORMAT_VERSION: u32 = 2;
+/// Version of the artifact format; bumped on any change to its structure. Version 3 added
+/// landmark training: the `lead_age` transform, per-landmark counts, the handoff curve (in
+/// `curve`) beside the per-example one (`example_curve`), and the replay's counts.
+pub const FORMAT_VERSION: u32 = 3;
+
+/// Versions this build reads: version 2 artifacts (one snapshot per lead) load and serve as
+/// one-landmark models.
+pub const READABLE_FORMAT_VERSIONS: [u32; 2] = [2, 3];
 
 /// A training input file and its fingerprint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +104,53 @@ pub struct PointInTimeReport {
     pub events_after_as_of: u64,
     /// Events whose lead id is not in the leads table.
     pub events_unknown_lead: u64,
+    /// Distinct leads with at least one example (with one landmark, equal to `used`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub used_leads: u64,
+    /// Examples left out to keep within the example budget (seeded sample).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sampled_out: u64,
+    /// Converted leads whose conversion has no time (accepted only by an explicit flag).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub untimed_conversions: u64,
+    /// Counts per landmark (models trained on several landmarks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub landmarks: Vec<LandmarkCounts>,
+}
+
+fn is_zero(x: &u64) -> bool {
+    *x == 0
+}
+
+/// What happened to the examples of one landmark age.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LandmarkCounts {
+    /// Days after creation.
+    pub age_days: f64,
+    /// Examples used (train + holdout).
+    pub used: u64,
+    /// Of those, converted within the horizon.
+    pub positives: u64,
+    /// Left out: the horizon after this landmark is not over by the end of the data.
+    pub censored: u64,
+    /// Left out: the lead had converted at or before this landmark.
+    pub converted_before_as_of: u64,
+    /// Left out by the example budget's sample.
+    pub sampled_out: u64,
+}
+
+/// How the holdout leads were replayed through their lives to build the handoff curve.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplayReport {
+    /// Holdout leads replayed (a seeded sample when the holdout is larger than the cap).
+    pub leads: u64,
+    /// Holdout leads not replayed (over the cap).
+    pub leads_not_replayed: u64,
+    /// Moments scored: each landmark and each event within the landmark range, where the
+    /// lead could be labelled (not converted yet, horizon over by the end of the data).
+    pub moments: u64,
+    /// Leads whose score reached the lowest threshold at some moment (all of them).
+    pub converted_at_first_crossing: u64,
 }
 
 /// Where the model came from.
@@ -180,7 +233,10 @@ pub struct ModelArtifact {
     pub evaluation: Evaluation,
     /// Columns flagged as likely leakage.
     pub leakage: Vec<LeakageFlag>,
-    /// Holdout operating curve, for the MQL cutoff.
+    /// The operating curve the MQL cutoff is chosen on. Age-aware models: the **handoff**
+    /// curve: holdout leads replayed through their lives, each selected at the first moment its
+    /// score reaches the threshold and counted as converted if it converts within the horizon
+    /// after that moment. Other models: one holdout example per lead.
     pub curve: OperatingCurve,
     /// Holdout score histogram, for drift checks.
     pub reference_scores: ScoreHistogram,
@@ -195,6 +251,13 @@ pub struct ModelArtifact {
     /// hash of older artifacts is unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_fill: Vec<ColumnFill>,
+    /// Age-aware models: the per-example holdout curve (every landmark example of the holdout
+    /// leads counted separately), kept for comparison; the cutoff is never chosen on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example_curve: Option<OperatingCurve>,
+    /// Age-aware models: how the handoff curve was built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayReport>,
 }
 
 impl ModelArtifact {
@@ -224,10 +287,15 @@ impl ModelArtifact {
             .get("format_version")
             .and_then(serde_json::Value::as_u64)
         {
-            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v) if READABLE_FORMAT_VERSIONS.iter().any(|r| u64::from(*r) == v) => {}
             Some(v) => {
                 return Err(err(format!(
-                    "format_version {v} is not supported (this build reads {FORMAT_VERSION})"
+                    "format_version {v} is not supported (this build reads {})",
+                    READABLE_FORMAT_VERSIONS
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" and ")
                 )))
             }
             None => {
@@ -282,6 +350,22 @@ impl ModelArtifact {
         self.curve
             .validate()
             .map_err(|e| format!("operating curve: {e}"))?;
+        if let Some(c) = &self.example_curve {
+            c.validate()
+                .map_err(|e| format!("per-example operating curve: {e}"))?;
+        }
+        for c in &self.spec.columns {
+            if let crate::fitted::FittedTransform::LeadAge { landmarks_days } = &c.transform {
+                crate::spec::check_landmarks(landmarks_days)
+                    .map_err(|e| format!("column `{}`: {e}", c.name))?;
+                if landmarks_days.len() < 2 {
+                    return Err(format!(
+                        "column `{}`: lead age needs at least two landmarks",
+                        c.name
+                    ));
+                }
+            }
+        }
         let id = self.compute_id();
         if id != self.model_id {
             return Err(format!(

@@ -80,6 +80,31 @@ pub struct OperatingCurve {
     pub total: u64,
     /// Points with strictly descending thresholds (strictest first).
     pub points: Vec<CurvePoint>,
+    /// What one unit of the counts is (absent in artifacts written before handoff curves).
+    #[serde(default, skip_serializing_if = "CurveKind::is_per_example")]
+    pub kind: CurveKind,
+}
+
+/// What an operating curve counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CurveKind {
+    /// Each scored example once: selected when its score reaches the threshold, a true
+    /// positive when its label is "converted".
+    #[default]
+    PerExample,
+    /// Each lead once, replayed through its life: selected at the first moment its score
+    /// reaches the threshold (the handoff to sales), a true positive when it converts within
+    /// the horizon after that moment. `positives` counts leads that convert within the
+    /// horizon after at least one of their moments. A lower threshold hands a lead over
+    /// earlier, so `tp` may fall as the threshold falls; `tp + fp` and `fp` never do.
+    Handoff,
+}
+
+impl CurveKind {
+    fn is_per_example(&self) -> bool {
+        *self == Self::PerExample
+    }
 }
 
 /// What the model does at one cutoff: counts, precision with its lower bound, recall and MQL volume.
@@ -136,6 +161,83 @@ impl OperatingCurve {
             positives,
             total: labels.len() as u64,
             points,
+            kind: CurveKind::PerExample,
+        })
+    }
+
+    /// The handoff curve (see [`CurveKind::Handoff`]) of leads replayed through their lives:
+    /// `lives[i]` is lead i's (score, label) at each moment it was scored, in time order, the
+    /// label saying whether it converts within the horizon after that moment. At threshold t a
+    /// lead is selected at its first moment with score >= t. At most `max_points` thresholds
+    /// are kept, each with exact counts.
+    pub fn handoff(lives: &[Vec<(f64, bool)>], max_points: usize) -> Result<Self, MetricsError> {
+        if max_points == 0 {
+            return Err(MetricsError::InvalidMaxPoints { max_points });
+        }
+        // Per lead, its running-maximum records s_1 < s_2 < ... < s_top: for t in
+        // (s_{k-1}, s_k] the first moment reaching t is record k's. Sweeping t downwards, at
+        // s_k the lead's label becomes record k's (and at s_top it is selected).
+        let mut steps: Vec<(f64, i64, i64)> = Vec::new(); // (threshold, d_selected, d_tp)
+        let (mut total, mut positives) = (0u64, 0u64);
+        for life in lives {
+            if life.is_empty() {
+                continue;
+            }
+            let scores: Vec<f64> = life.iter().map(|m| m.0).collect();
+            let labels: Vec<bool> = life.iter().map(|m| m.1).collect();
+            check_probabilities(&scores, &labels)?;
+            total += 1;
+            positives += u64::from(labels.iter().any(|y| *y));
+            let mut records: Vec<(f64, bool)> = Vec::new();
+            for &(s, y) in life {
+                if records.last().is_none_or(|r| s > r.0) {
+                    records.push((s, y));
+                }
+            }
+            let top = records.len() - 1;
+            for (k, &(s, y)) in records.iter().enumerate() {
+                let later = if k < top {
+                    i64::from(records[k + 1].1)
+                } else {
+                    0
+                };
+                steps.push((s, i64::from(k == top), i64::from(y) - later));
+            }
+        }
+        steps.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut all: Vec<CurvePoint> = Vec::new();
+        let (mut selected, mut tp) = (0i64, 0i64);
+        let mut i = 0;
+        while i < steps.len() {
+            let t = steps[i].0;
+            while i < steps.len() && steps[i].0 == t {
+                selected += steps[i].1;
+                tp += steps[i].2;
+                i += 1;
+            }
+            all.push(CurvePoint {
+                threshold: t,
+                tp: tp as u64,
+                fp: (selected - tp) as u64,
+            });
+        }
+        let m = all.len();
+        let points = if m <= max_points {
+            all
+        } else {
+            let (m128, k_max) = (m as u128, max_points as u128);
+            (1..=k_max)
+                .filter_map(|k| {
+                    let idx = (k * m128).div_ceil(k_max) - 1;
+                    all.get(usize::try_from(idx).ok()?).cloned()
+                })
+                .collect()
+        };
+        Ok(Self {
+            positives,
+            total,
+            points,
+            kind: CurveKind::Handoff,
         })
     }
 
@@ -167,7 +269,11 @@ impl OperatingCurve {
                         previous: q.threshold,
                     });
                 }
-                if p.tp < q.tp || p.fp < q.fp {
+                let decreases = match self.kind {
+                    CurveKind::PerExample => p.tp < q.tp || p.fp < q.fp,
+                    CurveKind::Handoff => p.tp + p.fp < q.tp + q.fp || p.fp < q.fp,
+                };
+                if decreases {
                     return Err(MetricsError::CurveCountsDecrease {
                         index,
                         tp: p.tp,
@@ -184,12 +290,18 @@ impl OperatingCurve {
                     positives: self.positives,
                 });
             }
-            // With tp <= positives this also guarantees tp + fp <= total.
-            if p.fp > negatives {
+            // With tp <= positives this also guarantees tp + fp <= total. (On a handoff
+            // curve a lead converting later than the horizon after its handoff is a false
+            // positive although it counts among the positives.)
+            let fp_limit = match self.kind {
+                CurveKind::PerExample => negatives,
+                CurveKind::Handoff => self.total - p.tp.min(self.total),
+            };
+            if p.fp > fp_limit {
                 return Err(MetricsError::CurveFpExceedsNegatives {
                     index,
                     fp: p.fp,
-                    negatives,
+                    negatives: fp_limit,
                 });
             }
             prev = Some(p);
@@ -467,6 +579,7 @@ mod tests {
     /// Hand-made curve: 200 positives of 1000 leads.
     fn hand_curve() -> OperatingCurve {
         OperatingCurve {
+            kind: CurveKind::PerExample,
             positives: 200,
             total: 1000,
             points: vec![
@@ -700,6 +813,7 @@ mod tests {
         );
         // A second curve where the best precision is not 1.
         let c2 = OperatingCurve {
+            kind: CurveKind::PerExample,
             positives: 50,
             total: 100,
             points: vec![pt(0.9, 40, 4), pt(0.5, 50, 50)],
@@ -727,6 +841,7 @@ mod tests {
             ));
         }
         let empty = OperatingCurve {
+            kind: CurveKind::PerExample,
             positives: 0,
             total: 0,
             points: vec![],
@@ -740,6 +855,7 @@ mod tests {
     #[test]
     fn thin_leading_points_are_skipped() {
         let c = OperatingCurve {
+            kind: CurveKind::PerExample,
             positives: 150,
             total: 400,
             points: vec![
@@ -759,6 +875,7 @@ mod tests {
         ));
         // No point has enough support: error, best chosen among all points.
         let thin = OperatingCurve {
+            kind: CurveKind::PerExample,
             positives: 10,
             total: 20,
             points: vec![pt(0.9, 5, 0), pt(0.5, 10, 10)],
@@ -911,5 +1028,66 @@ mod tests {
                 ("Z".to_string(), None),
             ]
         );
+    }
+
+    #[test]
+    fn handoff_selects_each_lead_at_its_first_crossing() {
+        // Lead a: scores 0.2 (label true), 0.6 (label true), 0.9 (label false: it converts
+        // too late after that moment? no: labels fall as moments get earlier, so here
+        // the earliest is false) -- written as the replay produces them, in time order.
+        let a = vec![(0.2, false), (0.6, true), (0.4, true), (0.9, true)];
+        // Lead b never converts; its score peaks at 0.7.
+        let b = vec![(0.7, false), (0.3, false)];
+        // Lead c converts; it is handed over late if at all.
+        let c = vec![(0.1, false), (0.5, true)];
+        let curve = OperatingCurve::handoff(&[a, b, c, vec![]], 100).unwrap();
+        assert_eq!(curve.kind, CurveKind::Handoff);
+        assert_eq!((curve.total, curve.positives), (3, 2));
+        let at = |t: f64| {
+            let p = curve.at_threshold(t, 0.95);
+            (p.tp, p.fp)
+        };
+        assert_eq!(at(0.9), (1, 0)); // a at its 0.9 moment
+        assert_eq!(at(0.7), (1, 1)); // + b
+        assert_eq!(at(0.6), (1, 1)); // a now crosses at 0.6 (true)
+        assert_eq!(at(0.5), (2, 1)); // + c at 0.5 (true)
+        assert_eq!(at(0.2), (1, 2)); // a crosses at its first moment (false)
+        assert_eq!(at(0.1), (0, 3)); // c too
+        curve.validate().unwrap();
+        // Brute force: the first moment reaching t, for every t on the curve.
+        let lives = [
+            vec![(0.2, false), (0.6, true), (0.4, true), (0.9, true)],
+            vec![(0.7, false), (0.3, false)],
+            vec![(0.1, false), (0.5, true)],
+        ];
+        for p in &curve.points {
+            let (mut tp, mut fp) = (0, 0);
+            for life in &lives {
+                if let Some(m) = life.iter().find(|m| m.0 >= p.threshold) {
+                    if m.1 {
+                        tp += 1
+                    } else {
+                        fp += 1
+                    }
+                }
+            }
+            assert_eq!((p.tp, p.fp), (tp, fp), "at {}", p.threshold);
+        }
+    }
+
+    #[test]
+    fn handoff_curve_validation_allows_tp_to_fall_but_not_selections() {
+        let mut c = OperatingCurve {
+            kind: CurveKind::Handoff,
+            positives: 2,
+            total: 3,
+            points: vec![pt(0.9, 1, 0), pt(0.5, 0, 2)],
+        };
+        c.validate().unwrap();
+        c.kind = CurveKind::PerExample;
+        assert!(c.validate().is_err());
+        c.kind = CurveKind::Handoff;
+        c.points = vec![pt(0.9, 1, 1), pt(0.5, 1, 0)];
+        assert!(c.validate().is_err());
     }
 }

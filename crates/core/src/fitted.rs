@@ -58,6 +58,14 @@ pub enum FittedTransform {
         /// Whether the training split had missing values.
         missing_indicator: bool,
     },
+    /// Lead age at the moment of scoring: days from this column's creation time to `as_of`,
+    /// clamped to the landmark range, as a piecewise-linear function of age (one "hat" per
+    /// landmark after the first, which is the reference). Outputs: one per landmark but the first.
+    /// Added by training with several landmarks; the column's value is required.
+    LeadAge {
+        /// Landmark ages in days, strictly increasing (at least two).
+        landmarks_days: Vec<f64>,
+    },
 }
 
 impl FittedTransform {
@@ -83,6 +91,7 @@ impl FittedTransform {
             Self::Timestamp {
                 missing_indicator, ..
             } => 1 + usize::from(*missing_indicator) + 12 + 7,
+            Self::LeadAge { landmarks_days } => landmarks_days.len().saturating_sub(1),
         }
     }
 
@@ -156,8 +165,48 @@ impl FittedTransform {
                 names.extend(MONTHS.iter().map(|m| format!("{column}: month = {m}")));
                 names.extend(WEEKDAYS.iter().map(|d| format!("{column}: weekday = {d}")));
             }
+            Self::LeadAge { landmarks_days } => {
+                names.extend(
+                    landmarks_days
+                        .iter()
+                        .skip(1)
+                        .map(|d| format!("lead age: {}d", fmt_edge(*d))),
+                );
+            }
         }
         names
+    }
+}
+
+/// A lead's age in days at `as_of` (from its creation time `created`), clamped to the landmark
+/// range `[landmarks[0], landmarks[last]]`; `None` when `created` is after `as_of`. The second
+/// value says whether the age was clamped (a lead older than the last landmark is scored as
+/// if it were at the last one).
+pub fn lead_age(created: i64, as_of: i64, landmarks: &[f64]) -> Option<(f64, bool)> {
+    if created > as_of {
+        return None;
+    }
+    let age = days_since(created, as_of);
+    let (lo, hi) = match (landmarks.first(), landmarks.last()) {
+        (Some(lo), Some(hi)) => (*lo, *hi),
+        _ => return Some((age, false)),
+    };
+    let clamped = age.clamp(lo, hi);
+    Some((clamped, clamped != age))
+}
+
+/// Writes the age features: hat functions over the landmarks after the first, so the model's
+/// age effect is linear between landmarks and exact at each; `age` is already clamped.
+pub fn encode_age(age: f64, landmarks: &[f64], slot: &mut [f64]) {
+    // The segment [l[k-1], l[k]] holding `age`: weight on l[k] rises from 0 to 1 across it.
+    let k = landmarks
+        .partition_point(|l| *l < age)
+        .clamp(1, landmarks.len() - 1);
+    let (a, b) = (landmarks[k - 1], landmarks[k]);
+    let t = ((age - a) / (b - a)).clamp(0.0, 1.0);
+    slot[k - 1] = t;
+    if k >= 2 {
+        slot[k - 2] = 1.0 - t;
     }
 }
 
@@ -635,6 +684,39 @@ fn encode(
                     slot[base + 12 + weekday] = 1.0;
                 }
             }
+        }
+        FittedTransform::LeadAge { landmarks_days } => {
+            let created = match value {
+                FieldValue::Missing => {
+                    return Err(Error::Feature {
+                        column: column.to_string(),
+                        problem: "missing: this model scores a lead by its age, so it needs the \
+                                  lead's creation time"
+                            .into(),
+                    })
+                }
+                FieldValue::Text(s) => parse_timestamp(s).ok_or_else(|| {
+                    wrong(
+                        column,
+                        "a timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS)",
+                        value,
+                    )
+                })?,
+                _ => return Err(wrong(column, "a timestamp string", value)),
+            };
+            let as_of = as_of.ok_or_else(|| Error::Feature {
+                column: column.to_string(),
+                problem: "no as_of time to compute the lead's age".into(),
+            })?;
+            let (age, _) =
+                lead_age(created, as_of, landmarks_days).ok_or_else(|| Error::Feature {
+                    column: column.to_string(),
+                    problem: format!(
+                        "the lead was created (Unix time {created}) after the scoring time \
+                         (Unix time {as_of})"
+                    ),
+                })?;
+            encode_age(age, landmarks_days, slot);
         }
     }
     Ok(())

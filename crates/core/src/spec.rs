@@ -114,32 +114,120 @@ impl Default for EventSpec {
 }
 
 /// Point in time: when each lead is scored and how long its conversion may take.
+///
+/// A lead is scored at several moments of its life, its **landmarks**: `created_at` plus each
+/// age in `landmarks_days` (default [`DEFAULT_LANDMARKS_DAYS`]). Each landmark yields one
+/// training example, and lead age is then a feature. `observation_days` is the one-landmark
+/// case (specs written before landmarks existed), and an `as_of` column scores each lead once,
+/// at that moment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimeSpec {
     /// The lead creation time column.
     #[serde(default = "default_created_at")]
     pub created_at: String,
-    /// A column holding each lead's scoring moment; when absent, `created_at + observation_days`.
+    /// A column holding each lead's scoring moment (one example per lead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
-    /// Days of activity observed after creation before a lead is scored.
-    #[serde(default = "default_observation")]
-    pub observation_days: f64,
+    /// One landmark: days of activity observed after creation before a lead is scored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observation_days: Option<f64>,
+    /// Landmark ages in days (strictly increasing): one example per lead and landmark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landmarks_days: Option<Vec<f64>>,
     /// A conversion counts when it happens within this many days after `as_of`.
     #[serde(default = "default_horizon")]
     pub horizon_days: f64,
 }
+
+/// Landmark ages (days after creation) when a spec names neither `landmarks_days` nor
+/// `observation_days`: dense early in a lead's life, when most conversions happen.
+pub const DEFAULT_LANDMARKS_DAYS: [f64; 8] = [0.0, 1.0, 3.0, 7.0, 14.0, 30.0, 60.0, 90.0];
 
 impl Default for TimeSpec {
     fn default() -> Self {
         Self {
             created_at: default_created_at(),
             as_of: None,
-            observation_days: default_observation(),
+            observation_days: None,
+            landmarks_days: None,
             horizon_days: default_horizon(),
         }
     }
+}
+
+impl TimeSpec {
+    /// The landmark ages in force: `landmarks_days`, else `[observation_days]`, else the
+    /// defaults; empty when an `as_of` column sets each lead's one scoring moment.
+    pub fn landmarks(&self) -> Vec<f64> {
+        if self.as_of.is_some() {
+            return Vec::new();
+        }
+        match (&self.landmarks_days, self.observation_days) {
+            (Some(l), _) => l.clone(),
+            (None, Some(o)) => vec![o],
+            (None, None) => DEFAULT_LANDMARKS_DAYS.to_vec(),
+        }
+    }
+
+    /// Whether lead age is a feature: more than one landmark.
+    pub fn age_aware(&self) -> bool {
+        self.landmarks().len() > 1
+    }
+
+    /// Checks the combination and the values (see [`check_landmarks`]).
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.landmarks_days.is_some() && self.observation_days.is_some() {
+            return Err(
+                "[time] sets both `landmarks_days` and `observation_days`: keep one \
+                        (observation_days = N is landmarks_days = [N])"
+                    .into(),
+            );
+        }
+        if self.as_of.is_some()
+            && (self.landmarks_days.is_some() || self.observation_days.is_some())
+        {
+            return Err(
+                "[time] sets an `as_of` column and landmarks: an `as_of` column scores \
+                        each lead once, at that moment; remove one of them"
+                    .into(),
+            );
+        }
+        if let Some(l) = &self.landmarks_days {
+            check_landmarks(l).map_err(|e| format!("[time] landmarks_days: {e}"))?;
+        }
+        if let Some(o) = self.observation_days {
+            check_landmarks(&[o]).map_err(|e| format!("[time] observation_days: {e}"))?;
+        }
+        if !(self.horizon_days.is_finite() && self.horizon_days > 0.0) {
+            return Err(format!(
+                "[time] horizon_days must be a positive number of days, got {}",
+                self.horizon_days
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks landmark ages: at least one, each a number of days in [0, 3650], strictly increasing.
+pub fn check_landmarks(days: &[f64]) -> std::result::Result<(), String> {
+    if days.is_empty() {
+        return Err("at least one landmark age is needed".into());
+    }
+    for (i, d) in days.iter().enumerate() {
+        if !d.is_finite() || *d < 0.0 || *d > 3650.0 {
+            return Err(format!(
+                "landmark age {d} must be a number of days between 0 and 3650"
+            ));
+        }
+        if i > 0 && *d <= days[i - 1] {
+            return Err(format!(
+                "landmark ages must be strictly increasing: {d} comes after {}",
+                days[i - 1]
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Column names of the outcomes table.
@@ -190,6 +278,10 @@ pub struct PointInTimeSettings {
     /// Outcomes table columns (present when the model was trained with an outcomes table).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcomes: Option<OutcomeSpec>,
+    /// Conversions without a time were accepted (`--allow-untimed-conversions`), so fresh
+    /// data is assembled the same way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_untimed_conversions: bool,
 }
 
 impl PointInTimeSettings {
@@ -231,9 +323,6 @@ fn default_occurred_at() -> String {
 }
 fn default_created_at() -> String {
     "created_at".into()
-}
-fn default_observation() -> f64 {
-    7.0
 }
 fn default_horizon() -> f64 {
     90.0
@@ -351,6 +440,9 @@ impl FeatureSpec {
                 )));
             }
         }
+        if let Some(time) = &self.time {
+            time.check().map_err(err)?;
+        }
         if !self
             .columns
             .iter()
@@ -381,6 +473,7 @@ impl FeatureSpec {
             time: self.time.clone().unwrap_or_default(),
             events: self.events.clone(),
             outcomes: self.outcomes.clone(),
+            allow_untimed_conversions: false,
         }
     }
 }

@@ -226,7 +226,7 @@ proptest! {
                 (p.tp, p.fp) = (tp, fp);
             }
         }
-        let curve = OperatingCurve { positives, total, points };
+        let curve = OperatingCurve { positives, total, points, kind: Default::default() };
         let valid = curve.validate().is_ok();
         let got = cutoff_for_precision_with_support(&curve, target, confidence, min_support);
         if let Ok(op) = &got {
@@ -318,6 +318,13 @@ fn transform() -> impl Strategy<Value = FittedTransform> {
                 median_days_since,
                 missing_indicator,
             }
+        }),
+        prop::collection::vec(0u32..400, 2..7).prop_filter_map("two landmarks", |mut d| {
+            d.sort_unstable();
+            d.dedup();
+            (d.len() >= 2).then(|| FittedTransform::LeadAge {
+                landmarks_days: d.into_iter().map(f64::from).collect(),
+            })
         }),
     ]
 }
@@ -458,7 +465,7 @@ fn value_for(t: &FittedTransform) -> BoxedStrategy<FieldValueOwned> {
             select(vec!["yes", "No", "TRUE", "f", "Y", "n", "1", "0"]).prop_map(|s| Text(s.into())),
         ]
         .boxed(),
-        FittedTransform::Timestamp { .. } => prop_oneof![
+        FittedTransform::Timestamp { .. } | FittedTransform::LeadAge { .. } => prop_oneof![
             Just(Missing),
             (1970u32..2040, 1u32..13, 1u32..32, 0u32..24, 0u32..60).prop_map(|(y, m, d, h, s)| {
                 Text(format!("{y:04}-{m:02}-{d:02} {h:02}:{s:02}:{s:02}"))
@@ -595,6 +602,12 @@ fn check_features(spec: &FittedSpec, out: &[f64]) -> Result<(), TestCaseError> {
                 if *missing_indicator {
                     prop_assert_eq!(slot[1], f64::from(u8::from(!present)));
                 }
+            }
+            FittedTransform::LeadAge { .. } => {
+                // Hat weights: each in [0, 1], at most two non-zero, summing to at most 1.
+                prop_assert!(slot.iter().all(|v| (0.0..=1.0).contains(v)));
+                prop_assert!(slot.iter().filter(|v| **v != 0.0).count() <= 2);
+                prop_assert!(slot.iter().sum::<f64>() <= 1.0 + 1e-12);
             }
         }
     }

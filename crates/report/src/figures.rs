@@ -14,18 +14,33 @@ pub struct EvaluationSet {
     pub name: String,
     /// Metrics, calibration bins and lift by decile on the set.
     pub evaluation: Evaluation,
-    /// The operating curve on the set (exact counts at up to a few thousand thresholds).
+    /// The operating curve on the set, one count per example (exact counts at up to a few
+    /// thousand thresholds): what the ROC, precision-recall and score charts draw.
     pub curve: OperatingCurve,
+    /// Age-aware models: the handoff curve of the set's leads replayed through their lives,
+    /// the one a cutoff's precision is promised on (see `OperatingCurve::handoff`).
+    pub handoff: Option<OperatingCurve>,
 }
 
 impl EvaluationSet {
     /// The holdout the artifact was evaluated on.
     pub fn holdout(artifact: &ModelArtifact) -> Self {
+        let (curve, handoff) = match &artifact.example_curve {
+            Some(per_example) => (per_example.clone(), Some(artifact.curve.clone())),
+            None => (artifact.curve.clone(), None),
+        };
         Self {
             name: format!("holdout ({})", artifact.provenance.split),
             evaluation: artifact.evaluation.clone(),
-            curve: artifact.curve.clone(),
+            curve,
+            handoff,
         }
+    }
+
+    /// The curve cutoffs and their precision are judged on: the handoff curve when the set
+    /// has one, else the per-example curve.
+    pub fn decision_curve(&self) -> &OperatingCurve {
+        self.handoff.as_ref().unwrap_or(&self.curve)
     }
 }
 
@@ -205,7 +220,9 @@ pub fn marked_cutoff(
         options.target_precision,
         options.confidence,
     )?;
-    let on_set = set.curve.at_threshold(chosen.threshold, options.confidence);
+    let on_set = set
+        .decision_curve()
+        .at_threshold(chosen.threshold, options.confidence);
     Ok(MarkedCutoff { chosen, on_set })
 }
 
@@ -395,6 +412,7 @@ mod tests {
             name: "test".into(),
             evaluation: leadscore_core::metrics::evaluate(&scores, &labels).unwrap(),
             curve,
+            handoff: None,
         }
     }
 
@@ -436,6 +454,7 @@ mod tests {
             name: "x".into(),
             evaluation: ev,
             curve: c.clone(),
+            handoff: None,
         };
         let rows = tier_rows(&c, &s, &Tiers::default(), 0.95);
         assert_eq!(rows.len(), 4);

@@ -274,9 +274,13 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> String {
             escape(&p.positive_values.join(", "))
         ),
     );
+    let unit = match &p.point_in_time {
+        Some(t) if !t.landmarks.is_empty() => "examples",
+        _ => "leads",
+    };
     row(
         &mut data,
-        "leads",
+        unit,
         &format!(
             "{} used: training {} ({} converted), holdout {} ({} converted)",
             count(p.rows),
@@ -311,12 +315,55 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> String {
                 count(pit.events_after_as_of)
             ),
         );
+        if !pit.landmarks.is_empty() {
+            let per: Vec<String> = pit
+                .landmarks
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} d: {} ({} converted, {} censored, {} converted before{})",
+                        l.age_days,
+                        count(l.used),
+                        count(l.positives),
+                        count(l.censored),
+                        count(l.converted_before_as_of),
+                        if l.sampled_out > 0 {
+                            format!(", {} sampled out", count(l.sampled_out))
+                        } else {
+                            String::new()
+                        }
+                    )
+                })
+                .collect();
+            row(
+                &mut data,
+                "examples per landmark",
+                &format!(
+                    "{} examples of {} leads; {}",
+                    count(pit.used),
+                    count(pit.used_leads),
+                    escape(&per.join("; "))
+                ),
+            );
+        }
+    }
+    if let Some(r) = &a.replay {
+        row(
+            &mut data,
+            "handoff replay",
+            &format!(
+                "{} holdout leads scored at {} moments (each landmark and each event); the cutoff \
+                 is chosen on their handoff curve, the metrics below are per example",
+                count(r.leads),
+                count(r.moments)
+            ),
+        );
     }
 
     let mut metrics = String::new();
     row(
         &mut metrics,
-        "leads",
+        unit,
         &format!(
             "{}, {} converted ({})",
             count(e.n),
@@ -427,14 +474,23 @@ fn targets_table(
     let mut out = format!(
         "<section id=\"targets\">\n<h2>What a target precision costs</h2>\n<p>For each \
          target, the loosest cutoff whose precision stays at or above it with {}% confidence on \
-         the {} (scanning from the strictest threshold down; thresholds selecting fewer than 30 \
+         the {}{} (scanning from the strictest threshold down; thresholds selecting fewer than 30 \
          leads are skipped).</p>\n<table id=\"table-targets\" class=\"numbers\">\n<thead><tr>\
          <th>target precision</th><th>cutoff</th><th>precision</th><th>lower bound</th>\
          <th>recall</th><th>MQL rate</th><th>MQLs per 1,000 leads</th></tr></thead>\n<tbody>\n",
         trim(options.confidence * 100.0),
-        escape(&set.name)
+        escape(&set.name),
+        if set.handoff.is_some() {
+            ", on the handoff curve: each lead replayed through its life (scored at every \
+             landmark and after every event) and handed over the first time its score reaches \
+             the cutoff; precision is the share of those converting within the horizon after \
+             that moment, recall the share of leads converting within the horizon after some \
+             moment that were handed over in time"
+        } else {
+            ""
+        }
     );
-    for r in target_rows(&set.curve, &options.targets, options.confidence) {
+    for r in target_rows(set.decision_curve(), &options.targets, options.confidence) {
         let current = marked.is_some() && (r.target - options.target_precision).abs() < 1e-9;
         let class = if current { " class=\"current\"" } else { "" };
         match r.cutoff {

@@ -15,7 +15,7 @@ use crate::metrics::Metrics;
 use arc_swap::ArcSwap;
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::curve::{cutoff_for_precision, OperatingPoint};
-use leadscore_core::fitted::LeadEvent;
+use leadscore_core::fitted::{FittedTransform, LeadEvent};
 use leadscore_core::model::Scorer;
 use leadscore_core::registry::Registry;
 use leadscore_core::value::FieldValue;
@@ -165,6 +165,8 @@ pub struct Serving {
     /// Live drift counters of this model (kept across cutoff changes and reloads of the same
     /// model, new for a new model).
     pub drift: Arc<DriftCounters>,
+    /// The spec column of the lead age (age-aware models).
+    pub age_column: Option<usize>,
 }
 
 impl Serving {
@@ -198,6 +200,11 @@ impl Serving {
             columns: ColumnIndex::for_artifact(&artifact),
             scorer: Scorer::new(&artifact.model),
             drift: Arc::new(DriftCounters::new(&artifact)),
+            age_column: artifact
+                .spec
+                .columns
+                .iter()
+                .position(|c| matches!(c.transform, FittedTransform::LeadAge { .. })),
             artifact,
             file,
             target,
@@ -272,6 +279,7 @@ impl Serving {
                 });
             }
             let score = leadscore_core::model::sigmoid(log_odds);
+            let lead_age = self.lead_age(&values, as_of);
             let factors = (factors > 0).then(|| {
                 self.scorer
                     .factors_into(&x, factors, &mut positive, &mut negative);
@@ -292,11 +300,46 @@ impl Serving {
                 score,
                 mql: score >= self.cutoff.threshold,
                 tier: self.tier(score),
+                lead_age,
                 factors,
             });
         }
         Ok(out)
     }
+
+    /// The lead's age as an age-aware model saw it (`None` for other models). Called after
+    /// the lead was featurized, so its creation time is known to be present and valid.
+    fn lead_age(&self, values: &[FieldValue<'_>], as_of: i64) -> Option<LeadAge> {
+        let i = self.age_column?;
+        let FittedTransform::LeadAge {
+            landmarks_days: landmarks,
+        } = &self.artifact.spec.columns[i].transform
+        else {
+            return None;
+        };
+        let created = match values.get(i)? {
+            FieldValue::Text(t) => leadscore_core::value::parse_timestamp(t)?,
+            _ => return None,
+        };
+        let (scored_as, clamped) = leadscore_core::fitted::lead_age(created, as_of, landmarks)?;
+        Some(LeadAge {
+            days: leadscore_core::fitted::days_since(created, as_of),
+            scored_as_days: scored_as,
+            outside_landmarks: clamped,
+        })
+    }
+}
+
+/// A lead's age at the moment of scoring, for age-aware models (trained on several landmarks).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LeadAge {
+    /// Days from `created_at` to the moment of scoring.
+    pub days: f64,
+    /// The age the model scored it at: `days`, clamped to the landmark range.
+    pub scored_as_days: f64,
+    /// Whether the lead is older than the last landmark (or younger than the first) and was
+    /// scored at that landmark instead: the model learned nothing about older leads.
+    pub outside_landmarks: bool,
 }
 
 /// One feature's share of a lead's log-odds relative to an average lead (core's
@@ -327,6 +370,9 @@ pub struct LeadScore<'a> {
     pub mql: bool,
     /// The tier, if tiers are configured.
     pub tier: Option<&'a str>,
+    /// Age-aware models: the lead's age and the age it was scored at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_age: Option<LeadAge>,
     /// Key factors (absent when `?factors=0`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub factors: Option<Factors<'a>>,

@@ -2,46 +2,54 @@
 //! examples that a model could have seen at scoring time, and aggregates the events with
 //! polars' lazy engine.
 //!
-//! Each lead is scored as of `as_of` (an `as_of` column, or `created_at + observation_days`).
-//! Events after `as_of` are dropped. The label is "converted within `horizon_days` after
-//! `as_of`". Leads whose horizon has not elapsed by the end of the data are censored, and
-//! leads that converted before `as_of` are left out; the report counts each group.
+//! Each lead is scored at several moments of its life, its landmarks: `created_at` plus each
+//! landmark age (`[time] landmarks_days`; `observation_days` is the one-landmark case; an
+//! `as_of` column scores each lead once). Every landmark yields one example: events after its
+//! `as_of` are dropped, and its label is "converted within `horizon_days` after `as_of`".
+//! Examples whose horizon has not elapsed by the end of the data are censored, and a lead that
+//! converted at or before an `as_of` contributes no example from then on; the report counts
+//! each group per landmark. [`Lives`] keeps what is needed to build examples at any other
+//! moment (the replay of holdout leads through their lives).
 
 use crate::error::{Result, TrainError};
 use crate::featurize::{level_values, timestamp_values, Matrix};
 use crate::load::{column, read_table, ReadOptions, Table};
 use crate::table::labels;
-pub use leadscore_core::artifact::PointInTimeReport;
+pub use leadscore_core::artifact::{LandmarkCounts, PointInTimeReport};
 use leadscore_core::fitted::{FittedEvents, DAYS_SINCE_CAP};
+use leadscore_core::rng::SeededRng;
 use leadscore_core::spec::{EventSpec, FeatureSpec, OutcomeSpec};
 use leadscore_core::value::SECONDS_PER_DAY;
 use polars::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Training examples assembled point in time.
+/// Training examples assembled point in time: one row per (lead, moment).
 #[derive(Debug, Clone)]
 pub struct Assembled {
-    /// The used leads (rows of the leads file, in file order).
+    /// One row per example: the lead's row of the leads file (repeated for each landmark).
     pub table: Table,
-    /// Row numbers (0-based, in the leads file) of the used leads, for error messages.
+    /// Row numbers (0-based, in the leads file) of each example's lead: the lead's identity
+    /// for splits, folds and messages.
     pub source_rows: Vec<usize>,
-    /// Converted within the horizon.
+    /// Converted within the horizon after the example's `as_of`.
     pub labels: Vec<bool>,
-    /// Each used lead's scoring moment, Unix seconds.
+    /// Each example's scoring moment, Unix seconds.
     pub as_of: Vec<i64>,
-    /// The events of the used leads (all of them: the featurizer drops those after as_of).
+    /// The events of each example known at its `as_of` (`lead` is the example row).
     pub events: Option<EventColumns>,
     /// Counts for the report.
     pub report: PointInTimeReport,
     /// Fingerprint of the outcomes file, if one was read.
     pub outcomes_fingerprint: Option<leadscore_core::artifact::InputFingerprint>,
+    /// Every lead's creation, outcome and events, to build examples at other moments.
+    pub lives: Lives,
 }
 
 /// An events table reduced to what the features need, one entry per event.
 #[derive(Debug, Clone, Default)]
 pub struct EventColumns {
-    /// Row of the lead in the assembled table.
+    /// Row of the example (or lead) the event belongs to.
     pub lead: Vec<u32>,
     /// The event type, as an index into `type_names`.
     pub event_type: Vec<u32>,
@@ -53,6 +61,154 @@ pub struct EventColumns {
     pub path: String,
     /// Its fingerprint.
     pub fingerprint: Option<leadscore_core::artifact::InputFingerprint>,
+}
+
+/// Whether a lead can be scored at a moment, and its label there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    /// Scorable; converted within the horizon after the moment or not.
+    Labelled(bool),
+    /// The horizon after the moment is not over by the end of the data.
+    Censored,
+    /// The lead converted at or before the moment: nothing left to predict.
+    AlreadyConverted,
+}
+
+/// Every lead of the leads table with what is known of its life: creation, conversion and
+/// events (sorted by time), and the data's end. Builds examples at any moments.
+#[derive(Debug, Clone)]
+pub struct Lives {
+    /// The leads table as read.
+    pub leads: Table,
+    /// Creation time per lead row (`None` when the table has no such value).
+    pub created: Vec<Option<i64>>,
+    /// Per lead row: `Some(Some(t))` converted at t, `Some(None)` converted at an unknown time,
+    /// `None` not converted.
+    pub outcome: Vec<Option<Option<i64>>>,
+    /// The end of the data (latest timestamp in any table), Unix seconds.
+    pub end: i64,
+    /// The conversion horizon, seconds.
+    pub horizon: i64,
+    /// Whether censoring applies (outcomes come from an outcomes table).
+    pub censors: bool,
+    /// Landmark ages in days (empty with an `as_of` column).
+    pub landmarks_days: Vec<f64>,
+    /// Events by lead row: lead `r`'s are `event_type[offsets[r]..offsets[r + 1]]`, by time.
+    pub events: Option<LeadEvents>,
+}
+
+/// Events grouped by lead row and sorted by time within each lead.
+#[derive(Debug, Clone, Default)]
+pub struct LeadEvents {
+    /// Lead `r`'s events are at `offsets[r]..offsets[r + 1]`.
+    pub offsets: Vec<usize>,
+    /// The event type, as an index into `type_names`.
+    pub event_type: Vec<u32>,
+    /// When it happened, Unix seconds.
+    pub occurred_at: Vec<i64>,
+    /// Distinct event types as written.
+    pub type_names: Vec<String>,
+    /// The events file, for messages.
+    pub path: String,
+    /// Its fingerprint.
+    pub fingerprint: Option<leadscore_core::artifact::InputFingerprint>,
+}
+
+impl LeadEvents {
+    /// The times of lead row `r`'s events, ascending.
+    pub fn times(&self, r: usize) -> &[i64] {
+        &self.occurred_at[self.offsets[r]..self.offsets[r + 1]]
+    }
+}
+
+impl Lives {
+    /// Whether lead row `r` can be scored at `as_of`, and its label there.
+    pub fn moment(&self, r: usize, as_of: i64) -> Moment {
+        let outcome = self.outcome[r];
+        if let Some(Some(at)) = outcome {
+            if at <= as_of {
+                return Moment::AlreadyConverted;
+            }
+        }
+        if self.censors && as_of.saturating_add(self.horizon) > self.end {
+            return Moment::Censored;
+        }
+        Moment::Labelled(match outcome {
+            Some(Some(at)) => at <= as_of.saturating_add(self.horizon),
+            Some(None) => true,
+            None => false,
+        })
+    }
+
+    /// The moments of lead row `r`'s life at which the replay scores it: each landmark and
+    /// each of its events within the landmark range, as an integration that re-scores a lead
+    /// on every new event would; only moments where it can be labelled, in time order, with
+    /// their labels.
+    pub fn replay_moments(&self, r: usize) -> Vec<(i64, bool)> {
+        let Some(created) = self.created[r] else {
+            return Vec::new();
+        };
+        let at = |days: f64| created + (days * SECONDS_PER_DAY) as i64;
+        let (first, last) = match (self.landmarks_days.first(), self.landmarks_days.last()) {
+            (Some(a), Some(b)) => (at(*a), at(*b)),
+            _ => return Vec::new(),
+        };
+        let mut times: Vec<i64> = self.landmarks_days.iter().map(|d| at(*d)).collect();
+        if let Some(ev) = &self.events {
+            times.extend(
+                ev.times(r)
+                    .iter()
+                    .copied()
+                    .filter(|t| (first..=last).contains(t)),
+            );
+        }
+        times.sort_unstable();
+        times.dedup();
+        times
+            .into_iter()
+            .filter_map(|t| match self.moment(r, t) {
+                Moment::Labelled(y) => Some((t, y)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The examples at (lead row, moment) pairs: the leads' rows of the leads table (repeated
+    /// as needed) and, for each, its events known at that moment.
+    pub fn examples(&self, rows: &[usize], as_of: &[i64]) -> Result<(Table, Option<EventColumns>)> {
+        let idx = IdxCa::from_vec("rows".into(), rows.iter().map(|&r| r as IdxSize).collect());
+        let df = self.leads.df.take(&idx).map_err(|e| TrainError::Read {
+            path: self.leads.path.clone(),
+            message: e.to_string(),
+        })?;
+        let events = self.events.as_ref().map(|ev| {
+            let mut out = EventColumns {
+                path: ev.path.clone(),
+                fingerprint: ev.fingerprint.clone(),
+                type_names: ev.type_names.clone(),
+                ..EventColumns::default()
+            };
+            for (k, (&r, &a)) in rows.iter().zip(as_of).enumerate() {
+                let (lo, hi) = (ev.offsets[r], ev.offsets[r + 1]);
+                // Sorted by time: the events known at `a` are a prefix.
+                let known = ev.occurred_at[lo..hi].partition_point(|t| *t <= a);
+                for i in lo..lo + known {
+                    out.lead.push(k as u32);
+                    out.event_type.push(ev.event_type[i]);
+                    out.occurred_at.push(ev.occurred_at[i]);
+                }
+            }
+            out
+        });
+        Ok((
+            Table {
+                df,
+                path: self.leads.path.clone(),
+                fingerprint: self.leads.fingerprint.clone(),
+            },
+            events,
+        ))
+    }
 }
 
 fn rfc3339(t: i64) -> String {
@@ -98,6 +254,29 @@ pub struct AssemblyInputs<'a> {
     pub outcomes: Option<&'a Path>,
     /// How to read CSV files.
     pub read: &'a ReadOptions,
+    /// Accept conversions without a time although events or landmarks place leads in time.
+    pub allow_untimed_conversions: bool,
+    /// At most this many examples; beyond it, examples are sampled (seeded, same share at
+    /// every landmark).
+    pub max_examples: usize,
+    /// Seed of that sample.
+    pub seed: u64,
+}
+
+impl<'a> AssemblyInputs<'a> {
+    /// Inputs with the defaults: no untimed conversions, the default example budget, seed 7.
+    pub fn new(leads: &'a Table, spec: &'a FeatureSpec, read: &'a ReadOptions) -> Self {
+        Self {
+            leads,
+            spec,
+            events: None,
+            outcomes: None,
+            read,
+            allow_untimed_conversions: false,
+            max_examples: crate::pipeline::DEFAULT_MAX_EXAMPLES,
+            seed: 7,
+        }
+    }
 }
 
 /// Builds the point-in-time training examples.
@@ -106,26 +285,35 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     let leads = inputs.leads;
     let missing = &spec.missing_tokens;
     let time = spec.time.clone().unwrap_or_default();
+    time.check().map_err(TrainError::Config)?;
     let id = spec.id.clone().unwrap_or_else(|| "lead_id".to_string());
     let index = lead_index(leads, &id, missing)?;
     let n = leads.df.height();
+    let landmarks = time.landmarks();
 
-    // as_of per lead.
+    // The moments each lead is scored at: created_at + each landmark, or an as_of column.
     let created = timestamp_values(leads, &time.created_at, missing)?;
-    let (as_of, as_of_rule): (Vec<Option<i64>>, String) = match &time.as_of {
-        Some(col) => (
-            timestamp_values(leads, col, missing)?,
-            format!("the `{col}` column"),
-        ),
-        None => (
-            created
+    let as_of_column = match &time.as_of {
+        Some(col) => Some(timestamp_values(leads, col, missing)?),
+        None => None,
+    };
+    let as_of_rule = match &time.as_of {
+        Some(col) => format!("the `{col}` column"),
+        None if landmarks.len() == 1 => {
+            format!("`{}` + {} days", time.created_at, landmarks[0])
+        }
+        None => format!(
+            "`{}` + each landmark ({} days)",
+            time.created_at,
+            landmarks
                 .iter()
-                .map(|c| c.map(|t| t + (time.observation_days * SECONDS_PER_DAY) as i64))
-                .collect(),
-            format!("`{}` + {} days", time.created_at, time.observation_days),
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
-    if let Some(row) = as_of.iter().position(Option::is_none) {
+    let needed = as_of_column.as_ref().unwrap_or(&created);
+    if let Some(row) = needed.iter().position(Option::is_none) {
         return Err(TrainError::Cell {
             path: leads.path.clone(),
             row: row + 1,
@@ -133,9 +321,8 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
             message: "missing: every lead needs a time to be scored as of".into(),
         });
     }
-    let as_of: Vec<i64> = as_of.into_iter().flatten().collect();
 
-    // Events (read once; filtered to known leads).
+    // Events (read once; filtered to known leads), grouped by lead and sorted by time.
     let events = match inputs.events {
         Some(path) => Some(read_events(
             path,
@@ -161,9 +348,9 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
         report.events_unknown_lead = ev.1;
     }
     let mut outcomes_fingerprint = None;
-    let outcome_of: Vec<Option<Option<i64>>> = match inputs.outcomes {
+    let (outcome, untimed_source): (Vec<Option<Option<i64>>>, String) = match inputs.outcomes {
         Some(path) => {
-            let (per_lead, unknown, latest, fingerprint) = read_outcomes(
+            let o = read_outcomes(
                 path,
                 spec.outcomes.as_ref().cloned().unwrap_or_default(),
                 &spec.positive,
@@ -172,10 +359,22 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
                 inputs.read,
                 missing,
             )?;
-            report.outcomes_unknown_lead = unknown;
-            outcomes_fingerprint = Some(fingerprint);
-            end = end.max(latest);
-            per_lead
+            report.outcomes_unknown_lead = o.unknown;
+            end = end.max(o.latest);
+            let why = match o.first_untimed_row {
+                Some(row) => format!(
+                    "{}: row {row} (and every converted row without a `{}` value)",
+                    o.fingerprint.path,
+                    spec.outcomes
+                        .as_ref()
+                        .cloned()
+                        .unwrap_or_default()
+                        .converted_at
+                ),
+                None => String::new(),
+            };
+            outcomes_fingerprint = Some(o.fingerprint);
+            (o.per_lead, why)
         }
         None => {
             let label = spec.label.clone().ok_or_else(|| {
@@ -183,88 +382,188 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
                     "no outcomes table and no label column: pass --outcomes or --label".into(),
                 )
             })?;
-            labels(leads, &label, &spec.positive)?
-                .into_iter()
-                .map(|y| if y { Some(None) } else { None })
-                .collect()
+            (
+                labels(leads, &label, &spec.positive)?
+                    .into_iter()
+                    .map(|y| if y { Some(None) } else { None })
+                    .collect(),
+                format!("the label column `{label}` of {}", leads.path),
+            )
         }
     };
     report.end_of_data = rfc3339(end);
-    let horizon = (time.horizon_days * SECONDS_PER_DAY) as i64;
-    let timed_outcomes = inputs.outcomes.is_some();
 
-    let mut keep = Vec::new();
-    let mut y = Vec::new();
-    for row in 0..n {
-        let a = as_of[row];
-        match outcome_of[row] {
-            Some(Some(at)) if at <= a => {
-                report.converted_before_as_of += 1;
-                continue;
-            }
-            _ => {}
-        }
-        if timed_outcomes && a + horizon > end {
-            report.censored += 1;
-            continue;
-        }
-        let positive = match outcome_of[row] {
-            Some(Some(at)) => at <= a + horizon,
-            Some(None) => true,
-            None => false,
-        };
-        keep.push(row);
-        y.push(positive);
-    }
-    report.used = keep.len() as u64;
-    report.positives = y.iter().filter(|v| **v).count() as u64;
-
-    let idx = IdxCa::from_vec("rows".into(), keep.iter().map(|&r| r as IdxSize).collect());
-    let df = leads.df.take(&idx).map_err(|e| TrainError::Read {
-        path: leads.path.clone(),
-        message: e.to_string(),
-    })?;
-    let mut new_row = vec![u32::MAX; n];
-    for (k, &r) in keep.iter().enumerate() {
-        new_row[r] = k as u32;
-    }
-    let as_of_kept: Vec<i64> = keep.iter().map(|&r| as_of[r]).collect();
-    let events = events.map(|(mut ev, _)| {
-        let mut out = EventColumns {
-            path: ev.path.clone(),
-            fingerprint: ev.fingerprint.take(),
-            type_names: std::mem::take(&mut ev.type_names),
-            ..EventColumns::default()
-        };
-        for i in 0..ev.lead.len() {
-            let k = new_row[ev.lead[i] as usize];
-            if k == u32::MAX {
-                continue;
-            }
-            if ev.occurred_at[i] <= as_of_kept[k as usize] {
-                report.events_used += 1;
+    // A conversion without a time cannot be placed before or after a moment of scoring: with
+    // events or several landmarks, the label may count a conversion that already happened
+    // (leakage), so it takes an explicit flag.
+    let untimed = outcome.iter().filter(|o| matches!(o, Some(None))).count() as u64;
+    report.untimed_conversions = untimed;
+    if untimed > 0 && (events.is_some() || landmarks.len() > 1) && !inputs.allow_untimed_conversions
+    {
+        return Err(TrainError::Config(format!(
+            "{untimed} conversions have no time ({untimed_source}), so they cannot be placed \
+             before or after the moment a lead is scored; with {} a lead's label could count a \
+             conversion that had already happened when it was scored (leakage). Give an \
+             outcomes table with `converted_at`, or pass --allow-untimed-conversions to accept \
+             the risk (the report will say so)",
+            if events.is_some() {
+                "engagement events"
             } else {
-                report.events_after_as_of += 1;
+                "several landmarks"
             }
-            out.lead.push(k);
-            out.event_type.push(ev.event_type[i]);
-            out.occurred_at.push(ev.occurred_at[i]);
+        )));
+    }
+
+    let lives = Lives {
+        leads: leads.clone(),
+        created: created.clone(),
+        outcome,
+        end,
+        horizon: (time.horizon_days * SECONDS_PER_DAY) as i64,
+        censors: inputs.outcomes.is_some(),
+        landmarks_days: landmarks.clone(),
+        events: events.map(|(ev, _)| group_by_lead(ev, n)),
+    };
+
+    // Candidate examples: (lead row, landmark index, as_of), in lead order.
+    let mut counts: Vec<LandmarkCounts> = match &as_of_column {
+        Some(_) => vec![LandmarkCounts::default()],
+        None => landmarks
+            .iter()
+            .map(|d| LandmarkCounts {
+                age_days: *d,
+                ..LandmarkCounts::default()
+            })
+            .collect(),
+    };
+    let mut candidates: Vec<(usize, usize, i64, bool)> = Vec::new();
+    for row in 0..n {
+        let moments: Vec<i64> = match &as_of_column {
+            Some(a) => vec![a[row].unwrap_or_default()],
+            None => {
+                let c = created[row].unwrap_or_default();
+                landmarks
+                    .iter()
+                    .map(|d| c + (d * SECONDS_PER_DAY) as i64)
+                    .collect()
+            }
+        };
+        for (k, a) in moments.into_iter().enumerate() {
+            match lives.moment(row, a) {
+                Moment::AlreadyConverted => counts[k].converted_before_as_of += 1,
+                Moment::Censored => counts[k].censored += 1,
+                Moment::Labelled(y) => candidates.push((row, k, a, y)),
+            }
         }
-        out
-    });
+    }
+    // Over budget: keep each example with the same probability (seeded), so every landmark
+    // keeps its share and no reweighting is needed.
+    if candidates.len() > inputs.max_examples {
+        let p = inputs.max_examples as f64 / candidates.len() as f64;
+        let mut rng = SeededRng::new(inputs.seed ^ 0x1A4D_3A4B);
+        candidates.retain(|&(_, k, _, _)| {
+            let keep = rng.uniform() < p;
+            if !keep {
+                counts[k].sampled_out += 1;
+            }
+            keep
+        });
+    }
+    let mut rows = Vec::with_capacity(candidates.len());
+    let mut as_of = Vec::with_capacity(candidates.len());
+    let mut y = Vec::with_capacity(candidates.len());
+    for &(row, k, a, label) in &candidates {
+        counts[k].used += 1;
+        counts[k].positives += u64::from(label);
+        rows.push(row);
+        as_of.push(a);
+        y.push(label);
+    }
+    drop(candidates);
+    report.used = y.len() as u64;
+    report.positives = y.iter().filter(|v| **v).count() as u64;
+    report.censored = counts.iter().map(|c| c.censored).sum();
+    report.converted_before_as_of = counts.iter().map(|c| c.converted_before_as_of).sum();
+    report.sampled_out = counts.iter().map(|c| c.sampled_out).sum();
+    report.used_leads = {
+        let mut distinct = rows.clone();
+        distinct.dedup();
+        distinct.len() as u64
+    };
+    if counts.len() > 1 {
+        report.landmarks = counts;
+    }
+    if let Some(ev) = &lives.events {
+        // Events of used leads known at (at least) their latest example, and those after it.
+        let mut latest = vec![i64::MIN; n];
+        for (&r, &a) in rows.iter().zip(&as_of) {
+            latest[r] = latest[r].max(a);
+        }
+        for (r, &l) in latest.iter().enumerate() {
+            if l == i64::MIN {
+                continue;
+            }
+            let times = ev.times(r);
+            let known = times.partition_point(|t| *t <= l) as u64;
+            report.events_used += known;
+            report.events_after_as_of += times.len() as u64 - known;
+        }
+    }
+    let (table, events) = lives.examples(&rows, &as_of)?;
     Ok(Assembled {
-        table: Table {
-            df,
-            path: leads.path.clone(),
-            fingerprint: leads.fingerprint.clone(),
-        },
-        source_rows: keep,
+        table,
+        source_rows: rows,
         labels: y,
-        as_of: as_of_kept,
+        as_of,
         events,
         report,
         outcomes_fingerprint,
+        lives,
     })
+}
+
+/// Groups events (keyed by lead row) by lead, each lead's sorted by time.
+fn group_by_lead(ev: EventColumns, leads: usize) -> LeadEvents {
+    let mut offsets = vec![0usize; leads + 1];
+    for &l in &ev.lead {
+        offsets[l as usize + 1] += 1;
+    }
+    for r in 0..leads {
+        offsets[r + 1] += offsets[r];
+    }
+    let mut next = offsets.clone();
+    let len = ev.lead.len();
+    let mut event_type = vec![0u32; len];
+    let mut occurred_at = vec![0i64; len];
+    for i in 0..len {
+        let r = ev.lead[i] as usize;
+        event_type[next[r]] = ev.event_type[i];
+        occurred_at[next[r]] = ev.occurred_at[i];
+        next[r] += 1;
+    }
+    drop(next);
+    let mut pairs: Vec<(i64, u32)> = Vec::new();
+    for r in 0..leads {
+        let (lo, hi) = (offsets[r], offsets[r + 1]);
+        if occurred_at[lo..hi].windows(2).all(|w| w[0] <= w[1]) {
+            continue;
+        }
+        pairs.clear();
+        pairs.extend((lo..hi).map(|i| (occurred_at[i], event_type[i])));
+        pairs.sort_unstable();
+        for (k, (t, ty)) in pairs.iter().enumerate() {
+            occurred_at[lo + k] = *t;
+            event_type[lo + k] = *ty;
+        }
+    }
+    LeadEvents {
+        offsets,
+        event_type,
+        occurred_at,
+        type_names: ev.type_names,
+        path: ev.path,
+        fingerprint: ev.fingerprint,
+    }
 }
 
 /// Reads the events file: the events keyed by lead row (with the file's fingerprint) and the
@@ -342,9 +641,21 @@ fn read_events(
     Ok((out, unknown))
 }
 
-/// Reads the outcomes: per lead row `Some(converted_at)` if converted (`Some(None)` when the
-/// time is unknown), `None` otherwise; plus unknown ids and the latest time seen.
-#[allow(clippy::type_complexity)]
+/// What the outcomes table says per lead.
+struct Outcomes {
+    /// Per lead row: `Some(converted_at)` if converted (`Some(None)` when the time is unknown),
+    /// `None` otherwise.
+    per_lead: Vec<Option<Option<i64>>>,
+    /// Outcome rows whose lead id is not in the leads table.
+    unknown: u64,
+    /// The latest time seen.
+    latest: i64,
+    /// First (1-based) converted row without a time.
+    first_untimed_row: Option<usize>,
+    fingerprint: leadscore_core::artifact::InputFingerprint,
+}
+
+/// Reads the outcomes table.
 fn read_outcomes(
     path: &Path,
     spec: OutcomeSpec,
@@ -353,12 +664,7 @@ fn read_outcomes(
     n: usize,
     read: &ReadOptions,
     missing: &[String],
-) -> Result<(
-    Vec<Option<Option<i64>>>,
-    u64,
-    i64,
-    leadscore_core::artifact::InputFingerprint,
-)> {
+) -> Result<Outcomes> {
     let table = read_table(path, read)?;
     let ids = level_values(&table, &spec.lead_id, missing)?;
     let has = |c: &str| table.df.column(c).is_ok();
@@ -375,6 +681,7 @@ fn read_outcomes(
     let mut per_lead: Vec<Option<Option<i64>>> = vec![None; n];
     let mut unknown = 0u64;
     let mut latest = i64::MIN;
+    let mut first_untimed_row = None;
     for (row, id) in ids.into_iter().enumerate() {
         let id = id.ok_or_else(|| TrainError::Cell {
             path: table.path.clone(),
@@ -391,6 +698,9 @@ fn read_outcomes(
         match index.get(&id) {
             // The earliest conversion of a lead counts.
             Some(&lead) => {
+                if at[row].is_none() {
+                    first_untimed_row.get_or_insert(row + 1);
+                }
                 per_lead[lead] = Some(match (per_lead[lead], at[row]) {
                     (Some(Some(a)), Some(b)) => Some(a.min(b)),
                     (Some(prev), None) => prev,
@@ -400,7 +710,13 @@ fn read_outcomes(
             None => unknown += 1,
         }
     }
-    Ok((per_lead, unknown, latest, table.fingerprint))
+    Ok(Outcomes {
+        per_lead,
+        unknown,
+        latest,
+        first_untimed_row,
+        fingerprint: table.fingerprint,
+    })
 }
 
 /// Chooses the event types that get features: the spec's list, or the most frequent types

@@ -10,7 +10,8 @@ use crate::error::{Result, TrainError};
 use crate::load::{column, Table};
 use crate::table::text_values;
 use leadscore_core::fitted::{
-    bin_index, days_since, signed_log1p, FittedColumn, FittedSpec, FittedTransform,
+    bin_index, days_since, encode_age, lead_age, signed_log1p, FittedColumn, FittedSpec,
+    FittedTransform,
 };
 use leadscore_core::spec::{FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT};
 use leadscore_core::value::{
@@ -324,6 +325,15 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
             transform,
         });
     }
+    // Several landmarks: lead age at each example's as_of is a feature (from `created_at`).
+    if let Some(time) = spec.time.as_ref().filter(|t| t.age_aware()) {
+        columns.push(FittedColumn {
+            name: time.created_at.clone(),
+            transform: FittedTransform::LeadAge {
+                landmarks_days: time.landmarks(),
+            },
+        });
+    }
     Ok(FittedSpec {
         missing_tokens: spec.missing_tokens.clone(),
         reference_time,
@@ -441,6 +451,34 @@ pub fn featurize_table(
                             m.data[(base + month) * n + i] = 1.0;
                             m.data[(base + 12 + weekday) * n + i] = 1.0;
                         }
+                    }
+                }
+            }
+            FittedTransform::LeadAge { landmarks_days } => {
+                let width = c.transform.width();
+                let mut slot = vec![0.0; width];
+                for (i, t) in timestamp_values(table, name, missing)?.iter().enumerate() {
+                    let cell = |message: String| TrainError::Cell {
+                        path: table.path.clone(),
+                        row: i + 1,
+                        column: name.to_string(),
+                        message,
+                    };
+                    let t = t.ok_or_else(|| {
+                        cell(
+                            "missing: lead age is a feature, so every lead needs its creation time"
+                                .into(),
+                        )
+                    })?;
+                    let as_of = as_of_row(i)
+                        .ok_or_else(|| cell("no as_of time to compute the lead's age".into()))?;
+                    let (age, _) = lead_age(t, as_of, landmarks_days).ok_or_else(|| {
+                        cell("the lead was created after its scoring time".into())
+                    })?;
+                    slot.fill(0.0);
+                    encode_age(age, landmarks_days, &mut slot);
+                    for (k, v) in slot.iter().enumerate() {
+                        m.data[(j + k) * n + i] = *v;
                     }
                 }
             }

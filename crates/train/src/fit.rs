@@ -196,6 +196,22 @@ pub fn stratified_folds(y: &[bool], folds: usize, seed: u64) -> Vec<usize> {
     assignment
 }
 
+/// Fold assignment that keeps groups whole: every row of a group (a lead's landmark
+/// examples) lands in the same fold; groups are stratified by whether any of their rows is
+/// positive. `groups[i]` is row i's group id.
+pub fn grouped_folds(y: &[bool], groups: &[usize], folds: usize, seed: u64) -> Vec<usize> {
+    let mut any_positive: std::collections::HashMap<usize, bool> = Default::default();
+    for (&g, &label) in groups.iter().zip(y) {
+        *any_positive.entry(g).or_default() |= label;
+    }
+    let mut ids: Vec<usize> = any_positive.keys().copied().collect();
+    ids.sort_unstable();
+    let group_labels: Vec<bool> = ids.iter().map(|g| any_positive[g]).collect();
+    let by_group = stratified_folds(&group_labels, folds, seed);
+    let fold_of: std::collections::HashMap<usize, usize> = ids.into_iter().zip(by_group).collect();
+    groups.iter().map(|g| fold_of[g]).collect()
+}
+
 /// Result of the whole fit.
 #[derive(Debug, Clone)]
 pub struct FitResult {
@@ -221,6 +237,17 @@ type FoldPredictions = (usize, Vec<(usize, f64)>, usize);
 
 /// Chooses the penalty by k-fold CV (pooled out-of-fold log loss), then fits on all of `train`.
 pub fn fit_with_cv(train: &Matrix, y: &[bool], options: &FitOptions) -> Result<FitResult> {
+    fit_with_cv_grouped(train, y, None, options)
+}
+
+/// [`fit_with_cv`] with folds that keep each group of rows whole (`groups[i]` is row i's
+/// group: a lead, whose landmark examples must never sit on both sides of a fold).
+pub fn fit_with_cv_grouped(
+    train: &Matrix,
+    y: &[bool],
+    groups: Option<&[usize]>,
+    options: &FitOptions,
+) -> Result<FitResult> {
     let positives = y.iter().filter(|v| **v).count();
     if positives == 0 || positives == y.len() {
         return Err(TrainError::Fit(
@@ -238,7 +265,10 @@ pub fn fit_with_cv(train: &Matrix, y: &[bool], options: &FitOptions) -> Result<F
         ));
     }
     let cv_start = std::time::Instant::now();
-    let assignment = stratified_folds(y, folds, options.seed);
+    let assignment = match groups {
+        Some(g) => grouped_folds(y, g, folds, options.seed),
+        None => stratified_folds(y, folds, options.seed),
+    };
     // out_of_fold[a][i]: prediction for row i by the model of its fold at alpha a.
     let mut out_of_fold = vec![vec![f64::NAN; y.len()]; alphas.len()];
     let mut unconverged = 0usize;

@@ -1,7 +1,7 @@
 //! Plain-text reports for people: the training summary, `inspect`'s weight table, metrics.
 
 use leadscore_core::artifact::ModelArtifact;
-use leadscore_core::curve::{cutoff_for_precision, OperatingCurve};
+use leadscore_core::curve::{cutoff_for_precision, CurveKind, OperatingCurve};
 use leadscore_core::metrics::Evaluation;
 use std::fmt::Write;
 
@@ -54,9 +54,10 @@ pub fn metrics_text(e: &Evaluation) -> String {
 
 /// What each target precision costs, at 95% confidence.
 pub fn targets_text(curve: &OperatingCurve) -> String {
-    let mut out = String::from(
-        "  MQL cutoff by target precision (95% confidence, fixed-sequence rule):\n    target  cutoff  precision  lower bound  recall  MQL rate\n",
-    );
+    let mut out = String::from(match curve.kind {
+        CurveKind::PerExample => "  MQL cutoff by target precision (95% confidence, fixed-sequence rule):\n    target  cutoff  precision  lower bound  recall  MQL rate\n",
+        CurveKind::Handoff => "  MQL cutoff by target precision, on the handoff curve (each holdout lead replayed through its\n  life and handed over the first time its score reaches the cutoff; precision = share of those\n  converting within the horizon after that moment; 95% confidence, fixed-sequence rule):\n    target  cutoff  precision  lower bound  recall  MQL rate\n",
+    });
     for t in REPORT_TARGETS {
         match cutoff_for_precision(curve, t, 0.95) {
             Ok(p) => {
@@ -119,9 +120,13 @@ pub fn training_text(a: &ModelArtifact) -> String {
             &i.sha256[..12.min(i.sha256.len())]
         );
     }
+    let unit = match &p.point_in_time {
+        Some(t) if !t.landmarks.is_empty() => "examples",
+        _ => "leads",
+    };
     let _ = writeln!(
         out,
-        "  label `{}` (positive: {})   split: {}\n  train {} leads ({} converted)   holdout {} leads ({} converted)   features {}",
+        "  label `{}` (positive: {})   split: {}\n  train {} {unit} ({} converted)   holdout {} {unit} ({} converted)   features {}",
         p.label,
         p.positive_values.join(", "),
         p.split,
@@ -137,6 +142,25 @@ pub fn training_text(a: &ModelArtifact) -> String {
             "  point in time: as of {}, converted within {} days after; data ends {}\n    leads {}: used {} ({} converted), censored (horizon not over) {}, converted before as_of {}",
             t.as_of_rule, t.horizon_days, t.end_of_data, t.leads, t.used, t.positives, t.censored, t.converted_before_as_of
         );
+        if !t.landmarks.is_empty() {
+            let _ = writeln!(
+                out,
+                "    {} examples of {} leads (one per landmark), by landmark:\n      age (days)  examples  converted  censored  converted before  sampled out",
+                t.used, t.used_leads
+            );
+            for l in &t.landmarks {
+                let _ = writeln!(
+                    out,
+                    "      {:>10}  {:>8}  {:>9}  {:>8}  {:>16}  {:>11}",
+                    l.age_days,
+                    l.used,
+                    l.positives,
+                    l.censored,
+                    l.converted_before_as_of,
+                    l.sampled_out
+                );
+            }
+        }
         if t.events > 0 {
             let _ = writeln!(
                 out,
@@ -189,8 +213,29 @@ pub fn training_text(a: &ModelArtifact) -> String {
         p.solver.gradient_norm,
         p.solver.gradient_tolerance
     );
-    out.push_str("holdout evaluation:\n");
-    out.push_str(&metrics_text(&a.evaluation));
+    match &a.replay {
+        Some(r) => {
+            out.push_str(
+                "holdout evaluation (per example: every landmark of each holdout lead):\n",
+            );
+            out.push_str(&metrics_text(&a.evaluation));
+            let _ = writeln!(
+                out,
+                "  replay: {} holdout leads scored at {} moments (each landmark and each event){}",
+                r.leads,
+                r.moments,
+                if r.leads_not_replayed > 0 {
+                    format!(", {} more not replayed (sampled)", r.leads_not_replayed)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        None => {
+            out.push_str("holdout evaluation:\n");
+            out.push_str(&metrics_text(&a.evaluation));
+        }
+    }
     out.push_str(&targets_text(&a.curve));
     out.push_str("strongest weights:\n");
     out.push_str(&weights_text(a, Some(15)));
@@ -208,13 +253,10 @@ pub fn holdout_csv(outcome: &crate::pipeline::TrainOutcome) -> String {
     let id = outcome.spec.id.as_deref().unwrap_or("row");
     let mut out = String::with_capacity(outcome.holdout_rows.len() * 160);
     out.push_str(&csv_field(id));
-    out.push_str(",as_of,label,score,factors\n");
-    for ((row, score), label) in outcome
-        .holdout_rows
-        .iter()
-        .zip(&outcome.holdout_scores)
-        .zip(&outcome.holdout_labels)
-    {
+    out.push_str(",as_of,age_days,label,score,factors\n");
+    for row in &outcome.holdout_rows {
+        let (score, label) = (row.score, row.label);
+        let age = row.age_days.map(|a| format!("{a:.4}")).unwrap_or_default();
         let as_of = row
             .as_of
             .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
@@ -228,9 +270,9 @@ pub fn holdout_csv(outcome: &crate::pipeline::TrainOutcome) -> String {
         let factors = serde_json::to_string(&factors).unwrap_or_default();
         let _ = writeln!(
             out,
-            "{},{as_of},{},{score},{}",
+            "{},{as_of},{age},{},{score},{}",
             csv_field(&row.id),
-            u8::from(*label),
+            u8::from(label),
             csv_field(&factors)
         );
     }

@@ -56,6 +56,7 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<String> {
                 name: format!("labeled data {}", files.join(" + ")),
                 evaluation: e.evaluation,
                 curve: e.curve,
+                handoff: e.handoff_curve,
             })
         }
         None => None,

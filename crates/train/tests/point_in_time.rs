@@ -61,11 +61,9 @@ fn closed_deals_export_censoring_and_early_converters() {
     let leads = read_table(&leads_path, &read).unwrap();
     let spec = FeatureSpec::from_toml(SPEC, "spec.toml").unwrap();
     let a = assemble(&AssemblyInputs {
-        leads: &leads,
-        spec: &spec,
         events: Some(&events),
         outcomes: Some(&outcomes),
-        read: &read,
+        ..AssemblyInputs::new(&leads, &spec, &read)
     })
     .unwrap();
     let r = &a.report;
@@ -100,11 +98,9 @@ fn outcomes_with_a_converted_column_and_no_times() {
     let leads = read_table(&leads_path, &read).unwrap();
     let spec = FeatureSpec::from_toml(SPEC, "spec.toml").unwrap();
     let a = assemble(&AssemblyInputs {
-        leads: &leads,
-        spec: &spec,
         events: None,
         outcomes: Some(&outcomes),
-        read: &read,
+        ..AssemblyInputs::new(&leads, &spec, &read)
     })
     .unwrap();
     // No conversion times: nobody converted before as_of; the data ends at the last creation
@@ -123,11 +119,9 @@ fn bad_times_and_duplicate_ids_name_the_row() {
         let leads = read_table(&write(&dir, "l.csv", leads_text), &read).unwrap();
         let events = write(&dir, "e.csv", events_text);
         assemble(&AssemblyInputs {
-            leads: &leads,
-            spec: &spec,
             events: Some(&events),
             outcomes: Some(&outcomes),
-            read: &read,
+            ..AssemblyInputs::new(&leads, &spec, &read)
         })
         .map(|_| ())
         .unwrap_err()

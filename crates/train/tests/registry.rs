@@ -479,7 +479,10 @@ fn evaluate_with_events_reproduces_the_training_holdout() {
     let artifact = ModelArtifact::load(&path).unwrap();
     let settings = artifact.assembly.clone().expect("the settings are kept");
     assert_eq!(settings.id, "lead_id");
-    assert_eq!(settings.time.observation_days, 7.0);
+    assert_eq!(
+        settings.time.landmarks_days,
+        Some(vec![0.0, 1.0, 3.0, 7.0, 14.0, 30.0, 60.0, 90.0])
+    );
     assert_eq!(settings.time.horizon_days, 90.0);
     assert!(settings.events.is_some() && settings.outcomes.is_some());
 
@@ -509,7 +512,7 @@ fn evaluate_with_events_reproduces_the_training_holdout() {
     args.extend_from_slice(&three);
     let v: Value = serde_json::from_str(run_ok(d, &args).stdout.trim()).unwrap();
     assert_eq!(v["rows"], artifact.provenance.holdout_rows, "{v}");
-    assert_eq!(v["point_in_time"]["censored"], 0, "{v}");
+    assert_eq!(v["point_in_time"]["used_leads"], ids.len(), "{v}");
     let e = &artifact.evaluation;
     for (name, recorded) in [
         ("roc_auc", e.roc_auc),
@@ -573,9 +576,10 @@ fn evaluate_with_events_reproduces_the_training_holdout() {
             "fresh/outcomes.csv",
         ],
     );
-    let spec14 = std::fs::read_to_string(&spec)
-        .unwrap()
-        .replace("observation_days = 7", "observation_days = 14");
+    let spec14 = std::fs::read_to_string(&spec).unwrap().replace(
+        "landmarks_days = [0, 1, 3, 7, 14, 30, 60, 90]",
+        "landmarks_days = [0, 14, 60]",
+    );
     std::fs::write(d.join("spec14.toml"), spec14).unwrap();
     let mut args = vec![
         "train",
@@ -618,7 +622,7 @@ fn evaluate_with_events_reproduces_the_training_holdout() {
     );
     assert!(
         r.stdout
-            .contains("point in time: as of `created_at` + 14 days"),
+            .contains("point in time: as of `created_at` + each landmark (0, 14, 60 days)"),
         "{}",
         r.show()
     );
