@@ -1,6 +1,7 @@
 //! The analyst notebook (`notebooks/feature_weights.ipynb`) runs top to bottom with
-//! `jupyter nbconvert --execute` on the committed demo model and on a model trained on the X
-//! Education export, with no cell failing. Its Python reimplementation of the MQL cutoff is held
+//! `jupyter nbconvert --execute` on the committed demo model (age-aware: a handoff curve, a
+//! scored file of replayed moments) and on a model trained on the X Education export (flat: a
+//! per-example curve), with no cell failing. Its Python reimplementation of the MQL cutoff is held
 //! to `leadscore_core::curve::cutoff_for_precision`: the cutoffs Rust computes for the same
 //! artifact go to the notebook in a JSON file (`LEADSCORE_RUST_CUTOFFS`), and the notebook asserts
 //! its own agree.
@@ -11,7 +12,7 @@
 mod common;
 
 use leadscore_core::artifact::ModelArtifact;
-use leadscore_core::curve::{cutoff_for_precision, CutoffError, DEFAULT_MIN_SUPPORT};
+use leadscore_core::curve::{cutoff_for_precision, CurveKind, CutoffError, DEFAULT_MIN_SUPPORT};
 use leadscore_train::pipeline::{train, TrainConfig, CURVE_POINTS};
 use leadscore_train::report::holdout_csv;
 use serde_json::{json, Value};
@@ -22,6 +23,9 @@ const NOTEBOOK: &str = "notebooks/feature_weights.ipynb";
 
 /// The confidence the server uses by default (`--confidence`).
 const CONFIDENCE: f64 = 0.95;
+
+/// The notebook's default target precision (`LEADSCORE_TARGET_PRECISION`, unset by the test).
+const TARGET_PRECISION: f64 = 0.5;
 
 /// The Python of the test virtual environment; a clear failure when it is not set up.
 fn python() -> PathBuf {
@@ -80,12 +84,14 @@ fn rust_cutoffs(artifact: &ModelArtifact) -> Value {
 }
 
 /// Executes the notebook into `dir` with `inputs` (None: its defaults, the committed demo model)
-/// and the Rust cutoffs for `artifact`; returns the executed notebook's printed text.
+/// and the Rust cutoffs for `artifact`; checks it drew `charts` charts; returns the executed
+/// notebook's printed text.
 fn execute(
     python: &Path,
     dir: &Path,
     inputs: Option<(&Path, &Path)>,
     artifact: &ModelArtifact,
+    charts: usize,
 ) -> String {
     let cutoffs = dir.join("rust-cutoffs.json");
     std::fs::write(
@@ -151,7 +157,10 @@ fn execute(
         .flat_map(|c| outputs(c))
         .filter(|o| o["data"]["image/png"].is_string())
         .count();
-    assert!(images >= 5, "the notebook drew {images} charts, expected 5");
+    assert_eq!(
+        images, charts,
+        "the notebook drew {images} charts, expected {charts}"
+    );
     code_cells
         .iter()
         .flat_map(|c| outputs(c))
@@ -198,12 +207,21 @@ fn error_outputs(notebook: &Value) -> Vec<String> {
 fn assert_checks_ran(printed: &str, model_id: &str) {
     for expected in [
         "the scored file is this model's holdout",
-        "the Python cutoff rule gives the answers the Rust unit tests pin down",
-        "cutoffs from the raw leads agree",
+        "factors name model features",
+        "the Python cutoff rule gives the answers the Rust unit tests pin down (cutoffs and handoff curves)",
+        "the deciles equal the artifact's lift table",
+        "cutoffs from the raw leads agree for all 14 targets",
         &format!("cutoffs match leadscore-core's cutoff_for_precision for all 19 targets of model {model_id}"),
     ] {
-        assert!(printed.contains(expected), "missing {expected:?} in:\n{printed}");
+        assert_printed(printed, expected);
     }
+}
+
+fn assert_printed(printed: &str, expected: &str) {
+    assert!(
+        printed.contains(expected),
+        "missing {expected:?} in:\n{printed}"
+    );
 }
 
 #[test]
@@ -211,9 +229,61 @@ fn notebook_runs_on_the_committed_demo_model() {
     let python = python();
     let dir = tempfile::tempdir().unwrap();
     let artifact = ModelArtifact::load(&common::repo("models/demo.json")).unwrap();
-    let printed = execute(&python, dir.path(), None, &artifact);
+    assert_eq!(
+        artifact.curve.kind,
+        CurveKind::Handoff,
+        "the demo model is age-aware: this test covers the notebook's handoff path"
+    );
+    let replay = artifact
+        .replay
+        .as_ref()
+        .expect("an age-aware model has a replay");
+    let examples = artifact
+        .example_curve
+        .as_ref()
+        .expect("and a per-example curve");
+    // Six charts: the promise over a lead's life is drawn for an age-aware model.
+    let printed = execute(&python, dir.path(), None, &artifact, 6);
     assert_checks_ran(&printed, &artifact.model_id);
-    assert!(printed.contains("models/demo.json"), "{printed}");
+    assert_printed(&printed, "models/demo.json");
+    assert_printed(
+        &printed,
+        &format!(
+            "the scored file is this model's holdout: its {} replayed moments of {} leads rebuild the handoff curve exactly ({} points)",
+            replay.moments,
+            replay.leads,
+            artifact.curve.points.len()
+        ),
+    );
+    assert_printed(
+        &printed,
+        &format!(
+            "and its {} landmark moments are the holdout examples: they rebuild the per-example curve exactly ({} points)",
+            artifact.evaluation.n,
+            examples.points.len()
+        ),
+    );
+    assert_printed(
+        &printed,
+        "1. cutoffs from the raw leads agree for all 14 targets (each lead counted at the first moment its score reaches the threshold)",
+    );
+    // The promise at the default target: the handovers at first crossing the notebook counts
+    // from the replayed rows are the handoff curve's point at leadscore-core's cutoff.
+    let op = cutoff_for_precision(&artifact.curve, TARGET_PRECISION, CONFIDENCE).unwrap();
+    assert_printed(
+        &printed,
+        &format!(
+            "at first crossing: {} of {} leads handed over converted within the horizon after it: precision {:.3} (lower bound {:.3}) against the target {TARGET_PRECISION} (kept on this holdout)",
+            op.tp,
+            op.tp + op.fp,
+            op.precision,
+            op.precision_lower_bound
+        ),
+    );
+    assert_printed(
+        &printed,
+        "lead ages whose handovers fall short of the target on the holdout: ",
+    );
 }
 
 #[test]
@@ -233,14 +303,29 @@ fn notebook_runs_on_an_x_education_model() {
     outcome.artifact.write_atomic(&model).unwrap();
     std::fs::write(&scored, holdout_csv(&outcome)).unwrap();
 
-    let printed = execute(
-        &python,
-        dir.path(),
-        Some((&model, &scored)),
-        &outcome.artifact,
+    let artifact = &outcome.artifact;
+    assert_eq!(artifact.curve.kind, CurveKind::PerExample, "a flat model");
+    let printed = execute(&python, dir.path(), Some((&model, &scored)), artifact, 5);
+    assert_checks_ran(&printed, &artifact.model_id);
+    assert_printed(&printed, "id column `Prospect ID`");
+    assert_printed(
+        &printed,
+        &format!(
+            "the scored file is this model's holdout: {} curve points rebuilt exactly",
+            artifact.curve.points.len()
+        ),
     );
-    assert_checks_ran(&printed, &outcome.artifact.model_id);
-    assert!(printed.contains("id column `Prospect ID`"), "{printed}");
+    let op = cutoff_for_precision(&artifact.curve, TARGET_PRECISION, CONFIDENCE).unwrap();
+    assert_printed(
+        &printed,
+        &format!(
+            "on the holdout {} of {} do (precision {:.3}, lower bound {:.3})",
+            op.tp,
+            op.tp + op.fp,
+            op.precision,
+            op.precision_lower_bound
+        ),
+    );
 }
 
 /// The notebook is committed without outputs (no stale charts, small diffs); needs no Python.

@@ -1,5 +1,6 @@
 //! Scoring with engagement events on the committed demo model (trained on leads, events and
-//! outcomes): events count, recency counts, the future is ignored, unknown types are refused.
+//! outcomes at several landmark ages): events count, recency counts, the future is ignored,
+//! unknown types are refused, and the lead's age comes from its `created_at`.
 
 mod common;
 
@@ -75,8 +76,8 @@ async fn recent_demo_request_scores_higher_and_future_events_are_ignored() {
 async fn unknown_event_type_is_a_422_with_its_path() {
     let s = state();
     let body = json!({"leads": [
-        {"job_title": "CEO"},
-        {"job_title": "CEO", "events": [
+        {"job_title": "CEO", "created_at": "2025-06-01 10:00:00"},
+        {"job_title": "CEO", "created_at": "2025-06-01 10:00:00", "events": [
             {"event_type": "page_view", "occurred_at": "2025-06-01T10:00:00Z"},
             {"event_type": "dmeo_request", "occurred_at": "2025-06-01T10:00:00Z"}
         ]}
@@ -101,4 +102,111 @@ async fn unknown_event_type_is_a_422_with_its_path() {
             .contains("demo_request"),
         "{e}"
     );
+}
+
+/// Scores one lead (fields as given) at `as_of`; the reply.
+async fn score_at(
+    state: &std::sync::Arc<App>,
+    lead: serde_json::Value,
+    as_of: &str,
+) -> common::Reply {
+    send(
+        state,
+        json_request(
+            "POST",
+            &format!("/v1/score?factors=0&as_of={as_of}"),
+            lead.to_string(),
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn lead_age_comes_from_created_at_and_is_required() {
+    let s = state();
+    let lead = |created: Option<&str>| {
+        let mut v =
+            json!({"job_title": "VP Marketing", "email": "ana@acme.io", "company_size": 250});
+        if let Some(c) = created {
+            v["created_at"] = json!(c);
+        }
+        v
+    };
+    // Missing, or after the scoring time: 422 naming the field.
+    for (body, why) in [
+        (lead(None), "missing"),
+        (lead(Some("2025-07-01 00:00:00")), "after the scoring time"),
+        (lead(Some("yesterday")), "a timestamp"),
+    ] {
+        let r = score_at(&s, body, "2025-06-08T10:00:00Z").await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        let e = r.json();
+        assert_eq!(e["error"]["path"], "created_at", "{e}");
+        assert!(e["error"]["message"].as_str().unwrap().contains(why), "{e}");
+    }
+    let batch = json!({"leads": [lead(Some("2025-06-01 10:00:00")), lead(None)]});
+    let r = send(
+        &s,
+        json_request(
+            "POST",
+            "/v1/score?as_of=2025-06-08T10:00:00Z",
+            batch.to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.json()["error"]["path"], "leads[1].created_at");
+
+    // The age the model saw is in the response.
+    let r = score_at(
+        &s,
+        lead(Some("2025-06-01 10:00:00")),
+        "2025-06-08T10:00:00Z",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v = r.json();
+    assert!(
+        (v["lead_age"]["days"].as_f64().unwrap() - 7.0).abs() < 1e-9,
+        "{v}"
+    );
+    assert_eq!(v["lead_age"]["scored_as_days"], v["lead_age"]["days"]);
+    assert_eq!(v["lead_age"]["outside_landmarks"], false);
+
+    // MLflow's protocol follows the same rule.
+    let body = json!({"dataframe_split": {"columns": ["job_title", "company_size"], "data": [["CEO", 40]]}});
+    let r = send(&s, json_request("POST", "/invocations", body.to_string())).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("created_at"), "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_lead_older_than_the_last_landmark_is_scored_at_it_and_stale_leads_score_lower() {
+    let s = state();
+    let lead = json!({"job_title": "VP Marketing", "email": "ana@acme.io", "company_size": 250,
+                      "created_at": "2025-01-01 00:00:00"});
+    // 0, 30, 60, 90 and 200 days after 2025-01-01.
+    let dates = [
+        "2025-01-01",
+        "2025-01-31",
+        "2025-03-02",
+        "2025-04-01",
+        "2025-07-20",
+    ];
+    let mut scores = Vec::new();
+    for (days, date) in [0, 30, 60, 90, 200].into_iter().zip(dates) {
+        let r = score_at(&s, lead.clone(), &format!("{date}T00:00:00Z")).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let v = r.json();
+        if days == 200 {
+            assert_eq!(v["lead_age"]["outside_landmarks"], true, "{v}");
+            assert_eq!(v["lead_age"]["scored_as_days"], 90.0, "{v}");
+            assert!((v["lead_age"]["days"].as_f64().unwrap() - 200.0).abs() < 1e-9);
+        }
+        scores.push(v["score"].as_f64().unwrap());
+    }
+    // Without events, a lead older than the last landmark scores exactly as at the last one.
+    assert!((scores[4] - scores[3]).abs() < 1e-12, "{scores:?}");
+    // The same profile with no activity is a worse bet at 60 days than on its first day.
+    assert!(scores[2] < scores[0], "{scores:?}");
 }
