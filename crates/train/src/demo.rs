@@ -30,6 +30,7 @@
 //! Everything is determined by [`DemoConfig::seed`]; the same configuration always yields the
 //! same rows on every platform.
 
+use leadscore_core::civil;
 use leadscore_core::rng::SeededRng;
 use std::io::Write;
 
@@ -771,31 +772,6 @@ fn vary_case(rng: &mut SeededRng, title: &str) -> String {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Inverse of [`days_from_civil`].
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// Relative lead volume by hour of day (business hours dominate).
 const HOUR_WEIGHTS: &[f64] = &[
     0.2, 0.15, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.3, 1.7, 1.9, 1.8, 1.5, 1.7, 1.8, 1.7, 1.5, 1.2, 0.9,
@@ -805,7 +781,7 @@ const HOUR_WEIGHTS: &[f64] = &[
 /// Days since the epoch of `config.start_date` (month and day clamped into range).
 fn start_day(config: &DemoConfig) -> i64 {
     let (y, m, d) = config.start_date;
-    days_from_civil(
+    civil::days_from_civil(
         i64::from(y),
         i64::from(m.clamp(1, 12)),
         i64::from(d.clamp(1, 31)),
@@ -824,8 +800,7 @@ fn draw_timestamps(rng: &mut SeededRng, config: &DemoConfig) -> Vec<i64> {
         for _ in 0..64 {
             let offset = (rng.uniform() * days as f64).floor().min((days - 1) as f64);
             day = start_day + offset as i64;
-            let weekday = (day + 4).rem_euclid(7); // 0 = Sunday
-            let weekend = if weekday == 0 || weekday == 6 {
+            let weekend = if civil::weekday_from_monday(day) >= 5 {
                 0.35
             } else {
                 1.0
@@ -852,16 +827,9 @@ fn format_timestamp(ts: i64) -> String {
 /// Appends `ts` (seconds since the epoch, UTC) as `YYYY-MM-DD HH:MM:SS`.
 fn push_timestamp(out: &mut String, ts: i64) {
     use std::fmt::Write as _;
-    let (y, m, d) = civil_from_days(ts.div_euclid(DAY));
-    let s = ts.rem_euclid(DAY);
+    let ((y, m, d), (hh, mm, ss)) = civil::civil_from_unix(ts);
     // Writing into a String cannot fail.
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        s / 3600,
-        (s / 60) % 60,
-        s % 60
-    );
+    let _ = write!(out, "{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}");
 }
 
 /// Seconds in a day.
@@ -1871,12 +1839,8 @@ mod tests {
         }
         // A leap-year span crosses Feb 29 correctly.
         assert_eq!(
-            format_timestamp(days_from_civil(2024, 2, 29) * 86_400),
+            format_timestamp(civil::days_from_civil(2024, 2, 29) * 86_400),
             "2024-02-29 00:00:00"
-        );
-        assert_eq!(
-            civil_from_days(days_from_civil(2025, 12, 31) + 1),
-            (2026, 1, 1)
         );
     }
 
@@ -2000,7 +1964,7 @@ mod tests {
     /// Seconds since the epoch of a `YYYY-MM-DD HH:MM:SS` timestamp.
     fn parse_timestamp(s: &str) -> i64 {
         let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap();
-        days_from_civil(n(0..4), n(5..7), n(8..10)) * DAY
+        civil::days_from_civil(n(0..4), n(5..7), n(8..10)) * DAY
             + n(11..13) * 3600
             + n(14..16) * 60
             + n(17..19)
