@@ -744,6 +744,48 @@ fn train_option_values_are_checked_before_anything_is_read_or_written() {
     let data = || vec![("leads.csv", leads())];
     let cases = vec![
         case(
+            "--landmarks not increasing",
+            data(),
+            &t(&["--landmarks", "0,7,3"]),
+            1,
+            &["--landmarks", "strictly increasing"],
+        ),
+        case(
+            "--landmarks negative",
+            data(),
+            &t(&["--landmarks", "-1,2"]),
+            1,
+            &["--landmarks", "-1"],
+        ),
+        case(
+            "--landmarks beyond ten years",
+            data(),
+            &t(&["--landmarks", "0,4000"]),
+            1,
+            &["--landmarks", "4000"],
+        ),
+        case(
+            "--landmarks not numbers",
+            data(),
+            &t(&["--landmarks", "0,a week"]),
+            2,
+            &["--landmarks", "a week"],
+        ),
+        case(
+            "--max-examples 0",
+            data(),
+            &t(&["--max-examples", "0"]),
+            1,
+            &["--max-examples"],
+        ),
+        case(
+            "--max-examples negative",
+            data(),
+            &t(&["--max-examples", "-5"]),
+            2,
+            &["'-5'"],
+        ),
+        case(
             "--c-min above --c-max",
             data(),
             &t(&["--c-min", "10", "--c-max", "1"]),

@@ -3,8 +3,8 @@
 //!
 //! Every option value is checked here, in [`TryFrom<TrainArgs> for Train`](Train), before the
 //! registry is opened or a file read: the penalty grid ([`PenaltyGridArgs`]), the holdout and
-//! cross-validation split ([`SplitArgs`]), and the delimiter. An out-of-range value exits 1
-//! naming its flag.
+//! cross-validation split ([`SplitArgs`]), the landmarks and the example budget
+//! ([`LandmarkArgs`]), and the delimiter. An out-of-range value exits 1 naming its flag.
 
 use super::input::TableArgs;
 use super::report::write_beside;
@@ -15,7 +15,9 @@ use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::registry::Registry;
 use leadscore_train::fit::{log_grid, FitOptions};
 use leadscore_train::load::ReadOptions;
-use leadscore_train::pipeline::{train, SplitKind, TrainConfig};
+use leadscore_train::pipeline::{
+    check_landmarks, train, SplitKind, TrainConfig, DEFAULT_MAX_EXAMPLES,
+};
 use leadscore_train::{registry_cmd, report};
 use std::path::PathBuf;
 
@@ -64,6 +66,8 @@ pub struct TrainArgs {
     /// Flag a column as leakage when on its own it reaches this holdout ROC AUC.
     #[arg(long, default_value_t = 0.85)]
     leakage_auc: f64,
+    #[command(flatten)]
+    landmarks: LandmarkArgs,
 }
 
 /// How the leads are split: the holdout, and the cross-validation folds of the training part.
@@ -144,6 +148,41 @@ impl PenaltyGridArgs {
     }
 }
 
+/// Point-in-time examples: at which lead ages they are taken and how many are kept.
+#[derive(Args)]
+struct LandmarkArgs {
+    /// Landmark ages in days, comma separated (e.g. 0,1,3,7,14,30,60,90): each lead yields one
+    /// example per landmark. Overrides the spec's `[time] landmarks_days`.
+    // Hyphen values: `-1,2` is an out-of-range age (exit 1 from check_landmarks), not a flag.
+    #[arg(
+        long = "landmarks",
+        value_name = "DAYS",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    landmarks_days: Option<Vec<f64>>,
+    /// Train even though conversions carry no time (a label column, or outcomes without
+    /// converted_at) while events or landmarks place leads in time; the report names the risk.
+    #[arg(long)]
+    allow_untimed_conversions: bool,
+    /// At most this many landmark examples; beyond it, examples are sampled per lead (seeded).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EXAMPLES)]
+    max_examples: usize,
+}
+
+impl LandmarkArgs {
+    /// Landmark ages must be valid ([`check_landmarks`]); the budget must allow an example.
+    fn check(&self) -> anyhow::Result<()> {
+        if let Some(days) = &self.landmarks_days {
+            check_landmarks(days).map_err(|e| anyhow::anyhow!("--landmarks: {e}"))?;
+        }
+        if self.max_examples == 0 {
+            bail!("--max-examples must be at least 1, got 0");
+        }
+        Ok(())
+    }
+}
+
 /// Where the trained model goes.
 enum Destination {
     /// `--out`: this file.
@@ -167,7 +206,7 @@ pub struct Train {
     timings: bool,
 }
 
-/// Checks the penalty grid, the delimiter and the split, in that order.
+/// Checks the penalty grid, the delimiter, the split and the landmark options, in that order.
 impl TryFrom<TrainArgs> for Train {
     type Error = anyhow::Error;
 
@@ -175,6 +214,7 @@ impl TryFrom<TrainArgs> for Train {
         let alphas = a.grid.alphas()?;
         let read = ReadOptions::try_from(&a.table)?;
         a.split.check()?;
+        a.landmarks.check()?;
         let destination = match (a.out, a.registry) {
             (Some(out), None) => Destination::File(out),
             (None, Some(dir)) => Destination::Registry(dir),
@@ -196,6 +236,9 @@ impl TryFrom<TrainArgs> for Train {
         config.seed = a.split.seed;
         config.allow_unconverged = a.allow_unconverged;
         config.leakage_auc = a.leakage_auc;
+        config.landmarks_days = a.landmarks.landmarks_days;
+        config.allow_untimed_conversions = a.landmarks.allow_untimed_conversions;
+        config.max_examples = a.landmarks.max_examples;
         config.fit = FitOptions {
             folds: a.split.folds,
             alphas,
@@ -374,8 +417,49 @@ mod tests {
                 fit.tolerance_per_row
             )
         );
+        assert_eq!(
+            (
+                &c.landmarks_days,
+                c.allow_untimed_conversions,
+                c.max_examples
+            ),
+            (
+                &lib.landmarks_days,
+                lib.allow_untimed_conversions,
+                lib.max_examples
+            )
+        );
         assert!(t.report && !t.timings);
         assert!(matches!(&t.destination, Destination::File(p) if p.as_os_str() == "m.json"));
+    }
+
+    #[test]
+    fn the_point_in_time_options_reach_the_config() {
+        let t = checked(&[
+            "--landmarks",
+            "0,1,3,7,14,30,60,90",
+            "--allow-untimed-conversions",
+            "--max-examples",
+            "1000",
+            "--split",
+            "time",
+            "--folds",
+            "3",
+        ])
+        .unwrap();
+        let c = &t.config;
+        assert_eq!(
+            c.landmarks_days.as_deref(),
+            Some(&[0.0, 1.0, 3.0, 7.0, 14.0, 30.0, 60.0, 90.0][..])
+        );
+        assert!(c.allow_untimed_conversions);
+        assert_eq!(
+            (c.max_examples, c.split, c.fit.folds),
+            (1000, SplitKind::Time, 3)
+        );
+        // Repeating the flag appends, as for the other list flags.
+        let t = checked(&["--landmarks", "0,1", "--landmarks", "7"]).unwrap();
+        assert_eq!(t.config.landmarks_days, Some(vec![0.0, 1.0, 7.0]));
     }
 
     #[test]
@@ -389,8 +473,17 @@ mod tests {
             error(&["--holdout", "1"]),
             "--holdout must be in (0, 1), got 1"
         );
+        assert_eq!(
+            error(&["--landmarks", "3,1"]),
+            "--landmarks: landmark ages must be strictly increasing: 1 comes after 3"
+        );
+        assert!(error(&["--landmarks", "0,NaN"]).starts_with("--landmarks: landmark age NaN"));
+        assert_eq!(
+            error(&["--max-examples", "0"]),
+            "--max-examples must be at least 1, got 0"
+        );
         assert!(error(&["--delimiter", "é"]).contains("--delimiter"));
-        // The grid is checked first.
+        // The grid is checked first, as before the landmarks existed.
         assert!(error(&["--grid-size", "0", "--holdout", "2"]).contains("penalty grid"));
     }
 }
