@@ -6,7 +6,8 @@
 //! - [`metrics`]: ROC AUC, PR AUC, log loss, Brier, calibration, lift;
 //! - [`curve`]: the operating curve and [`curve::cutoff_for_precision`], the MQL cutoff from a
 //!   target precision;
-//! - [`value`]: field values and the value-level parsers both featurizers call.
+//! - [`value`]: field values and the value-level parsers both featurizers call; [`civil`]: the
+//!   calendar arithmetic (days since 1970 <-> dates) they and the demo generator share.
 //!
 //! ```
 //! use leadscore_core::fitted::{FittedColumn, FittedSpec, FittedTransform};
@@ -26,6 +27,7 @@
 //! ```
 
 pub mod artifact;
+pub mod civil;
 pub mod curve;
 pub mod error;
 pub mod fitted;

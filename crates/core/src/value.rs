@@ -4,6 +4,7 @@
 //! value-level decisions (is this a boolean, which class is this email domain, how senior is
 //! this job title, what instant is this timestamp), so the two cannot drift apart.
 
+use crate::civil;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use std::collections::{BTreeMap, HashMap};
 
@@ -199,24 +200,10 @@ fn parse_fixed_timestamp(b: &[u8]) -> Option<i64> {
             return None;
         }
     }
-    let days_in_month = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if d < 1 || d > days_in_month {
+    if !civil::days_in_month(y, m).is_some_and(|n| (1..=n).contains(&d)) {
         return None;
     }
-    // Days from civil (H. Hinnant).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = civil::days_from_civil(y, m, d);
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
@@ -226,16 +213,8 @@ pub const SECONDS_PER_DAY: f64 = 86_400.0;
 /// Month (0 = January) and weekday (0 = Monday) of a Unix timestamp, in UTC.
 pub fn month_and_weekday(unix_seconds: i64) -> (usize, usize) {
     let days = unix_seconds.div_euclid(86_400);
-    // 1970-01-01 was a Thursday (weekday 3 with Monday = 0).
-    let weekday = (days + 3).rem_euclid(7) as usize;
-    // Civil-from-days (H. Hinnant), month only.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 }; // 1..=12
+    let weekday = civil::weekday_from_monday(days) as usize;
+    let (_, month, _) = civil::civil_from_days(days);
     ((month - 1) as usize, weekday)
 }
 

@@ -180,24 +180,10 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days), for the `as_of` query parameter.
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`, for the `as_of` query parameter.
 fn rfc3339_from_unix(t: i64) -> String {
-    let (days, secs) = (t.div_euclid(DAY), t.rem_euclid(DAY));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3_600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    let ((y, m, d), (hh, mm, ss)) = leadscore_core::civil::civil_from_unix(t);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
 }
 
 criterion_group!(benches, bench);

@@ -725,6 +725,95 @@ fn bad_usage_exits_2() {
 }
 
 #[test]
+fn train_option_values_are_checked_before_anything_is_read_or_written() {
+    // Out-of-range values exit 1 naming the flag (and create no registry folder); values
+    // that do not parse exit 2, from clap.
+    let t = |extra: &[&'static str]| {
+        let mut a = vec![
+            "train",
+            "--data",
+            "leads.csv",
+            "--label",
+            "converted",
+            "--out",
+            "m.json",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let data = || vec![("leads.csv", leads())];
+    let cases = vec![
+        case(
+            "--landmarks not increasing",
+            data(),
+            &t(&["--landmarks", "0,7,3"]),
+            1,
+            &["--landmarks", "strictly increasing"],
+        ),
+        case(
+            "--landmarks negative",
+            data(),
+            &t(&["--landmarks", "-1,2"]),
+            1,
+            &["--landmarks", "-1"],
+        ),
+        case(
+            "--landmarks beyond ten years",
+            data(),
+            &t(&["--landmarks", "0,4000"]),
+            1,
+            &["--landmarks", "4000"],
+        ),
+        case(
+            "--landmarks not numbers",
+            data(),
+            &t(&["--landmarks", "0,a week"]),
+            2,
+            &["--landmarks", "a week"],
+        ),
+        case(
+            "--max-examples 0",
+            data(),
+            &t(&["--max-examples", "0"]),
+            1,
+            &["--max-examples"],
+        ),
+        case(
+            "--max-examples negative",
+            data(),
+            &t(&["--max-examples", "-5"]),
+            2,
+            &["'-5'"],
+        ),
+        case(
+            "--c-min above --c-max",
+            data(),
+            &t(&["--c-min", "10", "--c-max", "1"]),
+            1,
+            &["--c-min", "--c-max"],
+        ),
+        case(
+            "--holdout 0 with a new registry",
+            data(),
+            &[
+                "train",
+                "--data",
+                "leads.csv",
+                "--label",
+                "converted",
+                "--registry",
+                "registry",
+                "--holdout",
+                "0",
+            ],
+            1,
+            &["--holdout must be in (0, 1), got 0"],
+        ),
+    ];
+    check_cases(&cases);
+}
+
+#[test]
 fn bad_model_files_fail_with_named_errors() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("leads.csv"), leads()).unwrap();

@@ -1,12 +1,13 @@
 //! `leadscore-train report` and the report `train` writes beside each model: flags into
 //! [`ReportOptions`], fresh labeled data into an [`EvaluationSet`], then `leadscore-report`.
 
-use crate::FreshArgs;
+use super::input::FreshArgs;
+use super::{create_parent, emit};
 use anyhow::Context;
 use clap::Args;
 use leadscore_core::artifact::{write_atomic, ModelArtifact};
 use leadscore_report::{EvaluationSet, Report, ReportOptions, Tiers};
-use leadscore_train::pipeline::evaluate_fresh;
+use leadscore_train::pipeline::{evaluate_fresh, FreshData};
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -34,19 +35,42 @@ pub struct ReportArgs {
     tiers: String,
 }
 
-/// Writes the report `a` asks for; returns what to print.
-pub fn run(a: &ReportArgs) -> anyhow::Result<String> {
-    let options = ReportOptions {
-        target_precision: a.target_precision,
-        confidence: a.confidence,
-        tiers: Tiers::parse(&a.tiers)?,
-        ..ReportOptions::default()
-    };
-    options.validate()?;
-    let artifact = ModelArtifact::load(&a.model)?;
-    let data = match &a.fresh {
+/// `report` with its options checked.
+pub struct ReportJob {
+    model: PathBuf,
+    fresh: Option<FreshData>,
+    out: PathBuf,
+    options: ReportOptions,
+}
+
+/// Parses the tiers, checks the target precision and confidence ([`ReportOptions::validate`])
+/// and the fresh data's flags.
+impl TryFrom<ReportArgs> for ReportJob {
+    type Error = anyhow::Error;
+
+    fn try_from(a: ReportArgs) -> anyhow::Result<Self> {
+        let options = ReportOptions {
+            target_precision: a.target_precision,
+            confidence: a.confidence,
+            tiers: Tiers::parse(&a.tiers)?,
+            ..ReportOptions::default()
+        };
+        options.validate()?;
+        Ok(Self {
+            model: a.model,
+            fresh: a.fresh.map(FreshData::try_from).transpose()?,
+            out: a.out,
+            options,
+        })
+    }
+}
+
+/// Writes the report the job asks for and says where.
+pub fn run(job: ReportJob) -> anyhow::Result<()> {
+    let artifact = ModelArtifact::load(&job.model)?;
+    let data = match &job.fresh {
         Some(fresh) => {
-            let e = evaluate_fresh(&artifact, &fresh.fresh_data()?)?;
+            let e = evaluate_fresh(&artifact, fresh)?;
             let files: Vec<&str> = std::iter::once(&e.data)
                 .chain(&e.events)
                 .chain(&e.outcomes)
@@ -61,14 +85,15 @@ pub fn run(a: &ReportArgs) -> anyhow::Result<String> {
         }
         None => None,
     };
-    let report = Report::build(&artifact, data.as_ref(), &options)?;
-    write(&report, &a.out)?;
-    Ok(format!(
+    let report = Report::build(&artifact, data.as_ref(), &job.options)?;
+    write(&report, &job.out)?;
+    emit(format!(
         "wrote {} (model {} on the {})\n",
-        a.out.display(),
+        job.out.display(),
         artifact.model_id,
         report.evaluated_on
-    ))
+    ))?;
+    Ok(())
 }
 
 /// Where `train` puts the report of the model written to `model_path`:
@@ -93,10 +118,9 @@ pub fn write_beside(artifact: &ModelArtifact, model_path: &Path) -> anyhow::Resu
     Ok(path)
 }
 
+/// Writes the report's HTML to `path` (atomically), creating its folder.
 fn write(report: &Report, path: &Path) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
+    create_parent(path)?;
     write_atomic(path, report.document().as_bytes())
         .with_context(|| format!("writing the report {}", path.display()))
 }

@@ -1,0 +1,104 @@
+//! The input flags several subcommands share, and their checked forms: a leads table as `init`
+//! and `train` read it ([`TableArgs`] into [`ReadOptions`]), and fresh labeled data as
+//! `evaluate`, `promote` and `report` take it ([`FreshArgs`] into [`FreshData`]).
+
+use anyhow::bail;
+use clap::Args;
+use leadscore_train::load::ReadOptions;
+use leadscore_train::pipeline::FreshData;
+use std::path::PathBuf;
+
+/// A leads table and how to read and label it (`init`, `train`).
+#[derive(Args, Clone)]
+pub struct TableArgs {
+    /// Leads file: CSV (any of , ; tab |, detected) or Parquet.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The label column (1/0, true/false, yes/no...).
+    #[arg(long)]
+    pub label: Option<String>,
+    /// A label value that means "converted" (repeatable; default 1, true, yes, y in any case).
+    #[arg(long = "positive")]
+    pub positive: Vec<String>,
+    /// The lead id column (kept out of the features).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Columns to leave out of the features (repeatable), e.g. fields filled in after the outcome.
+    #[arg(long = "exclude", num_args = 1..)]
+    pub exclude: Vec<String>,
+    /// CSV delimiter (one character; detected when absent).
+    #[arg(long)]
+    pub delimiter: Option<char>,
+    /// Cell values that mean missing (repeatable; replaces the default "", NA, N/A, null, NULL, None, Select).
+    #[arg(long = "missing")]
+    pub missing: Vec<String>,
+}
+
+/// How to read the table: the delimiter checked, the missing tokens when any were given.
+impl TryFrom<&TableArgs> for ReadOptions {
+    type Error = anyhow::Error;
+
+    fn try_from(a: &TableArgs) -> anyhow::Result<Self> {
+        let mut o = ReadOptions {
+            delimiter: ascii_delimiter(a.delimiter)?,
+            ..ReadOptions::default()
+        };
+        if !a.missing.is_empty() {
+            o.missing_tokens = a.missing.clone();
+        }
+        Ok(o)
+    }
+}
+
+/// A `--delimiter` as the byte the CSV reader takes; it must be one ASCII character (a wider
+/// one would be cut to its low byte and silently split on something else).
+fn ascii_delimiter(d: Option<char>) -> anyhow::Result<Option<u8>> {
+    match d {
+        None => Ok(None),
+        Some(c) if c.is_ascii() => Ok(Some(c as u8)),
+        Some(c) => bail!("--delimiter must be one ASCII character, got {c:?}"),
+    }
+}
+
+/// Fresh labeled data, as `evaluate` and `promote` take it.
+#[derive(Args)]
+pub struct FreshArgs {
+    /// A labeled leads file the model has not seen (for a model trained with --outcomes, the
+    /// leads without labels).
+    #[arg(long)]
+    data: PathBuf,
+    /// Engagement events of those leads (required by models trained with --events).
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// Outcomes of those leads (required by models trained with --outcomes).
+    #[arg(long)]
+    outcomes: Option<PathBuf>,
+    /// Label column (default: the one the model was trained with).
+    #[arg(long)]
+    label: Option<String>,
+    /// Positive label values (default: the model's).
+    #[arg(long = "positive")]
+    positive: Vec<String>,
+    /// CSV delimiter (detected when absent).
+    #[arg(long)]
+    delimiter: Option<char>,
+}
+
+/// The files and label overrides, with the delimiter checked.
+impl TryFrom<FreshArgs> for FreshData {
+    type Error = anyhow::Error;
+
+    fn try_from(a: FreshArgs) -> anyhow::Result<Self> {
+        Ok(FreshData {
+            leads: a.data,
+            events: a.events,
+            outcomes: a.outcomes,
+            label: a.label,
+            positive: a.positive,
+            read: ReadOptions {
+                delimiter: ascii_delimiter(a.delimiter)?,
+                ..ReadOptions::default()
+            },
+        })
+    }
+}

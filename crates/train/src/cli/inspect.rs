@@ -1,0 +1,41 @@
+//! `leadscore-train inspect`: a model's headline metrics and weights.
+
+use super::emit;
+use clap::Args;
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_train::report;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct InspectArgs {
+    /// The model artifact.
+    #[arg(long)]
+    model: PathBuf,
+    /// Show only the strongest N weights.
+    #[arg(long)]
+    limit: Option<usize>,
+}
+
+/// Prints the training provenance, the holdout metrics, the weights and the warnings.
+pub fn run(a: InspectArgs) -> anyhow::Result<()> {
+    let artifact = ModelArtifact::load(&a.model)?;
+    let p = &artifact.provenance;
+    emit(
+        format!(
+            "model {}  created {}  trained on {} leads ({} converted)",
+            artifact.model_id, artifact.created_at, p.train_rows, p.train_positives
+        ) + "\n",
+    )?;
+    let e = &artifact.evaluation;
+    emit(
+        format!(
+            "holdout ({} leads): ROC AUC {:.4}  PR AUC {:.4}  log loss {:.4}  Brier {:.4}",
+            e.n, e.roc_auc, e.pr_auc, e.log_loss, e.brier
+        ) + "\n",
+    )?;
+    emit(report::weights_text(&artifact, a.limit))?;
+    for w in &p.warnings {
+        emit(format!("WARNING: {w}") + "\n")?;
+    }
+    Ok(())
+}
