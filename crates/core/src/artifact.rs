@@ -186,6 +186,17 @@ pub struct Provenance {
     pub warnings: Vec<String>,
 }
 
+impl Provenance {
+    /// What the row counts count: `examples` for a model trained on several landmarks (one
+    /// example per lead and landmark), else `leads`.
+    pub fn unit(&self) -> &'static str {
+        match &self.point_in_time {
+            Some(t) if !t.landmarks.is_empty() => "examples",
+            _ => "leads",
+        }
+    }
+}
+
 /// A column whose single-feature holdout AUC is suspiciously high.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeakageFlag {

@@ -274,10 +274,7 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> String {
             escape(&p.positive_values.join(", "))
         ),
     );
-    let unit = match &p.point_in_time {
-        Some(t) if !t.landmarks.is_empty() => "examples",
-        _ => "leads",
-    };
+    let unit = p.unit();
     row(
         &mut data,
         unit,

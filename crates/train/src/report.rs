@@ -120,10 +120,7 @@ pub fn training_text(a: &ModelArtifact) -> String {
             &i.sha256[..12.min(i.sha256.len())]
         );
     }
-    let unit = match &p.point_in_time {
-        Some(t) if !t.landmarks.is_empty() => "examples",
-        _ => "leads",
-    };
+    let unit = p.unit();
     let _ = writeln!(
         out,
         "  label `{}` (positive: {})   split: {}\n  train {} {unit} ({} converted)   holdout {} {unit} ({} converted)   features {}",

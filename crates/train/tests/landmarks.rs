@@ -56,7 +56,9 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 #[test]
@@ -149,9 +151,8 @@ fn demo() -> Assembled {
 fn splits_and_folds_keep_every_lead_on_one_side() {
     let a = demo();
     assert!(a.report.used > 3 * a.report.used_leads, "{:?}", a.report);
-    let leads_of = |rows: &[usize]| -> HashSet<usize> {
-        rows.iter().map(|&i| a.source_rows[i]).collect()
-    };
+    let leads_of =
+        |rows: &[usize]| -> HashSet<usize> { rows.iter().map(|&i| a.source_rows[i]).collect() };
     for kind in [SplitKind::Random, SplitKind::Time] {
         let s = split_examples(
             kind,
@@ -279,14 +280,23 @@ fn an_event_type_that_alone_predicts_the_outcome_is_flagged_as_leakage() {
         String::from("lead_id,event_type,occurred_at\n"),
         String::from("lead_id,converted_at\n"),
     );
-    let titles = ["CEO", "Engineer", "Marketing Manager", "Director", "Analyst"];
+    let titles = [
+        "CEO",
+        "Engineer",
+        "Marketing Manager",
+        "Director",
+        "Analyst",
+    ];
     for i in 0..600u32 {
         let day = 1 + i % 28;
         let month = 1 + (i / 28) % 6;
         let id = format!("L{i:04}");
         let _ = std::fmt::Write::write_fmt(
             &mut leads,
-            format_args!("{id},2025-{month:02}-{day:02} 09:00:00,{}\n", titles[(i % 5) as usize]),
+            format_args!(
+                "{id},2025-{month:02}-{day:02} 09:00:00,{}\n",
+                titles[(i % 5) as usize]
+            ),
         );
         // Everyone browses; a third convert 20 days in, after sales logged a contract.
         let _ = std::fmt::Write::write_fmt(
@@ -298,7 +308,11 @@ fn an_event_type_that_alone_predicts_the_outcome_is_flagged_as_leakage() {
                 &mut events,
                 format_args!("{id},contract_sent,2025-{month:02}-{day:02} 12:00:00\n"),
             );
-            let (m, dd) = if day + 20 > 28 { (month + 1, day + 20 - 28) } else { (month, day + 20) };
+            let (m, dd) = if day + 20 > 28 {
+                (month + 1, day + 20 - 28)
+            } else {
+                (month, day + 20)
+            };
             let _ = std::fmt::Write::write_fmt(
                 &mut outcomes,
                 format_args!("{id},2025-{m:02}-{dd:02} 09:00:00\n"),
@@ -325,7 +339,12 @@ fn an_event_type_that_alone_predicts_the_outcome_is_flagged_as_leakage() {
         .iter()
         .map(|l| l.column.as_str())
         .collect();
-    assert_eq!(flags, ["events: contract_sent"], "{:?}", outcome.artifact.leakage);
+    assert_eq!(
+        flags,
+        ["events: contract_sent"],
+        "{:?}",
+        outcome.artifact.leakage
+    );
     assert!(
         outcome
             .artifact

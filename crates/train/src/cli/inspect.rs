@@ -22,17 +22,32 @@ pub fn run(a: InspectArgs) -> anyhow::Result<()> {
     let p = &artifact.provenance;
     emit(
         format!(
-            "model {}  created {}  trained on {} leads ({} converted)",
-            artifact.model_id, artifact.created_at, p.train_rows, p.train_positives
+            "model {}  created {}  trained on {} {} ({} converted)",
+            artifact.model_id,
+            artifact.created_at,
+            p.train_rows,
+            p.unit(),
+            p.train_positives
         ) + "\n",
     )?;
     let e = &artifact.evaluation;
     emit(
         format!(
-            "holdout ({} leads): ROC AUC {:.4}  PR AUC {:.4}  log loss {:.4}  Brier {:.4}",
-            e.n, e.roc_auc, e.pr_auc, e.log_loss, e.brier
+            "holdout ({} {}): ROC AUC {:.4}  PR AUC {:.4}  log loss {:.4}  Brier {:.4}",
+            e.n,
+            p.unit(),
+            e.roc_auc,
+            e.pr_auc,
+            e.log_loss,
+            e.brier
         ) + "\n",
     )?;
+    if let Some(r) = &artifact.replay {
+        emit(format!(
+            "cutoffs on the handoff curve: {} holdout leads replayed through their lives ({} moments)\n",
+            r.leads, r.moments
+        ))?;
+    }
     emit(report::weights_text(&artifact, a.limit))?;
     for w in &p.warnings {
         emit(format!("WARNING: {w}") + "\n")?;
