@@ -15,13 +15,15 @@ fn events_after_as_of_change_no_feature() {
     let original = common::repo("data/demo/events.csv");
     let base = common::demo_assembled(&original);
     let leads = common::csv_rows(&common::repo("data/demo/leads.csv"));
-    let as_of_of: Vec<(&str, i64)> = base
-        .source_rows
-        .iter()
-        .zip(&base.as_of)
-        .map(|(&row, &t)| (leads[row]["lead_id"].as_str(), t))
-        .collect();
-    // The same file plus, for every used lead, strong signals dated after its as_of.
+    // Each lead's latest example: an event after it is after every moment the lead is scored.
+    let mut latest: HashMap<&str, i64> = HashMap::new();
+    for (&row, &t) in base.source_rows.iter().zip(&base.as_of) {
+        let e = latest.entry(leads[row]["lead_id"].as_str()).or_insert(t);
+        *e = (*e).max(t);
+    }
+    let mut as_of_of: Vec<(&str, i64)> = latest.into_iter().collect();
+    as_of_of.sort_unstable();
+    // The same file plus, for every used lead, strong signals dated after its latest as_of.
     let dir = tempfile::tempdir().unwrap();
     let extended = dir.path().join("events.csv");
     let mut f = std::fs::File::create(&extended).unwrap();

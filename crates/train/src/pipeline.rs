@@ -749,7 +749,7 @@ pub fn replay_holdout(
     let mut leads = holdout_leads.to_vec();
     let mut not_replayed = 0;
     if leads.len() > REPLAY_MAX_LEADS {
-        SeededRng::new(seed ^ 0x4E91_A7).shuffle(&mut leads);
+        SeededRng::new(seed ^ 0x004E_91A7).shuffle(&mut leads);
         not_replayed = (leads.len() - REPLAY_MAX_LEADS) as u64;
         leads.truncate(REPLAY_MAX_LEADS);
         leads.sort_unstable();
