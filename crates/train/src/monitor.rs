@@ -3,8 +3,9 @@
 //!
 //! Reads the server's decision log (`decisions.jsonl` and its rotated `decisions.<n>.jsonl`, or
 //! one file) and an outcomes table (lead id, optionally `converted` and `converted_at`, as in
-//! training; a lead missing from it did not convert). Per lead, the first decision counts (the
-//! moment it was qualified or not). Its outcome is known when it converted within the horizon
+//! training; a lead missing from it did not convert). Per lead, one decision counts: the first
+//! that made it an MQL (the handoff to sales, as the cutoff's promise is stated), else its first
+//! decision (a lead never handed over). Its outcome is known when it converted within the horizon
 //! after the decision's `as_of` (positive), or when the horizon has passed without that
 //! (negative); leads that converted before `as_of` are left out, as in training, and the rest
 //! are pending. For each cutoff in the log, the realized precision of the MQLs (with its
@@ -313,10 +314,9 @@ pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
         confidence: o.confidence,
         cutoffs: Vec::new(),
     };
-    // The first decision of each lead; the cutoff's bits keep equal cutoffs together.
-    let mut seen: HashMap<(&str, &str), ()> = HashMap::new();
-    let mut rows: BTreeMap<(String, u64), CutoffRow> = BTreeMap::new();
-    for d in &decisions {
+    // Per lead, the decision that counts: its first MQL (the handoff), else its first.
+    let mut chosen: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, d) in decisions.iter().enumerate() {
         if !o.all_models && d.model_id != artifact.model_id {
             report.other_models += 1;
             continue;
@@ -325,10 +325,24 @@ pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
             report.without_lead_id += 1;
             continue;
         };
-        if seen.insert((d.model_id.as_str(), id), ()).is_some() {
-            report.repeats += 1;
-            continue;
+        match chosen.entry((d.model_id.as_str(), id)) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                report.repeats += 1;
+                if d.mql && !decisions[*e.get()].mql {
+                    e.insert(i);
+                }
+            }
         }
+    }
+    let mut counted: Vec<usize> = chosen.into_values().collect();
+    counted.sort_unstable();
+    // The cutoff's bits keep equal cutoffs together.
+    let mut rows: BTreeMap<(String, u64), CutoffRow> = BTreeMap::new();
+    for d in counted.into_iter().map(|i| &decisions[i]) {
+        let id = d.lead_id.as_deref().unwrap_or_default();
         let row = rows
             .entry((d.model_id.clone(), d.cutoff.to_bits()))
             .or_insert_with(|| CutoffRow {

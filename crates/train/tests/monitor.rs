@@ -46,13 +46,17 @@ fn fixture(dir: &Path) -> (String, f64, f64) {
         line(Value::Null, &m, june, c1, true),  // no lead id
         line(json!("X1"), "someothermodel", june, c1, true), // another model
         line(json!("C1"), &m, june, c2, true),  // another cutoff: tp
+        // Not an MQL at first, handed over a month later: that handoff counts (converted 9
+        // days after it: tp; from its first decision the conversion is past the horizon).
+        line(json!("D1"), &m, june, c1, false),
+        line(json!("D1"), &m, "2025-07-01T00:00:00Z", c1, true),
     ]
     .concat();
     std::fs::write(dir.join("decisions.1.jsonl"), rotated).unwrap();
     std::fs::write(dir.join("decisions.jsonl"), current).unwrap();
     std::fs::write(
         dir.join("outcomes.csv"),
-        "lead_id,converted_at\nA1,2025-06-10 00:00:00\nA2,2025-06-20 00:00:00\nA3,2025-08-01 00:00:00\nA5,2025-05-01\nB1,2025-06-05\nA6,2025-12-28\nC1,2025-06-02\nX1,2025-06-02\n",
+        "lead_id,converted_at\nA1,2025-06-10 00:00:00\nA2,2025-06-20 00:00:00\nA3,2025-08-01 00:00:00\nA5,2025-05-01\nB1,2025-06-05\nA6,2025-12-28\nC1,2025-06-02\nX1,2025-06-02\nD1,2025-07-10\n",
     )
     .unwrap();
     (m, c1, c2)
@@ -78,37 +82,39 @@ fn realized_precision_and_recall_by_hand() {
     assert_eq!(r.model_id, model_id);
     assert_eq!(r.files.len(), 2);
     assert!(r.files[0].ends_with("decisions.1.jsonl"));
-    assert_eq!(r.decisions, 13);
-    assert_eq!((r.other_models, r.without_lead_id, r.repeats), (1, 1, 1));
+    assert_eq!(r.decisions, 15);
+    assert_eq!((r.other_models, r.without_lead_id, r.repeats), (1, 1, 2));
     assert_eq!(r.cutoffs.len(), 2);
     let row = r.cutoffs.iter().find(|c| c.cutoff == c1).unwrap();
-    assert_eq!(row.leads, 9);
+    assert_eq!(row.leads, 10);
     assert_eq!(
         (row.known, row.pending, row.converted_before),
-        (7, 1, 1),
+        (8, 1, 1),
         "{row:?}"
     );
-    assert_eq!((row.tp, row.fp, row.fn_), (3, 2, 1));
-    assert_eq!(row.precision, Some(0.6));
-    // One-sided Wilson bound at 95% for 3 of 5: about 0.2725 (z = 1.6449).
+    assert_eq!((row.tp, row.fp, row.fn_), (4, 2, 1));
+    assert_eq!(row.precision, Some(4.0 / 6.0));
     let lb = row.precision_lower_bound.unwrap();
-    assert!((lb - 0.2725).abs() < 1e-3, "{lb}");
-    assert_eq!(lb, wilson_lower_bound(3, 5, 0.95));
-    assert_eq!(row.recall, Some(0.75));
-    assert_eq!(row.mql_rate, Some(5.0 / 7.0));
+    assert_eq!(lb, wilson_lower_bound(4, 6, 0.95));
+    assert_eq!(row.recall, Some(0.8));
+    assert_eq!(row.mql_rate, Some(6.0 / 8.0));
     let artifact = ModelArtifact::load(&demo_model()).unwrap();
     let op = artifact.curve.at_threshold(c1, 0.95);
     let promised = row.promised.as_ref().unwrap();
     assert_eq!(promised.precision, op.precision);
     assert_eq!(promised.precision_lower_bound, op.precision_lower_bound);
     assert_eq!(promised.recall, op.recall);
-    assert_eq!(row.below_promise, 0.6 < op.precision_lower_bound);
+    assert_eq!(row.below_promise, 4.0 / 6.0 < op.precision_lower_bound);
     let other = r.cutoffs.iter().find(|c| c.cutoff == c2).unwrap();
     assert_eq!((other.leads, other.tp, other.fp), (1, 1, 0));
     assert_eq!(other.recall, Some(1.0));
 
     let text = render_text(&r);
-    assert!(text.contains("realized: precision 0.600 (95% lower bound 0.272) on 5 MQLs"));
+    let realized = format!(
+        "realized: precision 0.667 (95% lower bound {:.3}) on 6 MQLs",
+        wilson_lower_bound(4, 6, 0.95)
+    );
+    assert!(text.contains(&realized), "{text}");
     assert!(text.contains("promised: precision"));
 
     // Every model: the other model's lead counts, without a promise.
@@ -122,12 +128,12 @@ fn realized_precision_and_recall_by_hand() {
         .unwrap();
     assert_eq!((x.tp, x.promised.is_none()), (1, true));
 
-    // Only the current file: A1's decision there (not an MQL) is its first.
+    // Only the current file: A1's decision there (not an MQL) is its only one.
     let mut o = options(dir.path());
     o.log = dir.path().join("decisions.jsonl");
     let r = monitor(&o).unwrap();
     let row = r.cutoffs.iter().find(|c| c.cutoff == c1).unwrap();
-    assert_eq!((row.tp, row.fp, row.fn_), (1, 0, 2));
+    assert_eq!((row.tp, row.fp, row.fn_), (2, 0, 2));
 }
 
 fn cli(args: &[&str]) -> std::process::Output {
@@ -165,11 +171,11 @@ fn cli_prints_json_and_names_bad_lines() {
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["cutoffs"].as_array().unwrap().len(), 2);
-    assert_eq!(v["repeats"], 1);
+    assert_eq!(v["repeats"], 2);
 
     let out = cli(&base);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("outcome known for 7"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("outcome known for 8"));
 
     // A bad line: the error names the file and the line.
     let mut text = std::fs::read_to_string(dir.path().join("decisions.jsonl")).unwrap();
