@@ -89,7 +89,7 @@ pub struct TrainConfig {
     /// without `converted_at`) while events or landmarks place leads in time; the report
     /// prints the risk.
     pub allow_untimed_conversions: bool,
-    /// At most this many landmark examples; beyond it, examples are sampled per lead (seeded).
+    /// At most this many landmark examples; beyond it, each is kept with one seeded probability.
     pub max_examples: usize,
 }
 

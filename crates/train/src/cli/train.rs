@@ -165,7 +165,7 @@ struct LandmarkArgs {
     /// converted_at) while events or landmarks place leads in time; the report names the risk.
     #[arg(long)]
     allow_untimed_conversions: bool,
-    /// At most this many landmark examples; beyond it, examples are sampled per lead (seeded).
+    /// At most this many landmark examples; beyond it, each is kept with one seeded probability.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EXAMPLES)]
     max_examples: usize,
 }
