@@ -1,4 +1,4 @@
-//! Issue 11, item 6: the MQL promise, replayed through time through the real server.
+//! The MQL promise, replayed through time through the real server.
 //!
 //! `leadscore-serve --target-precision 0.5` sets its MQL cutoff so that the Wilson lower bound
 //! (95%) of the holdout precision meets the target: "of the leads we hand to sales, at least half
