@@ -14,7 +14,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/leadscore-release}"
 if ! [ -x /usr/bin/time ]; then
   apt-get update -qq && apt-get install -y -qq time >/dev/null
 fi
-cargo build --release -p leadscore-train
+# The same package set as bench/age_promise.sh: building leadscore-train alone unifies the
+# dependencies' features differently and rebuilds polars (20+ minutes here).
+cargo build --release -p leadscore-train -p leadscore-serve
 B="$CARGO_TARGET_DIR/release/leadscore-train"
 mkdir -p "$OUT"
 if ! [ -s "$OUT/events.csv" ]; then
