@@ -273,7 +273,8 @@ pub fn roc(set: &EvaluationSet, cutoff: Option<&MarkedCutoff>) -> Result<Chart, 
         ))?;
         chart.draw_series(LineSeries::new(points, TEAL.stroke_width(2)))?;
         if let Some(m) = cutoff {
-            let p = &m.on_set;
+            // The cutoff's point on the charted (per-example) curve.
+            let p = c.at_threshold(m.chosen.threshold, m.chosen.confidence);
             let at = (rate(p.fp, neg), p.recall);
             mark(&mut chart, at, &format!("cutoff {:.3}", p.threshold))?;
         }
@@ -363,7 +364,9 @@ pub fn precision_recall(
             .label("model")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TEAL.stroke_width(2)));
         if let Some(m) = cutoff {
-            let p = &m.on_set;
+            let p = set
+                .curve
+                .at_threshold(m.chosen.threshold, m.chosen.confidence);
             mark(
                 &mut chart,
                 (p.recall, p.precision),

@@ -318,17 +318,14 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> String {
                 .iter()
                 .map(|l| {
                     format!(
-                        "{} d: {} ({} converted, {} censored, {} converted before{})",
+                        "{} d: {} ({} converted; left out: {} censored, {} converted before, {} \
+                         sampled out)",
                         l.age_days,
                         count(l.used),
                         count(l.positives),
                         count(l.censored),
                         count(l.converted_before_as_of),
-                        if l.sampled_out > 0 {
-                            format!(", {} sampled out", count(l.sampled_out))
-                        } else {
-                            String::new()
-                        }
+                        count(l.sampled_out)
                     )
                 })
                 .collect();
@@ -336,10 +333,10 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> String {
                 &mut data,
                 "examples per landmark",
                 &format!(
-                    "{} examples of {} leads; {}",
+                    "{} examples of {} leads:<br/>{}",
                     count(pit.used),
                     count(pit.used_leads),
-                    escape(&per.join("; "))
+                    per.join("<br/>")
                 ),
             );
         }
@@ -350,7 +347,7 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> String {
             "handoff replay",
             &format!(
                 "{} holdout leads scored at {} moments (each landmark and each event); the cutoff \
-                 is chosen on their handoff curve, the metrics below are per example",
+                 is chosen on their handoff curve; the metrics are per example",
                 count(r.leads),
                 count(r.moments)
             ),

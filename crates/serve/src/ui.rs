@@ -119,7 +119,9 @@ pub fn render(serving: &Serving) -> Result<String> {
     let report = Report::build(artifact, None, &options(serving))
         .map_err(|e| Error::Internal(format!("model page: {e}")))?;
     let c = &serving.cutoff;
-    let curve = &artifact.curve;
+    // The curve the charts draw: per example (an age-aware model's handoff curve is kept for
+    // the cutoff, not drawn).
+    let charted = artifact.example_curve.as_ref().unwrap_or(&artifact.curve);
     let confidence_pct = trim(serving.target.confidence * 100.0);
     let mut out = String::new();
     let _ = write!(
@@ -147,7 +149,7 @@ pub fn render(serving: &Serving) -> Result<String> {
          value=\"{target}\" data-confidence=\"{confidence}\"/>\
          <output id=\"target-shown\" for=\"target\">{target:.2}</output></div>\n\
          <dl id=\"result\" class=\"result\" data-state=\"in-force\" data-target=\"{target}\" \
-         data-positives=\"{positives}\" data-total=\"{total}\">\n\
+         data-positives=\"{positives}\" data-total=\"{total}\" data-points=\"{points}\">\n\
          <div><dt>cutoff: an MQL scores at least</dt><dd id=\"out-threshold\" data-value=\"{threshold}\">{threshold:.4}</dd></div>\n\
          <div><dt>expected precision</dt><dd id=\"out-precision\">{precision:.3}</dd></div>\n\
          <div><dt>its {confidence_pct}% lower bound</dt><dd id=\"out-lower\">{lower:.3}</dd></div>\n\
@@ -163,8 +165,14 @@ pub fn render(serving: &Serving) -> Result<String> {
         recall = c.recall,
         rate = c.mql_rate * 100.0,
         per_1000 = c.mql_rate * 1000.0,
-        positives = curve.positives,
-        total = curve.total,
+        positives = charted.positives,
+        total = charted.total,
+        points = charted
+            .points
+            .iter()
+            .map(|p| format!("{},{},{}", p.threshold, p.tp, p.fp))
+            .collect::<Vec<_>>()
+            .join(";"),
     );
     // The control above says what the report's cutoff section would.
     out.push_str(&report.charts_html_in(&PAGE_ORDER));

@@ -9,8 +9,12 @@
   var result = document.getElementById("result");
   var error = document.getElementById("out-error");
   var confidence = slider.getAttribute("data-confidence");
+  // The curve the charts draw (per example), to place a cutoff on them: the API's precision
+  // and recall may be on another curve (an age-aware model's handoff curve).
   var positives = Number(result.getAttribute("data-positives"));
   var total = Number(result.getAttribute("data-total"));
+  var points = (result.getAttribute("data-points") || "").split(";").filter(Boolean)
+    .map(function (p) { return p.split(",").map(Number); });
   var asked = 0;
 
   function put(id, text, value) {
@@ -83,11 +87,15 @@
 
   function mark(c, target) {
     var label = "target " + Number(target).toFixed(2) + ": " + c.threshold.toFixed(3);
-    var selected = c.mql_rate * total;
-    var fp = Math.max(0, selected - c.recall * positives);
+    // The loosest charted point at or above the threshold: the leads it selects.
+    var tp = 0, fp = 0;
+    for (var i = points.length - 1; i >= 0; i--) {
+      if (points[i][0] >= c.threshold) { tp = points[i][1]; fp = points[i][2]; break; }
+    }
     var negatives = total - positives;
-    dot("chart-roc", negatives > 0 ? fp / negatives : 0, c.recall, label);
-    dot("chart-pr", c.recall, c.precision, label);
+    var recall = positives > 0 ? tp / positives : 0;
+    dot("chart-roc", negatives > 0 ? fp / negatives : 0, recall, label);
+    dot("chart-pr", recall, tp + fp > 0 ? tp / (tp + fp) : 0, label);
     var l = layer("chart-score-distribution");
     if (l) {
       var x = l.f.x(c.threshold);
