@@ -149,7 +149,8 @@ pub struct ReplayReport {
     /// Moments scored: each landmark and each event within the landmark range, where the
     /// lead could be labelled (not converted yet, horizon over by the end of the data).
     pub moments: u64,
-    /// Leads whose score reached the lowest threshold at some moment (all of them).
+    /// At the loosest threshold (every lead handed over at its first moment), the leads that
+    /// converted within the horizon after it.
     pub converted_at_first_crossing: u64,
 }
 
