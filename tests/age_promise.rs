@@ -256,27 +256,6 @@ fn converts_within(life: &Life, as_of: i64, horizon: i64) -> bool {
 // ---------------------------------------------------------------------------------------------
 // The server and a keep-alive HTTP/1.1 client
 
-/// Builds `leadscore-serve` with the same cargo and profile as this test and finds it beside
-/// the test executable (as tests/serve_e2e.rs does; `cargo test --release` builds it in release).
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).expect(".../<profile>");
-    let mut build = Command::new(env!("CARGO"));
-    build
-        .args(["build", "-p", "leadscore-serve"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    if dir.file_name().is_some_and(|n| n == "release") {
-        build.arg("--release");
-    }
-    assert!(
-        build.status().expect("run cargo build").success(),
-        "cargo build -p leadscore-serve failed"
-    );
-    let bin = dir.join(format!("leadscore-serve{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} not found", bin.display());
-    bin
-}
-
 struct Server {
     child: Child,
     addr: SocketAddr,
@@ -300,16 +279,7 @@ impl Server {
                 eprintln!("{line}");
             }
         });
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?} (did the server start?)"));
+        let addr = common::listen_address(&mut child);
         Server { child, addr }
     }
 }
@@ -582,7 +552,7 @@ fn the_mql_precision_promise_holds_at_every_age_of_a_lead() {
     );
     let read_time = started.elapsed();
 
-    let server = Server::start(&binary(), &settings.model, settings.target);
+    let server = Server::start(&common::serve_binary(), &settings.model, settings.target);
     let mut client = Client::new(server.addr);
     let replay_started = Instant::now();
     let (days, cutoff, requests) = replay(&mut client, &model, &lives);

@@ -51,21 +51,6 @@ impl Drop for Process {
     }
 }
 
-/// Builds `leadscore-serve` with the same cargo and finds it beside the test executable.
-fn server_binary() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-p", "leadscore-serve"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "cargo build -p leadscore-serve failed");
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).expect(".../debug");
-    let bin = dir.join(format!("leadscore-serve{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} not found", bin.display());
-    bin
-}
-
 /// Starts the server on a free loopback port; returns it and its address.
 fn start_server(bin: &Path, model: &Path) -> (Process, SocketAddr) {
     let mut child = Command::new(bin)
@@ -77,16 +62,7 @@ fn start_server(bin: &Path, model: &Path) -> (Process, SocketAddr) {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start leadscore-serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .rsplit("http://")
-        .next()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let addr = common::listen_address(&mut child);
     (Process(child), addr)
 }
 
@@ -423,7 +399,7 @@ fn model_page_slider_shows_the_cutoff_the_api_gives() {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("model_page");
     std::fs::create_dir_all(&out).unwrap();
     let browser = Browser::start(&out);
-    let bin = server_binary();
+    let bin = common::serve_binary();
 
     // The committed demo model (trained with engagement events).
     // (Relative paths, as a user gives them: the page and the report show them.)

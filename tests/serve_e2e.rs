@@ -9,25 +9,10 @@ use leadscore_train::pipeline::{train, TrainConfig};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// Builds the binary with the same cargo and finds it beside the test executable.
-fn binary() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-p", "leadscore-serve"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "cargo build -p leadscore-serve failed");
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).expect(".../debug");
-    let bin = dir.join(format!("leadscore-serve{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} not found", bin.display());
-    bin
-}
 
 /// Trains a demo model with `seed` into `path`.
 fn demo_model(seed: u64, path: &Path) {
@@ -77,16 +62,7 @@ impl Server {
                 }
             });
         }
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        let addr = common::listen_address(&mut child);
         Server {
             child,
             addr,
@@ -167,7 +143,7 @@ fn lead() -> String {
 
 #[test]
 fn serves_reloads_under_load_and_shuts_down_cleanly() {
-    let bin = binary();
+    let bin = common::serve_binary();
     let dir = tempfile::tempdir().unwrap();
     let (a, b, live) = (
         dir.path().join("a.json"),
@@ -255,7 +231,7 @@ fn serves_reloads_under_load_and_shuts_down_cleanly() {
 
 #[test]
 fn start_up_refuses_an_unattainable_target_or_a_bad_model() {
-    let bin = binary();
+    let bin = common::serve_binary();
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.json");
     demo_model(7, &model);
@@ -308,7 +284,7 @@ fn served_model_id(addr: SocketAddr) -> String {
 fn follows_the_registry_pointer_and_keeps_serving_when_it_points_at_a_corrupt_file() {
     use leadscore_core::artifact::ModelArtifact;
     use leadscore_core::registry::{file_name_for, Registry};
-    let bin = binary();
+    let bin = common::serve_binary();
     let dir = tempfile::tempdir().unwrap();
     let trained = dir.path().join("trained.json");
     demo_model(7, &trained);
@@ -395,7 +371,7 @@ fn turned_away(addr: SocketAddr) -> Option<String> {
 #[test]
 fn sigterm_lets_a_request_in_flight_finish_and_turns_new_connections_away() {
     const LEADS: usize = 50_000;
-    let bin = binary();
+    let bin = common::serve_binary();
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.json");
     demo_model(7, &model);

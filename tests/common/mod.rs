@@ -93,3 +93,42 @@ pub fn demo_assembled(events: &std::path::Path) -> leadscore_train::assemble::As
     })
     .unwrap()
 }
+
+/// Builds `leadscore-serve` with the same cargo, in this test's profile, and finds it beside
+/// the test executable.
+pub fn serve_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect(".../<profile>");
+    let mut build = std::process::Command::new(env!("CARGO"));
+    build
+        .args(["build", "-p", "leadscore-serve"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    assert!(
+        build.status().expect("run cargo build").success(),
+        "cargo build -p leadscore-serve failed"
+    );
+    let bin = dir.join(format!("leadscore-serve{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} not found", bin.display());
+    bin
+}
+
+/// The address a just-started server prints first on its stdout (`... listening on
+/// http://ADDR`); the child's stdout must be piped.
+pub fn listen_address(child: &mut std::process::Child) -> std::net::SocketAddr {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout piped"))
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .rsplit("http://")
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?} (did the server start?)"))
+}
