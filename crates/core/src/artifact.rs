@@ -7,7 +7,9 @@
 
 use crate::curve::OperatingCurve;
 use crate::error::{Error, Result};
+use crate::explain::ExplainSummary;
 use crate::fitted::FittedSpec;
+use crate::gates::{GateHoldout, GateSpec};
 use crate::metrics::Evaluation;
 use crate::model::LinearModel;
 use crate::spec::PointInTimeSettings;
@@ -18,12 +20,16 @@ use std::path::Path;
 
 /// Version of the artifact format; bumped on any change to its structure. Version 3 added
 /// landmark training: the `lead_age` transform, per-landmark counts, the handoff curve (in
-/// `curve`) beside the per-example one (`example_curve`), and the replay's counts.
-pub const FORMAT_VERSION: u32 = 3;
+/// `curve`) beside the per-example one (`example_curve`), and the replay's counts. Version 4
+/// added gates (`gates`, with `curve` computed on the gated holdout, and `gate_holdout` to
+/// recompute it for other gates), each column's part (fit or engagement) and the `explain`
+/// section (per-field importance and shape, fit and engagement percentiles, the grid).
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Versions this build reads: version 2 artifacts (one snapshot per lead) load and serve as
-/// one-landmark models.
-pub const READABLE_FORMAT_VERSIONS: [u32; 2] = [2, 3];
+/// one-landmark models; versions 2 and 3 have no gates and no `explain` section (no
+/// percentiles, no shape charts).
+pub const READABLE_FORMAT_VERSIONS: [u32; 3] = [2, 3, 4];
 
 /// A training input file and its fingerprint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -270,6 +276,18 @@ pub struct ModelArtifact {
     /// Age-aware models: how the handoff curve was built.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayReport>,
+    /// The gates of the spec: `curve` (and so the cutoff) counts the leads they hold back as
+    /// never selected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<GateSpec>,
+    /// The holdout as gates need it, to rebuild `curve` for other gates (a server's override)
+    /// and to count what each gate holds back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate_holdout: Option<GateHoldout>,
+    /// Per-field importance and shape, fit and engagement percentiles, the fit x engagement
+    /// grid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<ExplainSummary>,
 }
 
 impl ModelArtifact {
@@ -376,6 +394,31 @@ impl ModelArtifact {
                         c.name
                     ));
                 }
+            }
+        }
+        crate::gates::Gates::for_spec(&self.gates, &self.spec)
+            .map_err(|e| format!("gates: {e}"))?;
+        if let Some(h) = &self.gate_holdout {
+            if let Some(bad) = h
+                .leads
+                .iter()
+                .position(|l| l.values.len() != self.spec.columns.len() || l.records.is_empty())
+            {
+                return Err(format!(
+                    "gate_holdout: lead {bad} has {} values for {} columns, or no score",
+                    h.leads[bad].values.len(),
+                    self.spec.columns.len()
+                ));
+            }
+        }
+        if let Some(e) = &self.explain {
+            let groups = crate::explain::factor_groups(&self.spec);
+            if e.groups.len() != groups.len() {
+                return Err(format!(
+                    "explain: {} field summaries for {} fields",
+                    e.groups.len(),
+                    groups.len()
+                ));
             }
         }
         let id = self.compute_id();

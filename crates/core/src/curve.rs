@@ -85,6 +85,18 @@ pub struct OperatingCurve {
     pub kind: CurveKind,
 }
 
+/// One lead's (or example's) moments for [`OperatingCurve::from_lives`].
+#[derive(Debug, Clone, Copy)]
+pub struct Life<'a> {
+    /// (score, converts within the horizon after this moment), in time order.
+    pub moments: &'a [(f64, bool)],
+    /// Whether the lead converts at all (counts in `positives`); `None` = whether any moment's
+    /// label is true.
+    pub converts: Option<bool>,
+    /// False when a gate holds the lead back: it is never selected.
+    pub eligible: bool,
+}
+
 /// What an operating curve counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -171,6 +183,25 @@ impl OperatingCurve {
     /// lead is selected at its first moment with score >= t. At most `max_points` thresholds
     /// are kept, each with exact counts.
     pub fn handoff(lives: &[Vec<(f64, bool)>], max_points: usize) -> Result<Self, MetricsError> {
+        Self::from_lives(
+            lives.iter().map(|l| Life {
+                moments: l,
+                converts: None,
+                eligible: true,
+            }),
+            CurveKind::Handoff,
+            max_points,
+        )
+    }
+
+    /// The curve of leads (or examples) some of which are held back by gates: an ineligible
+    /// one counts in `total` and, if it converts, in `positives` (gates cost recall) but is
+    /// never selected. With one moment per life this is the per-example curve.
+    pub fn from_lives<'a>(
+        lives: impl Iterator<Item = Life<'a>>,
+        kind: CurveKind,
+        max_points: usize,
+    ) -> Result<Self, MetricsError> {
         if max_points == 0 {
             return Err(MetricsError::InvalidMaxPoints { max_points });
         }
@@ -179,17 +210,25 @@ impl OperatingCurve {
         // s_k the lead's label becomes record k's (and at s_top it is selected).
         let mut steps: Vec<(f64, i64, i64)> = Vec::new(); // (threshold, d_selected, d_tp)
         let (mut total, mut positives) = (0u64, 0u64);
+        let mut scores: Vec<f64> = Vec::new();
+        let mut labels: Vec<bool> = Vec::new();
+        let mut records: Vec<(f64, bool)> = Vec::new();
         for life in lives {
-            if life.is_empty() {
+            if life.moments.is_empty() {
                 continue;
             }
-            let scores: Vec<f64> = life.iter().map(|m| m.0).collect();
-            let labels: Vec<bool> = life.iter().map(|m| m.1).collect();
+            scores.clear();
+            labels.clear();
+            scores.extend(life.moments.iter().map(|m| m.0));
+            labels.extend(life.moments.iter().map(|m| m.1));
             check_probabilities(&scores, &labels)?;
             total += 1;
-            positives += u64::from(labels.iter().any(|y| *y));
-            let mut records: Vec<(f64, bool)> = Vec::new();
-            for &(s, y) in life {
+            positives += u64::from(life.converts.unwrap_or(labels.iter().any(|y| *y)));
+            if !life.eligible {
+                continue;
+            }
+            records.clear();
+            for &(s, y) in life.moments {
                 if records.last().is_none_or(|r| s > r.0) {
                     records.push((s, y));
                 }
@@ -233,11 +272,24 @@ impl OperatingCurve {
                 })
                 .collect()
         };
+        if points.is_empty() {
+            // Every lead held back: one point that selects nobody.
+            return Ok(Self {
+                positives,
+                total,
+                points: vec![CurvePoint {
+                    threshold: 1.0,
+                    tp: 0,
+                    fp: 0,
+                }],
+                kind,
+            });
+        }
         Ok(Self {
             positives,
             total,
             points,
-            kind: CurveKind::Handoff,
+            kind,
         })
     }
 

@@ -6,6 +6,7 @@
 //! parity test on real data holds the two to 1e-9.
 
 use crate::error::{Error, Result};
+use crate::explain::Part;
 use crate::value::{
     email_class, month_and_weekday, number_to_level, parse_bool, parse_number, parse_timestamp,
     seniority, EmailClass, FieldValue, LeadFields, Seniority, SECONDS_PER_DAY,
@@ -378,6 +379,9 @@ pub struct FittedColumn {
     pub name: String,
     /// Its fitted transform.
     pub transform: FittedTransform,
+    /// Whether it describes who the lead is (fit, the default) or what it did (engagement).
+    #[serde(default, skip_serializing_if = "Part::is_fit")]
+    pub part: Part,
 }
 
 /// The spec with the state learned on the training split.
@@ -442,7 +446,8 @@ impl FittedSpec {
         self.missing_tokens.iter().any(|t| t == text)
     }
 
-    fn normalized<'a>(&self, v: FieldValue<'a>) -> FieldValue<'a> {
+    /// The value as the featurizer sees it: a missing token or a non-finite number is missing.
+    pub fn normalize<'a>(&self, v: FieldValue<'a>) -> FieldValue<'a> {
         match v {
             FieldValue::Text(s) if self.is_missing_token(s) => FieldValue::Missing,
             FieldValue::Number(x) if !x.is_finite() => FieldValue::Missing,
@@ -531,8 +536,8 @@ impl FittedSpec {
         for (i, col) in self.columns.iter().enumerate() {
             let width = col.transform.width();
             let slot = &mut out[offset..offset + width];
-            let value = self.normalized(value_of(i, &col.name));
-            encode(
+            let value = self.normalize(value_of(i, &col.name));
+            encode_column(
                 &col.transform,
                 &col.name,
                 value,
@@ -568,7 +573,7 @@ fn wrong(column: &str, expected: &str, found: FieldValue<'_>) -> Error {
 }
 
 /// Encodes one (already missing-normalized) value; `slot` is zeroed and has the transform's width.
-fn encode(
+pub(crate) fn encode_column(
     t: &FittedTransform,
     column: &str,
     value: FieldValue<'_>,
@@ -745,28 +750,33 @@ mod tests {
                         log1p: true,
                         bin_edges: vec![1.0, 4.0],
                     },
+                    part: Default::default(),
                 },
                 FittedColumn {
                     name: "source".into(),
                     transform: FittedTransform::Categorical {
                         levels: vec!["Google".into(), "Referral".into()],
                     },
+                    part: Default::default(),
                 },
                 FittedColumn {
                     name: "webinar".into(),
                     transform: FittedTransform::Boolean {
                         missing_indicator: false,
                     },
+                    part: Default::default(),
                 },
                 FittedColumn {
                     name: "email".into(),
                     transform: FittedTransform::Email {
                         competitor_domains: vec![],
                     },
+                    part: Default::default(),
                 },
                 FittedColumn {
                     name: "title".into(),
                     transform: FittedTransform::JobTitle,
+                    part: Default::default(),
                 },
                 FittedColumn {
                     name: "created".into(),
@@ -774,6 +784,7 @@ mod tests {
                         median_days_since: 10.0,
                         missing_indicator: true,
                     },
+                    part: Default::default(),
                 },
             ],
             events: None,

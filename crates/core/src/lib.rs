@@ -2,7 +2,9 @@
 //!
 //! - [`spec`]: the feature spec a person edits (TOML); [`fitted`]: the spec with learned state
 //!   and the per-lead featurizer;
-//! - [`model`]: weights, scores and key factors; [`artifact`]: the versioned model file;
+//! - [`model`]: weights and scores; [`explain`]: key factors per field and event type, the
+//!   fit/engagement split and each field's effect; [`gates`]: hard rules that keep a lead from
+//!   being an MQL whatever its score; [`artifact`]: the versioned model file;
 //! - [`metrics`]: ROC AUC, PR AUC, log loss, Brier, calibration, lift;
 //! - [`curve`]: the operating curve and [`curve::cutoff_for_precision`], the MQL cutoff from a
 //!   target precision;
@@ -19,6 +21,7 @@
 //!     columns: vec![FittedColumn {
 //!         name: "Lead Source".into(),
 //!         transform: FittedTransform::Categorical { levels: vec!["Referral".into()] },
+//!         part: Default::default(),
 //!     }],
 //!     events: None,
 //! };
@@ -30,7 +33,9 @@ pub mod artifact;
 pub mod civil;
 pub mod curve;
 pub mod error;
+pub mod explain;
 pub mod fitted;
+pub mod gates;
 pub mod metrics;
 pub mod model;
 pub mod registry;

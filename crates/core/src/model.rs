@@ -108,6 +108,7 @@ impl LinearModel {
 /// division, and the key factors are found without allocating.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scorer {
+    baseline: f64,
     offset: f64,
     coef: Vec<f64>,
     mean: Vec<f64>,
@@ -119,7 +120,17 @@ impl Scorer {
         let coef: Vec<f64> = model.features.iter().map(|f| f.weight / f.std).collect();
         let mean: Vec<f64> = model.features.iter().map(|f| f.mean).collect();
         let offset = model.intercept - coef.iter().zip(&mean).map(|(c, m)| c * m).sum::<f64>();
-        Self { offset, coef, mean }
+        Self {
+            baseline: model.intercept,
+            offset,
+            coef,
+            mean,
+        }
+    }
+
+    /// Log-odds of a lead whose every feature is at its training mean (the model's intercept).
+    pub fn baseline(&self) -> f64 {
+        self.baseline
     }
 
     /// Number of features.

@@ -5,6 +5,8 @@
 //! options that do not belong to the chosen transform, naming the column.
 
 use crate::error::{Error, Result};
+use crate::explain::Part;
+use crate::gates::GateSpec;
 use crate::value::{default_missing_tokens, default_positive_values};
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +53,10 @@ pub struct ColumnSpec {
     /// categorical: at most this many levels (the most frequent) get their own feature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_levels: Option<usize>,
+    /// `fit` (who the lead is; the default) or `engagement` (what it did: visits, time on
+    /// site, last activity): which part of the score the column counts toward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<Part>,
 }
 
 /// Default for `min_count` when the spec leaves it out.
@@ -68,6 +74,7 @@ impl ColumnSpec {
             bins: None,
             min_count: None,
             max_levels: None,
+            part: None,
         }
     }
 }
@@ -299,6 +306,7 @@ impl PointInTimeSettings {
             time: Some(self.time.clone()),
             outcomes: self.outcomes.clone(),
             columns: Vec::new(),
+            gates: Vec::new(),
         }
     }
 }
@@ -366,6 +374,10 @@ pub struct FeatureSpec {
     pub outcomes: Option<OutcomeSpec>,
     /// One entry per input column.
     pub columns: Vec<ColumnSpec>,
+    /// Hard rules beside the score: a lead a gate holds back is never an MQL (see
+    /// [`crate::gates`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<GateSpec>,
 }
 
 impl FeatureSpec {
@@ -443,6 +455,8 @@ impl FeatureSpec {
         if let Some(time) = &self.time {
             time.check().map_err(err)?;
         }
+        crate::gates::Gates::compile(&self.gates, &self.gate_columns(), &self.missing_tokens)
+            .map_err(err)?;
         if !self
             .columns
             .iter()
@@ -453,6 +467,25 @@ impl FeatureSpec {
             ));
         }
         Ok(())
+    }
+
+    /// The feature columns as gates see them.
+    pub fn gate_columns(&self) -> Vec<(String, crate::gates::ColumnKind)> {
+        use crate::gates::ColumnKind;
+        self.feature_columns()
+            .map(|c| {
+                let kind = match c.transform {
+                    TransformKind::Categorical => ColumnKind::Categorical,
+                    TransformKind::Boolean => ColumnKind::Boolean,
+                    TransformKind::Email => ColumnKind::Email {
+                        competitor_domains: self.competitor_domains.clone(),
+                    },
+                    TransformKind::JobTitle => ColumnKind::JobTitle,
+                    _ => ColumnKind::Other,
+                };
+                (c.name.clone(), kind)
+            })
+            .collect()
     }
 
     /// The columns that become features.

@@ -372,6 +372,7 @@ fn spec() -> impl Strategy<Value = FittedSpec> {
                     // Unique names; arbitrary (unicode) suffixes.
                     name: format!("c{i}{suffix}"),
                     transform,
+                    part: Default::default(),
                 })
                 .collect(),
             events,

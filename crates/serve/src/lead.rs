@@ -967,6 +967,7 @@ mod tests {
                 .map(|n| FittedColumn {
                     name: (*n).into(),
                     transform: FittedTransform::JobTitle,
+                    part: Default::default(),
                 })
                 .collect(),
             events: None,

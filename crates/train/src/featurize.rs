@@ -323,6 +323,7 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
         columns.push(FittedColumn {
             name: c.name.clone(),
             transform,
+            part: c.part.unwrap_or_default(),
         });
     }
     // Several landmarks: lead age at each example's as_of is a feature (from `created_at`).
@@ -332,6 +333,7 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
             transform: FittedTransform::LeadAge {
                 landmarks_days: time.landmarks(),
             },
+            part: Default::default(),
         });
     }
     Ok(FittedSpec {

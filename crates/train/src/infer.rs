@@ -55,7 +55,10 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     let mut reasons = Vec::new();
     for name in table.df.get_column_names() {
         let name = name.to_string();
-        let (col, why) = infer_column(table, &name, options, &missing, n, min_count)?;
+        let (mut col, why) = infer_column(table, &name, options, &missing, n, min_count)?;
+        if col.transform != TransformKind::Ignore && looks_like_engagement(&name) {
+            col.part = Some(leadscore_core::explain::Part::Engagement);
+        }
         columns.push(col);
         reasons.push(why);
     }
@@ -74,6 +77,7 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         time: None,
         outcomes: None,
         columns,
+        gates: Vec::new(),
     };
     Ok(InferredSpec {
         spec,
@@ -81,6 +85,30 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         source: table.path.clone(),
         rows: n,
     })
+}
+
+/// Whether a column's name says it records behaviour (visits, time on site, activity, opens,
+/// clicks, downloads) rather than who the lead is: such columns count toward engagement.
+pub fn looks_like_engagement(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "visit",
+        "page view",
+        "pageview",
+        "views per",
+        "time spent",
+        "time on",
+        "activity",
+        "session",
+        "click",
+        "open",
+        "download",
+        "webinar",
+        "engage",
+        "last seen",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
 }
 
 fn infer_column(

@@ -21,6 +21,7 @@
 pub mod assemble;
 pub mod demo;
 pub mod error;
+pub mod explain;
 pub mod featurize;
 pub mod fit;
 pub mod infer;

@@ -6,6 +6,7 @@ use crate::assemble::{
     PointInTimeReport,
 };
 use crate::error::{Result, TrainError};
+use crate::explain::{RowExplainer, RowExplanation, RowValues};
 use crate::featurize::{fit_spec, timestamp_values, Matrix};
 use crate::fit::{fit_logistic, fit_with_cv_grouped, FitOptions, Standardizer};
 use crate::infer::{infer_spec, InferOptions};
@@ -15,8 +16,9 @@ use leadscore_core::artifact::{
     ColumnFill, LeakageFlag, ModelArtifact, Provenance, ReplayReport, ScoreHistogram,
     FORMAT_VERSION,
 };
-use leadscore_core::curve::OperatingCurve;
+use leadscore_core::curve::{CurveKind, OperatingCurve};
 use leadscore_core::fitted::{FittedSpec, FittedTransform};
+use leadscore_core::gates::{GateHoldout, Gates, HoldoutLead};
 use leadscore_core::metrics::{evaluate, roc_auc, Evaluation};
 use leadscore_core::model::{FeatureWeight, LinearModel};
 use leadscore_core::rng::SeededRng;
@@ -24,7 +26,7 @@ use leadscore_core::spec::{FeatureSpec, PointInTimeSettings, TransformKind};
 use std::path::PathBuf;
 
 /// Most points kept on the stored operating curve.
-pub const CURVE_POINTS: usize = 2000;
+pub use leadscore_core::gates::CURVE_POINTS;
 /// Bins of the stored reference score histogram.
 pub const HISTOGRAM_BINS: usize = 20;
 
@@ -151,12 +153,32 @@ pub struct HoldoutRow {
     pub score: f64,
     /// Converted (within the horizon after `as_of`, for point-in-time models).
     pub label: bool,
-    /// Up to three positive and three negative contributions: (feature index, log-odds).
-    pub factors: Vec<(usize, f64)>,
+    /// Its split into fit and engagement, key factors and gates.
+    pub explanation: RowExplanation,
 }
 
-/// How many positive and negative factors each holdout row keeps.
-pub const HOLDOUT_FACTORS: usize = 3;
+pub use crate::explain::HOLDOUT_FACTORS;
+
+/// The events of `rows` (table rows; events keep their table row numbers).
+fn select_events(mut ev: EventColumns, rows: &[usize]) -> EventColumns {
+    let mut keep = vec![false; rows.iter().max().map_or(0, |m| m + 1)];
+    for &r in rows {
+        keep[r] = true;
+    }
+    let mut k = 0;
+    for i in 0..ev.lead.len() {
+        if keep.get(ev.lead[i] as usize).copied().unwrap_or(false) {
+            ev.lead[k] = ev.lead[i];
+            ev.event_type[k] = ev.event_type[i];
+            ev.occurred_at[k] = ev.occurred_at[i];
+            k += 1;
+        }
+    }
+    ev.lead.truncate(k);
+    ev.event_type.truncate(k);
+    ev.occurred_at.truncate(k);
+    ev
+}
 
 /// Stratified random split: returns (train rows, holdout rows), each sorted.
 pub fn stratified_split(y: &[bool], holdout: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
@@ -374,7 +396,8 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     let x_train = all.select_rows(&train_rows);
     let x_test = all.select_rows(&test_rows);
     drop(all);
-    drop(events);
+    // The holdout rows' events, for their factors (the rest are not needed again).
+    let test_events = events.map(|ev| select_events(ev, &test_rows));
     lap("featurize", &mut timings);
     let mut fit_options = config.fit.clone();
     fit_options.seed = config.seed;
@@ -465,18 +488,29 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     };
     let evaluation = evaluate(&scores, &y_test)?;
     let example_curve = OperatingCurve::from_scores(&scores, &y_test, CURVE_POINTS)?;
+    let gates = Gates::for_spec(&spec.gates, &fitted)
+        .map_err(|e| TrainError::Config(format!("[[gates]] in the spec: {e}")))?;
+    let summary = crate::explain::summarize(&fitted, &model, &x_train, &x_test, &y_test);
+    let explainer = RowExplainer::new(&fitted, &model, &summary, &gates);
     let age_aware = fitted
         .columns
         .iter()
         .any(|c| matches!(c.transform, FittedTransform::LeadAge { .. }));
-    let (curve, example_curve, replay, holdout_rows) = match (&lives, age_aware) {
+    let (gate_holdout, example_curve, mut replay, holdout_rows) = match (&lives, age_aware) {
         (Some(lives), true) => {
             let mut holdout_leads: Vec<usize> = test_rows.iter().map(|&i| lead_of(i)).collect();
             holdout_leads.dedup();
-            let r = replay_holdout(lives, &fitted, &model, &holdout_leads, config.seed)?;
+            let r = replay_holdout(
+                lives,
+                &fitted,
+                &model,
+                &explainer,
+                &holdout_leads,
+                config.seed,
+            )?;
             let rows = r
                 .scores
-                .iter()
+                .into_iter()
                 .map(|m| HoldoutRow {
                     id: id_of(m.lead),
                     as_of: Some(m.as_of),
@@ -484,22 +518,25 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
                         .map(|c| leadscore_core::fitted::days_since(c, m.as_of)),
                     score: m.score,
                     label: m.label,
-                    factors: m.factors.clone(),
+                    explanation: m.explanation,
                 })
                 .collect();
-            (r.curve, Some(example_curve), Some(r.report), rows)
+            (r.gate_holdout, Some(example_curve), Some(r.report), rows)
         }
         _ => {
+            let values = RowValues::read(&fitted, &table, &test_rows, test_events.as_ref())?;
+            let mut gate_leads = Vec::with_capacity(test_rows.len());
             let rows = test_rows
                 .iter()
                 .enumerate()
                 .map(|(k, &i)| {
                     let x = x_test.row(k);
-                    let (pos, neg) = model.factor_indices(&x, HOLDOUT_FACTORS);
                     let lead = lead_of(i);
+                    let at = as_of.as_ref().map(|a| a[i]);
+                    gate_leads.push(explainer.holdout_lead(&values, k, &[(scores[k], y_test[k])]));
                     HoldoutRow {
                         id: id_of(lead),
-                        as_of: as_of.as_ref().map(|a| a[i]),
+                        as_of: at,
                         age_days: match (&lives, &as_of) {
                             (Some(l), Some(a)) => {
                                 l.created[lead].map(|c| leadscore_core::fitted::days_since(c, a[i]))
@@ -508,13 +545,21 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
                         },
                         score: scores[k],
                         label: y_test[k],
-                        factors: pos.into_iter().chain(neg).collect(),
+                        explanation: explainer.explain(&values, k, &x, at),
                     }
                 })
                 .collect();
-            (example_curve, None, None, rows)
+            let holdout = GateHoldout {
+                kind: CurveKind::PerExample,
+                leads: gate_leads,
+            };
+            (holdout, None, None, rows)
         }
     };
+    let curve = gate_holdout.curve(&gates, CURVE_POINTS)?;
+    if let Some(r) = replay.as_mut() {
+        r.converted_at_first_crossing = curve.points.last().map_or(0, |p| p.tp);
+    }
     let leakage = leakage_check(
         &fitted,
         &x_train,
@@ -602,6 +647,9 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         reference_fill,
         example_curve,
         replay,
+        gates: spec.gates.clone(),
+        gate_holdout: Some(gate_holdout),
+        explain: Some(summary),
     };
     artifact.seal();
     Ok(TrainOutcome {
@@ -721,8 +769,8 @@ pub struct ReplayedScore {
     pub score: f64,
     /// Converted within the horizon after `as_of`.
     pub label: bool,
-    /// Up to three positive and three negative contributions: (feature index, log-odds).
-    pub factors: Vec<(usize, f64)>,
+    /// Its split, key factors and gates.
+    pub explanation: RowExplanation,
 }
 
 /// The holdout replayed through time.
@@ -730,19 +778,21 @@ pub struct ReplayedScore {
 pub struct Replay {
     /// Every replayed score, lead by lead, in time order.
     pub scores: Vec<ReplayedScore>,
-    /// The handoff curve.
-    pub curve: OperatingCurve,
-    /// Counts for the artifact.
+    /// The replayed leads as gates need them (one per lead, in `scores` order).
+    pub gate_holdout: GateHoldout,
+    /// Counts for the artifact (`converted_at_first_crossing` is filled in by the caller from
+    /// the gated curve).
     pub report: ReplayReport,
 }
 
 /// Replays holdout leads through their lives (scored at each landmark and after each of their
-/// events, as an integration that re-scores on every new event would) and builds the handoff
-/// curve the cutoff is chosen on (see [`OperatingCurve::handoff`]).
+/// events, as an integration that re-scores on every new event would); the handoff curve the
+/// cutoff is chosen on is built from the result (see [`OperatingCurve::handoff`]).
 pub fn replay_holdout(
     lives: &Lives,
     fitted: &FittedSpec,
     model: &LinearModel,
+    explainer: &RowExplainer<'_>,
     holdout_leads: &[usize],
     seed: u64,
 ) -> Result<Replay> {
@@ -755,27 +805,39 @@ pub fn replay_holdout(
         leads.sort_unstable();
     }
     let mut scores: Vec<ReplayedScore> = Vec::new();
+    let mut gate_leads: Vec<HoldoutLead> = Vec::new();
     let (mut rows, mut times, mut labels) = (Vec::new(), Vec::new(), Vec::new());
-    let flush = |rows: &mut Vec<usize>,
-                 times: &mut Vec<i64>,
-                 labels: &mut Vec<bool>,
-                 out: &mut Vec<ReplayedScore>|
+    // A chunk always holds whole leads (it is flushed between leads).
+    let mut flush = |rows: &mut Vec<usize>,
+                     times: &mut Vec<i64>,
+                     labels: &mut Vec<bool>,
+                     out: &mut Vec<ReplayedScore>|
      -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
         let (table, events) = lives.examples(rows, times)?;
         let x = featurize_with_events(fitted, &table, Some(times), events.as_ref())?;
+        let all: Vec<usize> = (0..rows.len()).collect();
+        let values = RowValues::read(fitted, &table, &all, events.as_ref())?;
+        let mut start = 0;
         for k in 0..x.rows {
             let v = x.row(k);
-            let (pos, neg) = model.factor_indices(&v, HOLDOUT_FACTORS);
             out.push(ReplayedScore {
                 lead: rows[k],
                 as_of: times[k],
                 score: model.score(&v),
                 label: labels[k],
-                factors: pos.into_iter().chain(neg).collect(),
+                explanation: explainer.explain(&values, k, &v, Some(times[k])),
             });
+            if k + 1 == x.rows || rows[k + 1] != rows[k] {
+                let life: Vec<(f64, bool)> = out[out.len() - (k + 1 - start)..]
+                    .iter()
+                    .map(|s| (s.score, s.label))
+                    .collect();
+                gate_leads.push(explainer.holdout_lead(&values, start, &life));
+                start = k + 1;
+            }
         }
         rows.clear();
         times.clear();
@@ -793,27 +855,18 @@ pub fn replay_holdout(
         }
     }
     flush(&mut rows, &mut times, &mut labels, &mut scores)?;
-    let mut lives_scored: Vec<Vec<(f64, bool)>> = Vec::new();
-    let mut last_lead = usize::MAX;
-    for s in &scores {
-        if s.lead != last_lead {
-            lives_scored.push(Vec::new());
-            last_lead = s.lead;
-        }
-        if let Some(life) = lives_scored.last_mut() {
-            life.push((s.score, s.label));
-        }
-    }
-    let curve = OperatingCurve::handoff(&lives_scored, CURVE_POINTS)?;
     let report = ReplayReport {
-        leads: curve.total,
+        leads: gate_leads.len() as u64,
         leads_not_replayed: not_replayed,
         moments: scores.len() as u64,
-        converted_at_first_crossing: curve.points.last().map_or(0, |p| p.tp),
+        converted_at_first_crossing: 0,
     };
     Ok(Replay {
         scores,
-        curve,
+        gate_holdout: GateHoldout {
+            kind: CurveKind::Handoff,
+            leads: gate_leads,
+        },
         report,
     })
 }
@@ -1316,13 +1369,40 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         .columns
         .iter()
         .any(|c| matches!(c.transform, FittedTransform::LeadAge { .. }));
-    let handoff_curve = match (&set.lives, age_aware) {
+    // The artifact's gates hold leads back here as they do when serving.
+    let gates = Gates::for_spec(&artifact.gates, &artifact.spec)
+        .map_err(|e| TrainError::Config(format!("model {}: gates: {e}", artifact.model_id)))?;
+    let summary = artifact.explain.clone().unwrap_or_default();
+    let explainer = RowExplainer::new(&artifact.spec, &artifact.model, &summary, &gates);
+    let (handoff_curve, curve) = match (&set.lives, age_aware) {
         (Some(lives), true) => {
             let mut leads = set.source_rows.clone();
             leads.dedup();
-            Some(replay_holdout(lives, &artifact.spec, &artifact.model, &leads, 7)?.curve)
+            let r = replay_holdout(
+                lives,
+                &artifact.spec,
+                &artifact.model,
+                &explainer,
+                &leads,
+                7,
+            )?;
+            (
+                Some(r.gate_holdout.curve(&gates, CURVE_POINTS)?),
+                OperatingCurve::from_scores(&scores, &set.labels, CURVE_POINTS)?,
+            )
         }
-        _ => None,
+        _ => {
+            let all: Vec<usize> = (0..x.rows).collect();
+            let values = RowValues::read(&artifact.spec, &set.table, &all, set.events.as_ref())?;
+            let holdout = GateHoldout {
+                kind: CurveKind::PerExample,
+                leads: all
+                    .iter()
+                    .map(|&k| explainer.holdout_lead(&values, k, &[(scores[k], set.labels[k])]))
+                    .collect(),
+            };
+            (None, holdout.curve(&gates, CURVE_POINTS)?)
+        }
     };
     Ok(FileEvaluation {
         handoff_curve,
@@ -1333,7 +1413,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         rows: set.labels.len() as u64,
         point_in_time: set.point_in_time.clone(),
         evaluation: evaluate(&scores, &set.labels)?,
-        curve: OperatingCurve::from_scores(&scores, &set.labels, CURVE_POINTS)?,
+        curve,
     })
 }
 

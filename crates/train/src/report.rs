@@ -243,33 +243,52 @@ pub fn training_text(a: &ModelArtifact) -> String {
 }
 
 /// The holdout leads as CSV (`train --holdout-out`): the lead id, the moment scored (RFC 3339,
-/// empty for flat files), the label (1/0), the score, and the key factors as a JSON array of
-/// `{"feature", "contribution"}` (up to three positive, then up to three negative).
+/// empty for flat files), the lead's age then, the label (1/0), the score, its log-odds split
+/// into baseline, fit and engagement with their percentiles among training examples, the gates
+/// that held it back (`;`-separated), and the key factors as a JSON array of `{"field",
+/// "factor", "part", "contribution"}` (up to three positive, then up to three negative).
 pub fn holdout_csv(outcome: &crate::pipeline::TrainOutcome) -> String {
-    let features = &outcome.artifact.model.features;
     let id = outcome.spec.id.as_deref().unwrap_or("row");
-    let mut out = String::with_capacity(outcome.holdout_rows.len() * 160);
+    let mut out = String::with_capacity(outcome.holdout_rows.len() * 400);
     out.push_str(&csv_field(id));
-    out.push_str(",as_of,age_days,label,score,factors\n");
+    out.push_str(
+        ",as_of,age_days,label,score,baseline,fit,engagement,fit_percentile,\
+         engagement_percentile,held_back,factors\n",
+    );
+    let pct = |p: Option<f64>| p.map(|p| format!("{p:.1}")).unwrap_or_default();
     for row in &outcome.holdout_rows {
         let (score, label) = (row.score, row.label);
+        let e = &row.explanation;
         let age = row.age_days.map(|a| format!("{a:.4}")).unwrap_or_default();
         let as_of = row
             .as_of
             .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
             .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default();
-        let factors: Vec<serde_json::Value> = row
+        let factors: Vec<serde_json::Value> = e
             .factors
             .iter()
-            .map(|&(j, c)| serde_json::json!({"feature": features[j].name, "contribution": c}))
+            .map(|f| {
+                serde_json::json!({
+                    "field": f.field,
+                    "factor": f.factor,
+                    "part": f.part.label(),
+                    "contribution": f.contribution,
+                })
+            })
             .collect();
         let factors = serde_json::to_string(&factors).unwrap_or_default();
         let _ = writeln!(
             out,
-            "{},{as_of},{age},{},{score},{}",
+            "{},{as_of},{age},{},{score},{},{},{},{},{},{},{}",
             csv_field(&row.id),
             u8::from(label),
+            e.split.baseline,
+            e.split.fit,
+            e.split.engagement,
+            pct(e.fit_percentile),
+            pct(e.engagement_percentile),
+            csv_field(&e.held_back.join(";")),
             csv_field(&factors)
         );
     }

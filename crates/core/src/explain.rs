@@ -1,0 +1,773 @@
+//! Why a lead scored what it did, in terms a salesperson can check: one factor per input field
+//! and per event type, named by the lead's own value, and the score split into **fit** (who the
+//! lead is) and **engagement** (what the lead did, and how long ago).
+//!
+//! A model feature is one column of the design matrix (a level, a bin, an indicator); a
+//! [`FactorGroup`] gathers every feature built from one input column, or from one event type.
+//! Its contribution is measured against the **average training lead**:
+//!
+//! `contribution(g) = sum over features i of g: weight_i * (x_i - mean_i) / std_i`
+//!
+//! so `baseline + sum of contributions = log-odds` exactly, where the baseline is the log-odds
+//! of a lead whose every feature sits at its training mean (the model's intercept on
+//! standardized features). A positive contribution means "this field moves the lead above an
+//! average lead", whatever the encoding: a lead with no demo request gets one `demo_request`
+//! factor, negative because the average lead has a few, instead of a "never" indicator and
+//! three zero counts that each say something about values the lead does not have.
+//!
+//! Lead age (the `lead_age` transform of age-aware models) is part of engagement: it measures
+//! how long the lead has gone without converting since it arrived, which is what recency
+//! features of the events measure too.
+
+use crate::civil;
+use crate::fitted::{
+    days_since, encode_age, encode_column, lead_age, FittedSpec, FittedTransform, LeadEvent,
+};
+use crate::model::Scorer;
+use crate::value::{email_class, parse_number, parse_timestamp, seniority, EmailClass, FieldValue};
+use serde::{Deserialize, Serialize};
+
+/// Whether a field describes who the lead is or what it did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// Profile: role, company, source, email domain.
+    #[default]
+    Fit,
+    /// Behaviour: events, visits, time on site, lead age.
+    Engagement,
+}
+
+impl Part {
+    /// Whether this is [`Part::Fit`] (the default, left out of files).
+    pub fn is_fit(&self) -> bool {
+        *self == Self::Fit
+    }
+
+    /// `fit` or `engagement`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Fit => "fit",
+            Self::Engagement => "engagement",
+        }
+    }
+}
+
+/// Where a group's features come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The spec column at this index.
+    Column(usize),
+    /// The event type at this index of [`crate::fitted::FittedEvents::types`].
+    EventType(usize),
+    /// Distinct active days over all event types.
+    ActiveDays,
+}
+
+/// The features of one input column or one event type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactorGroup {
+    /// The column name, the event type, or `active days`.
+    pub name: String,
+    /// Where its features come from.
+    pub source: Source,
+    /// Fit or engagement.
+    pub part: Part,
+    /// Its features are `start..end` of the design matrix.
+    pub start: usize,
+    /// End of its feature range (exclusive).
+    pub end: usize,
+}
+
+/// Name of the group of the distinct-active-days feature.
+pub const ACTIVE_DAYS: &str = "active days";
+
+/// The groups of a fitted spec, in feature order; together they cover every feature once.
+pub fn factor_groups(spec: &FittedSpec) -> Vec<FactorGroup> {
+    let mut groups = Vec::with_capacity(spec.columns.len() + 8);
+    let mut at = 0;
+    for (i, c) in spec.columns.iter().enumerate() {
+        let w = c.transform.width();
+        let part = if matches!(c.transform, FittedTransform::LeadAge { .. }) {
+            Part::Engagement
+        } else {
+            c.part
+        };
+        groups.push(FactorGroup {
+            name: c.name.clone(),
+            source: Source::Column(i),
+            part,
+            start: at,
+            end: at + w,
+        });
+        at += w;
+    }
+    if let Some(ev) = &spec.events {
+        let per = ev.per_type();
+        for (k, t) in ev.types.iter().enumerate() {
+            groups.push(FactorGroup {
+                name: t.clone(),
+                source: Source::EventType(k),
+                part: Part::Engagement,
+                start: at,
+                end: at + per,
+            });
+            at += per;
+        }
+        groups.push(FactorGroup {
+            name: ACTIVE_DAYS.into(),
+            source: Source::ActiveDays,
+            part: Part::Engagement,
+            start: at,
+            end: at + 1,
+        });
+    }
+    groups
+}
+
+/// A lead's log-odds split into its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Split {
+    /// Log-odds of the average training lead.
+    pub baseline: f64,
+    /// Sum of the fit groups' contributions.
+    pub fit: f64,
+    /// Sum of the engagement groups' contributions.
+    pub engagement: f64,
+}
+
+impl Split {
+    /// `baseline + fit + engagement`: the lead's log-odds.
+    pub fn log_odds(&self) -> f64 {
+        self.baseline + self.fit + self.engagement
+    }
+}
+
+/// Each group's contribution to the log-odds of the featurized lead `x` (into `out`, one per
+/// group) and the fit/engagement split.
+pub fn contributions(
+    scorer: &Scorer,
+    groups: &[FactorGroup],
+    x: &[f64],
+    out: &mut Vec<f64>,
+) -> Split {
+    out.clear();
+    let (mut fit, mut engagement) = (0.0, 0.0);
+    for g in groups {
+        let c: f64 = (g.start..g.end).map(|i| scorer.contribution(i, x[i])).sum();
+        match g.part {
+            Part::Fit => fit += c,
+            Part::Engagement => engagement += c,
+        }
+        out.push(c);
+    }
+    Split {
+        baseline: scorer.baseline(),
+        fit,
+        engagement,
+    }
+}
+
+/// The `top` strongest positive and `top` strongest negative groups: (group index,
+/// contribution), strongest first. Contributions within 1e-9 of zero are left out.
+pub fn strongest(contributions: &[f64], top: usize) -> (Vec<(usize, f64)>, Vec<(usize, f64)>) {
+    let mut pos: Vec<(usize, f64)> = contributions
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, c)| *c > 1e-9)
+        .collect();
+    let mut neg: Vec<(usize, f64)> = contributions
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, c)| *c < -1e-9)
+        .collect();
+    pos.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    neg.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    pos.truncate(top);
+    neg.truncate(top);
+    (pos, neg)
+}
+
+/// Names a group by the lead's own value: `job_title = "VP Marketing" (vp)`,
+/// `email: gmail.com (free webmail)`, `demo_request: 1 in the last 7 days, last 1 day ago`,
+/// `company_size missing`. `value` is the lead's value of the group's column (ignored for
+/// event groups), `events` its events, `as_of` the moment of scoring.
+pub fn describe(
+    spec: &FittedSpec,
+    group: &FactorGroup,
+    value: FieldValue<'_>,
+    events: &[LeadEvent<'_>],
+    as_of: Option<i64>,
+) -> String {
+    let as_of = as_of.or(spec.reference_time);
+    match group.source {
+        Source::Column(i) => {
+            let column = &spec.columns[i];
+            describe_value(
+                &column.name,
+                &column.transform,
+                spec.normalize(value),
+                as_of,
+            )
+        }
+        Source::EventType(k) => {
+            let Some(ev) = &spec.events else {
+                return group.name.clone();
+            };
+            describe_events(&ev.types[k], &ev.windows_days, events, as_of)
+        }
+        Source::ActiveDays => {
+            let mut days: Vec<i64> = events
+                .iter()
+                .filter(|e| as_of.is_none_or(|a| e.occurred_at <= a))
+                .map(|e| e.occurred_at.div_euclid(86_400))
+                .collect();
+            days.sort_unstable();
+            days.dedup();
+            match days.len() {
+                0 => "no activity yet".into(),
+                1 => "active on 1 day".into(),
+                n => format!("active on {n} distinct days"),
+            }
+        }
+    }
+}
+
+fn describe_value(
+    column: &str,
+    transform: &FittedTransform,
+    value: FieldValue<'_>,
+    as_of: Option<i64>,
+) -> String {
+    if matches!(value, FieldValue::Missing) {
+        return format!("{column} missing");
+    }
+    match transform {
+        FittedTransform::Numeric { .. } => match number_of(value) {
+            Some(x) => format!("{column} = {}", fmt_number(x)),
+            None => format!("{column} missing"),
+        },
+        FittedTransform::Categorical { levels } => {
+            let level = level_of(value);
+            if levels.iter().any(|l| *l == level) {
+                format!("{column} = {level:?}")
+            } else {
+                format!("{column} = {level:?} (rare: scored as other)")
+            }
+        }
+        FittedTransform::Boolean { .. } => match value {
+            FieldValue::Bool(b) => format!("{column} = {}", yes_no(b)),
+            FieldValue::Number(x) => format!("{column} = {}", yes_no(x == 1.0)),
+            FieldValue::Text(s) => match crate::value::parse_bool(s) {
+                Some(b) => format!("{column} = {}", yes_no(b)),
+                None => format!("{column} = {s:?}"),
+            },
+            FieldValue::Missing => format!("{column} missing"),
+        },
+        FittedTransform::Email { competitor_domains } => match value {
+            FieldValue::Text(s) => {
+                let class = email_class(s, competitor_domains);
+                match (class, email_domain(s)) {
+                    (EmailClass::Invalid, _) | (_, None) => {
+                        format!("{column}: not an email address (invalid)")
+                    }
+                    (class, Some(domain)) => format!("{column}: {domain} ({})", class.label()),
+                }
+            }
+            _ => format!("{column}: not an email address (invalid)"),
+        },
+        FittedTransform::JobTitle => match value {
+            FieldValue::Text(s) => format!("{column} = {:?} ({})", s.trim(), seniority(s).label()),
+            _ => format!("{column} missing"),
+        },
+        FittedTransform::Timestamp { .. } => match (value, as_of) {
+            (FieldValue::Text(s), Some(a)) => match parse_timestamp(s) {
+                Some(t) => format!(
+                    "{column} = {} ({} before scoring)",
+                    date(t),
+                    fmt_days(days_since(t, a))
+                ),
+                None => format!("{column} = {s:?}"),
+            },
+            (FieldValue::Text(s), None) => format!("{column} = {s:?}"),
+            _ => format!("{column} missing"),
+        },
+        FittedTransform::LeadAge { landmarks_days } => {
+            let created = match value {
+                FieldValue::Text(s) => parse_timestamp(s),
+                _ => None,
+            };
+            match (created, as_of) {
+                (Some(c), Some(a)) => {
+                    let age = days_since(c, a);
+                    match lead_age(c, a, landmarks_days) {
+                        Some((scored, true)) => format!(
+                            "lead age: {} (scored as {})",
+                            fmt_days(age),
+                            fmt_days(scored)
+                        ),
+                        _ => format!("lead age: {}", fmt_days(age)),
+                    }
+                }
+                _ => "lead age unknown".into(),
+            }
+        }
+    }
+}
+
+fn describe_events(
+    event_type: &str,
+    windows: &[u32],
+    events: &[LeadEvent<'_>],
+    as_of: Option<i64>,
+) -> String {
+    let ages: Vec<f64> = events
+        .iter()
+        .filter(|e| e.event_type == event_type)
+        .filter_map(|e| match as_of {
+            Some(a) if e.occurred_at <= a => Some(days_since(e.occurred_at, a)),
+            Some(_) => None,
+            None => Some(0.0),
+        })
+        .collect();
+    let Some(last) = ages.iter().copied().reduce(f64::min) else {
+        return format!("{event_type}: none");
+    };
+    let mut windows: Vec<u32> = windows.to_vec();
+    windows.sort_unstable();
+    let count = |w: u32| ages.iter().filter(|a| **a <= f64::from(w)).count();
+    let mut parts: Vec<String> = Vec::new();
+    let first = windows.iter().copied().find(|w| count(*w) > 0);
+    match (first, windows.last().copied()) {
+        (Some(w), Some(widest)) => {
+            parts.push(format!("{} in the last {}", count(w), plural(w, "day")));
+            if widest != w && count(widest) > count(w) {
+                parts.push(format!(
+                    "{} in the last {}",
+                    count(widest),
+                    plural(widest, "day")
+                ));
+            }
+        }
+        (None, Some(widest)) => parts.push(format!("none in the last {}", plural(widest, "day"))),
+        _ => parts.push(format!("{} in all", ages.len())),
+    }
+    let last = last.floor();
+    parts.push(if last < 1.0 {
+        "last less than a day ago".into()
+    } else {
+        format!("last {} ago", plural(last as u32, "day"))
+    });
+    format!("{event_type}: {}", parts.join(", "))
+}
+
+fn plural(n: u32, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+fn fmt_days(d: f64) -> String {
+    if d < 1.0 {
+        "less than a day".into()
+    } else {
+        plural(d.floor() as u32, "day")
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+fn date(t: i64) -> String {
+    let (y, m, d) = civil::civil_from_days(t.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn number_of(value: FieldValue<'_>) -> Option<f64> {
+    match value {
+        FieldValue::Number(x) => Some(x),
+        FieldValue::Text(s) => parse_number(s),
+        _ => None,
+    }
+    .filter(|x| x.is_finite())
+}
+
+fn level_of(value: FieldValue<'_>) -> String {
+    match value {
+        FieldValue::Text(s) => s.to_string(),
+        FieldValue::Number(x) => crate::value::number_to_level(x),
+        FieldValue::Bool(b) => if b { "true" } else { "false" }.into(),
+        FieldValue::Missing => String::new(),
+    }
+}
+
+/// A number as a person writes it: integers without decimals, others to 3 significant decimals.
+pub fn fmt_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        let s = format!("{x:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// The lower-cased domain of an email address (or of a bare domain), without a trailing dot.
+pub fn email_domain(email: &str) -> Option<String> {
+    let email = email.trim();
+    let domain = match email.rsplit_once('@') {
+        Some((local, d)) if !local.is_empty() => d,
+        Some(_) => return None,
+        None => email,
+    };
+    let d = domain.trim_end_matches('.').to_ascii_lowercase();
+    (!d.is_empty() && d.contains('.') && !d.contains(char::is_whitespace)).then_some(d)
+}
+
+/// Percentiles 0..=100 of `values` (sorted in place); empty when there are none.
+pub fn percentiles(values: &mut [f64]) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    if values.is_empty() {
+        return Vec::new();
+    }
+    let n = values.len() - 1;
+    (0..=100).map(|k| values[(k * n + 50) / 100]).collect()
+}
+
+/// Where `v` falls among training leads, 0 to 100, given their [`percentiles`]: interpolated
+/// between percentiles, and the middle of a run of equal ones (many leads with no events share
+/// one engagement value). `None` without percentiles.
+pub fn percentile_of(percentiles: &[f64], v: f64) -> Option<f64> {
+    let (first, last) = (*percentiles.first()?, *percentiles.last()?);
+    let n = (percentiles.len() - 1) as f64;
+    if v < first {
+        return Some(0.0);
+    }
+    if v > last {
+        return Some(100.0);
+    }
+    let lo = percentiles.partition_point(|q| *q < v);
+    let hi = percentiles.partition_point(|q| *q <= v);
+    let at = if hi > lo {
+        // v equals percentiles lo..hi: the middle of the run.
+        (lo + hi - 1) as f64 / 2.0
+    } else {
+        // percentiles[lo - 1] < v < percentiles[lo].
+        let (a, b) = (percentiles[lo - 1], percentiles[lo]);
+        (lo - 1) as f64 + (v - a) / (b - a)
+    };
+    Some((at * 100.0 / n).clamp(0.0, 100.0))
+}
+
+/// What a field does to the log-odds across its values (relative to the average training lead).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Shape {
+    /// A numeric input: the effect at each value.
+    Curve {
+        /// What the x axis is (`TotalVisits`, `days since the last demo_request`).
+        x_label: String,
+        /// (value, effect on the log-odds), ascending in value.
+        points: Vec<(f64, f64)>,
+        /// The effect of a value that is not on the curve: missing, or no event at all.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<(String, f64)>,
+    },
+    /// A categorical input: the effect of each value.
+    Bars {
+        /// (value, effect on the log-odds).
+        bars: Vec<(String, f64)>,
+    },
+}
+
+/// One field's summary for the report: how much it moves scores, and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupSummary {
+    /// The column name, event type or `active days`.
+    pub name: String,
+    /// Fit or engagement.
+    pub part: Part,
+    /// Mean absolute contribution over training examples (log-odds): the field's importance.
+    pub importance: f64,
+    /// Its effect across its values.
+    pub shape: Shape,
+}
+
+/// How each field and the fit/engagement parts are distributed among training examples, and the
+/// holdout's fit x engagement grid: the artifact's `explain` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExplainSummary {
+    /// One per [`factor_groups`] group, in the same order.
+    pub groups: Vec<GroupSummary>,
+    /// Percentiles 0..=100 of the fit part over training examples.
+    pub fit_percentiles: Vec<f64>,
+    /// Percentiles 0..=100 of the engagement part over training examples.
+    pub engagement_percentiles: Vec<f64>,
+    /// Holdout leads by fit band x engagement band.
+    pub grid: PartsGrid,
+}
+
+/// Holdout examples counted by fit band (rows) and engagement band (columns); bands are the
+/// training quartiles of each part.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PartsGrid {
+    /// Inner band edges of fit (training quartiles; equal edges merge bands).
+    pub fit_edges: Vec<f64>,
+    /// Inner band edges of engagement.
+    pub engagement_edges: Vec<f64>,
+    /// `cells[f][e]` = (examples, converted).
+    pub cells: Vec<Vec<(u64, u64)>>,
+}
+
+impl PartsGrid {
+    /// The grid of holdout `(fit, engagement, converted)` with bands at the training quartiles.
+    pub fn new(
+        fit_percentiles: &[f64],
+        engagement_percentiles: &[f64],
+        rows: impl Iterator<Item = (f64, f64, bool)>,
+    ) -> Self {
+        let edges = |p: &[f64]| -> Vec<f64> {
+            let mut e: Vec<f64> = [25, 50, 75]
+                .iter()
+                .filter_map(|k| p.get(*k).copied())
+                .collect();
+            e.dedup();
+            e
+        };
+        let (fe, ee) = (edges(fit_percentiles), edges(engagement_percentiles));
+        let mut cells = vec![vec![(0u64, 0u64); ee.len() + 1]; fe.len() + 1];
+        for (f, e, y) in rows {
+            let (i, j) = (band(f, &fe), band(e, &ee));
+            cells[i][j].0 += 1;
+            cells[i][j].1 += u64::from(y);
+        }
+        Self {
+            fit_edges: fe,
+            engagement_edges: ee,
+            cells,
+        }
+    }
+}
+
+/// Band of `v` given ascending inner edges: band 0 is `v < e[0]`... a value on an edge goes up.
+pub fn band(v: f64, edges: &[f64]) -> usize {
+    edges.partition_point(|e| *e <= v)
+}
+
+/// The effect of each value of a group on the log-odds, relative to the average training lead.
+/// `numeric_values`: for numeric columns, values seen in training (the curve spans their 1st to
+/// 99th percentile); ignored for other groups.
+pub fn shape(
+    spec: &FittedSpec,
+    scorer: &Scorer,
+    group: &FactorGroup,
+    numeric_values: &[f64],
+) -> Shape {
+    let effect = |slot: &[f64]| -> f64 {
+        slot.iter()
+            .enumerate()
+            .map(|(k, v)| scorer.contribution(group.start + k, *v))
+            .sum()
+    };
+    let width = group.end - group.start;
+    // The effect of setting exactly feature k of the group to 1 (a one-hot level).
+    let one_hot = |k: usize| {
+        let mut slot = vec![0.0; width];
+        slot[k] = 1.0;
+        effect(&slot)
+    };
+    let names = || -> Vec<String> {
+        spec.features()[group.start..group.end]
+            .iter()
+            .map(|f| f.name.clone())
+            .collect()
+    };
+    match group.source {
+        Source::Column(i) => {
+            let col = &spec.columns[i];
+            let value_effect = |v: FieldValue<'_>| -> Option<f64> {
+                let mut slot = vec![0.0; width];
+                encode_column(&col.transform, &col.name, v, spec.reference_time, &mut slot).ok()?;
+                Some(effect(&slot))
+            };
+            match &col.transform {
+                FittedTransform::Numeric {
+                    missing_indicator,
+                    bin_edges,
+                    log1p,
+                    ..
+                } => {
+                    let grid = numeric_grid(numeric_values, bin_edges, *log1p);
+                    let points = grid
+                        .into_iter()
+                        .filter_map(|v| Some((v, value_effect(FieldValue::Number(v))?)))
+                        .collect();
+                    Shape::Curve {
+                        x_label: col.name.clone(),
+                        points,
+                        reference: missing_indicator
+                            .then(|| value_effect(FieldValue::Missing))
+                            .flatten()
+                            .map(|e| ("missing".to_string(), e)),
+                    }
+                }
+                FittedTransform::Boolean { missing_indicator } => {
+                    let mut bars = vec![
+                        ("yes".to_string(), value_effect(FieldValue::Bool(true))),
+                        ("no".to_string(), value_effect(FieldValue::Bool(false))),
+                    ];
+                    if *missing_indicator {
+                        bars.push(("missing".into(), value_effect(FieldValue::Missing)));
+                    }
+                    Shape::Bars {
+                        bars: bars
+                            .into_iter()
+                            .filter_map(|(l, e)| Some((l, e?)))
+                            .collect(),
+                    }
+                }
+                FittedTransform::Categorical { .. }
+                | FittedTransform::Email { .. }
+                | FittedTransform::JobTitle => {
+                    let prefix = |n: &str| -> String {
+                        let n = n.strip_prefix(col.name.as_str()).unwrap_or(n);
+                        n.trim_start_matches([' ', '=', ':'])
+                            .trim_start_matches("domain: ")
+                            .trim_start_matches("seniority: ")
+                            .to_string()
+                    };
+                    Shape::Bars {
+                        bars: names()
+                            .iter()
+                            .enumerate()
+                            .map(|(k, n)| (prefix(n), one_hot(k)))
+                            .collect(),
+                    }
+                }
+                FittedTransform::Timestamp {
+                    missing_indicator, ..
+                } => {
+                    // Days since, with month and weekday at their average (no contribution).
+                    let present = if *missing_indicator {
+                        scorer.contribution(group.start + 1, 0.0)
+                    } else {
+                        0.0
+                    };
+                    let points = (0..=36)
+                        .map(|k| {
+                            let d = f64::from(k) * 10.0;
+                            (d, scorer.contribution(group.start, d) + present)
+                        })
+                        .collect();
+                    Shape::Curve {
+                        x_label: format!("days since {}", col.name),
+                        points,
+                        reference: missing_indicator
+                            .then(|| value_effect(FieldValue::Missing))
+                            .flatten()
+                            .map(|e| ("missing".to_string(), e)),
+                    }
+                }
+                FittedTransform::LeadAge { landmarks_days } => {
+                    let (lo, hi) = (
+                        landmarks_days.first().copied().unwrap_or(0.0),
+                        landmarks_days.last().copied().unwrap_or(0.0),
+                    );
+                    let points = (0..=60)
+                        .map(|k| {
+                            let age = lo + (hi - lo) * f64::from(k) / 60.0;
+                            let mut slot = vec![0.0; width];
+                            if landmarks_days.len() >= 2 {
+                                encode_age(age, landmarks_days, &mut slot);
+                            }
+                            (age, effect(&slot))
+                        })
+                        .collect();
+                    Shape::Curve {
+                        x_label: "lead age, days".into(),
+                        points,
+                        reference: None,
+                    }
+                }
+            }
+        }
+        Source::EventType(k) => {
+            let Some(ev) = &spec.events else {
+                return Shape::Bars { bars: Vec::new() };
+            };
+            let t = ev.types[k].as_str();
+            let as_of = 1_000 * 86_400;
+            let widest = ev.windows_days.iter().copied().max().unwrap_or(30).max(30);
+            let at = |events: &[LeadEvent<'_>]| {
+                let mut full = vec![0.0; ev.width()];
+                ev.encode(events, as_of, &mut full);
+                effect(&full[k * ev.per_type()..(k + 1) * ev.per_type()])
+            };
+            let points = (0..=widest)
+                .map(|d| {
+                    let e = [LeadEvent {
+                        event_type: t,
+                        occurred_at: as_of - i64::from(d) * 86_400,
+                    }];
+                    (f64::from(d), at(&e))
+                })
+                .collect();
+            Shape::Curve {
+                x_label: format!("days since a single {t}"),
+                points,
+                reference: Some(("none".into(), at(&[]))),
+            }
+        }
+        Source::ActiveDays => Shape::Curve {
+            x_label: "distinct active days".into(),
+            points: (0..=30)
+                .map(|n| {
+                    let x = f64::from(n).ln_1p();
+                    (f64::from(n), scorer.contribution(group.start, x))
+                })
+                .collect(),
+            reference: None,
+        },
+    }
+}
+
+/// Values to draw a numeric column's curve at: evenly spaced (in log1p space for log1p
+/// columns) between the 1st and 99th percentile of the training values, plus each bin edge
+/// and a point just below it so a step draws as a step.
+fn numeric_grid(values: &[f64], bin_edges: &[f64], log1p: bool) -> Vec<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return bin_edges.to_vec();
+    }
+    v.sort_by(f64::total_cmp);
+    let at = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+    let (lo, hi) = (at(0.01), at(0.99));
+    let (f, inv): (fn(f64) -> f64, fn(f64) -> f64) = if log1p {
+        (crate::fitted::signed_log1p, |y: f64| {
+            y.signum() * y.abs().exp_m1()
+        })
+    } else {
+        (|x| x, |x| x)
+    };
+    let (a, b) = (f(lo), f(hi));
+    let mut grid: Vec<f64> = (0..=48)
+        .map(|k| inv(a + (b - a) * f64::from(k) / 48.0))
+        .collect();
+    for e in bin_edges {
+        if *e > lo && *e < hi {
+            grid.push(*e);
+            grid.push(*e - (hi - lo).abs().max(1e-9) * 1e-6);
+        }
+    }
+    grid.sort_by(f64::total_cmp);
+    grid.dedup();
+    grid
+}

@@ -1,0 +1,339 @@
+//! Training's side of the explanations: the artifact's `explain` section (each field's
+//! importance and shape, the fit and engagement percentiles, the holdout's fit x engagement
+//! grid), the explained holdout rows, and the holdout as gates need it.
+//!
+//! The factors themselves come from `leadscore_core::explain`, the code the server runs: this
+//! module only reads each holdout row's own values back out of the polars table so the factors
+//! can name them.
+
+use crate::assemble::EventColumns;
+use crate::error::{Result, TrainError};
+use crate::featurize::{timestamp_values, Matrix};
+use crate::load::{column, Table};
+use crate::table::text_values;
+use leadscore_core::explain::{
+    contributions, describe, factor_groups, percentile_of, percentiles, shape, strongest,
+    ExplainSummary, FactorGroup, GroupSummary, Part, PartsGrid, Source, Split,
+};
+use leadscore_core::fitted::{FittedSpec, FittedTransform, LeadEvent};
+use leadscore_core::gates::{gate_key, ColumnKind, Gates, HoldoutLead};
+use leadscore_core::model::{LinearModel, Scorer};
+use leadscore_core::value::FieldValue;
+
+/// How many positive and negative factors each holdout row keeps.
+pub const HOLDOUT_FACTORS: usize = 3;
+
+/// The `explain` section: contributions of every training example (importance, percentiles),
+/// shapes, and the grid of the holdout examples `x_test` with labels `y_test`.
+pub fn summarize(
+    spec: &FittedSpec,
+    model: &LinearModel,
+    x_train: &Matrix,
+    x_test: &Matrix,
+    y_test: &[bool],
+) -> ExplainSummary {
+    let scorer = Scorer::new(model);
+    let groups = factor_groups(spec);
+    let parts = |x: &Matrix, importance: Option<&mut Vec<f64>>| -> (Vec<f64>, Vec<f64>) {
+        let n = x.rows;
+        let (mut fit, mut engagement) = (vec![0.0; n], vec![0.0; n]);
+        let mut per_row = vec![0.0; n];
+        let mut imp = Vec::with_capacity(groups.len());
+        for g in &groups {
+            per_row.fill(0.0);
+            for j in g.start..g.end {
+                for (acc, v) in per_row.iter_mut().zip(x.col(j)) {
+                    *acc += scorer.contribution(j, *v);
+                }
+            }
+            let target = match g.part {
+                Part::Fit => &mut fit,
+                Part::Engagement => &mut engagement,
+            };
+            for (t, c) in target.iter_mut().zip(&per_row) {
+                *t += c;
+            }
+            imp.push(per_row.iter().map(|c| c.abs()).sum::<f64>() / n.max(1) as f64);
+        }
+        if let Some(out) = importance {
+            *out = imp;
+        }
+        (fit, engagement)
+    };
+    let mut importance = Vec::new();
+    let (mut fit, mut engagement) = parts(x_train, Some(&mut importance));
+    let fit_percentiles = percentiles(&mut fit);
+    let engagement_percentiles = percentiles(&mut engagement);
+    let (fit_test, engagement_test) = parts(x_test, None);
+    let grid = PartsGrid::new(
+        &fit_percentiles,
+        &engagement_percentiles,
+        fit_test
+            .iter()
+            .zip(&engagement_test)
+            .zip(y_test)
+            .map(|((f, e), y)| (*f, *e, *y)),
+    );
+    let summaries = groups
+        .iter()
+        .zip(importance)
+        .map(|(g, importance)| GroupSummary {
+            name: g.name.clone(),
+            part: g.part,
+            importance,
+            shape: shape(spec, &scorer, g, &numeric_values(spec, g, x_train)),
+        })
+        .collect();
+    ExplainSummary {
+        groups: summaries,
+        fit_percentiles,
+        engagement_percentiles,
+        grid,
+    }
+}
+
+/// The raw training values of a numeric column (missing ones left out), read back from its
+/// features: the value feature, undone from log1p.
+fn numeric_values(spec: &FittedSpec, g: &FactorGroup, x: &Matrix) -> Vec<f64> {
+    let Source::Column(i) = g.source else {
+        return Vec::new();
+    };
+    let FittedTransform::Numeric {
+        log1p,
+        missing_indicator,
+        ..
+    } = &spec.columns[i].transform
+    else {
+        return Vec::new();
+    };
+    let values = x.col(g.start);
+    let missing = missing_indicator.then(|| x.col(g.start + 1));
+    values
+        .iter()
+        .enumerate()
+        .filter(|(r, _)| missing.is_none_or(|m| m[*r] == 0.0))
+        .map(|(_, v)| {
+            if *log1p {
+                v.signum() * v.abs().exp_m1()
+            } else {
+                *v
+            }
+        })
+        .collect()
+}
+
+/// One key factor of a holdout row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowFactor {
+    /// The input column or event type.
+    pub field: String,
+    /// Named by the lead's own value.
+    pub factor: String,
+    /// Fit or engagement.
+    pub part: Part,
+    /// Contribution to the log-odds against the average training lead.
+    pub contribution: f64,
+}
+
+/// A holdout row's explanation: the split of its log-odds, its percentiles, its key factors
+/// and the gates that hold it back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowExplanation {
+    /// Baseline, fit and engagement.
+    pub split: Split,
+    /// Fit percentile among training examples.
+    pub fit_percentile: Option<f64>,
+    /// Engagement percentile among training examples.
+    pub engagement_percentile: Option<f64>,
+    /// Up to [`HOLDOUT_FACTORS`] positive, then negative factors.
+    pub factors: Vec<RowFactor>,
+    /// Names of the gates that hold the lead back.
+    pub held_back: Vec<String>,
+}
+
+/// Explains rows of an example table: reads each row's values and events back so that factors
+/// name them, and computes gates and the holdout's gate keys.
+pub struct RowExplainer<'a> {
+    spec: &'a FittedSpec,
+    scorer: Scorer,
+    groups: Vec<FactorGroup>,
+    summary: &'a ExplainSummary,
+    gates: &'a Gates,
+    kinds: Vec<ColumnKind>,
+}
+
+/// The values of the spec's columns for some rows of a table, and their events.
+pub struct RowValues {
+    /// `values[c][r]`: column c (spec order), row r.
+    values: Vec<Vec<Option<String>>>,
+    /// Per row, its events as (type index into `type_names`, time).
+    events: Vec<Vec<(u32, i64)>>,
+    type_names: Vec<String>,
+}
+
+impl RowValues {
+    /// Reads the spec's columns of `table` at `rows` (row k of the result is `rows[k]` of
+    /// the table) and groups `events` (whose `lead` is a table row) the same way.
+    pub fn read(
+        spec: &FittedSpec,
+        table: &Table,
+        rows: &[usize],
+        events: Option<&EventColumns>,
+    ) -> Result<Self> {
+        let mut values = Vec::with_capacity(spec.columns.len());
+        for c in &spec.columns {
+            let v: Vec<Option<String>> = match &c.transform {
+                FittedTransform::Timestamp { .. } | FittedTransform::LeadAge { .. } => {
+                    timestamp_values(table, &c.name, &spec.missing_tokens)?
+                        .into_iter()
+                        .map(|t| t.map(rfc3339))
+                        .collect()
+                }
+                _ => text_values(column(table, &c.name)?).map_err(|e| TrainError::Column {
+                    path: table.path.clone(),
+                    column: c.name.clone(),
+                    message: e.to_string(),
+                })?,
+            };
+            values.push(rows.iter().map(|&r| v.get(r).cloned().flatten()).collect());
+        }
+        let mut position = vec![usize::MAX; table.df.height()];
+        for (k, &r) in rows.iter().enumerate() {
+            if let Some(p) = position.get_mut(r) {
+                *p = k;
+            }
+        }
+        let mut per_row: Vec<Vec<(u32, i64)>> = vec![Vec::new(); rows.len()];
+        let mut type_names = Vec::new();
+        if let Some(ev) = events {
+            for ((r, t), at) in ev.lead.iter().zip(&ev.event_type).zip(&ev.occurred_at) {
+                if let Some(row) = position.get(*r as usize).and_then(|k| per_row.get_mut(*k)) {
+                    row.push((*t, *at));
+                }
+            }
+            type_names = ev.type_names.clone();
+        }
+        Ok(Self {
+            values,
+            events: per_row,
+            type_names,
+        })
+    }
+
+    /// Row `r`'s values in the spec's column order.
+    pub fn row(&self, r: usize) -> Vec<FieldValue<'_>> {
+        self.values
+            .iter()
+            .map(|c| {
+                c.get(r)
+                    .and_then(|v| v.as_deref())
+                    .map_or(FieldValue::Missing, FieldValue::Text)
+            })
+            .collect()
+    }
+
+    /// Row `r`'s events.
+    pub fn events(&self, r: usize) -> Vec<LeadEvent<'_>> {
+        self.events
+            .get(r)
+            .map(|evs| {
+                evs.iter()
+                    .map(|(t, at)| LeadEvent {
+                        event_type: self.type_names.get(*t as usize).map_or("", String::as_str),
+                        occurred_at: *at,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn rfc3339(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+impl<'a> RowExplainer<'a> {
+    /// For a model, its summary and its gates.
+    pub fn new(
+        spec: &'a FittedSpec,
+        model: &LinearModel,
+        summary: &'a ExplainSummary,
+        gates: &'a Gates,
+    ) -> Self {
+        Self {
+            spec,
+            scorer: Scorer::new(model),
+            groups: factor_groups(spec),
+            summary,
+            gates,
+            kinds: spec
+                .columns
+                .iter()
+                .map(|c| ColumnKind::of(&c.transform))
+                .collect(),
+        }
+    }
+
+    /// Explains row `r` of `values` (featurized as `x`) scored as of `as_of`.
+    pub fn explain(
+        &self,
+        values: &RowValues,
+        r: usize,
+        x: &[f64],
+        as_of: Option<i64>,
+    ) -> RowExplanation {
+        let row = values.row(r);
+        let events = values.events(r);
+        let mut c = Vec::with_capacity(self.groups.len());
+        let split = contributions(&self.scorer, &self.groups, x, &mut c);
+        let (pos, neg) = strongest(&c, HOLDOUT_FACTORS);
+        let factors = pos
+            .into_iter()
+            .chain(neg)
+            .map(|(g, contribution)| {
+                let group = &self.groups[g];
+                let value = match group.source {
+                    Source::Column(i) => row[i],
+                    _ => FieldValue::Missing,
+                };
+                RowFactor {
+                    field: group.name.clone(),
+                    factor: describe(self.spec, group, value, &events, as_of),
+                    part: group.part,
+                    contribution,
+                }
+            })
+            .collect();
+        let mut held = Vec::new();
+        self.gates.held_back(&row, &mut held);
+        RowExplanation {
+            split,
+            fit_percentile: percentile_of(&self.summary.fit_percentiles, split.fit),
+            engagement_percentile: percentile_of(
+                &self.summary.engagement_percentiles,
+                split.engagement,
+            ),
+            factors,
+            held_back: held
+                .iter()
+                .map(|g| self.gates.name(*g).to_string())
+                .collect(),
+        }
+    }
+
+    /// What the holdout keeps of row `r` for gates, with its life's moments.
+    pub fn holdout_lead(&self, values: &RowValues, r: usize, life: &[(f64, bool)]) -> HoldoutLead {
+        let row = values.row(r);
+        HoldoutLead {
+            values: row
+                .iter()
+                .zip(&self.kinds)
+                .map(|(v, k)| gate_key(k, self.spec.normalize(*v)))
+                .collect(),
+            records: leadscore_core::gates::records(life),
+            converts: life.iter().any(|m| m.1),
+        }
+    }
+}
