@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests.
 #![allow(dead_code)]
 
+pub mod lives;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 

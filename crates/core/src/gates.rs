@@ -513,7 +513,7 @@ impl GateHoldout {
 }
 
 /// The most points a curve keeps (training and a server's gate override use the same).
-pub const CURVE_POINTS: usize = 2000;
+pub const CURVE_POINTS: usize = 5000;
 
 #[cfg(test)]
 mod tests {

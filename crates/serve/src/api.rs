@@ -482,11 +482,8 @@ async fn get_cutoff(State(app): State<AppState>, params: Params) -> Result<Json<
             "rest_tier": serving.rest_tier,
         }))),
         Some(target) => {
-            let op = cutoff_for_precision(
-                &serving.artifact.curve,
-                target.target_precision,
-                target.confidence,
-            )?;
+            let op =
+                cutoff_for_precision(&serving.curve, target.target_precision, target.confidence)?;
             Ok(Json(json!({
                 "model_id": model_id,
                 "cutoff": CutoffReport::new(target, &op),

@@ -80,6 +80,11 @@ pub struct Args {
     /// grow past this many bytes.
     #[arg(long, env = "LEADSCORE_DECISION_LOG_MAX_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub decision_log_max_bytes: u64,
+    /// Gates in force instead of the model's: a TOML file of `[[gates]]` entries (an empty
+    /// file means no gates). The cutoff is then recomputed on the model's holdout with these
+    /// gates.
+    #[arg(long, env = "LEADSCORE_GATES")]
+    pub gates: Option<PathBuf>,
 }
 
 /// A named tier: leads whose score reaches the cutoff for `target` precision.
@@ -209,6 +214,8 @@ pub struct Config {
     pub drift: crate::drift::DriftSettings,
     /// The scored-lead log, if on.
     pub decision_log: Option<crate::decisions::DecisionLogConfig>,
+    /// Gates replacing the model's (`None`: the model's own).
+    pub gates: Option<Vec<leadscore_core::gates::GateSpec>>,
 }
 
 impl Config {
@@ -239,6 +246,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(30),
             drift: crate::drift::DriftSettings::default(),
             decision_log: None,
+            gates: None,
         }
     }
 
@@ -321,8 +329,35 @@ impl TryFrom<Args> for Config {
                 }),
                 None => None,
             },
+            gates: match &a.gates {
+                Some(path) => Some(read_gates(path)?),
+                None => None,
+            },
         })
     }
+}
+
+/// Reads a gates file: TOML with `[[gates]]` entries; an error names the file.
+pub fn read_gates(path: &std::path::Path) -> Result<Vec<leadscore_core::gates::GateSpec>> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct GatesFile {
+        #[serde(default)]
+        gates: Vec<leadscore_core::gates::GateSpec>,
+    }
+    let shown = path.display();
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::Config(format!("--gates {shown}: {e}")))?;
+    if !meta.is_file() || meta.len() > 1024 * 1024 {
+        return Err(Error::Config(format!(
+            "--gates {shown}: not a regular file of at most 1 MiB"
+        )));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("--gates {shown}: {e}")))?;
+    let file: GatesFile =
+        toml::from_str(&text).map_err(|e| Error::Config(format!("--gates {shown}: {e}")))?;
+    Ok(file.gates)
 }
 
 #[cfg(test)]

@@ -14,8 +14,12 @@ use crate::lead::{ColumnIndex, Lead};
 use crate::metrics::Metrics;
 use arc_swap::ArcSwap;
 use leadscore_core::artifact::ModelArtifact;
-use leadscore_core::curve::{cutoff_for_precision, OperatingPoint};
+use leadscore_core::curve::{cutoff_for_precision, OperatingCurve, OperatingPoint};
+use leadscore_core::explain::{
+    contributions, describe, factor_groups, percentile_of, strongest, FactorGroup, Part, Source,
+};
 use leadscore_core::fitted::{FittedTransform, LeadEvent};
+use leadscore_core::gates::{GateSpec, Gates};
 use leadscore_core::model::Scorer;
 use leadscore_core::registry::Registry;
 use leadscore_core::value::FieldValue;
@@ -167,17 +171,59 @@ pub struct Serving {
     pub drift: Arc<DriftCounters>,
     /// The spec column of the lead age (age-aware models).
     pub age_column: Option<usize>,
+    /// The operating curve the cutoff and tiers are chosen on: the artifact's, or rebuilt
+    /// from its holdout when the configuration's gates replace the model's.
+    pub curve: Arc<OperatingCurve>,
+    /// The gates in force.
+    pub gates: Gates,
+    /// Whether they come from the configuration rather than the model.
+    pub gates_from_config: bool,
+    /// The model's fields and event types, for key factors and the fit/engagement split.
+    pub groups: Vec<FactorGroup>,
 }
 
 impl Serving {
-    /// Computes the cutoff (an unattainable target is an error) and the tiers.
+    /// Computes the cutoff (an unattainable target is an error) and the tiers. `gates`
+    /// replaces the model's gates (the curve is then rebuilt from the model's holdout); a gate
+    /// naming a field or class the model does not have is an error naming it.
     pub fn new(
         artifact: Arc<ModelArtifact>,
         file: Arc<ModelFile>,
         target: CutoffTarget,
         tiers: &Tiers,
+        gates: Option<&[GateSpec]>,
     ) -> Result<Self> {
-        let op = cutoff_for_precision(&artifact.curve, target.target_precision, target.confidence)?;
+        let (gate_specs, gates_from_config) = match gates {
+            Some(g) if g != artifact.gates.as_slice() => (g, true),
+            _ => (artifact.gates.as_slice(), false),
+        };
+        let compiled = Gates::for_spec(gate_specs, &artifact.spec).map_err(|e| {
+            Error::Config(format!(
+                "gates{}: {e}",
+                if gates_from_config {
+                    " (--gates)"
+                } else {
+                    " of the model"
+                }
+            ))
+        })?;
+        let curve = if gates_from_config {
+            let holdout = artifact.gate_holdout.as_ref().ok_or_else(|| {
+                Error::Config(format!(
+                    "--gates: model {} (format {}) keeps no holdout to recompute its cutoff \
+                     with other gates; retrain it with this version to use --gates",
+                    artifact.model_id, artifact.format_version
+                ))
+            })?;
+            Arc::new(
+                holdout
+                    .curve(&compiled, leadscore_core::gates::CURVE_POINTS)
+                    .map_err(|e| Error::Internal(format!("gated curve: {e}")))?,
+            )
+        } else {
+            Arc::new(artifact.curve.clone())
+        };
+        let op = cutoff_for_precision(&curve, target.target_precision, target.confidence)?;
         let tier_cutoffs = tiers
             .targets
             .iter()
@@ -189,7 +235,7 @@ impl Serving {
                 TierCutoff {
                     name: t.name.clone(),
                     target_precision: t.target,
-                    cutoff: cutoff_for_precision(&artifact.curve, t.target, target.confidence)
+                    cutoff: cutoff_for_precision(&curve, t.target, target.confidence)
                         .ok()
                         .map(|op| CutoffReport::new(tier_target, &op)),
                 }
@@ -205,6 +251,10 @@ impl Serving {
                 .columns
                 .iter()
                 .position(|c| matches!(c.transform, FittedTransform::LeadAge { .. })),
+            groups: factor_groups(&artifact.spec),
+            gates: compiled,
+            gates_from_config,
+            curve,
             artifact,
             file,
             target,
@@ -240,7 +290,8 @@ impl Serving {
         let mut x = vec![0.0; spec.width()];
         let mut values: Vec<FieldValue<'_>> = Vec::with_capacity(spec.columns.len());
         let mut events: Vec<LeadEvent<'_>> = Vec::new();
-        let (mut positive, mut negative) = (Vec::new(), Vec::new());
+        let mut contrib: Vec<f64> = Vec::with_capacity(self.groups.len());
+        let mut held: Vec<usize> = Vec::new();
         let mut out = Vec::with_capacity(leads.len());
         for lead in leads {
             lead.check(spec, as_of)?;
@@ -280,26 +331,52 @@ impl Serving {
             }
             let score = leadscore_core::model::sigmoid(log_odds);
             let lead_age = self.lead_age(&values, as_of);
+            let split = contributions(&self.scorer, &self.groups, &x, &mut contrib);
+            self.gates.held_back(&values, &mut held);
+            let held_back_by: Vec<&str> = held.iter().map(|g| self.gates.name(*g)).collect();
+            let explain = self.artifact.explain.as_ref();
+            let part = |log_odds: f64, pct: Option<&Vec<f64>>| PartScore {
+                log_odds,
+                percentile: pct.and_then(|p| percentile_of(p, log_odds)),
+            };
             let factors = (factors > 0).then(|| {
-                self.scorer
-                    .factors_into(&x, factors, &mut positive, &mut negative);
-                let named = |list: &[(usize, f64)]| -> Vec<FactorRef<'_>> {
-                    list.iter()
-                        .map(|&(i, contribution)| FactorRef {
-                            feature: &model.features[i].name,
-                            contribution,
+                let (positive, negative) = strongest(&contrib, factors);
+                let named = |list: Vec<(usize, f64)>| -> Vec<FactorRef<'_>> {
+                    list.into_iter()
+                        .map(|(g, contribution)| {
+                            let group = &self.groups[g];
+                            let value = match group.source {
+                                Source::Column(i) => values[i],
+                                _ => FieldValue::Missing,
+                            };
+                            FactorRef {
+                                field: &group.name,
+                                factor: describe(spec, group, value, &events, Some(as_of)),
+                                part: group.part,
+                                contribution,
+                            }
                         })
                         .collect()
                 };
                 Factors {
-                    positive: named(&positive),
-                    negative: named(&negative),
+                    positive: named(positive),
+                    negative: named(negative),
                 }
             });
+            let eligible = held_back_by.is_empty();
             out.push(LeadScore {
                 score,
-                mql: score >= self.cutoff.threshold,
-                tier: self.tier(score),
+                mql: eligible && score >= self.cutoff.threshold,
+                tier: if eligible {
+                    self.tier(score)
+                } else {
+                    self.rest_tier.as_deref()
+                },
+                log_odds,
+                baseline_log_odds: split.baseline,
+                fit: part(split.fit, explain.map(|e| &e.fit_percentiles)),
+                engagement: part(split.engagement, explain.map(|e| &e.engagement_percentiles)),
+                held_back_by,
                 lead_age,
                 factors,
             });
@@ -342,13 +419,19 @@ pub struct LeadAge {
     pub outside_landmarks: bool,
 }
 
-/// One feature's share of a lead's log-odds relative to an average lead (core's
-/// [`leadscore_core::model::Factor`], borrowing the feature's name from the model).
+/// One field's or event type's share of a lead's log-odds relative to an average training lead,
+/// named by the lead's own value (see `leadscore_core::explain`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FactorRef<'a> {
-    /// Readable feature name.
-    pub feature: &'a str,
-    /// Contribution to the log-odds, `weight * (x - mean) / std`.
+    /// The input column or event type.
+    pub field: &'a str,
+    /// What the lead has: `job_title = "VP Marketing" (vp)`, `demo_request: 1 in the last 7
+    /// days, last 1 day ago`.
+    pub factor: String,
+    /// `fit` or `engagement`.
+    pub part: Part,
+    /// Contribution to the log-odds: the sum of `weight * (x - mean) / std` over the field's
+    /// features.
     pub contribution: f64,
 }
 
@@ -361,15 +444,36 @@ pub struct Factors<'a> {
     pub negative: Vec<FactorRef<'a>>,
 }
 
+/// One part (fit or engagement) of a lead's log-odds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PartScore {
+    /// Its contribution to the log-odds against the average training lead.
+    pub log_odds: f64,
+    /// Where that falls among training examples, 0 to 100 (absent for models trained before
+    /// format 4).
+    pub percentile: Option<f64>,
+}
+
 /// The score of one lead.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LeadScore<'a> {
     /// Probability of conversion.
     pub score: f64,
-    /// Whether the score is at or above the cutoff in force.
+    /// Whether the score is at or above the cutoff in force and no gate holds the lead back.
     pub mql: bool,
-    /// The tier, if tiers are configured.
+    /// The tier, if tiers are configured (a lead held back by a gate gets the rest tier).
     pub tier: Option<&'a str>,
+    /// The score's log-odds: `baseline_log_odds + fit.log_odds + engagement.log_odds`.
+    pub log_odds: f64,
+    /// Log-odds of the average training lead.
+    pub baseline_log_odds: f64,
+    /// Who the lead is: the profile fields' share of the log-odds.
+    pub fit: PartScore,
+    /// What the lead did: events, behaviour columns and lead age.
+    pub engagement: PartScore,
+    /// Names of the gates that keep the lead from being an MQL whatever its score.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held_back_by: Vec<&'a str>,
     /// Age-aware models: the lead's age and the age it was scored at.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_age: Option<LeadAge>,
@@ -428,7 +532,14 @@ pub fn load_serving(
     })?;
     let shown = file.path.display().to_string();
     let artifact = ModelArtifact::load(&file.path).map_err(|e| (shown.clone(), Error::Model(e)))?;
-    Serving::new(Arc::new(artifact), Arc::new(file), target, &config.tiers).map_err(|e| (shown, e))
+    Serving::new(
+        Arc::new(artifact),
+        Arc::new(file),
+        target,
+        &config.tiers,
+        config.gates.as_deref(),
+    )
+    .map_err(|e| (shown, e))
 }
 
 impl App {
@@ -534,6 +645,7 @@ impl App {
             current.file.clone(),
             target,
             &self.config.tiers,
+            self.config.gates.as_deref(),
         )?;
         Ok(self.install(serving))
     }

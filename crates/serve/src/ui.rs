@@ -121,7 +121,7 @@ pub fn render(serving: &Serving) -> Result<String> {
     let c = &serving.cutoff;
     // The curve the charts draw: per example (an age-aware model's handoff curve is kept for
     // the cutoff, not drawn).
-    let charted = artifact.example_curve.as_ref().unwrap_or(&artifact.curve);
+    let charted = artifact.example_curve.as_ref().unwrap_or(&serving.curve);
     let confidence_pct = trim(serving.target.confidence * 100.0);
     let mut out = String::new();
     let _ = write!(

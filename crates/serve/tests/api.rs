@@ -37,7 +37,7 @@ async fn single_lead_gets_score_mql_tier_and_factors() {
     let pos = v["factors"]["positive"].as_array().unwrap();
     let neg = v["factors"]["negative"].as_array().unwrap();
     assert!(pos.len() <= 3 && neg.len() <= 3 && !pos.is_empty());
-    assert!(pos[0]["feature"].is_string() && pos[0]["contribution"].as_f64().unwrap() > 0.0);
+    assert!(pos[0]["factor"].is_string() && pos[0]["contribution"].as_f64().unwrap() > 0.0);
 }
 
 #[tokio::test]

@@ -273,7 +273,7 @@ pub fn holdout_csv(outcome: &crate::pipeline::TrainOutcome) -> String {
                     "field": f.field,
                     "factor": f.factor,
                     "part": f.part.label(),
-                    "contribution": f.contribution,
+                    "contribution": round6(f.contribution),
                 })
             })
             .collect();
@@ -283,9 +283,9 @@ pub fn holdout_csv(outcome: &crate::pipeline::TrainOutcome) -> String {
             "{},{as_of},{age},{},{score},{},{},{},{},{},{},{}",
             csv_field(&row.id),
             u8::from(label),
-            e.split.baseline,
-            e.split.fit,
-            e.split.engagement,
+            round6(e.split.baseline),
+            round6(e.split.fit),
+            round6(e.split.engagement),
             pct(e.fit_percentile),
             pct(e.engagement_percentile),
             csv_field(&e.held_back.join(";")),
@@ -293,6 +293,11 @@ pub fn holdout_csv(outcome: &crate::pipeline::TrainOutcome) -> String {
         );
     }
     out
+}
+
+/// `x` to six decimals (log-odds in the holdout file; the scores keep full precision).
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
 }
 
 /// A CSV field, quoted when it holds a delimiter, a quote or a line break.

@@ -1,0 +1,515 @@
+//! Reasons and gates as a salesperson meets them: through the real server, on the committed
+//! demo model and its holdout leads.
+//!
+//! - Every holdout lead, at its first, middle and last replayed moment: its factors (all of
+//!   them, `?factors=100`) name only values the lead has (each checked against the lead's row
+//!   of `data/demo/leads.csv` and its events known at that moment), each field appears once,
+//!   the factors sum to `fit + engagement`, and `baseline + fit + engagement` is the log-odds.
+//! - The README's example leads get the reasons the README promises.
+//! - With the demo spec's gate ("students and competitors are not eligible"): no such lead is
+//!   an MQL, and the served cutoff equals a brute-force computation of the fixed-sequence rule
+//!   over the gated holdout lives read from `models/demo.holdout.csv`; with `--gates` naming an
+//!   empty file the served cutoff equals the brute-force ungated one.
+
+mod common;
+
+use common::lives::{holdout_ids, read_lives, rfc3339, timestamp, Client, Life, Server};
+use leadscore_core::value::{email_class, EmailClass};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+const DAY: i64 = 86_400;
+const GATE: &str = "students and competitors are not eligible";
+
+fn model() -> std::path::PathBuf {
+    common::repo("models/demo.json")
+}
+
+/// The holdout file's rows per lead: (as_of, score, label), in file (time) order.
+fn holdout_moments() -> (Vec<String>, HashMap<String, Vec<(i64, f64, bool)>>) {
+    let path = common::repo("models/demo.holdout.csv");
+    let mut by_lead: HashMap<String, Vec<(i64, f64, bool)>> = HashMap::new();
+    for row in common::csv_rows(&path) {
+        by_lead.entry(row["lead_id"].clone()).or_default().push((
+            timestamp(&row["as_of"], "holdout as_of"),
+            row["score"].parse().expect("score"),
+            row["label"] == "1",
+        ));
+    }
+    (holdout_ids(&path), by_lead)
+}
+
+fn days_text(d: f64) -> String {
+    let d = d.floor() as i64;
+    match d {
+        0 => "less than a day".into(),
+        1 => "1 day".into(),
+        d => format!("{d} days"),
+    }
+}
+
+/// Checks one factor against what the lead has at `as_of`; returns a description of the
+/// mismatch.
+fn factor_matches(
+    life: &Life,
+    field: &str,
+    factor: &str,
+    as_of: i64,
+    windows: &[i64],
+) -> Result<(), String> {
+    let cell = |c: &str| {
+        life.fields
+            .get(c)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let fail = |why: &str| Err(format!("{field}: {factor:?} {why}"));
+    let known: Vec<&(String, i64)> = life.event_list.iter().filter(|e| e.1 <= as_of).collect();
+    match field {
+        "email" => {
+            let v = cell("email");
+            if v.is_empty() {
+                return if factor == "email missing" {
+                    Ok(())
+                } else {
+                    fail("but the email is missing")
+                };
+            }
+            let domain = v
+                .rsplit_once('@')
+                .map(|d| d.1.to_lowercase())
+                .unwrap_or_default();
+            if factor.starts_with(&format!("email: {domain} (")) {
+                Ok(())
+            } else {
+                fail(&format!("but the email is {v}"))
+            }
+        }
+        "job_title" => {
+            let v = cell("job_title");
+            let want = if v.is_empty() {
+                "job_title missing".to_string()
+            } else {
+                format!("job_title = {v:?} (")
+            };
+            if factor.starts_with(&want) {
+                Ok(())
+            } else {
+                fail(&format!("but the title is {v:?}"))
+            }
+        }
+        "company_size" => {
+            let v = cell("company_size");
+            let want = if v.is_empty() {
+                "company_size missing".to_string()
+            } else {
+                let x: f64 = v.parse().expect("a number");
+                format!(
+                    "company_size = {}",
+                    if x.fract() == 0.0 {
+                        format!("{}", x as i64)
+                    } else {
+                        v.clone()
+                    }
+                )
+            };
+            if factor == want {
+                Ok(())
+            } else {
+                fail(&format!("but company_size is {v:?}"))
+            }
+        }
+        "industry" | "country" | "lead_source" => {
+            let v = cell(field);
+            let want = if v.is_empty() {
+                format!("{field} missing")
+            } else {
+                format!("{field} = {v:?}")
+            };
+            if factor.starts_with(&want) {
+                Ok(())
+            } else {
+                fail(&format!("but the value is {v:?}"))
+            }
+        }
+        "created_at" => {
+            let age = (as_of - life.created) as f64 / DAY as f64;
+            let mut want = format!("lead age: {}", days_text(age));
+            if age > 90.0 {
+                want.push_str(" (scored as 90 days)");
+            }
+            if factor == want {
+                Ok(())
+            } else {
+                fail(&format!("but the lead is {age:.2} days old"))
+            }
+        }
+        "active days" => {
+            let days: HashSet<i64> = known.iter().map(|e| e.1.div_euclid(DAY)).collect();
+            let want = match days.len() {
+                0 => "no activity yet".to_string(),
+                1 => "active on 1 day".to_string(),
+                n => format!("active on {n} distinct days"),
+            };
+            if factor == want {
+                Ok(())
+            } else {
+                fail(&format!("but it was active on {} days", days.len()))
+            }
+        }
+        t => {
+            let ages: Vec<f64> = known
+                .iter()
+                .filter(|e| e.0 == t)
+                .map(|e| (as_of - e.1) as f64 / DAY as f64)
+                .collect();
+            if ages.is_empty() {
+                return if factor == format!("{t}: none") {
+                    Ok(())
+                } else {
+                    fail("but the lead has no such event yet")
+                };
+            }
+            if !factor.starts_with(&format!("{t}: ")) {
+                return fail("does not start with the event type");
+            }
+            let last = ages.iter().copied().fold(f64::INFINITY, f64::min);
+            let last_text = if last < 1.0 {
+                "last less than a day ago".to_string()
+            } else {
+                format!("last {} ago", days_text(last))
+            };
+            if !factor.ends_with(&last_text) {
+                return fail(&format!("but the last one was {last:.2} days ago"));
+            }
+            if let Some(w) = windows
+                .iter()
+                .copied()
+                .find(|w| ages.iter().any(|a| *a <= *w as f64))
+            {
+                let c = ages.iter().filter(|a| **a <= w as f64).count();
+                let unit = if w == 1 { "day" } else { "days" };
+                if !factor.contains(&format!("{c} in the last {w} {unit}")) {
+                    return fail(&format!("but there were {c} in the last {w} days"));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn score(client: &mut Client, life: &Life, as_of: i64) -> Value {
+    let (status, body) = client.post(
+        &format!("/v1/score?factors=100&as_of={}", rfc3339(as_of)),
+        &life.body(as_of),
+    );
+    assert_eq!(status, 200, "{}: {body}", life.id);
+    serde_json::from_str(&body).unwrap()
+}
+
+fn windows() -> Vec<i64> {
+    let a: Value = serde_json::from_str(&std::fs::read_to_string(model()).unwrap()).unwrap();
+    let mut w: Vec<i64> = a["spec"]["events"]["windows_days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    w.sort_unstable();
+    w
+}
+
+#[test]
+fn every_holdout_lead_gets_factors_it_has_that_sum_exactly() {
+    let (ids, moments) = holdout_moments();
+    let lives = read_lives(&ids);
+    let server = Server::start(&common::serve_binary(), &model(), 0.5);
+    let mut client = Client::new(server.addr);
+    let windows = windows();
+    let (mut checked, mut factors_seen) = (0, 0);
+    for life in &lives.lives {
+        let m = &moments[&life.id];
+        for &k in &[0, m.len() / 2, m.len() - 1] {
+            let (as_of, holdout_score, _) = m[k];
+            let v = score(&mut client, life, as_of);
+            let s = v["score"].as_f64().unwrap();
+            assert!(
+                (s - holdout_score).abs() < 1e-9,
+                "{} at {as_of}: served {s}, holdout file {holdout_score}",
+                life.id
+            );
+            let (z, b) = (
+                v["log_odds"].as_f64().unwrap(),
+                v["baseline_log_odds"].as_f64().unwrap(),
+            );
+            let (fit, eng) = (
+                v["fit"]["log_odds"].as_f64().unwrap(),
+                v["engagement"]["log_odds"].as_f64().unwrap(),
+            );
+            assert!(
+                (b + fit + eng - z).abs() < 1e-9,
+                "{}: baseline + fit + engagement != log-odds",
+                life.id
+            );
+            assert!((1.0 / (1.0 + (-z).exp()) - s).abs() < 1e-12);
+            for p in ["fit", "engagement"] {
+                let pct = v[p]["percentile"].as_f64().unwrap();
+                assert!((0.0..=100.0).contains(&pct), "{p} percentile {pct}");
+            }
+            let all: Vec<&Value> = v["factors"]["positive"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(v["factors"]["negative"].as_array().unwrap())
+                .collect();
+            let (mut sum_fit, mut sum_eng) = (0.0, 0.0);
+            let mut fields = HashSet::new();
+            for f in &all {
+                let field = f["field"].as_str().unwrap();
+                assert!(
+                    fields.insert(field.to_string()),
+                    "{}: field {field} appears twice",
+                    life.id
+                );
+                let c = f["contribution"].as_f64().unwrap();
+                match f["part"].as_str().unwrap() {
+                    "fit" => sum_fit += c,
+                    "engagement" => sum_eng += c,
+                    other => panic!("part {other}"),
+                }
+                if let Err(e) =
+                    factor_matches(life, field, f["factor"].as_str().unwrap(), as_of, &windows)
+                {
+                    panic!("lead {} at {}: {e}", life.id, rfc3339(as_of));
+                }
+                factors_seen += 1;
+            }
+            // Contributions within 1e-9 of zero are left out of the list.
+            assert!(
+                (sum_fit - fit).abs() < 1e-7 && (sum_eng - eng).abs() < 1e-7,
+                "{}: factors sum to {sum_fit} + {sum_eng}, parts are {fit} + {eng}",
+                life.id
+            );
+            checked += 1;
+        }
+    }
+    eprintln!(
+        "{checked} moments of {} holdout leads, {factors_seen} factors checked",
+        lives.lives.len()
+    );
+    assert!(checked >= 3 * 700, "{checked} moments");
+}
+
+#[test]
+fn the_readme_example_leads_get_reasons_they_have() {
+    let server = Server::start(&common::serve_binary(), &model(), 0.5);
+    let mut client = Client::new(server.addr);
+    let mut ask = |as_of: &str, body: &str| -> Value {
+        let (status, text) = client.post(&format!("/v1/score?factors=100&as_of={as_of}"), body);
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str(&text).unwrap()
+    };
+    let find = |v: &Value, field: &str| -> (String, f64) {
+        v["factors"]["positive"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(v["factors"]["negative"].as_array().unwrap())
+            .find(|f| f["field"] == field)
+            .map(|f| {
+                (
+                    f["factor"].as_str().unwrap().to_string(),
+                    f["contribution"].as_f64().unwrap(),
+                )
+            })
+            .unwrap_or_else(|| panic!("no {field} factor in {v}"))
+    };
+    // A VP who requested a demo yesterday: the demo request is a reason for, named as it was.
+    let vp = ask(
+        "2025-06-08T10:00:00Z",
+        r#"{"email": "ana@acme.io", "job_title": "VP Marketing", "company_size": 250,
+        "industry": "Software", "country": "Germany", "lead_source": "Referral", "created_at": "2025-06-01T09:30:00Z",
+        "events": [{"event_type": "demo_request", "occurred_at": "2025-06-07T15:00:00Z"},
+                   {"event_type": "pricing_page_visit", "occurred_at": "2025-06-05T11:00:00Z"}]}"#,
+    );
+    let (demo, c) = find(&vp, "demo_request");
+    assert!(
+        c > 0.0 && demo == "demo_request: 1 in the last 7 days, last less than a day ago",
+        "{demo} {c}"
+    );
+    let (title, c) = find(&vp, "job_title");
+    assert!(
+        c > 0.0 && title == "job_title = \"VP Marketing\" (vp)",
+        "{title}"
+    );
+    assert_eq!(find(&vp, "email").0, "email: acme.io (business)");
+    assert!(vp["mql"].as_bool().unwrap() && vp.get("held_back_by").is_none());
+    // A CEO with no email: c-level for, "email missing" (never "business").
+    let ceo = ask(
+        "2025-07-01T00:00:00Z",
+        r#"{"job_title": "CEO", "created_at": "2025-06-30"}"#,
+    );
+    let (title, c) = find(&ceo, "job_title");
+    assert!(
+        c > 0.0 && title == "job_title = \"CEO\" (c-level)",
+        "{title} {c}"
+    );
+    assert_eq!(find(&ceo, "email").0, "email missing");
+    // A Sales Director with a gmail address: one email factor, the lead's own domain.
+    let sd = ask(
+        "2025-07-01T00:00:00Z",
+        r#"{"job_title": "Sales Director", "email": "sam@gmail.com", "created_at": "2025-06-29"}"#,
+    );
+    let emails: Vec<&Value> = sd["factors"]["positive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(sd["factors"]["negative"].as_array().unwrap())
+        .filter(|f| f["field"] == "email")
+        .collect();
+    assert_eq!(emails.len(), 1);
+    assert_eq!(emails[0]["factor"], "email: gmail.com (free webmail)");
+    // A student at a university: held back by the gate whatever the score.
+    let st = ask(
+        "2025-07-01T00:00:00Z",
+        r#"{"job_title": "Student", "email": "kid@mit.edu", "created_at": "2025-06-29",
+        "events": [{"event_type": "demo_request", "occurred_at": "2025-06-30T15:00:00Z"}]}"#,
+    );
+    assert_eq!(st["held_back_by"], serde_json::json!([GATE]));
+    assert!(!st["mql"].as_bool().unwrap());
+}
+
+/// The fixed-sequence cutoff computed by brute force over holdout lives: every distinct score
+/// of an eligible lead is a candidate threshold, strictest first; at each, a lead is handed
+/// over at its first moment reaching it and counts as converted by that moment's label.
+/// Returns the loosest accepted threshold as the score at which it selects (the lowest score of
+/// a first-reaching moment: thresholds between two such scores select the same leads), and how
+/// many distinct such scores there are (the points a curve needs to be exact).
+fn brute_force_cutoff(lives: &[(Vec<(f64, bool)>, bool)], target: f64) -> (f64, usize) {
+    let mut thresholds: Vec<f64> = lives
+        .iter()
+        .filter(|l| l.1)
+        .flat_map(|l| l.0.iter().map(|m| m.0))
+        .collect();
+    thresholds.sort_by(|a, b| b.total_cmp(a));
+    thresholds.dedup();
+    let first_reaching = |t: f64| {
+        lives
+            .iter()
+            .filter(|l| l.1)
+            .filter_map(move |(moments, _)| moments.iter().find(|m| m.0 >= t))
+    };
+    let mut accepted = None;
+    for &t in &thresholds {
+        let (mut tp, mut n) = (0u64, 0u64);
+        for m in first_reaching(t) {
+            n += 1;
+            tp += u64::from(m.1);
+        }
+        if n < 30 {
+            continue;
+        }
+        if leadscore_core::curve::wilson_lower_bound(tp, n, 0.95) < target {
+            break;
+        }
+        accepted = Some(t);
+    }
+    let t = accepted.expect("the target is attainable");
+    let selecting = first_reaching(t).map(|m| m.0).fold(f64::INFINITY, f64::min);
+    // Distinct running-maximum scores of eligible lives: where the selection changes.
+    let mut records: Vec<f64> = Vec::new();
+    for (moments, eligible) in lives {
+        if !eligible {
+            continue;
+        }
+        let mut top = f64::NEG_INFINITY;
+        for m in moments {
+            if m.0 > top {
+                top = m.0;
+                records.push(top);
+            }
+        }
+    }
+    records.sort_by(f64::total_cmp);
+    records.dedup();
+    (selecting, records.len())
+}
+
+#[test]
+fn gates_hold_leads_back_and_the_served_cutoff_is_the_brute_force_gated_one() {
+    let (ids, moments) = holdout_moments();
+    let lives = read_lives(&ids);
+    let competitors = vec!["rivalsoft.com".to_string()];
+    let gated = |life: &Life| {
+        let e = life.fields.get("email").map(String::as_str).unwrap_or("");
+        !e.is_empty()
+            && matches!(
+                email_class(e, &competitors),
+                EmailClass::Education | EmailClass::Competitor
+            )
+    };
+    let held: Vec<&Life> = lives.lives.iter().filter(|l| gated(l)).collect();
+    assert!(
+        held.len() >= 20,
+        "the demo holdout has {} students and competitors",
+        held.len()
+    );
+    let table = |with_gates: bool| -> Vec<(Vec<(f64, bool)>, bool)> {
+        lives
+            .lives
+            .iter()
+            .map(|l| {
+                (
+                    moments[&l.id].iter().map(|m| (m.1, m.2)).collect(),
+                    !(with_gates && gated(l)),
+                )
+            })
+            .collect()
+    };
+    let bin = common::serve_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let no_gates = dir.path().join("no-gates.toml");
+    std::fs::write(&no_gates, "# no gates\n").unwrap();
+    for (with_gates, extra) in [
+        (true, vec![]),
+        (false, vec!["--gates", no_gates.to_str().unwrap()]),
+    ] {
+        let server = Server::start_with(&bin, &model(), 0.5, &extra);
+        let mut client = Client::new(server.addr);
+        let (expected, candidates) = brute_force_cutoff(&table(with_gates), 0.5);
+        assert!(
+            candidates <= leadscore_core::gates::CURVE_POINTS,
+            "{candidates} thresholds: the stored curve would be thinned"
+        );
+        let v = score(
+            &mut client,
+            &lives.lives[0],
+            moments[&lives.lives[0].id][0].0,
+        );
+        let served = v["cutoff"]["threshold"].as_f64().unwrap();
+        assert_eq!(
+            served, expected,
+            "gates {with_gates}: served cutoff {served}, brute force {expected}"
+        );
+        eprintln!("gates {with_gates}: cutoff {served} ({candidates} candidate thresholds)");
+        // Held-back leads at their best moment: never an MQL with the gate, named; scored alike.
+        for life in &held {
+            let best = moments[&life.id]
+                .iter()
+                .copied()
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap();
+            let v = score(&mut client, life, best.0);
+            if with_gates {
+                assert!(!v["mql"].as_bool().unwrap(), "{} is an MQL", life.id);
+                assert_eq!(v["held_back_by"], serde_json::json!([GATE]), "{}", life.id);
+            } else {
+                assert!(v.get("held_back_by").is_none());
+                assert_eq!(
+                    v["mql"].as_bool().unwrap(),
+                    v["score"].as_f64().unwrap() >= served
+                );
+            }
+        }
+    }
+}
