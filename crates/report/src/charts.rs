@@ -1,5 +1,10 @@
 //! The charts, drawn with plotters' SVG backend into strings. Text is emitted as SVG `<text>`
 //! (plotters only estimates its size), so nothing here needs a font file; the browser draws it.
+//!
+//! Text from the data (feature names on the weights chart, tier names on the tier chart) is
+//! drawn as it is: plotters' SVG backend XML-escapes every text it draws and every attribute
+//! value it writes (`<`, `>`, `&`, `"`, `'`; `SVGBackend::escape_and_push` in plotters-svg
+//! 0.3.7), which is what lets the page embed the SVG unescaped. The tests below guard that.
 
 use crate::figures::{class_histogram, ClassHistogram, EvaluationSet, MarkedCutoff, TierRow};
 use crate::ReportError;
@@ -731,4 +736,54 @@ pub fn score_distribution(
         svg,
         frame,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::figures::EvaluationSet;
+
+    // Short enough not to be cut (the weights chart shortens names to 46 characters).
+    const EVIL: &str = "<script>alert(1)</script><img src=x>&\"'";
+    const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x&gt;&amp;&quot;&apos;";
+
+    fn demo() -> ModelArtifact {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json");
+        ModelArtifact::load(&path).unwrap()
+    }
+
+    #[test]
+    fn plotters_escapes_feature_names_in_the_svg() {
+        let mut artifact = demo();
+        // The strongest weight, so its bar and label are drawn.
+        let strongest = artifact
+            .model
+            .features
+            .iter_mut()
+            .max_by(|a, b| a.weight.abs().total_cmp(&b.weight.abs()))
+            .unwrap();
+        strongest.name = EVIL.to_string();
+        let svg = weights(&artifact, 5).unwrap().svg;
+        assert!(svg.contains(ESCAPED), "{svg}");
+        assert!(!svg.contains("<script") && !svg.contains("<img"), "{svg}");
+    }
+
+    #[test]
+    fn plotters_escapes_tier_names_in_the_svg() {
+        let set = EvaluationSet::holdout(&demo());
+        let tier = TierRow {
+            name: EVIL.to_string(),
+            target: Some(0.5),
+            threshold: Some(0.5),
+            unattainable: false,
+            leads: 10,
+            converted: 5,
+            share_of_leads: 0.1,
+            conversion_rate: 0.5,
+            lift: 2.0,
+        };
+        let svg = lift_by_tier(&set, &[tier]).unwrap().svg;
+        assert!(svg.contains(ESCAPED), "{svg}");
+        assert!(!svg.contains("<script") && !svg.contains("<img"), "{svg}");
+    }
 }

@@ -1,6 +1,9 @@
 //! HTML around the charts: the model card, the cutoff and target tables, the weights table, and
-//! the self-contained report document. Everything is written as well-formed XHTML (every
-//! element closed, text escaped), which browsers read as HTML and XML tools can check.
+//! the self-contained report document. Everything is written with maud's `html!`, so every
+//! value spliced in (column names and category levels come from a CSV's header and cells) is
+//! escaped by construction; only the charts' SVG and the style sheet go in as they are. The
+//! output is well-formed XHTML (every element closed, void elements as `<br/>`), which browsers
+//! read as HTML and XML tools can check.
 
 use crate::charts::{self, odds, pct, Chart};
 use crate::figures::{
@@ -9,25 +12,27 @@ use crate::figures::{
 use crate::ReportError;
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::curve::CutoffError;
-use std::fmt::Write;
+use maud::{html, Markup, PreEscaped, Render, DOCTYPE};
 
 /// The report's style sheet, inlined in the report and the model page.
 pub const STYLE: &str = include_str!("report.css");
 
-/// Escapes text for HTML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// A void element written the XML way (`<br/>`, `<meta charset="utf-8"/>`). maud writes `br;`
+/// as `<br>`, which is not well-formed XML, and `br {}` as `<br></br>`, which HTML reads as two
+/// line breaks; so write the element with an empty body (`html! { br {} }`, attributes escaped
+/// by maud) and pass it here, which folds its end tag into `/>`. Anything else is returned as
+/// it is.
+pub fn self_closing(element: Markup) -> Markup {
+    let markup = element.into_string();
+    // maud escapes `>` in attribute values, so the first `>` ends the start tag; an empty body
+    // means the end tag follows at once.
+    let folded = markup.strip_prefix('<').and_then(|rest| {
+        let end = rest.find('>')?;
+        let name = rest[..end].split(' ').next()?;
+        (rest[end + 1..] == format!("</{name}>")).then(|| format!("<{}/>", &rest[..end]))
+    });
+    // Safe: maud's markup (values escaped) with its end tag folded; nothing else changed.
+    PreEscaped(folded.unwrap_or(markup))
 }
 
 /// A count with thousands separators (`9,240`).
@@ -48,8 +53,9 @@ pub fn count(n: u64) -> String {
     out
 }
 
-/// Everything a report or the model page shows, rendered once.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything a report or the model page shows, rendered once. The pieces are maud [`Markup`]
+/// (their values escaped when built), so a page splices them into its own `html!` as they are.
+#[derive(Debug, Clone)]
 pub struct Report {
     /// The model's id.
     pub model_id: String,
@@ -58,17 +64,17 @@ pub struct Report {
     /// Whether that is a labeled file rather than the holdout.
     pub on_file: bool,
     /// The model card: id, training data, metrics, warnings.
-    pub card: String,
+    pub card: Markup,
     /// The cutoff the charts mark, in words (or why there is none).
-    pub cutoff: String,
+    pub cutoff: Markup,
     /// The charts, in page order.
     pub charts: Vec<Chart>,
     /// "What a target precision costs" table.
-    pub targets: String,
+    pub targets: Markup,
     /// Tiers table.
-    pub tiers: String,
+    pub tiers: Markup,
     /// Every weight, strongest first.
-    pub weights: String,
+    pub weights: Markup,
 }
 
 impl Report {
@@ -109,50 +115,65 @@ impl Report {
     }
 
     /// The charts as `<figure>` elements in a grid, in report order.
-    pub fn charts_html(&self) -> String {
+    pub fn charts_html(&self) -> Markup {
         self.charts_html_in(&crate::CHART_IDS)
     }
 
     /// The charts with these ids, in this order, as `<figure>` elements in a grid.
-    pub fn charts_html_in(&self, ids: &[&str]) -> String {
-        let mut out = String::from("<section id=\"charts\" class=\"charts\">\n");
-        for id in ids {
-            if let Some(c) = self.charts.iter().find(|c| c.id == *id) {
-                out.push_str(&figure(c));
+    pub fn charts_html_in(&self, ids: &[&str]) -> Markup {
+        html! {
+            section id="charts" class="charts" {
+                @for id in ids {
+                    @if let Some(c) = self.charts.iter().find(|c| c.id == *id) {
+                        (figure(c))
+                    }
+                }
             }
         }
-        out.push_str("</section>\n");
-        out
     }
 
     /// The whole report as one self-contained HTML document (inline SVG and CSS, no scripts,
     /// nothing fetched).
     pub fn document(&self) -> String {
-        let mut out = String::new();
-        let _ =
-            write!(
-            out,
-            "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n\
-             <meta charset=\"utf-8\"/>\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
-             <title>Lead score model {id}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
-             <header><h1>Lead score model <code>{id}</code></h1>\
-             <p>Model report written by <code>leadscore-train report</code>. Every figure comes \
-             from the model file{data}.</p></header>\n<main>\n",
-            id = escape(&self.model_id),
-            data = if self.on_file {
-                format!(" and the labeled file it was scored on ({})", escape(&self.evaluated_on))
-            } else {
-                " and its holdout".to_string()
+        let mut out = html! {
+            (DOCTYPE)
+            html xmlns="http://www.w3.org/1999/xhtml" lang="en" {
+                head {
+                    (self_closing(html! { meta charset="utf-8" {} }))
+                    (self_closing(html! {
+                        meta name="viewport" content="width=device-width, initial-scale=1" {}
+                    }))
+                    title { "Lead score model " (self.model_id) }
+                    // Safe: a constant of this crate (report.css), no data in it.
+                    style { "\n" (PreEscaped(STYLE)) }
+                }
+                body {
+                    header {
+                        h1 { "Lead score model " code { (self.model_id) } }
+                        p {
+                            "Model report written by " code { "leadscore-train report" }
+                            ". Every figure comes from the model file"
+                            @if self.on_file {
+                                " and the labeled file it was scored on (" (self.evaluated_on) ")"
+                            } @else {
+                                " and its holdout"
+                            }
+                            "."
+                        }
+                    }
+                    main {
+                        (self.card)
+                        (self.cutoff)
+                        (self.charts_html())
+                        (self.targets)
+                        (self.tiers)
+                        (self.weights)
+                    }
+                }
             }
-        );
-        out.push_str(&self.card);
-        out.push_str(&self.cutoff);
-        out.push_str(&self.charts_html());
-        out.push_str(&self.targets);
-        out.push_str(&self.tiers);
-        out.push_str(&self.weights);
-        out.push_str("</main>\n</body>\n</html>\n");
+        }
+        .into_string();
+        out.push('\n');
         out
     }
 }
@@ -166,240 +187,208 @@ pub fn report_html(
     Ok(Report::build(artifact, data, options)?.document())
 }
 
+/// `a b`, as the frame's data attributes hold a range.
+fn pair<T: std::fmt::Display>(v: [T; 2]) -> String {
+    format!("{} {}", v[0], v[1])
+}
+
 /// One chart as a `<figure>`, with its frame as data attributes for live marks.
-fn figure(c: &Chart) -> String {
+fn figure(c: &Chart) -> Markup {
     let class = if c.id == "chart-weights" {
         "chart wide"
     } else {
         "chart"
     };
-    let frame = c.frame.map_or_else(String::new, |f| {
-        format!(
-            " data-x=\"{} {}\" data-y=\"{} {}\" data-px=\"{} {}\" data-py=\"{} {}\"",
-            f.x[0], f.x[1], f.y[0], f.y[1], f.px[0], f.px[1], f.py[0], f.py[1]
-        )
-    });
+    let f = c.frame.as_ref();
     // Name the SVG for screen readers; plotters writes `<svg width=...`.
+    let label = c.title.render().into_string();
     let svg = c.svg.replacen(
         "<svg ",
-        &format!("<svg role=\"img\" aria-label=\"{}\" ", escape(&c.title)),
+        &format!("<svg role=\"img\" aria-label=\"{label}\" "),
         1,
     );
-    format!(
-        "<figure class=\"{class}\" id=\"{id}\"{frame}>\n{svg}<figcaption>{note}</figcaption>\n</figure>\n",
-        id = c.id,
-        note = escape(&c.note)
-    )
+    html! {
+        figure class=(class) id=(c.id) data-x=[f.map(|f| pair(f.x))]
+            data-y=[f.map(|f| pair(f.y))] data-px=[f.map(|f| pair(f.px))]
+            data-py=[f.map(|f| pair(f.py))] {
+            // Safe: plotters escapes every text and attribute value it writes (see charts.rs),
+            // and the label added above is escaped by maud.
+            (PreEscaped(svg))
+            figcaption { (c.note) }
+        }
+    }
 }
 
-fn row(out: &mut String, key: &str, value: &str) {
-    let _ = writeln!(out, "<tr><th>{}</th><td>{value}</td></tr>", escape(key));
+/// One row of a card table: a heading and its value (text, escaped, or markup).
+fn row(key: &str, value: impl Render) -> Markup {
+    html! { tr { th { (key) } td { (value) } } }
 }
 
 /// The model card: who the model is, what it learned from, how it did.
-fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> String {
+fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
     let p = &a.provenance;
     let e = &set.evaluation;
-    let mut model = String::new();
-    row(
-        &mut model,
-        "model id",
-        &format!("<code>{}</code>", escape(&a.model_id)),
-    );
-    row(
-        &mut model,
-        "created",
-        &format!(
-            "{} by leadscore {}",
-            escape(&a.created_at),
-            escape(&a.leadscore_version)
-        ),
-    );
-    row(
-        &mut model,
-        "features",
-        &format!(
-            "{} from {} input columns",
-            a.model.features.len(),
-            a.spec.columns.len()
-        ),
-    );
-    row(
-        &mut model,
-        "penalty",
-        &format!(
-            "L2, alpha {:.4} (C = {:.4}) chosen by {}-fold cross-validation over {} values",
-            p.penalty.alpha,
-            1.0 / p.penalty.alpha,
-            p.penalty.folds,
-            p.penalty.grid.len()
-        ),
-    );
-    row(
-        &mut model,
-        "solver",
-        &format!(
-            "{}: {} (gradient norm {:.3e}, tolerance {:.3e})",
-            escape(&p.solver.solver),
-            if p.solver.converged {
-                "converged"
-            } else {
-                "NOT converged"
-            },
-            p.solver.gradient_norm,
-            p.solver.gradient_tolerance
-        ),
-    );
+    let model = html! {
+        (row("model id", html! { code { (a.model_id) } }))
+        (row("created", format!("{} by leadscore {}", a.created_at, a.leadscore_version)))
+        (row(
+            "features",
+            format!(
+                "{} from {} input columns",
+                a.model.features.len(),
+                a.spec.columns.len()
+            ),
+        ))
+        (row(
+            "penalty",
+            format!(
+                "L2, alpha {:.4} (C = {:.4}) chosen by {}-fold cross-validation over {} values",
+                p.penalty.alpha,
+                1.0 / p.penalty.alpha,
+                p.penalty.folds,
+                p.penalty.grid.len()
+            ),
+        ))
+        (row(
+            "solver",
+            format!(
+                "{}: {} (gradient norm {:.3e}, tolerance {:.3e})",
+                p.solver.solver,
+                if p.solver.converged {
+                    "converged"
+                } else {
+                    "NOT converged"
+                },
+                p.solver.gradient_norm,
+                p.solver.gradient_tolerance
+            ),
+        ))
+    };
 
-    let mut data = String::new();
-    for input in &p.inputs {
-        row(
-            &mut data,
-            "input",
-            &format!(
-                "<code>{}</code>: {} rows, {} bytes, SHA-256 <code>{}</code>",
-                escape(&input.path),
-                count(input.rows),
-                count(input.bytes),
-                escape(input.sha256.get(..16).unwrap_or(&input.sha256))
-            ),
-        );
-    }
-    row(
-        &mut data,
-        "label",
-        &format!(
-            "<code>{}</code>, converted when {}",
-            escape(&p.label),
-            escape(&p.positive_values.join(", "))
-        ),
-    );
     let unit = p.unit();
-    row(
-        &mut data,
-        unit,
-        &format!(
-            "{} used: training {} ({} converted), holdout {} ({} converted)",
-            count(p.rows),
-            count(p.train_rows),
-            count(p.train_positives),
-            count(p.holdout_rows),
-            count(p.holdout_positives)
-        ),
-    );
-    row(&mut data, "holdout", &escape(&p.split));
-    if let Some((from, to)) = &p.date_range {
-        row(
-            &mut data,
-            "dates",
-            &format!("{} to {}", escape(from), escape(to)),
-        );
-    }
-    if let Some(pit) = &p.point_in_time {
-        row(
-            &mut data,
-            "point in time",
-            &format!(
-                "{}; converted within {} days after; {} leads: {} used, {} censored, {} converted \
-                 before as_of; {} events featurized, {} after as_of dropped",
-                escape(&pit.as_of_rule),
-                pit.horizon_days,
-                count(pit.leads),
-                count(pit.used),
-                count(pit.censored),
-                count(pit.converted_before_as_of),
-                count(pit.events_used),
-                count(pit.events_after_as_of)
+    let data = html! {
+        @for input in &p.inputs {
+            (row("input", html! {
+                code { (input.path) } ": " (count(input.rows)) " rows, " (count(input.bytes))
+                " bytes, SHA-256 " code { (input.sha256.get(..16).unwrap_or(&input.sha256)) }
+            }))
+        }
+        (row("label", html! {
+            code { (p.label) } ", converted when " (p.positive_values.join(", "))
+        }))
+        (row(
+            unit,
+            format!(
+                "{} used: training {} ({} converted), holdout {} ({} converted)",
+                count(p.rows),
+                count(p.train_rows),
+                count(p.train_positives),
+                count(p.holdout_rows),
+                count(p.holdout_positives)
             ),
-        );
-        if !pit.landmarks.is_empty() {
-            let per: Vec<String> = pit
-                .landmarks
-                .iter()
-                .map(|l| {
-                    format!(
-                        "{} d: {} ({} converted; left out: {} censored, {} converted before, {} \
-                         sampled out)",
-                        l.age_days,
-                        count(l.used),
-                        count(l.positives),
-                        count(l.censored),
-                        count(l.converted_before_as_of),
-                        count(l.sampled_out)
-                    )
-                })
-                .collect();
-            row(
-                &mut data,
-                "examples per landmark",
-                &format!(
-                    "{} examples of {} leads:<br/>{}",
+        ))
+        (row("holdout", &p.split))
+        @if let Some((from, to)) = &p.date_range {
+            (row("dates", format!("{from} to {to}")))
+        }
+        @if let Some(pit) = &p.point_in_time {
+            (row(
+                "point in time",
+                format!(
+                    "{}; converted within {} days after; {} leads: {} used, {} censored, {} \
+                     converted before as_of; {} events featurized, {} after as_of dropped",
+                    pit.as_of_rule,
+                    pit.horizon_days,
+                    count(pit.leads),
                     count(pit.used),
-                    count(pit.used_leads),
-                    per.join("<br/>")
+                    count(pit.censored),
+                    count(pit.converted_before_as_of),
+                    count(pit.events_used),
+                    count(pit.events_after_as_of)
                 ),
-            );
+            ))
+            @if !pit.landmarks.is_empty() {
+                (row("examples per landmark", html! {
+                    (format!("{} examples of {} leads:", count(pit.used), count(pit.used_leads)))
+                    @for l in &pit.landmarks {
+                        (self_closing(html! { br {} }))
+                        (format!(
+                            "{} d: {} ({} converted; left out: {} censored, {} converted \
+                             before, {} sampled out)",
+                            l.age_days,
+                            count(l.used),
+                            count(l.positives),
+                            count(l.censored),
+                            count(l.converted_before_as_of),
+                            count(l.sampled_out)
+                        ))
+                    }
+                }))
+            }
+        }
+        @if let Some(r) = &a.replay {
+            (row(
+                "handoff replay",
+                format!(
+                    "{} holdout leads scored at {} moments (each landmark and each event); the \
+                     cutoff is chosen on their handoff curve; the metrics are per example",
+                    count(r.leads),
+                    count(r.moments)
+                ),
+            ))
+        }
+    };
+
+    let metrics = html! {
+        (row(
+            unit,
+            format!(
+                "{}, {} converted ({})",
+                count(e.n),
+                count(e.positives),
+                pct(e.base_rate)
+            ),
+        ))
+        (row("ROC AUC", format!("{:.4}", e.roc_auc)))
+        (row("PR AUC (average precision)", format!("{:.4}", e.pr_auc)))
+        (row("log loss", format!("{:.4}", e.log_loss)))
+        (row("Brier score", format!("{:.4}", e.brier)))
+    };
+
+    html! {
+        section id="model-card" class="card" {
+            h2 { "Model card" }
+            div class="card-grid" {
+                div { h3 { "Model" } table { (model) } }
+                div { h3 { "Training data" } table { (data) } }
+                div {
+                    h3 { "Metrics" }
+                    p class="set" { "on the " (set.name) }
+                    table { (metrics) }
+                }
+            }
+            @if !a.leakage.is_empty() || !p.warnings.is_empty() {
+                div class="warnings" {
+                    h3 { "Warnings" }
+                    ul {
+                        @for l in &a.leakage {
+                            li {
+                                "Column " code { (l.column) }
+                                (format!(
+                                    " looks like leakage: on its own it reaches a holdout ROC \
+                                     AUC of {:.3}.",
+                                    l.roc_auc
+                                ))
+                            }
+                        }
+                        @for w in &p.warnings {
+                            li { (w) }
+                        }
+                    }
+                }
+            }
         }
     }
-    if let Some(r) = &a.replay {
-        row(
-            &mut data,
-            "handoff replay",
-            &format!(
-                "{} holdout leads scored at {} moments (each landmark and each event); the cutoff \
-                 is chosen on their handoff curve; the metrics are per example",
-                count(r.leads),
-                count(r.moments)
-            ),
-        );
-    }
-
-    let mut metrics = String::new();
-    row(
-        &mut metrics,
-        unit,
-        &format!(
-            "{}, {} converted ({})",
-            count(e.n),
-            count(e.positives),
-            pct(e.base_rate)
-        ),
-    );
-    row(&mut metrics, "ROC AUC", &format!("{:.4}", e.roc_auc));
-    row(
-        &mut metrics,
-        "PR AUC (average precision)",
-        &format!("{:.4}", e.pr_auc),
-    );
-    row(&mut metrics, "log loss", &format!("{:.4}", e.log_loss));
-    row(&mut metrics, "Brier score", &format!("{:.4}", e.brier));
-
-    let mut warnings = String::new();
-    for l in &a.leakage {
-        let _ = writeln!(
-            warnings,
-            "<li>Column <code>{}</code> looks like leakage: on its own it reaches a holdout ROC AUC of {:.3}.</li>",
-            escape(&l.column),
-            l.roc_auc
-        );
-    }
-    for w in &p.warnings {
-        let _ = writeln!(warnings, "<li>{}</li>", escape(w));
-    }
-    let warnings = if warnings.is_empty() {
-        String::new()
-    } else {
-        format!("<div class=\"warnings\"><h3>Warnings</h3><ul>\n{warnings}</ul></div>\n")
-    };
-    format!(
-        "<section id=\"model-card\" class=\"card\">\n<h2>Model card</h2>\n\
-         <div class=\"card-grid\">\n\
-         <div><h3>Model</h3><table>\n{model}</table></div>\n\
-         <div><h3>Training data</h3><table>\n{data}</table></div>\n\
-         <div><h3>Metrics</h3><p class=\"set\">on the {set_name}</p><table>\n{metrics}</table></div>\n\
-         </div>\n{warnings}</section>\n",
-        set_name = escape(&set.name)
-    )
 }
 
 /// The cutoff the charts mark, in words.
@@ -408,49 +397,57 @@ fn cutoff_text(
     options: &ReportOptions,
     marked: &Result<MarkedCutoff, CutoffError>,
     on_file: bool,
-) -> String {
+) -> Markup {
     let head = format!(
         "MQL cutoff for a target precision of {} at {}% confidence",
         options.target_precision,
         trim(options.confidence * 100.0)
     );
-    let body = match marked {
-        Ok(m) => {
-            let c = &m.chosen;
-            let mut s = format!(
-                "<p>Chosen on the holdout, as <code>leadscore-serve --target-precision {}</code> \
-                 would: a lead is an MQL when its score is at least <strong>{:.4}</strong>. On the \
-                 holdout that gives a precision of {:.3} (lower bound {:.3}), recall {:.3} and an \
-                 MQL rate of {} ({:.0} MQLs per 1,000 leads). The charts mark it in red.</p>\n",
-                options.target_precision,
-                c.threshold,
-                c.precision,
-                c.precision_lower_bound,
-                c.recall,
-                pct(c.mql_rate),
-                c.mql_rate * 1000.0
-            );
-            if on_file {
-                let f = &m.on_set;
-                let _ = writeln!(
-                    s,
-                    "<p>On the {}, the same cutoff gives a precision of {:.3} (lower bound \
-                     {:.3}), recall {:.3} and an MQL rate of {}.</p>",
-                    escape(&set.name),
-                    f.precision,
-                    f.precision_lower_bound,
-                    f.recall,
-                    pct(f.mql_rate)
-                );
+    html! {
+        section id="cutoff" {
+            h2 { (head) }
+            @match marked {
+                Ok(m) => {
+                    @let c = &m.chosen;
+                    p {
+                        "Chosen on the holdout, as "
+                        code {
+                            (format!("leadscore-serve --target-precision {}", options.target_precision))
+                        }
+                        " would: a lead is an MQL when its score is at least "
+                        strong { (format!("{:.4}", c.threshold)) }
+                        (format!(
+                            ". On the holdout that gives a precision of {:.3} (lower bound \
+                             {:.3}), recall {:.3} and an MQL rate of {} ({:.0} MQLs per 1,000 \
+                             leads). The charts mark it in red.",
+                            c.precision,
+                            c.precision_lower_bound,
+                            c.recall,
+                            pct(c.mql_rate),
+                            c.mql_rate * 1000.0
+                        ))
+                    }
+                    @if on_file {
+                        @let f = &m.on_set;
+                        p {
+                            (format!(
+                                "On the {}, the same cutoff gives a precision of {:.3} (lower \
+                                 bound {:.3}), recall {:.3} and an MQL rate of {}.",
+                                set.name,
+                                f.precision,
+                                f.precision_lower_bound,
+                                f.recall,
+                                pct(f.mql_rate)
+                            ))
+                        }
+                    }
+                }
+                Err(e) => {
+                    p class="error" { "No cutoff is marked: " (e.to_string()) "." }
+                }
             }
-            s
         }
-        Err(e) => format!(
-            "<p class=\"error\">No cutoff is marked: {}.</p>\n",
-            escape(&e.to_string())
-        ),
-    };
-    format!("<section id=\"cutoff\">\n<h2>{head}</h2>\n{body}</section>\n")
+    }
 }
 
 /// `95.0` -> `95`, `97.5` -> `97.5`.
@@ -464,16 +461,13 @@ fn targets_table(
     set: &EvaluationSet,
     options: &ReportOptions,
     marked: Option<&MarkedCutoff>,
-) -> String {
-    let mut out = format!(
-        "<section id=\"targets\">\n<h2>What a target precision costs</h2>\n<p>For each \
-         target, the loosest cutoff whose precision stays at or above it with {}% confidence on \
-         the {}{} (scanning from the strictest threshold down; thresholds selecting fewer than 30 \
-         leads are skipped).</p>\n<table id=\"table-targets\" class=\"numbers\">\n<thead><tr>\
-         <th>target precision</th><th>cutoff</th><th>precision</th><th>lower bound</th>\
-         <th>recall</th><th>MQL rate</th><th>MQLs per 1,000 leads</th></tr></thead>\n<tbody>\n",
+) -> Markup {
+    let intro = format!(
+        "For each target, the loosest cutoff whose precision stays at or above it with {}% \
+         confidence on the {}{} (scanning from the strictest threshold down; thresholds \
+         selecting fewer than 30 leads are skipped).",
         trim(options.confidence * 100.0),
-        escape(&set.name),
+        set.name,
         if set.handoff.is_some() {
             ", on the handoff curve: each lead replayed through its life (scored at every \
              landmark and after every event) and handed over the first time its score reaches \
@@ -484,116 +478,153 @@ fn targets_table(
             ""
         }
     );
-    for r in target_rows(set.decision_curve(), &options.targets, options.confidence) {
-        let current = marked.is_some() && (r.target - options.target_precision).abs() < 1e-9;
-        let class = if current { " class=\"current\"" } else { "" };
-        match r.cutoff {
-            Ok(p) => {
-                let _ = writeln!(
-                    out,
-                    "<tr{class}><td>{:.2}</td><td>{:.4}</td><td>{:.3}</td><td>{:.3}</td>\
-                     <td>{:.3}</td><td>{}</td><td>{:.0}</td></tr>",
-                    r.target,
-                    p.threshold,
-                    p.precision,
-                    p.precision_lower_bound,
-                    p.recall,
-                    pct(p.mql_rate),
-                    p.mql_rate * 1000.0
-                );
-            }
-            Err(CutoffError::Unattainable { best_precision, .. }) => {
-                let _ = writeln!(
-                    out,
-                    "<tr class=\"unattainable\"><td>{:.2}</td><td colspan=\"6\">not attainable \
-                     (the best supported precision is {best_precision:.3})</td></tr>",
-                    r.target
-                );
-            }
-            Err(e) => {
-                let _ = writeln!(
-                    out,
-                    "<tr class=\"unattainable\"><td>{:.2}</td><td colspan=\"6\">{}</td></tr>",
-                    r.target,
-                    escape(&e.to_string())
-                );
+    let rows = target_rows(set.decision_curve(), &options.targets, options.confidence);
+    html! {
+        section id="targets" {
+            h2 { "What a target precision costs" }
+            p { (intro) }
+            table id="table-targets" class="numbers" {
+                thead {
+                    tr {
+                        th { "target precision" } th { "cutoff" } th { "precision" }
+                        th { "lower bound" } th { "recall" } th { "MQL rate" }
+                        th { "MQLs per 1,000 leads" }
+                    }
+                }
+                tbody {
+                    @for r in &rows {
+                        @let target = format!("{:.2}", r.target);
+                        @match &r.cutoff {
+                            Ok(p) => {
+                                @let current = marked.is_some()
+                                    && (r.target - options.target_precision).abs() < 1e-9;
+                                tr class=[current.then_some("current")] {
+                                    td { (target) }
+                                    td { (format!("{:.4}", p.threshold)) }
+                                    td { (format!("{:.3}", p.precision)) }
+                                    td { (format!("{:.3}", p.precision_lower_bound)) }
+                                    td { (format!("{:.3}", p.recall)) }
+                                    td { (pct(p.mql_rate)) }
+                                    td { (format!("{:.0}", p.mql_rate * 1000.0)) }
+                                }
+                            }
+                            Err(CutoffError::Unattainable { best_precision, .. }) => {
+                                tr class="unattainable" {
+                                    td { (target) }
+                                    td colspan="6" {
+                                        (format!(
+                                            "not attainable (the best supported precision is \
+                                             {best_precision:.3})"
+                                        ))
+                                    }
+                                }
+                            }
+                            Err(e) => {
+                                tr class="unattainable" {
+                                    td { (target) }
+                                    td colspan="6" { (e.to_string()) }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
-    out.push_str("</tbody>\n</table>\n</section>\n");
-    out
 }
 
 /// Tiers on the set.
-fn tiers_table(set: &EvaluationSet, tiers: &[TierRow]) -> String {
+fn tiers_table(set: &EvaluationSet, tiers: &[TierRow]) -> Markup {
     if tiers.is_empty() {
-        return String::new();
+        return html! {};
     }
-    let mut out = format!(
-        "<section id=\"tiers\">\n<h2>Tiers</h2>\n<p>Cutoffs chosen on the holdout; leads and \
-         conversions counted on the {}.</p>\n<table id=\"table-tiers\" class=\"numbers\">\n\
-         <thead><tr><th>tier</th><th>target precision</th><th>lowest score</th><th>leads</th>\
-         <th>share of leads</th><th>converted</th><th>conversion rate</th><th>lift</th></tr>\
-         </thead>\n<tbody>\n",
-        escape(&set.name)
-    );
-    for t in tiers {
-        let target = t
-            .target
-            .map_or_else(|| "rest".to_string(), |x| format!("{x:.2}"));
-        if t.unattainable {
-            let _ = writeln!(
-                out,
-                "<tr class=\"unattainable\"><td>{}</td><td>{target}</td><td colspan=\"6\">not \
-                 attainable: never given</td></tr>",
-                escape(&t.name)
-            );
-            continue;
+    html! {
+        section id="tiers" {
+            h2 { "Tiers" }
+            p {
+                "Cutoffs chosen on the holdout; leads and conversions counted on the "
+                (set.name) "."
+            }
+            table id="table-tiers" class="numbers" {
+                thead {
+                    tr {
+                        th { "tier" } th { "target precision" } th { "lowest score" }
+                        th { "leads" } th { "share of leads" } th { "converted" }
+                        th { "conversion rate" } th { "lift" }
+                    }
+                }
+                tbody {
+                    @for t in tiers {
+                        @let target = t
+                            .target
+                            .map_or_else(|| "rest".to_string(), |x| format!("{x:.2}"));
+                        @if t.unattainable {
+                            tr class="unattainable" {
+                                td { (t.name) }
+                                td { (target) }
+                                td colspan="6" { "not attainable: never given" }
+                            }
+                        } @else {
+                            tr {
+                                td { (t.name) }
+                                td { (target) }
+                                td {
+                                    (t.threshold.map_or_else(
+                                        || "below the others".to_string(),
+                                        |x| format!("{x:.4}"),
+                                    ))
+                                }
+                                td { (count(t.leads)) }
+                                td { (pct(t.share_of_leads)) }
+                                td { (count(t.converted)) }
+                                td { (pct(t.conversion_rate)) }
+                                td { (format!("{:.2}×", t.lift)) }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        let lowest = t
-            .threshold
-            .map_or_else(|| "below the others".to_string(), |x| format!("{x:.4}"));
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{target}</td><td>{lowest}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{:.2}×</td></tr>",
-            escape(&t.name),
-            count(t.leads),
-            pct(t.share_of_leads),
-            count(t.converted),
-            pct(t.conversion_rate),
-            t.lift
-        );
     }
-    out.push_str("</tbody>\n</table>\n</section>\n");
-    out
 }
 
 /// Every weight, strongest first, in a collapsible table.
-fn weights_table(a: &ModelArtifact) -> String {
+fn weights_table(a: &ModelArtifact) -> Markup {
     let mut rows: Vec<_> = a.model.features.iter().collect();
     rows.sort_by(|x, y| y.weight.abs().total_cmp(&x.weight.abs()));
-    let mut out = format!(
-        "<section id=\"weights\">\n<details>\n<summary>All {} weights (intercept {:.4}: the \
-         log-odds of a lead at the training average)</summary>\n<table id=\"table-weights\" \
-         class=\"numbers\">\n<thead><tr><th>feature</th><th>column</th><th>weight (per SD)</th>\
-         <th>odds ratio (per unit)</th><th>active share</th></tr></thead>\n<tbody>\n",
-        rows.len(),
-        a.model.intercept
-    );
-    for f in rows {
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{:+.4}</td><td>{}</td><td>{}</td></tr>",
-            escape(&f.name),
-            escape(&f.column),
-            f.weight,
-            odds(f.odds_ratio),
-            pct(f.active_share)
-        );
+    html! {
+        section id="weights" {
+            details {
+                summary {
+                    (format!(
+                        "All {} weights (intercept {:.4}: the log-odds of a lead at the \
+                         training average)",
+                        rows.len(),
+                        a.model.intercept
+                    ))
+                }
+                table id="table-weights" class="numbers" {
+                    thead {
+                        tr {
+                            th { "feature" } th { "column" } th { "weight (per SD)" }
+                            th { "odds ratio (per unit)" } th { "active share" }
+                        }
+                    }
+                    tbody {
+                        @for f in &rows {
+                            tr {
+                                td { (f.name) }
+                                td { (f.column) }
+                                td { (format!("{:+.4}", f.weight)) }
+                                td { (odds(f.odds_ratio)) }
+                                td { (pct(f.active_share)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
-    out.push_str("</tbody>\n</table>\n</details>\n</section>\n");
-    out
 }
 
 #[cfg(test)]
@@ -601,16 +632,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_and_counts() {
-        assert_eq!(
-            escape("a<b & \"c\" 'd'"),
-            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;"
-        );
+    fn counts_and_trims() {
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");
         assert_eq!(count(9240), "9,240");
         assert_eq!(count(1_234_567), "1,234,567");
         assert_eq!(trim(95.0), "95");
         assert_eq!(trim(97.5), "97.5");
+    }
+
+    #[test]
+    fn void_elements_close_themselves_with_their_attributes_escaped() {
+        assert_eq!(self_closing(html! { br {} }).into_string(), "<br/>");
+        let evil = "\"/><script>alert(1)</script>";
+        assert_eq!(
+            self_closing(html! { input id="x" value=(evil) {} }).into_string(),
+            "<input id=\"x\" value=\"&quot;/&gt;&lt;script&gt;alert(1)&lt;/script&gt;\"/>"
+        );
+        // Anything but one empty element is left as maud wrote it.
+        for markup in ["<p>text</p>", "<p><b></b></p>", "", "text"] {
+            let kept = self_closing(PreEscaped(markup.to_string())).into_string();
+            assert_eq!(kept, markup);
+        }
+    }
+
+    #[test]
+    fn a_cell_escapes_what_it_is_given() {
+        let cell = row("<b>key</b>", "<img src=x onerror=alert(1)>").into_string();
+        assert_eq!(
+            cell,
+            "<tr><th>&lt;b&gt;key&lt;/b&gt;</th>\
+             <td>&lt;img src=x onerror=alert(1)&gt;</td></tr>"
+        );
     }
 }

@@ -135,7 +135,7 @@ fn check_report(html: &str, artifact: &ModelArtifact) {
         .iter()
         .max_by(|a, b| a.weight.abs().total_cmp(&b.weight.abs()))
         .unwrap();
-    let name = leadscore_report::html::escape(&strongest.name);
+    let name = maud::Render::render(&strongest.name).into_string();
     assert!(html.contains(&name), "strongest weight {name}");
     assert!(html.contains(&format!("{:+.4}", strongest.weight)));
 }
@@ -177,16 +177,9 @@ fn an_unattainable_target_marks_no_cutoff_and_says_why() {
         ..ReportOptions::default()
     };
     let report = Report::build(&artifact, None, &options).unwrap();
-    assert!(
-        report.cutoff.contains("No cutoff is marked"),
-        "{}",
-        report.cutoff
-    );
-    assert!(
-        report.cutoff.contains("not attainable"),
-        "{}",
-        report.cutoff
-    );
+    let cutoff = &report.cutoff.0;
+    assert!(cutoff.contains("No cutoff is marked"), "{cutoff}");
+    assert!(cutoff.contains("not attainable"), "{cutoff}");
     let html = report.document();
     parse(&html);
     assert!(!html.contains(">\ncutoff "), "nothing marked on the charts");
@@ -260,4 +253,37 @@ fn check_report_on_file(html: &str) {
     for id in CHART_IDS {
         assert!(parsed.ids.contains_key(id), "{id}");
     }
+}
+
+#[test]
+fn names_from_the_data_are_escaped_in_every_part_of_the_report() {
+    // Column names, category levels, file names and the label come from the user's data; put
+    // markup in each (crates/serve/tests/hostile_names.rs trains on such a file end to end).
+    let evil = "<script>alert(1)</script><img src=x onerror=alert(1)>\"&";
+    let mut artifact = ModelArtifact::load(&repo("models/demo.json")).unwrap();
+    for f in &mut artifact.model.features {
+        f.name = format!("{evil} {}", f.name);
+        f.column = evil.to_string();
+    }
+    let p = &mut artifact.provenance;
+    p.label = evil.to_string();
+    p.positive_values = vec![evil.to_string()];
+    p.split = evil.to_string();
+    p.warnings.push(evil.to_string());
+    for input in &mut p.inputs {
+        input.path = evil.to_string();
+    }
+    artifact
+        .leakage
+        .push(leadscore_core::artifact::LeakageFlag {
+            column: evil.to_string(),
+            roc_auc: 0.99,
+        });
+    let html = report_html(&artifact, None, &ReportOptions::default()).unwrap();
+    parse(&html);
+    for tag in ["<script", "<img"] {
+        assert!(!html.contains(tag), "the report holds {tag}");
+    }
+    let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;";
+    assert!(html.matches(escaped).count() > 50, "the names are shown");
 }

@@ -14,13 +14,15 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use leadscore_report::html::escape;
+use leadscore_report::html::self_closing;
 use leadscore_report::{Report, ReportOptions, TierTarget, Tiers, STYLE};
-use std::fmt::Write;
+use maud::{html, PreEscaped, DOCTYPE};
 use std::sync::{Arc, Mutex, Weak};
 
 /// The page's own script: the slider, the call to `/v1/cutoff`, the live marks on the charts.
-const SCRIPT: &str = include_str!("ui/page.js");
+/// In CDATA, so that XML readers take it as text (its comments name tags and it uses `&&`);
+/// the markers are comments to JavaScript.
+const SCRIPT: &str = concat!("\n//<![CDATA[\n", include_str!("ui/page.js"), "//]]>\n");
 /// Styles of the control, on top of the report's.
 const PAGE_STYLE: &str = include_str!("ui/page.css");
 
@@ -113,7 +115,8 @@ fn options(serving: &Serving) -> ReportOptions {
     }
 }
 
-/// The whole page for the model in force.
+/// The whole page for the model in force, written with maud's `html!` so every value spliced
+/// in (the model's column names and category levels come from a CSV) is escaped.
 pub fn render(serving: &Serving) -> Result<String> {
     let artifact = &serving.artifact;
     let report = Report::build(artifact, None, &options(serving))
@@ -123,66 +126,106 @@ pub fn render(serving: &Serving) -> Result<String> {
     // the cutoff, not drawn).
     let charted = artifact.example_curve.as_ref().unwrap_or(&serving.curve);
     let confidence_pct = trim(serving.target.confidence * 100.0);
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
-         <title>leadscore: model {id}</title>\n<style>\n{STYLE}{PAGE_STYLE}</style>\n</head>\n<body>\n\
-         <header><h1>Lead score model <code>{id}</code></h1><p>Serving <code>{file}</code>. \
-         Scores at <code>POST /v1/score</code>; model details at <code>GET /v1/model</code>.</p>\
-         </header>\n<main>\n",
-        id = escape(&artifact.model_id),
-        file = escape(&serving.file.path.display().to_string()),
-    );
-    out.push_str(&report.card);
-    let _ = write!(
-        out,
-        "<section id=\"control\" class=\"card\">\n<h2>What would a target precision cost?</h2>\n\
-         <p>Move the slider: the server picks the cutoff for that target on the model's holdout \
-         (<code>GET /v1/cutoff</code>, {confidence_pct}% confidence) and the numbers below and \
-         the blue marks on the charts follow. Nothing changes on the server; the cutoff in \
-         force stays score &#8805; {threshold:.4} (target {target}) until an admin sets another \
-         (<code>PUT /v1/cutoff</code>).</p>\n\
-         <div class=\"control-row\"><label for=\"target\">target precision</label>\
-         <input type=\"range\" id=\"target\" min=\"0.05\" max=\"0.99\" step=\"0.01\" \
-         value=\"{target}\" data-confidence=\"{confidence}\"/>\
-         <output id=\"target-shown\" for=\"target\">{target:.2}</output></div>\n\
-         <dl id=\"result\" class=\"result\" data-state=\"in-force\" data-target=\"{target}\" \
-         data-positives=\"{positives}\" data-total=\"{total}\" data-points=\"{points}\">\n\
-         <div><dt>cutoff: an MQL scores at least</dt><dd id=\"out-threshold\" data-value=\"{threshold}\">{threshold:.4}</dd></div>\n\
-         <div><dt>expected precision</dt><dd id=\"out-precision\">{precision:.3}</dd></div>\n\
-         <div><dt>its {confidence_pct}% lower bound</dt><dd id=\"out-lower\">{lower:.3}</dd></div>\n\
-         <div><dt>recall</dt><dd id=\"out-recall\">{recall:.3}</dd></div>\n\
-         <div><dt>MQL rate</dt><dd id=\"out-mql-rate\">{rate:.1}%</dd></div>\n\
-         <div><dt>MQLs per 1,000 leads</dt><dd id=\"out-per-1000\">{per_1000:.0}</dd></div>\n\
-         </dl>\n<p id=\"out-error\" class=\"error\" hidden=\"hidden\"></p>\n</section>\n",
-        target = serving.target.target_precision,
-        confidence = serving.target.confidence,
-        threshold = c.threshold,
-        precision = c.precision,
-        lower = c.precision_lower_bound,
-        recall = c.recall,
-        rate = c.mql_rate * 100.0,
-        per_1000 = c.mql_rate * 1000.0,
-        positives = charted.positives,
-        total = charted.total,
-        points = charted
-            .points
-            .iter()
-            .map(|p| format!("{},{},{}", p.threshold, p.tp, p.fp))
-            .collect::<Vec<_>>()
-            .join(";"),
-    );
-    // The control above says what the report's cutoff section would.
-    out.push_str(&report.charts_html_in(&PAGE_ORDER));
-    out.push_str(&report.targets);
-    out.push_str(&report.tiers);
-    out.push_str(&report.weights);
-    let _ = write!(
-        out,
-        "</main>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n"
-    );
+    let target = serving.target.target_precision;
+    let points = charted
+        .points
+        .iter()
+        .map(|p| format!("{},{},{}", p.threshold, p.tp, p.fp))
+        .collect::<Vec<_>>()
+        .join(";");
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                (self_closing(html! { meta charset="utf-8" {} }))
+                (self_closing(html! {
+                    meta name="viewport" content="width=device-width, initial-scale=1" {}
+                }))
+                title { "leadscore: model " (artifact.model_id) }
+                // Safe: constants of the report crate and this one (report.css, ui/page.css).
+                style { "\n" (PreEscaped(STYLE)) (PreEscaped(PAGE_STYLE)) }
+            }
+            body {
+                header {
+                    h1 { "Lead score model " code { (artifact.model_id) } }
+                    p {
+                        "Serving " code { (serving.file.path.display().to_string()) }
+                        ". Scores at " code { "POST /v1/score" } "; model details at "
+                        code { "GET /v1/model" } "."
+                    }
+                }
+                main {
+                    (report.card)
+                    section id="control" class="card" {
+                        h2 { "What would a target precision cost?" }
+                        p {
+                            "Move the slider: the server picks the cutoff for that target on the \
+                             model's holdout ("
+                            code { "GET /v1/cutoff" }
+                            (format!(
+                                ", {confidence_pct}% confidence) and the numbers below and the \
+                                 blue marks on the charts follow. Nothing changes on the server; \
+                                 the cutoff in force stays score ≥ {:.4} (target {target}) \
+                                 until an admin sets another (",
+                                c.threshold
+                            ))
+                            code { "PUT /v1/cutoff" }
+                            ")."
+                        }
+                        div class="control-row" {
+                            label for="target" { "target precision" }
+                            (self_closing(html! {
+                                input type="range" id="target" min="0.05" max="0.99" step="0.01"
+                                    value=(target) data-confidence=(serving.target.confidence) {}
+                            }))
+                            output id="target-shown" for="target" { (format!("{target:.2}")) }
+                        }
+                        dl id="result" class="result" data-state="in-force" data-target=(target)
+                            data-positives=(charted.positives) data-total=(charted.total)
+                            data-points=(points) {
+                            div {
+                                dt { "cutoff: an MQL scores at least" }
+                                dd id="out-threshold" data-value=(c.threshold) {
+                                    (format!("{:.4}", c.threshold))
+                                }
+                            }
+                            div {
+                                dt { "expected precision" }
+                                dd id="out-precision" { (format!("{:.3}", c.precision)) }
+                            }
+                            div {
+                                dt { "its " (confidence_pct) "% lower bound" }
+                                dd id="out-lower" { (format!("{:.3}", c.precision_lower_bound)) }
+                            }
+                            div {
+                                dt { "recall" }
+                                dd id="out-recall" { (format!("{:.3}", c.recall)) }
+                            }
+                            div {
+                                dt { "MQL rate" }
+                                dd id="out-mql-rate" { (format!("{:.1}%", c.mql_rate * 100.0)) }
+                            }
+                            div {
+                                dt { "MQLs per 1,000 leads" }
+                                dd id="out-per-1000" { (format!("{:.0}", c.mql_rate * 1000.0)) }
+                            }
+                        }
+                        p id="out-error" class="error" hidden="hidden" {}
+                    }
+                    // The control above says what the report's cutoff section would.
+                    (report.charts_html_in(&PAGE_ORDER))
+                    (report.targets)
+                    (report.tiers)
+                    (report.weights)
+                }
+                // Safe: a constant of this crate (ui/page.js) in CDATA, which holds no `]]>`
+                // and no `</script` (a test checks).
+                script { (PreEscaped(SCRIPT)) }
+            }
+        }
+    };
+    let mut out = page.into_string();
+    out.push('\n');
     Ok(out)
 }
 
@@ -220,6 +263,15 @@ mod tests {
         for needle in ["<script src", "<link", "https://"] {
             assert!(!html.contains(needle), "{needle}");
         }
+    }
+
+    #[test]
+    fn the_script_stays_inside_its_cdata_and_its_element() {
+        let body = include_str!("ui/page.js").to_ascii_lowercase();
+        for end in ["]]>", "</script", "<!--"] {
+            assert!(!body.contains(end), "page.js holds {end}");
+        }
+        assert!(SCRIPT.starts_with("\n//<![CDATA[\n") && SCRIPT.ends_with("\n//]]>\n"));
     }
 
     #[tokio::test]
