@@ -29,17 +29,14 @@
 mod common;
 
 use common::lives::{
-    converts_within, eligible, holdout_ids, read_lives, rfc3339, Client, Life, Lives, Server,
+    converts_within, eligible, holdout_ids, read_lives, rfc3339, Client, Lives, Server,
 };
 
-use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const DAY: i64 = 86_400;
 /// Ages replayed: 0..=MAX_AGE days after `created_at`.

@@ -26,7 +26,10 @@ fn model() -> std::path::PathBuf {
 }
 
 /// The holdout file's rows per lead: (as_of, score, label), in file (time) order.
-fn holdout_moments() -> (Vec<String>, HashMap<String, Vec<(i64, f64, bool)>>) {
+/// (as_of, score, label) of each replayed moment of a lead.
+type Moments = HashMap<String, Vec<(i64, f64, bool)>>;
+
+fn holdout_moments() -> (Vec<String>, Moments) {
     let path = common::repo("models/demo.holdout.csv");
     let mut by_lead: HashMap<String, Vec<(i64, f64, bool)>> = HashMap::new();
     for row in common::csv_rows(&path) {

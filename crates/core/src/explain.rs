@@ -168,9 +168,12 @@ pub fn contributions(
     }
 }
 
+/// (group index, contribution) pairs, strongest first.
+pub type Ranked = Vec<(usize, f64)>;
+
 /// The `top` strongest positive and `top` strongest negative groups: (group index,
 /// contribution), strongest first. Contributions within 1e-9 of zero are left out.
-pub fn strongest(contributions: &[f64], top: usize) -> (Vec<(usize, f64)>, Vec<(usize, f64)>) {
+pub fn strongest(contributions: &[f64], top: usize) -> (Ranked, Ranked) {
     let mut pos: Vec<(usize, f64)> = contributions
         .iter()
         .copied()
@@ -251,7 +254,7 @@ fn describe_value(
         },
         FittedTransform::Categorical { levels } => {
             let level = level_of(value);
-            if levels.iter().any(|l| *l == level) {
+            if levels.contains(&level) {
                 format!("{column} = {level:?}")
             } else {
                 format!("{column} = {level:?} (rare: scored as other)")
@@ -750,7 +753,8 @@ fn numeric_grid(values: &[f64], bin_edges: &[f64], log1p: bool) -> Vec<f64> {
     v.sort_by(f64::total_cmp);
     let at = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
     let (lo, hi) = (at(0.01), at(0.99));
-    let (f, inv): (fn(f64) -> f64, fn(f64) -> f64) = if log1p {
+    type Map = fn(f64) -> f64;
+    let (f, inv): (Map, Map) = if log1p {
         (crate::fitted::signed_log1p, |y: f64| {
             y.signum() * y.abs().exp_m1()
         })
