@@ -9,6 +9,7 @@
 use crate::figures::{class_histogram, ClassHistogram, EvaluationSet, MarkedCutoff, TierRow};
 use crate::ReportError;
 use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::explain::{ExplainSummary, GroupSummary, Part, Shape};
 use leadscore_core::model::FeatureWeight;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -43,8 +44,11 @@ pub struct Frame {
     pub py: [i32; 2],
 }
 
-/// Ids of every chart, in page order.
-pub const CHART_IDS: [&str; 7] = [
+/// Ids of every chart, in page order (a model without an `explain` section has the weights
+/// chart instead of the importance and shape charts).
+pub const CHART_IDS: [&str; 9] = [
+    "chart-importance",
+    "chart-shapes",
     "chart-weights",
     "chart-roc",
     "chart-pr",
@@ -211,6 +215,266 @@ pub fn weights(artifact: &ModelArtifact, top: usize) -> Result<Chart, ReportErro
         svg,
         frame,
     })
+}
+
+/// Each field's importance: the mean absolute contribution of the field (all its features
+/// together) to the log-odds over training examples, colored by part.
+pub fn importance(
+    artifact: &ModelArtifact,
+    explain: &ExplainSummary,
+) -> Result<Chart, ReportError> {
+    let mut rows: Vec<&GroupSummary> = explain.groups.iter().collect();
+    rows.sort_by(|a, b| b.importance.total_cmp(&a.importance));
+    let n = rows.len().max(1);
+    let extent = rows
+        .iter()
+        .map(|g| g.importance)
+        .fold(0.0_f64, f64::max)
+        .max(1e-6);
+    let height = 110 + 26 * u32::try_from(n).unwrap_or(u32::MAX / 32);
+    let title = format!(
+        "Importance of each field ({} fields, {} features)",
+        rows.len(),
+        artifact.model.features.len()
+    );
+    let labels: Vec<String> = rows.iter().map(|g| shorten(&g.name, 40)).collect();
+    let (svg, frame) = render("chart-importance", (900, height), |root| {
+        let last = i32::try_from(n).unwrap_or(i32::MAX) - 1;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, (FONT, 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(300)
+            .build_cartesian_2d(0.0..extent * 1.25, (0..last).into_segmented())?;
+        let label_of = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) => usize::try_from(last - i)
+                .ok()
+                .and_then(|k| labels.get(k).cloned())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_desc_style((FONT, 15))
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&label_of)
+            .x_desc("mean absolute contribution to the log-odds over training examples")
+            .label_style((FONT, 14))
+            .draw()?;
+        for (k, g) in rows.iter().enumerate() {
+            let i = last - i32::try_from(k).unwrap_or(0);
+            let color = match g.part {
+                Part::Fit => TEAL,
+                Part::Engagement => BLUE_PART,
+            };
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(i)),
+                    (g.importance, SegmentValue::Exact(i + 1)),
+                ],
+                color.filled(),
+            );
+            bar.set_margin(3, 3, 0, 0);
+            chart.draw_series(std::iter::once(bar))?;
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((g.importance, SegmentValue::CenterOf(i)))
+                    + Text::new(
+                        format!("{:.2} ({})", g.importance, g.part.label()),
+                        (5, 0),
+                        text(14, &BLACK, HPos::Left, VPos::Center),
+                    ),
+            ))?;
+        }
+        Ok(None)
+    })?;
+    Ok(Chart {
+        id: "chart-importance",
+        title,
+        note: "How much each input field (every feature built from it together: its levels, \
+               bins and missing indicator) or event type moves a lead's log-odds away from the \
+               average lead's, on average over training examples. Green: fit (who the lead \
+               is); blue: engagement (what it did, and its age)."
+            .into(),
+        svg,
+        frame,
+    })
+}
+
+/// Engagement, in the importance and shape charts.
+const BLUE_PART: RGBColor = RGBColor(49, 104, 176);
+
+/// Panels per row of the shape chart.
+const SHAPE_COLUMNS: usize = 3;
+
+/// Small multiples: for each field (most important first), its effect on the log-odds across
+/// its values: a curve for numbers, event recency and lead age, a bar per level for categories.
+pub fn shapes(explain: &ExplainSummary) -> Result<Chart, ReportError> {
+    let mut rows: Vec<&GroupSummary> = explain.groups.iter().collect();
+    rows.sort_by(|a, b| b.importance.total_cmp(&a.importance));
+    let panels = rows.len().max(1);
+    let grid_rows = panels.div_ceil(SHAPE_COLUMNS);
+    let (w, h) = (960u32, 290 * u32::try_from(grid_rows).unwrap_or(1) + 50);
+    let title = "Shape of each field: its effect on the log-odds across its values".to_string();
+    let (svg, frame) = render("chart-shapes", (w, h), |root| {
+        let root = root.titled(&title, (FONT, 22))?;
+        let areas = root.split_evenly((grid_rows, SHAPE_COLUMNS));
+        for (area, g) in areas.iter().zip(&rows) {
+            shape_panel(area, g)?;
+        }
+        Ok(None)
+    })?;
+    Ok(Chart {
+        id: "chart-shapes",
+        title,
+        note: "Each panel: the change in a lead's log-odds (against the average training lead) \
+               for each value of one field, everything else equal. Numbers and lead age: a \
+               curve over the training range (steps are the field's bins); events: one event \
+               of that type so many days ago, the dashed line a lead with none; categories: one \
+               bar per level, `(other)` for rare levels. Green: fit; blue: engagement."
+            .into(),
+        svg,
+        frame,
+    })
+}
+
+fn shape_panel(area: &Area<'_>, g: &GroupSummary) -> DrawResult<()> {
+    let color = match g.part {
+        Part::Fit => TEAL,
+        Part::Engagement => BLUE_PART,
+    };
+    let caption = format!("{} ({:.2})", shorten(&g.name, 30), g.importance);
+    match &g.shape {
+        Shape::Curve {
+            x_label,
+            points,
+            reference,
+        } => {
+            let (x0, x1) = points
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+                    (a.min(p.0), b.max(p.0))
+                });
+            let ys = points
+                .iter()
+                .map(|p| p.1)
+                .chain(reference.iter().map(|r| r.1))
+                .chain(std::iter::once(0.0));
+            let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+                (a.min(y), b.max(y))
+            });
+            let (x0, x1) = if x0.is_finite() && x1 > x0 {
+                (x0, x1)
+            } else {
+                (0.0, 1.0)
+            };
+            let pad = ((y1 - y0) * 0.1).max(0.05);
+            let mut chart = ChartBuilder::on(area)
+                .caption(&caption, (FONT, 15))
+                .margin(8)
+                .x_label_area_size(34)
+                .y_label_area_size(44)
+                .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))?;
+            chart
+                .configure_mesh()
+                .bold_line_style(GRID)
+                .light_line_style(TRANSPARENT)
+                .x_labels(5)
+                .y_labels(5)
+                .x_desc(shorten(x_label, 40))
+                .axis_desc_style((FONT, 12))
+                .label_style((FONT, 11))
+                .x_label_formatter(&|v| short_number(*v))
+                .y_label_formatter(&|v| format!("{v:+.1}"))
+                .draw()?;
+            chart.draw_series(LineSeries::new(
+                vec![(x0, 0.0), (x1, 0.0)],
+                GREY.stroke_width(1),
+            ))?;
+            chart.draw_series(LineSeries::new(
+                points.iter().copied(),
+                color.stroke_width(2),
+            ))?;
+            if let Some((label, y)) = reference {
+                chart.draw_series(DashedLineSeries::new(
+                    vec![(x0, *y), (x1, *y)],
+                    4,
+                    4,
+                    MARK.into(),
+                ))?;
+                chart.draw_series(std::iter::once(Text::new(
+                    format!("{label}: {y:+.2}"),
+                    (x0, *y),
+                    text(11, &MARK, HPos::Left, VPos::Bottom),
+                )))?;
+            }
+        }
+        Shape::Bars { bars } => {
+            let n = bars.len().max(1);
+            let last = i32::try_from(n).unwrap_or(i32::MAX) - 1;
+            let extent = bars
+                .iter()
+                .map(|b| b.1.abs())
+                .fold(0.0_f64, f64::max)
+                .max(0.05);
+            let labels: Vec<String> = bars.iter().map(|b| shorten(&b.0, 16)).collect();
+            let mut chart = ChartBuilder::on(area)
+                .caption(&caption, (FONT, 15))
+                .margin(8)
+                .x_label_area_size(24)
+                .y_label_area_size(110)
+                .build_cartesian_2d(-extent * 1.1..extent * 1.1, (0..last).into_segmented())?;
+            let label_of = |v: &SegmentValue<i32>| match v {
+                SegmentValue::CenterOf(i) => usize::try_from(last - i)
+                    .ok()
+                    .and_then(|k| labels.get(k).cloned())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            chart
+                .configure_mesh()
+                .bold_line_style(GRID)
+                .light_line_style(TRANSPARENT)
+                .disable_y_mesh()
+                .y_labels(n)
+                .x_labels(5)
+                .y_label_formatter(&label_of)
+                .x_label_formatter(&|v| format!("{v:+.1}"))
+                .label_style((FONT, 11))
+                .draw()?;
+            for (k, (_, effect)) in bars.iter().enumerate() {
+                let i = last - i32::try_from(k).unwrap_or(0);
+                let mut bar = Rectangle::new(
+                    [
+                        (0.0, SegmentValue::Exact(i)),
+                        (*effect, SegmentValue::Exact(i + 1)),
+                    ],
+                    if *effect >= 0.0 { color } else { ORANGE }.filled(),
+                );
+                bar.set_margin(1, 1, 0, 0);
+                chart.draw_series(std::iter::once(bar))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An axis number, short: 1200 -> 1.2k.
+fn short_number(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{:.1}M", v / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.0}k", v / 1e3)
+    } else if a >= 1e3 {
+        format!("{:.1}k", v / 1e3)
+    } else if a >= 10.0 || a == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
 }
 
 /// An odds ratio as people read it.

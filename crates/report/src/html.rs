@@ -11,7 +11,9 @@ use crate::figures::{
 };
 use crate::ReportError;
 use leadscore_core::artifact::ModelArtifact;
-use leadscore_core::curve::CutoffError;
+use leadscore_core::curve::{cutoff_for_precision, CutoffError};
+use leadscore_core::explain::ExplainSummary;
+use leadscore_core::gates::{GateSpec, Gates, CURVE_POINTS};
 use maud::{html, Markup, PreEscaped, Render, DOCTYPE};
 
 /// The report's style sheet, inlined in the report and the model page.
@@ -75,6 +77,10 @@ pub struct Report {
     pub tiers: Markup,
     /// Every weight, strongest first.
     pub weights: Markup,
+    /// The holdout's fit x engagement grid (empty for models without an `explain` section).
+    pub parts: Markup,
+    /// What each gate holds back and costs (empty without gates).
+    pub gates: Markup,
 }
 
 impl Report {
@@ -92,15 +98,18 @@ impl Report {
         let marked = marked_cutoff(artifact, &set, options);
         let mark = marked.as_ref().ok();
         let tiers = tier_rows(&artifact.curve, &set, &options.tiers, options.confidence);
-        let charts = vec![
-            charts::weights(artifact, options.top_weights)?,
+        let mut charts = match &artifact.explain {
+            Some(e) => vec![charts::importance(artifact, e)?, charts::shapes(e)?],
+            None => vec![charts::weights(artifact, options.top_weights)?],
+        };
+        charts.extend([
             charts::roc(&set, mark)?,
             charts::precision_recall(&set, mark)?,
             charts::calibration(&set)?,
             charts::lift_by_decile(&set)?,
             charts::lift_by_tier(&set, &tiers)?,
             charts::score_distribution(&set, mark)?,
-        ];
+        ]);
         Ok(Self {
             model_id: artifact.model_id.clone(),
             evaluated_on: set.name.clone(),
@@ -110,6 +119,16 @@ impl Report {
             targets: targets_table(&set, options, marked.as_ref().ok()),
             tiers: tiers_table(&set, &tiers),
             weights: weights_table(artifact),
+            parts: artifact
+                .explain
+                .as_ref()
+                .map_or_else(|| html! {}, parts_table),
+            gates: gates_section(
+                artifact,
+                &artifact.gates,
+                options.target_precision,
+                options.confidence,
+            ),
             charts,
         })
     }
@@ -166,6 +185,8 @@ impl Report {
                         (self.cutoff)
                         (self.charts_html())
                         (self.targets)
+                        (self.parts)
+                        (self.gates)
                         (self.tiers)
                         (self.weights)
                     }
@@ -194,7 +215,7 @@ fn pair<T: std::fmt::Display>(v: [T; 2]) -> String {
 
 /// One chart as a `<figure>`, with its frame as data attributes for live marks.
 fn figure(c: &Chart) -> Markup {
-    let class = if c.id == "chart-weights" {
+    let class = if ["chart-weights", "chart-importance", "chart-shapes"].contains(&c.id) {
         "chart wide"
     } else {
         "chart"
@@ -525,6 +546,164 @@ fn targets_table(
                                     td colspan="6" { (e.to_string()) }
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Labels of the bands a grid's edges make: quartiles when there are three distinct edges.
+fn band_labels(edges: &[f64]) -> Vec<String> {
+    if edges.len() == 3 {
+        return ["lowest 25%", "25-50%", "50-75%", "top 25%"]
+            .map(String::from)
+            .to_vec();
+    }
+    let mut out = Vec::with_capacity(edges.len() + 1);
+    for (k, e) in edges.iter().enumerate() {
+        out.push(match k {
+            0 => format!("below {e:+.2}"),
+            _ => format!("{:+.2} to {e:+.2}", edges[k - 1]),
+        });
+    }
+    out.push(match edges.last() {
+        Some(e) => format!("{e:+.2} and above"),
+        None => "all".into(),
+    });
+    out
+}
+
+/// The fit x engagement grid of the holdout: conversion rate and count per cell.
+fn parts_table(e: &ExplainSummary) -> Markup {
+    let g = &e.grid;
+    let (fit, eng) = (band_labels(&g.fit_edges), band_labels(&g.engagement_edges));
+    html! {
+        section id="fit-engagement" {
+            h2 { "Fit and engagement" }
+            p {
+                "A lead's log-odds is the average lead's plus a " strong { "fit" }
+                " part (who the lead is: its profile fields) and an " strong { "engagement" }
+                " part (what it did: events, behaviour columns, and its age). Holdout examples by \
+                 band of each part (bands at the training quartiles); each cell is the share \
+                 that converted and how many there are. The top-right cell is the best fit \
+                 that engaged most."
+            }
+            table id="table-fit-engagement" class="numbers" {
+                thead {
+                    tr {
+                        th { "fit \u{2193} / engagement \u{2192}" }
+                        @for l in &eng { th { (l) } }
+                    }
+                }
+                tbody {
+                    @for (i, row) in g.cells.iter().enumerate().rev() {
+                        tr {
+                            th { (fit.get(i).cloned().unwrap_or_default()) }
+                            @for (n, converted) in row {
+                                td {
+                                    @if *n == 0 {
+                                        "-"
+                                    } @else {
+                                        (pct(*converted as f64 / *n as f64))
+                                        " (" (count(*n)) ")"
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Each of `gates` (the model's, or a server's in force): the holdout leads it holds back and
+/// the cutoff at `target` precision with and without it (the other gates staying on). Empty
+/// without gates or without the model's gate holdout.
+pub fn gates_section(
+    a: &ModelArtifact,
+    gates: &[GateSpec],
+    target: f64,
+    confidence: f64,
+) -> Markup {
+    let (Some(holdout), false) = (&a.gate_holdout, gates.is_empty()) else {
+        return html! {};
+    };
+    let Ok(all) = Gates::for_spec(gates, &a.spec) else {
+        return html! {};
+    };
+    let unit = match holdout.kind {
+        leadscore_core::curve::CurveKind::Handoff => "leads",
+        leadscore_core::curve::CurveKind::PerExample => "examples",
+    };
+    let counts = holdout.held_back_counts(&all);
+    let at = |gates: &Gates| -> Option<leadscore_core::curve::OperatingPoint> {
+        let curve = holdout.curve(gates, CURVE_POINTS).ok()?;
+        cutoff_for_precision(&curve, target, confidence).ok()
+    };
+    let cells = |op: Option<leadscore_core::curve::OperatingPoint>| -> Markup {
+        html! {
+            @match op {
+                Some(p) => {
+                    td { (format!("{:.4}", p.threshold)) }
+                    td { (format!("{:.3}", p.precision)) }
+                    td { (format!("{:.3}", p.recall)) }
+                    td { (pct(p.mql_rate)) }
+                }
+                None => { td colspan="4" { "target not attainable" } }
+            }
+        }
+    };
+    let rule = |g: &GateSpec| -> String {
+        let (verb, map) = if g.never_mql_when.is_empty() {
+            ("MQL only when", &g.mql_requires)
+        } else {
+            ("never an MQL when", &g.never_mql_when)
+        };
+        let parts: Vec<String> = map
+            .iter()
+            .map(|(k, v)| format!("{k} in [{}]", v.join(", ")))
+            .collect();
+        format!("{verb} {}", parts.join(" and "))
+    };
+    let with_all = at(&all);
+    html! {
+        section id="gates" {
+            h2 { "Gates" }
+            p {
+                "Hard rules beside the score: a lead a gate holds back keeps its score but is \
+                 never an MQL. The cutoff is chosen on the gated holdout, so its precision holds \
+                 for the leads actually handed over. Below, at target precision "
+                (format!("{target:.2}"))
+                ": the holdout " (unit) " each gate holds back, and the cutoff with every gate \
+                 and without that one."
+            }
+            table id="table-gates" class="numbers" {
+                thead {
+                    tr {
+                        th rowspan="2" { "gate" } th rowspan="2" { "rule" }
+                        th rowspan="2" { "held back (converting)" }
+                        th colspan="4" { "with every gate" } th colspan="4" { "without this gate" }
+                    }
+                    tr {
+                        @for _ in 0..2 {
+                            th { "cutoff" } th { "precision" } th { "recall" } th { "MQL rate" }
+                        }
+                    }
+                }
+                tbody {
+                    @for (i, g) in gates.iter().enumerate() {
+                        @let others: Vec<GateSpec> = gates.iter().enumerate()
+                            .filter(|(j, _)| *j != i).map(|(_, g)| g.clone()).collect();
+                        @let without = Gates::for_spec(&others, &a.spec).ok().and_then(|g| at(&g));
+                        tr {
+                            th { (g.name) }
+                            td { (rule(g)) }
+                            td { (count(counts[i].0)) " (" (count(counts[i].1)) ")" }
+                            (cells(with_all.clone()))
+                            (cells(without))
                         }
                     }
                 }

@@ -26,14 +26,17 @@ const SCRIPT: &str = concat!("\n//<![CDATA[\n", include_str!("ui/page.js"), "//]
 /// Styles of the control, on top of the report's.
 const PAGE_STYLE: &str = include_str!("ui/page.css");
 
-/// The charts the control marks come first, the weights last.
-const PAGE_ORDER: [&str; 7] = [
+/// The charts the control marks come first, the fields' importance and shapes (or the weights,
+/// for models without them) last.
+const PAGE_ORDER: [&str; 9] = [
     "chart-roc",
     "chart-pr",
     "chart-score-distribution",
     "chart-calibration",
     "chart-lift-decile",
     "chart-lift-tier",
+    "chart-importance",
+    "chart-shapes",
     "chart-weights",
 ];
 
@@ -215,6 +218,13 @@ pub fn render(serving: &Serving) -> Result<String> {
                     // The control above says what the report's cutoff section would.
                     (report.charts_html_in(&PAGE_ORDER))
                     (report.targets)
+                    (report.parts)
+                    (leadscore_report::html::gates_section(
+                        artifact,
+                        serving.gates.specs(),
+                        serving.target.target_precision,
+                        serving.target.confidence,
+                    ))
                     (report.tiers)
                     (report.weights)
                 }
