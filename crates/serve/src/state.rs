@@ -6,7 +6,7 @@
 //! compute cutoffs) and only then swap it in, so a request sees either the old model or the new
 //! one, never a mix, and a failed reload leaves the old one serving.
 
-use crate::config::{Config, ModelSource, Tiers};
+use crate::config::{Config, ModelSource};
 use crate::drift::{DriftCounters, DriftReport, DriftSettings};
 use crate::error::{Error, Result};
 use crate::lead::Val;
@@ -18,6 +18,7 @@ use leadscore_core::curve::{cutoff_for_precision, OperatingPoint};
 use leadscore_core::fitted::{FittedTransform, LeadEvent};
 use leadscore_core::model::Scorer;
 use leadscore_core::registry::Registry;
+use leadscore_core::tiers::{tier_of, Tiers};
 use leadscore_core::value::FieldValue;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -179,19 +180,17 @@ impl Serving {
     ) -> Result<Self> {
         let op = cutoff_for_precision(&artifact.curve, target.target_precision, target.confidence)?;
         let tier_cutoffs = tiers
-            .targets
-            .iter()
+            .cutoffs(&artifact.curve, target.confidence)
+            .into_iter()
             .map(|t| {
                 let tier_target = CutoffTarget {
-                    target_precision: t.target,
+                    target_precision: t.target_precision,
                     confidence: target.confidence,
                 };
                 TierCutoff {
-                    name: t.name.clone(),
-                    target_precision: t.target,
-                    cutoff: cutoff_for_precision(&artifact.curve, t.target, target.confidence)
-                        .ok()
-                        .map(|op| CutoffReport::new(tier_target, &op)),
+                    cutoff: t.point.map(|op| CutoffReport::new(tier_target, &op)),
+                    name: t.name,
+                    target_precision: t.target_precision,
                 }
             })
             .collect();
@@ -218,13 +217,16 @@ impl Serving {
         self.drift.report(&self.artifact, settings)
     }
 
-    /// The tier of a score: the first (strictest) tier whose cutoff it reaches, else the rest.
+    /// The tier of a score: the first (strictest) tier whose cutoff it reaches, else the rest
+    /// ([`tier_of`]).
     pub fn tier(&self, score: f64) -> Option<&str> {
-        self.tiers
-            .iter()
-            .find(|t| t.cutoff.as_ref().is_some_and(|c| score >= c.threshold))
-            .map(|t| t.name.as_str())
-            .or(self.rest_tier.as_deref())
+        tier_of(
+            self.tiers
+                .iter()
+                .map(|t| (t.name.as_str(), t.cutoff.as_ref().map(|c| c.threshold))),
+            self.rest_tier.as_deref(),
+            score,
+        )
     }
 
     /// Scores parsed leads (placed in this model's column order: parse them with
