@@ -1,4 +1,7 @@
 //! Command line and environment: raw [`Args`] (clap) become a checked [`Config`] once.
+//!
+//! The settings types the other modules read live here too ([`Tiers`], [`DriftSettings`],
+//! [`DecisionLogConfig`]), so this module depends on nothing of the server's but [`crate::error`].
 
 use crate::error::{Error, Result};
 use clap::{ArgGroup, Parser};
@@ -90,6 +93,36 @@ fn parse_tiers(text: &str) -> Result<Tiers> {
     Tiers::parse(text).map_err(|e| Error::Config(format!("--tiers `{}`: {}", e.text, e.problem)))
 }
 
+/// Drift settings (`--drift-psi-threshold`, `--drift-min-leads`, `--drift-check-ms`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DriftSettings {
+    /// A PSI above this is drift (status `warn`, a warning on stderr).
+    pub psi_threshold: f64,
+    /// Leads scored by the model before PSIs are reported.
+    pub min_leads: u64,
+    /// How often the background check looks at the PSIs.
+    pub check_interval: Duration,
+}
+
+impl Default for DriftSettings {
+    fn default() -> Self {
+        Self {
+            psi_threshold: 0.2,
+            min_leads: 500,
+            check_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Where and how to write the scored-lead log (`--decision-log`, `--decision-log-max-bytes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionLogConfig {
+    /// The folder of `decisions.jsonl` (created if missing).
+    pub dir: PathBuf,
+    /// Size at which the file is rotated.
+    pub max_bytes: u64,
+}
+
 /// Where the model comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelSource {
@@ -136,9 +169,9 @@ pub struct Config {
     /// Time given to requests in flight at shutdown.
     pub shutdown_grace: Duration,
     /// Drift threshold, minimum sample and check interval.
-    pub drift: crate::drift::DriftSettings,
+    pub drift: DriftSettings,
     /// The scored-lead log, if on.
-    pub decision_log: Option<crate::decisions::DecisionLogConfig>,
+    pub decision_log: Option<DecisionLogConfig>,
 }
 
 impl Config {
@@ -167,7 +200,7 @@ impl Config {
             max_batch: 10_000,
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(30),
-            drift: crate::drift::DriftSettings::default(),
+            drift: DriftSettings::default(),
             decision_log: None,
         }
     }
@@ -226,7 +259,7 @@ impl TryFrom<Args> for Config {
                 a.request_timeout_ms,
             )?),
             shutdown_grace: Duration::from_millis(a.shutdown_grace_ms),
-            drift: crate::drift::DriftSettings {
+            drift: DriftSettings {
                 psi_threshold: if a.drift_psi_threshold.is_finite() && a.drift_psi_threshold > 0.0 {
                     a.drift_psi_threshold
                 } else {
@@ -245,7 +278,7 @@ impl TryFrom<Args> for Config {
                 Some(dir) if dir.as_os_str().is_empty() => {
                     return Err(Error::Config("--decision-log is empty".into()))
                 }
-                Some(dir) => Some(crate::decisions::DecisionLogConfig {
+                Some(dir) => Some(DecisionLogConfig {
                     dir,
                     max_bytes: positive("--decision-log-max-bytes", a.decision_log_max_bytes)?,
                 }),
@@ -392,10 +425,7 @@ mod tests {
             argv.extend_from_slice(extra);
             Config::try_from(Args::try_parse_from(argv).unwrap())
         };
-        assert_eq!(
-            parse(&[]).unwrap().drift,
-            crate::drift::DriftSettings::default()
-        );
+        assert_eq!(parse(&[]).unwrap().drift, DriftSettings::default());
         let c = parse(&[
             "--drift-psi-threshold",
             "0.1",

@@ -17,6 +17,7 @@
 //! as lost, the error is counted by kind (`leadscore_decision_log_errors_total{kind}`) and
 //! logged once per kind with its reason, and the writer tries again with the next decisions.
 
+pub use crate::config::DecisionLogConfig;
 use crate::lead::Val;
 use crate::state::Serving;
 use arc_swap::ArcSwapOption;
@@ -41,15 +42,6 @@ const CHUNK_BYTES: usize = 64 * 1024;
 
 /// With nothing new to write, how long the writer waits before checking again.
 const IDLE: Duration = Duration::from_millis(200);
-
-/// Where and how to write the log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecisionLogConfig {
-    /// The folder of `decisions.jsonl` (created if missing).
-    pub dir: PathBuf,
-    /// Size at which the file is rotated.
-    pub max_bytes: u64,
-}
 
 /// The score of one lead, as sent to the writer.
 #[derive(Debug, Clone)]

@@ -13,6 +13,7 @@
 //! 0.25 a moderate shift, above 0.25 a major one. A field's fill rate is compared over two bins,
 //! filled and missing.
 
+pub use crate::config::DriftSettings;
 use crate::lead::{Lead, Val};
 use crate::state::{App, LeadScore};
 use leadscore_core::artifact::ModelArtifact;
@@ -22,7 +23,6 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::task::JoinHandle;
 
 /// Smallest share used in the PSI, so an empty bin gives a large but finite term.
@@ -30,27 +30,6 @@ pub const EPSILON: f64 = 1e-4;
 
 /// Bins of the live score histogram when the artifact keeps none (equal width over [0, 1]).
 const DEFAULT_BINS: usize = 20;
-
-/// Drift settings (`--drift-psi-threshold`, `--drift-min-leads`, `--drift-check-ms`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DriftSettings {
-    /// A PSI above this is drift (status `warn`, a warning on stderr).
-    pub psi_threshold: f64,
-    /// Leads scored by the model before PSIs are reported.
-    pub min_leads: u64,
-    /// How often the background check looks at the PSIs.
-    pub check_interval: Duration,
-}
-
-impl Default for DriftSettings {
-    fn default() -> Self {
-        Self {
-            psi_threshold: 0.2,
-            min_leads: 500,
-            check_interval: Duration::from_secs(60),
-        }
-    }
-}
 
 /// PSI between two distributions given as shares over the same bins.
 pub fn psi(actual: &[f64], expected: &[f64]) -> f64 {
