@@ -30,6 +30,7 @@ pub mod config;
 pub mod decisions;
 pub mod drift;
 pub mod error;
+pub mod http;
 pub mod lead;
 pub mod metrics;
 pub mod mlflow;

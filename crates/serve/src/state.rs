@@ -415,6 +415,13 @@ impl std::fmt::Debug for App {
     }
 }
 
+/// What the request extractors read: the configuration.
+impl crate::http::HasConfig for App {
+    fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
 /// Resolves the model source, loads and validates the artifact and computes its cutoffs
 /// (blocking). On failure, also returns the file it tried (or the registry pointer).
 pub fn load_serving(
@@ -510,7 +517,7 @@ impl App {
                         trigger: trigger.to_string(),
                         file: file.clone(),
                         reason: reason.clone(),
-                        at: crate::api::now(),
+                        at: crate::http::now(),
                     });
                 }
                 Err(Error::ReloadFailed {
