@@ -456,7 +456,9 @@ impl App {
             last_reload_error: std::sync::Mutex::new(None),
             config,
         };
-        app.metrics.set_model(&app.current());
+        let serving = app.current();
+        app.metrics
+            .set_model(&serving.artifact.model_id, serving.cutoff.threshold);
         Ok(Arc::new(app))
     }
 
@@ -473,7 +475,8 @@ impl App {
         }
         let serving = Arc::new(serving);
         self.current.store(serving.clone());
-        self.metrics.set_model(&serving);
+        self.metrics
+            .set_model(&serving.artifact.model_id, serving.cutoff.threshold);
         serving
     }
 
