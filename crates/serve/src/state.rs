@@ -422,6 +422,21 @@ impl crate::http::HasConfig for App {
     }
 }
 
+/// What the decision log writes of the model that scored a lead.
+impl crate::decisions::ModelInForce for Serving {
+    fn model_id(&self) -> &str {
+        &self.artifact.model_id
+    }
+
+    fn cutoff(&self) -> f64 {
+        self.cutoff.threshold
+    }
+
+    fn tier(&self, score: f64) -> Option<&str> {
+        Serving::tier(self, score)
+    }
+}
+
 /// Resolves the model source, loads and validates the artifact and computes its cutoffs
 /// (blocking). On failure, also returns the file it tried (or the registry pointer).
 pub fn load_serving(
