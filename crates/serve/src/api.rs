@@ -143,7 +143,11 @@ pub fn score_and_record<'a>(
     let scores = serving.score(leads, as_of, factors)?;
     app.metrics
         .record_scores(scores.iter().map(|s| (s.score, s.mql)));
-    serving.drift.record(&serving.artifact.spec, leads, &scores);
+    serving.drift.record(
+        &serving.artifact.spec,
+        leads,
+        scores.iter().map(|s| s.score),
+    );
     let log = &app.metrics.decisions;
     if log.is_on() {
         log.record(scores.len(), || crate::decisions::Decisions {

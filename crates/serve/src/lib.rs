@@ -136,7 +136,7 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
     #[cfg(unix)]
     reload_on_sighup(app.clone())?;
     let _watcher = watch::watch_registry(app.clone());
-    let _drift = drift::watch_drift(app.clone());
+    let _drift = watch::watch_drift(app.clone());
     let grace = app.config.shutdown_grace;
     let notify = Arc::new(tokio::sync::Notify::new());
     let stop_accepting = Arc::new(tokio::sync::Notify::new());
