@@ -4,9 +4,8 @@
 //! helpers the routes share are [`crate::http`]'s (re-exported here under their old paths).
 
 use crate::error::{Error, Result};
-use crate::lead::Lead;
 use crate::mlflow;
-use crate::state::{App, CutoffReport, CutoffTarget, LeadScore, Serving};
+use crate::state::{App, CutoffReport, CutoffTarget, LeadScore};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, Uri};
@@ -17,17 +16,15 @@ use axum::{Json, Router};
 use leadscore_core::curve::cutoff_for_precision;
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::sync::Arc;
 use std::time::Instant;
-
-/// Shared state of every handler.
-pub type AppState = Arc<App>;
 
 pub use crate::http::{
     blocking, json_response, now, parse_json, AdminAuth, JsonBody, JsonBytes, Params, ScoreAuth,
     DEFAULT_FACTORS,
 };
 pub use crate::lead::check_batch_size;
+pub use crate::scoring::score_and_record;
+pub use crate::state::AppState;
 
 /// The router with every route and layer; tests call it with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
@@ -128,45 +125,6 @@ struct BatchScore<'a> {
     model_id: &'a str,
     cutoff: &'a CutoffReport,
     leads: &'a [LeadScore<'a>],
-}
-
-/// Scores `leads` with the model in force, records the metrics and, with `--decision-log`,
-/// queues the decisions for the log (`route` names the endpoint in it).
-pub fn score_and_record<'a>(
-    app: &App,
-    serving: &'a Arc<Serving>,
-    leads: &[Lead<'_>],
-    as_of: i64,
-    factors: usize,
-    route: &'static str,
-) -> Result<Vec<LeadScore<'a>>> {
-    let scores = serving.score(leads, as_of, factors)?;
-    app.metrics
-        .record_scores(scores.iter().map(|s| (s.score, s.mql)));
-    serving.drift.record(
-        &serving.artifact.spec,
-        leads,
-        scores.iter().map(|s| s.score),
-    );
-    let log = &app.metrics.decisions;
-    if log.is_on() {
-        log.record(scores.len(), || crate::decisions::Decisions {
-            at_ms: crate::decisions::now_ms(),
-            route,
-            as_of,
-            serving: serving.clone(),
-            leads: leads
-                .iter()
-                .zip(&scores)
-                .map(|(lead, s)| crate::decisions::LeadDecision {
-                    lead_id: crate::decisions::owned(&lead.id),
-                    score: s.score,
-                    mql: s.mql,
-                })
-                .collect(),
-        });
-    }
-    Ok(scores)
 }
 
 /// Bodies up to this size are parsed and scored on the async worker that read them (a few

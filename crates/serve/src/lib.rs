@@ -34,6 +34,7 @@ pub mod http;
 pub mod lead;
 pub mod metrics;
 pub mod mlflow;
+pub mod scoring;
 pub mod state;
 pub mod ui;
 pub mod watch;

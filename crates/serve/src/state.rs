@@ -415,6 +415,9 @@ impl std::fmt::Debug for App {
     }
 }
 
+/// Shared state of every handler.
+pub type AppState = Arc<App>;
+
 /// What the request extractors read: the configuration.
 impl crate::http::HasConfig for App {
     fn config(&self) -> &Config {
