@@ -7,7 +7,8 @@
 //!   being an MQL whatever its score; [`artifact`]: the versioned model file;
 //! - [`metrics`]: ROC AUC, PR AUC, log loss, Brier, calibration, lift;
 //! - [`curve`]: the operating curve and [`curve::cutoff_for_precision`], the MQL cutoff from a
-//!   target precision;
+//!   target precision; [`tiers`]: named precision targets (`A=0.8,B=0.6,C=0.4,D`), parsed and
+//!   checked once, each tier's cutoff on the curve and the tier of a score;
 //! - [`value`]: field values and the value-level parsers both featurizers call; [`civil`]: the
 //!   calendar arithmetic (days since 1970 <-> dates) they and the demo generator share.
 //!
@@ -41,6 +42,7 @@ pub mod model;
 pub mod registry;
 pub mod rng;
 pub mod spec;
+pub mod tiers;
 pub mod value;
 
 pub use error::{Error, Result};

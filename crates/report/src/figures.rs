@@ -44,102 +44,9 @@ impl EvaluationSet {
     }
 }
 
-/// One tier as a precision target (`A=0.8`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct TierTarget {
-    /// Tier name.
-    pub name: String,
-    /// Its target precision, in (0, 1).
-    pub target_precision: f64,
-}
-
-/// Tiers: precision targets strictest first, and the name of the leads below them all.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tiers {
-    /// Strictest first; targets strictly decrease.
-    pub targets: Vec<TierTarget>,
-    /// The name given to leads below every tier, if any.
-    pub rest: Option<String>,
-}
-
-impl Default for Tiers {
-    /// `A=0.8,B=0.6,C=0.4,D`, the server's default.
-    fn default() -> Self {
-        let tier = |name: &str, target_precision| TierTarget {
-            name: name.into(),
-            target_precision,
-        };
-        Self {
-            targets: vec![tier("A", 0.8), tier("B", 0.6), tier("C", 0.4)],
-            rest: Some("D".into()),
-        }
-    }
-}
-
-impl Tiers {
-    /// Parses `A=0.8,B=0.6,C=0.4,D` (the syntax of `leadscore-serve --tiers`): targets strictly
-    /// decreasing, each in (0, 1); an optional last name without `=` names the rest; names
-    /// unique. An empty text means no tiers.
-    pub fn parse(text: &str) -> Result<Self, ReportError> {
-        let bad = |message: String| ReportError::Tiers {
-            text: text.to_string(),
-            message,
-        };
-        let mut tiers = Tiers {
-            targets: Vec::new(),
-            rest: None,
-        };
-        if text.trim().is_empty() {
-            return Ok(tiers);
-        }
-        let parts: Vec<&str> = text.split(',').map(str::trim).collect();
-        for (i, part) in parts.iter().enumerate() {
-            if part.is_empty() {
-                return Err(bad("an empty tier name".into()));
-            }
-            match part.split_once('=') {
-                Some((name, target)) => {
-                    let name = name.trim();
-                    let target: f64 = target
-                        .trim()
-                        .parse()
-                        .map_err(|_| bad(format!("`{target}` is not a number")))?;
-                    if !(target > 0.0 && target < 1.0) {
-                        return Err(bad(format!(
-                            "tier {name}: target {target} must lie strictly between 0 and 1"
-                        )));
-                    }
-                    if let Some(previous) = tiers.targets.last() {
-                        if target >= previous.target_precision {
-                            return Err(bad(format!(
-                                "tier {name}: targets must decrease (strictest first), but {target} follows {}",
-                                previous.target_precision
-                            )));
-                        }
-                    }
-                    tiers.targets.push(TierTarget {
-                        name: name.to_string(),
-                        target_precision: target,
-                    });
-                }
-                None if i + 1 == parts.len() => tiers.rest = Some(part.to_string()),
-                None => {
-                    return Err(bad(format!(
-                        "tier {part} has no target; only the last name may go without one"
-                    )))
-                }
-            }
-        }
-        let mut names: Vec<&str> = tiers.targets.iter().map(|t| t.name.as_str()).collect();
-        names.extend(tiers.rest.as_deref());
-        for (i, n) in names.iter().enumerate() {
-            if names[..i].contains(n) {
-                return Err(bad(format!("tier name {n} appears twice")));
-            }
-        }
-        Ok(tiers)
-    }
-}
+/// Tiers are `leadscore-core`'s (the server parses and applies the same ones); re-exported
+/// here under the names report users know.
+pub use leadscore_core::tiers::{TierTarget, Tiers};
 
 /// What a report shows and marks.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,7 +56,7 @@ pub struct ReportOptions {
     pub target_precision: f64,
     /// Confidence of the precision lower bound.
     pub confidence: f64,
-    /// Tiers for the "by tier" chart.
+    /// Tiers for the "by tier" chart (default: [`Tiers::standard`], the server's).
     pub tiers: Tiers,
     /// Rows of the "what a target precision costs" table.
     pub targets: Vec<f64>,
@@ -162,7 +69,7 @@ impl Default for ReportOptions {
         Self {
             target_precision: 0.5,
             confidence: 0.95,
-            tiers: Tiers::default(),
+            tiers: Tiers::standard(),
             targets: (6..=19).map(|k| f64::from(k) / 20.0).collect(),
             top_weights: 25,
         }
@@ -306,9 +213,9 @@ pub fn tier_rows(
     let mut rows = Vec::new();
     let mut upper: Option<f64> = None;
     let mut previous = (0u64, 0u64);
-    for t in &tiers.targets {
-        match cutoff_for_precision(model_curve, t.target_precision, confidence) {
-            Ok(op) => {
+    for t in tiers.cutoffs(model_curve, confidence) {
+        match t.point {
+            Some(op) => {
                 // A looser tier never starts above a stricter one.
                 let threshold = upper.map_or(op.threshold, |u: f64| u.min(op.threshold));
                 upper = Some(threshold);
@@ -323,7 +230,7 @@ pub fn tier_rows(
                 ));
                 previous = now;
             }
-            Err(_) => rows.push(row(&t.name, Some(t.target_precision), None, true, 0, 0)),
+            None => rows.push(row(&t.name, Some(t.target_precision), None, true, 0, 0)),
         }
     }
     if let Some(rest) = &tiers.rest {
@@ -456,7 +363,7 @@ mod tests {
             curve: c.clone(),
             handoff: None,
         };
-        let rows = tier_rows(&c, &s, &Tiers::default(), 0.95);
+        let rows = tier_rows(&c, &s, &Tiers::standard(), 0.95);
         assert_eq!(rows.len(), 4);
         assert_eq!(rows.iter().map(|r| r.leads).sum::<u64>(), 400);
         assert_eq!(rows.iter().map(|r| r.converted).sum::<u64>(), c.positives);
@@ -468,18 +375,17 @@ mod tests {
     }
 
     #[test]
-    fn tier_text_is_checked() {
+    fn report_tiers_are_the_servers() {
+        // The syntax and its checks are core's (tested there); the report's default is the
+        // server's default, and a bad text keeps its message through `ReportError`.
         assert_eq!(
-            Tiers::parse("A=0.8,B=0.6,C=0.4,D").unwrap(),
-            Tiers::default()
+            ReportOptions::default().tiers,
+            Tiers::parse("A=0.8,B=0.6,C=0.4,D").unwrap()
         );
-        assert!(Tiers::parse("").unwrap().targets.is_empty());
-        assert!(Tiers::parse("A=0.6,B=0.8").is_err());
-        assert!(Tiers::parse("A=1.5").is_err());
-        assert!(Tiers::parse("A,B=0.5").is_err());
-        assert!(Tiers::parse("A=0.8,A").is_err());
-        let e = Tiers::parse("A=x").unwrap_err().to_string();
+        let e = ReportError::from(Tiers::parse("A=x").unwrap_err()).to_string();
         assert!(e.contains("A=x") && e.contains("not a number"), "{e}");
+        let e = Tiers::parse("A=0.5,B=0.8").unwrap_err().to_string();
+        assert!(e.contains("targets must decrease"), "{e}");
     }
 
     #[test]

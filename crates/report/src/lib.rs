@@ -8,6 +8,7 @@
 //! model page. Both depend on this crate, which depends only on `leadscore-core`.
 //!
 //! - [`figures`]: the numbers behind the charts (tiers, targets, score histogram by outcome);
+//!   the tiers themselves are `leadscore-core`'s ([`Tiers`], re-exported), as the server's are;
 //! - [`charts`]: one SVG per chart; [`html`]: the card, tables and the document.
 //!
 //! ```no_run
@@ -39,7 +40,8 @@ pub enum ReportError {
         /// What plotters said.
         message: String,
     },
-    /// A tier specification did not parse.
+    /// A tier specification did not parse ([`Tiers::parse`] returns core's
+    /// [`TiersError`](leadscore_core::tiers::TiersError), which converts into this).
     #[error("tiers `{text}`: {message}")]
     Tiers {
         /// The text given.
@@ -50,4 +52,13 @@ pub enum ReportError {
     /// An option is out of range.
     #[error("{0}")]
     Option(String),
+}
+
+impl From<leadscore_core::tiers::TiersError> for ReportError {
+    fn from(e: leadscore_core::tiers::TiersError) -> Self {
+        Self::Tiers {
+            text: e.text,
+            message: e.problem.to_string(),
+        }
+    }
 }

@@ -1,33 +1,30 @@
-//! The HTTP API: routes, extractors (JSON body, query, bearer tokens) and middleware (metrics,
-//! timeout, error shapes, panic backstop). Every error leaves as [`Error`]'s JSON envelope,
-//! including what axum itself would reject (body limit, content type, unknown route, method).
+//! The HTTP API: routes, their handlers and the middleware (metrics, timeout, error shapes,
+//! panic backstop). Every error leaves as [`Error`]'s JSON envelope, including what axum itself
+//! would reject (body limit, content type, unknown route, method). The extractors and response
+//! helpers the routes share are [`crate::http`]'s (re-exported here under their old paths).
 
 use crate::error::{Error, Result};
-use crate::lead::Lead;
 use crate::mlflow;
-use crate::state::{App, CutoffReport, CutoffTarget, LeadScore, Serving};
-use axum::body::{Body, Bytes};
-use axum::extract::{
-    DefaultBodyLimit, FromRequest, FromRequestParts, MatchedPath, Query, Request, State,
-};
-use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use crate::state::{App, CutoffReport, CutoffTarget, LeadScore};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use leadscore_core::curve::cutoff_for_precision;
-use leadscore_core::value::parse_timestamp;
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Instant;
 
-/// Shared state of every handler.
-pub type AppState = Arc<App>;
-
-/// Default number of positive and of negative factors per lead.
-pub const DEFAULT_FACTORS: usize = 3;
+pub use crate::http::{
+    blocking, json_response, now, parse_json, AdminAuth, JsonBody, JsonBytes, Params, ScoreAuth,
+    DEFAULT_FACTORS,
+};
+pub use crate::lead::check_batch_size;
+pub use crate::scoring::score_and_record;
+pub use crate::state::AppState;
 
 /// The router with every route and layer; tests call it with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
@@ -52,199 +49,6 @@ pub fn app(state: AppState) -> Router {
             },
         ))
         .with_state(state)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Extractors
-
-/// A JSON request body, parsed into a [`Value`]; rejections are envelope errors (415, 413, 400).
-pub struct JsonBody(pub Value);
-
-/// A request body checked to be declared JSON and within the size limit (415, 413), not yet
-/// parsed: scoring parses it off the async workers (see [`parse_json`]).
-pub struct JsonBytes(pub Bytes);
-
-fn is_json(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-}
-
-/// Parses a JSON body (400 `invalid_json` when it is not JSON).
-pub fn parse_json(bytes: &[u8]) -> Result<Value> {
-    serde_json::from_slice(bytes).map_err(|e| Error::InvalidJson(e.to_string()))
-}
-
-impl FromRequest<AppState> for JsonBytes {
-    type Rejection = Error;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self> {
-        if !is_json(req.headers()) {
-            return Err(Error::UnsupportedMediaType);
-        }
-        Bytes::from_request(req, state)
-            .await
-            .map(JsonBytes)
-            .map_err(|r| {
-                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Error::BodyTooLarge {
-                        limit: state.config.max_body_bytes,
-                    }
-                } else {
-                    Error::BodyRead(r.body_text())
-                }
-            })
-    }
-}
-
-impl FromRequest<AppState> for JsonBody {
-    type Rejection = Error;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self> {
-        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
-        parse_json(&bytes).map(JsonBody)
-    }
-}
-
-/// Runs blocking work (parsing and scoring a batch) on tokio's blocking pool, so big batches do
-/// not stall the async workers and the request timeout can answer while they run.
-pub async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| Error::Internal(format!("scoring task: {e}")))?
-}
-
-/// A serialized JSON body as a response.
-pub fn json_response(body: Vec<u8>) -> Response {
-    let mut response = Body::from(body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-/// Query-string parameters as text; each handler checks the ones it reads.
-pub struct Params(pub HashMap<String, String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Params {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
-        Query::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map(|Query(q)| Params(q))
-            .map_err(|e| Error::InvalidQuery {
-                name: "query".into(),
-                message: e.body_text(),
-            })
-    }
-}
-
-impl Params {
-    fn number<T: std::str::FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>> {
-        self.0
-            .get(name)
-            .map(|v| {
-                v.trim().parse::<T>().map_err(|_| Error::InvalidQuery {
-                    name: name.into(),
-                    message: format!("expected {expected}, found {v:?}"),
-                })
-            })
-            .transpose()
-    }
-
-    /// `?factors=N` (default [`DEFAULT_FACTORS`]).
-    pub fn factors(&self) -> Result<usize> {
-        Ok(self
-            .number::<usize>("factors", "a whole number")?
-            .unwrap_or(DEFAULT_FACTORS))
-    }
-
-    /// `?as_of=RFC3339` (default: now), in Unix seconds.
-    pub fn as_of(&self) -> Result<i64> {
-        match self.0.get("as_of") {
-            None => Ok(now()),
-            Some(text) => match parse_timestamp(text) {
-                Some(t) if t >= 0 => Ok(t),
-                _ => Err(Error::InvalidQuery {
-                    name: "as_of".into(),
-                    message: format!("expected an RFC 3339 time after 1970, found {text:?}"),
-                }),
-            },
-        }
-    }
-}
-
-/// Now, in Unix seconds.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-/// Compares without an early exit on the first differing byte.
-fn same_token(given: &str, expected: &str) -> bool {
-    let (a, b) = (given.as_bytes(), expected.as_bytes());
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    diff == 0 && a.len() == b.len()
-}
-
-/// Passes when no scoring token is configured or the request carries it (401 none, 403 wrong).
-pub struct ScoreAuth;
-
-impl FromRequestParts<AppState> for ScoreAuth {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let Some(expected) = &state.config.score_token else {
-            return Ok(ScoreAuth);
-        };
-        match bearer(parts) {
-            None => Err(Error::Unauthorized),
-            Some(t) if same_token(t, expected) => Ok(ScoreAuth),
-            Some(_) => Err(Error::Forbidden("the bearer token is not valid".into())),
-        }
-    }
-}
-
-/// Passes with the admin token; with none configured, only when the server binds loopback.
-pub struct AdminAuth;
-
-impl FromRequestParts<AppState> for AdminAuth {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        match &state.config.admin_token {
-            None if state.config.admin_open() => Ok(AdminAuth),
-            None => Err(Error::Forbidden(
-                "admin calls are disabled: the server binds a non-loopback address and no --admin-token is set".into(),
-            )),
-            Some(expected) => match bearer(parts) {
-                None => Err(Error::Unauthorized),
-                Some(t) if same_token(t, expected) => Ok(AdminAuth),
-                Some(_) => Err(Error::Forbidden("the bearer token is not valid".into())),
-            },
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,17 +112,6 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Error {
 // ---------------------------------------------------------------------------------------------
 // Scoring
 
-/// 422 for an empty batch, 413 over the limit.
-pub fn check_batch_size(leads: usize, limit: usize) -> Result<()> {
-    if leads == 0 {
-        Err(Error::EmptyBatch)
-    } else if leads > limit {
-        Err(Error::BatchTooLarge { leads, limit })
-    } else {
-        Ok(())
-    }
-}
-
 #[derive(Serialize)]
 struct SingleScore<'a> {
     model_id: &'a str,
@@ -332,41 +125,6 @@ struct BatchScore<'a> {
     model_id: &'a str,
     cutoff: &'a CutoffReport,
     leads: &'a [LeadScore<'a>],
-}
-
-/// Scores `leads` with the model in force, records the metrics and, with `--decision-log`,
-/// queues the decisions for the log (`route` names the endpoint in it).
-pub fn score_and_record<'a>(
-    app: &App,
-    serving: &'a Arc<Serving>,
-    leads: &[Lead<'_>],
-    as_of: i64,
-    factors: usize,
-    route: &'static str,
-) -> Result<Vec<LeadScore<'a>>> {
-    let scores = serving.score(leads, as_of, factors)?;
-    app.metrics
-        .record_scores(scores.iter().map(|s| (s.score, s.mql)));
-    serving.drift.record(&serving.artifact.spec, leads, &scores);
-    let log = &app.metrics.decisions;
-    if log.is_on() {
-        log.record(scores.len(), || crate::decisions::Decisions {
-            at_ms: crate::decisions::now_ms(),
-            route,
-            as_of,
-            serving: serving.clone(),
-            leads: leads
-                .iter()
-                .zip(&scores)
-                .map(|(lead, s)| crate::decisions::LeadDecision {
-                    lead_id: crate::decisions::owned(&lead.id),
-                    score: s.score,
-                    mql: s.mql,
-                })
-                .collect(),
-        });
-    }
-    Ok(scores)
 }
 
 /// Bodies up to this size are parsed and scored on the async worker that read them (a few
@@ -582,35 +340,4 @@ async fn metrics(State(app): State<AppState>) -> Response {
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_compare_fully() {
-        assert!(same_token("abc", "abc"));
-        assert!(!same_token("abd", "abc"));
-        assert!(!same_token("ab", "abc"));
-        assert!(!same_token("abcd", "abc"));
-    }
-
-    #[test]
-    fn json_content_types() {
-        let mut h = HeaderMap::new();
-        assert!(!is_json(&h));
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        assert!(is_json(&h));
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/vnd.api+json"),
-        );
-        assert!(is_json(&h));
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-        assert!(!is_json(&h));
-    }
 }

@@ -1,4 +1,7 @@
 //! Command line and environment: raw [`Args`] (clap) become a checked [`Config`] once.
+//!
+//! The settings types the other modules read live here too ([`Tiers`], [`DriftSettings`],
+//! [`DecisionLogConfig`]), so this module depends on nothing of the server's but [`crate::error`].
 
 use crate::error::{Error, Result};
 use clap::{ArgGroup, Parser};
@@ -37,7 +40,7 @@ pub struct Args {
     pub bind: SocketAddr,
     /// Tiers as precision targets, strictest first; a last name without `=` names the rest.
     /// An empty value turns tiers off.
-    #[arg(long, env = "LEADSCORE_TIERS", default_value = "A=0.8,B=0.6,C=0.4,D")]
+    #[arg(long, env = "LEADSCORE_TIERS", default_value = Tiers::STANDARD)]
     pub tiers: String,
     /// Bearer token required by /v1/score and /invocations (prefer the environment variable:
     /// command lines are visible to other users).
@@ -87,82 +90,42 @@ pub struct Args {
     pub gates: Option<PathBuf>,
 }
 
-/// A named tier: leads whose score reaches the cutoff for `target` precision.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TierTarget {
-    /// The tier's name (`A`).
-    pub name: String,
-    /// Its precision target.
-    pub target: f64,
+/// The tiers (`--tiers`): `leadscore-core`'s, the same ones the report draws.
+pub use leadscore_core::tiers::{TierTarget, Tiers};
+
+/// `--tiers` checked: core's parser, its error as a configuration error naming the flag.
+fn parse_tiers(text: &str) -> Result<Tiers> {
+    Tiers::parse(text).map_err(|e| Error::Config(format!("--tiers `{}`: {}", e.text, e.problem)))
 }
 
-/// The tier configuration: targets strictest first, and the name of the rest (if any).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Tiers {
-    /// Named targets, strictly decreasing.
-    pub targets: Vec<TierTarget>,
-    /// The name given to leads below every tier (`D`), or none.
-    pub rest: Option<String>,
+/// Drift settings (`--drift-psi-threshold`, `--drift-min-leads`, `--drift-check-ms`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DriftSettings {
+    /// A PSI above this is drift (status `warn`, a warning on stderr).
+    pub psi_threshold: f64,
+    /// Leads scored by the model before PSIs are reported.
+    pub min_leads: u64,
+    /// How often the background check looks at the PSIs.
+    pub check_interval: Duration,
 }
 
-impl Tiers {
-    /// Parses `A=0.8,B=0.6,C=0.4,D`.
-    pub fn parse(text: &str) -> Result<Self> {
-        let bad = |m: String| Error::Config(format!("--tiers `{text}`: {m}"));
-        let mut tiers = Tiers::default();
-        let parts: Vec<&str> = text
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .collect();
-        for (i, part) in parts.iter().enumerate() {
-            let is_last = i + 1 == parts.len();
-            match part.split_once('=') {
-                Some((name, target)) => {
-                    let name = name.trim();
-                    let target: f64 = target
-                        .trim()
-                        .parse()
-                        .map_err(|_| bad(format!("`{target}` is not a number")))?;
-                    if name.is_empty() {
-                        return Err(bad("a tier has no name".into()));
-                    }
-                    if !(target > 0.0 && target < 1.0) {
-                        return Err(bad(format!(
-                            "tier {name}: target {target} must lie strictly between 0 and 1"
-                        )));
-                    }
-                    if let Some(prev) = tiers.targets.last() {
-                        if target >= prev.target {
-                            return Err(bad(format!(
-                                "tier {name} ({target}) must have a lower target than tier {} ({})",
-                                prev.name, prev.target
-                            )));
-                        }
-                    }
-                    tiers.targets.push(TierTarget {
-                        name: name.to_string(),
-                        target,
-                    });
-                }
-                None if is_last => tiers.rest = Some(part.to_string()),
-                None => {
-                    return Err(bad(format!(
-                        "`{part}` has no `=target`; only the last name may omit it"
-                    )))
-                }
-            }
+impl Default for DriftSettings {
+    fn default() -> Self {
+        Self {
+            psi_threshold: 0.2,
+            min_leads: 500,
+            check_interval: Duration::from_secs(60),
         }
-        let mut names: Vec<&str> = tiers.targets.iter().map(|t| t.name.as_str()).collect();
-        names.extend(tiers.rest.as_deref());
-        let mut sorted = names.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        if sorted.len() != names.len() {
-            return Err(bad("tier names must be distinct".into()));
-        }
-        Ok(tiers)
     }
+}
+
+/// Where and how to write the scored-lead log (`--decision-log`, `--decision-log-max-bytes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionLogConfig {
+    /// The folder of `decisions.jsonl` (created if missing).
+    pub dir: PathBuf,
+    /// Size at which the file is rotated.
+    pub max_bytes: u64,
 }
 
 /// Where the model comes from.
@@ -211,9 +174,9 @@ pub struct Config {
     /// Time given to requests in flight at shutdown.
     pub shutdown_grace: Duration,
     /// Drift threshold, minimum sample and check interval.
-    pub drift: crate::drift::DriftSettings,
+    pub drift: DriftSettings,
     /// The scored-lead log, if on.
-    pub decision_log: Option<crate::decisions::DecisionLogConfig>,
+    pub decision_log: Option<DecisionLogConfig>,
     /// Gates replacing the model's (`None`: the model's own).
     pub gates: Option<Vec<leadscore_core::gates::GateSpec>>,
 }
@@ -237,14 +200,14 @@ impl Config {
             target_precision,
             confidence: 0.95,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            tiers: Tiers::parse("A=0.8,B=0.6,C=0.4,D").unwrap_or_default(),
+            tiers: Tiers::standard(),
             score_token: None,
             admin_token: None,
             max_body_bytes: 16 * 1024 * 1024,
             max_batch: 10_000,
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(30),
-            drift: crate::drift::DriftSettings::default(),
+            drift: DriftSettings::default(),
             decision_log: None,
             gates: None,
         }
@@ -294,7 +257,7 @@ impl TryFrom<Args> for Config {
             target_precision: a.target_precision,
             confidence: a.confidence,
             bind: a.bind,
-            tiers: Tiers::parse(&a.tiers)?,
+            tiers: parse_tiers(&a.tiers)?,
             score_token: token("--score-token", a.score_token)?,
             admin_token: token("--admin-token", a.admin_token)?,
             max_body_bytes: positive("--max-body-bytes", a.max_body_bytes as u64)? as usize,
@@ -304,7 +267,7 @@ impl TryFrom<Args> for Config {
                 a.request_timeout_ms,
             )?),
             shutdown_grace: Duration::from_millis(a.shutdown_grace_ms),
-            drift: crate::drift::DriftSettings {
+            drift: DriftSettings {
                 psi_threshold: if a.drift_psi_threshold.is_finite() && a.drift_psi_threshold > 0.0 {
                     a.drift_psi_threshold
                 } else {
@@ -323,7 +286,7 @@ impl TryFrom<Args> for Config {
                 Some(dir) if dir.as_os_str().is_empty() => {
                     return Err(Error::Config("--decision-log is empty".into()))
                 }
-                Some(dir) => Some(crate::decisions::DecisionLogConfig {
+                Some(dir) => Some(DecisionLogConfig {
                     dir,
                     max_bytes: positive("--decision-log-max-bytes", a.decision_log_max_bytes)?,
                 }),
@@ -365,17 +328,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tiers_parse() {
-        let t = Tiers::parse("A=0.8, B=0.6,C=0.4,D").unwrap();
-        assert_eq!(t.targets.len(), 3);
-        assert_eq!(t.targets[1].name, "B");
-        assert_eq!(t.rest.as_deref(), Some("D"));
-        assert_eq!(Tiers::parse("").unwrap(), Tiers::default());
-        assert!(Tiers::parse("A=0.6,B=0.8").is_err(), "must decrease");
-        assert!(Tiers::parse("A=1.2").is_err());
-        assert!(Tiers::parse("A,B=0.5").is_err());
-        assert!(Tiers::parse("A=0.8,A").is_err());
-        assert!(Tiers::parse("A=x").is_err());
+    fn tiers_flag() {
+        let parse = |tiers: &str| {
+            let argv = [
+                "leadscore-serve",
+                "--model",
+                "m.json",
+                "--target-precision",
+                "0.7",
+                "--tiers",
+                tiers,
+            ];
+            Config::try_from(Args::try_parse_from(argv).unwrap())
+        };
+        let c = parse("A=0.8, B=0.6,C=0.4,D").unwrap();
+        assert_eq!(c.tiers, Tiers::standard());
+        assert_eq!(
+            parse("").unwrap().tiers,
+            Tiers::default(),
+            "empty: no tiers"
+        );
+        // The syntax is core's (tested there); the error names the flag and the problem.
+        let e = parse("A=0.6,B=0.8").unwrap_err().to_string();
+        assert!(
+            e.contains("--tiers `A=0.6,B=0.8`") && e.contains("tier B: targets must decrease"),
+            "{e}"
+        );
+        for bad in ["A=1.2", "A,B=0.5", "A=0.8,A", "A=x", "=0.5"] {
+            assert!(
+                matches!(parse(bad), Err(Error::Config(m)) if m.starts_with("--tiers")),
+                "{bad}"
+            );
+        }
+        // The default flag value and `Config::new` agree.
+        let argv = [
+            "leadscore-serve",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "0.7",
+        ];
+        let c = Config::try_from(Args::try_parse_from(argv).unwrap()).unwrap();
+        assert_eq!(c.tiers, Config::new("m.json", 0.7).tiers);
     }
 
     #[test]
@@ -466,10 +460,7 @@ mod tests {
             argv.extend_from_slice(extra);
             Config::try_from(Args::try_parse_from(argv).unwrap())
         };
-        assert_eq!(
-            parse(&[]).unwrap().drift,
-            crate::drift::DriftSettings::default()
-        );
+        assert_eq!(parse(&[]).unwrap().drift, DriftSettings::default());
         let c = parse(&[
             "--drift-psi-threshold",
             "0.1",

@@ -17,8 +17,8 @@
 //! as lost, the error is counted by kind (`leadscore_decision_log_errors_total{kind}`) and
 //! logged once per kind with its reason, and the writer tries again with the next decisions.
 
+pub use crate::config::DecisionLogConfig;
 use crate::lead::Val;
-use crate::state::Serving;
 use arc_swap::ArcSwapOption;
 use serde::ser::{Serialize, Serializer};
 use std::fmt::Write as _;
@@ -42,15 +42,6 @@ const CHUNK_BYTES: usize = 64 * 1024;
 /// With nothing new to write, how long the writer waits before checking again.
 const IDLE: Duration = Duration::from_millis(200);
 
-/// Where and how to write the log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecisionLogConfig {
-    /// The folder of `decisions.jsonl` (created if missing).
-    pub dir: PathBuf,
-    /// Size at which the file is rotated.
-    pub max_bytes: u64,
-}
-
 /// The score of one lead, as sent to the writer.
 #[derive(Debug, Clone)]
 pub struct LeadDecision {
@@ -60,6 +51,18 @@ pub struct LeadDecision {
     pub score: f64,
     /// Whether it reached the cutoff.
     pub mql: bool,
+}
+
+/// What a decision line says about the model that made it: its id, its cutoff and the tier of
+/// a score. The model in force (`state::Serving`) implements it; each queued request keeps one,
+/// so the writer thread formats the lines (and looks up the tiers) off the scoring path.
+pub trait ModelInForce: std::fmt::Debug + Send + Sync {
+    /// The model's id.
+    fn model_id(&self) -> &str;
+    /// The MQL cutoff in force.
+    fn cutoff(&self) -> f64;
+    /// The tier of `score`, if tiers are configured.
+    fn tier(&self, score: f64) -> Option<&str>;
 }
 
 /// The decisions of one request.
@@ -72,7 +75,7 @@ pub struct Decisions {
     /// The request's "now", in Unix seconds.
     pub as_of: i64,
     /// The model, cutoff and tiers in force.
-    pub serving: Arc<Serving>,
+    pub serving: Arc<dyn ModelInForce>,
     /// One per lead, in request order.
     pub leads: Vec<LeadDecision>,
 }
@@ -352,17 +355,18 @@ impl Writer {
         let time = rfc3339_millis(batch.at_ms);
         let as_of = rfc3339_millis(batch.as_of.saturating_mul(1000));
         let serving = &batch.serving;
+        let (model_id, cutoff) = (serving.model_id(), serving.cutoff());
         let mut line = std::mem::take(&mut self.line);
         for lead in &batch.leads {
             line.clear();
             let record = Line {
                 time: &time,
                 lead_id: IdRef(&lead.lead_id),
-                model_id: &serving.artifact.model_id,
+                model_id,
                 route: batch.route,
                 as_of: &as_of,
                 score: lead.score,
-                cutoff: serving.cutoff.threshold,
+                cutoff,
                 mql: lead.mql,
                 tier: serving.tier(lead.score),
             };

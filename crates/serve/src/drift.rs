@@ -5,7 +5,7 @@
 //! Counting is lock-free: one atomic add per scored lead (its score bin) and one per missing
 //! field. The counters belong to the model: a new model starts from zero, a cutoff change or a
 //! reload of the same model keeps them. [`DriftCounters::report`] computes the PSIs on demand
-//! (`/v1/model`, `/metrics`); [`watch_drift`] checks them on an interval and logs a warning when
+//! (`/v1/model`, `/metrics`); `watch::watch_drift` checks them on an interval and logs a warning when
 //! a PSI crosses the threshold (once per crossing, and once when it falls back).
 //!
 //! PSI = sum over bins of (a - e) * ln(a / e), with a and e the live and reference shares, each
@@ -13,44 +13,20 @@
 //! 0.25 a moderate shift, above 0.25 a major one. A field's fill rate is compared over two bins,
 //! filled and missing.
 
+pub use crate::config::DriftSettings;
 use crate::lead::{Lead, Val};
-use crate::state::{App, LeadScore};
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::fitted::FittedSpec;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::task::JoinHandle;
 
 /// Smallest share used in the PSI, so an empty bin gives a large but finite term.
 pub const EPSILON: f64 = 1e-4;
 
 /// Bins of the live score histogram when the artifact keeps none (equal width over [0, 1]).
 const DEFAULT_BINS: usize = 20;
-
-/// Drift settings (`--drift-psi-threshold`, `--drift-min-leads`, `--drift-check-ms`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DriftSettings {
-    /// A PSI above this is drift (status `warn`, a warning on stderr).
-    pub psi_threshold: f64,
-    /// Leads scored by the model before PSIs are reported.
-    pub min_leads: u64,
-    /// How often the background check looks at the PSIs.
-    pub check_interval: Duration,
-}
-
-impl Default for DriftSettings {
-    fn default() -> Self {
-        Self {
-            psi_threshold: 0.2,
-            min_leads: 500,
-            check_interval: Duration::from_secs(60),
-        }
-    }
-}
 
 /// PSI between two distributions given as shares over the same bins.
 pub fn psi(actual: &[f64], expected: &[f64]) -> f64 {
@@ -113,7 +89,12 @@ impl DriftCounters {
 
     /// Counts scored leads (`leads[i]` scored `scores[i]`): one add per lead for its score bin,
     /// one per missing field (absent, null, or a missing token of the spec).
-    pub fn record(&self, spec: &FittedSpec, leads: &[Lead<'_>], scores: &[LeadScore<'_>]) {
+    pub fn record(
+        &self,
+        spec: &FittedSpec,
+        leads: &[Lead<'_>],
+        scores: impl IntoIterator<Item = f64>,
+    ) {
         let n = self.bins.len();
         for (lead, score) in leads.iter().zip(scores) {
             for (counter, value) in self.missing.iter().zip(&lead.values) {
@@ -127,7 +108,7 @@ impl DriftCounters {
                 }
             }
             // Bins after the missing counts: a reader never sees more leads than missing.
-            let bin = ((score.score * n as f64) as usize).min(n - 1);
+            let bin = ((score * n as f64) as usize).min(n - 1);
             self.bins[bin].fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -353,23 +334,6 @@ impl DriftAlarm {
         }
         lines
     }
-}
-
-/// Starts the background drift check: every `check_interval`, the report of the model in
-/// force; crossings of the threshold are logged on stderr. Stops when the app starts draining.
-pub fn watch_drift(app: Arc<App>) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(app.config.drift.check_interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await; // the first tick is immediate
-        let mut alarm = DriftAlarm::default();
-        while !app.is_draining() {
-            tick.tick().await;
-            for line in alarm.check(&app.current().drift_report(&app.config.drift)) {
-                eprintln!("{line}");
-            }
-        }
-    })
 }
 
 #[cfg(test)]

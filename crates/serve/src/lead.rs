@@ -23,6 +23,18 @@ use std::sync::Arc;
 /// Slack allowed for timestamps after `as_of` (clock skew between systems).
 pub const FUTURE_SLACK_SECONDS: i64 = 86_400;
 
+/// 422 for an empty batch, 413 over the limit (the MLflow path; `/v1/score` counts while it
+/// parses, in [`parse_score_body`]).
+pub fn check_batch_size(leads: usize, limit: usize) -> Result<()> {
+    if leads == 0 {
+        Err(Error::EmptyBatch)
+    } else if leads > limit {
+        Err(Error::BatchTooLarge { leads, limit })
+    } else {
+        Ok(())
+    }
+}
+
 /// Where a lead sits in the request, to name the JSON path of its fields in errors. Cheap to
 /// build: paths are only formatted when an error needs one.
 #[derive(Debug, Clone)]

@@ -5,15 +5,23 @@
 //! and scores leads over HTTP: `POST /v1/score`, the MLflow protocol at `POST /invocations`,
 //! model and cutoff inspection, admin cutoff changes and reloads, health and Prometheus metrics.
 //!
-//! - [`config`]: command line and environment into a checked [`Config`];
-//! - [`state`]: the model in force ([`App`], swapped atomically) and scoring;
-//! - [`lead`]: request leads, type-checked with JSON paths;
-//! - [`api`]: routes, extractors and middleware; [`mlflow`]: `/invocations`;
-//! - [`metrics`]: the Prometheus text; [`error`]: the one error enum and its JSON envelope;
-//! - [`decisions`]: with `--decision-log`, the scored-lead log (a writer thread, JSON lines);
-//! - [`drift`]: live scores and field fill rates against the artifact's reference (PSI);
-//! - [`watch`]: with `--registry`, follows the registry's `CURRENT` pointer;
-//! - [`ui`]: the model page at `GET /`, the report's charts and a live cutoff control.
+//! The modules form layers, lowest first; each uses only modules of the layers before its own
+//! (so there are no import cycles; `tests/layers.rs` checks both against this list):
+//!
+//! 1. [`error`]: the one error enum and its JSON envelope;
+//! 2. [`config`]: command line and environment into a checked [`Config`], with the settings
+//!    types the others read (tiers, from `leadscore-core`; drift; the decision log);
+//! 3. [`http`], [`lead`]: the HTTP plumbing every route shares (extractors, JSON responses, the
+//!    blocking pool, the clock); request leads, type-checked with JSON paths;
+//! 4. [`drift`], [`decisions`]: live scores and field fill rates against the artifact's
+//!    reference (PSI); with `--decision-log`, the scored-lead log (a writer thread, JSON lines);
+//! 5. [`metrics`]: the Prometheus counters (the decision log's queue lives beside them);
+//! 6. [`state`]: the model in force ([`App`], swapped atomically), its cutoffs and tiers, scoring;
+//! 7. [`scoring`], [`ui`], [`watch`]: scoring a request and recording it (metrics, drift,
+//!    decision log); the model page at `GET /` (the report's charts, a live cutoff control);
+//!    background tasks (with `--registry`, following its `CURRENT` pointer; the drift check);
+//! 8. [`mlflow`]: `POST /invocations`, the MLflow scoring protocol;
+//! 9. [`api`]: the routes with their handlers and middleware ([`app`]).
 //!
 //! ```no_run
 //! use leadscore_serve::{app, App, Config};
@@ -30,9 +38,11 @@ pub mod config;
 pub mod decisions;
 pub mod drift;
 pub mod error;
+pub mod http;
 pub mod lead;
 pub mod metrics;
 pub mod mlflow;
+pub mod scoring;
 pub mod state;
 pub mod ui;
 pub mod watch;
@@ -129,13 +139,14 @@ fn reload_on_sighup(app: Arc<App>) -> std::io::Result<()> {
 }
 
 /// Serves `app` on `listener` until SIGTERM or Ctrl-C; requests in flight get
-/// `config.shutdown_grace` to finish, then the decision log (if on) is written out and fsynced. SIGHUP reloads the model; with a registry, a change of its
-/// `CURRENT` pointer does too ([`watch::watch_registry`]).
+/// `config.shutdown_grace` to finish, then the decision log (if on) is written out and fsynced.
+/// SIGHUP reloads the model; with a registry, a change of its `CURRENT` pointer does too
+/// ([`watch::watch_registry`]); [`watch::watch_drift`] logs drift.
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     #[cfg(unix)]
     reload_on_sighup(app.clone())?;
     let _watcher = watch::watch_registry(app.clone());
-    let _drift = drift::watch_drift(app.clone());
+    let _drift = watch::watch_drift(app.clone());
     let grace = app.config.shutdown_grace;
     let notify = Arc::new(tokio::sync::Notify::new());
     let stop_accepting = Arc::new(tokio::sync::Notify::new());

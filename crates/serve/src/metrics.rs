@@ -3,7 +3,6 @@
 //! Requests and latency by route and status, leads scored, MQLs flagged, a score histogram,
 //! reloads, and the model in force as an info metric.
 
-use crate::state::Serving;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
@@ -123,10 +122,10 @@ impl Metrics {
         self.mqls.fetch_add(m, Ordering::Relaxed);
     }
 
-    /// Notes the model in force.
-    pub fn set_model(&self, serving: &Serving) {
+    /// Notes the model in force: its id and its cutoff.
+    pub fn set_model(&self, model_id: &str, threshold: f64) {
         if let Ok(mut m) = self.model.write() {
-            *m = (serving.artifact.model_id.clone(), serving.cutoff.threshold);
+            *m = (model_id.to_string(), threshold);
         }
     }
 

@@ -5,12 +5,11 @@
 //! errors in MLflow's shape `{"error_code": "BAD_REQUEST", "message": "..."}` (status 400 for
 //! the caller's input, as MLflow's scoring server does).
 
-use crate::api::{
-    blocking, check_batch_size, json_response, parse_json, score_and_record, AppState, JsonBytes,
-    Params, ScoreAuth,
-};
 use crate::error::{Error, ErrorEnvelope, Result};
-use crate::lead::{ColumnIndex, Lead, LeadPath};
+use crate::http::{blocking, json_response, parse_json, JsonBytes, Params, ScoreAuth};
+use crate::lead::{check_batch_size, ColumnIndex, Lead, LeadPath};
+use crate::scoring::score_and_record;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};

@@ -6,7 +6,7 @@
 //! compute cutoffs) and only then swap it in, so a request sees either the old model or the new
 //! one, never a mix, and a failed reload leaves the old one serving.
 
-use crate::config::{Config, ModelSource, Tiers};
+use crate::config::{Config, ModelSource};
 use crate::drift::{DriftCounters, DriftReport, DriftSettings};
 use crate::error::{Error, Result};
 use crate::lead::Val;
@@ -22,6 +22,7 @@ use leadscore_core::fitted::{FittedTransform, LeadEvent};
 use leadscore_core::gates::{GateSpec, Gates};
 use leadscore_core::model::Scorer;
 use leadscore_core::registry::Registry;
+use leadscore_core::tiers::{tier_of, Tiers};
 use leadscore_core::value::FieldValue;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -225,19 +226,17 @@ impl Serving {
         };
         let op = cutoff_for_precision(&curve, target.target_precision, target.confidence)?;
         let tier_cutoffs = tiers
-            .targets
-            .iter()
+            .cutoffs(&curve, target.confidence)
+            .into_iter()
             .map(|t| {
                 let tier_target = CutoffTarget {
-                    target_precision: t.target,
+                    target_precision: t.target_precision,
                     confidence: target.confidence,
                 };
                 TierCutoff {
-                    name: t.name.clone(),
-                    target_precision: t.target,
-                    cutoff: cutoff_for_precision(&curve, t.target, target.confidence)
-                        .ok()
-                        .map(|op| CutoffReport::new(tier_target, &op)),
+                    cutoff: t.point.map(|op| CutoffReport::new(tier_target, &op)),
+                    name: t.name,
+                    target_precision: t.target_precision,
                 }
             })
             .collect();
@@ -268,13 +267,16 @@ impl Serving {
         self.drift.report(&self.artifact, settings)
     }
 
-    /// The tier of a score: the first (strictest) tier whose cutoff it reaches, else the rest.
+    /// The tier of a score: the first (strictest) tier whose cutoff it reaches, else the rest
+    /// ([`tier_of`]).
     pub fn tier(&self, score: f64) -> Option<&str> {
-        self.tiers
-            .iter()
-            .find(|t| t.cutoff.as_ref().is_some_and(|c| score >= c.threshold))
-            .map(|t| t.name.as_str())
-            .or(self.rest_tier.as_deref())
+        tier_of(
+            self.tiers
+                .iter()
+                .map(|t| (t.name.as_str(), t.cutoff.as_ref().map(|c| c.threshold))),
+            self.rest_tier.as_deref(),
+            score,
+        )
     }
 
     /// Scores parsed leads (placed in this model's column order: parse them with
@@ -517,6 +519,31 @@ impl std::fmt::Debug for App {
     }
 }
 
+/// Shared state of every handler.
+pub type AppState = Arc<App>;
+
+/// What the request extractors read: the configuration.
+impl crate::http::HasConfig for App {
+    fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+/// What the decision log writes of the model that scored a lead.
+impl crate::decisions::ModelInForce for Serving {
+    fn model_id(&self) -> &str {
+        &self.artifact.model_id
+    }
+
+    fn cutoff(&self) -> f64 {
+        self.cutoff.threshold
+    }
+
+    fn tier(&self, score: f64) -> Option<&str> {
+        Serving::tier(self, score)
+    }
+}
+
 /// Resolves the model source, loads and validates the artifact and computes its cutoffs
 /// (blocking). On failure, also returns the file it tried (or the registry pointer).
 pub fn load_serving(
@@ -558,7 +585,9 @@ impl App {
             last_reload_error: std::sync::Mutex::new(None),
             config,
         };
-        app.metrics.set_model(&app.current());
+        let serving = app.current();
+        app.metrics
+            .set_model(&serving.artifact.model_id, serving.cutoff.threshold);
         Ok(Arc::new(app))
     }
 
@@ -575,7 +604,8 @@ impl App {
         }
         let serving = Arc::new(serving);
         self.current.store(serving.clone());
-        self.metrics.set_model(&serving);
+        self.metrics
+            .set_model(&serving.artifact.model_id, serving.cutoff.threshold);
         serving
     }
 
@@ -619,7 +649,7 @@ impl App {
                         trigger: trigger.to_string(),
                         file: file.clone(),
                         reason: reason.clone(),
-                        at: crate::api::now(),
+                        at: crate::http::now(),
                     });
                 }
                 Err(Error::ReloadFailed {

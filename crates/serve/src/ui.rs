@@ -6,9 +6,8 @@
 //! The page is rendered once per model in force (a reload or a cutoff change installs a new
 //! [`Serving`]) and cached beside it, not per request.
 
-use crate::api::AppState;
 use crate::error::{Error, Result};
-use crate::state::Serving;
+use crate::state::{AppState, Serving};
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};

@@ -1,3 +1,6 @@
+//! The background watchers over the app: [`watch_registry`] follows a registry and
+//! [`watch_drift`] checks drift on an interval.
+//!
 //! Following a registry: a background task checks the registry's `CURRENT` pointer (and the
 //! file it names) every `--registry-poll-ms` and, when either changed, reloads through
 //! [`App::reload`], the same path as `POST /v1/admin/reload` and SIGHUP.
@@ -8,6 +11,7 @@
 //! (missing, empty, a path) is logged once per distinct problem; the model in force stays.
 
 use crate::config::ModelSource;
+use crate::drift::DriftAlarm;
 use crate::state::{resolve, App, FileStamp};
 use std::sync::Arc;
 use tokio::task::JoinHandle;
@@ -64,4 +68,21 @@ pub fn watch_registry(app: Arc<App>) -> Option<JoinHandle<()>> {
             let _ = app.reload("registry").await;
         }
     }))
+}
+
+/// Starts the background drift check: every `check_interval`, the report of the model in
+/// force; crossings of the threshold are logged on stderr. Stops when the app starts draining.
+pub fn watch_drift(app: Arc<App>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(app.config.drift.check_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await; // the first tick is immediate
+        let mut alarm = DriftAlarm::default();
+        while !app.is_draining() {
+            tick.tick().await;
+            for line in alarm.check(&app.current().drift_report(&app.config.drift)) {
+                eprintln!("{line}");
+            }
+        }
+    })
 }

@@ -1,0 +1,48 @@
+//! Scoring a request's leads with the model in force and recording what happened: the
+//! metrics, the drift counters and, with `--decision-log`, the decision log. Both scoring
+//! routes, `/v1/score` ([`crate::api`]) and `/invocations` ([`crate::mlflow`]), go through
+//! [`score_and_record`].
+
+use crate::error::Result;
+use crate::lead::Lead;
+use crate::state::{App, LeadScore, Serving};
+use std::sync::Arc;
+
+/// Scores `leads` with the model in force, records the metrics and, with `--decision-log`,
+/// queues the decisions for the log (`route` names the endpoint in it).
+pub fn score_and_record<'a>(
+    app: &App,
+    serving: &'a Arc<Serving>,
+    leads: &[Lead<'_>],
+    as_of: i64,
+    factors: usize,
+    route: &'static str,
+) -> Result<Vec<LeadScore<'a>>> {
+    let scores = serving.score(leads, as_of, factors)?;
+    app.metrics
+        .record_scores(scores.iter().map(|s| (s.score, s.mql)));
+    serving.drift.record(
+        &serving.artifact.spec,
+        leads,
+        scores.iter().map(|s| s.score),
+    );
+    let log = &app.metrics.decisions;
+    if log.is_on() {
+        log.record(scores.len(), || crate::decisions::Decisions {
+            at_ms: crate::decisions::now_ms(),
+            route,
+            as_of,
+            serving: serving.clone(),
+            leads: leads
+                .iter()
+                .zip(&scores)
+                .map(|(lead, s)| crate::decisions::LeadDecision {
+                    lead_id: crate::decisions::owned(&lead.id),
+                    score: s.score,
+                    mql: s.mql,
+                })
+                .collect(),
+        });
+    }
+    Ok(scores)
+}
