@@ -409,6 +409,38 @@ fn model_page_slider_shows_the_cutoff_the_api_gives() {
     // Scrolled to the top, with the control and its answer in view.
     browser.script("window.scrollTo(0, 0); return null;");
     browser.screenshot(&out, "model-page.png");
+    // The fields' importance and shapes, the fit x engagement grid and the gates, drawn.
+    let drawn = browser.script(
+        "return ['chart-importance', 'chart-shapes', 'table-fit-engagement', 'table-gates']\
+           .map(function (id) { var e = document.getElementById(id); \
+             return e ? Math.round(e.getBoundingClientRect().height) : 0; });",
+    );
+    for (id, h) in [
+        "chart-importance",
+        "chart-shapes",
+        "table-fit-engagement",
+        "table-gates",
+    ]
+    .iter()
+    .zip(drawn.as_array().unwrap())
+    {
+        assert!(h.as_i64().unwrap() > 50, "#{id} is not drawn ({h} px high)");
+    }
+    let panels =
+        browser.script("return document.querySelectorAll('#chart-shapes svg text').length;");
+    assert!(
+        panels.as_i64().unwrap() > 100,
+        "shape panels have labels: {panels}"
+    );
+    assert_eq!(
+        browser.script("return document.querySelectorAll('#chart-weights').length;"),
+        json!(0),
+        "a bar per design-matrix feature is gone"
+    );
+    browser.script("document.getElementById('chart-shapes').scrollIntoView(); return null;");
+    browser.screenshot(&out, "shapes.png");
+    browser.script("document.getElementById('fit-engagement').scrollIntoView(); return null;");
+    browser.screenshot(&out, "fit-engagement.png");
     drop(server);
 
     // A model trained on the X Education export.
@@ -439,6 +471,8 @@ fn model_page_slider_shows_the_cutoff_the_api_gives() {
     std::fs::write(&report, html).unwrap();
     browser.go(&format!("file://{}", report.display()));
     let charts = browser.script("return document.querySelectorAll('figure.chart svg').length;");
-    assert_eq!(charts, json!(leadscore_report::CHART_IDS.len()));
+    // Every chart but the per-feature weights (models with field summaries draw importance and
+    // shapes instead).
+    assert_eq!(charts, json!(leadscore_report::CHART_IDS.len() - 1));
     browser.screenshot(&out, "report.png");
 }

@@ -24,8 +24,9 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-const CHART_IDS: [&str; 7] = [
-    "chart-weights",
+const CHART_IDS: [&str; 8] = [
+    "chart-importance",
+    "chart-shapes",
     "chart-roc",
     "chart-pr",
     "chart-calibration",
