@@ -775,3 +775,247 @@ fn numeric_grid(values: &[f64], bin_edges: &[f64], log1p: bool) -> Vec<f64> {
     grid.dedup();
     grid
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fitted::{FittedColumn, FittedEvents};
+    use crate::model::{FeatureWeight, LinearModel};
+
+    fn spec() -> FittedSpec {
+        let col = |name: &str, transform, part| FittedColumn {
+            name: name.into(),
+            transform,
+            part,
+        };
+        FittedSpec {
+            missing_tokens: vec!["".into()],
+            reference_time: None,
+            columns: vec![
+                col(
+                    "visits",
+                    FittedTransform::Numeric {
+                        median: 3.0,
+                        missing_indicator: true,
+                        log1p: false,
+                        bin_edges: vec![2.0],
+                    },
+                    Part::Engagement,
+                ),
+                col(
+                    "source",
+                    FittedTransform::Categorical {
+                        levels: vec!["Web".into()],
+                    },
+                    Part::Fit,
+                ),
+                col(
+                    "email",
+                    FittedTransform::Email {
+                        competitor_domains: vec![],
+                    },
+                    Part::Fit,
+                ),
+                col("title", FittedTransform::JobTitle, Part::Fit),
+            ],
+            events: Some(FittedEvents {
+                types: vec!["demo".into()],
+                windows_days: vec![7, 30],
+                half_life_days: 14.0,
+                other_types: vec![],
+            }),
+        }
+    }
+
+    fn model(spec: &FittedSpec) -> LinearModel {
+        LinearModel {
+            intercept: -1.0,
+            features: spec
+                .features()
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| FeatureWeight {
+                    name: f.name,
+                    column: f.column,
+                    mean: 0.1 * (i % 3) as f64,
+                    std: 1.0 + 0.5 * (i % 2) as f64,
+                    weight: 0.3 * ((i * 7) % 5) as f64 - 0.6,
+                    odds_ratio: 1.0,
+                    active_share: 0.5,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn groups_cover_every_feature_once_and_sum_to_the_log_odds() {
+        let s = spec();
+        let m = model(&s);
+        let groups = factor_groups(&s);
+        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["visits", "source", "email", "title", "demo", ACTIVE_DAYS]
+        );
+        assert_eq!(groups[0].part, Part::Engagement);
+        assert_eq!(groups[4].part, Part::Engagement);
+        let mut at = 0;
+        for g in &groups {
+            assert_eq!(g.start, at);
+            at = g.end;
+        }
+        assert_eq!(at, s.width());
+        let scorer = Scorer::new(&m);
+        let lead: std::collections::HashMap<String, String> = [
+            ("visits", "5"),
+            ("source", "Ads"),
+            ("email", "a@gmail.com"),
+            ("title", "VP Sales"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let events = [LeadEvent {
+            event_type: "demo",
+            occurred_at: 10 * 86_400,
+        }];
+        let mut x = vec![0.0; s.width()];
+        s.featurize_with_events_into(&lead, &events, Some(12 * 86_400), &mut x)
+            .unwrap();
+        let mut c = Vec::new();
+        let split = contributions(&scorer, &groups, &x, &mut c);
+        assert!((split.log_odds() - m.log_odds(&x)).abs() < 1e-12);
+        assert!((c.iter().sum::<f64>() - split.fit - split.engagement).abs() < 1e-12);
+        assert!((split.engagement - c[0] - c[4] - c[5]).abs() < 1e-12);
+        let value = |g: usize| match groups[g].source {
+            Source::Column(i) => lead
+                .get(&s.columns[i].name)
+                .map_or(FieldValue::Missing, |v| FieldValue::Text(v)),
+            _ => FieldValue::Missing,
+        };
+        let said: Vec<String> = (0..groups.len())
+            .map(|g| describe(&s, &groups[g], value(g), &events, Some(12 * 86_400)))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "visits = 5",
+                "source = \"Ads\" (rare: scored as other)",
+                "email: gmail.com (free webmail)",
+                "title = \"VP Sales\" (vp)",
+                "demo: 1 in the last 7 days, last 2 days ago",
+                "active on 1 day",
+            ]
+        );
+        let (pos, neg) = strongest(&c, 2);
+        assert!(pos.len() <= 2 && neg.len() <= 2);
+        assert!(pos.windows(2).all(|w| w[0].1 >= w[1].1));
+        assert!(neg.windows(2).all(|w| w[0].1 <= w[1].1));
+    }
+
+    #[test]
+    fn missing_and_absent_values_are_named_as_such() {
+        let s = spec();
+        let groups = factor_groups(&s);
+        assert_eq!(
+            describe(&s, &groups[0], FieldValue::Text(""), &[], Some(0)),
+            "visits missing"
+        );
+        assert_eq!(
+            describe(&s, &groups[2], FieldValue::Missing, &[], Some(0)),
+            "email missing"
+        );
+        assert_eq!(
+            describe(&s, &groups[2], FieldValue::Text("nope"), &[], Some(0)),
+            "email: not an email address (invalid)"
+        );
+        assert_eq!(
+            describe(&s, &groups[4], FieldValue::Missing, &[], Some(0)),
+            "demo: none"
+        );
+        // An event after the moment of scoring is not known yet.
+        let later = [LeadEvent {
+            event_type: "demo",
+            occurred_at: 100,
+        }];
+        assert_eq!(
+            describe(&s, &groups[4], FieldValue::Missing, &later, Some(0)),
+            "demo: none"
+        );
+        let old = [LeadEvent {
+            event_type: "demo",
+            occurred_at: 0,
+        }];
+        assert_eq!(
+            describe(&s, &groups[4], FieldValue::Missing, &old, Some(45 * 86_400)),
+            "demo: none in the last 30 days, last 45 days ago"
+        );
+        assert_eq!(
+            describe(&s, &groups[5], FieldValue::Missing, &[], Some(0)),
+            "no activity yet"
+        );
+    }
+
+    #[test]
+    fn percentiles_interpolate_and_take_the_middle_of_ties() {
+        let mut v: Vec<f64> = (0..=100).map(f64::from).collect();
+        let p = percentiles(&mut v);
+        assert_eq!(p.len(), 101);
+        assert_eq!(percentile_of(&p, 50.0), Some(50.0));
+        assert_eq!(percentile_of(&p, 50.5), Some(50.5));
+        assert_eq!(percentile_of(&p, -3.0), Some(0.0));
+        assert_eq!(percentile_of(&p, 300.0), Some(100.0));
+        // 60% of values equal: the middle of their run.
+        let mut v: Vec<f64> = (0..100)
+            .map(|i| if i < 60 { 0.0 } else { f64::from(i) })
+            .collect();
+        let p = percentiles(&mut v);
+        let at = percentile_of(&p, 0.0).unwrap();
+        assert!((at - 29.5).abs() < 1.0, "{at}");
+        assert_eq!(percentile_of(&[], 1.0), None);
+    }
+
+    #[test]
+    fn shapes_are_the_effect_of_each_value() {
+        let s = spec();
+        let m = model(&s);
+        let scorer = Scorer::new(&m);
+        let groups = factor_groups(&s);
+        let values: Vec<f64> = (0..100).map(f64::from).collect();
+        let Shape::Curve {
+            points, reference, ..
+        } = shape(&s, &scorer, &groups[0], &values)
+        else {
+            panic!("a numeric column has a curve")
+        };
+        assert!(points.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(reference.is_some(), "missing indicator");
+        // The effect at a value equals that value's contribution when featurized.
+        let (v, e) = points[10];
+        let mut slot = vec![0.0; groups[0].end];
+        encode_column(
+            &s.columns[0].transform,
+            "visits",
+            FieldValue::Number(v),
+            None,
+            &mut slot,
+        )
+        .unwrap();
+        let direct: f64 = (0..groups[0].end)
+            .map(|i| scorer.contribution(i, slot[i]))
+            .sum();
+        assert!((direct - e).abs() < 1e-12);
+        let Shape::Bars { bars } = shape(&s, &scorer, &groups[1], &[]) else {
+            panic!("a categorical column has bars")
+        };
+        let labels: Vec<&str> = bars.iter().map(|b| b.0.as_str()).collect();
+        assert_eq!(labels, ["Web", "(other)", "is missing"]);
+        assert!(matches!(
+            shape(&s, &scorer, &groups[4], &[]),
+            Shape::Curve {
+                reference: Some(_),
+                ..
+            }
+        ));
+    }
+}

@@ -270,7 +270,7 @@ fn check_report_on_file(html: &str) {
         .iter()
         .filter(|id| **id != "chart-weights" || !html.contains("id=\"chart-importance\""))
     {
-        assert!(parsed.ids.contains_key(id), "{id}");
+        assert!(parsed.ids.contains_key(*id), "{id}");
     }
 }
 

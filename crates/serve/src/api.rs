@@ -212,6 +212,8 @@ async fn model(State(app): State<AppState>) -> Json<Value> {
         "cutoff": serving.cutoff,
         "tiers": serving.tiers,
         "rest_tier": serving.rest_tier,
+        "gates": serving.gates.specs(),
+        "gates_from": if serving.gates_from_config { "--gates" } else { "model" },
         "file": &*serving.file,
         "last_reload_error": app.last_reload_error(),
         "drift": serving.drift_report(&app.config.drift),

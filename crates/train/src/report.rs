@@ -75,6 +75,37 @@ pub fn targets_text(curve: &OperatingCurve) -> String {
     out
 }
 
+/// The fields by importance (models with an `explain` section) and the gates, as text.
+pub fn fields_text(a: &ModelArtifact, limit: Option<usize>) -> String {
+    let mut out = String::new();
+    if let Some(e) = &a.explain {
+        let mut rows: Vec<_> = e.groups.iter().collect();
+        rows.sort_by(|x, y| y.importance.total_cmp(&x.importance));
+        let width = rows
+            .iter()
+            .map(|g| g.name.chars().count())
+            .max()
+            .unwrap_or(5)
+            .clamp(5, 40);
+        out.push_str(
+            "fields by importance (mean |contribution to the log-odds| over training examples):\n",
+        );
+        for g in rows.iter().take(limit.unwrap_or(usize::MAX)) {
+            let name: String = g.name.chars().take(width).collect();
+            let _ = writeln!(
+                out,
+                "  {name:<width$}  {:>6.3}  {}",
+                g.importance,
+                g.part.label()
+            );
+        }
+    }
+    for g in &a.gates {
+        let _ = writeln!(out, "gate: {}", g.name);
+    }
+    out
+}
+
 /// The weights as an analyst reads them, strongest first.
 pub fn weights_text(a: &ModelArtifact, limit: Option<usize>) -> String {
     let mut rows: Vec<_> = a.model.features.iter().collect();
@@ -234,6 +265,7 @@ pub fn training_text(a: &ModelArtifact) -> String {
         }
     }
     out.push_str(&targets_text(&a.curve));
+    out.push_str(&fields_text(a, Some(12)));
     out.push_str("strongest weights:\n");
     out.push_str(&weights_text(a, Some(15)));
     for w in &p.warnings {

@@ -48,6 +48,7 @@ pub fn run(a: InspectArgs) -> anyhow::Result<()> {
             r.leads, r.moments
         ))?;
     }
+    emit(report::fields_text(&artifact, a.limit))?;
     emit(report::weights_text(&artifact, a.limit))?;
     for w in &p.warnings {
         emit(format!("WARNING: {w}") + "\n")?;
