@@ -304,6 +304,106 @@ fn every_holdout_lead_gets_factors_it_has_that_sum_exactly() {
 }
 
 #[test]
+fn a_gate_naming_an_unknown_field_or_class_stops_the_server_naming_it() {
+    let bin = common::serve_binary();
+    let dir = tempfile::tempdir().unwrap();
+    for (text, named) in [
+        (
+            "[[gates]]\nname = \"g\"\nnever_mql_when = { emial_class = [\"competitor\"] }\n",
+            "`emial_class`",
+        ),
+        (
+            "[[gates]]\nname = \"g\"\nnever_mql_when = { email_class = [\"student\"] }\n",
+            "\"student\" is not an email class",
+        ),
+        (
+            "[[gates]]\nname = \"g\"\nnever_mql_when = { company_size = [\"10\"] }\n",
+            "gates compare categories",
+        ),
+    ] {
+        let file = dir.path().join("gates.toml");
+        std::fs::write(&file, text).unwrap();
+        let out = std::process::Command::new(&bin)
+            .arg("--model")
+            .arg(model())
+            .args([
+                "--target-precision",
+                "0.5",
+                "--bind",
+                "127.0.0.1:0",
+                "--gates",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(named) && stderr.contains("gate \"g\""),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn the_holdout_file_splits_every_score_and_lists_the_servers_top_factors() {
+    let path = common::repo("models/demo.holdout.csv");
+    let rows = common::csv_rows(&path);
+    for row in &rows {
+        let s: f64 = row["score"].parse().unwrap();
+        let parts: f64 = ["baseline", "fit", "engagement"]
+            .iter()
+            .map(|c| row[*c].parse::<f64>().unwrap())
+            .sum();
+        // Log-odds are written to six decimals.
+        assert!((parts - (s / (1.0 - s)).ln()).abs() < 5e-6, "{row:?}");
+    }
+    let (ids, moments) = holdout_moments();
+    let lives = read_lives(&ids[..40]);
+    let server = Server::start(&common::serve_binary(), &model(), 0.5);
+    let mut client = Client::new(server.addr);
+    let by_moment: HashMap<(String, String), &HashMap<String, String>> = rows
+        .iter()
+        .map(|r| ((r["lead_id"].clone(), r["as_of"].clone()), r))
+        .collect();
+    for life in &lives.lives {
+        let (as_of, _, _) = moments[&life.id][0];
+        let (status, body) = client.post(
+            &format!("/v1/score?as_of={}", rfc3339(as_of)),
+            &life.body(as_of),
+        );
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        let served: Vec<(String, f64)> = v["factors"]["positive"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(v["factors"]["negative"].as_array().unwrap())
+            .map(|f| {
+                (
+                    f["factor"].as_str().unwrap().to_string(),
+                    f["contribution"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        let row = by_moment[&(life.id.clone(), rfc3339(as_of))];
+        let written: Vec<Value> = serde_json::from_str(&row["factors"]).unwrap();
+        assert_eq!(served.len(), written.len(), "{}", life.id);
+        for ((factor, c), w) in served.iter().zip(&written) {
+            assert_eq!(factor, w["factor"].as_str().unwrap(), "{}", life.id);
+            assert!((c - w["contribution"].as_f64().unwrap()).abs() < 1e-6);
+        }
+        let held = if row["held_back"].is_empty() {
+            Value::Null
+        } else {
+            serde_json::json!([row["held_back"]])
+        };
+        assert_eq!(v.get("held_back_by").cloned().unwrap_or(Value::Null), held);
+    }
+}
+
+#[test]
 fn the_readme_example_leads_get_reasons_they_have() {
     let server = Server::start(&common::serve_binary(), &model(), 0.5);
     let mut client = Client::new(server.addr);

@@ -516,6 +516,37 @@ pub struct ExplainSummary {
     pub engagement_percentiles: Vec<f64>,
     /// Holdout leads by fit band x engagement band.
     pub grid: PartsGrid,
+    /// A few holdout leads with their explanations, as the server gives them: the highest and
+    /// lowest scores, the one nearest the cutoff, and one a gate held back (if any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<ExplainedLead>,
+}
+
+/// One explained holdout lead (see [`ExplainSummary::examples`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExplainedLead {
+    /// Why it was picked (`highest score`).
+    pub why: String,
+    /// The lead id (or data row).
+    pub id: String,
+    /// The moment it was scored at, Unix seconds (models with lead times).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<i64>,
+    /// Its score.
+    pub score: f64,
+    /// Whether it converted (within the horizon after `as_of`).
+    pub converted: bool,
+    /// Baseline, fit and engagement log-odds.
+    pub split: Split,
+    /// Fit percentile among training examples.
+    pub fit_percentile: Option<f64>,
+    /// Engagement percentile among training examples.
+    pub engagement_percentile: Option<f64>,
+    /// Gates that held it back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_back: Vec<String>,
+    /// Its key factors: (field, factor, part, contribution), positives then negatives.
+    pub factors: Vec<(String, String, Part, f64)>,
 }
 
 /// Holdout examples counted by fit band (rows) and engagement band (columns); bands are the

@@ -81,6 +81,8 @@ pub struct Report {
     pub parts: Markup,
     /// What each gate holds back and costs (empty without gates).
     pub gates: Markup,
+    /// A few holdout leads with their key factors (empty for models without them).
+    pub examples: Markup,
 }
 
 impl Report {
@@ -123,6 +125,10 @@ impl Report {
                 .explain
                 .as_ref()
                 .map_or_else(|| html! {}, parts_table),
+            examples: artifact
+                .explain
+                .as_ref()
+                .map_or_else(|| html! {}, examples_section),
             gates: gates_section(
                 artifact,
                 &artifact.gates,
@@ -186,6 +192,7 @@ impl Report {
                         (self.charts_html())
                         (self.targets)
                         (self.parts)
+                        (self.examples)
                         (self.gates)
                         (self.tiers)
                         (self.weights)
@@ -608,6 +615,76 @@ fn parts_table(e: &ExplainSummary) -> Markup {
                                     } @else {
                                         (pct(*converted as f64 / *n as f64))
                                         " (" (count(*n)) ")"
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `<br/>`.
+fn line_break() -> Markup {
+    self_closing(html! { br {} })
+}
+
+/// Holdout leads with their factors, as `/v1/score` and the holdout file give them.
+fn examples_section(e: &ExplainSummary) -> Markup {
+    if e.examples.is_empty() {
+        return html! {};
+    }
+    let when = |t: Option<i64>| {
+        t.map(leadscore_core::civil::civil_from_unix)
+            .map(|((y, m, d), (hh, mm, _))| format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}"))
+            .unwrap_or_default()
+    };
+    html! {
+        section id="examples" {
+            h2 { "Example leads" }
+            p {
+                "Holdout leads with their key factors: one per field or event type, named by \
+                 what the lead has, in log-odds against the average training lead. Baseline + \
+                 fit + engagement is the lead's log-odds; the factors are the strongest parts \
+                 of fit and engagement (the server lists as many as " code { "?factors=N" } " asks)."
+            }
+            table id="table-examples" {
+                thead {
+                    tr {
+                        th { "lead" } th { "score" } th { "log-odds: baseline + fit + engagement" }
+                        th { "key factors" }
+                    }
+                }
+                tbody {
+                    @for x in &e.examples {
+                        tr {
+                            td {
+                                strong { (x.why) } (line_break())
+                                code { (x.id) }
+                                @if x.as_of.is_some() { " at " (when(x.as_of)) }
+                                (line_break())
+                                (if x.converted { "converted" } else { "did not convert" })
+                                @for g in &x.held_back { (line_break()) "held back: " (g) }
+                            }
+                            td { (format!("{:.3}", x.score)) }
+                            td {
+                                (format!(
+                                    "{:+.2} {:+.2} {:+.2}",
+                                    x.split.baseline, x.split.fit, x.split.engagement
+                                ))
+                                (line_break())
+                                "fit " (x.fit_percentile.map(|p| format!("p{p:.0}")).unwrap_or_default())
+                                ", engagement "
+                                (x.engagement_percentile.map(|p| format!("p{p:.0}")).unwrap_or_default())
+                            }
+                            td {
+                                ul class="factors" {
+                                    @for (_, factor, part, c) in &x.factors {
+                                        li class=(if *c >= 0.0 { "up" } else { "down" }) {
+                                            (format!("{c:+.2} ")) (factor) " (" (part.label()) ")"
+                                        }
                                     }
                                 }
                             }

@@ -218,6 +218,7 @@ pub fn render(serving: &Serving) -> Result<String> {
                     (report.charts_html_in(&PAGE_ORDER))
                     (report.targets)
                     (report.parts)
+                    (report.examples)
                     (leadscore_report::html::gates_section(
                         artifact,
                         serving.gates.specs(),

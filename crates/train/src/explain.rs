@@ -11,9 +11,10 @@ use crate::error::{Result, TrainError};
 use crate::featurize::{timestamp_values, Matrix};
 use crate::load::{column, Table};
 use crate::table::text_values;
+use leadscore_core::curve::OperatingCurve;
 use leadscore_core::explain::{
     contributions, describe, factor_groups, percentile_of, percentiles, shape, strongest,
-    ExplainSummary, FactorGroup, GroupSummary, Part, PartsGrid, Source, Split,
+    ExplainSummary, ExplainedLead, FactorGroup, GroupSummary, Part, PartsGrid, Source, Split,
 };
 use leadscore_core::fitted::{FittedSpec, FittedTransform, LeadEvent};
 use leadscore_core::gates::{gate_key, ColumnKind, Gates, HoldoutLead};
@@ -89,6 +90,7 @@ pub fn summarize(
         fit_percentiles,
         engagement_percentiles,
         grid,
+        examples: Vec::new(),
     }
 }
 
@@ -117,6 +119,78 @@ fn numeric_values(spec: &FittedSpec, g: &FactorGroup, x: &Matrix) -> Vec<f64> {
                 v.signum() * v.abs().exp_m1()
             } else {
                 *v
+            }
+        })
+        .collect()
+}
+
+/// A few holdout rows worth reading in the report: the highest and lowest scores, the one
+/// nearest the cutoff for precision 0.5 (or the median score), and the first a gate held back.
+pub fn examples(
+    rows: &[crate::pipeline::HoldoutRow],
+    curve: &OperatingCurve,
+) -> Vec<ExplainedLead> {
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let by_score = |a: &&crate::pipeline::HoldoutRow, b: &&crate::pipeline::HoldoutRow| {
+        a.score.total_cmp(&b.score)
+    };
+    let eligible: Vec<&crate::pipeline::HoldoutRow> = rows
+        .iter()
+        .filter(|r| r.explanation.held_back.is_empty())
+        .collect();
+    let pool = if eligible.is_empty() {
+        rows.iter().collect()
+    } else {
+        eligible
+    };
+    let mut picked: Vec<(&str, &crate::pipeline::HoldoutRow)> = Vec::new();
+    if let Some(r) = pool.iter().copied().max_by(by_score) {
+        picked.push(("highest score", r));
+    }
+    let cutoff = leadscore_core::curve::cutoff_for_precision(curve, 0.5, 0.95)
+        .map(|p| p.threshold)
+        .ok();
+    let mut sorted = pool.clone();
+    sorted.sort_by(by_score);
+    let near = match cutoff {
+        Some(t) => sorted
+            .iter()
+            .copied()
+            .min_by(|a, b| (a.score - t).abs().total_cmp(&(b.score - t).abs()))
+            .map(|r| ("nearest the cutoff for precision 0.5", r)),
+        None => sorted
+            .get(sorted.len() / 2)
+            .copied()
+            .map(|r| ("median score", r)),
+    };
+    picked.extend(near);
+    if let Some(r) = pool.iter().copied().min_by(by_score) {
+        picked.push(("lowest score", r));
+    }
+    if let Some(r) = rows.iter().find(|r| !r.explanation.held_back.is_empty()) {
+        picked.push(("held back by a gate", r));
+    }
+    picked
+        .into_iter()
+        .map(|(why, r)| {
+            let e = &r.explanation;
+            ExplainedLead {
+                why: why.into(),
+                id: r.id.clone(),
+                as_of: r.as_of,
+                score: r.score,
+                converted: r.label,
+                split: e.split,
+                fit_percentile: e.fit_percentile,
+                engagement_percentile: e.engagement_percentile,
+                held_back: e.held_back.clone(),
+                factors: e
+                    .factors
+                    .iter()
+                    .map(|f| (f.field.clone(), f.factor.clone(), f.part, f.contribution))
+                    .collect(),
             }
         })
         .collect()

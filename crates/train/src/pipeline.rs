@@ -496,67 +496,73 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         .columns
         .iter()
         .any(|c| matches!(c.transform, FittedTransform::LeadAge { .. }));
-    let (gate_holdout, example_curve, mut replay, holdout_rows) = match (&lives, age_aware) {
-        (Some(lives), true) => {
-            let mut holdout_leads: Vec<usize> = test_rows.iter().map(|&i| lead_of(i)).collect();
-            holdout_leads.dedup();
-            let r = replay_holdout(
-                lives,
-                &fitted,
-                &model,
-                &explainer,
-                &holdout_leads,
-                config.seed,
-            )?;
-            let rows = r
-                .scores
-                .into_iter()
-                .map(|m| HoldoutRow {
-                    id: id_of(m.lead),
-                    as_of: Some(m.as_of),
-                    age_days: lives.created[m.lead]
-                        .map(|c| leadscore_core::fitted::days_since(c, m.as_of)),
-                    score: m.score,
-                    label: m.label,
-                    explanation: m.explanation,
-                })
-                .collect();
-            (r.gate_holdout, Some(example_curve), Some(r.report), rows)
-        }
-        _ => {
-            let values = RowValues::read(&fitted, &table, &test_rows, test_events.as_ref())?;
-            let mut gate_leads = Vec::with_capacity(test_rows.len());
-            let rows = test_rows
-                .iter()
-                .enumerate()
-                .map(|(k, &i)| {
-                    let x = x_test.row(k);
-                    let lead = lead_of(i);
-                    let at = as_of.as_ref().map(|a| a[i]);
-                    gate_leads.push(explainer.holdout_lead(&values, k, &[(scores[k], y_test[k])]));
-                    HoldoutRow {
-                        id: id_of(lead),
-                        as_of: at,
-                        age_days: match (&lives, &as_of) {
-                            (Some(l), Some(a)) => {
-                                l.created[lead].map(|c| leadscore_core::fitted::days_since(c, a[i]))
-                            }
-                            _ => None,
-                        },
-                        score: scores[k],
-                        label: y_test[k],
-                        explanation: explainer.explain(&values, k, &x, at),
-                    }
-                })
-                .collect();
-            let holdout = GateHoldout {
-                kind: CurveKind::PerExample,
-                leads: gate_leads,
-            };
-            (holdout, None, None, rows)
-        }
-    };
+    let (gate_holdout, example_curve, mut replay, holdout_rows): (_, _, _, Vec<HoldoutRow>) =
+        match (&lives, age_aware) {
+            (Some(lives), true) => {
+                let mut holdout_leads: Vec<usize> = test_rows.iter().map(|&i| lead_of(i)).collect();
+                holdout_leads.dedup();
+                let r = replay_holdout(
+                    lives,
+                    &fitted,
+                    &model,
+                    &explainer,
+                    &holdout_leads,
+                    config.seed,
+                )?;
+                let rows = r
+                    .scores
+                    .into_iter()
+                    .map(|m| HoldoutRow {
+                        id: id_of(m.lead),
+                        as_of: Some(m.as_of),
+                        age_days: lives.created[m.lead]
+                            .map(|c| leadscore_core::fitted::days_since(c, m.as_of)),
+                        score: m.score,
+                        label: m.label,
+                        explanation: m.explanation,
+                    })
+                    .collect();
+                (r.gate_holdout, Some(example_curve), Some(r.report), rows)
+            }
+            _ => {
+                let values = RowValues::read(&fitted, &table, &test_rows, test_events.as_ref())?;
+                let mut gate_leads = Vec::with_capacity(test_rows.len());
+                let rows = test_rows
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &i)| {
+                        let x = x_test.row(k);
+                        let lead = lead_of(i);
+                        let at = as_of.as_ref().map(|a| a[i]);
+                        gate_leads.push(explainer.holdout_lead(
+                            &values,
+                            k,
+                            &[(scores[k], y_test[k])],
+                        ));
+                        HoldoutRow {
+                            id: id_of(lead),
+                            as_of: at,
+                            age_days: match (&lives, &as_of) {
+                                (Some(l), Some(a)) => l.created[lead]
+                                    .map(|c| leadscore_core::fitted::days_since(c, a[i])),
+                                _ => None,
+                            },
+                            score: scores[k],
+                            label: y_test[k],
+                            explanation: explainer.explain(&values, k, &x, at),
+                        }
+                    })
+                    .collect();
+                let holdout = GateHoldout {
+                    kind: CurveKind::PerExample,
+                    leads: gate_leads,
+                };
+                (holdout, None, None, rows)
+            }
+        };
     let curve = gate_holdout.curve(&gates, CURVE_POINTS)?;
+    let mut summary = summary;
+    summary.examples = crate::explain::examples(&holdout_rows, &curve);
     if let Some(r) = replay.as_mut() {
         r.converted_at_first_crossing = curve.points.last().map_or(0, |p| p.tp);
     }

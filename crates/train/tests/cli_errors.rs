@@ -568,6 +568,38 @@ fn bad_specs_fail_with_named_errors() {
             &["spec.toml", "unknown field `colour`"],
         ),
         case(
+            "a gate naming a field the spec does not have",
+            vec![
+                data(),
+                (
+                    "spec.toml",
+                    spec(
+                        "[[columns]]\nname = \"x\"\ntransform = \"categorical\"\n\
+                         [[gates]]\nname = \"no red\"\nnever_mql_when = { colour = [\"red\"] }\n",
+                    ),
+                ),
+            ],
+            t,
+            1,
+            &["spec.toml", "gate \"no red\"", "`colour`"],
+        ),
+        case(
+            "a gate naming a class that does not exist",
+            vec![
+                data(),
+                (
+                    "spec.toml",
+                    spec(
+                        "[[columns]]\nname = \"x\"\ntransform = \"email\"\n\
+                         [[gates]]\nname = \"no students\"\nnever_mql_when = { email_class = [\"student\"] }\n",
+                    ),
+                ),
+            ],
+            t,
+            1,
+            &["spec.toml", "\"student\" is not an email class", "education"],
+        ),
+        case(
             "unknown transform",
             vec![
                 data(),
