@@ -261,9 +261,18 @@ mod tests {
         let serving = app.current();
         let html = render(&serving).unwrap();
         assert!(html.contains(&serving.artifact.model_id));
+        // A model with field summaries draws importance and shapes instead of the weights.
         for id in leadscore_report::CHART_IDS {
+            assert_eq!(
+                html.contains(&format!("id=\"{id}\"")),
+                id != "chart-weights",
+                "{id}"
+            );
+        }
+        for id in ["table-fit-engagement", "table-examples", "table-gates"] {
             assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
         }
+        assert!(html.contains("students and competitors are not eligible"));
         assert!(html.contains("id=\"target\""));
         assert!(html.contains(&format!("{:.4}", serving.cutoff.threshold)));
         assert!(
