@@ -28,9 +28,9 @@ pub enum Symlinks {
 pub fn show_bytes(n: u64) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
-    if n >= MIB && n % MIB == 0 {
+    if n >= MIB && n / MIB * MIB == n {
         format!("{n} bytes ({} MiB)", n / MIB)
-    } else if n >= KIB && n % KIB == 0 {
+    } else if n >= KIB && n / KIB * KIB == n {
         format!("{n} bytes ({} KiB)", n / KIB)
     } else {
         format!("{n} bytes")
