@@ -8,6 +8,7 @@
 use crate::curve::OperatingCurve;
 use crate::error::{Error, Result};
 use crate::explain::ExplainSummary;
+use crate::files::{read_limited_text, Symlinks};
 use crate::fitted::FittedSpec;
 use crate::gates::{GateHoldout, GateSpec};
 use crate::metrics::Evaluation;
@@ -30,6 +31,39 @@ pub const FORMAT_VERSION: u32 = 4;
 /// one-landmark models; versions 2 and 3 have no gates and no `explain` section (no
 /// percentiles, no shape charts).
 pub const READABLE_FORMAT_VERSIONS: [u32; 3] = [2, 3, 4];
+
+/// The largest artifact read by default (256 MiB; `leadscore-serve --max-model-bytes` sets
+/// the server's limit). The demo model is about 1 MiB.
+pub const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What is wrong with a JSON document, without quoting it: serde_json's messages can carry
+/// the offending text (`invalid type: string "..."`, `unknown variant ...`).
+fn json_problem(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let at = format!("at line {} column {}", e.line(), e.column());
+    match e.classify() {
+        Category::Syntax => format!("not valid JSON (syntax error {at})"),
+        Category::Eof => format!("not valid JSON (it ends early, {at})"),
+        Category::Io => "could not be read".into(),
+        Category::Data => {
+            let text = e.to_string();
+            // `missing field `curve`` names one of our fields, not the file's text.
+            match text
+                .strip_prefix("missing field `")
+                .and_then(|r| r.split_once('`'))
+            {
+                Some((field, _))
+                    if field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                {
+                    format!("not a leadscore model: the field `{field}` is missing ({at})")
+                }
+                _ => format!(
+                    "not a leadscore model: a value has the wrong type or is out of range {at}"
+                ),
+            }
+        }
+    }
+}
 
 /// A training input file and its fingerprint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -305,28 +339,35 @@ impl ModelArtifact {
         self.model_id = self.compute_id();
     }
 
-    /// Parses and checks an artifact; `origin` names the file in errors.
+    /// Parses and checks an artifact; `origin` names the file in errors. Errors never quote the
+    /// text (the file may not be a model at all): a syntax or type error gives its line and
+    /// column, a field the format needs is named.
     pub fn from_json(text: &str, origin: &str) -> Result<Self> {
         let err = |message: String| Error::Artifact {
             origin: origin.to_string(),
             message,
         };
         let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+            serde_json::from_str(text).map_err(|e| err(json_problem(&e)))?;
         match value
             .get("format_version")
             .and_then(serde_json::Value::as_u64)
         {
             Some(v) if READABLE_FORMAT_VERSIONS.iter().any(|r| u64::from(*r) == v) => {}
             Some(v) => {
-                return Err(err(format!(
-                    "format_version {v} is not supported (this build reads {})",
-                    READABLE_FORMAT_VERSIONS
-                        .iter()
-                        .map(u32::to_string)
-                        .collect::<Vec<_>>()
-                        .join(" and ")
-                )))
+                let readable = READABLE_FORMAT_VERSIONS
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                // A plausible version is named; any other number is file content, not shown.
+                return Err(err(if v <= 1000 {
+                    format!("format_version {v} is not supported (this build reads {readable})")
+                } else {
+                    format!(
+                        "format_version is not a supported version (this build reads {readable})"
+                    )
+                }));
             }
             None => {
                 return Err(err(
@@ -334,18 +375,25 @@ impl ModelArtifact {
                 ))
             }
         }
+        drop(value);
+        // Typed from the text (not the tree) so a type error has a line and column.
         let artifact: ModelArtifact =
-            serde_json::from_value(value).map_err(|e| err(e.to_string()))?;
+            serde_json::from_str(text).map_err(|e| err(json_problem(&e)))?;
         artifact.validate().map_err(err)?;
         Ok(artifact)
     }
 
-    /// Reads and checks an artifact file.
+    /// Reads and checks an artifact file the user named: a symbolic link is followed, but only
+    /// to a regular file of at most [`DEFAULT_MAX_BYTES`] (never a FIFO or a device).
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|error| Error::Io {
-            path: path.display().to_string(),
-            error,
-        })?;
+        let text = read_limited_text(path, DEFAULT_MAX_BYTES, Symlinks::Follow)?;
+        Self::from_json(&text, &path.display().to_string())
+    }
+
+    /// Reads and checks an artifact file as the server and the registry do: a regular file of
+    /// at most `max_bytes`, never through a symbolic link (see [`crate::files`]).
+    pub fn load_no_follow(path: &Path, max_bytes: u64) -> Result<Self> {
+        let text = read_limited_text(path, max_bytes, Symlinks::Refuse)?;
         Self::from_json(&text, &path.display().to_string())
     }
 
@@ -467,4 +515,48 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_never_quote_the_file() {
+        let demo = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json"),
+        )
+        .unwrap();
+        let mut wrong_type: serde_json::Value = serde_json::from_str(&demo).unwrap();
+        wrong_type["provenance"]["label"] = serde_json::json!(["SECRET-1"]);
+        wrong_type["created_at"] = serde_json::json!({"k": "SECRET-2"});
+        let mut missing = wrong_type.clone();
+        missing.as_object_mut().unwrap().remove("curve");
+        missing["created_at"] = serde_json::json!("2025-01-01T00:00:00Z");
+        missing["provenance"]["label"] = serde_json::json!("y");
+        for (text, expect) in [
+            ("SECRET-3 is not JSON".to_string(), "not valid JSON"),
+            (
+                "{\"format_version\": 4, \"x\": \"SECRET-4".into(),
+                "ends early",
+            ),
+            (
+                "{\"format_version\": 123456789}".into(),
+                "not a supported version",
+            ),
+            (
+                "{\"format_version\": 9}".into(),
+                "format_version 9 is not supported",
+            ),
+            (wrong_type.to_string(), "wrong type"),
+            (missing.to_string(), "the field `curve` is missing"),
+        ] {
+            let e = ModelArtifact::from_json(&text, "m.json")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(expect) && e.contains("m.json"), "{e}");
+            assert!(!e.contains("SECRET") && !e.contains("123456789"), "{e}");
+        }
+        assert!(ModelArtifact::from_json(&demo, "demo.json").is_ok());
+    }
 }

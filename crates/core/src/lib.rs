@@ -4,7 +4,9 @@
 //!   and the per-lead featurizer;
 //! - [`model`]: weights and scores; [`explain`]: key factors per field and event type, the
 //!   fit/engagement split and each field's effect; [`gates`]: hard rules that keep a lead from
-//!   being an MQL whatever its score; [`artifact`]: the versioned model file;
+//!   being an MQL whatever its score; [`artifact`]: the versioned model file; [`registry`]: a
+//!   folder of artifacts and its `CURRENT` pointer; [`files`]: reading such files with limits
+//!   (regular files only, a size cap, optionally no symlinks);
 //! - [`metrics`]: ROC AUC, PR AUC, log loss, Brier, calibration, lift;
 //! - [`curve`]: the operating curve and [`curve::cutoff_for_precision`], the MQL cutoff from a
 //!   target precision; [`tiers`]: named precision targets (`A=0.8,B=0.6,C=0.4,D`), parsed and
@@ -35,6 +37,7 @@ pub mod civil;
 pub mod curve;
 pub mod error;
 pub mod explain;
+pub mod files;
 pub mod fitted;
 pub mod gates;
 pub mod metrics;

@@ -8,6 +8,11 @@
 //! - `DIR/promotions.jsonl`: the audit log, one [`PromotionRecord`] per line, appended (and
 //!   synced) *before* the pointer moves ([`Registry::record_promotion`]).
 //!
+//! `CURRENT` and the model it names are read only as regular files inside the folder, never
+//! through a symbolic link, and only up to a size limit ([`CURRENT_MAX_BYTES`] for the
+//! pointer; the artifact's limit is the reader's, see [`ModelArtifact::load_no_follow`]).
+//! Errors name the file and the problem, never the file's content.
+//!
 //! Nothing else is read: other files (temporary files of atomic writes start with `.`) are
 //! ignored. `leadscore-serve --registry DIR` serves the file `CURRENT` names and follows it when
 //! it changes; training adds models and promotion moves the pointer.
@@ -31,12 +36,19 @@
 
 use crate::artifact::{write_atomic, ModelArtifact};
 use crate::error::{Error, Result};
+use crate::files::{read_limited_text, Symlinks};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The name of the pointer file inside a registry folder.
 pub const CURRENT: &str = "CURRENT";
+
+/// The largest `CURRENT` read: it holds one file name.
+pub const CURRENT_MAX_BYTES: u64 = 4096;
+
+/// The longest file name `CURRENT` may hold, in bytes (the usual file system limit).
+const NAME_MAX_BYTES: usize = 255;
 
 /// The name of the promotion log inside a registry folder.
 pub const PROMOTIONS: &str = "promotions.jsonl";
@@ -136,13 +148,15 @@ impl Registry {
     }
 
     /// The file name `CURRENT` holds (trimmed and checked: a plain file name in the folder).
+    ///
+    /// `CURRENT` itself must be a regular file of at most [`CURRENT_MAX_BYTES`], not a symbolic
+    /// link (checked before it is opened, so a FIFO or a huge file is refused without reading
+    /// it). A pointer that does not hold a plain file name is refused without quoting it: it
+    /// may be anything.
     pub fn current_name(&self) -> Result<String> {
         let pointer = self.pointer_path();
         let origin = pointer.display().to_string();
-        let text = std::fs::read_to_string(&pointer).map_err(|error| Error::Io {
-            path: origin.clone(),
-            error,
-        })?;
+        let text = read_limited_text(&pointer, CURRENT_MAX_BYTES, Symlinks::Refuse)?;
         let name = text.trim();
         if name.is_empty() {
             return Err(Error::Artifact {
@@ -150,14 +164,19 @@ impl Registry {
                 message: "the registry pointer is empty: it should hold the file name of the current model".into(),
             });
         }
-        check_file_name(name).map_err(|message| Error::Artifact { origin, message })?;
+        check_file_name(name).map_err(|problem| Error::Artifact {
+            origin,
+            message: format!(
+                "the registry pointer does not hold a plain file name in the folder: {problem}"
+            ),
+        })?;
         Ok(name.to_string())
     }
 
     /// The champion's file name, or `None` when there is no `CURRENT` yet; a pointer that
     /// exists but cannot be read or is bad is an error.
     pub fn champion_name(&self) -> Result<Option<String>> {
-        match std::fs::metadata(self.pointer_path()) {
+        match std::fs::symlink_metadata(self.pointer_path()) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             _ => self.current_name().map(Some),
         }
@@ -168,20 +187,21 @@ impl Registry {
         Ok(self.dir.join(self.current_name()?))
     }
 
-    /// Points `CURRENT` at `file_name` (which must be a file in the folder), atomically.
+    /// Points `CURRENT` at `file_name` (which must be a regular file in the folder, not a
+    /// symbolic link), atomically.
     pub fn set_current(&self, file_name: &str) -> Result<()> {
         let pointer = self.pointer_path();
-        check_file_name(file_name).map_err(|message| Error::Artifact {
+        check_file_name(file_name).map_err(|problem| Error::Artifact {
             origin: pointer.display().to_string(),
-            message,
+            message: format!("cannot point at `{file_name}`: {problem}"),
         })?;
         let target = self.dir.join(file_name);
-        match std::fs::metadata(&target) {
+        match std::fs::symlink_metadata(&target) {
             Ok(m) if m.is_file() => {}
             Ok(_) => {
                 return Err(Error::Artifact {
                     origin: target.display().to_string(),
-                    message: "not a regular file; CURRENT must name a model file".into(),
+                    message: "not a regular file (a link, a folder or a special file); CURRENT must name a model file".into(),
                 })
             }
             Err(error) => {
@@ -337,23 +357,26 @@ pub fn file_name_for(model_id: &str) -> String {
     format!("{model_id}.json")
 }
 
-/// A name `CURRENT` may hold: a plain file name inside the folder.
+/// A name `CURRENT` may hold: a plain file name inside the folder. The problem is described
+/// without quoting the name (it may come from a file that is not a pointer at all).
 fn check_file_name(name: &str) -> std::result::Result<(), String> {
     if name.is_empty() {
         return Err("the file name is empty".into());
     }
-    if name.contains('/') || name.contains('\\') {
+    if name.len() > NAME_MAX_BYTES {
         return Err(format!(
-            "`{name}` contains a path separator; the pointer must hold a file name in the registry folder"
-        ));
-    }
-    if name.contains("..") || name == "." {
-        return Err(format!(
-            "`{name}` contains `..`; the pointer must hold a file name in the registry folder"
+            "it is {} bytes long, more than a file name can be ({NAME_MAX_BYTES})",
+            name.len()
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(format!("`{name:?}` contains control characters"));
+        return Err("it contains control characters or more than one line".into());
+    }
+    if name.contains('/') || name.contains('\\') {
+        return Err("it contains a path separator".into());
+    }
+    if name.contains("..") || name == "." {
+        return Err("it contains `..`".into());
     }
     if name == CURRENT {
         return Err("the pointer cannot point at itself".into());
@@ -541,5 +564,70 @@ mod tests {
             err.contains("promotions.jsonl") && err.contains("line 1"),
             "{err}"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_pointer_is_read_only_as_a_small_regular_file_and_never_quoted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("secret.txt");
+        std::fs::write(
+            &secret,
+            "root:SECRET-HASH-1234:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n",
+        )
+        .unwrap();
+        let r = Registry::open(tmp.path()).unwrap();
+        let quoted = |e: &Error| e.to_string().contains("SECRET-HASH");
+
+        // A symbolic link to a file outside the folder: refused, content never shown.
+        std::os::unix::fs::symlink(&secret, r.pointer_path()).unwrap();
+        let e = r.current_name().unwrap_err();
+        assert!(!quoted(&e), "{e}");
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert!(
+            r.champion_name().is_err(),
+            "a link is a bad pointer, not a missing one"
+        );
+
+        // A regular pointer holding junk (several lines, separators): refused without quoting.
+        std::fs::remove_file(r.pointer_path()).unwrap();
+        std::fs::copy(&secret, r.pointer_path()).unwrap();
+        let e = r.current_name().unwrap_err();
+        assert!(!quoted(&e) && e.to_string().contains("CURRENT"), "{e}");
+
+        // A FIFO: refused at once (opening it would wait for a writer).
+        std::fs::remove_file(r.pointer_path()).unwrap();
+        if std::process::Command::new("mkfifo")
+            .arg(r.pointer_path())
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            let start = std::time::Instant::now();
+            let e = r.current_name().unwrap_err().to_string();
+            assert!(e.contains("FIFO"), "{e}");
+            assert!(start.elapsed() < std::time::Duration::from_secs(2));
+            std::fs::remove_file(r.pointer_path()).unwrap();
+        }
+
+        // 50 MB (sparse): refused by its size, naming the limit, without reading it.
+        let f = std::fs::File::create(r.pointer_path()).unwrap();
+        f.set_len(50_000_000).unwrap();
+        let e = r.current_name().unwrap_err().to_string();
+        assert!(
+            e.contains("4096 bytes (4 KiB)") && e.contains("50000000 bytes"),
+            "{e}"
+        );
+
+        // The model CURRENT names may not be a link either.
+        std::fs::remove_file(r.pointer_path()).unwrap();
+        std::os::unix::fs::symlink(&secret, tmp.path().join("m.json")).unwrap();
+        let e = r.set_current("m.json").unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        std::fs::write(r.pointer_path(), "m.json\n").unwrap();
+        let e = ModelArtifact::load_no_follow(&r.current_path().unwrap(), 1 << 20)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("symbolic link") && !e.contains("SECRET"), "{e}");
     }
 }

@@ -28,6 +28,10 @@ pub struct Args {
     /// in milliseconds.
     #[arg(long, env = "LEADSCORE_REGISTRY_POLL_MS", default_value_t = 2000)]
     pub registry_poll_ms: u64,
+    /// The largest model artifact read, in bytes (at start-up and on every reload); a larger
+    /// file is refused without being read.
+    #[arg(long, env = "LEADSCORE_MAX_MODEL_BYTES", default_value_t = leadscore_core::artifact::DEFAULT_MAX_BYTES)]
+    pub max_model_bytes: u64,
     /// Precision the MQLs must reach (0 < P < 1): the cutoff is the loosest score threshold
     /// whose precision lower bound on the model's holdout curve stays at or above P.
     #[arg(long, env = "LEADSCORE_TARGET_PRECISION")]
@@ -79,10 +83,14 @@ pub struct Args {
     /// written off the request path and flushed on shutdown. Off by default.
     #[arg(long, env = "LEADSCORE_DECISION_LOG")]
     pub decision_log: Option<PathBuf>,
-    /// With `--decision-log`: rotate the file (to decisions.<n>.jsonl, all kept) when it would
-    /// grow past this many bytes.
+    /// With `--decision-log`: rotate the file (to decisions.<n>.jsonl) when it would grow
+    /// past this many bytes.
     #[arg(long, env = "LEADSCORE_DECISION_LOG_MAX_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub decision_log_max_bytes: u64,
+    /// With `--decision-log`: how many rotated files (decisions.<n>.jsonl) to keep; at each
+    /// rotation the oldest beyond this are deleted.
+    #[arg(long, env = "LEADSCORE_DECISION_LOG_KEEP", default_value_t = DecisionLogConfig::DEFAULT_KEEP)]
+    pub decision_log_keep: u64,
     /// Gates in force instead of the model's: a TOML file of `[[gates]]` entries (an empty
     /// file means no gates). The cutoff is then recomputed on the model's holdout with these
     /// gates.
@@ -126,6 +134,22 @@ pub struct DecisionLogConfig {
     pub dir: PathBuf,
     /// Size at which the file is rotated.
     pub max_bytes: u64,
+    /// Rotated files kept (the oldest beyond are deleted).
+    pub keep: u64,
+}
+
+impl DecisionLogConfig {
+    /// Rotated files kept by default.
+    pub const DEFAULT_KEEP: u64 = 10;
+
+    /// Logging to `dir` with the default size and retention.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            dir: dir.into(),
+            max_bytes: 100 * 1024 * 1024,
+            keep: Self::DEFAULT_KEEP,
+        }
+    }
 }
 
 /// Where the model comes from.
@@ -153,6 +177,8 @@ pub struct Config {
     pub source: ModelSource,
     /// With a registry: the interval between checks of its `CURRENT` pointer.
     pub registry_poll: Duration,
+    /// The largest model artifact read, in bytes.
+    pub max_model_bytes: u64,
     /// Target precision of the MQL cutoff at start-up.
     pub target_precision: f64,
     /// Confidence of the precision lower bound at start-up.
@@ -197,6 +223,7 @@ impl Config {
         Self {
             source,
             registry_poll: Duration::from_secs(2),
+            max_model_bytes: leadscore_core::artifact::DEFAULT_MAX_BYTES,
             target_precision,
             confidence: 0.95,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -254,6 +281,7 @@ impl TryFrom<Args> for Config {
                 "--registry-poll-ms",
                 a.registry_poll_ms,
             )?),
+            max_model_bytes: positive("--max-model-bytes", a.max_model_bytes)?,
             target_precision: a.target_precision,
             confidence: a.confidence,
             bind: a.bind,
@@ -289,6 +317,7 @@ impl TryFrom<Args> for Config {
                 Some(dir) => Some(DecisionLogConfig {
                     dir,
                     max_bytes: positive("--decision-log-max-bytes", a.decision_log_max_bytes)?,
+                    keep: positive("--decision-log-keep", a.decision_log_keep)?,
                 }),
                 None => None,
             },
@@ -420,7 +449,20 @@ mod tests {
         assert_eq!(parse(&[]).unwrap().decision_log, None);
         let c = parse(&["--decision-log", "logs", "--decision-log-max-bytes", "1000"]).unwrap();
         let log = c.decision_log.unwrap();
-        assert_eq!((log.dir, log.max_bytes), (PathBuf::from("logs"), 1000));
+        assert_eq!(
+            (log.dir, log.max_bytes, log.keep),
+            (PathBuf::from("logs"), 1000, DecisionLogConfig::DEFAULT_KEEP)
+        );
+        let c = parse(&["--decision-log", "logs", "--decision-log-keep", "3"]).unwrap();
+        assert_eq!(c.decision_log.unwrap().keep, 3);
+        assert!(parse(&["--decision-log", "logs", "--decision-log-keep", "0"]).is_err());
+        assert_eq!(
+            parse(&["--max-model-bytes", "1000"])
+                .unwrap()
+                .max_model_bytes,
+            1000
+        );
+        assert!(parse(&["--max-model-bytes", "0"]).is_err());
         assert!(parse(&["--decision-log", "logs", "--decision-log-max-bytes", "0"]).is_err());
         assert!(parse(&["--decision-log", ""]).is_err());
     }

@@ -11,14 +11,23 @@
 //! stalling scoring. On graceful shutdown [`DecisionWriter::finish`] closes the queue; the
 //! writer writes everything accepted, flushes and fsyncs before the process exits.
 //!
+//! Written lines are synced to disk (fdatasync) at most [`SYNC_EVERY`] (1 s) after they were
+//! written, so a crash of the machine loses at most about a second of decisions; a killed
+//! process (`kill -9`) loses only what was still queued.
+//!
+//! Lead ids are written exactly as the request sent them ([`crate::lead::LeadId`]): a string
+//! as that string, a number as its JSON text (`9007199254740993`, `123`), so the log joins with
+//! the outcomes on the same digits.
+//!
 //! When a file grows past `--decision-log-max-bytes`, it is renamed `decisions.<n>.jsonl`
-//! (`n` = 1, 2, ...; all kept) and a new `decisions.jsonl` is started. A write that fails (disk
+//! (`n` = 1, 2, ...) and a new `decisions.jsonl` is started; the oldest rotated files beyond
+//! `--decision-log-keep` are deleted. A write that fails (disk
 //! full, read-only or missing folder) never stops the server: the decisions in it are counted
 //! as lost, the error is counted by kind (`leadscore_decision_log_errors_total{kind}`) and
 //! logged once per kind with its reason, and the writer tries again with the next decisions.
 
 pub use crate::config::DecisionLogConfig;
-use crate::lead::Val;
+use crate::lead::LeadId;
 use arc_swap::ArcSwapOption;
 use serde::ser::{Serialize, Serializer};
 use std::fmt::Write as _;
@@ -28,7 +37,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The file being written; rotated files are `decisions.<n>.jsonl`.
 pub const FILE_NAME: &str = "decisions.jsonl";
@@ -42,11 +51,16 @@ const CHUNK_BYTES: usize = 64 * 1024;
 /// With nothing new to write, how long the writer waits before checking again.
 const IDLE: Duration = Duration::from_millis(200);
 
+/// Lines written are synced to disk (fdatasync) at most this long after they were written,
+/// so a crash of the machine loses at most about this much of the log. (A killed process
+/// loses only what was still queued: written lines are in the kernel's cache.)
+pub const SYNC_EVERY: Duration = Duration::from_secs(1);
+
 /// The score of one lead, as sent to the writer.
 #[derive(Debug, Clone)]
 pub struct LeadDecision {
-    /// The request's lead id field, or missing.
-    pub lead_id: Val<'static>,
+    /// The request's lead id field as sent, or missing.
+    pub lead_id: LeadId,
     /// The score.
     pub score: f64,
     /// Whether it reached the cutoff.
@@ -115,6 +129,10 @@ pub struct DecisionStats {
     pub queued: AtomicU64,
     /// Rotations done.
     pub rotations: AtomicU64,
+    /// Decisions synced to disk (fdatasync) after they were written.
+    pub synced: AtomicU64,
+    /// Rotated files deleted to keep `--decision-log-keep`.
+    pub deleted: AtomicU64,
 }
 
 /// The scoring side of the log: a no-op until [`DecisionLog::start`].
@@ -221,9 +239,21 @@ impl DecisionLog {
         )?;
         counter(
             s,
+            "leadscore_decision_log_synced_total",
+            "Decisions written and synced to disk (at most a second after they are written).",
+            load(&st.synced),
+        )?;
+        counter(
+            s,
             "leadscore_decision_log_rotations_total",
             "Decision log files rotated.",
             load(&st.rotations),
+        )?;
+        counter(
+            s,
+            "leadscore_decision_log_deleted_files_total",
+            "Rotated decision log files deleted to keep --decision-log-keep.",
+            load(&st.deleted),
         )?;
         writeln!(
             s,
@@ -298,6 +328,9 @@ struct Writer {
     warned: [bool; ERROR_KINDS.len()],
     failing: bool,
     line: Vec<u8>,
+    /// Decisions written but not yet synced, and when the first of them was written.
+    unsynced_lines: u64,
+    unsynced_since: Option<Instant>,
 }
 
 impl Writer {
@@ -313,6 +346,8 @@ impl Writer {
             warned: [false; ERROR_KINDS.len()],
             failing: false,
             line: Vec::with_capacity(256),
+            unsynced_lines: 0,
+            unsynced_since: None,
         }
     }
 
@@ -325,7 +360,11 @@ impl Writer {
         // write, with the decisions it loses.
         let _ = self.open();
         loop {
-            match rx.recv_timeout(IDLE) {
+            // Wake up in time to sync what was written within SYNC_EVERY.
+            let wait = self
+                .unsynced_since
+                .map_or(IDLE, |t| SYNC_EVERY.saturating_sub(t.elapsed()).min(IDLE));
+            match rx.recv_timeout(wait) {
                 Ok(batch) => {
                     self.add(&batch);
                     // Take what else is waiting, then write it out in one go.
@@ -340,13 +379,35 @@ impl Writer {
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
-        }
-        self.write_out();
-        if let Some(file) = &self.file {
-            if let Err(e) = file.sync_all() {
-                self.fail(&e, "fsync");
+            if self
+                .unsynced_since
+                .is_some_and(|t| t.elapsed() >= SYNC_EVERY)
+            {
+                self.sync();
             }
         }
+        self.write_out();
+        self.sync();
+    }
+
+    /// Syncs the written lines to disk (data only: the size change is part of it).
+    fn sync(&mut self) {
+        self.unsynced_since = None;
+        let Some(file) = &self.file else {
+            return;
+        };
+        match file.sync_data() {
+            Ok(()) => self.synced(),
+            Err(e) => self.fail(&e, "fsync"),
+        }
+    }
+
+    fn synced(&mut self) {
+        self.stats
+            .synced
+            .fetch_add(self.unsynced_lines, Ordering::Relaxed);
+        self.unsynced_lines = 0;
+        self.unsynced_since = None;
     }
 
     /// Formats one request's decisions into `pending`, rotating between lines as needed.
@@ -400,6 +461,8 @@ impl Writer {
                 self.stats
                     .written
                     .fetch_add(self.pending_lines, Ordering::Relaxed);
+                self.unsynced_lines += self.pending_lines;
+                self.unsynced_since.get_or_insert_with(Instant::now);
                 if self.failing {
                     self.failing = false;
                     eprintln!(
@@ -441,6 +504,7 @@ impl Writer {
             std::fs::create_dir_all(&self.config.dir)?;
             if self.next_rotation.is_none() {
                 self.next_rotation = Some(last_rotation(&self.config.dir)? + 1);
+                self.prune();
             }
             let mut file = OpenOptions::new()
                 .create(true)
@@ -455,13 +519,15 @@ impl Writer {
             .ok_or_else(|| std::io::Error::other("decision log file not open"))
     }
 
-    /// Closes the current file (fsynced) and renames it `decisions.<n>.jsonl`.
+    /// Closes the current file (fsynced) and renames it `decisions.<n>.jsonl`, then deletes
+    /// the oldest rotated files beyond `--decision-log-keep`.
     fn rotate(&mut self) {
         let Some(file) = self.file.take() else {
             return;
         };
         let result = file.sync_all().and_then(|()| {
             drop(file);
+            self.synced();
             let n = self.next_rotation.unwrap_or(1);
             let target = self.config.dir.join(format!("decisions.{n}.jsonl"));
             std::fs::rename(self.path(), &target)?;
@@ -472,8 +538,38 @@ impl Writer {
             Ok(()) => {
                 self.size = 0;
                 self.stats.rotations.fetch_add(1, Ordering::Relaxed);
+                self.prune();
             }
             Err(e) => self.fail(&e, "rotate"),
+        }
+    }
+
+    /// Deletes the oldest `decisions.<n>.jsonl` files so that at most `keep` remain.
+    fn prune(&mut self) {
+        let mut rotated = match std::fs::read_dir(&self.config.dir) {
+            Ok(entries) => entries
+                .filter_map(|e| {
+                    let name = e.ok()?.file_name();
+                    rotation_number(&name.to_string_lossy())
+                })
+                .collect::<Vec<u64>>(),
+            Err(e) => return self.fail(&e, "list"),
+        };
+        let keep = usize::try_from(self.config.keep).unwrap_or(usize::MAX);
+        if rotated.len() <= keep {
+            return;
+        }
+        rotated.sort_unstable();
+        let excess = rotated.len() - keep;
+        for n in &rotated[..excess] {
+            let path = self.config.dir.join(format!("decisions.{n}.jsonl"));
+            match std::fs::remove_file(&path) {
+                Ok(()) => {
+                    self.stats.deleted.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => self.fail(&e, "delete an old file next to"),
+            }
         }
     }
 }
@@ -539,27 +635,22 @@ struct Line<'a> {
     tier: Option<&'a str>,
 }
 
-/// A lead id as the request sent it (string, number or boolean), or null.
-struct IdRef<'a>(&'a Val<'static>);
+/// A lead id as the request sent it (string, number or boolean), or null. A number is
+/// written as the JSON text the request had (`9007199254740993`, `123`), not re-formatted.
+struct IdRef<'a>(&'a LeadId);
 
 impl Serialize for IdRef<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
-            Val::Missing => s.serialize_none(),
-            Val::Text(t) => s.serialize_str(t),
-            Val::Number(x) => s.serialize_f64(*x),
-            Val::Bool(b) => s.serialize_bool(*b),
+            LeadId::Missing => s.serialize_none(),
+            LeadId::Text(t) => s.serialize_str(t),
+            LeadId::Number(text) => match serde_json::value::RawValue::from_string(text.clone()) {
+                Ok(raw) => raw.serialize(s),
+                // Checked when parsed; never a non-number here.
+                Err(_) => s.serialize_none(),
+            },
+            LeadId::Bool(b) => s.serialize_bool(*b),
         }
-    }
-}
-
-/// An owned copy of a request value (the lead id outlives the request body).
-pub fn owned(v: &Val<'_>) -> Val<'static> {
-    match v {
-        Val::Missing => Val::Missing,
-        Val::Text(t) => Val::Text(std::borrow::Cow::Owned(t.to_string())),
-        Val::Number(x) => Val::Number(*x),
-        Val::Bool(b) => Val::Bool(*b),
     }
 }
 
@@ -623,5 +714,116 @@ mod tests {
             std::fs::read_to_string(&path).unwrap(),
             "{\"a\":1}\n{\"c\":2}\n"
         );
+    }
+
+    #[derive(Debug)]
+    struct Model;
+
+    impl ModelInForce for Model {
+        fn model_id(&self) -> &str {
+            "m1"
+        }
+        fn cutoff(&self) -> f64 {
+            0.5
+        }
+        fn tier(&self, _: f64) -> Option<&str> {
+            None
+        }
+    }
+
+    fn decisions(ids: Vec<LeadId>) -> Decisions {
+        Decisions {
+            at_ms: 0,
+            route: "/v1/score",
+            as_of: 0,
+            serving: Arc::new(Model),
+            leads: ids
+                .into_iter()
+                .map(|lead_id| LeadDecision {
+                    lead_id,
+                    score: 0.25,
+                    mql: false,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn ids_are_written_as_sent_and_synced_within_a_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = DecisionLog::default();
+        let writer = log.start(&DecisionLogConfig::new(dir.path())).unwrap();
+        let ids = vec![
+            LeadId::Number("9007199254740993".into()),
+            LeadId::Number("123".into()),
+            LeadId::Text("L-\"7\"".into()),
+            LeadId::Bool(false),
+            LeadId::Missing,
+        ];
+        log.record(ids.len(), || decisions(ids.clone()));
+        let start = std::time::Instant::now();
+        while log.stats.synced.load(Ordering::Relaxed) < 5 {
+            assert!(
+                start.elapsed() < Duration::from_millis(1500),
+                "not synced within 1.5 s"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        let ids: Vec<&str> = text
+            .lines()
+            .map(|l| {
+                let rest = &l[l.find("\"lead_id\":").unwrap() + 10..];
+                &rest[..rest.find(",\"model_id\"").unwrap()]
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "9007199254740993",
+                "123",
+                "\"L-\\\"7\\\"\"",
+                "false",
+                "null"
+            ]
+        );
+        assert!(writer.finish(&log, Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn rotation_keeps_the_newest_files() {
+        let dir = tempfile::tempdir().unwrap();
+        // Left from an earlier run with a larger --decision-log-keep.
+        for n in 1..=4 {
+            std::fs::write(dir.path().join(format!("decisions.{n}.jsonl")), "{}\n").unwrap();
+        }
+        let log = DecisionLog::default();
+        let config = DecisionLogConfig {
+            max_bytes: 400,
+            keep: 2,
+            ..DecisionLogConfig::new(dir.path())
+        };
+        let writer = log.start(&config).unwrap();
+        for i in 0..30 {
+            log.record(1, || decisions(vec![LeadId::Number(i.to_string())]));
+        }
+        assert!(writer.finish(&log, Duration::from_secs(5)));
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort_by_key(|n| rotation_number(n).unwrap_or(u64::MAX));
+        let rotations = log.stats.rotations.load(Ordering::Relaxed);
+        assert!(rotations >= 3, "{rotations}");
+        let last = 4 + rotations;
+        assert_eq!(
+            names,
+            [
+                format!("decisions.{}.jsonl", last - 1),
+                format!("decisions.{last}.jsonl"),
+                FILE_NAME.to_string()
+            ]
+        );
+        assert_eq!(log.stats.deleted.load(Ordering::Relaxed), rotations + 2);
     }
 }

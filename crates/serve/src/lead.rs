@@ -123,6 +123,58 @@ impl Val<'_> {
     }
 }
 
+/// The longest lead id accepted, in bytes (a string's UTF-8, a number's JSON text); a longer
+/// one is refused (422 naming the field) rather than logged whole or cut.
+pub const MAX_ID_BYTES: usize = 256;
+
+/// A lead id exactly as the request sent it, for the decision log: a number keeps its JSON
+/// text (`9007199254740993` stays that, not the nearest double), so the log joins with the
+/// outcomes on the same digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadId {
+    /// Absent or null.
+    Missing,
+    /// A JSON string.
+    Text(String),
+    /// A JSON number, as its text in the request (finite, at most [`MAX_ID_BYTES`]).
+    Number(String),
+    /// A JSON boolean.
+    Bool(bool),
+}
+
+impl LeadId {
+    /// Reads the raw JSON of an id field; `Err` says what is wrong (the caller adds the path).
+    /// Also returns the id as a field value, for a model that uses the id column.
+    fn from_raw(raw: &str) -> std::result::Result<(Self, Val<'static>), String> {
+        let too_long = |n: usize| {
+            format!("the lead id is {n} bytes long; at most {MAX_ID_BYTES} bytes are accepted")
+        };
+        match raw.as_bytes().first() {
+            Some(b'"') => {
+                let text: String = serde_json::from_str(raw).map_err(|e| e.to_string())?;
+                if text.len() > MAX_ID_BYTES {
+                    return Err(too_long(text.len()));
+                }
+                Ok((Self::Text(text.clone()), Val::Text(Cow::Owned(text))))
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                if raw.len() > MAX_ID_BYTES {
+                    return Err(too_long(raw.len()));
+                }
+                match raw.parse::<f64>() {
+                    Ok(x) if x.is_finite() => Ok((Self::Number(raw.to_string()), Val::Number(x))),
+                    _ => Err("the lead id is a number out of range".into()),
+                }
+            }
+            Some(b't') => Ok((Self::Bool(true), Val::Bool(true))),
+            Some(b'f') => Ok((Self::Bool(false), Val::Bool(false))),
+            Some(b'n') => Ok((Self::Missing, Val::Missing)),
+            Some(b'[') => Err("expected a string, number, boolean or null, found an array".into()),
+            _ => Err("expected a string, number, boolean or null, found an object".into()),
+        }
+    }
+}
+
 /// One engagement event sent with a lead (see [`Lead`] for when it is used).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event<'a> {
@@ -146,9 +198,9 @@ pub struct Lead<'a> {
     pub events: Vec<Event<'a>>,
     /// Where the lead sits in the request.
     pub path: LeadPath,
-    /// The value of the lead id field ([`ColumnIndex::id_column`]), for the decision log;
-    /// [`Val::Missing`] when absent.
-    pub id: Val<'a>,
+    /// The value of the lead id field ([`ColumnIndex::id_column`]) exactly as sent, for the
+    /// decision log; [`LeadId::Missing`] when absent.
+    pub id: LeadId,
 }
 
 /// The model's column names, for placing request fields (built once per model).
@@ -386,7 +438,7 @@ impl<'de> Visitor<'de> for LeadSeed<'_, '_> {
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut lead = Lead {
             values: vec![Val::Missing; self.cx.columns.len],
-            id: Val::Missing,
+            id: LeadId::Missing,
             events: Vec::new(),
             path: self.path,
         };
@@ -445,11 +497,23 @@ pub fn lead_fields<'de, A: MapAccess<'de>>(
             })?;
             continue;
         }
+        if key == cx.columns.id.as_str() {
+            // Kept as the raw JSON text, so a number is logged with the digits sent.
+            let raw: Box<serde_json::value::RawValue> = map.next_value()?;
+            let (id, value) = LeadId::from_raw(raw.get()).map_err(|message| {
+                cx.errors.fail::<A::Error>(Error::InvalidField {
+                    path: lead.path.field(&key),
+                    message,
+                })
+            })?;
+            lead.id = id;
+            if let Some(i) = cx.columns.get(&key) {
+                lead.values[i] = value;
+            }
+            continue;
+        }
         match map.next_value_seed(ScalarSeed)? {
             Scalar::Val(v) => {
-                if key == cx.columns.id.as_str() {
-                    lead.id = v.clone();
-                }
                 if let Some(i) = cx.columns.get(&key) {
                     lead.values[i] = v;
                 }
@@ -752,7 +816,7 @@ impl<'de> Visitor<'de> for ScoreBodySeed<'_, '_> {
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut single = Lead {
             values: vec![Val::Missing; self.cx.columns.len],
-            id: Val::Missing,
+            id: LeadId::Missing,
             events: Vec::new(),
             path: LeadPath::Root,
         };
@@ -1132,5 +1196,86 @@ mod tests {
         assert_eq!(err.path(), Some("dataframe_records[4].company_size"));
         let err = Lead::from_value(json!(3), LeadPath::Root, &columns()).unwrap_err();
         assert_eq!(err.path(), Some("$"));
+    }
+
+    /// Parses raw request text (not re-serialized: `serde_json::Value` would round numbers).
+    fn parse_text(text: &str) -> Result<ScoreBody<'static>> {
+        let bytes: &'static [u8] = Box::leak(text.as_bytes().to_vec().into_boxed_slice());
+        parse_score_body(bytes, Box::leak(Box::new(columns())), 100)
+    }
+
+    #[test]
+    fn lead_ids_are_kept_exactly_as_sent() {
+        let body = parse_text(
+            r#"{"leads": [{"lead_id": 9007199254740993}, {"lead_id": 123}, {"lead_id": 1.50},
+                          {"lead_id": -0}, {"lead_id": 1e3}, {"lead_id": "A\u00e9-7"},
+                          {"lead_id": true}, {"lead_id": null}, {"email": "x"}]}"#,
+        )
+        .unwrap();
+        let ids: Vec<LeadId> = body.leads.iter().map(|l| l.id.clone()).collect();
+        let n = |t: &str| LeadId::Number(t.into());
+        assert_eq!(
+            ids,
+            [
+                n("9007199254740993"),
+                n("123"),
+                n("1.50"),
+                n("-0"),
+                n("1e3"),
+                LeadId::Text("A\u{e9}-7".into()),
+                LeadId::Bool(true),
+                LeadId::Missing,
+                LeadId::Missing,
+            ]
+        );
+        // The single-lead form and the JSON-tree path (MLflow) keep integers exactly too.
+        let single = parse_text(r#"{"lead_id": 18446744073709551615}"#).unwrap();
+        assert_eq!(single.leads[0].id, n("18446744073709551615"));
+        let lead = Lead::from_value(
+            serde_json::json!({"lead_id": 9_007_199_254_740_993_u64}),
+            LeadPath::Root,
+            &columns(),
+        )
+        .unwrap();
+        assert_eq!(lead.id, n("9007199254740993"));
+    }
+
+    #[test]
+    fn lead_ids_are_capped_and_must_be_scalars() {
+        let at_cap = "x".repeat(MAX_ID_BYTES);
+        let body = parse(json!({"leads": [{"lead_id": at_cap}]})).unwrap();
+        assert_eq!(body.leads[0].id, LeadId::Text(at_cap));
+        let over = "\u{e9}".repeat(MAX_ID_BYTES / 2 + 1); // 2 bytes each in UTF-8
+        for (text, path) in [
+            (
+                format!(r#"{{"leads": [{{"lead_id": 1}}, {{"lead_id": "{over}"}}]}}"#),
+                "leads[1].lead_id",
+            ),
+            (
+                format!(r#"{{"lead_id": {}}}"#, "9".repeat(MAX_ID_BYTES + 1)),
+                "lead_id",
+            ),
+        ] {
+            match parse_text(&text) {
+                Err(Error::InvalidField { path: p, message }) => {
+                    assert_eq!(p, path);
+                    assert!(message.contains("at most 256 bytes"), "{message}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        for (text, found) in [
+            (r#"{"lead_id": [1]}"#, "an array"),
+            (r#"{"lead_id": {"a": 1}}"#, "an object"),
+            (r#"{"lead_id": 1e999}"#, "out of range"),
+        ] {
+            match parse_text(text) {
+                Err(Error::InvalidField { path, message }) => {
+                    assert_eq!(path, "lead_id");
+                    assert!(message.contains(found), "{message}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
     }
 }

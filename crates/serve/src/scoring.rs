@@ -37,7 +37,7 @@ pub fn score_and_record<'a>(
                 .iter()
                 .zip(&scores)
                 .map(|(lead, s)| crate::decisions::LeadDecision {
-                    lead_id: crate::decisions::owned(&lead.id),
+                    lead_id: lead.id.clone(),
                     score: s.score,
                     mql: s.mql,
                 })

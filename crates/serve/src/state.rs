@@ -40,9 +40,10 @@ pub struct FileStamp {
 }
 
 impl FileStamp {
-    /// The stamp of `path`, or `None` if it cannot be read.
+    /// The stamp of `path` itself (a symbolic link is not followed), or `None` if it cannot
+    /// be read.
     pub fn of(path: &Path) -> Option<Self> {
-        std::fs::metadata(path).ok().map(|m| Self {
+        std::fs::symlink_metadata(path).ok().map(|m| Self {
             len: m.len(),
             modified: m.modified().ok(),
         })
@@ -72,10 +73,21 @@ impl ModelFile {
 }
 
 /// The file `source` points at now: the file itself, or the one the registry's `CURRENT`
-/// names. An error names the pointer when it cannot be resolved.
+/// names. An error names the pointer when it cannot be resolved. `--model` must name the file
+/// itself, not a symbolic link (refused here with a hint; see [`load_serving`]).
 pub fn resolve(source: &ModelSource) -> Result<ModelFile> {
     let (path, registry) = match source {
-        ModelSource::File(p) => (p.clone(), None),
+        ModelSource::File(p) => {
+            if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(Error::Model(leadscore_core::Error::Artifact {
+                    origin: p.display().to_string(),
+                    message: "is a symbolic link; refused: --model must name the model file \
+                              itself (for example --model \"$(readlink -f PATH)\")"
+                        .into(),
+                }));
+            }
+            (p.clone(), None)
+        }
         ModelSource::Registry(dir) => {
             let registry = Registry::open(dir).map_err(Error::Model)?;
             (
@@ -545,7 +557,10 @@ impl crate::decisions::ModelInForce for Serving {
 }
 
 /// Resolves the model source, loads and validates the artifact and computes its cutoffs
-/// (blocking). On failure, also returns the file it tried (or the registry pointer).
+/// (blocking, but never for long: the file is read only when it is a regular file of at most
+/// `--max-model-bytes`, never through a symbolic link, never a FIFO). On failure, also returns
+/// the file it tried (or the registry pointer); the error names the file and the problem,
+/// never the file's content.
 pub fn load_serving(
     config: &Config,
     target: CutoffTarget,
@@ -558,7 +573,8 @@ pub fn load_serving(
         (what.display().to_string(), e)
     })?;
     let shown = file.path.display().to_string();
-    let artifact = ModelArtifact::load(&file.path).map_err(|e| (shown.clone(), Error::Model(e)))?;
+    let artifact = ModelArtifact::load_no_follow(&file.path, config.max_model_bytes)
+        .map_err(|e| (shown.clone(), Error::Model(e)))?;
     Serving::new(
         Arc::new(artifact),
         Arc::new(file),

@@ -1,7 +1,8 @@
 //! The scored-lead log, end to end on the real binary: decisions of single, batch and MLflow
 //! requests are all in the file after SIGTERM; the file rotates by size; a log that cannot be
 //! written (a folder under a regular file, a full disk) is counted while the server keeps
-//! serving.
+//! serving; lead ids are logged exactly as sent (and capped), rotated files are kept up to
+//! `--decision-log-keep`, and what was written is on disk within about a second (kill -9).
 
 mod common;
 
@@ -103,6 +104,18 @@ impl Server {
         let (_, text) = http(self.addr, "GET", "/metrics", None);
         text.lines()
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+    }
+
+    fn wait_metric_within(&self, name: &str, value: f64, limit: Duration) {
+        let start = Instant::now();
+        while self.metric(name) != Some(value) {
+            assert!(
+                start.elapsed() < limit,
+                "{name} = {:?} after {limit:?}, expected {value}",
+                self.metric(name)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     fn wait_metric(&self, name: &str, value: f64) {
@@ -227,13 +240,22 @@ fn logs_every_decision_and_flushes_on_sigterm() {
     assert_eq!(lines[26]["lead_id"], Value::Null);
     assert_eq!(lines[27]["lead_id"], "M-1");
     assert_eq!(lines[27]["route"], "/invocations");
-    assert_eq!(lines[28]["lead_id"], 7.0);
+    assert_eq!(
+        lines[28]["lead_id"], 7,
+        "a number id is logged as sent, not as 7.0"
+    );
 }
 
 #[test]
-fn rotates_by_size_and_keeps_every_file() {
+fn rotates_by_size_and_keeps_every_file_under_the_retention_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(dir.path(), &["--decision-log-max-bytes", "4000"]);
+    let flags = [
+        "--decision-log-max-bytes",
+        "4000",
+        "--decision-log-keep",
+        "1000",
+    ];
+    let mut server = Server::start(dir.path(), &flags);
     let mut n = 0;
     for round in 0..6 {
         let batch: Vec<Value> = (0..20)
@@ -279,12 +301,139 @@ fn rotates_by_size_and_keeps_every_file() {
     assert_eq!(ids.last().map(String::as_str), Some("\"R5-19\""));
 
     // A restart continues the numbering instead of overwriting.
-    let mut server = Server::start(dir.path(), &["--decision-log-max-bytes", "4000"]);
+    let mut server = Server::start(dir.path(), &flags);
     let batch: Vec<Value> = (0..40).map(|i| lead(&format!("S-{i}"), "CEO")).collect();
     server.post("/v1/score", &json!({ "leads": batch }));
     server.stop();
     assert_eq!(self::lines(dir.path()).len(), n + 40);
     assert!(dir.path().join(format!("decisions.{k}.jsonl")).exists());
+}
+
+#[test]
+fn rotation_keeps_only_the_newest_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "--decision-log-max-bytes",
+        "2000",
+        "--decision-log-keep",
+        "2",
+    ];
+    let mut server = Server::start(dir.path(), &flags);
+    for round in 0..5 {
+        let batch: Vec<Value> = (0..20)
+            .map(|i| lead(&format!("K{round}-{i}"), "CEO"))
+            .collect();
+        server.post("/v1/score", &json!({ "leads": batch }));
+    }
+    server.stop();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort_by_key(|n| leadscore_serve::decisions::rotation_number(n).unwrap_or(u64::MAX));
+    let last = names
+        .iter()
+        .filter_map(|n| leadscore_serve::decisions::rotation_number(n))
+        .max()
+        .unwrap();
+    assert!(last >= 4, "{names:?}");
+    assert_eq!(
+        names,
+        [
+            format!("decisions.{}.jsonl", last - 1),
+            format!("decisions.{last}.jsonl"),
+            "decisions.jsonl".to_string()
+        ],
+        "the two newest rotated files and the live one"
+    );
+    // The newest decisions are the ones kept.
+    let ids: Vec<String> = lines(dir.path())
+        .iter()
+        .map(|l| l["lead_id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.contains(&"K4-19".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"K0-0".to_string()), "{ids:?}");
+}
+
+/// The `lead_id` of each line of `decisions.jsonl`, as the raw JSON text in the file.
+fn raw_ids(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("decisions.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let rest = &l[l.find("\"lead_id\":").expect("a lead_id") + 10..];
+            rest[..rest.find(",\"model_id\"").unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn lead_ids_are_logged_exactly_as_sent_and_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    let body = r#"{"leads": [{"lead_id": 9007199254740993, "job_title": "CEO"},
+                            {"lead_id": 123, "job_title": "CEO"},
+                            {"lead_id": 1.50, "job_title": "CEO"},
+                            {"lead_id": "9007199254740993", "job_title": "CEO"}]}"#;
+    let (status, text) = http(server.addr, "POST", "/v1/score", Some(body));
+    assert_eq!(status, 200, "{text}");
+    let mlflow = r#"{"dataframe_split": {"columns": ["lead_id", "job_title"],
+                                         "data": [[9007199254740995, "CEO"]]}}"#;
+    let (status, text) = http(server.addr, "POST", "/invocations", Some(mlflow));
+    assert_eq!(status, 200, "{text}");
+    // Over 256 bytes: refused, naming the field.
+    let long = format!(
+        r#"{{"leads": [{{"lead_id": "a"}}, {{"lead_id": "{}"}}]}}"#,
+        "x".repeat(257)
+    );
+    let (status, text) = http(server.addr, "POST", "/v1/score", Some(&long));
+    assert_eq!(status, 422, "{text}");
+    assert!(
+        text.contains("leads[1].lead_id") && text.contains("256"),
+        "{text}"
+    );
+    server.stop();
+    assert_eq!(
+        raw_ids(dir.path()),
+        [
+            "9007199254740993",
+            "123",
+            "1.50",
+            "\"9007199254740993\"",
+            "9007199254740995"
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn decisions_are_on_disk_within_a_second_and_a_half_even_after_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    let batch: Vec<Value> = (0..50).map(|i| lead(&format!("D-{i}"), "CEO")).collect();
+    server.post("/v1/score", &json!({ "leads": batch }));
+    let posted = Instant::now();
+    // The writer reports the lines synced (fdatasync) within the second.
+    server.wait_metric_within(
+        "leadscore_decision_log_synced_total",
+        50.0,
+        Duration::from_millis(1500),
+    );
+    assert!(posted.elapsed() < Duration::from_millis(1500));
+    // No graceful shutdown: whatever is in the file now is all there is.
+    let killed = Command::new("kill")
+        .args(["-KILL", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let _ = server.child.wait();
+    let lines = lines(dir.path());
+    assert_eq!(
+        lines.len(),
+        50,
+        "every decision is in the file after kill -9"
+    );
+    assert_eq!(lines[49]["lead_id"], "D-49");
 }
 
 #[test]

@@ -91,7 +91,10 @@ fn start_up_refuses_a_registry_without_a_usable_pointer() {
     let err = App::new(Config::registry(dir.path(), TARGET))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("CURRENT") && err.contains(".."), "{err}");
+    assert!(
+        err.contains("CURRENT") && err.contains("path separator"),
+        "{err}"
+    );
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, "").unwrap();
     let err = App::new(Config::registry(&file, TARGET))
@@ -202,4 +205,160 @@ async fn watcher_follows_current_and_keeps_serving_when_the_target_is_corrupt() 
         .await
         .expect("watcher stops after draining")
         .unwrap();
+}
+
+/// Recognisable content outside the registry, as a secret file would be.
+const SECRET: &str = "root:SECRET-HASH-0xC0FFEE:19000:0:99999:7:::\ndaemon:*:19000::::::\n";
+
+/// A reload through the admin call: status, body, and the time it took.
+async fn reload(state: &Arc<App>) -> (u16, String, Duration) {
+    let start = Instant::now();
+    let r = send(state, json_request("POST", "/v1/admin/reload", "")).await;
+    (r.status.as_u16(), r.text, start.elapsed())
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_registry_files_are_refused_promptly_without_quoting_them() {
+    let (dir, registry, [a, b]) = registry();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("shadow");
+    std::fs::write(&secret, SECRET).unwrap();
+    let model_len = std::fs::metadata(dir.path().join(file_name_for(&a)))
+        .unwrap()
+        .len();
+    let mut config = Config::registry(registry.dir(), TARGET);
+    config.registry_poll = Duration::from_secs(60);
+    config.max_model_bytes = model_len + 100;
+    let state = App::new(config).unwrap();
+    let pointer = registry.pointer_path();
+    let set_pointer = |how: &dyn Fn(&std::path::Path)| {
+        let _ = std::fs::remove_file(&pointer);
+        how(&pointer);
+    };
+    let refused = |status: u16, body: &str, took: Duration, expect: &str| {
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains(expect), "expected {expect:?} in {body}");
+        assert!(
+            !body.contains("SECRET") && !body.contains("daemon"),
+            "{body}"
+        );
+        assert!(body.contains(&a), "names the model still serving: {body}");
+        assert!(took < Duration::from_secs(2), "took {took:?}");
+    };
+
+    // (1) CURRENT is a symbolic link to a file outside the folder.
+    set_pointer(&|p| std::os::unix::fs::symlink(&secret, p).unwrap());
+    let (status, body, took) = reload(&state).await;
+    refused(status, &body, took, "symbolic link");
+    let m = model(&state).await.to_string();
+    assert!(m.contains("symbolic link") && !m.contains("SECRET"), "{m}");
+
+    // (2) CURRENT is a copy of that file (several lines): not quoted either.
+    set_pointer(&|p| {
+        std::fs::copy(&secret, p).unwrap();
+    });
+    let (status, body, took) = reload(&state).await;
+    refused(status, &body, took, "plain file name");
+
+    // (3) The model CURRENT names is a link to the secret, or to /dev/zero.
+    for (name, target) in [
+        ("evil.json", secret.as_path()),
+        ("zero.json", "/dev/zero".as_ref()),
+    ] {
+        std::os::unix::fs::symlink(target, dir.path().join(name)).unwrap();
+        set_pointer(&|p| std::fs::write(p, format!("{name}\n")).unwrap());
+        let (status, body, took) = reload(&state).await;
+        refused(status, &body, took, "symbolic link");
+    }
+
+    // (4) CURRENT names a FIFO: refused at once, the writer lock is free again.
+    let fifo = dir.path().join("fifo.json");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    set_pointer(&|p| std::fs::write(p, "fifo.json\n").unwrap());
+    let (status, body, took) = reload(&state).await;
+    refused(status, &body, took, "FIFO");
+    // CURRENT itself a FIFO.
+    set_pointer(&|p| {
+        assert!(std::process::Command::new("mkfifo")
+            .arg(p)
+            .status()
+            .unwrap()
+            .success())
+    });
+    let (status, body, took) = reload(&state).await;
+    refused(status, &body, took, "FIFO");
+    let r = send(
+        &state,
+        json_request("PUT", "/v1/cutoff", r#"{"target_precision": 0.6}"#),
+    )
+    .await;
+    assert_eq!(r.status, 200, "admin calls still work: {}", r.text);
+
+    // (5) A model over --max-model-bytes (sparse: nothing is written or read).
+    let big = std::fs::File::create(dir.path().join("big.json")).unwrap();
+    big.set_len(model_len + 101).unwrap();
+    set_pointer(&|p| std::fs::write(p, "big.json\n").unwrap());
+    let (status, body, took) = reload(&state).await;
+    refused(
+        status,
+        &body,
+        took,
+        &format!("over the limit of {} bytes", model_len + 100),
+    );
+
+    // (6) A 50 MB CURRENT: refused by its size, naming the 4 KiB limit.
+    set_pointer(&|p| {
+        std::fs::File::create(p)
+            .unwrap()
+            .set_len(50_000_000)
+            .unwrap()
+    });
+    let (status, body, took) = reload(&state).await;
+    refused(status, &body, took, "4096 bytes (4 KiB)");
+
+    // Still serving the first model; a good pointer reloads and clears the error.
+    assert_eq!(score_model_id(&state).await, a);
+    set_pointer(&|p| std::fs::write(p, format!("{}\n", file_name_for(&b))).unwrap());
+    let (status, body, _) = reload(&state).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(model(&state).await["last_reload_error"].is_null());
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_model_file_that_is_a_symbolic_link_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("shadow");
+    std::fs::write(&secret, SECRET).unwrap();
+    let link = outside.path().join("model.json");
+    std::os::unix::fs::symlink(&secret, &link).unwrap();
+    let err = App::new(Config::new(&link, TARGET))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("symbolic link") && err.contains("readlink -f"),
+        "{err}"
+    );
+    assert!(!err.contains("SECRET"), "{err}");
+    // Even to a good model: --model names the file itself.
+    let good = outside.path().join("good.json");
+    std::os::unix::fs::symlink(demo_model(), &good).unwrap();
+    assert!(App::new(Config::new(&good, TARGET)).is_err());
+
+    // A model file replaced by a link after start-up: the reload is refused.
+    let (_dir, path) = common::demo_model_copy();
+    let state = App::new(Config::new(&path, TARGET)).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&secret, &path).unwrap();
+    let (status, body, _) = reload(&state).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("symbolic link") && !body.contains("SECRET"),
+        "{body}"
+    );
 }

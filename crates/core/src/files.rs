@@ -1,0 +1,235 @@
+//! Reading a file the process does not control (a model artifact, a registry pointer) with
+//! limits: only a regular file (never a FIFO, a device or a directory, so a read can neither
+//! block forever nor stream `/dev/zero`), at most a given number of bytes (checked on the
+//! file's size before reading and again while reading), and, when asked, never through a
+//! symbolic link.
+//!
+//! On unix the file is opened with `O_NONBLOCK` (opening a FIFO that slipped in between the
+//! check and the open does not wait for a writer) and, without symlinks, `O_NOFOLLOW`; the
+//! opened file's type and identity (device and inode) are compared with what was checked by
+//! path, so a file swapped in between is refused too.
+//!
+//! Errors name the file and the problem, never its content.
+
+use crate::error::{Error, Result};
+use std::io::Read;
+use std::path::Path;
+
+/// Whether a symbolic link at the path itself is followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symlinks {
+    /// Followed (a file the user named on the command line).
+    Follow,
+    /// Refused (registry files and the served model: the folder may be writable by others).
+    Refuse,
+}
+
+/// `n` bytes in words: `4096 bytes (4 KiB)`.
+pub fn show_bytes(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB && n / MIB * MIB == n {
+        format!("{n} bytes ({} MiB)", n / MIB)
+    } else if n >= KIB && n / KIB * KIB == n {
+        format!("{n} bytes ({} KiB)", n / KIB)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+fn refused(path: &Path, message: String) -> Error {
+    Error::Artifact {
+        origin: path.display().to_string(),
+        message,
+    }
+}
+
+fn kind_of(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_symlink() {
+        "a symbolic link"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Reads the regular file at `path`, at most `max_bytes` of it (see the module documentation).
+pub fn read_limited(path: &Path, max_bytes: u64, symlinks: Symlinks) -> Result<Vec<u8>> {
+    let io = |error| Error::Io {
+        path: path.display().to_string(),
+        error,
+    };
+    let checked = match symlinks {
+        Symlinks::Follow => std::fs::metadata(path),
+        Symlinks::Refuse => std::fs::symlink_metadata(path),
+    }
+    .map_err(io)?;
+    let t = checked.file_type();
+    if t.is_symlink() {
+        return Err(refused(
+            path,
+            "is a symbolic link; refused: only regular files are read, never through a link".into(),
+        ));
+    }
+    if !t.is_file() {
+        return Err(refused(
+            path,
+            format!("is {}; refused: only regular files are read", kind_of(t)),
+        ));
+    }
+    let too_big = |len: String| {
+        refused(
+            path,
+            format!(
+                "is {len}, over the limit of {}; refused",
+                show_bytes(max_bytes)
+            ),
+        )
+    };
+    if checked.len() > max_bytes {
+        return Err(too_big(show_bytes(checked.len())));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut flags = libc::O_NONBLOCK;
+        if symlinks == Symlinks::Refuse {
+            flags |= libc::O_NOFOLLOW;
+        }
+        options.custom_flags(flags);
+    }
+    let file = options.open(path).map_err(|error| {
+        #[cfg(unix)]
+        if error.raw_os_error() == Some(libc::ELOOP) {
+            return refused(
+                path,
+                "became a symbolic link while being read; refused".into(),
+            );
+        }
+        io(error)
+    })?;
+    let opened = file.metadata().map_err(io)?;
+    if !opened.is_file() {
+        return Err(refused(
+            path,
+            format!(
+                "is {}; refused: only regular files are read",
+                kind_of(opened.file_type())
+            ),
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if (opened.dev(), opened.ino()) != (checked.dev(), checked.ino()) {
+            return Err(refused(
+                path,
+                "was replaced while being opened; refused (try again)".into(),
+            ));
+        }
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(max_bytes)).unwrap_or(0));
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_big(format!("more than {}", show_bytes(max_bytes))));
+    }
+    Ok(bytes)
+}
+
+/// [`read_limited`], as UTF-8 text (an error, without the content, when it is not).
+pub fn read_limited_text(path: &Path, max_bytes: u64, symlinks: Symlinks) -> Result<String> {
+    String::from_utf8(read_limited(path, max_bytes, symlinks)?).map_err(|e| {
+        refused(
+            path,
+            format!(
+                "is not UTF-8 text (bad byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_regular_file_within_the_limit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("f");
+        std::fs::write(&p, "hello").unwrap();
+        assert_eq!(read_limited(&p, 5, Symlinks::Refuse).unwrap(), b"hello");
+        let e = read_limited(&p, 4, Symlinks::Refuse)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("5 bytes") && e.contains("limit of 4 bytes"),
+            "{e}"
+        );
+        assert!(!e.contains("hello"), "{e}");
+        let e = read_limited(tmp.path(), 4, Symlinks::Refuse)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a directory"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refuses_symlinks_fifos_and_devices() {
+        let tmp = tempfile::tempdir().unwrap();
+        let secret = tmp.path().join("secret");
+        std::fs::write(&secret, "TOP-SECRET-CONTENT").unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        let e = read_limited(&link, 1 << 20, Symlinks::Refuse)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("symbolic link") && e.contains("link"), "{e}");
+        assert!(!e.contains("TOP-SECRET"), "{e}");
+        assert_eq!(
+            read_limited(&link, 1 << 20, Symlinks::Follow).unwrap(),
+            b"TOP-SECRET-CONTENT"
+        );
+        let zero = tmp.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        for follow in [Symlinks::Follow, Symlinks::Refuse] {
+            let e = read_limited(&zero, 1 << 20, follow)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("refused"), "{e}");
+        }
+        let e = read_limited(Path::new("/dev/zero"), 1 << 20, Symlinks::Follow)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a device"), "{e}");
+        let fifo = tmp.path().join("fifo");
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            let e = read_limited(&fifo, 1 << 20, Symlinks::Refuse)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("FIFO"), "{e}");
+        }
+    }
+}
