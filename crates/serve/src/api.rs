@@ -20,7 +20,7 @@ use std::time::Instant;
 
 pub use crate::http::{
     blocking, json_response, now, parse_json, AdminAuth, JsonBody, JsonBytes, Params, ScoreAuth,
-    DEFAULT_FACTORS,
+    DEFAULT_FACTORS, INLINE_BODY_BYTES,
 };
 pub use crate::lead::check_batch_size;
 pub use crate::scoring::score_and_record;
@@ -32,6 +32,9 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/v1/score", post(score))
         .route("/invocations", post(mlflow::invocations))
+        .route("/ping", get(mlflow::ping))
+        .route("/health", get(mlflow::ping))
+        .route("/version", get(mlflow::version))
         .route("/v1/model", get(model))
         .route("/v1/cutoff", get(get_cutoff).put(put_cutoff))
         .route("/v1/admin/reload", post(reload))
@@ -126,11 +129,6 @@ struct BatchScore<'a> {
     cutoff: &'a CutoffReport,
     leads: &'a [LeadScore<'a>],
 }
-
-/// Bodies up to this size are parsed and scored on the async worker that read them (a few
-/// microseconds to a fraction of a millisecond); bigger batches go to the blocking pool so they
-/// never stall other connections, and the request timeout can answer while they run.
-pub const INLINE_BODY_BYTES: usize = 32 * 1024;
 
 async fn score(
     State(app): State<AppState>,

@@ -89,6 +89,46 @@ impl<S: HasConfig + Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
+/// Bodies up to this size are parsed and scored on the async worker that read them (a few
+/// microseconds to a fraction of a millisecond); bigger batches go to the blocking pool so they
+/// never stall other connections, and the request timeout can answer while they run.
+pub const INLINE_BODY_BYTES: usize = 32 * 1024;
+
+/// How many bodies over [`INLINE_BODY_BYTES`] are parsed and scored at once (see
+/// [`parse_and_score`]): one less than the cores (at least one), so a core stays free for the
+/// async workers and the small requests they answer inline.
+pub fn big_body_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+}
+
+fn big_bodies() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(big_body_slots()))
+}
+
+/// Parses and scores one request body of `len` bytes with `work`: inline when the body is
+/// small ([`INLINE_BODY_BYTES`]); otherwise on the blocking pool, at most [`big_body_slots`] at
+/// a time (the others wait their turn without holding a thread), so many large bodies cannot
+/// crowd out small requests or pile up parses in memory. The slot is held until the work ends,
+/// even when the request timeout has already answered.
+pub async fn parse_and_score<T: Send + 'static>(
+    len: usize,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    if len <= INLINE_BODY_BYTES {
+        return work();
+    }
+    let slot = big_bodies()
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("big-body slots: {e}")))?;
+    blocking(move || {
+        let _slot = slot;
+        work()
+    })
+    .await
+}
+
 /// Runs blocking work (parsing and scoring a batch) on tokio's blocking pool, so big batches do
 /// not stall the async workers and the request timeout can answer while they run.
 pub async fn blocking<T: Send + 'static>(

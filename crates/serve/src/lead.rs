@@ -14,7 +14,7 @@
 use crate::error::{Error, Result};
 use leadscore_core::fitted::{FittedSpec, FittedTransform};
 use leadscore_core::value::{parse_number, parse_timestamp, FieldValue};
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
@@ -55,6 +55,14 @@ pub enum LeadPath {
         /// Column names, in row order.
         columns: Arc<[String]>,
     },
+    /// Row `index` of MLflow's column-oriented input (`{"inputs": {"column": [...]}}`): field
+    /// `c` is `inputs.c[index]`.
+    Column {
+        /// The root key (`inputs`, `instances`).
+        object: &'static str,
+        /// Position of the row.
+        index: usize,
+    },
 }
 
 impl LeadPath {
@@ -64,6 +72,7 @@ impl LeadPath {
             Self::Root => "$".into(),
             Self::Item { array, index } => format!("{array}[{index}]"),
             Self::Row { index, .. } => format!("dataframe_split.data[{index}]"),
+            Self::Column { object, index } => format!("{object}.*[{index}]"),
         }
     }
 
@@ -76,6 +85,7 @@ impl LeadPath {
                 Some(j) => format!("dataframe_split.data[{index}][{j}]"),
                 None => key_path(&self.root(), column),
             },
+            Self::Column { object, index } => format!("{}[{index}]", key_path(object, column)),
         }
     }
 }
@@ -261,7 +271,8 @@ impl ColumnIndex {
 pub struct ErrorSlot(RefCell<Option<Error>>);
 
 impl ErrorSlot {
-    fn fail<E: de::Error>(&self, error: Error) -> E {
+    /// Stores `error` (when it is the first) and returns serde's error to stop the parse.
+    pub fn fail<E: de::Error>(&self, error: Error) -> E {
         let text = error.to_string();
         let mut slot = self.0.borrow_mut();
         if slot.is_none() {
@@ -284,6 +295,9 @@ pub struct ParseContext<'c> {
     pub columns: &'c ColumnIndex,
     /// The first error.
     pub errors: ErrorSlot,
+    /// Whether a field the model does not use may hold any JSON value (MLflow ignores unknown
+    /// columns of any type); otherwise it must be a scalar (`/v1/score`).
+    pub ignore_unknown: bool,
 }
 
 impl<'c> ParseContext<'c> {
@@ -292,6 +306,15 @@ impl<'c> ParseContext<'c> {
         Self {
             columns,
             errors: ErrorSlot::default(),
+            ignore_unknown: false,
+        }
+    }
+
+    /// A context for one MLflow request: fields the model does not use may be anything.
+    pub fn ignoring_unknown(columns: &'c ColumnIndex) -> Self {
+        Self {
+            ignore_unknown: true,
+            ..Self::new(columns)
         }
     }
 }
@@ -369,19 +392,19 @@ impl<'de> Visitor<'de> for ScalarSeed {
 
 /// Reads an unwanted array to its end, so a syntax error inside it (or nesting past serde's
 /// depth limit) is reported as invalid JSON before the shape error.
-fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> std::result::Result<(), A::Error> {
+pub fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> std::result::Result<(), A::Error> {
     while seq.next_element::<IgnoredAny>()?.is_some() {}
     Ok(())
 }
 
 /// [`drain_seq`] for an unwanted object.
-fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> std::result::Result<(), A::Error> {
+pub fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> std::result::Result<(), A::Error> {
     while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
     Ok(())
 }
 
 /// A map key, borrowed when it has no escapes.
-struct KeySeed;
+pub struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Cow<'de, str>;
@@ -490,43 +513,72 @@ pub fn lead_fields<'de, A: MapAccess<'de>>(
         if stop_at == Some(key.as_ref()) {
             return Ok(true);
         }
+        map.next_value_seed(FieldSeed {
+            cx,
+            lead: &mut *lead,
+            key: &key,
+        })?;
+    }
+    Ok(false)
+}
+
+/// Reads the value of field `key` of `lead` (from an object's entry or a row's cell): `events`
+/// as the lead's events, a model column's or the id field's value as a scalar, and anything else
+/// checked to be a scalar (or, with [`ParseContext::ignore_unknown`], skipped whatever it is).
+pub struct FieldSeed<'a, 'de, 'c, 'x> {
+    /// The request's context.
+    pub cx: &'x ParseContext<'c>,
+    /// The lead the value belongs to.
+    pub lead: &'a mut Lead<'de>,
+    /// The field's name.
+    pub key: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        let Self { cx, lead, key } = self;
         if key == "events" {
-            lead.events = map.next_value_seed(EventsSeed {
+            lead.events = EventsSeed {
                 cx,
                 path: &lead.path,
-            })?;
-            continue;
+            }
+            .deserialize(d)?;
+            return Ok(());
         }
+        let column = cx.columns.get(key);
         if key == cx.columns.id.as_str() {
             // Kept as the raw JSON text, so a number is logged with the digits sent.
-            let raw: Box<serde_json::value::RawValue> = map.next_value()?;
+            let raw: Box<serde_json::value::RawValue> = Deserialize::deserialize(d)?;
             let (id, value) = LeadId::from_raw(raw.get()).map_err(|message| {
-                cx.errors.fail::<A::Error>(Error::InvalidField {
-                    path: lead.path.field(&key),
+                cx.errors.fail::<D::Error>(Error::InvalidField {
+                    path: lead.path.field(key),
                     message,
                 })
             })?;
             lead.id = id;
-            if let Some(i) = cx.columns.get(&key) {
+            if let Some(i) = column {
                 lead.values[i] = value;
             }
-            continue;
+            return Ok(());
         }
-        match map.next_value_seed(ScalarSeed)? {
+        if cx.ignore_unknown && column.is_none() {
+            IgnoredAny::deserialize(d)?;
+            return Ok(());
+        }
+        match ScalarSeed.deserialize(d)? {
             Scalar::Val(v) => {
-                if let Some(i) = cx.columns.get(&key) {
+                if let Some(i) = column {
                     lead.values[i] = v;
                 }
+                Ok(())
             }
-            Scalar::Other(found) => {
-                return Err(cx.errors.fail(Error::InvalidField {
-                    path: lead.path.field(&key),
-                    message: format!("expected a string, number, boolean or null, found {found}"),
-                }))
-            }
+            Scalar::Other(found) => Err(cx.errors.fail(Error::InvalidField {
+                path: lead.path.field(key),
+                message: format!("expected a string, number, boolean or null, found {found}"),
+            })),
         }
     }
-    Ok(false)
 }
 
 struct EventsSeed<'c, 'x, 'p> {
@@ -944,6 +996,18 @@ impl<'de> Visitor<'de> for BatchSeed<'_, '_> {
     }
     fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
         Err(self.not_an_array())
+    }
+}
+
+impl<'a> Lead<'a> {
+    /// A lead at `path` with every field missing and no events, laid out for `columns`.
+    pub fn blank(columns: &ColumnIndex, path: LeadPath) -> Self {
+        Lead {
+            values: vec![Val::Missing; columns.len],
+            id: LeadId::Missing,
+            events: Vec::new(),
+            path,
+        }
     }
 }
 

@@ -20,7 +20,8 @@
 //! 7. [`scoring`], [`ui`], [`watch`]: scoring a request and recording it (metrics, drift,
 //!    decision log); the model page at `GET /` (the report's charts, a live cutoff control);
 //!    background tasks (with `--registry`, following its `CURRENT` pointer; the drift check);
-//! 8. [`mlflow`]: `POST /invocations`, the MLflow scoring protocol;
+//! 8. [`mlflow`]: the MLflow scoring protocol (`POST /invocations`, `GET /ping`, `/health`,
+//!    `/version`);
 //! 9. [`api`]: the routes with their handlers and middleware ([`app`]).
 //!
 //! ```no_run

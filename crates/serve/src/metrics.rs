@@ -9,9 +9,12 @@ use std::sync::RwLock;
 use std::time::Duration;
 
 /// The routes metrics are kept for; anything else is `unmatched`.
-pub const ROUTES: [&str; 9] = [
+pub const ROUTES: [&str; 12] = [
     "/v1/score",
     "/invocations",
+    "/ping",
+    "/health",
+    "/version",
     "/v1/model",
     "/v1/cutoff",
     "/v1/admin/reload",

@@ -415,7 +415,7 @@ async fn mlflow_invocations_split_and_records() {
             r#"{"instances": [[1]]}"#,
             400,
             "BAD_REQUEST",
-            "not supported",
+            "instances[0]: expected a lead object",
         ),
         (
             r#"{"dataframe_records": []}"#,
