@@ -63,7 +63,11 @@ pub struct Args {
     pub request_timeout_ms: u64,
     /// How long a connection may take to send a request's headers, from its first byte, in
     /// milliseconds (then it is closed: slow senders cannot hold connections).
-    #[arg(long, env = "LEADSCORE_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    #[arg(
+        long,
+        env = "LEADSCORE_HEADER_READ_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
     pub header_read_timeout_ms: u64,
     /// How long a connection may stay open with no request in progress (before its first
     /// request, or between keep-alive requests), in milliseconds.

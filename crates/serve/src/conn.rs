@@ -457,7 +457,8 @@ impl Io {
     /// Writes what is left of a replacement answer.
     fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.pending_at < self.pending.len() {
-            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.pending_at..]))?;
+            let n =
+                ready!(Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.pending_at..]))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
@@ -577,7 +578,10 @@ fn enveloped_parse_error(head: &[u8]) -> Option<Vec<u8>> {
         "{status_line}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
         body.len()
     );
-    for line in lines.iter().filter(|l| l.to_ascii_lowercase().starts_with("date:")) {
+    for line in lines
+        .iter()
+        .filter(|l| l.to_ascii_lowercase().starts_with("date:"))
+    {
         answer.push_str(line);
         answer.push_str("\r\n");
     }
@@ -638,7 +642,11 @@ mod tests {
         let head = conn.deadline(&limits).unwrap();
         assert!(head < idle && head > Instant::now() + Duration::from_secs(5));
         conn.bytes_read();
-        assert_eq!(conn.deadline(&limits), Some(head), "more bytes do not extend it");
+        assert_eq!(
+            conn.deadline(&limits),
+            Some(head),
+            "more bytes do not extend it"
+        );
         conn.request_started();
         assert_eq!(conn.deadline(&limits), None, "no deadline while busy");
         conn.bytes_read(); // the body
