@@ -55,7 +55,8 @@ pub enum CutoffError {
 
 /// Formats `x` with at least `decimals` decimals' worth of precision and no trailing zeros, for
 /// readable messages: more decimals when fewer would change the value (a target of 0.9999999
-/// is not "1"), the shortest exact form when even 17 do not suffice (`5e-324`).
+/// is not "1"), the shortest exact form in scientific notation when even 17 do not suffice
+/// (`5e-324`).
 fn trim(x: f64, decimals: usize) -> String {
     let close = |s: &str| {
         s.parse::<f64>()
@@ -72,7 +73,7 @@ fn trim(x: f64, decimals: usize) -> String {
             return s;
         }
     }
-    format!("{x}")
+    format!("{x:e}")
 }
 
 /// Counts at one score threshold: leads with score >= `threshold` split by outcome.
