@@ -17,8 +17,11 @@ pub enum CutoffError {
         /// The rejected target.
         target: f64,
     },
-    /// The confidence level must be strictly between 0 and 1.
-    #[error("confidence {confidence} must lie strictly between 0 and 1")]
+    /// The confidence level must be at least 0.5 and below 1: below 0.5 the "lower" bound lies
+    /// above the observed precision, so it would promise more than the holdout shows.
+    #[error(
+        "confidence {confidence} must be at least 0.5 and below 1 (below 0.5 the lower bound lies above the observed precision)"
+    )]
     InvalidConfidence {
         /// The rejected confidence.
         confidence: f64,
@@ -50,14 +53,27 @@ pub enum CutoffError {
     },
 }
 
-/// Formats `x` with at most `decimals` decimals and no trailing zeros, for readable messages.
+/// Formats `x` with at least `decimals` decimals' worth of precision and no trailing zeros, for
+/// readable messages: more decimals when fewer would change the value (a target of 0.9999999
+/// is not "1"), the shortest exact form in scientific notation when even 17 do not suffice
+/// (`5e-324`).
 fn trim(x: f64, decimals: usize) -> String {
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
+    let close = |s: &str| {
+        s.parse::<f64>()
+            .is_ok_and(|y| (y - x).abs() <= 1e-12 * x.abs().max(1.0) && (y == 0.0) == (x == 0.0))
+    };
+    for d in decimals..=17 {
+        let s = format!("{x:.d$}");
+        let s = if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        };
+        if close(&s) {
+            return s;
+        }
     }
+    format!("{x:e}")
 }
 
 /// Counts at one score threshold: leads with score >= `threshold` split by outcome.
@@ -535,6 +551,16 @@ pub fn cutoff_for_precision(
     cutoff_for_precision_with_support(curve, target, confidence, DEFAULT_MIN_SUPPORT)
 }
 
+/// Checks a confidence level for a precision lower bound: at least 0.5 and below 1 (below 0.5
+/// the Wilson "lower" bound lies above the observed precision).
+pub fn check_confidence(confidence: f64) -> Result<(), CutoffError> {
+    if (0.5..1.0).contains(&confidence) {
+        Ok(())
+    } else {
+        Err(CutoffError::InvalidConfidence { confidence })
+    }
+}
+
 /// The MQL cutoff by fixed-sequence testing: the loosest threshold reached, strictest first, while every tested Wilson bound stays >= `target`.
 pub fn cutoff_for_precision_with_support(
     curve: &OperatingCurve,
@@ -545,9 +571,7 @@ pub fn cutoff_for_precision_with_support(
     if !(target > 0.0 && target < 1.0) {
         return Err(CutoffError::InvalidTarget { target });
     }
-    if !(confidence > 0.0 && confidence < 1.0) {
-        return Err(CutoffError::InvalidConfidence { confidence });
-    }
+    check_confidence(confidence)?;
     if curve.points.is_empty() {
         return Err(CutoffError::EmptyCurve);
     }
@@ -863,6 +887,19 @@ mod tests {
             "target precision 0.95 is not attainable at 95% confidence: the best this model \
              supports is a precision of 1.00 (lower bound 0.94) at recall 0.23 (cutoff 0.900)"
         );
+        // A target or confidence that rounds to another number is written out in full: 0.9999999
+        // is not "1", 5e-324 is not "0", a 99.99999% confidence is not "100%".
+        let msg = cutoff_for_precision(&c, 0.9999999, 0.9999999)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("target precision 0.9999999 is not attainable at 99.99999% confidence"),
+            "{msg}"
+        );
+        assert_eq!(trim(5e-324, 4), "5e-324");
+        assert_eq!(trim(0.95 * 100.0, 2), "95");
+        assert_eq!(trim(0.999 * 100.0, 2), "99.9");
+        assert_eq!(trim(0.5, 4), "0.5");
         // A second curve where the best precision is not 1.
         let c2 = OperatingCurve {
             kind: CurveKind::PerExample,
@@ -886,12 +923,15 @@ mod tests {
                 Err(CutoffError::InvalidTarget { .. })
             ));
         }
-        for conf in [0.0, 1.0, f64::NAN, 2.0] {
+        // Below 0.5 the Wilson "lower" bound lies above the observed precision (0.01 made a
+        // 0.43 precision look like a 0.50 lower bound): refused, as 1 and above are.
+        for conf in [0.0, 1.0, f64::NAN, 2.0, 0.01, 0.4999] {
             assert!(matches!(
                 cutoff_for_precision(&c, 0.8, conf),
                 Err(CutoffError::InvalidConfidence { .. })
             ));
         }
+        assert!(cutoff_for_precision(&c, 0.5, 0.5).is_ok());
         let empty = OperatingCurve {
             kind: CurveKind::PerExample,
             positives: 0,

@@ -71,11 +71,9 @@ fn check_cutoff(
             );
             prop_assert!(op.tp + op.fp >= min_support);
             prop_assert!((0.0..=1.0).contains(&op.precision));
-            // A one-sided bound is below the estimate only at confidence >= 1/2 (below that z
-            // is negative and the "lower" bound lies above the estimate; the API allows it).
-            if confidence >= 0.5 {
-                prop_assert!(op.precision >= op.precision_lower_bound);
-            }
+            // A one-sided bound is below the estimate at confidence >= 1/2, the only ones the
+            // API accepts (below that z is negative and the "lower" bound lies above it).
+            prop_assert!(op.precision >= op.precision_lower_bound);
             prop_assert_eq!(op.confidence, confidence);
             // The answer is a curve point, described as `at_threshold` describes it.
             prop_assert!(curve.points.iter().any(|p| p.threshold == op.threshold));
@@ -181,6 +179,7 @@ proptest! {
             Just(f64::NAN), Just(0.0), Just(1.0), Just(f64::INFINITY), Just(f64::NEG_INFINITY),
             -1e300f64..=0.0, 1.0f64..1e300,
         ],
+        below_one_half in 0.0f64..0.5,
     ) {
         let curve = OperatingCurve::from_scores(&scores, &labels, 50).unwrap();
         let is_invalid_target = matches!(
@@ -190,6 +189,12 @@ proptest! {
         prop_assert!(is_invalid_target);
         let is_invalid_confidence = matches!(
             cutoff_for_precision(&curve, 0.5, bad),
+            Err(CutoffError::InvalidConfidence { .. })
+        );
+        prop_assert!(is_invalid_confidence);
+        // Below 1/2 the "lower" bound lies above the estimate: refused too.
+        let is_invalid_confidence = matches!(
+            cutoff_for_precision(&curve, 0.5, below_one_half),
             Err(CutoffError::InvalidConfidence { .. })
         );
         prop_assert!(is_invalid_confidence);
@@ -233,7 +238,7 @@ proptest! {
             prop_assert!(valid);
             prop_assert!(op.precision_lower_bound >= target);
         }
-        if valid && target > 0.0 && target < 1.0 && confidence > 0.0 && confidence < 1.0 {
+        if valid && target > 0.0 && target < 1.0 && (0.5..1.0).contains(&confidence) {
             check_cutoff(&curve, target, confidence, min_support, &got)?;
         }
         let _ = curve.at_threshold(target, confidence);

@@ -13,7 +13,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use leadscore_core::curve::cutoff_for_precision;
+use leadscore_core::curve::{cutoff_for_precision, CutoffError};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -220,9 +220,13 @@ async fn model(State(app): State<AppState>) -> Json<Value> {
 
 fn target_from_params(params: &Params, current: CutoffTarget) -> Result<Option<CutoffTarget>> {
     let target = params.number::<f64>("target_precision", "a number")?;
-    let confidence = params
-        .number::<f64>("confidence", "a number")?
-        .unwrap_or(current.confidence);
+    let confidence = match params.number::<f64>("confidence", "a number")? {
+        Some(c) => check_confidence(c).map_err(|e| Error::InvalidQuery {
+            name: "confidence".into(),
+            message: e.to_string(),
+        })?,
+        None => current.confidence,
+    };
     Ok(target.map(|t| CutoffTarget {
         target_precision: t,
         confidence,
@@ -249,6 +253,11 @@ async fn get_cutoff(State(app): State<AppState>, params: Params) -> Result<Json<
             })))
         }
     }
+}
+
+/// A confidence level at least 0.5 and below 1 (core's rule), or why not.
+fn check_confidence(confidence: f64) -> std::result::Result<f64, CutoffError> {
+    leadscore_core::curve::check_confidence(confidence).map(|()| confidence)
 }
 
 fn number_field(map: &serde_json::Map<String, Value>, name: &str) -> Result<Option<f64>> {
@@ -282,7 +291,13 @@ async fn put_cutoff(
             path: "target_precision".into(),
             message: "is required".into(),
         })?;
-    let confidence = number_field(&map, "confidence")?.unwrap_or(previous.target.confidence);
+    let confidence = match number_field(&map, "confidence")? {
+        Some(c) => check_confidence(c).map_err(|e| Error::InvalidField {
+            path: "confidence".into(),
+            message: e.to_string(),
+        })?,
+        None => previous.target.confidence,
+    };
     let serving = app
         .set_cutoff(CutoffTarget {
             target_precision,

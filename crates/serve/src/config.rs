@@ -36,7 +36,7 @@ pub struct Args {
     /// whose precision lower bound on the model's holdout curve stays at or above P.
     #[arg(long, env = "LEADSCORE_TARGET_PRECISION")]
     pub target_precision: f64,
-    /// Confidence level of the precision lower bound.
+    /// Confidence level of the precision lower bound, at least 0.5 and below 1.
     #[arg(long, env = "LEADSCORE_CONFIDENCE", default_value_t = 0.95)]
     pub confidence: f64,
     /// Address to listen on (port 0 picks a free port; the chosen address is printed).
@@ -51,7 +51,9 @@ pub struct Args {
     #[arg(long, env = "LEADSCORE_SCORE_TOKEN", hide_env_values = true)]
     pub score_token: Option<String>,
     /// Bearer token required by the admin calls (PUT /v1/cutoff, POST /v1/admin/reload).
-    /// Without one, admin calls are allowed only when the bind address is loopback.
+    /// Without one, admin calls are allowed only when the bind address is loopback and the
+    /// request's `Host` (and `Origin`, if any) name loopback too (no DNS rebinding, no
+    /// cross-site calls from a web page).
     #[arg(long, env = "LEADSCORE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
     /// Largest accepted request body in bytes.
@@ -63,6 +65,23 @@ pub struct Args {
     /// Time limit of one request, in milliseconds (503 `timeout` after it).
     #[arg(long, env = "LEADSCORE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
+    /// How long a connection may take to send a request's headers, from its first byte, in
+    /// milliseconds (then it is closed: slow senders cannot hold connections).
+    #[arg(
+        long,
+        env = "LEADSCORE_HEADER_READ_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub header_read_timeout_ms: u64,
+    /// How long a connection may stay open with no request in progress (before its first
+    /// request, or between keep-alive requests), in milliseconds.
+    #[arg(long, env = "LEADSCORE_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
+    pub idle_timeout_ms: u64,
+    /// Most open connections. At the cap, a new connection closes the one idle the longest
+    /// (no request in progress); if every connection is busy, the new one is closed at once.
+    /// Lowered at start-up to what the open-files limit leaves room for.
+    #[arg(long, env = "LEADSCORE_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
     /// On SIGTERM or Ctrl-C, how long to let requests in flight finish, in milliseconds.
     #[arg(long, env = "LEADSCORE_SHUTDOWN_GRACE_MS", default_value_t = 30_000)]
     pub shutdown_grace_ms: u64,
@@ -197,6 +216,12 @@ pub struct Config {
     pub max_batch: usize,
     /// Per-request time limit.
     pub request_timeout: Duration,
+    /// Time a connection gets to send a request's headers, from their first byte.
+    pub header_read_timeout: Duration,
+    /// Time a connection may stay open without a request in progress.
+    pub idle_timeout: Duration,
+    /// Most open connections (see [`Args::max_connections`]).
+    pub max_connections: usize,
     /// Time given to requests in flight at shutdown.
     pub shutdown_grace: Duration,
     /// Drift threshold, minimum sample and check interval.
@@ -233,6 +258,9 @@ impl Config {
             max_body_bytes: 16 * 1024 * 1024,
             max_batch: 10_000,
             request_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
             shutdown_grace: Duration::from_secs(30),
             drift: DriftSettings::default(),
             decision_log: None,
@@ -283,7 +311,10 @@ impl TryFrom<Args> for Config {
             )?),
             max_model_bytes: positive("--max-model-bytes", a.max_model_bytes)?,
             target_precision: a.target_precision,
-            confidence: a.confidence,
+            confidence: match leadscore_core::curve::check_confidence(a.confidence) {
+                Ok(()) => a.confidence,
+                Err(e) => return Err(Error::Config(format!("--confidence: {e}"))),
+            },
             bind: a.bind,
             tiers: parse_tiers(&a.tiers)?,
             score_token: token("--score-token", a.score_token)?,
@@ -294,6 +325,12 @@ impl TryFrom<Args> for Config {
                 "--request-timeout-ms",
                 a.request_timeout_ms,
             )?),
+            header_read_timeout: Duration::from_millis(positive(
+                "--header-read-timeout-ms",
+                a.header_read_timeout_ms,
+            )?),
+            idle_timeout: Duration::from_millis(positive("--idle-timeout-ms", a.idle_timeout_ms)?),
+            max_connections: positive("--max-connections", a.max_connections as u64)? as usize,
             shutdown_grace: Duration::from_millis(a.shutdown_grace_ms),
             drift: DriftSettings {
                 psi_threshold: if a.drift_psi_threshold.is_finite() && a.drift_psi_threshold > 0.0 {
@@ -487,6 +524,81 @@ mod tests {
             parse(&["--registry", "models", "--registry-poll-ms", "0"]).unwrap()
         )
         .is_err());
+    }
+
+    #[test]
+    fn confidence_flag_is_at_least_one_half_and_below_one() {
+        let parse = |confidence: &str| {
+            let argv = [
+                "leadscore-serve",
+                "--model",
+                "m.json",
+                "--target-precision",
+                "0.7",
+                "--confidence",
+                confidence,
+            ];
+            Config::try_from(Args::try_parse_from(argv).unwrap())
+        };
+        for good in ["0.5", "0.95", "0.999"] {
+            assert!(parse(good).is_ok(), "{good}");
+        }
+        for bad in ["0.01", "0.4999", "1", "1.5", "0", "NaN"] {
+            let e = parse(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("--confidence") && e.contains("at least 0.5 and below 1"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn connection_flags() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec![
+                "leadscore-serve",
+                "--model",
+                "m.json",
+                "--target-precision",
+                "0.7",
+            ];
+            argv.extend_from_slice(extra);
+            Config::try_from(Args::try_parse_from(argv).unwrap())
+        };
+        let c = parse(&[]).unwrap();
+        let defaults = Config::new("m.json", 0.7);
+        assert_eq!(
+            (c.header_read_timeout, c.idle_timeout, c.max_connections),
+            (Duration::from_secs(10), Duration::from_secs(60), 1024)
+        );
+        assert_eq!(
+            (c.header_read_timeout, c.idle_timeout, c.max_connections),
+            (
+                defaults.header_read_timeout,
+                defaults.idle_timeout,
+                defaults.max_connections
+            )
+        );
+        let c = parse(&[
+            "--header-read-timeout-ms",
+            "250",
+            "--idle-timeout-ms",
+            "500",
+            "--max-connections",
+            "8",
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.header_read_timeout, c.idle_timeout, c.max_connections),
+            (Duration::from_millis(250), Duration::from_millis(500), 8)
+        );
+        for zero in [
+            "--header-read-timeout-ms",
+            "--idle-timeout-ms",
+            "--max-connections",
+        ] {
+            assert!(parse(&[zero, "0"]).is_err(), "{zero} 0");
+        }
     }
 
     #[test]

@@ -78,6 +78,9 @@ pub enum Error {
     /// The body is not declared as JSON.
     #[error("expected `Content-Type: application/json`")]
     UnsupportedMediaType,
+    /// The body is compressed (or otherwise encoded): only plain JSON is read.
+    #[error("the body has `Content-Encoding: {0}`; send it uncompressed (no Content-Encoding, or `identity`)")]
+    UnsupportedEncoding(String),
     /// No Authorization bearer token.
     #[error("this endpoint needs `Authorization: Bearer <token>`")]
     Unauthorized,
@@ -127,7 +130,9 @@ impl Error {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::BatchTooLarge { .. } | Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType | Self::UnsupportedEncoding(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
@@ -153,6 +158,7 @@ impl Error {
             Self::BatchTooLarge { .. } => "batch_too_large",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::UnsupportedEncoding(_) => "unsupported_encoding",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound { .. } => "not_found",
@@ -171,10 +177,14 @@ impl Error {
         }
     }
 
-    /// The envelope sent to the caller.
+    /// The envelope sent to the caller. Messages and paths made from the request (a bad value,
+    /// a key) are cut to [`ECHO_CHARS`] characters when long: a 10 MB bad value is not sent back.
     pub fn envelope(&self) -> ErrorEnvelope {
         let message = match self {
-            Self::InvalidField { message, .. } => message.clone(),
+            Self::InvalidField { message, .. } => shorten(message),
+            Self::InvalidJson(_) | Self::InvalidQuery { .. } | Self::UnsupportedEncoding(_) => {
+                shorten(&self.to_string())
+            }
             // The message of a 500 is generic on purpose (see `Display` of `Internal`).
             other => other.to_string(),
         };
@@ -182,10 +192,26 @@ impl Error {
             error: ErrorBody {
                 code: self.code().to_string(),
                 message,
-                path: self.path().map(str::to_string),
+                path: self.path().map(shorten),
             },
         }
     }
+}
+
+/// How much of a long message or path made from the request the envelope keeps.
+pub const ECHO_CHARS: usize = 200;
+
+/// `text` when it is short (up to `ECHO_CHARS` + 56 bytes), else its first [`ECHO_CHARS`]
+/// characters and `... (N bytes)`.
+pub fn shorten(text: &str) -> String {
+    if text.len() <= ECHO_CHARS + 56 {
+        return text.to_string();
+    }
+    let cut = text
+        .char_indices()
+        .nth(ECHO_CHARS)
+        .map_or(text.len(), |(i, _)| i);
+    format!("{}... ({} bytes)", &text[..cut], text.len())
 }
 
 /// The JSON error envelope every error response uses.
@@ -237,6 +263,31 @@ mod tests {
         let env = e.envelope();
         assert_eq!(env.error.code, "internal");
         assert!(!env.error.message.contains("secret"));
+    }
+
+    #[test]
+    fn long_echoes_are_cut() {
+        let value = "x".repeat(10_000_000);
+        let e = Error::InvalidField {
+            path: format!("leads[0].{}", "k".repeat(5000)),
+            message: format!("expected a number, found {value:?}"),
+        };
+        let env = e.envelope();
+        assert!(env
+            .error
+            .message
+            .starts_with("expected a number, found \"xxx"));
+        assert!(
+            env.error.message.ends_with("... (10000027 bytes)"),
+            "{}",
+            &env.error.message[180..]
+        );
+        assert!(env.error.message.len() < 260);
+        let path = env.error.path.unwrap();
+        assert!(path.starts_with("leads[0].kkk") && path.ends_with("... (5009 bytes)"));
+        // Short ones, and multi-byte text, are kept whole or cut on a character boundary.
+        assert_eq!(shorten("short"), "short");
+        assert!(shorten(&"é".repeat(300)).starts_with(&"é".repeat(200)));
     }
 
     #[test]

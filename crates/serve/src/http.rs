@@ -53,6 +53,23 @@ fn is_json(headers: &HeaderMap) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
+/// The body's `Content-Encoding`, unless absent or `identity`: the server reads plain JSON only
+/// (a gzip body used to be read as bytes and refused as malformed JSON, a misleading 400).
+fn content_encoding(headers: &HeaderMap) -> Option<String> {
+    let values: Vec<String> = headers
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .split(',')
+                .map(|e| e.trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("identity"))
+        .collect();
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
 /// Parses a JSON body (400 `invalid_json` when it is not JSON).
 pub fn parse_json(bytes: &[u8]) -> Result<Value> {
     serde_json::from_slice(bytes).map_err(|e| Error::InvalidJson(e.to_string()))
@@ -64,6 +81,9 @@ impl<S: HasConfig + Send + Sync> FromRequest<S> for JsonBytes {
     async fn from_request(req: Request, state: &S) -> Result<Self> {
         if !is_json(req.headers()) {
             return Err(Error::UnsupportedMediaType);
+        }
+        if let Some(encoding) = content_encoding(req.headers()) {
+            return Err(Error::UnsupportedEncoding(encoding));
         }
         Bytes::from_request(req, state)
             .await
@@ -240,8 +260,86 @@ impl<S: HasConfig + Send + Sync> FromRequestParts<S> for ScoreAuth {
     }
 }
 
-/// Passes with the admin token; with none configured, only when the server binds loopback.
+/// Passes with the admin token; with none configured, only when the server binds loopback and
+/// the request is addressed to loopback by a loopback page, if any ([`from_this_machine`]).
 pub struct AdminAuth;
+
+/// The names a request to this machine's loopback interface carries in `Host` and `Origin`.
+const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
+/// `host[:port]` split, the host lowercased (`[::1]:8080` keeps its brackets); `None` when the
+/// port is not a number.
+fn host_and_port(authority: &str) -> Option<(String, Option<u16>)> {
+    let authority = authority.trim();
+    let (host, port) = match authority.rfind(':') {
+        Some(i) if !authority[i..].contains(']') => (&authority[..i], Some(&authority[i + 1..])),
+        _ => (authority, None),
+    };
+    let port = match port {
+        Some(p) => Some(p.parse::<u16>().ok()?),
+        None => None,
+    };
+    Some((host.to_ascii_lowercase(), port))
+}
+
+/// For admin calls without a token: whether the request was addressed to this machine's
+/// loopback interface, by name (`Host`: `localhost`, `127.0.0.1` or `[::1]`, with the port the
+/// connection came in on when it names one), and, when a browser says which page sent it
+/// (`Origin`), by a page served from loopback too. A web page elsewhere can make a browser
+/// call loopback (DNS rebinding: its own name resolved to 127.0.0.1, so `Host` is its name;
+/// a plain cross-site form or `fetch`: its `Origin`), so the bind address alone does not say
+/// that the caller is on this machine. Err: why not, for the 403.
+pub fn from_this_machine(parts: &Parts) -> std::result::Result<(), String> {
+    let shown = |v: &HeaderValue| crate::error::shorten(&String::from_utf8_lossy(v.as_bytes()));
+    // A browser always sends `Host`; a request without one (HTTP/1.0 tools, router tests) is
+    // judged by its target's authority, if any, and its `Origin`.
+    let authority = parts
+        .uri
+        .authority()
+        .and_then(|a| HeaderValue::from_str(a.as_str()).ok());
+    let host = parts.headers.get(header::HOST).or(authority.as_ref());
+    let port = parts
+        .extensions
+        .get::<crate::conn::LocalAddr>()
+        .map(|a| a.0.port());
+    let host_ok = |host: &HeaderValue| {
+        host.to_str()
+            .ok()
+            .and_then(host_and_port)
+            .is_some_and(|(name, p)| {
+                LOOPBACK_HOSTS.contains(&name.as_str())
+                    && (p.is_none() || port.is_none() || p == port)
+            })
+    };
+    if let Some(host) = host.filter(|h| !host_ok(h)) {
+        return Err(format!(
+            "the Host header `{}` is not localhost, 127.0.0.1 or [::1]{} (a web page elsewhere \
+             could be calling through DNS rebinding)",
+            shown(host),
+            port.map_or_else(String::new, |p| format!(" with port {p}"))
+        ));
+    }
+    if let Some(origin) = parts.headers.get(header::ORIGIN) {
+        let origin_ok = origin
+            .to_str()
+            .ok()
+            .and_then(|o| {
+                o.strip_prefix("http://")
+                    .or_else(|| o.strip_prefix("https://"))
+            })
+            .filter(|rest| !rest.contains('/'))
+            .and_then(host_and_port)
+            .is_some_and(|(name, _)| LOOPBACK_HOSTS.contains(&name.as_str()));
+        if !origin_ok {
+            return Err(format!(
+                "the Origin header `{}` is not a page on localhost, 127.0.0.1 or [::1] (a web \
+                 page on another site cannot make admin calls)",
+                shown(origin)
+            ));
+        }
+    }
+    Ok(())
+}
 
 impl<S: HasConfig + Send + Sync> FromRequestParts<S> for AdminAuth {
     type Rejection = Error;
@@ -249,7 +347,13 @@ impl<S: HasConfig + Send + Sync> FromRequestParts<S> for AdminAuth {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
         let config = state.config();
         match &config.admin_token {
-            None if config.admin_open() => Ok(AdminAuth),
+            None if config.admin_open() => match from_this_machine(parts) {
+                Ok(()) => Ok(AdminAuth),
+                Err(why) => Err(Error::Forbidden(format!(
+                    "admin calls without --admin-token are allowed only from this machine: {why}; \
+                     set --admin-token to call from elsewhere"
+                ))),
+            },
             None => Err(Error::Forbidden(
                 "admin calls are disabled: the server binds a non-loopback address and no --admin-token is set".into(),
             )),
@@ -272,6 +376,90 @@ mod tests {
         assert!(!same_token("abd", "abc"));
         assert!(!same_token("ab", "abc"));
         assert!(!same_token("abcd", "abc"));
+    }
+
+    #[test]
+    fn admin_without_a_token_is_for_loopback_hosts_and_origins_only() {
+        let parts = |headers: &[(&str, &str)], port: Option<u16>| {
+            let mut r = axum::http::Request::builder().uri("/v1/cutoff");
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            let (mut parts, ()) = r.body(()).unwrap().into_parts();
+            if let Some(p) = port {
+                parts
+                    .extensions
+                    .insert(crate::conn::LocalAddr(([127, 0, 0, 1], p).into()));
+            }
+            parts
+        };
+        let ok = |h: &[(&str, &str)], port| from_this_machine(&parts(h, port)).is_ok();
+        for host in [
+            "localhost:8080",
+            "127.0.0.1:8080",
+            "[::1]:8080",
+            "LOCALHOST",
+            "127.0.0.1",
+        ] {
+            assert!(ok(&[("host", host)], Some(8080)), "{host}");
+        }
+        for origin in [
+            "http://localhost:3000",
+            "http://127.0.0.1:8080",
+            "https://[::1]",
+        ] {
+            assert!(
+                ok(
+                    &[("host", "localhost:8080"), ("origin", origin)],
+                    Some(8080)
+                ),
+                "{origin}"
+            );
+        }
+        // Without a known port (a router test), any port of a loopback name.
+        assert!(ok(&[("host", "localhost:1")], None));
+        let refused = |h: &[(&str, &str)]| from_this_machine(&parts(h, Some(8080))).unwrap_err();
+        // No Host (not a browser): judged by the Origin alone.
+        assert!(ok(&[], Some(8080)));
+        assert!(refused(&[("origin", "http://evil.example")]).contains("Origin header"));
+        for host in [
+            "rebind.evil.example",
+            "rebind.evil.example:8080",
+            "localhost:9090",
+            "127.0.0.2:8080",
+            "localhost.evil.example",
+            "localhost:x",
+            "[::1]:80:80",
+        ] {
+            let why = refused(&[("host", host)]);
+            assert!(why.contains("Host header") && why.contains(host), "{why}");
+        }
+        for origin in [
+            "http://rebind.evil.example",
+            "null",
+            "http://localhost.evil.example",
+            "http://localhost@evil.example",
+            "file://",
+            "http://localhost:8080/path",
+        ] {
+            let why = refused(&[("host", "localhost:8080"), ("origin", origin)]);
+            assert!(why.contains("Origin header"), "{origin}: {why}");
+        }
+    }
+
+    #[test]
+    fn encoded_bodies_are_named() {
+        let mut h = HeaderMap::new();
+        assert_eq!(content_encoding(&h), None);
+        h.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
+        assert_eq!(content_encoding(&h), None);
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        assert_eq!(content_encoding(&h).as_deref(), Some("gzip"));
+        h.append(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+        assert_eq!(content_encoding(&h).as_deref(), Some("gzip, br"));
     }
 
     #[test]

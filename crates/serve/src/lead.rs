@@ -14,7 +14,7 @@
 use crate::error::{Error, Result};
 use leadscore_core::fitted::{FittedSpec, FittedTransform};
 use leadscore_core::value::{parse_number, parse_timestamp, FieldValue};
-use serde::de::{self, Deserialize, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
@@ -378,28 +378,82 @@ impl<'de> Visitor<'de> for ScalarSeed {
         self,
         mut seq: A,
     ) -> std::result::Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        while seq.next_element::<Skip>()?.is_some() {}
         Ok(Scalar::Other("an array"))
     }
     fn visit_map<A: MapAccess<'de>>(
         self,
         mut map: A,
     ) -> std::result::Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
         Ok(Scalar::Other("an object"))
+    }
+}
+
+/// A value read and thrown away, through the deserializer's own nesting check: serde's
+/// `IgnoredAny` takes serde_json's skipping path, which has no depth limit, so a body nested
+/// 100,000 deep in an unknown field was accepted although nesting past 128 is refused
+/// everywhere else (400 `invalid_json`).
+pub(crate) struct Skip;
+
+impl<'de> de::Deserialize<'de> for Skip {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(Skip)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = Skip;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<Skip, D::Error> {
+        d.deserialize_any(Skip)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Skip, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Skip, A::Error> {
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(Skip)
     }
 }
 
 /// Reads an unwanted array to its end, so a syntax error inside it (or nesting past serde's
 /// depth limit) is reported as invalid JSON before the shape error.
 pub fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> std::result::Result<(), A::Error> {
-    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    while seq.next_element::<Skip>()?.is_some() {}
     Ok(())
 }
 
 /// [`drain_seq`] for an unwanted object.
 pub fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> std::result::Result<(), A::Error> {
-    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    while map.next_entry::<Skip, Skip>()?.is_some() {}
     Ok(())
 }
 
@@ -563,7 +617,7 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de, '_, '_> {
             return Ok(());
         }
         if cx.ignore_unknown && column.is_none() {
-            IgnoredAny::deserialize(d)?;
+            Skip::deserialize(d)?;
             return Ok(());
         }
         match ScalarSeed.deserialize(d)? {
@@ -758,7 +812,7 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
                     }
                 }
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value::<Skip>()?;
                 }
             }
         }
@@ -882,7 +936,7 @@ impl<'de> Visitor<'de> for ScoreBodySeed<'_, '_> {
             cx: self.cx,
             max_batch: self.max_batch,
         })?;
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
         Ok(ScoreBody { leads, batch: true })
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
@@ -947,7 +1001,7 @@ impl<'de> Visitor<'de> for BatchSeed<'_, '_> {
             if leads.len() == self.max_batch {
                 // Over the limit: count the rest without building them, for the message.
                 let mut n = leads.len();
-                while seq.next_element::<IgnoredAny>()?.is_some() {
+                while seq.next_element::<Skip>()?.is_some() {
                     n += 1;
                 }
                 if n > self.max_batch {

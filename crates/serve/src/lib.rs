@@ -11,18 +11,20 @@
 //! 1. [`error`]: the one error enum and its JSON envelope;
 //! 2. [`config`]: command line and environment into a checked [`Config`], with the settings
 //!    types the others read (tiers, from `leadscore-core`; drift; the decision log);
-//! 3. [`http`], [`lead`]: the HTTP plumbing every route shares (extractors, JSON responses, the
+//! 3. [`conn`]: the connections under the router (hyper's HTTP/1 with a header-read and an
+//!    idle timeout, the connection cap, hyper's own parse errors in the envelope, the drain);
+//! 4. [`http`], [`lead`]: the HTTP plumbing every route shares (extractors, JSON responses, the
 //!    blocking pool, the clock); request leads, type-checked with JSON paths;
-//! 4. [`drift`], [`decisions`]: live scores and field fill rates against the artifact's
+//! 5. [`drift`], [`decisions`]: live scores and field fill rates against the artifact's
 //!    reference (PSI); with `--decision-log`, the scored-lead log (a writer thread, JSON lines);
-//! 5. [`metrics`]: the Prometheus counters (the decision log's queue lives beside them);
-//! 6. [`state`]: the model in force ([`App`], swapped atomically), its cutoffs and tiers, scoring;
-//! 7. [`scoring`], [`ui`], [`watch`]: scoring a request and recording it (metrics, drift,
+//! 6. [`metrics`]: the Prometheus counters (the decision log's queue lives beside them);
+//! 7. [`state`]: the model in force ([`App`], swapped atomically), its cutoffs and tiers, scoring;
+//! 8. [`scoring`], [`ui`], [`watch`]: scoring a request and recording it (metrics, drift,
 //!    decision log); the model page at `GET /` (the report's charts, a live cutoff control);
 //!    background tasks (with `--registry`, following its `CURRENT` pointer; the drift check);
-//! 8. [`mlflow`]: the MLflow scoring protocol (`POST /invocations`, `GET /ping`, `/health`,
+//! 9. [`mlflow`]: the MLflow scoring protocol (`POST /invocations`, `GET /ping`, `/health`,
 //!    `/version`);
-//! 9. [`api`]: the routes with their handlers and middleware ([`app`]).
+//! 10. [`api`]: the routes with their handlers and middleware ([`app`]).
 //!
 //! ```no_run
 //! use leadscore_serve::{app, App, Config};
@@ -30,12 +32,14 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let state = App::new(Config::new("models/demo.json", 0.5))?; // fails on an unattainable target
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! // `leadscore_serve::serve(state, listener)` adds the connection limits, signals and drain.
 //! axum::serve(listener, app(state)).await?;
 //! # Ok(()) }
 //! ```
 
 pub mod api;
 pub mod config;
+pub mod conn;
 pub mod decisions;
 pub mod drift;
 pub mod error;
@@ -54,42 +58,6 @@ pub use error::{Error, Result};
 pub use state::App;
 
 use std::sync::Arc;
-
-/// The server's listener: TCP with `TCP_NODELAY`, and closed as soon as shutdown begins, so
-/// new connections are refused (and clients go elsewhere) while the open ones drain.
-struct DrainingListener {
-    inner: Option<tokio::net::TcpListener>,
-    addr: std::net::SocketAddr,
-    stop: Arc<tokio::sync::Notify>,
-}
-
-impl axum::serve::Listener for DrainingListener {
-    type Io = tokio::net::TcpStream;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let Some(listener) = &self.inner else {
-                return std::future::pending().await;
-            };
-            tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, addr)) => {
-                        let _ = stream.set_nodelay(true);
-                        return (stream, addr);
-                    }
-                    // Out of file descriptors and the like: back off, as axum's own listener does.
-                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
-                },
-                () = self.stop.notified() => self.inner = None,
-            }
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(self.addr)
-    }
-}
 
 /// Waits for SIGTERM or Ctrl-C, then marks the app as draining.
 async fn shutdown_signal(app: Arc<App>, stop_accepting: Arc<tokio::sync::Notify>) {
@@ -139,8 +107,9 @@ fn reload_on_sighup(app: Arc<App>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Serves `app` on `listener` until SIGTERM or Ctrl-C; requests in flight get
-/// `config.shutdown_grace` to finish, then the decision log (if on) is written out and fsynced.
+/// Serves `app` on `listener` until SIGTERM or Ctrl-C, each connection under the limits of
+/// [`conn`]; requests in flight get `config.shutdown_grace` to finish, then the decision log (if
+/// on) is written out and fsynced.
 /// SIGHUP reloads the model; with a registry, a change of its `CURRENT` pointer does too
 /// ([`watch::watch_registry`]); [`watch::watch_drift`] logs drift.
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
@@ -158,18 +127,26 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
             notify.notify_one();
         }
     };
-    let listener = DrainingListener {
-        addr: listener.local_addr()?,
-        inner: Some(listener),
-        stop: stop_accepting,
-    };
+    let limits = conn::Limits::new(&app.config, conn::open_files_limit());
+    if limits.max_connections < app.config.max_connections {
+        eprintln!(
+            "leadscore-serve: serving at most {} connections (--max-connections {} is more than the open-files limit leaves room for)",
+            limits.max_connections, app.config.max_connections
+        );
+    }
     let decision_writer = match &app.config.decision_log {
         Some(config) => Some(app.metrics.decisions.start(config)?),
         None => None,
     };
-    let server = axum::serve(listener, api::app(app.clone())).with_graceful_shutdown(signal);
+    let server = conn::serve(
+        listener,
+        api::app(app.clone()),
+        limits,
+        stop_accepting,
+        signal,
+    );
     let result = tokio::select! {
-        result = std::future::IntoFuture::into_future(server) => result,
+        result = server => result,
         () = async { notify.notified().await; tokio::time::sleep(grace).await } => {
             eprintln!("leadscore-serve: requests still running after {grace:?}; exiting");
             Ok(())

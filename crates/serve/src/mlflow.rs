@@ -20,6 +20,7 @@
 
 use crate::error::{Error, ErrorEnvelope, Result};
 use crate::http::{json_response, parse_and_score, JsonBytes, Params, ScoreAuth};
+use crate::lead::Skip;
 use crate::lead::{
     drain_map, drain_seq, key_path, ColumnIndex, FieldSeed, KeySeed, Lead, LeadPath, LeadSeed,
     ParseContext,
@@ -30,7 +31,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::json;
 use std::fmt;
 use std::sync::Arc;
@@ -214,7 +215,7 @@ fn refuse_over_limit<'de, A: SeqAccess<'de>>(
     max_batch: usize,
 ) -> std::result::Result<(), A::Error> {
     let mut n = read;
-    while seq.next_element::<IgnoredAny>()?.is_some() {
+    while seq.next_element::<Skip>()?.is_some() {
         n += 1;
     }
     if n > max_batch {
@@ -271,7 +272,7 @@ impl<'de> Visitor<'de> for BodySeed<'_, '_> {
                 "instances" => "instances",
                 // `params` and anything else: ignored, as MLflow does.
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value::<Skip>()?;
                     continue;
                 }
             };
@@ -368,12 +369,12 @@ impl<'de> Visitor<'de> for SplitSeed<'_, '_> {
                         })?);
                     }
                     None => {
-                        map.next_value::<IgnoredAny>()?;
+                        map.next_value::<Skip>()?;
                         skipped = true;
                     }
                 },
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value::<Skip>()?;
                 }
             }
         }
@@ -614,7 +615,7 @@ impl<'de> Visitor<'de> for RowSeed<'_, '_, '_> {
             }
         }
         let mut values = self.columns.len();
-        while seq.next_element::<IgnoredAny>()?.is_some() {
+        while seq.next_element::<Skip>()?.is_some() {
             values += 1;
         }
         if values != self.columns.len() {
@@ -706,7 +707,7 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
             let used =
                 key == "events" || key == cx.columns.id_column() || cx.columns.get(&key).is_some();
             if !used {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<Skip>()?;
                 continue;
             }
             let n = map.next_value_seed(ColumnSeed {

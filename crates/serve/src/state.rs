@@ -640,9 +640,7 @@ impl App {
         match result {
             Ok(serving) => {
                 self.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
-                if let Ok(mut last) = self.last_reload_error.lock() {
-                    *last = None;
-                }
+                self.clear_reload_error();
                 let serving = self.install(serving);
                 eprintln!(
                     "leadscore-serve: {trigger}: reloaded model {} from {} (was {} from {})",
@@ -680,6 +678,15 @@ impl App {
     /// Why the last reload failed, if no reload succeeded since.
     pub fn last_reload_error(&self) -> Option<ReloadError> {
         self.last_reload_error.lock().ok().and_then(|l| l.clone())
+    }
+
+    /// Forgets the last failed reload: the source names the model in force again (a registry
+    /// pointer moved back to it after naming a bad file), so no reload is needed and the failure
+    /// no longer describes what the server would load.
+    pub fn clear_reload_error(&self) {
+        if let Ok(mut last) = self.last_reload_error.lock() {
+            *last = None;
+        }
     }
 
     /// Changes the cutoff in force (same model).

@@ -60,8 +60,11 @@ pub fn watch_registry(app: Arc<App>) -> Option<JoinHandle<()>> {
                 continue;
             }
             last_seen = observed.clone();
-            // An admin reload or SIGHUP may already have loaded this very file.
+            // An admin reload or SIGHUP may already have loaded this very file, or the pointer
+            // moved back to it after naming a bad one: nothing to load, and an earlier failure
+            // no longer applies.
             if observed == app.current().file.observation() {
+                app.clear_reload_error();
                 continue;
             }
             // The outcome is logged (and a failure recorded) by `reload`.

@@ -503,14 +503,14 @@ async fn bad_inputs_get_precise_4xx_errors() {
             None,
         ),
         (
-            // Valid JSON (the parser skips unwanted values without recursing), just not a lead.
+            // Nesting past 128 is malformed JSON, even where the value would be ignored.
             "deep nesting",
             "/v1/score",
             json_ct,
             deep_array,
-            422,
-            "invalid_field",
-            Some("$"),
+            400,
+            "invalid_json",
+            None,
         ),
         (
             "nested object in a field",
