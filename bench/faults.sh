@@ -37,6 +37,16 @@ if [ "${BUILD:-1}" = 1 ]; then
 fi
 [ -x "$BIN" ] || { say "no $BIN (run with BUILD=1)"; exit 1; }
 
+# The request body: the first demo lead with its creation time (the demo model is age-aware),
+# written here so that a clean clone can run this script (serve_vs_fastapi.sh writes its own
+# bodies for the peer comparison).
+python3 - bench/wrk/reload_single.json <<'PY'
+import csv, json, sys
+row = next(csv.DictReader(open("data/demo/leads.csv", newline="")))
+json.dump({k: v for k, v in row.items() if v != ""}, open(sys.argv[1], "w"), separators=(",", ":"))
+PY
+export BODY=reload_single.json
+
 rm -rf "$OUT"; mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 TMP="$(mktemp -d /tmp/leadscore-faults.XXXXXX)"
@@ -155,7 +165,7 @@ model_now() { curl -s "$BASE/v1/model" >"$DIR/model.json"; json_get "$DIR/model.
 score_model() { # the model_id a /v1/score answer names, or the status on an error
   local code
   code=$(curl -s -o "$DIR/score.json" -w '%{http_code}' "$BASE/v1/score?as_of=$AS_OF" \
-    -H 'content-type: application/json' --data-binary @bench/wrk/single.json || echo 000)
+    -H 'content-type: application/json' --data-binary @bench/wrk/reload_single.json || echo 000)
   if [ "$code" = 200 ]; then json_get "$DIR/score.json" 'd["model_id"]'; else echo "status-$code"; fi
 }
 
@@ -214,7 +224,7 @@ case_b() {
       code=$(curl -s -o "$DIR/probe-reload.json" -w '%{http_code}' -X POST "$BASE/v1/admin/reload" || echo 000)
       echo "reload $code $(mid "$DIR/probe-reload.json")" >>"$DIR/probe.log"
       code=$(curl -s -o "$DIR/probe-score.json" -w '%{http_code}' "$BASE/v1/score?as_of=$AS_OF" \
-        -H 'content-type: application/json' --data-binary @bench/wrk/single.json || echo 000)
+        -H 'content-type: application/json' --data-binary @bench/wrk/reload_single.json || echo 000)
       if [ "$code" = 200 ]; then echo "score $(mid "$DIR/probe-score.json")"; else echo "score status-$code"; fi >>"$DIR/probe.log"
       sleep 0.05
     done ) &

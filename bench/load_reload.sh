@@ -38,6 +38,16 @@ if [ "${BUILD:-1}" = 1 ]; then
 fi
 [ -x "$BIN" ] || { say "no $BIN (run with BUILD=1)"; exit 1; }
 
+# The request body: the first demo lead with its creation time (the demo model is age-aware),
+# written here so that a clean clone can run this script (serve_vs_fastapi.sh writes its own
+# bodies for the peer comparison).
+python3 - bench/wrk/reload_single.json <<'PY'
+import csv, json, sys
+row = next(csv.DictReader(open("data/demo/leads.csv", newline="")))
+json.dump({k: v for k, v in row.items() if v != ""}, open(sys.argv[1], "w"), separators=(",", ":"))
+PY
+export BODY=reload_single.json
+
 mkdir -p "$OUT"
 TMP="$(mktemp -d /tmp/leadscore-load-reload.XXXXXX)"
 PIDS=()

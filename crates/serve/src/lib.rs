@@ -59,8 +59,19 @@ pub use state::App;
 
 use std::sync::Arc;
 
+/// SIGTERM, listened for from the moment this is called (so a signal that arrives before the
+/// shutdown future is first polled is not lost, nor the process killed by its default action).
+#[cfg(unix)]
+type Terminate = Option<tokio::signal::unix::Signal>;
+#[cfg(not(unix))]
+type Terminate = ();
+
 /// Waits for SIGTERM or Ctrl-C, then marks the app as draining.
-async fn shutdown_signal(app: Arc<App>, stop_accepting: Arc<tokio::sync::Notify>) {
+async fn shutdown_signal(
+    app: Arc<App>,
+    stop_accepting: Arc<tokio::sync::Notify>,
+    #[allow(unused_variables)] term: Terminate,
+) {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -68,11 +79,11 @@ async fn shutdown_signal(app: Arc<App>, stop_accepting: Arc<tokio::sync::Notify>
     };
     #[cfg(unix)]
     let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
+        match term {
+            Some(mut s) => {
                 s.recv().await;
             }
-            Err(_) => std::future::pending::<()>().await,
+            None => std::future::pending::<()>().await,
         }
     };
     #[cfg(not(unix))]
@@ -112,9 +123,27 @@ fn reload_on_sighup(app: Arc<App>) -> std::io::Result<()> {
 /// on) is written out and fsynced.
 /// SIGHUP reloads the model; with a registry, a change of its `CURRENT` pointer does too
 /// ([`watch::watch_registry`]); [`watch::watch_drift`] logs drift.
+///
+/// Prints `leadscore-serve: listening on http://ADDR` on stdout once the signal handlers are in
+/// place (a SIGHUP or SIGTERM sent as soon as that line appears is handled, never fatal).
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     #[cfg(unix)]
     reload_on_sighup(app.clone())?;
+    #[cfg(unix)]
+    let term: Terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    #[cfg(not(unix))]
+    let term: Terminate = ();
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        writeln!(
+            out,
+            "leadscore-serve: listening on http://{}",
+            listener.local_addr()?
+        )?;
+        out.flush()?;
+    }
     let _watcher = watch::watch_registry(app.clone());
     let _drift = watch::watch_drift(app.clone());
     let grace = app.config.shutdown_grace;
@@ -123,7 +152,7 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
     let signal = {
         let (app, notify, stop) = (app.clone(), notify.clone(), stop_accepting.clone());
         async move {
-            shutdown_signal(app, stop).await;
+            shutdown_signal(app, stop, term).await;
             notify.notify_one();
         }
     };

@@ -3,7 +3,6 @@
 use anyhow::Context;
 use clap::Parser;
 use leadscore_serve::{App, Args, Config, ModelSource};
-use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -61,10 +60,7 @@ fn run() -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;
-        let addr = listener.local_addr()?;
-        let mut out = std::io::stdout();
-        writeln!(out, "leadscore-serve: listening on http://{addr}")?;
-        out.flush()?;
+        // `serve` prints the address once its signal handlers are in place.
         leadscore_serve::serve(app, listener)
             .await
             .context("server error")
