@@ -66,77 +66,18 @@ fn start_server(bin: &Path, model: &Path) -> (Process, SocketAddr) {
     (Process(child), addr)
 }
 
-/// One HTTP/1.1 request with a JSON body (or none); returns the status and the JSON answer.
-/// The body is read by its length (chromedriver keeps connections open), or chunk by chunk.
+/// One request with a JSON body (or none), by the tests' HTTP client; returns the status and
+/// the JSON answer.
 fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
-    let stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(120)))
-        .unwrap();
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
+    let body = body.map(Value::to_string);
+    let (status, text) = common::http::Http::new(addr, Duration::from_secs(120)).request(
+        method,
+        path,
+        body.as_deref(),
+        &[],
     );
-    (&stream).write_all(request.as_bytes()).unwrap();
-    let mut reader = BufReader::new(&stream);
-    let fail = |e: std::io::Error| -> ! { panic!("{method} {path}: {e}") };
-    let mut status_line = String::new();
-    reader
-        .read_line(&mut status_line)
-        .unwrap_or_else(|e| fail(e));
-    let status: u16 = status_line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("{method} {path}: bad status line {status_line:?}"));
-    let (mut length, mut chunked) = (None, false);
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap_or_else(|e| fail(e));
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("content-length:") {
-            length = v.trim().parse::<usize>().ok();
-        }
-        if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
-            chunked = true;
-        }
-    }
-    let mut content = Vec::new();
-    if chunked {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size).unwrap_or_else(|e| fail(e));
-            let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or(""), 16)
-                .unwrap_or_else(|_| panic!("{method} {path}: bad chunk size {size:?}"));
-            let mut chunk = vec![0; size + 2];
-            reader.read_exact(&mut chunk).unwrap_or_else(|e| fail(e));
-            if size == 0 {
-                break;
-            }
-            content.extend_from_slice(&chunk[..size]);
-        }
-    } else if let Some(n) = length {
-        content.resize(n, 0);
-        reader.read_exact(&mut content).unwrap_or_else(|e| fail(e));
-    } else {
-        reader.read_to_end(&mut content).unwrap_or_else(|e| fail(e));
-    }
-    let value = if content.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&content).unwrap_or_else(|e| {
-            panic!(
-                "{method} {path}: not JSON ({e}): {}",
-                String::from_utf8_lossy(&content)
-            )
-        })
-    };
+    let value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {text}"));
     (status, value)
 }
 

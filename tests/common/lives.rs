@@ -4,8 +4,8 @@
 use super::{listen_address, repo};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -215,82 +215,22 @@ impl Drop for Server {
     }
 }
 
-/// HTTP/1.1 over one kept-alive connection (reopened only if the server closes it).
+/// The replay's client: the tests' one HTTP client ([`crate::common::http::Http`]), kept-alive.
 pub struct Client {
     pub addr: SocketAddr,
-    pub conn: Option<(TcpStream, BufReader<TcpStream>)>,
+    http: super::http::Http,
 }
 
 impl Client {
     pub fn new(addr: SocketAddr) -> Self {
-        Client { addr, conn: None }
+        Client {
+            addr,
+            http: super::http::Http::new(addr, Duration::from_secs(120)),
+        }
     }
 
     /// POSTs `body` (JSON) to `path`; returns the status and the body.
     pub fn post(&mut self, path: &str, body: &str) -> (u16, String) {
-        let addr = self.addr;
-        let (stream, reader) = self.conn.get_or_insert_with(|| {
-            let s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
-            s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-            s.set_nodelay(true).unwrap();
-            let r = BufReader::new(s.try_clone().unwrap());
-            (s, r)
-        });
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).expect("send");
-        stream.write_all(body.as_bytes()).expect("send");
-
-        let mut line = String::new();
-        reader.read_line(&mut line).expect("status line");
-        let status: u16 = line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("bad status line {line:?}"));
-        let (mut length, mut chunked, mut close) = (None, false, false);
-        loop {
-            line.clear();
-            reader.read_line(&mut line).expect("header");
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            let (name, value) = header.split_once(':').expect("header name");
-            let value = value.trim().to_ascii_lowercase();
-            match name.to_ascii_lowercase().as_str() {
-                "content-length" => length = value.parse::<usize>().ok(),
-                "transfer-encoding" => chunked = value.contains("chunked"),
-                "connection" => close = value == "close",
-                _ => {}
-            }
-        }
-        let mut raw = Vec::new();
-        if chunked {
-            loop {
-                line.clear();
-                reader.read_line(&mut line).expect("chunk size");
-                let size = usize::from_str_radix(line.trim().split(';').next().unwrap(), 16)
-                    .expect("chunk size");
-                let mut chunk = vec![0; size + 2];
-                reader.read_exact(&mut chunk).expect("chunk");
-                if size == 0 {
-                    break;
-                }
-                raw.extend_from_slice(&chunk[..size]);
-            }
-        } else if let Some(n) = length {
-            raw.resize(n, 0);
-            reader.read_exact(&mut raw).expect("body");
-        } else {
-            reader.read_to_end(&mut raw).expect("body");
-            close = true;
-        }
-        if close {
-            self.conn = None;
-        }
-        (status, String::from_utf8(raw).expect("UTF-8 body"))
+        self.http.post(path, body)
     }
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests.
 #![allow(dead_code)]
 
+#[path = "../../crates/serve/tests/common/http.rs"]
+pub mod http;
 pub mod lives;
 
 use std::collections::HashMap;

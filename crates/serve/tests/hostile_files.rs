@@ -61,25 +61,16 @@ impl Server {
         }
     }
 
-    /// One request (`Connection: close`), with the time it took.
+    /// One request by the tests' HTTP client, with the time it took.
     fn call(&self, method: &str, path: &str) -> (u16, String, Duration) {
         let start = Instant::now();
-        let mut stream = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-            self.addr
-        )
-        .unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).expect("a response in time");
-        let text = String::from_utf8_lossy(&raw);
-        let (head, body) = text.split_once("\r\n\r\n").expect("header end");
-        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap();
-        (status, body.to_string(), start.elapsed())
+        let (status, body) = common::http::Http::new(self.addr, Duration::from_secs(20)).request(
+            method,
+            path,
+            None,
+            &[],
+        );
+        (status, body, start.elapsed())
     }
 
     /// SIGTERM; the exit must come within `limit`.

@@ -2,6 +2,8 @@
 //! call the router with `oneshot`.
 #![allow(dead_code)]
 
+pub mod http;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use leadscore_serve::{app, App, Config};
