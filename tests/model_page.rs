@@ -13,7 +13,6 @@ mod common;
 
 use leadscore_train::pipeline::{train, TrainConfig};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -6,8 +6,8 @@ mod common;
 
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::registry::{file_name_for, Registry};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
