@@ -180,6 +180,9 @@ impl Conn {
     }
 }
 
+/// How long a connection is spared from eviction after it was accepted or last answered.
+const EVICT_GRACE: Duration = Duration::from_millis(250);
+
 /// The open connections, to close the idlest one at the cap.
 #[derive(Default)]
 struct Registry {
@@ -201,12 +204,21 @@ impl Registry {
         self.conns.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Closes the connection idle the longest; false when every connection is busy.
+    /// Closes the connection idle the longest, among those idle for at least [`EVICT_GRACE`]
+    /// (a connection just accepted has not had the time to send its request: under a burst of
+    /// connections it would otherwise be evicted before its first read); false when none is.
     fn evict_idlest(&self) -> bool {
+        self.evict_idle_for(EVICT_GRACE)
+    }
+
+    /// [`Registry::evict_idlest`] with another grace.
+    fn evict_idle_for(&self, grace: Duration) -> bool {
         let conns = self.lock();
+        let now = Instant::now();
         let idlest = conns
             .values()
             .filter_map(|c| c.idle_since().map(|t| (t, c)))
+            .filter(|(t, _)| now.saturating_duration_since(*t) >= grace)
             .min_by_key(|(t, _)| *t);
         match idlest {
             Some((_, conn)) => {
@@ -659,9 +671,16 @@ mod tests {
         busy.request_started();
         let _a = registry.add(busy.clone());
         let _b = registry.add(idle.clone());
-        assert!(registry.evict_idlest());
+        assert!(
+            !registry.evict_idlest(),
+            "a connection just accepted is spared"
+        );
+        assert!(registry.evict_idle_for(Duration::ZERO));
         assert!(matches!(idle.phase(), Phase::Evicted));
         assert!(matches!(busy.phase(), Phase::Busy(1)));
-        assert!(!registry.evict_idlest(), "only a busy connection is left");
+        assert!(
+            !registry.evict_idle_for(Duration::ZERO),
+            "only a busy connection is left"
+        );
     }
 }
