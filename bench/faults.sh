@@ -363,6 +363,13 @@ case_f() {
   curl -s -o "$DIR/big.json" -w '%{http_code} %{time_total}' "$BASE/v1/score?as_of=$AS_OF" \
     -H 'content-type: application/json' --data-binary @"$TMP/batch_100000.json" >"$DIR/big.code" &
   local big=$!
+  # Wait until curl is connected (under load it can take longer than 0.2 s just to start, and
+  # a signal before it connects tests nothing: the drain has closed the listener), then 0.2 s.
+  local k
+  for k in $(seq 1 100); do
+    ss -tnpH state established "( dport = :$PORT )" 2>/dev/null | grep -q "pid=$big," && break
+    sleep 0.05
+  done
   sleep 0.2
   t0=$(date +%s.%N)
   kill -TERM "$SERVER"
