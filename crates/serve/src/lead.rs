@@ -968,6 +968,58 @@ struct BatchSeed<'c, 'x> {
     max_batch: usize,
 }
 
+/// At the batch limit with `read` leads read: counts the rest of `seq` without building it and
+/// refuses the batch ([`Error::BatchTooLarge`], with the count) when there was more.
+pub fn refuse_over_limit<'de, A: SeqAccess<'de>>(
+    cx: &ParseContext<'_>,
+    mut seq: A,
+    read: usize,
+    max_batch: usize,
+) -> std::result::Result<(), A::Error> {
+    let mut n = read;
+    while seq.next_element::<Skip>()?.is_some() {
+        n += 1;
+    }
+    if n > max_batch {
+        return Err(cx.errors.fail(Error::BatchTooLarge {
+            leads: n,
+            limit: max_batch,
+        }));
+    }
+    Ok(())
+}
+
+/// Reads a batch's leads from `seq` (`seed(i)` reads lead `i`), at most `max_batch` of them:
+/// past the limit the rest is only counted, never built, for [`Error::BatchTooLarge`]. An
+/// empty batch is [`Error::EmptyBatch`]. `/v1/score` and every `/invocations` shape read
+/// their leads through here.
+pub fn read_batch<'de, A, S>(
+    cx: &ParseContext<'_>,
+    mut seq: A,
+    max_batch: usize,
+    mut seed: impl FnMut(usize) -> S,
+) -> std::result::Result<Vec<Lead<'de>>, A::Error>
+where
+    A: SeqAccess<'de>,
+    S: DeserializeSeed<'de, Value = Lead<'de>>,
+{
+    let mut leads = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(max_batch));
+    loop {
+        if leads.len() == max_batch {
+            refuse_over_limit(cx, seq, max_batch, max_batch)?;
+            break;
+        }
+        match seq.next_element_seed(seed(leads.len()))? {
+            Some(lead) => leads.push(lead),
+            None => break,
+        }
+    }
+    if leads.is_empty() {
+        return Err(cx.errors.fail(Error::EmptyBatch));
+    }
+    Ok(leads)
+}
+
 impl BatchSeed<'_, '_> {
     fn not_an_array<E: de::Error>(&self) -> E {
         self.cx.errors.fail(Error::InvalidField {
@@ -992,42 +1044,14 @@ impl<'de> Visitor<'de> for BatchSeed<'_, '_> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of lead objects")
     }
-    fn visit_seq<A: SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
-        let mut leads = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(self.max_batch));
-        loop {
-            if leads.len() == self.max_batch {
-                // Over the limit: count the rest without building them, for the message.
-                let mut n = leads.len();
-                while seq.next_element::<Skip>()?.is_some() {
-                    n += 1;
-                }
-                if n > self.max_batch {
-                    return Err(self.cx.errors.fail(Error::BatchTooLarge {
-                        leads: n,
-                        limit: self.max_batch,
-                    }));
-                }
-                break;
-            }
-            let seed = LeadSeed {
-                cx: self.cx,
-                path: LeadPath::Item {
-                    array: "leads",
-                    index: leads.len(),
-                },
-            };
-            match seq.next_element_seed(seed)? {
-                Some(lead) => leads.push(lead),
-                None => break,
-            }
-        }
-        if leads.is_empty() {
-            return Err(self.cx.errors.fail(Error::EmptyBatch));
-        }
-        Ok(leads)
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+        read_batch(self.cx, seq, self.max_batch, |index| LeadSeed {
+            cx: self.cx,
+            path: LeadPath::Item {
+                array: "leads",
+                index,
+            },
+        })
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Self::Value, A::Error> {
         drain_map(map)?;

@@ -20,10 +20,9 @@
 
 use crate::error::{Error, ErrorEnvelope, Result};
 use crate::http::{json_response, parse_and_score, JsonBytes, Params, ScoreAuth};
-use crate::lead::Skip;
 use crate::lead::{
-    drain_map, drain_seq, key_path, ColumnIndex, FieldSeed, KeySeed, Lead, LeadPath, LeadSeed,
-    ParseContext,
+    drain_map, drain_seq, key_path, read_batch, refuse_over_limit, ColumnIndex, FieldSeed, KeySeed,
+    Lead, LeadPath, LeadSeed, ParseContext, Skip,
 };
 use crate::scoring::score_and_record;
 use crate::state::{App, AppState};
@@ -204,27 +203,6 @@ macro_rules! refuse_seq {
             Err(self.refuse("an array"))
         }
     };
-}
-
-/// Counts the elements left in `seq` without building them, and refuses the batch when `read`
-/// plus those is over `max_batch` (413 naming both).
-fn refuse_over_limit<'de, A: SeqAccess<'de>>(
-    cx: &ParseContext<'_>,
-    mut seq: A,
-    read: usize,
-    max_batch: usize,
-) -> std::result::Result<(), A::Error> {
-    let mut n = read;
-    while seq.next_element::<Skip>()?.is_some() {
-        n += 1;
-    }
-    if n > max_batch {
-        return Err(cx.errors.fail(Error::BatchTooLarge {
-            leads: n,
-            limit: max_batch,
-        }));
-    }
-    Ok(())
 }
 
 const FORMATS: &str = "`dataframe_split`, `dataframe_records`, `inputs` or `instances`";
@@ -523,30 +501,12 @@ impl<'de> Visitor<'de> for RowsSeed<'_, '_> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of rows")
     }
-    fn visit_seq<A: SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
-        let mut leads = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(self.max_batch));
-        loop {
-            if leads.len() == self.max_batch {
-                refuse_over_limit(self.cx, seq, leads.len(), self.max_batch)?;
-                break;
-            }
-            let row = RowSeed {
-                cx: self.cx,
-                columns: &self.columns,
-                index: leads.len(),
-            };
-            match seq.next_element_seed(row)? {
-                Some(lead) => leads.push(lead),
-                None => break,
-            }
-        }
-        if leads.is_empty() {
-            return Err(self.cx.errors.fail(Error::EmptyBatch));
-        }
-        Ok(leads)
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+        read_batch(self.cx, seq, self.max_batch, |index| RowSeed {
+            cx: self.cx,
+            columns: &self.columns,
+            index,
+        })
     }
     refuse_map!('de);
     refuse_scalars!();
@@ -665,32 +625,14 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of record objects")
     }
-    fn visit_seq<A: SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
-        let mut leads = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(self.max_batch));
-        loop {
-            if leads.len() == self.max_batch {
-                refuse_over_limit(self.cx, seq, leads.len(), self.max_batch)?;
-                break;
-            }
-            let seed = LeadSeed {
-                cx: self.cx,
-                path: LeadPath::Item {
-                    array: self.array,
-                    index: leads.len(),
-                },
-            };
-            match seq.next_element_seed(seed)? {
-                Some(lead) => leads.push(lead),
-                None => break,
-            }
-        }
-        if leads.is_empty() {
-            return Err(self.cx.errors.fail(Error::EmptyBatch));
-        }
-        Ok(leads)
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+        read_batch(self.cx, seq, self.max_batch, |index| LeadSeed {
+            cx: self.cx,
+            path: LeadPath::Item {
+                array: self.array,
+                index,
+            },
+        })
     }
     fn visit_map<A: MapAccess<'de>>(
         self,
