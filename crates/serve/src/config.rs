@@ -468,21 +468,25 @@ mod tests {
         assert_eq!(c.source, ModelSource::File("m.json".into()));
     }
 
+    /// The configuration of `leadscore-serve --model m.json --target-precision 0.7` plus
+    /// `extra`; a usage or configuration error as text.
+    fn config_with(extra: &[&str]) -> std::result::Result<Config, String> {
+        let mut argv = vec![
+            "leadscore-serve",
+            "--model",
+            "m.json",
+            "--target-precision",
+            "0.7",
+        ];
+        argv.extend_from_slice(extra);
+        Args::try_parse_from(argv)
+            .map_err(|e| e.to_string())
+            .and_then(|a| Config::try_from(a).map_err(|e| e.to_string()))
+    }
+
     #[test]
     fn decision_log_flags() {
-        let parse = |extra: &[&str]| {
-            let mut argv = vec![
-                "leadscore-serve",
-                "--model",
-                "m.json",
-                "--target-precision",
-                "0.7",
-            ];
-            argv.extend_from_slice(extra);
-            Args::try_parse_from(argv)
-                .map_err(|e| e.to_string())
-                .and_then(|a| Config::try_from(a).map_err(|e| e.to_string()))
-        };
+        let parse = config_with;
         assert_eq!(parse(&[]).unwrap().decision_log, None);
         let c = parse(&["--decision-log", "logs", "--decision-log-max-bytes", "1000"]).unwrap();
         let log = c.decision_log.unwrap();
@@ -554,17 +558,7 @@ mod tests {
 
     #[test]
     fn connection_flags() {
-        let parse = |extra: &[&str]| {
-            let mut argv = vec![
-                "leadscore-serve",
-                "--model",
-                "m.json",
-                "--target-precision",
-                "0.7",
-            ];
-            argv.extend_from_slice(extra);
-            Config::try_from(Args::try_parse_from(argv).unwrap())
-        };
+        let parse = config_with;
         let c = parse(&[]).unwrap();
         let defaults = Config::new("m.json", 0.7);
         assert_eq!(
@@ -603,17 +597,7 @@ mod tests {
 
     #[test]
     fn drift_flags() {
-        let parse = |extra: &[&str]| {
-            let mut argv = vec![
-                "leadscore-serve",
-                "--model",
-                "m.json",
-                "--target-precision",
-                "0.7",
-            ];
-            argv.extend_from_slice(extra);
-            Config::try_from(Args::try_parse_from(argv).unwrap())
-        };
+        let parse = config_with;
         assert_eq!(parse(&[]).unwrap().drift, DriftSettings::default());
         let c = parse(&[
             "--drift-psi-threshold",
