@@ -324,6 +324,17 @@ impl Registry {
         Ok(path)
     }
 
+    /// Reads the model file `file_name` of the folder as the server does: a regular file of at
+    /// most `max_bytes` (see [`crate::artifact::DEFAULT_MAX_BYTES`]), never through a symbolic
+    /// link, never a FIFO or a device, its content never echoed in an error.
+    pub fn load(&self, file_name: &str, max_bytes: u64) -> Result<ModelArtifact> {
+        check_file_name(file_name).map_err(|problem| Error::Artifact {
+            origin: self.dir.display().to_string(),
+            message: format!("not a model file of the registry: {problem}"),
+        })?;
+        ModelArtifact::load_no_follow(&self.dir.join(file_name), max_bytes)
+    }
+
     /// The model files (`*.json`, not hidden), sorted by name, each with whether `CURRENT`
     /// points at it. A missing or bad `CURRENT` marks none as current.
     pub fn list(&self) -> Result<Vec<(String, bool)>> {

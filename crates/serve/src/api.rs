@@ -18,9 +18,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::time::Instant;
 
+use crate::http::parse_and_score;
 pub use crate::http::{
-    blocking, json_response, now, parse_json, AdminAuth, JsonBody, JsonBytes, Params, ScoreAuth,
-    DEFAULT_FACTORS, INLINE_BODY_BYTES,
+    json_response, now, parse_json, AdminAuth, JsonBody, JsonBytes, Params, ScoreAuth,
+    DEFAULT_FACTORS,
 };
 pub use crate::lead::check_batch_size;
 pub use crate::scoring::score_and_record;
@@ -137,11 +138,10 @@ async fn score(
     JsonBytes(bytes): JsonBytes,
 ) -> Result<Response> {
     let (factors, as_of) = (params.factors()?, params.as_of()?);
-    let body = if bytes.len() <= INLINE_BODY_BYTES {
-        score_body(&app, &bytes, as_of, factors)?
-    } else {
-        blocking(move || score_body(&app, &bytes, as_of, factors)).await?
-    };
+    let body = parse_and_score(bytes.len(), move || {
+        score_body(&app, &bytes, as_of, factors)
+    })
+    .await?;
     Ok(json_response(body))
 }
 

@@ -77,6 +77,10 @@ pub struct Args {
     /// request, or between keep-alive requests), in milliseconds.
     #[arg(long, env = "LEADSCORE_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
     pub idle_timeout_ms: u64,
+    /// How long writing an answer may make no progress (a client that stops reading), in
+    /// milliseconds; then the connection is closed, freeing its slot.
+    #[arg(long, env = "LEADSCORE_WRITE_TIMEOUT_MS", default_value_t = 30_000)]
+    pub write_timeout_ms: u64,
     /// Most open connections. At the cap, a new connection closes the one idle the longest
     /// (no request in progress); if every connection is busy, the new one is closed at once.
     /// Lowered at start-up to what the open-files limit leaves room for.
@@ -220,6 +224,8 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// Time a connection may stay open without a request in progress.
     pub idle_timeout: Duration,
+    /// Time writing an answer may make no progress.
+    pub write_timeout: Duration,
     /// Most open connections (see [`Args::max_connections`]).
     pub max_connections: usize,
     /// Time given to requests in flight at shutdown.
@@ -260,6 +266,7 @@ impl Config {
             request_timeout: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(30),
             max_connections: 1024,
             shutdown_grace: Duration::from_secs(30),
             drift: DriftSettings::default(),
@@ -330,6 +337,10 @@ impl TryFrom<Args> for Config {
                 a.header_read_timeout_ms,
             )?),
             idle_timeout: Duration::from_millis(positive("--idle-timeout-ms", a.idle_timeout_ms)?),
+            write_timeout: Duration::from_millis(positive(
+                "--write-timeout-ms",
+                a.write_timeout_ms,
+            )?),
             max_connections: positive("--max-connections", a.max_connections as u64)? as usize,
             shutdown_grace: Duration::from_millis(a.shutdown_grace_ms),
             drift: DriftSettings {
@@ -562,14 +573,30 @@ mod tests {
         let c = parse(&[]).unwrap();
         let defaults = Config::new("m.json", 0.7);
         assert_eq!(
-            (c.header_read_timeout, c.idle_timeout, c.max_connections),
-            (Duration::from_secs(10), Duration::from_secs(60), 1024)
+            (
+                c.header_read_timeout,
+                c.idle_timeout,
+                c.write_timeout,
+                c.max_connections
+            ),
+            (
+                Duration::from_secs(10),
+                Duration::from_secs(60),
+                Duration::from_secs(30),
+                1024
+            )
         );
         assert_eq!(
-            (c.header_read_timeout, c.idle_timeout, c.max_connections),
+            (
+                c.header_read_timeout,
+                c.idle_timeout,
+                c.write_timeout,
+                c.max_connections
+            ),
             (
                 defaults.header_read_timeout,
                 defaults.idle_timeout,
+                defaults.write_timeout,
                 defaults.max_connections
             )
         );
@@ -578,17 +605,30 @@ mod tests {
             "250",
             "--idle-timeout-ms",
             "500",
+            "--write-timeout-ms",
+            "750",
             "--max-connections",
             "8",
         ])
         .unwrap();
         assert_eq!(
-            (c.header_read_timeout, c.idle_timeout, c.max_connections),
-            (Duration::from_millis(250), Duration::from_millis(500), 8)
+            (
+                c.header_read_timeout,
+                c.idle_timeout,
+                c.write_timeout,
+                c.max_connections
+            ),
+            (
+                Duration::from_millis(250),
+                Duration::from_millis(500),
+                Duration::from_millis(750),
+                8
+            )
         );
         for zero in [
             "--header-read-timeout-ms",
             "--idle-timeout-ms",
+            "--write-timeout-ms",
             "--max-connections",
         ] {
             assert!(parse(&[zero, "0"]).is_err(), "{zero} 0");

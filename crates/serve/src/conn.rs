@@ -5,6 +5,9 @@
 //!   it, counted from its first byte; a client sending one byte a second is closed.
 //! - **Idle timeout** (`--idle-timeout-ms`): a connection with no request in progress (before
 //!   its first byte, or between keep-alive requests) is closed after it.
+//! - **Write timeout** (`--write-timeout-ms`): writing an answer may make no progress for at
+//!   most this long (a client that sends requests but never reads the answers); then the
+//!   connection is closed. A slow reader that keeps reading is never cut off.
 //! - **Connection cap** (`--max-connections`, lowered to what the open-files limit leaves room
 //!   for): at the cap, a new connection closes the connection idle the longest (no request in
 //!   progress, counting one whose head is still arriving); if every connection is busy with a
@@ -54,6 +57,8 @@ pub struct Limits {
     pub header_read_timeout: Duration,
     /// Time without a request in progress.
     pub idle_timeout: Duration,
+    /// Time a write may wait for the client to read.
+    pub write_timeout: Duration,
     /// Most open connections.
     pub max_connections: usize,
 }
@@ -69,6 +74,7 @@ impl Limits {
         Self {
             header_read_timeout: config.header_read_timeout,
             idle_timeout: config.idle_timeout,
+            write_timeout: config.write_timeout,
             max_connections: config.max_connections.min(room),
         }
     }
@@ -105,6 +111,8 @@ enum Phase {
 /// One open connection, shared by its task, its I/O wrapper, its requests and the registry.
 struct Conn {
     phase: Mutex<Phase>,
+    /// Since when a write has been waiting for the client to read (`None`: not waiting).
+    write_stalled: Mutex<Option<Instant>>,
     /// Wakes the connection's task: its deadline changed, or it was evicted.
     wake: Notify,
 }
@@ -113,6 +121,7 @@ impl Conn {
     fn new() -> Self {
         Self {
             phase: Mutex::new(Phase::Idle(Instant::now())),
+            write_stalled: Mutex::new(None),
             wake: Notify::new(),
         }
     }
@@ -161,13 +170,38 @@ impl Conn {
         });
     }
 
-    /// When the connection must close if nothing changes (`None`: not while busy).
+    /// A write to the client was attempted: `ready` when it made progress, otherwise it waits
+    /// for the client to read.
+    fn wrote(&self, ready: bool) {
+        let mut stalled = self.write_stalled.lock().unwrap_or_else(|e| e.into_inner());
+        match (*stalled, ready) {
+            (Some(_), true) => *stalled = None,
+            (None, false) => {
+                *stalled = Some(Instant::now());
+                drop(stalled);
+                // A deadline appeared.
+                self.wake.notify_one();
+            }
+            _ => {}
+        }
+    }
+
+    /// When the connection must close if nothing changes (`None`: busy, its writes moving).
     fn deadline(&self, limits: &Limits) -> Option<Instant> {
-        match self.phase() {
+        let phase = match self.phase() {
             Phase::Idle(since) => Some(since + limits.idle_timeout),
             Phase::Head(since) => Some(since + limits.header_read_timeout),
             Phase::Busy(_) => None,
             Phase::Evicted => Some(Instant::now()),
+        };
+        let stalled = self
+            .write_stalled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map(|since| since + limits.write_timeout);
+        match (phase, stalled) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
@@ -466,11 +500,18 @@ struct Io {
 }
 
 impl Io {
+    /// Notes on the connection whether a write made progress (see [`Conn::wrote`]).
+    fn track<T>(&self, poll: Poll<T>) -> Poll<T> {
+        self.conn.wrote(poll.is_ready());
+        poll
+    }
+
     /// Writes what is left of a replacement answer.
     fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.pending_at < self.pending.len() {
-            let n =
-                ready!(Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.pending_at..]))?;
+            let written =
+                Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.pending_at..]);
+            let n = ready!(self.track(written))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
@@ -508,7 +549,8 @@ impl AsyncWrite for Io {
             self.pending = answer;
             return Poll::Ready(Ok(buf.len()));
         }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.track(written)
     }
 
     fn poll_write_vectored(
@@ -523,7 +565,8 @@ impl AsyncWrite for Io {
                 return Poll::Ready(Ok(only.len()));
             }
         }
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let written = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.track(written)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -644,6 +687,7 @@ mod tests {
         let limits = Limits {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(30),
             max_connections: 4,
         };
         let conn = Conn::new();
@@ -663,6 +707,21 @@ mod tests {
         assert_eq!(conn.deadline(&limits), None, "no deadline while busy");
         conn.bytes_read(); // the body
         assert_eq!(conn.deadline(&limits), None);
+        // The answer's write waits for the client to read: the write deadline, until a write
+        // makes progress again.
+        conn.wrote(true);
+        assert_eq!(conn.deadline(&limits), None);
+        conn.wrote(false);
+        let stalled = conn.deadline(&limits).unwrap();
+        assert!(stalled > Instant::now() + Duration::from_secs(25));
+        conn.wrote(false);
+        assert_eq!(
+            conn.deadline(&limits),
+            Some(stalled),
+            "still the first stall"
+        );
+        conn.wrote(true);
+        assert_eq!(conn.deadline(&limits), None, "progress clears it");
         conn.request_ended();
         assert!(conn.deadline(&limits).unwrap() > head, "idle again");
         // The registry evicts the idlest of the idle ones, never a busy one.

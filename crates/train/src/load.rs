@@ -16,6 +16,9 @@ pub struct ReadOptions {
     pub delimiter: Option<u8>,
     /// Cell values read as missing (null).
     pub missing_tokens: Vec<String>,
+    /// CSV columns read as text whatever they hold (lead ids: digit strings stay exact,
+    /// leading zeros included); names the file lacks are ignored.
+    pub text_columns: Vec<String>,
 }
 
 impl Default for ReadOptions {
@@ -23,6 +26,7 @@ impl Default for ReadOptions {
         Self {
             delimiter: None,
             missing_tokens: leadscore_core::value::default_missing_tokens(),
+            text_columns: Vec::new(),
         }
     }
 }
@@ -274,8 +278,14 @@ fn read_csv(path: &Path, file: File, delimiter: u8, options: &ReadOptions) -> Re
         .with_quote_char(Some(b'"'))
         .with_null_values(Some(NullValues::AllColumns(nulls)))
         .with_missing_is_null(true);
+    let text: Schema = options
+        .text_columns
+        .iter()
+        .map(|c| (PlSmallStr::from(c.as_str()), DataType::String))
+        .collect();
     CsvReadOptions::default()
         .with_has_header(true)
+        .with_schema_overwrite((!text.is_empty()).then(|| Arc::new(text)))
         .with_infer_schema_length(None)
         .with_parse_options(parse)
         .into_reader_with_file_handle(file)

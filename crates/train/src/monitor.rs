@@ -64,7 +64,9 @@ pub struct Decision {
 
 #[derive(serde::Deserialize)]
 struct RawDecision {
-    lead_id: Option<serde_json::Value>,
+    /// Kept as JSON text: a numeric id is compared digit for digit (as a number it would pass
+    /// through f64 and lose digits past 2^53).
+    lead_id: Option<Box<serde_json::value::RawValue>>,
     model_id: String,
     as_of: String,
     score: f64,
@@ -123,14 +125,11 @@ pub fn read_decisions(files: &[PathBuf]) -> Result<Vec<Decision>> {
                 .with_context(|| format!("{}: not a decision log line", at()))?;
             let as_of = parse_timestamp(&raw.as_of)
                 .with_context(|| format!("{}: as_of {:?} is not a time", at(), raw.as_of))?;
-            let lead_id = match raw.lead_id {
-                None | Some(serde_json::Value::Null) => None,
-                Some(serde_json::Value::String(s)) => Some(s),
-                Some(serde_json::Value::Number(n)) => {
-                    Some(n.as_f64().map_or_else(|| n.to_string(), number_to_level))
-                }
-                Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
-                Some(other) => bail!("{}: lead_id {other} is not a string or number", at()),
+            let lead_id = match raw.lead_id.as_deref().map(|r| r.get().trim()) {
+                None | Some("null") => None,
+                Some(text) => Some(lead_id_text(text).with_context(|| {
+                    format!("{}: lead_id {text} is not a string or number", at())
+                })?),
             };
             out.push(Decision {
                 lead_id,
@@ -145,6 +144,23 @@ pub fn read_decisions(files: &[PathBuf]) -> Result<Vec<Decision>> {
     Ok(out)
 }
 
+/// A lead id as the outcomes file spells it: a JSON string's content, a number's digits as
+/// written (an integral number written with a fraction or exponent, `123.0` or `1e3`, as its
+/// integer), `true`/`false`.
+fn lead_id_text(json: &str) -> Result<String> {
+    match serde_json::from_str::<serde_json::Value>(json)? {
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Bool(b) => Ok(b.to_string()),
+        serde_json::Value::Number(_) if json.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
+            Ok(json.to_string())
+        }
+        serde_json::Value::Number(n) => {
+            Ok(n.as_f64().map_or_else(|| n.to_string(), number_to_level))
+        }
+        _ => bail!("not a string or number"),
+    }
+}
+
 /// Per lead id: `Some(converted_at)` when it converted (`None` inside when the time is
 /// unknown; the earliest conversion counts). Leads absent did not convert.
 pub fn read_outcomes(
@@ -153,7 +169,13 @@ pub fn read_outcomes(
     positive: &[String],
 ) -> Result<HashMap<String, Option<i64>>> {
     let missing = leadscore_core::value::default_missing_tokens();
-    let table = read_table(path, &ReadOptions::default())?;
+    // The id column as text: the decision log holds ids as the client sent them, so `00123` or
+    // a 20-digit id must reach the join unchanged.
+    let read = ReadOptions {
+        text_columns: vec![spec.lead_id.clone()],
+        ..ReadOptions::default()
+    };
+    let table = read_table(path, &read)?;
     let ids = level_values(&table, &spec.lead_id, &missing)?;
     let has = |c: &str| table.df.column(c).is_ok();
     let converted = if has(&spec.converted) {

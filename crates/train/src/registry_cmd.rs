@@ -21,7 +21,7 @@
 
 use crate::error::{Result, TrainError};
 use crate::pipeline::{label_rules, score_labelled, FileEvaluation, FreshData, LabelledSet};
-use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::artifact::{ModelArtifact, DEFAULT_MAX_BYTES};
 use leadscore_core::registry::{
     file_name_for, PromotionMetrics, PromotionRecord, Registry, CURRENT,
 };
@@ -201,7 +201,7 @@ fn resolve_challenger(registry: &Registry, arg: &str) -> Result<(String, ModelAr
         for name in [file_name_for(arg), arg.to_string()] {
             let path = registry.dir().join(&name);
             if name != CURRENT && !name.starts_with('.') && path.is_file() {
-                return Ok((name, ModelArtifact::load(&path)?, true));
+                return Ok((name.clone(), registry.load(&name, DEFAULT_MAX_BYTES)?, true));
             }
         }
     }
@@ -333,7 +333,7 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
     let previous = pointer.as_ref().ok().cloned().flatten();
     let champion = match pointer {
         Ok(None) => None,
-        Ok(Some(name)) => match ModelArtifact::load(&registry.dir().join(&name)) {
+        Ok(Some(name)) => match registry.load(&name, DEFAULT_MAX_BYTES) {
             Ok(a) => Some((name, a)),
             Err(e) => {
                 pointer_problem = Some(format!(
@@ -653,7 +653,7 @@ pub fn list_models(registry: &Registry) -> Result<Listing> {
         .list()?
         .into_iter()
         .map(
-            |(file, is_current)| match ModelArtifact::load(&registry.dir().join(&file)) {
+            |(file, is_current)| match registry.load(&file, DEFAULT_MAX_BYTES) {
                 Ok(a) => ModelRow {
                     file,
                     current: is_current,

@@ -16,6 +16,19 @@ pub fn text_values(s: &Series) -> Result<Vec<Option<String>>, PolarsError> {
             .iter()
             .map(|v| v.map(|b| if b { "true" } else { "false" }.to_string()))
             .collect(),
+        // Integers keep every digit (through f64 an id past 2^53 would change).
+        dt if dt.is_signed_integer() => s
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.map(|x| x.to_string()))
+            .collect(),
+        dt if dt.is_unsigned_integer() => s
+            .cast(&DataType::UInt64)?
+            .u64()?
+            .iter()
+            .map(|v| v.map(|x| x.to_string()))
+            .collect(),
         dt if dt.is_primitive_numeric() => s
             .cast(&DataType::Float64)?
             .f64()?

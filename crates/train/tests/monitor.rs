@@ -196,3 +196,37 @@ fn cli_prints_json_and_names_bad_lines() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("holds no decision log"));
 }
+
+/// Ids join digit for digit: the server logs an id as the client sent it, so a 64-bit number
+/// past 2^53, a 20-digit number and a zero-padded string must meet the outcomes file's spelling
+/// (read as text), not a rounded f64 that would merge two leads or lose a conversion.
+#[test]
+fn ids_join_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = ModelArtifact::load(&demo_model()).unwrap();
+    let m = artifact.model_id.clone();
+    let c = artifact.curve.points[1].threshold;
+    let june = "2025-06-01T00:00:00.000Z";
+    let raw = |id: &str, mql: bool| {
+        line(json!("PLACEHOLDER"), &m, june, c, mql).replace("\"PLACEHOLDER\"", id)
+    };
+    let log = [
+        raw("9007199254740993", true),        // converted: tp
+        raw("9007199254740992", true),        // a different lead, never converted: fp
+        raw("12345678901234567890123", true), // converted: tp
+        raw("\"00123\"", true),               // converted: tp
+        raw("123", false),                    // a different lead, never converted: tn
+        raw("77.0", true),                    // the same lead as 77: tp
+    ]
+    .concat();
+    std::fs::write(dir.path().join("decisions.jsonl"), log).unwrap();
+    std::fs::write(
+        dir.path().join("outcomes.csv"),
+        "lead_id,converted_at\n9007199254740993,2025-06-10\n12345678901234567890123,2025-06-11\n00123,2025-06-12\n77,2025-06-13\n",
+    )
+    .unwrap();
+    let r = monitor(&options(dir.path())).unwrap();
+    let row = r.cutoffs.iter().find(|x| x.cutoff == c).unwrap();
+    assert_eq!(row.leads, 6, "{row:?}");
+    assert_eq!((row.tp, row.fp, row.fn_), (4, 1, 0), "{row:?}");
+}

@@ -845,6 +845,50 @@ fn registry_problems_give_clear_errors() {
         r.show()
     );
 
+    // A champion or challenger that is a symbolic link (here to a secret outside the folder,
+    // shaped like JSON so a parser would quote it): refused as a link, never read or quoted.
+    #[cfg(unix)]
+    {
+        let secret = d.join("secret.json");
+        std::fs::write(&secret, "{\"format_version\": \"TOP-SECRET-7f3a\"}").unwrap();
+        std::os::unix::fs::symlink(&secret, reg.join("linked.json")).unwrap();
+        std::fs::write(reg.join("CURRENT"), "linked.json\n").unwrap();
+        let r = run_fails(
+            d,
+            &[
+                vec!["promote", "--registry", "reg", "--model", &demo.model_id],
+                fresh.to_vec(),
+            ]
+            .concat(),
+        );
+        assert!(
+            r.stderr
+                .contains("the champion linked.json that CURRENT names cannot be loaded")
+                && r.stderr.contains("symbolic link")
+                && !r.stderr.contains("TOP-SECRET"),
+            "{}",
+            r.show()
+        );
+        std::fs::write(reg.join("CURRENT"), format!("{demo_file}\n")).unwrap();
+        let r = run_fails(
+            d,
+            &[
+                vec!["promote", "--registry", "reg", "--model", "linked.json"],
+                fresh.to_vec(),
+            ]
+            .concat(),
+        );
+        assert!(
+            r.stderr.contains("symbolic link") && !r.stderr.contains("TOP-SECRET"),
+            "{}",
+            r.show()
+        );
+        let r = run_ok(d, &["models", "--registry", "reg"]);
+        assert!(!r.show().contains("TOP-SECRET"), "{}", r.show());
+        std::fs::remove_file(reg.join("linked.json")).unwrap();
+        std::fs::write(reg.join("CURRENT"), "broken.json\n").unwrap();
+    }
+
     // Margins must be non-negative numbers.
     let r = run_fails(
         d,
