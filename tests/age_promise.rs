@@ -29,7 +29,7 @@
 mod common;
 
 use common::lives::{
-    converts_within, eligible, holdout_ids, read_lives, rfc3339, Client, Lives, Server,
+    converts_within, eligible, holdout_ids, read_lives, rfc3339, serve, Client, Lives,
 };
 
 use serde_json::Value;
@@ -282,7 +282,7 @@ fn the_mql_precision_promise_holds_at_every_age_of_a_lead() {
     );
     let read_time = started.elapsed();
 
-    let server = Server::start(&common::serve_binary(), &settings.model, settings.target);
+    let server = serve(&common::serve_binary(), &settings.model, settings.target);
     let mut client = Client::new(server.addr);
     let replay_started = Instant::now();
     let (days, cutoff, requests) = replay(&mut client, &model, &lives);

@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::lives::{holdout_ids, read_lives, rfc3339, timestamp, Client, Life, Server};
+use common::lives::{holdout_ids, read_lives, rfc3339, serve, serve_with, timestamp, Client, Life};
 use leadscore_core::value::{email_class, EmailClass};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -226,7 +226,7 @@ fn windows() -> Vec<i64> {
 fn every_holdout_lead_gets_factors_it_has_that_sum_exactly() {
     let (ids, moments) = holdout_moments();
     let lives = read_lives(&ids);
-    let server = Server::start(&common::serve_binary(), &model(), 0.5);
+    let server = serve(&common::serve_binary(), &model(), 0.5);
     let mut client = Client::new(server.addr);
     let windows = windows();
     let (mut checked, mut factors_seen) = (0, 0);
@@ -361,7 +361,7 @@ fn the_holdout_file_splits_every_score_and_lists_the_servers_top_factors() {
     }
     let (ids, moments) = holdout_moments();
     let lives = read_lives(&ids[..40]);
-    let server = Server::start(&common::serve_binary(), &model(), 0.5);
+    let server = serve(&common::serve_binary(), &model(), 0.5);
     let mut client = Client::new(server.addr);
     let by_moment: HashMap<(String, String), &HashMap<String, String>> = rows
         .iter()
@@ -405,7 +405,7 @@ fn the_holdout_file_splits_every_score_and_lists_the_servers_top_factors() {
 
 #[test]
 fn the_readme_example_leads_get_reasons_they_have() {
-    let server = Server::start(&common::serve_binary(), &model(), 0.5);
+    let server = serve(&common::serve_binary(), &model(), 0.5);
     let mut client = Client::new(server.addr);
     let mut ask = |as_of: &str, body: &str| -> Value {
         let (status, text) = client.post(&format!("/v1/score?factors=100&as_of={as_of}"), body);
@@ -577,7 +577,7 @@ fn gates_hold_leads_back_and_the_served_cutoff_is_the_brute_force_gated_one() {
         (true, vec![]),
         (false, vec!["--gates", no_gates.to_str().unwrap()]),
     ] {
-        let server = Server::start_with(&bin, &model(), 0.5, &extra);
+        let server = serve_with(&bin, &model(), 0.5, &extra);
         let mut client = Client::new(server.addr);
         let (expected, candidates) = brute_force_cutoff(&table(with_gates), 0.5);
         assert!(

@@ -5,13 +5,14 @@
 
 mod common;
 
+use common::server::Server;
 use leadscore_train::pipeline::{train, TrainConfig};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::ffi::OsStr;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Trains a demo model with `seed` into `path`.
@@ -26,85 +27,18 @@ fn demo_model(seed: u64, path: &Path) {
         .unwrap();
 }
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    /// What the server wrote on stderr so far (also echoed to the test's stderr).
-    stderr: Arc<Mutex<String>>,
+/// The binary on `model` with `extra` flags.
+fn start(bin: &Path, model: &Path, extra: &[&str]) -> Server {
+    let mut args: Vec<&OsStr> = vec!["--model".as_ref(), model.as_os_str()];
+    args.extend(extra.iter().map(OsStr::new));
+    launch(bin, &args)
 }
 
-impl Server {
-    fn start(bin: &Path, model: &Path, extra: &[&str]) -> Self {
-        let mut args = vec!["--model".to_string(), model.display().to_string()];
-        args.extend(extra.iter().map(|a| a.to_string()));
-        Self::launch(bin, &args)
-    }
-
-    /// Starts the binary with `args` plus a target and a free loopback port.
-    fn launch(bin: &Path, args: &[String]) -> Self {
-        let mut child = Command::new(bin)
-            .args(args)
-            .args(["--target-precision", "0.5", "--bind", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start server");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        {
-            let (pipe, stderr) = (child.stderr.take().unwrap(), stderr.clone());
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines() {
-                    let Ok(line) = line else { break };
-                    eprintln!("{line}");
-                    let mut s = stderr.lock().unwrap();
-                    s.push_str(&line);
-                    s.push('\n');
-                }
-            });
-        }
-        let addr = common::listen_address(&mut child);
-        Server {
-            child,
-            addr,
-            stderr,
-        }
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    fn signal(&self, name: &str) {
-        let ok = Command::new("kill")
-            .args([format!("-{name}"), self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -{name}");
-    }
-
-    fn wait(&mut self, limit: Duration) -> std::process::ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                start.elapsed() < limit,
-                "server did not exit within {limit:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+/// The binary with `args` plus a target, on a free loopback port.
+fn launch(bin: &Path, args: &[&OsStr]) -> Server {
+    let mut all = args.to_vec();
+    all.extend(["--target-precision", "0.5"].map(OsStr::new));
+    Server::start(bin, all)
 }
 
 /// One request by the tests' HTTP client; returns the status and the body.
@@ -142,7 +76,7 @@ fn serves_reloads_under_load_and_shuts_down_cleanly() {
         })
         .collect();
     assert_ne!(ids[0], ids[1]);
-    let mut server = Server::start(&bin, &live, &[]);
+    let mut server = start(&bin, &live, &[]);
     let addr = server.addr;
 
     let (status, body) = http(addr, "POST", "/v1/score", Some(&lead()));
@@ -279,13 +213,13 @@ fn follows_the_registry_pointer_and_keeps_serving_when_it_points_at_a_corrupt_fi
     registry.add(&b).unwrap();
     registry.set_current(&file_name_for(&a.model_id)).unwrap();
 
-    let mut server = Server::launch(
+    let mut server = launch(
         &bin,
         &[
-            "--registry".into(),
-            reg_dir.display().to_string(),
-            "--registry-poll-ms".into(),
-            "50".into(),
+            "--registry".as_ref(),
+            reg_dir.as_os_str(),
+            "--registry-poll-ms".as_ref(),
+            "50".as_ref(),
         ],
     );
     let addr = server.addr;
@@ -355,7 +289,7 @@ fn sigterm_lets_a_request_in_flight_finish_and_turns_new_connections_away() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.json");
     demo_model(7, &model);
-    let mut server = Server::start(
+    let mut server = start(
         &bin,
         &model,
         &[

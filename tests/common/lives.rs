@@ -1,13 +1,12 @@
 //! Holdout lives of the three-table demo and a minimal HTTP/1.1 client for the real server:
 //! what the replay tests (`age_promise`, `explain_gates`) share.
 
-use super::{listen_address, repo};
+use super::repo;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
+use std::ffi::OsStr;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 // ---------------------------------------------------------------------------------------------
@@ -172,47 +171,23 @@ pub fn converts_within(life: &Life, as_of: i64, horizon: i64) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The server and a keep-alive HTTP/1.1 client
+// The server (the tests' one, `crates/serve/tests/common/server.rs`) and a keep-alive client
 
-pub struct Server {
-    pub child: Child,
-    pub addr: SocketAddr,
+pub use super::server::Server;
+
+/// The server on `model` with a target precision, on a free loopback port.
+pub fn serve(bin: &Path, model: &Path, target: f64) -> Server {
+    serve_with(bin, model, target, &[])
 }
 
-impl Server {
-    pub fn start(bin: &Path, model: &Path, target: f64) -> Self {
-        Self::start_with(bin, model, target, &[])
-    }
-
-    /// [`Server::start`] with extra command-line arguments.
-    pub fn start_with(bin: &Path, model: &Path, target: f64, extra: &[&str]) -> Self {
-        let mut child = Command::new(bin)
-            .arg("--model")
-            .arg(model)
-            .args(["--target-precision", &target.to_string()])
-            .args(extra)
-            .args(["--bind", "127.0.0.1:0", "--request-timeout-ms", "60000"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start server");
-        // Echoed through the test harness (shown with --nocapture or on failure).
-        let pipe = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                eprintln!("{line}");
-            }
-        });
-        let addr = listen_address(&mut child);
-        Server { child, addr }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// [`serve`] with extra command-line arguments.
+pub fn serve_with(bin: &Path, model: &Path, target: f64, extra: &[&str]) -> Server {
+    let mut args: Vec<&OsStr> = vec!["--model".as_ref(), model.as_os_str()];
+    let target = target.to_string();
+    args.extend(["--target-precision", &target].map(OsStr::new));
+    args.extend(extra.iter().map(OsStr::new));
+    args.extend(["--request-timeout-ms", "60000"].map(OsStr::new));
+    Server::start(bin, args)
 }
 
 /// The replay's client: the tests' one HTTP client ([`crate::common::http::Http`]), kept-alive.

@@ -4,6 +4,8 @@
 #[path = "../../crates/serve/tests/common/http.rs"]
 pub mod http;
 pub mod lives;
+#[path = "../../crates/serve/tests/common/server.rs"]
+pub mod server;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

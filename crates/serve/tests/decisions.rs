@@ -6,138 +6,31 @@
 
 mod common;
 
+use common::server::Server;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
+use std::ffi::OsStr;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    stderr: Arc<Mutex<String>>,
-    reader: Option<std::thread::JoinHandle<()>>,
+/// The binary on the demo model, logging decisions to `log`, with `extra` flags.
+fn start(log: &Path, extra: &[&str]) -> Server {
+    let mut args: Vec<&OsStr> = vec![
+        "--model".as_ref(),
+        common::demo_model().as_os_str(),
+        "--decision-log".as_ref(),
+        log.as_os_str(),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    args.extend(["--target-precision", "0.5"].map(OsStr::new));
+    Server::start(common::SERVE_BIN, args)
 }
 
-impl Server {
-    fn start(log: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore-serve"))
-            .arg("--model")
-            .arg(common::demo_model())
-            .arg("--decision-log")
-            .arg(log)
-            .args(extra)
-            .args(["--target-precision", "0.5", "--bind", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start server");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let reader = {
-            let (pipe, stderr) = (child.stderr.take().unwrap(), stderr.clone());
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines() {
-                    let Ok(line) = line else { break };
-                    eprintln!("{line}");
-                    let mut s = stderr.lock().unwrap();
-                    s.push_str(&line);
-                    s.push('\n');
-                }
-            })
-        };
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Server {
-            child,
-            addr,
-            stderr,
-            reader: Some(reader),
-        }
-    }
-
-    /// What the server wrote on stderr so far.
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// SIGTERM, then waits for a successful exit.
-    fn stop(&mut self) {
-        let ok = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -TERM");
-        let start = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(start.elapsed() < Duration::from_secs(30), "no exit");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(status.success(), "exit status {status}");
-        // The pipe is closed: let the stderr reader reach its end.
-        if let Some(reader) = self.reader.take() {
-            reader.join().unwrap();
-        }
-    }
-
-    fn post(&self, path: &str, body: &Value) -> Value {
-        let (status, text) = http(self.addr, "POST", path, Some(&body.to_string()));
-        assert_eq!(status, 200, "{text}");
-        serde_json::from_str(&text).unwrap()
-    }
-
-    /// The value of a metric line (exact name with labels).
-    fn metric(&self, name: &str) -> Option<f64> {
-        let (_, text) = http(self.addr, "GET", "/metrics", None);
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-    }
-
-    fn wait_metric_within(&self, name: &str, value: f64, limit: Duration) {
-        let start = Instant::now();
-        while self.metric(name) != Some(value) {
-            assert!(
-                start.elapsed() < limit,
-                "{name} = {:?} after {limit:?}, expected {value}",
-                self.metric(name)
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn wait_metric(&self, name: &str, value: f64) {
-        let start = Instant::now();
-        while self.metric(name) != Some(value) {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "{name} = {:?}, expected {value}",
-                self.metric(name)
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+/// POSTs `body` to `path`; the answer must be a 200.
+fn post(server: &Server, path: &str, body: &Value) -> Value {
+    let (status, text) = http(server.addr, "POST", path, Some(&body.to_string()));
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap()
 }
 
 fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
@@ -172,8 +65,9 @@ fn lines(dir: &Path) -> Vec<Value> {
 fn logs_every_decision_and_flushes_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log"); // created by the server
-    let mut server = Server::start(&log, &[]);
-    let single = server.post(
+    let mut server = start(&log, &[]);
+    let single = post(
+        &server,
         "/v1/score?as_of=2025-06-08T10:00:00Z",
         &lead("L-1", "VP Marketing"),
     );
@@ -185,10 +79,15 @@ fn logs_every_decision_and_flushes_on_sigterm() {
             )
         })
         .collect();
-    let scored = server.post("/v1/score", &json!({ "leads": batch }));
+    let scored = post(&server, "/v1/score", &json!({ "leads": batch }));
     // No id field: logged with a null lead id.
-    server.post("/v1/score", &json!({"leads": [{"job_title": "CTO"}]}));
-    let mlflow = server.post(
+    post(
+        &server,
+        "/v1/score",
+        &json!({"leads": [{"job_title": "CTO"}]}),
+    );
+    let mlflow = post(
+        &server,
         "/invocations",
         &json!({"dataframe_split": {"columns": ["lead_id", "job_title"],
                                     "data": [["M-1", "CEO"], [7, "Student"]]}}),
@@ -239,13 +138,13 @@ fn rotates_by_size_and_keeps_every_file_under_the_retention_limit() {
         "--decision-log-keep",
         "1000",
     ];
-    let mut server = Server::start(dir.path(), &flags);
+    let mut server = start(dir.path(), &flags);
     let mut n = 0;
     for round in 0..6 {
         let batch: Vec<Value> = (0..20)
             .map(|i| lead(&format!("R{round}-{i}"), "CEO"))
             .collect();
-        server.post("/v1/score", &json!({ "leads": batch }));
+        post(&server, "/v1/score", &json!({ "leads": batch }));
         n += 20;
     }
     server.stop();
@@ -285,9 +184,9 @@ fn rotates_by_size_and_keeps_every_file_under_the_retention_limit() {
     assert_eq!(ids.last().map(String::as_str), Some("\"R5-19\""));
 
     // A restart continues the numbering instead of overwriting.
-    let mut server = Server::start(dir.path(), &flags);
+    let mut server = start(dir.path(), &flags);
     let batch: Vec<Value> = (0..40).map(|i| lead(&format!("S-{i}"), "CEO")).collect();
-    server.post("/v1/score", &json!({ "leads": batch }));
+    post(&server, "/v1/score", &json!({ "leads": batch }));
     server.stop();
     assert_eq!(self::lines(dir.path()).len(), n + 40);
     assert!(dir.path().join(format!("decisions.{k}.jsonl")).exists());
@@ -302,12 +201,12 @@ fn rotation_keeps_only_the_newest_files() {
         "--decision-log-keep",
         "2",
     ];
-    let mut server = Server::start(dir.path(), &flags);
+    let mut server = start(dir.path(), &flags);
     for round in 0..5 {
         let batch: Vec<Value> = (0..20)
             .map(|i| lead(&format!("K{round}-{i}"), "CEO"))
             .collect();
-        server.post("/v1/score", &json!({ "leads": batch }));
+        post(&server, "/v1/score", &json!({ "leads": batch }));
     }
     server.stop();
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
@@ -354,7 +253,7 @@ fn raw_ids(dir: &Path) -> Vec<String> {
 #[test]
 fn lead_ids_are_logged_exactly_as_sent_and_capped() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(dir.path(), &[]);
+    let mut server = start(dir.path(), &[]);
     let body = r#"{"leads": [{"lead_id": 9007199254740993, "job_title": "CEO"},
                             {"lead_id": 123, "job_title": "CEO"},
                             {"lead_id": 1.50, "job_title": "CEO"},
@@ -393,23 +292,19 @@ fn lead_ids_are_logged_exactly_as_sent_and_capped() {
 #[test]
 fn decisions_are_on_disk_within_a_second_and_a_half_even_after_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(dir.path(), &[]);
+    let mut server = start(dir.path(), &[]);
     let batch: Vec<Value> = (0..50).map(|i| lead(&format!("D-{i}"), "CEO")).collect();
-    server.post("/v1/score", &json!({ "leads": batch }));
+    post(&server, "/v1/score", &json!({ "leads": batch }));
     let posted = Instant::now();
     // The writer reports the lines synced (fdatasync) within the second.
-    server.wait_metric_within(
+    server.wait_metric(
         "leadscore_decision_log_synced_total",
         50.0,
         Duration::from_millis(1500),
     );
     assert!(posted.elapsed() < Duration::from_millis(1500));
     // No graceful shutdown: whatever is in the file now is all there is.
-    let killed = Command::new("kill")
-        .args(["-KILL", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    server.signal("KILL");
     let _ = server.child.wait();
     let lines = lines(dir.path());
     assert_eq!(
@@ -426,12 +321,16 @@ fn an_unwritable_log_is_counted_and_the_server_keeps_serving() {
     // The log folder's parent is a regular file: it can never be created (even as root).
     let file = dir.path().join("plain-file");
     std::fs::write(&file, "x").unwrap();
-    let mut server = Server::start(&file.join("log"), &[]);
+    let mut server = start(&file.join("log"), &[]);
     for i in 0..3 {
-        let reply = server.post("/v1/score", &lead(&format!("E-{i}"), "CEO"));
+        let reply = post(&server, "/v1/score", &lead(&format!("E-{i}"), "CEO"));
         assert!(reply["score"].is_number());
     }
-    server.wait_metric("leadscore_decision_log_lost_total", 3.0);
+    server.wait_metric(
+        "leadscore_decision_log_lost_total",
+        3.0,
+        Duration::from_secs(20),
+    );
     let errors = server
         .metric("leadscore_decision_log_errors_total{kind=\"not_a_directory\"}")
         .unwrap();
@@ -461,14 +360,23 @@ fn a_full_disk_is_counted_and_the_server_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
     // Every write to /dev/full fails with ENOSPC.
     std::os::unix::fs::symlink("/dev/full", dir.path().join("decisions.jsonl")).unwrap();
-    let mut server = Server::start(dir.path(), &[]);
-    server.post(
+    let mut server = start(dir.path(), &[]);
+    post(
+        &server,
         "/v1/score",
         &json!({"leads": [lead("F-1", "CEO"), lead("F-2", "CTO")]}),
     );
-    server.wait_metric("leadscore_decision_log_lost_total", 2.0);
-    server.post("/v1/score", &lead("F-3", "CEO"));
-    server.wait_metric("leadscore_decision_log_lost_total", 3.0);
+    server.wait_metric(
+        "leadscore_decision_log_lost_total",
+        2.0,
+        Duration::from_secs(20),
+    );
+    post(&server, "/v1/score", &lead("F-3", "CEO"));
+    server.wait_metric(
+        "leadscore_decision_log_lost_total",
+        3.0,
+        Duration::from_secs(20),
+    );
     let errors = server
         .metric("leadscore_decision_log_errors_total{kind=\"storage_full\"}")
         .unwrap();

@@ -7,96 +7,26 @@
 
 mod common;
 
+use common::server::Server;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::ffi::OsStr;
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    stderr: Arc<Mutex<String>>,
+/// The binary on the demo model (or `model`) with `extra` flags, started through `wrap` (see
+/// [`Server::start_wrapped`]), on a free port.
+fn start_wrapped(wrap: &[&str], model: &Path, extra: &[&str]) -> Server {
+    let mut args: Vec<&OsStr> = vec!["--model".as_ref(), model.as_os_str()];
+    args.extend(["--target-precision", "0.5"].map(OsStr::new));
+    args.extend(extra.iter().map(OsStr::new));
+    Server::start_wrapped(wrap, common::SERVE_BIN, args)
 }
 
-impl Server {
-    /// The binary on the demo model (or `model`) with `extra` flags, started through `wrap`
-    /// (a command and its arguments that run the binary: `prlimit ...`), on a free port.
-    fn start_wrapped(wrap: &[&str], model: &std::path::Path, extra: &[&str]) -> Self {
-        let bin = env!("CARGO_BIN_EXE_leadscore-serve");
-        let mut command = match wrap.split_first() {
-            Some((first, rest)) => {
-                let mut c = Command::new(first);
-                c.args(rest).arg(bin);
-                c
-            }
-            None => Command::new(bin),
-        };
-        let mut child = command
-            .arg("--model")
-            .arg(model)
-            .args(["--target-precision", "0.5", "--bind", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start server");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        {
-            let (pipe, stderr) = (child.stderr.take().unwrap(), stderr.clone());
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines() {
-                    let Ok(line) = line else { break };
-                    eprintln!("{line}");
-                    let mut s = stderr.lock().unwrap();
-                    s.push_str(&line);
-                    s.push('\n');
-                }
-            });
-        }
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| {
-                panic!("no address in {line:?}; stderr: {}", stderr.lock().unwrap())
-            });
-        Server {
-            child,
-            addr,
-            stderr,
-        }
-    }
-
-    fn start(extra: &[&str]) -> Self {
-        Self::start_wrapped(&[], common::demo_model(), extra)
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    fn signal(&self, name: &str) {
-        let ok = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -{name}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn start(extra: &[&str]) -> Server {
+    start_wrapped(&[], common::demo_model(), extra)
 }
 
 /// An answer read off a raw socket.
@@ -220,7 +150,7 @@ fn idle_and_slow_sockets_beyond_the_fd_limit_do_not_starve_healthz() {
     let wrap = with_open_files_limit(64);
     let wrap: Vec<&str> = wrap.iter().map(String::as_str).collect();
     // Default --max-connections (1024): the server lowers it to what 64 descriptors allow.
-    let server = Server::start_wrapped(
+    let server = start_wrapped(
         &wrap,
         common::demo_model(),
         &[
@@ -300,7 +230,7 @@ fn idle_and_slow_sockets_beyond_the_fd_limit_do_not_starve_healthz() {
 
 #[test]
 fn the_server_closes_slow_heads_and_idle_connections_after_their_timeouts() {
-    let server = Server::start(&[
+    let server = start(&[
         "--header-read-timeout-ms",
         "1000",
         "--idle-timeout-ms",
@@ -346,7 +276,7 @@ fn the_server_closes_slow_heads_and_idle_connections_after_their_timeouts() {
 #[test]
 fn at_the_cap_with_every_connection_busy_a_new_one_is_closed_at_once() {
     // One connection allowed; a slow upload keeps it busy (its request is in progress).
-    let server = Server::start(&["--max-connections", "1", "--request-timeout-ms", "20000"]);
+    let server = start(&["--max-connections", "1", "--request-timeout-ms", "20000"]);
     let addr = server.addr;
     let mut busy = TcpStream::connect(addr).unwrap();
     busy.write_all(
@@ -370,7 +300,7 @@ fn at_the_cap_with_every_connection_busy_a_new_one_is_closed_at_once() {
 
 #[test]
 fn admin_without_a_token_refuses_foreign_hosts_and_origins() {
-    let server = Server::start(&[]);
+    let server = start(&[]);
     let addr = server.addr;
     let port = addr.port();
     let threshold = |server: &Server| {
@@ -465,7 +395,7 @@ fn admin_without_a_token_refuses_foreign_hosts_and_origins() {
 
 #[test]
 fn requests_hyper_cannot_parse_get_the_json_envelope() {
-    let server = Server::start(&[]);
+    let server = start(&[]);
     let addr = server.addr;
     let check = |what: &str, raw: &[u8], status: u16, code: &str| {
         let a = exchange(addr, raw);
@@ -505,7 +435,7 @@ fn requests_hyper_cannot_parse_get_the_json_envelope() {
 fn a_good_sighup_reload_clears_the_last_reload_error() {
     let (_dir, model) = common::demo_model_copy();
     let good = std::fs::read(&model).unwrap();
-    let server = Server::start_wrapped(&[], &model, &[]);
+    let server = start_wrapped(&[], &model, &[]);
     let addr = server.addr;
     let last_error =
         || request(addr, "GET", "/v1/model", &[], "").json()["last_reload_error"].clone();
@@ -536,7 +466,7 @@ fn a_good_sighup_reload_clears_the_last_reload_error() {
 #[test]
 fn a_confidence_below_one_half_stops_the_start() {
     for bad in ["0.01", "0.4999", "1"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore-serve"))
+        let mut child = Command::new(common::SERVE_BIN)
             .arg("--model")
             .arg(common::demo_model())
             .args(["--target-precision", "0.5", "--confidence", bad])

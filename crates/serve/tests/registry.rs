@@ -362,3 +362,32 @@ async fn a_model_file_that_is_a_symbolic_link_is_refused() {
         "{body}"
     );
 }
+
+/// A model file of 1 GiB (sparse: nothing is written or read) with the default
+/// `--max-model-bytes`: refused by its size at start-up and on a reload, before a byte is read
+/// (it used to be read whole).
+#[tokio::test]
+async fn a_model_over_the_default_size_limit_is_refused_unread() {
+    let huge = |path: &std::path::Path| {
+        let file = std::fs::File::create(path).unwrap();
+        file.set_len(1 << 30).unwrap();
+    };
+    let refused = |text: &str| {
+        assert!(
+            text.contains("1073741824 bytes (1024 MiB), over the limit of 268435456 bytes"),
+            "{text}"
+        );
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.json");
+    huge(&big);
+    let err = App::new(Config::new(&big, TARGET)).unwrap_err().to_string();
+    refused(&err);
+
+    let (_dir, path) = common::demo_model_copy();
+    let state = App::new(Config::new(&path, TARGET)).unwrap();
+    huge(&path);
+    let (status, body, _) = reload(&state).await;
+    assert_eq!(status, 422, "{body}");
+    refused(&body);
+}

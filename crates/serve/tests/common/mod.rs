@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod server;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -18,6 +19,9 @@ pub fn repo(path: &str) -> PathBuf {
         .join("../..")
         .join(path)
 }
+
+/// The `leadscore-serve` binary cargo built for these tests.
+pub const SERVE_BIN: &str = env!("CARGO_BIN_EXE_leadscore-serve");
 
 /// The artifact trained on `data/demo-leads.csv` with `data/demo-spec.toml` (once per test
 /// binary), kept in a temporary folder for the life of the process.
