@@ -24,7 +24,9 @@ use crate::fitted::{
     days_since, encode_age, encode_column, lead_age, FittedSpec, FittedTransform, LeadEvent,
 };
 use crate::model::Scorer;
-use crate::value::{email_class, parse_number, parse_timestamp, seniority, EmailClass, FieldValue};
+use crate::value::{
+    bool_of, echo, email_class, parse_number, parse_timestamp, seniority, EmailClass, FieldValue,
+};
 use serde::{Deserialize, Serialize};
 
 /// Whether a field describes who the lead is or what it did.
@@ -252,22 +254,29 @@ fn describe_value(
             Some(x) => format!("{column} = {}", fmt_number(x)),
             None => format!("{column} missing"),
         },
-        FittedTransform::Categorical { levels } => {
-            let level = level_of(value);
-            if levels.contains(&level) {
-                format!("{column} = {level:?}")
+        FittedTransform::Categorical { .. } => {
+            if transform.is_unseen(value) {
+                // Never seen, or too rare in training to get a feature of its own.
+                format!(
+                    "{column} = {}: rare or not seen in training, scored as other",
+                    echo(value)
+                )
             } else {
-                format!("{column} = {level:?} (rare: scored as other)")
+                format!("{column} = {:?}", level_of(value))
             }
         }
-        FittedTransform::Boolean { .. } => match value {
-            FieldValue::Bool(b) => format!("{column} = {}", yes_no(b)),
-            FieldValue::Number(x) => format!("{column} = {}", yes_no(x == 1.0)),
-            FieldValue::Text(s) => match crate::value::parse_bool(s) {
-                Some(b) => format!("{column} = {}", yes_no(b)),
-                None => format!("{column} = {s:?}"),
-            },
-            FieldValue::Missing => format!("{column} missing"),
+        FittedTransform::Boolean { missing_indicator } => match bool_of(value) {
+            Some(b) => format!("{column} = {}", yes_no(b)),
+            // Without a missing indicator a missing value weighs as `no`: say so, since the
+            // factor's sign follows from it.
+            None if *missing_indicator => format!(
+                "{column} = {}: not seen in training, scored as missing",
+                echo(value)
+            ),
+            None => format!(
+                "{column} = {}: not seen in training, scored as missing (as no)",
+                echo(value)
+            ),
         },
         FittedTransform::Email { competitor_domains } => match value {
             FieldValue::Text(s) => {
@@ -931,7 +940,7 @@ mod tests {
             said,
             [
                 "visits = 5",
-                "source = \"Ads\" (rare: scored as other)",
+                "source = \"Ads\": rare or not seen in training, scored as other",
                 "email: gmail.com (free webmail)",
                 "title = \"VP Sales\" (vp)",
                 "demo: 1 in the last 7 days, last 2 days ago",
@@ -942,6 +951,55 @@ mod tests {
         assert!(pos.len() <= 2 && neg.len() <= 2);
         assert!(pos.windows(2).all(|w| w[0].1 >= w[1].1));
         assert!(neg.windows(2).all(|w| w[0].1 <= w[1].1));
+    }
+
+    #[test]
+    fn values_training_did_not_see_are_named_as_sent() {
+        let mut s = spec();
+        let groups_of = |s: &FittedSpec| factor_groups(s);
+        for indicator in [true, false] {
+            s.columns.push(FittedColumn {
+                name: format!("q{}", u8::from(indicator)),
+                transform: FittedTransform::Boolean {
+                    missing_indicator: indicator,
+                },
+                part: Part::Fit,
+            });
+        }
+        let groups = groups_of(&s);
+        let (q1, q0) = (&groups[4], &groups[5]);
+        let say = |g: &FactorGroup, v| describe(&s, g, v, &[], Some(0));
+        assert_eq!(say(q1, FieldValue::Text("1")), "q1 = yes");
+        assert_eq!(say(q1, FieldValue::Number(0.0)), "q1 = no");
+        assert_eq!(say(q1, FieldValue::Text(" No")), "q1 = no");
+        assert_eq!(
+            say(q1, FieldValue::Text("3")),
+            "q1 = \"3\": not seen in training, scored as missing"
+        );
+        assert_eq!(
+            say(q1, FieldValue::Number(3.0)),
+            "q1 = 3: not seen in training, scored as missing"
+        );
+        assert_eq!(
+            say(q0, FieldValue::Number(2.5)),
+            "q0 = 2.5: not seen in training, scored as missing (as no)"
+        );
+        assert_eq!(say(q1, FieldValue::Text("")), "q1 missing");
+        // The value is echoed as sent, cut when long.
+        let long = "z".repeat(10_000);
+        let said = say(q1, FieldValue::Text(&long));
+        assert!(said.len() < 300, "{said}");
+        assert!(said.ends_with("... (10000 bytes): not seen in training, scored as missing"));
+        let said = describe(&s, &groups[1], FieldValue::Text(&long), &[], Some(0));
+        assert!(said.len() < 300, "{said}");
+        assert_eq!(
+            describe(&s, &groups[1], FieldValue::Number(7.0), &[], Some(0)),
+            "source = 7: rare or not seen in training, scored as other"
+        );
+        assert_eq!(
+            describe(&s, &groups[1], FieldValue::Text("Web"), &[], Some(0)),
+            "source = \"Web\""
+        );
     }
 
     #[test]

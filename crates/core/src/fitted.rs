@@ -8,7 +8,7 @@
 use crate::error::{Error, Result};
 use crate::explain::Part;
 use crate::value::{
-    email_class, month_and_weekday, number_to_level, parse_bool, parse_number, parse_timestamp,
+    bool_of, email_class, month_and_weekday, number_to_level, parse_number, parse_timestamp,
     seniority, EmailClass, FieldValue, LeadFields, Seniority, SECONDS_PER_DAY,
 };
 use serde::{Deserialize, Serialize};
@@ -93,6 +93,31 @@ impl FittedTransform {
                 missing_indicator, ..
             } => 1 + usize::from(*missing_indicator) + 12 + 7,
             Self::LeadAge { landmarks_days } => landmarks_days.len().saturating_sub(1),
+        }
+    }
+
+    /// Whether `value` (already missing-normalized, see [`FittedSpec::normalize`]) is one
+    /// training did not see, which the featurizers score as missing or `other` instead of
+    /// refusing it: for a boolean column, any value [`bool_of`] does not read as yes or no
+    /// (`3` in a column trained on 0 and 1); for a categorical column, any level not kept at
+    /// fit time (never seen, or seen fewer than `min_count` times). Always `false` for a
+    /// missing value and for the other transforms (whose wrong values are errors).
+    pub fn is_unseen(&self, value: FieldValue<'_>) -> bool {
+        match (self, value) {
+            (_, FieldValue::Missing) => false,
+            (Self::Boolean { .. }, v) => bool_of(v).is_none(),
+            (Self::Categorical { levels }, v) => level_index(levels, v).is_none(),
+            _ => false,
+        }
+    }
+
+    /// What an unseen value of this transform is scored as (`missing`, `other`), or `None`
+    /// when it has no unseen values (see [`FittedTransform::is_unseen`]).
+    pub fn unseen_scored_as(&self) -> Option<&'static str> {
+        match self {
+            Self::Boolean { .. } => Some("missing"),
+            Self::Categorical { .. } => Some("other"),
+            _ => None,
         }
     }
 
@@ -399,6 +424,27 @@ pub struct FittedSpec {
     pub events: Option<FittedEvents>,
 }
 
+/// The values of one column that a model's training did not see, counted over a data set
+/// (`leadscore-train evaluate`, `report --data`): scored as missing or `other`, not refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnseenValues {
+    /// The input column.
+    pub column: String,
+    /// What they were scored as: `missing` (a yes/no column) or `other` (a categorical column,
+    /// whose value was not among the levels kept in training).
+    pub scored_as: String,
+    /// Leads (rows of the leads file) with such a value.
+    pub leads: u64,
+    /// Distinct such values.
+    pub distinct: u64,
+    /// The most frequent of them (at most [`UNSEEN_SHOWN`]), echoed as the file has them and
+    /// cut when long ([`crate::value::echo`]).
+    pub values: Vec<String>,
+}
+
+/// How many unseen values of a column [`UnseenValues`] names.
+pub const UNSEEN_SHOWN: usize = 5;
+
 /// Where one feature comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureInfo {
@@ -469,7 +515,9 @@ impl FittedSpec {
     /// Writes the features of one lead into `out` (length [`FittedSpec::width`]). `as_of` is
     /// the moment of scoring in Unix seconds (defaults to [`FittedSpec::reference_time`]).
     /// A value of the wrong kind (text in a numeric column, an unparseable timestamp) is an
-    /// error naming the column; a missing value is imputed as in training.
+    /// error naming the column; a missing value is imputed as in training; a value training
+    /// did not see in a boolean or categorical column (`3` in a yes/no column, a new level) is
+    /// scored as missing or `other` ([`FittedTransform::is_unseen`]), never an error.
     pub fn featurize_into<L: LeadFields + ?Sized>(
         &self,
         lead: &L,
@@ -488,7 +536,7 @@ impl FittedSpec {
         as_of: Option<i64>,
         out: &mut [f64],
     ) -> Result<()> {
-        self.featurize_by(|_, name| lead.field(name), events, as_of, out)
+        self.featurize_by(|_, name| lead.field(name), events, as_of, out, None)
     }
 
     /// Featurizes one lead whose values are given in [`FittedSpec::columns`] order
@@ -501,6 +549,21 @@ impl FittedSpec {
         as_of: Option<i64>,
         out: &mut [f64],
     ) -> Result<()> {
+        self.featurize_values_noting_unseen(values, events, as_of, out, &mut Vec::new())
+    }
+
+    /// [`FittedSpec::featurize_values_into`], noting in `unseen` (cleared first) the index of
+    /// every column whose value training did not see ([`FittedTransform::is_unseen`]): scored
+    /// as missing or `other`, counted by the caller.
+    pub fn featurize_values_noting_unseen(
+        &self,
+        values: &[FieldValue<'_>],
+        events: &[LeadEvent<'_>],
+        as_of: Option<i64>,
+        out: &mut [f64],
+        unseen: &mut Vec<usize>,
+    ) -> Result<()> {
+        unseen.clear();
         if values.len() != self.columns.len() {
             return Err(Error::Feature {
                 column: String::new(),
@@ -511,7 +574,7 @@ impl FittedSpec {
                 ),
             });
         }
-        self.featurize_by(|i, _| values[i], events, as_of, out)
+        self.featurize_by(|i, _| values[i], events, as_of, out, Some(unseen))
     }
 
     fn featurize_by<'v>(
@@ -520,6 +583,7 @@ impl FittedSpec {
         events: &[LeadEvent<'_>],
         as_of: Option<i64>,
         out: &mut [f64],
+        mut unseen: Option<&mut Vec<usize>>,
     ) -> Result<()> {
         if out.len() != self.width() {
             return Err(Error::Feature {
@@ -537,13 +601,18 @@ impl FittedSpec {
             let width = col.transform.width();
             let slot = &mut out[offset..offset + width];
             let value = self.normalize(value_of(i, &col.name));
-            encode_column(
+            let not_seen = encode_column(
                 &col.transform,
                 &col.name,
                 value,
                 as_of.or(self.reference_time),
                 slot,
             )?;
+            if not_seen {
+                if let Some(u) = unseen.as_deref_mut() {
+                    u.push(i);
+                }
+            }
             offset += width;
         }
         if let Some(ev) = &self.events {
@@ -556,6 +625,23 @@ impl FittedSpec {
             ev.encode(events, as_of, &mut out[offset..]);
         }
         Ok(())
+    }
+}
+
+/// The position of a (present) value among a categorical column's kept levels; numbers and
+/// booleans are compared as the levels training made of them.
+fn level_index(levels: &[String], value: FieldValue<'_>) -> Option<usize> {
+    match value {
+        FieldValue::Missing => None,
+        FieldValue::Text(s) => levels.iter().position(|v| v == s),
+        FieldValue::Number(x) => {
+            let l = number_to_level(x);
+            levels.iter().position(|v| *v == l)
+        }
+        FieldValue::Bool(b) => {
+            let l = if b { "true" } else { "false" };
+            levels.iter().position(|v| v == l)
+        }
     }
 }
 
@@ -572,14 +658,16 @@ fn wrong(column: &str, expected: &str, found: FieldValue<'_>) -> Error {
     }
 }
 
-/// Encodes one (already missing-normalized) value; `slot` is zeroed and has the transform's width.
+/// Encodes one (already missing-normalized) value; `slot` is zeroed and has the transform's
+/// width. `Ok(true)` when the value is one training did not see
+/// ([`FittedTransform::is_unseen`]), encoded as missing or `other`.
 pub(crate) fn encode_column(
     t: &FittedTransform,
     column: &str,
     value: FieldValue<'_>,
     as_of: Option<i64>,
     slot: &mut [f64],
-) -> Result<()> {
+) -> Result<bool> {
     match t {
         FittedTransform::Numeric {
             median,
@@ -610,37 +698,26 @@ pub(crate) fn encode_column(
         }
         FittedTransform::Categorical { levels } => {
             let n = levels.len();
-            let level: Option<std::borrow::Cow<'_, str>> = match value {
-                FieldValue::Missing => None,
-                FieldValue::Text(s) => Some(s.into()),
-                FieldValue::Number(x) => Some(number_to_level(x).into()),
-                FieldValue::Bool(b) => Some(if b { "true" } else { "false" }.into()),
-            };
-            match level {
-                None => slot[n + 1] = 1.0,
-                Some(l) => match levels.iter().position(|v| *v == l) {
+            if matches!(value, FieldValue::Missing) {
+                slot[n + 1] = 1.0;
+            } else {
+                match level_index(levels, value) {
                     Some(i) => slot[i] = 1.0,
-                    None => slot[n] = 1.0,
-                },
+                    None => {
+                        slot[n] = 1.0;
+                        return Ok(true);
+                    }
+                }
             }
         }
         FittedTransform::Boolean { missing_indicator } => {
-            let b = match value {
-                FieldValue::Missing => None,
-                FieldValue::Bool(b) => Some(b),
-                FieldValue::Number(x) if x == 0.0 || x == 1.0 => Some(x == 1.0),
-                FieldValue::Text(s) => match parse_bool(s) {
-                    Some(b) => Some(b),
-                    None => return Err(wrong(column, "yes/no, true/false, y/n or 1/0", value)),
-                },
-                FieldValue::Number(_) => {
-                    return Err(wrong(column, "yes/no, true/false, y/n or 1/0", value))
-                }
-            };
+            // A value that is not yes or no is one training never saw: scored as missing.
+            let b = bool_of(value);
             slot[0] = f64::from(u8::from(b == Some(true)));
             if *missing_indicator {
                 slot[1] = f64::from(u8::from(b.is_none()));
             }
+            return Ok(b.is_none() && !matches!(value, FieldValue::Missing));
         }
         FittedTransform::Email { competitor_domains } => match value {
             FieldValue::Missing => slot[EmailClass::ALL.len()] = 1.0,
@@ -724,7 +801,7 @@ pub(crate) fn encode_column(
             encode_age(age, landmarks_days, slot);
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Days from `t` to `as_of` (fractional; negative when `t` is after `as_of`).
@@ -964,11 +1041,48 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("`created`"), "{e}");
-        let e = s
-            .featurize(&lead(&[("webinar", "perhaps")]), None)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("`webinar`"), "{e}");
+    }
+
+    #[test]
+    fn unseen_values_are_scored_as_missing_or_other_and_noted() {
+        let s = spec();
+        let names = s.features();
+        let at = |name: &str| names.iter().position(|f| f.name == name).unwrap();
+        let (webinar, other) = (at("webinar = yes"), at("source = (other)"));
+        let seen = s.featurize(&lead(&[("webinar", "no")]), None).unwrap();
+        for sent in [
+            FieldValue::Text("perhaps"),
+            FieldValue::Text("3"),
+            FieldValue::Number(3.0),
+        ] {
+            let mut values: Vec<FieldValue<'_>> = vec![FieldValue::Missing; s.columns.len()];
+            values[2] = sent;
+            values[1] = FieldValue::Text("Bing");
+            let mut x = vec![0.0; s.width()];
+            let mut unseen = vec![99];
+            s.featurize_values_noting_unseen(&values, &[], None, &mut x, &mut unseen)
+                .unwrap();
+            assert_eq!(unseen, [1, 2], "{sent:?}");
+            assert_eq!(
+                x[webinar], 0.0,
+                "no missing indicator: scored as a missing `no`"
+            );
+            assert_eq!(x[other], 1.0);
+            assert_eq!(x[webinar], seen[webinar]);
+            assert!(s.columns[2].transform.is_unseen(sent));
+        }
+        // Seen values are not noted, whatever their form.
+        let mut x = vec![0.0; s.width()];
+        let mut unseen = Vec::new();
+        let mut values: Vec<FieldValue<'_>> = vec![FieldValue::Missing; s.columns.len()];
+        values[2] = FieldValue::Number(1.0);
+        values[1] = FieldValue::Text("Google");
+        s.featurize_values_noting_unseen(&values, &[], None, &mut x, &mut unseen)
+            .unwrap();
+        assert!(unseen.is_empty());
+        assert_eq!(x[webinar], 1.0);
+        assert!(!s.columns[2].transform.is_unseen(FieldValue::Missing));
+        assert!(!s.columns[0].transform.is_unseen(FieldValue::Text("x")));
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //! Each key of a condition is an input column (its value compared case-insensitively; a
 //! boolean column compares yes/no) or a class derived from one: `email_class`, `email_domain`
 //! (from the email column) and `seniority` (from the job-title column); `email_class:<column>`
-//! names the column when there are several. `"(missing)"` in a list matches a missing value.
+//! names the column when there are several. `"(missing)"` in a list matches a missing value
+//! (and, in a yes/no column, a value that is neither yes nor no: it is scored as missing).
 //! Several keys in one condition must all match. A gate **holds back** a lead when its
 //! `never_mql_when` matches or its `mql_requires` does not: the lead keeps its score but is
 //! not an MQL. Gates apply after the score and before the cutoff, and the cutoff is chosen on
@@ -25,7 +26,9 @@
 use crate::curve::{CurveKind, Life, OperatingCurve};
 use crate::fitted::{FittedSpec, FittedTransform};
 use crate::metrics::MetricsError;
-use crate::value::{email_class, parse_bool, seniority, EmailClass, FieldValue, Seniority};
+use crate::value::{
+    bool_of, email_class, parse_bool, seniority, EmailClass, FieldValue, Seniority,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -108,13 +111,12 @@ impl Condition {
         };
         match &self.test {
             Test::Value(values) => values.iter().any(|v| v.eq_ignore_ascii_case(&text)),
-            Test::Boolean(values) => {
-                let b = match value {
-                    FieldValue::Bool(b) => Some(b),
-                    _ => parse_bool(&text),
-                };
-                b.is_some_and(|b| values.contains(&b))
-            }
+            // A value that is not yes or no was never seen in training and is scored as
+            // missing: gates see it as missing too.
+            Test::Boolean(values) => match bool_of(value) {
+                Some(b) => values.contains(&b),
+                None => self.missing,
+            },
             Test::EmailClass(classes, competitors) => {
                 classes.contains(&email_class(&text, competitors))
             }
@@ -590,6 +592,35 @@ mod tests {
             let original = held(&g, &lead(e, "VP", "web"));
             let kept = held(&g, &lead(&key, "VP", "web"));
             assert_eq!(original, kept, "{e} -> {key}");
+        }
+    }
+
+    #[test]
+    fn a_yes_no_value_training_never_saw_counts_as_missing() {
+        let g = gate(
+            r#"
+            [[gates]]
+            name = "opted out"
+            never_mql_when = { opt_out = ["yes"] }
+            [[gates]]
+            name = "unknown opt-out"
+            never_mql_when = { opt_out = ["(missing)"] }
+            "#,
+        )
+        .unwrap();
+        use FieldValue::{Missing, Number, Text};
+        fn lead(v: FieldValue<'_>) -> [FieldValue<'_>; 5] {
+            [Missing, Missing, Missing, v, Missing]
+        }
+        assert_eq!(held(&g, &lead(Text("Yes"))), [0]);
+        assert_eq!(held(&g, &lead(Number(1.0))), [0]);
+        assert!(held(&g, &lead(Text("0"))).is_empty());
+        assert_eq!(held(&g, &lead(Missing)), [1]);
+        for unseen in [Text("3"), Number(3.0), Text("maybe")] {
+            assert_eq!(held(&g, &lead(unseen)), [1], "{unseen:?}");
+            // What the holdout keeps gives the same answer.
+            let key = gate_key(&ColumnKind::Boolean, unseen).unwrap();
+            assert_eq!(held(&g, &lead(Text(&key))), [1], "{key}");
         }
     }
 

@@ -133,6 +133,71 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// The boolean a yes/no column reads from a value: the text forms of [`parse_bool`], a number
+/// (or number written as text, `1.0`) equal to 0 or 1, or a JSON boolean. `None` for missing
+/// and for anything else: a value such a column never saw in training, which the featurizers
+/// score as missing (see [`crate::fitted::FittedTransform::is_unseen`]), never an error.
+pub fn bool_of(value: FieldValue<'_>) -> Option<bool> {
+    let zero_one = |x: f64| {
+        if x == 0.0 {
+            Some(false)
+        } else if x == 1.0 {
+            Some(true)
+        } else {
+            None
+        }
+    };
+    match value {
+        FieldValue::Missing => None,
+        FieldValue::Bool(b) => Some(b),
+        FieldValue::Number(x) => zero_one(x),
+        FieldValue::Text(s) => parse_bool(s).or_else(|| parse_number(s).and_then(zero_one)),
+    }
+}
+
+/// Whether `text` is a boolean written as a word (yes/no, true/false, y/n, any case): what
+/// `init` takes for a yes/no column. `1` and `0` are numbers, not words.
+pub fn is_bool_word(text: &str) -> bool {
+    parse_bool(text).is_some() && parse_number(text).is_none()
+}
+
+/// How much of a value taken from the input a message or an explanation repeats back.
+pub const ECHO_CHARS: usize = 200;
+
+/// `text` when it is short (up to [`ECHO_CHARS`] + 56 bytes), else its first [`ECHO_CHARS`]
+/// characters and `... (N bytes)`: a 10 MB value is never repeated back whole.
+pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= ECHO_CHARS + 56 {
+        return text.into();
+    }
+    let cut = text
+        .char_indices()
+        .nth(ECHO_CHARS)
+        .map_or(text.len(), |(i, _)| i);
+    format!("{}... ({} bytes)", &text[..cut], text.len()).into()
+}
+
+/// A value as the input gave it, for messages and explanations: text quoted (`"3"`, cut as
+/// [`shorten`] cuts, outside the quotes), a number as written (`3`, `2.5`), `true`/`false`.
+pub fn echo(value: FieldValue<'_>) -> String {
+    match value {
+        FieldValue::Missing => "nothing".into(),
+        FieldValue::Bool(b) => b.to_string(),
+        FieldValue::Number(x) => {
+            if x.fract() == 0.0 && x.abs() < 1e15 {
+                format!("{}", x as i64)
+            } else {
+                format!("{x}")
+            }
+        }
+        FieldValue::Text(s) if s.len() <= ECHO_CHARS + 56 => format!("{s:?}"),
+        FieldValue::Text(s) => {
+            let cut = s.char_indices().nth(ECHO_CHARS).map_or(s.len(), |(i, _)| i);
+            format!("{:?}... ({} bytes)", &s[..cut], s.len())
+        }
+    }
+}
+
 /// Parses the timestamp forms exports use, to Unix seconds (UTC; a time without zone is UTC):
 /// RFC 3339 / ISO 8601 with `T` or a space, with or without fractional seconds and zone,
 /// `YYYY-MM-DD HH:MM`, and a bare date `YYYY-MM-DD` (midnight).
@@ -580,6 +645,38 @@ mod tests {
         assert_eq!(parse_bool(" N "), Some(false));
         assert_eq!(parse_bool("0"), Some(false));
         assert_eq!(parse_bool("maybe"), None);
+        // What a yes/no column reads: 0 and 1 in any form, nothing else numeric.
+        assert_eq!(bool_of(FieldValue::Text("1.0")), Some(true));
+        assert_eq!(bool_of(FieldValue::Number(0.0)), Some(false));
+        assert_eq!(bool_of(FieldValue::Bool(true)), Some(true));
+        for unseen in [
+            FieldValue::Text("3"),
+            FieldValue::Number(3.0),
+            FieldValue::Number(-1.0),
+            FieldValue::Text("maybe"),
+            FieldValue::Missing,
+        ] {
+            assert_eq!(bool_of(unseen), None, "{unseen:?}");
+        }
+        assert!(is_bool_word(" No") && is_bool_word("TRUE") && is_bool_word("y"));
+        assert!(!is_bool_word("1") && !is_bool_word("0") && !is_bool_word("maybe"));
+    }
+
+    #[test]
+    fn echoes_are_quoted_and_cut() {
+        assert_eq!(echo(FieldValue::Text("3")), "\"3\"");
+        assert_eq!(echo(FieldValue::Number(3.0)), "3");
+        assert_eq!(echo(FieldValue::Number(2.5)), "2.5");
+        assert_eq!(echo(FieldValue::Bool(false)), "false");
+        let long = "é".repeat(5000);
+        let e = echo(FieldValue::Text(&long));
+        assert!(
+            e.starts_with(&format!("\"{}\"", "é".repeat(ECHO_CHARS))),
+            "{e}"
+        );
+        assert!(e.ends_with("... (10000 bytes)"), "{e}");
+        assert_eq!(shorten("short"), "short");
+        assert!(shorten(&long).ends_with("... (10000 bytes)"));
     }
 
     #[test]

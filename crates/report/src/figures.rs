@@ -4,6 +4,7 @@
 use crate::ReportError;
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::curve::{cutoff_for_precision, CutoffError, OperatingCurve, OperatingPoint};
+use leadscore_core::fitted::UnseenValues;
 use leadscore_core::metrics::Evaluation;
 
 /// The leads a report describes: the model's holdout (stored in the artifact) or a labeled
@@ -20,6 +21,9 @@ pub struct EvaluationSet {
     /// Age-aware models: the handoff curve of the set's leads replayed through their lives,
     /// the one a cutoff's precision is promised on (see `OperatingCurve::handoff`).
     pub handoff: Option<OperatingCurve>,
+    /// A labeled file: per boolean or categorical field, the leads whose value training did
+    /// not see (scored as missing or `other`). `None` for the holdout (not counted).
+    pub unseen: Option<Vec<UnseenValues>>,
 }
 
 impl EvaluationSet {
@@ -34,6 +38,7 @@ impl EvaluationSet {
             evaluation: artifact.evaluation.clone(),
             curve,
             handoff,
+            unseen: None,
         }
     }
 
@@ -320,6 +325,7 @@ mod tests {
             evaluation: leadscore_core::metrics::evaluate(&scores, &labels).unwrap(),
             curve,
             handoff: None,
+            unseen: None,
         }
     }
 
@@ -362,6 +368,7 @@ mod tests {
             evaluation: ev,
             curve: c.clone(),
             handoff: None,
+            unseen: None,
         };
         let rows = tier_rows(&c, &s, &Tiers::standard(), 0.95);
         assert_eq!(rows.len(), 4);

@@ -69,6 +69,8 @@ pub struct Report {
     pub card: Markup,
     /// The cutoff the charts mark, in words (or why there is none).
     pub cutoff: Markup,
+    /// A labeled file's values that training did not see, per field (empty for the holdout).
+    pub unseen: Markup,
     /// The charts, in page order.
     pub charts: Vec<Chart>,
     /// "What a target precision costs" table.
@@ -118,6 +120,7 @@ impl Report {
             on_file: data.is_some(),
             card: model_card(artifact, &set),
             cutoff: cutoff_text(&set, options, &marked, data.is_some()),
+            unseen: unseen_section(&set),
             targets: targets_table(&set, options, marked.as_ref().ok()),
             tiers: tiers_table(&set, &tiers),
             weights: weights_table(artifact),
@@ -189,6 +192,7 @@ impl Report {
                     main {
                         (self.card)
                         (self.cutoff)
+                        (self.unseen)
                         (self.charts_html())
                         (self.targets)
                         (self.parts)
@@ -243,6 +247,53 @@ fn figure(c: &Chart) -> Markup {
             // and the label added above is escaped by maud.
             (PreEscaped(svg))
             figcaption { (c.note) }
+        }
+    }
+}
+
+/// A labeled file's values that training did not see (nothing for the holdout).
+fn unseen_section(set: &EvaluationSet) -> Markup {
+    let Some(unseen) = &set.unseen else {
+        return html! {};
+    };
+    html! {
+        section id="unseen" {
+            h2 { "Values training did not see" }
+            @if unseen.is_empty() {
+                p {
+                    "Every value of a yes/no or categorical field in the " (set.name)
+                    " is one the model learned from."
+                }
+            } @else {
+                p {
+                    "These leads were scored, not refused, with a value the model did not learn "
+                    "from: a yes/no field holding something else is scored as missing, a "
+                    "categorical level not kept in training (new, or too rare) as other. Many of "
+                    "them in one field means the data has changed since training."
+                }
+                table id="table-unseen" class="numbers" {
+                    thead {
+                        tr {
+                            th { "field" } th { "leads" } th { "distinct values" }
+                            th { "most frequent" } th { "scored as" }
+                        }
+                    }
+                    tbody {
+                        @for u in unseen {
+                            tr {
+                                td { code { (u.column) } }
+                                td { (u.leads) }
+                                td { (u.distinct) }
+                                td {
+                                    (u.values.join(", "))
+                                    @if u.distinct > u.values.len() as u64 { ", ..." }
+                                }
+                                td { (u.scored_as) }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -237,6 +237,7 @@ fn x_education_report_on_the_holdout_and_on_a_labeled_file() {
         evaluation: e.evaluation,
         curve: e.curve,
         handoff: e.handoff_curve,
+        unseen: Some(e.unseen),
     };
     let report = Report::build(&artifact, Some(&set), &ReportOptions::default()).unwrap();
     assert!(report.on_file);

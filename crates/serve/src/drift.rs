@@ -2,9 +2,10 @@
 //! reference the artifact keeps (the holdout score histogram and the training fill rates) by
 //! the population stability index (PSI).
 //!
-//! Counting is lock-free: one atomic add per scored lead (its score bin) and one per missing
-//! field. The counters belong to the model: a new model starts from zero, a cutoff change or a
-//! reload of the same model keeps them. [`DriftCounters::report`] computes the PSIs on demand
+//! Counting is lock-free: one atomic add per scored lead (its score bin), one per missing
+//! field and one per value training did not see (`leadscore_unseen_values_total`). The
+//! counters belong to the model: a new model starts from zero, a cutoff change or a reload of
+//! the same model keeps them. [`DriftCounters::report`] computes the PSIs on demand
 //! (`/v1/model`, `/metrics`); `watch::watch_drift` checks them on an interval and logs a warning when
 //! a PSI crosses the threshold (once per crossing, and once when it falls back).
 //!
@@ -69,6 +70,9 @@ pub struct DriftCounters {
     bins: Box<[AtomicU64]>,
     /// Leads with the field missing, by column of the spec.
     missing: Box<[AtomicU64]>,
+    /// Leads with a value training did not see, by column of the spec (boolean and
+    /// categorical columns; scored as missing or `other`).
+    unseen: Box<[AtomicU64]>,
 }
 
 impl DriftCounters {
@@ -84,19 +88,28 @@ impl DriftCounters {
             missing: (0..artifact.spec.columns.len())
                 .map(|_| AtomicU64::new(0))
                 .collect(),
+            unseen: (0..artifact.spec.columns.len())
+                .map(|_| AtomicU64::new(0))
+                .collect(),
         }
     }
 
-    /// Counts scored leads (`leads[i]` scored `scores[i]`): one add per lead for its score bin,
-    /// one per missing field (absent, null, or a missing token of the spec).
-    pub fn record(
+    /// Counts scored leads (`leads[i]` scored `scored[i]`: its score and the columns whose
+    /// value training did not see): one add per lead for its score bin, one per missing field
+    /// (absent, null, or a missing token of the spec), one per unseen value.
+    pub fn record<'u>(
         &self,
         spec: &FittedSpec,
         leads: &[Lead<'_>],
-        scores: impl IntoIterator<Item = f64>,
+        scored: impl IntoIterator<Item = (f64, &'u [usize])>,
     ) {
         let n = self.bins.len();
-        for (lead, score) in leads.iter().zip(scores) {
+        for (lead, (score, unseen)) in leads.iter().zip(scored) {
+            for &c in unseen {
+                if let Some(counter) = self.unseen.get(c) {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             for (counter, value) in self.missing.iter().zip(&lead.values) {
                 let missing = match value {
                     Val::Missing => true,
@@ -179,6 +192,20 @@ impl DriftCounters {
                 drifted.push(c.column.clone());
             }
         }
+        // Every column that can have unseen values, counted or not (a counter starts at 0).
+        let unseen = artifact
+            .spec
+            .columns
+            .iter()
+            .zip(self.unseen.iter())
+            .filter_map(|(c, n)| {
+                Some(UnseenCount {
+                    column: c.name.clone(),
+                    scored_as: c.transform.unseen_scored_as()?,
+                    leads: n.load(Ordering::Relaxed),
+                })
+            })
+            .collect();
         let status = if !enough {
             "insufficient_data"
         } else if drifted.is_empty() {
@@ -196,8 +223,20 @@ impl DriftCounters {
             fill,
             drifted,
             notes,
+            unseen,
         }
     }
+}
+
+/// Leads scored by the model in force with a value of one column that training did not see.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnseenCount {
+    /// The input column (boolean or categorical).
+    pub column: String,
+    /// What such a value was scored as: `missing` (a yes/no column) or `other` (categorical).
+    pub scored_as: &'static str,
+    /// Leads with such a value since the model was loaded.
+    pub leads: u64,
 }
 
 /// One input column's fill rate, live against training.
@@ -234,6 +273,9 @@ pub struct DriftReport {
     pub drifted: Vec<String>,
     /// Why something is not reported.
     pub notes: Vec<String>,
+    /// Per boolean or categorical column, the leads with a value training did not see (a
+    /// yes/no column's `3`, a new level), scored as missing or `other` instead of refused.
+    pub unseen: Vec<UnseenCount>,
 }
 
 /// A Prometheus label value, escaped.
@@ -279,6 +321,19 @@ impl DriftReport {
                     label(&c.column)
                 )?;
             }
+        }
+        writeln!(
+            s,
+            "# HELP leadscore_unseen_values_total Leads scored by the model in force with a value training did not see, by column (scored as missing or other, not refused)."
+        )?;
+        writeln!(s, "# TYPE leadscore_unseen_values_total counter")?;
+        for u in &self.unseen {
+            writeln!(
+                s,
+                "leadscore_unseen_values_total{{column=\"{}\"}} {}",
+                label(&u.column),
+                u.leads
+            )?;
         }
         Ok(())
     }
@@ -397,6 +452,11 @@ mod tests {
             }]),
             drifted: Vec::new(),
             notes: Vec::new(),
+            unseen: vec![UnseenCount {
+                column: "q\"7".into(),
+                scored_as: "missing",
+                leads: 3,
+            }],
         }
     }
 
@@ -429,6 +489,8 @@ mod tests {
         assert!(s.contains("leadscore_drift_leads 1000\n"));
         assert!(s.contains("leadscore_drift_score_psi 0.25\n"));
         assert!(s.contains("leadscore_drift_fill_psi{column=\"company_size\"} 0.5\n"));
+        assert!(s.contains("# TYPE leadscore_unseen_values_total counter\n"));
+        assert!(s.contains("leadscore_unseen_values_total{column=\"q\\\"7\"} 3\n"));
         let mut s = String::new();
         report("m1", None, None).write_prometheus(&mut s);
         assert!(!s.contains("\nleadscore_drift_score_psi "));

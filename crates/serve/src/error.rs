@@ -198,20 +198,14 @@ impl Error {
     }
 }
 
-/// How much of a long message or path made from the request the envelope keeps.
-pub const ECHO_CHARS: usize = 200;
+/// How much of a long message or path made from the request the envelope keeps (core's rule,
+/// which the explanations' echoed values follow too).
+pub use leadscore_core::value::ECHO_CHARS;
 
 /// `text` when it is short (up to `ECHO_CHARS` + 56 bytes), else its first [`ECHO_CHARS`]
-/// characters and `... (N bytes)`.
+/// characters and `... (N bytes)` ([`leadscore_core::value::shorten`]).
 pub fn shorten(text: &str) -> String {
-    if text.len() <= ECHO_CHARS + 56 {
-        return text.to_string();
-    }
-    let cut = text
-        .char_indices()
-        .nth(ECHO_CHARS)
-        .map_or(text.len(), |(i, _)| i);
-    format!("{}... ({} bytes)", &text[..cut], text.len())
+    leadscore_core::value::shorten(text).into_owned()
 }
 
 /// The JSON error envelope every error response uses.

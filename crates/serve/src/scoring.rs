@@ -1,7 +1,7 @@
 //! Scoring a request's leads with the model in force and recording what happened: the
-//! metrics, the drift counters and, with `--decision-log`, the decision log. Both scoring
-//! routes, `/v1/score` ([`crate::api`]) and `/invocations` ([`crate::mlflow`]), go through
-//! [`score_and_record`].
+//! metrics, the drift counters (with the values training did not see) and, with
+//! `--decision-log`, the decision log. Both scoring routes, `/v1/score` ([`crate::api`]) and
+//! `/invocations` ([`crate::mlflow`]), go through [`score_and_record`].
 
 use crate::error::Result;
 use crate::lead::Lead;
@@ -24,7 +24,7 @@ pub fn score_and_record<'a>(
     serving.drift.record(
         &serving.artifact.spec,
         leads,
-        scores.iter().map(|s| s.score),
+        scores.iter().map(|s| (s.score, s.unseen.as_slice())),
     );
     let log = &app.metrics.decisions;
     if log.is_on() {

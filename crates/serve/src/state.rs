@@ -306,6 +306,7 @@ impl Serving {
         let mut events: Vec<LeadEvent<'_>> = Vec::new();
         let mut contrib: Vec<f64> = Vec::with_capacity(self.groups.len());
         let mut held: Vec<usize> = Vec::new();
+        let mut unseen: Vec<usize> = Vec::new();
         let mut out = Vec::with_capacity(leads.len());
         for lead in leads {
             lead.check(spec, as_of)?;
@@ -320,7 +321,9 @@ impl Serving {
                     occurred_at: e.occurred_at,
                 }));
             }
-            spec.featurize_values_into(&values, &events, Some(as_of), &mut x)
+            // A value training did not see (`3` in a yes/no column, a new level) is scored
+            // as missing or `other` and noted, never refused.
+            spec.featurize_values_noting_unseen(&values, &events, Some(as_of), &mut x, &mut unseen)
                 .map_err(|e| match e {
                     leadscore_core::Error::Feature { column, problem } if !column.is_empty() => {
                         Error::InvalidField {
@@ -393,6 +396,7 @@ impl Serving {
                 held_back_by,
                 lead_age,
                 factors,
+                unseen: unseen.clone(),
             });
         }
         Ok(out)
@@ -494,6 +498,10 @@ pub struct LeadScore<'a> {
     /// Key factors (absent when `?factors=0`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub factors: Option<Factors<'a>>,
+    /// Columns (spec indices) whose value training did not see, scored as missing or `other`:
+    /// counted per column in `/metrics`, not part of the answer.
+    #[serde(skip)]
+    pub unseen: Vec<usize>,
 }
 
 /// The application: configuration, the model in force, metrics.

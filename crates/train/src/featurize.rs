@@ -11,12 +11,12 @@ use crate::load::{column, Table};
 use crate::table::text_values;
 use leadscore_core::fitted::{
     bin_index, days_since, encode_age, lead_age, signed_log1p, FittedColumn, FittedSpec,
-    FittedTransform,
+    FittedTransform, UnseenValues, UNSEEN_SHOWN,
 };
 use leadscore_core::spec::{FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT};
 use leadscore_core::value::{
-    email_class, month_and_weekday, parse_bool, parse_number, parse_timestamp, seniority,
-    EmailClass, Seniority,
+    bool_of, echo, email_class, month_and_weekday, parse_number, parse_timestamp, seniority,
+    EmailClass, FieldValue, Seniority,
 };
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -156,29 +156,44 @@ pub fn level_values(table: &Table, name: &str, missing: &[String]) -> Result<Vec
     Ok(v)
 }
 
-/// A boolean column: `None` for missing; a value that is not yes/no-like is an error naming the row.
-pub fn bool_values(table: &Table, name: &str, missing: &[String]) -> Result<Vec<Option<bool>>> {
+/// A boolean column read with core's [`bool_of`], so it reads each cell as the per-lead
+/// featurizer does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoolColumn {
+    /// `None` for missing, and for a value that is not yes or no (scored as missing).
+    pub values: Vec<Option<bool>>,
+    /// The rows (0-based) whose value is not yes or no, with the value as the file has it:
+    /// values training did not see when they are outside the training rows.
+    pub not_boolean: Vec<(usize, String)>,
+}
+
+/// A boolean column: true/false (a Boolean column, from Parquet), yes/no-like text, or the
+/// numbers 0 and 1. Any other value is noted in [`BoolColumn::not_boolean`], never an error.
+pub fn bool_values(table: &Table, name: &str, missing: &[String]) -> Result<BoolColumn> {
     let s = column(table, name)?;
     if let DataType::Boolean = s.dtype() {
-        return Ok(s.bool().map_err(polars_err(table, name))?.iter().collect());
+        return Ok(BoolColumn {
+            values: s.bool().map_err(polars_err(table, name))?.iter().collect(),
+            not_boolean: Vec::new(),
+        });
     }
-    let numeric = s.dtype().is_primitive_numeric();
-    level_values(table, name, missing)?
+    let mut not_boolean = Vec::new();
+    let values = level_values(table, name, missing)?
         .into_iter()
         .enumerate()
-        .map(|(i, v)| match v {
-            None => Ok(None),
-            Some(t) => match parse_bool(&t) {
-                Some(b) if !numeric || t == "0" || t == "1" => Ok(Some(b)),
-                _ => Err(cell_err(
-                    table,
-                    name,
-                    i,
-                    format!("expected yes/no, true/false, y/n or 1/0, found {t:?}"),
-                )),
-            },
+        .map(|(i, v)| {
+            let t = v?;
+            let b = bool_of(FieldValue::Text(&t));
+            if b.is_none() {
+                not_boolean.push((i, t));
+            }
+            b
         })
-        .collect()
+        .collect();
+    Ok(BoolColumn {
+        values,
+        not_boolean,
+    })
 }
 
 /// A timestamp column in Unix seconds: strings in the common export forms, or polars
@@ -297,8 +312,27 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
             }
             TransformKind::Boolean => {
                 let v = bool_values(table, &c.name, missing)?;
+                // The spec says yes/no: a training row that is neither is a spec to fix (the
+                // column is categorical or numeric), said here rather than scored as missing.
+                // Rows outside training (the holdout) may hold anything.
+                let mut in_train = vec![false; v.values.len()];
+                for &i in train {
+                    in_train[i] = true;
+                }
+                if let Some((row, t)) = v.not_boolean.iter().find(|(i, _)| in_train[*i]) {
+                    return Err(cell_err(
+                        table,
+                        &c.name,
+                        *row,
+                        format!(
+                            "the spec makes this column boolean, but this training row holds \
+                             {t:?}, not yes/no, true/false, y/n or 1/0; make the column \
+                             categorical or numeric in the spec"
+                        ),
+                    ));
+                }
                 FittedTransform::Boolean {
-                    missing_indicator: train.iter().any(|&i| v[i].is_none()),
+                    missing_indicator: train.iter().any(|&i| v.values[i].is_none()),
                 }
             }
             TransformKind::Email => FittedTransform::Email {
@@ -396,7 +430,8 @@ pub fn featurize_table(
                 }
             }
             FittedTransform::Boolean { missing_indicator } => {
-                for (i, b) in bool_values(table, name, missing)?.iter().enumerate() {
+                // A value that is not yes or no (never in training) is scored as missing.
+                for (i, b) in bool_values(table, name, missing)?.values.iter().enumerate() {
                     if *b == Some(true) {
                         m.data[j * n + i] = 1.0;
                     }
@@ -490,6 +525,73 @@ pub fn featurize_table(
     Ok(m)
 }
 
+/// Per boolean or categorical column of `fitted`, the leads among `rows` of `table` whose
+/// value training did not see ([`FittedTransform::is_unseen`]: a yes/no column's value that is
+/// neither, scored as missing; a level not kept at fit time, scored as `other`). Only columns
+/// with such values, in spec order. Each row counts once: pass one row per lead.
+pub fn unseen_values(
+    fitted: &FittedSpec,
+    table: &Table,
+    rows: &[usize],
+) -> Result<Vec<UnseenValues>> {
+    let missing = &fitted.missing_tokens;
+    let mut out = Vec::new();
+    for c in &fitted.columns {
+        let Some(scored_as) = c.transform.unseen_scored_as() else {
+            continue;
+        };
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        let mut leads = 0;
+        match &c.transform {
+            FittedTransform::Boolean { .. } => {
+                let v = bool_values(table, &c.name, missing)?;
+                let mut wanted = vec![false; v.values.len()];
+                for &r in rows {
+                    if let Some(w) = wanted.get_mut(r) {
+                        *w = true;
+                    }
+                }
+                for (r, t) in v.not_boolean {
+                    if wanted[r] {
+                        leads += 1;
+                        *counts.entry(t).or_default() += 1;
+                    }
+                }
+            }
+            FittedTransform::Categorical { .. } => {
+                let v = level_values(table, &c.name, missing)?;
+                for &r in rows {
+                    if let Some(Some(l)) = v.get(r) {
+                        if c.transform.is_unseen(FieldValue::Text(l)) {
+                            leads += 1;
+                            *counts.entry(l.clone()).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            _ => continue,
+        }
+        if leads == 0 {
+            continue;
+        }
+        let mut shown: Vec<(String, u64)> = counts.into_iter().collect();
+        let distinct = shown.len() as u64;
+        shown.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        shown.truncate(UNSEEN_SHOWN);
+        out.push(UnseenValues {
+            column: c.name.clone(),
+            scored_as: scored_as.to_string(),
+            leads,
+            distinct,
+            values: shown
+                .iter()
+                .map(|(t, _)| echo(FieldValue::Text(t)))
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
 /// Text values of a column that must hold strings (emails, job titles).
 fn string_values(table: &Table, name: &str, missing: &[String]) -> Result<Vec<Option<String>>> {
     let s = column(table, name)?;
@@ -508,6 +610,74 @@ mod tests {
         let v: Vec<f64> = vec![0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 9.0];
         assert_eq!(quantile_edges(&v, 5), vec![1.0, 3.0, 5.0]);
         assert!(quantile_edges(&[2.0; 10], 5).is_empty());
+    }
+
+    /// Rows 0..8 train (q only 0/1, c only a/b), rows 8.. hold values training never saw.
+    fn survey() -> (tempfile::TempDir, Table, FeatureSpec) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.csv");
+        let csv = "q,w,c\n0,no,a\n1,yes,b\n0,no,a\n1,yes,b\n0,no,a\n1,no,b\n,yes,a\n1,no,b\n\
+                   3,maybe,z\n3,2,z\n7,yes,\n1.0,0,b\n";
+        std::fs::write(&path, csv).unwrap();
+        let table = crate::load::read_table(&path, &Default::default()).unwrap();
+        let spec = FeatureSpec::from_toml(
+            "format_version = 1\n\
+             [[columns]]\nname = \"q\"\ntransform = \"boolean\"\n\
+             [[columns]]\nname = \"w\"\ntransform = \"boolean\"\n\
+             [[columns]]\nname = \"c\"\ntransform = \"categorical\"\nmin_count = 1\n",
+            "test",
+        )
+        .unwrap();
+        (dir, table, spec)
+    }
+
+    #[test]
+    fn values_training_did_not_see_are_scored_like_the_per_lead_featurizer() {
+        let (_dir, table, spec) = survey();
+        let train: Vec<usize> = (0..8).collect();
+        let fitted = fit_spec(&spec, &table, &train).unwrap();
+        let m = featurize_table(&fitted, &table, None).unwrap();
+        // The per-lead featurizer, on the same cells as text, agrees row by row.
+        let cells: Vec<Vec<Option<String>>> = ["q", "w", "c"]
+            .iter()
+            .map(|c| text_values(column(&table, c).unwrap()).unwrap())
+            .collect();
+        for r in 0..table.df.height() {
+            let lead: HashMap<String, String> = ["q", "w", "c"]
+                .iter()
+                .zip(&cells)
+                .filter_map(|(c, v)| Some((c.to_string(), v[r].clone()?)))
+                .collect();
+            assert_eq!(m.row(r), fitted.featurize(&lead, None).unwrap(), "row {r}");
+        }
+        // q has a missing training value (indicator), w none: 3 and "maybe" are scored as
+        // missing; 1.0 reads as yes.
+        assert_eq!(&m.row(8)[..4], &[0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(&m.row(11)[..2], &[1.0, 0.0]);
+        let unseen = unseen_values(&fitted, &table, &(0..12).collect::<Vec<_>>()).unwrap();
+        let by: HashMap<&str, &UnseenValues> =
+            unseen.iter().map(|u| (u.column.as_str(), u)).collect();
+        assert_eq!(by["q"].leads, 3);
+        assert_eq!(by["q"].distinct, 2);
+        assert_eq!(by["q"].values, ["\"3\"", "\"7\""]);
+        assert_eq!(by["q"].scored_as, "missing");
+        assert_eq!((by["w"].leads, by["w"].distinct), (2, 2), "{:?}", by["w"]);
+        assert_eq!((by["c"].leads, by["c"].scored_as.as_str()), (2, "other"));
+        // Counted over the rows asked for only.
+        assert!(unseen_values(&fitted, &table, &train).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_training_row_that_is_not_yes_or_no_is_a_spec_error() {
+        let (_dir, table, spec) = survey();
+        let e = fit_spec(&spec, &table, &[0, 1, 2, 9])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("row 10") && e.contains("`q`") && e.contains("\"3\""),
+            "{e}"
+        );
+        assert!(e.contains("categorical or numeric"), "{e}");
     }
 
     #[test]

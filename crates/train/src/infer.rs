@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::featurize::{level_values, numeric_values};
 use crate::load::Table;
 use leadscore_core::spec::{ColumnSpec, FeatureSpec, TransformKind, SPEC_FORMAT_VERSION};
-use leadscore_core::value::{parse_bool, parse_timestamp};
+use leadscore_core::value::{is_bool_word, parse_timestamp};
 use polars::prelude::DataType;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -156,16 +156,9 @@ fn infer_column(
         let mut distinct = present.clone();
         distinct.sort_by(f64::total_cmp);
         distinct.dedup();
-        if distinct.iter().all(|x| *x == 0.0 || *x == 1.0) {
-            return Ok((
-                ColumnSpec::new(name, TransformKind::Boolean),
-                format!(
-                    "only 0 and 1: boolean; {} missing ({})",
-                    n_missing,
-                    pct(n_missing, n)
-                ),
-            ));
-        }
+        // Numbers stay numeric, 0/1 included: a coded answer seen only as 0 and 1 here may be
+        // 3 in the next file, which a number scores and a yes/no column could not.
+        let zero_one = distinct.iter().all(|x| *x == 0.0 || *x == 1.0);
         let integral = present.iter().all(|x| x.fract() == 0.0);
         if integral && distinct.len() == present.len() && present.len() > 100 {
             return ignore(format!(
@@ -192,7 +185,13 @@ fn infer_column(
             fmt_num(min),
             fmt_num(max)
         );
-        if min >= 0.0 && skew > 1.0 {
+        if zero_one {
+            why.push_str(
+                "; only 0 and 1 here, kept numeric (not boolean) so a later value such as 3 is \
+                 scored as a number",
+            );
+        }
+        if min >= 0.0 && skew > 1.0 && !zero_one {
             col.log1p = Some(true);
             let _ = write!(
                 why,
@@ -243,7 +242,8 @@ fn infer_column(
             format!("timestamps: days since, month, weekday; {miss}"),
         ));
     }
-    if counts.len() <= 2 && present.iter().all(|p| parse_bool(p).is_some()) {
+    // Words only: text that reads as 0 and 1 is a code (categorical below), not yes/no.
+    if counts.len() <= 2 && present.iter().all(|p| is_bool_word(p)) {
         return Ok((
             ColumnSpec::new(name, TransformKind::Boolean),
             format!("yes/no values: boolean; {miss}"),
@@ -361,4 +361,102 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{read_table, ReadOptions};
+    use polars::prelude::*;
+
+    fn table_of(csv: &str) -> (tempfile::TempDir, Table) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, csv).unwrap();
+        let table = read_table(&path, &ReadOptions::default()).unwrap();
+        (dir, table)
+    }
+
+    fn inferred(table: &Table) -> Vec<(String, ColumnSpec, String)> {
+        let s = infer_spec(table, &InferOptions::default()).unwrap();
+        s.spec
+            .columns
+            .iter()
+            .zip(s.reasons)
+            .map(|(c, why)| (c.name.clone(), c.clone(), why))
+            .collect()
+    }
+
+    #[test]
+    fn numbers_stay_numeric_even_when_only_0_and_1() {
+        let mut csv = String::from("q1,q2,flag,word\n");
+        for i in 0..300 {
+            let _ = writeln!(
+                csv,
+                "{},{},{},{}",
+                u8::from(i % 7 == 0),
+                i % 10,
+                if i % 3 == 0 { "" } else { "1" },
+                if i % 2 == 0 { "Yes" } else { "no" },
+            );
+        }
+        let (_dir, table) = table_of(&csv);
+        let cols = inferred(&table);
+        let (_, q1, why) = &cols[0];
+        assert_eq!(q1.transform, TransformKind::Numeric, "{why}");
+        assert_eq!(
+            q1.log1p,
+            Some(false),
+            "a 0/1 column is not log-scaled: {why}"
+        );
+        assert_eq!(q1.bins, Some(0));
+        assert!(
+            why.contains("only 0 and 1") && why.contains("kept numeric"),
+            "{why}"
+        );
+        assert_eq!(cols[1].1.transform, TransformKind::Numeric);
+        assert!(!cols[1].2.contains("only 0 and 1"));
+        // 1 or missing: still a number.
+        assert_eq!(cols[2].1.transform, TransformKind::Numeric, "{}", cols[2].2);
+        // Yes/no words are booleans.
+        assert_eq!(cols[3].1.transform, TransformKind::Boolean, "{}", cols[3].2);
+        assert!(cols[3].2.starts_with("yes/no values: boolean"));
+    }
+
+    #[test]
+    fn text_0_and_1_is_a_code_and_a_boolean_dtype_is_boolean() {
+        let n = 200;
+        let df = DataFrame::new(
+            n,
+            vec![
+                Column::new(
+                    "as_text".into(),
+                    (0..n).map(|i| (i % 2).to_string()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "real_bool".into(),
+                    (0..n).map(|i| i % 3 == 0).collect::<Vec<_>>(),
+                ),
+            ],
+        )
+        .unwrap();
+        let table = Table {
+            df,
+            path: "t.parquet".into(),
+            fingerprint: leadscore_core::artifact::InputFingerprint {
+                path: "t.parquet".into(),
+                sha256: String::new(),
+                bytes: 0,
+                rows: n as u64,
+            },
+        };
+        let cols = inferred(&table);
+        assert_eq!(
+            cols[0].1.transform,
+            TransformKind::Categorical,
+            "{}",
+            cols[0].2
+        );
+        assert_eq!(cols[1].1.transform, TransformKind::Boolean, "{}", cols[1].2);
+    }
 }

@@ -7,7 +7,7 @@ use crate::assemble::{
 };
 use crate::error::{Result, TrainError};
 use crate::explain::{RowExplainer, RowExplanation, RowValues};
-use crate::featurize::{fit_spec, timestamp_values, Matrix};
+use crate::featurize::{fit_spec, timestamp_values, unseen_values, Matrix};
 use crate::fit::{fit_logistic, fit_with_cv_grouped, FitOptions, Standardizer};
 use crate::infer::{infer_spec, InferOptions};
 use crate::load::{read_table, ReadOptions, Table};
@@ -17,7 +17,7 @@ use leadscore_core::artifact::{
     FORMAT_VERSION,
 };
 use leadscore_core::curve::{CurveKind, OperatingCurve};
-use leadscore_core::fitted::{FittedSpec, FittedTransform};
+use leadscore_core::fitted::{FittedSpec, FittedTransform, UnseenValues};
 use leadscore_core::gates::{GateHoldout, Gates, HoldoutLead};
 use leadscore_core::metrics::{evaluate, roc_auc, Evaluation};
 use leadscore_core::model::{FeatureWeight, LinearModel};
@@ -1084,6 +1084,9 @@ pub struct FileEvaluation {
     /// [`OperatingCurve::handoff`]), the one the cutoff's promise is judged on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handoff_curve: Option<OperatingCurve>,
+    /// Per boolean or categorical column, the leads whose value training did not see (scored
+    /// as missing or `other`, never an error); only columns with some.
+    pub unseen: Vec<UnseenValues>,
 }
 
 /// Fresh labelled data to evaluate models on: a leads file and, for models trained point in
@@ -1370,6 +1373,12 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
     let scores: Vec<f64> = (0..x.rows)
         .map(|i| artifact.model.score(&x.row(i)))
         .collect();
+    // Values training did not see, counted once per lead (its first example).
+    let mut counted = std::collections::HashSet::new();
+    let first_examples: Vec<usize> = (0..set.source_rows.len())
+        .filter(|&k| counted.insert(set.source_rows[k]))
+        .collect();
+    let unseen = unseen_values(&artifact.spec, &set.table, &first_examples)?;
     let age_aware = artifact
         .spec
         .columns
@@ -1420,6 +1429,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         point_in_time: set.point_in_time.clone(),
         evaluation: evaluate(&scores, &set.labels)?,
         curve,
+        unseen,
     })
 }
 

@@ -2,6 +2,7 @@
 
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::curve::{cutoff_for_precision, CurveKind, OperatingCurve};
+use leadscore_core::fitted::UnseenValues;
 use leadscore_core::metrics::Evaluation;
 use std::fmt::Write;
 
@@ -47,6 +48,38 @@ pub fn metrics_text(e: &Evaluation) -> String {
             c.count,
             100.0 * c.mean_score,
             100.0 * c.observed_rate
+        );
+    }
+    out
+}
+
+/// The values the model's training did not see in these leads, per column (`evaluate`,
+/// `report --data`): scored as missing (yes/no columns) or `other` (categorical), not refused.
+pub fn unseen_text(unseen: &[UnseenValues]) -> String {
+    if unseen.is_empty() {
+        return "  values training did not see: none\n".into();
+    }
+    let mut out =
+        String::from("  values training did not see (scored as missing or other, not refused):\n");
+    for u in unseen {
+        let more = if u.distinct > u.values.len() as u64 {
+            ", ..."
+        } else {
+            ""
+        };
+        let why = if u.scored_as == "other" {
+            "scored as other (rare or not seen in training)"
+        } else {
+            "scored as missing (not yes/no)"
+        };
+        let _ = writeln!(
+            out,
+            "    {}: {} {}, {} distinct ({}{more}); {why}",
+            u.column,
+            u.leads,
+            if u.leads == 1 { "lead" } else { "leads" },
+            u.distinct,
+            u.values.join(", "),
         );
     }
     out

@@ -49,6 +49,7 @@ pub fn run(e: Evaluate) -> anyhow::Result<()> {
     } else {
         emit(format!("model {} on ", result.model_id))?;
         emit(registry_cmd::fresh_data_text(&result))?;
+        emit(report::unseen_text(&result.unseen))?;
         emit(report::metrics_text(&result.evaluation))?;
         // An age-aware model's promise is judged on the handoff curve of these leads.
         emit(report::targets_text(

@@ -76,11 +76,13 @@ pub fn run(job: ReportJob) -> anyhow::Result<()> {
                 .chain(&e.outcomes)
                 .map(String::as_str)
                 .collect();
+            emit(leadscore_train::report::unseen_text(&e.unseen))?;
             Some(EvaluationSet {
                 name: format!("labeled data {}", files.join(" + ")),
                 evaluation: e.evaluation,
                 curve: e.curve,
                 handoff: e.handoff_curve,
+                unseen: Some(e.unseen),
             })
         }
         None => None,

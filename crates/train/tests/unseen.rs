@@ -1,0 +1,263 @@
+//! Nothing fails later for a value training did not see: on a coded survey export whose
+//! questions were answered only 0 or 1 in training and 3 later, `init` keeps them numeric, and
+//! `evaluate` and `report --data` score a fresh file with 3 in a yes/no column (a model trained
+//! before, whose artifact has them boolean) and new levels, counting those values per column.
+
+mod survey;
+
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::fitted::FittedTransform;
+use leadscore_core::spec::{FeatureSpec, TransformKind};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_ok(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run leadscore-train");
+    let r = Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_eq!(
+        r.code,
+        Some(0),
+        "leadscore-train {args:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        r.stdout,
+        r.stderr
+    );
+    r
+}
+
+const FAST: [&str; 4] = ["--folds", "3", "--grid-size", "3"];
+
+/// Writes the training and fresh exports into `dir`.
+fn write_exports(dir: &Path) {
+    std::fs::write(dir.join("train.csv"), survey::csv(&survey::training())).unwrap();
+    std::fs::write(dir.join("fresh.csv"), survey::csv(&survey::fresh())).unwrap();
+}
+
+fn train(dir: &Path, spec: &str, out: &str) {
+    let mut args = vec!["train", "--data", "train.csv", "--spec", spec, "--out", out];
+    args.extend_from_slice(&FAST);
+    args.push("--no-report");
+    run_ok(dir, &args);
+}
+
+/// How many fresh leads have `column` equal to [`survey::LATER`] (or, for `consent`, "3").
+fn fresh_later(column: &str) -> u64 {
+    let fresh = survey::fresh();
+    match survey::ZERO_ONE.iter().position(|c| *c == column) {
+        Some(j) => fresh
+            .iter()
+            .filter(|r| r.zero_one[j] == survey::LATER)
+            .count() as u64,
+        None if column == "consent" => fresh.iter().filter(|r| r.consent == "3").count() as u64,
+        None => fresh
+            .iter()
+            .filter(|r| r.region == survey::NEW_REGION)
+            .count() as u64,
+    }
+}
+
+fn unseen_of(json: &Value, column: &str) -> Option<Value> {
+    json["unseen"]
+        .as_array()
+        .expect("`unseen` is an array")
+        .iter()
+        .find(|u| u["column"] == column)
+        .cloned()
+}
+
+#[test]
+fn a_survey_trained_on_0_and_1_evaluates_a_file_with_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_exports(d);
+    run_ok(
+        d,
+        &[
+            "init",
+            "--data",
+            "train.csv",
+            "--label",
+            "converted",
+            "--id",
+            "lead_id",
+            "--out",
+            "spec.toml",
+        ],
+    );
+    // The coded 0/1 questions stay numbers; the reasons `init` prints say why.
+    let spec_text = std::fs::read_to_string(d.join("spec.toml")).unwrap();
+    let spec = FeatureSpec::from_toml(&spec_text, "spec.toml").unwrap();
+    for c in survey::ZERO_ONE {
+        let col = spec.columns.iter().find(|x| x.name == c).unwrap();
+        assert_eq!(col.transform, TransformKind::Numeric, "{c}:\n{spec_text}");
+    }
+    assert!(
+        spec_text.contains("only 0 and 1 here, kept numeric (not boolean)"),
+        "{spec_text}"
+    );
+    let consent = spec.columns.iter().find(|x| x.name == "consent").unwrap();
+    assert_eq!(consent.transform, TransformKind::Boolean, "yes/no words");
+
+    train(d, "spec.toml", "m.json");
+    let r = run_ok(d, &["evaluate", "--model", "m.json", "--data", "fresh.csv"]);
+    assert!(
+        r.stdout
+            .contains("values training did not see (scored as missing or other, not refused):"),
+        "{}",
+        r.stdout
+    );
+    let consent_line = format!(
+        "    consent: {} leads, 1 distinct (\"3\"); scored as missing (not yes/no)",
+        fresh_later("consent")
+    );
+    assert!(
+        r.stdout.contains(&consent_line),
+        "{consent_line}\n{}",
+        r.stdout
+    );
+    let region_line = format!(
+        "    region: {} leads, 1 distinct (\"{}\"); scored as other",
+        fresh_later("region"),
+        survey::NEW_REGION
+    );
+    assert!(
+        r.stdout.contains(&region_line),
+        "{region_line}\n{}",
+        r.stdout
+    );
+    // Numbers are scored as numbers: no q07 line.
+    assert!(!r.stdout.contains("    q07:"), "{}", r.stdout);
+
+    let r = run_ok(
+        d,
+        &[
+            "evaluate",
+            "--model",
+            "m.json",
+            "--data",
+            "fresh.csv",
+            "--json",
+        ],
+    );
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["rows"], 400);
+    let u = unseen_of(&json, "consent").expect("consent counted");
+    assert_eq!(u["leads"], fresh_later("consent"));
+    assert_eq!(u["scored_as"], "missing");
+    assert_eq!(u["values"], serde_json::json!(["\"3\""]));
+    let u = unseen_of(&json, "region").expect("region counted");
+    assert_eq!(u["scored_as"], "other");
+    assert!(unseen_of(&json, "q07").is_none());
+
+    // The training file itself has nothing unseen.
+    let r = run_ok(
+        d,
+        &[
+            "evaluate",
+            "--model",
+            "m.json",
+            "--data",
+            "train.csv",
+            "--json",
+        ],
+    );
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["unseen"], serde_json::json!([]), "{}", r.stdout);
+}
+
+#[test]
+fn a_model_with_0_1_booleans_scores_3_as_missing_in_evaluate_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_exports(d);
+    std::fs::write(d.join("old.toml"), survey::old_spec()).unwrap();
+    train(d, "old.toml", "old.json");
+    let artifact = ModelArtifact::load(&d.join("old.json")).unwrap();
+    assert_eq!(artifact.format_version, 4);
+    let q07 = artifact
+        .spec
+        .columns
+        .iter()
+        .find(|c| c.name == "q07")
+        .unwrap();
+    assert!(matches!(q07.transform, FittedTransform::Boolean { .. }));
+
+    let r = run_ok(
+        d,
+        &[
+            "evaluate",
+            "--model",
+            "old.json",
+            "--data",
+            "fresh.csv",
+            "--json",
+        ],
+    );
+    let json: Value = serde_json::from_str(&r.stdout).unwrap();
+    for c in survey::ZERO_ONE {
+        let u = unseen_of(&json, c).unwrap_or_else(|| panic!("{c} counted: {}", r.stdout));
+        assert_eq!(u["leads"], fresh_later(c), "{c}");
+        assert_eq!(u["distinct"], 1);
+        assert_eq!(u["values"], serde_json::json!(["\"3\""]));
+        assert_eq!(u["scored_as"], "missing");
+    }
+    assert!(json["evaluation"]["roc_auc"].as_f64().unwrap() > 0.55);
+
+    // The report on the file: the text names the columns, the HTML has the table.
+    let r = run_ok(
+        d,
+        &[
+            "report",
+            "--model",
+            "old.json",
+            "--data",
+            "fresh.csv",
+            "--out",
+            "r.html",
+        ],
+    );
+    let q07_line = format!(
+        "    q07: {} leads, 1 distinct (\"3\"); scored as missing (not yes/no)",
+        fresh_later("q07")
+    );
+    assert!(r.stdout.contains(&q07_line), "{q07_line}\n{}", r.stdout);
+    let html = std::fs::read_to_string(d.join("r.html")).unwrap();
+    assert!(
+        html.contains("<h2>Values training did not see</h2>"),
+        "no section"
+    );
+    let table = &html[html.find("id=\"table-unseen\"").expect("the table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    for c in survey::ZERO_ONE.iter().chain(&["consent", "region"]) {
+        assert!(
+            table.contains(&format!(
+                "<td><code>{c}</code></td><td>{}</td>",
+                fresh_later(c)
+            )),
+            "{c}: {table}"
+        );
+    }
+    assert!(
+        table.contains("&quot;3&quot;") || table.contains("\"3\""),
+        "{table}"
+    );
+
+    // The holdout report (no --data) has no such section: the holdout is not counted.
+    run_ok(d, &["report", "--model", "old.json", "--out", "h.html"]);
+    let html = std::fs::read_to_string(d.join("h.html")).unwrap();
+    assert!(!html.contains("id=\"unseen\""));
+}
