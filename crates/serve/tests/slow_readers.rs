@@ -6,47 +6,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use common::server::Server;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    fn start(extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore-serve"))
-            .arg("--model")
-            .arg(common::demo_model())
-            .args(["--target-precision", "0.5", "--bind", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Server { child, addr }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// `GET /healthz` on a new connection: `true` when answered 200 within `wait`.
 fn healthz(addr: SocketAddr, wait: Duration) -> bool {
@@ -77,7 +40,16 @@ fn model_answer_bytes(addr: SocketAddr) -> usize {
 
 #[test]
 fn a_client_that_never_reads_is_closed_after_the_write_timeout() {
-    let server = Server::start(&["--write-timeout-ms", "1000"]);
+    let model = common::demo_model().as_os_str();
+    let args = [
+        "--model".as_ref(),
+        model,
+        "--target-precision".as_ref(),
+        "0.5".as_ref(),
+        "--write-timeout-ms".as_ref(),
+        "1000".as_ref(),
+    ];
+    let server = Server::start(common::SERVE_BIN, args);
     let addr = server.addr;
     assert!(healthz(addr, Duration::from_secs(5)), "the server answers");
 
