@@ -27,14 +27,47 @@ fn healthz(addr: SocketAddr, wait: Duration) -> bool {
     answer.starts_with(b"HTTP/1.1 200")
 }
 
-/// The size of one answer to `GET /v1/model`.
-fn model_answer_bytes(addr: SocketAddr) -> usize {
+/// Whether the kernel still has the server's end of the loopback connection between
+/// `server_port` and `client_port` (`/proc/net/tcp`: local and remote `address:port` in hex).
+fn server_end_open(server_port: u16, client_port: u16) -> bool {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
+    let (local, remote) = (format!(":{server_port:04X}"), format!(":{client_port:04X}"));
+    table.lines().skip(1).any(|line| {
+        let mut fields = line.split_whitespace().skip(1);
+        matches!(
+            (fields.next(), fields.next()),
+            (Some(l), Some(r)) if l.ends_with(&local) && r.ends_with(&remote)
+        )
+    })
+}
+
+/// A request for a large answer: a batch of 10,000 leads with every factor (all fields
+/// missing: the answer is the same whatever the model).
+fn big_request() -> Vec<u8> {
+    let body = format!("{{\"leads\": [{}{{}}]}}", "{},".repeat(9_999));
+    let mut request = format!(
+        "POST /v1/score?factors=100 HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body.as_bytes());
+    request
+}
+
+/// The size of the answer to [`big_request`].
+fn big_answer_bytes(addr: SocketAddr) -> usize {
     let mut s = TcpStream::connect(addr).unwrap();
-    s.write_all(b"GET /v1/model HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
-        .unwrap();
+    let mut request = big_request();
+    let at = request.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    request.splice(at..at, b"\r\nconnection: close".iter().copied());
+    s.write_all(&request).unwrap();
     let mut answer = Vec::new();
     s.read_to_end(&mut answer).unwrap();
-    assert!(answer.starts_with(b"HTTP/1.1 200"));
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer[..200.min(answer.len())])
+    );
     answer.len()
 }
 
@@ -55,21 +88,34 @@ fn a_client_that_never_reads_is_closed_after_the_write_timeout() {
 
     // Enough pipelined requests that their answers overflow both sockets' buffers (the kernel
     // buffers a few MiB on loopback), sent from a thread: the server stops reading them once
-    // its writes stall.
-    let per_answer = model_answer_bytes(addr);
+    // its writes stall. Each answer is written in one piece, so the buffers fill at once.
+    let per_answer = big_answer_bytes(addr);
     let requests = (64 << 20) / per_answer + 1;
     let mut greedy = TcpStream::connect(addr).unwrap();
     let mut reader = greedy.try_clone().unwrap();
-    let pipelined = "GET /v1/model HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n".repeat(requests);
+    let pipelined = big_request().repeat(requests);
     let sender = std::thread::spawn(move || {
-        let _ = greedy.write_all(pipelined.as_bytes());
+        let _ = greedy.write_all(&pipelined);
     });
 
-    // Past the write timeout (and then some), the client starts reading: what the server had
-    // written before it gave up arrives, then the end of the connection (EOF or a reset),
-    // well before all the answers it asked for. Without the timeout the server goes on
-    // answering as soon as the client reads, and the connection stays open.
-    std::thread::sleep(Duration::from_secs(3));
+    // The server closes the connection once its writes have stalled for the write timeout:
+    // its end of the connection leaves the kernel's table (how fast the buffers fill depends
+    // on the machine's load, so this waits for the close rather than for a fixed time).
+    // Without the timeout it stays forever.
+    let client_port = reader.local_addr().unwrap().port();
+    let start = std::time::Instant::now();
+    while server_end_open(addr.port(), client_port) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the server still holds the connection of a client that never reads after {:?}",
+            start.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("closed by the server after {:?}", start.elapsed());
+
+    // Reading now gets what the server had written before it gave up, then the end (EOF or a
+    // reset), well before all the answers asked for.
     reader
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
