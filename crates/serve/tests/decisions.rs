@@ -290,19 +290,18 @@ fn lead_ids_are_logged_exactly_as_sent_and_capped() {
 
 #[cfg(unix)]
 #[test]
-fn decisions_are_on_disk_within_a_second_and_a_half_even_after_kill_9() {
+fn decisions_are_on_disk_within_seconds_even_after_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = start(dir.path(), &[]);
     let batch: Vec<Value> = (0..50).map(|i| lead(&format!("D-{i}"), "CEO")).collect();
     post(&server, "/v1/score", &json!({ "leads": batch }));
     let posted = Instant::now();
-    // The writer reports the lines synced (fdatasync) within the second.
-    server.wait_metric(
-        "leadscore_decision_log_synced_total",
-        50.0,
-        Duration::from_millis(1500),
-    );
-    assert!(posted.elapsed() < Duration::from_millis(1500));
+    // The writer syncs (fdatasync) about a second after a write and reports the lines synced.
+    // The bound leaves room for a loaded machine (1.5 s failed about once in 12 runs at a load
+    // average of 10); a log that is never synced fails it all the same.
+    let bound = Duration::from_secs(4);
+    server.wait_metric("leadscore_decision_log_synced_total", 50.0, bound);
+    assert!(posted.elapsed() < bound);
     // No graceful shutdown: whatever is in the file now is all there is.
     server.signal("KILL");
     let _ = server.child.wait();
