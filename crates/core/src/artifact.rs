@@ -87,6 +87,111 @@ pub struct PenaltySearch {
     pub grid: Vec<PenaltyScore>,
     /// The chosen alpha.
     pub alpha: f64,
+    /// Penalties added beyond the first grid, in the order tried: while the best sat on an
+    /// edge of the grid, one more a decade further out on that side (at most
+    /// [`MAX_GRID_EXTENSIONS`]). Empty when the best was inside the grid (and in artifacts
+    /// written before the grid widened itself; never written when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extended: Vec<f64>,
+    /// The best penalty still sits on an edge of the grid after the last extension: a
+    /// stronger (or weaker) one might do better still.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_edge: bool,
+}
+
+/// At most this many decades are added to either end of the penalty grid by default.
+pub const MAX_GRID_EXTENSIONS: usize = 3;
+
+impl PenaltySearch {
+    /// Which edge of the grid the chosen penalty sits on: `Some(true)` for the strongest
+    /// (largest alpha), `Some(false)` for the weakest, `None` inside (or a one-value grid).
+    pub fn chosen_edge(&self) -> Option<bool> {
+        if self.grid.len() < 2 {
+            return None;
+        }
+        let strongest = self.grid.iter().map(|g| g.alpha).fold(f64::MIN, f64::max);
+        let weakest = self.grid.iter().map(|g| g.alpha).fold(f64::MAX, f64::min);
+        if self.alpha == strongest {
+            Some(true)
+        } else if self.alpha == weakest {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+/// How many quantile bins the numeric columns with `bins = "auto"` got: each candidate
+/// cross-validated on the training split (the same folds as the penalty search, each at its own
+/// best penalty), the one with the lowest pooled out-of-fold log loss kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BinsSearch {
+    /// The columns the choice applies to (`bins = "auto"` in the spec).
+    pub columns: Vec<String>,
+    /// Training examples the candidates were compared on (all of the training split, or a
+    /// seeded sample of it on large data).
+    pub rows: u64,
+    /// The candidates, fewest bins first.
+    pub candidates: Vec<BinsCandidate>,
+    /// Candidates not fitted, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedBins>,
+    /// The number of bins chosen (0 = the linear term alone).
+    pub chosen: usize,
+}
+
+impl BinsSearch {
+    /// A candidate beyond the smallest is only tried when the rarer class has at least this
+    /// many examples per feature of the model it would make.
+    pub const MIN_MINORITY_PER_FEATURE: f64 = 10.0;
+}
+
+/// A candidate of the bins search that was not fitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedBins {
+    /// Quantile bins per column.
+    pub bins: usize,
+    /// Why.
+    pub reason: SkipReason,
+}
+
+/// Why a bins candidate was not fitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// A smaller candidate did no better than the one before it: more bins are not tried.
+    NoGain,
+    /// The rarer class would have had fewer than [`BinsSearch::MIN_MINORITY_PER_FEATURE`]
+    /// examples per feature (the smallest positive candidate is always tried).
+    TooFewExamples,
+    /// Its bins are those of the candidate before (columns with few distinct values).
+    SameBins,
+}
+
+impl SkipReason {
+    /// In words, for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            SkipReason::NoGain => "fewer bins did as well",
+            SkipReason::TooFewExamples => "too few examples of the rarer class per feature",
+            SkipReason::SameBins => "the same bins as the candidate before",
+        }
+    }
+}
+
+/// One candidate of the bins search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BinsCandidate {
+    /// Quantile bins per column (0 = none; a column with fewer distinct values gets fewer).
+    pub bins: usize,
+    /// Features of the model with these bins.
+    pub features: usize,
+    /// The penalty that did best for this candidate.
+    pub alpha: f64,
+    /// Pooled out-of-fold log loss at that penalty.
+    pub cv_log_loss: f64,
+    /// Pooled out-of-fold ROC AUC at that penalty.
+    pub cv_roc_auc: f64,
 }
 
 /// One grid point of the penalty search.
@@ -219,6 +324,10 @@ pub struct Provenance {
     pub date_range: Option<(String, String)>,
     /// The penalty search.
     pub penalty: PenaltySearch,
+    /// How many quantile bins the `bins = "auto"` columns got, and the evidence (absent when
+    /// the spec fixed every column's bins, and in artifacts written before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bins: Option<BinsSearch>,
     /// The final fit's solver report.
     pub solver: SolverReport,
     /// Point-in-time assembly counts (three-table training), if used.

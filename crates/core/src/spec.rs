@@ -44,9 +44,10 @@ pub struct ColumnSpec {
     /// numeric: apply sign(x) * ln(1 + |x|) before use (for skewed counts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log1p: Option<bool>,
-    /// numeric: number of quantile bins one-hot encoded beside the linear term (0 or 1 = none).
+    /// numeric: quantile bins one-hot encoded beside the linear term: a number (0 or 1 = none),
+    /// or `"auto"` to let training choose how many by cross-validation. Absent = none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bins: Option<usize>,
+    pub bins: Option<Bins>,
     /// categorical: a level needs this many training rows to get its own feature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_count: Option<usize>,
@@ -57,6 +58,74 @@ pub struct ColumnSpec {
     /// site, last activity): which part of the score the column counts toward.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<Part>,
+}
+
+/// A numeric column's quantile bins: a fixed number, or chosen by training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bins {
+    /// This many bins (0 or 1 = none).
+    Fixed(usize),
+    /// Training chooses the number by cross-validation on the training split (written
+    /// `bins = "auto"`); the artifact keeps the fitted edges and the evidence.
+    Auto,
+}
+
+impl Bins {
+    /// The fixed number, `None` for `auto`.
+    pub fn fixed(self) -> Option<usize> {
+        match self {
+            Bins::Fixed(n) => Some(n),
+            Bins::Auto => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Bins {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bins::Fixed(n) => write!(f, "{n}"),
+            Bins::Auto => f.write_str("\"auto\""),
+        }
+    }
+}
+
+impl Serialize for Bins {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Bins::Fixed(n) => s.serialize_u64(*n as u64),
+            Bins::Auto => s.serialize_str("auto"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Bins {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Bins;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a whole number of bins (0 = none) or \"auto\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Bins, E> {
+                usize::try_from(v)
+                    .map(Bins::Fixed)
+                    .map_err(|_| E::custom(format!("bins = {v} is too large")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Bins, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+                    .and_then(|v| self.visit_u64(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Bins, E> {
+                if v == "auto" {
+                    Ok(Bins::Auto)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// Default for `min_count` when the spec leaves it out.
@@ -437,7 +506,7 @@ impl FeatureSpec {
                     return Err(misplaced("max_levels"));
                 }
             }
-            if let Some(b) = c.bins {
+            if let Some(b) = c.bins.and_then(Bins::fixed) {
                 if b > 50 {
                     return Err(err(format!(
                         "column `{}`: bins = {b} is more than 50",
@@ -538,7 +607,23 @@ min_count = 10
         assert_eq!(spec.columns.len(), 2);
         assert_eq!(spec.positive, default_positive_values());
         assert!(spec.missing_tokens.contains(&"Select".to_string()));
-        assert_eq!(spec.columns[0].bins, Some(5));
+        assert_eq!(spec.columns[0].bins, Some(Bins::Fixed(5)));
+    }
+
+    #[test]
+    fn bins_are_a_number_or_auto() {
+        let spec =
+            FeatureSpec::from_toml(&TEXT.replace("bins = 5", "bins = \"auto\""), "s.toml").unwrap();
+        assert_eq!(spec.columns[0].bins, Some(Bins::Auto));
+        let toml = toml::to_string(&spec).unwrap();
+        assert!(toml.contains("bins = \"auto\""), "{toml}");
+        assert_eq!(FeatureSpec::from_toml(&toml, "s.toml").unwrap(), spec);
+        for bad in ["bins = \"many\"", "bins = -2", "bins = 2.5", "bins = 51"] {
+            let e = FeatureSpec::from_toml(&TEXT.replace("bins = 5", bad), "s.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("s.toml") && e.contains("bins"), "{bad}: {e}");
+        }
     }
 
     #[test]

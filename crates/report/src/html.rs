@@ -10,7 +10,7 @@ use crate::figures::{
     marked_cutoff, target_rows, tier_rows, EvaluationSet, MarkedCutoff, ReportOptions, TierRow,
 };
 use crate::ReportError;
-use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::artifact::{BinsSearch, ModelArtifact};
 use leadscore_core::curve::{cutoff_for_precision, CutoffError};
 use leadscore_core::explain::ExplainSummary;
 use leadscore_core::gates::{GateSpec, Gates, CURVE_POINTS};
@@ -303,6 +303,39 @@ fn row(key: &str, value: impl Render) -> Markup {
     html! { tr { th { (key) } td { (value) } } }
 }
 
+/// The bins search of `bins = "auto"` columns: the choice, then each candidate's CV evidence.
+fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
+    let n = b.columns.len();
+    html! {
+        (format!(
+            "{} per column for {n} numeric column{} with bins = \"auto\" ({}), chosen by \
+             {folds}-fold cross-validation on {} training {unit}, each candidate at its best \
+             penalty:",
+            if b.chosen == 0 { "none".to_string() } else { b.chosen.to_string() },
+            if n == 1 { "" } else { "s" },
+            b.columns.iter().take(6).cloned().collect::<Vec<_>>().join(", ")
+                + &if n > 6 { format!(" and {} more", n - 6) } else { String::new() },
+            count(b.rows)
+        ))
+        @for c in &b.candidates {
+            (self_closing(html! { br {} }))
+            (format!(
+                "{} bins: {} features, alpha {:.4}, CV log loss {:.4}, CV ROC AUC {:.4}{}",
+                c.bins,
+                c.features,
+                c.alpha,
+                c.cv_log_loss,
+                c.cv_roc_auc,
+                if c.bins == b.chosen { " (chosen)" } else { "" }
+            ))
+        }
+        @for skipped in &b.skipped {
+            (self_closing(html! { br {} }))
+            (format!("{} bins: not tried ({})", skipped.bins, skipped.reason.label()))
+        }
+    }
+}
+
 /// The model card: who the model is, what it learned from, how it did.
 fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
     let p = &a.provenance;
@@ -320,14 +353,34 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
         ))
         (row(
             "penalty",
-            format!(
-                "L2, alpha {:.4} (C = {:.4}) chosen by {}-fold cross-validation over {} values",
-                p.penalty.alpha,
-                1.0 / p.penalty.alpha,
-                p.penalty.folds,
-                p.penalty.grid.len()
-            ),
+            html! {
+                (format!(
+                    "L2, alpha {:.4} (C = {:.4}) chosen by {}-fold cross-validation over {} values",
+                    p.penalty.alpha,
+                    1.0 / p.penalty.alpha,
+                    p.penalty.folds,
+                    p.penalty.grid.len()
+                ))
+                @if !p.penalty.extended.is_empty() {
+                    (format!(
+                        "; the best was on an edge of the grid, so {} more were tried a decade \
+                         apart beyond it (alpha {})",
+                        p.penalty.extended.len(),
+                        p.penalty.extended
+                            .iter()
+                            .map(|a| format!("{a:.4}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }
+                @if p.penalty.at_edge {
+                    "; the chosen penalty is still at the edge of the values tried"
+                }
+            },
         ))
+        @if let Some(b) = &p.bins {
+            (row("quantile bins", bins_card(b, p.penalty.folds, p.unit())))
+        }
         (row(
             "solver",
             format!(

@@ -13,7 +13,9 @@ use leadscore_core::fitted::{
     bin_index, days_since, encode_age, lead_age, signed_log1p, FittedColumn, FittedSpec,
     FittedTransform, UnseenValues, UNSEEN_SHOWN,
 };
-use leadscore_core::spec::{FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT};
+use leadscore_core::spec::{
+    Bins, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT,
+};
 use leadscore_core::value::{
     bool_of, echo, email_class, month_and_weekday, parse_number, parse_timestamp, seniority,
     EmailClass, FieldValue, Seniority,
@@ -57,6 +59,14 @@ impl Matrix {
         (0..self.cols)
             .map(|j| self.data[j * self.rows + i])
             .collect()
+    }
+
+    /// This matrix with the columns of `other` (same rows) appended after its own.
+    pub fn with_columns(mut self, other: &Matrix) -> Matrix {
+        debug_assert_eq!(self.rows, other.rows);
+        self.data.extend_from_slice(&other.data);
+        self.cols += other.cols;
+        self
     }
 
     /// The rows at `idx`, in that order.
@@ -263,7 +273,73 @@ fn quantile_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
     edges
 }
 
-/// Fits the spec's learned state on the rows `train` of `table`.
+/// Fits a numeric column's transform on the rows `train` of its values `v`: the median of the
+/// present values (imputed for missing ones), a missing indicator when training had gaps, and
+/// `bins` quantile bins (inner edges at the training quantiles, distinct, above the minimum).
+fn fit_numeric(v: &[Option<f64>], train: &[usize], log1p: bool, bins: usize) -> FittedTransform {
+    let mut present: Vec<f64> = train.iter().filter_map(|&i| v[i]).collect();
+    let missing_indicator = present.len() < train.len();
+    let med = median(&mut present); // sorts `present`
+    FittedTransform::Numeric {
+        median: med,
+        missing_indicator,
+        log1p,
+        bin_edges: quantile_edges(&present, bins),
+    }
+}
+
+/// Writes a numeric column's features (value, missing indicator, one-hot bin) for every row of
+/// `v` into the columns `j..` of `m`. `t` must be [`FittedTransform::Numeric`].
+fn write_numeric(v: &[Option<f64>], t: &FittedTransform, m: &mut Matrix, j: usize) {
+    let FittedTransform::Numeric {
+        median,
+        missing_indicator,
+        log1p,
+        bin_edges,
+    } = t
+    else {
+        return;
+    };
+    let n = m.rows;
+    let ind_col = j + 1;
+    let bins_col = j + 1 + usize::from(*missing_indicator);
+    for (i, x) in v.iter().enumerate() {
+        let x_imp = x.unwrap_or(*median);
+        m.data[j * n + i] = if *log1p { signed_log1p(x_imp) } else { x_imp };
+        if *missing_indicator && x.is_none() {
+            m.data[ind_col * n + i] = 1.0;
+        }
+        if !bin_edges.is_empty() {
+            m.data[(bins_col + bin_index(x_imp, bin_edges)) * n + i] = 1.0;
+        }
+    }
+}
+
+/// The one-hot quantile-bin features of a numeric column with `bins` bins fitted on the rows
+/// `train` of its values `v`, for the rows `rows`: the same columns [`fit_spec`] and
+/// [`featurize_table`] give the column with `bins = N` (without its value and missing
+/// indicator). No columns when the training values allow no edge.
+pub fn bin_columns(v: &[Option<f64>], train: &[usize], bins: usize, rows: &[usize]) -> Matrix {
+    let t = fit_numeric(v, train, false, bins);
+    let width = t.width();
+    let mut m = Matrix::zeros(rows.len(), width);
+    let values: Vec<Option<f64>> = rows.iter().map(|&i| v[i]).collect();
+    write_numeric(&values, &t, &mut m, 0);
+    let leading = match &t {
+        FittedTransform::Numeric {
+            missing_indicator, ..
+        } => 1 + usize::from(*missing_indicator),
+        _ => width,
+    };
+    Matrix {
+        rows: rows.len(),
+        cols: width - leading,
+        data: m.data.split_off(leading * rows.len()),
+    }
+}
+
+/// Fits the spec's learned state on the rows `train` of `table`. Every numeric column's
+/// `bins` must be a number (training resolves `"auto"` before it calls this).
 pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<FittedSpec> {
     let missing = &spec.missing_tokens;
     // The "now" of a flat export: the latest timestamp in the training rows.
@@ -280,16 +356,20 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
     for c in spec.feature_columns() {
         let transform = match c.transform {
             TransformKind::Numeric => {
+                let bins = match c.bins {
+                    None => 0,
+                    Some(Bins::Fixed(n)) => n,
+                    Some(Bins::Auto) => {
+                        return Err(col_err(
+                            table,
+                            &c.name,
+                            "bins = \"auto\" is chosen by training (pipeline::train); \
+                             give a number of bins to fit the spec on its own",
+                        ))
+                    }
+                };
                 let v = numeric_values(table, &c.name, missing)?;
-                let mut present: Vec<f64> = train.iter().filter_map(|&i| v[i]).collect();
-                let missing_indicator = present.len() < train.len();
-                let med = median(&mut present); // sorts `present`
-                FittedTransform::Numeric {
-                    median: med,
-                    missing_indicator,
-                    log1p: c.log1p.unwrap_or(false),
-                    bin_edges: quantile_edges(&present, c.bins.unwrap_or(0)),
-                }
+                fit_numeric(&v, train, c.log1p.unwrap_or(false), bins)
             }
             TransformKind::Categorical => {
                 let v = level_values(table, &c.name, missing)?;
@@ -394,26 +474,13 @@ pub fn featurize_table(
     for c in &fitted.columns {
         let name = c.name.as_str();
         match &c.transform {
-            FittedTransform::Numeric {
-                median,
-                missing_indicator,
-                log1p,
-                bin_edges,
-            } => {
-                let v = numeric_values(table, name, missing)?;
-                let value_col = j;
-                let ind_col = j + 1;
-                let bins_col = j + 1 + usize::from(*missing_indicator);
-                for (i, x) in v.iter().enumerate() {
-                    let x_imp = x.unwrap_or(*median);
-                    m.data[value_col * n + i] = if *log1p { signed_log1p(x_imp) } else { x_imp };
-                    if *missing_indicator && x.is_none() {
-                        m.data[ind_col * n + i] = 1.0;
-                    }
-                    if !bin_edges.is_empty() {
-                        m.data[(bins_col + bin_index(x_imp, bin_edges)) * n + i] = 1.0;
-                    }
-                }
+            FittedTransform::Numeric { .. } => {
+                write_numeric(
+                    &numeric_values(table, name, missing)?,
+                    &c.transform,
+                    &mut m,
+                    j,
+                );
             }
             FittedTransform::Categorical { levels } => {
                 let index: HashMap<&str, usize> = levels
@@ -678,6 +745,47 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("categorical or numeric"), "{e}");
+    }
+
+    #[test]
+    fn bin_columns_are_the_bins_featurize_table_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut text = String::from("visits,other\n");
+        for i in 0..60 {
+            let cell = if i % 7 == 3 {
+                String::new()
+            } else {
+                ((i * 37) % 23).to_string()
+            };
+            text.push_str(&format!("{cell},{}\n", i % 2));
+        }
+        std::fs::write(&path, text).unwrap();
+        let table = crate::load::read_table(&path, &Default::default()).unwrap();
+        let mut spec = FeatureSpec::from_toml(
+            "format_version = 1\n[[columns]]\nname = \"visits\"\ntransform = \"numeric\"\n\
+             log1p = true\nbins = 5\n[[columns]]\nname = \"other\"\ntransform = \"numeric\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let train: Vec<usize> = (0..60).filter(|i| i % 5 != 0).collect();
+        let fitted = fit_spec(&spec, &table, &train).unwrap();
+        let m = featurize_table(&fitted, &table, None).unwrap();
+        let values = numeric_values(&table, "visits", &spec.missing_tokens).unwrap();
+        let rows: Vec<usize> = (0..60).rev().collect();
+        let bins = bin_columns(&values, &train, 5, &rows);
+        // value, missing indicator, then the bins.
+        assert_eq!(bins.cols, fitted.columns[0].transform.width() - 2);
+        assert_eq!(bins.cols, 5);
+        for k in 0..bins.cols {
+            for (r, &i) in rows.iter().enumerate() {
+                assert_eq!(bins.col(k)[r], m.col(2 + k)[i], "bin {k}, row {i}");
+            }
+        }
+        // `auto` is resolved by training, never fitted as it stands.
+        spec.columns[0].bins = Some(Bins::Auto);
+        let e = fit_spec(&spec, &table, &train).unwrap_err().to_string();
+        assert!(e.contains("visits") && e.contains("auto"), "{e}");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use crate::error::{Result, TrainError};
 use crate::featurize::Matrix;
-use leadscore_core::artifact::{PenaltyScore, PenaltySearch, SolverReport};
+use leadscore_core::artifact::{PenaltyScore, PenaltySearch, SolverReport, MAX_GRID_EXTENSIONS};
 use leadscore_core::metrics::{log_loss, roc_auc};
 use leadscore_core::model::sigmoid;
 use leadscore_core::rng::SeededRng;
@@ -32,6 +32,9 @@ pub struct FitOptions {
     pub seed: u64,
     /// Worker threads for the folds.
     pub threads: usize,
+    /// While the best penalty sits on an edge of the grid, widen it on that side by one
+    /// decade, at most this many times (0 = keep the grid as given).
+    pub max_grid_extensions: usize,
 }
 
 impl Default for FitOptions {
@@ -46,6 +49,7 @@ impl Default for FitOptions {
             tolerance_per_row: 1e-4,
             seed: 7,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_grid_extensions: MAX_GRID_EXTENSIONS,
         }
     }
 }
@@ -127,6 +131,27 @@ impl Logit {
             .iter()
             .map(|z| sigmoid(z + self.intercept))
             .collect()
+    }
+}
+
+impl Logit {
+    /// This fit with `extra` more features of weight zero appended (after the existing ones),
+    /// to warm-start a fit on the same rows with columns added at the end.
+    pub fn padded(&self, extra: usize) -> Logit {
+        let n = self.linfa_params.len();
+        let mut p = self.linfa_params.to_vec();
+        let intercept = p.pop().unwrap_or(0.0);
+        p.resize(n - 1 + extra, 0.0);
+        p.push(intercept);
+        let mut weights = self.weights.clone();
+        weights.resize(weights.len() + extra, 0.0);
+        Logit {
+            intercept: self.intercept,
+            weights,
+            linfa_params: Array1::from(p),
+            gradient_norm: f64::NAN,
+            tolerance: self.tolerance,
+        }
     }
 }
 
@@ -231,49 +256,68 @@ pub struct FitResult {
     pub fit_seconds: f64,
 }
 
-/// One fold's out-of-fold predictions at one penalty: (grid index, (row, score) pairs,
-/// unconverged fits of the fold, counted on its last entry).
-type FoldPredictions = (usize, Vec<(usize, f64)>, usize);
-
-/// Chooses the penalty by k-fold CV (pooled out-of-fold log loss), then fits on all of `train`.
-pub fn fit_with_cv(train: &Matrix, y: &[bool], options: &FitOptions) -> Result<FitResult> {
-    fit_with_cv_grouped(train, y, None, options)
+/// The cross-validation folds of a training split: one fold index per row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CvFolds {
+    /// Number of folds (`options.folds`, at least 2, at most the rarer class's count).
+    pub folds: usize,
+    /// Fold of each row.
+    pub assignment: Vec<usize>,
 }
 
-/// [`fit_with_cv`] with folds that keep each group of rows whole (`groups[i]` is row i's
-/// group: a lead, whose landmark examples must never sit on both sides of a fold).
-pub fn fit_with_cv_grouped(
-    train: &Matrix,
+impl CvFolds {
+    /// Stratified folds, or with `groups` (`groups[i]` is row i's group: a lead, whose
+    /// landmark examples must never sit on both sides of a fold) folds that keep groups whole.
+    /// Fails when `y` has one class only.
+    pub fn new(y: &[bool], groups: Option<&[usize]>, options: &FitOptions) -> Result<Self> {
+        let positives = y.iter().filter(|v| **v).count();
+        if positives == 0 || positives == y.len() {
+            return Err(TrainError::Fit(
+                "the training split has only one class".into(),
+            ));
+        }
+        let folds = options
+            .folds
+            .clamp(2, positives.min(y.len() - positives).max(2));
+        let assignment = match groups {
+            Some(g) => grouped_folds(y, g, folds, options.seed),
+            None => stratified_folds(y, folds, options.seed),
+        };
+        Ok(Self { folds, assignment })
+    }
+}
+
+/// Out-of-fold predictions along a path of penalties.
+struct CvPath {
+    /// `oof[a][i]`: prediction for row i by the model of its fold at the path's penalty a.
+    oof: Vec<Vec<f64>>,
+    /// Fits that did not reach the tolerance.
+    unconverged: usize,
+    /// `fits[a][f]`: fold f's fit at the path's penalty a.
+    fits: Vec<Vec<Logit>>,
+}
+
+/// One fold's part of a [`CvPath`]: (fold, per penalty its (row, score) pairs and its fit,
+/// unconverged fits).
+type FoldPath = (usize, Vec<(Vec<(usize, f64)>, Logit)>, usize);
+
+/// Cross-validates the penalties `alphas` in the order given, each fold warm-started along
+/// them (the first from `warm[fold]` when given), folds in parallel.
+fn cv_path(
+    x: &Matrix,
     y: &[bool],
-    groups: Option<&[usize]>,
+    cv: &CvFolds,
+    alphas: &[f64],
+    warm: Option<&[Logit]>,
     options: &FitOptions,
-) -> Result<FitResult> {
-    let positives = y.iter().filter(|v| **v).count();
-    if positives == 0 || positives == y.len() {
-        return Err(TrainError::Fit(
-            "the training split has only one class".into(),
-        ));
+) -> Result<CvPath> {
+    let folds = cv.folds;
+    let assignment = &cv.assignment;
+    if alphas.is_empty() {
+        return Err(TrainError::Config("the penalty grid is empty".into()));
     }
-    let folds = options
-        .folds
-        .clamp(2, positives.min(y.len() - positives).max(2));
-    let mut alphas = options.alphas.clone();
-    alphas.sort_by(|a, b| b.total_cmp(a)); // strongest penalty first: warm starts move outward
-    if alphas.is_empty() || alphas.iter().any(|a| !(a.is_finite() && *a > 0.0)) {
-        return Err(TrainError::Config(
-            "penalty grid must be positive, finite numbers".into(),
-        ));
-    }
-    let cv_start = std::time::Instant::now();
-    let assignment = match groups {
-        Some(g) => grouped_folds(y, g, folds, options.seed),
-        None => stratified_folds(y, folds, options.seed),
-    };
-    // out_of_fold[a][i]: prediction for row i by the model of its fold at alpha a.
-    let mut out_of_fold = vec![vec![f64::NAN; y.len()]; alphas.len()];
-    let mut unconverged = 0usize;
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<Result<Vec<FoldPredictions>>> = std::thread::scope(|s| {
+    let results: Vec<Result<Vec<FoldPath>>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..options.threads.clamp(1, folds))
             .map(|_| {
                 s.spawn(|| {
@@ -287,26 +331,26 @@ pub fn fit_with_cv_grouped(
                             (0..y.len()).filter(|&i| assignment[i] != f).collect();
                         let val_rows: Vec<usize> =
                             (0..y.len()).filter(|&i| assignment[i] == f).collect();
-                        let fit_m = train.select_rows(&fit_rows);
+                        let fit_m = x.select_rows(&fit_rows);
                         let std = Standardizer::fit(&fit_m);
                         let xf = std.apply(&fit_m);
                         drop(fit_m); // keep one copy of the fold at a time (memory at 1M rows)
-                        let xv = std.apply(&train.select_rows(&val_rows));
+                        let xv = std.apply(&x.select_rows(&val_rows));
                         let yf: Vec<bool> = fit_rows.iter().map(|&i| y[i]).collect();
-                        let mut prev: Option<Logit> = None;
+                        let mut prev: Option<&Logit> = warm.and_then(|w| w.get(f));
                         let mut unconverged = 0;
-                        for (a, &alpha) in alphas.iter().enumerate() {
-                            let logit = fit_logistic(&xf, &yf, alpha, options, prev.as_ref())?;
+                        let mut by_alpha: Vec<(Vec<(usize, f64)>, Logit)> =
+                            Vec::with_capacity(alphas.len());
+                        for &alpha in alphas {
+                            let logit = fit_logistic(&xf, &yf, alpha, options, prev)?;
                             if !logit.converged() {
                                 unconverged += 1;
                             }
                             let preds = logit.predict(&xv);
-                            done.push((a, val_rows.iter().copied().zip(preds).collect(), 0));
-                            prev = Some(logit);
+                            by_alpha.push((val_rows.iter().copied().zip(preds).collect(), logit));
+                            prev = by_alpha.last().map(|b| &b.1);
                         }
-                        if let Some(last) = done.last_mut() {
-                            last.2 = unconverged;
-                        }
+                        done.push((f, by_alpha, unconverged));
                     }
                     Ok(done)
                 })
@@ -321,32 +365,179 @@ pub fn fit_with_cv_grouped(
             })
             .collect()
     });
+    let mut oof = vec![vec![f64::NAN; y.len()]; alphas.len()];
+    let mut unconverged = 0;
+    let mut by_fold: Vec<Option<Vec<Logit>>> = vec![None; folds];
     for r in results {
-        for (a, preds, unc) in r? {
+        for (f, by_alpha, unc) in r? {
             unconverged += unc;
-            for (i, p) in preds {
-                out_of_fold[a][i] = p;
+            let mut fits = Vec::with_capacity(by_alpha.len());
+            for (a, (preds, logit)) in by_alpha.into_iter().enumerate() {
+                for (i, p) in preds {
+                    oof[a][i] = p;
+                }
+                fits.push(logit);
             }
+            by_fold[f] = Some(fits);
         }
     }
-    let mut grid = Vec::with_capacity(alphas.len());
-    for (a, &alpha) in alphas.iter().enumerate() {
-        grid.push(PenaltyScore {
-            alpha,
-            cv_log_loss: log_loss(&out_of_fold[a], y)?,
-            cv_roc_auc: roc_auc(&out_of_fold[a], y)?,
-        });
+    let by_fold = by_fold
+        .into_iter()
+        .map(|e| e.ok_or_else(|| TrainError::Fit("a cross-validation fold was not fitted".into())))
+        .collect::<Result<Vec<_>>>()?;
+    let fits = (0..alphas.len())
+        .map(|a| by_fold.iter().map(|f| f[a].clone()).collect())
+        .collect();
+    Ok(CvPath {
+        oof,
+        unconverged,
+        fits,
+    })
+}
+
+/// The outcome of [`search_penalty`].
+#[derive(Debug, Clone)]
+pub struct PenaltyOutcome {
+    /// The grid, strongest penalty first, with the chosen one and any extensions.
+    pub search: PenaltySearch,
+    /// CV fits that did not converge.
+    pub unconverged: usize,
+    /// `fits[a][f]`: fold f's fit at `search.grid[a]` (to warm-start another search on the
+    /// same rows and folds, see [`Logit::padded`]).
+    pub fits: Vec<Vec<Logit>>,
+    /// Wall time, seconds.
+    pub seconds: f64,
+}
+
+impl PenaltyOutcome {
+    /// The grid point chosen.
+    pub fn best(&self) -> Option<&PenaltyScore> {
+        self.search
+            .grid
+            .iter()
+            .find(|g| g.alpha == self.search.alpha)
     }
-    let best = grid
+
+    /// The chosen penalty and its neighbours on the grid (strongest first): where another
+    /// search on similar features starts.
+    pub fn around_best(&self) -> Vec<f64> {
+        let grid = &self.search.grid;
+        let k = grid
+            .iter()
+            .position(|g| g.alpha == self.search.alpha)
+            .unwrap_or(0);
+        grid[k.saturating_sub(1)..(k + 2).min(grid.len())]
+            .iter()
+            .map(|g| g.alpha)
+            .collect()
+    }
+}
+
+/// Index of the lowest log loss; ties go to the earlier entry (the stronger penalty).
+fn best_index(grid: &[PenaltyScore]) -> usize {
+    let mut best = 0;
+    for (k, g) in grid.iter().enumerate() {
+        if g.cv_log_loss < grid[best].cv_log_loss {
+            best = k;
+        }
+    }
+    best
+}
+
+/// Chooses the penalty by k-fold CV on `x` (pooled out-of-fold log loss) over `alphas`,
+/// warm-started from the strongest penalty outward. While the best sits on an edge of the
+/// grid, the grid is widened on that side by one decade, at most
+/// `options.max_grid_extensions` times. `warm` warm-starts each fold's first fit.
+pub fn search_penalty(
+    x: &Matrix,
+    y: &[bool],
+    cv: &CvFolds,
+    alphas: &[f64],
+    warm: Option<&[Logit]>,
+    options: &FitOptions,
+) -> Result<PenaltyOutcome> {
+    let start = std::time::Instant::now();
+    let mut alphas = alphas.to_vec();
+    if alphas.is_empty() || alphas.iter().any(|a| !(a.is_finite() && *a > 0.0)) {
+        return Err(TrainError::Config(
+            "penalty grid must be positive, finite numbers".into(),
+        ));
+    }
+    alphas.sort_by(|a, b| b.total_cmp(a)); // strongest penalty first: warm starts move outward
+    alphas.dedup();
+    let score = |oof: &[f64], alpha: f64| -> Result<PenaltyScore> {
+        Ok(PenaltyScore {
+            alpha,
+            cv_log_loss: log_loss(oof, y)?,
+            cv_roc_auc: roc_auc(oof, y)?,
+        })
+    };
+    let path = cv_path(x, y, cv, &alphas, warm, options)?;
+    let mut unconverged = path.unconverged;
+    let mut grid = alphas
         .iter()
-        .min_by(|a, b| a.cv_log_loss.total_cmp(&b.cv_log_loss))
-        .map(|g| g.alpha)
-        .unwrap_or(1.0);
-    let cv_seconds = cv_start.elapsed().as_secs_f64();
-    let fit_start = std::time::Instant::now();
+        .zip(&path.oof)
+        .map(|(&a, oof)| score(oof, a))
+        .collect::<Result<Vec<_>>>()?;
+    let mut fits = path.fits;
+    let mut extended = Vec::new();
+    let mut at_edge = false;
+    while grid.len() >= 2 {
+        let best = best_index(&grid);
+        let stronger = if best == 0 {
+            true
+        } else if best == grid.len() - 1 {
+            false
+        } else {
+            break;
+        };
+        if extended.len() >= options.max_grid_extensions {
+            at_edge = true;
+            break;
+        }
+        let (alpha, from) = if stronger {
+            (grid[0].alpha * 10.0, &fits[0])
+        } else {
+            (grid[grid.len() - 1].alpha / 10.0, &fits[fits.len() - 1])
+        };
+        let mut more = cv_path(x, y, cv, &[alpha], Some(from), options)?;
+        unconverged += more.unconverged;
+        let point = score(&more.oof[0], alpha)?;
+        let fit = more.fits.pop().unwrap_or_default();
+        extended.push(alpha);
+        if stronger {
+            grid.insert(0, point);
+            fits.insert(0, fit);
+        } else {
+            grid.push(point);
+            fits.push(fit);
+        }
+    }
+    let alpha = grid[best_index(&grid)].alpha;
+    Ok(PenaltyOutcome {
+        search: PenaltySearch {
+            folds: cv.folds,
+            grid,
+            alpha,
+            extended,
+            at_edge,
+        },
+        unconverged,
+        fits,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The final fit at `alpha` on all of `train`, with the checks linfa does not make.
+pub fn fit_final(
+    train: &Matrix,
+    y: &[bool],
+    alpha: f64,
+    options: &FitOptions,
+) -> Result<(Logit, Standardizer, SolverReport)> {
     let standardizer = Standardizer::fit(train);
     let x = standardizer.apply(train);
-    let logit = fit_logistic(&x, y, best, options, None)?;
+    let logit = fit_logistic(&x, y, alpha, options, None)?;
     if logit.weights.iter().all(|w| w.abs() < 1e-12) {
         return Err(TrainError::Fit(
             "every weight is zero: the solver did not move from its start (is every feature constant?)".into(),
@@ -365,17 +556,43 @@ pub fn fit_with_cv_grouped(
         gradient_norm: logit.gradient_norm,
         converged: logit.converged(),
     };
+    Ok((logit, standardizer, solver))
+}
+
+/// Chooses the penalty by k-fold CV (pooled out-of-fold log loss), then fits on all of `train`.
+pub fn fit_with_cv(train: &Matrix, y: &[bool], options: &FitOptions) -> Result<FitResult> {
+    fit_with_cv_grouped(train, y, None, options)
+}
+
+/// [`fit_with_cv`] with folds that keep each group of rows whole (`groups[i]` is row i's
+/// group: a lead, whose landmark examples must never sit on both sides of a fold).
+pub fn fit_with_cv_grouped(
+    train: &Matrix,
+    y: &[bool],
+    groups: Option<&[usize]>,
+    options: &FitOptions,
+) -> Result<FitResult> {
+    let cv = CvFolds::new(y, groups, options)?;
+    let penalty = search_penalty(train, y, &cv, &options.alphas, None, options)?;
+    fit_after_search(train, y, penalty, options)
+}
+
+/// The final fit at the penalty a finished search chose.
+pub fn fit_after_search(
+    train: &Matrix,
+    y: &[bool],
+    penalty: PenaltyOutcome,
+    options: &FitOptions,
+) -> Result<FitResult> {
+    let fit_start = std::time::Instant::now();
+    let (logit, standardizer, solver) = fit_final(train, y, penalty.search.alpha, options)?;
     Ok(FitResult {
         logit,
         standardizer,
-        penalty: PenaltySearch {
-            folds,
-            grid,
-            alpha: best,
-        },
+        penalty: penalty.search,
         solver,
-        unconverged_cv_fits: unconverged,
-        cv_seconds,
+        unconverged_cv_fits: penalty.unconverged,
+        cv_seconds: penalty.seconds,
         fit_seconds: fit_start.elapsed().as_secs_f64(),
     })
 }
@@ -470,6 +687,111 @@ mod tests {
         );
         assert_eq!(r.penalty.grid.len(), 8);
         assert!(r.penalty.grid.iter().all(|g| g.cv_roc_auc > 0.7));
+    }
+
+    /// Options with a grid of `n` values of C from `c_lo` to `c_hi`.
+    fn grid(c_lo: f64, c_hi: f64, n: usize) -> FitOptions {
+        FitOptions {
+            alphas: log_grid(c_lo, c_hi, n)
+                .into_iter()
+                .map(|c| 1.0 / c)
+                .collect(),
+            ..FitOptions::default()
+        }
+    }
+
+    #[test]
+    fn the_grid_widens_toward_weaker_penalties_when_the_weakest_wins() {
+        // A strong signal and a grid of far too strong penalties (C from 1e-6 to 1e-5).
+        let (m, y) = synthetic(3000, 4);
+        let r = fit_with_cv(&m, &y, &grid(1e-6, 1e-5, 3)).unwrap();
+        let p = &r.penalty;
+        assert_eq!(p.extended.len(), MAX_GRID_EXTENSIONS, "{p:?}");
+        assert_eq!(p.grid.len(), 3 + MAX_GRID_EXTENSIONS);
+        // Each extension a decade weaker than the one before, the grid still strongest first.
+        for (k, a) in p.extended.iter().enumerate() {
+            let expected = 1e5 / 10f64.powi(k as i32 + 1);
+            assert!((a / expected - 1.0).abs() < 1e-9, "{a} vs {expected}");
+        }
+        assert!(p.grid.windows(2).all(|w| w[0].alpha > w[1].alpha));
+        assert_eq!(p.alpha, p.extended[MAX_GRID_EXTENSIONS - 1]);
+        assert!(p.at_edge, "still the weakest after three decades: {p:?}");
+        assert_eq!(p.chosen_edge(), Some(false));
+        // Widened, the CV log loss is better than on the first grid.
+        let first: Vec<&PenaltyScore> = p
+            .grid
+            .iter()
+            .filter(|g| !p.extended.contains(&g.alpha))
+            .collect();
+        let best_first = first.iter().map(|g| g.cv_log_loss).fold(f64::MAX, f64::min);
+        let best = p
+            .grid
+            .iter()
+            .map(|g| g.cv_log_loss)
+            .fold(f64::MAX, f64::min);
+        assert!(best < best_first, "{best} vs {best_first}");
+    }
+
+    #[test]
+    fn the_grid_widens_toward_stronger_penalties_and_stops_inside() {
+        // Pure noise: the strongest penalty wins, and a decade stronger is no worse.
+        let mut rng = SeededRng::new(5);
+        let (n, k) = (400, 30);
+        let mut m = Matrix::zeros(n, k);
+        for v in &mut m.data {
+            *v = rng.normal();
+        }
+        let y: Vec<bool> = (0..n).map(|_| rng.bernoulli(0.3)).collect();
+        let r = fit_with_cv(&m, &y, &grid(1.0, 100.0, 3)).unwrap();
+        let p = &r.penalty;
+        assert!(!p.extended.is_empty(), "{p:?}");
+        assert!(p.extended.iter().all(|a| *a > 1.0), "stronger: {p:?}");
+        assert!(p.extended.len() <= MAX_GRID_EXTENSIONS);
+        assert!(p.grid.windows(2).all(|w| w[0].alpha > w[1].alpha));
+        if !p.at_edge {
+            assert_eq!(p.chosen_edge(), None, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn no_widening_when_the_best_is_inside_or_widening_is_off() {
+        let (m, y) = synthetic(3000, 2);
+        let r = fit_with_cv(&m, &y, &FitOptions::default()).unwrap();
+        if r.penalty.chosen_edge().is_none() {
+            assert!(r.penalty.extended.is_empty() && !r.penalty.at_edge);
+        }
+        let off = FitOptions {
+            max_grid_extensions: 0,
+            ..grid(1e-6, 1e-5, 3)
+        };
+        let r = fit_with_cv(&m, &y, &off).unwrap();
+        assert!(r.penalty.extended.is_empty());
+        assert_eq!(r.penalty.grid.len(), 3);
+        assert!(r.penalty.at_edge, "the report says the best is on the edge");
+        // One value: nothing to widen.
+        let r = fit_with_cv(&m, &y, &grid(1.0, 1.0, 1)).unwrap();
+        assert!(r.penalty.extended.is_empty() && !r.penalty.at_edge);
+    }
+
+    #[test]
+    fn a_padded_fit_starts_where_the_narrower_one_ended() {
+        let (m, y) = synthetic(1000, 6);
+        let x = Standardizer::fit(&m).apply(&m);
+        let options = FitOptions::default();
+        let logit = fit_logistic(&x, &y, 1.0, &options, None).unwrap();
+        let padded = logit.padded(2);
+        assert_eq!(padded.weights.len(), 5);
+        assert_eq!(&padded.weights[..3], &logit.weights[..]);
+        assert_eq!(padded.linfa_params.len(), 6);
+        assert_eq!(padded.linfa_params[5], logit.linfa_params[3]);
+        // Two constant-zero columns more: the warm start is already the solution.
+        let mut wide = Matrix::zeros(m.rows, 5);
+        wide.data[..m.data.len()].copy_from_slice(&m.data);
+        let xw = Standardizer::fit(&wide).apply(&wide);
+        let refit = fit_logistic(&xw, &y, 1.0, &options, Some(&padded)).unwrap();
+        for (a, b) in refit.weights.iter().zip(&logit.weights) {
+            assert!((a - b).abs() < 1e-3, "{a} vs {b}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::featurize::{level_values, numeric_values};
 use crate::load::Table;
-use leadscore_core::spec::{ColumnSpec, FeatureSpec, TransformKind, SPEC_FORMAT_VERSION};
+use leadscore_core::spec::{Bins, ColumnSpec, FeatureSpec, TransformKind, SPEC_FORMAT_VERSION};
 use leadscore_core::value::{is_bool_word, parse_timestamp};
 use polars::prelude::DataType;
 use std::collections::HashMap;
@@ -201,15 +201,15 @@ fn infer_column(
             col.log1p = Some(false);
         }
         if distinct.len() >= 10 {
-            let bins = if distinct.len() >= 20 { 10 } else { 5 };
-            col.bins = Some(bins);
+            col.bins = Some(Bins::Auto);
             let _ = write!(
                 why,
-                "; {} distinct values, so {bins} quantile bins beside the linear term",
+                "; {} distinct values: training chooses by cross-validation how many quantile \
+                 bins go beside the linear term (none, or a few to many); set a number to fix them",
                 distinct.len()
             );
         } else {
-            col.bins = Some(0);
+            col.bins = Some(Bins::Fixed(0));
         }
         return Ok((col, why));
     }
@@ -317,9 +317,10 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
     );
     out.push_str(
         "# Edit freely: change a column's transform, set transform = \"ignore\" to leave it out, tune\n\
-         # the options. Transforms: numeric (log1p, bins), categorical (min_count, max_levels), boolean,\n\
-         # email, job_title, timestamp, ignore. Learned state (medians, levels, bin edges) is fitted on\n\
-         # the training split when you run `leadscore-train train --spec THIS_FILE`.\n",
+         # the options. Transforms: numeric (log1p; bins: a number, or \"auto\" to let training choose\n\
+         # by cross-validation), categorical (min_count, max_levels), boolean, email, job_title,\n\
+         # timestamp, ignore. Learned state (medians, levels, bin edges) is fitted on the training\n\
+         # split when you run `leadscore-train train --spec THIS_FILE`.\n",
     );
     let _ = writeln!(out, "format_version = {}", spec.format_version);
     if let Some(l) = &spec.label {
@@ -409,7 +410,7 @@ mod tests {
             Some(false),
             "a 0/1 column is not log-scaled: {why}"
         );
-        assert_eq!(q1.bins, Some(0));
+        assert_eq!(q1.bins, Some(Bins::Fixed(0)));
         assert!(
             why.contains("only 0 and 1") && why.contains("kept numeric"),
             "{why}"

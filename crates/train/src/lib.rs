@@ -4,6 +4,7 @@
 //! - [`infer`]: `init`, a commented spec inferred from the data;
 //! - [`featurize`]: the vectorized featurizer (the polars twin of the per-lead one in core);
 //! - [`fit`]: standardization, linfa-logistic, penalty by cross-validation, convergence checks;
+//! - [`bins`]: how many quantile bins `bins = "auto"` columns get, by cross-validation;
 //! - [`pipeline`]: the whole job, holdout evaluation, leakage check, the artifact;
 //! - [`registry_cmd`]: a registry of models, promotion on fresh data, the listing;
 //! - [`monitor`]: realized precision and recall of the served cutoff, from the decision log;
@@ -19,6 +20,7 @@
 //! ```
 
 pub mod assemble;
+pub mod bins;
 pub mod demo;
 pub mod error;
 pub mod explain;

@@ -5,10 +5,13 @@ use crate::assemble::{
     assemble, featurize_with_events, fit_events, AssemblyInputs, EventColumns, Lives,
     PointInTimeReport,
 };
+use crate::bins::{choose_bins, BinsOptions};
 use crate::error::{Result, TrainError};
 use crate::explain::{RowExplainer, RowExplanation, RowValues};
 use crate::featurize::{fit_spec, timestamp_values, unseen_values, Matrix};
-use crate::fit::{fit_logistic, fit_with_cv_grouped, FitOptions, Standardizer};
+use crate::fit::{
+    fit_after_search, fit_logistic, search_penalty, CvFolds, FitOptions, Standardizer,
+};
 use crate::infer::{infer_spec, InferOptions};
 use crate::load::{read_table, ReadOptions, Table};
 use crate::table::labels;
@@ -22,7 +25,7 @@ use leadscore_core::gates::{GateHoldout, Gates, HoldoutLead};
 use leadscore_core::metrics::{evaluate, roc_auc, Evaluation};
 use leadscore_core::model::{FeatureWeight, LinearModel};
 use leadscore_core::rng::SeededRng;
-use leadscore_core::spec::{FeatureSpec, PointInTimeSettings, TransformKind};
+use leadscore_core::spec::{Bins, FeatureSpec, PointInTimeSettings, TransformKind};
 use std::path::PathBuf;
 
 /// Most points kept on the stored operating curve.
@@ -93,6 +96,8 @@ pub struct TrainConfig {
     pub allow_untimed_conversions: bool,
     /// At most this many landmark examples; beyond it, each is kept with one seeded probability.
     pub max_examples: usize,
+    /// How the bins of `bins = "auto"` columns are chosen.
+    pub bins: BinsOptions,
 }
 
 /// Default of [`TrainConfig::max_examples`].
@@ -122,6 +127,7 @@ impl TrainConfig {
             landmarks_days: None,
             allow_untimed_conversions: false,
             max_examples: DEFAULT_MAX_EXAMPLES,
+            bins: BinsOptions::default(),
         }
     }
 }
@@ -383,28 +389,98 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     for c in spec.feature_columns() {
         crate::load::column(&table, &c.name)?;
     }
-    let mut fitted = fit_spec(&spec, &table, &train_rows)?;
-    if let (Some(ev), Some(a)) = (&events, &as_of) {
-        fitted.events = Some(fit_events(
-            &spec.events.clone().unwrap_or_default(),
-            ev,
-            a,
-            &train_rows,
-        ));
-    }
-    let all = featurize_with_events(&fitted, &table, as_of.as_deref(), events.as_ref())?;
-    let x_train = all.select_rows(&train_rows);
-    let x_test = all.select_rows(&test_rows);
-    drop(all);
-    // The holdout rows' events, for their factors (the rest are not needed again).
-    let test_events = events.map(|ev| select_events(ev, &test_rows));
-    lap("featurize", &mut timings);
     let mut fit_options = config.fit.clone();
     fit_options.seed = config.seed;
     let train_groups: Option<Vec<usize>> = groups
         .as_ref()
         .map(|g| train_rows.iter().map(|&i| g[i]).collect());
-    let fit = fit_with_cv_grouped(&x_train, &y_train, train_groups.as_deref(), &fit_options)?;
+    let cv = CvFolds::new(&y_train, train_groups.as_deref(), &fit_options)?;
+    // Numeric columns with `bins = "auto"`: featurized first without bins, to compare the
+    // candidates on the training split (see `crate::bins`); the spec then gets the number chosen.
+    let auto: Vec<String> = spec
+        .feature_columns()
+        .filter(|c| c.transform == TransformKind::Numeric && c.bins == Some(Bins::Auto))
+        .map(|c| c.name.clone())
+        .collect();
+    let featurize_spec = |spec: &FeatureSpec| -> Result<(FittedSpec, Matrix, Matrix)> {
+        let mut fitted = fit_spec(spec, &table, &train_rows)?;
+        if let (Some(ev), Some(a)) = (&events, &as_of) {
+            fitted.events = Some(fit_events(
+                &spec.events.clone().unwrap_or_default(),
+                ev,
+                a,
+                &train_rows,
+            ));
+        }
+        let all = featurize_with_events(&fitted, &table, as_of.as_deref(), events.as_ref())?;
+        let x_train = all.select_rows(&train_rows);
+        let x_test = all.select_rows(&test_rows);
+        Ok((fitted, x_train, x_test))
+    };
+    let mut spec = spec;
+    let (mut fitted, mut x_train, mut x_test) = featurize_spec(&with_auto_bins(&spec, 0))?;
+    lap("featurize", &mut timings);
+    let mut bins_choice = None;
+    if !auto.is_empty() {
+        let mut columns = Vec::with_capacity(auto.len());
+        for name in &auto {
+            columns.push((
+                name.clone(),
+                crate::featurize::numeric_values(&table, name, &spec.missing_tokens)?,
+            ));
+        }
+        let choice = choose_bins(
+            &columns,
+            &train_rows,
+            &x_train,
+            &y_train,
+            train_groups.as_deref(),
+            &cv,
+            &fit_options,
+            &config.bins,
+        )?;
+        drop(columns);
+        spec = with_auto_bins(&spec, choice.search.chosen);
+        if choice.search.chosen > 0 {
+            let started = std::time::Instant::now();
+            (fitted, x_train, x_test) = featurize_spec(&spec)?;
+            if let Some(t) = timings.iter_mut().find(|t| t.0 == "featurize") {
+                t.1 += started.elapsed().as_secs_f64();
+            }
+        }
+        bins_choice = Some(choice);
+    }
+    // The holdout rows' events, for their factors (the rest are not needed again).
+    let test_events = events.map(|ev| select_events(ev, &test_rows));
+    let bins_seconds = bins_choice.as_ref().map_or(0.0, |c| c.seconds);
+    let (penalty, bins_unconverged) = match bins_choice.as_mut() {
+        Some(c) if c.penalty.is_some() => (c.penalty.take(), c.unconverged),
+        Some(c) => (None, c.unconverged),
+        None => (None, 0),
+    };
+    let penalty = match penalty {
+        Some(p) => p,
+        None => search_penalty(
+            &x_train,
+            &y_train,
+            &cv,
+            &fit_options.alphas,
+            None,
+            &fit_options,
+        )?,
+    };
+    let mut fit = fit_after_search(&x_train, &y_train, penalty, &fit_options)?;
+    if bins_choice
+        .as_ref()
+        .is_some_and(|c| c.search.rows < y_train.len() as u64)
+    {
+        fit.unconverged_cv_fits += bins_unconverged;
+        fit.cv_seconds += bins_seconds;
+    } else if bins_choice.is_some() {
+        // The chosen candidate's search is part of the bins search: count it once.
+        fit.unconverged_cv_fits = bins_unconverged;
+        fit.cv_seconds = bins_seconds;
+    }
     lap("cross-validate + fit", &mut timings);
     timings.pop();
     timings.push(("cross-validate", fit.cv_seconds));
@@ -631,6 +707,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         split,
         date_range,
         penalty: fit.penalty,
+        bins: bins_choice.map(|c| c.search),
         solver: fit.solver,
         point_in_time,
         warnings,
@@ -664,6 +741,17 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         holdout_rows,
         timings,
     })
+}
+
+/// `spec` with every numeric column's `bins = "auto"` set to `bins`.
+pub fn with_auto_bins(spec: &FeatureSpec, bins: usize) -> FeatureSpec {
+    let mut spec = spec.clone();
+    for c in &mut spec.columns {
+        if c.bins == Some(Bins::Auto) {
+            c.bins = Some(Bins::Fixed(bins));
+        }
+    }
+    spec
 }
 
 /// Training and holdout examples.

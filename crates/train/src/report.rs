@@ -1,6 +1,6 @@
 //! Plain-text reports for people: the training summary, `inspect`'s weight table, metrics.
 
-use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::artifact::{BinsSearch, ModelArtifact, PenaltySearch};
 use leadscore_core::curve::{cutoff_for_precision, CurveKind, OperatingCurve};
 use leadscore_core::fitted::UnseenValues;
 use leadscore_core::metrics::Evaluation;
@@ -170,6 +170,102 @@ pub fn weights_text(a: &ModelArtifact, limit: Option<usize>) -> String {
     out
 }
 
+/// What the penalty search did beyond its grid: the decades it added, an edge it stayed on.
+pub fn penalty_notes(p: &PenaltySearch) -> String {
+    let mut out = String::new();
+    let side = |stronger: bool| if stronger { "strongest" } else { "weakest" };
+    if !p.extended.is_empty() {
+        let first_grid_strongest = p
+            .grid
+            .iter()
+            .map(|g| g.alpha)
+            .filter(|a| !p.extended.contains(a))
+            .fold(f64::MIN, f64::max);
+        let stronger = p.extended[0] > first_grid_strongest;
+        let _ = writeln!(
+            out,
+            "    the best penalty was the {} of the grid, so the grid was widened by {} decade{} \
+             (alpha {})",
+            side(stronger),
+            p.extended.len(),
+            if p.extended.len() == 1 { "" } else { "s" },
+            p.extended
+                .iter()
+                .map(|a| format!("{a:.4}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if p.at_edge {
+        if let Some(stronger) = p.chosen_edge() {
+            let _ = writeln!(
+                out,
+                "    the chosen penalty is still the {} tried: a {} one might do better \
+                 (widen with --c-min/--c-max or --grid-extensions)",
+                side(stronger),
+                if stronger { "stronger" } else { "weaker" }
+            );
+        }
+    }
+    out
+}
+
+/// The bins search of `bins = "auto"` columns: the candidates, their CV evidence, the choice.
+pub fn bins_text(b: &BinsSearch, folds: usize, unit: &str) -> String {
+    let mut out = String::new();
+    let n = b.columns.len();
+    let _ = writeln!(
+        out,
+        "  quantile bins for {n} numeric column{} with bins = \"auto\", by {folds}-fold CV on {} \
+         training {unit} (each at its best penalty):\n    bins  features       alpha  log loss  ROC AUC",
+        if n == 1 { "" } else { "s" },
+        b.rows
+    );
+    for c in &b.candidates {
+        let _ = writeln!(
+            out,
+            "    {:>4}  {:>8}  {:>10.4}    {:.4}   {:.4}{}",
+            c.bins,
+            c.features,
+            c.alpha,
+            c.cv_log_loss,
+            c.cv_roc_auc,
+            if c.bins == b.chosen {
+                "  <- chosen"
+            } else {
+                ""
+            }
+        );
+    }
+    if b.candidates.len() > 1 {
+        out.push_str(
+            "    (the first candidate searched the whole penalty grid, each next one the best \
+             penalty so far and its neighbours;\n     the penalty grid above is the chosen \
+             candidate's)\n",
+        );
+    }
+    for skipped in &b.skipped {
+        let _ = writeln!(
+            out,
+            "    {:>4}  not tried: {}",
+            skipped.bins,
+            skipped.reason.label()
+        );
+    }
+    let names: Vec<&str> = b.columns.iter().map(String::as_str).take(8).collect();
+    let _ = writeln!(
+        out,
+        "    columns: {}{}",
+        names.join(", "),
+        if n > names.len() {
+            format!(" and {} more", n - names.len())
+        } else {
+            String::new()
+        }
+    );
+    out
+}
+
 /// The training report printed by `train`.
 pub fn training_text(a: &ModelArtifact) -> String {
     let p = &a.provenance;
@@ -261,6 +357,10 @@ pub fn training_text(a: &ModelArtifact) -> String {
                 ""
             }
         );
+    }
+    out.push_str(&penalty_notes(&p.penalty));
+    if let Some(b) = &p.bins {
+        out.push_str(&bins_text(b, p.penalty.folds, unit));
     }
     let _ = writeln!(
         out,

@@ -4,7 +4,9 @@
 use super::create_parent;
 use anyhow::Context;
 use clap::Args;
-use leadscore_train::demo::{generate, write_csv, write_export_files, DemoConfig};
+use leadscore_train::demo::{
+    generate, write_csv, write_export_files, write_survey_csv, DemoConfig, SurveyConfig,
+};
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -25,6 +27,10 @@ pub struct DemoArgs {
     /// With --events-out: where to write the closed-deals outcomes (converted leads only).
     #[arg(long, requires = "events_out")]
     outcomes_out: Option<PathBuf>,
+    /// Write a wide coded table instead (85 columns of answer codes 0-9, `respondent_id`,
+    /// `converted`; --leads rows): the case where quantile bins on every column overfit.
+    #[arg(long, conflicts_with_all = ["events_out", "outcomes_out"])]
+    survey: bool,
 }
 
 /// Writes the export the flags ask for and says what it wrote on stderr.
@@ -34,6 +40,24 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         seed: a.seed,
         ..DemoConfig::default()
     };
+    if a.survey {
+        let mut buf = Vec::new();
+        let (rows, converted) = write_survey_csv(
+            &SurveyConfig {
+                rows: a.leads,
+                seed: a.seed,
+                ..SurveyConfig::default()
+            },
+            &mut buf,
+        )?;
+        create_parent(&a.out)?;
+        leadscore_core::artifact::write_atomic(&a.out, &buf)?;
+        eprintln!(
+            "wrote {} ({rows} respondents, {converted} converted)",
+            a.out.display()
+        );
+        return Ok(());
+    }
     if let (Some(events), Some(outcomes)) = (&a.events_out, &a.outcomes_out) {
         for path in [&a.out, events, outcomes] {
             create_parent(path)?;

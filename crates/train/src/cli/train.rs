@@ -11,7 +11,7 @@ use super::report::write_beside;
 use super::{create_parent, emit};
 use anyhow::{bail, Context};
 use clap::Args;
-use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::artifact::{ModelArtifact, MAX_GRID_EXTENSIONS};
 use leadscore_core::registry::Registry;
 use leadscore_train::fit::{log_grid, FitOptions};
 use leadscore_train::load::ReadOptions;
@@ -126,6 +126,10 @@ struct PenaltyGridArgs {
     /// Largest C (weakest penalty).
     #[arg(long, default_value_t = 1e2)]
     c_max: f64,
+    /// While the best penalty is at an edge of the grid, add one more a decade beyond it, at
+    /// most this many times (0 = keep the grid as given).
+    #[arg(long, default_value_t = MAX_GRID_EXTENSIONS)]
+    grid_extensions: usize,
     /// L-BFGS iteration limit.
     #[arg(long, default_value_t = 1000)]
     max_iterations: u64,
@@ -244,6 +248,7 @@ impl TryFrom<TrainArgs> for Train {
             alphas,
             max_iterations: a.grid.max_iterations,
             tolerance_per_row: a.grid.tolerance,
+            max_grid_extensions: a.grid.grid_extensions,
             ..FitOptions::default()
         };
         Ok(Self {
@@ -416,6 +421,16 @@ mod tests {
                 fit.max_iterations,
                 fit.tolerance_per_row
             )
+        );
+        assert_eq!(c.fit.max_grid_extensions, fit.max_grid_extensions);
+        assert_eq!(c.bins, lib.bins);
+        assert_eq!(
+            checked(&["--grid-extensions", "0"])
+                .unwrap()
+                .config
+                .fit
+                .max_grid_extensions,
+            0
         );
         assert_eq!(
             (

@@ -33,7 +33,8 @@
 //! Layout: `vocab` (what leads are drawn from), `truth` (the log-odds and the point-in-time
 //! frame), `leads` (the lead profiles and the flat label), `events` and `outcomes` (the
 //! three-table export's engagement and conversions), `export` (the three tables in memory),
-//! `csv` (both exports written), `draw` (the shared random draws).
+//! `csv` (both exports written), `draw` (the shared random draws); `survey` is a separate
+//! wide table of answer codes (`demo-data --survey`), the case where quantile bins overfit.
 
 use leadscore_core::civil;
 
@@ -43,6 +44,7 @@ mod events;
 mod export;
 mod leads;
 mod outcomes;
+mod survey;
 #[cfg(test)]
 mod tests;
 mod truth;
@@ -52,6 +54,7 @@ pub use self::csv::{write_csv, write_export, write_export_files};
 pub use events::EVENT_TYPES;
 pub use export::{generate_export, DemoEvent, DemoExport, ExportCounts};
 pub use leads::generate;
+pub use survey::{survey_column, write_survey_csv, SurveyConfig, SURVEY_INTERCEPT, SURVEY_SIGNAL};
 pub use truth::{
     ENGAGEMENT_HALF_LIFE_DAYS, ENGAGEMENT_TRUTH, EXPORT_INTERCEPT, GROUND_TRUTH,
     GROUND_TRUTH_INTERCEPT, GROUND_TRUTH_NOISE_SD, HORIZON_DAYS, OBSERVATION_DAYS,

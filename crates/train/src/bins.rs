@@ -1,0 +1,347 @@
+//! `bins = "auto"`: how many quantile bins the numeric columns get beside their linear term,
+//! chosen by cross-validation on the training split.
+//!
+//! Bins let a linear model bend (a threshold, a plateau), at one feature per bin and column:
+//! on a wide table of short integer codes they mostly fit noise. So the number is one of a few
+//! candidates ([`DEFAULT_CANDIDATES`], the same for every `auto` column; a column with fewer
+//! distinct values gets fewer bins), each cross-validated on the training split:
+//!
+//! - every candidate on the same folds, at its own best penalty; the one with the lowest pooled
+//!   out-of-fold log loss wins, fewer bins on a tie;
+//! - a candidate's features are the ones without bins plus its bin columns appended (the order
+//!   of the columns changes nothing in the fit); the bin edges are the training split's
+//!   quantiles, as the final model's, like every other fitted state (medians, levels).
+//!
+//! The cost stays a small multiple of one penalty search:
+//!
+//! - candidates go from fewest bins up and stop at the first that does no better than the one
+//!   before it;
+//! - the first candidate searches the whole penalty grid ([`crate::fit::search_penalty`],
+//!   widened at an edge); each next one only the best candidate's penalty and its two
+//!   neighbours (widened the same way when its best is at their edge), each fold warm-started
+//!   from the fit without bins at that penalty;
+//! - beyond the smallest positive one, a candidate is only tried when the rarer class has
+//!   [`BinsSearch::MIN_MINORITY_PER_FEATURE`] examples per feature of the model it would make;
+//!   a candidate whose bins are those of the one before (columns with few distinct values) is
+//!   not fitted again;
+//! - on more than [`DEFAULT_MAX_SEARCH_ROWS`] training examples the candidates are compared on a
+//!   seeded sample of them (whole leads), and the chosen one's penalty is then searched on all.
+//!
+//! The chosen candidate's penalty search is the model's (the report shows its grid).
+//!
+//! The holdout is never seen: the caller passes the training split only.
+
+use crate::error::Result;
+use crate::featurize::{bin_columns, Matrix};
+use crate::fit::{search_penalty, CvFolds, FitOptions, PenaltyOutcome};
+use leadscore_core::artifact::{BinsCandidate, BinsSearch, SkipReason, SkippedBins};
+use leadscore_core::rng::SeededRng;
+
+/// Bins tried per `auto` column by default (0 = the linear term alone).
+pub const DEFAULT_CANDIDATES: [usize; 4] = [0, 4, 8, 16];
+
+/// Above this many training examples the candidates are compared on a sample this large.
+pub const DEFAULT_MAX_SEARCH_ROWS: usize = 50_000;
+
+/// How the bins are searched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BinsOptions {
+    /// Bins per column to try (0 or 1 = none).
+    pub candidates: Vec<usize>,
+    /// Compare the candidates on at most about this many training examples.
+    pub max_rows: usize,
+}
+
+impl Default for BinsOptions {
+    fn default() -> Self {
+        Self {
+            candidates: DEFAULT_CANDIDATES.to_vec(),
+            max_rows: DEFAULT_MAX_SEARCH_ROWS,
+        }
+    }
+}
+
+/// The choice and what it cost.
+#[derive(Debug, Clone)]
+pub struct BinsChoice {
+    /// What the artifact keeps: the candidates with their evidence and the one chosen.
+    pub search: BinsSearch,
+    /// The chosen candidate's penalty search, when the candidates were compared on the whole
+    /// training split (so it is the final model's; its features differ from the final
+    /// layout only in column order). `None` after a sample: search the penalty again.
+    pub penalty: Option<PenaltyOutcome>,
+    /// Cross-validation fits of all candidates that did not reach the tolerance.
+    pub unconverged: usize,
+    /// Wall time, seconds.
+    pub seconds: f64,
+}
+
+/// An `auto` column: its name and its values on every row of the table.
+pub type AutoColumn = (String, Vec<Option<f64>>);
+
+/// Chooses the bins of the `auto` columns. `x0` is the training split's features with no bins
+/// on those columns, `y` its labels, `groups` its leads (for grouped folds), `cv` its folds;
+/// `train_rows` are its rows in the table the columns' values come from (the bin edges are
+/// fitted on them).
+#[allow(clippy::too_many_arguments)]
+pub fn choose_bins(
+    columns: &[AutoColumn],
+    train_rows: &[usize],
+    x0: &Matrix,
+    y: &[bool],
+    groups: Option<&[usize]>,
+    cv: &CvFolds,
+    options: &FitOptions,
+    bins: &BinsOptions,
+) -> Result<BinsChoice> {
+    let start = std::time::Instant::now();
+    // The rows compared on: all, or a seeded sample of whole leads.
+    let sample = if y.len() > bins.max_rows.max(1) {
+        Some(sample_rows(y.len(), groups, bins.max_rows, options.seed))
+    } else {
+        None
+    };
+    let sampled = sample.as_ref().and_then(|s| {
+        let ys: Vec<bool> = s.iter().map(|&i| y[i]).collect();
+        let gs: Option<Vec<usize>> = groups.map(|g| s.iter().map(|&i| g[i]).collect());
+        let cvs = CvFolds::new(&ys, gs.as_deref(), options).ok()?;
+        Some((s.clone(), ys, cvs))
+    });
+    let (positions, y_s, cv_s): (Vec<usize>, Vec<bool>, CvFolds) = match sampled {
+        Some(s) => s,
+        None => ((0..y.len()).collect(), y.to_vec(), cv.clone()),
+    };
+    let on_sample = positions.len() < y.len();
+    let x0_s = if on_sample {
+        x0.select_rows(&positions)
+    } else {
+        x0.clone()
+    };
+    let table_rows: Vec<usize> = positions.iter().map(|&i| train_rows[i]).collect();
+    let positives = y_s.iter().filter(|v| **v).count();
+    let minority = positives.min(y_s.len() - positives) as f64;
+
+    let mut candidates: Vec<usize> = bins
+        .candidates
+        .iter()
+        .map(|&b| if b < 2 { 0 } else { b })
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    let smallest_positive = candidates.iter().copied().find(|&b| b > 0);
+
+    let mut tried: Vec<(BinsCandidate, PenaltyOutcome)> = Vec::new();
+    let mut skipped = Vec::new();
+    let mut unconverged = 0;
+    let mut previous_blocks: Option<Vec<Matrix>> = None;
+    // The candidate without bins: its fits warm-start the others (its columns come first in
+    // theirs).
+    let mut base: Option<PenaltyOutcome> = None;
+    let mut best: Option<usize> = None;
+    for (k, &b) in candidates.iter().enumerate() {
+        let blocks: Vec<Matrix> = columns
+            .iter()
+            .map(|(_, v)| bin_columns(v, train_rows, b, &table_rows))
+            .collect();
+        let extra: usize = blocks.iter().map(|m| m.cols).sum();
+        let features = x0_s.cols + extra;
+        let same_as_before = previous_blocks.as_ref() == Some(&blocks);
+        let too_wide = b > 0
+            && Some(b) != smallest_positive
+            && minority / (features as f64) < BinsSearch::MIN_MINORITY_PER_FEATURE;
+        if same_as_before || too_wide {
+            skipped.push(SkippedBins {
+                bins: b,
+                reason: if same_as_before {
+                    SkipReason::SameBins
+                } else {
+                    SkipReason::TooFewExamples
+                },
+            });
+            continue;
+        }
+        let mut x = x0_s.clone();
+        for block in &blocks {
+            x = x.with_columns(block);
+        }
+        // The first candidate searches the whole grid; the next ones the best one's penalty
+        // and its neighbours (widened at an edge), each fold warm-started from the fit without
+        // bins at the strongest of them.
+        let alphas = match best {
+            None => options.alphas.clone(),
+            Some(i) => tried[i].1.around_best(),
+        };
+        let warm: Option<Vec<crate::fit::Logit>> = base.as_ref().and_then(|base| {
+            let strongest = alphas.iter().copied().fold(f64::MIN, f64::max);
+            let a = base.search.grid.iter().position(|g| g.alpha == strongest)?;
+            Some(base.fits[a].iter().map(|l| l.padded(extra)).collect())
+        });
+        let outcome = search_penalty(&x, &y_s, &cv_s, &alphas, warm.as_deref(), options)?;
+        unconverged += outcome.unconverged;
+        let point = outcome.best().cloned().ok_or_else(|| {
+            crate::error::TrainError::Fit("the penalty search chose nothing".into())
+        })?;
+        let candidate = BinsCandidate {
+            bins: b,
+            features,
+            alpha: point.alpha,
+            cv_log_loss: point.cv_log_loss,
+            cv_roc_auc: point.cv_roc_auc,
+        };
+        let improved = best.is_none_or(|i| candidate.cv_log_loss < tried[i].0.cv_log_loss);
+        if b == 0 {
+            base = Some(outcome.clone());
+        }
+        tried.push((candidate, outcome));
+        previous_blocks = Some(blocks);
+        if improved {
+            best = Some(tried.len() - 1);
+        } else {
+            // More bins did not help: larger candidates are not tried.
+            skipped.extend(candidates[k + 1..].iter().map(|&bins| SkippedBins {
+                bins,
+                reason: SkipReason::NoGain,
+            }));
+            break;
+        }
+    }
+    let chosen = best.unwrap_or(0);
+    let chosen_bins = tried.get(chosen).map_or(0, |(c, _)| c.bins);
+    let penalty = if on_sample {
+        None
+    } else {
+        tried.get(chosen).map(|(_, o)| o.clone())
+    };
+    Ok(BinsChoice {
+        search: BinsSearch {
+            columns: columns.iter().map(|(n, _)| n.clone()).collect(),
+            rows: positions.len() as u64,
+            candidates: tried.into_iter().map(|(c, _)| c).collect(),
+            skipped,
+            chosen: chosen_bins,
+        },
+        penalty,
+        unconverged,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// About `max_rows` of `n` training rows, sorted: each group (lead) kept whole with one seeded
+/// probability.
+fn sample_rows(n: usize, groups: Option<&[usize]>, max_rows: usize, seed: u64) -> Vec<usize> {
+    let p = max_rows as f64 / n as f64;
+    let mut rng = SeededRng::new(seed ^ 0xB1A5);
+    match groups {
+        None => (0..n).filter(|_| rng.uniform() < p).collect(),
+        Some(g) => {
+            let mut keep: std::collections::HashMap<usize, bool> = Default::default();
+            let mut ids: Vec<usize> = g.to_vec();
+            ids.sort_unstable();
+            ids.dedup();
+            for id in ids {
+                keep.insert(id, rng.uniform() < p);
+            }
+            (0..n).filter(|&i| keep[&g[i]]).collect()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leadscore_core::model::sigmoid;
+
+    /// One numeric column whose effect is a bump (converting in the middle of its range), which
+    /// its linear term cannot bend to, and one noise column.
+    fn bump(n: usize, seed: u64) -> (Vec<AutoColumn>, Matrix, Vec<bool>) {
+        let mut rng = SeededRng::new(seed);
+        let v: Vec<Option<f64>> = (0..n)
+            .map(|_| Some((rng.uniform() * 100.0).floor()))
+            .collect();
+        let mut x0 = Matrix::zeros(n, 2);
+        let mut y = Vec::with_capacity(n);
+        for (i, x) in v.iter().enumerate() {
+            let x = x.unwrap_or(0.0);
+            x0.data[i] = x;
+            x0.data[n + i] = rng.normal();
+            let inside = (35.0..65.0).contains(&x);
+            y.push(rng.bernoulli(sigmoid(if inside { 1.5 } else { -1.5 })));
+        }
+        (vec![("x".into(), v)], x0, y)
+    }
+
+    #[test]
+    fn bins_are_chosen_where_the_shape_bends_with_the_evidence() {
+        let (columns, x0, y) = bump(3000, 11);
+        let options = FitOptions::default();
+        let cv = CvFolds::new(&y, None, &options).unwrap();
+        let rows: Vec<usize> = (0..y.len()).collect();
+        let choice = choose_bins(
+            &columns,
+            &rows,
+            &x0,
+            &y,
+            None,
+            &cv,
+            &options,
+            &BinsOptions::default(),
+        )
+        .unwrap();
+        let s = &choice.search;
+        assert!(s.chosen >= 4, "{s:?}");
+        assert_eq!(s.candidates[0].bins, 0);
+        assert_eq!(s.candidates[0].features, 2);
+        let chosen = s.candidates.iter().find(|c| c.bins == s.chosen).unwrap();
+        assert!(
+            chosen.cv_log_loss < s.candidates[0].cv_log_loss - 0.02,
+            "bins fit the bump better: {s:?}"
+        );
+        assert!(
+            chosen.cv_roc_auc > s.candidates[0].cv_roc_auc + 0.05,
+            "{s:?}"
+        );
+        assert_eq!(s.rows, 3000);
+        // Every candidate is accounted for: tried or skipped with a reason.
+        assert_eq!(
+            s.candidates.len() + s.skipped.len(),
+            DEFAULT_CANDIDATES.len()
+        );
+        // The chosen candidate's penalty search comes back for the final fit.
+        let p = choice.penalty.as_ref().unwrap();
+        assert_eq!(p.search.alpha, chosen.alpha);
+    }
+
+    #[test]
+    fn large_data_is_compared_on_a_sample_and_its_penalty_searched_again() {
+        let (columns, x0, y) = bump(3000, 12);
+        let options = FitOptions::default();
+        let cv = CvFolds::new(&y, None, &options).unwrap();
+        let rows: Vec<usize> = (0..y.len()).collect();
+        let bins = BinsOptions {
+            max_rows: 1000,
+            ..BinsOptions::default()
+        };
+        let choice = choose_bins(&columns, &rows, &x0, &y, None, &cv, &options, &bins).unwrap();
+        assert!(
+            (800..1200).contains(&choice.search.rows),
+            "{:?}",
+            choice.search
+        );
+        assert!(choice.penalty.is_none());
+        assert!(choice.search.chosen >= 4, "{:?}", choice.search);
+    }
+
+    #[test]
+    fn samples_keep_groups_whole() {
+        let groups: Vec<usize> = (0..10_000).map(|i| i / 4).collect();
+        let s = sample_rows(groups.len(), Some(&groups), 2_000, 7);
+        assert!((1_600..2_400).contains(&s.len()), "{}", s.len());
+        for &i in &s {
+            let g = groups[i];
+            assert!((4 * g..4 * g + 4).all(|r| s.contains(&r)), "lead {g} split");
+        }
+        let flat = sample_rows(10_000, None, 2_000, 7);
+        assert!((1_600..2_400).contains(&flat.len()));
+        assert!(flat.windows(2).all(|w| w[0] < w[1]));
+    }
+}
