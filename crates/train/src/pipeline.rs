@@ -93,6 +93,9 @@ pub struct TrainConfig {
     pub allow_untimed_conversions: bool,
     /// At most this many landmark examples; beyond it, each is kept with one seeded probability.
     pub max_examples: usize,
+    /// How many searched pairs (overrides the spec's `[pairs] count`; `Fixed(0)` turns pairs
+    /// off, the spec's named ones too; `None`: the spec's, by default `auto`).
+    pub pairs: Option<leadscore_core::pairs::PairCount>,
 }
 
 /// Default of [`TrainConfig::max_examples`].
@@ -122,6 +125,7 @@ impl TrainConfig {
             landmarks_days: None,
             allow_untimed_conversions: false,
             max_examples: DEFAULT_MAX_EXAMPLES,
+            pairs: None,
         }
     }
 }
@@ -404,10 +408,24 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     let train_groups: Option<Vec<usize>> = groups
         .as_ref()
         .map(|g| train_rows.iter().map(|&i| g[i]).collect());
-    let fit = fit_with_cv_grouped(&x_train, &y_train, train_groups.as_deref(), &fit_options)?;
+    let mut fit = fit_with_cv_grouped(&x_train, &y_train, train_groups.as_deref(), &fit_options)?;
+    let (mut x_train, mut x_test) = (x_train, x_test);
+    let pairs = crate::pairs::search_and_add(
+        &crate::pairs::settings(spec.pairs.as_ref(), config.pairs),
+        &mut fitted,
+        &mut x_train,
+        &mut x_test,
+        &y_train,
+        train_groups.as_deref(),
+        &mut fit,
+        &fit_options,
+    )?;
     lap("cross-validate + fit", &mut timings);
     timings.pop();
     timings.push(("cross-validate", fit.cv_seconds));
+    if let Some(p) = &pairs {
+        timings.push(("pairs", p.seconds));
+    }
     timings.push(("fit", fit.fit_seconds));
     let mut warnings = Vec::new();
     if !fit.solver.converged {
@@ -634,6 +652,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         solver: fit.solver,
         point_in_time,
         warnings,
+        pairs: pairs.map(|p| p.search),
     };
     let mut settings = spec.point_in_time_settings();
     settings.allow_untimed_conversions = config.allow_untimed_conversions;
