@@ -1,11 +1,14 @@
 //! Reasons and gates as a salesperson meets them: through the real server, on the committed
-//! demo model and its holdout leads.
+//! demo model and its holdout leads, and on an X Education model with pairs.
 //!
 //! - Every holdout lead, at its first, middle and last replayed moment: its factors (all of
 //!   them, `?factors=100`) name only values the lead has (each checked against the lead's row
 //!   of `data/demo/leads.csv` and its events known at that moment), each field appears once,
 //!   the factors sum to `fit + engagement`, and `baseline + fit + engagement` is the log-odds.
 //! - The README's example leads get the reasons the README promises.
+//! - A model with pairs (X Education, 8 interaction terms), on every lead: each pair is one
+//!   factor named `A x B` whose text names the lead's own values of both columns, its part is
+//!   fit only when both columns are, and the factors still sum exactly.
 //! - With the demo spec's gate ("students and competitors are not eligible"): no such lead is
 //!   an MQL, and the served cutoff equals a brute-force computation of the fixed-sequence rule
 //!   over the gated holdout lives read from `models/demo.holdout.csv`; with `--gates` naming an
