@@ -1,11 +1,14 @@
 //! Reasons and gates as a salesperson meets them: through the real server, on the committed
-//! demo model and its holdout leads.
+//! demo model and its holdout leads, and on an X Education model with pairs.
 //!
 //! - Every holdout lead, at its first, middle and last replayed moment: its factors (all of
 //!   them, `?factors=100`) name only values the lead has (each checked against the lead's row
 //!   of `data/demo/leads.csv` and its events known at that moment), each field appears once,
 //!   the factors sum to `fit + engagement`, and `baseline + fit + engagement` is the log-odds.
 //! - The README's example leads get the reasons the README promises.
+//! - A model with pairs (X Education, 8 interaction terms), on every lead: each pair is one
+//!   factor named `A x B` whose text names the lead's own values of both columns, its part is
+//!   fit only when both columns are, and the factors still sum exactly.
 //! - With the demo spec's gate ("students and competitors are not eligible"): no such lead is
 //!   an MQL, and the served cutoff equals a brute-force computation of the fixed-sequence rule
 //!   over the gated holdout lives read from `models/demo.holdout.csv`; with `--gates` naming an
@@ -615,4 +618,136 @@ fn gates_hold_leads_back_and_the_served_cutoff_is_the_brute_force_gated_one() {
             }
         }
     }
+}
+
+/// The lead's own value of `column` as a pair factor must name it: `column missing`,
+/// `column = "level"` (a category), `column = 412 (...)` (a number, compared as a number), or
+/// `column = yes` / `= no` (a boolean).
+fn side_names_value(
+    factor: &str,
+    column: &str,
+    transform: &leadscore_core::fitted::FittedTransform,
+    raw: &str,
+) -> bool {
+    use leadscore_core::fitted::FittedTransform as T;
+    let raw = raw.trim();
+    if raw.is_empty() || raw == "Select" {
+        return factor.contains(&format!("{column} missing"));
+    }
+    match transform {
+        T::Numeric { .. } => factor
+            .split(&format!("{column} = "))
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<f64>().ok())
+            .zip(raw.parse::<f64>().ok())
+            .is_some_and(|(a, b)| (a - b).abs() < 1e-3 * b.abs().max(1.0)),
+        T::Boolean { .. } => {
+            let yes = matches!(
+                raw.to_ascii_lowercase().as_str(),
+                "yes" | "true" | "y" | "1"
+            );
+            factor.contains(&format!("{column} = {}", if yes { "yes" } else { "no" }))
+        }
+        _ => factor.contains(&format!("{column} = {raw:?}")),
+    }
+}
+
+/// A model with pairs, through the real server, on every X Education lead: each pair is one
+/// factor (`A x B`) whose text names the lead's own values of both columns, it counts toward
+/// fit only when both columns are fit, and the factors still sum exactly to the parts.
+#[test]
+fn pairs_are_one_factor_each_named_by_the_leads_values_and_sums_stay_exact() {
+    use leadscore_core::pairs::PairCount;
+    use leadscore_train::pipeline::{train, TrainConfig};
+    let mut c = TrainConfig::new(common::x_education());
+    c.label = Some("Converted".into());
+    c.id = Some("Prospect ID".into());
+    c.exclude = common::X_EDUCATION_EXCLUDED
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    c.pairs = Some(PairCount::Fixed(8));
+    let artifact = train(&c).expect("train").artifact;
+    assert_eq!(artifact.spec.pairs.len(), 8);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.json");
+    artifact.write_atomic(&path).unwrap();
+    let server = Server::start(&common::serve_binary(), &path, 0.7);
+    let mut client = Client::new(server.addr);
+    let spec = &artifact.spec;
+    let pairs: HashMap<String, &leadscore_core::pairs::FittedPair> =
+        spec.pairs.iter().map(|p| (p.name(), p)).collect();
+    let rows = common::csv_rows(&common::x_education());
+    let (mut checked, mut pair_factors) = (0, 0);
+    let mut seen = HashSet::new();
+    for chunk in rows.chunks(500) {
+        let leads: Vec<Value> = chunk.iter().map(|r| serde_json::json!(r)).collect();
+        let (status, body) = client.post(
+            "/v1/score?factors=100",
+            &serde_json::json!({ "leads": leads }).to_string(),
+        );
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        for (row, s) in chunk.iter().zip(v["leads"].as_array().unwrap()) {
+            let id = &row["Prospect ID"];
+            let z = s["log_odds"].as_f64().unwrap();
+            let b = s["baseline_log_odds"].as_f64().unwrap();
+            let (fit, eng) = (
+                s["fit"]["log_odds"].as_f64().unwrap(),
+                s["engagement"]["log_odds"].as_f64().unwrap(),
+            );
+            assert!(
+                (b + fit + eng - z).abs() < 1e-9,
+                "{id}: parts do not add up"
+            );
+            let (mut sum_fit, mut sum_eng) = (0.0, 0.0);
+            let mut fields = HashSet::new();
+            for f in s["factors"]["positive"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(s["factors"]["negative"].as_array().unwrap())
+            {
+                let field = f["field"].as_str().unwrap();
+                let text = f["factor"].as_str().unwrap();
+                let part = f["part"].as_str().unwrap();
+                assert!(fields.insert(field), "{id}: {field} twice");
+                let c = f["contribution"].as_f64().unwrap();
+                match part {
+                    "fit" => sum_fit += c,
+                    _ => sum_eng += c,
+                }
+                let Some(p) = pairs.get(field) else { continue };
+                seen.insert(field.to_string());
+                pair_factors += 1;
+                let (ca, cb) = (&spec.columns[p.a.index], &spec.columns[p.b.index]);
+                let (left, right) = text
+                    .split_once(" & ")
+                    .unwrap_or_else(|| panic!("{id}: pair factor {text:?} has no `&`"));
+                assert!(
+                    left.starts_with(ca.name.as_str())
+                        && side_names_value(left, &ca.name, &ca.transform, &row[&ca.name]),
+                    "{id}: {field}: {left:?} does not name {:?}",
+                    row[&ca.name]
+                );
+                assert!(
+                    right.starts_with(cb.name.as_str())
+                        && side_names_value(right, &cb.name, &cb.transform, &row[&cb.name]),
+                    "{id}: {field}: {right:?} does not name {:?}",
+                    row[&cb.name]
+                );
+                let both_fit = ca.part.is_fit() && cb.part.is_fit();
+                assert_eq!(part, if both_fit { "fit" } else { "engagement" }, "{field}");
+            }
+            assert!(
+                (sum_fit - fit).abs() < 1e-7 && (sum_eng - eng).abs() < 1e-7,
+                "{id}: factors sum to {sum_fit} + {sum_eng}, parts are {fit} + {eng}"
+            );
+            checked += 1;
+        }
+    }
+    eprintln!("{checked} X Education leads, {pair_factors} pair factors checked");
+    assert_eq!(checked, 9240);
+    assert_eq!(seen.len(), pairs.len(), "every pair is some lead's factor");
 }

@@ -1,12 +1,15 @@
 //! The two featurizers agree: every lead of a real file, featurized by the polars pipeline
 //! (`leadscore-train`) and per lead (`leadscore-core`, the path the server uses), gives the same
 //! features within 1e-9, and the same score. The per-lead side reads the files with an
-//! independent CSV parser and computes `as_of` itself.
+//! independent CSV parser and computes `as_of` itself. The flat models are trained with pairs
+//! (interaction terms over numeric, categorical, boolean, email and job-title columns), so
+//! their cell features are compared too.
 
 mod common;
 
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::fitted::LeadEvent;
+use leadscore_core::pairs::PairCount;
 use leadscore_core::value::parse_timestamp;
 use leadscore_train::assemble::featurize_with_events;
 use leadscore_train::featurize::featurize_table;
@@ -54,7 +57,9 @@ fn x_education_every_row_agrees() {
         .iter()
         .map(|s| s.to_string())
         .collect();
+    config.pairs = Some(PairCount::Fixed(8));
     let outcome = train(&config).unwrap();
+    assert_eq!(outcome.artifact.spec.pairs.len(), 8);
     assert_flat_parity(&outcome.artifact, &common::x_education());
 }
 
@@ -62,8 +67,22 @@ fn x_education_every_row_agrees() {
 fn flat_demo_every_row_agrees() {
     // Timestamps, email domains and job titles: the transforms X Education does not have.
     let mut config = TrainConfig::new(common::repo("data/demo-leads.csv"));
-    config.spec = Some(common::repo("data/demo-spec.toml"));
+    // The demo spec with pairs over every kind of column: email class, job-title seniority, a
+    // log1p number with missing values, a boolean, categories (named), and the best two others.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec.toml");
+    let text = std::fs::read_to_string(common::repo("data/demo-spec.toml")).unwrap();
+    std::fs::write(
+        &spec,
+        format!(
+            "{text}\n[pairs]\ncount = 2\ninclude = [[\"email\", \"job_title\"], \
+             [\"company_size\", \"webinar_attended\"], [\"industry\", \"pricing_page_visits\"]]\n"
+        ),
+    )
+    .unwrap();
+    config.spec = Some(spec);
     let outcome = train(&config).unwrap();
+    assert!(outcome.artifact.spec.pairs.len() >= 3);
     assert_flat_parity(&outcome.artifact, &common::repo("data/demo-leads.csv"));
 }
 

@@ -1,11 +1,16 @@
 //! Serving parity on real data: every X Education lead, sent as JSON (CSV cells as strings)
-//! through the router, scores what the training pipeline's artifact scores for that lead.
+//! through the router, scores what the training pipeline's artifact scores for that lead, and
+//! what the polars featurizer's row of that lead scores. The model has pairs (interaction
+//! terms), so their cell features are part of both.
 
 mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use leadscore_core::pairs::PairCount;
 use leadscore_serve::{app, App, Config};
+use leadscore_train::featurize::featurize_table;
+use leadscore_train::load::{read_table, ReadOptions};
 use leadscore_train::pipeline::{train, TrainConfig};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -19,7 +24,16 @@ async fn every_x_education_lead_scores_as_in_training() {
         .iter()
         .map(|s| s.to_string())
         .collect();
+    c.pairs = Some(PairCount::Fixed(8));
     let artifact = train(&c).expect("train").artifact;
+    assert_eq!(artifact.spec.pairs.len(), 8);
+    // The training pipeline's own features of every lead (the polars path).
+    let read = ReadOptions {
+        missing_tokens: artifact.spec.missing_tokens.clone(),
+        ..ReadOptions::default()
+    };
+    let table = read_table(&common::x_education(), &read).unwrap();
+    let matrix = featurize_table(&artifact.spec, &table, None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.json");
     artifact.write_atomic(&path).unwrap();
@@ -30,7 +44,7 @@ async fn every_x_education_lead_scores_as_in_training() {
     let rows = common::csv_rows(&common::x_education());
     assert_eq!(rows.len(), 9240);
     let mut checked = 0;
-    for chunk in rows.chunks(1000) {
+    for (k, chunk) in rows.chunks(1000).enumerate() {
         let leads: Vec<Value> = chunk.iter().map(|r| json!(r)).collect();
         let body = json!({ "leads": leads }).to_string();
         let req = Request::builder()
@@ -48,13 +62,14 @@ async fn every_x_education_lead_scores_as_in_training() {
         assert_eq!(status, StatusCode::OK, "{v}");
         let scores = v["leads"].as_array().unwrap();
         assert_eq!(scores.len(), chunk.len());
-        for (row, got) in chunk.iter().zip(scores) {
+        for (r, (row, got)) in chunk.iter().zip(scores).enumerate() {
             let x = artifact.spec.featurize(row, None).unwrap();
             let want = artifact.model.score(&x);
+            let polars = artifact.model.score(&matrix.row(k * 1000 + r));
             let got = got["score"].as_f64().unwrap();
             assert!(
-                (got - want).abs() <= 1e-9,
-                "lead {}: served {got}, training {want}",
+                (got - want).abs() <= 1e-9 && (got - polars).abs() <= 1e-9,
+                "lead {}: served {got}, per lead {want}, polars {polars}",
                 row["Prospect ID"]
             );
             checked += 1;

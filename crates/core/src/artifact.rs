@@ -334,6 +334,10 @@ pub struct Provenance {
     pub point_in_time: Option<PointInTimeReport>,
     /// Warnings raised during training (leakage, convergence, dropped columns).
     pub warnings: Vec<String>,
+    /// How the interaction terms were chosen: the ranking, the candidates and their
+    /// cross-validation scores (absent when pairs were off, and in artifacts written before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<crate::pairs::PairSearch>,
 }
 
 impl Provenance {
@@ -531,6 +535,7 @@ impl ModelArtifact {
                 ));
             }
         }
+        crate::pairs::check(&self.spec)?;
         if !self.model.intercept.is_finite() {
             return Err("the intercept is not finite".into());
         }

@@ -64,6 +64,8 @@ pub enum Source {
     EventType(usize),
     /// Distinct active days over all event types.
     ActiveDays,
+    /// The interaction term at this index of [`FittedSpec::pairs`].
+    Pair(usize),
 }
 
 /// The features of one input column or one event type.
@@ -123,6 +125,17 @@ pub fn factor_groups(spec: &FittedSpec) -> Vec<FactorGroup> {
             start: at,
             end: at + 1,
         });
+        at += 1;
+    }
+    for (k, p) in spec.pairs.iter().enumerate() {
+        groups.push(FactorGroup {
+            name: p.name(),
+            source: Source::Pair(k),
+            part: p.part(spec),
+            start: at,
+            end: at + p.width(),
+        });
+        at += p.width();
     }
     groups
 }
@@ -195,6 +208,31 @@ pub fn strongest(contributions: &[f64], top: usize) -> (Ranked, Ranked) {
     (pos, neg)
 }
 
+/// Names a group by the lead's own values (see [`describe`]); `values` are the lead's values in
+/// [`FittedSpec::columns`] order, which a pair needs two of.
+pub fn describe_row(
+    spec: &FittedSpec,
+    group: &FactorGroup,
+    values: &[FieldValue<'_>],
+    events: &[LeadEvent<'_>],
+    as_of: Option<i64>,
+) -> String {
+    match group.source {
+        Source::Pair(k) => match spec.pairs.get(k) {
+            Some(p) => crate::pairs::describe_pair(spec, p, values, as_of.or(spec.reference_time)),
+            None => group.name.clone(),
+        },
+        Source::Column(i) => describe(
+            spec,
+            group,
+            values.get(i).copied().unwrap_or(FieldValue::Missing),
+            events,
+            as_of,
+        ),
+        _ => describe(spec, group, FieldValue::Missing, events, as_of),
+    }
+}
+
 /// Names a group by the lead's own value: `job_title = "VP Marketing" (vp)`,
 /// `email: gmail.com (free webmail)`, `demo_request: 1 in the last 7 days, last 1 day ago`,
 /// `company_size missing`. `value` is the lead's value of the group's column (ignored for
@@ -237,6 +275,8 @@ pub fn describe(
                 n => format!("active on {n} distinct days"),
             }
         }
+        // A pair needs both of its values: see [`describe_row`].
+        Source::Pair(_) => group.name.clone(),
     }
 }
 
@@ -497,6 +537,19 @@ pub enum Shape {
     Bars {
         /// (value, effect on the log-odds).
         bars: Vec<(String, f64)>,
+    },
+    /// An interaction term: the effect of each cell of its two columns (a heat map).
+    Grid {
+        /// The first column (rows).
+        y_label: String,
+        /// The second column (columns).
+        x_label: String,
+        /// The first column's cells, as conditions (`= Unemployed`, `is missing`).
+        rows: Vec<String>,
+        /// The second column's cells.
+        columns: Vec<String>,
+        /// `effects[i][j]`: the effect on the log-odds of cell (row i, column j).
+        effects: Vec<Vec<f64>>,
     },
 }
 
@@ -769,6 +822,31 @@ pub fn shape(
                 reference: Some(("none".into(), at(&[]))),
             }
         }
+        Source::Pair(k) => {
+            let Some(p) = spec.pairs.get(k) else {
+                return Shape::Bars { bars: Vec::new() };
+            };
+            let effects = (0..p.a.cells.len())
+                .map(|i| {
+                    (0..p.b.cells.len())
+                        .map(|j| {
+                            let mut slot = vec![0.0; width];
+                            if let Some(f) = p.feature_of(i, j) {
+                                slot[f] = 1.0;
+                            }
+                            effect(&slot)
+                        })
+                        .collect()
+                })
+                .collect();
+            Shape::Grid {
+                y_label: p.a.column.clone(),
+                x_label: p.b.column.clone(),
+                rows: p.a.cells.clone(),
+                columns: p.b.cells.clone(),
+                effects,
+            }
+        }
         Source::ActiveDays => Shape::Curve {
             x_label: "distinct active days".into(),
             points: (0..=30)
@@ -864,6 +942,7 @@ mod tests {
                 half_life_days: 14.0,
                 other_types: vec![],
             }),
+            pairs: Vec::new(),
         }
     }
 

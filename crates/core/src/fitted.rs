@@ -7,6 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::explain::Part;
+use crate::pairs::FittedPair;
 use crate::value::{
     bool_of, email_class, month_and_weekday, number_to_level, parse_number, parse_timestamp,
     seniority, EmailClass, FieldValue, LeadFields, Seniority, SECONDS_PER_DAY,
@@ -236,7 +237,7 @@ pub fn encode_age(age: f64, landmarks: &[f64], slot: &mut [f64]) {
     }
 }
 
-fn fmt_edge(x: f64) -> String {
+pub(crate) fn fmt_edge(x: f64) -> String {
     if x.fract() == 0.0 {
         format!("{x:.0}")
     } else {
@@ -422,6 +423,10 @@ pub struct FittedSpec {
     /// Engagement features, after the columns' (when the model was trained with events).
     #[serde(default)]
     pub events: Option<FittedEvents>,
+    /// Interaction terms, after the events' features (see [`crate::pairs`]); absent in
+    /// artifacts written before pairs existed and in models without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<FittedPair>,
 }
 
 /// The values of one column that a model's training did not see, counted over a data set
@@ -457,7 +462,14 @@ pub struct FeatureInfo {
 impl FittedSpec {
     /// Total number of features.
     pub fn width(&self) -> usize {
-        self.columns_width() + self.events.as_ref().map_or(0, FittedEvents::width)
+        self.columns_width()
+            + self.events.as_ref().map_or(0, FittedEvents::width)
+            + self.pairs_width()
+    }
+
+    /// Number of pair features (the last ones).
+    pub fn pairs_width(&self) -> usize {
+        self.pairs.iter().map(FittedPair::width).sum()
     }
 
     /// Number of features from the lead's own fields (the event features follow them).
@@ -482,6 +494,13 @@ impl FittedSpec {
                 e.feature_names().into_iter().map(|name| FeatureInfo {
                     name,
                     column: "events".into(),
+                })
+            }))
+            .chain(self.pairs.iter().flat_map(|p| {
+                let column = p.name();
+                p.feature_names().into_iter().map(move |name| FeatureInfo {
+                    name,
+                    column: column.clone(),
                 })
             }))
             .collect()
@@ -622,7 +641,16 @@ impl FittedSpec {
                     column: "events".into(),
                     problem: "no as_of time to place the events in time".into(),
                 })?;
-            ev.encode(events, as_of, &mut out[offset..]);
+            let width = ev.width();
+            ev.encode(events, as_of, &mut out[offset..offset + width]);
+            offset += width;
+        }
+        if !self.pairs.is_empty() {
+            let (x, pairs) = out.split_at_mut(offset);
+            crate::pairs::encode_pairs(self, x, pairs).ok_or_else(|| Error::Feature {
+                column: String::new(),
+                problem: "the spec's pairs do not fit its columns".into(),
+            })?;
         }
         Ok(())
     }
@@ -865,6 +893,7 @@ mod tests {
                 },
             ],
             events: None,
+            pairs: Vec::new(),
         }
     }
 

@@ -3,7 +3,8 @@
 //! - [`spec`]: the feature spec a person edits (TOML); [`fitted`]: the spec with learned state
 //!   and the per-lead featurizer;
 //! - [`model`]: weights and scores; [`explain`]: key factors per field and event type, the
-//!   fit/engagement split and each field's effect; [`gates`]: hard rules that keep a lead from
+//!   fit/engagement split and each field's effect; [`pairs`]: interaction terms (two columns
+//!   crossed into a few cells), read from the columns' own features; [`gates`]: hard rules that keep a lead from
 //!   being an MQL whatever its score; [`artifact`]: the versioned model file; [`registry`]: a
 //!   folder of artifacts and its `CURRENT` pointer; [`files`]: reading such files with limits
 //!   (regular files only, a size cap, optionally no symlinks);
@@ -27,6 +28,7 @@
 //!         part: Default::default(),
 //!     }],
 //!     events: None,
+//!     pairs: Vec::new(),
 //! };
 //! let lead: HashMap<String, String> = [("Lead Source".to_string(), "Referral".to_string())].into();
 //! assert_eq!(spec.featurize(&lead, None).unwrap(), vec![1.0, 0.0, 0.0]);
@@ -42,6 +44,7 @@ pub mod fitted;
 pub mod gates;
 pub mod metrics;
 pub mod model;
+pub mod pairs;
 pub mod registry;
 pub mod rng;
 pub mod spec;

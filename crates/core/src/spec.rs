@@ -376,6 +376,7 @@ impl PointInTimeSettings {
             outcomes: self.outcomes.clone(),
             columns: Vec::new(),
             gates: Vec::new(),
+            pairs: None,
         }
     }
 }
@@ -447,6 +448,10 @@ pub struct FeatureSpec {
     /// [`crate::gates`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gates: Vec<GateSpec>,
+    /// Interaction terms (see [`crate::pairs::PairSpec`]); absent = searched, the count chosen
+    /// by cross-validation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<crate::pairs::PairSpec>,
 }
 
 impl FeatureSpec {
@@ -526,6 +531,13 @@ impl FeatureSpec {
         }
         crate::gates::Gates::compile(&self.gates, &self.gate_columns(), &self.missing_tokens)
             .map_err(err)?;
+        if let Some(pairs) = &self.pairs {
+            let columns: Vec<(&str, bool)> = self
+                .feature_columns()
+                .map(|c| (c.name.as_str(), crate::pairs::pairable(c.transform)))
+                .collect();
+            pairs.check(&columns).map_err(err)?;
+        }
         if !self
             .columns
             .iter()

@@ -381,6 +381,7 @@ fn spec() -> impl Strategy<Value = FittedSpec> {
                 })
                 .collect(),
             events,
+            pairs: Vec::new(),
         })
 }
 

@@ -333,7 +333,9 @@ pub fn shapes(explain: &ExplainSummary) -> Result<Chart, ReportError> {
                for each value of one field, everything else equal. Numbers and lead age: a \
                curve over the training range (steps are the field's bins); events: one event \
                of that type so many days ago, the dashed line a lead with none; categories: one \
-               bar per level, `(other)` for rare levels. Green: fit; blue: engagement."
+               bar per level, `(other)` for rare levels; a pair of columns (`A x B`): a heat \
+               map of its cells, each cell's effect on top of the two columns' own. Green: fit; \
+               blue: engagement."
             .into(),
         svg,
         frame,
@@ -456,6 +458,93 @@ fn shape_panel(area: &Area<'_>, g: &GroupSummary) -> DrawResult<()> {
                 bar.set_margin(1, 1, 0, 0);
                 chart.draw_series(std::iter::once(bar))?;
             }
+        }
+        Shape::Grid {
+            y_label,
+            x_label,
+            rows,
+            columns,
+            effects,
+        } => grid_panel(area, &caption, (y_label, rows), (x_label, columns), effects)?,
+    }
+    Ok(())
+}
+
+/// A pair's heat map: one square per cell of its two columns, green above the average lead,
+/// orange below, the effect written in it.
+fn grid_panel(
+    area: &Area<'_>,
+    caption: &str,
+    (y_label, rows): (&str, &[String]),
+    (x_label, columns): (&str, &[String]),
+    effects: &[Vec<f64>],
+) -> DrawResult<()> {
+    let (na, nb) = (rows.len().max(1), columns.len().max(1));
+    let (last_a, last_b) = (
+        i32::try_from(na).unwrap_or(i32::MAX) - 1,
+        i32::try_from(nb).unwrap_or(i32::MAX) - 1,
+    );
+    let extent = effects
+        .iter()
+        .flatten()
+        .map(|e| e.abs())
+        .fold(0.0_f64, f64::max)
+        .max(0.05);
+    let row_labels: Vec<String> = rows.iter().map(|l| shorten(l, 14)).collect();
+    let col_labels: Vec<String> = columns.iter().map(|l| shorten(l, 9)).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 15))
+        .margin(8)
+        .x_label_area_size(34)
+        .y_label_area_size(96)
+        .build_cartesian_2d((0..last_b).into_segmented(), (0..last_a).into_segmented())?;
+    let row_of = |v: &SegmentValue<i32>| match v {
+        SegmentValue::CenterOf(i) => usize::try_from(last_a - i)
+            .ok()
+            .and_then(|k| row_labels.get(k).cloned())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let col_of = |v: &SegmentValue<i32>| match v {
+        SegmentValue::CenterOf(j) => usize::try_from(*j)
+            .ok()
+            .and_then(|k| col_labels.get(k).cloned())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .y_labels(na)
+        .x_labels(nb)
+        .y_label_formatter(&row_of)
+        .x_label_formatter(&col_of)
+        .x_desc(shorten(x_label, 40))
+        .y_desc(shorten(y_label, 24))
+        .axis_desc_style((FONT, 12))
+        .label_style((FONT, 10))
+        .draw()?;
+    let mix = |c: RGBColor, t: f64| {
+        let m = |a: u8| (255.0 - (255.0 - f64::from(a)) * t.clamp(0.0, 1.0)).round() as u8;
+        RGBColor(m(c.0), m(c.1), m(c.2))
+    };
+    for (i, row) in effects.iter().enumerate() {
+        let y = last_a - i32::try_from(i).unwrap_or(0);
+        for (j, e) in row.iter().enumerate() {
+            let x = i32::try_from(j).unwrap_or(0);
+            let color = mix(if *e >= 0.0 { TEAL } else { ORANGE }, e.abs() / extent);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [
+                    (SegmentValue::Exact(x), SegmentValue::Exact(y)),
+                    (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
+                ],
+                color.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                format!("{e:+.2}"),
+                (SegmentValue::CenterOf(x), SegmentValue::CenterOf(y)),
+                text(10, &BLACK, HPos::Center, VPos::Center),
+            )))?;
         }
     }
     Ok(())

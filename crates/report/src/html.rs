@@ -85,6 +85,9 @@ pub struct Report {
     pub gates: Markup,
     /// A few holdout leads with their key factors (empty for models without them).
     pub examples: Markup,
+    /// The interaction terms: the ranking and the evidence for how many (empty without a
+    /// pair search).
+    pub pairs: Markup,
 }
 
 impl Report {
@@ -124,6 +127,7 @@ impl Report {
             targets: targets_table(&set, options, marked.as_ref().ok()),
             tiers: tiers_table(&set, &tiers),
             weights: weights_table(artifact),
+            pairs: pairs_section(artifact),
             parts: artifact
                 .explain
                 .as_ref()
@@ -194,6 +198,7 @@ impl Report {
                         (self.cutoff)
                         (self.unseen)
                         (self.charts_html())
+                        (self.pairs)
                         (self.targets)
                         (self.parts)
                         (self.examples)
@@ -894,6 +899,74 @@ pub fn gates_section(
 }
 
 /// Tiers on the set.
+/// The pair search: the best-ranked pairs with their gain (those in the model marked), and the
+/// numbers of pairs cross-validation compared.
+fn pairs_section(a: &ModelArtifact) -> Markup {
+    let Some(p) = &a.provenance.pairs else {
+        return html! {};
+    };
+    let kept: Vec<String> = a.spec.pairs.iter().map(|p| p.name()).collect();
+    html! {
+        section id="pairs" {
+            h2 { "Pairs of fields" }
+            p {
+                "A pair is two fields crossed into a few cells (the most frequent values, or \
+                 quantile bins of a number), one feature per cell: the score can then depend on \
+                 the combination, such as an occupation that converts well only with enough \
+                 time on the site. Each pair is one factor (" code { "A x B" } ") and one heat \
+                 map among the shapes above. Pairs were ranked on the training split by their \
+                 gain on the residuals of the model without them ("
+                (count(p.rows)) " " (a.provenance.unit()) "): the log-likelihood a term on the \
+                 pair's cells would add beyond each field's own cells, less what noise would add."
+            }
+            table id="table-pairs" class="numbers" {
+                thead { tr { th { "pair" } th { "gain" } th { "cells" } th { "in the model" } } }
+                tbody {
+                    @for r in p.ranked.iter().take(10) {
+                        tr {
+                            td { (r.name) }
+                            td { (format!("{:.1}", r.gain)) }
+                            td { (r.cells) }
+                            td { @if kept.contains(&r.name) { "yes" } }
+                        }
+                    }
+                }
+            }
+            @if !p.named.is_empty() {
+                p { "Named in the spec (always in the model): " (p.named.join(", ")) "." }
+            }
+            @if p.candidates.is_empty() {
+                p { "The number of pairs was fixed at " (p.count) ": " (p.chosen) " kept." }
+            } @else {
+                p {
+                    "How many: " (p.folds) "-fold cross-validation on the same examples, at the \
+                     chosen penalty (alpha "
+                    (format!("{:.4}", p.alpha)) "); the lowest pooled out-of-fold log loss wins."
+                }
+                table id="table-pair-candidates" class="numbers" {
+                    thead {
+                        tr {
+                            th { "pairs" } th { "features" } th { "CV log loss" }
+                            th { "CV ROC AUC" } th { "chosen" }
+                        }
+                    }
+                    tbody {
+                        @for c in &p.candidates {
+                            tr {
+                                td { (c.pairs) }
+                                td { (c.features) }
+                                td { (format!("{:.4}", c.cv_log_loss)) }
+                                td { (format!("{:.4}", c.cv_roc_auc)) }
+                                td { @if c.pairs == p.chosen { "yes" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn tiers_table(set: &EvaluationSet, tiers: &[TierRow]) -> Markup {
     if tiers.is_empty() {
         return html! {};

@@ -1189,6 +1189,7 @@ mod tests {
                 })
                 .collect(),
             events: None,
+            pairs: Vec::new(),
         })
     }
 

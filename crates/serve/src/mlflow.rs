@@ -885,6 +885,7 @@ mod tests {
                 })
                 .collect(),
             events: None,
+            pairs: Vec::new(),
         })
     }
 

@@ -16,7 +16,7 @@ use arc_swap::ArcSwap;
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::curve::{cutoff_for_precision, OperatingCurve, OperatingPoint};
 use leadscore_core::explain::{
-    contributions, describe, factor_groups, percentile_of, strongest, FactorGroup, Part, Source,
+    contributions, describe_row, factor_groups, percentile_of, strongest, FactorGroup, Part,
 };
 use leadscore_core::fitted::{FittedTransform, LeadEvent};
 use leadscore_core::gates::{GateSpec, Gates};
@@ -362,13 +362,9 @@ impl Serving {
                     list.into_iter()
                         .map(|(g, contribution)| {
                             let group = &self.groups[g];
-                            let value = match group.source {
-                                Source::Column(i) => values[i],
-                                _ => FieldValue::Missing,
-                            };
                             FactorRef {
                                 field: &group.name,
-                                factor: describe(spec, group, value, &events, Some(as_of)),
+                                factor: describe_row(spec, group, &values, &events, Some(as_of)),
                                 part: group.part,
                                 contribution,
                             }

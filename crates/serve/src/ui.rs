@@ -216,6 +216,7 @@ pub fn render(serving: &Serving) -> Result<String> {
                     }
                     // The control above says what the report's cutoff section would.
                     (report.charts_html_in(&PAGE_ORDER))
+                    (report.pairs)
                     (report.targets)
                     (report.parts)
                     (report.examples)

@@ -13,7 +13,7 @@ use crate::load::{column, Table};
 use crate::table::text_values;
 use leadscore_core::curve::OperatingCurve;
 use leadscore_core::explain::{
-    contributions, describe, factor_groups, percentile_of, percentiles, shape, strongest,
+    contributions, describe_row, factor_groups, percentile_of, percentiles, shape, strongest,
     ExplainSummary, ExplainedLead, FactorGroup, GroupSummary, Part, PartsGrid, Source, Split,
 };
 use leadscore_core::fitted::{FittedSpec, FittedTransform, LeadEvent};
@@ -368,13 +368,9 @@ impl<'a> RowExplainer<'a> {
             .chain(neg)
             .map(|(g, contribution)| {
                 let group = &self.groups[g];
-                let value = match group.source {
-                    Source::Column(i) => row[i],
-                    _ => FieldValue::Missing,
-                };
                 RowFactor {
                     field: group.name.clone(),
-                    factor: describe(self.spec, group, value, &events, as_of),
+                    factor: describe_row(self.spec, group, &row, &events, as_of),
                     part: group.part,
                     contribution,
                 }

@@ -455,6 +455,7 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
         reference_time,
         columns,
         events: None,
+        pairs: Vec::new(),
     })
 }
 
@@ -589,6 +590,7 @@ pub fn featurize_table(
         }
         j += c.transform.width();
     }
+    crate::pairs::fill_pairs(fitted, &mut m)?;
     Ok(m)
 }
 

@@ -132,6 +132,21 @@ impl Logit {
             .map(|z| sigmoid(z + self.intercept))
             .collect()
     }
+
+    /// A warm start for a model with `extra` more features after these (their weights 0).
+    pub fn with_more_features(&self, extra: usize) -> Logit {
+        let mut params = self.linfa_params.to_vec();
+        let intercept = params.pop().unwrap_or(0.0);
+        params.extend(std::iter::repeat_n(0.0, extra));
+        params.push(intercept);
+        let mut weights = self.weights.clone();
+        weights.extend(std::iter::repeat_n(0.0, extra));
+        Logit {
+            weights,
+            linfa_params: Array1::from(params),
+            ..self.clone()
+        }
+    }
 }
 
 impl Logit {

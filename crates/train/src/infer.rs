@@ -78,6 +78,7 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         outcomes: None,
         columns,
         gates: Vec::new(),
+        pairs: None,
     };
     Ok(InferredSpec {
         spec,

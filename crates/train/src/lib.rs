@@ -5,6 +5,8 @@
 //! - [`featurize`]: the vectorized featurizer (the polars twin of the per-lead one in core);
 //! - [`fit`]: standardization, linfa-logistic, penalty by cross-validation, convergence checks;
 //! - [`bins`]: how many quantile bins `bins = "auto"` columns get, by cross-validation;
+//! - [`pairs`]: the interaction terms: pairs ranked on the main model's residuals, how many by
+//!   cross-validation;
 //! - [`pipeline`]: the whole job, holdout evaluation, leakage check, the artifact;
 //! - [`registry_cmd`]: a registry of models, promotion on fresh data, the listing;
 //! - [`monitor`]: realized precision and recall of the served cutoff, from the decision log;
@@ -29,6 +31,7 @@ pub mod fit;
 pub mod infer;
 pub mod load;
 pub mod monitor;
+pub mod pairs;
 pub mod pipeline;
 pub mod registry_cmd;
 pub mod report;

@@ -98,6 +98,9 @@ pub struct TrainConfig {
     pub max_examples: usize,
     /// How the bins of `bins = "auto"` columns are chosen.
     pub bins: BinsOptions,
+    /// How many searched pairs (overrides the spec's `[pairs] count`; `Fixed(0)` turns pairs
+    /// off, the spec's named ones too; `None`: the spec's, by default `auto`).
+    pub pairs: Option<leadscore_core::pairs::PairCount>,
 }
 
 /// Default of [`TrainConfig::max_examples`].
@@ -128,6 +131,7 @@ impl TrainConfig {
             allow_untimed_conversions: false,
             max_examples: DEFAULT_MAX_EXAMPLES,
             bins: BinsOptions::default(),
+            pairs: None,
         }
     }
 }
@@ -481,9 +485,22 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         fit.unconverged_cv_fits = bins_unconverged;
         fit.cv_seconds = bins_seconds;
     }
+    let pairs = crate::pairs::search_and_add(
+        &crate::pairs::settings(spec.pairs.as_ref(), config.pairs),
+        &mut fitted,
+        &mut x_train,
+        &mut x_test,
+        &y_train,
+        train_groups.as_deref(),
+        &mut fit,
+        &fit_options,
+    )?;
     lap("cross-validate + fit", &mut timings);
     timings.pop();
     timings.push(("cross-validate", fit.cv_seconds));
+    if let Some(p) = &pairs {
+        timings.push(("pairs", p.seconds));
+    }
     timings.push(("fit", fit.fit_seconds));
     let mut warnings = Vec::new();
     if !fit.solver.converged {
@@ -711,6 +728,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         solver: fit.solver,
         point_in_time,
         warnings,
+        pairs: pairs.map(|p| p.search),
     };
     let mut settings = spec.point_in_time_settings();
     settings.allow_untimed_conversions = config.allow_untimed_conversions;

@@ -374,6 +374,7 @@ pub fn training_text(a: &ModelArtifact) -> String {
         p.solver.gradient_norm,
         p.solver.gradient_tolerance
     );
+    out.push_str(&crate::pairs::pairs_text(a));
     match &a.replay {
         Some(r) => {
             out.push_str(

@@ -12,6 +12,7 @@ use super::{create_parent, emit};
 use anyhow::{bail, Context};
 use clap::Args;
 use leadscore_core::artifact::{ModelArtifact, MAX_GRID_EXTENSIONS};
+use leadscore_core::pairs::{PairCount, MAX_PAIRS};
 use leadscore_core::registry::Registry;
 use leadscore_train::fit::{log_grid, FitOptions};
 use leadscore_train::load::ReadOptions;
@@ -68,6 +69,23 @@ pub struct TrainArgs {
     leakage_auc: f64,
     #[command(flatten)]
     landmarks: LandmarkArgs,
+    /// Interaction terms: `auto` (rank the pairs of columns, keep the best 0, 4, 8, 16 or 32 as
+    /// chosen by cross-validation; the spec's `[pairs]` can change that), a number (the best
+    /// N), or `off` (none, not even the pairs the spec names). Overrides `[pairs] count`.
+    #[arg(long, value_parser = parse_pair_count)]
+    pairs: Option<PairCount>,
+}
+
+/// `auto`, `off` or a number of pairs (its range is checked with the other options).
+fn parse_pair_count(s: &str) -> Result<PairCount, String> {
+    match s {
+        "auto" => Ok(PairCount::Auto),
+        "off" => Ok(PairCount::Fixed(0)),
+        n => n
+            .parse::<usize>()
+            .map(PairCount::Fixed)
+            .map_err(|_| format!("expected auto, off or a number of pairs, got {n:?}")),
+    }
 }
 
 /// How the leads are split: the holdout, and the cross-validation folds of the training part.
@@ -219,6 +237,11 @@ impl TryFrom<TrainArgs> for Train {
         let read = ReadOptions::try_from(&a.table)?;
         a.split.check()?;
         a.landmarks.check()?;
+        if let Some(PairCount::Fixed(n)) = a.pairs {
+            if n > MAX_PAIRS {
+                bail!("--pairs {n} is more than {MAX_PAIRS}");
+            }
+        }
         let destination = match (a.out, a.registry) {
             (Some(out), None) => Destination::File(out),
             (None, Some(dir)) => Destination::Registry(dir),
@@ -243,6 +266,7 @@ impl TryFrom<TrainArgs> for Train {
         config.landmarks_days = a.landmarks.landmarks_days;
         config.allow_untimed_conversions = a.landmarks.allow_untimed_conversions;
         config.max_examples = a.landmarks.max_examples;
+        config.pairs = a.pairs;
         config.fit = FitOptions {
             folds: a.split.folds,
             alphas,

@@ -1,0 +1,955 @@
+//! The pair search: which interaction terms a model gets, and how many.
+//!
+//! After the main-effects model is fitted (penalty chosen by cross-validation), training ranks
+//! every pair of pairable columns (numeric, categorical, boolean, email, job title) the way
+//! EBM's FAST does: from the main model's residuals `r = y - p` and weights `w = p (1 - p)` on
+//! the training split, each column is coarsened to a few cells ([`fit_side`]), and each pair
+//! scores the log-likelihood a piecewise-constant term on its grid of cells would add, beyond
+//! what its two columns' own cells add and what noise alone would add:
+//!
+//! `S(cells) = sum over cells of (R_c^2 - V_c) / (W_c + lambda)`, with `R_c`, `W_c` the sums
+//! of `r` and `w` in a cell and `V_c` the sum over leads of the square of a lead's own `r` sum
+//! in the cell (what `R_c^2` is on average without an effect, also when a lead has several
+//! landmark examples, so each term is 0 on average without one), and
+//! `gain = (S(a x b) - S(a) - S(b) + S(all)) / 2`.
+//!
+//! One pass over the rows per pair. Then the best `K` pairs become one-hot cell features
+//! ([`leadscore_core::pairs::FittedPair`]), `K` chosen by cross-validation among the spec's
+//! candidates (0, 4, 8, 16, 32 by default) at the chosen penalty, on the same folds, each fit
+//! warm-started from the main model; large training splits are searched on a seeded sample of
+//! their leads. The final model is refitted with the chosen pairs.
+
+use crate::error::{Result, TrainError};
+use crate::featurize::Matrix;
+use crate::fit::{
+    fit_logistic, grouped_folds, stratified_folds, FitOptions, FitResult, Logit, Standardizer,
+};
+use leadscore_core::artifact::SolverReport;
+use leadscore_core::fitted::{signed_log1p, FittedSpec, FittedTransform};
+use leadscore_core::metrics::{log_loss, roc_auc};
+use leadscore_core::model::sigmoid;
+use leadscore_core::pairs::{
+    bin_labels, column_offsets, CellRule, FittedPair, PairCandidate, PairCount, PairSearch,
+    PairSide, PairSpec, RankedPair,
+};
+use leadscore_core::rng::SeededRng;
+
+/// A numeric column is cut into at most this many quantile bins (plus `missing`). Few and
+/// coarse cells over many pairs did best on X Education (3 bins and 2 values: cross-validated
+/// log loss 0.3721 with 32 pairs, against 0.3772 at best with 5 and 5).
+pub const NUMERIC_CELLS: usize = 3;
+/// An indicator column keeps at most this many of its values as cells of their own (plus
+/// `(other)`).
+pub const LEVEL_CELLS: usize = 2;
+/// The search (ranking and cross-validation) runs on at most about this many training examples:
+/// beyond, on a seeded sample of the training leads.
+pub const MAX_SEARCH_ROWS: usize = 100_000;
+/// A cell gets its own value (of a column) or feature (of a pair) only with at least this many
+/// training examples, and at least one in [`MIN_CELL_SHARE_INV`] of them.
+pub const MIN_CELL_ROWS: usize = 20;
+/// See [`MIN_CELL_ROWS`].
+pub const MIN_CELL_SHARE_INV: usize = 500;
+/// Ranked pairs kept in the artifact (the chosen ones are always among them).
+pub const RANKED_KEPT: usize = 20;
+/// The ridge in the gain's denominators (in units of `p (1 - p)`: a few examples).
+pub const LAMBDA: f64 = 1.0;
+
+/// One coarsened column: its side of a pair, and the cell of every training example.
+struct Coarse {
+    side: PairSide,
+    cells: Vec<u8>,
+}
+
+/// The features of column `c` (at `offset`) of row `i` of `m`, into `slot`.
+fn gather(m: &Matrix, offset: usize, i: usize, slot: &mut [f64]) {
+    for (k, v) in slot.iter_mut().enumerate() {
+        *v = m.data[(offset + k) * m.rows + i];
+    }
+}
+
+/// The raw value behind a (possibly log1p'd) feature value, snapped to a short decimal when
+/// that is exactly the value the feature came from (so an edge reads `3`, not
+/// `3.0000000000000004`, and a lead with 3 sits on the side the label says).
+fn raw_edge(v: f64, log1p: bool) -> f64 {
+    if !log1p {
+        return v;
+    }
+    let r = v.signum() * v.abs().exp_m1();
+    for digits in [0, 1, 2, 3, 6] {
+        let scale = 10f64.powi(digits);
+        let s = (r * scale).round() / scale;
+        if signed_log1p(s) == v {
+            return s;
+        }
+    }
+    r
+}
+
+/// Coarsens column `index` of `fitted` from its training features in `m` (training rows): a
+/// numeric column into quantile bins (+ missing), an indicator column into its most frequent
+/// values (+ `(other)`). `None` when the column has fewer than two non-empty cells or cannot
+/// be paired.
+fn fit_side(
+    fitted: &FittedSpec,
+    index: usize,
+    offset: usize,
+    m: &Matrix,
+    min_cell: usize,
+) -> Option<Coarse> {
+    let col = &fitted.columns[index];
+    let width = col.transform.width();
+    let names = col.transform.feature_names(&col.name);
+    let label = |k: usize| -> String {
+        names[k]
+            .strip_prefix(col.name.as_str())
+            .unwrap_or(&names[k])
+            .trim_start()
+            .to_string()
+    };
+    let (cells, rule) = match &col.transform {
+        FittedTransform::Numeric {
+            missing_indicator,
+            log1p,
+            ..
+        } => {
+            let values = m.col(offset);
+            let missing = missing_indicator.then(|| m.col(offset + 1));
+            let mut present: Vec<f64> = values
+                .iter()
+                .enumerate()
+                .filter(|(r, _)| missing.is_none_or(|x| x[*r] == 0.0))
+                .map(|(_, v)| *v)
+                .collect();
+            present.sort_by(f64::total_cmp);
+            let n = present.len();
+            let mut edges: Vec<f64> = if n == 0 {
+                Vec::new()
+            } else {
+                (1..NUMERIC_CELLS)
+                    .map(|k| present[(k * n) / NUMERIC_CELLS])
+                    .filter(|e| *e > present[0])
+                    .map(|v| raw_edge(v, *log1p))
+                    .collect()
+            };
+            edges.dedup();
+            edges.retain(|e| e.is_finite());
+            let mut cells = if edges.is_empty() {
+                vec!["(any value)".to_string()]
+            } else {
+                bin_labels(&edges)
+            };
+            if *missing_indicator {
+                cells.push("is missing".into());
+            }
+            (cells, CellRule::Bins { edges })
+        }
+        FittedTransform::Boolean { missing_indicator } => {
+            let mut cells = vec!["= yes".to_string(), "= no".to_string()];
+            let mut of_feature = vec![0];
+            if *missing_indicator {
+                cells.push("is missing".into());
+                of_feature.push(2);
+            }
+            (
+                cells,
+                CellRule::Indicators {
+                    of_feature,
+                    otherwise: 1,
+                },
+            )
+        }
+        FittedTransform::Categorical { .. }
+        | FittedTransform::Email { .. }
+        | FittedTransform::JobTitle => {
+            let counts: Vec<usize> = (0..width)
+                .map(|k| m.col(offset + k).iter().filter(|v| **v != 0.0).count())
+                .collect();
+            // The categorical `(other)` feature always goes to the shared other cell.
+            let other_feature = match &col.transform {
+                FittedTransform::Categorical { levels } => Some(levels.len()),
+                _ => None,
+            };
+            let mut order: Vec<usize> = (0..width)
+                .filter(|k| Some(*k) != other_feature && counts[*k] >= min_cell)
+                .collect();
+            order.sort_by(|a, b| counts[*b].cmp(&counts[*a]).then(a.cmp(b)));
+            order.truncate(LEVEL_CELLS);
+            order.sort_unstable();
+            let mut cells: Vec<String> = order.iter().map(|k| label(*k)).collect();
+            let other = cells.len();
+            let rest = (0..width).any(|k| !order.contains(&k) && counts[k] > 0);
+            if rest {
+                cells.push("= (other)".into());
+            }
+            let top = cells.len().saturating_sub(1);
+            let of_feature = (0..width)
+                .map(|k| order.iter().position(|o| *o == k).unwrap_or(other))
+                .map(|c| c.min(top))
+                .collect();
+            (
+                cells,
+                CellRule::Indicators {
+                    of_feature,
+                    otherwise: other.min(top),
+                },
+            )
+        }
+        FittedTransform::Timestamp { .. } | FittedTransform::LeadAge { .. } => return None,
+    };
+    if cells.len() > usize::from(u8::MAX) || cells.is_empty() {
+        return None;
+    }
+    let side = PairSide {
+        column: col.name.clone(),
+        index,
+        cells,
+        rule,
+    };
+    let mut slot = vec![0.0; width];
+    let mut out = Vec::with_capacity(m.rows);
+    let mut used = vec![0usize; side.cells.len()];
+    for i in 0..m.rows {
+        gather(m, offset, i, &mut slot);
+        let c = side.cell(&col.transform, &slot)?;
+        used[c] += 1;
+        out.push(c as u8);
+    }
+    (used.iter().filter(|n| **n > 0).count() >= 2).then_some(Coarse { side, cells: out })
+}
+
+/// `sum over cells of (R^2 - V) / (W + lambda)`: `V` is what `R^2` is on average without an
+/// effect (see [`pair_gain`]).
+fn score(r: &[f64], w: &[f64], v: &[f64]) -> f64 {
+    r.iter()
+        .zip(w)
+        .zip(v)
+        .filter(|((_, w), _)| **w > 0.0)
+        .map(|((r, w), v)| (r * r - v) / (w + LAMBDA))
+        .sum()
+}
+
+/// The examples the search runs on, in runs of one group (lead) each.
+struct SearchRows {
+    /// Training rows, the rows of a group next to each other.
+    rows: Vec<usize>,
+    /// `rows[runs[k]..runs[k + 1]]` is one group.
+    runs: Vec<usize>,
+}
+
+impl SearchRows {
+    fn new(mut rows: Vec<usize>, groups: Option<&[usize]>) -> Self {
+        match groups {
+            Some(g) => {
+                rows.sort_by_key(|&i| (g[i], i));
+                let mut runs = vec![0];
+                for k in 1..rows.len() {
+                    if g[rows[k]] != g[rows[k - 1]] {
+                        runs.push(k);
+                    }
+                }
+                runs.push(rows.len());
+                Self { rows, runs }
+            }
+            None => Self {
+                runs: (0..=rows.len()).collect(),
+                rows,
+            },
+        }
+    }
+}
+
+/// Per-cell sums of one partition: residuals `r`, weights `w`, and `v`, the sum over groups of
+/// the square of a group's residual sum in the cell (the cell sum's variance without an
+/// effect, robust to a lead's examples sharing their residuals; with one example per lead it
+/// is the sum of `r^2`, on average `w`).
+struct Sums {
+    r: Vec<f64>,
+    w: Vec<f64>,
+    v: Vec<f64>,
+    /// The current group's residual sum per cell, and the cells it touched.
+    open: Vec<f64>,
+    touched: Vec<usize>,
+}
+
+impl Sums {
+    fn new(n: usize) -> Self {
+        Self {
+            r: vec![0.0; n],
+            w: vec![0.0; n],
+            v: vec![0.0; n],
+            open: vec![0.0; n],
+            touched: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, c: usize, r: f64, w: f64) {
+        if self.open[c] == 0.0 && !self.touched.contains(&c) {
+            self.touched.push(c);
+        }
+        self.open[c] += r;
+        self.r[c] += r;
+        self.w[c] += w;
+    }
+
+    fn close_group(&mut self) {
+        for c in self.touched.drain(..) {
+            self.v[c] += self.open[c] * self.open[c];
+            self.open[c] = 0.0;
+        }
+    }
+
+    fn score(&self) -> f64 {
+        score(&self.r, &self.w, &self.v)
+    }
+}
+
+/// The gain of the pair of coarsened columns `a` and `b` on the search rows (see the module
+/// doc).
+fn pair_gain(a: &Coarse, b: &Coarse, rows: &SearchRows, resid: &[f64], weight: &[f64]) -> f64 {
+    let (na, nb) = (a.side.cells.len(), b.side.cells.len());
+    let (mut ab, mut sa, mut sb, mut all) = (
+        Sums::new(na * nb),
+        Sums::new(na),
+        Sums::new(nb),
+        Sums::new(1),
+    );
+    for run in rows.runs.windows(2) {
+        for &i in &rows.rows[run[0]..run[1]] {
+            let (ca, cb) = (usize::from(a.cells[i]), usize::from(b.cells[i]));
+            let (r, w) = (resid[i], weight[i]);
+            ab.add(ca * nb + cb, r, w);
+            sa.add(ca, r, w);
+            sb.add(cb, r, w);
+            all.add(0, r, w);
+        }
+        for s in [&mut ab, &mut sa, &mut sb, &mut all] {
+            s.close_group();
+        }
+    }
+    (ab.score() - sa.score() - sb.score() + all.score()) / 2.0
+}
+
+/// The pair of two coarsened columns, with a feature for each cell that has at least
+/// `min_cell` training examples; `None` when no cell has.
+fn make_pair(a: &Coarse, b: &Coarse, min_cell: usize) -> Option<FittedPair> {
+    let nb = b.side.cells.len();
+    let mut counts = vec![0usize; a.side.cells.len() * nb];
+    for (ca, cb) in a.cells.iter().zip(&b.cells) {
+        counts[usize::from(*ca) * nb + usize::from(*cb)] += 1;
+    }
+    let cells: Vec<(usize, usize)> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n >= min_cell)
+        .map(|(c, _)| (c / nb, c % nb))
+        .collect();
+    (!cells.is_empty()).then(|| FittedPair {
+        a: a.side.clone(),
+        b: b.side.clone(),
+        cells,
+    })
+}
+
+/// The features of `pairs` for rows `rows` of `m` (whose column features follow `fitted`'s
+/// columns), written column by column into `out` (rows.len() rows), through
+/// [`FittedPair::encode`]: the function the server calls per lead.
+fn encode_rows(
+    fitted: &FittedSpec,
+    pairs: &[FittedPair],
+    m: &Matrix,
+    rows: &[usize],
+    out: &mut [f64],
+) -> Result<()> {
+    let offsets = column_offsets(fitted);
+    let n = rows.len();
+    let mut at = 0;
+    for p in pairs {
+        let (ta, tb) = (
+            &fitted.columns[p.a.index].transform,
+            &fitted.columns[p.b.index].transform,
+        );
+        let (mut sa, mut sb) = (vec![0.0; ta.width()], vec![0.0; tb.width()]);
+        let mut slot = vec![0.0; p.width()];
+        for (r, &i) in rows.iter().enumerate() {
+            gather(m, offsets[p.a.index], i, &mut sa);
+            gather(m, offsets[p.b.index], i, &mut sb);
+            slot.fill(0.0);
+            p.encode((ta, &sa), (tb, &sb), &mut slot).ok_or_else(|| {
+                TrainError::Fit(format!(
+                    "pair `{}` does not fit its columns' features",
+                    p.name()
+                ))
+            })?;
+            for (k, v) in slot.iter().enumerate() {
+                if *v != 0.0 {
+                    out[(at + k) * n + r] = *v;
+                }
+            }
+        }
+        at += p.width();
+    }
+    Ok(())
+}
+
+/// Fills the pair features of a design matrix whose other features are in place: `m` has
+/// [`FittedSpec::width`] columns, the pairs' last.
+pub fn fill_pairs(fitted: &FittedSpec, m: &mut Matrix) -> Result<()> {
+    let w = fitted.pairs_width();
+    if w == 0 {
+        return Ok(());
+    }
+    let start = (m.cols - w) * m.rows;
+    let rows: Vec<usize> = (0..m.rows).collect();
+    let mut out = vec![0.0; w * m.rows];
+    encode_rows(fitted, &fitted.pairs, m, &rows, &mut out)?;
+    m.data[start..].copy_from_slice(&out);
+    Ok(())
+}
+
+/// Appends the pair features of `pairs` to `m` (whose columns are `fitted`'s without pairs).
+fn append_pairs(fitted: &FittedSpec, pairs: &[FittedPair], m: &mut Matrix) -> Result<()> {
+    let w: usize = pairs.iter().map(FittedPair::width).sum();
+    let rows: Vec<usize> = (0..m.rows).collect();
+    let mut out = vec![0.0; w * m.rows];
+    encode_rows(fitted, pairs, m, &rows, &mut out)?;
+    m.data.extend_from_slice(&out);
+    m.cols += w;
+    Ok(())
+}
+
+/// The first `cols` columns of `m`.
+fn prefix(m: &Matrix, cols: usize) -> Matrix {
+    Matrix {
+        rows: m.rows,
+        cols,
+        data: m.data[..m.rows * cols].to_vec(),
+    }
+}
+
+/// Training rows the search uses: all of them, or beyond [`MAX_SEARCH_ROWS`] a seeded sample
+/// of whole groups (leads).
+fn search_rows(n: usize, groups: Option<&[usize]>, seed: u64) -> Vec<usize> {
+    if n <= MAX_SEARCH_ROWS {
+        return (0..n).collect();
+    }
+    let share = MAX_SEARCH_ROWS as f64 / n as f64;
+    let mut rng = SeededRng::new(seed ^ 0x9A1E);
+    match groups {
+        Some(g) => {
+            let mut keep: std::collections::HashMap<usize, bool> = Default::default();
+            let mut ids: Vec<usize> = g.to_vec();
+            ids.sort_unstable();
+            ids.dedup();
+            for id in ids {
+                keep.insert(id, rng.bernoulli(share));
+            }
+            (0..n).filter(|&i| keep[&g[i]]).collect()
+        }
+        None => (0..n).filter(|_| rng.bernoulli(share)).collect(),
+    }
+}
+
+/// The pair settings in force: the spec's `[pairs]` (default: searched, count by
+/// cross-validation) with the command line's count over it; a count of 0 there turns every
+/// pair off, the spec's named ones too.
+pub fn settings(spec: Option<&PairSpec>, count: Option<PairCount>) -> PairSpec {
+    let mut s = spec.cloned().unwrap_or_default();
+    match count {
+        Some(PairCount::Fixed(0)) => {
+            s.count = PairCount::Fixed(0);
+            s.include.clear();
+        }
+        Some(c) => s.count = c,
+        None => {}
+    }
+    s
+}
+
+/// The pair search as `train` prints it: the best-ranked pairs (those kept marked) and the
+/// candidates' cross-validation scores.
+pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
+    use std::fmt::Write;
+    let Some(p) = &a.provenance.pairs else {
+        return String::new();
+    };
+    let kept: Vec<String> = a.spec.pairs.iter().map(FittedPair::name).collect();
+    let mut out = format!(
+        "  pairs (count {}): ranked by gain on the residuals of the model without them ({} {}):\n",
+        p.count,
+        p.rows,
+        a.provenance.unit()
+    );
+    for r in p.ranked.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "    {:>8.2}  {:>3} cells  {}{}",
+            r.gain,
+            r.cells,
+            r.name,
+            if kept.contains(&r.name) {
+                "  <- kept"
+            } else {
+                ""
+            }
+        );
+    }
+    for n in &p.named {
+        let _ = writeln!(out, "    named in the spec: {n}  <- kept");
+    }
+    if !p.candidates.is_empty() {
+        let _ = writeln!(
+            out,
+            "    how many, by {}-fold CV at alpha {:.4} (pooled out-of-fold):",
+            p.folds, p.alpha
+        );
+        for c in &p.candidates {
+            let _ = writeln!(
+                out,
+                "      {:>2} pairs  {:>4} features  log loss {:.4}  ROC AUC {:.4}{}",
+                c.pairs,
+                c.features,
+                c.cv_log_loss,
+                c.cv_roc_auc,
+                if c.pairs == p.chosen {
+                    "  <- chosen"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    out
+}
+
+/// What the search did, for the artifact and the report.
+#[derive(Debug, Clone)]
+pub struct PairsOutcome {
+    /// The provenance entry.
+    pub search: PairSearch,
+    /// Wall time, seconds.
+    pub seconds: f64,
+}
+
+/// Ranks the pairs, chooses how many to keep and refits: on return `fitted` has its pairs,
+/// `x_train` and `x_test` their features, and `fit` the model with them. `None` (nothing
+/// changed) when the settings ask for no pair.
+#[allow(clippy::too_many_arguments)]
+pub fn search_and_add(
+    settings: &PairSpec,
+    fitted: &mut FittedSpec,
+    x_train: &mut Matrix,
+    x_test: &mut Matrix,
+    y: &[bool],
+    groups: Option<&[usize]>,
+    fit: &mut FitResult,
+    options: &FitOptions,
+) -> Result<Option<PairsOutcome>> {
+    if !settings.searches() && settings.include.is_empty() {
+        return Ok(None);
+    }
+    let start = std::time::Instant::now();
+    let n = x_train.rows;
+    let main_cols = x_train.cols;
+    let min_cell = MIN_CELL_ROWS.max(n / MIN_CELL_SHARE_INV);
+    let offsets = column_offsets(fitted);
+    let index_of = |name: &str| fitted.columns.iter().position(|c| c.name == name);
+    // Coarsen every column the search pairs, and those the named pairs use.
+    let mut coarse: Vec<Option<Coarse>> = (0..fitted.columns.len()).map(|_| None).collect();
+    let mut searched: Vec<usize> = Vec::new();
+    for (i, c) in fitted.columns.iter().enumerate() {
+        let named = settings
+            .include
+            .iter()
+            .any(|[a, b]| *a == c.name || *b == c.name);
+        let search = settings.searches() && !settings.exclude.contains(&c.name);
+        if named || search {
+            coarse[i] = fit_side(fitted, i, offsets[i], x_train, min_cell);
+            if search && coarse[i].is_some() {
+                searched.push(i);
+            }
+        }
+    }
+    let mut named: Vec<FittedPair> = Vec::new();
+    for [a, b] in &settings.include {
+        let (Some(i), Some(j)) = (index_of(a), index_of(b)) else {
+            return Err(TrainError::Config(format!(
+                "[pairs] include: `{a}` x `{b}`: a column is not a feature of the model"
+            )));
+        };
+        let pair = match (&coarse[i], &coarse[j]) {
+            (Some(ca), Some(cb)) => make_pair(ca, cb, min_cell),
+            _ => None,
+        };
+        named.push(pair.ok_or_else(|| {
+            TrainError::Config(format!(
+                "[pairs] include: `{a}` x `{b}`: one of the columns has a single value in the \
+                 training split (or no cell has {min_cell} examples), so the pair has nothing \
+                 to add"
+            ))
+        })?);
+    }
+    let is_named = |i: usize, j: usize| {
+        named
+            .iter()
+            .any(|p| (p.a.index, p.b.index) == (i, j) || (p.a.index, p.b.index) == (j, i))
+    };
+    // Residuals and weights of the main model on the training split.
+    let mut z = vec![fit.logit.intercept; n];
+    for j in 0..main_cols {
+        let (w, mu, sd) = (
+            fit.logit.weights[j],
+            fit.standardizer.means[j],
+            fit.standardizer.stds[j],
+        );
+        if w != 0.0 {
+            for (zi, x) in z.iter_mut().zip(x_train.col(j)) {
+                *zi += w * (x - mu) / sd;
+            }
+        }
+    }
+    let p: Vec<f64> = z.into_iter().map(sigmoid).collect();
+    let resid: Vec<f64> = p
+        .iter()
+        .zip(y)
+        .map(|(p, y)| f64::from(u8::from(*y)) - p)
+        .collect();
+    let weight: Vec<f64> = p.iter().map(|p| p * (1.0 - p)).collect();
+    let rows = search_rows(n, groups, options.seed);
+    let grouped = SearchRows::new(rows.clone(), groups);
+    // Rank every pair of searched columns (in parallel over pairs).
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    for (k, &i) in searched.iter().enumerate() {
+        for &j in &searched[k + 1..] {
+            if !is_named(i, j) {
+                candidates.push((i, j));
+            }
+        }
+    }
+    let threads = options.threads.clamp(1, candidates.len().max(1));
+    let chunk = candidates.len().div_ceil(threads).max(1);
+    let gains: Vec<f64> = std::thread::scope(|s| {
+        let handles: Vec<_> = candidates
+            .chunks(chunk)
+            .map(|part| {
+                let (coarse, rows, resid, weight) = (&coarse, &grouped, &resid, &weight);
+                s.spawn(move || {
+                    part.iter()
+                        .map(|&(i, j)| match (&coarse[i], &coarse[j]) {
+                            (Some(a), Some(b)) => pair_gain(a, b, rows, resid, weight),
+                            _ => f64::NEG_INFINITY,
+                        })
+                        .collect::<Vec<f64>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    if gains.len() != candidates.len() {
+        return Err(TrainError::Fit("a pair-ranking worker panicked".into()));
+    }
+    let mut ranked: Vec<(f64, FittedPair)> = candidates
+        .iter()
+        .zip(&gains)
+        .filter_map(|(&(i, j), &g)| {
+            let pair = make_pair(coarse[i].as_ref()?, coarse[j].as_ref()?, min_cell)?;
+            g.is_finite().then_some((g, pair))
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.name().cmp(&b.1.name()))
+    });
+    // Only pairs that gain more than noise are candidates.
+    let useful = ranked.iter().take_while(|(g, _)| *g > 0.0).count();
+    let counts: Vec<usize> = match settings.count {
+        PairCount::Auto => {
+            let mut c: Vec<usize> = settings
+                .candidates
+                .iter()
+                .map(|k| (*k).min(useful))
+                .collect();
+            c.sort_unstable();
+            c.dedup();
+            c
+        }
+        PairCount::Fixed(k) => vec![k.min(useful)],
+    };
+    let max_k = counts.iter().copied().max().unwrap_or(0);
+    let mut pool: Vec<FittedPair> = named.clone();
+    pool.extend(ranked.iter().take(max_k).map(|(_, p)| p.clone()));
+    let width_of = |k: usize| -> usize {
+        main_cols
+            + pool[..named.len() + k]
+                .iter()
+                .map(FittedPair::width)
+                .sum::<usize>()
+    };
+    let mut scored: Vec<PairCandidate> = Vec::new();
+    let chosen = if counts.len() > 1 {
+        let oof = cross_validate(
+            fitted,
+            &pool,
+            x_train,
+            y,
+            groups,
+            &rows,
+            &counts.iter().map(|&k| width_of(k)).collect::<Vec<_>>(),
+            fit,
+            options,
+        )?;
+        let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
+        for (&k, preds) in counts.iter().zip(&oof) {
+            scored.push(PairCandidate {
+                pairs: k,
+                features: width_of(k),
+                cv_log_loss: log_loss(preds, &y_rows)?,
+                cv_roc_auc: roc_auc(preds, &y_rows)?,
+            });
+        }
+        scored
+            .iter()
+            .min_by(|a, b| a.cv_log_loss.total_cmp(&b.cv_log_loss))
+            .map_or(0, |c| c.pairs)
+    } else {
+        max_k
+    };
+    let kept: Vec<FittedPair> = pool[..named.len() + chosen].to_vec();
+    let mut ranked_out: Vec<RankedPair> = ranked
+        .iter()
+        .take(RANKED_KEPT.max(chosen))
+        .map(|(g, p)| RankedPair {
+            name: p.name(),
+            gain: *g,
+            cells: p.a.cells.len() * p.b.cells.len(),
+        })
+        .collect();
+    ranked_out.truncate(RANKED_KEPT.max(chosen));
+    let search = PairSearch {
+        count: settings.count.to_string(),
+        columns: searched
+            .iter()
+            .map(|&i| fitted.columns[i].name.clone())
+            .collect(),
+        rows: rows.len() as u64,
+        ranked: ranked_out,
+        candidates: scored,
+        alpha: fit.penalty.alpha,
+        folds: fit.penalty.folds,
+        chosen,
+        named: named.iter().map(FittedPair::name).collect(),
+    };
+    if !kept.is_empty() {
+        refit(fitted, kept, x_train, x_test, y, fit, options)?;
+    }
+    Ok(Some(PairsOutcome {
+        search,
+        seconds: start.elapsed().as_secs_f64(),
+    }))
+}
+
+/// Out-of-fold predictions on `rows` of models with the first `widths[k]` features (the main
+/// ones, then the pool's pairs), at the chosen penalty, on the folds of the penalty search.
+#[allow(clippy::too_many_arguments)]
+fn cross_validate(
+    fitted: &FittedSpec,
+    pool: &[FittedPair],
+    x_train: &Matrix,
+    y: &[bool],
+    groups: Option<&[usize]>,
+    rows: &[usize],
+    widths: &[usize],
+    fit: &FitResult,
+    options: &FitOptions,
+) -> Result<Vec<Vec<f64>>> {
+    let mut m = x_train.select_rows(rows);
+    append_pairs(fitted, pool, &mut m)?;
+    let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
+    let folds = fit.penalty.folds;
+    let assignment = match groups {
+        Some(g) => {
+            let g: Vec<usize> = rows.iter().map(|&i| g[i]).collect();
+            grouped_folds(&y_rows, &g, folds, options.seed)
+        }
+        None => stratified_folds(&y_rows, folds, options.seed),
+    };
+    let alpha = fit.penalty.alpha;
+    let main_cols = x_train.cols;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    type FoldOut = Vec<(usize, Vec<(usize, f64)>)>;
+    let results: Vec<Result<FoldOut>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..options.threads.clamp(1, folds))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done: FoldOut = Vec::new();
+                    loop {
+                        let f = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if f >= folds {
+                            break;
+                        }
+                        let fit_rows: Vec<usize> =
+                            (0..m.rows).filter(|&i| assignment[i] != f).collect();
+                        let val_rows: Vec<usize> =
+                            (0..m.rows).filter(|&i| assignment[i] == f).collect();
+                        let yf: Vec<bool> = fit_rows.iter().map(|&i| y_rows[i]).collect();
+                        let fm = m.select_rows(&fit_rows);
+                        let vm = m.select_rows(&val_rows);
+                        let std = Standardizer::fit(&fm);
+                        let mut prev: Option<(Logit, usize)> = None;
+                        for (k, &w) in widths.iter().enumerate() {
+                            let sub = Standardizer {
+                                means: std.means[..w].to_vec(),
+                                stds: std.stds[..w].to_vec(),
+                            };
+                            let xf = sub.apply(&prefix(&fm, w));
+                            let init = match &prev {
+                                Some((l, pw)) => l.with_more_features(w - pw),
+                                None => fit.logit.with_more_features(w - main_cols),
+                            };
+                            let logit = fit_logistic(&xf, &yf, alpha, options, Some(&init))?;
+                            drop(xf);
+                            let preds = logit.predict(&sub.apply(&prefix(&vm, w)));
+                            done.push((k, val_rows.iter().copied().zip(preds).collect()));
+                            prev = Some((logit, w));
+                        }
+                    }
+                    Ok(done)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join().unwrap_or_else(|_| {
+                    Err(TrainError::Fit(
+                        "a pair cross-validation worker panicked".into(),
+                    ))
+                })
+            })
+            .collect()
+    });
+    let mut oof = vec![vec![f64::NAN; m.rows]; widths.len()];
+    for r in results {
+        for (k, preds) in r? {
+            for (i, p) in preds {
+                oof[k][i] = p;
+            }
+        }
+    }
+    Ok(oof)
+}
+
+/// Adds `pairs` to the model: their features to both matrices, and the final fit at the
+/// chosen penalty, warm-started from the model without them.
+fn refit(
+    fitted: &mut FittedSpec,
+    pairs: Vec<FittedPair>,
+    x_train: &mut Matrix,
+    x_test: &mut Matrix,
+    y: &[bool],
+    fit: &mut FitResult,
+    options: &FitOptions,
+) -> Result<()> {
+    let start = std::time::Instant::now();
+    let main_cols = x_train.cols;
+    append_pairs(fitted, &pairs, x_train)?;
+    append_pairs(fitted, &pairs, x_test)?;
+    fitted.pairs = pairs;
+    let extra = x_train.cols - main_cols;
+    let pair_part = Matrix {
+        rows: x_train.rows,
+        cols: extra,
+        data: x_train.data[main_cols * x_train.rows..].to_vec(),
+    };
+    let pair_std = Standardizer::fit(&pair_part);
+    drop(pair_part);
+    let mut standardizer = fit.standardizer.clone();
+    standardizer.means.extend(pair_std.means);
+    standardizer.stds.extend(pair_std.stds);
+    let x = standardizer.apply(x_train);
+    let logit = fit_logistic(
+        &x,
+        y,
+        fit.penalty.alpha,
+        options,
+        Some(&fit.logit.with_more_features(extra)),
+    )?;
+    fit.solver = SolverReport {
+        gradient_tolerance: logit.tolerance,
+        gradient_norm: logit.gradient_norm,
+        converged: logit.converged(),
+        ..fit.solver.clone()
+    };
+    fit.logit = logit;
+    fit.standardizer = standardizer;
+    fit.fit_seconds += start.elapsed().as_secs_f64();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edges_snap_to_the_values_they_came_from() {
+        for raw in [3.0, 2.33, 0.5, 1234.0, -2.0] {
+            assert_eq!(raw_edge(signed_log1p(raw), true), raw);
+        }
+        assert_eq!(raw_edge(2.5, false), 2.5);
+    }
+
+    #[test]
+    fn gain_is_about_zero_without_interaction_and_large_with_one() {
+        // Two binary columns; the residual depends on a XOR b in one case only.
+        let n = 4000;
+        let mut rng = SeededRng::new(3);
+        let side = |name: &str, cells: &[u8]| Coarse {
+            side: PairSide {
+                column: name.into(),
+                index: 0,
+                cells: vec!["= yes".into(), "= no".into()],
+                rule: CellRule::Indicators {
+                    of_feature: vec![0],
+                    otherwise: 1,
+                },
+            },
+            cells: cells.to_vec(),
+        };
+        let a: Vec<u8> = (0..n).map(|_| u8::from(rng.bernoulli(0.5))).collect();
+        let b: Vec<u8> = (0..n).map(|_| u8::from(rng.bernoulli(0.5))).collect();
+        let weight = vec![0.25; n];
+        let noise: Vec<f64> = (0..n)
+            .map(|_| f64::from(u8::from(rng.bernoulli(0.5))) - 0.5)
+            .collect();
+        let xor: Vec<f64> = (0..n)
+            .map(|i| {
+                let p = if a[i] == b[i] { 0.3 } else { 0.7 };
+                f64::from(u8::from(rng.bernoulli(p))) - 0.5
+            })
+            .collect();
+        let rows = SearchRows::new((0..n).collect(), None);
+        let (ca, cb) = (side("a", &a), side("b", &b));
+        let none = pair_gain(&ca, &cb, &rows, &noise, &weight);
+        let some = pair_gain(&ca, &cb, &rows, &xor, &weight);
+        assert!(none.abs() < 5.0, "{none}");
+        assert!(some > 50.0, "{some}");
+        // Each lead's row repeated 8 times (landmark examples of one lead): counted per lead,
+        // noise still gains about nothing, the interaction about what it did.
+        let rep = |v: &[u8]| -> Vec<u8> { v.iter().flat_map(|x| [*x; 8]).collect() };
+        let repf = |v: &[f64]| -> Vec<f64> { v.iter().flat_map(|x| [*x; 8]).collect() };
+        let (ca8, cb8) = (side("a", &rep(&a)), side("b", &rep(&b)));
+        let groups: Vec<usize> = (0..8 * n).map(|i| i / 8).collect();
+        let rows8 = SearchRows::new((0..8 * n).collect(), Some(&groups));
+        let none8 = pair_gain(&ca8, &cb8, &rows8, &repf(&noise), &repf(&weight));
+        let some8 = pair_gain(&ca8, &cb8, &rows8, &repf(&xor), &repf(&weight));
+        assert!(none8.abs() < 5.0, "{none8}");
+        assert!(some8 > 50.0, "{some8}");
+        // Counted per example instead, the repeated noise would look like an effect.
+        let flat = SearchRows::new((0..8 * n).collect(), None);
+        assert!(
+            pair_gain(&ca8, &cb8, &flat, &repf(&noise), &repf(&weight)).abs() > 4.0 * none.abs()
+        );
+    }
+}
