@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Accuracy benchmark (not a test): leadscore-train against what a data scientist would fit instead
+# (bench/peer/quality.py: scikit-learn's tuned logistic pipeline, HistGradientBoosting, InterpretML's
+# EBM, LightGBM), on the same split, in one run on one machine.
+#
+#   bash bench/quality.sh                   # both: xeducation, demo
+#   bash bench/quality.sh xeducation        # or demo
+#   MODELS=logistic,ebm bash bench/quality.sh   # a subset of the peers (see quality.py)
+#   TABLE_ONLY=1 bash bench/quality.sh      # re-print the tables of the last run
+#
+# Datasets:
+#   xeducation  ../shared/datasets/x-education/Leads.csv, label Converted, id "Prospect ID",
+#               excluding "Lead Number" and the sales-entered (leaky) columns, as the README's
+#               command and bench/train_vs_sklearn.sh; leadscore infers its spec on the fly.
+#   demo        the flat demo export data/demo-leads.csv: leadscore with data/demo-spec.toml and
+#               again with the spec inferred on the fly. (The three-table demo is not used: there
+#               leadscore replays each lead at several landmark ages, point in time, which the
+#               peers would have to rebuild first.)
+#
+# Each dataset: `leadscore-train init` writes the inferred spec (xeducation; the demo's is
+# data/demo-spec.toml), whose column transforms tell the peers what each column is (email,
+# job title, timestamp, number, level, ignored); `leadscore-train train ... --holdout-out H
+# --timings` trains; then quality.py trains every peer on the rows not in H and scores exactly
+# the rows in H. ROC AUC, PR AUC (average precision) and log loss are computed by quality.py
+# for every model, leadscore included, from the holdout scores. Fit times are wall clock as
+# measured on this (shared, noisy) machine; the load average is in the table's first line.
+# Output: $OUT/<dataset>/table.md (printed), results.json, predictions.csv and leadscore's files.
+#
+# Needs: the release leadscore-train (built here, in $CARGO_TARGET_DIR, default
+# $HOME/.cache/leadscore-release) and the venv of bench/peer/requirements.txt at $BENCH_VENV
+# (created or completed here).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WHICH="${1:-all}"
+VENV="${BENCH_VENV:-$HOME/.cache/leadscore-bench-venv}"
+OUT="${OUT:-bench/out/quality}"
+X_EDUCATION="${X_EDUCATION:-../shared/datasets/x-education/Leads.csv}"
+DEMO_LEADS="${DEMO_LEADS:-data/demo-leads.csv}"
+DEMO_SPEC="${DEMO_SPEC:-data/demo-spec.toml}"
+MODELS="${MODELS:-logistic,hgb,hgb-grid,ebm,lgbm,lgbm-grid}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/leadscore-release}"
+B="$CARGO_TARGET_DIR/release/leadscore-train"
+PY="$VENV/bin/python"
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in bench/peer/
+LEAKY=(Tags "Lead Quality" "Lead Profile" "Asymmetrique Activity Index" "Asymmetrique Profile Index"
+  "Asymmetrique Activity Score" "Asymmetrique Profile Score")
+
+say() { printf '== %s\n' "$*" >&2; }
+
+case "$WHICH" in
+  all) DATASETS=(xeducation demo) ;;
+  xeducation | demo) DATASETS=("$WHICH") ;;
+  *) echo "usage: $0 [xeducation|demo|all]" >&2; exit 2 ;;
+esac
+
+if [ -n "${TABLE_ONLY:-}" ]; then
+  for d in "${DATASETS[@]}"; do
+    if [ -s "$OUT/$d/table.md" ]; then cat "$OUT/$d/table.md"; else say "$d: no run in $OUT/$d"; fi
+  done
+  exit 0
+fi
+
+# --- tools ---------------------------------------------------------------------------------------
+if ! [ -x "$PY" ]; then
+  say "creating the peer venv at $VENV"
+  python3 -m venv "$VENV"
+fi
+if ! "$PY" -c 'import sklearn, pandas, lightgbm, interpret.glassbox' 2>/dev/null; then
+  say "installing bench/peer/requirements.txt into $VENV"
+  "$VENV/bin/pip" install -q -r bench/peer/requirements.txt
+fi
+say "building leadscore-train (release, $CARGO_TARGET_DIR)"
+cargo build --release -p leadscore-train 2>&1 | tail -3 >&2
+
+# --- runs ----------------------------------------------------------------------------------------
+# When and on what a dataset was measured (the first line of its table).
+context() {
+  local dirty=""
+  if [ -n "$(git status --porcelain -- crates vendor Cargo.toml Cargo.lock 2>/dev/null)" ]; then
+    dirty=" plus uncommitted changes (crates/, vendor/, Cargo.*)"
+  fi
+  echo "measured $(date -u +%Y-%m-%dT%H:%M:%SZ) at commit $(git rev-parse --short HEAD)$dirty;" \
+    "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load average at start $(cut -d' ' -f1-3 /proc/loadavg);" \
+    "peers: $("$PY" -c 'import sklearn, lightgbm, interpret; print(f"scikit-learn {sklearn.__version__}, LightGBM {lightgbm.__version__}, interpret-core {interpret.__version__}")'), 2 threads or jobs each"
+}
+
+# ours PREFIX ARGS...: leadscore-train train ARGS, with PREFIX.{out,err,holdout.csv,model.json}
+# and its wall time in seconds in PREFIX.wall.
+ours() {
+  local prefix=$1 t0 t1
+  shift
+  t0=$(date +%s.%N)
+  if ! "$B" train "$@" --out "$prefix.model.json" --holdout-out "$prefix.holdout.csv" --timings \
+    >"$prefix.out" 2>"$prefix.err"; then
+    echo "failed: $B train $*" >&2
+    tail -20 "$prefix.err" >&2
+    return 1
+  fi
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >"$prefix.wall"
+  grep -m1 'ROC AUC' "$prefix.out" >&2 || true
+}
+
+run_dataset() {
+  local name=$1 out="$OUT/$1"
+  mkdir -p "$out"
+  rm -f "$out"/*
+  context >"$out/context.txt"
+  say "$(cat "$out/context.txt")"
+  case "$name" in
+    xeducation)
+      local table=(--data "$X_EDUCATION" --label Converted --id "Prospect ID"
+        --exclude "Lead Number" "${LEAKY[@]}")
+      if ! "$B" init "${table[@]}" --out "$out/spec.toml" 2>"$out/init.err"; then
+        cat "$out/init.err" >&2
+        return 1
+      fi
+      say "xeducation: leadscore-train train (spec inferred on the fly)"
+      ours "$out/ours" "${table[@]}"
+      say "xeducation: the peers ($MODELS)"
+      "$PY" bench/peer/quality.py "${table[@]}" --spec "$out/spec.toml" --models "$MODELS" \
+        --ours "leadscore (spec inferred)" "$out/ours.holdout.csv" "$out/ours.err" "$out/ours.wall" \
+        --title "X Education (9,240 leads, flat file)" --context "$out/context.txt" --out-dir "$out"
+      ;;
+    demo)
+      say "demo: leadscore-train train --spec $DEMO_SPEC"
+      ours "$out/ours-spec" --data "$DEMO_LEADS" --spec "$DEMO_SPEC"
+      say "demo: leadscore-train train (spec inferred on the fly)"
+      ours "$out/ours-inferred" --data "$DEMO_LEADS" --label converted --id lead_id
+      say "demo: the peers ($MODELS)"
+      "$PY" bench/peer/quality.py --data "$DEMO_LEADS" --label converted --id lead_id \
+        --spec "$DEMO_SPEC" --models "$MODELS" \
+        --ours "leadscore ($(basename "$DEMO_SPEC"))" "$out/ours-spec.holdout.csv" "$out/ours-spec.err" "$out/ours-spec.wall" \
+        --ours "leadscore (spec inferred)" "$out/ours-inferred.holdout.csv" "$out/ours-inferred.err" "$out/ours-inferred.wall" \
+        --title "Flat demo data ($DEMO_LEADS, 5,000 synthetic leads)" --context "$out/context.txt" \
+        --out-dir "$out"
+      ;;
+  esac
+  local end
+  end="load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "$end" | tee -a "$out/table.md"
+}
+
+for d in "${DATASETS[@]}"; do
+  run_dataset "$d"
+done
