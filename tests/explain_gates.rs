@@ -673,7 +673,7 @@ fn pairs_are_one_factor_each_named_by_the_leads_values_and_sums_stay_exact() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.json");
     artifact.write_atomic(&path).unwrap();
-    let server = Server::start(&common::serve_binary(), &path, 0.7);
+    let server = serve(&common::serve_binary(), &path, 0.7);
     let mut client = Client::new(server.addr);
     let spec = &artifact.spec;
     let pairs: HashMap<String, &leadscore_core::pairs::FittedPair> =
@@ -722,9 +722,12 @@ fn pairs_are_one_factor_each_named_by_the_leads_values_and_sums_stay_exact() {
                 seen.insert(field.to_string());
                 pair_factors += 1;
                 let (ca, cb) = (&spec.columns[p.a.index], &spec.columns[p.b.index]);
-                let (left, right) = text
-                    .split_once(" & ")
-                    .unwrap_or_else(|| panic!("{id}: pair factor {text:?} has no `&`"));
+                // A value may hold " & " itself (`Flexibility & Convenience`): split where the
+                // second column's name starts.
+                let at = text
+                    .rfind(&format!(" & {}", cb.name))
+                    .unwrap_or_else(|| panic!("{id}: pair factor {text:?} has no `& {}`", cb.name));
+                let (left, right) = (&text[..at], &text[at + 3..]);
                 assert!(
                     left.starts_with(ca.name.as_str())
                         && side_names_value(left, &ca.name, &ca.transform, &row[&ca.name]),

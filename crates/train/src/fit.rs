@@ -612,6 +612,66 @@ pub fn fit_after_search(
     })
 }
 
+/// Index of the simplest of `candidates` (ordered from simplest to most complex, each the
+/// out-of-fold probabilities of the same rows) whose pooled log loss is within one standard
+/// error of the lowest: the "one standard error" rule, with the error of the *paired* difference
+/// to the best (each row is scored by both), summed per unit first (`units[i]`: row i's lead,
+/// so a lead's several landmark examples count as one draw). A more complex model has to beat a
+/// simpler one by more than noise to be chosen: on data with no such structure a lowest loss
+/// by chance would otherwise keep terms that fit nothing.
+pub fn simplest_within_one_se(candidates: &[Vec<f64>], y: &[bool], units: &[usize]) -> usize {
+    let losses: Vec<Vec<f64>> = candidates
+        .iter()
+        .map(|p| {
+            p.iter()
+                .zip(y)
+                .map(|(&s, &t)| {
+                    let s = s.clamp(1e-15, 1.0 - 1e-15);
+                    if t {
+                        -s.ln()
+                    } else {
+                        -(1.0 - s).ln()
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let mean = |l: &Vec<f64>| l.iter().sum::<f64>() / l.len().max(1) as f64;
+    let Some(best) =
+        (0..losses.len()).min_by(|&a, &b| mean(&losses[a]).total_cmp(&mean(&losses[b])))
+    else {
+        return 0;
+    };
+    let n = y.len() as f64;
+    let n_units = units.iter().copied().max().map_or(0, |m| m + 1);
+    for (k, l) in losses.iter().enumerate().take(best) {
+        let mut per_unit = vec![0.0; n_units];
+        let mut present = vec![false; n_units];
+        for (i, (&a, &b)) in l.iter().zip(&losses[best]).enumerate() {
+            per_unit[units[i]] += a - b;
+            present[units[i]] = true;
+        }
+        let sums: Vec<f64> = per_unit
+            .iter()
+            .zip(&present)
+            .filter(|(_, p)| **p)
+            .map(|(d, _)| *d)
+            .collect();
+        let m = sums.len() as f64;
+        if m < 2.0 {
+            continue;
+        }
+        let total: f64 = sums.iter().sum();
+        let centre = total / m;
+        let var_total = m / (m - 1.0) * sums.iter().map(|d| (d - centre).powi(2)).sum::<f64>();
+        let se = var_total.sqrt() / n;
+        if total / n <= se {
+            return k;
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -633,6 +693,39 @@ mod tests {
             y.push(rng.bernoulli(sigmoid(z)));
         }
         (m, y)
+    }
+
+    #[test]
+    fn one_se_rule_keeps_the_simpler_model_unless_the_gain_beats_noise() {
+        let mut rng = SeededRng::new(3);
+        let n = 4000;
+        let truth: Vec<f64> = (0..n).map(|_| sigmoid(rng.normal())).collect();
+        let y: Vec<bool> = truth.iter().map(|p| rng.bernoulli(*p)).collect();
+        let units: Vec<usize> = (0..n).collect();
+        // Candidate 0: the truth blurred; 1: the same with a tiny random wobble (lower loss
+        // by chance on some seeds, never by more than noise); 2: the truth itself.
+        let blurred: Vec<f64> = truth.iter().map(|p| 0.5 + 0.6 * (p - 0.5)).collect();
+        let wobble: Vec<f64> = blurred
+            .iter()
+            .map(|p| (p + 0.002 * rng.normal()).clamp(0.01, 0.99))
+            .collect();
+        assert_eq!(
+            simplest_within_one_se(&[blurred.clone(), wobble.clone()], &y, &units),
+            0
+        );
+        assert_eq!(
+            simplest_within_one_se(&[blurred, wobble, truth.clone()], &y, &units),
+            2,
+            "a clearly better model is chosen"
+        );
+        // Rows of one unit count as one draw: 4000 copies of one lead prove nothing.
+        let one_lead = vec![0; n];
+        let flipped: Vec<f64> = truth.iter().map(|p| 1.0 - p).collect();
+        assert_eq!(
+            simplest_within_one_se(&[flipped, truth], &y, &one_lead),
+            1,
+            "with fewer than two units the lowest loss stands"
+        );
     }
 
     #[test]

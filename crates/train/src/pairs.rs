@@ -22,7 +22,8 @@
 use crate::error::{Result, TrainError};
 use crate::featurize::Matrix;
 use crate::fit::{
-    fit_logistic, grouped_folds, stratified_folds, FitOptions, FitResult, Logit, Standardizer,
+    fit_logistic, grouped_folds, simplest_within_one_se, stratified_folds, FitOptions, FitResult,
+    Logit, Standardizer,
 };
 use leadscore_core::artifact::SolverReport;
 use leadscore_core::fitted::{signed_log1p, FittedSpec, FittedTransform};
@@ -499,7 +500,8 @@ pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
     if !p.candidates.is_empty() {
         let _ = writeln!(
             out,
-            "    how many, by {}-fold CV at alpha {:.4} (pooled out-of-fold):",
+            "    how many, by {}-fold CV at alpha {:.4} (pooled out-of-fold; the fewest within one \
+             standard error of the lowest log loss):",
             p.folds, p.alpha
         );
         for c in &p.candidates {
@@ -709,10 +711,17 @@ pub fn search_and_add(
                 cv_roc_auc: roc_auc(preds, &y_rows)?,
             });
         }
-        scored
+        // The fewest pairs within one standard error of the lowest log loss (paired per lead).
+        let mut unit_of: std::collections::HashMap<usize, usize> = Default::default();
+        let units: Vec<usize> = rows
             .iter()
-            .min_by(|a, b| a.cv_log_loss.total_cmp(&b.cv_log_loss))
-            .map_or(0, |c| c.pairs)
+            .map(|&i| {
+                let g = groups.map_or(i, |g| g[i]);
+                let next = unit_of.len();
+                *unit_of.entry(g).or_insert(next)
+            })
+            .collect();
+        counts[simplest_within_one_se(&oof, &y_rows, &units)]
     } else {
         max_k
     };
