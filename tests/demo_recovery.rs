@@ -29,12 +29,15 @@ fn strongest_ground_truth_signals_are_recovered() {
     let mut config = TrainConfig::new(&data);
     config.spec =
         Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo-spec.toml"));
-    // Main effects only: a pair's cells take over part of its two columns' effects (the
-    // competitor domain's, through `email x company_size`), so a column's own weight is no
-    // longer its whole effect once pairs are in. The ground truth is additive.
-    config.pairs = Some(leadscore_core::pairs::PairCount::Fixed(0));
+    // Pairs are searched as by default: the ground truth is additive, so cross-validation has
+    // to leave them out (a pair kept by chance would take over part of its columns' effects).
     let outcome = train(&config).unwrap();
     let m = &outcome.artifact.model;
+    assert!(
+        outcome.artifact.spec.pairs.is_empty(),
+        "pairs kept on additive data: {:?}",
+        outcome.artifact.provenance.pairs
+    );
     assert!(
         outcome.artifact.evaluation.roc_auc > 0.78,
         "{}",

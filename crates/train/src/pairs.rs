@@ -532,6 +532,62 @@ pub struct PairsOutcome {
     pub seconds: f64,
 }
 
+/// The candidate pairs (`candidates[c]`, made as `made[c]`; `None` cannot be a feature) ranked
+/// by their gain on `resid` and `weight` over `rows`, best first (ties by name): `(gain, c)`,
+/// finite gains only. In parallel over pairs on `threads` threads.
+fn rank_pairs(
+    candidates: &[(usize, usize)],
+    made: &[Option<FittedPair>],
+    coarse: &[Option<Coarse>],
+    rows: &SearchRows,
+    resid: &[f64],
+    weight: &[f64],
+    threads: usize,
+) -> Result<Vec<(f64, usize)>> {
+    let chunk = candidates.len().div_ceil(threads.max(1)).max(1);
+    let gains: Vec<f64> = if threads <= 1 {
+        candidates
+            .iter()
+            .map(|&(i, j)| match (&coarse[i], &coarse[j]) {
+                (Some(a), Some(b)) => pair_gain(a, b, rows, resid, weight),
+                _ => f64::NEG_INFINITY,
+            })
+            .collect()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = candidates
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|&(i, j)| match (&coarse[i], &coarse[j]) {
+                                (Some(a), Some(b)) => pair_gain(a, b, rows, resid, weight),
+                                _ => f64::NEG_INFINITY,
+                            })
+                            .collect::<Vec<f64>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    if gains.len() != candidates.len() {
+        return Err(TrainError::Fit("a pair-ranking worker panicked".into()));
+    }
+    let mut ranked: Vec<(f64, usize)> = gains
+        .iter()
+        .enumerate()
+        .filter(|(c, g)| g.is_finite() && made[*c].is_some())
+        .map(|(c, g)| (*g, c))
+        .collect();
+    let name = |c: usize| made[c].as_ref().map(FittedPair::name).unwrap_or_default();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| name(a.1).cmp(&name(b.1))));
+    Ok(ranked)
+}
+
 /// Ranks the pairs, chooses how many to keep and refits: on return `fitted` has its pairs,
 /// `x_train` and `x_test` their features, and `fit` the model with them. `None` (nothing
 /// changed) when the settings ask for no pair.
@@ -627,43 +683,24 @@ pub fn search_and_add(
             }
         }
     }
-    let threads = options.threads.clamp(1, candidates.len().max(1));
-    let chunk = candidates.len().div_ceil(threads).max(1);
-    let gains: Vec<f64> = std::thread::scope(|s| {
-        let handles: Vec<_> = candidates
-            .chunks(chunk)
-            .map(|part| {
-                let (coarse, rows, resid, weight) = (&coarse, &grouped, &resid, &weight);
-                s.spawn(move || {
-                    part.iter()
-                        .map(|&(i, j)| match (&coarse[i], &coarse[j]) {
-                            (Some(a), Some(b)) => pair_gain(a, b, rows, resid, weight),
-                            _ => f64::NEG_INFINITY,
-                        })
-                        .collect::<Vec<f64>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    if gains.len() != candidates.len() {
-        return Err(TrainError::Fit("a pair-ranking worker panicked".into()));
-    }
-    let mut ranked: Vec<(f64, FittedPair)> = candidates
+    // Each candidate's pair (its cells with enough training examples), made once.
+    let made: Vec<Option<FittedPair>> = candidates
         .iter()
-        .zip(&gains)
-        .filter_map(|(&(i, j), &g)| {
-            let pair = make_pair(coarse[i].as_ref()?, coarse[j].as_ref()?, min_cell)?;
-            g.is_finite().then_some((g, pair))
-        })
+        .map(|&(i, j)| make_pair(coarse[i].as_ref()?, coarse[j].as_ref()?, min_cell))
         .collect();
-    ranked.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then_with(|| a.1.name().cmp(&b.1.name()))
-    });
+    let threads = options.threads.clamp(1, candidates.len().max(1));
+    let ranked: Vec<(f64, FittedPair)> = rank_pairs(
+        &candidates,
+        &made,
+        &coarse,
+        &grouped,
+        &resid,
+        &weight,
+        threads,
+    )?
+    .into_iter()
+    .filter_map(|(g, c)| Some((g, made[c].clone()?)))
+    .collect();
     // Only pairs that gain more than noise are candidates.
     let useful = ranked.iter().take_while(|(g, _)| *g > 0.0).count();
     let counts: Vec<usize> = match settings.count {
@@ -691,16 +728,13 @@ pub fn search_and_add(
     };
     let mut scored: Vec<PairCandidate> = Vec::new();
     let chosen = if counts.len() > 1 {
+        let ranking = Ranking {
+            candidates: &candidates,
+            made: &made,
+            coarse: &coarse,
+        };
         let oof = cross_validate(
-            fitted,
-            &pool,
-            x_train,
-            y,
-            groups,
-            &rows,
-            &counts.iter().map(|&k| width_of(k)).collect::<Vec<_>>(),
-            fit,
-            options,
+            fitted, &named, &ranking, &counts, x_train, y, groups, &rows, fit, options,
         )?;
         let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
         for (&k, preds) in counts.iter().zip(&oof) {
@@ -759,22 +793,54 @@ pub fn search_and_add(
     }))
 }
 
-/// Out-of-fold predictions on `rows` of models with the first `widths[k]` features (the main
-/// ones, then the pool's pairs), at the chosen penalty, on the folds of the penalty search.
+/// What a fold needs to rank the pairs itself: the candidate pairs, each one's pair, and the
+/// coarsened columns.
+struct Ranking<'a> {
+    candidates: &'a [(usize, usize)],
+    made: &'a [Option<FittedPair>],
+    coarse: &'a [Option<Coarse>],
+}
+
+/// `base` (rows `global` of `x_train`, main features) with the features of `pool` appended.
+fn with_pairs(
+    fitted: &FittedSpec,
+    pool: &[FittedPair],
+    mut base: Matrix,
+    x_train: &Matrix,
+    global: &[usize],
+) -> Result<Matrix> {
+    let w: usize = pool.iter().map(FittedPair::width).sum();
+    let mut out = vec![0.0; w * global.len()];
+    encode_rows(fitted, pool, x_train, global, &mut out)?;
+    base.data.extend_from_slice(&out);
+    base.cols += w;
+    Ok(base)
+}
+
+/// Out-of-fold predictions on `rows`, one vector per entry of `counts`: the model with the
+/// named pairs and the best `counts[k]` ranked ones, at the chosen penalty, on the folds of
+/// the penalty search.
+///
+/// Each fold ranks the pairs **itself**, on the residuals of its own main model on its own
+/// training rows: a ranking made on all the training rows has seen every validation fold's
+/// labels, and would pick pairs that fit those labels by chance (on a table of 85 unrelated
+/// codes, 32 such pairs "improved" the cross-validated log loss from 0.616 to 0.600 while the
+/// holdout ROC AUC fell from 0.720 to 0.675). The fold's pairs are then the fold's best, as the
+/// final model's are the training split's best.
 #[allow(clippy::too_many_arguments)]
 fn cross_validate(
     fitted: &FittedSpec,
-    pool: &[FittedPair],
+    named: &[FittedPair],
+    ranking: &Ranking,
+    counts: &[usize],
     x_train: &Matrix,
     y: &[bool],
     groups: Option<&[usize]>,
     rows: &[usize],
-    widths: &[usize],
     fit: &FitResult,
     options: &FitOptions,
 ) -> Result<Vec<Vec<f64>>> {
-    let mut m = x_train.select_rows(rows);
-    append_pairs(fitted, pool, &mut m)?;
+    let m = x_train.select_rows(rows);
     let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
     let folds = fit.penalty.folds;
     let assignment = match groups {
@@ -786,8 +852,73 @@ fn cross_validate(
     };
     let alpha = fit.penalty.alpha;
     let main_cols = x_train.cols;
+    let max_count = counts.iter().copied().max().unwrap_or(0);
     let next = std::sync::atomic::AtomicUsize::new(0);
     type FoldOut = Vec<(usize, Vec<(usize, f64)>)>;
+    let one_fold = |f: usize, done: &mut FoldOut| -> Result<()> {
+        let fit_rows: Vec<usize> = (0..m.rows).filter(|&i| assignment[i] != f).collect();
+        let val_rows: Vec<usize> = (0..m.rows).filter(|&i| assignment[i] == f).collect();
+        let fit_global: Vec<usize> = fit_rows.iter().map(|&i| rows[i]).collect();
+        let val_global: Vec<usize> = val_rows.iter().map(|&i| rows[i]).collect();
+        let yf: Vec<bool> = fit_rows.iter().map(|&i| y_rows[i]).collect();
+        let fm = m.select_rows(&fit_rows);
+        let vm = m.select_rows(&val_rows);
+        // The fold's main model and its residuals on the fold's training rows only.
+        let main_std = Standardizer::fit(&fm);
+        let x0 = main_std.apply(&fm);
+        let main = fit_logistic(&x0, &yf, alpha, options, Some(&fit.logit))?;
+        let p0 = main.predict(&x0);
+        drop(x0);
+        let (mut resid, mut weight) = (vec![0.0; x_train.rows], vec![0.0; x_train.rows]);
+        for ((&g, &p), &t) in fit_global.iter().zip(&p0).zip(&yf) {
+            resid[g] = f64::from(u8::from(t)) - p;
+            weight[g] = p * (1.0 - p);
+        }
+        let ranked = rank_pairs(
+            ranking.candidates,
+            ranking.made,
+            ranking.coarse,
+            &SearchRows::new(fit_global.clone(), groups),
+            &resid,
+            &weight,
+            1,
+        )?;
+        let mut pool: Vec<FittedPair> = named.to_vec();
+        pool.extend(
+            ranked
+                .iter()
+                .take_while(|(g, _)| *g > 0.0)
+                .take(max_count)
+                .filter_map(|(_, c)| ranking.made[*c].clone()),
+        );
+        let searched_in_pool = pool.len() - named.len();
+        let fm = with_pairs(fitted, &pool, fm, x_train, &fit_global)?;
+        let vm = with_pairs(fitted, &pool, vm, x_train, &val_global)?;
+        let std = Standardizer::fit(&fm);
+        let mut prev: Option<(Logit, usize)> = None;
+        for (k, &count) in counts.iter().enumerate() {
+            let w = main_cols
+                + pool[..named.len() + count.min(searched_in_pool)]
+                    .iter()
+                    .map(FittedPair::width)
+                    .sum::<usize>();
+            let sub = Standardizer {
+                means: std.means[..w].to_vec(),
+                stds: std.stds[..w].to_vec(),
+            };
+            let xf = sub.apply(&prefix(&fm, w));
+            let init = match &prev {
+                Some((l, pw)) => l.with_more_features(w - pw),
+                None => main.with_more_features(w - main_cols),
+            };
+            let logit = fit_logistic(&xf, &yf, alpha, options, Some(&init))?;
+            drop(xf);
+            let preds = logit.predict(&sub.apply(&prefix(&vm, w)));
+            done.push((k, val_rows.iter().copied().zip(preds).collect()));
+            prev = Some((logit, w));
+        }
+        Ok(())
+    };
     let results: Vec<Result<FoldOut>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..options.threads.clamp(1, folds))
             .map(|_| {
@@ -798,31 +929,7 @@ fn cross_validate(
                         if f >= folds {
                             break;
                         }
-                        let fit_rows: Vec<usize> =
-                            (0..m.rows).filter(|&i| assignment[i] != f).collect();
-                        let val_rows: Vec<usize> =
-                            (0..m.rows).filter(|&i| assignment[i] == f).collect();
-                        let yf: Vec<bool> = fit_rows.iter().map(|&i| y_rows[i]).collect();
-                        let fm = m.select_rows(&fit_rows);
-                        let vm = m.select_rows(&val_rows);
-                        let std = Standardizer::fit(&fm);
-                        let mut prev: Option<(Logit, usize)> = None;
-                        for (k, &w) in widths.iter().enumerate() {
-                            let sub = Standardizer {
-                                means: std.means[..w].to_vec(),
-                                stds: std.stds[..w].to_vec(),
-                            };
-                            let xf = sub.apply(&prefix(&fm, w));
-                            let init = match &prev {
-                                Some((l, pw)) => l.with_more_features(w - pw),
-                                None => fit.logit.with_more_features(w - main_cols),
-                            };
-                            let logit = fit_logistic(&xf, &yf, alpha, options, Some(&init))?;
-                            drop(xf);
-                            let preds = logit.predict(&sub.apply(&prefix(&vm, w)));
-                            done.push((k, val_rows.iter().copied().zip(preds).collect()));
-                            prev = Some((logit, w));
-                        }
+                        one_fold(f, &mut done)?;
                     }
                     Ok(done)
                 })
@@ -839,7 +946,7 @@ fn cross_validate(
             })
             .collect()
     });
-    let mut oof = vec![vec![f64::NAN; m.rows]; widths.len()];
+    let mut oof = vec![vec![f64::NAN; m.rows]; counts.len()];
     for r in results {
         for (k, preds) in r? {
             for (i, p) in preds {

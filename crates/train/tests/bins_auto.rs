@@ -89,6 +89,13 @@ fn auto_bins_leave_a_wide_coded_table_with_few_bins_and_beat_ten_fixed_bins() {
         .unwrap();
     assert_eq!(best.bins, search.chosen);
     assert_eq!(search.rows, auto.artifact.provenance.train_rows);
+    // No pair either: the label is additive in six codes, and pairs ranked on the training
+    // labels must not pass cross-validation on those same labels (each fold ranks its own).
+    assert!(
+        auto.artifact.spec.pairs.is_empty(),
+        "pairs kept on a table without interactions: {:?}",
+        auto.artifact.provenance.pairs
+    );
     // The final model has the features of the chosen candidate.
     let chosen = search
         .candidates
