@@ -30,7 +30,7 @@ use leadscore_core::metrics::{log_loss, roc_auc};
 use leadscore_core::model::sigmoid;
 use leadscore_core::pairs::{
     bin_labels, column_offsets, CellRule, FittedPair, PairCandidate, PairCount, PairSearch,
-    PairSide, PairSpec, RankedPair,
+    PairSide, PairSpec, RankedPair, MAX_PAIRS,
 };
 use leadscore_core::rng::SeededRng;
 
@@ -510,10 +510,11 @@ pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
                 c.features,
                 c.cv_log_loss,
                 c.cv_roc_auc,
-                if c.pairs == p.chosen {
-                    "  <- chosen"
-                } else {
-                    ""
+                match (c.pairs == p.chosen, p.extended.contains(&c.pairs)) {
+                    (true, true) => "  <- chosen (beyond the candidates)",
+                    (true, false) => "  <- chosen",
+                    (false, true) => "  (beyond the candidates)",
+                    (false, false) => "",
                 }
             );
         }
@@ -678,8 +679,20 @@ pub fn search_and_add(
         PairCount::Fixed(k) => vec![k.min(useful)],
     };
     let max_k = counts.iter().copied().max().unwrap_or(0);
+    // The count tried beyond the largest candidate if that one wins: half as many again
+    // (within MAX_PAIRS and the pairs that gain more than noise), one step only, so the cost
+    // stays one more cross-validation, warm-started.
+    let beyond: Vec<usize> = if matches!(settings.count, PairCount::Auto) && counts.len() > 1 {
+        Some(MAX_PAIRS.min(useful).min(max_k + max_k.div_ceil(2)))
+            .filter(|&k| k > max_k)
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut pool: Vec<FittedPair> = named.clone();
-    pool.extend(ranked.iter().take(max_k).map(|(_, p)| p.clone()));
+    let pool_k = beyond.iter().copied().fold(max_k, usize::max);
+    pool.extend(ranked.iter().take(pool_k).map(|(_, p)| p.clone()));
     let width_of = |k: usize| -> usize {
         main_cols
             + pool[..named.len() + k]
@@ -688,31 +701,55 @@ pub fn search_and_add(
                 .sum::<usize>()
     };
     let mut scored: Vec<PairCandidate> = Vec::new();
+    let mut extended = Vec::new();
     let chosen = if counts.len() > 1 {
-        let oof = cross_validate(
-            fitted,
-            &pool,
-            x_train,
-            y,
-            groups,
-            &rows,
-            &counts.iter().map(|&k| width_of(k)).collect::<Vec<_>>(),
-            fit,
-            options,
-        )?;
         let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
-        for (&k, preds) in counts.iter().zip(&oof) {
-            scored.push(PairCandidate {
+        let cv = |ks: &[usize], warm: Option<&[(Logit, usize)]>| {
+            let top = ks.iter().copied().max().unwrap_or(0);
+            cross_validate(
+                fitted,
+                &pool[..named.len() + top],
+                x_train,
+                y,
+                groups,
+                &rows,
+                &ks.iter().map(|&k| width_of(k)).collect::<Vec<_>>(),
+                warm,
+                fit,
+                options,
+            )
+        };
+        let candidate = |k: usize, preds: &[f64]| -> Result<PairCandidate> {
+            Ok(PairCandidate {
                 pairs: k,
                 features: width_of(k),
                 cv_log_loss: log_loss(preds, &y_rows)?,
                 cv_roc_auc: roc_auc(preds, &y_rows)?,
-            });
+            })
+        };
+        let best = |scored: &[PairCandidate]| -> usize {
+            scored
+                .iter()
+                .min_by(|a, b| a.cv_log_loss.total_cmp(&b.cv_log_loss))
+                .map_or(0, |c| c.pairs)
+        };
+        let (oof, last) = cv(&counts, None)?;
+        for (&k, preds) in counts.iter().zip(&oof) {
+            scored.push(candidate(k, preds)?);
         }
-        scored
-            .iter()
-            .min_by(|a, b| a.cv_log_loss.total_cmp(&b.cv_log_loss))
-            .map_or(0, |c| c.pairs)
+        // Each extension warm-started from the largest candidate's fits.
+        for &k in &beyond {
+            if best(&scored) != max_k {
+                break;
+            }
+            let (oof, _) = cv(&[k], Some(&last))?;
+            scored.push(candidate(k, &oof[0])?);
+            extended.push(k);
+            if best(&scored) == k {
+                break;
+            }
+        }
+        best(&scored)
     } else {
         max_k
     };
@@ -738,6 +775,7 @@ pub fn search_and_add(
         candidates: scored,
         alpha: fit.penalty.alpha,
         folds: fit.penalty.folds,
+        extended,
         chosen,
         named: named.iter().map(FittedPair::name).collect(),
     };
@@ -751,7 +789,9 @@ pub fn search_and_add(
 }
 
 /// Out-of-fold predictions on `rows` of models with the first `widths[k]` features (the main
-/// ones, then the pool's pairs), at the chosen penalty, on the folds of the penalty search.
+/// ones, then the pool's pairs), at the chosen penalty, on the folds of the penalty search,
+/// fitted in that order, each fold's fit warm-started from the one before (the first from
+/// `warm[fold]` when given, else from the main model). Also returns each fold's last fit.
 #[allow(clippy::too_many_arguments)]
 fn cross_validate(
     fitted: &FittedSpec,
@@ -761,9 +801,10 @@ fn cross_validate(
     groups: Option<&[usize]>,
     rows: &[usize],
     widths: &[usize],
+    warm: Option<&[(Logit, usize)]>,
     fit: &FitResult,
     options: &FitOptions,
-) -> Result<Vec<Vec<f64>>> {
+) -> Result<(Vec<Vec<f64>>, Vec<(Logit, usize)>)> {
     let mut m = x_train.select_rows(rows);
     append_pairs(fitted, pool, &mut m)?;
     let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
@@ -778,12 +819,12 @@ fn cross_validate(
     let alpha = fit.penalty.alpha;
     let main_cols = x_train.cols;
     let next = std::sync::atomic::AtomicUsize::new(0);
-    type FoldOut = Vec<(usize, Vec<(usize, f64)>)>;
-    let results: Vec<Result<FoldOut>> = std::thread::scope(|s| {
+    type FoldOut = (usize, Vec<(usize, Vec<(usize, f64)>)>, Option<(Logit, usize)>);
+    let results: Vec<Result<Vec<FoldOut>>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..options.threads.clamp(1, folds))
             .map(|_| {
                 s.spawn(|| {
-                    let mut done: FoldOut = Vec::new();
+                    let mut done: Vec<FoldOut> = Vec::new();
                     loop {
                         let f = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         if f >= folds {
@@ -797,7 +838,9 @@ fn cross_validate(
                         let fm = m.select_rows(&fit_rows);
                         let vm = m.select_rows(&val_rows);
                         let std = Standardizer::fit(&fm);
-                        let mut prev: Option<(Logit, usize)> = None;
+                        let mut prev: Option<(Logit, usize)> =
+                            warm.and_then(|w| w.get(f)).cloned();
+                        let mut preds_k = Vec::with_capacity(widths.len());
                         for (k, &w) in widths.iter().enumerate() {
                             let sub = Standardizer {
                                 means: std.means[..w].to_vec(),
@@ -805,15 +848,16 @@ fn cross_validate(
                             };
                             let xf = sub.apply(&prefix(&fm, w));
                             let init = match &prev {
-                                Some((l, pw)) => l.with_more_features(w - pw),
-                                None => fit.logit.with_more_features(w - main_cols),
+                                Some((l, pw)) if *pw <= w => l.with_more_features(w - pw),
+                                _ => fit.logit.with_more_features(w - main_cols),
                             };
                             let logit = fit_logistic(&xf, &yf, alpha, options, Some(&init))?;
                             drop(xf);
                             let preds = logit.predict(&sub.apply(&prefix(&vm, w)));
-                            done.push((k, val_rows.iter().copied().zip(preds).collect()));
+                            preds_k.push((k, val_rows.iter().copied().zip(preds).collect()));
                             prev = Some((logit, w));
                         }
+                        done.push((f, preds_k, prev));
                     }
                     Ok(done)
                 })
@@ -831,14 +875,18 @@ fn cross_validate(
             .collect()
     });
     let mut oof = vec![vec![f64::NAN; m.rows]; widths.len()];
+    let mut last: Vec<Option<(Logit, usize)>> = vec![None; folds];
     for r in results {
-        for (k, preds) in r? {
-            for (i, p) in preds {
-                oof[k][i] = p;
+        for (f, by_config, fold_last) in r? {
+            for (k, preds) in by_config {
+                for (i, p) in preds {
+                    oof[k][i] = p;
+                }
             }
+            last[f] = fold_last;
         }
     }
-    Ok(oof)
+    Ok((oof, last.into_iter().flatten().collect()))
 }
 
 /// Adds `pairs` to the model: their features to both matrices, and the final fit at the
