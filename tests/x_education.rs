@@ -40,7 +40,10 @@ fn default_spec_reaches_auc_090_on_stratified_holdout() {
         .iter()
         .min_by(|x, y| x.cv_log_loss.total_cmp(&y.cv_log_loss))
         .expect("candidates were cross-validated");
-    assert_eq!(best.pairs, pairs.chosen, "the count with the lowest CV log loss");
+    assert_eq!(
+        best.pairs, pairs.chosen,
+        "the count with the lowest CV log loss"
+    );
     assert!(best.cv_log_loss < pairs.candidates[0].cv_log_loss);
     assert!(
         a.evaluation.roc_auc >= 0.91,

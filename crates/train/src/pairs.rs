@@ -329,6 +329,68 @@ fn pair_gain(a: &Coarse, b: &Coarse, rows: &SearchRows, resid: &[f64], weight: &
     (ab.score() - sa.score() - sb.score() + all.score()) / 2.0
 }
 
+/// The pairs `candidates` of coarsened columns ranked by their gain on the residuals `resid`
+/// and weights `weight` (indexed by training row) of the search rows `rows`, best first, as
+/// pairs with a feature for each cell that has `min_cell` training examples (in parallel over
+/// pairs on `threads` threads).
+fn rank(
+    candidates: &[(usize, usize)],
+    coarse: &[Option<Coarse>],
+    rows: &SearchRows,
+    resid: &[f64],
+    weight: &[f64],
+    min_cell: usize,
+    threads: usize,
+) -> Result<Vec<(f64, FittedPair)>> {
+    let threads = threads.clamp(1, candidates.len().max(1));
+    let chunk = candidates.len().div_ceil(threads).max(1);
+    let gains: Vec<f64> = if threads == 1 {
+        candidates
+            .iter()
+            .map(|&(i, j)| match (&coarse[i], &coarse[j]) {
+                (Some(a), Some(b)) => pair_gain(a, b, rows, resid, weight),
+                _ => f64::NEG_INFINITY,
+            })
+            .collect()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = candidates
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|&(i, j)| match (&coarse[i], &coarse[j]) {
+                                (Some(a), Some(b)) => pair_gain(a, b, rows, resid, weight),
+                                _ => f64::NEG_INFINITY,
+                            })
+                            .collect::<Vec<f64>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    if gains.len() != candidates.len() {
+        return Err(TrainError::Fit("a pair-ranking worker panicked".into()));
+    }
+    let mut ranked: Vec<(f64, FittedPair)> = candidates
+        .iter()
+        .zip(&gains)
+        .filter_map(|(&(i, j), &g)| {
+            let pair = make_pair(coarse[i].as_ref()?, coarse[j].as_ref()?, min_cell)?;
+            g.is_finite().then_some((g, pair))
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.name().cmp(&b.1.name()))
+    });
+    Ok(ranked)
+}
+
 /// The pair of two coarsened columns, with a feature for each cell that has at least
 /// `min_cell` training examples; `None` when no cell has.
 fn make_pair(a: &Coarse, b: &Coarse, min_cell: usize) -> Option<FittedPair> {
@@ -626,43 +688,15 @@ pub fn search_and_add(
             }
         }
     }
-    let threads = options.threads.clamp(1, candidates.len().max(1));
-    let chunk = candidates.len().div_ceil(threads).max(1);
-    let gains: Vec<f64> = std::thread::scope(|s| {
-        let handles: Vec<_> = candidates
-            .chunks(chunk)
-            .map(|part| {
-                let (coarse, rows, resid, weight) = (&coarse, &grouped, &resid, &weight);
-                s.spawn(move || {
-                    part.iter()
-                        .map(|&(i, j)| match (&coarse[i], &coarse[j]) {
-                            (Some(a), Some(b)) => pair_gain(a, b, rows, resid, weight),
-                            _ => f64::NEG_INFINITY,
-                        })
-                        .collect::<Vec<f64>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    if gains.len() != candidates.len() {
-        return Err(TrainError::Fit("a pair-ranking worker panicked".into()));
-    }
-    let mut ranked: Vec<(f64, FittedPair)> = candidates
-        .iter()
-        .zip(&gains)
-        .filter_map(|(&(i, j), &g)| {
-            let pair = make_pair(coarse[i].as_ref()?, coarse[j].as_ref()?, min_cell)?;
-            g.is_finite().then_some((g, pair))
-        })
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then_with(|| a.1.name().cmp(&b.1.name()))
-    });
+    let ranked = rank(
+        &candidates,
+        &coarse,
+        &grouped,
+        &resid,
+        &weight,
+        min_cell,
+        options.threads,
+    )?;
     // Only pairs that gain more than noise are candidates.
     let useful = ranked.iter().take_while(|(g, _)| *g > 0.0).count();
     let counts: Vec<usize> = match settings.count {
@@ -704,20 +738,14 @@ pub fn search_and_add(
     let mut extended = Vec::new();
     let chosen = if counts.len() > 1 {
         let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
-        let cv = |ks: &[usize], warm: Option<&[(Logit, usize)]>| {
-            let top = ks.iter().copied().max().unwrap_or(0);
-            cross_validate(
-                fitted,
-                &pool[..named.len() + top],
-                x_train,
-                y,
-                groups,
-                &rows,
-                &ks.iter().map(|&k| width_of(k)).collect::<Vec<_>>(),
-                warm,
-                fit,
-                options,
-            )
+        let nested = Nested {
+            fitted,
+            named: &named,
+            candidates: &candidates,
+            coarse: &coarse,
+            min_cell,
+            groups,
+            pool_k,
         };
         let candidate = |k: usize, preds: &[f64]| -> Result<PairCandidate> {
             Ok(PairCandidate {
@@ -733,16 +761,27 @@ pub fn search_and_add(
                 .min_by(|a, b| a.cv_log_loss.total_cmp(&b.cv_log_loss))
                 .map_or(0, |c| c.pairs)
         };
-        let (oof, last) = cv(&counts, None)?;
+        let (oof, last, pools) =
+            cross_validate(&nested, x_train, y, &rows, &counts, None, fit, options)?;
         for (&k, preds) in counts.iter().zip(&oof) {
             scored.push(candidate(k, preds)?);
         }
-        // Each extension warm-started from the largest candidate's fits.
+        // Each extension on the folds' own rankings, warm-started from the largest candidate's
+        // fits.
         for &k in &beyond {
             if best(&scored) != max_k {
                 break;
             }
-            let (oof, _) = cv(&[k], Some(&last))?;
+            let (oof, _, _) = cross_validate(
+                &nested,
+                x_train,
+                y,
+                &rows,
+                &[k],
+                Some((&pools, &last)),
+                fit,
+                options,
+            )?;
             scored.push(candidate(k, &oof[0])?);
             extended.push(k);
             if best(&scored) == k {
@@ -788,28 +827,46 @@ pub fn search_and_add(
     }))
 }
 
-/// Out-of-fold predictions on `rows` of models with the first `widths[k]` features (the main
-/// ones, then the pool's pairs), at the chosen penalty, on the folds of the penalty search,
-/// fitted in that order, each fold's fit warm-started from the one before (the first from
-/// `warm[fold]` when given, else from the main model). Also returns each fold's last fit.
-#[allow(clippy::too_many_arguments)]
+/// What each fold of the pair cross-validation ranks the pairs with.
+struct Nested<'a> {
+    fitted: &'a FittedSpec,
+    /// Pairs the spec names (first in every pool).
+    named: &'a [FittedPair],
+    /// The pairs ranked.
+    candidates: &'a [(usize, usize)],
+    /// The coarsened columns (cells fitted on the whole training split: no label involved).
+    coarse: &'a [Option<Coarse>],
+    min_cell: usize,
+    groups: Option<&'a [usize]>,
+    /// Ranked pairs each fold keeps for its models.
+    pool_k: usize,
+}
+
+/// One fold's pool of pairs (named first, then its best-ranked) and its models' fits.
+type FoldPool = Vec<FittedPair>;
+
+/// Out-of-fold predictions on `rows` of models with the named pairs and the best `counts[k]`
+/// ranked ones, at the chosen penalty, on the folds of the penalty search. Each fold ranks the
+/// pairs itself, on the residuals of its own main model on its own rows (ranking on all rows,
+/// the held-out fold's residuals too, would choose pairs for the noise the fold is scored on
+/// and flatter the larger counts), unless `reuse` gives each fold's pool and last fit from an
+/// earlier call. Each fold's fits go in order, warm-started from the one before. Returns the
+/// predictions per count, each fold's last fit (with its width) and each fold's pool.
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn cross_validate(
-    fitted: &FittedSpec,
-    pool: &[FittedPair],
+    nested: &Nested,
     x_train: &Matrix,
     y: &[bool],
-    groups: Option<&[usize]>,
     rows: &[usize],
-    widths: &[usize],
-    warm: Option<&[(Logit, usize)]>,
+    counts: &[usize],
+    reuse: Option<(&[FoldPool], &[(Logit, usize)])>,
     fit: &FitResult,
     options: &FitOptions,
-) -> Result<(Vec<Vec<f64>>, Vec<(Logit, usize)>)> {
-    let mut m = x_train.select_rows(rows);
-    append_pairs(fitted, pool, &mut m)?;
+) -> Result<(Vec<Vec<f64>>, Vec<(Logit, usize)>, Vec<FoldPool>)> {
+    let m = x_train.select_rows(rows);
     let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
     let folds = fit.penalty.folds;
-    let assignment = match groups {
+    let assignment = match nested.groups {
         Some(g) => {
             let g: Vec<usize> = rows.iter().map(|&i| g[i]).collect();
             grouped_folds(&y_rows, &g, folds, options.seed)
@@ -818,8 +875,14 @@ fn cross_validate(
     };
     let alpha = fit.penalty.alpha;
     let main_cols = x_train.cols;
+    let n = x_train.rows;
     let next = std::sync::atomic::AtomicUsize::new(0);
-    type FoldOut = (usize, Vec<(usize, Vec<(usize, f64)>)>, Option<(Logit, usize)>);
+    type FoldOut = (
+        usize,
+        Vec<(usize, Vec<(usize, f64)>)>,
+        (Logit, usize),
+        FoldPool,
+    );
     let results: Vec<Result<Vec<FoldOut>>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..options.threads.clamp(1, folds))
             .map(|_| {
@@ -835,13 +898,57 @@ fn cross_validate(
                         let val_rows: Vec<usize> =
                             (0..m.rows).filter(|&i| assignment[i] == f).collect();
                         let yf: Vec<bool> = fit_rows.iter().map(|&i| y_rows[i]).collect();
-                        let fm = m.select_rows(&fit_rows);
-                        let vm = m.select_rows(&val_rows);
+                        let mut fm = m.select_rows(&fit_rows);
+                        let mut vm = m.select_rows(&val_rows);
+                        let (pool, mut prev) = match reuse {
+                            Some((pools, last)) => (pools[f].clone(), Some(last[f].clone())),
+                            None => {
+                                // The fold's main model, and the pairs ranked on its residuals.
+                                let std = Standardizer::fit(&fm);
+                                let xf = std.apply(&fm);
+                                let main =
+                                    fit_logistic(&xf, &yf, alpha, options, Some(&fit.logit))?;
+                                let p = main.predict(&xf);
+                                drop(xf);
+                                let (mut resid, mut weight) = (vec![0.0; n], vec![0.0; n]);
+                                for ((&i, p), &t) in fit_rows.iter().zip(&p).zip(&yf) {
+                                    resid[rows[i]] = f64::from(u8::from(t)) - p;
+                                    weight[rows[i]] = p * (1.0 - p);
+                                }
+                                let search = SearchRows::new(
+                                    fit_rows.iter().map(|&i| rows[i]).collect(),
+                                    nested.groups,
+                                );
+                                let ranked = rank(
+                                    nested.candidates,
+                                    nested.coarse,
+                                    &search,
+                                    &resid,
+                                    &weight,
+                                    nested.min_cell,
+                                    1,
+                                )?;
+                                let mut pool = nested.named.to_vec();
+                                pool.extend(
+                                    ranked
+                                        .into_iter()
+                                        .take_while(|(g, _)| *g > 0.0)
+                                        .take(nested.pool_k)
+                                        .map(|(_, p)| p),
+                                );
+                                (pool, Some((main, main_cols)))
+                            }
+                        };
+                        append_pairs(nested.fitted, &pool, &mut fm)?;
+                        append_pairs(nested.fitted, &pool, &mut vm)?;
+                        let width = |k: usize| -> usize {
+                            let upto = (nested.named.len() + k).min(pool.len());
+                            main_cols + pool[..upto].iter().map(FittedPair::width).sum::<usize>()
+                        };
                         let std = Standardizer::fit(&fm);
-                        let mut prev: Option<(Logit, usize)> =
-                            warm.and_then(|w| w.get(f)).cloned();
-                        let mut preds_k = Vec::with_capacity(widths.len());
-                        for (k, &w) in widths.iter().enumerate() {
+                        let mut preds_k = Vec::with_capacity(counts.len());
+                        for (k, &count) in counts.iter().enumerate() {
+                            let w = width(count);
                             let sub = Standardizer {
                                 means: std.means[..w].to_vec(),
                                 stds: std.stds[..w].to_vec(),
@@ -857,7 +964,10 @@ fn cross_validate(
                             preds_k.push((k, val_rows.iter().copied().zip(preds).collect()));
                             prev = Some((logit, w));
                         }
-                        done.push((f, preds_k, prev));
+                        let last = prev.ok_or_else(|| {
+                            TrainError::Fit("a pair cross-validation fold fitted nothing".into())
+                        })?;
+                        done.push((f, preds_k, last, pool));
                     }
                     Ok(done)
                 })
@@ -874,19 +984,25 @@ fn cross_validate(
             })
             .collect()
     });
-    let mut oof = vec![vec![f64::NAN; m.rows]; widths.len()];
+    let mut oof = vec![vec![f64::NAN; m.rows]; counts.len()];
     let mut last: Vec<Option<(Logit, usize)>> = vec![None; folds];
+    let mut pools: Vec<FoldPool> = vec![Vec::new(); folds];
     for r in results {
-        for (f, by_config, fold_last) in r? {
-            for (k, preds) in by_config {
+        for (f, by_count, fold_last, pool) in r? {
+            for (k, preds) in by_count {
                 for (i, p) in preds {
                     oof[k][i] = p;
                 }
             }
-            last[f] = fold_last;
+            last[f] = Some(fold_last);
+            pools[f] = pool;
         }
     }
-    Ok((oof, last.into_iter().flatten().collect()))
+    let last = last
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| TrainError::Fit("a pair cross-validation fold is missing".into()))?;
+    Ok((oof, last, pools))
 }
 
 /// Adds `pairs` to the model: their features to both matrices, and the final fit at the
