@@ -16,8 +16,11 @@
 //! One pass over the rows per pair. Then the best `K` pairs become one-hot cell features
 //! ([`leadscore_core::pairs::FittedPair`]), `K` chosen by cross-validation among the spec's
 //! candidates (0, 4, 8, 16, 32 by default) at the chosen penalty, on the same folds, each fit
-//! warm-started from the main model; large training splits are searched on a seeded sample of
-//! their leads. The final model is refitted with the chosen pairs.
+//! warm-started from the one before. The cross-validation is nested: each fold ranks the pairs
+//! again on the residuals of its own main model on its own rows (ranked on all rows, pairs that
+//! fit the held-out folds' noise make every count look better than it is). When the largest
+//! candidate wins, half as many again are tried once. Large training splits are searched on a
+//! seeded sample of their leads. The final model is refitted with the chosen pairs.
 
 use crate::error::{Result, TrainError};
 use crate::featurize::Matrix;
@@ -561,7 +564,7 @@ pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
     if !p.candidates.is_empty() {
         let _ = writeln!(
             out,
-            "    how many, by {}-fold CV at alpha {:.4} (pooled out-of-fold):",
+            "    how many, by {}-fold CV at alpha {:.4} (each fold ranks the pairs on its own rows; pooled out-of-fold):",
             p.folds, p.alpha
         );
         for c in &p.candidates {
