@@ -593,6 +593,10 @@ pub struct PairSearch {
     pub alpha: f64,
     /// Cross-validation folds (those of the penalty search).
     pub folds: usize,
+    /// Counts tried beyond the candidates because the largest candidate did best (half as
+    /// many again, one step; also listed in `candidates`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extended: Vec<usize>,
     /// Searched pairs kept.
     pub chosen: usize,
     /// Pairs the spec names (always kept).

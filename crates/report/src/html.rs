@@ -941,7 +941,14 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                 p {
                     "How many: " (p.folds) "-fold cross-validation on the same examples, at the \
                      chosen penalty (alpha "
-                    (format!("{:.4}", p.alpha)) "); the lowest pooled out-of-fold log loss wins."
+                    (format!("{:.4}", p.alpha)) "); each fold ranks the pairs on the residuals of its own model without them, so a \
+                     held-out fold never helps choose the pairs it is scored on; the lowest pooled \
+                     out-of-fold log loss wins."
+                    @if !p.extended.is_empty() {
+                        " The largest candidate did best, so more pairs were tried beyond it: "
+                        (p.extended.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+                        "."
+                    }
                 }
                 table id="table-pair-candidates" class="numbers" {
                     thead {

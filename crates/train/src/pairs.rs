@@ -16,8 +16,11 @@
 //! One pass over the rows per pair. Then the best `K` pairs become one-hot cell features
 //! ([`leadscore_core::pairs::FittedPair`]), `K` chosen by cross-validation among the spec's
 //! candidates (0, 4, 8, 16, 32 by default) at the chosen penalty, on the same folds, each fit
-//! warm-started from the main model; large training splits are searched on a seeded sample of
-//! their leads. The final model is refitted with the chosen pairs.
+//! warm-started from the one before. The cross-validation is nested: each fold ranks the pairs
+//! again on the residuals of its own main model on its own rows (ranked on all rows, pairs that
+//! fit the held-out folds' noise make every count look better than it is). When the largest
+//! candidate wins, half as many again are tried once. Large training splits are searched on a
+//! seeded sample of their leads. The final model is refitted with the chosen pairs.
 
 use crate::error::{Result, TrainError};
 use crate::featurize::Matrix;
@@ -31,7 +34,7 @@ use leadscore_core::metrics::{log_loss, roc_auc};
 use leadscore_core::model::sigmoid;
 use leadscore_core::pairs::{
     bin_labels, column_offsets, CellRule, FittedPair, PairCandidate, PairCount, PairSearch,
-    PairSide, PairSpec, RankedPair,
+    PairSide, PairSpec, RankedPair, MAX_PAIRS,
 };
 use leadscore_core::rng::SeededRng;
 
@@ -330,6 +333,68 @@ fn pair_gain(a: &Coarse, b: &Coarse, rows: &SearchRows, resid: &[f64], weight: &
     (ab.score() - sa.score() - sb.score() + all.score()) / 2.0
 }
 
+/// The pairs `candidates` of coarsened columns ranked by their gain on the residuals `resid`
+/// and weights `weight` (indexed by training row) of the search rows `rows`, best first, as
+/// pairs with a feature for each cell that has `min_cell` training examples (in parallel over
+/// pairs on `threads` threads).
+fn rank(
+    candidates: &[(usize, usize)],
+    coarse: &[Option<Coarse>],
+    rows: &SearchRows,
+    resid: &[f64],
+    weight: &[f64],
+    min_cell: usize,
+    threads: usize,
+) -> Result<Vec<(f64, FittedPair)>> {
+    let threads = threads.clamp(1, candidates.len().max(1));
+    let chunk = candidates.len().div_ceil(threads).max(1);
+    let gains: Vec<f64> = if threads == 1 {
+        candidates
+            .iter()
+            .map(|&(i, j)| match (&coarse[i], &coarse[j]) {
+                (Some(a), Some(b)) => pair_gain(a, b, rows, resid, weight),
+                _ => f64::NEG_INFINITY,
+            })
+            .collect()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = candidates
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|&(i, j)| match (&coarse[i], &coarse[j]) {
+                                (Some(a), Some(b)) => pair_gain(a, b, rows, resid, weight),
+                                _ => f64::NEG_INFINITY,
+                            })
+                            .collect::<Vec<f64>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    if gains.len() != candidates.len() {
+        return Err(TrainError::Fit("a pair-ranking worker panicked".into()));
+    }
+    let mut ranked: Vec<(f64, FittedPair)> = candidates
+        .iter()
+        .zip(&gains)
+        .filter_map(|(&(i, j), &g)| {
+            let pair = make_pair(coarse[i].as_ref()?, coarse[j].as_ref()?, min_cell)?;
+            g.is_finite().then_some((g, pair))
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.name().cmp(&b.1.name()))
+    });
+    Ok(ranked)
+}
+
 /// The pair of two coarsened columns, with a feature for each cell that has at least
 /// `min_cell` training examples; `None` when no cell has.
 fn make_pair(a: &Coarse, b: &Coarse, min_cell: usize) -> Option<FittedPair> {
@@ -500,8 +565,8 @@ pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
     if !p.candidates.is_empty() {
         let _ = writeln!(
             out,
-            "    how many, by {}-fold CV at alpha {:.4} (pooled out-of-fold; the fewest within one \
-             standard error of the lowest log loss):",
+            "    how many, by {}-fold CV at alpha {:.4} (each fold ranks the pairs on its own rows; \
+             pooled out-of-fold; the fewest within one standard error of the lowest log loss):",
             p.folds, p.alpha
         );
         for c in &p.candidates {
@@ -512,10 +577,11 @@ pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
                 c.features,
                 c.cv_log_loss,
                 c.cv_roc_auc,
-                if c.pairs == p.chosen {
-                    "  <- chosen"
-                } else {
-                    ""
+                match (c.pairs == p.chosen, p.extended.contains(&c.pairs)) {
+                    (true, true) => "  <- chosen (beyond the candidates)",
+                    (true, false) => "  <- chosen",
+                    (false, true) => "  (beyond the candidates)",
+                    (false, false) => "",
                 }
             );
         }
@@ -530,62 +596,6 @@ pub struct PairsOutcome {
     pub search: PairSearch,
     /// Wall time, seconds.
     pub seconds: f64,
-}
-
-/// The candidate pairs (`candidates[c]`, made as `made[c]`; `None` cannot be a feature) ranked
-/// by their gain on `resid` and `weight` over `rows`, best first (ties by name): `(gain, c)`,
-/// finite gains only. In parallel over pairs on `threads` threads.
-fn rank_pairs(
-    candidates: &[(usize, usize)],
-    made: &[Option<FittedPair>],
-    coarse: &[Option<Coarse>],
-    rows: &SearchRows,
-    resid: &[f64],
-    weight: &[f64],
-    threads: usize,
-) -> Result<Vec<(f64, usize)>> {
-    let chunk = candidates.len().div_ceil(threads.max(1)).max(1);
-    let gains: Vec<f64> = if threads <= 1 {
-        candidates
-            .iter()
-            .map(|&(i, j)| match (&coarse[i], &coarse[j]) {
-                (Some(a), Some(b)) => pair_gain(a, b, rows, resid, weight),
-                _ => f64::NEG_INFINITY,
-            })
-            .collect()
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = candidates
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|&(i, j)| match (&coarse[i], &coarse[j]) {
-                                (Some(a), Some(b)) => pair_gain(a, b, rows, resid, weight),
-                                _ => f64::NEG_INFINITY,
-                            })
-                            .collect::<Vec<f64>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        })
-    };
-    if gains.len() != candidates.len() {
-        return Err(TrainError::Fit("a pair-ranking worker panicked".into()));
-    }
-    let mut ranked: Vec<(f64, usize)> = gains
-        .iter()
-        .enumerate()
-        .filter(|(c, g)| g.is_finite() && made[*c].is_some())
-        .map(|(c, g)| (*g, c))
-        .collect();
-    let name = |c: usize| made[c].as_ref().map(FittedPair::name).unwrap_or_default();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| name(a.1).cmp(&name(b.1))));
-    Ok(ranked)
 }
 
 /// Ranks the pairs, chooses how many to keep and refits: on return `fitted` has its pairs,
@@ -683,24 +693,15 @@ pub fn search_and_add(
             }
         }
     }
-    // Each candidate's pair (its cells with enough training examples), made once.
-    let made: Vec<Option<FittedPair>> = candidates
-        .iter()
-        .map(|&(i, j)| make_pair(coarse[i].as_ref()?, coarse[j].as_ref()?, min_cell))
-        .collect();
-    let threads = options.threads.clamp(1, candidates.len().max(1));
-    let ranked: Vec<(f64, FittedPair)> = rank_pairs(
+    let ranked = rank(
         &candidates,
-        &made,
         &coarse,
         &grouped,
         &resid,
         &weight,
-        threads,
-    )?
-    .into_iter()
-    .filter_map(|(g, c)| Some((g, made[c].clone()?)))
-    .collect();
+        min_cell,
+        options.threads,
+    )?;
     // Only pairs that gain more than noise are candidates.
     let useful = ranked.iter().take_while(|(g, _)| *g > 0.0).count();
     let counts: Vec<usize> = match settings.count {
@@ -717,8 +718,20 @@ pub fn search_and_add(
         PairCount::Fixed(k) => vec![k.min(useful)],
     };
     let max_k = counts.iter().copied().max().unwrap_or(0);
+    // The count tried beyond the largest candidate if that one wins: half as many again
+    // (within MAX_PAIRS and the pairs that gain more than noise), one step only, so the cost
+    // stays one more cross-validation, warm-started.
+    let beyond: Vec<usize> = if matches!(settings.count, PairCount::Auto) && counts.len() > 1 {
+        Some(MAX_PAIRS.min(useful).min(max_k + max_k.div_ceil(2)))
+            .filter(|&k| k > max_k)
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut pool: Vec<FittedPair> = named.clone();
-    pool.extend(ranked.iter().take(max_k).map(|(_, p)| p.clone()));
+    let pool_k = beyond.iter().copied().fold(max_k, usize::max);
+    pool.extend(ranked.iter().take(pool_k).map(|(_, p)| p.clone()));
     let width_of = |k: usize| -> usize {
         main_cols
             + pool[..named.len() + k]
@@ -727,25 +740,63 @@ pub fn search_and_add(
                 .sum::<usize>()
     };
     let mut scored: Vec<PairCandidate> = Vec::new();
+    let mut extended = Vec::new();
     let chosen = if counts.len() > 1 {
-        let ranking = Ranking {
-            candidates: &candidates,
-            made: &made,
-            coarse: &coarse,
-        };
-        let oof = cross_validate(
-            fitted, &named, &ranking, &counts, x_train, y, groups, &rows, fit, options,
-        )?;
         let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
-        for (&k, preds) in counts.iter().zip(&oof) {
-            scored.push(PairCandidate {
+        let nested = Nested {
+            fitted,
+            named: &named,
+            candidates: &candidates,
+            coarse: &coarse,
+            min_cell,
+            groups,
+            pool_k,
+        };
+        let candidate = |k: usize, preds: &[f64]| -> Result<PairCandidate> {
+            Ok(PairCandidate {
                 pairs: k,
                 features: width_of(k),
                 cv_log_loss: log_loss(preds, &y_rows)?,
                 cv_roc_auc: roc_auc(preds, &y_rows)?,
-            });
+            })
+        };
+        let best = |scored: &[PairCandidate]| -> usize {
+            scored
+                .iter()
+                .min_by(|a, b| a.cv_log_loss.total_cmp(&b.cv_log_loss))
+                .map_or(0, |c| c.pairs)
+        };
+        let (oof, last, pools) =
+            cross_validate(&nested, x_train, y, &rows, &counts, None, fit, options)?;
+        for (&k, preds) in counts.iter().zip(&oof) {
+            scored.push(candidate(k, preds)?);
         }
-        // The fewest pairs within one standard error of the lowest log loss (paired per lead).
+        let mut all_oof = oof;
+        // Each extension on the folds' own rankings, warm-started from the largest candidate's
+        // fits.
+        for &k in &beyond {
+            if best(&scored) != max_k {
+                break;
+            }
+            let (oof, _, _) = cross_validate(
+                &nested,
+                x_train,
+                y,
+                &rows,
+                &[k],
+                Some((&pools, &last)),
+                fit,
+                options,
+            )?;
+            scored.push(candidate(k, &oof[0])?);
+            all_oof.extend(oof);
+            extended.push(k);
+            if best(&scored) == k {
+                break;
+            }
+        }
+        // The fewest pairs within one standard error of the lowest log loss (the error of the
+        // paired difference, per lead): more pairs must beat fewer by more than noise.
         let mut unit_of: std::collections::HashMap<usize, usize> = Default::default();
         let units: Vec<usize> = rows
             .iter()
@@ -755,7 +806,7 @@ pub fn search_and_add(
                 *unit_of.entry(g).or_insert(next)
             })
             .collect();
-        counts[simplest_within_one_se(&oof, &y_rows, &units)]
+        scored[simplest_within_one_se(&all_oof, &y_rows, &units)].pairs
     } else {
         max_k
     };
@@ -781,6 +832,7 @@ pub fn search_and_add(
         candidates: scored,
         alpha: fit.penalty.alpha,
         folds: fit.penalty.folds,
+        extended,
         chosen,
         named: named.iter().map(FittedPair::name).collect(),
     };
@@ -793,57 +845,46 @@ pub fn search_and_add(
     }))
 }
 
-/// What a fold needs to rank the pairs itself: the candidate pairs, each one's pair, and the
-/// coarsened columns.
-struct Ranking<'a> {
+/// What each fold of the pair cross-validation ranks the pairs with.
+struct Nested<'a> {
+    fitted: &'a FittedSpec,
+    /// Pairs the spec names (first in every pool).
+    named: &'a [FittedPair],
+    /// The pairs ranked.
     candidates: &'a [(usize, usize)],
-    made: &'a [Option<FittedPair>],
+    /// The coarsened columns (cells fitted on the whole training split: no label involved).
     coarse: &'a [Option<Coarse>],
+    min_cell: usize,
+    groups: Option<&'a [usize]>,
+    /// Ranked pairs each fold keeps for its models.
+    pool_k: usize,
 }
 
-/// `base` (rows `global` of `x_train`, main features) with the features of `pool` appended.
-fn with_pairs(
-    fitted: &FittedSpec,
-    pool: &[FittedPair],
-    mut base: Matrix,
-    x_train: &Matrix,
-    global: &[usize],
-) -> Result<Matrix> {
-    let w: usize = pool.iter().map(FittedPair::width).sum();
-    let mut out = vec![0.0; w * global.len()];
-    encode_rows(fitted, pool, x_train, global, &mut out)?;
-    base.data.extend_from_slice(&out);
-    base.cols += w;
-    Ok(base)
-}
+/// One fold's pool of pairs (named first, then its best-ranked) and its models' fits.
+type FoldPool = Vec<FittedPair>;
 
-/// Out-of-fold predictions on `rows`, one vector per entry of `counts`: the model with the
-/// named pairs and the best `counts[k]` ranked ones, at the chosen penalty, on the folds of
-/// the penalty search.
-///
-/// Each fold ranks the pairs **itself**, on the residuals of its own main model on its own
-/// training rows: a ranking made on all the training rows has seen every validation fold's
-/// labels, and would pick pairs that fit those labels by chance (on a table of 85 unrelated
-/// codes, 32 such pairs "improved" the cross-validated log loss from 0.616 to 0.600 while the
-/// holdout ROC AUC fell from 0.720 to 0.675). The fold's pairs are then the fold's best, as the
-/// final model's are the training split's best.
-#[allow(clippy::too_many_arguments)]
+/// Out-of-fold predictions on `rows` of models with the named pairs and the best `counts[k]`
+/// ranked ones, at the chosen penalty, on the folds of the penalty search. Each fold ranks the
+/// pairs itself, on the residuals of its own main model on its own rows (ranking on all rows,
+/// the held-out fold's residuals too, would choose pairs for the noise the fold is scored on
+/// and flatter the larger counts), unless `reuse` gives each fold's pool and last fit from an
+/// earlier call. Each fold's fits go in order, warm-started from the one before. Returns the
+/// predictions per count, each fold's last fit (with its width) and each fold's pool.
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn cross_validate(
-    fitted: &FittedSpec,
-    named: &[FittedPair],
-    ranking: &Ranking,
-    counts: &[usize],
+    nested: &Nested,
     x_train: &Matrix,
     y: &[bool],
-    groups: Option<&[usize]>,
     rows: &[usize],
+    counts: &[usize],
+    reuse: Option<(&[FoldPool], &[(Logit, usize)])>,
     fit: &FitResult,
     options: &FitOptions,
-) -> Result<Vec<Vec<f64>>> {
+) -> Result<(Vec<Vec<f64>>, Vec<(Logit, usize)>, Vec<FoldPool>)> {
     let m = x_train.select_rows(rows);
     let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
     let folds = fit.penalty.folds;
-    let assignment = match groups {
+    let assignment = match nested.groups {
         Some(g) => {
             let g: Vec<usize> = rows.iter().map(|&i| g[i]).collect();
             grouped_folds(&y_rows, &g, folds, options.seed)
@@ -852,84 +893,99 @@ fn cross_validate(
     };
     let alpha = fit.penalty.alpha;
     let main_cols = x_train.cols;
-    let max_count = counts.iter().copied().max().unwrap_or(0);
+    let n = x_train.rows;
     let next = std::sync::atomic::AtomicUsize::new(0);
-    type FoldOut = Vec<(usize, Vec<(usize, f64)>)>;
-    let one_fold = |f: usize, done: &mut FoldOut| -> Result<()> {
-        let fit_rows: Vec<usize> = (0..m.rows).filter(|&i| assignment[i] != f).collect();
-        let val_rows: Vec<usize> = (0..m.rows).filter(|&i| assignment[i] == f).collect();
-        let fit_global: Vec<usize> = fit_rows.iter().map(|&i| rows[i]).collect();
-        let val_global: Vec<usize> = val_rows.iter().map(|&i| rows[i]).collect();
-        let yf: Vec<bool> = fit_rows.iter().map(|&i| y_rows[i]).collect();
-        let fm = m.select_rows(&fit_rows);
-        let vm = m.select_rows(&val_rows);
-        // The fold's main model and its residuals on the fold's training rows only.
-        let main_std = Standardizer::fit(&fm);
-        let x0 = main_std.apply(&fm);
-        let main = fit_logistic(&x0, &yf, alpha, options, Some(&fit.logit))?;
-        let p0 = main.predict(&x0);
-        drop(x0);
-        let (mut resid, mut weight) = (vec![0.0; x_train.rows], vec![0.0; x_train.rows]);
-        for ((&g, &p), &t) in fit_global.iter().zip(&p0).zip(&yf) {
-            resid[g] = f64::from(u8::from(t)) - p;
-            weight[g] = p * (1.0 - p);
-        }
-        let ranked = rank_pairs(
-            ranking.candidates,
-            ranking.made,
-            ranking.coarse,
-            &SearchRows::new(fit_global.clone(), groups),
-            &resid,
-            &weight,
-            1,
-        )?;
-        let mut pool: Vec<FittedPair> = named.to_vec();
-        pool.extend(
-            ranked
-                .iter()
-                .take_while(|(g, _)| *g > 0.0)
-                .take(max_count)
-                .filter_map(|(_, c)| ranking.made[*c].clone()),
-        );
-        let searched_in_pool = pool.len() - named.len();
-        let fm = with_pairs(fitted, &pool, fm, x_train, &fit_global)?;
-        let vm = with_pairs(fitted, &pool, vm, x_train, &val_global)?;
-        let std = Standardizer::fit(&fm);
-        let mut prev: Option<(Logit, usize)> = None;
-        for (k, &count) in counts.iter().enumerate() {
-            let w = main_cols
-                + pool[..named.len() + count.min(searched_in_pool)]
-                    .iter()
-                    .map(FittedPair::width)
-                    .sum::<usize>();
-            let sub = Standardizer {
-                means: std.means[..w].to_vec(),
-                stds: std.stds[..w].to_vec(),
-            };
-            let xf = sub.apply(&prefix(&fm, w));
-            let init = match &prev {
-                Some((l, pw)) => l.with_more_features(w - pw),
-                None => main.with_more_features(w - main_cols),
-            };
-            let logit = fit_logistic(&xf, &yf, alpha, options, Some(&init))?;
-            drop(xf);
-            let preds = logit.predict(&sub.apply(&prefix(&vm, w)));
-            done.push((k, val_rows.iter().copied().zip(preds).collect()));
-            prev = Some((logit, w));
-        }
-        Ok(())
-    };
-    let results: Vec<Result<FoldOut>> = std::thread::scope(|s| {
+    type FoldOut = (
+        usize,
+        Vec<(usize, Vec<(usize, f64)>)>,
+        (Logit, usize),
+        FoldPool,
+    );
+    let results: Vec<Result<Vec<FoldOut>>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..options.threads.clamp(1, folds))
             .map(|_| {
                 s.spawn(|| {
-                    let mut done: FoldOut = Vec::new();
+                    let mut done: Vec<FoldOut> = Vec::new();
                     loop {
                         let f = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         if f >= folds {
                             break;
                         }
-                        one_fold(f, &mut done)?;
+                        let fit_rows: Vec<usize> =
+                            (0..m.rows).filter(|&i| assignment[i] != f).collect();
+                        let val_rows: Vec<usize> =
+                            (0..m.rows).filter(|&i| assignment[i] == f).collect();
+                        let yf: Vec<bool> = fit_rows.iter().map(|&i| y_rows[i]).collect();
+                        let mut fm = m.select_rows(&fit_rows);
+                        let mut vm = m.select_rows(&val_rows);
+                        let (pool, mut prev) = match reuse {
+                            Some((pools, last)) => (pools[f].clone(), Some(last[f].clone())),
+                            None => {
+                                // The fold's main model, and the pairs ranked on its residuals.
+                                let std = Standardizer::fit(&fm);
+                                let xf = std.apply(&fm);
+                                let main =
+                                    fit_logistic(&xf, &yf, alpha, options, Some(&fit.logit))?;
+                                let p = main.predict(&xf);
+                                drop(xf);
+                                let (mut resid, mut weight) = (vec![0.0; n], vec![0.0; n]);
+                                for ((&i, p), &t) in fit_rows.iter().zip(&p).zip(&yf) {
+                                    resid[rows[i]] = f64::from(u8::from(t)) - p;
+                                    weight[rows[i]] = p * (1.0 - p);
+                                }
+                                let search = SearchRows::new(
+                                    fit_rows.iter().map(|&i| rows[i]).collect(),
+                                    nested.groups,
+                                );
+                                let ranked = rank(
+                                    nested.candidates,
+                                    nested.coarse,
+                                    &search,
+                                    &resid,
+                                    &weight,
+                                    nested.min_cell,
+                                    1,
+                                )?;
+                                let mut pool = nested.named.to_vec();
+                                pool.extend(
+                                    ranked
+                                        .into_iter()
+                                        .take_while(|(g, _)| *g > 0.0)
+                                        .take(nested.pool_k)
+                                        .map(|(_, p)| p),
+                                );
+                                (pool, Some((main, main_cols)))
+                            }
+                        };
+                        append_pairs(nested.fitted, &pool, &mut fm)?;
+                        append_pairs(nested.fitted, &pool, &mut vm)?;
+                        let width = |k: usize| -> usize {
+                            let upto = (nested.named.len() + k).min(pool.len());
+                            main_cols + pool[..upto].iter().map(FittedPair::width).sum::<usize>()
+                        };
+                        let std = Standardizer::fit(&fm);
+                        let mut preds_k = Vec::with_capacity(counts.len());
+                        for (k, &count) in counts.iter().enumerate() {
+                            let w = width(count);
+                            let sub = Standardizer {
+                                means: std.means[..w].to_vec(),
+                                stds: std.stds[..w].to_vec(),
+                            };
+                            let xf = sub.apply(&prefix(&fm, w));
+                            let init = match &prev {
+                                Some((l, pw)) if *pw <= w => l.with_more_features(w - pw),
+                                _ => fit.logit.with_more_features(w - main_cols),
+                            };
+                            let logit = fit_logistic(&xf, &yf, alpha, options, Some(&init))?;
+                            drop(xf);
+                            let preds = logit.predict(&sub.apply(&prefix(&vm, w)));
+                            preds_k.push((k, val_rows.iter().copied().zip(preds).collect()));
+                            prev = Some((logit, w));
+                        }
+                        let last = prev.ok_or_else(|| {
+                            TrainError::Fit("a pair cross-validation fold fitted nothing".into())
+                        })?;
+                        done.push((f, preds_k, last, pool));
                     }
                     Ok(done)
                 })
@@ -947,14 +1003,24 @@ fn cross_validate(
             .collect()
     });
     let mut oof = vec![vec![f64::NAN; m.rows]; counts.len()];
+    let mut last: Vec<Option<(Logit, usize)>> = vec![None; folds];
+    let mut pools: Vec<FoldPool> = vec![Vec::new(); folds];
     for r in results {
-        for (k, preds) in r? {
-            for (i, p) in preds {
-                oof[k][i] = p;
+        for (f, by_count, fold_last, pool) in r? {
+            for (k, preds) in by_count {
+                for (i, p) in preds {
+                    oof[k][i] = p;
+                }
             }
+            last[f] = Some(fold_last);
+            pools[f] = pool;
         }
     }
-    Ok(oof)
+    let last = last
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| TrainError::Fit("a pair cross-validation fold is missing".into()))?;
+    Ok((oof, last, pools))
 }
 
 /// Adds `pairs` to the model: their features to both matrices, and the final fit at the

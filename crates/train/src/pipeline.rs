@@ -991,6 +991,9 @@ pub fn linear_model(
     intercept: f64,
     x_train: &Matrix,
 ) -> LinearModel {
+    // Indicators were fitted on their own scale (see `fit::INDICATOR_SCALE_POWER`): the same
+    // model per plain standard deviation.
+    let (std, weights) = std.to_plain(x_train, weights);
     let features = fitted
         .features()
         .into_iter()
