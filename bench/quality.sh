@@ -11,7 +11,8 @@
 # Datasets:
 #   xeducation  ../shared/datasets/x-education/Leads.csv, label Converted, id "Prospect ID",
 #               excluding "Lead Number" and the sales-entered (leaky) columns, as the README's
-#               command and bench/train_vs_sklearn.sh; leadscore infers its spec on the fly.
+#               command and bench/train_vs_sklearn.sh; leadscore infers its spec on the fly,
+#               and trains again with --pairs off (the same model without pairs).
 #   demo        the flat demo export data/demo-leads.csv: leadscore with data/demo-spec.toml and
 #               again with the spec inferred on the fly. (The three-table demo is not used: there
 #               leadscore replays each lead at several landmark ages, point in time, which the
@@ -99,7 +100,7 @@ ours() {
   fi
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >"$prefix.wall"
-  grep -m1 'ROC AUC' "$prefix.out" >&2 || true
+  grep -h -m1 'PR AUC' "$prefix.out" "$prefix.err" >&2 || true # the holdout's line
 }
 
 run_dataset() {
@@ -118,9 +119,13 @@ run_dataset() {
       fi
       say "xeducation: leadscore-train train (spec inferred on the fly)"
       ours "$out/ours" "${table[@]}"
+      say "xeducation: leadscore-train train --pairs off (the same without pairs)"
+      ours "$out/ours-nopairs" "${table[@]}" --pairs off
       say "xeducation: the peers ($MODELS)"
       "$PY" bench/peer/quality.py "${table[@]}" --spec "$out/spec.toml" --models "$MODELS" \
         --ours "leadscore (spec inferred)" "$out/ours.holdout.csv" "$out/ours.err" "$out/ours.wall" \
+        --ours "leadscore (spec inferred, --pairs off)" "$out/ours-nopairs.holdout.csv" \
+        "$out/ours-nopairs.err" "$out/ours-nopairs.wall" \
         --title "X Education (9,240 leads, flat file)" --context "$out/context.txt" --out-dir "$out"
       ;;
     demo)
