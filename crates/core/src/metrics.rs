@@ -310,16 +310,19 @@ pub fn log_loss(scores: &[f64], labels: &[bool]) -> Result<f64, MetricsError> {
     let total: f64 = scores
         .iter()
         .zip(labels)
-        .map(|(&s, &y)| {
-            let p = s.clamp(LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS);
-            if y {
-                -p.ln()
-            } else {
-                -(1.0 - p).ln()
-            }
-        })
+        .map(|(&s, &y)| example_log_loss(s, y))
         .sum();
     Ok(total / scores.len() as f64)
+}
+
+/// One example's log loss (`log_loss` is their mean), with the same clip.
+pub fn example_log_loss(score: f64, label: bool) -> f64 {
+    let p = score.clamp(LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS);
+    if label {
+        -p.ln()
+    } else {
+        -(1.0 - p).ln()
+    }
 }
 
 /// Mean squared difference between probability and outcome; a bounded probability-quality score.

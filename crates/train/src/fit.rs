@@ -10,7 +10,7 @@
 use crate::error::{Result, TrainError};
 use crate::featurize::Matrix;
 use leadscore_core::artifact::{PenaltyScore, PenaltySearch, SolverReport, MAX_GRID_EXTENSIONS};
-use leadscore_core::metrics::{log_loss, roc_auc};
+use leadscore_core::metrics::{example_log_loss, log_loss, roc_auc};
 use leadscore_core::model::sigmoid;
 use leadscore_core::rng::SeededRng;
 use linfa::prelude::*;
@@ -664,14 +664,7 @@ pub fn simplest_within_one_se(candidates: &[Vec<f64>], y: &[bool], units: &[usiz
         .map(|p| {
             p.iter()
                 .zip(y)
-                .map(|(&s, &t)| {
-                    let s = s.clamp(1e-15, 1.0 - 1e-15);
-                    if t {
-                        -s.ln()
-                    } else {
-                        -(1.0 - s).ln()
-                    }
-                })
+                .map(|(&s, &t)| example_log_loss(s, t))
                 .collect()
         })
         .collect();
@@ -682,27 +675,19 @@ pub fn simplest_within_one_se(candidates: &[Vec<f64>], y: &[bool], units: &[usiz
         return 0;
     };
     let n = y.len() as f64;
-    let n_units = units.iter().copied().max().map_or(0, |m| m + 1);
     for (k, l) in losses.iter().enumerate().take(best) {
-        let mut per_unit = vec![0.0; n_units];
-        let mut present = vec![false; n_units];
-        for (i, (&a, &b)) in l.iter().zip(&losses[best]).enumerate() {
-            per_unit[units[i]] += a - b;
-            present[units[i]] = true;
+        let mut per_unit: std::collections::BTreeMap<usize, f64> = Default::default();
+        for ((&a, &b), &u) in l.iter().zip(&losses[best]).zip(units) {
+            *per_unit.entry(u).or_default() += a - b;
         }
-        let sums: Vec<f64> = per_unit
-            .iter()
-            .zip(&present)
-            .filter(|(_, p)| **p)
-            .map(|(d, _)| *d)
-            .collect();
-        let m = sums.len() as f64;
+        let m = per_unit.len() as f64;
         if m < 2.0 {
             continue;
         }
-        let total: f64 = sums.iter().sum();
+        let total: f64 = per_unit.values().sum();
         let centre = total / m;
-        let var_total = m / (m - 1.0) * sums.iter().map(|d| (d - centre).powi(2)).sum::<f64>();
+        let var_total =
+            m / (m - 1.0) * per_unit.values().map(|d| (d - centre).powi(2)).sum::<f64>();
         let se = var_total.sqrt() / n;
         if total / n <= se {
             return k;

@@ -797,15 +797,7 @@ pub fn search_and_add(
         }
         // The fewest pairs within one standard error of the lowest log loss (the error of the
         // paired difference, per lead): more pairs must beat fewer by more than noise.
-        let mut unit_of: std::collections::HashMap<usize, usize> = Default::default();
-        let units: Vec<usize> = rows
-            .iter()
-            .map(|&i| {
-                let g = groups.map_or(i, |g| g[i]);
-                let next = unit_of.len();
-                *unit_of.entry(g).or_insert(next)
-            })
-            .collect();
+        let units: Vec<usize> = rows.iter().map(|&i| groups.map_or(i, |g| g[i])).collect();
         scored[simplest_within_one_se(&all_oof, &y_rows, &units)].pairs
     } else {
         max_k
