@@ -38,6 +38,13 @@ fn strongest_ground_truth_signals_are_recovered() {
         "pairs kept on additive data: {:?}",
         outcome.artifact.provenance.pairs
     );
+    // And it stopped at the first count that did no better than none: the larger ones were
+    // never fitted.
+    let search = outcome.artifact.provenance.pairs.as_ref().unwrap();
+    assert!(
+        search.candidates.len() == 2 && !search.not_tried.is_empty(),
+        "{search:#?}"
+    );
     assert!(
         outcome.artifact.evaluation.roc_auc > 0.78,
         "{}",

@@ -597,6 +597,10 @@ pub struct PairSearch {
     /// many again, one step; also listed in `candidates`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extended: Vec<usize>,
+    /// Candidate counts not cross-validated: the search stopped at a count that did no better
+    /// than the best before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_tried: Vec<usize>,
     /// Searched pairs kept.
     pub chosen: usize,
     /// Pairs the spec names (always kept).

@@ -942,8 +942,15 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                     "How many: " (p.folds) "-fold cross-validation on the same examples, at the \
                      chosen penalty (alpha "
                     (format!("{:.4}", p.alpha)) "); each fold ranks the pairs on the residuals of its own model without them, so a \
-                     held-out fold never helps choose the pairs it is scored on; the lowest pooled \
-                     out-of-fold log loss wins."
+                     held-out fold never helps choose the pairs it is scored on. The counts go \
+                     from fewest to most and stop at the first that does no better than the best \
+                     before it; the fewest pairs within one standard error of the lowest pooled \
+                     out-of-fold log loss win (more pairs must beat fewer by more than noise)."
+                    @if !p.not_tried.is_empty() {
+                        " Not tried: "
+                        (p.not_tried.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+                        " pairs."
+                    }
                     @if !p.extended.is_empty() {
                         " The largest candidate did best, so more pairs were tried beyond it: "
                         (p.extended.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))

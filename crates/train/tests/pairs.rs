@@ -79,6 +79,21 @@ fn the_planted_pair_is_ranked_first_kept_and_lifts_the_holdout_auc() {
         .min_by(|a, b| a.cv_log_loss.total_cmp(&b.cv_log_loss))
         .unwrap();
     assert_eq!(best.pairs, search.chosen);
+    // Fewest first, each count tried only while the one before it was the best so far; the
+    // counts not tried come after the last one tried.
+    for i in 2..search.candidates.len() {
+        let before = &search.candidates[..i];
+        let best_before = before
+            .iter()
+            .min_by(|a, b| a.cv_log_loss.total_cmp(&b.cv_log_loss))
+            .unwrap();
+        assert_eq!(best_before.pairs, before[i - 1].pairs, "{search:#?}");
+    }
+    let last_tried = search.candidates.last().unwrap().pairs;
+    assert!(
+        search.not_tried.iter().all(|k| *k > last_tried),
+        "{search:#?}"
+    );
     assert!(best.cv_roc_auc > search.candidates[0].cv_roc_auc + 0.02);
     assert_eq!(with.spec.pairs[0].name(), "plan x region");
     let groups = leadscore_core::explain::factor_groups(&with.spec);
