@@ -19,6 +19,11 @@ pub struct ReadOptions {
     /// CSV columns read as text whatever they hold (lead ids: digit strings stay exact,
     /// leading zeros included); names the file lacks are ignored.
     pub text_columns: Vec<String>,
+    /// CSV: infer each column's type from its values (the whole file: a column of numbers with
+    /// one word in its last row must not fail). `false` reads every column as text, with no
+    /// inference pass: for tables whose columns the caller parses itself (the events file: ids,
+    /// type names and timestamps, all read as text anyway).
+    pub infer_types: bool,
 }
 
 impl Default for ReadOptions {
@@ -27,6 +32,7 @@ impl Default for ReadOptions {
             delimiter: None,
             missing_tokens: leadscore_core::value::default_missing_tokens(),
             text_columns: Vec::new(),
+            infer_types: true,
         }
     }
 }
@@ -286,7 +292,8 @@ fn read_csv(path: &Path, file: File, delimiter: u8, options: &ReadOptions) -> Re
     CsvReadOptions::default()
         .with_has_header(true)
         .with_schema_overwrite((!text.is_empty()).then(|| Arc::new(text)))
-        .with_infer_schema_length(None)
+        // Some(0): no inference, every column text.
+        .with_infer_schema_length(if options.infer_types { None } else { Some(0) })
         .with_parse_options(parse)
         .into_reader_with_file_handle(file)
         .finish()
@@ -343,6 +350,47 @@ mod tests {
                 .unwrap()
                 .clone();
         assert_eq!(y.get(1), Some("yes"), "no trailing \\r");
+    }
+
+    #[test]
+    fn without_inference_every_column_is_text_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            &dir,
+            "events.csv",
+            "lead_id,event_type,occurred_at,weight\n00123,2,2025-01-02T03:04:05Z,1.5\n7,demo,,\n",
+        );
+        let read = ReadOptions {
+            infer_types: false,
+            ..ReadOptions::default()
+        };
+        let t = read_table(&p, &read).unwrap();
+        assert!(
+            t.df.columns()
+                .iter()
+                .all(|c| c.dtype() == &DataType::String),
+            "{:?}",
+            t.df.dtypes()
+        );
+        let text = |name: &str, row: usize| {
+            t.df.column(name)
+                .unwrap()
+                .as_materialized_series()
+                .str()
+                .unwrap()
+                .get(row)
+                .map(str::to_string)
+        };
+        assert_eq!(text("lead_id", 0).as_deref(), Some("00123"));
+        assert_eq!(text("weight", 0).as_deref(), Some("1.5"));
+        // Missing tokens are still missing.
+        assert_eq!(text("occurred_at", 1), None);
+        // With inference (the default), the same file has numbers.
+        let inferred = read_table(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(
+            inferred.df.column("weight").unwrap().dtype(),
+            &DataType::Float64
+        );
     }
 
     #[test]
