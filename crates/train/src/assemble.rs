@@ -16,7 +16,7 @@ use crate::featurize::{level_values, timestamp_values, Matrix};
 use crate::load::{column, read_table, ReadOptions, Table};
 use crate::table::labels;
 pub use leadscore_core::artifact::{LandmarkCounts, PointInTimeReport};
-use leadscore_core::fitted::{FittedEvents, DAYS_SINCE_CAP};
+use leadscore_core::fitted::{days_since, FittedEvents, DAYS_SINCE_CAP};
 use leadscore_core::rng::SeededRng;
 use leadscore_core::spec::{EventSpec, FeatureSpec, OutcomeSpec};
 use leadscore_core::value::SECONDS_PER_DAY;
@@ -776,9 +776,11 @@ pub fn fit_events(
     }
 }
 
-/// Fills the event features of `m` (columns from `offset`) with polars' lazy engine: one
-/// group-by over (lead, type) for windowed and decayed counts and the latest event, one over
-/// lead for distinct active days. Events after each lead's `as_of` are filtered out first.
+/// Fills the event features of `m` (columns from `offset`) in one pass over the events, with
+/// the same rules as the per-lead path (`FittedEvents::encode`): events after the example's
+/// `as_of` are skipped; counts and decayed counts are summed, then log1p'd; days since the last
+/// event is a running minimum (capped, `never` when there was none); distinct active days count
+/// every known event, of any type, per example.
 pub fn event_features(
     fitted: &FittedEvents,
     events: &EventColumns,
@@ -789,110 +791,80 @@ pub fn event_features(
     let n = m.rows;
     let per = fitted.per_type();
     let nw = fitted.windows_days.len();
-    // Leads with no event of a type: never, days since = cap.
-    for k in 0..fitted.types.len() {
-        m.col_mut(offset + k * per + nw + 1).fill(DAYS_SINCE_CAP);
-        m.col_mut(offset + k * per + nw + 2).fill(1.0);
+    let n_types = fitted.types.len();
+    for c in offset..offset + fitted.width() {
+        m.col_mut(c).fill(0.0);
     }
-    // Event type id -> feature block (-1: a type without features).
-    let block: Vec<i32> = events
+    // Event type id -> feature block (None: a type without features).
+    let block: Vec<Option<usize>> = events
         .type_names
         .iter()
-        .map(|t| {
-            fitted
-                .types
-                .iter()
-                .position(|f| f == t)
-                .map_or(-1, |k| k as i32)
-        })
+        .map(|t| fitted.types.iter().position(|f| f == t))
         .collect();
-    let len = events.lead.len();
-    let mut age = Vec::with_capacity(len);
-    let mut decay = Vec::with_capacity(len);
-    let mut day = Vec::with_capacity(len);
-    let mut ty = Vec::with_capacity(len);
-    for i in 0..len {
-        let a = (as_of[events.lead[i] as usize] - events.occurred_at[i]) as f64 / SECONDS_PER_DAY;
-        age.push(a);
-        decay.push(fitted.decay(a));
-        day.push(events.occurred_at[i].div_euclid(86_400));
-        ty.push(block[events.event_type[i] as usize]);
-    }
-    let perr = |e: PolarsError| TrainError::Read {
-        path: events.path.clone(),
-        message: format!("aggregating events: {e}"),
-    };
-    let df = DataFrame::new(
-        len,
-        vec![
-            Column::new("lead".into(), &events.lead),
-            Column::new("type".into(), ty),
-            Column::new("age".into(), age),
-            Column::new("decay".into(), decay),
-            Column::new("day".into(), day),
-        ],
-    )
-    .map_err(perr)?;
-    let known = df.lazy().filter(col("age").gt_eq(lit(0.0)));
-    let mut aggs: Vec<Expr> = fitted
-        .windows_days
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            col("age")
-                .lt_eq(lit(f64::from(*w)))
-                .cast(DataType::Float64)
-                .sum()
-                .alias(format!("w{i}"))
-        })
-        .collect();
-    aggs.push(col("decay").sum().alias("decayed"));
-    aggs.push(col("age").min().alias("last"));
-    let by_type = known
-        .clone()
-        .filter(col("type").gt_eq(lit(0)))
-        .group_by([col("lead"), col("type")])
-        .agg(aggs)
-        .collect()
-        .map_err(perr)?;
-    let get_f64 = |df: &DataFrame, name: &str| -> Result<Vec<f64>> {
-        Ok(df
-            .column(name)
-            .and_then(|c| c.cast(&DataType::Float64))
-            .map_err(perr)?
-            .f64()
-            .map_err(perr)?
-            .into_no_null_iter()
-            .collect())
-    };
-    let leads = get_f64(&by_type, "lead")?;
-    let types = get_f64(&by_type, "type")?;
-    let mut window_counts = Vec::with_capacity(nw);
-    for i in 0..nw {
-        window_counts.push(get_f64(&by_type, &format!("w{i}"))?);
-    }
-    let decayed = get_f64(&by_type, "decayed")?;
-    let last = get_f64(&by_type, "last")?;
-    for r in 0..leads.len() {
-        let (lead, k) = (leads[r] as usize, types[r] as usize);
-        let base = offset + k * per;
-        for (i, counts) in window_counts.iter().enumerate() {
-            m.data[(base + i) * n + lead] = counts[r].ln_1p();
+    let windows: Vec<f64> = fitted.windows_days.iter().map(|w| f64::from(*w)).collect();
+    // Days since each example's latest event of each type (infinite: none known).
+    let mut last = vec![f64::INFINITY; n_types * n];
+    // Known events per example, for the distinct days: counted first, then bucketed (CSR).
+    let mut starts = vec![0usize; n + 1];
+    for (i, &lead) in events.lead.iter().enumerate() {
+        let lead = lead as usize;
+        let t = events.occurred_at[i];
+        if t > as_of[lead] {
+            continue;
         }
-        m.data[(base + nw) * n + lead] = decayed[r].ln_1p();
-        m.data[(base + nw + 1) * n + lead] = last[r].min(DAYS_SINCE_CAP);
-        m.data[(base + nw + 2) * n + lead] = 0.0;
+        starts[lead + 1] += 1;
+        let Some(k) = block[events.event_type[i] as usize] else {
+            continue;
+        };
+        let age = days_since(t, as_of[lead]);
+        let base = offset + k * per;
+        for (w, window) in windows.iter().enumerate() {
+            if age <= *window {
+                m.data[(base + w) * n + lead] += 1.0;
+            }
+        }
+        m.data[(base + nw) * n + lead] += fitted.decay(age);
+        let l = &mut last[k * n + lead];
+        *l = l.min(age);
     }
-    let days = known
-        .group_by([col("lead")])
-        .agg([col("day").n_unique().alias("days")])
-        .collect()
-        .map_err(perr)?;
-    let leads = get_f64(&days, "lead")?;
-    let counts = get_f64(&days, "days")?;
-    let j = offset + fitted.types.len() * per;
-    for (l, c) in leads.iter().zip(counts) {
-        m.data[j * n + *l as usize] = c.ln_1p();
+    for k in 0..n_types {
+        let base = offset + k * per;
+        for c in base..=base + nw {
+            for v in m.col_mut(c) {
+                // ln(1 + 0) is exactly 0, as in the per-lead path.
+                if *v != 0.0 {
+                    *v = v.ln_1p();
+                }
+            }
+        }
+        for (r, l) in last[k * n..(k + 1) * n].iter().enumerate() {
+            m.data[(base + nw + 1) * n + r] = l.min(DAYS_SINCE_CAP);
+            m.data[(base + nw + 2) * n + r] = f64::from(u8::from(l.is_infinite()));
+        }
+    }
+    for r in 0..n {
+        starts[r + 1] += starts[r];
+    }
+    let mut fill = starts.clone();
+    let mut days = vec![0i64; starts[n]];
+    for (i, &lead) in events.lead.iter().enumerate() {
+        let lead = lead as usize;
+        let t = events.occurred_at[i];
+        if t <= as_of[lead] {
+            days[fill[lead]] = t.div_euclid(86_400);
+            fill[lead] += 1;
+        }
+    }
+    let j = offset + n_types * per;
+    for r in 0..n {
+        let d = &mut days[starts[r]..starts[r + 1]];
+        d.sort_unstable();
+        let distinct = d
+            .iter()
+            .enumerate()
+            .filter(|(i, x)| *i == 0 || d[i - 1] != **x)
+            .count();
+        m.data[j * n + r] = (distinct as f64).ln_1p();
     }
     Ok(())
 }
@@ -910,4 +882,76 @@ pub fn featurize_with_events(
         event_features(fe, ev, a, &mut m, fitted.columns_width())?;
     }
     Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leadscore_core::fitted::LeadEvent;
+
+    /// The one-pass aggregation against the per-lead path, on the cases that differ between
+    /// them if either is wrong: an event exactly at `as_of` (known), one a second later
+    /// (unknown), a type without features (counted only in active days), two events on one
+    /// day, a lead with no events, a lead whose events are all in its future, and events out of
+    /// lead order.
+    #[test]
+    fn one_pass_matches_the_per_lead_path() {
+        let fitted = FittedEvents {
+            types: vec!["demo".into(), "visit".into()],
+            windows_days: vec![7, 30],
+            half_life_days: 14.0,
+            other_types: vec!["webinar".into()],
+        };
+        let day = 86_400;
+        let as_of = vec![100 * day, 50 * day + 3_600, 10 * day, 80 * day];
+        let type_names: Vec<String> = vec!["visit".into(), "webinar".into(), "demo".into()];
+        // (lead, type index, time)
+        let rows: Vec<(u32, u32, i64)> = vec![
+            (0, 0, 99 * day),
+            (1, 2, 50 * day + 3_600),
+            (0, 2, 40 * day),
+            (1, 1, 49 * day),
+            (0, 0, 99 * day + 60),
+            (1, 2, 50 * day + 3_601),
+            (3, 0, 81 * day),
+            (0, 1, 100 * day),
+            (1, 0, -5 * day - 1),
+        ];
+        let events = EventColumns {
+            lead: rows.iter().map(|r| r.0).collect(),
+            event_type: rows.iter().map(|r| r.1).collect(),
+            type_names: type_names.clone(),
+            occurred_at: rows.iter().map(|r| r.2).collect(),
+            path: "events.csv".into(),
+            fingerprint: None,
+        };
+        let width = fitted.width();
+        let offset = 2;
+        let mut m = Matrix::zeros(as_of.len(), offset + width);
+        event_features(&fitted, &events, &as_of, &mut m, offset).expect("aggregate");
+        for (lead, at) in as_of.iter().enumerate() {
+            let own: Vec<LeadEvent<'_>> = rows
+                .iter()
+                .filter(|r| r.0 as usize == lead)
+                .map(|r| LeadEvent {
+                    event_type: &type_names[r.1 as usize],
+                    occurred_at: r.2,
+                })
+                .collect();
+            let mut want = vec![0.0; width];
+            fitted.encode(&own, *at, &mut want);
+            let got: Vec<f64> = (0..width).map(|k| m.col(offset + k)[lead]).collect();
+            for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (g - w).abs() <= 1e-12,
+                    "lead {lead}, feature {k}: {g} vs {w}"
+                );
+            }
+        }
+        // Lead 0 has 4 known events on 3 distinct days (99, 40, 100).
+        assert_eq!(m.col(offset + width - 1)[0], 3f64.ln_1p());
+        // Lead 2 has none: every type `never`, no active day.
+        assert_eq!(m.col(offset + width - 1)[2], 0.0);
+        assert_eq!(m.col(offset + fitted.per_type() - 1)[2], 1.0);
+    }
 }
