@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Serving benchmark (not a test): leadscore-serve against FastAPI + uvicorn serving a scikit-learn
-# pipeline on the same features (bench/peer/), side by side on this machine, with wrk.
+# pipeline on the same features (bench/peer/), and against the serving floor (bench/floor/: a bare
+# axum server that parses each lead and takes one dot product of the demo model's length, nothing
+# else), side by side on this machine, with wrk.
 #
 #   bash bench/serve_vs_fastapi.sh                        # 15 s a run, after a 3 s warm-up
 #   DURATION=30s MODES=pinned bash bench/serve_vs_fastapi.sh
-#   BUILD=0 bash bench/serve_vs_fastapi.sh                # the release binary as it is (no cargo)
+#   BUILD=0 bash bench/serve_vs_fastapi.sh                # the release binaries as they are (no cargo)
+#   SERVERS="ours floor" bash bench/serve_vs_fastapi.sh   # leave a server out (default: all three)
 #
 # Scenarios (SCENARIOS, "body:connections"): one lead a request at 32 and 128 connections, 1,000
 # leads a request at 8 connections, factors on (3, the default of both). Modes (MODES):
 #   pinned  each server on core 0 (`taskset -c 0`), wrk on core 1; uvicorn with 1 worker
 #   shared  nothing pinned, server and wrk share the 2 cores; uvicorn --workers 2, ours with its
 #           default runtime
-# Runs alternate ours / theirs per scenario, so a slow spell of the machine hits both. Prints a
-# markdown table (also in $OUT/table.md; raw wrk output and one JSON line a run beside it) and
-# how far the two servers' scores agree on the same leads.
+# Runs alternate ours / theirs / floor per scenario, so a slow spell of the machine hits all. Prints
+# a markdown table (also in $OUT/table.md; raw wrk output and one JSON line a run beside it) with
+# the ratios ours / theirs and ours / floor, and how far our scores and the peer's agree on the
+# same leads.
 #
-# Needs: wrk (installed with apt if missing), the release leadscore-serve (built here), the venv
+# Needs: wrk (installed with apt if missing), the release leadscore-serve and serve-floor (built
+# here), the venv
 # of bench/peer/requirements.txt at $BENCH_VENV (created here if missing) and the peer model from
 # bench/peer/train_sklearn.py (trained here on data/demo if missing).
 set -euo pipefail
@@ -27,6 +32,8 @@ MODES="${MODES:-pinned shared}"
 SCENARIOS="${SCENARIOS:-single:32 single:128 batch_1000:8}"
 PORT_OURS="${PORT_OURS:-18431}"
 PORT_PEER="${PORT_PEER:-18432}"
+PORT_FLOOR="${PORT_FLOOR:-18433}"
+SERVERS="${SERVERS:-ours theirs floor}"
 TARGET_PRECISION="${TARGET_PRECISION:-0.5}"
 MODEL="${MODEL:-models/demo.json}"
 VENV="${BENCH_VENV:-$HOME/.cache/leadscore-bench-venv}"
@@ -34,6 +41,7 @@ OUT="${OUT:-bench/out/serve-vs-fastapi}"
 PEER_MODEL_FILE="${PEER_MODEL_FILE:-$OUT/peer-demo.joblib}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/leadscore-release}"
 OURS_BIN="$CARGO_TARGET_DIR/release/leadscore-serve"
+FLOOR_BIN="$CARGO_TARGET_DIR/release/serve-floor"
 PY="$VENV/bin/python"
 TIMEFORMAT='%R %U %S'
 
@@ -45,10 +53,14 @@ if ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 if [ "${BUILD:-1}" = 1 ]; then
-  say "building leadscore-serve (release)"
-  cargo build --release -p leadscore-serve
+  say "building leadscore-serve and serve-floor (release)"
+  cargo build --release -p leadscore-serve -p leadscore-bench-floor
 fi
 [ -x "$OURS_BIN" ] || { say "no $OURS_BIN (run with BUILD=1)"; exit 1; }
+has() { case " $SERVERS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+has ours || { say "SERVERS must include ours (the cutoff and every ratio come from it)"; exit 2; }
+if has floor && ! [ -x "$FLOOR_BIN" ]; then say "no $FLOOR_BIN (run with BUILD=1)"; exit 1; fi
+if has theirs; then
 if ! [ -x "$PY" ]; then
   say "creating the peer venv at $VENV"
   python3 -m venv "$VENV"
@@ -66,6 +78,7 @@ done
 if ! [ -s "$PEER_MODEL_FILE" ] || [ "$stale" = 1 ]; then
   say "training the peer model on data/demo -> $PEER_MODEL_FILE"
   "$PY" bench/peer/train_sklearn.py --holdout-ids models/demo.holdout.csv --model-out "$PEER_MODEL_FILE"
+fi
 fi
 
 # Request bodies from data/demo (deterministic): the first lead without events; the first 1,000
@@ -211,7 +224,17 @@ drain() { # pid
   say "server $1 still busy after 5 minutes"
 }
 
-# Every server answers the benchmark bodies with 200 and sensible content before it is timed.
+start_floor() { # mode
+  local pin=(); [ "$1" = pinned ] && pin=(taskset -c 0)
+  port_free "$PORT_FLOOR"
+  "${pin[@]}" "$FLOOR_BIN" --model "$MODEL" --threshold "$THRESHOLD" \
+    --bind "127.0.0.1:$PORT_FLOOR" >"$OUT/floor-$1.log" 2>&1 &
+  FLOOR_PID=$!; PIDS+=("$FLOOR_PID")
+  wait_up "http://127.0.0.1:$PORT_FLOOR/healthz" "$FLOOR_PID" "$OUT/floor-$1.log"
+}
+
+# Every server answers the benchmark bodies with 200 and sensible content before it is timed
+# (the floor has no factors: only its scores are checked).
 check_answers() { # base_url name
   python3 - "$1" "$2" "$AS_OF" <<'EOF'
 import json, sys, urllib.request
@@ -224,6 +247,8 @@ def post(body_file):
         return json.load(r)
 def sensible(lead, where):
     assert 0.0 <= lead["score"] <= 1.0 and isinstance(lead["mql"], bool), (name, where, lead)
+    if name == "floor":
+        return
     f = lead["factors"]
     assert f["positive"] or f["negative"], (name, where, "no factors")
     assert all(x["contribution"] > 0 for x in f["positive"]), (name, where, f)
@@ -235,7 +260,7 @@ assert len(many) == 1000, (name, len(many))
 for i, lead in enumerate(many):
     sensible(lead, f"batch[{i}]")
 assert abs(many[0]["score"] - one["score"]) < 1e-12, (name, "first of batch != single")
-top = (one["factors"]["positive"] + [{"feature": "-"}])[0]["feature"]
+top = (one.get("factors", {}).get("positive", []) + [{"feature": "-"}])[0]["feature"]
 print(f"   {name}: 200, single score {one['score']:.4f} (top factor {top!r}), batch of {len(many)} "
       f"scored, MQL share {sum(l['mql'] for l in many) / len(many):.3f}", file=sys.stderr)
 EOF
@@ -326,16 +351,21 @@ for mode in $MODES; do
       python3 -c 'import json, sys; print(json.load(sys.stdin)["in_force"]["threshold"])')
     say "MQL cutoff from leadscore-serve at precision $TARGET_PRECISION: $THRESHOLD (the peer uses it too)"
   fi
-  start_peer "$mode"
+  has theirs && start_peer "$mode"
+  has floor && start_floor "$mode"
   say "$mode: checking answers"
   check_answers "http://127.0.0.1:$PORT_OURS" leadscore-serve
-  check_answers "http://127.0.0.1:$PORT_PEER" fastapi
-  if ! [ -s "$OUT/agreement.md" ]; then agreement >"$OUT/agreement.md"; fi
+  has theirs && check_answers "http://127.0.0.1:$PORT_PEER" fastapi
+  has floor && check_answers "http://127.0.0.1:$PORT_FLOOR" floor
+  if has theirs && ! [ -s "$OUT/agreement.md" ]; then agreement >"$OUT/agreement.md"; fi
   for sc in $SCENARIOS; do
     run "$mode" ours "$OURS_PID" "$PORT_OURS" "${sc%%:*}" "${sc##*:}"
-    run "$mode" theirs "$PEER_PID" "$PORT_PEER" "${sc%%:*}" "${sc##*:}"
+    has theirs && run "$mode" theirs "$PEER_PID" "$PORT_PEER" "${sc%%:*}" "${sc##*:}"
+    has floor && run "$mode" floor "$FLOOR_PID" "$PORT_FLOOR" "${sc%%:*}" "${sc##*:}"
   done
-  stop "$OURS_PID"; stop "$PEER_PID"
+  stop "$OURS_PID"
+  has theirs && stop "$PEER_PID"
+  has floor && stop "$FLOOR_PID"
 done
 echo "load average at end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/header.txt"
 
@@ -344,7 +374,7 @@ python3 - "$RESULTS" >"$OUT/table.md" <<'EOF'
 import json, sys
 runs = [json.loads(line) for line in open(sys.argv[1])]
 SETUP = {"pinned": "pinned: server on core 0, wrk on core 1", "shared": "shared: 2 cores, nothing pinned"}
-NAME = {"ours": "leadscore-serve", "theirs": "FastAPI + scikit-learn"}
+NAME = {"ours": "leadscore-serve", "theirs": "FastAPI + scikit-learn", "floor": "floor: bare axum, one dot product"}
 LEADS = {"single": 1, "batch_1000": 1000}
 def stats(r):
     w = r["wrk"]
@@ -385,7 +415,7 @@ for mode, scenario, conns in keys:
     pair = {r["server"]: stats(r) for r in runs if (r["mode"], r["scenario"], r["conns"]) == (mode, scenario, conns)}
     label = f"{'1 lead' if scenario == 'single' else '1,000 leads'} a request, {conns} connections"
     first = True
-    for side in ("ours", "theirs"):
+    for side in ("ours", "theirs", "floor"):
         if side not in pair:
             continue
         s = pair[side]
@@ -393,11 +423,12 @@ for mode, scenario, conns in keys:
               f"{num(s['lps'])} | {ms(s['p50'])} | {ms(s['p99'])} | {err(s['errors'])} | {s['cpu']:.2f} | {us(s['us_per_lead'])} | "
               f"{s['wrk_cpu']:.2f} | {s['others']:.2f} | {s['rss']:.0f} MiB |")
         first = False
-    if len(pair) == 2:
-        o, t = pair["ours"], pair["theirs"]
-        ratio = lambda a, b: (f"{a / b:,.0f}x" if a / b >= 100 else f"{a / b:.3g}x") if a and b else "-"
-        print(f"| | | ours / theirs | {ratio(o['rps'], t['rps'])} | {ratio(o['lps'], t['lps'])} | "
-              f"{ratio(o['p50'], t['p50'])} | {ratio(o['p99'], t['p99'])} | | | {ratio(o['us_per_lead'], t['us_per_lead'])} | | | |")
+    ratio = lambda a, b: (f"{a / b:,.0f}x" if a / b >= 100 else f"{a / b:.3g}x") if a and b else "-"
+    for other, label in (("theirs", "ours / theirs"), ("floor", "ours / floor")):
+        if "ours" in pair and other in pair:
+            o, t = pair["ours"], pair[other]
+            print(f"| | | {label} | {ratio(o['rps'], t['rps'])} | {ratio(o['lps'], t['lps'])} | "
+                  f"{ratio(o['p50'], t['p50'])} | {ratio(o['p99'], t['p99'])} | | | {ratio(o['us_per_lead'], t['us_per_lead'])} | | | |")
 EOF
 
 echo
@@ -405,6 +436,8 @@ cat "$OUT/header.txt"
 echo
 cat "$OUT/table.md"
 echo
-echo "Score agreement (same leads, same as_of; the peer's features approximate ours):"
-echo
-cat "$OUT/agreement.md"
+if [ -s "$OUT/agreement.md" ]; then
+  echo "Score agreement (same leads, same as_of; the peer's features approximate ours):"
+  echo
+  cat "$OUT/agreement.md"
+fi
