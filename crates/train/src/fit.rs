@@ -719,6 +719,52 @@ mod tests {
         (m, y)
     }
 
+    /// linfa-logistic (patched) stores the columns of a column-major matrix that mostly hold
+    /// one value as that value plus the rows that differ; a row-major copy of the same matrix
+    /// takes the dense products. Both must reach the same fit: one-hot columns (standardized, so
+    /// their common value is not 0), a mostly-zero count, a dense column, a constant column.
+    #[test]
+    fn sparse_columns_fit_as_the_dense_products() {
+        let n = 3000;
+        let mut rng = SeededRng::new(11);
+        let mut m = Matrix::zeros(n, 5);
+        let mut y = Vec::with_capacity(n);
+        for i in 0..n {
+            let level = rng.below(10);
+            let count = if rng.bernoulli(0.1) {
+                rng.below(5) as f64 + 1.0
+            } else {
+                0.0
+            };
+            let dense = rng.normal();
+            m.data[i] = f64::from(u8::from(level == 0));
+            m.data[n + i] = f64::from(u8::from(level == 1 || level == 2));
+            m.data[2 * n + i] = count;
+            m.data[3 * n + i] = dense;
+            m.data[4 * n + i] = 2.0;
+            let z = -1.0 + 1.2 * m.data[i] - 0.8 * m.data[n + i] + 0.4 * count + 0.7 * dense;
+            y.push(rng.bernoulli(sigmoid(z)));
+        }
+        let s = Standardizer::fit(&m);
+        let x = s.apply(&m);
+        assert!(
+            x.t().is_standard_layout(),
+            "the sparse path needs a column-major matrix"
+        );
+        let row_major = x.as_standard_layout().to_owned();
+        let options = FitOptions {
+            tolerance_per_row: 1e-10,
+            ..FitOptions::default()
+        };
+        let a = fit_logistic(&x, &y, 1.0, &options, None).expect("sparse");
+        let b = fit_logistic(&row_major, &y, 1.0, &options, None).expect("dense");
+        assert!(a.weights[0] > 0.5 && a.weights[1] < -0.2, "{:?}", a.weights);
+        for (wa, wb) in a.weights.iter().zip(&b.weights) {
+            assert!((wa - wb).abs() < 1e-6, "{:?} vs {:?}", a.weights, b.weights);
+        }
+        assert!((a.intercept - b.intercept).abs() < 1e-6);
+    }
+
     #[test]
     fn one_se_rule_keeps_the_simpler_model_unless_the_gain_beats_noise() {
         let mut rng = SeededRng::new(3);

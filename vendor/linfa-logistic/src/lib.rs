@@ -175,6 +175,7 @@ impl<F: Float, D: Dimension> LogisticRegressionValidParams<F, D> {
             target,
             alpha: self.alpha,
             margins: std::sync::Mutex::new(None),
+            columns: std::sync::OnceLock::new(),
         }
     }
 
@@ -801,6 +802,127 @@ struct LogisticRegressionProblem<'a, F: Float, A: Data<Elem = F>, D: Dimension> 
     /// for the cost and then the gradient at the same point; both need the margins, one pass
     /// over `x` each, so the second reuses the first's.
     margins: std::sync::Mutex<Option<(Array1<F>, Array1<F>)>>,
+    /// leadscore patch: `x`'s columns that mostly hold one value, as that value plus the rows
+    /// that differ (built on first use; binary problem, column-major `x` only).
+    columns: std::sync::OnceLock<Option<ModeColumns<F>>>,
+}
+
+/// leadscore patch: the columns of a column-major `x` in which at least 3 in 4 entries share one
+/// value (one-hot indicators, standardized or not; counts that are mostly zero) stored as that
+/// value (`base`) plus the rows where they differ, so that `x . w` and `x^T . r` touch only
+/// those rows: `(x . w)_i = sum_j base_j w_j + sum_j (x_ij - base_j) w_j` and
+/// `(x^T . r)_j = base_j sum_i r_i + sum_i (x_ij - base_j) r_i`. The same products as the dense
+/// ones up to floating-point rounding; the other columns stay dense.
+struct ModeColumns<F> {
+    /// Per column: `Some(k)`, its entry in `sparse`; `None`, dense (read from `x`).
+    sparse_index: Vec<Option<usize>>,
+    /// Per column: its common value (0 for dense columns).
+    base: Vec<F>,
+    /// Sparse columns: (rows that differ from `base`, their `x_ij - base_j`).
+    sparse: Vec<(Vec<u32>, Vec<F>)>,
+}
+
+impl<F: Float> ModeColumns<F> {
+    /// `None` when `x` is not column-major, has more rows than `u32` counts, or no column is
+    /// worth storing sparse.
+    fn build<A: Data<Elem = F>>(x: &ArrayBase<A, Ix2>) -> Option<Self> {
+        let n = x.nrows();
+        if !x.t().is_standard_layout() || n == 0 || n > u32::MAX as usize {
+            return None;
+        }
+        let mut sparse_index = Vec::with_capacity(x.ncols());
+        let mut base = Vec::with_capacity(x.ncols());
+        let mut sparse = Vec::new();
+        for col in x.columns() {
+            // Majority vote (Boyer-Moore), then a count of the candidate.
+            let (mut cand, mut votes) = (col[0], 0usize);
+            for &v in col.iter() {
+                if votes == 0 {
+                    cand = v;
+                    votes = 1;
+                } else if v == cand {
+                    votes += 1;
+                } else {
+                    votes -= 1;
+                }
+            }
+            let differ = col.iter().filter(|v| **v != cand).count();
+            if differ * 4 > n {
+                sparse_index.push(None);
+                base.push(F::zero());
+                continue;
+            }
+            let mut rows = Vec::with_capacity(differ);
+            let mut values = Vec::with_capacity(differ);
+            for (i, &v) in col.iter().enumerate() {
+                if v != cand {
+                    rows.push(i as u32);
+                    values.push(v - cand);
+                }
+            }
+            sparse_index.push(Some(sparse.len()));
+            base.push(cand);
+            sparse.push((rows, values));
+        }
+        if sparse.is_empty() {
+            return None;
+        }
+        Some(Self {
+            sparse_index,
+            base,
+            sparse,
+        })
+    }
+
+    /// `x . w + intercept`.
+    fn margins<A: Data<Elem = F>>(
+        &self,
+        x: &ArrayBase<A, Ix2>,
+        w: &ArrayView1<F>,
+        intercept: F,
+    ) -> Array1<F> {
+        let shift = self
+            .base
+            .iter()
+            .zip(w.iter())
+            .fold(intercept, |acc, (b, wj)| acc + *b * *wj);
+        let mut out = Array1::from_elem(x.nrows(), shift);
+        for ((col, &wj), k) in x.columns().into_iter().zip(w.iter()).zip(&self.sparse_index) {
+            if wj == F::zero() {
+                continue;
+            }
+            match k {
+                None => out.scaled_add(wj, &col),
+                Some(k) => {
+                    let (rows, values) = &self.sparse[*k];
+                    for (&i, &v) in rows.iter().zip(values) {
+                        out[i as usize] += wj * v;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// `x^T . r`.
+    fn t_dot<A: Data<Elem = F>>(&self, x: &ArrayBase<A, Ix2>, r: &Array1<F>) -> Array1<F> {
+        let total = r.sum();
+        let mut out = Array1::zeros(x.ncols());
+        for (j, col) in x.columns().into_iter().enumerate() {
+            out[j] = match self.sparse_index[j] {
+                None => col.dot(r),
+                Some(k) => {
+                    let (rows, values) = &self.sparse[k];
+                    let sum = rows
+                        .iter()
+                        .zip(values)
+                        .fold(F::zero(), |acc, (&i, &v)| acc + v * r[i as usize]);
+                    self.base[j] * total + sum
+                }
+            };
+        }
+        out
+    }
 }
 
 impl<F: Float, A: Data<Elem = F>> LogisticRegressionProblem<'_, F, A, Ix1> {
@@ -811,12 +933,30 @@ impl<F: Float, A: Data<Elem = F>> LogisticRegressionProblem<'_, F, A, Ix1> {
         let hit = matches!(&*cache, Some((last, _)) if last == w);
         if !hit {
             let (params, intercept) = convert_params(self.x.shape()[1], w);
-            let margins = mat_vec(self.x, &params) + intercept;
+            let margins = match self.mode_columns() {
+                Some(c) => c.margins(self.x, &params, intercept[()]),
+                None => mat_vec(self.x, &params) + intercept,
+            };
             *cache = Some((w.clone(), margins));
         }
         match &*cache {
             Some((_, margins)) => f(margins),
             None => unreachable!("the margins were just stored"),
+        }
+    }
+
+    /// leadscore patch: the sparse view of `x`, built on first use.
+    fn mode_columns(&self) -> Option<&ModeColumns<F>> {
+        self.columns
+            .get_or_init(|| ModeColumns::build(self.x))
+            .as_ref()
+    }
+
+    /// leadscore patch: `x^T . r`, through the sparse view when there is one.
+    fn x_t_dot(&self, r: &Array1<F>) -> Array1<F> {
+        match self.mode_columns() {
+            Some(c) => c.t_dot(self.x, r),
+            None => self.x.t().dot(r),
         }
     }
 }
@@ -859,11 +999,11 @@ impl<F: Float, A: Data<Elem = F>> Gradient for LogisticRegressionProblem1<'_, F,
         let grad = if w.len() == n_features + 1 {
             let mut grad = Array::zeros(w.len());
             grad.slice_mut(s![..n_features])
-                .assign(&(self.x.t().dot(&yz) + (&params * self.alpha)));
+                .assign(&(self.x_t_dot(&yz) + (&params * self.alpha)));
             grad[n_features] = yz.sum();
             grad
         } else {
-            self.x.t().dot(&yz) + (&params * self.alpha)
+            self.x_t_dot(&yz) + (&params * self.alpha)
         };
         Ok(ArgminParam(grad))
     }
