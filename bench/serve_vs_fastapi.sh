@@ -60,6 +60,7 @@ fi
 has() { case " $SERVERS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 has ours || { say "SERVERS must include ours (the cutoff and every ratio come from it)"; exit 2; }
 if has floor && ! [ -x "$FLOOR_BIN" ]; then say "no $FLOOR_BIN (run with BUILD=1)"; exit 1; fi
+mkdir -p "$OUT/raw"
 if has theirs; then
 if ! [ -x "$PY" ]; then
   say "creating the peer venv at $VENV"
@@ -68,7 +69,6 @@ fi
 if ! "$PY" -c 'import fastapi, uvicorn, orjson, sklearn, pandas, joblib' 2>/dev/null; then
   "$PY" -m pip install -q -r bench/peer/requirements.txt
 fi
-mkdir -p "$OUT/raw"
 # The peer model: data/demo, holding out the leads our models/demo.json held out. Retrained when
 # the peer's code or the data is newer than it.
 stale=0
@@ -83,8 +83,8 @@ fi
 
 # Request bodies from data/demo (deterministic): the first lead without events; the first 1,000
 # leads without events; the first 200 leads with their events (agreement check only). Leads are
-# the CSV fields minus lead_id and created_at, company_size a number, empty as null (as the
-# criterion benches). Prints the as_of of the batch and of the agreement body.
+# the CSV fields minus lead_id, created_at in RFC 3339 (the demo model scores a lead by its age,
+# so it needs it), company_size a number, empty as null (as the criterion benches). Prints the as_of of the batch and of the agreement body.
 read -r AS_OF AGREE_AS_OF < <(python3 - data/demo/leads.csv data/demo/events.csv bench/wrk <<'EOF'
 import csv, json, sys
 from datetime import datetime, timedelta
@@ -97,9 +97,11 @@ rfc3339 = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
 def lead(row, events=()):
     d = {}
     for k, v in row.items():
-        if k in ("lead_id", "created_at"):
+        if k == "lead_id":
             continue
-        if v == "":
+        if k == "created_at":
+            d[k] = rfc3339(parse(v))
+        elif v == "":
             d[k] = None
         elif k == "company_size":
             x = float(v)
@@ -260,7 +262,7 @@ assert len(many) == 1000, (name, len(many))
 for i, lead in enumerate(many):
     sensible(lead, f"batch[{i}]")
 assert abs(many[0]["score"] - one["score"]) < 1e-12, (name, "first of batch != single")
-top = (one.get("factors", {}).get("positive", []) + [{"feature": "-"}])[0]["feature"]
+top = next((x.get("factor", x.get("feature")) for x in one.get("factors", {}).get("positive", [])), "-")
 print(f"   {name}: 200, single score {one['score']:.4f} (top factor {top!r}), batch of {len(many)} "
       f"scored, MQL share {sum(l['mql'] for l in many) / len(many):.3f}", file=sys.stderr)
 EOF
@@ -299,7 +301,7 @@ for label, body, at in [("first 1,000, no events", "bench/wrk/batch_1000.json", 
           f"{d[len(d) // 2]:.4f} | {d[-1]:.4f} | {same:.1%} | {sum(sa) / len(sa):.3f} / {sum(sb) / len(sb):.3f} |")
     if body.endswith("events.json"):
         i = max(range(len(a)), key=lambda i: sa[i])
-        show = lambda x: ", ".join(f"{f['feature']} {f['contribution']:+.2f}" for f in x["factors"]["positive"])
+        show = lambda x: ", ".join(f"{f.get('factor', f.get('feature'))} {f['contribution']:+.2f}" for f in x["factors"]["positive"])
         print(f"\nTop lead of the 200 (ours {sa[i]:.3f}, theirs {sb[i]:.3f}); positive factors, ours: "
               f"{show(a[i])}; theirs: {show(b[i])}")
 EOF
