@@ -388,14 +388,18 @@ impl FittedEvents {
         } else {
             &mut days_heap
         };
-        days.sort_unstable();
-        let distinct = days
-            .iter()
-            .enumerate()
-            .filter(|(i, d)| *i == 0 || days[i - 1] != **d)
-            .count();
-        slot[self.types.len() * per] = (distinct as f64).ln_1p();
+        slot[self.types.len() * per] = (distinct_days(days) as f64).ln_1p();
     }
+}
+
+/// How many distinct days `days` holds (sorts it in place): the `distinct active days` feature,
+/// for one lead here and per example in training.
+pub fn distinct_days(days: &mut [i64]) -> usize {
+    days.sort_unstable();
+    days.iter()
+        .enumerate()
+        .filter(|(i, d)| *i == 0 || days[i - 1] != **d)
+        .count()
 }
 
 /// One fitted column.

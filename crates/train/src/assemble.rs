@@ -16,7 +16,7 @@ use crate::featurize::{level_values, timestamp_values, Matrix};
 use crate::load::{column, read_table, ReadOptions, Table};
 use crate::table::labels;
 pub use leadscore_core::artifact::{LandmarkCounts, PointInTimeReport};
-use leadscore_core::fitted::{days_since, FittedEvents, DAYS_SINCE_CAP};
+use leadscore_core::fitted::{days_since, distinct_days, FittedEvents, DAYS_SINCE_CAP};
 use leadscore_core::rng::SeededRng;
 use leadscore_core::spec::{EventSpec, FeatureSpec, OutcomeSpec};
 use leadscore_core::value::SECONDS_PER_DAY;
@@ -857,13 +857,7 @@ pub fn event_features(
     }
     let j = offset + n_types * per;
     for r in 0..n {
-        let d = &mut days[starts[r]..starts[r + 1]];
-        d.sort_unstable();
-        let distinct = d
-            .iter()
-            .enumerate()
-            .filter(|(i, x)| *i == 0 || d[i - 1] != **x)
-            .count();
+        let distinct = distinct_days(&mut days[starts[r]..starts[r + 1]]);
         m.data[j * n + r] = (distinct as f64).ln_1p();
     }
     Ok(())
