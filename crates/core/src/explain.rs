@@ -189,22 +189,32 @@ pub type Ranked = Vec<(usize, f64)>;
 /// The `top` strongest positive and `top` strongest negative groups: (group index,
 /// contribution), strongest first. Contributions within 1e-9 of zero are left out.
 pub fn strongest(contributions: &[f64], top: usize) -> (Ranked, Ranked) {
-    let mut pos: Vec<(usize, f64)> = contributions
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|(_, c)| *c > 1e-9)
-        .collect();
-    let mut neg: Vec<(usize, f64)> = contributions
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|(_, c)| *c < -1e-9)
-        .collect();
-    pos.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    neg.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    pos.truncate(top);
-    neg.truncate(top);
+    // One pass keeping the best `top` of each sign in order (insertion into a short list): no
+    // sort of every group, it runs per lead on the serving path.
+    let mut pos: Ranked = Vec::with_capacity(top + 1);
+    let mut neg: Ranked = Vec::with_capacity(top + 1);
+    if top == 0 {
+        return (pos, neg);
+    }
+    // Strictly stronger, or as strong and earlier (ties keep the lower group index first).
+    let insert = |list: &mut Ranked, item: (usize, f64), stronger: fn(f64, f64) -> bool| {
+        if list.len() == top && !stronger(item.1, list[top - 1].1) {
+            return;
+        }
+        let at = list
+            .iter()
+            .position(|e| stronger(item.1, e.1))
+            .unwrap_or(list.len());
+        list.insert(at, item);
+        list.truncate(top);
+    };
+    for (i, &c) in contributions.iter().enumerate() {
+        if c > 1e-9 {
+            insert(&mut pos, (i, c), |a, b| a > b);
+        } else if c < -1e-9 {
+            insert(&mut neg, (i, c), |a, b| a < b);
+        }
+    }
     (pos, neg)
 }
 
@@ -1030,6 +1040,45 @@ mod tests {
         assert!(pos.len() <= 2 && neg.len() <= 2);
         assert!(pos.windows(2).all(|w| w[0].1 >= w[1].1));
         assert!(neg.windows(2).all(|w| w[0].1 <= w[1].1));
+    }
+
+    #[test]
+    fn strongest_is_the_sorted_top_with_ties_in_group_order() {
+        fn reference(c: &[f64], top: usize) -> (Ranked, Ranked) {
+            let mut pos: Ranked = c
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|e| e.1 > 1e-9)
+                .collect();
+            let mut neg: Ranked = c
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|e| e.1 < -1e-9)
+                .collect();
+            pos.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            neg.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            pos.truncate(top);
+            neg.truncate(top);
+            (pos, neg)
+        }
+        let mut rng = crate::rng::SeededRng::new(5);
+        for case in 0..500 {
+            let n = case % 23;
+            // Few distinct values, so ties are common; zeros, tiny values and NaN too.
+            let c: Vec<f64> = (0..n)
+                .map(|_| match (rng.uniform() * 9.0) as u32 {
+                    0 => 0.0,
+                    1 => 5e-10,
+                    2 => f64::NAN,
+                    k => (f64::from(k) - 5.5).round() / 2.0,
+                })
+                .collect();
+            for top in [0, 1, 3, 5, 30] {
+                assert_eq!(strongest(&c, top), reference(&c, top), "{c:?} top {top}");
+            }
+        }
     }
 
     #[test]

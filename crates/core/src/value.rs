@@ -329,65 +329,82 @@ impl EmailClass {
     }
 }
 
+/// Sorted (byte order): looked up by binary search.
 const FREE_WEBMAIL: &[&str] = &[
-    "gmail.com",
-    "googlemail.com",
-    "yahoo.com",
-    "yahoo.co.uk",
-    "yahoo.co.in",
-    "ymail.com",
-    "hotmail.com",
-    "hotmail.co.uk",
-    "outlook.com",
-    "live.com",
-    "msn.com",
+    "126.com",
+    "163.com",
     "aol.com",
-    "icloud.com",
-    "me.com",
-    "mac.com",
-    "proton.me",
-    "protonmail.com",
+    "btinternet.com",
+    "comcast.net",
+    "fastmail.com",
+    "free.fr",
+    "gmail.com",
     "gmx.com",
     "gmx.de",
     "gmx.net",
-    "web.de",
-    "mail.com",
-    "yandex.com",
-    "yandex.ru",
-    "mail.ru",
-    "zoho.com",
-    "qq.com",
-    "163.com",
-    "126.com",
-    "rediffmail.com",
-    "fastmail.com",
+    "googlemail.com",
     "hey.com",
-    "tutanota.com",
-    "orange.fr",
-    "free.fr",
+    "hotmail.co.uk",
+    "hotmail.com",
+    "icloud.com",
     "laposte.net",
     "libero.it",
+    "live.com",
+    "mac.com",
+    "mail.com",
+    "mail.ru",
+    "me.com",
+    "msn.com",
+    "orange.fr",
+    "outlook.com",
+    "proton.me",
+    "protonmail.com",
+    "qq.com",
+    "rediffmail.com",
     "t-online.de",
-    "comcast.net",
+    "tutanota.com",
     "verizon.net",
-    "btinternet.com",
+    "web.de",
+    "yahoo.co.in",
+    "yahoo.co.uk",
+    "yahoo.com",
+    "yandex.com",
+    "yandex.ru",
+    "ymail.com",
+    "zoho.com",
 ];
 
+/// Sorted (byte order): looked up by binary search.
 const DISPOSABLE: &[&str] = &[
-    "mailinator.com",
-    "guerrillamail.com",
     "10minutemail.com",
-    "tempmail.com",
-    "temp-mail.org",
-    "yopmail.com",
-    "trashmail.com",
-    "sharklasers.com",
-    "getnada.com",
     "dispostable.com",
-    "throwawaymail.com",
-    "maildrop.cc",
     "fakeinbox.com",
+    "getnada.com",
+    "guerrillamail.com",
+    "maildrop.cc",
+    "mailinator.com",
+    "sharklasers.com",
+    "temp-mail.org",
+    "tempmail.com",
+    "throwawaymail.com",
+    "trashmail.com",
+    "yopmail.com",
 ];
+
+/// Whether the lowercase `domain` or a domain it is under is in `sorted` (sorted, lowercase):
+/// one binary search per suffix that starts after a dot, instead of a scan of the list.
+fn listed_or_under(domain: &str, sorted: &[&str]) -> bool {
+    let mut rest = domain;
+    loop {
+        if sorted.binary_search(&rest).is_ok() {
+            return true;
+        }
+        match rest.split_once('.') {
+            Some((_, tail)) if !tail.is_empty() => rest = tail,
+            _ => return false,
+        }
+    }
+}
 
 /// Whether `domain` is `listed` or a subdomain of it, ignoring ASCII case on both sides.
 fn is_or_under(domain: &str, listed: &str) -> bool {
@@ -431,9 +448,9 @@ pub fn email_class(email: &str, competitor_domains: &[String]) -> EmailClass {
         .any(|c| is_or_under(domain, c.trim()))
     {
         EmailClass::Competitor
-    } else if DISPOSABLE.iter().any(|d| is_or_under(domain, d)) {
+    } else if listed_or_under(domain, DISPOSABLE) {
         EmailClass::Disposable
-    } else if FREE_WEBMAIL.contains(&domain) {
+    } else if FREE_WEBMAIL.binary_search(&domain).is_ok() {
         EmailClass::FreeWebmail
     } else if domain.ends_with(".edu")
         || domain.contains(".edu.")
@@ -702,6 +719,35 @@ mod tests {
         );
         assert_eq!(email_class("not an email", &comp), EmailClass::Invalid);
         assert_eq!(email_class("@acme.io", &comp), EmailClass::Invalid);
+    }
+
+    #[test]
+    fn domain_lists_are_sorted_and_found_as_a_scan_finds_them() {
+        for list in [FREE_WEBMAIL, DISPOSABLE] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "sorted: {list:?}");
+            assert!(list.iter().all(|d| *d == d.to_ascii_lowercase()));
+        }
+        let scan = |domain: &str| DISPOSABLE.iter().any(|d| is_or_under(domain, d));
+        let mut domains: Vec<String> = Vec::new();
+        for d in DISPOSABLE.iter().chain(FREE_WEBMAIL) {
+            domains.push(d.to_string());
+            domains.push(format!("eu.mx.{d}"));
+            domains.push(format!("x{d}"));
+            domains.push(d[1..].to_string());
+            domains.push(format!("{d}.example"));
+        }
+        for d in &domains {
+            assert_eq!(listed_or_under(d, DISPOSABLE), scan(d), "{d}");
+            let class = email_class(&format!("a@{}", d.to_uppercase()), &[]);
+            let expected = if scan(d) {
+                EmailClass::Disposable
+            } else if FREE_WEBMAIL.contains(&d.as_str()) {
+                EmailClass::FreeWebmail
+            } else {
+                EmailClass::Business
+            };
+            assert_eq!(class, expected, "{d}");
+        }
     }
 
     #[test]

@@ -27,15 +27,18 @@ mod common;
 
 use common::{read_csv, repo_file};
 
-/// A lead as a client sends it: the CSV fields (company_size as a number, empty as null)
-/// without the id and creation time, plus `events` when given.
+/// A lead as a client sends it: the CSV fields (company_size as a number, empty as null,
+/// created_at in RFC 3339: the demo model scores a lead by its age) without the id, plus
+/// `events` when given.
 fn lead_json(row: &HashMap<String, String>, events: &[(String, String)]) -> Value {
     let mut map = Map::new();
     for (k, v) in row {
-        if k == "lead_id" || k == "created_at" {
+        if k == "lead_id" {
             continue;
         }
-        let value = if v.is_empty() {
+        let value = if k == "created_at" {
+            json!(rfc3339(v))
+        } else if v.is_empty() {
             Value::Null
         } else if k == "company_size" {
             v.parse::<f64>().map_or_else(|_| json!(v), |x| json!(x))

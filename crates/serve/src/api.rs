@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::mlflow;
-use crate::state::{App, CutoffReport, CutoffTarget, LeadScore};
+use crate::state::{App, CutoffReport, CutoffTarget};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, Uri};
@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use leadscore_core::curve::{cutoff_for_precision, CutoffError};
-use serde::Serialize;
 use serde_json::{json, Value};
 use std::time::Instant;
 
@@ -116,21 +115,6 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Error {
 // ---------------------------------------------------------------------------------------------
 // Scoring
 
-#[derive(Serialize)]
-struct SingleScore<'a> {
-    model_id: &'a str,
-    cutoff: &'a CutoffReport,
-    #[serde(flatten)]
-    lead: &'a LeadScore<'a>,
-}
-
-#[derive(Serialize)]
-struct BatchScore<'a> {
-    model_id: &'a str,
-    cutoff: &'a CutoffReport,
-    leads: &'a [LeadScore<'a>],
-}
-
 async fn score(
     State(app): State<AppState>,
     _auth: ScoreAuth,
@@ -152,26 +136,11 @@ pub fn score_body(app: &App, bytes: &[u8], as_of: i64, factors: usize) -> Result
     let scores = score_and_record(app, &serving, &body.leads, as_of, factors, "/v1/score")?;
     let model_id = serving.artifact.model_id.as_str();
     let cutoff = &serving.cutoff;
-    let mut out = Vec::with_capacity(256 + scores.len() * if factors > 0 { 512 } else { 64 });
+    let mut out = Vec::with_capacity(256 + scores.len() * if factors > 0 { 1400 } else { 400 });
     match (body.batch, scores.first()) {
-        (false, Some(lead)) => serde_json::to_writer(
-            &mut out,
-            &SingleScore {
-                model_id,
-                cutoff,
-                lead,
-            },
-        ),
-        _ => serde_json::to_writer(
-            &mut out,
-            &BatchScore {
-                model_id,
-                cutoff,
-                leads: &scores,
-            },
-        ),
+        (false, Some(lead)) => crate::json_out::write_single(&mut out, model_id, cutoff, lead),
+        _ => crate::json_out::write_batch(&mut out, model_id, cutoff, &scores),
     }
-    .map_err(|e| Error::Internal(format!("serialize scores: {e}")))?;
     Ok(out)
 }
 

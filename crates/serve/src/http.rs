@@ -6,12 +6,11 @@
 use crate::config::Config;
 use crate::error::{Error, Result};
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use leadscore_core::value::parse_timestamp;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The handlers' state as the extractors see it: the checked configuration (body limit,
@@ -169,28 +168,37 @@ pub fn json_response(body: Vec<u8>) -> Response {
     response
 }
 
-/// Query-string parameters as text; each handler checks the ones it reads.
-pub struct Params(pub HashMap<String, String>);
+/// Query-string parameters as text (percent-decoded, `+` as space; a repeated name keeps its
+/// last value); each handler checks the ones it reads. A short list, not a map: a request
+/// carries a handful at most, and this runs on every scoring request.
+pub struct Params(Vec<(String, String)>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
-        Query::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map(|Query(q)| Params(q))
-            .map_err(|e| Error::InvalidQuery {
-                name: "query".into(),
-                message: e.body_text(),
-            })
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        let query = parts.uri.query().unwrap_or_default();
+        Ok(Params(
+            form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        ))
     }
 }
 
 impl Params {
+    /// The value of `?name=`, if given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// `?name=` parsed as a `T`, if given (400 `invalid_query` naming `expected` otherwise).
     pub fn number<T: std::str::FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>> {
-        self.0
-            .get(name)
+        self.get(name)
             .map(|v| {
                 v.trim().parse::<T>().map_err(|_| Error::InvalidQuery {
                     name: name.into(),
@@ -209,7 +217,7 @@ impl Params {
 
     /// `?as_of=RFC3339` (default: now), in Unix seconds.
     pub fn as_of(&self) -> Result<i64> {
-        match self.0.get("as_of") {
+        match self.get("as_of") {
             None => Ok(now()),
             Some(text) => match parse_timestamp(text) {
                 Some(t) if t >= 0 => Ok(t),

@@ -44,6 +44,7 @@ pub mod decisions;
 pub mod drift;
 pub mod error;
 pub mod http;
+pub mod json_out;
 pub mod lead;
 pub mod metrics;
 pub mod mlflow;
