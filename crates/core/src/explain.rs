@@ -218,6 +218,37 @@ pub fn strongest(contributions: &[f64], top: usize) -> (Ranked, Ranked) {
     (pos, neg)
 }
 
+/// `format!` into a string sized for a typical factor: one allocation instead of a few
+/// growths (factors are named for every scored lead).
+macro_rules! text {
+    ($($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let mut s = String::with_capacity(64);
+        let _ = write!(s, $($arg)*);
+        s
+    }};
+}
+
+/// A string as `{:?}` writes it (Rust's debug quoting), without escaping char by char when it
+/// is plain printable ASCII with no quote or backslash.
+pub struct Quoted<'a>(pub &'a str);
+
+impl std::fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plain = self
+            .0
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
+        if plain {
+            f.write_str("\"")?;
+            f.write_str(self.0)?;
+            f.write_str("\"")
+        } else {
+            write!(f, "{:?}", self.0)
+        }
+    }
+}
+
 /// Names a group by the lead's own values (see [`describe`]); `values` are the lead's values in
 /// [`FittedSpec::columns`] order, which a pair needs two of.
 pub fn describe_row(
@@ -282,7 +313,7 @@ pub fn describe(
             match days.len() {
                 0 => "no activity yet".into(),
                 1 => "active on 1 day".into(),
-                n => format!("active on {n} distinct days"),
+                n => text!("active on {n} distinct days"),
             }
         }
         // A pair needs both of its values: see [`describe_row`].
@@ -297,33 +328,33 @@ fn describe_value(
     as_of: Option<i64>,
 ) -> String {
     if matches!(value, FieldValue::Missing) {
-        return format!("{column} missing");
+        return text!("{column} missing");
     }
     match transform {
         FittedTransform::Numeric { .. } => match number_of(value) {
-            Some(x) => format!("{column} = {}", fmt_number(x)),
-            None => format!("{column} missing"),
+            Some(x) => text!("{column} = {}", fmt_number(x)),
+            None => text!("{column} missing"),
         },
         FittedTransform::Categorical { .. } => {
             if transform.is_unseen(value) {
                 // Never seen, or too rare in training to get a feature of its own.
-                format!(
+                text!(
                     "{column} = {}: rare or not seen in training, scored as other",
                     echo(value)
                 )
             } else {
-                format!("{column} = {:?}", level_of(value))
+                text!("{column} = {}", Quoted(&level_of(value)))
             }
         }
         FittedTransform::Boolean { missing_indicator } => match bool_of(value) {
-            Some(b) => format!("{column} = {}", yes_no(b)),
+            Some(b) => text!("{column} = {}", yes_no(b)),
             // Without a missing indicator a missing value weighs as `no`: say so, since the
             // factor's sign follows from it.
-            None if *missing_indicator => format!(
+            None if *missing_indicator => text!(
                 "{column} = {}: not seen in training, scored as missing",
                 echo(value)
             ),
-            None => format!(
+            None => text!(
                 "{column} = {}: not seen in training, scored as missing (as no)",
                 echo(value)
             ),
@@ -333,28 +364,30 @@ fn describe_value(
                 let class = email_class(s, competitor_domains);
                 match (class, email_domain(s)) {
                     (EmailClass::Invalid, _) | (_, None) => {
-                        format!("{column}: not an email address (invalid)")
+                        text!("{column}: not an email address (invalid)")
                     }
-                    (class, Some(domain)) => format!("{column}: {domain} ({})", class.label()),
+                    (class, Some(domain)) => text!("{column}: {domain} ({})", class.label()),
                 }
             }
-            _ => format!("{column}: not an email address (invalid)"),
+            _ => text!("{column}: not an email address (invalid)"),
         },
         FittedTransform::JobTitle => match value {
-            FieldValue::Text(s) => format!("{column} = {:?} ({})", s.trim(), seniority(s).label()),
-            _ => format!("{column} missing"),
+            FieldValue::Text(s) => {
+                text!("{column} = {} ({})", Quoted(s.trim()), seniority(s).label())
+            }
+            _ => text!("{column} missing"),
         },
         FittedTransform::Timestamp { .. } => match (value, as_of) {
             (FieldValue::Text(s), Some(a)) => match parse_timestamp(s) {
-                Some(t) => format!(
+                Some(t) => text!(
                     "{column} = {} ({} before scoring)",
                     date(t),
                     fmt_days(days_since(t, a))
                 ),
-                None => format!("{column} = {s:?}"),
+                None => text!("{column} = {}", Quoted(s)),
             },
-            (FieldValue::Text(s), None) => format!("{column} = {s:?}"),
-            _ => format!("{column} missing"),
+            (FieldValue::Text(s), None) => text!("{column} = {}", Quoted(s)),
+            _ => text!("{column} missing"),
         },
         FittedTransform::LeadAge { landmarks_days } => {
             let created = match value {
@@ -365,12 +398,12 @@ fn describe_value(
                 (Some(c), Some(a)) => {
                     let age = days_since(c, a);
                     match lead_age(c, a, landmarks_days) {
-                        Some((scored, true)) => format!(
+                        Some((scored, true)) => text!(
                             "lead age: {} (scored as {})",
                             fmt_days(age),
                             fmt_days(scored)
                         ),
-                        _ => format!("lead age: {}", fmt_days(age)),
+                        _ => text!("lead age: {}", fmt_days(age)),
                     }
                 }
                 _ => "lead age unknown".into(),
@@ -395,7 +428,7 @@ fn describe_events(
         })
         .collect();
     let Some(last) = ages.iter().copied().reduce(f64::min) else {
-        return format!("{event_type}: none");
+        return text!("{event_type}: none");
     };
     let mut windows: Vec<u32> = windows.to_vec();
     windows.sort_unstable();
@@ -404,32 +437,32 @@ fn describe_events(
     let first = windows.iter().copied().find(|w| count(*w) > 0);
     match (first, windows.last().copied()) {
         (Some(w), Some(widest)) => {
-            parts.push(format!("{} in the last {}", count(w), plural(w, "day")));
+            parts.push(text!("{} in the last {}", count(w), plural(w, "day")));
             if widest != w && count(widest) > count(w) {
-                parts.push(format!(
+                parts.push(text!(
                     "{} in the last {}",
                     count(widest),
                     plural(widest, "day")
                 ));
             }
         }
-        (None, Some(widest)) => parts.push(format!("none in the last {}", plural(widest, "day"))),
-        _ => parts.push(format!("{} in all", ages.len())),
+        (None, Some(widest)) => parts.push(text!("none in the last {}", plural(widest, "day"))),
+        _ => parts.push(text!("{} in all", ages.len())),
     }
     let last = last.floor();
     parts.push(if last < 1.0 {
         "last less than a day ago".into()
     } else {
-        format!("last {} ago", plural(last as u32, "day"))
+        text!("last {} ago", plural(last as u32, "day"))
     });
-    format!("{event_type}: {}", parts.join(", "))
+    text!("{event_type}: {}", parts.join(", "))
 }
 
 fn plural(n: u32, unit: &str) -> String {
     if n == 1 {
-        format!("1 {unit}")
+        text!("1 {unit}")
     } else {
-        format!("{n} {unit}s")
+        text!("{n} {unit}s")
     }
 }
 
@@ -451,7 +484,7 @@ fn yes_no(b: bool) -> &'static str {
 
 fn date(t: i64) -> String {
     let (y, m, d) = civil::civil_from_days(t.div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
+    text!("{y:04}-{m:02}-{d:02}")
 }
 
 fn number_of(value: FieldValue<'_>) -> Option<f64> {
@@ -475,9 +508,9 @@ fn level_of(value: FieldValue<'_>) -> String {
 /// A number as a person writes it: integers without decimals, others to 3 significant decimals.
 pub fn fmt_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
+        text!("{}", x as i64)
     } else {
-        let s = format!("{x:.3}");
+        let s = text!("{x:.3}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
@@ -1040,6 +1073,27 @@ mod tests {
         assert!(pos.len() <= 2 && neg.len() <= 2);
         assert!(pos.windows(2).all(|w| w[0].1 >= w[1].1));
         assert!(neg.windows(2).all(|w| w[0].1 <= w[1].1));
+    }
+
+    #[test]
+    fn quoted_is_debug_quoting() {
+        for s in [
+            "",
+            "VP Sales",
+            "it's",
+            "say \"hi\"",
+            "back\\slash",
+            "tab\there",
+            "new\nline",
+            "caf\u{e9}",
+            "\u{301}accent first",
+            "zero\u{200b}width",
+            "bell\u{7}",
+            "del\u{7f}",
+            "~!@#$%^&*()_+{}|:<>?`-=[];',./",
+        ] {
+            assert_eq!(Quoted(s).to_string(), format!("{s:?}"), "{s:?}");
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@
 //! spec's `[pairs]` section ([`PairSpec`]) can name pairs, change the candidates or turn the
 //! search off.
 
-use crate::explain::{fmt_number, Part};
+use crate::explain::{fmt_number, Part, Quoted};
 use crate::fitted::{bin_index, encode_column, signed_log1p, FittedSpec, FittedTransform};
 use crate::value::FieldValue;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -347,11 +347,11 @@ fn describe_side(
             format!("{column} = {shown} ({l})")
         }
         (FittedTransform::Categorical { .. }, Some("= (other)")) => {
-            format!("{column} = {shown:?} (other)")
+            format!("{column} = {} (other)", Quoted(&shown))
         }
-        (FittedTransform::Categorical { .. }, Some(_)) => format!("{column} = {shown:?}"),
+        (FittedTransform::Categorical { .. }, Some(_)) => format!("{column} = {}", Quoted(&shown)),
         (_, Some(l)) => format!("{column} {l}"),
-        (_, None) => format!("{column} = {shown:?}"),
+        (_, None) => format!("{column} = {}", Quoted(&shown)),
     }
 }
 

@@ -329,74 +329,96 @@ impl EmailClass {
     }
 }
 
-/// Sorted (byte order): looked up by binary search.
-const FREE_WEBMAIL: &[&str] = &[
-    "126.com",
-    "163.com",
-    "aol.com",
-    "btinternet.com",
-    "comcast.net",
-    "fastmail.com",
-    "free.fr",
-    "gmail.com",
-    "gmx.com",
-    "gmx.de",
-    "gmx.net",
-    "googlemail.com",
-    "hey.com",
-    "hotmail.co.uk",
-    "hotmail.com",
-    "icloud.com",
-    "laposte.net",
-    "libero.it",
-    "live.com",
-    "mac.com",
-    "mail.com",
-    "mail.ru",
-    "me.com",
-    "msn.com",
-    "orange.fr",
-    "outlook.com",
-    "proton.me",
-    "protonmail.com",
-    "qq.com",
-    "rediffmail.com",
-    "t-online.de",
-    "tutanota.com",
-    "verizon.net",
-    "web.de",
-    "yahoo.co.in",
-    "yahoo.co.uk",
-    "yahoo.com",
-    "yandex.com",
-    "yandex.ru",
-    "ymail.com",
-    "zoho.com",
-];
+/// A list of domains as a constant (`NAME`, for tests and documentation) and as a `match`
+/// (`is_listed(domain)`): the compiler turns the match into a switch on the length and a few
+/// comparisons, a precompiled matcher from the one list.
+macro_rules! domain_list {
+    ($name:ident, $matches:ident, [$($domain:literal),* $(,)?]) => {
+        #[cfg_attr(not(test), allow(dead_code))]
+        const $name: &[&str] = &[$($domain),*];
 
-/// Sorted (byte order): looked up by binary search.
-const DISPOSABLE: &[&str] = &[
-    "10minutemail.com",
-    "dispostable.com",
-    "fakeinbox.com",
-    "getnada.com",
-    "guerrillamail.com",
-    "maildrop.cc",
-    "mailinator.com",
-    "sharklasers.com",
-    "temp-mail.org",
-    "tempmail.com",
-    "throwawaymail.com",
-    "trashmail.com",
-    "yopmail.com",
-];
+        fn $matches(domain: &str) -> bool {
+            matches!(domain, $($domain)|*)
+        }
+    };
+}
 
-/// Whether the lowercase `domain` or a domain it is under is in `sorted` (sorted, lowercase):
-/// one binary search per suffix that starts after a dot, instead of a scan of the list.
-fn listed_or_under(domain: &str, sorted: &[&str]) -> bool {
+// Free webmail providers (the domain itself, not its subdomains).
+domain_list!(
+    FREE_WEBMAIL,
+    is_free_webmail,
+    [
+        "126.com",
+        "163.com",
+        "aol.com",
+        "btinternet.com",
+        "comcast.net",
+        "fastmail.com",
+        "free.fr",
+        "gmail.com",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "googlemail.com",
+        "hey.com",
+        "hotmail.co.uk",
+        "hotmail.com",
+        "icloud.com",
+        "laposte.net",
+        "libero.it",
+        "live.com",
+        "mac.com",
+        "mail.com",
+        "mail.ru",
+        "me.com",
+        "msn.com",
+        "orange.fr",
+        "outlook.com",
+        "proton.me",
+        "protonmail.com",
+        "qq.com",
+        "rediffmail.com",
+        "t-online.de",
+        "tutanota.com",
+        "verizon.net",
+        "web.de",
+        "yahoo.co.in",
+        "yahoo.co.uk",
+        "yahoo.com",
+        "yandex.com",
+        "yandex.ru",
+        "ymail.com",
+        "zoho.com",
+    ]
+);
+
+// Disposable-address providers (the domain or any subdomain of it).
+domain_list!(
+    DISPOSABLE,
+    is_disposable,
+    [
+        "10minutemail.com",
+        "dispostable.com",
+        "fakeinbox.com",
+        "getnada.com",
+        "guerrillamail.com",
+        "maildrop.cc",
+        "mailinator.com",
+        "sharklasers.com",
+        "temp-mail.org",
+        "tempmail.com",
+        "throwawaymail.com",
+        "trashmail.com",
+        "yopmail.com",
+    ]
+);
+
+/// Whether the lowercase `domain` or a domain it is under is `listed`: one match per suffix
+/// that starts after a dot, instead of a scan of the list.
+fn listed_or_under(domain: &str, listed: fn(&str) -> bool) -> bool {
     let mut rest = domain;
     loop {
-        if sorted.binary_search(&rest).is_ok() {
+        if listed(rest) {
             return true;
         }
         match rest.split_once('.') {
@@ -440,7 +462,12 @@ pub fn email_class(email: &str, competitor_domains: &[String]) -> EmailClass {
         owned = domain.to_ascii_lowercase();
         &owned
     };
-    if domain.is_empty() || !domain.contains('.') || domain.contains(char::is_whitespace) {
+    // Bytes first: only a control, space or non-ASCII byte can start a whitespace char.
+    let maybe_space = domain.bytes().any(|b| b <= b' ' || b >= 0x80);
+    if domain.is_empty()
+        || !domain.contains('.')
+        || maybe_space && domain.contains(char::is_whitespace)
+    {
         return EmailClass::Invalid;
     }
     if competitor_domains
@@ -448,21 +475,33 @@ pub fn email_class(email: &str, competitor_domains: &[String]) -> EmailClass {
         .any(|c| is_or_under(domain, c.trim()))
     {
         EmailClass::Competitor
-    } else if listed_or_under(domain, DISPOSABLE) {
+    } else if listed_or_under(domain, is_disposable) {
         EmailClass::Disposable
-    } else if FREE_WEBMAIL.binary_search(&domain).is_ok() {
+    } else if is_free_webmail(domain) {
         EmailClass::FreeWebmail
-    } else if domain.ends_with(".edu")
-        || domain.contains(".edu.")
-        || domain.contains(".ac.")
-        || domain.starts_with("student.")
-        || domain.contains(".student.")
-        || domain.starts_with("students.")
-    {
+    } else if is_education(domain) {
         EmailClass::Education
     } else {
         EmailClass::Business
     }
+}
+
+/// Whether a lowercase domain with a dot is an education domain: it ends in `.edu`; has `edu`,
+/// `ac` or `student` as an inner label (`x.edu.au`, `ox.ac.uk`, `mail.student.x.org`); or starts
+/// with `student.` or `students.`. One pass over the labels (substring searches cost more than
+/// the rest of the classification).
+fn is_education(domain: &str) -> bool {
+    let labels = domain.split('.').count();
+    domain.split('.').enumerate().any(|(i, label)| {
+        let (first, last) = (i == 0, i + 1 == labels);
+        match label {
+            "edu" => !first,
+            "ac" => !first && !last,
+            "student" => !last,
+            "students" => first && !last,
+            _ => false,
+        }
+    })
 }
 
 /// Seniority inferred from a job title by keywords.
@@ -722,9 +761,39 @@ mod tests {
     }
 
     #[test]
-    fn domain_lists_are_sorted_and_found_as_a_scan_finds_them() {
+    fn education_labels_match_the_substring_rules() {
+        let substring = |d: &str| {
+            d.ends_with(".edu")
+                || d.contains(".edu.")
+                || d.contains(".ac.")
+                || d.starts_with("student.")
+                || d.contains(".student.")
+                || d.starts_with("students.")
+        };
+        let labels = [
+            "edu", "ac", "student", "students", "x", "", "uk", "edux", "sac",
+        ];
+        // Every domain of 2 to 4 labels from `labels`.
+        let mut domains: Vec<String> = Vec::new();
+        for a in labels {
+            for b in labels {
+                domains.push(format!("{a}.{b}"));
+                for c in labels {
+                    domains.push(format!("{a}.{b}.{c}"));
+                    for d in labels {
+                        domains.push(format!("{a}.{b}.{c}.{d}"));
+                    }
+                }
+            }
+        }
+        for d in &domains {
+            assert_eq!(is_education(d), substring(d), "{d}");
+        }
+    }
+
+    #[test]
+    fn domain_lists_match_as_a_scan_finds_them() {
         for list in [FREE_WEBMAIL, DISPOSABLE] {
-            assert!(list.windows(2).all(|w| w[0] < w[1]), "sorted: {list:?}");
             assert!(list.iter().all(|d| *d == d.to_ascii_lowercase()));
         }
         let scan = |domain: &str| DISPOSABLE.iter().any(|d| is_or_under(domain, d));
@@ -737,7 +806,7 @@ mod tests {
             domains.push(format!("{d}.example"));
         }
         for d in &domains {
-            assert_eq!(listed_or_under(d, DISPOSABLE), scan(d), "{d}");
+            assert_eq!(listed_or_under(d, is_disposable), scan(d), "{d}");
             let class = email_class(&format!("a@{}", d.to_uppercase()), &[]);
             let expected = if scan(d) {
                 EmailClass::Disposable
