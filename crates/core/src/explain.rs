@@ -169,7 +169,7 @@ pub fn contributions(
     out.clear();
     let (mut fit, mut engagement) = (0.0, 0.0);
     for g in groups {
-        let c: f64 = (g.start..g.end).map(|i| scorer.contribution(i, x[i])).sum();
+        let c = scorer.contribution_of(g.start..g.end, x);
         match g.part {
             Part::Fit => fit += c,
             Part::Engagement => engagement += c,

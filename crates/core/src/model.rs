@@ -166,6 +166,23 @@ impl Scorer {
         self.coef[i] * (x - self.mean[i])
     }
 
+    /// The summed [`Scorer::contribution`] of features `range` (a factor group's features);
+    /// `x` is the whole feature vector.
+    pub fn contribution_of(&self, range: std::ops::Range<usize>, x: &[f64]) -> f64 {
+        let end = range.end.min(self.coef.len()).min(x.len());
+        let start = range.start.min(end);
+        let (coef, mean, x) = (
+            &self.coef[start..end],
+            &self.mean[start..end],
+            &x[start..end],
+        );
+        coef.iter()
+            .zip(mean)
+            .zip(x)
+            .map(|((c, m), v)| c * (v - m))
+            .sum()
+    }
+
     /// [`LinearModel::factor_indices`] into caller-owned buffers (cleared first).
     pub fn factors_into(
         &self,
