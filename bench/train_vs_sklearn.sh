@@ -128,7 +128,7 @@ for r in range(1, runs + 1):
     h = pd.read_csv(f"{out}/ours-{r}.holdout.csv")
     o["auc"] = roc_auc_score(h["label"], h["score"])
     rep = open(f"{out}/ours-{r}.out").read()
-    m = re.search(r"train (\d+) leads \((\d+) converted\)", rep)
+    m = re.search(r"train (\d+) (?:leads|examples) \((\d+) converted\)", rep)
     o["train"] = (int(m.group(1)), int(m.group(2))) if m else None
     o["features"] = int(re.search(r"features (\d+)", rep).group(1)) if "features" in rep else None
     ours.append(o)
@@ -149,8 +149,8 @@ try:
     print(open(f"{out}/context.txt").read().strip() + "\n")
 except OSError:
     pass
-print(f"holdout {last['holdout_leads']:,} leads ({last['holdout_positives']:,} converted), "
-      f"train {ours[-1]['train'][0]:,} leads (ours) / {peer[-1]['train'][0]:,} (theirs); "
+print(f"holdout {last['holdout_leads']:,} rows ({last['holdout_positives']:,} converted), "
+      f"train {ours[-1]['train'][0]:,} rows (ours) / {peer[-1]['train'][0]:,} (theirs); "
       f"features {ours[-1]['features']} (ours) / {last['features']} (theirs)\n")
 print("| | ours (leadscore-train) | theirs (pandas + scikit-learn) | ours / theirs |")
 print("| --- | ---: | ---: | ---: |")
@@ -176,7 +176,9 @@ print(f"| (cross-validate / fit, ours) | {o_st.get('cross-validate', 0):.2f} / {
 ag = last.get("agreement", {})
 ot, pt = ours[-1]["train"], peer[-1]["train"]
 print(f"\nsame split: the peer held out leadscore's {ag.get('holdout_leads')} holdout leads "
-      f"({ag.get('not_used_by_peer')} of them not among the peer's labelled leads); "
+      + (f"and scored the {ag['holdout_rows']:,} rows of its holdout file (every landmark and "
+         "event of each holdout lead) " if "holdout_rows" in ag else "")
+      + f"({ag.get('not_used_by_peer')} of them not among the peer's labelled leads); "
       f"label mismatches {ag.get('label_mismatches')}"
       + (f", as_of mismatches {ag['as_of_mismatches']}" if "as_of_mismatches" in ag else "")
       + f"; training leads {'identical counts' if ot == pt else f'DIFFER: ours {ot}, theirs {pt}'}"

@@ -158,16 +158,18 @@ def to_seconds(ts: pd.Series) -> pd.Series:
 
 
 def assemble(leads: pd.DataFrame, events: pd.DataFrame | None, outcomes: pd.DataFrame | None,
-             *, id_col: str, created_col: str, observation_days: float, horizon_days: float,
-             outcome_id: str = "lead_id", converted_at: str = "converted_at",
-             converted: str = "converted", positive=("1", "true", "yes", "y")):
-    """Leads scored as of created_at + observation_days, labelled "converted within horizon_days
-    after as_of". Leaves out leads converted at or before as_of and (with an outcomes table) leads
-    whose horizon ends after the end of the data (the latest timestamp of leads, events of known
-    leads and outcomes). Returns (used leads with `as_of` and `label`, their events with `t` in
-    seconds, counts)."""
+             *, id_col: str, created_col: str, observation_days: float = 7.0,
+             horizon_days: float, landmarks_days=None, outcome_id: str = "lead_id",
+             converted_at: str = "converted_at", converted: str = "converted",
+             positive=("1", "true", "yes", "y"), max_examples: int = 600_000, seed: int = 7):
+    """Point-in-time examples: each lead scored as of created_at + each landmark (`landmarks_days`;
+    without them, the one landmark `observation_days`), labelled "converted within horizon_days
+    after as_of". Leaves out examples of leads converted at or before as_of and (with an
+    outcomes table) examples whose horizon ends after the end of the data (the latest timestamp
+    of leads, events of known leads and outcomes). Over `max_examples`, keeps each example with
+    the same probability (seeded). Returns (examples: the lead's columns plus `as_of` and
+    `label`, one row per example, in lead order; the events with `t` in seconds; counts)."""
     created = to_seconds(leads[created_col])
-    as_of = created + int(observation_days * SECONDS_PER_DAY)
     end = created.max()
     ev = None
     counts = {"leads": len(leads)}
@@ -187,19 +189,55 @@ def assemble(leads: pd.DataFrame, events: pd.DataFrame | None, outcomes: pd.Data
             won = outcomes[outcomes[converted].astype(str).str.strip().str.lower().isin(positive)]
         first_conversion = at[won.index].groupby(won[outcome_id]).min()
     conv = leads[id_col].map(first_conversion)
-    before = conv <= as_of
-    censored = (as_of + int(horizon_days * SECONDS_PER_DAY) > end) & ~before
-    if outcomes is None:
-        censored[:] = False
-    keep = ~before & ~censored
-    used = leads[keep].copy()
-    used["as_of"] = as_of[keep]
-    used["label"] = (conv[keep] <= used["as_of"] + horizon_days * SECONDS_PER_DAY).astype(int)
-    counts.update(converted_before_as_of=int(before.sum()), censored=int(censored.sum()),
-                  used=len(used), positives=int(used["label"].sum()), end_of_data=int(end))
+    landmarks = list(landmarks_days) if landmarks_days else [observation_days]
+    horizon = int(horizon_days * SECONDS_PER_DAY)
+    parts = []
+    counts.update(converted_before_as_of=0, censored=0)
+    for d in landmarks:
+        as_of = created + int(d * SECONDS_PER_DAY)
+        before = conv <= as_of
+        censored = (as_of + horizon > end) & ~before
+        if outcomes is None:
+            censored[:] = False
+        keep = ~before & ~censored
+        part = leads[keep].copy()
+        part["as_of"] = as_of[keep]
+        part["label"] = (conv[keep] <= part["as_of"] + horizon).astype(int)
+        part["_row"] = np.flatnonzero(keep.to_numpy())
+        parts.append(part)
+        counts["converted_before_as_of"] += int(before.sum())
+        counts["censored"] += int(censored.sum())
+    used = pd.concat(parts).sort_values(["_row", "as_of"], kind="stable")
+    candidates = len(used)
+    if candidates > max_examples:
+        rng = np.random.default_rng(seed)
+        used = used[rng.random(candidates) < max_examples / candidates]
+    used = used.drop(columns="_row").reset_index(drop=True)
+    counts.update(candidates=candidates, used=len(used), positives=int(used["label"].sum()),
+                  end_of_data=int(end))
     if ev is not None:
-        ev = ev[ev["lead_id"].isin(used[id_col])]
-    return used, ev, counts
+        ev = ev[ev["lead_id"].isin(leads[id_col])]
+    return used, ev, counts, conv.set_axis(leads[id_col].astype(str)), created.set_axis(
+        leads[id_col].astype(str)), end
+
+
+def lead_age_columns(landmarks) -> list[str]:
+    """Names of the lead-age features: one per landmark after the first."""
+    return [f"age: landmark {d:g}d" for d in list(landmarks)[1:]]
+
+
+def lead_age_features(age_days, landmarks) -> pd.DataFrame:
+    """Lead age as ours encodes it: clamped to the landmark range, then hat functions over the
+    landmarks after the first (linear between landmarks, exact at each)."""
+    l = [float(x) for x in landmarks]
+    age = np.clip(np.asarray(age_days, dtype=float), l[0], l[-1])
+    out = {}
+    for j, name in enumerate(lead_age_columns(l)):
+        xp = l[j:j + 3]
+        fp = [0.0, 1.0, 0.0][:len(xp)]
+        out[name] = np.interp(age, xp, fp)
+    index = age_days.index if isinstance(age_days, pd.Series) else None
+    return pd.DataFrame(out, index=index)
 
 
 # --- event features --------------------------------------------------------------------------
@@ -229,33 +267,49 @@ def fit_event_types(events: pd.DataFrame, as_of: pd.Series, train_ids, max_types
 
 
 def event_features(events: pd.DataFrame, as_of: pd.Series, types=None, *,
-                   windows_days=(7, 30, 90), half_life_days=14.0) -> pd.DataFrame:
-    """Per lead (the index of `as_of`, Unix seconds) and event type: counts in the last
+                   windows_days=(7, 30, 90), half_life_days=14.0, lead_of: pd.Series | None = None,
+                   chunk: int = 100_000) -> pd.DataFrame:
+    """Per example (the index of `as_of`, Unix seconds) and event type: counts in the last
     `windows_days` (log1p), a count decayed with `half_life_days` (log1p), days since the last one
     (capped at 365, 365 when none) and `never`; plus distinct active days (log1p). Only events at
-    or before each lead's as_of count. `events` has columns lead_id, event_type, t (seconds).
-    types=None: every type present."""
-    ev = events.merge(as_of.rename("as_of"), left_on="lead_id", right_index=True)
+    or before each example's as_of count. `events` has columns lead_id, event_type, t (seconds);
+    `lead_of` maps each example to its lead (default: the index is the lead). Examples are done
+    `chunk` at a time (a lead's events are joined to each of its examples). types=None: every
+    type present."""
+    if lead_of is None:
+        lead_of = pd.Series(as_of.index, index=as_of.index)
+    keys = pd.DataFrame({"lead_id": lead_of.to_numpy(), "as_of": as_of.to_numpy(),
+                         "ex": np.arange(len(as_of))})
+    if types is None:
+        types = sorted(events["event_type"].astype(str).unique())
+    names = event_columns(types, windows_days, half_life_days)
+    frames = [_event_chunk(events, keys.iloc[i:i + chunk], types, windows_days, half_life_days)
+              for i in range(0, len(keys), chunk)] or [_event_chunk(
+                  events, keys, types, windows_days, half_life_days)]
+    frame = pd.concat(frames)
+    frame.index = as_of.index
+    return frame[list(names)]
+
+
+def _event_chunk(events, keys, types, windows_days, half_life_days) -> pd.DataFrame:
+    ev = events.merge(keys, on="lead_id")
     ev = ev[ev["t"] <= ev["as_of"]]
     ev["age"] = (ev["as_of"] - ev["t"]) / SECONDS_PER_DAY
-    if types is None:
-        types = sorted(ev["event_type"].astype(str).unique())
-    names = event_columns(types, windows_days, half_life_days)
-    days = (ev["t"] // SECONDS_PER_DAY).groupby(ev["lead_id"]).nunique()
+    days = (ev["t"] // SECONDS_PER_DAY).groupby(ev["ex"]).nunique()
     typed = ev[ev["event_type"].isin(types)]
     aggs = {f"w{w}": (typed["age"] <= w) for w in windows_days}
     aggs["decayed"] = np.exp2(-typed["age"] / half_life_days)
     aggs["last"] = typed["age"]
-    stats = pd.DataFrame(aggs).groupby([typed["lead_id"], typed["event_type"].astype(str)]).agg(
+    stats = pd.DataFrame(aggs).groupby([typed["ex"], typed["event_type"].astype(str)]).agg(
         {**{f"w{w}": "sum" for w in windows_days}, "decayed": "sum", "last": "min"})
     wide = stats.unstack(level=1)
     out = {}
-    leads = as_of.index
+    rows = keys["ex"].to_numpy()
 
     def stat(name, t):
         if (name, t) in wide.columns:
-            return wide[(name, t)].reindex(leads)
-        return pd.Series(np.nan, index=leads)
+            return wide[(name, t)].reindex(rows)
+        return pd.Series(np.nan, index=rows)
 
     for t in types:
         for w in windows_days:
@@ -266,28 +320,32 @@ def event_features(events: pd.DataFrame, as_of: pd.Series, types=None, *,
         out[f"events: {t} days since last"] = last.clip(upper=DAYS_SINCE_CAP).fillna(DAYS_SINCE_CAP)
         out[f"events: {t} never"] = last.isna().astype(float)
     out["events: distinct active days (log1p)"] = np.log1p(
-        days.reindex(leads).fillna(0).astype(float))
-    frame = pd.DataFrame(out, index=leads)
-    return frame[list(names)]
+        days.reindex(rows).fillna(0).astype(float))
+    return pd.DataFrame(out, index=rows)
 
 
 # --- the model input of a request --------------------------------------------------------------
 
 def lead_frame(leads: list[dict], as_of, *, windows_days=(7, 30, 90),
-               half_life_days=14.0) -> pd.DataFrame:
+               half_life_days=14.0, landmarks=None, created_col="created_at") -> pd.DataFrame:
     """The model input for leads given as the JSON objects of the HTTP API (see the module doc):
-    their fields (missing tokens as missing) and the event features of their `events`."""
+    their fields (missing tokens as missing), with `landmarks` (an age-aware model) the lead-age
+    features from `created_col`, and the event features of their `events`."""
     fields = pd.DataFrame.from_records([{k: v for k, v in lead.items() if k != "events"}
                                         for lead in leads], index=pd.RangeIndex(len(leads)))
     fields = fields.replace(MISSING_TOKENS, np.nan)
-    rows = [(i, e["event_type"], e["occurred_at"])
-            for i, lead in enumerate(leads) for e in (lead.get("events") or ())]
-    if not rows:  # InputColumns fills in "no events"
-        return fields
     if isinstance(as_of, str):
         as_of = datetime.fromisoformat(as_of)
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=timezone.utc)
+    if landmarks:
+        created = to_seconds(fields[created_col])
+        age = (int(as_of.timestamp()) - created) / SECONDS_PER_DAY
+        fields = pd.concat([fields, lead_age_features(age, landmarks)], axis=1)
+    rows = [(i, e["event_type"], e["occurred_at"])
+            for i, lead in enumerate(leads) for e in (lead.get("events") or ())]
+    if not rows:  # InputColumns fills in "no events"
+        return fields
     events = pd.DataFrame(rows, columns=["lead_id", "event_type", "occurred_at"])
     events["t"] = to_seconds(events["occurred_at"])
     at = pd.Series(int(as_of.timestamp()), index=fields.index)

@@ -53,6 +53,8 @@ class Scorer:
         self.threshold = threshold
         self.model_id = os.path.basename(path)
         self.kind = bundle.get("kind") if isinstance(bundle, dict) else None
+        # An age-aware model (trained on landmarks) scores each lead by its age at as_of.
+        self.landmarks = bundle.get("landmarks") if isinstance(bundle, dict) else None
         self.pipeline = pipeline
         self.transform = pipeline[:-1]
         self.clf = pipeline[-1]
@@ -77,7 +79,7 @@ class Scorer:
         return None
 
     def score(self, leads: list[dict], as_of: datetime, factors: int) -> list[dict]:
-        frame = lead_frame(leads, as_of)
+        frame = lead_frame(leads, as_of, landmarks=self.landmarks)
         x = self.transform.transform(frame)
         if hasattr(x, "toarray"):
             x = x.toarray()

@@ -60,6 +60,8 @@ def parse_args(argv=None):
     p.add_argument("--summary-out", default=None, help="one JSON object for the bench script")
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--max-examples", type=int, default=600_000,
+                   help="demo: at most this many training examples (leadscore-train's default)")
     a = p.parse_args(argv)
     if a.kind == "demo":
         if a.data == os.path.join(DEMO, "leads.csv"):
@@ -91,7 +93,6 @@ def demo_job(a, stages: Stages):
     spec = tomllib.load(open(a.spec, "rb"))
     id_col = a.id or spec.get("id", "lead_id")
     t = spec.get("time", {})
-    ev_spec = spec.get("events", {})
     oc = spec.get("outcomes", {})
     text_cols = [c["name"] for c in spec["columns"] if c["transform"] != "numeric"]
     leads = read_csv(a.data, dtype={c: "str" for c in text_cols})
@@ -100,17 +101,18 @@ def demo_job(a, stages: Stages):
     outcomes = read_csv(a.outcomes, dtype={"lead_id": "str"}) if a.outcomes else None
     stages.lap("read (all files)")
 
-    used, ev, counts = F.assemble(
-        leads, events, outcomes, id_col=id_col, created_col=t.get("created_at", "created_at"),
+    created_col = t.get("created_at", "created_at")
+    used, ev, counts, conv, created, _end = F.assemble(
+        leads, events, outcomes, id_col=id_col, created_col=created_col,
         observation_days=t.get("observation_days", 7), horizon_days=t.get("horizon_days", 90),
-        outcome_id=oc.get("lead_id", "lead_id"), converted_at=oc.get("converted_at", "converted_at"),
-        converted=oc.get("converted", "converted"))
-    del leads, events, outcomes
-    used = used.set_index(id_col, drop=False)
-    used.index = used.index.astype(str)
+        landmarks_days=t.get("landmarks_days"), outcome_id=oc.get("lead_id", "lead_id"),
+        converted_at=oc.get("converted_at", "converted_at"),
+        converted=oc.get("converted", "converted"), max_examples=a.max_examples, seed=a.seed)
+    by_id = leads.set_index(leads[id_col].astype(str), drop=False)
+    del events, outcomes
     print(f"point in time: {counts}", file=sys.stderr)
     stages.lap("assemble")
-    return used, ev, spec, id_col
+    return used, ev, spec, id_col, by_id, conv, created
 
 
 def flat_job(a, stages: Stages):
@@ -125,17 +127,43 @@ def flat_job(a, stages: Stages):
     return leads, id_col
 
 
-def main(argv=None) -> int:
-    a = parse_args(argv)
-    stages = Stages()
-    ev = None
-    if a.kind == "demo":
-        used, ev, spec, id_col = demo_job(a, stages)
+def demo_split(a, stages: Stages):
+    """The training examples and the holdout examples. With --holdout-ids (a `leadscore-train
+    --holdout-out` file): the holdout is exactly that file's rows (each holdout lead at each moment
+    ours scored it: every landmark and, for age-aware models, every event), labelled as ours
+    labelled them (the peer checks its own labels against them), and the training examples are
+    those of every other lead. Without it: 20% of the leads at random (seed), all their examples."""
+    used, ev, spec, id_col, by_id, conv, created = demo_job(a, stages)
+    lead_ids = used[id_col].astype(str)
+    agreement = {}
+    if a.holdout_ids:
+        ours = pd.read_csv(a.holdout_ids, dtype={"lead_id": "str"}, keep_default_na=False)
+        ours_ids = ours["lead_id"].astype(str)
+        known = ours_ids.isin(by_id.index)
+        ours = ours[known]
+        test = by_id.loc[ours["lead_id"].astype(str)].reset_index(drop=True)
+        test["as_of"] = F.to_seconds(ours["as_of"]).to_numpy()
+        test["label"] = ours["label"].astype(int).to_numpy()
+        horizon = spec.get("time", {}).get("horizon_days", 90) * F.SECONDS_PER_DAY
+        theirs = (conv.reindex(test[id_col].astype(str)).to_numpy() <= test["as_of"] + horizon)
+        holdout_leads = set(ours["lead_id"].astype(str))
+        agreement = {"holdout_leads": len(holdout_leads), "holdout_rows": int(len(test)),
+                     "not_used_by_peer": int((~known).sum()),
+                     "label_mismatches": int((theirs.astype(int) != test["label"]).sum())}
+        train = used[~lead_ids.isin(holdout_leads)].reset_index(drop=True)
+        print(f"labels vs leadscore on its holdout: {agreement}", file=sys.stderr)
     else:
-        used, id_col = flat_job(a, stages)
-        spec = None
+        distinct = lead_ids.unique()
+        rng = np.random.default_rng(a.seed)
+        held = set(rng.choice(distinct, size=round(0.2 * len(distinct)), replace=False))
+        is_test = lead_ids.isin(held).to_numpy()
+        train, test = (used[~is_test].reset_index(drop=True),
+                       used[is_test].reset_index(drop=True))
+    return train, test, ev, spec, id_col, agreement
 
-    # The split: leadscore's holdout leads, or a stratified random one.
+
+def flat_split(a, used):
+    """A flat table's training and holdout leads: leadscore's holdout ids, or a stratified 20%."""
     agreement = {}
     if a.holdout_ids:
         ours = pd.read_csv(a.holdout_ids, dtype={0: "str"}, keep_default_na=False)
@@ -147,10 +175,6 @@ def main(argv=None) -> int:
         mismatched = int((peer_labels != ours.loc[test_ids, "label"].astype(int).to_numpy()).sum())
         agreement = {"holdout_leads": int(len(ours_ids)), "not_used_by_peer": int(missing.sum()),
                      "label_mismatches": mismatched}
-        if a.kind == "demo" and "as_of" in ours:
-            peer_as_of = pd.to_datetime(used.loc[test_ids, "as_of"], unit="s", utc=True)
-            theirs = pd.to_datetime(ours.loc[test_ids, "as_of"], utc=True, format="ISO8601")
-            agreement["as_of_mismatches"] = int((peer_as_of.to_numpy() != theirs.to_numpy()).sum())
         print(f"labels vs leadscore on its holdout: {agreement}", file=sys.stderr)
         is_test = used.index.isin(test_ids)
     else:
@@ -158,40 +182,68 @@ def main(argv=None) -> int:
                                        stratify=used["label"], random_state=a.seed)
         is_test = np.zeros(len(used), dtype=bool)
         is_test[test_pos] = True
-    train, test = used[~is_test], used[is_test]
+    return used[~is_test], used[is_test], agreement
+
+
+def main(argv=None) -> int:
+    a = parse_args(argv)
+    stages = Stages()
+    if a.kind == "demo":
+        train, test, ev, spec, id_col, agreement = demo_split(a, stages)
+    else:
+        used, id_col = flat_job(a, stages)
+        train, test, agreement = flat_split(a, used)
+        ev, spec = None, None
     y_train, y_test = train["label"].to_numpy(), test["label"].to_numpy()
 
     # Features.
     if a.kind == "demo":
+        t = spec.get("time", {})
+        landmarks = t.get("landmarks_days")
         ev_spec = spec.get("events", {})
         windows = tuple(ev_spec.get("windows_days", [7, 30, 90]))
         half_life = float(ev_spec.get("half_life_days", 14.0))
         types = ev_spec.get("types") or (
-            F.fit_event_types(ev, used["as_of"], train.index, ev_spec.get("max_types", 20))
+            F.fit_event_types(ev, train.groupby(train[id_col].astype(str))["as_of"].max(),
+                              set(train[id_col].astype(str)), ev_spec.get("max_types", 20))
             if ev is not None else [])
         fields = [c["name"] for c in spec["columns"] if c["transform"] != "ignore"]
-        frame = used[fields]
-        if ev is not None:
-            e = F.event_features(ev, used["as_of"], types, windows_days=windows,
-                                 half_life_days=half_life)
-            frame = pd.concat([frame, e], axis=1)
-            del ev
+        created_col = t.get("created_at", "created_at")
+
+        def frame_of(examples):
+            parts = [examples[fields]]
+            if landmarks:
+                created = F.to_seconds(examples[created_col])
+                parts.append(F.lead_age_features((examples["as_of"] - created) / F.SECONDS_PER_DAY,
+                                                 landmarks))
+            if ev is not None:
+                parts.append(F.event_features(ev, examples["as_of"], types, windows_days=windows,
+                                              half_life_days=half_life,
+                                              lead_of=examples[id_col].astype(str)))
+            return pd.concat(parts, axis=1)
+
+        frame_train, frame_test = frame_of(train), frame_of(test)
+        del ev
         transformers = F.demo_transformers(spec)
-        transformers.append(("events", "passthrough", [c for c in frame.columns
+        if landmarks:
+            transformers.append(("lead age", "passthrough", F.lead_age_columns(landmarks)))
+        transformers.append(("events", "passthrough", [c for c in frame_train.columns
                                                        if c.startswith("events: ")]))
     else:
-        types = []
+        types, landmarks = [], None
         drop = {id_col, a.label, "label", *a.exclude} - {None}
-        frame = used[[c for c in used.columns if c not in drop]]
-        transformers = F.flat_transformers(frame)
+        keep = [c for c in train.columns if c not in drop]
+        frame_train, frame_test = train[keep], test[keep]
+        transformers = F.flat_transformers(frame_train)
     pipe = F.make_pipeline(transformers, seed=a.seed, n_jobs=a.n_jobs)
     prep = pipe[:-1]
-    x_train = prep.fit_transform(frame[~is_test])
-    x_test = prep.transform(frame[is_test])
-    del frame
+    x_train = prep.fit_transform(frame_train)
+    x_test = prep.transform(frame_test)
+    del frame_train, frame_test
     names = list(prep.get_feature_names_out())
-    print(f"train {len(y_train)} leads ({int(y_train.sum())} converted)   holdout {len(y_test)} "
-          f"leads ({int(y_test.sum())} converted)   features {x_train.shape[1]}", file=sys.stderr)
+    unit = "examples" if a.kind == "demo" else "leads"
+    print(f"train {len(y_train)} {unit} ({int(y_train.sum())} converted)   holdout {len(y_test)} "
+          f"{unit} ({int(y_test.sum())} converted)   features {x_train.shape[1]}", file=sys.stderr)
     stages.lap("featurize")
 
     with warnings.catch_warnings(record=True) as caught:
@@ -210,9 +262,10 @@ def main(argv=None) -> int:
         os.makedirs(os.path.dirname(os.path.abspath(a.model_out)), exist_ok=True)
         joblib.dump({"pipeline": pipe, "kind": a.kind, "event_types": list(types),
                      "feature_names": names, "C": float(pipe[-1].C_),
-                     "trained_on": os.path.abspath(a.data)}, a.model_out)
+                     "landmarks": landmarks, "trained_on": os.path.abspath(a.data)}, a.model_out)
     if a.predictions_out:
-        pd.DataFrame({"id": test.index, "label": y_test, "score": score}).to_csv(
+        ids = test[id_col].astype(str) if a.kind == "demo" else test.index
+        pd.DataFrame({"id": ids, "label": y_test, "score": score}).to_csv(
             a.predictions_out, index=False)
     stages.lap("write")
     total = stages.total()
