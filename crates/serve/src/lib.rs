@@ -19,9 +19,10 @@
 //!    reference (PSI); with `--decision-log`, the scored-lead log (a writer thread, JSON lines);
 //! 6. [`metrics`]: the Prometheus counters (the decision log's queue lives beside them);
 //! 7. [`state`]: the model in force ([`App`], swapped atomically), its cutoffs and tiers, scoring;
-//! 8. [`scoring`], [`ui`], [`watch`]: scoring a request and recording it (metrics, drift,
-//!    decision log); the model page at `GET /` (the report's charts, a live cutoff control);
-//!    background tasks (with `--registry`, following its `CURRENT` pointer; the drift check);
+//! 8. [`scoring`], [`json_out`], [`ui`], [`watch`]: scoring a request and recording it
+//!    (metrics, drift, decision log); the `/v1/score` answer written as bytes; the model page at
+//!    `GET /` (the report's charts, a live cutoff control); background tasks (with
+//!    `--registry`, following its `CURRENT` pointer; the drift check);
 //! 9. [`mlflow`]: the MLflow scoring protocol (`POST /invocations`, `GET /ping`, `/health`,
 //!    `/version`);
 //! 10. [`api`]: the routes with their handlers and middleware ([`app`]).
