@@ -28,6 +28,8 @@ pub struct LogisticRegressionValidParams<F: Float, D: Dimension> {
     pub(crate) fit_intercept: bool,
     pub(crate) max_iterations: u64,
     pub(crate) gradient_tolerance: F,
+    // leadscore patch: which size of the gradient `gradient_tolerance` bounds.
+    pub(crate) gradient_max_abs: bool,
     pub(crate) initial_params: Option<Array<F, D>>,
 }
 
@@ -64,6 +66,7 @@ impl<F: Float, D: Dimension> LogisticRegressionParams<F, D> {
             fit_intercept: true,
             max_iterations: 100,
             gradient_tolerance: F::cast(1e-4),
+            gradient_max_abs: false,
             initial_params: None,
         })
     }
@@ -92,6 +95,16 @@ impl<F: Float, D: Dimension> LogisticRegressionParams<F, D> {
     /// defaults to `1e-4`.
     pub fn gradient_tolerance(mut self, gradient_tolerance: F) -> Self {
         self.0.gradient_tolerance = gradient_tolerance;
+        self
+    }
+
+    /// leadscore patch. With `true`, the solver stops when the largest component of the
+    /// objective's gradient (in absolute value) is at most `gradient_tolerance`, the rule of
+    /// scikit-learn's lbfgs solver (`pgtol`), instead of when the gradient's L2 norm is (argmin's
+    /// rule, the default). The L2 norm is up to `sqrt(n_features)` times the largest component,
+    /// so the same tolerance is met in fewer iterations. Defaults to `false`.
+    pub fn gradient_max_abs(mut self, max_abs: bool) -> Self {
+        self.0.gradient_max_abs = max_abs;
         self
     }
 

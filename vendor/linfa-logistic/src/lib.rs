@@ -107,8 +107,52 @@ type LBFGSType<F, D> = LBFGS<
     ArgminParam<F, D>,
     F,
 >;
-type LBFGSType1<F> = LBFGSType<F, Ix1>;
-type LBFGSType2<F> = LBFGSType<F, Ix2>;
+
+/// leadscore patch: argmin's L-BFGS with a choice of stopping rule on the gradient. With
+/// `max_abs`, it also stops when no component of the gradient exceeds it in absolute value
+/// (scikit-learn's rule); every other step and test is argmin's own.
+pub struct StopRule<F: Float, D: Dimension> {
+    lbfgs: LBFGSType<F, D>,
+    max_abs: Option<F>,
+}
+
+impl<O, F: Float, D: Dimension> Solver<O, IterStateType<F, D>> for StopRule<F, D>
+where
+    LBFGSType<F, D>: Solver<O, IterStateType<F, D>>,
+{
+    fn name(&self) -> &str {
+        self.lbfgs.name()
+    }
+
+    fn init(
+        &mut self,
+        problem: &mut argmin::core::Problem<O>,
+        state: IterStateType<F, D>,
+    ) -> std::result::Result<(IterStateType<F, D>, Option<argmin::core::KV>), argmin::core::Error>
+    {
+        self.lbfgs.init(problem, state)
+    }
+
+    fn next_iter(
+        &mut self,
+        problem: &mut argmin::core::Problem<O>,
+        state: IterStateType<F, D>,
+    ) -> std::result::Result<(IterStateType<F, D>, Option<argmin::core::KV>), argmin::core::Error>
+    {
+        self.lbfgs.next_iter(problem, state)
+    }
+
+    fn terminate(&mut self, state: &IterStateType<F, D>) -> argmin::core::TerminationStatus {
+        if let (Some(tol), Some(gradient)) = (self.max_abs, state.get_gradient()) {
+            if gradient.as_array().iter().all(|g| g.abs() <= tol) {
+                return argmin::core::TerminationStatus::Terminated(
+                    argmin::core::TerminationReason::SolverConverged,
+                );
+            }
+        }
+        self.lbfgs.terminate(state)
+    }
+}
 
 type IterStateType<F, D> = IterState<ArgminParam<F, D>, ArgminParam<F, D>, (), (), (), F>;
 
@@ -181,11 +225,19 @@ impl<F: Float, D: Dimension> LogisticRegressionValidParams<F, D> {
 
     /// Create the LBFGS solver using MoreThuenteLineSearch and set gradient
     /// tolerance.
-    fn setup_solver(&self) -> LBFGSType<F, D> {
+    fn setup_solver(&self) -> StopRule<F, D> {
         let linesearch = MoreThuenteLineSearch::new();
-        LBFGS::new(linesearch, 10)
-            .with_tolerance_grad(self.gradient_tolerance)
-            .unwrap()
+        // leadscore patch: with `gradient_max_abs`, the L2 test of argmin's L-BFGS is turned
+        // off (a zero tolerance) and `StopRule` tests the largest component instead.
+        let (l2, max_abs) = if self.gradient_max_abs {
+            (F::zero(), Some(self.gradient_tolerance))
+        } else {
+            (self.gradient_tolerance, None)
+        };
+        StopRule {
+            lbfgs: LBFGS::new(linesearch, 10).with_tolerance_grad(l2).unwrap(),
+            max_abs,
+        }
     }
 }
 
@@ -1038,11 +1090,11 @@ trait SolvableProblem<F: Float, D: Dimension>: Gradient + Sized {
 }
 
 impl<F: Float, A: Data<Elem = F>> SolvableProblem<F, Ix1> for LogisticRegressionProblem1<'_, F, A> {
-    type Solver = LBFGSType1<F>;
+    type Solver = StopRule<F, Ix1>;
 }
 
 impl<F: Float, A: Data<Elem = F>> SolvableProblem<F, Ix2> for LogisticRegressionProblem2<'_, F, A> {
-    type Solver = LBFGSType2<F>;
+    type Solver = StopRule<F, Ix2>;
 }
 
 #[cfg(test)]
