@@ -168,7 +168,8 @@ def assemble(leads: pd.DataFrame, events: pd.DataFrame | None, outcomes: pd.Data
     outcomes table) examples whose horizon ends after the end of the data (the latest timestamp
     of leads, events of known leads and outcomes). Over `max_examples`, keeps each example with
     the same probability (seeded). Returns (examples: the lead's columns plus `as_of` and
-    `label`, one row per example, in lead order; the events with `t` in seconds; counts)."""
+    `label`, one row per example, in lead order; the events with `t` in seconds; counts; each
+    lead's first conversion time by id, for checking labels)."""
     created = to_seconds(leads[created_col])
     end = created.max()
     ev = None
@@ -217,8 +218,7 @@ def assemble(leads: pd.DataFrame, events: pd.DataFrame | None, outcomes: pd.Data
                   end_of_data=int(end))
     if ev is not None:
         ev = ev[ev["lead_id"].isin(leads[id_col])]
-    return used, ev, counts, conv.set_axis(leads[id_col].astype(str)), created.set_axis(
-        leads[id_col].astype(str)), end
+    return used, ev, counts, conv.set_axis(leads[id_col].astype(str))
 
 
 def lead_age_columns(landmarks) -> list[str]:

@@ -102,7 +102,7 @@ def demo_job(a, stages: Stages):
     stages.lap("read (all files)")
 
     created_col = t.get("created_at", "created_at")
-    used, ev, counts, conv, created, _end = F.assemble(
+    used, ev, counts, conv = F.assemble(
         leads, events, outcomes, id_col=id_col, created_col=created_col,
         observation_days=t.get("observation_days", 7), horizon_days=t.get("horizon_days", 90),
         landmarks_days=t.get("landmarks_days"), outcome_id=oc.get("lead_id", "lead_id"),
@@ -112,7 +112,7 @@ def demo_job(a, stages: Stages):
     del events, outcomes
     print(f"point in time: {counts}", file=sys.stderr)
     stages.lap("assemble")
-    return used, ev, spec, id_col, by_id, conv, created
+    return used, ev, spec, id_col, by_id, conv
 
 
 def flat_job(a, stages: Stages):
@@ -133,7 +133,7 @@ def demo_split(a, stages: Stages):
     ours scored it: every landmark and, for age-aware models, every event), labelled as ours
     labelled them (the peer checks its own labels against them), and the training examples are
     those of every other lead. Without it: 20% of the leads at random (seed), all their examples."""
-    used, ev, spec, id_col, by_id, conv, created = demo_job(a, stages)
+    used, ev, spec, id_col, by_id, conv = demo_job(a, stages)
     lead_ids = used[id_col].astype(str)
     agreement = {}
     if a.holdout_ids:

@@ -23,7 +23,7 @@ use crate::civil;
 use crate::fitted::{
     days_since, encode_age, encode_column, lead_age, FittedSpec, FittedTransform, LeadEvent,
 };
-use crate::model::Scorer;
+use crate::model::{keep_top, Scorer};
 use crate::value::{
     bool_of, echo, email_class, parse_number, parse_timestamp, seniority, EmailClass, FieldValue,
 };
@@ -196,23 +196,11 @@ pub fn strongest(contributions: &[f64], top: usize) -> (Ranked, Ranked) {
     if top == 0 {
         return (pos, neg);
     }
-    // Strictly stronger, or as strong and earlier (ties keep the lower group index first).
-    let insert = |list: &mut Ranked, item: (usize, f64), stronger: fn(f64, f64) -> bool| {
-        if list.len() == top && !stronger(item.1, list[top - 1].1) {
-            return;
-        }
-        let at = list
-            .iter()
-            .position(|e| stronger(item.1, e.1))
-            .unwrap_or(list.len());
-        list.insert(at, item);
-        list.truncate(top);
-    };
     for (i, &c) in contributions.iter().enumerate() {
         if c > 1e-9 {
-            insert(&mut pos, (i, c), |a, b| a > b);
+            keep_top(&mut pos, top, (i, c), |a, b| a > b);
         } else if c < -1e-9 {
-            insert(&mut neg, (i, c), |a, b| a < b);
+            keep_top(&mut neg, top, (i, c), |a, b| a < b);
         }
     }
     (pos, neg)

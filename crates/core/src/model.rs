@@ -207,8 +207,10 @@ impl Scorer {
     }
 }
 
-/// Inserts `item` into `list` (kept sorted strongest first by `stronger`, at most `top` long).
-fn keep_top(
+/// Inserts `item` into `list` (kept sorted strongest first by `stronger`, at most `top` long;
+/// an item as strong as one already kept goes after it). Also ranks factor groups
+/// ([`crate::explain::strongest`]).
+pub(crate) fn keep_top(
     list: &mut Vec<(usize, f64)>,
     top: usize,
     item: (usize, f64),
