@@ -103,6 +103,17 @@ pub fn demo_assembled(events: &std::path::Path) -> leadscore_train::assemble::As
 /// Builds `leadscore-serve` with the same cargo, in this test's profile, and finds it beside
 /// the test executable.
 pub fn serve_binary() -> PathBuf {
+    workspace_binary("leadscore-serve")
+}
+
+/// Builds `leadscore-train` as [`serve_binary`] builds the server.
+pub fn train_binary() -> PathBuf {
+    workspace_binary("leadscore-train")
+}
+
+/// Builds the workspace package `name` (whose binary has the same name) with the same cargo,
+/// in this test's profile, and finds the binary beside the test executable.
+fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe
         .parent()
@@ -110,16 +121,16 @@ pub fn serve_binary() -> PathBuf {
         .expect(".../<profile>");
     let mut build = std::process::Command::new(env!("CARGO"));
     build
-        .args(["build", "-p", "leadscore-serve"])
+        .args(["build", "-p", name])
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     if dir.file_name().is_some_and(|n| n == "release") {
         build.arg("--release");
     }
     assert!(
         build.status().expect("run cargo build").success(),
-        "cargo build -p leadscore-serve failed"
+        "cargo build -p {name} failed"
     );
-    let bin = dir.join(format!("leadscore-serve{}", std::env::consts::EXE_SUFFIX));
+    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(bin.exists(), "{} not found", bin.display());
     bin
 }

@@ -606,6 +606,15 @@ impl ModelArtifact {
 
 /// Writes `bytes` to `path` atomically (temp file beside it, fsync, rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |f| f.write_all(bytes))
+}
+
+/// Writes `path` atomically with `write` (into a temp file beside it, then fsync and rename):
+/// a reader sees the old file or the whole new one, and a failed `write` leaves no file.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<()> {
     let io = |error| Error::Io {
         path: path.display().to_string(),
         error,
@@ -621,7 +630,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        write(&mut f)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

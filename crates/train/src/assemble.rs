@@ -218,7 +218,11 @@ fn rfc3339(t: i64) -> String {
 }
 
 /// Lead id -> row, rejecting missing and duplicate ids with the row named.
-fn lead_index(table: &Table, id: &str, missing: &[String]) -> Result<HashMap<String, usize>> {
+pub(crate) fn lead_index(
+    table: &Table,
+    id: &str,
+    missing: &[String],
+) -> Result<HashMap<String, usize>> {
     let ids = level_values(table, id, missing)?;
     let mut index = HashMap::with_capacity(ids.len());
     for (row, v) in ids.into_iter().enumerate() {
@@ -569,7 +573,7 @@ fn group_by_lead(ev: EventColumns, leads: usize) -> LeadEvents {
 /// Reads the events file: the events keyed by lead row (with the file's fingerprint) and the
 /// count of events whose lead id is not in the leads table. Streams over polars' string arrays (no per-cell `String`), so 30 million events stay
 /// at 16 bytes each.
-fn read_events(
+pub(crate) fn read_events(
     path: &Path,
     spec: &EventSpec,
     index: &HashMap<String, usize>,

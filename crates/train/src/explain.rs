@@ -196,6 +196,23 @@ pub fn examples(
         .collect()
 }
 
+/// Key factors as a JSON array of `{"field", "factor", "part", "contribution"}` (contributions
+/// to six decimals), as the holdout file and `score` write them.
+pub fn factors_json(factors: &[RowFactor]) -> String {
+    let list: Vec<serde_json::Value> = factors
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "field": f.field,
+                "factor": f.factor,
+                "part": f.part.label(),
+                "contribution": (f.contribution * 1e6).round() / 1e6,
+            })
+        })
+        .collect();
+    serde_json::to_string(&list).unwrap_or_default()
+}
+
 /// One key factor of a holdout row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowFactor {
@@ -350,7 +367,8 @@ impl<'a> RowExplainer<'a> {
         }
     }
 
-    /// Explains row `r` of `values` (featurized as `x`) scored as of `as_of`.
+    /// Explains row `r` of `values` (featurized as `x`) scored as of `as_of`, with
+    /// [`HOLDOUT_FACTORS`] factors of each sign.
     pub fn explain(
         &self,
         values: &RowValues,
@@ -358,11 +376,27 @@ impl<'a> RowExplainer<'a> {
         x: &[f64],
         as_of: Option<i64>,
     ) -> RowExplanation {
+        self.explain_top(values, r, x, as_of, HOLDOUT_FACTORS)
+    }
+
+    /// [`RowExplainer::explain`] with up to `top` factors of each sign (0: none).
+    pub fn explain_top(
+        &self,
+        values: &RowValues,
+        r: usize,
+        x: &[f64],
+        as_of: Option<i64>,
+        top: usize,
+    ) -> RowExplanation {
         let row = values.row(r);
         let events = values.events(r);
         let mut c = Vec::with_capacity(self.groups.len());
         let split = contributions(&self.scorer, &self.groups, x, &mut c);
-        let (pos, neg) = strongest(&c, HOLDOUT_FACTORS);
+        let (pos, neg) = if top == 0 {
+            (Vec::new(), Vec::new())
+        } else {
+            strongest(&c, top)
+        };
         let factors = pos
             .into_iter()
             .chain(neg)

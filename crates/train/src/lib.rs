@@ -8,6 +8,8 @@
 //! - [`pairs`]: the interaction terms: pairs ranked on the main model's residuals, how many by
 //!   cross-validation;
 //! - [`pipeline`]: the whole job, holdout evaluation, leakage check, the artifact;
+//! - [`score`]: a whole leads file scored as the server would at one moment, and the crossings
+//!   against an earlier run;
 //! - [`registry_cmd`]: a registry of models, promotion on fresh data, the listing;
 //! - [`monitor`]: realized precision and recall of the served cutoff, from the decision log;
 //! - [`report`]: text for people; [`demo`]: the synthetic demo export.
@@ -35,4 +37,5 @@ pub mod pairs;
 pub mod pipeline;
 pub mod registry_cmd;
 pub mod report;
+pub mod score;
 pub mod table;

@@ -431,19 +431,7 @@ pub fn holdout_csv(outcome: &crate::pipeline::TrainOutcome) -> String {
             .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
             .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default();
-        let factors: Vec<serde_json::Value> = e
-            .factors
-            .iter()
-            .map(|f| {
-                serde_json::json!({
-                    "field": f.field,
-                    "factor": f.factor,
-                    "part": f.part.label(),
-                    "contribution": round6(f.contribution),
-                })
-            })
-            .collect();
-        let factors = serde_json::to_string(&factors).unwrap_or_default();
+        let factors = crate::explain::factors_json(&e.factors);
         let _ = writeln!(
             out,
             "{},{as_of},{age},{},{score},{},{},{},{},{},{},{}",

@@ -16,6 +16,7 @@ mod models;
 mod monitor;
 mod promote;
 mod report;
+mod score;
 mod train;
 
 /// The parsed command line.
@@ -40,6 +41,9 @@ enum Command {
     /// Score labeled data the model has never seen (a leads file, or leads + events +
     /// outcomes assembled point in time as the model was trained) and print its metrics.
     Evaluate(evaluate::EvaluateArgs),
+    /// Score a whole leads file as of one moment, as the server would (CSV or Parquet out),
+    /// and with --previous the leads that crossed the cutoff or changed tier since.
+    Score(Box<score::ScoreArgs>),
     /// Make a registry model CURRENT if it is not worse than the champion on fresh data.
     Promote(promote::PromoteArgs),
     /// List a registry's models with their holdout metrics and which is CURRENT.
@@ -62,6 +66,7 @@ impl Cli {
             Command::Init(a) => init::run(a.try_into()?),
             Command::Train(a) => train::run((*a).try_into()?),
             Command::Evaluate(a) => evaluate::run(a.try_into()?),
+            Command::Score(a) => score::run((*a).try_into()?),
             Command::Promote(a) => promote::run(a.try_into()?),
             Command::Models(a) => models::run(a),
             Command::Inspect(a) => inspect::run(a),

@@ -1,0 +1,262 @@
+//! `leadscore-train score`: a whole leads file scored as of one moment, as the server would
+//! score each lead; with `--previous`, the crossings against an earlier run beside the output.
+
+use super::{create_parent, emit};
+use anyhow::{bail, Context};
+use clap::Args;
+use leadscore_core::artifact::{write_atomic_with, ModelArtifact};
+use leadscore_core::tiers::Tiers;
+use leadscore_train::score::{
+    crossings, crossings_frame, crossings_path, frame, read_previous, score_file, Change, Crossing,
+    Format, FrameWriter, ScoreJob, ScoreSummary,
+};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct ScoreArgs {
+    /// The model artifact.
+    #[arg(long)]
+    model: PathBuf,
+    /// The leads to score (CSV or Parquet): the model's columns and its lead id column.
+    #[arg(long)]
+    data: PathBuf,
+    /// The lead id column (default: the one a point-in-time model was trained with; flat-file
+    /// models need it).
+    #[arg(long)]
+    id: Option<String>,
+    /// Their engagement events (required by models with event features); events after
+    /// --as-of are left out.
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// The moment every lead is scored as of (RFC 3339 or YYYY-MM-DD[ HH:MM:SS], UTC;
+    /// default: now). Leads created after it are skipped.
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Where to write one row per lead: .csv or .parquet. Written whole or not at all.
+    #[arg(long)]
+    out: PathBuf,
+    /// Precision the MQLs must reach (0 < P < 1), as the server's --target-precision.
+    #[arg(long, env = "LEADSCORE_TARGET_PRECISION")]
+    target_precision: f64,
+    /// Confidence level of the precision lower bound, at least 0.5 and below 1.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    /// Tiers as precision targets, strictest first (the server's --tiers); empty: no tiers.
+    #[arg(long, env = "LEADSCORE_TIERS", default_value = Tiers::STANDARD)]
+    tiers: String,
+    /// Positive and negative key factors per lead (0: none).
+    #[arg(long, default_value_t = 3)]
+    factors: usize,
+    /// An earlier output of `score`: the leads that became MQL, stopped being MQL or changed
+    /// tier since are written beside --out as NAME.crossings.EXT.
+    #[arg(long)]
+    previous: Option<PathBuf>,
+    /// CSV delimiter of the input files (detected when absent).
+    #[arg(long)]
+    delimiter: Option<char>,
+}
+
+/// `score` with its options checked.
+pub struct Score {
+    model: PathBuf,
+    job: ScoreJob,
+    out: PathBuf,
+    format: Format,
+    previous: Option<PathBuf>,
+}
+
+/// Checks the moment, the cutoff's target and confidence, the tiers and the output format
+/// before any file is read.
+impl TryFrom<ScoreArgs> for Score {
+    type Error = anyhow::Error;
+
+    fn try_from(a: ScoreArgs) -> anyhow::Result<Self> {
+        let as_of = match &a.as_of {
+            None => chrono::Utc::now().timestamp(),
+            Some(t) => leadscore_core::value::parse_timestamp(t)
+                .with_context(|| format!("--as-of {t:?} is not a time"))?,
+        };
+        if !(a.target_precision > 0.0 && a.target_precision < 1.0) {
+            bail!(
+                "--target-precision must lie strictly between 0 and 1, got {}",
+                a.target_precision
+            );
+        }
+        leadscore_core::curve::check_confidence(a.confidence)
+            .map_err(|e| anyhow::anyhow!("--confidence: {e}"))?;
+        let tiers = Tiers::parse(&a.tiers)
+            .map_err(|e| anyhow::anyhow!("--tiers `{}`: {}", e.text, e.problem))?;
+        let delimiter = match a.delimiter {
+            None => None,
+            Some(c) if c.is_ascii() => Some(c as u8),
+            Some(c) => bail!("--delimiter must be one ASCII character, got {c:?}"),
+        };
+        let format = Format::of(&a.out)?;
+        if let Some(p) = &a.previous {
+            Format::of(p)?;
+        }
+        Ok(Self {
+            model: a.model,
+            job: ScoreJob {
+                leads: a.data,
+                id: a.id,
+                events: a.events,
+                as_of,
+                target_precision: a.target_precision,
+                confidence: a.confidence,
+                tiers,
+                factors: a.factors,
+                delimiter,
+            },
+            out: a.out,
+            format,
+            previous: a.previous,
+        })
+    }
+}
+
+/// Scores the file chunk by chunk into a temp file beside --out (renamed over it at the end),
+/// collecting the crossings on the way, then prints what it did.
+pub fn run(s: Score) -> anyhow::Result<()> {
+    let artifact = ModelArtifact::load(&s.model)?;
+    let id = leadscore_train::score::id_column(&artifact, &s.job)?;
+    let previous = match &s.previous {
+        Some(p) => Some(read_previous(p, &id)?),
+        None => None,
+    };
+    let as_of = rfc3339(s.job.as_of);
+    create_parent(&s.out)?;
+    let mut changed: Vec<Crossing> = Vec::new();
+    let mut summary = ScoreSummary::default();
+    let mut failure: Option<anyhow::Error> = None;
+    let bar = std::io::stderr().is_terminal();
+    let written = write_atomic_with(&s.out, |file| {
+        let buffered = std::io::BufWriter::with_capacity(1 << 20, file);
+        let schema = frame(&id, &as_of, &artifact.model_id, &[])
+            .map_err(std::io::Error::other)?
+            .schema()
+            .as_ref()
+            .clone();
+        let mut writer =
+            FrameWriter::new(s.format, buffered, &schema).map_err(std::io::Error::other)?;
+        let result = score_file(
+            &artifact,
+            &s.job,
+            |chunk| {
+                if let Some(prev) = &previous {
+                    changed.extend(crossings(prev, chunk));
+                }
+                let mut df = frame(&id, &as_of, &artifact.model_id, chunk)?;
+                writer.write(&mut df).map_err(|e| {
+                    leadscore_train::error::TrainError::Config(format!(
+                        "writing {}: {e}",
+                        s.out.display()
+                    ))
+                })
+            },
+            |done, total| {
+                if bar {
+                    eprint!("\rscoring: {done} of {total} leads");
+                    if done == total {
+                        eprintln!();
+                    }
+                }
+            },
+        );
+        match result {
+            Ok(sm) => summary = sm,
+            Err(e) => {
+                failure = Some(e.into());
+                return Err(std::io::Error::other("scoring failed"));
+            }
+        }
+        writer.finish().map_err(std::io::Error::other)
+    });
+    if let Some(e) = failure {
+        return Err(e.context(format!("nothing was written to {}", s.out.display())));
+    }
+    written?;
+    let mut text = summary_text(&artifact.model_id, &as_of, &s, &summary);
+    text += &format!("wrote {}\n", s.out.display());
+    if let (Some(prev), Some(path)) = (&previous, &s.previous) {
+        let out = crossings_path(&s.out);
+        let mut df = crossings_frame(&id, &as_of, &changed)?;
+        write_atomic_with(&out, |file| {
+            let mut w = FrameWriter::new(s.format, std::io::BufWriter::new(file), df.schema())
+                .map_err(std::io::Error::other)?;
+            w.write(&mut df).map_err(std::io::Error::other)?;
+            w.finish().map_err(std::io::Error::other)
+        })?;
+        let count = |c: Change| changed.iter().filter(|x| x.change == c).count();
+        text += &format!(
+            "against {} ({} leads): {} became MQL, {} stopped being MQL, {} changed tier\nwrote {}\n",
+            path.display(),
+            prev.len(),
+            count(Change::BecameMql),
+            count(Change::LeftMql),
+            count(Change::TierChanged),
+            out.display()
+        );
+    }
+    emit(text)?;
+    std::io::stdout().flush()?;
+    Ok(())
+}
+
+/// The run in a few lines: leads, MQLs and the cutoff, tiers, what was left out.
+fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> String {
+    let pct = |k: usize| {
+        if m.scored == 0 {
+            0.0
+        } else {
+            100.0 * k as f64 / m.scored as f64
+        }
+    };
+    let mut out = format!(
+        "model {model_id}: {} leads scored as of {as_of}: {} MQLs ({:.1}%) at cutoff {:.4} \
+         (target precision {} at {} confidence)\n",
+        m.scored,
+        m.mqls,
+        pct(m.mqls),
+        m.threshold,
+        s.job.target_precision,
+        s.job.confidence
+    );
+    if !m.per_tier.is_empty() {
+        let tiers: Vec<String> = m
+            .per_tier
+            .iter()
+            .map(|(name, k)| format!("{name} {k}"))
+            .collect();
+        out += &format!("tiers: {}\n", tiers.join(", "));
+    }
+    if m.not_yet_created > 0 {
+        out += &format!(
+            "skipped {} leads created after {as_of}\n",
+            m.not_yet_created
+        );
+    }
+    if m.later_events > 0 || m.unknown_events > 0 {
+        out += &format!(
+            "events: {} after {as_of} left out, {} of leads not in {}\n",
+            m.later_events,
+            m.unknown_events,
+            s.job.leads.display()
+        );
+    }
+    if m.with_unseen > 0 {
+        out += &format!(
+            "{} leads have a value training did not see (scored as missing or `other`; see the \
+             `unseen` column)\n",
+            m.with_unseen
+        );
+    }
+    out
+}
+
+fn rfc3339(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}

@@ -1,0 +1,915 @@
+//! `leadscore-train score`: a model's scores for a whole leads file at one moment, with the
+//! server's features, cutoff, tiers, gates and key factors; and the crossings against an
+//! earlier run (leads that became MQL, stopped being MQL, or changed tier).
+//!
+//! Every lead goes through the per-lead path the server runs (`leadscore_core`'s
+//! `featurize_values_noting_unseen`, the same scorer, gates and factor texts), fed with the
+//! file's cells as text, so a lead scored here and posted to the server at the same `as_of`
+//! gets the same score, decision and reasons. Leads are taken in chunks of [`CHUNK_LEADS`]:
+//! each chunk's values are read out of the table, scored, and written to the output before the
+//! next, so memory holds the input tables, the events (16 bytes each) and one chunk.
+//!
+//! What differs from the server, on purpose:
+//! - a lead created after `as_of` is skipped and counted (it did not exist then), where the
+//!   server refuses it;
+//! - events after `as_of` are left out and counted (a file re-scored as of an earlier moment
+//!   holds the later events too), where the server refuses a request that sends one.
+
+use crate::assemble::{lead_index, read_events, EventColumns};
+use crate::error::{Result, TrainError};
+use crate::explain::{factors_json, RowExplainer, RowValues};
+use crate::featurize::timestamp_values;
+use crate::load::{column, read_table, ReadOptions, Table};
+use crate::table::text_values;
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::curve::cutoff_for_precision;
+use leadscore_core::fitted::{FittedTransform, LeadEvent};
+use leadscore_core::gates::Gates;
+use leadscore_core::model::{sigmoid, Scorer};
+use leadscore_core::tiers::{tier_of, Tiers};
+use leadscore_core::value::{parse_number, parse_timestamp, FieldValue};
+use polars::prelude::*;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Leads scored and written per chunk.
+pub const CHUNK_LEADS: usize = 65_536;
+/// How far past `as_of` a timestamp field may lie (clock skew), as the server allows.
+const FUTURE_SLACK_SECONDS: i64 = 86_400;
+
+/// What `score` is asked to do.
+#[derive(Debug, Clone)]
+pub struct ScoreJob {
+    /// The leads file (CSV or Parquet).
+    pub leads: PathBuf,
+    /// The lead id column (default: the model's, for point-in-time models).
+    pub id: Option<String>,
+    /// The events file, for models with event features.
+    pub events: Option<PathBuf>,
+    /// The moment every lead is scored as of, Unix seconds.
+    pub as_of: i64,
+    /// The MQL cutoff's precision target and confidence, as the server takes them.
+    pub target_precision: f64,
+    /// See [`ScoreJob::target_precision`].
+    pub confidence: f64,
+    /// Tiers (the server's `--tiers`).
+    pub tiers: Tiers,
+    /// Positive and negative key factors per lead.
+    pub factors: usize,
+    /// CSV delimiter of the input files (detected when `None`).
+    pub delimiter: Option<u8>,
+}
+
+/// The lead id column: `--id`, else the one a point-in-time model was trained with.
+pub fn id_column(artifact: &ModelArtifact, job: &ScoreJob) -> Result<String> {
+    job.id
+        .clone()
+        .or_else(|| artifact.assembly.as_ref().map(|a| a.id.clone()))
+        .ok_or_else(|| {
+            TrainError::Config(format!(
+                "model {} was trained on a flat file, whose artifact does not name the lead id                  column: pass --id COLUMN",
+                artifact.model_id
+            ))
+        })
+}
+
+/// The cutoffs a job scores with (the server's, for the same target and tiers).
+#[derive(Debug, Clone)]
+pub struct Cutoffs {
+    /// The MQL threshold.
+    pub threshold: f64,
+    /// Tier names with their lowest score (`None`: the tier is never given).
+    pub tiers: Vec<(String, Option<f64>)>,
+    /// The name of the leads below every tier.
+    pub rest: Option<String>,
+}
+
+impl Cutoffs {
+    /// The MQL cutoff and tier cutoffs of `artifact` on its holdout curve, as the server
+    /// computes them with the model's own gates.
+    pub fn new(artifact: &ModelArtifact, job: &ScoreJob) -> Result<Self> {
+        let op = cutoff_for_precision(&artifact.curve, job.target_precision, job.confidence)
+            .map_err(|e| TrainError::Config(format!("--target-precision: {e}")))?;
+        Ok(Self {
+            threshold: op.threshold,
+            tiers: job
+                .tiers
+                .cutoffs(&artifact.curve, job.confidence)
+                .into_iter()
+                .map(|t| (t.name, t.point.map(|p| p.threshold)))
+                .collect(),
+            rest: job.tiers.rest.clone(),
+        })
+    }
+
+    /// The tier of an eligible lead's score.
+    fn tier(&self, score: f64) -> Option<&str> {
+        tier_of(
+            self.tiers.iter().map(|(n, c)| (n.as_str(), *c)),
+            self.rest.as_deref(),
+            score,
+        )
+    }
+}
+
+/// One scored lead, as a row of the output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredLead {
+    /// The lead id.
+    pub id: String,
+    /// Probability of converting within the model's horizon.
+    pub score: f64,
+    /// At or above the cutoff, and no gate holds it back.
+    pub mql: bool,
+    /// Its tier (a lead held back by a gate gets the rest tier).
+    pub tier: Option<String>,
+    /// Log-odds.
+    pub log_odds: f64,
+    /// The average training example's log-odds.
+    pub baseline: f64,
+    /// The fit part of the log-odds against the baseline.
+    pub fit: f64,
+    /// The engagement part.
+    pub engagement: f64,
+    /// Fit percentile among training examples.
+    pub fit_percentile: Option<f64>,
+    /// Engagement percentile among training examples.
+    pub engagement_percentile: Option<f64>,
+    /// Days since creation (age-aware models).
+    pub age_days: Option<f64>,
+    /// The gates that hold it back, `;`-separated.
+    pub held_back: String,
+    /// Columns whose value training did not see (scored as missing or `other`), `;`-separated.
+    pub unseen: String,
+    /// Key factors: a JSON array of `{"field", "factor", "part", "contribution"}`.
+    pub factors: String,
+}
+
+/// What a run did, for the summary line.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScoreSummary {
+    /// Rows of the leads file.
+    pub rows: usize,
+    /// Leads scored.
+    pub scored: usize,
+    /// Of them, MQLs.
+    pub mqls: usize,
+    /// Leads per tier, in tier order (the rest last).
+    pub per_tier: Vec<(String, usize)>,
+    /// Leads created after `as_of`, not scored.
+    pub not_yet_created: usize,
+    /// Events after `as_of`, left out.
+    pub later_events: u64,
+    /// Events of leads not in the leads file.
+    pub unknown_events: u64,
+    /// Leads with at least one value training did not see.
+    pub with_unseen: usize,
+    /// The MQL cutoff used.
+    pub threshold: f64,
+}
+
+/// Scores every lead of `job.leads` with `artifact`, handing each chunk of scored leads to
+/// `sink` in file order; `progress` is told the leads done so far and the total.
+pub fn score_file(
+    artifact: &ModelArtifact,
+    job: &ScoreJob,
+    mut sink: impl FnMut(&[ScoredLead]) -> Result<()>,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<ScoreSummary> {
+    let spec = &artifact.spec;
+    let id_column = id_column(artifact, job)?;
+    if spec.events.is_some() && job.events.is_none() {
+        return Err(TrainError::Config(format!(
+            "model {} has engagement features: pass --events FILE",
+            artifact.model_id
+        )));
+    }
+    let cutoffs = Cutoffs::new(artifact, job)?;
+    let read = ReadOptions {
+        delimiter: job.delimiter,
+        missing_tokens: spec.missing_tokens.clone(),
+        // The cells as the file writes them, as a client would send them to the server.
+        infer_types: false,
+        ..ReadOptions::default()
+    };
+    let leads = read_table(&job.leads, &read)?;
+    for c in &spec.columns {
+        column(&leads, &c.name)?;
+    }
+    let index = lead_index(&leads, &id_column, &spec.missing_tokens)?;
+    let ids = text_values(column(&leads, &id_column)?).map_err(|e| TrainError::Column {
+        path: leads.path.clone(),
+        column: id_column.clone(),
+        message: e.to_string(),
+    })?;
+    let n = leads.df.height();
+
+    // Events known at as_of, grouped by lead row.
+    let mut summary = ScoreSummary {
+        rows: n,
+        threshold: cutoffs.threshold,
+        ..ScoreSummary::default()
+    };
+    let events = match (&job.events, &spec.events) {
+        (Some(path), Some(_)) => {
+            let columns = artifact
+                .assembly
+                .as_ref()
+                .and_then(|a| a.events.clone())
+                .unwrap_or_default();
+            let (ev, unknown) = read_events(path, &columns, &index, &read, &spec.missing_tokens)?;
+            summary.unknown_events = unknown;
+            let (grouped, later) = ByLead::group(ev, n, job.as_of);
+            summary.later_events = later;
+            Some(grouped)
+        }
+        _ => None,
+    };
+
+    // The age column decides which leads existed at as_of.
+    let created: Option<Vec<Option<i64>>> = spec
+        .columns
+        .iter()
+        .find(|c| matches!(c.transform, FittedTransform::LeadAge { .. }))
+        .map(|c| timestamp_values(&leads, &c.name, &spec.missing_tokens))
+        .transpose()?;
+
+    let gates = Gates::for_spec(&artifact.gates, spec)
+        .map_err(|e| TrainError::Config(format!("model {}: gates: {e}", artifact.model_id)))?;
+    let explain = artifact.explain.clone().unwrap_or_default();
+    let explainer = RowExplainer::new(spec, &artifact.model, &explain, &gates);
+    let scorer = Scorer::new(&artifact.model);
+    let mut tier_counts: HashMap<String, usize> = HashMap::new();
+    let mut x = vec![0.0; spec.width()];
+    let mut unseen = Vec::new();
+    let mut out = Vec::with_capacity(CHUNK_LEADS.min(n));
+    let mut start = 0;
+    while start < n {
+        let len = CHUNK_LEADS.min(n - start);
+        let chunk = Table {
+            df: leads.df.slice(start as i64, len),
+            path: leads.path.clone(),
+            fingerprint: leads.fingerprint.clone(),
+        };
+        let rows: Vec<usize> = (0..len).collect();
+        let chunk_events = events.as_ref().map(|e| e.chunk(start, len));
+        let values = RowValues::read(spec, &chunk, &rows, chunk_events.as_ref())
+            .map_err(|e| shift_row(e, start))?;
+        out.clear();
+        for r in 0..len {
+            let row = start + r;
+            if let Some(created) = &created {
+                if created[row].is_some_and(|t| t > job.as_of) {
+                    summary.not_yet_created += 1;
+                    continue;
+                }
+            }
+            let fields = values.row(r);
+            let lead_events: Vec<LeadEvent<'_>> = values.events(r);
+            check_values(artifact, &fields, job.as_of, &leads.path, row)?;
+            spec.featurize_values_noting_unseen(
+                &fields,
+                &lead_events,
+                Some(job.as_of),
+                &mut x,
+                &mut unseen,
+            )
+            .map_err(|e| cell_error(e, &leads.path, row))?;
+            let log_odds = scorer.log_odds(&x);
+            if !log_odds.is_finite() {
+                return Err(TrainError::Cell {
+                    path: leads.path.clone(),
+                    row: row + 1,
+                    column: String::new(),
+                    message: "a value is too large for this model to score".into(),
+                });
+            }
+            let score = sigmoid(log_odds);
+            let e = explainer.explain_top(&values, r, &x, Some(job.as_of), job.factors);
+            let eligible = e.held_back.is_empty();
+            let mql = eligible && score >= cutoffs.threshold;
+            let tier = if eligible {
+                cutoffs.tier(score)
+            } else {
+                cutoffs.rest.as_deref()
+            }
+            .map(str::to_string);
+            summary.scored += 1;
+            summary.mqls += usize::from(mql);
+            summary.with_unseen += usize::from(!unseen.is_empty());
+            if let Some(t) = &tier {
+                *tier_counts.entry(t.clone()).or_default() += 1;
+            }
+            out.push(ScoredLead {
+                id: ids[row].clone().unwrap_or_default(),
+                score,
+                mql,
+                tier,
+                log_odds,
+                baseline: e.split.baseline,
+                fit: e.split.fit,
+                engagement: e.split.engagement,
+                fit_percentile: e.fit_percentile,
+                engagement_percentile: e.engagement_percentile,
+                age_days: created
+                    .as_ref()
+                    .and_then(|c| c[row])
+                    .map(|t| (job.as_of - t) as f64 / 86_400.0),
+                held_back: e.held_back.join(";"),
+                unseen: unseen
+                    .iter()
+                    .map(|&i| spec.columns[i].name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                factors: factors_json(&e.factors),
+            });
+        }
+        sink(&out)?;
+        start += len;
+        progress(start, n);
+    }
+    summary.per_tier = cutoffs
+        .tiers
+        .iter()
+        .map(|(name, _)| name.clone())
+        .chain(cutoffs.rest.clone())
+        .map(|name| {
+            let k = tier_counts.get(&name).copied().unwrap_or(0);
+            (name, k)
+        })
+        .collect();
+    Ok(summary)
+}
+
+/// The server's checks on a lead's values that featurizing does not make: numbers must be
+/// finite, timestamp fields must lie between 1970 and a day after `as_of`.
+fn check_values(
+    artifact: &ModelArtifact,
+    fields: &[FieldValue<'_>],
+    as_of: i64,
+    path: &str,
+    row: usize,
+) -> Result<()> {
+    let spec = &artifact.spec;
+    for (c, v) in spec.columns.iter().zip(fields) {
+        let FieldValue::Text(text) = v else { continue };
+        if spec.is_missing_token(text) {
+            continue;
+        }
+        let problem = match &c.transform {
+            FittedTransform::Numeric { .. }
+                if parse_number(text).is_some_and(|x| !x.is_finite()) =>
+            {
+                Some(format!("expected a finite number, found {text:?}"))
+            }
+            FittedTransform::Timestamp { .. } => parse_timestamp(text)
+                .filter(|t| *t < 0 || *t > as_of.saturating_add(FUTURE_SLACK_SECONDS))
+                .map(|t| {
+                    format!(
+                        "timestamp {t} (Unix seconds) is out of range: it must lie between \
+                         1970-01-01 and one day after the scoring time {as_of}"
+                    )
+                }),
+            _ => None,
+        };
+        if let Some(message) = problem {
+            return Err(TrainError::Cell {
+                path: path.to_string(),
+                row: row + 1,
+                column: c.name.clone(),
+                message,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A featurizing error as the cell it came from.
+fn cell_error(e: leadscore_core::Error, path: &str, row: usize) -> TrainError {
+    match e {
+        leadscore_core::Error::Feature { column, problem } => TrainError::Cell {
+            path: path.to_string(),
+            row: row + 1,
+            column,
+            message: problem,
+        },
+        other => TrainError::Core(other),
+    }
+}
+
+/// A chunk's cell error with its row counted from the top of the file.
+fn shift_row(e: TrainError, start: usize) -> TrainError {
+    match e {
+        TrainError::Cell {
+            path,
+            row,
+            column,
+            message,
+        } => TrainError::Cell {
+            path,
+            row: row + start,
+            column,
+            message,
+        },
+        other => other,
+    }
+}
+
+/// Events known at `as_of`, grouped by lead row (counting sort: one pass to count, one to place).
+struct ByLead {
+    offsets: Vec<usize>,
+    event_type: Vec<u32>,
+    occurred_at: Vec<i64>,
+    type_names: Vec<String>,
+    path: String,
+}
+
+impl ByLead {
+    /// Groups `ev` (whose `lead` is a row of the leads table of `n` rows), leaving out events
+    /// after `as_of`; returns how many it left out.
+    fn group(ev: EventColumns, n: usize, as_of: i64) -> (Self, u64) {
+        let mut offsets = vec![0usize; n + 1];
+        let mut later = 0u64;
+        for (l, t) in ev.lead.iter().zip(&ev.occurred_at) {
+            if *t <= as_of {
+                offsets[*l as usize + 1] += 1;
+            } else {
+                later += 1;
+            }
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let total = offsets[n];
+        let mut next = offsets.clone();
+        let mut event_type = vec![0u32; total];
+        let mut occurred_at = vec![0i64; total];
+        for ((l, k), t) in ev.lead.iter().zip(&ev.event_type).zip(&ev.occurred_at) {
+            if *t <= as_of {
+                let at = &mut next[*l as usize];
+                event_type[*at] = *k;
+                occurred_at[*at] = *t;
+                *at += 1;
+            }
+        }
+        (
+            Self {
+                offsets,
+                event_type,
+                occurred_at,
+                type_names: ev.type_names,
+                path: ev.path,
+            },
+            later,
+        )
+    }
+
+    /// The events of rows `start..start + len`, keyed by row within the chunk.
+    fn chunk(&self, start: usize, len: usize) -> EventColumns {
+        let (a, b) = (self.offsets[start], self.offsets[start + len]);
+        let mut lead = Vec::with_capacity(b - a);
+        for r in 0..len {
+            let k = self.offsets[start + r + 1] - self.offsets[start + r];
+            lead.extend(std::iter::repeat_n(r as u32, k));
+        }
+        EventColumns {
+            lead,
+            event_type: self.event_type[a..b].to_vec(),
+            type_names: self.type_names.clone(),
+            occurred_at: self.occurred_at[a..b].to_vec(),
+            path: self.path.clone(),
+            fingerprint: None,
+        }
+    }
+}
+
+/// Output formats, by the file's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `.csv`
+    Csv,
+    /// `.parquet`
+    Parquet,
+}
+
+impl Format {
+    /// The format of `path` by its extension; anything but `.csv` or `.parquet` is an error.
+    pub fn of(path: &Path) -> Result<Self> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("csv") => Ok(Self::Csv),
+            Some("parquet") | Some("pq") => Ok(Self::Parquet),
+            _ => Err(TrainError::Config(format!(
+                "{}: the output's extension must be .csv or .parquet",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// The output columns, in order (the first is named by the model's id column).
+pub const SCORE_COLUMNS: [&str; 16] = [
+    "lead_id",
+    "as_of",
+    "model_id",
+    "score",
+    "mql",
+    "tier",
+    "log_odds",
+    "baseline",
+    "fit",
+    "engagement",
+    "fit_percentile",
+    "engagement_percentile",
+    "age_days",
+    "held_back",
+    "unseen",
+    "factors",
+];
+
+/// Scored leads as a data frame (`id` names the first column).
+pub fn frame(id: &str, as_of: &str, model_id: &str, leads: &[ScoredLead]) -> Result<DataFrame> {
+    let n = leads.len();
+    let s = |name: &str, v: Vec<Option<String>>| Column::new(name.into(), v);
+    let f = |name: &str, v: Vec<Option<f64>>| Column::new(name.into(), v);
+    let texts = |get: fn(&ScoredLead) -> &str| -> Vec<Option<String>> {
+        leads
+            .iter()
+            .map(|l| Some(get(l)).filter(|t| !t.is_empty()).map(str::to_string))
+            .collect()
+    };
+    let nums = |get: fn(&ScoredLead) -> Option<f64>| -> Vec<Option<f64>> {
+        leads.iter().map(get).collect()
+    };
+    DataFrame::new(
+        n,
+        vec![
+            s(id, leads.iter().map(|l| Some(l.id.clone())).collect()),
+            s("as_of", vec![Some(as_of.to_string()); n]),
+            s("model_id", vec![Some(model_id.to_string()); n]),
+            f("score", nums(|l| Some(l.score))),
+            Column::new(
+                "mql".into(),
+                leads.iter().map(|l| l.mql).collect::<Vec<_>>(),
+            ),
+            s("tier", leads.iter().map(|l| l.tier.clone()).collect()),
+            f("log_odds", nums(|l| Some(l.log_odds))),
+            f("baseline", nums(|l| Some(round6(l.baseline)))),
+            f("fit", nums(|l| Some(round6(l.fit)))),
+            f("engagement", nums(|l| Some(round6(l.engagement)))),
+            f("fit_percentile", nums(|l| l.fit_percentile.map(round1))),
+            f(
+                "engagement_percentile",
+                nums(|l| l.engagement_percentile.map(round1)),
+            ),
+            f(
+                "age_days",
+                nums(|l| l.age_days.map(|a| (a * 1e4).round() / 1e4)),
+            ),
+            s("held_back", texts(|l| &l.held_back)),
+            s("unseen", texts(|l| &l.unseen)),
+            s("factors", texts(|l| &l.factors)),
+        ],
+    )
+    .map_err(|e| TrainError::Config(format!("building the output: {e}")))
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Writes frames one after another to a CSV or Parquet file.
+pub enum FrameWriter<W: Write> {
+    /// CSV: the header with the first frame.
+    Csv(polars::io::csv::write::BatchedWriter<W>),
+    /// Parquet: one row group per frame.
+    Parquet(Box<polars::io::parquet::write::BatchedWriter<W>>),
+}
+
+impl<W: Write> FrameWriter<W> {
+    /// A writer of frames shaped like `schema`.
+    pub fn new(format: Format, w: W, schema: &Schema) -> PolarsResult<Self> {
+        Ok(match format {
+            Format::Csv => Self::Csv(CsvWriter::new(w).batched(schema)?),
+            Format::Parquet => Self::Parquet(Box::new(ParquetWriter::new(w).batched(schema)?)),
+        })
+    }
+
+    /// Appends `df`.
+    pub fn write(&mut self, df: &mut DataFrame) -> PolarsResult<()> {
+        match self {
+            Self::Csv(w) => w.write_batch(df),
+            Self::Parquet(w) => {
+                df.align_chunks_par();
+                w.write_batch(df)
+            }
+        }
+    }
+
+    /// Ends the file (Parquet's footer).
+    pub fn finish(&mut self) -> PolarsResult<()> {
+        match self {
+            Self::Csv(w) => w.finish(),
+            Self::Parquet(w) => w.finish().map(|_| ()),
+        }
+    }
+}
+
+/// A lead's decision in an earlier run, as `--previous` reads it back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// When it was scored (as written).
+    pub as_of: String,
+    /// Its score.
+    pub score: f64,
+    /// Whether it was an MQL.
+    pub mql: bool,
+    /// Its tier.
+    pub tier: Option<String>,
+}
+
+/// An earlier output of `score`, by lead id.
+pub fn read_previous(path: &Path, id: &str) -> Result<HashMap<String, Decision>> {
+    let read = ReadOptions {
+        infer_types: false,
+        missing_tokens: vec![String::new()],
+        ..ReadOptions::default()
+    };
+    let table = read_table(path, &read)?;
+    let text = |name: &str| -> Result<Vec<Option<String>>> {
+        text_values(column(&table, name)?).map_err(|e| TrainError::Column {
+            path: table.path.clone(),
+            column: name.to_string(),
+            message: e.to_string(),
+        })
+    };
+    let (ids, as_of, scores, mql, tier) = (
+        text(id)?,
+        text("as_of")?,
+        text("score")?,
+        text("mql")?,
+        text("tier")?,
+    );
+    let cell = |row: usize, column: &str, message: String| TrainError::Cell {
+        path: table.path.clone(),
+        row: row + 1,
+        column: column.to_string(),
+        message,
+    };
+    let mut out = HashMap::with_capacity(ids.len());
+    for row in 0..ids.len() {
+        let lead = ids[row]
+            .clone()
+            .ok_or_else(|| cell(row, id, "the lead id is missing".into()))?;
+        let score = scores[row]
+            .as_deref()
+            .and_then(parse_number)
+            .filter(|s| (0.0..=1.0).contains(s))
+            .ok_or_else(|| {
+                cell(
+                    row,
+                    "score",
+                    format!("expected a score in [0, 1], found {:?}", scores[row]),
+                )
+            })?;
+        let is_mql = match mql[row].as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            other => {
+                return Err(cell(
+                    row,
+                    "mql",
+                    format!("expected true or false, found {other:?}"),
+                ))
+            }
+        };
+        let decision = Decision {
+            as_of: as_of[row].clone().unwrap_or_default(),
+            score,
+            mql: is_mql,
+            tier: tier[row].clone(),
+        };
+        if out.insert(lead.clone(), decision).is_some() {
+            return Err(cell(row, id, format!("lead id {lead:?} appears again")));
+        }
+    }
+    Ok(out)
+}
+
+/// How a lead's decision changed between two runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Not an MQL before (or not scored), an MQL now.
+    BecameMql,
+    /// An MQL before, not now (a lower score, decay, a gate).
+    LeftMql,
+    /// The same MQL decision, another tier.
+    TierChanged,
+}
+
+impl Change {
+    /// As written in the crossings file.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::BecameMql => "became_mql",
+            Self::LeftMql => "left_mql",
+            Self::TierChanged => "tier_changed",
+        }
+    }
+
+    /// The change from `before` (`None`: the lead was not in the earlier run) to `now`.
+    pub fn between(before: Option<&Decision>, now: &ScoredLead) -> Option<Self> {
+        let was = before.is_some_and(|b| b.mql);
+        match (was, now.mql) {
+            (false, true) => Some(Self::BecameMql),
+            (true, false) => Some(Self::LeftMql),
+            _ => match before {
+                Some(b) if b.tier != now.tier => Some(Self::TierChanged),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// One lead whose decision changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Crossing {
+    /// What changed.
+    pub change: Change,
+    /// The lead now.
+    pub now: ScoredLead,
+    /// The lead in the earlier run (`None`: it was not in it).
+    pub before: Option<Decision>,
+}
+
+/// The crossings of a chunk of scored leads against the earlier run.
+pub fn crossings(previous: &HashMap<String, Decision>, leads: &[ScoredLead]) -> Vec<Crossing> {
+    leads
+        .iter()
+        .filter_map(|l| {
+            let before = previous.get(&l.id);
+            Change::between(before, l).map(|change| Crossing {
+                change,
+                now: l.clone(),
+                before: before.cloned(),
+            })
+        })
+        .collect()
+}
+
+/// The crossings file's frame.
+pub fn crossings_frame(id: &str, as_of: &str, list: &[Crossing]) -> Result<DataFrame> {
+    let s = |name: &str, v: Vec<Option<String>>| Column::new(name.into(), v);
+    let f = |name: &str, v: Vec<Option<f64>>| Column::new(name.into(), v);
+    DataFrame::new(
+        list.len(),
+        vec![
+            s(id, list.iter().map(|c| Some(c.now.id.clone())).collect()),
+            s(
+                "change",
+                list.iter()
+                    .map(|c| Some(c.change.label().to_string()))
+                    .collect(),
+            ),
+            s(
+                "previous_as_of",
+                list.iter()
+                    .map(|c| c.before.as_ref().map(|b| b.as_of.clone()))
+                    .collect(),
+            ),
+            f(
+                "previous_score",
+                list.iter()
+                    .map(|c| c.before.as_ref().map(|b| b.score))
+                    .collect(),
+            ),
+            Column::new(
+                "previous_mql".into(),
+                list.iter()
+                    .map(|c| c.before.as_ref().map(|b| b.mql))
+                    .collect::<Vec<_>>(),
+            ),
+            s(
+                "previous_tier",
+                list.iter()
+                    .map(|c| c.before.as_ref().and_then(|b| b.tier.clone()))
+                    .collect(),
+            ),
+            s("as_of", vec![Some(as_of.to_string()); list.len()]),
+            f("score", list.iter().map(|c| Some(c.now.score)).collect()),
+            Column::new(
+                "mql".into(),
+                list.iter().map(|c| c.now.mql).collect::<Vec<_>>(),
+            ),
+            s("tier", list.iter().map(|c| c.now.tier.clone()).collect()),
+        ],
+    )
+    .map_err(|e| TrainError::Config(format!("building the crossings: {e}")))
+}
+
+/// Where the crossings of `out` go: beside it, `NAME.crossings.EXT`.
+pub fn crossings_path(out: &Path) -> PathBuf {
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = out
+        .extension()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    out.with_file_name(format!("{stem}.crossings.{ext}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead(mql: bool, tier: Option<&str>) -> ScoredLead {
+        ScoredLead {
+            id: "L1".into(),
+            score: 0.5,
+            mql,
+            tier: tier.map(str::to_string),
+            log_odds: 0.0,
+            baseline: 0.0,
+            fit: 0.0,
+            engagement: 0.0,
+            fit_percentile: None,
+            engagement_percentile: None,
+            age_days: None,
+            held_back: String::new(),
+            unseen: String::new(),
+            factors: "[]".into(),
+        }
+    }
+
+    fn before(mql: bool, tier: Option<&str>) -> Decision {
+        Decision {
+            as_of: "2025-01-01T00:00:00Z".into(),
+            score: 0.4,
+            mql,
+            tier: tier.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn changes_between_runs() {
+        let b = |m, t| Some(before(m, t));
+        let c = Change::between;
+        assert_eq!(c(None, &lead(true, Some("A"))), Some(Change::BecameMql));
+        assert_eq!(c(None, &lead(false, Some("C"))), None, "new and not an MQL");
+        assert_eq!(
+            c(b(false, Some("C")).as_ref(), &lead(true, Some("B"))),
+            Some(Change::BecameMql)
+        );
+        assert_eq!(
+            c(b(true, Some("B")).as_ref(), &lead(false, Some("C"))),
+            Some(Change::LeftMql)
+        );
+        assert_eq!(
+            c(b(true, Some("B")).as_ref(), &lead(true, Some("A"))),
+            Some(Change::TierChanged)
+        );
+        assert_eq!(c(b(true, Some("A")).as_ref(), &lead(true, Some("A"))), None);
+    }
+
+    #[test]
+    fn crossings_sit_beside_the_output() {
+        assert_eq!(
+            crossings_path(Path::new("out/scores.parquet")),
+            Path::new("out/scores.crossings.parquet")
+        );
+        assert_eq!(
+            crossings_path(Path::new("s.csv")),
+            Path::new("s.crossings.csv")
+        );
+    }
+
+    #[test]
+    fn events_are_grouped_by_lead_and_later_ones_left_out() {
+        let ev = EventColumns {
+            lead: vec![2, 0, 2, 1, 0],
+            event_type: vec![0, 1, 0, 1, 0],
+            type_names: vec!["a".into(), "b".into()],
+            occurred_at: vec![10, 20, 30, 99, 5],
+            path: "e.csv".into(),
+            fingerprint: None,
+        };
+        let (g, later) = ByLead::group(ev, 3, 50);
+        assert_eq!(later, 1);
+        assert_eq!(g.offsets, vec![0, 2, 2, 4]);
+        assert_eq!(g.occurred_at, vec![20, 5, 10, 30]);
+        let c = g.chunk(1, 2);
+        assert_eq!(c.lead, vec![1, 1]);
+        assert_eq!(c.occurred_at, vec![10, 30]);
+    }
+}

@@ -1,0 +1,321 @@
+//! `leadscore-train score` on the committed demo model and data, checked the way it is used:
+//!
+//! - every demo lead that exists at the moment scored gets, from the file, what the real server
+//!   answers for it at that moment with the events known then: the same score (1e-12), MQL
+//!   decision, tier, gates, log-odds split, percentiles and factors (texts exactly);
+//! - two runs a week apart with `--previous` write the crossings beside the output, both
+//!   ways (leads that became MQL and leads that stopped being MQL), and the crossings file is
+//!   exactly what the two outputs say, computed here independently; Parquet in and out too;
+//! - a bad cell fails the run naming the file, row and column, and writes nothing.
+
+mod common;
+
+use common::lives::{read_lives, rfc3339, serve, timestamp, Client};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const DAY: i64 = 86_400;
+const AS_OF: &str = "2025-11-24T00:00:00Z";
+
+fn model() -> PathBuf {
+    common::repo("models/demo.json")
+}
+
+/// Runs `leadscore-train score` on the demo leads and events; returns (success, stdout, stderr).
+fn score(as_of: &str, out: &Path, extra: &[&str]) -> (bool, String, String) {
+    let output = Command::new(common::train_binary())
+        .arg("score")
+        .arg("--model")
+        .arg(model())
+        .args([
+            "--data",
+            "data/demo/leads.csv",
+            "--events",
+            "data/demo/events.csv",
+        ])
+        .args(["--as-of", as_of, "--target-precision", "0.5", "--out"])
+        .arg(out)
+        .args(extra)
+        .current_dir(common::repo("."))
+        .output()
+        .expect("run leadscore-train score");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn by_id(path: &Path) -> HashMap<String, HashMap<String, String>> {
+    common::csv_rows(path)
+        .into_iter()
+        .map(|r| (r["lead_id"].clone(), r))
+        .collect()
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol
+}
+
+#[test]
+fn every_demo_lead_scores_as_the_server_scores_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scores.csv");
+    let (ok, stdout, stderr) = score(AS_OF, &out, &[]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("leads scored as of"), "{stdout}");
+    let rows = by_id(&out);
+
+    let as_of = timestamp(AS_OF, "as_of");
+    let ids: Vec<String> = common::csv_rows(&common::repo("data/demo/leads.csv"))
+        .into_iter()
+        .map(|r| r["lead_id"].clone())
+        .collect();
+    let lives = read_lives(&ids);
+    let existing: Vec<_> = lives.lives.iter().filter(|l| l.created <= as_of).collect();
+    assert_eq!(
+        rows.len(),
+        existing.len(),
+        "one row per lead created by as_of"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "skipped {} leads created after",
+            ids.len() - existing.len()
+        )),
+        "{stdout}"
+    );
+
+    let server = serve(&common::serve_binary(), &model(), 0.5);
+    let mut client = Client::new(server.addr);
+    let (mut mqls, mut held, mut checked) = (0, 0, 0);
+    for batch in existing.chunks(100) {
+        let body = format!(
+            "{{\"leads\":[{}]}}",
+            batch
+                .iter()
+                .map(|l| l.body(as_of))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let (status, text) = client.post(&format!("/v1/score?as_of={}", rfc3339(as_of)), &body);
+        assert_eq!(status, 200, "{text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        for (life, served) in batch.iter().zip(v["leads"].as_array().unwrap()) {
+            let row = &rows[&life.id];
+            let id = &life.id;
+            let num = |k: &str| row[k].parse::<f64>().unwrap_or(f64::NAN);
+            let score = served["score"].as_f64().unwrap();
+            assert!(
+                close(num("score"), score, 1e-12),
+                "{id}: file {} server {score}",
+                row["score"]
+            );
+            assert!(close(
+                num("log_odds"),
+                served["log_odds"].as_f64().unwrap(),
+                1e-9
+            ));
+            assert_eq!(
+                row["mql"],
+                served["mql"].as_bool().unwrap().to_string(),
+                "{id}"
+            );
+            assert_eq!(row["tier"], served["tier"].as_str().unwrap_or(""), "{id}");
+            assert_eq!(row["as_of"], AS_OF);
+            for (k, part) in [("fit", "fit"), ("engagement", "engagement")] {
+                assert!(
+                    close(num(k), served[part]["log_odds"].as_f64().unwrap(), 1e-6),
+                    "{id} {k}"
+                );
+                let pct = served[part]["percentile"].as_f64().unwrap();
+                assert!(
+                    close(num(&format!("{k}_percentile")), pct, 0.05 + 1e-9),
+                    "{id} {k}%"
+                );
+            }
+            assert!(close(
+                num("baseline"),
+                served["baseline_log_odds"].as_f64().unwrap(),
+                1e-6
+            ));
+            let age = served["lead_age"]["days"].as_f64().unwrap();
+            assert!(close(num("age_days"), age, 1e-4), "{id} age");
+            let gates: Vec<&str> = served["held_back_by"]
+                .as_array()
+                .map(|a| a.iter().map(|g| g.as_str().unwrap()).collect())
+                .unwrap_or_default();
+            assert_eq!(row["held_back"], gates.join(";"), "{id}");
+            // Factors: the server's positive then negative ones, in order.
+            let file: Vec<Value> = serde_json::from_str(&row["factors"]).unwrap();
+            let served_factors: Vec<&Value> = ["positive", "negative"]
+                .iter()
+                .flat_map(|s| served["factors"][s].as_array().unwrap())
+                .collect();
+            assert_eq!(file.len(), served_factors.len(), "{id}");
+            for (f, s) in file.iter().zip(served_factors) {
+                for k in ["field", "factor", "part"] {
+                    assert_eq!(f[k], s[k], "{id} {k}");
+                }
+                assert!(close(
+                    f["contribution"].as_f64().unwrap(),
+                    s["contribution"].as_f64().unwrap(),
+                    1e-6
+                ));
+            }
+            mqls += usize::from(row["mql"] == "true");
+            held += usize::from(!gates.is_empty());
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, existing.len());
+    // The comparison covered both decisions and the gate.
+    assert!(mqls > 20 && mqls < checked / 2, "{mqls} MQLs of {checked}");
+    assert!(held > 20, "{held} leads held back by the gate");
+}
+
+/// The crossings two outputs imply, computed here from the files alone.
+fn expected_crossings(
+    before: &HashMap<String, HashMap<String, String>>,
+    now: &HashMap<String, HashMap<String, String>>,
+) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for (id, row) in now {
+        let was = before.get(id).is_some_and(|b| b["mql"] == "true");
+        let is = row["mql"] == "true";
+        let change = match (was, is) {
+            (false, true) => "became_mql",
+            (true, false) => "left_mql",
+            _ if before.get(id).is_some_and(|b| b["tier"] != row["tier"]) => "tier_changed",
+            _ => continue,
+        };
+        out.insert(id.clone(), change.to_string());
+    }
+    out
+}
+
+#[test]
+fn a_week_later_the_crossings_go_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("monday.csv");
+    let second = dir.path().join("next-monday.csv");
+    assert!(score(AS_OF, &first, &[]).0);
+    let later = rfc3339(timestamp(AS_OF, "as_of") + 7 * DAY);
+    let (ok, stdout, stderr) = score(&later, &second, &["--previous", first.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    let crossings_path = dir.path().join("next-monday.crossings.csv");
+    assert!(
+        stdout.contains(crossings_path.to_str().unwrap()),
+        "{stdout}"
+    );
+
+    let (before, now) = (by_id(&first), by_id(&second));
+    let expected = expected_crossings(&before, &now);
+    let got: HashMap<String, HashMap<String, String>> = by_id(&crossings_path);
+    assert_eq!(got.len(), expected.len());
+    for (id, change) in &expected {
+        let row = &got[id];
+        assert_eq!(&row["change"], change, "{id}");
+        assert_eq!(row["score"], now[id]["score"]);
+        assert_eq!(row["as_of"], later);
+        match before.get(id) {
+            Some(b) => {
+                assert_eq!(row["previous_score"], b["score"]);
+                assert_eq!(row["previous_as_of"], AS_OF);
+                assert_eq!(row["previous_tier"], b["tier"]);
+            }
+            None => assert_eq!(row["previous_as_of"], "", "{id} is new"),
+        }
+    }
+    let count = |c: &str| expected.values().filter(|v| *v == c).count();
+    assert!(count("became_mql") > 0, "no lead became an MQL: {stdout}");
+    assert!(
+        count("left_mql") > 0,
+        "no lead stopped being an MQL: {stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "{} became MQL, {} stopped being MQL, {} changed tier",
+            count("became_mql"),
+            count("left_mql"),
+            count("tier_changed")
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn parquet_out_and_previous_give_the_same_crossings() {
+    let dir = tempfile::tempdir().unwrap();
+    let later = rfc3339(timestamp(AS_OF, "as_of") + 7 * DAY);
+    let (csv1, csv2) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    let (pq1, pq2) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+    assert!(score(AS_OF, &csv1, &[]).0);
+    assert!(score(AS_OF, &pq1, &[]).0);
+    let csv = score(&later, &csv2, &["--previous", csv1.to_str().unwrap()]);
+    let pq = score(&later, &pq2, &["--previous", pq1.to_str().unwrap()]);
+    assert!(pq.0, "{}", pq.2);
+    // The same counts; the Parquet file holds the same leads.
+    let tail = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("became MQL"))
+            .map(str::to_string)
+    };
+    assert_eq!(
+        tail(&csv.1).map(|l| l.split(": ").nth(1).map(str::to_string)),
+        tail(&pq.1).map(|l| l.split(": ").nth(1).map(str::to_string))
+    );
+    use leadscore_train::load::{read_table, ReadOptions};
+    let t = read_table(&pq2, &ReadOptions::default()).unwrap();
+    assert_eq!(t.df.height(), by_id(&csv2).len());
+    let c = read_table(
+        &dir.path().join("b.crossings.parquet"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        c.df.height(),
+        by_id(&dir.path().join("b.crossings.csv")).len()
+    );
+}
+
+#[test]
+fn a_bad_cell_names_its_row_and_column_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let leads = std::fs::read_to_string(common::repo("data/demo/leads.csv")).unwrap();
+    let mut lines: Vec<String> = leads.lines().map(str::to_string).collect();
+    // Row 3 of the data: a company size in words.
+    let cells: Vec<&str> = lines[3].split(',').collect();
+    let mut cells: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+    cells[4] = "ten".into();
+    lines[3] = cells.join(",");
+    let bad = dir.path().join("leads.csv");
+    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("out.csv");
+    let output = Command::new(common::train_binary())
+        .arg("score")
+        .arg("--model")
+        .arg(model())
+        .arg("--data")
+        .arg(&bad)
+        .args(["--events", "data/demo/events.csv", "--as-of", AS_OF])
+        .args(["--target-precision", "0.5", "--out"])
+        .arg(&out)
+        .current_dir(common::repo("."))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("row 3") && stderr.contains("company_size") && stderr.contains("leads.csv"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "a failed run leaves no output");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "and no temp file"
+    );
+}
