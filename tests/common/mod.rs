@@ -112,8 +112,20 @@ pub fn train_binary() -> PathBuf {
 }
 
 /// Builds the workspace package `name` (whose binary has the same name) with the same cargo,
-/// in this test's profile, and finds the binary beside the test executable.
+/// in this test's profile, and finds the binary beside the test executable. Once per test
+/// binary and package: later calls return the path.
 fn workspace_binary(name: &str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, path)) = built.iter().find(|(n, _)| n == name) {
+        return path.clone();
+    }
+    let path = build_binary(name);
+    built.push((name.to_string(), path.clone()));
+    path
+}
+
+fn build_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe
         .parent()

@@ -9,7 +9,8 @@
 //!   cross-validation;
 //! - [`pipeline`]: the whole job, holdout evaluation, leakage check, the artifact;
 //! - [`score`]: a whole leads file scored as the server would at one moment, and the crossings
-//!   against an earlier run;
+//!   against an earlier run; [`notify`]: the new MQLs to a signed webhook, with retries and
+//!   a dead-letter file;
 //! - [`registry_cmd`]: a registry of models, promotion on fresh data, the listing;
 //! - [`monitor`]: realized precision and recall of the served cutoff, from the decision log;
 //! - [`report`]: text for people; [`demo`]: the synthetic demo export.
@@ -33,6 +34,7 @@ pub mod fit;
 pub mod infer;
 pub mod load;
 pub mod monitor;
+pub mod notify;
 pub mod pairs;
 pub mod pipeline;
 pub mod registry_cmd;

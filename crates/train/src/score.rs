@@ -818,15 +818,20 @@ pub fn crossings_frame(id: &str, as_of: &str, list: &[Crossing]) -> Result<DataF
 
 /// Where the crossings of `out` go: beside it, `NAME.crossings.EXT`.
 pub fn crossings_path(out: &Path) -> PathBuf {
-    let stem = out
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let ext = out
         .extension()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    out.with_file_name(format!("{stem}.crossings.{ext}"))
+    beside(out, &format!("crossings.{ext}"))
+}
+
+/// `NAME.<suffix>` in the folder of `out` (whose name is `NAME.EXT`).
+pub fn beside(out: &Path, suffix: &str) -> PathBuf {
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    out.with_file_name(format!("{stem}.{suffix}"))
 }
 
 #[cfg(test)]

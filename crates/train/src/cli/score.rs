@@ -6,12 +6,17 @@ use anyhow::{bail, Context};
 use clap::Args;
 use leadscore_core::artifact::{write_atomic_with, ModelArtifact};
 use leadscore_core::tiers::Tiers;
-use leadscore_train::score::{
-    crossings, crossings_frame, crossings_path, frame, read_previous, score_file, Change, Crossing,
-    Format, FrameWriter, ScoreJob, ScoreSummary,
+use leadscore_train::notify::{
+    deliver, new_mql, queue, read_dead_letters, save_pending, Notification, Webhook,
 };
+use leadscore_train::score::{
+    beside, crossings, crossings_frame, crossings_path, frame, read_previous, score_file, Change,
+    Crossing, Format, FrameWriter, ScoreJob, ScoreSummary,
+};
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Args)]
 pub struct ScoreArgs {
@@ -55,6 +60,33 @@ pub struct ScoreArgs {
     /// CSV delimiter of the input files (detected when absent).
     #[arg(long)]
     delimiter: Option<char>,
+    /// POST each new MQL (a lead that became one since --previous; without --previous, every
+    /// MQL) to this URL as JSON, signed with HMAC-SHA256 (header X-Leadscore-Signature:
+    /// sha256=HEX) and keyed (Idempotency-Key: LEAD:AS_OF:MODEL).
+    #[arg(long)]
+    notify: Option<String>,
+    /// The environment variable holding the signing secret.
+    #[arg(long, default_value = "LEADSCORE_WEBHOOK_SECRET")]
+    notify_secret_env: String,
+    /// Attempts per notification (retried on connection errors, timeouts, 5xx, 408 and 429).
+    #[arg(long, default_value_t = 5)]
+    notify_attempts: u32,
+    /// Wait after the first failed attempt, in milliseconds; doubled after each (at most 60 s,
+    /// or the receiver's Retry-After).
+    #[arg(long, default_value_t = 1000)]
+    notify_backoff_ms: u64,
+    /// The longest one attempt may take, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    notify_timeout_secs: f64,
+    /// The longest the whole delivery may take, in seconds; what is left then goes to the
+    /// dead letters.
+    #[arg(long, default_value_t = 300.0)]
+    notify_deadline_secs: f64,
+    /// Where undelivered notifications are kept (JSON lines; default NAME.dead-letter.jsonl
+    /// beside --out). A run with --notify delivers what this file holds first: give every
+    /// nightly run the same file.
+    #[arg(long)]
+    dead_letter: Option<PathBuf>,
 }
 
 /// `score` with its options checked.
@@ -64,6 +96,7 @@ pub struct Score {
     out: PathBuf,
     format: Format,
     previous: Option<PathBuf>,
+    notify: Option<Webhook>,
 }
 
 /// Checks the moment, the cutoff's target and confidence, the tiers and the output format
@@ -93,6 +126,37 @@ impl TryFrom<ScoreArgs> for Score {
             Some(c) => bail!("--delimiter must be one ASCII character, got {c:?}"),
         };
         let format = Format::of(&a.out)?;
+        let notify = match &a.notify {
+            None => None,
+            Some(url) => {
+                let secret = std::env::var(&a.notify_secret_env).with_context(|| {
+                    format!(
+                        "--notify: set the signing secret in the environment variable {}",
+                        a.notify_secret_env
+                    )
+                })?;
+                let secs = |name: &str, v: f64| -> anyhow::Result<Duration> {
+                    Duration::try_from_secs_f64(v)
+                        .ok()
+                        .filter(|d| !d.is_zero())
+                        .with_context(|| format!("{name} must be a positive number of seconds"))
+                };
+                let hook = Webhook {
+                    url: url.clone(),
+                    secret: secret.into_bytes(),
+                    max_attempts: a.notify_attempts,
+                    first_backoff: Duration::from_millis(a.notify_backoff_ms),
+                    attempt_timeout: secs("--notify-timeout-secs", a.notify_timeout_secs)?,
+                    deadline: secs("--notify-deadline-secs", a.notify_deadline_secs)?,
+                    dead_letter: a
+                        .dead_letter
+                        .clone()
+                        .unwrap_or_else(|| beside(&a.out, "dead-letter.jsonl")),
+                };
+                hook.check()?;
+                Some(hook)
+            }
+        };
         if let Some(p) = &a.previous {
             Format::of(p)?;
         }
@@ -112,6 +176,7 @@ impl TryFrom<ScoreArgs> for Score {
             out: a.out,
             format,
             previous: a.previous,
+            notify,
         })
     }
 }
@@ -127,6 +192,12 @@ pub fn run(s: Score) -> anyhow::Result<()> {
     };
     let as_of = rfc3339(s.job.as_of);
     create_parent(&s.out)?;
+    // Without --previous every MQL is new to the webhook.
+    let nothing_before = HashMap::new();
+    let against = previous
+        .as_ref()
+        .or(s.notify.as_ref().map(|_| &nothing_before));
+    let mut queued: Option<(Vec<Notification>, usize)> = None;
     let mut changed: Vec<Crossing> = Vec::new();
     let mut summary = ScoreSummary::default();
     let mut failure: Option<anyhow::Error> = None;
@@ -144,7 +215,7 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             &artifact,
             &s.job,
             |chunk| {
-                if let Some(prev) = &previous {
+                if let Some(prev) = against {
                     changed.extend(crossings(prev, chunk));
                 }
                 let mut df = frame(&id, &as_of, &artifact.model_id, chunk)?;
@@ -171,7 +242,30 @@ pub fn run(s: Score) -> anyhow::Result<()> {
                 return Err(std::io::Error::other("scoring failed"));
             }
         }
-        writer.finish().map_err(std::io::Error::other)
+        writer.finish().map_err(std::io::Error::other)?;
+        // The notifications are on disk (pending) before the scores that imply them are: a run
+        // stopped from here on loses none.
+        if let Some(hook) = &s.notify {
+            let fresh: Vec<Notification> = changed
+                .iter()
+                .filter(|c| c.change == Change::BecameMql)
+                .map(|c| new_mql(&artifact.model_id, &as_of, c))
+                .collect();
+            let pending = (|| {
+                let before = read_dead_letters(&hook.dead_letter)?.len();
+                let all = queue(hook, fresh)?;
+                save_pending(hook, &all)?;
+                Ok::<_, leadscore_train::error::TrainError>((all, before))
+            })();
+            match pending {
+                Ok(q) => queued = Some(q),
+                Err(e) => {
+                    failure = Some(e.into());
+                    return Err(std::io::Error::other("queueing the notifications failed"));
+                }
+            }
+        }
+        Ok(())
     });
     if let Some(e) = failure {
         return Err(e.context(format!("nothing was written to {}", s.out.display())));
@@ -200,6 +294,24 @@ pub fn run(s: Score) -> anyhow::Result<()> {
         );
     }
     emit(text)?;
+    if let (Some(hook), Some((queue, before))) = (&s.notify, queued) {
+        let total = queue.len();
+        let r = deliver(hook, queue, before)?;
+        emit(format!(
+            "notified {}: {} of {total} delivered ({} from earlier runs) in {} attempts\n",
+            hook.url, r.delivered, r.redelivered, r.attempts
+        ))?;
+        if r.dead > 0 {
+            bail!(
+                "{} of {total} notifications were not delivered ({} refused by the receiver); \
+                 they are in {}, and the next run with --notify and this dead-letter file \
+                 delivers them first (the scores were written)",
+                r.dead,
+                r.refused,
+                hook.dead_letter.display()
+            );
+        }
+    }
     std::io::stdout().flush()?;
     Ok(())
 }

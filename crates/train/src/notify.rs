@@ -1,0 +1,417 @@
+//! The handoff webhook of `score --notify`: each new MQL is POSTed as JSON, signed with
+//! HMAC-SHA256 over the body, with an idempotency key; failures are retried with exponential
+//! backoff within a bounded total time, and what could not be delivered goes to a dead-letter
+//! file that the next run delivers first.
+//!
+//! Delivery is at least once: the whole queue (what the dead-letter file held, then this run's
+//! new MQLs) is written to the dead-letter file before the first attempt, and rewritten with
+//! what is left after the last, so a run killed half-way leaves every undelivered notification
+//! on disk. A receiver may see a notification twice (a timeout after it answered, a redelivery);
+//! the `Idempotency-Key` header tells the copies apart.
+//!
+//! Headers sent with each POST:
+//! - `Content-Type: application/json`
+//! - `Idempotency-Key: <lead id>:<as_of>:<model id>`
+//! - `X-Leadscore-Signature: sha256=<hex of HMAC-SHA256(secret, body)>`
+
+use crate::error::{Result, TrainError};
+use crate::score::Crossing;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The header holding the body's signature.
+pub const SIGNATURE_HEADER: &str = "X-Leadscore-Signature";
+/// The header holding the idempotency key.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+/// The longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// HMAC-SHA256 of `message` under `key` (RFC 2104).
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.map(|k| k ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+/// `sha256=<hex>`, the signature header's value for `body`.
+pub fn signature(secret: &[u8], body: &[u8]) -> String {
+    let mac = hmac_sha256(secret, body);
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256=");
+    for b in mac {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// One notification: its key and its JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    /// `<lead id>:<as_of>:<model id>`.
+    pub key: String,
+    /// The JSON body, exactly as sent (and signed).
+    pub body: String,
+    /// Attempts made in earlier runs.
+    pub attempts_before: u32,
+}
+
+/// The notification of a lead that became an MQL.
+pub fn new_mql(model_id: &str, as_of: &str, c: &Crossing) -> Notification {
+    let key = format!("{}:{as_of}:{model_id}", c.now.id);
+    let factors: serde_json::Value =
+        serde_json::from_str(&c.now.factors).unwrap_or(serde_json::Value::Array(Vec::new()));
+    let body = serde_json::json!({
+        "event": "mql",
+        "idempotency_key": key,
+        "lead_id": c.now.id,
+        "as_of": as_of,
+        "model_id": model_id,
+        "score": c.now.score,
+        "tier": c.now.tier,
+        "factors": factors,
+        "previous": c.before.as_ref().map(|b| serde_json::json!({
+            "as_of": b.as_of,
+            "score": b.score,
+            "mql": b.mql,
+            "tier": b.tier,
+        })),
+    });
+    Notification {
+        key,
+        body: body.to_string(),
+        attempts_before: 0,
+    }
+}
+
+/// Where and how to deliver.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    /// The receiver (`http://...`; `https://` needs the `https` build feature).
+    pub url: String,
+    /// The HMAC key.
+    pub secret: Vec<u8>,
+    /// Attempts per notification in this run.
+    pub max_attempts: u32,
+    /// The wait after the first failed attempt; doubled after each (at most a minute).
+    pub first_backoff: Duration,
+    /// The longest one attempt may take (connect, send, answer).
+    pub attempt_timeout: Duration,
+    /// The longest the whole delivery may take; what is left then goes to the dead letters.
+    pub deadline: Duration,
+    /// The dead-letter file (JSON lines).
+    pub dead_letter: PathBuf,
+}
+
+impl Webhook {
+    /// Checks the URL's scheme (an `https://` URL in a build without TLS is refused here, not
+    /// at the first attempt).
+    pub fn check(&self) -> Result<()> {
+        let lower = self.url.to_ascii_lowercase();
+        if lower.starts_with("https://") && !cfg!(feature = "https") {
+            return Err(TrainError::Config(format!(
+                "--notify {}: this build has no TLS; build leadscore-train with `--features \
+                 https`, or post to an http:// address (a TLS-terminating proxy on the same \
+                 host)",
+                self.url
+            )));
+        }
+        if !lower.starts_with("http://") && !lower.starts_with("https://") {
+            return Err(TrainError::Config(format!(
+                "--notify {}: expected an http:// or https:// URL",
+                self.url
+            )));
+        }
+        if self.secret.is_empty() {
+            return Err(TrainError::Config(
+                "--notify: the signing secret is empty".into(),
+            ));
+        }
+        if self.max_attempts == 0 {
+            return Err(TrainError::Config(
+                "--notify-attempts must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A notification that was not delivered, as a line of the dead-letter file.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct DeadLetter {
+    idempotency_key: String,
+    /// The body as sent (a JSON string, so the signature can be recomputed byte for byte).
+    body: String,
+    attempts: u32,
+    last_error: String,
+}
+
+/// What a delivery did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeliveryReport {
+    /// Notifications delivered (2xx).
+    pub delivered: usize,
+    /// Of them, ones that came from the dead-letter file.
+    pub redelivered: usize,
+    /// Left in the dead-letter file.
+    pub dead: usize,
+    /// Refused by the receiver with a 4xx (kept in the dead letters, not retried this run).
+    pub refused: usize,
+    /// POSTs made.
+    pub attempts: usize,
+}
+
+/// Reads the dead-letter file (absent: none).
+pub fn read_dead_letters(path: &Path) -> Result<Vec<Notification>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(TrainError::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
+        }
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, line)| {
+            let d: DeadLetter = serde_json::from_str(line).map_err(|e| TrainError::Read {
+                path: path.display().to_string(),
+                message: format!("line {}: {e}", i + 1),
+            })?;
+            Ok(Notification {
+                key: d.idempotency_key,
+                body: d.body,
+                attempts_before: d.attempts,
+            })
+        })
+        .collect()
+}
+
+/// Writes the dead letters (atomically; an empty list removes the file).
+fn write_dead_letters(path: &Path, list: &[(Notification, u32, String)]) -> Result<()> {
+    if list.is_empty() {
+        return match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(TrainError::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }),
+            _ => Ok(()),
+        };
+    }
+    let mut text = String::new();
+    for (n, attempts, error) in list {
+        let line = DeadLetter {
+            idempotency_key: n.key.clone(),
+            body: n.body.clone(),
+            attempts: *attempts,
+            last_error: error.clone(),
+        };
+        text.push_str(&serde_json::to_string(&line).unwrap_or_default());
+        text.push('\n');
+    }
+    leadscore_core::artifact::write_atomic(path, text.as_bytes()).map_err(TrainError::Core)
+}
+
+/// The queue of a run: the dead letters of earlier runs first, then `fresh` (a key already
+/// queued is not queued twice).
+pub fn queue(hook: &Webhook, fresh: Vec<Notification>) -> Result<Vec<Notification>> {
+    let mut all = read_dead_letters(&hook.dead_letter)?;
+    let mut keys: std::collections::HashSet<String> = all.iter().map(|n| n.key.clone()).collect();
+    all.extend(fresh.into_iter().filter(|n| keys.insert(n.key.clone())));
+    Ok(all)
+}
+
+/// Writes `queue` to the dead-letter file as pending, before any attempt.
+pub fn save_pending(hook: &Webhook, queue: &[Notification]) -> Result<()> {
+    let pending: Vec<(Notification, u32, String)> = queue
+        .iter()
+        .map(|n| {
+            (
+                n.clone(),
+                n.attempts_before,
+                "pending: not attempted yet".into(),
+            )
+        })
+        .collect();
+    write_dead_letters(&hook.dead_letter, &pending)
+}
+
+/// How one attempt ended.
+enum Attempt {
+    Delivered,
+    /// Worth retrying (transport error, timeout, 5xx, 408, 429); the receiver's Retry-After.
+    Retry(String, Option<Duration>),
+    /// The receiver refused it (4xx): retrying would not help.
+    Refused(String),
+}
+
+/// Delivers `queue` (see [`queue`]), then leaves in the dead-letter file exactly what was not
+/// delivered. `redelivered_from` is how many of the queue came from the dead-letter file.
+pub fn deliver(
+    hook: &Webhook,
+    queue: Vec<Notification>,
+    redelivered_from: usize,
+) -> Result<DeliveryReport> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(hook.attempt_timeout))
+        .build()
+        .into();
+    let start = Instant::now();
+    let mut report = DeliveryReport::default();
+    let mut dead: Vec<(Notification, u32, String)> = Vec::new();
+    for (k, n) in queue.into_iter().enumerate() {
+        let mut attempts = n.attempts_before;
+        let mut last = String::from("not attempted: the delivery deadline had passed");
+        let mut delivered = false;
+        let mut refused = false;
+        for attempt in 0..hook.max_attempts {
+            if start.elapsed() >= hook.deadline {
+                break;
+            }
+            attempts += 1;
+            report.attempts += 1;
+            match post(&agent, hook, &n) {
+                Attempt::Delivered => {
+                    delivered = true;
+                    break;
+                }
+                Attempt::Refused(why) => {
+                    last = why;
+                    refused = true;
+                    break;
+                }
+                Attempt::Retry(why, after) => {
+                    last = why;
+                    if attempt + 1 == hook.max_attempts {
+                        break;
+                    }
+                    let backoff = hook
+                        .first_backoff
+                        .saturating_mul(1 << attempt.min(16))
+                        .min(MAX_BACKOFF);
+                    let wait = after.unwrap_or(backoff).min(MAX_BACKOFF);
+                    let left = hook.deadline.saturating_sub(start.elapsed());
+                    if wait >= left {
+                        break;
+                    }
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+        if delivered {
+            report.delivered += 1;
+            report.redelivered += usize::from(k < redelivered_from);
+        } else {
+            report.refused += usize::from(refused);
+            dead.push((n, attempts, last));
+        }
+    }
+    report.dead = dead.len();
+    write_dead_letters(&hook.dead_letter, &dead)?;
+    Ok(report)
+}
+
+/// One POST of `n`.
+fn post(agent: &ureq::Agent, hook: &Webhook, n: &Notification) -> Attempt {
+    let sent = agent
+        .post(&hook.url)
+        .header("content-type", "application/json")
+        .header(IDEMPOTENCY_HEADER, &n.key)
+        .header(SIGNATURE_HEADER, signature(&hook.secret, n.body.as_bytes()))
+        .send(n.body.as_bytes());
+    let mut answer = match sent {
+        Ok(a) => a,
+        Err(e) => return Attempt::Retry(format!("{e}"), None),
+    };
+    let status = answer.status().as_u16();
+    let retry_after = answer
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let excerpt = answer
+        .body_mut()
+        .with_config()
+        .limit(4096)
+        .read_to_string()
+        .unwrap_or_default();
+    let excerpt: String = excerpt.chars().take(200).collect();
+    let why = format!("HTTP {status}: {}", excerpt.trim());
+    match status {
+        200..=299 => Attempt::Delivered,
+        408 | 425 | 429 => Attempt::Retry(why, retry_after),
+        400..=499 => Attempt::Refused(why),
+        _ => Attempt::Retry(why, retry_after),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        // Test cases 1, 2 and 6 (a key longer than the block).
+        assert_eq!(
+            hex(&hmac_sha256(&[0x0b; 20], b"Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+        assert_eq!(
+            hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            hex(&hmac_sha256(
+                &[0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+        assert_eq!(
+            signature(b"Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn an_https_url_needs_the_feature_and_a_secret_is_required() {
+        let hook = |url: &str, secret: &[u8]| Webhook {
+            url: url.into(),
+            secret: secret.to_vec(),
+            max_attempts: 3,
+            first_backoff: Duration::from_millis(1),
+            attempt_timeout: Duration::from_secs(1),
+            deadline: Duration::from_secs(1),
+            dead_letter: PathBuf::from("x.jsonl"),
+        };
+        assert!(hook("http://127.0.0.1:9/x", b"s").check().is_ok());
+        assert_eq!(
+            hook("https://example.com/x", b"s").check().is_ok(),
+            cfg!(feature = "https")
+        );
+        assert!(hook("ftp://example.com", b"s").check().is_err());
+        assert!(hook("http://127.0.0.1:9/x", b"").check().is_err());
+    }
+}
