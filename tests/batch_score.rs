@@ -66,7 +66,10 @@ fn every_demo_lead_scores_as_the_server_scores_it() {
     let (ok, stdout, stderr) = score(AS_OF, &out, &[]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("leads scored as of"), "{stdout}");
-    assert!(!stderr.contains("scoring:"), "no progress bar when stderr is not a terminal");
+    assert!(
+        !stderr.contains("scoring:"),
+        "no progress bar when stderr is not a terminal"
+    );
     let rows = by_id(&out);
 
     let as_of = timestamp(AS_OF, "as_of");

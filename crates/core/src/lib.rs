@@ -8,7 +8,8 @@
 //!   being an MQL whatever its score; [`artifact`]: the versioned model file; [`registry`]: a
 //!   folder of artifacts and its `CURRENT` pointer; [`files`]: reading such files with limits
 //!   (regular files only, a size cap, optionally no symlinks);
-//! - [`metrics`]: ROC AUC, PR AUC, log loss, Brier, calibration, lift;
+//! - [`metrics`]: ROC AUC, PR AUC, log loss, Brier, calibration, lift; [`funnel`]: leads, MQLs
+//!   and MQL conversions by group and period;
 //! - [`curve`]: the operating curve and [`curve::cutoff_for_precision`], the MQL cutoff from a
 //!   target precision; [`tiers`]: named precision targets (`A=0.8,B=0.6,C=0.4,D`), parsed and
 //!   checked once, each tier's cutoff on the curve and the tier of a score;
@@ -41,6 +42,7 @@ pub mod error;
 pub mod explain;
 pub mod files;
 pub mod fitted;
+pub mod funnel;
 pub mod gates;
 pub mod metrics;
 pub mod model;

@@ -10,6 +10,7 @@ use crate::figures::{class_histogram, ClassHistogram, EvaluationSet, MarkedCutof
 use crate::ReportError;
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::explain::{ExplainSummary, GroupSummary, Part, Shape};
+use leadscore_core::funnel::Funnel;
 use leadscore_core::model::FeatureWeight;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -826,9 +827,9 @@ pub fn calibration(set: &EvaluationSet) -> Result<Chart, ReportError> {
 fn rate_bars(
     id: &'static str,
     title: &str,
-    x_desc: &str,
+    (x_desc, y_desc): (&str, &str),
     groups: &[(String, f64, String)],
-    base_rate: f64,
+    (reference, base_rate): (&str, f64),
 ) -> Result<(String, Option<Frame>), ReportError> {
     render(id, SIZE, |root| {
         let n = groups.len().max(1);
@@ -864,7 +865,7 @@ fn rate_bars(
             .x_label_formatter(&label_of)
             .y_label_formatter(&|v| pct(*v))
             .x_desc(x_desc)
-            .y_desc("conversion rate")
+            .y_desc(y_desc)
             .label_style((FONT, 14))
             .draw()?;
         for (k, (_, rate, label)) in groups.iter().enumerate() {
@@ -897,7 +898,7 @@ fn rate_bars(
                 5,
                 GREY.stroke_width(2),
             ))?
-            .label(format!("base rate {}", pct(base_rate)))
+            .label(format!("{reference} {}", pct(base_rate)))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREY.stroke_width(2)));
         chart
             .configure_series_labels()
@@ -928,9 +929,12 @@ pub fn lift_by_decile(set: &EvaluationSet) -> Result<Chart, ReportError> {
     let (svg, frame) = rate_bars(
         "chart-lift-decile",
         &title,
-        "score decile (1 = the highest-scoring tenth of leads)",
+        (
+            "score decile (1 = the highest-scoring tenth of leads)",
+            "conversion rate",
+        ),
         &groups,
-        e.base_rate,
+        ("base rate", e.base_rate),
     )?;
     let top = e.lift.first();
     Ok(Chart {
@@ -970,9 +974,12 @@ pub fn lift_by_tier(set: &EvaluationSet, tiers: &[TierRow]) -> Result<Chart, Rep
     let (svg, frame) = rate_bars(
         "chart-lift-tier",
         &title,
-        "tier (a lead gets the strictest tier whose cutoff it reaches)",
+        (
+            "tier (a lead gets the strictest tier whose cutoff it reaches)",
+            "conversion rate",
+        ),
         &groups,
-        base,
+        ("base rate", base),
     )?;
     let missing: Vec<String> = tiers
         .iter()
@@ -992,6 +999,87 @@ pub fn lift_by_tier(set: &EvaluationSet, tiers: &[TierRow]) -> Result<Chart, Rep
                 format!(" Not attainable, so never given: {}.", missing.join(", "))
             }
         ),
+        svg,
+        frame,
+    })
+}
+
+/// Realized precision of the MQLs per group (over every period), against the promise.
+pub fn funnel_precision(f: &Funnel) -> Result<Chart, ReportError> {
+    let by = f.settings.by.as_deref().unwrap_or("all leads");
+    let groups: Vec<(String, f64, String)> = f
+        .rows
+        .iter()
+        .filter(|r| r.period == "all")
+        .map(|r| {
+            (
+                shorten(&r.group, 11),
+                r.realized_precision.unwrap_or(0.0),
+                match r.realized_precision {
+                    Some(_) => format!("{} of {}", r.mqls_known_converted, r.mqls_known),
+                    None => "none known".into(),
+                },
+            )
+        })
+        .collect();
+    let (reference, line) = match f.settings.target_precision {
+        Some(p) => ("promised", p),
+        None => ("overall", f.total.realized_precision.unwrap_or(0.0)),
+    };
+    let title = format!("Realized MQL precision by {}", shorten(by, 24));
+    let (svg, frame) = rate_bars(
+        "chart-funnel-precision",
+        &title,
+        (by, "MQLs converted / known MQLs"),
+        &groups,
+        (reference, line),
+    )?;
+    Ok(Chart {
+        id: "chart-funnel-precision",
+        title,
+        note: format!(
+            "Of the MQLs whose {}-day horizon has passed, the share that converted within it,              per {by}; each bar is labelled converted of known. The dashed line is the {reference}              precision.",
+            f.settings.horizon_days
+        ),
+        svg,
+        frame,
+    })
+}
+
+/// The MQL rate per period, over every group.
+pub fn funnel_mql_rate(f: &Funnel) -> Result<Chart, ReportError> {
+    let mut periods: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+    for r in f.rows.iter().filter(|r| r.period != "all") {
+        let e = periods.entry(r.period.as_str()).or_default();
+        e.0 += r.leads;
+        e.1 += r.mqls;
+    }
+    let groups: Vec<(String, f64, String)> = periods
+        .iter()
+        .map(|(p, (leads, mqls))| {
+            (
+                (*p).to_string(),
+                crate::figures::ratio(*mqls, *leads),
+                format!("{mqls}"),
+            )
+        })
+        .collect();
+    let title = format!("MQL rate by {}", f.settings.period.name());
+    let (svg, frame) = rate_bars(
+        "chart-funnel-mql-rate",
+        &title,
+        (
+            &format!("{} the leads entered", f.settings.period.name()),
+            "MQLs / leads",
+        ),
+        &groups,
+        ("overall", f.total.mql_rate.unwrap_or(0.0)),
+    )?;
+    Ok(Chart {
+        id: "chart-funnel-mql-rate",
+        title,
+        note: "Leads grouped by the period they entered the funnel; the bar is the share that                became MQLs, labelled with how many did."
+            .into(),
         svg,
         frame,
     })

@@ -13,6 +13,7 @@ use crate::ReportError;
 use leadscore_core::artifact::{BinsSearch, ModelArtifact};
 use leadscore_core::curve::{cutoff_for_precision, CutoffError};
 use leadscore_core::explain::ExplainSummary;
+use leadscore_core::funnel::Funnel;
 use leadscore_core::gates::{GateSpec, Gates, CURVE_POINTS};
 use maud::{html, Markup, PreEscaped, Render, DOCTYPE};
 
@@ -88,6 +89,9 @@ pub struct Report {
     /// The interaction terms: the ranking and the evidence for how many (empty without a
     /// pair search).
     pub pairs: Markup,
+    /// Funnel metrics by group and period, with their charts (empty unless added with
+    /// [`Report::add_funnel`]).
+    pub funnel: Markup,
 }
 
 impl Report {
@@ -143,7 +147,17 @@ impl Report {
                 options.confidence,
             ),
             charts,
+            funnel: html! {},
         })
+    }
+
+    /// Adds the funnel section (`leadscore-train funnel --json`): its two charts and its table.
+    pub fn add_funnel(&mut self, f: &Funnel) -> Result<(), ReportError> {
+        let precision = charts::funnel_precision(f)?;
+        let rate = charts::funnel_mql_rate(f)?;
+        self.funnel = funnel_section(f, &[&precision, &rate]);
+        self.charts.extend([precision, rate]);
+        Ok(())
     }
 
     /// The charts as `<figure>` elements in a grid, in report order.
@@ -203,6 +217,7 @@ impl Report {
                         (self.parts)
                         (self.examples)
                         (self.gates)
+                        (self.funnel)
                         (self.tiers)
                         (self.weights)
                     }
@@ -252,6 +267,64 @@ fn figure(c: &Chart) -> Markup {
             // and the label added above is escaped by maud.
             (PreEscaped(svg))
             figcaption { (c.note) }
+        }
+    }
+}
+
+/// The funnel: what it was computed from, its charts, and every row.
+fn funnel_section(f: &Funnel, charts: &[&Chart]) -> Markup {
+    let s = &f.settings;
+    let share =
+        |x: Option<f64>| x.map_or_else(|| "-".to_string(), |v| format!("{:.1}%", 100.0 * v));
+    let by = s.by.as_deref().unwrap_or("all leads");
+    html! {
+        section id="funnel" {
+            h2 { "Funnel by " (by) " and " (s.period.name()) }
+            p {
+                "Leads by the " (s.period.name()) " they entered the funnel (created, else first \
+                 scored), how many became MQLs, and how the MQLs converted within "
+                (s.horizon_days) " days, as of " (s.now) ". An MQL's outcome is known once its \
+                 horizon has passed; the realized precision is measured on those alone."
+                @if let Some(p) = s.target_precision {
+                    " The promise: at least " (format!("{:.0}%", 100.0 * p)) " of the MQLs \
+                     convert; a row is marked below it when even the upper confidence bound of \
+                     its realized precision is."
+                }
+                " From: " (f.sources.join("; ")) "."
+            }
+            section class="charts" {
+                @for c in charts { (figure(c)) }
+            }
+            table id="table-funnel" class="numbers" {
+                thead {
+                    tr {
+                        th { (by) } th { (s.period.name()) } th { "leads" } th { "MQLs" }
+                        th { "MQL rate" } th { "converted" } th { "MQL to conversion" }
+                        th { "known MQLs" } th { "realized precision" }
+                        th { (format!("{:.0}% lower bound", 100.0 * s.confidence)) }
+                        th { "median days to conversion" }
+                    }
+                }
+                tbody {
+                    @for r in f.rows.iter().chain([&f.total]) {
+                        tr {
+                            td { (r.group) } td { (r.period) } td { (count(r.leads)) }
+                            td { (count(r.mqls)) } td { (share(r.mql_rate)) }
+                            td { (count(r.mqls_converted)) } td { (share(r.mql_conversion_rate)) }
+                            td { (count(r.mqls_known)) }
+                            td {
+                                (share(r.realized_precision))
+                                @if r.below_promise { " (below the promise)" }
+                            }
+                            td { (share(r.precision_lower_bound)) }
+                            td {
+                                (r.median_days_to_conversion
+                                    .map_or_else(|| "-".to_string(), |d| format!("{d:.1}")))
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -12,6 +12,7 @@
 //!   against an earlier run; [`notify`]: the new MQLs to a signed webhook, with retries and
 //!   a dead-letter file;
 //! - [`registry_cmd`]: a registry of models, promotion on fresh data, the listing;
+//! - [`funnel`]: leads, MQLs and MQL conversions by a lead column and period;
 //! - [`monitor`]: realized precision and recall of the served cutoff, from the decision log;
 //! - [`report`]: text for people; [`demo`]: the synthetic demo export.
 //!
@@ -31,6 +32,7 @@ pub mod error;
 pub mod explain;
 pub mod featurize;
 pub mod fit;
+pub mod funnel;
 pub mod infer;
 pub mod load;
 pub mod monitor;

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod demo;
 mod evaluate;
+mod funnel;
 mod init;
 mod input;
 mod inspect;
@@ -44,6 +45,9 @@ enum Command {
     /// Score a whole leads file as of one moment, as the server would (CSV or Parquet out),
     /// and with --previous the leads that crossed the cutoff or changed tier since.
     Score(Box<score::ScoreArgs>),
+    /// Funnel metrics by source (or any lead column) and week or month: leads, MQLs, how the
+    /// MQLs converted, realized precision against the promise, days from MQL to conversion.
+    Funnel(Box<funnel::FunnelArgs>),
     /// Make a registry model CURRENT if it is not worse than the champion on fresh data.
     Promote(promote::PromoteArgs),
     /// List a registry's models with their holdout metrics and which is CURRENT.
@@ -67,6 +71,7 @@ impl Cli {
             Command::Train(a) => train::run((*a).try_into()?),
             Command::Evaluate(a) => evaluate::run(a.try_into()?),
             Command::Score(a) => score::run((*a).try_into()?),
+            Command::Funnel(a) => funnel::run((*a).try_into()?),
             Command::Promote(a) => promote::run(a.try_into()?),
             Command::Models(a) => models::run(a),
             Command::Inspect(a) => inspect::run(a),

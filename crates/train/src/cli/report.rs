@@ -33,6 +33,9 @@ pub struct ReportArgs {
     /// Tiers as precision targets, strictest first, as `leadscore-serve --tiers` takes them.
     #[arg(long, default_value = "A=0.8,B=0.6,C=0.4,D")]
     tiers: String,
+    /// Add a funnel section: the JSON `leadscore-train funnel --json` prints.
+    #[arg(long)]
+    funnel: Option<PathBuf>,
 }
 
 /// `report` with its options checked.
@@ -41,6 +44,7 @@ pub struct ReportJob {
     fresh: Option<FreshData>,
     out: PathBuf,
     options: ReportOptions,
+    funnel: Option<PathBuf>,
 }
 
 /// Parses the tiers, checks the target precision and confidence ([`ReportOptions::validate`])
@@ -61,6 +65,7 @@ impl TryFrom<ReportArgs> for ReportJob {
             fresh: a.fresh.map(FreshData::try_from).transpose()?,
             out: a.out,
             options,
+            funnel: a.funnel,
         })
     }
 }
@@ -87,7 +92,23 @@ pub fn run(job: ReportJob) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let report = Report::build(&artifact, data.as_ref(), &job.options)?;
+    let mut report = Report::build(&artifact, data.as_ref(), &job.options)?;
+    if let Some(path) = &job.funnel {
+        let text = leadscore_core::files::read_limited(
+            path,
+            64 << 20,
+            leadscore_core::files::Symlinks::Follow,
+        )
+        .with_context(|| format!("--funnel {}", path.display()))?;
+        let funnel: leadscore_core::funnel::Funnel =
+            serde_json::from_slice(&text).with_context(|| {
+                format!(
+                    "--funnel {}: not the JSON of `leadscore-train funnel --json`",
+                    path.display()
+                )
+            })?;
+        report.add_funnel(&funnel)?;
+    }
     write(&report, &job.out)?;
     emit(format!(
         "wrote {} (model {} on the {})\n",
