@@ -323,3 +323,33 @@ fn a_bad_cell_names_its_row_and_column_and_nothing_is_written() {
         "and no temp file"
     );
 }
+
+#[test]
+fn with_outcomes_the_leads_converted_by_as_of_are_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (all, open) = (dir.path().join("all.csv"), dir.path().join("open.csv"));
+    assert!(score(AS_OF, &all, &[]).0);
+    let (ok, stdout, stderr) = score(AS_OF, &open, &["--outcomes", "data/demo/outcomes.csv"]);
+    assert!(ok, "{stderr}");
+    let as_of = timestamp(AS_OF, "as_of");
+    let converted: std::collections::HashSet<String> =
+        common::csv_rows(&common::repo("data/demo/outcomes.csv"))
+            .into_iter()
+            .filter(|r| timestamp(&r["converted_at"], "converted_at") <= as_of)
+            .map(|r| r["lead_id"].clone())
+            .collect();
+    let (all, open) = (by_id(&all), by_id(&open));
+    let expected: Vec<&String> = all.keys().filter(|id| !converted.contains(*id)).collect();
+    assert_eq!(open.len(), expected.len());
+    assert!(
+        expected.iter().all(|id| open[*id] == all[*id]),
+        "the same rows otherwise"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "skipped {} leads that had converted by",
+            all.len() - open.len()
+        )),
+        "{stdout}"
+    );
+}

@@ -306,7 +306,7 @@ fn funnel_section(f: &Funnel, charts: &[&Chart]) -> Markup {
                     }
                 }
                 tbody {
-                    @for r in f.rows.iter().chain([&f.total]) {
+                    @for r in f.rows.iter().chain(s.by.as_ref().map(|_| &f.total)) {
                         tr {
                             td { (r.group) } td { (r.period) } td { (count(r.leads)) }
                             td { (count(r.mqls)) } td { (share(r.mql_rate)) }

@@ -355,7 +355,10 @@ pub fn text(f: &Funnel) -> String {
     for r in &f.rows {
         line(&mut out, r);
     }
-    line(&mut out, &f.total);
+    // With one group, its `all` row is the total.
+    if s.by.is_some() {
+        line(&mut out, &f.total);
+    }
     let _ = writeln!(
         out,
         "converted: MQLs converted within the horizon; known: MQLs whose horizon has passed, on \

@@ -47,6 +47,8 @@ pub struct ScoreJob {
     pub id: Option<String>,
     /// The events file, for models with event features.
     pub events: Option<PathBuf>,
+    /// An outcomes table: leads that converted at or before `as_of` are skipped.
+    pub outcomes: Option<PathBuf>,
     /// The moment every lead is scored as of, Unix seconds.
     pub as_of: i64,
     /// The MQL cutoff's precision target and confidence, as the server takes them.
@@ -159,6 +161,8 @@ pub struct ScoreSummary {
     pub per_tier: Vec<(String, usize)>,
     /// Leads created after `as_of`, not scored.
     pub not_yet_created: usize,
+    /// Leads that had converted by `as_of` (with `outcomes`), not scored.
+    pub already_converted: usize,
     /// Events after `as_of`, left out.
     pub later_events: u64,
     /// Events of leads not in the leads file.
@@ -235,6 +239,26 @@ pub fn score_file(
         .map(|c| timestamp_values(&leads, &c.name, &spec.missing_tokens))
         .transpose()?;
 
+    // Leads that had converted by as_of: nothing left to hand over.
+    let converted_by: Option<HashMap<String, Option<i64>>> = match &job.outcomes {
+        Some(path) => {
+            let columns = artifact
+                .assembly
+                .as_ref()
+                .and_then(|a| a.outcomes.clone())
+                .unwrap_or_default();
+            let columns = leadscore_core::spec::OutcomeSpec {
+                lead_id: id_column.clone(),
+                ..columns
+            };
+            Some(
+                crate::monitor::read_outcomes(path, &columns, &artifact.provenance.positive_values)
+                    .map_err(|e| TrainError::Config(format!("{e:#}")))?,
+            )
+        }
+        None => None,
+    };
+
     let gates = Gates::for_spec(&artifact.gates, spec)
         .map_err(|e| TrainError::Config(format!("model {}: gates: {e}", artifact.model_id)))?;
     let explain = artifact.explain.clone().unwrap_or_default();
@@ -262,6 +286,12 @@ pub fn score_file(
             if let Some(created) = &created {
                 if created[row].is_some_and(|t| t > job.as_of) {
                     summary.not_yet_created += 1;
+                    continue;
+                }
+            }
+            if let (Some(c), Some(id)) = (&converted_by, &ids[row]) {
+                if c.get(id).is_some_and(|t| t.is_some_and(|t| t <= job.as_of)) {
+                    summary.already_converted += 1;
                     continue;
                 }
             }

@@ -34,6 +34,10 @@ pub struct ScoreArgs {
     /// --as-of are left out.
     #[arg(long)]
     events: Option<PathBuf>,
+    /// Outcomes (lead id, optionally converted, and converted_at): leads that converted at or
+    /// before --as-of are skipped, as a nightly job scores open leads only.
+    #[arg(long)]
+    outcomes: Option<PathBuf>,
     /// The moment every lead is scored as of (RFC 3339 or YYYY-MM-DD[ HH:MM:SS], UTC;
     /// default: now). Leads created after it are skipped.
     #[arg(long)]
@@ -166,6 +170,7 @@ impl TryFrom<ScoreArgs> for Score {
                 leads: a.data,
                 id: a.id,
                 events: a.events,
+                outcomes: a.outcomes,
                 as_of,
                 target_precision: a.target_precision,
                 confidence: a.confidence,
@@ -347,6 +352,12 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
         out += &format!(
             "skipped {} leads created after {as_of}\n",
             m.not_yet_created
+        );
+    }
+    if m.already_converted > 0 {
+        out += &format!(
+            "skipped {} leads that had converted by {as_of}\n",
+            m.already_converted
         );
     }
     if m.later_events > 0 || m.unknown_events > 0 {
