@@ -314,3 +314,57 @@ fn bad_input_is_named() {
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stderr).contains("pass --leads FILE"));
 }
+
+#[test]
+fn from_a_decision_log_by_week() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.jsonl");
+    let line = |id: &str, as_of: &str, mql: bool| {
+        format!(
+            "{{\"lead_id\":\"{id}\",\"model_id\":\"m\",\"as_of\":\"{as_of}\",\"score\":0.5,\"cutoff\":0.4,\"mql\":{mql}}}\n"
+        )
+    };
+    // A: an MQL on Tuesday 2025-03-04 that converts 10 days later; B: scored twice, an MQL the
+    // second time (2025-03-12), never converts; C: never an MQL; D: no lead id (left out).
+    let text = [
+        line("A", "2025-03-04T10:00:00Z", true),
+        line("B", "2025-03-05T10:00:00Z", false),
+        line("C", "2025-03-06T10:00:00Z", false),
+        line("B", "2025-03-12T10:00:00Z", true),
+        "{\"lead_id\":null,\"model_id\":\"m\",\"as_of\":\"2025-03-06T10:00:00Z\",\"score\":0.9,\"cutoff\":0.4,\"mql\":true}\n".to_string(),
+    ]
+    .concat();
+    std::fs::write(&log, text).unwrap();
+    let outcomes = dir.path().join("outcomes.csv");
+    std::fs::write(&outcomes, "lead_id,converted_at\nA,2025-03-14T10:00:00Z\n").unwrap();
+    let json = train(&[
+        "funnel",
+        "--decision-log",
+        log.to_str().unwrap(),
+        "--outcomes",
+        outcomes.to_str().unwrap(),
+        "--period",
+        "week",
+        "--horizon-days",
+        "30",
+        "--now",
+        "2025-06-01",
+        "--json",
+    ]);
+    let f: Value = serde_json::from_str(&json).unwrap();
+    let rows = f["rows"].as_array().unwrap();
+    // One group; every lead entered in the week of Monday 2025-03-03 (B's first decision).
+    assert_eq!(rows.len(), 2, "{json}");
+    assert_eq!(rows[0]["period"], "2025-03-03");
+    let t = &f["total"];
+    assert_eq!(t["leads"], 3);
+    assert_eq!(t["mqls"], 2);
+    assert_eq!(t["mqls_known"], 2);
+    assert_eq!(t["mqls_converted"], 1);
+    assert_eq!(t["realized_precision"], 0.5);
+    assert_eq!(t["median_days_to_conversion"], 10.0);
+    assert!(f["sources"][0]
+        .as_str()
+        .unwrap()
+        .contains("1 without a lead id left out"));
+}
