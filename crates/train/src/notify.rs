@@ -168,7 +168,8 @@ pub struct DeliveryReport {
     pub redelivered: usize,
     /// Left in the dead-letter file.
     pub dead: usize,
-    /// Refused by the receiver with a 4xx (kept in the dead letters, not retried this run).
+    /// Refused by the receiver with a 3xx or 4xx (kept in the dead letters, not retried this
+    /// run).
     pub refused: usize,
     /// POSTs made.
     pub attempts: usize,
@@ -255,9 +256,10 @@ pub fn save_pending(hook: &Webhook, queue: &[Notification]) -> Result<()> {
 /// How one attempt ended.
 enum Attempt {
     Delivered,
-    /// Worth retrying (transport error, timeout, 5xx, 408, 429); the receiver's Retry-After.
+    /// Worth retrying (transport error, timeout, 5xx, 408, 425, 429); the receiver's
+    /// Retry-After.
     Retry(String, Option<Duration>),
-    /// The receiver refused it (4xx): retrying would not help.
+    /// The receiver refused it (4xx) or sent it elsewhere (3xx): retrying would not help.
     Refused(String),
 }
 
@@ -271,6 +273,8 @@ pub fn deliver(
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(hook.attempt_timeout))
+        // A POST is not re-sent elsewhere: a redirect is the receiver's answer.
+        .max_redirects(0)
         .build()
         .into();
     let start = Instant::now();
@@ -358,7 +362,8 @@ fn post(agent: &ureq::Agent, hook: &Webhook, n: &Notification) -> Attempt {
     match status {
         200..=299 => Attempt::Delivered,
         408 | 425 | 429 => Attempt::Retry(why, retry_after),
-        400..=499 => Attempt::Refused(why),
+        // A redirect or a refusal: the same POST would get the same answer.
+        300..=499 => Attempt::Refused(why),
         _ => Attempt::Retry(why, retry_after),
     }
 }

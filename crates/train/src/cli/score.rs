@@ -233,7 +233,10 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             },
             |done, total| {
                 if bar {
-                    eprint!("\rscoring: {done} of {total} leads");
+                    eprint!(
+                        "\rscoring: {done} of {total} leads ({:.0}%)",
+                        100.0 * done as f64 / total.max(1) as f64
+                    );
                     if done == total {
                         eprintln!();
                     }
