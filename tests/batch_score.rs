@@ -63,7 +63,8 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 fn every_demo_lead_scores_as_the_server_scores_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("scores.csv");
-    let (ok, stdout, stderr) = score(AS_OF, &out, &[]);
+    // Chunks of 1,000 leads: the file crosses four chunk boundaries.
+    let (ok, stdout, stderr) = score(AS_OF, &out, &["--chunk-leads", "1000"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("leads scored as of"), "{stdout}");
     assert!(
@@ -290,11 +291,11 @@ fn a_bad_cell_names_its_row_and_column_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let leads = std::fs::read_to_string(common::repo("data/demo/leads.csv")).unwrap();
     let mut lines: Vec<String> = leads.lines().map(str::to_string).collect();
-    // Row 3 of the data: a company size in words.
-    let cells: Vec<&str> = lines[3].split(',').collect();
+    // Row 1,503 of the data (in the second chunk of 1,000): a company size in words.
+    let cells: Vec<&str> = lines[1503].split(',').collect();
     let mut cells: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
     cells[4] = "ten".into();
-    lines[3] = cells.join(",");
+    lines[1503] = cells.join(",");
     let bad = dir.path().join("leads.csv");
     std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
     let out = dir.path().join("out.csv");
@@ -305,7 +306,13 @@ fn a_bad_cell_names_its_row_and_column_and_nothing_is_written() {
         .arg("--data")
         .arg(&bad)
         .args(["--events", "data/demo/events.csv", "--as-of", AS_OF])
-        .args(["--target-precision", "0.5", "--out"])
+        .args([
+            "--target-precision",
+            "0.5",
+            "--chunk-leads",
+            "1000",
+            "--out",
+        ])
         .arg(&out)
         .current_dir(common::repo("."))
         .output()
@@ -313,7 +320,10 @@ fn a_bad_cell_names_its_row_and_column_and_nothing_is_written() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("row 3") && stderr.contains("company_size") && stderr.contains("leads.csv"),
+        stderr.contains("row 1503,")
+            && stderr.contains("company_size")
+            && stderr.contains("\"ten\"")
+            && stderr.contains("leads.csv"),
         "{stderr}"
     );
     assert!(!out.exists(), "a failed run leaves no output");

@@ -84,8 +84,7 @@ fn independent(runs: &[PathBuf]) -> BTreeMap<(String, String), Expected> {
         for row in common::csv_rows(run) {
             let id = row["lead_id"].clone();
             let as_of = timestamp(&row["as_of"], "as_of");
-            let age: f64 = row["age_days"].parse().unwrap();
-            let created = as_of - (age * DAY as f64).round() as i64;
+            let created = timestamp(&row["created_at"], "created_at");
             let e = entered.entry(id.clone()).or_insert(created);
             *e = (*e).min(created);
             if row["mql"] == "true" {
@@ -198,7 +197,7 @@ fn the_funnel_by_source_and_month_matches_an_independent_count() {
         );
         assert_eq!(
             r["mql_conversion_rate"].as_f64(),
-            rate(e.converted, e.mqls),
+            rate(e.converted, e.mqls - e.before),
             "{key:?}"
         );
         let m = r["median_days_to_conversion"].as_f64();

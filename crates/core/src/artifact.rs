@@ -632,7 +632,12 @@ pub fn write_atomic_with(
         let mut f = std::fs::File::create(&tmp)?;
         write(&mut f)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        // The rename itself on disk before the next write (a file written after this one
+        // must not survive a power loss that this one does not).
+        #[cfg(unix)]
+        std::fs::File::open(&dir)?.sync_all()?;
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -11,8 +11,9 @@
 //!
 //! Per row:
 //! - `mql_rate` = MQLs / leads;
-//! - `mql_conversion_rate` = MQLs converted within the horizon / MQLs (pending ones count as
-//!   not converted yet, so a recent period reads low until its horizon passes);
+//! - `mql_conversion_rate` = MQLs converted within the horizon / MQLs (those converted before
+//!   they became MQLs left out; pending ones count as not converted yet, so a recent period
+//!   reads low until its horizon passes);
 //! - `realized_precision` = known MQLs converted within the horizon / known MQLs, with its
 //!   one-sided Wilson lower bound: the
 //!   number the MQL promise ("at least P of the MQLs convert") is judged on;
@@ -112,7 +113,7 @@ pub struct FunnelRow {
     pub converted_before_mql: u64,
     /// MQLs that converted within the horizon.
     pub mqls_converted: u64,
-    /// MQLs converted / MQLs.
+    /// MQLs converted / MQLs (those converted before they became MQLs left out).
     pub mql_conversion_rate: Option<f64>,
     /// Known MQLs that converted within the horizon / known MQLs.
     pub realized_precision: Option<f64>,
@@ -204,7 +205,7 @@ impl Tally {
             mqls_pending: self.pending,
             converted_before_mql: self.before,
             mqls_converted: self.converted,
-            mql_conversion_rate: ratio(self.converted, self.mqls),
+            mql_conversion_rate: ratio(self.converted, self.mqls - self.before),
             realized_precision: precision,
             mqls_known_converted: self.known_converted,
             precision_lower_bound: (self.known > 0)
@@ -346,7 +347,11 @@ mod tests {
         );
         assert_eq!(r.mqls_converted, 4);
         assert_eq!(r.realized_precision, Some(3.0 / 5.0));
-        assert_eq!(r.mql_conversion_rate, Some(4.0 / 8.0));
+        assert_eq!(
+            r.mql_conversion_rate,
+            Some(4.0 / 7.0),
+            "the one before is left out"
+        );
         assert_eq!(r.median_days_to_conversion, Some(10.0));
         assert!(!r.below_promise);
         assert!(r.precision_lower_bound.unwrap() < 0.6);

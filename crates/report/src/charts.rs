@@ -1038,7 +1038,7 @@ pub fn funnel_precision(f: &Funnel) -> Result<Chart, ReportError> {
         id: "chart-funnel-precision",
         title,
         note: format!(
-            "Of the MQLs whose {}-day horizon has passed, the share that converted within it,              per {by}; each bar is labelled converted of known. The dashed line is the {reference}              precision.",
+            "Of the MQLs whose {}-day horizon has passed, the share that converted within it, per {by}; each bar is labelled converted of known. The dashed line is the {reference} precision.",
             f.settings.horizon_days
         ),
         svg,
@@ -1078,7 +1078,7 @@ pub fn funnel_mql_rate(f: &Funnel) -> Result<Chart, ReportError> {
     Ok(Chart {
         id: "chart-funnel-mql-rate",
         title,
-        note: "Leads grouped by the period they entered the funnel; the bar is the share that                became MQLs, labelled with how many did."
+        note: "Leads grouped by the period they entered the funnel; the bar is the share that became MQLs, labelled with how many did."
             .into(),
         svg,
         frame,

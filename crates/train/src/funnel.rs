@@ -239,7 +239,13 @@ fn read_scores(
     let as_of = timestamp_values(t, "as_of", missing)?;
     let mql = texts(t, "mql")?;
     let has = |c: &str| t.df.column(c).is_ok();
-    let age = if has("age_days") {
+    // The exact creation time (`created_at`), else `as_of - age_days` (outputs without it).
+    let created_at = if has("created_at") {
+        Some(timestamp_values(t, "created_at", missing)?)
+    } else {
+        None
+    };
+    let age = if created_at.is_none() && has("age_days") {
         Some(texts(t, "age_days")?)
     } else {
         None
@@ -268,7 +274,7 @@ fn read_scores(
             }
         };
         let created = match age.as_ref().and_then(|a| a[row].as_deref()) {
-            None => None,
+            None => created_at.as_ref().and_then(|c| c[row]),
             Some(text) => {
                 let days = parse_number(text)
                     .filter(|d| d.is_finite() && *d >= 0.0)

@@ -63,10 +63,20 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
 pub struct Notification {
     /// `<lead id>:<as_of>:<model id>`.
     pub key: String,
+    /// The lead and the model: one pending notification per pair (a run that stopped before
+    /// its scores were published leaves its new MQLs queued; the next run finds the same
+    /// crossings at a later `as_of` and must not send them again under another key).
+    pub lead_model: (String, String),
     /// The JSON body, exactly as sent (and signed).
     pub body: String,
+    /// Read from the dead-letter file (left by an earlier run).
+    pub earlier: bool,
     /// Attempts made in earlier runs.
     pub attempts_before: u32,
+    /// The last error of earlier runs.
+    pub last_error: Option<String>,
+    /// The receiver refused it (3xx or 4xx) in an earlier run.
+    pub refused_before: bool,
 }
 
 /// The notification of a lead that became an MQL.
@@ -92,8 +102,12 @@ pub fn new_mql(model_id: &str, as_of: &str, c: &Crossing) -> Notification {
     });
     Notification {
         key,
+        lead_model: (c.now.id.clone(), model_id.to_string()),
         body: body.to_string(),
+        earlier: false,
         attempts_before: 0,
+        last_error: None,
+        refused_before: false,
     }
 }
 
@@ -157,6 +171,9 @@ struct DeadLetter {
     body: String,
     attempts: u32,
     last_error: String,
+    /// The receiver refused it with a 3xx or 4xx.
+    #[serde(default)]
+    refused: bool,
 }
 
 /// What a delivery did.
@@ -191,21 +208,40 @@ pub fn read_dead_letters(path: &Path) -> Result<Vec<Notification>> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, line)| {
-            let d: DeadLetter = serde_json::from_str(line).map_err(|e| TrainError::Read {
+            let bad = |message: String| TrainError::Read {
                 path: path.display().to_string(),
-                message: format!("line {}: {e}", i + 1),
-            })?;
+                message: format!("line {}: {message}", i + 1),
+            };
+            let d: DeadLetter = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+            let body: serde_json::Value = serde_json::from_str(&d.body)
+                .map_err(|e| bad(format!("the body is not JSON: {e}")))?;
+            let field = |k: &str| body[k].as_str().map(str::to_string);
+            let (Some(lead), Some(model)) = (field("lead_id"), field("model_id")) else {
+                return Err(bad("the body has no lead_id or model_id".into()));
+            };
+            let last_error = match d.last_error.strip_prefix("pending: ") {
+                Some("not attempted yet") => None,
+                Some(e) => Some(e.to_string()),
+                None => Some(d.last_error),
+            };
             Ok(Notification {
                 key: d.idempotency_key,
+                lead_model: (lead, model),
                 body: d.body,
+                earlier: true,
                 attempts_before: d.attempts,
+                last_error,
+                refused_before: d.refused,
             })
         })
         .collect()
 }
 
+/// One dead letter: the notification, its attempts so far, its last error, refused or not.
+type Kept = (Notification, u32, String, bool);
+
 /// Writes the dead letters (atomically; an empty list removes the file).
-fn write_dead_letters(path: &Path, list: &[(Notification, u32, String)]) -> Result<()> {
+fn write_dead_letters(path: &Path, list: &[Kept]) -> Result<()> {
     if list.is_empty() {
         return match std::fs::remove_file(path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(TrainError::Read {
@@ -216,12 +252,13 @@ fn write_dead_letters(path: &Path, list: &[(Notification, u32, String)]) -> Resu
         };
     }
     let mut text = String::new();
-    for (n, attempts, error) in list {
+    for (n, attempts, error, refused) in list {
         let line = DeadLetter {
             idempotency_key: n.key.clone(),
             body: n.body.clone(),
             attempts: *attempts,
             last_error: error.clone(),
+            refused: *refused,
         };
         text.push_str(&serde_json::to_string(&line).unwrap_or_default());
         text.push('\n');
@@ -229,25 +266,32 @@ fn write_dead_letters(path: &Path, list: &[(Notification, u32, String)]) -> Resu
     leadscore_core::artifact::write_atomic(path, text.as_bytes()).map_err(TrainError::Core)
 }
 
-/// The queue of a run: the dead letters of earlier runs first, then `fresh` (a key already
-/// queued is not queued twice).
+/// The queue of a run: the dead letters of earlier runs the receiver did not refuse, then
+/// `fresh`, then the ones it refused (retried last, so they never hold up a new MQL). A lead
+/// and model already queued is not queued again.
 pub fn queue(hook: &Webhook, fresh: Vec<Notification>) -> Result<Vec<Notification>> {
-    let mut all = read_dead_letters(&hook.dead_letter)?;
-    let mut keys: std::collections::HashSet<String> = all.iter().map(|n| n.key.clone()).collect();
-    all.extend(fresh.into_iter().filter(|n| keys.insert(n.key.clone())));
-    Ok(all)
+    let (refused, carried): (Vec<_>, Vec<_>) = read_dead_letters(&hook.dead_letter)?
+        .into_iter()
+        .partition(|n| n.refused_before);
+    let mut seen = std::collections::HashSet::new();
+    Ok(carried
+        .into_iter()
+        .chain(fresh)
+        .chain(refused)
+        .filter(|n| seen.insert(n.lead_model.clone()))
+        .collect())
 }
 
 /// Writes `queue` to the dead-letter file as pending, before any attempt.
 pub fn save_pending(hook: &Webhook, queue: &[Notification]) -> Result<()> {
-    let pending: Vec<(Notification, u32, String)> = queue
+    let pending: Vec<Kept> = queue
         .iter()
         .map(|n| {
-            (
-                n.clone(),
-                n.attempts_before,
-                "pending: not attempted yet".into(),
-            )
+            let error = match &n.last_error {
+                Some(e) => format!("pending: {e}"),
+                None => "pending: not attempted yet".into(),
+            };
+            (n.clone(), n.attempts_before, error, n.refused_before)
         })
         .collect();
     write_dead_letters(&hook.dead_letter, &pending)
@@ -264,12 +308,8 @@ enum Attempt {
 }
 
 /// Delivers `queue` (see [`queue`]), then leaves in the dead-letter file exactly what was not
-/// delivered. `redelivered_from` is how many of the queue came from the dead-letter file.
-pub fn deliver(
-    hook: &Webhook,
-    queue: Vec<Notification>,
-    redelivered_from: usize,
-) -> Result<DeliveryReport> {
+/// delivered.
+pub fn deliver(hook: &Webhook, queue: Vec<Notification>) -> Result<DeliveryReport> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(hook.attempt_timeout))
@@ -279,12 +319,15 @@ pub fn deliver(
         .into();
     let start = Instant::now();
     let mut report = DeliveryReport::default();
-    let mut dead: Vec<(Notification, u32, String)> = Vec::new();
-    for (k, n) in queue.into_iter().enumerate() {
+    let mut dead: Vec<Kept> = Vec::new();
+    for n in queue {
         let mut attempts = n.attempts_before;
-        let mut last = String::from("not attempted: the delivery deadline had passed");
+        let mut last = n
+            .last_error
+            .clone()
+            .unwrap_or_else(|| "not attempted: the delivery deadline had passed".into());
         let mut delivered = false;
-        let mut refused = false;
+        let mut refused = n.refused_before;
         for attempt in 0..hook.max_attempts {
             if start.elapsed() >= hook.deadline {
                 break;
@@ -303,6 +346,7 @@ pub fn deliver(
                 }
                 Attempt::Retry(why, after) => {
                     last = why;
+                    refused = false;
                     if attempt + 1 == hook.max_attempts {
                         break;
                     }
@@ -321,10 +365,10 @@ pub fn deliver(
         }
         if delivered {
             report.delivered += 1;
-            report.redelivered += usize::from(k < redelivered_from);
+            report.redelivered += usize::from(n.earlier);
         } else {
             report.refused += usize::from(refused);
-            dead.push((n, attempts, last));
+            dead.push((n, attempts, last, refused));
         }
     }
     report.dead = dead.len();
@@ -398,6 +442,58 @@ mod tests {
             signature(b"Jefe", b"what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    fn note(lead: &str, as_of: &str) -> Notification {
+        let key = format!("{lead}:{as_of}:m1");
+        Notification {
+            body: serde_json::json!({"lead_id": lead, "model_id": "m1", "idempotency_key": key})
+                .to_string(),
+            key,
+            lead_model: (lead.into(), "m1".into()),
+            earlier: false,
+            attempts_before: 0,
+            last_error: None,
+            refused_before: false,
+        }
+    }
+
+    #[test]
+    fn the_queue_carries_old_letters_first_refused_last_one_per_lead() {
+        let dir = tempfile::tempdir().unwrap();
+        let hook = Webhook {
+            url: "http://127.0.0.1:9/".into(),
+            secret: b"s".to_vec(),
+            max_attempts: 1,
+            first_backoff: Duration::from_millis(1),
+            attempt_timeout: Duration::from_secs(1),
+            deadline: Duration::from_secs(1),
+            dead_letter: dir.path().join("dead-letter.jsonl"),
+        };
+        let (a, b) = (note("A", "d1"), note("B", "d1"));
+        let kept = vec![
+            (a.clone(), 2, "HTTP 422: no".to_string(), true),
+            (
+                b.clone(),
+                1,
+                "pending: connection refused".to_string(),
+                false,
+            ),
+        ];
+        write_dead_letters(&hook.dead_letter, &kept).unwrap();
+        // Today's run finds B again (a later as_of) and C.
+        let q = queue(&hook, vec![note("B", "d2"), note("C", "d2")]).unwrap();
+        let keys: Vec<&str> = q.iter().map(|n| n.key.as_str()).collect();
+        assert_eq!(keys, ["B:d1:m1", "C:d2:m1", "A:d1:m1"]);
+        assert!(q[0].earlier && !q[1].earlier && q[2].refused_before);
+        assert_eq!(q[0].last_error.as_deref(), Some("connection refused"));
+        assert_eq!(q[2].last_error.as_deref(), Some("HTTP 422: no"));
+        // Saved as pending, read back the same.
+        save_pending(&hook, &q).unwrap();
+        let again = queue(&hook, Vec::new()).unwrap();
+        assert_eq!(again.len(), 3);
+        assert_eq!(again[2].attempts_before, 2);
+        assert_eq!(again[2].last_error.as_deref(), Some("HTTP 422: no"));
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub struct ScoreJob {
     pub factors: usize,
     /// CSV delimiter of the input files (detected when `None`).
     pub delimiter: Option<u8>,
+    /// Leads scored and written per chunk ([`CHUNK_LEADS`] by default).
+    pub chunk_leads: usize,
 }
 
 /// The lead id column: `--id`, else the one a point-in-time model was trained with.
@@ -70,7 +72,7 @@ pub fn id_column(artifact: &ModelArtifact, job: &ScoreJob) -> Result<String> {
         .or_else(|| artifact.assembly.as_ref().map(|a| a.id.clone()))
         .ok_or_else(|| {
             TrainError::Config(format!(
-                "model {} was trained on a flat file, whose artifact does not name the lead id                  column: pass --id COLUMN",
+                "model {} was trained on a flat file, whose artifact does not name the lead id column: pass --id COLUMN",
                 artifact.model_id
             ))
         })
@@ -140,6 +142,8 @@ pub struct ScoredLead {
     pub engagement_percentile: Option<f64>,
     /// Days since creation (age-aware models).
     pub age_days: Option<f64>,
+    /// Its creation time, Unix seconds (age-aware models).
+    pub created_at: Option<i64>,
     /// The gates that hold it back, `;`-separated.
     pub held_back: String,
     /// Columns whose value training did not see (scored as missing or `other`), `;`-separated.
@@ -163,6 +167,8 @@ pub struct ScoreSummary {
     pub not_yet_created: usize,
     /// Leads that had converted by `as_of` (with `outcomes`), not scored.
     pub already_converted: usize,
+    /// Leads the outcomes table lists as converted without a time, not scored.
+    pub converted_untimed: usize,
     /// Events after `as_of`, left out.
     pub later_events: u64,
     /// Events of leads not in the leads file.
@@ -242,15 +248,16 @@ pub fn score_file(
     // Leads that had converted by as_of: nothing left to hand over.
     let converted_by: Option<HashMap<String, Option<i64>>> = match &job.outcomes {
         Some(path) => {
+            // The outcomes table's columns as the model was trained with one, else the
+            // defaults with the leads' id column.
             let columns = artifact
                 .assembly
                 .as_ref()
                 .and_then(|a| a.outcomes.clone())
-                .unwrap_or_default();
-            let columns = leadscore_core::spec::OutcomeSpec {
-                lead_id: id_column.clone(),
-                ..columns
-            };
+                .unwrap_or_else(|| leadscore_core::spec::OutcomeSpec {
+                    lead_id: id_column.clone(),
+                    ..Default::default()
+                });
             Some(
                 crate::monitor::read_outcomes(path, &columns, &artifact.provenance.positive_values)
                     .map_err(|e| TrainError::Config(format!("{e:#}")))?,
@@ -267,10 +274,10 @@ pub fn score_file(
     let mut tier_counts: HashMap<String, usize> = HashMap::new();
     let mut x = vec![0.0; spec.width()];
     let mut unseen = Vec::new();
-    let mut out = Vec::with_capacity(CHUNK_LEADS.min(n));
+    let mut out = Vec::with_capacity(job.chunk_leads.max(1).min(n));
     let mut start = 0;
     while start < n {
-        let len = CHUNK_LEADS.min(n - start);
+        let len = job.chunk_leads.max(1).min(n - start);
         let chunk = Table {
             df: leads.df.slice(start as i64, len),
             path: leads.path.clone(),
@@ -290,9 +297,18 @@ pub fn score_file(
                 }
             }
             if let (Some(c), Some(id)) = (&converted_by, &ids[row]) {
-                if c.get(id).is_some_and(|t| t.is_some_and(|t| t <= job.as_of)) {
-                    summary.already_converted += 1;
-                    continue;
+                match c.get(id) {
+                    Some(Some(t)) if *t <= job.as_of => {
+                        summary.already_converted += 1;
+                        continue;
+                    }
+                    // Converted, the table does not say when: nothing is left to hand over
+                    // now (a table without times cannot re-score the past).
+                    Some(None) => {
+                        summary.converted_untimed += 1;
+                        continue;
+                    }
+                    _ => {}
                 }
             }
             let fields = values.row(r);
@@ -346,6 +362,7 @@ pub fn score_file(
                     .as_ref()
                     .and_then(|c| c[row])
                     .map(|t| (job.as_of - t) as f64 / 86_400.0),
+                created_at: created.as_ref().and_then(|c| c[row]),
                 held_back: e.held_back.join(";"),
                 unseen: unseen
                     .iter()
@@ -543,7 +560,7 @@ impl Format {
 }
 
 /// The output columns, in order (the first is named by the model's id column).
-pub const SCORE_COLUMNS: [&str; 16] = [
+pub const SCORE_COLUMNS: [&str; 17] = [
     "lead_id",
     "as_of",
     "model_id",
@@ -557,6 +574,7 @@ pub const SCORE_COLUMNS: [&str; 16] = [
     "fit_percentile",
     "engagement_percentile",
     "age_days",
+    "created_at",
     "held_back",
     "unseen",
     "factors",
@@ -601,12 +619,22 @@ pub fn frame(id: &str, as_of: &str, model_id: &str, leads: &[ScoredLead]) -> Res
                 "age_days",
                 nums(|l| l.age_days.map(|a| (a * 1e4).round() / 1e4)),
             ),
+            s(
+                "created_at",
+                leads.iter().map(|l| l.created_at.map(rfc3339)).collect(),
+            ),
             s("held_back", texts(|l| &l.held_back)),
             s("unseen", texts(|l| &l.unseen)),
             s("factors", texts(|l| &l.factors)),
         ],
     )
     .map_err(|e| TrainError::Config(format!("building the output: {e}")))
+}
+
+fn rfc3339(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
 }
 
 fn round6(x: f64) -> f64 {
@@ -881,6 +909,7 @@ mod tests {
             fit_percentile: None,
             engagement_percentile: None,
             age_days: None,
+            created_at: None,
             held_back: String::new(),
             unseen: String::new(),
             factors: "[]".into(),

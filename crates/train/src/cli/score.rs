@@ -6,12 +6,10 @@ use anyhow::{bail, Context};
 use clap::Args;
 use leadscore_core::artifact::{write_atomic_with, ModelArtifact};
 use leadscore_core::tiers::Tiers;
-use leadscore_train::notify::{
-    deliver, new_mql, queue, read_dead_letters, save_pending, Notification, Webhook,
-};
+use leadscore_train::notify::{deliver, new_mql, queue, save_pending, Notification, Webhook};
 use leadscore_train::score::{
-    beside, crossings, crossings_frame, crossings_path, frame, read_previous, score_file, Change,
-    Crossing, Format, FrameWriter, ScoreJob, ScoreSummary,
+    crossings, crossings_frame, crossings_path, frame, read_previous, score_file, Change, Crossing,
+    Format, FrameWriter, ScoreJob, ScoreSummary,
 };
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -86,11 +84,14 @@ pub struct ScoreArgs {
     /// dead letters.
     #[arg(long, default_value_t = 300.0)]
     notify_deadline_secs: f64,
-    /// Where undelivered notifications are kept (JSON lines; default NAME.dead-letter.jsonl
-    /// beside --out). A run with --notify delivers what this file holds first: give every
-    /// nightly run the same file.
+    /// Where undelivered notifications are kept (JSON lines; default dead-letter.jsonl in the
+    /// folder of --out). A run with --notify delivers what this file holds first: every nightly
+    /// run must use the same file (dated outputs in one folder share the default).
     #[arg(long)]
     dead_letter: Option<PathBuf>,
+    /// Leads per chunk (tests use small chunks to cross chunk boundaries on small files).
+    #[arg(long, default_value_t = leadscore_train::score::CHUNK_LEADS, hide = true)]
+    chunk_leads: usize,
 }
 
 /// `score` with its options checked.
@@ -155,7 +156,7 @@ impl TryFrom<ScoreArgs> for Score {
                     dead_letter: a
                         .dead_letter
                         .clone()
-                        .unwrap_or_else(|| beside(&a.out, "dead-letter.jsonl")),
+                        .unwrap_or_else(|| a.out.with_file_name("dead-letter.jsonl")),
                 };
                 hook.check()?;
                 Some(hook)
@@ -177,6 +178,7 @@ impl TryFrom<ScoreArgs> for Score {
                 tiers,
                 factors: a.factors,
                 delimiter,
+                chunk_leads: a.chunk_leads,
             },
             out: a.out,
             format,
@@ -202,20 +204,20 @@ pub fn run(s: Score) -> anyhow::Result<()> {
     let against = previous
         .as_ref()
         .or(s.notify.as_ref().map(|_| &nothing_before));
-    let mut queued: Option<(Vec<Notification>, usize)> = None;
+    let mut queued: Option<Vec<Notification>> = None;
     let mut changed: Vec<Crossing> = Vec::new();
     let mut summary = ScoreSummary::default();
     let mut failure: Option<anyhow::Error> = None;
     let bar = std::io::stderr().is_terminal();
     let written = write_atomic_with(&s.out, |file| {
-        let buffered = std::io::BufWriter::with_capacity(1 << 20, file);
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file);
         let schema = frame(&id, &as_of, &artifact.model_id, &[])
             .map_err(std::io::Error::other)?
             .schema()
             .as_ref()
             .clone();
         let mut writer =
-            FrameWriter::new(s.format, buffered, &schema).map_err(std::io::Error::other)?;
+            FrameWriter::new(s.format, &mut buffered, &schema).map_err(std::io::Error::other)?;
         let result = score_file(
             &artifact,
             &s.job,
@@ -251,6 +253,9 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             }
         }
         writer.finish().map_err(std::io::Error::other)?;
+        drop(writer);
+        // polars' CSV writer does not flush: an error in the last buffer must fail the write.
+        buffered.flush()?;
         // The notifications are on disk (pending) before the scores that imply them are: a run
         // stopped from here on loses none.
         if let Some(hook) = &s.notify {
@@ -259,12 +264,10 @@ pub fn run(s: Score) -> anyhow::Result<()> {
                 .filter(|c| c.change == Change::BecameMql)
                 .map(|c| new_mql(&artifact.model_id, &as_of, c))
                 .collect();
-            let pending = (|| {
-                let before = read_dead_letters(&hook.dead_letter)?.len();
-                let all = queue(hook, fresh)?;
+            let pending = queue(hook, fresh).and_then(|all| {
                 save_pending(hook, &all)?;
-                Ok::<_, leadscore_train::error::TrainError>((all, before))
-            })();
+                Ok(all)
+            });
             match pending {
                 Ok(q) => queued = Some(q),
                 Err(e) => {
@@ -285,10 +288,13 @@ pub fn run(s: Score) -> anyhow::Result<()> {
         let out = crossings_path(&s.out);
         let mut df = crossings_frame(&id, &as_of, &changed)?;
         write_atomic_with(&out, |file| {
-            let mut w = FrameWriter::new(s.format, std::io::BufWriter::new(file), df.schema())
+            let mut buffered = std::io::BufWriter::new(file);
+            let mut w = FrameWriter::new(s.format, &mut buffered, df.schema())
                 .map_err(std::io::Error::other)?;
             w.write(&mut df).map_err(std::io::Error::other)?;
-            w.finish().map_err(std::io::Error::other)
+            w.finish().map_err(std::io::Error::other)?;
+            drop(w);
+            buffered.flush()
         })?;
         let count = |c: Change| changed.iter().filter(|x| x.change == c).count();
         text += &format!(
@@ -302,9 +308,9 @@ pub fn run(s: Score) -> anyhow::Result<()> {
         );
     }
     emit(text)?;
-    if let (Some(hook), Some((queue, before))) = (&s.notify, queued) {
+    if let (Some(hook), Some(queue)) = (&s.notify, queued) {
         let total = queue.len();
-        let r = deliver(hook, queue, before)?;
+        let r = deliver(hook, queue)?;
         emit(format!(
             "notified {}: {} of {total} delivered ({} from earlier runs) in {} attempts\n",
             hook.url, r.delivered, r.redelivered, r.attempts
@@ -361,6 +367,12 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
         out += &format!(
             "skipped {} leads that had converted by {as_of}\n",
             m.already_converted
+        );
+    }
+    if m.converted_untimed > 0 {
+        out += &format!(
+            "skipped {} leads the outcomes list as converted without a time\n",
+            m.converted_untimed
         );
     }
     if m.later_events > 0 || m.unknown_events > 0 {
