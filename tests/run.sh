@@ -8,7 +8,8 @@
 # Beyond the Rust toolchain the tests need:
 #   - Debian's chromium and chromium-driver (tests/model_page.rs drives the server's model page);
 #   - a Python virtual environment with tests/requirements.txt (tests/notebook.rs executes
-#     notebooks/feature_weights.ipynb with jupyter nbconvert), kept at
+#     notebooks/feature_weights.ipynb with jupyter nbconvert) and the package of python/
+#     (installed on every run: tests/python_package.rs), kept at
 #     $LEADSCORE_TEST_VENV (default ~/.cache/leadscore-test-venv) and rebuilt when
 #     tests/requirements.txt changes;
 #   - the X Education data in ../shared/datasets (tests read real data from there).
@@ -44,6 +45,11 @@ if [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null || true)" != "$WANT" ]; the
   echo "$WANT" >"$VENV/.requirements.sha256"
 fi
 export LEADSCORE_PYTHON="$VENV/bin/python"
+
+# The Python package (python/, `import leadscore`), built by maturin from this checkout into the
+# environment on every run (cargo reuses $CARGO_TARGET_DIR/release; tests/python_package.rs).
+echo "== pip install ./python"
+"$VENV/bin/python" -m pip install -q ./python
 
 echo "== cargo test --workspace"
 if [ "${1:-}" = "--" ]; then shift; fi

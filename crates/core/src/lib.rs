@@ -8,6 +8,8 @@
 //!   being an MQL whatever its score; [`artifact`]: the versioned model file; [`registry`]: a
 //!   folder of artifacts and its `CURRENT` pointer; [`files`]: reading such files with limits
 //!   (regular files only, a size cap, optionally no symlinks);
+//! - [`batch`]: one lead's whole decision (score, MQL, tier, split, gates, factors) outside the
+//!   server, for batch scoring and the Python package;
 //! - [`metrics`]: ROC AUC, PR AUC, log loss, Brier, calibration, lift; [`funnel`]: leads, MQLs
 //!   and MQL conversions by group and period;
 //! - [`curve`]: the operating curve and [`curve::cutoff_for_precision`], the MQL cutoff from a
@@ -36,6 +38,7 @@
 //! ```
 
 pub mod artifact;
+pub mod batch;
 pub mod civil;
 pub mod curve;
 pub mod error;

@@ -2,8 +2,8 @@
 //! server's features, cutoff, tiers, gates and key factors; and the crossings against an
 //! earlier run (leads that became MQL, stopped being MQL, or changed tier).
 //!
-//! Every lead goes through the per-lead path the server runs (`leadscore_core`'s
-//! `featurize_values_noting_unseen`, the same scorer, gates and factor texts), fed with the
+//! Every lead goes through `leadscore_core::batch::LeadScorer`, the per-lead path the server
+//! runs (`featurize_values_noting_unseen`, the same scorer, gates and factor texts), fed with the
 //! file's cells as text, so a lead scored here and posted to the server at the same `as_of`
 //! gets the same score, decision and reasons. Leads are taken in chunks of [`CHUNK_LEADS`]:
 //! each chunk's values are read out of the table, scored, and written to the output before the
@@ -17,17 +17,15 @@
 
 use crate::assemble::{lead_index, read_events, EventColumns};
 use crate::error::{Result, TrainError};
-use crate::explain::{factors_json, RowExplainer, RowValues};
+use crate::explain::{factors_json, RowFactor, RowValues};
 use crate::featurize::timestamp_values;
 use crate::load::{column, read_table, ReadOptions, Table};
 use crate::table::text_values;
 use leadscore_core::artifact::ModelArtifact;
-use leadscore_core::curve::cutoff_for_precision;
+use leadscore_core::batch::LeadScorer;
 use leadscore_core::fitted::{FittedTransform, LeadEvent};
-use leadscore_core::gates::Gates;
-use leadscore_core::model::{sigmoid, Scorer};
-use leadscore_core::tiers::{tier_of, Tiers};
-use leadscore_core::value::{parse_number, parse_timestamp, FieldValue};
+use leadscore_core::tiers::Tiers;
+use leadscore_core::value::parse_number;
 use polars::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;
@@ -35,8 +33,6 @@ use std::path::{Path, PathBuf};
 
 /// Leads scored and written per chunk.
 pub const CHUNK_LEADS: usize = 65_536;
-/// How far past `as_of` a timestamp field may lie (clock skew), as the server allows.
-const FUTURE_SLACK_SECONDS: i64 = 86_400;
 
 /// What `score` is asked to do.
 #[derive(Debug, Clone)]
@@ -76,45 +72,6 @@ pub fn id_column(artifact: &ModelArtifact, job: &ScoreJob) -> Result<String> {
                 artifact.model_id
             ))
         })
-}
-
-/// The cutoffs a job scores with (the server's, for the same target and tiers).
-#[derive(Debug, Clone)]
-pub struct Cutoffs {
-    /// The MQL threshold.
-    pub threshold: f64,
-    /// Tier names with their lowest score (`None`: the tier is never given).
-    pub tiers: Vec<(String, Option<f64>)>,
-    /// The name of the leads below every tier.
-    pub rest: Option<String>,
-}
-
-impl Cutoffs {
-    /// The MQL cutoff and tier cutoffs of `artifact` on its holdout curve, as the server
-    /// computes them with the model's own gates.
-    pub fn new(artifact: &ModelArtifact, job: &ScoreJob) -> Result<Self> {
-        let op = cutoff_for_precision(&artifact.curve, job.target_precision, job.confidence)
-            .map_err(|e| TrainError::Config(format!("--target-precision: {e}")))?;
-        Ok(Self {
-            threshold: op.threshold,
-            tiers: job
-                .tiers
-                .cutoffs(&artifact.curve, job.confidence)
-                .into_iter()
-                .map(|t| (t.name, t.point.map(|p| p.threshold)))
-                .collect(),
-            rest: job.tiers.rest.clone(),
-        })
-    }
-
-    /// The tier of an eligible lead's score.
-    fn tier(&self, score: f64) -> Option<&str> {
-        tier_of(
-            self.tiers.iter().map(|(n, c)| (n.as_str(), *c)),
-            self.rest.as_deref(),
-            score,
-        )
-    }
 }
 
 /// One scored lead, as a row of the output.
@@ -195,7 +152,6 @@ pub fn score_file(
             artifact.model_id
         )));
     }
-    let cutoffs = Cutoffs::new(artifact, job)?;
     let read = ReadOptions {
         delimiter: job.delimiter,
         missing_tokens: spec.missing_tokens.clone(),
@@ -218,7 +174,6 @@ pub fn score_file(
     // Events known at as_of, grouped by lead row.
     let mut summary = ScoreSummary {
         rows: n,
-        threshold: cutoffs.threshold,
         ..ScoreSummary::default()
     };
     let events = match (&job.events, &spec.events) {
@@ -266,14 +221,10 @@ pub fn score_file(
         None => None,
     };
 
-    let gates = Gates::for_spec(&artifact.gates, spec)
-        .map_err(|e| TrainError::Config(format!("model {}: gates: {e}", artifact.model_id)))?;
-    let explain = artifact.explain.clone().unwrap_or_default();
-    let explainer = RowExplainer::new(spec, &artifact.model, &explain, &gates);
-    let scorer = Scorer::new(&artifact.model);
+    let mut decide = LeadScorer::new(artifact, job.target_precision, job.confidence, &job.tiers)
+        .map_err(TrainError::Config)?;
+    summary.threshold = decide.threshold;
     let mut tier_counts: HashMap<String, usize> = HashMap::new();
-    let mut x = vec![0.0; spec.width()];
-    let mut unseen = Vec::new();
     let mut out = Vec::with_capacity(job.chunk_leads.max(1).min(n));
     let mut start = 0;
     while start < n {
@@ -313,136 +264,71 @@ pub fn score_file(
             }
             let fields = values.row(r);
             let lead_events: Vec<LeadEvent<'_>> = values.events(r);
-            check_values(artifact, &fields, job.as_of, &leads.path, row)?;
-            spec.featurize_values_noting_unseen(
-                &fields,
-                &lead_events,
-                Some(job.as_of),
-                &mut x,
-                &mut unseen,
-            )
-            .map_err(|e| cell_error(e, &leads.path, row))?;
-            let log_odds = scorer.log_odds(&x);
-            if !log_odds.is_finite() {
-                return Err(TrainError::Cell {
+            let d = decide
+                .decide(&fields, &lead_events, job.as_of, job.factors)
+                .map_err(|e| TrainError::Cell {
                     path: leads.path.clone(),
                     row: row + 1,
-                    column: String::new(),
-                    message: "a value is too large for this model to score".into(),
-                });
-            }
-            let score = sigmoid(log_odds);
-            let e = explainer.explain_top(&values, r, &x, Some(job.as_of), job.factors);
-            let eligible = e.held_back.is_empty();
-            let mql = eligible && score >= cutoffs.threshold;
-            let tier = if eligible {
-                cutoffs.tier(score)
-            } else {
-                cutoffs.rest.as_deref()
-            }
-            .map(str::to_string);
+                    column: e.column,
+                    message: e.message,
+                })?;
             summary.scored += 1;
-            summary.mqls += usize::from(mql);
-            summary.with_unseen += usize::from(!unseen.is_empty());
-            if let Some(t) = &tier {
+            summary.mqls += usize::from(d.mql);
+            summary.with_unseen += usize::from(!d.unseen.is_empty());
+            if let Some(t) = &d.tier {
                 *tier_counts.entry(t.clone()).or_default() += 1;
             }
+            let factors: Vec<RowFactor> = d
+                .factors
+                .into_iter()
+                .map(|f| RowFactor {
+                    field: f.field,
+                    factor: f.factor,
+                    part: f.part,
+                    contribution: f.contribution,
+                })
+                .collect();
             out.push(ScoredLead {
                 id: ids[row].clone().unwrap_or_default(),
-                score,
-                mql,
-                tier,
-                log_odds,
-                baseline: e.split.baseline,
-                fit: e.split.fit,
-                engagement: e.split.engagement,
-                fit_percentile: e.fit_percentile,
-                engagement_percentile: e.engagement_percentile,
+                score: d.score,
+                mql: d.mql,
+                tier: d.tier,
+                log_odds: d.log_odds,
+                baseline: d.baseline,
+                fit: d.fit,
+                engagement: d.engagement,
+                fit_percentile: d.fit_percentile,
+                engagement_percentile: d.engagement_percentile,
                 age_days: created
                     .as_ref()
                     .and_then(|c| c[row])
                     .map(|t| (job.as_of - t) as f64 / 86_400.0),
                 created_at: created.as_ref().and_then(|c| c[row]),
-                held_back: e.held_back.join(";"),
-                unseen: unseen
+                held_back: d.held_back.join(";"),
+                unseen: d
+                    .unseen
                     .iter()
                     .map(|&i| spec.columns[i].name.as_str())
                     .collect::<Vec<_>>()
                     .join(";"),
-                factors: factors_json(&e.factors),
+                factors: factors_json(&factors),
             });
         }
         sink(&out)?;
         start += len;
         progress(start, n);
     }
-    summary.per_tier = cutoffs
-        .tiers
+    let (tiers, rest) = decide.tiers();
+    summary.per_tier = tiers
         .iter()
         .map(|(name, _)| name.clone())
-        .chain(cutoffs.rest.clone())
+        .chain(rest.map(str::to_string))
         .map(|name| {
             let k = tier_counts.get(&name).copied().unwrap_or(0);
             (name, k)
         })
         .collect();
     Ok(summary)
-}
-
-/// The server's checks on a lead's values that featurizing does not make: numbers must be
-/// finite, timestamp fields must lie between 1970 and a day after `as_of`.
-fn check_values(
-    artifact: &ModelArtifact,
-    fields: &[FieldValue<'_>],
-    as_of: i64,
-    path: &str,
-    row: usize,
-) -> Result<()> {
-    let spec = &artifact.spec;
-    for (c, v) in spec.columns.iter().zip(fields) {
-        let FieldValue::Text(text) = v else { continue };
-        if spec.is_missing_token(text) {
-            continue;
-        }
-        let problem = match &c.transform {
-            FittedTransform::Numeric { .. }
-                if parse_number(text).is_some_and(|x| !x.is_finite()) =>
-            {
-                Some(format!("expected a finite number, found {text:?}"))
-            }
-            FittedTransform::Timestamp { .. } => parse_timestamp(text)
-                .filter(|t| *t < 0 || *t > as_of.saturating_add(FUTURE_SLACK_SECONDS))
-                .map(|t| {
-                    format!(
-                        "timestamp {t} (Unix seconds) is out of range: it must lie between \
-                         1970-01-01 and one day after the scoring time {as_of}"
-                    )
-                }),
-            _ => None,
-        };
-        if let Some(message) = problem {
-            return Err(TrainError::Cell {
-                path: path.to_string(),
-                row: row + 1,
-                column: c.name.clone(),
-                message,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// A featurizing error as the cell it came from.
-fn cell_error(e: leadscore_core::Error, path: &str, row: usize) -> TrainError {
-    match e {
-        leadscore_core::Error::Feature { column, problem } => TrainError::Cell {
-            path: path.to_string(),
-            row: row + 1,
-            column,
-            message: problem,
-        },
-        other => TrainError::Core(other),
-    }
 }
 
 /// A chunk's cell error with its row counted from the top of the file.

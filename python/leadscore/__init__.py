@@ -1,0 +1,229 @@
+"""leadscore in Python: one scorer from the notebook to the cluster.
+
+    import leadscore
+    model = leadscore.load("models/demo.json", target_precision=0.5)
+    scores = model.score(leads_df, events=events_df, as_of="2025-12-01")
+
+Scores come from the same Rust code the server runs (the featurizer, the scorer, the gates,
+the factor texts, the cutoff and tiers for the same target), so a lead scored here and posted
+to ``leadscore-serve`` at the same ``as_of`` gets the same score, decision and reasons.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math as _math
+from typing import Any, Optional
+
+import pandas as _pd
+
+from . import _leadscore
+
+__all__ = ["load", "Model", "STANDARD_TIERS"]
+
+#: The server's default tiers (``leadscore-serve --tiers``).
+STANDARD_TIERS = "A=0.8,B=0.6,C=0.4,D"
+
+
+def load(
+    path: str,
+    target_precision: float = 0.5,
+    confidence: float = 0.95,
+    tiers: str = STANDARD_TIERS,
+) -> "Model":
+    """Loads a model artifact (the JSON file ``leadscore-train`` writes).
+
+    ``target_precision`` sets the MQL cutoff as ``leadscore-serve --target-precision`` does
+    (the loosest threshold whose precision lower bound at ``confidence`` on the holdout stays
+    at or above it); ``tiers`` as ``--tiers`` (empty: no tiers). An unattainable target is a
+    ``ValueError`` saying what the model can reach; a missing or corrupt file an ``OSError``.
+    """
+    return Model(path, target_precision, confidence, tiers)
+
+
+def _seconds(t: Any, what: str) -> int:
+    """Unix seconds of a time (str, datetime, pandas Timestamp, number of seconds)."""
+    if isinstance(t, (int,)) and not isinstance(t, bool):
+        return int(t)
+    try:
+        ts = _pd.Timestamp(t)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{what}: {t!r} is not a time") from e
+    if ts is _pd.NaT:
+        raise ValueError(f"{what}: missing")
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return int(ts.timestamp() // 1)
+
+
+def _cell(v: Any) -> Any:
+    """A cell as the extension takes it: str, bool, int, float or None."""
+    if v is None or v is _pd.NA or v is _pd.NaT:
+        return None
+    if isinstance(v, float) and _math.isnan(v):
+        return None
+    if isinstance(v, (str, bool, int, float)):
+        return v
+    if isinstance(v, (_pd.Timestamp, _dt.datetime, _dt.date)):
+        return _pd.Timestamp(v).isoformat()
+    if hasattr(v, "item"):  # numpy scalars
+        return _cell(v.item())
+    return str(v)
+
+
+def _frame(table: Any, what: str) -> _pd.DataFrame:
+    if isinstance(table, _pd.DataFrame):
+        return table
+    if hasattr(table, "to_pandas"):  # a pyarrow Table or RecordBatch
+        return table.to_pandas()
+    raise ValueError(f"{what}: expected a pandas DataFrame or a pyarrow Table, got {type(table).__name__}")
+
+
+class Model:
+    """A loaded model at a target precision. See :func:`load`."""
+
+    def __init__(self, path: str, target_precision: float, confidence: float, tiers: str):
+        self._m = _leadscore.Model(str(path))
+        self.target_precision = float(target_precision)
+        self.confidence = float(confidence)
+        self.tiers = tiers
+        # Checks the target now (an unattainable one fails here, not at the first score).
+        self._cutoff = self.cutoff(self.target_precision, self.confidence)
+
+    @property
+    def model_id(self) -> str:
+        """The model's id (a hash of the artifact's content)."""
+        return self._m.model_id
+
+    @property
+    def columns(self) -> list:
+        """The lead columns the model reads."""
+        return list(self._m.columns)
+
+    @property
+    def weights(self) -> _pd.DataFrame:
+        """Every feature's weight: log-odds per standard deviation, odds ratio per unit,
+        training mean and standard deviation, share of training leads where it is active;
+        strongest first."""
+        df = _pd.DataFrame(
+            self._m.weights(),
+            columns=["feature", "column", "weight", "odds_ratio", "mean", "std", "active_share"],
+        )
+        order = df["weight"].abs().sort_values(ascending=False, kind="stable").index
+        return df.loc[order].reset_index(drop=True)
+
+    @property
+    def curve(self) -> _pd.DataFrame:
+        """The holdout operating curve the cutoff is chosen on: per threshold (strictest
+        first), converted and unconverted leads at or above it, precision, recall, MQL rate."""
+        points, positives, total = self._m.curve()
+        df = _pd.DataFrame(points, columns=["threshold", "tp", "fp"])
+        selected = df["tp"] + df["fp"]
+        df["precision"] = (df["tp"] / selected).where(selected > 0, 0.0)
+        df["recall"] = df["tp"] / positives if positives else 0.0
+        df["mql_rate"] = selected / total if total else 0.0
+        return df
+
+    def cutoff(self, target_precision: float, confidence: float = 0.95) -> dict:
+        """The MQL cutoff for a target precision, as the server computes it: the threshold,
+        the holdout precision there, its lower bound at ``confidence``, the recall and MQL
+        rate it costs. ``ValueError`` when the model cannot reach the target."""
+        threshold, precision, lower, recall, rate = self._m.cutoff(
+            float(target_precision), float(confidence)
+        )
+        return {
+            "threshold": threshold,
+            "target_precision": float(target_precision),
+            "confidence": float(confidence),
+            "precision": precision,
+            "precision_lower_bound": lower,
+            "recall": recall,
+            "mql_rate": rate,
+        }
+
+    def score(
+        self,
+        leads: Any,
+        events: Any = None,
+        as_of: Any = None,
+        factors: int = 3,
+    ) -> _pd.DataFrame:
+        """Scores every lead (a pandas DataFrame or a pyarrow Table, one row per lead, the
+        model's columns by name; extra columns are ignored, missing ones are missing values).
+
+        ``events``: a table of (lead id, event type, time) rows for models with event
+        features, joined on the model's lead id column; ``as_of``: the scoring moment (one
+        time for all, or one per lead; default now, UTC). Events after ``as_of`` (beyond a
+        day's clock skew) and leads created after it are refused, as the server refuses them.
+
+        Returns a DataFrame on the leads' index: score, mql, tier, log_odds, baseline, fit,
+        engagement, their percentiles, held_back (gate names), unseen (columns whose value
+        training did not see, scored as missing or ``other``) and factors (dicts with field,
+        factor, part, contribution). A bad value raises ``ValueError`` naming the lead's index
+        label and the column.
+        """
+        df = _frame(leads, "leads")
+        n = len(df)
+        if as_of is None:
+            now = int(_dt.datetime.now(_dt.timezone.utc).timestamp())
+            moments = [now] * n
+        elif isinstance(as_of, (list, tuple, _pd.Series)) or hasattr(as_of, "__array__") and not isinstance(as_of, str):
+            moments = [_seconds(t, "as_of") for t in list(as_of)]
+            if len(moments) != n:
+                raise ValueError(f"as_of: {len(moments)} times for {n} leads")
+        else:
+            moments = [_seconds(as_of, "as_of")] * n
+        columns = [
+            [_cell(v) for v in df[c].tolist()] if c in df.columns else [None] * n
+            for c in self._m.columns
+        ]
+        ev = None
+        names = self._m.event_columns
+        if names is not None:
+            if events is None:
+                raise ValueError(
+                    "this model has engagement features: pass events "
+                    f"(columns {names[0]!r}, {names[1]!r}, {names[2]!r})"
+                )
+            edf = _frame(events, "events")
+            for c in names:
+                if c not in edf.columns:
+                    raise ValueError(f"events: no column {c!r}")
+            id_column = self._m.id_column or names[0]
+            if id_column not in df.columns:
+                raise ValueError(f"leads: no column {id_column!r} to join the events on")
+            position = {}
+            for i, lead in enumerate(df[id_column].tolist()):
+                position.setdefault(str(lead), i)
+            rows, types, times = [], [], []
+            for lead, kind, at in zip(
+                edf[names[0]].tolist(), edf[names[1]].tolist(), edf[names[2]].tolist()
+            ):
+                i = position.get(str(lead))
+                if i is None:
+                    continue  # an event of a lead not scored here
+                rows.append(i)
+                types.append(str(kind))
+                times.append(_seconds(at, f"events {names[2]}"))
+            ev = (rows, types, times)
+        try:
+            out = self._m.score_columns(
+                columns,
+                ev,
+                moments,
+                self.target_precision,
+                self.confidence,
+                self.tiers,
+                int(factors),
+            )
+        except ValueError as e:
+            if len(e.args) == 3 and isinstance(e.args[0], int):
+                position, column, message = e.args
+                label = df.index[position]
+                where = f"column {column!r}: " if column else ""
+                raise ValueError(
+                    f"lead at index {label!r} (row {position}): {where}{message}"
+                ) from None
+            raise
+        result = _pd.DataFrame(out, index=df.index)
+        return result

@@ -1,0 +1,339 @@
+//! `leadscore._leadscore`: the Python extension module. The Python package (`leadscore/`)
+//! turns DataFrames into columns of cells and calls [`Model::score_columns`], which decides
+//! each lead with `leadscore_core::batch::LeadScorer`, the per-lead path of the server and of
+//! `leadscore-train score`, with the GIL released. Errors are `ValueError`s (bad input: the
+//! position of the lead, the column, what is wrong) or `OSError`s (the model file); nothing
+//! panics across the boundary (a panic would surface as pyo3's `PanicException`).
+
+use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::batch::{LeadScorer, FUTURE_SLACK_SECONDS};
+use leadscore_core::curve::cutoff_for_precision;
+use leadscore_core::fitted::LeadEvent;
+use leadscore_core::tiers::Tiers;
+use leadscore_core::value::FieldValue;
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use std::sync::Arc;
+
+/// One cell as Python holds it (`None` and float NaN are missing).
+#[derive(FromPyObject)]
+enum Cell {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl Cell {
+    fn value(&self) -> FieldValue<'_> {
+        match self {
+            Self::Bool(b) => FieldValue::Bool(*b),
+            Self::Int(i) => FieldValue::Number(*i as f64),
+            Self::Float(x) if x.is_nan() => FieldValue::Missing,
+            Self::Float(x) => FieldValue::Number(*x),
+            Self::Text(s) => FieldValue::Text(s),
+        }
+    }
+}
+
+/// A loaded model artifact.
+#[pyclass(module = "leadscore._leadscore", frozen)]
+struct Model {
+    artifact: Arc<ModelArtifact>,
+}
+
+/// A bad lead: (position, column, message), formatted by the Python side with the index label.
+fn bad_lead(position: usize, column: &str, message: &str) -> PyErr {
+    PyValueError::new_err((position, column.to_string(), message.to_string()))
+}
+
+/// One lead's decision, owned, to hand back to Python once the GIL is held again.
+struct Row {
+    score: f64,
+    log_odds: f64,
+    mql: bool,
+    tier: Option<String>,
+    baseline: f64,
+    fit: f64,
+    engagement: f64,
+    fit_percentile: Option<f64>,
+    engagement_percentile: Option<f64>,
+    held_back: Vec<String>,
+    unseen: Vec<String>,
+    factors: Vec<(String, String, &'static str, f64)>,
+}
+
+#[pymethods]
+impl Model {
+    /// Loads the artifact at `path` (validated as the server validates it).
+    #[new]
+    fn new(path: &str) -> PyResult<Self> {
+        let artifact = ModelArtifact::load(std::path::Path::new(path))
+            .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        Ok(Self {
+            artifact: Arc::new(artifact),
+        })
+    }
+
+    /// The model's id.
+    #[getter]
+    fn model_id(&self) -> String {
+        self.artifact.model_id.clone()
+    }
+
+    /// The input columns, in the order `score_columns` takes them.
+    #[getter]
+    fn columns(&self) -> Vec<String> {
+        self.artifact
+            .spec
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    }
+
+    /// The lead id column a point-in-time model was trained with.
+    #[getter]
+    fn id_column(&self) -> Option<String> {
+        self.artifact.assembly.as_ref().map(|a| a.id.clone())
+    }
+
+    /// The events table's (lead id, event type, time) columns, for models with event features.
+    #[getter]
+    fn event_columns(&self) -> Option<(String, String, String)> {
+        self.artifact.spec.events.as_ref()?;
+        let e = self
+            .artifact
+            .assembly
+            .as_ref()
+            .and_then(|a| a.events.clone())
+            .unwrap_or_default();
+        Some((e.lead_id, e.event_type, e.occurred_at))
+    }
+
+    /// Every feature: (name, column, weight per standard deviation, odds ratio per unit,
+    /// training mean, standard deviation, share of training leads where it is active).
+    fn weights(&self) -> Vec<(String, String, f64, f64, f64, f64, f64)> {
+        self.artifact
+            .model
+            .features
+            .iter()
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    f.column.clone(),
+                    f.weight,
+                    f.odds_ratio,
+                    f.mean,
+                    f.std,
+                    f.active_share,
+                )
+            })
+            .collect()
+    }
+
+    /// The holdout operating curve: (threshold, tp, fp), strictest first, with the totals.
+    fn curve(&self) -> (Vec<(f64, u64, u64)>, u64, u64) {
+        let c = &self.artifact.curve;
+        (
+            c.points.iter().map(|p| (p.threshold, p.tp, p.fp)).collect(),
+            c.positives,
+            c.total,
+        )
+    }
+
+    /// The MQL cutoff for a target precision, as the server computes it: (threshold,
+    /// precision, its lower bound, recall, MQL rate). An unattainable target is a ValueError
+    /// that says what the model can reach.
+    fn cutoff(
+        &self,
+        target_precision: f64,
+        confidence: f64,
+    ) -> PyResult<(f64, f64, f64, f64, f64)> {
+        let op = cutoff_for_precision(&self.artifact.curve, target_precision, confidence)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok((
+            op.threshold,
+            op.precision,
+            op.precision_lower_bound,
+            op.recall,
+            op.mql_rate,
+        ))
+    }
+
+    /// Decides every lead. `columns[c][i]` is lead i's cell of input column c (the order of
+    /// `columns`); `events` = (lead position, event type, Unix seconds) per event; `as_of` per
+    /// lead, Unix seconds. Returns a dict of lists.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (columns, events, as_of, target_precision, confidence, tiers, factors))]
+    fn score_columns<'py>(
+        &self,
+        py: Python<'py>,
+        columns: Vec<Vec<Option<Cell>>>,
+        events: Option<(Vec<usize>, Vec<String>, Vec<i64>)>,
+        as_of: Vec<i64>,
+        target_precision: f64,
+        confidence: f64,
+        tiers: &str,
+        factors: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let spec = &self.artifact.spec;
+        if columns.len() != spec.columns.len() {
+            return Err(PyValueError::new_err(format!(
+                "{} columns given, the model takes {}",
+                columns.len(),
+                spec.columns.len()
+            )));
+        }
+        let n = as_of.len();
+        if let Some(c) = columns.iter().position(|c| c.len() != n) {
+            return Err(PyValueError::new_err(format!(
+                "column `{}` has {} cells for {n} leads",
+                spec.columns[c].name,
+                columns[c].len()
+            )));
+        }
+        let tiers = Tiers::parse(tiers)
+            .map_err(|e| PyValueError::new_err(format!("tiers `{}`: {}", e.text, e.problem)))?;
+        let artifact = self.artifact.clone();
+        let rows: Result<Vec<Row>, PyErr> = py.allow_threads(|| {
+            let mut decide = LeadScorer::new(&artifact, target_precision, confidence, &tiers)
+                .map_err(PyValueError::new_err)?;
+            // Events by lead, checked as the server checks them.
+            let mut by_lead: Vec<Vec<(usize, i64)>> = vec![Vec::new(); n];
+            if let Some((lead, types, at)) = &events {
+                if lead.len() != types.len() || lead.len() != at.len() {
+                    return Err(PyValueError::new_err(
+                        "events: lead, type and time lists differ in length",
+                    ));
+                }
+                for (k, (&l, &t)) in lead.iter().zip(at).enumerate() {
+                    let Some(list) = by_lead.get_mut(l) else {
+                        return Err(PyValueError::new_err(format!(
+                            "events row {k}: lead position {l} is not among the {n} leads"
+                        )));
+                    };
+                    if t < 0 || t > as_of[l].saturating_add(FUTURE_SLACK_SECONDS) {
+                        return Err(bad_lead(
+                            l,
+                            "events",
+                            &format!(
+                                "event {k} at {t} (Unix seconds) is out of range: it must lie \
+                                 between 1970-01-01 and one day after the scoring time {}",
+                                as_of[l]
+                            ),
+                        ));
+                    }
+                    list.push((k, t));
+                }
+            }
+            let types: &[String] = events.as_ref().map_or(&[], |e| &e.1);
+            let mut out = Vec::with_capacity(n);
+            let mut values: Vec<FieldValue<'_>> = Vec::with_capacity(spec.columns.len());
+            for i in 0..n {
+                values.clear();
+                values.extend(
+                    columns
+                        .iter()
+                        .map(|c| c[i].as_ref().map_or(FieldValue::Missing, Cell::value)),
+                );
+                let lead_events: Vec<LeadEvent<'_>> = by_lead[i]
+                    .iter()
+                    .map(|&(k, t)| LeadEvent {
+                        event_type: &types[k],
+                        occurred_at: t,
+                    })
+                    .collect();
+                let d = decide
+                    .decide(&values, &lead_events, as_of[i], factors)
+                    .map_err(|e| bad_lead(i, &e.column, &e.message))?;
+                out.push(Row {
+                    score: d.score,
+                    log_odds: d.log_odds,
+                    mql: d.mql,
+                    tier: d.tier,
+                    baseline: d.baseline,
+                    fit: d.fit,
+                    engagement: d.engagement,
+                    fit_percentile: d.fit_percentile,
+                    engagement_percentile: d.engagement_percentile,
+                    held_back: d.held_back,
+                    unseen: d
+                        .unseen
+                        .iter()
+                        .map(|&c| spec.columns[c].name.clone())
+                        .collect(),
+                    factors: d
+                        .factors
+                        .into_iter()
+                        .map(|f| (f.field, f.factor, f.part.label(), f.contribution))
+                        .collect(),
+                });
+            }
+            Ok(out)
+        });
+        let rows = rows?;
+        let out = PyDict::new(py);
+        out.set_item("score", rows.iter().map(|r| r.score).collect::<Vec<_>>())?;
+        out.set_item("mql", rows.iter().map(|r| r.mql).collect::<Vec<_>>())?;
+        out.set_item(
+            "tier",
+            rows.iter().map(|r| r.tier.clone()).collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "log_odds",
+            rows.iter().map(|r| r.log_odds).collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "baseline",
+            rows.iter().map(|r| r.baseline).collect::<Vec<_>>(),
+        )?;
+        out.set_item("fit", rows.iter().map(|r| r.fit).collect::<Vec<_>>())?;
+        out.set_item(
+            "engagement",
+            rows.iter().map(|r| r.engagement).collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "fit_percentile",
+            rows.iter().map(|r| r.fit_percentile).collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "engagement_percentile",
+            rows.iter()
+                .map(|r| r.engagement_percentile)
+                .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "held_back",
+            rows.iter().map(|r| r.held_back.clone()).collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "unseen",
+            rows.iter().map(|r| r.unseen.clone()).collect::<Vec<_>>(),
+        )?;
+        let factors = PyList::empty(py);
+        for r in &rows {
+            let list = PyList::empty(py);
+            for (field, factor, part, contribution) in &r.factors {
+                let f = PyDict::new(py);
+                f.set_item("field", field)?;
+                f.set_item("factor", factor)?;
+                f.set_item("part", part)?;
+                f.set_item("contribution", contribution)?;
+                list.append(f)?;
+            }
+            factors.append(list)?;
+        }
+        out.set_item("factors", factors)?;
+        Ok(out)
+    }
+}
+
+/// The extension module.
+#[pymodule]
+fn _leadscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Model>()?;
+    m.add("FUTURE_SLACK_SECONDS", FUTURE_SLACK_SECONDS)?;
+    Ok(())
+}

@@ -1,0 +1,140 @@
+"""The Python package against the real server (run by tests/python_package.rs).
+
+    python tests/python_package.py HOST PORT
+
+The server serves models/demo.json at --target-precision 0.5. The script scores every demo
+lead that exists at AS_OF with `leadscore.load("models/demo.json").score(leads, events,
+as_of=AS_OF)` (pandas, then the same leads as a pyarrow Table), posts the same leads with
+their events known at AS_OF to the server's /v1/score, and checks score (1e-12), MQL
+decision, tier, gates and factor texts lead by lead. Then the errors: a wrong value raises
+ValueError naming the lead's index label and the column; an unattainable target, a missing
+model file and an event after as_of are refused; the cutoff equals the server's.
+"""
+
+import json
+import math
+import sys
+import urllib.request
+
+import pandas as pd
+import pyarrow as pa
+
+import leadscore
+
+HOST, PORT = sys.argv[1], int(sys.argv[2])
+AS_OF = "2025-11-24T00:00:00Z"
+
+
+def post(path, body):
+    req = urllib.request.Request(
+        f"http://{HOST}:{PORT}{path}",
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return json.loads(r.read())
+
+
+def get(path):
+    with urllib.request.urlopen(f"http://{HOST}:{PORT}{path}", timeout=60) as r:
+        return json.loads(r.read())
+
+
+leads = pd.read_csv("data/demo/leads.csv", dtype=str)
+events = pd.read_csv("data/demo/events.csv", dtype=str)
+as_of = pd.Timestamp(AS_OF)
+created = pd.to_datetime(leads["created_at"], utc=True)
+leads = leads[created <= as_of].reset_index(drop=True)
+when = pd.to_datetime(events["occurred_at"], utc=True)
+events = events[when <= as_of]
+
+model = leadscore.load("models/demo.json", target_precision=0.5)
+ours = model.score(leads, events=events, as_of=AS_OF, factors=3)
+assert len(ours) == len(leads), (len(ours), len(leads))
+print(f"scored {len(ours)} demo leads as of {AS_OF}")
+
+# The same leads through the server, 100 per request, with their events known then.
+by_lead = {}
+for lead, kind, at in zip(events["lead_id"], events["event_type"], events["occurred_at"]):
+    by_lead.setdefault(lead, []).append(
+        {"event_type": kind, "occurred_at": pd.Timestamp(at, tz="UTC").isoformat()}
+    )
+served = []
+records = leads.to_dict("records")
+for k in range(0, len(records), 100):
+    batch = []
+    for r in records[k : k + 100]:
+        lead = {c: v for c, v in r.items() if isinstance(v, str)}
+        lead["events"] = by_lead.get(r["lead_id"], [])
+        batch.append(lead)
+    served.extend(post(f"/v1/score?as_of={AS_OF}", {"leads": batch})["leads"])
+
+mqls = held = 0
+for i, s in enumerate(served):
+    o = ours.iloc[i]
+    lead = leads["lead_id"][i]
+    assert abs(o["score"] - s["score"]) <= 1e-12, (lead, o["score"], s["score"])
+    assert bool(o["mql"]) == s["mql"], lead
+    assert o["tier"] == s.get("tier"), (lead, o["tier"], s.get("tier"))
+    assert list(o["held_back"]) == s.get("held_back_by", []), lead
+    theirs = s["factors"]["positive"] + s["factors"]["negative"]
+    assert [f["factor"] for f in o["factors"]] == [f["factor"] for f in theirs], lead
+    for a, b in zip(o["factors"], theirs):
+        assert abs(a["contribution"] - b["contribution"]) <= 1e-9, lead
+        assert a["part"] == b["part"] and a["field"] == b["field"], lead
+    assert abs(o["fit"] - s["fit"]["log_odds"]) <= 1e-9, lead
+    mqls += bool(o["mql"])
+    held += len(o["held_back"]) > 0
+assert mqls > 20 and held > 20, (mqls, held)
+print(f"equal to /v1/score on all {len(served)} leads ({mqls} MQLs, {held} held back by a gate)")
+
+# A pyarrow Table gives the same scores.
+table = model.score(pa.Table.from_pandas(leads), events=pa.Table.from_pandas(events), as_of=AS_OF)
+assert (table["score"] - ours["score"]).abs().max() == 0.0
+print("pyarrow Table: the same scores")
+
+# The cutoff is the server's.
+cutoff = model.cutoff(0.5)
+served_cutoff = get("/v1/model")["cutoff"]
+assert abs(cutoff["threshold"] - served_cutoff["threshold"]) == 0.0, (cutoff, served_cutoff)
+assert len(model.curve) > 10 and {"threshold", "tp", "fp", "precision"} <= set(model.curve)
+assert model.weights["weight"].abs().is_monotonic_decreasing
+print(f"cutoff at 0.5: {cutoff['threshold']:.4f}, the server's")
+
+# Errors.
+bad = leads.head(3).copy()
+bad.index = ["a", "b", "c"]
+bad.loc["b", "company_size"] = "ten"
+try:
+    model.score(bad, events=events, as_of=AS_OF)
+    raise AssertionError("a wrong value was accepted")
+except ValueError as e:
+    text = str(e)
+    assert "'b'" in text and "company_size" in text and "ten" in text, text
+    print(f"wrong value: ValueError: {text}")
+late = events.head(1).copy()
+late["lead_id"] = leads["lead_id"][0]
+late["occurred_at"] = "2026-06-01 00:00:00"
+try:
+    model.score(leads.head(1), events=late, as_of=AS_OF)
+    raise AssertionError("an event after as_of was accepted")
+except ValueError as e:
+    assert "events" in str(e) and "out of range" in str(e), str(e)
+    print(f"event after as_of: ValueError: {e}")
+try:
+    leadscore.load("models/demo.json", target_precision=0.99)
+    raise AssertionError("an unattainable target was accepted")
+except ValueError as e:
+    print(f"unattainable target: ValueError: {e}")
+try:
+    leadscore.load("models/no-such-model.json")
+    raise AssertionError("a missing file was accepted")
+except OSError as e:
+    print(f"missing model: OSError: {e}")
+try:
+    model.score(leads.head(2), as_of=AS_OF)
+    raise AssertionError("events were not asked for")
+except ValueError as e:
+    assert "events" in str(e), str(e)
+print("python package: ok")
