@@ -137,4 +137,40 @@ try:
     raise AssertionError("events were not asked for")
 except ValueError as e:
     assert "events" in str(e), str(e)
+
+# The MLflow flavor: saved to a folder, then logged to a local file-store tracking server and
+# loaded back through MLflow's own loader; the predictions are the package's scores.
+import os
+import tempfile
+
+os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"  # MLflow 3 keeps the file store opt-in
+import mlflow
+import mlflow.pyfunc
+import yaml
+
+import leadscore.mlflow
+
+sample = leads.head(200).copy()
+sample["events"] = [by_lead.get(lead, []) for lead in sample["lead_id"]]
+sample["as_of"] = AS_OF
+want = ours["score"].head(200)
+tmp = tempfile.mkdtemp()
+saved = os.path.join(tmp, "saved")
+leadscore.mlflow.save_model("models/demo.json", saved, target_precision=0.5)
+spec = yaml.safe_load(open(os.path.join(saved, "MLmodel")))
+assert spec["flavors"]["leadscore"]["model_id"] == model.model_id, spec
+assert spec["flavors"]["python_function"]["loader_module"] == "leadscore.mlflow", spec
+assert open(os.path.join(saved, "requirements.txt")).read().startswith("leadscore==")
+got = mlflow.pyfunc.load_model(saved).predict(sample)
+assert (got.to_numpy() == want.to_numpy()).all(), (got.head(), want.head())
+print(f"mlflow.pyfunc.load_model(saved folder).predict: {len(got)} scores equal the package's")
+
+mlflow.set_tracking_uri("file://" + os.path.join(tmp, "mlruns"))
+with mlflow.start_run():
+    info = leadscore.mlflow.log_model("models/demo.json", name="lead-score", target_precision=0.5)
+got = mlflow.pyfunc.load_model(info.model_uri).predict(sample)
+assert (got.to_numpy() == want.to_numpy()).all()
+raw = leadscore.mlflow.load_model(info.model_uri)
+assert raw.model_id == model.model_id and raw.target_precision == 0.5
+print(f"logged to a file store and loaded from {info.model_uri.split(':')[0]}:/...: the same scores")
 print("python package: ok")

@@ -1,7 +1,9 @@
 //! The Python package (`python/`, `import leadscore`) scores every demo lead as the real server
 //! does: `tests/python_package.py` compares them lead by lead through `/v1/score`, checks a
 //! pyarrow Table gives the same scores, the cutoff equals the server's, and that bad input
-//! raises `ValueError`/`OSError` naming what is wrong.
+//! raises `ValueError`/`OSError` naming what is wrong. Then the MLflow flavor: a model saved by
+//! `leadscore.mlflow.save_model`, and one logged to a local file-store tracking URI, predict the
+//! package's scores through `mlflow.pyfunc.load_model`.
 //!
 //! Needs the test virtual environment with the package installed (`LEADSCORE_PYTHON`);
 //! `bash tests/run.sh` builds and installs it (`pip install ./python`).
@@ -61,6 +63,8 @@ fn the_python_package_scores_every_demo_lead_as_the_server_does() {
     for line in [
         "equal to /v1/score on all 4428 leads",
         "pyarrow Table: the same scores",
+        "mlflow.pyfunc.load_model(saved folder).predict: 200 scores equal the package's",
+        "logged to a file store and loaded from models:/...: the same scores",
         "python package: ok",
     ] {
         assert!(stdout.contains(line), "no {line:?} in:\n{stdout}\n{stderr}");

@@ -12,6 +12,7 @@ to ``leadscore-serve`` at the same ``as_of`` gets the same score, decision and r
 from __future__ import annotations
 
 import datetime as _dt
+import json as _json
 import math as _math
 from typing import Any, Optional
 
@@ -152,8 +153,11 @@ class Model:
         model's columns by name; extra columns are ignored, missing ones are missing values).
 
         ``events``: a table of (lead id, event type, time) rows for models with event
-        features, joined on the model's lead id column; ``as_of``: the scoring moment (one
-        time for all, or one per lead; default now, UTC). Events after ``as_of`` (beyond a
+        features, joined on the model's lead id column, or else an ``events`` column of the
+        leads holding each lead's events as a list of ``{"event_type", "occurred_at"}`` (as the
+        server's JSON takes them; a JSON string of that list too); ``as_of``: the scoring
+        moment (one time for all, or one per lead; default: the leads' ``as_of`` column if
+        they have one, else now, UTC). Events after ``as_of`` (beyond a
         day's clock skew) and leads created after it are refused, as the server refuses them.
 
         Returns a DataFrame on the leads' index: score, mql, tier, log_odds, baseline, fit,
@@ -164,6 +168,8 @@ class Model:
         """
         df = _frame(leads, "leads")
         n = len(df)
+        if as_of is None and "as_of" in df.columns and "as_of" not in self._m.columns:
+            as_of = df["as_of"]
         if as_of is None:
             now = int(_dt.datetime.now(_dt.timezone.utc).timestamp())
             moments = [now] * n
@@ -179,7 +185,19 @@ class Model:
         ]
         ev = None
         names = self._m.event_columns
-        if names is not None:
+        if names is not None and events is None and "events" in df.columns:
+            rows, types, times = [], [], []
+            for i, listed in enumerate(df["events"].tolist()):
+                if listed is None or (isinstance(listed, float) and _math.isnan(listed)):
+                    continue
+                if isinstance(listed, str):
+                    listed = _json.loads(listed)
+                for e in listed:
+                    rows.append(i)
+                    types.append(str(e["event_type"]))
+                    times.append(_seconds(e["occurred_at"], "events occurred_at"))
+            ev = (rows, types, times)
+        elif names is not None:
             if events is None:
                 raise ValueError(
                     "this model has engagement features: pass events "
