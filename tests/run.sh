@@ -7,6 +7,7 @@
 #
 # Beyond the Rust toolchain the tests need:
 #   - Debian's chromium and chromium-driver (tests/model_page.rs drives the server's model page);
+#   - Debian's default-jre-headless (tests/spark_udf.rs runs PySpark in local mode);
 #   - a Python virtual environment with tests/requirements.txt (tests/notebook.rs executes
 #     notebooks/feature_weights.ipynb with jupyter nbconvert) and the package of python/
 #     (installed on every run: tests/python_package.rs), kept at
@@ -32,6 +33,15 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
 fi
 export LEADSCORE_CHROMIUM="${LEADSCORE_CHROMIUM:-$(command -v chromium)}"
 export LEADSCORE_CHROMEDRIVER="${LEADSCORE_CHROMEDRIVER:-$(command -v chromedriver)}"
+
+# Java for PySpark (tests/spark_udf.rs): Debian's headless runtime.
+if ! command -v java >/dev/null 2>&1; then
+  echo "== installing default-jre-headless (apt)"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq default-jre-headless >/dev/null
+fi
 
 # Python: a virtual environment keyed by the requirements' hash.
 VENV="${LEADSCORE_TEST_VENV:-$HOME/.cache/leadscore-test-venv}"

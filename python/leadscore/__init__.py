@@ -57,6 +57,21 @@ def _seconds(t: Any, what: str) -> int:
     return int(ts.timestamp() // 1)
 
 
+def _seconds_column(values: Any, what: str) -> list:
+    """Unix seconds of a column of times (strings in the export forms, datetimes, or numbers
+    of seconds), naive times read as UTC."""
+    if _pd.api.types.is_numeric_dtype(values):
+        return [int(v) for v in values.tolist()]
+    try:
+        ts = _pd.to_datetime(values, utc=True, format="mixed")
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{what}: {e}") from None
+    if ts.isna().any():
+        raise ValueError(f"{what}: a time is missing (row {int(ts.isna().to_numpy().argmax())})")
+    epoch = _pd.Timestamp("1970-01-01", tz="UTC")
+    return ((ts - epoch) // _pd.Timedelta(seconds=1)).astype("int64").tolist()
+
+
 def _cell(v: Any) -> Any:
     """A cell as the extension takes it: str, bool, int, float or None."""
     if v is None or v is _pd.NA or v is _pd.NaT:
@@ -210,19 +225,15 @@ class Model:
             id_column = self._m.id_column or names[0]
             if id_column not in df.columns:
                 raise ValueError(f"leads: no column {id_column!r} to join the events on")
-            position = {}
-            for i, lead in enumerate(df[id_column].tolist()):
-                position.setdefault(str(lead), i)
-            rows, types, times = [], [], []
-            for lead, kind, at in zip(
-                edf[names[0]].tolist(), edf[names[1]].tolist(), edf[names[2]].tolist()
-            ):
-                i = position.get(str(lead))
-                if i is None:
-                    continue  # an event of a lead not scored here
-                rows.append(i)
-                types.append(str(kind))
-                times.append(_seconds(at, f"events {names[2]}"))
+            # Vectorized: a position per event (its lead's first row), -1 for leads not here.
+            ids = _pd.Index(df[id_column].astype(str))
+            first = ~ids.duplicated()
+            position = _pd.Index(ids[first]).get_indexer(edf[names[0]].astype(str))
+            rows_of_first = _pd.Series(range(n))[first].to_numpy()
+            keep = position >= 0
+            rows = rows_of_first[position[keep]].tolist()
+            types = edf[names[1]].astype(str)[keep].tolist()
+            times = _seconds_column(edf[names[2]][keep], f"events {names[2]}")
             ev = (rows, types, times)
         try:
             out = self._m.score_columns(
