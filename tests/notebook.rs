@@ -208,7 +208,7 @@ fn assert_checks_ran(printed: &str, model_id: &str) {
     for expected in [
         "the scored file is this model's holdout",
         "factors name model features",
-        "the Python cutoff rule gives the answers the Rust unit tests pin down (cutoffs and handoff curves)",
+        "the cutoff rule (the leadscore package, the server's code) gives the answers the Rust unit tests pin down (cutoffs and handoff curves)",
         "the deciles equal the artifact's lift table",
         "cutoffs from the raw leads agree for all 14 targets",
         &format!("cutoffs match leadscore-core's cutoff_for_precision for all 19 targets of model {model_id}"),

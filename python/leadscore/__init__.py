@@ -20,10 +20,68 @@ import pandas as _pd
 
 from . import _leadscore
 
-__all__ = ["load", "Model", "STANDARD_TIERS"]
+__all__ = [
+    "load",
+    "Model",
+    "STANDARD_TIERS",
+    "cutoff_for_curve",
+    "at_threshold",
+    "validate_curve",
+    "wilson_lower_bound",
+]
 
 #: The server's default tiers (``leadscore-serve --tiers``).
 STANDARD_TIERS = "A=0.8,B=0.6,C=0.4,D"
+
+
+def _curve_args(curve: dict) -> tuple:
+    points = [
+        (p["threshold"], p["tp"], p["fp"]) if isinstance(p, dict) else tuple(p)
+        for p in curve["points"]
+    ]
+    return points, curve["positives"], curve["total"], curve.get("kind", "per_example")
+
+
+def _point(curve: dict, p: tuple) -> dict:
+    threshold, tp, fp, precision, lower, recall, rate = p
+    return {
+        "threshold": threshold,
+        "tp": tp,
+        "fp": fp,
+        "precision": precision,
+        "precision_lower_bound": lower,
+        "recall": recall,
+        "mql_rate": rate,
+    }
+
+
+def validate_curve(curve: dict) -> None:
+    """Checks an operating curve (the artifact's ``curve`` shape: ``points`` of threshold, tp,
+    fp; ``positives``; ``total``; ``kind``) as the server checks one: ``ValueError`` if not."""
+    _leadscore.validate_curve(*_curve_args(curve))
+
+
+def cutoff_for_curve(
+    curve: dict, target: float, confidence: float = 0.95, min_support: int = 30
+) -> tuple:
+    """The server's cutoff rule (``leadscore_core::curve::cutoff_for_precision``) on any
+    operating curve: ``(True, point)`` at the cutoff, or ``(False, best point)`` when the target
+    is not attainable. Points are dicts: threshold, tp, fp, precision, precision_lower_bound,
+    recall, mql_rate."""
+    ok, p = _leadscore.cutoff_for_curve(
+        *_curve_args(curve), float(target), float(confidence), int(min_support)
+    )
+    return ok, _point(curve, p)
+
+
+def at_threshold(curve: dict, threshold: float, confidence: float = 0.95) -> dict:
+    """The curve's operating point at a score threshold (the loosest point at or above it)."""
+    return _point(curve, _leadscore.at_threshold(*_curve_args(curve), float(threshold), float(confidence)))
+
+
+def wilson_lower_bound(successes: int, trials: int, confidence: float) -> float:
+    """The one-sided Wilson score lower bound on a proportion, as the cutoff rule uses it."""
+    return _leadscore.wilson_lower_bound(int(successes), int(trials), float(confidence))
 
 
 def load(

@@ -7,7 +7,10 @@
 
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::batch::{LeadScorer, FUTURE_SLACK_SECONDS};
-use leadscore_core::curve::cutoff_for_precision;
+use leadscore_core::curve::{
+    cutoff_for_precision, cutoff_for_precision_with_support, CurveKind, CurvePoint, CutoffError,
+    OperatingCurve, OperatingPoint,
+};
 use leadscore_core::fitted::LeadEvent;
 use leadscore_core::tiers::Tiers;
 use leadscore_core::value::FieldValue;
@@ -330,10 +333,121 @@ impl Model {
     }
 }
 
+/// An operating point as Python gets it: (threshold, tp, fp, precision, lower bound, recall,
+/// MQL rate).
+type Point = (f64, u64, u64, f64, f64, f64, f64);
+
+fn point(op: &OperatingPoint) -> Point {
+    (
+        op.threshold,
+        op.tp,
+        op.fp,
+        op.precision,
+        op.precision_lower_bound,
+        op.recall,
+        op.mql_rate,
+    )
+}
+
+/// A curve from Python's pieces, checked as the server checks a deserialized one.
+fn curve_of(
+    points: Vec<(f64, u64, u64)>,
+    positives: u64,
+    total: u64,
+    kind: &str,
+) -> PyResult<OperatingCurve> {
+    let kind = match kind {
+        "per_example" => CurveKind::PerExample,
+        "handoff" => CurveKind::Handoff,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown curve kind {other:?} (per_example or handoff)"
+            )))
+        }
+    };
+    let curve = OperatingCurve {
+        positives,
+        total,
+        points: points
+            .into_iter()
+            .map(|(threshold, tp, fp)| CurvePoint { threshold, tp, fp })
+            .collect(),
+        kind,
+    };
+    curve
+        .validate()
+        .map_err(|e| PyValueError::new_err(format!("invalid operating curve: {e}")))?;
+    Ok(curve)
+}
+
+/// Checks a curve's invariants (`OperatingCurve::validate`); a ValueError says which fails.
+#[pyfunction]
+fn validate_curve(
+    points: Vec<(f64, u64, u64)>,
+    positives: u64,
+    total: u64,
+    kind: &str,
+) -> PyResult<()> {
+    curve_of(points, positives, total, kind).map(|_| ())
+}
+
+/// The server's cutoff rule on any curve (`cutoff_for_precision_with_support`): (True, the
+/// cutoff's point), or (False, the best-supported point) when the target is not attainable.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn cutoff_for_curve(
+    points: Vec<(f64, u64, u64)>,
+    positives: u64,
+    total: u64,
+    kind: &str,
+    target: f64,
+    confidence: f64,
+    min_support: u64,
+) -> PyResult<(bool, Point)> {
+    let curve = curve_of(points, positives, total, kind)?;
+    match cutoff_for_precision_with_support(&curve, target, confidence, min_support) {
+        Ok(op) => Ok((true, point(&op))),
+        Err(CutoffError::Unattainable { best_threshold, .. }) => Ok((
+            false,
+            point(&curve.at_threshold(best_threshold, confidence)),
+        )),
+        Err(e) => Err(PyValueError::new_err(e.to_string())),
+    }
+}
+
+/// The curve's point at a threshold (`OperatingCurve::at_threshold`).
+#[pyfunction]
+fn at_threshold(
+    points: Vec<(f64, u64, u64)>,
+    positives: u64,
+    total: u64,
+    kind: &str,
+    threshold: f64,
+    confidence: f64,
+) -> PyResult<Point> {
+    Ok(point(
+        &curve_of(points, positives, total, kind)?.at_threshold(threshold, confidence),
+    ))
+}
+
+/// The one-sided Wilson lower bound on a proportion (`leadscore_core::curve`).
+#[pyfunction]
+fn wilson_lower_bound(successes: u64, trials: u64, confidence: f64) -> f64 {
+    leadscore_core::curve::wilson_lower_bound(successes, trials, confidence)
+}
+
 /// The extension module.
 #[pymodule]
 fn _leadscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Model>()?;
+    m.add_function(wrap_pyfunction!(validate_curve, m)?)?;
+    m.add_function(wrap_pyfunction!(cutoff_for_curve, m)?)?;
+    m.add_function(wrap_pyfunction!(at_threshold, m)?)?;
+    m.add_function(wrap_pyfunction!(wilson_lower_bound, m)?)?;
+    m.add(
+        "DEFAULT_MIN_SUPPORT",
+        leadscore_core::curve::DEFAULT_MIN_SUPPORT,
+    )?;
     m.add("FUTURE_SLACK_SECONDS", FUTURE_SLACK_SECONDS)?;
     Ok(())
 }
