@@ -84,6 +84,8 @@ for i, s in enumerate(served):
         assert abs(a["contribution"] - b["contribution"]) <= 1e-9, lead
         assert a["part"] == b["part"] and a["field"] == b["field"], lead
     assert abs(o["fit"] - s["fit"]["log_odds"]) <= 1e-9, lead
+    assert abs(o["age_days"] - s["lead_age"]["days"]) <= 1e-9, lead
+    assert o["scored_as_days"] == s["lead_age"]["scored_as_days"], lead
     mqls += bool(o["mql"])
     held += len(o["held_back"]) > 0
 assert mqls > 20 and held > 20, (mqls, held)

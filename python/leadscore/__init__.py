@@ -234,7 +234,9 @@ class Model:
         day's clock skew) and leads created after it are refused, as the server refuses them.
 
         Returns a DataFrame on the leads' index: score, mql, tier, log_odds, baseline, fit,
-        engagement, their percentiles, held_back (gate names), unseen (columns whose value
+        engagement, their percentiles, age_days and scored_as_days (age-aware models: the
+        lead's age, and the age it was scored as, clamped to the model's landmarks),
+        held_back (gate names), unseen (columns whose value
         training did not see, scored as missing or ``other``) and factors (dicts with field,
         factor, part, contribution). A bad value raises ``ValueError`` naming the lead's index
         label and the column.

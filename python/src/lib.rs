@@ -64,6 +64,7 @@ struct Row {
     engagement_percentile: Option<f64>,
     held_back: Vec<String>,
     unseen: Vec<String>,
+    age: Option<(f64, f64)>,
     factors: Vec<(String, String, &'static str, f64)>,
 }
 
@@ -262,6 +263,7 @@ impl Model {
                     fit_percentile: d.fit_percentile,
                     engagement_percentile: d.engagement_percentile,
                     held_back: d.held_back,
+                    age: d.age,
                     unseen: d
                         .unseen
                         .iter()
@@ -306,6 +308,14 @@ impl Model {
             rows.iter()
                 .map(|r| r.engagement_percentile)
                 .collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "age_days",
+            rows.iter().map(|r| r.age.map(|a| a.0)).collect::<Vec<_>>(),
+        )?;
+        out.set_item(
+            "scored_as_days",
+            rows.iter().map(|r| r.age.map(|a| a.1)).collect::<Vec<_>>(),
         )?;
         out.set_item(
             "held_back",

@@ -65,6 +65,9 @@ pub struct Decision {
     pub held_back: Vec<String>,
     /// Columns (spec order) whose value training did not see.
     pub unseen: Vec<usize>,
+    /// Age-aware models: the lead's age in days, and the age it was scored as (clamped to the
+    /// landmarks).
+    pub age: Option<(f64, f64)>,
     /// Positive factors, strongest first, then negative ones.
     pub factors: Vec<Factor>,
 }
@@ -195,7 +198,20 @@ impl<'a> LeadScorer<'a> {
         }
         .map(str::to_string);
         let explain = self.artifact.explain.as_ref();
+        let age = spec
+            .columns
+            .iter()
+            .zip(values)
+            .find_map(|(c, v)| match (&c.transform, v) {
+                (FittedTransform::LeadAge { landmarks_days }, FieldValue::Text(t)) => {
+                    let created = parse_timestamp(t)?;
+                    let (scored_as, _) = crate::fitted::lead_age(created, as_of, landmarks_days)?;
+                    Some(((as_of - created) as f64 / 86_400.0, scored_as))
+                }
+                _ => None,
+            });
         Ok(Decision {
+            age,
             score,
             log_odds,
             mql: eligible && score >= self.threshold,
