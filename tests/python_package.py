@@ -124,6 +124,44 @@ try:
 except ValueError as e:
     assert "events" in str(e) and "out of range" in str(e), str(e)
     print(f"event after as_of: ValueError: {e}")
+dup = leads.head(2).copy()
+dup["lead_id"] = dup["lead_id"].iloc[0]
+try:
+    model.score(dup, events=events, as_of=AS_OF)
+    raise AssertionError("two leads with one id were accepted with an events table")
+except ValueError as e:
+    assert "appears twice" in str(e), str(e)
+    print(f"duplicate lead id: ValueError: {e}")
+odd = events.head(1).copy()
+odd["lead_id"] = leads["lead_id"][0]
+odd["event_type"] = "bogus_type"
+try:
+    model.score(leads.head(1), events=odd, as_of=AS_OF)
+    raise AssertionError("an unknown event type was accepted")
+except ValueError as e:
+    assert "unknown event type" in str(e) and "events: row" in str(e), str(e)
+    print(f"unknown event type: ValueError: {e}")
+try:
+    leadscore.load("models/demo.json", tiers="A=x")
+    raise AssertionError("bad tiers were accepted")
+except ValueError as e:
+    print(f"bad tiers: ValueError: {e}")
+# Ids of another dtype join all the same (7 and 7.0 and "7" are one id).
+numeric = leads.head(30).copy()
+numeric["lead_id"] = range(30)
+numeric_events = events[events["lead_id"].isin(leads["lead_id"].head(30))].copy()
+numeric_events["lead_id"] = numeric_events["lead_id"].map(dict(zip(leads["lead_id"].head(30), range(30)))).astype(float)
+again = model.score(numeric, events=numeric_events, as_of=AS_OF)
+assert (again["score"].to_numpy() == ours["score"].head(30).to_numpy()).all()
+print("numeric ids, float in the events table: the same scores")
+# A per-lead as_of Series is aligned on the index, numpy scalars are times too.
+shuffled = leads.head(5).copy()
+per_lead = pd.Series([AS_OF] * 5, index=shuffled.index[::-1])
+assert (model.score(shuffled, events=events, as_of=per_lead)["score"].to_numpy() == ours["score"].head(5).to_numpy()).all()
+seconds = int(pd.Timestamp(AS_OF).timestamp())
+import numpy as np
+assert (model.score(leads.head(5), events=events, as_of=np.int64(seconds))["score"].to_numpy() == ours["score"].head(5).to_numpy()).all()
+print("as_of: a Series aligned on the index and a numpy integer of seconds give the same scores")
 try:
     leadscore.load("models/demo.json", target_precision=0.99)
     raise AssertionError("an unattainable target was accepted")
@@ -163,6 +201,7 @@ spec = yaml.safe_load(open(os.path.join(saved, "MLmodel")))
 assert spec["flavors"]["leadscore"]["model_id"] == model.model_id, spec
 assert spec["flavors"]["python_function"]["loader_module"] == "leadscore.mlflow", spec
 assert open(os.path.join(saved, "requirements.txt")).read().startswith("leadscore==")
+assert os.path.exists(os.path.join(saved, "python_env.yaml")) and os.path.exists(os.path.join(saved, "conda.yaml"))
 got = mlflow.pyfunc.load_model(saved).predict(sample)
 assert (got.to_numpy() == want.to_numpy()).all(), (got.head(), want.head())
 print(f"mlflow.pyfunc.load_model(saved folder).predict: {len(got)} scores equal the package's")

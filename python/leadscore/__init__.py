@@ -16,6 +16,7 @@ import json as _json
 import math as _math
 from typing import Any, Optional
 
+import numpy as _np
 import pandas as _pd
 
 from . import _leadscore
@@ -100,13 +101,28 @@ def load(
     return Model(path, target_precision, confidence, tiers)
 
 
+# Times the server takes: from 1970 to the year 9999 (Unix seconds).
+_LATEST = 253402300799
+
+
 def _seconds(t: Any, what: str) -> int:
-    """Unix seconds of a time (str, datetime, pandas Timestamp, number of seconds)."""
-    if isinstance(t, (int,)) and not isinstance(t, bool):
-        return int(t)
+    """Unix seconds of a time: a string, datetime, pandas or numpy time, or a number of seconds
+    (int or float, numpy ones too). Naive times are UTC."""
+    if t is None or t is _pd.NA or t is _pd.NaT:
+        raise ValueError(f"{what}: missing")
+    if isinstance(t, _np.generic) and not isinstance(t, _np.datetime64):
+        t = t.item()
+    if isinstance(t, bool):
+        raise ValueError(f"{what}: {t!r} is not a time")
+    if isinstance(t, (int, float)):
+        if isinstance(t, float) and not _math.isfinite(t):
+            raise ValueError(f"{what}: {t!r} is not a time")
+        if not 0 <= t <= _LATEST:
+            raise ValueError(f"{what}: {t!r} seconds lies outside 1970-01-01 to 9999-12-31")
+        return int(t // 1)
     try:
         ts = _pd.Timestamp(t)
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, OverflowError) as e:
         raise ValueError(f"{what}: {t!r} is not a time") from e
     if ts is _pd.NaT:
         raise ValueError(f"{what}: missing")
@@ -115,34 +131,68 @@ def _seconds(t: Any, what: str) -> int:
     return int(ts.timestamp() // 1)
 
 
-def _seconds_column(values: Any, what: str) -> list:
+def _seconds_column(values: Any, labels: Any, what: str) -> list:
     """Unix seconds of a column of times (strings in the export forms, datetimes, or numbers
-    of seconds), naive times read as UTC."""
+    of seconds), naive times read as UTC; a missing or unreadable one names its row label."""
+    missing = _pd.isna(values).to_numpy()
+    if missing.any():
+        raise ValueError(f"{what}: missing at row {labels[int(missing.argmax())]!r}")
     if _pd.api.types.is_numeric_dtype(values):
-        return [int(v) for v in values.tolist()]
+        return [_seconds(v, f"{what} at row {k!r}") for v, k in zip(values.tolist(), labels)]
     try:
         ts = _pd.to_datetime(values, utc=True, format="mixed")
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"{what}: {e}") from None
-    if ts.isna().any():
-        raise ValueError(f"{what}: a time is missing (row {int(ts.isna().to_numpy().argmax())})")
+    except (ValueError, TypeError, OverflowError):
+        # Find the first bad one, to name it.
+        for v, k in zip(values.tolist(), labels):
+            _seconds(v, f"{what} at row {k!r}")
+        raise
     epoch = _pd.Timestamp("1970-01-01", tz="UTC")
     return ((ts - epoch) // _pd.Timedelta(seconds=1)).astype("int64").tolist()
 
 
-def _cell(v: Any) -> Any:
-    """A cell as the extension takes it: str, bool, int, float or None."""
+def _id(v: Any) -> Optional[str]:
+    """A lead id as text, one form for the same id in any dtype (7, 7.0, "7" and np.int64(7)
+    are one id); None when missing."""
+    if v is None or v is _pd.NA or v is _pd.NaT:
+        return None
+    if isinstance(v, _np.generic):
+        v = v.item()
+    if isinstance(v, float):
+        if _math.isnan(v):
+            return None
+        if v.is_integer():
+            return str(int(v))
+    return str(v)
+
+
+def _cell(v: Any, where: Any) -> Any:
+    """A cell as the extension takes it: str, bool, int, float or None; `where()` names the
+    cell in an error."""
     if v is None or v is _pd.NA or v is _pd.NaT:
         return None
     if isinstance(v, float) and _math.isnan(v):
         return None
-    if isinstance(v, (str, bool, int, float)):
+    if isinstance(v, bool) or isinstance(v, (str, float)):
         return v
+    if isinstance(v, int):
+        # Beyond 64 bits: a number all the same (JSON reads it as one too).
+        return v if -(2**63) <= v < 2**63 else float(v)
     if isinstance(v, (_pd.Timestamp, _dt.datetime, _dt.date)):
         return _pd.Timestamp(v).isoformat()
-    if hasattr(v, "item"):  # numpy scalars
-        return _cell(v.item())
-    return str(v)
+    if isinstance(v, _np.generic):
+        return _cell(v.item(), where)
+    if isinstance(v, (int, float, str)):
+        return v
+    try:
+        import decimal
+
+        if isinstance(v, decimal.Decimal):
+            return float(v)
+    except ImportError:  # pragma: no cover
+        pass
+    raise ValueError(
+        f"{where()}: expected a string, number, boolean or null, found {type(v).__name__}"
+    )
 
 
 def _frame(table: Any, what: str) -> _pd.DataFrame:
@@ -161,8 +211,10 @@ class Model:
         self.target_precision = float(target_precision)
         self.confidence = float(confidence)
         self.tiers = tiers
-        # Checks the target now (an unattainable one fails here, not at the first score).
+        # Checks the target and the tiers now (not at the first score).
         self._cutoff = self.cutoff(self.target_precision, self.confidence)
+        self._m.score_columns([[] for _ in self._m.columns], None, [], self.target_precision,
+                              self.confidence, self.tiers, 0)
 
     @property
     def model_id(self) -> str:
@@ -243,34 +295,63 @@ class Model:
         """
         df = _frame(leads, "leads")
         n = len(df)
+        if isinstance(factors, bool) or not isinstance(factors, (int, _np.integer)) or factors < 0:
+            raise ValueError(f"factors: expected a count of at least 0, got {factors!r}")
+        if df.columns.duplicated().any():
+            raise ValueError(f"leads: column {df.columns[df.columns.duplicated()][0]!r} appears twice")
         if as_of is None and "as_of" in df.columns and "as_of" not in self._m.columns:
             as_of = df["as_of"]
         if as_of is None:
             now = int(_dt.datetime.now(_dt.timezone.utc).timestamp())
             moments = [now] * n
-        elif isinstance(as_of, (list, tuple, _pd.Series)) or hasattr(as_of, "__array__") and not isinstance(as_of, str):
-            moments = [_seconds(t, "as_of") for t in list(as_of)]
-            if len(moments) != n:
-                raise ValueError(f"as_of: {len(moments)} times for {n} leads")
+        elif isinstance(as_of, _pd.Series):
+            if not as_of.index.equals(df.index):
+                if as_of.index.has_duplicates or not df.index.isin(as_of.index).all():
+                    raise ValueError("as_of: a Series must have one time for every lead's index label")
+                as_of = as_of.reindex(df.index)
+            moments = [_seconds(t, f"as_of of the lead at index {k!r}") for t, k in zip(as_of.tolist(), df.index)]
+        elif isinstance(as_of, (list, tuple, _np.ndarray)):
+            moments = [_seconds(t, f"as_of of the lead at index {k!r}") for t, k in zip(list(as_of), df.index)]
+            if len(as_of) != n:
+                raise ValueError(f"as_of: {len(as_of)} times for {n} leads")
         else:
             moments = [_seconds(as_of, "as_of")] * n
-        columns = [
-            [_cell(v) for v in df[c].tolist()] if c in df.columns else [None] * n
-            for c in self._m.columns
-        ]
+        columns = []
+        for c in self._m.columns:
+            if c not in df.columns:
+                columns.append([None] * n)
+                continue
+            cells = []
+            for label, v in zip(df.index, df[c].tolist()):
+                cells.append(_cell(v, lambda: f"lead at index {label!r}: column {c!r}"))
+            columns.append(cells)
         ev = None
+        # Where each event came from, to name it in an error.
+        origin: list = []
         names = self._m.event_columns
         if names is not None and events is None and "events" in df.columns:
             rows, types, times = [], [], []
-            for i, listed in enumerate(df["events"].tolist()):
-                if listed is None or (isinstance(listed, float) and _math.isnan(listed)):
+            for i, (label, listed) in enumerate(zip(df.index, df["events"].tolist())):
+                where = f"lead at index {label!r}: events"
+                if listed is None or listed is _pd.NA or (isinstance(listed, float) and _math.isnan(listed)):
                     continue
                 if isinstance(listed, str):
-                    listed = _json.loads(listed)
-                for e in listed:
+                    try:
+                        listed = _json.loads(listed)
+                    except ValueError as e:
+                        raise ValueError(f"{where}: not JSON: {e}") from None
+                if isinstance(listed, (dict, str)) or not hasattr(listed, "__iter__"):
+                    raise ValueError(f"{where}: expected a list of events, found {type(listed).__name__}")
+                for j, e in enumerate(listed):
+                    if not hasattr(e, "get"):
+                        raise ValueError(f"{where}[{j}]: expected an object with event_type and occurred_at")
+                    kind, at = e.get("event_type"), e.get("occurred_at")
+                    if not isinstance(kind, str) or not kind:
+                        raise ValueError(f"{where}[{j}].event_type: expected a string, found {kind!r}")
                     rows.append(i)
-                    types.append(str(e["event_type"]))
-                    times.append(_seconds(e["occurred_at"], "events occurred_at"))
+                    types.append(kind)
+                    times.append(_seconds(at, f"{where}[{j}].occurred_at"))
+                    origin.append(f"{where}[{j}]")
             ev = (rows, types, times)
         elif names is not None:
             if events is None:
@@ -285,15 +366,32 @@ class Model:
             id_column = self._m.id_column or names[0]
             if id_column not in df.columns:
                 raise ValueError(f"leads: no column {id_column!r} to join the events on")
-            # Vectorized: a position per event (its lead's first row), -1 for leads not here.
-            ids = _pd.Index(df[id_column].astype(str))
-            first = ~ids.duplicated()
-            position = _pd.Index(ids[first]).get_indexer(edf[names[0]].astype(str))
-            rows_of_first = _pd.Series(range(n))[first].to_numpy()
-            keep = position >= 0
-            rows = rows_of_first[position[keep]].tolist()
-            types = edf[names[1]].astype(str)[keep].tolist()
-            times = _seconds_column(edf[names[2]][keep], f"events {names[2]}")
+            lead_ids = [_id(v) for v in df[id_column].tolist()]
+            position = {}
+            for i, (label, lead) in enumerate(zip(df.index, lead_ids)):
+                if lead is None:
+                    raise ValueError(f"lead at index {label!r}: column {id_column!r}: the lead id is missing")
+                if lead in position:
+                    raise ValueError(
+                        f"lead at index {label!r}: lead id {lead!r} appears twice (also at index "
+                        f"{df.index[position[lead]]!r}); its events could not be told apart"
+                    )
+                position[lead] = i
+            event_ids = [_id(v) for v in edf[names[0]].tolist()]
+            missing_id = [k for k, v in zip(edf.index, event_ids) if v is None]
+            if missing_id:
+                raise ValueError(f"events: row {missing_id[0]!r}: column {names[0]!r}: the lead id is missing")
+            found = [position.get(v, -1) for v in event_ids]
+            keep = _np.array(found, dtype=_np.int64) >= 0
+            kept = edf[keep]
+            kinds = kept[names[1]]
+            if kinds.isna().any():
+                bad = kept.index[int(kinds.isna().to_numpy().argmax())]
+                raise ValueError(f"events: row {bad!r}: column {names[1]!r}: the event type is missing")
+            rows = [i for i in found if i >= 0]
+            types = kinds.astype(str).tolist()
+            times = _seconds_column(kept[names[2]], kept.index, f"events column {names[2]!r}")
+            origin = [f"events: row {k!r}" for k in kept.index]
             ev = (rows, types, times)
         try:
             out = self._m.score_columns(
@@ -306,6 +404,9 @@ class Model:
                 int(factors),
             )
         except ValueError as e:
+            if len(e.args) == 3 and e.args[0] == "event":
+                _, k, message = e.args
+                raise ValueError(f"{origin[k]}: {message}") from None
             if len(e.args) == 3 and isinstance(e.args[0], int):
                 position, column, message = e.args
                 label = df.index[position]

@@ -69,9 +69,9 @@ def save_model(
 
     model = leadscore.load(artifact, target_precision, confidence, tiers)
     out = Path(path)
-    if out.exists():
-        raise FileExistsError(f"{out} already exists")
-    out.mkdir(parents=True)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FileExistsError(f"{out} already exists and is not an empty folder")
+    out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(artifact, out / _ARTIFACT)
     settings = {
         "model_id": model.model_id,
@@ -90,9 +90,28 @@ def save_model(
         from mlflow.models.utils import _save_example
 
         _save_example(mlflow_model, input_example, str(out))
+    from mlflow.utils.environment import (
+        _CONDA_ENV_FILE_NAME,
+        _PYTHON_ENV_FILE_NAME,
+        _mlflow_conda_env,
+        _PythonEnv,
+    )
+    import yaml
+
     requirements = list(pip_requirements or get_default_pip_requirements())
     (out / "requirements.txt").write_text("\n".join(requirements) + "\n")
-    add_to_model(mlflow_model, loader_module="leadscore.mlflow", data=_ARTIFACT)
+    # The environment files MLflow rebuilds the model's environment from (env_manager
+    # "virtualenv"/"uv"/"conda", `mlflow models serve`).
+    with open(out / _CONDA_ENV_FILE_NAME, "w") as f:
+        yaml.safe_dump(_mlflow_conda_env(additional_pip_deps=requirements), f, default_flow_style=False)
+    _PythonEnv.current().to_yaml(str(out / _PYTHON_ENV_FILE_NAME))
+    add_to_model(
+        mlflow_model,
+        loader_module="leadscore.mlflow",
+        data=_ARTIFACT,
+        conda_env=_CONDA_ENV_FILE_NAME,
+        python_env=_PYTHON_ENV_FILE_NAME,
+    )
     mlflow_model.add_flavor(
         FLAVOR_NAME,
         artifact=_ARTIFACT,

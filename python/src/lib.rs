@@ -51,6 +51,12 @@ fn bad_lead(position: usize, column: &str, message: &str) -> PyErr {
     PyValueError::new_err((position, column.to_string(), message.to_string()))
 }
 
+/// A bad event: ("event", position in the events lists, message), formatted by the Python side
+/// with where the event came from (a row of the events table, or a lead's `events` list).
+fn bad_event(k: usize, message: String) -> PyErr {
+    PyValueError::new_err(("event", k, message))
+}
+
 /// One lead's decision, owned, to hand back to Python once the GIL is held again.
 struct Row {
     score: f64,
@@ -212,20 +218,37 @@ impl Model {
                         "events: lead, type and time lists differ in length",
                     ));
                 }
-                for (k, (&l, &t)) in lead.iter().zip(at).enumerate() {
+                for (k, (&l, &t)) in lead.iter().zip(at.iter()).enumerate() {
                     let Some(list) = by_lead.get_mut(l) else {
                         return Err(PyValueError::new_err(format!(
                             "events row {k}: lead position {l} is not among the {n} leads"
                         )));
                     };
                     if t < 0 || t > as_of[l].saturating_add(FUTURE_SLACK_SECONDS) {
-                        return Err(bad_lead(
-                            l,
-                            "events",
-                            &format!(
-                                "event {k} at {t} (Unix seconds) is out of range: it must lie \
+                        return Err(bad_event(
+                            k,
+                            format!(
+                                "occurred_at {t} (Unix seconds) is out of range: it must lie \
                                  between 1970-01-01 and one day after the scoring time {}",
                                 as_of[l]
+                            ),
+                        ));
+                    }
+                    // An event type the model does not know is refused, as the server does.
+                    if let Some(ev) = spec.events.as_ref().filter(|ev| !ev.knows(&types[k])) {
+                        let mut known: Vec<&str> = ev
+                            .types
+                            .iter()
+                            .chain(&ev.other_types)
+                            .map(String::as_str)
+                            .collect();
+                        known.sort_unstable();
+                        return Err(bad_event(
+                            k,
+                            format!(
+                                "unknown event type {:?}; this model knows: {}",
+                                types[k],
+                                known.join(", ")
                             ),
                         ));
                     }

@@ -206,7 +206,7 @@ impl<'a> LeadScorer<'a> {
                 (FittedTransform::LeadAge { landmarks_days }, FieldValue::Text(t)) => {
                     let created = parse_timestamp(t)?;
                     let (scored_as, _) = crate::fitted::lead_age(created, as_of, landmarks_days)?;
-                    Some(((as_of - created) as f64 / 86_400.0, scored_as))
+                    Some((as_of.saturating_sub(created) as f64 / 86_400.0, scored_as))
                 }
                 _ => None,
             });
