@@ -213,8 +213,7 @@ class Model:
         self.tiers = tiers
         # Checks the target and the tiers now (not at the first score).
         self._cutoff = self.cutoff(self.target_precision, self.confidence)
-        self._m.score_columns([[] for _ in self._m.columns], None, [], self.target_precision,
-                              self.confidence, self.tiers, 0)
+        _leadscore.check_tiers(self.tiers)
 
     @property
     def model_id(self) -> str:

@@ -204,8 +204,7 @@ impl Model {
                 columns[c].len()
             )));
         }
-        let tiers = Tiers::parse(tiers)
-            .map_err(|e| PyValueError::new_err(format!("tiers `{}`: {}", e.text, e.problem)))?;
+        let tiers = parse_tiers(tiers)?;
         let artifact = self.artifact.clone();
         let rows: Result<Vec<Row>, PyErr> = py.allow_threads(|| {
             let mut decide = LeadScorer::new(&artifact, target_precision, confidence, &tiers)
@@ -235,22 +234,12 @@ impl Model {
                         ));
                     }
                     // An event type the model does not know is refused, as the server does.
-                    if let Some(ev) = spec.events.as_ref().filter(|ev| !ev.knows(&types[k])) {
-                        let mut known: Vec<&str> = ev
-                            .types
-                            .iter()
-                            .chain(&ev.other_types)
-                            .map(String::as_str)
-                            .collect();
-                        known.sort_unstable();
-                        return Err(bad_event(
-                            k,
-                            format!(
-                                "unknown event type {:?}; this model knows: {}",
-                                types[k],
-                                known.join(", ")
-                            ),
-                        ));
+                    if let Some(message) = spec
+                        .events
+                        .as_ref()
+                        .and_then(|ev| ev.unknown_type(&types[k]))
+                    {
+                        return Err(bad_event(k, message));
                     }
                     list.push((k, t));
                 }
@@ -463,6 +452,18 @@ fn at_threshold(
     ))
 }
 
+/// A tiers specification (`--tiers`), or a ValueError saying what is wrong.
+fn parse_tiers(tiers: &str) -> PyResult<Tiers> {
+    Tiers::parse(tiers)
+        .map_err(|e| PyValueError::new_err(format!("tiers `{}`: {}", e.text, e.problem)))
+}
+
+/// Checks a tiers specification (`--tiers`); a ValueError says what is wrong.
+#[pyfunction]
+fn check_tiers(tiers: &str) -> PyResult<()> {
+    parse_tiers(tiers).map(|_| ())
+}
+
 /// The one-sided Wilson lower bound on a proportion (`leadscore_core::curve`).
 #[pyfunction]
 fn wilson_lower_bound(successes: u64, trials: u64, confidence: f64) -> f64 {
@@ -477,6 +478,7 @@ fn _leadscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cutoff_for_curve, m)?)?;
     m.add_function(wrap_pyfunction!(at_threshold, m)?)?;
     m.add_function(wrap_pyfunction!(wilson_lower_bound, m)?)?;
+    m.add_function(wrap_pyfunction!(check_tiers, m)?)?;
     m.add(
         "DEFAULT_MIN_SUPPORT",
         leadscore_core::curve::DEFAULT_MIN_SUPPORT,

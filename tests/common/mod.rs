@@ -161,3 +161,56 @@ pub fn listen_address(child: &mut std::process::Child) -> std::net::SocketAddr {
         .and_then(|a| a.parse().ok())
         .unwrap_or_else(|| panic!("no address in {line:?} (did the server start?)"))
 }
+
+/// Runs `python SCRIPT HOST PORT` (the test environment's Python, `LEADSCORE_PYTHON`, from the
+/// repository root) against a fresh `leadscore-serve` on the committed demo model at target
+/// precision 0.5 with `server_args` added; asserts it succeeded and printed each of `expect`,
+/// and returns its stdout. What the Python client tests share.
+pub fn python_against_server(script: &str, server_args: &[&str], expect: &[&str]) -> String {
+    use std::process::{Command, Stdio};
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let python = match std::env::var_os("LEADSCORE_PYTHON") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => panic!(
+            "LEADSCORE_PYTHON is not set: {script} needs the Python test environment. Run \
+             `bash tests/run.sh` (it creates the virtual environment from tests/requirements.txt, \
+             installs ./python and a JRE, and exports LEADSCORE_PYTHON), or create it by hand and \
+             point LEADSCORE_PYTHON at its python"
+        ),
+    };
+    let mut server = Server(
+        Command::new(serve_binary())
+            .arg("--model")
+            .arg(repo("models/demo.json"))
+            .args(["--target-precision", "0.5", "--bind", "127.0.0.1:0"])
+            .args(server_args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start leadscore-serve"),
+    );
+    let addr = listen_address(&mut server.0);
+    let out = Command::new(&python)
+        .arg(repo(script))
+        .arg(addr.ip().to_string())
+        .arg(addr.port().to_string())
+        .current_dir(repo("."))
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", python.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{script} failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    for line in expect {
+        assert!(stdout.contains(line), "no {line:?} in:\n{stdout}\n{stderr}");
+    }
+    stdout
+}

@@ -294,6 +294,25 @@ impl FittedEvents {
             .any(|t| t == event_type)
     }
 
+    /// Why an event of this type is refused (`None` when training saw the type): the server,
+    /// the Python package and their errors say it the same way.
+    pub fn unknown_type(&self, event_type: &str) -> Option<String> {
+        if self.knows(event_type) {
+            return None;
+        }
+        let mut known: Vec<&str> = self
+            .types
+            .iter()
+            .chain(&self.other_types)
+            .map(String::as_str)
+            .collect();
+        known.sort_unstable();
+        Some(format!(
+            "unknown event type {event_type:?}; this model knows: {}",
+            known.join(", ")
+        ))
+    }
+
     /// Features per event type.
     pub fn per_type(&self) -> usize {
         self.windows_days.len() + 3

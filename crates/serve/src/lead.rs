@@ -1136,21 +1136,14 @@ impl Lead<'_> {
             check_time(e.occurred_at, as_of, || {
                 format!("{}[{i}].occurred_at", self.path.field("events"))
             })?;
-            if let Some(ev) = spec.events.as_ref().filter(|ev| !ev.knows(&e.event_type)) {
-                let mut known: Vec<&str> = ev
-                    .types
-                    .iter()
-                    .chain(&ev.other_types)
-                    .map(String::as_str)
-                    .collect();
-                known.sort_unstable();
+            if let Some(message) = spec
+                .events
+                .as_ref()
+                .and_then(|ev| ev.unknown_type(&e.event_type))
+            {
                 return Err(Error::InvalidField {
                     path: format!("{}[{i}].event_type", self.path.field("events")),
-                    message: format!(
-                        "unknown event type {:?}; this model knows: {}",
-                        e.event_type,
-                        known.join(", ")
-                    ),
+                    message,
                 });
             }
         }

@@ -527,7 +527,7 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
 }
 
 /// Groups events (keyed by lead row) by lead, each lead's sorted by time.
-fn group_by_lead(ev: EventColumns, leads: usize) -> LeadEvents {
+pub(crate) fn group_by_lead(ev: EventColumns, leads: usize) -> LeadEvents {
     let mut offsets = vec![0usize; leads + 1];
     for &l in &ev.lead {
         offsets[l as usize + 1] += 1;

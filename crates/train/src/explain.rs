@@ -339,7 +339,8 @@ impl RowValues {
     }
 }
 
-fn rfc3339(t: i64) -> String {
+/// Unix seconds as RFC 3339 in UTC, to the second (empty when out of range).
+pub fn rfc3339(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default()

@@ -178,9 +178,7 @@ pub fn compute(o: &FunnelOptions) -> Result<Funnel> {
         by: o.by.clone(),
         period: o.period,
         horizon_days: o.horizon_days,
-        now: chrono::DateTime::from_timestamp(o.now, 0)
-            .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-            .unwrap_or_default(),
+        now: crate::explain::rfc3339(o.now),
         target_precision: o.target_precision,
         confidence: o.confidence,
     };
@@ -262,17 +260,8 @@ fn read_scores(
             .as_deref()
             .ok_or_else(|| cell(row, &o.id, "the lead id is missing"))?;
         let at = as_of[row].ok_or_else(|| cell(row, "as_of", "missing"))?;
-        let is_mql = match mql[row].as_deref() {
-            Some("true" | "1") => true,
-            Some("false" | "0") => false,
-            other => {
-                return Err(cell(
-                    row,
-                    "mql",
-                    &format!("expected true or false, found {other:?}"),
-                ))
-            }
-        };
+        let is_mql =
+            crate::score::parse_mql(mql[row].as_deref()).map_err(|m| cell(row, "mql", &m))?;
         let created = match age.as_ref().and_then(|a| a[row].as_deref()) {
             None => created_at.as_ref().and_then(|c| c[row]),
             Some(text) => {

@@ -15,9 +15,9 @@
 //! - events after `as_of` are left out and counted (a file re-scored as of an earlier moment
 //!   holds the later events too), where the server refuses a request that sends one.
 
-use crate::assemble::{lead_index, read_events, EventColumns};
+use crate::assemble::{group_by_lead, lead_index, read_events, EventColumns, LeadEvents};
 use crate::error::{Result, TrainError};
-use crate::explain::{factors_json, RowFactor, RowValues};
+use crate::explain::{factors_json, rfc3339, RowFactor, RowValues};
 use crate::featurize::timestamp_values;
 use crate::load::{column, read_table, ReadOptions, Table};
 use crate::table::text_values;
@@ -185,7 +185,7 @@ pub fn score_file(
                 .unwrap_or_default();
             let (ev, unknown) = read_events(path, &columns, &index, &read, &spec.missing_tokens)?;
             summary.unknown_events = unknown;
-            let (grouped, later) = ByLead::group(ev, n, job.as_of);
+            let (grouped, later) = known_by(ev, n, job.as_of);
             summary.later_events = later;
             Some(grouped)
         }
@@ -235,7 +235,7 @@ pub fn score_file(
             fingerprint: leads.fingerprint.clone(),
         };
         let rows: Vec<usize> = (0..len).collect();
-        let chunk_events = events.as_ref().map(|e| e.chunk(start, len));
+        let chunk_events = events.as_ref().map(|e| chunk_events(e, start, len));
         let values = RowValues::read(spec, &chunk, &rows, chunk_events.as_ref())
             .map_err(|e| shift_row(e, start))?;
         out.clear();
@@ -349,71 +349,35 @@ fn shift_row(e: TrainError, start: usize) -> TrainError {
     }
 }
 
-/// Events known at `as_of`, grouped by lead row (counting sort: one pass to count, one to place).
-struct ByLead {
-    offsets: Vec<usize>,
-    event_type: Vec<u32>,
-    occurred_at: Vec<i64>,
-    type_names: Vec<String>,
-    path: String,
+/// Events known at `as_of` (of `ev`, keyed by row of a leads table of `n` rows), grouped by
+/// lead with the assembly's grouping; and how many came after `as_of`.
+fn known_by(mut ev: EventColumns, n: usize, as_of: i64) -> (LeadEvents, u64) {
+    let before = ev.lead.len();
+    let keep: Vec<bool> = ev.occurred_at.iter().map(|t| *t <= as_of).collect();
+    let mut k = keep.iter();
+    ev.lead.retain(|_| *k.next().unwrap_or(&false));
+    let mut k = keep.iter();
+    ev.event_type.retain(|_| *k.next().unwrap_or(&false));
+    ev.occurred_at.retain(|t| *t <= as_of);
+    let later = (before - ev.lead.len()) as u64;
+    (group_by_lead(ev, n), later)
 }
 
-impl ByLead {
-    /// Groups `ev` (whose `lead` is a row of the leads table of `n` rows), leaving out events
-    /// after `as_of`; returns how many it left out.
-    fn group(ev: EventColumns, n: usize, as_of: i64) -> (Self, u64) {
-        let mut offsets = vec![0usize; n + 1];
-        let mut later = 0u64;
-        for (l, t) in ev.lead.iter().zip(&ev.occurred_at) {
-            if *t <= as_of {
-                offsets[*l as usize + 1] += 1;
-            } else {
-                later += 1;
-            }
-        }
-        for i in 0..n {
-            offsets[i + 1] += offsets[i];
-        }
-        let total = offsets[n];
-        let mut next = offsets.clone();
-        let mut event_type = vec![0u32; total];
-        let mut occurred_at = vec![0i64; total];
-        for ((l, k), t) in ev.lead.iter().zip(&ev.event_type).zip(&ev.occurred_at) {
-            if *t <= as_of {
-                let at = &mut next[*l as usize];
-                event_type[*at] = *k;
-                occurred_at[*at] = *t;
-                *at += 1;
-            }
-        }
-        (
-            Self {
-                offsets,
-                event_type,
-                occurred_at,
-                type_names: ev.type_names,
-                path: ev.path,
-            },
-            later,
-        )
+/// The events of lead rows `start..start + len`, keyed by row within the chunk.
+fn chunk_events(g: &LeadEvents, start: usize, len: usize) -> EventColumns {
+    let (a, b) = (g.offsets[start], g.offsets[start + len]);
+    let mut lead = Vec::with_capacity(b - a);
+    for r in 0..len {
+        let k = g.offsets[start + r + 1] - g.offsets[start + r];
+        lead.extend(std::iter::repeat_n(r as u32, k));
     }
-
-    /// The events of rows `start..start + len`, keyed by row within the chunk.
-    fn chunk(&self, start: usize, len: usize) -> EventColumns {
-        let (a, b) = (self.offsets[start], self.offsets[start + len]);
-        let mut lead = Vec::with_capacity(b - a);
-        for r in 0..len {
-            let k = self.offsets[start + r + 1] - self.offsets[start + r];
-            lead.extend(std::iter::repeat_n(r as u32, k));
-        }
-        EventColumns {
-            lead,
-            event_type: self.event_type[a..b].to_vec(),
-            type_names: self.type_names.clone(),
-            occurred_at: self.occurred_at[a..b].to_vec(),
-            path: self.path.clone(),
-            fingerprint: None,
-        }
+    EventColumns {
+        lead,
+        event_type: g.event_type[a..b].to_vec(),
+        type_names: g.type_names.clone(),
+        occurred_at: g.occurred_at[a..b].to_vec(),
+        path: g.path.clone(),
+        fingerprint: None,
     }
 }
 
@@ -515,12 +479,6 @@ pub fn frame(id: &str, as_of: &str, model_id: &str, leads: &[ScoredLead]) -> Res
         ],
     )
     .map_err(|e| TrainError::Config(format!("building the output: {e}")))
-}
-
-fn rfc3339(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
 }
 
 fn round6(x: f64) -> f64 {
@@ -625,17 +583,7 @@ pub fn read_previous(path: &Path, id: &str) -> Result<HashMap<String, Decision>>
                     format!("expected a score in [0, 1], found {:?}", scores[row]),
                 )
             })?;
-        let is_mql = match mql[row].as_deref().map(str::to_ascii_lowercase).as_deref() {
-            Some("true" | "1") => true,
-            Some("false" | "0") => false,
-            other => {
-                return Err(cell(
-                    row,
-                    "mql",
-                    format!("expected true or false, found {other:?}"),
-                ))
-            }
-        };
+        let is_mql = parse_mql(mql[row].as_deref()).map_err(|m| cell(row, "mql", m))?;
         let decision = Decision {
             as_of: as_of[row].clone().unwrap_or_default(),
             score,
@@ -647,6 +595,15 @@ pub fn read_previous(path: &Path, id: &str) -> Result<HashMap<String, Decision>>
         }
     }
     Ok(out)
+}
+
+/// The `mql` cell of a `score` output: true/false (any case) or 1/0.
+pub fn parse_mql(text: Option<&str>) -> std::result::Result<bool, String> {
+    match text.map(str::to_ascii_lowercase).as_deref() {
+        Some("true" | "1") => Ok(true),
+        Some("false" | "0") => Ok(false),
+        other => Err(format!("expected true or false, found {other:?}")),
+    }
 }
 
 /// How a lead's decision changed between two runs.
@@ -854,11 +811,11 @@ mod tests {
             path: "e.csv".into(),
             fingerprint: None,
         };
-        let (g, later) = ByLead::group(ev, 3, 50);
+        let (g, later) = known_by(ev, 3, 50);
         assert_eq!(later, 1);
         assert_eq!(g.offsets, vec![0, 2, 2, 4]);
-        assert_eq!(g.occurred_at, vec![20, 5, 10, 30]);
-        let c = g.chunk(1, 2);
+        assert_eq!(g.occurred_at, vec![5, 20, 10, 30], "by lead, in time order");
+        let c = chunk_events(&g, 1, 2);
         assert_eq!(c.lead, vec![1, 1]);
         assert_eq!(c.occurred_at, vec![10, 30]);
     }

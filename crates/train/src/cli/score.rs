@@ -6,6 +6,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use leadscore_core::artifact::{write_atomic_with, ModelArtifact};
 use leadscore_core::tiers::Tiers;
+use leadscore_train::explain::rfc3339;
 use leadscore_train::notify::{deliver, new_mql, queue, save_pending, Notification, Webhook};
 use leadscore_train::score::{
     crossings, crossings_frame, crossings_path, frame, read_previous, score_file, Change, Crossing,
@@ -391,10 +392,4 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
         );
     }
     out
-}
-
-fn rfc3339(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
 }
