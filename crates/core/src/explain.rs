@@ -206,28 +206,13 @@ pub fn strongest(contributions: &[f64], top: usize) -> (Ranked, Ranked) {
     (pos, neg)
 }
 
-/// `format!` into a string sized for a typical factor: one allocation instead of a few
-/// growths (factors are named for every scored lead).
-macro_rules! text {
-    ($($arg:tt)*) => {{
-        use std::fmt::Write as _;
-        let mut s = String::with_capacity(64);
-        let _ = write!(s, $($arg)*);
-        s
-    }};
-}
-
 /// A string as `{:?}` writes it (Rust's debug quoting), without escaping char by char when it
 /// is plain printable ASCII with no quote or backslash.
 pub struct Quoted<'a>(pub &'a str);
 
 impl std::fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let plain = self
-            .0
-            .bytes()
-            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\');
-        if plain {
+        if is_plain(self.0) {
             f.write_str("\"")?;
             f.write_str(self.0)?;
             f.write_str("\"")
@@ -235,6 +220,45 @@ impl std::fmt::Display for Quoted<'_> {
             write!(f, "{:?}", self.0)
         }
     }
+}
+
+impl Quoted<'_> {
+    /// Appends the quoted text to `out` (no formatting machinery for plain text).
+    fn push_to(&self, out: &mut impl std::fmt::Write) {
+        if is_plain(self.0) {
+            let _ = out.write_char('"');
+            let _ = out.write_str(self.0);
+            let _ = out.write_char('"');
+        } else {
+            let _ = write!(out, "{:?}", self.0);
+        }
+    }
+}
+
+/// Printable ASCII without a quote or a backslash: quoted as is.
+fn is_plain(s: &str) -> bool {
+    s.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+}
+
+/// Appends an integer in decimal (the factor texts' counts and days).
+fn push_int(out: &mut impl std::fmt::Write, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        let _ = out.write_char('-');
+    }
+    // Only ASCII digits were written.
+    let _ = out.write_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// Names a group by the lead's own values (see [`describe`]); `values` are the lead's values in
@@ -246,19 +270,41 @@ pub fn describe_row(
     events: &[LeadEvent<'_>],
     as_of: Option<i64>,
 ) -> String {
+    let mut out = String::with_capacity(64);
+    write_row(&mut out, spec, group, values, events, as_of);
+    out
+}
+
+/// [`describe_row`] appended to `out`: the server writes a lead's factor texts one after the
+/// other into one buffer, with no allocation of its own per text.
+pub fn write_row(
+    out: &mut impl std::fmt::Write,
+    spec: &FittedSpec,
+    group: &FactorGroup,
+    values: &[FieldValue<'_>],
+    events: &[LeadEvent<'_>],
+    as_of: Option<i64>,
+) {
     match group.source {
         Source::Pair(k) => match spec.pairs.get(k) {
-            Some(p) => crate::pairs::describe_pair(spec, p, values, as_of.or(spec.reference_time)),
-            None => group.name.clone(),
+            Some(p) => {
+                let text =
+                    crate::pairs::describe_pair(spec, p, values, as_of.or(spec.reference_time));
+                let _ = out.write_str(&text);
+            }
+            None => {
+                let _ = out.write_str(&group.name);
+            }
         },
-        Source::Column(i) => describe(
+        Source::Column(i) => write_description(
+            out,
             spec,
             group,
             values.get(i).copied().unwrap_or(FieldValue::Missing),
             events,
             as_of,
         ),
-        _ => describe(spec, group, FieldValue::Missing, events, as_of),
+        _ => write_description(out, spec, group, FieldValue::Missing, events, as_of),
     }
 }
 
@@ -273,23 +319,38 @@ pub fn describe(
     events: &[LeadEvent<'_>],
     as_of: Option<i64>,
 ) -> String {
+    let mut out = String::with_capacity(64);
+    write_description(&mut out, spec, group, value, events, as_of);
+    out
+}
+
+/// [`describe`] appended to `out`.
+fn write_description(
+    out: &mut impl std::fmt::Write,
+    spec: &FittedSpec,
+    group: &FactorGroup,
+    value: FieldValue<'_>,
+    events: &[LeadEvent<'_>],
+    as_of: Option<i64>,
+) {
     let as_of = as_of.or(spec.reference_time);
     match group.source {
         Source::Column(i) => {
             let column = &spec.columns[i];
-            describe_value(
+            write_value(
+                out,
                 &column.name,
                 &column.transform,
                 spec.normalize(value),
                 as_of,
-            )
+            );
         }
-        Source::EventType(k) => {
-            let Some(ev) = &spec.events else {
-                return group.name.clone();
-            };
-            describe_events(&ev.types[k], &ev.windows_days, events, as_of)
-        }
+        Source::EventType(k) => match &spec.events {
+            Some(ev) => write_events(out, &ev.types[k], &ev.windows_days, events, as_of),
+            None => {
+                let _ = out.write_str(&group.name);
+            }
+        },
         Source::ActiveDays => {
             let mut days: Vec<i64> = events
                 .iter()
@@ -298,84 +359,116 @@ pub fn describe(
                 .collect();
             days.sort_unstable();
             days.dedup();
-            match days.len() {
-                0 => "no activity yet".into(),
-                1 => "active on 1 day".into(),
-                n => text!("active on {n} distinct days"),
-            }
+            let _ = match days.len() {
+                0 => out.write_str("no activity yet"),
+                1 => out.write_str("active on 1 day"),
+                n => write!(out, "active on {n} distinct days"),
+            };
         }
         // A pair needs both of its values: see [`describe_row`].
-        Source::Pair(_) => group.name.clone(),
+        Source::Pair(_) => {
+            let _ = out.write_str(&group.name);
+        }
     }
 }
 
-fn describe_value(
+fn write_value(
+    out: &mut impl std::fmt::Write,
     column: &str,
     transform: &FittedTransform,
     value: FieldValue<'_>,
     as_of: Option<i64>,
-) -> String {
+) {
     if matches!(value, FieldValue::Missing) {
-        return text!("{column} missing");
+        let _ = out.write_str(column);
+        let _ = out.write_str(" missing");
+        return;
     }
-    match transform {
+    // Writing into a String cannot fail.
+    let _ = match transform {
         FittedTransform::Numeric { .. } => match number_of(value) {
-            Some(x) => text!("{column} = {}", fmt_number(x)),
-            None => text!("{column} missing"),
+            Some(x) => {
+                let _ = out.write_str(column);
+                let _ = out.write_str(" = ");
+                Num(x).push_to(out);
+                Ok(())
+            }
+            None => write!(out, "{column} missing"),
         },
         FittedTransform::Categorical { .. } => {
             if transform.is_unseen(value) {
                 // Never seen, or too rare in training to get a feature of its own.
-                text!(
+                write!(
+                    out,
                     "{column} = {}: rare or not seen in training, scored as other",
                     echo(value)
                 )
             } else {
-                text!("{column} = {}", Quoted(&level_of(value)))
+                let _ = out.write_str(column);
+                let _ = out.write_str(" = ");
+                match value {
+                    FieldValue::Text(s) => Quoted(s).push_to(out),
+                    other => Quoted(&level_of(other)).push_to(out),
+                }
+                Ok(())
             }
         }
         FittedTransform::Boolean { missing_indicator } => match bool_of(value) {
-            Some(b) => text!("{column} = {}", yes_no(b)),
+            Some(b) => write!(out, "{column} = {}", yes_no(b)),
             // Without a missing indicator a missing value weighs as `no`: say so, since the
             // factor's sign follows from it.
-            None if *missing_indicator => text!(
+            None if *missing_indicator => write!(
+                out,
                 "{column} = {}: not seen in training, scored as missing",
                 echo(value)
             ),
-            None => text!(
+            None => write!(
+                out,
                 "{column} = {}: not seen in training, scored as missing (as no)",
                 echo(value)
             ),
         },
         FittedTransform::Email { competitor_domains } => match value {
-            FieldValue::Text(s) => {
-                let class = email_class(s, competitor_domains);
-                match (class, email_domain(s)) {
-                    (EmailClass::Invalid, _) | (_, None) => {
-                        text!("{column}: not an email address (invalid)")
-                    }
-                    (class, Some(domain)) => text!("{column}: {domain} ({})", class.label()),
+            FieldValue::Text(s) => match (email_class(s, competitor_domains), domain_of(s)) {
+                (EmailClass::Invalid, _) | (_, None) => {
+                    write!(out, "{column}: not an email address (invalid)")
                 }
-            }
-            _ => text!("{column}: not an email address (invalid)"),
+                (class, Some(domain)) => {
+                    let _ = out.write_str(column);
+                    let _ = out.write_str(": ");
+                    write_lowercase(out, domain);
+                    let _ = out.write_str(" (");
+                    let _ = out.write_str(class.label());
+                    let _ = out.write_char(')');
+                    Ok(())
+                }
+            },
+            _ => write!(out, "{column}: not an email address (invalid)"),
         },
         FittedTransform::JobTitle => match value {
             FieldValue::Text(s) => {
-                text!("{column} = {} ({})", Quoted(s.trim()), seniority(s).label())
+                let _ = out.write_str(column);
+                let _ = out.write_str(" = ");
+                Quoted(s.trim()).push_to(out);
+                let _ = out.write_str(" (");
+                let _ = out.write_str(seniority(s).label());
+                let _ = out.write_char(')');
+                Ok(())
             }
-            _ => text!("{column} missing"),
+            _ => write!(out, "{column} missing"),
         },
         FittedTransform::Timestamp { .. } => match (value, as_of) {
             (FieldValue::Text(s), Some(a)) => match parse_timestamp(s) {
-                Some(t) => text!(
+                Some(t) => write!(
+                    out,
                     "{column} = {} ({} before scoring)",
-                    date(t),
-                    fmt_days(days_since(t, a))
+                    Date(t),
+                    Days(days_since(t, a))
                 ),
-                None => text!("{column} = {}", Quoted(s)),
+                None => write!(out, "{column} = {}", Quoted(s)),
             },
-            (FieldValue::Text(s), None) => text!("{column} = {}", Quoted(s)),
-            _ => text!("{column} missing"),
+            (FieldValue::Text(s), None) => write!(out, "{column} = {}", Quoted(s)),
+            _ => write!(out, "{column} missing"),
         },
         FittedTransform::LeadAge { landmarks_days } => {
             let created = match value {
@@ -386,26 +479,29 @@ fn describe_value(
                 (Some(c), Some(a)) => {
                     let age = days_since(c, a);
                     match lead_age(c, a, landmarks_days) {
-                        Some((scored, true)) => text!(
-                            "lead age: {} (scored as {})",
-                            fmt_days(age),
-                            fmt_days(scored)
-                        ),
-                        _ => text!("lead age: {}", fmt_days(age)),
+                        Some((scored, true)) => {
+                            write!(out, "lead age: {} (scored as {})", Days(age), Days(scored))
+                        }
+                        _ => {
+                            let _ = out.write_str("lead age: ");
+                            Days(age).push_to(out);
+                            Ok(())
+                        }
                     }
                 }
-                _ => "lead age unknown".into(),
+                _ => out.write_str("lead age unknown"),
             }
         }
-    }
+    };
 }
 
-fn describe_events(
+fn write_events(
+    out: &mut impl std::fmt::Write,
     event_type: &str,
     windows: &[u32],
     events: &[LeadEvent<'_>],
     as_of: Option<i64>,
-) -> String {
+) {
     let ages: Vec<f64> = events
         .iter()
         .filter(|e| e.event_type == event_type)
@@ -416,49 +512,88 @@ fn describe_events(
         })
         .collect();
     let Some(last) = ages.iter().copied().reduce(f64::min) else {
-        return text!("{event_type}: none");
+        let _ = out.write_str(event_type);
+        let _ = out.write_str(": none");
+        return;
     };
-    let mut windows: Vec<u32> = windows.to_vec();
-    windows.sort_unstable();
+    let windows: std::borrow::Cow<'_, [u32]> = if windows.is_sorted() {
+        windows.into()
+    } else {
+        let mut w = windows.to_vec();
+        w.sort_unstable();
+        w.into()
+    };
     let count = |w: u32| ages.iter().filter(|a| **a <= f64::from(w)).count();
-    let mut parts: Vec<String> = Vec::new();
     let first = windows.iter().copied().find(|w| count(*w) > 0);
-    match (first, windows.last().copied()) {
+    let _ = write!(out, "{event_type}: ");
+    let _ = match (first, windows.last().copied()) {
         (Some(w), Some(widest)) => {
-            parts.push(text!("{} in the last {}", count(w), plural(w, "day")));
+            let _ = write!(out, "{} in the last {}", count(w), Plural(w, "day"));
             if widest != w && count(widest) > count(w) {
-                parts.push(text!(
-                    "{} in the last {}",
+                let _ = write!(
+                    out,
+                    ", {} in the last {}",
                     count(widest),
-                    plural(widest, "day")
-                ));
+                    Plural(widest, "day")
+                );
             }
+            Ok(())
         }
-        (None, Some(widest)) => parts.push(text!("none in the last {}", plural(widest, "day"))),
-        _ => parts.push(text!("{} in all", ages.len())),
-    }
+        (None, Some(widest)) => write!(out, "none in the last {}", Plural(widest, "day")),
+        _ => write!(out, "{} in all", ages.len()),
+    };
     let last = last.floor();
-    parts.push(if last < 1.0 {
-        "last less than a day ago".into()
+    let _ = if last < 1.0 {
+        out.write_str(", last less than a day ago")
     } else {
-        text!("last {} ago", plural(last as u32, "day"))
-    });
-    text!("{event_type}: {}", parts.join(", "))
+        write!(out, ", last {} ago", Plural(last as u32, "day"))
+    };
 }
 
-fn plural(n: u32, unit: &str) -> String {
-    if n == 1 {
-        text!("1 {unit}")
-    } else {
-        text!("{n} {unit}s")
+/// `1 day`, `3 days`.
+struct Plural<'a>(u32, &'a str);
+
+impl std::fmt::Display for Plural<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            1 => write!(f, "1 {}", self.1),
+            n => write!(f, "{n} {}s", self.1),
+        }
     }
 }
 
-fn fmt_days(d: f64) -> String {
-    if d < 1.0 {
-        "less than a day".into()
-    } else {
-        plural(d.floor() as u32, "day")
+impl Plural<'_> {
+    fn push_to(&self, out: &mut impl std::fmt::Write) {
+        push_int(out, i64::from(self.0));
+        let _ = out.write_char(' ');
+        let _ = out.write_str(self.1);
+        if self.0 != 1 {
+            let _ = out.write_char('s');
+        }
+    }
+}
+
+/// Days as a person says them: `less than a day`, `1 day`, `12 days` (whole days, rounded
+/// down).
+struct Days(f64);
+
+impl Days {
+    fn push_to(&self, out: &mut impl std::fmt::Write) {
+        if self.0 < 1.0 {
+            let _ = out.write_str("less than a day");
+        } else {
+            Plural(self.0.floor() as u32, "day").push_to(out);
+        }
+    }
+}
+
+impl std::fmt::Display for Days {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 < 1.0 {
+            f.write_str("less than a day")
+        } else {
+            Plural(self.0.floor() as u32, "day").fmt(f)
+        }
     }
 }
 
@@ -470,9 +605,14 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
-fn date(t: i64) -> String {
-    let (y, m, d) = civil::civil_from_days(t.div_euclid(86_400));
-    text!("{y:04}-{m:02}-{d:02}")
+/// The UTC date of a Unix time, `YYYY-MM-DD`.
+struct Date(i64);
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (y, m, d) = civil::civil_from_days(self.0.div_euclid(86_400));
+        write!(f, "{y:04}-{m:02}-{d:02}")
+    }
 }
 
 fn number_of(value: FieldValue<'_>) -> Option<f64> {
@@ -495,24 +635,106 @@ fn level_of(value: FieldValue<'_>) -> String {
 
 /// A number as a person writes it: integers without decimals, others to 3 significant decimals.
 pub fn fmt_number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        text!("{}", x as i64)
-    } else {
-        let s = text!("{x:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    Num(x).to_string()
+}
+
+/// [`fmt_number`] as a `Display`, written without an allocation for every number a factor
+/// text shows (a stack buffer holds the 3-decimal form while its trailing zeros are cut).
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        let x = self.0;
+        if x.fract() == 0.0 && x.abs() < 1e15 {
+            return write!(f, "{}", x as i64);
+        }
+        let mut buf = StackText::<40>::default();
+        if write!(buf, "{x:.3}").is_ok() {
+            return f.write_str(trim_decimals(buf.as_str()));
+        }
+        // Longer than the buffer (a huge number): through a String.
+        f.write_str(trim_decimals(&format!("{x:.3}")))
     }
 }
 
-/// The lower-cased domain of an email address (or of a bare domain), without a trailing dot.
-pub fn email_domain(email: &str) -> Option<String> {
+impl Num {
+    fn push_to(&self, out: &mut impl std::fmt::Write) {
+        let x = self.0;
+        if x.fract() == 0.0 && x.abs() < 1e15 {
+            push_int(out, x as i64);
+        } else {
+            let _ = write!(out, "{self}");
+        }
+    }
+}
+
+/// `12.500` -> `12.5`, `3.000` -> `3` (for a number written with decimals).
+fn trim_decimals(s: &str) -> &str {
+    s.trim_end_matches('0').trim_end_matches('.')
+}
+
+/// A fixed-size text buffer on the stack; writing past its end fails.
+struct StackText<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Default for StackText<N> {
+    fn default() -> Self {
+        Self {
+            buf: [0; N],
+            len: 0,
+        }
+    }
+}
+
+impl<const N: usize> StackText<N> {
+    fn as_str(&self) -> &str {
+        // Only whole `&str`s are ever copied in.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> std::fmt::Write for StackText<N> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > N {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// `s` with ASCII letters lower-cased (a domain), without allocating for the usual lengths.
+fn write_lowercase(out: &mut impl std::fmt::Write, s: &str) {
+    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        let _ = out.write_str(s);
+        return;
+    }
+    for c in s.chars() {
+        let _ = out.write_char(c.to_ascii_lowercase());
+    }
+}
+
+/// The domain part of an email address (or a bare domain) as written, without a trailing
+/// dot, when it is one: non-empty, with a dot, without whitespace.
+fn domain_of(email: &str) -> Option<&str> {
     let email = email.trim();
     let domain = match email.rsplit_once('@') {
         Some((local, d)) if !local.is_empty() => d,
         Some(_) => return None,
         None => email,
     };
-    let d = domain.trim_end_matches('.').to_ascii_lowercase();
+    let d = domain.trim_end_matches('.');
     (!d.is_empty() && d.contains('.') && !d.contains(char::is_whitespace)).then_some(d)
+}
+
+/// The lower-cased domain of an email address (or of a bare domain), without a trailing dot.
+pub fn email_domain(email: &str) -> Option<String> {
+    domain_of(email).map(str::to_ascii_lowercase)
 }
 
 /// Percentiles 0..=100 of `values` (sorted in place); empty when there are none.

@@ -202,8 +202,15 @@ pub fn echo(value: FieldValue<'_>) -> String {
 /// RFC 3339 / ISO 8601 with `T` or a space, with or without fractional seconds and zone,
 /// `YYYY-MM-DD HH:MM`, and a bare date `YYYY-MM-DD` (midnight).
 pub fn parse_timestamp(text: &str) -> Option<i64> {
+    memoized(&TIMESTAMP_MEMO, text, &[], || {
+        parse_timestamp_uncached(text)
+    })
+}
+
+fn parse_timestamp_uncached(text: &str) -> Option<i64> {
     let t = text.trim();
-    if let Some(fast) = parse_fixed_timestamp(t.as_bytes()) {
+    // A trailing `Z` (UTC) reads as no zone, as the general path below reads it.
+    if let Some(fast) = parse_fixed_timestamp(t.strip_suffix('Z').unwrap_or(t).as_bytes()) {
         return Some(fast);
     }
     if t.len() < 10 {
@@ -238,8 +245,9 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         .map(|dt| dt.and_utc().timestamp())
 }
 
-/// Fast path for the two forms event exports use most, `YYYY-MM-DD HH:MM:SS` (or with `T`)
-/// and `YYYY-MM-DD`, without zone (UTC); `None` sends other text to the general parser.
+/// Fast path for the forms event exports and API clients use most, `YYYY-MM-DD HH:MM:SS` (or
+/// with `T`) and `YYYY-MM-DD`, without zone or with `Z` (UTC); `None` sends other text to the
+/// general parser.
 fn parse_fixed_timestamp(b: &[u8]) -> Option<i64> {
     let digits = |r: std::ops::Range<usize>| -> Option<i64> {
         let mut v = 0i64;
@@ -438,11 +446,91 @@ fn is_or_under(domain: &str, listed: &str) -> bool {
     d[tail..].eq_ignore_ascii_case(l) && (tail == 0 || d[tail - 1] == b'.')
 }
 
+/// The longest text the memos below keep (longer ones are computed every time).
+const MEMO_KEY: usize = 96;
+
+/// A one-entry, per-thread memo of a pure function of one short text (and a list of
+/// strings it also depends on). Scoring asks the same question of one lead's value up to three
+/// times (its features, its gates, the text of its factor), and [`email_class`], [`seniority`]
+/// and [`parse_timestamp`] each cost a few hundred to 1,400 instructions a call (callgrind on
+/// the server's batch path), where a hit costs a comparison of the text.
+struct Memo<V> {
+    key: [u8; MEMO_KEY],
+    len: usize,
+    /// The list the value also depends on (the competitor domains), compared by content.
+    list: Vec<String>,
+    value: Option<V>,
+}
+
+impl<V> Memo<V> {
+    const fn new() -> Self {
+        Self {
+            key: [0; MEMO_KEY],
+            len: 0,
+            list: Vec::new(),
+            value: None,
+        }
+    }
+}
+
+thread_local! {
+    static EMAIL_MEMO: std::cell::RefCell<Memo<EmailClass>> =
+        const { std::cell::RefCell::new(Memo::new()) };
+    static SENIORITY_MEMO: std::cell::RefCell<Memo<Seniority>> =
+        const { std::cell::RefCell::new(Memo::new()) };
+    static TIMESTAMP_MEMO: std::cell::RefCell<Memo<Option<i64>>> =
+        const { std::cell::RefCell::new(Memo::new()) };
+}
+
+/// `compute()` for `text` and `list`, or the value kept from the last call on this thread with
+/// the same text and list.
+fn memoized<V: Copy + 'static>(
+    memo: &'static std::thread::LocalKey<std::cell::RefCell<Memo<V>>>,
+    text: &str,
+    list: &[String],
+    compute: impl FnOnce() -> V,
+) -> V {
+    if text.len() > MEMO_KEY {
+        return compute();
+    }
+    let hit = memo
+        .try_with(|m| {
+            let m = m.try_borrow().ok()?;
+            let same = m.len == text.len()
+                && m.key[..m.len] == *text.as_bytes()
+                && m.list.as_slice() == list;
+            m.value.filter(|_| same)
+        })
+        .ok()
+        .flatten();
+    if let Some(v) = hit {
+        return v;
+    }
+    let v = compute();
+    let _ = memo.try_with(|m| {
+        if let Ok(mut m) = m.try_borrow_mut() {
+            if m.list.as_slice() != list {
+                m.list = list.to_vec();
+            }
+            m.key[..text.len()].copy_from_slice(text.as_bytes());
+            m.len = text.len();
+            m.value = Some(v);
+        }
+    });
+    v
+}
+
 /// Classifies an email address (or a bare domain) given the spec's competitor domains.
 ///
 /// Allocation-free for domains up to 255 bytes (every valid one): it runs per lead on the
 /// serving path.
 pub fn email_class(email: &str, competitor_domains: &[String]) -> EmailClass {
+    memoized(&EMAIL_MEMO, email, competitor_domains, || {
+        email_class_uncached(email, competitor_domains)
+    })
+}
+
+fn email_class_uncached(email: &str, competitor_domains: &[String]) -> EmailClass {
     let email = email.trim();
     let domain = match email.rsplit_once('@') {
         Some((local, domain)) if !local.is_empty() => domain,
@@ -552,6 +640,10 @@ impl Seniority {
 
 /// Classifies a job title by keywords ("Sr. VP, Sales" -> vp; "Founder & CEO" -> c-level).
 pub fn seniority(title: &str) -> Seniority {
+    memoized(&SENIORITY_MEMO, title, &[], || seniority_uncached(title))
+}
+
+fn seniority_uncached(title: &str) -> Seniority {
     if title.is_ascii() {
         let mut words = Words::default();
         for w in title
@@ -647,6 +739,20 @@ mod tests {
     #[test]
     fn timestamps_in_common_export_forms() {
         let base = parse_timestamp("2025-03-04T05:06:07Z").unwrap();
+        // The fast path for `...Z` agrees with chrono's RFC 3339 reader.
+        for t in [
+            "2025-03-04T05:06:07Z",
+            "2024-02-29T23:59:59Z",
+            "1969-12-31T00:00:00Z",
+        ] {
+            let chrono = DateTime::parse_from_rfc3339(t).unwrap().timestamp();
+            assert_eq!(parse_timestamp(t), Some(chrono), "{t}");
+        }
+        assert_eq!(parse_timestamp("2023-02-29T00:00:00Z"), None);
+        assert_eq!(
+            parse_timestamp("2025-03-04Z"),
+            parse_timestamp("2025-03-04")
+        );
         assert_eq!(parse_timestamp("2025-03-04 05:06:07"), Some(base));
         assert_eq!(parse_timestamp("2025-03-04T05:06:07"), Some(base));
         assert_eq!(parse_timestamp("2025-03-04T05:06:07.250Z"), Some(base));

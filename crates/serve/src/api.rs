@@ -129,19 +129,29 @@ async fn score(
     Ok(json_response(body))
 }
 
-/// Parses, scores and serializes one `/v1/score` body.
+/// Parses, scores and serializes one `/v1/score` body; each lead is written as soon as it is
+/// scored (see [`crate::json_out::Answer`]).
 pub fn score_body(app: &App, bytes: &[u8], as_of: i64, factors: usize) -> Result<Vec<u8>> {
     let serving = app.current();
     let body = crate::lead::parse_score_body(bytes, &serving.columns, app.config.max_batch)?;
-    let scores = score_and_record(app, &serving, &body.leads, as_of, factors, "/v1/score")?;
-    let model_id = serving.artifact.model_id.as_str();
-    let cutoff = &serving.cutoff;
-    let mut out = Vec::with_capacity(256 + scores.len() * if factors > 0 { 1400 } else { 400 });
-    match (body.batch, scores.first()) {
-        (false, Some(lead)) => crate::json_out::write_single(&mut out, model_id, cutoff, lead),
-        _ => crate::json_out::write_batch(&mut out, model_id, cutoff, &scores),
-    }
-    Ok(out)
+    let per_lead = if factors > 0 { 1400 } else { 400 };
+    let mut answer = crate::json_out::Answer::new(
+        &serving,
+        &body.leads,
+        as_of,
+        body.batch,
+        256 + body.leads.len() * per_lead,
+    );
+    score_and_record(
+        app,
+        &serving,
+        &body.leads,
+        as_of,
+        factors,
+        "/v1/score",
+        |i, score| answer.lead(i, score),
+    )?;
+    Ok(answer.finish())
 }
 
 // ---------------------------------------------------------------------------------------------

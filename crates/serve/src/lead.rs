@@ -217,8 +217,25 @@ pub struct Lead<'a> {
 #[derive(Debug, Clone)]
 pub struct ColumnIndex {
     sorted: Vec<(String, usize)>,
+    /// Each column's name length and first 8 bytes (zero-padded), in column order: for models
+    /// of up to [`SCAN_COLUMNS`] columns a name is found by a scan that compares these before
+    /// any bytes (a binary search over the names cost ~150 instructions a field).
+    keys: Vec<(usize, u64)>,
+    /// The names in column order.
+    names: Vec<String>,
     len: usize,
     id: String,
+}
+
+/// Models with at most this many columns place fields by scanning [`ColumnIndex::keys`].
+const SCAN_COLUMNS: usize = 48;
+
+/// A name's length and first 8 bytes, zero-padded.
+fn name_key(name: &str) -> (usize, u64) {
+    let mut head = [0u8; 8];
+    let n = name.len().min(8);
+    head[..n].copy_from_slice(&name.as_bytes()[..n]);
+    (name.len(), u64::from_le_bytes(head))
 }
 
 /// The lead id field when the artifact does not name one (the spec's default).
@@ -236,6 +253,8 @@ impl ColumnIndex {
         sorted.sort_unstable();
         Self {
             sorted,
+            keys: spec.columns.iter().map(|c| name_key(&c.name)).collect(),
+            names: spec.columns.iter().map(|c| c.name.clone()).collect(),
             len: spec.columns.len(),
             id: DEFAULT_ID_COLUMN.to_string(),
         }
@@ -258,6 +277,14 @@ impl ColumnIndex {
 
     /// The position of column `name`, if the model has it.
     pub fn get(&self, name: &str) -> Option<usize> {
+        if self.len <= SCAN_COLUMNS {
+            let key = name_key(name);
+            // Equal keys of names up to 8 bytes long mean equal names; longer ones are
+            // compared whole.
+            return self.keys.iter().enumerate().find_map(|(i, k)| {
+                (*k == key && (key.0 <= 8 || self.names[i] == name)).then_some(i)
+            });
+        }
         self.sorted
             .binary_search_by(|(n, _)| n.as_str().cmp(name))
             .ok()
@@ -880,11 +907,25 @@ pub fn parse_score_body<'de>(
     max_batch: usize,
 ) -> Result<ScoreBody<'de>> {
     let cx = ParseContext::new(columns);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed = ScoreBodySeed { cx: &cx, max_batch }
-        .deserialize(&mut de)
-        .and_then(|body| de.end().map(|()| body));
+    let seed = ScoreBodySeed { cx: &cx, max_batch };
+    // A body that is valid UTF-8 as a whole (checked in one pass) is read as a `str`, so that
+    // serde_json does not check every string in it again; any other body is read as bytes,
+    // which reports the first invalid byte's line and column.
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => read_whole(seed, &mut serde_json::Deserializer::from_str(text)),
+        Err(_) => read_whole(seed, &mut serde_json::Deserializer::from_slice(bytes)),
+    };
     parsed.map_err(|e| cx.errors.into_error(e))
+}
+
+/// The body's one value, and nothing after it but whitespace.
+fn read_whole<'de, R: serde_json::de::Read<'de>>(
+    seed: ScoreBodySeed<'_, '_>,
+    de: &mut serde_json::Deserializer<R>,
+) -> serde_json::Result<ScoreBody<'de>> {
+    let body = seed.deserialize(&mut *de)?;
+    de.end()?;
+    Ok(body)
 }
 
 struct ScoreBodySeed<'c, 'x> {
@@ -1184,6 +1225,60 @@ mod tests {
             events: None,
             pairs: Vec::new(),
         })
+    }
+
+    fn index_of(names: &[String]) -> ColumnIndex {
+        ColumnIndex::new(&FittedSpec {
+            missing_tokens: vec![String::new()],
+            reference_time: None,
+            columns: names
+                .iter()
+                .map(|n| FittedColumn {
+                    name: n.clone(),
+                    transform: FittedTransform::JobTitle,
+                    part: Default::default(),
+                })
+                .collect(),
+            events: None,
+            pairs: Vec::new(),
+        })
+    }
+
+    /// The scan (small models) and the binary search (large ones) find exactly the model's
+    /// names: names sharing their first 8 bytes, of exactly 8 bytes, empty, non-ASCII.
+    #[test]
+    fn column_lookup_finds_exactly_the_models_names() {
+        let base: Vec<String> = [
+            "company_size",
+            "company_sector",
+            "company_",
+            "company",
+            "",
+            "Lead Source",
+            "e\u{e9}mail",
+            "email",
+        ]
+        .map(String::from)
+        .to_vec();
+        let absent = [
+            "company_s",
+            "company_sizes",
+            "compan",
+            "company_size ",
+            "e",
+            "Email",
+        ];
+        for extra in [0, 60] {
+            let mut names = base.clone();
+            names.extend((0..extra).map(|i| format!("company_{i:02}")));
+            let index = index_of(&names);
+            for (i, n) in names.iter().enumerate() {
+                assert_eq!(index.get(n), Some(i), "{n:?} of {}", names.len());
+            }
+            for n in absent {
+                assert_eq!(index.get(n), None, "{n:?} of {}", names.len());
+            }
+        }
     }
 
     fn parse(body: serde_json::Value) -> Result<ScoreBody<'static>> {

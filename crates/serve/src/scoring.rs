@@ -9,7 +9,9 @@ use crate::state::{App, LeadScore, Serving};
 use std::sync::Arc;
 
 /// Scores `leads` with the model in force, records the metrics and, with `--decision-log`,
-/// queues the decisions for the log (`route` names the endpoint in it).
+/// queues the decisions for the log (`route` names the endpoint in it). `each(i, score)` is
+/// called as soon as lead `i` is scored ([`Serving::score_each`]); nothing is recorded unless
+/// every lead scores.
 pub fn score_and_record<'a>(
     app: &App,
     serving: &'a Arc<Serving>,
@@ -17,8 +19,9 @@ pub fn score_and_record<'a>(
     as_of: i64,
     factors: usize,
     route: &'static str,
+    each: impl FnMut(usize, &LeadScore<'_>),
 ) -> Result<Vec<LeadScore<'a>>> {
-    let scores = serving.score(leads, as_of, factors)?;
+    let scores = serving.score_each(leads, as_of, factors, each)?;
     app.metrics
         .record_scores(scores.iter().map(|s| (s.score, s.mql)));
     serving.drift.record(

@@ -16,7 +16,7 @@ use arc_swap::ArcSwap;
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::curve::{cutoff_for_precision, OperatingCurve, OperatingPoint};
 use leadscore_core::explain::{
-    contributions, describe_row, factor_groups, percentile_of, strongest, FactorGroup, Part,
+    contributions, factor_groups, percentile_of, strongest, write_row, FactorGroup, Part,
 };
 use leadscore_core::fitted::{FittedTransform, LeadEvent};
 use leadscore_core::gates::{GateSpec, Gates};
@@ -299,6 +299,19 @@ impl Serving {
         as_of: i64,
         factors: usize,
     ) -> Result<Vec<LeadScore<'_>>> {
+        self.score_each(leads, as_of, factors, |_, _| {})
+    }
+
+    /// [`Serving::score`], calling `each(i, score)` as soon as lead `i` is scored: the answer
+    /// writes each lead while what its factor texts read is still fresh (the per-thread memos
+    /// of the email class, seniority and timestamps in `leadscore_core::value`).
+    pub fn score_each(
+        &self,
+        leads: &[Lead<'_>],
+        as_of: i64,
+        factors: usize,
+        mut each: impl FnMut(usize, &LeadScore<'_>),
+    ) -> Result<Vec<LeadScore<'_>>> {
         let spec = &self.artifact.spec;
         let model = &self.artifact.model;
         let mut x = vec![0.0; spec.width()];
@@ -308,19 +321,9 @@ impl Serving {
         let mut held: Vec<usize> = Vec::new();
         let mut unseen: Vec<usize> = Vec::new();
         let mut out = Vec::with_capacity(leads.len());
-        for lead in leads {
+        for (i, lead) in leads.iter().enumerate() {
             lead.check(spec, as_of)?;
-            values.clear();
-            values.extend(lead.values.iter().map(Val::as_field));
-            // Events feed the model only when its spec has event features; otherwise they
-            // are validated (in `Lead`) and ignored.
-            events.clear();
-            if spec.events.is_some() {
-                events.extend(lead.events.iter().map(|e| LeadEvent {
-                    event_type: &e.event_type,
-                    occurred_at: e.occurred_at,
-                }));
-            }
+            self.lead_inputs(lead, &mut values, &mut events);
             // A value training did not see (`3` in a yes/no column, a new level) is scored
             // as missing or `other` and noted, never refused.
             spec.featurize_values_noting_unseen(&values, &events, Some(as_of), &mut x, &mut unseen)
@@ -364,7 +367,7 @@ impl Serving {
                             let group = &self.groups[g];
                             FactorRef {
                                 field: &group.name,
-                                factor: describe_row(spec, group, &values, &events, Some(as_of)),
+                                group: g,
                                 part: group.part,
                                 contribution,
                             }
@@ -394,8 +397,65 @@ impl Serving {
                 factors,
                 unseen: unseen.clone(),
             });
+            if let Some(scored) = out.last() {
+                each(i, scored);
+            }
         }
         Ok(out)
+    }
+
+    /// A parsed lead's values in the spec's column order and, for models with event features,
+    /// its events (otherwise they are validated, in `Lead`, and ignored): what the featurizer
+    /// and the factor texts read.
+    pub fn lead_inputs<'l>(
+        &self,
+        lead: &'l Lead<'_>,
+        values: &mut Vec<FieldValue<'l>>,
+        events: &mut Vec<LeadEvent<'l>>,
+    ) {
+        values.clear();
+        values.extend(lead.values.iter().map(Val::as_field));
+        events.clear();
+        if self.artifact.spec.events.is_some() {
+            events.extend(lead.events.iter().map(|e| LeadEvent {
+                event_type: &e.event_type,
+                occurred_at: e.occurred_at,
+            }));
+        }
+    }
+
+    /// Writes the text of a lead's factor (`job_title = "VP Marketing" (vp)`) from the lead's
+    /// [`Serving::lead_inputs`]: the answer writes it straight into the response body.
+    pub fn write_factor_text(
+        &self,
+        out: &mut impl std::fmt::Write,
+        factor: &FactorRef<'_>,
+        values: &[FieldValue<'_>],
+        events: &[LeadEvent<'_>],
+        as_of: i64,
+    ) {
+        let spec = &self.artifact.spec;
+        write_row(
+            out,
+            spec,
+            &self.groups[factor.group],
+            values,
+            events,
+            Some(as_of),
+        );
+    }
+
+    /// [`Serving::write_factor_text`] as a `String`.
+    pub fn factor_text(
+        &self,
+        factor: &FactorRef<'_>,
+        values: &[FieldValue<'_>],
+        events: &[LeadEvent<'_>],
+        as_of: i64,
+    ) -> String {
+        let mut text = String::with_capacity(64);
+        self.write_factor_text(&mut text, factor, values, events, as_of);
+        text
     }
 
     /// The lead's age as an age-aware model saw it (`None` for other models). Called after
@@ -433,15 +493,16 @@ pub struct LeadAge {
     pub outside_landmarks: bool,
 }
 
-/// One field's or event type's share of a lead's log-odds relative to an average training lead,
-/// named by the lead's own value (see `leadscore_core::explain`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One field's or event type's share of a lead's log-odds relative to an average training lead.
+/// Its text, named by the lead's own value (`job_title = "VP Marketing" (vp)`,
+/// `demo_request: 1 in the last 7 days, last 1 day ago`; see `leadscore_core::explain`), is
+/// written when the answer is ([`Serving::write_factor_text`]), not kept here.
+#[derive(Debug, Clone, PartialEq)]
 pub struct FactorRef<'a> {
     /// The input column or event type.
     pub field: &'a str,
-    /// What the lead has: `job_title = "VP Marketing" (vp)`, `demo_request: 1 in the last 7
-    /// days, last 1 day ago`.
-    pub factor: String,
+    /// Its factor group (an index into the serving model's groups).
+    pub group: usize,
     /// `fit` or `engagement`.
     pub part: Part,
     /// Contribution to the log-odds: the sum of `weight * (x - mean) / std` over the field's
@@ -450,7 +511,7 @@ pub struct FactorRef<'a> {
 }
 
 /// The key factors of one lead.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Factors<'a> {
     /// Strongest positive contributions to the log-odds first.
     pub positive: Vec<FactorRef<'a>>,
@@ -468,8 +529,8 @@ pub struct PartScore {
     pub percentile: Option<f64>,
 }
 
-/// The score of one lead.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The score of one lead (written as JSON by `crate::json_out`, with its factor texts).
+#[derive(Debug, Clone, PartialEq)]
 pub struct LeadScore<'a> {
     /// Probability of conversion.
     pub score: f64,
@@ -486,17 +547,13 @@ pub struct LeadScore<'a> {
     /// What the lead did: events, behaviour columns and lead age.
     pub engagement: PartScore,
     /// Names of the gates that keep the lead from being an MQL whatever its score.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub held_back_by: Vec<&'a str>,
     /// Age-aware models: the lead's age and the age it was scored at.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_age: Option<LeadAge>,
     /// Key factors (absent when `?factors=0`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub factors: Option<Factors<'a>>,
     /// Columns (spec indices) whose value training did not see, scored as missing or `other`:
     /// counted per column in `/metrics`, not part of the answer.
-    #[serde(skip)]
     pub unseen: Vec<usize>,
 }
 
