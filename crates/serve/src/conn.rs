@@ -280,13 +280,18 @@ impl Drop for Registered {
 // ---------------------------------------------------------------------------------------------
 // The server loop
 
-/// Serves `router` on `listener` until `shutdown` completes: each connection with the
+/// What answers each request of a connection: the server's routes, passed in as a function
+/// (the connections sit below the routes and their handlers).
+pub type Routes =
+    Arc<dyn Fn(Request) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync>;
+
+/// Serves `routes` on `listener` until `shutdown` completes: each connection with the
 /// [`Limits`]; the listener is closed (new connections refused) as soon as `stop_accepting` is
 /// notified. After `shutdown`, connections finish the request in progress and close; returns
 /// when all are closed.
 pub async fn serve(
     listener: TcpListener,
-    router: axum::Router,
+    routes: Routes,
     limits: Limits,
     stop_accepting: Arc<Notify>,
     shutdown: impl Future<Output = ()>,
@@ -324,7 +329,7 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let task = ConnTask {
-            router: router.clone(),
+            routes: routes.clone(),
             limits,
             local,
             registry: registry.clone(),
@@ -359,7 +364,7 @@ pub async fn serve(
 
 /// What one connection's task needs.
 struct ConnTask {
-    router: axum::Router,
+    routes: Routes,
     limits: Limits,
     local: SocketAddr,
     registry: Arc<Registry>,
@@ -372,7 +377,7 @@ impl ConnTask {
         let conn = Arc::new(Conn::new());
         let _registered = self.registry.add(conn.clone());
         let service = Service {
-            router: self.router.clone(),
+            routes: self.routes.clone(),
             conn: conn.clone(),
             local: LocalAddr(self.local),
         };
@@ -419,10 +424,10 @@ impl ConnTask {
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-/// The router as hyper's service, marking each request's start and end on its connection.
+/// The routes as hyper's service, marking each request's start and end on its connection.
 #[derive(Clone)]
 struct Service {
-    router: axum::Router,
+    routes: Routes,
     conn: Arc<Conn>,
     local: LocalAddr,
 }
@@ -437,9 +442,9 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Service 
         let guard = InProgress(self.conn.clone());
         let mut req: Request = req.map(Body::new);
         req.extensions_mut().insert(self.local);
-        let response = tower::ServiceExt::oneshot(self.router.clone(), req);
+        let response = (self.routes)(req);
         Box::pin(async move {
-            let response = response.await?;
+            let response = response.await;
             // The request is in progress until its answer is written (the body dropped).
             Ok(response.map(|body| {
                 Body::new(Guarded {

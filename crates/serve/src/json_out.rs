@@ -2,14 +2,17 @@
 //!
 //! The answer's shape is fixed, so its keys are written as constant bytes and only the values
 //! are formatted: numbers by serde_json, strings escaped as serde_json escapes them. Factor
-//! texts are written from the lead's values straight into the body, escaped on the way
-//! ([`JsonText`]), with no `String` of their own. The output is byte for byte what serde's
+//! texts are written from the lead's values straight into the body, then escaped, with no
+//! `String` of their own; what depends only on the model is written once per model
+//! ([`crate::json_text::Prerendered`]). The output is byte for byte what serde's
 //! derives wrote before (`tests::the_writer_matches_serde_on_demo_leads`), at a fraction of
 //! the cost: with serde's derive every key was escaped again for every lead, which made
 //! serializing a 1,000-lead batch cost more than scoring it.
 
+use crate::json_text::{escaped, needs_escape, number, string, Raw};
 use crate::lead::Lead;
-use crate::state::{CutoffReport, FactorRef, LeadScore, PartScore, Serving};
+use crate::state::{FactorRef, LeadScore, PartScore, Serving};
+use leadscore_core::explain::Part;
 use leadscore_core::fitted::LeadEvent;
 use leadscore_core::value::FieldValue;
 
@@ -26,6 +29,8 @@ pub struct Answer<'s, 'l> {
     /// The current lead's inputs for its factor texts, in buffers reused from lead to lead.
     values: Vec<FieldValue<'l>>,
     events: Vec<LeadEvent<'l>>,
+    /// A factor text that needs escaping, moved aside while it is escaped back into `out`.
+    scratch: Vec<u8>,
 }
 
 impl<'s, 'l> Answer<'s, 'l> {
@@ -40,7 +45,7 @@ impl<'s, 'l> Answer<'s, 'l> {
     ) -> Self {
         let mut out = Vec::with_capacity(capacity);
         out.push(b'{');
-        head(&mut out, &serving.artifact.model_id, &serving.cutoff);
+        out.extend_from_slice(&serving.answer.head);
         out.extend_from_slice(if batch { b",\"leads\":[" } else { b"," });
         Self {
             out,
@@ -51,6 +56,7 @@ impl<'s, 'l> Answer<'s, 'l> {
             written: 0,
             values: Vec::new(),
             events: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -70,13 +76,24 @@ impl<'s, 'l> Answer<'s, 'l> {
             let out = &mut self.out;
             out.extend_from_slice(b",\"factors\":{\"positive\":");
             let (values, events) = (&self.values, &self.events);
-            let text = |out: &mut Vec<u8>, f: &FactorRef| {
+            let scratch = &mut self.scratch;
+            let mut text = |out: &mut Vec<u8>, f: &FactorRef| {
+                // Written as is, then escaped if it has to be (most texts quote a value):
+                // one check a text instead of one for each of its pieces.
+                let start = out.len();
                 self.serving
-                    .write_factor_text(&mut JsonText(out), f, values, events, self.as_of);
+                    .write_factor_text(&mut Raw(out), f, values, events, self.as_of);
+                if needs_escape(&out[start..]) {
+                    scratch.clear();
+                    scratch.extend_from_slice(&out[start..]);
+                    out.truncate(start);
+                    escaped(out, scratch);
+                }
             };
-            factor_list(out, &f.positive, text);
+            let heads = &self.serving.answer.factor_heads;
+            factor_list(out, &f.positive, heads, &mut text);
             out.extend_from_slice(b",\"negative\":");
-            factor_list(out, &f.negative, text);
+            factor_list(out, &f.negative, heads, &mut text);
             out.push(b'}');
         }
         if self.batch {
@@ -90,26 +107,6 @@ impl<'s, 'l> Answer<'s, 'l> {
             .extend_from_slice(if self.batch { b"]}" } else { b"}" });
         self.out
     }
-}
-
-fn head(out: &mut Vec<u8>, model_id: &str, cutoff: &CutoffReport) {
-    out.extend_from_slice(b"\"model_id\":");
-    string(out, model_id);
-    out.extend_from_slice(b",\"cutoff\":{\"threshold\":");
-    number(out, cutoff.threshold);
-    out.extend_from_slice(b",\"target_precision\":");
-    number(out, cutoff.target_precision);
-    out.extend_from_slice(b",\"confidence\":");
-    number(out, cutoff.confidence);
-    out.extend_from_slice(b",\"precision\":");
-    number(out, cutoff.precision);
-    out.extend_from_slice(b",\"precision_lower_bound\":");
-    number(out, cutoff.precision_lower_bound);
-    out.extend_from_slice(b",\"recall\":");
-    number(out, cutoff.recall);
-    out.extend_from_slice(b",\"mql_rate\":");
-    number(out, cutoff.mql_rate);
-    out.push(b'}');
 }
 
 /// The fields of one [`LeadScore`] but its factors, in its declaration order, without the
@@ -169,117 +166,36 @@ fn part_score(out: &mut Vec<u8>, p: &PartScore) {
 }
 
 /// A list of factors; `text` writes a factor's text (escaped, without the quotes).
-fn factor_list(out: &mut Vec<u8>, list: &[FactorRef], text: impl Fn(&mut Vec<u8>, &FactorRef)) {
+/// A list of factors; `heads` are [`Prerendered`]'s factor heads, `text` writes a factor's
+/// text (escaped, without the quotes).
+fn factor_list(
+    out: &mut Vec<u8>,
+    list: &[FactorRef],
+    heads: &[Vec<u8>],
+    text: &mut impl FnMut(&mut Vec<u8>, &FactorRef),
+) {
     out.push(b'[');
     for (i, f) in list.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"field\":");
-        string(out, f.field);
-        out.extend_from_slice(b",\"factor\":\"");
+        match heads.get(f.group) {
+            Some(h) => out.extend_from_slice(h),
+            None => {
+                out.extend_from_slice(b"{\"field\":");
+                string(out, f.field);
+                out.extend_from_slice(b",\"factor\":\"");
+            }
+        }
         text(out, f);
-        out.push(b'"');
-        out.extend_from_slice(b",\"part\":");
-        string(out, f.part.label());
-        out.extend_from_slice(b",\"contribution\":");
+        out.extend_from_slice(match f.part {
+            Part::Fit => b"\",\"part\":\"fit\",\"contribution\":",
+            Part::Engagement => b"\",\"part\":\"engagement\",\"contribution\":",
+        });
         number(out, f.contribution);
         out.push(b'}');
     }
     out.push(b']');
-}
-
-/// A number as serde_json writes an `f64` (shortest round-trip form; `null` when not finite).
-fn number(out: &mut Vec<u8>, x: f64) {
-    // Writing into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, &x);
-}
-
-/// A JSON string as serde_json writes it: copied as is when nothing in it needs escaping
-/// (serde_json escapes only control characters, `"` and `\`), else escaped by serde_json.
-fn string(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    string_contents(out, s);
-    out.push(b'"');
-}
-
-/// A string's contents, escaped, without the quotes.
-fn string_contents(out: &mut Vec<u8>, s: &str) {
-    let b = s.as_bytes();
-    if needs_escape(b) {
-        escaped(out, b);
-    } else {
-        out.extend_from_slice(b);
-    }
-}
-
-/// Text written through it lands in a JSON string, escaped: the factor texts are written
-/// piece by piece straight into the answer.
-struct JsonText<'o>(&'o mut Vec<u8>);
-
-impl std::fmt::Write for JsonText<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        string_contents(self.0, s);
-        Ok(())
-    }
-}
-
-/// `b` escaped as serde_json escapes a string's contents: `\"`, `\\`, the short forms of
-/// backspace, tab, newline, form feed and carriage return, `\u00XX` for the other control
-/// characters; runs of other bytes copied whole (factor texts quote the lead's values, so
-/// most of them hold a `"` or two).
-fn escaped(out: &mut Vec<u8>, b: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let short = match c {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            0x08 => b'b',
-            0x09 => b't',
-            0x0a => b'n',
-            0x0c => b'f',
-            0x0d => b'r',
-            0x00..=0x1f => 0,
-            _ => continue,
-        };
-        out.extend_from_slice(&b[start..i]);
-        start = i + 1;
-        if short != 0 {
-            out.extend_from_slice(&[b'\\', short]);
-        } else {
-            out.extend_from_slice(b"\\u00");
-            out.extend_from_slice(&[HEX[usize::from(c >> 4)], HEX[usize::from(c & 0xf)]]);
-        }
-    }
-    out.extend_from_slice(&b[start..]);
-}
-
-/// Whether `b` holds a byte serde_json escapes (a control character, `"` or `\`), eight bytes
-/// at a time: the answer's strings are short (field names, factor texts) and a per-byte loop
-/// over them cost ~180 instructions a string.
-fn needs_escape(b: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Some byte of `x` is zero / below 0x20 (exact as an "any" test; Hacker's Delight 6-1).
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
-    let has_control = |x: u64| x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w);
-        if has_control(x)
-            || has_zero(x ^ (ONES * u64::from(b'"')))
-            || has_zero(x ^ (ONES * u64::from(b'\\')))
-        {
-            return true;
-        }
-    }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&c| c < 0x20 || c == b'"' || c == b'\\')
 }
 
 // The benches' CSV reader (the demo files hold quoted fields).
@@ -291,36 +207,13 @@ mod common_csv;
 mod tests {
     use super::*;
     use crate::lead::parse_score_body;
+    use crate::state::CutoffReport;
     use crate::{App, Config};
     use common_csv as common;
     use leadscore_core::value::parse_timestamp;
     use serde::Serialize;
     use serde_json::{json, Map, Value};
     use std::collections::HashMap;
-
-    #[test]
-    fn needs_escape_finds_every_escaped_byte_at_every_position() {
-        for len in 0..40 {
-            let plain: Vec<u8> = (0..len)
-                .map(|i| b' ' + (i % 90) as u8)
-                .map(|c| if c == b'"' || c == b'\\' { b'a' } else { c })
-                .collect();
-            assert!(!needs_escape(&plain), "{plain:?}");
-            for at in 0..len {
-                for bad in (0u8..0x20).chain([b'"', b'\\']) {
-                    let mut v = plain.clone();
-                    v[at] = bad;
-                    assert!(needs_escape(&v), "{v:?}");
-                }
-                // Bytes next to the escaped ones, and non-ASCII (UTF-8) bytes, are not.
-                for ok in [0x20u8, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff] {
-                    let mut v = plain.clone();
-                    v[at] = ok;
-                    assert!(!needs_escape(&v), "{v:?}");
-                }
-            }
-        }
-    }
 
     /// The answers as serde's derives write them (what the handler used before), with each
     /// factor's text as a `String` ([`Serving::factor_text`]).
@@ -402,47 +295,6 @@ mod tests {
                 positive: list(&f.positive),
                 negative: list(&f.negative),
             }),
-        }
-    }
-
-    #[test]
-    fn strings_as_serde_writes_them() {
-        let mut texts: Vec<String> = [
-            "",
-            "plain",
-            "q\"uote",
-            "back\\slash",
-            "tab\t",
-            "nl\n",
-            "\u{1}",
-            "caf\u{e9}",
-            "\u{7f}",
-            "/",
-            "job_title = \"VP \\ Sales\" (vp)",
-            "caf\u{e9} \u{1f600} \u{7f}",
-            "\u{1}\u{1f}\"x",
-        ]
-        .map(String::from)
-        .to_vec();
-        // Every ASCII character alone and inside text, at each position of an 8-byte word.
-        for c in (0u8..0x80).map(char::from) {
-            texts.push(c.to_string());
-            for at in 0..10 {
-                texts.push(format!("{}{c}{}", "a".repeat(at), "b".repeat(9 - at)));
-            }
-        }
-        for s in &texts {
-            let mut ours = Vec::new();
-            string(&mut ours, s);
-            assert_eq!(ours, serde_json::to_vec(s).expect("json"), "{s:?}");
-            // The factor-text writer escapes the same way, written in pieces.
-            let mut pieces = vec![b'"'];
-            let (a, b) = s.split_at(s.char_indices().nth(1).map_or(s.len(), |(i, _)| i));
-            for piece in [a, b] {
-                std::fmt::Write::write_str(&mut JsonText(&mut pieces), piece).expect("write");
-            }
-            pieces.push(b'"');
-            assert_eq!(pieces, ours, "{s:?}");
         }
     }
 

@@ -13,8 +13,9 @@
 //!    types the others read (tiers, from `leadscore-core`; drift; the decision log);
 //! 3. [`conn`]: the connections under the router (hyper's HTTP/1 with a header-read and an
 //!    idle timeout, the connection cap, hyper's own parse errors in the envelope, the drain);
-//! 4. [`http`], [`lead`]: the HTTP plumbing every route shares (extractors, JSON responses, the
-//!    blocking pool, the clock); request leads, type-checked with JSON paths;
+//! 4. [`http`], [`lead`], [`json_text`]: the HTTP plumbing every route shares (extractors, JSON
+//!    responses, the blocking pool, the clock); request leads, type-checked with JSON paths; JSON
+//!    strings and numbers written by hand;
 //! 5. [`drift`], [`decisions`]: live scores and field fill rates against the artifact's
 //!    reference (PSI); with `--decision-log`, the scored-lead log (a writer thread, JSON lines);
 //! 6. [`metrics`]: the Prometheus counters (the decision log's queue lives beside them);
@@ -46,6 +47,7 @@ pub mod drift;
 pub mod error;
 pub mod http;
 pub mod json_out;
+pub mod json_text;
 pub mod lead;
 pub mod metrics;
 pub mod mlflow;
@@ -171,7 +173,10 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
     };
     let server = conn::serve(
         listener,
-        api::app(app.clone()),
+        {
+            let routes = api::Routes::new(app.clone());
+            Arc::new(move |req| routes.call(req))
+        },
         limits,
         stop_accepting,
         signal,

@@ -193,6 +193,8 @@ pub struct Serving {
     pub gates_from_config: bool,
     /// The model's fields and event types, for key factors and the fit/engagement split.
     pub groups: Vec<FactorGroup>,
+    /// The parts of every `/v1/score` answer that depend only on this model and cutoff.
+    pub answer: crate::json_text::Prerendered,
 }
 
 impl Serving {
@@ -252,8 +254,18 @@ impl Serving {
                 }
             })
             .collect();
+        let cutoff = CutoffReport::new(target, &op);
+        let groups = factor_groups(&artifact.spec);
         Ok(Self {
-            cutoff: CutoffReport::new(target, &op),
+            answer: crate::json_text::Prerendered {
+                head: answer_head(&artifact.model_id, &cutoff),
+                factor_heads: groups
+                    .iter()
+                    .map(|g| crate::json_text::factor_head(&g.name))
+                    .collect(),
+            },
+            cutoff,
+            groups,
             columns: ColumnIndex::for_artifact(&artifact),
             scorer: Scorer::new(&artifact.model),
             drift: Arc::new(DriftCounters::new(&artifact)),
@@ -262,7 +274,6 @@ impl Serving {
                 .columns
                 .iter()
                 .position(|c| matches!(c.transform, FittedTransform::LeadAge { .. })),
-            groups: factor_groups(&artifact.spec),
             gates: compiled,
             gates_from_config,
             curve,
@@ -527,6 +538,32 @@ pub struct PartScore {
     /// Where that falls among training examples, 0 to 100 (absent for models trained before
     /// format 4).
     pub percentile: Option<f64>,
+}
+
+/// `"model_id":...,"cutoff":{...}`: how every `/v1/score` answer starts, byte for byte what
+/// serde's derive of [`CutoffReport`] writes (`json_out`'s tests compare the answers).
+fn answer_head(model_id: &str, cutoff: &CutoffReport) -> Vec<u8> {
+    use crate::json_text::{number, string};
+    let mut out = Vec::with_capacity(256);
+    let out = &mut out;
+    out.extend_from_slice(b"\"model_id\":");
+    string(out, model_id);
+    out.extend_from_slice(b",\"cutoff\":{\"threshold\":");
+    number(out, cutoff.threshold);
+    out.extend_from_slice(b",\"target_precision\":");
+    number(out, cutoff.target_precision);
+    out.extend_from_slice(b",\"confidence\":");
+    number(out, cutoff.confidence);
+    out.extend_from_slice(b",\"precision\":");
+    number(out, cutoff.precision);
+    out.extend_from_slice(b",\"precision_lower_bound\":");
+    number(out, cutoff.precision_lower_bound);
+    out.extend_from_slice(b",\"recall\":");
+    number(out, cutoff.recall);
+    out.extend_from_slice(b",\"mql_rate\":");
+    number(out, cutoff.mql_rate);
+    out.push(b'}');
+    std::mem::take(out)
 }
 
 /// The score of one lead (written as JSON by `crate::json_out`, with its factor texts).

@@ -1,0 +1,181 @@
+//! JSON text written by hand: strings escaped exactly as serde_json escapes them, numbers in
+//! serde_json's form, and the parts of the `/v1/score` answer that depend only on the model in
+//! force ([`Prerendered`], kept with it in `state::Serving`). `json_out` writes the answer with
+//! these; serde_json's own writer escaped strings a byte at a time.
+
+/// The parts of every `/v1/score` answer that depend only on the model in force and its
+/// cutoff, written once when it is loaded (or its cutoff changes).
+#[derive(Debug, Clone, Default)]
+pub struct Prerendered {
+    /// `"model_id":...,"cutoff":{...}`.
+    pub head: Vec<u8>,
+    /// For each factor group of the model, `{"field":"<name>","factor":"`.
+    pub factor_heads: Vec<Vec<u8>>,
+}
+
+/// `{"field":"<name>","factor":"`: how every factor of field `name` starts.
+pub fn factor_head(name: &str) -> Vec<u8> {
+    let mut h = b"{\"field\":".to_vec();
+    string(&mut h, name);
+    h.extend_from_slice(b",\"factor\":\"");
+    h
+}
+
+/// A number as serde_json writes an `f64` (shortest round-trip form; `null` when not finite).
+pub fn number(out: &mut Vec<u8>, x: f64) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, &x);
+}
+
+/// A JSON string as serde_json writes it: copied as is when nothing in it needs escaping
+/// (serde_json escapes only control characters, `"` and `\`), else escaped by serde_json.
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    string_contents(out, s);
+    out.push(b'"');
+}
+
+/// A string's contents, escaped, without the quotes.
+pub fn string_contents(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    if needs_escape(b) {
+        escaped(out, b);
+    } else {
+        out.extend_from_slice(b);
+    }
+}
+
+/// Text written through it is appended to the answer as is (the caller escapes it after).
+pub struct Raw<'o>(pub &'o mut Vec<u8>);
+
+impl std::fmt::Write for Raw<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// `b` escaped as serde_json escapes a string's contents: `\"`, `\\`, the short forms of
+/// backspace, tab, newline, form feed and carriage return, `\u00XX` for the other control
+/// characters; runs of other bytes copied whole (factor texts quote the lead's values, so
+/// most of them hold a `"` or two).
+pub fn escaped(out: &mut Vec<u8>, b: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let short = match c {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x09 => b't',
+            0x0a => b'n',
+            0x0c => b'f',
+            0x0d => b'r',
+            0x00..=0x1f => 0,
+            _ => continue,
+        };
+        out.extend_from_slice(&b[start..i]);
+        start = i + 1;
+        if short != 0 {
+            out.extend_from_slice(&[b'\\', short]);
+        } else {
+            out.extend_from_slice(b"\\u00");
+            out.extend_from_slice(&[HEX[usize::from(c >> 4)], HEX[usize::from(c & 0xf)]]);
+        }
+    }
+    out.extend_from_slice(&b[start..]);
+}
+
+/// Whether `b` holds a byte serde_json escapes (a control character, `"` or `\`), eight bytes
+/// at a time: the answer's strings are short (field names, factor texts) and a per-byte loop
+/// over them cost ~180 instructions a string.
+pub fn needs_escape(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Some byte of `x` is zero / below 0x20 (exact as an "any" test; Hacker's Delight 6-1).
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    let has_control = |x: u64| x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        if has_control(x)
+            || has_zero(x ^ (ONES * u64::from(b'"')))
+            || has_zero(x ^ (ONES * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&c| c < 0x20 || c == b'"' || c == b'\\')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn needs_escape_finds_every_escaped_byte_at_every_position() {
+        for len in 0..40 {
+            let plain: Vec<u8> = (0..len)
+                .map(|i| b' ' + (i % 90) as u8)
+                .map(|c| if c == b'"' || c == b'\\' { b'a' } else { c })
+                .collect();
+            assert!(!needs_escape(&plain), "{plain:?}");
+            for at in 0..len {
+                for bad in (0u8..0x20).chain([b'"', b'\\']) {
+                    let mut v = plain.clone();
+                    v[at] = bad;
+                    assert!(needs_escape(&v), "{v:?}");
+                }
+                // Bytes next to the escaped ones, and non-ASCII (UTF-8) bytes, are not.
+                for ok in [0x20u8, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff] {
+                    let mut v = plain.clone();
+                    v[at] = ok;
+                    assert!(!needs_escape(&v), "{v:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn strings_as_serde_writes_them() {
+        let mut texts: Vec<String> = [
+            "",
+            "plain",
+            "q\"uote",
+            "back\\slash",
+            "tab\t",
+            "nl\n",
+            "\u{1}",
+            "caf\u{e9}",
+            "\u{7f}",
+            "/",
+            "job_title = \"VP \\ Sales\" (vp)",
+            "caf\u{e9} \u{1f600} \u{7f}",
+            "\u{1}\u{1f}\"x",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Every ASCII character alone and inside text, at each position of an 8-byte word.
+        for c in (0u8..0x80).map(char::from) {
+            texts.push(c.to_string());
+            for at in 0..10 {
+                texts.push(format!("{}{c}{}", "a".repeat(at), "b".repeat(9 - at)));
+            }
+        }
+        for s in &texts {
+            let mut ours = Vec::new();
+            string(&mut ours, s);
+            assert_eq!(ours, serde_json::to_vec(s).expect("json"), "{s:?}");
+            // Escaping what was written (the factor texts' way) gives the same.
+            let mut after = vec![b'"'];
+            escaped(&mut after, s.as_bytes());
+            after.push(b'"');
+            assert_eq!(after, ours, "{s:?}");
+        }
+    }
+}
