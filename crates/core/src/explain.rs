@@ -189,21 +189,28 @@ pub type Ranked = Vec<(usize, f64)>;
 /// The `top` strongest positive and `top` strongest negative groups: (group index,
 /// contribution), strongest first. Contributions within 1e-9 of zero are left out.
 pub fn strongest(contributions: &[f64], top: usize) -> (Ranked, Ranked) {
-    // One pass keeping the best `top` of each sign in order (insertion into a short list): no
-    // sort of every group, it runs per lead on the serving path.
     let mut pos: Ranked = Vec::with_capacity(top + 1);
     let mut neg: Ranked = Vec::with_capacity(top + 1);
+    strongest_into(contributions, top, &mut pos, &mut neg);
+    (pos, neg)
+}
+
+/// [`strongest`] into caller-owned lists (cleared first), reused from lead to lead.
+pub fn strongest_into(contributions: &[f64], top: usize, pos: &mut Ranked, neg: &mut Ranked) {
+    // One pass keeping the best `top` of each sign in order (insertion into a short list): no
+    // sort of every group, it runs per lead on the serving path.
+    pos.clear();
+    neg.clear();
     if top == 0 {
-        return (pos, neg);
+        return;
     }
     for (i, &c) in contributions.iter().enumerate() {
         if c > 1e-9 {
-            keep_top(&mut pos, top, (i, c), |a, b| a > b);
+            keep_top(pos, top, (i, c), |a, b| a > b);
         } else if c < -1e-9 {
-            keep_top(&mut neg, top, (i, c), |a, b| a < b);
+            keep_top(neg, top, (i, c), |a, b| a < b);
         }
     }
-    (pos, neg)
 }
 
 /// A string as `{:?}` writes it (Rust's debug quoting), without escaping char by char when it

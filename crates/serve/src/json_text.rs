@@ -63,28 +63,40 @@ pub fn escaped(out: &mut Vec<u8>, b: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {
-        let short = match c {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            0x08 => b'b',
-            0x09 => b't',
-            0x0a => b'n',
-            0x0c => b'f',
-            0x0d => b'r',
-            0x00..=0x1f => 0,
-            _ => continue,
-        };
+        let short = ESCAPE[usize::from(c)];
+        if short == 0 {
+            continue;
+        }
         out.extend_from_slice(&b[start..i]);
         start = i + 1;
-        if short != 0 {
-            out.extend_from_slice(&[b'\\', short]);
-        } else {
+        if short == b'u' {
             out.extend_from_slice(b"\\u00");
             out.extend_from_slice(&[HEX[usize::from(c >> 4)], HEX[usize::from(c & 0xf)]]);
+        } else {
+            out.extend_from_slice(&[b'\\', short]);
         }
     }
     out.extend_from_slice(&b[start..]);
 }
+
+/// For each byte, what follows the backslash that escapes it (`u` for `\u00XX`), or 0 when it
+/// is written as is: a table lookup a byte instead of a chain of comparisons.
+const ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = b'u';
+        c += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
 
 /// Whether `b` holds a byte serde_json escapes (a control character, `"` or `\`), eight bytes
 /// at a time: the answer's strings are short (field names, factor texts) and a per-byte loop

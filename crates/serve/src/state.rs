@@ -16,7 +16,7 @@ use arc_swap::ArcSwap;
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::curve::{cutoff_for_precision, OperatingCurve, OperatingPoint};
 use leadscore_core::explain::{
-    contributions, factor_groups, percentile_of, strongest, write_row, FactorGroup, Part,
+    contributions, factor_groups, percentile_of, strongest_into, write_row, FactorGroup, Part,
 };
 use leadscore_core::fitted::{FittedTransform, LeadEvent};
 use leadscore_core::gates::{GateSpec, Gates};
@@ -330,6 +330,7 @@ impl Serving {
         let mut events: Vec<LeadEvent<'_>> = Vec::new();
         let mut contrib: Vec<f64> = Vec::with_capacity(self.groups.len());
         let mut held: Vec<usize> = Vec::new();
+        let (mut positive, mut negative) = (Vec::new(), Vec::new());
         let mut unseen: Vec<usize> = Vec::new();
         let mut out = Vec::with_capacity(leads.len());
         for (i, lead) in leads.iter().enumerate() {
@@ -371,10 +372,10 @@ impl Serving {
                 percentile: pct.and_then(|p| percentile_of(p, log_odds)),
             };
             let factors = (factors > 0).then(|| {
-                let (positive, negative) = strongest(&contrib, factors);
-                let named = |list: Vec<(usize, f64)>| -> Vec<FactorRef<'_>> {
-                    list.into_iter()
-                        .map(|(g, contribution)| {
+                strongest_into(&contrib, factors, &mut positive, &mut negative);
+                let named = |list: &[(usize, f64)]| -> Vec<FactorRef<'_>> {
+                    list.iter()
+                        .map(|&(g, contribution)| {
                             let group = &self.groups[g];
                             FactorRef {
                                 field: &group.name,
@@ -386,8 +387,8 @@ impl Serving {
                         .collect()
                 };
                 Factors {
-                    positive: named(positive),
-                    negative: named(negative),
+                    positive: named(&positive),
+                    negative: named(&negative),
                 }
             });
             let eligible = held_back_by.is_empty();
