@@ -43,13 +43,12 @@ fn is_json(headers: &HeaderMap) -> bool {
     else {
         return false;
     };
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    // Compared ignoring ASCII case, without a lower-cased copy (this runs on every request).
+    let mime = ct.split(';').next().unwrap_or("").trim().as_bytes();
+    let starts = |p: &[u8]| mime.len() >= p.len() && mime[..p.len()].eq_ignore_ascii_case(p);
+    let ends =
+        |p: &[u8]| mime.len() >= p.len() && mime[mime.len() - p.len()..].eq_ignore_ascii_case(p);
+    mime.eq_ignore_ascii_case(b"application/json") || (starts(b"application/") && ends(b"+json"))
 }
 
 /// The body's `Content-Encoding`, unless absent or `identity`: the server reads plain JSON only
@@ -169,31 +168,27 @@ pub fn json_response(body: Vec<u8>) -> Response {
 }
 
 /// Query-string parameters as text (percent-decoded, `+` as space; a repeated name keeps its
-/// last value); each handler checks the ones it reads. A short list, not a map: a request
-/// carries a handful at most, and this runs on every scoring request.
-pub struct Params(Vec<(String, String)>);
+/// last value); each handler checks the ones it reads. Kept as the request's URI (a shared
+/// buffer, not copied) and decoded when a handler asks for a name: a request carries a handful
+/// at most, and this runs on every scoring request.
+pub struct Params(axum::http::Uri);
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
-        let query = parts.uri.query().unwrap_or_default();
-        Ok(Params(
-            form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect(),
-        ))
+        Ok(Params(parts.uri.clone()))
     }
 }
 
 impl Params {
     /// The value of `?name=`, if given.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+    pub fn get(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        let query = self.0.query()?;
+        form_urlencoded::parse(query.as_bytes())
+            .filter(|(k, _)| k == name)
+            .last()
+            .map(|(_, v)| v)
     }
 
     /// `?name=` parsed as a `T`, if given (400 `invalid_query` naming `expected` otherwise).
@@ -219,7 +214,7 @@ impl Params {
     pub fn as_of(&self) -> Result<i64> {
         match self.get("as_of") {
             None => Ok(now()),
-            Some(text) => match parse_timestamp(text) {
+            Some(text) => match parse_timestamp(&text) {
                 Some(t) if t >= 0 => Ok(t),
                 _ => Err(Error::InvalidQuery {
                     name: "as_of".into(),
