@@ -5,10 +5,11 @@
 //! one file) and an outcomes table (lead id, optionally `converted` and `converted_at`, as in
 //! training; a lead missing from it did not convert). Per lead, one decision counts: the first
 //! that made it an MQL (the handoff to sales, as the cutoff's promise is stated), else its first
-//! decision (a lead never handed over). Its outcome is known when it converted within the horizon
-//! after the decision's `as_of` (positive), or when the horizon has passed without that
-//! (negative); leads that converted before `as_of` are left out, as in training, and the rest
-//! are pending. For each cutoff in the log, the realized precision of the MQLs (with its
+//! decision (a lead never handed over). Its outcome is known once the horizon after the
+//! decision's `as_of` has passed: positive when it converted within the horizon, negative
+//! otherwise. Until then it is pending, even if it has already converted (counting a cohort's
+//! early conversions before its other leads are known would overstate precision). Leads that
+//! converted before `as_of` are left out, as in training. For each cutoff in the log, the realized precision of the MQLs (with its
 //! one-sided Wilson lower bound), recall and MQL rate are set beside the model's holdout
 //! operating point at that cutoff.
 
@@ -390,14 +391,17 @@ pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
                 row.converted_before += 1;
                 continue;
             }
-            Some(Some(t)) if *t <= d.as_of.saturating_add(horizon) => true,
-            // Converted at an unknown time: counted as converted.
-            Some(None) => true,
-            _ if d.as_of.saturating_add(horizon) <= now => false,
-            _ => {
+            // Known only once the horizon has passed, converted or not: counting the early
+            // conversions of a cohort whose horizon still runs, and not its other leads, would
+            // overstate precision.
+            _ if d.as_of.saturating_add(horizon) > now => {
                 row.pending += 1;
                 continue;
             }
+            Some(Some(t)) => *t <= d.as_of.saturating_add(horizon),
+            // Converted at an unknown time: counted as converted.
+            Some(None) => true,
+            None => false,
         };
         row.known += 1;
         match (d.mql, converted) {

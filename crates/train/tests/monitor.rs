@@ -41,7 +41,9 @@ fn fixture(dir: &Path) -> (String, f64, f64) {
         line(json!("B1"), &m, june, c1, false), // converted day 4: fn
         line(json!(7), &m, june, c1, false),    // never converted: tn (numeric id)
         line(json!("B3"), &m, "2025-12-20T00:00:00Z", c1, false), // horizon not over: pending
-        line(json!("A6"), &m, "2025-12-25T00:00:00Z", c1, true), // converted 3 days later: tp
+        // Converted 3 days later, but its horizon runs until after `now`: pending, as B3 (an
+        // early conversion is not counted before the rest of its cohort is known).
+        line(json!("A6"), &m, "2025-12-25T00:00:00Z", c1, true),
         line(json!("A1"), &m, june, c1, false), // a repeat: the first decision counts
         line(Value::Null, &m, june, c1, true),  // no lead id
         line(json!("X1"), "someothermodel", june, c1, true), // another model
@@ -89,30 +91,30 @@ fn realized_precision_and_recall_by_hand() {
     assert_eq!(row.leads, 10);
     assert_eq!(
         (row.known, row.pending, row.converted_before),
-        (8, 1, 1),
+        (7, 2, 1),
         "{row:?}"
     );
-    assert_eq!((row.tp, row.fp, row.fn_), (4, 2, 1));
-    assert_eq!(row.precision, Some(4.0 / 6.0));
+    assert_eq!((row.tp, row.fp, row.fn_), (3, 2, 1));
+    assert_eq!(row.precision, Some(3.0 / 5.0));
     let lb = row.precision_lower_bound.unwrap();
-    assert_eq!(lb, wilson_lower_bound(4, 6, 0.95));
-    assert_eq!(row.recall, Some(0.8));
-    assert_eq!(row.mql_rate, Some(6.0 / 8.0));
+    assert_eq!(lb, wilson_lower_bound(3, 5, 0.95));
+    assert_eq!(row.recall, Some(0.75));
+    assert_eq!(row.mql_rate, Some(5.0 / 7.0));
     let artifact = ModelArtifact::load(&demo_model()).unwrap();
     let op = artifact.curve.at_threshold(c1, 0.95);
     let promised = row.promised.as_ref().unwrap();
     assert_eq!(promised.precision, op.precision);
     assert_eq!(promised.precision_lower_bound, op.precision_lower_bound);
     assert_eq!(promised.recall, op.recall);
-    assert_eq!(row.below_promise, 4.0 / 6.0 < op.precision_lower_bound);
+    assert_eq!(row.below_promise, 3.0 / 5.0 < op.precision_lower_bound);
     let other = r.cutoffs.iter().find(|c| c.cutoff == c2).unwrap();
     assert_eq!((other.leads, other.tp, other.fp), (1, 1, 0));
     assert_eq!(other.recall, Some(1.0));
 
     let text = render_text(&r);
     let realized = format!(
-        "realized: precision 0.667 (95% lower bound {:.3}) on 6 MQLs",
-        wilson_lower_bound(4, 6, 0.95)
+        "realized: precision 0.600 (95% lower bound {:.3}) on 5 MQLs",
+        wilson_lower_bound(3, 5, 0.95)
     );
     assert!(text.contains(&realized), "{text}");
     assert!(text.contains("promised: precision"));
@@ -133,7 +135,7 @@ fn realized_precision_and_recall_by_hand() {
     o.log = dir.path().join("decisions.jsonl");
     let r = monitor(&o).unwrap();
     let row = r.cutoffs.iter().find(|c| c.cutoff == c1).unwrap();
-    assert_eq!((row.tp, row.fp, row.fn_), (2, 0, 2));
+    assert_eq!((row.tp, row.fp, row.fn_), (1, 0, 2));
 }
 
 fn cli(args: &[&str]) -> std::process::Output {
@@ -175,7 +177,7 @@ fn cli_prints_json_and_names_bad_lines() {
 
     let out = cli(&base);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("outcome known for 8"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("outcome known for 7"));
 
     // A bad line: the error names the file and the line.
     let mut text = std::fs::read_to_string(dir.path().join("decisions.jsonl")).unwrap();
