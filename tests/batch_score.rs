@@ -334,6 +334,55 @@ fn a_bad_cell_names_its_row_and_column_and_nothing_is_written() {
     );
 }
 
+/// Event types the model never saw feed no per-type feature (only the distinct active days,
+/// which count every event) and are counted in the summary: the server refuses a lead that
+/// sends one, so a nightly file that has them says so.
+#[test]
+fn event_types_the_model_never_saw_are_named_in_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut events = std::fs::read_to_string(common::repo("data/demo/events.csv")).unwrap();
+    for (lead, ty) in [
+        ("L000001", "chatbot_open"),
+        ("L000002", "chatbot_open"),
+        ("L000003", "chatbot_open"),
+        ("L000001", "fax_sent"),
+    ] {
+        events += &format!("{lead},{ty},2025-01-05 10:00:00\n");
+    }
+    let with = dir.path().join("events.csv");
+    std::fs::write(&with, events).unwrap();
+    let (plain, extra) = (dir.path().join("plain.csv"), dir.path().join("extra.csv"));
+    let (ok, _, stderr) = score(AS_OF, &plain, &[]);
+    assert!(ok, "{stderr}");
+    let output = Command::new(common::train_binary())
+        .arg("score")
+        .arg("--model")
+        .arg(model())
+        .args(["--data", "data/demo/leads.csv", "--events"])
+        .arg(&with)
+        .args(["--as-of", AS_OF, "--target-precision", "0.5", "--out"])
+        .arg(&extra)
+        .current_dir(common::repo("."))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("events: 4 of 2 type(s) this model never saw, counted only as active days")
+            && text.contains("\"chatbot_open\" (3), \"fax_sent\" (1)"),
+        "{text}"
+    );
+    // The other leads score as without the extra events.
+    let (a, b) = (by_id(&plain), by_id(&extra));
+    assert_eq!(a.len(), b.len());
+    for (id, row) in &a {
+        if !["L000001", "L000002", "L000003"].contains(&id.as_str()) {
+            assert_eq!(row["score"], b[id]["score"], "{id}");
+        }
+    }
+}
+
 #[test]
 fn with_outcomes_the_leads_converted_by_as_of_are_left_out() {
     let dir = tempfile::tempdir().unwrap();

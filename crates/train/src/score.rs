@@ -130,10 +130,35 @@ pub struct ScoreSummary {
     pub later_events: u64,
     /// Events of leads not in the leads file.
     pub unknown_events: u64,
+    /// Event types training never saw, with their number of events (most first): they feed no
+    /// per-type feature and count only toward the distinct active days, where the server and
+    /// the Python package refuse a lead that sends one.
+    pub unknown_types: Vec<(String, u64)>,
     /// Leads with at least one value training did not see.
     pub with_unseen: usize,
     /// The MQL cutoff used.
     pub threshold: f64,
+}
+
+/// The event types of `ev` that training never saw (`FittedEvents::knows`), with their number
+/// of events, most first (ties by name).
+fn unknown_types(
+    ev: &EventColumns,
+    fitted: &leadscore_core::fitted::FittedEvents,
+) -> Vec<(String, u64)> {
+    let mut per_type = vec![0u64; ev.type_names.len()];
+    for &k in &ev.event_type {
+        per_type[k as usize] += 1;
+    }
+    let mut out: Vec<(String, u64)> = ev
+        .type_names
+        .iter()
+        .zip(per_type)
+        .filter(|(name, n)| *n > 0 && !fitted.knows(name))
+        .map(|(name, n)| (name.clone(), n))
+        .collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
 }
 
 /// Scores every lead of `job.leads` with `artifact`, handing each chunk of scored leads to
@@ -177,7 +202,7 @@ pub fn score_file(
         ..ScoreSummary::default()
     };
     let events = match (&job.events, &spec.events) {
-        (Some(path), Some(_)) => {
+        (Some(path), Some(fitted)) => {
             let columns = artifact
                 .assembly
                 .as_ref()
@@ -185,6 +210,7 @@ pub fn score_file(
                 .unwrap_or_default();
             let (ev, unknown) = read_events(path, &columns, &index, &read, &spec.missing_tokens)?;
             summary.unknown_events = unknown;
+            summary.unknown_types = unknown_types(&ev, fitted);
             let (grouped, later) = known_by(ev, n, job.as_of);
             summary.later_events = later;
             Some(grouped)

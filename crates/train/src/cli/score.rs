@@ -384,6 +384,27 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
             s.job.leads.display()
         );
     }
+    if !m.unknown_types.is_empty() {
+        let total: u64 = m.unknown_types.iter().map(|(_, n)| n).sum();
+        let shown: Vec<String> = m
+            .unknown_types
+            .iter()
+            .take(5)
+            .map(|(t, n)| format!("{t:?} ({n})"))
+            .collect();
+        let more = m.unknown_types.len().saturating_sub(5);
+        out += &format!(
+            "events: {total} of {} type(s) this model never saw, counted only as active days \
+             (the server refuses a lead that sends one): {}{}\n",
+            m.unknown_types.len(),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
     if m.with_unseen > 0 {
         out += &format!(
             "{} leads have a value training did not see (scored as missing or `other`; see the \
