@@ -105,47 +105,34 @@ assert model.weights["weight"].abs().is_monotonic_decreasing
 print(f"cutoff at 0.5: {cutoff['threshold']:.4f}, the server's")
 
 # Errors.
+def refused(label, call, *needles, error=ValueError):
+    """`call()` raises `error` whose text holds every needle; prints it under `label`."""
+    try:
+        call()
+    except error as e:
+        text = str(e)
+        assert all(n in text for n in needles), text
+        print(f"{label}: {error.__name__}: {text}")
+        return
+    raise AssertionError(f"{label}: accepted")
+
+
 bad = leads.head(3).copy()
 bad.index = ["a", "b", "c"]
 bad.loc["b", "company_size"] = "ten"
-try:
-    model.score(bad, events=events, as_of=AS_OF)
-    raise AssertionError("a wrong value was accepted")
-except ValueError as e:
-    text = str(e)
-    assert "'b'" in text and "company_size" in text and "ten" in text, text
-    print(f"wrong value: ValueError: {text}")
+refused("wrong value", lambda: model.score(bad, events=events, as_of=AS_OF), "'b'", "company_size", "ten")
 late = events.head(1).copy()
 late["lead_id"] = leads["lead_id"][0]
 late["occurred_at"] = "2026-06-01 00:00:00"
-try:
-    model.score(leads.head(1), events=late, as_of=AS_OF)
-    raise AssertionError("an event after as_of was accepted")
-except ValueError as e:
-    assert "events" in str(e) and "out of range" in str(e), str(e)
-    print(f"event after as_of: ValueError: {e}")
+refused("event after as_of", lambda: model.score(leads.head(1), events=late, as_of=AS_OF), "events", "out of range")
 dup = leads.head(2).copy()
 dup["lead_id"] = dup["lead_id"].iloc[0]
-try:
-    model.score(dup, events=events, as_of=AS_OF)
-    raise AssertionError("two leads with one id were accepted with an events table")
-except ValueError as e:
-    assert "appears twice" in str(e), str(e)
-    print(f"duplicate lead id: ValueError: {e}")
+refused("duplicate lead id", lambda: model.score(dup, events=events, as_of=AS_OF), "appears twice")
 odd = events.head(1).copy()
 odd["lead_id"] = leads["lead_id"][0]
 odd["event_type"] = "bogus_type"
-try:
-    model.score(leads.head(1), events=odd, as_of=AS_OF)
-    raise AssertionError("an unknown event type was accepted")
-except ValueError as e:
-    assert "unknown event type" in str(e) and "events: row" in str(e), str(e)
-    print(f"unknown event type: ValueError: {e}")
-try:
-    leadscore.load("models/demo.json", tiers="A=x")
-    raise AssertionError("bad tiers were accepted")
-except ValueError as e:
-    print(f"bad tiers: ValueError: {e}")
+refused("unknown event type", lambda: model.score(leads.head(1), events=odd, as_of=AS_OF), "unknown event type", "events: row")
+refused("bad tiers", lambda: leadscore.load("models/demo.json", tiers="A=x"))
 # Ids of another dtype join all the same (7 and 7.0 and "7" are one id).
 numeric = leads.head(30).copy()
 numeric["lead_id"] = range(30)
@@ -162,21 +149,9 @@ seconds = int(pd.Timestamp(AS_OF).timestamp())
 import numpy as np
 assert (model.score(leads.head(5), events=events, as_of=np.int64(seconds))["score"].to_numpy() == ours["score"].head(5).to_numpy()).all()
 print("as_of: a Series aligned on the index and a numpy integer of seconds give the same scores")
-try:
-    leadscore.load("models/demo.json", target_precision=0.99)
-    raise AssertionError("an unattainable target was accepted")
-except ValueError as e:
-    print(f"unattainable target: ValueError: {e}")
-try:
-    leadscore.load("models/no-such-model.json")
-    raise AssertionError("a missing file was accepted")
-except OSError as e:
-    print(f"missing model: OSError: {e}")
-try:
-    model.score(leads.head(2), as_of=AS_OF)
-    raise AssertionError("events were not asked for")
-except ValueError as e:
-    assert "events" in str(e), str(e)
+refused("unattainable target", lambda: leadscore.load("models/demo.json", target_precision=0.99))
+refused("missing model", lambda: leadscore.load("models/no-such-model.json"), error=OSError)
+refused("events not given", lambda: model.score(leads.head(2), as_of=AS_OF), "events")
 
 # The MLflow flavor: saved to a folder, then logged to a local file-store tracking server and
 # loaded back through MLflow's own loader; the predictions are the package's scores.

@@ -25,7 +25,8 @@ use crate::fitted::{
 };
 use crate::model::{keep_top, Scorer};
 use crate::value::{
-    bool_of, echo, email_class, parse_number, parse_timestamp, seniority, EmailClass, FieldValue,
+    bool_of, echo, email_class, parse_number, parse_timestamp_cached, seniority, EmailClass,
+    FieldValue,
 };
 use serde::{Deserialize, Serialize};
 
@@ -465,7 +466,7 @@ fn write_value(
             _ => write!(out, "{column} missing"),
         },
         FittedTransform::Timestamp { .. } => match (value, as_of) {
-            (FieldValue::Text(s), Some(a)) => match parse_timestamp(s) {
+            (FieldValue::Text(s), Some(a)) => match parse_timestamp_cached(s) {
                 Some(t) => write!(
                     out,
                     "{column} = {} ({} before scoring)",
@@ -479,7 +480,7 @@ fn write_value(
         },
         FittedTransform::LeadAge { landmarks_days } => {
             let created = match value {
-                FieldValue::Text(s) => parse_timestamp(s),
+                FieldValue::Text(s) => parse_timestamp_cached(s),
                 _ => None,
             };
             match (created, as_of) {

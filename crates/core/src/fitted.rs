@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::explain::Part;
 use crate::pairs::FittedPair;
 use crate::value::{
-    bool_of, email_class, month_and_weekday, number_to_level, parse_number, parse_timestamp,
+    bool_of, email_class, month_and_weekday, number_to_level, parse_number, parse_timestamp_cached,
     seniority, EmailClass, FieldValue, LeadFields, Seniority, SECONDS_PER_DAY,
 };
 use serde::{Deserialize, Serialize};
@@ -786,7 +786,7 @@ pub(crate) fn encode_column(
         } => {
             let ts = match value {
                 FieldValue::Missing => None,
-                FieldValue::Text(s) => match parse_timestamp(s) {
+                FieldValue::Text(s) => match parse_timestamp_cached(s) {
                     Some(t) => Some(t),
                     None => {
                         return Err(wrong(
@@ -828,7 +828,7 @@ pub(crate) fn encode_column(
                             .into(),
                     })
                 }
-                FieldValue::Text(s) => parse_timestamp(s).ok_or_else(|| {
+                FieldValue::Text(s) => parse_timestamp_cached(s).ok_or_else(|| {
                     wrong(
                         column,
                         "a timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS)",
@@ -863,6 +863,7 @@ pub fn days_since(t: i64, as_of: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::parse_timestamp;
     use std::collections::HashMap;
 
     fn spec() -> FittedSpec {

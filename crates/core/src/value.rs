@@ -201,13 +201,9 @@ pub fn echo(value: FieldValue<'_>) -> String {
 /// Parses the timestamp forms exports use, to Unix seconds (UTC; a time without zone is UTC):
 /// RFC 3339 / ISO 8601 with `T` or a space, with or without fractional seconds and zone,
 /// `YYYY-MM-DD HH:MM`, and a bare date `YYYY-MM-DD` (midnight).
+/// Each call parses; per-lead code that reads one field several times uses
+/// [`parse_timestamp_cached`].
 pub fn parse_timestamp(text: &str) -> Option<i64> {
-    memoized(&TIMESTAMP_MEMO, text, &[], || {
-        parse_timestamp_uncached(text)
-    })
-}
-
-fn parse_timestamp_uncached(text: &str) -> Option<i64> {
     let t = text.trim();
     // A trailing `Z` (UTC) reads as no zone, as the general path below reads it.
     if let Some(fast) = parse_fixed_timestamp(t.strip_suffix('Z').unwrap_or(t).as_bytes()) {
@@ -243,6 +239,13 @@ fn parse_timestamp_uncached(text: &str) -> Option<i64> {
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|dt| dt.and_utc().timestamp())
+}
+
+/// [`parse_timestamp`], remembering the last text parsed on this thread: scoring one lead reads
+/// its time fields several times (its features, its age, the text of its factor). Not for
+/// columns or events parsed one after another, where every call would miss.
+pub fn parse_timestamp_cached(text: &str) -> Option<i64> {
+    memoized(&TIMESTAMP_MEMO, text, &[], || parse_timestamp(text))
 }
 
 /// Fast path for the forms event exports and API clients use most, `YYYY-MM-DD HH:MM:SS` (or
@@ -452,7 +455,7 @@ const MEMO_KEY: usize = 96;
 /// A one-entry, per-thread memo of a pure function of one short text (and a list of
 /// strings it also depends on). Scoring asks the same question of one lead's value up to three
 /// times (its features, its gates, the text of its factor), and [`email_class`], [`seniority`]
-/// and [`parse_timestamp`] each cost a few hundred to 1,400 instructions a call (callgrind on
+/// and [`parse_timestamp_cached`] each cost a few hundred to 1,400 instructions a call (callgrind on
 /// the server's batch path), where a hit costs a comparison of the text.
 struct Memo<V> {
     key: [u8; MEMO_KEY],

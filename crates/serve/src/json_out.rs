@@ -181,11 +181,8 @@ fn factor_list(
         }
         match heads.get(f.group) {
             Some(h) => out.extend_from_slice(h),
-            None => {
-                out.extend_from_slice(b"{\"field\":");
-                string(out, f.field);
-                out.extend_from_slice(b",\"factor\":\"");
-            }
+            // Groups come from the model the heads were written for; kept total anyway.
+            None => out.extend_from_slice(&crate::json_text::factor_head(f.field)),
         }
         text(out, f);
         out.extend_from_slice(match f.part {
@@ -216,7 +213,7 @@ mod tests {
     use std::collections::HashMap;
 
     /// The answers as serde's derives write them (what the handler used before), with each
-    /// factor's text as a `String` ([`Serving::factor_text`]).
+    /// factor's text as a `String` (written by [`Serving::write_factor_text`]).
     #[derive(Serialize)]
     struct SingleScore<'a> {
         model_id: &'a str,
@@ -275,7 +272,11 @@ mod tests {
             l.iter()
                 .map(|f| FactorJson {
                     field: f.field,
-                    factor: serving.factor_text(f, &values, &events, as_of),
+                    factor: {
+                        let mut text = String::new();
+                        serving.write_factor_text(&mut text, f, &values, &events, as_of);
+                        text
+                    },
                     part: f.part,
                     contribution: f.contribution,
                 })

@@ -1424,7 +1424,7 @@ impl Lead<'_> {
                     });
                 }
                 FittedTransform::Timestamp { .. } => {
-                    if let Some(t) = parse_timestamp(text) {
+                    if let Some(t) = leadscore_core::value::parse_timestamp_cached(text) {
                         check_time(t, as_of, || self.path.field(&col.name))?;
                     }
                 }

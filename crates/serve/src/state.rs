@@ -457,19 +457,6 @@ impl Serving {
         );
     }
 
-    /// [`Serving::write_factor_text`] as a `String`.
-    pub fn factor_text(
-        &self,
-        factor: &FactorRef<'_>,
-        values: &[FieldValue<'_>],
-        events: &[LeadEvent<'_>],
-        as_of: i64,
-    ) -> String {
-        let mut text = String::with_capacity(64);
-        self.write_factor_text(&mut text, factor, values, events, as_of);
-        text
-    }
-
     /// The lead's age as an age-aware model saw it (`None` for other models). Called after
     /// the lead was featurized, so its creation time is known to be present and valid.
     fn lead_age(&self, values: &[FieldValue<'_>], as_of: i64) -> Option<LeadAge> {
@@ -481,7 +468,7 @@ impl Serving {
             return None;
         };
         let created = match values.get(i)? {
-            FieldValue::Text(t) => leadscore_core::value::parse_timestamp(t)?,
+            FieldValue::Text(t) => leadscore_core::value::parse_timestamp_cached(t)?,
             _ => return None,
         };
         let (scored_as, clamped) = leadscore_core::fitted::lead_age(created, as_of, landmarks)?;
@@ -545,26 +532,27 @@ pub struct PartScore {
 /// serde's derive of [`CutoffReport`] writes (`json_out`'s tests compare the answers).
 fn answer_head(model_id: &str, cutoff: &CutoffReport) -> Vec<u8> {
     use crate::json_text::{number, string};
-    let mut out = Vec::with_capacity(256);
-    let out = &mut out;
-    out.extend_from_slice(b"\"model_id\":");
-    string(out, model_id);
-    out.extend_from_slice(b",\"cutoff\":{\"threshold\":");
-    number(out, cutoff.threshold);
-    out.extend_from_slice(b",\"target_precision\":");
-    number(out, cutoff.target_precision);
-    out.extend_from_slice(b",\"confidence\":");
-    number(out, cutoff.confidence);
-    out.extend_from_slice(b",\"precision\":");
-    number(out, cutoff.precision);
-    out.extend_from_slice(b",\"precision_lower_bound\":");
-    number(out, cutoff.precision_lower_bound);
-    out.extend_from_slice(b",\"recall\":");
-    number(out, cutoff.recall);
-    out.extend_from_slice(b",\"mql_rate\":");
-    number(out, cutoff.mql_rate);
+    let mut out = b"\"model_id\":".to_vec();
+    string(&mut out, model_id);
+    out.extend_from_slice(b",\"cutoff\":");
+    // The report's fields in its declaration order.
+    let fields = [
+        ("threshold", cutoff.threshold),
+        ("target_precision", cutoff.target_precision),
+        ("confidence", cutoff.confidence),
+        ("precision", cutoff.precision),
+        ("precision_lower_bound", cutoff.precision_lower_bound),
+        ("recall", cutoff.recall),
+        ("mql_rate", cutoff.mql_rate),
+    ];
+    for (i, (key, x)) in fields.into_iter().enumerate() {
+        out.push(if i == 0 { b'{' } else { b',' });
+        string(&mut out, key);
+        out.push(b':');
+        number(&mut out, x);
+    }
     out.push(b'}');
-    std::mem::take(out)
+    out
 }
 
 /// The score of one lead (written as JSON by `crate::json_out`, with its factor texts).

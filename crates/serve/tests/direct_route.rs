@@ -98,23 +98,24 @@ fn lead(extra: &str) -> String {
 
 const AS_OF: &str = "?as_of=2025-03-01T00:00:00Z";
 
+/// The real server on the demo model at the tests' target, with `extra` flags.
+fn start(extra: &[&str]) -> Server {
+    let model = demo_model().to_str().expect("utf-8 path").to_string();
+    let target = TARGET.to_string();
+    let mut args = vec![
+        "--model",
+        model.as_str(),
+        "--target-precision",
+        target.as_str(),
+    ];
+    args.extend_from_slice(extra);
+    Server::start(SERVE_BIN, args)
+}
+
 #[test]
 fn the_direct_route_answers_as_the_router_does() {
     let limit = 4096;
-    let model = demo_model().to_str().expect("utf-8 path").to_string();
-    let target = TARGET.to_string();
-    let limit_arg = limit.to_string();
-    let server = Server::start(
-        SERVE_BIN,
-        [
-            "--model",
-            model.as_str(),
-            "--target-precision",
-            target.as_str(),
-            "--max-body-bytes",
-            limit_arg.as_str(),
-        ],
-    );
+    let server = start(&["--max-body-bytes", &limit.to_string()]);
     let state = state_with(|c| c.max_body_bytes = limit);
     let json = "application/json";
     let one = lead("");
@@ -205,19 +206,7 @@ fn the_direct_route_answers_as_the_router_does() {
 
 #[test]
 fn auth_on_the_direct_route_is_the_routers() {
-    let model = demo_model().to_str().expect("utf-8 path").to_string();
-    let target = TARGET.to_string();
-    let server = Server::start(
-        SERVE_BIN,
-        [
-            "--model",
-            model.as_str(),
-            "--target-precision",
-            target.as_str(),
-            "--score-token",
-            "s3cret-token",
-        ],
-    );
+    let server = start(&["--score-token", "s3cret-token"]);
     let state = state_with(|c| c.score_token = Some("s3cret-token".into()));
     let body = lead("");
     let with = |auth: Option<&str>| {
