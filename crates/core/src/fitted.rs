@@ -346,11 +346,21 @@ impl FittedEvents {
         (-age_days * std::f64::consts::LN_2 / self.half_life_days).exp()
     }
 
-    /// Writes the event features of one lead; events after `as_of` and of other types are
-    /// ignored (they cannot have been known at scoring time).
+    /// Writes the event features of one lead into `slot`, which comes zeroed; events after
+    /// `as_of` and of other types are ignored (they cannot have been known at scoring time).
     pub fn encode(&self, events: &[LeadEvent<'_>], as_of: i64, slot: &mut [f64]) {
         let per = self.per_type();
         let nw = self.windows_days.len();
+        if events.iter().all(|e| e.occurred_at > as_of) {
+            // Nothing known yet (most leads a server scores): every count and decay sum is
+            // ln(1 + 0) = 0, as `slot` came; each type's last event is "never".
+            for base in (0..self.types.len()).map(|k| k * per) {
+                slot[base + nw + 1] = DAYS_SINCE_CAP;
+                slot[base + nw + 2] = 1.0;
+            }
+            slot[self.types.len() * per] = 0.0;
+            return;
+        }
         // Days since the last event of each type, and the days with any event: on the stack
         // for the usual sizes (this runs per lead when serving).
         let mut last_stack = [f64::INFINITY; 16];
@@ -414,7 +424,10 @@ impl FittedEvents {
 /// How many distinct days `days` holds (sorts it in place): the `distinct active days` feature,
 /// for one lead here and per example in training.
 pub fn distinct_days(days: &mut [i64]) -> usize {
-    days.sort_unstable();
+    // Events usually arrive in time order: a check costs less than a sort.
+    if !days.is_sorted() {
+        days.sort_unstable();
+    }
     days.iter()
         .enumerate()
         .filter(|(i, d)| *i == 0 || days[i - 1] != **d)

@@ -432,8 +432,9 @@ fn listed_or_under(domain: &str, listed: fn(&str) -> bool) -> bool {
         if listed(rest) {
             return true;
         }
-        match rest.split_once('.') {
-            Some((_, tail)) if !tail.is_empty() => rest = tail,
+        // A byte search: `.` is ASCII, so the tail starts on a char boundary.
+        match rest.bytes().position(|b| b == b'.') {
+            Some(dot) if dot + 1 < rest.len() => rest = &rest[dot + 1..],
             _ => return false,
         }
     }
@@ -534,16 +535,36 @@ pub fn email_class(email: &str, competitor_domains: &[String]) -> EmailClass {
 }
 
 fn email_class_uncached(email: &str, competitor_domains: &[String]) -> EmailClass {
-    let email = email.trim();
-    let domain = match email.rsplit_once('@') {
-        Some((local, domain)) if !local.is_empty() => domain,
-        Some(_) => return EmailClass::Invalid,
+    // Trim only when an end byte could start whitespace (a control, space or non-ASCII byte).
+    let could_pad = |b: Option<&u8>| b.is_some_and(|b| *b <= b' ' || *b >= 0x80);
+    let email = if could_pad(email.as_bytes().first()) || could_pad(email.as_bytes().last()) {
+        email.trim()
+    } else {
+        email
+    };
+    // `@` is ASCII, so both sides of it are on char boundaries.
+    let domain = match email.bytes().rposition(|b| b == b'@') {
+        Some(0) => return EmailClass::Invalid,
+        Some(at) => &email[at + 1..],
         None => email,
     };
     let domain = domain.trim_end_matches('.');
+    // One pass over the bytes: uppercase (to lowercase), dots, and bytes that could start a
+    // whitespace char (a control, space or non-ASCII byte).
+    let (mut upper, mut dots, mut maybe_space) = (false, 0usize, false);
+    for b in domain.bytes() {
+        upper |= b.is_ascii_uppercase();
+        dots += usize::from(b == b'.');
+        maybe_space |= b <= b' ' || b >= 0x80;
+    }
+    if dots == 0 || maybe_space && domain.contains(char::is_whitespace) {
+        return EmailClass::Invalid;
+    }
     let mut buf = [0u8; 255];
     let owned;
-    let domain: &str = if domain.len() <= buf.len() {
+    let domain: &str = if !upper {
+        domain
+    } else if domain.len() <= buf.len() {
         let b = &mut buf[..domain.len()];
         b.copy_from_slice(domain.as_bytes());
         b.make_ascii_lowercase();
@@ -553,14 +574,6 @@ fn email_class_uncached(email: &str, competitor_domains: &[String]) -> EmailClas
         owned = domain.to_ascii_lowercase();
         &owned
     };
-    // Bytes first: only a control, space or non-ASCII byte can start a whitespace char.
-    let maybe_space = domain.bytes().any(|b| b <= b' ' || b >= 0x80);
-    if domain.is_empty()
-        || !domain.contains('.')
-        || maybe_space && domain.contains(char::is_whitespace)
-    {
-        return EmailClass::Invalid;
-    }
     if competitor_domains
         .iter()
         .any(|c| is_or_under(domain, c.trim()))
@@ -570,29 +583,32 @@ fn email_class_uncached(email: &str, competitor_domains: &[String]) -> EmailClas
         EmailClass::Disposable
     } else if is_free_webmail(domain) {
         EmailClass::FreeWebmail
-    } else if is_education(domain) {
+    } else if is_education(domain, dots + 1) {
         EmailClass::Education
     } else {
         EmailClass::Business
     }
 }
 
-/// Whether a lowercase domain with a dot is an education domain: it ends in `.edu`; has `edu`,
-/// `ac` or `student` as an inner label (`x.edu.au`, `ox.ac.uk`, `mail.student.x.org`); or starts
-/// with `student.` or `students.`. One pass over the labels (substring searches cost more than
-/// the rest of the classification).
-fn is_education(domain: &str) -> bool {
-    let labels = domain.split('.').count();
-    domain.split('.').enumerate().any(|(i, label)| {
-        let (first, last) = (i == 0, i + 1 == labels);
-        match label {
-            "edu" => !first,
-            "ac" => !first && !last,
-            "student" => !last,
-            "students" => first && !last,
-            _ => false,
-        }
-    })
+/// Whether a lowercase domain of `labels` dot-separated labels is an education domain: it ends
+/// in `.edu`; has `edu`, `ac` or `student` as an inner label (`x.edu.au`, `ox.ac.uk`,
+/// `mail.student.x.org`); or starts with `student.` or `students.`. One pass over the labels
+/// (substring searches cost more than the rest of the classification).
+fn is_education(domain: &str, labels: usize) -> bool {
+    domain
+        .as_bytes()
+        .split(|b| *b == b'.')
+        .enumerate()
+        .any(|(i, label)| {
+            let (first, last) = (i == 0, i + 1 == labels);
+            match label {
+                b"edu" => !first,
+                b"ac" => !first && !last,
+                b"student" => !last,
+                b"students" => first && !last,
+                _ => false,
+            }
+        })
 }
 
 /// Seniority inferred from a job title by keywords.
@@ -647,31 +663,31 @@ pub fn seniority(title: &str) -> Seniority {
 }
 
 fn seniority_uncached(title: &str) -> Seniority {
+    let mut words = Words::default();
     if title.is_ascii() {
-        let mut words = Words::default();
         for w in title
-            .split(|c: char| !c.is_ascii_alphanumeric())
+            .as_bytes()
+            .split(|b| !b.is_ascii_alphanumeric())
             .filter(|w| !w.is_empty())
         {
             words.add(w);
         }
-        words.seniority()
     } else {
         // Unicode lowercasing can turn a non-ASCII letter into an ASCII one (the Kelvin sign
         // into `k`), so non-ASCII titles take the general path.
         let lower = title.to_lowercase();
-        let mut words = Words::default();
         for w in lower
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
         {
-            words.add(w);
+            words.add(w.as_bytes());
         }
-        words.seniority()
     }
+    words.seniority()
 }
 
-const STUDENT_WORDS: [&str; 4] = ["student", "intern", "internship", "trainee"];
+/// The c-level keywords (the `match` in [`Words::add`] spells them out; a test checks both).
+#[cfg(test)]
 const C_LEVEL_WORDS: [&str; 14] = [
     "ceo",
     "cto",
@@ -688,9 +704,6 @@ const C_LEVEL_WORDS: [&str; 14] = [
     "president",
     "partner",
 ];
-const VP_WORDS: [&str; 4] = ["vp", "svp", "evp", "head"];
-const DIRECTOR_WORDS: [&str; 2] = ["director", "directeur"];
-const MANAGER_WORDS: [&str; 5] = ["manager", "lead", "supervisor", "mgr", "principal"];
 
 /// Which keyword groups a title's words hit.
 #[derive(Default)]
@@ -705,17 +718,36 @@ struct Words {
 }
 
 impl Words {
-    fn add(&mut self, w: &str) {
-        let is = |list: &[&str]| list.iter().any(|k| w.eq_ignore_ascii_case(k));
-        let b = w.as_bytes();
-        self.student |=
-            is(&STUDENT_WORDS) || (b.len() >= 9 && b[..9].eq_ignore_ascii_case(b"undergrad"));
-        self.chief |= w.eq_ignore_ascii_case("chief");
-        self.c_level |= is(&C_LEVEL_WORDS);
-        self.vice |= w.eq_ignore_ascii_case("vice");
-        self.vp |= is(&VP_WORDS);
-        self.director |= is(&DIRECTOR_WORDS);
-        self.manager |= is(&MANAGER_WORDS);
+    /// The longest keyword (`internship`, `supervisor`), in bytes.
+    const LONGEST: usize = 10;
+
+    /// Notes the keyword group of one word: lowercased into a small buffer and matched, which
+    /// the compiler turns into a switch on the length and a few comparisons.
+    fn add(&mut self, w: &[u8]) {
+        if w.len() >= 9 && w[..9].eq_ignore_ascii_case(b"undergrad") {
+            self.student = true;
+            return;
+        }
+        if w.len() > Self::LONGEST {
+            return;
+        }
+        let mut buf = [0u8; Self::LONGEST];
+        let lower = &mut buf[..w.len()];
+        lower.copy_from_slice(w);
+        lower.make_ascii_lowercase();
+        match &*lower {
+            b"student" | b"intern" | b"internship" | b"trainee" => self.student = true,
+            b"chief" => self.chief = true,
+            b"ceo" | b"cto" | b"cfo" | b"coo" | b"cmo" | b"cio" | b"cro" | b"cso" | b"cpo"
+            | b"founder" | b"cofounder" | b"owner" | b"president" | b"partner" => {
+                self.c_level = true
+            }
+            b"vice" => self.vice = true,
+            b"vp" | b"svp" | b"evp" | b"head" => self.vp = true,
+            b"director" | b"directeur" => self.director = true,
+            b"manager" | b"lead" | b"supervisor" | b"mgr" | b"principal" => self.manager = true,
+            _ => {}
+        }
     }
 
     fn seniority(&self) -> Seniority {
@@ -896,7 +928,7 @@ mod tests {
             }
         }
         for d in &domains {
-            assert_eq!(is_education(d), substring(d), "{d}");
+            assert_eq!(is_education(d, d.split('.').count()), substring(d), "{d}");
         }
     }
 
@@ -999,6 +1031,9 @@ mod tests {
 
     #[test]
     fn seniority_keywords() {
+        for w in C_LEVEL_WORDS {
+            assert_eq!(seniority(&w.to_uppercase()), Seniority::CLevel, "{w}");
+        }
         assert_eq!(seniority("Founder & CEO"), Seniority::CLevel);
         assert_eq!(seniority("Chief Marketing Officer"), Seniority::CLevel);
         assert_eq!(seniority("Vice President, Engineering"), Seniority::Vp);
