@@ -1,7 +1,6 @@
 //! The serving hot path on the committed demo model and real demo leads: a JSON body parsed
 //! into the server's typed leads, scored with the model and serialized (`api::score_body`, the
-//! handler's work without HTTP)
-//! in force (`Serving::score`): one lead with factors, one lead with 50 events, and a
+//! handler's work without HTTP) with the model in force: one lead with factors, one lead with 50 events, and a
 //! 1,000-lead batch (throughput in leads). `http_single_factors` sends the single-lead request
 //! through the whole router (`app(state)`, middleware, blocking pool, JSON response) with
 //! `tower::ServiceExt::oneshot` on a current-thread tokio runtime.

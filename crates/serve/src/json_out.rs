@@ -362,8 +362,13 @@ mod tests {
                 let bytes = serde_json::to_vec(&json!({ "leads": bodies })).expect("json");
                 let body = parse_score_body(&bytes, &serving.columns, 1_000).expect("parsed");
                 let mut answer = Answer::new(&serving, &body.leads, as_of, true, 0);
-                let scores = serving
-                    .score_each(&body.leads, as_of, factors, |i, s| answer.lead(i, s))
+                // Each lead as `each` sees it, with its factors (the scores returned carry none).
+                let mut scores = Vec::new();
+                serving
+                    .score_each(&body.leads, as_of, factors, |i, s| {
+                        answer.lead(i, s);
+                        scores.push(s.clone());
+                    })
                     .expect("scored");
                 let ours = answer.finish();
                 let cutoff = &serving.cutoff;

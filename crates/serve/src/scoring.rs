@@ -19,7 +19,7 @@ pub fn score_and_record<'a>(
     as_of: i64,
     factors: usize,
     route: &'static str,
-    each: impl FnMut(usize, &LeadScore<'_>),
+    each: impl FnMut(usize, &LeadScore<'a>),
 ) -> Result<Vec<LeadScore<'a>>> {
     let scores = serving.score_each(leads, as_of, factors, each)?;
     app.metrics
