@@ -31,6 +31,29 @@ pub struct Answer<'s, 'l> {
     events: Vec<LeadEvent<'l>>,
     /// A factor text that needs escaping, moved aside while it is escaped back into `out`.
     scratch: Vec<u8>,
+    /// The baseline log-odds (the model's, the same for every lead) and a lead's age (the
+    /// age it is scored at, too, unless it is past the model's last landmark), as last written.
+    baseline: Repeat,
+    age: Repeat,
+}
+
+/// A number as last written: the same bits again are copied, not formatted again (formatting
+/// one costs ~170 instructions).
+#[derive(Default)]
+struct Repeat {
+    bits: Option<u64>,
+    text: Vec<u8>,
+}
+
+impl Repeat {
+    fn number(&mut self, out: &mut Vec<u8>, x: f64) {
+        if self.bits != Some(x.to_bits()) {
+            self.text.clear();
+            number(&mut self.text, x);
+            self.bits = Some(x.to_bits());
+        }
+        out.extend_from_slice(&self.text);
+    }
 }
 
 impl<'s, 'l> Answer<'s, 'l> {
@@ -57,6 +80,8 @@ impl<'s, 'l> Answer<'s, 'l> {
             values: Vec::new(),
             events: Vec::new(),
             scratch: Vec::new(),
+            baseline: Repeat::default(),
+            age: Repeat::default(),
         }
     }
 
@@ -69,7 +94,7 @@ impl<'s, 'l> Answer<'s, 'l> {
             self.out.push(b'{');
         }
         self.written += 1;
-        lead_fields(&mut self.out, score);
+        lead_fields(&mut self.out, score, &mut self.baseline, &mut self.age);
         if let (Some(f), Some(lead)) = (&score.factors, self.leads.get(i)) {
             self.serving
                 .lead_inputs(lead, &mut self.values, &mut self.events);
@@ -111,7 +136,7 @@ impl<'s, 'l> Answer<'s, 'l> {
 
 /// The fields of one [`LeadScore`] but its factors, in its declaration order, without the
 /// braces.
-fn lead_fields(out: &mut Vec<u8>, s: &LeadScore) {
+fn lead_fields(out: &mut Vec<u8>, s: &LeadScore, baseline: &mut Repeat, age: &mut Repeat) {
     out.extend_from_slice(b"\"score\":");
     number(out, s.score);
     out.extend_from_slice(if s.mql {
@@ -126,7 +151,7 @@ fn lead_fields(out: &mut Vec<u8>, s: &LeadScore) {
     out.extend_from_slice(b",\"log_odds\":");
     number(out, s.log_odds);
     out.extend_from_slice(b",\"baseline_log_odds\":");
-    number(out, s.baseline_log_odds);
+    baseline.number(out, s.baseline_log_odds);
     out.extend_from_slice(b",\"fit\":");
     part_score(out, &s.fit);
     out.extend_from_slice(b",\"engagement\":");
@@ -141,12 +166,12 @@ fn lead_fields(out: &mut Vec<u8>, s: &LeadScore) {
         }
         out.push(b']');
     }
-    if let Some(age) = &s.lead_age {
+    if let Some(lead_age) = &s.lead_age {
         out.extend_from_slice(b",\"lead_age\":{\"days\":");
-        number(out, age.days);
+        age.number(out, lead_age.days);
         out.extend_from_slice(b",\"scored_as_days\":");
-        number(out, age.scored_as_days);
-        out.extend_from_slice(if age.outside_landmarks {
+        age.number(out, lead_age.scored_as_days);
+        out.extend_from_slice(if lead_age.outside_landmarks {
             b",\"outside_landmarks\":true}"
         } else {
             b",\"outside_landmarks\":false}"
@@ -165,7 +190,6 @@ fn part_score(out: &mut Vec<u8>, p: &PartScore) {
     out.push(b'}');
 }
 
-/// A list of factors; `text` writes a factor's text (escaped, without the quotes).
 /// A list of factors; `heads` are [`Prerendered`]'s factor heads, `text` writes a factor's
 /// text (escaped, without the quotes).
 fn factor_list(
