@@ -182,13 +182,36 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 }
 
 impl Params {
-    /// The value of `?name=`, if given.
+    /// The value of `?name=`, if given (the last one when repeated), read as
+    /// `application/x-www-form-urlencoded`: `+` is a space and `%XX` a byte. A name or value
+    /// with neither is compared and returned as it stands; only the others go through the
+    /// decoder (which cost ~2.5k instructions a scoring request for the whole query, asked
+    /// twice).
     pub fn get(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
         let query = self.0.query()?;
-        form_urlencoded::parse(query.as_bytes())
-            .filter(|(k, _)| k == name)
-            .last()
-            .map(|(_, v)| v)
+        let plain = |s: &str| !s.bytes().any(|b| b == b'%' || b == b'+');
+        let mut found = None;
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let hit = if plain(key) {
+                key == name
+            } else {
+                form_urlencoded::parse(pair.as_bytes())
+                    .next()
+                    .is_some_and(|(k, _)| k == name)
+            };
+            if hit {
+                found = Some((pair, value));
+            }
+        }
+        let (pair, value) = found?;
+        if plain(value) {
+            Some(std::borrow::Cow::Borrowed(value))
+        } else {
+            form_urlencoded::parse(pair.as_bytes())
+                .next()
+                .map(|(_, v)| std::borrow::Cow::Owned(v.into_owned()))
+        }
     }
 
     /// `?name=` parsed as a `T`, if given (400 `invalid_query` naming `expected` otherwise).
@@ -372,6 +395,61 @@ impl<S: HasConfig + Send + Sync> FromRequestParts<S> for AdminAuth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_params_read_as_the_form_decoder_reads_them() {
+        // What `Params::get` did before its fast path: the whole query through the decoder.
+        let reference = |query: &str, name: &str| -> Option<String> {
+            form_urlencoded::parse(query.as_bytes())
+                .filter(|(k, _)| k == name)
+                .last()
+                .map(|(_, v)| v.into_owned())
+        };
+        let pieces = [
+            "as_of",
+            "factors",
+            "a",
+            "=",
+            "&",
+            "&&",
+            "+",
+            "%",
+            "%2",
+            "%3D",
+            "%26",
+            "%61s_of",
+            "as%5Fof",
+            "2025-03-28T15:03:43Z",
+            "2025-03-28T15%3A03%3A43Z",
+            "3",
+            "+3",
+            "%FF",
+            "é",
+            "x=y",
+            "",
+        ];
+        let mut rng = leadscore_core::rng::SeededRng::new(5);
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            let mut query = String::new();
+            for _ in 0..rng.below(8) {
+                query.push_str(pieces[rng.below(pieces.len())]);
+            }
+            let params = Params(format!("/v1/score?{query}").parse().unwrap_or_default());
+            let Some(parsed) = params.0.query() else {
+                continue;
+            };
+            for name in ["as_of", "factors", "a", "x"] {
+                assert_eq!(
+                    params.get(name).map(|v| v.into_owned()),
+                    reference(parsed, name),
+                    "{query:?} {name}"
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked > 10_000, "{checked}");
+    }
 
     #[test]
     fn tokens_compare_fully() {

@@ -25,6 +25,7 @@ use leadscore_core::registry::Registry;
 use leadscore_core::tiers::{tier_of, Tiers};
 use leadscore_core::value::FieldValue;
 use serde::Serialize;
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -315,23 +316,43 @@ impl Serving {
         factors: usize,
         mut each: impl FnMut(usize, &LeadScore<'s>),
     ) -> Result<Vec<LeadScore<'s>>> {
+        // The thread's buffers, put back whatever the outcome.
+        let mut scratch = SCRATCH.try_with(RefCell::take).unwrap_or_default();
+        let scored = self.score_with(leads, as_of, factors, &mut each, &mut scratch);
+        let _ = SCRATCH.try_with(|s| s.replace(scratch));
+        scored
+    }
+
+    fn score_with<'s>(
+        &'s self,
+        leads: &[Lead<'_>],
+        as_of: i64,
+        factors: usize,
+        each: &mut impl FnMut(usize, &LeadScore<'s>),
+        scratch: &mut Scratch,
+    ) -> Result<Vec<LeadScore<'s>>> {
         let spec = &self.artifact.spec;
         let model = &self.artifact.model;
-        let mut x = vec![0.0; spec.width()];
+        let Scratch {
+            x,
+            contrib,
+            held,
+            positive,
+            negative,
+            unseen,
+        } = scratch;
+        x.clear();
+        x.resize(spec.width(), 0.0);
         let mut values: Vec<FieldValue<'_>> = Vec::with_capacity(spec.columns.len());
         let mut events: Vec<LeadEvent<'_>> = Vec::new();
-        let mut contrib: Vec<f64> = Vec::with_capacity(self.groups.len());
-        let mut held: Vec<usize> = Vec::new();
-        let (mut positive, mut negative) = (Vec::new(), Vec::new());
         let mut factor_lists = Factors::default();
-        let mut unseen: Vec<usize> = Vec::new();
         let mut out = Vec::with_capacity(leads.len());
         for (i, lead) in leads.iter().enumerate() {
             lead.check(spec, as_of)?;
             self.lead_inputs(lead, &mut values, &mut events);
             // A value training did not see (`3` in a yes/no column, a new level) is scored
             // as missing or `other` and noted, never refused.
-            spec.featurize_values_noting_unseen(&values, &events, Some(as_of), &mut x, &mut unseen)
+            spec.featurize_values_noting_unseen(&values, &events, Some(as_of), x, unseen)
                 .map_err(|e| match e {
                     leadscore_core::Error::Feature { column, problem } if !column.is_empty() => {
                         Error::InvalidField {
@@ -341,7 +362,7 @@ impl Serving {
                     }
                     other => Error::Internal(other.to_string()),
                 })?;
-            let log_odds = self.scorer.log_odds(&x);
+            let log_odds = self.scorer.log_odds(x);
             if !log_odds.is_finite() {
                 // Only a huge number can do this; name the column whose contribution overflowed.
                 let column = x
@@ -356,8 +377,8 @@ impl Serving {
             }
             let score = leadscore_core::model::sigmoid(log_odds);
             let lead_age = self.lead_age(&values, as_of);
-            let split = contributions(&self.scorer, &self.groups, &x, &mut contrib);
-            self.gates.held_back(&values, &mut held);
+            let split = contributions(&self.scorer, &self.groups, x, contrib);
+            self.gates.held_back(&values, held);
             let held_back_by: Vec<&str> = held.iter().map(|g| self.gates.name(*g)).collect();
             let explain = self.artifact.explain.as_ref();
             let part = |log_odds: f64, pct: Option<&Vec<f64>>| PartScore {
@@ -365,11 +386,11 @@ impl Serving {
                 percentile: pct.and_then(|p| percentile_of(p, log_odds)),
             };
             let factors = (factors > 0).then(|| {
-                strongest_into(&contrib, factors, &mut positive, &mut negative);
+                strongest_into(contrib, factors, positive, negative);
                 let mut lists = std::mem::take(&mut factor_lists);
                 for (ranked, into) in [
-                    (&positive, &mut lists.positive),
-                    (&negative, &mut lists.negative),
+                    (&*positive, &mut lists.positive),
+                    (&*negative, &mut lists.negative),
                 ] {
                     into.clear();
                     into.extend(ranked.iter().map(|&(g, contribution)| {
@@ -550,6 +571,24 @@ fn answer_head(model_id: &str, cutoff: &CutoffReport) -> Vec<u8> {
     }
     out.push(b'}');
     out
+}
+
+/// What scoring a request works in, kept per thread from request to request (allocating them
+/// for each request cost ~3% of a single-lead request): the features, the per-field
+/// contributions, the gates that hold the lead back, the strongest factors of each sign and
+/// the columns whose value training did not see.
+#[derive(Default)]
+struct Scratch {
+    x: Vec<f64>,
+    contrib: Vec<f64>,
+    held: Vec<usize>,
+    positive: Vec<(usize, f64)>,
+    negative: Vec<(usize, f64)>,
+    unseen: Vec<usize>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// The score of one lead (written as JSON by `crate::json_out`, with its factor texts).
