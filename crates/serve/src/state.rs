@@ -305,10 +305,11 @@ impl Serving {
 
     /// Scores parsed leads (placed in this model's column order: parse them with
     /// [`Serving::columns`]); `factors` = how many positive and negative factors per lead.
-    /// `each(i, score)` is called as soon as lead `i` is scored, with its factors: the answer writes each lead while what its factor texts
-    /// read is still fresh (the per-thread memos of the email class, seniority and timestamps
-    /// in `leadscore_core::value`). The scores returned carry no factors: their lists are
-    /// reused from lead to lead (an allocation each per lead cost ~5% of a batch's CPU).
+    /// `each(i, score)` is called as soon as lead `i` is scored, with its factors: the answer
+    /// writes each lead while what its factor texts read is still fresh (the per-thread memos
+    /// of the email class, seniority and timestamps in `leadscore_core::value`). The scores
+    /// returned carry no factors: their lists are reused from lead to lead (an allocation each
+    /// per lead cost ~5% of a batch's CPU).
     pub fn score_each<'s>(
         &'s self,
         leads: &[Lead<'_>],
