@@ -1053,8 +1053,15 @@ impl<'de> Flat<'de> {
             let value = self.scalar()?;
             let column = columns.get(key);
             if key == columns.id {
-                // Kept as the raw JSON text, as serde's path keeps it.
-                let (id, value) = LeadId::from_raw(&self.text[start..self.i]).ok()?;
+                // Kept as the raw JSON text, as serde's path keeps it. A string here has no
+                // escape, so its text is the id as is (without a parse of the raw JSON, and
+                // borrowed as the column's value).
+                let (id, value) = match value {
+                    Val::Text(Cow::Borrowed(t)) if t.len() <= MAX_ID_BYTES => {
+                        (LeadId::Text(t.to_string()), Val::Text(Cow::Borrowed(t)))
+                    }
+                    _ => LeadId::from_raw(&self.text[start..self.i]).ok()?,
+                };
                 lead.id = id;
                 if let Some(i) = column {
                     lead.values[i] = value;
@@ -1822,6 +1829,28 @@ mod tests {
                 flat_events += usize::from(fast.leads.iter().any(|l| !l.events.is_empty()));
                 let slow = slow.unwrap_or_else(|e| panic!("{body}: flat read it, serde: {e}"));
                 assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{body}");
+            }
+        }
+        // Lead ids at the length limit and past it (serde's path refuses those).
+        for n in [MAX_ID_BYTES, MAX_ID_BYTES + 1] {
+            let body = format!(r#"{{"lead_id": "{}", "email": "a@b.io"}}"#, "x".repeat(n));
+            let cx = ParseContext::new(&columns);
+            let slow = read_whole(
+                ScoreBodySeed {
+                    cx: &cx,
+                    max_batch: 3,
+                },
+                &mut serde_json::Deserializer::from_str(&body),
+            );
+            match Flat::new(&body).score_body(&columns, 3) {
+                Some(fast) => assert_eq!(
+                    format!("{fast:?}"),
+                    format!(
+                        "{:?}",
+                        slow.expect("serde reads what the flat reader reads")
+                    )
+                ),
+                None => assert!(slow.is_err() && n > MAX_ID_BYTES, "{n}"),
             }
         }
         // A good share of the random bodies is in the flat reader's shape, events included.
