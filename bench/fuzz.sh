@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the two untrusted-input paths with cargo-fuzz (libFuzzer) for a bounded time each:
-#   score_body  /v1/score request bytes -> lead::parse_score_body -> Serving::score -> api::score_body
+#   score_body  /v1/score request bytes -> lead::parse_score_body -> Serving::score_each -> api::score_body
 #   artifact    model file bytes -> ModelArtifact::from_json (and serde + seal + validate) -> featurize/score
 # Usage: bench/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 60 s, both targets)
 # Exits non-zero on a crash (panic, failed assertion, overflow, timeout, OOM) and prints the

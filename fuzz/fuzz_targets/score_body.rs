@@ -29,17 +29,28 @@ fuzz_target!(|data: &[u8]| {
             assert!(body.leads.len() <= app.config.max_batch);
             assert!(body.batch || body.leads.len() == 1);
             for as_of in AS_OF {
-                match serving.score(&body.leads, as_of, 3) {
+                // Each lead's factors are given to the callback as it is scored (the scores
+                // returned carry none).
+                let mut with_factors = 0;
+                let scored = serving.score_each(&body.leads, as_of, 3, |_, s| {
+                    let f = s.factors.as_ref().expect("factors were asked for");
+                    assert!(f.positive.len() <= 3 && f.negative.len() <= 3);
+                    for c in f.positive.iter().chain(&f.negative) {
+                        assert!(c.contribution.is_finite());
+                    }
+                    with_factors += 1;
+                });
+                match scored {
                     Ok(scores) => {
                         assert_eq!(scores.len(), body.leads.len());
+                        assert_eq!(with_factors, scores.len());
                         for s in &scores {
                             assert!((0.0..=1.0).contains(&s.score), "score {}", s.score);
-                            assert_eq!(s.mql, s.score >= serving.cutoff.threshold);
-                            let f = s.factors.as_ref().expect("factors were asked for");
-                            assert!(f.positive.len() <= 3 && f.negative.len() <= 3);
-                            for c in f.positive.iter().chain(&f.negative) {
-                                assert!(c.contribution.is_finite());
-                            }
+                            // A gate holds a lead back whatever its score.
+                            assert_eq!(
+                                s.mql,
+                                s.held_back_by.is_empty() && s.score >= serving.cutoff.threshold
+                            );
                         }
                     }
                     Err(e) => drop(e.to_string()),
