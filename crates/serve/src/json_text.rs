@@ -98,31 +98,41 @@ const ESCAPE: [u8; 256] = {
     t
 };
 
-/// Whether `b` holds a byte serde_json escapes (a control character, `"` or `\`), eight bytes
-/// at a time: the answer's strings are short (field names, factor texts) and a per-byte loop
-/// over them cost ~180 instructions a string.
+/// Whether `b` holds a byte serde_json escapes (a control character, `"` or `\`).
 pub fn needs_escape(b: &[u8]) -> bool {
+    escape_at(b).is_some()
+}
+
+/// The position of the first byte serde_json escapes in `b` (a control character, `"` or
+/// `\`), eight bytes at a time: the answer's strings are short (field names, factor texts)
+/// and a per-byte loop over them cost ~180 instructions a string; the request reader
+/// (`crate::lead`) finds where each string ends with it (a byte at a time that was half of
+/// reading a lead).
+pub fn escape_at(b: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Some byte of `x` is zero / below 0x20 (exact as an "any" test; Hacker's Delight 6-1).
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
-    let has_control = |x: u64| x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
+    // The high bit of each byte that is zero / below 0x20; the lowest one set is exact (bits
+    // above it may be set by a borrow; Hacker's Delight 6-1).
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
     for c in &mut chunks {
         let mut w = [0u8; 8];
         w.copy_from_slice(c);
         let x = u64::from_le_bytes(w);
-        if has_control(x)
-            || has_zero(x ^ (ONES * u64::from(b'"')))
-            || has_zero(x ^ (ONES * u64::from(b'\\')))
-        {
-            return true;
+        let hits = (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
+            | zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')));
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
         }
+        at += 8;
     }
     chunks
         .remainder()
         .iter()
-        .any(|&c| c < 0x20 || c == b'"' || c == b'\\')
+        .position(|&c| c < 0x20 || c == b'"' || c == b'\\')
+        .map(|k| at + k)
 }
 
 #[cfg(test)]
@@ -148,6 +158,30 @@ mod tests {
                     let mut v = plain.clone();
                     v[at] = ok;
                     assert!(!needs_escape(&v), "{v:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn escape_at_finds_the_first_quote_backslash_or_control() {
+        for len in 0..30 {
+            let plain: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert_eq!(escape_at(&plain), None);
+            for at in 0..len {
+                for special in [b'"', b'\\', 0u8, 0x1f, b'\n'] {
+                    let mut v = plain.clone();
+                    v[at] = special;
+                    // A second one after it does not move the answer.
+                    if at + 1 < len {
+                        v[at + 1] = b'"';
+                    }
+                    assert_eq!(escape_at(&v), Some(at), "{v:?}");
+                }
+                for ok in [b' ', b'!', b'#', b'[', b']', 0x7f, 0x80, 0xc3, 0xff] {
+                    let mut v = plain.clone();
+                    v[at] = ok;
+                    assert_eq!(escape_at(&v), None, "{v:?}");
                 }
             }
         }

@@ -12,6 +12,7 @@
 //! [1970-01-01, as_of + 1 day], the shape of `events`, and event types the model never saw.
 
 use crate::error::{Error, Result};
+use crate::json_text::escape_at;
 use leadscore_core::fitted::{FittedSpec, FittedTransform};
 use leadscore_core::value::{parse_number, parse_timestamp, FieldValue};
 use serde::de::{self, Deserialize, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -937,35 +938,6 @@ struct Flat<'de> {
     i: usize,
 }
 
-/// The position of the first `"`, `\\` or control character in `b`, eight bytes at a time
-/// (a byte at a time this was half of reading a lead).
-fn string_end(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte that is zero / below 0x20; the lowest one set is exact (bits
-    // above it may be set by a borrow).
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let mut chunks = b.chunks_exact(8);
-    let mut at = 0;
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w);
-        let hits = (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
-            | zero(x ^ (ONES * u64::from(b'"')))
-            | zero(x ^ (ONES * u64::from(b'\\')));
-        if hits != 0 {
-            return Some(at + (hits.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .map(|k| at + k)
-}
-
 impl<'de> Flat<'de> {
     fn new(text: &'de str) -> Self {
         Self {
@@ -1025,32 +997,16 @@ impl<'de> Flat<'de> {
             events: Vec::new(),
             path,
         };
-        self.eat(b'{')?;
-        self.ws();
-        if self.peek()? == b'}' {
-            self.i += 1;
-            return Some(lead);
-        }
-        loop {
-            self.ws();
-            let key = self.string()?;
+        self.object(|this, key| {
             if root && key == "leads" {
                 return None;
             }
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
             if key == "events" {
-                lead.events = self.events()?;
-                self.ws();
-                match self.next()? {
-                    b',' => continue,
-                    b'}' => return Some(lead),
-                    _ => return None,
-                }
+                lead.events = this.events()?;
+                return Some(());
             }
-            let start = self.i;
-            let value = self.scalar()?;
+            let start = this.i;
+            let value = this.scalar()?;
             let column = columns.get(key);
             if key == columns.id {
                 // Kept as the raw JSON text, as serde's path keeps it. A string here has no
@@ -1060,7 +1016,7 @@ impl<'de> Flat<'de> {
                     Val::Text(Cow::Borrowed(t)) if t.len() <= MAX_ID_BYTES => {
                         (LeadId::Text(t.to_string()), Val::Text(Cow::Borrowed(t)))
                     }
-                    _ => LeadId::from_raw(&self.text[start..self.i]).ok()?,
+                    _ => LeadId::from_raw(&this.text[start..this.i]).ok()?,
                 };
                 lead.id = id;
                 if let Some(i) = column {
@@ -1069,10 +1025,30 @@ impl<'de> Flat<'de> {
             } else if let Some(i) = column {
                 lead.values[i] = value;
             }
+            Some(())
+        })?;
+        Some(lead)
+    }
+
+    /// An object whose keys need no escape: `value(self, key)` reads each entry's value.
+    fn object(&mut self, mut value: impl FnMut(&mut Self, &'de str) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.ws();
+            let key = self.string()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            value(self, key)?;
             self.ws();
             match self.next()? {
                 b',' => {}
-                b'}' => return Some(lead),
+                b'}' => return Some(()),
                 _ => return None,
             }
         }
@@ -1108,15 +1084,9 @@ impl<'de> Flat<'de> {
     }
 
     fn event(&mut self) -> Option<Event<'de>> {
-        self.eat(b'{')?;
         let (mut event_type, mut occurred_at, mut value) = (None, None, None);
-        loop {
-            self.ws();
-            let key = self.string()?;
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
-            match (key, self.scalar()?) {
+        self.object(|this, key| {
+            match (key, this.scalar()?) {
                 ("event_type", Val::Text(t)) if !t.trim().is_empty() => event_type = Some(t),
                 ("occurred_at", Val::Text(t)) => occurred_at = Some(parse_timestamp(&t)?),
                 ("value", Val::Number(x)) => value = Some(x),
@@ -1124,13 +1094,8 @@ impl<'de> Flat<'de> {
                 ("event_type" | "occurred_at" | "value", _) => return None,
                 _ => {}
             }
-            self.ws();
-            match self.next()? {
-                b',' => {}
-                b'}' => break,
-                _ => return None,
-            }
-        }
+            Some(())
+        })?;
         Some(Event {
             event_type: event_type?,
             occurred_at: occurred_at?,
@@ -1154,7 +1119,7 @@ impl<'de> Flat<'de> {
     fn string(&mut self) -> Option<&'de str> {
         self.eat(b'"')?;
         let start = self.i;
-        let len = string_end(&self.b[start..])?;
+        let len = escape_at(&self.b[start..])?;
         if self.b[start + len] != b'"' {
             return None;
         }
@@ -1868,30 +1833,6 @@ mod tests {
             r#"{"email": "a@b.io", "events": null}"#,
         ] {
             assert!(Flat::new(body).score_body(&columns, 3).is_some(), "{body}");
-        }
-    }
-
-    #[test]
-    fn string_end_finds_the_first_quote_backslash_or_control() {
-        for len in 0..30 {
-            let plain: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
-            assert_eq!(string_end(&plain), None);
-            for at in 0..len {
-                for special in [b'"', b'\\', 0u8, 0x1f, b'\n'] {
-                    let mut v = plain.clone();
-                    v[at] = special;
-                    // A second one after it does not move the answer.
-                    if at + 1 < len {
-                        v[at + 1] = b'"';
-                    }
-                    assert_eq!(string_end(&v), Some(at), "{v:?}");
-                }
-                for ok in [b' ', b'!', b'#', b'[', b']', 0x7f, 0x80, 0xc3, 0xff] {
-                    let mut v = plain.clone();
-                    v[at] = ok;
-                    assert_eq!(string_end(&v), None, "{v:?}");
-                }
-            }
         }
     }
 

@@ -8,14 +8,15 @@
 //! The modules form layers, lowest first; each uses only modules of the layers before its own
 //! (so there are no import cycles; `tests/layers.rs` checks both against this list):
 //!
-//! 1. [`error`]: the one error enum and its JSON envelope;
+//! 1. [`error`], [`json_text`]: the one error enum and its JSON envelope; JSON strings and
+//!    numbers written by hand (and where a string needs escaping, which the request reader
+//!    uses too);
 //! 2. [`config`]: command line and environment into a checked [`Config`], with the settings
 //!    types the others read (tiers, from `leadscore-core`; drift; the decision log);
 //! 3. [`conn`]: the connections under the router (hyper's HTTP/1 with a header-read and an
 //!    idle timeout, the connection cap, hyper's own parse errors in the envelope, the drain);
-//! 4. [`http`], [`lead`], [`json_text`]: the HTTP plumbing every route shares (extractors, JSON
-//!    responses, the blocking pool, the clock); request leads, type-checked with JSON paths; JSON
-//!    strings and numbers written by hand;
+//! 4. [`http`], [`lead`]: the HTTP plumbing every route shares (extractors, JSON responses, the
+//!    blocking pool, the clock); request leads, type-checked with JSON paths;
 //! 5. [`drift`], [`decisions`]: live scores and field fill rates against the artifact's
 //!    reference (PSI); with `--decision-log`, the scored-lead log (a writer thread, JSON lines);
 //! 6. [`metrics`]: the Prometheus counters (the decision log's queue lives beside them);
