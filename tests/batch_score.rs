@@ -335,8 +335,8 @@ fn a_bad_cell_names_its_row_and_column_and_nothing_is_written() {
 }
 
 /// Event types the model never saw feed no per-type feature (only the distinct active days,
-/// which count every event) and are counted in the summary: the server refuses a lead that
-/// sends one, so a nightly file that has them says so.
+/// which count every event), are named in the summary and in the leads' `unseen` column, and
+/// the real server scores those leads the same with the same events (it counts them too).
 #[test]
 fn event_types_the_model_never_saw_are_named_in_the_summary() {
     let dir = tempfile::tempdir().unwrap();
@@ -379,8 +379,49 @@ fn event_types_the_model_never_saw_are_named_in_the_summary() {
     for (id, row) in &a {
         if !["L000001", "L000002", "L000003"].contains(&id.as_str()) {
             assert_eq!(row["score"], b[id]["score"], "{id}");
+            assert_eq!(b[id]["unseen"], row["unseen"], "{id}");
+        } else {
+            assert!(
+                b[id]["unseen"].split(';').any(|u| u == "events.event_type"),
+                "{id}: {:?}",
+                b[id]["unseen"]
+            );
         }
     }
+    // The server, given the same events, answers the same scores and does not refuse them.
+    let ids: Vec<String> = ["L000001", "L000002", "L000003"].map(String::from).to_vec();
+    let lives = read_lives(&ids);
+    let as_of = timestamp(AS_OF, "as_of");
+    let server = serve(&common::serve_binary(), &model(), 0.5);
+    let mut client = Client::new(server.addr);
+    for life in &lives.lives {
+        let mut lead: Value = serde_json::from_str(&life.body(as_of)).unwrap();
+        let odd =
+            |ty: &str| serde_json::json!({"event_type": ty, "occurred_at": "2025-01-05T10:00:00Z"});
+        let events = lead["events"].as_array_mut().expect("events");
+        events.push(odd("chatbot_open"));
+        if life.id == "L000001" {
+            events.push(odd("fax_sent"));
+        }
+        let (status, text) = client.post(
+            &format!("/v1/score?factors=0&as_of={}", rfc3339(as_of)),
+            &lead.to_string(),
+        );
+        assert_eq!(status, 200, "{text}");
+        let served: Value = serde_json::from_str(&text).unwrap();
+        let file: f64 = b[&life.id]["score"].parse().unwrap();
+        assert!(
+            close(file, served["score"].as_f64().unwrap(), 1e-12),
+            "{}: file {file}, server {}",
+            life.id,
+            served["score"]
+        );
+    }
+    let (_, metrics) = client.get("/metrics");
+    assert!(
+        metrics.contains("leadscore_unseen_values_total{column=\"events.event_type\"} 3\n"),
+        "{metrics}"
+    );
 }
 
 #[test]

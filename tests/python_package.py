@@ -8,7 +8,8 @@ as_of=AS_OF)` (pandas, then the same leads as a pyarrow Table), posts the same l
 their events known at AS_OF to the server's /v1/score, and checks score (1e-12), MQL
 decision, tier, gates and factor texts lead by lead. Then the errors: a wrong value raises
 ValueError naming the lead's index label and the column; an unattainable target, a missing
-model file and an event after as_of are refused; the cutoff equals the server's.
+model file and an event after as_of are refused; an event type the model never saw is scored
+as the server scores it; the cutoff equals the server's.
 """
 
 import json
@@ -128,10 +129,23 @@ refused("event after as_of", lambda: model.score(leads.head(1), events=late, as_
 dup = leads.head(2).copy()
 dup["lead_id"] = dup["lead_id"].iloc[0]
 refused("duplicate lead id", lambda: model.score(dup, events=events, as_of=AS_OF), "appears twice")
-odd = events.head(1).copy()
-odd["lead_id"] = leads["lead_id"][0]
-odd["event_type"] = "bogus_type"
-refused("unknown event type", lambda: model.score(leads.head(1), events=odd, as_of=AS_OF), "unknown event type", "events: row")
+# An event type the model never saw is scored, not refused, as by the server: it counts only
+# as an active day, and `unseen` names it.
+first = leads["lead_id"][0]
+odd = events[events["lead_id"] == first].copy()
+extra = pd.DataFrame(
+    {"lead_id": [first], "event_type": ["bogus_type"], "occurred_at": ["2025-01-05 10:00:00"]}
+)
+odd = pd.concat([odd, extra], ignore_index=True)
+scored = model.score(leads.head(1), events=odd, as_of=AS_OF, factors=0).iloc[0]
+assert "events.event_type" in list(scored["unseen"]), scored["unseen"]
+lead = {c: v for c, v in leads.head(1).to_dict("records")[0].items() if isinstance(v, str)}
+lead["events"] = by_lead.get(first, []) + [
+    {"event_type": "bogus_type", "occurred_at": "2025-01-05T10:00:00+00:00"}
+]
+answer = post(f"/v1/score?factors=0&as_of={AS_OF}", lead)
+assert abs(scored["score"] - answer["score"]) <= 1e-12, (scored["score"], answer["score"])
+print(f"an event type the model never saw: scored {scored['score']:.4f}, as the server does")
 refused("bad tiers", lambda: leadscore.load("models/demo.json", tiers="A=x"))
 # Ids of another dtype join all the same (7 and 7.0 and "7" are one id).
 numeric = leads.head(30).copy()

@@ -233,14 +233,6 @@ impl Model {
                             ),
                         ));
                     }
-                    // An event type the model does not know is refused, as the server does.
-                    if let Some(message) = spec
-                        .events
-                        .as_ref()
-                        .and_then(|ev| ev.unknown_type(&types[k]))
-                    {
-                        return Err(bad_event(k, message));
-                    }
                     list.push((k, t));
                 }
             }
@@ -279,7 +271,7 @@ impl Model {
                     unseen: d
                         .unseen
                         .iter()
-                        .map(|&c| spec.columns[c].name.clone())
+                        .map(|&c| spec.unseen_name(c).to_string())
                         .collect(),
                     factors: d
                         .factors

@@ -208,4 +208,8 @@ impl Client {
     pub fn post(&mut self, path: &str, body: &str) -> (u16, String) {
         self.http.post(path, body)
     }
+
+    pub fn get(&mut self, path: &str) -> (u16, String) {
+        self.http.request("GET", path, None, &[])
+    }
 }

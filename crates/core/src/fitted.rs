@@ -286,31 +286,17 @@ pub struct LeadEvent<'a> {
 }
 
 impl FittedEvents {
+    /// What [`FittedSpec::unseen_field`] calls an event type training never saw, and what such
+    /// an event is scored as (see [`FittedEvents::encode`]).
+    pub const UNSEEN_FIELD: &'static str = "events.event_type";
+    pub const UNSEEN_SCORED_AS: &'static str = "active days only";
+
     /// Whether training saw this event type (with or without features).
     pub fn knows(&self, event_type: &str) -> bool {
         self.types
             .iter()
             .chain(&self.other_types)
             .any(|t| t == event_type)
-    }
-
-    /// Why an event of this type is refused (`None` when training saw the type): the server,
-    /// the Python package and their errors say it the same way.
-    pub fn unknown_type(&self, event_type: &str) -> Option<String> {
-        if self.knows(event_type) {
-            return None;
-        }
-        let mut known: Vec<&str> = self
-            .types
-            .iter()
-            .chain(&self.other_types)
-            .map(String::as_str)
-            .collect();
-        known.sort_unstable();
-        Some(format!(
-            "unknown event type {event_type:?}; this model knows: {}",
-            known.join(", ")
-        ))
     }
 
     /// Features per event type.
@@ -346,9 +332,13 @@ impl FittedEvents {
         (-age_days * std::f64::consts::LN_2 / self.half_life_days).exp()
     }
 
-    /// Writes the event features of one lead into `slot`, which comes zeroed; events after
-    /// `as_of` and of other types are ignored (they cannot have been known at scoring time).
-    pub fn encode(&self, events: &[LeadEvent<'_>], as_of: i64, slot: &mut [f64]) {
+    /// Writes the event features of one lead into `slot`, which comes zeroed. Events after
+    /// `as_of` are ignored (they cannot have been known at scoring time); events of a type
+    /// without features count only toward the distinct active days, whether training saw the
+    /// type ([`FittedEvents::other_types`]) or not. Returns whether an event known at `as_of`
+    /// has a type training never saw ([`FittedEvents::knows`]): the callers count those, as
+    /// they count the values of a column that training did not see.
+    pub fn encode(&self, events: &[LeadEvent<'_>], as_of: i64, slot: &mut [f64]) -> bool {
         let per = self.per_type();
         let nw = self.windows_days.len();
         if events.iter().all(|e| e.occurred_at > as_of) {
@@ -359,7 +349,7 @@ impl FittedEvents {
                 slot[base + nw + 2] = 1.0;
             }
             slot[self.types.len() * per] = 0.0;
-            return;
+            return false;
         }
         // Days since the last event of each type, and the days with any event: on the stack
         // for the usual sizes (this runs per lead when serving).
@@ -374,6 +364,7 @@ impl FittedEvents {
         let mut days_stack = [0i64; 64];
         let mut days_heap = Vec::new();
         let mut n_days = 0;
+        let mut unseen = false;
         for e in events {
             if e.occurred_at > as_of {
                 continue;
@@ -389,6 +380,7 @@ impl FittedEvents {
             }
             n_days += 1;
             let Some(k) = self.types.iter().position(|t| t == e.event_type) else {
+                unseen = unseen || !self.other_types.iter().any(|t| t == e.event_type);
                 continue;
             };
             let age = days_since(e.occurred_at, as_of);
@@ -418,6 +410,7 @@ impl FittedEvents {
             &mut days_heap
         };
         slot[self.types.len() * per] = (distinct_days(days) as f64).ln_1p();
+        unseen
     }
 }
 
@@ -607,9 +600,39 @@ impl FittedSpec {
         self.featurize_values_noting_unseen(values, events, as_of, out, &mut Vec::new())
     }
 
+    /// The field an index of [`FittedSpec::featurize_values_noting_unseen`]'s `unseen` stands
+    /// for, and what its unseen value was scored as: a column (`other`, `missing`), or, at
+    /// `self.columns.len()`, the events' type ([`FittedEvents::UNSEEN_FIELD`]). `None` for an
+    /// index that is neither.
+    pub fn unseen_field(&self, index: usize) -> Option<(&str, &'static str)> {
+        match self.columns.get(index) {
+            Some(c) => Some((&c.name, c.transform.unseen_scored_as()?)),
+            None if index == self.columns.len() && self.events.is_some() => {
+                Some((FittedEvents::UNSEEN_FIELD, FittedEvents::UNSEEN_SCORED_AS))
+            }
+            None => None,
+        }
+    }
+
+    /// The name of an index of [`FittedSpec::featurize_values_noting_unseen`]'s `unseen`: the
+    /// column's, or [`FittedEvents::UNSEEN_FIELD`] past the columns.
+    pub fn unseen_name(&self, index: usize) -> &str {
+        self.columns
+            .get(index)
+            .map_or(FittedEvents::UNSEEN_FIELD, |c| &c.name)
+    }
+
+    /// How many indices [`FittedSpec::featurize_values_noting_unseen`] can note: one per
+    /// column, and one for the event types when the spec has events.
+    pub fn unseen_slots(&self) -> usize {
+        self.columns.len() + usize::from(self.events.is_some())
+    }
+
     /// [`FittedSpec::featurize_values_into`], noting in `unseen` (cleared first) the index of
     /// every column whose value training did not see ([`FittedTransform::is_unseen`]): scored
-    /// as missing or `other`, counted by the caller.
+    /// as missing or `other`, counted by the caller. An event known at `as_of` of a type
+    /// training never saw is noted as the index `self.columns.len()`
+    /// ([`FittedSpec::unseen_field`] names both kinds).
     pub fn featurize_values_noting_unseen(
         &self,
         values: &[FieldValue<'_>],
@@ -678,7 +701,11 @@ impl FittedSpec {
                     problem: "no as_of time to place the events in time".into(),
                 })?;
             let width = ev.width();
-            ev.encode(events, as_of, &mut out[offset..offset + width]);
+            if ev.encode(events, as_of, &mut out[offset..offset + width]) {
+                if let Some(u) = unseen {
+                    u.push(self.columns.len());
+                }
+            }
             offset += width;
         }
         if !self.pairs.is_empty() {
@@ -964,7 +991,10 @@ mod tests {
             },
         ];
         let mut slot = vec![0.0; ev.width()];
-        ev.encode(&events, as_of, &mut slot);
+        assert!(
+            !ev.encode(&events, as_of, &mut slot),
+            "page_view: a type without features, but seen in training"
+        );
         assert_eq!(ev.feature_names().len(), ev.width());
         assert!((slot[0] - 1f64.ln_1p()).abs() < 1e-12, "7d count");
         assert!((slot[1] - 2f64.ln_1p()).abs() < 1e-12, "30d count");
@@ -985,6 +1015,62 @@ mod tests {
         let mut without = vec![0.0; ev.width()];
         ev.encode(&events[..3], as_of, &mut without);
         assert_eq!(slot, without);
+    }
+
+    /// A type training never saw is scored like a type without features (only the active
+    /// days count it) and reported, when it was known at `as_of`; a later one is not.
+    #[test]
+    fn an_event_type_training_never_saw_counts_as_an_active_day_and_is_reported() {
+        let ev = FittedEvents {
+            types: vec!["demo_request".into()],
+            windows_days: vec![7],
+            half_life_days: 10.0,
+            other_types: vec!["page_view".into()],
+        };
+        let as_of = 100 * 86_400;
+        let at = |event_type, days: i64| LeadEvent {
+            event_type,
+            occurred_at: as_of - days * 86_400,
+        };
+        let encode = |events: &[LeadEvent<'_>]| {
+            let mut slot = vec![0.0; ev.width()];
+            let unseen = ev.encode(events, as_of, &mut slot);
+            (slot, unseen)
+        };
+        let (odd, unseen) = encode(&[at("demo_request", 1), at("chatbot_open", 2)]);
+        assert!(unseen);
+        let (seen, unseen) = encode(&[at("demo_request", 1), at("page_view", 2)]);
+        assert!(!unseen);
+        assert_eq!(odd, seen, "scored as a type without features");
+        let (_, unseen) = encode(&[at("demo_request", 1), at("chatbot_open", -2)]);
+        assert!(!unseen, "not known at as_of");
+
+        // Through the spec: noted after the columns, named for callers.
+        let mut spec = spec();
+        let n = spec.columns.len();
+        assert_eq!(spec.unseen_slots(), n);
+        assert_eq!(spec.unseen_field(n), None, "no events, no events slot");
+        spec.events = Some(ev.clone());
+        let values = vec![FieldValue::Missing; n];
+        let mut x = vec![0.0; spec.width()];
+        let mut noted = Vec::new();
+        spec.featurize_values_noting_unseen(
+            &values,
+            &[at("chatbot_open", 2)],
+            Some(as_of),
+            &mut x,
+            &mut noted,
+        )
+        .unwrap();
+        assert_eq!(noted, [n]);
+        assert_eq!(spec.unseen_slots(), n + 1);
+        assert_eq!(
+            spec.unseen_field(n),
+            Some(("events.event_type", "active days only"))
+        );
+        assert_eq!(spec.unseen_field(n + 1), None);
+        assert_eq!(spec.unseen_name(n), "events.event_type");
+        assert_eq!(spec.unseen_name(0), spec.columns[0].name);
     }
 
     #[test]

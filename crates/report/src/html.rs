@@ -346,8 +346,9 @@ fn unseen_section(set: &EvaluationSet) -> Markup {
                 p {
                     "These leads were scored, not refused, with a value the model did not learn "
                     "from: a yes/no field holding something else is scored as missing, a "
-                    "categorical level not kept in training (new, or too rare) as other. Many of "
-                    "them in one field means the data has changed since training."
+                    "categorical level not kept in training (new, or too rare) as other, an "
+                    "event of a type never seen in training (events.event_type) as an active day "
+                    "only. Many of them in one field means the data has changed since training."
                 }
                 table id="table-unseen" class="numbers" {
                     thead {

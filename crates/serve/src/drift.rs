@@ -3,7 +3,8 @@
 //! the population stability index (PSI).
 //!
 //! Counting is lock-free: one atomic add per scored lead (its score bin), one per missing
-//! field and one per value training did not see (`leadscore_unseen_values_total`). The
+//! field and one per value training did not see (`leadscore_unseen_values_total`; a lead's
+//! events of types training never saw count once, as `events.event_type`). The
 //! counters belong to the model: a new model starts from zero, a cutoff change or a reload of
 //! the same model keeps them. [`DriftCounters::report`] computes the PSIs on demand
 //! (`/v1/model`, `/metrics`); `watch::watch_drift` checks them on an interval and logs a warning when
@@ -71,7 +72,8 @@ pub struct DriftCounters {
     /// Leads with the field missing, by column of the spec.
     missing: Box<[AtomicU64]>,
     /// Leads with a value training did not see, by column of the spec (boolean and
-    /// categorical columns; scored as missing or `other`).
+    /// categorical columns; scored as missing or `other`), then, for a model with events,
+    /// leads with an event of a type training never saw (`FittedSpec::unseen_field`).
     unseen: Box<[AtomicU64]>,
 }
 
@@ -88,7 +90,7 @@ impl DriftCounters {
             missing: (0..artifact.spec.columns.len())
                 .map(|_| AtomicU64::new(0))
                 .collect(),
-            unseen: (0..artifact.spec.columns.len())
+            unseen: (0..artifact.spec.unseen_slots())
                 .map(|_| AtomicU64::new(0))
                 .collect(),
         }
@@ -193,15 +195,15 @@ impl DriftCounters {
             }
         }
         // Every column that can have unseen values, counted or not (a counter starts at 0).
-        let unseen = artifact
-            .spec
-            .columns
+        let unseen = self
+            .unseen
             .iter()
-            .zip(self.unseen.iter())
-            .filter_map(|(c, n)| {
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let (column, scored_as) = artifact.spec.unseen_field(i)?;
                 Some(UnseenCount {
-                    column: c.name.clone(),
-                    scored_as: c.transform.unseen_scored_as()?,
+                    column: column.to_string(),
+                    scored_as,
                     leads: n.load(Ordering::Relaxed),
                 })
             })
@@ -231,9 +233,10 @@ impl DriftCounters {
 /// Leads scored by the model in force with a value of one column that training did not see.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnseenCount {
-    /// The input column (boolean or categorical).
+    /// The input column (boolean or categorical), or `events.event_type`.
     pub column: String,
-    /// What such a value was scored as: `missing` (a yes/no column) or `other` (categorical).
+    /// What such a value was scored as: `missing` (a yes/no column), `other` (categorical) or
+    /// `active days only` (an event type).
     pub scored_as: &'static str,
     /// Leads with such a value since the model was loaded.
     pub leads: u64,
@@ -274,7 +277,9 @@ pub struct DriftReport {
     /// Why something is not reported.
     pub notes: Vec<String>,
     /// Per boolean or categorical column, the leads with a value training did not see (a
-    /// yes/no column's `3`, a new level), scored as missing or `other` instead of refused.
+    /// yes/no column's `3`, a new level), scored as missing or `other` instead of refused;
+    /// for a model with events, `events.event_type`: the leads with an event of a type
+    /// training never saw, scored as an active day only.
     pub unseen: Vec<UnseenCount>,
 }
 
@@ -324,7 +329,7 @@ impl DriftReport {
         }
         writeln!(
             s,
-            "# HELP leadscore_unseen_values_total Leads scored by the model in force with a value training did not see, by column (scored as missing or other, not refused)."
+            "# HELP leadscore_unseen_values_total Leads scored by the model in force with a value training did not see, by column (scored as missing or other, not refused; events.event_type: an event of a type training never saw, counted only as an active day)."
         )?;
         writeln!(s, "# TYPE leadscore_unseen_values_total counter")?;
         for u in &self.unseen {

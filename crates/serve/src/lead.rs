@@ -9,7 +9,9 @@
 //! Field values must be scalars (string, number, boolean, null); the feature spec then decides
 //! what each column accepts (core's featurizer), and this module adds the checks core leaves to
 //! the caller: a non-finite number written as text (`"NaN"`), a timestamp outside
-//! [1970-01-01, as_of + 1 day], the shape of `events`, and event types the model never saw.
+//! [1970-01-01, as_of + 1 day], and the shape of `events`. An event of a type the model
+//! never saw is not refused: core scores it as an active day only and reports it, and the
+//! drift counters count it (`events.event_type`), as they count a column's unseen values.
 
 use crate::error::{Error, Result};
 use crate::json_text::escape_at;
@@ -1477,16 +1479,6 @@ impl Lead<'_> {
             check_time(e.occurred_at, as_of, || {
                 format!("{}[{i}].occurred_at", self.path.field("events"))
             })?;
-            if let Some(message) = spec
-                .events
-                .as_ref()
-                .and_then(|ev| ev.unknown_type(&e.event_type))
-            {
-                return Err(Error::InvalidField {
-                    path: format!("{}[{i}].event_type", self.path.field("events")),
-                    message,
-                });
-            }
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Scoring with engagement events on the committed demo model (trained on leads, events and
 //! outcomes at several landmark ages): events count, recency counts, the future is ignored,
-//! unknown types are refused, and the lead's age comes from its `created_at`.
+//! types the model never saw count as active days (and are counted), and the lead's age comes
+//! from its `created_at`.
 
 mod common;
 
@@ -72,15 +73,41 @@ async fn recent_demo_request_scores_higher_and_future_events_are_ignored() {
     );
 }
 
+/// An event type the model never saw is no reason to refuse a lead (as a categorical column's
+/// new level is not): it feeds no per-type feature and counts only as an active day, as in
+/// training, `evaluate` and `leadscore-train score`; `/metrics` and the drift report count the
+/// leads that sent one, under `events.event_type`. Single and batch, through the bytes reader
+/// and serde's (an escaped key).
 #[tokio::test]
-async fn unknown_event_type_is_a_422_with_its_path() {
+async fn an_event_type_the_model_never_saw_is_scored_as_an_active_day_and_counted() {
     let s = state();
+    let page_view = json!({"event_type": "page_view", "occurred_at": "2025-06-01T10:00:00Z"});
+    let odd = |day: &str| json!({"event_type": "dmeo_request", "occurred_at": format!("2025-06-0{day}T11:00:00Z")});
+    // Same day as the page view: no new active day, so the score is the page view's alone.
+    let alone = score(&s, json!([page_view])).await;
+    let same_day = score(&s, json!([page_view, odd("1")])).await;
+    assert_eq!(same_day, alone);
+    // Another day: one more active day, and nothing else.
+    let other_day = score(&s, json!([page_view, odd("3")])).await;
+    assert_ne!(other_day, alone, "a second active day counts");
+    // The same lead with the odd event as an escaped key goes through serde's reader.
+    let escaped = r#"{"created_at": "2025-06-01 10:00:00", "email": "dana.lee@acme-corp.com", "job_title": "Marketing Manager", "company_size": 250, "industry": "Software", "country": "United States", "lead_source": "Organic Search", "events": [{"event_type": "page_view", "occurred_at": "2025-06-01T10:00:00Z"}, {"event_\u0074ype": "dmeo_request", "occurred_at": "2025-06-03T11:00:00Z"}]}"#;
+    let reply = send(
+        &s,
+        json_request(
+            "POST",
+            "/v1/score?factors=0&as_of=2025-06-08T10:00:00Z",
+            escaped.to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json()["score"].as_f64().unwrap(), other_day);
+
+    // A batch: the lead with the odd type and one without are both scored.
     let body = json!({"leads": [
         {"job_title": "CEO", "created_at": "2025-06-01 10:00:00"},
-        {"job_title": "CEO", "created_at": "2025-06-01 10:00:00", "events": [
-            {"event_type": "page_view", "occurred_at": "2025-06-01T10:00:00Z"},
-            {"event_type": "dmeo_request", "occurred_at": "2025-06-01T10:00:00Z"}
-        ]}
+        {"job_title": "CEO", "created_at": "2025-06-01 10:00:00", "events": [page_view, odd("1")]}
     ]});
     let reply = send(
         &s,
@@ -91,17 +118,23 @@ async fn unknown_event_type_is_a_422_with_its_path() {
         ),
     )
     .await;
-    assert_eq!(reply.status, 422, "{}", reply.text);
-    let e = reply.json();
-    assert_eq!(e["error"]["code"], "invalid_field");
-    assert_eq!(e["error"]["path"], "leads[1].events[1].event_type");
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json()["leads"].as_array().unwrap().len(), 2);
+
+    // Counted: the single leads with it (same day, other day, escaped) and the batch's one.
+    let metrics = send(&s, common::get("/metrics")).await.text;
     assert!(
-        e["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("demo_request"),
-        "{e}"
+        metrics.contains("leadscore_unseen_values_total{column=\"events.event_type\"} 4\n"),
+        "{metrics}"
     );
+    let model = send(&s, common::get("/v1/model")).await.json();
+    let unseen = model["drift"]["unseen"].as_array().unwrap();
+    let events = unseen
+        .iter()
+        .find(|u| u["column"] == "events.event_type")
+        .expect("the event types' entry");
+    assert_eq!(events["scored_as"], "active days only");
+    assert_eq!(events["leads"], 4);
 }
 
 /// Scores one lead (fields as given) at `as_of`; the reply.

@@ -246,7 +246,9 @@ async fn a_model_trained_with_0_1_booleans_scores_3_as_missing_and_says_so() {
     let metrics = send(&state, get("/metrics")).await.text;
     assert!(metrics.contains(
         "# HELP leadscore_unseen_values_total Leads scored by the model in force with a value \
-         training did not see, by column (scored as missing or other, not refused).\n\
+         training did not see, by column (scored as missing or other, not refused; \
+         events.event_type: an event of a type training never saw, counted only as an active \
+         day).\n\
          # TYPE leadscore_unseen_values_total counter\n"
     ));
     // Leads sent above with 3 (or, for q08 once, a long text) in every question: `l3`,

@@ -16,10 +16,12 @@ use crate::featurize::{level_values, timestamp_values, Matrix};
 use crate::load::{column, read_table, ReadOptions, Table};
 use crate::table::labels;
 pub use leadscore_core::artifact::{LandmarkCounts, PointInTimeReport};
-use leadscore_core::fitted::{days_since, distinct_days, FittedEvents, DAYS_SINCE_CAP};
+use leadscore_core::fitted::{
+    days_since, distinct_days, FittedEvents, UnseenValues, DAYS_SINCE_CAP, UNSEEN_SHOWN,
+};
 use leadscore_core::rng::SeededRng;
 use leadscore_core::spec::{EventSpec, FeatureSpec, OutcomeSpec};
-use leadscore_core::value::SECONDS_PER_DAY;
+use leadscore_core::value::{echo, FieldValue, SECONDS_PER_DAY};
 use polars::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -880,6 +882,62 @@ pub fn featurize_with_events(
         event_features(fe, ev, a, &mut m, fitted.columns_width())?;
     }
     Ok(m)
+}
+
+/// The events of a labelled set whose type training never saw ([`FittedEvents::knows`]),
+/// counted as [`crate::featurize::unseen_values`] counts a column's values: once per lead (a
+/// lead of the leads file, `source_rows[example]`), when one of its examples knew such an
+/// event at its `as_of`; scored as an active day only ([`FittedEvents::encode`]). `None` when
+/// there is none.
+pub fn unseen_event_types(
+    fitted: &FittedEvents,
+    events: &EventColumns,
+    as_of: &[i64],
+    source_rows: &[usize],
+) -> Option<UnseenValues> {
+    let unknown: Vec<bool> = events.type_names.iter().map(|t| !fitted.knows(t)).collect();
+    if !unknown.contains(&true) {
+        return None;
+    }
+    // (lead, type) pairs, each once.
+    let mut seen = std::collections::HashSet::new();
+    for (i, &example) in events.lead.iter().enumerate() {
+        let (example, ty) = (example as usize, events.event_type[i] as usize);
+        if unknown[ty]
+            && as_of
+                .get(example)
+                .is_some_and(|a| events.occurred_at[i] <= *a)
+        {
+            if let Some(&lead) = source_rows.get(example) {
+                seen.insert((lead, ty));
+            }
+        }
+    }
+    if seen.is_empty() {
+        return None;
+    }
+    let leads: std::collections::HashSet<usize> = seen.iter().map(|(l, _)| *l).collect();
+    let mut per_type: HashMap<usize, u64> = HashMap::new();
+    for (_, ty) in &seen {
+        *per_type.entry(*ty).or_default() += 1;
+    }
+    let mut shown: Vec<(&str, u64)> = per_type
+        .into_iter()
+        .map(|(ty, n)| (events.type_names[ty].as_str(), n))
+        .collect();
+    let distinct = shown.len() as u64;
+    shown.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    shown.truncate(UNSEEN_SHOWN);
+    Some(UnseenValues {
+        column: FittedEvents::UNSEEN_FIELD.into(),
+        scored_as: FittedEvents::UNSEEN_SCORED_AS.into(),
+        leads: leads.len() as u64,
+        distinct,
+        values: shown
+            .iter()
+            .map(|(t, _)| echo(FieldValue::Text(t)))
+            .collect(),
+    })
 }
 
 #[cfg(test)]

@@ -1487,7 +1487,17 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
     let first_examples: Vec<usize> = (0..set.source_rows.len())
         .filter(|&k| counted.insert(set.source_rows[k]))
         .collect();
-    let unseen = unseen_values(&artifact.spec, &set.table, &first_examples)?;
+    let mut unseen = unseen_values(&artifact.spec, &set.table, &first_examples)?;
+    if let (Some(fitted), Some(events), Some(as_of)) =
+        (&artifact.spec.events, &set.events, &set.as_of)
+    {
+        unseen.extend(crate::assemble::unseen_event_types(
+            fitted,
+            events,
+            as_of,
+            &set.source_rows,
+        ));
+    }
     let age_aware = artifact
         .spec
         .columns

@@ -54,23 +54,27 @@ pub fn metrics_text(e: &Evaluation) -> String {
 }
 
 /// The values the model's training did not see in these leads, per column (`evaluate`,
-/// `report --data`): scored as missing (yes/no columns) or `other` (categorical), not refused.
+/// `report --data`): scored as missing (yes/no columns), `other` (categorical) or an active day
+/// only (event types), not refused.
 pub fn unseen_text(unseen: &[UnseenValues]) -> String {
     if unseen.is_empty() {
         return "  values training did not see: none\n".into();
     }
-    let mut out =
-        String::from("  values training did not see (scored as missing or other, not refused):\n");
+    let mut out = String::from(
+        "  values training did not see (scored as missing, other or an active day, not refused):\n",
+    );
     for u in unseen {
         let more = if u.distinct > u.values.len() as u64 {
             ", ..."
         } else {
             ""
         };
-        let why = if u.scored_as == "other" {
-            "scored as other (rare or not seen in training)"
-        } else {
-            "scored as missing (not yes/no)"
+        let why = match u.scored_as.as_str() {
+            "other" => "scored as other (rare or not seen in training)",
+            leadscore_core::fitted::FittedEvents::UNSEEN_SCORED_AS => {
+                "event types counted only as active days (no per-type feature)"
+            }
+            _ => "scored as missing (not yes/no)",
         };
         let _ = writeln!(
             out,

@@ -131,8 +131,8 @@ pub struct ScoreSummary {
     /// Events of leads not in the leads file.
     pub unknown_events: u64,
     /// Event types training never saw, with their number of events (most first): they feed no
-    /// per-type feature and count only toward the distinct active days, where the server and
-    /// the Python package refuse a lead that sends one.
+    /// per-type feature and count only toward the distinct active days, as in the server and
+    /// the Python package (a lead's `unseen` then names `events.event_type`).
     pub unknown_types: Vec<(String, u64)>,
     /// Leads with at least one value training did not see.
     pub with_unseen: usize,
@@ -334,7 +334,7 @@ pub fn score_file(
                 unseen: d
                     .unseen
                     .iter()
-                    .map(|&i| spec.columns[i].name.as_str())
+                    .map(|&i| spec.unseen_name(i))
                     .collect::<Vec<_>>()
                     .join(";"),
                 factors: factors_json(&factors),

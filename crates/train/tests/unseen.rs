@@ -115,8 +115,9 @@ fn a_survey_trained_on_0_and_1_evaluates_a_file_with_3() {
     train(d, "spec.toml", "m.json");
     let r = run_ok(d, &["evaluate", "--model", "m.json", "--data", "fresh.csv"]);
     assert!(
-        r.stdout
-            .contains("values training did not see (scored as missing or other, not refused):"),
+        r.stdout.contains(
+            "values training did not see (scored as missing, other or an active day, not refused):"
+        ),
         "{}",
         r.stdout
     );
@@ -260,4 +261,76 @@ fn a_model_with_0_1_booleans_scores_3_as_missing_in_evaluate_and_report() {
     run_ok(d, &["report", "--model", "old.json", "--out", "h.html"]);
     let html = std::fs::read_to_string(d.join("h.html")).unwrap();
     assert!(!html.contains("id=\"unseen\""));
+}
+
+/// An event type the model never saw fails no file either: `evaluate` scores the demo's fresh
+/// three tables with two new types added (as active days only, as the server and `score` do)
+/// and counts the leads that had one by a moment they were scored at, under
+/// `events.event_type`, in text and in `--json`.
+#[test]
+fn evaluate_counts_event_types_training_never_saw() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut events = std::fs::read_to_string(repo.join("data/demo/events.csv")).unwrap();
+    // Early enough to be known at every moment these leads are scored at (they were created
+    // in 2025; the leads file's first rows).
+    let leads = std::fs::read_to_string(repo.join("data/demo/leads.csv")).unwrap();
+    let ids: Vec<&str> = leads
+        .lines()
+        .skip(1)
+        .take(3)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let created: Vec<&str> = leads
+        .lines()
+        .skip(1)
+        .take(3)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    for (k, ty) in [
+        (0, "chatbot_open"),
+        (1, "chatbot_open"),
+        (2, "chatbot_open"),
+        (0, "fax_sent"),
+    ] {
+        // At the lead's creation: known at each of its moments.
+        events += &format!("{},{ty},{}\n", ids[k], created[k]);
+    }
+    std::fs::write(d.join("events.csv"), events).unwrap();
+    let model = repo.join("models/demo.json").display().to_string();
+    let leads_path = repo.join("data/demo/leads.csv").display().to_string();
+    let outcomes = repo.join("data/demo/outcomes.csv").display().to_string();
+    let args = [
+        "evaluate",
+        "--model",
+        &model,
+        "--data",
+        &leads_path,
+        "--events",
+        "events.csv",
+        "--outcomes",
+        &outcomes,
+    ];
+    let r = run_ok(d, &args);
+    assert!(
+        r.stdout.contains(
+            "    events.event_type: 3 leads, 2 distinct (\"chatbot_open\", \"fax_sent\"); event \
+             types counted only as active days (no per-type feature)"
+        ),
+        "{}",
+        r.stdout
+    );
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let v: Value = serde_json::from_str(run_ok(d, &json_args).stdout.trim()).unwrap();
+    let u = v["unseen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["column"] == "events.event_type")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(u["scored_as"], "active days only");
+    assert_eq!(u["leads"], 3);
+    assert_eq!(u["distinct"], 2);
 }

@@ -395,7 +395,7 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
         let more = m.unknown_types.len().saturating_sub(5);
         out += &format!(
             "events: {total} of {} type(s) this model never saw, counted only as active days \
-             (the server refuses a lead that sends one): {}{}\n",
+             (as the server counts them; `unseen` names them events.event_type): {}{}\n",
             m.unknown_types.len(),
             shown.join(", "),
             if more > 0 {
