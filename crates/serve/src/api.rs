@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::mlflow;
 use crate::state::{App, CutoffReport, CutoffTarget};
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, MatchedPath, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -28,7 +28,8 @@ pub use crate::state::AppState;
 
 /// The router with every route and layer; tests call it with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
-    let limit = state.config.max_body_bytes;
+    // No `DefaultBodyLimit` layer: the JSON extractors read bodies within
+    // `config.max_body_bytes` themselves ([`JsonBytes`]).
     Router::new()
         .route("/v1/score", post(score))
         .route("/invocations", post(mlflow::invocations))
@@ -44,7 +45,6 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), edge))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_panic: Box<dyn std::any::Any + Send>| {
@@ -146,14 +146,17 @@ impl Routes {
         }
     }
 
-    /// Answers one request.
+    /// Answers one request that arrived on `local`: kept as a request extension for the
+    /// router's routes (the admin check reads it), not needed by the direct score route.
     pub fn call(
         &self,
-        req: Request,
+        mut req: Request,
+        local: crate::conn::LocalAddr,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>> {
         if req.method() == Method::POST && req.uri().path() == "/v1/score" {
             return Box::pin(score_direct(self.state.clone(), req));
         }
+        req.extensions_mut().insert(local);
         let response = tower::ServiceExt::oneshot(self.router.clone(), req);
         Box::pin(async move {
             match response.await {
@@ -164,11 +167,10 @@ impl Routes {
     }
 }
 
-/// `POST /v1/score` as the router answers it ([`app`]: the body limit, [`edge`], the panic
+/// `POST /v1/score` as the router answers it ([`app`]: [`edge`], the panic
 /// backstop, then [`score`] with its extractors in the same order), without the router.
 /// `crates/serve/tests/direct_route.rs` checks that both give the same answers, errors included.
-pub async fn score_direct(app: AppState, mut req: Request) -> Response {
-    DefaultBodyLimit::max(app.config.max_body_bytes).apply(&mut req);
+pub async fn score_direct(app: AppState, req: Request) -> Response {
     // Boxed: each async layer around a future stores it again (rustc lays out an awaited
     // future beside the argument it came from), and the single-lead answer's future grew to
     // 19 KB, copied with every request (12k instructions of memcpy a request, callgrind).

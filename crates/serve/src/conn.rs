@@ -19,8 +19,8 @@
 //! - **Graceful shutdown**: [`serve`] stops accepting when told, then lets each connection
 //!   finish the request in progress and close.
 //!
-//! Requests reach the router with the connection's local address as a [`LocalAddr`] extension
-//! (the admin check compares the `Host` port with it).
+//! The routes get each request with its connection's local address ([`LocalAddr`]; the admin
+//! check compares the `Host` port with it), to keep as a request extension where needed.
 
 use crate::config::Config;
 use crate::error::{ErrorBody, ErrorEnvelope};
@@ -283,7 +283,7 @@ impl Drop for Registered {
 /// What answers each request of a connection: the server's routes, passed in as a function
 /// (the connections sit below the routes and their handlers).
 pub type Routes =
-    Arc<dyn Fn(Request) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync>;
+    Arc<dyn Fn(Request, LocalAddr) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync>;
 
 /// Serves `routes` on `listener` until `shutdown` completes: each connection with the
 /// [`Limits`]; the listener is closed (new connections refused) as soon as `stop_accepting` is
@@ -440,9 +440,8 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Service 
     fn call(&self, req: hyper::Request<hyper::body::Incoming>) -> Self::Future {
         self.conn.request_started();
         let guard = InProgress(self.conn.clone());
-        let mut req: Request = req.map(Body::new);
-        req.extensions_mut().insert(self.local);
-        let response = (self.routes)(req);
+        let req: Request = req.map(Body::new);
+        let response = (self.routes)(req, self.local);
         Box::pin(async move {
             let response = response.await;
             // The request is in progress until its answer is written (the body dropped).

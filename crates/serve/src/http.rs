@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use leadscore_core::value::parse_timestamp;
 use serde_json::Value;
@@ -83,18 +83,21 @@ impl<S: HasConfig + Send + Sync> FromRequest<S> for JsonBytes {
         if let Some(encoding) = content_encoding(req.headers()) {
             return Err(Error::UnsupportedEncoding(encoding));
         }
-        Bytes::from_request(req, state)
+        // Read here within the configured limit rather than by axum's `Bytes` extractor, which
+        // looks the limit up in the request's extensions (one map insert and one lookup a
+        // request, for a number the config holds).
+        let limit = state.config().max_body_bytes;
+        match http_body_util::BodyExt::collect(http_body_util::Limited::new(req.into_body(), limit))
             .await
-            .map(JsonBytes)
-            .map_err(|r| {
-                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Error::BodyTooLarge {
-                        limit: state.config().max_body_bytes,
-                    }
-                } else {
-                    Error::BodyRead(r.body_text())
-                }
-            })
+        {
+            Ok(collected) => Ok(JsonBytes(collected.to_bytes())),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                Err(Error::BodyTooLarge { limit })
+            }
+            Err(e) => Err(Error::BodyRead(format!(
+                "Failed to buffer the request body: {e}"
+            ))),
+        }
     }
 }
 

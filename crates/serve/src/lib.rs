@@ -176,7 +176,7 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
         listener,
         {
             let routes = api::Routes::new(app.clone());
-            Arc::new(move |req| routes.call(req))
+            Arc::new(move |req, local| routes.call(req, local))
         },
         limits,
         stop_accepting,
