@@ -104,9 +104,67 @@ pub fn default_positive_values() -> Vec<String> {
         .collect()
 }
 
-/// Parses a number the way a CSV export writes it (surrounding spaces allowed).
+/// Parses a number the way a CSV export writes it (surrounding spaces allowed): as Rust reads
+/// it (`12`, `-3.5`, `1e5`), or formatted for people as spreadsheets and CRM reports export
+/// it ([`parse_formatted_number`]: `$1,200.50`, `1,234`, `45%`).
 pub fn parse_number(text: &str) -> Option<f64> {
-    text.trim().parse::<f64>().ok()
+    let t = text.trim();
+    t.parse::<f64>().ok().or_else(|| parse_formatted_number(t))
+}
+
+/// Currency signs a formatted number may start with.
+pub const CURRENCY_SIGNS: [&str; 4] = ["$", "€", "£", "¥"];
+
+/// A number formatted for people, read as the number it shows: an optional sign, then either a
+/// currency sign before the digits (`$1,200.50`, `-$40`, `€ 90`) or a percent sign after them
+/// (`45%` is 45: the column's unit, as a spreadsheet shows it), and thousands separators
+/// (`1,234,567`) in groups of exactly three digits. `None` for anything else, and for a plain
+/// number, which [`parse_number`] reads before trying this: no exponent, no `inf` or `nan`
+/// here. A comma in another place (`12,5`, a decimal comma) is not read: the column stays
+/// text, as before.
+pub fn parse_formatted_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let (negative, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (currency, t) = match CURRENCY_SIGNS.iter().find_map(|c| t.strip_prefix(c)) {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, t),
+    };
+    let (negative, t) = match (negative, t.as_bytes().first()) {
+        (false, Some(b'-')) if currency => (true, &t[1..]),
+        _ => (negative, t),
+    };
+    let (percent, t) = match t.strip_suffix('%') {
+        Some(rest) if !currency => (true, rest.trim_end()),
+        _ => (false, t),
+    };
+    let (int, frac) = match t.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (t, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let grouped = int.contains(',');
+    if grouped {
+        let mut groups = int.split(',');
+        let first = groups.next()?;
+        if !(digits(first) && first.len() <= 3 && groups.all(|g| g.len() == 3 && digits(g))) {
+            return None;
+        }
+    } else if !(digits(int) || (int.is_empty() && frac.is_some())) {
+        return None;
+    }
+    if frac.is_some_and(|f| !digits(f)) || !(currency || percent || grouped) {
+        return None;
+    }
+    let plain: String = int.chars().filter(|c| *c != ',').collect();
+    let x = match frac {
+        Some(f) => format!("{plain}.{f}").parse::<f64>().ok()?,
+        None => plain.parse::<f64>().ok()?,
+    };
+    Some(if negative { -x } else { x })
 }
 
 /// The level a number stands for when a numeric column is treated as categorical
@@ -770,6 +828,41 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_formatted_for_people() {
+        for (text, want) in [
+            ("12", 12.0),
+            (" -3.5 ", -3.5),
+            ("1e3", 1000.0),
+            ("$1,200.50", 1200.5),
+            ("$1200", 1200.0),
+            ("-$40", -40.0),
+            ("$-40", -40.0),
+            ("+$.50", 0.5),
+            ("€ 90", 90.0),
+            ("£1,000,000", 1e6),
+            ("¥300", 300.0),
+            ("1,234", 1234.0),
+            ("-12,345,678.25", -12_345_678.25),
+            ("45%", 45.0),
+            (" 45 % ", 45.0),
+            ("-2.5%", -2.5),
+            ("1,234.5%", 1234.5),
+        ] {
+            assert_eq!(parse_number(text), Some(want), "{text:?}");
+        }
+        for text in [
+            "", "$", "%", "$-", "-", "--5", "-$-5", "12,5", "1,2345", ",123", "1,,234", "1,234,5",
+            "1.2.3", "$1,234%", "$45%", "1 234", "12 cats", "1-10", "$1e5", "5%%", "$$5", "x5",
+            "1,234.", ".",
+        ] {
+            assert_eq!(parse_number(text), None, "{text:?}");
+        }
+        // A plain number is Rust's reading, not this one's.
+        assert_eq!(parse_formatted_number("12"), None);
+        assert!(parse_number("inf").is_some_and(f64::is_infinite));
+    }
 
     #[test]
     fn timestamps_in_common_export_forms() {

@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::featurize::{level_values, numeric_values};
 use crate::load::Table;
 use leadscore_core::spec::{Bins, ColumnSpec, FeatureSpec, TransformKind, SPEC_FORMAT_VERSION};
-use leadscore_core::value::{is_bool_word, parse_timestamp};
+use leadscore_core::value::{is_bool_word, parse_number, parse_timestamp, CURRENCY_SIGNS};
 use polars::prelude::DataType;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -147,7 +147,26 @@ fn infer_column(
             "a true/false column".into(),
         ));
     }
-    if dtype.is_primitive_numeric() {
+    // Numbers written for people (`$1,200`, `1,234`, `45%`: spreadsheet and CRM report
+    // exports) arrive as text: numeric when every value reads as a number and some needed the
+    // formatted reading (a text column of plain numbers, such as zero-padded codes, stays as it
+    // was inferred before).
+    let (formatted, amounts) = if dtype == DataType::String {
+        let v = level_values(table, name, missing)?;
+        let mut present = v.iter().flatten().peekable();
+        let formatted = present.peek().is_some()
+            && present.clone().any(|t| t.trim().parse::<f64>().is_err())
+            && present
+                .clone()
+                .all(|t| parse_number(t).is_some_and(f64::is_finite));
+        // Money or a percentage is a measure, never an identifier, however distinct.
+        let amounts = formatted
+            && present.any(|t| t.contains('%') || CURRENCY_SIGNS.iter().any(|c| t.contains(c)));
+        (formatted, amounts)
+    } else {
+        (false, false)
+    };
+    if dtype.is_primitive_numeric() || formatted {
         let v = numeric_values(table, name, missing)?;
         let present: Vec<f64> = v.iter().flatten().copied().collect();
         let n_missing = n - present.len();
@@ -161,7 +180,7 @@ fn infer_column(
         // 3 in the next file, which a number scores and a yes/no column could not.
         let zero_one = distinct.iter().all(|x| *x == 0.0 || *x == 1.0);
         let integral = present.iter().all(|x| x.fract() == 0.0);
-        if integral && distinct.len() == present.len() && present.len() > 100 {
+        if integral && !amounts && distinct.len() == present.len() && present.len() > 100 {
             return ignore(format!(
                 "looks like an identifier: every one of {} values is a distinct integer",
                 present.len()
@@ -186,6 +205,12 @@ fn infer_column(
             fmt_num(min),
             fmt_num(max)
         );
+        if formatted {
+            why.push_str(
+                "; written with currency signs, thousands separators or %, read as the numbers \
+                 they show ($1,200 -> 1200, 45% -> 45)",
+            );
+        }
         if zero_one {
             why.push_str(
                 "; only 0 and 1 here, kept numeric (not boolean) so a later value such as 3 is \
@@ -423,6 +448,47 @@ mod tests {
         // Yes/no words are booleans.
         assert_eq!(cols[3].1.transform, TransformKind::Boolean, "{}", cols[3].2);
         assert!(cols[3].2.starts_with("yes/no values: boolean"));
+    }
+
+    /// Money, grouped thousands and percentages are numbers, money and percentages never
+    /// identifiers however distinct (grouped integers alone still can be); a decimal comma, a
+    /// range or a zero-padded code stays text.
+    #[test]
+    fn numbers_written_for_people_are_numeric() {
+        let mut csv = String::from("revenue,employees,share,decimal_comma,band,zip\n");
+        for i in 0..300u64 {
+            let revenue = 1_000_003 + i * 7_919;
+            let _ = writeln!(
+                csv,
+                "\"${},{:03},{:03}\",\"{},{:03}\",{}%,\"{},5\",{}-{},0{}",
+                revenue / 1_000_000,
+                (revenue / 1_000) % 1_000,
+                revenue % 1_000,
+                1 + i % 3,
+                (i % 50) * 7,
+                i % 101,
+                i % 9,
+                i % 5,
+                i % 5 + 10,
+                2100 + i % 40,
+            );
+        }
+        let (_dir, table) = table_of(&csv);
+        let cols = inferred(&table);
+        for k in 0..3 {
+            let (_, c, why) = &cols[k];
+            assert_eq!(c.transform, TransformKind::Numeric, "{}: {why}", c.name);
+            assert!(
+                why.contains("currency signs, thousands separators or %"),
+                "{why}"
+            );
+        }
+        for k in 3..5 {
+            let (_, c, why) = &cols[k];
+            assert_eq!(c.transform, TransformKind::Categorical, "{}: {why}", c.name);
+        }
+        // Zero-padded codes read as text by polars stay as they were inferred before.
+        assert!(!cols[5].2.contains("currency signs"), "{}", cols[5].2);
     }
 
     #[test]
