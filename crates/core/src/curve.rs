@@ -34,8 +34,9 @@ pub enum CutoffError {
     InvalidCurve(#[from] MetricsError),
     /// No tested threshold reaches the target; reports the best the model does support.
     #[error(
-        "target precision {} is not attainable at {}% confidence: the best this model supports is a precision of {:.2} (lower bound {:.2}) at recall {:.2} (cutoff {:.3})",
-        trim(*.target, 4), trim(*.confidence * 100.0, 2), .best_precision, .best_precision_lower_bound, .best_recall, .best_threshold
+        "target precision {} is not attainable at {}% confidence: the best this model supports is a precision of {:.2} (lower bound {:.2}) at recall {:.2} (cutoff {:.3}){}",
+        trim(*.target, 4), trim(*.confidence * 100.0, 2), .best_precision, .best_precision_lower_bound, .best_recall, .best_threshold,
+        stopped_text(.stopped_at)
     )]
     Unattainable {
         /// The requested precision.
@@ -50,7 +51,26 @@ pub enum CutoffError {
         best_recall: f64,
         /// Threshold of that point.
         best_threshold: f64,
+        /// Set when that best point's bound does reach the target, but testing stopped before
+        /// it: the threshold and lower bound of the first tested one (strictest first, with
+        /// enough leads) that fell below the target. Fixed-sequence testing accepts nothing
+        /// past the first failure, which is what keeps the promise at its confidence.
+        stopped_at: Option<(f64, f64)>,
     },
+}
+
+/// The end of [`CutoffError::Unattainable`]'s message when testing stopped before a threshold
+/// whose bound reaches the target (otherwise the best point and the target contradict each
+/// other on their face).
+fn stopped_text(stopped_at: &Option<(f64, f64)>) -> String {
+    match stopped_at {
+        None => String::new(),
+        Some((threshold, bound)) => format!(
+            "; cutoffs are tested strictest first and testing stops at the first that falls \
+             short, cutoff {threshold:.3} (lower bound {bound:.2}), so the looser cutoff above \
+             is never reached (more holdout leads tighten the bounds at the strict end)"
+        ),
+    }
 }
 
 /// Formats `x` with at least `decimals` decimals' worth of precision and no trailing zeros, for
@@ -579,9 +599,11 @@ pub fn cutoff_for_precision_with_support(
 
     let supported = |p: &&CurvePoint| p.tp.saturating_add(p.fp) >= min_support;
     let mut accepted: Option<OperatingPoint> = None;
+    let mut failed: Option<(f64, f64)> = None;
     for p in curve.points.iter().filter(supported) {
         let op = curve.point(p, confidence);
         if op.precision_lower_bound < target {
+            failed = Some((op.threshold, op.precision_lower_bound));
             break;
         }
         accepted = Some(op);
@@ -614,6 +636,7 @@ pub fn cutoff_for_precision_with_support(
         best_precision: best.precision,
         best_recall: best.recall,
         best_threshold: best.threshold,
+        stopped_at: failed.filter(|_| best.precision_lower_bound >= target),
     })
 }
 
@@ -860,6 +883,51 @@ mod tests {
         assert_eq!(op.threshold, 0.9);
         let op = cutoff_for_precision(&c, 0.1, 0.95).unwrap();
         assert_eq!(op.threshold, 0.1);
+    }
+
+    /// When the strict end falls short and a looser cutoff would pass, the error says why
+    /// nothing was accepted instead of quoting a best bound above the target unexplained.
+    #[test]
+    fn a_stop_at_the_strict_end_is_explained() {
+        let c = OperatingCurve {
+            kind: CurveKind::PerExample,
+            positives: 200,
+            total: 1000,
+            points: vec![
+                pt(0.9, 16, 14),  // p 0.533, lb ~0.37: falls short of 0.5
+                pt(0.8, 120, 30), // p 0.800, lb ~0.74: would pass
+                pt(0.1, 200, 800),
+            ],
+        };
+        let err = cutoff_for_precision(&c, 0.5, 0.95).unwrap_err();
+        let CutoffError::Unattainable {
+            best_threshold,
+            best_precision_lower_bound,
+            stopped_at,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(*best_threshold, 0.8);
+        assert!(*best_precision_lower_bound > 0.5);
+        let (at, bound) = stopped_at.expect("stopped early");
+        assert_eq!(at, 0.9);
+        assert!(bound < 0.5);
+        let msg = err.to_string();
+        assert!(
+            msg.contains(
+                "testing stops at the first that falls short, cutoff 0.900 (lower bound 0.3"
+            ),
+            "{msg}"
+        );
+        // A target nothing reaches says nothing of the kind.
+        let CutoffError::Unattainable { stopped_at, .. } =
+            cutoff_for_precision(&c, 0.9, 0.95).unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!(stopped_at, None);
     }
 
     #[test]
