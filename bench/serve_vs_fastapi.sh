@@ -10,7 +10,8 @@
 #   SERVERS="ours floor" bash bench/serve_vs_fastapi.sh   # leave a server out (default: all three)
 #
 # Scenarios (SCENARIOS, "body:connections"): one lead a request at 32 and 128 connections, 1,000
-# leads a request at 8 connections, factors on (3, the default of both). Modes (MODES):
+# leads a request at 8 connections, factors on (3, the default of both; FACTORS=N sends
+# ?factors=N, which ours and the peer read and the floor, which has none, ignores). Modes (MODES):
 #   pinned  each server on core 0 (`taskset -c 0`), wrk on core 1; uvicorn with 1 worker
 #   shared  nothing pinned, server and wrk share the 2 cores; uvicorn --workers 2, ours with its
 #           default runtime
@@ -30,6 +31,7 @@ DURATION="${DURATION:-15s}"
 WARMUP="${WARMUP:-3s}"
 MODES="${MODES:-pinned shared}"
 SCENARIOS="${SCENARIOS:-single:32 single:128 batch_1000:8}"
+FACTORS="${FACTORS:-}"
 PORT_OURS="${PORT_OURS:-18431}"
 PORT_PEER="${PORT_PEER:-18432}"
 PORT_FLOOR="${PORT_FLOOR:-18433}"
@@ -314,7 +316,7 @@ rm -f "$OUT/agreement.md"
 
 run() { # mode server pid port scenario conns
   local mode=$1 server=$2 pid=$3 port=$4 scenario=$5 conns=$6
-  local url="http://127.0.0.1:$port/v1/score?as_of=$AS_OF"
+  local url="http://127.0.0.1:$port/v1/score?${FACTORS:+factors=$FACTORS&}as_of=$AS_OF"
   local cmd=(wrk -t1 -c"$conns" --timeout 10s -s "bench/wrk/$scenario.lua")
   [ "$mode" = pinned ] && cmd=(taskset -c 1 "${cmd[@]}")
   local raw="$OUT/raw/$mode-$scenario-c$conns-$server.txt"
@@ -342,7 +344,7 @@ fi
 {
   echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $COMMIT"
   echo "Machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/Mem:/{print $2}') GiB; load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "wrk -t1 --timeout 10s, $WARMUP warm-up + $DURATION a run; model $MODEL (ours) and $(basename "$PEER_MODEL_FILE") (theirs); target precision $TARGET_PRECISION"
+  echo "wrk -t1 --timeout 10s, $WARMUP warm-up + $DURATION a run; model $MODEL (ours) and $(basename "$PEER_MODEL_FILE") (theirs); target precision $TARGET_PRECISION; factors ${FACTORS:-3 (the default)}"
 } >"$OUT/header.txt"
 
 THRESHOLD=""
