@@ -475,16 +475,14 @@ mod tests {
         }
         let (_dir, table) = table_of(&csv);
         let cols = inferred(&table);
-        for k in 0..3 {
-            let (_, c, why) = &cols[k];
+        for (_, c, why) in &cols[..3] {
             assert_eq!(c.transform, TransformKind::Numeric, "{}: {why}", c.name);
             assert!(
                 why.contains("currency signs, thousands separators or %"),
                 "{why}"
             );
         }
-        for k in 3..5 {
-            let (_, c, why) = &cols[k];
+        for (_, c, why) in &cols[3..5] {
             assert_eq!(c.transform, TransformKind::Categorical, "{}: {why}", c.name);
         }
         // Zero-padded codes read as text by polars stay as they were inferred before.
