@@ -159,11 +159,12 @@ pub fn parse_formatted_number(text: &str) -> Option<f64> {
     if frac.is_some_and(|f| !digits(f)) || !(currency || percent || grouped) {
         return None;
     }
-    let plain: String = int.chars().filter(|c| *c != ',').collect();
-    let x = match frac {
-        Some(f) => format!("{plain}.{f}").parse::<f64>().ok()?,
-        None => plain.parse::<f64>().ok()?,
-    };
+    let mut plain: String = int.chars().filter(|c| *c != ',').collect();
+    if let Some(f) = frac {
+        plain.push('.');
+        plain.push_str(f);
+    }
+    let x = plain.parse::<f64>().ok()?;
     Some(if negative { -x } else { x })
 }
 

@@ -1573,6 +1573,19 @@ mod tests {
         }
     }
 
+    /// serde's reading of a whole `/v1/score` body (at most 3 leads), the path the flat reader
+    /// must agree with.
+    fn serde_read<'b>(body: &'b str, columns: &ColumnIndex) -> serde_json::Result<ScoreBody<'b>> {
+        let cx = ParseContext::new(columns);
+        read_whole(
+            ScoreBodySeed {
+                cx: &cx,
+                max_batch: 3,
+            },
+            &mut serde_json::Deserializer::from_str(body),
+        )
+    }
+
     /// Random bodies, most of them close to the usual shape, some not JSON at all: wherever the
     /// flat reader gives a body, serde's path gives the same one (values, ids, paths, batch),
     /// and the usual bodies do take the flat reader.
@@ -1773,14 +1786,7 @@ mod tests {
                 }
             };
             total += 1;
-            let cx = ParseContext::new(&columns);
-            let slow = read_whole(
-                ScoreBodySeed {
-                    cx: &cx,
-                    max_batch: 3,
-                },
-                &mut serde_json::Deserializer::from_str(&body),
-            );
+            let slow = serde_read(&body, &columns);
             if let Some(fast) = Flat::new(&body).score_body(&columns, 3) {
                 flat += 1;
                 flat_events += usize::from(fast.leads.iter().any(|l| !l.events.is_empty()));
@@ -1791,14 +1797,7 @@ mod tests {
         // Lead ids at the length limit and past it (serde's path refuses those).
         for n in [MAX_ID_BYTES, MAX_ID_BYTES + 1] {
             let body = format!(r#"{{"lead_id": "{}", "email": "a@b.io"}}"#, "x".repeat(n));
-            let cx = ParseContext::new(&columns);
-            let slow = read_whole(
-                ScoreBodySeed {
-                    cx: &cx,
-                    max_batch: 3,
-                },
-                &mut serde_json::Deserializer::from_str(&body),
-            );
+            let slow = serde_read(&body, &columns);
             match Flat::new(&body).score_body(&columns, 3) {
                 Some(fast) => assert_eq!(
                     format!("{fast:?}"),

@@ -151,8 +151,13 @@ fn infer_column(
     // exports) arrive as text: numeric when every value reads as a number and some needed the
     // formatted reading (a text column of plain numbers, such as zero-padded codes, stays as it
     // was inferred before).
-    let (formatted, amounts) = if dtype == DataType::String {
-        let v = level_values(table, name, missing)?;
+    // A text column's cells, read once for this check and for the text rules below.
+    let text = if dtype == DataType::String {
+        Some(level_values(table, name, missing)?)
+    } else {
+        None
+    };
+    let (formatted, amounts) = if let Some(v) = &text {
         let mut present = v.iter().flatten().peekable();
         let formatted = present.peek().is_some()
             && present.clone().any(|t| t.trim().parse::<f64>().is_err())
@@ -240,7 +245,10 @@ fn infer_column(
         return Ok((col, why));
     }
     // Text.
-    let v = level_values(table, name, missing)?;
+    let v = match text {
+        Some(v) => v,
+        None => level_values(table, name, missing)?,
+    };
     let present: Vec<&str> = v.iter().flatten().map(String::as_str).collect();
     let n_missing = n - present.len();
     if present.is_empty() {
