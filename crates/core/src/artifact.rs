@@ -146,6 +146,55 @@ impl BinsSearch {
     pub const MIN_MINORITY_PER_FEATURE: f64 = 10.0;
 }
 
+/// The shape search: the `bins = "auto"` columns still without bins after the bins search
+/// (the search chose none, or they have fewer distinct values than it bins) are ranked by what
+/// bins of their own would add to the model's fit on its training residuals, and the best few
+/// get them, how many chosen by cross-validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShapeSearch {
+    /// Quantile bins a chosen column gets (fewer when it has fewer distinct values).
+    pub bins: usize,
+    /// The columns searched.
+    pub columns: Vec<String>,
+    /// Training examples the ranking and the cross-validation used.
+    pub rows: u64,
+    /// The best-ranked columns, best first (at most 20, and every chosen one).
+    pub ranked: Vec<RankedShape>,
+    /// The numbers of columns compared, with their cross-validation scores.
+    pub candidates: Vec<ShapeCandidate>,
+    /// The penalty the candidates were compared at (the one the penalty search chose).
+    pub alpha: f64,
+    /// Cross-validation folds (those of the penalty search).
+    pub folds: usize,
+    /// The columns that got bins, in rank order.
+    pub chosen: Vec<String>,
+}
+
+/// One ranked column of the shape search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankedShape {
+    /// The column.
+    pub name: String,
+    /// Gain on the training residuals of the model without its bins: the log-likelihood a
+    /// piecewise-constant term on the bins would add, less what noise alone would add.
+    pub gain: f64,
+    /// Its bins.
+    pub cells: usize,
+}
+
+/// One candidate number of columns of the shape search, cross-validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShapeCandidate {
+    /// Columns given bins (the best `columns` of the ranking).
+    pub columns: usize,
+    /// Features of the model.
+    pub features: usize,
+    /// Pooled out-of-fold log loss.
+    pub cv_log_loss: f64,
+    /// Pooled out-of-fold ROC AUC.
+    pub cv_roc_auc: f64,
+}
+
 /// A candidate of the bins search that was not fitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedBins {
@@ -328,6 +377,11 @@ pub struct Provenance {
     /// the spec fixed every column's bins, and in artifacts written before).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bins: Option<BinsSearch>,
+    /// Which `bins = "auto"` columns left without bins got bins of their own, ranked on the
+    /// residuals, and the evidence (absent when no column was searched, and in artifacts
+    /// written before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shapes: Option<ShapeSearch>,
     /// The final fit's solver report.
     pub solver: SolverReport,
     /// Point-in-time assembly counts (three-table training), if used.

@@ -10,7 +10,7 @@ use crate::figures::{
     marked_cutoff, target_rows, tier_rows, EvaluationSet, MarkedCutoff, ReportOptions, TierRow,
 };
 use crate::ReportError;
-use leadscore_core::artifact::{BinsSearch, ModelArtifact};
+use leadscore_core::artifact::{BinsSearch, ModelArtifact, ShapeSearch};
 use leadscore_core::curve::{cutoff_for_precision, CutoffError};
 use leadscore_core::explain::ExplainSummary;
 use leadscore_core::funnel::Funnel;
@@ -415,6 +415,41 @@ fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
     }
 }
 
+/// The shape search: the columns that got bins of their own, the ranking and the counts
+/// compared.
+fn shapes_card(s: &ShapeSearch, unit: &str) -> Markup {
+    html! {
+        (format!(
+            "{} of {} \"auto\" column{} without bins got {} bins of their own ({}): ranked by \
+             their gain on the residuals of {} training {unit}, how many chosen by {}-fold \
+             cross-validation at alpha {:.4}",
+            s.chosen.len(),
+            s.columns.len(),
+            if s.columns.len() == 1 { "" } else { "s" },
+            s.bins,
+            if s.chosen.is_empty() { "none".to_string() } else { s.chosen.join(", ") },
+            count(s.rows),
+            s.folds,
+            s.alpha
+        ))
+        @for r in s.ranked.iter().take(8) {
+            (self_closing(html! { br {} }))
+            (format!("{}: gain {:.2}, {} bins", r.name, r.gain, r.cells))
+        }
+        @for c in &s.candidates {
+            (self_closing(html! { br {} }))
+            (format!(
+                "{} columns: {} features, CV log loss {:.4}, CV ROC AUC {:.4}{}",
+                c.columns,
+                c.features,
+                c.cv_log_loss,
+                c.cv_roc_auc,
+                if c.columns == s.chosen.len() { " (chosen)" } else { "" }
+            ))
+        }
+    }
+}
+
 /// The model card: who the model is, what it learned from, how it did.
 fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
     let p = &a.provenance;
@@ -459,6 +494,9 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
         ))
         @if let Some(b) = &p.bins {
             (row("quantile bins", bins_card(b, p.penalty.folds, p.unit())))
+        }
+        @if let Some(sh) = &p.shapes {
+            (row("shapes", shapes_card(sh, p.unit())))
         }
         (row(
             "solver",

@@ -231,12 +231,21 @@ fn infer_column(
         } else {
             col.log1p = Some(false);
         }
-        if distinct.len() >= 10 {
+        if distinct.len() >= crate::pipeline::BINS_MIN_DISTINCT {
             col.bins = Some(Bins::Auto);
             let _ = write!(
                 why,
                 "; {} distinct values: training chooses by cross-validation how many quantile \
                  bins go beside the linear term (none, or a few to many); set a number to fix them",
+                distinct.len()
+            );
+        } else if distinct.len() >= crate::shapes::MIN_DISTINCT {
+            col.bins = Some(Bins::Auto);
+            let _ = write!(
+                why,
+                "; {} distinct values: training gives it bins of its own (up to one per value) \
+                 beside the linear term if the model's residuals bend along it (cross-validated); \
+                 set bins = 0 for the linear term alone",
                 distinct.len()
             );
         } else {

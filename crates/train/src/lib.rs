@@ -42,4 +42,5 @@ pub mod pipeline;
 pub mod registry_cmd;
 pub mod report;
 pub mod score;
+pub mod shapes;
 pub mod table;

@@ -225,7 +225,7 @@ fn fit_side(
 
 /// `sum over cells of (R^2 - V) / (W + lambda)`: `V` is what `R^2` is on average without an
 /// effect (see [`pair_gain`]).
-fn score(r: &[f64], w: &[f64], v: &[f64]) -> f64 {
+pub(crate) fn score(r: &[f64], w: &[f64], v: &[f64]) -> f64 {
     r.iter()
         .zip(w)
         .zip(v)
@@ -235,15 +235,15 @@ fn score(r: &[f64], w: &[f64], v: &[f64]) -> f64 {
 }
 
 /// The examples the search runs on, in runs of one group (lead) each.
-struct SearchRows {
+pub(crate) struct SearchRows {
     /// Training rows, the rows of a group next to each other.
-    rows: Vec<usize>,
+    pub(crate) rows: Vec<usize>,
     /// `rows[runs[k]..runs[k + 1]]` is one group.
-    runs: Vec<usize>,
+    pub(crate) runs: Vec<usize>,
 }
 
 impl SearchRows {
-    fn new(mut rows: Vec<usize>, groups: Option<&[usize]>) -> Self {
+    pub(crate) fn new(mut rows: Vec<usize>, groups: Option<&[usize]>) -> Self {
         match groups {
             Some(g) => {
                 rows.sort_by_key(|&i| (g[i], i));
@@ -268,7 +268,7 @@ impl SearchRows {
 /// the square of a group's residual sum in the cell (the cell sum's variance without an
 /// effect, robust to a lead's examples sharing their residuals; with one example per lead it
 /// is the sum of `r^2`, on average `w`).
-struct Sums {
+pub(crate) struct Sums {
     r: Vec<f64>,
     w: Vec<f64>,
     v: Vec<f64>,
@@ -278,7 +278,7 @@ struct Sums {
 }
 
 impl Sums {
-    fn new(n: usize) -> Self {
+    pub(crate) fn new(n: usize) -> Self {
         Self {
             r: vec![0.0; n],
             w: vec![0.0; n],
@@ -288,7 +288,7 @@ impl Sums {
         }
     }
 
-    fn add(&mut self, c: usize, r: f64, w: f64) {
+    pub(crate) fn add(&mut self, c: usize, r: f64, w: f64) {
         if self.open[c] == 0.0 && !self.touched.contains(&c) {
             self.touched.push(c);
         }
@@ -297,14 +297,14 @@ impl Sums {
         self.w[c] += w;
     }
 
-    fn close_group(&mut self) {
+    pub(crate) fn close_group(&mut self) {
         for c in self.touched.drain(..) {
             self.v[c] += self.open[c] * self.open[c];
             self.open[c] = 0.0;
         }
     }
 
-    fn score(&self) -> f64 {
+    pub(crate) fn score(&self) -> f64 {
         score(&self.r, &self.w, &self.v)
     }
 }
@@ -486,7 +486,7 @@ fn append_pairs(fitted: &FittedSpec, pairs: &[FittedPair], m: &mut Matrix) -> Re
 }
 
 /// The first `cols` columns of `m`.
-fn prefix(m: &Matrix, cols: usize) -> Matrix {
+pub(crate) fn prefix(m: &Matrix, cols: usize) -> Matrix {
     Matrix {
         rows: m.rows,
         cols,
@@ -496,7 +496,7 @@ fn prefix(m: &Matrix, cols: usize) -> Matrix {
 
 /// Training rows the search uses: all of them, or beyond [`MAX_SEARCH_ROWS`] a seeded sample
 /// of whole groups (leads).
-fn search_rows(n: usize, groups: Option<&[usize]>, seed: u64) -> Vec<usize> {
+pub(crate) fn search_rows(n: usize, groups: Option<&[usize]>, seed: u64) -> Vec<usize> {
     if n <= MAX_SEARCH_ROWS {
         return (0..n).collect();
     }

@@ -425,14 +425,23 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     let (mut fitted, mut x_train, mut x_test) = featurize_spec(&with_auto_bins(&spec, 0))?;
     lap("featurize", &mut timings);
     let mut bins_choice = None;
-    if !auto.is_empty() {
-        let mut columns = Vec::with_capacity(auto.len());
-        for name in &auto {
-            columns.push((
-                name.clone(),
-                crate::featurize::numeric_values(&table, name, &spec.missing_tokens)?,
-            ));
-        }
+    // The `auto` columns' values; those with few distinct values are left to the shape search
+    // (the bins search's counts would give them a bin per value or nothing).
+    let mut auto_columns: Vec<crate::bins::AutoColumn> = Vec::with_capacity(auto.len());
+    for name in &auto {
+        auto_columns.push((
+            name.clone(),
+            crate::featurize::numeric_values(&table, name, &spec.missing_tokens)?,
+        ));
+    }
+    let (many, few): (Vec<&crate::bins::AutoColumn>, Vec<&crate::bins::AutoColumn>) =
+        auto_columns.iter().partition(|(_, v)| {
+            distinct_at_least(train_rows.iter().filter_map(|&i| v[i]), BINS_MIN_DISTINCT)
+        });
+    let unbinned: Vec<String> = if many.is_empty() {
+        auto.clone()
+    } else {
+        let columns: Vec<crate::bins::AutoColumn> = many.iter().map(|c| (*c).clone()).collect();
         let choice = choose_bins(
             &columns,
             &train_rows,
@@ -444,7 +453,11 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
             &config.bins,
         )?;
         drop(columns);
-        spec = with_auto_bins(&spec, choice.search.chosen);
+        let chosen = choice.search.chosen;
+        spec = with_auto_bins(
+            &set_bins(&spec, many.iter().map(|(n, _)| n.as_str()), chosen),
+            0,
+        );
         if choice.search.chosen > 0 {
             let started = std::time::Instant::now();
             (fitted, x_train, x_test) = featurize_spec(&spec)?;
@@ -453,9 +466,13 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
             }
         }
         bins_choice = Some(choice);
-    }
-    // The holdout rows' events, for their factors (the rest are not needed again).
-    let test_events = events.map(|ev| select_events(ev, &test_rows));
+        if chosen > 0 {
+            few.iter().map(|(n, _)| n.clone()).collect()
+        } else {
+            auto.clone()
+        }
+    };
+    spec = with_auto_bins(&spec, 0);
     let bins_seconds = bins_choice.as_ref().map_or(0.0, |c| c.seconds);
     let (penalty, bins_unconverged) = match bins_choice.as_mut() {
         Some(c) if c.penalty.is_some() => (c.penalty.take(), c.unconverged),
@@ -485,6 +502,50 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         fit.unconverged_cv_fits = bins_unconverged;
         fit.cv_seconds = bins_seconds;
     }
+    // Bins of their own for the unbinned `auto` columns whose residuals bend.
+    let shape_columns: Vec<crate::bins::AutoColumn> = auto_columns
+        .into_iter()
+        .filter(|(n, _)| unbinned.contains(n))
+        .collect();
+    let shapes = if shape_columns.is_empty() {
+        None
+    } else {
+        crate::shapes::search_shapes(
+            &shape_columns,
+            &train_rows,
+            &x_train,
+            &y_train,
+            train_groups.as_deref(),
+            &fit,
+            &fit_options,
+        )?
+    };
+    drop(shape_columns);
+    let mut shapes_seconds = shapes.as_ref().map_or(0.0, |s| s.seconds);
+    if let Some(chosen) = shapes.as_ref().map(|s| &s.chosen).filter(|c| !c.is_empty()) {
+        let started = std::time::Instant::now();
+        spec = set_bins(
+            &spec,
+            chosen.iter().map(String::as_str),
+            crate::shapes::SHAPE_BINS,
+        );
+        (fitted, x_train, x_test) = featurize_spec(&spec)?;
+        let penalty = search_penalty(
+            &x_train,
+            &y_train,
+            &cv,
+            &fit_options.alphas,
+            None,
+            &fit_options,
+        )?;
+        let before = fit;
+        fit = fit_after_search(&x_train, &y_train, penalty, &fit_options)?;
+        fit.unconverged_cv_fits += before.unconverged_cv_fits;
+        shapes_seconds += started.elapsed().as_secs_f64() - fit.fit_seconds;
+        fit.cv_seconds = before.cv_seconds;
+    }
+    // The holdout rows' events, for their factors (the rest are not needed again).
+    let test_events = events.map(|ev| select_events(ev, &test_rows));
     let pairs = crate::pairs::search_and_add(
         &crate::pairs::settings(spec.pairs.as_ref(), config.pairs),
         &mut fitted,
@@ -498,6 +559,9 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     lap("cross-validate + fit", &mut timings);
     timings.pop();
     timings.push(("cross-validate", fit.cv_seconds));
+    if shapes.is_some() {
+        timings.push(("shapes", shapes_seconds));
+    }
     if let Some(p) = &pairs {
         timings.push(("pairs", p.seconds));
     }
@@ -729,6 +793,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         point_in_time,
         warnings,
         pairs: pairs.map(|p| p.search),
+        shapes: shapes.map(|s| s.search),
     };
     let mut settings = spec.point_in_time_settings();
     settings.allow_untimed_conversions = config.allow_untimed_conversions;
@@ -759,6 +824,40 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         holdout_rows,
         timings,
     })
+}
+
+/// `spec` with `bins` fixed on the numeric columns `names`.
+pub fn set_bins<'a>(
+    spec: &FeatureSpec,
+    names: impl Iterator<Item = &'a str>,
+    bins: usize,
+) -> FeatureSpec {
+    let mut spec = spec.clone();
+    for name in names {
+        if let Some(c) = spec.columns.iter_mut().find(|c| c.name == name) {
+            c.bins = Some(Bins::Fixed(bins));
+        }
+    }
+    spec
+}
+
+/// An `auto` column takes part in the bins search with at least this many distinct training
+/// values (the shape search takes the others).
+pub const BINS_MIN_DISTINCT: usize = 10;
+
+/// Whether `values` hold at least `n` distinct numbers.
+fn distinct_at_least(values: impl Iterator<Item = f64>, n: usize) -> bool {
+    let mut seen: Vec<u64> = Vec::with_capacity(n);
+    for v in values {
+        let bits = v.to_bits();
+        if !seen.contains(&bits) {
+            seen.push(bits);
+            if seen.len() >= n {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// `spec` with every numeric column's `bins = "auto"` set to `bins`.

@@ -1,6 +1,6 @@
 //! Plain-text reports for people: the training summary, `inspect`'s weight table, metrics.
 
-use leadscore_core::artifact::{BinsSearch, ModelArtifact, PenaltySearch};
+use leadscore_core::artifact::{BinsSearch, ModelArtifact, PenaltySearch, ShapeSearch};
 use leadscore_core::curve::{cutoff_for_precision, CurveKind, OperatingCurve};
 use leadscore_core::fitted::UnseenValues;
 use leadscore_core::metrics::Evaluation;
@@ -214,8 +214,66 @@ pub fn penalty_notes(p: &PenaltySearch) -> String {
     out
 }
 
+/// The shape search: the ranked columns, the counts compared and the columns that got bins.
+pub fn shapes_text(s: &ShapeSearch, unit: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  shapes: {} \"auto\" column{} without bins ranked by what {} bins of their own would add \
+         (gain on the residuals, {} training {unit}):",
+        s.columns.len(),
+        if s.columns.len() == 1 { "" } else { "s" },
+        s.bins,
+        s.rows
+    );
+    for r in s.ranked.iter().take(8) {
+        let _ = writeln!(
+            out,
+            "    {:>8.2}  {:>2} bins  {}{}",
+            r.gain,
+            r.cells,
+            r.name,
+            if s.chosen.contains(&r.name) {
+                "  <- bins"
+            } else {
+                ""
+            }
+        );
+    }
+    if !s.candidates.is_empty() {
+        let _ = writeln!(
+            out,
+            "    how many, by {}-fold CV at alpha {:.4} (each fold ranks the columns on its own \
+             rows; pooled out-of-fold; the fewest within one standard error of the lowest log loss):",
+            s.folds, s.alpha
+        );
+        for c in &s.candidates {
+            let _ = writeln!(
+                out,
+                "      {:>2} columns  {:>4} features  log loss {:.4}  ROC AUC {:.4}{}",
+                c.columns,
+                c.features,
+                c.cv_log_loss,
+                c.cv_roc_auc,
+                if c.columns == s.chosen.len() {
+                    "  <- chosen"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    if !s.chosen.is_empty() {
+        out.push_str(
+            "    (the penalty grid above was searched again with these columns' bins: it is the \
+             final model's)\n",
+        );
+    }
+    out
+}
+
 /// The bins search of `bins = "auto"` columns: the candidates, their CV evidence, the choice.
-pub fn bins_text(b: &BinsSearch, folds: usize, unit: &str) -> String {
+pub fn bins_text(b: &BinsSearch, folds: usize, unit: &str, grid_is_final: bool) -> String {
     let mut out = String::new();
     let n = b.columns.len();
     let _ = writeln!(
@@ -241,11 +299,16 @@ pub fn bins_text(b: &BinsSearch, folds: usize, unit: &str) -> String {
             }
         );
     }
-    if b.candidates.len() > 1 {
+    if b.candidates.len() > 1 && grid_is_final {
         out.push_str(
             "    (the first candidate searched the whole penalty grid, each next one the best \
              penalty so far and its neighbours;\n     the penalty grid above is the chosen \
              candidate's)\n",
+        );
+    } else if b.candidates.len() > 1 {
+        out.push_str(
+            "    (the first candidate searched the whole penalty grid, each next one the best \
+             penalty so far and its neighbours)\n",
         );
     }
     for skipped in &b.skipped {
@@ -364,7 +427,15 @@ pub fn training_text(a: &ModelArtifact) -> String {
     }
     out.push_str(&penalty_notes(&p.penalty));
     if let Some(b) = &p.bins {
-        out.push_str(&bins_text(b, p.penalty.folds, unit));
+        out.push_str(&bins_text(
+            b,
+            p.penalty.folds,
+            unit,
+            p.shapes.as_ref().is_none_or(|s| s.chosen.is_empty()),
+        ));
+    }
+    if let Some(s) = &p.shapes {
+        out.push_str(&shapes_text(s, unit));
     }
     let _ = writeln!(
         out,

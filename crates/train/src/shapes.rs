@@ -1,0 +1,373 @@
+//! The shape search: bins of their own for the few `bins = "auto"` columns whose effect bends.
+//!
+//! The bins search ([`crate::bins`]) gives every `auto` column with many distinct values the
+//! same number of bins, or none. On a wide table that is all or nothing: 85 coded columns with
+//! 4 bins each fit noise, so none get bins, and the one code that matters (a policy level of 6
+//! out of 0 to 9, where buyers concentrate) stays a straight line. Trees and EBM find such
+//! steps by themselves; here the residuals say where they are:
+//!
+//! - the columns searched are the `auto` numeric columns still without bins after the bins
+//!   search (it chose none, or they have fewer distinct values than it bins), with at least 3
+//!   distinct values in the training split;
+//! - each is cut into [`SHAPE_BINS`] quantile bins (one per value for a short code) and scored
+//!   from the fitted model's residuals `r = y - p` and weights `w = p (1 - p)` on the training
+//!   split, as the pair search scores a pair (EBM's FAST): the log-likelihood a
+//!   piecewise-constant term on its bins would add beyond the model, less what noise alone
+//!   would add (`S(bins) - S(all)`, see [`crate::pairs`]), so a column with no bend scores
+//!   about 0;
+//! - the best `K` of those that gain get their bins, `K` chosen among [`COUNTS`] by
+//!   cross-validation at the chosen penalty, on the same folds, nested as the pair search's
+//!   (each fold ranks the columns again on its own model's residuals on its own rows), the
+//!   fewest columns within one standard error of the lowest log loss;
+//! - the chosen columns get `bins = SHAPE_BINS` in the resolved spec, and the model is
+//!   featurized, its penalty searched and fitted again. Large training splits are ranked and
+//!   cross-validated on a seeded sample of their leads ([`crate::pairs::MAX_SEARCH_ROWS`]).
+//!
+//! A column's bins are ordinary numeric bins: the artifact, the server and the factors treat
+//! them as bins the spec fixed, and the factors still sum exactly to the log-odds.
+
+use crate::bins::AutoColumn;
+use crate::error::{Result, TrainError};
+use crate::featurize::{bin_columns, Matrix};
+use crate::fit::{
+    fit_logistic, grouped_folds, simplest_within_one_se, stratified_folds, FitOptions, FitResult,
+    Logit, Standardizer,
+};
+use crate::pairs::{prefix, search_rows, SearchRows, Sums, RANKED_KEPT};
+use leadscore_core::artifact::{RankedShape, ShapeCandidate, ShapeSearch};
+use leadscore_core::metrics::{log_loss, roc_auc};
+
+/// Quantile bins a column chosen by the shape search gets (one per value for a code with
+/// fewer): the middle of the bins search's candidates.
+pub const SHAPE_BINS: usize = 8;
+/// The numbers of columns cross-validated.
+pub const COUNTS: [usize; 6] = [0, 1, 2, 4, 8, 16];
+/// A column needs this many distinct training values to be searched (a 0/1 column's bins are
+/// its linear term).
+pub const MIN_DISTINCT: usize = 3;
+
+/// A searched column: its bins on the training rows, and each training row's bin.
+struct Candidate {
+    name: String,
+    /// Training rows x bins, one-hot.
+    block: Matrix,
+    /// The bin of each training row.
+    cells: Vec<u16>,
+}
+
+impl Candidate {
+    fn new(name: &str, values: &[Option<f64>], train_rows: &[usize]) -> Option<Self> {
+        let block = bin_columns(values, train_rows, SHAPE_BINS, train_rows);
+        if block.cols < 2 {
+            return None;
+        }
+        let mut cells = vec![0u16; block.rows];
+        for j in 0..block.cols {
+            for (c, v) in cells.iter_mut().zip(block.col(j)) {
+                if *v != 0.0 {
+                    *c = j as u16;
+                }
+            }
+        }
+        Some(Self {
+            name: name.to_string(),
+            block,
+            cells,
+        })
+    }
+
+    /// The gain of this column's bins on the search rows (see the module doc).
+    fn gain(&self, rows: &SearchRows, resid: &[f64], weight: &[f64]) -> f64 {
+        let (mut by, mut all) = (Sums::new(self.block.cols), Sums::new(1));
+        for run in rows.runs.windows(2) {
+            for &i in &rows.rows[run[0]..run[1]] {
+                by.add(usize::from(self.cells[i]), resid[i], weight[i]);
+                all.add(0, resid[i], weight[i]);
+            }
+            by.close_group();
+            all.close_group();
+        }
+        (by.score() - all.score()) / 2.0
+    }
+}
+
+/// The candidates by gain, best first: (gain, index).
+fn rank(
+    candidates: &[Candidate],
+    rows: &SearchRows,
+    resid: &[f64],
+    weight: &[f64],
+) -> Vec<(f64, usize)> {
+    let mut ranked: Vec<(f64, usize)> = candidates
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (c.gain(rows, resid, weight), k))
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked
+}
+
+/// Residuals and weights of a model on standardized features.
+fn residuals(p: &[f64], y: &[bool]) -> (Vec<f64>, Vec<f64>) {
+    let resid = p
+        .iter()
+        .zip(y)
+        .map(|(p, y)| f64::from(u8::from(*y)) - p)
+        .collect();
+    let weight = p.iter().map(|p| p * (1.0 - p)).collect();
+    (resid, weight)
+}
+
+/// What the search did.
+#[derive(Debug, Clone)]
+pub struct ShapesOutcome {
+    /// The provenance entry.
+    pub search: ShapeSearch,
+    /// The columns that get [`SHAPE_BINS`] bins, in rank order.
+    pub chosen: Vec<String>,
+    /// Wall time of the ranking and the cross-validation, seconds.
+    pub seconds: f64,
+}
+
+/// Ranks the `columns` (their values on every row of the table; `train_rows` are the training
+/// split's rows in it, in the order of `x_train`'s rows) on the residuals of `fit`, the model
+/// on `x_train`, and chooses how many get bins. `None` when no column can have bins.
+#[allow(clippy::too_many_arguments)]
+pub fn search_shapes(
+    columns: &[AutoColumn],
+    train_rows: &[usize],
+    x_train: &Matrix,
+    y: &[bool],
+    groups: Option<&[usize]>,
+    fit: &FitResult,
+    options: &FitOptions,
+) -> Result<Option<ShapesOutcome>> {
+    let start = std::time::Instant::now();
+    let candidates: Vec<Candidate> = columns
+        .iter()
+        .filter(|(_, v)| {
+            let mut seen: Vec<f64> = Vec::new();
+            for x in train_rows.iter().filter_map(|&i| v[i]) {
+                if !seen.contains(&x) {
+                    seen.push(x);
+                    if seen.len() >= MIN_DISTINCT {
+                        return true;
+                    }
+                }
+            }
+            false
+        })
+        .filter_map(|(name, v)| Candidate::new(name, v, train_rows))
+        .collect();
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let n = x_train.rows;
+    // The model's residuals on the training split.
+    let x = fit.standardizer.apply(x_train);
+    let (resid, weight) = residuals(&fit.logit.predict(&x), y);
+    drop(x);
+    let rows = search_rows(n, groups, options.seed);
+    let ranked = rank(
+        &candidates,
+        &SearchRows::new(rows.clone(), groups),
+        &resid,
+        &weight,
+    );
+    let useful = ranked.iter().take_while(|(g, _)| *g > 0.0).count();
+    let mut counts: Vec<usize> = COUNTS.iter().map(|&k| k.min(useful)).collect();
+    counts.dedup();
+    let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
+    let mut scored: Vec<ShapeCandidate> = Vec::new();
+    let chosen = if counts.len() > 1 {
+        let oof = cross_validate(
+            &candidates,
+            x_train,
+            y,
+            &rows,
+            groups,
+            &counts,
+            fit,
+            options,
+        )?;
+        for (&k, preds) in counts.iter().zip(&oof) {
+            scored.push(ShapeCandidate {
+                columns: k,
+                features: x_train.cols
+                    + ranked[..k]
+                        .iter()
+                        .map(|&(_, c)| candidates[c].block.cols)
+                        .sum::<usize>(),
+                cv_log_loss: log_loss(preds, &y_rows)?,
+                cv_roc_auc: roc_auc(preds, &y_rows)?,
+            });
+        }
+        let units: Vec<usize> = rows.iter().map(|&i| groups.map_or(i, |g| g[i])).collect();
+        counts[simplest_within_one_se(&oof, &y_rows, &units)]
+    } else {
+        0
+    };
+    let chosen_names: Vec<String> = ranked[..chosen]
+        .iter()
+        .map(|&(_, c)| candidates[c].name.clone())
+        .collect();
+    let search = ShapeSearch {
+        bins: SHAPE_BINS,
+        columns: candidates.iter().map(|c| c.name.clone()).collect(),
+        rows: rows.len() as u64,
+        ranked: ranked
+            .iter()
+            .take(RANKED_KEPT.max(chosen))
+            .map(|&(gain, c)| RankedShape {
+                name: candidates[c].name.clone(),
+                gain,
+                cells: candidates[c].block.cols,
+            })
+            .collect(),
+        candidates: scored,
+        alpha: fit.penalty.alpha,
+        folds: fit.penalty.folds,
+        chosen: chosen_names.clone(),
+    };
+    Ok(Some(ShapesOutcome {
+        search,
+        chosen: chosen_names,
+        seconds: start.elapsed().as_secs_f64(),
+    }))
+}
+
+/// Out-of-fold predictions on `rows` (training rows, as indices of `x_train`) of the model with
+/// the bins of its best `counts[k]` columns, at the chosen penalty, on folds drawn as the
+/// penalty search's. Each fold ranks the columns itself, on the residuals of its own model on
+/// its own rows (ranked on all rows, the held-out fold's noise would choose columns and flatter
+/// the larger counts); each fold's fits go in order, warm-started from the one before.
+#[allow(clippy::too_many_arguments)]
+fn cross_validate(
+    candidates: &[Candidate],
+    x_train: &Matrix,
+    y: &[bool],
+    rows: &[usize],
+    groups: Option<&[usize]>,
+    counts: &[usize],
+    fit: &FitResult,
+    options: &FitOptions,
+) -> Result<Vec<Vec<f64>>> {
+    let m = x_train.select_rows(rows);
+    let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
+    let folds = fit.penalty.folds;
+    let assignment = match groups {
+        Some(g) => {
+            let g: Vec<usize> = rows.iter().map(|&i| g[i]).collect();
+            grouped_folds(&y_rows, &g, folds, options.seed)
+        }
+        None => stratified_folds(&y_rows, folds, options.seed),
+    };
+    let alpha = fit.penalty.alpha;
+    let main_cols = x_train.cols;
+    let n = x_train.rows;
+    let max_k = counts.iter().copied().max().unwrap_or(0);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    type FoldOut = Vec<(usize, Vec<(usize, f64)>)>;
+    let results: Vec<Result<Vec<FoldOut>>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..options.threads.clamp(1, folds))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done: Vec<FoldOut> = Vec::new();
+                    loop {
+                        let f = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if f >= folds {
+                            break;
+                        }
+                        let fit_rows: Vec<usize> =
+                            (0..m.rows).filter(|&i| assignment[i] != f).collect();
+                        let val_rows: Vec<usize> =
+                            (0..m.rows).filter(|&i| assignment[i] == f).collect();
+                        let yf: Vec<bool> = fit_rows.iter().map(|&i| y_rows[i]).collect();
+                        let mut fm = m.select_rows(&fit_rows);
+                        let mut vm = m.select_rows(&val_rows);
+                        // The fold's model, and the columns ranked on its residuals.
+                        let std = Standardizer::fit(&fm);
+                        let xf = std.apply(&fm);
+                        let main = fit_logistic(&xf, &yf, alpha, options, Some(&fit.logit))?;
+                        let (r, w) = residuals(&main.predict(&xf), &yf);
+                        drop(xf);
+                        let (mut resid, mut weight) = (vec![0.0; n], vec![0.0; n]);
+                        for (k, &i) in fit_rows.iter().enumerate() {
+                            resid[rows[i]] = r[k];
+                            weight[rows[i]] = w[k];
+                        }
+                        let search =
+                            SearchRows::new(fit_rows.iter().map(|&i| rows[i]).collect(), groups);
+                        let pool: Vec<usize> = rank(candidates, &search, &resid, &weight)
+                            .into_iter()
+                            .take_while(|(g, _)| *g > 0.0)
+                            .take(max_k)
+                            .map(|(_, c)| c)
+                            .collect();
+                        let fit_table: Vec<usize> = fit_rows.iter().map(|&i| rows[i]).collect();
+                        let val_table: Vec<usize> = val_rows.iter().map(|&i| rows[i]).collect();
+                        for &c in &pool {
+                            fm = fm.with_columns(&candidates[c].block.select_rows(&fit_table));
+                            vm = vm.with_columns(&candidates[c].block.select_rows(&val_table));
+                        }
+                        let width = |k: usize| -> usize {
+                            main_cols
+                                + pool[..k.min(pool.len())]
+                                    .iter()
+                                    .map(|&c| candidates[c].block.cols)
+                                    .sum::<usize>()
+                        };
+                        let std = Standardizer::fit(&fm);
+                        let mut prev: (Logit, usize) = (main, main_cols);
+                        let mut preds_k = Vec::with_capacity(counts.len());
+                        for (k, &count) in counts.iter().enumerate() {
+                            let w = width(count);
+                            let sub = Standardizer {
+                                means: std.means[..w].to_vec(),
+                                stds: std.stds[..w].to_vec(),
+                            };
+                            let logit = if w == prev.1 {
+                                prev.0.clone()
+                            } else {
+                                let xf = sub.apply(&prefix(&fm, w));
+                                let init = prev.0.with_more_features(w - prev.1);
+                                fit_logistic(&xf, &yf, alpha, options, Some(&init))?
+                            };
+                            let preds = logit.predict(&sub.apply(&prefix(&vm, w)));
+                            preds_k.push((k, val_rows.iter().copied().zip(preds).collect()));
+                            prev = (logit, w);
+                        }
+                        done.push(preds_k);
+                    }
+                    Ok(done)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join().unwrap_or_else(|_| {
+                    Err(TrainError::Fit(
+                        "a shape cross-validation worker panicked".into(),
+                    ))
+                })
+            })
+            .collect()
+    });
+    let mut oof = vec![vec![f64::NAN; m.rows]; counts.len()];
+    for r in results {
+        for by_count in r? {
+            for (k, preds) in by_count {
+                for (i, p) in preds {
+                    oof[k][i] = p;
+                }
+            }
+        }
+    }
+    if oof.iter().flatten().any(|p| p.is_nan()) {
+        return Err(TrainError::Fit(
+            "a shape cross-validation fold scored nothing".into(),
+        ));
+    }
+    Ok(oof)
+}
