@@ -46,19 +46,25 @@ pub const COUNTS: [usize; 6] = [0, 1, 2, 4, 8, 16];
 /// its linear term).
 pub const MIN_DISTINCT: usize = 3;
 
-/// A searched column: its bins on the training rows, and each training row's bin.
+/// A searched column: how many bins it has, and the bin of each search row (the bins' edges
+/// are fitted on the whole training split, as the final model's).
 struct Candidate {
     name: String,
-    /// Training rows x bins, one-hot.
-    block: Matrix,
-    /// The bin of each training row.
+    bins: usize,
+    /// The bin of each search row.
     cells: Vec<u16>,
 }
 
 impl Candidate {
-    fn new(name: &str, values: &[Option<f64>], train_rows: &[usize]) -> Option<Self> {
-        let block = bin_columns(values, train_rows, SHAPE_BINS, train_rows);
-        if block.cols < 2 {
+    /// `table_rows`: the search rows' rows in the table `values` come from.
+    fn new(
+        name: &str,
+        values: &[Option<f64>],
+        train_rows: &[usize],
+        table_rows: &[usize],
+    ) -> Option<Self> {
+        let block = bin_columns(values, train_rows, SHAPE_BINS, table_rows);
+        if block.cols < 2 || block.cols > usize::from(u16::MAX) {
             return None;
         }
         let mut cells = vec![0u16; block.rows];
@@ -71,14 +77,23 @@ impl Candidate {
         }
         Some(Self {
             name: name.to_string(),
-            block,
+            bins: block.cols,
             cells,
         })
     }
 
-    /// The gain of this column's bins on the search rows (see the module doc).
+    /// The one-hot bins of the search rows `rows`.
+    fn block(&self, rows: &[usize]) -> Matrix {
+        let mut m = Matrix::zeros(rows.len(), self.bins);
+        for (k, &i) in rows.iter().enumerate() {
+            m.data[usize::from(self.cells[i]) * rows.len() + k] = 1.0;
+        }
+        m
+    }
+
+    /// The gain of this column's bins on the search rows `rows` (see the module doc).
     fn gain(&self, rows: &SearchRows, resid: &[f64], weight: &[f64]) -> f64 {
-        let (mut by, mut all) = (Sums::new(self.block.cols), Sums::new(1));
+        let (mut by, mut all) = (Sums::new(self.bins), Sums::new(1));
         for run in rows.runs.windows(2) {
             for &i in &rows.rows[run[0]..run[1]] {
                 by.add(usize::from(self.cells[i]), resid[i], weight[i]);
@@ -131,7 +146,9 @@ pub struct ShapesOutcome {
 
 /// Ranks the `columns` (their values on every row of the table; `train_rows` are the training
 /// split's rows in it, in the order of `x_train`'s rows) on the residuals of `fit`, the model
-/// on `x_train`, and chooses how many get bins. `None` when no column can have bins.
+/// on `x_train`, and chooses how many get bins. `None` when no column can have bins. Both run
+/// on the search rows: all training examples, or a seeded sample of whole leads beyond
+/// [`crate::pairs::MAX_SEARCH_ROWS`].
 #[allow(clippy::too_many_arguments)]
 pub fn search_shapes(
     columns: &[AutoColumn],
@@ -143,6 +160,12 @@ pub fn search_shapes(
     options: &FitOptions,
 ) -> Result<Option<ShapesOutcome>> {
     let start = std::time::Instant::now();
+    let n = x_train.rows;
+    // The search rows (indices of `x_train`'s rows), their rows in the table, their leads.
+    let rows = search_rows(n, groups, options.seed);
+    let table_rows: Vec<usize> = rows.iter().map(|&i| train_rows[i]).collect();
+    let groups_s: Option<Vec<usize>> = groups.map(|g| rows.iter().map(|&i| g[i]).collect());
+    let groups_s = groups_s.as_deref();
     let candidates: Vec<Candidate> = columns
         .iter()
         .filter(|(_, v)| {
@@ -157,52 +180,45 @@ pub fn search_shapes(
             }
             false
         })
-        .filter_map(|(name, v)| Candidate::new(name, v, train_rows))
+        .filter_map(|(name, v)| Candidate::new(name, v, train_rows, &table_rows))
         .collect();
     if candidates.is_empty() {
         return Ok(None);
     }
-    let n = x_train.rows;
-    // The model's residuals on the training split.
-    let x = fit.standardizer.apply(x_train);
-    let (resid, weight) = residuals(&fit.logit.predict(&x), y);
+    // The model's residuals on the search rows.
+    let m = x_train.select_rows(&rows);
+    let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
+    let x = fit.standardizer.apply(&m);
+    let (resid, weight) = residuals(&fit.logit.predict(&x), &y_rows);
     drop(x);
-    let rows = search_rows(n, groups, options.seed);
+    let all_rows: Vec<usize> = (0..rows.len()).collect();
     let ranked = rank(
         &candidates,
-        &SearchRows::new(rows.clone(), groups),
+        &SearchRows::new(all_rows, groups_s),
         &resid,
         &weight,
     );
     let useful = ranked.iter().take_while(|(g, _)| *g > 0.0).count();
     let mut counts: Vec<usize> = COUNTS.iter().map(|&k| k.min(useful)).collect();
     counts.dedup();
-    let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
     let mut scored: Vec<ShapeCandidate> = Vec::new();
     let chosen = if counts.len() > 1 {
-        let oof = cross_validate(
-            &candidates,
-            x_train,
-            y,
-            &rows,
-            groups,
-            &counts,
-            fit,
-            options,
-        )?;
+        let oof = cross_validate(&candidates, &m, &y_rows, groups_s, &counts, fit, options)?;
         for (&k, preds) in counts.iter().zip(&oof) {
             scored.push(ShapeCandidate {
                 columns: k,
                 features: x_train.cols
                     + ranked[..k]
                         .iter()
-                        .map(|&(_, c)| candidates[c].block.cols)
+                        .map(|&(_, c)| candidates[c].bins)
                         .sum::<usize>(),
                 cv_log_loss: log_loss(preds, &y_rows)?,
                 cv_roc_auc: roc_auc(preds, &y_rows)?,
             });
         }
-        let units: Vec<usize> = rows.iter().map(|&i| groups.map_or(i, |g| g[i])).collect();
+        let units: Vec<usize> = (0..rows.len())
+            .map(|k| groups_s.map_or(k, |g| g[k]))
+            .collect();
         counts[simplest_within_one_se(&oof, &y_rows, &units)]
     } else {
         0
@@ -221,7 +237,7 @@ pub fn search_shapes(
             .map(|&(gain, c)| RankedShape {
                 name: candidates[c].name.clone(),
                 gain,
-                cells: candidates[c].block.cols,
+                cells: candidates[c].bins,
             })
             .collect(),
         candidates: scored,
@@ -236,35 +252,29 @@ pub fn search_shapes(
     }))
 }
 
-/// Out-of-fold predictions on `rows` (training rows, as indices of `x_train`) of the model with
-/// the bins of its best `counts[k]` columns, at the chosen penalty, on folds drawn as the
+/// Out-of-fold predictions on the search rows `m` (labels `y`, leads `groups`) of the model
+/// with the bins of its best `counts[k]` columns, at the chosen penalty, on folds drawn as the
 /// penalty search's. Each fold ranks the columns itself, on the residuals of its own model on
 /// its own rows (ranked on all rows, the held-out fold's noise would choose columns and flatter
 /// the larger counts); each fold's fits go in order, warm-started from the one before.
 #[allow(clippy::too_many_arguments)]
 fn cross_validate(
     candidates: &[Candidate],
-    x_train: &Matrix,
-    y: &[bool],
-    rows: &[usize],
+    m: &Matrix,
+    y_rows: &[bool],
     groups: Option<&[usize]>,
     counts: &[usize],
     fit: &FitResult,
     options: &FitOptions,
 ) -> Result<Vec<Vec<f64>>> {
-    let m = x_train.select_rows(rows);
-    let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
     let folds = fit.penalty.folds;
     let assignment = match groups {
-        Some(g) => {
-            let g: Vec<usize> = rows.iter().map(|&i| g[i]).collect();
-            grouped_folds(&y_rows, &g, folds, options.seed)
-        }
-        None => stratified_folds(&y_rows, folds, options.seed),
+        Some(g) => grouped_folds(y_rows, g, folds, options.seed),
+        None => stratified_folds(y_rows, folds, options.seed),
     };
     let alpha = fit.penalty.alpha;
-    let main_cols = x_train.cols;
-    let n = x_train.rows;
+    let main_cols = m.cols;
+    let n = m.rows;
     let max_k = counts.iter().copied().max().unwrap_or(0);
     let next = std::sync::atomic::AtomicUsize::new(0);
     type FoldOut = Vec<(usize, Vec<(usize, f64)>)>;
@@ -293,28 +303,25 @@ fn cross_validate(
                         drop(xf);
                         let (mut resid, mut weight) = (vec![0.0; n], vec![0.0; n]);
                         for (k, &i) in fit_rows.iter().enumerate() {
-                            resid[rows[i]] = r[k];
-                            weight[rows[i]] = w[k];
+                            resid[i] = r[k];
+                            weight[i] = w[k];
                         }
-                        let search =
-                            SearchRows::new(fit_rows.iter().map(|&i| rows[i]).collect(), groups);
+                        let search = SearchRows::new(fit_rows.clone(), groups);
                         let pool: Vec<usize> = rank(candidates, &search, &resid, &weight)
                             .into_iter()
                             .take_while(|(g, _)| *g > 0.0)
                             .take(max_k)
                             .map(|(_, c)| c)
                             .collect();
-                        let fit_table: Vec<usize> = fit_rows.iter().map(|&i| rows[i]).collect();
-                        let val_table: Vec<usize> = val_rows.iter().map(|&i| rows[i]).collect();
                         for &c in &pool {
-                            fm = fm.with_columns(&candidates[c].block.select_rows(&fit_table));
-                            vm = vm.with_columns(&candidates[c].block.select_rows(&val_table));
+                            fm = fm.with_columns(&candidates[c].block(&fit_rows));
+                            vm = vm.with_columns(&candidates[c].block(&val_rows));
                         }
                         let width = |k: usize| -> usize {
                             main_cols
                                 + pool[..k.min(pool.len())]
                                     .iter()
-                                    .map(|&c| candidates[c].block.cols)
+                                    .map(|&c| candidates[c].bins)
                                     .sum::<usize>()
                         };
                         let std = Standardizer::fit(&fm);
@@ -370,4 +377,85 @@ fn cross_validate(
         ));
     }
     Ok(oof)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::fit_with_cv_grouped;
+    use leadscore_core::model::sigmoid;
+    use leadscore_core::rng::SeededRng;
+
+    /// Leads scored at three moments each (landmark examples share the lead's codes and label
+    /// odds): `step` converts at code 4 only, `line` in a straight line, `noise` not at all.
+    #[test]
+    fn landmark_examples_are_ranked_and_folded_by_lead() {
+        let (leads, per) = (1500, 3);
+        let mut rng = SeededRng::new(21);
+        let n = leads * per;
+        let mut step: Vec<Option<f64>> = Vec::with_capacity(n);
+        let mut line = Vec::with_capacity(n);
+        let mut noise = Vec::with_capacity(n);
+        let (mut y, mut groups) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for lead in 0..leads {
+            let (s, l, z) = (
+                rng.below(7) as f64,
+                rng.below(7) as f64,
+                rng.below(7) as f64,
+            );
+            for _ in 0..per {
+                step.push(Some(s));
+                line.push(Some(l));
+                noise.push(Some(z));
+                let logit = -1.5 + 0.3 * l + if s == 4.0 { 2.0 } else { 0.0 };
+                y.push(rng.bernoulli(sigmoid(logit)));
+                groups.push(lead);
+            }
+        }
+        let mut x = Matrix::zeros(n, 3);
+        for (j, v) in [&step, &line, &noise].into_iter().enumerate() {
+            for (dst, src) in x.col_mut(j).iter_mut().zip(v.iter()) {
+                *dst = src.unwrap_or(0.0);
+            }
+        }
+        let options = FitOptions::default();
+        let fit = fit_with_cv_grouped(&x, &y, Some(&groups), &options).unwrap();
+        let columns: Vec<AutoColumn> = vec![
+            ("noise".into(), noise),
+            ("step".into(), step),
+            ("line".into(), line),
+        ];
+        let rows: Vec<usize> = (0..n).collect();
+        let out = search_shapes(&columns, &rows, &x, &y, Some(&groups), &fit, &options)
+            .unwrap()
+            .unwrap();
+        let s = &out.search;
+        assert_eq!(s.rows, n as u64);
+        assert_eq!(s.columns, ["noise", "step", "line"]);
+        assert_eq!(s.ranked[0].name, "step", "{s:#?}");
+        assert_eq!(out.chosen, ["step"], "{s:#?}");
+        assert_eq!(s.candidates[0].columns, 0);
+        assert_eq!(s.candidates[1].features, 3 + s.ranked[0].cells);
+        assert!(
+            s.candidates[1].cv_log_loss < s.candidates[0].cv_log_loss - 0.01,
+            "{s:#?}"
+        );
+    }
+
+    #[test]
+    fn a_column_with_fewer_than_three_values_is_not_searched() {
+        let n = 400;
+        let v: Vec<Option<f64>> = (0..n).map(|i| Some((i % 2) as f64)).collect();
+        let y: Vec<bool> = (0..n).map(|i| (i % 2 == 0) ^ (i % 5 == 0)).collect();
+        let mut x = Matrix::zeros(n, 1);
+        for (dst, src) in x.col_mut(0).iter_mut().zip(&v) {
+            *dst = src.unwrap_or(0.0);
+        }
+        let options = FitOptions::default();
+        let fit = fit_with_cv_grouped(&x, &y, None, &options).unwrap();
+        let rows: Vec<usize> = (0..n).collect();
+        let out =
+            search_shapes(&[("flag".into(), v)], &rows, &x, &y, None, &fit, &options).unwrap();
+        assert!(out.is_none());
+    }
 }
