@@ -240,7 +240,12 @@ pub fn shapes_text(s: &ShapeSearch, unit: &str) -> String {
             }
         );
     }
-    if !s.candidates.is_empty() {
+    if s.candidates.is_empty() {
+        out.push_str(
+            "    no column gains more than noise alone would (gain > 0): none gets bins, nothing \
+             to cross-validate\n",
+        );
+    } else {
         let _ = writeln!(
             out,
             "    how many, by {}-fold CV at alpha {:.4} (each fold ranks the columns on its own \
