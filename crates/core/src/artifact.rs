@@ -152,8 +152,12 @@ impl BinsSearch {
 /// get them, how many chosen by cross-validation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShapeSearch {
-    /// Quantile bins a chosen column gets (fewer when it has fewer distinct values).
+    /// Quantile bins a chosen column with 10 or more distinct values gets.
     pub bins: usize,
+    /// A chosen column with fewer distinct values gets a bin per value with at least this many
+    /// training examples (`bins = "values"`).
+    #[serde(default)]
+    pub value_min_count: usize,
     /// The columns searched.
     pub columns: Vec<String>,
     /// Training examples the ranking and the cross-validation used.
@@ -180,6 +184,9 @@ pub struct RankedShape {
     pub gain: f64,
     /// Its bins.
     pub cells: usize,
+    /// Whether they are a bin per common value (a short code), not quantile bins.
+    #[serde(default)]
+    pub by_value: bool,
 }
 
 /// One candidate number of columns of the shape search, cross-validated.

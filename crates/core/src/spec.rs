@@ -68,14 +68,22 @@ pub enum Bins {
     /// Training chooses the number by cross-validation on the training split (written
     /// `bins = "auto"`); the artifact keeps the fitted edges and the evidence.
     Auto,
+    /// A bin for every value with at least [`VALUE_BIN_MIN_COUNT`] training examples, rarer
+    /// values sharing the bin of the nearest more common value below them (written
+    /// `bins = "values"`): for short codes (a policy level 0 to 9), whose steps quantile bins
+    /// would merge. Training's shape search chooses it for such columns.
+    Values,
 }
+
+/// `bins = "values"`: a value gets its own bin with at least this many training examples.
+pub const VALUE_BIN_MIN_COUNT: usize = 20;
 
 impl Bins {
     /// The fixed number, `None` for `auto`.
     pub fn fixed(self) -> Option<usize> {
         match self {
             Bins::Fixed(n) => Some(n),
-            Bins::Auto => None,
+            Bins::Auto | Bins::Values => None,
         }
     }
 }
@@ -85,6 +93,7 @@ impl std::fmt::Display for Bins {
         match self {
             Bins::Fixed(n) => write!(f, "{n}"),
             Bins::Auto => f.write_str("\"auto\""),
+            Bins::Values => f.write_str("\"values\""),
         }
     }
 }
@@ -94,6 +103,7 @@ impl Serialize for Bins {
         match self {
             Bins::Fixed(n) => s.serialize_u64(*n as u64),
             Bins::Auto => s.serialize_str("auto"),
+            Bins::Values => s.serialize_str("values"),
         }
     }
 }
@@ -104,7 +114,7 @@ impl<'de> Deserialize<'de> for Bins {
         impl serde::de::Visitor<'_> for Visitor {
             type Value = Bins;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a whole number of bins (0 = none) or \"auto\"")
+                f.write_str("a whole number of bins (0 = none), \"auto\" or \"values\"")
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Bins, E> {
                 usize::try_from(v)
@@ -119,6 +129,8 @@ impl<'de> Deserialize<'de> for Bins {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Bins, E> {
                 if v == "auto" {
                     Ok(Bins::Auto)
+                } else if v == "values" {
+                    Ok(Bins::Values)
                 } else {
                     Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
                 }
@@ -630,6 +642,12 @@ min_count = 10
         let toml = toml::to_string(&spec).unwrap();
         assert!(toml.contains("bins = \"auto\""), "{toml}");
         assert_eq!(FeatureSpec::from_toml(&toml, "s.toml").unwrap(), spec);
+        let spec = FeatureSpec::from_toml(&TEXT.replace("bins = 5", "bins = \"values\""), "s.toml")
+            .unwrap();
+        assert_eq!(spec.columns[0].bins, Some(Bins::Values));
+        assert!(toml::to_string(&spec)
+            .unwrap()
+            .contains("bins = \"values\""));
         for bad in ["bins = \"many\"", "bins = -2", "bins = 2.5", "bins = 51"] {
             let e = FeatureSpec::from_toml(&TEXT.replace("bins = 5", bad), "s.toml")
                 .unwrap_err()

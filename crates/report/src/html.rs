@@ -420,21 +420,29 @@ fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
 fn shapes_card(s: &ShapeSearch, unit: &str) -> Markup {
     html! {
         (format!(
-            "{} of {} \"auto\" column{} without bins got {} bins of their own ({}): ranked by \
+            "{} of {} \"auto\" column{} without bins got bins of their own ({}): {} quantile \
+             bins, or a bin per value seen {}+ times for fewer than 10 distinct values; ranked by \
              their gain on the residuals of {} training {unit}, how many chosen by {}-fold \
              cross-validation at alpha {:.4}",
             s.chosen.len(),
             s.columns.len(),
             if s.columns.len() == 1 { "" } else { "s" },
-            s.bins,
             if s.chosen.is_empty() { "none".to_string() } else { s.chosen.join(", ") },
+            s.bins,
+            s.value_min_count,
             count(s.rows),
             s.folds,
             s.alpha
         ))
         @for r in s.ranked.iter().take(8) {
             (self_closing(html! { br {} }))
-            (format!("{}: gain {:.2}, {} bins", r.name, r.gain, r.cells))
+            (format!(
+                "{}: gain {:.2}, {} {}",
+                r.name,
+                r.gain,
+                r.cells,
+                if r.by_value { "values" } else { "bins" }
+            ))
         }
         @for c in &s.candidates {
             (self_closing(html! { br {} }))

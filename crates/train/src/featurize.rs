@@ -14,7 +14,7 @@ use leadscore_core::fitted::{
     FittedTransform, UnseenValues, UNSEEN_SHOWN,
 };
 use leadscore_core::spec::{
-    Bins, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT,
+    Bins, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT, VALUE_BIN_MIN_COUNT,
 };
 use leadscore_core::value::{
     bool_of, echo, email_class, month_and_weekday, parse_number, parse_timestamp, seniority,
@@ -273,6 +273,32 @@ fn quantile_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
     edges
 }
 
+/// Inner edges of `bins = "values"` (sorted input): every value above the minimum with at least
+/// [`VALUE_BIN_MIN_COUNT`] examples starts a bin.
+fn value_edges(sorted: &[f64]) -> Vec<f64> {
+    let mut edges = Vec::new();
+    let mut k = 0;
+    while k < sorted.len() {
+        let run = sorted[k..].iter().take_while(|x| **x == sorted[k]).count();
+        if k > 0 && run >= VALUE_BIN_MIN_COUNT {
+            edges.push(sorted[k]);
+        }
+        k += run;
+    }
+    edges
+}
+
+/// [`fit_numeric`] with a bin per common value ([`value_edges`]) instead of quantile bins.
+fn fit_numeric_by_value(v: &[Option<f64>], train: &[usize], log1p: bool) -> FittedTransform {
+    let mut t = fit_numeric(v, train, log1p, 0);
+    let mut present: Vec<f64> = train.iter().filter_map(|&i| v[i]).collect();
+    present.sort_by(f64::total_cmp);
+    if let FittedTransform::Numeric { bin_edges, .. } = &mut t {
+        *bin_edges = value_edges(&present);
+    }
+    t
+}
+
 /// Fits a numeric column's transform on the rows `train` of its values `v`: the median of the
 /// present values (imputed for missing ones), a missing indicator when training had gaps, and
 /// `bins` quantile bins (inner edges at the training quantiles, distinct, above the minimum).
@@ -320,12 +346,20 @@ fn write_numeric(v: &[Option<f64>], t: &FittedTransform, m: &mut Matrix, j: usiz
 /// [`featurize_table`] give the column with `bins = N` (without its value and missing
 /// indicator). No columns when the training values allow no edge.
 pub fn bin_columns(v: &[Option<f64>], train: &[usize], bins: usize, rows: &[usize]) -> Matrix {
-    let t = fit_numeric(v, train, false, bins);
+    bin_columns_of(v, &fit_numeric(v, train, false, bins), rows)
+}
+
+/// [`bin_columns`] for `bins = "values"` (a bin per common value).
+pub fn value_bin_columns(v: &[Option<f64>], train: &[usize], rows: &[usize]) -> Matrix {
+    bin_columns_of(v, &fit_numeric_by_value(v, train, false), rows)
+}
+
+fn bin_columns_of(v: &[Option<f64>], t: &FittedTransform, rows: &[usize]) -> Matrix {
     let width = t.width();
     let mut m = Matrix::zeros(rows.len(), width);
     let values: Vec<Option<f64>> = rows.iter().map(|&i| v[i]).collect();
-    write_numeric(&values, &t, &mut m, 0);
-    let leading = match &t {
+    write_numeric(&values, t, &mut m, 0);
+    let leading = match t {
         FittedTransform::Numeric {
             missing_indicator, ..
         } => 1 + usize::from(*missing_indicator),
@@ -356,20 +390,25 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
     for c in spec.feature_columns() {
         let transform = match c.transform {
             TransformKind::Numeric => {
-                let bins = match c.bins {
-                    None => 0,
-                    Some(Bins::Fixed(n)) => n,
+                let log1p = c.log1p.unwrap_or(false);
+                match c.bins {
                     Some(Bins::Auto) => {
                         return Err(col_err(
                             table,
                             &c.name,
                             "bins = \"auto\" is chosen by training (pipeline::train); \
-                             give a number of bins to fit the spec on its own",
+                             give a number of bins (or \"values\") to fit the spec on its own",
                         ))
                     }
-                };
-                let v = numeric_values(table, &c.name, missing)?;
-                fit_numeric(&v, train, c.log1p.unwrap_or(false), bins)
+                    Some(Bins::Values) => {
+                        let v = numeric_values(table, &c.name, missing)?;
+                        fit_numeric_by_value(&v, train, log1p)
+                    }
+                    bins => {
+                        let v = numeric_values(table, &c.name, missing)?;
+                        fit_numeric(&v, train, log1p, bins.and_then(Bins::fixed).unwrap_or(0))
+                    }
+                }
             }
             TransformKind::Categorical => {
                 let v = level_values(table, &c.name, missing)?;
@@ -679,6 +718,36 @@ mod tests {
         let v: Vec<f64> = vec![0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 9.0];
         assert_eq!(quantile_edges(&v, 5), vec![1.0, 3.0, 5.0]);
         assert!(quantile_edges(&[2.0; 10], 5).is_empty());
+    }
+
+    #[test]
+    fn value_edges_start_a_bin_at_every_common_value_above_the_minimum() {
+        // 0 x 30, 4 x 1, 5 x 25, 6 x 40, 7 x 19, 8 x 20 (sorted).
+        let mut v = Vec::new();
+        for (x, n) in [
+            (0.0, 30),
+            (4.0, 1),
+            (5.0, 25),
+            (6.0, 40),
+            (7.0, 19),
+            (8.0, 20),
+        ] {
+            v.extend(std::iter::repeat_n(x, n));
+        }
+        // 4 (1 example) shares 0's bin, 7 (19) shares 6's; 5, 6 and 8 start their own.
+        assert_eq!(value_edges(&v), vec![5.0, 6.0, 8.0]);
+        assert!(value_edges(&[3.0; 50]).is_empty());
+        let t = fit_numeric_by_value(
+            &v.iter().map(|x| Some(*x)).collect::<Vec<_>>(),
+            &(0..v.len()).collect::<Vec<_>>(),
+            false,
+        );
+        let FittedTransform::Numeric { bin_edges, .. } = &t else {
+            panic!("{t:?}")
+        };
+        assert_eq!(bin_edges, &[5.0, 6.0, 8.0]);
+        assert_eq!(bin_index(4.0, bin_edges), 0);
+        assert_eq!(bin_index(7.0, bin_edges), 2);
     }
 
     /// Rows 0..8 train (q only 0/1, c only a/b), rows 8.. hold values training never saw.

@@ -455,7 +455,11 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         drop(columns);
         let chosen = choice.search.chosen;
         spec = with_auto_bins(
-            &set_bins(&spec, many.iter().map(|(n, _)| n.as_str()), chosen),
+            &set_bins(
+                &spec,
+                many.iter().map(|(n, _)| n.as_str()),
+                Bins::Fixed(chosen),
+            ),
             0,
         );
         if choice.search.chosen > 0 {
@@ -524,11 +528,9 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     let mut shapes_seconds = shapes.as_ref().map_or(0.0, |s| s.seconds);
     if let Some(chosen) = shapes.as_ref().map(|s| &s.chosen).filter(|c| !c.is_empty()) {
         let started = std::time::Instant::now();
-        spec = set_bins(
-            &spec,
-            chosen.iter().map(String::as_str),
-            crate::shapes::SHAPE_BINS,
-        );
+        for (name, cut) in chosen {
+            spec = set_bins(&spec, std::iter::once(name.as_str()), *cut);
+        }
         (fitted, x_train, x_test) = featurize_spec(&spec)?;
         let penalty = search_penalty(
             &x_train,
@@ -830,12 +832,12 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
 pub fn set_bins<'a>(
     spec: &FeatureSpec,
     names: impl Iterator<Item = &'a str>,
-    bins: usize,
+    bins: Bins,
 ) -> FeatureSpec {
     let mut spec = spec.clone();
     for name in names {
         if let Some(c) = spec.columns.iter_mut().find(|c| c.name == name) {
-            c.bins = Some(Bins::Fixed(bins));
+            c.bins = Some(bins);
         }
     }
     spec

@@ -219,19 +219,22 @@ pub fn shapes_text(s: &ShapeSearch, unit: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "  shapes: {} \"auto\" column{} without bins ranked by what {} bins of their own would add \
-         (gain on the residuals, {} training {unit}):",
+        "  shapes: {} \"auto\" column{} without bins ranked by what bins of their own would add \
+         ({} quantile bins, or a bin per value seen {}+ times for fewer than 10 distinct values; \
+         gain on the residuals, {} training {unit}):",
         s.columns.len(),
         if s.columns.len() == 1 { "" } else { "s" },
         s.bins,
+        s.value_min_count,
         s.rows
     );
     for r in s.ranked.iter().take(8) {
         let _ = writeln!(
             out,
-            "    {:>8.2}  {:>2} bins  {}{}",
+            "    {:>8.2}  {:>2} {}  {}{}",
             r.gain,
             r.cells,
+            if r.by_value { "values" } else { "bins  " },
             r.name,
             if s.chosen.contains(&r.name) {
                 "  <- bins"

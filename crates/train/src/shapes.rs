@@ -28,14 +28,16 @@
 
 use crate::bins::AutoColumn;
 use crate::error::{Result, TrainError};
-use crate::featurize::{bin_columns, Matrix};
+use crate::featurize::{bin_columns, value_bin_columns, Matrix};
 use crate::fit::{
     fit_logistic, grouped_folds, simplest_within_one_se, stratified_folds, FitOptions, FitResult,
     Logit, Standardizer,
 };
 use crate::pairs::{prefix, search_rows, SearchRows, Sums, RANKED_KEPT};
+use crate::pipeline::BINS_MIN_DISTINCT;
 use leadscore_core::artifact::{RankedShape, ShapeCandidate, ShapeSearch};
 use leadscore_core::metrics::{log_loss, roc_auc};
+use leadscore_core::spec::{Bins, VALUE_BIN_MIN_COUNT};
 
 /// Quantile bins a column chosen by the shape search gets (one per value for a code with
 /// fewer): the middle of the bins search's candidates.
@@ -50,6 +52,8 @@ pub const MIN_DISTINCT: usize = 3;
 /// are fitted on the whole training split, as the final model's).
 struct Candidate {
     name: String,
+    /// How its bins are cut: [`SHAPE_BINS`] quantile bins, or a bin per common value.
+    cut: Bins,
     bins: usize,
     /// The bin of each search row.
     cells: Vec<u16>,
@@ -63,7 +67,24 @@ impl Candidate {
         train_rows: &[usize],
         table_rows: &[usize],
     ) -> Option<Self> {
-        let block = bin_columns(values, train_rows, SHAPE_BINS, table_rows);
+        let distinct = distinct_values(
+            train_rows.iter().filter_map(|&i| values[i]),
+            BINS_MIN_DISTINCT,
+        );
+        if distinct < MIN_DISTINCT {
+            return None;
+        }
+        let (cut, block) = if distinct < BINS_MIN_DISTINCT {
+            (
+                Bins::Values,
+                value_bin_columns(values, train_rows, table_rows),
+            )
+        } else {
+            (
+                Bins::Fixed(SHAPE_BINS),
+                bin_columns(values, train_rows, SHAPE_BINS, table_rows),
+            )
+        };
         if block.cols < 2 || block.cols > usize::from(u16::MAX) {
             return None;
         }
@@ -77,6 +98,7 @@ impl Candidate {
         }
         Some(Self {
             name: name.to_string(),
+            cut,
             bins: block.cols,
             cells,
         })
@@ -104,6 +126,21 @@ impl Candidate {
         }
         (by.score() - all.score()) / 2.0
     }
+}
+
+/// How many distinct numbers `values` hold, counting up to `cap`.
+fn distinct_values(values: impl Iterator<Item = f64>, cap: usize) -> usize {
+    let mut seen: Vec<u64> = Vec::with_capacity(cap);
+    for v in values {
+        let bits = v.to_bits();
+        if !seen.contains(&bits) {
+            seen.push(bits);
+            if seen.len() >= cap {
+                break;
+            }
+        }
+    }
+    seen.len()
 }
 
 /// The candidates by gain, best first: (gain, index).
@@ -138,8 +175,8 @@ fn residuals(p: &[f64], y: &[bool]) -> (Vec<f64>, Vec<f64>) {
 pub struct ShapesOutcome {
     /// The provenance entry.
     pub search: ShapeSearch,
-    /// The columns that get [`SHAPE_BINS`] bins, in rank order.
-    pub chosen: Vec<String>,
+    /// The columns that get bins, in rank order, and how their bins are cut.
+    pub chosen: Vec<(String, Bins)>,
     /// Wall time of the ranking and the cross-validation, seconds.
     pub seconds: f64,
 }
@@ -168,18 +205,6 @@ pub fn search_shapes(
     let groups_s = groups_s.as_deref();
     let candidates: Vec<Candidate> = columns
         .iter()
-        .filter(|(_, v)| {
-            let mut seen: Vec<f64> = Vec::new();
-            for x in train_rows.iter().filter_map(|&i| v[i]) {
-                if !seen.contains(&x) {
-                    seen.push(x);
-                    if seen.len() >= MIN_DISTINCT {
-                        return true;
-                    }
-                }
-            }
-            false
-        })
         .filter_map(|(name, v)| Candidate::new(name, v, train_rows, &table_rows))
         .collect();
     if candidates.is_empty() {
@@ -223,12 +248,13 @@ pub fn search_shapes(
     } else {
         0
     };
-    let chosen_names: Vec<String> = ranked[..chosen]
+    let chosen_columns: Vec<(String, Bins)> = ranked[..chosen]
         .iter()
-        .map(|&(_, c)| candidates[c].name.clone())
+        .map(|&(_, c)| (candidates[c].name.clone(), candidates[c].cut))
         .collect();
     let search = ShapeSearch {
         bins: SHAPE_BINS,
+        value_min_count: VALUE_BIN_MIN_COUNT,
         columns: candidates.iter().map(|c| c.name.clone()).collect(),
         rows: rows.len() as u64,
         ranked: ranked
@@ -238,16 +264,17 @@ pub fn search_shapes(
                 name: candidates[c].name.clone(),
                 gain,
                 cells: candidates[c].bins,
+                by_value: candidates[c].cut == Bins::Values,
             })
             .collect(),
         candidates: scored,
         alpha: fit.penalty.alpha,
         folds: fit.penalty.folds,
-        chosen: chosen_names.clone(),
+        chosen: chosen_columns.iter().map(|(n, _)| n.clone()).collect(),
     };
     Ok(Some(ShapesOutcome {
         search,
-        chosen: chosen_names,
+        chosen: chosen_columns,
         seconds: start.elapsed().as_secs_f64(),
     }))
 }
@@ -433,7 +460,9 @@ mod tests {
         assert_eq!(s.rows, n as u64);
         assert_eq!(s.columns, ["noise", "step", "line"]);
         assert_eq!(s.ranked[0].name, "step", "{s:#?}");
-        assert_eq!(out.chosen, ["step"], "{s:#?}");
+        // 7 codes: a bin per value.
+        assert_eq!(out.chosen, [("step".to_string(), Bins::Values)], "{s:#?}");
+        assert!(s.ranked[0].by_value && s.ranked[0].cells == 7, "{s:#?}");
         assert_eq!(s.candidates[0].columns, 0);
         assert_eq!(s.candidates[1].features, 3 + s.ranked[0].cells);
         assert!(
