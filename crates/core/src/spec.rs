@@ -44,8 +44,9 @@ pub struct ColumnSpec {
     /// numeric: apply sign(x) * ln(1 + |x|) before use (for skewed counts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log1p: Option<bool>,
-    /// numeric: quantile bins one-hot encoded beside the linear term: a number (0 or 1 = none),
-    /// or `"auto"` to let training choose how many by cross-validation. Absent = none.
+    /// numeric: bins one-hot encoded beside the linear term: a number of quantile bins (0 or 1 =
+    /// none), `"values"` for a bin per common value ([`Bins::Values`]), or `"auto"` to let
+    /// training choose by cross-validation. Absent = none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bins: Option<Bins>,
     /// categorical: a level needs this many training rows to get its own feature.

@@ -360,10 +360,11 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
     );
     out.push_str(
         "# Edit freely: change a column's transform, set transform = \"ignore\" to leave it out, tune\n\
-         # the options. Transforms: numeric (log1p; bins: a number, or \"auto\" to let training choose\n\
-         # by cross-validation), categorical (min_count, max_levels), boolean, email, job_title,\n\
-         # timestamp, ignore. Learned state (medians, levels, bin edges) is fitted on the training\n\
-         # split when you run `leadscore-train train --spec THIS_FILE`.\n",
+         # the options. Transforms: numeric (log1p; bins: a number, \"values\" for a bin per common\n\
+         # value, or \"auto\" to let training choose by cross-validation), categorical (min_count,\n\
+         # max_levels), boolean, email, job_title, timestamp, ignore. Learned state (medians,\n\
+         # levels, bin edges) is fitted on the training split when you run\n\
+         # `leadscore-train train --spec THIS_FILE`.\n",
     );
     let _ = writeln!(out, "format_version = {}", spec.format_version);
     if let Some(l) = &spec.label {
