@@ -1,7 +1,8 @@
 //! The shape search on a wide table of short codes (`init` leaves codes with 3 to 9 distinct
 //! values to it): the one code whose effect is a step is ranked first and gets bins of its own,
-//! which lift the holdout ROC AUC over the same model with straight lines only; the factors
-//! still sum exactly to the log-odds; on a table whose codes act in straight lines no column
+//! which lift the holdout ROC AUC over the same model with straight lines only; the served
+//! (per-lead) scores equal training's holdout scores; the factors still sum exactly to the
+//! log-odds; on a table whose codes act in straight lines no column
 //! gets bins.
 
 use leadscore_core::explain::{contributions, factor_groups};
@@ -122,6 +123,38 @@ fn the_code_with_a_step_gets_bins_that_lift_the_holdout_and_factors_stay_exact()
     assert!(!has_bins(a, "q01") && !has_bins(a, "q12"));
     assert_eq!(a.model.features.len(), chosen.features);
 
+    // Parity: every holdout score training computed (the polars pipeline) is the score of the
+    // lead featurized one at a time from its CSV text (the server's path), bins included.
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let by_id: HashMap<&str, HashMap<String, String>> = lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            let row = header
+                .iter()
+                .zip(&cells)
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect();
+            (cells[0], row)
+        })
+        .collect();
+    let scorer = Scorer::new(&a.model);
+    let mut x = vec![0.0; a.spec.width()];
+    assert!(auto.holdout_rows.len() > 700);
+    for h in &auto.holdout_rows {
+        a.spec
+            .featurize_into(&by_id[h.id.as_str()], None, &mut x)
+            .unwrap();
+        let served = sigmoid(scorer.log_odds(&x));
+        assert!(
+            (served - h.score).abs() < 1e-9,
+            "{}: trained {} served {served}",
+            h.id,
+            h.score
+        );
+    }
+
     // The same model with straight lines only.
     let lines = train(&config(&data, Some(&spec(&data, dir.path(), Some(0))))).unwrap();
     assert!(lines.artifact.provenance.shapes.is_none());
@@ -134,12 +167,10 @@ fn the_code_with_a_step_gets_bins_that_lift_the_holdout_and_factors_stay_exact()
 
     // The factors of a lead at the step still sum exactly to its log-odds.
     let groups = factor_groups(&a.spec);
-    let scorer = Scorer::new(&a.model);
     let mut lead: HashMap<String, String> = (1..=CODES)
         .map(|k| (format!("q{k:02}"), "2".to_string()))
         .collect();
     lead.insert("q07".into(), "4".into());
-    let mut x = vec![0.0; a.spec.width()];
     a.spec.featurize_into(&lead, None, &mut x).unwrap();
     let mut parts = Vec::new();
     let split = contributions(&scorer, &groups, &x, &mut parts);
