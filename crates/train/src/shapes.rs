@@ -9,7 +9,9 @@
 //! - the columns searched are the `auto` numeric columns still without bins after the bins
 //!   search (it chose none, or they have fewer distinct values than it bins), with at least 3
 //!   distinct values in the training split;
-//! - each is cut into [`SHAPE_BINS`] quantile bins (one per value for a short code) and scored
+//! - each is cut into bins: a bin per value seen [`VALUE_BIN_MIN_COUNT`]+ times when it has
+//!   fewer than [`BINS_MIN_DISTINCT`] distinct values (`bins = "values"`: quantiles would merge a
+//!   short code's steps by mass), else [`SHAPE_BINS`] quantile bins; and scored
 //!   from the fitted model's residuals `r = y - p` and weights `w = p (1 - p)` on the training
 //!   split, as the pair search scores a pair (EBM's FAST): the log-likelihood a
 //!   piecewise-constant term on its bins would add beyond the model, less what noise alone
@@ -19,7 +21,7 @@
 //!   cross-validation at the chosen penalty, on the same folds, nested as the pair search's
 //!   (each fold ranks the columns again on its own model's residuals on its own rows), the
 //!   fewest columns within one standard error of the lowest log loss;
-//! - the chosen columns get `bins = SHAPE_BINS` in the resolved spec, and the model is
+//! - the chosen columns get those bins in the resolved spec, and the model is
 //!   featurized, its penalty searched and fitted again. Large training splits are ranked and
 //!   cross-validated on a seeded sample of their leads ([`crate::pairs::MAX_SEARCH_ROWS`]).
 //!
@@ -159,7 +161,7 @@ fn rank(
     ranked
 }
 
-/// Residuals and weights of a model on standardized features.
+/// Residuals `y - p` and weights `p (1 - p)` of the predictions `p`.
 fn residuals(p: &[f64], y: &[bool]) -> (Vec<f64>, Vec<f64>) {
     let resid = p
         .iter()
