@@ -436,7 +436,10 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     }
     let (many, few): (Vec<&crate::bins::AutoColumn>, Vec<&crate::bins::AutoColumn>) =
         auto_columns.iter().partition(|(_, v)| {
-            distinct_at_least(train_rows.iter().filter_map(|&i| v[i]), BINS_MIN_DISTINCT)
+            crate::shapes::distinct_values(
+                train_rows.iter().filter_map(|&i| v[i]),
+                BINS_MIN_DISTINCT,
+            ) >= BINS_MIN_DISTINCT
         });
     let unbinned: Vec<String> = if many.is_empty() {
         auto.clone()
@@ -846,21 +849,6 @@ pub fn set_bins<'a>(
 /// An `auto` column takes part in the bins search with at least this many distinct training
 /// values (the shape search takes the others).
 pub const BINS_MIN_DISTINCT: usize = 10;
-
-/// Whether `values` hold at least `n` distinct numbers.
-fn distinct_at_least(values: impl Iterator<Item = f64>, n: usize) -> bool {
-    let mut seen: Vec<u64> = Vec::with_capacity(n);
-    for v in values {
-        let bits = v.to_bits();
-        if !seen.contains(&bits) {
-            seen.push(bits);
-            if seen.len() >= n {
-                return true;
-            }
-        }
-    }
-    false
-}
 
 /// `spec` with every numeric column's `bins = "auto"` set to `bins`.
 pub fn with_auto_bins(spec: &FeatureSpec, bins: usize) -> FeatureSpec {

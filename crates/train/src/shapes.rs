@@ -131,7 +131,7 @@ impl Candidate {
 }
 
 /// How many distinct numbers `values` hold, counting up to `cap`.
-fn distinct_values(values: impl Iterator<Item = f64>, cap: usize) -> usize {
+pub(crate) fn distinct_values(values: impl Iterator<Item = f64>, cap: usize) -> usize {
     let mut seen: Vec<u64> = Vec::with_capacity(cap);
     for v in values {
         let bits = v.to_bits();
