@@ -69,6 +69,15 @@ impl Matrix {
         self
     }
 
+    /// The first `cols` columns.
+    pub fn prefix(&self, cols: usize) -> Matrix {
+        Matrix {
+            rows: self.rows,
+            cols,
+            data: self.data[..self.rows * cols].to_vec(),
+        }
+    }
+
     /// The rows at `idx`, in that order.
     pub fn select_rows(&self, idx: &[usize]) -> Matrix {
         let mut out = Matrix::zeros(idx.len(), self.cols);

@@ -344,6 +344,100 @@ impl CvFolds {
     }
 }
 
+/// Runs `work(f, fit_rows, val_rows)` for every fold `f` of `assignment` (`folds` folds; a
+/// fold's rows are those assigned to it, the fit rows all others), folds in parallel on up to
+/// `threads` threads, and returns the results in fold order. A worker that panics is an error
+/// naming `what` (`"pair cross-validation"`).
+pub fn each_fold<T: Send>(
+    assignment: &[usize],
+    folds: usize,
+    threads: usize,
+    what: &str,
+    work: impl Fn(usize, Vec<usize>, Vec<usize>) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Result<Vec<(usize, T)>>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.clamp(1, folds.max(1)))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let f = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if f >= folds {
+                            break;
+                        }
+                        let fit_rows: Vec<usize> = (0..assignment.len())
+                            .filter(|&i| assignment[i] != f)
+                            .collect();
+                        let val_rows: Vec<usize> = (0..assignment.len())
+                            .filter(|&i| assignment[i] == f)
+                            .collect();
+                        done.push((f, work(f, fit_rows, val_rows)?));
+                    }
+                    Ok(done)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(TrainError::Fit(format!("a {what} worker panicked"))))
+            })
+            .collect()
+    });
+    let mut by_fold: Vec<Option<T>> = (0..folds).map(|_| None).collect();
+    for r in results {
+        for (f, t) in r? {
+            by_fold[f] = Some(t);
+        }
+    }
+    by_fold
+        .into_iter()
+        .map(|t| t.ok_or_else(|| TrainError::Fit(format!("a {what} fold was not run"))))
+        .collect()
+}
+
+/// A fit and the number of leading columns it was fitted on.
+pub type WideFit = (Logit, usize);
+
+/// A fold's models on the first `w` columns of its rows `fm` (labels `yf`) for each `w` of
+/// `widths` (ascending, none below `prev`'s width), at `alpha`, in order, each warm-started from the one before (the
+/// first from `prev`), and their predictions for its held-out rows `vm`. A width equal to the
+/// last fit's reuses that fit. Returns the predictions per width and the last fit with its
+/// width: the nested searches' (pairs, shapes) models with more and more of their terms.
+pub fn fit_widths(
+    fm: &Matrix,
+    vm: &Matrix,
+    yf: &[bool],
+    widths: &[usize],
+    alpha: f64,
+    options: &FitOptions,
+    mut prev: WideFit,
+) -> Result<(Vec<Vec<f64>>, WideFit)> {
+    let std = Standardizer::fit(fm);
+    let mut preds = Vec::with_capacity(widths.len());
+    for &w in widths {
+        let sub = Standardizer {
+            means: std.means[..w].to_vec(),
+            stds: std.stds[..w].to_vec(),
+        };
+        if w < prev.1 {
+            return Err(TrainError::Fit(format!(
+                "a nested model of {w} features after one of {}: the widths must grow",
+                prev.1
+            )));
+        }
+        if w != prev.1 {
+            let xf = sub.apply(&fm.prefix(w));
+            let init = prev.0.with_more_features(w - prev.1);
+            prev = (fit_logistic(&xf, yf, alpha, options, Some(&init))?, w);
+        }
+        preds.push(prev.0.predict(&sub.apply(&vm.prefix(w))));
+    }
+    Ok((preds, prev))
+}
+
 /// Out-of-fold predictions along a path of penalties.
 struct CvPath {
     /// `oof[a][i]`: prediction for row i by the model of its fold at the path's penalty a.
@@ -354,9 +448,9 @@ struct CvPath {
     fits: Vec<Vec<Logit>>,
 }
 
-/// One fold's part of a [`CvPath`]: (fold, per penalty its (row, score) pairs and its fit,
-/// unconverged fits).
-type FoldPath = (usize, Vec<(Vec<(usize, f64)>, Logit)>, usize);
+/// One fold's part of a [`CvPath`]: per penalty its (row, score) pairs and its fit, and the
+/// unconverged fits.
+type FoldPath = (Vec<(Vec<(usize, f64)>, Logit)>, usize);
 
 /// Cross-validates the penalties `alphas` in the order given, each fold warm-started along
 /// them (the first from `warm[fold]` when given), folds in parallel.
@@ -373,75 +467,47 @@ fn cv_path(
     if alphas.is_empty() {
         return Err(TrainError::Config("the penalty grid is empty".into()));
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<Result<Vec<FoldPath>>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..options.threads.clamp(1, folds))
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let f = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if f >= folds {
-                            break;
-                        }
-                        let fit_rows: Vec<usize> =
-                            (0..y.len()).filter(|&i| assignment[i] != f).collect();
-                        let val_rows: Vec<usize> =
-                            (0..y.len()).filter(|&i| assignment[i] == f).collect();
-                        let fit_m = x.select_rows(&fit_rows);
-                        let std = Standardizer::fit(&fit_m);
-                        let xf = std.apply(&fit_m);
-                        drop(fit_m); // keep one copy of the fold at a time (memory at 1M rows)
-                        let xv = std.apply(&x.select_rows(&val_rows));
-                        let yf: Vec<bool> = fit_rows.iter().map(|&i| y[i]).collect();
-                        let mut prev: Option<&Logit> = warm.and_then(|w| w.get(f));
-                        let mut unconverged = 0;
-                        let mut by_alpha: Vec<(Vec<(usize, f64)>, Logit)> =
-                            Vec::with_capacity(alphas.len());
-                        for &alpha in alphas {
-                            let logit = fit_logistic(&xf, &yf, alpha, options, prev)?;
-                            if !logit.converged() {
-                                unconverged += 1;
-                            }
-                            let preds = logit.predict(&xv);
-                            by_alpha.push((val_rows.iter().copied().zip(preds).collect(), logit));
-                            prev = by_alpha.last().map(|b| &b.1);
-                        }
-                        done.push((f, by_alpha, unconverged));
-                    }
-                    Ok(done)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join().unwrap_or_else(|_| {
-                    Err(TrainError::Fit("a cross-validation worker panicked".into()))
-                })
-            })
-            .collect()
-    });
+    let per_fold: Vec<FoldPath> = each_fold(
+        assignment,
+        folds,
+        options.threads,
+        "cross-validation",
+        |f, fit_rows, val_rows| {
+            let fit_m = x.select_rows(&fit_rows);
+            let std = Standardizer::fit(&fit_m);
+            let xf = std.apply(&fit_m);
+            drop(fit_m); // keep one copy of the fold at a time (memory at 1M rows)
+            let xv = std.apply(&x.select_rows(&val_rows));
+            let yf: Vec<bool> = fit_rows.iter().map(|&i| y[i]).collect();
+            let mut prev: Option<&Logit> = warm.and_then(|w| w.get(f));
+            let mut unconverged = 0;
+            let mut by_alpha: Vec<(Vec<(usize, f64)>, Logit)> = Vec::with_capacity(alphas.len());
+            for &alpha in alphas {
+                let logit = fit_logistic(&xf, &yf, alpha, options, prev)?;
+                if !logit.converged() {
+                    unconverged += 1;
+                }
+                let preds = logit.predict(&xv);
+                by_alpha.push((val_rows.iter().copied().zip(preds).collect(), logit));
+                prev = by_alpha.last().map(|b| &b.1);
+            }
+            Ok((by_alpha, unconverged))
+        },
+    )?;
     let mut oof = vec![vec![f64::NAN; y.len()]; alphas.len()];
     let mut unconverged = 0;
-    let mut by_fold: Vec<Option<Vec<Logit>>> = vec![None; folds];
-    for r in results {
-        for (f, by_alpha, unc) in r? {
-            unconverged += unc;
-            let mut fits = Vec::with_capacity(by_alpha.len());
-            for (a, (preds, logit)) in by_alpha.into_iter().enumerate() {
-                for (i, p) in preds {
-                    oof[a][i] = p;
-                }
-                fits.push(logit);
+    let mut by_fold: Vec<Vec<Logit>> = Vec::with_capacity(folds);
+    for (by_alpha, unc) in per_fold {
+        unconverged += unc;
+        let mut fits = Vec::with_capacity(by_alpha.len());
+        for (a, (preds, logit)) in by_alpha.into_iter().enumerate() {
+            for (i, p) in preds {
+                oof[a][i] = p;
             }
-            by_fold[f] = Some(fits);
+            fits.push(logit);
         }
+        by_fold.push(fits);
     }
-    let by_fold = by_fold
-        .into_iter()
-        .map(|e| e.ok_or_else(|| TrainError::Fit("a cross-validation fold was not fitted".into())))
-        .collect::<Result<Vec<_>>>()?;
     let fits = (0..alphas.len())
         .map(|a| by_fold.iter().map(|f| f[a].clone()).collect())
         .collect();

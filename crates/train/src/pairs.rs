@@ -25,8 +25,8 @@
 use crate::error::{Result, TrainError};
 use crate::featurize::Matrix;
 use crate::fit::{
-    fit_logistic, grouped_folds, simplest_within_one_se, stratified_folds, FitOptions, FitResult,
-    Logit, Standardizer,
+    each_fold, fit_logistic, fit_widths, grouped_folds, simplest_within_one_se, stratified_folds,
+    FitOptions, FitResult, Standardizer, WideFit,
 };
 use leadscore_core::artifact::SolverReport;
 use leadscore_core::fitted::{signed_log1p, FittedSpec, FittedTransform};
@@ -485,15 +485,6 @@ fn append_pairs(fitted: &FittedSpec, pairs: &[FittedPair], m: &mut Matrix) -> Re
     Ok(())
 }
 
-/// The first `cols` columns of `m`.
-pub(crate) fn prefix(m: &Matrix, cols: usize) -> Matrix {
-    Matrix {
-        rows: m.rows,
-        cols,
-        data: m.data[..m.rows * cols].to_vec(),
-    }
-}
-
 /// Training rows the search uses: all of them, or beyond [`MAX_SEARCH_ROWS`] a seeded sample
 /// of whole groups (leads).
 pub(crate) fn search_rows(n: usize, groups: Option<&[usize]>, seed: u64) -> Vec<usize> {
@@ -903,10 +894,10 @@ fn cross_validate(
     y: &[bool],
     rows: &[usize],
     counts: &[usize],
-    reuse: Option<(&[FoldPool], &[(Logit, usize)])>,
+    reuse: Option<(&[FoldPool], &[WideFit])>,
     fit: &FitResult,
     options: &FitOptions,
-) -> Result<(Vec<Vec<f64>>, Vec<(Logit, usize)>, Vec<FoldPool>)> {
+) -> Result<(Vec<Vec<f64>>, Vec<WideFit>, Vec<FoldPool>)> {
     let m = x_train.select_rows(rows);
     let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
     let folds = fit.penalty.folds;
@@ -920,132 +911,76 @@ fn cross_validate(
     let alpha = fit.penalty.alpha;
     let main_cols = x_train.cols;
     let n = x_train.rows;
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    type FoldOut = (
-        usize,
-        Vec<(usize, Vec<(usize, f64)>)>,
-        (Logit, usize),
-        FoldPool,
-    );
-    let results: Vec<Result<Vec<FoldOut>>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..options.threads.clamp(1, folds))
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done: Vec<FoldOut> = Vec::new();
-                    loop {
-                        let f = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if f >= folds {
-                            break;
-                        }
-                        let fit_rows: Vec<usize> =
-                            (0..m.rows).filter(|&i| assignment[i] != f).collect();
-                        let val_rows: Vec<usize> =
-                            (0..m.rows).filter(|&i| assignment[i] == f).collect();
-                        let yf: Vec<bool> = fit_rows.iter().map(|&i| y_rows[i]).collect();
-                        let mut fm = m.select_rows(&fit_rows);
-                        let mut vm = m.select_rows(&val_rows);
-                        let (pool, mut prev) = match reuse {
-                            Some((pools, last)) => (pools[f].clone(), Some(last[f].clone())),
-                            None => {
-                                // The fold's main model, and the pairs ranked on its residuals.
-                                let std = Standardizer::fit(&fm);
-                                let xf = std.apply(&fm);
-                                let main =
-                                    fit_logistic(&xf, &yf, alpha, options, Some(&fit.logit))?;
-                                let p = main.predict(&xf);
-                                drop(xf);
-                                let (mut resid, mut weight) = (vec![0.0; n], vec![0.0; n]);
-                                for ((&i, p), &t) in fit_rows.iter().zip(&p).zip(&yf) {
-                                    resid[rows[i]] = f64::from(u8::from(t)) - p;
-                                    weight[rows[i]] = p * (1.0 - p);
-                                }
-                                let search = SearchRows::new(
-                                    fit_rows.iter().map(|&i| rows[i]).collect(),
-                                    nested.groups,
-                                );
-                                let ranked = rank(
-                                    nested.candidates,
-                                    nested.coarse,
-                                    &search,
-                                    &resid,
-                                    &weight,
-                                    nested.min_cell,
-                                    1,
-                                )?;
-                                let mut pool = nested.named.to_vec();
-                                pool.extend(
-                                    ranked
-                                        .into_iter()
-                                        .take_while(|(g, _)| *g > 0.0)
-                                        .take(nested.pool_k)
-                                        .map(|(_, p)| p),
-                                );
-                                (pool, Some((main, main_cols)))
-                            }
-                        };
-                        append_pairs(nested.fitted, &pool, &mut fm)?;
-                        append_pairs(nested.fitted, &pool, &mut vm)?;
-                        let width = |k: usize| -> usize {
-                            let upto = (nested.named.len() + k).min(pool.len());
-                            main_cols + pool[..upto].iter().map(FittedPair::width).sum::<usize>()
-                        };
-                        let std = Standardizer::fit(&fm);
-                        let mut preds_k = Vec::with_capacity(counts.len());
-                        for (k, &count) in counts.iter().enumerate() {
-                            let w = width(count);
-                            let sub = Standardizer {
-                                means: std.means[..w].to_vec(),
-                                stds: std.stds[..w].to_vec(),
-                            };
-                            let xf = sub.apply(&prefix(&fm, w));
-                            let init = match &prev {
-                                Some((l, pw)) if *pw <= w => l.with_more_features(w - pw),
-                                _ => fit.logit.with_more_features(w - main_cols),
-                            };
-                            let logit = fit_logistic(&xf, &yf, alpha, options, Some(&init))?;
-                            drop(xf);
-                            let preds = logit.predict(&sub.apply(&prefix(&vm, w)));
-                            preds_k.push((k, val_rows.iter().copied().zip(preds).collect()));
-                            prev = Some((logit, w));
-                        }
-                        let last = prev.ok_or_else(|| {
-                            TrainError::Fit("a pair cross-validation fold fitted nothing".into())
-                        })?;
-                        done.push((f, preds_k, last, pool));
+    let per_fold = each_fold(
+        &assignment,
+        folds,
+        options.threads,
+        "pair cross-validation",
+        |f, fit_rows, val_rows| {
+            let yf: Vec<bool> = fit_rows.iter().map(|&i| y_rows[i]).collect();
+            let mut fm = m.select_rows(&fit_rows);
+            let mut vm = m.select_rows(&val_rows);
+            let (pool, prev) = match reuse {
+                Some((pools, last)) => (pools[f].clone(), last[f].clone()),
+                None => {
+                    // The fold's main model, and the pairs ranked on its residuals.
+                    let std = Standardizer::fit(&fm);
+                    let xf = std.apply(&fm);
+                    let main = fit_logistic(&xf, &yf, alpha, options, Some(&fit.logit))?;
+                    let p = main.predict(&xf);
+                    drop(xf);
+                    let (mut resid, mut weight) = (vec![0.0; n], vec![0.0; n]);
+                    for ((&i, p), &t) in fit_rows.iter().zip(&p).zip(&yf) {
+                        resid[rows[i]] = f64::from(u8::from(t)) - p;
+                        weight[rows[i]] = p * (1.0 - p);
                     }
-                    Ok(done)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join().unwrap_or_else(|_| {
-                    Err(TrainError::Fit(
-                        "a pair cross-validation worker panicked".into(),
-                    ))
-                })
-            })
-            .collect()
-    });
-    let mut oof = vec![vec![f64::NAN; m.rows]; counts.len()];
-    let mut last: Vec<Option<(Logit, usize)>> = vec![None; folds];
-    let mut pools: Vec<FoldPool> = vec![Vec::new(); folds];
-    for r in results {
-        for (f, by_count, fold_last, pool) in r? {
-            for (k, preds) in by_count {
-                for (i, p) in preds {
-                    oof[k][i] = p;
+                    let search =
+                        SearchRows::new(fit_rows.iter().map(|&i| rows[i]).collect(), nested.groups);
+                    let ranked = rank(
+                        nested.candidates,
+                        nested.coarse,
+                        &search,
+                        &resid,
+                        &weight,
+                        nested.min_cell,
+                        1,
+                    )?;
+                    let mut pool = nested.named.to_vec();
+                    pool.extend(
+                        ranked
+                            .into_iter()
+                            .take_while(|(g, _)| *g > 0.0)
+                            .take(nested.pool_k)
+                            .map(|(_, p)| p),
+                    );
+                    (pool, (main, main_cols))
                 }
+            };
+            append_pairs(nested.fitted, &pool, &mut fm)?;
+            append_pairs(nested.fitted, &pool, &mut vm)?;
+            let widths: Vec<usize> = counts
+                .iter()
+                .map(|&k| {
+                    let upto = (nested.named.len() + k).min(pool.len());
+                    main_cols + pool[..upto].iter().map(FittedPair::width).sum::<usize>()
+                })
+                .collect();
+            let (preds, last) = fit_widths(&fm, &vm, &yf, &widths, alpha, options, prev)?;
+            Ok((val_rows, preds, last, pool))
+        },
+    )?;
+    let mut oof = vec![vec![f64::NAN; m.rows]; counts.len()];
+    let mut last = Vec::with_capacity(folds);
+    let mut pools: Vec<FoldPool> = Vec::with_capacity(folds);
+    for (val_rows, preds, fold_last, pool) in per_fold {
+        for (k, p) in preds.into_iter().enumerate() {
+            for (&i, p) in val_rows.iter().zip(p) {
+                oof[k][i] = p;
             }
-            last[f] = Some(fold_last);
-            pools[f] = pool;
         }
+        last.push(fold_last);
+        pools.push(pool);
     }
-    let last = last
-        .into_iter()
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| TrainError::Fit("a pair cross-validation fold is missing".into()))?;
     Ok((oof, last, pools))
 }
 

@@ -535,16 +535,15 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
             spec = set_bins(&spec, std::iter::once(name.as_str()), *cut);
         }
         (fitted, x_train, x_test) = featurize_spec(&spec)?;
-        let penalty = search_penalty(
+        let before = fit;
+        // The whole penalty grid again, on the same folds (`cv`'s: the same labels, leads and
+        // seed).
+        fit = crate::fit::fit_with_cv_grouped(
             &x_train,
             &y_train,
-            &cv,
-            &fit_options.alphas,
-            None,
+            train_groups.as_deref(),
             &fit_options,
         )?;
-        let before = fit;
-        fit = fit_after_search(&x_train, &y_train, penalty, &fit_options)?;
         fit.unconverged_cv_fits += before.unconverged_cv_fits;
         shapes_seconds += started.elapsed().as_secs_f64() - fit.fit_seconds;
         fit.cv_seconds = before.cv_seconds;

@@ -29,13 +29,13 @@
 //! them as bins the spec fixed, and the factors still sum exactly to the log-odds.
 
 use crate::bins::AutoColumn;
-use crate::error::{Result, TrainError};
+use crate::error::Result;
 use crate::featurize::{bin_columns, value_bin_columns, Matrix};
 use crate::fit::{
-    fit_logistic, grouped_folds, simplest_within_one_se, stratified_folds, FitOptions, FitResult,
-    Logit, Standardizer,
+    each_fold, fit_logistic, fit_widths, grouped_folds, simplest_within_one_se, stratified_folds,
+    FitOptions, FitResult, Standardizer,
 };
-use crate::pairs::{prefix, search_rows, SearchRows, Sums, RANKED_KEPT};
+use crate::pairs::{search_rows, SearchRows, Sums, RANKED_KEPT};
 use crate::pipeline::BINS_MIN_DISTINCT;
 use leadscore_core::artifact::{RankedShape, ShapeCandidate, ShapeSearch};
 use leadscore_core::metrics::{log_loss, roc_auc};
@@ -305,105 +305,58 @@ fn cross_validate(
     let main_cols = m.cols;
     let n = m.rows;
     let max_k = counts.iter().copied().max().unwrap_or(0);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    type FoldOut = Vec<(usize, Vec<(usize, f64)>)>;
-    let results: Vec<Result<Vec<FoldOut>>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..options.threads.clamp(1, folds))
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done: Vec<FoldOut> = Vec::new();
-                    loop {
-                        let f = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if f >= folds {
-                            break;
-                        }
-                        let fit_rows: Vec<usize> =
-                            (0..m.rows).filter(|&i| assignment[i] != f).collect();
-                        let val_rows: Vec<usize> =
-                            (0..m.rows).filter(|&i| assignment[i] == f).collect();
-                        let yf: Vec<bool> = fit_rows.iter().map(|&i| y_rows[i]).collect();
-                        let mut fm = m.select_rows(&fit_rows);
-                        let mut vm = m.select_rows(&val_rows);
-                        // The fold's model, and the columns ranked on its residuals.
-                        let std = Standardizer::fit(&fm);
-                        let xf = std.apply(&fm);
-                        let main = fit_logistic(&xf, &yf, alpha, options, Some(&fit.logit))?;
-                        let (r, w) = residuals(&main.predict(&xf), &yf);
-                        drop(xf);
-                        let (mut resid, mut weight) = (vec![0.0; n], vec![0.0; n]);
-                        for (k, &i) in fit_rows.iter().enumerate() {
-                            resid[i] = r[k];
-                            weight[i] = w[k];
-                        }
-                        let search = SearchRows::new(fit_rows.clone(), groups);
-                        let pool: Vec<usize> = rank(candidates, &search, &resid, &weight)
-                            .into_iter()
-                            .take_while(|(g, _)| *g > 0.0)
-                            .take(max_k)
-                            .map(|(_, c)| c)
-                            .collect();
-                        for &c in &pool {
-                            fm = fm.with_columns(&candidates[c].block(&fit_rows));
-                            vm = vm.with_columns(&candidates[c].block(&val_rows));
-                        }
-                        let width = |k: usize| -> usize {
-                            main_cols
-                                + pool[..k.min(pool.len())]
-                                    .iter()
-                                    .map(|&c| candidates[c].bins)
-                                    .sum::<usize>()
-                        };
-                        let std = Standardizer::fit(&fm);
-                        let mut prev: (Logit, usize) = (main, main_cols);
-                        let mut preds_k = Vec::with_capacity(counts.len());
-                        for (k, &count) in counts.iter().enumerate() {
-                            let w = width(count);
-                            let sub = Standardizer {
-                                means: std.means[..w].to_vec(),
-                                stds: std.stds[..w].to_vec(),
-                            };
-                            let logit = if w == prev.1 {
-                                prev.0.clone()
-                            } else {
-                                let xf = sub.apply(&prefix(&fm, w));
-                                let init = prev.0.with_more_features(w - prev.1);
-                                fit_logistic(&xf, &yf, alpha, options, Some(&init))?
-                            };
-                            let preds = logit.predict(&sub.apply(&prefix(&vm, w)));
-                            preds_k.push((k, val_rows.iter().copied().zip(preds).collect()));
-                            prev = (logit, w);
-                        }
-                        done.push(preds_k);
-                    }
-                    Ok(done)
+    let per_fold = each_fold(
+        &assignment,
+        folds,
+        options.threads,
+        "shape cross-validation",
+        |_, fit_rows, val_rows| {
+            let yf: Vec<bool> = fit_rows.iter().map(|&i| y_rows[i]).collect();
+            let mut fm = m.select_rows(&fit_rows);
+            let mut vm = m.select_rows(&val_rows);
+            // The fold's model, and the columns ranked on its residuals.
+            let std = Standardizer::fit(&fm);
+            let xf = std.apply(&fm);
+            let main = fit_logistic(&xf, &yf, alpha, options, Some(&fit.logit))?;
+            let (r, w) = residuals(&main.predict(&xf), &yf);
+            drop(xf);
+            let (mut resid, mut weight) = (vec![0.0; n], vec![0.0; n]);
+            for (k, &i) in fit_rows.iter().enumerate() {
+                resid[i] = r[k];
+                weight[i] = w[k];
+            }
+            let search = SearchRows::new(fit_rows.clone(), groups);
+            let pool: Vec<usize> = rank(candidates, &search, &resid, &weight)
+                .into_iter()
+                .take_while(|(g, _)| *g > 0.0)
+                .take(max_k)
+                .map(|(_, c)| c)
+                .collect();
+            for &c in &pool {
+                fm = fm.with_columns(&candidates[c].block(&fit_rows));
+                vm = vm.with_columns(&candidates[c].block(&val_rows));
+            }
+            let widths: Vec<usize> = counts
+                .iter()
+                .map(|&k| {
+                    main_cols
+                        + pool[..k.min(pool.len())]
+                            .iter()
+                            .map(|&c| candidates[c].bins)
+                            .sum::<usize>()
                 })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join().unwrap_or_else(|_| {
-                    Err(TrainError::Fit(
-                        "a shape cross-validation worker panicked".into(),
-                    ))
-                })
-            })
-            .collect()
-    });
+                .collect();
+            let (preds, _) = fit_widths(&fm, &vm, &yf, &widths, alpha, options, (main, main_cols))?;
+            Ok((val_rows, preds))
+        },
+    )?;
     let mut oof = vec![vec![f64::NAN; m.rows]; counts.len()];
-    for r in results {
-        for by_count in r? {
-            for (k, preds) in by_count {
-                for (i, p) in preds {
-                    oof[k][i] = p;
-                }
+    for (val_rows, preds) in per_fold {
+        for (k, p) in preds.into_iter().enumerate() {
+            for (&i, p) in val_rows.iter().zip(p) {
+                oof[k][i] = p;
             }
         }
-    }
-    if oof.iter().flatten().any(|p| p.is_nan()) {
-        return Err(TrainError::Fit(
-            "a shape cross-validation fold scored nothing".into(),
-        ));
     }
     Ok(oof)
 }
