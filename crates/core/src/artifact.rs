@@ -140,12 +140,6 @@ pub struct BinsSearch {
     pub chosen: usize,
 }
 
-impl BinsSearch {
-    /// A candidate beyond the smallest is only tried when the rarer class has at least this
-    /// many examples per feature of the model it would make.
-    pub const MIN_MINORITY_PER_FEATURE: f64 = 10.0;
-}
-
 /// The shape search: the `bins = "auto"` columns still without bins after the bins search
 /// (the search chose none, or they have fewer distinct values than it bins) are ranked by what
 /// bins of their own would add to the model's fit on its training residuals, and the best few
@@ -217,8 +211,9 @@ pub struct SkippedBins {
 pub enum SkipReason {
     /// A smaller candidate did no better than the one before it: more bins are not tried.
     NoGain,
-    /// The rarer class would have had fewer than [`BinsSearch::MIN_MINORITY_PER_FEATURE`]
-    /// examples per feature (the smallest positive candidate is always tried).
+    /// The rarer class would have had fewer than 10 examples per feature of the model. Only
+    /// in artifacts written before the candidates' number of features was left to the
+    /// cross-validation (with the one-standard-error rule): read, no longer written.
     TooFewExamples,
     /// Its bins are those of the candidate before (columns with few distinct values).
     SameBins,

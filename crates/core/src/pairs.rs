@@ -606,6 +606,12 @@ pub struct PairSearch {
     /// Pairs the spec names (always kept).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub named: Vec<String>,
+    /// Columns left out of the search as copies of another: `[column, the earlier column]`
+    /// whose coarse cells split the training examples the same way (a charge that is a fixed
+    /// rate times the minutes, an amount in two currencies), so every pair with one would
+    /// repeat a pair with the other.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<[String; 2]>,
 }
 
 /// One ranked candidate pair.

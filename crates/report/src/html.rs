@@ -389,7 +389,8 @@ fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
         (format!(
             "{} per column for {n} numeric column{} with bins = \"auto\" ({}), chosen by \
              {folds}-fold cross-validation on {} training {unit}, each candidate at its best \
-             penalty:",
+             penalty; the fewest bins within one standard error of the lowest pooled \
+             out-of-fold log loss win (more bins must beat fewer by more than noise):",
             if b.chosen == 0 { "none".to_string() } else { b.chosen.to_string() },
             if n == 1 { "" } else { "s" },
             b.columns.iter().take(6).cloned().collect::<Vec<_>>().join(", ")
@@ -1050,6 +1051,14 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                             td { @if kept.contains(&r.name) { "yes" } }
                         }
                     }
+                }
+            }
+            @if !p.duplicates.is_empty() {
+                p {
+                    "Not paired, as copies of an earlier column (the same cells on every \
+                     training example, so every pair would repeat one): "
+                    (p.duplicates.iter().map(|[copy, of]| format!("{copy} (of {of})")).collect::<Vec<_>>().join(", "))
+                    "."
                 }
             }
             @if !p.named.is_empty() {

@@ -6,8 +6,10 @@
 //! candidates ([`DEFAULT_CANDIDATES`], the same for every `auto` column; a column with fewer
 //! distinct values gets fewer bins), each cross-validated on the training split:
 //!
-//! - every candidate on the same folds, at its own best penalty; the one with the lowest pooled
-//!   out-of-fold log loss wins, fewer bins on a tie;
+//! - every candidate on the same folds, at its own best penalty; the fewest bins whose pooled
+//!   out-of-fold log loss is within one standard error of the lowest win (the error of the
+//!   paired difference, per lead: [`crate::fit::simplest_within_one_se`]), so more bins must
+//!   beat fewer by more than noise;
 //! - a candidate's features are the ones without bins plus its bin columns appended (the order
 //!   of the columns changes nothing in the fit); the bin edges are the training split's
 //!   quantiles, as the final model's, like every other fitted state (medians, levels).
@@ -20,9 +22,7 @@
 //!   widened at an edge); each next one only the best candidate's penalty and its two
 //!   neighbours (widened the same way when its best is at their edge), each fold warm-started
 //!   from the fit without bins at that penalty;
-//! - beyond the smallest positive one, a candidate is only tried when the rarer class has
-//!   [`BinsSearch::MIN_MINORITY_PER_FEATURE`] examples per feature of the model it would make;
-//!   a candidate whose bins are those of the one before (columns with few distinct values) is
+//! - a candidate whose bins are those of the one before (columns with few distinct values) is
 //!   not fitted again;
 //! - on more than [`DEFAULT_MAX_SEARCH_ROWS`] training examples the candidates are compared on a
 //!   seeded sample of them (whole leads), and the chosen one's penalty is then searched on all.
@@ -33,7 +33,7 @@
 
 use crate::error::Result;
 use crate::featurize::{bin_columns, Matrix};
-use crate::fit::{search_penalty, CvFolds, FitOptions, PenaltyOutcome};
+use crate::fit::{search_penalty, simplest_within_one_se, CvFolds, FitOptions, PenaltyOutcome};
 use leadscore_core::artifact::{BinsCandidate, BinsSearch, SkipReason, SkippedBins};
 use leadscore_core::rng::SeededRng;
 
@@ -118,8 +118,11 @@ pub fn choose_bins(
         x0.clone()
     };
     let table_rows: Vec<usize> = positions.iter().map(|&i| train_rows[i]).collect();
-    let positives = y_s.iter().filter(|v| **v).count();
-    let minority = positives.min(y_s.len() - positives) as f64;
+    // The unit of the one-standard-error rule: a lead (its landmark examples are one draw).
+    let units: Vec<usize> = match groups {
+        Some(g) => positions.iter().map(|&i| g[i]).collect(),
+        None => positions.clone(),
+    };
 
     let mut candidates: Vec<usize> = bins
         .candidates
@@ -128,7 +131,6 @@ pub fn choose_bins(
         .collect();
     candidates.sort_unstable();
     candidates.dedup();
-    let smallest_positive = candidates.iter().copied().find(|&b| b > 0);
 
     let mut tried: Vec<(BinsCandidate, PenaltyOutcome)> = Vec::new();
     let mut skipped = Vec::new();
@@ -145,18 +147,10 @@ pub fn choose_bins(
             .collect();
         let extra: usize = blocks.iter().map(|m| m.cols).sum();
         let features = x0_s.cols + extra;
-        let same_as_before = previous_blocks.as_ref() == Some(&blocks);
-        let too_wide = b > 0
-            && Some(b) != smallest_positive
-            && minority / (features as f64) < BinsSearch::MIN_MINORITY_PER_FEATURE;
-        if same_as_before || too_wide {
+        if previous_blocks.as_ref() == Some(&blocks) {
             skipped.push(SkippedBins {
                 bins: b,
-                reason: if same_as_before {
-                    SkipReason::SameBins
-                } else {
-                    SkipReason::TooFewExamples
-                },
+                reason: SkipReason::SameBins,
             });
             continue;
         }
@@ -205,7 +199,14 @@ pub fn choose_bins(
             break;
         }
     }
-    let chosen = best.unwrap_or(0);
+    // The fewest bins within one standard error of the lowest log loss (the error of the
+    // paired difference, per lead): more bins must beat fewer by more than noise.
+    let oofs: Vec<Vec<f64>> = tried.iter().map(|(_, o)| o.oof.clone()).collect();
+    let chosen = if oofs.is_empty() {
+        0
+    } else {
+        simplest_within_one_se(&oofs, &y_s, &units)
+    };
     let chosen_bins = tried.get(chosen).map_or(0, |(c, _)| c.bins);
     let penalty = if on_sample {
         None
@@ -329,6 +330,97 @@ mod tests {
         );
         assert!(choice.penalty.is_none());
         assert!(choice.search.chosen >= 4, "{:?}", choice.search);
+    }
+
+    /// `k` numeric columns 0..100 and a rare outcome: the first column's effect is a narrow
+    /// step (its top eighth converts far more), the others are noise.
+    fn rare_step(n: usize, k: usize, seed: u64) -> (Vec<AutoColumn>, Matrix, Vec<bool>) {
+        let mut rng = SeededRng::new(seed);
+        let mut columns: Vec<AutoColumn> = (0..k)
+            .map(|c| (format!("x{c}"), Vec::with_capacity(n)))
+            .collect();
+        let mut x0 = Matrix::zeros(n, k);
+        let mut y = Vec::with_capacity(n);
+        for i in 0..n {
+            for (c, (_, v)) in columns.iter_mut().enumerate() {
+                let x = (rng.uniform() * 100.0).floor();
+                v.push(Some(x));
+                x0.data[c * n + i] = x;
+            }
+            let top = columns[0].1[i].unwrap_or(0.0) >= 87.5;
+            y.push(rng.bernoulli(sigmoid(if top { 0.0 } else { -3.5 })));
+        }
+        (columns, x0, y)
+    }
+
+    #[test]
+    fn as_many_bins_as_the_evidence_supports_however_rare_the_outcome() {
+        // About 250 converted of 3000 and 12 columns: 16 bins make a 200-feature model, 1.3
+        // converted examples per feature. A rule of thumb on that ratio used to stop the
+        // search at 4 bins, which cannot isolate the top eighth; cross-validation says more.
+        let (columns, x0, y) = rare_step(3000, 12, 5);
+        let positives = y.iter().filter(|v| **v).count();
+        assert!((150..400).contains(&positives), "{positives}");
+        let options = FitOptions::default();
+        let cv = CvFolds::new(&y, None, &options).unwrap();
+        let rows: Vec<usize> = (0..y.len()).collect();
+        let choice = choose_bins(
+            &columns,
+            &rows,
+            &x0,
+            &y,
+            None,
+            &cv,
+            &options,
+            &BinsOptions::default(),
+        )
+        .unwrap();
+        let s = &choice.search;
+        assert!(s.chosen >= 8, "{s:?}");
+        assert!(
+            s.skipped.iter().all(|k| k.reason != SkipReason::TooFewExamples),
+            "{s:?}"
+        );
+        let four = s.candidates.iter().find(|c| c.bins == 4).unwrap();
+        let chosen = s.candidates.iter().find(|c| c.bins == s.chosen).unwrap();
+        assert!(chosen.cv_log_loss < four.cv_log_loss, "{s:?}");
+    }
+
+    #[test]
+    fn more_bins_must_beat_fewer_by_more_than_noise() {
+        // Straight lines only: any bins fit noise. Whatever candidate happens to have the
+        // lowest pooled log loss, the fewest within one standard error of it is chosen.
+        let mut rng = SeededRng::new(9);
+        let n = 2000;
+        let v: Vec<Option<f64>> = (0..n).map(|_| Some((rng.uniform() * 100.0).floor())).collect();
+        let mut x0 = Matrix::zeros(n, 1);
+        let y: Vec<bool> = v
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let x = x.unwrap_or(0.0);
+                x0.data[i] = x;
+                rng.bernoulli(sigmoid((x - 50.0) / 25.0))
+            })
+            .collect();
+        let options = FitOptions::default();
+        let cv = CvFolds::new(&y, None, &options).unwrap();
+        let rows: Vec<usize> = (0..n).collect();
+        let choice = choose_bins(
+            &[("x".into(), v)],
+            &rows,
+            &x0,
+            &y,
+            None,
+            &cv,
+            &options,
+            &BinsOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(choice.search.chosen, 0, "{:?}", choice.search);
+        // The penalty search returned is the chosen candidate's.
+        let p = choice.penalty.as_ref().unwrap();
+        assert_eq!(p.search.alpha, choice.search.candidates[0].alpha);
     }
 
     #[test]

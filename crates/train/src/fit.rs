@@ -528,6 +528,10 @@ pub struct PenaltyOutcome {
     /// `fits[a][f]`: fold f's fit at `search.grid[a]` (to warm-start another search on the
     /// same rows and folds, see [`Logit::padded`]).
     pub fits: Vec<Vec<Logit>>,
+    /// The pooled out-of-fold predictions at the chosen penalty, one per row searched on (to
+    /// compare this search's model with another's on the same rows and folds, see
+    /// [`simplest_within_one_se`]).
+    pub oof: Vec<f64>,
     /// Wall time, seconds.
     pub seconds: f64,
 }
@@ -647,6 +651,7 @@ pub fn search_penalty(
         .zip(&path.oof)
         .map(|(&a, oof)| score(oof, a))
         .collect::<Result<Vec<_>>>()?;
+    let mut oofs = path.oof;
     let mut fits = path.fits;
     let mut extended = Vec::new();
     let mut at_edge = false;
@@ -672,16 +677,21 @@ pub fn search_penalty(
         unconverged += more.unconverged;
         let point = score(&more.oof[0], alpha)?;
         let fit = more.fits.pop().unwrap_or_default();
+        let oof = more.oof.pop().unwrap_or_default();
         extended.push(alpha);
         if stronger {
             grid.insert(0, point);
             fits.insert(0, fit);
+            oofs.insert(0, oof);
         } else {
             grid.push(point);
             fits.push(fit);
+            oofs.push(oof);
         }
     }
-    let alpha = grid[best_index(&grid)].alpha;
+    let best = best_index(&grid);
+    let alpha = grid[best].alpha;
+    let oof = oofs.swap_remove(best);
     Ok(PenaltyOutcome {
         search: PenaltySearch {
             folds: cv.folds,
@@ -692,6 +702,7 @@ pub fn search_penalty(
         },
         unconverged,
         fits,
+        oof,
         seconds: start.elapsed().as_secs_f64(),
     })
 }

@@ -13,6 +13,11 @@
 //! landmark examples, so each term is 0 on average without one), and
 //! `gain = (S(a x b) - S(a) - S(b) + S(all)) / 2`.
 //!
+//! A column whose cells split the training examples exactly as an earlier column's do (a
+//! monotone copy: a charge billed at a fixed rate per minute beside the minutes) is left out:
+//! each of its pairs would repeat one of the earlier column's under another name, and copies of
+//! one interaction would fill the best `K` (the provenance lists it under `duplicates`).
+//!
 //! One pass over the rows per pair. Then the best `K` pairs become one-hot cell features
 //! ([`leadscore_core::pairs::FittedPair`]), `K` chosen by cross-validation among the spec's
 //! candidates (0, 4, 8, 16, 32 by default) at the chosen penalty, on the same folds, each fit
@@ -309,6 +314,24 @@ impl Sums {
     }
 }
 
+/// `cells` relabelled in the order labels first appear: two columns that split the rows the
+/// same way, whatever their cells are called, give the same vector.
+fn first_seen_labels(cells: &[u8]) -> Vec<u8> {
+    let mut label = [u8::MAX; 256];
+    let mut next = 0u8;
+    cells
+        .iter()
+        .map(|&c| {
+            let l = &mut label[usize::from(c)];
+            if *l == u8::MAX {
+                *l = next;
+                next = next.saturating_add(1);
+            }
+            *l
+        })
+        .collect()
+}
+
 /// The gain of the pair of coarsened columns `a` and `b` on the search rows (see the module
 /// doc).
 fn pair_gain(a: &Coarse, b: &Coarse, rows: &SearchRows, resid: &[f64], weight: &[f64]) -> f64 {
@@ -555,6 +578,12 @@ pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
     for n in &p.named {
         let _ = writeln!(out, "    named in the spec: {n}  <- kept");
     }
+    for [copy, of] in &p.duplicates {
+        let _ = writeln!(
+            out,
+            "    not paired: {copy} (a copy of {of}: the same cells on every training example)"
+        );
+    }
     if !p.candidates.is_empty() {
         let _ = writeln!(
             out,
@@ -643,6 +672,28 @@ pub fn search_and_add(
             }
         }
     }
+    // A column whose cells split the training examples exactly as an earlier one's do (a
+    // monotone copy of it) would only repeat that column's pairs under another name, taking
+    // places among the best K: left out of the search.
+    let mut duplicates: Vec<[String; 2]> = Vec::new();
+    let mut seen: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+    searched.retain(|&i| {
+        let Some(c) = &coarse[i] else {
+            return false;
+        };
+        match seen.entry(first_seen_labels(&c.cells)) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let name = |k: usize| fitted.columns[k].name.clone();
+                duplicates.push([name(i), name(*e.get())]);
+                false
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+                true
+            }
+        }
+    });
+    drop(seen);
     let mut named: Vec<FittedPair> = Vec::new();
     for [a, b] in &settings.include {
         let (Some(i), Some(j)) = (index_of(a), index_of(b)) else {
@@ -853,6 +904,7 @@ pub fn search_and_add(
         not_tried,
         chosen,
         named: named.iter().map(FittedPair::name).collect(),
+        duplicates,
     };
     // The search's time, without the refit: that one is the final fit's (`fit.fit_seconds`).
     let seconds = start.elapsed().as_secs_f64();

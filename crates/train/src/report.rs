@@ -287,7 +287,8 @@ pub fn bins_text(b: &BinsSearch, folds: usize, unit: &str, grid_is_final: bool) 
     let _ = writeln!(
         out,
         "  quantile bins for {n} numeric column{} with bins = \"auto\", by {folds}-fold CV on {} \
-         training {unit} (each at its best penalty):\n    bins  features       alpha  log loss  ROC AUC",
+         training {unit} (each at its best penalty; the fewest bins within one standard error of \
+         the lowest log loss):\n    bins  features       alpha  log loss  ROC AUC",
         if n == 1 { "" } else { "s" },
         b.rows
     );

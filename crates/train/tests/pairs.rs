@@ -172,3 +172,56 @@ fn a_spec_names_pairs_and_turns_the_search_off() {
         .to_string();
     assert!(e.contains("[pairs]") && e.contains("`nope`"), "{e}");
 }
+
+/// A charge that is a fixed rate times the minutes (as telecom and billing exports carry both)
+/// splits the leads into the same cells as the minutes: every pair with it would repeat a pair
+/// with the minutes and take a place among the best K. It is left out of the search, named.
+#[test]
+fn a_column_that_copies_another_is_not_paired_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = SeededRng::new(21);
+    let mut csv = String::from("id,minutes,charge,plan,calls,converted\n");
+    for i in 0..3000 {
+        let minutes = (rng.uniform() * 300.0 * 10.0).round() / 10.0;
+        let plan = ["A", "B"][rng.below(2)];
+        let calls = rng.below(6);
+        let heavy = minutes > 200.0;
+        let z = -1.5
+            + 0.3 * calls as f64
+            + match (plan, heavy) {
+                ("A", true) => 2.5,
+                ("B", true) => -1.0,
+                _ => 0.0,
+            };
+        let _ = writeln!(
+            csv,
+            "L{i},{minutes},{:.2},{plan},{calls},{}",
+            minutes * 0.17,
+            u8::from(rng.bernoulli(sigmoid(z)))
+        );
+    }
+    let data = dir.path().join("copies.csv");
+    std::fs::write(&data, csv).unwrap();
+    let artifact = train(&config(&data)).unwrap().artifact;
+    let search = artifact.provenance.pairs.as_ref().unwrap();
+    assert_eq!(
+        search.duplicates,
+        vec![["charge".to_string(), "minutes".to_string()]],
+        "{search:#?}"
+    );
+    assert!(!search.columns.contains(&"charge".to_string()));
+    assert!(
+        search.ranked.iter().all(|r| !r.name.contains("charge")),
+        "{:#?}",
+        search.ranked
+    );
+    // The interaction is still found, once, on the column that came first.
+    assert_eq!(search.ranked[0].name, "minutes x plan", "{:#?}", search.ranked);
+    assert!(artifact.spec.pairs.iter().any(|p| p.name() == "minutes x plan"));
+    // The CLI text and the report say why the copy is not paired.
+    let text = leadscore_train::pairs::pairs_text(&artifact);
+    assert!(
+        text.contains("not paired: charge (a copy of minutes"),
+        "{text}"
+    );
+}
