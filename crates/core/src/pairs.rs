@@ -612,6 +612,28 @@ pub struct PairSearch {
     /// repeat a pair with the other.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub duplicates: Vec<[String; 2]>,
+    /// Quantile cells a numeric column is cut into for its pairs (absent in artifacts written
+    /// before the search compared two cuts: 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric_cells: Option<usize>,
+    /// The other cut the search compared by cross-validation (on the same rows and folds),
+    /// when it compared one: it ran only when the first search kept pairs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cells_compared: Option<CellsCompared>,
+}
+
+/// The pair search run with another number of cells per numeric column: what it chose and its
+/// cross-validation scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellsCompared {
+    /// Quantile cells per numeric column.
+    pub numeric_cells: usize,
+    /// Searched pairs it kept.
+    pub pairs: usize,
+    /// Pooled out-of-fold log loss of its chosen count.
+    pub cv_log_loss: f64,
+    /// Pooled out-of-fold ROC AUC of its chosen count.
+    pub cv_roc_auc: f64,
 }
 
 /// One ranked candidate pair.

@@ -1105,6 +1105,21 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                         }
                     }
                 }
+                @if let Some(other) = &p.cells_compared {
+                    p {
+                        (format!(
+                            "Numeric columns are cut into {} quantile cells for the pairs. The \
+                             same search with {} cells kept {} pairs (CV log loss {:.4}, ROC AUC \
+                             {:.4}); the finer cut is kept only when it beats the coarser by \
+                             more than one standard error.",
+                            p.numeric_cells.unwrap_or(3),
+                            other.numeric_cells,
+                            other.pairs,
+                            other.cv_log_loss,
+                            other.cv_roc_auc
+                        ))
+                    }
+                }
             }
         }
     }

@@ -378,7 +378,9 @@ mod tests {
         let s = &choice.search;
         assert!(s.chosen >= 8, "{s:?}");
         assert!(
-            s.skipped.iter().all(|k| k.reason != SkipReason::TooFewExamples),
+            s.skipped
+                .iter()
+                .all(|k| k.reason != SkipReason::TooFewExamples),
             "{s:?}"
         );
         let four = s.candidates.iter().find(|c| c.bins == 4).unwrap();
@@ -392,7 +394,9 @@ mod tests {
         // lowest pooled log loss, the fewest within one standard error of it is chosen.
         let mut rng = SeededRng::new(9);
         let n = 2000;
-        let v: Vec<Option<f64>> = (0..n).map(|_| Some((rng.uniform() * 100.0).floor())).collect();
+        let v: Vec<Option<f64>> = (0..n)
+            .map(|_| Some((rng.uniform() * 100.0).floor()))
+            .collect();
         let mut x0 = Matrix::zeros(n, 1);
         let y: Vec<bool> = v
             .iter()

@@ -216,12 +216,91 @@ fn a_column_that_copies_another_is_not_paired_twice() {
         search.ranked
     );
     // The interaction is still found, once, on the column that came first.
-    assert_eq!(search.ranked[0].name, "minutes x plan", "{:#?}", search.ranked);
-    assert!(artifact.spec.pairs.iter().any(|p| p.name() == "minutes x plan"));
+    assert_eq!(
+        search.ranked[0].name, "minutes x plan",
+        "{:#?}",
+        search.ranked
+    );
+    assert!(artifact
+        .spec
+        .pairs
+        .iter()
+        .any(|p| p.name() == "minutes x plan"));
+    // The interaction's threshold is a third of the way from the top: 3 cells per number
+    // find it exactly, 5 cannot, and the finer cut compared does not win.
+    assert_eq!(search.numeric_cells, Some(3), "{search:#?}");
+    assert_eq!(
+        search.cells_compared.as_ref().map(|c| c.numeric_cells),
+        Some(5),
+        "{search:#?}"
+    );
     // The CLI text and the report say why the copy is not paired.
     let text = leadscore_train::pairs::pairs_text(&artifact);
     assert!(
         text.contains("not paired: charge (a copy of minutes"),
+        "{text}"
+    );
+}
+
+/// Heavy users on plan A churn: the threshold is the top fifth of the minutes, inside the top
+/// third that 3 cells per number give. The search compares 5 cells on the same folds and keeps
+/// them, because cross-validation says they fit better by more than noise.
+#[test]
+fn a_threshold_near_the_top_gets_the_finer_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = SeededRng::new(33);
+    let mut csv = String::from("id,minutes,plan,calls,converted\n");
+    for i in 0..5000 {
+        let minutes = (rng.uniform() * 3000.0).round() / 10.0;
+        let plan = ["A", "B", "C"][rng.below(3)];
+        let calls = rng.below(6);
+        let z = -2.0
+            + 0.2 * calls as f64
+            + match (plan, minutes >= 240.0) {
+                ("A", true) => 3.5,
+                _ => 0.0,
+            };
+        let _ = writeln!(
+            csv,
+            "L{i},{minutes},{plan},{calls},{}",
+            u8::from(rng.bernoulli(sigmoid(z)))
+        );
+    }
+    let data = dir.path().join("heavy.csv");
+    std::fs::write(&data, csv).unwrap();
+    let artifact = train(&config(&data)).unwrap().artifact;
+    let search = artifact.provenance.pairs.as_ref().unwrap();
+    assert_eq!(
+        search.ranked[0].name, "minutes x plan",
+        "{:#?}",
+        search.ranked
+    );
+    assert_eq!(search.numeric_cells, Some(5), "{search:#?}");
+    let coarse = search.cells_compared.as_ref().unwrap();
+    assert_eq!(coarse.numeric_cells, 3);
+    let chosen = search
+        .candidates
+        .iter()
+        .find(|c| c.pairs == search.chosen)
+        .unwrap();
+    assert!(chosen.cv_log_loss < coarse.cv_log_loss, "{search:#?}");
+    // The kept pair's numeric side has the fifths' edges (about 60, 120, 180, 240).
+    let pair = &artifact.spec.pairs[0];
+    let side = if pair.a.column == "minutes" {
+        &pair.a
+    } else {
+        &pair.b
+    };
+    match &side.rule {
+        leadscore_core::pairs::CellRule::Bins { edges } => {
+            assert_eq!(edges.len(), 4, "{edges:?}");
+            assert!((edges[3] - 240.0).abs() < 5.0, "{edges:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = leadscore_train::pairs::pairs_text(&artifact);
+    assert!(
+        text.contains("numeric columns cut into 5 cells for the pairs; with 3 cells"),
         "{text}"
     );
 }
