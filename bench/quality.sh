@@ -61,7 +61,9 @@ DEMO_LEADS="${DEMO_LEADS:-data/demo-leads.csv}"
 DEMO_SPEC="${DEMO_SPEC:-data/demo-spec.toml}"
 MODELS="${MODELS:-logistic,hgb,hgb-grid,ebm,lgbm,lgbm-grid}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/leadscore-release}"
-B="$CARGO_TARGET_DIR/release/leadscore-train"
+# LEADSCORE_TRAIN=PATH: run that leadscore-train instead of building this tree's (an older
+# build, to measure what a change did on the same tables).
+B="${LEADSCORE_TRAIN:-$CARGO_TARGET_DIR/release/leadscore-train}"
 PY="$VENV/bin/python"
 export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in bench/peer/
 LEAKY=(Tags "Lead Quality" "Lead Profile" "Asymmetrique Activity Index" "Asymmetrique Profile Index"
@@ -92,8 +94,12 @@ if ! "$PY" -c 'import sklearn, pandas, lightgbm, interpret.glassbox' 2>/dev/null
   say "installing bench/peer/requirements.txt into $VENV"
   "$VENV/bin/pip" install -q -r bench/peer/requirements.txt
 fi
-say "building leadscore-train (release, $CARGO_TARGET_DIR)"
-cargo build --release -p leadscore-train 2>&1 | tail -3 >&2
+if [ -z "${LEADSCORE_TRAIN:-}" ]; then
+  say "building leadscore-train (release, $CARGO_TARGET_DIR)"
+  cargo build --release -p leadscore-train 2>&1 | tail -3 >&2
+else
+  say "leadscore-train: $B ($("$B" --version))"
+fi
 
 # --- runs ----------------------------------------------------------------------------------------
 # When and on what a dataset was measured (the first line of its table).
@@ -101,6 +107,9 @@ context() {
   local dirty=""
   if [ -n "$(git status --porcelain -- crates vendor Cargo.toml Cargo.lock 2>/dev/null)" ]; then
     dirty=" plus uncommitted changes (crates/, vendor/, Cargo.*)"
+  fi
+  if [ -n "${LEADSCORE_TRAIN:-}" ]; then
+    dirty="$dirty, leadscore-train from $B, not this tree's build"
   fi
   echo "measured $(date -u +%Y-%m-%dT%H:%M:%SZ) at commit $(git rev-parse --short HEAD)$dirty;" \
     "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load average at start $(cut -d' ' -f1-3 /proc/loadavg);" \
