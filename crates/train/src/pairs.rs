@@ -319,22 +319,37 @@ impl Sums {
     }
 }
 
-/// `cells` relabelled in the order labels first appear: two columns that split the rows the
-/// same way, whatever their cells are called, give the same vector.
-fn first_seen_labels(cells: &[u8]) -> Vec<u8> {
-    let mut label = [u8::MAX; 256];
-    let mut next = 0u8;
-    cells
-        .iter()
-        .map(|&c| {
-            let l = &mut label[usize::from(c)];
-            if *l == u8::MAX {
-                *l = next;
-                next = next.saturating_add(1);
-            }
-            *l
-        })
-        .collect()
+/// A hash of the partition `cells` makes of the rows, whatever its cells are called: the cells
+/// relabelled in the order they first appear, hashed as they go (no copy of the column).
+fn partition_hash(cells: &[u8]) -> u64 {
+    let mut label = [u16::MAX; 256];
+    let mut next = 0u16;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a
+    for &c in cells {
+        let l = &mut label[usize::from(c)];
+        if *l == u16::MAX {
+            *l = next;
+            next += 1;
+        }
+        h = (h ^ u64::from(*l)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Whether `a` and `b` split the rows the same way: a one-to-one map between their cells.
+fn same_partition(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut ab, mut ba) = ([u16::MAX; 256], [u16::MAX; 256]);
+    a.iter().zip(b).all(|(&x, &y)| {
+        let (fx, fy) = (&mut ab[usize::from(x)], &mut ba[usize::from(y)]);
+        if *fx == u16::MAX && *fy == u16::MAX {
+            *fx = u16::from(y);
+            *fy = u16::from(x);
+        }
+        *fx == u16::from(y) && *fy == u16::from(x)
+    })
 }
 
 /// The gain of the pair of coarsened columns `a` and `b` on the search rows (see the module
@@ -659,7 +674,8 @@ pub struct PairsOutcome {
 /// and chooses their number by cross-validation, it runs again with [`FINER_NUMERIC_CELLS`],
 /// and the finer cut wins only when its pooled out-of-fold log loss beats the coarser one's by
 /// more than one standard error (paired, per lead): a threshold near the top or bottom of a
-/// column (the heaviest tenth of users) falls inside a third.
+/// column (the heaviest tenth of users) falls inside a third. The pairs the spec names keep
+/// [`NUMERIC_CELLS`] either way.
 #[allow(clippy::too_many_arguments)]
 pub fn search_and_add(
     settings: &PairSpec,
@@ -699,8 +715,8 @@ pub fn search_and_add(
             let compared = |s: &Searched| CellsCompared {
                 numeric_cells: s.search.numeric_cells.unwrap_or(NUMERIC_CELLS),
                 pairs: s.search.chosen,
-                cv_log_loss: s.chosen_score().map_or(f64::NAN, |c| c.cv_log_loss),
-                cv_roc_auc: s.chosen_score().map_or(f64::NAN, |c| c.cv_roc_auc),
+                cv_log_loss: s.chosen_score().map_or(0.0, |c| c.cv_log_loss),
+                cv_roc_auc: s.chosen_score().map_or(0.0, |c| c.cv_roc_auc),
             };
             let finer_wins = match (&best.oof, &finer.oof) {
                 (Some(coarse), Some(fine)) if finer.search.chosen > 0 => {
@@ -717,7 +733,9 @@ pub fn search_and_add(
             } else {
                 (best, finer)
             };
-            winner.search.cells_compared = Some(compared(&loser));
+            // Only a search that chose its count by cross-validation has scores to show (the
+            // finer one may have too few pairs that gain to compare counts).
+            winner.search.cells_compared = loser.chosen_score().is_some().then(|| compared(&loser));
             best = winner;
         }
     }
@@ -774,17 +792,22 @@ fn search(
     let offsets = column_offsets(fitted);
     let index_of = |name: &str| fitted.columns.iter().position(|c| c.name == name);
     // Coarsen every column the search pairs, and those the named pairs use.
+    // The searched columns cut into `numeric_cells`; the named pairs' columns always into
+    // NUMERIC_CELLS (the spec's pairs are the same whichever cut the search compares).
     let mut coarse: Vec<Option<Coarse>> = (0..fitted.columns.len()).map(|_| None).collect();
+    let mut named_sides: Vec<Option<Coarse>> = (0..fitted.columns.len()).map(|_| None).collect();
     let mut searched: Vec<usize> = Vec::new();
     for (i, c) in fitted.columns.iter().enumerate() {
-        let named = settings
+        if settings
             .include
             .iter()
-            .any(|[a, b]| *a == c.name || *b == c.name);
-        let search = settings.searches() && !settings.exclude.contains(&c.name);
-        if named || search {
+            .any(|[a, b]| *a == c.name || *b == c.name)
+        {
+            named_sides[i] = fit_side(fitted, i, offsets[i], x_train, min_cell, NUMERIC_CELLS);
+        }
+        if settings.searches() && !settings.exclude.contains(&c.name) {
             coarse[i] = fit_side(fitted, i, offsets[i], x_train, min_cell, numeric_cells);
-            if search && coarse[i].is_some() {
+            if coarse[i].is_some() {
                 searched.push(i);
             }
         }
@@ -793,24 +816,30 @@ fn search(
     // monotone copy of it) would only repeat that column's pairs under another name, taking
     // places among the best K: left out of the search.
     let mut duplicates: Vec<[String; 2]> = Vec::new();
-    let mut seen: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+    let mut kept_by_hash: std::collections::HashMap<u64, Vec<usize>> = Default::default();
     searched.retain(|&i| {
         let Some(c) = &coarse[i] else {
             return false;
         };
-        match seen.entry(first_seen_labels(&c.cells)) {
-            std::collections::hash_map::Entry::Occupied(e) => {
+        let same = kept_by_hash.entry(partition_hash(&c.cells)).or_default();
+        let copy_of = same.iter().copied().find(|&k| {
+            coarse[k]
+                .as_ref()
+                .is_some_and(|o| same_partition(&o.cells, &c.cells))
+        });
+        match copy_of {
+            Some(k) => {
                 let name = |k: usize| fitted.columns[k].name.clone();
-                duplicates.push([name(i), name(*e.get())]);
+                duplicates.push([name(i), name(k)]);
                 false
             }
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(i);
+            None => {
+                same.push(i);
                 true
             }
         }
     });
-    drop(seen);
+    drop(kept_by_hash);
     let mut named: Vec<FittedPair> = Vec::new();
     for [a, b] in &settings.include {
         let (Some(i), Some(j)) = (index_of(a), index_of(b)) else {
@@ -818,7 +847,7 @@ fn search(
                 "[pairs] include: `{a}` x `{b}`: a column is not a feature of the model"
             )));
         };
-        let pair = match (&coarse[i], &coarse[j]) {
+        let pair = match (&named_sides[i], &named_sides[j]) {
             (Some(ca), Some(cb)) => make_pair(ca, cb, min_cell),
             _ => None,
         };
@@ -1207,6 +1236,22 @@ fn refit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partitions_match_whatever_their_cells_are_called() {
+        let a = [0u8, 1, 2, 1, 0, 3];
+        let renamed = [2u8, 0, 1, 0, 2, 3];
+        let merged = [0u8, 1, 1, 1, 0, 3];
+        let split = [0u8, 1, 2, 4, 0, 3];
+        assert!(same_partition(&a, &renamed));
+        assert_eq!(partition_hash(&a), partition_hash(&renamed));
+        // One cell of `merged` is two of `a`, and `split` cuts one of `a` in two: not copies,
+        // whichever side is compared first.
+        assert!(!same_partition(&a, &merged) && !same_partition(&merged, &a));
+        assert!(!same_partition(&a, &split) && !same_partition(&split, &a));
+        assert_ne!(partition_hash(&a), partition_hash(&merged));
+        assert!(!same_partition(&a, &a[..5]));
+    }
 
     #[test]
     fn edges_snap_to_the_values_they_came_from() {

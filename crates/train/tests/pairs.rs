@@ -303,4 +303,42 @@ fn a_threshold_near_the_top_gets_the_finer_cut() {
         text.contains("numeric columns cut into 5 cells for the pairs; with 3 cells"),
         "{text}"
     );
+
+    // A pair the spec names keeps its 3 cells a number whichever cut the search keeps.
+    let spec = dir.path().join("spec.toml");
+    std::fs::write(
+        &spec,
+        "format_version = 1\nlabel = \"converted\"\nid = \"id\"\n\
+         [[columns]]\nname = \"minutes\"\ntransform = \"numeric\"\nbins = 0\n\
+         [[columns]]\nname = \"plan\"\ntransform = \"categorical\"\n\
+         [[columns]]\nname = \"calls\"\ntransform = \"numeric\"\nbins = 0\n\
+         [pairs]\ninclude = [[\"calls\", \"minutes\"]]\n",
+    )
+    .unwrap();
+    let mut with_named = config(&data);
+    with_named.spec = Some(spec);
+    let named = train(&with_named).unwrap().artifact;
+    let search = named.provenance.pairs.as_ref().unwrap();
+    assert_eq!(search.numeric_cells, Some(5), "{search:#?}");
+    let edges = |p: &leadscore_core::pairs::FittedPair, column: &str| {
+        let side = if p.a.column == column { &p.a } else { &p.b };
+        match &side.rule {
+            leadscore_core::pairs::CellRule::Bins { edges } => edges.len(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let calls_minutes = named
+        .spec
+        .pairs
+        .iter()
+        .find(|p| p.name() == "calls x minutes")
+        .expect("the named pair is kept");
+    assert_eq!(edges(calls_minutes, "minutes"), 2);
+    let minutes_plan = named
+        .spec
+        .pairs
+        .iter()
+        .find(|p| p.name() == "minutes x plan")
+        .expect("the searched pair is kept");
+    assert_eq!(edges(minutes_plan, "minutes"), 4);
 }
