@@ -116,6 +116,17 @@ context() {
     "peers: $("$PY" -c 'import sklearn, lightgbm, interpret; print(f"scikit-learn {sklearn.__version__}, LightGBM {lightgbm.__version__}, interpret-core {interpret.__version__}")'), 2 threads or jobs each"
 }
 
+# init_spec OUT ARGS...: leadscore-train init ARGS into OUT/spec.toml (its errors shown if it
+# fails).
+init_spec() {
+  local out=$1
+  shift
+  if ! "$B" init "$@" --out "$out/spec.toml" 2>"$out/init.err"; then
+    cat "$out/init.err" >&2
+    return 1
+  fi
+}
+
 # ours PREFIX ARGS...: leadscore-train train ARGS, with PREFIX.{out,err,holdout.csv,model.json}
 # and its wall time in seconds in PREFIX.wall.
 ours() {
@@ -210,10 +221,7 @@ run_dataset() {
     xeducation)
       local table=(--data "$X_EDUCATION" --label Converted --id "Prospect ID"
         --exclude "Lead Number" "${LEAKY[@]}")
-      if ! "$B" init "${table[@]}" --out "$out/spec.toml" 2>"$out/init.err"; then
-        cat "$out/init.err" >&2
-        return 1
-      fi
+      init_spec "$out" "${table[@]}" || return 1
       say "xeducation: leadscore-train train (spec inferred on the fly)"
       ours "$out/ours" "${table[@]}"
       say "xeducation: leadscore-train train --pairs off (the same without pairs)"
@@ -228,10 +236,7 @@ run_dataset() {
     caravan)
       caravan_csv
       local table=(--data "$CARAVAN" --label Purchase --id customer_id)
-      if ! "$B" init "${table[@]}" --out "$out/spec.toml" 2>"$out/init.err"; then
-        cat "$out/init.err" >&2
-        return 1
-      fi
+      init_spec "$out" "${table[@]}" || return 1
       # The same spec with every `auto` column's bins fixed at 0: no bins search, no shapes.
       sed 's/^bins = "auto"$/bins = 0/' "$out/spec.toml" >"$out/spec-lines.toml"
       say "caravan: leadscore-train train (spec inferred on the fly)"
@@ -252,10 +257,7 @@ run_dataset() {
       modeldata_csv "$file"
       local table=(--data "$CARAVAN_DIR/modeldata-$file.csv" --label "$label" --positive "$positive"
         --id rownames)
-      if ! "$B" init "${table[@]}" --out "$out/spec.toml" 2>"$out/init.err"; then
-        cat "$out/init.err" >&2
-        return 1
-      fi
+      init_spec "$out" "${table[@]}" || return 1
       say "$name: leadscore-train train (spec inferred on the fly)"
       ours "$out/ours" "${table[@]}"
       say "$name: the peers ($MODELS)"

@@ -201,7 +201,7 @@ pub fn choose_bins(
     }
     // The fewest bins within one standard error of the lowest log loss (the error of the
     // paired difference, per lead): more bins must beat fewer by more than noise.
-    let oofs: Vec<Vec<f64>> = tried.iter().map(|(_, o)| o.oof.clone()).collect();
+    let oofs: Vec<&[f64]> = tried.iter().map(|(_, o)| o.oof.as_slice()).collect();
     let chosen = if oofs.is_empty() {
         0
     } else {
@@ -252,6 +252,14 @@ mod tests {
     use super::*;
     use leadscore_core::model::sigmoid;
 
+    /// [`choose_bins`] on every row of `x0`, default fit options, ungrouped folds.
+    fn choose(columns: &[AutoColumn], x0: &Matrix, y: &[bool], bins: &BinsOptions) -> BinsChoice {
+        let options = FitOptions::default();
+        let cv = CvFolds::new(y, None, &options).unwrap();
+        let rows: Vec<usize> = (0..y.len()).collect();
+        choose_bins(columns, &rows, x0, y, None, &cv, &options, bins).unwrap()
+    }
+
     /// One numeric column whose effect is a bump (converting in the middle of its range), which
     /// its linear term cannot bend to, and one noise column.
     fn bump(n: usize, seed: u64) -> (Vec<AutoColumn>, Matrix, Vec<bool>) {
@@ -274,20 +282,7 @@ mod tests {
     #[test]
     fn bins_are_chosen_where_the_shape_bends_with_the_evidence() {
         let (columns, x0, y) = bump(3000, 11);
-        let options = FitOptions::default();
-        let cv = CvFolds::new(&y, None, &options).unwrap();
-        let rows: Vec<usize> = (0..y.len()).collect();
-        let choice = choose_bins(
-            &columns,
-            &rows,
-            &x0,
-            &y,
-            None,
-            &cv,
-            &options,
-            &BinsOptions::default(),
-        )
-        .unwrap();
+        let choice = choose(&columns, &x0, &y, &BinsOptions::default());
         let s = &choice.search;
         assert!(s.chosen >= 4, "{s:?}");
         assert_eq!(s.candidates[0].bins, 0);
@@ -315,14 +310,11 @@ mod tests {
     #[test]
     fn large_data_is_compared_on_a_sample_and_its_penalty_searched_again() {
         let (columns, x0, y) = bump(3000, 12);
-        let options = FitOptions::default();
-        let cv = CvFolds::new(&y, None, &options).unwrap();
-        let rows: Vec<usize> = (0..y.len()).collect();
         let bins = BinsOptions {
             max_rows: 1000,
             ..BinsOptions::default()
         };
-        let choice = choose_bins(&columns, &rows, &x0, &y, None, &cv, &options, &bins).unwrap();
+        let choice = choose(&columns, &x0, &y, &bins);
         assert!(
             (800..1200).contains(&choice.search.rows),
             "{:?}",
@@ -361,20 +353,7 @@ mod tests {
         let (columns, x0, y) = rare_step(3000, 12, 5);
         let positives = y.iter().filter(|v| **v).count();
         assert!((150..400).contains(&positives), "{positives}");
-        let options = FitOptions::default();
-        let cv = CvFolds::new(&y, None, &options).unwrap();
-        let rows: Vec<usize> = (0..y.len()).collect();
-        let choice = choose_bins(
-            &columns,
-            &rows,
-            &x0,
-            &y,
-            None,
-            &cv,
-            &options,
-            &BinsOptions::default(),
-        )
-        .unwrap();
+        let choice = choose(&columns, &x0, &y, &BinsOptions::default());
         let s = &choice.search;
         assert!(s.chosen >= 8, "{s:?}");
         assert!(
@@ -407,20 +386,7 @@ mod tests {
                 rng.bernoulli(sigmoid((x - 50.0) / 25.0))
             })
             .collect();
-        let options = FitOptions::default();
-        let cv = CvFolds::new(&y, None, &options).unwrap();
-        let rows: Vec<usize> = (0..n).collect();
-        let choice = choose_bins(
-            &[("x".into(), v)],
-            &rows,
-            &x0,
-            &y,
-            None,
-            &cv,
-            &options,
-            &BinsOptions::default(),
-        )
-        .unwrap();
+        let choice = choose(&[("x".into(), v)], &x0, &y, &BinsOptions::default());
         assert_eq!(choice.search.chosen, 0, "{:?}", choice.search);
         // The penalty search returned is the chosen candidate's.
         let p = choice.penalty.as_ref().unwrap();

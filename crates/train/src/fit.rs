@@ -336,11 +336,21 @@ impl CvFolds {
         let folds = options
             .folds
             .clamp(2, positives.min(y.len() - positives).max(2));
-        let assignment = match groups {
-            Some(g) => grouped_folds(y, g, folds, options.seed),
-            None => stratified_folds(y, folds, options.seed),
-        };
+        let assignment = fold_assignment(y, groups, folds, options.seed);
         Ok(Self { folds, assignment })
+    }
+}
+
+/// The fold of each row: stratified, or with `groups` (row i's lead) keeping each group whole.
+pub fn fold_assignment(
+    y: &[bool],
+    groups: Option<&[usize]>,
+    folds: usize,
+    seed: u64,
+) -> Vec<usize> {
+    match groups {
+        Some(g) => grouped_folds(y, g, folds, seed),
+        None => stratified_folds(y, folds, seed),
     }
 }
 
@@ -788,11 +798,16 @@ pub fn fit_after_search(
 /// so a lead's several landmark examples count as one draw). A more complex model has to beat a
 /// simpler one by more than noise to be chosen: on data with no such structure a lowest loss
 /// by chance would otherwise keep terms that fit nothing.
-pub fn simplest_within_one_se(candidates: &[Vec<f64>], y: &[bool], units: &[usize]) -> usize {
+pub fn simplest_within_one_se<P: AsRef<[f64]>>(
+    candidates: &[P],
+    y: &[bool],
+    units: &[usize],
+) -> usize {
     let losses: Vec<Vec<f64>> = candidates
         .iter()
         .map(|p| {
-            p.iter()
+            p.as_ref()
+                .iter()
                 .zip(y)
                 .map(|(&s, &t)| example_log_loss(s, t))
                 .collect()

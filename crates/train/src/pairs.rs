@@ -30,8 +30,8 @@
 use crate::error::{Result, TrainError};
 use crate::featurize::Matrix;
 use crate::fit::{
-    each_fold, fit_logistic, fit_widths, grouped_folds, simplest_within_one_se, stratified_folds,
-    FitOptions, FitResult, Standardizer, WideFit,
+    each_fold, fit_logistic, fit_widths, fold_assignment, simplest_within_one_se, FitOptions,
+    FitResult, Standardizer, WideFit,
 };
 use leadscore_core::artifact::SolverReport;
 use leadscore_core::fitted::{signed_log1p, FittedSpec, FittedTransform};
@@ -688,43 +688,19 @@ pub fn search_and_add(
     options: &FitOptions,
 ) -> Result<Option<PairsOutcome>> {
     let start = std::time::Instant::now();
-    let Some(mut best) = search(
-        settings,
-        fitted,
-        x_train,
-        y,
-        groups,
-        fit,
-        options,
-        NUMERIC_CELLS,
-    )?
-    else {
+    let run = |cells: usize| {
+        search(
+            settings, &*fitted, &*x_train, y, groups, &*fit, options, cells,
+        )
+    };
+    let Some(mut best) = run(NUMERIC_CELLS)? else {
         return Ok(None);
     };
     if best.search.chosen > 0 && best.oof.is_some() {
-        if let Some(finer) = search(
-            settings,
-            fitted,
-            x_train,
-            y,
-            groups,
-            fit,
-            options,
-            FINER_NUMERIC_CELLS,
-        )? {
-            let compared = |s: &Searched| CellsCompared {
-                numeric_cells: s.search.numeric_cells.unwrap_or(NUMERIC_CELLS),
-                pairs: s.search.chosen,
-                cv_log_loss: s.chosen_score().map_or(0.0, |c| c.cv_log_loss),
-                cv_roc_auc: s.chosen_score().map_or(0.0, |c| c.cv_roc_auc),
-            };
+        if let Some(finer) = run(FINER_NUMERIC_CELLS)? {
             let finer_wins = match (&best.oof, &finer.oof) {
                 (Some(coarse), Some(fine)) if finer.search.chosen > 0 => {
-                    simplest_within_one_se(
-                        &[coarse.0.clone(), fine.0.clone()],
-                        &coarse.1,
-                        &coarse.2,
-                    ) == 1
+                    simplest_within_one_se(&[&coarse.0, &fine.0], &coarse.1, &coarse.2) == 1
                 }
                 _ => false,
             };
@@ -735,7 +711,12 @@ pub fn search_and_add(
             };
             // Only a search that chose its count by cross-validation has scores to show (the
             // finer one may have too few pairs that gain to compare counts).
-            winner.search.cells_compared = loser.chosen_score().is_some().then(|| compared(&loser));
+            winner.search.cells_compared = loser.chosen_score().map(|c| CellsCompared {
+                numeric_cells: loser.search.numeric_cells.unwrap_or(NUMERIC_CELLS),
+                pairs: loser.search.chosen,
+                cv_log_loss: c.cv_log_loss,
+                cv_roc_auc: c.cv_roc_auc,
+            });
             best = winner;
         }
     }
@@ -1103,13 +1084,8 @@ fn cross_validate(
     let m = x_train.select_rows(rows);
     let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
     let folds = fit.penalty.folds;
-    let assignment = match nested.groups {
-        Some(g) => {
-            let g: Vec<usize> = rows.iter().map(|&i| g[i]).collect();
-            grouped_folds(&y_rows, &g, folds, options.seed)
-        }
-        None => stratified_folds(&y_rows, folds, options.seed),
-    };
+    let groups: Option<Vec<usize>> = nested.groups.map(|g| rows.iter().map(|&i| g[i]).collect());
+    let assignment = fold_assignment(&y_rows, groups.as_deref(), folds, options.seed);
     let alpha = fit.penalty.alpha;
     let main_cols = x_train.cols;
     let n = x_train.rows;

@@ -32,8 +32,8 @@ use crate::bins::AutoColumn;
 use crate::error::Result;
 use crate::featurize::{bin_columns, value_bin_columns, Matrix};
 use crate::fit::{
-    each_fold, fit_logistic, fit_widths, grouped_folds, simplest_within_one_se, stratified_folds,
-    FitOptions, FitResult, Standardizer,
+    each_fold, fit_logistic, fit_widths, fold_assignment, simplest_within_one_se, FitOptions,
+    FitResult, Standardizer,
 };
 use crate::pairs::{search_rows, SearchRows, Sums, RANKED_KEPT};
 use crate::pipeline::BINS_MIN_DISTINCT;
@@ -297,10 +297,7 @@ fn cross_validate(
     options: &FitOptions,
 ) -> Result<Vec<Vec<f64>>> {
     let folds = fit.penalty.folds;
-    let assignment = match groups {
-        Some(g) => grouped_folds(y_rows, g, folds, options.seed),
-        None => stratified_folds(y_rows, folds, options.seed),
-    };
+    let assignment = fold_assignment(y_rows, groups, folds, options.seed);
     let alpha = fit.penalty.alpha;
     let main_cols = m.cols;
     let n = m.rows;
