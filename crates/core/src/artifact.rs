@@ -123,7 +123,9 @@ impl PenaltySearch {
 
 /// How many quantile bins the numeric columns with `bins = "auto"` got: each candidate
 /// cross-validated on the training split (the same folds as the penalty search, each at its own
-/// best penalty), the one with the lowest pooled out-of-fold log loss kept.
+/// best penalty), the fewest bins within one standard error of the lowest pooled out-of-fold
+/// log loss kept; then the chosen number with spikes in bins of their own (`"N with spikes"`),
+/// kept only if it beats plain quantiles by more than one standard error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BinsSearch {
     /// The columns the choice applies to (`bins = "auto"` in the spec).
@@ -138,6 +140,34 @@ pub struct BinsSearch {
     pub skipped: Vec<SkippedBins>,
     /// The number of bins chosen (0 = the linear term alone).
     pub chosen: usize,
+    /// The chosen bins keep spikes apart (`bins = "N with spikes"`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub chosen_spikes: bool,
+}
+
+impl BinsSearch {
+    /// Whether `c` is the candidate chosen.
+    pub fn is_chosen(&self, c: &BinsCandidate) -> bool {
+        c.bins == self.chosen && c.spikes == self.chosen_spikes
+    }
+
+    /// The choice as the spec writes it: `16`, `16 with spikes` (`none` for 0).
+    pub fn chosen_label(&self) -> String {
+        if self.chosen == 0 {
+            "none".into()
+        } else {
+            bins_label(self.chosen, self.chosen_spikes)
+        }
+    }
+}
+
+/// A bins candidate in words: `16` or `16 with spikes`.
+pub fn bins_label(bins: usize, spikes: bool) -> String {
+    if spikes {
+        format!("{bins} with spikes")
+    } else {
+        bins.to_string()
+    }
 }
 
 /// The shape search: the `bins = "auto"` columns still without bins after the bins search
@@ -201,6 +231,9 @@ pub struct ShapeCandidate {
 pub struct SkippedBins {
     /// Quantile bins per column.
     pub bins: usize,
+    /// The candidate with spikes in bins of their own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spikes: bool,
     /// Why.
     pub reason: SkipReason,
 }
@@ -217,6 +250,9 @@ pub enum SkipReason {
     TooFewExamples,
     /// Its bins are those of the candidate before (columns with few distinct values).
     SameBins,
+    /// No column has a spike (a value holding a bin's share of the training rows): the bins
+    /// with spikes apart are the plain quantile bins.
+    NoSpikes,
 }
 
 impl SkipReason {
@@ -226,6 +262,7 @@ impl SkipReason {
             SkipReason::NoGain => "fewer bins did as well",
             SkipReason::TooFewExamples => "too few examples of the rarer class per feature",
             SkipReason::SameBins => "the same bins as the candidate before",
+            SkipReason::NoSpikes => "no column has a value that holds a bin's share of the rows",
         }
     }
 }
@@ -235,6 +272,9 @@ impl SkipReason {
 pub struct BinsCandidate {
     /// Quantile bins per column (0 = none; a column with fewer distinct values gets fewer).
     pub bins: usize,
+    /// With spikes in bins of their own (`bins = "N with spikes"`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spikes: bool,
     /// Features of the model with these bins.
     pub features: usize,
     /// The penalty that did best for this candidate.

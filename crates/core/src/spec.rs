@@ -45,8 +45,9 @@ pub struct ColumnSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log1p: Option<bool>,
     /// numeric: bins one-hot encoded beside the linear term: a number of quantile bins (0 or 1 =
-    /// none), `"values"` for a bin per common value ([`Bins::Values`]), or `"auto"` to let
-    /// training choose by cross-validation. Absent = none.
+    /// none), `"N with spikes"` for N quantile bins with common values in bins of their own
+    /// ([`Bins::Spikes`]), `"values"` for a bin per common value ([`Bins::Values`]), or `"auto"`
+    /// to let training choose by cross-validation. Absent = none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bins: Option<Bins>,
     /// categorical: a level needs this many training rows to get its own feature.
@@ -74,16 +75,25 @@ pub enum Bins {
     /// `bins = "values"`): for short codes (a policy level 0 to 9), whose steps quantile bins
     /// would merge. Training's shape search chooses it for such columns.
     Values,
+    /// This many quantile bins, and a bin of its own for every value that holds at least a
+    /// bin's share of the training rows (a spike: 0 hours worked, exactly 40), written `bins =
+    /// "N with spikes"`. Plain quantiles put a spike and its neighbours in one bin, and several
+    /// quantiles falling on one spike leave fewer bins than asked for. Training's bins search
+    /// compares it with plain quantiles when the two differ.
+    Spikes(usize),
 }
 
 /// `bins = "values"`: a value gets its own bin with at least this many training examples.
 pub const VALUE_BIN_MIN_COUNT: usize = 20;
 
+/// How `bins = "N with spikes"` is written, after the number.
+const SPIKES_SUFFIX: &str = " with spikes";
+
 impl Bins {
-    /// The fixed number, `None` for `auto`.
+    /// The fixed number of bins (`N` or `"N with spikes"`), `None` for `auto` and `values`.
     pub fn fixed(self) -> Option<usize> {
         match self {
-            Bins::Fixed(n) => Some(n),
+            Bins::Fixed(n) | Bins::Spikes(n) => Some(n),
             Bins::Auto | Bins::Values => None,
         }
     }
@@ -95,6 +105,7 @@ impl std::fmt::Display for Bins {
             Bins::Fixed(n) => write!(f, "{n}"),
             Bins::Auto => f.write_str("\"auto\""),
             Bins::Values => f.write_str("\"values\""),
+            Bins::Spikes(n) => write!(f, "\"{n}{SPIKES_SUFFIX}\""),
         }
     }
 }
@@ -105,6 +116,7 @@ impl Serialize for Bins {
             Bins::Fixed(n) => s.serialize_u64(*n as u64),
             Bins::Auto => s.serialize_str("auto"),
             Bins::Values => s.serialize_str("values"),
+            Bins::Spikes(n) => s.serialize_str(&format!("{n}{SPIKES_SUFFIX}")),
         }
     }
 }
@@ -115,7 +127,9 @@ impl<'de> Deserialize<'de> for Bins {
         impl serde::de::Visitor<'_> for Visitor {
             type Value = Bins;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a whole number of bins (0 = none), \"auto\" or \"values\"")
+                f.write_str(
+                    "a whole number of bins (0 = none), \"N with spikes\", \"auto\" or \"values\"",
+                )
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Bins, E> {
                 usize::try_from(v)
@@ -132,6 +146,11 @@ impl<'de> Deserialize<'de> for Bins {
                     Ok(Bins::Auto)
                 } else if v == "values" {
                     Ok(Bins::Values)
+                } else if let Some(n) = v
+                    .strip_suffix(SPIKES_SUFFIX)
+                    .and_then(|n| n.trim().parse::<usize>().ok())
+                {
+                    Ok(Bins::Spikes(n))
                 } else {
                     Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
                 }
@@ -524,13 +543,11 @@ impl FeatureSpec {
                     return Err(misplaced("max_levels"));
                 }
             }
-            if let Some(b) = c.bins.and_then(Bins::fixed) {
-                if b > 50 {
-                    return Err(err(format!(
-                        "column `{}`: bins = {b} is more than 50",
-                        c.name
-                    )));
-                }
+            if let Some(b) = c.bins.filter(|b| b.fixed().is_some_and(|n| n > 50)) {
+                return Err(err(format!(
+                    "column `{}`: bins = {b} is more than 50 bins",
+                    c.name
+                )));
             }
             if c.max_levels == Some(0) {
                 return Err(err(format!(
@@ -649,7 +666,24 @@ min_count = 10
         assert!(toml::to_string(&spec)
             .unwrap()
             .contains("bins = \"values\""));
-        for bad in ["bins = \"many\"", "bins = -2", "bins = 2.5", "bins = 51"] {
+        let spec = FeatureSpec::from_toml(
+            &TEXT.replace("bins = 5", "bins = \"16 with spikes\""),
+            "s.toml",
+        )
+        .unwrap();
+        assert_eq!(spec.columns[0].bins, Some(Bins::Spikes(16)));
+        let toml = toml::to_string(&spec).unwrap();
+        assert!(toml.contains("bins = \"16 with spikes\""), "{toml}");
+        assert_eq!(FeatureSpec::from_toml(&toml, "s.toml").unwrap(), spec);
+        for bad in [
+            "bins = \"many\"",
+            "bins = -2",
+            "bins = 2.5",
+            "bins = 51",
+            "bins = \"51 with spikes\"",
+            "bins = \"x with spikes\"",
+            "bins = \"16 spikes\"",
+        ] {
             let e = FeatureSpec::from_toml(&TEXT.replace("bins = 5", bad), "s.toml")
                 .unwrap_err()
                 .to_string();

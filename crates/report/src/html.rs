@@ -10,7 +10,7 @@ use crate::figures::{
     marked_cutoff, target_rows, tier_rows, EvaluationSet, MarkedCutoff, ReportOptions, TierRow,
 };
 use crate::ReportError;
-use leadscore_core::artifact::{BinsSearch, ModelArtifact, ShapeSearch};
+use leadscore_core::artifact::{bins_label, BinsSearch, ModelArtifact, ShapeSearch};
 use leadscore_core::curve::{cutoff_for_precision, CutoffError};
 use leadscore_core::explain::ExplainSummary;
 use leadscore_core::funnel::Funnel;
@@ -390,8 +390,10 @@ fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
             "{} per column for {n} numeric column{} with bins = \"auto\" ({}), chosen by \
              {folds}-fold cross-validation on {} training {unit}, each candidate at its best \
              penalty; the fewest bins within one standard error of the lowest pooled \
-             out-of-fold log loss win (more bins must beat fewer by more than noise):",
-            if b.chosen == 0 { "none".to_string() } else { b.chosen.to_string() },
+             out-of-fold log loss win (more bins must beat fewer by more than noise); then that \
+             number with spikes (a value holding a bin's share of the rows) in bins of their \
+             own, kept if it beats plain quantiles by more than one standard error:",
+            b.chosen_label(),
             if n == 1 { "" } else { "s" },
             b.columns.iter().take(6).cloned().collect::<Vec<_>>().join(", ")
                 + &if n > 6 { format!(" and {} more", n - 6) } else { String::new() },
@@ -401,17 +403,21 @@ fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
             (self_closing(html! { br {} }))
             (format!(
                 "{} bins: {} features, alpha {:.4}, CV log loss {:.4}, CV ROC AUC {:.4}{}",
-                c.bins,
+                bins_label(c.bins, c.spikes),
                 c.features,
                 c.alpha,
                 c.cv_log_loss,
                 c.cv_roc_auc,
-                if c.bins == b.chosen { " (chosen)" } else { "" }
+                if b.is_chosen(c) { " (chosen)" } else { "" }
             ))
         }
         @for skipped in &b.skipped {
             (self_closing(html! { br {} }))
-            (format!("{} bins: not tried ({})", skipped.bins, skipped.reason.label()))
+            (format!(
+                "{} bins: not tried ({})",
+                bins_label(skipped.bins, skipped.spikes),
+                skipped.reason.label()
+            ))
         }
     }
 }

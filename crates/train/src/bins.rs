@@ -32,10 +32,11 @@
 //! The holdout is never seen: the caller passes the training split only.
 
 use crate::error::Result;
-use crate::featurize::{bin_columns, Matrix};
+use crate::featurize::{bin_columns, bin_edges, Matrix};
 use crate::fit::{search_penalty, simplest_within_one_se, CvFolds, FitOptions, PenaltyOutcome};
-use leadscore_core::artifact::{BinsCandidate, BinsSearch, SkipReason, SkippedBins};
+use leadscore_core::artifact::{BinsCandidate, BinsSearch, PenaltyScore, SkipReason, SkippedBins};
 use leadscore_core::rng::SeededRng;
+use leadscore_core::spec::Bins;
 
 /// Bins tried per `auto` column by default (0 = the linear term alone).
 pub const DEFAULT_CANDIDATES: [usize; 4] = [0, 4, 8, 16];
@@ -140,43 +141,55 @@ pub fn choose_bins(
     // theirs).
     let mut base: Option<PenaltyOutcome> = None;
     let mut best: Option<usize> = None;
-    for (k, &b) in candidates.iter().enumerate() {
-        let blocks: Vec<Matrix> = columns
-            .iter()
-            .map(|(_, v)| bin_columns(v, train_rows, b, &table_rows))
-            .collect();
+    // Cross-validates the model with `blocks` appended at `alphas`, each fold warm-started from
+    // the fit without bins at the strongest of them.
+    let mut fit = |blocks: &[Matrix],
+                   alphas: &[f64],
+                   base: Option<&PenaltyOutcome>|
+     -> Result<(usize, PenaltyOutcome, PenaltyScore)> {
         let extra: usize = blocks.iter().map(|m| m.cols).sum();
-        let features = x0_s.cols + extra;
-        if previous_blocks.as_ref() == Some(&blocks) {
-            skipped.push(SkippedBins {
-                bins: b,
-                reason: SkipReason::SameBins,
-            });
-            continue;
-        }
         let mut x = x0_s.clone();
-        for block in &blocks {
+        for block in blocks {
             x = x.with_columns(block);
         }
-        // The first candidate searches the whole grid; the next ones the best one's penalty
-        // and its neighbours (widened at an edge), each fold warm-started from the fit without
-        // bins at the strongest of them.
-        let alphas = match best {
-            None => options.alphas.clone(),
-            Some(i) => tried[i].1.around_best(),
-        };
-        let warm: Option<Vec<crate::fit::Logit>> = base.as_ref().and_then(|base| {
+        let warm: Option<Vec<crate::fit::Logit>> = base.and_then(|base| {
             let strongest = alphas.iter().copied().fold(f64::MIN, f64::max);
             let a = base.search.grid.iter().position(|g| g.alpha == strongest)?;
             Some(base.fits[a].iter().map(|l| l.padded(extra)).collect())
         });
-        let outcome = search_penalty(&x, &y_s, &cv_s, &alphas, warm.as_deref(), options)?;
+        let outcome = search_penalty(&x, &y_s, &cv_s, alphas, warm.as_deref(), options)?;
         unconverged += outcome.unconverged;
         let point = outcome.best().cloned().ok_or_else(|| {
             crate::error::TrainError::Fit("the penalty search chose nothing".into())
         })?;
+        Ok((x.cols, outcome, point))
+    };
+    let blocks_of = |bins: Bins| -> Vec<Matrix> {
+        columns
+            .iter()
+            .map(|(_, v)| bin_columns(v, train_rows, bins, &table_rows))
+            .collect()
+    };
+    for (k, &b) in candidates.iter().enumerate() {
+        let blocks = blocks_of(Bins::Fixed(b));
+        if previous_blocks.as_ref() == Some(&blocks) {
+            skipped.push(SkippedBins {
+                bins: b,
+                spikes: false,
+                reason: SkipReason::SameBins,
+            });
+            continue;
+        }
+        // The first candidate searches the whole grid; the next ones the best one's penalty
+        // and its neighbours (widened at an edge).
+        let alphas = match best {
+            None => options.alphas.clone(),
+            Some(i) => tried[i].1.around_best(),
+        };
+        let (features, outcome, point) = fit(&blocks, &alphas, base.as_ref())?;
         let candidate = BinsCandidate {
             bins: b,
+            spikes: false,
             features,
             alpha: point.alpha,
             cv_log_loss: point.cv_log_loss,
@@ -194,19 +207,65 @@ pub fn choose_bins(
             // More bins did not help: larger candidates are not tried.
             skipped.extend(candidates[k + 1..].iter().map(|&bins| SkippedBins {
                 bins,
+                spikes: false,
                 reason: SkipReason::NoGain,
             }));
             break;
         }
     }
+    drop(previous_blocks);
     // The fewest bins within one standard error of the lowest log loss (the error of the
     // paired difference, per lead): more bins must beat fewer by more than noise.
     let oofs: Vec<&[f64]> = tried.iter().map(|(_, o)| o.oof.as_slice()).collect();
-    let chosen = if oofs.is_empty() {
+    let mut chosen = if oofs.is_empty() {
         0
     } else {
         simplest_within_one_se(&oofs, &y_s, &units)
     };
+    // Then the same number of bins with spikes in bins of their own (the fewest bins tried when
+    // none were chosen): kept only if it beats plain quantiles by more than one standard error.
+    let spiky_bins = match tried.get(chosen) {
+        Some((c, _)) if c.bins > 0 => Some(c.bins),
+        Some(_) => tried.iter().map(|(c, _)| c.bins).find(|&b| b > 0),
+        None => None,
+    };
+    let mut chosen_spikes = false;
+    if let Some(b) = spiky_bins {
+        let spiky = columns.iter().any(|(_, v)| {
+            bin_edges(v, train_rows, Bins::Spikes(b)) != bin_edges(v, train_rows, Bins::Fixed(b))
+        });
+        if spiky {
+            let alphas = tried[chosen].1.around_best();
+            let (features, outcome, point) =
+                fit(&blocks_of(Bins::Spikes(b)), &alphas, base.as_ref())?;
+            let wins = simplest_within_one_se(
+                &[tried[chosen].1.oof.as_slice(), outcome.oof.as_slice()],
+                &y_s,
+                &units,
+            ) == 1;
+            tried.push((
+                BinsCandidate {
+                    bins: b,
+                    spikes: true,
+                    features,
+                    alpha: point.alpha,
+                    cv_log_loss: point.cv_log_loss,
+                    cv_roc_auc: point.cv_roc_auc,
+                },
+                outcome,
+            ));
+            if wins {
+                chosen = tried.len() - 1;
+                chosen_spikes = true;
+            }
+        } else {
+            skipped.push(SkippedBins {
+                bins: b,
+                spikes: true,
+                reason: SkipReason::NoSpikes,
+            });
+        }
+    }
     let chosen_bins = tried.get(chosen).map_or(0, |(c, _)| c.bins);
     let penalty = if on_sample {
         None
@@ -220,6 +279,7 @@ pub fn choose_bins(
             candidates: tried.into_iter().map(|(c, _)| c).collect(),
             skipped,
             chosen: chosen_bins,
+            chosen_spikes,
         },
         penalty,
         unconverged,
@@ -297,10 +357,18 @@ mod tests {
             "{s:?}"
         );
         assert_eq!(s.rows, 3000);
-        // Every candidate is accounted for: tried or skipped with a reason.
+        // Every candidate is accounted for: tried or skipped with a reason; and the chosen
+        // number with spikes apart, skipped here (100 values, none holds an eighth).
         assert_eq!(
             s.candidates.len() + s.skipped.len(),
-            DEFAULT_CANDIDATES.len()
+            DEFAULT_CANDIDATES.len() + 1
+        );
+        assert!(!s.chosen_spikes && s.candidates.iter().all(|c| !c.spikes));
+        assert!(
+            s.skipped
+                .iter()
+                .any(|k| k.spikes && k.reason == SkipReason::NoSpikes && k.bins == s.chosen),
+            "{s:?}"
         );
         // The chosen candidate's penalty search comes back for the final fit.
         let p = choice.penalty.as_ref().unwrap();
@@ -365,6 +433,63 @@ mod tests {
         let four = s.candidates.iter().find(|c| c.bins == 4).unwrap();
         let chosen = s.candidates.iter().find(|c| c.bins == s.chosen).unwrap();
         assert!(chosen.cv_log_loss < four.cv_log_loss, "{s:?}");
+    }
+
+    /// Hours worked: 30% at 0, 35% at exactly 40, the rest spread over 1 to 80. Those at 0
+    /// and at 40 convert differently from everyone around them.
+    fn hours(n: usize, seed: u64) -> (Vec<AutoColumn>, Matrix, Vec<bool>) {
+        let mut rng = SeededRng::new(seed);
+        let v: Vec<Option<f64>> = (0..n)
+            .map(|_| {
+                let u = rng.uniform();
+                Some(if u < 0.3 {
+                    0.0
+                } else if u < 0.65 {
+                    40.0
+                } else {
+                    let h = 1.0 + (rng.uniform() * 79.0).floor();
+                    if h == 40.0 {
+                        41.0
+                    } else {
+                        h
+                    }
+                })
+            })
+            .collect();
+        let mut x0 = Matrix::zeros(n, 1);
+        let y = v
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let x = x.unwrap_or(0.0);
+                x0.data[i] = x;
+                let logit = match x {
+                    0.0 => -0.5,
+                    40.0 => 1.5,
+                    _ => -1.5,
+                };
+                rng.bernoulli(sigmoid(logit))
+            })
+            .collect();
+        (vec![("hours".into(), v)], x0, y)
+    }
+
+    #[test]
+    fn spikes_get_bins_of_their_own_when_that_beats_plain_quantiles() {
+        // Plain quantiles put 0 with 1 to ~17 and 40 with 41 to ~52 (and 8 asked bins become
+        // 4); bins of their own for the two spikes fit both, and cross-validation says so.
+        let (columns, x0, y) = hours(4000, 3);
+        let s = choose(&columns, &x0, &y, &BinsOptions::default()).search;
+        assert!(s.chosen >= 4 && s.chosen_spikes, "{s:?}");
+        let plain = s
+            .candidates
+            .iter()
+            .find(|c| c.bins == s.chosen && !c.spikes)
+            .unwrap();
+        let spiky = s.candidates.iter().find(|c| s.is_chosen(c)).unwrap();
+        assert!(spiky.spikes && spiky.features > plain.features, "{s:?}");
+        assert!(spiky.cv_log_loss < plain.cv_log_loss - 0.005, "{s:?}");
+        assert_eq!(s.chosen_label(), format!("{} with spikes", s.chosen));
     }
 
     #[test]

@@ -297,21 +297,61 @@ fn value_edges(sorted: &[f64]) -> Vec<f64> {
     edges
 }
 
-/// [`fit_numeric`] with a bin per common value ([`value_edges`]) instead of quantile bins.
-fn fit_numeric_by_value(v: &[Option<f64>], train: &[usize], log1p: bool) -> FittedTransform {
-    let mut t = fit_numeric(v, train, log1p, 0);
-    let mut present: Vec<f64> = train.iter().filter_map(|&i| v[i]).collect();
-    present.sort_by(f64::total_cmp);
-    if let FittedTransform::Numeric { bin_edges, .. } = &mut t {
-        *bin_edges = value_edges(&present);
+/// Inner edges of `bins = "N with spikes"` (sorted input): a value that holds at least a bin's
+/// share of the rows (`n / bins`, a spike) gets a bin of its own, from it to the next value
+/// above it; the other rows are cut at their own quantiles into the bins left (the spikes
+/// split them further). With no spike these are the quantile edges.
+fn spike_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
+    if bins < 2 || sorted.is_empty() {
+        return Vec::new();
     }
-    t
+    let n = sorted.len();
+    let mut edges = Vec::new();
+    let mut rest = Vec::with_capacity(n);
+    let mut spikes = 0;
+    let mut k = 0;
+    while k < n {
+        let run = sorted[k..].iter().take_while(|x| **x == sorted[k]).count();
+        if run * bins >= n {
+            spikes += 1;
+            edges.push(sorted[k]);
+            if let Some(next) = sorted.get(k + run) {
+                edges.push(*next);
+            }
+        } else {
+            rest.extend_from_slice(&sorted[k..k + run]);
+        }
+        k += run;
+    }
+    if spikes == 0 {
+        return quantile_edges(sorted, bins);
+    }
+    let left = bins.saturating_sub(spikes);
+    let m = rest.len();
+    if m > 0 {
+        edges.extend((1..left).map(|k| rest[((k * m) / left).min(m - 1)]));
+    }
+    edges.sort_by(f64::total_cmp);
+    edges.dedup();
+    edges.retain(|e| *e > sorted[0]);
+    edges
+}
+
+/// Inner bin edges of `bins` on a column's present training values (sorted): none for 0, 1 or
+/// `auto` (resolved by training before any fit).
+fn edges_of(sorted: &[f64], bins: Bins) -> Vec<f64> {
+    match bins {
+        Bins::Fixed(b) => quantile_edges(sorted, b),
+        Bins::Spikes(b) => spike_edges(sorted, b),
+        Bins::Values => value_edges(sorted),
+        Bins::Auto => Vec::new(),
+    }
 }
 
 /// Fits a numeric column's transform on the rows `train` of its values `v`: the median of the
 /// present values (imputed for missing ones), a missing indicator when training had gaps, and
-/// `bins` quantile bins (inner edges at the training quantiles, distinct, above the minimum).
-fn fit_numeric(v: &[Option<f64>], train: &[usize], log1p: bool, bins: usize) -> FittedTransform {
+/// the edges of its `bins` ([`edges_of`]: distinct, above the minimum).
+fn fit_numeric(v: &[Option<f64>], train: &[usize], log1p: bool, bins: Bins) -> FittedTransform {
     let mut present: Vec<f64> = train.iter().filter_map(|&i| v[i]).collect();
     let missing_indicator = present.len() < train.len();
     let med = median(&mut present); // sorts `present`
@@ -319,7 +359,7 @@ fn fit_numeric(v: &[Option<f64>], train: &[usize], log1p: bool, bins: usize) -> 
         median: med,
         missing_indicator,
         log1p,
-        bin_edges: quantile_edges(&present, bins),
+        bin_edges: edges_of(&present, bins),
     }
 }
 
@@ -350,25 +390,24 @@ fn write_numeric(v: &[Option<f64>], t: &FittedTransform, m: &mut Matrix, j: usiz
     }
 }
 
-/// The one-hot quantile-bin features of a numeric column with `bins` bins fitted on the rows
-/// `train` of its values `v`, for the rows `rows`: the same columns [`fit_spec`] and
-/// [`featurize_table`] give the column with `bins = N` (without its value and missing
-/// indicator). No columns when the training values allow no edge.
-pub fn bin_columns(v: &[Option<f64>], train: &[usize], bins: usize, rows: &[usize]) -> Matrix {
-    bin_columns_of(v, &fit_numeric(v, train, false, bins), rows)
+/// The inner bin edges `bins` give a numeric column fitted on the rows `train` of its values.
+pub fn bin_edges(v: &[Option<f64>], train: &[usize], bins: Bins) -> Vec<f64> {
+    let mut present: Vec<f64> = train.iter().filter_map(|&i| v[i]).collect();
+    present.sort_by(f64::total_cmp);
+    edges_of(&present, bins)
 }
 
-/// [`bin_columns`] for `bins = "values"` (a bin per common value).
-pub fn value_bin_columns(v: &[Option<f64>], train: &[usize], rows: &[usize]) -> Matrix {
-    bin_columns_of(v, &fit_numeric_by_value(v, train, false), rows)
-}
-
-fn bin_columns_of(v: &[Option<f64>], t: &FittedTransform, rows: &[usize]) -> Matrix {
+/// The one-hot bin features of a numeric column with `bins` fitted on the rows `train` of its
+/// values `v`, for the rows `rows`: the same columns [`fit_spec`] and [`featurize_table`] give
+/// the column with those `bins` (without its value and missing indicator). No columns when the
+/// training values allow no edge.
+pub fn bin_columns(v: &[Option<f64>], train: &[usize], bins: Bins, rows: &[usize]) -> Matrix {
+    let t = fit_numeric(v, train, false, bins);
     let width = t.width();
     let mut m = Matrix::zeros(rows.len(), width);
     let values: Vec<Option<f64>> = rows.iter().map(|&i| v[i]).collect();
-    write_numeric(&values, t, &mut m, 0);
-    let leading = match t {
+    write_numeric(&values, &t, &mut m, 0);
+    let leading = match &t {
         FittedTransform::Numeric {
             missing_indicator, ..
         } => 1 + usize::from(*missing_indicator),
@@ -409,13 +448,9 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
                              give a number of bins (or \"values\") to fit the spec on its own",
                         ))
                     }
-                    Some(Bins::Values) => {
-                        let v = numeric_values(table, &c.name, missing)?;
-                        fit_numeric_by_value(&v, train, log1p)
-                    }
                     bins => {
                         let v = numeric_values(table, &c.name, missing)?;
-                        fit_numeric(&v, train, log1p, bins.and_then(Bins::fixed).unwrap_or(0))
+                        fit_numeric(&v, train, log1p, bins.unwrap_or(Bins::Fixed(0)))
                     }
                 }
             }
@@ -729,6 +764,49 @@ mod tests {
         assert!(quantile_edges(&[2.0; 10], 5).is_empty());
     }
 
+    /// `count` copies of each value, sorted.
+    fn runs(values: &[(f64, usize)]) -> Vec<f64> {
+        values
+            .iter()
+            .flat_map(|&(x, n)| std::iter::repeat_n(x, n))
+            .collect()
+    }
+
+    #[test]
+    fn spikes_get_bins_of_their_own_and_the_rest_keeps_its_quantiles() {
+        // Hours worked: 30 at 0, 34 at exactly 40, the other 36 spread from 1 to 60.
+        let mut v = runs(&[(0.0, 30), (40.0, 34)]);
+        v.extend((0..36).map(|k| {
+            if k < 18 {
+                1.0 + k as f64
+            } else {
+                41.0 + k as f64
+            }
+        }));
+        v.sort_by(f64::total_cmp);
+        // Plain quantiles: 8 bins asked, 3 edges left (0 and 40 swallow the rest).
+        assert_eq!(quantile_edges(&v, 8), vec![8.0, 40.0, 64.0]);
+        let e = spike_edges(&v, 8);
+        // 0 alone (the first edge is the next value, 1), 40 alone (from 40 to 59, the next
+        // value above it), the 36 others cut into 6 by their own quantiles.
+        assert!(e.windows(2).all(|w| w[0] < w[1]), "{e:?}");
+        assert_eq!(e[0], 1.0, "{e:?}");
+        let at_40 = e.iter().position(|x| *x == 40.0).expect("an edge at 40");
+        assert_eq!(e[at_40 + 1], 59.0, "{e:?}");
+        assert_eq!(bin_index(0.0, &e), 0);
+        assert_eq!(bin_index(40.0, &e), at_40 + 1);
+        assert!(e.len() >= 7 && e.len() <= 9, "{e:?}");
+        // Below a bin's share nothing is a spike: the quantile edges.
+        let w: Vec<f64> = (0..100).map(f64::from).collect();
+        assert_eq!(spike_edges(&w, 8), quantile_edges(&w, 8));
+        // One value everywhere: no edge; one spike at the top.
+        assert!(spike_edges(&[3.0; 20], 4).is_empty());
+        let top = runs(&[(1.0, 1), (2.0, 1), (3.0, 1), (9.0, 7)]);
+        assert_eq!(spike_edges(&top, 4), vec![2.0, 3.0, 9.0]);
+        assert_eq!(edges_of(&v, Bins::Fixed(8)), quantile_edges(&v, 8));
+        assert!(edges_of(&v, Bins::Auto).is_empty());
+    }
+
     #[test]
     fn value_edges_start_a_bin_at_every_common_value_above_the_minimum() {
         // 0 x 30, 4 x 1, 5 x 25, 6 x 40, 7 x 19, 8 x 20 (sorted).
@@ -746,10 +824,11 @@ mod tests {
         // 4 (1 example) shares 0's bin, 7 (19) shares 6's; 5, 6 and 8 start their own.
         assert_eq!(value_edges(&v), vec![5.0, 6.0, 8.0]);
         assert!(value_edges(&[3.0; 50]).is_empty());
-        let t = fit_numeric_by_value(
+        let t = fit_numeric(
             &v.iter().map(|x| Some(*x)).collect::<Vec<_>>(),
             &(0..v.len()).collect::<Vec<_>>(),
             false,
+            Bins::Values,
         );
         let FittedTransform::Numeric { bin_edges, .. } = &t else {
             panic!("{t:?}")
@@ -853,7 +932,7 @@ mod tests {
         let m = featurize_table(&fitted, &table, None).unwrap();
         let values = numeric_values(&table, "visits", &spec.missing_tokens).unwrap();
         let rows: Vec<usize> = (0..60).rev().collect();
-        let bins = bin_columns(&values, &train, 5, &rows);
+        let bins = bin_columns(&values, &train, Bins::Fixed(5), &rows);
         // value, missing indicator, then the bins.
         assert_eq!(bins.cols, fitted.columns[0].transform.width() - 2);
         assert_eq!(bins.cols, 5);

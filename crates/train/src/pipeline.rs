@@ -461,7 +461,11 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
             &set_bins(
                 &spec,
                 many.iter().map(|(n, _)| n.as_str()),
-                Bins::Fixed(chosen),
+                if choice.search.chosen_spikes {
+                    Bins::Spikes(chosen)
+                } else {
+                    Bins::Fixed(chosen)
+                },
             ),
             0,
         );

@@ -1,6 +1,6 @@
 //! Plain-text reports for people: the training summary, `inspect`'s weight table, metrics.
 
-use leadscore_core::artifact::{BinsSearch, ModelArtifact, PenaltySearch, ShapeSearch};
+use leadscore_core::artifact::{bins_label, BinsSearch, ModelArtifact, PenaltySearch, ShapeSearch};
 use leadscore_core::curve::{cutoff_for_precision, CurveKind, OperatingCurve};
 use leadscore_core::fitted::UnseenValues;
 use leadscore_core::metrics::Evaluation;
@@ -288,24 +288,22 @@ pub fn bins_text(b: &BinsSearch, folds: usize, unit: &str, grid_is_final: bool) 
         out,
         "  quantile bins for {n} numeric column{} with bins = \"auto\", by {folds}-fold CV on {} \
          training {unit} (each at its best penalty; the fewest bins within one standard error of \
-         the lowest log loss):\n    bins  features       alpha  log loss  ROC AUC",
+         the lowest log loss; then that number with spikes, a value holding a bin's share of \
+         the rows, in bins of their own, kept if it beats plain quantiles by more than one \
+         standard error):\n              bins  features       alpha  log loss  ROC AUC",
         if n == 1 { "" } else { "s" },
         b.rows
     );
     for c in &b.candidates {
         let _ = writeln!(
             out,
-            "    {:>4}  {:>8}  {:>10.4}    {:.4}   {:.4}{}",
-            c.bins,
+            "    {:>14}  {:>8}  {:>10.4}    {:.4}   {:.4}{}",
+            bins_label(c.bins, c.spikes),
             c.features,
             c.alpha,
             c.cv_log_loss,
             c.cv_roc_auc,
-            if c.bins == b.chosen {
-                "  <- chosen"
-            } else {
-                ""
-            }
+            if b.is_chosen(c) { "  <- chosen" } else { "" }
         );
     }
     if b.candidates.len() > 1 && grid_is_final {
@@ -323,8 +321,8 @@ pub fn bins_text(b: &BinsSearch, folds: usize, unit: &str, grid_is_final: bool) 
     for skipped in &b.skipped {
         let _ = writeln!(
             out,
-            "    {:>4}  not tried: {}",
-            skipped.bins,
+            "    {:>14}  not tried: {}",
+            bins_label(skipped.bins, skipped.spikes),
             skipped.reason.label()
         );
     }

@@ -30,7 +30,7 @@
 
 use crate::bins::AutoColumn;
 use crate::error::Result;
-use crate::featurize::{bin_columns, value_bin_columns, Matrix};
+use crate::featurize::{bin_columns, Matrix};
 use crate::fit::{
     each_fold, fit_logistic, fit_widths, fold_assignment, simplest_within_one_se, FitOptions,
     FitResult, Standardizer,
@@ -76,17 +76,12 @@ impl Candidate {
         if distinct < MIN_DISTINCT {
             return None;
         }
-        let (cut, block) = if distinct < BINS_MIN_DISTINCT {
-            (
-                Bins::Values,
-                value_bin_columns(values, train_rows, table_rows),
-            )
+        let cut = if distinct < BINS_MIN_DISTINCT {
+            Bins::Values
         } else {
-            (
-                Bins::Fixed(SHAPE_BINS),
-                bin_columns(values, train_rows, SHAPE_BINS, table_rows),
-            )
+            Bins::Fixed(SHAPE_BINS)
         };
+        let block = bin_columns(values, train_rows, cut, table_rows);
         if block.cols < 2 || block.cols > usize::from(u16::MAX) {
             return None;
         }
