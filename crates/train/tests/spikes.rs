@@ -102,6 +102,21 @@ fn spikes_keep_bins_of_their_own_from_training_to_the_served_factor() {
     let at_40 = e.iter().position(|x| *x == 40.0).expect("an edge at 40");
     assert_eq!(e.get(at_40 + 1), Some(&41.0), "{e:?}");
 
+    // What `train` prints and the report's model card say so, the spikes candidate beside
+    // the plain one.
+    let text = leadscore_train::report::bins_text(search, 5, "leads", true);
+    let label = format!("{} with spikes", search.chosen);
+    assert!(
+        text.lines()
+            .any(|l| l.contains(&label) && l.ends_with("<- chosen")),
+        "{text}"
+    );
+    let page = leadscore_report::html::report_html(a, None, &Default::default()).unwrap();
+    assert!(
+        page.contains(&format!("{label} per column")) && page.contains(&format!("{label} bins:")),
+        "the model card names the choice"
+    );
+
     // Parity: every holdout score training computed is the score of the lead featurized one
     // at a time from its CSV text (the server's path).
     let text = std::fs::read_to_string(&data).unwrap();
