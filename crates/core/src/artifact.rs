@@ -151,6 +151,11 @@ impl BinsSearch {
         c.bins == self.chosen && c.spikes == self.chosen_spikes
     }
 
+    /// Whether the search compared spikes apart (artifacts written before it did not).
+    pub fn spikes_compared(&self) -> bool {
+        self.candidates.iter().any(|c| c.spikes) || self.skipped.iter().any(|k| k.spikes)
+    }
+
     /// The choice as the spec writes it: `16`, `16 with spikes` (`none` for 0).
     pub fn chosen_label(&self) -> String {
         if self.chosen == 0 {

@@ -390,14 +390,19 @@ fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
             "{} per column for {n} numeric column{} with bins = \"auto\" ({}), chosen by \
              {folds}-fold cross-validation on {} training {unit}, each candidate at its best \
              penalty; the fewest bins within one standard error of the lowest pooled \
-             out-of-fold log loss win (more bins must beat fewer by more than noise); then that \
-             number with spikes (a value holding a bin's share of the rows) in bins of their \
-             own, kept if it beats plain quantiles by more than one standard error:",
+             out-of-fold log loss win (more bins must beat fewer by more than noise){}:",
             b.chosen_label(),
             if n == 1 { "" } else { "s" },
             b.columns.iter().take(6).cloned().collect::<Vec<_>>().join(", ")
                 + &if n > 6 { format!(" and {} more", n - 6) } else { String::new() },
-            count(b.rows)
+            count(b.rows),
+            if b.spikes_compared() {
+                "; then the chosen number (the fewest tried when none) with spikes (a value \
+                 holding a bin's share of the rows) in bins of their own, kept if it beats plain \
+                 quantiles by more than one standard error"
+            } else {
+                ""
+            }
         ))
         @for c in &b.candidates {
             (self_closing(html! { br {} }))

@@ -288,11 +288,16 @@ pub fn bins_text(b: &BinsSearch, folds: usize, unit: &str, grid_is_final: bool) 
         out,
         "  quantile bins for {n} numeric column{} with bins = \"auto\", by {folds}-fold CV on {} \
          training {unit} (each at its best penalty; the fewest bins within one standard error of \
-         the lowest log loss; then that number with spikes, a value holding a bin's share of \
-         the rows, in bins of their own, kept if it beats plain quantiles by more than one \
-         standard error):\n              bins  features       alpha  log loss  ROC AUC",
+         the lowest log loss{}):\n              bins  features       alpha  log loss  ROC AUC",
         if n == 1 { "" } else { "s" },
-        b.rows
+        b.rows,
+        if b.spikes_compared() {
+            "; then the chosen number (the fewest tried when none) with spikes, a value holding a \
+             bin's share of the rows, in bins of their own, kept if it beats plain quantiles by \
+             more than one standard error"
+        } else {
+            ""
+        }
     );
     for c in &b.candidates {
         let _ = writeln!(
@@ -542,5 +547,48 @@ fn csv_field(s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bins search as an artifact from before the spikes candidate stores it.
+    const OLD: &str = r#"{"columns": ["visits"], "rows": 1000, "chosen": 4,
+        "candidates": [
+            {"bins": 0, "features": 3, "alpha": 1.0, "cv_log_loss": 0.5, "cv_roc_auc": 0.7},
+            {"bins": 4, "features": 7, "alpha": 1.0, "cv_log_loss": 0.45, "cv_roc_auc": 0.75}],
+        "skipped": [{"bins": 8, "reason": "no_gain"}]}"#;
+
+    #[test]
+    fn the_bins_table_speaks_of_spikes_only_where_they_were_compared() {
+        let old: BinsSearch = serde_json::from_str(OLD).unwrap();
+        assert!(!old.spikes_compared() && !old.chosen_spikes);
+        let text = bins_text(&old, 5, "leads", true);
+        assert!(!text.contains("spikes"), "{text}");
+        assert!(text
+            .lines()
+            .any(|l| l.trim_start().starts_with("4 ") && l.ends_with("<- chosen")));
+
+        let mut new = old.clone();
+        let mut spiky = new.candidates[1].clone();
+        spiky.spikes = true;
+        spiky.features = 9;
+        spiky.cv_log_loss = 0.43;
+        new.candidates.push(spiky);
+        new.chosen_spikes = true;
+        let text = bins_text(&new, 5, "leads", true);
+        assert!(text.contains("then the chosen number"), "{text}");
+        let chosen: Vec<&str> = text.lines().filter(|l| l.ends_with("<- chosen")).collect();
+        assert_eq!(chosen.len(), 1, "{text}");
+        assert!(
+            chosen[0].trim_start().starts_with("4 with spikes"),
+            "{text}"
+        );
+        // The artifact round-trips the new fields and leaves them out when false.
+        let json = serde_json::to_string(&new).unwrap();
+        assert_eq!(serde_json::from_str::<BinsSearch>(&json).unwrap(), new);
+        assert!(!serde_json::to_string(&old).unwrap().contains("spikes"));
     }
 }
