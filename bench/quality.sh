@@ -34,7 +34,7 @@
 #               kind of exports leadscore is judged on: customers, their plan and usage, a
 #               rare outcome. `modeldata` runs the five.
 #   hi          Ecdat's `HI` from the same wheel (22,272 married women in the US, 1993: does the
-#               wife have health insurance through her own job, 39% yes), excluding the
+#               wife have health insurance through her own job, 37% yes), excluding the
 #               husband's coverage columns `hhi` and `hhi2` (for every model). Its hours worked
 #               are two spikes, 30% at 0 and 34% at exactly 40: the table that shows what
 #               `bins = "N with spikes"` is for.

@@ -67,8 +67,10 @@ a = json.load(open(sys.argv[1]))
 p = a["provenance"]
 wall = statistics.median(float(w) for w in sys.argv[2:])
 b = p.get("bins")
-bins = "fixed" if b is None else f"{b['chosen']} (of " + ", ".join(
-    f"{c['bins']}: {c['cv_log_loss']:.4f}" for c in b["candidates"]) + ")"
+def label(n, spikes):
+    return f"{n} with spikes" if spikes else str(n)
+bins = "fixed" if b is None else f"{label(b['chosen'], b.get('chosen_spikes'))} (of " + ", ".join(
+    f"{label(c['bins'], c.get('spikes'))}: {c['cv_log_loss']:.4f}" for c in b["candidates"]) + ")"
 pen = p["penalty"]
 ext = f", +{len(pen['extended'])} decades" if pen.get("extended") else ""
 edge = ", at edge" if pen.get("at_edge") else ""

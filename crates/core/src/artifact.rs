@@ -253,11 +253,10 @@ pub enum SkipReason {
     /// in artifacts written before the candidates' number of features was left to the
     /// cross-validation (with the one-standard-error rule): read, no longer written.
     TooFewExamples,
-    /// Its bins are those of the candidate before (columns with few distinct values).
+    /// Its bins are those of the candidate before (columns with few distinct values); for the
+    /// candidate with spikes apart, those of plain quantiles (no column has a spike that plain
+    /// quantiles merge with other values).
     SameBins,
-    /// No column has a spike (a value holding a bin's share of the training rows): the bins
-    /// with spikes apart are the plain quantile bins.
-    NoSpikes,
 }
 
 impl SkipReason {
@@ -267,7 +266,19 @@ impl SkipReason {
             SkipReason::NoGain => "fewer bins did as well",
             SkipReason::TooFewExamples => "too few examples of the rarer class per feature",
             SkipReason::SameBins => "the same bins as the candidate before",
-            SkipReason::NoSpikes => "no column has a value that holds a bin's share of the rows",
+        }
+    }
+}
+
+impl SkippedBins {
+    /// Why, in words, for reports.
+    pub fn label(&self) -> &'static str {
+        match (self.spikes, self.reason) {
+            (true, SkipReason::SameBins) => {
+                "the same bins as plain quantiles (no column has a spike they merge with other \
+                 values)"
+            }
+            (_, reason) => reason.label(),
         }
     }
 }

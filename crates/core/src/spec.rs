@@ -75,9 +75,10 @@ pub enum Bins {
     /// `bins = "values"`): for short codes (a policy level 0 to 9), whose steps quantile bins
     /// would merge. Training's shape search chooses it for such columns.
     Values,
-    /// This many quantile bins, and a bin of its own for every value that holds at least a
-    /// bin's share of the training rows (a spike: 0 hours worked, exactly 40), written `bins =
-    /// "N with spikes"`. Plain quantiles put a spike and its neighbours in one bin, and several
+    /// This many bins (at least 2), a value that holds at least a bin's share of the training
+    /// rows (a spike: 0 hours worked, exactly 40) in a bin of its own and the other rows in
+    /// quantile bins (N in all, a few more when spikes split them), written `bins = "N with
+    /// spikes"`. Plain quantiles put a spike and its neighbours in one bin, and several
     /// quantiles falling on one spike leave fewer bins than asked for. Training's bins search
     /// compares it with plain quantiles when the two differ.
     Spikes(usize),
@@ -128,7 +129,7 @@ impl<'de> Deserialize<'de> for Bins {
             type Value = Bins;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(
-                    "a whole number of bins (0 = none), \"N with spikes\", \"auto\" or \"values\"",
+                    "a whole number of bins (0 = none), \"N with spikes\" (N >= 2), \"auto\" or \"values\"",
                 )
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Bins, E> {
@@ -148,7 +149,9 @@ impl<'de> Deserialize<'de> for Bins {
                     Ok(Bins::Values)
                 } else if let Some(n) = v
                     .strip_suffix(SPIKES_SUFFIX)
-                    .and_then(|n| n.trim().parse::<usize>().ok())
+                    .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|n| *n >= 2)
                 {
                     Ok(Bins::Spikes(n))
                 } else {
@@ -683,6 +686,8 @@ min_count = 10
             "bins = \"51 with spikes\"",
             "bins = \"x with spikes\"",
             "bins = \"16 spikes\"",
+            "bins = \"1 with spikes\"",
+            "bins = \"+8 with spikes\"",
         ] {
             let e = FeatureSpec::from_toml(&TEXT.replace("bins = 5", bad), "s.toml")
                 .unwrap_err()

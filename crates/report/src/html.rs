@@ -398,8 +398,8 @@ fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
             count(b.rows),
             if b.spikes_compared() {
                 "; then the chosen number (the fewest tried when none) with spikes (a value \
-                 holding a bin's share of the rows) in bins of their own, kept if it beats plain \
-                 quantiles by more than one standard error"
+                 holding a bin's share of the rows) in bins of their own, kept if it beats the \
+                 chosen candidate by more than one standard error"
             } else {
                 ""
             }
@@ -421,7 +421,7 @@ fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
             (format!(
                 "{} bins: not tried ({})",
                 bins_label(skipped.bins, skipped.spikes),
-                skipped.reason.label()
+                skipped.label()
             ))
         }
     }

@@ -27,6 +27,14 @@
 //! - on more than [`DEFAULT_MAX_SEARCH_ROWS`] training examples the candidates are compared on a
 //!   seeded sample of them (whole leads), and the chosen one's penalty is then searched on all.
 //!
+//! Then spikes: a value holding a bin's share of the rows (0 hours worked, exactly 40) takes
+//! several quantiles, so fewer bins are made than asked, and shares its bin with neighbours
+//! that may convert quite differently. The chosen number (the fewest tried when none was
+//! chosen) is cross-validated again as `bins = "N with spikes"` (each spike a bin of its own,
+//! [`crate::featurize`]), at the chosen candidate's penalty and its neighbours, and kept only if
+//! it beats the chosen candidate by more than one standard error. When no column's edges change
+//! it is not fitted.
+//!
 //! The chosen candidate's penalty search is the model's (the report shows its grid).
 //!
 //! The holdout is never seen: the caller passes the training split only.
@@ -262,7 +270,7 @@ pub fn choose_bins(
             skipped.push(SkippedBins {
                 bins: b,
                 spikes: true,
-                reason: SkipReason::NoSpikes,
+                reason: SkipReason::SameBins,
             });
         }
     }
@@ -367,7 +375,7 @@ mod tests {
         assert!(
             s.skipped
                 .iter()
-                .any(|k| k.spikes && k.reason == SkipReason::NoSpikes && k.bins == s.chosen),
+                .any(|k| k.spikes && k.reason == SkipReason::SameBins && k.bins == s.chosen),
             "{s:?}"
         );
         // The chosen candidate's penalty search comes back for the final fit.

@@ -299,8 +299,9 @@ fn value_edges(sorted: &[f64]) -> Vec<f64> {
 
 /// Inner edges of `bins = "N with spikes"` (sorted input): a value that holds at least a bin's
 /// share of the rows (`n / bins`, a spike) gets a bin of its own, from it to the next value
-/// above it; the other rows are cut at their own quantiles into the bins left (the spikes
-/// split them further). With no spike these are the quantile edges.
+/// above it; the other rows are cut at their own quantiles into the bins left (N less the
+/// spikes, and no more than give each [`VALUE_BIN_MIN_COUNT`] rows; a spike between them
+/// splits one in two, so N in all, or a few more). With no spike these are the quantile edges.
 fn spike_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
     if bins < 2 || sorted.is_empty() {
         return Vec::new();
@@ -326,8 +327,11 @@ fn spike_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
     if spikes == 0 {
         return quantile_edges(sorted, bins);
     }
-    let left = bins.saturating_sub(spikes);
     let m = rest.len();
+    let left = bins
+        .saturating_sub(spikes)
+        .min(m / VALUE_BIN_MIN_COUNT)
+        .max(1);
     if m > 0 {
         edges.extend((1..left).map(|k| rest[((k * m) / left).min(m - 1)]));
     }
@@ -774,9 +778,10 @@ mod tests {
 
     #[test]
     fn spikes_get_bins_of_their_own_and_the_rest_keeps_its_quantiles() {
-        // Hours worked: 30 at 0, 34 at exactly 40, the other 36 spread from 1 to 60.
-        let mut v = runs(&[(0.0, 30), (40.0, 34)]);
-        v.extend((0..36).map(|k| {
+        // Hours worked: 300 at 0, 340 at exactly 40, the other 360 at 1 to 18 and 59 to 76.
+        let mut v = runs(&[(0.0, 300), (40.0, 340)]);
+        v.extend((0..360).map(|k| {
+            let k = k / 10;
             if k < 18 {
                 1.0 + k as f64
             } else {
@@ -788,7 +793,7 @@ mod tests {
         assert_eq!(quantile_edges(&v, 8), vec![8.0, 40.0, 64.0]);
         let e = spike_edges(&v, 8);
         // 0 alone (the first edge is the next value, 1), 40 alone (from 40 to 59, the next
-        // value above it), the 36 others cut into 6 by their own quantiles.
+        // value above it), the 360 others cut into 6 by their own quantiles.
         assert!(e.windows(2).all(|w| w[0] < w[1]), "{e:?}");
         assert_eq!(e[0], 1.0, "{e:?}");
         let at_40 = e.iter().position(|x| *x == 40.0).expect("an edge at 40");
@@ -801,8 +806,12 @@ mod tests {
         assert_eq!(spike_edges(&w, 8), quantile_edges(&w, 8));
         // One value everywhere: no edge; one spike at the top.
         assert!(spike_edges(&[3.0; 20], 4).is_empty());
-        let top = runs(&[(1.0, 1), (2.0, 1), (3.0, 1), (9.0, 7)]);
+        let top = runs(&[(1.0, 30), (2.0, 30), (3.0, 30), (9.0, 210)]);
         assert_eq!(spike_edges(&top, 4), vec![2.0, 3.0, 9.0]);
+        // A dominant spike: the 10 other rows are one bin, not 7 bins of a row or two.
+        let mut lone: Vec<f64> = (1..=10).map(f64::from).collect();
+        lone.extend(std::iter::repeat_n(20.0, 90));
+        assert_eq!(spike_edges(&lone, 8), vec![20.0]);
         assert_eq!(edges_of(&v, Bins::Fixed(8)), quantile_edges(&v, 8));
         assert!(edges_of(&v, Bins::Auto).is_empty());
     }

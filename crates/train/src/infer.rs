@@ -360,8 +360,9 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
     );
     out.push_str(
         "# Edit freely: change a column's transform, set transform = \"ignore\" to leave it out, tune\n\
-         # the options. Transforms: numeric (log1p; bins: a number, \"values\" for a bin per common\n\
-         # value, or \"auto\" to let training choose by cross-validation), categorical (min_count,\n\
+         # the options. Transforms: numeric (log1p; bins: a number, \"N with spikes\" for N bins with\n\
+         # very common values in bins of their own, \"values\" for a bin per common value, or\n\
+         # \"auto\" to let training choose by cross-validation), categorical (min_count,\n\
          # max_levels), boolean, email, job_title, timestamp, ignore. Learned state (medians,\n\
          # levels, bin edges) is fitted on the training split when you run\n\
          # `leadscore-train train --spec THIS_FILE`.\n",

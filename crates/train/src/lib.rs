@@ -4,7 +4,8 @@
 //! - [`infer`]: `init`, a commented spec inferred from the data;
 //! - [`featurize`]: the vectorized featurizer (the polars twin of the per-lead one in core);
 //! - [`fit`]: standardization, linfa-logistic, penalty by cross-validation, convergence checks;
-//! - [`bins`]: how many quantile bins `bins = "auto"` columns get, by cross-validation;
+//! - [`bins`]: how many quantile bins `bins = "auto"` columns get, and whether spikes get bins of
+//!   their own, by cross-validation;
 //! - [`pairs`]: the interaction terms: pairs ranked on the main model's residuals, how many by
 //!   cross-validation;
 //! - [`pipeline`]: the whole job, holdout evaluation, leakage check, the artifact;

@@ -293,8 +293,8 @@ pub fn bins_text(b: &BinsSearch, folds: usize, unit: &str, grid_is_final: bool) 
         b.rows,
         if b.spikes_compared() {
             "; then the chosen number (the fewest tried when none) with spikes, a value holding a \
-             bin's share of the rows, in bins of their own, kept if it beats plain quantiles by \
-             more than one standard error"
+             bin's share of the rows, in bins of their own, at the chosen one's penalty and its \
+             neighbours, kept if it beats the chosen candidate by more than one standard error"
         } else {
             ""
         }
@@ -328,7 +328,7 @@ pub fn bins_text(b: &BinsSearch, folds: usize, unit: &str, grid_is_final: bool) 
             out,
             "    {:>14}  not tried: {}",
             bins_label(skipped.bins, skipped.spikes),
-            skipped.reason.label()
+            skipped.label()
         );
     }
     let names: Vec<&str> = b.columns.iter().map(String::as_str).take(8).collect();
