@@ -707,12 +707,21 @@ impl ModelArtifact {
 
     /// Writes the artifact atomically: a temp file in the same folder, synced, then renamed
     /// over `path`, so a crash never leaves a half-written model where a good one was.
+    /// The text is read back first as a loader would: a model that would not load is an error
+    /// here, and nothing is written.
     pub fn write_atomic(&self, path: &Path) -> Result<()> {
-        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Artifact {
-            origin: path.display().to_string(),
+        let origin = path.display().to_string();
+        let json = serde_json::to_string_pretty(self).map_err(|e| Error::Artifact {
+            origin: origin.clone(),
             message: e.to_string(),
         })?;
-        write_atomic(path, &json)
+        if let Err(e) = Self::from_json(&json, &origin) {
+            return Err(Error::Artifact {
+                origin,
+                message: format!("not written: the model would not load back ({e})"),
+            });
+        }
+        write_atomic(path, json.as_bytes())
     }
 }
 
@@ -760,6 +769,36 @@ pub fn write_atomic_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_odds_ratio_that_overflows_is_written_and_read_back() {
+        // A strong weight on a feature with a tiny standard deviation (an amount in millions):
+        // exp(weight / std) is infinite, which JSON writes as null.
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json");
+        let mut a = ModelArtifact::load(&demo).unwrap();
+        let f = &mut a.model.features[0];
+        f.std = 0.0116;
+        f.weight = 65.0;
+        f.odds_ratio = (f.weight / f.std).exp();
+        assert!(f.odds_ratio.is_infinite());
+        a.seal();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        a.write_atomic(&path).unwrap();
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("\"odds_ratio\": null"));
+        let back = ModelArtifact::load(&path).unwrap();
+        assert_eq!(back.model.features[0].odds_ratio, f64::INFINITY);
+        assert_eq!(back.model_id, a.model_id);
+
+        // A model that would not load back is not written, and a good file stays.
+        let mut broken = a.clone();
+        broken.model.intercept = f64::NAN;
+        let e = broken.write_atomic(&path).unwrap_err().to_string();
+        assert!(e.contains("not written") && e.contains("m.json"), "{e}");
+        assert_eq!(ModelArtifact::load(&path).unwrap().model_id, a.model_id);
+    }
 
     #[test]
     fn errors_never_quote_the_file() {

@@ -16,9 +16,19 @@ pub struct FeatureWeight {
     /// Weight on the standardized feature (log-odds per standard deviation).
     pub weight: f64,
     /// Odds ratio per unit of the raw feature (for an indicator: active vs not), `exp(weight / std)`.
+    /// Infinite when that overflows (a strong weight on a feature whose unit is many standard
+    /// deviations, such as an amount in millions): JSON has no infinity, so the file holds
+    /// `null`, read back as infinity.
+    #[serde(deserialize_with = "odds_ratio_from_json")]
     pub odds_ratio: f64,
     /// Share of training leads where the feature is non-zero.
     pub active_share: f64,
+}
+
+/// Reads an odds ratio: a number, or `null` for one that overflowed to infinity (serde_json
+/// writes non-finite numbers as `null`).
+fn odds_ratio_from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
 }
 
 /// Key factors as (feature index, contribution) pairs, strongest first.

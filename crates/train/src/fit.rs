@@ -717,6 +717,10 @@ pub fn search_penalty(
     })
 }
 
+/// The final fit's error when no weight moved.
+const ALL_ZERO: &str =
+    "every weight is zero: the solver did not move from its start (is every feature constant?)";
+
 /// The final fit at `alpha` on all of `train`, with the checks linfa does not make.
 pub fn fit_final(
     train: &Matrix,
@@ -729,9 +733,7 @@ pub fn fit_final(
     let x = standardizer.apply(train);
     let logit = fit_logistic(&x, y, alpha, options, init)?;
     if logit.weights.iter().all(|w| w.abs() < 1e-12) {
-        return Err(TrainError::Fit(
-            "every weight is zero: the solver did not move from its start (is every feature constant?)".into(),
-        ));
+        return Err(TrainError::Fit(ALL_ZERO.into()));
     }
     let train_auc = roc_auc(&logit.predict(&x), y)?;
     if train_auc <= 0.5 {
@@ -778,8 +780,29 @@ pub fn fit_after_search(
     // Warm-started from the folds' solutions at that penalty: the same optimum, reached in
     // fewer iterations (the convergence check below is the same either way).
     let init = penalty.warm_start();
-    let (logit, standardizer, solver) =
-        fit_final(train, y, penalty.search.alpha, options, init.as_ref())?;
+    let alpha = penalty.search.alpha;
+    let (logit, standardizer, solver) = match fit_final(train, y, alpha, options, init.as_ref()) {
+        // No weight moved because cross-validation chose the strongest penalty it tried: the
+        // features do not predict the label (a coin-flip label), which is what to say.
+        Err(TrainError::Fit(m))
+            if m == ALL_ZERO && penalty.search.grid.iter().all(|g| g.alpha <= alpha) =>
+        {
+            let auc = penalty
+                .search
+                .grid
+                .iter()
+                .find(|g| g.alpha == alpha)
+                .map_or(f64::NAN, |g| g.cv_roc_auc);
+            return Err(TrainError::Fit(format!(
+                "no feature predicts the label: cross-validation chose the strongest penalty \
+                 it tried (alpha {alpha:.3e}, C = {:.3e}; out-of-fold ROC AUC {auc:.3}), at \
+                 which every weight is zero. Check the label column and --positive; a model \
+                 of these features would score every lead alike",
+                1.0 / alpha
+            )));
+        }
+        other => other?,
+    };
     Ok(FitResult {
         logit,
         standardizer,

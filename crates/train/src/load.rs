@@ -88,7 +88,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
             .finish()
             .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))?
     } else {
-        read_csv(path, file, scan.delimiter, options)?
+        drop_trailing_empty_rows(read_csv(path, file, scan.delimiter, options)?)
     };
     if df.height() == 0 {
         return Err(read_err(path, "the file has a header but no data rows"));
@@ -300,6 +300,27 @@ fn read_csv(path: &Path, file: File, delimiter: u8, options: &ReadOptions) -> Re
         .map_err(|e| read_err(path, format!("cannot parse as CSV: {e}")))
 }
 
+/// The table without the rows at its end whose every cell is empty: the blank lines an editor or
+/// an export leaves after the last record are not leads (one in the middle still is a row, and
+/// is named by whatever check it fails).
+fn drop_trailing_empty_rows(df: DataFrame) -> DataFrame {
+    let h = df.height();
+    let empty = |row: usize| {
+        df.columns()
+            .iter()
+            .all(|c| c.get(row).is_ok_and(|v| v.is_null()))
+    };
+    let mut keep = h;
+    while keep > 0 && empty(keep - 1) {
+        keep -= 1;
+    }
+    if keep == h {
+        df
+    } else {
+        df.slice(0, keep)
+    }
+}
+
 /// The named column, or an error naming the file and listing what is there.
 pub fn column<'a>(table: &'a Table, name: &str) -> Result<&'a Series> {
     table
@@ -425,6 +446,20 @@ mod tests {
             .to_string();
         assert!(e.contains("e.csv") && e.contains("empty"), "{e}");
         let e = read_table(&write(&dir, "h.csv", "a,b\n"), &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no data rows"), "{e}");
+        // Blank lines after the last record are not rows; a header and blank lines is empty.
+        for (name, text) in [
+            ("t.csv", "a,b\n1,x\n2,y\n\n\n"),
+            ("c.csv", "a,b\r\n1,x\r\n2,y\r\n\r\n"),
+            ("s.csv", "a;b\n1;x\n2;y\n\n"),
+        ] {
+            let t = read_table(&write(&dir, name, text), &ReadOptions::default()).unwrap();
+            assert_eq!(t.df.height(), 2, "{name}");
+            assert_eq!(t.fingerprint.rows, 2, "{name}");
+        }
+        let e = read_table(&write(&dir, "b.csv", "a,b\n\n\n"), &ReadOptions::default())
             .unwrap_err()
             .to_string();
         assert!(e.contains("no data rows"), "{e}");

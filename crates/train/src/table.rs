@@ -66,9 +66,16 @@ pub fn labels(table: &Table, label: &str, positive: &[String]) -> Result<Vec<boo
             missing.len()
         )));
     }
-    let mut distinct: Vec<&str> = values.iter().flatten().map(|s| s.trim()).collect();
-    distinct.sort_unstable();
-    distinct.dedup();
+    // The classes, compared as the positive values are (trimmed, in any case): `Yes`, `YES`
+    // and `yes` are one class, shown as spelled first in the file.
+    let mut seen: std::collections::HashSet<String> = Default::default();
+    let mut distinct: Vec<&str> = Vec::new();
+    for v in values.iter().flatten().map(|s| s.trim()) {
+        if seen.insert(v.to_ascii_lowercase()) {
+            distinct.push(v);
+        }
+    }
+    distinct.sort_unstable_by_key(|d| d.to_ascii_lowercase());
     let is_pos = |v: &str| {
         positive
             .iter()
@@ -137,6 +144,12 @@ mod tests {
         assert_eq!(labels(&t, "y", &pos()).unwrap(), [true, false, true]);
         let (_d, t) = table("y,x\nYes,a\nno,b\n");
         assert_eq!(labels(&t, "y", &pos()).unwrap(), [true, false]);
+        // One class in any case: as the positive values are matched.
+        let (_d, t) = table("y,x\nYes,a\nNO,b\nyes,c\nno,d\nYES,e\n");
+        assert_eq!(
+            labels(&t, "y", &pos()).unwrap(),
+            [true, false, true, false, true]
+        );
         let (_d, t) = table("stage,x\nWon,a\nLost,b\n");
         let e = labels(&t, "stage", &pos()).unwrap_err().to_string();
         assert!(
