@@ -230,7 +230,9 @@ impl<'a> LeadScorer<'a> {
 }
 
 /// The server's checks on a lead's values that featurizing does not make: numbers must be
-/// finite, timestamp fields must lie between 1970 and a day after `as_of`.
+/// finite, timestamp fields at most a day after `as_of` (a value from the future would leak
+/// it; one before 1970, a date of birth or a founding date, is a date like any other, as in
+/// training).
 pub fn check_values(
     artifact: &ModelArtifact,
     values: &[FieldValue<'_>],
@@ -250,11 +252,11 @@ pub fn check_values(
             }
             (FieldValue::Text(text), FittedTransform::Timestamp { .. }) => {
                 parse_timestamp_cached(text)
-                    .filter(|t| *t < 0 || *t > as_of.saturating_add(FUTURE_SLACK_SECONDS))
+                    .filter(|t| *t > as_of.saturating_add(FUTURE_SLACK_SECONDS))
                     .map(|t| {
                         format!(
-                            "timestamp {t} (Unix seconds) is out of range: it must lie between \
-                         1970-01-01 and one day after the scoring time {as_of}"
+                            "timestamp {t} (Unix seconds) is out of range: it must lie at most \
+                             one day after the scoring time {as_of}"
                         )
                     })
             }

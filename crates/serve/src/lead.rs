@@ -1469,7 +1469,7 @@ impl Lead<'_> {
                 }
                 FittedTransform::Timestamp { .. } => {
                     if let Some(t) = leadscore_core::value::parse_timestamp_cached(text) {
-                        check_time(t, as_of, || self.path.field(&col.name))?;
+                        check_not_after(t, as_of, || self.path.field(&col.name))?;
                     }
                 }
                 _ => {}
@@ -1484,6 +1484,21 @@ impl Lead<'_> {
     }
 }
 
+/// A lead's timestamp field: at most a day after `as_of` (a date before 1970, a date of birth,
+/// is a date like any other, as in training).
+fn check_not_after(t: i64, as_of: i64, path: impl FnOnce() -> String) -> Result<()> {
+    if t > as_of.saturating_add(FUTURE_SLACK_SECONDS) {
+        return Err(Error::InvalidField {
+            path: path(),
+            message: format!(
+                "timestamp {t} (Unix seconds) is out of range: it must lie at most one day after the scoring time {as_of}"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// An event's time: between 1970 and a day after `as_of`.
 fn check_time(t: i64, as_of: i64, path: impl FnOnce() -> String) -> Result<()> {
     if t < 0 || t > as_of.saturating_add(FUTURE_SLACK_SECONDS) {
         return Err(Error::InvalidField {

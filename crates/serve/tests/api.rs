@@ -109,6 +109,14 @@ async fn as_of_pins_timestamp_features() {
         .await
         .json();
     assert_eq!(a["score"], again["score"]);
+    // A date before 1970 is a date like any other (training reads it as one): scored.
+    let mut old = demo_lead();
+    old["created_at"] = json!("1960-01-01");
+    let r = score(&state, "as_of=2025-02-01T00:00:00Z", old).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.json()["score"]
+        .as_f64()
+        .is_some_and(|s| s > 0.0 && s < 1.0));
 }
 
 #[tokio::test]
@@ -603,13 +611,13 @@ async fn bad_inputs_get_precise_4xx_errors() {
             Some("created_at"),
         ),
         (
-            "timestamp before 1970",
+            "event before 1970",
             "/v1/score",
             json_ct,
-            s(json!({"created_at": "1960-01-01"})),
+            s(json!({"events": [{"event_type": "page_view", "occurred_at": "1960-01-01"}]})),
             422,
             "invalid_field",
-            Some("created_at"),
+            Some("events[0].occurred_at"),
         ),
         (
             "timestamp far after as_of",
