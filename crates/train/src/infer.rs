@@ -32,10 +32,32 @@ pub struct InferredSpec {
     pub spec: FeatureSpec,
     /// Why each column got its transform.
     pub reasons: Vec<String>,
+    /// What a person should look at before training on this spec (a column of numbers written
+    /// with decimal commas, which is left out).
+    pub warnings: Vec<String>,
     /// The file it was inferred from.
     pub source: String,
     /// Rows seen.
     pub rows: usize,
+}
+
+/// How the reason of a column of decimal-comma numbers starts (it is also a warning).
+const DECIMAL_COMMA_REASON: &str = "numbers written with a decimal comma";
+
+/// `729,526` or `-1.234,5`: digits, a comma, digits (thousands dots allowed before the comma),
+/// as European exports write numbers. (`1,234` in a comma-delimited file is read as a number
+/// with a thousands separator before it gets here.)
+fn decimal_comma_number(text: &str) -> bool {
+    let t = text.trim();
+    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let Some((int, frac)) = t.split_once(',') else {
+        return false;
+    };
+    !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && int.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn pct(k: usize, n: usize) -> String {
@@ -53,11 +75,15 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     let min_count = (n / 500).clamp(10, 100);
     let mut columns = Vec::new();
     let mut reasons = Vec::new();
+    let mut warnings = Vec::new();
     for name in table.df.get_column_names() {
         let name = name.to_string();
         let (mut col, why) = infer_column(table, &name, options, &missing, n, min_count)?;
         if col.transform != TransformKind::Ignore && looks_like_engagement(&name) {
             col.part = Some(leadscore_core::explain::Part::Engagement);
+        }
+        if why.starts_with(DECIMAL_COMMA_REASON) {
+            warnings.push(format!("column `{name}`: {why}"));
         }
         columns.push(col);
         reasons.push(why);
@@ -83,6 +109,7 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     Ok(InferredSpec {
         spec,
         reasons,
+        warnings,
         source: table.path.clone(),
         rows: n,
     })
@@ -305,6 +332,20 @@ fn infer_column(
             ),
         ));
     }
+    // Too many values to be levels: numbers written with decimal commas (a European export)
+    // would be left out as free text without a word; they are left out with one.
+    if counts.len() > 50 && share(&|p| decimal_comma_number(p)) > 0.9 {
+        return ignore(format!(
+            "{DECIMAL_COMMA_REASON} (`{}`, {} distinct values): leadscore reads `.` as the \
+             decimal point, so it is left out; write the file with decimal points to use it",
+            present
+                .iter()
+                .find(|p| decimal_comma_number(p))
+                .copied()
+                .unwrap_or_default(),
+            counts.len()
+        ));
+    }
     if counts.len() > 50 && counts.len() * 2 > present.len() {
         return ignore(format!(
             "free text or an identifier: {} distinct values in {} rows",
@@ -506,6 +547,49 @@ mod tests {
         }
         // Zero-padded codes read as text by polars stay as they were inferred before.
         assert!(!cols[5].2.contains("currency signs"), "{}", cols[5].2);
+    }
+
+    #[test]
+    fn many_numbers_with_decimal_commas_are_left_out_with_a_warning() {
+        let mut csv = String::from("balance;income;code;y\n");
+        for i in 0..300u64 {
+            let _ = writeln!(
+                csv,
+                "{},{:03};{}.{:03},{};{},5;{}",
+                700 + i * 3,
+                i % 1000,
+                10 + i % 40,
+                i * 7 % 1000,
+                i % 10,
+                i % 9,
+                i % 2
+            );
+        }
+        let (_dir, table) = table_of(&csv);
+        let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        let ignored: Vec<&str> = inferred
+            .spec
+            .columns
+            .iter()
+            .filter(|c| c.transform == TransformKind::Ignore)
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(ignored, ["balance", "income"], "{:?}", inferred.reasons);
+        assert_eq!(inferred.warnings.len(), 2, "{:?}", inferred.warnings);
+        assert!(
+            inferred.warnings[0].contains("`balance`")
+                && inferred.warnings[0].contains("decimal comma"),
+            "{:?}",
+            inferred.warnings
+        );
+        // A short code with a decimal comma stays a categorical column, as before.
+        assert_eq!(
+            inferred.spec.columns[2].transform,
+            TransformKind::Categorical
+        );
+        assert!(!decimal_comma_number("1,") && !decimal_comma_number(",5"));
+        assert!(decimal_comma_number("-1.234,5") && decimal_comma_number(" 729,526 "));
+        assert!(!decimal_comma_number("12.5") && !decimal_comma_number("a,b"));
     }
 
     #[test]

@@ -207,8 +207,10 @@ pub fn stratified_split(y: &[bool], holdout: f64, seed: u64) -> (Vec<usize>, Vec
 }
 
 /// Resolves the spec: the file's (validated) or one inferred from the data, with the command
-/// line's label, positive values, id and exclusions applied.
-pub fn resolve_spec(config: &TrainConfig, table: &Table) -> Result<FeatureSpec> {
+/// line's label, positive values, id and exclusions applied; with what inferring it found worth
+/// a warning (nothing for a spec file).
+pub fn resolve_spec(config: &TrainConfig, table: &Table) -> Result<(FeatureSpec, Vec<String>)> {
+    let mut warnings = Vec::new();
     let mut spec = match &config.spec {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| TrainError::Read {
@@ -218,7 +220,7 @@ pub fn resolve_spec(config: &TrainConfig, table: &Table) -> Result<FeatureSpec> 
             FeatureSpec::from_toml(&text, &path.display().to_string())?
         }
         None => {
-            infer_spec(
+            let inferred = infer_spec(
                 table,
                 &InferOptions {
                     label: config.label.clone(),
@@ -227,8 +229,9 @@ pub fn resolve_spec(config: &TrainConfig, table: &Table) -> Result<FeatureSpec> 
                     exclude: config.exclude.clone(),
                     missing_tokens: config.read.missing_tokens.clone(),
                 },
-            )?
-            .spec
+            )?;
+            warnings = inferred.warnings;
+            inferred.spec
         }
     };
     if config.label.is_some() {
@@ -304,7 +307,7 @@ pub fn resolve_spec(config: &TrainConfig, table: &Table) -> Result<FeatureSpec> 
             .as_ref()
             .map_or("(inferred)".into(), |p| p.display().to_string()),
     )?;
-    Ok(spec)
+    Ok((spec, warnings))
 }
 
 /// Trains a model from a flat table. Nothing is written: the caller writes the artifact.
@@ -324,7 +327,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     let mut read = config.read.clone();
     let table = read_table(&config.data, &read)?;
     lap("read", &mut timings);
-    let spec = resolve_spec(config, &table)?;
+    let (spec, spec_warnings) = resolve_spec(config, &table)?;
     if spec.missing_tokens != read.missing_tokens {
         read.missing_tokens = spec.missing_tokens.clone();
     }
@@ -574,7 +577,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         timings.push(("pairs", p.seconds));
     }
     timings.push(("fit", fit.fit_seconds));
-    let mut warnings = Vec::new();
+    let mut warnings = spec_warnings;
     if !fit.solver.converged {
         let msg = format!(
             "the final fit did not converge: gradient norm {:.3e} > tolerance {:.3e} after at most {} iterations",

@@ -50,6 +50,9 @@ impl TryFrom<InitArgs> for Init {
 pub fn run(init: Init) -> anyhow::Result<()> {
     let table = read_table(&init.data, &init.read)?;
     let inferred = infer_spec(&table, &init.infer)?;
+    for w in &inferred.warnings {
+        eprintln!("WARNING: {w}");
+    }
     let text = render_toml(&inferred);
     match init.out {
         Some(out) => {
