@@ -327,7 +327,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     let mut read = config.read.clone();
     let table = read_table(&config.data, &read)?;
     lap("read", &mut timings);
-    let (spec, spec_warnings) = resolve_spec(config, &table)?;
+    let (spec, mut spec_warnings) = resolve_spec(config, &table)?;
     if spec.missing_tokens != read.missing_tokens {
         read.missing_tokens = spec.missing_tokens.clone();
     }
@@ -357,6 +357,9 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     } else {
         let label = spec.label.clone().unwrap_or_default();
         let y = labels(&table, &label, &spec.positive)?;
+        if let Some(id) = &spec.id {
+            spec_warnings.extend(repeated_ids(&table, id)?);
+        }
         (table, y, None, None, None, None, None)
     };
     lap("assemble", &mut timings);
@@ -850,6 +853,43 @@ pub fn set_bins<'a>(
         }
     }
     spec
+}
+
+/// A flat file's ids that repeat: each row is its own example there, so copies of one lead can
+/// land on both sides of the holdout (and `score` refuses the file). A warning, not an error:
+/// training on such a file is still possible.
+fn repeated_ids(table: &Table, id: &str) -> Result<Option<String>> {
+    let values = crate::table::text_values(crate::load::column(table, id)?).map_err(|e| {
+        TrainError::Column {
+            path: table.path.clone(),
+            column: id.to_string(),
+            message: e.to_string(),
+        }
+    })?;
+    let mut first: std::collections::HashMap<&str, usize> = Default::default();
+    let mut repeats = 0usize;
+    let mut example: Option<(usize, &str, usize)> = None;
+    for (row, v) in values.iter().enumerate() {
+        let Some(v) = v.as_deref() else { continue };
+        match first.get(v) {
+            Some(&at) => {
+                repeats += 1;
+                example.get_or_insert((row, v, at));
+            }
+            None => {
+                first.insert(v, row);
+            }
+        }
+    }
+    Ok(example.map(|(row, v, at)| {
+        format!(
+            "{repeats} rows repeat an id (first: row {}, id {v:?}, seen at row {}): each row is \
+             its own example here, so copies of one lead can sit on both sides of the holdout \
+             and flatter its figures; `score` refuses such a file",
+            row + 1,
+            at + 1
+        )
+    }))
 }
 
 /// An `auto` column takes part in the bins search with at least this many distinct training

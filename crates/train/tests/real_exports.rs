@@ -85,3 +85,41 @@ fn a_label_in_mixed_case_and_blank_lines_at_the_end_train_as_written() {
         assert_eq!(a.evaluation.roc_auc, base.evaluation.roc_auc, "{data:?}");
     }
 }
+
+#[test]
+fn repeated_ids_in_a_flat_file_are_named_in_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    // Rows 3000 and 3001 repeat the ids of rows 1 and 2 (a join that doubled some leads).
+    let data = customers(dir.path(), "dup.csv", |_, y| {
+        (if y { "yes" } else { "no" }).into()
+    });
+    let mut text = std::fs::read_to_string(&data).unwrap();
+    let copies: Vec<String> = text.lines().skip(1).take(2).map(str::to_string).collect();
+    for line in copies {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    std::fs::write(&data, text).unwrap();
+    let a = train(&config(&data)).unwrap().artifact;
+    let w: Vec<&String> = a
+        .provenance
+        .warnings
+        .iter()
+        .filter(|w| w.contains("repeat an id"))
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", a.provenance.warnings);
+    assert!(
+        w[0].starts_with("2 rows repeat an id (first: row 3001, id \"C0\", seen at row 1)"),
+        "{}",
+        w[0]
+    );
+    let clean = customers(dir.path(), "clean.csv", |_, y| {
+        (if y { "yes" } else { "no" }).into()
+    });
+    let b = train(&config(&clean)).unwrap().artifact;
+    assert!(b
+        .provenance
+        .warnings
+        .iter()
+        .all(|w| !w.contains("repeat an id")));
+}
