@@ -34,9 +34,9 @@ pub enum CutoffError {
     InvalidCurve(#[from] MetricsError),
     /// No tested threshold reaches the target; reports the best the model does support.
     #[error(
-        "target precision {} is not attainable at {}% confidence: the best this model supports is a precision of {:.2} (lower bound {:.2}) at recall {:.2} (cutoff {:.3}){}",
+        "target precision {} is not attainable at {}% confidence: the best this model supports is a precision of {:.2} (lower bound {:.2}) at recall {:.2} (cutoff {:.3}){}{}",
         trim(*.target, 4), trim(*.confidence * 100.0, 2), .best_precision, .best_precision_lower_bound, .best_recall, .best_threshold,
-        stopped_text(.stopped_at)
+        stopped_text(.stopped_at), thin_text(.target, .thin)
     )]
     Unattainable {
         /// The requested precision.
@@ -56,7 +56,27 @@ pub enum CutoffError {
         /// enough leads) that fell below the target. Fixed-sequence testing accepts nothing
         /// past the first failure, which is what keeps the promise at its confidence.
         stopped_at: Option<(f64, f64)>,
+        /// Set when the holdout is too small for the target at all: its converted leads and
+        /// the fewest leads a tested cutoff selects. A cutoff of that many leads cannot reach
+        /// the target with so few converted among them, however good the model.
+        /// (Boxed: the error stays small where it is passed around.)
+        thin: Option<Box<(u64, u64)>>,
     },
+}
+
+/// The end of [`CutoffError::Unattainable`]'s message when the holdout has too few converted
+/// leads for any tested cutoff to reach the target.
+fn thin_text(target: &f64, thin: &Option<Box<(u64, u64)>>) -> String {
+    match thin.as_deref() {
+        None => String::new(),
+        Some((positives, min_support)) => format!(
+            "; the holdout has only {positives} converted leads and a cutoff is tested only when \
+             it selects at least {min_support} (fewer are too few to bound), so no cutoff can \
+             reach {} on this holdout, however good the model: a larger holdout or more data \
+             would",
+            trim(*target, 4)
+        ),
+    }
 }
 
 /// The end of [`CutoffError::Unattainable`]'s message when testing stopped before a threshold
@@ -637,6 +657,8 @@ pub fn cutoff_for_precision_with_support(
         best_recall: best.recall,
         best_threshold: best.threshold,
         stopped_at: failed.filter(|_| best.precision_lower_bound >= target),
+        thin: ((curve.positives as f64) < target * min_support as f64)
+            .then(|| Box::new((curve.positives, min_support))),
     })
 }
 
@@ -928,6 +950,28 @@ mod tests {
             panic!()
         };
         assert_eq!(stopped_at, None);
+    }
+
+    #[test]
+    fn a_holdout_too_small_for_the_target_says_so() {
+        // 11 converted among 60: the top 10 all converted, but a tested cutoff selects 30+
+        // leads, of which at most 11 converted (0.37 < 0.5).
+        let c = OperatingCurve {
+            kind: CurveKind::PerExample,
+            positives: 11,
+            total: 60,
+            points: vec![pt(0.9, 10, 0), pt(0.5, 11, 20), pt(0.1, 11, 49)],
+        };
+        let msg = cutoff_for_precision(&c, 0.5, 0.95).unwrap_err().to_string();
+        assert!(
+            msg.contains("only 11 converted leads") && msg.contains("at least 30"),
+            "{msg}"
+        );
+        // A holdout with enough converted leads does not say it.
+        let msg = cutoff_for_precision(&hand_curve(), 0.99, 0.95)
+            .unwrap_err()
+            .to_string();
+        assert!(!msg.contains("converted leads"), "{msg}");
     }
 
     #[test]
