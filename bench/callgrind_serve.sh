@@ -15,7 +15,8 @@
 # files (callgrind_annotate --inclusive=yes $OUT/callgrind.out*).
 #
 # Needs: valgrind, wrk, curl, python3; the release leadscore-serve in $CARGO_TARGET_DIR
-# (default $HOME/.cache/leadscore-release; built here); the bodies under bench/wrk/, which
+# (default $HOME/.cache/leadscore-release; built here unless BUILD=0, which takes the binary as
+# it is: how an older build is measured); the bodies under bench/wrk/, which
 # bench/serve_vs_fastapi.sh writes (run it once, for example with DURATION=1s WARMUP=1s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,9 @@ BIN="$CARGO_TARGET_DIR/release/leadscore-serve"
 for tool in valgrind callgrind_control callgrind_annotate wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "callgrind_serve.sh: needs $tool" >&2; exit 2; }
 done
-cargo build -q --release -p leadscore-serve
+if [ "${BUILD:-1}" = 1 ]; then
+  cargo build -q --release -p leadscore-serve
+fi
 mkdir -p "$OUT"
 rm -f "$OUT"/callgrind.out*
 
