@@ -1204,6 +1204,7 @@ mod tests {
                 other_types: vec![],
             }),
             pairs: Vec::new(),
+            missing_lengths: Default::default(),
         }
     }
 

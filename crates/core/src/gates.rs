@@ -142,6 +142,7 @@ pub struct Gates {
     specs: Vec<GateSpec>,
     gates: Vec<Gate>,
     missing_tokens: Vec<String>,
+    missing_lengths: crate::fitted::TokenLengths,
 }
 
 impl Gates {
@@ -188,6 +189,7 @@ impl Gates {
             specs: specs.to_vec(),
             gates,
             missing_tokens: missing_tokens.to_vec(),
+            missing_lengths: Default::default(),
         })
     }
 
@@ -219,7 +221,9 @@ impl Gates {
             let all = g.conditions.iter().all(|c| {
                 let v = values.get(c.column).copied().unwrap_or(FieldValue::Missing);
                 let v = match v {
-                    FieldValue::Text(s) if self.missing_tokens.iter().any(|t| t == s) => {
+                    FieldValue::Text(s)
+                        if self.missing_lengths.contains(&self.missing_tokens, s) =>
+                    {
                         FieldValue::Missing
                     }
                     FieldValue::Number(x) if !x.is_finite() => FieldValue::Missing,

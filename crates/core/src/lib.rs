@@ -32,6 +32,7 @@
 //!     }],
 //!     events: None,
 //!     pairs: Vec::new(),
+//!     missing_lengths: Default::default(),
 //! };
 //! let lead: HashMap<String, String> = [("Lead Source".to_string(), "Referral".to_string())].into();
 //! assert_eq!(spec.featurize(&lead, None).unwrap(), vec![1.0, 0.0, 0.0]);

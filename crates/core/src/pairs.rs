@@ -702,6 +702,7 @@ mod tests {
             ],
             events: None,
             pairs: Vec::new(),
+            missing_lengths: Default::default(),
         };
         s.pairs = vec![
             FittedPair {

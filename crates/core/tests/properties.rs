@@ -382,6 +382,7 @@ fn spec() -> impl Strategy<Value = FittedSpec> {
                 .collect(),
             events,
             pairs: Vec::new(),
+            missing_lengths: Default::default(),
         })
 }
 

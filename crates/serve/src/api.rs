@@ -86,12 +86,28 @@ async fn around(
 ) -> Response {
     let limit = app.config.request_timeout;
     let start = Instant::now();
-    let response = match tokio::time::timeout(limit, answer).await {
-        Ok(response) => response,
-        Err(_) => Error::Timeout {
-            ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
-        }
-        .into_response(),
+    // Polled once before the timer is set: most answers (a lead whose body came with its head)
+    // are ready at the first poll, and a timer means a runtime handle and a timer entry set up
+    // and taken down for each request. An answer that is not ready gets the timer, counted
+    // from `start`.
+    let mut answer = std::pin::pin!(answer);
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(answer.as_mut().poll(cx))).await;
+    let response = match first {
+        std::task::Poll::Ready(response) => response,
+        std::task::Poll::Pending => match start.checked_add(limit) {
+            Some(deadline) => {
+                let deadline = tokio::time::Instant::from_std(deadline);
+                match tokio::time::timeout_at(deadline, answer).await {
+                    Ok(response) => response,
+                    Err(_) => Error::Timeout {
+                        ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+                    }
+                    .into_response(),
+                }
+            }
+            // A limit past the clock's range is no limit.
+            None => answer.await,
+        },
     };
     app.metrics
         .record_request(route, response.status().as_u16(), start.elapsed());
@@ -212,7 +228,7 @@ async fn score(
     params: Params,
     JsonBytes(bytes): JsonBytes,
 ) -> Result<Response> {
-    let (factors, as_of) = (params.factors()?, params.as_of()?);
+    let (factors, as_of) = params.factors_and_as_of()?;
     let body = parse_and_score(bytes.len(), move || {
         score_body(&app, &bytes, as_of, factors)
     })
@@ -228,7 +244,6 @@ pub fn score_body(app: &App, bytes: &[u8], as_of: i64, factors: usize) -> Result
     let per_lead = if factors > 0 { 1400 } else { 400 };
     let mut answer = crate::json_out::Answer::new(
         &serving,
-        &body.leads,
         as_of,
         body.batch,
         256 + body.leads.len() * per_lead,
@@ -240,7 +255,7 @@ pub fn score_body(app: &App, bytes: &[u8], as_of: i64, factors: usize) -> Result
         as_of,
         factors,
         "/v1/score",
-        |i, score| answer.lead(i, score),
+        |_, score, inputs| answer.lead(score, inputs),
     )?;
     Ok(answer.finish())
 }

@@ -87,18 +87,42 @@ impl<S: HasConfig + Send + Sync> FromRequest<S> for JsonBytes {
         // looks the limit up in the request's extensions (one map insert and one lookup a
         // request, for a number the config holds).
         let limit = state.config().max_body_bytes;
-        match http_body_util::BodyExt::collect(http_body_util::Limited::new(req.into_body(), limit))
-            .await
-        {
-            Ok(collected) => Ok(JsonBytes(collected.to_bytes())),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                Err(Error::BodyTooLarge { limit })
+        read_body(req.into_body(), limit).await.map(JsonBytes)
+    }
+}
+
+/// The whole body, refused once it passes `limit` bytes (or once its declared length does). A
+/// body that arrives in one frame (a single lead, mostly) is kept as that frame, without the
+/// buffer list (an allocation a request) and the copy that `http_body_util`'s `collect` makes.
+async fn read_body(mut body: axum::body::Body, limit: usize) -> Result<Bytes> {
+    use http_body_util::BodyExt;
+    let too_large = Error::BodyTooLarge { limit };
+    let read_error =
+        |e: axum::Error| Error::BodyRead(format!("Failed to buffer the request body: {e}"));
+    if http_body::Body::size_hint(&body).lower() > limit as u64 {
+        return Err(too_large);
+    }
+    let mut first: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(read_error)?.into_data() else {
+            continue; // trailers
+        };
+        let len = first.as_ref().map_or(0, Bytes::len) + joined.len() + data.len();
+        if len > limit {
+            return Err(too_large);
+        }
+        match first.take() {
+            None if joined.is_empty() => first = Some(data),
+            earlier => {
+                if let Some(earlier) = earlier {
+                    joined.extend_from_slice(&earlier);
+                }
+                joined.extend_from_slice(&data);
             }
-            Err(e) => Err(Error::BodyRead(format!(
-                "Failed to buffer the request body: {e}"
-            ))),
         }
     }
+    Ok(first.unwrap_or_else(|| Bytes::from(joined)))
 }
 
 impl<S: HasConfig + Send + Sync> FromRequest<S> for JsonBody {
@@ -191,63 +215,106 @@ impl Params {
     /// decoder (which cost ~2.5k instructions a scoring request for the whole query, asked
     /// twice).
     pub fn get(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
-        let query = self.0.query()?;
-        let plain = |s: &str| !s.bytes().any(|b| b == b'%' || b == b'+');
-        let mut found = None;
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let hit = if plain(key) {
-                key == name
+        let [value] = self.get_each([name]);
+        value
+    }
+
+    /// [`Params::get`] of each of `names`, in one pass over the query.
+    pub fn get_each<const N: usize>(
+        &self,
+        names: [&str; N],
+    ) -> [Option<std::borrow::Cow<'_, str>>; N] {
+        let mut found: [Option<(usize, usize, Option<usize>)>; N] = [None; N];
+        let Some(query) = self.0.query() else {
+            return [const { None }; N];
+        };
+        // Byte loops, not `str::split`: a query is a few dozen bytes, and the string searcher's
+        // set-up cost more than the search.
+        let plain = |s: &[u8]| !s.iter().any(|&b| b == b'%' || b == b'+');
+        let mut start = 0;
+        for pair in query.as_bytes().split(|&b| b == b'&') {
+            let at = start;
+            start += pair.len() + 1;
+            if pair.is_empty() {
+                continue;
+            }
+            let eq = pair.iter().position(|&b| b == b'=');
+            let key = &pair[..eq.unwrap_or(pair.len())];
+            let decoded = (!plain(key)).then(|| form_urlencoded::parse(pair).next());
+            for (name, slot) in names.iter().zip(&mut found) {
+                let hit = match &decoded {
+                    None => key == name.as_bytes(),
+                    Some(d) => d.as_ref().is_some_and(|(k, _)| k == name),
+                };
+                if hit {
+                    *slot = Some((at, pair.len(), eq));
+                }
+            }
+        }
+        found.map(|f| {
+            let (at, len, eq) = f?;
+            // `&` and `=` are ASCII, so these are char boundaries.
+            let pair = &query[at..at + len];
+            let value = eq.map_or("", |eq| &pair[eq + 1..]);
+            if plain(value.as_bytes()) {
+                Some(std::borrow::Cow::Borrowed(value))
             } else {
                 form_urlencoded::parse(pair.as_bytes())
                     .next()
-                    .is_some_and(|(k, _)| k == name)
-            };
-            if hit {
-                found = Some((pair, value));
+                    .map(|(_, v)| std::borrow::Cow::Owned(v.into_owned()))
             }
-        }
-        let (pair, value) = found?;
-        if plain(value) {
-            Some(std::borrow::Cow::Borrowed(value))
-        } else {
-            form_urlencoded::parse(pair.as_bytes())
-                .next()
-                .map(|(_, v)| std::borrow::Cow::Owned(v.into_owned()))
-        }
+        })
     }
 
     /// `?name=` parsed as a `T`, if given (400 `invalid_query` naming `expected` otherwise).
     pub fn number<T: std::str::FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>> {
-        self.get(name)
-            .map(|v| {
-                v.trim().parse::<T>().map_err(|_| Error::InvalidQuery {
-                    name: name.into(),
-                    message: format!("expected {expected}, found {v:?}"),
-                })
-            })
-            .transpose()
+        number_of(name, self.get(name).as_deref(), expected)
     }
 
-    /// `?factors=N` (default [`DEFAULT_FACTORS`]).
-    pub fn factors(&self) -> Result<usize> {
-        Ok(self
-            .number::<usize>("factors", "a whole number")?
-            .unwrap_or(DEFAULT_FACTORS))
+    /// `?factors=N` (default [`DEFAULT_FACTORS`]) and `?as_of=` ([`Params::as_of`]) in one
+    /// pass over the query, factors' error first.
+    pub fn factors_and_as_of(&self) -> Result<(usize, i64)> {
+        let [factors, as_of] = self.get_each(["factors", "as_of"]);
+        let factors = number_of::<usize>("factors", factors.as_deref(), "a whole number")?;
+        Ok((
+            factors.unwrap_or(DEFAULT_FACTORS),
+            as_of_of(as_of.as_deref())?,
+        ))
     }
 
     /// `?as_of=RFC3339` (default: now), in Unix seconds.
     pub fn as_of(&self) -> Result<i64> {
-        match self.get("as_of") {
-            None => Ok(now()),
-            Some(text) => match parse_timestamp(&text) {
-                Some(t) if t >= 0 => Ok(t),
-                _ => Err(Error::InvalidQuery {
-                    name: "as_of".into(),
-                    message: format!("expected an RFC 3339 time after 1970, found {text:?}"),
-                }),
-            },
-        }
+        as_of_of(self.get("as_of").as_deref())
+    }
+}
+
+/// A query value parsed as a `T`, if given (400 `invalid_query` naming `expected` otherwise).
+fn number_of<T: std::str::FromStr>(
+    name: &str,
+    value: Option<&str>,
+    expected: &str,
+) -> Result<Option<T>> {
+    value
+        .map(|v| {
+            v.trim().parse::<T>().map_err(|_| Error::InvalidQuery {
+                name: name.into(),
+                message: format!("expected {expected}, found {v:?}"),
+            })
+        })
+        .transpose()
+}
+
+/// `as_of`'s value in Unix seconds (now when not given).
+fn as_of_of(value: Option<&str>) -> Result<i64> {
+    match value {
+        None => Ok(now()),
+        Some(text) => match parse_timestamp(text) {
+            Some(t) if t >= 0 => Ok(t),
+            _ => Err(Error::InvalidQuery {
+                name: "as_of".into(),
+                message: format!("expected an RFC 3339 time after 1970, found {text:?}"),
+            }),
+        },
     }
 }
 
@@ -442,10 +509,18 @@ mod tests {
             let Some(parsed) = params.0.query() else {
                 continue;
             };
-            for name in ["as_of", "factors", "a", "x"] {
+            let names = ["as_of", "factors", "a", "x"];
+            let each = params.get_each(names);
+            for (name, one_pass) in names.into_iter().zip(each) {
+                let expected = reference(parsed, name);
                 assert_eq!(
                     params.get(name).map(|v| v.into_owned()),
-                    reference(parsed, name),
+                    expected,
+                    "{query:?} {name}"
+                );
+                assert_eq!(
+                    one_pass.map(|v| v.into_owned()),
+                    expected,
                     "{query:?} {name}"
                 );
             }

@@ -10,25 +10,18 @@
 //! serializing a 1,000-lead batch cost more than scoring it.
 
 use crate::json_text::{escaped, needs_escape, number, string, Raw};
-use crate::lead::Lead;
-use crate::state::{FactorRef, LeadScore, PartScore, Serving};
+use crate::state::{FactorRef, LeadInputs, LeadScore, PartScore, Serving};
 use leadscore_core::explain::Part;
-use leadscore_core::fitted::LeadEvent;
-use leadscore_core::value::FieldValue;
 
 /// One `/v1/score` answer, written lead by lead as the leads are scored:
 /// `{"model_id":...,"cutoff":{...},<the lead's fields>}` for one lead sent as the body,
 /// `{"model_id":...,"cutoff":{...},"leads":[{...},...]}` for a batch.
-pub struct Answer<'s, 'l> {
+pub struct Answer<'s> {
     out: Vec<u8>,
     serving: &'s Serving,
-    leads: &'l [Lead<'l>],
     as_of: i64,
     batch: bool,
     written: usize,
-    /// The current lead's inputs for its factor texts, in buffers reused from lead to lead.
-    values: Vec<FieldValue<'l>>,
-    events: Vec<LeadEvent<'l>>,
     /// A factor text that needs escaping, moved aside while it is escaped back into `out`.
     scratch: Vec<u8>,
     /// The baseline log-odds (the model's, the same for every lead) and a lead's age (the
@@ -56,16 +49,10 @@ impl Repeat {
     }
 }
 
-impl<'s, 'l> Answer<'s, 'l> {
-    /// Starts the answer for `leads` (a batch when `batch`), scored by `serving` at `as_of`
-    /// with its cutoff in force; `capacity` is the expected size in bytes.
-    pub fn new(
-        serving: &'s Serving,
-        leads: &'l [Lead<'l>],
-        as_of: i64,
-        batch: bool,
-        capacity: usize,
-    ) -> Self {
+impl<'s> Answer<'s> {
+    /// Starts an answer (a batch when `batch`) scored by `serving` at `as_of` with its cutoff
+    /// in force; `capacity` is the expected size in bytes.
+    pub fn new(serving: &'s Serving, as_of: i64, batch: bool, capacity: usize) -> Self {
         let mut out = Vec::with_capacity(capacity);
         out.push(b'{');
         out.extend_from_slice(&serving.answer.head);
@@ -73,20 +60,18 @@ impl<'s, 'l> Answer<'s, 'l> {
         Self {
             out,
             serving,
-            leads,
             as_of,
             batch,
             written: 0,
-            values: Vec::new(),
-            events: Vec::new(),
             scratch: Vec::new(),
             baseline: Repeat::default(),
             age: Repeat::default(),
         }
     }
 
-    /// Writes the score of lead `i` (the leads are written in order, each once).
-    pub fn lead(&mut self, i: usize, score: &LeadScore) {
+    /// Writes the score of the next lead, whose factor texts read `inputs` (the lead's values
+    /// and events as scoring read them).
+    pub fn lead(&mut self, score: &LeadScore, inputs: &LeadInputs<'_>) {
         if self.batch {
             if self.written > 0 {
                 self.out.push(b',');
@@ -95,12 +80,10 @@ impl<'s, 'l> Answer<'s, 'l> {
         }
         self.written += 1;
         lead_fields(&mut self.out, score, &mut self.baseline, &mut self.age);
-        if let (Some(f), Some(lead)) = (&score.factors, self.leads.get(i)) {
-            self.serving
-                .lead_inputs(lead, &mut self.values, &mut self.events);
+        if let Some(f) = &score.factors {
             let out = &mut self.out;
             out.extend_from_slice(b",\"factors\":{\"positive\":");
-            let (values, events) = (&self.values, &self.events);
+            let (values, events) = (&inputs.values, &inputs.events);
             let scratch = &mut self.scratch;
             let mut text = |out: &mut Vec<u8>, f: &FactorRef| {
                 // Written as is, then escaped if it has to be (most texts quote a value):
@@ -227,7 +210,7 @@ mod common_csv;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lead::parse_score_body;
+    use crate::lead::{parse_score_body, Lead};
     use crate::state::CutoffReport;
     use crate::{App, Config};
     use common_csv as common;
@@ -385,12 +368,12 @@ mod tests {
                     .collect();
                 let bytes = serde_json::to_vec(&json!({ "leads": bodies })).expect("json");
                 let body = parse_score_body(&bytes, &serving.columns, 1_000).expect("parsed");
-                let mut answer = Answer::new(&serving, &body.leads, as_of, true, 0);
+                let mut answer = Answer::new(&serving, as_of, true, 0);
                 // Each lead as `each` sees it, with its factors (the scores returned carry none).
                 let mut scores = Vec::new();
                 serving
-                    .score_each(&body.leads, as_of, factors, |i, s| {
-                        answer.lead(i, s);
+                    .score_each(&body.leads, as_of, factors, |_, s, inputs| {
+                        answer.lead(s, inputs);
                         scores.push(s.clone());
                     })
                     .expect("scored");
@@ -412,8 +395,13 @@ mod tests {
                     String::from_utf8_lossy(&theirs)
                 );
                 for (k, lead) in scores.iter().enumerate() {
-                    let mut answer = Answer::new(&serving, &body.leads[k..=k], as_of, false, 0);
-                    answer.lead(0, lead);
+                    let mut answer = Answer::new(&serving, as_of, false, 0);
+                    let mut inputs = LeadInputs {
+                        values: Vec::new(),
+                        events: Vec::new(),
+                    };
+                    serving.lead_inputs(&body.leads[k], &mut inputs.values, &mut inputs.events);
+                    answer.lead(lead, &inputs);
                     let ours = answer.finish();
                     let theirs = serde_json::to_vec(&SingleScore {
                         model_id,

@@ -293,6 +293,11 @@ impl ColumnIndex {
             .ok()
             .map(|k| self.sorted[k].1)
     }
+
+    /// Whether column `i` is named `name` (false for an `i` past the columns).
+    fn is(&self, i: usize, name: &str) -> bool {
+        self.names.get(i).is_some_and(|n| n == name)
+    }
 }
 
 /// Where a visitor stores the first request error, to surface it whole (with its JSON path)
@@ -938,6 +943,10 @@ struct Flat<'de> {
     text: &'de str,
     b: &'de [u8],
     i: usize,
+    /// The column of each field of the last lead read, by the field's position (`usize::MAX`
+    /// for a field that is no column): a batch's leads mostly list their fields in one order,
+    /// so the next lead's field is first compared with that column's name alone.
+    order: Vec<usize>,
 }
 
 impl<'de> Flat<'de> {
@@ -946,7 +955,25 @@ impl<'de> Flat<'de> {
             text,
             b: text.as_bytes(),
             i: 0,
+            order: Vec::new(),
         }
+    }
+
+    /// The column of field `name`, the `k`th of its lead ([`Flat::order`]).
+    fn column(&mut self, columns: &ColumnIndex, k: usize, name: &str) -> Option<usize> {
+        if let Some(&i) = self.order.get(k) {
+            if columns.is(i, name) {
+                return Some(i);
+            }
+        }
+        let found = columns.get(name);
+        let i = found.unwrap_or(usize::MAX);
+        if let Some(slot) = self.order.get_mut(k) {
+            *slot = i;
+        } else if k == self.order.len() {
+            self.order.push(i);
+        }
+        found
     }
 
     fn score_body(mut self, columns: &ColumnIndex, max_batch: usize) -> Option<ScoreBody<'de>> {
@@ -999,17 +1026,19 @@ impl<'de> Flat<'de> {
             events: Vec::new(),
             path,
         };
+        let mut field = 0;
         self.object(|this, key| {
             if root && key == "leads" {
                 return None;
             }
+            field += 1;
             if key == "events" {
                 lead.events = this.events()?;
                 return Some(());
             }
             let start = this.i;
             let value = this.scalar()?;
-            let column = columns.get(key);
+            let column = this.column(columns, field - 1, key);
             if key == columns.id {
                 // Kept as the raw JSON text, as serde's path keeps it. A string here has no
                 // escape, so its text is the id as is (without a parse of the raw JSON, and
@@ -1531,6 +1560,7 @@ mod tests {
                 .collect(),
             events: None,
             pairs: Vec::new(),
+            missing_lengths: Default::default(),
         })
     }
 
@@ -1548,6 +1578,7 @@ mod tests {
                 .collect(),
             events: None,
             pairs: Vec::new(),
+            missing_lengths: Default::default(),
         })
     }
 

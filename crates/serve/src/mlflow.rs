@@ -756,7 +756,7 @@ pub fn predict(app: &App, bytes: Bytes, as_of: i64) -> Result<Vec<u8>> {
     let bytes = with_missing_as_null(bytes);
     let serving = app.current();
     let leads = parse_body(&bytes, &serving.columns, app.config.max_batch)?;
-    let scores = score_and_record(app, &serving, &leads, as_of, 0, PATH, |_, _| {})?;
+    let scores = score_and_record(app, &serving, &leads, as_of, 0, PATH, |_, _, _| {})?;
     let predictions: Vec<f64> = scores.iter().map(|s| s.score).collect();
     serde_json::to_vec(&json!({ "predictions": predictions }))
         .map_err(|e| Error::Internal(format!("serialize predictions: {e}")))
@@ -886,6 +886,7 @@ mod tests {
                 .collect(),
             events: None,
             pairs: Vec::new(),
+            missing_lengths: Default::default(),
         })
     }
 

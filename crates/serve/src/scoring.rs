@@ -5,21 +5,21 @@
 
 use crate::error::Result;
 use crate::lead::Lead;
-use crate::state::{App, LeadScore, Serving};
+use crate::state::{App, LeadInputs, LeadScore, Serving};
 use std::sync::Arc;
 
 /// Scores `leads` with the model in force, records the metrics and, with `--decision-log`,
 /// queues the decisions for the log (`route` names the endpoint in it). `each(i, score)` is
 /// called as soon as lead `i` is scored ([`Serving::score_each`]); nothing is recorded unless
 /// every lead scores.
-pub fn score_and_record<'a>(
+pub fn score_and_record<'a, 'l>(
     app: &App,
     serving: &'a Arc<Serving>,
-    leads: &[Lead<'_>],
+    leads: &'l [Lead<'l>],
     as_of: i64,
     factors: usize,
     route: &'static str,
-    each: impl FnMut(usize, &LeadScore<'a>),
+    each: impl FnMut(usize, &LeadScore<'a>, &LeadInputs<'l>),
 ) -> Result<Vec<LeadScore<'a>>> {
     let scores = serving.score_each(leads, as_of, factors, each)?;
     app.metrics

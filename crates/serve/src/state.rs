@@ -310,27 +310,50 @@ impl Serving {
     /// of the email class, seniority and timestamps in `leadscore_core::value`). The scores
     /// returned carry no factors: their lists are reused from lead to lead (an allocation each
     /// per lead cost ~5% of a batch's CPU).
-    pub fn score_each<'s>(
+    pub fn score_each<'s, 'l>(
         &'s self,
-        leads: &[Lead<'_>],
+        leads: &'l [Lead<'l>],
         as_of: i64,
         factors: usize,
-        mut each: impl FnMut(usize, &LeadScore<'s>),
+        mut each: impl FnMut(usize, &LeadScore<'s>, &LeadInputs<'l>),
     ) -> Result<Vec<LeadScore<'s>>> {
         // The thread's buffers, put back whatever the outcome.
         let mut scratch = SCRATCH.try_with(RefCell::take).unwrap_or_default();
-        let scored = self.score_with(leads, as_of, factors, &mut each, &mut scratch);
+        let mut inputs = LeadInputs {
+            values: recycle(std::mem::take(&mut scratch.values)),
+            events: recycle(std::mem::take(&mut scratch.events)),
+        };
+        let mut lists = Factors {
+            positive: recycle(std::mem::take(&mut scratch.positive_refs)),
+            negative: recycle(std::mem::take(&mut scratch.negative_refs)),
+        };
+        let scored = self.score_with(
+            leads,
+            as_of,
+            factors,
+            &mut each,
+            &mut scratch,
+            &mut inputs,
+            &mut lists,
+        );
+        scratch.values = recycle(inputs.values);
+        scratch.events = recycle(inputs.events);
+        scratch.positive_refs = recycle(lists.positive);
+        scratch.negative_refs = recycle(lists.negative);
         let _ = SCRATCH.try_with(|s| s.replace(scratch));
         scored
     }
 
-    fn score_with<'s>(
+    #[allow(clippy::too_many_arguments)]
+    fn score_with<'s, 'l>(
         &'s self,
-        leads: &[Lead<'_>],
+        leads: &'l [Lead<'l>],
         as_of: i64,
         factors: usize,
-        each: &mut impl FnMut(usize, &LeadScore<'s>),
+        each: &mut impl FnMut(usize, &LeadScore<'s>, &LeadInputs<'l>),
         scratch: &mut Scratch,
+        inputs: &mut LeadInputs<'l>,
+        factor_lists: &mut Factors<'s>,
     ) -> Result<Vec<LeadScore<'s>>> {
         let spec = &self.artifact.spec;
         let model = &self.artifact.model;
@@ -341,19 +364,18 @@ impl Serving {
             positive,
             negative,
             unseen,
+            ..
         } = scratch;
         x.clear();
         x.resize(spec.width(), 0.0);
-        let mut values: Vec<FieldValue<'_>> = Vec::with_capacity(spec.columns.len());
-        let mut events: Vec<LeadEvent<'_>> = Vec::new();
-        let mut factor_lists = Factors::default();
         let mut out = Vec::with_capacity(leads.len());
         for (i, lead) in leads.iter().enumerate() {
             lead.check(spec, as_of)?;
-            self.lead_inputs(lead, &mut values, &mut events);
+            self.lead_inputs(lead, &mut inputs.values, &mut inputs.events);
+            let (values, events) = (&inputs.values, &inputs.events);
             // A value training did not see (`3` in a yes/no column, a new level) is scored
             // as missing or `other` and noted, never refused.
-            spec.featurize_values_noting_unseen(&values, &events, Some(as_of), x, unseen)
+            spec.featurize_values_noting_unseen(values, events, Some(as_of), x, unseen)
                 .map_err(|e| match e {
                     leadscore_core::Error::Feature { column, problem } if !column.is_empty() => {
                         Error::InvalidField {
@@ -377,9 +399,9 @@ impl Serving {
                 });
             }
             let score = leadscore_core::model::sigmoid(log_odds);
-            let lead_age = self.lead_age(&values, as_of);
+            let lead_age = self.lead_age(values, as_of);
             let split = contributions(&self.scorer, &self.groups, x, contrib);
-            self.gates.held_back(&values, held);
+            self.gates.held_back(values, held);
             let held_back_by: Vec<&str> = held.iter().map(|g| self.gates.name(*g)).collect();
             let explain = self.artifact.explain.as_ref();
             let part = |log_odds: f64, pct: Option<&Vec<f64>>| PartScore {
@@ -388,7 +410,7 @@ impl Serving {
             };
             let factors = (factors > 0).then(|| {
                 strongest_into(contrib, factors, positive, negative);
-                let mut lists = std::mem::take(&mut factor_lists);
+                let mut lists = std::mem::take(factor_lists);
                 for (ranked, into) in [
                     (&*positive, &mut lists.positive),
                     (&*negative, &mut lists.negative),
@@ -425,10 +447,10 @@ impl Serving {
                 unseen: unseen.clone(),
             });
             if let Some(scored) = out.last_mut() {
-                each(i, scored);
+                each(i, scored, inputs);
                 // The next lead reuses the lists (a lead's factors are only `each`'s).
                 if let Some(lists) = scored.factors.take() {
-                    factor_lists = lists;
+                    *factor_lists = lists;
                 }
             }
         }
@@ -586,6 +608,29 @@ struct Scratch {
     positive: Vec<(usize, f64)>,
     negative: Vec<(usize, f64)>,
     unseen: Vec<usize>,
+    /// Empty between requests: only their allocations are kept ([`recycle`]).
+    values: Vec<FieldValue<'static>>,
+    events: Vec<LeadEvent<'static>>,
+    positive_refs: Vec<FactorRef<'static>>,
+    negative_refs: Vec<FactorRef<'static>>,
+}
+
+/// `v`'s allocation as an empty vector of another item type of the same size and alignment
+/// (here: the same type with other lifetimes, so that buffers of borrowed values outlive the
+/// request that borrowed them). Collecting a vector's own `into_iter` reuses its buffer (the
+/// standard library's in-place collection); were it ever not to, this would only allocate.
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
+}
+
+/// One lead's inputs, as the featurizer read them and its factor texts read them again: its
+/// values in the spec's column order and its events ([`Serving::lead_inputs`]).
+pub struct LeadInputs<'l> {
+    pub values: Vec<FieldValue<'l>>,
+    pub events: Vec<LeadEvent<'l>>,
 }
 
 thread_local! {

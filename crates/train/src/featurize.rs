@@ -543,6 +543,7 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
         columns,
         events: None,
         pairs: Vec::new(),
+        missing_lengths: Default::default(),
     })
 }
 
