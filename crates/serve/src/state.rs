@@ -882,3 +882,20 @@ impl App {
         self.draining.load(Ordering::Relaxed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recycled_buffers_keep_their_allocation() {
+        let text = String::from("Retail");
+        let mut values: Vec<FieldValue<'_>> = Vec::with_capacity(32);
+        values.push(FieldValue::Text(&text));
+        let kept: Vec<FieldValue<'static>> = recycle(values);
+        assert!(kept.is_empty());
+        assert!(kept.capacity() >= 32, "{}", kept.capacity());
+        let again: Vec<FieldValue<'_>> = recycle(kept);
+        assert!(again.is_empty() && again.capacity() >= 32);
+    }
+}
