@@ -108,7 +108,7 @@ fn exercise(artifact: ModelArtifact) {
         br#"{"leads": [{}, {"email": "a@b.co", "company_size": 12}]}"#,
     ] {
         if let Ok(parsed) = leadscore_serve::lead::parse_score_body(body, &serving.columns, 10) {
-            let _ = serving.score_each(&parsed.leads, 1_751_328_000, 3, |_, _| {});
+            let _ = serving.score_each(&parsed.leads, 1_751_328_000, 3, |_, _, _| {});
         }
     }
 }

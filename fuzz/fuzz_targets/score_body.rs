@@ -32,7 +32,9 @@ fuzz_target!(|data: &[u8]| {
                 // Each lead's factors are given to the callback as it is scored (the scores
                 // returned carry none).
                 let mut with_factors = 0;
-                let scored = serving.score_each(&body.leads, as_of, 3, |_, s| {
+                let scored = serving.score_each(&body.leads, as_of, 3, |_, s, inputs| {
+                    // The factor texts read the lead's values, one per model column.
+                    assert_eq!(inputs.values.len(), serving.artifact.spec.columns.len());
                     let f = s.factors.as_ref().expect("factors were asked for");
                     assert!(f.positive.len() <= 3 && f.negative.len() <= 3);
                     for c in f.positive.iter().chain(&f.negative) {
