@@ -3,7 +3,8 @@
 //! starve `/healthz`, and the server closes them after its header-read and idle timeouts; admin
 //! calls without a token are refused for a foreign `Host` (DNS rebinding) or `Origin`
 //! (cross-site); requests hyper cannot parse get the JSON envelope; SIGHUP clears a reload
-//! failure once a reload succeeds; `--confidence` below 0.5 stops the start.
+//! failure once a reload succeeds; `--confidence` below 0.5 stops the start; a body dribbled in
+//! pieces (sized or chunked) is read whole, and one past `--max-body-bytes` is refused.
 
 mod common;
 
@@ -490,4 +491,76 @@ fn a_confidence_below_one_half_stops_the_start() {
         );
         assert!(out.stdout.is_empty(), "it must not listen");
     }
+}
+
+/// Writes `pieces` on a new connection with a pause after each (so the server reads them as
+/// separate body frames), then reads the answer.
+fn dribble(addr: SocketAddr, pieces: &[&[u8]]) -> Answer {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_nodelay(true).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    for p in pieces {
+        stream.write_all(p).expect("send");
+        stream.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+    }
+    read_answer(&mut stream).expect("an answer")
+}
+
+/// A body that arrives in pieces, declared by its length or sent chunked, is read whole (the
+/// server keeps a one-frame body as it came and joins the others); one whose pieces pass
+/// `--max-body-bytes`, or whose declared length does, is refused with 413, never cut short.
+#[test]
+fn a_body_sent_in_pieces_is_read_whole_and_one_past_the_limit_is_refused() {
+    let server = start(&["--max-body-bytes", "400"]);
+    let addr = server.addr;
+    let lead = r#"{"email":"ana@acme.io","job_title":"VP Marketing","company_size":250,"industry":"Software","country":"Germany","lead_source":"Referral","created_at":"2025-06-01T09:30:00Z"}"#;
+    let path = "/v1/score?as_of=2025-06-08T10:00:00Z";
+    let whole = request(addr, "POST", path, &[], lead);
+    assert_eq!(whole.status, 200, "{}", whole.body);
+    let (a, rest) = lead.as_bytes().split_at(40);
+    let (b, c) = rest.split_at(70);
+
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        lead.len()
+    );
+    let sized = dribble(addr, &[head.as_bytes(), a, b, c]);
+    assert_eq!(sized.status, 200, "{}", sized.body);
+    assert_eq!(sized.json(), whole.json());
+
+    let chunk = |p: &[u8]| {
+        [
+            format!("{:x}\r\n", p.len()).into_bytes(),
+            p.to_vec(),
+            b"\r\n".to_vec(),
+        ]
+        .concat()
+    };
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let (ca, cb, cc) = (chunk(a), chunk(b), chunk(c));
+    let chunked = dribble(addr, &[head.as_bytes(), &ca, &cb, &cc, b"0\r\n\r\n"]);
+    assert_eq!(chunked.status, 200, "{}", chunked.body);
+    assert_eq!(chunked.json(), whole.json());
+
+    // 3 x 180 bytes chunked: past 400 only at the third piece.
+    let big = chunk(&[b' '; 180]);
+    let over = dribble(addr, &[head.as_bytes(), &big, &big, &big, b"0\r\n\r\n"]);
+    assert_eq!(over.status, 413, "{}", over.body);
+    assert_eq!(
+        over.json()["error"]["code"],
+        "body_too_large",
+        "{}",
+        over.body
+    );
+    // Declared too long: refused before the body is read.
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 401\r\n\r\n"
+    );
+    let declared = dribble(addr, &[head.as_bytes()]);
+    assert_eq!(declared.status, 413, "{}", declared.body);
 }
