@@ -112,14 +112,14 @@ async fn read_body(mut body: axum::body::Body, limit: usize) -> Result<Bytes> {
         if len > limit {
             return Err(too_large);
         }
-        match first.take() {
-            None if joined.is_empty() => first = Some(data),
-            earlier => {
-                if let Some(earlier) = earlier {
-                    joined.extend_from_slice(&earlier);
-                }
-                joined.extend_from_slice(&data);
+        if first.is_none() && joined.is_empty() {
+            first = Some(data);
+        } else {
+            // A second frame: the body is joined from here on.
+            if let Some(earlier) = first.take() {
+                joined.extend_from_slice(&earlier);
             }
+            joined.extend_from_slice(&data);
         }
     }
     Ok(first.unwrap_or_else(|| Bytes::from(joined)))

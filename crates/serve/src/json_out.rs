@@ -273,15 +273,16 @@ mod tests {
         lead: &Lead,
         as_of: i64,
     ) -> LeadJson<'a> {
-        let (mut values, mut events) = (Vec::new(), Vec::new());
-        serving.lead_inputs(lead, &mut values, &mut events);
+        let mut inputs = LeadInputs::default();
+        serving.lead_inputs(lead, &mut inputs);
+        let (values, events) = (&inputs.values, &inputs.events);
         let list = |l: &[FactorRef<'a>]| -> Vec<FactorJson<'a>> {
             l.iter()
                 .map(|f| FactorJson {
                     field: f.field,
                     factor: {
                         let mut text = String::new();
-                        serving.write_factor_text(&mut text, f, &values, &events, as_of);
+                        serving.write_factor_text(&mut text, f, values, events, as_of);
                         text
                     },
                     part: f.part,
@@ -396,11 +397,8 @@ mod tests {
                 );
                 for (k, lead) in scores.iter().enumerate() {
                     let mut answer = Answer::new(&serving, as_of, false, 0);
-                    let mut inputs = LeadInputs {
-                        values: Vec::new(),
-                        events: Vec::new(),
-                    };
-                    serving.lead_inputs(&body.leads[k], &mut inputs.values, &mut inputs.events);
+                    let mut inputs = LeadInputs::default();
+                    serving.lead_inputs(&body.leads[k], &mut inputs);
                     answer.lead(lead, &inputs);
                     let ours = answer.finish();
                     let theirs = serde_json::to_vec(&SingleScore {

@@ -9,9 +9,9 @@ use crate::state::{App, LeadInputs, LeadScore, Serving};
 use std::sync::Arc;
 
 /// Scores `leads` with the model in force, records the metrics and, with `--decision-log`,
-/// queues the decisions for the log (`route` names the endpoint in it). `each(i, score)` is
-/// called as soon as lead `i` is scored ([`Serving::score_each`]); nothing is recorded unless
-/// every lead scores.
+/// queues the decisions for the log (`route` names the endpoint in it). `each(i, score,
+/// inputs)` is called as soon as lead `i` is scored ([`Serving::score_each`]); nothing is
+/// recorded unless every lead scores.
 pub fn score_and_record<'a, 'l>(
     app: &App,
     serving: &'a Arc<Serving>,

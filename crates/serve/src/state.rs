@@ -305,7 +305,8 @@ impl Serving {
 
     /// Scores parsed leads (placed in this model's column order: parse them with
     /// [`Serving::columns`]); `factors` = how many positive and negative factors per lead.
-    /// `each(i, score)` is called as soon as lead `i` is scored, with its factors: the answer
+    /// `each(i, score, inputs)` is called as soon as lead `i` is scored, with its factors and
+    /// the values and events scoring read (what its factor texts read too): the answer
     /// writes each lead while what its factor texts read is still fresh (the per-thread memos
     /// of the email class, seniority and timestamps in `leadscore_core::value`). The scores
     /// returned carry no factors: their lists are reused from lead to lead (an allocation each
@@ -319,32 +320,13 @@ impl Serving {
     ) -> Result<Vec<LeadScore<'s>>> {
         // The thread's buffers, put back whatever the outcome.
         let mut scratch = SCRATCH.try_with(RefCell::take).unwrap_or_default();
-        let mut inputs = LeadInputs {
-            values: recycle(std::mem::take(&mut scratch.values)),
-            events: recycle(std::mem::take(&mut scratch.events)),
-        };
-        let mut lists = Factors {
-            positive: recycle(std::mem::take(&mut scratch.positive_refs)),
-            negative: recycle(std::mem::take(&mut scratch.negative_refs)),
-        };
-        let scored = self.score_with(
-            leads,
-            as_of,
-            factors,
-            &mut each,
-            &mut scratch,
-            &mut inputs,
-            &mut lists,
-        );
-        scratch.values = recycle(inputs.values);
-        scratch.events = recycle(inputs.events);
-        scratch.positive_refs = recycle(lists.positive);
-        scratch.negative_refs = recycle(lists.negative);
+        let mut lent = scratch.lend();
+        let scored = self.score_with(leads, as_of, factors, &mut each, &mut scratch, &mut lent);
+        scratch.keep(lent);
         let _ = SCRATCH.try_with(|s| s.replace(scratch));
         scored
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn score_with<'s, 'l>(
         &'s self,
         leads: &'l [Lead<'l>],
@@ -352,9 +334,12 @@ impl Serving {
         factors: usize,
         each: &mut impl FnMut(usize, &LeadScore<'s>, &LeadInputs<'l>),
         scratch: &mut Scratch,
-        inputs: &mut LeadInputs<'l>,
-        factor_lists: &mut Factors<'s>,
+        lent: &mut Lent<'s, 'l>,
     ) -> Result<Vec<LeadScore<'s>>> {
+        let Lent {
+            inputs,
+            lists: factor_lists,
+        } = lent;
         let spec = &self.artifact.spec;
         let model = &self.artifact.model;
         let Scratch {
@@ -371,7 +356,7 @@ impl Serving {
         let mut out = Vec::with_capacity(leads.len());
         for (i, lead) in leads.iter().enumerate() {
             lead.check(spec, as_of)?;
-            self.lead_inputs(lead, &mut inputs.values, &mut inputs.events);
+            self.lead_inputs(lead, inputs);
             let (values, events) = (&inputs.values, &inputs.events);
             // A value training did not see (`3` in a yes/no column, a new level) is scored
             // as missing or `other` and noted, never refused.
@@ -460,12 +445,8 @@ impl Serving {
     /// A parsed lead's values in the spec's column order and, for models with event features,
     /// its events (otherwise they are validated, in `Lead`, and ignored): what the featurizer
     /// and the factor texts read.
-    pub fn lead_inputs<'l>(
-        &self,
-        lead: &'l Lead<'_>,
-        values: &mut Vec<FieldValue<'l>>,
-        events: &mut Vec<LeadEvent<'l>>,
-    ) {
+    pub fn lead_inputs<'l>(&self, lead: &'l Lead<'_>, inputs: &mut LeadInputs<'l>) {
+        let LeadInputs { values, events } = inputs;
         values.clear();
         values.extend(lead.values.iter().map(Val::as_field));
         events.clear();
@@ -608,11 +589,41 @@ struct Scratch {
     positive: Vec<(usize, f64)>,
     negative: Vec<(usize, f64)>,
     unseen: Vec<usize>,
-    /// Empty between requests: only their allocations are kept ([`recycle`]).
+    /// Empty between requests: only their allocations are kept ([`Scratch::lend`]).
     values: Vec<FieldValue<'static>>,
     events: Vec<LeadEvent<'static>>,
     positive_refs: Vec<FactorRef<'static>>,
     negative_refs: Vec<FactorRef<'static>>,
+}
+
+/// The buffers of borrowed values a request works in, lent by [`Scratch`] for its lifetimes.
+struct Lent<'s, 'l> {
+    inputs: LeadInputs<'l>,
+    lists: Factors<'s>,
+}
+
+impl Scratch {
+    /// The kept buffers, empty, for one request.
+    fn lend<'s, 'l>(&mut self) -> Lent<'s, 'l> {
+        Lent {
+            inputs: LeadInputs {
+                values: recycle(std::mem::take(&mut self.values)),
+                events: recycle(std::mem::take(&mut self.events)),
+            },
+            lists: Factors {
+                positive: recycle(std::mem::take(&mut self.positive_refs)),
+                negative: recycle(std::mem::take(&mut self.negative_refs)),
+            },
+        }
+    }
+
+    /// Keeps the allocations of what [`Scratch::lend`] lent.
+    fn keep(&mut self, lent: Lent<'_, '_>) {
+        self.values = recycle(lent.inputs.values);
+        self.events = recycle(lent.inputs.events);
+        self.positive_refs = recycle(lent.lists.positive);
+        self.negative_refs = recycle(lent.lists.negative);
+    }
 }
 
 /// `v`'s allocation as an empty vector of another item type of the same size and alignment
@@ -628,6 +639,7 @@ fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
 
 /// One lead's inputs, as the featurizer read them and its factor texts read them again: its
 /// values in the spec's column order and its events ([`Serving::lead_inputs`]).
+#[derive(Default)]
 pub struct LeadInputs<'l> {
     pub values: Vec<FieldValue<'l>>,
     pub events: Vec<LeadEvent<'l>>,
