@@ -14,7 +14,7 @@ use crate::fit::{
 };
 use crate::infer::{infer_spec, InferOptions};
 use crate::load::{read_table, ReadOptions, Table};
-use crate::table::labels;
+use crate::table::flat_labels;
 use leadscore_core::artifact::{
     ColumnFill, LeakageFlag, ModelArtifact, Provenance, ReplayReport, ScoreHistogram,
     FORMAT_VERSION,
@@ -333,6 +333,8 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     }
     let three_tables = config.events.is_some() || config.outcomes.is_some();
     let mut outcomes_fingerprint = None;
+    // The rows with an outcome, when a flat file has rows without one (see `flat_labels`).
+    let mut labelled_rows: Option<Vec<usize>> = None;
     let (table, y, as_of, events, point_in_time, lives, groups) = if three_tables {
         let a = assemble(&AssemblyInputs {
             leads: &table,
@@ -356,7 +358,10 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         )
     } else {
         let label = spec.label.clone().unwrap_or_default();
-        let y = labels(&table, &label, &spec.positive)?;
+        let flat = flat_labels(&table, &label, &spec.positive)?;
+        spec_warnings.extend(flat.warning);
+        labelled_rows = flat.labelled;
+        let y = flat.y;
         if let Some(id) = &spec.id {
             spec_warnings.extend(repeated_ids(&table, id)?);
         }
@@ -370,15 +375,36 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     let horizon = spec.time.as_ref().map_or(0, |t| {
         (t.horizon_days * leadscore_core::value::SECONDS_PER_DAY) as i64
     });
-    let split = split_examples(
-        config.split,
-        &y,
-        groups.as_deref(),
-        as_of.as_deref(),
-        horizon,
-        config.holdout,
-        config.seed,
-    )?;
+    let split = match &labelled_rows {
+        None => split_examples(
+            config.split,
+            &y,
+            groups.as_deref(),
+            as_of.as_deref(),
+            horizon,
+            config.holdout,
+            config.seed,
+        )?,
+        // A flat file (no groups, no moments) with rows without an outcome: split the others.
+        Some(keep) => {
+            let y_kept: Vec<bool> = keep.iter().map(|&i| y[i]).collect();
+            let s = split_examples(
+                config.split,
+                &y_kept,
+                None,
+                None,
+                horizon,
+                config.holdout,
+                config.seed,
+            )?;
+            ExampleSplit {
+                train: s.train.iter().map(|&k| keep[k]).collect(),
+                test: s.test.iter().map(|&k| keep[k]).collect(),
+                gap_dropped: s.gap_dropped,
+            }
+        }
+    };
+    let examples = labelled_rows.as_ref().map_or(y.len(), Vec::len);
     let (train_rows, test_rows) = (split.train, split.test);
     let y_train: Vec<bool> = train_rows.iter().map(|&i| y[i]).collect();
     let y_test: Vec<bool> = test_rows.iter().map(|&i| y[i]).collect();
@@ -390,8 +416,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
             path: table.path.clone(),
             column: label,
             message: format!(
-                "too few leads of one class to split into training and holdout ({} examples, {} converted)",
-                y.len(),
+                "too few leads of one class to split into training and holdout ({examples} examples, {} converted)",
                 y.iter().filter(|v| **v).count()
             ),
         });
@@ -794,7 +819,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         inputs,
         label,
         positive_values: spec.positive.clone(),
-        rows: y.len() as u64,
+        rows: examples as u64,
         train_rows: train_rows.len() as u64,
         train_positives: count_positives(&train_rows),
         holdout_rows: test_rows.len() as u64,
@@ -1331,6 +1356,10 @@ pub struct FileEvaluation {
     /// Per boolean or categorical column, the leads whose value training did not see (scored
     /// as missing or `other`, never an error); only columns with some.
     pub unseen: Vec<UnseenValues>,
+    /// What was done with the rows of a flat file that have no label: left out, or counted as
+    /// not converted (see [`crate::table::flat_labels`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_warning: Option<String>,
 }
 
 /// Fresh labelled data to evaluate models on: a leads file and, for models trained point in
@@ -1494,6 +1523,9 @@ pub struct LabelledSet {
     pub outcomes_path: Option<String>,
     /// The leads' lives (point-in-time rules only), to replay them through time.
     pub lives: Option<Lives>,
+    /// What was done with the rows of a flat file that have no label (see
+    /// [`crate::table::flat_labels`]).
+    pub label_warning: Option<String>,
 }
 
 impl LabelledSet {
@@ -1509,10 +1541,29 @@ impl LabelledSet {
             } => {
                 read.missing_tokens = missing_tokens.clone();
                 let table = read_table(&fresh.leads, &read)?;
-                let labels = labels(&table, label, positive)?;
+                let flat = flat_labels(&table, label, positive)?;
+                // The leads without an outcome yet are not examples: only the others are kept.
+                let (table, source_rows, labels) = match flat.labelled {
+                    None => (table, (0..flat.y.len()).collect(), flat.y),
+                    Some(rows) => {
+                        let idx = polars::prelude::IdxCa::from_vec(
+                            "rows".into(),
+                            rows.iter()
+                                .map(|&r| r as polars::prelude::IdxSize)
+                                .collect(),
+                        );
+                        let df = table.df.take(&idx).map_err(|e| TrainError::Read {
+                            path: table.path.clone(),
+                            message: e.to_string(),
+                        })?;
+                        let labels = rows.iter().map(|&r| flat.y[r]).collect();
+                        (Table { df, ..table }, rows, labels)
+                    }
+                };
                 Self {
+                    label_warning: flat.warning,
                     lives: None,
-                    source_rows: (0..labels.len()).collect(),
+                    source_rows,
                     table,
                     labels,
                     as_of: None,
@@ -1536,6 +1587,7 @@ impl LabelledSet {
                     ..AssemblyInputs::new(&leads, &spec, &read)
                 })?;
                 Self {
+                    label_warning: None,
                     lives: Some(a.lives),
                     table: a.table,
                     source_rows: a.source_rows,
@@ -1684,6 +1736,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         evaluation: evaluate(&scores, &set.labels)?,
         curve,
         unseen,
+        label_warning: set.label_warning.clone(),
     })
 }
 

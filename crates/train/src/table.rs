@@ -45,27 +45,126 @@ pub fn text_values(s: &Series) -> Result<Vec<Option<String>>, PolarsError> {
     })
 }
 
-/// Reads the label column: `true` where the value is one of `positive` (case-insensitive).
+/// Reads the label column: `true` where the value is one of `positive` (case-insensitive). Every
+/// row needs a label (the outcomes of an outcomes table, a label column beside events); a flat
+/// training or evaluation file goes through [`flat_labels`] instead.
 pub fn labels(table: &Table, label: &str, positive: &[String]) -> Result<Vec<bool>> {
-    let col_err = |message: String| TrainError::Column {
+    let col_err = column_error(table, label);
+    let values = text_values(column(table, label)?).map_err(|e| col_err(e.to_string()))?;
+    if let Some((count, first)) = missing_labels(&values) {
+        return Err(col_err(format!(
+            "{count} rows have no label (first: row {first}); every training row needs an outcome"
+        )));
+    }
+    check_classes(&values, positive, &col_err)?;
+    Ok(values
+        .iter()
+        .map(|v| v.as_deref().is_some_and(|v| is_positive(positive, v)))
+        .collect())
+}
+
+/// The labels of a flat leads file, where a row without a label is a lead without an outcome
+/// yet (an export of every lead, open ones included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlatLabels {
+    /// Converted, per row of the file (`false` for a row without a label).
+    pub y: Vec<bool>,
+    /// The rows (0-based) that have an outcome, when some do not: the only rows to train or
+    /// evaluate on. `None` when every row counts.
+    pub labelled: Option<Vec<usize>>,
+    /// What was done with the rows without a label, for the warnings; `None` when none lacks one.
+    pub warning: Option<String>,
+}
+
+/// Reads the label column of a flat leads file. Rows without a label (empty or a missing token)
+/// are left out, counted in a warning that names the first, when the labelled rows hold both
+/// classes. When every labelled row is converted, the file reads as an export that marks
+/// conversions only (`Yes` or nothing): the rows without a label are the leads that did not
+/// convert, as the leads missing from a closed-deals outcomes table are, and the warning says
+/// so. A file with no label at all, or whose labelled rows all did not convert, is an error.
+pub fn flat_labels(table: &Table, label: &str, positive: &[String]) -> Result<FlatLabels> {
+    let col_err = column_error(table, label);
+    let values = text_values(column(table, label)?).map_err(|e| col_err(e.to_string()))?;
+    let y: Vec<bool> = values
+        .iter()
+        .map(|v| v.as_deref().is_some_and(|v| is_positive(positive, v)))
+        .collect();
+    let Some((count, first)) = missing_labels(&values) else {
+        check_classes(&values, positive, &col_err)?;
+        return Ok(FlatLabels {
+            y,
+            labelled: None,
+            warning: None,
+        });
+    };
+    if count == values.len() {
+        return Err(col_err(format!(
+            "no row has a label ({count} rows, every one empty or a missing token); a model needs \
+             the outcomes of past leads"
+        )));
+    }
+    let no_label = format!(
+        "{count} of {} rows have no label (first: row {first})",
+        values.len()
+    );
+    let mut present: Vec<Option<String>> = values.iter().filter(|v| v.is_some()).cloned().collect();
+    if present.iter().flatten().all(|v| is_positive(positive, v)) {
+        let shown = present
+            .iter()
+            .flatten()
+            .next()
+            .map_or("", |v| v.trim())
+            .to_string();
+        // The rows without a label as the second class (two spellings of converted are an error).
+        present.push(Some(String::new()));
+        check_classes(&present, positive, &col_err)?;
+        return Ok(FlatLabels {
+            y,
+            labelled: None,
+            warning: Some(format!(
+                "`{label}`: {no_label} and every other row is {shown:?}: read as a file that marks \
+                 conversions only, those {count} rows count as not converted (give them a value, \
+                 such as 0, or leave them out of the file if they are leads without an outcome yet)"
+            )),
+        });
+    }
+    check_classes(&present, positive, &col_err)?;
+    Ok(FlatLabels {
+        y,
+        labelled: Some((0..values.len()).filter(|&i| values[i].is_some()).collect()),
+        warning: Some(format!(
+            "`{label}`: {no_label}: leads without an outcome yet, left out of training and \
+             evaluation"
+        )),
+    })
+}
+
+fn column_error<'a>(table: &'a Table, label: &'a str) -> impl Fn(String) -> TrainError + 'a {
+    move |message| TrainError::Column {
         path: table.path.clone(),
         column: label.to_string(),
         message,
-    };
-    let s = column(table, label)?;
-    let values = text_values(s).map_err(|e| col_err(e.to_string()))?;
-    let missing: Vec<usize> = values
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.is_none())
-        .map(|(i, _)| i + 1)
-        .collect();
-    if let Some(first) = missing.first() {
-        return Err(col_err(format!(
-            "{} rows have no label (first: row {first}); every training row needs an outcome",
-            missing.len()
-        )));
     }
+}
+
+fn is_positive(positive: &[String], v: &str) -> bool {
+    positive
+        .iter()
+        .any(|p| p.trim().eq_ignore_ascii_case(v.trim()))
+}
+
+/// How many rows have no label, and the first of them (1-based).
+fn missing_labels(values: &[Option<String>]) -> Option<(usize, usize)> {
+    let first = values.iter().position(Option::is_none)?;
+    Some((values.iter().filter(|v| v.is_none()).count(), first + 1))
+}
+
+/// Checks that the labels present hold exactly two classes, one of them positive.
+fn check_classes(
+    values: &[Option<String>],
+    positive: &[String],
+    col_err: &impl Fn(String) -> TrainError,
+) -> Result<()> {
     // The classes, compared as the positive values are (trimmed, in any case): `Yes`, `YES`
     // and `yes` are one class, shown as spelled first in the file.
     let mut seen: std::collections::HashSet<String> = Default::default();
@@ -76,11 +175,6 @@ pub fn labels(table: &Table, label: &str, positive: &[String]) -> Result<Vec<boo
         }
     }
     distinct.sort_unstable_by_key(|d| d.to_ascii_lowercase());
-    let is_pos = |v: &str| {
-        positive
-            .iter()
-            .any(|p| p.trim().eq_ignore_ascii_case(v.trim()))
-    };
     match distinct.len() {
         1 => {
             return Err(col_err(format!(
@@ -98,27 +192,19 @@ pub fn labels(table: &Table, label: &str, positive: &[String]) -> Result<Vec<boo
             )));
         }
     }
-    let positives: Vec<&str> = distinct.iter().copied().filter(|v| is_pos(v)).collect();
-    match positives.len() {
-        1 => {}
-        0 => {
-            return Err(col_err(format!(
-                "neither label value ({}) is a positive value ({}); name the converted one with --positive",
-                distinct.join(", "),
-                positive.join(", ")
-            )))
-        }
-        _ => {
-            return Err(col_err(format!(
-                "both label values ({}) count as positive; set --positive to just one",
-                distinct.join(", ")
-            )))
-        }
+    let positives = distinct.iter().filter(|v| is_positive(positive, v)).count();
+    match positives {
+        1 => Ok(()),
+        0 => Err(col_err(format!(
+            "neither label value ({}) is a positive value ({}); name the converted one with --positive",
+            distinct.join(", "),
+            positive.join(", ")
+        ))),
+        _ => Err(col_err(format!(
+            "both label values ({}) count as positive; set --positive to just one",
+            distinct.join(", ")
+        ))),
     }
-    Ok(values
-        .iter()
-        .map(|v| v.as_deref().is_some_and(is_pos))
-        .collect())
 }
 
 #[cfg(test)]
@@ -172,5 +258,43 @@ mod tests {
         assert!(e.contains("row 2"), "{e}");
         let e = labels(&t, "nope", &pos()).unwrap_err().to_string();
         assert!(e.contains("`nope`") && e.contains("no such column"), "{e}");
+    }
+
+    #[test]
+    fn flat_files_may_hold_leads_without_an_outcome() {
+        // Both classes among the labelled rows: the others are left out.
+        let (_d, t) = table("y,x\n1,a\n,b\n0,c\nNA,d\n0,e\n");
+        let f = flat_labels(&t, "y", &pos()).unwrap();
+        assert_eq!(f.y, [true, false, false, false, false]);
+        assert_eq!(f.labelled, Some(vec![0, 2, 4]));
+        let w = f.warning.unwrap();
+        assert!(
+            w.contains("2 of 5 rows have no label (first: row 2)") && w.contains("left out"),
+            "{w}"
+        );
+        // Every row labelled: as `labels`, no warning.
+        let (_d, t) = table("y,x\n1,a\n0,b\n");
+        let f = flat_labels(&t, "y", &pos()).unwrap();
+        assert_eq!(
+            (f.y, f.labelled, f.warning),
+            (vec![true, false], None, None)
+        );
+        // Conversions marked only: the empty rows did not convert.
+        let (_d, t) = table("y,x\nYes,a\n,b\nyes,c\n,d\n");
+        let f = flat_labels(&t, "y", &pos()).unwrap();
+        assert_eq!((f.y, f.labelled), (vec![true, false, true, false], None));
+        assert!(f.warning.unwrap().contains("count as not converted"));
+        // Errors: nothing labelled; only unconverted; two spellings of converted; bad classes.
+        for (text, says) in [
+            ("y,x\n,a\nNA,b\n", "no row has a label (2 rows"),
+            ("y,x\n0,a\n,b\nno,c\n", "neither label value"),
+            ("y,x\n0,a\n,b\n0,c\n", "only one class"),
+            ("y,x\n1,a\n,b\nyes,c\n", "exactly two classes, found 3"),
+            ("y,x\n1,a\n,b\n0,c\n2,d\n", "exactly two classes, found 3"),
+        ] {
+            let (_d, t) = table(text);
+            let e = flat_labels(&t, "y", &pos()).unwrap_err().to_string();
+            assert!(e.contains("`y`") && e.contains(says), "{text:?}: {e}");
+        }
     }
 }

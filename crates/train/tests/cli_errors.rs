@@ -413,12 +413,22 @@ fn bad_data_files_fail_with_named_errors() {
             1,
             &["stage.csv", "`stage`", "Won", "Lost", "--positive"],
         ),
+        // Rows without a label are leads without an outcome yet, left out (see
+        // `rows_without_a_label_are_left_out_and_counted`), but not when none has one, nor when
+        // the others are all unconverted.
         case(
-            "missing label cell",
-            vec![("gap.csv", labeled("y", &["1", "0", "", "1", "0", "1"]))],
+            "no label in any row",
+            vec![("gap.csv", labeled("y", &["", "NA", "", "", "", ""]))],
             &t("gap.csv"),
             1,
-            &["gap.csv", "`y`", "row 3", "no label"],
+            &["gap.csv", "`y`", "no row has a label", "6 rows"],
+        ),
+        case(
+            "labelled rows all unconverted",
+            vec![("gap0.csv", labeled("y", &["0", "", "0", "0", "", "0"]))],
+            &t("gap0.csv"),
+            1,
+            &["gap0.csv", "`y`", "only one class"],
         ),
         case(
             "ragged row",
@@ -1095,6 +1105,121 @@ fn demo_init_train_evaluate_inspect() {
         .take_while(|l| !l.trim_start().starts_with("weight:"))
         .count();
     assert_eq!(rows, 2, "{}", r.stdout);
+}
+
+/// The default small file with the label of some rows emptied (every 7th) or written as a
+/// missing token (every 11th).
+fn leads_with_open_rows() -> (String, usize) {
+    let text = leads_csv(400, ',', "\n", false);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut open = 0;
+    for (i, line) in lines.iter_mut().enumerate().skip(1) {
+        let blank = if i % 7 == 0 {
+            ""
+        } else if i % 11 == 0 {
+            "NA"
+        } else {
+            continue;
+        };
+        let cut = line.rfind(',').unwrap();
+        line.truncate(cut + 1);
+        line.push_str(blank);
+        open += 1;
+    }
+    (lines.join("\n") + "\n", open)
+}
+
+/// A file holding leads without an outcome yet (an empty label or a missing token) trains on
+/// the others: the same model as the file without those rows, a warning that counts them and
+/// names the first, kept in the artifact; the holdout file and `evaluate` leave them out too.
+#[test]
+fn rows_without_a_label_are_left_out_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (text, open) = leads_with_open_rows();
+    std::fs::write(d.join("open.csv"), &text).unwrap();
+    // The same file without those rows.
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !(l.ends_with(',') || l.ends_with(",NA")))
+        .collect();
+    assert_eq!(kept.len(), 401 - open);
+    std::fs::write(d.join("closed.csv"), kept.join("\n") + "\n").unwrap();
+
+    let r = run_ok(
+        d,
+        &train_args("open.csv", "open.json", &["--holdout-out", "h.csv"]),
+    );
+    let warning = format!("{open} of 400 rows have no label (first: row 7)");
+    assert!(
+        r.stdout.contains("WARNING") && r.stdout.contains(&warning),
+        "{}",
+        r.show()
+    );
+    run_ok(d, &train_args("closed.csv", "closed.json", &[]));
+    let (a, b) = (
+        read_json(&d.join("open.json")),
+        read_json(&d.join("closed.json")),
+    );
+    assert_same_weights(&a, &b);
+    let kept_warning = a["provenance"]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w.as_str().unwrap().contains(&warning));
+    assert!(kept_warning, "{}", a["provenance"]["warnings"]);
+    assert_eq!(a["provenance"]["rows"], 400 - open as u64);
+    // The holdout leads all have an outcome.
+    let holdout = std::fs::read_to_string(d.join("h.csv")).unwrap();
+    let open_ids: Vec<String> = text
+        .lines()
+        .filter(|l| l.ends_with(',') || l.ends_with(",NA"))
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert!(holdout.lines().count() > 50);
+    for id in &open_ids {
+        assert!(!holdout.contains(id.as_str()), "{id} in the holdout file");
+    }
+    // `evaluate` scores the labelled rows only, and says so.
+    let open_eval = run_ok(
+        d,
+        &["evaluate", "--model", "open.json", "--data", "open.csv"],
+    );
+    assert!(open_eval.stdout.contains(&warning), "{}", open_eval.show());
+    let json = |data: &str| {
+        let r = run_ok(
+            d,
+            &["evaluate", "--model", "open.json", "--data", data, "--json"],
+        );
+        serde_json::from_str::<Value>(&r.stdout).unwrap()
+    };
+    let (on_open, on_closed) = (json("open.csv"), json("closed.csv"));
+    assert_eq!(on_open["rows"], 400 - open as u64);
+    assert_eq!(on_open["evaluation"], on_closed["evaluation"]);
+    assert!(on_closed.get("label_warning").is_none());
+
+    // A file that marks conversions only (`1` or nothing): the empty rows did not convert.
+    let marks: String = leads_csv(400, ',', "\n", false)
+        .lines()
+        .map(|l| match l.strip_suffix(",0") {
+            Some(head) => format!("{head},\n"),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(d.join("marks.csv"), marks).unwrap();
+    let r = run_ok(d, &train_args("marks.csv", "marks.json", &[]));
+    assert!(
+        r.stdout.contains("count as not converted")
+            && r.stdout.contains("every other row is \"1\""),
+        "{}",
+        r.show()
+    );
+    std::fs::write(d.join("leads.csv"), leads()).unwrap();
+    run_ok(d, &train_args("leads.csv", "full.json", &[]));
+    assert_same_weights(
+        &read_json(&d.join("marks.json")),
+        &read_json(&d.join("full.json")),
+    );
 }
 
 #[test]
