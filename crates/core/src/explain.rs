@@ -345,13 +345,15 @@ fn write_description(
     match group.source {
         Source::Column(i) => {
             let column = &spec.columns[i];
-            write_value(
-                out,
-                &column.name,
-                &column.transform,
-                spec.normalize(value),
-                as_of,
-            );
+            let value = match (spec.normalize(value), &column.transform) {
+                // A number written with a decimal comma is shown as the number it is.
+                (FieldValue::Text(s), FittedTransform::Numeric { .. }) if spec.decimal_comma => {
+                    crate::value::parse_decimal_comma_number(s)
+                        .map_or(FieldValue::Text(s), FieldValue::Number)
+                }
+                (v, _) => v,
+            };
+            write_value(out, &column.name, &column.transform, value, as_of);
         }
         Source::EventType(k) => match &spec.events {
             Some(ev) => write_events(out, &ev.types[k], &ev.windows_days, events, as_of),
@@ -952,7 +954,15 @@ pub fn shape(
             let col = &spec.columns[i];
             let value_effect = |v: FieldValue<'_>| -> Option<f64> {
                 let mut slot = vec![0.0; width];
-                encode_column(&col.transform, &col.name, v, spec.reference_time, &mut slot).ok()?;
+                encode_column(
+                    &col.transform,
+                    &col.name,
+                    v,
+                    spec.reference_time,
+                    spec.decimal_comma,
+                    &mut slot,
+                )
+                .ok()?;
                 Some(effect(&slot))
             };
             match &col.transform {
@@ -1204,6 +1214,7 @@ mod tests {
                 other_types: vec![],
             }),
             pairs: Vec::new(),
+            decimal_comma: false,
             missing_lengths: Default::default(),
         }
     }
@@ -1488,6 +1499,7 @@ mod tests {
             "visits",
             FieldValue::Number(v),
             None,
+            false,
             &mut slot,
         )
         .unwrap();

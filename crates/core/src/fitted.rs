@@ -9,8 +9,9 @@ use crate::error::{Error, Result};
 use crate::explain::Part;
 use crate::pairs::FittedPair;
 use crate::value::{
-    bool_of, email_class, month_and_weekday, number_to_level, parse_number, parse_timestamp_cached,
-    seniority, EmailClass, FieldValue, LeadFields, Seniority, SECONDS_PER_DAY,
+    bool_of, email_class, month_and_weekday, number_to_level, parse_number_as,
+    parse_timestamp_cached, seniority, EmailClass, FieldValue, LeadFields, Seniority,
+    SECONDS_PER_DAY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -444,6 +445,10 @@ pub struct FittedColumn {
 pub struct FittedSpec {
     /// Cell values that mean "missing".
     pub missing_tokens: Vec<String>,
+    /// Numbers in text are written with a decimal comma (see [`crate::spec::FeatureSpec`]);
+    /// absent (false) in artifacts written before it existed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decimal_comma: bool,
     /// The "now" of the training data for timestamp features (Unix seconds), used when no
     /// `as_of` is given.
     pub reference_time: Option<i64>,
@@ -717,6 +722,7 @@ impl FittedSpec {
                 &col.name,
                 value,
                 as_of.or(self.reference_time),
+                self.decimal_comma,
                 slot,
             )?;
             if not_seen {
@@ -790,6 +796,7 @@ pub(crate) fn encode_column(
     column: &str,
     value: FieldValue<'_>,
     as_of: Option<i64>,
+    decimal_comma: bool,
     slot: &mut [f64],
 ) -> Result<bool> {
     match t {
@@ -802,7 +809,7 @@ pub(crate) fn encode_column(
             let raw = match value {
                 FieldValue::Missing => None,
                 FieldValue::Number(x) => Some(x),
-                FieldValue::Text(s) => match parse_number(s) {
+                FieldValue::Text(s) => match parse_number_as(s, decimal_comma) {
                     Some(x) if x.is_finite() => Some(x),
                     Some(_) => None,
                     None => return Err(wrong(column, "a number", value)),
@@ -991,6 +998,7 @@ mod tests {
             ],
             events: None,
             pairs: Vec::new(),
+            decimal_comma: false,
             missing_lengths: Default::default(),
         }
     }

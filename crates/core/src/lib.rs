@@ -32,6 +32,7 @@
 //!     }],
 //!     events: None,
 //!     pairs: Vec::new(),
+//!     decimal_comma: false,
 //!     missing_lengths: Default::default(),
 //! };
 //! let lead: HashMap<String, String> = [("Lead Source".to_string(), "Referral".to_string())].into();

@@ -116,6 +116,7 @@ impl PairSide {
             &col.name,
             spec.normalize(value),
             as_of,
+            spec.decimal_comma,
             &mut slot,
         )
         .ok()?;
@@ -339,9 +340,8 @@ fn describe_side(
     match (&col.transform, label) {
         (FittedTransform::Numeric { .. }, Some(l)) => {
             let shown = match value {
-                FieldValue::Text(s) => {
-                    crate::value::parse_number(s).map_or_else(|| s.trim().to_string(), fmt_number)
-                }
+                FieldValue::Text(s) => crate::value::parse_number_as(s, spec.decimal_comma)
+                    .map_or_else(|| s.trim().to_string(), fmt_number),
                 _ => shown,
             };
             format!("{column} = {shown} ({l})")
@@ -702,6 +702,7 @@ mod tests {
             ],
             events: None,
             pairs: Vec::new(),
+            decimal_comma: false,
             missing_lengths: Default::default(),
         };
         s.pairs = vec![

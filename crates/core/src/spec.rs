@@ -406,6 +406,7 @@ impl PointInTimeSettings {
             id: Some(self.id.clone()),
             missing_tokens: missing_tokens.to_vec(),
             competitor_domains: Vec::new(),
+            decimal_comma: false,
             events: self.events.clone(),
             time: Some(self.time.clone()),
             outcomes: self.outcomes.clone(),
@@ -468,6 +469,11 @@ pub struct FeatureSpec {
     /// Email domains of competitors (classified as `competitor`).
     #[serde(default)]
     pub competitor_domains: Vec<String>,
+    /// The file writes numbers with a decimal comma (`12,5`, `1.234,5`): a numeric column's
+    /// text is read by [`crate::value::parse_decimal_comma_number`] in training, `score`,
+    /// `evaluate` and the server. `init` sets it when a column reads only that way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decimal_comma: bool,
     /// Engagement event features (when an events table is given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<EventSpec>,

@@ -168,6 +168,36 @@ pub fn parse_formatted_number(text: &str) -> Option<f64> {
     Some(if negative { -x } else { x })
 }
 
+/// A number as a file that writes a decimal comma has it (`12,5`, `-3,25`, `1.234,5`,
+/// `€ 1.200,50`, `45,5%`): the comma is the decimal point and a dot separates thousands, in
+/// groups of three; read as [`parse_number`] reads the same number written with the roles of
+/// `.` and `,` exchanged. Text with neither (`12`, `1e5`, `$40`) reads as [`parse_number`]
+/// reads it. `1.5` is not a number here (a dot is a thousands separator).
+pub fn parse_decimal_comma_number(text: &str) -> Option<f64> {
+    if !text.contains(['.', ',']) {
+        return parse_number(text);
+    }
+    let exchanged: String = text
+        .chars()
+        .map(|c| match c {
+            '.' => ',',
+            ',' => '.',
+            c => c,
+        })
+        .collect();
+    parse_number(&exchanged)
+}
+
+/// A number in text as a spec reads it: [`parse_decimal_comma_number`] when its file writes
+/// decimal commas ([`crate::spec::FeatureSpec::decimal_comma`]), else [`parse_number`].
+pub fn parse_number_as(text: &str, decimal_comma: bool) -> Option<f64> {
+    if decimal_comma {
+        parse_decimal_comma_number(text)
+    } else {
+        parse_number(text)
+    }
+}
+
 /// The level a number stands for when a numeric column is treated as categorical
 /// (`5.0` -> `"5"`, `2.5` -> `"2.5"`), identical in both featurizers.
 pub fn number_to_level(x: f64) -> String {
@@ -829,6 +859,32 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_with_a_decimal_comma() {
+        for (text, want) in [
+            ("12,5", 12.5),
+            (" -3,25 ", -3.25),
+            ("1.234,5", 1234.5),
+            ("1.234.567", 1_234_567.0),
+            ("€ 1.200,50", 1200.5),
+            ("45,5%", 45.5),
+            ("12", 12.0),
+            ("1e5", 1e5),
+            ("1,5e3", 1500.0),
+            (",5", 0.5),
+        ] {
+            assert_eq!(parse_decimal_comma_number(text), Some(want), "{text:?}");
+            assert_eq!(parse_number_as(text, true), Some(want), "{text:?}");
+        }
+        for text in ["1.5", "1.23,4", "12,5,1", "1,2.3", "abc", ""] {
+            assert_eq!(parse_decimal_comma_number(text), None, "{text:?}");
+        }
+        // The other reading is unchanged.
+        assert_eq!(parse_number_as("1,234", false), Some(1234.0));
+        assert_eq!(parse_number_as("1,234", true), Some(1.234));
+        assert_eq!(parse_number_as("12,5", false), None);
+    }
 
     #[test]
     fn numbers_formatted_for_people() {

@@ -382,6 +382,7 @@ fn spec() -> impl Strategy<Value = FittedSpec> {
                 .collect(),
             events,
             pairs: Vec::new(),
+            decimal_comma: false,
             missing_lengths: Default::default(),
         })
 }

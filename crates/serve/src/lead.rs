@@ -1560,6 +1560,7 @@ mod tests {
                 .collect(),
             events: None,
             pairs: Vec::new(),
+            decimal_comma: false,
             missing_lengths: Default::default(),
         })
     }
@@ -1578,6 +1579,7 @@ mod tests {
                 .collect(),
             events: None,
             pairs: Vec::new(),
+            decimal_comma: false,
             missing_lengths: Default::default(),
         })
     }

@@ -886,6 +886,7 @@ mod tests {
                 .collect(),
             events: None,
             pairs: Vec::new(),
+            decimal_comma: false,
             missing_lengths: Default::default(),
         })
     }

@@ -135,3 +135,89 @@ async fn currency_thousands_and_percent_are_numbers_from_training_to_the_server(
     assert_eq!(reply.status, 422, "{}", reply.text);
     assert_eq!(reply.json()["error"]["path"], "revenue", "{}", reply.text);
 }
+
+/// The same leads as a European spreadsheet exports them: `;`-separated, a decimal comma and
+/// dots between thousands (`2.900.000,50`, `45,5%`). Training reads the file that way
+/// (`decimal_comma` in the spec) and the server reads a lead's `"2.900.000,50"` as it reads
+/// `2900000.5`, with the factor naming that number.
+#[tokio::test]
+async fn decimal_commas_are_numbers_from_training_to_the_server() {
+    let european: String = csv()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                return line.replace(',', ";") + "\n";
+            }
+            // lead,"$1,234,567","12,345",45%,band,converted
+            let (head, rest) = line.split_once(",\"$").unwrap();
+            let (revenue, rest) = rest.split_once("\",\"").unwrap();
+            let (employees, rest) = rest.split_once("\",").unwrap();
+            let (share, rest) = rest.split_once("%,").unwrap();
+            let (band, converted) = rest.split_once(',').unwrap();
+            format!(
+                "{head};{},50;{};{share},5%;{band};{converted}\n",
+                revenue.replace(',', "."),
+                employees.replace(',', ".")
+            )
+        })
+        .collect();
+    assert!(european.contains(",50;") && european.contains(",5%;"));
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("leads.csv");
+    std::fs::write(&data, european).unwrap();
+    let mut config = leadscore_train::pipeline::TrainConfig::new(&data);
+    config.label = Some("converted".into());
+    config.id = Some("lead_id".into());
+    let outcome = leadscore_train::pipeline::train(&config).expect("train");
+    let artifact = outcome.artifact;
+    assert!(artifact.spec.decimal_comma);
+    for name in ["revenue", "employees", "share"] {
+        let column = artifact.spec.columns.iter().find(|c| c.name == name);
+        assert!(
+            column.is_some_and(|c| matches!(c.transform, FittedTransform::Numeric { .. })),
+            "{name}: {column:?}"
+        );
+    }
+    assert!(
+        artifact.evaluation.roc_auc > 0.65,
+        "holdout ROC AUC {}",
+        artifact.evaluation.roc_auc
+    );
+
+    let model = dir.path().join("model.json");
+    artifact.write_atomic(&model).unwrap();
+    let state = App::new(Config::new(&model, 0.4)).expect("serve the model");
+    let written = json!({"revenue": "2.900.000,50", "employees": "12.345", "share": "45,5%", "size_band": "51-200"});
+    let plain =
+        json!({"revenue": 2900000.5, "employees": 12345, "share": 45.5, "size_band": "51-200"});
+    let (a, b) = (score(&state, &written).await, score(&state, &plain).await);
+    assert_eq!(a["score"], b["score"], "{a}\n{b}");
+    assert_eq!(a["factors"], b["factors"], "{a}\n{b}");
+    let revenue = ["positive", "negative"]
+        .iter()
+        .flat_map(|k| a["factors"][*k].as_array().unwrap())
+        .find(|f| f["field"] == "revenue")
+        .unwrap_or_else(|| panic!("a revenue factor: {a}"))
+        .clone();
+    assert!(
+        revenue["factor"]
+            .as_str()
+            .unwrap()
+            .starts_with("revenue = 2900000.5"),
+        "{revenue}"
+    );
+    // A decimal point is no number in such a model: refused, naming the field.
+    let reply = send(
+        &state,
+        json_request(
+            "POST",
+            "/v1/score",
+            json!({"revenue": "1.5", "employees": "1", "share": "1%", "size_band": "1-10"})
+                .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert_eq!(reply.json()["error"]["path"], "revenue", "{}", reply.text);
+}

@@ -17,7 +17,7 @@ use leadscore_core::spec::{
     Bins, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT, VALUE_BIN_MIN_COUNT,
 };
 use leadscore_core::value::{
-    bool_of, echo, email_class, month_and_weekday, parse_number, parse_timestamp, seniority,
+    bool_of, echo, email_class, month_and_weekday, parse_number_as, parse_timestamp, seniority,
     EmailClass, FieldValue, Seniority,
 };
 use polars::prelude::*;
@@ -138,13 +138,20 @@ fn parse_cells<T>(
         .collect()
 }
 
-/// A numeric column: `None` for missing (null, missing token, NaN, infinity).
-pub fn numeric_values(table: &Table, name: &str, missing: &[String]) -> Result<Vec<Option<f64>>> {
+/// A numeric column: `None` for missing (null, missing token, NaN, infinity). Text cells are
+/// read as the spec reads numbers (`decimal_comma`: `12,5`; see
+/// [`leadscore_core::value::parse_number_as`]).
+pub fn numeric_values(
+    table: &Table,
+    name: &str,
+    missing: &[String],
+    decimal_comma: bool,
+) -> Result<Vec<Option<f64>>> {
     let s = column(table, name)?;
     let pe = polars_err(table, name);
     match s.dtype() {
         DataType::String => parse_cells(table, name, missing, "a number", |t| {
-            parse_number(t).map(|x| Some(x).filter(|x| x.is_finite()))
+            parse_number_as(t, decimal_comma).map(|x| Some(x).filter(|x| x.is_finite()))
         }),
         dt if dt.is_primitive_numeric() => Ok(s
             .cast(&DataType::Float64)
@@ -453,7 +460,7 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
                         ))
                     }
                     bins => {
-                        let v = numeric_values(table, &c.name, missing)?;
+                        let v = numeric_values(table, &c.name, missing, spec.decimal_comma)?;
                         fit_numeric(&v, train, log1p, bins.unwrap_or(Bins::Fixed(0)))
                     }
                 }
@@ -543,6 +550,7 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
         columns,
         events: None,
         pairs: Vec::new(),
+        decimal_comma: spec.decimal_comma,
         missing_lengths: Default::default(),
     })
 }
@@ -565,7 +573,7 @@ pub fn featurize_table(
         match &c.transform {
             FittedTransform::Numeric { .. } => {
                 write_numeric(
-                    &numeric_values(table, name, missing)?,
+                    &numeric_values(table, name, missing, fitted.decimal_comma)?,
                     &c.transform,
                     &mut m,
                     j,
@@ -940,7 +948,7 @@ mod tests {
         let train: Vec<usize> = (0..60).filter(|i| i % 5 != 0).collect();
         let fitted = fit_spec(&spec, &table, &train).unwrap();
         let m = featurize_table(&fitted, &table, None).unwrap();
-        let values = numeric_values(&table, "visits", &spec.missing_tokens).unwrap();
+        let values = numeric_values(&table, "visits", &spec.missing_tokens, false).unwrap();
         let rows: Vec<usize> = (0..60).rev().collect();
         let bins = bin_columns(&values, &train, Bins::Fixed(5), &rows);
         // value, missing indicator, then the bins.

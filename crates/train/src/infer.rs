@@ -5,7 +5,10 @@ use crate::error::Result;
 use crate::featurize::{level_values, numeric_values};
 use crate::load::Table;
 use leadscore_core::spec::{Bins, ColumnSpec, FeatureSpec, TransformKind, SPEC_FORMAT_VERSION};
-use leadscore_core::value::{is_bool_word, parse_number, parse_timestamp, CURRENCY_SIGNS};
+use leadscore_core::value::{
+    is_bool_word, parse_decimal_comma_number, parse_number, parse_number_as, parse_timestamp,
+    CURRENCY_SIGNS,
+};
 use polars::prelude::DataType;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -64,6 +67,63 @@ fn pct(k: usize, n: usize) -> String {
     format!("{:.1}%", 100.0 * k as f64 / n.max(1) as f64)
 }
 
+/// The first column that shows the file writes numbers with a decimal comma, if one does: a
+/// text column (not the label, id or an excluded one) whose every value reads as a number
+/// only that way (`12,5`, `1.234,5`; [`parse_decimal_comma_number`]), some not the usual way.
+/// `None` when another column reads as numbers only the usual way (`1.5`, `$1,007,922`): then
+/// no one reading serves the file, and its decimal-comma columns are left as before. That check
+/// reads the file again as text, since polars has read `1.234` (a thousands dot, in such a
+/// file) as 1.234.
+fn writes_decimal_commas(
+    table: &Table,
+    options: &InferOptions,
+    missing: &[String],
+) -> Result<Option<String>> {
+    // Which way the values of each text column read: (the usual way, with a decimal comma).
+    let readings = |table: &Table, name: &str| -> Result<(bool, bool)> {
+        let values = level_values(table, name, missing)?;
+        let present: Vec<&str> = values.iter().flatten().map(|t| t.trim()).collect();
+        let reads = |parse: fn(&str) -> Option<f64>| {
+            !present.is_empty() && present.iter().all(|t| parse(t).is_some_and(f64::is_finite))
+        };
+        Ok((reads(parse_number), reads(parse_decimal_comma_number)))
+    };
+    let considered = |name: &str| {
+        options.label.as_deref() != Some(name)
+            && options.id.as_deref() != Some(name)
+            && !options.exclude.iter().any(|e| e == name)
+    };
+    let mut found = None;
+    for c in table.df.columns() {
+        let name = c.name().as_str();
+        if considered(name) && c.dtype() == &DataType::String {
+            match readings(table, name)? {
+                (true, false) => return Ok(None),
+                (false, true) if found.is_none() => found = Some(name.to_string()),
+                _ => {}
+            }
+        }
+    }
+    if found.is_none() {
+        return Ok(None);
+    }
+    let read = crate::load::ReadOptions {
+        missing_tokens: missing.to_vec(),
+        infer_types: false,
+        ..Default::default()
+    };
+    let Ok(text) = crate::load::read_table(std::path::Path::new(&table.path), &read) else {
+        return Ok(None);
+    };
+    for c in text.df.columns() {
+        let name = c.name().as_str();
+        if considered(name) && readings(&text, name)? == (true, false) {
+            return Ok(None);
+        }
+    }
+    Ok(found)
+}
+
 /// Infers a spec from every column of `table`.
 pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec> {
     let missing = if options.missing_tokens.is_empty() {
@@ -76,9 +136,18 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     let mut columns = Vec::new();
     let mut reasons = Vec::new();
     let mut warnings = Vec::new();
+    let decimal_comma = writes_decimal_commas(table, options, &missing)?;
+    if let Some(column) = &decimal_comma {
+        warnings.push(format!(
+            "numbers are written with a decimal comma (column `{column}`, `12,5`): the file is \
+             read that way (`decimal_comma = true`: `1.234,5` is 1234.5, and `1.5` is no number)"
+        ));
+    }
+    let decimal_comma = decimal_comma.is_some();
     for name in table.df.get_column_names() {
         let name = name.to_string();
-        let (mut col, why) = infer_column(table, &name, options, &missing, n, min_count)?;
+        let (mut col, why) =
+            infer_column(table, &name, options, &missing, n, min_count, decimal_comma)?;
         if col.transform != TransformKind::Ignore && looks_like_engagement(&name) {
             col.part = Some(leadscore_core::explain::Part::Engagement);
         }
@@ -99,6 +168,7 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         id: options.id.clone(),
         missing_tokens: missing,
         competitor_domains: Vec::new(),
+        decimal_comma,
         events: None,
         time: None,
         outcomes: None,
@@ -146,6 +216,7 @@ fn infer_column(
     missing: &[String],
     n: usize,
     min_count: usize,
+    decimal_comma: bool,
 ) -> Result<(ColumnSpec, String)> {
     let ignore = |why: String| Ok((ColumnSpec::new(name, TransformKind::Ignore), why));
     if options.label.as_deref() == Some(name) {
@@ -190,7 +261,7 @@ fn infer_column(
             && present.clone().any(|t| t.trim().parse::<f64>().is_err())
             && present
                 .clone()
-                .all(|t| parse_number(t).is_some_and(f64::is_finite));
+                .all(|t| parse_number_as(t, decimal_comma).is_some_and(f64::is_finite));
         // Money or a percentage is a measure, never an identifier, however distinct.
         let amounts = formatted
             && present.any(|t| t.contains('%') || CURRENCY_SIGNS.iter().any(|c| t.contains(c)));
@@ -199,7 +270,7 @@ fn infer_column(
         (false, false)
     };
     if dtype.is_primitive_numeric() || formatted {
-        let v = numeric_values(table, name, missing)?;
+        let v = numeric_values(table, name, missing, decimal_comma)?;
         let present: Vec<f64> = v.iter().flatten().copied().collect();
         let n_missing = n - present.len();
         if present.is_empty() {
@@ -237,7 +308,11 @@ fn infer_column(
             fmt_num(min),
             fmt_num(max)
         );
-        if formatted {
+        if formatted && decimal_comma {
+            why.push_str(
+                "; written with a decimal comma, read as the numbers they show (12,5 -> 12.5)",
+            );
+        } else if formatted {
             why.push_str(
                 "; written with currency signs, thousands separators or %, read as the numbers \
                  they show ($1,200 -> 1200, 45% -> 45)",
@@ -417,6 +492,13 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
         let _ = writeln!(out, "id = {}", toml_str(id));
     }
     let _ = writeln!(out, "missing_tokens = {}", toml_list(&spec.missing_tokens));
+    if spec.decimal_comma {
+        out.push_str(
+            "# Numbers are written with a decimal comma (`12,5`, `1.234,5`), in this file and in\n\
+             # the leads scored later (a JSON number needs none).\n\
+             decimal_comma = true\n",
+        );
+    }
     out.push_str(
         "# Email domains of competitors, classified as `competitor` (a negative signal).\n",
     );
@@ -549,24 +631,77 @@ mod tests {
         assert!(!cols[5].2.contains("currency signs"), "{}", cols[5].2);
     }
 
-    #[test]
-    fn many_numbers_with_decimal_commas_are_left_out_with_a_warning() {
-        let mut csv = String::from("balance;income;code;y\n");
+    /// `;`-separated columns written the European way, and with `rate` a decimal-point column.
+    fn european_numbers(rate: bool) -> String {
+        let mut csv = String::from(if rate {
+            "balance;income;code;rate;y\n"
+        } else {
+            "balance;income;code;y\n"
+        });
         for i in 0..300u64 {
-            let _ = writeln!(
+            let _ = write!(
                 csv,
-                "{},{:03};{}.{:03},{};{},5;{}",
+                "{},{:03};{}.{:03},{};{},5;",
                 700 + i * 3,
                 i % 1000,
                 10 + i % 40,
                 i * 7 % 1000,
                 i % 10,
                 i % 9,
-                i % 2
+            );
+            if rate {
+                let _ = write!(csv, "0.{:02};", i % 100);
+            }
+            let _ = writeln!(csv, "{}", i % 2);
+        }
+        csv
+    }
+
+    #[test]
+    fn a_file_with_decimal_commas_is_read_that_way() {
+        let (_dir, table) = table_of(&european_numbers(false));
+        let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        assert!(inferred.spec.decimal_comma, "{:?}", inferred.reasons);
+        for c in &inferred.spec.columns[..3] {
+            assert_eq!(
+                c.transform,
+                TransformKind::Numeric,
+                "{:?}",
+                inferred.reasons
             );
         }
-        let (_dir, table) = table_of(&csv);
+        assert!(
+            inferred.reasons[1].contains("decimal comma"),
+            "{}",
+            inferred.reasons[1]
+        );
+        // One warning, for the file, naming the first column that reads only that way
+        // (`1597,299` cannot be thousands).
+        assert_eq!(inferred.warnings.len(), 1, "{:?}", inferred.warnings);
+        assert!(
+            inferred.warnings[0].contains("`balance`")
+                && inferred.warnings[0].contains("decimal_comma = true"),
+            "{:?}",
+            inferred.warnings
+        );
+        // The numbers as the file means them.
+        let income = crate::featurize::numeric_values(&table, "income", &[], true).unwrap();
+        assert_eq!(income[1], Some(11_007.1));
+        let balance = crate::featurize::numeric_values(&table, "balance", &[], true).unwrap();
+        assert_eq!(balance[1], Some(703.001));
+        let text = render_toml(&inferred);
+        assert!(text.contains("\ndecimal_comma = true\n"), "{text}");
+        let back = FeatureSpec::from_toml(&text, "t.toml").unwrap();
+        assert!(back.decimal_comma);
+    }
+
+    #[test]
+    fn a_decimal_point_elsewhere_keeps_the_usual_reading() {
+        // `rate` is written with a decimal point: no one reading serves the whole file, so the
+        // many-valued decimal-comma columns are left out with a warning, as before.
+        let (_dir, table) = table_of(&european_numbers(true));
         let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        assert!(!inferred.spec.decimal_comma);
         let ignored: Vec<&str> = inferred
             .spec
             .columns
@@ -587,6 +722,7 @@ mod tests {
             inferred.spec.columns[2].transform,
             TransformKind::Categorical
         );
+        assert_eq!(inferred.spec.columns[3].transform, TransformKind::Numeric);
         assert!(!decimal_comma_number("1,") && !decimal_comma_number(",5"));
         assert!(decimal_comma_number("-1.234,5") && decimal_comma_number(" 729,526 "));
         assert!(!decimal_comma_number("12.5") && !decimal_comma_number("a,b"));

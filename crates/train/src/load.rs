@@ -24,6 +24,10 @@ pub struct ReadOptions {
     /// inference pass: for tables whose columns the caller parses itself (the events file: ids,
     /// type names and timestamps, all read as text anyway).
     pub infer_types: bool,
+    /// CSV written with a decimal comma (`12,5`; a spec's `decimal_comma`): polars reads such
+    /// numbers, and a number with a dot (`1.234`, a thousands separator there) stays text for
+    /// [`crate::featurize::numeric_values`]. Only with a delimiter other than `,`.
+    pub decimal_comma: bool,
 }
 
 impl Default for ReadOptions {
@@ -33,6 +37,7 @@ impl Default for ReadOptions {
             missing_tokens: leadscore_core::value::default_missing_tokens(),
             text_columns: Vec::new(),
             infer_types: true,
+            decimal_comma: false,
         }
     }
 }
@@ -283,7 +288,8 @@ fn read_csv(path: &Path, file: File, delimiter: u8, options: &ReadOptions) -> Re
         .with_separator(delimiter)
         .with_quote_char(Some(b'"'))
         .with_null_values(Some(NullValues::AllColumns(nulls)))
-        .with_missing_is_null(true);
+        .with_missing_is_null(true)
+        .with_decimal_comma(options.decimal_comma && delimiter != b',');
     let text: Schema = options
         .text_columns
         .iter()

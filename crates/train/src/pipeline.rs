@@ -331,6 +331,14 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     if spec.missing_tokens != read.missing_tokens {
         read.missing_tokens = spec.missing_tokens.clone();
     }
+    // A file written with decimal commas is read again that way: `1.234` is then text (one
+    // thousand two hundred thirty-four, as `numeric_values` reads it), not 1.234.
+    let table = if spec.decimal_comma && !read.decimal_comma {
+        read.decimal_comma = true;
+        read_table(&config.data, &read)?
+    } else {
+        table
+    };
     let three_tables = config.events.is_some() || config.outcomes.is_some();
     let mut outcomes_fingerprint = None;
     // The rows with an outcome, when a flat file has rows without one (see `flat_labels`).
@@ -462,7 +470,12 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     for name in &auto {
         auto_columns.push((
             name.clone(),
-            crate::featurize::numeric_values(&table, name, &spec.missing_tokens)?,
+            crate::featurize::numeric_values(
+                &table,
+                name,
+                &spec.missing_tokens,
+                spec.decimal_comma,
+            )?,
         ));
     }
     let (many, few): (Vec<&crate::bins::AutoColumn>, Vec<&crate::bins::AutoColumn>) =
@@ -1411,6 +1424,8 @@ pub enum LabelRules {
         positive: Vec<String>,
         /// Cell values read as missing.
         missing_tokens: Vec<String>,
+        /// The leads file writes numbers with a decimal comma (the model's spec says so).
+        decimal_comma: bool,
     },
     /// Leads, events and outcomes assembled point in time as the model was trained.
     PointInTime {
@@ -1418,6 +1433,8 @@ pub enum LabelRules {
         settings: Box<PointInTimeSettings>,
         /// Cell values read as missing.
         missing_tokens: Vec<String>,
+        /// The leads file writes numbers with a decimal comma (the model's spec says so).
+        decimal_comma: bool,
     },
 }
 
@@ -1456,6 +1473,7 @@ pub fn label_rules(artifact: &ModelArtifact, fresh: &FreshData) -> Result<LabelR
                 fresh.positive.clone()
             },
             missing_tokens,
+            decimal_comma: artifact.spec.decimal_comma,
         });
     };
     let mut settings = settings.clone();
@@ -1498,6 +1516,7 @@ pub fn label_rules(artifact: &ModelArtifact, fresh: &FreshData) -> Result<LabelR
     Ok(LabelRules::PointInTime {
         settings: Box::new(settings),
         missing_tokens,
+        decimal_comma: artifact.spec.decimal_comma,
     })
 }
 
@@ -1538,8 +1557,10 @@ impl LabelledSet {
                 label,
                 positive,
                 missing_tokens,
+                decimal_comma,
             } => {
                 read.missing_tokens = missing_tokens.clone();
+                read.decimal_comma = *decimal_comma;
                 let table = read_table(&fresh.leads, &read)?;
                 let flat = flat_labels(&table, label, positive)?;
                 // The leads without an outcome yet are not examples: only the others are kept.
@@ -1576,8 +1597,10 @@ impl LabelledSet {
             LabelRules::PointInTime {
                 settings,
                 missing_tokens,
+                decimal_comma,
             } => {
                 read.missing_tokens = missing_tokens.clone();
+                read.decimal_comma = *decimal_comma;
                 let leads = read_table(&fresh.leads, &read)?;
                 let spec = settings.assembly_spec(missing_tokens);
                 let a = assemble(&AssemblyInputs {

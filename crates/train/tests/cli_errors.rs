@@ -1222,6 +1222,113 @@ fn rows_without_a_label_are_left_out_and_counted() {
     );
 }
 
+/// A file that writes numbers with a decimal comma (`52,3`, `;`-separated, as European
+/// spreadsheets export) trains the model of the same file with decimal points, and `score` and
+/// `evaluate` read it as they read that one.
+#[test]
+fn decimal_commas_train_score_and_evaluate_like_decimal_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let points = leads_csv(400, ';', "\n", false);
+    assert!(points.contains('.'));
+    std::fs::write(d.join("points.csv"), &points).unwrap();
+    std::fs::write(d.join("commas.csv"), points.replace('.', ",")).unwrap();
+    let r = run_ok(d, &train_args("commas.csv", "commas.json", &[]));
+    assert!(
+        r.stdout.contains("decimal comma") && r.stdout.contains("`size`"),
+        "{}",
+        r.show()
+    );
+    run_ok(d, &train_args("points.csv", "points.json", &[]));
+    let (c, p) = (
+        read_json(&d.join("commas.json")),
+        read_json(&d.join("points.json")),
+    );
+    assert_same_weights(&c, &p);
+    assert_eq!(c["spec"]["decimal_comma"], true);
+    assert!(
+        p["spec"].get("decimal_comma").is_none(),
+        "absent when false"
+    );
+    // `init` writes it into the spec; a spec without it reads `52,3` as no number.
+    run_ok(
+        d,
+        &[
+            "init",
+            "--data",
+            "commas.csv",
+            "--label",
+            "converted",
+            "--id",
+            "lead_id",
+            "--out",
+            "spec.toml",
+        ],
+    );
+    let spec = std::fs::read_to_string(d.join("spec.toml")).unwrap();
+    assert!(spec.contains("\ndecimal_comma = true\n"), "{spec}");
+    std::fs::write(
+        d.join("plain.toml"),
+        spec.replace("\ndecimal_comma = true\n", "\n"),
+    )
+    .unwrap();
+    let r = run(
+        d,
+        &train_args("commas.csv", "plain.json", &["--spec", "plain.toml"]),
+    );
+    assert_eq!(r.code, Some(1), "{}", r.show());
+    assert!(
+        r.stderr.contains("`size`") && r.stderr.contains("expected a number"),
+        "{}",
+        r.show()
+    );
+    // `score` reads each cell as a client would send it, the comma file as the point file.
+    let score = |model: &str, data: &str, out: &str| {
+        run_ok(
+            d,
+            &[
+                "score",
+                "--model",
+                model,
+                "--data",
+                data,
+                "--out",
+                out,
+                "--target-precision",
+                "0.5",
+                "--as-of",
+                "2025-01-01",
+                "--id",
+                "lead_id",
+            ],
+        );
+        std::fs::read_to_string(d.join(out)).unwrap()
+    };
+    let (on_commas, on_points) = (
+        score("commas.json", "commas.csv", "c.csv"),
+        score("points.json", "points.csv", "p.csv"),
+    );
+    assert_eq!(on_commas.lines().count(), 401);
+    // The scores and factor texts agree (`size = 52.3`, the number shown the same way); only
+    // the model id (of another data file) differs.
+    let (c_id, p_id) = (
+        c["model_id"].as_str().unwrap(),
+        p["model_id"].as_str().unwrap(),
+    );
+    assert!(on_commas.contains(c_id) && on_commas.contains("size = "));
+    for (a, b) in on_commas.lines().zip(on_points.lines()) {
+        assert_eq!(a.replace(c_id, p_id), b);
+    }
+    let evaluate = |model: &str, data: &str| {
+        let r = run_ok(d, &["evaluate", "--model", model, "--data", data, "--json"]);
+        serde_json::from_str::<Value>(&r.stdout).unwrap()["evaluation"].clone()
+    };
+    assert_eq!(
+        evaluate("commas.json", "commas.csv"),
+        evaluate("points.json", "points.csv")
+    );
+}
+
 #[test]
 fn semicolon_crlf_trains_like_comma() {
     let dir = tempfile::tempdir().unwrap();
