@@ -1212,6 +1212,7 @@ mod tests {
                 windows_days: vec![7, 30],
                 half_life_days: 14.0,
                 other_types: vec![],
+                index: Default::default(),
             }),
             pairs: Vec::new(),
             decimal_comma: false,

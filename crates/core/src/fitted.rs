@@ -272,6 +272,103 @@ pub struct FittedEvents {
     /// `types` and `other_types` is unknown to the model).
     #[serde(default)]
     pub other_types: Vec<String>,
+    /// `types` and `other_types` by length, worked out on first use (not part of the artifact;
+    /// `Default::default()` where written by hand). Set both lists before the first
+    /// [`FittedEvents::encode`] or [`FittedEvents::knows`].
+    #[serde(skip)]
+    pub index: TypeIndex,
+}
+
+/// Which of a model's event types a name is: `types` then `other_types`, listed by length and
+/// with their first and last eight bytes as words, so that an event's type is compared with the
+/// one or two names of its length only, mostly without a call to `memcmp` (the featurizer looks
+/// up every event of every lead it scores). A cache, not data: equal to every other
+/// `TypeIndex`.
+#[derive(Debug, Clone, Default)]
+pub struct TypeIndex(std::sync::OnceLock<Vec<Vec<TypeEntry>>>);
+
+/// One name of a [`TypeIndex`].
+#[derive(Debug, Clone, Copy)]
+pub struct TypeEntry {
+    /// Position in `types` followed by `other_types`.
+    index: u32,
+    /// The first and the last eight bytes (the name, zero-padded, when shorter).
+    head: u64,
+    tail: u64,
+}
+
+impl PartialEq for TypeIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// The first and last eight bytes of a name as words (a shorter name, zero-padded, twice).
+#[inline(always)]
+fn name_words(b: &[u8]) -> (u64, u64) {
+    let mut head = [0u8; 8];
+    let mut tail = [0u8; 8];
+    if b.len() >= 8 {
+        head.copy_from_slice(&b[..8]);
+        tail.copy_from_slice(&b[b.len() - 8..]);
+    } else {
+        head[..b.len()].copy_from_slice(b);
+        tail = head;
+    }
+    (u64::from_ne_bytes(head), u64::from_ne_bytes(tail))
+}
+
+impl TypeIndex {
+    /// The names by length (the lists must be those of every earlier call).
+    fn table(&self, types: &[String], other_types: &[String]) -> &[Vec<TypeEntry>] {
+        self.0.get_or_init(|| {
+            let all = || types.iter().chain(other_types);
+            let longest = all().map(String::len).max().unwrap_or(0);
+            let mut by_length = vec![Vec::new(); longest + 1];
+            for (i, t) in all().enumerate() {
+                let (head, tail) = name_words(t.as_bytes());
+                by_length[t.len()].push(TypeEntry {
+                    index: i as u32,
+                    head,
+                    tail,
+                });
+            }
+            by_length
+        })
+    }
+
+    /// The position of `name` in `types` followed by `other_types`, if it is there.
+    #[inline(always)]
+    fn find_in(
+        by_length: &[Vec<TypeEntry>],
+        types: &[String],
+        other_types: &[String],
+        name: &str,
+    ) -> Option<usize> {
+        let b = name.as_bytes();
+        let entries = by_length.get(b.len())?;
+        let (head, tail) = name_words(b);
+        for e in entries {
+            if e.head == head && e.tail == tail {
+                let i = e.index as usize;
+                // Past 16 bytes the middle is compared too.
+                let whole = b.len() <= 16 || {
+                    let t = types
+                        .get(i)
+                        .unwrap_or_else(|| &other_types[i - types.len()]);
+                    t.as_bytes() == b
+                };
+                if whole {
+                    return Some(i);
+                }
+            }
+        }
+        None
+    }
+
+    fn find(&self, types: &[String], other_types: &[String], name: &str) -> Option<usize> {
+        Self::find_in(self.table(types, other_types), types, other_types, name)
+    }
 }
 
 /// "Days since last event" for a lead with none of that type (and the cap for older ones).
@@ -294,10 +391,9 @@ impl FittedEvents {
 
     /// Whether training saw this event type (with or without features).
     pub fn knows(&self, event_type: &str) -> bool {
-        self.types
-            .iter()
-            .chain(&self.other_types)
-            .any(|t| t == event_type)
+        self.index
+            .find(&self.types, &self.other_types, event_type)
+            .is_some()
     }
 
     /// Features per event type.
@@ -366,6 +462,19 @@ impl FittedEvents {
         let mut days_heap = Vec::new();
         let mut n_days = 0;
         let mut unseen = false;
+        let types = self.index.table(&self.types, &self.other_types);
+        // The windows as floats, once (on the stack for up to 8 windows).
+        let mut windows_stack = [0.0f64; 8];
+        let windows_heap: Vec<f64>;
+        let windows: &[f64] = if nw <= windows_stack.len() {
+            for (w, d) in windows_stack.iter_mut().zip(&self.windows_days) {
+                *w = f64::from(*d);
+            }
+            &windows_stack[..nw]
+        } else {
+            windows_heap = self.windows_days.iter().map(|d| f64::from(*d)).collect();
+            &windows_heap
+        };
         for e in events {
             if e.occurred_at > as_of {
                 continue;
@@ -380,18 +489,21 @@ impl FittedEvents {
                 days_heap.push(day);
             }
             n_days += 1;
-            let Some(k) = self.types.iter().position(|t| t == e.event_type) else {
-                unseen = unseen || !self.other_types.iter().any(|t| t == e.event_type);
-                continue;
+            let k = match TypeIndex::find_in(types, &self.types, &self.other_types, e.event_type) {
+                Some(k) if k < self.types.len() => k,
+                Some(_) => continue,
+                None => {
+                    unseen = true;
+                    continue;
+                }
             };
             let age = days_since(e.occurred_at, as_of);
-            let base = k * per;
-            for (i, w) in self.windows_days.iter().enumerate() {
-                if age <= f64::from(*w) {
-                    slot[base + i] += 1.0;
-                }
+            let counts = &mut slot[k * per..k * per + nw + 1];
+            // Adding 0 leaves a count as it was: no branch per window.
+            for (c, w) in counts.iter_mut().zip(windows) {
+                *c += f64::from(u8::from(age <= *w));
             }
-            slot[base + nw] += self.decay(age);
+            counts[nw] += self.decay(age);
             last[k] = last[k].min(age);
         }
         for (k, l) in last.iter().enumerate() {
@@ -1004,12 +1116,48 @@ mod tests {
     }
 
     #[test]
+    fn event_types_are_found_by_length_and_words() {
+        // Short, 8 to 16 and longer names; two of one length; one pair equal but for the middle.
+        let types: Vec<String> = [
+            "open",
+            "demo_request",
+            "trial_signup",
+            "pricing_page_visit_a",
+            "pricing_page_visit",
+        ]
+        .map(String::from)
+        .to_vec();
+        let other: Vec<String> = ["pricing_xxxx_visit_a", "webinar"]
+            .map(String::from)
+            .to_vec();
+        let index = TypeIndex::default();
+        let all: Vec<&String> = types.iter().chain(&other).collect();
+        for (i, t) in all.iter().enumerate() {
+            assert_eq!(index.find(&types, &other, t), Some(i), "{t}");
+        }
+        for name in [
+            "",
+            "ope",
+            "opem",
+            "demo_requesT",
+            "trial_signuq",
+            "pricing_yyyy_visit_a",
+            "pricing_page_visit_b",
+            "webinar ",
+            "Open",
+        ] {
+            assert_eq!(index.find(&types, &other, name), None, "{name:?}");
+        }
+    }
+
+    #[test]
     fn event_features_ignore_the_future_and_decay() {
         let ev = FittedEvents {
             types: vec!["demo_request".into(), "unsubscribe".into()],
             windows_days: vec![7, 30],
             half_life_days: 10.0,
             other_types: vec!["page_view".into()],
+            index: Default::default(),
         };
         assert!(ev.knows("page_view") && ev.knows("unsubscribe") && !ev.knows("dmeo_request"));
         let as_of = 100 * 86_400;
@@ -1068,6 +1216,7 @@ mod tests {
             windows_days: vec![7],
             half_life_days: 10.0,
             other_types: vec!["page_view".into()],
+            index: Default::default(),
         };
         let as_of = 100 * 86_400;
         let at = |event_type, days: i64| LeadEvent {
@@ -1123,6 +1272,7 @@ mod tests {
             windows_days: vec![7],
             half_life_days: 14.0,
             other_types: vec![],
+            index: Default::default(),
         };
         let as_of = 400 * 86_400;
         // 150 events on 100 distinct days, of every type.

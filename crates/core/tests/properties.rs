@@ -348,6 +348,7 @@ fn events_spec() -> impl Strategy<Value = Option<FittedEvents>> {
                 windows_days,
                 half_life_days,
                 other_types: vec!["webinar".into()],
+                index: Default::default(),
             }),
     )
 }

@@ -779,6 +779,7 @@ pub fn fit_events(
         windows_days: spec.windows_days.clone(),
         half_life_days: spec.half_life_days,
         other_types,
+        index: Default::default(),
     }
 }
 
@@ -957,6 +958,7 @@ mod tests {
             windows_days: vec![7, 30],
             half_life_days: 14.0,
             other_types: vec!["webinar".into()],
+            index: Default::default(),
         };
         let day = 86_400;
         let as_of = vec![100 * day, 50 * day + 3_600, 10 * day, 80 * day];
