@@ -207,6 +207,7 @@ impl Lives {
                 df,
                 path: self.leads.path.clone(),
                 fingerprint: self.leads.fingerprint.clone(),
+                note: None,
             },
             events,
         ))

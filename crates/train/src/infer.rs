@@ -754,6 +754,7 @@ mod tests {
                 bytes: 0,
                 rows: n as u64,
             },
+            note: None,
         };
         let cols = inferred(&table);
         assert_eq!(

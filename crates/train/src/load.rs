@@ -51,6 +51,9 @@ pub struct Table {
     pub path: String,
     /// Hash, size and row count of the file.
     pub fingerprint: InputFingerprint,
+    /// How the file was read when that needs a word (a CSV that is not UTF-8, read as
+    /// Windows-1252): shown as a warning by `init`, kept in the model's warnings by `train`.
+    pub note: Option<String>,
 }
 
 fn read_err(path: &Path, message: impl Into<String>) -> TrainError {
@@ -88,10 +91,27 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
         return Err(read_err(path, "the file is empty"));
     }
     let file = File::open(path).map_err(|e| read_err(path, e.to_string()))?;
+    let mut note = None;
     let df = if is_parquet {
         ParquetReader::new(file)
             .finish()
             .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))?
+    } else if let Some(at) = scan.not_utf8_at {
+        // A spreadsheet's "CSV" on Windows: read as Windows-1252, every byte a character.
+        let text = windows_1252(path, file, scan.bytes)?;
+        let mut ragged = RaggedCheck::new(scan.delimiter);
+        ragged
+            .feed(text.as_bytes())
+            .map_err(|m| read_err(path, m))?;
+        ragged.finish().map_err(|m| read_err(path, m))?;
+        note = Some(format!(
+            "{} is not UTF-8 (byte {at} is not), so it was read as Windows-1252, as a \
+             spreadsheet on Windows writes a CSV (`é`, `ü`, `€` read as such); if the export has \
+             another encoding, save it as UTF-8",
+            path.display()
+        ));
+        let reader = std::io::Cursor::new(text.into_bytes());
+        drop_trailing_empty_rows(read_csv(path, reader, scan.delimiter, options)?)
     } else {
         drop_trailing_empty_rows(read_csv(path, file, scan.delimiter, options)?)
     };
@@ -108,6 +128,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
         df,
         path: path.display().to_string(),
         fingerprint,
+        note,
     })
 }
 
@@ -117,6 +138,8 @@ struct Scan {
     bytes: u64,
     blank: bool,
     delimiter: u8,
+    /// A CSV that is not UTF-8: its first such byte (1-based).
+    not_utf8_at: Option<u64>,
 }
 
 /// Hashes the file; for CSV (`delimiter` is `Some`, 0 = detect) also checks UTF-8 and ragged
@@ -131,6 +154,10 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
     let mut first = true;
     let mut ragged: Option<RaggedCheck> = None;
     let mut chosen = delimiter.unwrap_or(b',');
+    // The first byte (1-based) that is not UTF-8, when one is not.
+    let mut not_utf8_at: Option<u64> = None;
+    // Where in the file `carry` starts (0-based).
+    let mut carry_start = 0u64;
     loop {
         let n = file
             .read(&mut buf)
@@ -145,25 +172,34 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
         let Some(d) = delimiter else { continue };
         if first {
             chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
+            carry_start = (n - chunk.len()) as u64;
             chosen = if d == 0 { detect_delimiter(chunk) } else { d };
             ragged = Some(RaggedCheck::new(chosen));
             first = false;
+        }
+        if not_utf8_at.is_some() {
+            continue; // read as Windows-1252 (`read_table`), checked there
         }
         carry.extend_from_slice(chunk);
         let valid = match std::str::from_utf8(&carry) {
             Ok(_) => carry.len(),
             Err(e) if e.error_len().is_none() => e.valid_up_to(),
-            Err(_) => return Err(read_err(path, "not UTF-8 text (save the export as UTF-8)")),
+            Err(e) => {
+                not_utf8_at = Some(carry_start + e.valid_up_to() as u64 + 1);
+                continue;
+            }
         };
         if let Some(r) = ragged.as_mut() {
             r.feed(&carry[..valid]).map_err(|m| read_err(path, m))?;
         }
         carry.drain(..valid);
+        carry_start += valid as u64;
     }
-    if !carry.is_empty() {
-        return Err(read_err(path, "not UTF-8 text (save the export as UTF-8)"));
+    if !carry.is_empty() && not_utf8_at.is_none() {
+        // An incomplete sequence at the very end.
+        not_utf8_at = Some(carry_start + 1);
     }
-    if let Some(r) = ragged.as_mut() {
+    if let (Some(r), None) = (ragged.as_mut(), not_utf8_at) {
         if !blank {
             r.finish().map_err(|m| read_err(path, m))?;
         }
@@ -177,6 +213,7 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
         bytes,
         blank,
         delimiter: chosen,
+        not_utf8_at,
     })
 }
 
@@ -278,7 +315,46 @@ impl RaggedCheck {
     }
 }
 
-fn read_csv(path: &Path, file: File, delimiter: u8, options: &ReadOptions) -> Result<DataFrame> {
+/// The largest CSV read as Windows-1252 (it is held in memory twice while transcoded).
+const MAX_TRANSCODED: u64 = 1 << 30;
+
+/// The Unicode characters of Windows-1252's bytes 0x80 to 0x9F (the other bytes are Latin-1:
+/// their own code points; the five bytes it leaves undefined keep theirs too, as Latin-1).
+const WINDOWS_1252_HIGH: [char; 32] = [
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
+    '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+];
+
+/// The file's bytes read as Windows-1252, as UTF-8 text (a leading UTF-8 BOM is dropped).
+fn windows_1252(path: &Path, mut file: File, bytes: u64) -> Result<String> {
+    if bytes > MAX_TRANSCODED {
+        return Err(read_err(
+            path,
+            format!(
+                "not UTF-8 text, and at {bytes} bytes too large to read as Windows-1252 (at most \
+                 {MAX_TRANSCODED}); save the export as UTF-8"
+            ),
+        ));
+    }
+    let mut raw = Vec::with_capacity(bytes as usize);
+    file.read_to_end(&mut raw)
+        .map_err(|e| read_err(path, e.to_string()))?;
+    let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&raw);
+    Ok(raw
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => WINDOWS_1252_HIGH[usize::from(b - 0x80)],
+            _ => char::from(b),
+        })
+        .collect())
+}
+
+fn read_csv(
+    path: &Path,
+    file: impl polars::io::mmap::MmapBytesReader,
+    delimiter: u8,
+    options: &ReadOptions,
+) -> Result<DataFrame> {
     let nulls: Vec<PlSmallStr> = options
         .missing_tokens
         .iter()

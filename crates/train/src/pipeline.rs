@@ -328,6 +328,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     let table = read_table(&config.data, &read)?;
     lap("read", &mut timings);
     let (spec, mut spec_warnings) = resolve_spec(config, &table)?;
+    spec_warnings.extend(table.note.clone());
     if spec.missing_tokens != read.missing_tokens {
         read.missing_tokens = spec.missing_tokens.clone();
     }
@@ -1369,10 +1370,11 @@ pub struct FileEvaluation {
     /// Per boolean or categorical column, the leads whose value training did not see (scored
     /// as missing or `other`, never an error); only columns with some.
     pub unseen: Vec<UnseenValues>,
-    /// What was done with the rows of a flat file that have no label: left out, or counted as
-    /// not converted (see [`crate::table::flat_labels`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub label_warning: Option<String>,
+    /// How the leads file was read, when that needs a word (not UTF-8, read as Windows-1252),
+    /// and what was done with the rows of a flat file that have no label: left out, or counted
+    /// as not converted (see [`crate::table::flat_labels`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Fresh labelled data to evaluate models on: a leads file and, for models trained point in
@@ -1542,9 +1544,9 @@ pub struct LabelledSet {
     pub outcomes_path: Option<String>,
     /// The leads' lives (point-in-time rules only), to replay them through time.
     pub lives: Option<Lives>,
-    /// What was done with the rows of a flat file that have no label (see
-    /// [`crate::table::flat_labels`]).
-    pub label_warning: Option<String>,
+    /// How the leads file was read, when that needs a word, and what was done with the rows
+    /// of a flat file that have no label (see [`FileEvaluation::warnings`]).
+    pub warnings: Vec<String>,
 }
 
 impl LabelledSet {
@@ -1563,6 +1565,8 @@ impl LabelledSet {
                 read.decimal_comma = *decimal_comma;
                 let table = read_table(&fresh.leads, &read)?;
                 let flat = flat_labels(&table, label, positive)?;
+                let warnings: Vec<String> =
+                    table.note.iter().chain(&flat.warning).cloned().collect();
                 // The leads without an outcome yet are not examples: only the others are kept.
                 let (table, source_rows, labels) = match flat.labelled {
                     None => (table, (0..flat.y.len()).collect(), flat.y),
@@ -1582,7 +1586,7 @@ impl LabelledSet {
                     }
                 };
                 Self {
-                    label_warning: flat.warning,
+                    warnings,
                     lives: None,
                     source_rows,
                     table,
@@ -1610,7 +1614,7 @@ impl LabelledSet {
                     ..AssemblyInputs::new(&leads, &spec, &read)
                 })?;
                 Self {
-                    label_warning: None,
+                    warnings: leads.note.iter().cloned().collect(),
                     lives: Some(a.lives),
                     table: a.table,
                     source_rows: a.source_rows,
@@ -1759,7 +1763,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         evaluation: evaluate(&scores, &set.labels)?,
         curve,
         unseen,
-        label_warning: set.label_warning.clone(),
+        warnings: set.warnings.clone(),
     })
 }
 

@@ -504,7 +504,7 @@ pub fn fresh_data_text(e: &FileEvaluation) -> String {
         .map(String::as_str)
         .collect();
     let mut out = format!("fresh data: {}\n", files.join(" + "));
-    if let Some(w) = &e.label_warning {
+    for w in &e.warnings {
         let _ = writeln!(out, "  WARNING: {w}");
     }
     if let Some(t) = &e.point_in_time {

@@ -138,6 +138,8 @@ pub struct ScoreSummary {
     pub with_unseen: usize,
     /// The MQL cutoff used.
     pub threshold: f64,
+    /// How the leads file was read, when that needs a word (not UTF-8, read as Windows-1252).
+    pub read_note: Option<String>,
 }
 
 /// The event types of `ev` that training never saw (`FittedEvents::knows`), with their number
@@ -199,6 +201,7 @@ pub fn score_file(
     // Events known at as_of, grouped by lead row.
     let mut summary = ScoreSummary {
         rows: n,
+        read_note: leads.note.clone(),
         ..ScoreSummary::default()
     };
     let events = match (&job.events, &spec.events) {
@@ -259,6 +262,7 @@ pub fn score_file(
             df: leads.df.slice(start as i64, len),
             path: leads.path.clone(),
             fingerprint: leads.fingerprint.clone(),
+            note: None,
         };
         let rows: Vec<usize> = (0..len).collect();
         let chunk_events = events.as_ref().map(|e| chunk_events(e, start, len));

@@ -444,12 +444,14 @@ fn bad_data_files_fail_with_named_errors() {
             1,
             &["q.csv", "row 2", "never closed"],
         ),
+        // Not UTF-8: read as Windows-1252 (see `windows_1252_files_read_as_their_utf8_twins`),
+        // its ragged rows still named.
         case(
-            "not UTF-8",
-            vec![("latin1.csv", b"x,y\nM\xfcller,1\nG\xf6tz,0\n".to_vec())],
+            "not UTF-8 and ragged",
+            vec![("latin1.csv", b"x,y\nM\xfcller,1\nG\xf6tz,0,3\n".to_vec())],
             &t("latin1.csv"),
             1,
-            &["latin1.csv", "UTF-8"],
+            &["latin1.csv", "row 2", "3 fields"],
         ),
         case(
             "no --label",
@@ -1196,7 +1198,7 @@ fn rows_without_a_label_are_left_out_and_counted() {
     let (on_open, on_closed) = (json("open.csv"), json("closed.csv"));
     assert_eq!(on_open["rows"], 400 - open as u64);
     assert_eq!(on_open["evaluation"], on_closed["evaluation"]);
-    assert!(on_closed.get("label_warning").is_none());
+    assert!(on_closed.get("warnings").is_none());
 
     // A file that marks conversions only (`1` or nothing): the empty rows did not convert.
     let marks: String = leads_csv(400, ',', "\n", false)
@@ -1326,6 +1328,80 @@ fn decimal_commas_train_score_and_evaluate_like_decimal_points() {
     assert_eq!(
         evaluate("commas.json", "commas.csv"),
         evaluate("points.json", "points.csv")
+    );
+}
+
+/// A CSV saved by a spreadsheet on Windows (Windows-1252: `é` one byte, `€` 0x80) is read as
+/// such: the model of its UTF-8 twin, with a warning that names the first byte that is not
+/// UTF-8, from `init`, `train` (kept in the model), `evaluate` and `score`.
+#[test]
+fn windows_1252_files_read_as_their_utf8_twins() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let utf8 = leads_csv(400, ',', "\n", false)
+        .replace("referral", "référence")
+        .replace("event", "salon €");
+    let cp1252: Vec<u8> = utf8
+        .chars()
+        .map(|c| match c {
+            'é' => 0xE9,
+            '€' => 0x80,
+            c => u8::try_from(c).expect("ASCII"),
+        })
+        .collect();
+    let first = cp1252.iter().position(|b| *b >= 0x80).unwrap() + 1;
+    std::fs::write(d.join("utf8.csv"), &utf8).unwrap();
+    std::fs::write(d.join("cp1252.csv"), &cp1252).unwrap();
+    let note =
+        format!("cp1252.csv is not UTF-8 (byte {first} is not), so it was read as Windows-1252");
+    let r = run_ok(d, &train_args("cp1252.csv", "cp1252.json", &[]));
+    assert!(r.stdout.contains(&note), "{}", r.show());
+    run_ok(d, &train_args("utf8.csv", "utf8.json", &[]));
+    let (a, b) = (
+        read_json(&d.join("cp1252.json")),
+        read_json(&d.join("utf8.json")),
+    );
+    assert_same_weights(&a, &b);
+    let names: Vec<String> = weights(&a).into_iter().map(|w| w.0).collect();
+    assert!(
+        names.iter().any(|n| n.contains("référence"))
+            && names.iter().any(|n| n.contains("salon €")),
+        "{names:?}"
+    );
+    let kept = a["provenance"]["warnings"].as_array().unwrap();
+    assert!(
+        kept.iter().any(|w| w.as_str().unwrap().contains(&note)),
+        "{kept:?}"
+    );
+    let r = run_ok(d, &["init", "--data", "cp1252.csv", "--label", "converted"]);
+    assert!(r.stderr.contains(&note), "{}", r.show());
+    let r = run_ok(
+        d,
+        &["evaluate", "--model", "utf8.json", "--data", "cp1252.csv"],
+    );
+    assert!(r.stdout.contains(&note), "{}", r.show());
+    let r = run_ok(
+        d,
+        &[
+            "score",
+            "--model",
+            "utf8.json",
+            "--data",
+            "cp1252.csv",
+            "--out",
+            "s.csv",
+            "--id",
+            "lead_id",
+            "--target-precision",
+            "0.5",
+            "--as-of",
+            "2025-01-01",
+        ],
+    );
+    assert!(
+        r.stdout.contains(&note) || r.stderr.contains(&note),
+        "{}",
+        r.show()
     );
 }
 

@@ -50,7 +50,7 @@ impl TryFrom<InitArgs> for Init {
 pub fn run(init: Init) -> anyhow::Result<()> {
     let table = read_table(&init.data, &init.read)?;
     let inferred = infer_spec(&table, &init.infer)?;
-    for w in &inferred.warnings {
+    for w in table.note.iter().chain(&inferred.warnings) {
         eprintln!("WARNING: {w}");
     }
     let text = render_toml(&inferred);

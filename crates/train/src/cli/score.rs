@@ -358,6 +358,9 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
             .collect();
         out += &format!("tiers: {}\n", tiers.join(", "));
     }
+    if let Some(note) = &m.read_note {
+        out += &format!("WARNING: {note}\n");
+    }
     if m.not_yet_created > 0 {
         out += &format!(
             "skipped {} leads created after {as_of}\n",
