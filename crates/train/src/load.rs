@@ -67,7 +67,8 @@ fn read_err(path: &Path, message: impl Into<String>) -> TrainError {
 ///
 /// One streaming pass over the file hashes it and, for CSV, checks UTF-8 and that every row has
 /// the header's field count; polars then reads the file itself (memory-mapped), so a large
-/// events file is never held twice.
+/// events file is never held twice. A CSV that is not UTF-8 is read as Windows-1252 instead
+/// (held in memory, at most 1 GiB), its rows checked then, and [`Table::note`] says so.
 pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
     let mut file = File::open(path).map_err(|e| read_err(path, e.to_string()))?;
     let mut head = [0u8; 4];
@@ -142,8 +143,9 @@ struct Scan {
     not_utf8_at: Option<u64>,
 }
 
-/// Hashes the file; for CSV (`delimiter` is `Some`, 0 = detect) also checks UTF-8 and ragged
-/// rows, streaming in 1 MiB chunks.
+/// Hashes the file; for CSV (`delimiter` is `Some`, 0 = detect) also checks ragged rows while
+/// the text is UTF-8, and notes the first byte that is not (the rows are then checked on the
+/// Windows-1252 reading), streaming in 1 MiB chunks.
 fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
     let mut file = File::open(path).map_err(|e| read_err(path, e.to_string()))?;
     let mut hasher = Sha256::new();
