@@ -124,9 +124,67 @@ fn writes_decimal_commas(
     Ok(found)
 }
 
+/// A column's placeholders for no value, each with its number of cells.
+type Placeholders = (String, Vec<(String, usize)>);
+
+/// The placeholders an export writes for "no value" in a column of numbers (`-`, `?`,
+/// `unknown`, `#N/A`): per column, its non-numeric values, when the column is clearly numbers
+/// otherwise. That is: at least half of its values are numbers (either reading, point or
+/// comma) with 10 or more distinct ones, and the rest are at most two distinct short texts
+/// without a digit (so ranges such as `1-10` and codes such as `A1` never qualify). Each with
+/// its number of cells.
+fn number_placeholders(
+    table: &Table,
+    options: &InferOptions,
+    missing: &[String],
+) -> Result<Vec<Placeholders>> {
+    let mut out = Vec::new();
+    for c in table.df.columns() {
+        let name = c.name().as_str();
+        if c.dtype() != &DataType::String
+            || options.label.as_deref() == Some(name)
+            || options.id.as_deref() == Some(name)
+            || options.exclude.iter().any(|e| e == name)
+        {
+            continue;
+        }
+        let values = level_values(table, name, missing)?;
+        let mut numbers: HashMap<u64, ()> = HashMap::new();
+        let (mut n_numbers, mut n_present) = (0usize, 0usize);
+        let mut others: Vec<(String, usize)> = Vec::new();
+        for t in values.iter().flatten().map(|t| t.trim()) {
+            n_present += 1;
+            let x = parse_number(t).or_else(|| parse_decimal_comma_number(t));
+            if let Some(x) = x.filter(|x| x.is_finite()) {
+                n_numbers += 1;
+                if numbers.len() < 10 {
+                    numbers.insert(x.to_bits(), ());
+                }
+                continue;
+            }
+            if let Some(k) = others.iter().position(|(o, _)| o == t) {
+                others[k].1 += 1;
+            } else if others.len() < 2
+                && !t.is_empty()
+                && t.chars().count() <= 12
+                && !t.bytes().any(|b| b.is_ascii_digit())
+            {
+                others.push((t.to_string(), 1));
+            } else {
+                others.clear();
+                break;
+            }
+        }
+        if !others.is_empty() && numbers.len() >= 10 && 2 * n_numbers >= n_present {
+            out.push((name.to_string(), others));
+        }
+    }
+    Ok(out)
+}
+
 /// Infers a spec from every column of `table`.
 pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec> {
-    let missing = if options.missing_tokens.is_empty() {
+    let mut missing = if options.missing_tokens.is_empty() {
         leadscore_core::value::default_missing_tokens()
     } else {
         options.missing_tokens.clone()
@@ -136,6 +194,25 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     let mut columns = Vec::new();
     let mut reasons = Vec::new();
     let mut warnings = Vec::new();
+    // `-` or `?` among numbers means no value: read as missing, in every column (the spec's
+    // missing tokens), so the column stays numbers.
+    let placeholders = number_placeholders(table, options, &missing)?;
+    for (column, tokens) in placeholders.clone() {
+        let shown: Vec<String> = tokens
+            .iter()
+            .map(|(t, k)| format!("{t:?} ({k} rows)"))
+            .collect();
+        warnings.push(format!(
+            "column `{column}` holds numbers and {}: read as missing values (added to the \
+             spec's missing_tokens, for every column)",
+            shown.join(" and ")
+        ));
+        for (t, _) in tokens {
+            if !missing.contains(&t) {
+                missing.push(t);
+            }
+        }
+    }
     let decimal_comma = writes_decimal_commas(table, options, &missing)?;
     if let Some(column) = &decimal_comma {
         warnings.push(format!(
@@ -146,8 +223,16 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     let decimal_comma = decimal_comma.is_some();
     for name in table.df.get_column_names() {
         let name = name.to_string();
-        let (mut col, why) =
-            infer_column(table, &name, options, &missing, n, min_count, decimal_comma)?;
+        let numbers = placeholders.iter().any(|(c, _)| *c == name);
+        let (mut col, why) = infer_column(
+            table,
+            &name,
+            options,
+            &missing,
+            (n, min_count),
+            decimal_comma,
+            numbers,
+        )?;
         if col.transform != TransformKind::Ignore && looks_like_engagement(&name) {
             col.part = Some(leadscore_core::explain::Part::Engagement);
         }
@@ -214,9 +299,9 @@ fn infer_column(
     name: &str,
     options: &InferOptions,
     missing: &[String],
-    n: usize,
-    min_count: usize,
+    (n, min_count): (usize, usize),
     decimal_comma: bool,
+    numbers_with_placeholders: bool,
 ) -> Result<(ColumnSpec, String)> {
     let ignore = |why: String| Ok((ColumnSpec::new(name, TransformKind::Ignore), why));
     if options.label.as_deref() == Some(name) {
@@ -269,7 +354,14 @@ fn infer_column(
     } else {
         (false, false)
     };
-    if dtype.is_primitive_numeric() || formatted {
+    // Numbers once a placeholder (`-`, `?`) is read as missing: numeric, as they read.
+    let numbers_with_placeholders = numbers_with_placeholders
+        && text.as_ref().is_some_and(|v| {
+            v.iter()
+                .flatten()
+                .all(|t| parse_number_as(t, decimal_comma).is_some_and(f64::is_finite))
+        });
+    if dtype.is_primitive_numeric() || formatted || numbers_with_placeholders {
         let v = numeric_values(table, name, missing, decimal_comma)?;
         let present: Vec<f64> = v.iter().flatten().copied().collect();
         let n_missing = n - present.len();
@@ -308,6 +400,9 @@ fn infer_column(
             fmt_num(min),
             fmt_num(max)
         );
+        if numbers_with_placeholders {
+            why.push_str("; a placeholder for no value among the numbers read as missing");
+        }
         if formatted && decimal_comma {
             why.push_str(
                 "; written with a decimal comma, read as the numbers they show (12,5 -> 12.5)",
@@ -629,6 +724,61 @@ mod tests {
         }
         // Zero-padded codes read as text by polars stay as they were inferred before.
         assert!(!cols[5].2.contains("currency signs"), "{}", cols[5].2);
+    }
+
+    #[test]
+    fn placeholders_among_numbers_are_missing_values() {
+        let mut csv = String::from("visits,time,band,code,grade,y\n");
+        for i in 0..300u64 {
+            let visits = if i % 7 == 0 {
+                "-".to_string()
+            } else {
+                (i % 40).to_string()
+            };
+            let time = match i % 11 {
+                0 => "?".to_string(),
+                1 => "unknown".to_string(),
+                _ => format!("{}", i * 13 % 97),
+            };
+            // A range, codes with few numbers, and three kinds of text: none is a placeholder.
+            let band = ["1-10", "11-50", "51-200"][(i % 3) as usize];
+            let code = if i % 5 == 0 {
+                "x".to_string()
+            } else {
+                (i % 4).to_string()
+            };
+            let grade = ["a", "b", "c"][(i % 3) as usize].to_string();
+            let grade = if i % 2 == 0 {
+                (i % 50).to_string()
+            } else {
+                grade
+            };
+            let _ = writeln!(csv, "{visits},{time},{band},{code},{grade},{}", i % 2);
+        }
+        let (_dir, table) = table_of(&csv);
+        let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        let kinds: Vec<TransformKind> = inferred.spec.columns.iter().map(|c| c.transform).collect();
+        assert_eq!(kinds[0], TransformKind::Numeric, "{:?}", inferred.reasons);
+        assert_eq!(kinds[1], TransformKind::Numeric, "{:?}", inferred.reasons);
+        assert_ne!(kinds[2], TransformKind::Numeric);
+        assert_ne!(kinds[3], TransformKind::Numeric);
+        assert_ne!(kinds[4], TransformKind::Numeric);
+        let tokens = &inferred.spec.missing_tokens;
+        for t in ["-", "?", "unknown"] {
+            assert!(tokens.iter().any(|m| m == t), "{t}: {tokens:?}");
+        }
+        assert!(!tokens.iter().any(|m| m == "x" || m == "a"), "{tokens:?}");
+        assert_eq!(inferred.warnings.len(), 2, "{:?}", inferred.warnings);
+        assert!(
+            inferred.warnings[1].contains("`time`") && inferred.warnings[1].contains("\"unknown\""),
+            "{:?}",
+            inferred.warnings
+        );
+        assert!(
+            inferred.reasons[0].contains("placeholder"),
+            "{}",
+            inferred.reasons[0]
+        );
     }
 
     /// `;`-separated columns written the European way, and with `rate` a decimal-point column.

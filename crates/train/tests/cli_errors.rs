@@ -1405,6 +1405,69 @@ fn windows_1252_files_read_as_their_utf8_twins() {
     );
 }
 
+/// A column of numbers where the export writes `?` for no value (or `-`, `unknown`) stays a
+/// numeric column: `?` is read as missing (added to the spec's missing tokens, with a warning),
+/// so the file trains the model of the one with empty cells there, and `score` reads a lead's
+/// `?` as missing too. Before, such a column became levels (every number its own).
+#[test]
+fn a_placeholder_among_numbers_is_read_as_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let empty = leads_csv(400, ',', "\n", false);
+    // `size` is the third field; its missing cells are empty.
+    let question: String = empty
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let size = if f[2].is_empty() { "?" } else { f[2] };
+            format!("{},{},{size},{}\n", f[0], f[1], f[3..].join(","))
+        })
+        .collect();
+    assert!(question.contains(",?,"));
+    std::fs::write(d.join("empty.csv"), &empty).unwrap();
+    std::fs::write(d.join("question.csv"), &question).unwrap();
+    let r = run_ok(d, &train_args("question.csv", "question.json", &[]));
+    assert!(
+        r.stdout.contains("column `size` holds numbers and \"?\"") && r.stdout.contains("missing"),
+        "{}",
+        r.show()
+    );
+    run_ok(d, &train_args("empty.csv", "empty.json", &[]));
+    let (q, e) = (
+        read_json(&d.join("question.json")),
+        read_json(&d.join("empty.json")),
+    );
+    assert_same_weights(&q, &e);
+    assert!(q["spec"]["missing_tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t == "?"));
+    // `score` (a lead's cells as a client sends them) reads `?` as it reads an empty cell.
+    let score = |data: &str, out: &str| {
+        run_ok(
+            d,
+            &[
+                "score",
+                "--model",
+                "question.json",
+                "--data",
+                data,
+                "--out",
+                out,
+                "--id",
+                "lead_id",
+                "--target-precision",
+                "0.5",
+                "--as-of",
+                "2025-01-01",
+            ],
+        );
+        std::fs::read_to_string(d.join(out)).unwrap()
+    };
+    assert_eq!(score("question.csv", "q.csv"), score("empty.csv", "e.csv"));
+}
+
 #[test]
 fn semicolon_crlf_trains_like_comma() {
     let dir = tempfile::tempdir().unwrap();
