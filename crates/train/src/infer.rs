@@ -28,6 +28,15 @@ pub struct InferOptions {
     pub missing_tokens: Vec<String>,
 }
 
+impl InferOptions {
+    /// Whether `name` may become a feature: not the label, the id or an excluded column.
+    fn may_be_feature(&self, name: &str) -> bool {
+        self.label.as_deref() != Some(name)
+            && self.id.as_deref() != Some(name)
+            && !self.exclude.iter().any(|e| e == name)
+    }
+}
+
 /// The inferred spec and one reason per column (in the same order).
 #[derive(Debug, Clone)]
 pub struct InferredSpec {
@@ -88,11 +97,7 @@ fn writes_decimal_commas(
         };
         Ok((reads(parse_number), reads(parse_decimal_comma_number)))
     };
-    let considered = |name: &str| {
-        options.label.as_deref() != Some(name)
-            && options.id.as_deref() != Some(name)
-            && !options.exclude.iter().any(|e| e == name)
-    };
+    let considered = |name: &str| options.may_be_feature(name);
     let mut found = None;
     for c in table.df.columns() {
         let name = c.name().as_str();
@@ -141,15 +146,11 @@ fn number_placeholders(
     let mut out = Vec::new();
     for c in table.df.columns() {
         let name = c.name().as_str();
-        if c.dtype() != &DataType::String
-            || options.label.as_deref() == Some(name)
-            || options.id.as_deref() == Some(name)
-            || options.exclude.iter().any(|e| e == name)
-        {
+        if c.dtype() != &DataType::String || !options.may_be_feature(name) {
             continue;
         }
         let values = level_values(table, name, missing)?;
-        let mut numbers: HashMap<u64, ()> = HashMap::new();
+        let mut numbers = std::collections::HashSet::new();
         let (mut n_numbers, mut n_present) = (0usize, 0usize);
         let mut others: Vec<(String, usize)> = Vec::new();
         for t in values.iter().flatten().map(|t| t.trim()) {
@@ -158,7 +159,7 @@ fn number_placeholders(
             if let Some(x) = x.filter(|x| x.is_finite()) {
                 n_numbers += 1;
                 if numbers.len() < 10 {
-                    numbers.insert(x.to_bits(), ());
+                    numbers.insert(x.to_bits());
                 }
                 continue;
             }
