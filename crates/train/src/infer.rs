@@ -132,12 +132,50 @@ fn writes_decimal_commas(
 /// A column's placeholders for no value, each with its number of cells.
 type Placeholders = (String, Vec<(String, usize)>);
 
+/// Words exports and spreadsheets write for "no value" (compared in any case), besides the text
+/// made of punctuation only (`-`, `?`, `--`, `.`).
+pub const NO_VALUE_WORDS: [&str; 26] = [
+    "na",
+    "n/a",
+    "n.a.",
+    "nan",
+    "none",
+    "null",
+    "nil",
+    "unknown",
+    "missing",
+    "not available",
+    "not applicable",
+    "blank",
+    "empty",
+    "tbd",
+    "undefined",
+    "not set",
+    "(not set)",
+    "(none)",
+    "(blank)",
+    "#n/a",
+    "#na",
+    "#value!",
+    "#div/0!",
+    "#ref!",
+    "#num!",
+    "#name?",
+];
+
+/// Whether `t` is a placeholder for no value: punctuation only, or one of [`NO_VALUE_WORDS`].
+fn is_no_value(t: &str) -> bool {
+    !t.is_empty()
+        && (t.bytes().all(|b| b.is_ascii_punctuation())
+            || NO_VALUE_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w)))
+}
+
 /// The placeholders an export writes for "no value" in a column of numbers (`-`, `?`,
 /// `unknown`, `#N/A`): per column, its non-numeric values, when the column is clearly numbers
 /// otherwise. That is: at least half of its values are numbers (either reading, point or
-/// comma) with 10 or more distinct ones, and the rest are at most two distinct short texts
-/// without a digit (so ranges such as `1-10` and codes such as `A1` never qualify). Each with
-/// its number of cells.
+/// comma) with 10 or more distinct ones, and the rest are at most three distinct placeholders
+/// ([`is_no_value`]: a level such as `High` never is, so no real level of another column
+/// becomes missing). Each with its number of cells.
 fn number_placeholders(
     table: &Table,
     options: &InferOptions,
@@ -165,11 +203,7 @@ fn number_placeholders(
             }
             if let Some(k) = others.iter().position(|(o, _)| o == t) {
                 others[k].1 += 1;
-            } else if others.len() < 2
-                && !t.is_empty()
-                && t.chars().count() <= 12
-                && !t.bytes().any(|b| b.is_ascii_digit())
-            {
+            } else if others.len() < 3 && is_no_value(t) {
                 others.push((t.to_string(), 1));
             } else {
                 others.clear();
@@ -729,7 +763,7 @@ mod tests {
 
     #[test]
     fn placeholders_among_numbers_are_missing_values() {
-        let mut csv = String::from("visits,time,band,code,grade,y\n");
+        let mut csv = String::from("visits,time,band,code,grade,rating,errors,y\n");
         for i in 0..300u64 {
             let visits = if i % 7 == 0 {
                 "-".to_string()
@@ -754,7 +788,22 @@ mod tests {
             } else {
                 grade
             };
-            let _ = writeln!(csv, "{visits},{time},{band},{code},{grade},{}", i % 2);
+            // A real level among numbers (`High`) is not a placeholder; spreadsheet errors are.
+            let rating = if i % 9 == 0 {
+                "High".to_string()
+            } else {
+                (i % 30).to_string()
+            };
+            let errors = match i % 13 {
+                0 => "#DIV/0!".to_string(),
+                1 => "#N/A".to_string(),
+                _ => (i % 60).to_string(),
+            };
+            let _ = writeln!(
+                csv,
+                "{visits},{time},{band},{code},{grade},{rating},{errors},{}",
+                i % 2
+            );
         }
         let (_dir, table) = table_of(&csv);
         let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
@@ -764,12 +813,17 @@ mod tests {
         assert_ne!(kinds[2], TransformKind::Numeric);
         assert_ne!(kinds[3], TransformKind::Numeric);
         assert_ne!(kinds[4], TransformKind::Numeric);
+        assert_ne!(kinds[5], TransformKind::Numeric);
+        assert_eq!(kinds[6], TransformKind::Numeric, "{:?}", inferred.reasons);
         let tokens = &inferred.spec.missing_tokens;
-        for t in ["-", "?", "unknown"] {
+        for t in ["-", "?", "unknown", "#DIV/0!", "#N/A"] {
             assert!(tokens.iter().any(|m| m == t), "{t}: {tokens:?}");
         }
-        assert!(!tokens.iter().any(|m| m == "x" || m == "a"), "{tokens:?}");
-        assert_eq!(inferred.warnings.len(), 2, "{:?}", inferred.warnings);
+        assert!(
+            !tokens.iter().any(|m| m == "x" || m == "a" || m == "High"),
+            "{tokens:?}"
+        );
+        assert_eq!(inferred.warnings.len(), 3, "{:?}", inferred.warnings);
         assert!(
             inferred.warnings[1].contains("`time`") && inferred.warnings[1].contains("\"unknown\""),
             "{:?}",
