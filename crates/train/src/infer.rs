@@ -217,6 +217,56 @@ fn number_placeholders(
     Ok(out)
 }
 
+/// A label of two classes, neither of them one of `positive`, where one is the negation of the
+/// other (`Converted` / `Not converted`, `Qualified` / `Unqualified`, `Closed Won` / `Closed
+/// Lost`): (the converted one as the file spells it, the other). `None` for anything else,
+/// which the label check then refuses with its own message.
+fn negated_classes(
+    table: &Table,
+    label: &str,
+    missing: &[String],
+    positive: &[String],
+) -> Result<Option<(String, String)>> {
+    if table.df.column(label).is_err() {
+        return Ok(None);
+    }
+    let mut classes: Vec<String> = Vec::new();
+    for v in level_values(table, label, missing)?.into_iter().flatten() {
+        let v = v.trim().to_string();
+        if !classes.iter().any(|c| c.eq_ignore_ascii_case(&v)) {
+            if classes.len() == 2 {
+                return Ok(None);
+            }
+            classes.push(v);
+        }
+    }
+    let [a, b] = <[String; 2]>::try_from(classes).unwrap_or_default();
+    if a.is_empty()
+        || b.is_empty()
+        || [&a, &b]
+            .iter()
+            .any(|c| positive.iter().any(|p| p.trim().eq_ignore_ascii_case(c)))
+    {
+        return Ok(None);
+    }
+    let negates = |no: &str, yes: &str| {
+        let (no, yes) = (no.to_ascii_lowercase(), yes.to_ascii_lowercase());
+        [
+            "not ", "not_", "not-", "non-", "non ", "non_", "un", "in", "no ",
+        ]
+        .iter()
+        .any(|p| no.strip_prefix(p) == Some(yes.as_str()))
+            || (yes.replace("won", "lost") == no && yes.contains("won"))
+    };
+    Ok(if negates(&b, &a) {
+        Some((a, b))
+    } else if negates(&a, &b) {
+        Some((b, a))
+    } else {
+        None
+    })
+}
+
 /// Infers a spec from every column of `table`.
 pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec> {
     let mut missing = if options.missing_tokens.is_empty() {
@@ -277,14 +327,25 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         columns.push(col);
         reasons.push(why);
     }
+    let mut positive = if options.positive.is_empty() {
+        leadscore_core::value::default_positive_values()
+    } else {
+        options.positive.clone()
+    };
+    if let (true, Some(label)) = (options.positive.is_empty(), &options.label) {
+        if let Some((yes, no)) = negated_classes(table, label, &missing, &positive)? {
+            warnings.push(format!(
+                "label `{label}`: neither of its values ({yes:?}, {no:?}) is one of {}; {yes:?} \
+                 is read as converted, {no:?} being its negation (pass --positive to choose)",
+                positive.join(", ")
+            ));
+            positive = vec![yes];
+        }
+    }
     let spec = FeatureSpec {
         format_version: SPEC_FORMAT_VERSION,
         label: options.label.clone(),
-        positive: if options.positive.is_empty() {
-            leadscore_core::value::default_positive_values()
-        } else {
-            options.positive.clone()
-        },
+        positive,
         id: options.id.clone(),
         missing_tokens: missing,
         competitor_domains: Vec::new(),
@@ -759,6 +820,40 @@ mod tests {
         }
         // Zero-padded codes read as text by polars stay as they were inferred before.
         assert!(!cols[5].2.contains("currency signs"), "{}", cols[5].2);
+    }
+
+    #[test]
+    fn a_label_and_its_negation() {
+        let pos = leadscore_core::value::default_positive_values();
+        let missing = leadscore_core::value::default_missing_tokens();
+        let classes = |values: &[&str]| {
+            let mut csv = String::from("x,y\n");
+            for (i, v) in values.iter().cycle().take(20).enumerate() {
+                let _ = writeln!(csv, "{i},{v}");
+            }
+            let (_dir, table) = table_of(&csv);
+            negated_classes(&table, "y", &missing, &pos).unwrap()
+        };
+        let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        assert_eq!(
+            classes(&["Not converted", "Converted"]),
+            pair("Converted", "Not converted")
+        );
+        assert_eq!(
+            classes(&["qualified", "Unqualified", ""]),
+            pair("qualified", "Unqualified")
+        );
+        assert_eq!(
+            classes(&["Closed Lost", "Closed Won"]),
+            pair("Closed Won", "Closed Lost")
+        );
+        assert_eq!(classes(&["Won", "Lost"]), pair("Won", "Lost"));
+        assert_eq!(classes(&["Active", "Inactive"]), pair("Active", "Inactive"));
+        // Default positives, unrelated words, three classes, one class: left to the label check.
+        assert_eq!(classes(&["Yes", "Not yes"]), None);
+        assert_eq!(classes(&["Gold", "Silver"]), None);
+        assert_eq!(classes(&["Converted", "Not converted", "Open"]), None);
+        assert_eq!(classes(&["Converted"]), None);
     }
 
     #[test]

@@ -395,11 +395,15 @@ fn bad_data_files_fail_with_named_errors() {
             1,
             &["three.csv", "`y`", "exactly two classes, found 3"],
         ),
+        // (`Won` / `Lost` is read as converted / not: see `a_negated_label_needs_no_positive`.)
         case(
-            "Won/Lost label without --positive",
+            "Gold/Silver label without --positive",
             vec![(
                 "stage.csv",
-                labeled("stage", &["Won", "Lost", "Lost", "Won", "Lost", "Lost"]),
+                labeled(
+                    "stage",
+                    &["Gold", "Silver", "Silver", "Gold", "Silver", "Silver"],
+                ),
             )],
             &[
                 "train",
@@ -411,7 +415,7 @@ fn bad_data_files_fail_with_named_errors() {
                 "m.json",
             ],
             1,
-            &["stage.csv", "`stage`", "Won", "Lost", "--positive"],
+            &["stage.csv", "`stage`", "Gold", "Silver", "--positive"],
         ),
         // Rows without a label are leads without an outcome yet, left out (see
         // `rows_without_a_label_are_left_out_and_counted`), but not when none has one, nor when
@@ -1466,6 +1470,49 @@ fn a_placeholder_among_numbers_is_read_as_missing() {
         std::fs::read_to_string(d.join(out)).unwrap()
     };
     assert_eq!(score("question.csv", "q.csv"), score("empty.csv", "e.csv"));
+}
+
+/// A label whose two values are a word and its negation (`Converted` / `Not converted`, `Closed
+/// Won` / `Closed Lost`) needs no `--positive`: the word is read as converted, with a warning,
+/// and the model is the one of the same file labelled 1 / 0; `evaluate` reads it so too.
+#[test]
+fn a_negated_label_needs_no_positive() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ones = leads_csv(400, ',', "\n", false);
+    std::fs::write(d.join("ones.csv"), &ones).unwrap();
+    run_ok(d, &train_args("ones.csv", "ones.json", &[]));
+    for (yes, no) in [
+        ("Converted", "Not converted"),
+        ("Closed Won", "Closed Lost"),
+    ] {
+        let words: String = ones
+            .lines()
+            .map(|l| match (l.strip_suffix(",1"), l.strip_suffix(",0")) {
+                (Some(head), _) => format!("{head},{yes}\n"),
+                (_, Some(head)) => format!("{head},{no}\n"),
+                _ => format!("{l}\n"),
+            })
+            .collect();
+        std::fs::write(d.join("words.csv"), &words).unwrap();
+        let r = run_ok(d, &train_args("words.csv", "words.json", &[]));
+        assert!(
+            r.stdout.contains(&format!("{yes:?} is read as converted")),
+            "{}",
+            r.show()
+        );
+        let w = read_json(&d.join("words.json"));
+        assert_eq!(w["provenance"]["positive_values"], serde_json::json!([yes]));
+        assert_same_weights(&w, &read_json(&d.join("ones.json")));
+        let json = |model: &str, data: &str| {
+            let r = run_ok(d, &["evaluate", "--model", model, "--data", data, "--json"]);
+            serde_json::from_str::<Value>(&r.stdout).unwrap()["evaluation"].clone()
+        };
+        assert_eq!(
+            json("words.json", "words.csv"),
+            json("ones.json", "ones.csv")
+        );
+    }
 }
 
 #[test]
