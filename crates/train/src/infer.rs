@@ -82,12 +82,23 @@ fn pct(k: usize, n: usize) -> String {
 /// `None` when another column reads as numbers only the usual way (`1.5`, `$1,007,922`): then
 /// no one reading serves the file, and its decimal-comma columns are left as before. That check
 /// reads the file again as text, since polars has read `1.234` (a thousands dot, in such a
-/// file) as 1.234.
+/// file) as 1.234. Only for a CSV separated by something else than `,` (`;`, as exports that
+/// write decimal commas are): in a comma-separated file a quoted `1,3` is likelier a list.
 fn writes_decimal_commas(
     table: &Table,
     options: &InferOptions,
     missing: &[String],
 ) -> Result<Option<String>> {
+    let path = std::path::Path::new(&table.path);
+    let mut head = Vec::new();
+    if let Ok(file) = std::fs::File::open(path) {
+        use std::io::Read;
+        let _ = file.take(1 << 16).read_to_end(&mut head);
+    }
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    if head.is_empty() || head.starts_with(b"PAR1") || crate::load::detect_delimiter(head) == b',' {
+        return Ok(None);
+    }
     // Which way the values of each text column read: (the usual way, with a decimal comma).
     let readings = |table: &Table, name: &str| -> Result<(bool, bool)> {
         let values = level_values(table, name, missing)?;
@@ -117,7 +128,7 @@ fn writes_decimal_commas(
         infer_types: false,
         ..Default::default()
     };
-    let Ok(text) = crate::load::read_table(std::path::Path::new(&table.path), &read) else {
+    let Ok(text) = crate::load::read_table(path, &read) else {
         return Ok(None);
     };
     for c in text.df.columns() {
@@ -993,6 +1004,32 @@ mod tests {
         assert!(text.contains("\ndecimal_comma = true\n"), "{text}");
         let back = FeatureSpec::from_toml(&text, "t.toml").unwrap();
         assert!(back.decimal_comma);
+    }
+
+    #[test]
+    fn a_comma_separated_file_is_never_read_with_decimal_commas() {
+        // Quoted `1,3` in a comma-separated file: a list of answers more likely than 1.3.
+        let (mut commas, mut semicolons) = (
+            String::from("answers,visits,y\n"),
+            String::from("answers;visits;y\n"),
+        );
+        for i in 0..300u64 {
+            let (a, b, v, y) = (i % 4, i % 7 + 1, i % 40, i % 2);
+            let _ = writeln!(commas, "\"{a},{b}\",{v},{y}");
+            let _ = writeln!(semicolons, "{a},{b};{v};{y}");
+        }
+        let (_dir, table) = table_of(&commas);
+        let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        assert!(!inferred.spec.decimal_comma, "{:?}", inferred.warnings);
+        assert_eq!(
+            inferred.spec.columns[0].transform,
+            TransformKind::Categorical
+        );
+        // The same values in a `;`-separated file are numbers with a decimal comma.
+        let (_dir, table) = table_of(&semicolons);
+        let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        assert!(inferred.spec.decimal_comma, "{:?}", inferred.reasons);
+        assert_eq!(inferred.spec.columns[0].transform, TransformKind::Numeric);
     }
 
     #[test]
