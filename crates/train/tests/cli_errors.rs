@@ -162,6 +162,40 @@ fn train_model(dir: &Path, data: &str, out: &str) -> PathBuf {
     dir.join(out)
 }
 
+/// `score` of `data` with `model` (lead id `lead_id`, as of 2025-01-01, target precision 0.5)
+/// into `out`: the run (asserted successful) and the file it wrote.
+fn score_file(dir: &Path, model: &str, data: &str, out: &str) -> (Run, String) {
+    let r = run_ok(
+        dir,
+        &[
+            "score",
+            "--model",
+            model,
+            "--data",
+            data,
+            "--out",
+            out,
+            "--id",
+            "lead_id",
+            "--target-precision",
+            "0.5",
+            "--as-of",
+            "2025-01-01",
+        ],
+    );
+    let written = std::fs::read_to_string(dir.join(out)).unwrap();
+    (r, written)
+}
+
+/// `evaluate --json` of `model` on `data`, parsed.
+fn evaluate_json(dir: &Path, model: &str, data: &str) -> Value {
+    let r = run_ok(
+        dir,
+        &["evaluate", "--model", model, "--data", data, "--json"],
+    );
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
 fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -1192,14 +1226,10 @@ fn rows_without_a_label_are_left_out_and_counted() {
         &["evaluate", "--model", "open.json", "--data", "open.csv"],
     );
     assert!(open_eval.stdout.contains(&warning), "{}", open_eval.show());
-    let json = |data: &str| {
-        let r = run_ok(
-            d,
-            &["evaluate", "--model", "open.json", "--data", data, "--json"],
-        );
-        serde_json::from_str::<Value>(&r.stdout).unwrap()
-    };
-    let (on_open, on_closed) = (json("open.csv"), json("closed.csv"));
+    let (on_open, on_closed) = (
+        evaluate_json(d, "open.json", "open.csv"),
+        evaluate_json(d, "open.json", "closed.csv"),
+    );
     assert_eq!(on_open["rows"], 400 - open as u64);
     assert_eq!(on_open["evaluation"], on_closed["evaluation"]);
     assert!(on_closed.get("warnings").is_none());
@@ -1289,30 +1319,9 @@ fn decimal_commas_train_score_and_evaluate_like_decimal_points() {
         r.show()
     );
     // `score` reads each cell as a client would send it, the comma file as the point file.
-    let score = |model: &str, data: &str, out: &str| {
-        run_ok(
-            d,
-            &[
-                "score",
-                "--model",
-                model,
-                "--data",
-                data,
-                "--out",
-                out,
-                "--target-precision",
-                "0.5",
-                "--as-of",
-                "2025-01-01",
-                "--id",
-                "lead_id",
-            ],
-        );
-        std::fs::read_to_string(d.join(out)).unwrap()
-    };
     let (on_commas, on_points) = (
-        score("commas.json", "commas.csv", "c.csv"),
-        score("points.json", "points.csv", "p.csv"),
+        score_file(d, "commas.json", "commas.csv", "c.csv").1,
+        score_file(d, "points.json", "points.csv", "p.csv").1,
     );
     assert_eq!(on_commas.lines().count(), 401);
     // The scores and factor texts agree (`size = 52.3`, the number shown the same way); only
@@ -1325,13 +1334,9 @@ fn decimal_commas_train_score_and_evaluate_like_decimal_points() {
     for (a, b) in on_commas.lines().zip(on_points.lines()) {
         assert_eq!(a.replace(c_id, p_id), b);
     }
-    let evaluate = |model: &str, data: &str| {
-        let r = run_ok(d, &["evaluate", "--model", model, "--data", data, "--json"]);
-        serde_json::from_str::<Value>(&r.stdout).unwrap()["evaluation"].clone()
-    };
     assert_eq!(
-        evaluate("commas.json", "commas.csv"),
-        evaluate("points.json", "points.csv")
+        evaluate_json(d, "commas.json", "commas.csv")["evaluation"],
+        evaluate_json(d, "points.json", "points.csv")["evaluation"]
     );
 }
 
@@ -1384,24 +1389,7 @@ fn windows_1252_files_read_as_their_utf8_twins() {
         &["evaluate", "--model", "utf8.json", "--data", "cp1252.csv"],
     );
     assert!(r.stdout.contains(&note), "{}", r.show());
-    let r = run_ok(
-        d,
-        &[
-            "score",
-            "--model",
-            "utf8.json",
-            "--data",
-            "cp1252.csv",
-            "--out",
-            "s.csv",
-            "--id",
-            "lead_id",
-            "--target-precision",
-            "0.5",
-            "--as-of",
-            "2025-01-01",
-        ],
-    );
+    let (r, _) = score_file(d, "utf8.json", "cp1252.csv", "s.csv");
     assert!(
         r.stdout.contains(&note) || r.stderr.contains(&note),
         "{}",
@@ -1448,28 +1436,10 @@ fn a_placeholder_among_numbers_is_read_as_missing() {
         .iter()
         .any(|t| t == "?"));
     // `score` (a lead's cells as a client sends them) reads `?` as it reads an empty cell.
-    let score = |data: &str, out: &str| {
-        run_ok(
-            d,
-            &[
-                "score",
-                "--model",
-                "question.json",
-                "--data",
-                data,
-                "--out",
-                out,
-                "--id",
-                "lead_id",
-                "--target-precision",
-                "0.5",
-                "--as-of",
-                "2025-01-01",
-            ],
-        );
-        std::fs::read_to_string(d.join(out)).unwrap()
-    };
-    assert_eq!(score("question.csv", "q.csv"), score("empty.csv", "e.csv"));
+    assert_eq!(
+        score_file(d, "question.json", "question.csv", "q.csv").1,
+        score_file(d, "question.json", "empty.csv", "e.csv").1
+    );
 }
 
 /// A label whose two values are a word and its negation (`Converted` / `Not converted`, `Closed
@@ -1504,13 +1474,9 @@ fn a_negated_label_needs_no_positive() {
         let w = read_json(&d.join("words.json"));
         assert_eq!(w["provenance"]["positive_values"], serde_json::json!([yes]));
         assert_same_weights(&w, &read_json(&d.join("ones.json")));
-        let json = |model: &str, data: &str| {
-            let r = run_ok(d, &["evaluate", "--model", model, "--data", data, "--json"]);
-            serde_json::from_str::<Value>(&r.stdout).unwrap()["evaluation"].clone()
-        };
         assert_eq!(
-            json("words.json", "words.csv"),
-            json("ones.json", "ones.csv")
+            evaluate_json(d, "words.json", "words.csv")["evaluation"],
+            evaluate_json(d, "ones.json", "ones.csv")["evaluation"]
         );
     }
 }
