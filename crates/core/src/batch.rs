@@ -13,7 +13,7 @@ use crate::fitted::{FittedTransform, LeadEvent};
 use crate::gates::Gates;
 use crate::model::{sigmoid, Scorer};
 use crate::tiers::{tier_of, Tiers};
-use crate::value::{parse_number, parse_timestamp_cached, FieldValue};
+use crate::value::{parse_number, parse_timestamp_cached_as, FieldValue};
 
 /// How far past `as_of` a timestamp field may lie (clock skew), as the server allows.
 pub const FUTURE_SLACK_SECONDS: i64 = 86_400;
@@ -204,7 +204,7 @@ impl<'a> LeadScorer<'a> {
             .zip(values)
             .find_map(|(c, v)| match (&c.transform, v) {
                 (FittedTransform::LeadAge { landmarks_days }, FieldValue::Text(t)) => {
-                    let created = parse_timestamp_cached(t)?;
+                    let created = parse_timestamp_cached_as(t, spec.date_order)?;
                     let (scored_as, _) = crate::fitted::lead_age(created, as_of, landmarks_days)?;
                     Some((as_of.saturating_sub(created) as f64 / 86_400.0, scored_as))
                 }
@@ -251,7 +251,7 @@ pub fn check_values(
                 Some(format!("expected a finite number, found {x}"))
             }
             (FieldValue::Text(text), FittedTransform::Timestamp { .. }) => {
-                parse_timestamp_cached(text)
+                parse_timestamp_cached_as(text, spec.date_order)
                     .filter(|t| *t > as_of.saturating_add(FUTURE_SLACK_SECONDS))
                     .map(|t| {
                         format!(

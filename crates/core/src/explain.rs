@@ -25,7 +25,7 @@ use crate::fitted::{
 };
 use crate::model::{keep_top, Scorer};
 use crate::value::{
-    bool_of, echo, email_class, parse_number, parse_timestamp_cached, seniority, EmailClass,
+    bool_of, echo, email_class, parse_number, parse_timestamp_cached_as, seniority, EmailClass,
     FieldValue,
 };
 use serde::{Deserialize, Serialize};
@@ -353,7 +353,13 @@ fn write_description(
                 }
                 (v, _) => v,
             };
-            write_value(out, &column.name, &column.transform, value, as_of);
+            write_value(
+                out,
+                &column.name,
+                &column.transform,
+                value,
+                (as_of, spec.date_order),
+            );
         }
         Source::EventType(k) => match &spec.events {
             Some(ev) => write_events(out, &ev.types[k], &ev.windows_days, events, as_of),
@@ -387,7 +393,7 @@ fn write_value(
     column: &str,
     transform: &FittedTransform,
     value: FieldValue<'_>,
-    as_of: Option<i64>,
+    (as_of, date_order): (Option<i64>, crate::value::DateOrder),
 ) {
     if matches!(value, FieldValue::Missing) {
         let _ = out.write_str(column);
@@ -468,7 +474,7 @@ fn write_value(
             _ => write!(out, "{column} missing"),
         },
         FittedTransform::Timestamp { .. } => match (value, as_of) {
-            (FieldValue::Text(s), Some(a)) => match parse_timestamp_cached(s) {
+            (FieldValue::Text(s), Some(a)) => match parse_timestamp_cached_as(s, date_order) {
                 Some(t) => write!(
                     out,
                     "{column} = {} ({} before scoring)",
@@ -482,7 +488,7 @@ fn write_value(
         },
         FittedTransform::LeadAge { landmarks_days } => {
             let created = match value {
-                FieldValue::Text(s) => parse_timestamp_cached(s),
+                FieldValue::Text(s) => parse_timestamp_cached_as(s, date_order),
                 _ => None,
             };
             match (created, as_of) {
@@ -959,7 +965,7 @@ pub fn shape(
                     &col.name,
                     v,
                     spec.reference_time,
-                    spec.decimal_comma,
+                    (spec.decimal_comma, spec.date_order),
                     &mut slot,
                 )
                 .ok()?;
@@ -1216,6 +1222,7 @@ mod tests {
             }),
             pairs: Vec::new(),
             decimal_comma: false,
+            date_order: Default::default(),
             missing_lengths: Default::default(),
         }
     }
@@ -1500,7 +1507,7 @@ mod tests {
             "visits",
             FieldValue::Number(v),
             None,
-            false,
+            (false, Default::default()),
             &mut slot,
         )
         .unwrap();

@@ -10,7 +10,7 @@ use crate::explain::Part;
 use crate::pairs::FittedPair;
 use crate::value::{
     bool_of, email_class, month_and_weekday, number_to_level, parse_number_as,
-    parse_timestamp_cached, seniority, EmailClass, FieldValue, LeadFields, Seniority,
+    parse_timestamp_cached_as, seniority, DateOrder, EmailClass, FieldValue, LeadFields, Seniority,
     SECONDS_PER_DAY,
 };
 use serde::{Deserialize, Serialize};
@@ -561,6 +561,10 @@ pub struct FittedSpec {
     /// absent (false) in artifacts written before it existed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub decimal_comma: bool,
+    /// How dates with the year last are read (see [`crate::spec::FeatureSpec`]); absent (ISO
+    /// only) in artifacts written before it existed.
+    #[serde(default, skip_serializing_if = "DateOrder::is_iso")]
+    pub date_order: DateOrder,
     /// The "now" of the training data for timestamp features (Unix seconds), used when no
     /// `as_of` is given.
     pub reference_time: Option<i64>,
@@ -834,7 +838,7 @@ impl FittedSpec {
                 &col.name,
                 value,
                 as_of.or(self.reference_time),
-                self.decimal_comma,
+                (self.decimal_comma, self.date_order),
                 slot,
             )?;
             if not_seen {
@@ -908,7 +912,7 @@ pub(crate) fn encode_column(
     column: &str,
     value: FieldValue<'_>,
     as_of: Option<i64>,
-    decimal_comma: bool,
+    (decimal_comma, date_order): (bool, DateOrder),
     slot: &mut [f64],
 ) -> Result<bool> {
     match t {
@@ -978,15 +982,9 @@ pub(crate) fn encode_column(
         } => {
             let ts = match value {
                 FieldValue::Missing => None,
-                FieldValue::Text(s) => match parse_timestamp_cached(s) {
+                FieldValue::Text(s) => match parse_timestamp_cached_as(s, date_order) {
                     Some(t) => Some(t),
-                    None => {
-                        return Err(wrong(
-                            column,
-                            "a timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS)",
-                            value,
-                        ))
-                    }
+                    None => return Err(wrong(column, date_order.expected(), value)),
                 },
                 _ => return Err(wrong(column, "a timestamp string", value)),
             };
@@ -1020,13 +1018,8 @@ pub(crate) fn encode_column(
                             .into(),
                     })
                 }
-                FieldValue::Text(s) => parse_timestamp_cached(s).ok_or_else(|| {
-                    wrong(
-                        column,
-                        "a timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS)",
-                        value,
-                    )
-                })?,
+                FieldValue::Text(s) => parse_timestamp_cached_as(s, date_order)
+                    .ok_or_else(|| wrong(column, date_order.expected(), value))?,
                 _ => return Err(wrong(column, "a timestamp string", value)),
             };
             let as_of = as_of.ok_or_else(|| Error::Feature {
@@ -1111,6 +1104,7 @@ mod tests {
             events: None,
             pairs: Vec::new(),
             decimal_comma: false,
+            date_order: Default::default(),
             missing_lengths: Default::default(),
         }
     }

@@ -33,6 +33,7 @@
 //!     events: None,
 //!     pairs: Vec::new(),
 //!     decimal_comma: false,
+//!     date_order: Default::default(),
 //!     missing_lengths: Default::default(),
 //! };
 //! let lead: HashMap<String, String> = [("Lead Source".to_string(), "Referral".to_string())].into();

@@ -116,7 +116,7 @@ impl PairSide {
             &col.name,
             spec.normalize(value),
             as_of,
-            spec.decimal_comma,
+            (spec.decimal_comma, spec.date_order),
             &mut slot,
         )
         .ok()?;
@@ -703,6 +703,7 @@ mod tests {
             events: None,
             pairs: Vec::new(),
             decimal_comma: false,
+            date_order: Default::default(),
             missing_lengths: Default::default(),
         };
         s.pairs = vec![

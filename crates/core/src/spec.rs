@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 use crate::explain::Part;
 use crate::gates::GateSpec;
-use crate::value::{default_missing_tokens, default_positive_values};
+use crate::value::{default_missing_tokens, default_positive_values, DateOrder};
 use serde::{Deserialize, Serialize};
 
 /// Version of the spec file format; bumped on any incompatible change.
@@ -407,6 +407,7 @@ impl PointInTimeSettings {
             missing_tokens: missing_tokens.to_vec(),
             competitor_domains: Vec::new(),
             decimal_comma: false,
+            date_order: Default::default(),
             events: self.events.clone(),
             time: Some(self.time.clone()),
             outcomes: self.outcomes.clone(),
@@ -474,6 +475,11 @@ pub struct FeatureSpec {
     /// `evaluate` and the server. `init` sets it when a column reads only that way.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub decimal_comma: bool,
+    /// Dates written with the year last (`12/31/2023 10:00 AM`, `31.12.2023`) are read in this
+    /// order ([`crate::value::parse_timestamp_as`]) in every table and by the server; ISO 8601
+    /// text reads the same in any order. `init` sets it when a column's dates decide it.
+    #[serde(default, skip_serializing_if = "DateOrder::is_iso")]
+    pub date_order: DateOrder,
     /// Engagement event features (when an events table is given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<EventSpec>,

@@ -298,7 +298,10 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     if let Some(fast) = parse_fixed_timestamp(t.strip_suffix('Z').unwrap_or(t).as_bytes()) {
         return Some(fast);
     }
-    if t.len() < 10 {
+    // Every form below starts with a four-digit year and a dash (chrono's `%Y` would read
+    // `01-02-24` as the year 1).
+    let b = t.as_bytes();
+    if t.len() < 10 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
         return None;
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
@@ -335,6 +338,200 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
 /// columns or events parsed one after another, where every call would miss.
 pub fn parse_timestamp_cached(text: &str) -> Option<i64> {
     memoized(&TIMESTAMP_MEMO, text, &[], || parse_timestamp(text))
+}
+
+/// Which field comes first in a date written with the year last (`12/31/2023`, `31.12.2023`),
+/// as spreadsheets and CRM exports write dates for people. A spec's `date_order`: ISO 8601 text
+/// (year first) reads the same under every order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DateOrder {
+    /// ISO 8601 only (the default): a date with the year last is no timestamp.
+    #[default]
+    Iso,
+    /// Month first, as US exports write: `12/31/2023`, `12/31/2023 10:00 AM`, `12/31/23 14:05`.
+    Mdy,
+    /// Day first, as most of Europe, the UK and India write: `31/12/2023`, `31.12.2023 10:00`.
+    Dmy,
+}
+
+impl DateOrder {
+    /// Whether this is the default (ISO only), which a spec leaves unwritten.
+    pub fn is_iso(&self) -> bool {
+        *self == Self::Iso
+    }
+
+    /// What a message says a timestamp in this order looks like.
+    pub fn expected(self) -> &'static str {
+        match self {
+            Self::Iso => "a timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS)",
+            Self::Mdy => "a timestamp (month first as 12/31/2023 10:00 AM, or ISO 8601)",
+            Self::Dmy => "a timestamp (day first as 31/12/2023 10:00, or ISO 8601)",
+        }
+    }
+}
+
+/// [`parse_timestamp`], then, unless `order` is [`DateOrder::Iso`], a date with the year last in
+/// that order (`12/31/2023`, `31.12.2023`, `12/31/23`; `/`, `.` or `-` between its fields), with
+/// an optional time after a space (`10:00`, `10:00:05`, `10:00 AM`, `10:00:05.250 pm`), as UTC.
+pub fn parse_timestamp_as(text: &str, order: DateOrder) -> Option<i64> {
+    parse_timestamp(text).or_else(|| match order {
+        DateOrder::Iso => None,
+        _ => parse_year_last(text, order),
+    })
+}
+
+/// [`parse_timestamp_as`], remembering the last text parsed on this thread per order (see
+/// [`parse_timestamp_cached`]).
+pub fn parse_timestamp_cached_as(text: &str, order: DateOrder) -> Option<i64> {
+    match order {
+        DateOrder::Iso => parse_timestamp_cached(text),
+        DateOrder::Mdy => memoized(&MDY_TIMESTAMP_MEMO, text, &[], || {
+            parse_timestamp_as(text, order)
+        }),
+        DateOrder::Dmy => memoized(&DMY_TIMESTAMP_MEMO, text, &[], || {
+            parse_timestamp_as(text, order)
+        }),
+    }
+}
+
+/// The three numbers of a date written with the year last (`12/31/2023` -> (12, 31, 2023),
+/// a two-digit year `23` -> 2023, `75` -> 1975) and the seconds of its time of day (0 without
+/// one); `None` for anything else, ISO dates included. Which of the first two is the month is
+/// the caller's to decide.
+fn year_last_fields(text: &str) -> Option<(i64, i64, i64, i64)> {
+    let t = text.trim();
+    let (date, time) = match t.split_once([' ', 'T']) {
+        Some((d, rest)) => (d.strip_suffix(',').unwrap_or(d), Some(rest.trim())),
+        None => (t, None),
+    };
+    let sep = date.bytes().find(|b| matches!(b, b'/' | b'.' | b'-'))?;
+    let mut fields = date.split(sep as char);
+    let mut field = |max_len: usize| -> Option<(i64, usize)> {
+        let f = fields.next()?;
+        if f.is_empty() || f.len() > max_len || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some((f.parse().ok()?, f.len()))
+    };
+    let (a, _) = field(2)?;
+    let (b, _) = field(2)?;
+    let (y, y_len) = field(4)?;
+    if fields.next().is_some() || !(y_len == 2 || y_len == 4) {
+        return None;
+    }
+    let y = match y_len {
+        2 if y < 70 => 2000 + y,
+        2 => 1900 + y,
+        _ => y,
+    };
+    let seconds = match time {
+        None | Some("") => 0,
+        Some(time) => clock_seconds(time)?,
+    };
+    Some((a, b, y, seconds))
+}
+
+/// `10:00`, `10:00:05`, `10:00:05.250`, each optionally followed by `AM`/`PM` (any case, with
+/// or without a space), to seconds after midnight (fractions dropped).
+fn clock_seconds(time: &str) -> Option<i64> {
+    let lower = time.to_ascii_lowercase();
+    let (clock, half) = if let Some(c) = lower.strip_suffix("am") {
+        (c.trim_end(), Some(false))
+    } else if let Some(c) = lower.strip_suffix("pm") {
+        (c.trim_end(), Some(true))
+    } else {
+        (lower.as_str(), None)
+    };
+    let mut parts = clock.split(':');
+    let number = |p: Option<&str>| -> Option<i64> {
+        let p = p?;
+        (!p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse().ok())
+            .flatten()
+    };
+    let h = number(parts.next())?;
+    let m = number(parts.next())?;
+    let s = match parts.next() {
+        None => 0,
+        Some(p) => {
+            let whole = p.split_once('.').map_or(p, |(w, frac)| {
+                if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
+                    ""
+                } else {
+                    w
+                }
+            });
+            number(Some(whole))?
+        }
+    };
+    if parts.next().is_some() || m > 59 || s > 59 {
+        return None;
+    }
+    let h = match half {
+        None if h <= 23 => h,
+        Some(pm) if (1..=12).contains(&h) => h % 12 + if pm { 12 } else { 0 },
+        _ => return None,
+    };
+    Some(h * 3600 + m * 60 + s)
+}
+
+fn parse_year_last(text: &str, order: DateOrder) -> Option<i64> {
+    year_last_moment(year_last_fields(text)?, order)
+}
+
+/// The moment of [`year_last_fields`]' numbers read in `order`, if they make a date.
+fn year_last_moment((a, b, y, seconds): (i64, i64, i64, i64), order: DateOrder) -> Option<i64> {
+    let (m, d) = match order {
+        DateOrder::Mdy => (a, b),
+        DateOrder::Dmy => (b, a),
+        DateOrder::Iso => return None,
+    };
+    if !civil::days_in_month(y, m).is_some_and(|n| (1..=n).contains(&d)) {
+        return None;
+    }
+    Some(civil::days_from_civil(y, m, d) * 86_400 + seconds)
+}
+
+/// What the values of a column say about their date order: how many read as a date with the
+/// year last month first, day first, and either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DateOrderEvidence {
+    /// Values that read month first.
+    pub month_first: usize,
+    /// Values that read day first.
+    pub day_first: usize,
+    /// Values that read at least one of the two ways.
+    pub either: usize,
+}
+
+impl DateOrderEvidence {
+    /// Counts the values of a column.
+    pub fn of<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut e = Self::default();
+        for fields in values.into_iter().filter_map(year_last_fields) {
+            let m = year_last_moment(fields, DateOrder::Mdy).is_some();
+            let d = year_last_moment(fields, DateOrder::Dmy).is_some();
+            e.month_first += usize::from(m);
+            e.day_first += usize::from(d);
+            e.either += usize::from(m || d);
+        }
+        e
+    }
+
+    /// The order every such value reads in, when only one does (a day above 12 decides);
+    /// `None` when both do (no day above 12 seen), neither does, or there are none.
+    pub fn decided(&self) -> Option<DateOrder> {
+        match (
+            self.month_first == self.either,
+            self.day_first == self.either,
+        ) {
+            _ if self.either == 0 => None,
+            (true, false) => Some(DateOrder::Mdy),
+            (false, true) => Some(DateOrder::Dmy),
+            _ => None,
+        }
+    }
 }
 
 /// Fast path for the forms event exports and API clients use most, `YYYY-MM-DD HH:MM:SS` (or
@@ -572,6 +769,10 @@ thread_local! {
     static SENIORITY_MEMO: std::cell::RefCell<Memo<Seniority>> =
         const { std::cell::RefCell::new(Memo::new()) };
     static TIMESTAMP_MEMO: std::cell::RefCell<Memo<Option<i64>>> =
+        const { std::cell::RefCell::new(Memo::new()) };
+    static MDY_TIMESTAMP_MEMO: std::cell::RefCell<Memo<Option<i64>>> =
+        const { std::cell::RefCell::new(Memo::new()) };
+    static DMY_TIMESTAMP_MEMO: std::cell::RefCell<Memo<Option<i64>>> =
         const { std::cell::RefCell::new(Memo::new()) };
 }
 
@@ -919,6 +1120,63 @@ mod tests {
         // A plain number is Rust's reading, not this one's.
         assert_eq!(parse_formatted_number("12"), None);
         assert!(parse_number("inf").is_some_and(f64::is_infinite));
+    }
+
+    #[test]
+    fn dates_with_the_year_last_read_in_their_order() {
+        use DateOrder::{Dmy, Iso, Mdy};
+        let at = |t: &str| parse_timestamp(t).unwrap();
+        for (text, order, want) in [
+            ("12/31/2023", Mdy, "2023-12-31T00:00:00Z"),
+            ("12/31/2023 10:00 AM", Mdy, "2023-12-31T10:00:00Z"),
+            ("12/31/2023, 12:05 am", Mdy, "2023-12-31T00:05:00Z"),
+            ("1/2/2024 12:00 PM", Mdy, "2024-01-02T12:00:00Z"),
+            ("1/2/2024 11:59:30PM", Mdy, "2024-01-02T23:59:30Z"),
+            ("01-02-24 14:05", Mdy, "2024-01-02T14:05:00Z"),
+            ("1/2/2024", Dmy, "2024-02-01T00:00:00Z"),
+            ("31.12.2023 23:59:59.750", Dmy, "2023-12-31T23:59:59Z"),
+            ("29/02/2024", Dmy, "2024-02-29T00:00:00Z"),
+            ("31/12/99", Dmy, "1999-12-31T00:00:00Z"),
+            // ISO text reads the same in every order.
+            ("2023-12-31 10:00:00", Mdy, "2023-12-31T10:00:00Z"),
+            ("2023-12-31T10:00:00+02:00", Dmy, "2023-12-31T08:00:00Z"),
+        ] {
+            assert_eq!(parse_timestamp_as(text, order), Some(at(want)), "{text:?}");
+            assert_eq!(
+                parse_timestamp_cached_as(text, order),
+                Some(at(want)),
+                "{text:?}"
+            );
+        }
+        for (text, order) in [
+            ("12/31/2023", Iso),
+            ("12/31/2023", Dmy),
+            ("31/12/2023", Mdy),
+            ("29/02/2023", Dmy),
+            ("1/2/2024 13:00 PM", Mdy),
+            ("1/2/2024 0:00 AM", Mdy),
+            ("1/2/2024 24:00", Mdy),
+            ("1/2/2024 10:60", Mdy),
+            ("1/2/2024 10", Mdy),
+            ("1/2-2024", Mdy),
+            ("1/2/20245", Mdy),
+            ("1/2/024", Mdy),
+            ("100/2/2024", Mdy),
+            ("1.5", Dmy),
+            ("12,5", Dmy),
+            ("1/2/2024 10:00 UTC", Mdy),
+        ] {
+            assert_eq!(parse_timestamp_as(text, order), None, "{text:?} {order:?}");
+        }
+        // A day above 12 decides; a column without one does not.
+        let decided = |v: &[&str]| DateOrderEvidence::of(v.iter().copied()).decided();
+        assert_eq!(decided(&["1/2/2024", "12/31/2023 10:00 AM"]), Some(Mdy));
+        assert_eq!(decided(&["1/2/2024", "31/12/2023"]), Some(Dmy));
+        assert_eq!(decided(&["1/2/2024", "3/4/2024"]), None);
+        assert_eq!(decided(&["12/31/2023", "31/12/2023"]), None);
+        assert_eq!(decided(&["2024-01-02", "abc"]), None);
+        let e = DateOrderEvidence::of(["1/2/2024", "12/31/2023", "x"]);
+        assert_eq!((e.month_first, e.day_first, e.either), (2, 1, 2));
     }
 
     #[test]

@@ -8,8 +8,8 @@ use leadscore_core::curve::{
 };
 use leadscore_core::fitted::{FittedColumn, FittedEvents, FittedSpec, FittedTransform, LeadEvent};
 use leadscore_core::value::{
-    email_class, month_and_weekday, parse_bool, parse_number, parse_timestamp, seniority,
-    EmailClass, FieldValueOwned, Seniority,
+    email_class, month_and_weekday, parse_bool, parse_number, parse_timestamp, parse_timestamp_as,
+    seniority, DateOrder, EmailClass, FieldValueOwned, Seniority,
 };
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
@@ -367,25 +367,29 @@ fn spec() -> impl Strategy<Value = FittedSpec> {
         prop::option::of(unix_time()),
         prop::collection::vec((transform(), "\\PC{0,6}"), 0..7),
         events_spec(),
+        select(vec![DateOrder::Iso, DateOrder::Mdy, DateOrder::Dmy]),
     )
-        .prop_map(|(missing, reference_time, columns, events)| FittedSpec {
-            missing_tokens: missing.into_iter().map(String::from).collect(),
-            reference_time,
-            columns: columns
-                .into_iter()
-                .enumerate()
-                .map(|(i, (transform, suffix))| FittedColumn {
-                    // Unique names; arbitrary (unicode) suffixes.
-                    name: format!("c{i}{suffix}"),
-                    transform,
-                    part: Default::default(),
-                })
-                .collect(),
-            events,
-            pairs: Vec::new(),
-            decimal_comma: false,
-            missing_lengths: Default::default(),
-        })
+        .prop_map(
+            |(missing, reference_time, columns, events, date_order)| FittedSpec {
+                missing_tokens: missing.into_iter().map(String::from).collect(),
+                reference_time,
+                columns: columns
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (transform, suffix))| FittedColumn {
+                        // Unique names; arbitrary (unicode) suffixes.
+                        name: format!("c{i}{suffix}"),
+                        transform,
+                        part: Default::default(),
+                    })
+                    .collect(),
+                events,
+                pairs: Vec::new(),
+                decimal_comma: false,
+                date_order,
+                missing_lengths: Default::default(),
+            },
+        )
 }
 
 fn text() -> impl Strategy<Value = String> {
@@ -709,6 +713,42 @@ proptest! {
         if let Some(t) = parse_timestamp(&s) {
             let (month, weekday) = month_and_weekday(t);
             prop_assert!(month < 12 && weekday < 7);
+        }
+        for order in [DateOrder::Mdy, DateOrder::Dmy] {
+            if let Some(t) = parse_timestamp_as(&s, order) {
+                let (month, weekday) = month_and_weekday(t);
+                prop_assert!(month < 12 && weekday < 7);
+            }
+        }
+    }
+
+    /// A moment written with the year last, month or day first, 12- or 24-hour, four- or
+    /// two-digit year, reads as the same moment as its ISO text, and only in its own order
+    /// unless its day is 12 or less.
+    #[test]
+    fn dates_with_the_year_last_read_as_their_iso_text(t in -631_152_000i64..3_155_760_000) {
+        let dt = chrono::DateTime::from_timestamp(t, 0).unwrap().naive_utc();
+        let iso = parse_timestamp(&dt.format("%Y-%m-%d %H:%M:%S").to_string());
+        prop_assert_eq!(iso, Some(t));
+        let two_digit = (1970..2070).contains(&chrono::Datelike::year(&dt));
+        for (format, order) in [
+            ("%-m/%-d/%Y %-I:%M:%S %p", DateOrder::Mdy),
+            ("%m-%d-%Y %H:%M:%S", DateOrder::Mdy),
+            ("%d.%m.%Y %H:%M:%S", DateOrder::Dmy),
+            ("%-d/%-m/%Y %-I:%M:%S %P", DateOrder::Dmy),
+            ("%m/%d/%y %H:%M:%S", DateOrder::Mdy),
+            ("%d/%m/%y %H:%M:%S", DateOrder::Dmy),
+        ] {
+            if format.contains("%y") && !two_digit {
+                continue;
+            }
+            let text = dt.format(format).to_string();
+            prop_assert_eq!(parse_timestamp_as(&text, order), Some(t), "{}", text);
+            let other = if order == DateOrder::Mdy { DateOrder::Dmy } else { DateOrder::Mdy };
+            if chrono::Datelike::day(&dt) > 12 {
+                prop_assert_eq!(parse_timestamp_as(&text, other), None, "{}", text);
+            }
+            prop_assert_eq!(parse_timestamp_as(&text, DateOrder::Iso), None, "{}", text);
         }
     }
 

@@ -1497,7 +1497,9 @@ impl Lead<'_> {
                     });
                 }
                 FittedTransform::Timestamp { .. } => {
-                    if let Some(t) = leadscore_core::value::parse_timestamp_cached(text) {
+                    if let Some(t) =
+                        leadscore_core::value::parse_timestamp_cached_as(text, spec.date_order)
+                    {
                         check_not_after(t, as_of, || self.path.field(&col.name))?;
                     }
                 }
@@ -1561,6 +1563,7 @@ mod tests {
             events: None,
             pairs: Vec::new(),
             decimal_comma: false,
+            date_order: Default::default(),
             missing_lengths: Default::default(),
         })
     }
@@ -1580,6 +1583,7 @@ mod tests {
             events: None,
             pairs: Vec::new(),
             decimal_comma: false,
+            date_order: Default::default(),
             missing_lengths: Default::default(),
         })
     }

@@ -887,6 +887,7 @@ mod tests {
             events: None,
             pairs: Vec::new(),
             decimal_comma: false,
+            date_order: Default::default(),
             missing_lengths: Default::default(),
         })
     }

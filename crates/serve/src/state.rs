@@ -490,7 +490,9 @@ impl Serving {
             return None;
         };
         let created = match values.get(i)? {
-            FieldValue::Text(t) => leadscore_core::value::parse_timestamp_cached(t)?,
+            FieldValue::Text(t) => {
+                leadscore_core::value::parse_timestamp_cached_as(t, self.artifact.spec.date_order)?
+            }
             _ => return None,
         };
         let (scored_as, clamped) = leadscore_core::fitted::lead_age(created, as_of, landmarks)?;

@@ -208,3 +208,107 @@ async fn decimal_commas_are_numbers_from_training_to_the_server() {
     // A decimal point is no number in such a model: refused, naming the field.
     refused_naming_revenue(&state, "1.5").await;
 }
+
+/// The repo's `data/` file `name`.
+fn repo_data(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data")
+        .join(name)
+}
+
+/// A model trained on `config` with `date_order = "order"` added to the spec file `spec`.
+fn trained_with_date_order(
+    dir: &std::path::Path,
+    mut config: leadscore_train::pipeline::TrainConfig,
+    spec: &str,
+    order: &str,
+) -> Arc<App> {
+    let text = std::fs::read_to_string(repo_data(spec)).unwrap();
+    let path = dir.join(format!("{order}.toml"));
+    std::fs::write(&path, format!("date_order = \"{order}\"\n{text}")).unwrap();
+    config.spec = Some(path);
+    let artifact = leadscore_train::pipeline::train(&config)
+        .expect("train")
+        .artifact;
+    assert_eq!(
+        serde_json::to_value(artifact.spec.date_order).unwrap(),
+        order
+    );
+    let model = dir.join(format!("{order}.json"));
+    artifact.write_atomic(&model).unwrap();
+    App::new(Config::new(&model, 0.4)).expect("serve the model")
+}
+
+/// Scores `lead` as of 2025-06-08 10:00 with every factor: 200 and the body, or the status and
+/// the body.
+async fn score_as_of(state: &Arc<App>, lead: &Value) -> (u16, Value) {
+    let uri = "/v1/score?factors=50&as_of=2025-06-08T10:00:00Z";
+    let reply = send(state, json_request("POST", uri, lead.to_string())).await;
+    (
+        reply.status.as_u16(),
+        serde_json::from_str(&reply.text).unwrap_or(Value::Null),
+    )
+}
+
+/// A model whose spec reads dates with the year last (`date_order`, which `init` writes for a
+/// US or European export) reads a lead's `"31/05/2025 14:00"` or `"6/1/2025 9:00:00 AM"` as
+/// the moment it is, as it reads the ISO text: the same score and the same factors (a date
+/// shown as the date it is, an age in days); a date in the other order is refused, naming the
+/// field and the order the model reads.
+#[tokio::test]
+async fn dates_with_the_year_last_are_moments_from_training_to_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    // A flat file with a timestamp column (days since, month, weekday), day first.
+    let flat = trained_with_date_order(
+        dir.path(),
+        leadscore_train::pipeline::TrainConfig::new(repo_data("demo-leads.csv")),
+        "demo-spec.toml",
+        "dmy",
+    );
+    let lead = |created_at: &str| {
+        json!({"lead_id": "x", "created_at": created_at, "email": "ana@acme.io",
+               "job_title": "VP Sales", "company_size": 120, "industry": "Software",
+               "country": "Germany", "lead_source": "Referral", "pricing_page_visits": 3,
+               "webinar_attended": "yes"})
+    };
+    let (status, iso) = score_as_of(&flat, &lead("2025-05-31 14:00:00")).await;
+    assert_eq!(status, 200, "{iso}");
+    let (status, written) = score_as_of(&flat, &lead("31/05/2025 14:00")).await;
+    assert_eq!(status, 200, "{written}");
+    assert_eq!(written["score"], iso["score"]);
+    assert_eq!(written["factors"], iso["factors"]);
+    let shown = iso["factors"].to_string();
+    assert!(shown.contains("created_at = 2025-05-31"), "{shown}");
+    let (status, refused) = score_as_of(&flat, &lead("5/31/2025 14:00")).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["path"], "created_at", "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("day first"),
+        "{refused}"
+    );
+
+    // Leads, events and outcomes, scored by the lead's age: month first.
+    let mut config = leadscore_train::pipeline::TrainConfig::new(repo_data("demo/leads.csv"));
+    config.events = Some(repo_data("demo/events.csv"));
+    config.outcomes = Some(repo_data("demo/outcomes.csv"));
+    let aged = trained_with_date_order(dir.path(), config, "demo/spec.toml", "mdy");
+    let lead = |created_at: &str| {
+        json!({"lead_id": "y", "created_at": created_at, "email": "bo@initech.com",
+               "job_title": "Head of Marketing", "company_size": 800, "industry": "Software",
+               "country": "United States", "lead_source": "Webinar",
+               "events": [{"event_type": "pricing_page_visit", "occurred_at": "2025-06-02T09:00:00Z"}]})
+    };
+    let (status, iso) = score_as_of(&aged, &lead("2025-06-01T09:00:00Z")).await;
+    assert_eq!(status, 200, "{iso}");
+    let (status, written) = score_as_of(&aged, &lead("6/1/2025 9:00:00 AM")).await;
+    assert_eq!(status, 200, "{written}");
+    assert_eq!(written["score"], iso["score"]);
+    assert_eq!(written["factors"], iso["factors"]);
+    assert!(iso["factors"].to_string().contains("lead age: 7"), "{iso}");
+    let (status, refused) = score_as_of(&aged, &lead("13/1/2025 9:00")).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["path"], "created_at", "{refused}");
+}

@@ -290,6 +290,11 @@ impl<'a> AssemblyInputs<'a> {
 pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     let spec = inputs.spec;
     let leads = inputs.leads;
+    // Every table's dates are read in the spec's order.
+    let read = &ReadOptions {
+        date_order: spec.date_order,
+        ..inputs.read.clone()
+    };
     let missing = &spec.missing_tokens;
     let time = spec.time.clone().unwrap_or_default();
     time.check().map_err(TrainError::Config)?;
@@ -299,9 +304,9 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     let landmarks = time.landmarks();
 
     // The moments each lead is scored at: created_at + each landmark, or an as_of column.
-    let created = timestamp_values(leads, &time.created_at, missing)?;
+    let created = timestamp_values(leads, &time.created_at, missing, spec.date_order)?;
     let as_of_column = match &time.as_of {
-        Some(col) => Some(timestamp_values(leads, col, missing)?),
+        Some(col) => Some(timestamp_values(leads, col, missing, spec.date_order)?),
         None => None,
     };
     let as_of_rule = match &time.as_of {
@@ -335,7 +340,7 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
             path,
             &spec.events.clone().unwrap_or_default(),
             &index,
-            inputs.read,
+            read,
             missing,
         )?),
         None => None,
@@ -363,7 +368,7 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
                 &spec.positive,
                 &index,
                 n,
-                inputs.read,
+                read,
                 missing,
             )?;
             report.outcomes_unknown_lead = o.unknown;
@@ -591,7 +596,7 @@ pub(crate) fn read_events(
         ..read.clone()
     };
     let table = read_table(path, &read)?;
-    let times = timestamp_values(&table, &spec.occurred_at, missing)?;
+    let times = timestamp_values(&table, &spec.occurred_at, missing, read.date_order)?;
     let as_text = |name: &str| -> Result<StringChunked> {
         let s = column(&table, name)?;
         let s = s.cast(&DataType::String).map_err(|e| TrainError::Column {
@@ -688,7 +693,7 @@ fn read_outcomes(
         vec![true; ids.len()] // a closed-deals export lists converted leads only
     };
     let at: Vec<Option<i64>> = if has(&spec.converted_at) {
-        timestamp_values(&table, &spec.converted_at, missing)?
+        timestamp_values(&table, &spec.converted_at, missing, read.date_order)?
     } else {
         vec![None; ids.len()]
     };

@@ -275,7 +275,7 @@ impl RowValues {
         for c in &spec.columns {
             let v: Vec<Option<String>> = match &c.transform {
                 FittedTransform::Timestamp { .. } | FittedTransform::LeadAge { .. } => {
-                    timestamp_values(table, &c.name, &spec.missing_tokens)?
+                    timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?
                         .into_iter()
                         .map(|t| t.map(rfc3339))
                         .collect()

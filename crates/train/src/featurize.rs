@@ -17,8 +17,8 @@ use leadscore_core::spec::{
     Bins, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT, VALUE_BIN_MIN_COUNT,
 };
 use leadscore_core::value::{
-    bool_of, echo, email_class, month_and_weekday, parse_number_as, parse_timestamp, seniority,
-    EmailClass, FieldValue, Seniority,
+    bool_of, echo, email_class, month_and_weekday, parse_number_as, parse_timestamp,
+    parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, EmailClass, FieldValue, Seniority,
 };
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -222,9 +222,15 @@ pub fn bool_values(table: &Table, name: &str, missing: &[String]) -> Result<Bool
     })
 }
 
-/// A timestamp column in Unix seconds: strings in the common export forms, or polars
-/// Datetime/Date columns (from Parquet).
-pub fn timestamp_values(table: &Table, name: &str, missing: &[String]) -> Result<Vec<Option<i64>>> {
+/// A timestamp column in Unix seconds: strings in the common export forms (dates with the year
+/// last in `order`; see [`leadscore_core::value::parse_timestamp_as`]), or polars Datetime/Date
+/// columns (from Parquet).
+pub fn timestamp_values(
+    table: &Table,
+    name: &str,
+    missing: &[String],
+    order: DateOrder,
+) -> Result<Vec<Option<i64>>> {
     let s = column(table, name)?;
     let pe = polars_err(table, name);
     match s.dtype() {
@@ -251,15 +257,42 @@ pub fn timestamp_values(table: &Table, name: &str, missing: &[String]) -> Result
             .map(|v| v.map(|d| i64::from(d) * 86_400))
             .collect()),
         DataType::Null => Ok(vec![None; s.len()]),
-        DataType::String => parse_cells(
-            table,
-            name,
-            missing,
-            "a timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS)",
-            |t| parse_timestamp(t).map(Some),
-        ),
+        DataType::String => {
+            let expected = if order.is_iso() {
+                "a timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS; 12/31/2023 or 31/12/2023 with \
+                 date_order = \"mdy\" or \"dmy\" in the spec)"
+                    .to_string()
+            } else {
+                order.expected().to_string()
+            };
+            parse_cells(table, name, missing, &expected, |t| {
+                parse_timestamp_as(t, order).map(Some)
+            })
+        }
         other => Err(col_err(table, name, format!("is {other}, not timestamps"))),
     }
+}
+
+/// The order the dates of a text column are written in, when they decide it (a day above 12;
+/// see [`DateOrderEvidence`]): for files read without a model or spec to say (the outcomes
+/// `monitor` and `funnel` read). `fallback` otherwise, ISO text included.
+pub fn column_date_order(
+    table: &Table,
+    name: &str,
+    missing: &[String],
+    fallback: DateOrder,
+) -> Result<DateOrder> {
+    if column(table, name)?.dtype() != &DataType::String {
+        return Ok(fallback);
+    }
+    let values = level_values(table, name, missing)?;
+    let not_iso = values
+        .iter()
+        .flatten()
+        .filter(|t| parse_timestamp(t).is_none());
+    Ok(DateOrderEvidence::of(not_iso.map(String::as_str))
+        .decided()
+        .unwrap_or(fallback))
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -441,7 +474,7 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
         .feature_columns()
         .filter(|c| c.transform == TransformKind::Timestamp)
     {
-        let ts = timestamp_values(table, &c.name, missing)?;
+        let ts = timestamp_values(table, &c.name, missing, spec.date_order)?;
         let latest = train.iter().filter_map(|&i| ts[i]).max();
         reference_time = reference_time.max(latest);
     }
@@ -514,7 +547,7 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
             },
             TransformKind::JobTitle => FittedTransform::JobTitle,
             TransformKind::Timestamp => {
-                let ts = timestamp_values(table, &c.name, missing)?;
+                let ts = timestamp_values(table, &c.name, missing, spec.date_order)?;
                 let mut days: Vec<f64> = train
                     .iter()
                     .filter_map(|&i| ts[i])
@@ -551,6 +584,7 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
         events: None,
         pairs: Vec::new(),
         decimal_comma: spec.decimal_comma,
+        date_order: spec.date_order,
         missing_lengths: Default::default(),
     })
 }
@@ -635,7 +669,10 @@ pub fn featurize_table(
                 missing_indicator,
             } => {
                 let base = j + 1 + usize::from(*missing_indicator);
-                for (i, t) in timestamp_values(table, name, missing)?.iter().enumerate() {
+                for (i, t) in timestamp_values(table, name, missing, fitted.date_order)?
+                    .iter()
+                    .enumerate()
+                {
                     match t {
                         None => {
                             m.data[j * n + i] = *median_days_since;
@@ -658,7 +695,10 @@ pub fn featurize_table(
             FittedTransform::LeadAge { landmarks_days } => {
                 let width = c.transform.width();
                 let mut slot = vec![0.0; width];
-                for (i, t) in timestamp_values(table, name, missing)?.iter().enumerate() {
+                for (i, t) in timestamp_values(table, name, missing, fitted.date_order)?
+                    .iter()
+                    .enumerate()
+                {
                     let cell = |message: String| TrainError::Cell {
                         path: table.path.clone(),
                         row: i + 1,

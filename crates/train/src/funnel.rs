@@ -15,7 +15,7 @@ use crate::table::text_values;
 use anyhow::{bail, Context, Result};
 use leadscore_core::funnel::{funnel, Funnel, FunnelRow, FunnelSettings, LeadRecord, Period};
 use leadscore_core::spec::OutcomeSpec;
-use leadscore_core::value::{default_missing_tokens, parse_number};
+use leadscore_core::value::{default_missing_tokens, parse_number, DateOrder};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -145,7 +145,7 @@ pub fn compute(o: &FunnelOptions) -> Result<Funnel> {
         ..OutcomeSpec::default()
     };
     let positive = leadscore_core::value::default_positive_values();
-    let outcomes = read_outcomes(&o.outcomes, &spec, &positive)?;
+    let outcomes = read_outcomes(&o.outcomes, &spec, &positive, DateOrder::Iso)?;
     sources.push(format!(
         "{} ({} converted leads)",
         o.outcomes.display(),
@@ -234,12 +234,12 @@ fn read_scores(
     seen: &mut HashMap<String, Seen>,
 ) -> Result<usize> {
     let ids = texts(t, &o.id)?;
-    let as_of = timestamp_values(t, "as_of", missing)?;
+    let as_of = timestamp_values(t, "as_of", missing, DateOrder::Iso)?;
     let mql = texts(t, "mql")?;
     let has = |c: &str| t.df.column(c).is_ok();
     // The exact creation time (`created_at`), else `as_of - age_days` (outputs without it).
     let created_at = if has("created_at") {
-        Some(timestamp_values(t, "created_at", missing)?)
+        Some(timestamp_values(t, "created_at", missing, DateOrder::Iso)?)
     } else {
         None
     };

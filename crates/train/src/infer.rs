@@ -7,7 +7,7 @@ use crate::load::Table;
 use leadscore_core::spec::{Bins, ColumnSpec, FeatureSpec, TransformKind, SPEC_FORMAT_VERSION};
 use leadscore_core::value::{
     is_bool_word, parse_decimal_comma_number, parse_number, parse_number_as, parse_timestamp,
-    CURRENCY_SIGNS,
+    parse_timestamp_as, DateOrder, DateOrderEvidence, CURRENCY_SIGNS,
 };
 use polars::prelude::DataType;
 use std::collections::HashMap;
@@ -278,6 +278,95 @@ fn negated_classes(
     })
 }
 
+/// The order the file writes dates with the year last in (`12/31/2023 10:00 AM`), from its text
+/// columns (the label and id aside) whose values read at least 90% as such dates, and a warning
+/// saying what decided it. A day above 12 decides a column; columns that disagree leave the
+/// dates unread (ISO only); columns that no value decides (every day up to 12) are read month
+/// first, as US exports write them, with a warning that says so.
+fn date_order(
+    table: &Table,
+    options: &InferOptions,
+    missing: &[String],
+) -> Result<(DateOrder, Option<String>)> {
+    // (column, what its values decide, a value that decides it)
+    let mut dated: Vec<(String, Option<DateOrder>, Option<String>)> = Vec::new();
+    for c in table.df.columns() {
+        let name = c.name().as_str();
+        if c.dtype() != &DataType::String
+            || options.label.as_deref() == Some(name)
+            || options.id.as_deref() == Some(name)
+        {
+            continue;
+        }
+        let values = level_values(table, name, missing)?;
+        let present: Vec<&str> = values.iter().flatten().map(|t| t.trim()).collect();
+        let evidence = DateOrderEvidence::of(present.iter().copied());
+        if present.is_empty() || (evidence.either as f64) < 0.9 * present.len() as f64 {
+            continue;
+        }
+        let decided = evidence.decided();
+        let example = decided.and_then(|order| {
+            let other = if order == DateOrder::Mdy {
+                DateOrder::Dmy
+            } else {
+                DateOrder::Mdy
+            };
+            present
+                .iter()
+                .find(|t| {
+                    parse_timestamp(t).is_none()
+                        && parse_timestamp_as(t, order).is_some()
+                        && parse_timestamp_as(t, other).is_none()
+                })
+                .map(|t| t.to_string())
+        });
+        dated.push((name.to_string(), decided, example));
+    }
+    let of = |order: DateOrder| dated.iter().find(|d| d.1 == Some(order));
+    let (order, warning) = match (of(DateOrder::Mdy), of(DateOrder::Dmy), dated.first()) {
+        (_, _, None) => return Ok((DateOrder::Iso, None)),
+        (Some(m), Some(d), _) => {
+            return Ok((
+                DateOrder::Iso,
+                Some(format!(
+                    "dates disagree: column `{}` writes them month first ({:?}), column `{}` day \
+                     first ({:?}), so neither is read as dates; set date_order = \"mdy\" or \
+                     \"dmy\" in the spec to choose",
+                    m.0,
+                    m.2.as_deref().unwrap_or_default(),
+                    d.0,
+                    d.2.as_deref().unwrap_or_default()
+                )),
+            ))
+        }
+        (Some((name, _, example)), None, _) => (
+            DateOrder::Mdy,
+            format!(
+                "dates are written month first (column `{name}`, {:?}): read so \
+                 (`date_order = \"mdy\"`), in every table and by the server",
+                example.as_deref().unwrap_or_default()
+            ),
+        ),
+        (None, Some((name, _, example)), _) => (
+            DateOrder::Dmy,
+            format!(
+                "dates are written day first (column `{name}`, {:?}): read so \
+                 (`date_order = \"dmy\"`), in every table and by the server",
+                example.as_deref().unwrap_or_default()
+            ),
+        ),
+        (None, None, Some((name, _, _))) => (
+            DateOrder::Mdy,
+            format!(
+                "column `{name}` writes dates with the year last, and no day above 12 says \
+                 which comes first: read month first (`date_order = \"mdy\"`); set \
+                 date_order = \"dmy\" in the spec if the day comes first"
+            ),
+        ),
+    };
+    Ok((order, Some(warning)))
+}
+
 /// Infers a spec from every column of `table`.
 pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec> {
     let mut missing = if options.missing_tokens.is_empty() {
@@ -317,6 +406,8 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         ));
     }
     let decimal_comma = decimal_comma.is_some();
+    let (date_order, date_warning) = date_order(table, options, &missing)?;
+    warnings.extend(date_warning);
     for name in table.df.get_column_names() {
         let name = name.to_string();
         let numbers = placeholders.iter().any(|(c, _)| *c == name);
@@ -326,7 +417,7 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
             options,
             &missing,
             (n, min_count),
-            decimal_comma,
+            (decimal_comma, date_order),
             numbers,
         )?;
         if col.transform != TransformKind::Ignore && looks_like_engagement(&name) {
@@ -361,6 +452,7 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         missing_tokens: missing,
         competitor_domains: Vec::new(),
         decimal_comma,
+        date_order,
         events: None,
         time: None,
         outcomes: None,
@@ -407,7 +499,7 @@ fn infer_column(
     options: &InferOptions,
     missing: &[String],
     (n, min_count): (usize, usize),
-    decimal_comma: bool,
+    (decimal_comma, date_order): (bool, DateOrder),
     numbers_with_placeholders: bool,
 ) -> Result<(ColumnSpec, String)> {
     let ignore = |why: String| Ok((ColumnSpec::new(name, TransformKind::Ignore), why));
@@ -583,7 +675,7 @@ fn infer_column(
             format!("email addresses: domain class (business, free webmail, education, disposable, competitor); {miss}"),
         ));
     }
-    if share(&|p| parse_timestamp(p).is_some()) > 0.9 {
+    if share(&|p| parse_timestamp_as(p, date_order).is_some()) > 0.9 {
         return Ok((
             ColumnSpec::new(name, TransformKind::Timestamp),
             format!("timestamps: days since, month, weekday; {miss}"),
@@ -699,6 +791,19 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
             "# Numbers are written with a decimal comma (`12,5`, `1.234,5`), in this file and in\n\
              # the leads scored later (a JSON number needs none).\n\
              decimal_comma = true\n",
+        );
+    }
+    if !spec.date_order.is_iso() {
+        let (order, example) = match spec.date_order {
+            DateOrder::Dmy => ("dmy", "31/12/2023 10:00"),
+            _ => ("mdy", "12/31/2023 10:00 AM"),
+        };
+        let _ = writeln!(
+            out,
+            "# Dates are written with the year last ({example}), in every table and in the leads\n\
+             # scored later (ISO 8601 text reads the same): \"mdy\" month first, \"dmy\" day first.\n\
+             date_order = {}",
+            toml_str(order)
         );
     }
     out.push_str(
@@ -1004,6 +1109,75 @@ mod tests {
         assert!(text.contains("\ndecimal_comma = true\n"), "{text}");
         let back = FeatureSpec::from_toml(&text, "t.toml").unwrap();
         assert!(back.decimal_comma);
+    }
+
+    #[test]
+    fn the_date_order_is_read_from_the_days_above_12() {
+        let file = |rows: &[(&str, &str)]| {
+            let mut csv = String::from("signup,last_seen,visits\n");
+            for (i, (a, b)) in rows.iter().cycle().take(60).enumerate() {
+                let _ = writeln!(csv, "{a},{b},{}", i % 9);
+            }
+            table_of(&csv)
+        };
+        // A US export: `last_seen` has a day above 12; `signup` decides nothing alone.
+        let (_dir, table) = file(&[
+            ("1/2/2024", "12/31/2023 10:00 AM"),
+            ("3/4/2024", "1/13/2024 2:05 PM"),
+        ]);
+        let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        assert_eq!(inferred.spec.date_order, DateOrder::Mdy);
+        assert_eq!(inferred.warnings.len(), 1, "{:?}", inferred.warnings);
+        assert!(
+            inferred.warnings[0]
+                .contains("month first (column `last_seen`, \"12/31/2023 10:00 AM\")"),
+            "{:?}",
+            inferred.warnings
+        );
+        for c in &inferred.spec.columns[..2] {
+            assert_eq!(c.transform, TransformKind::Timestamp, "{}", c.name);
+        }
+        let text = render_toml(&inferred);
+        assert!(text.contains("\ndate_order = \"mdy\"\n"), "{text}");
+        assert_eq!(
+            FeatureSpec::from_toml(&text, "t.toml").unwrap().date_order,
+            DateOrder::Mdy
+        );
+        // A European one.
+        let (_dir, table) = file(&[("1/2/2024", "31.12.2023 10:00"), ("3/4/2024", "13.01.2024")]);
+        let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        assert_eq!(inferred.spec.date_order, DateOrder::Dmy);
+        assert!(inferred.warnings[0].contains("day first (column `last_seen`"));
+        // No day above 12 anywhere: month first, saying so.
+        let (_dir, table) = file(&[("1/2/2024", "5/6/2023"), ("3/4/2024", "7/8/2024")]);
+        let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        assert_eq!(inferred.spec.date_order, DateOrder::Mdy);
+        assert!(
+            inferred.warnings[0].contains("no day above 12")
+                && inferred.warnings[0].contains("date_order = \"dmy\""),
+            "{:?}",
+            inferred.warnings
+        );
+        // Columns that disagree: neither order, both columns left as text, a warning naming both.
+        let (_dir, table) = file(&[("12/31/2023", "31/12/2023"), ("1/2/2024", "2/1/2024")]);
+        let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        assert_eq!(inferred.spec.date_order, DateOrder::Iso);
+        assert!(
+            inferred.warnings[0].contains("dates disagree")
+                && inferred.warnings[0].contains("`signup`")
+                && inferred.warnings[0].contains("`last_seen`"),
+            "{:?}",
+            inferred.warnings
+        );
+        assert!(!render_toml(&inferred).contains("date_order"));
+        for c in &inferred.spec.columns[..2] {
+            assert_ne!(c.transform, TransformKind::Timestamp, "{}", c.name);
+        }
+        // ISO dates need no order.
+        let (_dir, table) = file(&[("2024-01-02", "2023-12-31 10:00:00")]);
+        let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        assert_eq!(inferred.spec.date_order, DateOrder::Iso);
+        assert!(inferred.warnings.is_empty(), "{:?}", inferred.warnings);
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub struct ReadOptions {
     /// numbers, and a number with a dot (`1.234`, a thousands separator there) stays text for
     /// [`crate::featurize::numeric_values`]. Only with a delimiter other than `,`.
     pub decimal_comma: bool,
+    /// How timestamps with the year last (`12/31/2023`) are read in the tables read with these
+    /// options whose times are parsed (events, outcomes; a spec's `date_order`). The reading
+    /// itself keeps them as text.
+    pub date_order: leadscore_core::value::DateOrder,
 }
 
 impl Default for ReadOptions {
@@ -38,6 +42,7 @@ impl Default for ReadOptions {
             text_columns: Vec::new(),
             infer_types: true,
             decimal_comma: false,
+            date_order: Default::default(),
         }
     }
 }

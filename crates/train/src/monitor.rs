@@ -13,14 +13,14 @@
 //! one-sided Wilson lower bound), recall and MQL rate are set beside the model's holdout
 //! operating point at that cutoff.
 
-use crate::featurize::{level_values, timestamp_values};
+use crate::featurize::{column_date_order, level_values, timestamp_values};
 use crate::load::{read_table, ReadOptions};
 use crate::table::labels;
 use anyhow::{bail, Context, Result};
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::curve::{wilson_lower_bound, OperatingPoint};
 use leadscore_core::spec::{OutcomeSpec, TimeSpec};
-use leadscore_core::value::{number_to_level, parse_timestamp, SECONDS_PER_DAY};
+use leadscore_core::value::{number_to_level, parse_timestamp, DateOrder, SECONDS_PER_DAY};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -163,11 +163,13 @@ fn lead_id_text(json: &str) -> Result<String> {
 }
 
 /// Per lead id: `Some(converted_at)` when it converted (`None` inside when the time is
-/// unknown; the earliest conversion counts). Leads absent did not convert.
+/// unknown; the earliest conversion counts). Leads absent did not convert. Conversion times
+/// with the year last are read in the order their values decide, else in `date_order`.
 pub fn read_outcomes(
     path: &Path,
     spec: &OutcomeSpec,
     positive: &[String],
+    date_order: DateOrder,
 ) -> Result<HashMap<String, Option<i64>>> {
     let missing = leadscore_core::value::default_missing_tokens();
     // The id column as text: the decision log holds ids as the client sent them, so `00123` or
@@ -185,7 +187,8 @@ pub fn read_outcomes(
         vec![true; ids.len()] // a closed-deals export lists converted leads only
     };
     let at = if has(&spec.converted_at) {
-        timestamp_values(&table, &spec.converted_at, &missing)?
+        let order = column_date_order(&table, &spec.converted_at, &missing, date_order)?;
+        timestamp_values(&table, &spec.converted_at, &missing, order)?
     } else {
         vec![None; ids.len()]
     };
@@ -322,7 +325,12 @@ pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
         .unwrap_or_default();
     let files = log_files(&o.log)?;
     let decisions = read_decisions(&files)?;
-    let outcomes = read_outcomes(&o.outcomes, &spec, &artifact.provenance.positive_values)?;
+    let outcomes = read_outcomes(
+        &o.outcomes,
+        &spec,
+        &artifact.provenance.positive_values,
+        artifact.spec.date_order,
+    )?;
 
     let mut report = MonitorReport {
         model_id: artifact.model_id.clone(),

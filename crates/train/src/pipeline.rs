@@ -332,6 +332,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     if spec.missing_tokens != read.missing_tokens {
         read.missing_tokens = spec.missing_tokens.clone();
     }
+    read.date_order = spec.date_order;
     // A file written with decimal commas is read again that way: `1.234` is then text (one
     // thousand two hundred thirty-four, as `numeric_values` reads it), not 1.234.
     let table = if spec.decimal_comma && !read.decimal_comma {
@@ -1250,7 +1251,7 @@ fn date_range(spec: &FeatureSpec, table: &Table) -> Result<Option<(String, Strin
         .feature_columns()
         .filter(|c| c.transform == TransformKind::Timestamp)
     {
-        for t in timestamp_values(table, &c.name, &spec.missing_tokens)?
+        for t in timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?
             .into_iter()
             .flatten()
         {
@@ -1437,6 +1438,8 @@ pub enum LabelRules {
         missing_tokens: Vec<String>,
         /// The leads file writes numbers with a decimal comma (the model's spec says so).
         decimal_comma: bool,
+        /// How the files write dates with the year last (the model's spec says so).
+        date_order: leadscore_core::value::DateOrder,
     },
 }
 
@@ -1519,6 +1522,7 @@ pub fn label_rules(artifact: &ModelArtifact, fresh: &FreshData) -> Result<LabelR
         settings: Box::new(settings),
         missing_tokens,
         decimal_comma: artifact.spec.decimal_comma,
+        date_order: artifact.spec.date_order,
     })
 }
 
@@ -1602,11 +1606,15 @@ impl LabelledSet {
                 settings,
                 missing_tokens,
                 decimal_comma,
+                date_order,
             } => {
                 read.missing_tokens = missing_tokens.clone();
                 read.decimal_comma = *decimal_comma;
                 let leads = read_table(&fresh.leads, &read)?;
-                let spec = settings.assembly_spec(missing_tokens);
+                let spec = FeatureSpec {
+                    date_order: *date_order,
+                    ..settings.assembly_spec(missing_tokens)
+                };
                 let a = assemble(&AssemblyInputs {
                     events: fresh.events.as_deref(),
                     outcomes: fresh.outcomes.as_deref(),

@@ -184,6 +184,7 @@ pub fn score_file(
         missing_tokens: spec.missing_tokens.clone(),
         // The cells as the file writes them, as a client would send them to the server.
         infer_types: false,
+        date_order: spec.date_order,
         ..ReadOptions::default()
     };
     let leads = read_table(&job.leads, &read)?;
@@ -226,7 +227,7 @@ pub fn score_file(
         .columns
         .iter()
         .find(|c| matches!(c.transform, FittedTransform::LeadAge { .. }))
-        .map(|c| timestamp_values(&leads, &c.name, &spec.missing_tokens))
+        .map(|c| timestamp_values(&leads, &c.name, &spec.missing_tokens, spec.date_order))
         .transpose()?;
 
     // Leads that had converted by as_of: nothing left to hand over.
@@ -243,8 +244,13 @@ pub fn score_file(
                     ..Default::default()
                 });
             Some(
-                crate::monitor::read_outcomes(path, &columns, &artifact.provenance.positive_values)
-                    .map_err(|e| TrainError::Config(format!("{e:#}")))?,
+                crate::monitor::read_outcomes(
+                    path,
+                    &columns,
+                    &artifact.provenance.positive_values,
+                    spec.date_order,
+                )
+                .map_err(|e| TrainError::Config(format!("{e:#}")))?,
             )
         }
         None => None,

@@ -1340,6 +1340,181 @@ fn decimal_commas_train_score_and_evaluate_like_decimal_points() {
     );
 }
 
+/// The demo export's first `leads` leads (leads, events, outcomes), each time rewritten by `f`.
+fn demo_tables(leads: usize, f: impl Fn(&str) -> String) -> [String; 3] {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo");
+    let table = |name: &str| std::fs::read_to_string(root.join(name)).unwrap();
+    let kept: std::collections::HashSet<String> = (1..=leads).map(|i| format!("L{i:06}")).collect();
+    ["leads.csv", "events.csv", "outcomes.csv"].map(|name| {
+        let text = table(name);
+        let mut lines = text.lines();
+        let mut out = format!("{}\n", lines.next().unwrap());
+        for line in lines.filter(|l| kept.contains(l.split(',').next().unwrap())) {
+            let cells: Vec<String> = line.split(',').map(&f).collect();
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        out
+    })
+}
+
+/// A three-table export that writes its times as a US (`1/20/2025 7:01:43 AM`) or a European
+/// (`20.01.2025 07:01:43`) spreadsheet does: `init` finds the order from the days above 12,
+/// writes `date_order` into the spec and warns; with it, training, `evaluate` and `score` read
+/// the three files as their ISO twins (the same model, metrics and scores); without it,
+/// training fails naming the cell and the setting.
+#[test]
+fn dates_with_the_year_last_train_score_and_evaluate_like_iso() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rewrite = |format: &'static str| {
+        move |cell: &str| match chrono::NaiveDateTime::parse_from_str(cell, "%Y-%m-%d %H:%M:%S") {
+            Ok(t) => t.format(format).to_string(),
+            Err(_) => cell.to_string(),
+        }
+    };
+    let spec = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/spec.toml"),
+    )
+    .unwrap();
+    for (name, tables, order) in [
+        ("iso", demo_tables(1500, str::to_string), None),
+        (
+            "us",
+            demo_tables(1500, rewrite("%-m/%-d/%Y %-I:%M:%S %p")),
+            Some("mdy"),
+        ),
+        (
+            "eu",
+            demo_tables(1500, rewrite("%d.%m.%Y %H:%M:%S")),
+            Some("dmy"),
+        ),
+    ] {
+        for (table, text) in ["leads", "events", "outcomes"].iter().zip(&tables) {
+            std::fs::write(d.join(format!("{name}-{table}.csv")), text).unwrap();
+        }
+        let setting = order.map_or(String::new(), |o| format!("date_order = \"{o}\"\n"));
+        std::fs::write(d.join(format!("{name}.toml")), format!("{setting}{spec}")).unwrap();
+    }
+    let us_leads = std::fs::read_to_string(d.join("us-leads.csv")).unwrap();
+    assert!(
+        us_leads.contains(",1/13/2025 7:16:14 AM,"),
+        "{}",
+        &us_leads[..300]
+    );
+    // `init` reads the order from the data.
+    for (name, order, first) in [("us", "mdy", "month first"), ("eu", "dmy", "day first")] {
+        let leads = format!("{name}-leads.csv");
+        let out = format!("{name}-init.toml");
+        let r = run_ok(
+            d,
+            &["init", "--data", &leads, "--id", "lead_id", "--out", &out],
+        );
+        assert!(
+            r.stderr
+                .contains(&format!("dates are written {first} (column `created_at`")),
+            "{}",
+            r.show()
+        );
+        let inferred = std::fs::read_to_string(d.join(&out)).unwrap();
+        assert!(
+            inferred.contains(&format!("\ndate_order = \"{order}\"\n")),
+            "{inferred}"
+        );
+        assert!(
+            inferred.contains("name = \"created_at\"\ntransform = \"timestamp\""),
+            "{inferred}"
+        );
+    }
+    let files = |name: &str| {
+        [
+            "--data",
+            &format!("{name}-leads.csv"),
+            "--events",
+            &format!("{name}-events.csv"),
+            "--outcomes",
+            &format!("{name}-outcomes.csv"),
+        ]
+        .map(str::to_string)
+    };
+    let train = |name: &str, spec: &str| {
+        let out = format!("{name}.json");
+        let mut args: Vec<String> = ["train", "--spec", spec, "--out", &out]
+            .map(str::to_string)
+            .to_vec();
+        args.extend(files(name));
+        args.extend(FAST.map(str::to_string));
+        run(d, &args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let with = |args: &[&str], name: &str| -> Vec<String> {
+        let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        a.extend(files(name));
+        a
+    };
+    let mut models = Vec::new();
+    for name in ["iso", "us", "eu"] {
+        let r = train(name, &format!("{name}.toml"));
+        assert_eq!(r.code, Some(0), "{}", r.show());
+        let model = read_json(&d.join(format!("{name}.json")));
+        let evaluation = run_ok(
+            d,
+            &with(
+                &["evaluate", "--model", &format!("{name}.json"), "--json"],
+                name,
+            )
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        );
+        let evaluation: Value = serde_json::from_str(&evaluation.stdout).unwrap();
+        let scores = format!("{name}-scores.csv");
+        let mut score_args = with(
+            &[
+                "score",
+                "--model",
+                &format!("{name}.json"),
+                "--out",
+                &scores,
+                "--target-precision",
+                "0.5",
+                "--as-of",
+                "2025-03-01T12:00:00Z",
+            ],
+            name,
+        );
+        score_args.retain(|a| a != "--outcomes" && !a.ends_with("-outcomes.csv"));
+        run_ok(
+            d,
+            &score_args.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        let scores = std::fs::read_to_string(d.join(&scores)).unwrap();
+        models.push((model, evaluation, scores));
+    }
+    let (iso, iso_eval, iso_scores) = &models[0];
+    assert!(iso["spec"].get("date_order").is_none(), "absent when ISO");
+    let iso_id = iso["model_id"].as_str().unwrap();
+    for ((model, evaluation, scores), order) in models[1..].iter().zip(["mdy", "dmy"]) {
+        assert_eq!(model["spec"]["date_order"], order);
+        assert_same_weights(model, iso);
+        assert_eq!(evaluation["evaluation"], iso_eval["evaluation"]);
+        assert_eq!(evaluation["point_in_time"], iso_eval["point_in_time"]);
+        assert!(scores.lines().count() > 500, "the leads created by as_of");
+        let id = model["model_id"].as_str().unwrap();
+        assert_eq!(scores.replace(id, iso_id), *iso_scores);
+    }
+    // Without the setting, the first US time fails, named with the setting that reads it.
+    let r = train("us", "iso.toml");
+    assert_eq!(r.code, Some(1), "{}", r.show());
+    assert!(
+        r.stderr
+            .contains("us-leads.csv: row 1, column `created_at`")
+            && r.stderr.contains("date_order = \"mdy\" or \"dmy\"")
+            && r.stderr.contains("found \"1/1/2025 9:20:07 AM\""),
+        "{}",
+        r.show()
+    );
+}
+
 /// A CSV saved by a spreadsheet on Windows (Windows-1252: `é` one byte, `€` 0x80) is read as
 /// such: the model of its UTF-8 twin, with a warning that names the first byte that is not
 /// UTF-8, from `init`, `train` (kept in the model), `evaluate` and `score`.

@@ -76,6 +76,23 @@ fn options(dir: &Path) -> MonitorOptions {
     }
 }
 
+/// An outcomes export that writes its dates with the year last, month first or day first, is
+/// read in the order its values decide (a day above 12): the same report as the ISO file.
+#[test]
+fn outcomes_with_the_year_last_read_in_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let iso = render_text(&monitor(&options(dir.path())).unwrap());
+    let outcomes = dir.path().join("outcomes.csv");
+    for text in [
+        "lead_id,converted_at\nA1,6/10/2025 12:00 AM\nA2,6/20/2025\nA3,8/1/2025\nA5,5/1/2025\nB1,6/5/2025\nA6,12/28/2025\nC1,6/2/2025\nX1,6/2/2025\nD1,7/10/2025\n",
+        "lead_id,converted_at\nA1,10.06.2025 00:00\nA2,20.06.2025\nA3,01.08.2025\nA5,01.05.2025\nB1,05.06.2025\nA6,28.12.2025\nC1,02.06.2025\nX1,02.06.2025\nD1,10.07.2025\n",
+    ] {
+        std::fs::write(&outcomes, text).unwrap();
+        assert_eq!(render_text(&monitor(&options(dir.path())).unwrap()), iso);
+    }
+}
+
 #[test]
 fn realized_precision_and_recall_by_hand() {
     let dir = tempfile::tempdir().unwrap();
