@@ -415,6 +415,10 @@ pub struct Provenance {
     pub label: String,
     /// Values counted as "converted".
     pub positive_values: Vec<String>,
+    /// Values counted as "not converted" when the label names them (the others are leads
+    /// without an outcome yet); empty: every value that is not positive.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub negative_values: Vec<String>,
     /// Rows used (train + holdout).
     pub rows: u64,
     /// Rows in the training split.

@@ -403,6 +403,7 @@ impl PointInTimeSettings {
             format_version: SPEC_FORMAT_VERSION,
             label: self.label.clone(),
             positive: self.positive.clone(),
+            negative: Vec::new(),
             id: Some(self.id.clone()),
             missing_tokens: missing_tokens.to_vec(),
             competitor_domains: Vec::new(),
@@ -461,6 +462,11 @@ pub struct FeatureSpec {
     /// Label values that mean "converted" (case-insensitive).
     #[serde(default = "default_positive_values")]
     pub positive: Vec<String>,
+    /// Label values that mean "not converted" (case-insensitive). Empty (the default): every
+    /// value that is not positive. When set, a row whose label is neither (`Open`, `Working`) is
+    /// a lead without an outcome yet, left out of training and evaluation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub negative: Vec<String>,
     /// The lead id column, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,

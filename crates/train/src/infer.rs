@@ -20,6 +20,8 @@ pub struct InferOptions {
     pub label: Option<String>,
     /// Label values that mean converted (defaults when empty).
     pub positive: Vec<String>,
+    /// Label values that mean not converted (empty: every other value).
+    pub negative: Vec<String>,
     /// The id column.
     pub id: Option<String>,
     /// Columns to leave out (leakage, free text).
@@ -228,16 +230,43 @@ fn number_placeholders(
     Ok(out)
 }
 
-/// A label of two classes, neither of them one of `positive`, where one is the negation of the
-/// other (`Converted` / `Not converted`, `Qualified` / `Unqualified`, `Closed Won` / `Closed
-/// Lost`): (the converted one as the file spells it, the other). `None` for anything else,
-/// which the label check then refuses with its own message.
+/// Whether label value `no` is the negation of `yes` (`Not converted` / `Converted`,
+/// `Unqualified` / `Qualified`, `Inactive` / `Active`, `Lost` / `Won`), after the words they
+/// begin with alike (`Closed - Not Converted` / `Closed - Converted`, `Closed Lost` / `Closed
+/// Won`).
+fn negates(no: &str, yes: &str) -> bool {
+    let (no, yes) = (no.to_ascii_lowercase(), yes.to_ascii_lowercase());
+    // The words both begin with: a common prefix cut back to end where a word ends.
+    let common = no
+        .char_indices()
+        .zip(yes.chars())
+        .take_while(|((_, a), b)| a == b)
+        .last()
+        .map_or(0, |((i, c), _)| i + c.len_utf8());
+    let cut = no[..common]
+        .char_indices()
+        .rfind(|(_, c)| !c.is_alphanumeric())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let (no, yes) = (&no[cut..], &yes[cut..]);
+    !yes.is_empty()
+        && ([
+            "not ", "not_", "not-", "non-", "non ", "non_", "un", "in", "no ",
+        ]
+        .iter()
+        .any(|p| no.strip_prefix(p) == Some(yes))
+            || (yes == "won" && no == "lost"))
+}
+
+/// A label whose classes hold one value and its negation (see [`negates`]), none of them one
+/// of `positive`: (the converted one as the file spells it, its negation, the other classes,
+/// such as `Open`: leads without an outcome yet). `None` when no such pair, or more than one,
+/// is found: the label check then refuses the label with its own message.
 fn negated_classes(
     table: &Table,
     label: &str,
     missing: &[String],
     positive: &[String],
-) -> Result<Option<(String, String)>> {
+) -> Result<Option<(String, String, Vec<String>)>> {
     if table.df.column(label).is_err() {
         return Ok(None);
     }
@@ -245,37 +274,37 @@ fn negated_classes(
     for v in level_values(table, label, missing)?.into_iter().flatten() {
         let v = v.trim().to_string();
         if !classes.iter().any(|c| c.eq_ignore_ascii_case(&v)) {
-            if classes.len() == 2 {
+            // A label, not free text.
+            if classes.len() == 20 {
                 return Ok(None);
             }
             classes.push(v);
         }
     }
-    let [a, b] = <[String; 2]>::try_from(classes).unwrap_or_default();
-    if a.is_empty()
-        || b.is_empty()
-        || [&a, &b]
+    if classes.len() < 2
+        || classes
             .iter()
-            .any(|c| positive.iter().any(|p| p.trim().eq_ignore_ascii_case(c)))
+            .any(|c| c.is_empty() || positive.iter().any(|p| p.trim().eq_ignore_ascii_case(c)))
     {
         return Ok(None);
     }
-    let negates = |no: &str, yes: &str| {
-        let (no, yes) = (no.to_ascii_lowercase(), yes.to_ascii_lowercase());
-        [
-            "not ", "not_", "not-", "non-", "non ", "non_", "un", "in", "no ",
-        ]
-        .iter()
-        .any(|p| no.strip_prefix(p) == Some(yes.as_str()))
-            || (yes.replace("won", "lost") == no && yes.contains("won"))
-    };
-    Ok(if negates(&b, &a) {
-        Some((a, b))
-    } else if negates(&a, &b) {
-        Some((b, a))
-    } else {
-        None
-    })
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for yes in &classes {
+        for no in &classes {
+            if negates(no, yes) {
+                pairs.push((yes.clone(), no.clone()));
+            }
+        }
+    }
+    if pairs.len() != 1 {
+        return Ok(None);
+    }
+    let (yes, no) = pairs.remove(0);
+    let others = classes
+        .into_iter()
+        .filter(|c| *c != yes && *c != no)
+        .collect();
+    Ok(Some((yes, no, others)))
 }
 
 /// The order the file writes dates with the year last in (`12/31/2023 10:00 AM`), from its text
@@ -434,13 +463,26 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     } else {
         options.positive.clone()
     };
+    let mut negative = options.negative.clone();
     if let (true, Some(label)) = (options.positive.is_empty(), &options.label) {
-        if let Some((yes, no)) = negated_classes(table, label, &missing, &positive)? {
-            warnings.push(format!(
-                "label `{label}`: neither of its values ({yes:?}, {no:?}) is one of {}; {yes:?} \
-                 is read as converted, {no:?} being its negation (pass --positive to choose)",
+        if let Some((yes, no, others)) = negated_classes(table, label, &missing, &positive)? {
+            let mut w = format!(
+                "label `{label}`: none of its values is one of {}; {yes:?} is read as converted, \
+                 {no:?} being its negation",
                 positive.join(", ")
-            ));
+            );
+            if !others.is_empty() && negative.is_empty() {
+                let shown: Vec<String> = others.iter().map(|c| format!("{c:?}")).collect();
+                let _ = write!(
+                    w,
+                    ", as not converted; the other values ({}) are leads without an outcome yet, \
+                     left out (`negative = [{no:?}]`)",
+                    shown.join(", ")
+                );
+                negative = vec![no];
+            }
+            w.push_str(" (pass --positive and --negative to choose)");
+            warnings.push(w);
             positive = vec![yes];
         }
     }
@@ -448,6 +490,7 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         format_version: SPEC_FORMAT_VERSION,
         label: options.label.clone(),
         positive,
+        negative,
         id: options.id.clone(),
         missing_tokens: missing,
         competitor_domains: Vec::new(),
@@ -782,6 +825,13 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
         let _ = writeln!(out, "label = {}", toml_str(l));
     }
     let _ = writeln!(out, "positive = {}", toml_list(&spec.positive));
+    if !spec.negative.is_empty() {
+        out.push_str(
+            "# Label values that mean not converted; a lead whose label is neither has no outcome\n\
+             # yet and is left out.\n",
+        );
+        let _ = writeln!(out, "negative = {}", toml_list(&spec.negative));
+    }
     if let Some(id) = &spec.id {
         let _ = writeln!(out, "id = {}", toml_str(id));
     }
@@ -950,7 +1000,7 @@ mod tests {
             let (_dir, table) = table_of(&csv);
             negated_classes(&table, "y", &missing, &pos).unwrap()
         };
-        let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string(), Vec::new()));
         assert_eq!(
             classes(&["Not converted", "Converted"]),
             pair("Converted", "Not converted")
@@ -965,10 +1015,40 @@ mod tests {
         );
         assert_eq!(classes(&["Won", "Lost"]), pair("Won", "Lost"));
         assert_eq!(classes(&["Active", "Inactive"]), pair("Active", "Inactive"));
-        // Default positives, unrelated words, three classes, one class: left to the label check.
+        // Lead statuses: the pair, and the others (no outcome yet).
+        let with = |a: &str, b: &str, others: &[&str]| {
+            Some((
+                a.to_string(),
+                b.to_string(),
+                others.iter().map(|o| o.to_string()).collect::<Vec<_>>(),
+            ))
+        };
+        assert_eq!(
+            classes(&["Converted", "Not converted", "Open"]),
+            with("Converted", "Not converted", &["Open"])
+        );
+        assert_eq!(
+            classes(&[
+                "Open - Not Contacted",
+                "Working - Contacted",
+                "Closed - Converted",
+                "Closed - Not Converted"
+            ]),
+            with(
+                "Closed - Converted",
+                "Closed - Not Converted",
+                &["Open - Not Contacted", "Working - Contacted"]
+            )
+        );
+        assert_eq!(
+            classes(&["Closed Won", "Open", "Closed Lost", "Nurture"]),
+            with("Closed Won", "Closed Lost", &["Open", "Nurture"])
+        );
+        // Default positives, unrelated words, two pairs, one class: left to the label check.
         assert_eq!(classes(&["Yes", "Not yes"]), None);
         assert_eq!(classes(&["Gold", "Silver"]), None);
-        assert_eq!(classes(&["Converted", "Not converted", "Open"]), None);
+        assert_eq!(classes(&["Won", "Lost", "Active", "Inactive"]), None);
+        assert_eq!(classes(&["Nurture", "Not nurtured"]), None);
         assert_eq!(classes(&["Converted"]), None);
     }
 

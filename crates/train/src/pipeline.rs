@@ -65,6 +65,8 @@ pub struct TrainConfig {
     pub label: Option<String>,
     /// Positive label values (override the spec's).
     pub positive: Vec<String>,
+    /// Negative label values (override the spec's; see [`FeatureSpec::negative`]).
+    pub negative: Vec<String>,
     /// Id column (overrides the spec's).
     pub id: Option<String>,
     /// Columns to leave out.
@@ -116,6 +118,7 @@ impl TrainConfig {
             spec: None,
             label: None,
             positive: Vec::new(),
+            negative: Vec::new(),
             id: None,
             exclude: Vec::new(),
             read: ReadOptions::default(),
@@ -225,6 +228,7 @@ pub fn resolve_spec(config: &TrainConfig, table: &Table) -> Result<(FeatureSpec,
                 &InferOptions {
                     label: config.label.clone(),
                     positive: config.positive.clone(),
+                    negative: config.negative.clone(),
                     id: config.id.clone(),
                     exclude: config.exclude.clone(),
                     missing_tokens: config.read.missing_tokens.clone(),
@@ -239,6 +243,9 @@ pub fn resolve_spec(config: &TrainConfig, table: &Table) -> Result<(FeatureSpec,
     }
     if !config.positive.is_empty() {
         spec.positive = config.positive.clone();
+    }
+    if !config.negative.is_empty() {
+        spec.negative = config.negative.clone();
     }
     if config.id.is_some() {
         spec.id = config.id.clone();
@@ -368,7 +375,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         )
     } else {
         let label = spec.label.clone().unwrap_or_default();
-        let flat = flat_labels(&table, &label, &spec.positive)?;
+        let flat = flat_labels(&table, &label, &spec.positive, &spec.negative)?;
         spec_warnings.extend(flat.warning);
         labelled_rows = flat.labelled;
         let y = flat.y;
@@ -834,6 +841,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         inputs,
         label,
         positive_values: spec.positive.clone(),
+        negative_values: spec.negative.clone(),
         rows: examples as u64,
         train_rows: train_rows.len() as u64,
         train_positives: count_positives(&train_rows),
@@ -1392,6 +1400,8 @@ pub struct FreshData {
     pub label: Option<String>,
     /// Values meaning "converted" (default: the model's).
     pub positive: Vec<String>,
+    /// Values meaning "not converted" (default: the model's).
+    pub negative: Vec<String>,
     /// How to read the files (the model's missing tokens replace these).
     pub read: ReadOptions,
 }
@@ -1425,6 +1435,8 @@ pub enum LabelRules {
         label: String,
         /// Values meaning "converted".
         positive: Vec<String>,
+        /// Values meaning "not converted" (empty: every other value).
+        negative: Vec<String>,
         /// Cell values read as missing.
         missing_tokens: Vec<String>,
         /// The leads file writes numbers with a decimal comma (the model's spec says so).
@@ -1476,6 +1488,12 @@ pub fn label_rules(artifact: &ModelArtifact, fresh: &FreshData) -> Result<LabelR
                 artifact.provenance.positive_values.clone()
             } else {
                 fresh.positive.clone()
+            },
+            // The model's negative values go with its positive ones.
+            negative: match (fresh.negative.is_empty(), fresh.positive.is_empty()) {
+                (false, _) => fresh.negative.clone(),
+                (true, true) => artifact.provenance.negative_values.clone(),
+                (true, false) => Vec::new(),
             },
             missing_tokens,
             decimal_comma: artifact.spec.decimal_comma,
@@ -1562,13 +1580,14 @@ impl LabelledSet {
             LabelRules::Flat {
                 label,
                 positive,
+                negative,
                 missing_tokens,
                 decimal_comma,
             } => {
                 read.missing_tokens = missing_tokens.clone();
                 read.decimal_comma = *decimal_comma;
                 let table = read_table(&fresh.leads, &read)?;
-                let flat = flat_labels(&table, label, positive)?;
+                let flat = flat_labels(&table, label, positive, negative)?;
                 let warnings: Vec<String> =
                     table.note.iter().chain(&flat.warning).cloned().collect();
                 // The leads without an outcome yet are not examples: only the others are kept.
@@ -1798,6 +1817,7 @@ pub fn evaluate_file(
             outcomes: None,
             label: label.map(str::to_string),
             positive: positive.to_vec(),
+            negative: Vec::new(),
             read: read.clone(),
         },
     )

@@ -82,33 +82,68 @@ pub struct FlatLabels {
 /// conversions only (`Yes` or nothing): the rows without a label are the leads that did not
 /// convert, as the leads missing from a closed-deals outcomes table are, and the warning says
 /// so. A file with no label at all, or whose labelled rows all did not convert, is an error.
-pub fn flat_labels(table: &Table, label: &str, positive: &[String]) -> Result<FlatLabels> {
+///
+/// A label of more than two classes (a lead status: `Won`, `Lost`, `Open`) needs its converted
+/// values named (`positive` other than the default): with `negative` empty, every other class
+/// counts as not converted, with a warning that lists them; with `negative` named, a row whose
+/// label is neither positive nor negative is a lead without an outcome yet, left out as a row
+/// without a label is.
+pub fn flat_labels(
+    table: &Table,
+    label: &str,
+    positive: &[String],
+    negative: &[String],
+) -> Result<FlatLabels> {
     let col_err = column_error(table, label);
-    let values = text_values(column(table, label)?).map_err(|e| col_err(e.to_string()))?;
+    let mut values = text_values(column(table, label)?).map_err(|e| col_err(e.to_string()))?;
+    let empty = values.iter().filter(|v| v.is_none()).count();
+    // Named negatives: the rows of any other class have no outcome yet.
+    let mut open: Vec<(String, usize)> = Vec::new();
+    if !negative.is_empty() {
+        for v in &mut values {
+            let Some(t) = v.as_deref() else { continue };
+            if is_positive(positive, t) || is_positive(negative, t) {
+                continue;
+            }
+            match open
+                .iter_mut()
+                .find(|(c, _)| c.eq_ignore_ascii_case(t.trim()))
+            {
+                Some((_, k)) => *k += 1,
+                None => open.push((t.trim().to_string(), 1)),
+            }
+            *v = None;
+        }
+    }
     let y: Vec<bool> = values
         .iter()
         .map(|v| v.as_deref().is_some_and(|v| is_positive(positive, v)))
         .collect();
     let Some((count, first)) = missing_labels(&values) else {
-        check_classes(&values, positive, &col_err)?;
+        let warning = label_classes(&values, positive, negative, label, &col_err)?;
         return Ok(FlatLabels {
             y,
             labelled: None,
-            warning: None,
+            warning,
         });
     };
     if count == values.len() {
-        return Err(col_err(format!(
-            "no row has a label ({count} rows, every one empty or a missing token); a model needs \
-             the outcomes of past leads"
-        )));
+        return Err(col_err(if open.is_empty() {
+            format!(
+                "no row has a label ({count} rows, every one empty or a missing token); a model \
+                 needs the outcomes of past leads"
+            )
+        } else {
+            format!(
+                "no row is converted ({}) or not converted ({}): {}",
+                positive.join(", "),
+                negative.join(", "),
+                shown_classes(&open)
+            )
+        }));
     }
-    let no_label = format!(
-        "{count} of {} rows have no label (first: row {first})",
-        values.len()
-    );
     let mut present: Vec<Option<String>> = values.iter().filter(|v| v.is_some()).cloned().collect();
-    if present.iter().flatten().all(|v| is_positive(positive, v)) {
+    if negative.is_empty() && present.iter().flatten().all(|v| is_positive(positive, v)) {
         let shown = present
             .iter()
             .flatten()
@@ -122,21 +157,115 @@ pub fn flat_labels(table: &Table, label: &str, positive: &[String]) -> Result<Fl
             y,
             labelled: None,
             warning: Some(format!(
-                "`{label}`: {no_label} and every other row is {shown:?}: read as a file that marks \
-                 conversions only, those {count} rows count as not converted (give them a value, \
-                 such as 0, or leave them out of the file if they are leads without an outcome yet)"
+                "`{label}`: {count} of {} rows have no label (first: row {first}) and every other \
+                 row is {shown:?}: read as a file that marks conversions only, those {count} rows \
+                 count as not converted (give them a value, such as 0, or leave them out of the \
+                 file if they are leads without an outcome yet)",
+                values.len()
             )),
         });
     }
-    check_classes(&present, positive, &col_err)?;
+    let classes = label_classes(&present, positive, negative, label, &col_err)?;
+    let mut left_out = Vec::new();
+    if empty > 0 {
+        left_out.push(format!("{empty} have no label"));
+    }
+    if !open.is_empty() {
+        left_out.push(format!(
+            "{} are neither converted ({}) nor not converted ({}): {}",
+            count - empty,
+            positive.join(", "),
+            negative.join(", "),
+            shown_classes(&open)
+        ));
+    }
+    let warning = format!(
+        "`{label}`: of {} rows, {} (first: row {first}): leads without an outcome yet, left out \
+         of training and evaluation",
+        values.len(),
+        left_out.join("; ")
+    );
     Ok(FlatLabels {
         y,
         labelled: Some((0..values.len()).filter(|&i| values[i].is_some()).collect()),
-        warning: Some(format!(
-            "`{label}`: {no_label}: leads without an outcome yet, left out of training and \
-             evaluation"
-        )),
+        warning: Some(classes.map_or(warning.clone(), |c| format!("{c}; {warning}"))),
     })
+}
+
+/// `"Open" (250 rows), "Working" (10 rows)`.
+fn shown_classes(classes: &[(String, usize)]) -> String {
+    classes
+        .iter()
+        .map(|(c, k)| format!("{c:?} ({k} rows)"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Checks the classes of the labelled rows of a flat file: two, one of them positive, as
+/// [`check_classes`] wants; or more, when the converted ones are named (`positive` is not the
+/// default) and some are not converted, with a warning that lists the classes that count as
+/// not converted (all the others without `negative`).
+fn label_classes(
+    values: &[Option<String>],
+    positive: &[String],
+    negative: &[String],
+    label: &str,
+    col_err: &impl Fn(String) -> TrainError,
+) -> Result<Option<String>> {
+    let mut classes: Vec<(String, usize)> = Vec::new();
+    for v in values.iter().flatten().map(|s| s.trim()) {
+        match classes.iter_mut().find(|(c, _)| c.eq_ignore_ascii_case(v)) {
+            Some((_, k)) => *k += 1,
+            None => classes.push((v.to_string(), 1)),
+        }
+    }
+    let named = positive != leadscore_core::value::default_positive_values().as_slice();
+    if classes.len() <= 2 || (!named && negative.is_empty()) {
+        if classes.len() > 2 {
+            let mut shown: Vec<&str> = classes.iter().map(|(c, _)| c.as_str()).collect();
+            shown.sort_unstable_by_key(|c| c.to_ascii_lowercase());
+            return Err(col_err(format!(
+                "a label needs exactly two classes, found {} ({}{}); or name the converted ones \
+                 with --positive (the others then count as not converted) and the not-converted \
+                 ones with --negative (the others are then leads without an outcome yet, left out)",
+                classes.len(),
+                shown.iter().take(8).copied().collect::<Vec<_>>().join(", "),
+                if classes.len() > 8 { ", ..." } else { "" }
+            )));
+        }
+        check_classes(values, positive, col_err)?;
+        return Ok(None);
+    }
+    let (yes, no): (Vec<_>, Vec<_>) = classes
+        .into_iter()
+        .partition(|(c, _)| is_positive(positive, c));
+    if yes.is_empty() || no.is_empty() {
+        let shown: Vec<(String, usize)> = yes.into_iter().chain(no).collect();
+        return Err(col_err(format!(
+            "the labelled rows are all {}: {}; a model needs converted ({}) and not-converted leads",
+            if shown.iter().all(|(c, _)| is_positive(positive, c)) {
+                "converted"
+            } else {
+                "not converted"
+            },
+            shown_classes(&shown),
+            positive.join(", ")
+        )));
+    }
+    Ok(negative.is_empty().then(|| {
+        format!(
+            "`{label}` has {} classes: {} {} as converted, and every other class as not \
+             converted: {} (name the not-converted ones with --negative to leave the others out \
+             as leads without an outcome yet)",
+            yes.len() + no.len(),
+            yes.iter()
+                .map(|(c, _)| format!("{c:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if yes.len() == 1 { "counts" } else { "count" },
+            shown_classes(&no)
+        )
+    }))
 }
 
 fn column_error<'a>(table: &'a Table, label: &'a str) -> impl Fn(String) -> TrainError + 'a {
@@ -264,24 +393,24 @@ mod tests {
     fn flat_files_may_hold_leads_without_an_outcome() {
         // Both classes among the labelled rows: the others are left out.
         let (_d, t) = table("y,x\n1,a\n,b\n0,c\nNA,d\n0,e\n");
-        let f = flat_labels(&t, "y", &pos()).unwrap();
+        let f = flat_labels(&t, "y", &pos(), &[]).unwrap();
         assert_eq!(f.y, [true, false, false, false, false]);
         assert_eq!(f.labelled, Some(vec![0, 2, 4]));
         let w = f.warning.unwrap();
         assert!(
-            w.contains("2 of 5 rows have no label (first: row 2)") && w.contains("left out"),
+            w.contains("of 5 rows, 2 have no label (first: row 2)") && w.contains("left out"),
             "{w}"
         );
         // Every row labelled: as `labels`, no warning.
         let (_d, t) = table("y,x\n1,a\n0,b\n");
-        let f = flat_labels(&t, "y", &pos()).unwrap();
+        let f = flat_labels(&t, "y", &pos(), &[]).unwrap();
         assert_eq!(
             (f.y, f.labelled, f.warning),
             (vec![true, false], None, None)
         );
         // Conversions marked only: the empty rows did not convert.
         let (_d, t) = table("y,x\nYes,a\n,b\nyes,c\n,d\n");
-        let f = flat_labels(&t, "y", &pos()).unwrap();
+        let f = flat_labels(&t, "y", &pos(), &[]).unwrap();
         assert_eq!((f.y, f.labelled), (vec![true, false, true, false], None));
         assert!(f.warning.unwrap().contains("count as not converted"));
         // Errors: nothing labelled; only unconverted; two spellings of converted; bad classes.
@@ -293,8 +422,50 @@ mod tests {
             ("y,x\n1,a\n,b\n0,c\n2,d\n", "exactly two classes, found 3"),
         ] {
             let (_d, t) = table(text);
-            let e = flat_labels(&t, "y", &pos()).unwrap_err().to_string();
+            let e = flat_labels(&t, "y", &pos(), &[]).unwrap_err().to_string();
             assert!(e.contains("`y`") && e.contains(says), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn lead_statuses_with_named_classes() {
+        let text = "status,x\nWon,a\nLost,b\nOpen,c\nwon,d\n,e\nWorking,f\nLost,g\n";
+        let (_d, t) = table(text);
+        let won = vec!["Won".to_string()];
+        // Without --positive: three classes are an error that says how to name them.
+        let e = flat_labels(&t, "status", &pos(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("found 4 (Lost, Open, Won, Working)") && e.contains("--negative"),
+            "{e}"
+        );
+        // The converted class named: every other is not converted, listed in the warning.
+        let f = flat_labels(&t, "status", &won, &[]).unwrap();
+        assert_eq!(f.y, [true, false, false, true, false, false, false]);
+        assert_eq!(f.labelled, Some(vec![0, 1, 2, 3, 5, 6]));
+        let w = f.warning.unwrap();
+        assert!(
+            w.contains("\"Lost\" (2 rows), \"Open\" (1 rows), \"Working\" (1 rows)")
+                && w.contains("of 7 rows, 1 have no label (first: row 5)"),
+            "{w}"
+        );
+        // Both named: the others have no outcome yet, left out with the empty row.
+        let f = flat_labels(&t, "status", &won, &["lost".to_string()]).unwrap();
+        assert_eq!(f.labelled, Some(vec![0, 1, 3, 6]));
+        assert_eq!(f.y, [true, false, false, true, false, false, false]);
+        let w = f.warning.unwrap();
+        assert!(
+            w.contains("1 have no label; 2 are neither converted (Won) nor not converted (lost): \"Open\" (1 rows), \"Working\" (1 rows)"),
+            "{w}"
+        );
+        // A named negative that no row has: one class.
+        let e = flat_labels(&t, "status", &won, &["Gone".to_string()])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("only one class"), "{e}");
+        // Strict `labels` (outcomes tables) still wants two classes.
+        let (_d, t) = table("status,x\nWon,a\nLost,b\nOpen,c\n");
+        assert!(labels(&t, "status", &won).is_err());
     }
 }

@@ -1190,7 +1190,7 @@ fn rows_without_a_label_are_left_out_and_counted() {
         d,
         &train_args("open.csv", "open.json", &["--holdout-out", "h.csv"]),
     );
-    let warning = format!("{open} of 400 rows have no label (first: row 7)");
+    let warning = format!("of 400 rows, {open} have no label (first: row 7)");
     assert!(
         r.stdout.contains("WARNING") && r.stdout.contains(&warning),
         "{}",
@@ -1255,6 +1255,162 @@ fn rows_without_a_label_are_left_out_and_counted() {
     assert_same_weights(
         &read_json(&d.join("marks.json")),
         &read_json(&d.join("full.json")),
+    );
+}
+
+/// A label that is a lead status, as CRMs export it: Salesforce's default statuses (`Closed -
+/// Converted`, `Closed - Not Converted`, and the open `Open - Not Contacted`, `Working -
+/// Contacted`) need no option: the pair is read as converted / not converted and the open
+/// leads are left out (the model of the file without them). `--positive` alone counts every
+/// other status as not converted (the model of the 1/0 file with open leads as 0);
+/// `--positive` with `--negative` leaves the others out. `evaluate` reads the model's rules.
+#[test]
+fn lead_statuses_train_as_their_two_class_twins() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = leads_csv(400, ',', "\n", false);
+    // Every 5th lead is still open (half of them worked on), whatever its 1/0 label.
+    let (mut status, mut closed, mut zeros) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, line) in text.lines().enumerate() {
+        let (head, y) = line.rsplit_once(',').unwrap();
+        if i == 0 {
+            status.push(line.replace("converted", "Lead Status"));
+            closed.push(line.to_string());
+            zeros.push(line.to_string());
+            continue;
+        }
+        let open = i % 5 == 0;
+        let s = match (open, y) {
+            (true, _) if i % 10 == 0 => "Working - Contacted",
+            (true, _) => "Open - Not Contacted",
+            (false, "1") => "Closed - Converted",
+            _ => "Closed - Not Converted",
+        };
+        status.push(format!("{head},{s}"));
+        zeros.push(if open {
+            format!("{head},0")
+        } else {
+            line.to_string()
+        });
+        if !open {
+            closed.push(line.to_string());
+        }
+    }
+    for (name, lines) in [("status", &status), ("closed", &closed), ("zeros", &zeros)] {
+        std::fs::write(d.join(format!("{name}.csv")), lines.join("\n") + "\n").unwrap();
+    }
+    let train = |data: &str, out: &str, extra: &[&str]| {
+        let mut a = vec!["train", "--data", data, "--id", "lead_id", "--out", out];
+        a.push("--label");
+        a.push(if data == "status.csv" {
+            "Lead Status"
+        } else {
+            "converted"
+        });
+        a.extend_from_slice(&FAST);
+        a.extend_from_slice(extra);
+        run_ok(d, &a)
+    };
+    train("closed.csv", "closed.json", &[]);
+    train("zeros.csv", "zeros.json", &[]);
+    let closed = read_json(&d.join("closed.json"));
+    // No option: the pair and the open statuses, told.
+    let r = train("status.csv", "auto.json", &[]);
+    assert!(
+        r.stdout.contains("\"Closed - Converted\" is read as converted")
+            && r.stdout.contains("(\"Open - Not Contacted\", \"Working - Contacted\") are leads without an outcome yet"),
+        "{}",
+        r.show()
+    );
+    let auto = read_json(&d.join("auto.json"));
+    assert_same_weights(&auto, &closed);
+    assert_eq!(
+        auto["provenance"]["positive_values"][0],
+        "Closed - Converted"
+    );
+    assert_eq!(
+        auto["provenance"]["negative_values"][0],
+        "Closed - Not Converted"
+    );
+    assert_eq!(auto["provenance"]["rows"], closed["provenance"]["rows"]);
+    // Named, both ways.
+    let r = train(
+        "status.csv",
+        "all.json",
+        &["--positive", "closed - converted"],
+    );
+    assert!(
+        r.stdout
+            .contains("as not converted: \"Closed - Not Converted\" (119 rows)"),
+        "{}",
+        r.show()
+    );
+    assert_same_weights(
+        &read_json(&d.join("all.json")),
+        &read_json(&d.join("zeros.json")),
+    );
+    train(
+        "status.csv",
+        "named.json",
+        &[
+            "--positive",
+            "Closed - Converted",
+            "--negative",
+            "Closed - Not Converted",
+        ],
+    );
+    assert_same_weights(&read_json(&d.join("named.json")), &closed);
+    // `evaluate` reads the statuses by the model's rules: the closed leads' metrics.
+    let on_status = run_ok(
+        d,
+        &[
+            "evaluate",
+            "--model",
+            "auto.json",
+            "--data",
+            "status.csv",
+            "--json",
+        ],
+    );
+    let on_status: Value = serde_json::from_str(&on_status.stdout).unwrap();
+    let on_closed = run_ok(
+        d,
+        &[
+            "evaluate",
+            "--model",
+            "auto.json",
+            "--data",
+            "closed.csv",
+            "--label",
+            "converted",
+            "--positive",
+            "1",
+            "--negative",
+            "0",
+            "--json",
+        ],
+    );
+    let on_closed: Value = serde_json::from_str(&on_closed.stdout).unwrap();
+    assert_eq!(on_status["evaluation"], on_closed["evaluation"]);
+    assert_eq!(on_status["rows"], closed["provenance"]["rows"]);
+    // Without --positive, statuses with no pair are refused, saying how to name them.
+    let other: String = status
+        .join("\n")
+        .replace("Closed - Not Converted", "Closed - Lost")
+        + "\n";
+    std::fs::write(d.join("other.csv"), other).unwrap();
+    let r = run(
+        d,
+        &train_args("other.csv", "x.json", &[])
+            .iter()
+            .map(|a| if *a == "converted" { "Lead Status" } else { a })
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(r.code, Some(1), "{}", r.show());
+    assert!(
+        r.stderr.contains("exactly two classes, found 4") && r.stderr.contains("--negative"),
+        "{}",
+        r.show()
     );
 }
 

@@ -37,6 +37,7 @@ impl TryFrom<InitArgs> for Init {
             infer: InferOptions {
                 label: t.label,
                 positive: t.positive,
+                negative: t.negative,
                 id: t.id,
                 exclude: t.exclude,
                 missing_tokens: t.missing,

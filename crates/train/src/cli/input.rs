@@ -20,6 +20,11 @@ pub struct TableArgs {
     /// A label value that means "converted" (repeatable; default 1, true, yes, y in any case).
     #[arg(long = "positive")]
     pub positive: Vec<String>,
+    /// A label value that means "not converted" (repeatable; default: every value that is not
+    /// positive). Rows whose label is neither, such as `Open`, are leads without an outcome
+    /// yet: left out.
+    #[arg(long = "negative")]
+    pub negative: Vec<String>,
     /// The lead id column (kept out of the features).
     #[arg(long)]
     pub id: Option<String>,
@@ -79,6 +84,10 @@ pub struct FreshArgs {
     /// Positive label values (default: the model's).
     #[arg(long = "positive")]
     positive: Vec<String>,
+    /// Negative label values (default: the model's); rows whose label is neither positive nor
+    /// negative are left out.
+    #[arg(long = "negative")]
+    negative: Vec<String>,
     /// CSV delimiter (detected when absent).
     #[arg(long)]
     delimiter: Option<char>,
@@ -95,6 +104,7 @@ impl TryFrom<FreshArgs> for FreshData {
             outcomes: a.outcomes,
             label: a.label,
             positive: a.positive,
+            negative: a.negative,
             read: ReadOptions {
                 delimiter: ascii_delimiter(a.delimiter)?,
                 ..ReadOptions::default()

@@ -254,6 +254,7 @@ impl TryFrom<TrainArgs> for Train {
         config.spec = a.spec;
         config.label = t.label;
         config.positive = t.positive;
+        config.negative = t.negative;
         config.id = t.id;
         config.exclude = t.exclude;
         config.events = a.events;
