@@ -684,7 +684,12 @@ fn read_outcomes(
     read: &ReadOptions,
     missing: &[String],
 ) -> Result<Outcomes> {
-    let table = read_table(path, read)?;
+    // The ids as written, as the leads' and the events' are read.
+    let read = ReadOptions {
+        text_columns: vec![spec.lead_id.clone()],
+        ..read.clone()
+    };
+    let table = read_table(path, &read)?;
     let ids = level_values(&table, &spec.lead_id, missing)?;
     let has = |c: &str| table.df.column(c).is_ok();
     let converted: Vec<bool> = if has(&spec.converted) {

@@ -124,6 +124,11 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
     if df.height() == 0 {
         return Err(read_err(path, "the file has a header but no data rows"));
     }
+    let (df, header_note) = tidy_header(df);
+    let note = match (note, header_note) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    };
     let fingerprint = InputFingerprint {
         path: path.display().to_string(),
         sha256: scan.sha256,
@@ -373,10 +378,20 @@ fn read_csv(
         .with_null_values(Some(NullValues::AllColumns(nulls)))
         .with_missing_is_null(true)
         .with_decimal_comma(options.decimal_comma && delimiter != b',');
+    // A text column is named as the header writes it (` lead_id ` for `lead_id`: see
+    // [`tidy_header`]), so that its zeros are kept there too.
+    let header = header_names(path, delimiter);
     let text: Schema = options
         .text_columns
         .iter()
-        .map(|c| (PlSmallStr::from(c.as_str()), DataType::String))
+        .map(|c| {
+            let raw = header
+                .iter()
+                .find(|h| *h == c)
+                .or_else(|| header.iter().find(|h| h.trim() == c.as_str()))
+                .unwrap_or(c);
+            (PlSmallStr::from(raw.as_str()), DataType::String)
+        })
         .collect();
     CsvReadOptions::default()
         .with_has_header(true)
@@ -387,6 +402,77 @@ fn read_csv(
         .into_reader_with_file_handle(file)
         .finish()
         .map_err(|e| read_err(path, format!("cannot parse as CSV: {e}")))
+}
+
+/// The names in the first line of a CSV as written (quotes taken off, spaces kept), from its
+/// first 64 KiB; empty if it cannot be read.
+fn header_names(path: &Path, delimiter: u8) -> Vec<String> {
+    let mut head = Vec::new();
+    if let Ok(file) = File::open(path) {
+        let _ = file.take(1 << 16).read_to_end(&mut head);
+    }
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    String::from_utf8_lossy(line)
+        .split(char::from(delimiter))
+        .map(|n| {
+            let t = n.trim();
+            match t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(inner) => inner.to_string(),
+                None => n.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// The header as a person meant it: a name with spaces around it (` Lead Source `, as a
+/// hand-edited export has) is read trimmed, unless another column already has that name; and a
+/// note that says so, and names a header written twice (polars reads the second as
+/// `name_duplicated_0`).
+fn tidy_header(mut df: DataFrame) -> (DataFrame, Option<String>) {
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let mut trimmed = Vec::new();
+    for name in &names {
+        let t = name.trim();
+        let taken = names.iter().filter(|n| n.trim() == t).count() > 1;
+        if t != name && !t.is_empty() && !taken && df.rename(name, t.into()).is_ok() {
+            trimmed.push(format!("`{name}` as `{t}`"));
+        }
+    }
+    let twice: Vec<String> = names
+        .iter()
+        .filter_map(|n| {
+            let (base, k) = n.rsplit_once("_duplicated_")?;
+            (k.bytes().all(|b| b.is_ascii_digit()) && names.iter().any(|m| m.trim() == base.trim()))
+                .then(|| {
+                    format!(
+                        "`{}` (its column {} read as `{n}`)",
+                        base.trim(),
+                        k.parse::<usize>().unwrap_or(0) + 2
+                    )
+                })
+        })
+        .collect();
+    let mut notes = Vec::new();
+    if !trimmed.is_empty() {
+        notes.push(format!(
+            "header names with spaces around them are read trimmed: {}",
+            trimmed.join(", ")
+        ));
+    }
+    if !twice.is_empty() {
+        notes.push(format!(
+            "the header names a column more than once: {}; rename them in the file to say which \
+             is which",
+            twice.join(", ")
+        ));
+    }
+    (df, (!notes.is_empty()).then(|| notes.join("; ")))
 }
 
 /// The table without the rows at its end whose every cell is empty: the blank lines an editor or
@@ -439,6 +525,60 @@ mod tests {
         let p = dir.path().join(name);
         std::fs::write(&p, text).unwrap();
         p
+    }
+
+    #[test]
+    fn header_names_are_read_as_meant() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = |t: &Table| -> Vec<String> {
+            t.df.get_column_names()
+                .iter()
+                .map(|n| n.to_string())
+                .collect()
+        };
+        // Spaces around names are trimmed, and said; a name written twice is named.
+        let p = write(
+            &dir,
+            "h.csv",
+            " id ,visits, Lead Source,source,source\n1,2,web,a,b\n2,3,ads,c,d\n",
+        );
+        let t = read_table(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(
+            names(&t),
+            [
+                "id",
+                "visits",
+                "Lead Source",
+                "source",
+                "source_duplicated_0"
+            ]
+        );
+        let note = t.note.unwrap();
+        assert!(
+            note.contains("read trimmed: ` id ` as `id`, ` Lead Source` as `Lead Source`")
+                && note.contains("`source` (its column 2 read as `source_duplicated_0`)"),
+            "{note}"
+        );
+        // A text column named trimmed keeps its zeros under a spaced header.
+        let p = write(&dir, "z.csv", " lead_id ,x\n00123,1\n00456,2\n");
+        let read = ReadOptions {
+            text_columns: vec!["lead_id".into()],
+            ..ReadOptions::default()
+        };
+        let t = read_table(&p, &read).unwrap();
+        let ids =
+            t.df.column("lead_id")
+                .unwrap()
+                .as_materialized_series()
+                .clone();
+        assert_eq!(ids.str().unwrap().get(0), Some("00123"));
+        // A trimmed name another column has stays as written; a clean header has no note.
+        let p = write(&dir, "k.csv", "id, id\n1,2\n");
+        let t = read_table(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(names(&t), ["id", " id"]);
+        assert_eq!(t.note, None);
+        let p = write(&dir, "c.csv", "id,x\n1,2\n");
+        assert_eq!(read_table(&p, &ReadOptions::default()).unwrap().note, None);
     }
 
     #[test]

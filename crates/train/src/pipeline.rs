@@ -317,6 +317,27 @@ pub fn resolve_spec(config: &TrainConfig, table: &Table) -> Result<(FeatureSpec,
     Ok((spec, warnings))
 }
 
+/// The names the lead id column may have, before the spec is resolved: `--id`, the spec file's
+/// `id` (read leniently: `resolve_spec` reports a bad spec), and `lead_id`, the default of
+/// three-table training. Names the file lacks are ignored by the reader.
+fn id_columns(config: &TrainConfig) -> Vec<String> {
+    let from_spec = config.spec.as_ref().and_then(|p| {
+        let text = std::fs::read_to_string(p).ok()?;
+        toml::from_str::<toml::Value>(&text)
+            .ok()?
+            .get("id")?
+            .as_str()
+            .map(str::to_string)
+    });
+    config
+        .id
+        .iter()
+        .cloned()
+        .chain(from_spec)
+        .chain(std::iter::once("lead_id".to_string()))
+        .collect()
+}
+
 /// Trains a model from a flat table. Nothing is written: the caller writes the artifact.
 pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     if !(config.holdout > 0.0 && config.holdout < 1.0) {
@@ -332,6 +353,9 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         clock = std::time::Instant::now();
     };
     let mut read = config.read.clone();
+    // The lead id as written (`000123`, which a number would make `123`): it names the lead in
+    // the holdout file, and joins the leads to their events and outcomes, which read ids as text.
+    read.text_columns.extend(id_columns(config));
     let table = read_table(&config.data, &read)?;
     lap("read", &mut timings);
     let (spec, mut spec_warnings) = resolve_spec(config, &table)?;
@@ -364,6 +388,16 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
             seed: config.seed,
         })?;
         outcomes_fingerprint = a.outcomes_fingerprint;
+        // Most events naming no lead is a join that failed (ids written differently), not
+        // leads missing from an export.
+        let r = &a.report;
+        if r.events > 0 && r.events_unknown_lead * 2 > r.events {
+            spec_warnings.push(format!(
+                "{} of the {} events name a lead id that is not in {}: check that both files \
+                 write the ids alike (the events of those leads are not used)",
+                r.events_unknown_lead, r.events, table.path
+            ));
+        }
         (
             a.table,
             a.labels,
@@ -1629,6 +1663,7 @@ impl LabelledSet {
             } => {
                 read.missing_tokens = missing_tokens.clone();
                 read.decimal_comma = *decimal_comma;
+                read.text_columns.push(settings.id.clone());
                 let leads = read_table(&fresh.leads, &read)?;
                 let spec = FeatureSpec {
                     date_order: *date_order,

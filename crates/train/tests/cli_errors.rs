@@ -1671,6 +1671,77 @@ fn dates_with_the_year_last_train_score_and_evaluate_like_iso() {
     );
 }
 
+/// Lead ids written as zero-padded numbers (`0000123`) name the same leads in the leads, events
+/// and outcomes files: the model of the same export with text ids (not one trained without a
+/// single event, as when the leads' ids were read as numbers, `123`), the ids kept as written
+/// in the holdout file, and a warning when most events name no lead.
+#[test]
+fn zero_padded_ids_join_the_three_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let numeric = |cell: &str| match cell.strip_prefix('L') {
+        Some(digits) if digits.bytes().all(|b| b.is_ascii_digit()) => format!("0{digits}"),
+        _ => cell.to_string(),
+    };
+    let names = ["leads", "events", "outcomes"];
+    for (prefix, tables) in [
+        ("text", demo_tables(1500, str::to_string)),
+        ("num", demo_tables(1500, numeric)),
+    ] {
+        for (table, text) in names.iter().zip(&tables) {
+            std::fs::write(d.join(format!("{prefix}-{table}.csv")), text).unwrap();
+        }
+    }
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/spec.toml");
+    let spec = spec.to_str().unwrap();
+    let train = |prefix: &str, events: &str| {
+        let (leads, outcomes, out, holdout) = (
+            format!("{prefix}-leads.csv"),
+            format!("{prefix}-outcomes.csv"),
+            format!("{prefix}.json"),
+            format!("{prefix}-holdout.csv"),
+        );
+        let mut args = vec![
+            "train",
+            "--data",
+            &leads,
+            "--events",
+            events,
+            "--outcomes",
+            &outcomes,
+            "--spec",
+            spec,
+            "--out",
+            &out,
+            "--holdout-out",
+            &holdout,
+        ];
+        args.extend_from_slice(&FAST);
+        run_ok(d, &args)
+    };
+    train("text", "text-events.csv");
+    let r = train("num", "num-events.csv");
+    assert!(!r.stdout.contains("name a lead id"), "{}", r.show());
+    assert_same_weights(
+        &read_json(&d.join("num.json")),
+        &read_json(&d.join("text.json")),
+    );
+    let holdout = std::fs::read_to_string(d.join("num-holdout.csv")).unwrap();
+    assert!(
+        holdout.lines().nth(1).unwrap().starts_with("000"),
+        "{holdout:.300}"
+    );
+    // The events of another export (ids written `L000123`): told, not silently unused.
+    let r = train("num", "text-events.csv");
+    assert!(
+        r.stdout.contains("of the ")
+            && r.stdout
+                .contains("events name a lead id that is not in num-leads.csv"),
+        "{}",
+        r.show()
+    );
+}
+
 /// A CSV saved by a spreadsheet on Windows (Windows-1252: `é` one byte, `€` 0x80) is read as
 /// such: the model of its UTF-8 twin, with a warning that names the first byte that is not
 /// UTF-8, from `init`, `train` (kept in the model), `evaluate` and `score`.
@@ -1825,6 +1896,41 @@ fn semicolon_crlf_trains_like_comma() {
     let r = run_ok(d, &train_args("semi.csv", "c.json", &["--delimiter", ";"]));
     assert!(r.stdout.contains("wrote"));
     assert_same_weights(&read_json(&a), &read_json(&d.join("c.json")));
+}
+
+/// A header with spaces around its names (`"lead_id ", " source"`, as a hand-edited export has)
+/// trains the model of the clean file, named the same (`--label converted`, `--id lead_id`),
+/// with a warning that says so; the ids keep their zeros.
+#[test]
+fn spaced_header_names_train_like_clean_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let clean = leads_csv(400, ',', "\n", false).replace("\nL", "\n0");
+    let (head, rows) = clean.split_once('\n').unwrap();
+    let spaced: Vec<String> = head.split(',').map(|n| format!(" {n} ")).collect();
+    std::fs::write(d.join("clean.csv"), &clean).unwrap();
+    std::fs::write(
+        d.join("spaced.csv"),
+        format!("{}\n{rows}", spaced.join(",")),
+    )
+    .unwrap();
+    let a = train_model(d, "clean.csv", "a.json");
+    let r = run_ok(
+        d,
+        &train_args("spaced.csv", "b.json", &["--holdout-out", "h.csv"]),
+    );
+    assert!(
+        r.stdout.contains("read trimmed: ` lead_id ` as `lead_id`"),
+        "{}",
+        r.show()
+    );
+    let (a, b) = (read_json(&a), read_json(&d.join("b.json")));
+    assert_same_weights(&a, &b);
+    let holdout = std::fs::read_to_string(d.join("h.csv")).unwrap();
+    assert!(
+        holdout.lines().nth(1).unwrap().starts_with("000"),
+        "{holdout}"
+    );
 }
 
 #[test]
