@@ -289,7 +289,8 @@ pub fn echo(value: FieldValue<'_>) -> String {
 
 /// Parses the timestamp forms exports use, to Unix seconds (UTC; a time without zone is UTC):
 /// RFC 3339 / ISO 8601 with `T` or a space, with or without fractional seconds and zone,
-/// `YYYY-MM-DD HH:MM`, and a bare date `YYYY-MM-DD` (midnight).
+/// `YYYY-MM-DD HH:MM`, a bare date `YYYY-MM-DD` (midnight), and the year first with slashes or
+/// dots (`2024/01/15 10:00`, `2024.1.15 2:05 PM`, as spreadsheets write dates).
 /// Each call parses; per-lead code that reads one field several times uses
 /// [`parse_timestamp_cached`].
 pub fn parse_timestamp(text: &str) -> Option<i64> {
@@ -299,9 +300,16 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         return Some(fast);
     }
     // Every form below starts with a four-digit year and a dash (chrono's `%Y` would read
-    // `01-02-24` as the year 1).
+    // `01-02-24` as the year 1); a slash or a dot there is a year-first date as spreadsheets
+    // write it (`2024/01/15 10:00`, `2024.1.15`).
     let b = t.as_bytes();
-    if t.len() < 10 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+    if t.len() < 8 || !b[..4].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    if matches!(b[4], b'/' | b'.') {
+        return parse_year_first(t);
+    }
+    if t.len() < 10 || b[4] != b'-' {
         return None;
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
@@ -474,6 +482,33 @@ fn clock_seconds(time: &str) -> Option<i64> {
         _ => return None,
     };
     Some(h * 3600 + m * 60 + s)
+}
+
+/// `2024/01/15`, `2024.1.15`, each with an optional time as [`year_last_fields`] reads it.
+fn parse_year_first(t: &str) -> Option<i64> {
+    let (date, time) = match t.split_once(' ') {
+        Some((d, rest)) => (d, Some(rest.trim())),
+        None => (t, None),
+    };
+    let sep = date.as_bytes()[4] as char;
+    let mut fields = date.split(sep);
+    let y: i64 = fields.next()?.parse().ok()?;
+    let mut small = || -> Option<i64> {
+        let f = fields.next()?;
+        (!f.is_empty() && f.len() <= 2 && f.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| f.parse().ok())
+            .flatten()
+    };
+    let (m, d) = (small()?, small()?);
+    if fields.next().is_some() || !civil::days_in_month(y, m).is_some_and(|n| (1..=n).contains(&d))
+    {
+        return None;
+    }
+    let seconds = match time {
+        None | Some("") => 0,
+        Some(time) => clock_seconds(time)?,
+    };
+    Some(civil::days_from_civil(y, m, d) * 86_400 + seconds)
 }
 
 fn parse_year_last(text: &str, order: DateOrder) -> Option<i64> {
@@ -1139,6 +1174,10 @@ mod tests {
             ("31/12/99", Dmy, "1999-12-31T00:00:00Z"),
             // ISO text reads the same in every order.
             ("2023-12-31 10:00:00", Mdy, "2023-12-31T10:00:00Z"),
+            // Year first with slashes or dots reads the same in every order, ISO's too.
+            ("2023/12/31 10:00", Iso, "2023-12-31T10:00:00Z"),
+            ("2024.1.2", Dmy, "2024-01-02T00:00:00Z"),
+            ("2024/01/02 1:05:09 PM", Mdy, "2024-01-02T13:05:09Z"),
             ("2023-12-31T10:00:00+02:00", Dmy, "2023-12-31T08:00:00Z"),
         ] {
             assert_eq!(parse_timestamp_as(text, order), Some(at(want)), "{text:?}");
@@ -1165,6 +1204,11 @@ mod tests {
             ("1.5", Dmy),
             ("12,5", Dmy),
             ("1/2/2024 10:00 UTC", Mdy),
+            ("2024/13/01", Iso),
+            ("2024/1", Iso),
+            ("2024/1/2/3", Iso),
+            ("2024.5", Iso),
+            ("12345.5", Iso),
         ] {
             assert_eq!(parse_timestamp_as(text, order), None, "{text:?} {order:?}");
         }
