@@ -168,12 +168,14 @@ pub fn flat_labels(
     let classes = label_classes(&present, positive, negative, label, &col_err)?;
     let mut left_out = Vec::new();
     if empty > 0 {
-        left_out.push(format!("{empty} have no label"));
+        let verb = if empty == 1 { "has" } else { "have" };
+        left_out.push(format!("{empty} {verb} no label"));
     }
     if !open.is_empty() {
         left_out.push(format!(
-            "{} are neither converted ({}) nor not converted ({}): {}",
+            "{} {} neither converted ({}) nor not converted ({}): {}",
             count - empty,
+            if count - empty == 1 { "is" } else { "are" },
             positive.join(", "),
             negative.join(", "),
             shown_classes(&open)
@@ -188,7 +190,10 @@ pub fn flat_labels(
     Ok(FlatLabels {
         y,
         labelled: Some((0..values.len()).filter(|&i| values[i].is_some()).collect()),
-        warning: Some(classes.map_or(warning.clone(), |c| format!("{c}; {warning}"))),
+        warning: Some(match classes {
+            Some(c) => format!("{c}; {warning}"),
+            None => warning,
+        }),
     })
 }
 
@@ -196,7 +201,7 @@ pub fn flat_labels(
 fn shown_classes(classes: &[(String, usize)]) -> String {
     classes
         .iter()
-        .map(|(c, k)| format!("{c:?} ({k} rows)"))
+        .map(|(c, k)| format!("{c:?} ({k} row{})", if *k == 1 { "" } else { "s" }))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -446,8 +451,8 @@ mod tests {
         assert_eq!(f.labelled, Some(vec![0, 1, 2, 3, 5, 6]));
         let w = f.warning.unwrap();
         assert!(
-            w.contains("\"Lost\" (2 rows), \"Open\" (1 rows), \"Working\" (1 rows)")
-                && w.contains("of 7 rows, 1 have no label (first: row 5)"),
+            w.contains("\"Lost\" (2 rows), \"Open\" (1 row), \"Working\" (1 row)")
+                && w.contains("of 7 rows, 1 has no label (first: row 5)"),
             "{w}"
         );
         // Both named: the others have no outcome yet, left out with the empty row.
@@ -456,7 +461,7 @@ mod tests {
         assert_eq!(f.y, [true, false, false, true, false, false, false]);
         let w = f.warning.unwrap();
         assert!(
-            w.contains("1 have no label; 2 are neither converted (Won) nor not converted (lost): \"Open\" (1 rows), \"Working\" (1 rows)"),
+            w.contains("1 has no label; 2 are neither converted (Won) nor not converted (lost): \"Open\" (1 row), \"Working\" (1 row)"),
             "{w}"
         );
         // A named negative that no row has: one class.
