@@ -369,6 +369,16 @@ impl DateOrder {
         *self == Self::Iso
     }
 
+    /// Its name in a spec (`date_order = "mdy"`), its reading in words (`month first`) and a
+    /// date written so.
+    pub fn described(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Self::Iso => ("iso", "year first", "2023-12-31 10:00:00"),
+            Self::Mdy => ("mdy", "month first", "12/31/2023 10:00 AM"),
+            Self::Dmy => ("dmy", "day first", "31/12/2023 10:00"),
+        }
+    }
+
     /// What a message says a timestamp in this order looks like.
     pub fn expected(self) -> &'static str {
         match self {
@@ -403,41 +413,60 @@ pub fn parse_timestamp_cached_as(text: &str, order: DateOrder) -> Option<i64> {
     }
 }
 
-/// The three numbers of a date written with the year last (`12/31/2023` -> (12, 31, 2023),
-/// a two-digit year `23` -> 2023, `75` -> 1975) and the seconds of its time of day (0 without
-/// one); `None` for anything else, ISO dates included. Which of the first two is the month is
-/// the caller's to decide.
-fn year_last_fields(text: &str) -> Option<(i64, i64, i64, i64)> {
+/// A number of one or two ASCII digits (a month, a day, an hour, a minute, a second).
+fn short_number(text: &str) -> Option<i64> {
+    (!text.is_empty() && text.len() <= 2 && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+/// A date written as three fields of digits with one separator (`/`, `.` or `-`) and an optional
+/// time after a space, a `T` or `, ` (see [`clock_seconds`]): the fields as written, and the
+/// seconds of the time of day (0 without one). Which field is which is the caller's to decide.
+fn date_fields(text: &str) -> Option<([&str; 3], i64)> {
     let t = text.trim();
     let (date, time) = match t.split_once([' ', 'T']) {
         Some((d, rest)) => (d.strip_suffix(',').unwrap_or(d), Some(rest.trim())),
         None => (t, None),
     };
     let sep = date.bytes().find(|b| matches!(b, b'/' | b'.' | b'-'))?;
-    let mut fields = date.split(sep as char);
-    let mut field = |max_len: usize| -> Option<(i64, usize)> {
-        let f = fields.next()?;
-        if f.is_empty() || f.len() > max_len || !f.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        Some((f.parse().ok()?, f.len()))
-    };
-    let (a, _) = field(2)?;
-    let (b, _) = field(2)?;
-    let (y, y_len) = field(4)?;
-    if fields.next().is_some() || !(y_len == 2 || y_len == 4) {
+    let mut parts = date.split(sep as char);
+    let fields = [parts.next()?, parts.next()?, parts.next()?];
+    if parts.next().is_some()
+        || fields
+            .iter()
+            .any(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
-    let y = match y_len {
-        2 if y < 70 => 2000 + y,
-        2 => 1900 + y,
-        _ => y,
-    };
     let seconds = match time {
         None | Some("") => 0,
         Some(time) => clock_seconds(time)?,
     };
-    Some((a, b, y, seconds))
+    Some((fields, seconds))
+}
+
+/// Unix seconds of a calendar date and a time of day, if the date exists.
+fn civil_moment(y: i64, m: i64, d: i64, seconds: i64) -> Option<i64> {
+    civil::days_in_month(y, m)
+        .is_some_and(|n| (1..=n).contains(&d))
+        .then(|| civil::days_from_civil(y, m, d) * 86_400 + seconds)
+}
+
+/// The three numbers of a date written with the year last (`12/31/2023` -> (12, 31, 2023),
+/// a two-digit year `23` -> 2023, `75` -> 1975) and the seconds of its time of day; `None` for
+/// anything else, ISO dates included. Which of the first two is the month is the caller's.
+fn year_last_fields(text: &str) -> Option<(i64, i64, i64, i64)> {
+    let ([a, b, y], seconds) = date_fields(text)?;
+    let (a, b) = (short_number(a)?, short_number(b)?);
+    let year: i64 = y.parse().ok()?;
+    let year = match y.len() {
+        2 if year < 70 => 2000 + year,
+        2 => 1900 + year,
+        4 => year,
+        _ => return None,
+    };
+    Some((a, b, year, seconds))
 }
 
 /// `10:00`, `10:00:05`, `10:00:05.250`, each optionally followed by `AM`/`PM` (any case, with
@@ -452,14 +481,8 @@ fn clock_seconds(time: &str) -> Option<i64> {
         (lower.as_str(), None)
     };
     let mut parts = clock.split(':');
-    let number = |p: Option<&str>| -> Option<i64> {
-        let p = p?;
-        (!p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| p.parse().ok())
-            .flatten()
-    };
-    let h = number(parts.next())?;
-    let m = number(parts.next())?;
+    let h = short_number(parts.next()?)?;
+    let m = short_number(parts.next()?)?;
     let s = match parts.next() {
         None => 0,
         Some(p) => {
@@ -470,7 +493,7 @@ fn clock_seconds(time: &str) -> Option<i64> {
                     w
                 }
             });
-            number(Some(whole))?
+            short_number(whole)?
         }
     };
     if parts.next().is_some() || m > 59 || s > 59 {
@@ -484,31 +507,13 @@ fn clock_seconds(time: &str) -> Option<i64> {
     Some(h * 3600 + m * 60 + s)
 }
 
-/// `2024/01/15`, `2024.1.15`, each with an optional time as [`year_last_fields`] reads it.
+/// `2024/01/15`, `2024.1.15`, each with an optional time as [`date_fields`] reads it.
 fn parse_year_first(t: &str) -> Option<i64> {
-    let (date, time) = match t.split_once(' ') {
-        Some((d, rest)) => (d, Some(rest.trim())),
-        None => (t, None),
-    };
-    let sep = date.as_bytes()[4] as char;
-    let mut fields = date.split(sep);
-    let y: i64 = fields.next()?.parse().ok()?;
-    let mut small = || -> Option<i64> {
-        let f = fields.next()?;
-        (!f.is_empty() && f.len() <= 2 && f.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| f.parse().ok())
-            .flatten()
-    };
-    let (m, d) = (small()?, small()?);
-    if fields.next().is_some() || !civil::days_in_month(y, m).is_some_and(|n| (1..=n).contains(&d))
-    {
+    let ([y, m, d], seconds) = date_fields(t)?;
+    if y.len() != 4 {
         return None;
     }
-    let seconds = match time {
-        None | Some("") => 0,
-        Some(time) => clock_seconds(time)?,
-    };
-    Some(civil::days_from_civil(y, m, d) * 86_400 + seconds)
+    civil_moment(y.parse().ok()?, short_number(m)?, short_number(d)?, seconds)
 }
 
 fn parse_year_last(text: &str, order: DateOrder) -> Option<i64> {
@@ -517,15 +522,11 @@ fn parse_year_last(text: &str, order: DateOrder) -> Option<i64> {
 
 /// The moment of [`year_last_fields`]' numbers read in `order`, if they make a date.
 fn year_last_moment((a, b, y, seconds): (i64, i64, i64, i64), order: DateOrder) -> Option<i64> {
-    let (m, d) = match order {
-        DateOrder::Mdy => (a, b),
-        DateOrder::Dmy => (b, a),
-        DateOrder::Iso => return None,
-    };
-    if !civil::days_in_month(y, m).is_some_and(|n| (1..=n).contains(&d)) {
-        return None;
+    match order {
+        DateOrder::Mdy => civil_moment(y, a, b, seconds),
+        DateOrder::Dmy => civil_moment(y, b, a, seconds),
+        DateOrder::Iso => None,
     }
-    Some(civil::days_from_civil(y, m, d) * 86_400 + seconds)
 }
 
 /// What the values of a column say about their date order: how many read as a date with the

@@ -208,6 +208,7 @@ impl Lives {
                 path: self.leads.path.clone(),
                 fingerprint: self.leads.fingerprint.clone(),
                 note: None,
+                delimiter: self.leads.delimiter,
             },
             events,
         ))

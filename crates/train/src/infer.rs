@@ -91,14 +91,7 @@ fn writes_decimal_commas(
     options: &InferOptions,
     missing: &[String],
 ) -> Result<Option<String>> {
-    let path = std::path::Path::new(&table.path);
-    let mut head = Vec::new();
-    if let Ok(file) = std::fs::File::open(path) {
-        use std::io::Read;
-        let _ = file.take(1 << 16).read_to_end(&mut head);
-    }
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    if head.is_empty() || head.starts_with(b"PAR1") || crate::load::detect_delimiter(head) == b',' {
+    if table.delimiter.is_none_or(|d| d == b',') {
         return Ok(None);
     }
     // Which way the values of each text column read: (the usual way, with a decimal comma).
@@ -130,7 +123,7 @@ fn writes_decimal_commas(
         infer_types: false,
         ..Default::default()
     };
-    let Ok(text) = crate::load::read_table(path, &read) else {
+    let Ok(text) = crate::load::read_table(std::path::Path::new(&table.path), &read) else {
         return Ok(None);
     };
     for c in text.df.columns() {
@@ -368,23 +361,19 @@ fn date_order(
                 )),
             ))
         }
-        (Some((name, _, example)), None, _) => (
-            DateOrder::Mdy,
-            format!(
-                "dates are written month first (column `{name}`, {:?}): read so \
-                 (`date_order = \"mdy\"`), in every table and by the server",
-                example.as_deref().unwrap_or_default()
-            ),
-        ),
-        (None, Some((name, _, example)), _) => (
-            DateOrder::Dmy,
-            format!(
-                "dates are written day first (column `{name}`, {:?}): read so \
-                 (`date_order = \"dmy\"`), in every table and by the server",
-                example.as_deref().unwrap_or_default()
-            ),
-        ),
-        (None, None, Some((name, _, _))) => (
+        (Some((name, Some(order), example)), None, _)
+        | (None, Some((name, Some(order), example)), _) => {
+            let (key, first, _) = order.described();
+            (
+                *order,
+                format!(
+                    "dates are written {first} (column `{name}`, {:?}): read so \
+                     (`date_order = \"{key}\"`), in every table and by the server",
+                    example.as_deref().unwrap_or_default()
+                ),
+            )
+        }
+        (_, _, Some((name, _, _))) => (
             DateOrder::Mdy,
             format!(
                 "column `{name}` writes dates with the year last, and no day above 12 says \
@@ -844,10 +833,7 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
         );
     }
     if !spec.date_order.is_iso() {
-        let (order, example) = match spec.date_order {
-            DateOrder::Dmy => ("dmy", "31/12/2023 10:00"),
-            _ => ("mdy", "12/31/2023 10:00 AM"),
-        };
+        let (order, _, example) = spec.date_order.described();
         let _ = writeln!(
             out,
             "# Dates are written with the year last ({example}), in every table and in the leads\n\
@@ -1346,6 +1332,7 @@ mod tests {
                 rows: n as u64,
             },
             note: None,
+            delimiter: None,
         };
         let cols = inferred(&table);
         assert_eq!(

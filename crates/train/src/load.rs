@@ -59,6 +59,8 @@ pub struct Table {
     /// How the file was read when that needs a word (a CSV that is not UTF-8, read as
     /// Windows-1252): shown as a warning by `init`, kept in the model's warnings by `train`.
     pub note: Option<String>,
+    /// The delimiter a CSV was read with; `None` for Parquet.
+    pub delimiter: Option<u8>,
 }
 
 fn read_err(path: &Path, message: impl Into<String>) -> TrainError {
@@ -117,9 +119,9 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
             path.display()
         ));
         let reader = std::io::Cursor::new(text.into_bytes());
-        drop_trailing_empty_rows(read_csv(path, reader, scan.delimiter, options)?)
+        drop_trailing_empty_rows(read_csv(path, reader, &scan, options)?)
     } else {
-        drop_trailing_empty_rows(read_csv(path, file, scan.delimiter, options)?)
+        drop_trailing_empty_rows(read_csv(path, file, &scan, options)?)
     };
     if df.height() == 0 {
         return Err(read_err(path, "the file has a header but no data rows"));
@@ -140,6 +142,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
         path: path.display().to_string(),
         fingerprint,
         note,
+        delimiter: (!is_parquet).then_some(scan.delimiter),
     })
 }
 
@@ -151,6 +154,8 @@ struct Scan {
     delimiter: u8,
     /// A CSV that is not UTF-8: its first such byte (1-based).
     not_utf8_at: Option<u64>,
+    /// A CSV's first line as written (the byte-order mark aside): its header.
+    header_line: Vec<u8>,
 }
 
 /// Hashes the file; for CSV (`delimiter` is `Some`, 0 = detect) also checks ragged rows while
@@ -170,6 +175,7 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
     let mut not_utf8_at: Option<u64> = None;
     // Where in the file `carry` starts (0-based).
     let mut carry_start = 0u64;
+    let mut header_line = Vec::new();
     loop {
         let n = file
             .read(&mut buf)
@@ -188,6 +194,8 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
             chosen = if d == 0 { detect_delimiter(chunk) } else { d };
             ragged = Some(RaggedCheck::new(chosen));
             first = false;
+            let line = chunk.split(|b| *b == b'\n').next().unwrap_or_default();
+            header_line = line.strip_suffix(b"\r").unwrap_or(line).to_vec();
         }
         if not_utf8_at.is_some() {
             continue; // read as Windows-1252 (`read_table`), checked there
@@ -226,6 +234,7 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
         blank,
         delimiter: chosen,
         not_utf8_at,
+        header_line,
     })
 }
 
@@ -352,21 +361,24 @@ fn windows_1252(path: &Path, mut file: File, bytes: u64) -> Result<String> {
     file.read_to_end(&mut raw)
         .map_err(|e| read_err(path, e.to_string()))?;
     let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&raw);
-    Ok(raw
-        .iter()
-        .map(|&b| match b {
-            0x80..=0x9F => WINDOWS_1252_HIGH[usize::from(b - 0x80)],
-            _ => char::from(b),
-        })
-        .collect())
+    Ok(raw.iter().map(|&b| windows_1252_char(b)).collect())
+}
+
+/// The character Windows-1252 writes as `b`.
+fn windows_1252_char(b: u8) -> char {
+    match b {
+        0x80..=0x9F => WINDOWS_1252_HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    }
 }
 
 fn read_csv(
     path: &Path,
     file: impl polars::io::mmap::MmapBytesReader,
-    delimiter: u8,
+    scan: &Scan,
     options: &ReadOptions,
 ) -> Result<DataFrame> {
+    let delimiter = scan.delimiter;
     let nulls: Vec<PlSmallStr> = options
         .missing_tokens
         .iter()
@@ -380,7 +392,7 @@ fn read_csv(
         .with_decimal_comma(options.decimal_comma && delimiter != b',');
     // A text column is named as the header writes it (` lead_id ` for `lead_id`: see
     // [`tidy_header`]), so that its zeros are kept there too.
-    let header = header_names(path, delimiter);
+    let header = header_names(scan);
     let text: Schema = options
         .text_columns
         .iter()
@@ -404,18 +416,18 @@ fn read_csv(
         .map_err(|e| read_err(path, format!("cannot parse as CSV: {e}")))
 }
 
-/// The names in the first line of a CSV as written (quotes taken off, spaces kept), from its
-/// first 64 KiB; empty if it cannot be read.
-fn header_names(path: &Path, delimiter: u8) -> Vec<String> {
-    let mut head = Vec::new();
-    if let Ok(file) = File::open(path) {
-        let _ = file.take(1 << 16).read_to_end(&mut head);
-    }
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    String::from_utf8_lossy(line)
-        .split(char::from(delimiter))
+/// The names in a CSV's header as written (quotes taken off, spaces kept), read as the file
+/// is (UTF-8, else Windows-1252).
+fn header_names(scan: &Scan) -> Vec<String> {
+    let line: String = if scan.not_utf8_at.is_some() {
+        scan.header_line
+            .iter()
+            .map(|&b| windows_1252_char(b))
+            .collect()
+    } else {
+        String::from_utf8_lossy(&scan.header_line).into_owned()
+    };
+    line.split(char::from(scan.delimiter))
         .map(|n| {
             let t = n.trim();
             match t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {

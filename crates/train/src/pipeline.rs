@@ -209,19 +209,32 @@ pub fn stratified_split(y: &[bool], holdout: f64, seed: u64) -> (Vec<usize>, Vec
     (train, test)
 }
 
-/// Resolves the spec: the file's (validated) or one inferred from the data, with the command
-/// line's label, positive values, id and exclusions applied; with what inferring it found worth
-/// a warning (nothing for a spec file).
-pub fn resolve_spec(config: &TrainConfig, table: &Table) -> Result<(FeatureSpec, Vec<String>)> {
+/// The spec file of `config`, parsed; `None` without one.
+pub fn spec_file(config: &TrainConfig) -> Result<Option<FeatureSpec>> {
+    let Some(path) = &config.spec else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| TrainError::Read {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(Some(FeatureSpec::from_toml(
+        &text,
+        &path.display().to_string(),
+    )?))
+}
+
+/// Resolves the spec: the file's (`file`, from [`spec_file`]; validated) or one inferred from the
+/// data, with the command line's label, positive values, id and exclusions applied; with what
+/// inferring it found worth a warning (nothing for a spec file).
+pub fn resolve_spec(
+    config: &TrainConfig,
+    file: Option<FeatureSpec>,
+    table: &Table,
+) -> Result<(FeatureSpec, Vec<String>)> {
     let mut warnings = Vec::new();
-    let mut spec = match &config.spec {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| TrainError::Read {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?;
-            FeatureSpec::from_toml(&text, &path.display().to_string())?
-        }
+    let mut spec = match file {
+        Some(spec) => spec,
         None => {
             let inferred = infer_spec(
                 table,
@@ -318,22 +331,14 @@ pub fn resolve_spec(config: &TrainConfig, table: &Table) -> Result<(FeatureSpec,
 }
 
 /// The names the lead id column may have, before the spec is resolved: `--id`, the spec file's
-/// `id` (read leniently: `resolve_spec` reports a bad spec), and `lead_id`, the default of
-/// three-table training. Names the file lacks are ignored by the reader.
-fn id_columns(config: &TrainConfig) -> Vec<String> {
-    let from_spec = config.spec.as_ref().and_then(|p| {
-        let text = std::fs::read_to_string(p).ok()?;
-        toml::from_str::<toml::Value>(&text)
-            .ok()?
-            .get("id")?
-            .as_str()
-            .map(str::to_string)
-    });
+/// `id`, and `lead_id`, the default of three-table training. Names the file lacks are ignored by
+/// the reader.
+fn id_columns(config: &TrainConfig, file: Option<&FeatureSpec>) -> Vec<String> {
     config
         .id
         .iter()
+        .chain(file.and_then(|s| s.id.as_ref()))
         .cloned()
-        .chain(from_spec)
         .chain(std::iter::once("lead_id".to_string()))
         .collect()
 }
@@ -355,10 +360,12 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     let mut read = config.read.clone();
     // The lead id as written (`000123`, which a number would make `123`): it names the lead in
     // the holdout file, and joins the leads to their events and outcomes, which read ids as text.
-    read.text_columns.extend(id_columns(config));
+    let file_spec = spec_file(config)?;
+    read.text_columns
+        .extend(id_columns(config, file_spec.as_ref()));
     let table = read_table(&config.data, &read)?;
     lap("read", &mut timings);
-    let (spec, mut spec_warnings) = resolve_spec(config, &table)?;
+    let (spec, mut spec_warnings) = resolve_spec(config, file_spec, &table)?;
     spec_warnings.extend(table.note.clone());
     if spec.missing_tokens != read.missing_tokens {
         read.missing_tokens = spec.missing_tokens.clone();

@@ -269,6 +269,7 @@ pub fn score_file(
             path: leads.path.clone(),
             fingerprint: leads.fingerprint.clone(),
             note: None,
+            delimiter: leads.delimiter,
         };
         let rows: Vec<usize> = (0..len).collect();
         let chunk_events = events.as_ref().map(|e| chunk_events(e, start, len));
