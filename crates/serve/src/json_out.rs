@@ -9,7 +9,7 @@
 //! the cost: with serde's derive every key was escaped again for every lead, which made
 //! serializing a 1,000-lead batch cost more than scoring it.
 
-use crate::json_text::{escaped, needs_escape, number, string, Raw};
+use crate::json_text::{escape_at, escaped, number, string, Raw};
 use crate::state::{FactorRef, LeadInputs, LeadScore, PartScore, Serving};
 use leadscore_core::explain::Part;
 
@@ -28,6 +28,8 @@ pub struct Answer<'s> {
     /// age it is scored at, too, unless it is past the model's last landmark), as last written.
     baseline: Repeat,
     age: Repeat,
+    /// The factors' contributions written so far, in a batch.
+    contributions: Option<Written>,
 }
 
 /// A number as last written: the same bits again are copied, not formatted again (formatting
@@ -49,6 +51,56 @@ impl Repeat {
     }
 }
 
+/// Numbers written before in this answer, by their bits, in 256 slots (a new number takes its
+/// slot from the one before): a factor's contribution is its features' weights times their
+/// values, so every lead with the same level, email class or event count has the same one. In
+/// the demo's 1,000-lead batch the 6,000 factors hold 918 distinct contributions; a hit is
+/// copied instead of formatted (~170 instructions).
+struct Written {
+    slots: Box<[Slot; 256]>,
+}
+
+/// A number's bits and its text; `len` 0 is an empty slot (no number is written as nothing).
+#[derive(Clone, Copy)]
+struct Slot {
+    bits: u64,
+    len: u8,
+    text: [u8; 31],
+}
+
+impl Written {
+    fn new() -> Self {
+        let empty = Slot {
+            bits: 0,
+            len: 0,
+            text: [0; 31],
+        };
+        Self {
+            slots: Box::new([empty; 256]),
+        }
+    }
+
+    fn number(&mut self, out: &mut Vec<u8>, x: f64) {
+        let bits = x.to_bits();
+        // Fibonacci hashing: the top byte of the product mixes every bit of the number.
+        let slot = &mut self.slots[(bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize];
+        if slot.len != 0 && slot.bits == bits {
+            out.extend_from_slice(&slot.text[..usize::from(slot.len)]);
+            return;
+        }
+        let start = out.len();
+        number(out, x);
+        let text = &out[start..];
+        if let Ok(len) = u8::try_from(text.len()) {
+            if usize::from(len) <= slot.text.len() {
+                slot.text[..text.len()].copy_from_slice(text);
+                slot.bits = bits;
+                slot.len = len;
+            }
+        }
+    }
+}
+
 impl<'s> Answer<'s> {
     /// Starts an answer (a batch when `batch`) scored by `serving` at `as_of` with its cutoff
     /// in force; `capacity` is the expected size in bytes.
@@ -66,6 +118,8 @@ impl<'s> Answer<'s> {
             scratch: Vec::new(),
             baseline: Repeat::default(),
             age: Repeat::default(),
+            // A single lead has nothing to repeat.
+            contributions: batch.then(Written::new),
         }
     }
 
@@ -86,22 +140,27 @@ impl<'s> Answer<'s> {
             let (values, events) = (&inputs.values, &inputs.events);
             let scratch = &mut self.scratch;
             let mut text = |out: &mut Vec<u8>, f: &FactorRef| {
-                // Written as is, then escaped if it has to be (most texts quote a value):
-                // one check a text instead of one for each of its pieces.
+                // Written as is, then escaped from the first byte that has to be (most texts
+                // quote a value): one check a text instead of one for each of its pieces.
                 let start = out.len();
                 self.serving
                     .write_factor_text(&mut Raw(out), f, values, events, self.as_of);
-                if needs_escape(&out[start..]) {
+                if let Some(k) = escape_at(&out[start..]) {
                     scratch.clear();
-                    scratch.extend_from_slice(&out[start..]);
-                    out.truncate(start);
+                    scratch.extend_from_slice(&out[start + k..]);
+                    out.truncate(start + k);
                     escaped(out, scratch);
                 }
             };
             let heads = &self.serving.answer.factor_heads;
-            factor_list(out, &f.positive, heads, &mut text);
+            let written = &mut self.contributions;
+            let mut contribution = |out: &mut Vec<u8>, x: f64| match written {
+                Some(w) => w.number(out, x),
+                None => number(out, x),
+            };
+            factor_list(out, &f.positive, heads, &mut text, &mut contribution);
             out.extend_from_slice(b",\"negative\":");
-            factor_list(out, &f.negative, heads, &mut text);
+            factor_list(out, &f.negative, heads, &mut text, &mut contribution);
             out.push(b'}');
         }
         if self.batch {
@@ -174,12 +233,13 @@ fn part_score(out: &mut Vec<u8>, p: &PartScore) {
 }
 
 /// A list of factors; `heads` are [`Prerendered`]'s factor heads, `text` writes a factor's
-/// text (escaped, without the quotes).
+/// text (escaped, without the quotes), `contribution` its contribution.
 fn factor_list(
     out: &mut Vec<u8>,
     list: &[FactorRef],
     heads: &[Vec<u8>],
     text: &mut impl FnMut(&mut Vec<u8>, &FactorRef),
+    contribution: &mut impl FnMut(&mut Vec<u8>, f64),
 ) {
     out.push(b'[');
     for (i, f) in list.iter().enumerate() {
@@ -196,7 +256,7 @@ fn factor_list(
             Part::Fit => b"\",\"part\":\"fit\",\"contribution\":",
             Part::Engagement => b"\",\"part\":\"engagement\",\"contribution\":",
         });
-        number(out, f.contribution);
+        contribution(out, f.contribution);
         out.push(b'}');
     }
     out.push(b']');
@@ -310,6 +370,40 @@ mod tests {
     /// Every demo lead, scored 3 days after its creation with the events it had by then
     /// (gates, tiers, lead age and event factors all show up), written both ways, alone and in
     /// batches of 100; and once more with tiers off and without factors.
+    #[test]
+    fn numbers_written_again_are_the_numbers() {
+        // Many more numbers than slots, each written several times in a scrambled order (so
+        // slots are taken over and hit), signed zeros, extremes, the longest texts, non-finite.
+        let mut xs: Vec<f64> = (0..2_000)
+            .map(|i| (f64::from(i) * 0.7310585786300049).sin() * 10f64.powi(i % 40 - 20))
+            .collect();
+        xs.extend([
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE,
+            -2.2250738585072014e-308,
+            f64::MAX,
+            f64::MIN,
+            1e-7,
+            f64::NAN,
+            f64::INFINITY,
+        ]);
+        let mut written = Written::new();
+        for round in 0..4usize {
+            for (i, &x) in xs.iter().enumerate() {
+                let x = if (i + round) % 3 == 0 {
+                    x
+                } else {
+                    xs[(i * 7 + round) % xs.len()]
+                };
+                let (mut ours, mut plain) = (b"[".to_vec(), b"[".to_vec());
+                written.number(&mut ours, x);
+                number(&mut plain, x);
+                assert_eq!(ours, plain, "{x:?}");
+            }
+        }
+    }
+
     #[test]
     fn the_writer_matches_serde_on_demo_leads() {
         let leads = common::read_csv(&common::repo_file("data/demo/leads.csv"));
