@@ -620,6 +620,26 @@ pub struct PairSearch {
     /// when it compared one: it ran only when the first search kept pairs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cells_compared: Option<CellsCompared>,
+    /// The penalty cross-validated again with the chosen pairs (the same rows and folds, each
+    /// fold with its own ranked pairs): `alpha` first, then the others tried. Empty when the
+    /// count was not chosen by cross-validation or none was kept (and in artifacts written
+    /// before: their model with pairs was fitted at `alpha`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub penalties: Vec<PairPenalty>,
+    /// The penalty the model with its pairs was fitted at, when it is not `alpha`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refit_alpha: Option<f64>,
+}
+
+/// A penalty cross-validated with the chosen pairs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairPenalty {
+    /// The penalty (alpha = 1/C).
+    pub alpha: f64,
+    /// Pooled out-of-fold log loss.
+    pub cv_log_loss: f64,
+    /// Pooled out-of-fold ROC AUC.
+    pub cv_roc_auc: f64,
 }
 
 /// The pair search run with another number of cells per numeric column: what it chose and its

@@ -1131,6 +1131,38 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                         ))
                     }
                 }
+                @if !p.penalties.is_empty() {
+                    p {
+                        (format!(
+                            "The penalty was cross-validated again with the pairs, on the same \
+                             folds (alpha {:.4} above was chosen without them and stays unless \
+                             another beats it by more than one standard error): the model is \
+                             fitted at alpha {:.4}.",
+                            p.alpha,
+                            p.refit_alpha.unwrap_or(p.alpha)
+                        ))
+                    }
+                    table id="table-pair-penalties" class="numbers" {
+                        thead {
+                            tr {
+                                th { "alpha" } th { "CV log loss" } th { "CV ROC AUC" }
+                                th { "chosen" }
+                            }
+                        }
+                        tbody {
+                            @for q in &p.penalties {
+                                tr {
+                                    td { (format!("{:.4}", q.alpha)) }
+                                    td { (format!("{:.4}", q.cv_log_loss)) }
+                                    td { (format!("{:.4}", q.cv_roc_auc)) }
+                                    td {
+                                        @if q.alpha == p.refit_alpha.unwrap_or(p.alpha) { "yes" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
