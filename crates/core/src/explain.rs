@@ -25,8 +25,8 @@ use crate::fitted::{
 };
 use crate::model::{keep_top, Scorer};
 use crate::value::{
-    bool_of, echo, email_class, parse_number, parse_timestamp_cached_as, seniority, EmailClass,
-    FieldValue,
+    bool_of, echo, email_class, email_domain_part, parse_number, parse_timestamp_cached_as,
+    seniority, EmailClass, FieldValue,
 };
 use serde::{Deserialize, Serialize};
 
@@ -468,7 +468,8 @@ fn write_value(
             ),
         },
         FittedTransform::Email { competitor_domains } => match value {
-            FieldValue::Text(s) => match (email_class(s, competitor_domains), domain_of(s)) {
+            FieldValue::Text(s) => match (email_class(s, competitor_domains), email_domain_part(s))
+            {
                 (EmailClass::Invalid, _) | (_, None) => {
                     write!(out, "{column}: not an email address (invalid)")
                 }
@@ -758,34 +759,9 @@ fn write_lowercase(out: &mut impl std::fmt::Write, s: &str) {
     }
 }
 
-/// The domain part of an email address (or a bare domain) as written, without a trailing
-/// dot, when it is one: non-empty, with a dot, without whitespace.
-///
-/// Byte by byte, as `value::email_class` reads it: string searchers cost ~450 instructions a
-/// call on the serving path. Whitespace is looked for (as chars) only when a byte could start
-/// some: a control, a space or a non-ASCII byte.
-fn domain_of(email: &str) -> Option<&str> {
-    let could_pad = |b: Option<&u8>| b.is_some_and(|b| *b <= b' ' || *b >= 0x80);
-    let email = if could_pad(email.as_bytes().first()) || could_pad(email.as_bytes().last()) {
-        email.trim()
-    } else {
-        email
-    };
-    // `@` and `.` are ASCII, so cutting at them keeps char boundaries.
-    let domain = match email.bytes().rposition(|b| b == b'@') {
-        Some(0) => return None,
-        Some(at) => &email[at + 1..],
-        None => email,
-    };
-    let d = domain.trim_end_matches('.');
-    let b = d.as_bytes();
-    let maybe_space = b.iter().any(|&c| c <= b' ' || c >= 0x80);
-    (b.contains(&b'.') && !(maybe_space && d.contains(char::is_whitespace))).then_some(d)
-}
-
 /// The lower-cased domain of an email address (or of a bare domain), without a trailing dot.
 pub fn email_domain(email: &str) -> Option<String> {
-    domain_of(email).map(str::to_ascii_lowercase)
+    crate::value::email_domain_part(email).map(str::to_ascii_lowercase)
 }
 
 /// Percentiles 0..=100 of `values` (sorted in place); empty when there are none.
@@ -1264,7 +1240,7 @@ mod tests {
         }
         for t in &texts {
             assert_eq!(is_plain(t), plain(t), "{t:?}");
-            assert_eq!(domain_of(t).map(String::from), domain(t), "{t:?}");
+            assert_eq!(email_domain_part(t).map(String::from), domain(t), "{t:?}");
         }
     }
 

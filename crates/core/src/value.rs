@@ -860,31 +860,44 @@ pub fn email_class(email: &str, competitor_domains: &[String]) -> EmailClass {
     })
 }
 
-fn email_class_uncached(email: &str, competitor_domains: &[String]) -> EmailClass {
-    // Trim only when an end byte could start whitespace (a control, space or non-ASCII byte).
+/// The domain part of an email address (or a bare domain) as written, without a trailing dot,
+/// when it is one: after the last `@` (with something before it), with a dot, without
+/// whitespace. `None` is the class [`EmailClass::Invalid`].
+///
+/// Byte by byte (string searches cost ~450 instructions a call on the serving path), trimmed
+/// only when an end byte could start whitespace, and searched for whitespace (as chars) only
+/// when some byte could start it: a control, a space or a non-ASCII byte.
+pub fn email_domain_part(email: &str) -> Option<&str> {
     let could_pad = |b: Option<&u8>| b.is_some_and(|b| *b <= b' ' || *b >= 0x80);
     let email = if could_pad(email.as_bytes().first()) || could_pad(email.as_bytes().last()) {
         email.trim()
     } else {
         email
     };
-    // `@` is ASCII, so both sides of it are on char boundaries.
+    // `@` and `.` are ASCII, so cutting at them keeps char boundaries.
     let domain = match email.bytes().rposition(|b| b == b'@') {
-        Some(0) => return EmailClass::Invalid,
+        Some(0) => return None,
         Some(at) => &email[at + 1..],
         None => email,
     };
-    let domain = domain.trim_end_matches('.');
-    // One pass over the bytes: uppercase (to lowercase), dots, and bytes that could start a
-    // whitespace char (a control, space or non-ASCII byte).
-    let (mut upper, mut dots, mut maybe_space) = (false, 0usize, false);
+    let d = domain.trim_end_matches('.');
+    // One pass: a dot, and a byte that could start whitespace.
+    let (mut dot, mut maybe_space) = (false, false);
+    for &c in d.as_bytes() {
+        dot |= c == b'.';
+        maybe_space |= c <= b' ' || c >= 0x80;
+    }
+    (dot && !(maybe_space && d.contains(char::is_whitespace))).then_some(d)
+}
+
+fn email_class_uncached(email: &str, competitor_domains: &[String]) -> EmailClass {
+    let Some(domain) = email_domain_part(email) else {
+        return EmailClass::Invalid;
+    };
+    let (mut upper, mut dots) = (false, 0usize);
     for b in domain.bytes() {
         upper |= b.is_ascii_uppercase();
         dots += usize::from(b == b'.');
-        maybe_space |= b <= b' ' || b >= 0x80;
-    }
-    if dots == 0 || maybe_space && domain.contains(char::is_whitespace) {
-        return EmailClass::Invalid;
     }
     let mut buf = [0u8; 255];
     let owned;
