@@ -745,6 +745,44 @@ pub fn search_and_add(
             best = winner;
         }
     }
+    if best.search.chosen > 0 && !best.pools.is_empty() {
+        // The penalty again, with the pairs: the one chosen without them was chosen for
+        // another model (on a telecom churn table alpha 72 with its 8 pairs cross-validates at
+        // a log loss of 0.2251, alpha 13.9 at 0.2040).
+        if let Some((base_oof, y_rows, units)) = &best.oof {
+            let nested = Nested {
+                fitted: &*fitted,
+                named: &best.kept[..best.named],
+                candidates: &[],
+                coarse: &[],
+                min_cell: 0,
+                groups,
+                pool_k: 0,
+            };
+            let (tried, pick) = penalty_with_pairs(
+                &nested,
+                x_train,
+                y,
+                &best.rows,
+                best.search.chosen,
+                &best.pools,
+                fit,
+                options,
+                (base_oof, y_rows, units),
+            )?;
+            best.search.penalties = tried
+                .iter()
+                .map(|(alpha, p)| {
+                    Ok(PairPenalty {
+                        alpha: *alpha,
+                        cv_log_loss: log_loss(p, y_rows)?,
+                        cv_roc_auc: roc_auc(p, y_rows)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            best.search.refit_alpha = (pick > 0).then(|| tried[pick].0);
+        }
+    }
     // The search's time, without the refit: that one is the final fit's (`fit.fit_seconds`).
     let seconds = start.elapsed().as_secs_f64();
     if !best.kept.is_empty() {
@@ -765,6 +803,12 @@ struct Searched {
     /// When the count was chosen by cross-validation: the chosen count's out-of-fold
     /// predictions on the search rows, their labels and their leads.
     oof: Option<(Vec<f64>, Vec<bool>, Vec<usize>)>,
+    /// The training rows searched.
+    rows: Vec<usize>,
+    /// Each fold's pool of pairs (empty when the count was not cross-validated).
+    pools: Vec<FoldPool>,
+    /// How many of `kept` the spec names.
+    named: usize,
 }
 
 impl Searched {
@@ -953,8 +997,7 @@ fn search(
     let mut extended = Vec::new();
     let mut not_tried = Vec::new();
     let mut chosen_oof = None;
-    let mut pair_penalties = Vec::new();
-    let mut refit_alpha = None;
+    let mut fold_pools = Vec::new();
     let chosen = if counts.len() > 1 {
         let y_rows: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
         let nested = Nested {
@@ -1033,37 +1076,8 @@ fn search(
         // paired difference, per lead): more pairs must beat fewer by more than noise.
         let units: Vec<usize> = rows.iter().map(|&i| groups.map_or(i, |g| g[i])).collect();
         let k = simplest_within_one_se(&all_oof, &y_rows, &units);
-        let chosen_k = scored[k].pairs;
-        if chosen_k > 0 {
-            // The penalty again, with the pairs: the one chosen without them was chosen for
-            // another model (on a telecom churn table alpha 72 with its 8 pairs cross-validates
-            // at a log loss of 0.2251, alpha 13.9 at 0.2040).
-            let (tried, pick) = penalty_with_pairs(
-                &nested,
-                x_train,
-                y,
-                &rows,
-                chosen_k,
-                &pools,
-                fit,
-                options,
-                &all_oof[k],
-                &y_rows,
-                &units,
-            )?;
-            pair_penalties = tried
-                .iter()
-                .map(|(alpha, p)| {
-                    Ok(PairPenalty {
-                        alpha: *alpha,
-                        cv_log_loss: log_loss(p, &y_rows)?,
-                        cv_roc_auc: roc_auc(p, &y_rows)?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            refit_alpha = (pick > 0).then(|| tried[pick].0);
-        }
         chosen_oof = Some((all_oof.swap_remove(k), y_rows, units));
+        fold_pools = pools;
         scored[k].pairs
     } else {
         max_k
@@ -1097,20 +1111,24 @@ fn search(
         duplicates,
         numeric_cells: Some(numeric_cells),
         cells_compared: None,
-        penalties: pair_penalties,
-        refit_alpha,
+        penalties: Vec::new(),
+        refit_alpha: None,
     };
     Ok(Some(Searched {
         search,
         kept,
         oof: chosen_oof,
+        rows,
+        pools: fold_pools,
+        named: named.len(),
     }))
 }
 
-/// The penalty cross-validated again for the model with `chosen` pairs, on the folds and
-/// pools of the count search (each fold's own ranked pairs), each fold warm-started from the
-/// model without pairs: one grid step stronger and weaker than the penalty chosen without
-/// them (`base_oof` is its out-of-fold predictions), then on in a direction while it keeps
+/// The penalty cross-validated again for the model with `chosen` pairs, on the rows, folds and
+/// pools of the count search (each fold's own ranked pairs; `nested` needs only the spec, the
+/// named pairs and the groups), each fold warm-started from the model without pairs: one grid
+/// step stronger and weaker than the penalty chosen without them (`base` is its out-of-fold
+/// predictions, their labels and their leads), then on in a direction while it keeps
 /// lowering the log loss, at most [`PENALTY_STEPS`] steps. Returns the penalties tried with
 /// their predictions (the first chosen without pairs, then from the strongest to the weakest)
 /// and the index of the one to fit: the first within one standard error of the lowest log
@@ -1125,9 +1143,7 @@ fn penalty_with_pairs(
     pools: &[FoldPool],
     fit: &FitResult,
     options: &FitOptions,
-    base_oof: &[f64],
-    y_rows: &[bool],
-    units: &[usize],
+    (base_oof, y_rows, units): (&[f64], &[bool], &[usize]),
 ) -> Result<(Vec<(f64, Vec<f64>)>, usize)> {
     let mains: Vec<WideFit> = pools
         .iter()
