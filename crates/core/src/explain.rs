@@ -244,7 +244,10 @@ impl Quoted<'_> {
 }
 
 /// Printable ASCII without a quote or a backslash: quoted as is. Eight bytes at a time (a
-/// byte at a time cost ~170 instructions a value on the serving path).
+/// byte at a time cost ~170 instructions a value on the serving path). The server's
+/// `json_text::escape_at` scans the same way; sharing one function across the two crates
+/// made it an out-of-line call in the request reader (+290 instructions a lead in callgrind's
+/// batch count), so each crate keeps its own.
 fn is_plain(s: &str) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
