@@ -9,6 +9,10 @@
 #                                                   # added to each lead
 #   bash bench/callgrind_serve.sh single            # the whole server under wrk -t1 -c4 for 10 s
 #                                                   # with bench/wrk/single.json: instructions a request
+#   bash bench/callgrind_serve.sh floor             # the same for the bare floor (bench/floor,
+#                                                   # release serve-floor): what single's count
+#                                                   # compares with (both in user space only;
+#                                                   # the kernel's share of a request is alike)
 #
 # Every request is scored at as_of 2025-03-28T15:03:43Z with the committed demo model. The
 # answers are kept in $OUT (answer.json, for comparing builds byte for byte) with callgrind's
@@ -34,7 +38,7 @@ for tool in valgrind callgrind_control callgrind_annotate wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "callgrind_serve.sh: needs $tool" >&2; exit 2; }
 done
 if [ "${BUILD:-1}" = 1 ]; then
-  cargo build -q --release -p leadscore-serve
+  cargo build -q --release -p leadscore-serve -p leadscore-bench-floor
 fi
 mkdir -p "$OUT"
 rm -f "$OUT"/callgrind.out*
@@ -55,19 +59,24 @@ EOF
     LEADS=$(python3 -c 'import json, sys; b = json.load(open(sys.argv[1])); print(len(b["leads"]) if "leads" in b else 1)' "$BODY")
     TOGGLE=(--toggle-collect='leadscore_serve::api::score_body')
     ;;
-  single)
+  single | floor)
     BODY=bench/wrk/single.json
     [ -f "$BODY" ] || { echo "callgrind_serve.sh: no $BODY (bench/serve_vs_fastapi.sh writes it)" >&2; exit 2; }
     TOGGLE=()
     ;;
-  *) echo "usage: bash bench/callgrind_serve.sh batch [BODY] [N] | single" >&2; exit 2 ;;
+  *) echo "usage: bash bench/callgrind_serve.sh batch [BODY] [N] | single | floor" >&2; exit 2 ;;
 esac
 
+if [ "$MODE" = floor ]; then
+  # The floor answers `score` and `mql` only; its threshold does not change its work.
+  SERVER_CMD=("$CARGO_TARGET_DIR/release/serve-floor" --model models/demo.json --threshold 0.3)
+else
+  SERVER_CMD=("$BIN" --model models/demo.json --target-precision 0.5)
+fi
 valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" "${TOGGLE[@]}" \
-  "$BIN" --model models/demo.json --target-precision 0.5 --bind "127.0.0.1:$PORT" \
-  > "$OUT/server.log" 2>&1 &
+  "${SERVER_CMD[@]}" --bind "127.0.0.1:$PORT" > "$OUT/server.log" 2>&1 &
 SERVER=$!
-trap 'kill -INT $SERVER 2>/dev/null || true' EXIT
+trap 'kill -INT $SERVER 2>/dev/null || true; kill -TERM $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 240); do
   curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
   sleep 0.5
@@ -88,7 +97,9 @@ else
   callgrind_control -d "$SERVER" >/dev/null 2>&1
   REQUESTS=$(wrk -t1 -c4 -d10s -s bench/wrk/single.lua "$URL" | awk '/requests in/ { print $1 }')
   callgrind_control -d "$SERVER" >/dev/null 2>&1
-  kill -INT $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
+  # The floor has no SIGINT handling of its own; under valgrind only TERM stops it.
+  if [ "$MODE" = floor ]; then kill -TERM $SERVER; else kill -INT $SERVER; fi
+  wait $SERVER 2>/dev/null || true; trap - EXIT
   T=$(total "$OUT/callgrind.out.2")
-  echo "single: $T instructions in the whole server over $REQUESTS requests: $((T / REQUESTS)) a request"
+  echo "$MODE: $T instructions in the whole server over $REQUESTS requests: $((T / REQUESTS)) a request"
 fi

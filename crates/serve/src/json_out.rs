@@ -9,7 +9,7 @@
 //! the cost: with serde's derive every key was escaped again for every lead, which made
 //! serializing a 1,000-lead batch cost more than scoring it.
 
-use crate::json_text::{escape_at, escaped, number, string, Raw};
+use crate::json_text::{escape_at, escaped, number, string, Raw, Repeat, Slot};
 use crate::state::{FactorRef, LeadInputs, LeadScore, PartScore, Serving};
 use leadscore_core::explain::Part;
 
@@ -22,7 +22,10 @@ pub struct Answer<'s> {
     as_of: i64,
     batch: bool,
     written: usize,
-    /// A factor text that needs escaping, moved aside while it is escaped back into `out`.
+    /// A factor text that needs escaping, moved aside while it is escaped back into `out`:
+    /// here when it fits (most do; a heap buffer grew again in every single-lead answer, ~1k
+    /// instructions), else in `scratch`.
+    short: [u8; 192],
     scratch: Vec<u8>,
     /// The baseline log-odds (the model's, the same for every lead) and a lead's age (the
     /// age it is scored at, too, unless it is past the model's last landmark), as last written.
@@ -30,25 +33,6 @@ pub struct Answer<'s> {
     age: Repeat,
     /// The factors' contributions written so far, in a batch.
     contributions: Option<Written>,
-}
-
-/// A number as last written: the same bits again are copied, not formatted again (formatting
-/// one costs ~170 instructions).
-#[derive(Default)]
-struct Repeat {
-    bits: Option<u64>,
-    text: Vec<u8>,
-}
-
-impl Repeat {
-    fn number(&mut self, out: &mut Vec<u8>, x: f64) {
-        if self.bits != Some(x.to_bits()) {
-            self.text.clear();
-            number(&mut self.text, x);
-            self.bits = Some(x.to_bits());
-        }
-        out.extend_from_slice(&self.text);
-    }
 }
 
 /// Numbers written before in this answer, by their bits, in 256 slots (a new number takes its
@@ -60,44 +44,17 @@ struct Written {
     slots: Box<[Slot; 256]>,
 }
 
-/// A number's bits and its text; `len` 0 is an empty slot (no number is written as nothing).
-#[derive(Clone, Copy)]
-struct Slot {
-    bits: u64,
-    len: u8,
-    text: [u8; 31],
-}
-
 impl Written {
     fn new() -> Self {
-        let empty = Slot {
-            bits: 0,
-            len: 0,
-            text: [0; 31],
-        };
         Self {
-            slots: Box::new([empty; 256]),
+            slots: Box::new([Slot::default(); 256]),
         }
     }
 
     fn number(&mut self, out: &mut Vec<u8>, x: f64) {
         let bits = x.to_bits();
         // Fibonacci hashing: the top byte of the product mixes every bit of the number.
-        let slot = &mut self.slots[(bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize];
-        if slot.len != 0 && slot.bits == bits {
-            out.extend_from_slice(&slot.text[..usize::from(slot.len)]);
-            return;
-        }
-        let start = out.len();
-        number(out, x);
-        let text = &out[start..];
-        if let Ok(len) = u8::try_from(text.len()) {
-            if usize::from(len) <= slot.text.len() {
-                slot.text[..text.len()].copy_from_slice(text);
-                slot.bits = bits;
-                slot.len = len;
-            }
-        }
+        self.slots[(bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize].write(out, x);
     }
 }
 
@@ -115,8 +72,9 @@ impl<'s> Answer<'s> {
             as_of,
             batch,
             written: 0,
+            short: [0; 192],
             scratch: Vec::new(),
-            baseline: Repeat::default(),
+            baseline: serving.answer.baseline,
             age: Repeat::default(),
             // A single lead has nothing to repeat.
             contributions: batch.then(Written::new),
@@ -138,7 +96,7 @@ impl<'s> Answer<'s> {
             let out = &mut self.out;
             out.extend_from_slice(b",\"factors\":{\"positive\":");
             let (values, events) = (&inputs.values, &inputs.events);
-            let scratch = &mut self.scratch;
+            let (short, scratch) = (&mut self.short, &mut self.scratch);
             let mut text = |out: &mut Vec<u8>, f: &FactorRef| {
                 // Written as is, then escaped from the first byte that has to be (most texts
                 // quote a value): one check a text instead of one for each of its pieces.
@@ -146,10 +104,18 @@ impl<'s> Answer<'s> {
                 self.serving
                     .write_factor_text(&mut Raw(out), f, values, events, self.as_of);
                 if let Some(k) = escape_at(&out[start..]) {
-                    scratch.clear();
-                    scratch.extend_from_slice(&out[start + k..]);
-                    out.truncate(start + k);
-                    escaped(out, scratch);
+                    let from = start + k;
+                    let tail = out.len() - from;
+                    if tail <= short.len() {
+                        short[..tail].copy_from_slice(&out[from..]);
+                        out.truncate(from);
+                        escaped(out, &short[..tail]);
+                    } else {
+                        scratch.clear();
+                        scratch.extend_from_slice(&out[from..]);
+                        out.truncate(from);
+                        escaped(out, scratch);
+                    }
                 }
             };
             let heads = &self.serving.answer.factor_heads;

@@ -257,6 +257,7 @@ impl Serving {
             .collect();
         let cutoff = CutoffReport::new(target, &op);
         let groups = factor_groups(&artifact.spec);
+        let scorer = Scorer::new(&artifact.model);
         Ok(Self {
             answer: crate::json_text::Prerendered {
                 head: answer_head(&artifact.model_id, &cutoff),
@@ -264,11 +265,12 @@ impl Serving {
                     .iter()
                     .map(|g| crate::json_text::factor_head(&g.name))
                     .collect(),
+                baseline: crate::json_text::Repeat::of(scorer.baseline()),
             },
             cutoff,
             groups,
             columns: ColumnIndex::for_artifact(&artifact),
-            scorer: Scorer::new(&artifact.model),
+            scorer,
             drift: Arc::new(DriftCounters::new(&artifact)),
             age_column: artifact
                 .spec
