@@ -14,6 +14,16 @@
 # `xeducation` (../shared/datasets/x-education/Leads.csv with the leaky columns excluded).
 # Prints a markdown table: wall time per run, the median per stage (`--timings`), holdout ROC AUC
 # (from the report's line), and NEW / OLD of the summed wall times.
+#
+#   JOB=serve RUNS=6 bash bench/compare_builds.sh a10efe3 HEAD
+#
+# `JOB=serve` compares the two commits' servers instead: each builds leadscore-serve and the bare
+# floor (bench/floor), and each run is `bash bench/serve_vs_fastapi.sh` with that commit's
+# binaries (`SERVERS="ours floor" MODES=pinned`, `SCENARIOS` default "single:32 single:128",
+# `DURATION` default 20s; both serve this checkout's models/demo.json), alternating OLD, NEW.
+# Prints, per scenario, ours / the floor of the same run for every run with their mean and
+# median, the mean ratio of server CPU a request (ours / floor) and ours' p99 at its worst; each
+# run's table is kept in $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +32,7 @@ if [ $# -ne 2 ]; then
   exit 2
 fi
 RUNS="${RUNS:-2}"
+JOB="${JOB:-train}"
 DATASET="${DATASET:-200k}"
 WORK="${WORK:-$HOME/.cache/leadscore-compare}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/leadscore-release}"
@@ -42,13 +53,25 @@ for side in old new; do
     mkdir -p "$WORK"
     git worktree add --detach "$tree" "$sha" >&2
   fi
-  say "building leadscore-train (release) at $sha"
   # Cargo would take the other commit's workspace crates as fresh (same names, older sources):
   # clean them first, so each commit's code is what gets built.
-  (cd "$tree" && cargo clean --release -p leadscore-core -p leadscore-report -p leadscore-train \
-    -p linfa-logistic >&2 && cargo build --release --locked -p leadscore-train >&2)
-  cp "$CARGO_TARGET_DIR/release/leadscore-train" "$WORK/$sha.leadscore-train"
-  BIN[$side]="$WORK/$sha.leadscore-train"
+  if [ "$JOB" = serve ]; then
+    say "building leadscore-serve and serve-floor (release) at $sha"
+    (cd "$tree" && cargo clean --release -p leadscore-core -p leadscore-serve \
+      -p leadscore-bench-floor >&2 &&
+      cargo build --release --locked -p leadscore-serve -p leadscore-bench-floor >&2)
+    # A target dir of its own with the two binaries: what serve_vs_fastapi.sh runs (BUILD=0).
+    mkdir -p "$WORK/$sha.serve/release"
+    cp "$CARGO_TARGET_DIR/release/leadscore-serve" "$CARGO_TARGET_DIR/release/serve-floor" \
+      "$WORK/$sha.serve/release/"
+    BIN[$side]="$WORK/$sha.serve/release/leadscore-serve"
+  else
+    say "building leadscore-train (release) at $sha"
+    (cd "$tree" && cargo clean --release -p leadscore-core -p leadscore-report -p leadscore-train \
+      -p linfa-logistic >&2 && cargo build --release --locked -p leadscore-train >&2)
+    cp "$CARGO_TARGET_DIR/release/leadscore-train" "$WORK/$sha.leadscore-train"
+    BIN[$side]="$WORK/$sha.leadscore-train"
+  fi
 done
 
 if cmp -s "${BIN[old]}" "${BIN[new]}" && [ -n "$(git diff --name-only "${SHORT[old]}" "${SHORT[new]}" -- crates vendor)" ]; then
@@ -57,6 +80,76 @@ if cmp -s "${BIN[old]}" "${BIN[new]}" && [ -n "$(git diff --name-only "${SHORT[o
 fi
 
 mkdir -p "$OUT"
+if [ "$JOB" = serve ]; then
+  rm -f "$OUT"/old-* "$OUT"/new-*
+  context="measured $(date -u +%Y-%m-%dT%H:%M:%SZ); $(nproc) cores, load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+  for r in $(seq 1 "$RUNS"); do
+    for side in old new; do
+      say "run $r/$RUNS: $side (${SHORT[$side]})"
+      CARGO_TARGET_DIR="$(dirname "$(dirname "${BIN[$side]}")")" BUILD=0 SERVERS="ours floor" \
+        MODES=pinned SCENARIOS="${SCENARIOS:-single:32 single:128}" DURATION="${DURATION:-20s}" \
+        bash bench/serve_vs_fastapi.sh >"$OUT/$side-$r.log" 2>&1
+      cp bench/out/serve-vs-fastapi/table.md "$OUT/$side-$r.md"
+    done
+  done
+  python3 - "$OUT" "$RUNS" "${SHORT[old]}" "${SHORT[new]}" "$context" <<'PY' | tee "$OUT/table.md"
+import statistics as st, sys
+out, runs, old, new, context = sys.argv[1], int(sys.argv[2]), *sys.argv[3:]
+
+
+def cells(line):
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def side(s):
+    # Per scenario: ours / floor (requests/s) per run, CPU a request ours / floor, ours' p99.
+    rows = {}
+    for r in range(1, runs + 1):
+        scenario = None
+        for line in open(f"{out}/{s}-{r}.md"):
+            if not line.startswith("|") or line.startswith("| ---"):
+                continue
+            c = cells(line)
+            if len(c) < 10:
+                continue
+            if c[1]:
+                scenario = c[1]
+            d = rows.setdefault(scenario, {"ratio": [], "cpu": [], "p99": []})
+            if c[2] == "leadscore-serve":
+                d["p99"].append(c[6])
+            elif c[2] == "ours / floor":
+                d["ratio"].append(float(c[3].rstrip("x")))
+                d["cpu"].append(float(c[9].rstrip("x")))
+    return {k: v for k, v in rows.items() if v["ratio"]}
+
+
+def runs_text(d):
+    v = d["ratio"]
+    each = " / ".join(f"{x:.3f}" for x in v)
+    return f"{each} (mean {st.mean(v):.3f}, median {st.median(v):.3f})"
+
+
+def worst_p99(d):
+    ms = [float(p.split()[0]) for p in d["p99"] if p.endswith("ms")]
+    return f"{max(ms):.2f} ms" if ms else "?"
+
+
+o, n = side("old"), side("new")
+print(f"\n### Serving: {old} (old) against {new} (new), {runs} alternating runs each\n")
+print(context + "\n")
+print("Each cell: ours / the floor of the same run.\n")
+print(f"| scenario | {old} | {new} |")
+print("| --- | ---: | ---: |")
+for sc in dict.fromkeys([*o, *n]):
+    a, b = o.get(sc), n.get(sc)
+    print(f"| {sc}, requests/s | {runs_text(a) if a else '-'} | {runs_text(b) if b else '-'} |")
+    ca = f"{st.mean(a['cpu']):.2f}x" if a else "-"
+    cb = f"{st.mean(b['cpu']):.2f}x" if b else "-"
+    print(f"| {sc}, server CPU a request (mean) | {ca} | {cb} |")
+    print(f"| {sc}, ours' p99 at worst | {worst_p99(a) if a else '-'} | {worst_p99(b) if b else '-'} |")
+PY
+  exit 0
+fi
 case "$DATASET" in
   200k | 1m)
     n=$([ "$DATASET" = 200k ] && echo 200000 || echo 1000000)
