@@ -60,8 +60,8 @@ pub const LEVEL_CELLS: usize = 2;
 /// and 50,000 examples still measure a pair's cells on thousands of examples each.
 pub const MAX_SEARCH_ROWS: usize = 50_000;
 /// Grid steps the penalty with the pairs goes at most on either side of the one chosen without
-/// them (as `--grid-extensions`' default).
-pub const PENALTY_STEPS: usize = 3;
+/// them (as many as the penalty grid widens at most by default, `--grid-extensions`).
+pub const PENALTY_STEPS: usize = leadscore_core::artifact::MAX_GRID_EXTENSIONS;
 /// A cell gets its own value (of a column) or feature (of a pair) only with at least this many
 /// training examples, and at least one in [`MIN_CELL_SHARE_INV`] of them.
 pub const MIN_CELL_ROWS: usize = 20;
