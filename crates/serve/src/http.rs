@@ -77,17 +77,31 @@ impl<S: HasConfig + Send + Sync> FromRequest<S> for JsonBytes {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self> {
-        if !is_json(req.headers()) {
+        JsonBytes::check(req.headers())?;
+        JsonBytes::read(req.into_body(), state).await
+    }
+}
+
+impl JsonBytes {
+    /// The checks of the headers, before the body is read: `Content-Type` JSON, no
+    /// `Content-Encoding`.
+    pub fn check(headers: &HeaderMap) -> Result<()> {
+        if !is_json(headers) {
             return Err(Error::UnsupportedMediaType);
         }
-        if let Some(encoding) = content_encoding(req.headers()) {
+        if let Some(encoding) = content_encoding(headers) {
             return Err(Error::UnsupportedEncoding(encoding));
         }
-        // Read here within the configured limit rather than by axum's `Bytes` extractor, which
-        // looks the limit up in the request's extensions (one map insert and one lookup a
-        // request, for a number the config holds).
-        let limit = state.config().max_body_bytes;
-        read_body(req.into_body(), limit).await.map(JsonBytes)
+        Ok(())
+    }
+
+    /// The body, read within the configured limit ([`JsonBytes::check`] first). Read here
+    /// rather than by axum's `Bytes` extractor, which looks the limit up in the request's
+    /// extensions (one map insert and one lookup a request, for a number the config holds).
+    pub async fn read<S: HasConfig>(body: axum::body::Body, state: &S) -> Result<Self> {
+        read_body(body, state.config().max_body_bytes)
+            .await
+            .map(JsonBytes)
     }
 }
 
@@ -163,13 +177,18 @@ pub async fn parse_and_score<T: Send + 'static>(
     if len <= INLINE_BODY_BYTES {
         return work();
     }
-    let slot = big_bodies()
-        .acquire()
+    // Boxed: the slot's and the blocking task's futures would otherwise be part of every
+    // request's future, inline bodies' too.
+    Box::pin(async move {
+        let slot = big_bodies()
+            .acquire()
+            .await
+            .map_err(|e| Error::Internal(format!("big-body slots: {e}")))?;
+        blocking(move || {
+            let _slot = slot;
+            work()
+        })
         .await
-        .map_err(|e| Error::Internal(format!("big-body slots: {e}")))?;
-    blocking(move || {
-        let _slot = slot;
-        work()
     })
     .await
 }
@@ -204,11 +223,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
-        Ok(Params(parts.uri.clone()))
+        Ok(Params::of(parts))
     }
 }
 
 impl Params {
+    /// The request's query parameters (what the extractor gives).
+    pub fn of(parts: &Parts) -> Self {
+        Params(parts.uri.clone())
+    }
+
     /// The value of `?name=`, if given (the last one when repeated), read as
     /// `application/x-www-form-urlencoded`: `+` is a space and `%XX` a byte. A name or value
     /// with neither is compared and returned as it stands; only the others go through the
@@ -345,6 +369,13 @@ impl<S: HasConfig + Send + Sync> FromRequestParts<S> for ScoreAuth {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        ScoreAuth::check(parts, state)
+    }
+}
+
+impl ScoreAuth {
+    /// What the extractor checks: the bearer token, when one is configured.
+    pub fn check<S: HasConfig>(parts: &Parts, state: &S) -> Result<Self> {
         let Some(expected) = &state.config().score_token else {
             return Ok(ScoreAuth);
         };
