@@ -205,7 +205,7 @@ pub async fn blocking<T: Send + 'static>(
 
 /// A serialized JSON body as a response.
 pub fn json_response(body: Vec<u8>) -> Response {
-    let mut response = Body::from(body).into_response();
+    let mut response = Body::from(crate::buffers::body(body)).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

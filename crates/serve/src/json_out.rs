@@ -62,7 +62,7 @@ impl<'s> Answer<'s> {
     /// Starts an answer (a batch when `batch`) scored by `serving` at `as_of` with its cutoff
     /// in force; `capacity` is the expected size in bytes.
     pub fn new(serving: &'s Serving, as_of: i64, batch: bool, capacity: usize) -> Self {
-        let mut out = Vec::with_capacity(capacity);
+        let mut out = crate::buffers::take(capacity);
         out.push(b'{');
         out.extend_from_slice(&serving.answer.head);
         out.extend_from_slice(if batch { b",\"leads\":[" } else { b"," });

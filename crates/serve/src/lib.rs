@@ -8,9 +8,9 @@
 //! The modules form layers, lowest first; each uses only modules of the layers before its own
 //! (so there are no import cycles; `tests/layers.rs` checks both against this list):
 //!
-//! 1. [`error`], [`json_text`]: the one error enum and its JSON envelope; JSON strings and
-//!    numbers written by hand (and where a string needs escaping, which the request reader
-//!    uses too);
+//! 1. [`error`], [`json_text`], [`buffers`]: the one error enum and its JSON envelope; JSON
+//!    strings and numbers written by hand (and where a string needs escaping, which the
+//!    request reader uses too); answer buffers reused per thread;
 //! 2. [`config`]: command line and environment into a checked [`Config`], with the settings
 //!    types the others read (tiers, from `leadscore-core`; drift; the decision log);
 //! 3. [`conn`]: the connections under the router (hyper's HTTP/1 with a header-read and an
@@ -41,6 +41,7 @@
 //! ```
 
 pub mod api;
+pub mod buffers;
 pub mod config;
 pub mod conn;
 pub mod decisions;
