@@ -81,15 +81,17 @@ fi
 
 mkdir -p "$OUT"
 if [ "$JOB" = serve ]; then
-  rm -f "$OUT"/old-* "$OUT"/new-*
+  rm -rf "$OUT"/old-* "$OUT"/new-*
   context="measured $(date -u +%Y-%m-%dT%H:%M:%SZ); $(nproc) cores, load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
   for r in $(seq 1 "$RUNS"); do
     for side in old new; do
       say "run $r/$RUNS: $side (${SHORT[$side]})"
+      # OUT is this run's own directory: serve_vs_fastapi.sh reads OUT too, and with the
+      # caller's OUT exported every run wrote the same table.
       CARGO_TARGET_DIR="$(dirname "$(dirname "${BIN[$side]}")")" BUILD=0 SERVERS="ours floor" \
         MODES=pinned SCENARIOS="${SCENARIOS:-single:32 single:128}" DURATION="${DURATION:-20s}" \
-        bash bench/serve_vs_fastapi.sh >"$OUT/$side-$r.log" 2>&1
-      cp bench/out/serve-vs-fastapi/table.md "$OUT/$side-$r.md"
+        OUT="$OUT/$side-$r" bash bench/serve_vs_fastapi.sh >"$OUT/$side-$r.log" 2>&1
+      cp "$OUT/$side-$r/table.md" "$OUT/$side-$r.md"
     done
   done
   python3 - "$OUT" "$RUNS" "${SHORT[old]}" "${SHORT[new]}" "$context" <<'PY' | tee "$OUT/table.md"
