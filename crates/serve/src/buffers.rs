@@ -18,13 +18,18 @@ pub const MIN_KEPT_BYTES: usize = 1024;
 /// Larger buffers are not kept (a batch's answer: memory held for nothing between batches).
 pub const MAX_KEPT_BYTES: usize = 64 * 1024;
 
+/// Whether a buffer of `capacity` bytes is one to keep.
+fn kept_size(capacity: usize) -> bool {
+    (MIN_KEPT_BYTES..=MAX_KEPT_BYTES).contains(&capacity)
+}
+
 thread_local! {
     static FREE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// An empty buffer of at least `capacity` bytes: one this thread gave back, else a new one.
 pub fn take(capacity: usize) -> Vec<u8> {
-    if (MIN_KEPT_BYTES..=MAX_KEPT_BYTES).contains(&capacity) {
+    if kept_size(capacity) {
         let kept = FREE
             .try_with(|free| free.try_borrow_mut().ok().and_then(|mut f| f.pop()))
             .ok()
@@ -54,7 +59,7 @@ impl AsRef<[u8]> for Kept {
 
 impl Drop for Kept {
     fn drop(&mut self) {
-        if !(MIN_KEPT_BYTES..=MAX_KEPT_BYTES).contains(&self.0.capacity()) {
+        if !kept_size(self.0.capacity()) {
             return;
         }
         let buffer = std::mem::take(&mut self.0);
