@@ -458,9 +458,11 @@ impl FittedEvents {
             last_heap.resize(self.types.len(), f64::INFINITY);
             &mut last_heap
         };
-        let mut days_stack = [0i64; 64];
-        let mut days_heap = Vec::new();
-        let mut n_days = 0;
+        // The distinct days with an event, counted as they come while the events are in time
+        // order (as a CRM sends them); otherwise counted once more at the end, sorted.
+        let mut n_days = 0usize;
+        let mut last_day = i64::MIN;
+        let mut in_order = true;
         let mut unseen = false;
         let types = self.index.table(&self.types, &self.other_types);
         // The windows as floats, once (on the stack for up to 8 windows).
@@ -480,15 +482,9 @@ impl FittedEvents {
                 continue;
             }
             let day = e.occurred_at.div_euclid(86_400);
-            if n_days < days_stack.len() {
-                days_stack[n_days] = day;
-            } else {
-                if days_heap.is_empty() {
-                    days_heap.extend_from_slice(&days_stack);
-                }
-                days_heap.push(day);
-            }
-            n_days += 1;
+            n_days += usize::from(day > last_day);
+            in_order &= day >= last_day;
+            last_day = last_day.max(day);
             let k = match TypeIndex::find_in(types, &self.types, &self.other_types, e.event_type) {
                 Some(k) if k < self.types.len() => k,
                 Some(_) => continue,
@@ -508,22 +504,46 @@ impl FittedEvents {
         }
         for (k, l) in last.iter().enumerate() {
             let base = k * per;
-            for v in &mut slot[base..base + nw + 1] {
-                // ln(1 + 0) is exactly 0: skip the call for the (many) empty counts.
+            // ln(1 + 0) is exactly 0: the (many) empty counts stay. The window counts are
+            // whole numbers: ln(1 + n) from a table (the same values).
+            for v in &mut slot[base..base + nw] {
                 if *v != 0.0 {
-                    *v = v.ln_1p();
+                    *v = ln_1p_count(*v);
                 }
+            }
+            let decayed = &mut slot[base + nw];
+            if *decayed != 0.0 {
+                *decayed = decayed.ln_1p();
             }
             slot[base + nw + 1] = l.min(DAYS_SINCE_CAP);
             slot[base + nw + 2] = f64::from(u8::from(l.is_infinite()));
         }
-        let days: &mut [i64] = if n_days <= days_stack.len() {
-            &mut days_stack[..n_days]
-        } else {
-            &mut days_heap
-        };
-        slot[self.types.len() * per] = (distinct_days(days) as f64).ln_1p();
+        if !in_order {
+            let mut days: Vec<i64> = events
+                .iter()
+                .filter(|e| e.occurred_at <= as_of)
+                .map(|e| e.occurred_at.div_euclid(86_400))
+                .collect();
+            n_days = distinct_days(&mut days);
+        }
+        slot[self.types.len() * per] = ln_1p_count(n_days as f64);
         unseen
+    }
+}
+
+/// `n.ln_1p()` for a count `n`: looked up for the whole numbers below 256 (a lead's counts of
+/// events per window and its active days, computed per lead when serving, where a call of
+/// `ln_1p` costs ~90 instructions), computed otherwise. The table holds `ln_1p`'s own values.
+#[inline]
+pub fn ln_1p_count(n: f64) -> f64 {
+    static TABLE: std::sync::LazyLock<[f64; 256]> =
+        std::sync::LazyLock::new(|| std::array::from_fn(|i| (i as f64).ln_1p()));
+    // `as` saturates: a negative or non-finite count fails the round trip and is computed.
+    let i = n as usize;
+    if i < 256 && i as f64 == n {
+        TABLE[i]
+    } else {
+        n.ln_1p()
     }
 }
 
@@ -817,20 +837,23 @@ impl FittedSpec {
         out: &mut [f64],
         mut unseen: Option<&mut Vec<usize>>,
     ) -> Result<()> {
-        if out.len() != self.width() {
-            return Err(Error::Feature {
-                column: String::new(),
-                problem: format!(
-                    "output has {} slots, the spec makes {}",
-                    out.len(),
-                    self.width()
-                ),
-            });
-        }
+        // The length of `out` is checked as the slots are laid out (adding up the widths first
+        // would walk the columns twice a lead) and once more at the end.
+        let wrong_width = |out: &[f64]| Error::Feature {
+            column: String::new(),
+            problem: format!(
+                "output has {} slots, the spec makes {}",
+                out.len(),
+                self.width()
+            ),
+        };
         out.fill(0.0);
         let mut offset = 0;
         for (i, col) in self.columns.iter().enumerate() {
             let width = col.transform.width();
+            if offset + width > out.len() {
+                return Err(wrong_width(out));
+            }
             let slot = &mut out[offset..offset + width];
             let value = self.normalize(value_of(i, &col.name));
             let not_seen = encode_column(
@@ -856,12 +879,18 @@ impl FittedSpec {
                     problem: "no as_of time to place the events in time".into(),
                 })?;
             let width = ev.width();
+            if offset + width > out.len() {
+                return Err(wrong_width(out));
+            }
             if ev.encode(events, as_of, &mut out[offset..offset + width]) {
                 if let Some(u) = unseen {
                     u.push(self.columns.len());
                 }
             }
             offset += width;
+        }
+        if offset + self.pairs_width() != out.len() {
+            return Err(wrong_width(out));
         }
         if !self.pairs.is_empty() {
             let (x, pairs) = out.split_at_mut(offset);
@@ -1142,6 +1171,85 @@ mod tests {
         ] {
             assert_eq!(index.find(&types, &other, name), None, "{name:?}");
         }
+    }
+
+    #[test]
+    fn active_days_do_not_depend_on_the_order_of_the_events() {
+        let ev = FittedEvents {
+            types: vec!["demo_request".into(), "page_view".into()],
+            windows_days: vec![7, 30],
+            half_life_days: 14.0,
+            other_types: vec![],
+            index: Default::default(),
+        };
+        let as_of = 400 * 86_400 + 3_600;
+        // 90 events over 30 days, several a day, one after as_of, one of an unseen type.
+        let times: Vec<i64> = (0..90).map(|i| as_of - (i % 30) * 86_400 - i * 7).collect();
+        let mut events: Vec<LeadEvent<'_>> = times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| LeadEvent {
+                event_type: ["demo_request", "page_view", "webinar"][i % 3],
+                occurred_at: t,
+            })
+            .collect();
+        events.push(LeadEvent {
+            event_type: "page_view",
+            occurred_at: as_of + 86_400 * 5,
+        });
+        let encoded = |events: &[LeadEvent<'_>]| {
+            let mut slot = vec![0.0; ev.width()];
+            assert!(ev.encode(events, as_of, &mut slot), "webinar: unseen");
+            slot
+        };
+        let shuffled = encoded(&events);
+        events.sort_by_key(|e| e.occurred_at);
+        let sorted = encoded(&events);
+        let active = sorted[ev.width() - 1];
+        assert_eq!(active.to_bits(), 30f64.ln_1p().to_bits(), "30 active days");
+        // Sums of decay weights may round differently in another order; the rest is exact.
+        for (i, (a, b)) in shuffled.iter().zip(&sorted).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+                "feature {i}: {a} vs {b}"
+            );
+        }
+        events.reverse();
+        assert_eq!(encoded(&events)[ev.width() - 1].to_bits(), active.to_bits());
+    }
+
+    #[test]
+    fn an_output_of_the_wrong_length_is_an_error() {
+        let spec = spec();
+        let lead: HashMap<String, String> = HashMap::new();
+        for len in [0, 1, spec.width() - 1, spec.width() + 1, spec.width() + 40] {
+            let mut out = vec![0.0; len];
+            let e = spec
+                .featurize_into(&lead, Some(0), &mut out)
+                .expect_err("a wrong length");
+            assert!(
+                e.to_string().contains(&format!(
+                    "output has {len} slots, the spec makes {}",
+                    spec.width()
+                )),
+                "{len}: {e}"
+            );
+        }
+        let mut out = vec![f64::NAN; spec.width()];
+        spec.featurize_into(&lead, Some(0), &mut out)
+            .expect("the right length");
+        assert!(out.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn count_logs_are_ln_1p_bit_for_bit() {
+        for n in (0..300)
+            .map(f64::from)
+            .chain([0.5, 2.25, 1e9, -1.0, f64::INFINITY])
+        {
+            assert_eq!(ln_1p_count(n).to_bits(), n.ln_1p().to_bits(), "{n}");
+        }
+        assert!(ln_1p_count(f64::NAN).is_nan());
     }
 
     #[test]

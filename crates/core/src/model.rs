@@ -150,15 +150,15 @@ impl Scorer {
 
     /// Log-odds of conversion; equals [`LinearModel::log_odds`] up to rounding.
     pub fn log_odds(&self, x: &[f64]) -> f64 {
-        // Four running sums, so the dot product pipelines (and vectorizes) instead of waiting
-        // on one chain of dependent additions.
+        // Eight running sums, so the dot product pipelines (and vectorizes: four lanes of two)
+        // instead of waiting on one chain of dependent additions.
         let n = self.coef.len().min(x.len());
         let (coef, x) = (&self.coef[..n], &x[..n]);
-        let mut acc = [0.0f64; 4];
-        let mut chunks_c = coef.chunks_exact(4);
-        let mut chunks_x = x.chunks_exact(4);
+        let mut acc = [0.0f64; 8];
+        let mut chunks_c = coef.chunks_exact(8);
+        let mut chunks_x = x.chunks_exact(8);
         for (c, v) in (&mut chunks_c).zip(&mut chunks_x) {
-            for k in 0..4 {
+            for k in 0..8 {
                 acc[k] += c[k] * v[k];
             }
         }
@@ -168,7 +168,12 @@ impl Scorer {
             .zip(chunks_x.remainder())
             .map(|(c, v)| c * v)
             .sum();
-        self.offset + (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+        // Summed lane by lane, in the order the vector code keeps them (no shuffles).
+        let lanes = [
+            (acc[0] + acc[4]) + (acc[2] + acc[6]),
+            (acc[1] + acc[5]) + (acc[3] + acc[7]),
+        ];
+        self.offset + (lanes[0] + lanes[1]) + tail
     }
 
     /// Contribution of feature `i` to the log-odds, relative to an average training lead.
