@@ -899,11 +899,13 @@ fn email_class_uncached(email: &str, competitor_domains: &[String]) -> EmailClas
         upper |= b.is_ascii_uppercase();
         dots += usize::from(b == b'.');
     }
-    let mut buf = [0u8; 255];
+    // Zeroed only when needed (255 bytes a call otherwise).
+    let mut buf;
     let owned;
     let domain: &str = if !upper {
         domain
-    } else if domain.len() <= buf.len() {
+    } else if domain.len() <= 255 {
+        buf = [0u8; 255];
         let b = &mut buf[..domain.len()];
         b.copy_from_slice(domain.as_bytes());
         b.make_ascii_lowercase();
