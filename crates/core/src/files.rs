@@ -12,6 +12,7 @@
 //! Errors name the file and the problem, never its content.
 
 use crate::error::{Error, Result};
+use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -67,8 +68,11 @@ fn kind_of(t: std::fs::FileType) -> &'static str {
     }
 }
 
-/// Reads the regular file at `path`, at most `max_bytes` of it (see the module documentation).
-pub fn read_limited(path: &Path, max_bytes: u64, symlinks: Symlinks) -> Result<Vec<u8>> {
+/// Opens the regular file at `path` for reading (see the module documentation): refused when it
+/// is a FIFO, a device, a directory or a socket, when it is over `max_bytes` (if given), when it
+/// is a symbolic link and `symlinks` says so, or when another file took its place between the
+/// check and the open. Opening never waits (a FIFO's writer) and nothing is read.
+pub fn open_regular(path: &Path, max_bytes: Option<u64>, symlinks: Symlinks) -> Result<File> {
     let io = |error| Error::Io {
         path: path.display().to_string(),
         error,
@@ -91,17 +95,8 @@ pub fn read_limited(path: &Path, max_bytes: u64, symlinks: Symlinks) -> Result<V
             format!("is {}; refused: only regular files are read", kind_of(t)),
         ));
     }
-    let too_big = |len: String| {
-        refused(
-            path,
-            format!(
-                "is {len}, over the limit of {}; refused",
-                show_bytes(max_bytes)
-            ),
-        )
-    };
-    if checked.len() > max_bytes {
-        return Err(too_big(show_bytes(checked.len())));
+    if let Some(max) = max_bytes.filter(|max| checked.len() > *max) {
+        return Err(too_big(path, show_bytes(checked.len()), max));
     }
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -144,12 +139,37 @@ pub fn read_limited(path: &Path, max_bytes: u64, symlinks: Symlinks) -> Result<V
             ));
         }
     }
+    Ok(file)
+}
+
+fn too_big(path: &Path, len: String, max_bytes: u64) -> Error {
+    refused(
+        path,
+        format!(
+            "is {len}, over the limit of {}; refused",
+            show_bytes(max_bytes)
+        ),
+    )
+}
+
+/// Reads the regular file at `path`, at most `max_bytes` of it (see the module documentation).
+pub fn read_limited(path: &Path, max_bytes: u64, symlinks: Symlinks) -> Result<Vec<u8>> {
+    let io = |error| Error::Io {
+        path: path.display().to_string(),
+        error,
+    };
+    let file = open_regular(path, Some(max_bytes), symlinks)?;
+    let opened = file.metadata().map_err(io)?;
     let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(max_bytes)).unwrap_or(0));
     file.take(max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(io)?;
     if bytes.len() as u64 > max_bytes {
-        return Err(too_big(format!("more than {}", show_bytes(max_bytes))));
+        return Err(too_big(
+            path,
+            format!("more than {}", show_bytes(max_bytes)),
+            max_bytes,
+        ));
     }
     Ok(bytes)
 }

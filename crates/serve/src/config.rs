@@ -386,15 +386,17 @@ pub fn read_gates(path: &std::path::Path) -> Result<Vec<leadscore_core::gates::G
         gates: Vec<leadscore_core::gates::GateSpec>,
     }
     let shown = path.display();
-    let meta =
-        std::fs::metadata(path).map_err(|e| Error::Config(format!("--gates {shown}: {e}")))?;
-    if !meta.is_file() || meta.len() > 1024 * 1024 {
-        return Err(Error::Config(format!(
-            "--gates {shown}: not a regular file of at most 1 MiB"
-        )));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Config(format!("--gates {shown}: {e}")))?;
+    let text = leadscore_core::files::read_limited_text(
+        path,
+        1024 * 1024,
+        leadscore_core::files::Symlinks::Follow,
+    )
+    .map_err(|e| match e {
+        leadscore_core::Error::Artifact { message, .. } => {
+            Error::Config(format!("--gates {shown}: {message}"))
+        }
+        other => Error::Config(format!("--gates {other}")),
+    })?;
     let file: GatesFile =
         toml::from_str(&text).map_err(|e| Error::Config(format!("--gates {shown}: {e}")))?;
     Ok(file.gates)

@@ -70,6 +70,17 @@ fn read_err(path: &Path, message: impl Into<String>) -> TrainError {
     }
 }
 
+/// Opens an input file the user named: a regular file (a link to one is followed), never a
+/// FIFO, a device or a directory, which could block a read forever or stream without end.
+pub fn open_input(path: &Path) -> Result<File> {
+    leadscore_core::files::open_regular(path, None, leadscore_core::files::Symlinks::Follow)
+        .map_err(|e| match e {
+            leadscore_core::Error::Artifact { message, .. } => read_err(path, message),
+            leadscore_core::Error::Io { error, .. } => read_err(path, error.to_string()),
+            other => read_err(path, other.to_string()),
+        })
+}
+
 /// Reads a CSV or Parquet file (by extension; otherwise by content: Parquet starts with `PAR1`).
 ///
 /// One streaming pass over the file hashes it and, for CSV, checks UTF-8 and that every row has
@@ -77,7 +88,7 @@ fn read_err(path: &Path, message: impl Into<String>) -> TrainError {
 /// events file is never held twice. A CSV that is not UTF-8 is read as Windows-1252 instead
 /// (held in memory, at most 1 GiB), its rows checked then, and [`Table::note`] says so.
 pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
-    let mut file = File::open(path).map_err(|e| read_err(path, e.to_string()))?;
+    let mut file = open_input(path)?;
     let mut head = [0u8; 4];
     let head_len = file
         .read(&mut head)
@@ -98,7 +109,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
     if scan.blank {
         return Err(read_err(path, "the file is empty"));
     }
-    let file = File::open(path).map_err(|e| read_err(path, e.to_string()))?;
+    let file = open_input(path)?;
     let mut note = None;
     let df = if is_parquet {
         ParquetReader::new(file)
@@ -162,7 +173,7 @@ struct Scan {
 /// the text is UTF-8, and notes the first byte that is not (the rows are then checked on the
 /// Windows-1252 reading), streaming in 1 MiB chunks.
 fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
-    let mut file = File::open(path).map_err(|e| read_err(path, e.to_string()))?;
+    let mut file = open_input(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut carry: Vec<u8> = Vec::new(); // an incomplete UTF-8 sequence at a chunk's end

@@ -114,7 +114,7 @@ pub fn log_files(path: &Path) -> Result<Vec<PathBuf>> {
 pub fn read_decisions(files: &[PathBuf]) -> Result<Vec<Decision>> {
     let mut out = Vec::new();
     for file in files {
-        let f = std::fs::File::open(file)
+        let f = crate::load::open_input(file)
             .with_context(|| format!("cannot open the decision log {}", file.display()))?;
         for (i, line) in BufReader::new(f).lines().enumerate() {
             let at = || format!("{}:{}", file.display(), i + 1);

@@ -17,6 +17,7 @@
 use crate::error::{Result, TrainError};
 use crate::score::Crossing;
 use sha2::{Digest, Sha256};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -194,16 +195,16 @@ pub struct DeliveryReport {
 
 /// Reads the dead-letter file (absent: none).
 pub fn read_dead_letters(path: &Path) -> Result<Vec<Notification>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(TrainError::Read {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })
-        }
-    };
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let mut text = String::new();
+    crate::load::open_input(path)?
+        .read_to_string(&mut text)
+        .map_err(|e| TrainError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())

@@ -989,6 +989,119 @@ fn bad_model_files_fail_with_named_errors() {
 }
 
 #[test]
+fn outputs_never_overwrite_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("leads.csv"), leads()).unwrap();
+    let model = train_model(d, "leads.csv", "m.json");
+    let (data, model_bytes) = (leads(), std::fs::read(&model).unwrap());
+    std::fs::create_dir(d.join("sub")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(d.join("leads.csv"), d.join("link.csv")).unwrap();
+    let refused = |args: &[&str], flags: [&str; 2]| {
+        let r = run(d, args);
+        assert_eq!(r.code, Some(1), "{args:?}: {}", r.show());
+        assert!(
+            r.stderr.contains(flags[0])
+                && r.stderr.contains(flags[1])
+                && r.stderr.contains("refusing to overwrite"),
+            "{args:?}: {}",
+            r.show()
+        );
+        assert_eq!(
+            std::fs::read(d.join("leads.csv")).unwrap(),
+            data,
+            "{args:?}"
+        );
+        assert_eq!(std::fs::read(&model).unwrap(), model_bytes, "{args:?}");
+    };
+    refused(
+        &train_args("leads.csv", "leads.csv", &[]),
+        ["--out", "--data"],
+    );
+    refused(
+        &train_args("leads.csv", "sub/../leads.csv", &[]),
+        ["--out", "--data"],
+    );
+    #[cfg(unix)]
+    refused(
+        &train_args("leads.csv", "link.csv", &[]),
+        ["--out", "--data"],
+    );
+    refused(
+        &train_args("leads.csv", "m.json", &["--holdout-out", "m.json"]),
+        ["--holdout-out", "--out"],
+    );
+    refused(
+        &[
+            "init",
+            "--data",
+            "leads.csv",
+            "--label",
+            "converted",
+            "--out",
+            "leads.csv",
+        ],
+        ["--out", "--data"],
+    );
+    refused(
+        &[
+            "score",
+            "--model",
+            "m.json",
+            "--data",
+            "leads.csv",
+            "--id",
+            "lead_id",
+            "--as-of",
+            "2025-01-01",
+            "--target-precision",
+            "0.5",
+            "--out",
+            "leads.csv",
+        ],
+        ["--out", "--data"],
+    );
+    refused(
+        &["report", "--model", "m.json", "--out", "m.json"],
+        ["--out", "--model"],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_are_refused_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fifo = d.join("pipe.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    std::fs::write(d.join("leads.csv"), leads()).unwrap();
+    // Each would block (no writer) or read forever (/dev/zero) if it were opened as a file.
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["init", "--data", "pipe.csv", "--label", "converted"],
+            "FIFO",
+        ),
+        (&train_args("/dev/zero", "m.json", &[])[..], "a device"),
+        (
+            &train_args("leads.csv", "m.json", &["--spec", "pipe.csv"])[..],
+            "FIFO",
+        ),
+    ];
+    for (args, kind) in cases {
+        let r = run(d, args);
+        assert_eq!(r.code, Some(1), "{args:?}: {}", r.show());
+        assert!(
+            r.stderr.contains(kind) && r.stderr.contains("only regular files are read"),
+            "{args:?}: {}",
+            r.show()
+        );
+    }
+    assert!(!d.join("m.json").exists());
+}
+
+#[test]
 fn failed_training_keeps_the_previous_model() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("leads.csv"), leads()).unwrap();

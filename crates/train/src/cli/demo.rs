@@ -58,6 +58,14 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    super::distinct_files(
+        &[],
+        &[
+            ("--out", Some(&a.out)),
+            ("--events-out", a.events_out.as_deref()),
+            ("--outcomes-out", a.outcomes_out.as_deref()),
+        ],
+    )?;
     if let (Some(events), Some(outcomes)) = (&a.events_out, &a.outcomes_out) {
         for path in [&a.out, events, outcomes] {
             create_parent(path)?;

@@ -30,6 +30,10 @@ impl TryFrom<InitArgs> for Init {
 
     fn try_from(a: InitArgs) -> anyhow::Result<Self> {
         let read = ReadOptions::try_from(&a.table)?;
+        super::distinct_files(
+            &[("--data", Some(&a.table.data))],
+            &[("--out", a.out.as_deref())],
+        )?;
         let t = a.table;
         Ok(Self {
             data: t.data,

@@ -98,3 +98,107 @@ fn create_parent(path: &std::path::Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// A flag and the path it names, for [`distinct_files`].
+type Named<'a> = (&'a str, Option<&'a std::path::Path>);
+
+/// Refuses a run whose output would overwrite one of its inputs or another of its outputs
+/// (`--out leads.csv` beside `--data leads.csv` would replace the data with the model), before
+/// anything is read or written. Two paths are one file when both exist and are the same file
+/// (links and `..` included), or when they spell the same place.
+fn distinct_files(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> anyhow::Result<()> {
+    for (i, (out_flag, out)) in outputs.iter().enumerate() {
+        let Some(out) = out else { continue };
+        let earlier = inputs.iter().chain(&outputs[..i]);
+        for (flag, path) in earlier {
+            let Some(path) = path else { continue };
+            if same_file(out, path) {
+                let role = if inputs.iter().any(|(f, _)| f == flag) {
+                    "an input"
+                } else {
+                    "another output"
+                };
+                anyhow::bail!(
+                    "{out_flag} {} is the same file as {flag} {}: refusing to overwrite {role}; \
+                     choose another path",
+                    out.display(),
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `a` and `b` name one file (see [`distinct_files`]).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt;
+        return (x.dev(), x.ino()) == (y.dev(), y.ino());
+    }
+    match (place(a), place(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Where a path points, for a file that may not exist yet: its folder resolved (links and
+/// `..`), then its name.
+fn place(path: &std::path::Path) -> Option<std::path::PathBuf> {
+    let name = path.file_name()?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let dir = std::fs::canonicalize(&dir).unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(&dir))
+            .unwrap_or(dir)
+    });
+    Some(dir.join(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn an_output_may_not_be_an_input_or_another_output() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("leads.csv");
+        std::fs::write(&data, "a,b\n1,2\n").unwrap();
+        std::fs::create_dir(tmp.path().join("sub")).unwrap();
+        let via_dots = tmp.path().join("sub/../leads.csv");
+        let link = tmp.path().join("link.csv");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&data, &link).unwrap();
+        let model = tmp.path().join("m.json");
+        let model_again = tmp.path().join("sub/../m.json");
+        let ok = |outs: &[Named<'_>]| distinct_files(&[("--data", Some(&data))], outs);
+
+        assert!(ok(&[("--out", Some(&model)), ("--holdout-out", None)]).is_ok());
+        for same in [&data, &via_dots] {
+            let e = ok(&[("--out", Some(same.as_path()))])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("--out") && e.contains("--data") && e.contains("an input"),
+                "{e}"
+            );
+        }
+        #[cfg(unix)]
+        assert!(ok(&[("--out", Some(&link))]).is_err());
+        // Two outputs that do not exist yet, spelled differently.
+        let e = ok(&[
+            ("--out", Some(&model)),
+            ("--holdout-out", Some(&model_again)),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("another output"), "{e}");
+        assert!(!same_file(Path::new("a/x.csv"), Path::new("b/x.csv")));
+        assert!(same_file(Path::new("x.csv"), Path::new("./x.csv")));
+    }
+}

@@ -60,9 +60,23 @@ impl TryFrom<ReportArgs> for ReportJob {
             ..ReportOptions::default()
         };
         options.validate()?;
+        let fresh = a.fresh.map(FreshData::try_from).transpose()?;
+        super::distinct_files(
+            &[
+                ("--model", Some(&a.model)),
+                ("--data", fresh.as_ref().map(|f| f.leads.as_path())),
+                ("--events", fresh.as_ref().and_then(|f| f.events.as_deref())),
+                (
+                    "--outcomes",
+                    fresh.as_ref().and_then(|f| f.outcomes.as_deref()),
+                ),
+                ("--funnel", a.funnel.as_deref()),
+            ],
+            &[("--out", Some(&a.out))],
+        )?;
         Ok(Self {
             model: a.model,
-            fresh: a.fresh.map(FreshData::try_from).transpose()?,
+            fresh,
             out: a.out,
             options,
             funnel: a.funnel,

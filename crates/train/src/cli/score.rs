@@ -166,6 +166,22 @@ impl TryFrom<ScoreArgs> for Score {
         if let Some(p) = &a.previous {
             Format::of(p)?;
         }
+        super::distinct_files(
+            &[
+                ("--model", Some(&a.model)),
+                ("--data", Some(&a.data)),
+                ("--events", a.events.as_deref()),
+                ("--outcomes", a.outcomes.as_deref()),
+                ("--previous", a.previous.as_deref()),
+            ],
+            &[
+                ("--out", Some(&a.out)),
+                (
+                    "the dead-letter file",
+                    notify.as_ref().map(|h| h.dead_letter.as_path()),
+                ),
+            ],
+        )?;
         Ok(Self {
             model: a.model,
             job: ScoreJob {

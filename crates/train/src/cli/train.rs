@@ -122,11 +122,14 @@ impl From<SplitArg> for SplitKind {
 
 impl SplitArgs {
     /// The holdout share must leave leads on both sides. (`pipeline::train` checks the same
-    /// for library callers; here it fails before a registry folder is created.) The folds are
-    /// not checked: the fit uses at least 2 and at most as many as the rarer class allows.
+    /// for library callers; here it fails before a registry folder is created.) Cross-validation
+    /// needs 2 folds or more (the fit uses at most as many as the rarer class allows).
     fn check(&self) -> anyhow::Result<()> {
         if !(self.holdout > 0.0 && self.holdout < 1.0) {
             bail!("--holdout must be in (0, 1), got {}", self.holdout);
+        }
+        if self.folds < 2 {
+            bail!("--folds must be at least 2, got {}", self.folds);
         }
         Ok(())
     }
@@ -160,8 +163,16 @@ impl PenaltyGridArgs {
     /// The penalties as linfa's alphas (1 / C), after checking that the grid is not empty and
     /// its bounds are positive and ordered.
     fn alphas(&self) -> anyhow::Result<Vec<f64>> {
-        if self.grid_size == 0 || !(self.c_min > 0.0 && self.c_max >= self.c_min) {
+        if self.grid_size == 0
+            || !(self.c_min > 0.0 && self.c_max >= self.c_min && self.c_max.is_finite())
+        {
             bail!("the penalty grid needs --grid-size >= 1 and 0 < --c-min <= --c-max");
+        }
+        if !(self.tolerance > 0.0 && self.tolerance.is_finite()) {
+            bail!(
+                "--tolerance must be a positive number, got {}",
+                self.tolerance
+            );
         }
         Ok(log_grid(self.c_min, self.c_max, self.grid_size)
             .into_iter()
@@ -237,11 +248,34 @@ impl TryFrom<TrainArgs> for Train {
         let read = ReadOptions::try_from(&a.table)?;
         a.split.check()?;
         a.landmarks.check()?;
+        // An AUC of 0.5 is chance: a threshold at or below it flags every column, one above 1
+        // none (NaN too), which would switch the check off without a word.
+        if !(a.leakage_auc > 0.5 && a.leakage_auc <= 1.0) {
+            bail!("--leakage-auc must be in (0.5, 1], got {}", a.leakage_auc);
+        }
         if let Some(PairCount::Fixed(n)) = a.pairs {
             if n > MAX_PAIRS {
                 bail!("--pairs {n} is more than {MAX_PAIRS}");
             }
         }
+        let report_path = a
+            .out
+            .as_deref()
+            .filter(|_| !a.no_report)
+            .map(super::report::beside);
+        super::distinct_files(
+            &[
+                ("--data", Some(&a.table.data)),
+                ("--spec", a.spec.as_deref()),
+                ("--events", a.events.as_deref()),
+                ("--outcomes", a.outcomes.as_deref()),
+            ],
+            &[
+                ("--out", a.out.as_deref()),
+                ("--holdout-out", a.holdout_out.as_deref()),
+                ("the report beside --out", report_path.as_deref()),
+            ],
+        )?;
         let destination = match (a.out, a.registry) {
             (Some(out), None) => Destination::File(out),
             (None, Some(dir)) => Destination::Registry(dir),
@@ -509,6 +543,22 @@ mod tests {
             "the penalty grid needs --grid-size >= 1 and 0 < --c-min <= --c-max"
         );
         assert!(error(&["--c-min", "0"]).contains("--c-min"));
+        assert!(error(&["--c-max", "inf"]).contains("--c-max"));
+        for bad in ["NaN", "0", "-1e-4", "inf"] {
+            let flag = format!("--tolerance={bad}");
+            assert!(error(&[&flag]).starts_with("--tolerance"), "{bad}");
+        }
+        for bad in ["0", "1"] {
+            assert_eq!(
+                error(&["--folds", bad]),
+                format!("--folds must be at least 2, got {bad}")
+            );
+        }
+        for bad in ["nan", "5", "-1", "0.5"] {
+            let flag = format!("--leakage-auc={bad}");
+            assert!(error(&[&flag]).starts_with("--leakage-auc"), "{bad}");
+        }
+        assert!(checked(&["--leakage-auc", "1"]).is_ok());
         assert_eq!(
             error(&["--holdout", "1"]),
             "--holdout must be in (0, 1), got 1"
