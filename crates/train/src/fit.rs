@@ -777,28 +777,22 @@ pub fn fit_after_search(
     options: &FitOptions,
 ) -> Result<FitResult> {
     let fit_start = std::time::Instant::now();
+    let alpha = penalty.search.alpha;
+    if let Some(message) = no_better_than_chance(&penalty.search, y) {
+        return Err(TrainError::Fit(message));
+    }
     // Warm-started from the folds' solutions at that penalty: the same optimum, reached in
     // fewer iterations (the convergence check below is the same either way).
     let init = penalty.warm_start();
-    let alpha = penalty.search.alpha;
     let (logit, standardizer, solver) = match fit_final(train, y, alpha, options, init.as_ref()) {
         // No weight moved because cross-validation chose the strongest penalty it tried: the
         // features do not predict the label (a coin-flip label), which is what to say.
         Err(TrainError::Fit(m))
             if m == ALL_ZERO && penalty.search.grid.iter().all(|g| g.alpha <= alpha) =>
         {
-            let auc = penalty
-                .search
-                .grid
-                .iter()
-                .find(|g| g.alpha == alpha)
-                .map_or(f64::NAN, |g| g.cv_roc_auc);
-            return Err(TrainError::Fit(format!(
-                "no feature predicts the label: cross-validation chose the strongest penalty \
-                 it tried (alpha {alpha:.3e}, C = {:.3e}; out-of-fold ROC AUC {auc:.3}), at \
-                 which every weight is zero. Check the label column and --positive; a model \
-                 of these features would score every lead alike",
-                1.0 / alpha
+            return Err(TrainError::Fit(chance_message(
+                &penalty.search,
+                "every weight is zero",
             )));
         }
         other => other?,
@@ -812,6 +806,56 @@ pub fn fit_after_search(
         cv_seconds: penalty.seconds,
         fit_seconds: fit_start.elapsed().as_secs_f64(),
     })
+}
+
+/// Why the chosen penalty's model predicts no better than chance, if it does not: its pooled
+/// out-of-fold ROC AUC is at most 0.5, or cross-validation chose the strongest penalty it tried
+/// (the constant model, as near as the grid goes) and the AUC is within two standard errors of
+/// 0.5 (its standard error when the features carry nothing: sqrt((n1 + n0 + 1) / (12 n1 n0))).
+/// The final fit would still move its weights by a hair (1e-5 at alpha 1e6), so "every weight is
+/// zero" cannot be the test: a coin-flip label would give a model that ranks leads by noise.
+fn no_better_than_chance(search: &PenaltySearch, y: &[bool]) -> Option<String> {
+    let auc = search
+        .grid
+        .iter()
+        .find(|g| g.alpha == search.alpha)
+        .map_or(f64::NAN, |g| g.cv_roc_auc);
+    let strongest = search.grid.iter().all(|g| g.alpha <= search.alpha);
+    let n1 = y.iter().filter(|v| **v).count() as f64;
+    let n0 = y.len() as f64 - n1;
+    let se = ((n1 + n0 + 1.0) / (12.0 * n1 * n0)).sqrt();
+    let chance = auc.is_nan() || auc <= 0.5 || (strongest && auc < 0.5 + 2.0 * se);
+    chance.then(|| {
+        chance_message(
+            search,
+            &format!(
+                "within noise of chance (two standard errors: {:.3})",
+                2.0 * se
+            ),
+        )
+    })
+}
+
+/// The error of a fit whose features do not predict the label.
+fn chance_message(search: &PenaltySearch, what: &str) -> String {
+    let alpha = search.alpha;
+    let auc = search
+        .grid
+        .iter()
+        .find(|g| g.alpha == alpha)
+        .map_or(f64::NAN, |g| g.cv_roc_auc);
+    let strongest = search.grid.iter().all(|g| g.alpha <= alpha);
+    format!(
+        "no feature predicts the label: cross-validation chose {} (alpha {alpha:.3e}, C = \
+         {:.3e}) and its out-of-fold ROC AUC is {auc:.3}: {what}. Check the label column and \
+         --positive; a model of these features would rank leads by noise",
+        if strongest {
+            "the strongest penalty it tried"
+        } else {
+            "a penalty"
+        },
+        1.0 / alpha
+    )
 }
 
 /// Index of the simplest of `candidates` (ordered from simplest to most complex, each the
@@ -1182,8 +1226,14 @@ mod tests {
             *v = rng.normal();
         }
         let y: Vec<bool> = (0..n).map(|_| rng.bernoulli(0.3)).collect();
-        let r = fit_with_cv(&m, &y, &grid(1.0, 100.0, 3)).unwrap();
-        let p = &r.penalty;
+        let options = grid(1.0, 100.0, 3);
+        let cv = CvFolds::new(&y, None, &options).unwrap();
+        let p = &search_penalty(&m, &y, &cv, &options.alphas, None, &options)
+            .unwrap()
+            .search;
+        // No model comes of it: the fit says the features do not predict the label.
+        let e = fit_with_cv(&m, &y, &options).unwrap_err().to_string();
+        assert!(e.contains("no feature predicts the label"), "{e}");
         assert!(!p.extended.is_empty(), "{p:?}");
         assert!(p.extended.iter().all(|a| *a > 1.0), "stronger: {p:?}");
         assert!(p.extended.len() <= MAX_GRID_EXTENSIONS);
