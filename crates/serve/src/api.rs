@@ -153,6 +153,8 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Error {
 pub struct Routes {
     router: Router,
     state: AppState,
+    /// The server binds loopback: every request's `Host` is checked ([`crate::http::host_allowed`]).
+    check_host: bool,
 }
 
 impl Routes {
@@ -160,6 +162,7 @@ impl Routes {
     pub fn new(state: AppState) -> Self {
         Self {
             router: app(state.clone()),
+            check_host: state.config.bind.ip().is_loopback(),
             state,
         }
     }
@@ -171,6 +174,19 @@ impl Routes {
         mut req: Request,
         local: crate::conn::LocalAddr,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>> {
+        if self.check_host {
+            if let Err(why) =
+                crate::http::host_allowed(req.headers(), &self.state.config.allowed_hosts)
+            {
+                let app = self.state.clone();
+                return Box::pin(async move {
+                    around(&app, "unmatched", false, async {
+                        Error::Forbidden(why).into_response()
+                    })
+                    .await
+                });
+            }
+        }
         if req.method() == Method::POST && req.uri().path() == "/v1/score" {
             return Box::pin(score_direct(self.state.clone(), req));
         }

@@ -56,6 +56,16 @@ pub struct Args {
     /// cross-site calls from a web page).
     #[arg(long, env = "LEADSCORE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// A name besides localhost, 127.0.0.1 and [::1] that requests may carry in `Host` when the
+    /// server binds loopback (repeatable, or comma separated in the variable): the name a
+    /// reverse proxy on this machine forwards. Other names are refused (403) on every route, so
+    /// that a web page cannot read the server through DNS rebinding.
+    #[arg(
+        long = "allowed-host",
+        env = "LEADSCORE_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
     /// Largest accepted request body in bytes.
     #[arg(long, env = "LEADSCORE_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -214,6 +224,9 @@ pub struct Config {
     pub score_token: Option<String>,
     /// Bearer token for admin calls, if configured.
     pub admin_token: Option<String>,
+    /// Names `Host` may carry besides the loopback ones, lowercase (see
+    /// [`Args::allowed_hosts`]); checked only when `bind` is loopback.
+    pub allowed_hosts: Vec<String>,
     /// Body size limit in bytes.
     pub max_body_bytes: usize,
     /// Leads per request limit.
@@ -261,6 +274,7 @@ impl Config {
             tiers: Tiers::standard(),
             score_token: None,
             admin_token: None,
+            allowed_hosts: Vec::new(),
             max_body_bytes: 16 * 1024 * 1024,
             max_batch: 10_000,
             request_timeout: Duration::from_secs(10),
@@ -279,6 +293,30 @@ impl Config {
     pub fn admin_open(&self) -> bool {
         self.admin_token.is_none() && self.bind.ip().is_loopback()
     }
+}
+
+/// `--allowed-host` names, checked (a bare host name or address, no port, scheme or path) and
+/// lowercased.
+fn allowed_hosts(names: Vec<String>) -> Result<Vec<String>> {
+    names
+        .into_iter()
+        .map(|n| n.trim().to_ascii_lowercase())
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            let ok = n
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.[]:_".contains(&b))
+                && !n.contains("//");
+            if ok {
+                Ok(n)
+            } else {
+                Err(Error::Config(format!(
+                    "--allowed-host {n:?} is not a host name (give the name alone: \
+                     leads.example.com)"
+                )))
+            }
+        })
+        .collect()
 }
 
 impl TryFrom<Args> for Config {
@@ -326,6 +364,7 @@ impl TryFrom<Args> for Config {
             tiers: parse_tiers(&a.tiers)?,
             score_token: token("--score-token", a.score_token)?,
             admin_token: token("--admin-token", a.admin_token)?,
+            allowed_hosts: allowed_hosts(a.allowed_hosts)?,
             max_body_bytes: positive("--max-body-bytes", a.max_body_bytes as u64)? as usize,
             max_batch: positive("--max-batch", a.max_batch as u64)? as usize,
             request_timeout: Duration::from_millis(positive(

@@ -409,6 +409,42 @@ fn host_and_port(authority: &str) -> Option<(String, Option<u16>)> {
     Some((host.to_ascii_lowercase(), port))
 }
 
+/// For a server that binds loopback, on every route: whether `Host` names this machine's
+/// loopback interface (`localhost`, `127.0.0.1`, `[::1]`, any port) or one of `allowed` (a
+/// reverse proxy's name). Only a program on this machine can connect, but a web page in its
+/// browser can make the browser connect under the page's own name (DNS rebinding: the name
+/// resolved to 127.0.0.1), and read the answers as its own: the model's weights, file paths,
+/// metrics. A request without `Host` (no browser sends one) passes. Err: why not, for the 403.
+pub fn host_allowed(
+    headers: &axum::http::HeaderMap,
+    allowed: &[String],
+) -> std::result::Result<(), String> {
+    let Some(host) = headers.get(header::HOST) else {
+        return Ok(());
+    };
+    let ok = host
+        .to_str()
+        .ok()
+        .and_then(host_and_port)
+        .is_some_and(|(name, _)| {
+            LOOPBACK_HOSTS.contains(&name.as_str()) || allowed.contains(&name)
+        });
+    if ok {
+        return Ok(());
+    }
+    let shown = crate::error::shorten(&String::from_utf8_lossy(host.as_bytes()));
+    Err(format!(
+        "the Host header `{shown}` is not localhost, 127.0.0.1 or [::1]{}: this server listens \
+         on loopback, and a request under another name can come from a web page (DNS \
+         rebinding); a reverse proxy that forwards another name needs --allowed-host NAME",
+        if allowed.is_empty() {
+            String::new()
+        } else {
+            format!(" or one of --allowed-host ({})", allowed.join(", "))
+        }
+    ))
+}
+
 /// For admin calls without a token: whether the request was addressed to this machine's
 /// loopback interface, by name (`Host`: `localhost`, `127.0.0.1` or `[::1]`, with the port the
 /// connection came in on when it names one), and, when a browser says which page sent it

@@ -2,7 +2,7 @@
 //! clients' reach): idle and slow sockets beyond the process's file-descriptor limit cannot
 //! starve `/healthz`, and the server closes them after its header-read and idle timeouts; admin
 //! calls without a token are refused for a foreign `Host` (DNS rebinding) or `Origin`
-//! (cross-site); requests hyper cannot parse get the JSON envelope; SIGHUP clears a reload
+//! (cross-site), and a loopback server answers no route under a foreign `Host`; requests hyper cannot parse get the JSON envelope; SIGHUP clears a reload
 //! failure once a reload succeeds; `--confidence` below 0.5 stops the start; a body dribbled in
 //! pieces (sized or chunked) is read whole, and one past `--max-body-bytes` is refused.
 
@@ -330,8 +330,9 @@ fn admin_without_a_token_refuses_foreign_hosts_and_origins() {
     let e = a.json();
     assert_eq!(e["error"]["code"], "forbidden");
     let message = e["error"]["message"].as_str().unwrap();
+    // Refused before the admin check: no route answers a foreign name on a loopback server.
     assert!(
-        message.contains("Host header `rebind.evil.example`") && message.contains("--admin-token"),
+        message.contains("Host header `rebind.evil.example`") && message.contains("DNS rebinding"),
         "{message}"
     );
     assert_eq!(threshold(&server), before, "the cutoff must not change");
@@ -392,6 +393,91 @@ fn admin_without_a_token_refuses_foreign_hosts_and_origins() {
         "",
     );
     assert_eq!(a.status, 200, "{a:?}");
+}
+
+#[test]
+fn a_loopback_server_answers_no_route_under_a_foreign_host() {
+    // A page on rebind.evil.example, its name resolved to 127.0.0.1, must not read the model
+    // (weights, file paths), the metrics or scores, with or without a scoring token.
+    let server = start(&["--score-token", "s3cret"]);
+    let addr = server.addr;
+    let port = addr.port();
+    let lead = r#"{"job_title":"CEO","created_at":"2025-01-01T00:00:00Z"}"#;
+    let routes: [(&str, &str, &str); 6] = [
+        ("GET", "/v1/model", ""),
+        ("GET", "/metrics", ""),
+        ("GET", "/", ""),
+        ("GET", "/healthz", ""),
+        ("GET", "/no/such/route", ""),
+        ("POST", "/v1/score", lead),
+    ];
+    for (method, path, body) in routes {
+        for host in [
+            "rebind.evil.example".to_string(),
+            format!("rebind.evil.example:{port}"),
+            "127.0.0.1.evil.example".to_string(),
+        ] {
+            let a = request(
+                addr,
+                method,
+                path,
+                &[&format!("Host: {host}"), "Content-Type: application/json"],
+                body,
+            );
+            assert_eq!(a.status, 403, "{method} {path} as {host}: {a:?}");
+            let e = a.json();
+            assert_eq!(e["error"]["code"], "forbidden");
+            assert!(
+                e["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("--allowed-host"),
+                "{a:?}"
+            );
+        }
+        // Under a loopback name (any port, any case), or without Host (not a browser): served.
+        for host in [
+            format!("Host: 127.0.0.1:{port}"),
+            "Host: LOCALHOST".to_string(),
+            format!("Host: [::1]:{port}"),
+        ] {
+            let a = request(
+                addr,
+                method,
+                path,
+                &[
+                    &host,
+                    "Content-Type: application/json",
+                    "Authorization: Bearer s3cret",
+                ],
+                body,
+            );
+            assert_ne!(a.status, 403, "{method} {path} as {host}: {a:?}");
+        }
+    }
+    let a = exchange(addr, b"GET /v1/model HTTP/1.0\r\n\r\n");
+    assert_eq!(a.status, 200, "{a:?}");
+    drop(server);
+
+    // A reverse proxy on this machine that forwards its own name: --allowed-host.
+    let server = start(&["--allowed-host", "Leads.Example.com"]);
+    let a = request(
+        server.addr,
+        "GET",
+        "/v1/model",
+        &["Host: leads.example.com:443"],
+        "",
+    );
+    assert_eq!(a.status, 200, "{a:?}");
+    let a = request(
+        server.addr,
+        "GET",
+        "/v1/model",
+        &["Host: other.example.com"],
+        "",
+    );
+    assert_eq!(a.status, 403, "{a:?}");
+    assert!(a.body.contains("leads.example.com"), "{a:?}");
 }
 
 #[test]
