@@ -693,10 +693,18 @@ impl std::fmt::Display for Num {
             return write!(f, "{}", x as i64);
         }
         let mut buf = StackText::<40>::default();
+        if x.abs() >= 1e15 && x.is_finite() {
+            // Past what f64 holds to the unit: 4 significant digits and the exponent
+            // (`1.235e29`, `1e308`), not 309 digits that are mostly not the lead's.
+            let _ = write!(buf, "{x:.3e}");
+            let text = buf.as_str();
+            let (mantissa, exponent) = text.split_once('e').unwrap_or((text, "0"));
+            return write!(f, "{}e{exponent}", trim_decimals(mantissa));
+        }
         if write!(buf, "{x:.3}").is_ok() {
             return f.write_str(trim_decimals(buf.as_str()));
         }
-        // Longer than the buffer (a huge number): through a String.
+        // Longer than the buffer (cannot happen below 1e15): through a String.
         f.write_str(trim_decimals(&format!("{x:.3}")))
     }
 }
@@ -1190,6 +1198,26 @@ mod tests {
     use super::*;
     use crate::fitted::{FittedColumn, FittedEvents};
     use crate::model::{FeatureWeight, LinearModel};
+
+    #[test]
+    fn numbers_are_written_short() {
+        let cases = [
+            (3.0, "3"),
+            (12.5, "12.5"),
+            (-0.1234, "-0.123"),
+            (1e14, "100000000000000"),
+            (1e15, "1e15"),
+            (123456789012345678901234567890.0, "1.235e29"),
+            (-2.5e20, "-2.5e20"),
+            (1e308, "1e308"),
+            (9007199254740993.0, "9.007e15"),
+        ];
+        for (x, text) in cases {
+            assert_eq!(fmt_number(x), text, "{x}");
+        }
+        // Every finite number is short, whatever its size.
+        assert!(fmt_number(f64::MAX).len() <= 12);
+    }
 
     #[test]
     fn quoting_and_domains_read_as_their_char_by_char_definitions() {
