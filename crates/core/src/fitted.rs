@@ -616,13 +616,26 @@ impl TokenLengths {
         1u64 << len.min(63)
     }
 
-    /// Whether `text` is one of `tokens` (which must be the tokens of every earlier call).
+    /// Whether `text` is one of `tokens` (which must be the tokens of every earlier call). Text
+    /// of whitespace only (`" "`, a tab) is the empty text here, as training reads such a cell:
+    /// one of `tokens` when `""` is.
     #[inline]
     pub fn contains(&self, tokens: &[String], text: &str) -> bool {
         let lengths = self
             .0
             .get_or_init(|| tokens.iter().fold(0, |m, t| m | Self::bit(t.len())));
-        lengths & Self::bit(text.len()) != 0 && tokens.iter().any(|t| t == text)
+        let found =
+            |text: &str| lengths & Self::bit(text.len()) != 0 && tokens.iter().any(|t| t == text);
+        found(text) || (Self::blank(text) && found(""))
+    }
+
+    /// Non-empty text of whitespace only; its first byte decides for most text.
+    #[inline]
+    fn blank(text: &str) -> bool {
+        text.as_bytes()
+            .first()
+            .is_some_and(|b| *b <= b' ' || *b >= 0x80)
+            && text.trim().is_empty()
     }
 }
 
@@ -1136,6 +1149,22 @@ mod tests {
             date_order: Default::default(),
             missing_lengths: Default::default(),
         }
+    }
+
+    #[test]
+    fn whitespace_only_text_is_the_empty_token() {
+        let tokens = vec![String::new(), "NA".to_string()];
+        let t = TokenLengths::default();
+        for blank in [" ", "   ", "\t", " \r\n", "\u{a0}", "\u{b}"] {
+            assert!(t.contains(&tokens, blank), "{blank:?}");
+        }
+        for kept in [" NA", "x", " x ", "0", "\u{e9}"] {
+            assert!(!t.contains(&tokens, kept), "{kept:?}");
+        }
+        assert!(t.contains(&tokens, "NA") && t.contains(&tokens, ""));
+        // Without the empty token, blank text is text.
+        let only_na = vec!["NA".to_string()];
+        assert!(!TokenLengths::default().contains(&only_na, "  "));
     }
 
     #[test]

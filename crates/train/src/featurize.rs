@@ -138,7 +138,8 @@ fn parse_cells<T>(
         .collect()
 }
 
-/// A numeric column: `None` for missing (null, missing token, NaN, infinity). Text cells are
+/// A numeric column: `None` for missing (null, missing token, and a Parquet float's NaN or
+/// infinity; in text, `NaN` or `inf` is an error naming the row). Text cells are
 /// read as the spec reads numbers (`decimal_comma`: `12,5`; see
 /// [`leadscore_core::value::parse_number_as`]).
 pub fn numeric_values(
@@ -150,9 +151,34 @@ pub fn numeric_values(
     let s = column(table, name)?;
     let pe = polars_err(table, name);
     match s.dtype() {
-        DataType::String => parse_cells(table, name, missing, "a number", |t| {
-            parse_number_as(t, decimal_comma).map(|x| Some(x).filter(|x| x.is_finite()))
-        }),
+        // `NaN` or `inf` written as text is refused as the server and `score` refuse it (a
+        // missing value is an empty cell or a missing token), so a file that trains also scores.
+        DataType::String => {
+            let cells = s.str().map_err(&pe)?;
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    None => Ok(None),
+                    Some(t) if missing.iter().any(|m| m == t) => Ok(None),
+                    Some(t) => match parse_number_as(t, decimal_comma) {
+                        Some(x) if x.is_finite() => Ok(Some(x)),
+                        Some(_) => Err(cell_err(
+                            table,
+                            name,
+                            i,
+                            format!("expected a finite number, found {t:?}"),
+                        )),
+                        None => Err(cell_err(
+                            table,
+                            name,
+                            i,
+                            format!("expected a number, found {t:?}"),
+                        )),
+                    },
+                })
+                .collect()
+        }
         dt if dt.is_primitive_numeric() => Ok(s
             .cast(&DataType::Float64)
             .map_err(&pe)?

@@ -209,14 +209,23 @@ fn number_placeholders(
             }
             if let Some(k) = others.iter().position(|(o, _)| o == t) {
                 others[k].1 += 1;
-            } else if others.len() < 3 && is_no_value(t) {
+            } else if others.len() < 3 && (is_no_value(t) || x.is_some()) {
                 others.push((t.to_string(), 1));
             } else {
                 others.clear();
                 break;
             }
         }
-        if !others.is_empty() && numbers.len() >= 10 && 2 * n_numbers >= n_present {
+        // `NaN` or `inf` (what pandas and numpy write for no number) says what it is even in a
+        // column of few distinct numbers; a word or a dash needs the column to be clearly numbers.
+        let non_finite = !others.is_empty()
+            && others
+                .iter()
+                .all(|(t, _)| parse_number(t).is_some_and(|x| !x.is_finite()));
+        if !others.is_empty()
+            && (numbers.len() >= 10 || (non_finite && !numbers.is_empty()))
+            && 2 * n_numbers >= n_present
+        {
             out.push((name.to_string(), others));
         }
     }

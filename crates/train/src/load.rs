@@ -109,15 +109,14 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
     if scan.blank {
         return Err(read_err(path, "the file is empty"));
     }
-    let file = open_input(path)?;
     let mut note = None;
     let df = if is_parquet {
-        ParquetReader::new(file)
+        ParquetReader::new(open_input(path)?)
             .finish()
             .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))?
     } else if let Some(at) = scan.not_utf8_at {
         // A spreadsheet's "CSV" on Windows: read as Windows-1252, every byte a character.
-        let text = windows_1252(path, file, scan.bytes)?;
+        let text = windows_1252(path, open_input(path)?, scan.bytes)?;
         let mut ragged = RaggedCheck::new(scan.delimiter);
         ragged
             .feed(text.as_bytes())
@@ -129,11 +128,19 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
              another encoding, save it as UTF-8",
             path.display()
         ));
-        let reader = std::io::Cursor::new(text.into_bytes());
-        drop_trailing_empty_rows(read_csv(path, reader, &scan, options)?)
+        let bytes = text.into_bytes();
+        let read = |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o);
+        drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
     } else {
-        drop_trailing_empty_rows(read_csv(path, file, &scan, options)?)
+        let read = |o: &ReadOptions| read_csv(path, open_input(path)?, &scan, o);
+        drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
     };
+    let df = blank_cells_to_null(
+        df,
+        &options.text_columns,
+        options.infer_types && !is_parquet,
+    )
+    .map_err(|e| read_err(path, e.to_string()))?;
     if df.height() == 0 {
         return Err(read_err(path, "the file has a header but no data rows"));
     }
@@ -498,6 +505,84 @@ fn tidy_header(mut df: DataFrame) -> (DataFrame, Option<String>) {
     (df, (!notes.is_empty()).then(|| notes.join("; ")))
 }
 
+/// A CSV read with `read`, and read again with its float columns that hold `NaN` or an
+/// infinity kept as text: polars reads the text `NaN` as a float NaN, which featurizing could
+/// not tell from a missing value, while `score` and the server refuse `"NaN"` in a numeric field.
+/// As text, `init` sees it as the placeholder it is (a missing token, with a warning) and
+/// training names the row (`expected a finite number, found "NaN"`), as scoring does.
+fn read_keeping_non_finite_text(
+    read: impl Fn(&ReadOptions) -> Result<DataFrame>,
+    options: &ReadOptions,
+) -> Result<DataFrame> {
+    let df = read(options)?;
+    let non_finite: Vec<String> = df
+        .columns()
+        .iter()
+        .filter(|c| {
+            c.cast(&DataType::Float64).is_ok_and(|f| {
+                c.dtype().is_float()
+                    && f.f64()
+                        .is_ok_and(|ca| ca.iter().any(|v| v.is_some_and(|x| !x.is_finite())))
+            })
+        })
+        .map(|c| c.name().to_string())
+        .collect();
+    if non_finite.is_empty() {
+        return Ok(df);
+    }
+    let mut again = options.clone();
+    again.text_columns.extend(non_finite);
+    read(&again)
+}
+
+/// The table with every text cell that holds only whitespace (`" "`, a tab: what a CRM export
+/// pads an empty field with) made null, as an empty cell is: missing, in every column, as the
+/// server reads such a value (see `FittedSpec::is_missing_token`). Without this, one padded
+/// cell turned a column of numbers into a categorical one. Columns without such a cell are
+/// left as they are (one pass to look, no copy).
+fn blank_cells_to_null(
+    mut df: DataFrame,
+    text_columns: &[String],
+    inference: bool,
+) -> PolarsResult<DataFrame> {
+    let blank = |t: &str| !t.is_empty() && t.trim().is_empty();
+    let padded: Vec<String> = df
+        .columns()
+        .iter()
+        .filter(|c| {
+            c.str()
+                .is_ok_and(|ca| ca.iter().any(|v| v.is_some_and(blank)))
+        })
+        .map(|c| c.name().to_string())
+        .collect();
+    for name in padded {
+        let ca = df.column(&name)?.str()?;
+        let cleaned: StringChunked = ca
+            .iter()
+            .map(|v| v.filter(|t| !blank(t)))
+            .collect::<StringChunked>()
+            .with_name(name.as_str().into());
+        // Numbers but for the blank cell: numbers, as polars infers a column without one
+        // (integers first), unless the column is read as text on purpose.
+        let mut column = cleaned.into_column();
+        let plain = |t: &str| t.trim().parse::<f64>().is_ok();
+        let numbers = inference
+            && !text_columns.contains(&name)
+            && column.null_count() < column.len()
+            && column.str().is_ok_and(|ca| ca.iter().flatten().all(plain));
+        if numbers {
+            for dtype in [DataType::Int64, DataType::Float64] {
+                if let Ok(cast) = column.strict_cast(&dtype) {
+                    column = cast;
+                    break;
+                }
+            }
+        }
+        df.replace(&name, column)?;
+    }
+    Ok(df)
+}
+
 /// The table without the rows at its end whose every cell is empty: the blank lines an editor or
 /// an export leaves after the last record are not leads (one in the middle still is a row, and
 /// is named by whatever check it fails).
@@ -675,6 +760,33 @@ mod tests {
         assert!(x.dtype().is_numeric(), "{:?}", x.dtype());
         assert_eq!(x.null_count(), 1);
         assert_eq!(t.df.column("s").unwrap().null_count(), 2);
+    }
+
+    #[test]
+    fn cells_of_whitespace_only_are_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(&dir, "a.csv", "x,s,t\n1,a, b \n   ,\t,c\n3,c,\u{a0}\n");
+        let t = read_table(&p, &ReadOptions::default()).unwrap();
+        let nulls = |c: &str| t.df.column(c).unwrap().null_count();
+        assert_eq!((nulls("x"), nulls("s"), nulls("t")), (1, 1, 1));
+        // Numbers but for the blank cell are numbers, as without it.
+        assert_eq!(t.df.column("x").unwrap().dtype(), &DataType::Int64);
+        // Other text, padding included, is kept as written.
+        let s = t.df.column("t").unwrap().as_materialized_series().clone();
+        assert_eq!(s.str().unwrap().get(0), Some(" b "));
+    }
+
+    #[test]
+    fn nan_written_among_numbers_stays_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(&dir, "a.csv", "x,y\n1,1.5\nNaN,2.5\n3,inf\n4,4\n");
+        let t = read_table(&p, &ReadOptions::default()).unwrap();
+        for c in ["x", "y"] {
+            let s = t.df.column(c).unwrap().as_materialized_series().clone();
+            assert_eq!(s.dtype(), &DataType::String, "{c}");
+        }
+        let y = t.df.column("y").unwrap().as_materialized_series().clone();
+        assert_eq!(y.str().unwrap().get(2), Some("inf"));
     }
 
     #[test]
