@@ -81,6 +81,16 @@ pub fn open_input(path: &Path) -> Result<File> {
         })
 }
 
+/// The whole of a small text input the user named (a spec, a dead-letter file), opened as
+/// [`open_input`] opens it.
+pub fn read_input_text(path: &Path) -> Result<String> {
+    let mut text = String::new();
+    open_input(path)?
+        .read_to_string(&mut text)
+        .map_err(|e| read_err(path, e.to_string()))?;
+    Ok(text)
+}
+
 /// Reads a CSV or Parquet file (by extension; otherwise by content: Parquet starts with `PAR1`).
 ///
 /// One streaming pass over the file hashes it and, for CSV, checks UTF-8 and that every row has

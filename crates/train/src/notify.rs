@@ -17,7 +17,6 @@
 use crate::error::{Result, TrainError};
 use crate::score::Crossing;
 use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -198,13 +197,7 @@ pub fn read_dead_letters(path: &Path) -> Result<Vec<Notification>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let mut text = String::new();
-    crate::load::open_input(path)?
-        .read_to_string(&mut text)
-        .map_err(|e| TrainError::Read {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+    let text = crate::load::read_input_text(path)?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())

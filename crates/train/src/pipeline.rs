@@ -26,7 +26,6 @@ use leadscore_core::metrics::{evaluate, roc_auc, Evaluation};
 use leadscore_core::model::{FeatureWeight, LinearModel};
 use leadscore_core::rng::SeededRng;
 use leadscore_core::spec::{Bins, FeatureSpec, PointInTimeSettings, TransformKind};
-use std::io::Read;
 use std::path::PathBuf;
 
 /// Most points kept on the stored operating curve.
@@ -215,13 +214,7 @@ pub fn spec_file(config: &TrainConfig) -> Result<Option<FeatureSpec>> {
     let Some(path) = &config.spec else {
         return Ok(None);
     };
-    let mut text = String::new();
-    crate::load::open_input(path)?
-        .read_to_string(&mut text)
-        .map_err(|e| TrainError::Read {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+    let text = crate::load::read_input_text(path)?;
     Ok(Some(FeatureSpec::from_toml(
         &text,
         &path.display().to_string(),
