@@ -184,6 +184,8 @@ struct Scan {
     not_utf8_at: Option<u64>,
     /// A CSV's first line as written (the byte-order mark aside): its header.
     header_line: Vec<u8>,
+    /// The first data row with a `"` inside an unquoted field ([`RaggedCheck::stray_quote`]).
+    stray_quote: Option<usize>,
 }
 
 /// Hashes the file; for CSV (`delimiter` is `Some`, 0 = detect) also checks ragged rows while
@@ -263,6 +265,7 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
         delimiter: chosen,
         not_utf8_at,
         header_line,
+        stray_quote: ragged.and_then(|r| r.stray_quote),
     })
 }
 
@@ -301,6 +304,11 @@ struct RaggedCheck {
     in_quotes: bool,
     has_content: bool,
     record: usize, // 0 = header
+    /// Whether the next byte starts a field.
+    field_start: bool,
+    /// The first row with a `"` inside a field that does not start with one (`12" pipes`):
+    /// not an error here, but what a failed parse is most likely about.
+    stray_quote: Option<usize>,
 }
 
 impl RaggedCheck {
@@ -312,6 +320,8 @@ impl RaggedCheck {
             in_quotes: false,
             has_content: false,
             record: 0,
+            field_start: true,
+            stray_quote: None,
         }
     }
 
@@ -321,8 +331,8 @@ impl RaggedCheck {
                 None => self.expected = Some(self.fields),
                 Some(e) if e != self.fields => {
                     return Err(format!(
-                        "row {}: has {} fields but the header has {e} (a ragged row; check the delimiter and quoting)",
-                        self.record, self.fields
+                        "row {}: has {} fields but the header has {e} (a ragged row; check the delimiter and quoting){}",
+                        self.record, self.fields, stray_quote_hint(self.stray_quote)
                     ))
                 }
                 Some(_) => {}
@@ -336,16 +346,24 @@ impl RaggedCheck {
 
     fn feed(&mut self, bytes: &[u8]) -> std::result::Result<(), String> {
         for &b in bytes {
+            let start = std::mem::replace(&mut self.field_start, false);
             match b {
                 b'"' => {
+                    if !self.in_quotes && !start && self.stray_quote.is_none() {
+                        self.stray_quote = Some(self.record);
+                    }
                     self.in_quotes = !self.in_quotes;
                     self.has_content = true;
                 }
-                b'\n' if !self.in_quotes => self.end_record()?,
-                b'\r' if !self.in_quotes => {}
+                b'\n' if !self.in_quotes => {
+                    self.end_record()?;
+                    self.field_start = true;
+                }
+                b'\r' if !self.in_quotes => self.field_start = start,
                 c if c == self.delimiter && !self.in_quotes => {
                     self.fields += 1;
                     self.has_content = true;
+                    self.field_start = true;
                 }
                 _ => self.has_content = true,
             }
@@ -356,8 +374,9 @@ impl RaggedCheck {
     fn finish(&mut self) -> std::result::Result<(), String> {
         if self.in_quotes {
             return Err(format!(
-                "row {}: a quoted field is never closed",
-                self.record
+                "row {}: a quoted field is never closed{}",
+                self.record,
+                stray_quote_hint(self.stray_quote)
             ));
         }
         self.end_record()
@@ -441,7 +460,21 @@ fn read_csv(
         .with_parse_options(parse)
         .into_reader_with_file_handle(file)
         .finish()
-        .map_err(|e| read_err(path, format!("cannot parse as CSV: {e}")))
+        .map_err(|e| {
+            let hint = stray_quote_hint(scan.stray_quote);
+            read_err(path, format!("cannot parse as CSV: {e}{hint}"))
+        })
+}
+
+/// What a failed parse most likely comes from when row `row` has a stray quote.
+fn stray_quote_hint(row: Option<usize>) -> String {
+    row.map_or_else(String::new, |row| {
+        format!(
+            "; row {row} has a `\"` inside a field that does not start with one (`12\" pipes`), \
+             which opens a quoted field there: quote such a field and double its quotes \
+             (`\"12\"\" pipes\"`), as CSV requires"
+        )
+    })
 }
 
 /// The names in a CSV's header as written (quotes taken off, spaces kept), read as the file
@@ -797,6 +830,45 @@ mod tests {
         }
         let y = t.df.column("y").unwrap().as_materialized_series().clone();
         assert_eq!(y.str().unwrap().get(2), Some("inf"));
+    }
+
+    #[test]
+    fn a_stray_quote_is_named_when_the_parse_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("id,industry,n\n");
+        for i in 0..12 {
+            let industry = if i == 4 || i == 8 {
+                "12\" pipes"
+            } else {
+                "tools"
+            };
+            text.push_str(&format!("{i},{industry},{i}\n"));
+        }
+        let p = write(&dir, "a.csv", &text);
+        let e = read_table(&p, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 5 has a `\"` inside a field"), "{e}");
+        // Alone, it leaves a quoted field open: the same hint.
+        let p = write(
+            &dir,
+            "b.csv",
+            "id,industry\n1,tools\n2,12\" pipes\n3,tools\n",
+        );
+        let e = read_table(&p, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("never closed") && e.contains("row 2 has a `\"`"),
+            "{e}"
+        );
+        // Quotes where CSV puts them are no stray ones.
+        let p = write(
+            &dir,
+            "c.csv",
+            "id,industry\n1,\"12\"\" pipes\"\n2,\"a,b\"\n",
+        );
+        assert!(read_table(&p, &ReadOptions::default()).is_ok());
     }
 
     #[test]
