@@ -394,9 +394,9 @@ pub struct AdminAuth;
 /// The names a request to this machine's loopback interface carries in `Host` and `Origin`.
 const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
-/// `host[:port]` split, the host lowercased (`[::1]:8080` keeps its brackets); `None` when the
-/// port is not a number.
-fn host_and_port(authority: &str) -> Option<(String, Option<u16>)> {
+/// `host[:port]` split, the host as written (`[::1]:8080` keeps its brackets; names compare in
+/// any case, [`is_loopback_name`]); `None` when the port is not a number.
+fn host_and_port(authority: &str) -> Option<(&str, Option<u16>)> {
     let authority = authority.trim();
     let (host, port) = match authority.rfind(':') {
         Some(i) if !authority[i..].contains(']') => (&authority[..i], Some(&authority[i + 1..])),
@@ -406,7 +406,12 @@ fn host_and_port(authority: &str) -> Option<(String, Option<u16>)> {
         Some(p) => Some(p.parse::<u16>().ok()?),
         None => None,
     };
-    Some((host.to_ascii_lowercase(), port))
+    Some((host, port))
+}
+
+/// Whether `host` (from [`host_and_port`]) is one of [`LOOPBACK_HOSTS`], in any case.
+fn is_loopback_name(host: &str) -> bool {
+    LOOPBACK_HOSTS.iter().any(|h| h.eq_ignore_ascii_case(host))
 }
 
 /// For a server that binds loopback, on every route: whether `Host` names this machine's
@@ -427,7 +432,7 @@ pub fn host_allowed(
         .ok()
         .and_then(host_and_port)
         .is_some_and(|(name, _)| {
-            LOOPBACK_HOSTS.contains(&name.as_str()) || allowed.contains(&name)
+            is_loopback_name(name) || allowed.iter().any(|a| a.eq_ignore_ascii_case(name))
         });
     if ok {
         return Ok(());
@@ -470,8 +475,7 @@ pub fn from_this_machine(parts: &Parts) -> std::result::Result<(), String> {
             .ok()
             .and_then(host_and_port)
             .is_some_and(|(name, p)| {
-                LOOPBACK_HOSTS.contains(&name.as_str())
-                    && (p.is_none() || port.is_none() || p == port)
+                is_loopback_name(name) && (p.is_none() || port.is_none() || p == port)
             })
     };
     if let Some(host) = host.filter(|h| !host_ok(h)) {
@@ -492,7 +496,7 @@ pub fn from_this_machine(parts: &Parts) -> std::result::Result<(), String> {
             })
             .filter(|rest| !rest.contains('/'))
             .and_then(host_and_port)
-            .is_some_and(|(name, _)| LOOPBACK_HOSTS.contains(&name.as_str()));
+            .is_some_and(|(name, _)| is_loopback_name(name));
         if !origin_ok {
             return Err(format!(
                 "the Origin header `{}` is not a page on localhost, 127.0.0.1 or [::1] (a web \

@@ -113,15 +113,15 @@ fn polars_err<'a>(table: &'a Table, column: &str) -> impl Fn(PolarsError) -> Tra
     move |e| col_err(table, &column, e.to_string())
 }
 
-/// Parses every cell of a text column with `parse` (`None` from it = not parseable, an error
-/// naming the row; `Some(None)` = a value that counts as missing); nulls and missing tokens
-/// are missing. Reads polars' string array directly, without a `String` per cell.
-fn parse_cells<T>(
+/// Parses every cell of a text column with `parse` (`Err(what)` from it = not parseable, an
+/// error naming the row: `expected {what}, found "..."`; `Ok(None)` = a value that counts as
+/// missing); nulls and missing tokens are missing. Reads polars' string array directly,
+/// without a `String` per cell.
+fn parse_cells<T, E: std::fmt::Display>(
     table: &Table,
     name: &str,
     missing: &[String],
-    expected: &str,
-    parse: impl Fn(&str) -> Option<Option<T>>,
+    parse: impl Fn(&str) -> std::result::Result<Option<T>, E>,
 ) -> Result<Vec<Option<T>>> {
     let s = column(table, name)?;
     s.str()
@@ -131,7 +131,7 @@ fn parse_cells<T>(
         .map(|(i, v)| match v {
             None => Ok(None),
             Some(t) if missing.iter().any(|m| m == t) => Ok(None),
-            Some(t) => parse(t).ok_or_else(|| {
+            Some(t) => parse(t).map_err(|expected| {
                 cell_err(table, name, i, format!("expected {expected}, found {t:?}"))
             }),
         })
@@ -153,32 +153,13 @@ pub fn numeric_values(
     match s.dtype() {
         // `NaN` or `inf` written as text is refused as the server and `score` refuse it (a
         // missing value is an empty cell or a missing token), so a file that trains also scores.
-        DataType::String => {
-            let cells = s.str().map_err(&pe)?;
-            cells
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    None => Ok(None),
-                    Some(t) if missing.iter().any(|m| m == t) => Ok(None),
-                    Some(t) => match parse_number_as(t, decimal_comma) {
-                        Some(x) if x.is_finite() => Ok(Some(x)),
-                        Some(_) => Err(cell_err(
-                            table,
-                            name,
-                            i,
-                            format!("expected a finite number, found {t:?}"),
-                        )),
-                        None => Err(cell_err(
-                            table,
-                            name,
-                            i,
-                            format!("expected a number, found {t:?}"),
-                        )),
-                    },
-                })
-                .collect()
-        }
+        DataType::String => parse_cells(table, name, missing, |t| {
+            match parse_number_as(t, decimal_comma) {
+                Some(x) if x.is_finite() => Ok(Some(x)),
+                Some(_) => Err("a finite number"),
+                None => Err("a number"),
+            }
+        }),
         dt if dt.is_primitive_numeric() => Ok(s
             .cast(&DataType::Float64)
             .map_err(&pe)?
@@ -291,8 +272,8 @@ pub fn timestamp_values(
             } else {
                 order.expected().to_string()
             };
-            parse_cells(table, name, missing, &expected, |t| {
-                parse_timestamp_as(t, order).map(Some)
+            parse_cells(table, name, missing, |t| {
+                parse_timestamp_as(t, order).map(Some).ok_or(&expected)
             })
         }
         other => Err(col_err(table, name, format!("is {other}, not timestamps"))),

@@ -787,9 +787,7 @@ pub fn fit_after_search(
     let (logit, standardizer, solver) = match fit_final(train, y, alpha, options, init.as_ref()) {
         // No weight moved because cross-validation chose the strongest penalty it tried: the
         // features do not predict the label (a coin-flip label), which is what to say.
-        Err(TrainError::Fit(m))
-            if m == ALL_ZERO && penalty.search.grid.iter().all(|g| g.alpha <= alpha) =>
-        {
+        Err(TrainError::Fit(m)) if m == ALL_ZERO && chosen_auc(&penalty.search).1 => {
             return Err(TrainError::Fit(chance_message(
                 &penalty.search,
                 "every weight is zero",
@@ -815,12 +813,7 @@ pub fn fit_after_search(
 /// The final fit would still move its weights by a hair (1e-5 at alpha 1e6), so "every weight is
 /// zero" cannot be the test: a coin-flip label would give a model that ranks leads by noise.
 fn no_better_than_chance(search: &PenaltySearch, y: &[bool]) -> Option<String> {
-    let auc = search
-        .grid
-        .iter()
-        .find(|g| g.alpha == search.alpha)
-        .map_or(f64::NAN, |g| g.cv_roc_auc);
-    let strongest = search.grid.iter().all(|g| g.alpha <= search.alpha);
+    let (auc, strongest) = chosen_auc(search);
     let n1 = y.iter().filter(|v| **v).count() as f64;
     let n0 = y.len() as f64 - n1;
     let se = ((n1 + n0 + 1.0) / (12.0 * n1 * n0)).sqrt();
@@ -836,15 +829,20 @@ fn no_better_than_chance(search: &PenaltySearch, y: &[bool]) -> Option<String> {
     })
 }
 
-/// The error of a fit whose features do not predict the label.
-fn chance_message(search: &PenaltySearch, what: &str) -> String {
-    let alpha = search.alpha;
+/// The chosen penalty's pooled out-of-fold ROC AUC, and whether it is the strongest tried.
+fn chosen_auc(search: &PenaltySearch) -> (f64, bool) {
     let auc = search
         .grid
         .iter()
-        .find(|g| g.alpha == alpha)
+        .find(|g| g.alpha == search.alpha)
         .map_or(f64::NAN, |g| g.cv_roc_auc);
-    let strongest = search.grid.iter().all(|g| g.alpha <= alpha);
+    (auc, search.grid.iter().all(|g| g.alpha <= search.alpha))
+}
+
+/// The error of a fit whose features do not predict the label.
+fn chance_message(search: &PenaltySearch, what: &str) -> String {
+    let alpha = search.alpha;
+    let (auc, strongest) = chosen_auc(search);
     format!(
         "no feature predicts the label: cross-validation chose {} (alpha {alpha:.3e}, C = \
          {:.3e}) and its out-of-fold ROC AUC is {auc:.3}: {what}. Check the label column and \

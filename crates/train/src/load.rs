@@ -562,11 +562,11 @@ fn read_keeping_non_finite_text(
         .columns()
         .iter()
         .filter(|c| {
-            c.cast(&DataType::Float64).is_ok_and(|f| {
-                c.dtype().is_float()
-                    && f.f64()
+            c.dtype().is_float()
+                && c.cast(&DataType::Float64).is_ok_and(|f| {
+                    f.f64()
                         .is_ok_and(|ca| ca.iter().any(|v| v.is_some_and(|x| !x.is_finite())))
-            })
+                })
         })
         .map(|c| c.name().to_string())
         .collect();
@@ -606,13 +606,14 @@ fn blank_cells_to_null(
             .collect::<StringChunked>()
             .with_name(name.as_str().into());
         // Numbers but for the blank cell: numbers, as polars infers a column without one
-        // (integers first), unless the column is read as text on purpose.
+        // (integers first), unless the column is read as text on purpose. Finite ones only:
+        // `NaN` stays text, as `read_keeping_non_finite_text` keeps it.
         let mut column = cleaned.into_column();
-        let plain = |t: &str| t.trim().parse::<f64>().is_ok();
+        let finite = |t: &str| t.parse::<f64>().is_ok_and(f64::is_finite);
         let numbers = inference
             && !text_columns.contains(&name)
             && column.null_count() < column.len()
-            && column.str().is_ok_and(|ca| ca.iter().flatten().all(plain));
+            && column.str().is_ok_and(|ca| ca.iter().flatten().all(finite));
         if numbers {
             for dtype in [DataType::Int64, DataType::Float64] {
                 if let Ok(cast) = column.strict_cast(&dtype) {
@@ -822,9 +823,14 @@ mod tests {
     #[test]
     fn nan_written_among_numbers_stays_text() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(&dir, "a.csv", "x,y\n1,1.5\nNaN,2.5\n3,inf\n4,4\n");
+        // `z` has a blank cell too: still text, not a float NaN.
+        let p = write(
+            &dir,
+            "a.csv",
+            "x,y,z\n1,1.5,1\nNaN,2.5,\t\n3,inf,NaN\n4,4,4\n",
+        );
         let t = read_table(&p, &ReadOptions::default()).unwrap();
-        for c in ["x", "y"] {
+        for c in ["x", "y", "z"] {
             let s = t.df.column(c).unwrap().as_materialized_series().clone();
             assert_eq!(s.dtype(), &DataType::String, "{c}");
         }

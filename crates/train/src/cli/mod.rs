@@ -109,15 +109,13 @@ type Named<'a> = (&'a str, Option<&'a std::path::Path>);
 fn distinct_files(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> anyhow::Result<()> {
     for (i, (out_flag, out)) in outputs.iter().enumerate() {
         let Some(out) = out else { continue };
-        let earlier = inputs.iter().chain(&outputs[..i]);
-        for (flag, path) in earlier {
+        let earlier = [("an input", inputs), ("another output", &outputs[..i])];
+        for (role, (flag, path)) in earlier
+            .iter()
+            .flat_map(|(role, named)| named.iter().map(move |n| (role, n)))
+        {
             let Some(path) = path else { continue };
             if same_file(out, path) {
-                let role = if inputs.iter().any(|(f, _)| f == flag) {
-                    "an input"
-                } else {
-                    "another output"
-                };
                 anyhow::bail!(
                     "{out_flag} {} is the same file as {flag} {}: refusing to overwrite {role}; \
                      choose another path",
