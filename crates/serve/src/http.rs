@@ -396,22 +396,30 @@ const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 /// `host[:port]` split, the host as written (`[::1]:8080` keeps its brackets; names compare in
 /// any case, [`is_loopback_name`]); `None` when the port is not a number.
-fn host_and_port(authority: &str) -> Option<(&str, Option<u16>)> {
-    let authority = authority.trim();
-    let (host, port) = match authority.rfind(':') {
-        Some(i) if !authority[i..].contains(']') => (&authority[..i], Some(&authority[i + 1..])),
-        _ => (authority, None),
-    };
+fn host_and_port(authority: &str) -> Option<(&[u8], Option<u16>)> {
+    let (host, port) = split_host(authority.as_bytes());
     let port = match port {
-        Some(p) => Some(p.parse::<u16>().ok()?),
+        Some(p) => Some(std::str::from_utf8(p).ok()?.parse::<u16>().ok()?),
         None => None,
     };
     Some((host, port))
 }
 
-/// Whether `host` (from [`host_and_port`]) is one of [`LOOPBACK_HOSTS`], in any case.
-fn is_loopback_name(host: &str) -> bool {
-    LOOPBACK_HOSTS.iter().any(|h| h.eq_ignore_ascii_case(host))
+/// `host[:port]` as bytes, surrounding ASCII whitespace off: the host, and the port's text when
+/// there is one (a `:` inside `[...]` is part of an IPv6 host).
+fn split_host(authority: &[u8]) -> (&[u8], Option<&[u8]>) {
+    let a = authority.trim_ascii();
+    match a.iter().rposition(|b| *b == b':') {
+        Some(i) if !a[i..].contains(&b']') => (&a[..i], Some(&a[i + 1..])),
+        _ => (a, None),
+    }
+}
+
+/// Whether `host` (from [`split_host`]) is one of [`LOOPBACK_HOSTS`], in any case.
+fn is_loopback_name(host: &[u8]) -> bool {
+    LOOPBACK_HOSTS
+        .iter()
+        .any(|h| h.as_bytes().eq_ignore_ascii_case(host))
 }
 
 /// For a server that binds loopback, on every route: whether `Host` names this machine's
@@ -427,13 +435,12 @@ pub fn host_allowed(
     let Some(host) = headers.get(header::HOST) else {
         return Ok(());
     };
-    let ok = host
-        .to_str()
-        .ok()
-        .and_then(host_and_port)
-        .is_some_and(|(name, _)| {
-            is_loopback_name(name) || allowed.iter().any(|a| a.eq_ignore_ascii_case(name))
-        });
+    // On the bytes, port aside (any port): this runs for every request.
+    let (name, _) = split_host(host.as_bytes());
+    let ok = is_loopback_name(name)
+        || allowed
+            .iter()
+            .any(|a| a.as_bytes().eq_ignore_ascii_case(name));
     if ok {
         return Ok(());
     }
