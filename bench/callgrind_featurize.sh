@@ -6,6 +6,7 @@
 #
 #   bash bench/callgrind_featurize.sh                       # no_events and own_events
 #   bash bench/callgrind_featurize.sh with_50_events        # any of the bench's cases
+#   LEADSCORE_BENCH_MODEL=m.json bash bench/callgrind_featurize.sh   # another model of the demo tables
 #
 # Prints, per case: instructions a lead (featurize + score) and those of the dot product.
 # Needs: valgrind (callgrind_annotate), python3; builds the bench in $CARGO_TARGET_DIR

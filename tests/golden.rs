@@ -2,14 +2,15 @@
 //! A change to the artifact format or to what a feature means breaks these tests: bump
 //! `FORMAT_VERSION` and regenerate with `UPDATE_GOLDEN=1 cargo test --test golden`.
 //!
-//! - `models/demo.json`: the current demo model (format 3, trained on landmarks: lead age is
-//!   a feature), scored at several ages of each lead;
+//! - `models/demo.json`: the committed demo model (format 4, trained on landmarks: lead age is
+//!   a feature; written before numeric columns kept their training range, so it scores
+//!   numbers unclamped, as it was trained), scored at several ages of each lead;
 //! - `tests/golden/demo-v2.json`: the demo model as format 2 wrote it (one snapshot per lead,
 //!   created_at + 7 days), which must keep loading and serving as a one-landmark model.
 
 mod common;
 
-use leadscore_core::artifact::{ModelArtifact, FORMAT_VERSION};
+use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::fitted::{FittedTransform, LeadEvent};
 use leadscore_core::value::parse_timestamp;
 use std::collections::HashMap;
@@ -82,7 +83,13 @@ fn is_age(t: &FittedTransform) -> bool {
 #[test]
 fn committed_demo_model_loads_and_scores_as_recorded() {
     let artifact = load("models/demo.json");
-    assert_eq!(artifact.format_version, FORMAT_VERSION);
+    assert_eq!(artifact.format_version, 4);
+    // No ranges: a number outside what training saw is scored as it was in format 4.
+    assert!(artifact
+        .spec
+        .columns
+        .iter()
+        .all(|c| !matches!(c.transform, FittedTransform::Numeric { range: Some(_), .. })));
     assert!(artifact.spec.columns.iter().any(|c| is_age(&c.transform)));
     assert!(artifact.example_curve.is_some() && artifact.replay.is_some());
     // Ages on, between and past the landmarks.

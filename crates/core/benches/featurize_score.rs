@@ -3,6 +3,7 @@
 //! key factors of a featurized lead.
 //!
 //! `cargo bench -p leadscore-core --bench featurize_score -- --warm-up-time 1 --measurement-time 3`
+//! (`LEADSCORE_BENCH_MODEL=PATH` for another model of the demo tables than the committed one)
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use leadscore_core::artifact::ModelArtifact;
@@ -19,8 +20,11 @@ mod common;
 use common::{read_csv, repo_file};
 
 fn bench(c: &mut Criterion) {
-    let artifact =
-        ModelArtifact::load(&repo_file("models/demo.json")).expect("load models/demo.json");
+    // LEADSCORE_BENCH_MODEL: another model trained on the demo tables (a newer format).
+    let model_path = std::env::var_os("LEADSCORE_BENCH_MODEL")
+        .map_or_else(|| repo_file("models/demo.json"), std::path::PathBuf::from);
+    let artifact = ModelArtifact::load(&model_path)
+        .unwrap_or_else(|e| panic!("load {}: {e}", model_path.display()));
     let leads = read_csv(&repo_file("data/demo/leads.csv"));
     let events = read_csv(&repo_file("data/demo/events.csv"));
     let spec = &artifact.spec;

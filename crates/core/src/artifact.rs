@@ -25,12 +25,14 @@ use std::path::Path;
 /// added gates (`gates`, with `curve` computed on the gated holdout, and `gate_holdout` to
 /// recompute it for other gates), each column's part (fit or engagement) and the `explain`
 /// section (per-field importance and shape, fit and engagement percentiles, the grid).
-pub const FORMAT_VERSION: u32 = 4;
+/// Version 5 added each numeric column's training `range` (a value outside it is scored as
+/// the nearest end; artifacts without it score numbers unclamped, as they were trained).
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Versions this build reads: version 2 artifacts (one snapshot per lead) load and serve as
 /// one-landmark models; versions 2 and 3 have no gates and no `explain` section (no
-/// percentiles, no shape charts).
-pub const READABLE_FORMAT_VERSIONS: [u32; 3] = [2, 3, 4];
+/// percentiles, no shape charts); versions before 5 have no numeric ranges (no clamp).
+pub const READABLE_FORMAT_VERSIONS: [u32; 4] = [2, 3, 4, 5];
 
 /// The largest artifact read by default (256 MiB; `leadscore-serve --max-model-bytes` sets
 /// the server's limit). The demo model is about 1 MiB.
@@ -663,6 +665,20 @@ impl ModelArtifact {
                 .map_err(|e| format!("per-example operating curve: {e}"))?;
         }
         for c in &self.spec.columns {
+            if let crate::fitted::FittedTransform::Numeric {
+                range: Some([lo, hi]),
+                median,
+                ..
+            } = &c.transform
+            {
+                if !(lo.is_finite() && hi.is_finite() && lo <= hi && median.is_finite()) {
+                    return Err(format!(
+                        "column `{}`: the training range [{lo}, {hi}] is not two finite numbers in \
+                         order, or the median {median} is not finite",
+                        c.name
+                    ));
+                }
+            }
             if let crate::fitted::FittedTransform::LeadAge { landmarks_days } = &c.transform {
                 crate::spec::check_landmarks(landmarks_days)
                     .map_err(|e| format!("column `{}`: {e}", c.name))?;

@@ -428,11 +428,20 @@ fn write_value(
     }
     // Writing into a String cannot fail.
     let _ = match transform {
-        FittedTransform::Numeric { .. } => match number_of(value) {
+        FittedTransform::Numeric { range, .. } => match number_of(value) {
             Some(x) => {
                 let _ = out.write_str(column);
                 let _ = out.write_str(" = ");
                 Num(x).push_to(out);
+                // The factor weighs the nearest training value: say which, and why.
+                if crate::fitted::outside(x, *range) {
+                    let _ = out.write_str(if range.is_some_and(|[lo, _]| x < lo) {
+                        ": below every training value, scored as "
+                    } else {
+                        ": above every training value, scored as "
+                    });
+                    Num(transform.scored_number(x)).push_to(out);
+                }
                 Ok(())
             }
             None => write!(out, "{column} missing"),
@@ -1292,6 +1301,7 @@ mod tests {
                         missing_indicator: true,
                         log1p: false,
                         bin_edges: vec![2.0],
+                        range: Some([0.0, 40.0]),
                     },
                     Part::Engagement,
                 ),
@@ -1405,6 +1415,20 @@ mod tests {
                 "active on 1 day",
             ]
         );
+        // Outside the training range: the lead's value, and the value it weighs as.
+        for (v, text) in [
+            (
+                FieldValue::Number(1.2e29),
+                "visits = 1.2e29: above every training value, scored as 40",
+            ),
+            (
+                FieldValue::Text("-2.5"),
+                "visits = -2.5: below every training value, scored as 0",
+            ),
+            (FieldValue::Number(40.0), "visits = 40"),
+        ] {
+            assert_eq!(describe(&s, &groups[0], v, &[], None), text);
+        }
         let (pos, neg) = strongest(&c, 2);
         assert!(pos.len() <= 2 && neg.len() <= 2);
         assert!(pos.windows(2).all(|w| w[0].1 >= w[1].1));

@@ -36,6 +36,13 @@ pub enum FittedTransform {
         log1p: bool,
         /// Inner bin edges on the raw scale, ascending; `k` edges make `k + 1` bins.
         bin_edges: Vec<f64>,
+        /// The smallest and largest value of the training split (raw scale). A value outside
+        /// is scored as the nearest of the two, so a number far beyond anything training saw
+        /// (`1e20` employees) weighs as the largest training value instead of extending the
+        /// line without end, and is noted as unseen ([`FittedTransform::is_unseen`]). `None`
+        /// (artifacts before format 5, or no value in training): no clamp.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        range: Option<[f64; 2]>,
     },
     /// Outputs: one per level, other, missing.
     Categorical {
@@ -99,27 +106,51 @@ impl FittedTransform {
     }
 
     /// Whether `value` (already missing-normalized, see [`FittedSpec::normalize`]) is one
-    /// training did not see, which the featurizers score as missing or `other` instead of
-    /// refusing it: for a boolean column, any value [`bool_of`] does not read as yes or no
-    /// (`3` in a column trained on 0 and 1); for a categorical column, any level not kept at
-    /// fit time (never seen, or seen fewer than `min_count` times). Always `false` for a
+    /// training did not see, which the featurizers score as missing, `other` or the nearest
+    /// training value instead of refusing it: for a boolean column, any value [`bool_of`] does
+    /// not read as yes or no (`3` in a column trained on 0 and 1); for a categorical column,
+    /// any level not kept at fit time (never seen, or seen fewer than `min_count` times); for
+    /// a numeric column with a training range, a number outside it (text is read with a
+    /// decimal point: convert decimal-comma text to a number first). Always `false` for a
     /// missing value and for the other transforms (whose wrong values are errors).
     pub fn is_unseen(&self, value: FieldValue<'_>) -> bool {
         match (self, value) {
             (_, FieldValue::Missing) => false,
             (Self::Boolean { .. }, v) => bool_of(v).is_none(),
             (Self::Categorical { levels }, v) => level_index(levels, v).is_none(),
+            (Self::Numeric { range, .. }, FieldValue::Number(x)) => outside(x, *range),
+            (Self::Numeric { range, .. }, FieldValue::Text(s)) => {
+                parse_number_as(s, false).is_some_and(|x| outside(x, *range))
+            }
             _ => false,
         }
     }
 
-    /// What an unseen value of this transform is scored as (`missing`, `other`), or `None`
-    /// when it has no unseen values (see [`FittedTransform::is_unseen`]).
+    /// What an unseen value of this transform is scored as (`missing`, `other`, `nearest
+    /// training value`), or `None` when it has no unseen values (see
+    /// [`FittedTransform::is_unseen`]).
     pub fn unseen_scored_as(&self) -> Option<&'static str> {
         match self {
             Self::Boolean { .. } => Some("missing"),
             Self::Categorical { .. } => Some("other"),
+            Self::Numeric { range: Some(_), .. } => Some(Self::NEAREST),
             _ => None,
+        }
+    }
+
+    /// What a number outside a numeric column's training range is scored as.
+    pub const NEAREST: &'static str = "nearest training value";
+
+    /// The value a numeric column with this transform scores `x` as: `x` clamped to the
+    /// training range (`x` itself for other transforms, or without a range).
+    pub fn scored_number(&self, x: f64) -> f64 {
+        match self {
+            // Not `f64::clamp`, which panics on a damaged range (`lo > hi`, NaN).
+            Self::Numeric {
+                range: Some([lo, hi]),
+                ..
+            } => x.max(*lo).min(*hi),
+            _ => x,
         }
     }
 
@@ -256,6 +287,11 @@ pub fn signed_log1p(x: f64) -> f64 {
 /// `e[j-1] <= x < e[j]`, the last is `x >= e[k-1]`.
 pub fn bin_index(x: f64, edges: &[f64]) -> usize {
     edges.partition_point(|e| *e <= x)
+}
+
+/// Whether `x` lies outside a numeric column's training `range` (never without one).
+pub fn outside(x: f64, range: Option<[f64; 2]>) -> bool {
+    range.is_some_and(|[lo, hi]| x < lo || x > hi)
 }
 
 /// Engagement features: per event type, counts in windows, a decayed count, days since the
@@ -646,7 +682,8 @@ impl PartialEq for TokenLengths {
 }
 
 /// The values of one column that a model's training did not see, counted over a data set
-/// (`leadscore-train evaluate`, `report --data`): scored as missing or `other`, not refused.
+/// (`leadscore-train evaluate`, `report --data`): scored as missing, `other` or the nearest
+/// training value, not refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnseenValues {
     /// The input column.
@@ -751,8 +788,9 @@ impl FittedSpec {
     /// the moment of scoring in Unix seconds (defaults to [`FittedSpec::reference_time`]).
     /// A value of the wrong kind (text in a numeric column, an unparseable timestamp) is an
     /// error naming the column; a missing value is imputed as in training; a value training
-    /// did not see in a boolean or categorical column (`3` in a yes/no column, a new level) is
-    /// scored as missing or `other` ([`FittedTransform::is_unseen`]), never an error.
+    /// did not see in a boolean, categorical or numeric column (`3` in a yes/no column, a new
+    /// level, a number outside the training range) is scored as missing, `other` or the
+    /// nearest training value ([`FittedTransform::is_unseen`]), never an error.
     pub fn featurize_into<L: LeadFields + ?Sized>(
         &self,
         lead: &L,
@@ -817,7 +855,7 @@ impl FittedSpec {
 
     /// [`FittedSpec::featurize_values_into`], noting in `unseen` (cleared first) the index of
     /// every column whose value training did not see ([`FittedTransform::is_unseen`]): scored
-    /// as missing or `other`, counted by the caller. An event known at `as_of` of a type
+    /// as missing, `other` or the nearest training value, counted by the caller. An event known at `as_of` of a type
     /// training never saw is noted as the index `self.columns.len()`
     /// ([`FittedSpec::unseen_field`] names both kinds).
     pub fn featurize_values_noting_unseen(
@@ -963,6 +1001,7 @@ pub(crate) fn encode_column(
             missing_indicator,
             log1p,
             bin_edges,
+            range,
         } => {
             let raw = match value {
                 FieldValue::Missing => None,
@@ -974,7 +1013,10 @@ pub(crate) fn encode_column(
                 },
                 FieldValue::Bool(_) => return Err(wrong(column, "a number", value)),
             };
+            // Outside the training range, the nearest training value (the median is inside).
             let x = raw.unwrap_or(*median);
+            let unseen = outside(x, *range);
+            let x = t.scored_number(x);
             slot[0] = if *log1p { signed_log1p(x) } else { x };
             let mut i = 1;
             if *missing_indicator {
@@ -984,6 +1026,7 @@ pub(crate) fn encode_column(
             if !bin_edges.is_empty() {
                 slot[i + bin_index(x, bin_edges)] = 1.0;
             }
+            return Ok(unseen);
         }
         FittedTransform::Categorical { levels } => {
             let n = levels.len();
@@ -1105,6 +1148,7 @@ mod tests {
                         missing_indicator: true,
                         log1p: true,
                         bin_edges: vec![1.0, 4.0],
+                        range: Some([0.0, 50.0]),
                     },
                     part: Default::default(),
                 },
@@ -1558,6 +1602,65 @@ mod tests {
         assert_eq!(x[webinar], 1.0);
         assert!(!s.columns[2].transform.is_unseen(FieldValue::Missing));
         assert!(!s.columns[0].transform.is_unseen(FieldValue::Text("x")));
+    }
+
+    #[test]
+    fn numbers_outside_the_training_range_score_as_its_nearest_end_and_are_noted() {
+        let s = spec(); // visits: training range [0, 50], log1p, edges 1 and 4
+        let features = |v: FieldValue<'_>| {
+            let mut values: Vec<FieldValue<'_>> = vec![FieldValue::Missing; s.columns.len()];
+            values[0] = v;
+            let mut x = vec![0.0; s.width()];
+            let mut unseen = Vec::new();
+            s.featurize_values_noting_unseen(&values, &[], None, &mut x, &mut unseen)
+                .unwrap();
+            (x, unseen)
+        };
+        let (top, none) = features(FieldValue::Number(50.0));
+        assert!(none.is_empty(), "the largest training value is seen");
+        let (bottom, _) = features(FieldValue::Number(0.0));
+        for (sent, edge) in [
+            (FieldValue::Number(1e20), &top),
+            (FieldValue::Number(f64::MAX), &top),
+            (FieldValue::Text("1e20"), &top),
+            (FieldValue::Number(50.5), &top),
+            (FieldValue::Number(-3.0), &bottom),
+            (FieldValue::Text("-1e300"), &bottom),
+        ] {
+            let (x, unseen) = features(sent);
+            assert_eq!(&x, edge, "{sent:?}");
+            assert_eq!(unseen, [0], "{sent:?}");
+            assert!(s.columns[0].transform.is_unseen(sent), "{sent:?}");
+        }
+        assert_eq!(
+            s.unseen_field(0),
+            Some(("visits", FittedTransform::NEAREST))
+        );
+        // Inside the range: the value itself (its log1p), not noted.
+        let (x, unseen) = features(FieldValue::Number(20.0));
+        assert!((x[0] - 21f64.ln()).abs() < 1e-12 && unseen.is_empty());
+        // An artifact written before ranges (no `range`) scores the value as trained: unclamped.
+        let mut json = serde_json::to_value(&s.columns[0].transform).unwrap();
+        assert_eq!(json["range"], serde_json::json!([0.0, 50.0]));
+        json.as_object_mut().unwrap().remove("range");
+        let old: FittedTransform = serde_json::from_value(json).unwrap();
+        assert!(matches!(old, FittedTransform::Numeric { range: None, .. }));
+        assert!(!old.is_unseen(FieldValue::Number(1e20)));
+        assert_eq!(old.unseen_scored_as(), None);
+        let mut slot = vec![0.0; old.width()];
+        let cfg = (false, DateOrder::default());
+        let noted = encode_column(&old, "v", FieldValue::Number(1e20), None, cfg, &mut slot);
+        assert!(!noted.unwrap());
+        assert!((slot[0] - 1e20f64.ln()).abs() < 1e-9);
+        // A damaged range (reversed) neither panics nor yields NaN.
+        let bad = FittedTransform::Numeric {
+            median: 1.0,
+            missing_indicator: false,
+            log1p: false,
+            bin_edges: vec![],
+            range: Some([5.0, 1.0]),
+        };
+        assert!(bad.scored_number(3.0).is_finite());
     }
 
     #[test]

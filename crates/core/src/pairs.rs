@@ -705,6 +705,7 @@ mod tests {
                         missing_indicator: true,
                         log1p: true,
                         bin_edges: vec![2.0],
+                        range: None,
                     },
                 ),
                 col(

@@ -281,9 +281,10 @@ fn transform() -> impl Strategy<Value = FittedTransform> {
             finite(),
             any::<bool>(),
             any::<bool>(),
-            prop::collection::vec(finite(), 0..5)
+            prop::collection::vec(finite(), 0..5),
+            prop::option::of((finite(), finite()))
         )
-            .prop_map(|(median, missing_indicator, log1p, mut bin_edges)| {
+            .prop_map(|(median, missing_indicator, log1p, mut bin_edges, range)| {
                 bin_edges.sort_by(f64::total_cmp);
                 bin_edges.dedup();
                 FittedTransform::Numeric {
@@ -291,6 +292,7 @@ fn transform() -> impl Strategy<Value = FittedTransform> {
                     missing_indicator,
                     log1p,
                     bin_edges,
+                    range: range.map(|(a, b)| [a.min(b), a.max(b)]),
                 }
             }),
         prop::collection::vec(

@@ -21,8 +21,8 @@ pub struct EvaluationSet {
     /// Age-aware models: the handoff curve of the set's leads replayed through their lives,
     /// the one a cutoff's precision is promised on (see `OperatingCurve::handoff`).
     pub handoff: Option<OperatingCurve>,
-    /// A labeled file: per boolean or categorical field, the leads whose value training did
-    /// not see (scored as missing or `other`). `None` for the holdout (not counted).
+    /// A labeled file: per boolean, categorical or numeric field, the leads whose value
+    /// training did not see (scored as missing, `other` or the nearest training value). `None` for the holdout (not counted).
     pub unseen: Option<Vec<UnseenValues>>,
 }
 

@@ -71,8 +71,8 @@ pub struct DriftCounters {
     bins: Box<[AtomicU64]>,
     /// Leads with the field missing, by column of the spec.
     missing: Box<[AtomicU64]>,
-    /// Leads with a value training did not see, by column of the spec (boolean and
-    /// categorical columns; scored as missing or `other`), then, for a model with events,
+    /// Leads with a value training did not see, by column of the spec (boolean, categorical
+    /// and numeric columns; scored as missing, `other` or the nearest training value), then, for a model with events,
     /// leads with an event of a type training never saw (`FittedSpec::unseen_field`).
     unseen: Box<[AtomicU64]>,
 }
@@ -276,8 +276,9 @@ pub struct DriftReport {
     pub drifted: Vec<String>,
     /// Why something is not reported.
     pub notes: Vec<String>,
-    /// Per boolean or categorical column, the leads with a value training did not see (a
-    /// yes/no column's `3`, a new level), scored as missing or `other` instead of refused;
+    /// Per boolean, categorical or numeric column, the leads with a value training did not see
+    /// (a yes/no column's `3`, a new level, a number outside the training range), scored as
+    /// missing, `other` or the nearest training value instead of refused;
     /// for a model with events, `events.event_type`: the leads with an event of a type
     /// training never saw, scored as an active day only.
     pub unseen: Vec<UnseenCount>,
@@ -329,7 +330,7 @@ impl DriftReport {
         }
         writeln!(
             s,
-            "# HELP leadscore_unseen_values_total Leads scored by the model in force with a value training did not see, by column (scored as missing or other, not refused; events.event_type: an event of a type training never saw, counted only as an active day)."
+            "# HELP leadscore_unseen_values_total Leads scored by the model in force with a value training did not see, by column (scored as missing, other, or for a number outside the training range the nearest training value, not refused; events.event_type: an event of a type training never saw, counted only as an active day)."
         )?;
         writeln!(s, "# TYPE leadscore_unseen_values_total counter")?;
         for u in &self.unseen {

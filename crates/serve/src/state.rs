@@ -360,8 +360,9 @@ impl Serving {
             lead.check(spec, as_of)?;
             self.lead_inputs(lead, inputs);
             let (values, events) = (&inputs.values, &inputs.events);
-            // A value training did not see (`3` in a yes/no column, a new level) is scored
-            // as missing or `other` and noted, never refused.
+            // A value training did not see (`3` in a yes/no column, a new level, a number
+            // outside the training range) is scored as missing, `other` or the nearest
+            // training value and noted, never refused.
             spec.featurize_values_noting_unseen(values, events, Some(as_of), x, unseen)
                 .map_err(|e| match e {
                     leadscore_core::Error::Feature { column, problem } if !column.is_empty() => {
@@ -676,7 +677,8 @@ pub struct LeadScore<'a> {
     pub lead_age: Option<LeadAge>,
     /// Key factors (absent when `?factors=0`).
     pub factors: Option<Factors<'a>>,
-    /// Columns (spec indices) whose value training did not see, scored as missing or `other`:
+    /// Columns (spec indices) whose value training did not see, scored as missing, `other` or
+    /// the nearest training value:
     /// counted per column in `/metrics`, not part of the answer.
     pub unseen: Vec<usize>,
 }

@@ -1,7 +1,7 @@
 //! Nothing fails later for a value training did not see, over HTTP: the coded survey whose
 //! questions were answered only 0 or 1 in training scores leads with 3 in them on `/v1/score`
-//! and `/invocations`, single and batch: a model trained now (the questions are numbers) and a
-//! model trained before (its artifact has them boolean: 3 is scored as missing, the factor says
+//! and `/invocations`, single and batch: a model trained now (the questions are numbers; 3 is
+//! above every training value, so it is scored as 1, counted and said) and a model trained before (its artifact has them boolean: 3 is scored as missing, the factor says
 //! so, `/metrics` counts it). A wrong JSON type is still refused with its path.
 
 mod common;
@@ -121,10 +121,18 @@ async fn the_survey_scores_3_in_questions_trained_on_0_and_1() {
     let a = score_one(&state, &lead_with_3()).await;
     let b = score_one(&state, &as_text).await;
     assert_eq!(a["score"], b["score"]);
-    // A number scored as a number: 3 differs from 1.
+    // A number, above every training value: scored as the largest (1), and the factor says so.
     let mut one = lead_with_3();
     one["q07"] = json!(1);
-    assert_ne!(score_one(&state, &one).await["score"], a["score"]);
+    let one = score_one(&state, &one).await;
+    assert_eq!(one["score"], a["score"]);
+    let said = factor(&a, "q07").expect("a q07 factor");
+    assert_eq!(said, "q07 = 3: above every training value, scored as 1");
+    assert_eq!(
+        factor(&b, "q07").as_deref(),
+        Some("q07 = 3: above every training value, scored as 1")
+    );
+    assert_eq!(factor(&one, "q07").unwrap(), "q07 = 1");
     // Batch: the whole fresh export.
     let r = post(&state, "/v1/score?factors=0", &json!({ "leads": leads })).await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
@@ -152,7 +160,7 @@ async fn the_survey_scores_3_in_questions_trained_on_0_and_1() {
     .await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.text);
     assert_eq!(r.json()["predictions"], json!([a["score"]]));
-    // Counted: consent and region, not the numeric questions.
+    // Counted: consent, region and the numeric questions.
     let metrics = send(&state, get("/metrics")).await.text;
     let consent_3 = fresh.iter().filter(|r| r.consent == "3").count() as u64;
     let new_region = fresh
@@ -166,14 +174,26 @@ async fn the_survey_scores_3_in_questions_trained_on_0_and_1() {
         "{metrics}"
     );
     assert_eq!(metric(&metrics, "region"), Some(4 + 2 * new_region));
-    assert_eq!(metric(&metrics, "q07"), None, "q07 is a number");
+    // q07: 3 in `a`, `b` and the /invocations single (not in `one`), and the fresh export twice.
+    let q07_fresh = fresh
+        .iter()
+        .filter(|r| r.zero_one[0] == survey::LATER)
+        .count() as u64;
+    assert_eq!(
+        metric(&metrics, "q07"),
+        Some(3 + 2 * q07_fresh),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
 async fn a_model_trained_with_0_1_booleans_scores_3_as_missing_and_says_so() {
     let state = app(&models().old);
     let artifact = state.current().artifact.clone();
-    assert_eq!(artifact.format_version, 4);
+    assert_eq!(
+        artifact.format_version,
+        leadscore_core::artifact::FORMAT_VERSION
+    );
     let l3 = lead_with_3();
     let with_3 = score_one(&state, &l3).await;
     let mut missing = l3.clone();
@@ -246,8 +266,8 @@ async fn a_model_trained_with_0_1_booleans_scores_3_as_missing_and_says_so() {
     let metrics = send(&state, get("/metrics")).await.text;
     assert!(metrics.contains(
         "# HELP leadscore_unseen_values_total Leads scored by the model in force with a value \
-         training did not see, by column (scored as missing or other, not refused; \
-         events.event_type: an event of a type training never saw, counted only as an active \
+         training did not see, by column (scored as missing, other, or for a number outside \
+         the training range the nearest training value, not refused; events.event_type: an event of a type training never saw, counted only as an active \
          day).\n\
          # TYPE leadscore_unseen_values_total counter\n"
     ));

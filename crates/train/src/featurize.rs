@@ -10,7 +10,7 @@ use crate::error::{Result, TrainError};
 use crate::load::{column, Table};
 use crate::table::text_values;
 use leadscore_core::fitted::{
-    bin_index, days_since, encode_age, lead_age, signed_log1p, FittedColumn, FittedSpec,
+    bin_index, days_since, encode_age, lead_age, outside, signed_log1p, FittedColumn, FittedSpec,
     FittedTransform, UnseenValues, UNSEEN_SHOWN,
 };
 use leadscore_core::spec::{
@@ -401,7 +401,8 @@ fn edges_of(sorted: &[f64], bins: Bins) -> Vec<f64> {
 
 /// Fits a numeric column's transform on the rows `train` of its values `v`: the median of the
 /// present values (imputed for missing ones), a missing indicator when training had gaps, and
-/// the edges of its `bins` ([`edges_of`]: distinct, above the minimum).
+/// the edges of its `bins` ([`edges_of`]: distinct, above the minimum) and the range of the
+/// present values (a value outside it is scored as the nearest end).
 fn fit_numeric(v: &[Option<f64>], train: &[usize], log1p: bool, bins: Bins) -> FittedTransform {
     let mut present: Vec<f64> = train.iter().filter_map(|&i| v[i]).collect();
     let missing_indicator = present.len() < train.len();
@@ -411,6 +412,10 @@ fn fit_numeric(v: &[Option<f64>], train: &[usize], log1p: bool, bins: Bins) -> F
         missing_indicator,
         log1p,
         bin_edges: edges_of(&present, bins),
+        range: present
+            .first()
+            .zip(present.last())
+            .map(|(lo, hi)| [*lo, *hi]),
     }
 }
 
@@ -422,6 +427,7 @@ fn write_numeric(v: &[Option<f64>], t: &FittedTransform, m: &mut Matrix, j: usiz
         missing_indicator,
         log1p,
         bin_edges,
+        ..
     } = t
     else {
         return;
@@ -430,7 +436,8 @@ fn write_numeric(v: &[Option<f64>], t: &FittedTransform, m: &mut Matrix, j: usiz
     let ind_col = j + 1;
     let bins_col = j + 1 + usize::from(*missing_indicator);
     for (i, x) in v.iter().enumerate() {
-        let x_imp = x.unwrap_or(*median);
+        // Outside the training range, the nearest training value (as `encode_column` scores it).
+        let x_imp = t.scored_number(x.unwrap_or(*median));
         m.data[j * n + i] = if *log1p { signed_log1p(x_imp) } else { x_imp };
         if *missing_indicator && x.is_none() {
             m.data[ind_col * n + i] = 1.0;
@@ -737,9 +744,10 @@ pub fn featurize_table(
     Ok(m)
 }
 
-/// Per boolean or categorical column of `fitted`, the leads among `rows` of `table` whose
-/// value training did not see ([`FittedTransform::is_unseen`]: a yes/no column's value that is
-/// neither, scored as missing; a level not kept at fit time, scored as `other`). Only columns
+/// Per boolean, categorical or numeric column of `fitted`, the leads among `rows` of `table`
+/// whose value training did not see ([`FittedTransform::is_unseen`]: a yes/no column's value
+/// that is neither, scored as missing; a level not kept at fit time, scored as `other`; a
+/// number outside the training range, scored as the nearest training value). Only columns
 /// with such values, in spec order. Each row counts once: pass one row per lead.
 pub fn unseen_values(
     fitted: &FittedSpec,
@@ -754,6 +762,7 @@ pub fn unseen_values(
         };
         let mut counts: HashMap<String, u64> = HashMap::new();
         let mut leads = 0;
+        let mut quoted = true;
         match &c.transform {
             FittedTransform::Boolean { .. } => {
                 let v = bool_values(table, &c.name, missing)?;
@@ -781,6 +790,19 @@ pub fn unseen_values(
                     }
                 }
             }
+            FittedTransform::Numeric { range, .. } => {
+                // Shown as numbers, not quoted text (`1e20`, as the factor text shows it).
+                quoted = false;
+                let v = numeric_values(table, &c.name, missing, fitted.decimal_comma)?;
+                for &r in rows {
+                    if let Some(Some(x)) = v.get(r) {
+                        if outside(*x, *range) {
+                            leads += 1;
+                            *counts.entry(echo(FieldValue::Number(*x))).or_default() += 1;
+                        }
+                    }
+                }
+            }
             _ => continue,
         }
         if leads == 0 {
@@ -797,7 +819,13 @@ pub fn unseen_values(
             distinct,
             values: shown
                 .iter()
-                .map(|(t, _)| echo(FieldValue::Text(t)))
+                .map(|(t, _)| {
+                    if quoted {
+                        echo(FieldValue::Text(t))
+                    } else {
+                        t.clone()
+                    }
+                })
                 .collect(),
         });
     }

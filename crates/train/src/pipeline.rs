@@ -1414,8 +1414,9 @@ pub struct FileEvaluation {
     /// [`OperatingCurve::handoff`]), the one the cutoff's promise is judged on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handoff_curve: Option<OperatingCurve>,
-    /// Per boolean or categorical column, the leads whose value training did not see (scored
-    /// as missing or `other`, never an error); only columns with some.
+    /// Per boolean, categorical or numeric column, the leads whose value training did not see
+    /// (scored as missing, `other` or the nearest training value, never an error); only
+    /// columns with some.
     pub unseen: Vec<UnseenValues>,
     /// How the leads file was read, when that needs a word (not UTF-8, read as Windows-1252),
     /// and what was done with the rows of a flat file that have no label: left out, or counted

@@ -54,14 +54,16 @@ pub fn metrics_text(e: &Evaluation) -> String {
 }
 
 /// The values the model's training did not see in these leads, per column (`evaluate`,
-/// `report --data`): scored as missing (yes/no columns), `other` (categorical) or an active day
-/// only (event types), not refused.
+/// `report --data`): scored as missing (yes/no columns), `other` (categorical), the nearest
+/// training value (numbers outside the training range) or an active day only (event types),
+/// not refused.
 pub fn unseen_text(unseen: &[UnseenValues]) -> String {
     if unseen.is_empty() {
         return "  values training did not see: none\n".into();
     }
     let mut out = String::from(
-        "  values training did not see (scored as missing, other or an active day, not refused):\n",
+        "  values training did not see (scored as missing, other, the nearest training value or an \
+         active day, not refused):\n",
     );
     for u in unseen {
         let more = if u.distinct > u.values.len() as u64 {
@@ -73,6 +75,9 @@ pub fn unseen_text(unseen: &[UnseenValues]) -> String {
             "other" => "scored as other (rare or not seen in training)",
             leadscore_core::fitted::FittedEvents::UNSEEN_SCORED_AS => {
                 "event types counted only as active days (no per-type feature)"
+            }
+            leadscore_core::fitted::FittedTransform::NEAREST => {
+                "outside the training range, scored as its nearest end"
             }
             _ => "scored as missing (not yes/no)",
         };

@@ -103,7 +103,8 @@ pub struct ScoredLead {
     pub created_at: Option<i64>,
     /// The gates that hold it back, `;`-separated.
     pub held_back: String,
-    /// Columns whose value training did not see (scored as missing or `other`), `;`-separated.
+    /// Columns whose value training did not see (scored as missing, `other` or the nearest
+    /// training value), `;`-separated.
     pub unseen: String,
     /// Key factors: a JSON array of `{"field", "factor", "part", "contribution"}`.
     pub factors: String,

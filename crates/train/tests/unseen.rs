@@ -116,7 +116,8 @@ fn a_survey_trained_on_0_and_1_evaluates_a_file_with_3() {
     let r = run_ok(d, &["evaluate", "--model", "m.json", "--data", "fresh.csv"]);
     assert!(
         r.stdout.contains(
-            "values training did not see (scored as missing, other or an active day, not refused):"
+            "values training did not see (scored as missing, other, the nearest training value or \
+             an active day, not refused):"
         ),
         "{}",
         r.stdout
@@ -140,8 +141,12 @@ fn a_survey_trained_on_0_and_1_evaluates_a_file_with_3() {
         "{region_line}\n{}",
         r.stdout
     );
-    // Numbers are scored as numbers: no q07 line.
-    assert!(!r.stdout.contains("    q07:"), "{}", r.stdout);
+    // A number above every training value is scored as the largest (1), and counted.
+    let q07_line = format!(
+        "    q07: {} leads, 1 distinct (3); outside the training range, scored as its nearest end",
+        fresh_later("q07")
+    );
+    assert!(r.stdout.contains(&q07_line), "{q07_line}\n{}", r.stdout);
 
     let r = run_ok(
         d,
@@ -162,7 +167,10 @@ fn a_survey_trained_on_0_and_1_evaluates_a_file_with_3() {
     assert_eq!(u["values"], serde_json::json!(["\"3\""]));
     let u = unseen_of(&json, "region").expect("region counted");
     assert_eq!(u["scored_as"], "other");
-    assert!(unseen_of(&json, "q07").is_none());
+    let u = unseen_of(&json, "q07").expect("q07 counted");
+    assert_eq!(u["leads"], fresh_later("q07"));
+    assert_eq!(u["scored_as"], "nearest training value");
+    assert_eq!(u["values"], serde_json::json!(["3"]));
 
     // The training file itself has nothing unseen.
     let r = run_ok(
@@ -188,7 +196,10 @@ fn a_model_with_0_1_booleans_scores_3_as_missing_in_evaluate_and_report() {
     std::fs::write(d.join("old.toml"), survey::old_spec()).unwrap();
     train(d, "old.toml", "old.json");
     let artifact = ModelArtifact::load(&d.join("old.json")).unwrap();
-    assert_eq!(artifact.format_version, 4);
+    assert_eq!(
+        artifact.format_version,
+        leadscore_core::artifact::FORMAT_VERSION
+    );
     let q07 = artifact
         .spec
         .columns

@@ -426,8 +426,8 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
     }
     if m.with_unseen > 0 {
         out += &format!(
-            "{} leads have a value training did not see (scored as missing or `other`; see the \
-             `unseen` column)\n",
+            "{} leads have a value training did not see (scored as missing, `other` or the \
+             nearest training value; see the `unseen` column)\n",
             m.with_unseen
         );
     }
