@@ -660,9 +660,11 @@ impl TokenLengths {
         let lengths = self
             .0
             .get_or_init(|| tokens.iter().fold(0, |m, t| m | Self::bit(t.len())));
-        let found =
-            |text: &str| lengths & Self::bit(text.len()) != 0 && tokens.iter().any(|t| t == text);
-        found(text) || (Self::blank(text) && found(""))
+        if lengths & Self::bit(text.len()) != 0 && tokens.iter().any(|t| t == text) {
+            return true;
+        }
+        // Bit 0 is set when `""` is a token (no other token has length 0).
+        lengths & 1 != 0 && Self::blank(text)
     }
 
     /// Non-empty text of whitespace only; its first byte decides for most text.
@@ -765,6 +767,7 @@ impl FittedSpec {
     }
 
     /// The value as the featurizer sees it: a missing token or a non-finite number is missing.
+    #[inline]
     pub fn normalize<'a>(&self, v: FieldValue<'a>) -> FieldValue<'a> {
         match v {
             FieldValue::Text(s) if self.is_missing_token(s) => FieldValue::Missing,
