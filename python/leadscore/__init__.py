@@ -288,7 +288,8 @@ class Model:
         engagement, their percentiles, age_days and scored_as_days (age-aware models: the
         lead's age, and the age it was scored as, clamped to the model's landmarks),
         held_back (gate names), unseen (columns whose value
-        training did not see, scored as missing or ``other``; ``events.event_type`` when an
+        training did not see, scored as missing, ``other`` or the nearest training value;
+        ``events.event_type`` when an
         event known at ``as_of`` has a type training never saw, counted only as an active day)
         and factors (dicts with field,
         factor, part, contribution). A bad value raises ``ValueError`` naming the lead's index

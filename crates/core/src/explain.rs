@@ -432,15 +432,18 @@ fn write_value(
             Some(x) => {
                 let _ = out.write_str(column);
                 let _ = out.write_str(" = ");
-                Num(x).push_to(out);
-                // The factor weighs the nearest training value: say which, and why.
                 if crate::fitted::outside(x, *range) {
+                    // The factor weighs the nearest training value: say which, and why, with
+                    // the lead's value in full (50.0004 rounded would read as the bound 50).
+                    let _ = out.write_str(&fmt_exact(x));
                     let _ = out.write_str(if range.is_some_and(|[lo, _]| x < lo) {
                         ": below every training value, scored as "
                     } else {
                         ": above every training value, scored as "
                     });
                     Num(transform.scored_number(x)).push_to(out);
+                } else {
+                    Num(x).push_to(out);
                 }
                 Ok(())
             }
@@ -688,6 +691,20 @@ fn level_of(value: FieldValue<'_>) -> String {
 /// A number as a person writes it: integers without decimals, others to 3 significant decimals.
 pub fn fmt_number(x: f64) -> String {
     Num(x).to_string()
+}
+
+/// A number as the shortest text that reads back as exactly it (`3`, `0.1`, `50.0004`), with an
+/// exponent when it is very large or small (`1e20`, `1.2e-7`): a value shown as the lead has
+/// it, where [`fmt_number`]'s rounding could make it look like another (a value just above the
+/// largest training value rounds to it).
+pub fn fmt_exact(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1e15 || (a != 0.0 && a < 1e-4) {
+        format!("{x:e}")
+    } else {
+        // `-0` and `0` are one value here.
+        format!("{}", x + 0.0)
+    }
 }
 
 /// [`fmt_number`] as a `Display`, written without an allocation for every number a factor
@@ -1226,6 +1243,29 @@ mod tests {
         }
         // Every finite number is short, whatever its size.
         assert!(fmt_number(f64::MAX).len() <= 12);
+        // Exact: the shortest text that reads back as the number, bounded in length.
+        for (x, text) in [
+            (3.0, "3"),
+            (-0.0, "0"),
+            (50.0004, "50.0004"),
+            (1e20, "1e20"),
+            (1.2e29, "1.2e29"),
+            (-3.5e-7, "-3.5e-7"),
+            (123456.789, "123456.789"),
+        ] {
+            assert_eq!(fmt_exact(x), text, "{x}");
+        }
+        for x in [
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            0.1 + 0.2,
+            1.0 / 3.0,
+            -9007199254740993.0,
+        ] {
+            let t = fmt_exact(x);
+            assert_eq!(t.parse::<f64>().unwrap(), x, "{t}");
+            assert!(t.len() <= 25, "{t}");
+        }
     }
 
     #[test]
@@ -1424,6 +1464,10 @@ mod tests {
             (
                 FieldValue::Text("-2.5"),
                 "visits = -2.5: below every training value, scored as 0",
+            ),
+            (
+                FieldValue::Number(40.0004),
+                "visits = 40.0004: above every training value, scored as 40",
             ),
             (FieldValue::Number(40.0), "visits = 40"),
         ] {

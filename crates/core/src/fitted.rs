@@ -110,8 +110,9 @@ impl FittedTransform {
     /// training value instead of refusing it: for a boolean column, any value [`bool_of`] does
     /// not read as yes or no (`3` in a column trained on 0 and 1); for a categorical column,
     /// any level not kept at fit time (never seen, or seen fewer than `min_count` times); for
-    /// a numeric column with a training range, a number outside it (text is read with a
-    /// decimal point: convert decimal-comma text to a number first). Always `false` for a
+    /// a numeric column with a training range, a number outside it. Numeric text is not read
+    /// here (how depends on the spec's `decimal_comma`): pass the number, or featurize with
+    /// [`FittedSpec::featurize_values_noting_unseen`], which notes it. Always `false` for a
     /// missing value and for the other transforms (whose wrong values are errors).
     pub fn is_unseen(&self, value: FieldValue<'_>) -> bool {
         match (self, value) {
@@ -119,9 +120,6 @@ impl FittedTransform {
             (Self::Boolean { .. }, v) => bool_of(v).is_none(),
             (Self::Categorical { levels }, v) => level_index(levels, v).is_none(),
             (Self::Numeric { range, .. }, FieldValue::Number(x)) => outside(x, *range),
-            (Self::Numeric { range, .. }, FieldValue::Text(s)) => {
-                parse_number_as(s, false).is_some_and(|x| outside(x, *range))
-            }
             _ => false,
         }
     }
@@ -690,15 +688,18 @@ impl PartialEq for TokenLengths {
 pub struct UnseenValues {
     /// The input column.
     pub column: String,
-    /// What they were scored as: `missing` (a yes/no column) or `other` (a categorical column,
-    /// whose value was not among the levels kept in training).
+    /// What they were scored as: `missing` (a yes/no column), `other` (a categorical column,
+    /// whose value was not among the levels kept in training), `nearest training value` (a
+    /// numeric column's number outside the training range) or, for event types, `active days
+    /// only`.
     pub scored_as: String,
     /// Leads (rows of the leads file) with such a value.
     pub leads: u64,
     /// Distinct such values.
     pub distinct: u64,
     /// The most frequent of them (at most [`UNSEEN_SHOWN`]), echoed as the file has them and
-    /// cut when long ([`crate::value::echo`]).
+    /// cut when long ([`crate::value::echo`]); numbers as the numbers they are, in full
+    /// ([`crate::explain::fmt_exact`]).
     pub values: Vec<String>,
 }
 
@@ -1633,7 +1634,9 @@ mod tests {
             let (x, unseen) = features(sent);
             assert_eq!(&x, edge, "{sent:?}");
             assert_eq!(unseen, [0], "{sent:?}");
-            assert!(s.columns[0].transform.is_unseen(sent), "{sent:?}");
+            if let FieldValue::Number(_) = sent {
+                assert!(s.columns[0].transform.is_unseen(sent), "{sent:?}");
+            }
         }
         assert_eq!(
             s.unseen_field(0),

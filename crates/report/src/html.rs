@@ -339,16 +339,18 @@ fn unseen_section(set: &EvaluationSet) -> Markup {
             h2 { "Values training did not see" }
             @if unseen.is_empty() {
                 p {
-                    "Every value of a yes/no or categorical field in the " (set.name)
-                    " is one the model learned from."
+                    "Every value of a yes/no, categorical or numeric field in the " (set.name)
+                    " is one the model learned from (numbers within the training range)."
                 }
             } @else {
                 p {
                     "These leads were scored, not refused, with a value the model did not learn "
                     "from: a yes/no field holding something else is scored as missing, a "
-                    "categorical level not kept in training (new, or too rare) as other, an "
-                    "event of a type never seen in training (events.event_type) as an active day "
-                    "only. Many of them in one field means the data has changed since training."
+                    "categorical level not kept in training (new, or too rare) as other, a "
+                    "number below or above every training value as the nearest training value, "
+                    "an event of a type never seen in training (events.event_type) as an active "
+                    "day only. Many of them in one field means the data has changed since "
+                    "training."
                 }
                 table id="table-unseen" class="numbers" {
                     thead {

@@ -233,10 +233,11 @@ impl DriftCounters {
 /// Leads scored by the model in force with a value of one column that training did not see.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnseenCount {
-    /// The input column (boolean or categorical), or `events.event_type`.
+    /// The input column (boolean, categorical or numeric), or `events.event_type`.
     pub column: String,
-    /// What such a value was scored as: `missing` (a yes/no column), `other` (categorical) or
-    /// `active days only` (an event type).
+    /// What such a value was scored as: `missing` (a yes/no column), `other` (categorical),
+    /// `nearest training value` (a number outside the training range) or `active days only`
+    /// (an event type).
     pub scored_as: &'static str,
     /// Leads with such a value since the model was loaded.
     pub leads: u64,

@@ -253,10 +253,17 @@ pub struct RowExplainer<'a> {
     kinds: Vec<ColumnKind>,
 }
 
+/// One column's values for some rows: numeric columns as the numbers training read (a
+/// decimal comma already applied), the others as text.
+enum ColumnValues {
+    Text(Vec<Option<String>>),
+    Numbers(Vec<Option<f64>>),
+}
+
 /// The values of the spec's columns for some rows of a table, and their events.
 pub struct RowValues {
-    /// `values[c][r]`: column c (spec order), row r.
-    values: Vec<Vec<Option<String>>>,
+    /// `values[c]`: column c (spec order), one value per row.
+    values: Vec<ColumnValues>,
     /// Per row, its events as (type index into `type_names`, time).
     events: Vec<Vec<(u32, i64)>>,
     type_names: Vec<String>,
@@ -273,20 +280,39 @@ impl RowValues {
     ) -> Result<Self> {
         let mut values = Vec::with_capacity(spec.columns.len());
         for c in &spec.columns {
-            let v: Vec<Option<String>> = match &c.transform {
-                FittedTransform::Timestamp { .. } | FittedTransform::LeadAge { .. } => {
+            let text = |v: Vec<Option<String>>| {
+                ColumnValues::Text(rows.iter().map(|&r| v.get(r).cloned().flatten()).collect())
+            };
+            values.push(match &c.transform {
+                FittedTransform::Timestamp { .. } | FittedTransform::LeadAge { .. } => text(
                     timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?
                         .into_iter()
                         .map(|t| t.map(rfc3339))
-                        .collect()
+                        .collect(),
+                ),
+                // Numbers as training reads them: a number polars parsed with a decimal comma
+                // must not be written back as `1.234` and read again with one (as 1234).
+                FittedTransform::Numeric { .. } => {
+                    let v = crate::featurize::numeric_values(
+                        table,
+                        &c.name,
+                        &spec.missing_tokens,
+                        spec.decimal_comma,
+                    )?;
+                    ColumnValues::Numbers(
+                        rows.iter().map(|&r| v.get(r).copied().flatten()).collect(),
+                    )
                 }
-                _ => text_values(column(table, &c.name)?).map_err(|e| TrainError::Column {
-                    path: table.path.clone(),
-                    column: c.name.clone(),
-                    message: e.to_string(),
-                })?,
-            };
-            values.push(rows.iter().map(|&r| v.get(r).cloned().flatten()).collect());
+                _ => {
+                    text(
+                        text_values(column(table, &c.name)?).map_err(|e| TrainError::Column {
+                            path: table.path.clone(),
+                            column: c.name.clone(),
+                            message: e.to_string(),
+                        })?,
+                    )
+                }
+            });
         }
         let mut position = vec![usize::MAX; table.df.height()];
         for (k, &r) in rows.iter().enumerate() {
@@ -315,10 +341,16 @@ impl RowValues {
     pub fn row(&self, r: usize) -> Vec<FieldValue<'_>> {
         self.values
             .iter()
-            .map(|c| {
-                c.get(r)
+            .map(|c| match c {
+                ColumnValues::Text(v) => v
+                    .get(r)
                     .and_then(|v| v.as_deref())
-                    .map_or(FieldValue::Missing, FieldValue::Text)
+                    .map_or(FieldValue::Missing, FieldValue::Text),
+                ColumnValues::Numbers(v) => v
+                    .get(r)
+                    .copied()
+                    .flatten()
+                    .map_or(FieldValue::Missing, FieldValue::Number),
             })
             .collect()
     }

@@ -9,6 +9,7 @@
 use crate::error::{Result, TrainError};
 use crate::load::{column, Table};
 use crate::table::text_values;
+use leadscore_core::explain::fmt_exact;
 use leadscore_core::fitted::{
     bin_index, days_since, encode_age, lead_age, outside, signed_log1p, FittedColumn, FittedSpec,
     FittedTransform, UnseenValues, UNSEEN_SHOWN,
@@ -791,14 +792,15 @@ pub fn unseen_values(
                 }
             }
             FittedTransform::Numeric { range, .. } => {
-                // Shown as numbers, not quoted text (`1e20`, as the factor text shows it).
+                // Numbers, not quoted text, each in full (`1e20`, `50.0004`, as the factor text
+                // shows a value outside the range), so distinct values read as distinct.
                 quoted = false;
                 let v = numeric_values(table, &c.name, missing, fitted.decimal_comma)?;
                 for &r in rows {
                     if let Some(Some(x)) = v.get(r) {
                         if outside(*x, *range) {
                             leads += 1;
-                            *counts.entry(echo(FieldValue::Number(*x))).or_default() += 1;
+                            *counts.entry(fmt_exact(*x)).or_default() += 1;
                         }
                     }
                 }

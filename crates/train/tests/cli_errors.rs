@@ -1716,8 +1716,24 @@ fn lead_statuses_train_as_their_two_class_twins() {
 fn decimal_commas_train_score_and_evaluate_like_decimal_points() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let points = leads_csv(400, ';', "\n", false);
-    assert!(points.contains('.'));
+    // One size in five with three decimals (`52.325`): a number a decimal-comma reader would
+    // take for thousands if it were ever written back with a point and read again.
+    let points: String = leads_csv(400, ';', "\n", false)
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells: Vec<String> = line.split(';').map(String::from).collect();
+            if i % 5 == 1 && !cells[2].is_empty() {
+                cells[2] = format!("{:.3}", cells[2].parse::<f64>().unwrap() + 0.025);
+            }
+            cells.join(";") + "\n"
+        })
+        .collect();
+    let three_decimals = |c: &str| c.split_once('.').is_some_and(|(_, f)| f.len() == 3);
+    assert!(points
+        .lines()
+        .skip(1)
+        .any(|l| l.split(';').nth(2).is_some_and(three_decimals)));
     std::fs::write(d.join("points.csv"), &points).unwrap();
     std::fs::write(d.join("commas.csv"), points.replace('.', ",")).unwrap();
     let r = run_ok(d, &train_args("commas.csv", "commas.json", &[]));
@@ -1785,6 +1801,37 @@ fn decimal_commas_train_score_and_evaluate_like_decimal_points() {
     for (a, b) in on_commas.lines().zip(on_points.lines()) {
         assert_eq!(a.replace(c_id, p_id), b);
     }
+    // So do the holdout's factor texts with the spec: polars reads `52,3` as 52.3 when the
+    // spec says decimal comma, which was once written back as `52.3` and read again with a
+    // decimal comma, as 523.
+    run_ok(
+        d,
+        &train_args(
+            "commas.csv",
+            "cs.json",
+            &["--spec", "spec.toml", "--holdout-out", "ch.csv"],
+        ),
+    );
+    run_ok(
+        d,
+        &train_args(
+            "points.csv",
+            "ps.json",
+            &["--spec", "plain.toml", "--holdout-out", "ph.csv"],
+        ),
+    );
+    let id = |m: &str| {
+        read_json(&d.join(m))["model_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (ch, ph) = (
+        std::fs::read_to_string(d.join("ch.csv")).unwrap(),
+        std::fs::read_to_string(d.join("ph.csv")).unwrap(),
+    );
+    assert!(ph.contains("size = "), "{ph}");
+    assert_eq!(ch.replace(&id("cs.json"), &id("ps.json")), ph);
     assert_eq!(
         evaluate_json(d, "commas.json", "commas.csv")["evaluation"],
         evaluate_json(d, "points.json", "points.csv")["evaluation"]
