@@ -372,10 +372,15 @@ fn write_description(
         Source::Column(i) => {
             let column = &spec.columns[i];
             let value = match (spec.normalize(value), &column.transform) {
-                // A number written with a decimal comma is shown as the number it is.
-                (FieldValue::Text(s), FittedTransform::Numeric { .. }) if spec.decimal_comma => {
-                    crate::value::parse_decimal_comma_number(s)
-                        .map_or(FieldValue::Text(s), FieldValue::Number)
+                // Numeric text as the featurizer reads it: a number written with a decimal
+                // comma is shown as the number it is, one that is a numeric missing token
+                // (`-1.0` where `-1` is a token) as missing.
+                (FieldValue::Text(s), FittedTransform::Numeric { .. }) => {
+                    match crate::value::parse_number_as(s, spec.decimal_comma) {
+                        Some(x) if spec.reading().2.contains(&x) => FieldValue::Missing,
+                        Some(x) if spec.decimal_comma => FieldValue::Number(x),
+                        _ => FieldValue::Text(s),
+                    }
                 }
                 (v, _) => v,
             };
@@ -1013,7 +1018,7 @@ pub fn shape(
                     &col.name,
                     v,
                     spec.reference_time,
-                    (spec.decimal_comma, spec.date_order),
+                    &spec.reading(),
                     &mut slot,
                 )
                 .ok()?;
@@ -1673,7 +1678,7 @@ mod tests {
             "visits",
             FieldValue::Number(v),
             None,
-            (false, Default::default()),
+            &(false, Default::default(), &[]),
             &mut slot,
         )
         .unwrap();

@@ -287,6 +287,10 @@ pub fn bin_index(x: f64, edges: &[f64]) -> usize {
     edges.partition_point(|e| *e <= x)
 }
 
+/// How a spec reads a value: with a decimal comma, its dates' order, and the numbers among its
+/// missing tokens ([`numeric_missing_tokens`]): [`FittedSpec::reading`].
+pub type Reading<'a> = (bool, DateOrder, &'a [f64]);
+
 /// Whether `x` lies outside a numeric column's training `range` (never without one).
 pub fn outside(x: f64, range: Option<[f64; 2]>) -> bool {
     range.is_some_and(|[lo, hi]| x < lo || x > hi)
@@ -643,7 +647,22 @@ pub struct FittedSpec {
 /// their length alone (a check per value per lead runs ~18 times a lead when serving), before
 /// any comparison of bytes. Equal to every other `TokenLengths`: it is a cache, not data.
 #[derive(Debug, Clone, Default)]
-pub struct TokenLengths(std::sync::OnceLock<u64>);
+pub struct TokenLengths(std::sync::OnceLock<u64>, std::sync::OnceLock<Box<[f64]>>);
+
+/// The missing tokens that are numbers as a CSV writes them (`-1`, `999`, `2.5`: text that
+/// [`number_to_level`] writes back the same), as numbers. A number sent as a number (JSON, a
+/// DataFrame, a Parquet column) is missing when the text a CSV would hold for it is a missing
+/// token: `-1` sent as a number is missing where the CSV cell `-1` is (but `-1.0` or `01`
+/// written as text are not the token `-1`, in training or serving).
+pub fn numeric_missing_tokens(tokens: &[String]) -> Vec<f64> {
+    tokens
+        .iter()
+        .filter_map(|t| {
+            let x: f64 = t.parse().ok()?;
+            (x.is_finite() && number_to_level(x) == *t).then_some(x)
+        })
+        .collect()
+}
 
 impl TokenLengths {
     fn bit(len: usize) -> u64 {
@@ -663,6 +682,13 @@ impl TokenLengths {
         }
         // Bit 0 is set when `""` is a token (no other token has length 0).
         lengths & 1 != 0 && Self::blank(text)
+    }
+
+    /// [`numeric_missing_tokens`] of `tokens` (those of every earlier call), worked out once.
+    #[inline]
+    pub fn numbers(&self, tokens: &[String]) -> &[f64] {
+        self.1
+            .get_or_init(|| numeric_missing_tokens(tokens).into_boxed_slice())
     }
 
     /// Non-empty text of whitespace only; its first byte decides for most text.
@@ -762,17 +788,40 @@ impl FittedSpec {
             .collect()
     }
 
+    /// How this spec reads values ([`Reading`]): decimal comma, date order, numeric tokens.
+    #[inline]
+    pub fn reading(&self) -> Reading<'_> {
+        (
+            self.decimal_comma,
+            self.date_order,
+            self.missing_lengths.numbers(&self.missing_tokens),
+        )
+    }
+
     /// Whether `text` is one of the missing tokens.
     pub fn is_missing_token(&self, text: &str) -> bool {
         self.missing_lengths.contains(&self.missing_tokens, text)
     }
 
-    /// The value as the featurizer sees it: a missing token or a non-finite number is missing.
+    /// The value as the featurizer sees it: a missing token, a number whose CSV text is one
+    /// (`-1` sent as a number where `-1` is a token: [`numeric_missing_tokens`]) or a
+    /// non-finite number is missing.
     #[inline]
     pub fn normalize<'a>(&self, v: FieldValue<'a>) -> FieldValue<'a> {
+        self.normalize_with(v, self.missing_lengths.numbers(&self.missing_tokens))
+    }
+
+    /// [`FittedSpec::normalize`] with the numeric tokens looked up once (a lead's loop;
+    /// inlined there, where a call per column cost ~100 instructions a lead).
+    #[inline(always)]
+    fn normalize_with<'a>(&self, v: FieldValue<'a>, numbers: &[f64]) -> FieldValue<'a> {
         match v {
             FieldValue::Text(s) if self.is_missing_token(s) => FieldValue::Missing,
-            FieldValue::Number(x) if !x.is_finite() => FieldValue::Missing,
+            FieldValue::Number(x)
+                if !x.is_finite() || (!numbers.is_empty() && numbers.contains(&x)) =>
+            {
+                FieldValue::Missing
+            }
             other => other,
         }
     }
@@ -904,19 +953,20 @@ impl FittedSpec {
         };
         out.fill(0.0);
         let mut offset = 0;
+        let reading = self.reading();
         for (i, col) in self.columns.iter().enumerate() {
             let width = col.transform.width();
             if offset + width > out.len() {
                 return Err(wrong_width(out));
             }
             let slot = &mut out[offset..offset + width];
-            let value = self.normalize(value_of(i, &col.name));
+            let value = self.normalize_with(value_of(i, &col.name), reading.2);
             let not_seen = encode_column(
                 &col.transform,
                 &col.name,
                 value,
                 as_of.or(self.reference_time),
-                (self.decimal_comma, self.date_order),
+                &reading,
                 slot,
             )?;
             if not_seen {
@@ -996,7 +1046,7 @@ pub(crate) fn encode_column(
     column: &str,
     value: FieldValue<'_>,
     as_of: Option<i64>,
-    (decimal_comma, date_order): (bool, DateOrder),
+    &(decimal_comma, date_order, number_tokens): &Reading<'_>,
     slot: &mut [f64],
 ) -> Result<bool> {
     match t {
@@ -1010,8 +1060,10 @@ pub(crate) fn encode_column(
             let raw = match value {
                 FieldValue::Missing => None,
                 FieldValue::Number(x) => Some(x),
+                // Text that reads as a numeric missing token (`-1.0` where `-1` is one) is
+                // missing, as training reads such a cell ([`numeric_missing_tokens`]).
                 FieldValue::Text(s) => match parse_number_as(s, decimal_comma) {
-                    Some(x) if x.is_finite() => Some(x),
+                    Some(x) if x.is_finite() && !number_tokens.contains(&x) => Some(x),
                     Some(_) => None,
                     None => return Err(wrong(column, "a number", value)),
                 },
@@ -1197,6 +1249,61 @@ mod tests {
             date_order: Default::default(),
             missing_lengths: Default::default(),
         }
+    }
+
+    #[test]
+    fn numbers_whose_csv_text_is_a_token_are_missing() {
+        let tokens: Vec<String> = ["", "-1", "999", "2.5", "01", "NaN", "1e3"]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        assert_eq!(numeric_missing_tokens(&tokens), [-1.0, 999.0, 2.5]);
+        let mut s = spec();
+        s.missing_tokens = tokens;
+        for x in [-1.0, 999.0, 2.5] {
+            assert_eq!(
+                s.normalize(FieldValue::Number(x)),
+                FieldValue::Missing,
+                "{x}"
+            );
+        }
+        // `01` and `1e3` are not how a CSV writes 1 and 1000: those numbers stay numbers.
+        for x in [1.0, 1000.0, -1.5, 0.0] {
+            assert_eq!(
+                s.normalize(FieldValue::Number(x)),
+                FieldValue::Number(x),
+                "{x}"
+            );
+        }
+        assert_eq!(s.normalize(FieldValue::Text("-1")), FieldValue::Missing);
+        assert_eq!(
+            s.normalize(FieldValue::Text("-1.0")),
+            FieldValue::Text("-1.0")
+        );
+        // In a numeric column (visits), text that reads as such a number is missing too.
+        let features = |v: FieldValue<'_>| {
+            let mut values: Vec<FieldValue<'_>> = vec![FieldValue::Missing; s.columns.len()];
+            values[0] = v;
+            let mut x = vec![0.0; s.width()];
+            s.featurize_values_into(&values, &[], None, &mut x).unwrap();
+            x
+        };
+        let missing = features(FieldValue::Missing);
+        for v in [
+            FieldValue::Text("-1.0"),
+            FieldValue::Text("-1"),
+            FieldValue::Number(-1.0),
+            FieldValue::Text("999"),
+        ] {
+            assert_eq!(features(v), missing, "{v:?}");
+        }
+        assert_ne!(features(FieldValue::Text("-1.5")), missing);
+        // Without numeric tokens, numbers are numbers.
+        let plain = spec();
+        assert_eq!(
+            plain.normalize(FieldValue::Number(-1.0)),
+            FieldValue::Number(-1.0)
+        );
     }
 
     #[test]
@@ -1654,7 +1761,7 @@ mod tests {
         assert!(!old.is_unseen(FieldValue::Number(1e20)));
         assert_eq!(old.unseen_scored_as(), None);
         let mut slot = vec![0.0; old.width()];
-        let cfg = (false, DateOrder::default());
+        let cfg = &(false, DateOrder::default(), &[][..]);
         let noted = encode_column(&old, "v", FieldValue::Number(1e20), None, cfg, &mut slot);
         assert!(!noted.unwrap());
         assert!((slot[0] - 1e20f64.ln()).abs() < 1e-9);

@@ -116,7 +116,7 @@ impl PairSide {
             &col.name,
             spec.normalize(value),
             as_of,
-            (spec.decimal_comma, spec.date_order),
+            &spec.reading(),
             &mut slot,
         )
         .ok()?;

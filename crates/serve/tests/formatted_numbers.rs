@@ -312,3 +312,73 @@ async fn dates_with_the_year_last_are_moments_from_training_to_the_server() {
     assert_eq!(status, 422, "{refused}");
     assert_eq!(refused["error"]["path"], "created_at", "{refused}");
 }
+
+/// A spec whose missing tokens include a number (`-1`, a CRM's "unknown"): the server reads a
+/// lead's `-1` sent as a JSON number (or as `"-1.0"`) as it reads `"-1"` and null, missing, as
+/// training read the CSV's `-1` (so the model learned `company_size is missing` from those
+/// leads, not a size), with the same factor texts.
+#[tokio::test]
+async fn a_numeric_missing_token_is_missing_sent_as_a_number_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo_data("demo-leads.csv")).unwrap();
+    let data: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            // (Rows with a quoted field, `"Manager, Sales"`, are left as they are.)
+            if i % 9 == 4 && !line.contains('"') {
+                cells[4] = "-1"; // company_size
+            }
+            cells.join(",") + "\n"
+        })
+        .collect();
+    let leads = dir.path().join("leads.csv");
+    std::fs::write(&leads, data).unwrap();
+    let spec = std::fs::read_to_string(repo_data("demo-spec.toml")).unwrap();
+    assert!(spec.contains("missing_tokens = [\""), "{spec}");
+    let spec_path = dir.path().join("spec.toml");
+    std::fs::write(
+        &spec_path,
+        spec.replacen("missing_tokens = [", "missing_tokens = [\"-1\", ", 1),
+    )
+    .unwrap();
+    let mut config = leadscore_train::pipeline::TrainConfig::new(&leads);
+    config.spec = Some(spec_path);
+    let artifact = leadscore_train::pipeline::train(&config)
+        .expect("train")
+        .artifact;
+    let size = artifact
+        .spec
+        .columns
+        .iter()
+        .find(|c| c.name == "company_size")
+        .unwrap();
+    assert!(
+        matches!(
+            size.transform,
+            FittedTransform::Numeric { missing_indicator: true, range: Some([lo, _]), .. } if lo > 0.0
+        ),
+        "{:?}",
+        size.transform
+    );
+    let model = dir.path().join("model.json");
+    artifact.write_atomic(&model).unwrap();
+    let state = App::new(Config::new(&model, 0.4)).expect("serve the model");
+    let lead = |size: Value| {
+        json!({"email": "ana@acme.io", "job_title": "VP Marketing", "company_size": size,
+               "industry": "Software", "country": "Germany", "lead_source": "Referral",
+               "pricing_page_visits": 2, "webinar_attended": "yes"})
+    };
+    let missing = score(&state, &lead(Value::Null)).await;
+    for sent in [json!(-1), json!(-1.0), json!("-1"), json!("-1.0")] {
+        let got = score(&state, &lead(sent.clone())).await;
+        assert_eq!(got["score"], missing["score"], "{sent}");
+        assert_eq!(got["factors"], missing["factors"], "{sent}");
+    }
+    // Another number is a number.
+    assert_ne!(
+        score(&state, &lead(json!(-2))).await["score"],
+        missing["score"]
+    );
+}

@@ -470,9 +470,9 @@ fn read_csv(
 fn stray_quote_hint(row: Option<usize>) -> String {
     row.map_or_else(String::new, |row| {
         format!(
-            "; row {row} has a `\"` inside a field that does not start with one (`12\" pipes`), \
-             which opens a quoted field there: quote such a field and double its quotes \
-             (`\"12\"\" pipes\"`), as CSV requires"
+            "; row {row} has a `\"` inside a field that does not start with one (as in \
+             `12\" pipes`), which opens a quoted field there: quote such a field and double its \
+             quotes (`\"12\"\" pipes\"`), as CSV requires"
         )
     })
 }

@@ -2311,6 +2311,87 @@ fn parquet_trains_like_csv() {
     assert!(!d.join("broken.json").exists());
 }
 
+/// A spec whose missing tokens include a number (`-1`, a CRM's "unknown"): the CSV cell `-1`
+/// is missing in training (it was a number there: the file is read before the spec's tokens
+/// are known) and so is -1 in a Parquet column of numbers (as the server reads a JSON -1), so
+/// the two files train the same model, with `visits is missing`.
+#[test]
+fn a_numeric_missing_token_is_missing_in_csv_and_parquet_alike() {
+    use leadscore_train::load::{read_table, ReadOptions};
+    use polars::prelude::ParquetWriter;
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // One lead in seven has `visits` -1.
+    let text: String = leads_csv(400, ',', "\n", false)
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            if i % 7 == 3 {
+                cells[1] = "-1";
+            }
+            cells.join(",") + "\n"
+        })
+        .collect();
+    std::fs::write(d.join("leads.csv"), &text).unwrap();
+    run_ok(
+        d,
+        &[
+            "init",
+            "--data",
+            "leads.csv",
+            "--label",
+            "converted",
+            "--id",
+            "lead_id",
+            "--out",
+            "spec.toml",
+        ],
+    );
+    let spec = std::fs::read_to_string(d.join("spec.toml")).unwrap();
+    assert!(spec.contains("missing_tokens = ["), "{spec}");
+    let spec = spec.replacen("missing_tokens = [", "missing_tokens = [\"-1\", ", 1);
+    std::fs::write(d.join("spec.toml"), &spec).unwrap();
+    // The Parquet twin, its `visits` numbers (-1 included) as the CSV reader reads them
+    // without tokens.
+    let mut df = read_table(&d.join("leads.csv"), &ReadOptions::default())
+        .unwrap()
+        .df;
+    assert!(df.column("visits").unwrap().dtype().is_primitive_numeric());
+    let f = std::fs::File::create(d.join("leads.parquet")).unwrap();
+    ParquetWriter::new(f).finish(&mut df).unwrap();
+
+    let spec_args = ["--spec", "spec.toml"];
+    run_ok(d, &train_args("leads.csv", "csv.json", &spec_args));
+    run_ok(d, &train_args("leads.parquet", "pq.json", &spec_args));
+    let (a, b) = (
+        read_json(&d.join("csv.json")),
+        read_json(&d.join("pq.json")),
+    );
+    assert_same_weights(&a, &b);
+    let visits = a["spec"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "visits")
+        .unwrap()["transform"]
+        .clone();
+    assert_eq!(visits["missing_indicator"], true, "{visits}");
+    assert_eq!(
+        visits["range"][0], 0.0,
+        "-1 is missing, not the smallest visit count"
+    );
+    // `evaluate` reads the CSV with the model's tokens (the reader nulls `-1`) and the Parquet
+    // file's -1 as missing too: the same metrics, both ways.
+    let on_csv = evaluate_json(d, "csv.json", "leads.csv")["evaluation"].clone();
+    assert!(on_csv["roc_auc"].as_f64().unwrap() > 0.5, "{on_csv}");
+    assert_eq!(
+        evaluate_json(d, "pq.json", "leads.parquet")["evaluation"],
+        on_csv
+    );
+}
+
 #[test]
 
 fn evaluate_rejects_non_ascii_delimiter() {
