@@ -135,6 +135,19 @@ fn leads() -> Vec<u8> {
     leads_csv(400, ',', "\n", false).into_bytes()
 }
 
+/// `csv` (no quoted fields, `\n` line ends) with `edit` applied to the cells of each line
+/// (line 0 is the header).
+fn edit_rows(csv: &str, sep: char, edit: impl Fn(usize, &mut [String])) -> String {
+    csv.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells: Vec<String> = line.split(sep).map(String::from).collect();
+            edit(i, &mut cells);
+            cells.join(&sep.to_string()) + "\n"
+        })
+        .collect()
+}
+
 /// Arguments that keep training fast.
 const FAST: [&str; 4] = ["--folds", "3", "--grid-size", "3"];
 
@@ -1718,17 +1731,11 @@ fn decimal_commas_train_score_and_evaluate_like_decimal_points() {
     let d = dir.path();
     // One size in five with three decimals (`52.325`): a number a decimal-comma reader would
     // take for thousands if it were ever written back with a point and read again.
-    let points: String = leads_csv(400, ';', "\n", false)
-        .lines()
-        .enumerate()
-        .map(|(i, line)| {
-            let mut cells: Vec<String> = line.split(';').map(String::from).collect();
-            if i % 5 == 1 && !cells[2].is_empty() {
-                cells[2] = format!("{:.3}", cells[2].parse::<f64>().unwrap() + 0.025);
-            }
-            cells.join(";") + "\n"
-        })
-        .collect();
+    let points = edit_rows(&leads_csv(400, ';', "\n", false), ';', |i, cells| {
+        if i % 5 == 1 && !cells[2].is_empty() {
+            cells[2] = format!("{:.3}", cells[2].parse::<f64>().unwrap() + 0.025);
+        }
+    });
     let three_decimals = |c: &str| c.split_once('.').is_some_and(|(_, f)| f.len() == 3);
     assert!(points
         .lines()
@@ -2323,17 +2330,11 @@ fn a_numeric_missing_token_is_missing_in_csv_and_parquet_alike() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // One lead in seven has `visits` -1.
-    let text: String = leads_csv(400, ',', "\n", false)
-        .lines()
-        .enumerate()
-        .map(|(i, line)| {
-            let mut cells: Vec<&str> = line.split(',').collect();
-            if i % 7 == 3 {
-                cells[1] = "-1";
-            }
-            cells.join(",") + "\n"
-        })
-        .collect();
+    let text = edit_rows(&leads_csv(400, ',', "\n", false), ',', |i, cells| {
+        if i % 7 == 3 {
+            cells[1] = "-1".into();
+        }
+    });
     std::fs::write(d.join("leads.csv"), &text).unwrap();
     run_ok(
         d,
