@@ -372,14 +372,14 @@ fn write_description(
         Source::Column(i) => {
             let column = &spec.columns[i];
             let value = match (spec.normalize(value), &column.transform) {
-                // Numeric text as the featurizer reads it: a number written with a decimal
-                // comma is shown as the number it is, one that is a numeric missing token
-                // (`-1.0` where `-1` is a token) as missing.
+                // Numeric text as the featurizer reads it (`1.234,5` with a decimal comma is
+                // 1234.5; `-1.0` where `-1` is a missing token is missing).
                 (FieldValue::Text(s), FittedTransform::Numeric { .. }) => {
-                    match crate::value::parse_number_as(s, spec.decimal_comma) {
-                        Some(x) if spec.reading().2.contains(&x) => FieldValue::Missing,
-                        Some(x) if spec.decimal_comma => FieldValue::Number(x),
-                        _ => FieldValue::Text(s),
+                    let (decimal_comma, _, tokens) = spec.reading();
+                    match crate::fitted::read_number(s, decimal_comma, tokens) {
+                        Some(Some(x)) => FieldValue::Number(x),
+                        Some(None) => FieldValue::Missing,
+                        None => FieldValue::Text(s),
                     }
                 }
                 (v, _) => v,

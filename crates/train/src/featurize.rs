@@ -11,8 +11,8 @@ use crate::load::{column, Table};
 use crate::table::text_values;
 use leadscore_core::explain::fmt_exact;
 use leadscore_core::fitted::{
-    bin_index, days_since, encode_age, lead_age, numeric_missing_tokens, outside, signed_log1p,
-    FittedColumn, FittedSpec, FittedTransform, UnseenValues, UNSEEN_SHOWN,
+    bin_index, days_since, encode_age, is_numeric_token, lead_age, numeric_missing_tokens, outside,
+    signed_log1p, FittedColumn, FittedSpec, FittedTransform, UnseenValues, UNSEEN_SHOWN,
 };
 use leadscore_core::spec::{
     Bins, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT, VALUE_BIN_MIN_COUNT,
@@ -152,36 +152,31 @@ pub fn numeric_values(
 ) -> Result<Vec<Option<f64>>> {
     let s = column(table, name)?;
     let pe = polars_err(table, name);
+    // A number whose CSV text is a missing token (`-1`) is missing, as the server reads a number
+    // sent as a number (`FittedSpec::normalize`) and text that reads as one (`-1.0`).
+    let tokens = numeric_missing_tokens(missing);
     match s.dtype() {
         // `NaN` or `inf` written as text is refused as the server and `score` refuse it (a
         // missing value is an empty cell or a missing token), so a file that trains also scores.
-        DataType::String => {
-            // Text that reads as a numeric missing token (`-1.0` where `-1` is one) is missing,
-            // as the per-lead featurizer reads it.
-            let tokens = numeric_missing_tokens(missing);
-            parse_cells(table, name, missing, |t| {
-                match parse_number_as(t, decimal_comma) {
-                    Some(x) if x.is_finite() && tokens.contains(&x) => Ok(None),
-                    Some(x) if x.is_finite() => Ok(Some(x)),
-                    Some(_) => Err("a finite number"),
-                    None => Err("a number"),
-                }
-            })
-        }
-        dt if dt.is_primitive_numeric() => {
-            // A number is missing when its CSV text is a token (`-1`), as the server reads a
-            // number sent as a number (`FittedSpec::normalize`): in a Parquet file, and in a
-            // CSV read before the spec's tokens were known (the reader nulls tokens as text,
-            // but training reads the file with the default tokens, then learns the spec's).
-            let tokens = numeric_missing_tokens(missing);
-            Ok(s.cast(&DataType::Float64)
-                .map_err(&pe)?
-                .f64()
-                .map_err(&pe)?
-                .iter()
-                .map(|v| v.filter(|x| x.is_finite() && !tokens.contains(x)))
-                .collect())
-        }
+        DataType::String => parse_cells(table, name, missing, |t| {
+            match parse_number_as(t, decimal_comma) {
+                Some(x) if x.is_finite() && is_numeric_token(&tokens, x) => Ok(None),
+                Some(x) if x.is_finite() => Ok(Some(x)),
+                Some(_) => Err("a finite number"),
+                None => Err("a number"),
+            }
+        }),
+        // Numbers: in a Parquet file, and in a CSV read before the spec's tokens were known
+        // (the reader nulls tokens as text, but training reads the file with the default
+        // tokens, then learns the spec's).
+        dt if dt.is_primitive_numeric() => Ok(s
+            .cast(&DataType::Float64)
+            .map_err(&pe)?
+            .f64()
+            .map_err(&pe)?
+            .iter()
+            .map(|v| v.filter(|x| x.is_finite() && !is_numeric_token(&tokens, *x)))
+            .collect()),
         DataType::Null => Ok(vec![None; s.len()]),
         other => Err(col_err(
             table,

@@ -148,6 +148,21 @@ fn edit_rows(csv: &str, sep: char, edit: impl Fn(usize, &mut [String])) -> Strin
         .collect()
 }
 
+/// `init` of `data` with the label and id of [`leads_csv`]'s files, then `extra`.
+fn init_args<'a>(data: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "init",
+        "--data",
+        data,
+        "--label",
+        "converted",
+        "--id",
+        "lead_id",
+    ];
+    a.extend_from_slice(extra);
+    a
+}
+
 /// Arguments that keep training fast.
 const FAST: [&str; 4] = ["--folds", "3", "--grid-size", "3"];
 
@@ -1065,18 +1080,7 @@ fn blank_and_nan_cells_read_alike_in_training_and_scoring() {
     std::fs::write(d.join("blank.csv"), with_cell("   ")).unwrap();
     std::fs::write(d.join("nan.csv"), with_cell("NaN")).unwrap();
     // A blank cell is missing: the column stays numeric, without a warning.
-    let r = run_ok(
-        d,
-        &[
-            "init",
-            "--data",
-            "blank.csv",
-            "--label",
-            "converted",
-            "--id",
-            "lead_id",
-        ],
-    );
+    let r = run_ok(d, &init_args("blank.csv", &[]));
     let visits = r.stdout.split("name = \"size\"").nth(1).unwrap_or_default();
     assert!(
         visits.trim_start().starts_with("transform = \"numeric\""),
@@ -1085,18 +1089,7 @@ fn blank_and_nan_cells_read_alike_in_training_and_scoring() {
     );
     assert!(!r.stderr.contains("WARNING"), "{}", r.show());
     // `NaN` among numbers: a placeholder, said so.
-    let r = run_ok(
-        d,
-        &[
-            "init",
-            "--data",
-            "nan.csv",
-            "--label",
-            "converted",
-            "--id",
-            "lead_id",
-        ],
-    );
+    let r = run_ok(d, &init_args("nan.csv", &[]));
     assert!(
         r.stderr
             .contains("WARNING: column `size` holds numbers and \"NaN\""),
@@ -1118,18 +1111,7 @@ fn blank_and_nan_cells_read_alike_in_training_and_scoring() {
         })
         .collect::<String>();
     std::fs::write(d.join("few.csv"), few).unwrap();
-    let r = run_ok(
-        d,
-        &[
-            "init",
-            "--data",
-            "few.csv",
-            "--label",
-            "converted",
-            "--id",
-            "lead_id",
-        ],
-    );
+    let r = run_ok(d, &init_args("few.csv", &[]));
     assert!(
         r.stderr
             .contains("column `visits` holds numbers and \"NaN\"")
@@ -1369,20 +1351,7 @@ fn demo_init_train_evaluate_inspect() {
             "fresh.csv",
         ],
     );
-    run_ok(
-        d,
-        &[
-            "init",
-            "--data",
-            "demo.csv",
-            "--label",
-            "converted",
-            "--id",
-            "lead_id",
-            "--out",
-            "spec.toml",
-        ],
-    );
+    run_ok(d, &init_args("demo.csv", &["--out", "spec.toml"]));
     let spec_text = std::fs::read_to_string(d.join("spec.toml")).unwrap();
     assert!(spec_text.contains("[[columns]]"), "{spec_text}");
 
@@ -1761,20 +1730,7 @@ fn decimal_commas_train_score_and_evaluate_like_decimal_points() {
         "absent when false"
     );
     // `init` writes it into the spec; a spec without it reads `52,3` as no number.
-    run_ok(
-        d,
-        &[
-            "init",
-            "--data",
-            "commas.csv",
-            "--label",
-            "converted",
-            "--id",
-            "lead_id",
-            "--out",
-            "spec.toml",
-        ],
-    );
+    run_ok(d, &init_args("commas.csv", &["--out", "spec.toml"]));
     let spec = std::fs::read_to_string(d.join("spec.toml")).unwrap();
     assert!(spec.contains("\ndecimal_comma = true\n"), "{spec}");
     std::fs::write(
@@ -2336,20 +2292,7 @@ fn a_numeric_missing_token_is_missing_in_csv_and_parquet_alike() {
         }
     });
     std::fs::write(d.join("leads.csv"), &text).unwrap();
-    run_ok(
-        d,
-        &[
-            "init",
-            "--data",
-            "leads.csv",
-            "--label",
-            "converted",
-            "--id",
-            "lead_id",
-            "--out",
-            "spec.toml",
-        ],
-    );
+    run_ok(d, &init_args("leads.csv", &["--out", "spec.toml"]));
     let spec = std::fs::read_to_string(d.join("spec.toml")).unwrap();
     assert!(spec.contains("missing_tokens = ["), "{spec}");
     let spec = spec.replacen("missing_tokens = [", "missing_tokens = [\"-1\", ", 1);
