@@ -95,18 +95,9 @@ async fn around(
     let response = match first {
         std::task::Poll::Ready(response) => response,
         std::task::Poll::Pending => match start.checked_add(limit) {
-            Some(deadline) => {
-                let deadline = tokio::time::Instant::from_std(deadline);
-                // Boxed, as the MLflow shape below: these rare paths' futures (a timer entry,
-                // a body read) would otherwise be part of every request's future.
-                match Box::pin(tokio::time::timeout_at(deadline, answer)).await {
-                    Ok(response) => response,
-                    Err(_) => Error::Timeout {
-                        ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
-                    }
-                    .into_response(),
-                }
-            }
+            // Boxed, as the MLflow shape below: these rare paths' futures (a timer entry,
+            // a body read) would otherwise be part of every request's future.
+            Some(deadline) => Box::pin(until_deadline(answer, deadline, limit)).await,
             // A limit past the clock's range is no limit.
             None => answer.await,
         },
@@ -125,6 +116,32 @@ async fn around(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// `answer`, or at `deadline` the timeout: 408 `body_timeout` when the answer is still
+/// waiting for its request body (the client is late: a body sent a few bytes at a time, or cut
+/// short of its declared length), else 503 `timeout` (the server is).
+async fn until_deadline(
+    mut answer: std::pin::Pin<&mut impl std::future::Future<Output = Response>>,
+    deadline: Instant,
+    limit: std::time::Duration,
+) -> Response {
+    let mut timer = std::pin::pin!(tokio::time::sleep_until(deadline.into()));
+    let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+    std::future::poll_fn(|cx| {
+        let (polled, body_pending) = crate::http::poll_noting_body(answer.as_mut(), cx);
+        if polled.is_ready() {
+            return polled;
+        }
+        std::future::Future::poll(timer.as_mut(), cx).map(|()| {
+            if body_pending {
+                Error::BodyTimeout { ms }.into_response()
+            } else {
+                Error::Timeout { ms }.into_response()
+            }
+        })
+    })
+    .await
 }
 
 async fn not_found(method: Method, uri: Uri) -> Error {

@@ -72,7 +72,8 @@ pub struct Args {
     /// Most leads in one request.
     #[arg(long, env = "LEADSCORE_MAX_BATCH", default_value_t = 10_000)]
     pub max_batch: usize,
-    /// Time limit of one request, in milliseconds (503 `timeout` after it).
+    /// Time limit of one request, in milliseconds: 503 `timeout` after it, or 408
+    /// `body_timeout` when the request's body is still arriving.
     #[arg(long, env = "LEADSCORE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
     /// How long a connection may take to send a request's headers, from its first byte, in

@@ -109,6 +109,13 @@ pub enum Error {
         /// The configured timeout.
         ms: u64,
     },
+    /// The request's body was still arriving at `--request-timeout-ms`: the client's delay, not
+    /// the server's (408, and the connection is closed).
+    #[error("the request body did not arrive within {ms} ms")]
+    BodyTimeout {
+        /// The configured timeout.
+        ms: u64,
+    },
     /// The server is shutting down.
     #[error("the server is shutting down")]
     ShuttingDown,
@@ -137,6 +144,7 @@ impl Error {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::Timeout { .. } | Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -164,6 +172,7 @@ impl Error {
             Self::NotFound { .. } => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Timeout { .. } => "timeout",
+            Self::BodyTimeout { .. } => "body_timeout",
             Self::ShuttingDown => "shutting_down",
             Self::Internal(_) => "internal",
         }
@@ -240,8 +249,15 @@ impl IntoResponse for Error {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if matches!(self, Self::Unauthorized) {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        match self {
+            Self::Unauthorized => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            // The rest of the body may still come: the connection cannot serve another request.
+            Self::BodyTimeout { .. } => {
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            _ => {}
         }
         response
     }

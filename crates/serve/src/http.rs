@@ -105,11 +105,32 @@ impl JsonBytes {
     }
 }
 
+thread_local! {
+    /// Whether the request body's next frame had not arrived when [`read_body`] last polled it
+    /// on this thread. [`poll_noting_body`] clears it, polls a request's answer and reads it:
+    /// one poll runs on one thread, so the flag then says whether that answer is waiting for
+    /// its client (a late body is 408, a slow answer 503). Only answers not ready at their first
+    /// poll are polled so: a request whose body came with its head pays nothing, where a flag
+    /// shared with the request would cost an allocation each.
+    static BODY_WAITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Polls `answer` once; when it is not ready, also whether it is waiting for more of the
+/// request body ([`read_body`]) rather than for work of the server's.
+pub fn poll_noting_body<F: std::future::Future + ?Sized>(
+    answer: std::pin::Pin<&mut F>,
+    cx: &mut std::task::Context<'_>,
+) -> (std::task::Poll<F::Output>, bool) {
+    BODY_WAITING.set(false);
+    let polled = answer.poll(cx);
+    let waiting = polled.is_pending() && BODY_WAITING.get();
+    (polled, waiting)
+}
+
 /// The whole body, refused once it passes `limit` bytes (or once its declared length does). A
 /// body that arrives in one frame (a single lead, mostly) is kept as that frame, without the
 /// buffer list (an allocation a request) and the copy that `http_body_util`'s `collect` makes.
 async fn read_body(mut body: axum::body::Body, limit: usize) -> Result<Bytes> {
-    use http_body_util::BodyExt;
     let too_large = Error::BodyTooLarge { limit };
     let read_error =
         |e: axum::Error| Error::BodyRead(format!("Failed to buffer the request body: {e}"));
@@ -118,7 +139,7 @@ async fn read_body(mut body: axum::body::Body, limit: usize) -> Result<Bytes> {
     }
     let mut first: Option<Bytes> = None;
     let mut joined: Vec<u8> = Vec::new();
-    while let Some(frame) = body.frame().await {
+    while let Some(frame) = next_frame(&mut body).await {
         let Ok(data) = frame.map_err(read_error)?.into_data() else {
             continue; // trailers
         };
@@ -137,6 +158,22 @@ async fn read_body(mut body: axum::body::Body, limit: usize) -> Result<Bytes> {
         }
     }
     Ok(first.unwrap_or_else(|| Bytes::from(joined)))
+}
+
+/// The body's next frame; one not there yet says so (see `BODY_WAITING`). A body that came
+/// with its head (a single lead, mostly) never is.
+fn next_frame(
+    body: &mut Body,
+) -> impl std::future::Future<
+    Output = Option<std::result::Result<http_body::Frame<Bytes>, axum::Error>>,
+> + '_ {
+    std::future::poll_fn(move |cx| {
+        let frame = http_body::Body::poll_frame(std::pin::Pin::new(&mut *body), cx);
+        if frame.is_pending() {
+            BODY_WAITING.set(true);
+        }
+        frame
+    })
 }
 
 impl<S: HasConfig + Send + Sync> FromRequest<S> for JsonBody {

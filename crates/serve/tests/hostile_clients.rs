@@ -4,7 +4,8 @@
 //! calls without a token are refused for a foreign `Host` (DNS rebinding) or `Origin`
 //! (cross-site), and a loopback server answers no route under a foreign `Host`; requests hyper cannot parse get the JSON envelope; SIGHUP clears a reload
 //! failure once a reload succeeds; `--confidence` below 0.5 stops the start; a body dribbled in
-//! pieces (sized or chunked) is read whole, and one past `--max-body-bytes` is refused.
+//! pieces (sized or chunked) is read whole, and one past `--max-body-bytes` is refused; one
+//! still arriving at `--request-timeout-ms` gets 408 and the connection closed.
 
 mod common;
 
@@ -649,4 +650,146 @@ fn a_body_sent_in_pieces_is_read_whole_and_one_past_the_limit_is_refused() {
     );
     let declared = dribble(addr, &[head.as_bytes()]);
     assert_eq!(declared.status, 413, "{}", declared.body);
+}
+
+/// A body still arriving at `--request-timeout-ms` is the client's delay: 408 `body_timeout`,
+/// on time, with the connection closed (the rest of the body may still come), whether it
+/// stopped short of its declared length, stopped between chunks or drips a few bytes at a
+/// time; `/invocations` says so in MLflow's shape. A request whose body came whole is not
+/// affected, and `/metrics` counts the 408s, no 5xx.
+#[test]
+fn a_body_still_arriving_at_the_time_limit_gets_408_and_the_connection_closed() {
+    let server = start(&["--request-timeout-ms", "400"]);
+    let addr = server.addr;
+    let lead = r#"{"email":"ana@acme.io","job_title":"VP Marketing","company_size":250,"industry":"Software","country":"Germany","lead_source":"Referral","created_at":"2025-06-01T09:30:00Z"}"#;
+    let path = "/v1/score?as_of=2025-06-08T10:00:00Z";
+    // Keep-alive heads: the server, not the client, closes the connection.
+    let sized = |path: &str| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            lead.len()
+        )
+    };
+    // Sends `head`, then `pieces` one every `every`, and reads the answer (which may come while
+    // pieces are still being sent: a refused write ends the sending).
+    let late = |head: String, pieces: &[&[u8]], every: Duration| -> (Answer, Duration, bool) {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream.set_nodelay(true).unwrap();
+        let sent = Instant::now();
+        stream.write_all(head.as_bytes()).expect("send the head");
+        let writer = stream.try_clone().unwrap();
+        let pieces: Vec<Vec<u8>> = pieces.iter().map(|p| p.to_vec()).collect();
+        let dripping = std::thread::spawn(move || {
+            let mut writer = writer;
+            for p in pieces {
+                if writer.write_all(&p).is_err() {
+                    return;
+                }
+                std::thread::sleep(every);
+            }
+        });
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let answer = read_answer(&mut stream).expect("an answer");
+        let took = sent.elapsed();
+        let closed = closed_within(&mut stream, Duration::from_secs(5));
+        dripping.join().unwrap();
+        (answer, took, closed)
+    };
+    let check = |(answer, took, closed): (Answer, Duration, bool), what: &str| {
+        assert_eq!(
+            answer.status, 408,
+            "{what}: {}\n{}",
+            answer.head, answer.body
+        );
+        assert!(
+            took >= Duration::from_millis(400) && took < Duration::from_secs(10),
+            "{what}: answered after {took:?}"
+        );
+        assert!(
+            answer
+                .head
+                .to_ascii_lowercase()
+                .contains("connection: close"),
+            "{what}: {}",
+            answer.head
+        );
+        assert!(closed, "{what}: the connection stayed open");
+        answer
+    };
+
+    // Stopped short of its declared length.
+    let short = check(
+        late(sized(path), &[&lead.as_bytes()[..40]], Duration::ZERO),
+        "short",
+    );
+    let error = &short.json()["error"];
+    assert_eq!(error["code"], "body_timeout", "{}", short.body);
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("did not arrive within 400 ms")),
+        "{}",
+        short.body
+    );
+    // Chunked, stopped between chunks.
+    let chunked = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let first = [b"28\r\n", &lead.as_bytes()[..40], b"\r\n"].concat();
+    let between = check(late(chunked, &[&first], Duration::ZERO), "chunked");
+    assert_eq!(between.json()["error"]["code"], "body_timeout");
+    // Dripped: 8 bytes every 100 ms, still arriving at the limit.
+    let drips: Vec<&[u8]> = lead.as_bytes().chunks(8).collect();
+    let dripped = check(
+        late(sized(path), &drips, Duration::from_millis(100)),
+        "dripped",
+    );
+    assert_eq!(dripped.json()["error"]["code"], "body_timeout");
+    // MLflow's route, in MLflow's shape.
+    let records = format!(r#"{{"dataframe_records":[{lead}]}}"#);
+    let head = format!(
+        "POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        records.len()
+    );
+    let mlflow = check(
+        late(head, &[&records.as_bytes()[..30]], Duration::ZERO),
+        "mlflow",
+    );
+    let shape = mlflow.json();
+    assert_eq!(shape["error_code"], "BAD_REQUEST", "{}", mlflow.body);
+    assert!(
+        shape["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("did not arrive within 400 ms")),
+        "{}",
+        mlflow.body
+    );
+
+    // A whole body is answered as before, and only 408s were counted.
+    let whole = request(addr, "POST", path, &["Host: 127.0.0.1"], lead);
+    assert_eq!(whole.status, 200, "{}", whole.body);
+    let metrics = request(addr, "GET", "/metrics", &["Host: 127.0.0.1"], "").body;
+    let count = |route: &str, status: &str| -> f64 {
+        metrics
+            .lines()
+            .filter(|l| {
+                l.starts_with("leadscore_http_requests_total{")
+                    && l.contains(&format!("route=\"{route}\""))
+                    && l.contains(&format!("status=\"{status}\""))
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    assert_eq!(count("/v1/score", "408"), 3.0, "{metrics}");
+    assert_eq!(count("/invocations", "408"), 1.0, "{metrics}");
+    assert!(
+        !metrics
+            .lines()
+            .any(|l| l.starts_with("leadscore_http_requests_total{")
+                && l.contains("status=\"5")
+                && !l.ends_with(" 0")),
+        "{metrics}"
+    );
 }
