@@ -169,12 +169,9 @@ pub fn numeric_values(
         // Numbers: in a Parquet file, and in a CSV read before the spec's tokens were known
         // (the reader nulls tokens as text, but training reads the file with the default
         // tokens, then learns the spec's).
-        dt if dt.is_primitive_numeric() => Ok(s
-            .cast(&DataType::Float64)
+        dt if dt.is_primitive_numeric() => Ok(crate::table::float_values(s)
             .map_err(&pe)?
-            .f64()
-            .map_err(&pe)?
-            .iter()
+            .into_iter()
             .map(|v| v.filter(|x| x.is_finite() && !is_numeric_token(&tokens, *x)))
             .collect()),
         DataType::Null => Ok(vec![None; s.len()]),

@@ -2336,6 +2336,64 @@ fn a_numeric_missing_token_is_missing_in_csv_and_parquet_alike() {
     );
 }
 
+/// A Parquet column of Float32 numbers holds the decimals it was written with: 0.3 stored as
+/// Float32 is read as 0.3 (as the CSV cell `0.3` and the JSON number 0.3 are), not as the
+/// 0.30000001192 a widening cast makes of it. The Float32 twin of a CSV trains the same model,
+/// with the same range, and nothing in it is outside the CSV model's range.
+#[test]
+fn a_float32_parquet_column_reads_as_the_decimals_it_was_written_with() {
+    use leadscore_train::load::{read_table, ReadOptions};
+    use polars::prelude::{DataType, ParquetWriter};
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // `visits` 0..7 as shares, most of which a Float32 widens upwards (0.05, 0.15, 0.2, 0.3).
+    let shares = ["0", "0.05", "0.1", "0.15", "0.2", "0.25", "0.3", "0.3"];
+    let text = edit_rows(&leads_csv(400, ',', "\n", false), ',', |i, cells| {
+        if i > 0 {
+            cells[1] = shares[cells[1].parse::<usize>().unwrap()].into();
+        }
+    });
+    std::fs::write(d.join("leads.csv"), &text).unwrap();
+    let mut df = read_table(&d.join("leads.csv"), &ReadOptions::default())
+        .unwrap()
+        .df;
+    let visits = df
+        .column("visits")
+        .unwrap()
+        .cast(&DataType::Float32)
+        .unwrap();
+    df.with_column(visits).unwrap();
+    let f = std::fs::File::create(d.join("leads.parquet")).unwrap();
+    ParquetWriter::new(f).finish(&mut df).unwrap();
+
+    run_ok(d, &train_args("leads.csv", "csv.json", &[]));
+    run_ok(d, &train_args("leads.parquet", "pq.json", &[]));
+    let (a, b) = (
+        read_json(&d.join("csv.json")),
+        read_json(&d.join("pq.json")),
+    );
+    let visits = |m: &Value| {
+        m["spec"]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "visits")
+            .unwrap()["transform"]
+            .clone()
+    };
+    assert_eq!(visits(&a)["range"], serde_json::json!([0.0, 0.3]));
+    assert_eq!(visits(&b), visits(&a));
+    assert_same_weights(&a, &b);
+    // The CSV's model on the Float32 file: no value outside its range, the same metrics.
+    let on_parquet = evaluate_json(d, "csv.json", "leads.parquet");
+    assert_eq!(on_parquet["unseen"], serde_json::json!([]), "{on_parquet}");
+    assert_eq!(
+        on_parquet["evaluation"],
+        evaluate_json(d, "csv.json", "leads.csv")["evaluation"]
+    );
+}
+
 #[test]
 
 fn evaluate_rejects_non_ascii_delimiter() {
