@@ -142,6 +142,10 @@ fn factor_matches(
             let age = (as_of - life.created) as f64 / DAY as f64;
             let mut want = format!("lead age: {}", days_text(age));
             if age > 90.0 {
+                // Past the last landmark by less than a day: whole days alone would read 90.
+                if age < 91.0 {
+                    want = "lead age: over 90 days".into();
+                }
                 want.push_str(" (scored as 90 days)");
             }
             if factor == want {

@@ -437,18 +437,17 @@ fn write_value(
             Some(x) => {
                 let _ = out.write_str(column);
                 let _ = out.write_str(" = ");
+                // The lead's value in full (1.9996, not the 2 of 3 decimals; 50.0004 rounded
+                // would read as the training bound 50).
+                Exact(x).push_to(out);
                 if crate::fitted::outside(x, *range) {
-                    // The factor weighs the nearest training value: say which, and why, with
-                    // the lead's value in full (50.0004 rounded would read as the bound 50).
-                    let _ = out.write_str(&fmt_exact(x));
+                    // The factor weighs the nearest training value: say which, and why.
                     let _ = out.write_str(if range.is_some_and(|[lo, _]| x < lo) {
                         ": below every training value, scored as "
                     } else {
                         ": above every training value, scored as "
                     });
-                    Num(transform.scored_number(x)).push_to(out);
-                } else {
-                    Num(x).push_to(out);
+                    Exact(transform.scored_number(x)).push_to(out);
                 }
                 Ok(())
             }
@@ -539,6 +538,16 @@ fn write_value(
                 (Some(c), Some(a)) => {
                     let age = days_since(c, a);
                     match lead_age(c, a, landmarks_days) {
+                        // Past the last landmark by less than a day: "over", since whole days
+                        // alone would read the same on both sides.
+                        Some((scored, true)) if scored >= 1.0 && age.floor() == scored.floor() => {
+                            write!(
+                                out,
+                                "lead age: over {} (scored as {})",
+                                Days(scored),
+                                Days(scored)
+                            )
+                        }
                         Some((scored, true)) => {
                             write!(out, "lead age: {} (scored as {})", Days(age), Days(scored))
                         }
@@ -684,7 +693,9 @@ fn number_of(value: FieldValue<'_>) -> Option<f64> {
     .filter(|x| x.is_finite())
 }
 
-fn level_of(value: FieldValue<'_>) -> String {
+/// The level a value stands for in a categorical column (numbers and yes/no as the featurizer
+/// matches them).
+pub(crate) fn level_of(value: FieldValue<'_>) -> String {
     match value {
         FieldValue::Text(s) => s.to_string(),
         FieldValue::Number(x) => crate::value::number_to_level(x),
@@ -703,12 +714,34 @@ pub fn fmt_number(x: f64) -> String {
 /// it, where [`fmt_number`]'s rounding could make it look like another (a value just above the
 /// largest training value rounds to it).
 pub fn fmt_exact(x: f64) -> String {
-    let a = x.abs();
-    if a >= 1e15 || (a != 0.0 && a < 1e-4) {
-        format!("{x:e}")
-    } else {
-        // `-0` and `0` are one value here.
-        format!("{}", x + 0.0)
+    Exact(x).to_string()
+}
+
+/// [`fmt_exact`] as a `Display`: how a factor shows the lead's own number (`1.9996`, not the
+/// `2` that rounding to 3 decimals makes of it, which a pair's cell `(< 2)` contradicted).
+pub(crate) struct Exact(pub f64);
+
+impl std::fmt::Display for Exact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        let a = x.abs();
+        if a >= 1e15 || (a != 0.0 && a < 1e-4) {
+            write!(f, "{x:e}")
+        } else {
+            // `-0` and `0` are one value here.
+            write!(f, "{}", x + 0.0)
+        }
+    }
+}
+
+impl Exact {
+    fn push_to(&self, out: &mut impl std::fmt::Write) {
+        let x = self.0;
+        if x.fract() == 0.0 && x.abs() < 1e15 {
+            push_int(out, x as i64);
+        } else {
+            let _ = write!(out, "{self}");
+        }
     }
 }
 
@@ -737,17 +770,6 @@ impl std::fmt::Display for Num {
         }
         // Longer than the buffer (cannot happen below 1e15): through a String.
         f.write_str(trim_decimals(&format!("{x:.3}")))
-    }
-}
-
-impl Num {
-    fn push_to(&self, out: &mut impl std::fmt::Write) {
-        let x = self.0;
-        if x.fract() == 0.0 && x.abs() < 1e15 {
-            push_int(out, x as i64);
-        } else {
-            let _ = write!(out, "{self}");
-        }
     }
 }
 
@@ -1475,6 +1497,9 @@ mod tests {
                 "visits = 40.0004: above every training value, scored as 40",
             ),
             (FieldValue::Number(40.0), "visits = 40"),
+            // Inside, the lead's value in full too: not a rounded 40.
+            (FieldValue::Number(39.9996), "visits = 39.9996"),
+            (FieldValue::Text("2.33333"), "visits = 2.33333"),
         ] {
             assert_eq!(describe(&s, &groups[0], v, &[], None), text);
         }

@@ -20,9 +20,9 @@
 //! spec's `[pairs]` section ([`PairSpec`]) can name pairs, change the candidates or turn the
 //! search off.
 
-use crate::explain::{fmt_number, Part, Quoted};
+use crate::explain::{level_of, Exact, Part, Quoted};
 use crate::fitted::{bin_index, encode_column, signed_log1p, FittedSpec, FittedTransform};
-use crate::value::FieldValue;
+use crate::value::{bool_of, echo, FieldValue};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// How a pair sees one of its columns.
@@ -306,52 +306,62 @@ pub fn check(spec: &FittedSpec) -> Result<(), String> {
     Ok(())
 }
 
-/// A side's part of a factor's text, from the lead's own value: `Occupation = "Unemployed"`,
-/// `Country = "Kenya" (other)`, `Time on site = 412 (in [300, 720))`, `City missing`.
+/// A side's part of a factor's text, from the lead's own value, shown as the column's own
+/// factor shows it: `Occupation = "Unemployed"`, `Country = "Kenya" (other)`, `Time on site =
+/// 412 (in [300, 720))` (the number as the lead has it: 1.9996, not a rounded 2 beside `(< 2)`),
+/// `Newsletter = "maybe" (scored as no)`, `City missing`.
 fn describe_side(
     spec: &FittedSpec,
     side: &PairSide,
     value: FieldValue<'_>,
     as_of: Option<i64>,
 ) -> String {
-    let value = spec.normalize(value);
     let column = &side.column;
+    let Some(col) = spec.columns.get(side.index) else {
+        return column.clone();
+    };
+    // Numeric text as the featurizer reads it (a decimal comma; `-1.0` where `-1` is a missing
+    // token is missing).
+    let value = match (spec.normalize(value), &col.transform) {
+        (FieldValue::Text(s), FittedTransform::Numeric { .. }) => {
+            let (decimal_comma, _, tokens) = spec.reading();
+            match crate::fitted::read_number(s, decimal_comma, tokens) {
+                Some(Some(x)) => FieldValue::Number(x),
+                Some(None) => FieldValue::Missing,
+                None => FieldValue::Text(s),
+            }
+        }
+        (v, _) => v,
+    };
     let cell = side.cell_of_value(spec, value, as_of);
     let label = cell.and_then(|c| side.cells.get(c)).map(String::as_str);
+    let scored_as = |l: &str| l.strip_prefix("= ").unwrap_or(l).to_string();
     if matches!(value, FieldValue::Missing) {
         return match label {
             Some("is missing") | None => format!("{column} missing"),
             // No missing cell: the value was imputed (a median's bin, a boolean's no).
-            Some(l) => format!(
-                "{column} missing (scored as {})",
-                l.strip_prefix("= ").unwrap_or(l)
-            ),
+            Some(l) => format!("{column} missing (scored as {})", scored_as(l)),
         };
     }
-    let Some(col) = spec.columns.get(side.index) else {
-        return column.clone();
-    };
-    let shown = match value {
-        FieldValue::Text(s) => s.trim().to_string(),
-        FieldValue::Number(x) => fmt_number(x),
-        FieldValue::Bool(b) => if b { "yes" } else { "no" }.into(),
-        FieldValue::Missing => String::new(),
-    };
     match (&col.transform, label) {
-        (FittedTransform::Numeric { .. }, Some(l)) => {
-            let shown = match value {
-                FieldValue::Text(s) => crate::value::parse_number_as(s, spec.decimal_comma)
-                    .map_or_else(|| s.trim().to_string(), fmt_number),
-                _ => shown,
-            };
-            format!("{column} = {shown} ({l})")
-        }
+        (FittedTransform::Numeric { .. }, Some(l)) => match value {
+            FieldValue::Number(x) => format!("{column} = {} ({l})", Exact(x)),
+            other => format!("{column} = {} ({l})", echo(other)),
+        },
+        // The value as the column's factor echoes it (untrimmed text, `true`, `1.23456`).
         (FittedTransform::Categorical { .. }, Some("= (other)")) => {
-            format!("{column} = {} (other)", Quoted(&shown))
+            format!("{column} = {} (other)", echo(value))
         }
-        (FittedTransform::Categorical { .. }, Some(_)) => format!("{column} = {}", Quoted(&shown)),
+        (FittedTransform::Categorical { .. }, Some(_)) => match value {
+            FieldValue::Text(s) => format!("{column} = {}", Quoted(s)),
+            other => format!("{column} = {}", Quoted(&level_of(other))),
+        },
+        // A value that is not yes or no is scored as missing (or as no).
+        (FittedTransform::Boolean { .. }, Some(l)) if bool_of(value).is_none() => {
+            format!("{column} = {} (scored as {})", echo(value), scored_as(l))
+        }
         (_, Some(l)) => format!("{column} {l}"),
-        (_, None) => format!("{column} = {}", Quoted(&shown)),
+        (_, None) => format!("{column} = {}", echo(value)),
     }
 }
 
@@ -873,6 +883,62 @@ mod tests {
         assert_eq!(
             describe_pair(&s, &s.pairs[1], &values, None),
             "webinar = yes & source = \"Web\""
+        );
+    }
+
+    /// The value a side names is the lead's, as the column's own factor shows it: a number in
+    /// full (0.9996 rounded would read as 1, beside its cell `< 1`), a yes/no value training
+    /// did not see as sent and what it was scored as, a level outside the kept ones untrimmed
+    /// (` Web ` is not `Web`), and numbers or yes/no in a text column as sent.
+    #[test]
+    fn pair_sides_show_the_value_as_the_lead_has_it() {
+        let s = spec();
+        let side = |values: [FieldValue<'_>; 3], pair: usize| {
+            describe_pair(&s, &s.pairs[pair], &values, None)
+        };
+        assert_eq!(
+            side(
+                [
+                    FieldValue::Number(0.9996),
+                    FieldValue::Text("Web"),
+                    FieldValue::Missing
+                ],
+                0
+            ),
+            "source = \"Web\" & visits = 0.9996 (< 1)"
+        );
+        assert_eq!(
+            side(
+                [
+                    FieldValue::Text("4.99999"),
+                    FieldValue::Text(" Web "),
+                    FieldValue::Text("maybe")
+                ],
+                0
+            ),
+            "source = \" Web \" (other) & visits = 4.99999 (in [1, 5))"
+        );
+        assert_eq!(
+            side(
+                [
+                    FieldValue::Missing,
+                    FieldValue::Bool(true),
+                    FieldValue::Text("maybe")
+                ],
+                1
+            ),
+            "webinar = \"maybe\" (scored as no) & source = true (other)"
+        );
+        assert_eq!(
+            side(
+                [
+                    FieldValue::Missing,
+                    FieldValue::Number(1.23456),
+                    FieldValue::Number(3.0)
+                ],
+                1
+            ),
+            "webinar = 3 (scored as no) & source = 1.23456 (other)"
         );
     }
 
