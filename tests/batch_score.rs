@@ -249,6 +249,21 @@ fn a_week_later_the_crossings_go_both_ways() {
         )),
         "{stdout}"
     );
+
+    // The crossings file would land on an input (here the previous run itself): refused
+    // before anything is read, the input untouched.
+    let previous = dir.path().join("again.crossings.csv");
+    std::fs::copy(&first, &previous).unwrap();
+    let (ok, _, stderr) = score(
+        &later,
+        &dir.path().join("again.csv"),
+        &["--previous", previous.to_str().unwrap()],
+    );
+    assert!(!ok && stderr.contains("the crossings file"), "{stderr}");
+    assert_eq!(
+        std::fs::read(&previous).unwrap(),
+        std::fs::read(&first).unwrap()
+    );
 }
 
 #[test]

@@ -109,6 +109,7 @@ type Named<'a> = (&'a str, Option<&'a std::path::Path>);
 fn distinct_files(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> anyhow::Result<()> {
     for (i, (out_flag, out)) in outputs.iter().enumerate() {
         let Some(out) = out else { continue };
+        writable_place(out_flag, out)?;
         let earlier = [("an input", inputs), ("another output", &outputs[..i])];
         for (role, (flag, path)) in earlier
             .iter()
@@ -128,6 +129,30 @@ fn distinct_files(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> anyhow::Result
     Ok(())
 }
 
+/// Refuses an output path that is there and is not a regular file: a FIFO, a device, a
+/// socket or a folder, which the write (a temporary file renamed over the path) would replace
+/// (or fail on only after the whole run), and a symbolic link, which it would replace by a file
+/// rather than write through.
+fn writable_place(flag: &str, out: &std::path::Path) -> anyhow::Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(out) else {
+        return Ok(()); // Not there yet: written new.
+    };
+    let t = meta.file_type();
+    let kind = if t.is_file() {
+        return Ok(());
+    } else if t.is_symlink() {
+        "a symbolic link (writing would replace the link, not the file it points to)"
+    } else if t.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file (a FIFO, a device or a socket)"
+    };
+    anyhow::bail!(
+        "{flag} {} is {kind}: refusing to replace it; give the path of a regular file",
+        out.display()
+    )
+}
+
 /// Whether `a` and `b` name one file (see [`distinct_files`]).
 fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     #[cfg(unix)]
@@ -141,20 +166,32 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     }
 }
 
-/// Where a path points, for a file that may not exist yet: its folder resolved (links and
-/// `..`), then its name.
+/// Where a path points, for a file that may not exist yet: the longest part of it that exists
+/// resolved (links and `..`), then the rest as written, its `..` taken lexically (a folder not
+/// there yet holds no link: `new/../leads.csv`, once `new` is created for the output, is
+/// `leads.csv`).
 fn place(path: &std::path::Path) -> Option<std::path::PathBuf> {
-    let name = path.file_name()?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
+    use std::path::Component;
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
     };
-    let dir = std::fs::canonicalize(&dir).unwrap_or_else(|_| {
-        std::env::current_dir()
-            .map(|cwd| cwd.join(&dir))
-            .unwrap_or(dir)
-    });
-    Some(dir.join(name))
+    let parts: Vec<Component<'_>> = absolute.components().collect();
+    (1..=parts.len()).rev().find_map(|k| {
+        let mut at =
+            std::fs::canonicalize(parts[..k].iter().collect::<std::path::PathBuf>()).ok()?;
+        for part in &parts[k..] {
+            match part {
+                Component::ParentDir => {
+                    at.pop();
+                }
+                Component::Normal(name) => at.push(name),
+                Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+            }
+        }
+        Some(at)
+    })
 }
 
 #[cfg(test)]
@@ -198,5 +235,70 @@ mod tests {
         assert!(e.contains("another output"), "{e}");
         assert!(!same_file(Path::new("a/x.csv"), Path::new("b/x.csv")));
         assert!(same_file(Path::new("x.csv"), Path::new("./x.csv")));
+        // Through a folder that is not there yet (created for the output, then left by `..`).
+        for through_new in [
+            "new/../leads.csv",
+            "new/deeper/../../leads.csv",
+            "new/./../leads.csv",
+        ] {
+            let e = ok(&[("--out", Some(&tmp.path().join(through_new)))])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("an input"), "{through_new}: {e}");
+        }
+        assert!(ok(&[("--out", Some(&tmp.path().join("new/../m.json")))]).is_ok());
+        let e = ok(&[
+            ("--out", Some(&tmp.path().join("new/../m.json"))),
+            (
+                "--holdout-out",
+                Some(&tmp.path().join("other/../sub/../m.json")),
+            ),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("another output"), "{e}");
+    }
+
+    /// An output that is there and is not a regular file is refused before any work.
+    #[cfg(unix)]
+    #[test]
+    fn an_output_that_is_not_a_regular_file_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let file = tmp.path().join("m.json");
+        std::fs::write(&file, "{}").unwrap();
+        let link = tmp.path().join("link.json");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        let device = tmp.path().join("zero.csv");
+        std::os::unix::fs::symlink("/dev/zero", &device).unwrap();
+        for (path, kind) in [
+            (fifo.as_path(), "not a regular file"),
+            (tmp.path(), "a folder"),
+            (link.as_path(), "a symbolic link"),
+            (device.as_path(), "a symbolic link"),
+            (Path::new("/dev/null"), "not a regular file"),
+        ] {
+            let e = distinct_files(&[], &[("--out", Some(path))])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("--out") && e.contains(kind),
+                "{}: {e}",
+                path.display()
+            );
+        }
+        assert!(distinct_files(&[], &[("--out", Some(&file))]).is_ok());
+        assert!(distinct_files(&[], &[("--out", Some(&tmp.path().join("new.json")))]).is_ok());
+        // The FIFO is still a FIFO.
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo());
     }
 }

@@ -166,6 +166,8 @@ impl TryFrom<ScoreArgs> for Score {
         if let Some(p) = &a.previous {
             Format::of(p)?;
         }
+        // Written beside --out when there is a previous run to compare with.
+        let crossings = a.previous.as_ref().map(|_| crossings_path(&a.out));
         super::distinct_files(
             &[
                 ("--model", Some(&a.model)),
@@ -176,6 +178,7 @@ impl TryFrom<ScoreArgs> for Score {
             ],
             &[
                 ("--out", Some(&a.out)),
+                ("the crossings file", crossings.as_deref()),
                 (
                     "the dead-letter file",
                     notify.as_ref().map(|h| h.dead_letter.as_path()),
