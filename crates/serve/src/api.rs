@@ -102,13 +102,14 @@ async fn around(
             None => answer.await,
         },
     };
-    app.metrics
-        .record_request(route, response.status().as_u16(), start.elapsed());
     let mut response = if is_mlflow && !response.status().is_success() {
         Box::pin(mlflow::error_shape(response)).await
     } else {
         response
     };
+    // The status the client gets (MLflow's shape turns a 422 into a 400).
+    app.metrics
+        .record_request(route, response.status().as_u16(), start.elapsed());
     if app.is_draining() {
         // Shutting down: close each connection after its answer (see `serve`).
         response

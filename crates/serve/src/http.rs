@@ -132,8 +132,11 @@ pub fn poll_noting_body<F: std::future::Future + ?Sized>(
 /// buffer list (an allocation a request) and the copy that `http_body_util`'s `collect` makes.
 async fn read_body(mut body: axum::body::Body, limit: usize) -> Result<Bytes> {
     let too_large = Error::BodyTooLarge { limit };
-    let read_error =
-        |e: axum::Error| Error::BodyRead(format!("Failed to buffer the request body: {e}"));
+    let read_error = |e: axum::Error| {
+        Error::BodyRead(format!(
+            "{e} (a malformed chunked encoding, or the connection ended before the body did)"
+        ))
+    };
     if http_body::Body::size_hint(&body).lower() > limit as u64 {
         return Err(too_large);
     }

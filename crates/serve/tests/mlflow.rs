@@ -105,6 +105,31 @@ async fn missing_values_and_every_input_shape_score_as_on_v1_score() {
     }
 }
 
+/// A bad value answers 400 in MLflow's shape (422 on `/v1/score`), and `/metrics` counts the
+/// 400 the client got, not the 422 it was before the shape.
+#[tokio::test]
+async fn a_bad_value_is_counted_as_the_400_the_client_gets() {
+    let state = state_with(|_| {});
+    let mut lead = demo_lead();
+    lead["company_size"] = json!("lots");
+    let r = send(
+        &state,
+        invocations(json!({ "dataframe_records": [lead] }).to_string()),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+    assert_eq!(r.json()["error_code"], "BAD_REQUEST");
+    let metrics = send(&state, get("/metrics")).await.text;
+    let line = "leadscore_http_requests_total{route=\"/invocations\",status=\"400\"} 1";
+    assert!(metrics.contains(line), "no {line} in\n{metrics}");
+    assert!(
+        !metrics
+            .lines()
+            .any(|l| l.contains("route=\"/invocations\",status=\"422\"") && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+}
+
 #[tokio::test]
 async fn a_body_not_declared_json_gets_415_in_mlflows_shape() {
     let state = state_with(|_| {});
