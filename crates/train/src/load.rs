@@ -91,6 +91,125 @@ pub fn read_input_text(path: &Path) -> Result<String> {
     Ok(text)
 }
 
+/// A Parquet file, its columns in the types the pipeline reads: 8- and 16-bit integers as
+/// 64-bit ones, decimals as floats (a warehouse's NUMERIC column is a number like any other).
+/// Columns of a type leadscore does not read (a struct, a list, a time of day) are left out,
+/// and the note returned names them (a model or spec that needs one then fails on a column the
+/// file does not have, naming it); a panic inside the reader is an error naming the file,
+/// never a crash.
+fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>)> {
+    let skipped = unreadable_parquet_columns(path)?;
+    let read = || -> Result<DataFrame> {
+        let mut reader = ParquetReader::new(open_input(path)?);
+        if !skipped.is_empty() {
+            let schema = reader
+                .schema()
+                .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))?;
+            let wanted: Vec<String> = schema
+                .iter()
+                .map(|(name, _)| name.to_string())
+                .filter(|n| !skipped.iter().any(|(s, _)| s == n))
+                .collect();
+            reader = reader.with_columns(Some(wanted));
+        }
+        reader
+            .finish()
+            .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))
+    };
+    let df = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+        .map_err(|_| read_err(path, "not a readable Parquet file: its reader failed"))??;
+    let widened: Vec<Column> = df
+        .columns()
+        .iter()
+        .map(|c| {
+            let to = match c.dtype() {
+                DataType::Int8 | DataType::Int16 | DataType::UInt8 | DataType::UInt16 => {
+                    DataType::Int64
+                }
+                DataType::Decimal(..) => DataType::Float64,
+                _ => return Ok(c.clone()),
+            };
+            c.cast(&to).map_err(|e| {
+                read_err(
+                    path,
+                    format!(
+                        "column `{}` ({}) cannot be read as {to}: {e}",
+                        c.name(),
+                        c.dtype()
+                    ),
+                )
+            })
+        })
+        .collect::<Result<_>>()?;
+    let df = DataFrame::new(df.height(), widened).map_err(|e| read_err(path, e.to_string()))?;
+    let note = (!skipped.is_empty()).then(|| {
+        let named: Vec<String> = skipped
+            .iter()
+            .map(|(name, kind)| format!("`{name}` ({kind})"))
+            .collect();
+        format!(
+            "{}: left out column{} {}: leadscore reads numbers, text, yes/no, dates and \
+             timestamps (cast {} in the export to use {})",
+            path.display(),
+            if skipped.len() == 1 { "" } else { "s" },
+            named.join(", "),
+            if skipped.len() == 1 { "it" } else { "them" },
+            if skipped.len() == 1 { "it" } else { "them" },
+        )
+    });
+    Ok((df, note))
+}
+
+/// The columns of a Parquet file whose types leadscore does not read, with a name for the
+/// type, from the file's schema.
+fn unreadable_parquet_columns(path: &Path) -> Result<Vec<(String, String)>> {
+    use polars::prelude::ArrowDataType as A;
+    let kind = |t: &A| -> Option<String> {
+        Some(match t {
+            A::Null
+            | A::Boolean
+            | A::Int8
+            | A::Int16
+            | A::Int32
+            | A::Int64
+            | A::UInt8
+            | A::UInt16
+            | A::UInt32
+            | A::UInt64
+            | A::Float32
+            | A::Float64
+            | A::Utf8
+            | A::LargeUtf8
+            | A::Utf8View
+            | A::Binary
+            | A::LargeBinary
+            | A::BinaryView
+            | A::Date32
+            | A::Date64
+            | A::Timestamp(..)
+            | A::Decimal(..)
+            | A::Dictionary(..) => return None,
+            A::Struct(_) => "a struct".into(),
+            A::List(_) | A::LargeList(_) | A::FixedSizeList(..) => "a list".into(),
+            A::Map(..) => "a map".into(),
+            A::Time32(_) | A::Time64(_) => "a time of day".into(),
+            A::Duration(_) => "a duration".into(),
+            A::Interval(_) => "an interval".into(),
+            other => format!("{other:?}").to_lowercase(),
+        })
+    };
+    let schema = std::panic::catch_unwind(|| {
+        ParquetReader::new(open_input(path)?)
+            .schema()
+            .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))
+    })
+    .map_err(|_| read_err(path, "not a readable Parquet file: its reader failed"))??;
+    Ok(schema
+        .iter()
+        .filter_map(|(name, f)| kind(f.dtype()).map(|k| (name.to_string(), k)))
+        .collect())
+}
+
 /// Reads a CSV or Parquet file (by extension; otherwise by content: Parquet starts with `PAR1`).
 ///
 /// One streaming pass over the file hashes it and, for CSV, checks UTF-8 and that every row has
@@ -121,9 +240,9 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
     }
     let mut note = None;
     let df = if is_parquet {
-        ParquetReader::new(open_input(path)?)
-            .finish()
-            .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))?
+        let (df, skipped) = read_parquet(path)?;
+        note = skipped;
+        df
     } else if let Some(at) = scan.not_utf8_at {
         // A spreadsheet's "CSV" on Windows: read as Windows-1252, every byte a character.
         let text = windows_1252(path, open_input(path)?, scan.bytes)?;

@@ -2336,6 +2336,49 @@ fn a_numeric_missing_token_is_missing_in_csv_and_parquet_alike() {
     );
 }
 
+/// Parquet columns of 8- and 16-bit integers (pandas downcasts to them) and decimals (a
+/// warehouse's NUMERIC) are numbers like any other: the Parquet twin of a CSV whose `visits`
+/// is Int8, `size` Decimal(10, 1), with unused UInt8 and Int16 columns beside them, trains the
+/// CSV's model and evaluates as the CSV does. (A decimal column used to crash the reader, small
+/// integers to fail the whole file.)
+#[test]
+fn small_integer_and_decimal_parquet_columns_are_numbers() {
+    use leadscore_train::load::{read_table, ReadOptions};
+    use polars::prelude::{Column, DataType, ParquetWriter};
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("leads.csv"), leads_csv(400, ',', "\n", false)).unwrap();
+    let mut df = read_table(&d.join("leads.csv"), &ReadOptions::default())
+        .unwrap()
+        .df;
+    let cast = |df: &polars::prelude::DataFrame, name: &str, to: DataType| -> Column {
+        df.column(name).unwrap().cast(&to).unwrap()
+    };
+    let visits = cast(&df, "visits", DataType::Int8);
+    let size = cast(&df, "size", DataType::Decimal(10, 1));
+    let tiny = cast(&df, "visits", DataType::UInt8).with_name("tiny".into());
+    let small = cast(&df, "visits", DataType::Int16).with_name("small".into());
+    for c in [visits, size, tiny, small] {
+        df.with_column(c).unwrap();
+    }
+    let f = std::fs::File::create(d.join("leads.parquet")).unwrap();
+    ParquetWriter::new(f).finish(&mut df).unwrap();
+
+    let ignore = ["--exclude", "tiny", "small"];
+    run_ok(d, &train_args("leads.csv", "csv.json", &[]));
+    run_ok(d, &train_args("leads.parquet", "pq.json", &ignore));
+    let (a, b) = (
+        read_json(&d.join("csv.json")),
+        read_json(&d.join("pq.json")),
+    );
+    assert_same_weights(&a, &b);
+    assert_eq!(
+        evaluate_json(d, "csv.json", "leads.parquet")["evaluation"],
+        evaluate_json(d, "csv.json", "leads.csv")["evaluation"]
+    );
+}
+
 /// A Parquet column of Float32 numbers holds the decimals it was written with: 0.3 stored as
 /// Float32 is read as 0.3 (as the CSV cell `0.3` and the JSON number 0.3 are), not as the
 /// 0.30000001192 a widening cast makes of it. The Float32 twin of a CSV trains the same model,
