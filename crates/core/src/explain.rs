@@ -26,7 +26,7 @@ use crate::fitted::{
 use crate::model::{keep_top, Scorer};
 use crate::value::{
     bool_of, echo, email_class, email_domain_part, parse_number, parse_timestamp_cached_as,
-    seniority, EmailClass, FieldValue,
+    seniority, EmailClass, FieldValue, ECHO_CHARS,
 };
 use serde::{Deserialize, Serialize};
 
@@ -220,25 +220,30 @@ pub struct Quoted<'a>(pub &'a str);
 
 impl std::fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if is_plain(self.0) {
+        let s = self.0;
+        if s.len() > ECHO_CHARS + 56 {
+            // Cut as every echoed value is: a 100 KB job title is not sent back.
+            let cut = s.char_indices().nth(ECHO_CHARS).map_or(s.len(), |(i, _)| i);
+            write!(f, "{:?}... ({} bytes)", &s[..cut], s.len())
+        } else if is_plain(s) {
             f.write_str("\"")?;
-            f.write_str(self.0)?;
+            f.write_str(s)?;
             f.write_str("\"")
         } else {
-            write!(f, "{:?}", self.0)
+            write!(f, "{s:?}")
         }
     }
 }
 
 impl Quoted<'_> {
-    /// Appends the quoted text to `out` (no formatting machinery for plain text).
+    /// Appends the quoted text to `out` (no formatting machinery for plain, short text).
     fn push_to(&self, out: &mut impl std::fmt::Write) {
-        if is_plain(self.0) {
+        if self.0.len() <= ECHO_CHARS + 56 && is_plain(self.0) {
             let _ = out.write_str("\"");
             let _ = out.write_str(self.0);
             let _ = out.write_str("\"");
         } else {
-            let _ = write!(out, "{:?}", self.0);
+            let _ = write!(out, "{self}");
         }
     }
 }
@@ -813,7 +818,14 @@ impl<const N: usize> std::fmt::Write for StackText<N> {
 }
 
 /// `s` with ASCII letters lower-cased (a domain), without allocating for the usual lengths.
+/// An email's domain, lower-cased; quoted and escaped ([`Quoted`]) when it is long or holds
+/// something that is not printable ASCII (a zero-width space written as is would show a domain
+/// that looks like another).
 fn write_lowercase(out: &mut impl std::fmt::Write, s: &str) {
+    if s.len() > ECHO_CHARS + 56 || !is_plain(s) {
+        Quoted(&s.to_ascii_lowercase()).push_to(out);
+        return;
+    }
     if !s.bytes().any(|b| b.is_ascii_uppercase()) {
         let _ = out.write_str(s);
         return;
@@ -1507,6 +1519,43 @@ mod tests {
         assert!(pos.len() <= 2 && neg.len() <= 2);
         assert!(pos.windows(2).all(|w| w[0].1 >= w[1].1));
         assert!(neg.windows(2).all(|w| w[0].1 <= w[1].1));
+    }
+
+    /// A value a factor echoes is cut as every echoed value is, numbers past 1e15 get an
+    /// exponent, and an email domain with an invisible character is escaped, not shown as the
+    /// domain it looks like.
+    #[test]
+    fn echoed_values_are_cut_and_escaped() {
+        let text = |t: &FittedTransform, v: FieldValue<'_>| {
+            let mut out = String::new();
+            write_value(&mut out, "f", t, v, (None, Default::default()));
+            out
+        };
+        let long = format!("VP {}", "x".repeat(100_000));
+        let title = text(&FittedTransform::JobTitle, FieldValue::Text(&long));
+        assert!(title.len() < 300, "{} bytes", title.len());
+        assert!(title.contains("... (100003 bytes)"), "{title}");
+        let levels = FittedTransform::Categorical {
+            levels: vec!["a".into()],
+        };
+        assert_eq!(
+            text(&levels, FieldValue::Number(1e308)),
+            "f = 1e308: rare or not seen in training, scored as other"
+        );
+        let email = FittedTransform::Email {
+            competitor_domains: Vec::new(),
+        };
+        assert_eq!(
+            text(&email, FieldValue::Text("ana@AC\u{200b}me.io")),
+            "f: \"ac\\u{200b}me.io\" (business)"
+        );
+        assert_eq!(
+            text(&email, FieldValue::Text("ana@ACME.io")),
+            "f: acme.io (business)"
+        );
+        let domain = format!("ana@{}.io", "a".repeat(5_000));
+        let shown = text(&email, FieldValue::Text(&domain));
+        assert!(shown.len() < 300 && shown.contains("(5003 bytes)"), "{shown}");
     }
 
     #[test]

@@ -272,18 +272,9 @@ pub fn echo(value: FieldValue<'_>) -> String {
     match value {
         FieldValue::Missing => "nothing".into(),
         FieldValue::Bool(b) => b.to_string(),
-        FieldValue::Number(x) => {
-            if x.fract() == 0.0 && x.abs() < 1e15 {
-                format!("{}", x as i64)
-            } else {
-                format!("{x}")
-            }
-        }
-        FieldValue::Text(s) if s.len() <= ECHO_CHARS + 56 => format!("{s:?}"),
-        FieldValue::Text(s) => {
-            let cut = s.char_indices().nth(ECHO_CHARS).map_or(s.len(), |(i, _)| i);
-            format!("{:?}... ({} bytes)", &s[..cut], s.len())
-        }
+        // As read, with an exponent past 1e15 (1e308 is not 309 digits the lead did not send).
+        FieldValue::Number(x) => crate::explain::fmt_exact(x),
+        FieldValue::Text(s) => crate::explain::Quoted(s).to_string(),
     }
 }
 
