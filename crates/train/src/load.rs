@@ -676,7 +676,7 @@ fn read_keeping_non_finite_text(
     read: impl Fn(&ReadOptions) -> Result<DataFrame>,
     options: &ReadOptions,
 ) -> Result<DataFrame> {
-    let df = read(options)?;
+    let df = read_past_integer_overflow(&read, options)?;
     let non_finite: Vec<String> = df
         .columns()
         .iter()
@@ -694,7 +694,40 @@ fn read_keeping_non_finite_text(
     }
     let mut again = options.clone();
     again.text_columns.extend(non_finite);
-    read(&again)
+    read_past_integer_overflow(&read, &again)
+}
+
+/// `read(options)`, with a column of whole numbers past 64 bits read as text: polars infers a
+/// column of digits as 64-bit integers and then fails the file on `100000000000000000000`
+/// (naming neither row nor value briefly), where the featurizer reads the text as the number
+/// it is (a numeric column's value outside its training range, or an id kept exact).
+fn read_past_integer_overflow(
+    read: &impl Fn(&ReadOptions) -> Result<DataFrame>,
+    options: &ReadOptions,
+) -> Result<DataFrame> {
+    let mut options = std::borrow::Cow::Borrowed(options);
+    // One column a retry; a file has few such columns.
+    for _ in 0..64 {
+        match read(&options) {
+            Err(e) => {
+                let Some(column) = overflowing_integer_column(&e.to_string()) else {
+                    return Err(e);
+                };
+                if options.text_columns.iter().any(|c| *c == column) {
+                    return Err(e);
+                }
+                options.to_mut().text_columns.push(column);
+            }
+            ok => return ok,
+        }
+    }
+    read(&options)
+}
+
+/// The column of polars' "could not parse `...` as dtype `i64` at column 'NAME'" error.
+fn overflowing_integer_column(message: &str) -> Option<String> {
+    let rest = &message[message.find("as dtype `i64` at column '")? + 26..];
+    Some(rest[..rest.find("' (column number")?].to_string())
 }
 
 /// The table with every text cell that holds only whitespace (`" "`, a tab: what a CRM export

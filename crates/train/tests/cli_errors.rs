@@ -2336,6 +2336,34 @@ fn a_numeric_missing_token_is_missing_in_csv_and_parquet_alike() {
     );
 }
 
+/// A whole number past 64 bits in a CSV column of numbers (polars infers the column as 64-bit
+/// integers and then failed the file on it, naming no row) is read as the number it is: the
+/// file trains, and `evaluate` scores it as the nearest training value and counts it.
+#[test]
+fn a_whole_number_past_64_bits_is_a_number_not_a_failed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // `visits` is whole numbers: polars reads it as i64.
+    let plain = leads_csv(400, ',', "\n", false);
+    std::fs::write(d.join("leads.csv"), &plain).unwrap();
+    run_ok(d, &train_args("leads.csv", "m.json", &[]));
+    let huge = edit_rows(&plain, ',', |i, cells| {
+        if i == 10 {
+            cells[1] = "100000000000000000000".into();
+        }
+    });
+    std::fs::write(d.join("huge.csv"), &huge).unwrap();
+    let e = evaluate_json(d, "m.json", "huge.csv");
+    let unseen = e["unseen"].as_array().unwrap();
+    assert!(
+        unseen
+            .iter()
+            .any(|u| u["column"] == "visits" && u["leads"] == 1 && u["values"][0] == "1e20"),
+        "{e}"
+    );
+    run_ok(d, &train_args("huge.csv", "m2.json", &[]));
+}
+
 /// Parquet columns of 8- and 16-bit integers (pandas downcasts to them) and decimals (a
 /// warehouse's NUMERIC) are numbers like any other: the Parquet twin of a CSV whose `visits`
 /// is Int8, `size` Decimal(10, 1), with unused UInt8 and Int16 columns beside them, trains the

@@ -109,7 +109,6 @@ type Named<'a> = (&'a str, Option<&'a std::path::Path>);
 fn distinct_files(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> anyhow::Result<()> {
     for (i, (out_flag, out)) in outputs.iter().enumerate() {
         let Some(out) = out else { continue };
-        writable_place(out_flag, out)?;
         let earlier = [("an input", inputs), ("another output", &outputs[..i])];
         for (role, (flag, path)) in earlier
             .iter()
@@ -125,6 +124,7 @@ fn distinct_files(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> anyhow::Result
                 );
             }
         }
+        writable_place(out_flag, out)?;
     }
     Ok(())
 }
