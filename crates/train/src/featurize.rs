@@ -140,8 +140,9 @@ fn parse_cells<T, E: std::fmt::Display>(
 }
 
 /// A numeric column: `None` for missing (null, missing token, a number whose CSV text is a
-/// missing token (`-1`: [`numeric_missing_tokens`]), and a Parquet float's NaN or infinity; in
-/// text, `NaN` or `inf` is an error naming the row). Text cells are
+/// missing token (`-1`: [`numeric_missing_tokens`]), and a Parquet float's NaN, as pandas
+/// writes a missing float; in text, `NaN` or `inf` is an error naming the row, and so is a
+/// Parquet float's infinity). Text cells are
 /// read as the spec reads numbers (`decimal_comma`: `12,5`; see
 /// [`leadscore_core::value::parse_number_as`]).
 pub fn numeric_values(
@@ -169,11 +170,27 @@ pub fn numeric_values(
         // Numbers: in a Parquet file, and in a CSV read before the spec's tokens were known
         // (the reader nulls tokens as text, but training reads the file with the default
         // tokens, then learns the spec's).
-        dt if dt.is_primitive_numeric() => Ok(crate::table::float_values(s)
-            .map_err(&pe)?
-            .into_iter()
-            .map(|v| v.filter(|x| x.is_finite() && !is_numeric_token(&tokens, *x)))
-            .collect()),
+        dt if dt.is_primitive_numeric() => {
+            let values = crate::table::float_values(s).map_err(&pe)?;
+            // An infinity is no measurement: refused as `inf` written as text is. A NaN is how
+            // pandas writes a missing float: missing.
+            if let Some((row, x)) = values
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| v.filter(|x| x.is_infinite()).map(|x| (i, x)))
+            {
+                return Err(cell_err(
+                    table,
+                    name,
+                    row,
+                    format!("expected a finite number, found {x}"),
+                ));
+            }
+            Ok(values
+                .into_iter()
+                .map(|v| v.filter(|x| x.is_finite() && !is_numeric_token(&tokens, *x)))
+                .collect())
+        }
         DataType::Null => Ok(vec![None; s.len()]),
         other => Err(col_err(
             table,

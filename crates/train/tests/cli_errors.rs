@@ -2364,6 +2364,58 @@ fn a_whole_number_past_64_bits_is_a_number_not_a_failed_file() {
     run_ok(d, &train_args("huge.csv", "m2.json", &[]));
 }
 
+/// In a Parquet column of floats, an infinity is refused naming its row and column (as `inf`
+/// written in a CSV is), in `evaluate` as in `train`; a NaN is missing (pandas writes a missing
+/// float so).
+#[test]
+fn a_parquet_infinity_is_refused_and_a_nan_is_missing() {
+    use leadscore_train::load::{read_table, ReadOptions};
+    use polars::prelude::{Column, ParquetWriter};
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("leads.csv"), leads_csv(400, ',', "\n", false)).unwrap();
+    run_ok(d, &train_args("leads.csv", "m.json", &[]));
+    let write = |name: &str, odd: f64| {
+        let mut df = read_table(&d.join("leads.csv"), &ReadOptions::default())
+            .unwrap()
+            .df;
+        let mut size: Vec<Option<f64>> = df
+            .column("size")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect();
+        size[10] = Some(odd);
+        df.with_column(Column::new("size".into(), size)).unwrap();
+        let f = std::fs::File::create(d.join(name)).unwrap();
+        ParquetWriter::new(f).finish(&mut df).unwrap();
+    };
+    write("inf.parquet", f64::INFINITY);
+    write("nan.parquet", f64::NAN);
+    for args in [
+        vec!["evaluate", "--model", "m.json", "--data", "inf.parquet"],
+        train_args("inf.parquet", "m2.json", &[]),
+    ] {
+        let r = run(d, &args);
+        assert_eq!(r.code, Some(1), "{}", r.show());
+        assert!(
+            r.stderr.contains("inf.parquet")
+                && r.stderr.contains("row 11")
+                && r.stderr.contains("size")
+                && r.stderr.contains("expected a finite number, found inf"),
+            "{}",
+            r.show()
+        );
+    }
+    assert!(!d.join("m2.json").exists());
+    run_ok(
+        d,
+        &["evaluate", "--model", "m.json", "--data", "nan.parquet"],
+    );
+}
+
 /// Parquet columns of 8- and 16-bit integers (pandas downcasts to them) and decimals (a
 /// warehouse's NUMERIC) are numbers like any other: the Parquet twin of a CSV whose `visits`
 /// is Int8, `size` Decimal(10, 1), with unused UInt8 and Int16 columns beside them, trains the
