@@ -27,12 +27,15 @@ use std::path::Path;
 /// section (per-field importance and shape, fit and engagement percentiles, the grid).
 /// Version 5 added each numeric column's training `range` (a value outside it is scored as
 /// the nearest end; artifacts without it score numbers unclamped, as they were trained).
-pub const FORMAT_VERSION: u32 = 5;
+/// Version 6 added each timestamp column's `max_days_since` (an older date is scored as that
+/// many days; artifacts without it score dates unclamped).
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Versions this build reads: version 2 artifacts (one snapshot per lead) load and serve as
 /// one-landmark models; versions 2 and 3 have no gates and no `explain` section (no
-/// percentiles, no shape charts); versions before 5 have no numeric ranges (no clamp).
-pub const READABLE_FORMAT_VERSIONS: [u32; 4] = [2, 3, 4, 5];
+/// percentiles, no shape charts); versions before 5 have no numeric ranges, before 6 no
+/// timestamp limit (no clamp).
+pub const READABLE_FORMAT_VERSIONS: [u32; 5] = [2, 3, 4, 5, 6];
 
 /// The largest artifact read by default (256 MiB; `leadscore-serve --max-model-bytes` sets
 /// the server's limit). The demo model is about 1 MiB.

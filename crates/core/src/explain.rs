@@ -521,14 +521,25 @@ fn write_value(
             }
             _ => write!(out, "{column} missing"),
         },
-        FittedTransform::Timestamp { .. } => match (value, as_of) {
+        FittedTransform::Timestamp { max_days_since, .. } => match (value, as_of) {
             (FieldValue::Text(s), Some(a)) => match parse_timestamp_cached_as(s, date_order) {
-                Some(t) => write!(
-                    out,
-                    "{column} = {} ({} before scoring)",
-                    Date(t),
-                    Days(days_since(t, a))
-                ),
+                Some(t) => match max_days_since {
+                    // The factor weighs the oldest training date's days: say so.
+                    Some(m) if crate::fitted::past_max_days(days_since(t, a), Some(*m)) => write!(
+                        out,
+                        "{column} = {} ({} before scoring): older than every training value, \
+                         scored as {}",
+                        Date(t),
+                        Days(days_since(t, a)),
+                        Days(*m)
+                    ),
+                    _ => write!(
+                        out,
+                        "{column} = {} ({} before scoring)",
+                        Date(t),
+                        Days(days_since(t, a))
+                    ),
+                },
                 None => write!(out, "{column} = {}", Quoted(s)),
             },
             (FieldValue::Text(s), None) => write!(out, "{column} = {}", Quoted(s)),
@@ -677,6 +688,11 @@ fn yes_no(b: bool) -> &'static str {
     } else {
         "no"
     }
+}
+
+/// The UTC date of a Unix time, `YYYY-MM-DD`, as factors show a date.
+pub fn date_text(t: i64) -> String {
+    Date(t).to_string()
 }
 
 /// The UTC date of a Unix time, `YYYY-MM-DD`.
@@ -1113,9 +1129,12 @@ pub fn shape(
                     }
                 }
                 FittedTransform::Timestamp {
-                    missing_indicator, ..
+                    missing_indicator,
+                    max_days_since,
+                    ..
                 } => {
-                    // Days since, with month and weekday at their average (no contribution).
+                    // Days since, with month and weekday at their average (no contribution);
+                    // flat past the oldest training date, as it is scored.
                     let present = if *missing_indicator {
                         scorer.contribution(group.start + 1, 0.0)
                     } else {
@@ -1124,7 +1143,8 @@ pub fn shape(
                     let points = (0..=36)
                         .map(|k| {
                             let d = f64::from(k) * 10.0;
-                            (d, scorer.contribution(group.start, d) + present)
+                            let scored = max_days_since.map_or(d, |m| d.min(m));
+                            (d, scorer.contribution(group.start, scored) + present)
                         })
                         .collect();
                     Shape::Curve {
@@ -1555,7 +1575,41 @@ mod tests {
         );
         let domain = format!("ana@{}.io", "a".repeat(5_000));
         let shown = text(&email, FieldValue::Text(&domain));
-        assert!(shown.len() < 300 && shown.contains("(5003 bytes)"), "{shown}");
+        assert!(
+            shown.len() < 300 && shown.contains("(5003 bytes)"),
+            "{shown}"
+        );
+    }
+
+    /// A date older than every training date says what it was scored as.
+    #[test]
+    fn a_date_older_than_training_says_what_it_was_scored_as() {
+        let as_of = 20_000 * 86_400;
+        let t = FittedTransform::Timestamp {
+            median_days_since: 10.0,
+            missing_indicator: false,
+            max_days_since: Some(400.0),
+        };
+        let text = |v: &str| {
+            let mut out = String::new();
+            write_value(
+                &mut out,
+                "signup",
+                &t,
+                FieldValue::Text(v),
+                (Some(as_of), Default::default()),
+            );
+            out
+        };
+        assert_eq!(
+            text("1900-01-01"),
+            "signup = 1900-01-01 (45567 days before scoring): older than every training value, \
+             scored as 400 days"
+        );
+        assert_eq!(
+            text(&date_text(as_of - 30 * 86_400)),
+            "signup = 2024-09-04 (30 days before scoring)"
+        );
     }
 
     #[test]

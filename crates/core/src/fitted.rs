@@ -67,6 +67,13 @@ pub enum FittedTransform {
         median_days_since: f64,
         /// Whether the training split had missing values.
         missing_indicator: bool,
+        /// The most days before its scoring time a training value lay (at the training data's
+        /// reference time, which no training example's own time is after). An older date
+        /// (`1900-01-01`, a CRM's placeholder for none) is scored as this many days, noted as
+        /// unseen, instead of extending the line without end. `None` (artifacts before format
+        /// 6, or no value in training): no clamp.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_days_since: Option<f64>,
     },
     /// Lead age at the moment of scoring: days from this column's creation time to `as_of`,
     /// clamped to the landmark range, as a piecewise-linear function of age (one "hat" per
@@ -120,8 +127,15 @@ impl FittedTransform {
             (Self::Boolean { .. }, v) => bool_of(v).is_none(),
             (Self::Categorical { levels }, v) => level_index(levels, v).is_none(),
             (Self::Numeric { range, .. }, FieldValue::Number(x)) => outside(x, *range),
+            // A date's days since depend on the scoring time: see `older_than_training`.
             _ => false,
         }
+    }
+
+    /// Whether `days` since a timestamp column's value are more than every training value's
+    /// (see `max_days_since`): scored as that many days, and noted as unseen.
+    pub fn older_than_training(&self, days: f64) -> bool {
+        matches!(self, Self::Timestamp { max_days_since, .. } if past_max_days(days, *max_days_since))
     }
 
     /// What an unseen value of this transform is scored as (`missing`, `other`, `nearest
@@ -131,7 +145,11 @@ impl FittedTransform {
         match self {
             Self::Boolean { .. } => Some("missing"),
             Self::Categorical { .. } => Some("other"),
-            Self::Numeric { range: Some(_), .. } => Some(Self::NEAREST),
+            Self::Numeric { range: Some(_), .. }
+            | Self::Timestamp {
+                max_days_since: Some(_),
+                ..
+            } => Some(Self::NEAREST),
             _ => None,
         }
     }
@@ -1137,6 +1155,7 @@ pub(crate) fn encode_column(
         FittedTransform::Timestamp {
             median_days_since,
             missing_indicator,
+            max_days_since,
         } => {
             let ts = match value {
                 FieldValue::Missing => None,
@@ -1159,10 +1178,17 @@ pub(crate) fn encode_column(
                         column: column.to_string(),
                         problem: "no as_of time to compute days since".into(),
                     })?;
-                    slot[0] = days_since(t, as_of);
+                    let days = days_since(t, as_of);
+                    let older = past_max_days(days, *max_days_since);
+                    slot[0] = if older {
+                        max_days_since.unwrap_or(days)
+                    } else {
+                        days
+                    };
                     let (month, weekday) = month_and_weekday(t);
                     slot[base + month] = 1.0;
                     slot[base + 12 + weekday] = 1.0;
+                    return Ok(older);
                 }
             }
         }
@@ -1196,6 +1222,13 @@ pub(crate) fn encode_column(
         }
     }
     Ok(false)
+}
+
+/// Whether `days` since a date lie past a timestamp column's `max_days_since` (the training
+/// featurizer clamps with the same rule).
+#[inline]
+pub fn past_max_days(days: f64, max_days_since: Option<f64>) -> bool {
+    max_days_since.is_some_and(|m| days > m)
 }
 
 /// Days from `t` to `as_of` (fractional; negative when `t` is after `as_of`).
@@ -1256,6 +1289,7 @@ mod tests {
                     transform: FittedTransform::Timestamp {
                         median_days_since: 10.0,
                         missing_indicator: true,
+                        max_days_since: None,
                     },
                     part: Default::default(),
                 },
@@ -1730,6 +1764,50 @@ mod tests {
         assert_eq!(x[webinar], 1.0);
         assert!(!s.columns[2].transform.is_unseen(FieldValue::Missing));
         assert!(!s.columns[0].transform.is_unseen(FieldValue::Text("x")));
+    }
+
+    /// A date older than every training date is scored as the oldest one's days and noted;
+    /// newer dates (a lead scored long after training) are not clamped; without
+    /// `max_days_since` (artifacts before format 6) dates score unclamped.
+    #[test]
+    fn dates_older_than_training_score_as_the_oldest_and_are_noted() {
+        let day = 86_400;
+        let as_of = 20_000 * day;
+        let t = FittedTransform::Timestamp {
+            median_days_since: 10.0,
+            missing_indicator: false,
+            max_days_since: Some(400.0),
+        };
+        let cfg = &(false, DateOrder::default(), &[][..]);
+        let encode = |t: &FittedTransform, text: &str| {
+            let mut slot = vec![0.0; t.width()];
+            let noted = encode_column(
+                t,
+                "signup",
+                FieldValue::Text(text),
+                Some(as_of),
+                cfg,
+                &mut slot,
+            )
+            .unwrap();
+            (slot[0], noted)
+        };
+        // 1900-01-01 and 0001-01-01: the oldest training date's 400 days, noted.
+        assert_eq!(encode(&t, "1900-01-01"), (400.0, true));
+        assert_eq!(encode(&t, "0001-01-01"), (400.0, true));
+        // 30 days before `as_of`: inside.
+        let recent = crate::explain::date_text(as_of - 30 * day);
+        assert_eq!(encode(&t, &recent), (30.0, false));
+        assert!(t.older_than_training(400.5) && !t.older_than_training(400.0));
+        assert_eq!(t.unseen_scored_as(), Some(FittedTransform::NEAREST));
+        // Before format 6: unclamped, never noted.
+        let mut json = serde_json::to_value(&t).unwrap();
+        assert_eq!(json["max_days_since"], serde_json::json!(400.0));
+        json.as_object_mut().unwrap().remove("max_days_since");
+        let old: FittedTransform = serde_json::from_value(json).unwrap();
+        let (days, noted) = encode(&old, "1900-01-01");
+        assert!(days > 40_000.0 && !noted);
+        assert_eq!(old.unseen_scored_as(), None);
     }
 
     #[test]

@@ -320,12 +320,13 @@ fn transform() -> impl Strategy<Value = FittedTransform> {
             competitor_domains: d.into_iter().map(String::from).collect(),
         }),
         Just(FittedTransform::JobTitle),
-        (finite(), any::<bool>()).prop_map(|(median_days_since, missing_indicator)| {
-            FittedTransform::Timestamp {
+        (finite(), any::<bool>(), prop::option::of(finite())).prop_map(
+            |(median_days_since, missing_indicator, max_days_since)| FittedTransform::Timestamp {
                 median_days_since,
                 missing_indicator,
+                max_days_since,
             }
-        }),
+        ),
         prop::collection::vec(0u32..400, 2..7).prop_filter_map("two landmarks", |mut d| {
             d.sort_unstable();
             d.dedup();

@@ -9,10 +9,11 @@
 use crate::error::{Result, TrainError};
 use crate::load::{column, Table};
 use crate::table::text_values;
-use leadscore_core::explain::fmt_exact;
+use leadscore_core::explain::{date_text, fmt_exact};
 use leadscore_core::fitted::{
     bin_index, days_since, encode_age, is_numeric_token, lead_age, numeric_missing_tokens, outside,
-    signed_log1p, FittedColumn, FittedSpec, FittedTransform, UnseenValues, UNSEEN_SHOWN,
+    past_max_days, signed_log1p, FittedColumn, FittedSpec, FittedTransform, UnseenValues,
+    UNSEEN_SHOWN,
 };
 use leadscore_core::spec::{
     Bins, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT, VALUE_BIN_MIN_COUNT,
@@ -591,9 +592,13 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
                     .map(|t| days_since(t, reference_time.unwrap_or(t)))
                     .collect();
                 let missing_indicator = days.len() < train.len();
+                // At the reference time, the latest any training example is scored at: no
+                // training value is older than this at its own time.
+                let max_days_since = days.iter().copied().reduce(f64::max);
                 FittedTransform::Timestamp {
                     median_days_since: median(&mut days),
                     missing_indicator,
+                    max_days_since,
                 }
             }
             TransformKind::Ignore => continue,
@@ -704,6 +709,7 @@ pub fn featurize_table(
             FittedTransform::Timestamp {
                 median_days_since,
                 missing_indicator,
+                max_days_since,
             } => {
                 let base = j + 1 + usize::from(*missing_indicator);
                 for (i, t) in timestamp_values(table, name, missing, fitted.date_order)?
@@ -721,7 +727,12 @@ pub fn featurize_table(
                             let as_of = as_of_row(i).ok_or_else(|| {
                                 col_err(table, name, "no as_of time to compute days since")
                             })?;
-                            m.data[j * n + i] = days_since(*t, as_of);
+                            let days = days_since(*t, as_of);
+                            m.data[j * n + i] = if past_max_days(days, *max_days_since) {
+                                max_days_since.unwrap_or(days)
+                            } else {
+                                days
+                            };
                             let (month, weekday) = month_and_weekday(*t);
                             m.data[(base + month) * n + i] = 1.0;
                             m.data[(base + 12 + weekday) * n + i] = 1.0;
@@ -826,6 +837,22 @@ pub fn unseen_values(
                         }
                     }
                 }
+            }
+            FittedTransform::Timestamp { .. } => {
+                // Dates, at the time the rows are featurized without one of their own.
+                let Some(as_of) = fitted.reference_time else {
+                    continue;
+                };
+                let v = timestamp_values(table, &c.name, missing, fitted.date_order)?;
+                for &r in rows {
+                    if let Some(Some(t)) = v.get(r) {
+                        if c.transform.older_than_training(days_since(*t, as_of)) {
+                            leads += 1;
+                            *counts.entry(date_text(*t)).or_default() += 1;
+                        }
+                    }
+                }
+                quoted = false;
             }
             _ => continue,
         }

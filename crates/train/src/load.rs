@@ -713,7 +713,7 @@ fn read_past_integer_overflow(
                 let Some(column) = overflowing_integer_column(&e.to_string()) else {
                     return Err(e);
                 };
-                if options.text_columns.iter().any(|c| *c == column) {
+                if options.text_columns.contains(&column) {
                     return Err(e);
                 }
                 options.to_mut().text_columns.push(column);

@@ -2364,6 +2364,82 @@ fn a_whole_number_past_64_bits_is_a_number_not_a_failed_file() {
     run_ok(d, &train_args("huge.csv", "m2.json", &[]));
 }
 
+/// A date older than every training date (`1900-01-01`, a CRM's placeholder) is scored as the
+/// oldest training date's days and counted (`evaluate`), and its factor says so (`score`),
+/// instead of extending the days-since line without end.
+#[test]
+fn a_date_older_than_training_is_scored_as_the_oldest_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let with_signup = |old_row: Option<usize>| -> String {
+        leads_csv(400, ',', "\n", false)
+            .lines()
+            .enumerate()
+            .map(|(i, line)| {
+                let date = match (i, old_row) {
+                    (0, _) => "signup".to_string(),
+                    (i, Some(r)) if i == r => "1900-01-01".to_string(),
+                    (i, _) => format!("2025-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
+                };
+                format!("{line},{date}\n")
+            })
+            .collect()
+    };
+    std::fs::write(d.join("leads.csv"), with_signup(None)).unwrap();
+    std::fs::write(d.join("fresh.csv"), with_signup(Some(10))).unwrap();
+    run_ok(d, &train_args("leads.csv", "m.json", &[]));
+    let model = read_json(&d.join("m.json"));
+    let signup = model["spec"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "signup")
+        .unwrap()["transform"]
+        .clone();
+    assert_eq!(signup["kind"], "timestamp", "{signup}");
+    let max = signup["max_days_since"].as_f64().unwrap();
+    assert!(max > 300.0 && max < 400.0, "{signup}");
+
+    let e = evaluate_json(d, "m.json", "fresh.csv");
+    assert_eq!(
+        e["unseen"],
+        serde_json::json!([{
+            "column": "signup",
+            "scored_as": "nearest training value",
+            "leads": 1,
+            "distinct": 1,
+            "values": ["1900-01-01"]
+        }]),
+        "{e}"
+    );
+    let r = run_ok(
+        d,
+        &[
+            "score",
+            "--model",
+            "m.json",
+            "--data",
+            "fresh.csv",
+            "--id",
+            "lead_id",
+            "--as-of",
+            "2026-01-01",
+            "--target-precision",
+            "0.5",
+            "--factors",
+            "20",
+            "--out",
+            "s.csv",
+        ],
+    );
+    let scores = std::fs::read_to_string(d.join("s.csv")).unwrap();
+    let row = scores
+        .lines()
+        .find(|l| l.contains("older than every training value"))
+        .unwrap_or_else(|| panic!("no factor says so:\n{}\n{scores}", r.stdout));
+    assert!(row.contains("signup = 1900-01-01 ("), "{row}");
+}
+
 /// In a Parquet column of floats, an infinity is refused naming its row and column (as `inf`
 /// written in a CSV is), in `evaluate` as in `train`; a NaN is missing (pandas writes a missing
 /// float so).
@@ -2380,13 +2456,7 @@ fn a_parquet_infinity_is_refused_and_a_nan_is_missing() {
         let mut df = read_table(&d.join("leads.csv"), &ReadOptions::default())
             .unwrap()
             .df;
-        let mut size: Vec<Option<f64>> = df
-            .column("size")
-            .unwrap()
-            .f64()
-            .unwrap()
-            .iter()
-            .collect();
+        let mut size: Vec<Option<f64>> = df.column("size").unwrap().f64().unwrap().iter().collect();
         size[10] = Some(odd);
         df.with_column(Column::new("size".into(), size)).unwrap();
         let f = std::fs::File::create(d.join(name)).unwrap();
