@@ -374,10 +374,22 @@ fn as_of_of(value: Option<&str>) -> Result<i64> {
         None => Ok(now()),
         Some(text) => match parse_timestamp(text) {
             Some(t) if t >= 0 => Ok(t),
-            _ => Err(Error::InvalidQuery {
-                name: "as_of".into(),
-                message: format!("expected an RFC 3339 time after 1970, found {text:?}"),
-            }),
+            _ => {
+                // `+02:00` sent unescaped arrives as ` 02:00`: say why.
+                let plus = text
+                    .rfind(' ')
+                    .map(|i| format!("{}+{}", &text[..i], &text[i + 1..]))
+                    .filter(|t| parse_timestamp(t).is_some());
+                let hint = if plus.is_some() {
+                    " (a `+` in a query string reads as a space: write it %2B)"
+                } else {
+                    ""
+                };
+                Err(Error::InvalidQuery {
+                    name: "as_of".into(),
+                    message: format!("expected an RFC 3339 time after 1970, found {text:?}{hint}"),
+                })
+            }
         },
     }
 }
@@ -583,6 +595,21 @@ impl<S: HasConfig + Send + Sync> FromRequestParts<S> for AdminAuth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An `as_of` whose zone's `+` arrived as a space (sent unescaped) says so.
+    #[test]
+    fn an_unescaped_plus_in_as_of_gets_a_hint() {
+        let message = |v: &str| match as_of_of(Some(v)) {
+            Err(Error::InvalidQuery { message, .. }) => message,
+            other => panic!("{v}: {other:?}"),
+        };
+        assert!(message("2025-06-08T12:00:00 02:00").contains("write it %2B"));
+        assert!(!message("yesterday").contains("%2B"));
+        assert_eq!(
+            as_of_of(Some("2025-06-08T12:00:00+02:00")).unwrap(),
+            as_of_of(Some("2025-06-08T10:00:00Z")).unwrap()
+        );
+    }
 
     #[test]
     fn query_params_read_as_the_form_decoder_reads_them() {

@@ -84,7 +84,8 @@ impl LeadPath {
         match self {
             Self::Root => key_path("", column),
             Self::Item { array, index } => key_path(&format!("{array}[{index}]"), column),
-            Self::Row { index, columns } => match columns.iter().position(|c| c == column) {
+            // A column named twice: the last is the value read (as a JSON object's last key).
+            Self::Row { index, columns } => match columns.iter().rposition(|c| c == column) {
                 Some(j) => format!("dataframe_split.data[{index}][{j}]"),
                 None => key_path(&self.root(), column),
             },
@@ -820,7 +821,10 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
                         Scalar::Val(Val::Text(s)) => parse_timestamp(&s).ok_or_else(|| {
                             self.field_fail(
                                 "occurred_at",
-                                format!("expected a timestamp (RFC 3339), found {s:?}"),
+                                format!(
+                                    "expected a timestamp (ISO 8601 such as \
+                                     2025-06-01T09:30:00Z, or a date), found {s:?}"
+                                ),
                             )
                         })?,
                         found => {
@@ -1550,6 +1554,19 @@ mod tests {
     use super::*;
     use leadscore_core::fitted::FittedColumn;
     use serde_json::json;
+
+    /// A `dataframe_split` column named twice: its value is the last one's, and so is the path.
+    #[test]
+    fn a_column_named_twice_has_the_path_of_the_value_read() {
+        let row = LeadPath::Row {
+            index: 0,
+            columns: ["company_size", "created_at", "company_size"]
+                .map(String::from)
+                .into(),
+        };
+        assert_eq!(row.field("company_size"), "dataframe_split.data[0][2]");
+        assert_eq!(row.field("created_at"), "dataframe_split.data[0][1]");
+    }
 
     fn columns() -> ColumnIndex {
         ColumnIndex::new(&FittedSpec {
