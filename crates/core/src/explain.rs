@@ -363,6 +363,27 @@ pub fn describe(
     out
 }
 
+/// `value` as the featurizer reads it for a column of `transform`, for the text that names it:
+/// missing tokens as missing, and numeric text as its number (`1.234,5` with a decimal comma
+/// is 1234.5; `-1.0` where `-1` is a missing token is missing).
+pub(crate) fn value_as_read<'a>(
+    spec: &FittedSpec,
+    transform: &FittedTransform,
+    value: FieldValue<'a>,
+) -> FieldValue<'a> {
+    match (spec.normalize(value), transform) {
+        (FieldValue::Text(s), FittedTransform::Numeric { .. }) => {
+            let (decimal_comma, _, tokens) = spec.reading();
+            match crate::fitted::read_number(s, decimal_comma, tokens) {
+                Some(Some(x)) => FieldValue::Number(x),
+                Some(None) => FieldValue::Missing,
+                None => FieldValue::Text(s),
+            }
+        }
+        (v, _) => v,
+    }
+}
+
 /// [`describe`] appended to `out`.
 fn write_description(
     out: &mut impl std::fmt::Write,
@@ -376,19 +397,7 @@ fn write_description(
     match group.source {
         Source::Column(i) => {
             let column = &spec.columns[i];
-            let value = match (spec.normalize(value), &column.transform) {
-                // Numeric text as the featurizer reads it (`1.234,5` with a decimal comma is
-                // 1234.5; `-1.0` where `-1` is a missing token is missing).
-                (FieldValue::Text(s), FittedTransform::Numeric { .. }) => {
-                    let (decimal_comma, _, tokens) = spec.reading();
-                    match crate::fitted::read_number(s, decimal_comma, tokens) {
-                        Some(Some(x)) => FieldValue::Number(x),
-                        Some(None) => FieldValue::Missing,
-                        None => FieldValue::Text(s),
-                    }
-                }
-                (v, _) => v,
-            };
+            let value = value_as_read(spec, &column.transform, value);
             write_value(
                 out,
                 &column.name,

@@ -20,7 +20,7 @@
 //! spec's `[pairs]` section ([`PairSpec`]) can name pairs, change the candidates or turn the
 //! search off.
 
-use crate::explain::{level_of, Exact, Part, Quoted};
+use crate::explain::{level_of, value_as_read, Exact, Part, Quoted};
 use crate::fitted::{bin_index, encode_column, signed_log1p, FittedSpec, FittedTransform};
 use crate::value::{bool_of, echo, FieldValue};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -320,19 +320,7 @@ fn describe_side(
     let Some(col) = spec.columns.get(side.index) else {
         return column.clone();
     };
-    // Numeric text as the featurizer reads it (a decimal comma; `-1.0` where `-1` is a missing
-    // token is missing).
-    let value = match (spec.normalize(value), &col.transform) {
-        (FieldValue::Text(s), FittedTransform::Numeric { .. }) => {
-            let (decimal_comma, _, tokens) = spec.reading();
-            match crate::fitted::read_number(s, decimal_comma, tokens) {
-                Some(Some(x)) => FieldValue::Number(x),
-                Some(None) => FieldValue::Missing,
-                None => FieldValue::Text(s),
-            }
-        }
-        (v, _) => v,
-    };
+    let value = value_as_read(spec, &col.transform, value);
     let cell = side.cell_of_value(spec, value, as_of);
     let label = cell.and_then(|c| side.cells.get(c)).map(String::as_str);
     let scored_as = |l: &str| l.strip_prefix("= ").unwrap_or(l).to_string();
