@@ -105,9 +105,16 @@ def load(
 _LATEST = 253402300799
 
 
-def _seconds(t: Any, what: str) -> int:
+def _whole(x: float, up: bool) -> int:
+    """Whole seconds of a time in seconds: rounded down, or up (an event's time: never known
+    before it happened, as leadscore's server reads it)."""
+    return int(-(-x // 1)) if up else int(x // 1)
+
+
+def _seconds(t: Any, what: str, up: bool = False) -> int:
     """Unix seconds of a time: a string, datetime, pandas or numpy time, or a number of seconds
-    (int or float, numpy ones too). Naive times are UTC."""
+    (int or float, numpy ones too). Naive times are UTC. A fraction of a second rounds down, or
+    up with ``up`` (an event's time)."""
     if t is None or t is _pd.NA or t is _pd.NaT:
         raise ValueError(f"{what}: missing")
     if isinstance(t, _np.generic) and not isinstance(t, _np.datetime64):
@@ -119,7 +126,7 @@ def _seconds(t: Any, what: str) -> int:
             raise ValueError(f"{what}: {t!r} is not a time")
         if not 0 <= t <= _LATEST:
             raise ValueError(f"{what}: {t!r} seconds lies outside 1970-01-01 to 9999-12-31")
-        return int(t // 1)
+        return _whole(t, up)
     try:
         ts = _pd.Timestamp(t)
     except (ValueError, TypeError, OverflowError) as e:
@@ -128,17 +135,19 @@ def _seconds(t: Any, what: str) -> int:
         raise ValueError(f"{what}: missing")
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")
-    return int(ts.timestamp() // 1)
+    epoch = _pd.Timestamp("1970-01-01", tz="UTC")
+    whole, rest = divmod(ts - epoch, _pd.Timedelta(seconds=1))
+    return int(whole) + (1 if up and rest != _pd.Timedelta(0) else 0)
 
 
-def _seconds_column(values: Any, labels: Any, what: str) -> list:
+def _seconds_column(values: Any, labels: Any, what: str, up: bool = False) -> list:
     """Unix seconds of a column of times (strings in the export forms, datetimes, or numbers
     of seconds), naive times read as UTC; a missing or unreadable one names its row label."""
     missing = _pd.isna(values).to_numpy()
     if missing.any():
         raise ValueError(f"{what}: missing at row {labels[int(missing.argmax())]!r}")
     if _pd.api.types.is_numeric_dtype(values):
-        return [_seconds(v, f"{what} at row {k!r}") for v, k in zip(values.tolist(), labels)]
+        return [_seconds(v, f"{what} at row {k!r}", up) for v, k in zip(values.tolist(), labels)]
     try:
         ts = _pd.to_datetime(values, utc=True, format="mixed")
     except (ValueError, TypeError, OverflowError):
@@ -147,7 +156,11 @@ def _seconds_column(values: Any, labels: Any, what: str) -> list:
             _seconds(v, f"{what} at row {k!r}")
         raise
     epoch = _pd.Timestamp("1970-01-01", tz="UTC")
-    return ((ts - epoch) // _pd.Timedelta(seconds=1)).astype("int64").tolist()
+    since = ts - epoch
+    whole = since // _pd.Timedelta(seconds=1)
+    if up:
+        whole = whole + (since % _pd.Timedelta(seconds=1) != _pd.Timedelta(0)).astype("int64")
+    return whole.astype("int64").tolist()
 
 
 def _id(v: Any) -> Optional[str]:
@@ -352,7 +365,7 @@ class Model:
                         raise ValueError(f"{where}[{j}].event_type: expected a string, found {kind!r}")
                     rows.append(i)
                     types.append(kind)
-                    times.append(_seconds(at, f"{where}[{j}].occurred_at"))
+                    times.append(_seconds(at, f"{where}[{j}].occurred_at", up=True))
                     origin.append(f"{where}[{j}]")
             ev = (rows, types, times)
         elif names is not None:
@@ -392,7 +405,7 @@ class Model:
                 raise ValueError(f"events: row {bad!r}: column {names[1]!r}: the event type is missing")
             rows = [i for i in found if i >= 0]
             types = kinds.astype(str).tolist()
-            times = _seconds_column(kept[names[2]], kept.index, f"events column {names[2]!r}")
+            times = _seconds_column(kept[names[2]], kept.index, f"events column {names[2]!r}", up=True)
             origin = [f"events: row {k!r}" for k in kept.index]
             ev = (rows, types, times)
         try:

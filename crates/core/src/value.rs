@@ -390,6 +390,36 @@ pub fn parse_timestamp_as(text: &str, order: DateOrder) -> Option<i64> {
     })
 }
 
+/// [`parse_timestamp_as`] for the time of an event: a fraction of a second rounds it up to the
+/// next whole second. Times are kept to the second and a scoring time's fraction rounds down,
+/// so an event at `10:00:00.9` is after an `as_of` of `10:00:00` (it was counted, a second of
+/// the future, when both rounded down): an event is never known before it happened.
+pub fn parse_event_time_as(text: &str, order: DateOrder) -> Option<i64> {
+    let t = parse_timestamp_as(text, order)?;
+    Some(t + i64::from(has_fraction_of_second(text)))
+}
+
+/// [`parse_event_time_as`] for ISO 8601 text (the server's events).
+pub fn parse_event_time(text: &str) -> Option<i64> {
+    parse_event_time_as(text, DateOrder::Iso)
+}
+
+/// Whether a timestamp's text has a fraction of a second that is not zero: `:SS.ddd` with a
+/// digit other than 0 (`10:00:00.000` has none).
+fn has_fraction_of_second(text: &str) -> bool {
+    let b = text.as_bytes();
+    (3..b.len()).any(|i| {
+        b[i] == b'.'
+            && b[i - 3] == b':'
+            && b[i - 2].is_ascii_digit()
+            && b[i - 1].is_ascii_digit()
+            && b[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .any(|c| *c != b'0')
+    })
+}
+
 /// [`parse_timestamp_as`], remembering the last text parsed on this thread per order (see
 /// [`parse_timestamp_cached`]).
 pub fn parse_timestamp_cached_as(text: &str, order: DateOrder) -> Option<i64> {
@@ -1102,6 +1132,29 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An event's fraction of a second rounds its time up; a zero fraction, a date with dots
+    /// and the seconds' own digits do not.
+    #[test]
+    fn an_events_fraction_of_a_second_rounds_it_up() {
+        let base = parse_timestamp("2025-06-08T10:00:00Z").unwrap();
+        for (text, want) in [
+            ("2025-06-08T10:00:00.900Z", base + 1),
+            ("2025-06-08T10:00:00.001Z", base + 1),
+            ("2025-06-08 10:00:00.5", base + 1),
+            ("2025-06-08T12:00:00.25+02:00", base + 1),
+            ("2025-06-08T10:00:00.000Z", base),
+            ("2025-06-08T10:00:00Z", base),
+            ("2025-06-08T10:00Z", base),
+        ] {
+            assert_eq!(parse_event_time(text), Some(want), "{text}");
+        }
+        assert_eq!(
+            parse_event_time("2025.6.8 10:00"),
+            parse_timestamp("2025.6.8 10:00")
+        );
+        assert_eq!(parse_event_time("not a time"), None);
+    }
 
     #[test]
     fn numbers_with_a_decimal_comma() {

@@ -16,7 +16,7 @@
 use crate::error::{Error, Result};
 use crate::json_text::escape_at;
 use leadscore_core::fitted::{FittedSpec, FittedTransform};
-use leadscore_core::value::{parse_number, parse_timestamp, FieldValue};
+use leadscore_core::value::{parse_event_time, parse_number, FieldValue};
 use serde::de::{self, Deserialize, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -818,7 +818,7 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
                 }
                 "occurred_at" => {
                     occurred_at = Some(match map.next_value_seed(ScalarSeed)? {
-                        Scalar::Val(Val::Text(s)) => parse_timestamp(&s).ok_or_else(|| {
+                        Scalar::Val(Val::Text(s)) => parse_event_time(&s).ok_or_else(|| {
                             self.field_fail(
                                 "occurred_at",
                                 format!(
@@ -1093,7 +1093,7 @@ impl<'de> Flat<'de> {
     }
 
     /// A lead's `events`: null, or an array of event objects with `event_type` a string that
-    /// is not blank, `occurred_at` a string [`parse_timestamp`] reads, `value` a number or
+    /// is not blank, `occurred_at` a string [`parse_event_time`] reads (a fraction of a second rounds it up), `value` a number or
     /// null, any other key a scalar (serde's path keeps the last of a repeated key, and so does
     /// this). Anything else, a missing field included, is left to serde's path, which words
     /// the error.
@@ -1126,7 +1126,7 @@ impl<'de> Flat<'de> {
         self.object(|this, key| {
             match (key, this.scalar()?) {
                 ("event_type", Val::Text(t)) if !t.trim().is_empty() => event_type = Some(t),
-                ("occurred_at", Val::Text(t)) => occurred_at = Some(parse_timestamp(&t)?),
+                ("occurred_at", Val::Text(t)) => occurred_at = Some(parse_event_time(&t)?),
                 ("value", Val::Number(x)) => value = Some(x),
                 ("value", Val::Missing) => value = None,
                 ("event_type" | "occurred_at" | "value", _) => return None,

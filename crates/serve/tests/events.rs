@@ -71,6 +71,28 @@ async fn recent_demo_request_scores_higher_and_future_events_are_ignored() {
         (future - none).abs() < 1e-12,
         "an event after as_of changed the score: {future} vs {none}"
     );
+    // A fraction of a second after as_of is after it too (it was counted: both rounded down).
+    for late in [
+        "2025-06-08T10:00:00.900Z",
+        "2025-06-08T10:00:00.001Z",
+        "2025-06-08T12:00:00.5+02:00",
+    ] {
+        let fraction = score(
+            &s,
+            json!([{"event_type": "demo_request", "occurred_at": late}]),
+        )
+        .await;
+        assert!(
+            (fraction - none).abs() < 1e-12,
+            "{late} counted: {fraction} vs {none}"
+        );
+    }
+    let on_time = score(
+        &s,
+        json!([{"event_type": "demo_request", "occurred_at": "2025-06-08T10:00:00.000Z"}]),
+    )
+    .await;
+    assert!(on_time > none, "an event at as_of counts");
 }
 
 /// An event type the model never saw is no reason to refuse a lead (as a categorical column's

@@ -12,7 +12,7 @@
 //! moment (the replay of holdout leads through their lives).
 
 use crate::error::{Result, TrainError};
-use crate::featurize::{level_values, timestamp_values, Matrix};
+use crate::featurize::{event_time_values, level_values, timestamp_values, Matrix};
 use crate::load::{column, read_table, ReadOptions, Table};
 use crate::table::labels;
 pub use leadscore_core::artifact::{LandmarkCounts, PointInTimeReport};
@@ -597,7 +597,8 @@ pub(crate) fn read_events(
         ..read.clone()
     };
     let table = read_table(path, &read)?;
-    let times = timestamp_values(&table, &spec.occurred_at, missing, read.date_order)?;
+    // An event's fraction of a second rounds its time up: never known before it happened.
+    let times = event_time_values(&table, &spec.occurred_at, missing, read.date_order)?;
     let as_text = |name: &str| -> Result<StringChunked> {
         let s = column(&table, name)?;
         let s = s.cast(&DataType::String).map_err(|e| TrainError::Column {

@@ -19,8 +19,9 @@ use leadscore_core::spec::{
     Bins, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT, VALUE_BIN_MIN_COUNT,
 };
 use leadscore_core::value::{
-    bool_of, echo, email_class, month_and_weekday, parse_number_as, parse_timestamp,
-    parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, EmailClass, FieldValue, Seniority,
+    bool_of, echo, email_class, month_and_weekday, parse_event_time_as, parse_number_as,
+    parse_timestamp, parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, EmailClass,
+    FieldValue, Seniority,
 };
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -262,6 +263,27 @@ pub fn timestamp_values(
     missing: &[String],
     order: DateOrder,
 ) -> Result<Vec<Option<i64>>> {
+    times(table, name, missing, order, false)
+}
+
+/// [`timestamp_values`] for the times of events: a fraction of a second rounds a time up (see
+/// [`leadscore_core::value::parse_event_time_as`]), as the server reads an event's time.
+pub fn event_time_values(
+    table: &Table,
+    name: &str,
+    missing: &[String],
+    order: DateOrder,
+) -> Result<Vec<Option<i64>>> {
+    times(table, name, missing, order, true)
+}
+
+fn times(
+    table: &Table,
+    name: &str,
+    missing: &[String],
+    order: DateOrder,
+    round_up: bool,
+) -> Result<Vec<Option<i64>>> {
     let s = column(table, name)?;
     let pe = polars_err(table, name);
     match s.dtype() {
@@ -276,7 +298,12 @@ pub fn timestamp_values(
                 .i64()
                 .map_err(&pe)?
                 .iter()
-                .map(|v| v.map(|x| x.div_euclid(per_second)))
+                .map(|v| {
+                    v.map(|x| {
+                        let up = round_up && x.rem_euclid(per_second) != 0;
+                        x.div_euclid(per_second) + i64::from(up)
+                    })
+                })
                 .collect())
         }
         DataType::Date => Ok(s
@@ -296,8 +323,13 @@ pub fn timestamp_values(
             } else {
                 order.expected().to_string()
             };
+            let parse = if round_up {
+                parse_event_time_as
+            } else {
+                parse_timestamp_as
+            };
             parse_cells(table, name, missing, |t| {
-                parse_timestamp_as(t, order).map(Some).ok_or(&expected)
+                parse(t, order).map(Some).ok_or(&expected)
             })
         }
         other => Err(col_err(table, name, format!("is {other}, not timestamps"))),
@@ -895,6 +927,25 @@ fn string_values(table: &Table, name: &str, missing: &[String]) -> Result<Vec<Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An event's time with a fraction of a second rounds up (never known before it happened),
+    /// as the server reads it; other times round down.
+    #[test]
+    fn event_times_round_a_fraction_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.csv");
+        std::fs::write(
+            &path,
+            "at\n2025-06-08T10:00:00.900Z\n2025-06-08T10:00:00Z\n2025-06-08T10:00:00.000Z\n",
+        )
+        .unwrap();
+        let table = crate::load::read_table(&path, &Default::default()).unwrap();
+        let base = parse_timestamp("2025-06-08T10:00:00Z").unwrap();
+        let events = event_time_values(&table, "at", &[], DateOrder::Iso).unwrap();
+        assert_eq!(events, [Some(base + 1), Some(base), Some(base)]);
+        let times = timestamp_values(&table, "at", &[], DateOrder::Iso).unwrap();
+        assert_eq!(times, [Some(base), Some(base), Some(base)]);
+    }
 
     #[test]
     fn quantile_edges_are_distinct_and_above_min() {
