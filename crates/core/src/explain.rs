@@ -1152,7 +1152,7 @@ pub fn shape(
                     let points = (0..=36)
                         .map(|k| {
                             let d = f64::from(k) * 10.0;
-                            let scored = max_days_since.map_or(d, |m| d.min(m));
+                            let scored = crate::fitted::scored_days(d, *max_days_since);
                             (d, scorer.contribution(group.start, scored) + present)
                         })
                         .collect();

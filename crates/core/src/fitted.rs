@@ -127,15 +127,9 @@ impl FittedTransform {
             (Self::Boolean { .. }, v) => bool_of(v).is_none(),
             (Self::Categorical { levels }, v) => level_index(levels, v).is_none(),
             (Self::Numeric { range, .. }, FieldValue::Number(x)) => outside(x, *range),
-            // A date's days since depend on the scoring time: see `older_than_training`.
+            // A date's days since depend on the scoring time: see [`past_max_days`].
             _ => false,
         }
-    }
-
-    /// Whether `days` since a timestamp column's value are more than every training value's
-    /// (see `max_days_since`): scored as that many days, and noted as unseen.
-    pub fn older_than_training(&self, days: f64) -> bool {
-        matches!(self, Self::Timestamp { max_days_since, .. } if past_max_days(days, *max_days_since))
     }
 
     /// What an unseen value of this transform is scored as (`missing`, `other`, `nearest
@@ -1180,11 +1174,7 @@ pub(crate) fn encode_column(
                     })?;
                     let days = days_since(t, as_of);
                     let older = past_max_days(days, *max_days_since);
-                    slot[0] = if older {
-                        max_days_since.unwrap_or(days)
-                    } else {
-                        days
-                    };
+                    slot[0] = scored_days(days, *max_days_since);
                     let (month, weekday) = month_and_weekday(t);
                     slot[base + month] = 1.0;
                     slot[base + 12 + weekday] = 1.0;
@@ -1229,6 +1219,12 @@ pub(crate) fn encode_column(
 #[inline]
 pub fn past_max_days(days: f64, max_days_since: Option<f64>) -> bool {
     max_days_since.is_some_and(|m| days > m)
+}
+
+/// The days since a date a timestamp column scores: `days`, or `max_days_since` past it.
+#[inline]
+pub fn scored_days(days: f64, max_days_since: Option<f64>) -> f64 {
+    max_days_since.map_or(days, |m| days.min(m))
 }
 
 /// Days from `t` to `as_of` (fractional; negative when `t` is after `as_of`).
@@ -1798,7 +1794,9 @@ mod tests {
         // 30 days before `as_of`: inside.
         let recent = crate::explain::date_text(as_of - 30 * day);
         assert_eq!(encode(&t, &recent), (30.0, false));
-        assert!(t.older_than_training(400.5) && !t.older_than_training(400.0));
+        assert!(past_max_days(400.5, Some(400.0)) && !past_max_days(400.0, Some(400.0)));
+        assert_eq!(scored_days(30.0, Some(400.0)), 30.0);
+        assert_eq!(scored_days(4e5, None), 4e5);
         assert_eq!(t.unseen_scored_as(), Some(FittedTransform::NEAREST));
         // Before format 6: unclamped, never noted.
         let mut json = serde_json::to_value(&t).unwrap();

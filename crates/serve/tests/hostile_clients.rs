@@ -716,6 +716,11 @@ fn a_body_still_arriving_at_the_time_limit_gets_408_and_the_connection_closed() 
             answer.head
         );
         assert!(closed, "{what}: the connection stayed open");
+        assert!(
+            answer.body.contains("did not arrive within 400 ms"),
+            "{what}: {}",
+            answer.body
+        );
         answer
     };
 
@@ -724,12 +729,9 @@ fn a_body_still_arriving_at_the_time_limit_gets_408_and_the_connection_closed() 
         late(sized(path), &[&lead.as_bytes()[..40]], Duration::ZERO),
         "short",
     );
-    let error = &short.json()["error"];
-    assert_eq!(error["code"], "body_timeout", "{}", short.body);
-    assert!(
-        error["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("did not arrive within 400 ms")),
+    assert_eq!(
+        short.json()["error"]["code"],
+        "body_timeout",
         "{}",
         short.body
     );
@@ -757,12 +759,9 @@ fn a_body_still_arriving_at_the_time_limit_gets_408_and_the_connection_closed() 
         late(head, &[&records.as_bytes()[..30]], Duration::ZERO),
         "mlflow",
     );
-    let shape = mlflow.json();
-    assert_eq!(shape["error_code"], "BAD_REQUEST", "{}", mlflow.body);
-    assert!(
-        shape["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("did not arrive within 400 ms")),
+    assert_eq!(
+        mlflow.json()["error_code"],
+        "BAD_REQUEST",
         "{}",
         mlflow.body
     );

@@ -12,8 +12,8 @@ use crate::table::text_values;
 use leadscore_core::explain::{date_text, fmt_exact};
 use leadscore_core::fitted::{
     bin_index, days_since, encode_age, is_numeric_token, lead_age, numeric_missing_tokens, outside,
-    past_max_days, signed_log1p, FittedColumn, FittedSpec, FittedTransform, UnseenValues,
-    UNSEEN_SHOWN,
+    past_max_days, scored_days, signed_log1p, FittedColumn, FittedSpec, FittedTransform,
+    UnseenValues, UNSEEN_SHOWN,
 };
 use leadscore_core::spec::{
     Bins, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT, VALUE_BIN_MIN_COUNT,
@@ -759,12 +759,7 @@ pub fn featurize_table(
                             let as_of = as_of_row(i).ok_or_else(|| {
                                 col_err(table, name, "no as_of time to compute days since")
                             })?;
-                            let days = days_since(*t, as_of);
-                            m.data[j * n + i] = if past_max_days(days, *max_days_since) {
-                                max_days_since.unwrap_or(days)
-                            } else {
-                                days
-                            };
+                            m.data[j * n + i] = scored_days(days_since(*t, as_of), *max_days_since);
                             let (month, weekday) = month_and_weekday(*t);
                             m.data[(base + month) * n + i] = 1.0;
                             m.data[(base + 12 + weekday) * n + i] = 1.0;
@@ -870,21 +865,21 @@ pub fn unseen_values(
                     }
                 }
             }
-            FittedTransform::Timestamp { .. } => {
+            FittedTransform::Timestamp { max_days_since, .. } => {
                 // Dates, at the time the rows are featurized without one of their own.
                 let Some(as_of) = fitted.reference_time else {
                     continue;
                 };
+                quoted = false;
                 let v = timestamp_values(table, &c.name, missing, fitted.date_order)?;
                 for &r in rows {
                     if let Some(Some(t)) = v.get(r) {
-                        if c.transform.older_than_training(days_since(*t, as_of)) {
+                        if past_max_days(days_since(*t, as_of), *max_days_since) {
                             leads += 1;
                             *counts.entry(date_text(*t)).or_default() += 1;
                         }
                     }
                 }
-                quoted = false;
             }
             _ => continue,
         }

@@ -98,25 +98,27 @@ pub fn read_input_text(path: &Path) -> Result<String> {
 /// file does not have, naming it); a panic inside the reader is an error naming the file,
 /// never a crash.
 fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>)> {
-    let skipped = unreadable_parquet_columns(path)?;
-    let read = || -> Result<DataFrame> {
+    let unreadable = |e: PolarsError| read_err(path, format!("not a readable Parquet file: {e}"));
+    // One reader: its schema (the file's footer) says which columns to leave out, then it
+    // reads the others.
+    let read = || -> Result<(DataFrame, Vec<(String, String)>)> {
         let mut reader = ParquetReader::new(open_input(path)?);
+        let schema = reader.schema().map_err(unreadable)?;
+        let skipped: Vec<(String, String)> = schema
+            .iter()
+            .filter_map(|(name, f)| unread_kind(f.dtype()).map(|k| (name.to_string(), k)))
+            .collect();
         if !skipped.is_empty() {
-            let schema = reader
-                .schema()
-                .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))?;
-            let wanted: Vec<String> = schema
+            let wanted = schema
                 .iter()
+                .filter(|(_, f)| unread_kind(f.dtype()).is_none())
                 .map(|(name, _)| name.to_string())
-                .filter(|n| !skipped.iter().any(|(s, _)| s == n))
                 .collect();
             reader = reader.with_columns(Some(wanted));
         }
-        reader
-            .finish()
-            .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))
+        Ok((reader.finish().map_err(unreadable)?, skipped))
     };
-    let df = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+    let (df, skipped) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
         .map_err(|_| read_err(path, "not a readable Parquet file: its reader failed"))??;
     let widened: Vec<Column> = df
         .columns()
@@ -147,67 +149,57 @@ fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>)> {
             .iter()
             .map(|(name, kind)| format!("`{name}` ({kind})"))
             .collect();
+        let (plural, them) = if skipped.len() == 1 {
+            ("", "it")
+        } else {
+            ("s", "them")
+        };
         format!(
-            "{}: left out column{} {}: leadscore reads numbers, text, yes/no, dates and \
-             timestamps (cast {} in the export to use {})",
+            "{}: left out column{plural} {}: leadscore reads numbers, text, yes/no, dates and \
+             timestamps (cast {them} in the export to use {them})",
             path.display(),
-            if skipped.len() == 1 { "" } else { "s" },
             named.join(", "),
-            if skipped.len() == 1 { "it" } else { "them" },
-            if skipped.len() == 1 { "it" } else { "them" },
         )
     });
     Ok((df, note))
 }
 
-/// The columns of a Parquet file whose types leadscore does not read, with a name for the
-/// type, from the file's schema.
-fn unreadable_parquet_columns(path: &Path) -> Result<Vec<(String, String)>> {
+/// What a Parquet column type leadscore does not read is (`a struct`, `a time of day`); `None`
+/// for the types it reads.
+fn unread_kind(t: &polars::prelude::ArrowDataType) -> Option<String> {
     use polars::prelude::ArrowDataType as A;
-    let kind = |t: &A| -> Option<String> {
-        Some(match t {
-            A::Null
-            | A::Boolean
-            | A::Int8
-            | A::Int16
-            | A::Int32
-            | A::Int64
-            | A::UInt8
-            | A::UInt16
-            | A::UInt32
-            | A::UInt64
-            | A::Float32
-            | A::Float64
-            | A::Utf8
-            | A::LargeUtf8
-            | A::Utf8View
-            | A::Binary
-            | A::LargeBinary
-            | A::BinaryView
-            | A::Date32
-            | A::Date64
-            | A::Timestamp(..)
-            | A::Decimal(..)
-            | A::Dictionary(..) => return None,
-            A::Struct(_) => "a struct".into(),
-            A::List(_) | A::LargeList(_) | A::FixedSizeList(..) => "a list".into(),
-            A::Map(..) => "a map".into(),
-            A::Time32(_) | A::Time64(_) => "a time of day".into(),
-            A::Duration(_) => "a duration".into(),
-            A::Interval(_) => "an interval".into(),
-            other => format!("{other:?}").to_lowercase(),
-        })
-    };
-    let schema = std::panic::catch_unwind(|| {
-        ParquetReader::new(open_input(path)?)
-            .schema()
-            .map_err(|e| read_err(path, format!("not a readable Parquet file: {e}")))
+    Some(match t {
+        A::Null
+        | A::Boolean
+        | A::Int8
+        | A::Int16
+        | A::Int32
+        | A::Int64
+        | A::UInt8
+        | A::UInt16
+        | A::UInt32
+        | A::UInt64
+        | A::Float32
+        | A::Float64
+        | A::Utf8
+        | A::LargeUtf8
+        | A::Utf8View
+        | A::Binary
+        | A::LargeBinary
+        | A::BinaryView
+        | A::Date32
+        | A::Date64
+        | A::Timestamp(..)
+        | A::Decimal(..)
+        | A::Dictionary(..) => return None,
+        A::Struct(_) => "a struct".into(),
+        A::List(_) | A::LargeList(_) | A::FixedSizeList(..) => "a list".into(),
+        A::Map(..) => "a map".into(),
+        A::Time32(_) | A::Time64(_) => "a time of day".into(),
+        A::Duration(_) => "a duration".into(),
+        A::Interval(_) => "an interval".into(),
+        other => format!("{other:?}").to_lowercase(),
     })
-    .map_err(|_| read_err(path, "not a readable Parquet file: its reader failed"))??;
-    Ok(schema
-        .iter()
-        .filter_map(|(name, f)| kind(f.dtype()).map(|k| (name.to_string(), k)))
-        .collect())
 }
 
 /// Reads a CSV or Parquet file (by extension; otherwise by content: Parquet starts with `PAR1`).

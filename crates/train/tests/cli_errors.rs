@@ -148,6 +148,20 @@ fn edit_rows(csv: &str, sep: char, edit: impl Fn(usize, &mut [String])) -> Strin
         .collect()
 }
 
+/// Writes `dir/parquet`: `dir/leads.csv` as the CSV reader reads it (default options),
+/// changed by `edit` (a column cast, a cell set).
+fn parquet_twin(dir: &Path, parquet: &str, edit: impl FnOnce(&mut polars::prelude::DataFrame)) {
+    use leadscore_train::load::{read_table, ReadOptions};
+    let mut df = read_table(&dir.join("leads.csv"), &ReadOptions::default())
+        .unwrap()
+        .df;
+    edit(&mut df);
+    let f = std::fs::File::create(dir.join(parquet)).unwrap();
+    polars::prelude::ParquetWriter::new(f)
+        .finish(&mut df)
+        .unwrap();
+}
+
 /// `init` of `data` with the label and id of [`leads_csv`]'s files, then `extra`.
 fn init_args<'a>(data: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut a = vec![
@@ -222,6 +236,17 @@ fn evaluate_json(dir: &Path, model: &str, data: &str) -> Value {
         &["evaluate", "--model", model, "--data", data, "--json"],
     );
     serde_json::from_str(&r.stdout).unwrap()
+}
+
+/// The fitted transform of column `name` in a model artifact's JSON.
+fn transform_of(model: &Value, name: &str) -> Value {
+    model["spec"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no column {name}"))["transform"]
+        .clone()
 }
 
 fn read_json(path: &Path) -> Value {
@@ -2240,17 +2265,10 @@ fn spaced_header_names_train_like_clean_ones() {
 
 #[test]
 fn parquet_trains_like_csv() {
-    use leadscore_train::load::{read_table, ReadOptions};
-    use polars::prelude::ParquetWriter;
-
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("leads.csv"), leads()).unwrap();
-    let mut df = read_table(&d.join("leads.csv"), &ReadOptions::default())
-        .unwrap()
-        .df;
-    let f = std::fs::File::create(d.join("leads.parquet")).unwrap();
-    ParquetWriter::new(f).finish(&mut df).unwrap();
+    parquet_twin(d, "leads.parquet", |_| {});
 
     let a = train_model(d, "leads.csv", "csv.json");
     let b = train_model(d, "leads.parquet", "pq.json");
@@ -2280,9 +2298,6 @@ fn parquet_trains_like_csv() {
 /// the two files train the same model, with `visits is missing`.
 #[test]
 fn a_numeric_missing_token_is_missing_in_csv_and_parquet_alike() {
-    use leadscore_train::load::{read_table, ReadOptions};
-    use polars::prelude::ParquetWriter;
-
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // One lead in seven has `visits` -1.
@@ -2299,12 +2314,9 @@ fn a_numeric_missing_token_is_missing_in_csv_and_parquet_alike() {
     std::fs::write(d.join("spec.toml"), &spec).unwrap();
     // The Parquet twin, its `visits` numbers (-1 included) as the CSV reader reads them
     // without tokens.
-    let mut df = read_table(&d.join("leads.csv"), &ReadOptions::default())
-        .unwrap()
-        .df;
-    assert!(df.column("visits").unwrap().dtype().is_primitive_numeric());
-    let f = std::fs::File::create(d.join("leads.parquet")).unwrap();
-    ParquetWriter::new(f).finish(&mut df).unwrap();
+    parquet_twin(d, "leads.parquet", |df| {
+        assert!(df.column("visits").unwrap().dtype().is_primitive_numeric());
+    });
 
     let spec_args = ["--spec", "spec.toml"];
     run_ok(d, &train_args("leads.csv", "csv.json", &spec_args));
@@ -2314,13 +2326,7 @@ fn a_numeric_missing_token_is_missing_in_csv_and_parquet_alike() {
         read_json(&d.join("pq.json")),
     );
     assert_same_weights(&a, &b);
-    let visits = a["spec"]["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "visits")
-        .unwrap()["transform"]
-        .clone();
+    let visits = transform_of(&a, "visits");
     assert_eq!(visits["missing_indicator"], true, "{visits}");
     assert_eq!(
         visits["range"][0], 0.0,
@@ -2389,13 +2395,7 @@ fn a_date_older_than_training_is_scored_as_the_oldest_and_counted() {
     std::fs::write(d.join("fresh.csv"), with_signup(Some(10))).unwrap();
     run_ok(d, &train_args("leads.csv", "m.json", &[]));
     let model = read_json(&d.join("m.json"));
-    let signup = model["spec"]["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "signup")
-        .unwrap()["transform"]
-        .clone();
+    let signup = transform_of(&model, "signup");
     assert_eq!(signup["kind"], "timestamp", "{signup}");
     let max = signup["max_days_since"].as_f64().unwrap();
     assert!(max > 300.0 && max < 400.0, "{signup}");
@@ -2445,22 +2445,19 @@ fn a_date_older_than_training_is_scored_as_the_oldest_and_counted() {
 /// float so).
 #[test]
 fn a_parquet_infinity_is_refused_and_a_nan_is_missing() {
-    use leadscore_train::load::{read_table, ReadOptions};
-    use polars::prelude::{Column, ParquetWriter};
+    use polars::prelude::Column;
 
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("leads.csv"), leads_csv(400, ',', "\n", false)).unwrap();
     run_ok(d, &train_args("leads.csv", "m.json", &[]));
     let write = |name: &str, odd: f64| {
-        let mut df = read_table(&d.join("leads.csv"), &ReadOptions::default())
-            .unwrap()
-            .df;
-        let mut size: Vec<Option<f64>> = df.column("size").unwrap().f64().unwrap().iter().collect();
-        size[10] = Some(odd);
-        df.with_column(Column::new("size".into(), size)).unwrap();
-        let f = std::fs::File::create(d.join(name)).unwrap();
-        ParquetWriter::new(f).finish(&mut df).unwrap();
+        parquet_twin(d, name, |df| {
+            let mut size: Vec<Option<f64>> =
+                df.column("size").unwrap().f64().unwrap().iter().collect();
+            size[10] = Some(odd);
+            df.with_column(Column::new("size".into(), size)).unwrap();
+        });
     };
     write("inf.parquet", f64::INFINITY);
     write("nan.parquet", f64::NAN);
@@ -2493,27 +2490,23 @@ fn a_parquet_infinity_is_refused_and_a_nan_is_missing() {
 /// integers to fail the whole file.)
 #[test]
 fn small_integer_and_decimal_parquet_columns_are_numbers() {
-    use leadscore_train::load::{read_table, ReadOptions};
-    use polars::prelude::{Column, DataType, ParquetWriter};
+    use polars::prelude::{Column, DataFrame, DataType};
 
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("leads.csv"), leads_csv(400, ',', "\n", false)).unwrap();
-    let mut df = read_table(&d.join("leads.csv"), &ReadOptions::default())
-        .unwrap()
-        .df;
-    let cast = |df: &polars::prelude::DataFrame, name: &str, to: DataType| -> Column {
-        df.column(name).unwrap().cast(&to).unwrap()
-    };
-    let visits = cast(&df, "visits", DataType::Int8);
-    let size = cast(&df, "size", DataType::Decimal(10, 1));
-    let tiny = cast(&df, "visits", DataType::UInt8).with_name("tiny".into());
-    let small = cast(&df, "visits", DataType::Int16).with_name("small".into());
-    for c in [visits, size, tiny, small] {
-        df.with_column(c).unwrap();
-    }
-    let f = std::fs::File::create(d.join("leads.parquet")).unwrap();
-    ParquetWriter::new(f).finish(&mut df).unwrap();
+    parquet_twin(d, "leads.parquet", |df| {
+        let cast = |df: &DataFrame, name: &str, to: DataType| -> Column {
+            df.column(name).unwrap().cast(&to).unwrap()
+        };
+        let visits = cast(df, "visits", DataType::Int8);
+        let size = cast(df, "size", DataType::Decimal(10, 1));
+        let tiny = cast(df, "visits", DataType::UInt8).with_name("tiny".into());
+        let small = cast(df, "visits", DataType::Int16).with_name("small".into());
+        for c in [visits, size, tiny, small] {
+            df.with_column(c).unwrap();
+        }
+    });
 
     let ignore = ["--exclude", "tiny", "small"];
     run_ok(d, &train_args("leads.csv", "csv.json", &[]));
@@ -2535,8 +2528,7 @@ fn small_integer_and_decimal_parquet_columns_are_numbers() {
 /// with the same range, and nothing in it is outside the CSV model's range.
 #[test]
 fn a_float32_parquet_column_reads_as_the_decimals_it_was_written_with() {
-    use leadscore_train::load::{read_table, ReadOptions};
-    use polars::prelude::{DataType, ParquetWriter};
+    use polars::prelude::DataType;
 
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -2548,17 +2540,14 @@ fn a_float32_parquet_column_reads_as_the_decimals_it_was_written_with() {
         }
     });
     std::fs::write(d.join("leads.csv"), &text).unwrap();
-    let mut df = read_table(&d.join("leads.csv"), &ReadOptions::default())
-        .unwrap()
-        .df;
-    let visits = df
-        .column("visits")
-        .unwrap()
-        .cast(&DataType::Float32)
-        .unwrap();
-    df.with_column(visits).unwrap();
-    let f = std::fs::File::create(d.join("leads.parquet")).unwrap();
-    ParquetWriter::new(f).finish(&mut df).unwrap();
+    parquet_twin(d, "leads.parquet", |df| {
+        let visits = df
+            .column("visits")
+            .unwrap()
+            .cast(&DataType::Float32)
+            .unwrap();
+        df.with_column(visits).unwrap();
+    });
 
     run_ok(d, &train_args("leads.csv", "csv.json", &[]));
     run_ok(d, &train_args("leads.parquet", "pq.json", &[]));
@@ -2566,15 +2555,7 @@ fn a_float32_parquet_column_reads_as_the_decimals_it_was_written_with() {
         read_json(&d.join("csv.json")),
         read_json(&d.join("pq.json")),
     );
-    let visits = |m: &Value| {
-        m["spec"]["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == "visits")
-            .unwrap()["transform"]
-            .clone()
-    };
+    let visits = |m: &Value| transform_of(m, "visits");
     assert_eq!(visits(&a)["range"], serde_json::json!([0.0, 0.3]));
     assert_eq!(visits(&b), visits(&a));
     assert_same_weights(&a, &b);
