@@ -230,9 +230,7 @@ impl<'a> LeadScorer<'a> {
 }
 
 /// The server's checks on a lead's values that featurizing does not make: numbers must be
-/// finite, timestamp fields at most a day after `as_of` (a value from the future would leak
-/// it; one before 1970, a date of birth or a founding date, is a date like any other, as in
-/// training).
+/// finite, timestamp fields at most a day after `as_of` ([`dated_after`]).
 pub fn check_values(
     artifact: &ModelArtifact,
     values: &[FieldValue<'_>],
@@ -250,16 +248,6 @@ pub fn check_values(
             (FieldValue::Number(x), FittedTransform::Numeric { .. }) if !x.is_finite() => {
                 Some(format!("expected a finite number, found {x}"))
             }
-            (FieldValue::Text(text), FittedTransform::Timestamp { .. }) => {
-                parse_timestamp_cached_as(text, spec.date_order)
-                    .filter(|t| *t > as_of.saturating_add(FUTURE_SLACK_SECONDS))
-                    .map(|t| {
-                        format!(
-                            "timestamp {t} (Unix seconds) is out of range: it must lie at most \
-                             one day after the scoring time {as_of}"
-                        )
-                    })
-            }
             _ => None,
         };
         if let Some(message) = problem {
@@ -269,5 +257,37 @@ pub fn check_values(
             });
         }
     }
-    Ok(())
+    dated_after(artifact, values, as_of).map_or(Ok(()), Err)
+}
+
+/// The first timestamp field of a lead more than a day after `as_of`
+/// ([`FUTURE_SLACK_SECONDS`], clock skew), as an error naming its column. Such a value is from
+/// after the scoring time (a record exported later than the moment it is scored at would leak
+/// it); one before 1970, a date of birth or a founding date, is a date like any other, as in
+/// training. The server refuses such a lead; `score` skips and counts it.
+pub fn dated_after(
+    artifact: &ModelArtifact,
+    values: &[FieldValue<'_>],
+    as_of: i64,
+) -> Option<FieldError> {
+    let spec = &artifact.spec;
+    spec.columns
+        .iter()
+        .zip(values)
+        .find_map(|(c, v)| match (v, &c.transform) {
+            (FieldValue::Text(text), FittedTransform::Timestamp { .. })
+                if !spec.is_missing_token(text) =>
+            {
+                parse_timestamp_cached_as(text, spec.date_order)
+                    .filter(|t| *t > as_of.saturating_add(FUTURE_SLACK_SECONDS))
+                    .map(|t| FieldError {
+                        column: c.name.clone(),
+                        message: format!(
+                        "timestamp {t} (Unix seconds) is out of range: it must lie at most one \
+                         day after the scoring time {as_of}"
+                    ),
+                    })
+            }
+            _ => None,
+        })
 }

@@ -22,10 +22,10 @@ use crate::featurize::timestamp_values;
 use crate::load::{column, read_table, ReadOptions, Table};
 use crate::table::text_values;
 use leadscore_core::artifact::ModelArtifact;
-use leadscore_core::batch::LeadScorer;
+use leadscore_core::batch::{dated_after, LeadScorer};
 use leadscore_core::fitted::{FittedTransform, LeadEvent};
 use leadscore_core::tiers::Tiers;
-use leadscore_core::value::parse_number;
+use leadscore_core::value::{parse_number, FieldValue};
 use polars::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;
@@ -123,6 +123,11 @@ pub struct ScoreSummary {
     pub per_tier: Vec<(String, usize)>,
     /// Leads created after `as_of`, not scored.
     pub not_yet_created: usize,
+    /// Leads with a timestamp field more than a day after `as_of` (a record from after the
+    /// scoring time, which the server refuses), not scored.
+    pub dated_after: usize,
+    /// The first of them: its row (1-based, as the file counts data rows), column and value.
+    pub first_dated_after: Option<(usize, String, String)>,
     /// Leads that had converted by `as_of` (with `outcomes`), not scored.
     pub already_converted: usize,
     /// Leads the outcomes table lists as converted without a time, not scored.
@@ -301,6 +306,22 @@ pub fn score_file(
                 }
             }
             let fields = values.row(r);
+            if let Some(e) = dated_after(artifact, &fields, job.as_of) {
+                summary.dated_after += 1;
+                if summary.first_dated_after.is_none() {
+                    let value = spec
+                        .columns
+                        .iter()
+                        .zip(&fields)
+                        .find_map(|(c, v)| match v {
+                            FieldValue::Text(t) if c.name == e.column => Some(t.to_string()),
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    summary.first_dated_after = Some((row + 1, e.column, value));
+                }
+                continue;
+            }
             let lead_events: Vec<LeadEvent<'_>> = values.events(r);
             let d = decide
                 .decide(&fields, &lead_events, job.as_of, job.factors)

@@ -2374,7 +2374,7 @@ fn a_whole_number_past_64_bits_is_a_number_not_a_failed_file() {
 /// oldest training date's days and counted (`evaluate`), and its factor says so (`score`),
 /// instead of extending the days-since line without end.
 #[test]
-fn a_date_older_than_training_is_scored_as_the_oldest_and_counted() {
+fn a_date_older_than_training_is_scored_as_the_oldest_and_one_after_as_of_is_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let with_signup = |old_row: Option<usize>| -> String {
@@ -2385,6 +2385,9 @@ fn a_date_older_than_training_is_scored_as_the_oldest_and_counted() {
                 let date = match (i, old_row) {
                     (0, _) => "signup".to_string(),
                     (i, Some(r)) if i == r => "1900-01-01".to_string(),
+                    // A record from after the scoring time (2026-01-01): `score` skips and
+                    // counts it, as it skips a lead created later, where the server refuses it.
+                    (i, Some(r)) if i == r + 5 => "2026-03-01".to_string(),
                     (i, _) => format!("2025-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
                 };
                 format!("{line},{date}\n")
@@ -2438,6 +2441,19 @@ fn a_date_older_than_training_is_scored_as_the_oldest_and_counted() {
         .find(|l| l.contains("older than every training value"))
         .unwrap_or_else(|| panic!("no factor says so:\n{}\n{scores}", r.stdout));
     assert!(row.contains("signup = 1900-01-01 ("), "{row}");
+    // Data row 15 (lead L00014) has the later date: skipped, named, the other 399 scored.
+    assert!(
+        r.stdout.contains(
+            "skipped 1 leads with a date more than a day after 2026-01-01T00:00:00Z, a record \
+             from after the scoring time (the server refuses such a lead; first: row 15, column \
+             \"signup\" = \"2026-03-01T00:00:00Z\")"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(" 399 leads scored"), "{}", r.stdout);
+    assert_eq!(scores.lines().count(), 400, "{scores}");
+    assert!(!scores.contains("L00014,"), "{scores}");
 }
 
 /// In a Parquet column of floats, an infinity is refused naming its row and column (as `inf`
