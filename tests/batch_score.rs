@@ -6,7 +6,8 @@
 //! - two runs a week apart with `--previous` write the crossings beside the output, both
 //!   ways (leads that became MQL and leads that stopped being MQL), and the crossings file is
 //!   exactly what the two outputs say, computed here independently; Parquet in and out too;
-//! - a bad cell fails the run naming the file, row and column, and writes nothing.
+//! - a bad cell fails the run naming the file, row and column, and writes nothing;
+//! - a header-only events file scores every lead without events.
 
 mod common;
 
@@ -25,16 +26,22 @@ fn model() -> PathBuf {
 
 /// Runs `leadscore-train score` on the demo leads and events; returns (success, stdout, stderr).
 fn score(as_of: &str, out: &Path, extra: &[&str]) -> (bool, String, String) {
+    score_with_events(Path::new("data/demo/events.csv"), as_of, out, extra)
+}
+
+/// [`score`] with another events file.
+fn score_with_events(
+    events: &Path,
+    as_of: &str,
+    out: &Path,
+    extra: &[&str],
+) -> (bool, String, String) {
     let output = Command::new(common::train_binary())
         .arg("score")
         .arg("--model")
         .arg(model())
-        .args([
-            "--data",
-            "data/demo/leads.csv",
-            "--events",
-            "data/demo/events.csv",
-        ])
+        .args(["--data", "data/demo/leads.csv", "--events"])
+        .arg(events)
         .args(["--as-of", as_of, "--target-precision", "0.5", "--out"])
         .arg(out)
         .args(extra)
@@ -347,6 +354,42 @@ fn a_bad_cell_names_its_row_and_column_and_nothing_is_written() {
         1,
         "and no temp file"
     );
+}
+
+/// A header-only events file (a nightly export of a day without events) scores every lead as
+/// having no events, as a file whose every event lies after `as_of` does, and the summary says
+/// the file was empty (it used to fail the whole run: "a header but no data rows").
+#[test]
+fn a_header_only_events_file_scores_every_lead_without_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "lead_id,event_type,occurred_at\n";
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, header).unwrap();
+    let later = dir.path().join("later.csv");
+    std::fs::write(
+        &later,
+        format!("{header}L000001,pricing_page,2030-01-01 00:00:00\n"),
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = score_with_events(&empty, AS_OF, &dir.path().join("a.csv"), &[]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "events: none in {} (a header without rows): every lead scored without events",
+            empty.display()
+        )),
+        "{stdout}"
+    );
+    let (ok, stdout_later, stderr) =
+        score_with_events(&later, AS_OF, &dir.path().join("b.csv"), &[]);
+    assert!(ok, "{stderr}");
+    assert!(stdout_later.contains("events: 1 after"), "{stdout_later}");
+    let (a, b) = (
+        by_id(&dir.path().join("a.csv")),
+        by_id(&dir.path().join("b.csv")),
+    );
+    assert!(a.len() > 4_000, "{}", a.len());
+    assert_eq!(a, b);
 }
 
 /// Event types the model never saw feed no per-type feature (only the distinct active days,

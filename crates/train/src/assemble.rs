@@ -13,7 +13,7 @@
 
 use crate::error::{Result, TrainError};
 use crate::featurize::{event_time_values, level_values, timestamp_values, Matrix};
-use crate::load::{column, read_table, ReadOptions, Table};
+use crate::load::{column, read_table, read_table_rows, ReadOptions, Table};
 use crate::table::labels;
 pub use leadscore_core::artifact::{LandmarkCounts, PointInTimeReport};
 use leadscore_core::fitted::{
@@ -596,7 +596,8 @@ pub(crate) fn read_events(
         infer_types: false,
         ..read.clone()
     };
-    let table = read_table(path, &read)?;
+    // A header without rows is no events (a nightly export of a quiet day), not an error.
+    let table = read_table_rows(path, &read, true)?;
     // An event's fraction of a second rounds its time up: never known before it happened.
     let times = event_time_values(&table, &spec.occurred_at, missing, read.date_order)?;
     let as_text = |name: &str| -> Result<StringChunked> {

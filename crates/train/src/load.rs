@@ -209,6 +209,12 @@ fn unread_kind(t: &polars::prelude::ArrowDataType) -> Option<String> {
 /// events file is never held twice. A CSV that is not UTF-8 is read as Windows-1252 instead
 /// (held in memory, at most 1 GiB), its rows checked then, and [`Table::note`] says so.
 pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
+    read_table_rows(path, options, false)
+}
+
+/// [`read_table`], where a header without data rows is a table of no rows when `empty_ok` (an
+/// events file of a day without events), else an error.
+pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Result<Table> {
     let mut file = open_input(path)?;
     let mut head = [0u8; 4];
     let head_len = file
@@ -262,7 +268,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
         options.infer_types && !is_parquet,
     )
     .map_err(|e| read_err(path, e.to_string()))?;
-    if df.height() == 0 {
+    if df.height() == 0 && !empty_ok {
         return Err(read_err(path, "the file has a header but no data rows"));
     }
     let (df, header_note) = tidy_header(df);

@@ -132,6 +132,8 @@ pub struct ScoreSummary {
     pub already_converted: usize,
     /// Leads the outcomes table lists as converted without a time, not scored.
     pub converted_untimed: usize,
+    /// Rows of the events file (`None` without one).
+    pub events_rows: Option<u64>,
     /// Events after `as_of`, left out.
     pub later_events: u64,
     /// Events of leads not in the leads file.
@@ -220,6 +222,7 @@ pub fn score_file(
                 .unwrap_or_default();
             let (ev, unknown) = read_events(path, &columns, &index, &read, &spec.missing_tokens)?;
             summary.unknown_events = unknown;
+            summary.events_rows = ev.fingerprint.as_ref().map(|f| f.rows);
             summary.unknown_types = unknown_types(&ev, fitted);
             let (grouped, later) = known_by(ev, n, job.as_of);
             summary.later_events = later;

@@ -406,6 +406,14 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
             m.converted_untimed
         );
     }
+    if m.events_rows == Some(0) {
+        if let Some(events) = &s.job.events {
+            out += &format!(
+                "events: none in {} (a header without rows): every lead scored without events\n",
+                events.display()
+            );
+        }
+    }
     if m.later_events > 0 || m.unknown_events > 0 {
         out += &format!(
             "events: {} after {as_of} left out, {} of leads not in {}\n",
