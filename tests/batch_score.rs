@@ -257,6 +257,32 @@ fn a_week_later_the_crossings_go_both_ways() {
         "{stdout}"
     );
 
+    assert!(!stdout.contains("WARNING"), "{stdout}");
+
+    // A previous run with none of these ids (ids written another way): said, not silent.
+    let other_ids = dir.path().join("other-ids.csv");
+    std::fs::write(
+        &other_ids,
+        std::fs::read_to_string(&first).unwrap().replace("L0", "X0"),
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = score(
+        &later,
+        &dir.path().join("other.csv"),
+        &["--previous", other_ids.to_str().unwrap()],
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "WARNING: none of the {} leads scored is in {} (its {} leads have other `lead_id` \
+             values",
+            now.len(),
+            other_ids.display(),
+            before.len()
+        )),
+        "{stdout}"
+    );
+
     // The crossings file would land on an input (here the previous run itself): refused
     // before anything is read, the input untouched.
     let previous = dir.path().join("again.crossings.csv");

@@ -226,6 +226,8 @@ pub fn run(s: Score) -> anyhow::Result<()> {
         .or(s.notify.as_ref().map(|_| &nothing_before));
     let mut queued: Option<Vec<Notification>> = None;
     let mut changed: Vec<Crossing> = Vec::new();
+    // Scored leads that the previous run scored too.
+    let mut matched = 0usize;
     let mut summary = ScoreSummary::default();
     let mut failure: Option<anyhow::Error> = None;
     let bar = std::io::stderr().is_terminal();
@@ -244,6 +246,7 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             |chunk| {
                 if let Some(prev) = against {
                     changed.extend(crossings(prev, chunk));
+                    matched += chunk.iter().filter(|l| prev.contains_key(&l.id)).count();
                 }
                 let mut df = frame(&id, &as_of, &artifact.model_id, chunk)?;
                 writer.write(&mut df).map_err(|e| {
@@ -317,6 +320,15 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             buffered.flush()
         })?;
         let count = |c: Change| changed.iter().filter(|x| x.change == c).count();
+        if matched == 0 && !prev.is_empty() && summary.scored > 0 {
+            text += &format!(
+                "WARNING: none of the {} leads scored is in {} (its {} leads have other `{id}` \
+                 values: another file, or ids written another way?), so every MQL counts as new\n",
+                summary.scored,
+                path.display(),
+                prev.len()
+            );
+        }
         text += &format!(
             "against {} ({} leads): {} became MQL, {} stopped being MQL, {} changed tier\nwrote {}\n",
             path.display(),
