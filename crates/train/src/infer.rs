@@ -135,8 +135,16 @@ fn writes_decimal_commas(
     Ok(found)
 }
 
-/// A column's placeholders for no value, each with its number of cells.
-type Placeholders = (String, Vec<(String, usize)>);
+/// A column of numbers and what else it holds, read as missing: placeholders for no value and
+/// stray values, each with its number of cells.
+#[derive(Debug, Clone)]
+struct Placeholders {
+    column: String,
+    /// `-`, `?`, `unknown`, `#N/A`, `NaN`.
+    tokens: Vec<(String, usize)>,
+    /// Rare values that are no number and no placeholder (`abc` once among 5,000 numbers).
+    strays: Vec<(String, usize)>,
+}
 
 /// Words exports and spreadsheets write for "no value" (compared in any case), besides the text
 /// made of punctuation only (`-`, `?`, `--`, `.`).
@@ -182,6 +190,12 @@ fn is_no_value(t: &str) -> bool {
 /// comma) with 10 or more distinct ones, and the rest are at most three distinct placeholders
 /// ([`is_no_value`]: a level such as `High` never is, so no real level of another column
 /// becomes missing). Each with its number of cells.
+///
+/// Besides them, at most three distinct stray values that are no number and no placeholder
+/// (a typo, a note typed into the cell) when together they are at most 1% of the column's
+/// cells and no other column holds them (the spec's missing tokens apply to every column): a
+/// column of 4,999 numbers and one `abc` stays numbers (it was dropped as free text), where a
+/// level written in one row in nine (`High`) still makes the column categorical.
 fn number_placeholders(
     table: &Table,
     options: &InferOptions,
@@ -197,6 +211,8 @@ fn number_placeholders(
         let mut numbers = std::collections::HashSet::new();
         let (mut n_numbers, mut n_present) = (0usize, 0usize);
         let mut others: Vec<(String, usize)> = Vec::new();
+        let mut strays: Vec<(String, usize)> = Vec::new();
+        let mut numbers_only = true;
         for t in values.iter().flatten().map(|t| t.trim()) {
             n_present += 1;
             let x = parse_number(t).or_else(|| parse_decimal_comma_number(t));
@@ -209,12 +225,21 @@ fn number_placeholders(
             }
             if let Some(k) = others.iter().position(|(o, _)| o == t) {
                 others[k].1 += 1;
+            } else if let Some(k) = strays.iter().position(|(o, _)| o == t) {
+                strays[k].1 += 1;
             } else if others.len() < 3 && (is_no_value(t) || x.is_some()) {
                 others.push((t.to_string(), 1));
+            } else if strays.len() < 3 {
+                strays.push((t.to_string(), 1));
             } else {
-                others.clear();
+                numbers_only = false;
                 break;
             }
+        }
+        let n_strays: usize = strays.iter().map(|(_, k)| k).sum();
+        // 1% of the cells, at most: a value written more often is a level, not a stray.
+        if !numbers_only || 100 * n_strays > n_present || numbers.len() < 10 && n_strays > 0 {
+            continue;
         }
         // `NaN` or `inf` (what pandas and numpy write for no number) says what it is even in a
         // column of few distinct numbers; a word or a dash needs the column to be clearly numbers.
@@ -222,14 +247,46 @@ fn number_placeholders(
             && others
                 .iter()
                 .all(|(t, _)| parse_number(t).is_some_and(|x| !x.is_finite()));
-        if !others.is_empty()
+        if (!others.is_empty() || !strays.is_empty())
             && (numbers.len() >= 10 || (non_finite && !numbers.is_empty()))
             && 2 * n_numbers >= n_present
+            && !held_elsewhere(table, name, &strays, missing)?
         {
-            out.push((name.to_string(), others));
+            out.push(Placeholders {
+                column: name.to_string(),
+                tokens: others,
+                strays,
+            });
         }
     }
     Ok(out)
+}
+
+/// Whether a column other than `name` holds one of `strays` (trimmed), which the spec's missing
+/// tokens would then erase there too.
+fn held_elsewhere(
+    table: &Table,
+    name: &str,
+    strays: &[(String, usize)],
+    missing: &[String],
+) -> Result<bool> {
+    if strays.is_empty() {
+        return Ok(false);
+    }
+    for c in table.df.columns() {
+        if c.name().as_str() == name || c.dtype() != &DataType::String {
+            continue;
+        }
+        let values = level_values(table, c.name().as_str(), missing)?;
+        if values
+            .iter()
+            .flatten()
+            .any(|v| strays.iter().any(|(t, _)| t == v.trim()))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Whether label value `no` is the negation of `yes` (`Not converted` / `Converted`,
@@ -409,19 +466,33 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     // `-` or `?` among numbers means no value: read as missing, in every column (the spec's
     // missing tokens), so the column stays numbers.
     let placeholders = number_placeholders(table, options, &missing)?;
-    for (column, tokens) in placeholders.clone() {
-        let shown: Vec<String> = tokens
-            .iter()
-            .map(|(t, k)| format!("{t:?} ({k} rows)"))
-            .collect();
-        warnings.push(format!(
-            "column `{column}` holds numbers and {}: read as missing values (added to the \
-             spec's missing_tokens, for every column)",
-            shown.join(" and ")
-        ));
-        for (t, _) in tokens {
-            if !missing.contains(&t) {
-                missing.push(t);
+    for p in &placeholders {
+        let shown = |v: &[(String, usize)]| -> String {
+            v.iter()
+                .map(|(t, k)| format!("{t:?} ({k} rows)"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        };
+        let column = &p.column;
+        if !p.tokens.is_empty() {
+            warnings.push(format!(
+                "column `{column}` holds numbers and {}: read as missing values (added to the \
+                 spec's missing_tokens, for every column)",
+                shown(&p.tokens)
+            ));
+        }
+        if !p.strays.is_empty() {
+            warnings.push(format!(
+                "column `{column}` holds numbers and, in at most 1% of its rows, {}, which no \
+                 other column holds: read as missing values, so the column stays numbers \
+                 (added to the spec's missing_tokens; if such a value means something, write \
+                 it as a number or make the column categorical)",
+                shown(&p.strays)
+            ));
+        }
+        for (t, _) in p.tokens.iter().chain(&p.strays) {
+            if !missing.contains(t) {
+                missing.push(t.clone());
             }
         }
     }
@@ -437,7 +508,7 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     warnings.extend(date_warning);
     for name in table.df.get_column_names() {
         let name = name.to_string();
-        let numbers = placeholders.iter().any(|(c, _)| *c == name);
+        let numbers = placeholders.iter().any(|p| p.column == name);
         let (mut col, why) = infer_column(
             table,
             &name,
@@ -641,7 +712,10 @@ fn infer_column(
             fmt_num(max)
         );
         if numbers_with_placeholders {
-            why.push_str("; a placeholder for no value among the numbers read as missing");
+            why.push_str(
+                "; a placeholder for no value (or a rare stray value) among the numbers read as \
+                 missing",
+            );
         }
         if formatted && decimal_comma {
             why.push_str(
@@ -1119,6 +1193,56 @@ mod tests {
             inferred.reasons[0].contains("placeholder"),
             "{}",
             inferred.reasons[0]
+        );
+    }
+
+    /// A stray word in a column of numbers (once in 5,000 rows) is read as missing and the
+    /// column stays numbers, with a warning naming it; the same word also written in another
+    /// column is left alone (the missing tokens apply to every column), as is a word written
+    /// in more than 1% of the rows (a level).
+    #[test]
+    fn a_rare_stray_word_among_numbers_is_missing_not_a_reason_to_drop_the_column() {
+        let mut csv = String::from("amount,seats,notes,budget,y\n");
+        for i in 0..5_000u64 {
+            let amount = if i == 1_234 {
+                "abc".to_string()
+            } else {
+                format!("{}.{}", i * 37 % 1_000, i % 10)
+            };
+            // `call me` here and in `notes`: left alone.
+            let seats = if i == 7 {
+                "call me".to_string()
+            } else {
+                (i * 13 % 500).to_string()
+            };
+            let notes = ["call me", "hot", "cold"][(i % 3) as usize];
+            // 60 rows of 5,000 (1.2%): a level, not a stray.
+            let budget = if i % 83 == 0 {
+                "unlimited".to_string()
+            } else {
+                (i * 7 % 300).to_string()
+            };
+            let _ = writeln!(csv, "{amount},{seats},{notes},{budget},{}", i % 2);
+        }
+        let (_dir, table) = table_of(&csv);
+        let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        let kinds: Vec<TransformKind> = inferred.spec.columns.iter().map(|c| c.transform).collect();
+        assert_eq!(kinds[0], TransformKind::Numeric, "{:?}", inferred.reasons);
+        assert_ne!(kinds[1], TransformKind::Numeric, "{:?}", inferred.reasons);
+        assert_ne!(kinds[3], TransformKind::Numeric, "{:?}", inferred.reasons);
+        let tokens = &inferred.spec.missing_tokens;
+        assert!(tokens.iter().any(|m| m == "abc"), "{tokens:?}");
+        assert!(
+            !tokens.iter().any(|m| m == "call me" || m == "unlimited"),
+            "{tokens:?}"
+        );
+        assert!(
+            inferred
+                .warnings
+                .iter()
+                .any(|w| w.contains("`amount`") && w.contains("\"abc\" (1 rows)")),
+            "{:?}",
+            inferred.warnings
         );
     }
 
