@@ -56,10 +56,15 @@ impl TryFrom<&TableArgs> for ReadOptions {
 }
 
 /// A `--delimiter` as the byte the CSV reader takes; it must be one ASCII character (a wider
-/// one would be cut to its low byte and silently split on something else).
-fn ascii_delimiter(d: Option<char>) -> anyhow::Result<Option<u8>> {
+/// one would be cut to its low byte and silently split on something else), and neither the
+/// quote character nor a line end (polars failed on those with an internal message).
+pub(crate) fn ascii_delimiter(d: Option<char>) -> anyhow::Result<Option<u8>> {
     match d {
         None => Ok(None),
+        Some(c @ ('"' | '\n' | '\r')) => bail!(
+            "--delimiter cannot be {c:?}: the quote character and line ends have their own \
+             meaning in a CSV file"
+        ),
         Some(c) if c.is_ascii() => Ok(Some(c as u8)),
         Some(c) => bail!("--delimiter must be one ASCII character, got {c:?}"),
     }

@@ -126,11 +126,7 @@ impl TryFrom<ScoreArgs> for Score {
             .map_err(|e| anyhow::anyhow!("--confidence: {e}"))?;
         let tiers = Tiers::parse(&a.tiers)
             .map_err(|e| anyhow::anyhow!("--tiers `{}`: {}", e.text, e.problem))?;
-        let delimiter = match a.delimiter {
-            None => None,
-            Some(c) if c.is_ascii() => Some(c as u8),
-            Some(c) => bail!("--delimiter must be one ASCII character, got {c:?}"),
-        };
+        let delimiter = super::input::ascii_delimiter(a.delimiter)?;
         let format = Format::of(&a.out)?;
         let notify = match &a.notify {
             None => None,
