@@ -192,18 +192,26 @@ impl Routes {
         mut req: Request,
         local: crate::conn::LocalAddr,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>> {
-        if self.check_host {
-            if let Err(why) =
-                crate::http::host_allowed(req.headers(), &self.state.config.allowed_hosts)
-            {
-                let app = self.state.clone();
-                return Box::pin(async move {
-                    around(&app, "unmatched", false, async {
-                        Error::Forbidden(why).into_response()
-                    })
-                    .await
-                });
-            }
+        // One `Host` at most (RFC 9112: 400 otherwise): which of two would name the server,
+        // and would a proxy in front have read the same one?
+        let mut hosts = req.headers().get_all(header::HOST).iter();
+        let host = hosts.next();
+        let refused = if hosts.next().is_some() {
+            Some(Error::BadRequest(
+                "the request has more than one Host header".into(),
+            ))
+        } else if self.check_host {
+            crate::http::host_allowed(host, &self.state.config.allowed_hosts)
+                .err()
+                .map(Error::Forbidden)
+        } else {
+            None
+        };
+        if let Some(e) = refused {
+            let app = self.state.clone();
+            return Box::pin(async move {
+                around(&app, "unmatched", false, async { e.into_response() }).await
+            });
         }
         if req.method() == Method::POST && req.uri().path() == "/v1/score" {
             return Box::pin(score_direct(self.state.clone(), req));
@@ -348,18 +356,26 @@ async fn model(State(app): State<AppState>) -> Json<Value> {
     }))
 }
 
+/// The target a `GET /v1/cutoff` asks about: `None` without either parameter (the cutoff in
+/// force); either one alone keeps the other in force (`?confidence=0.9`: the target precision
+/// in force, at 90% confidence).
 fn target_from_params(params: &Params, current: CutoffTarget) -> Result<Option<CutoffTarget>> {
     let target = params.number::<f64>("target_precision", "a number")?;
-    let confidence = match params.number::<f64>("confidence", "a number")? {
-        Some(c) => check_confidence(c).map_err(|e| Error::InvalidQuery {
-            name: "confidence".into(),
-            message: e.to_string(),
-        })?,
-        None => current.confidence,
-    };
-    Ok(target.map(|t| CutoffTarget {
-        target_precision: t,
-        confidence,
+    let confidence = params
+        .number::<f64>("confidence", "a number")?
+        .map(|c| {
+            check_confidence(c).map_err(|e| Error::InvalidQuery {
+                name: "confidence".into(),
+                message: e.to_string(),
+            })
+        })
+        .transpose()?;
+    if target.is_none() && confidence.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(CutoffTarget {
+        target_precision: target.unwrap_or(current.target_precision),
+        confidence: confidence.unwrap_or(current.confidence),
     }))
 }
 

@@ -116,6 +116,10 @@ pub enum Error {
         /// The configured timeout.
         ms: u64,
     },
+    /// A request head that parses but cannot be answered (two `Host` headers, which RFC 9112
+    /// answers with 400): the HTTP layer's `bad_request`.
+    #[error("{0}")]
+    BadRequest(String),
     /// The server is shutting down.
     #[error("the server is shutting down")]
     ShuttingDown,
@@ -132,7 +136,9 @@ impl Error {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::Cutoff(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::InvalidJson(_) | Self::BodyRead(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidJson(_) | Self::BodyRead(_) | Self::BadRequest(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::InvalidField { .. } | Self::InvalidQuery { .. } | Self::EmptyBatch => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -160,6 +166,7 @@ impl Error {
             Self::Cutoff(_) => "invalid_target",
             Self::InvalidJson(_) => "invalid_json",
             Self::BodyRead(_) => "invalid_body",
+            Self::BadRequest(_) => "bad_request",
             Self::InvalidField { .. } => "invalid_field",
             Self::InvalidQuery { .. } => "invalid_query",
             Self::EmptyBatch => "empty_batch",

@@ -167,6 +167,17 @@ async fn cutoff_endpoints_report_and_change_the_cutoff() {
     let v = r.json();
     assert_eq!(v["cutoff"]["confidence"], 0.9);
     assert!(v["cutoff"]["threshold"].as_f64() >= v["in_force"]["threshold"].as_f64());
+    // A confidence alone asks about the target precision in force at that confidence (it
+    // was ignored: the cutoff in force came back).
+    let r = send(&state, get("/v1/cutoff?confidence=0.6")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["cutoff"]["confidence"], 0.6, "{v}");
+    assert_eq!(v["cutoff"]["target_precision"], TARGET, "{v}");
+    assert!(
+        v["cutoff"]["threshold"].as_f64() <= v["in_force"]["threshold"].as_f64(),
+        "{v}"
+    );
     let r = send(&state, get("/v1/cutoff?target_precision=0.999")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.code(), "unattainable_target");

@@ -458,6 +458,16 @@ fn a_loopback_server_answers_no_route_under_a_foreign_host() {
     }
     let a = exchange(addr, b"GET /v1/model HTTP/1.0\r\n\r\n");
     assert_eq!(a.status, 200, "{a:?}");
+    // Two Host headers, the loopback one first or last: 400 (RFC 9112), never served.
+    for hosts in [
+        ["Host: 127.0.0.1", "Host: rebind.evil.example"],
+        ["Host: rebind.evil.example", "Host: 127.0.0.1"],
+    ] {
+        let a = request(addr, "GET", "/v1/model", &hosts, "");
+        assert_eq!(a.status, 400, "{hosts:?}: {a:?}");
+        assert_eq!(a.json()["error"]["code"], "bad_request", "{a:?}");
+        assert!(a.body.contains("more than one Host header"), "{a:?}");
+    }
     drop(server);
 
     // A reverse proxy on this machine that forwards its own name: --allowed-host.
