@@ -279,6 +279,11 @@ impl ColumnIndex {
         &self.id
     }
 
+    /// The model's column names, in its order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     /// The position of column `name`, if the model has it.
     pub fn get(&self, name: &str) -> Option<usize> {
         if self.len <= SCAN_COLUMNS {

@@ -645,11 +645,17 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
         let cx = self.cx;
         let mut leads: Vec<Lead<'de>> = Vec::new();
         let mut first: Option<(String, usize)> = None;
+        // Columns the model does not read (up to 3 named), for when no column is one it reads.
+        let (mut unused, mut n_unused) = (Vec::new(), 0usize);
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let used =
                 key == "events" || key == cx.columns.id_column() || cx.columns.get(&key).is_some();
             if !used {
                 map.next_value::<Skip>()?;
+                n_unused += 1;
+                if unused.len() < 3 {
+                    unused.push(format!("`{}`", crate::error::shorten(&key)));
+                }
                 continue;
             }
             let n = map.next_value_seed(ColumnSeed {
@@ -669,6 +675,24 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
                 }
                 Some(_) => {}
             }
+        }
+        if first.is_none() && n_unused > 0 {
+            let names = cx.columns.names();
+            let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+            return Err(cx.errors.fail(invalid(
+                self.array,
+                format!(
+                    "none of its {n_unused} column(s) ({}{}) is one the model reads: {}{}",
+                    unused.join(", "),
+                    if n_unused > unused.len() { ", ..." } else { "" },
+                    shown.join(", "),
+                    if names.len() > shown.len() {
+                        format!(" and {} more (GET /v1/model lists them)", names.len() - 8)
+                    } else {
+                        String::new()
+                    }
+                ),
+            )));
         }
         if leads.is_empty() {
             return Err(cx.errors.fail(Error::EmptyBatch));
@@ -1008,10 +1032,17 @@ mod tests {
         for body in [
             r#"{"inputs": []}"#,
             r#"{"dataframe_split": {"columns": [], "data": []}}"#,
-            r#"{"inputs": {"other": [1]}}"#,
         ] {
             assert!(matches!(parse(body, 10), Err(Error::EmptyBatch)), "{body}");
         }
+        // Columns of which the model reads none: named, not "no leads".
+        let err = parse(r#"{"inputs": {"other": [1, 2], "zzz": []}}"#, 10).unwrap_err();
+        assert_eq!(err.path(), Some("inputs"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("none of its 2 column(s) (`other`, `zzz`) is one the model reads: `"),
+            "{err}"
+        );
         assert!(matches!(parse("{", 10), Err(Error::InvalidJson(_))));
         assert!(matches!(
             parse(r#"{"inputs": [{}]} {}"#, 10),
