@@ -304,7 +304,7 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         return None;
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
-        return Some(dt.timestamp());
+        return real_second(dt.naive_utc());
     }
     for fmt in [
         "%Y-%m-%d %H:%M:%S%.f%:z",
@@ -312,7 +312,7 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         "%Y-%m-%dT%H:%M:%S%.f%#z",
     ] {
         if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
-            return Some(dt.timestamp());
+            return real_second(dt.naive_utc());
         }
     }
     let naive = t.strip_suffix('Z').unwrap_or(t);
@@ -323,13 +323,22 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         "%Y-%m-%dT%H:%M",
     ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(naive, fmt) {
-            return Some(dt.and_utc().timestamp());
+            return real_second(dt);
         }
     }
     NaiveDate::parse_from_str(naive, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|dt| dt.and_utc().timestamp())
+}
+
+/// Unix seconds of a UTC time chrono parsed, unless it is a leap second (`:60`) anywhere but
+/// the last minute of a UTC day, where leap seconds are inserted (chrono reads `10:15:60` as
+/// a leap second at any minute; no clock shows one there, so it is a wrong time, not 10:15:59).
+fn real_second(utc: NaiveDateTime) -> Option<i64> {
+    use chrono::Timelike;
+    let leap = utc.nanosecond() >= 1_000_000_000;
+    (!leap || (utc.hour() == 23 && utc.minute() == 59)).then(|| utc.and_utc().timestamp())
 }
 
 /// [`parse_timestamp`], remembering the last text parsed on this thread: scoring one lead reads
@@ -1316,6 +1325,23 @@ mod tests {
             parse_timestamp("2024-02-29T23:59:59Z")
         );
         assert_eq!(parse_timestamp("2025-13-01"), None);
+        // A leap second only where one is inserted, the last minute of a UTC day (read as its
+        // :59, as chrono reads it); elsewhere it is no time.
+        let last = parse_timestamp("2016-12-31T23:59:59Z");
+        for t in [
+            "2016-12-31T23:59:60Z",
+            "2016-12-31 23:59:60",
+            "2017-01-01T00:59:60+01:00",
+        ] {
+            assert_eq!(parse_timestamp(t), last, "{t}");
+        }
+        for t in [
+            "2025-03-04T10:15:60Z",
+            "2025-03-04 10:15:60",
+            "2025-03-04T23:59:60+01:00",
+        ] {
+            assert_eq!(parse_timestamp(t), None, "{t}");
+        }
         // The fast path agrees with chrono over a range of dates.
         for day in (-300_000..2_900_000).step_by(997) {
             let t = day * 86_400 + 12_345;
