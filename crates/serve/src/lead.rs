@@ -165,7 +165,17 @@ impl LeadId {
         };
         match raw.as_bytes().first() {
             Some(b'"') => {
-                let text: String = serde_json::from_str(raw).map_err(|e| e.to_string())?;
+                // The raw value passed the JSON syntax; what can still fail is an escape that
+                // is no character (a lone UTF-16 surrogate, `\ud800`). serde_json's position is
+                // in the value, not the body: left out.
+                let text: String = serde_json::from_str(raw).map_err(|e| {
+                    let e = e.to_string();
+                    let what = e.rsplit_once(" at line ").map_or(e.as_str(), |(m, _)| m);
+                    format!(
+                        "the lead id is not valid text ({what}: a lone UTF-16 surrogate escape \
+                         such as \\ud800 is no character)"
+                    )
+                })?;
                 if text.len() > MAX_ID_BYTES {
                     return Err(too_long(text.len()));
                 }
@@ -2160,6 +2170,10 @@ mod tests {
             }
         }
         for (text, found) in [
+            (
+                r#"{"lead_id": "ab\ud800cd"}"#,
+                "is not valid text (unexpected end of hex escape: a lone UTF-16 surrogate",
+            ),
             (r#"{"lead_id": [1]}"#, "an array"),
             (r#"{"lead_id": {"a": 1}}"#, "an object"),
             (r#"{"lead_id": 1e999}"#, "out of range"),
