@@ -192,10 +192,12 @@ fn is_no_value(t: &str) -> bool {
 /// becomes missing). Each with its number of cells.
 ///
 /// Besides them, at most three distinct stray values that are no number and no placeholder
-/// (a typo, a note typed into the cell) when together they are at most 1% of the column's
-/// cells and no other column holds them (the spec's missing tokens apply to every column): a
+/// (a typo, a note typed into the cell: no digit, no yes/no word) when together they are at
+/// most 1% of the column's cells and no other column holds them (the spec's missing tokens
+/// apply to every column; another column of numbers with the same stray does not count): a
 /// column of 4,999 numbers and one `abc` stays numbers (it was dropped as free text), where a
-/// level written in one row in nine (`High`) still makes the column categorical.
+/// level written in one row in nine (`High`) or a top-coded `10000+` still makes the column
+/// text. Each value as the cell writes it (`abc ` with its space), as a missing token matches.
 fn number_placeholders(
     table: &Table,
     options: &InferOptions,
@@ -213,7 +215,8 @@ fn number_placeholders(
         let mut others: Vec<(String, usize)> = Vec::new();
         let mut strays: Vec<(String, usize)> = Vec::new();
         let mut numbers_only = true;
-        for t in values.iter().flatten().map(|t| t.trim()) {
+        for cell in values.iter().flatten() {
+            let t = cell.trim();
             n_present += 1;
             let x = parse_number(t).or_else(|| parse_decimal_comma_number(t));
             if let Some(x) = x.filter(|x| x.is_finite()) {
@@ -223,14 +226,17 @@ fn number_placeholders(
                 }
                 continue;
             }
-            if let Some(k) = others.iter().position(|(o, _)| o == t) {
+            if let Some(k) = others.iter().position(|(o, _)| o == cell) {
                 others[k].1 += 1;
-            } else if let Some(k) = strays.iter().position(|(o, _)| o == t) {
+            } else if let Some(k) = strays.iter().position(|(o, _)| o == cell) {
                 strays[k].1 += 1;
             } else if others.len() < 3 && (is_no_value(t) || x.is_some()) {
-                others.push((t.to_string(), 1));
-            } else if strays.len() < 3 {
-                strays.push((t.to_string(), 1));
+                others.push((cell.clone(), 1));
+            } else if strays.len() < 3
+                && !t.bytes().any(|b| b.is_ascii_digit())
+                && leadscore_core::value::parse_bool(t).is_none()
+            {
+                strays.push((cell.clone(), 1));
             } else {
                 numbers_only = false;
                 break;
@@ -246,11 +252,10 @@ fn number_placeholders(
         let non_finite = !others.is_empty()
             && others
                 .iter()
-                .all(|(t, _)| parse_number(t).is_some_and(|x| !x.is_finite()));
+                .all(|(t, _)| parse_number(t.trim()).is_some_and(|x| !x.is_finite()));
         if (!others.is_empty() || !strays.is_empty())
             && (numbers.len() >= 10 || (non_finite && !numbers.is_empty()))
             && 2 * n_numbers >= n_present
-            && !held_elsewhere(table, name, &strays, missing)?
         {
             out.push(Placeholders {
                 column: name.to_string(),
@@ -259,14 +264,28 @@ fn number_placeholders(
             });
         }
     }
-    Ok(out)
+    // A stray another column holds as a value stops its column (the token would erase that
+    // value there); a column of numbers with the same stray does not.
+    let mut kept = Vec::with_capacity(out.len());
+    for p in &out {
+        kept.push(!held_elsewhere(table, &out, &p.strays, missing)?);
+    }
+    Ok(out
+        .into_iter()
+        .zip(kept)
+        .filter(|(_, keep)| *keep)
+        .map(|(p, _)| p)
+        .collect())
 }
 
-/// Whether a column other than `name` holds one of `strays` (trimmed), which the spec's missing
-/// tokens would then erase there too.
+/// Whether a column holds one of `strays` (as written, or trimmed alike) as a value of its
+/// own, which the spec's missing tokens would then erase there too: every column counts, the
+/// label and ids included, whatever its type (a category column of a Parquet file, true/false
+/// read as booleans), except a column of numbers among `candidates` that has the same stray
+/// (a column of numbers cannot hold one: a stray has no digit).
 fn held_elsewhere(
     table: &Table,
-    name: &str,
+    candidates: &[Placeholders],
     strays: &[(String, usize)],
     missing: &[String],
 ) -> Result<bool> {
@@ -274,15 +293,22 @@ fn held_elsewhere(
         return Ok(false);
     }
     for c in table.df.columns() {
-        if c.name().as_str() == name || c.dtype() != &DataType::String {
+        let name = c.name().as_str();
+        if c.dtype().is_primitive_numeric() {
             continue;
         }
-        let values = level_values(table, c.name().as_str(), missing)?;
-        if values
-            .iter()
-            .flatten()
-            .any(|v| strays.iter().any(|(t, _)| t == v.trim()))
-        {
+        let stray_here = |v: &str| {
+            candidates
+                .iter()
+                .any(|q| q.column == name && q.strays.iter().any(|(u, _)| u == v))
+        };
+        let values = level_values(table, name, missing)?;
+        let held = values.iter().flatten().any(|v| {
+            strays
+                .iter()
+                .any(|(t, _)| (t == v || t.trim() == v.trim()) && !stray_here(v))
+        });
+        if held {
             return Ok(true);
         }
     }
@@ -1202,12 +1228,26 @@ mod tests {
     /// in more than 1% of the rows (a level).
     #[test]
     fn a_rare_stray_word_among_numbers_is_missing_not_a_reason_to_drop_the_column() {
-        let mut csv = String::from("amount,seats,notes,budget,y\n");
+        let mut csv = String::from("amount,seats,notes,budget,ratio,size,y\n");
         for i in 0..5_000u64 {
-            let amount = if i == 1_234 {
-                "abc".to_string()
+            // `abc` and `abc ` (the cell as written is the token); `see notes` here and in
+            // `ratio`, both columns of numbers: both stay numbers.
+            let amount = match i {
+                1_234 => "abc".to_string(),
+                1_235 => "abc ".to_string(),
+                77 => "see notes".to_string(),
+                _ => format!("{}.{}", i * 37 % 1_000, i % 10),
+            };
+            let ratio = if i == 99 {
+                "see notes".to_string()
             } else {
-                format!("{}.{}", i * 37 % 1_000, i % 10)
+                format!("0.{}", i % 97)
+            };
+            // A yes/no word or a top-coded number is information, never a stray.
+            let size = match i {
+                5 => "true".to_string(),
+                6 => "10000+".to_string(),
+                _ => (i * 11 % 900).to_string(),
             };
             // `call me` here and in `notes`: left alone.
             let seats = if i == 7 {
@@ -1222,7 +1262,11 @@ mod tests {
             } else {
                 (i * 7 % 300).to_string()
             };
-            let _ = writeln!(csv, "{amount},{seats},{notes},{budget},{}", i % 2);
+            let _ = writeln!(
+                csv,
+                "{amount},{seats},{notes},{budget},{ratio},{size},{}",
+                i % 2
+            );
         }
         let (_dir, table) = table_of(&csv);
         let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
@@ -1230,8 +1274,16 @@ mod tests {
         assert_eq!(kinds[0], TransformKind::Numeric, "{:?}", inferred.reasons);
         assert_ne!(kinds[1], TransformKind::Numeric, "{:?}", inferred.reasons);
         assert_ne!(kinds[3], TransformKind::Numeric, "{:?}", inferred.reasons);
+        assert_eq!(kinds[4], TransformKind::Numeric, "{:?}", inferred.reasons);
+        assert_ne!(kinds[5], TransformKind::Numeric, "{:?}", inferred.reasons);
         let tokens = &inferred.spec.missing_tokens;
-        assert!(tokens.iter().any(|m| m == "abc"), "{tokens:?}");
+        for t in ["abc", "abc ", "see notes"] {
+            assert!(tokens.iter().any(|m| m == t), "{t:?}: {tokens:?}");
+        }
+        assert!(
+            !tokens.iter().any(|m| m == "true" || m == "10000+"),
+            "{tokens:?}"
+        );
         assert!(
             !tokens.iter().any(|m| m == "call me" || m == "unlimited"),
             "{tokens:?}"
@@ -1240,7 +1292,7 @@ mod tests {
             inferred
                 .warnings
                 .iter()
-                .any(|w| w.contains("`amount`") && w.contains("\"abc\" (1 rows)")),
+                .any(|w| w.contains("`amount`") && w.contains("\"abc \" (1 rows)")),
             "{:?}",
             inferred.warnings
         );
