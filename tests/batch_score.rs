@@ -401,7 +401,7 @@ fn a_header_only_events_file_scores_every_lead_without_events() {
     assert!(ok, "{stderr}");
     assert!(
         stdout.contains(&format!(
-            "events: none in {} (a header without rows): every lead scored without events",
+            "events: none in {} (no rows): every lead scored without events",
             empty.display()
         )),
         "{stdout}"

@@ -49,7 +49,7 @@ fn assert_flat_parity(artifact: &ModelArtifact, data: &Path) -> u64 {
         assert_rows_agree(artifact, i + 1, &per_lead, &matrix.row(i));
     }
     let rows: Vec<usize> = (0..matrix.rows).collect();
-    unseen_values(&artifact.spec, &table, &rows)
+    unseen_values(&artifact.spec, &table, &rows, None)
         .unwrap()
         .iter()
         .filter(|u| u.scored_as == FittedTransform::NEAREST)

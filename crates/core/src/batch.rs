@@ -15,8 +15,8 @@ use crate::model::{sigmoid, Scorer};
 use crate::tiers::{tier_of, Tiers};
 use crate::value::{parse_number, parse_timestamp_cached_as, FieldValue};
 
-/// How far past `as_of` a timestamp field may lie (clock skew), as the server allows.
-pub const FUTURE_SLACK_SECONDS: i64 = 86_400;
+/// How far past `as_of` a date may lie and still count as known then (clock skew).
+pub use crate::fitted::FUTURE_SLACK_SECONDS;
 
 /// A problem with one field of a lead (the caller names the row).
 #[derive(Debug, Clone, PartialEq)]
@@ -133,7 +133,7 @@ impl<'a> LeadScorer<'a> {
         factors: usize,
     ) -> Result<Decision, FieldError> {
         let spec = &self.artifact.spec;
-        check_values(self.artifact, values, as_of)?;
+        check_values(self.artifact, values)?;
         let mut unseen = Vec::new();
         spec.featurize_values_noting_unseen(values, events, Some(as_of), &mut self.x, &mut unseen)
             .map_err(|e| match e {
@@ -230,12 +230,9 @@ impl<'a> LeadScorer<'a> {
 }
 
 /// The server's checks on a lead's values that featurizing does not make: numbers must be
-/// finite, timestamp fields at most a day after `as_of` ([`dated_after`]).
-pub fn check_values(
-    artifact: &ModelArtifact,
-    values: &[FieldValue<'_>],
-    as_of: i64,
-) -> Result<(), FieldError> {
+/// finite. (A date more than a day after `as_of` is read as missing by featurizing, and
+/// counted as unseen: [`crate::fitted::known_later`].)
+pub fn check_values(artifact: &ModelArtifact, values: &[FieldValue<'_>]) -> Result<(), FieldError> {
     let spec = &artifact.spec;
     for (c, v) in spec.columns.iter().zip(values) {
         let problem = match (v, &c.transform) {
@@ -257,37 +254,5 @@ pub fn check_values(
             });
         }
     }
-    dated_after(artifact, values, as_of).map_or(Ok(()), Err)
-}
-
-/// The first timestamp field of a lead more than a day after `as_of`
-/// ([`FUTURE_SLACK_SECONDS`], clock skew), as an error naming its column. Such a value is from
-/// after the scoring time (a record exported later than the moment it is scored at would leak
-/// it); one before 1970, a date of birth or a founding date, is a date like any other, as in
-/// training. The server refuses such a lead; `score` skips and counts it.
-pub fn dated_after(
-    artifact: &ModelArtifact,
-    values: &[FieldValue<'_>],
-    as_of: i64,
-) -> Option<FieldError> {
-    let spec = &artifact.spec;
-    spec.columns
-        .iter()
-        .zip(values)
-        .find_map(|(c, v)| match (v, &c.transform) {
-            (FieldValue::Text(text), FittedTransform::Timestamp { .. })
-                if !spec.is_missing_token(text) =>
-            {
-                parse_timestamp_cached_as(text, spec.date_order)
-                    .filter(|t| *t > as_of.saturating_add(FUTURE_SLACK_SECONDS))
-                    .map(|t| FieldError {
-                        column: c.name.clone(),
-                        message: format!(
-                        "timestamp {t} (Unix seconds) is out of range: it must lie at most one \
-                         day after the scoring time {as_of}"
-                    ),
-                    })
-            }
-            _ => None,
-        })
+    Ok(())
 }

@@ -532,20 +532,40 @@ fn write_value(
         },
         FittedTransform::Timestamp { max_days_since, .. } => match (value, as_of) {
             (FieldValue::Text(s), Some(a)) => match parse_timestamp_cached_as(s, date_order) {
+                // Not known at the scoring time: the factor is the missing value's.
+                Some(t) if crate::fitted::known_later(t, a) => write!(
+                    out,
+                    "{column} = {} (after the scoring time: not known then, scored as missing)",
+                    WrittenDate(s, t)
+                ),
+                Some(t) if t > a => write!(
+                    out,
+                    "{column} = {} (less than a day after scoring)",
+                    WrittenDate(s, t)
+                ),
                 Some(t) => match max_days_since {
-                    // The factor weighs the oldest training date's days: say so.
-                    Some(m) if crate::fitted::past_max_days(days_since(t, a), Some(*m)) => write!(
-                        out,
-                        "{column} = {} ({} before scoring): older than every training value, \
-                         scored as {}",
-                        Date(t),
-                        Days(days_since(t, a)),
-                        Days(*m)
-                    ),
+                    // The factor weighs the most days any training date had: say so.
+                    Some(m) if crate::fitted::past_max_days(days_since(t, a), Some(*m)) => {
+                        let days = days_since(t, a);
+                        write!(
+                            out,
+                            "{column} = {} ({}{} before scoring): further back than any \
+                             training value was, scored as {}",
+                            WrittenDate(s, t),
+                            // Past the limit by less than a day: "over", as whole days show.
+                            if days.floor() <= m.floor() {
+                                "over "
+                            } else {
+                                ""
+                            },
+                            Days(days),
+                            Days(*m)
+                        )
+                    }
                     _ => write!(
                         out,
                         "{column} = {} ({} before scoring)",
-                        Date(t),
+                        WrittenDate(s, t),
                         Days(days_since(t, a))
                     ),
                 },
@@ -706,6 +726,29 @@ pub fn date_text(t: i64) -> String {
 
 /// The UTC date of a Unix time, `YYYY-MM-DD`.
 struct Date(i64);
+
+/// A lead's date as the lead wrote it: the `YYYY-MM-DD` it begins with (`2024-01-01` of
+/// `2024-01-01T01:00:00+02:00`, which is 2023-12-31 in UTC), else the UTC date of `t`
+/// (`12/31/2023` reads as 2023-12-31).
+struct WrittenDate<'a>(&'a str, i64);
+
+impl std::fmt::Display for WrittenDate<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let head = self.0.trim().as_bytes();
+        let iso = head.len() >= 10
+            && head[..10].iter().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    *b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        match std::str::from_utf8(&head[..head.len().min(10)]) {
+            Ok(date) if iso => f.write_str(date),
+            _ => Date(self.1).fmt(f),
+        }
+    }
+}
 
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1612,12 +1655,32 @@ mod tests {
         };
         assert_eq!(
             text("1900-01-01"),
-            "signup = 1900-01-01 (45567 days before scoring): older than every training value, \
-             scored as 400 days"
+            "signup = 1900-01-01 (45567 days before scoring): further back than any training \
+             value was, scored as 400 days"
+        );
+        // Past the limit by less than a day: "over" the days it shows.
+        assert_eq!(
+            text("2023-08-30T23:00:00Z"),
+            "signup = 2023-08-30 (over 400 days before scoring): further back than any training \
+             value was, scored as 400 days"
         );
         assert_eq!(
             text(&date_text(as_of - 30 * 86_400)),
             "signup = 2024-09-04 (30 days before scoring)"
+        );
+        // After the scoring time: within the day of clock skew, said so; later, not known then
+        // (scored as missing). The date as the lead wrote it, not its UTC day.
+        assert_eq!(
+            text("2024-10-04T01:00:00Z"),
+            "signup = 2024-10-04 (less than a day after scoring)"
+        );
+        assert_eq!(
+            text("2025-03-01"),
+            "signup = 2025-03-01 (after the scoring time: not known then, scored as missing)"
+        );
+        assert_eq!(
+            text("2024-09-05T01:00:00+02:00"),
+            "signup = 2024-09-05 (29 days before scoring)"
         );
     }
 

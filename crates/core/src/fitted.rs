@@ -139,17 +139,24 @@ impl FittedTransform {
         match self {
             Self::Boolean { .. } => Some("missing"),
             Self::Categorical { .. } => Some("other"),
-            Self::Numeric { range: Some(_), .. }
-            | Self::Timestamp {
-                max_days_since: Some(_),
-                ..
-            } => Some(Self::NEAREST),
+            Self::Numeric { range: Some(_), .. } => Some(Self::NEAREST),
+            Self::Timestamp { .. } => Some(Self::DATE_SCORED_AS),
             _ => None,
         }
     }
 
-    /// What a number outside a numeric column's training range is scored as.
+    /// What a number outside a numeric column's training range is scored as (and a date
+    /// further back than any training date was).
     pub const NEAREST: &'static str = "nearest training value";
+
+    /// What a date training did not see is scored as: further back than any training date
+    /// was, the most days training saw ([`FittedTransform::NEAREST`]); more than a day after
+    /// the scoring time, missing ([`FittedTransform::LATER_SCORED_AS`]).
+    pub const DATE_SCORED_AS: &'static str =
+        "nearest training value (further back) or missing (after the scoring time)";
+
+    /// What a date more than a day after the scoring time is scored as ([`known_later`]).
+    pub const LATER_SCORED_AS: &'static str = "missing (after the scoring time)";
 
     /// The value a numeric column with this transform scores `x` as: `x` clamped to the
     /// training range (`x` itself for other transforms, or without a range).
@@ -1160,18 +1167,26 @@ pub(crate) fn encode_column(
                 _ => return Err(wrong(column, "a timestamp string", value)),
             };
             let base = 1 + usize::from(*missing_indicator);
-            match ts {
+            let as_of_needed = || Error::Feature {
+                column: column.to_string(),
+                problem: "no as_of time to compute days since".into(),
+            };
+            // A date more than a day after the scoring time was not known then: missing,
+            // and counted as a value training did not see.
+            let later = match ts {
+                Some(t) => known_later(t, as_of.ok_or_else(as_of_needed)?),
+                None => false,
+            };
+            match ts.filter(|_| !later) {
                 None => {
                     slot[0] = *median_days_since;
                     if *missing_indicator {
                         slot[1] = 1.0;
                     }
+                    return Ok(later);
                 }
                 Some(t) => {
-                    let as_of = as_of.ok_or_else(|| Error::Feature {
-                        column: column.to_string(),
-                        problem: "no as_of time to compute days since".into(),
-                    })?;
+                    let as_of = as_of.ok_or_else(as_of_needed)?;
                     let days = days_since(t, as_of);
                     let older = past_max_days(days, *max_days_since);
                     slot[0] = scored_days(days, *max_days_since);
@@ -1212,6 +1227,18 @@ pub(crate) fn encode_column(
         }
     }
     Ok(false)
+}
+
+/// How far past the scoring time a date of a lead may lie and still count as known then (clock
+/// skew between the systems that wrote it and the caller): a day.
+pub const FUTURE_SLACK_SECONDS: i64 = 86_400;
+
+/// Whether a date `t` of a lead lies more than [`FUTURE_SLACK_SECONDS`] after `as_of`: not known
+/// at `as_of` (a later export's "last contacted", a scheduled follow-up), so a timestamp column
+/// reads it as missing, in training, `evaluate`, `score` and the server alike.
+#[inline]
+pub fn known_later(t: i64, as_of: i64) -> bool {
+    t > as_of.saturating_add(FUTURE_SLACK_SECONDS)
 }
 
 /// Whether `days` since a date lie past a timestamp column's `max_days_since` (the training
@@ -1797,7 +1824,7 @@ mod tests {
         assert!(past_max_days(400.5, Some(400.0)) && !past_max_days(400.0, Some(400.0)));
         assert_eq!(scored_days(30.0, Some(400.0)), 30.0);
         assert_eq!(scored_days(4e5, None), 4e5);
-        assert_eq!(t.unseen_scored_as(), Some(FittedTransform::NEAREST));
+        assert_eq!(t.unseen_scored_as(), Some(FittedTransform::DATE_SCORED_AS));
         // Before format 6: unclamped, never noted.
         let mut json = serde_json::to_value(&t).unwrap();
         assert_eq!(json["max_days_since"], serde_json::json!(400.0));
@@ -1805,7 +1832,6 @@ mod tests {
         let old: FittedTransform = serde_json::from_value(json).unwrap();
         let (days, noted) = encode(&old, "1900-01-01");
         assert!(days > 40_000.0 && !noted);
-        assert_eq!(old.unseen_scored_as(), None);
     }
 
     #[test]

@@ -209,8 +209,20 @@ impl Routes {
         };
         if let Some(e) = refused {
             let app = self.state.clone();
+            // Two Hosts: the connection is closed after the answer, as after the HTTP layer's
+            // other 400s (a proxy and this server may disagree on what follows).
+            let close = matches!(e, Error::BadRequest(_));
             return Box::pin(async move {
-                around(&app, "unmatched", false, async { e.into_response() }).await
+                around(&app, "unmatched", false, async {
+                    let mut response = e.into_response();
+                    if close {
+                        response
+                            .headers_mut()
+                            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                    }
+                    response
+                })
+                .await
             });
         }
         if req.method() == Method::POST && req.uri().path() == "/v1/score" {

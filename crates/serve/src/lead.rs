@@ -23,8 +23,8 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
-/// Slack allowed for timestamps after `as_of` (clock skew between systems).
-pub const FUTURE_SLACK_SECONDS: i64 = 86_400;
+/// Slack allowed for timestamps after `as_of` (clock skew between systems): core's.
+pub use leadscore_core::fitted::FUTURE_SLACK_SECONDS;
 
 /// 422 for an empty batch, 413 over the limit (the MLflow path; `/v1/score` counts while it
 /// parses, in [`parse_score_body`]).
@@ -349,6 +349,63 @@ pub struct ParseContext<'c> {
     /// Whether a field the model does not use may hold any JSON value (MLflow ignores unknown
     /// columns of any type); otherwise it must be a scalar (`/v1/score`).
     pub ignore_unknown: bool,
+    /// With `ignore_unknown`: the fields seen, to refuse a body none of whose columns the model
+    /// reads (a misspelled header would score every lead as all-missing).
+    pub seen: FieldsSeen,
+}
+
+/// The fields an MLflow body named: whether one was the model's, and the others (the first
+/// three, and how many).
+#[derive(Default)]
+pub struct FieldsSeen {
+    known: std::cell::Cell<bool>,
+    unknown: RefCell<Vec<String>>,
+    n_unknown: std::cell::Cell<usize>,
+}
+
+impl FieldsSeen {
+    /// Notes a field the model reads (a column, the lead id or `events`).
+    pub fn known(&self) {
+        self.known.set(true);
+    }
+
+    /// Notes a field the model does not read.
+    pub fn unknown(&self, key: &str) {
+        self.n_unknown.set(self.n_unknown.get() + 1);
+        let mut names = self.unknown.borrow_mut();
+        if names.len() < 3 && !names.iter().any(|n| n == key) {
+            names.push(key.to_string());
+        }
+    }
+
+    /// The error for a body whose fields were all unknown to the model; `None` otherwise.
+    pub fn none_known(&self, columns: &ColumnIndex) -> Option<Error> {
+        let n = self.n_unknown.get();
+        if self.known.get() || n == 0 {
+            return None;
+        }
+        let names = self.unknown.borrow();
+        let sent: Vec<String> = names
+            .iter()
+            .map(|k| format!("`{}`", crate::error::shorten(k)))
+            .collect();
+        let model = columns.names();
+        let shown: Vec<String> = model.iter().take(8).map(|n| format!("`{n}`")).collect();
+        Some(Error::InvalidField {
+            path: "$".into(),
+            message: format!(
+                "none of the columns sent ({}{}) is one the model reads: {}{}",
+                sent.join(", "),
+                if n > names.len() { ", ..." } else { "" },
+                shown.join(", "),
+                if model.len() > shown.len() {
+                    format!(" and {} more (GET /v1/model lists them)", model.len() - 8)
+                } else {
+                    String::new()
+                }
+            ),
+        })
+    }
 }
 
 impl<'c> ParseContext<'c> {
@@ -358,6 +415,7 @@ impl<'c> ParseContext<'c> {
             columns,
             errors: ErrorSlot::default(),
             ignore_unknown: false,
+            seen: FieldsSeen::default(),
         }
     }
 
@@ -643,6 +701,9 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de, '_, '_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
         let Self { cx, lead, key } = self;
+        if cx.ignore_unknown && (key == "events" || key == cx.columns.id.as_str()) {
+            cx.seen.known();
+        }
         if key == "events" {
             lead.events = EventsSeed {
                 cx,
@@ -667,9 +728,13 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de, '_, '_> {
             }
             return Ok(());
         }
-        if cx.ignore_unknown && column.is_none() {
-            Skip::deserialize(d)?;
-            return Ok(());
+        if cx.ignore_unknown {
+            if column.is_none() {
+                cx.seen.unknown(key);
+                Skip::deserialize(d)?;
+                return Ok(());
+            }
+            cx.seen.known();
         }
         match ScalarSeed.deserialize(d)? {
             Scalar::Val(v) => {
@@ -1499,8 +1564,9 @@ impl Lead<'_> {
     }
 
     /// The checks core leaves to the caller, against the model's spec: numbers written as
-    /// text must be finite, timestamps must lie in [1970-01-01, as_of + 1 day], and so must
-    /// event times; event types must be known to the model.
+    /// text must be finite, event times must lie in [1970-01-01, as_of + 1 day]. (A date
+    /// field more than a day after `as_of` is read as missing by featurizing and named in
+    /// `unseen`: it was not known then.)
     pub fn check(&self, spec: &FittedSpec, as_of: i64) -> Result<()> {
         for (col, value) in spec.columns.iter().zip(&self.values) {
             let Val::Text(text) = value else {
@@ -1518,13 +1584,6 @@ impl Lead<'_> {
                         message: format!("expected a finite number, found {text:?}"),
                     });
                 }
-                FittedTransform::Timestamp { .. } => {
-                    if let Some(t) =
-                        leadscore_core::value::parse_timestamp_cached_as(text, spec.date_order)
-                    {
-                        check_not_after(t, as_of, || self.path.field(&col.name))?;
-                    }
-                }
                 _ => {}
             }
         }
@@ -1535,20 +1594,6 @@ impl Lead<'_> {
         }
         Ok(())
     }
-}
-
-/// A lead's timestamp field: at most a day after `as_of` (a date before 1970, a date of birth,
-/// is a date like any other, as in training).
-fn check_not_after(t: i64, as_of: i64, path: impl FnOnce() -> String) -> Result<()> {
-    if t > as_of.saturating_add(FUTURE_SLACK_SECONDS) {
-        return Err(Error::InvalidField {
-            path: path(),
-            message: format!(
-                "timestamp {t} (Unix seconds) is out of range: it must lie at most one day after the scoring time {as_of}"
-            ),
-        });
-    }
-    Ok(())
 }
 
 /// An event's time: between 1970 and a day after `as_of`.

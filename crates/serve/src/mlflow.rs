@@ -145,7 +145,11 @@ fn parse_pass<'de>(
     }
     .deserialize(&mut de)
     .and_then(|body| de.end().map(|()| body));
-    parsed.map_err(|e| cx.errors.into_error(e))
+    let parsed = parsed.map_err(|e| cx.errors.into_error(e))?;
+    match cx.seen.none_known(columns) {
+        Some(e) if matches!(parsed, Parsed::Leads(_)) => Err(e),
+        _ => Ok(parsed),
+    }
 }
 
 fn invalid(path: impl Into<String>, message: impl Into<String>) -> Error {
@@ -645,17 +649,13 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
         let cx = self.cx;
         let mut leads: Vec<Lead<'de>> = Vec::new();
         let mut first: Option<(String, usize)> = None;
-        // Columns the model does not read (up to 3 named), for when no column is one it reads.
-        let (mut unused, mut n_unused) = (Vec::new(), 0usize);
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let used =
                 key == "events" || key == cx.columns.id_column() || cx.columns.get(&key).is_some();
             if !used {
+                // Named if no column is one the model reads (`parse_pass`).
+                cx.seen.unknown(&key);
                 map.next_value::<Skip>()?;
-                n_unused += 1;
-                if unused.len() < 3 {
-                    unused.push(format!("`{}`", crate::error::shorten(&key)));
-                }
                 continue;
             }
             let n = map.next_value_seed(ColumnSeed {
@@ -676,23 +676,10 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
                 Some(_) => {}
             }
         }
-        if first.is_none() && n_unused > 0 {
-            let names = cx.columns.names();
-            let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
-            return Err(cx.errors.fail(invalid(
-                self.array,
-                format!(
-                    "none of its {n_unused} column(s) ({}{}) is one the model reads: {}{}",
-                    unused.join(", "),
-                    if n_unused > unused.len() { ", ..." } else { "" },
-                    shown.join(", "),
-                    if names.len() > shown.len() {
-                        format!(" and {} more (GET /v1/model lists them)", names.len() - 8)
-                    } else {
-                        String::new()
-                    }
-                ),
-            )));
+        if first.is_none() {
+            if let Some(e) = cx.seen.none_known(cx.columns) {
+                return Err(cx.errors.fail(e));
+            }
         }
         if leads.is_empty() {
             return Err(cx.errors.fail(Error::EmptyBatch));
@@ -1035,14 +1022,29 @@ mod tests {
         ] {
             assert!(matches!(parse(body, 10), Err(Error::EmptyBatch)), "{body}");
         }
-        // Columns of which the model reads none: named, not "no leads".
-        let err = parse(r#"{"inputs": {"other": [1, 2], "zzz": []}}"#, 10).unwrap_err();
-        assert_eq!(err.path(), Some("inputs"), "{err}");
-        assert!(
-            err.to_string()
-                .contains("none of its 2 column(s) (`other`, `zzz`) is one the model reads: `"),
-            "{err}"
-        );
+        // Columns of which the model reads none, in every layout: named, not "no leads",
+        // nor every lead scored as all-missing.
+        for body in [
+            r#"{"inputs": {"other": [1, 2], "zzz": []}}"#,
+            r#"{"dataframe_split": {"columns": ["other", "zzz"], "data": [[1, 2]]}}"#,
+            r#"{"dataframe_records": [{"other": 1}, {"zzz": {"a": 1}}]}"#,
+            r#"{"instances": [{"other": 1, "zzz": 2}]}"#,
+        ] {
+            let err = parse(body, 10).unwrap_err();
+            assert_eq!(err.path(), Some("$"), "{body}: {err}");
+            assert!(
+                err.to_string().contains(
+                    "none of the columns sent (`other`, `zzz`) is one the model reads: `"
+                ),
+                "{body}: {err}"
+            );
+        }
+        // One known column among unknown ones: read.
+        assert!(parse(
+            r#"{"dataframe_records": [{"other": 1, "industry": "x"}]}"#,
+            10
+        )
+        .is_ok());
         assert!(matches!(parse("{", 10), Err(Error::InvalidJson(_))));
         assert!(matches!(
             parse(r#"{"inputs": [{}]} {}"#, 10),

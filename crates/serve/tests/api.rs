@@ -631,15 +631,6 @@ async fn bad_inputs_get_precise_4xx_errors() {
             Some("events[0].occurred_at"),
         ),
         (
-            "timestamp far after as_of",
-            "/v1/score",
-            json_ct,
-            s(json!({"created_at": "2999-01-01"})),
-            422,
-            "invalid_field",
-            Some("created_at"),
-        ),
-        (
             "number for a timestamp",
             "/v1/score",
             json_ct,
@@ -784,6 +775,25 @@ async fn bad_inputs_get_precise_4xx_errors() {
             None,
         ),
     ];
+    // A date far after as_of is no error: not known then, scored as missing, and said so.
+    let r = send(
+        &state,
+        Request::builder()
+            .method("POST")
+            .uri("/v1/score")
+            .header("content-type", "application/json")
+            .body(Body::from(s(json!({"created_at": "2999-01-01"}))))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains(
+            "created_at = 2999-01-01 (after the scoring time: not known then, scored as missing)"
+        ),
+        "{}",
+        r.text
+    );
     for (name, uri, ct, body, status, code, path) in rows {
         let mut req = Request::builder().method("POST").uri(uri);
         if let Some(ct) = ct {

@@ -467,6 +467,10 @@ fn a_loopback_server_answers_no_route_under_a_foreign_host() {
         assert_eq!(a.status, 400, "{hosts:?}: {a:?}");
         assert_eq!(a.json()["error"]["code"], "bad_request", "{a:?}");
         assert!(a.body.contains("more than one Host header"), "{a:?}");
+        assert!(
+            a.head.to_ascii_lowercase().contains("connection: close"),
+            "{a:?}"
+        );
     }
     drop(server);
 

@@ -343,6 +343,7 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
             &index,
             read,
             missing,
+            false,
         )?),
         None => None,
     };
@@ -588,6 +589,7 @@ pub(crate) fn read_events(
     index: &HashMap<String, usize>,
     read: &ReadOptions,
     missing: &[String],
+    empty_ok: bool,
 ) -> Result<(EventColumns, u64)> {
     // A fixed schema, every column text: the three columns are parsed here (ids and type names
     // as text, times by the timestamp parser), so inferring types from the whole file (~17% of
@@ -596,8 +598,10 @@ pub(crate) fn read_events(
         infer_types: false,
         ..read.clone()
     };
-    // A header without rows is no events (a nightly export of a quiet day), not an error.
-    let table = read_table_rows(path, &read, true)?;
+    // A header without rows: no events when `empty_ok` (`score`: a nightly export of a quiet
+    // day); an error when the events teach or judge a model (training on none would drop
+    // every event feature, and a champion judged without its events loses to a challenger).
+    let table = read_table_rows(path, &read, empty_ok)?;
     // An event's fraction of a second rounds its time up: never known before it happened.
     let times = event_time_values(&table, &spec.occurred_at, missing, read.date_order)?;
     let as_text = |name: &str| -> Result<StringChunked> {

@@ -11,9 +11,9 @@ use crate::load::{column, Table};
 use crate::table::text_values;
 use leadscore_core::explain::{date_text, fmt_exact};
 use leadscore_core::fitted::{
-    bin_index, days_since, encode_age, is_numeric_token, lead_age, numeric_missing_tokens, outside,
-    past_max_days, scored_days, signed_log1p, FittedColumn, FittedSpec, FittedTransform,
-    UnseenValues, UNSEEN_SHOWN,
+    bin_index, days_since, encode_age, is_numeric_token, known_later, lead_age,
+    numeric_missing_tokens, outside, past_max_days, scored_days, signed_log1p, FittedColumn,
+    FittedSpec, FittedTransform, UnseenValues, UNSEEN_SHOWN,
 };
 use leadscore_core::spec::{
     Bins, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT, VALUE_BIN_MIN_COUNT,
@@ -748,19 +748,24 @@ pub fn featurize_table(
                     .iter()
                     .enumerate()
                 {
-                    match t {
+                    // A date more than a day after the row's scoring time was not known then:
+                    // missing, as core reads it (`known_later`).
+                    let as_of = match t {
+                        Some(_) => Some(as_of_row(i).ok_or_else(|| {
+                            col_err(table, name, "no as_of time to compute days since")
+                        })?),
+                        None => None,
+                    };
+                    match t.zip(as_of).filter(|(t, a)| !known_later(*t, *a)) {
                         None => {
                             m.data[j * n + i] = *median_days_since;
                             if *missing_indicator {
                                 m.data[(j + 1) * n + i] = 1.0;
                             }
                         }
-                        Some(t) => {
-                            let as_of = as_of_row(i).ok_or_else(|| {
-                                col_err(table, name, "no as_of time to compute days since")
-                            })?;
-                            m.data[j * n + i] = scored_days(days_since(*t, as_of), *max_days_since);
-                            let (month, weekday) = month_and_weekday(*t);
+                        Some((t, as_of)) => {
+                            m.data[j * n + i] = scored_days(days_since(t, as_of), *max_days_since);
+                            let (month, weekday) = month_and_weekday(t);
                             m.data[(base + month) * n + i] = 1.0;
                             m.data[(base + 12 + weekday) * n + i] = 1.0;
                         }
@@ -814,16 +819,20 @@ pub fn unseen_values(
     fitted: &FittedSpec,
     table: &Table,
     rows: &[usize],
+    as_of: Option<&[i64]>,
 ) -> Result<Vec<UnseenValues>> {
     let missing = &fitted.missing_tokens;
     let mut out = Vec::new();
     for c in &fitted.columns {
-        let Some(scored_as) = c.transform.unseen_scored_as() else {
+        let Some(mut scored_as) = c.transform.unseen_scored_as() else {
             continue;
         };
         let mut counts: HashMap<String, u64> = HashMap::new();
         let mut leads = 0;
         let mut quoted = true;
+        // A timestamp column's dates after the scoring time, scored as missing: an entry of
+        // their own.
+        let mut later: Option<(HashMap<String, u64>, u64)> = None;
         match &c.transform {
             FittedTransform::Boolean { .. } => {
                 let v = bool_values(table, &c.name, missing)?;
@@ -866,48 +875,77 @@ pub fn unseen_values(
                 }
             }
             FittedTransform::Timestamp { max_days_since, .. } => {
-                // Dates, at the time the rows are featurized without one of their own.
-                let Some(as_of) = fitted.reference_time else {
-                    continue;
-                };
+                // Each date at its row's scoring time (default: the reference time), as the
+                // rows are featurized.
+                scored_as = FittedTransform::NEAREST;
                 quoted = false;
                 let v = timestamp_values(table, &c.name, missing, fitted.date_order)?;
+                let (mut after, mut after_leads) = (HashMap::new(), 0u64);
                 for &r in rows {
-                    if let Some(Some(t)) = v.get(r) {
-                        if past_max_days(days_since(*t, as_of), *max_days_since) {
-                            leads += 1;
-                            *counts.entry(date_text(*t)).or_default() += 1;
-                        }
+                    let Some(Some(t)) = v.get(r) else {
+                        continue;
+                    };
+                    let at = as_of.and_then(|a| a.get(r).copied());
+                    let Some(at) = at.or(fitted.reference_time) else {
+                        continue;
+                    };
+                    if known_later(*t, at) {
+                        after_leads += 1;
+                        *after.entry(date_text(*t)).or_default() += 1;
+                    } else if past_max_days(days_since(*t, at), *max_days_since) {
+                        leads += 1;
+                        *counts.entry(date_text(*t)).or_default() += 1;
                     }
                 }
+                later = (after_leads > 0).then_some((after, after_leads));
             }
             _ => continue,
         }
-        if leads == 0 {
-            continue;
+        out.extend(unseen_entry(&c.name, scored_as, counts, leads, quoted));
+        if let Some((after, n)) = later {
+            out.extend(unseen_entry(
+                &c.name,
+                FittedTransform::LATER_SCORED_AS,
+                after,
+                n,
+                false,
+            ));
         }
-        let mut shown: Vec<(String, u64)> = counts.into_iter().collect();
-        let distinct = shown.len() as u64;
-        shown.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        shown.truncate(UNSEEN_SHOWN);
-        out.push(UnseenValues {
-            column: c.name.clone(),
-            scored_as: scored_as.to_string(),
-            leads,
-            distinct,
-            values: shown
-                .iter()
-                .map(|(t, _)| {
-                    if quoted {
-                        echo(FieldValue::Text(t))
-                    } else {
-                        t.clone()
-                    }
-                })
-                .collect(),
-        });
     }
     Ok(out)
+}
+
+/// One column's [`UnseenValues`]: its most common values first; `None` without any.
+fn unseen_entry(
+    column: &str,
+    scored_as: &str,
+    counts: HashMap<String, u64>,
+    leads: u64,
+    quoted: bool,
+) -> Option<UnseenValues> {
+    if leads == 0 {
+        return None;
+    }
+    let mut shown: Vec<(String, u64)> = counts.into_iter().collect();
+    let distinct = shown.len() as u64;
+    shown.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    shown.truncate(UNSEEN_SHOWN);
+    Some(UnseenValues {
+        column: column.to_string(),
+        scored_as: scored_as.to_string(),
+        leads,
+        distinct,
+        values: shown
+            .iter()
+            .map(|(t, _)| {
+                if quoted {
+                    echo(FieldValue::Text(t))
+                } else {
+                    t.clone()
+                }
+            })
+            .collect(),
+    })
 }
 
 /// Text values of a column that must hold strings (emails, job titles).
@@ -1070,7 +1108,7 @@ mod tests {
         // missing; 1.0 reads as yes.
         assert_eq!(&m.row(8)[..4], &[0.0, 1.0, 0.0, 0.0]);
         assert_eq!(&m.row(11)[..2], &[1.0, 0.0]);
-        let unseen = unseen_values(&fitted, &table, &(0..12).collect::<Vec<_>>()).unwrap();
+        let unseen = unseen_values(&fitted, &table, &(0..12).collect::<Vec<_>>(), None).unwrap();
         let by: HashMap<&str, &UnseenValues> =
             unseen.iter().map(|u| (u.column.as_str(), u)).collect();
         assert_eq!(by["q"].leads, 3);
@@ -1080,7 +1118,9 @@ mod tests {
         assert_eq!((by["w"].leads, by["w"].distinct), (2, 2), "{:?}", by["w"]);
         assert_eq!((by["c"].leads, by["c"].scored_as.as_str()), (2, "other"));
         // Counted over the rows asked for only.
-        assert!(unseen_values(&fitted, &table, &train).unwrap().is_empty());
+        assert!(unseen_values(&fitted, &table, &train, None)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

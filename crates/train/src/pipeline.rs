@@ -42,6 +42,61 @@ pub enum SplitKind {
     Time,
 }
 
+/// The timestamp columns of a leads table whose dates lie more than a day after the moments
+/// its examples are scored at (`as_of`, one per example). The table holds each lead as it was
+/// exported, later: a "last contacted" date there is often after the example's moment, which
+/// a model cannot know then (the featurizers read such a date as missing:
+/// [`leadscore_core::fitted::known_later`]). When that is so in more than 1% of the examples,
+/// the column is a snapshot of the end and leaks what happened after the moment (the leads
+/// who were contacted later converted), so it is left out of the model with a warning; under
+/// 1%, those dates read as missing, with a warning that counts them.
+fn snapshot_dates(
+    mut spec: FeatureSpec,
+    table: &Table,
+    as_of: &[i64],
+    warnings: &mut Vec<String>,
+) -> Result<FeatureSpec> {
+    let (missing, order) = (spec.missing_tokens.clone(), spec.date_order);
+    let n = as_of.len();
+    for c in spec
+        .columns
+        .iter_mut()
+        .filter(|c| c.transform == TransformKind::Timestamp)
+    {
+        let dates = timestamp_values(table, &c.name, &missing, order)?;
+        let later = dates
+            .iter()
+            .zip(as_of)
+            .filter(|(t, a)| t.is_some_and(|t| leadscore_core::fitted::known_later(t, **a)))
+            .count();
+        if later == 0 {
+            continue;
+        }
+        let share = format!(
+            "in {later} of the {n} examples ({:.1}%) its date lies more than a day after the \
+             example's scoring time",
+            100.0 * later as f64 / n as f64
+        );
+        if later * 100 > n {
+            c.transform = TransformKind::Ignore;
+            warnings.push(format!(
+                "column `{}` left out: {share}. The leads table holds it as exported, later, and \
+                 a model cannot know it at those moments (leads contacted after a moment are the \
+                 ones that went on to convert: it would leak the outcome). Export the value as \
+                 it stood at each moment, or keep it out of the spec",
+                c.name
+            ));
+        } else {
+            warnings.push(format!(
+                "column `{}`: {share}; those dates read as missing (not known then), as the \
+                 server reads such a date",
+                c.name
+            ));
+        }
+    }
+    Ok(spec)
+}
+
 /// Holds out the newest `holdout` share of leads by `as_of` (ties by row).
 pub fn time_split(as_of: &[i64], holdout: f64) -> (Vec<usize>, Vec<usize>) {
     let mut order: Vec<usize> = (0..as_of.len()).collect();
@@ -421,6 +476,12 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
             spec_warnings.extend(repeated_ids(&table, id)?);
         }
         (table, y, None, None, None, None, None)
+    };
+    // Examples at moments before the leads table was exported: a date of that table after an
+    // example's moment was not known then.
+    let spec = match &as_of {
+        Some(a) => snapshot_dates(spec, &table, a, &mut spec_warnings)?,
+        None => spec,
     };
     lap("assemble", &mut timings);
     let label = spec
@@ -1744,6 +1805,23 @@ impl LabelledSet {
 
 /// Scores a labelled set with `artifact`: every column of its spec must be in the leads file.
 pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<FileEvaluation> {
+    // A flat file is scored as of the training data's end (its "now"), as its holdout was: a
+    // later export's dates after that end read as missing (not known then). Said when it
+    // matters.
+    let mut warnings = set.warnings.clone();
+    if let (None, Some(reference)) = (&set.as_of, artifact.spec.reference_time) {
+        let (later, rows) = dates_after(&artifact.spec, &set.table, reference)?;
+        if later * 100 > rows {
+            warnings.push(format!(
+                "{later} of the {rows} rows of {} have a date more than a day after the model's \
+                 training data ends ({}): a later export? This model scores a flat file as of \
+                 that end, so those dates read as missing (not known then), and the metrics \
+                 judge the model on less than the file holds",
+                set.table.path,
+                crate::explain::rfc3339(reference)
+            ));
+        }
+    }
     if artifact.spec.events.is_some() && (set.events.is_none() || set.as_of.is_none()) {
         return Err(TrainError::Config(format!(
             "model {} was trained with engagement events; these examples have no events \
@@ -1768,7 +1846,12 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
     let first_examples: Vec<usize> = (0..set.source_rows.len())
         .filter(|&k| counted.insert(set.source_rows[k]))
         .collect();
-    let mut unseen = unseen_values(&artifact.spec, &set.table, &first_examples)?;
+    let mut unseen = unseen_values(
+        &artifact.spec,
+        &set.table,
+        &first_examples,
+        set.as_of.as_deref(),
+    )?;
     if let (Some(fitted), Some(events), Some(as_of)) =
         (&artifact.spec.events, &set.events, &set.as_of)
     {
@@ -1830,8 +1913,24 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         evaluation: evaluate(&scores, &set.labels)?,
         curve,
         unseen,
-        warnings: set.warnings.clone(),
+        warnings,
     })
+}
+
+/// How many rows of `table` have a date of `spec`'s timestamp columns more than a day after
+/// `reference` ([`leadscore_core::fitted::known_later`]), and the rows.
+fn dates_after(spec: &FittedSpec, table: &Table, reference: i64) -> Result<(usize, usize)> {
+    let rows = table.df.height();
+    let mut later = vec![false; rows];
+    for c in &spec.columns {
+        if matches!(c.transform, FittedTransform::Timestamp { .. }) {
+            let dates = timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?;
+            for (l, t) in later.iter_mut().zip(dates) {
+                *l |= t.is_some_and(|t| leadscore_core::fitted::known_later(t, reference));
+            }
+        }
+    }
+    Ok((later.iter().filter(|l| **l).count(), rows))
 }
 
 /// Evaluates `artifact` on fresh labelled data it has never seen, assembled as it was trained.

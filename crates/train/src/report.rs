@@ -79,6 +79,9 @@ pub fn unseen_text(unseen: &[UnseenValues]) -> String {
             leadscore_core::fitted::FittedTransform::NEAREST => {
                 "outside the training range, scored as its nearest end"
             }
+            leadscore_core::fitted::FittedTransform::LATER_SCORED_AS => {
+                "dates more than a day after the scoring time: not known then, scored as missing"
+            }
             _ => "scored as missing (not yes/no)",
         };
         let _ = writeln!(

@@ -22,10 +22,10 @@ use crate::featurize::timestamp_values;
 use crate::load::{column, read_table, ReadOptions, Table};
 use crate::table::text_values;
 use leadscore_core::artifact::ModelArtifact;
-use leadscore_core::batch::{dated_after, LeadScorer};
+use leadscore_core::batch::LeadScorer;
 use leadscore_core::fitted::{FittedTransform, LeadEvent};
 use leadscore_core::tiers::Tiers;
-use leadscore_core::value::{parse_number, FieldValue};
+use leadscore_core::value::parse_number;
 use polars::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;
@@ -123,11 +123,6 @@ pub struct ScoreSummary {
     pub per_tier: Vec<(String, usize)>,
     /// Leads created after `as_of`, not scored.
     pub not_yet_created: usize,
-    /// Leads with a timestamp field more than a day after `as_of` (a record from after the
-    /// scoring time, which the server refuses), not scored.
-    pub dated_after: usize,
-    /// The first of them: its row (1-based, as the file counts data rows), column and value.
-    pub first_dated_after: Option<(usize, String, String)>,
     /// Leads that had converted by `as_of` (with `outcomes`), not scored.
     pub already_converted: usize,
     /// Leads the outcomes table lists as converted without a time, not scored.
@@ -220,7 +215,8 @@ pub fn score_file(
                 .as_ref()
                 .and_then(|a| a.events.clone())
                 .unwrap_or_default();
-            let (ev, unknown) = read_events(path, &columns, &index, &read, &spec.missing_tokens)?;
+            let (ev, unknown) =
+                read_events(path, &columns, &index, &read, &spec.missing_tokens, true)?;
             summary.unknown_events = unknown;
             summary.events_rows = ev.fingerprint.as_ref().map(|f| f.rows);
             summary.unknown_types = unknown_types(&ev, fitted);
@@ -309,22 +305,6 @@ pub fn score_file(
                 }
             }
             let fields = values.row(r);
-            if let Some(e) = dated_after(artifact, &fields, job.as_of) {
-                summary.dated_after += 1;
-                if summary.first_dated_after.is_none() {
-                    let value = spec
-                        .columns
-                        .iter()
-                        .zip(&fields)
-                        .find_map(|(c, v)| match v {
-                            FieldValue::Text(t) if c.name == e.column => Some(t.to_string()),
-                            _ => None,
-                        })
-                        .unwrap_or_default();
-                    summary.first_dated_after = Some((row + 1, e.column, value));
-                }
-                continue;
-            }
             let lead_events: Vec<LeadEvent<'_>> = values.events(r);
             let d = decide
                 .decide(&fields, &lead_events, job.as_of, job.factors)

@@ -1844,6 +1844,77 @@ fn demo_tables(leads: usize, f: impl Fn(&str) -> String) -> [String; 3] {
     })
 }
 
+/// A date column of the leads table exported after the moments its examples are scored at
+/// (`last_contacted`, written at the export: after nearly every landmark) leaks what happened
+/// later: training leaves it out and says why; a date before the moments (`first_touch`, a
+/// day before creation) is a feature as any.
+#[test]
+fn a_date_column_exported_after_the_examples_moments_is_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let [leads, events, outcomes] = demo_tables(1500, str::to_string);
+    let mut lines = leads.lines();
+    let mut with_dates = format!("{},last_contacted,first_touch\n", lines.next().unwrap());
+    for line in lines {
+        let created = line.split(',').nth(1).unwrap();
+        let day: String = created.chars().take(10).collect();
+        with_dates.push_str(&format!("{line},2025-12-30 10:00:00,{day} 00:00:00\n"));
+    }
+    std::fs::write(d.join("leads.csv"), with_dates).unwrap();
+    std::fs::write(d.join("events.csv"), events).unwrap();
+    std::fs::write(d.join("outcomes.csv"), outcomes).unwrap();
+    let spec = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/spec.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("spec.toml"),
+        format!(
+            "{spec}\n[[columns]]\nname = \"last_contacted\"\ntransform = \"timestamp\"\n\n\
+             [[columns]]\nname = \"first_touch\"\ntransform = \"timestamp\"\n"
+        ),
+    )
+    .unwrap();
+    let mut args = vec![
+        "train",
+        "--data",
+        "leads.csv",
+        "--events",
+        "events.csv",
+        "--outcomes",
+        "outcomes.csv",
+        "--spec",
+        "spec.toml",
+        "--out",
+        "m.json",
+    ];
+    args.extend(FAST);
+    let r = run_ok(d, &args);
+    let out = r.show();
+    assert!(
+        out.contains("column `last_contacted` left out: in ")
+            && out.contains("its date lies more than a day after the example's scoring time"),
+        "{out}"
+    );
+    assert!(!out.contains("column `first_touch`"), "{out}");
+    let model = read_json(&d.join("m.json"));
+    let names: Vec<&str> = model["spec"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"first_touch"), "{names:?}");
+    assert!(!names.contains(&"last_contacted"), "{names:?}");
+    assert!(
+        model["provenance"]["warnings"]
+            .to_string()
+            .contains("last_contacted"),
+        "{}",
+        model["provenance"]["warnings"]
+    );
+}
+
 /// A three-table export that writes its times as a US (`1/20/2025 7:01:43 AM`) or a European
 /// (`20.01.2025 07:01:43`) spreadsheet does: `init` finds the order from the days above 12,
 /// writes `date_order` into the spec and warns; with it, training, `evaluate` and `score` read
@@ -2370,11 +2441,12 @@ fn a_whole_number_past_64_bits_is_a_number_not_a_failed_file() {
     run_ok(d, &train_args("huge.csv", "m2.json", &[]));
 }
 
-/// A date older than every training date (`1900-01-01`, a CRM's placeholder) is scored as the
-/// oldest training date's days and counted (`evaluate`), and its factor says so (`score`),
-/// instead of extending the days-since line without end.
+/// A date further back than any training date was (`1900-01-01`, a CRM's placeholder) is
+/// scored as the most days training saw and counted (`evaluate`), and its factor says so
+/// (`score`), instead of extending the days-since line without end; a date after the scoring
+/// time is scored as missing, counted apart and said so.
 #[test]
-fn a_date_older_than_training_is_scored_as_the_oldest_and_one_after_as_of_is_skipped() {
+fn a_date_older_than_training_is_scored_as_the_oldest_and_one_after_as_of_as_missing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let with_signup = |old_row: Option<usize>| -> String {
@@ -2385,8 +2457,8 @@ fn a_date_older_than_training_is_scored_as_the_oldest_and_one_after_as_of_is_ski
                 let date = match (i, old_row) {
                     (0, _) => "signup".to_string(),
                     (i, Some(r)) if i == r => "1900-01-01".to_string(),
-                    // A record from after the scoring time (2026-01-01): `score` skips and
-                    // counts it, as it skips a lead created later, where the server refuses it.
+                    // After the scoring time (2026-01-01): not known then, scored as missing
+                    // (and named in `unseen`), as the server and `evaluate` score it.
                     (i, Some(r)) if i == r + 5 => "2026-03-01".to_string(),
                     (i, _) => format!("2025-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
                 };
@@ -2403,16 +2475,27 @@ fn a_date_older_than_training_is_scored_as_the_oldest_and_one_after_as_of_is_ski
     let max = signup["max_days_since"].as_f64().unwrap();
     assert!(max > 300.0 && max < 400.0, "{signup}");
 
+    // `evaluate` scores the flat file as of the training data's end: 1900-01-01 further back
+    // than any training date, 2026-03-01 after that end (missing), each counted.
     let e = evaluate_json(d, "m.json", "fresh.csv");
     assert_eq!(
         e["unseen"],
-        serde_json::json!([{
-            "column": "signup",
-            "scored_as": "nearest training value",
-            "leads": 1,
-            "distinct": 1,
-            "values": ["1900-01-01"]
-        }]),
+        serde_json::json!([
+            {
+                "column": "signup",
+                "scored_as": "nearest training value",
+                "leads": 1,
+                "distinct": 1,
+                "values": ["1900-01-01"]
+            },
+            {
+                "column": "signup",
+                "scored_as": "missing (after the scoring time)",
+                "leads": 1,
+                "distinct": 1,
+                "values": ["2026-03-01"]
+            }
+        ]),
         "{e}"
     );
     let r = run_ok(
@@ -2438,22 +2521,25 @@ fn a_date_older_than_training_is_scored_as_the_oldest_and_one_after_as_of_is_ski
     let scores = std::fs::read_to_string(d.join("s.csv")).unwrap();
     let row = scores
         .lines()
-        .find(|l| l.contains("older than every training value"))
+        .find(|l| l.contains("further back than any training value was"))
         .unwrap_or_else(|| panic!("no factor says so:\n{}\n{scores}", r.stdout));
     assert!(row.contains("signup = 1900-01-01 ("), "{row}");
-    // Data row 15 (lead L00014) has the later date: skipped, named, the other 399 scored.
+    // Data row 15 (lead L00014) has the later date: scored, its date as missing, named.
+    assert!(r.stdout.contains(" 400 leads scored"), "{}", r.stdout);
+    let row = scores
+        .lines()
+        .find(|l| l.starts_with("L00014,"))
+        .unwrap_or_else(|| panic!("L00014 not scored:\n{scores}"));
     assert!(
-        r.stdout.contains(
-            "skipped 1 leads with a date more than a day after 2026-01-01T00:00:00Z, a record \
-             from after the scoring time (the server refuses such a lead; first: row 15, column \
-             \"signup\" = \"2026-03-01T00:00:00Z\")"
+        row.contains(
+            "signup = 2026-03-01 (after the scoring time: not known then, scored as missing)"
         ),
-        "{}",
-        r.stdout
+        "{row}"
     );
-    assert!(r.stdout.contains(" 399 leads scored"), "{}", r.stdout);
-    assert_eq!(scores.lines().count(), 400, "{scores}");
-    assert!(!scores.contains("L00014,"), "{scores}");
+    assert!(
+        row.contains(",signup,") || row.contains(",signup;") || row.contains(";signup"),
+        "{row}"
+    );
 }
 
 /// In a Parquet column of floats, an infinity is refused naming its row and column (as `inf`

@@ -394,14 +394,6 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
             m.not_yet_created
         );
     }
-    if let Some((row, column, value)) = &m.first_dated_after {
-        out += &format!(
-            "skipped {} leads with a date more than a day after {as_of}, a record from after the \
-             scoring time (the server refuses such a lead; first: row {row}, column {column:?} = \
-             {value:?})\n",
-            m.dated_after
-        );
-    }
     if m.already_converted > 0 {
         out += &format!(
             "skipped {} leads that had converted by {as_of}\n",
@@ -417,7 +409,7 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
     if m.events_rows == Some(0) {
         if let Some(events) = &s.job.events {
             out += &format!(
-                "events: none in {} (a header without rows): every lead scored without events\n",
+                "events: none in {} (no rows): every lead scored without events\n",
                 events.display()
             );
         }
