@@ -405,7 +405,22 @@ pub fn parse_timestamp_as(text: &str, order: DateOrder) -> Option<i64> {
 /// the future, when both rounded down): an event is never known before it happened.
 pub fn parse_event_time_as(text: &str, order: DateOrder) -> Option<i64> {
     let t = parse_timestamp_as(text, order)?;
-    Some(t + i64::from(has_fraction_of_second(text)))
+    // A leap second (`23:59:60`, read as its :59) happened after :59 too.
+    Some(t + i64::from(has_fraction_of_second(text) || is_leap_second(text)))
+}
+
+/// Whether a timestamp's text has the seconds `60` (`23:59:60`, `23:59:60.5Z`): a leap
+/// second, which the parsers read as the :59 before it.
+fn is_leap_second(text: &str) -> bool {
+    let b = text.as_bytes();
+    (3..=b.len().saturating_sub(2)).any(|i| {
+        b[i - 3] == b':'
+            && b[i - 2].is_ascii_digit()
+            && b[i - 1].is_ascii_digit()
+            && b[i] == b':'
+            && b[i + 1..].starts_with(b"60")
+            && b.get(i + 3).is_none_or(|c| !c.is_ascii_digit())
+    })
 }
 
 /// [`parse_event_time_as`] for ISO 8601 text (the server's events).
@@ -1335,6 +1350,13 @@ mod tests {
         ] {
             assert_eq!(parse_timestamp(t), last, "{t}");
         }
+        // An event at a leap second happened after the :59 it reads as: rounded up.
+        assert_eq!(
+            parse_event_time("2016-12-31T23:59:60Z"),
+            last.map(|t| t + 1)
+        );
+        assert_eq!(parse_event_time("2016-12-31T23:59:59Z"), last);
+        assert!(!is_leap_second("2016-12-31T23:59:59Z") && !is_leap_second("10:60"));
         for t in [
             "2025-03-04T10:15:60Z",
             "2025-03-04 10:15:60",

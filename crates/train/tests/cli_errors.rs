@@ -2670,8 +2670,41 @@ fn a_float32_parquet_column_reads_as_the_decimals_it_was_written_with() {
     );
 }
 
+/// `score --as-of` before 1970 is refused, as the server refuses such an `as_of`.
 #[test]
+fn score_as_of_before_1970_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("leads.csv"), leads()).unwrap();
+    train_model(d, "leads.csv", "m.json");
+    let r = run(
+        d,
+        &[
+            "score",
+            "--model",
+            "m.json",
+            "--data",
+            "leads.csv",
+            "--id",
+            "lead_id",
+            "--out",
+            "s.csv",
+            "--target-precision",
+            "0.5",
+            "--as-of",
+            "1969-12-31T23:59:59Z",
+        ],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.show());
+    assert!(
+        r.stderr.contains("--as-of must be 1970-01-01 or later"),
+        "{}",
+        r.show()
+    );
+    assert!(!d.join("s.csv").exists());
+}
 
+#[test]
 fn a_delimiter_that_cannot_split_a_csv_is_refused() {
     // Today: 'é' (U+00E9) becomes byte 0xE9, the header is one column, and the error is a
     // misleading "column `converted`: no such column (the file has: lead_id,visits,...)";

@@ -116,6 +116,13 @@ impl TryFrom<ScoreArgs> for Score {
             Some(t) => leadscore_core::value::parse_timestamp(t)
                 .with_context(|| format!("--as-of {t:?} is not a time"))?,
         };
+        // As the server refuses an `as_of` before 1970 (no event can be placed before it).
+        if as_of < 0 {
+            bail!(
+                "--as-of must be 1970-01-01 or later, got {:?}",
+                a.as_of.unwrap_or_default()
+            );
+        }
         if !(a.target_precision > 0.0 && a.target_precision < 1.0) {
             bail!(
                 "--target-precision must lie strictly between 0 and 1, got {}",
