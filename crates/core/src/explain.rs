@@ -540,7 +540,7 @@ fn write_value(
                 ),
                 Some(t) if t > a => write!(
                     out,
-                    "{column} = {} (less than a day after scoring)",
+                    "{column} = {} (within a day after scoring)",
                     WrittenDate(s, t)
                 ),
                 Some(t) => match max_days_since {
@@ -553,7 +553,7 @@ fn write_value(
                              training value was, scored as {}",
                             WrittenDate(s, t),
                             // Past the limit by less than a day: "over", as whole days show.
-                            if days.floor() <= m.floor() {
+                            if days >= 1.0 && days.floor() <= m.floor() {
                                 "over "
                             } else {
                                 ""
@@ -1672,7 +1672,7 @@ mod tests {
         // (scored as missing). The date as the lead wrote it, not its UTC day.
         assert_eq!(
             text("2024-10-04T01:00:00Z"),
-            "signup = 2024-10-04 (less than a day after scoring)"
+            "signup = 2024-10-04 (within a day after scoring)"
         );
         assert_eq!(
             text("2025-03-01"),
@@ -1681,6 +1681,25 @@ mod tests {
         assert_eq!(
             text("2024-09-05T01:00:00+02:00"),
             "signup = 2024-09-05 (29 days before scoring)"
+        );
+        // Training dates within half a day of its end: no "over less than a day".
+        let short = FittedTransform::Timestamp {
+            median_days_since: 0.2,
+            missing_indicator: false,
+            max_days_since: Some(0.5),
+        };
+        let mut out = String::new();
+        write_value(
+            &mut out,
+            "exported_at",
+            &short,
+            FieldValue::Text("2024-10-03T06:00:00Z"),
+            (Some(as_of), Default::default()),
+        );
+        assert_eq!(
+            out,
+            "exported_at = 2024-10-03 (less than a day before scoring): further back than any \
+             training value was, scored as less than a day"
         );
     }
 

@@ -20,6 +20,7 @@ use leadscore_core::fitted::{FittedSpec, FittedTransform, LeadEvent};
 use leadscore_core::gates::{gate_key, ColumnKind, Gates, HoldoutLead};
 use leadscore_core::model::{LinearModel, Scorer};
 use leadscore_core::value::FieldValue;
+use polars::prelude::DataType;
 
 /// How many positive and negative factors each holdout row keeps.
 pub const HOLDOUT_FACTORS: usize = 3;
@@ -284,12 +285,34 @@ impl RowValues {
                 ColumnValues::Text(rows.iter().map(|&r| v.get(r).cloned().flatten()).collect())
             };
             values.push(match &c.transform {
-                FittedTransform::Timestamp { .. } | FittedTransform::LeadAge { .. } => text(
-                    timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?
-                        .into_iter()
-                        .map(|t| t.map(rfc3339))
-                        .collect(),
-                ),
+                // A date as the file wrote it (the text the server would be sent: its factor
+                // shows `2024-07-01` of `2024-07-01T01:00:00+02:00`, not the UTC day), read
+                // by the same parser; a typed date column (Parquet) as RFC 3339.
+                FittedTransform::Timestamp { .. } | FittedTransform::LeadAge { .. } => {
+                    let times =
+                        timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?;
+                    let col = column(table, &c.name)?;
+                    let written = match col.dtype() {
+                        DataType::String => {
+                            Some(text_values(col).map_err(|e| TrainError::Column {
+                                path: table.path.clone(),
+                                column: c.name.clone(),
+                                message: e.to_string(),
+                            })?)
+                        }
+                        _ => None,
+                    };
+                    text(
+                        times
+                            .into_iter()
+                            .enumerate()
+                            .map(|(r, t)| {
+                                let as_written = written.as_ref().and_then(|w| w[r].clone());
+                                t.map(|t| as_written.unwrap_or_else(|| rfc3339(t)))
+                            })
+                            .collect(),
+                    )
+                }
                 // Numbers as training reads them: a number polars parsed with a decimal comma
                 // must not be written back as `1.234` and read again with one (as 1234).
                 FittedTransform::Numeric { .. } => {

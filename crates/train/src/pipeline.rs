@@ -72,18 +72,25 @@ fn snapshot_dates(
         if later == 0 {
             continue;
         }
+        let pct = 100.0 * later as f64 / n as f64;
         let share = format!(
-            "in {later} of the {n} examples ({:.1}%) its date lies more than a day after the \
+            "in {later} of the {n} examples ({}) its date lies more than a day after the \
              example's scoring time",
-            100.0 * later as f64 / n as f64
+            if pct < 0.1 {
+                "under 0.1%".to_string()
+            } else {
+                format!("{pct:.1}%")
+            }
         );
         if later * 100 > n {
             c.transform = TransformKind::Ignore;
             warnings.push(format!(
-                "column `{}` left out: {share}. The leads table holds it as exported, later, and \
-                 a model cannot know it at those moments (leads contacted after a moment are the \
-                 ones that went on to convert: it would leak the outcome). Export the value as \
-                 it stood at each moment, or keep it out of the spec",
+                "column `{}` left out: {share}, where it reads as missing (not known then). A \
+                 value the leads table holds as exported, later (a \"last contacted\" date), \
+                 would leak what happened after the moment (the leads contacted later are the \
+                 ones that went on to convert); a date planned ahead (a trial's end) is known \
+                 early but reads as missing until it passes. Export the value as it stood at \
+                 each moment, or keep the column out of the spec",
                 c.name
             ));
         } else {
@@ -95,6 +102,40 @@ fn snapshot_dates(
         }
     }
     Ok(spec)
+}
+
+/// A flat file's "now" is its latest date ([`fit_spec`]): when one timestamp column's dates
+/// run more than a day past every other's (a next follow-up, planned ahead), that "now" lies
+/// after the export, every date is measured from it, and a lead scored at the export time
+/// reads that column's later dates as missing (not known then). Said, naming the column.
+fn dates_ahead(spec: &FeatureSpec, table: &Table) -> Result<Option<String>> {
+    let mut latest: Vec<(&str, i64)> = Vec::new();
+    for c in spec
+        .feature_columns()
+        .filter(|c| c.transform == TransformKind::Timestamp)
+    {
+        let dates = timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?;
+        if let Some(t) = dates.into_iter().flatten().max() {
+            latest.push((&c.name, t));
+        }
+    }
+    latest.sort_by_key(|(_, t)| std::cmp::Reverse(*t));
+    let [(ahead, last), (_, next), ..] = latest[..] else {
+        return Ok(None);
+    };
+    if !leadscore_core::fitted::known_later(last, next) {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "column `{ahead}` has dates up to {} days after every other date column's latest ({}): \
+         the file's \"now\" is taken as its latest date, {}. If they are planned ahead (a \
+         next follow-up), every date is measured from that later \"now\", and a lead scored at \
+         the export time reads the column's later dates as missing (not known then): leave it \
+         out of the spec",
+        (last - next) / 86_400,
+        crate::explain::rfc3339(next),
+        crate::explain::rfc3339(last)
+    )))
 }
 
 /// Holds out the newest `holdout` share of leads by `as_of` (ties by row).
@@ -481,7 +522,10 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     // example's moment was not known then.
     let spec = match &as_of {
         Some(a) => snapshot_dates(spec, &table, a, &mut spec_warnings)?,
-        None => spec,
+        None => {
+            spec_warnings.extend(dates_ahead(&spec, &table)?);
+            spec
+        }
     };
     lap("assemble", &mut timings);
     let label = spec

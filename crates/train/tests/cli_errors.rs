@@ -1915,6 +1915,52 @@ fn a_date_column_exported_after_the_examples_moments_is_left_out() {
     );
 }
 
+/// A flat file whose `next_followup` dates run past every other date column's (planned ahead)
+/// makes the file's "now" later than the export: training says so, naming the column.
+#[test]
+fn a_flat_date_column_planned_ahead_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv: String = leads_csv(400, ',', "\n", false)
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match i {
+            0 => format!("{line},signup,next_followup\n"),
+            i => format!(
+                "{line},2025-{:02}-{:02},2026-01-{:02}\n",
+                1 + i % 12,
+                1 + i % 28,
+                1 + i % 30
+            ),
+        })
+        .collect();
+    std::fs::write(d.join("leads.csv"), csv).unwrap();
+    let r = run_ok(d, &train_args("leads.csv", "m.json", &[]));
+    assert!(
+        r.show().contains(
+            "column `next_followup` has dates up to 33 days after every other date column's \
+             latest (2025-12-28T00:00:00Z)"
+        ),
+        "{}",
+        r.show()
+    );
+    // One date column, or dates that end together: nothing to say.
+    std::fs::write(d.join("one.csv"), with_signup_only()).unwrap();
+    let r = run_ok(d, &train_args("one.csv", "m1.json", &[]));
+    assert!(!r.show().contains("has dates up to"), "{}", r.show());
+}
+
+fn with_signup_only() -> String {
+    leads_csv(400, ',', "\n", false)
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match i {
+            0 => format!("{line},signup\n"),
+            i => format!("{line},2025-{:02}-{:02}\n", 1 + i % 12, 1 + i % 28),
+        })
+        .collect()
+}
+
 /// A three-table export that writes its times as a US (`1/20/2025 7:01:43 AM`) or a European
 /// (`20.01.2025 07:01:43`) spreadsheet does: `init` finds the order from the days above 12,
 /// writes `date_order` into the spec and warns; with it, training, `evaluate` and `score` read
@@ -2460,6 +2506,8 @@ fn a_date_older_than_training_is_scored_as_the_oldest_and_one_after_as_of_as_mis
                     // After the scoring time (2026-01-01): not known then, scored as missing
                     // (and named in `unseen`), as the server and `evaluate` score it.
                     (i, Some(r)) if i == r + 5 => "2026-03-01".to_string(),
+                    // 2025-05-31T23:00Z: its factor shows the day written, as the server's.
+                    (i, Some(r)) if i == r + 10 => "2025-06-01T01:00:00+02:00".to_string(),
                     (i, _) => format!("2025-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
                 };
                 format!("{line},{date}\n")
@@ -2540,6 +2588,8 @@ fn a_date_older_than_training_is_scored_as_the_oldest_and_one_after_as_of_as_mis
         row.contains(",signup,") || row.contains(",signup;") || row.contains(";signup"),
         "{row}"
     );
+    let row = scores.lines().find(|l| l.starts_with("L00019,")).unwrap();
+    assert!(row.contains("signup = 2025-06-01 ("), "{row}");
 }
 
 /// In a Parquet column of floats, an infinity is refused naming its row and column (as `inf`
