@@ -204,27 +204,30 @@ fn train_model(dir: &Path, data: &str, out: &str) -> PathBuf {
     dir.join(out)
 }
 
+/// The arguments of `score` of `data` with `model` (lead id `lead_id`, target precision 0.5)
+/// into `out`, as of `as_of`.
+fn score_args<'a>(model: &'a str, data: &'a str, out: &'a str, as_of: &'a str) -> Vec<&'a str> {
+    vec![
+        "score",
+        "--model",
+        model,
+        "--data",
+        data,
+        "--out",
+        out,
+        "--id",
+        "lead_id",
+        "--target-precision",
+        "0.5",
+        "--as-of",
+        as_of,
+    ]
+}
+
 /// `score` of `data` with `model` (lead id `lead_id`, as of 2025-01-01, target precision 0.5)
 /// into `out`: the run (asserted successful) and the file it wrote.
 fn score_file(dir: &Path, model: &str, data: &str, out: &str) -> (Run, String) {
-    let r = run_ok(
-        dir,
-        &[
-            "score",
-            "--model",
-            model,
-            "--data",
-            data,
-            "--out",
-            out,
-            "--id",
-            "lead_id",
-            "--target-precision",
-            "0.5",
-            "--as-of",
-            "2025-01-01",
-        ],
-    );
+    let r = run_ok(dir, &score_args(model, data, out, "2025-01-01"));
     let written = std::fs::read_to_string(dir.join(out)).unwrap();
     (r, written)
 }
@@ -2729,21 +2732,7 @@ fn score_as_of_before_1970_is_refused() {
     train_model(d, "leads.csv", "m.json");
     let r = run(
         d,
-        &[
-            "score",
-            "--model",
-            "m.json",
-            "--data",
-            "leads.csv",
-            "--id",
-            "lead_id",
-            "--out",
-            "s.csv",
-            "--target-precision",
-            "0.5",
-            "--as-of",
-            "1969-12-31T23:59:59Z",
-        ],
+        &score_args("m.json", "leads.csv", "s.csv", "1969-12-31T23:59:59Z"),
     );
     assert_eq!(r.code, Some(1), "{}", r.show());
     assert!(
@@ -2786,17 +2775,11 @@ fn a_delimiter_that_cannot_split_a_csv_is_refused() {
     // The quote character and line ends: refused by name (polars failed on them with an
     // internal message), in `score` as in `evaluate`.
     for (cmd, delim) in [("evaluate", "\""), ("score", "\""), ("evaluate", "\n")] {
-        let mut args = vec![cmd, "--model", "m.json", "--data", "leads.csv"];
-        if cmd == "score" {
-            args.extend([
-                "--id",
-                "lead_id",
-                "--out",
-                "s.csv",
-                "--target-precision",
-                "0.5",
-            ]);
-        }
+        let mut args = if cmd == "score" {
+            score_args("m.json", "leads.csv", "s.csv", "2025-01-01")
+        } else {
+            vec![cmd, "--model", "m.json", "--data", "leads.csv"]
+        };
         args.extend(["--delimiter", delim]);
         let r = run(d, &args);
         assert_eq!(
