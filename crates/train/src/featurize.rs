@@ -535,8 +535,15 @@ pub fn bin_columns(v: &[Option<f64>], train: &[usize], bins: Bins, rows: &[usize
 }
 
 /// Fits the spec's learned state on the rows `train` of `table`. Every numeric column's
-/// `bins` must be a number (training resolves `"auto"` before it calls this).
-pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<FittedSpec> {
+/// `bins` must be a number (training resolves `"auto"` before it calls this). `now`: the
+/// export time of a flat file (`train --as-of`), from which dates are measured; default the
+/// latest timestamp of the training rows.
+pub fn fit_spec(
+    spec: &FeatureSpec,
+    table: &Table,
+    train: &[usize],
+    now: Option<i64>,
+) -> Result<FittedSpec> {
     let missing = &spec.missing_tokens;
     // The "now" of a flat export: the latest timestamp in the training rows.
     let mut reference_time: Option<i64> = None;
@@ -548,6 +555,7 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
         let latest = train.iter().filter_map(|&i| ts[i]).max();
         reference_time = reference_time.max(latest);
     }
+    let reference_time = now.or(reference_time);
     let mut columns = Vec::new();
     for c in spec.feature_columns() {
         let transform = match c.transform {
@@ -618,9 +626,11 @@ pub fn fit_spec(spec: &FeatureSpec, table: &Table, train: &[usize]) -> Result<Fi
             TransformKind::JobTitle => FittedTransform::JobTitle,
             TransformKind::Timestamp => {
                 let ts = timestamp_values(table, &c.name, missing, spec.date_order)?;
+                // A date after `now` is missing (not known then), as the featurizers read it.
                 let mut days: Vec<f64> = train
                     .iter()
                     .filter_map(|&i| ts[i])
+                    .filter(|t| reference_time.is_none_or(|r| !known_later(*t, r)))
                     .map(|t| days_since(t, reference_time.unwrap_or(t)))
                     .collect();
                 let missing_indicator = days.len() < train.len();
@@ -1089,7 +1099,7 @@ mod tests {
     fn values_training_did_not_see_are_scored_like_the_per_lead_featurizer() {
         let (_dir, table, spec) = survey();
         let train: Vec<usize> = (0..8).collect();
-        let fitted = fit_spec(&spec, &table, &train).unwrap();
+        let fitted = fit_spec(&spec, &table, &train, None).unwrap();
         let m = featurize_table(&fitted, &table, None).unwrap();
         // The per-lead featurizer, on the same cells as text, agrees row by row.
         let cells: Vec<Vec<Option<String>>> = ["q", "w", "c"]
@@ -1126,7 +1136,7 @@ mod tests {
     #[test]
     fn a_training_row_that_is_not_yes_or_no_is_a_spec_error() {
         let (_dir, table, spec) = survey();
-        let e = fit_spec(&spec, &table, &[0, 1, 2, 9])
+        let e = fit_spec(&spec, &table, &[0, 1, 2, 9], None)
             .unwrap_err()
             .to_string();
         assert!(
@@ -1158,7 +1168,7 @@ mod tests {
         )
         .unwrap();
         let train: Vec<usize> = (0..60).filter(|i| i % 5 != 0).collect();
-        let fitted = fit_spec(&spec, &table, &train).unwrap();
+        let fitted = fit_spec(&spec, &table, &train, None).unwrap();
         let m = featurize_table(&fitted, &table, None).unwrap();
         let values = numeric_values(&table, "visits", &spec.missing_tokens, false).unwrap();
         let rows: Vec<usize> = (0..60).rev().collect();
@@ -1173,7 +1183,9 @@ mod tests {
         }
         // `auto` is resolved by training, never fitted as it stands.
         spec.columns[0].bins = Some(Bins::Auto);
-        let e = fit_spec(&spec, &table, &train).unwrap_err().to_string();
+        let e = fit_spec(&spec, &table, &train, None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("visits") && e.contains("auto"), "{e}");
     }
 

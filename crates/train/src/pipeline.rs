@@ -130,8 +130,8 @@ fn dates_ahead(spec: &FeatureSpec, table: &Table) -> Result<Option<String>> {
         "column `{ahead}` has dates up to {} days after every other date column's latest ({}): \
          the file's \"now\" is taken as its latest date, {}. If they are planned ahead (a \
          next follow-up), every date is measured from that later \"now\", and a lead scored at \
-         the export time reads the column's later dates as missing (not known then): leave it \
-         out of the spec",
+         the export time reads the column's later dates as missing (not known then): pass \
+         --as-of with the export time, or leave the column out of the spec",
         (last - next) / 86_400,
         crate::explain::rfc3339(next),
         crate::explain::rfc3339(last)
@@ -155,6 +155,10 @@ pub fn time_split(as_of: &[i64], holdout: f64) -> (Vec<usize>, Vec<usize>) {
 pub struct TrainConfig {
     /// The leads file (CSV or Parquet) with the label as a column.
     pub data: PathBuf,
+    /// A flat file's "now" (its export time, Unix seconds): dates are measured from it, and
+    /// one more than a day after it reads as missing. `None`: the latest date of the training
+    /// rows ([`fit_spec`]).
+    pub as_of: Option<i64>,
     /// A spec file; inferred from the data when absent.
     pub spec: Option<PathBuf>,
     /// Label column (overrides the spec's).
@@ -211,6 +215,7 @@ impl TrainConfig {
     pub fn new(data: impl Into<PathBuf>) -> Self {
         Self {
             data: data.into(),
+            as_of: None,
             spec: None,
             label: None,
             positive: Vec::new(),
@@ -522,10 +527,11 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     // example's moment was not known then.
     let spec = match &as_of {
         Some(a) => snapshot_dates(spec, &table, a, &mut spec_warnings)?,
-        None => {
+        None if config.as_of.is_none() => {
             spec_warnings.extend(dates_ahead(&spec, &table)?);
             spec
         }
+        None => spec,
     };
     lap("assemble", &mut timings);
     let label = spec
@@ -598,7 +604,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
         .map(|c| c.name.clone())
         .collect();
     let featurize_spec = |spec: &FeatureSpec| -> Result<(FittedSpec, Matrix, Matrix)> {
-        let mut fitted = fit_spec(spec, &table, &train_rows)?;
+        let mut fitted = fit_spec(spec, &table, &train_rows, config.as_of)?;
         if let (Some(ev), Some(a)) = (&events, &as_of) {
             fitted.events = Some(fit_events(
                 &spec.events.clone().unwrap_or_default(),

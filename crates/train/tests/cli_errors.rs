@@ -1947,6 +1947,37 @@ fn a_flat_date_column_planned_ahead_is_named() {
         "{}",
         r.show()
     );
+    // With the export time given: no warning, dates measured from it, and the follow-ups
+    // after it missing (as the server reads them when scoring at the export time).
+    let r = run_ok(
+        d,
+        &train_args("leads.csv", "m2.json", &["--as-of", "2025-12-28"]),
+    );
+    assert!(!r.show().contains("has dates up to"), "{}", r.show());
+    let model = read_json(&d.join("m2.json"));
+    assert_eq!(
+        model["spec"]["reference_time"],
+        serde_json::json!(1_766_880_000),
+        "{}",
+        model["spec"]
+    );
+    let followup = transform_of(&model, "next_followup");
+    assert_eq!(followup["missing_indicator"], true, "{followup}");
+    // Not with the three tables, where each example has its own moment.
+    let r = run(
+        d,
+        &train_args(
+            "leads.csv",
+            "m3.json",
+            &["--as-of", "2025-12-28", "--events", "leads.csv"],
+        ),
+    );
+    assert_eq!(r.code, Some(1), "{}", r.show());
+    assert!(
+        r.stderr.contains("--as-of is a flat file's export time"),
+        "{}",
+        r.show()
+    );
     // One date column, or dates that end together: nothing to say.
     std::fs::write(d.join("one.csv"), with_signup_only()).unwrap();
     let r = run_ok(d, &train_args("one.csv", "m1.json", &[]));

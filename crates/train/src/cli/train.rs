@@ -69,6 +69,12 @@ pub struct TrainArgs {
     leakage_auc: f64,
     #[command(flatten)]
     landmarks: LandmarkArgs,
+    /// A flat file's "now", the time it was exported (RFC 3339 or a date): its dates are
+    /// measured from it, and one more than a day after it (a follow-up planned ahead) reads as
+    /// missing, as when serving. Default: the file's latest date. Not with --events/--outcomes
+    /// (each example has its own moment there).
+    #[arg(long, value_name = "TIME")]
+    as_of: Option<String>,
     /// Interaction terms: `auto` (rank the pairs of columns, keep the best 0, 4, 8, 16 or 32 as
     /// chosen by cross-validation; the spec's `[pairs]` can change that), a number (the best
     /// N), or `off` (none, not even the pairs the spec names). Overrides `[pairs] count`.
@@ -253,6 +259,20 @@ impl TryFrom<TrainArgs> for Train {
         if !(a.leakage_auc > 0.5 && a.leakage_auc <= 1.0) {
             bail!("--leakage-auc must be in (0.5, 1], got {}", a.leakage_auc);
         }
+        let as_of = match &a.as_of {
+            None => None,
+            Some(t) => {
+                let at = leadscore_core::value::parse_timestamp(t)
+                    .with_context(|| format!("--as-of {t:?} is not a time"))?;
+                if a.events.is_some() || a.outcomes.is_some() {
+                    bail!(
+                        "--as-of is a flat file's export time; with --events or --outcomes each \
+                         example is scored at its own moment (the spec's [time])"
+                    );
+                }
+                Some(at)
+            }
+        };
         if let Some(PairCount::Fixed(n)) = a.pairs {
             if n > MAX_PAIRS {
                 bail!("--pairs {n} is more than {MAX_PAIRS}");
@@ -302,6 +322,7 @@ impl TryFrom<TrainArgs> for Train {
         config.allow_untimed_conversions = a.landmarks.allow_untimed_conversions;
         config.max_examples = a.landmarks.max_examples;
         config.pairs = a.pairs;
+        config.as_of = as_of;
         config.fit = FitOptions {
             folds: a.split.folds,
             alphas,
