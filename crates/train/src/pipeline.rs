@@ -1554,6 +1554,9 @@ pub struct FreshData {
     pub negative: Vec<String>,
     /// How to read the files (the model's missing tokens replace these).
     pub read: ReadOptions,
+    /// A flat file's own export time (Unix seconds), from which a flat-file model measures
+    /// its dates (default: the model's training data end); not for point-in-time models.
+    pub as_of: Option<i64>,
 }
 
 impl FreshData {
@@ -1719,6 +1722,8 @@ pub struct LabelledSet {
     /// How the leads file was read, when that needs a word, and what was done with the rows
     /// of a flat file that have no label (see [`FileEvaluation::warnings`]).
     pub warnings: Vec<String>,
+    /// A flat file's export time ([`FreshData::as_of`]).
+    pub now: Option<i64>,
 }
 
 impl LabelledSet {
@@ -1760,6 +1765,7 @@ impl LabelledSet {
                 };
                 Self {
                     warnings,
+                    now: fresh.as_of,
                     lives: None,
                     source_rows,
                     table,
@@ -1777,6 +1783,13 @@ impl LabelledSet {
                 decimal_comma,
                 date_order,
             } => {
+                if fresh.as_of.is_some() {
+                    return Err(TrainError::Config(
+                        "--as-of is a flat file's export time; a model trained point in time \
+                         scores each example at its own moment"
+                            .into(),
+                    ));
+                }
                 read.missing_tokens = missing_tokens.clone();
                 read.decimal_comma = *decimal_comma;
                 read.text_columns.push(settings.id.clone());
@@ -1793,6 +1806,7 @@ impl LabelledSet {
                 })?;
                 Self {
                     warnings: leads.note.iter().cloned().collect(),
+                    now: None,
                     lives: Some(a.lives),
                     table: a.table,
                     source_rows: a.source_rows,
@@ -1855,10 +1869,20 @@ impl LabelledSet {
 
 /// Scores a labelled set with `artifact`: every column of its spec must be in the leads file.
 pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<FileEvaluation> {
-    // A flat file is scored as of the training data's end (its "now"), as its holdout was: a
-    // later export's dates after that end read as missing (not known then). Said when it
-    // matters.
+    // A flat file is scored as of the training data's end (its "now"), as its holdout was, or
+    // as of its own export time (`--as-of`): a date after it reads as missing (not known
+    // then). Said when it matters.
     let mut warnings = set.warnings.clone();
+    let at_now;
+    let artifact = match (&set.as_of, set.now) {
+        (None, Some(now)) => {
+            let mut a = artifact.clone();
+            a.spec.reference_time = Some(now);
+            at_now = a;
+            &at_now
+        }
+        _ => artifact,
+    };
     if let (None, Some(reference)) = (&set.as_of, artifact.spec.reference_time) {
         let (later, rows) = dates_after(&artifact.spec, &set.table, reference)?;
         if later * 100 > rows {
@@ -1866,7 +1890,8 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
                 "{later} of the {rows} rows of {} have a date more than a day after the model's \
                  training data ends ({}): a later export? This model scores a flat file as of \
                  that end, so those dates read as missing (not known then), and the metrics \
-                 judge the model on less than the file holds",
+                 judge the model on less than the file holds (--as-of gives the file's own \
+                 export time)",
                 set.table.path,
                 crate::explain::rfc3339(reference)
             ));
@@ -2008,6 +2033,7 @@ pub fn evaluate_file(
             positive: positive.to_vec(),
             negative: Vec::new(),
             read: read.clone(),
+            as_of: None,
         },
     )
 }

@@ -2580,6 +2580,26 @@ fn a_date_older_than_training_is_scored_as_the_oldest_and_one_after_as_of_as_mis
         ]),
         "{e}"
     );
+    // Scored as of the file's own export time (`--as-of`), 2026-03-01 is a date like any.
+    let r = run_ok(
+        d,
+        &[
+            "evaluate",
+            "--model",
+            "m.json",
+            "--data",
+            "fresh.csv",
+            "--json",
+            "--as-of",
+            "2026-03-15",
+        ],
+    );
+    let e: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        !e["unseen"].to_string().contains("after the scoring time"),
+        "{}",
+        e["unseen"]
+    );
     let r = run_ok(
         d,
         &[

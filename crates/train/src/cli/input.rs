@@ -96,6 +96,11 @@ pub struct FreshArgs {
     /// CSV delimiter (detected when absent).
     #[arg(long)]
     delimiter: Option<char>,
+    /// A flat file's export time (RFC 3339 or a date): a flat-file model measures its dates
+    /// from it (default: the end of the model's training data), and reads one more than a day
+    /// after it as missing. Not for models trained with events or outcomes.
+    #[arg(long, value_name = "TIME")]
+    as_of: Option<String>,
 }
 
 /// The files and label overrides, with the delimiter checked.
@@ -114,6 +119,14 @@ impl TryFrom<FreshArgs> for FreshData {
                 delimiter: ascii_delimiter(a.delimiter)?,
                 ..ReadOptions::default()
             },
+            as_of: a
+                .as_of
+                .as_deref()
+                .map(|t| {
+                    leadscore_core::value::parse_timestamp(t)
+                        .ok_or_else(|| anyhow::anyhow!("--as-of {t:?} is not a time"))
+                })
+                .transpose()?,
         })
     }
 }
