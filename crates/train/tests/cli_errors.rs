@@ -234,10 +234,14 @@ fn score_file(dir: &Path, model: &str, data: &str, out: &str) -> (Run, String) {
 
 /// `evaluate --json` of `model` on `data`, parsed.
 fn evaluate_json(dir: &Path, model: &str, data: &str) -> Value {
-    let r = run_ok(
-        dir,
-        &["evaluate", "--model", model, "--data", data, "--json"],
-    );
+    evaluate_json_with(dir, model, data, &[])
+}
+
+/// [`evaluate_json`] with more arguments (`--as-of T`).
+fn evaluate_json_with(dir: &Path, model: &str, data: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["evaluate", "--model", model, "--data", data, "--json"];
+    args.extend(extra);
+    let r = run_ok(dir, &args);
     serde_json::from_str(&r.stdout).unwrap()
 }
 
@@ -2581,20 +2585,7 @@ fn a_date_older_than_training_is_scored_as_the_oldest_and_one_after_as_of_as_mis
         "{e}"
     );
     // Scored as of the file's own export time (`--as-of`), 2026-03-01 is a date like any.
-    let r = run_ok(
-        d,
-        &[
-            "evaluate",
-            "--model",
-            "m.json",
-            "--data",
-            "fresh.csv",
-            "--json",
-            "--as-of",
-            "2026-03-15",
-        ],
-    );
-    let e: Value = serde_json::from_str(&r.stdout).unwrap();
+    let e = evaluate_json_with(d, "m.json", "fresh.csv", &["--as-of", "2026-03-15"]);
     assert!(
         !e["unseen"].to_string().contains("after the scoring time"),
         "{}",
