@@ -223,7 +223,7 @@ impl Model {
                             "events row {k}: lead position {l} is not among the {n} leads"
                         )));
                     };
-                    if t < 0 || t > as_of[l].saturating_add(FUTURE_SLACK_SECONDS) {
+                    if t < 0 || leadscore_core::fitted::known_later(t, as_of[l]) {
                         return Err(bad_event(
                             k,
                             format!(

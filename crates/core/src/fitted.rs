@@ -1167,17 +1167,20 @@ pub(crate) fn encode_column(
                 _ => return Err(wrong(column, "a timestamp string", value)),
             };
             let base = 1 + usize::from(*missing_indicator);
-            let as_of_needed = || Error::Feature {
-                column: column.to_string(),
-                problem: "no as_of time to compute days since".into(),
+            let dated = match ts {
+                Some(t) => Some((
+                    t,
+                    as_of.ok_or_else(|| Error::Feature {
+                        column: column.to_string(),
+                        problem: "no as_of time to compute days since".into(),
+                    })?,
+                )),
+                None => None,
             };
             // A date more than a day after the scoring time was not known then: missing,
             // and counted as a value training did not see.
-            let later = match ts {
-                Some(t) => known_later(t, as_of.ok_or_else(as_of_needed)?),
-                None => false,
-            };
-            match ts.filter(|_| !later) {
+            let later = dated.is_some_and(|(t, as_of)| known_later(t, as_of));
+            match dated.filter(|_| !later) {
                 None => {
                     slot[0] = *median_days_since;
                     if *missing_indicator {
@@ -1185,8 +1188,7 @@ pub(crate) fn encode_column(
                     }
                     return Ok(later);
                 }
-                Some(t) => {
-                    let as_of = as_of.ok_or_else(as_of_needed)?;
+                Some((t, as_of)) => {
                     let days = days_since(t, as_of);
                     let older = past_max_days(days, *max_days_since);
                     slot[0] = scored_days(days, *max_days_since);

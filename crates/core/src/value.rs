@@ -405,22 +405,7 @@ pub fn parse_timestamp_as(text: &str, order: DateOrder) -> Option<i64> {
 /// the future, when both rounded down): an event is never known before it happened.
 pub fn parse_event_time_as(text: &str, order: DateOrder) -> Option<i64> {
     let t = parse_timestamp_as(text, order)?;
-    // A leap second (`23:59:60`, read as its :59) happened after :59 too.
-    Some(t + i64::from(has_fraction_of_second(text) || is_leap_second(text)))
-}
-
-/// Whether a timestamp's text has the seconds `60` (`23:59:60`, `23:59:60.5Z`): a leap
-/// second, which the parsers read as the :59 before it.
-fn is_leap_second(text: &str) -> bool {
-    let b = text.as_bytes();
-    (3..=b.len().saturating_sub(2)).any(|i| {
-        b[i - 3] == b':'
-            && b[i - 2].is_ascii_digit()
-            && b[i - 1].is_ascii_digit()
-            && b[i] == b':'
-            && b[i + 1..].starts_with(b"60")
-            && b.get(i + 3).is_none_or(|c| !c.is_ascii_digit())
-    })
+    Some(t + i64::from(after_its_second(text)))
 }
 
 /// [`parse_event_time_as`] for ISO 8601 text (the server's events).
@@ -428,19 +413,25 @@ pub fn parse_event_time(text: &str) -> Option<i64> {
     parse_event_time_as(text, DateOrder::Iso)
 }
 
-/// Whether a timestamp's text has a fraction of a second that is not zero: `:SS.ddd` with a
-/// digit other than 0 (`10:00:00.000` has none).
-fn has_fraction_of_second(text: &str) -> bool {
+/// Whether a timestamp's text lies after the whole second the parsers read it as: its
+/// seconds (`:SS` after `:MM`) have a fraction that is not zero (`10:00:00.9`; `.000` is
+/// none), or are a leap second (`23:59:60`, read as the :59 before it).
+fn after_its_second(text: &str) -> bool {
     let b = text.as_bytes();
+    let digits = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    // `i`: the colon before the seconds.
     (3..b.len()).any(|i| {
-        b[i] == b'.'
-            && b[i - 3] == b':'
-            && b[i - 2].is_ascii_digit()
-            && b[i - 1].is_ascii_digit()
-            && b[i + 1..]
-                .iter()
-                .take_while(|c| c.is_ascii_digit())
-                .any(|c| *c != b'0')
+        let seconds = b[i] == b':' && b[i - 3] == b':' && digits(i - 2) && digits(i - 1);
+        let rest = b.get(i + 3..).unwrap_or_default();
+        seconds
+            && digits(i + 1)
+            && digits(i + 2)
+            && (b[i + 1..].starts_with(b"60") && !rest.first().is_some_and(u8::is_ascii_digit)
+                || rest.first() == Some(&b'.')
+                    && rest[1..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_digit())
+                        .any(|c| *c != b'0'))
     })
 }
 
@@ -1356,7 +1347,7 @@ mod tests {
             last.map(|t| t + 1)
         );
         assert_eq!(parse_event_time("2016-12-31T23:59:59Z"), last);
-        assert!(!is_leap_second("2016-12-31T23:59:59Z") && !is_leap_second("10:60"));
+        assert!(!after_its_second("2016-12-31T23:59:59Z") && !after_its_second("10:60"));
         for t in [
             "2025-03-04T10:15:60Z",
             "2025-03-04 10:15:60",

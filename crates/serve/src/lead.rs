@@ -23,9 +23,6 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
-/// Slack allowed for timestamps after `as_of` (clock skew between systems): core's.
-pub use leadscore_core::fitted::FUTURE_SLACK_SECONDS;
-
 /// 422 for an empty batch, 413 over the limit (the MLflow path; `/v1/score` counts while it
 /// parses, in [`parse_score_body`]).
 pub fn check_batch_size(leads: usize, limit: usize) -> Result<()> {
@@ -1598,7 +1595,7 @@ impl Lead<'_> {
 
 /// An event's time: between 1970 and a day after `as_of`.
 fn check_time(t: i64, as_of: i64, path: impl FnOnce() -> String) -> Result<()> {
-    if t < 0 || t > as_of.saturating_add(FUTURE_SLACK_SECONDS) {
+    if t < 0 || leadscore_core::fitted::known_later(t, as_of) {
         return Err(Error::InvalidField {
             path: path(),
             message: format!(

@@ -545,17 +545,16 @@ pub fn fit_spec(
     now: Option<i64>,
 ) -> Result<FittedSpec> {
     let missing = &spec.missing_tokens;
-    // The "now" of a flat export: the latest timestamp in the training rows.
-    let mut reference_time: Option<i64> = None;
+    // The "now" of a flat export: `now`, else the latest timestamp in the training rows.
+    let mut reference_time: Option<i64> = now;
     for c in spec
         .feature_columns()
-        .filter(|c| c.transform == TransformKind::Timestamp)
+        .filter(|c| now.is_none() && c.transform == TransformKind::Timestamp)
     {
         let ts = timestamp_values(table, &c.name, missing, spec.date_order)?;
         let latest = train.iter().filter_map(|&i| ts[i]).max();
         reference_time = reference_time.max(latest);
     }
-    let reference_time = now.or(reference_time);
     let mut columns = Vec::new();
     for c in spec.feature_columns() {
         let transform = match c.transform {

@@ -266,31 +266,28 @@ fn number_placeholders(
     }
     // A stray another column holds as a value stops its column (the token would erase that
     // value there); a column of numbers with the same stray does not.
-    let mut kept = Vec::with_capacity(out.len());
-    for p in &out {
-        kept.push(!held_elsewhere(table, &out, &p.strays, missing)?);
-    }
+    let held = held_elsewhere(table, &out, missing)?;
     Ok(out
         .into_iter()
-        .zip(kept)
-        .filter(|(_, keep)| *keep)
+        .zip(held)
+        .filter(|(_, held)| !held)
         .map(|(p, _)| p)
         .collect())
 }
 
-/// Whether a column holds one of `strays` (as written, or trimmed alike) as a value of its
-/// own, which the spec's missing tokens would then erase there too: every column counts, the
-/// label and ids included, whatever its type (a category column of a Parquet file, true/false
-/// read as booleans), except a column of numbers among `candidates` that has the same stray
-/// (a column of numbers cannot hold one: a stray has no digit).
+/// Per candidate, whether a column holds one of its strays (as written, or trimmed alike) as a
+/// value of its own, which the spec's missing tokens would then erase there too: every column
+/// counts, the label and ids included, whatever its type (a category column of a Parquet file,
+/// true/false read as booleans), except a candidate column of numbers with the same stray (a
+/// column of numbers cannot hold one: a stray has no digit). Each column is read once.
 fn held_elsewhere(
     table: &Table,
     candidates: &[Placeholders],
-    strays: &[(String, usize)],
     missing: &[String],
-) -> Result<bool> {
-    if strays.is_empty() {
-        return Ok(false);
+) -> Result<Vec<bool>> {
+    let mut held = vec![false; candidates.len()];
+    if candidates.iter().all(|p| p.strays.is_empty()) {
+        return Ok(held);
     }
     for c in table.df.columns() {
         let name = c.name().as_str();
@@ -303,16 +300,13 @@ fn held_elsewhere(
                 .any(|q| q.column == name && q.strays.iter().any(|(u, _)| u == v))
         };
         let values = level_values(table, name, missing)?;
-        let held = values.iter().flatten().any(|v| {
-            strays
-                .iter()
-                .any(|(t, _)| (t == v || t.trim() == v.trim()) && !stray_here(v))
-        });
-        if held {
-            return Ok(true);
+        for v in values.iter().flatten().filter(|v| !stray_here(v)) {
+            for (h, p) in held.iter_mut().zip(candidates) {
+                *h |= p.strays.iter().any(|(t, _)| t == v || t.trim() == v.trim());
+            }
         }
     }
-    Ok(false)
+    Ok(held)
 }
 
 /// Whether label value `no` is the negation of `yes` (`Not converted` / `Converted`,
