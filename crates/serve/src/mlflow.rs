@@ -50,7 +50,58 @@ pub const MAX_MESSAGE_BYTES: usize = 1024;
 /// not JSON, and serde_json refuses them. Outside strings, JSON has no other letters than
 /// `true`, `false`, `null` and exponents, so these words cannot be part of another token.
 pub fn missing_as_null(bytes: &[u8]) -> Option<Vec<u8>> {
+    rewrite_missing(bytes).map(|r| r.bytes)
+}
+
+/// A body [`missing_as_null`] rewrote, and where: each replacement's offset in the new text
+/// and the length of the word it replaced, to give a syntax error's position in the body as
+/// sent.
+pub struct Rewritten {
+    /// The new text.
+    pub bytes: Vec<u8>,
+    /// (offset of the `null` in `bytes`, length of the word it replaced), in order.
+    replaced: Vec<(usize, usize)>,
+}
+
+impl Rewritten {
+    /// The column (serde_json's: bytes since the line's start) in the body as sent of
+    /// `column` on `line` (1-based) of the new text. The words replaced hold no line end, so
+    /// the line is the same.
+    fn original_column(&self, line: usize, column: usize) -> usize {
+        let start = if line <= 1 {
+            0
+        } else {
+            match self
+                .bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .nth(line - 2)
+            {
+                Some((i, _)) => i + 1,
+                None => return column,
+            }
+        };
+        let at = start + column;
+        let mut original = column as isize;
+        for &(offset, len) in self.replaced.iter().filter(|(o, _)| *o >= start && *o < at) {
+            // Bytes of the `null` before the position, and of the word they stand for (inside
+            // the `null`: at most the word's length).
+            let into = at - offset;
+            let consumed = into.min(NULL_LEN);
+            let kept = if into >= NULL_LEN { len } else { into.min(len) };
+            original += kept as isize - consumed as isize;
+        }
+        original.max(0) as usize
+    }
+}
+
+const NULL_LEN: usize = 4;
+
+/// [`missing_as_null`] with where it replaced.
+fn rewrite_missing(bytes: &[u8]) -> Option<Rewritten> {
     let mut out: Option<Vec<u8>> = None;
+    let mut replaced = Vec::new();
     let (mut copied, mut i, mut in_string) = (0, 0, false);
     while i < bytes.len() {
         let b = bytes[i];
@@ -81,20 +132,37 @@ pub fn missing_as_null(bytes: &[u8]) -> Option<Vec<u8>> {
         };
         let out = out.get_or_insert_with(|| Vec::with_capacity(bytes.len() + 64));
         out.extend_from_slice(&bytes[copied..i]);
+        replaced.push((out.len(), literal));
         out.extend_from_slice(b"null");
         i += literal;
         copied = i;
     }
     let mut out = out?;
     out.extend_from_slice(&bytes[copied.min(bytes.len())..]);
-    Some(out)
+    Some(Rewritten {
+        bytes: out,
+        replaced,
+    })
 }
 
-/// [`missing_as_null`] applied to an owned body (the original is freed when it is rewritten).
-fn with_missing_as_null(bytes: Bytes) -> Bytes {
-    match missing_as_null(&bytes) {
-        Some(rewritten) => Bytes::from(rewritten),
-        None => bytes,
+/// A JSON syntax error of a body [`missing_as_null`] may have rewritten, shown at its position
+/// in the body as sent.
+struct SentPosition<'a>(serde_json::Error, Option<&'a Rewritten>);
+
+impl std::fmt::Display for SentPosition<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (e, rewritten) = (&self.0, self.1);
+        let text = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        match (rewritten, text.strip_suffix(&suffix)) {
+            (Some(r), Some(message)) if e.line() > 0 => write!(
+                f,
+                "{message} at line {} column {}",
+                e.line(),
+                r.original_column(e.line(), e.column())
+            ),
+            _ => f.write_str(&text),
+        }
     }
 }
 
@@ -114,24 +182,30 @@ enum Parsed<'de> {
 /// in `columns`' order, at most `max_batch` of them: 413 `batch_too_large` as soon as a row past
 /// the limit is seen (the rest are counted for the message, never built), 422 `empty_batch`
 /// for none, and 400/422 with the JSON path for anything else.
+/// `rewritten`: what [`missing_as_null`] changed, when `bytes` is its output (a syntax error's
+/// position is then given in the body as sent).
 pub fn parse_body<'de>(
     bytes: &'de [u8],
+    rewritten: Option<&Rewritten>,
     columns: &ColumnIndex,
     max_batch: usize,
 ) -> Result<Vec<Lead<'de>>> {
-    match parse_pass(bytes, columns, max_batch, None)? {
+    match parse_pass(bytes, rewritten, columns, max_batch, None)? {
         Parsed::Leads(leads) => Ok(leads),
-        Parsed::NeedColumns(names) => match parse_pass(bytes, columns, max_batch, Some(names))? {
-            Parsed::Leads(leads) => Ok(leads),
-            Parsed::NeedColumns(_) => Err(Error::Internal(
-                "dataframe_split: the second pass did not read the rows".into(),
-            )),
-        },
+        Parsed::NeedColumns(names) => {
+            match parse_pass(bytes, rewritten, columns, max_batch, Some(names))? {
+                Parsed::Leads(leads) => Ok(leads),
+                Parsed::NeedColumns(_) => Err(Error::Internal(
+                    "dataframe_split: the second pass did not read the rows".into(),
+                )),
+            }
+        }
     }
 }
 
 fn parse_pass<'de>(
     bytes: &'de [u8],
+    rewritten: Option<&Rewritten>,
     columns: &ColumnIndex,
     max_batch: usize,
     split_columns: Option<Arc<[String]>>,
@@ -145,7 +219,7 @@ fn parse_pass<'de>(
     }
     .deserialize(&mut de)
     .and_then(|body| de.end().map(|()| body));
-    let parsed = parsed.map_err(|e| cx.errors.into_error(e))?;
+    let parsed = parsed.map_err(|e| cx.errors.into_error(SentPosition(e, rewritten)))?;
     match cx.seen.none_known(columns) {
         Some(e) if matches!(parsed, Parsed::Leads(_)) => Err(e),
         _ => Ok(parsed),
@@ -764,9 +838,23 @@ impl<'de> Visitor<'de> for ColumnSeed<'_, 'de, '_, '_> {
 
 /// Parses, scores and serializes one `/invocations` body.
 pub fn predict(app: &App, bytes: Bytes, as_of: i64) -> Result<Vec<u8>> {
-    let bytes = with_missing_as_null(bytes);
+    // A rewritten body replaces the one sent (freed here).
+    let (sent, rewritten) = match rewrite_missing(&bytes) {
+        Some(r) => (None, Some(r)),
+        None => (Some(bytes), None),
+    };
+    let body: &[u8] = match (&sent, &rewritten) {
+        (Some(b), _) => b,
+        (None, Some(r)) => &r.bytes,
+        (None, None) => &[],
+    };
     let serving = app.current();
-    let leads = parse_body(&bytes, &serving.columns, app.config.max_batch)?;
+    let leads = parse_body(
+        body,
+        rewritten.as_ref(),
+        &serving.columns,
+        app.config.max_batch,
+    )?;
     let scores = score_and_record(app, &serving, &leads, as_of, 0, PATH, |_, _, _| {})?;
     let predictions: Vec<f64> = scores.iter().map(|s| s.score).collect();
     serde_json::to_vec(&json!({ "predictions": predictions }))
@@ -904,11 +992,13 @@ mod tests {
     }
 
     fn parse(body: &str, max_batch: usize) -> Result<Vec<Lead<'static>>> {
-        let bytes: &'static [u8] = match missing_as_null(body.as_bytes()) {
-            Some(v) => Box::leak(v.into_boxed_slice()),
+        let rewritten: Option<&'static Rewritten> =
+            rewrite_missing(body.as_bytes()).map(|r| &*Box::leak(Box::new(r)));
+        let bytes: &'static [u8] = match rewritten {
+            Some(r) => &r.bytes,
             None => Box::leak(body.as_bytes().to_vec().into_boxed_slice()),
         };
-        parse_body(bytes, Box::leak(Box::new(columns())), max_batch)
+        parse_body(bytes, rewritten, Box::leak(Box::new(columns())), max_batch)
     }
 
     fn values(leads: &[Lead<'_>]) -> Vec<Vec<Val<'static>>> {
@@ -940,6 +1030,36 @@ mod tests {
             String::from_utf8(out).unwrap(),
             r#"[null, "x\"NaN", null,null, "\\", null]"#
         );
+    }
+
+    /// A syntax error after a `NaN` or `Infinity` is placed where it is in the body as sent,
+    /// not in the rewritten one (each `NaN` made it one byte longer, each `-Infinity` 5
+    /// shorter).
+    #[test]
+    fn a_syntax_error_after_a_missing_literal_names_its_place_as_sent() {
+        let message = |body: &str| match parse(body, 10) {
+            Err(Error::InvalidJson(m)) => m,
+            other => panic!("{body}: {:?}", other.map(|l| l.len())),
+        };
+        // Each body is bad at the `x` (column 1-based: serde_json's count of bytes read).
+        for body in [
+            r#"{"instances": [{"company_size": NaN, "industry": x}]}"#,
+            r#"{"instances": [{"company_size": -Infinity, "industry": x}]}"#,
+            r#"{"instances": [{"company_size": Infinity}, {"company_size": NaN,"industry": NaN x}]}"#,
+            "{\"instances\": [{\"company_size\": NaN},\n {\"company_size\": NaN, \"industry\": x}]}",
+        ] {
+            let line = body[..body.find('x').unwrap()].matches('\n').count() + 1;
+            let line_start = body[..body.find('x').unwrap()].rfind('\n').map_or(0, |i| i + 1);
+            let column = body.find('x').unwrap() - line_start + 1;
+            let plain = body.replace("-Infinity", "0").replace("Infinity", "0").replace("NaN", "0");
+            let unmoved = message(&plain);
+            assert!(unmoved.contains(&format!("line {line} column ")), "{unmoved}");
+            let got = message(body);
+            assert!(
+                got.ends_with(&format!("at line {line} column {column}")),
+                "{body}: {got} (without missing literals: {unmoved})"
+            );
+        }
     }
 
     #[test]
