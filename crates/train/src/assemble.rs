@@ -604,16 +604,22 @@ pub(crate) fn read_events(
     let table = read_table_rows(path, &read, empty_ok)?;
     // An event's fraction of a second rounds its time up: never known before it happened.
     let times = event_time_values(&table, &spec.occurred_at, missing, read.date_order)?;
+    // A typed column (Parquet) as the leads and outcomes tables read one: a float id 2.0 as
+    // `2`, as `text_values` gives it there (a plain cast wrote `2.0`, and no event joined).
     let as_text = |name: &str| -> Result<StringChunked> {
         let s = column(&table, name)?;
-        let s = s.cast(&DataType::String).map_err(|e| TrainError::Column {
+        if let Ok(text) = s.str() {
+            return Ok(text.clone());
+        }
+        let values = crate::table::text_values(s).map_err(|e| TrainError::Column {
             path: table.path.clone(),
             column: name.to_string(),
             message: e.to_string(),
         })?;
-        Ok(s.str()
-            .cloned()
-            .unwrap_or_else(|_| StringChunked::full_null("".into(), s.len())))
+        Ok(StringChunked::from_iter_options(
+            name.into(),
+            values.into_iter(),
+        ))
     };
     let ids = as_text(&spec.lead_id)?;
     let types = as_text(&spec.event_type)?;

@@ -118,31 +118,48 @@ fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>)> {
         }
         Ok((reader.finish().map_err(unreadable)?, skipped))
     };
-    let (df, skipped) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
-        .map_err(|_| read_err(path, "not a readable Parquet file: its reader failed"))??;
-    let widened: Vec<Column> = df
-        .columns()
-        .iter()
-        .map(|c| {
-            let to = match c.dtype() {
-                DataType::Int8 | DataType::Int16 | DataType::UInt8 | DataType::UInt16 => {
-                    DataType::Int64
+    let (df, mut skipped) = quiet_panics(read).map_err(|why| {
+        read_err(
+            path,
+            format!("not a readable Parquet file: its reader failed ({why})"),
+        )
+    })??;
+    let mut widened: Vec<Column> = Vec::with_capacity(df.width());
+    for c in df.columns() {
+        let to = match c.dtype() {
+            DataType::Int8 | DataType::Int16 | DataType::UInt8 | DataType::UInt16 => {
+                DataType::Int64
+            }
+            DataType::Decimal(..) => DataType::Float64,
+            // Text kept as a dictionary (pandas' `category`) or as bytes reads as the text
+            // it holds, as the same column of a CSV does.
+            DataType::Categorical(..) | DataType::Enum(..) => DataType::String,
+            DataType::Binary | DataType::BinaryOffset => {
+                if let Some(row) = first_not_utf8(c) {
+                    skipped.push((
+                        c.name().to_string(),
+                        format!("bytes that are not UTF-8 text, first at row {row}"),
+                    ));
+                    continue;
                 }
-                DataType::Decimal(..) => DataType::Float64,
-                _ => return Ok(c.clone()),
-            };
-            c.cast(&to).map_err(|e| {
-                read_err(
-                    path,
-                    format!(
-                        "column `{}` ({}) cannot be read as {to}: {e}",
-                        c.name(),
-                        c.dtype()
-                    ),
-                )
-            })
-        })
-        .collect::<Result<_>>()?;
+                DataType::String
+            }
+            _ => {
+                widened.push(c.clone());
+                continue;
+            }
+        };
+        widened.push(c.cast(&to).map_err(|e| {
+            read_err(
+                path,
+                format!(
+                    "column `{}` ({}) cannot be read as {to}: {e}",
+                    c.name(),
+                    c.dtype()
+                ),
+            )
+        })?);
+    }
     let df = DataFrame::new(df.height(), widened).map_err(|e| read_err(path, e.to_string()))?;
     let note = (!skipped.is_empty()).then(|| {
         let named: Vec<String> = skipped
@@ -162,6 +179,51 @@ fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>)> {
         )
     });
     Ok((df, note))
+}
+
+/// The first row (1-based, as a data row) of a binary column whose bytes are not UTF-8.
+fn first_not_utf8(c: &Column) -> Option<usize> {
+    let c = c.cast(&DataType::Binary).ok()?;
+    let row = c
+        .binary()
+        .ok()?
+        .iter()
+        .position(|v| v.is_some_and(|b| std::str::from_utf8(b).is_err()));
+    row.map(|i| i + 1)
+}
+
+/// Runs `f`, turning a panic into its message without the default hook's report on stderr
+/// (a corrupt file can make polars' reader panic on this or on a worker thread: the error
+/// that names the file is the report).
+fn quiet_panics<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = HOOK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let previous = std::panic::take_hook();
+    let message: std::sync::Arc<std::sync::Mutex<Option<String>>> = Default::default();
+    let seen = message.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        let mut slot = seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        slot.get_or_insert(text);
+    }));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    out.map_err(|_| {
+        message
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .unwrap_or_else(|| "a panic".into())
+    })
 }
 
 /// What a Parquet column type leadscore does not read is (`a struct`, `a time of day`); `None`
@@ -821,6 +883,23 @@ pub fn column<'a>(table: &'a Table, name: &str) -> Result<&'a Series> {
 
 #[cfg(test)]
 mod tests {
+
+    /// A panic inside the reader is its message (no report on stderr from the default hook:
+    /// the error naming the file is the report), on this thread or on a worker's.
+    #[test]
+    fn a_reader_panic_is_its_message() {
+        assert_eq!(quiet_panics(|| 7), Ok(7));
+        let r: std::result::Result<(), String> = quiet_panics(|| panic!("bad page {}", 3));
+        assert_eq!(r, Err("bad page 3".into()));
+        let r = quiet_panics(|| {
+            std::thread::scope(|s| s.spawn(|| -> u8 { panic!("on a worker") }).join())
+                .unwrap_or_else(|e| std::panic::resume_unwind(e))
+        });
+        assert_eq!(r, Err("on a worker".into()));
+        // The default hook is back.
+        assert!(std::panic::catch_unwind(|| 1).is_ok());
+    }
+
     use super::*;
 
     fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {

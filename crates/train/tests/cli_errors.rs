@@ -2882,3 +2882,128 @@ fn train_with_closed_stdout_still_writes_the_model() {
         out.status.code()
     );
 }
+
+/// The fixtures of `tests/data/typed` (see its `make.py`), copied into a fresh folder.
+fn typed_fixtures() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/typed");
+    for f in std::fs::read_dir(&from).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+/// (name, transform) of every column of a spec `init` wrote.
+fn spec_transforms(spec: &str) -> Vec<(String, String)> {
+    let parsed: toml::Value = toml::from_str(spec).unwrap();
+    parsed["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["transform"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A pandas export keeps text as `category` (a Parquet dictionary) or as bytes: each reads as
+/// the text it holds, as the same column of a CSV does (numbers kept as text included), so
+/// `init` infers the CSV's spec and `train` fits the CSV's model; a byte column that is not
+/// UTF-8 is left out, naming its first such row (it failed the whole file).
+#[test]
+fn category_and_byte_text_in_parquet_reads_as_the_csv_does() {
+    let dir = typed_fixtures();
+    let d = dir.path();
+    run_ok(
+        d,
+        &init_args("flat.csv", &["--exclude", "note", "--out", "csv.toml"]),
+    );
+    let r = run_ok(d, &init_args("flat.parquet", &["--out", "pq.toml"]));
+    let all = r.stdout.clone() + &r.stderr;
+    assert!(
+        all.contains("`note` (bytes that are not UTF-8 text, first at row 15)"),
+        "{}",
+        r.show()
+    );
+    let csv = spec_transforms(&std::fs::read_to_string(d.join("csv.toml")).unwrap());
+    let pq = spec_transforms(&std::fs::read_to_string(d.join("pq.toml")).unwrap());
+    let without_note: Vec<_> = csv.iter().filter(|(n, _)| n != "note").cloned().collect();
+    assert_eq!(pq, without_note);
+    assert!(
+        pq.contains(&("company_size".into(), "numeric".into())),
+        "{pq:?}"
+    );
+    assert!(
+        pq.contains(&("created_at".into(), "timestamp".into())),
+        "{pq:?}"
+    );
+    let a = run_ok(
+        d,
+        &train_args("flat.csv", "csv.json", &["--spec", "csv.toml"]),
+    );
+    let b = run_ok(
+        d,
+        &train_args("flat.parquet", "pq.json", &["--spec", "csv.toml"]),
+    );
+    assert!(b.stdout.contains("wrote"), "{}\n{}", a.show(), b.show());
+    assert_same_weights(
+        &read_json(&d.join("csv.json")),
+        &read_json(&d.join("pq.json")),
+    );
+}
+
+/// Lead ids stored as float64 (pandas' type for integers once a NaN was among them) join the
+/// events as they join the outcomes: `2.0` is lead `2` in all three tables (the events file
+/// read it as `2.0`, so every event was dropped, silently in `score`). Ids that match no lead
+/// at all are a WARNING.
+#[test]
+fn float_ids_in_parquet_join_the_events_as_in_csv() {
+    let dir = typed_fixtures();
+    let d = dir.path();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json");
+    let model = model.to_str().unwrap();
+    let score = |ext: &str, out: &str| {
+        let (leads, events, outcomes) = (
+            format!("leads.{ext}"),
+            format!("events.{ext}"),
+            format!("outcomes.{ext}"),
+        );
+        let mut args = score_args(model, &leads, out, "2025-06-01T00:00:00Z");
+        args.extend(["--events", &events, "--outcomes", &outcomes]);
+        let r = run_ok(d, &args);
+        (r, std::fs::read_to_string(d.join(out)).unwrap())
+    };
+    let (a, csv) = score("csv", "a.csv");
+    let (b, pq) = score("parquet", "b.csv");
+    assert_eq!(csv, pq, "{}\n{}", a.show(), b.show());
+    assert!(!b.stdout.contains("WARNING"), "{}", b.show());
+    assert!(b.stdout.contains(" 0 of leads not in"), "{}", b.show());
+    // Events of other leads only.
+    let events = std::fs::read_to_string(d.join("events.csv")).unwrap();
+    let other: String = events
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\n")
+            } else {
+                format!("x{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(d.join("other.csv"), other).unwrap();
+    let mut args = score_args(model, "leads.csv", "c.csv", "2025-06-01T00:00:00Z");
+    args.extend(["--events", "other.csv", "--outcomes", "outcomes.csv"]);
+    let r = run_ok(d, &args);
+    assert!(
+        r.stdout.contains("WARNING: none of the ")
+            && r.stdout
+                .contains(" events in other.csv belongs to a lead of leads.csv"),
+        "{}",
+        r.show()
+    );
+}

@@ -421,6 +421,17 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
             );
         }
     }
+    if let (Some(rows), Some(events)) = (m.events_rows, &s.job.events) {
+        if rows > 0 && m.unknown_events == rows {
+            out += &format!(
+                "WARNING: none of the {rows} events in {} belongs to a lead of {} (lead ids \
+                 written another way, or another export?), so every lead was scored without \
+                 events\n",
+                events.display(),
+                s.job.leads.display()
+            );
+        }
+    }
     if m.later_events > 0 || m.unknown_events > 0 {
         out += &format!(
             "events: {} after {as_of} left out, {} of leads not in {}\n",
