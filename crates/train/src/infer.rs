@@ -625,17 +625,6 @@ pub fn looks_like_engagement(name: &str) -> bool {
     .any(|k| n.contains(k))
 }
 
-/// Whether `t` is a number as a CSV reader types one: finite, no sign `+`, and no leading zero
-/// before a digit (`007` is a code, which stays text).
-fn is_plain_number(t: &str) -> bool {
-    let digits = t.strip_prefix('-').unwrap_or(t);
-    let code = digits.len() > 1 && digits.starts_with('0') && digits.as_bytes()[1].is_ascii_digit();
-    !t.starts_with('+')
-        && !code
-        && digits.bytes().next().is_some_and(|b| b.is_ascii_digit())
-        && t.parse::<f64>().is_ok_and(f64::is_finite)
-}
-
 fn infer_column(
     table: &Table,
     name: &str,
@@ -703,14 +692,7 @@ fn infer_column(
                 .flatten()
                 .all(|t| parse_number_as(t, decimal_comma).is_some_and(f64::is_finite))
         });
-    // Plain numbers kept as text (a Parquet column of strings or of pandas' `category`), none
-    // written as a code (`007`): numeric, as the same column of a CSV reads.
-    let stored_as_text = !formatted
-        && text.as_ref().is_some_and(|v| {
-            let mut present = v.iter().flatten().peekable();
-            present.peek().is_some() && present.all(|t| is_plain_number(t.trim()))
-        });
-    if dtype.is_primitive_numeric() || formatted || numbers_with_placeholders || stored_as_text {
+    if dtype.is_primitive_numeric() || formatted || numbers_with_placeholders {
         let v = numeric_values(table, name, missing, decimal_comma)?;
         let present: Vec<f64> = v.iter().flatten().copied().collect();
         let n_missing = n - present.len();
@@ -754,9 +736,6 @@ fn infer_column(
                 "; a placeholder for no value (or a rare stray value) among the numbers read as \
                  missing",
             );
-        }
-        if stored_as_text {
-            why.push_str("; numbers stored as text, read as the numbers they are");
         }
         if formatted && decimal_comma {
             why.push_str(
