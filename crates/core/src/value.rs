@@ -310,6 +310,9 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         "%Y-%m-%d %H:%M:%S%.f%:z",
         "%Y-%m-%d %H:%M:%S%.f%#z",
         "%Y-%m-%dT%H:%M:%S%.f%#z",
+        // Without seconds, as the zoneless forms below (`10:00+05:30`).
+        "%Y-%m-%d %H:%M%#z",
+        "%Y-%m-%dT%H:%M%#z",
     ] {
         if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
             return real_second(dt.naive_utc());
@@ -1320,6 +1323,18 @@ mod tests {
         assert_eq!(parse_timestamp("2025-03-04T05:06:07.250Z"), Some(base));
         assert_eq!(parse_timestamp("2025-03-04T07:06:07+02:00"), Some(base));
         assert_eq!(parse_timestamp("2025-03-04 07:06:07+02:00"), Some(base));
+        // Without seconds, with a zone as without one.
+        let minute = base - 7;
+        for t in [
+            "2025-03-04T05:06Z",
+            "2025-03-04T05:06",
+            "2025-03-04T10:36+05:30",
+            "2025-03-04 10:36+05:30",
+            "2025-03-03T21:06-08:00",
+            "2025-03-04T10:36+0530",
+        ] {
+            assert_eq!(parse_timestamp(t), Some(minute), "{t}");
+        }
         assert_eq!(
             parse_timestamp("2025-03-04"),
             Some(base - 5 * 3600 - 6 * 60 - 7)

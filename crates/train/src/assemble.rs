@@ -142,20 +142,23 @@ impl Lives {
         })
     }
 
-    /// The moments of lead row `r`'s life at which the replay scores it: each landmark and
-    /// each of its events within the landmark range, as an integration that re-scores a lead
-    /// on every new event would; only moments where it can be labelled, in time order, with
-    /// their labels.
+    /// The moments of lead row `r`'s life at which the replay scores it: its creation, each
+    /// landmark and each of its events up to the last landmark, as an integration that
+    /// re-scores a lead on every new event would; only moments where it can be labelled, in
+    /// time order, with their labels. With landmarks that start after day 0, the time before
+    /// the first is replayed too (its age scored as the first landmark's): the server scores a
+    /// lead then, and the cutoff's promise must hold for what it hands over then.
     pub fn replay_moments(&self, r: usize) -> Vec<(i64, bool)> {
         let Some(created) = self.created[r] else {
             return Vec::new();
         };
         let at = |days: f64| created + (days * SECONDS_PER_DAY) as i64;
         let (first, last) = match (self.landmarks_days.first(), self.landmarks_days.last()) {
-            (Some(a), Some(b)) => (at(*a), at(*b)),
+            (Some(a), Some(b)) => (at(*a).min(created), at(*b)),
             _ => return Vec::new(),
         };
         let mut times: Vec<i64> = self.landmarks_days.iter().map(|d| at(*d)).collect();
+        times.push(first);
         if let Some(ev) = &self.events {
             times.extend(
                 ev.times(r)

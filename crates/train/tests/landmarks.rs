@@ -129,6 +129,47 @@ fn every_landmark_yields_an_example_until_the_lead_converts_or_its_horizon_is_no
     assert!(a.lives.replay_moments(4).is_empty());
 }
 
+/// Landmarks that start after day 0: the replay still starts at creation (the server scores a
+/// lead then, its age scored as the first landmark's), with the events before the first
+/// landmark, so the cutoff's promise covers what is handed over in the first day too.
+#[test]
+fn the_replay_starts_at_creation_when_the_landmarks_start_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let read = ReadOptions::default();
+    let leads = read_table(&write(dir.path(), "leads.csv", LEADS), &read).unwrap();
+    let spec =
+        FeatureSpec::from_toml(&SPEC.replace("[0, 7, 30]", "[3, 7, 30]"), "spec.toml").unwrap();
+    let (events, outcomes) = (
+        write(dir.path(), "events.csv", EVENTS),
+        write(dir.path(), "outcomes.csv", CLOSED_DEALS),
+    );
+    let a = assemble(&AssemblyInputs {
+        events: Some(&events),
+        outcomes: Some(&outcomes),
+        ..AssemblyInputs::new(&leads, &spec, &read)
+    })
+    .unwrap();
+    let t = |s: &str| parse_timestamp(s).unwrap();
+    // L1: created 01-01, an event on 01-03 (before the first landmark, 01-04), landmarks
+    // 01-04, 01-08 and 01-31, an event on 01-20.
+    assert_eq!(
+        a.lives.replay_moments(0),
+        vec![
+            (t("2025-01-01"), true),
+            (t("2025-01-03"), true),
+            (t("2025-01-04"), true),
+            (t("2025-01-08"), true),
+            (t("2025-01-20"), true),
+            (t("2025-01-31"), true),
+        ]
+    );
+    // L2 converted on day 4, after its first landmark (day 3): its creation and day 3.
+    assert_eq!(
+        a.lives.replay_moments(1),
+        vec![(t("2025-01-01"), true), (t("2025-01-04"), true)]
+    );
+}
+
 /// The committed demo tables, assembled with the demo spec (eight landmarks).
 fn demo() -> Assembled {
     let read = ReadOptions::default();
