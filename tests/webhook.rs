@@ -100,10 +100,16 @@ fn serve_one(
     let (status, delay) = answer(n);
     std::thread::sleep(delay);
     let text = format!("answer {n}");
+    // A 429 asks for an hour's pause.
+    let pause = if status == 429 {
+        "retry-after: 3600\r\n"
+    } else {
+        ""
+    };
     let mut stream = stream;
     write!(
         stream,
-        "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+        "HTTP/1.1 {status} X\r\n{pause}content-length: {}\r\nconnection: close\r\n\r\n{text}",
         text.len()
     )?;
     stream.flush()
@@ -330,6 +336,56 @@ fn a_slow_receiver_does_not_hold_the_run_past_its_deadline() {
     );
 }
 
+/// An attempt started before the deadline gets only the time left, not its whole timeout (a
+/// receiver that never answers held the run a whole attempt timeout past the deadline).
+#[test]
+fn no_attempt_outlasts_the_deadline() {
+    let w = week();
+    let r = Receiver::start(|_| (200, Duration::from_secs(120)));
+    let started = Instant::now();
+    let o = w.run(
+        "silent.csv",
+        &r.url,
+        &["--notify-timeout-secs", "60", "--notify-deadline-secs", "1"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    // The deadline is 1 s and an attempt 60 s: well under the attempt's timeout (scoring
+    // included, on a loaded machine).
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.seen().len(), 1);
+    let kept = dead_keys(&w.dead_letter());
+    assert_eq!(kept.into_iter().collect::<HashSet<_>>(), w.expected);
+}
+
+/// A receiver that asks (429 + Retry-After: 3600) for a pause past the deadline gets no more
+/// POSTs this run, for this lead or the others: everything is kept for the next run, and the
+/// error says why and names the URL.
+#[test]
+fn a_receiver_asking_for_a_pause_past_the_deadline_gets_no_more_posts() {
+    let w = week();
+    let r = Receiver::start(|_| (429, Duration::ZERO));
+    let o = w.run("paused.csv", &r.url, &["--notify-backoff-ms", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(r.seen().len(), 1, "one POST, then the pause is honoured");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&r.url) && err.contains("delivery stopped: the receiver asked to wait"),
+        "{err}"
+    );
+    let kept = dead_keys(&w.dead_letter());
+    assert_eq!(kept.into_iter().collect::<HashSet<_>>(), w.expected);
+    let text = std::fs::read_to_string(w.dead_letter()).unwrap();
+    let untried = text
+        .lines()
+        .filter(|l| l.contains("not attempted: the receiver asked to wait"))
+        .count();
+    assert_eq!(untried, w.expected.len() - 1, "{text}");
+}
+
 #[test]
 fn a_4xx_is_kept_with_the_answer_and_not_retried() {
     let w = week();
@@ -337,7 +393,7 @@ fn a_4xx_is_kept_with_the_answer_and_not_retried() {
     let o = w.run("refused.csv", &r.url, &["--notify-backoff-ms", "1"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr)
-        .contains(&format!("({} refused by the receiver)", w.expected.len())));
+        .contains(&format!("({} refused by the receiver;", w.expected.len())));
     assert_eq!(r.seen().len(), w.expected.len(), "one attempt each");
     let text = std::fs::read_to_string(w.dead_letter()).unwrap();
     let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();

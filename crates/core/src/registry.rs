@@ -187,6 +187,34 @@ impl Registry {
         Ok(self.dir.join(self.current_name()?))
     }
 
+    /// Holds the registry's lock (the file `.lock` in the folder, locked with the
+    /// operating system's advisory lock) until the guard is dropped: what changes `CURRENT`
+    /// (`promote`, `train --registry`) holds it from reading the champion to moving the pointer,
+    /// so two of them run one after the other instead of both judging the same champion and
+    /// one pointer move being lost. `waiting` is called once when another process holds it.
+    pub fn lock(&self, waiting: impl FnOnce()) -> Result<std::fs::File> {
+        let path = self.dir.join(".lock");
+        let io = |error| Error::Io {
+            path: path.display().to_string(),
+            error,
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                waiting();
+                file.lock().map_err(io)?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        Ok(file)
+    }
+
     /// Points `CURRENT` at `file_name` (which must be a regular file in the folder, not a
     /// symbolic link), atomically.
     pub fn set_current(&self, file_name: &str) -> Result<()> {

@@ -839,26 +839,33 @@ impl App {
                 Ok(serving)
             }
             Err((file, e)) => {
-                self.metrics.reloads_failed.fetch_add(1, Ordering::Relaxed);
                 let serving = previous.artifact.model_id.clone();
                 let reason = e.to_string();
                 eprintln!(
                     "leadscore-serve: {trigger}: reload of {file} failed, still serving model {serving}: {reason}"
                 );
-                if let Ok(mut last) = self.last_reload_error.lock() {
-                    *last = Some(ReloadError {
-                        trigger: trigger.to_string(),
-                        file: file.clone(),
-                        reason: reason.clone(),
-                        at: crate::http::now(),
-                    });
-                }
+                self.record_reload_failure(trigger, &file, &reason);
                 Err(Error::ReloadFailed {
                     serving,
                     file,
                     reason,
                 })
             }
+        }
+    }
+
+    /// Counts a failed reload and keeps it as the last one (`/v1/model`'s
+    /// `last_reload_error`): a file that did not load, or a registry pointer that cannot be
+    /// read.
+    pub fn record_reload_failure(&self, trigger: &str, file: &str, reason: &str) {
+        self.metrics.reloads_failed.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut last) = self.last_reload_error.lock() {
+            *last = Some(ReloadError {
+                trigger: trigger.to_string(),
+                file: file.to_string(),
+                reason: reason.to_string(),
+                at: crate::http::now(),
+            });
         }
     }
 

@@ -8,7 +8,8 @@
 //! A change is the file name in `CURRENT` or the size or modification time of the file it
 //! names. A failed reload keeps the old model serving, is logged on stderr naming the file, and
 //! is not retried until the pointer or the file changes again. A pointer that cannot be read
-//! (missing, empty, a path) is logged once per distinct problem; the model in force stays.
+//! (missing, empty, a path) is logged, counted and recorded as a failed reload once per
+//! distinct problem; the model in force stays.
 
 use crate::config::ModelSource;
 use crate::drift::DriftAlarm;
@@ -46,8 +47,18 @@ pub fn watch_registry(app: Arc<App>) -> Option<JoinHandle<()>> {
                             "leadscore-serve: registry: {problem}; still serving model {}",
                             app.current().artifact.model_id
                         );
+                        // A failed reload like any other: counted, and shown until the pointer
+                        // names a model that loads (or the one in force) again.
+                        let pointer = match &app.config.source {
+                            ModelSource::Registry(dir) => dir.join("CURRENT").display().to_string(),
+                            ModelSource::File(path) => path.display().to_string(),
+                        };
+                        app.record_reload_failure("registry", &pointer, &problem);
                         last_problem = Some(problem);
                     }
+                    // Whatever the pointer names next is a change, even the model in force
+                    // (which clears the failure below).
+                    last_seen = (String::new(), None);
                     continue;
                 }
                 Err(e) => {

@@ -182,10 +182,42 @@ async fn watcher_follows_current_and_keeps_serving_when_the_target_is_corrupt() 
         "{metrics}"
     );
 
-    // A bad pointer (a path) is refused the same way; the model keeps serving.
+    // A bad pointer (a path) is refused the same way: counted and shown, once; the model
+    // keeps serving.
     std::fs::write(registry.pointer_path(), "../elsewhere.json\n").unwrap();
+    let m = wait_for(&state, "the bad pointer", |m| {
+        m["last_reload_error"]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("CURRENT"))
+    })
+    .await;
+    assert!(
+        m["last_reload_error"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("plain file name"),
+        "{m}"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(score_model_id(&state).await, b);
+    let metrics = send(&state, get("/metrics")).await.text;
+    assert!(
+        metrics.contains("leadscore_reloads_total{outcome=\"failed\"} 2"),
+        "{metrics}"
+    );
+
+    // The pointer names the model in force again: nothing to load, and the error no longer
+    // applies (it stayed, since the watcher had last seen that very name).
+    registry.set_current(&file_name_for(&b)).unwrap();
+    wait_for(&state, "the error cleared", |m| {
+        m["last_reload_error"].is_null()
+    })
+    .await;
+    std::fs::write(registry.pointer_path(), "../elsewhere.json\n").unwrap();
+    wait_for(&state, "the bad pointer again", |m| {
+        !m["last_reload_error"].is_null()
+    })
+    .await;
 
     // Back to the first model: served again, and the error is cleared.
     registry.set_current(&file_name_for(&a)).unwrap();

@@ -190,6 +190,12 @@ pub struct DeliveryReport {
     pub refused: usize,
     /// POSTs made.
     pub attempts: usize,
+    /// The last error of an undelivered notification (the receiver's answer or the transport's
+    /// error), for the closing message.
+    pub last_error: Option<String>,
+    /// Why delivery stopped before the queue's end: the receiver asked (Retry-After) to wait
+    /// past the deadline; the rest was not attempted.
+    pub halted: Option<String>,
 }
 
 /// Reads the dead-letter file (absent: none).
@@ -295,7 +301,7 @@ pub fn save_pending(hook: &Webhook, queue: &[Notification]) -> Result<()> {
 enum Attempt {
     Delivered,
     /// Worth retrying (transport error, timeout, 5xx, 408, 425, 429); the receiver's
-    /// Retry-After.
+    /// Retry-After ([`retry_after`]).
     Retry(String, Option<Duration>),
     /// The receiver refused it (4xx) or sent it elsewhere (3xx): retrying would not help.
     Refused(String),
@@ -316,19 +322,22 @@ pub fn deliver(hook: &Webhook, queue: Vec<Notification>) -> Result<DeliveryRepor
     let mut dead: Vec<Kept> = Vec::new();
     for n in queue {
         let mut attempts = n.attempts_before;
-        let mut last = n
-            .last_error
-            .clone()
-            .unwrap_or_else(|| "not attempted: the delivery deadline had passed".into());
+        let mut last = match (&report.halted, &n.last_error) {
+            (Some(why), _) => format!("not attempted: {why}"),
+            (None, Some(e)) => e.clone(),
+            (None, None) => "not attempted: the delivery deadline had passed".into(),
+        };
         let mut delivered = false;
         let mut refused = n.refused_before;
         for attempt in 0..hook.max_attempts {
-            if start.elapsed() >= hook.deadline {
+            // No attempt outlasts the deadline: each gets the time left, at most its own.
+            let left = hook.deadline.saturating_sub(start.elapsed());
+            if left.is_zero() || report.halted.is_some() {
                 break;
             }
             attempts += 1;
             report.attempts += 1;
-            match post(&agent, hook, &n) {
+            match post(&agent, hook, &n, hook.attempt_timeout.min(left)) {
                 Attempt::Delivered => {
                     delivered = true;
                     break;
@@ -339,8 +348,19 @@ pub fn deliver(hook: &Webhook, queue: Vec<Notification>) -> Result<DeliveryRepor
                     break;
                 }
                 Attempt::Retry(why, after) => {
-                    last = why;
                     refused = false;
+                    let left = hook.deadline.saturating_sub(start.elapsed());
+                    // The receiver asked to wait past the deadline (a 429 or 503 with
+                    // Retry-After): nothing more is posted this run, to it or for other leads.
+                    if after.is_some_and(|a| a >= left) {
+                        report.halted = Some(format!(
+                            "the receiver asked to wait (Retry-After) past the delivery \
+                             deadline ({why})"
+                        ));
+                        last = why;
+                        break;
+                    }
+                    last = why;
                     if attempt + 1 == hook.max_attempts {
                         break;
                     }
@@ -348,8 +368,8 @@ pub fn deliver(hook: &Webhook, queue: Vec<Notification>) -> Result<DeliveryRepor
                         .first_backoff
                         .saturating_mul(1 << attempt.min(16))
                         .min(MAX_BACKOFF);
-                    let wait = after.unwrap_or(backoff).min(MAX_BACKOFF);
-                    let left = hook.deadline.saturating_sub(start.elapsed());
+                    // Never sooner than the receiver asked.
+                    let wait = after.unwrap_or(backoff);
                     if wait >= left {
                         break;
                     }
@@ -362,6 +382,7 @@ pub fn deliver(hook: &Webhook, queue: Vec<Notification>) -> Result<DeliveryRepor
             report.redelivered += usize::from(n.earlier);
         } else {
             report.refused += usize::from(refused);
+            report.last_error = Some(last.clone());
             dead.push((n, attempts, last, refused));
         }
     }
@@ -370,10 +391,13 @@ pub fn deliver(hook: &Webhook, queue: Vec<Notification>) -> Result<DeliveryRepor
     Ok(report)
 }
 
-/// One POST of `n`.
-fn post(agent: &ureq::Agent, hook: &Webhook, n: &Notification) -> Attempt {
+/// One POST of `n`, within `timeout`.
+fn post(agent: &ureq::Agent, hook: &Webhook, n: &Notification, timeout: Duration) -> Attempt {
     let sent = agent
         .post(&hook.url)
+        .config()
+        .timeout_global(Some(timeout))
+        .build()
         .header("content-type", "application/json")
         .header(IDEMPOTENCY_HEADER, &n.key)
         .header(SIGNATURE_HEADER, signature(&hook.secret, n.body.as_bytes()))
@@ -387,15 +411,15 @@ fn post(agent: &ureq::Agent, hook: &Webhook, n: &Notification) -> Attempt {
         .headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let excerpt = answer
-        .body_mut()
-        .with_config()
-        .limit(4096)
-        .read_to_string()
-        .unwrap_or_default();
-    let excerpt: String = excerpt.chars().take(200).collect();
+        .and_then(|v| retry_after(v, std::time::SystemTime::now()));
+    // The first 4 KiB of the answer (a longer one is cut there, not dropped), its first 200
+    // characters kept.
+    let mut head = Vec::with_capacity(4096);
+    let _ = std::io::Read::read_to_end(
+        &mut std::io::Read::take(answer.body_mut().as_reader(), 4096),
+        &mut head,
+    );
+    let excerpt: String = String::from_utf8_lossy(&head).chars().take(200).collect();
     let why = format!("HTTP {status}: {}", excerpt.trim());
     match status {
         200..=299 => Attempt::Delivered,
@@ -406,9 +430,44 @@ fn post(agent: &ureq::Agent, hook: &Webhook, n: &Notification) -> Attempt {
     }
 }
 
+/// The wait a `Retry-After` value asks for at `now`: whole seconds (one too large for a
+/// number is a wait without end) or an HTTP date (RFC 9110; a date passed is no wait).
+/// `None` when it is neither.
+fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(v.parse::<u64>().map_or(Duration::MAX, Duration::from_secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let at = std::time::UNIX_EPOCH
+        .checked_add(Duration::from_secs(u64::try_from(at.timestamp()).ok()?))?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            retry_after("99999999999999999999", now),
+            Some(Duration::MAX)
+        );
+        // 2023-11-14T22:13:20Z is 1_700_000_000.
+        assert_eq!(
+            retry_after("Tue, 14 Nov 2023 22:15:00 GMT", now),
+            Some(Duration::from_secs(100))
+        );
+        assert_eq!(
+            retry_after("Mon, 13 Nov 2023 22:15:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("-5", now), None);
+        assert_eq!(retry_after("soon", now), None);
+    }
 
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()

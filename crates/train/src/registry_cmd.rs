@@ -76,6 +76,7 @@ pub struct Added {
 /// an empty registry becomes `CURRENT` (recorded in the promotion log); later ones do not:
 /// they wait for `promote`.
 pub fn add_trained(registry: &Registry, artifact: &ModelArtifact) -> Result<Added> {
+    let _lock = lock(registry)?;
     let had_models = !registry.list()?.is_empty();
     let pointer = registry.champion_name();
     let path = registry.add(artifact)?;
@@ -314,6 +315,19 @@ fn evaluate_contender(
 /// compared (a bad pointer, a champion that cannot score the data). A challenger that cannot
 /// score the fresh data is an error, forced or not. Every decision is appended to
 /// `promotions.jsonl` before the pointer moves.
+/// [`Registry::lock`], saying on stderr when it waits.
+fn lock(registry: &Registry) -> Result<std::fs::File> {
+    registry
+        .lock(|| {
+            eprintln!(
+                "waiting for another promote or train --registry on {} to finish (it holds {})",
+                registry.dir().display(),
+                registry.dir().join(".lock").display()
+            )
+        })
+        .map_err(TrainError::Core)
+}
+
 pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotion> {
     for (flag, v) in [
         ("--max-auc-drop", options.max_auc_drop),
@@ -326,6 +340,7 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
         }
     }
     let (file_name, artifact, in_registry) = resolve_challenger(registry, &options.challenger)?;
+    let _lock = lock(registry)?;
 
     // The champion: what CURRENT names. A bad pointer or champion blocks promotion unless forced.
     let mut pointer_problem = None;

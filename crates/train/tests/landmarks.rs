@@ -61,22 +61,27 @@ fn repo(path: &str) -> PathBuf {
         .join(path)
 }
 
-#[test]
-fn every_landmark_yields_an_example_until_the_lead_converts_or_its_horizon_is_not_over() {
+/// The small tables above assembled with `spec`.
+fn assemble_small(spec: &str) -> Assembled {
     let dir = tempfile::tempdir().unwrap();
     let read = ReadOptions::default();
     let leads = read_table(&write(dir.path(), "leads.csv", LEADS), &read).unwrap();
-    let spec = FeatureSpec::from_toml(SPEC, "spec.toml").unwrap();
+    let spec = FeatureSpec::from_toml(spec, "spec.toml").unwrap();
     let (events, outcomes) = (
         write(dir.path(), "events.csv", EVENTS),
         write(dir.path(), "outcomes.csv", CLOSED_DEALS),
     );
-    let a = assemble(&AssemblyInputs {
+    assemble(&AssemblyInputs {
         events: Some(&events),
         outcomes: Some(&outcomes),
         ..AssemblyInputs::new(&leads, &spec, &read)
     })
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn every_landmark_yields_an_example_until_the_lead_converts_or_its_horizon_is_not_over() {
+    let a = assemble_small(SPEC);
     let r = &a.report;
     let per: Vec<(f64, u64, u64, u64, u64)> = r
         .landmarks
@@ -134,21 +139,7 @@ fn every_landmark_yields_an_example_until_the_lead_converts_or_its_horizon_is_no
 /// landmark, so the cutoff's promise covers what is handed over in the first day too.
 #[test]
 fn the_replay_starts_at_creation_when_the_landmarks_start_later() {
-    let dir = tempfile::tempdir().unwrap();
-    let read = ReadOptions::default();
-    let leads = read_table(&write(dir.path(), "leads.csv", LEADS), &read).unwrap();
-    let spec =
-        FeatureSpec::from_toml(&SPEC.replace("[0, 7, 30]", "[3, 7, 30]"), "spec.toml").unwrap();
-    let (events, outcomes) = (
-        write(dir.path(), "events.csv", EVENTS),
-        write(dir.path(), "outcomes.csv", CLOSED_DEALS),
-    );
-    let a = assemble(&AssemblyInputs {
-        events: Some(&events),
-        outcomes: Some(&outcomes),
-        ..AssemblyInputs::new(&leads, &spec, &read)
-    })
-    .unwrap();
+    let a = assemble_small(&SPEC.replace("[0, 7, 30]", "[3, 7, 30]"));
     let t = |s: &str| parse_timestamp(s).unwrap();
     // L1: created 01-01, an event on 01-03 (before the first landmark, 01-04), landmarks
     // 01-04, 01-08 and 01-31, an event on 01-20.

@@ -936,3 +936,54 @@ fn registry_problems_give_clear_errors() {
         r.show()
     );
 }
+
+/// What changes `CURRENT` holds the registry's lock: a `train --registry` that finishes while
+/// another holds it waits (and says so) instead of racing it, then adds its model.
+#[test]
+fn a_registry_change_waits_for_the_one_in_progress() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let spec = repo_str("data/demo-spec.toml");
+    let first = model_id(&train_flat(d, &spec, "reg"));
+    std::fs::write(d.join("weak.toml"), weak_flat_spec()).unwrap();
+    let registry = Registry::open(d.join("reg")).unwrap();
+    let held = registry.lock(|| panic!("nobody else holds it")).unwrap();
+    let err = std::fs::File::create(d.join("stderr.txt")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
+        .current_dir(d)
+        .args([
+            "train",
+            "--data",
+            &repo_str("data/demo-leads.csv"),
+            "--spec",
+            "weak.toml",
+            "--registry",
+            "reg",
+            "--folds",
+            "3",
+            "--grid-size",
+            "3",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(err)
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(d.join("stderr.txt")).unwrap();
+        if text.contains("waiting for another promote or train --registry") {
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "it finished: {text}");
+        assert!(started.elapsed().as_secs() < 300, "no wait: {text}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Still waiting, and nothing added, while the lock is held.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(child.try_wait().unwrap().is_none());
+    assert_eq!(registry.list().unwrap().len(), 1);
+    drop(held);
+    assert!(child.wait().unwrap().success());
+    assert_eq!(registry.list().unwrap().len(), 2);
+    assert_eq!(current(&d.join("reg")), format!("{first}.json"));
+}

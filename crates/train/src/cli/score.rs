@@ -351,11 +351,17 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             hook.url, r.delivered, r.redelivered, r.attempts
         ))?;
         if r.dead > 0 {
+            let why = match (&r.halted, &r.last_error) {
+                (Some(h), _) => format!("delivery stopped: {h}"),
+                (None, Some(e)) => format!("last error: {e}"),
+                (None, None) => "not attempted".into(),
+            };
             bail!(
-                "{} of {total} notifications were not delivered ({} refused by the receiver); \
-                 they are in {}, and the next run with --notify and this dead-letter file \
-                 delivers them first (the scores were written)",
+                "{} of {total} notifications to {} were not delivered ({} refused by the \
+                 receiver; {why}); they are in {}, and the next run with --notify and this \
+                 dead-letter file delivers them first (the scores were written)",
                 r.dead,
+                hook.url,
                 r.refused,
                 hook.dead_letter.display()
             );
