@@ -443,6 +443,19 @@ fn id_columns(config: &TrainConfig, file: Option<&FeatureSpec>) -> Vec<String> {
 
 /// Trains a model from a flat table. Nothing is written: the caller writes the artifact.
 pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
+    // The examples table of a three-table run and the leads-file row of each example: a cell
+    // error names the row of the file, as `score` and `evaluate` do.
+    let mut origin: Option<(String, Vec<usize>)> = None;
+    train_examples(config, &mut origin).map_err(|e| match &origin {
+        Some((path, rows)) => in_source_rows(e, path, rows),
+        None => e,
+    })
+}
+
+fn train_examples(
+    config: &TrainConfig,
+    origin: &mut Option<(String, Vec<usize>)>,
+) -> Result<TrainOutcome> {
     if !(config.holdout > 0.0 && config.holdout < 1.0) {
         return Err(TrainError::Config(format!(
             "--holdout must be in (0, 1), got {}",
@@ -503,6 +516,7 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
                 r.events_unknown_lead, r.events, table.path
             ));
         }
+        *origin = Some((a.table.path.clone(), a.source_rows.clone()));
         (
             a.table,
             a.labels,
@@ -1868,6 +1882,28 @@ impl LabelledSet {
 }
 
 /// Scores a labelled set with `artifact`: every column of its spec must be in the leads file.
+/// A cell error of the examples table `path` (one row per labelled row, or per landmark
+/// example) with the row of the file it came from, `source_rows[row]`, as `score` names it.
+fn in_source_rows(e: TrainError, path: &str, source_rows: &[usize]) -> TrainError {
+    match e {
+        TrainError::Cell {
+            path: p,
+            row,
+            column,
+            message,
+        } if p == path => TrainError::Cell {
+            row: row
+                .checked_sub(1)
+                .and_then(|r| source_rows.get(r))
+                .map_or(row, |r| r + 1),
+            path: p,
+            column,
+            message,
+        },
+        e => e,
+    }
+}
+
 pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<FileEvaluation> {
     // A flat file is scored as of the training data's end (its "now"), as its holdout was, or
     // as of its own export time (`--as-of`): a date after it reads as missing (not known
@@ -1912,7 +1948,8 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         &set.table,
         set.as_of.as_deref(),
         set.events.as_ref(),
-    )?;
+    )
+    .map_err(|e| in_source_rows(e, &set.table.path, &set.source_rows))?;
     let scores: Vec<f64> = (0..x.rows)
         .map(|i| artifact.model.score(&x.row(i)))
         .collect();
@@ -1926,7 +1963,8 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         &set.table,
         &first_examples,
         set.as_of.as_deref(),
-    )?;
+    )
+    .map_err(|e| in_source_rows(e, &set.table.path, &set.source_rows))?;
     if let (Some(fitted), Some(events), Some(as_of)) =
         (&artifact.spec.events, &set.events, &set.as_of)
     {

@@ -3016,3 +3016,87 @@ fn float_ids_in_parquet_join_the_events_as_in_csv() {
         r.show()
     );
 }
+
+/// A bad cell is named by its row in the file, on every path: `train` and `evaluate` of three
+/// tables featurize one row per landmark example, and `evaluate` of a flat file leaves out
+/// the rows without a label first; each named the row of its own table (2212 for the
+/// leads file's 300th).
+#[test]
+fn a_bad_cell_is_named_by_its_row_in_the_file() {
+    let dir = typed_fixtures();
+    let d = dir.path();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let (model, spec) = (
+        repo.join("models/demo.json"),
+        repo.join("data/demo/spec.toml"),
+    );
+    let (model, spec) = (model.to_str().unwrap(), spec.to_str().unwrap());
+    // Data row 100 of the three tables' leads: a company size with its unit.
+    let leads = std::fs::read_to_string(d.join("leads.csv")).unwrap();
+    let bad = edit_rows(&leads, ',', |i, cells| {
+        if i == 100 {
+            cells[4] = "12 employees".into();
+        }
+    });
+    std::fs::write(d.join("bad.csv"), bad).unwrap();
+    let three = ["--events", "events.csv", "--outcomes", "outcomes.csv"];
+    let mut train = vec![
+        "train", "--data", "bad.csv", "--spec", spec, "--out", "t.json",
+    ];
+    train.extend(three);
+    let mut evaluate = vec!["evaluate", "--model", model, "--data", "bad.csv"];
+    evaluate.extend(three);
+    for args in [train, evaluate] {
+        let r = run(d, &args);
+        assert_eq!(r.code, Some(1), "{}", r.show());
+        assert!(
+            r.stderr
+                .contains("bad.csv: row 100, column `company_size`: expected a number"),
+            "{}",
+            r.show()
+        );
+    }
+    // A flat file: rows 2 and 3 without a label, then a bad cell at row 11 (rows without
+    // quoted commas, as `edit_rows` splits on every comma).
+    run_ok(
+        d,
+        &init_args("flat.csv", &["--exclude", "note", "--out", "flat.toml"]),
+    );
+    run_ok(
+        d,
+        &train_args("flat.csv", "flat.json", &["--spec", "flat.toml"]),
+    );
+    let flat = std::fs::read_to_string(d.join("flat.csv")).unwrap();
+    let size = flat
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|h| h == "company_size");
+    let label = flat
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|h| h == "converted");
+    let (size, label) = (size.unwrap(), label.unwrap());
+    let gaps = edit_rows(&flat, ',', |i, cells| {
+        if i == 2 || i == 3 {
+            cells[label] = String::new();
+        }
+        if i == 11 {
+            cells[size] = "12 employees".into();
+        }
+    });
+    std::fs::write(d.join("gaps.csv"), gaps).unwrap();
+    let r = run(
+        d,
+        &["evaluate", "--model", "flat.json", "--data", "gaps.csv"],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.show());
+    assert!(
+        r.stderr.contains("gaps.csv: row 11, column `company_size`"),
+        "{}",
+        r.show()
+    );
+}
