@@ -115,23 +115,28 @@ fn weak_flat_spec() -> String {
     weak
 }
 
+/// The arguments of `train` of the flat demo leads with `spec` into `registry`.
+fn train_flat_args(spec: &str, registry: &str) -> Vec<String> {
+    [
+        "train",
+        "--data",
+        &repo_str("data/demo-leads.csv"),
+        "--spec",
+        spec,
+        "--registry",
+        registry,
+        "--folds",
+        "3",
+        "--grid-size",
+        "3",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 fn train_flat(dir: &Path, spec: &str, registry: &str) -> Run {
-    run_ok(
-        dir,
-        &[
-            "train",
-            "--data",
-            &repo_str("data/demo-leads.csv"),
-            "--spec",
-            spec,
-            "--registry",
-            registry,
-            "--folds",
-            "3",
-            "--grid-size",
-            "3",
-        ],
-    )
+    let args = train_flat_args(spec, registry);
+    run_ok(dir, &args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// Copies a CSV file with one header name changed, so the column the models know is missing.
@@ -951,19 +956,7 @@ fn a_registry_change_waits_for_the_one_in_progress() {
     let err = std::fs::File::create(d.join("stderr.txt")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
         .current_dir(d)
-        .args([
-            "train",
-            "--data",
-            &repo_str("data/demo-leads.csv"),
-            "--spec",
-            "weak.toml",
-            "--registry",
-            "reg",
-            "--folds",
-            "3",
-            "--grid-size",
-            "3",
-        ])
+        .args(train_flat_args("weak.toml", "reg"))
         .stdout(std::process::Stdio::null())
         .stderr(err)
         .spawn()
