@@ -191,8 +191,9 @@ impl Registry {
     /// operating system's advisory lock) until the guard is dropped: what changes `CURRENT`
     /// (`promote`, `train --registry`) holds it from reading the champion to moving the pointer,
     /// so two of them run one after the other instead of both judging the same champion and
-    /// one pointer move being lost. `waiting` is called once when another process holds it.
-    pub fn lock(&self, waiting: impl FnOnce()) -> Result<std::fs::File> {
+    /// one pointer move being lost. `waiting` is called once, with the lock file's path, when
+    /// another process holds it.
+    pub fn lock(&self, waiting: impl FnOnce(&Path)) -> Result<std::fs::File> {
         let path = self.dir.join(".lock");
         let io = |error| Error::Io {
             path: path.display().to_string(),
@@ -207,7 +208,7 @@ impl Registry {
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                waiting();
+                waiting(&path);
                 file.lock().map_err(io)?;
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),

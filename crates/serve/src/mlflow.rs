@@ -44,15 +44,6 @@ pub const MAX_MESSAGE_BYTES: usize = 1024;
 // ---------------------------------------------------------------------------------------------
 // Missing values
 
-/// The body with every `NaN`, `Infinity` and `-Infinity` outside a string replaced by `null`,
-/// or `None` when it has none (the common case: no copy). Python's `json` writes these
-/// literals for float NaN and infinities, so pandas' missing values arrive as `NaN`; they are
-/// not JSON, and serde_json refuses them. Outside strings, JSON has no other letters than
-/// `true`, `false`, `null` and exponents, so these words cannot be part of another token.
-pub fn missing_as_null(bytes: &[u8]) -> Option<Vec<u8>> {
-    rewrite_missing(bytes).map(|r| r.bytes)
-}
-
 /// A body [`missing_as_null`] rewrote, and where: each replacement's offset in the new text
 /// and the length of the word it replaced, to give a syntax error's position in the body as
 /// sent.
@@ -98,8 +89,12 @@ impl Rewritten {
 
 const NULL_LEN: usize = 4;
 
-/// [`missing_as_null`] with where it replaced.
-fn rewrite_missing(bytes: &[u8]) -> Option<Rewritten> {
+/// The body with every `NaN`, `Infinity` and `-Infinity` outside a string replaced by `null`,
+/// and where, or `None` when it has none (the common case: no copy). Python's `json` writes
+/// these literals for float NaN and infinities, so pandas' missing values arrive as `NaN`; they
+/// are not JSON, and serde_json refuses them. Outside strings, JSON has no other letters than
+/// `true`, `false`, `null` and exponents, so these words cannot be part of another token.
+pub fn missing_as_null(bytes: &[u8]) -> Option<Rewritten> {
     let mut out: Option<Vec<u8>> = None;
     let mut replaced = Vec::new();
     let (mut copied, mut i, mut in_string) = (0, 0, false);
@@ -839,7 +834,7 @@ impl<'de> Visitor<'de> for ColumnSeed<'_, 'de, '_, '_> {
 /// Parses, scores and serializes one `/invocations` body.
 pub fn predict(app: &App, bytes: Bytes, as_of: i64) -> Result<Vec<u8>> {
     // A rewritten body replaces the one sent (freed here).
-    let (sent, rewritten) = match rewrite_missing(&bytes) {
+    let (sent, rewritten) = match missing_as_null(&bytes) {
         Some(r) => (None, Some(r)),
         None => (Some(bytes), None),
     };
@@ -993,7 +988,7 @@ mod tests {
 
     fn parse(body: &str, max_batch: usize) -> Result<Vec<Lead<'static>>> {
         let rewritten: Option<&'static Rewritten> =
-            rewrite_missing(body.as_bytes()).map(|r| &*Box::leak(Box::new(r)));
+            missing_as_null(body.as_bytes()).map(|r| &*Box::leak(Box::new(r)));
         let bytes: &'static [u8] = match rewritten {
             Some(r) => &r.bytes,
             None => Box::leak(body.as_bytes().to_vec().into_boxed_slice()),
@@ -1024,8 +1019,10 @@ mod tests {
 
     #[test]
     fn missing_literals_become_null_outside_strings_only() {
-        assert_eq!(missing_as_null(br#"{"a": [1, "NaN"]}"#), None);
-        let out = missing_as_null(br#"[NaN, "x\"NaN", Infinity,-Infinity, "\\", NaN]"#).unwrap();
+        assert!(missing_as_null(br#"{"a": [1, "NaN"]}"#).is_none());
+        let out = missing_as_null(br#"[NaN, "x\"NaN", Infinity,-Infinity, "\\", NaN]"#)
+            .unwrap()
+            .bytes;
         assert_eq!(
             String::from_utf8(out).unwrap(),
             r#"[null, "x\"NaN", null,null, "\\", null]"#

@@ -14,6 +14,7 @@
 use crate::config::ModelSource;
 use crate::drift::DriftAlarm;
 use crate::state::{resolve, App, FileStamp};
+use leadscore_core::registry::CURRENT;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 
@@ -23,9 +24,10 @@ type Observation = (String, Option<FileStamp>);
 /// Starts the watcher when the app serves from a registry (`None` otherwise). It stops when
 /// the app starts draining.
 pub fn watch_registry(app: Arc<App>) -> Option<JoinHandle<()>> {
-    let ModelSource::Registry(_) = app.config.source else {
+    let ModelSource::Registry(dir) = &app.config.source else {
         return None;
     };
+    let pointer = dir.join(CURRENT).display().to_string();
     Some(tokio::spawn(async move {
         let mut tick = tokio::time::interval(app.config.registry_poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -49,10 +51,6 @@ pub fn watch_registry(app: Arc<App>) -> Option<JoinHandle<()>> {
                         );
                         // A failed reload like any other: counted, and shown until the pointer
                         // names a model that loads (or the one in force) again.
-                        let pointer = match &app.config.source {
-                            ModelSource::Registry(dir) => dir.join("CURRENT").display().to_string(),
-                            ModelSource::File(path) => path.display().to_string(),
-                        };
                         app.record_reload_failure("registry", &pointer, &problem);
                         last_problem = Some(problem);
                     }

@@ -153,18 +153,17 @@ impl Lives {
             return Vec::new();
         };
         let at = |days: f64| created + (days * SECONDS_PER_DAY) as i64;
-        let (first, last) = match (self.landmarks_days.first(), self.landmarks_days.last()) {
-            (Some(a), Some(b)) => (at(*a).min(created), at(*b)),
-            _ => return Vec::new(),
+        let Some(last) = self.landmarks_days.last().map(|d| at(*d)) else {
+            return Vec::new();
         };
         let mut times: Vec<i64> = self.landmarks_days.iter().map(|d| at(*d)).collect();
-        times.push(first);
+        times.push(created);
         if let Some(ev) = &self.events {
             times.extend(
                 ev.times(r)
                     .iter()
                     .copied()
-                    .filter(|t| (first..=last).contains(t)),
+                    .filter(|t| (created..=last).contains(t)),
             );
         }
         times.sort_unstable();

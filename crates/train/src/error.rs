@@ -48,6 +48,28 @@ pub enum TrainError {
     Core(#[from] leadscore_core::Error),
 }
 
+impl TrainError {
+    /// This error with a cell's row replaced by `row(it)` (a row of a chunk or of an examples
+    /// table given as the file's row), when it is a cell error of the file `path` (any file
+    /// when `None`); other errors as they are.
+    pub fn with_cell_row(self, path: Option<&str>, row: impl FnOnce(usize) -> usize) -> Self {
+        match self {
+            TrainError::Cell {
+                path: p,
+                row: r,
+                column,
+                message,
+            } if path.is_none_or(|path| path == p) => TrainError::Cell {
+                row: row(r),
+                path: p,
+                column,
+                message,
+            },
+            e => e,
+        }
+    }
+}
+
 impl From<leadscore_core::metrics::MetricsError> for TrainError {
     fn from(e: leadscore_core::metrics::MetricsError) -> Self {
         Self::Core(e.into())

@@ -134,16 +134,22 @@ fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>)> {
             // Text kept as a dictionary (pandas' `category`) or as bytes reads as the text
             // it holds, as the same column of a CSV does.
             DataType::Categorical(..) | DataType::Enum(..) => DataType::String,
-            DataType::Binary | DataType::BinaryOffset => {
-                if let Some(row) = first_not_utf8(c) {
+            // Bytes that are not all UTF-8 leave the column out, naming the first such row.
+            DataType::Binary | DataType::BinaryOffset => match c.cast(&DataType::String) {
+                Ok(text) => {
+                    widened.push(text);
+                    continue;
+                }
+                Err(e) => {
+                    let at = first_not_utf8(c)
+                        .map_or(e.to_string(), |row| format!("first at row {row}"));
                     skipped.push((
                         c.name().to_string(),
-                        format!("bytes that are not UTF-8 text, first at row {row}"),
+                        format!("bytes that are not UTF-8 text, {at}"),
                     ));
                     continue;
                 }
-                DataType::String
-            }
+            },
             _ => {
                 widened.push(c.clone());
                 continue;
@@ -883,6 +889,7 @@ pub fn column<'a>(table: &'a Table, name: &str) -> Result<&'a Series> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// A panic inside the reader is its message (no report on stderr from the default hook:
     /// the error naming the file is the report), on this thread or on a worker's.
@@ -899,8 +906,6 @@ mod tests {
         // The default hook is back.
         assert!(std::panic::catch_unwind(|| 1).is_ok());
     }
-
-    use super::*;
 
     fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
         let p = dir.path().join(name);

@@ -349,18 +349,17 @@ pub fn deliver(hook: &Webhook, queue: Vec<Notification>) -> Result<DeliveryRepor
                 }
                 Attempt::Retry(why, after) => {
                     refused = false;
+                    last = why;
                     let left = hook.deadline.saturating_sub(start.elapsed());
                     // The receiver asked to wait past the deadline (a 429 or 503 with
                     // Retry-After): nothing more is posted this run, to it or for other leads.
                     if after.is_some_and(|a| a >= left) {
                         report.halted = Some(format!(
                             "the receiver asked to wait (Retry-After) past the delivery \
-                             deadline ({why})"
+                             deadline ({last})"
                         ));
-                        last = why;
                         break;
                     }
-                    last = why;
                     if attempt + 1 == hook.max_attempts {
                         break;
                     }

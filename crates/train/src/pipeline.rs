@@ -1881,29 +1881,17 @@ impl LabelledSet {
     }
 }
 
-/// Scores a labelled set with `artifact`: every column of its spec must be in the leads file.
 /// A cell error of the examples table `path` (one row per labelled row, or per landmark
 /// example) with the row of the file it came from, `source_rows[row]`, as `score` names it.
 fn in_source_rows(e: TrainError, path: &str, source_rows: &[usize]) -> TrainError {
-    match e {
-        TrainError::Cell {
-            path: p,
-            row,
-            column,
-            message,
-        } if p == path => TrainError::Cell {
-            row: row
-                .checked_sub(1)
-                .and_then(|r| source_rows.get(r))
-                .map_or(row, |r| r + 1),
-            path: p,
-            column,
-            message,
-        },
-        e => e,
-    }
+    e.with_cell_row(Some(path), |row| {
+        row.checked_sub(1)
+            .and_then(|r| source_rows.get(r))
+            .map_or(row, |r| r + 1)
+    })
 }
 
+/// Scores a labelled set with `artifact`: every column of its spec must be in the leads file.
 pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<FileEvaluation> {
     // A flat file is scored as of the training data's end (its "now"), as its holdout was, or
     // as of its own export time (`--as-of`): a date after it reads as missing (not known

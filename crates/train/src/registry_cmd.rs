@@ -318,11 +318,11 @@ fn evaluate_contender(
 /// [`Registry::lock`], saying on stderr when it waits.
 fn lock(registry: &Registry) -> Result<std::fs::File> {
     registry
-        .lock(|| {
+        .lock(|lock| {
             eprintln!(
                 "waiting for another promote or train --registry on {} to finish (it holds {})",
                 registry.dir().display(),
-                registry.dir().join(".lock").display()
+                lock.display()
             )
         })
         .map_err(TrainError::Core)

@@ -279,7 +279,7 @@ pub fn score_file(
         let rows: Vec<usize> = (0..len).collect();
         let chunk_events = events.as_ref().map(|e| chunk_events(e, start, len));
         let values = RowValues::read(spec, &chunk, &rows, chunk_events.as_ref())
-            .map_err(|e| shift_row(e, start))?;
+            .map_err(|e| e.with_cell_row(None, |row| row + start))?;
         out.clear();
         for r in 0..len {
             let row = start + r;
@@ -371,24 +371,6 @@ pub fn score_file(
         })
         .collect();
     Ok(summary)
-}
-
-/// A chunk's cell error with its row counted from the top of the file.
-fn shift_row(e: TrainError, start: usize) -> TrainError {
-    match e {
-        TrainError::Cell {
-            path,
-            row,
-            column,
-            message,
-        } => TrainError::Cell {
-            path,
-            row: row + start,
-            column,
-            message,
-        },
-        other => other,
-    }
 }
 
 /// Events known at `as_of` (of `ev`, keyed by row of a leads table of `n` rows), grouped by

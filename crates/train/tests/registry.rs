@@ -952,7 +952,7 @@ fn a_registry_change_waits_for_the_one_in_progress() {
     let first = model_id(&train_flat(d, &spec, "reg"));
     std::fs::write(d.join("weak.toml"), weak_flat_spec()).unwrap();
     let registry = Registry::open(d.join("reg")).unwrap();
-    let held = registry.lock(|| panic!("nobody else holds it")).unwrap();
+    let held = registry.lock(|_| panic!("nobody else holds it")).unwrap();
     let err = std::fs::File::create(d.join("stderr.txt")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
         .current_dir(d)
