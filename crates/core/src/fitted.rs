@@ -764,10 +764,33 @@ pub struct UnseenValues {
     pub leads: u64,
     /// Distinct such values.
     pub distinct: u64,
-    /// The most frequent of them (at most [`UNSEEN_SHOWN`]), echoed as the file has them and
-    /// cut when long ([`crate::value::echo`]); numbers as the numbers they are, in full
-    /// ([`crate::explain::fmt_exact`]).
+    /// The most frequent of them (at most [`UNSEEN_SHOWN`]), the text as the file has it (no
+    /// quotes or escapes, so a program can look it up in its own data; cut when long, as
+    /// [`crate::value::shorten`] cuts), numbers in full ([`crate::explain::fmt_exact`]),
+    /// dates as `YYYY-MM-DD`. [`UnseenValues::shown`] quotes them for people.
     pub values: Vec<String>,
+}
+
+impl UnseenValues {
+    /// [`Self::values`] for people (`evaluate`'s text, the report): text quoted, with what
+    /// cannot be seen escaped (`"Google\u{a0}"` is not `"Google"`), as factor texts show a
+    /// value; numbers and dates as they are.
+    pub fn shown(&self) -> Vec<String> {
+        let text = !matches!(
+            self.scored_as.as_str(),
+            FittedTransform::NEAREST | FittedTransform::LATER_SCORED_AS
+        );
+        self.values
+            .iter()
+            .map(|v| {
+                if text {
+                    crate::explain::Quoted(v).to_string()
+                } else {
+                    v.clone()
+                }
+            })
+            .collect()
+    }
 }
 
 /// How many unseen values of a column [`UnseenValues`] names.

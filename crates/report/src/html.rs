@@ -366,7 +366,7 @@ fn unseen_section(set: &EvaluationSet) -> Markup {
                                 td { (u.leads) }
                                 td { (u.distinct) }
                                 td {
-                                    (u.values.join(", "))
+                                    (u.shown().join(", "))
                                     @if u.distinct > u.values.len() as u64 { ", ..." }
                                 }
                                 td { (u.scored_as) }

@@ -21,7 +21,7 @@ use leadscore_core::fitted::{
 };
 use leadscore_core::rng::SeededRng;
 use leadscore_core::spec::{EventSpec, FeatureSpec, OutcomeSpec};
-use leadscore_core::value::{echo, FieldValue, SECONDS_PER_DAY};
+use leadscore_core::value::{shorten, SECONDS_PER_DAY};
 use polars::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -960,10 +960,7 @@ pub fn unseen_event_types(
         scored_as: FittedEvents::UNSEEN_SCORED_AS.into(),
         leads: leads.len() as u64,
         distinct,
-        values: shown
-            .iter()
-            .map(|(t, _)| echo(FieldValue::Text(t)))
-            .collect(),
+        values: shown.iter().map(|(t, _)| shorten(t).into_owned()).collect(),
     })
 }
 

@@ -19,9 +19,9 @@ use leadscore_core::spec::{
     Bins, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT, VALUE_BIN_MIN_COUNT,
 };
 use leadscore_core::value::{
-    bool_of, echo, email_class, month_and_weekday, parse_event_time_as, parse_number_as,
-    parse_timestamp, parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, EmailClass,
-    FieldValue, Seniority,
+    bool_of, email_class, month_and_weekday, parse_event_time_as, parse_number_as, parse_timestamp,
+    parse_timestamp_as, seniority, shorten, DateOrder, DateOrderEvidence, EmailClass, FieldValue,
+    Seniority,
 };
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -838,7 +838,6 @@ pub fn unseen_values(
         };
         let mut counts: HashMap<String, u64> = HashMap::new();
         let mut leads = 0;
-        let mut quoted = true;
         // A timestamp column's dates after the scoring time, scored as missing: an entry of
         // their own.
         let mut later: Option<(HashMap<String, u64>, u64)> = None;
@@ -870,9 +869,8 @@ pub fn unseen_values(
                 }
             }
             FittedTransform::Numeric { range, .. } => {
-                // Numbers, not quoted text, each in full (`1e20`, `50.0004`, as the factor text
+                // Numbers, each in full (`1e20`, `50.0004`, as the factor text
                 // shows a value outside the range), so distinct values read as distinct.
-                quoted = false;
                 let v = numeric_values(table, &c.name, missing, fitted.decimal_comma)?;
                 for &r in rows {
                     if let Some(Some(x)) = v.get(r) {
@@ -887,7 +885,6 @@ pub fn unseen_values(
                 // Each date at its row's scoring time (default: the reference time), as the
                 // rows are featurized.
                 scored_as = FittedTransform::NEAREST;
-                quoted = false;
                 let v = timestamp_values(table, &c.name, missing, fitted.date_order)?;
                 let (mut after, mut after_leads) = (HashMap::new(), 0u64);
                 for &r in rows {
@@ -910,14 +907,13 @@ pub fn unseen_values(
             }
             _ => continue,
         }
-        out.extend(unseen_entry(&c.name, scored_as, counts, leads, quoted));
+        out.extend(unseen_entry(&c.name, scored_as, counts, leads));
         if let Some((after, n)) = later {
             out.extend(unseen_entry(
                 &c.name,
                 FittedTransform::LATER_SCORED_AS,
                 after,
                 n,
-                false,
             ));
         }
     }
@@ -930,7 +926,6 @@ fn unseen_entry(
     scored_as: &str,
     counts: HashMap<String, u64>,
     leads: u64,
-    quoted: bool,
 ) -> Option<UnseenValues> {
     if leads == 0 {
         return None;
@@ -944,16 +939,7 @@ fn unseen_entry(
         scored_as: scored_as.to_string(),
         leads,
         distinct,
-        values: shown
-            .iter()
-            .map(|(t, _)| {
-                if quoted {
-                    echo(FieldValue::Text(t))
-                } else {
-                    t.clone()
-                }
-            })
-            .collect(),
+        values: shown.iter().map(|(t, _)| shorten(t).into_owned()).collect(),
     })
 }
 
@@ -1080,7 +1066,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.csv");
         let csv = "q,w,c\n0,no,a\n1,yes,b\n0,no,a\n1,yes,b\n0,no,a\n1,no,b\n,yes,a\n1,no,b\n\
-                   3,maybe,z\n3,2,z\n7,yes,\n1.0,0,b\n";
+                   3,maybe,z\n3,2,e\u{301}\n7,yes,\n1.0,0,b\n";
         std::fs::write(&path, csv).unwrap();
         let table = crate::load::read_table(&path, &Default::default()).unwrap();
         let spec = FeatureSpec::from_toml(
@@ -1122,10 +1108,14 @@ mod tests {
             unseen.iter().map(|u| (u.column.as_str(), u)).collect();
         assert_eq!(by["q"].leads, 3);
         assert_eq!(by["q"].distinct, 2);
-        assert_eq!(by["q"].values, ["\"3\"", "\"7\""]);
+        // The values as the file has them; quoted for people, what cannot be seen escaped.
+        assert_eq!(by["q"].values, ["3", "7"]);
+        assert_eq!(by["q"].shown(), ["\"3\"", "\"7\""]);
         assert_eq!(by["q"].scored_as, "missing");
         assert_eq!((by["w"].leads, by["w"].distinct), (2, 2), "{:?}", by["w"]);
         assert_eq!((by["c"].leads, by["c"].scored_as.as_str()), (2, "other"));
+        assert_eq!(by["c"].values, ["e\u{301}", "z"]);
+        assert_eq!(by["c"].shown(), ["\"e\\u{301}\"", "\"z\""]);
         // Counted over the rows asked for only.
         assert!(unseen_values(&fitted, &table, &train, None)
             .unwrap()

@@ -91,7 +91,7 @@ pub fn unseen_text(unseen: &[UnseenValues]) -> String {
             u.leads,
             if u.leads == 1 { "lead" } else { "leads" },
             u.distinct,
-            u.values.join(", "),
+            u.shown().join(", "),
         );
     }
     out
