@@ -257,7 +257,9 @@ impl FittedTransform {
 /// A lead's age in days at `as_of` (from its creation time `created`), clamped to the landmark
 /// range `[landmarks[0], landmarks[last]]`; `None` when `created` is after `as_of`. The second
 /// value says whether the age was clamped (a lead older than the last landmark is scored as
-/// if it were at the last one).
+/// if it were at the last one). Both times are whole seconds read down (unlike an event's,
+/// which rounds up): a lead scored in the second it was created is scored at age 0, as a CRM
+/// scoring it on arrival expects, rather than refused for a fraction of a second.
 pub fn lead_age(created: i64, as_of: i64, landmarks: &[f64]) -> Option<(f64, bool)> {
     if created > as_of {
         return None;
