@@ -228,6 +228,20 @@ async fn lead_age_comes_from_created_at_and_is_required() {
     assert_eq!(v["lead_age"]["scored_as_days"], v["lead_age"]["days"]);
     assert_eq!(v["lead_age"]["outside_landmarks"], false);
 
+    // Created and scored within one second (a CRM scoring a lead on arrival): age 0, whichever
+    // fraction is larger, as both read down to the second; the next second is after it.
+    for (created, as_of, status) in [
+        ("2025-06-08T10:00:00.123Z", "2025-06-08T10:00:00.456Z", 200),
+        ("2025-06-08T10:00:00.900Z", "2025-06-08T10:00:00.100Z", 200),
+        ("2025-06-08T10:00:01Z", "2025-06-08T10:00:00.900Z", 422),
+    ] {
+        let r = score_at(&s, lead(Some(created)), as_of).await;
+        assert_eq!(r.status, status, "{created} at {as_of}: {}", r.text);
+        if status == 200 {
+            assert_eq!(r.json()["lead_age"]["days"], 0.0, "{}", r.text);
+        }
+    }
+
     // MLflow's protocol follows the same rule.
     let body = json!({"dataframe_split": {"columns": ["job_title", "company_size"], "data": [["CEO", 40]]}});
     let r = send(&s, json_request("POST", "/invocations", body.to_string())).await;
