@@ -113,6 +113,11 @@ struct Conn {
     phase: Mutex<Phase>,
     /// Since when a write has been waiting for the client to read (`None`: not waiting).
     write_stalled: Mutex<Option<Instant>>,
+    /// Whether hyper holds output not yet handed to the socket: from a write until the flush
+    /// that ends it. A request ends when hyper has taken its answer's body, which can be megabytes
+    /// before the client has read them; until they are out, the connection is not idle (an
+    /// idle timeout or an eviction then would cut the answer short behind a clean close).
+    writing: std::sync::atomic::AtomicBool,
     /// Wakes the connection's task: its deadline changed, or it was evicted.
     wake: Notify,
 }
@@ -122,6 +127,7 @@ impl Conn {
         Self {
             phase: Mutex::new(Phase::Idle(Instant::now())),
             write_stalled: Mutex::new(None),
+            writing: std::sync::atomic::AtomicBool::new(false),
             wake: Notify::new(),
         }
     }
@@ -186,9 +192,30 @@ impl Conn {
         }
     }
 
+    /// Output was handed to the socket wrapper: not idle until it is flushed.
+    fn writing(&self) {
+        self.writing.store(true, Ordering::Relaxed);
+    }
+
+    /// hyper's output is all in the socket: a connection with no request in progress is idle
+    /// from now on (not from when its last answer's body was taken).
+    fn flushed(&self) {
+        if self.writing.swap(false, Ordering::Relaxed) {
+            let mut phase = self.phase.lock().unwrap_or_else(|e| e.into_inner());
+            if let Phase::Idle(since) = &mut *phase {
+                *since = Instant::now();
+                drop(phase);
+                self.wake.notify_one();
+            }
+        }
+    }
+
     /// When the connection must close if nothing changes (`None`: busy, its writes moving).
     fn deadline(&self, limits: &Limits) -> Option<Instant> {
+        let writing = self.writing.load(Ordering::Relaxed);
         let phase = match self.phase() {
+            // An answer still going out: only the write timeout applies.
+            Phase::Idle(_) if writing => None,
             Phase::Idle(since) => Some(since + limits.idle_timeout),
             Phase::Head(since) => Some(since + limits.header_read_timeout),
             Phase::Busy(_) => None,
@@ -205,8 +232,12 @@ impl Conn {
         }
     }
 
-    /// Since when the connection has had no request in progress (`None`: busy or evicted).
+    /// Since when the connection has had no request in progress (`None`: busy, an answer still
+    /// going out, or evicted).
     fn idle_since(&self) -> Option<Instant> {
+        if self.writing.load(Ordering::Relaxed) {
+            return None;
+        }
         match self.phase() {
             Phase::Idle(t) | Phase::Head(t) => Some(t),
             Phase::Busy(_) | Phase::Evicted => None,
@@ -548,6 +579,7 @@ impl AsyncWrite for Io {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        self.conn.writing();
         ready!(self.poll_pending(cx))?;
         if let Some(answer) = enveloped_parse_error(buf) {
             self.pending = answer;
@@ -562,6 +594,7 @@ impl AsyncWrite for Io {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        self.conn.writing();
         ready!(self.poll_pending(cx))?;
         if let [only] = bufs {
             if let Some(answer) = enveloped_parse_error(only) {
@@ -579,7 +612,11 @@ impl AsyncWrite for Io {
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.poll_pending(cx))?;
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let flushed = ready!(Pin::new(&mut self.inner).poll_flush(cx));
+        if flushed.is_ok() {
+            self.conn.flushed();
+        }
+        Poll::Ready(flushed)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -726,7 +763,24 @@ mod tests {
         );
         conn.wrote(true);
         assert_eq!(conn.deadline(&limits), None, "progress clears it");
+        // The body was taken but hyper is still writing it out: not idle, not evictable.
+        conn.writing();
         conn.request_ended();
+        assert_eq!(
+            conn.deadline(&limits),
+            None,
+            "an answer going out is not idle"
+        );
+        assert_eq!(conn.idle_since(), None);
+        conn.wrote(false);
+        assert!(
+            conn.deadline(&limits).unwrap() < Instant::now() + Duration::from_secs(31),
+            "a stalled answer has the write deadline"
+        );
+        conn.wrote(true);
+        let before = Instant::now();
+        conn.flushed();
+        assert!(conn.idle_since().unwrap() >= before, "idle from the flush");
         assert!(conn.deadline(&limits).unwrap() > head, "idle again");
         // The registry evicts the idlest of the idle ones, never a busy one.
         let registry = Arc::new(Registry::default());

@@ -141,3 +141,56 @@ fn a_client_that_never_reads_is_closed_after_the_write_timeout() {
         "the server still answers"
     );
 }
+
+/// A client reading a large answer slowly, but steadily, gets all of it: hyper takes the
+/// answer's body at once and writes it out over seconds, and the connection is neither idle
+/// (`--idle-timeout-ms`) nor evictable (a new connection at `--max-connections`) until the
+/// last byte is out. Both cut such an answer short behind a clean close before.
+#[test]
+fn a_slow_reader_gets_the_whole_answer_past_the_idle_timeout_and_the_cap() {
+    let model = common::demo_model().as_os_str();
+    let args = [
+        "--model".as_ref(),
+        model,
+        "--target-precision".as_ref(),
+        "0.5".as_ref(),
+        "--idle-timeout-ms".as_ref(),
+        "500".as_ref(),
+        "--max-connections".as_ref(),
+        "1".as_ref(),
+    ];
+    let server = Server::start(common::SERVE_BIN, args);
+    let addr = server.addr;
+    assert!(healthz(addr, Duration::from_secs(5)), "the server answers");
+    let size = big_answer_bytes(addr);
+    // The measuring connection's slot is free again once the server has closed its end.
+    std::thread::sleep(Duration::from_millis(300));
+
+    let mut slow = TcpStream::connect(addr).unwrap();
+    let mut request = big_request();
+    let at = request.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    request.splice(at..at, b"\r\nconnection: close".iter().copied());
+    slow.write_all(&request).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    // About three seconds for the whole answer: six idle timeouts.
+    let chunk = size / 60 + 1;
+    let mut buf = vec![0u8; chunk];
+    let (mut received, mut reads) = (0usize, 0usize);
+    loop {
+        match slow.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => received += n,
+            Err(e) => panic!("after {received} bytes: {e}"),
+        }
+        reads += 1;
+        if reads == 20 {
+            // A new client at the cap: it may be refused, but it must not evict an answer
+            // going out.
+            let _ = healthz(addr, Duration::from_secs(2));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(received, size, "the answer was cut short");
+    assert!(healthz(addr, Duration::from_secs(5)), "the server answers");
+}
