@@ -114,6 +114,52 @@ fn error_kind(e: &std::io::Error) -> usize {
     }
 }
 
+/// Checks at start-up that the log can be what it must: `dir` a folder (or not there yet: the
+/// writer creates it) and its `decisions.jsonl`, if it exists, something a write cannot block
+/// on ([`unusable_log_file`]). A FIFO there would block the writer (and the shutdown that
+/// waits for it) as soon as nobody reads it. Such mistakes are refused before the server
+/// listens, as a bad `--model` is.
+pub fn check_paths(dir: &Path) -> Result<(), String> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(format!(
+                "--decision-log {}: not a folder (the log is written to {FILE_NAME} inside it)",
+                dir.display()
+            ))
+        }
+        _ => {}
+    }
+    unusable_log_file(&dir.join(FILE_NAME)).map_or(Ok(()), |e| Err(e.to_string()))
+}
+
+/// An error when `path` (followed if a link) is a folder, a FIFO or a socket: no log, or one
+/// whose writes block while nobody reads. A regular file, a device (`/dev/null`) or nothing
+/// there yet is `None`.
+fn unusable_log_file(path: &Path) -> Option<std::io::Error> {
+    let kind = std::fs::metadata(path).ok()?.file_type();
+    #[cfg(unix)]
+    let blocking = {
+        use std::os::unix::fs::FileTypeExt;
+        kind.is_fifo() || kind.is_socket()
+    };
+    #[cfg(not(unix))]
+    let blocking = false;
+    let what = if kind.is_dir() {
+        "a folder"
+    } else if blocking {
+        "a FIFO or socket (a write there blocks while nobody reads it)"
+    } else {
+        return None;
+    };
+    Some(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "{} is {what}, not a file the decision log can be written to",
+            path.display()
+        ),
+    ))
+}
+
 /// Counters of the decision log (rendered in `/metrics`).
 #[derive(Debug, Default)]
 pub struct DecisionStats {
@@ -501,10 +547,24 @@ impl Writer {
     /// The open file, opening (and creating the folder) when needed.
     fn open(&mut self) -> std::io::Result<&mut File> {
         if self.file.is_none() {
-            std::fs::create_dir_all(&self.config.dir)?;
+            std::fs::create_dir_all(&self.config.dir).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    // A file where the folder should be (counted as not_a_directory).
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotADirectory,
+                        format!("{} is a file, not a folder", self.config.dir.display()),
+                    )
+                } else {
+                    e
+                }
+            })?;
             if self.next_rotation.is_none() {
                 self.next_rotation = Some(last_rotation(&self.config.dir)? + 1);
                 self.prune();
+            }
+            // Checked again at every open: the file may have been replaced since start-up.
+            if let Some(e) = unusable_log_file(&self.path()) {
+                return Err(e);
             }
             let mut file = OpenOptions::new()
                 .create(true)

@@ -73,11 +73,23 @@ type Terminate = Option<tokio::signal::unix::Signal>;
 type Terminate = ();
 
 /// Waits for SIGTERM or Ctrl-C, then marks the app as draining.
-async fn shutdown_signal(
-    app: Arc<App>,
-    stop_accepting: Arc<tokio::sync::Notify>,
-    #[allow(unused_variables)] term: Terminate,
-) {
+async fn shutdown_signal(app: Arc<App>, stop_accepting: Arc<tokio::sync::Notify>, term: Terminate) {
+    a_signal(term).await;
+    // Drain first: stop accepting (new connections are refused), keep serving the open ones for
+    // a moment with `Connection: close` on every answer (and 503 from /readyz), so keep-alive
+    // clients move off after their answer instead of losing a request they already sent on a
+    // connection the shutdown would close under them.
+    let drain = (app.config.shutdown_grace / 4).min(std::time::Duration::from_secs(1));
+    eprintln!(
+        "leadscore-serve: shutting down: answering with `Connection: close` for {drain:?}, then finishing requests in flight"
+    );
+    app.start_draining();
+    stop_accepting.notify_one();
+    tokio::time::sleep(drain).await;
+}
+
+/// SIGTERM (through `term`, registered beforehand) or Ctrl-C.
+async fn a_signal(#[allow(unused_variables)] term: Terminate) {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -98,17 +110,6 @@ async fn shutdown_signal(
         () = ctrl_c => {},
         () = terminate => {},
     }
-    // Drain first: stop accepting (new connections are refused), keep serving the open ones for
-    // a moment with `Connection: close` on every answer (and 503 from /readyz), so keep-alive
-    // clients move off after their answer instead of losing a request they already sent on a
-    // connection the shutdown would close under them.
-    let drain = (app.config.shutdown_grace / 4).min(std::time::Duration::from_secs(1));
-    eprintln!(
-        "leadscore-serve: shutting down: answering with `Connection: close` for {drain:?}, then finishing requests in flight"
-    );
-    app.start_draining();
-    stop_accepting.notify_one();
-    tokio::time::sleep(drain).await;
 }
 
 /// Reloads the model on every SIGHUP (a failed reload keeps the old model and is logged).
@@ -190,13 +191,31 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
             Ok(())
         }
     };
-    // Every request has finished (or the grace is over): write out the decision log.
+    // Every request has finished (or the grace is over): write out the decision log, for up
+    // to DECISION_LOG_FLUSH_LIMIT; a second SIGTERM or Ctrl-C meanwhile exits at once (a disk
+    // that stalls must not hold an operator's restart).
     if let Some(writer) = decision_writer {
-        let app = app.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            writer.finish(&app.metrics.decisions, DECISION_LOG_FLUSH_LIMIT)
-        })
-        .await;
+        #[cfg(unix)]
+        let again: Terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        #[cfg(not(unix))]
+        let again: Terminate = ();
+        let finishing = {
+            let app = app.clone();
+            tokio::task::spawn_blocking(move || {
+                writer.finish(&app.metrics.decisions, DECISION_LOG_FLUSH_LIMIT)
+            })
+        };
+        tokio::select! {
+            _ = finishing => {}
+            () = a_signal(again) => {
+                eprintln!(
+                    "leadscore-serve: second signal while writing out the decision log: exiting now; {} decisions still queued are lost",
+                    app.metrics.decisions.stats.queued.load(std::sync::atomic::Ordering::Relaxed)
+                );
+                std::process::exit(1);
+            }
+        }
     }
     result
 }

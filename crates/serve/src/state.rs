@@ -775,6 +775,9 @@ pub fn load_serving(
 impl App {
     /// Loads the model and computes the cutoff; fails before anything listens.
     pub fn new(config: Config) -> Result<Arc<Self>> {
+        if let Some(log) = &config.decision_log {
+            crate::decisions::check_paths(&log.dir).map_err(Error::Config)?;
+        }
         let target = CutoffTarget {
             target_precision: config.target_precision,
             confidence: config.confidence,

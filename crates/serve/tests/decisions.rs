@@ -383,3 +383,55 @@ fn a_full_disk_is_counted_and_the_server_keeps_serving() {
     server.stop();
     assert!(server.stderr().contains("No space left on device"));
 }
+
+/// A `--decision-log` that cannot hold the log stops the start, naming the path, before the
+/// server listens: a file where the folder should be, and a FIFO (or a folder) as
+/// `decisions.jsonl`. A FIFO nobody reads blocked the writer, and with it the shutdown that
+/// waits for the log: SIGTERM never exited.
+#[cfg(unix)]
+#[test]
+fn a_log_path_that_cannot_hold_the_log_stops_the_start() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain-file");
+    std::fs::write(&plain, "x").unwrap();
+    let fifo_dir = dir.path().join("fifo");
+    std::fs::create_dir(&fifo_dir).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(fifo_dir.join("decisions.jsonl"))
+        .status()
+        .unwrap()
+        .success());
+    let folder_dir = dir.path().join("folder");
+    std::fs::create_dir_all(folder_dir.join("decisions.jsonl")).unwrap();
+    for (log, why) in [
+        (&plain, "not a folder"),
+        (&fifo_dir, "a FIFO or socket"),
+        (&folder_dir, "is a folder"),
+    ] {
+        let mut child = Command::new(common::SERVE_BIN)
+            .arg("--model")
+            .arg(common::demo_model())
+            .arg("--decision-log")
+            .arg(log)
+            .args(["--target-precision", "0.5", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A server that accepted the path would listen forever: stop it after a while.
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{}: {stderr}", log.display());
+        assert!(
+            stderr.contains(&log.display().to_string()) && stderr.contains(why),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "it must not listen");
+    }
+}
