@@ -11,6 +11,7 @@ use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use leadscore_core::value::parse_timestamp;
 use serde_json::Value;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 /// The handlers' state as the extractors see it: the checked configuration (body limit,
@@ -209,7 +210,9 @@ fn big_bodies() -> &'static tokio::sync::Semaphore {
 /// small ([`INLINE_BODY_BYTES`]); otherwise on the blocking pool, at most [`big_body_slots`] at
 /// a time (the others wait their turn without holding a thread), so many large bodies cannot
 /// crowd out small requests or pile up parses in memory. The slot is held until the work ends,
-/// even when the request timeout has already answered.
+/// even when the request timeout has already answered. Work on the blocking pool that outlives
+/// its request (answered 503 by the request timeout meanwhile) records nothing: see
+/// [`answer_still_wanted`].
 pub async fn parse_and_score<T: Send + 'static>(
     len: usize,
     work: impl FnOnce() -> Result<T> + Send + 'static,
@@ -220,17 +223,63 @@ pub async fn parse_and_score<T: Send + 'static>(
     // Boxed: the slot's and the blocking task's futures would otherwise be part of every
     // request's future, inline bodies' too.
     Box::pin(async move {
+        let claim = Arc::new(AtomicU8::new(RUNNING));
+        // Dropped with the request's future: when the timeout answered, the work's outcome
+        // is nobody's.
+        let _abandon = Abandon(claim.clone());
         let slot = big_bodies()
             .acquire()
             .await
             .map_err(|e| Error::Internal(format!("big-body slots: {e}")))?;
         blocking(move || {
             let _slot = slot;
-            work()
+            CLAIM.with(|c| *c.borrow_mut() = Some(claim));
+            let result = work();
+            CLAIM.with(|c| *c.borrow_mut() = None);
+            result
         })
         .await
     })
     .await
+}
+
+/// Where a request's work on the blocking pool stands: running, its answer claimed by the work
+/// (it will be sent), or abandoned by the request (its future dropped: the timeout answered).
+const RUNNING: u8 = 0;
+const CLAIMED: u8 = 1;
+const ABANDONED: u8 = 2;
+
+thread_local! {
+    /// The claim of the request whose work this blocking-pool thread is running.
+    static CLAIM: std::cell::RefCell<Option<Arc<AtomicU8>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Marks a request's work abandoned when its future is dropped before the work claimed it.
+struct Abandon(Arc<AtomicU8>);
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        let _ = self
+            .0
+            .compare_exchange(RUNNING, ABANDONED, Ordering::AcqRel, Ordering::Acquire);
+    }
+}
+
+/// Called by the scoring work once its leads are scored, before it records them (metrics,
+/// drift, decision log): whether the request still waits for this answer. Inline work always
+/// is (its request is polled only to run it); work on the blocking pool claims its answer,
+/// unless the request timeout already answered 503 and dropped the request, whose leads then
+/// count nowhere (a client retrying them would log each decision twice). The claim and the
+/// timeout do not lock each other: a timeout that fires in the instant between the claim and
+/// the answer can still answer 503 for leads just recorded.
+pub fn answer_still_wanted() -> bool {
+    CLAIM.with(|c| match &*c.borrow() {
+        None => true,
+        Some(claim) => matches!(
+            claim.compare_exchange(RUNNING, CLAIMED, Ordering::AcqRel, Ordering::Acquire),
+            Ok(_) | Err(CLAIMED)
+        ),
+    })
 }
 
 /// Runs blocking work (parsing and scoring a batch) on tokio's blocking pool, so big batches do

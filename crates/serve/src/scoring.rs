@@ -11,7 +11,8 @@ use std::sync::Arc;
 /// Scores `leads` with the model in force, records the metrics and, with `--decision-log`,
 /// queues the decisions for the log (`route` names the endpoint in it). `each(i, score,
 /// inputs)` is called as soon as lead `i` is scored ([`Serving::score_each`]); nothing is
-/// recorded unless every lead scores.
+/// recorded unless every lead scores, nor when the request's timeout has already answered
+/// ([`crate::http::answer_still_wanted`]).
 pub fn score_and_record<'a, 'l>(
     app: &App,
     serving: &'a Arc<Serving>,
@@ -22,6 +23,10 @@ pub fn score_and_record<'a, 'l>(
     each: impl FnMut(usize, &LeadScore<'a>, &LeadInputs<'l>),
 ) -> Result<Vec<LeadScore<'a>>> {
     let scores = serving.score_each(leads, as_of, factors, each)?;
+    if !crate::http::answer_still_wanted() {
+        // The request timeout has answered: these leads were never sent back.
+        return Ok(scores);
+    }
     app.metrics
         .record_scores(scores.iter().map(|s| (s.score, s.mql)));
     serving.drift.record(

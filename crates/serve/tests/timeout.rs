@@ -56,6 +56,20 @@ async fn a_batch_over_the_time_limit_gets_503_timeout() {
         five_xx.iter().all(|l| l.contains("status=\"503\"")),
         "{five_xx:?}"
     );
+
+    // The abandoned work finishes in the background but records nothing: those leads were
+    // never answered (a client retrying them would count, drift and log each one twice). A
+    // batch through another server of the same process waits for the big-body slots behind
+    // them (on two cores, one slot: after all of them).
+    let after = state_with(|c| c.request_timeout = Duration::from_secs(120));
+    let r = send(&after, json_request("POST", "/v1/score", big_batch(2_000))).await;
+    assert_eq!(r.status.as_u16(), 200);
+    let metrics = send(&state, get("/metrics")).await.text;
+    let scored = metrics
+        .lines()
+        .find(|l| l.starts_with("leadscore_leads_scored_total"))
+        .unwrap_or_else(|| panic!("no leads_scored_total: {metrics}"));
+    assert!(scored.ends_with(" 0"), "{scored}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
