@@ -492,23 +492,40 @@ impl Writer {
         self.stats.queued.fetch_sub(n, Ordering::Relaxed);
     }
 
-    /// Writes `pending` to the file (opening it if needed); on failure the lines are lost and
-    /// counted.
+    /// Writes `pending` to the file (opening it if needed). On failure, the lines that reached
+    /// the file whole are counted written and the rest lost: the line cut short is trimmed when
+    /// the file is reopened ([`trim_partial_line`]), so the file holds exactly the lines
+    /// counted written (a full disk takes part of a batch, not all of it).
     fn write_out(&mut self) {
         if self.pending.is_empty() {
             return;
         }
         let pending = std::mem::take(&mut self.pending);
-        let result = self.open().and_then(|file| file.write_all(&pending));
+        let mut done = 0usize;
+        let result = self.open().and_then(|file| {
+            while done < pending.len() {
+                match file.write(&pending[done..]) {
+                    Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                    Ok(n) => done += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(())
+        });
         self.pending = pending;
+        let whole = match &result {
+            Ok(()) => self.pending_lines,
+            Err(_) => self.pending[..done].iter().filter(|b| **b == b'\n').count() as u64,
+        };
+        if whole > 0 {
+            self.stats.written.fetch_add(whole, Ordering::Relaxed);
+            self.unsynced_lines += whole;
+            self.unsynced_since.get_or_insert_with(Instant::now);
+        }
         match result {
             Ok(()) => {
                 self.size += self.pending.len() as u64;
-                self.stats
-                    .written
-                    .fetch_add(self.pending_lines, Ordering::Relaxed);
-                self.unsynced_lines += self.pending_lines;
-                self.unsynced_since.get_or_insert_with(Instant::now);
                 if self.failing {
                     self.failing = false;
                     eprintln!(
@@ -520,7 +537,7 @@ impl Writer {
             Err(e) => {
                 self.stats
                     .lost
-                    .fetch_add(self.pending_lines, Ordering::Relaxed);
+                    .fetch_add(self.pending_lines - whole, Ordering::Relaxed);
                 self.fail(&e, "write");
                 // Reopen (and trim a partial line) on the next write.
                 self.file = None;

@@ -435,3 +435,61 @@ fn a_log_path_that_cannot_hold_the_log_stops_the_start() {
         assert!(out.stdout.is_empty(), "it must not listen");
     }
 }
+
+/// A disk that fills up in the middle of a batch: the lines that reached the file whole count
+/// as written, only the rest as lost (they counted all of the batch lost, 16 of its 20 lines
+/// being in the file). Needs a small tmpfs, so root (as CI runs); skipped where mounting is
+/// not allowed.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_disk_that_fills_mid_batch_counts_the_whole_lines_it_took() {
+    use std::process::Command;
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("small");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(&mnt)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("cannot mount a tmpfs here (not root?); skipped");
+        return;
+    }
+    let _unmount = Unmount(mnt.clone());
+    // About 10 KB left: a few batches of 20 lines (about 230 bytes each) fit.
+    std::fs::write(mnt.join("filler"), vec![b'x'; 50 * 1024]).unwrap();
+    let log = mnt.join("log");
+    let mut server = start(&log, &[]);
+    for k in 0..10 {
+        let leads: Vec<Value> = (0..20).map(|i| lead(&format!("F{k}-{i}"), "CEO")).collect();
+        post(&server, "/v1/score", &json!({ "leads": leads }));
+    }
+    let settled = Instant::now();
+    let (written, lost) = loop {
+        let w = server
+            .metric("leadscore_decision_log_written_total")
+            .unwrap();
+        let l = server.metric("leadscore_decision_log_lost_total").unwrap();
+        if w + l >= 200.0 || settled.elapsed() > Duration::from_secs(20) {
+            break (w, l);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(written + lost, 200.0);
+    server.stop();
+    let text = std::fs::read(log.join("decisions.jsonl")).unwrap();
+    let whole = text.iter().filter(|b| **b == b'\n').count();
+    assert_eq!(whole as f64, written, "lines in the file, counted written");
+    assert!(
+        written > 0.0 && lost > 0.0,
+        "{written} written, {lost} lost"
+    );
+}
