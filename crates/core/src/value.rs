@@ -701,104 +701,155 @@ impl EmailClass {
     }
 }
 
-/// A list of domains as a constant (`NAME`, for tests and documentation) and as a `match`
-/// (`is_listed(domain)`): the compiler turns the match into a switch on the length and a few
-/// comparisons, a precompiled matcher from the one list.
-macro_rules! domain_list {
-    ($name:ident, $matches:ident, [$($domain:literal),* $(,)?]) => {
-        #[cfg_attr(not(test), allow(dead_code))]
-        const $name: &[&str] = &[$($domain),*];
-
-        fn $matches(domain: &str) -> bool {
-            matches!(domain, $($domain)|*)
-        }
-    };
-}
-
 // Free webmail providers (the domain itself, not its subdomains).
-domain_list!(
-    FREE_WEBMAIL,
-    is_free_webmail,
-    [
-        "126.com",
-        "163.com",
-        "aol.com",
-        "btinternet.com",
-        "comcast.net",
-        "fastmail.com",
-        "free.fr",
-        "gmail.com",
-        "gmx.com",
-        "gmx.de",
-        "gmx.net",
-        "googlemail.com",
-        "hey.com",
-        "hotmail.co.uk",
-        "hotmail.com",
-        "icloud.com",
-        "laposte.net",
-        "libero.it",
-        "live.com",
-        "mac.com",
-        "mail.com",
-        "mail.ru",
-        "me.com",
-        "msn.com",
-        "orange.fr",
-        "outlook.com",
-        "proton.me",
-        "protonmail.com",
-        "qq.com",
-        "rediffmail.com",
-        "t-online.de",
-        "tutanota.com",
-        "verizon.net",
-        "web.de",
-        "yahoo.co.in",
-        "yahoo.co.uk",
-        "yahoo.com",
-        "yandex.com",
-        "yandex.ru",
-        "ymail.com",
-        "zoho.com",
-    ]
-);
+const FREE_WEBMAIL: &[&str] = &[
+    "126.com",
+    "163.com",
+    "aol.com",
+    "btinternet.com",
+    "comcast.net",
+    "fastmail.com",
+    "free.fr",
+    "gmail.com",
+    "gmx.com",
+    "gmx.de",
+    "gmx.net",
+    "googlemail.com",
+    "hey.com",
+    "hotmail.co.uk",
+    "hotmail.com",
+    "icloud.com",
+    "laposte.net",
+    "libero.it",
+    "live.com",
+    "mac.com",
+    "mail.com",
+    "mail.ru",
+    "me.com",
+    "msn.com",
+    "orange.fr",
+    "outlook.com",
+    "proton.me",
+    "protonmail.com",
+    "qq.com",
+    "rediffmail.com",
+    "t-online.de",
+    "tutanota.com",
+    "verizon.net",
+    "web.de",
+    "yahoo.co.in",
+    "yahoo.co.uk",
+    "yahoo.com",
+    "yandex.com",
+    "yandex.ru",
+    "ymail.com",
+    "zoho.com",
+];
 
 // Disposable-address providers (the domain or any subdomain of it).
-domain_list!(
-    DISPOSABLE,
-    is_disposable,
-    [
-        "10minutemail.com",
-        "dispostable.com",
-        "fakeinbox.com",
-        "getnada.com",
-        "guerrillamail.com",
-        "maildrop.cc",
-        "mailinator.com",
-        "sharklasers.com",
-        "temp-mail.org",
-        "tempmail.com",
-        "throwawaymail.com",
-        "trashmail.com",
-        "yopmail.com",
-    ]
-);
+const DISPOSABLE: &[&str] = &[
+    "10minutemail.com",
+    "dispostable.com",
+    "fakeinbox.com",
+    "getnada.com",
+    "guerrillamail.com",
+    "maildrop.cc",
+    "mailinator.com",
+    "sharklasers.com",
+    "temp-mail.org",
+    "tempmail.com",
+    "throwawaymail.com",
+    "trashmail.com",
+    "yopmail.com",
+];
 
-/// Whether the lowercase `domain` or a domain it is under is `listed`: one match per suffix
-/// that starts after a dot, instead of a scan of the list.
-fn listed_or_under(domain: &str, listed: fn(&str) -> bool) -> bool {
-    let mut rest = domain;
-    loop {
-        if listed(rest) {
-            return true;
-        }
-        // A byte search: `.` is ASCII, so the tail starts on a char boundary.
-        match rest.bytes().position(|b| b == b'.') {
-            Some(dot) if dot + 1 < rest.len() => rest = &rest[dot + 1..],
-            _ => return false,
-        }
+/// Which list a domain of [`FREE_WEBMAIL`] or [`DISPOSABLE`] is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listed {
+    FreeWebmail,
+    Disposable,
+}
+
+/// FNV-1a's offset basis: the hash of no bytes (see [`suffix_hash`]).
+const SUFFIX_HASH_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One step of the hash of a domain read from its end (FNV-1a over the bytes in reverse order,
+/// ASCII-lowercased): on one pass from the end of an address, the hash so far at each dot is
+/// the hash of the suffix after it, so every suffix is looked up without hashing it again.
+#[inline(always)]
+const fn suffix_hash(h: u64, byte: u8) -> u64 {
+    (h ^ byte.to_ascii_lowercase() as u64).wrapping_mul(0x0100_0000_01b3)
+}
+
+/// [`suffix_hash`] of a whole domain.
+const fn domain_hash(domain: &str) -> u64 {
+    let b = domain.as_bytes();
+    let (mut h, mut i) = (SUFFIX_HASH_START, b.len());
+    while i > 0 {
+        i -= 1;
+        h = suffix_hash(h, b[i]);
     }
+    h
+}
+
+/// Slots of [`LISTED`]: four times the listed domains, so a lookup of a domain not listed
+/// (nearly every one) mostly finds an empty slot first.
+const LISTED_SLOTS: usize = 256;
+
+/// The first slot of [`LISTED`] to try for a hash (linear probing after it).
+#[inline(always)]
+const fn listed_slot(h: u64) -> usize {
+    (h >> 56) as usize % LISTED_SLOTS
+}
+
+/// [`FREE_WEBMAIL`] then [`DISPOSABLE`] as an open-addressing table by [`domain_hash`], built
+/// by the compiler: per slot the hash and 1 + the domain's position in the two lists (0: an
+/// empty slot). A domain and each suffix of it after a dot cost one probe or two, where a
+/// `match` on the text cost a switch on the length and a `memcmp` per suffix.
+const LISTED: ([u64; LISTED_SLOTS], [u8; LISTED_SLOTS]) = {
+    let mut hashes = [0u64; LISTED_SLOTS];
+    let mut entries = [0u8; LISTED_SLOTS];
+    let mut n = 0;
+    while n < FREE_WEBMAIL.len() + DISPOSABLE.len() {
+        let h = domain_hash(listed_domain(n).0);
+        let mut s = listed_slot(h);
+        while entries[s] != 0 {
+            s = (s + 1) % LISTED_SLOTS;
+        }
+        hashes[s] = h;
+        entries[s] = (n + 1) as u8;
+        n += 1;
+    }
+    assert!(n < LISTED_SLOTS / 2 && n < u8::MAX as usize);
+    (hashes, entries)
+};
+
+/// The `n`th domain of [`FREE_WEBMAIL`] then [`DISPOSABLE`], and its list.
+const fn listed_domain(n: usize) -> (&'static str, Listed) {
+    if n < FREE_WEBMAIL.len() {
+        (FREE_WEBMAIL[n], Listed::FreeWebmail)
+    } else {
+        (DISPOSABLE[n - FREE_WEBMAIL.len()], Listed::Disposable)
+    }
+}
+
+/// The list `domain` (any ASCII case) is on, given its [`domain_hash`] `h`.
+#[inline]
+fn listed(domain: &[u8], h: u64) -> Option<Listed> {
+    let (hashes, entries) = &LISTED;
+    let mut s = listed_slot(h);
+    // The table is at most half full: an empty slot ends every probe.
+    while entries[s] != 0 {
+        if hashes[s] == h {
+            let (listed, list) = listed_domain(usize::from(entries[s]) - 1);
+            // The lists are lowercase ASCII: the same as comparing the lowercased domain.
+            if domain.eq_ignore_ascii_case(listed.as_bytes()) {
+                return Some(list);
+            }
+        }
+        s = (s + 1) % LISTED_SLOTS;
+    }
+    None
 }
 
 /// Whether `domain` is `listed` or a subdomain of it, ignoring ASCII case on both sides.
@@ -808,7 +859,8 @@ fn is_or_under(domain: &str, listed: &str) -> bool {
         return false;
     }
     let tail = d.len() - l.len();
-    d[tail..].eq_ignore_ascii_case(l) && (tail == 0 || d[tail - 1] == b'.')
+    // The boundary first: one byte rules out most domains.
+    (tail == 0 || d[tail - 1] == b'.') && d[tail..].eq_ignore_ascii_case(l)
 }
 
 /// The longest text the memos below keep (longer ones are computed every time).
@@ -891,8 +943,7 @@ fn memoized<V: Copy + 'static>(
 
 /// Classifies an email address (or a bare domain) given the spec's competitor domains.
 ///
-/// Allocation-free for domains up to 255 bytes (every valid one): it runs per lead on the
-/// serving path.
+/// Allocation-free: it runs per lead on the serving path.
 pub fn email_class(email: &str, competitor_domains: &[String]) -> EmailClass {
     memoized(&EMAIL_MEMO, email, competitor_domains, || {
         email_class_uncached(email, competitor_domains)
@@ -929,66 +980,137 @@ pub fn email_domain_part(email: &str) -> Option<&str> {
     (dot && !(maybe_space && d.contains(char::is_whitespace))).then_some(d)
 }
 
+/// [`email_class`] in one pass over the domain from its end (never over the part before the
+/// `@`), as [`email_domain_part`] finds the domain, without lowercasing a copy: each dot ends
+/// a suffix, looked up in [`LISTED`] by the hash of the bytes after it ([`suffix_hash`]), and
+/// a label, checked for the education rules. The classes then take their order: invalid,
+/// competitor, disposable (the domain or one it is under), free webmail (the domain itself),
+/// education, business. ASCII case is ignored; other bytes are compared as they are.
 fn email_class_uncached(email: &str, competitor_domains: &[String]) -> EmailClass {
-    let Some(domain) = email_domain_part(email) else {
-        return EmailClass::Invalid;
-    };
-    let (mut upper, mut dots) = (false, 0usize);
-    for b in domain.bytes() {
-        upper |= b.is_ascii_uppercase();
-        dots += usize::from(b == b'.');
+    let email = trimmed(email);
+    let b = email.as_bytes();
+    // The domain ends before any trailing dots (which are after the last `@`).
+    let mut end = b.len();
+    while end > 0 && b[end - 1] == b'.' {
+        end -= 1;
     }
-    // Zeroed only when needed (255 bytes a call otherwise).
-    let mut buf;
-    let owned;
-    let domain: &str = if !upper {
-        domain
-    } else if domain.len() <= 255 {
-        buf = [0u8; 255];
-        let b = &mut buf[..domain.len()];
-        b.copy_from_slice(domain.as_bytes());
-        b.make_ascii_lowercase();
-        // ASCII lowercasing keeps UTF-8 valid.
-        std::str::from_utf8(b).unwrap_or(domain)
-    } else {
-        owned = domain.to_ascii_lowercase();
-        &owned
+    let mut seen = DomainLabels {
+        end,
+        label_end: end,
+        disposable: false,
+        education: false,
     };
+    let mut h = SUFFIX_HASH_START;
+    let (mut dot, mut maybe_space) = (false, false);
+    // Where the domain starts: after the last `@`, or the whole text without one.
+    let mut start = 0;
+    for (i, &c) in b[..end].iter().enumerate().rev() {
+        // One test a byte for the few that need a look.
+        if SPECIAL_IN_DOMAIN[usize::from(c)] {
+            if c == b'@' {
+                if i == 0 {
+                    // Nothing before the `@`.
+                    return EmailClass::Invalid;
+                }
+                start = i + 1;
+                break;
+            }
+            if c == b'.' {
+                dot = true;
+                // `h` is the hash of `b[i + 1..end]`, a suffix of at least one byte.
+                seen.dot(b, i, h);
+            } else {
+                maybe_space = true;
+            }
+        }
+        h = suffix_hash(h, c);
+    }
+    // `@` and `.` are ASCII, so the cuts keep char boundaries.
+    let domain = &email[start..end];
+    if !dot || maybe_space && domain.contains(char::is_whitespace) {
+        return EmailClass::Invalid;
+    }
+    let education =
+        seen.education || education_label(&b[start..seen.label_end], true, seen.label_end == end);
+    let disposable = seen.disposable;
+    let whole = listed(domain.as_bytes(), h);
     if competitor_domains
         .iter()
-        .any(|c| is_or_under(domain, c.trim()))
+        .any(|c| is_or_under(domain, trimmed(c)))
     {
         EmailClass::Competitor
-    } else if listed_or_under(domain, is_disposable) {
+    } else if disposable || whole == Some(Listed::Disposable) {
         EmailClass::Disposable
-    } else if is_free_webmail(domain) {
+    } else if whole == Some(Listed::FreeWebmail) {
         EmailClass::FreeWebmail
-    } else if is_education(domain, dots + 1) {
+    } else if education {
         EmailClass::Education
     } else {
         EmailClass::Business
     }
 }
 
-/// Whether a lowercase domain of `labels` dot-separated labels is an education domain: it ends
-/// in `.edu`; has `edu`, `ac` or `student` as an inner label (`x.edu.au`, `ox.ac.uk`,
-/// `mail.student.x.org`); or starts with `student.` or `students.`. One pass over the labels
-/// (substring searches cost more than the rest of the classification).
-fn is_education(domain: &str, labels: usize) -> bool {
-    domain
-        .as_bytes()
-        .split(|b| *b == b'.')
-        .enumerate()
-        .any(|(i, label)| {
-            let (first, last) = (i == 0, i + 1 == labels);
-            match label {
-                b"edu" => !first,
-                b"ac" => !first && !last,
-                b"student" => !last,
-                b"students" => first && !last,
-                _ => false,
-            }
-        })
+/// `text.trim()`, called only when an end byte could start whitespace (a control, a space, a
+/// non-ASCII byte): the trim's char-by-char look costs more than the rest of a short domain.
+#[inline]
+fn trimmed(text: &str) -> &str {
+    let could_pad = |b: Option<&u8>| b.is_some_and(|b| *b <= b' ' || *b >= 0x80);
+    if could_pad(text.as_bytes().first()) || could_pad(text.as_bytes().last()) {
+        text.trim()
+    } else {
+        text
+    }
+}
+
+/// The bytes of a domain [`email_class_uncached`] stops at: `.`, `@`, and those that could
+/// start whitespace (controls, the space, any non-ASCII byte).
+const SPECIAL_IN_DOMAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = c == b'.' as usize || c == b'@' as usize || c <= b' ' as usize || c >= 0x80;
+        c += 1;
+    }
+    t
+};
+
+/// What [`email_class_uncached`] learns at the dots of a domain, read from its end.
+struct DomainLabels {
+    /// The end of the domain (its text is `b[..end]` from the `@` on).
+    end: usize,
+    /// The end of the label being read (the first one read is the last label).
+    label_end: usize,
+    /// A suffix after a dot is a disposable domain.
+    disposable: bool,
+    /// A label after the first makes it an education domain.
+    education: bool,
+}
+
+impl DomainLabels {
+    /// A dot at `b[i]`, with `h` the [`suffix_hash`] of the bytes after it up to the end.
+    /// Kept out of line: the loop over the bytes stays small.
+    #[inline(never)]
+    fn dot(&mut self, b: &[u8], i: usize, h: u64) {
+        let label = &b[i + 1..self.label_end];
+        self.education |= education_label(label, false, self.label_end == self.end);
+        self.disposable |= listed(&b[i + 1..self.end], h) == Some(Listed::Disposable);
+        self.label_end = i;
+    }
+}
+
+/// Whether one label of a domain (any ASCII case), the `first` and/or the `last` of its
+/// labels, makes it an education domain: the domain ends in `.edu`; has `edu`, `ac` or
+/// `student` as an inner label (`x.edu.au`, `ox.ac.uk`, `mail.student.x.org`); or starts with
+/// `student.` or `students.`.
+#[inline]
+fn education_label(label: &[u8], first: bool, last: bool) -> bool {
+    match label.len() {
+        2 => !first && !last && label.eq_ignore_ascii_case(b"ac"),
+        3 => !first && label.eq_ignore_ascii_case(b"edu"),
+        7 => !last && label.eq_ignore_ascii_case(b"student"),
+        8 => first && !last && label.eq_ignore_ascii_case(b"students"),
+        _ => false,
+    }
 }
 
 /// Seniority inferred from a job title by keywords.
@@ -1467,6 +1589,68 @@ mod tests {
         assert_eq!(email_class("@acme.io", &comp), EmailClass::Invalid);
     }
 
+    /// The email classification as first written with a lowercased copy, a `match` on each
+    /// list and a scan of the labels, kept to check the one-pass classifier against.
+    mod email_reference {
+        use super::super::{email_domain_part, is_or_under, EmailClass, DISPOSABLE, FREE_WEBMAIL};
+
+        pub fn listed_or_under(domain: &str, listed: fn(&str) -> bool) -> bool {
+            let mut rest = domain;
+            loop {
+                if listed(rest) {
+                    return true;
+                }
+                match rest.bytes().position(|b| b == b'.') {
+                    Some(dot) if dot + 1 < rest.len() => rest = &rest[dot + 1..],
+                    _ => return false,
+                }
+            }
+        }
+
+        pub fn is_disposable(domain: &str) -> bool {
+            DISPOSABLE.contains(&domain)
+        }
+
+        pub fn is_education(domain: &str, labels: usize) -> bool {
+            domain
+                .as_bytes()
+                .split(|b| *b == b'.')
+                .enumerate()
+                .any(|(i, label)| {
+                    let (first, last) = (i == 0, i + 1 == labels);
+                    match label {
+                        b"edu" => !first,
+                        b"ac" => !first && !last,
+                        b"student" => !last,
+                        b"students" => first && !last,
+                        _ => false,
+                    }
+                })
+        }
+
+        pub fn email_class(email: &str, competitor_domains: &[String]) -> EmailClass {
+            let Some(domain) = email_domain_part(email) else {
+                return EmailClass::Invalid;
+            };
+            let domain = domain.to_ascii_lowercase();
+            let dots = domain.bytes().filter(|b| *b == b'.').count();
+            if competitor_domains
+                .iter()
+                .any(|c| is_or_under(&domain, c.trim()))
+            {
+                EmailClass::Competitor
+            } else if listed_or_under(&domain, is_disposable) {
+                EmailClass::Disposable
+            } else if FREE_WEBMAIL.contains(&domain.as_str()) {
+                EmailClass::FreeWebmail
+            } else if is_education(&domain, dots + 1) {
+                EmailClass::Education
+            } else {
+                EmailClass::Business
+            }
+        }
+    }
+
     #[test]
     fn education_labels_match_the_substring_rules() {
         let substring = |d: &str| {
@@ -1478,7 +1662,7 @@ mod tests {
                 || d.starts_with("students.")
         };
         let labels = [
-            "edu", "ac", "student", "students", "x", "", "uk", "edux", "sac",
+            "edu", "ac", "student", "students", "x", "", "uk", "edux", "sac", "EDU", "Ac",
         ];
         // Every domain of 2 to 4 labels from `labels`.
         let mut domains: Vec<String> = Vec::new();
@@ -1494,7 +1678,18 @@ mod tests {
             }
         }
         for d in &domains {
-            assert_eq!(is_education(d, d.split('.').count()), substring(d), "{d}");
+            let lower = d.to_ascii_lowercase();
+            assert_eq!(
+                email_reference::is_education(&lower, d.split('.').count()),
+                substring(&lower),
+                "{d}"
+            );
+            let email = format!("a@{d}");
+            assert_eq!(
+                email_class_uncached(&email, &[]),
+                email_reference::email_class(&email, &[]),
+                "{email}"
+            );
         }
     }
 
@@ -1513,7 +1708,11 @@ mod tests {
             domains.push(format!("{d}.example"));
         }
         for d in &domains {
-            assert_eq!(listed_or_under(d, is_disposable), scan(d), "{d}");
+            assert_eq!(
+                email_reference::listed_or_under(d, email_reference::is_disposable),
+                scan(d),
+                "{d}"
+            );
             let class = email_class(&format!("a@{}", d.to_uppercase()), &[]);
             let expected = if scan(d) {
                 EmailClass::Disposable
@@ -1523,6 +1722,129 @@ mod tests {
                 EmailClass::Business
             };
             assert_eq!(class, expected, "{d}");
+        }
+    }
+
+    /// Text an email column may hold: the demo leads' addresses and each listed domain, with
+    /// the variants the classifier must read alike or tell apart (case, subdomains, dots,
+    /// whitespace, several `@`, non-ASCII, long text).
+    fn email_variants() -> Vec<String> {
+        let csv = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/demo/leads.csv"
+        ))
+        .unwrap();
+        let mut header = csv.lines().next().unwrap().split(',');
+        let col = header.position(|h| h == "email").unwrap();
+        let mut bases: Vec<String> = csv
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').nth(col))
+            .map(str::to_string)
+            .collect();
+        for d in FREE_WEBMAIL.iter().chain(DISPOSABLE).chain(&[
+            "rivalsoft.com",
+            "mit.edu",
+            "student.uni-example.ac.uk",
+            "students.x.org",
+            "ox.ac.uk",
+            "edu",
+            "ac.uk",
+            "x.edu.au",
+        ]) {
+            bases.push(format!("jo@{d}"));
+            bases.push(format!("jo@mail.{d}"));
+            bases.push(d.to_string());
+        }
+        let mut out = Vec::new();
+        for b in &bases {
+            let (local, domain) = b.rsplit_once('@').unwrap_or(("", b.as_str()));
+            out.extend([
+                b.clone(),
+                b.to_uppercase(),
+                format!("  {b}\t"),
+                format!("{b}."),
+                format!("{b}..."),
+                format!("{local}@@{domain}"),
+                format!("a@b@{domain}"),
+                format!("@{domain}"),
+                format!("{local}@ {domain}"),
+                format!("{local}@{}", domain.replacen('.', "..", 1)),
+                format!("{local}@x{domain}"),
+                format!("{local}@{}", &domain[1.min(domain.len())..]),
+                format!("{local}@{domain}.example"),
+                format!("{local}@{domain}\u{a0}"),
+                format!("{local}@\u{e9}{domain}"),
+                format!("{local}@{}", domain.replace('a', "\u{212a}")),
+                format!("{local}@{}", "sub.".repeat(70) + domain),
+                format!("{}@{domain}", "x".repeat(300)),
+            ]);
+        }
+        out.extend(
+            [
+                "",
+                " ",
+                ".",
+                "..",
+                "@",
+                "a@",
+                "a@.",
+                "a@..",
+                "@.",
+                "a.b",
+                "a@b",
+                "a@b.",
+                "a@.b",
+                "\u{3000}a@b.com",
+                "a@b.com\u{3000}",
+                "a@b\u{3000}c.com",
+                "a@b\u{85}.com",
+                "a@b\u{1}.com",
+                "a@MAILINATOR.COM",
+                "a@x.MailInator.com.",
+                "ü@ü.de",
+                "a@b.c@d.e",
+                "a@b.c@...",
+                "a@b.c@.d",
+            ]
+            .map(String::from),
+        );
+        out
+    }
+
+    #[test]
+    fn the_one_pass_email_class_matches_the_reference() {
+        let lists: [Vec<String>; 6] = [
+            vec![],
+            vec!["rivalsoft.com".into()],
+            vec![" RivalSoft.COM ".into(), "".into()],
+            vec!["com".into()],
+            vec!["gmail.com".into(), "mailinator.com".into()],
+            vec!["ac.uk".into(), "\u{e9}.com".into()],
+        ];
+        let emails = email_variants();
+        assert!(emails.len() > 10_000);
+        for list in &lists {
+            for e in &emails {
+                assert_eq!(
+                    email_class_uncached(e, list),
+                    email_reference::email_class(e, list),
+                    "{e:?} {list:?}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_one_pass_email_class_matches_the_reference_on_any_text(
+            e in "[aAeEdDuUcCsStTmMiIlLnNoO.@ \t\u{e9}\u{a0}\u{212a}-]{0,40}",
+        ) {
+            let list = ["st.com".to_string()];
+            proptest::prop_assert_eq!(
+                email_class_uncached(&e, &list),
+                email_reference::email_class(&e, &list)
+            );
         }
     }
 
