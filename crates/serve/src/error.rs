@@ -260,8 +260,9 @@ impl IntoResponse for Error {
             Self::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            // The rest of the body may still come: the connection cannot serve another request.
-            Self::BodyTimeout { .. } => {
+            // The rest of the body may still come (or was never read: one over the limit):
+            // the connection cannot serve another request, and the client is told so.
+            Self::BodyTimeout { .. } | Self::BodyTooLarge { .. } => {
                 headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             _ => {}

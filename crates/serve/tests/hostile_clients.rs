@@ -664,6 +664,20 @@ fn a_body_sent_in_pieces_is_read_whole_and_one_past_the_limit_is_refused() {
     );
     let declared = dribble(addr, &[head.as_bytes()]);
     assert_eq!(declared.status, 413, "{}", declared.body);
+    // On a keep-alive connection too, the answer says the connection closes (its body was
+    // never read, so it cannot carry another request).
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 401\r\n\r\n"
+    );
+    let kept = dribble(addr, &[head.as_bytes()]);
+    assert_eq!(kept.status, 413, "{}", kept.body);
+    assert!(
+        kept.head
+            .to_ascii_lowercase()
+            .contains("\r\nconnection: close"),
+        "{}",
+        kept.head
+    );
 }
 
 /// A body still arriving at `--request-timeout-ms` is the client's delay: 408 `body_timeout`,
