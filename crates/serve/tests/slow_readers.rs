@@ -54,21 +54,22 @@ fn big_request() -> Vec<u8> {
     request
 }
 
-/// The size of the answer to [`big_request`].
-fn big_answer_bytes(addr: SocketAddr) -> usize {
-    let mut s = TcpStream::connect(addr).unwrap();
+/// The size of the answer to [`big_request`] (`None` when the connection failed: at a cap of
+/// one connection, while the server still holds the one before).
+fn big_answer_bytes(addr: SocketAddr) -> Option<usize> {
+    let mut s = TcpStream::connect(addr).ok()?;
     let mut request = big_request();
     let at = request.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     request.splice(at..at, b"\r\nconnection: close".iter().copied());
-    s.write_all(&request).unwrap();
+    s.write_all(&request).ok()?;
     let mut answer = Vec::new();
-    s.read_to_end(&mut answer).unwrap();
+    s.read_to_end(&mut answer).ok()?;
     assert!(
         answer.starts_with(b"HTTP/1.1 200"),
         "{}",
         String::from_utf8_lossy(&answer[..200.min(answer.len())])
     );
-    answer.len()
+    Some(answer.len())
 }
 
 #[test]
@@ -89,7 +90,7 @@ fn a_client_that_never_reads_is_closed_after_the_write_timeout() {
     // Enough pipelined requests that their answers overflow both sockets' buffers (the kernel
     // buffers a few MiB on loopback), sent from a thread: the server stops reading them once
     // its writes stall. Each answer is written in one piece, so the buffers fill at once.
-    let per_answer = big_answer_bytes(addr);
+    let per_answer = big_answer_bytes(addr).expect("the size of an answer");
     let requests = (64 << 20) / per_answer + 1;
     let mut greedy = TcpStream::connect(addr).unwrap();
     let mut reader = greedy.try_clone().unwrap();
@@ -161,36 +162,61 @@ fn a_slow_reader_gets_the_whole_answer_past_the_idle_timeout_and_the_cap() {
     ];
     let server = Server::start(common::SERVE_BIN, args);
     let addr = server.addr;
-    assert!(healthz(addr, Duration::from_secs(5)), "the server answers");
-    let size = big_answer_bytes(addr);
-    // The measuring connection's slot is free again once the server has closed its end.
-    std::thread::sleep(Duration::from_millis(300));
-
-    let mut slow = TcpStream::connect(addr).unwrap();
-    let mut request = big_request();
-    let at = request.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    request.splice(at..at, b"\r\nconnection: close".iter().copied());
-    slow.write_all(&request).unwrap();
-    slow.set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
+    // With one connection allowed, each call waits until the server has closed the one
+    // before (a new connection at the cap is closed at once while the other is busy or just
+    // answered).
+    let one_at_a_time = |what: &str, ok: &dyn Fn() -> bool| {
+        let start = std::time::Instant::now();
+        while !ok() {
+            assert!(start.elapsed() < Duration::from_secs(30), "{what}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    one_at_a_time("the server answers", &|| {
+        healthz(addr, Duration::from_secs(5))
+    });
+    let size = std::cell::Cell::new(0);
+    one_at_a_time("the size of the answer", &|| {
+        big_answer_bytes(addr).inspect(|n| size.set(*n)).is_some()
+    });
+    let size = size.get();
     // About three seconds for the whole answer: six idle timeouts.
     let chunk = size / 60 + 1;
     let mut buf = vec![0u8; chunk];
-    let (mut received, mut reads) = (0usize, 0usize);
-    loop {
-        match slow.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => received += n,
-            Err(e) => panic!("after {received} bytes: {e}"),
+    let start = std::time::Instant::now();
+    let received = loop {
+        let mut slow = TcpStream::connect(addr).unwrap();
+        let mut request = big_request();
+        let at = request.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        request.splice(at..at, b"\r\nconnection: close".iter().copied());
+        slow.set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let (mut received, mut reads) = (0usize, 0usize);
+        // A refused connection fails the write or the first read: tried again below.
+        let _ = slow.write_all(&request);
+        loop {
+            match slow.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => received += n,
+                // Refused at the cap (the measuring connection not closed yet): no byte came.
+                Err(_) if received == 0 => break,
+                Err(e) => panic!("after {received} bytes: {e}"),
+            }
+            reads += 1;
+            if reads == 20 {
+                // A new client at the cap: it may be refused, but it must not evict an answer
+                // going out.
+                let _ = healthz(addr, Duration::from_secs(2));
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
-        reads += 1;
-        if reads == 20 {
-            // A new client at the cap: it may be refused, but it must not evict an answer
-            // going out.
-            let _ = healthz(addr, Duration::from_secs(2));
+        if received > 0 || start.elapsed() > Duration::from_secs(30) {
+            break received;
         }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        std::thread::sleep(Duration::from_millis(200));
+    };
     assert_eq!(received, size, "the answer was cut short");
-    assert!(healthz(addr, Duration::from_secs(5)), "the server answers");
+    one_at_a_time("the server answers after", &|| {
+        healthz(addr, Duration::from_secs(5))
+    });
 }
