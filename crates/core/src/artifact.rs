@@ -772,6 +772,7 @@ pub fn write_atomic_with(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    remove_stale_temps(&dir, &file_name);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         write(&mut f)?;
@@ -789,9 +790,63 @@ pub fn write_atomic_with(
     result.map_err(io)
 }
 
+/// Removes the temp files [`write_atomic_with`] left for `file_name` in `dir` when a process
+/// writing it was killed (SIGTERM, Ctrl-C or kill -9 during a long `score`): `.NAME.PID.tmp`
+/// whose process is gone (no `/proc/PID`; where there is no `/proc`, none is removed). A temp
+/// file of a process still running, another writer's, is left alone.
+fn remove_stale_temps(dir: &Path, file_name: &str) {
+    let proc_fs = Path::new("/proc/self");
+    if !proc_fs.exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{file_name}.");
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        if regular && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A temp file left by a writer that was killed is removed by the next write of the same
+    /// file; one of a process still running is left to it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_killed_writers_temp_file_is_removed_by_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("scores.csv");
+        // PIDs above the kernel's limit (4194304 at most) never run.
+        let stale = dir.path().join(".scores.csv.4194305.tmp");
+        let running = dir.path().join(format!(
+            ".scores.csv.{}.tmp",
+            std::os::unix::process::parent_id()
+        ));
+        let other = dir.path().join(".other.csv.4194305.tmp");
+        for p in [&stale, &running, &other] {
+            std::fs::write(p, "partial").unwrap();
+        }
+        write_atomic(&out, b"whole").unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), b"whole");
+        assert!(!stale.exists(), "the dead writer's temp file is gone");
+        assert!(running.exists(), "a running process's temp file is kept");
+        assert!(other.exists(), "another file's temp file is kept");
+    }
 
     #[test]
     fn an_odds_ratio_that_overflows_is_written_and_read_back() {
