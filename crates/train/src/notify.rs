@@ -367,8 +367,7 @@ pub fn deliver(hook: &Webhook, queue: Vec<Notification>) -> Result<DeliveryRepor
                         .first_backoff
                         .saturating_mul(1 << attempt.min(16))
                         .min(MAX_BACKOFF);
-                    // Never sooner than the receiver asked.
-                    let wait = after.unwrap_or(backoff);
+                    let wait = wait_before_retry(backoff, after);
                     if wait >= left {
                         break;
                     }
@@ -429,6 +428,13 @@ fn post(agent: &ureq::Agent, hook: &Webhook, n: &Notification, timeout: Duration
     }
 }
 
+/// How long to wait before the next attempt: the backoff, or longer when the receiver asked
+/// (`Retry-After`), never shorter: a `Retry-After: 0` or a date already past (a receiver whose
+/// clock is behind) does not turn the backoff into attempts back to back.
+fn wait_before_retry(backoff: Duration, asked: Option<Duration>) -> Duration {
+    asked.map_or(backoff, |a| a.max(backoff))
+}
+
 /// The wait a `Retry-After` value asks for at `now`: whole seconds (one too large for a
 /// number is a wait without end) or an HTTP date (RFC 9110; a date passed is no wait).
 /// `None` when it is neither.
@@ -466,6 +472,14 @@ mod tests {
         );
         assert_eq!(retry_after("-5", now), None);
         assert_eq!(retry_after("soon", now), None);
+        // Longer than the backoff when asked; never shorter.
+        let second = Duration::from_secs(1);
+        assert_eq!(wait_before_retry(second, None), second);
+        assert_eq!(wait_before_retry(second, Some(Duration::ZERO)), second);
+        assert_eq!(
+            wait_before_retry(second, Some(Duration::from_secs(30))),
+            Duration::from_secs(30)
+        );
     }
 
     fn hex(bytes: &[u8]) -> String {

@@ -71,7 +71,7 @@ pub struct ScoreArgs {
     /// The environment variable holding the signing secret.
     #[arg(long, default_value = "LEADSCORE_WEBHOOK_SECRET")]
     notify_secret_env: String,
-    /// Attempts per notification (retried on connection errors, timeouts, 5xx, 408 and 429).
+    /// Attempts per notification (retried on connection errors, timeouts, 5xx, 408, 425 and 429).
     #[arg(long, default_value_t = 5)]
     notify_attempts: u32,
     /// Wait after the first failed attempt, in milliseconds; doubled after each (at most 60 s,
