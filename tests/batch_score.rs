@@ -537,3 +537,66 @@ fn with_outcomes_the_leads_converted_by_as_of_are_left_out() {
         "{stdout}"
     );
 }
+
+/// What `--previous` is checked for: a run scored after `--as-of` is refused before anything
+/// is scored; a run by another model, or with tiers this run does not give, is compared with a
+/// WARNING; a run without tiers changes no lead's tier; a bad cell of it is named as the file
+/// has it.
+#[test]
+fn the_previous_run_is_checked_before_it_is_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let later = rfc3339(timestamp(AS_OF, "as_of") + 7 * DAY);
+    let (week1, week2) = (dir.path().join("w1.csv"), dir.path().join("w2.csv"));
+    assert!(score(&later, &week2, &[]).0);
+    // The later run as the previous of the earlier one: refused, nothing written.
+    let out = dir.path().join("out.csv");
+    let (ok, _, err) = score(AS_OF, &out, &["--previous", week2.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains("after --as-of") && err.contains("must be an earlier one"),
+        "{err}"
+    );
+    assert!(!out.exists());
+
+    // Another model's run: compared, with a warning naming both models.
+    assert!(score(AS_OF, &week1, &[]).0);
+    let text = std::fs::read_to_string(&week1).unwrap();
+    let model_id = by_id(&week1).values().next().unwrap()["model_id"].clone();
+    let other = dir.path().join("other.csv");
+    std::fs::write(&other, text.replace(&model_id, "ffffffffffffffff")).unwrap();
+    let (ok, stdout, err) = score(&later, &out, &["--previous", other.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(
+        stdout.contains("WARNING:")
+            && stdout.contains("ffffffffffffffff")
+            && stdout.contains(&model_id),
+        "{stdout}"
+    );
+
+    // This run without tiers: no lead changes tier (the previous had them).
+    let (ok, stdout, err) = score(
+        &later,
+        &out,
+        &["--previous", week1.to_str().unwrap(), "--tiers", ""],
+    );
+    assert!(ok, "{err}");
+    assert!(stdout.contains(", 0 changed tier"), "{stdout}");
+    assert!(!stdout.contains("WARNING"), "{stdout}");
+
+    // A bad cell is quoted as the file has it.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let mql = header.iter().position(|h| *h == "mql").unwrap();
+    let mut cells: Vec<String> = lines[3].split(',').map(str::to_string).collect();
+    cells[mql] = "maybe".into();
+    lines[3] = cells.join(",");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let (ok, _, err) = score(&later, &out, &["--previous", bad.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains("row 3") && err.contains("`mql`") && err.contains("found \"maybe\""),
+        "{err}"
+    );
+    assert!(!err.contains("Some("), "{err}");
+}

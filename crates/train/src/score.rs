@@ -563,8 +563,22 @@ pub struct Decision {
     pub tier: Option<String>,
 }
 
+/// An earlier output of `score`: its decisions by lead id, and what it was run with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Previous {
+    /// The decisions, by lead id.
+    pub decisions: HashMap<String, Decision>,
+    /// The models that scored it, each with its number of leads (most first; empty for an
+    /// output without a `model_id` column).
+    pub models: Vec<(String, usize)>,
+    /// The latest `as_of` of its rows (Unix seconds).
+    pub latest_as_of: Option<i64>,
+    /// The tiers it gave, sorted.
+    pub tiers: Vec<String>,
+}
+
 /// An earlier output of `score`, by lead id.
-pub fn read_previous(path: &Path, id: &str) -> Result<HashMap<String, Decision>> {
+pub fn read_previous(path: &Path, id: &str) -> Result<Previous> {
     let read = ReadOptions {
         infer_types: false,
         missing_tokens: vec![String::new()],
@@ -585,13 +599,27 @@ pub fn read_previous(path: &Path, id: &str) -> Result<HashMap<String, Decision>>
         text("mql")?,
         text("tier")?,
     );
+    // Outputs have always had it; a file without is compared without the check.
+    let model_ids = match table.df.column("model_id") {
+        Ok(_) => Some(text("model_id")?),
+        Err(_) => None,
+    };
     let cell = |row: usize, column: &str, message: String| TrainError::Cell {
         path: table.path.clone(),
         row: row + 1,
         column: column.to_string(),
         message,
     };
-    let mut out = HashMap::with_capacity(ids.len());
+    let found = |v: &Option<String>| match v {
+        Some(t) => leadscore_core::value::echo(leadscore_core::value::FieldValue::Text(t)),
+        None => "nothing".to_string(),
+    };
+    let mut out = Previous {
+        decisions: HashMap::with_capacity(ids.len()),
+        ..Previous::default()
+    };
+    let mut models: HashMap<String, usize> = HashMap::new();
+    let mut tiers = std::collections::BTreeSet::new();
     for row in 0..ids.len() {
         let lead = ids[row]
             .clone()
@@ -604,20 +632,44 @@ pub fn read_previous(path: &Path, id: &str) -> Result<HashMap<String, Decision>>
                 cell(
                     row,
                     "score",
-                    format!("expected a score in [0, 1], found {:?}", scores[row]),
+                    format!("expected a score in [0, 1], found {}", found(&scores[row])),
                 )
             })?;
         let is_mql = parse_mql(mql[row].as_deref()).map_err(|m| cell(row, "mql", m))?;
+        let at = as_of[row]
+            .as_deref()
+            .and_then(leadscore_core::value::parse_timestamp)
+            .ok_or_else(|| {
+                cell(
+                    row,
+                    "as_of",
+                    format!(
+                        "expected the time the run scored as of, found {}",
+                        found(&as_of[row])
+                    ),
+                )
+            })?;
+        out.latest_as_of = Some(out.latest_as_of.map_or(at, |l| l.max(at)));
+        if let Some(m) = model_ids.as_ref().and_then(|m| m[row].clone()) {
+            *models.entry(m).or_default() += 1;
+        }
+        if let Some(t) = &tier[row] {
+            tiers.insert(t.clone());
+        }
         let decision = Decision {
             as_of: as_of[row].clone().unwrap_or_default(),
             score,
             mql: is_mql,
             tier: tier[row].clone(),
         };
-        if out.insert(lead.clone(), decision).is_some() {
+        if out.decisions.insert(lead.clone(), decision).is_some() {
             return Err(cell(row, id, format!("lead id {lead:?} appears again")));
         }
     }
+    out.models = models.into_iter().collect();
+    out.models
+        .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out.tiers = tiers.into_iter().collect();
     Ok(out)
 }
 
@@ -626,7 +678,13 @@ pub fn parse_mql(text: Option<&str>) -> std::result::Result<bool, String> {
     match text.map(str::to_ascii_lowercase).as_deref() {
         Some("true" | "1") => Ok(true),
         Some("false" | "0") => Ok(false),
-        other => Err(format!("expected true or false, found {other:?}")),
+        _ => Err(format!(
+            "expected true or false, found {}",
+            text.map_or_else(
+                || "nothing".to_string(),
+                |t| leadscore_core::value::echo(leadscore_core::value::FieldValue::Text(t))
+            )
+        )),
     }
 }
 
@@ -657,8 +715,9 @@ impl Change {
         match (was, now.mql) {
             (false, true) => Some(Self::BecameMql),
             (true, false) => Some(Self::LeftMql),
-            _ => match before {
-                Some(b) if b.tier != now.tier => Some(Self::TierChanged),
+            // Both runs gave tiers (a run without tiers changes no lead's tier).
+            _ => match (before.and_then(|b| b.tier.as_ref()), &now.tier) {
+                (Some(b), Some(n)) if b != n => Some(Self::TierChanged),
                 _ => None,
             },
         }

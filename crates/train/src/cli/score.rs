@@ -221,11 +221,64 @@ pub fn run(s: Score) -> anyhow::Result<()> {
         None => None,
     };
     let as_of = rfc3339(s.job.as_of);
+    let mut warnings = String::new();
+    if let (Some(prev), Some(path)) = (&previous, &s.previous) {
+        // Crossings are changes since an earlier run: a later one would send today's MQLs
+        // as news from the future.
+        if let Some(latest) = prev.latest_as_of.filter(|t| *t > s.job.as_of) {
+            bail!(
+                "--previous {} was scored as of {}, after --as-of {as_of}: the previous run must \
+                 be an earlier one (nothing was scored)",
+                path.display(),
+                rfc3339(latest)
+            );
+        }
+        let others: Vec<String> = prev
+            .models
+            .iter()
+            .filter(|(m, _)| *m != artifact.model_id)
+            .map(|(m, n)| format!("{m} ({n} leads)"))
+            .collect();
+        if !others.is_empty() {
+            warnings += &format!(
+                "WARNING: {} was scored by another model ({}), not {}: its crossings compare two \
+                 models' decisions (with --notify, leads this model makes MQLs are posted as \
+                 new)\n",
+                path.display(),
+                others.join(", "),
+                artifact.model_id
+            );
+        }
+        let now: Vec<&str> = s
+            .job
+            .tiers
+            .targets
+            .iter()
+            .map(|t| t.name.as_str())
+            .chain(s.job.tiers.rest.as_deref())
+            .collect();
+        let foreign: Vec<&str> = prev
+            .tiers
+            .iter()
+            .map(String::as_str)
+            .filter(|t| !now.contains(t))
+            .collect();
+        if !now.is_empty() && !foreign.is_empty() {
+            warnings += &format!(
+                "WARNING: {} gave tiers this run does not ({}; this run: {}): those leads count \
+                 as changing tier\n",
+                path.display(),
+                foreign.join(", "),
+                now.join(", ")
+            );
+        }
+    }
     create_parent(&s.out)?;
     // Without --previous every MQL is new to the webhook.
     let nothing_before = HashMap::new();
     let against = previous
         .as_ref()
+        .map(|p| &p.decisions)
         .or(s.notify.as_ref().map(|_| &nothing_before));
     let mut queued: Option<Vec<Notification>> = None;
     let mut changed: Vec<Crossing> = Vec::new();
@@ -309,8 +362,9 @@ pub fn run(s: Score) -> anyhow::Result<()> {
     }
     written?;
     let mut text = summary_text(&artifact.model_id, &as_of, &s, &summary);
+    text += &warnings;
     text += &format!("wrote {}\n", s.out.display());
-    if let (Some(prev), Some(path)) = (&previous, &s.previous) {
+    if let (Some(prev), Some(path)) = (previous.as_ref().map(|p| &p.decisions), &s.previous) {
         let out = crossings_path(&s.out);
         let mut df = crossings_frame(&id, &as_of, &changed)?;
         write_atomic_with(&out, |file| {
