@@ -402,4 +402,38 @@ fn a_4xx_is_kept_with_the_answer_and_not_retried() {
         .unwrap()
         .starts_with("HTTP 422: answer"));
     assert_eq!(first["attempts"], 1);
+
+    // A day later, the receiver up: an earlier notification of a lead that is no longer an
+    // MQL that day is dropped, not posted as news (the others go out).
+    let next_day = rfc3339(timestamp(&w.later, "later") + 86_400);
+    let plain = w.dir.path().join("next-plain.csv");
+    assert!(score(&next_day, &plain, &[]).status.success());
+    let mql_now: HashMap<String, bool> = common::csv_rows(&plain)
+        .into_iter()
+        .map(|r| (r["lead_id"].clone(), r["mql"] == "true"))
+        .collect();
+    let refused_leads: Vec<String> = dead_keys(&w.dead_letter())
+        .iter()
+        .map(|k| k.split(':').next().unwrap().to_string())
+        .collect();
+    let gone: HashSet<&String> = refused_leads
+        .iter()
+        .filter(|l| mql_now.get(*l) == Some(&false))
+        .collect();
+    assert!(!gone.is_empty(), "no refused lead left MQL the next day");
+    let ok = Receiver::start(|_| (200, Duration::ZERO));
+    let o = w.run_at(&next_day, "next.csv", &ok.url, &[]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains(&format!("dropped {} notification(s)", gone.len())),
+        "{stdout}"
+    );
+    for r in ok.seen() {
+        let lead = r.key.split(':').next().unwrap().to_string();
+        assert!(
+            !gone.contains(&lead),
+            "{lead} posted although no longer an MQL"
+        );
+    }
 }

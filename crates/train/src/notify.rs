@@ -268,18 +268,27 @@ fn write_dead_letters(path: &Path, list: &[Kept]) -> Result<()> {
 
 /// The queue of a run: the dead letters of earlier runs the receiver did not refuse, then
 /// `fresh`, then the ones it refused (retried last, so they never hold up a new MQL). A lead
-/// and model already queued is not queued again.
-pub fn queue(hook: &Webhook, fresh: Vec<Notification>) -> Result<Vec<Notification>> {
-    let (refused, carried): (Vec<_>, Vec<_>) = read_dead_letters(&hook.dead_letter)?
+/// and model already queued is not queued again. An earlier run's notification of a lead this
+/// run scored and did not make an MQL (`no_longer_mql`: its score fell, a gate) is dropped,
+/// not sent: a rep would be told "new MQL" about a lead that is not one. Returns the queue and
+/// how many were dropped.
+pub fn queue(
+    hook: &Webhook,
+    fresh: Vec<Notification>,
+    no_longer_mql: impl Fn(&str) -> bool,
+) -> Result<(Vec<Notification>, usize)> {
+    let (earlier, dropped): (Vec<_>, Vec<_>) = read_dead_letters(&hook.dead_letter)?
         .into_iter()
-        .partition(|n| n.refused_before);
+        .partition(|n| !no_longer_mql(&n.lead_model.0));
+    let (refused, carried): (Vec<_>, Vec<_>) = earlier.into_iter().partition(|n| n.refused_before);
     let mut seen = std::collections::HashSet::new();
-    Ok(carried
+    let queue = carried
         .into_iter()
         .chain(fresh)
         .chain(refused)
         .filter(|n| seen.insert(n.lead_model.clone()))
-        .collect())
+        .collect();
+    Ok((queue, dropped.len()))
 }
 
 /// Writes `queue` to the dead-letter file as pending, before any attempt.
@@ -548,7 +557,8 @@ mod tests {
         ];
         write_dead_letters(&hook.dead_letter, &kept).unwrap();
         // Today's run finds B again (a later as_of) and C.
-        let q = queue(&hook, vec![note("B", "d2"), note("C", "d2")]).unwrap();
+        let (q, dropped) = queue(&hook, vec![note("B", "d2"), note("C", "d2")], |_| false).unwrap();
+        assert_eq!(dropped, 0);
         let keys: Vec<&str> = q.iter().map(|n| n.key.as_str()).collect();
         assert_eq!(keys, ["B:d1:m1", "C:d2:m1", "A:d1:m1"]);
         assert!(q[0].earlier && !q[1].earlier && q[2].refused_before);
@@ -556,10 +566,15 @@ mod tests {
         assert_eq!(q[2].last_error.as_deref(), Some("HTTP 422: no"));
         // Saved as pending, read back the same.
         save_pending(&hook, &q).unwrap();
-        let again = queue(&hook, Vec::new()).unwrap();
+        let (again, _) = queue(&hook, Vec::new(), |_| false).unwrap();
         assert_eq!(again.len(), 3);
         assert_eq!(again[2].attempts_before, 2);
         assert_eq!(again[2].last_error.as_deref(), Some("HTTP 422: no"));
+        // A lead this run scored below the cutoff: its earlier notification is dropped.
+        let (q, dropped) = queue(&hook, Vec::new(), |lead| lead == "A").unwrap();
+        assert_eq!(dropped, 1);
+        let keys: Vec<&str> = q.iter().map(|n| n.key.as_str()).collect();
+        assert_eq!(keys, ["B:d1:m1", "C:d2:m1"]);
     }
 
     #[test]

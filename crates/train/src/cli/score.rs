@@ -281,6 +281,9 @@ pub fn run(s: Score) -> anyhow::Result<()> {
         .map(|p| &p.decisions)
         .or(s.notify.as_ref().map(|_| &nothing_before));
     let mut queued: Option<Vec<Notification>> = None;
+    // Leads this run scored and did not make MQLs (for the earlier runs' notifications).
+    let mut not_mql: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut dropped = 0usize;
     let mut changed: Vec<Crossing> = Vec::new();
     // Scored leads that the previous run scored too.
     let mut matched = 0usize;
@@ -300,6 +303,9 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             &artifact,
             &s.job,
             |chunk| {
+                if s.notify.is_some() {
+                    not_mql.extend(chunk.iter().filter(|l| !l.mql).map(|l| l.id.clone()));
+                }
                 if let Some(prev) = against {
                     changed.extend(crossings(prev, chunk));
                     matched += chunk.iter().filter(|l| prev.contains_key(&l.id)).count();
@@ -343,12 +349,15 @@ pub fn run(s: Score) -> anyhow::Result<()> {
                 .filter(|c| c.change == Change::BecameMql)
                 .map(|c| new_mql(&artifact.model_id, &as_of, c))
                 .collect();
-            let pending = queue(hook, fresh).and_then(|all| {
-                save_pending(hook, &all)?;
+            let pending = queue(hook, fresh, |lead| not_mql.contains(lead)).and_then(|all| {
+                save_pending(hook, &all.0)?;
                 Ok(all)
             });
             match pending {
-                Ok(q) => queued = Some(q),
+                Ok((q, d)) => {
+                    queued = Some(q);
+                    dropped = d;
+                }
                 Err(e) => {
                     failure = Some(e.into());
                     return Err(std::io::Error::other("queueing the notifications failed"));
@@ -400,10 +409,17 @@ pub fn run(s: Score) -> anyhow::Result<()> {
     if let (Some(hook), Some(queue)) = (&s.notify, queued) {
         let total = queue.len();
         let r = deliver(hook, queue)?;
-        emit(format!(
+        let mut line = format!(
             "notified {}: {} of {total} delivered ({} from earlier runs) in {} attempts\n",
             hook.url, r.delivered, r.redelivered, r.attempts
-        ))?;
+        );
+        if dropped > 0 {
+            line += &format!(
+                "dropped {dropped} notification(s) of earlier runs: those leads are no longer \
+                 MQLs as of {as_of}\n"
+            );
+        }
+        emit(line)?;
         if r.dead > 0 {
             let why = match (&r.halted, &r.last_error) {
                 (Some(h), _) => format!("delivery stopped: {h}"),
