@@ -312,6 +312,28 @@ fn bad_input_is_named() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stderr).contains("pass --leads FILE"));
+    // A crossings file (beside a score output, so in the same glob) is not a run.
+    let crossings = dir.path().join("good.crossings.csv");
+    std::fs::write(
+        &crossings,
+        "lead_id,change,previous_as_of,previous_score,previous_mql,previous_tier,as_of,score,mql,tier\n\
+         L000001,became_mql,2024-12-25T00:00:00Z,0.1,false,D,2025-01-01T00:00:00Z,0.6,true,B\n",
+    )
+    .unwrap();
+    let o = Command::new(common::train_binary())
+        .args(["funnel", "--scores"])
+        .arg(&good)
+        .arg(&crossings)
+        .args(["--outcomes", "data/demo/outcomes.csv"])
+        .current_dir(common::repo("."))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("good.crossings.csv") && stderr.contains("a crossings file"),
+        "{stderr}"
+    );
 }
 
 #[test]

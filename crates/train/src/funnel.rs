@@ -233,6 +233,16 @@ fn read_scores(
     missing: &[String],
     seen: &mut HashMap<String, Seen>,
 ) -> Result<usize> {
+    // A crossings file (`score --previous` writes NAME.crossings.EXT beside its output, in the
+    // same folder, so a glob of the folder picks it up) has the columns too, for the leads
+    // that changed only: read as a run, it would count them twice at its as_of.
+    if t.df.column("change").is_ok() && t.df.column("previous_score").is_ok() {
+        anyhow::bail!(
+            "{}: a crossings file (written by score --previous beside its output), not an \
+             output of score: give the scores files only (NAME.csv, not NAME.crossings.csv)",
+            t.path
+        );
+    }
     let ids = texts(t, &o.id)?;
     let as_of = timestamp_values(t, "as_of", missing, DateOrder::Iso)?;
     let mql = texts(t, "mql")?;
