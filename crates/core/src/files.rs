@@ -142,6 +142,61 @@ pub fn open_regular(path: &Path, max_bytes: Option<u64>, symlinks: Symlinks) -> 
     Ok(file)
 }
 
+/// Opens the regular file at `path` for reading and appending, creating it when absent (a
+/// registry's promotion log and lock file): never through a symbolic link, and never waiting
+/// (a FIFO with no reader is refused, not waited on); a link, a folder, a FIFO or a device
+/// there is refused. Returns the file and whether it was created.
+pub fn open_regular_append(path: &Path) -> Result<(File, bool)> {
+    let io = |error| Error::Io {
+        path: path.display().to_string(),
+        error,
+    };
+    let existed = std::fs::symlink_metadata(path).is_ok();
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+    }
+    let file = options.open(path).map_err(|error| {
+        #[cfg(unix)]
+        match error.raw_os_error() {
+            Some(libc::ELOOP) => {
+                return refused(
+                    path,
+                    "is a symbolic link; refused: never written through a link".into(),
+                )
+            }
+            Some(libc::ENXIO) => {
+                return refused(
+                    path,
+                    "is a FIFO (named pipe); refused: only regular files are written".into(),
+                )
+            }
+            Some(libc::EISDIR) => {
+                return refused(
+                    path,
+                    "is a directory; refused: only regular files are written".into(),
+                )
+            }
+            _ => {}
+        }
+        io(error)
+    })?;
+    let opened = file.metadata().map_err(io)?;
+    if !opened.is_file() {
+        return Err(refused(
+            path,
+            format!(
+                "is {}; refused: only regular files are written",
+                kind_of(opened.file_type())
+            ),
+        ));
+    }
+    Ok((file, !existed))
+}
+
 fn too_big(path: &Path, len: String, max_bytes: u64) -> Error {
     refused(
         path,

@@ -53,6 +53,9 @@ const NAME_MAX_BYTES: usize = 255;
 /// The name of the promotion log inside a registry folder.
 pub const PROMOTIONS: &str = "promotions.jsonl";
 
+/// The largest promotion log read (a line is a few hundred bytes: a million decisions).
+pub const PROMOTIONS_MAX_BYTES: u64 = 256 * 1024 * 1024;
+
 /// A model's metrics on the fresh data a promotion was decided on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PromotionMetrics {
@@ -199,12 +202,9 @@ impl Registry {
             path: path.display().to_string(),
             error,
         };
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io)?;
+        // A FIFO or a link planted there is refused (opening a FIFO would wait for a reader
+        // while the registry is meant to be locked).
+        let (file, _) = crate::files::open_regular_append(&path)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -257,12 +257,20 @@ impl Registry {
             message: e.to_string(),
         })?;
         line.push('\n');
-        let created = !path.exists();
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(io)?;
+        let (mut f, created) = crate::files::open_regular_append(&path)?;
+        // A log whose last line has no newline (saved by an editor, a torn append): the record
+        // starts a line of its own instead of joining that one (and making both unreadable).
+        let len = f.metadata().map_err(io)?.len();
+        if len > 0 {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut last = [0u8; 1];
+            f.seek(SeekFrom::Start(len - 1))
+                .and_then(|_| f.read_exact(&mut last))
+                .map_err(io)?;
+            if last[0] != b'\n' {
+                line.insert(0, '\n');
+            }
+        }
         // One write of the whole line: appends of concurrent writers do not interleave.
         f.write_all(line.as_bytes()).map_err(io)?;
         f.sync_all().map_err(io)?;
@@ -276,16 +284,14 @@ impl Registry {
     /// is an error naming its number.
     pub fn promotions(&self) -> Result<Vec<PromotionRecord>> {
         let path = self.dir.join(PROMOTIONS);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(error) => {
-                return Err(Error::Io {
-                    path: path.display().to_string(),
-                    error,
-                })
+        if let Err(e) = std::fs::symlink_metadata(&path) {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                return Ok(Vec::new());
             }
-        };
+        }
+        // A regular file of bounded size, never through a link (a FIFO or /dev/zero planted
+        // there would hang or fill the memory of `models` and `promote`).
+        let text = read_limited_text(&path, PROMOTIONS_MAX_BYTES, Symlinks::Refuse)?;
         text.lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
@@ -603,6 +609,67 @@ mod tests {
         assert!(
             err.contains("promotions.jsonl") && err.contains("line 1"),
             "{err}"
+        );
+    }
+
+    /// The log and the lock file are the registry's own files: a FIFO, a device or a link
+    /// planted in their place is refused at once (a FIFO hung `models` and `promote`, the
+    /// latter holding the lock; `/dev/zero` filled the memory; a link wrote outside the
+    /// folder); a log whose last line lost its newline keeps both records readable.
+    #[cfg(unix)]
+    #[test]
+    fn the_log_and_the_lock_are_regular_files_of_the_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let r = Registry::open(tmp.path()).unwrap();
+        let log = r.dir().join(PROMOTIONS);
+        let lock = r.dir().join(".lock");
+        let fifo = |p: &Path| {
+            std::process::Command::new("mkfifo")
+                .arg(p)
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let start = std::time::Instant::now();
+        if fifo(&log) {
+            let e = r.promotions().unwrap_err().to_string();
+            assert!(e.contains("FIFO"), "{e}");
+            let e = r
+                .record_promotion(&record("a.json", true))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("FIFO"), "{e}");
+            std::fs::remove_file(&log).unwrap();
+        }
+        if fifo(&lock) {
+            let e = r.lock(|_| {}).unwrap_err().to_string();
+            assert!(e.contains("FIFO"), "{e}");
+            std::fs::remove_file(&lock).unwrap();
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        std::os::unix::fs::symlink("/dev/zero", &log).unwrap();
+        let e = r.promotions().unwrap_err().to_string();
+        assert!(e.contains("symbolic link"), "{e}");
+        std::fs::remove_file(&log).unwrap();
+        let elsewhere = outside.path().join("log.jsonl");
+        std::fs::write(&elsewhere, "").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &log).unwrap();
+        assert!(r.record_promotion(&record("a.json", true)).is_err());
+        assert_eq!(
+            std::fs::read(&elsewhere).unwrap(),
+            b"",
+            "nothing written through the link"
+        );
+        std::fs::remove_file(&log).unwrap();
+
+        // The last line without its newline: the next record starts a line of its own.
+        r.record_promotion(&record("a.json", true)).unwrap();
+        let text = std::fs::read_to_string(&log).unwrap();
+        std::fs::write(&log, text.trim_end()).unwrap();
+        r.record_promotion(&record("b.json", false)).unwrap();
+        assert_eq!(
+            r.promotions().unwrap(),
+            [record("a.json", true), record("b.json", false)]
         );
     }
 
