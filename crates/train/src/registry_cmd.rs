@@ -246,6 +246,16 @@ fn delta(x: f64) -> String {
     }
 }
 
+/// A difference compared with a margin in a refusal, with digits enough to tell the two apart
+/// (`0.00067` allowed, a rise printed `6.7e-4` read as equal: `6.730e-4`).
+fn beyond(x: f64) -> String {
+    if x.abs() >= 1e-3 {
+        format!("{x:.6}")
+    } else {
+        format!("{x:.3e}")
+    }
+}
+
 /// A margin as given (`0`, `0.005`).
 fn margin(x: f64) -> String {
     format!("{x}")
@@ -266,7 +276,7 @@ fn worse_by(
             "its ROC AUC {:.4} is {} below the champion's {:.4} (at most {} allowed by \
              --max-auc-drop)",
             n.roc_auc,
-            delta(auc_drop).trim_start_matches('+'),
+            beyond(auc_drop),
             c.roc_auc,
             margin(options.max_auc_drop)
         ));
@@ -277,7 +287,7 @@ fn worse_by(
             "its log loss {:.4} is {} above the champion's {:.4} (at most {} allowed by \
              --max-log-loss-rise)",
             n.log_loss,
-            delta(loss_rise).trim_start_matches('+'),
+            beyond(loss_rise),
             c.log_loss,
             margin(options.max_log_loss_rise)
         ));
@@ -347,7 +357,31 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
     let pointer = registry.champion_name();
     let previous = pointer.as_ref().ok().cloned().flatten();
     let champion = match pointer {
-        Ok(None) => None,
+        // No CURRENT: a new registry, or a pointer deleted. The log says which: a champion it
+        // records is still the one to beat (deleting CURRENT must not let any model in).
+        Ok(None) => {
+            match registry.promotions() {
+                Ok(log) => {
+                    if let Some(last) = log.iter().rev().find(|r| r.promoted) {
+                        pointer_problem = Some(format!(
+                            "CURRENT is missing, but {} records {} as the champion (promoted \
+                             {}): restore CURRENT (a file holding `{}`)",
+                            leadscore_core::registry::PROMOTIONS,
+                            last.to,
+                            last.time,
+                            last.to
+                        ));
+                    }
+                }
+                Err(e) => {
+                    pointer_problem = Some(format!(
+                        "CURRENT is missing and the promotion log cannot be read to tell \
+                         whether there was a champion: {e}"
+                    ));
+                }
+            }
+            None
+        }
         Ok(Some(name)) => match registry.load(&name, DEFAULT_MAX_BYTES) {
             Ok(a) => Some((name, a)),
             Err(e) => {
@@ -362,14 +396,37 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
             None
         }
     };
+    let data = options.fresh.files();
+    // A refusal before the comparison is a decision too: logged, then the error.
+    let refuse = |reason: String| -> TrainError {
+        let logged = registry.record_promotion(&PromotionRecord {
+            time: now(),
+            from: previous.clone(),
+            to: file_name.clone(),
+            promoted: false,
+            forced: false,
+            reason: reason.clone(),
+            data: data.clone(),
+            max_auc_drop: options.max_auc_drop,
+            max_log_loss_rise: options.max_log_loss_rise,
+            champion: None,
+            challenger: None,
+        });
+        match logged {
+            Ok(()) => TrainError::Config(reason),
+            Err(e) => TrainError::Config(format!(
+                "{reason} (the refusal is not in {}: {e})",
+                leadscore_core::registry::PROMOTIONS
+            )),
+        }
+    };
     if let Some(problem) = &pointer_problem {
         if !options.force {
-            return Err(TrainError::Config(format!(
+            return Err(refuse(format!(
                 "{problem}; repair it, or pass --force to point CURRENT at the challenger"
             )));
         }
     }
-    let data = options.fresh.files();
     if let Some((name, champ)) = &champion {
         if *name == file_name || champ.model_id == artifact.model_id {
             return Ok(Promotion {
@@ -394,7 +451,7 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
 
     // The challenger must score the fresh data, forced or not.
     let challenger_context = |e: TrainError| {
-        TrainError::Config(format!(
+        refuse(format!(
             "the challenger {} cannot be evaluated on the fresh data: {e}",
             artifact.model_id
         ))

@@ -411,6 +411,7 @@ fn a_worse_retrain_is_not_promoted_and_the_reason_is_printed() {
             (true, false),  // good back
             (true, false),  // twin
             (false, false), // champion cannot score the data
+            (false, false), // challenger cannot score the data (refused even when forced)
         ]
     );
     assert_eq!(
@@ -940,6 +941,30 @@ fn registry_problems_give_clear_errors() {
         "{}",
         r.show()
     );
+
+    // CURRENT deleted while the log records a champion: not "no champion", refused (and the
+    // refusal logged, as every decision is), with --force as the way through.
+    std::fs::remove_file(reg.join("CURRENT")).unwrap();
+    let before = promotions(&reg).len();
+    let r = run_fails(
+        d,
+        &[
+            vec!["promote", "--registry", "reg", "--model", &demo.model_id],
+            fresh.to_vec(),
+        ]
+        .concat(),
+    );
+    assert!(
+        r.stderr.contains("CURRENT is missing")
+            && r.stderr.contains("records broken.json as the champion")
+            && r.stderr.contains("--force"),
+        "{}",
+        r.show()
+    );
+    assert!(!reg.join("CURRENT").exists());
+    let log = promotions(&reg);
+    assert_eq!(log.len(), before + 1, "the refusal is logged");
+    assert!(!log[before].promoted && log[before].reason.contains("CURRENT is missing"));
 }
 
 /// What changes `CURRENT` holds the registry's lock: a `train --registry` that finishes while
