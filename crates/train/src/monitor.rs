@@ -14,7 +14,7 @@
 //! operating point at that cutoff.
 
 use crate::featurize::{column_date_order, level_values, timestamp_values};
-use crate::load::{read_table, ReadOptions};
+use crate::load::{read_table_rows, ReadOptions};
 use crate::table::labels;
 use anyhow::{bail, Context, Result};
 use leadscore_core::artifact::ModelArtifact;
@@ -178,7 +178,9 @@ pub fn read_outcomes(
         text_columns: vec![spec.lead_id.clone()],
         ..ReadOptions::default()
     };
-    let table = read_table(path, &read)?;
+    // A header without rows is a period without conversions (a closed-deals export of a
+    // quiet month): every lead counts as not converted, as when it is missing from the file.
+    let table = read_table_rows(path, &read, true)?;
     let ids = level_values(&table, &spec.lead_id, &missing)?;
     let has = |c: &str| table.df.column(c).is_ok();
     let converted = if has(&spec.converted) {

@@ -155,6 +155,24 @@ fn realized_precision_and_recall_by_hand() {
     assert_eq!((row.tp, row.fp, row.fn_), (1, 0, 2));
 }
 
+/// An outcomes file with a header and no rows (a closed-deals export of a month without
+/// deals): nothing converted, every known MQL a false positive; not an error.
+#[test]
+fn an_outcomes_file_without_rows_is_no_conversions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, c1, _) = fixture(dir.path());
+    std::fs::write(dir.path().join("outcomes.csv"), "lead_id,converted_at\n").unwrap();
+    let r = monitor(&options(dir.path())).unwrap();
+    let row = r.cutoffs.iter().find(|c| c.cutoff == c1).unwrap();
+    assert_eq!(
+        (row.tp, row.fn_, row.converted_before),
+        (0, 0, 0),
+        "{row:?}"
+    );
+    assert!(row.fp > 0, "{row:?}");
+    assert_eq!(row.precision, Some(0.0));
+}
+
 fn cli(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
         .arg("monitor")
