@@ -799,8 +799,8 @@ pub fn listing_text(l: &Listing) -> String {
     );
     let _ = writeln!(
         out,
-        "     {:<16}  {:<20}  {:>11}  {:>13}  {:>8}  file",
-        "model", "created", "train leads", "holdout AUC", "log loss"
+        "     {:<16}  {:<20}  {:>14}  {:>13}  {:>8}  file",
+        "model", "created", "train examples", "holdout AUC", "log loss"
     );
     for m in &l.models {
         let marker = if m.current { "  * " } else { "    " };
@@ -812,7 +812,7 @@ pub fn listing_text(l: &Listing) -> String {
                     m.file.clone()
                 };
                 let line = format!(
-                    "{marker} {:<16}  {:<20}  {:>11}  {:>13.4}  {:>8.4}  {file}",
+                    "{marker} {:<16}  {:<20}  {:>14}  {:>13.4}  {:>8.4}  {file}",
                     id,
                     m.created_at.as_deref().unwrap_or_default(),
                     m.train_rows.unwrap_or_default(),
