@@ -122,6 +122,18 @@ bad = leads.head(3).copy()
 bad.index = ["a", "b", "c"]
 bad.loc["b", "company_size"] = "ten"
 refused("wrong value", lambda: model.score(bad, events=events, as_of=AS_OF), "'b'", "company_size", "ten")
+# A huge value is cut in the message, as the server cuts it; any number of factors is fine
+# (a huge one once asked for terabytes and aborted the interpreter).
+bad.loc["b", "company_size"] = "x" * 1_000_000
+try:
+    model.score(bad, events=events, as_of=AS_OF)
+    raise AssertionError("a 1 MB company_size was accepted")
+except ValueError as e:
+    assert "bytes)" in str(e) and len(str(e)) < 1000, len(str(e))
+many = model.score(leads.head(2), events=events, as_of=AS_OF, factors=10**12)
+assert (many["score"].to_numpy() == ours["score"].head(2).to_numpy()).all()
+assert all(len(f) >= 3 for f in many["factors"]), many["factors"]
+print("a 1 MB value is cut in the error; factors=10**12 scores as the server does")
 late = events.head(1).copy()
 late["lead_id"] = leads["lead_id"][0]
 late["occurred_at"] = "2026-06-01 00:00:00"

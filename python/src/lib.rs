@@ -47,8 +47,15 @@ struct Model {
 }
 
 /// A bad lead: (position, column, message), formatted by the Python side with the index label.
+/// The column and the message are cut as the server cuts what it echoes (the first 200
+/// characters and `... (N bytes)`): a 1 MB value is not repeated back whole.
 fn bad_lead(position: usize, column: &str, message: &str) -> PyErr {
-    PyValueError::new_err((position, column.to_string(), message.to_string()))
+    use leadscore_core::value::shorten;
+    PyValueError::new_err((
+        position,
+        shorten(column).into_owned(),
+        shorten(message).into_owned(),
+    ))
 }
 
 /// A bad event: ("event", position in the events lists, message), formatted by the Python side

@@ -190,8 +190,11 @@ pub type Ranked = Vec<(usize, f64)>;
 /// The `top` strongest positive and `top` strongest negative groups: (group index,
 /// contribution), strongest first. Contributions within 1e-9 of zero are left out.
 pub fn strongest(contributions: &[f64], top: usize) -> (Ranked, Ranked) {
-    let mut pos: Ranked = Vec::with_capacity(top + 1);
-    let mut neg: Ranked = Vec::with_capacity(top + 1);
+    // Room for what can be kept: a caller's `top` may be anything (`factors=10**12` from
+    // Python asked for 16 TB here and aborted the interpreter).
+    let room = top.min(contributions.len()) + 1;
+    let mut pos: Ranked = Vec::with_capacity(room);
+    let mut neg: Ranked = Vec::with_capacity(room);
     strongest_into(contributions, top, &mut pos, &mut neg);
     (pos, neg)
 }
@@ -1335,6 +1338,15 @@ mod tests {
     use super::*;
     use crate::fitted::{FittedColumn, FittedEvents};
     use crate::model::{FeatureWeight, LinearModel};
+
+    /// Any number of factors may be asked for (Python passes its int through): only what the
+    /// lead has is kept, and nothing is reserved for the rest.
+    #[test]
+    fn a_huge_top_keeps_what_there_is() {
+        let (pos, neg) = strongest(&[0.5, -0.25, 0.0, 1.0], usize::MAX / 2);
+        assert_eq!(pos, [(3, 1.0), (0, 0.5)]);
+        assert_eq!(neg, [(1, -0.25)]);
+    }
 
     #[test]
     fn numbers_are_written_short() {

@@ -96,8 +96,10 @@ impl LinearModel {
     /// [`LinearModel::factors`] as (feature index, contribution) pairs, without naming them.
     /// Ties keep the lower feature index first.
     pub fn factor_indices(&self, x: &[f64], top: usize) -> (IndexedFactors, IndexedFactors) {
-        let mut positive: Vec<(usize, f64)> = Vec::with_capacity(top + 1);
-        let mut negative: Vec<(usize, f64)> = Vec::with_capacity(top + 1);
+        // Room for what can be kept, whatever `top` a caller asks for.
+        let room = top.min(x.len()) + 1;
+        let mut positive: Vec<(usize, f64)> = Vec::with_capacity(room);
+        let mut negative: Vec<(usize, f64)> = Vec::with_capacity(room);
         if top == 0 {
             return (positive, negative);
         }
