@@ -120,15 +120,7 @@ pub fn open_regular(path: &Path, max_bytes: Option<u64>, symlinks: Symlinks) -> 
         io(error)
     })?;
     let opened = file.metadata().map_err(io)?;
-    if !opened.is_file() {
-        return Err(refused(
-            path,
-            format!(
-                "is {}; refused: only regular files are read",
-                kind_of(opened.file_type())
-            ),
-        ));
-    }
+    regular_as_opened(path, &opened, "read")?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -185,16 +177,24 @@ pub fn open_regular_append(path: &Path) -> Result<(File, bool)> {
         io(error)
     })?;
     let opened = file.metadata().map_err(io)?;
-    if !opened.is_file() {
-        return Err(refused(
-            path,
-            format!(
-                "is {}; refused: only regular files are written",
-                kind_of(opened.file_type())
-            ),
-        ));
-    }
+    regular_as_opened(path, &opened, "written")?;
     Ok((file, !existed))
+}
+
+/// What was opened at `path` is a regular file (checked on the open file: what the path named
+/// may have changed since it was looked at); else refused, saying only regular files are
+/// `verb` (`read`, `written`).
+fn regular_as_opened(path: &Path, opened: &std::fs::Metadata, verb: &str) -> Result<()> {
+    if opened.is_file() {
+        return Ok(());
+    }
+    Err(refused(
+        path,
+        format!(
+            "is {}; refused: only regular files are {verb}",
+            kind_of(opened.file_type())
+        ),
+    ))
 }
 
 fn too_big(path: &Path, len: String, max_bytes: u64) -> Error {

@@ -391,7 +391,7 @@ fn a_full_disk_is_counted_and_the_server_keeps_serving() {
 #[cfg(unix)]
 #[test]
 fn a_log_path_that_cannot_hold_the_log_stops_the_start() {
-    use std::process::{Command, Stdio};
+    use std::process::Command;
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("plain-file");
     std::fs::write(&plain, "x").unwrap();
@@ -409,23 +409,17 @@ fn a_log_path_that_cannot_hold_the_log_stops_the_start() {
         (&fifo_dir, "a FIFO or socket"),
         (&folder_dir, "is a folder"),
     ] {
-        let mut child = Command::new(common::SERVE_BIN)
-            .arg("--model")
-            .arg(common::demo_model())
-            .arg("--decision-log")
-            .arg(log)
-            .args(["--target-precision", "0.5", "--bind", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // A server that accepted the path would listen forever: stop it after a while.
-        let start = Instant::now();
-        while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let out = child.wait_with_output().unwrap();
+        let out = common::server::refused_start(
+            common::SERVE_BIN,
+            [
+                "--model".as_ref(),
+                common::demo_model().as_os_str(),
+                "--decision-log".as_ref(),
+                log.as_os_str(),
+                "--target-precision".as_ref(),
+                "0.5".as_ref(),
+            ] as [&OsStr; 6],
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{}: {stderr}", log.display());
         assert!(

@@ -15,7 +15,7 @@ use std::ffi::OsStr;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The binary on the demo model (or `model`) with `extra` flags, started through `wrap` (see
@@ -568,22 +568,17 @@ fn a_good_sighup_reload_clears_the_last_reload_error() {
 #[test]
 fn a_confidence_below_one_half_stops_the_start() {
     for bad in ["0.01", "0.4999", "1"] {
-        let mut child = Command::new(common::SERVE_BIN)
-            .arg("--model")
-            .arg(common::demo_model())
-            .args(["--target-precision", "0.5", "--confidence", bad])
-            .args(["--bind", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // A server that accepted the value would listen forever: stop it after a while.
-        let start = Instant::now();
-        while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let out = child.wait_with_output().unwrap();
+        let out = common::server::refused_start(
+            common::SERVE_BIN,
+            [
+                "--model".as_ref(),
+                common::demo_model().as_os_str(),
+                "--target-precision".as_ref(),
+                "0.5".as_ref(),
+                "--confidence".as_ref(),
+                OsStr::new(bad),
+            ] as [&OsStr; 6],
+        );
         assert_eq!(out.status.code(), Some(1), "--confidence {bad}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(

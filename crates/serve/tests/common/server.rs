@@ -165,6 +165,30 @@ impl Server {
     }
 }
 
+/// Runs `bin` with `args` and `--bind 127.0.0.1:0` when the start must fail: its output,
+/// after it exits (a server that accepted the arguments would listen forever: it is stopped
+/// after 20 s, and its output says it listened).
+#[allow(dead_code)] // not every test binary that includes this module refuses a start
+pub fn refused_start<I, S>(bin: impl AsRef<OsStr>, args: I) -> std::process::Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut child = Command::new(bin)
+        .args(args)
+        .args(["--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the server");
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    child.wait_with_output().unwrap()
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if self.child.try_wait().ok().flatten().is_none() {
