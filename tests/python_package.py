@@ -137,7 +137,7 @@ print("a 1 MB value is cut in the error; factors=10**12 scores as the server doe
 late = events.head(1).copy()
 late["lead_id"] = leads["lead_id"][0]
 late["occurred_at"] = "2026-06-01 00:00:00"
-refused("event after as_of", lambda: model.score(leads.head(1), events=late, as_of=AS_OF), "events", "out of range")
+refused("event after as_of", lambda: model.score(leads.head(1), events=late, as_of=AS_OF), "events", "out of range", "2026-06-01T00:00:00Z")
 dup = leads.head(2).copy()
 dup["lead_id"] = dup["lead_id"].iloc[0]
 refused("duplicate lead id", lambda: model.score(dup, events=events, as_of=AS_OF), "appears twice")

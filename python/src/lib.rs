@@ -234,9 +234,10 @@ impl Model {
                         return Err(bad_event(
                             k,
                             format!(
-                                "occurred_at {t} (Unix seconds) is out of range: it must lie \
-                                 between 1970-01-01 and one day after the scoring time {}",
-                                as_of[l]
+                                "occurred_at {} is out of range: it must lie between \
+                                 1970-01-01 and one day after the scoring time {}",
+                                leadscore_core::value::rfc3339(t),
+                                leadscore_core::value::rfc3339(as_of[l])
                             ),
                         ));
                     }

@@ -1246,8 +1246,9 @@ pub(crate) fn encode_column(
                 lead_age(created, as_of, landmarks_days).ok_or_else(|| Error::Feature {
                     column: column.to_string(),
                     problem: format!(
-                        "the lead was created (Unix time {created}) after the scoring time \
-                         (Unix time {as_of})"
+                        "the lead was created ({}) after the scoring time ({})",
+                        crate::value::rfc3339(created),
+                        crate::value::rfc3339(as_of)
                     ),
                 })?;
             encode_age(age, landmarks_days, slot);

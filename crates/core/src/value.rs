@@ -302,6 +302,14 @@ pub fn echo(value: FieldValue<'_>) -> String {
     }
 }
 
+/// A Unix time as RFC 3339 in UTC, to the second (`2025-06-08T10:00:00Z`): how times are
+/// written back to people and files (empty for a time outside chrono's range).
+pub fn rfc3339(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
 /// Parses the timestamp forms exports use, to Unix seconds (UTC; a time without zone is UTC):
 /// RFC 3339 / ISO 8601 with `T` or a space, with or without fractional seconds and zone,
 /// `YYYY-MM-DD HH:MM`, a bare date `YYYY-MM-DD` (midnight), and the year first with slashes or

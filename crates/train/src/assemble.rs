@@ -217,12 +217,6 @@ impl Lives {
     }
 }
 
-fn rfc3339(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
-}
-
 /// Lead id -> row, rejecting missing and duplicate ids with the row named.
 pub(crate) fn lead_index(
     table: &Table,
@@ -407,7 +401,7 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
             )
         }
     };
-    report.end_of_data = rfc3339(end);
+    report.end_of_data = leadscore_core::value::rfc3339(end);
 
     // A conversion without a time cannot be placed before or after a moment of scoring: with
     // events or several landmarks, the label may count a conversion that already happened

@@ -395,11 +395,7 @@ impl RowValues {
 }
 
 /// Unix seconds as RFC 3339 in UTC, to the second (empty when out of range).
-pub fn rfc3339(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
-}
+pub use leadscore_core::value::rfc3339;
 
 impl<'a> RowExplainer<'a> {
     /// For a model, its summary and its gates.
