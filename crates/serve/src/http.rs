@@ -11,7 +11,7 @@ use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use leadscore_core::value::parse_timestamp;
 use serde_json::Value;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// The handlers' state as the extractors see it: the checked configuration (body limit,
@@ -223,19 +223,19 @@ pub async fn parse_and_score<T: Send + 'static>(
     // Boxed: the slot's and the blocking task's futures would otherwise be part of every
     // request's future, inline bodies' too.
     Box::pin(async move {
-        let claim = Arc::new(AtomicU8::new(RUNNING));
+        let abandoned = Arc::new(AtomicBool::new(false));
         // Dropped with the request's future: when the timeout answered, the work's outcome
         // is nobody's.
-        let _abandon = Abandon(claim.clone());
+        let _abandon = Abandon(abandoned.clone());
         let slot = big_bodies()
             .acquire()
             .await
             .map_err(|e| Error::Internal(format!("big-body slots: {e}")))?;
         blocking(move || {
             let _slot = slot;
-            CLAIM.with(|c| *c.borrow_mut() = Some(claim));
+            ABANDONED.with(|c| *c.borrow_mut() = Some(abandoned));
             let result = work();
-            CLAIM.with(|c| *c.borrow_mut() = None);
+            ABANDONED.with(|c| *c.borrow_mut() = None);
             result
         })
         .await
@@ -243,42 +243,32 @@ pub async fn parse_and_score<T: Send + 'static>(
     .await
 }
 
-/// Where a request's work on the blocking pool stands: running, its answer claimed by the work
-/// (it will be sent), or abandoned by the request (its future dropped: the timeout answered).
-const RUNNING: u8 = 0;
-const CLAIMED: u8 = 1;
-const ABANDONED: u8 = 2;
-
 thread_local! {
-    /// The claim of the request whose work this blocking-pool thread is running.
-    static CLAIM: std::cell::RefCell<Option<Arc<AtomicU8>>> = const { std::cell::RefCell::new(None) };
+    /// Whether the request whose work this blocking-pool thread is running has been dropped.
+    static ABANDONED: std::cell::RefCell<Option<Arc<AtomicBool>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Marks a request's work abandoned when its future is dropped before the work claimed it.
-struct Abandon(Arc<AtomicU8>);
+/// Marks a request's work abandoned when its future is dropped (after the work, harmless).
+struct Abandon(Arc<AtomicBool>);
 
 impl Drop for Abandon {
     fn drop(&mut self) {
-        let _ = self
-            .0
-            .compare_exchange(RUNNING, ABANDONED, Ordering::AcqRel, Ordering::Acquire);
+        self.0.store(true, Ordering::Release);
     }
 }
 
 /// Called by the scoring work once its leads are scored, before it records them (metrics,
 /// drift, decision log): whether the request still waits for this answer. Inline work always
-/// is (its request is polled only to run it); work on the blocking pool claims its answer,
-/// unless the request timeout already answered 503 and dropped the request, whose leads then
-/// count nowhere (a client retrying them would log each decision twice). The claim and the
-/// timeout do not lock each other: a timeout that fires in the instant between the claim and
-/// the answer can still answer 503 for leads just recorded.
+/// is (its request is polled only to run it); work on the blocking pool is, unless the request
+/// timeout already answered 503 and dropped the request, whose leads then count nowhere (a
+/// client retrying them would log each decision twice). The check and the timeout do not lock
+/// each other: a timeout that fires in the instant between this check and the answer can still
+/// answer 503 for leads just recorded.
 pub fn answer_still_wanted() -> bool {
-    CLAIM.with(|c| match &*c.borrow() {
-        None => true,
-        Some(claim) => matches!(
-            claim.compare_exchange(RUNNING, CLAIMED, Ordering::AcqRel, Ordering::Acquire),
-            Ok(_) | Err(CLAIMED)
-        ),
+    ABANDONED.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_none_or(|abandoned| !abandoned.load(Ordering::Acquire))
     })
 }
 

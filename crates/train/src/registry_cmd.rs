@@ -317,14 +317,6 @@ fn evaluate_contender(
     score_labelled(artifact, &own).map_err(|e| e.to_string())
 }
 
-/// Decides whether the challenger replaces the champion, and moves `CURRENT` if so.
-///
-/// Both models are evaluated on the same fresh labelled examples. The challenger is promoted
-/// when its ROC AUC is at most `max_auc_drop` below the champion's and its log loss at most
-/// `max_log_loss_rise` above; with `force`, also when it is worse or the champion cannot be
-/// compared (a bad pointer, a champion that cannot score the data). A challenger that cannot
-/// score the fresh data is an error, forced or not. Every decision is appended to
-/// `promotions.jsonl` before the pointer moves.
 /// [`Registry::lock`], saying on stderr when it waits.
 fn lock(registry: &Registry) -> Result<std::fs::File> {
     registry
@@ -338,6 +330,14 @@ fn lock(registry: &Registry) -> Result<std::fs::File> {
         .map_err(TrainError::Core)
 }
 
+/// Decides whether the challenger replaces the champion, and moves `CURRENT` if so.
+///
+/// Both models are evaluated on the same fresh labelled examples. The challenger is promoted
+/// when its ROC AUC is at most `max_auc_drop` below the champion's and its log loss at most
+/// `max_log_loss_rise` above; with `force`, also when it is worse or the champion cannot be
+/// compared (a bad pointer, a champion that cannot score the data). A challenger that cannot
+/// score the fresh data is an error, forced or not. Every decision is appended to
+/// `promotions.jsonl` before the pointer moves.
 pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotion> {
     for (flag, v) in [
         ("--max-auc-drop", options.max_auc_drop),

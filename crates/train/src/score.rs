@@ -610,10 +610,7 @@ pub fn read_previous(path: &Path, id: &str) -> Result<Previous> {
         column: column.to_string(),
         message,
     };
-    let found = |v: &Option<String>| match v {
-        Some(t) => leadscore_core::value::echo(leadscore_core::value::FieldValue::Text(t)),
-        None => "nothing".to_string(),
-    };
+    let found = |v: &Option<String>| cell_text(v.as_deref());
     let mut out = Previous {
         decisions: HashMap::with_capacity(ids.len()),
         ..Previous::default()
@@ -678,14 +675,14 @@ pub fn parse_mql(text: Option<&str>) -> std::result::Result<bool, String> {
     match text.map(str::to_ascii_lowercase).as_deref() {
         Some("true" | "1") => Ok(true),
         Some("false" | "0") => Ok(false),
-        _ => Err(format!(
-            "expected true or false, found {}",
-            text.map_or_else(
-                || "nothing".to_string(),
-                |t| leadscore_core::value::echo(leadscore_core::value::FieldValue::Text(t))
-            )
-        )),
+        _ => Err(format!("expected true or false, found {}", cell_text(text))),
     }
+}
+
+/// A cell read as text, for a message: quoted as the file has it, or `nothing` when empty.
+fn cell_text(text: Option<&str>) -> String {
+    use leadscore_core::value::{echo, FieldValue};
+    echo(text.map_or(FieldValue::Missing, FieldValue::Text))
 }
 
 /// How a lead's decision changed between two runs.

@@ -10,7 +10,7 @@ use leadscore_train::explain::rfc3339;
 use leadscore_train::notify::{deliver, new_mql, queue, save_pending, Notification, Webhook};
 use leadscore_train::score::{
     crossings, crossings_frame, crossings_path, frame, read_previous, score_file, Change, Crossing,
-    Format, FrameWriter, ScoreJob, ScoreSummary,
+    Format, FrameWriter, Previous, ScoreJob, ScoreSummary,
 };
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -211,6 +211,66 @@ impl TryFrom<ScoreArgs> for Score {
     }
 }
 
+/// Checks an earlier run given as `--previous` against this one: one scored after `--as-of` is
+/// an error (crossings are changes since an earlier run; a later one would send today's MQLs as
+/// news from the future); another model's run, or tiers this run does not give, a warning.
+fn check_previous(
+    prev: &Previous,
+    path: &std::path::Path,
+    model_id: &str,
+    job: &ScoreJob,
+    as_of: &str,
+) -> anyhow::Result<String> {
+    let mut warnings = String::new();
+    if let Some(latest) = prev.latest_as_of.filter(|t| *t > job.as_of) {
+        bail!(
+            "--previous {} was scored as of {}, after --as-of {as_of}: the previous run must \
+             be an earlier one (nothing was scored)",
+            path.display(),
+            rfc3339(latest)
+        );
+    }
+    let others: Vec<String> = prev
+        .models
+        .iter()
+        .filter(|(m, _)| *m != model_id)
+        .map(|(m, n)| format!("{m} ({n} leads)"))
+        .collect();
+    if !others.is_empty() {
+        warnings += &format!(
+            "WARNING: {} was scored by another model ({}), not {}: its crossings compare two \
+             models' decisions (with --notify, leads this model makes MQLs are posted as \
+             new)\n",
+            path.display(),
+            others.join(", "),
+            model_id
+        );
+    }
+    let now: Vec<&str> = job
+        .tiers
+        .targets
+        .iter()
+        .map(|t| t.name.as_str())
+        .chain(job.tiers.rest.as_deref())
+        .collect();
+    let foreign: Vec<&str> = prev
+        .tiers
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !now.contains(t))
+        .collect();
+    if !now.is_empty() && !foreign.is_empty() {
+        warnings += &format!(
+            "WARNING: {} gave tiers this run does not ({}; this run: {}): those leads count \
+             as changing tier\n",
+            path.display(),
+            foreign.join(", "),
+            now.join(", ")
+        );
+    }
+    Ok(warnings)
+}
+
 /// Scores the file chunk by chunk into a temp file beside --out (renamed over it at the end),
 /// collecting the crossings on the way, then prints what it did.
 pub fn run(s: Score) -> anyhow::Result<()> {
@@ -221,58 +281,10 @@ pub fn run(s: Score) -> anyhow::Result<()> {
         None => None,
     };
     let as_of = rfc3339(s.job.as_of);
-    let mut warnings = String::new();
-    if let (Some(prev), Some(path)) = (&previous, &s.previous) {
-        // Crossings are changes since an earlier run: a later one would send today's MQLs
-        // as news from the future.
-        if let Some(latest) = prev.latest_as_of.filter(|t| *t > s.job.as_of) {
-            bail!(
-                "--previous {} was scored as of {}, after --as-of {as_of}: the previous run must \
-                 be an earlier one (nothing was scored)",
-                path.display(),
-                rfc3339(latest)
-            );
-        }
-        let others: Vec<String> = prev
-            .models
-            .iter()
-            .filter(|(m, _)| *m != artifact.model_id)
-            .map(|(m, n)| format!("{m} ({n} leads)"))
-            .collect();
-        if !others.is_empty() {
-            warnings += &format!(
-                "WARNING: {} was scored by another model ({}), not {}: its crossings compare two \
-                 models' decisions (with --notify, leads this model makes MQLs are posted as \
-                 new)\n",
-                path.display(),
-                others.join(", "),
-                artifact.model_id
-            );
-        }
-        let now: Vec<&str> = s
-            .job
-            .tiers
-            .targets
-            .iter()
-            .map(|t| t.name.as_str())
-            .chain(s.job.tiers.rest.as_deref())
-            .collect();
-        let foreign: Vec<&str> = prev
-            .tiers
-            .iter()
-            .map(String::as_str)
-            .filter(|t| !now.contains(t))
-            .collect();
-        if !now.is_empty() && !foreign.is_empty() {
-            warnings += &format!(
-                "WARNING: {} gave tiers this run does not ({}; this run: {}): those leads count \
-                 as changing tier\n",
-                path.display(),
-                foreign.join(", "),
-                now.join(", ")
-            );
-        }
-    }
+    let warnings = match (&previous, &s.previous) {
+        (Some(prev), Some(path)) => check_previous(prev, path, &artifact.model_id, &s.job, &as_of)?,
+        _ => String::new(),
+    };
     create_parent(&s.out)?;
     // Without --previous every MQL is new to the webhook.
     let nothing_before = HashMap::new();
