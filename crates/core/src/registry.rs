@@ -131,6 +131,21 @@ impl Registry {
     /// Opens a registry folder, creating it (and its parents) when it does not exist.
     pub fn open_or_create(dir: impl Into<PathBuf>) -> Result<Self> {
         let dir = dir.into();
+        // A dangling symbolic link "does not exist" but cannot be created either (EEXIST, which
+        // would read "File exists" for a folder that is not there): said as it is.
+        if let (Ok(link), false) = (std::fs::symlink_metadata(&dir), dir.exists()) {
+            if link.file_type().is_symlink() {
+                let target = std::fs::read_link(&dir).unwrap_or_default();
+                return Err(Error::Artifact {
+                    origin: dir.display().to_string(),
+                    message: format!(
+                        "the model registry is a symbolic link to {}, which does not exist \
+                         (create that folder, or name another)",
+                        target.display()
+                    ),
+                });
+            }
+        }
         if !dir.exists() {
             std::fs::create_dir_all(&dir).map_err(|error| Error::Io {
                 path: dir.display().to_string(),
@@ -370,15 +385,34 @@ impl Registry {
         ModelArtifact::load_no_follow(&self.dir.join(file_name), max_bytes)
     }
 
-    /// The model files (`*.json`, not hidden), sorted by name, each with whether `CURRENT`
-    /// points at it. A missing or bad `CURRENT` marks none as current.
+    /// The model files (`*.json`, not hidden, regular files), sorted by name, each with whether
+    /// `CURRENT` points at it. A missing or bad `CURRENT` marks none as current.
     pub fn list(&self) -> Result<Vec<(String, bool)>> {
+        let current = self.current_name().ok();
+        let (files, _) = self.json_entries()?;
+        Ok(files
+            .into_iter()
+            .map(|name| {
+                let is_current = current.as_deref() == Some(name.as_str());
+                (name, is_current)
+            })
+            .collect())
+    }
+
+    /// The `*.json` entries (not hidden) that are not regular files (a symbolic link, a
+    /// folder, a FIFO), sorted by name: never loaded as models, so [`Registry::list`] leaves
+    /// them out; a listing names them rather than dropping them without a word.
+    pub fn not_model_files(&self) -> Result<Vec<String>> {
+        Ok(self.json_entries()?.1)
+    }
+
+    /// The `*.json` entries (not hidden), sorted by name: regular files, then the others.
+    fn json_entries(&self) -> Result<(Vec<String>, Vec<String>)> {
         let io = |error| Error::Io {
             path: self.dir.display().to_string(),
             error,
         };
-        let current = self.current_name().ok();
-        let mut out = Vec::new();
+        let (mut files, mut others) = (Vec::new(), Vec::new());
         for entry in std::fs::read_dir(&self.dir).map_err(io)? {
             let entry = entry.map_err(io)?;
             let Ok(name) = entry.file_name().into_string() else {
@@ -387,14 +421,15 @@ impl Registry {
             if name.starts_with('.') || !name.ends_with(".json") {
                 continue;
             }
-            if !entry.file_type().map_err(io)?.is_file() {
-                continue;
+            if entry.file_type().map_err(io)?.is_file() {
+                files.push(name);
+            } else {
+                others.push(name);
             }
-            let is_current = current.as_deref() == Some(name.as_str());
-            out.push((name, is_current));
         }
-        out.sort();
-        Ok(out)
+        files.sort();
+        others.sort();
+        Ok((files, others))
     }
 }
 
@@ -506,6 +541,22 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(names.len(), 3, "{names:?}");
+    }
+
+    #[test]
+    fn a_dangling_link_as_the_folder_is_named_as_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let link = tmp.path().join("reg");
+        std::os::unix::fs::symlink(tmp.path().join("nowhere"), &link).unwrap();
+        let e = Registry::open_or_create(&link).unwrap_err().to_string();
+        assert!(
+            e.contains("symbolic link to") && e.contains("nowhere") && e.contains("does not exist"),
+            "{e}"
+        );
+        assert!(!tmp.path().join("nowhere").exists());
+        // A link to a folder that exists is followed.
+        std::fs::create_dir(tmp.path().join("nowhere")).unwrap();
+        Registry::open_or_create(&link).unwrap();
     }
 
     #[test]

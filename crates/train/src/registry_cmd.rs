@@ -766,6 +766,12 @@ pub fn list_models(registry: &Registry) -> Result<Listing> {
             &b.file,
         ))
     });
+    for name in registry.not_model_files()? {
+        warnings.push(format!(
+            "{name} is not a regular file (a symbolic link, a folder or a special file): \
+             not listed, and never loaded as a model"
+        ));
+    }
     if let Some(name) = &current {
         if !models.iter().any(|m| &m.file == name) {
             warnings.push(format!(

@@ -718,6 +718,23 @@ fn registry_problems_give_clear_errors() {
     std::fs::write(d.join("afile"), "x").unwrap();
     let r = run_fails(d, &["models", "--registry", "afile"]);
     assert!(r.stderr.contains("not a directory"), "{}", r.show());
+    // A dangling symbolic link where the folder should be: named as one, nothing created.
+    std::os::unix::fs::symlink(d.join("gone"), d.join("dangling")).unwrap();
+    let r = run_fails(
+        d,
+        &[
+            vec!["train", "--spec", &repo_str("data/demo/spec.toml")],
+            fresh.to_vec(),
+            vec!["--registry", "dangling"],
+        ]
+        .concat(),
+    );
+    assert!(
+        r.stderr.contains("symbolic link to") && r.stderr.contains("does not exist"),
+        "{}",
+        r.show()
+    );
+    assert!(!d.join("gone").exists());
 
     // --out and --registry are one or the other (usage error, exit 2).
     let r = run(
@@ -763,6 +780,18 @@ fn registry_problems_give_clear_errors() {
     // be evaluated on fresh tables, forced or not.
     let r = run_ok(d, &["models", "--registry", "reg"]);
     assert!(r.stdout.contains("CURRENT (none)"), "{}", r.show());
+    // A model file linked in from elsewhere is never loaded: `models` says so rather than
+    // dropping it without a word.
+    std::os::unix::fs::symlink(reg.join(&demo_file), reg.join("linked.json")).unwrap();
+    let r = run_ok(d, &["models", "--registry", "reg"]);
+    assert!(
+        r.stderr
+            .contains("WARNING: linked.json is not a regular file")
+            && !r.stdout.contains("linked.json"),
+        "{}",
+        r.show()
+    );
+    std::fs::remove_file(reg.join("linked.json")).unwrap();
     let r = run_fails(
         d,
         &[
