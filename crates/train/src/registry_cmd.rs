@@ -583,12 +583,18 @@ pub fn fresh_data_text(e: &FileEvaluation) -> String {
         let _ = writeln!(
             out,
             "  point in time: as of {}, converted within {} days after; data ends {}\n  leads {}: \
-             labelled {} ({} converted), censored (horizon not over) {}, converted before as_of {}",
+             labelled {}{} ({} converted), censored (horizon not over) {}, converted before as_of {}",
             t.as_of_rule,
             t.horizon_days,
             t.end_of_data,
             t.leads,
             t.used,
+            // With several landmarks the counts are of examples (a lead at one landmark).
+            if t.landmarks.is_empty() {
+                ""
+            } else {
+                " examples"
+            },
             t.positives,
             t.censored,
             t.converted_before_as_of
@@ -655,7 +661,7 @@ pub fn comparison_text(p: &Promotion) -> String {
     }
     for (name, f) in [
         (
-            "leads",
+            p.challenger.artifact.provenance.unit(),
             (|e: &FileEvaluation| e.evaluation.n) as fn(&FileEvaluation) -> u64,
         ),
         ("converted", |e| e.evaluation.positives),

@@ -9,12 +9,14 @@ use std::fmt::Write;
 /// Target precisions shown in the "what a target costs" table.
 pub const REPORT_TARGETS: [f64; 6] = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 
-/// Headline metrics, lift and calibration.
-pub fn metrics_text(e: &Evaluation) -> String {
+/// Headline metrics, lift and calibration. `unit` names what was scored: `leads`, or
+/// `examples` for a model trained on several landmarks (a lead at each landmark of its life:
+/// [`leadscore_core::artifact::Provenance::unit`]).
+pub fn metrics_text(e: &Evaluation, unit: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "  leads {}   converted {} ({:.1}%)\n  ROC AUC {:.4}   PR AUC {:.4}   log loss {:.4}   Brier {:.4}",
+        "  {unit} {}   converted {} ({:.1}%)\n  ROC AUC {:.4}   PR AUC {:.4}   log loss {:.4}   Brier {:.4}",
         e.n,
         e.positives,
         100.0 * e.base_rate,
@@ -23,11 +25,15 @@ pub fn metrics_text(e: &Evaluation) -> String {
         e.log_loss,
         e.brier
     );
-    out.push_str("  lift by decile (1 = highest scores):\n    decile  leads  converted  rate    lift  captured\n");
+    let w = unit.len().max(5);
+    let _ = writeln!(
+        out,
+        "  lift by decile (1 = highest scores):\n    decile  {unit:>w$}  converted  rate    lift  captured"
+    );
     for l in &e.lift {
         let _ = writeln!(
             out,
-            "    {:>6}  {:>5}  {:>9}  {:>5.1}%  {:>4.2}  {:>7.1}%",
+            "    {:>6}  {:>w$}  {:>9}  {:>5.1}%  {:>4.2}  {:>7.1}%",
             l.decile,
             l.count,
             l.positives,
@@ -36,13 +42,15 @@ pub fn metrics_text(e: &Evaluation) -> String {
             100.0 * l.cumulative_capture
         );
     }
-    out.push_str(
-        "  calibration (predicted vs observed):\n    scores       leads  predicted  observed\n",
+    let w = unit.len().max(6);
+    let _ = writeln!(
+        out,
+        "  calibration (predicted vs observed):\n    scores       {unit:>w$}  predicted  observed"
     );
     for c in &e.calibration {
         let _ = writeln!(
             out,
-            "    {:.1} - {:.1}  {:>6}  {:>8.1}%  {:>7.1}%",
+            "    {:.1} - {:.1}  {:>w$}  {:>8.1}%  {:>7.1}%",
             c.lower,
             c.upper,
             c.count,
@@ -475,7 +483,7 @@ pub fn training_text(a: &ModelArtifact) -> String {
             out.push_str(
                 "holdout evaluation (per example: every landmark of each holdout lead):\n",
             );
-            out.push_str(&metrics_text(&a.evaluation));
+            out.push_str(&metrics_text(&a.evaluation, a.provenance.unit()));
             let _ = writeln!(
                 out,
                 "  replay: {} holdout leads scored at {} moments (each landmark and each event){}",
@@ -490,7 +498,7 @@ pub fn training_text(a: &ModelArtifact) -> String {
         }
         None => {
             out.push_str("holdout evaluation:\n");
-            out.push_str(&metrics_text(&a.evaluation));
+            out.push_str(&metrics_text(&a.evaluation, a.provenance.unit()));
         }
     }
     out.push_str(&targets_text(&a.curve));

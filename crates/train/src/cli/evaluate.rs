@@ -50,7 +50,10 @@ pub fn run(e: Evaluate) -> anyhow::Result<()> {
         emit(format!("model {} on ", result.model_id))?;
         emit(registry_cmd::fresh_data_text(&result))?;
         emit(report::unseen_text(&result.unseen))?;
-        emit(report::metrics_text(&result.evaluation))?;
+        emit(report::metrics_text(
+            &result.evaluation,
+            artifact.provenance.unit(),
+        ))?;
         // An age-aware model's promise is judged on the handoff curve of these leads.
         emit(report::targets_text(
             result.handoff_curve.as_ref().unwrap_or(&result.curve),
