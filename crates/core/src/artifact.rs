@@ -643,7 +643,11 @@ impl ModelArtifact {
             ));
         }
         for (i, (n, w)) in names.iter().zip(&self.model.features).enumerate() {
-            if n.name != w.name {
+            // Artifacts written before edges kept every digit hold names with three decimals.
+            if n.name != w.name
+                && crate::fitted::legacy_edge_names(&n.name)
+                    != crate::fitted::legacy_edge_names(&w.name)
+            {
                 return Err(format!(
                     "feature {i} is `{}` in the spec but `{}` in the weights",
                     n.name, w.name
@@ -876,6 +880,57 @@ mod tests {
         let e = broken.write_atomic(&path).unwrap_err().to_string();
         assert!(e.contains("not written") && e.contains("m.json"), "{e}");
         assert_eq!(ModelArtifact::load(&path).unwrap().model_id, a.model_id);
+    }
+
+    #[test]
+    fn an_artifact_with_edges_named_to_three_decimals_still_loads() {
+        // Before edges were named with every digit, `0.000123` was stored as `0`: such an
+        // artifact loads, and its bins are named today with their digits.
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json");
+        let mut a = ModelArtifact::load(&demo).unwrap();
+        let (i, edges) = a
+            .spec
+            .columns
+            .iter_mut()
+            .find_map(|c| match &mut c.transform {
+                crate::fitted::FittedTransform::Numeric { bin_edges, .. }
+                    if bin_edges.len() > 2 =>
+                {
+                    Some((c.name.clone(), bin_edges))
+                }
+                _ => None,
+            })
+            .expect("a binned column");
+        let n = edges.len();
+        *edges = (1..=n).map(|k| k as f64 * 1.23e-4).collect();
+        let today: Vec<String> = a.spec.features().into_iter().map(|f| f.name).collect();
+        let named = |n: &str| n.starts_with(&format!("{i} "));
+        assert!(
+            today
+                .iter()
+                .any(|n| named(n) && n.contains("in [0.000123, 0.000246)")),
+            "{today:?}"
+        );
+        for (f, name) in a.model.features.iter_mut().zip(&today) {
+            f.name = name.replace("0.000123", "0").replace("0.000246", "0");
+        }
+        assert!(a
+            .model
+            .features
+            .iter()
+            .any(|f| f.name.contains("in [0, 0)")));
+        a.seal();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        a.write_atomic(&path).unwrap();
+        let back = ModelArtifact::load(&path).unwrap();
+        let names: Vec<String> = back.spec.features().into_iter().map(|f| f.name).collect();
+        assert_eq!(names, today);
+        // Another name is still refused.
+        let mut wrong = a.clone();
+        wrong.model.features[0].name = "something else".into();
+        wrong.seal();
+        assert!(wrong.validate().unwrap_err().contains("something else"));
     }
 
     #[test]

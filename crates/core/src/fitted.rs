@@ -288,12 +288,69 @@ pub fn encode_age(age: f64, landmarks: &[f64], slot: &mut [f64]) {
     }
 }
 
+/// A bin edge (or a landmark) as its shortest text that reads back as the same number, so a
+/// label such as `in [0.325502, 0.656)` holds for every value it is shown with: a whole number
+/// as one (`-0` as `0`), a number of ordinary size in plain digits (`0.000123`, `2.5`), a very
+/// small or very large one with an exponent (`5e-10`, `1.0098263669402352e16`). Edges are
+/// training values, so this is mostly the text the file had.
 pub(crate) fn fmt_edge(x: f64) -> String {
+    let a = x.abs();
+    if x == 0.0 {
+        "0".into()
+    } else if x.fract() == 0.0 && a < 1e15 {
+        format!("{x:.0}")
+    } else if (1e-4..1e15).contains(&a) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// The edge text of artifacts written before [`fmt_edge`] kept every digit (rounded to three
+/// decimals): their stored feature names are read with it ([`legacy_edge_names`]).
+fn fmt_edge_rounded(x: f64) -> String {
     if x.fract() == 0.0 {
         format!("{x:.0}")
     } else {
         format!("{}", (x * 1000.0).round() / 1000.0)
     }
+}
+
+/// A feature name with every number in it written as artifacts before [`fmt_edge`] wrote
+/// edges (three decimals): a name stored by such an artifact and the name the spec gives
+/// today read the same through it. Applied to both names compared, so a number that is part
+/// of a column's own name changes alike on both sides.
+pub fn legacy_edge_names(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        // A number starts at a digit, with a sign just before it.
+        let (before, from) = rest.split_at(start);
+        let signed = before.ends_with('-');
+        out.push_str(&before[..before.len() - usize::from(signed)]);
+        let len = from
+            .char_indices()
+            .find(|&(i, c)| {
+                !(c.is_ascii_digit()
+                    || c == '.'
+                    || c == 'e'
+                    || ((c == '-' || c == '+') && from[..i].ends_with('e')))
+            })
+            .map_or(from.len(), |(i, _)| i);
+        let token = &from[..len];
+        let text = if signed {
+            format!("-{token}")
+        } else {
+            token.to_string()
+        };
+        match text.parse::<f64>() {
+            Ok(x) if x.is_finite() => out.push_str(&fmt_edge_rounded(x)),
+            _ => out.push_str(&text),
+        }
+        rest = &from[len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// sign(x) * ln(1 + |x|): log1p that is defined for every real, so a negative count at serving
@@ -1525,6 +1582,28 @@ mod tests {
         spec.featurize_into(&lead, Some(0), &mut out)
             .expect("the right length");
         assert!(out.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn names_of_older_artifacts_read_alike() {
+        for (today, stored) in [
+            ("x in [0.000123, 0.000246)", "x in [0, 0)"),
+            ("x < -0.0004", "x < -0"),
+            ("ratio in [0.325502, 0.656)", "ratio in [0.326, 0.656)"),
+            ("q1 >= 5e-10", "q1 >= 0"),
+            ("score 2events in [1, 2.5)", "score 2events in [1, 2.5)"),
+            ("lead age: 0.5d", "lead age: 0.5d"),
+        ] {
+            assert_eq!(
+                legacy_edge_names(today),
+                legacy_edge_names(stored),
+                "{today}"
+            );
+        }
+        assert_ne!(
+            legacy_edge_names("x in [0.5, 1)"),
+            legacy_edge_names("x in [0.6, 1)")
+        );
     }
 
     #[test]

@@ -1002,5 +1002,21 @@ mod tests {
     #[test]
     fn bin_labels_read_as_conditions() {
         assert_eq!(bin_labels(&[1.0, 2.5]), ["< 1", "in [1, 2.5)", ">= 2.5"]);
+        // Every digit an edge has, whatever its scale: a label holds for the value it is
+        // shown with (`0.3258` is not in `[0.326, ...)`; tiny edges were all `0`).
+        assert_eq!(
+            bin_labels(&[0.325502, 0.656]),
+            ["< 0.325502", "in [0.325502, 0.656)", ">= 0.656"]
+        );
+        assert_eq!(
+            bin_labels(&[-0.0004, -0.0, 5e-10, 1.0098263669402352e16]),
+            [
+                "< -0.0004",
+                "in [-0.0004, 0)",
+                "in [0, 5e-10)",
+                "in [5e-10, 1.0098263669402352e16)",
+                ">= 1.0098263669402352e16"
+            ]
+        );
     }
 }
