@@ -1,7 +1,8 @@
 //! Serving parity on real data: every X Education lead, sent as JSON (CSV cells as strings)
 //! through the router, scores what the training pipeline's artifact scores for that lead, and
-//! what the polars featurizer's row of that lead scores. The model has pairs (interaction
-//! terms), so their cell features are part of both.
+//! what the polars featurizer's row of that lead scores; a holdout lead is served, bit for bit,
+//! the score training chose the cutoff on, so the MQLs served are the ones the curve counted.
+//! The model has pairs (interaction terms), so their cell features are part of both.
 
 mod common;
 
@@ -25,7 +26,15 @@ async fn every_x_education_lead_scores_as_in_training() {
         .map(|s| s.to_string())
         .collect();
     c.pairs = Some(PairCount::Fixed(8));
-    let artifact = train(&c).expect("train").artifact;
+    let outcome = train(&c).expect("train");
+    let artifact = outcome.artifact;
+    // The holdout scores the cutoff was chosen on, by lead id.
+    let holdout: std::collections::HashMap<String, f64> = outcome
+        .holdout_rows
+        .iter()
+        .map(|h| (h.id.clone(), h.score))
+        .collect();
+    assert!(holdout.len() > 1000);
     assert_eq!(artifact.spec.pairs.len(), 8);
     // The training pipeline's own features of every lead (the polars path).
     let read = ReadOptions {
@@ -41,9 +50,23 @@ async fn every_x_education_lead_scores_as_in_training() {
     config.max_body_bytes = 64 << 20;
     let state = App::new(config).expect("serve the model");
 
+    let threshold = {
+        let req = Request::builder()
+            .uri("/v1/cutoff")
+            .body(Body::empty())
+            .unwrap();
+        let response = app(state.clone()).oneshot(req).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        v["cutoff"]["threshold"].as_f64().expect("a cutoff")
+    };
     let rows = common::csv_rows(&common::x_education());
     assert_eq!(rows.len(), 9240);
     let mut checked = 0;
+    // Holdout leads: served MQLs, and those the curve counted (holdout score >= cutoff).
+    let (mut served_mqls, mut curve_mqls, mut at_cutoff) = (0, 0, 0);
     for (k, chunk) in rows.chunks(1000).enumerate() {
         let leads: Vec<Value> = chunk.iter().map(|r| json!(r)).collect();
         let body = json!({ "leads": leads }).to_string();
@@ -72,8 +95,27 @@ async fn every_x_education_lead_scores_as_in_training() {
                 "lead {}: served {got}, per lead {want}, polars {polars}",
                 row["Prospect ID"]
             );
+            // A holdout lead is served the very score the cutoff was chosen on (not one a bit
+            // off: a lead whose holdout score is the cutoff would drop out of the MQLs).
+            if let Some(h) = holdout.get(row["Prospect ID"].as_str()) {
+                assert_eq!(
+                    got.to_bits(),
+                    h.to_bits(),
+                    "lead {}: served {got}, holdout {h}",
+                    row["Prospect ID"]
+                );
+                served_mqls += usize::from(scores[r]["mql"] == json!(true));
+                curve_mqls += usize::from(*h >= threshold);
+                at_cutoff += usize::from(*h == threshold);
+            }
             checked += 1;
         }
     }
     assert_eq!(checked, 9240);
+    assert_eq!(served_mqls, curve_mqls);
+    // The cutoff is a holdout lead's score: that lead is an MQL when served.
+    assert!(
+        at_cutoff >= 1,
+        "no holdout lead scores the cutoff {threshold}"
+    );
 }

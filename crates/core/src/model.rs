@@ -178,6 +178,14 @@ impl Scorer {
         self.offset + (lanes[0] + lanes[1]) + tail
     }
 
+    /// Probability of conversion: the score the server, `score` and the Python package give a
+    /// lead. Training scores its holdout (the curve the cutoff is chosen on) and `evaluate`
+    /// scores fresh data through this too, so a lead whose holdout score is the cutoff is
+    /// served that very number, not one differing in the last bit (which would leave it out).
+    pub fn score(&self, x: &[f64]) -> f64 {
+        sigmoid(self.log_odds(x))
+    }
+
     /// Contribution of feature `i` to the log-odds, relative to an average training lead.
     pub fn contribution(&self, i: usize, x: f64) -> f64 {
         self.coef[i] * (x - self.mean[i])

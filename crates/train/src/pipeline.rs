@@ -23,7 +23,7 @@ use leadscore_core::curve::{CurveKind, OperatingCurve};
 use leadscore_core::fitted::{FittedSpec, FittedTransform, UnseenValues};
 use leadscore_core::gates::{GateHoldout, Gates, HoldoutLead};
 use leadscore_core::metrics::{evaluate, roc_auc, Evaluation};
-use leadscore_core::model::{FeatureWeight, LinearModel};
+use leadscore_core::model::{FeatureWeight, LinearModel, Scorer};
 use leadscore_core::rng::SeededRng;
 use leadscore_core::spec::{Bins, FeatureSpec, PointInTimeSettings, TransformKind};
 use std::path::PathBuf;
@@ -842,8 +842,10 @@ fn train_examples(
         fit.logit.intercept,
         &x_train,
     );
+    // Scored as served (see `Scorer::score`): the curve's thresholds are served scores.
+    let scorer = Scorer::new(&model);
     let scores: Vec<f64> = (0..x_test.rows)
-        .map(|i| model.score(&x_test.row(i)))
+        .map(|i| scorer.score(&x_test.row(i)))
         .collect();
     let ids: Option<Vec<Option<String>>> = match &spec.id {
         Some(c) => {
@@ -1276,6 +1278,7 @@ pub fn replay_holdout(
         }
         let (table, events) = lives.examples(rows, times)?;
         let x = featurize_with_events(fitted, &table, Some(times), events.as_ref())?;
+        let scorer = Scorer::new(model);
         let all: Vec<usize> = (0..rows.len()).collect();
         let values = RowValues::read(fitted, &table, &all, events.as_ref())?;
         let mut start = 0;
@@ -1284,7 +1287,7 @@ pub fn replay_holdout(
             out.push(ReplayedScore {
                 lead: rows[k],
                 as_of: times[k],
-                score: model.score(&v),
+                score: scorer.score(&v),
                 label: labels[k],
                 explanation: explainer.explain(&values, k, &v, Some(times[k])),
             });
@@ -1938,9 +1941,8 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         set.events.as_ref(),
     )
     .map_err(|e| in_source_rows(e, &set.table.path, &set.source_rows))?;
-    let scores: Vec<f64> = (0..x.rows)
-        .map(|i| artifact.model.score(&x.row(i)))
-        .collect();
+    let scorer = Scorer::new(&artifact.model);
+    let scores: Vec<f64> = (0..x.rows).map(|i| scorer.score(&x.row(i))).collect();
     // Values training did not see, counted once per lead (its first example).
     let mut counted = std::collections::HashSet::new();
     let first_examples: Vec<usize> = (0..set.source_rows.len())
