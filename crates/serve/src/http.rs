@@ -410,7 +410,7 @@ fn number_of<T: std::str::FromStr>(
 /// `as_of`'s value in Unix seconds (now when not given).
 fn as_of_of(value: Option<&str>) -> Result<i64> {
     match value {
-        None => Ok(now()),
+        None => Ok(now_for_scoring()),
         Some(text) => match parse_timestamp(text) {
             Some(t) if t >= 0 => Ok(t),
             _ => {
@@ -434,6 +434,20 @@ fn as_of_of(value: Option<&str>) -> Result<i64> {
 }
 
 /// Now, in Unix seconds.
+/// The scoring time of a request without `as_of`: now, a fraction of a second rounded up, as
+/// an event's time is. Read down, an event sent with the request that happened earlier in the
+/// same second (`10:00:00.542Z`, as JavaScript's `toISOString` writes it, scored at
+/// `10:00:00.900`) would read as after the scoring time and not count: the demo request that
+/// triggered the call. Nothing can have happened after now, so rounding up lets nothing in
+/// early.
+pub fn now_for_scoring() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    secs.saturating_add(i64::from(d.subsec_nanos() > 0))
+}
+
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

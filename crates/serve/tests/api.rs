@@ -831,3 +831,46 @@ async fn bad_inputs_get_precise_4xx_errors() {
         );
     }
 }
+
+/// Without `as_of` a lead is scored now, and an event sent with it that happened earlier in
+/// the same second (a fraction of a second ago, as JavaScript's `toISOString` writes times)
+/// counts: it used to round up past a scoring time read down, and the demo request that
+/// triggered the call read "none".
+#[tokio::test]
+async fn an_event_a_fraction_of_a_second_ago_counts_without_as_of() {
+    // The model trained with events (the bundled three-table demo).
+    let state = leadscore_serve::App::new(leadscore_serve::Config::new(
+        repo("models/demo.json"),
+        TARGET,
+    ))
+    .expect("start app");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let second = leadscore_core::value::rfc3339(now);
+    // The first microsecond of the current second: before the server's now (unless the
+    // second turned meanwhile, when the event is a second old and counts either way).
+    let just_now = second.replace('Z', ".000001Z");
+    let mut lead = demo_lead();
+    lead["created_at"] = json!(leadscore_core::value::rfc3339(now - 2 * 86_400));
+    lead["events"] = json!([{"event_type": "demo_request", "occurred_at": just_now}]);
+    let r = score(&state, "factors=50", lead).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v = r.json();
+    let texts: Vec<&str> = ["positive", "negative"]
+        .iter()
+        .flat_map(|side| v["factors"][side].as_array().unwrap())
+        .map(|f| f["factor"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("demo_request: 1 in the last")),
+        "{texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.contains("no activity yet")),
+        "{texts:?}"
+    );
+}
