@@ -443,6 +443,19 @@ async fn put_cutoff(
             message: "expected {\"target_precision\": P, \"confidence\": C}".into(),
         });
     };
+    // A misspelt key (`"confidnce": 0.99`) would leave the confidence in force while the
+    // caller believes theirs is: refused, as an unknown lead field is not.
+    if let Some(key) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "target_precision" | "confidence"))
+    {
+        return Err(Error::InvalidField {
+            path: key.chars().take(100).collect(),
+            message: "is not a setting of the cutoff: the body takes target_precision and \
+                      confidence"
+                .into(),
+        });
+    }
     let previous = app.current();
     let target_precision =
         number_field(&map, "target_precision")?.ok_or_else(|| Error::InvalidField {

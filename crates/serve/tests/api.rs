@@ -224,6 +224,21 @@ async fn cutoff_endpoints_report_and_change_the_cutoff() {
         (r.code(), r.json()["error"]["path"].clone()),
         ("invalid_field".into(), json!("target_precision"))
     );
+    // A misspelt setting is refused, not ignored (the caller would believe it in force).
+    let r = send(
+        &state,
+        json_request(
+            "PUT",
+            "/v1/cutoff",
+            r#"{"target_precision": 0.8, "confidnce": 0.99}"#,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(
+        (r.code(), r.json()["error"]["path"].clone()),
+        ("invalid_field".into(), json!("confidnce"))
+    );
     assert_eq!(
         state.current().cutoff.threshold,
         new,
