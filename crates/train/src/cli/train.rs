@@ -174,6 +174,10 @@ impl PenaltyGridArgs {
         {
             bail!("the penalty grid needs --grid-size >= 1 and 0 < --c-min <= --c-max");
         }
+        if self.max_iterations == 0 {
+            // No step at all: every fit would be all zeros, blamed on the label.
+            bail!("--max-iterations must be at least 1");
+        }
         if !(self.tolerance > 0.0 && self.tolerance.is_finite()) {
             bail!(
                 "--tolerance must be a positive number, got {}",
@@ -565,6 +569,10 @@ mod tests {
         );
         assert!(error(&["--c-min", "0"]).contains("--c-min"));
         assert!(error(&["--c-max", "inf"]).contains("--c-max"));
+        assert_eq!(
+            error(&["--max-iterations", "0"]),
+            "--max-iterations must be at least 1"
+        );
         for bad in ["NaN", "0", "-1e-4", "inf"] {
             let flag = format!("--tolerance={bad}");
             assert!(error(&[&flag]).starts_with("--tolerance"), "{bad}");
