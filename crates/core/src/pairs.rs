@@ -323,7 +323,10 @@ fn describe_side(
     let value = value_as_read(spec, &col.transform, value);
     let cell = side.cell_of_value(spec, value, as_of);
     let label = cell.and_then(|c| side.cells.get(c)).map(String::as_str);
-    let scored_as = |l: &str| l.strip_prefix("= ").unwrap_or(l).to_string();
+    let scored_as = |l: &str| match l {
+        "is missing" => "missing".to_string(),
+        l => l.strip_prefix("= ").unwrap_or(l).to_string(),
+    };
     if matches!(value, FieldValue::Missing) {
         return match label {
             Some("is missing") | None => format!("{column} missing"),
@@ -487,11 +490,35 @@ pub struct PairSpec {
     #[serde(default = "default_candidates")]
     pub candidates: Vec<usize>,
     /// Pairs always in the model (beside the searched ones), by column name.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "two_names_each"
+    )]
     pub include: Vec<[String; 2]>,
     /// Columns the search never pairs (a named pair may still use them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<String>,
+}
+
+/// `[pairs] include`: lists of exactly two column names (a fixed-size array would take the
+/// first two of a longer list and drop the rest without a word).
+fn two_names_each<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<[String; 2]>, D::Error> {
+    Vec::<Vec<String>>::deserialize(d)?
+        .into_iter()
+        .map(|names| match <[String; 2]>::try_from(names) {
+            Ok(pair) => Ok(pair),
+            Err(names) => Err(serde::de::Error::custom(format!(
+                "[pairs] include: a pair names two columns, this one {} ({})",
+                names.len(),
+                names
+                    .iter()
+                    .map(|n| format!("`{}`", n.chars().take(100).collect::<String>()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        })
+        .collect()
 }
 
 impl Default for PairSpec {

@@ -171,6 +171,16 @@ fn a_spec_names_pairs_and_turns_the_search_off() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("[pairs]") && e.contains("`nope`"), "{e}");
+    // A pair names two columns: a third is refused, not dropped.
+    let e = train(&spec(
+        "[pairs]\ninclude = [[\"plan\", \"channel\", \"visits\"]]\n",
+    ))
+    .unwrap_err();
+    let e = format!("{e:#}");
+    assert!(
+        e.contains("a pair names two columns, this one 3") && e.contains("`visits`"),
+        "{e}"
+    );
 }
 
 /// A charge that is a fixed rate times the minutes (as telecom and billing exports carry both)
