@@ -659,12 +659,23 @@ fn write_events(
         (None, Some(widest)) => write!(out, "none in the last {}", Plural(widest, "day")),
         _ => write!(out, "{} in all", ages.len()),
     };
-    let last = last.floor();
-    let _ = if last < 1.0 {
+    let days = last.floor();
+    let _ = if days < 1.0 {
         out.write_str(", last less than a day ago")
+    } else if last > days && windows.iter().any(|w| f64::from(*w) == days) {
+        // 7.4 days is outside the 7-day window: "7 days ago" beside "none in the last 7
+        // days" would read as a contradiction.
+        write!(out, ", last over {} ago", Plural(days as u32, "day"))
     } else {
-        write!(out, ", last {} ago", Plural(last as u32, "day"))
+        write!(out, ", last {} ago", Plural(days as u32, "day"))
     };
+    if last > crate::fitted::DAYS_SINCE_CAP {
+        let _ = write!(
+            out,
+            " (scored as {} days)",
+            crate::fitted::DAYS_SINCE_CAP as u32
+        );
+    }
 }
 
 /// `1 day`, `3 days`.
@@ -1860,6 +1871,28 @@ mod tests {
         assert_eq!(
             describe(&s, &groups[4], FieldValue::Missing, &old, Some(45 * 86_400)),
             "demo: none in the last 30 days, last 45 days ago"
+        );
+        // Just past the window's edge: not "30 days ago" beside "none in the last 30 days".
+        assert_eq!(
+            describe(
+                &s,
+                &groups[4],
+                FieldValue::Missing,
+                &old,
+                Some(30 * 86_400 + 3_600)
+            ),
+            "demo: none in the last 30 days, last over 30 days ago"
+        );
+        // Beyond the cap of "days since": said what it is scored as.
+        assert_eq!(
+            describe(
+                &s,
+                &groups[4],
+                FieldValue::Missing,
+                &old,
+                Some(524 * 86_400)
+            ),
+            "demo: none in the last 30 days, last 524 days ago (scored as 365 days)"
         );
         assert_eq!(
             describe(&s, &groups[5], FieldValue::Missing, &[], Some(0)),

@@ -1599,7 +1599,9 @@ fn check_time(t: i64, as_of: i64, path: impl FnOnce() -> String) -> Result<()> {
         return Err(Error::InvalidField {
             path: path(),
             message: format!(
-                "timestamp {t} (Unix seconds) is out of range: it must lie between 1970-01-01 and one day after the scoring time {as_of}"
+                "timestamp {} is out of range: it must lie between 1970-01-01 and one day after the scoring time {}",
+                leadscore_core::value::rfc3339(t),
+                leadscore_core::value::rfc3339(as_of)
             ),
         });
     }

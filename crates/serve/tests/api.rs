@@ -889,3 +889,22 @@ async fn an_event_a_fraction_of_a_second_ago_counts_without_as_of() {
         "{texts:?}"
     );
 }
+
+/// An event more than a day after the scoring time is refused with both times as RFC 3339,
+/// as a creation time after it is (not Unix seconds).
+#[tokio::test]
+async fn an_event_too_late_is_refused_naming_both_times() {
+    let state = state_with(|_| {});
+    let mut lead = demo_lead();
+    lead["events"] = json!([{"event_type": "page_view", "occurred_at": "2025-06-10T00:00:00Z"}]);
+    let r = score(&state, "as_of=2025-06-08T10:00:00Z", lead).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let e = r.json();
+    assert_eq!(e["error"]["path"], "events[0].occurred_at");
+    let message = e["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("timestamp 2025-06-10T00:00:00Z is out of range")
+            && message.contains("the scoring time 2025-06-08T10:00:00Z"),
+        "{message}"
+    );
+}
