@@ -184,11 +184,18 @@ fn factor_matches(
                 return fail("does not start with the event type");
             }
             let last = ages.iter().copied().fold(f64::INFINITY, f64::min);
-            let last_text = if last < 1.0 {
+            let days = last.floor();
+            let mut last_text = if last < 1.0 {
                 "last less than a day ago".to_string()
+            } else if last > days && windows.iter().any(|w| *w as f64 == days) {
+                // Just past a window's edge: outside it, so "over" that many days.
+                format!("last over {} ago", days_text(last))
             } else {
                 format!("last {} ago", days_text(last))
             };
+            if last > 365.0 {
+                last_text.push_str(" (scored as 365 days)");
+            }
             if !factor.ends_with(&last_text) {
                 return fail(&format!("but the last one was {last:.2} days ago"));
             }
