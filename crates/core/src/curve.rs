@@ -56,20 +56,27 @@ pub enum CutoffError {
         /// enough leads) that fell below the target. Fixed-sequence testing accepts nothing
         /// past the first failure, which is what keeps the promise at its confidence.
         stopped_at: Option<(f64, f64)>,
-        /// Set when the holdout is too small for the target at all: its converted leads and
-        /// the fewest leads a tested cutoff selects. A cutoff of that many leads cannot reach
+        /// Set when the holdout is too small for the target at all: its converted leads, all
+        /// its leads, and the fewest leads a tested cutoff selects. A cutoff of that many leads cannot reach
         /// the target with so few converted among them, however good the model.
         /// (Boxed: the error stays small where it is passed around.)
-        thin: Option<Box<(u64, u64)>>,
+        thin: Option<Box<(u64, u64, u64)>>,
     },
 }
 
 /// The end of [`CutoffError::Unattainable`]'s message when the holdout has too few converted
 /// leads for any tested cutoff to reach the target.
-fn thin_text(target: &f64, thin: &Option<Box<(u64, u64)>>) -> String {
+fn thin_text(target: &f64, thin: &Option<Box<(u64, u64, u64)>>) -> String {
     match thin.as_deref() {
         None => String::new(),
-        Some((positives, min_support)) => format!(
+        // Not even one cutoff is tested: the best point quoted above had too few leads to
+        // bound, whatever its bound reads.
+        Some((_, total, min_support)) if total < min_support => format!(
+            "; the holdout has only {total} leads and a cutoff is tested only when it selects at \
+             least {min_support} (fewer are too few to bound), so no cutoff is tested at all: a \
+             larger holdout or more data would"
+        ),
+        Some((positives, _, min_support)) => format!(
             "; the holdout has only {positives} converted leads and a cutoff is tested only when \
              it selects at least {min_support} (fewer are too few to bound), so no cutoff can \
              reach {} on this holdout, however good the model: a larger holdout or more data \
@@ -657,8 +664,8 @@ pub fn cutoff_for_precision_with_support(
         best_recall: best.recall,
         best_threshold: best.threshold,
         stopped_at: failed.filter(|_| best.precision_lower_bound >= target),
-        thin: ((curve.positives as f64) < target * min_support as f64)
-            .then(|| Box::new((curve.positives, min_support))),
+        thin: (curve.total < min_support || (curve.positives as f64) < target * min_support as f64)
+            .then(|| Box::new((curve.positives, curve.total, min_support))),
     })
 }
 
@@ -1085,8 +1092,15 @@ mod tests {
             points: vec![pt(0.9, 5, 0), pt(0.5, 10, 10)],
         };
         match cutoff_for_precision(&thin, 0.5, 0.95) {
-            Err(CutoffError::Unattainable { best_threshold, .. }) => {
-                assert_eq!(best_threshold, 0.9)
+            Err(e @ CutoffError::Unattainable { best_threshold, .. }) => {
+                assert_eq!(best_threshold, 0.9);
+                // The best point's bound may read above the target: the message says why
+                // nothing was tested.
+                let m = e.to_string();
+                assert!(
+                    m.contains("only 20 leads") && m.contains("no cutoff is tested at all"),
+                    "{m}"
+                );
             }
             other => panic!("unexpected {other:?}"),
         }
