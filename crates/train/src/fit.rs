@@ -628,8 +628,10 @@ fn best_index(grid: &[PenaltyScore]) -> usize {
 
 /// Chooses the penalty by k-fold CV on `x` (pooled out-of-fold log loss) over `alphas`,
 /// warm-started from the strongest penalty outward. While the best sits on an edge of the
-/// grid, the grid is widened on that side by one decade, at most
-/// `options.max_grid_extensions` times. `warm` warm-starts each fold's first fit.
+/// grid, the next penalty of the configured grid (`options.alphas`) on that side is tried
+/// when `alphas` is part of it; past the configured grid's end, the grid is widened on that
+/// side by one decade, at most `options.max_grid_extensions` times. `warm` warm-starts each
+/// fold's first fit.
 pub fn search_penalty(
     x: &Matrix,
     y: &[bool],
@@ -674,21 +676,48 @@ pub fn search_penalty(
         } else {
             break;
         };
-        if extended.len() >= options.max_grid_extensions {
-            at_edge = true;
-            break;
-        }
-        let (alpha, from) = if stronger {
-            (grid[0].alpha * 10.0, &fits[0])
+        // A search on part of the configured grid (the neighbours of another search's best)
+        // goes on along the configured grid first: its next penalty on that side. Only past
+        // the configured grid's end is it widened, a decade at a time (an extension).
+        let edge = if stronger {
+            grid[0].alpha
         } else {
-            (grid[grid.len() - 1].alpha / 10.0, &fits[fits.len() - 1])
+            grid[grid.len() - 1].alpha
+        };
+        let on_grid = options
+            .alphas
+            .iter()
+            .copied()
+            .filter(|a| if stronger { *a > edge } else { *a < edge })
+            .reduce(|a, b| {
+                if (a - edge).abs() <= (b - edge).abs() {
+                    a
+                } else {
+                    b
+                }
+            });
+        let alpha = match on_grid {
+            Some(a) => a,
+            None if extended.len() >= options.max_grid_extensions => {
+                at_edge = true;
+                break;
+            }
+            None if stronger => edge * 10.0,
+            None => edge / 10.0,
+        };
+        let from = if stronger {
+            &fits[0]
+        } else {
+            &fits[fits.len() - 1]
         };
         let mut more = cv_path(x, y, cv, &[alpha], Some(from), options)?;
         unconverged += more.unconverged;
         let point = score(&more.oof[0], alpha)?;
         let fit = more.fits.pop().unwrap_or_default();
         let oof = more.oof.pop().unwrap_or_default();
-        extended.push(alpha);
+        if on_grid.is_none() {
+            extended.push(alpha);
+        }
         if stronger {
             grid.insert(0, point);
             fits.insert(0, fit);
@@ -1239,6 +1268,37 @@ mod tests {
         if !p.at_edge {
             assert_eq!(p.chosen_edge(), None, "{p:?}");
         }
+    }
+
+    /// A search on the neighbours of another's best (how the bins search tries its next
+    /// candidates) goes on along the configured grid before it widens past it: at the
+    /// sub-grid's strong edge it tries the configured grid's next penalty, not one a decade
+    /// beyond, and that is no extension of the grid.
+    #[test]
+    fn a_search_on_part_of_the_grid_goes_on_along_it_before_widening() {
+        // Pure noise: the strongest penalty tried wins.
+        let mut rng = SeededRng::new(5);
+        let (n, k) = (400, 30);
+        let mut m = Matrix::zeros(n, k);
+        for v in &mut m.data {
+            *v = rng.normal();
+        }
+        let y: Vec<bool> = (0..n).map(|_| rng.bernoulli(0.3)).collect();
+        let options = grid(1e-3, 100.0, 6);
+        let cv = CvFolds::new(&y, None, &options).unwrap();
+        let (strongest, sub) = (options.alphas[0], &options.alphas[2..4]);
+        let p = &search_penalty(&m, &y, &cv, sub, None, &options)
+            .unwrap()
+            .search;
+        let tried: Vec<f64> = p.grid.iter().map(|g| g.alpha).collect();
+        // Every configured penalty stronger than the sub-grid is tried before any decade.
+        assert!(tried.contains(&options.alphas[1]), "{tried:?}");
+        assert!(tried.contains(&strongest), "{tried:?}");
+        assert!(
+            p.extended.iter().all(|a| *a > strongest),
+            "an extension inside the configured grid: {p:?}"
+        );
+        assert!(p.grid.windows(2).all(|w| w[0].alpha > w[1].alpha));
     }
 
     #[test]
