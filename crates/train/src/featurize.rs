@@ -411,6 +411,8 @@ fn spike_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
     }
     let n = sorted.len();
     let mut edges = Vec::new();
+    // The edges a spike's own bin needs (its value and the next one above): never merged away.
+    let mut kept = Vec::new();
     let mut rest = Vec::with_capacity(n);
     let mut spikes = 0;
     let mut k = 0;
@@ -419,8 +421,10 @@ fn spike_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
         if run * bins >= n {
             spikes += 1;
             edges.push(sorted[k]);
+            kept.push(sorted[k]);
             if let Some(next) = sorted.get(k + run) {
                 edges.push(*next);
+                kept.push(*next);
             }
         } else {
             rest.extend_from_slice(&sorted[k..k + run]);
@@ -441,7 +445,42 @@ fn spike_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
     edges.sort_by(f64::total_cmp);
     edges.dedup();
     edges.retain(|e| *e > sorted[0]);
+    merge_thin_bins(sorted, &mut edges, &kept);
     edges
+}
+
+/// Removes edges until every bin holds at least [`VALUE_BIN_MIN_COUNT`] of the `sorted`
+/// values, except where both of a bin's edges are in `kept` (a spike's own bin, or the rows
+/// between two spikes): a quantile edge of the other rows can land just after a spike's bin
+/// and leave a bin of a few rows between them, which is noise to fit. A thin bin's upper edge
+/// goes first (it joins the bin above), else its lower one.
+fn merge_thin_bins(sorted: &[f64], edges: &mut Vec<f64>, kept: &[f64]) {
+    let count = |lo: Option<f64>, hi: Option<f64>| {
+        let from = lo.map_or(0, |e| sorted.partition_point(|x| *x < e));
+        let to = hi.map_or(sorted.len(), |e| sorted.partition_point(|x| *x < e));
+        to - from
+    };
+    let free = |e: f64| !kept.contains(&e);
+    let mut i = 0;
+    // Bin i lies between edges[i - 1] (none for the first) and edges[i] (none for the last).
+    while i <= edges.len() {
+        let lo = i.checked_sub(1).map(|j| edges[j]);
+        let hi = edges.get(i).copied();
+        if count(lo, hi) >= VALUE_BIN_MIN_COUNT {
+            i += 1;
+            continue;
+        }
+        match (hi.filter(|e| free(*e)), lo.filter(|e| free(*e))) {
+            (Some(_), _) => {
+                edges.remove(i);
+            }
+            (None, Some(_)) => {
+                edges.remove(i - 1);
+                i -= 1;
+            }
+            (None, None) => i += 1,
+        }
+    }
 }
 
 /// Inner bin edges of `bins` on a column's present training values (sorted): none for 0, 1 or
@@ -1028,6 +1067,26 @@ mod tests {
         assert_eq!(spike_edges(&lone, 8), vec![20.0]);
         assert_eq!(edges_of(&v, Bins::Fixed(8)), quantile_edges(&v, 8));
         assert!(edges_of(&v, Bins::Auto).is_empty());
+        // 40% at 0, 30% at exactly 40, the rest from 0.1 to 80 in steps of 0.1: a quantile
+        // edge of the rest landed just above 40's bin and left a bin of a few rows (40.2 to
+        // 40.7); every bin now holds 20 rows or more.
+        let mut h = runs(&[(0.0, 800), (40.0, 600)]);
+        let mut rng = leadscore_core::rng::SeededRng::new(3);
+        h.extend((0..600).map(|_| (1.0 + (rng.uniform() * 799.0).floor()) / 10.0));
+        h.sort_by(f64::total_cmp);
+        for b in [4, 6, 8, 16] {
+            let e = spike_edges(&h, b);
+            let at_40 = e.iter().position(|x| *x == 40.0).expect("40's own bin");
+            let mut counts = vec![0usize; e.len() + 1];
+            for x in &h {
+                counts[bin_index(*x, &e)] += 1;
+            }
+            assert!(counts[at_40 + 1] == 600, "{b}: {e:?} {counts:?}");
+            assert!(
+                counts.iter().all(|c| *c >= VALUE_BIN_MIN_COUNT),
+                "{b}: {e:?} {counts:?}"
+            );
+        }
     }
 
     #[test]
