@@ -12,7 +12,7 @@ pub const DEFAULT_MIN_SUPPORT: u64 = 30;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CutoffError {
     /// The target precision must be a probability strictly between 0 and 1.
-    #[error("target precision {target} must lie strictly between 0 and 1")]
+    #[error("target precision {} must lie strictly between 0 and 1", trim(*.target, 4))]
     InvalidTarget {
         /// The rejected target.
         target: f64,
@@ -20,7 +20,8 @@ pub enum CutoffError {
     /// The confidence level must be at least 0.5 and below 1: below 0.5 the "lower" bound lies
     /// above the observed precision, so it would promise more than the holdout shows.
     #[error(
-        "confidence {confidence} must be at least 0.5 and below 1 (below 0.5 the lower bound lies above the observed precision)"
+        "confidence {} must be at least 0.5 and below 1 (below 0.5 the lower bound lies above the observed precision)",
+        trim(*.confidence, 4)
     )]
     InvalidConfidence {
         /// The rejected confidence.
@@ -105,6 +106,11 @@ fn stopped_text(stopped_at: &Option<(f64, f64)>) -> String {
 /// is not "1"), the shortest exact form in scientific notation when even 17 do not suffice
 /// (`5e-324`).
 fn trim(x: f64, decimals: usize) -> String {
+    // A number of 16 digits or more before the point: its digits say nothing (`1e308`, not
+    // 309 digits in a message).
+    if x.is_finite() && x.abs() >= 1e15 {
+        return format!("{x:e}");
+    }
     let close = |s: &str| {
         s.parse::<f64>()
             .is_ok_and(|y| (y - x).abs() <= 1e-12 * x.abs().max(1.0) && (y == 0.0) == (x == 0.0))
@@ -1019,6 +1025,11 @@ mod tests {
         assert_eq!(trim(0.95 * 100.0, 2), "95");
         assert_eq!(trim(0.999 * 100.0, 2), "99.9");
         assert_eq!(trim(0.5, 4), "0.5");
+        assert_eq!(trim(1e308, 4), "1e308");
+        assert_eq!(
+            CutoffError::InvalidTarget { target: 1e308 }.to_string(),
+            "target precision 1e308 must lie strictly between 0 and 1"
+        );
         // A second curve where the best precision is not 1.
         let c2 = OperatingCurve {
             kind: CurveKind::PerExample,

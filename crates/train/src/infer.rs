@@ -878,6 +878,9 @@ fn infer_column(
 fn fmt_num(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
+    } else if x.abs() < 1e-3 || x.abs() >= 1e15 {
+        // Three decimals would read `0.000` for a column of rates near 1e-5.
+        format!("{x:.3e}")
     } else {
         format!("{x:.3}")
     }
@@ -1000,6 +1003,16 @@ mod tests {
             .zip(s.reasons)
             .map(|(c, why)| (c.name.clone(), c.clone(), why))
             .collect()
+    }
+
+    #[test]
+    fn ranges_read_at_any_scale() {
+        assert_eq!(fmt_num(250.0), "250");
+        assert_eq!(fmt_num(2.5), "2.500");
+        assert_eq!(fmt_num(0.000012), "1.200e-5");
+        assert_eq!(fmt_num(-0.0004), "-4.000e-4");
+        assert_eq!(fmt_num(2e16), "2.000e16");
+        assert_eq!(fmt_num(0.0), "0");
     }
 
     #[test]

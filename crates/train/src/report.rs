@@ -177,12 +177,22 @@ pub fn weights_text(a: &ModelArtifact, limit: Option<usize>) -> String {
     );
     for f in rows.iter().take(limit.unwrap_or(usize::MAX)) {
         let name: String = f.name.chars().take(width).collect();
+        // An odds ratio per unit of a column on a tiny scale is astronomically large (or
+        // small): with an exponent, not fifty digits.
+        let odds = if f.odds_ratio.is_finite()
+            && f.odds_ratio != 0.0
+            && !(1e-3..1e6).contains(&f.odds_ratio)
+        {
+            format!("{:.3e}", f.odds_ratio)
+        } else {
+            format!("{:.3}", f.odds_ratio)
+        };
         let _ = writeln!(
             out,
-            "  {:<width$}  {:>+8.4}  {:>10.3}  {:>6.1}%",
+            "  {:<width$}  {:>+8.4}  {:>10}  {:>6.1}%",
             name,
             f.weight,
-            f.odds_ratio,
+            odds,
             100.0 * f.active_share
         );
     }
