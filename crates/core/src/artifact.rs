@@ -370,6 +370,13 @@ pub struct PointInTimeReport {
     /// Converted leads whose conversion has no time (accepted only by an explicit flag).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub untimed_conversions: u64,
+    /// Times in the tables more than a day after training ran (placeholders such as
+    /// `9999-12-31`): left out of the end of the data.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub future_times: u64,
+    /// The first of them: `FILE: column TIME`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_future_time: Option<String>,
     /// Counts per landmark (models trained on several landmarks).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub landmarks: Vec<LandmarkCounts>,

@@ -351,9 +351,30 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
         leads: n as u64,
         ..PointInTimeReport::default()
     };
-    let mut end = created.iter().flatten().copied().max().unwrap_or(i64::MIN);
+    // The end of the data: the latest time in the tables, of known leads, but never one more
+    // than a day after training runs: a `2099-01-01` or `9999-12-31` placeholder would set
+    // the end decades ahead and label every example as if its horizon were over (no
+    // censoring). Such times are counted (and the first named) for a warning.
+    let limit = now_unix().saturating_add(SECONDS_PER_DAY as i64);
+    let mut future = FutureTimes::default();
+    let mut end = i64::MIN;
+    for t in created.iter().flatten() {
+        end = future.admit(end, *t, limit, || {
+            format!("{}: {}", leads.path, time.created_at)
+        });
+    }
     if let Some(ev) = &events {
-        end = end.max(ev.0.occurred_at.iter().copied().max().unwrap_or(i64::MIN));
+        for t in &ev.0.occurred_at {
+            end = future.admit(end, *t, limit, || {
+                format!(
+                    "{}: occurred_at",
+                    inputs
+                        .events
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                )
+            });
+        }
         report.events = ev.0.fingerprint.as_ref().map_or(0, |f| f.rows);
         report.events_unknown_lead = ev.1;
     }
@@ -370,7 +391,13 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
                 missing,
             )?;
             report.outcomes_unknown_lead = o.unknown;
-            end = end.max(o.latest);
+            // Conversions of known leads only (a row for another lead, or a not-converted row's
+            // date, says nothing about these leads).
+            for t in o.per_lead.iter().flatten().flatten() {
+                end = future.admit(end, *t, limit, || {
+                    format!("{}: converted_at", o.fingerprint.path)
+                });
+            }
             let why = match o.first_untimed_row {
                 Some(row) => format!(
                     "{}: row {row} (and every converted row without a `{}` value)",
@@ -402,6 +429,8 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
         }
     };
     report.end_of_data = leadscore_core::value::rfc3339(end);
+    report.future_times = future.count;
+    report.first_future_time = future.first;
 
     // A conversion without a time cannot be placed before or after a moment of scoring: with
     // events or several landmarks, the label may count a conversion that already happened
@@ -676,11 +705,38 @@ struct Outcomes {
     per_lead: Vec<Option<Option<i64>>>,
     /// Outcome rows whose lead id is not in the leads table.
     unknown: u64,
-    /// The latest time seen.
-    latest: i64,
     /// First (1-based) converted row without a time.
     first_untimed_row: Option<usize>,
     fingerprint: leadscore_core::artifact::InputFingerprint,
+}
+
+/// Times more than a day after training runs: left out of the end of the data, counted.
+#[derive(Default)]
+struct FutureTimes {
+    count: u64,
+    /// The first: where (`FILE: column`) and when, RFC 3339.
+    first: Option<String>,
+}
+
+impl FutureTimes {
+    /// `end` moved to `t`, unless `t` is past `limit` (then counted, `end` kept).
+    fn admit(&mut self, end: i64, t: i64, limit: i64, place: impl FnOnce() -> String) -> i64 {
+        if t <= limit {
+            return end.max(t);
+        }
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = Some(format!("{} {}", place(), leadscore_core::value::rfc3339(t)));
+        }
+        end
+    }
+}
+
+/// The current time, Unix seconds.
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Reads the outcomes table.
@@ -702,7 +758,7 @@ fn read_outcomes(
     let ids = level_values(&table, &spec.lead_id, missing)?;
     let has = |c: &str| table.df.column(c).is_ok();
     let converted: Vec<bool> = if has(&spec.converted) {
-        labels(&table, &spec.converted, positive)?
+        crate::table::outcome_labels(&table, &spec.converted, positive)?
     } else {
         vec![true; ids.len()] // a closed-deals export lists converted leads only
     };
@@ -713,7 +769,6 @@ fn read_outcomes(
     };
     let mut per_lead: Vec<Option<Option<i64>>> = vec![None; n];
     let mut unknown = 0u64;
-    let mut latest = i64::MIN;
     let mut first_untimed_row = None;
     for (row, id) in ids.into_iter().enumerate() {
         let id = id.ok_or_else(|| TrainError::Cell {
@@ -722,9 +777,6 @@ fn read_outcomes(
             column: spec.lead_id.clone(),
             message: "the lead id is missing".into(),
         })?;
-        if let Some(t) = at[row] {
-            latest = latest.max(t);
-        }
         if !converted[row] {
             continue;
         }
@@ -746,7 +798,6 @@ fn read_outcomes(
     Ok(Outcomes {
         per_lead,
         unknown,
-        latest,
         first_untimed_row,
         fingerprint: table.fingerprint,
     })

@@ -516,6 +516,29 @@ fn train_examples(
                 r.events_unknown_lead, r.events, table.path
             ));
         }
+        // Outcome rows naming no lead: conversions lost to a join that failed, which turns
+        // converted leads into negatives without another sign.
+        let outcome_rows = outcomes_fingerprint.as_ref().map_or(0, |f| f.rows);
+        if r.outcomes_unknown_lead > 0 && r.outcomes_unknown_lead * 5 >= outcome_rows {
+            spec_warnings.push(format!(
+                "{} of the {} outcome rows name a lead id that is not in {}: check that both \
+                 files write the ids alike (those conversions are not counted, so their leads \
+                 are negatives)",
+                r.outcomes_unknown_lead, outcome_rows, table.path
+            ));
+        }
+        if let Some(first) = &r.first_future_time {
+            spec_warnings.push(format!(
+                "{} in the tables more than a day after this training run (first: {first}): \
+                 a placeholder rather than a time, so it does not set the end of the data \
+                 (which decides the examples whose horizon is not over yet)",
+                if r.future_times == 1 {
+                    "1 time lies".to_string()
+                } else {
+                    format!("{} times lie", r.future_times)
+                }
+            ));
+        }
         *origin = Some((a.table.path.clone(), a.source_rows.clone()));
         (
             a.table,

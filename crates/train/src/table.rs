@@ -78,6 +78,22 @@ pub fn f32_as_written(x: f32) -> f64 {
 /// row needs a label (the outcomes of an outcomes table, a label column beside events); a flat
 /// training or evaluation file goes through [`flat_labels`] instead.
 pub fn labels(table: &Table, label: &str, positive: &[String]) -> Result<Vec<bool>> {
+    labels_of(table, label, positive, false)
+}
+
+/// [`labels`] of an outcomes table's `converted` column, which may hold only the positive
+/// class: a closed-deals export lists converted leads only, and the leads absent from it are
+/// the negatives.
+pub fn outcome_labels(table: &Table, label: &str, positive: &[String]) -> Result<Vec<bool>> {
+    labels_of(table, label, positive, true)
+}
+
+fn labels_of(
+    table: &Table,
+    label: &str,
+    positive: &[String],
+    only_positives_ok: bool,
+) -> Result<Vec<bool>> {
     let col_err = column_error(table, label);
     let values = text_values(column(table, label)?).map_err(|e| col_err(e.to_string()))?;
     if let Some((count, first)) = missing_labels(&values) {
@@ -85,7 +101,14 @@ pub fn labels(table: &Table, label: &str, positive: &[String]) -> Result<Vec<boo
             "{count} rows have no label (first: row {first}); every training row needs an outcome"
         )));
     }
-    check_classes(&values, positive, &col_err)?;
+    let only_positives = only_positives_ok
+        && values
+            .iter()
+            .flatten()
+            .all(|v| is_positive(positive, v.trim()));
+    if !only_positives {
+        check_classes(&values, positive, &col_err)?;
+    }
     Ok(values
         .iter()
         .map(|v| v.as_deref().is_some_and(|v| is_positive(positive, v)))

@@ -85,6 +85,54 @@ fn closed_deals_export_censoring_and_early_converters() {
     assert_eq!(r.events_unknown_lead, 1, "L7");
 }
 
+/// Placeholder times (`9999-12-31` on a deal still open, an event in 2099) and an outcome row
+/// of a lead not in the leads file do not set the end of the data: with them it was decades
+/// ahead, nothing was censored, and L5's horizon counted as over. Counted, the first named.
+/// A `converted` column holding only the positive value is a closed-deals export too.
+#[test]
+fn placeholder_times_and_other_leads_do_not_move_the_end_of_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let leads_path = write(&dir, "leads.csv", LEADS);
+    let outcomes = write(
+        &dir,
+        "outcomes.csv",
+        "lead_id,converted,converted_at
+L1,1,2025-02-01 00:00:00
+L2,1,2025-01-05 00:00:00
+L4,1,2025-06-01 00:00:00
+L6,1,2025-04-01 00:00:00
+L9,1,2099-04-01 00:00:00
+L3,1,9999-12-31 00:00:00
+",
+    );
+    let events = write(
+        &dir,
+        "events.csv",
+        &format!("{EVENTS}L3,page_view,2099-01-01 00:00:00\nL8,page_view,2098-01-01 00:00:00\n"),
+    );
+    let read = ReadOptions::default();
+    let leads = read_table(&leads_path, &read).unwrap();
+    let spec = FeatureSpec::from_toml(SPEC, "spec.toml").unwrap();
+    let a = assemble(&AssemblyInputs {
+        events: Some(&events),
+        outcomes: Some(&outcomes),
+        ..AssemblyInputs::new(&leads, &spec, &read)
+    })
+    .unwrap();
+    let r = &a.report;
+    assert_eq!(r.end_of_data, "2025-12-20T00:00:00Z");
+    assert_eq!((r.used, r.censored), (4, 1), "L5 stays censored");
+    // L3's 9999 conversion and 2099 event (L9 and L8 are not leads).
+    assert_eq!(r.future_times, 2);
+    let first = r.first_future_time.as_deref().unwrap();
+    assert!(
+        first.contains("events.csv: occurred_at 2099-01-01T00:00:00Z"),
+        "{first}"
+    );
+    // L3 converted in 9999: not within 90 days of its as_of.
+    assert_eq!(a.labels, vec![true, false, false, true]);
+}
+
 #[test]
 fn outcomes_with_a_converted_column_and_no_times() {
     let dir = tempfile::tempdir().unwrap();
