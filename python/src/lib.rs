@@ -230,12 +230,14 @@ impl Model {
                             "events row {k}: lead position {l} is not among the {n} leads"
                         )));
                     };
-                    if t < 0 || leadscore_core::fitted::known_later(t, as_of[l]) {
+                    // Before 1970 is a time like any other (training and `score` count such
+                    // an event): only more than a day after the scoring time is refused.
+                    if leadscore_core::fitted::known_later(t, as_of[l]) {
                         return Err(bad_event(
                             k,
                             format!(
-                                "occurred_at {} is out of range: it must lie between \
-                                 1970-01-01 and one day after the scoring time {}",
+                                "occurred_at {} is out of range: it must lie no later than \
+                                 one day after the scoring time {}",
                                 leadscore_core::value::rfc3339(t),
                                 leadscore_core::value::rfc3339(as_of[l])
                             ),

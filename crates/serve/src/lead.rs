@@ -1593,13 +1593,14 @@ impl Lead<'_> {
     }
 }
 
-/// An event's time: between 1970 and a day after `as_of`.
+/// An event's time: no later than a day after `as_of` (before 1970 is a time like any other:
+/// training and `score` count such an event, so the server does too).
 fn check_time(t: i64, as_of: i64, path: impl FnOnce() -> String) -> Result<()> {
-    if t < 0 || leadscore_core::fitted::known_later(t, as_of) {
+    if leadscore_core::fitted::known_later(t, as_of) {
         return Err(Error::InvalidField {
             path: path(),
             message: format!(
-                "timestamp {} is out of range: it must lie between 1970-01-01 and one day after the scoring time {}",
+                "timestamp {} is out of range: it must lie no later than one day after the scoring time {}",
                 leadscore_core::value::rfc3339(t),
                 leadscore_core::value::rfc3339(as_of)
             ),
