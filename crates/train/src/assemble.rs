@@ -803,6 +803,12 @@ fn read_outcomes(
     })
 }
 
+/// At most this many event types without features are kept in a model (the most frequent).
+pub const MAX_OTHER_TYPES: usize = 1000;
+
+/// An event type name longer than this is not kept in a model as a known type.
+pub const MAX_OTHER_TYPE_BYTES: usize = 256;
+
 /// Chooses the event types that get features: the spec's list, or the most frequent types
 /// among the training leads' events known at their `as_of`.
 pub fn fit_events(
@@ -838,12 +844,23 @@ pub fn fit_events(
     } else {
         spec.types.clone()
     };
-    let mut other_types: Vec<String> = events
+    // The other types the events had, remembered so that serving does not count them as
+    // types training never saw: the most frequent [`MAX_OTHER_TYPES`] of sensible length (a
+    // table of 200,000 junk types, or one 64 MB name, made a model file of that size). One
+    // left out is counted as unseen when served, which only a report shows.
+    let mut all_counts = vec![0usize; events.type_names.len()];
+    for &t in &events.event_type {
+        all_counts[t as usize] += 1;
+    }
+    let mut others: Vec<(&String, usize)> = events
         .type_names
         .iter()
-        .filter(|t| !types.contains(t))
-        .cloned()
+        .zip(all_counts)
+        .filter(|(t, _)| !types.contains(t) && t.len() <= MAX_OTHER_TYPE_BYTES)
         .collect();
+    others.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    others.truncate(MAX_OTHER_TYPES);
+    let mut other_types: Vec<String> = others.into_iter().map(|(t, _)| t.clone()).collect();
     other_types.sort();
     FittedEvents {
         types,
@@ -1013,6 +1030,38 @@ pub fn unseen_event_types(
 mod tests {
     use super::*;
     use leadscore_core::fitted::LeadEvent;
+
+    /// A model keeps at most [`MAX_OTHER_TYPES`] types without features, the most frequent,
+    /// and none of an absurd length.
+    #[test]
+    fn types_without_features_are_bounded() {
+        let n = MAX_OTHER_TYPES + 500;
+        let mut type_names: Vec<String> = (0..n).map(|k| format!("junk_{k:05}")).collect();
+        type_names.push("x".repeat(MAX_OTHER_TYPE_BYTES + 1));
+        // Type k occurs k % 7 + 1 times, the long one 100 times; all dated after as_of.
+        let mut event_type = Vec::new();
+        for k in 0..=n {
+            let times = if k == n { 100 } else { k % 7 + 1 };
+            event_type.extend(std::iter::repeat_n(k as u32, times));
+        }
+        let events = EventColumns {
+            lead: vec![0; event_type.len()],
+            occurred_at: vec![1_000; event_type.len()],
+            event_type,
+            type_names,
+            path: "events.csv".into(),
+            fingerprint: None,
+        };
+        let fitted = fit_events(&EventSpec::default(), &events, &[0], &[0]);
+        assert!(fitted.types.is_empty());
+        assert_eq!(fitted.other_types.len(), MAX_OTHER_TYPES);
+        assert!(fitted
+            .other_types
+            .iter()
+            .all(|t| t.len() <= MAX_OTHER_TYPE_BYTES));
+        // The most frequent kept: every type seen 7 times is there.
+        assert!(fitted.other_types.contains(&"junk_00006".to_string()));
+    }
 
     /// The one-pass aggregation against the per-lead path, on the cases that differ between
     /// them if either is wrong: an event exactly at `as_of` (known), one a second later
