@@ -419,6 +419,14 @@ pub fn resolve_spec(
     {
         crate::load::column(table, name)?;
     }
+    if let (Some(label), Some(id)) = (&label, &spec.id) {
+        if label == id {
+            return Err(TrainError::Config(format!(
+                "the label and the id both name `{label}`: the label is the outcome, the id \
+                 names the lead"
+            )));
+        }
+    }
     spec.validate(
         &config
             .spec

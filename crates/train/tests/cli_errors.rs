@@ -630,6 +630,46 @@ fn bad_data_files_fail_with_named_errors() {
             1,
             &["empty.csv", "empty"],
         ),
+        // A typo in a column name: the real label would have become a feature.
+        case(
+            "init --label naming no column",
+            vec![("leads.csv", leads())],
+            &["init", "--data", "leads.csv", "--label", "convertd"],
+            1,
+            &["leads.csv", "convertd", "no such column"],
+        ),
+        case(
+            "init --exclude naming no column",
+            vec![("leads.csv", leads())],
+            &[
+                "init",
+                "--data",
+                "leads.csv",
+                "--label",
+                "converted",
+                "--exclude",
+                "nosuch",
+            ],
+            1,
+            &["nosuch", "no such column"],
+        ),
+        case(
+            "train --id naming the label",
+            vec![("leads.csv", leads())],
+            &[
+                "train",
+                "--data",
+                "leads.csv",
+                "--label",
+                "converted",
+                "--id",
+                "converted",
+                "--out",
+                "m.json",
+            ],
+            1,
+            &["both name `converted`"],
+        ),
     ];
     check_cases(&cases);
 }
