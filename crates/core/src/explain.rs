@@ -224,9 +224,8 @@ pub struct Quoted<'a>(pub &'a str);
 impl std::fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = self.0;
-        if s.len() > ECHO_CHARS + 56 {
+        if let Some(cut) = crate::value::echo_cut(s) {
             // Cut as every echoed value is: a 100 KB job title is not sent back.
-            let cut = s.char_indices().nth(ECHO_CHARS).map_or(s.len(), |(i, _)| i);
             write!(f, "{:?}... ({} bytes)", &s[..cut], s.len())
         } else if is_plain(s) {
             f.write_str("\"")?;

@@ -843,7 +843,14 @@ impl UnseenValues {
             .iter()
             .map(|v| {
                 if text {
-                    crate::explain::Quoted(v).to_string()
+                    // Already cut (`values` hold the text cut, for programs): the quotes go
+                    // around what was kept, not again around the whole.
+                    match crate::value::shortened_parts(v) {
+                        Some((kept, bytes)) => {
+                            format!("{}... ({bytes} bytes)", crate::explain::Quoted(kept))
+                        }
+                        None => crate::explain::Quoted(v).to_string(),
+                    }
                 } else {
                     v.clone()
                 }

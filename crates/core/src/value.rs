@@ -277,17 +277,30 @@ pub fn is_bool_word(text: &str) -> bool {
 /// How much of a value taken from the input a message or an explanation repeats back.
 pub const ECHO_CHARS: usize = 200;
 
-/// `text` when it is short (up to [`ECHO_CHARS`] + 56 bytes), else its first [`ECHO_CHARS`]
-/// characters and `... (N bytes)`: a 10 MB value is never repeated back whole.
+/// `text` when it is short (up to [`ECHO_CHARS`] characters, or up to [`ECHO_CHARS`] + 56
+/// bytes), else its first [`ECHO_CHARS`] characters and `... (N bytes)`: a 10 MB value is
+/// never repeated back whole, and a value is never marked cut when nothing was cut.
 pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.len() <= ECHO_CHARS + 56 {
-        return text.into();
+    match echo_cut(text) {
+        None => text.into(),
+        Some(cut) => format!("{}... ({} bytes)", &text[..cut], text.len()).into(),
     }
-    let cut = text
-        .char_indices()
-        .nth(ECHO_CHARS)
-        .map_or(text.len(), |(i, _)| i);
-    format!("{}... ({} bytes)", &text[..cut], text.len()).into()
+}
+
+/// Where [`shorten`] cuts `text` (a byte offset), if it does.
+pub fn echo_cut(text: &str) -> Option<usize> {
+    if text.len() <= ECHO_CHARS + 56 {
+        return None;
+    }
+    text.char_indices().nth(ECHO_CHARS).map(|(i, _)| i)
+}
+
+/// A value [`shorten`] cut, split back into what it kept and the length of the whole:
+/// `None` for any other text.
+pub fn shortened_parts(text: &str) -> Option<(&str, usize)> {
+    let (kept, rest) = text.rsplit_once("... (")?;
+    let bytes: usize = rest.strip_suffix(" bytes)")?.parse().ok()?;
+    (kept.chars().count() == ECHO_CHARS && bytes > ECHO_CHARS + 56).then_some((kept, bytes))
 }
 
 /// A value as the input gave it, for messages and explanations: text quoted (`"3"`, cut as
@@ -1838,6 +1851,17 @@ mod tests {
         assert!(e.ends_with("... (10000 bytes)"), "{e}");
         assert_eq!(shorten("short"), "short");
         assert!(shorten(&long).ends_with("... (10000 bytes)"));
+        // 151 characters in 301 bytes: nothing to cut, so not marked cut.
+        let accented = format!("{}x", "é".repeat(150));
+        assert_eq!(shorten(&accented), accented.as_str());
+        assert_eq!(echo(FieldValue::Text(&accented)), format!("{accented:?}"));
+        // What was cut splits back into what was kept and the whole's length.
+        let cut = shorten(&long);
+        assert_eq!(
+            shortened_parts(&cut),
+            Some(("é".repeat(ECHO_CHARS).as_str(), 10_000))
+        );
+        assert_eq!(shortened_parts("a value... (3 bytes)"), None);
     }
 
     #[test]
