@@ -409,6 +409,15 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
             chosen = if d == 0 { detect_delimiter(chunk) } else { d };
             ragged = Some(RaggedCheck::new(chosen));
             first = false;
+            // Lines ended by a carriage return alone (a classic Mac export) read as one
+            // header line and no rows: said as it is.
+            if !chunk.contains(&b'\n') && chunk.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n') {
+                return Err(read_err(
+                    path,
+                    "its lines end with a carriage return alone (an old Mac export): save it \
+                     with LF or CRLF line ends",
+                ));
+            }
             let line = chunk.split(|b| *b == b'\n').next().unwrap_or_default();
             header_line = line.strip_suffix(b"\r").unwrap_or(line).to_vec();
         }

@@ -630,6 +630,19 @@ fn bad_data_files_fail_with_named_errors() {
             1,
             &["empty.csv", "empty"],
         ),
+        case(
+            "a file whose lines end with CR alone",
+            vec![(
+                "cr.csv",
+                String::from_utf8(leads())
+                    .unwrap()
+                    .replace('\n', "\r")
+                    .into_bytes(),
+            )],
+            &["init", "--data", "cr.csv", "--label", "converted"],
+            1,
+            &["cr.csv", "carriage return alone"],
+        ),
         // A typo in a column name: the real label would have become a feature.
         case(
             "init --label naming no column",
