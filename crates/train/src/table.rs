@@ -149,6 +149,45 @@ pub fn flat_labels(
     let col_err = column_error(table, label);
     let mut values = text_values(column(table, label)?).map_err(|e| col_err(e.to_string()))?;
     let empty = values.iter().filter(|v| v.is_none()).count();
+    // A value named both converted and not, or a named negative no row holds (a typo: every
+    // not-converted row would be left out as open, and the error would read "only one class").
+    if let Some(both) = negative.iter().find(|n| is_positive(positive, n)) {
+        return Err(col_err(format!(
+            "{both:?} is named both a positive (converted) and a negative label value"
+        )));
+    }
+    if !negative.is_empty() {
+        let held: Vec<&String> = negative
+            .iter()
+            .filter(|n| {
+                !values
+                    .iter()
+                    .flatten()
+                    .any(|v| is_positive(&[(*n).clone()], v))
+            })
+            .collect();
+        if held.len() == negative.len() {
+            let mut classes: Vec<&str> = Vec::new();
+            for v in values.iter().flatten().map(|v| v.trim()) {
+                if classes.len() < 8 && !classes.iter().any(|c| c.eq_ignore_ascii_case(v)) {
+                    classes.push(v);
+                }
+            }
+            return Err(col_err(format!(
+                "no row holds the negative label value{} {} (the column holds {})",
+                if held.len() == 1 { "" } else { "s" },
+                held.iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                classes
+                    .iter()
+                    .map(|c| format!("{c:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
     // Named negatives: the rows of any other class have no outcome yet.
     let mut open: Vec<(String, usize)> = Vec::new();
     if !negative.is_empty() {
@@ -540,11 +579,15 @@ mod tests {
             w.contains("1 has no label; 2 are neither converted (Won) nor not converted (lost): \"Open\" (1 row), \"Working\" (1 row)"),
             "{w}"
         );
-        // A named negative that no row has: one class.
+        // A named negative that no row has: said so, with the values the column holds (it
+        // read "only one class", the not-converted rows all left out as open).
         let e = flat_labels(&t, "status", &won, &["Gone".to_string()])
             .unwrap_err()
             .to_string();
-        assert!(e.contains("only one class"), "{e}");
+        assert!(
+            e.contains("no row holds the negative label value \"Gone\"") && e.contains("\"Lost\""),
+            "{e}"
+        );
         // Strict `labels` (outcomes tables) still wants two classes.
         let (_d, t) = table("status,x\nWon,a\nLost,b\nOpen,c\n");
         assert!(labels(&t, "status", &won).is_err());
