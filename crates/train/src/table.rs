@@ -330,6 +330,19 @@ fn label_classes(
             )));
         }
         check_classes(values, positive, col_err)?;
+        // Codes 1 and 2 (an SPSS or R factor export) read as 1 = converted by default, which
+        // is the opposite of what such a file often means: said, with the way to turn it.
+        let codes = |a: &str, b: &str| {
+            let mut c: Vec<&str> = classes.iter().map(|(c, _)| c.as_str()).collect();
+            c.sort_unstable();
+            c == [a, b]
+        };
+        if !named && classes.len() == 2 && codes("1", "2") {
+            return Ok(Some(format!(
+                "`{label}` holds the codes 1 and 2: 1 counts as converted (the default positive \
+                 values); if 2 means converted, pass --positive 2"
+            )));
+        }
         return Ok(None);
     }
     let (yes, no): (Vec<_>, Vec<_>) = classes
@@ -587,6 +600,21 @@ mod tests {
         assert!(
             e.contains("no row holds the negative label value \"Gone\"") && e.contains("\"Lost\""),
             "{e}"
+        );
+        // Codes 1 and 2: 1 is converted by default, said in a warning.
+        let (_c, codes) = table("y,x\n1,a\n2,b\n2,c\n");
+        let w = flat_labels(
+            &codes,
+            "y",
+            &leadscore_core::value::default_positive_values(),
+            &[],
+        )
+        .unwrap()
+        .warning
+        .unwrap();
+        assert!(
+            w.contains("codes 1 and 2") && w.contains("--positive 2"),
+            "{w}"
         );
         // Strict `labels` (outcomes tables) still wants two classes.
         let (_d, t) = table("status,x\nWon,a\nLost,b\nOpen,c\n");
