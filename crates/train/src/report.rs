@@ -144,7 +144,7 @@ pub fn fields_text(a: &ModelArtifact, limit: Option<usize>) -> String {
             "fields by importance (mean |contribution to the log-odds| over training examples):\n",
         );
         for g in rows.iter().take(limit.unwrap_or(usize::MAX)) {
-            let name: String = g.name.chars().take(width).collect();
+            let name = fit_width(&g.name, width);
             let _ = writeln!(
                 out,
                 "  {name:<width$}  {:>6.3}  {}",
@@ -156,6 +156,23 @@ pub fn fields_text(a: &ModelArtifact, limit: Option<usize>) -> String {
     for g in &a.gates {
         let _ = writeln!(out, "gate: {}", g.name);
     }
+    out
+}
+
+/// `name` in at most `width` characters: cut in the middle (`…`), keeping its start and its
+/// end, which is where two pair features of the same columns differ (`Total Time Spent on
+/// Website >= 536 & What is your current occupation = Unemployed` and `... = Student` cut at the
+/// end read the same).
+fn fit_width(name: &str, width: usize) -> String {
+    let n = name.chars().count();
+    if n <= width || width < 5 {
+        return name.chars().take(width).collect();
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let mut out: String = name.chars().take(head).collect();
+    out.push('…');
+    out.extend(name.chars().skip(n - tail));
     out
 }
 
@@ -176,7 +193,7 @@ pub fn weights_text(a: &ModelArtifact, limit: Option<usize>) -> String {
         "feature", "weight", "odds ratio", "active"
     );
     for f in rows.iter().take(limit.unwrap_or(usize::MAX)) {
-        let name: String = f.name.chars().take(width).collect();
+        let name = fit_width(&f.name, width);
         // An odds ratio per unit of a column on a tiny scale is astronomically large (or
         // small): with an exponent, not fifty digits.
         let odds = if f.odds_ratio.is_finite()
@@ -586,6 +603,20 @@ mod tests {
             {"bins": 0, "features": 3, "alpha": 1.0, "cv_log_loss": 0.5, "cv_roc_auc": 0.7},
             {"bins": 4, "features": 7, "alpha": 1.0, "cv_log_loss": 0.45, "cv_roc_auc": 0.75}],
         "skipped": [{"bins": 8, "reason": "no_gain"}]}"#;
+
+    #[test]
+    fn long_names_keep_their_start_and_end() {
+        let a = "Total Time Spent on Website >= 536 & What is your current occupation = Unemployed";
+        let b = "Total Time Spent on Website >= 536 & What is your current occupation = Student";
+        let (x, y) = (fit_width(a, 60), fit_width(b, 60));
+        assert_eq!(x.chars().count(), 60);
+        assert_ne!(x, y);
+        assert!(
+            x.starts_with("Total Time") && x.ends_with("= Unemployed"),
+            "{x}"
+        );
+        assert_eq!(fit_width("short", 60), "short");
+    }
 
     #[test]
     fn the_bins_table_speaks_of_spikes_only_where_they_were_compared() {

@@ -1527,7 +1527,15 @@ fn demo_init_train_evaluate_inspect() {
     let names = weights(&artifact);
     assert!(names.len() >= 3, "{names:?}");
     for (name, _) in &names {
-        let shown: String = name.chars().take(60).collect();
+        // A name over 60 characters is cut in the middle: its first 30 and last 29 kept.
+        let n = name.chars().count();
+        let shown: String = if n <= 60 {
+            name.clone()
+        } else {
+            let head: String = name.chars().take(30).collect();
+            let tail: String = name.chars().skip(n - 29).collect();
+            format!("{head}…{tail}")
+        };
         assert!(
             lines[header + 1..].iter().any(|l| l.contains(&shown)),
             "inspect does not list {name}:\n{}",
