@@ -377,6 +377,9 @@ pub struct PointInTimeReport {
     /// The first of them: `FILE: column TIME`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_future_time: Option<String>,
+    /// Events that repeat another of the same lead exactly (type and time): counted each time.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub repeated_events: u64,
     /// Counts per landmark (models trained on several landmarks).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub landmarks: Vec<LandmarkCounts>,

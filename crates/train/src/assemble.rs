@@ -463,6 +463,22 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
         landmarks_days: landmarks.clone(),
         events: events.map(|(ev, _)| group_by_lead(ev, n)),
     };
+    // Events that repeat another of the same lead exactly (type and time): an export that
+    // repeats rows inflates every count; counted for a warning (kept: two of a kind in one
+    // second can be real).
+    if let Some(ev) = &lives.events {
+        report.repeated_events = (0..n)
+            .map(|r| {
+                let (lo, hi) = (ev.offsets[r], ev.offsets[r + 1]);
+                (lo + 1..hi)
+                    .filter(|&i| {
+                        ev.occurred_at[i] == ev.occurred_at[i - 1]
+                            && ev.event_type[i] == ev.event_type[i - 1]
+                    })
+                    .count() as u64
+            })
+            .sum();
+    }
 
     // Candidate examples: (lead row, landmark index, as_of), in lead order.
     let mut counts: Vec<LandmarkCounts> = match &as_of_column {

@@ -535,6 +535,13 @@ fn train_examples(
                 r.outcomes_unknown_lead, outcome_rows, table.path
             ));
         }
+        if r.repeated_events * 100 >= r.events.max(1) {
+            spec_warnings.push(format!(
+                "{} of the {} events repeat another of the same lead exactly (type and time): \
+                 each is counted; if the export repeats rows, remove the repeats",
+                r.repeated_events, r.events
+            ));
+        }
         if let Some(first) = &r.first_future_time {
             spec_warnings.push(format!(
                 "{} in the tables more than a day after this training run (first: {first}): \

@@ -83,6 +83,7 @@ fn closed_deals_export_censoring_and_early_converters() {
     assert_eq!(r.events_used, 3);
     assert_eq!(r.events_after_as_of, 2);
     assert_eq!(r.events_unknown_lead, 1, "L7");
+    assert_eq!(r.repeated_events, 0);
 }
 
 /// Placeholder times (`9999-12-31` on a deal still open, an event in 2099) and an outcome row
@@ -108,7 +109,10 @@ L3,1,9999-12-31 00:00:00
     let events = write(
         &dir,
         "events.csv",
-        &format!("{EVENTS}L3,page_view,2099-01-01 00:00:00\nL8,page_view,2098-01-01 00:00:00\n"),
+        &format!(
+            "{EVENTS}L3,page_view,2099-01-01 00:00:00\nL8,page_view,2098-01-01 00:00:00\n\
+             L1,demo_request,2025-01-03 00:00:00\n"
+        ),
     );
     let read = ReadOptions::default();
     let leads = read_table(&leads_path, &read).unwrap();
@@ -129,6 +133,8 @@ L3,1,9999-12-31 00:00:00
         first.contains("events.csv: occurred_at 2099-01-01T00:00:00Z"),
         "{first}"
     );
+    // L1's demo request of 2025-01-03 twice: counted for a warning.
+    assert_eq!(r.repeated_events, 1);
     // L3 converted in 9999: not within 90 days of its as_of.
     assert_eq!(a.labels, vec![true, false, false, true]);
 }
