@@ -97,7 +97,8 @@ impl<'a> LeadScorer<'a> {
         tiers: &Tiers,
     ) -> Result<Self, String> {
         let op = cutoff_for_precision(&artifact.curve, target_precision, confidence)
-            .map_err(|e| format!("target precision {target_precision}: {e}"))?;
+            // Every error names the target or the curve itself.
+            .map_err(|e| e.to_string())?;
         let gates = Gates::for_spec(&artifact.gates, &artifact.spec)
             .map_err(|e| format!("model {}: gates: {e}", artifact.model_id))?;
         Ok(Self {
