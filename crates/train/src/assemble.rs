@@ -391,9 +391,9 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
                 missing,
             )?;
             report.outcomes_unknown_lead = o.unknown;
-            // Conversions of known leads only (a row for another lead, or a not-converted row's
-            // date, says nothing about these leads).
-            for t in o.per_lead.iter().flatten().flatten() {
+            // Every row's time, of any lead (the export reaches that far, also when these
+            // leads are a part of it), placeholders aside.
+            for t in &o.times {
                 end = future.admit(end, *t, limit, || {
                     format!("{}: converted_at", o.fingerprint.path)
                 });
@@ -721,6 +721,8 @@ struct Outcomes {
     per_lead: Vec<Option<Option<i64>>>,
     /// Outcome rows whose lead id is not in the leads table.
     unknown: u64,
+    /// Every row's time (any lead, converted or not): how far the export reaches.
+    times: Vec<i64>,
     /// First (1-based) converted row without a time.
     first_untimed_row: Option<usize>,
     fingerprint: leadscore_core::artifact::InputFingerprint,
@@ -786,6 +788,7 @@ fn read_outcomes(
     let mut per_lead: Vec<Option<Option<i64>>> = vec![None; n];
     let mut unknown = 0u64;
     let mut first_untimed_row = None;
+    let mut times = Vec::new();
     for (row, id) in ids.into_iter().enumerate() {
         let id = id.ok_or_else(|| TrainError::Cell {
             path: table.path.clone(),
@@ -793,6 +796,9 @@ fn read_outcomes(
             column: spec.lead_id.clone(),
             message: "the lead id is missing".into(),
         })?;
+        if let Some(t) = at[row] {
+            times.push(t);
+        }
         if !converted[row] {
             continue;
         }
@@ -814,6 +820,7 @@ fn read_outcomes(
     Ok(Outcomes {
         per_lead,
         unknown,
+        times,
         first_untimed_row,
         fingerprint: table.fingerprint,
     })

@@ -86,9 +86,9 @@ fn closed_deals_export_censoring_and_early_converters() {
     assert_eq!(r.repeated_events, 0);
 }
 
-/// Placeholder times (`9999-12-31` on a deal still open, an event in 2099) and an outcome row
-/// of a lead not in the leads file do not set the end of the data: with them it was decades
-/// ahead, nothing was censored, and L5's horizon counted as over. Counted, the first named.
+/// Placeholder times (`9999-12-31` on a deal still open, an event in 2099, an outcome row of
+/// another lead in 2099) do not set the end of the data: with them it was decades ahead,
+/// nothing was censored, and L5's horizon counted as over. Counted, the first named.
 /// A `converted` column holding only the positive value is a closed-deals export too.
 #[test]
 fn placeholder_times_and_other_leads_do_not_move_the_end_of_the_data() {
@@ -126,8 +126,9 @@ L3,1,9999-12-31 00:00:00
     let r = &a.report;
     assert_eq!(r.end_of_data, "2025-12-20T00:00:00Z");
     assert_eq!((r.used, r.censored), (4, 1), "L5 stays censored");
-    // L3's 9999 conversion and 2099 event (L9 and L8 are not leads).
-    assert_eq!(r.future_times, 2);
+    // L3's 2099 event and 9999 conversion, L9's 2099 outcome row (L8's event is not read:
+    // not a lead).
+    assert_eq!(r.future_times, 3);
     let first = r.first_future_time.as_deref().unwrap();
     assert!(
         first.contains("events.csv: occurred_at 2099-01-01T00:00:00Z"),
