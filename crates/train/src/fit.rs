@@ -1243,9 +1243,8 @@ mod tests {
         assert!(best < best_first, "{best} vs {best_first}");
     }
 
-    #[test]
-    fn the_grid_widens_toward_stronger_penalties_and_stops_inside() {
-        // Pure noise: the strongest penalty wins, and a decade stronger is no worse.
+    /// 400 rows of 30 standard normal columns and a label unrelated to them (30% positive).
+    fn noise() -> (Matrix, Vec<bool>) {
         let mut rng = SeededRng::new(5);
         let (n, k) = (400, 30);
         let mut m = Matrix::zeros(n, k);
@@ -1253,6 +1252,13 @@ mod tests {
             *v = rng.normal();
         }
         let y: Vec<bool> = (0..n).map(|_| rng.bernoulli(0.3)).collect();
+        (m, y)
+    }
+
+    #[test]
+    fn the_grid_widens_toward_stronger_penalties_and_stops_inside() {
+        // Pure noise: the strongest penalty wins, and a decade stronger is no worse.
+        let (m, y) = noise();
         let options = grid(1.0, 100.0, 3);
         let cv = CvFolds::new(&y, None, &options).unwrap();
         let p = &search_penalty(&m, &y, &cv, &options.alphas, None, &options)
@@ -1277,13 +1283,7 @@ mod tests {
     #[test]
     fn a_search_on_part_of_the_grid_goes_on_along_it_before_widening() {
         // Pure noise: the strongest penalty tried wins.
-        let mut rng = SeededRng::new(5);
-        let (n, k) = (400, 30);
-        let mut m = Matrix::zeros(n, k);
-        for v in &mut m.data {
-            *v = rng.normal();
-        }
-        let y: Vec<bool> = (0..n).map(|_| rng.bernoulli(0.3)).collect();
+        let (m, y) = noise();
         let options = grid(1e-3, 100.0, 6);
         let cv = CvFolds::new(&y, None, &options).unwrap();
         let (strongest, sub) = (options.alphas[0], &options.alphas[2..4]);

@@ -51,21 +51,30 @@ fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf 
     p
 }
 
+/// The three tables assembled with [`SPEC`].
+fn assemble_three(
+    leads: &std::path::Path,
+    outcomes: &std::path::Path,
+    events: &std::path::Path,
+) -> leadscore_train::assemble::Assembled {
+    let read = ReadOptions::default();
+    let leads = read_table(leads, &read).unwrap();
+    let spec = FeatureSpec::from_toml(SPEC, "spec.toml").unwrap();
+    assemble(&AssemblyInputs {
+        events: Some(events),
+        outcomes: Some(outcomes),
+        ..AssemblyInputs::new(&leads, &spec, &read)
+    })
+    .unwrap()
+}
+
 #[test]
 fn closed_deals_export_censoring_and_early_converters() {
     let dir = tempfile::tempdir().unwrap();
     let leads_path = write(&dir, "leads.csv", LEADS);
     let outcomes = write(&dir, "outcomes.csv", CLOSED_DEALS);
     let events = write(&dir, "events.csv", EVENTS);
-    let read = ReadOptions::default();
-    let leads = read_table(&leads_path, &read).unwrap();
-    let spec = FeatureSpec::from_toml(SPEC, "spec.toml").unwrap();
-    let a = assemble(&AssemblyInputs {
-        events: Some(&events),
-        outcomes: Some(&outcomes),
-        ..AssemblyInputs::new(&leads, &spec, &read)
-    })
-    .unwrap();
+    let a = assemble_three(&leads_path, &outcomes, &events);
     let r = &a.report;
     assert_eq!(r.end_of_data, "2025-12-20T00:00:00Z");
     assert_eq!(
@@ -114,15 +123,7 @@ L3,1,9999-12-31 00:00:00
              L1,demo_request,2025-01-03 00:00:00\n"
         ),
     );
-    let read = ReadOptions::default();
-    let leads = read_table(&leads_path, &read).unwrap();
-    let spec = FeatureSpec::from_toml(SPEC, "spec.toml").unwrap();
-    let a = assemble(&AssemblyInputs {
-        events: Some(&events),
-        outcomes: Some(&outcomes),
-        ..AssemblyInputs::new(&leads, &spec, &read)
-    })
-    .unwrap();
+    let a = assemble_three(&leads_path, &outcomes, &events);
     let r = &a.report;
     assert_eq!(r.end_of_data, "2025-12-20T00:00:00Z");
     assert_eq!((r.used, r.censored), (4, 1), "L5 stays censored");
