@@ -289,17 +289,14 @@ pub fn encode_age(age: f64, landmarks: &[f64], slot: &mut [f64]) {
 }
 
 /// A bin edge (or a landmark) as its shortest text that reads back as the same number, so a
-/// label such as `in [0.325502, 0.656)` holds for every value it is shown with: a whole number
-/// as one (`-0` as `0`), a number of ordinary size in plain digits (`0.000123`, `2.5`), a very
-/// small or very large one with an exponent (`5e-10`, `1.0098263669402352e16`). Edges are
-/// training values, so this is mostly the text the file had.
+/// label such as `in [0.325502, 0.656)` holds for every value it is shown with: a number of
+/// ordinary size in plain digits (`250`, `0.000123`, `2.5`; `-0` as `0`), a very small or very
+/// large one with an exponent (`5e-10`, `1.0098263669402352e16`). Edges are training values, so
+/// this is mostly the text the file had.
 pub(crate) fn fmt_edge(x: f64) -> String {
-    let a = x.abs();
     if x == 0.0 {
         "0".into()
-    } else if x.fract() == 0.0 && a < 1e15 {
-        format!("{x:.0}")
-    } else if (1e-4..1e15).contains(&a) {
+    } else if (1e-4..1e15).contains(&x.abs()) {
         format!("{x}")
     } else {
         format!("{x:e}")

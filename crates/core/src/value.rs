@@ -315,6 +315,13 @@ pub fn echo(value: FieldValue<'_>) -> String {
     }
 }
 
+/// Now, in Unix seconds (read down).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// A Unix time as RFC 3339 in UTC, to the second (`2025-06-08T10:00:00Z`): how times are
 /// written back to people and files (empty for a time outside chrono's range).
 pub fn rfc3339(t: i64) -> String {

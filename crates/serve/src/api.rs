@@ -19,8 +19,7 @@ use std::time::Instant;
 
 use crate::http::parse_and_score;
 pub use crate::http::{
-    json_response, now, parse_json, AdminAuth, JsonBody, JsonBytes, Params, ScoreAuth,
-    DEFAULT_FACTORS,
+    json_response, parse_json, AdminAuth, JsonBody, JsonBytes, Params, ScoreAuth, DEFAULT_FACTORS,
 };
 pub use crate::lead::check_batch_size;
 pub use crate::scoring::score_and_record;

@@ -433,7 +433,6 @@ fn as_of_of(value: Option<&str>) -> Result<i64> {
     }
 }
 
-/// Now, in Unix seconds.
 /// The scoring time of a request without `as_of`: now, a fraction of a second rounded up, as
 /// an event's time is. Read down, an event sent with the request that happened earlier in the
 /// same second (`10:00:00.542Z`, as JavaScript's `toISOString` writes it, scored at
@@ -446,12 +445,6 @@ pub fn now_for_scoring() -> i64 {
         .unwrap_or_default();
     let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
     secs.saturating_add(i64::from(d.subsec_nanos() > 0))
-}
-
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {

@@ -867,7 +867,7 @@ impl App {
                 trigger: trigger.to_string(),
                 file: file.to_string(),
                 reason: reason.to_string(),
-                at: crate::http::now(),
+                at: leadscore_core::value::unix_now(),
             });
         }
     }

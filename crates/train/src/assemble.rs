@@ -355,7 +355,7 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     // than a day after training runs: a `2099-01-01` or `9999-12-31` placeholder would set
     // the end decades ahead and label every example as if its horizon were over (no
     // censoring). Such times are counted (and the first named) for a warning.
-    let limit = now_unix().saturating_add(SECONDS_PER_DAY as i64);
+    let limit = leadscore_core::value::unix_now().saturating_add(SECONDS_PER_DAY as i64);
     let mut future = FutureTimes::default();
     let mut end = i64::MIN;
     for t in created.iter().flatten() {
@@ -366,13 +366,8 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     if let Some(ev) = &events {
         for t in &ev.0.occurred_at {
             end = future.admit(end, *t, limit, || {
-                format!(
-                    "{}: occurred_at",
-                    inputs
-                        .events
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default()
-                )
+                let column = spec.events.clone().unwrap_or_default().occurred_at;
+                format!("{}: {column}", ev.0.path)
             });
         }
         report.events = ev.0.fingerprint.as_ref().map_or(0, |f| f.rows);
@@ -395,7 +390,8 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
             // leads are a part of it), placeholders aside.
             for t in &o.times {
                 end = future.admit(end, *t, limit, || {
-                    format!("{}: converted_at", o.fingerprint.path)
+                    let column = spec.outcomes.clone().unwrap_or_default().converted_at;
+                    format!("{}: {column}", o.fingerprint.path)
                 });
             }
             let why = match o.first_untimed_row {
@@ -748,13 +744,6 @@ impl FutureTimes {
         }
         end
     }
-}
-
-/// The current time, Unix seconds.
-fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Reads the outcomes table.

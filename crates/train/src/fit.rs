@@ -684,18 +684,12 @@ pub fn search_penalty(
         } else {
             grid[grid.len() - 1].alpha
         };
-        let on_grid = options
-            .alphas
-            .iter()
-            .copied()
-            .filter(|a| if stronger { *a > edge } else { *a < edge })
-            .reduce(|a, b| {
-                if (a - edge).abs() <= (b - edge).abs() {
-                    a
-                } else {
-                    b
-                }
-            });
+        let beyond = options.alphas.iter().copied();
+        let on_grid = if stronger {
+            beyond.filter(|a| *a > edge).reduce(f64::min)
+        } else {
+            beyond.filter(|a| *a < edge).reduce(f64::max)
+        };
         let alpha = match on_grid {
             Some(a) => a,
             None if extended.len() >= options.max_grid_extensions => {

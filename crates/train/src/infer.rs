@@ -473,24 +473,12 @@ fn date_order(
 
 /// Infers a spec from every column of `table`.
 pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec> {
-    // A name that is not a column (a typo) would leave the real label a feature, or a column
-    // meant to be excluded in: refused, as `train` refuses it.
-    for name in options
-        .label
-        .iter()
-        .chain(&options.id)
-        .chain(&options.exclude)
-    {
-        crate::load::column(table, name)?;
-    }
-    if let (Some(label), Some(id)) = (&options.label, &options.id) {
-        if label == id {
-            return Err(crate::error::TrainError::Config(format!(
-                "--label and --id both name `{label}`: the label is the outcome, the id names \
-                 the lead"
-            )));
-        }
-    }
+    crate::load::check_roles(
+        table,
+        options.label.as_deref(),
+        options.id.as_deref(),
+        &options.exclude,
+    )?;
     let mut missing = if options.missing_tokens.is_empty() {
         leadscore_core::value::default_missing_tokens()
     } else {

@@ -906,6 +906,32 @@ pub fn column<'a>(table: &'a Table, name: &str) -> Result<&'a Series> {
         })
 }
 
+/// The columns a run names for a role (the label, the id, those excluded) are columns of
+/// `table`, and the label is not the id: a typo would otherwise leave the real label a feature
+/// (leakage), or a column meant to be excluded in.
+pub fn check_roles(
+    table: &Table,
+    label: Option<&str>,
+    id: Option<&str>,
+    exclude: &[String],
+) -> Result<()> {
+    for name in label
+        .iter()
+        .chain(&id)
+        .copied()
+        .chain(exclude.iter().map(String::as_str))
+    {
+        column(table, name)?;
+    }
+    match (label, id) {
+        (Some(label), Some(id)) if label == id => Err(TrainError::Config(format!(
+            "the label and the id both name `{label}`: the label is the outcome, the id names \
+             the lead"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

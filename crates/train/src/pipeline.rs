@@ -411,22 +411,7 @@ pub fn resolve_spec(
             *c = leadscore_core::spec::ColumnSpec::new(c.name.clone(), TransformKind::Ignore);
         }
     }
-    for name in config
-        .exclude
-        .iter()
-        .chain(label.iter())
-        .chain(spec.id.iter())
-    {
-        crate::load::column(table, name)?;
-    }
-    if let (Some(label), Some(id)) = (&label, &spec.id) {
-        if label == id {
-            return Err(TrainError::Config(format!(
-                "the label and the id both name `{label}`: the label is the outcome, the id \
-                 names the lead"
-            )));
-        }
-    }
+    crate::load::check_roles(table, label.as_deref(), spec.id.as_deref(), &config.exclude)?;
     spec.validate(
         &config
             .spec

@@ -157,34 +157,16 @@ pub fn flat_labels(
         )));
     }
     if !negative.is_empty() {
-        let held: Vec<&String> = negative
-            .iter()
-            .filter(|n| {
-                !values
-                    .iter()
-                    .flatten()
-                    .any(|v| is_positive(&[(*n).clone()], v))
-            })
-            .collect();
-        if held.len() == negative.len() {
-            let mut classes: Vec<&str> = Vec::new();
-            for v in values.iter().flatten().map(|v| v.trim()) {
-                if classes.len() < 8 && !classes.iter().any(|c| c.eq_ignore_ascii_case(v)) {
-                    classes.push(v);
-                }
-            }
+        let classes = class_counts(&values);
+        if !classes.iter().any(|(c, _)| is_positive(negative, c)) {
+            let quoted = |v: &mut dyn Iterator<Item = &str>| {
+                v.map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ")
+            };
             return Err(col_err(format!(
                 "no row holds the negative label value{} {} (the column holds {})",
-                if held.len() == 1 { "" } else { "s" },
-                held.iter()
-                    .map(|n| format!("{n:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                classes
-                    .iter()
-                    .map(|c| format!("{c:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                if negative.len() == 1 { "" } else { "s" },
+                quoted(&mut negative.iter().map(String::as_str)),
+                quoted(&mut classes.iter().take(8).map(|(c, _)| c.as_str()))
             )));
         }
     }
@@ -288,6 +270,19 @@ pub fn flat_labels(
     })
 }
 
+/// The label classes of `values` with their rows, in the order first seen: compared as the
+/// positive values are (trimmed, in any case), shown as spelled first.
+fn class_counts(values: &[Option<String>]) -> Vec<(String, usize)> {
+    let mut classes: Vec<(String, usize)> = Vec::new();
+    for v in values.iter().flatten().map(|s| s.trim()) {
+        match classes.iter_mut().find(|(c, _)| c.eq_ignore_ascii_case(v)) {
+            Some((_, k)) => *k += 1,
+            None => classes.push((v.to_string(), 1)),
+        }
+    }
+    classes
+}
+
 /// `"Open" (250 rows), "Working" (10 rows)`.
 fn shown_classes(classes: &[(String, usize)]) -> String {
     classes
@@ -308,13 +303,7 @@ fn label_classes(
     label: &str,
     col_err: &impl Fn(String) -> TrainError,
 ) -> Result<Option<String>> {
-    let mut classes: Vec<(String, usize)> = Vec::new();
-    for v in values.iter().flatten().map(|s| s.trim()) {
-        match classes.iter_mut().find(|(c, _)| c.eq_ignore_ascii_case(v)) {
-            Some((_, k)) => *k += 1,
-            None => classes.push((v.to_string(), 1)),
-        }
-    }
+    let classes = class_counts(values);
     let named = positive != leadscore_core::value::default_positive_values().as_slice();
     if classes.len() <= 2 || (!named && negative.is_empty()) {
         if classes.len() > 2 {
@@ -332,12 +321,9 @@ fn label_classes(
         check_classes(values, positive, col_err)?;
         // Codes 1 and 2 (an SPSS or R factor export) read as 1 = converted by default, which
         // is the opposite of what such a file often means: said, with the way to turn it.
-        let codes = |a: &str, b: &str| {
-            let mut c: Vec<&str> = classes.iter().map(|(c, _)| c.as_str()).collect();
-            c.sort_unstable();
-            c == [a, b]
-        };
-        if !named && classes.len() == 2 && codes("1", "2") {
+        let mut codes: Vec<&str> = classes.iter().map(|(c, _)| c.as_str()).collect();
+        codes.sort_unstable();
+        if !named && codes == ["1", "2"] {
             return Ok(Some(format!(
                 "`{label}` holds the codes 1 and 2: 1 counts as converted (the default positive \
                  values); if 2 means converted, pass --positive 2"

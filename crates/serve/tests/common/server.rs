@@ -37,21 +37,7 @@ impl Server {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut command = match wrap.split_first() {
-            Some((first, rest)) => {
-                let mut c = Command::new(first);
-                c.args(rest).arg(bin);
-                c
-            }
-            None => Command::new(bin),
-        };
-        let mut child = command
-            .args(args)
-            .args(["--bind", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start server");
+        let mut child = spawn(wrap, bin, args);
         let stderr = Arc::new(Mutex::new(String::new()));
         let reader = {
             let (pipe, stderr) = (child.stderr.take().expect("stderr piped"), stderr.clone());
@@ -174,19 +160,37 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut child = Command::new(bin)
-        .args(args)
-        .args(["--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the server");
+    let mut child = spawn(&[], bin, args);
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = child.kill();
     child.wait_with_output().unwrap()
+}
+
+/// `bin` with `args` and `--bind 127.0.0.1:0`, run through `wrap` (empty for none), its
+/// output piped.
+fn spawn<I, S>(wrap: &[&str], bin: impl AsRef<OsStr>, args: I) -> std::process::Child
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut command = match wrap.split_first() {
+        Some((first, rest)) => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
+    command
+        .args(args)
+        .args(["--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the server")
 }
 
 impl Drop for Server {
