@@ -332,12 +332,19 @@ pub fn rfc3339(t: i64) -> String {
 
 /// Parses the timestamp forms exports use, to Unix seconds (UTC; a time without zone is UTC):
 /// RFC 3339 / ISO 8601 with `T` or a space, with or without fractional seconds and zone,
-/// `YYYY-MM-DD HH:MM`, a bare date `YYYY-MM-DD` (midnight), and the year first with slashes or
-/// dots (`2024/01/15 10:00`, `2024.1.15 2:05 PM`, as spreadsheets write dates).
+/// `YYYY-MM-DD HH:MM`, a bare date `YYYY-MM-DD` (midnight), ISO 8601's basic format
+/// (`20240115T100000Z`), a trailing `UTC`/`GMT` (`2024-01-15 10:00:00 UTC`), and the year first
+/// with slashes or dots (`2024/01/15 10:00`, `2024.1.15 2:05 PM`, as spreadsheets write dates).
 /// Each call parses; per-lead code that reads one field several times uses
 /// [`parse_timestamp_cached`].
 pub fn parse_timestamp(text: &str) -> Option<i64> {
     let t = trimmed(text);
+    if let Some(utc) = without_utc_word(t) {
+        return parse_timestamp(utc);
+    }
+    if let Some(extended) = iso_basic_as_extended(t) {
+        return parse_timestamp(&extended);
+    }
     // A trailing `Z` (UTC) reads as no zone, as the general path below reads it.
     if let Some(fast) = parse_fixed_timestamp(t.strip_suffix('Z').unwrap_or(t).as_bytes()) {
         return Some(fast);
@@ -385,6 +392,68 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|dt| dt.and_utc().timestamp())
+}
+
+/// A time followed by the word `UTC` or `GMT` (`2025-03-04 05:06:07 UTC`, as BigQuery and
+/// many database exports write it; `1/20/2025 7:01 AM UTC`), without the word: a time without zone reads as UTC.
+fn without_utc_word(t: &str) -> Option<&str> {
+    let rest = ["UTC", "GMT"].iter().find_map(|w| t.strip_suffix(w))?;
+    let rest = rest.strip_suffix(' ').unwrap_or(rest);
+    let ends_time = rest.as_bytes().last().is_some_and(u8::is_ascii_digit)
+        || [" AM", " PM", " am", " pm"]
+            .iter()
+            .any(|m| rest.ends_with(m));
+    ends_time.then_some(rest)
+}
+
+/// ISO 8601's basic format (`20250304T050607Z`, `20250304T0506Z`, with a fraction or a zone
+/// `+0530` after it, as iCalendar and some log exports write times) in the extended format
+/// the parsers read (`2025-03-04T05:06:07Z`). A bare `20250304` stays a number: only a `T` and
+/// a time make eight digits a date.
+fn iso_basic_as_extended(t: &str) -> Option<String> {
+    let b = t.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() < 13 || !digits(0..8) || b[8] != b'T' || !digits(9..13) {
+        return None;
+    }
+    let seconds = digits(13..15);
+    let end = if seconds { 15 } else { 13 };
+    let mut out = format!(
+        "{}-{}-{}T{}:{}",
+        &t[..4],
+        &t[4..6],
+        &t[6..8],
+        &t[9..11],
+        &t[11..13]
+    );
+    if seconds {
+        out.push(':');
+        out.push_str(&t[13..15]);
+    }
+    let mut rest = &t[end..];
+    if seconds && rest.starts_with(['.', ',']) {
+        let n = 1 + rest[1..].bytes().take_while(u8::is_ascii_digit).count();
+        out.push('.');
+        out.push_str(&rest[1..n]);
+        rest = &rest[n..];
+    }
+    match rest.as_bytes() {
+        [] | [b'Z'] => out.push_str(rest),
+        [s @ (b'+' | b'-'), h1, h2] if h1.is_ascii_digit() && h2.is_ascii_digit() => {
+            out.push_str(&format!("{}{}{}:00", *s as char, *h1 as char, *h2 as char));
+        }
+        [s @ (b'+' | b'-'), h1, h2, m1, m2]
+            if [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) =>
+        {
+            out.push_str(&format!(
+                "{}{}{}:{}{}",
+                *s as char, *h1 as char, *h2 as char, *m1 as char, *m2 as char
+            ));
+        }
+        _ => return None,
+    }
+    Some(out)
 }
 
 /// Unix seconds of a UTC time chrono parsed, unless it is a leap second (`:60`) anywhere but
@@ -450,7 +519,7 @@ impl DateOrder {
 pub fn parse_timestamp_as(text: &str, order: DateOrder) -> Option<i64> {
     parse_timestamp(text).or_else(|| match order {
         DateOrder::Iso => None,
-        _ => parse_year_last(text, order),
+        _ => parse_year_last(without_utc_word(trimmed(text)).unwrap_or(text), order),
     })
 }
 
@@ -472,6 +541,9 @@ pub fn parse_event_time(text: &str) -> Option<i64> {
 /// seconds (`:SS` after `:MM`) have a fraction that is not zero (`10:00:00.9`; `.000` is
 /// none), or are a leap second (`23:59:60`, read as the :59 before it).
 fn after_its_second(text: &str) -> bool {
+    if let Some(extended) = iso_basic_as_extended(trimmed(text)) {
+        return after_its_second(&extended);
+    }
     let b = text.as_bytes();
     let digits = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
     // `i`: the colon before the seconds.
@@ -1699,7 +1771,7 @@ mod tests {
             ("100/2/2024", Mdy),
             ("1.5", Dmy),
             ("12,5", Dmy),
-            ("1/2/2024 10:00 UTC", Mdy),
+            ("1/2/2024 10:00 EST", Mdy),
             ("2024/13/01", Iso),
             ("2024/1", Iso),
             ("2024/1/2/3", Iso),
@@ -1796,6 +1868,51 @@ mod tests {
             assert_eq!(parse_fixed_timestamp(text.as_bytes()), Some(t), "{text}");
         }
         assert_eq!(parse_timestamp("soon"), None);
+    }
+
+    #[test]
+    fn database_and_basic_iso_forms_read_as_their_extended_form() {
+        let at = |t: &str| parse_timestamp(t);
+        let base = at("2025-03-04T05:06:07Z");
+        for t in [
+            "2025-03-04 05:06:07 UTC",
+            "2025-03-04 05:06:07UTC",
+            "2025-03-04 05:06:07.250 UTC",
+            "2025-03-04T05:06:07 GMT",
+            "20250304T050607Z",
+            "20250304T050607",
+            "20250304T050607.25Z",
+            "20250304T070607+0200",
+            "20250304T070607+02",
+            " 20250304T000607-0500 ",
+        ] {
+            assert_eq!(at(t), base, "{t}");
+        }
+        assert_eq!(at("20250304T0506Z"), at("2025-03-04T05:06Z"));
+        assert_eq!(at("2025-03-04 UTC"), at("2025-03-04"));
+        assert_eq!(
+            parse_timestamp_as("3/4/2025 5:06 AM UTC", DateOrder::Mdy),
+            at("2025-03-04T05:06:00Z")
+        );
+        for t in [
+            "20250304",
+            "20250304T",
+            "20250304T05",
+            "20251304T050607Z",
+            "20250304T050607Q",
+            "20250304T050607+2",
+            "UTC",
+            "2025-03-04 05:06:07 UTC UTC",
+            "2025-03-04 05:06:07 CET",
+        ] {
+            assert_eq!(at(t), None, "{t}");
+        }
+        // An event's fraction of a second rounds it up in the basic form too.
+        assert_eq!(parse_event_time("20250304T050607.5Z"), base.map(|t| t + 1));
+        assert_eq!(
+            parse_event_time("2025-03-04 05:06:07.5 UTC"),
+            base.map(|t| t + 1)
+        );
     }
 
     #[test]
