@@ -371,6 +371,7 @@ async fn model(State(app): State<AppState>) -> Json<Value> {
 /// force); either one alone keeps the other in force (`?confidence=0.9`: the target precision
 /// in force, at 90% confidence).
 fn target_from_params(params: &Params, current: CutoffTarget) -> Result<Option<CutoffTarget>> {
+    params.only(&["target_precision", "confidence"])?;
     let target = params.number::<f64>("target_precision", "a number")?;
     let confidence = params
         .number::<f64>("confidence", "a number")?

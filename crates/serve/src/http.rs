@@ -369,6 +369,28 @@ impl Params {
         })
     }
 
+    /// 400 `invalid_query` naming the first parameter that is none of `names`: a misspelt
+    /// `?asof=` would score at now, or `?target_precison=` answer the cutoff in force, while the
+    /// caller believes theirs was used (as a misspelt key of `PUT /v1/cutoff` is refused).
+    pub fn only(&self, names: &[&str]) -> Result<()> {
+        let Some(query) = self.0.query() else {
+            return Ok(());
+        };
+        let unknown = form_urlencoded::parse(query.as_bytes())
+            .map(|(key, _)| key)
+            .find(|key| !names.contains(&key.as_ref()));
+        match unknown {
+            None => Ok(()),
+            Some(key) => Err(Error::InvalidQuery {
+                name: key.chars().take(100).collect(),
+                message: format!(
+                    "is not a parameter of this endpoint, which takes {}",
+                    names.join(" and ")
+                ),
+            }),
+        }
+    }
+
     /// `?name=` parsed as a `T`, if given (400 `invalid_query` naming `expected` otherwise).
     pub fn number<T: std::str::FromStr>(&self, name: &str, expected: &str) -> Result<Option<T>> {
         number_of(name, self.get(name).as_deref(), expected)
@@ -377,6 +399,7 @@ impl Params {
     /// `?factors=N` (default [`DEFAULT_FACTORS`]) and `?as_of=` ([`Params::as_of`]) in one
     /// pass over the query, factors' error first.
     pub fn factors_and_as_of(&self) -> Result<(usize, i64)> {
+        self.only(&["factors", "as_of"])?;
         let [factors, as_of] = self.get_each(["factors", "as_of"]);
         let factors = number_of::<usize>("factors", factors.as_deref(), "a whole number")?;
         Ok((
@@ -385,8 +408,9 @@ impl Params {
         ))
     }
 
-    /// `?as_of=RFC3339` (default: now), in Unix seconds.
+    /// `?as_of=RFC3339` (default: now), in Unix seconds; no other parameter.
     pub fn as_of(&self) -> Result<i64> {
+        self.only(&["as_of"])?;
         as_of_of(self.get("as_of").as_deref())
     }
 }

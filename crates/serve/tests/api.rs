@@ -197,6 +197,18 @@ async fn cutoff_endpoints_report_and_change_the_cutoff() {
             .code(),
         "invalid_target"
     );
+    // A misspelt parameter is refused, naming it, where it answered the cutoff in force.
+    let r = send(&state, get("/v1/cutoff?target_precison=0.6")).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_query")
+    );
+    let message = r.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("`target_precison`")
+            && message.contains("takes target_precision and confidence"),
+        "{message}"
+    );
 
     // PUT changes the cutoff in force (loopback bind, no admin token: allowed).
     let r = send(
@@ -747,6 +759,24 @@ async fn bad_inputs_get_precise_4xx_errors() {
         (
             "bad factors",
             "/v1/score?factors=-1",
+            json_ct,
+            s(demo_lead()),
+            422,
+            "invalid_query",
+            None,
+        ),
+        (
+            "misspelt as_of (was scored at now)",
+            "/v1/score?asof=2025-01-01",
+            json_ct,
+            s(demo_lead()),
+            422,
+            "invalid_query",
+            None,
+        ),
+        (
+            "a parameter of another endpoint",
+            "/v1/score?factors=1&target_precision=0.6",
             json_ct,
             s(demo_lead()),
             422,

@@ -130,6 +130,25 @@ async fn a_bad_value_is_counted_as_the_400_the_client_gets() {
     );
 }
 
+/// A misspelt `?as_of=` is refused in MLflow's shape, naming it (it was scored at now).
+#[tokio::test]
+async fn an_unknown_query_parameter_is_a_400_naming_it() {
+    let state = state_with(|_| {});
+    let body = json!({ "dataframe_records": [demo_lead()] }).to_string();
+    let r = send(
+        &state,
+        json_request("POST", "/invocations?asof=2025-07-01T00:00:00Z", body),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+    assert_eq!(r.json()["error_code"], "BAD_REQUEST");
+    assert!(
+        r.text.contains("`asof`") && r.text.contains("takes as_of"),
+        "{}",
+        r.text
+    );
+}
+
 #[tokio::test]
 async fn a_body_not_declared_json_gets_415_in_mlflows_shape() {
     let state = state_with(|_| {});
