@@ -135,11 +135,11 @@ fn distinct_files(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> anyhow::Result
 /// rather than write through.
 fn writable_place(flag: &str, out: &std::path::Path) -> anyhow::Result<()> {
     let Ok(meta) = std::fs::symlink_metadata(out) else {
-        return Ok(()); // Not there yet: written new.
+        return can_create_beside(flag, out); // Not there yet: written new.
     };
     let t = meta.file_type();
     let kind = if t.is_file() {
-        return Ok(());
+        return can_create_beside(flag, out);
     } else if t.is_symlink() {
         "a symbolic link (writing would replace the link, not the file it points to)"
     } else if t.is_dir() {
@@ -149,6 +149,67 @@ fn writable_place(flag: &str, out: &std::path::Path) -> anyhow::Result<()> {
     };
     anyhow::bail!(
         "{flag} {} is {kind}: refusing to replace it; give the path of a regular file",
+        out.display()
+    )
+}
+
+/// Refuses, before the run, an output whose folder takes no new file (the write is a temporary
+/// file beside the path, renamed over it): `--out /proc/version` failed after the whole run
+/// with "No such file or directory". The folder is the nearest one that exists (the missing
+/// ones are created at the write); a probe file is created there and removed.
+fn can_create_beside(flag: &str, out: &std::path::Path) -> anyhow::Result<()> {
+    let absolute = match std::env::current_dir() {
+        Ok(cwd) => cwd.join(out),
+        Err(_) => return Ok(()),
+    };
+    let Some(dir) = absolute.ancestors().skip(1).find(|d| d.is_dir()) else {
+        return Ok(());
+    };
+    let probe = dir.join(format!(".leadscore-probe.{}.tmp", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => anyhow::bail!(
+            "{flag} {}: cannot create a file in {} ({e}); give a path in a folder you can write",
+            out.display(),
+            dir.display()
+        ),
+    }
+}
+
+/// Refuses to replace a file at a model's output path that is not a leadscore model: `--out`
+/// names the model, and a typo there (`--out notes.txt`, `--out data/other-leads.csv`) replaced
+/// whatever the file held with the model. A model (a JSON object whose first key is
+/// `format_version`, as every artifact writes) or an empty file is replaced; anything else is
+/// left as it is.
+pub(crate) fn replaces_only_a_model(flag: &str, out: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Read;
+    // Not there (written new) or not readable (the write says why); links, FIFOs and folders
+    // were refused by `distinct_files` before this opens it.
+    let Ok(file) = std::fs::File::open(out) else {
+        return Ok(());
+    };
+    let mut head = Vec::with_capacity(256);
+    if file.take(256).read_to_end(&mut head).is_err() {
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(&head);
+    let model = text
+        .trim_start()
+        .strip_prefix('{')
+        .is_some_and(|rest| rest.trim_start().starts_with("\"format_version\""));
+    if head.is_empty() || model {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{flag} {} is there and is not a leadscore model: refusing to replace it with one; \
+         remove it first or choose another path",
         out.display()
     )
 }
@@ -294,6 +355,38 @@ mod tests {
         }
         assert!(distinct_files(&[], &[("--out", Some(&file))]).is_ok());
         assert!(distinct_files(&[], &[("--out", Some(&tmp.path().join("new.json")))]).is_ok());
+        assert!(distinct_files(&[], &[("--out", Some(&tmp.path().join("a/b/new.json")))]).is_ok());
+        // A folder that takes no new file is named before the run (it failed after it).
+        let e = distinct_files(&[], &[("--out", Some(Path::new("/proc/version")))])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--out /proc/version: cannot create a file in /proc"),
+            "{e}"
+        );
+        // Only a model (or an empty file) is replaced by a model.
+        let notes = tmp.path().join("notes.txt");
+        std::fs::write(&notes, "my notes\n").unwrap();
+        let e = replaces_only_a_model("--out", &notes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--out") && e.contains("not a leadscore model"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes\n");
+        let model = tmp.path().join("model.json");
+        for ok in [
+            "",
+            "{\n  \"format_version\": 6,\n  \"model_id\": \"x\"",
+            "{\"format_version\":1}",
+        ] {
+            std::fs::write(&model, ok).unwrap();
+            assert!(replaces_only_a_model("--out", &model).is_ok(), "{ok:?}");
+        }
+        assert!(replaces_only_a_model("--out", &tmp.path().join("absent.json")).is_ok());
+        std::fs::write(&model, "{\"leads\": []}").unwrap();
+        assert!(replaces_only_a_model("--out", &model).is_err());
         // The FIFO is still a FIFO.
         use std::os::unix::fs::FileTypeExt;
         assert!(std::fs::symlink_metadata(&fifo)

@@ -300,6 +300,9 @@ impl TryFrom<TrainArgs> for Train {
                 ("the report beside --out", report_path.as_deref()),
             ],
         )?;
+        if let Some(out) = &a.out {
+            super::replaces_only_a_model("--out", out)?;
+        }
         let destination = match (a.out, a.registry) {
             (Some(out), None) => Destination::File(out),
             (None, Some(dir)) => Destination::Registry(dir),
