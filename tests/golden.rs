@@ -2,9 +2,11 @@
 //! A change to the artifact format or to what a feature means breaks these tests: bump
 //! `FORMAT_VERSION` and regenerate with `UPDATE_GOLDEN=1 cargo test --test golden`.
 //!
-//! - `models/demo.json`: the committed demo model (format 4, trained on landmarks: lead age is
-//!   a feature; written before numeric columns kept their training range, so it scores
-//!   numbers unclamped, as it was trained), scored at several ages of each lead;
+//! - `models/demo.json`: the committed demo model (the current format, trained on landmarks:
+//!   lead age is a feature), scored at several ages of each lead;
+//! - `tests/golden/demo-v4.json`: the demo model as format 4 wrote it (the committed model
+//!   until 2026-12-06; written before numeric columns kept their training range, so it scores
+//!   numbers unclamped, as it was trained);
 //! - `tests/golden/demo-v2.json`: the demo model as format 2 wrote it (one snapshot per lead,
 //!   created_at + 7 days), which must keep loading and serving as a one-landmark model.
 
@@ -83,6 +85,25 @@ fn is_age(t: &FittedTransform) -> bool {
 #[test]
 fn committed_demo_model_loads_and_scores_as_recorded() {
     let artifact = load("models/demo.json");
+    assert_eq!(
+        artifact.format_version,
+        leadscore_core::artifact::FORMAT_VERSION
+    );
+    // Ranges and date caps: a number outside what training saw is clamped to it.
+    assert!(artifact
+        .spec
+        .columns
+        .iter()
+        .any(|c| matches!(c.transform, FittedTransform::Numeric { range: Some(_), .. })));
+    assert!(artifact.spec.columns.iter().any(|c| is_age(&c.transform)));
+    assert!(artifact.example_curve.is_some() && artifact.replay.is_some());
+    let scores = demo_scores(&artifact, &[0, 2, 7, 45, 120]);
+    check_golden("tests/golden/demo-scores.json", &scores);
+}
+
+#[test]
+fn a_format_4_artifact_still_loads_and_scores_as_recorded() {
+    let artifact = load("tests/golden/demo-v4.json");
     assert_eq!(artifact.format_version, 4);
     // No ranges: a number outside what training saw is scored as it was in format 4.
     assert!(artifact
@@ -94,7 +115,7 @@ fn committed_demo_model_loads_and_scores_as_recorded() {
     assert!(artifact.example_curve.is_some() && artifact.replay.is_some());
     // Ages on, between and past the landmarks.
     let scores = demo_scores(&artifact, &[0, 2, 7, 45, 120]);
-    check_golden("tests/golden/demo-scores.json", &scores);
+    check_golden("tests/golden/demo-v4-scores.json", &scores);
 }
 
 #[test]
