@@ -596,14 +596,14 @@ fn bad_data_files_fail_with_named_errors() {
                 "--out",
                 "m.json",
             ],
-            1,
+            2,
             &["--delimiter", "ASCII", "'é'"],
         ),
         case(
             "--delimiter non-ASCII (init)",
             vec![("leads.csv", leads())],
             &["init", "--data", "leads.csv", "--delimiter", "é"],
-            1,
+            2,
             &["--delimiter", "ASCII"],
         ),
         case(
@@ -923,10 +923,10 @@ fn bad_usage_exits_2() {
                 "--out",
                 "m.json",
                 "--delimiter",
-                "ab",
+                ";;",
             ],
             2,
-            &["--delimiter"],
+            &["--delimiter", "one character", "`\\t` or `tab`"],
         ),
         case(
             "--folds negative",
@@ -2884,9 +2884,10 @@ fn score_as_of_before_1970_is_refused() {
 
 #[test]
 fn a_delimiter_that_cannot_split_a_csv_is_refused() {
-    // Today: 'é' (U+00E9) becomes byte 0xE9, the header is one column, and the error is a
-    // misleading "column `converted`: no such column (the file has: lead_id,visits,...)";
-    // 'Ĭ' (U+012C) becomes 0x2C, a comma, and evaluate silently succeeds.
+    // Once, 'é' (U+00E9) became byte 0xE9, the header one column, and the error a misleading
+    // "column `converted`: no such column (the file has: lead_id,visits,...)"; 'Ĭ' (U+012C)
+    // became 0x2C, a comma, and evaluate silently succeeded. Now a usage error (exit 2), as a
+    // delimiter of two characters is.
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("leads.csv"), leads()).unwrap();
@@ -2904,7 +2905,7 @@ fn a_delimiter_that_cannot_split_a_csv_is_refused() {
                 delim,
             ],
         );
-        assert_eq!(r.code, Some(1), "--delimiter {delim}:\n{}", r.show());
+        assert_eq!(r.code, Some(2), "--delimiter {delim}:\n{}", r.show());
         assert!(
             r.stderr.contains("--delimiter") && r.stderr.contains("ASCII"),
             "--delimiter {delim}:\n{}",
@@ -2923,15 +2924,14 @@ fn a_delimiter_that_cannot_split_a_csv_is_refused() {
         let r = run(d, &args);
         assert_eq!(
             r.code,
-            Some(1),
+            Some(2),
             "{cmd} --delimiter {delim:?}:\n{}",
             r.show()
         );
         assert!(
-            r.stderr.contains(&format!(
-                "--delimiter cannot be {:?}",
-                delim.chars().next().unwrap()
-            )),
+            r.stderr.contains("--delimiter")
+                && r.stderr
+                    .contains(&format!("cannot be {:?}", delim.chars().next().unwrap())),
             "{cmd} --delimiter {delim:?}:\n{}",
             r.show()
         );

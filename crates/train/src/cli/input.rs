@@ -31,9 +31,9 @@ pub struct TableArgs {
     /// Columns to leave out of the features (repeatable), e.g. fields filled in after the outcome.
     #[arg(long = "exclude", num_args = 1..)]
     pub exclude: Vec<String>,
-    /// CSV delimiter (one character; detected when absent).
-    #[arg(long)]
-    pub delimiter: Option<char>,
+    /// CSV delimiter (one ASCII character, `\t` or `tab` for a tab; detected when absent).
+    #[arg(long, value_parser = delimiter_byte)]
+    pub delimiter: Option<u8>,
     /// Cell values that mean missing (repeatable; replaces the default "", NA, N/A, null, NULL, None, Select).
     #[arg(long = "missing")]
     pub missing: Vec<String>,
@@ -45,7 +45,7 @@ impl TryFrom<&TableArgs> for ReadOptions {
 
     fn try_from(a: &TableArgs) -> anyhow::Result<Self> {
         let mut o = ReadOptions {
-            delimiter: ascii_delimiter(a.delimiter)?,
+            delimiter: a.delimiter,
             ..ReadOptions::default()
         };
         if !a.missing.is_empty() {
@@ -55,18 +55,29 @@ impl TryFrom<&TableArgs> for ReadOptions {
     }
 }
 
-/// A `--delimiter` as the byte the CSV reader takes; it must be one ASCII character (a wider
-/// one would be cut to its low byte and silently split on something else), and neither the
-/// quote character nor a line end (polars failed on those with an internal message).
-pub(crate) fn ascii_delimiter(d: Option<char>) -> anyhow::Result<Option<u8>> {
-    match d {
-        None => Ok(None),
-        Some(c @ ('"' | '\n' | '\r')) => bail!(
-            "--delimiter cannot be {c:?}: the quote character and line ends have their own \
-             meaning in a CSV file"
-        ),
-        Some(c) if c.is_ascii() => Ok(Some(c as u8)),
-        Some(c) => bail!("--delimiter must be one ASCII character, got {c:?}"),
+/// A `--delimiter` as the byte the CSV reader takes (clap's value parser, so a bad one is a
+/// usage error, exit 2, like any flag that does not parse): one ASCII character (a wider one
+/// would be cut to its low byte and silently split on something else), neither the quote
+/// character nor a line end (polars failed on those with an internal message); `\t` or `tab`
+/// as typed without a shell's `$'\t'` are the tab.
+pub(crate) fn delimiter_byte(text: &str) -> Result<u8, String> {
+    let c = match text {
+        "\\t" | "tab" | "TAB" => '\t',
+        _ => {
+            let mut chars = text.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => c,
+                _ => return Err("must be one character (`\\t` or `tab` for a tab)".into()),
+            }
+        }
+    };
+    match c {
+        '"' | '\n' | '\r' => Err(format!(
+            "cannot be {c:?}: the quote character and line ends have their own meaning in a CSV \
+             file"
+        )),
+        c if c.is_ascii() => Ok(c as u8),
+        c => Err(format!("must be one ASCII character, got {c:?}")),
     }
 }
 
@@ -94,8 +105,8 @@ pub struct FreshArgs {
     #[arg(long = "negative")]
     negative: Vec<String>,
     /// CSV delimiter (detected when absent).
-    #[arg(long)]
-    delimiter: Option<char>,
+    #[arg(long, value_parser = delimiter_byte)]
+    delimiter: Option<u8>,
     /// A flat file's export time (RFC 3339 or a date): a flat-file model measures its dates
     /// from it (default: the end of the model's training data), and reads one more than a day
     /// after it as missing. Not for models trained with events or outcomes.
@@ -116,7 +127,7 @@ impl TryFrom<FreshArgs> for FreshData {
             positive: a.positive,
             negative: a.negative,
             read: ReadOptions {
-                delimiter: ascii_delimiter(a.delimiter)?,
+                delimiter: a.delimiter,
                 ..ReadOptions::default()
             },
             as_of: a
@@ -128,5 +139,33 @@ impl TryFrom<FreshArgs> for FreshData {
                 })
                 .transpose()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delimiter_byte;
+
+    #[test]
+    fn a_delimiter_is_one_ascii_character_or_a_tab_written_out() {
+        for (text, byte) in [
+            (";", b';'),
+            ("\t", b'\t'),
+            ("\\t", b'\t'),
+            ("tab", b'\t'),
+            ("|", b'|'),
+        ] {
+            assert_eq!(delimiter_byte(text), Ok(byte), "{text:?}");
+        }
+        for (text, says) in [
+            (";;", "one character"),
+            ("", "one character"),
+            ("é", "ASCII"),
+            ("\"", "quote character"),
+            ("\n", "line ends"),
+        ] {
+            let e = delimiter_byte(text).unwrap_err();
+            assert!(e.contains(says), "{text:?}: {e}");
+        }
     }
 }

@@ -61,8 +61,8 @@ pub struct ScoreArgs {
     #[arg(long)]
     previous: Option<PathBuf>,
     /// CSV delimiter of the input files (detected when absent).
-    #[arg(long)]
-    delimiter: Option<char>,
+    #[arg(long, value_parser = super::input::delimiter_byte)]
+    delimiter: Option<u8>,
     /// POST each new MQL (a lead that became one since --previous; without --previous, every
     /// MQL) to this URL as JSON, signed with HMAC-SHA256 (header X-Leadscore-Signature:
     /// sha256=HEX) and keyed (Idempotency-Key: LEAD:AS_OF:MODEL).
@@ -133,7 +133,7 @@ impl TryFrom<ScoreArgs> for Score {
             .map_err(|e| anyhow::anyhow!("--confidence: {e}"))?;
         let tiers = Tiers::parse(&a.tiers)
             .map_err(|e| anyhow::anyhow!("--tiers `{}`: {}", e.text, e.problem))?;
-        let delimiter = super::input::ascii_delimiter(a.delimiter)?;
+        let delimiter = a.delimiter;
         let format = Format::of(&a.out)?;
         let notify = match &a.notify {
             None => None,
