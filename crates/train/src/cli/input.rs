@@ -2,7 +2,6 @@
 //! and `train` read it ([`TableArgs`] into [`ReadOptions`]), and fresh labeled data as
 //! `evaluate`, `promote` and `report` take it ([`FreshArgs`] into [`FreshData`]).
 
-use anyhow::bail;
 use clap::Args;
 use leadscore_train::load::ReadOptions;
 use leadscore_train::pipeline::FreshData;
