@@ -532,7 +532,7 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     let decimal_comma = decimal_comma.is_some();
     let (date_order, date_warning) = date_order(table, options, &missing)?;
     warnings.extend(date_warning);
-    for name in table.df.get_column_names() {
+    for (i, name) in table.df.get_column_names().into_iter().enumerate() {
         let name = name.to_string();
         let numbers = placeholders.iter().any(|p| p.column == name);
         let (mut col, why) = infer_column(
@@ -549,6 +549,9 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         }
         if why.starts_with(DECIMAL_COMMA_REASON) {
             warnings.push(format!("column `{name}`: {why}"));
+        }
+        if why == NO_NAME_REASON {
+            warnings.push(format!("column {} of the header: {why}", i + 1));
         }
         columns.push(col);
         reasons.push(why);
@@ -631,6 +634,11 @@ pub fn looks_like_engagement(name: &str) -> bool {
     .any(|k| n.contains(k))
 }
 
+/// Why a column whose header is empty (or blank) is left out: its factor would read ` = a`,
+/// and a lead sent to the server could name it only as `""`.
+const NO_NAME_REASON: &str =
+    "has no name: left out of the features (name it in the header to use it)";
+
 fn infer_column(
     table: &Table,
     name: &str,
@@ -649,6 +657,9 @@ fn infer_column(
     }
     if options.exclude.iter().any(|e| e == name) {
         return ignore("excluded on the command line (--exclude)".into());
+    }
+    if name.trim().is_empty() {
+        return ignore(NO_NAME_REASON.into());
     }
     let dtype = table
         .df
@@ -1055,6 +1066,32 @@ mod tests {
         // Yes/no words are booleans.
         assert_eq!(cols[3].1.transform, TransformKind::Boolean, "{}", cols[3].2);
         assert!(cols[3].2.starts_with("yes/no values: boolean"));
+    }
+
+    /// A column without a name in the header (a spreadsheet's stray column, a trailing comma)
+    /// is left out with a warning naming its position: it trained a feature `""` whose factor
+    /// read ` = a`.
+    #[test]
+    fn a_column_without_a_name_is_left_out_with_a_warning() {
+        let mut csv = String::from("id,,visits\n");
+        for i in 0..100 {
+            let _ = writeln!(csv, "L{i},{},{}", ["a", "b"][i % 2], i % 9);
+        }
+        let (_dir, table) = table_of(&csv);
+        let s = infer_spec(&table, &InferOptions::default()).unwrap();
+        let blank = &s.spec.columns[1];
+        assert_eq!(
+            (blank.name.as_str(), blank.transform),
+            ("", TransformKind::Ignore)
+        );
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.starts_with("column 2 of the header: has no name")),
+            "{:?}",
+            s.warnings
+        );
+        assert_eq!(s.spec.columns[2].transform, TransformKind::Numeric);
     }
 
     /// Money, grouped thousands and percentages are numbers, money and percentages never
