@@ -395,15 +395,25 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
 }
 
 /// A time followed by the word `UTC` or `GMT` (`2025-03-04 05:06:07 UTC`, as BigQuery and
-/// many database exports write it; `1/20/2025 7:01 AM UTC`), without the word: a time without zone reads as UTC.
+/// many database exports write it; `1/20/2025 7:01 AM UTC`, `7:01AM UTC`), without the word: a
+/// time without zone reads as UTC. An offset before the word must be zero (Go writes
+/// `05:06:07 +0000 UTC`): `10:06:07+05:00 UTC` says two zones and is no time.
 fn without_utc_word(t: &str) -> Option<&str> {
     let rest = ["UTC", "GMT"].iter().find_map(|w| t.strip_suffix(w))?;
     let rest = rest.strip_suffix(' ').unwrap_or(rest);
-    let ends_time = rest.as_bytes().last().is_some_and(u8::is_ascii_digit)
-        || [" AM", " PM", " am", " pm"]
-            .iter()
-            .any(|m| rest.ends_with(m));
-    ends_time.then_some(rest)
+    let b = rest.as_bytes();
+    let from_end = |i: usize| b.len().checked_sub(i).map(|k| b[k].to_ascii_uppercase());
+    let ends_time = b.last().is_some_and(u8::is_ascii_digit)
+        || (from_end(1) == Some(b'M') && matches!(from_end(2), Some(b'A' | b'P')));
+    // The offset, if any: a sign after the time of day's first colon (its `T` in the basic
+    // form, which has none).
+    let offset = rest.find(':').or_else(|| rest.find('T')).and_then(|colon| {
+        rest[colon..]
+            .find(['+', '-'])
+            .map(|i| &rest[colon + i + 1..])
+    });
+    let zero_offset = offset.is_none_or(|o| o.bytes().all(|b| b == b'0' || b == b':'));
+    (ends_time && zero_offset).then_some(rest)
 }
 
 /// ISO 8601's basic format (`20250304T050607Z`, `20250304T0506Z`, with a fraction or a zone
@@ -541,7 +551,8 @@ pub fn parse_event_time(text: &str) -> Option<i64> {
 /// seconds (`:SS` after `:MM`) have a fraction that is not zero (`10:00:00.9`; `.000` is
 /// none), or are a leap second (`23:59:60`, read as the :59 before it).
 fn after_its_second(text: &str) -> bool {
-    if let Some(extended) = iso_basic_as_extended(trimmed(text)) {
+    let text = without_utc_word(trimmed(text)).unwrap_or(text);
+    if let Some(extended) = iso_basic_as_extended(text) {
         return after_its_second(&extended);
     }
     let b = text.as_bytes();
@@ -708,7 +719,10 @@ impl DateOrderEvidence {
     /// Counts the values of a column.
     pub fn of<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
         let mut e = Self::default();
-        for fields in values.into_iter().filter_map(year_last_fields) {
+        let values = values
+            .into_iter()
+            .map(|v| without_utc_word(trimmed(v)).unwrap_or(v));
+        for fields in values.filter_map(year_last_fields) {
             let m = year_last_moment(fields, DateOrder::Mdy).is_some();
             let d = year_last_moment(fields, DateOrder::Dmy).is_some();
             e.month_first += usize::from(m);
@@ -1889,6 +1903,8 @@ mod tests {
             assert_eq!(at(t), base, "{t}");
         }
         assert_eq!(at("20250304T0506Z"), at("2025-03-04T05:06Z"));
+        assert_eq!(at("2025-03-04 05:06:07 +0000 UTC"), base);
+        assert_eq!(at("2025-03-04 05:06:07+00:00 UTC"), base);
         assert_eq!(at("2025-03-04 UTC"), at("2025-03-04"));
         assert_eq!(
             parse_timestamp_as("3/4/2025 5:06 AM UTC", DateOrder::Mdy),
@@ -1904,6 +1920,8 @@ mod tests {
             "UTC",
             "2025-03-04 05:06:07 UTC UTC",
             "2025-03-04 05:06:07 CET",
+            "2025-03-04 10:06:07+05:00 UTC",
+            "20250304T100607+0500 UTC",
         ] {
             assert_eq!(at(t), None, "{t}");
         }
@@ -1912,6 +1930,28 @@ mod tests {
         assert_eq!(
             parse_event_time("2025-03-04 05:06:07.5 UTC"),
             base.map(|t| t + 1)
+        );
+        assert_eq!(
+            parse_event_time("20250304T050607.5 UTC"),
+            base.map(|t| t + 1)
+        );
+        // Year last with the word, `AM`/`PM` with or without a space: read, and the order found.
+        let mdy = |t: &str| parse_timestamp_as(t, DateOrder::Mdy);
+        let five = at("2025-01-14T01:05:00Z");
+        for t in [
+            "1/14/2025 01:05 AM UTC",
+            "1/14/2025 01:05AM UTC",
+            "1/14/2025 1:05am GMT",
+        ] {
+            assert_eq!(mdy(t), five, "{t}");
+        }
+        assert_eq!(
+            DateOrderEvidence::of(["1/14/2025 01:05 AM UTC", "2/3/2025 10:00 UTC"]).decided(),
+            Some(DateOrder::Mdy)
+        );
+        assert_eq!(
+            DateOrderEvidence::of(["14/01/2025 01:05 UTC"]).decided(),
+            Some(DateOrder::Dmy)
         );
     }
 
