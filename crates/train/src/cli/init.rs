@@ -34,6 +34,9 @@ impl TryFrom<InitArgs> for Init {
             &[("--data", Some(&a.table.data))],
             &[("--out", a.out.as_deref())],
         )?;
+        if let Some(out) = &a.out {
+            super::replaces_only_ours("--out", out, super::Ours::Spec)?;
+        }
         let t = a.table;
         Ok(Self {
             data: t.data,

@@ -156,61 +156,139 @@ fn writable_place(flag: &str, out: &std::path::Path) -> anyhow::Result<()> {
 /// Refuses, before the run, an output whose folder takes no new file (the write is a temporary
 /// file beside the path, renamed over it): `--out /proc/version` failed after the whole run
 /// with "No such file or directory". The folder is the nearest one that exists (the missing
-/// ones are created at the write); a probe file is created there and removed.
-fn can_create_beside(flag: &str, out: &std::path::Path) -> anyhow::Result<()> {
+/// ones are created at the write), and it must be a folder (`--out notes.txt/m.json` failed
+/// after the run too); a probe file is created there and removed.
+pub(crate) fn can_create_beside(flag: &str, out: &std::path::Path) -> anyhow::Result<()> {
     let absolute = match std::env::current_dir() {
         Ok(cwd) => cwd.join(out),
         Err(_) => return Ok(()),
     };
-    let Some(dir) = absolute.ancestors().skip(1).find(|d| d.is_dir()) else {
+    let Some(dir) = absolute
+        .ancestors()
+        .skip(1)
+        .find(|d| std::fs::symlink_metadata(d).is_ok())
+    else {
         return Ok(());
     };
-    let probe = dir.join(format!(".leadscore-probe.{}.tmp", std::process::id()));
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-    {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            Ok(())
-        }
-        Err(e) => anyhow::bail!(
-            "{flag} {}: cannot create a file in {} ({e}); give a path in a folder you can write",
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "{flag} {}: {} is not a folder (a file, or a link to nothing), so nothing can be \
+             written under it",
             out.display(),
             dir.display()
-        ),
+        );
+    }
+    // A name no other run uses (the pid alone could be a leftover of a killed run with the
+    // same pid, or planted): the time's nanoseconds, and another try if it is taken.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mut last = None;
+    for attempt in 0..8u32 {
+        let probe = dir.join(format!(
+            ".leadscore-probe.{}.{nanos}.{attempt}.tmp",
+            std::process::id()
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+        {
+            Ok(_) => {
+                let _ = std::fs::remove_file(&probe);
+                return Ok(());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => {
+                last = Some(e);
+                break;
+            }
+        }
+    }
+    let e = last.map_or_else(|| "unknown error".to_string(), |e| e.to_string());
+    anyhow::bail!(
+        "{flag} {}: cannot create a file in {} ({e}); give a path in a folder you can write",
+        out.display(),
+        dir.display()
+    )
+}
+
+/// What an output flag writes, for [`replaces_only_ours`].
+#[derive(Clone, Copy)]
+pub(crate) enum Ours {
+    /// A model artifact (`train --out`).
+    Model,
+    /// A feature spec (`init --out`).
+    Spec,
+    /// An HTML report (`report --out`, the report beside `train --out`).
+    Report,
+}
+
+impl Ours {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Model => "a leadscore model",
+            Self::Spec => "a leadscore spec",
+            Self::Report => "a leadscore report",
+        }
+    }
+
+    /// Whether `text` (the file's first 64 KiB; `whole` when that is all of it) is one.
+    fn is(self, text: &str, whole: bool) -> bool {
+        let t = text.trim_start_matches('\u{feff}').trim_start();
+        match self {
+            // Every artifact writes `format_version` first; one re-written with sorted keys
+            // (`jq -S`) has it further in.
+            Self::Model => {
+                t.starts_with('{')
+                    && (t[1..].trim_start().starts_with("\"format_version\"")
+                        || text.contains("\"format_version\"") && text.contains("\"model_id\""))
+            }
+            // `init` writes `format_version = 1` after its comments; a spec edited by hand at
+            // least names its columns.
+            Self::Spec => {
+                whole
+                    && text.parse::<toml::Table>().is_ok_and(|t| {
+                        t.contains_key("format_version") || t.contains_key("columns")
+                    })
+            }
+            Self::Report => {
+                t.starts_with("<!DOCTYPE html>") && t.contains("<title>Lead score model ")
+            }
+        }
     }
 }
 
-/// Refuses to replace a file at a model's output path that is not a leadscore model: `--out`
-/// names the model, and a typo there (`--out notes.txt`, `--out data/other-leads.csv`) replaced
-/// whatever the file held with the model. A model (a JSON object whose first key is
-/// `format_version`, as every artifact writes) or an empty file is replaced; anything else is
-/// left as it is.
-pub(crate) fn replaces_only_a_model(flag: &str, out: &std::path::Path) -> anyhow::Result<()> {
+/// Refuses to replace a file at an output path that is not what the flag writes: `--out`
+/// names the model (the spec, the report), and a typo there (`--out notes.txt`, `--out
+/// data/other-leads.csv`) replaced whatever the file held. One of ours or an empty file is
+/// replaced; anything else is left as it is.
+pub(crate) fn replaces_only_ours(
+    flag: &str,
+    out: &std::path::Path,
+    kind: Ours,
+) -> anyhow::Result<()> {
     use std::io::Read;
     // Not there (written new) or not readable (the write says why); links, FIFOs and folders
     // were refused by `distinct_files` before this opens it.
     let Ok(file) = std::fs::File::open(out) else {
         return Ok(());
     };
-    let mut head = Vec::with_capacity(256);
-    if file.take(256).read_to_end(&mut head).is_err() {
+    const HEAD: u64 = 64 * 1024;
+    let mut head = Vec::with_capacity(4096);
+    if file.take(HEAD + 1).read_to_end(&mut head).is_err() {
         return Ok(());
     }
-    let text = String::from_utf8_lossy(&head);
-    let model = text
-        .trim_start()
-        .strip_prefix('{')
-        .is_some_and(|rest| rest.trim_start().starts_with("\"format_version\""));
-    if head.is_empty() || model {
+    let whole = head.len() as u64 <= HEAD;
+    head.truncate(HEAD as usize);
+    if head.is_empty() || kind.is(&String::from_utf8_lossy(&head), whole) {
         return Ok(());
     }
     anyhow::bail!(
-        "{flag} {} is there and is not a leadscore model: refusing to replace it with one; \
-         remove it first or choose another path",
-        out.display()
+        "{flag} {} is there and is not {}: refusing to replace it; remove it first or choose \
+         another path",
+        out.display(),
+        kind.name()
     )
 }
 
@@ -356,6 +434,19 @@ mod tests {
         assert!(distinct_files(&[], &[("--out", Some(&file))]).is_ok());
         assert!(distinct_files(&[], &[("--out", Some(&tmp.path().join("new.json")))]).is_ok());
         assert!(distinct_files(&[], &[("--out", Some(&tmp.path().join("a/b/new.json")))]).is_ok());
+        // Under a file: named before the run.
+        let e = distinct_files(&[], &[("--out", Some(&file.join("m.json")))])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is not a folder"), "{e}");
+        // A planted probe name does not refuse a folder that takes files.
+        for n in 0..8 {
+            let _ = std::fs::create_dir(
+                tmp.path()
+                    .join(format!(".leadscore-probe.{}.{n}.tmp", std::process::id())),
+            );
+        }
+        assert!(distinct_files(&[], &[("--out", Some(&tmp.path().join("x.json")))]).is_ok());
         // A folder that takes no new file is named before the run (it failed after it).
         let e = distinct_files(&[], &[("--out", Some(Path::new("/proc/version")))])
             .unwrap_err()
@@ -364,29 +455,56 @@ mod tests {
             e.contains("--out /proc/version: cannot create a file in /proc"),
             "{e}"
         );
-        // Only a model (or an empty file) is replaced by a model.
+        // Only one of ours (or an empty file) is replaced.
         let notes = tmp.path().join("notes.txt");
         std::fs::write(&notes, "my notes\n").unwrap();
-        let e = replaces_only_a_model("--out", &notes)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("--out") && e.contains("not a leadscore model"),
-            "{e}"
-        );
-        assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes\n");
-        let model = tmp.path().join("model.json");
-        for ok in [
-            "",
-            "{\n  \"format_version\": 6,\n  \"model_id\": \"x\"",
-            "{\"format_version\":1}",
-        ] {
-            std::fs::write(&model, ok).unwrap();
-            assert!(replaces_only_a_model("--out", &model).is_ok(), "{ok:?}");
+        for kind in [Ours::Model, Ours::Spec, Ours::Report] {
+            let e = replaces_only_ours("--out", &notes, kind)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("--out") && e.contains(kind.name()), "{e}");
         }
-        assert!(replaces_only_a_model("--out", &tmp.path().join("absent.json")).is_ok());
-        std::fs::write(&model, "{\"leads\": []}").unwrap();
-        assert!(replaces_only_a_model("--out", &model).is_err());
+        assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes\n");
+        let file = tmp.path().join("ours");
+        let replaced = |text: &str, kind| {
+            std::fs::write(&file, text).unwrap();
+            replaces_only_ours("--out", &file, kind).is_ok()
+        };
+        for (text, kind) in [
+            ("", Ours::Model),
+            (
+                "{\n  \"format_version\": 6,\n  \"model_id\": \"x\"",
+                Ours::Model,
+            ),
+            ("\u{feff} {\"format_version\":1}", Ours::Model),
+            (
+                "{\"assembly\": null, \"format_version\": 6, \"model_id\": \"x\"}",
+                Ours::Model,
+            ),
+            (
+                "# leadscore feature spec\nformat_version = 1\n[[columns]]\nname = \"a\"\n",
+                Ours::Spec,
+            ),
+            (
+                "[[columns]]\nname = \"a\"\ntransform = \"ignore\"\n",
+                Ours::Spec,
+            ),
+            (
+                "<!DOCTYPE html><html><head><title>Lead score model 1234</title>",
+                Ours::Report,
+            ),
+        ] {
+            assert!(replaced(text, kind), "{text:?}");
+        }
+        for (text, kind) in [
+            ("{\"leads\": []}", Ours::Model),
+            ("lead_id,score\nL1,0.5\n", Ours::Spec),
+            ("name = \"x\"\n", Ours::Spec),
+            ("<!DOCTYPE html><title>My page</title>", Ours::Report),
+        ] {
+            assert!(!replaced(text, kind), "{text:?}");
+        }
+        assert!(replaces_only_ours("--out", &tmp.path().join("absent.json"), Ours::Model).is_ok());
         // The FIFO is still a FIFO.
         use std::os::unix::fs::FileTypeExt;
         assert!(std::fs::symlink_metadata(&fifo)

@@ -74,6 +74,7 @@ impl TryFrom<ReportArgs> for ReportJob {
             ],
             &[("--out", Some(&a.out))],
         )?;
+        super::replaces_only_ours("--out", &a.out, super::Ours::Report)?;
         Ok(Self {
             model: a.model,
             fresh,

@@ -301,7 +301,10 @@ impl TryFrom<TrainArgs> for Train {
             ],
         )?;
         if let Some(out) = &a.out {
-            super::replaces_only_a_model("--out", out)?;
+            super::replaces_only_ours("--out", out, super::Ours::Model)?;
+        }
+        if let Some(report) = &report_path {
+            super::replaces_only_ours("the report beside --out", report, super::Ours::Report)?;
         }
         let destination = match (a.out, a.registry) {
             (Some(out), None) => Destination::File(out),
@@ -354,10 +357,13 @@ pub fn run(job: Train) -> anyhow::Result<()> {
     // Open the registry before training: a bad folder fails in seconds, not minutes.
     let target = match job.destination {
         Destination::File(out) => Target::File(out),
-        Destination::Registry(dir) => Target::Registry(
-            Registry::open_or_create(&dir)
-                .with_context(|| format!("opening the model registry {}", dir.display()))?,
-        ),
+        Destination::Registry(dir) => {
+            let registry = Registry::open_or_create(&dir)
+                .with_context(|| format!("opening the model registry {}", dir.display()))?;
+            // A folder that takes no file (read-only) failed only when the model was added.
+            super::can_create_beside("--registry", &dir.join("model.json"))?;
+            Target::Registry(registry)
+        }
     };
     let outcome = train(&job.config).with_context(|| {
         format!(
