@@ -435,8 +435,11 @@ fn number_field(map: &serde_json::Map<String, Value>, name: &str) -> Result<Opti
 async fn put_cutoff(
     State(app): State<AppState>,
     _auth: AdminAuth,
+    params: Params,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>> {
+    // The settings are the body's: `?confidence=0.99` here was ignored in silence.
+    params.only(&[])?;
     let Value::Object(map) = body else {
         return Err(Error::InvalidField {
             path: "$".into(),
@@ -487,7 +490,12 @@ async fn put_cutoff(
     })))
 }
 
-async fn reload(State(app): State<AppState>, _auth: AdminAuth) -> Result<Json<Value>> {
+async fn reload(
+    State(app): State<AppState>,
+    _auth: AdminAuth,
+    params: Params,
+) -> Result<Json<Value>> {
+    params.only(&[])?;
     let previous = app.current();
     // `reload` logs the outcome and, on failure, keeps the old model serving.
     let serving = app.reload("admin reload").await?;

@@ -369,26 +369,41 @@ impl Params {
         })
     }
 
-    /// 400 `invalid_query` naming the first parameter that is none of `names`: a misspelt
-    /// `?asof=` would score at now, or `?target_precison=` answer the cutoff in force, while the
-    /// caller believes theirs was used (as a misspelt key of `PUT /v1/cutoff` is refused).
+    /// 422 `invalid_query` naming the first parameter that is none of `names` or is given
+    /// twice: a misspelt `?asof=` would score at now, `?target_precison=` answer the cutoff in
+    /// force, `PUT /v1/cutoff?confidence=0.99` keep the confidence in force, and of
+    /// `?as_of=A&as_of=B` one would be used in silence (as a misspelt key of `PUT /v1/cutoff`'s
+    /// body is refused). `_` is let through anywhere: the cache-buster of browser libraries
+    /// (`?_=1733443200000`).
     pub fn only(&self, names: &[&str]) -> Result<()> {
         let Some(query) = self.0.query() else {
             return Ok(());
         };
-        let unknown = form_urlencoded::parse(query.as_bytes())
-            .map(|(key, _)| key)
-            .find(|key| !names.contains(&key.as_ref()));
-        match unknown {
-            None => Ok(()),
-            Some(key) => Err(Error::InvalidQuery {
+        let mut seen: Vec<std::borrow::Cow<'_, str>> = Vec::new();
+        for (key, _) in form_urlencoded::parse(query.as_bytes()) {
+            let message = if key == "_" {
+                continue;
+            } else if !names.contains(&key.as_ref()) {
+                if names.is_empty() {
+                    "is not a parameter of this endpoint, which takes none".to_string()
+                } else {
+                    format!(
+                        "is not a parameter of this endpoint, which takes {}",
+                        names.join(" and ")
+                    )
+                }
+            } else if seen.contains(&key) {
+                "is given twice: give it once".to_string()
+            } else {
+                seen.push(key);
+                continue;
+            };
+            return Err(Error::InvalidQuery {
                 name: key.chars().take(100).collect(),
-                message: format!(
-                    "is not a parameter of this endpoint, which takes {}",
-                    names.join(" and ")
-                ),
-            }),
+                message,
+            });
         }
+        Ok(())
     }
 
     /// `?name=` parsed as a `T`, if given (400 `invalid_query` naming `expected` otherwise).

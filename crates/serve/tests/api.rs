@@ -197,6 +197,21 @@ async fn cutoff_endpoints_report_and_change_the_cutoff() {
             .code(),
         "invalid_target"
     );
+    // Given twice: refused (one was used in silence); a browser library's `_` cache-buster
+    // passes.
+    let r = send(
+        &state,
+        get("/v1/cutoff?target_precision=0.6&target_precision=0.7"),
+    )
+    .await;
+    assert_eq!(r.code(), "invalid_query", "{}", r.text);
+    assert!(r.text.contains("given twice"), "{}", r.text);
+    let r = send(
+        &state,
+        get("/v1/cutoff?target_precision=0.6&_=1733443200000"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // A misspelt parameter is refused, naming it, where it answered the cutoff in force.
     let r = send(&state, get("/v1/cutoff?target_precison=0.6")).await;
     assert_eq!(
@@ -209,6 +224,21 @@ async fn cutoff_endpoints_report_and_change_the_cutoff() {
             && message.contains("takes target_precision and confidence"),
         "{message}"
     );
+
+    // PUT takes its settings in the body only: a query one is refused, nothing changed.
+    let r = send(
+        &state,
+        json_request(
+            "PUT",
+            "/v1/cutoff?confidence=0.99",
+            r#"{"target_precision": 0.6}"#,
+        ),
+    )
+    .await;
+    assert_eq!(r.code(), "invalid_query", "{}", r.text);
+    assert!(r.text.contains("which takes none"), "{}", r.text);
+    let v = score(&state, AS_OF, demo_lead()).await.json();
+    assert_eq!(v["cutoff"]["target_precision"], TARGET);
 
     // PUT changes the cutoff in force (loopback bind, no admin token: allowed).
     let r = send(
