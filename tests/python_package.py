@@ -175,6 +175,35 @@ seconds = int(pd.Timestamp(AS_OF).timestamp())
 import numpy as np
 assert (model.score(leads.head(5), events=events, as_of=np.int64(seconds))["score"].to_numpy() == ours["score"].head(5).to_numpy()).all()
 print("as_of: a Series aligned on the index and a numpy integer of seconds give the same scores")
+# Times written as text are read as the server and `leadscore-train score` read them, not as
+# pandas guesses: an as_of the server refuses is refused, an event time in another order than
+# the model's (ISO here) is refused naming the row, a blank event type is refused.
+for word in ["now", "2025", "01/12/2025", "1969-12-31"]:
+    refused(f"as_of {word!r}", lambda: model.score(leads.head(1), events=events, as_of=word), "as_of", "is not a time")
+slashed = events[events["lead_id"] == first].head(1).copy()
+slashed["occurred_at"] = "03/11/2025 10:00"
+refused("event time month first", lambda: model.score(leads.head(1), events=slashed, as_of=AS_OF), "events column", "03/11/2025 10:00", "is not a time")
+blank = events[events["lead_id"] == first].head(1).copy()
+blank["event_type"] = "   "
+refused("blank event type (table)", lambda: model.score(leads.head(1), events=blank, as_of=AS_OF), "event type is empty")
+listed = leads.head(1).copy()
+listed["events"] = [[{"event_type": " ", "occurred_at": "2025-01-05T10:00:00Z"}]]
+refused("blank event type (list)", lambda: model.score(listed, as_of=AS_OF), "event_type: is empty")
+# A leap second reads as the server reads it (the :59 before it, rounded up for an event).
+leap = events[events["lead_id"] == first].head(1).copy()
+leap["occurred_at"] = "2016-12-31T23:59:60Z"
+model.score(leads.head(1), events=leap, as_of=AS_OF, factors=0)
+# Without as_of, now is rounded up, as the server does: an event of this very second counts.
+fresh_lead = leads.head(1).copy()
+fresh_lead["created_at"] = "2020-01-01 00:00:00"
+just_now = pd.Timestamp.now(tz="UTC").isoformat()
+fresh_lead["events"] = [[{"event_type": "demo_request", "occurred_at": just_now}]]
+with_it = model.score(fresh_lead, factors=100).iloc[0]
+texts = [f["factor"] for f in with_it["factors"] if f["field"] == "demo_request"]
+assert texts and "none" not in texts[0], texts
+print("times as text read as the server reads them; now rounded up")
+strangers = pd.DataFrame({"Email": ["a@b.io"], "JobTitle": ["CEO"]})
+refused("no column the model reads", lambda: model.score(strangers, as_of=AS_OF), "none of the columns sent", "`Email`", "`JobTitle`")
 refused("unattainable target", lambda: leadscore.load("models/demo.json", target_precision=0.99))
 refused("missing model", lambda: leadscore.load("models/no-such-model.json"), error=OSError)
 refused("events not given", lambda: model.score(leads.head(2), as_of=AS_OF), "events")

@@ -111,12 +111,22 @@ def _whole(x: float, up: bool) -> int:
     return int(-(-x // 1)) if up else int(x // 1)
 
 
-def _seconds(t: Any, what: str, up: bool = False) -> int:
+# What a time written as text may look like, for messages.
+_TIME_FORMS = "a timestamp such as 2025-06-08T10:00:00Z or 2025-06-08 10:00:00"
+
+
+def _seconds(t: Any, what: str, up: bool = False, parse: Any = None) -> int:
     """Unix seconds of a time: a string, datetime, pandas or numpy time, or a number of seconds
     (int or float, numpy ones too). Naive times are UTC. A fraction of a second rounds down, or
-    up with ``up`` (an event's time)."""
+    up with ``up`` (an event's time). A string is read by ``parse`` (the extension's reading of
+    time text, as the server and ``leadscore-train score`` read it) when given."""
     if t is None or t is _pd.NA or t is _pd.NaT:
         raise ValueError(f"{what}: missing")
+    if isinstance(t, str) and parse is not None:
+        seconds = parse([t])[0]
+        if seconds is None:
+            raise ValueError(f"{what}: {t!r} is not a time (expected {_TIME_FORMS})")
+        return seconds
     if isinstance(t, _np.generic) and not isinstance(t, _np.datetime64):
         t = t.item()
     if isinstance(t, bool):
@@ -140,14 +150,25 @@ def _seconds(t: Any, what: str, up: bool = False) -> int:
     return int(whole) + (1 if up and rest != _pd.Timedelta(0) else 0)
 
 
-def _seconds_column(values: Any, labels: Any, what: str, up: bool = False) -> list:
+def _seconds_column(values: Any, labels: Any, what: str, up: bool = False, parse: Any = None) -> list:
     """Unix seconds of a column of times (strings in the export forms, datetimes, or numbers
-    of seconds), naive times read as UTC; a missing or unreadable one names its row label."""
+    of seconds), naive times read as UTC; a missing or unreadable one names its row label.
+    Strings are read by ``parse`` (see ``_seconds``), datetimes by pandas."""
     missing = _pd.isna(values).to_numpy()
     if missing.any():
         raise ValueError(f"{what}: missing at row {labels[int(missing.argmax())]!r}")
     if _pd.api.types.is_numeric_dtype(values):
         return [_seconds(v, f"{what} at row {k!r}", up) for v, k in zip(values.tolist(), labels)]
+    if parse is not None and not _pd.api.types.is_datetime64_any_dtype(values):
+        items = values.tolist()
+        texts = all(isinstance(v, str) for v in items)
+        read = parse(items) if texts else [None] * len(items)
+        out = []
+        for v, k, seconds in zip(items, labels, read):
+            if seconds is None:
+                seconds = _seconds(v, f"{what} at row {k!r}", up, parse)
+            out.append(seconds)
+        return out
     try:
         ts = _pd.to_datetime(values, utc=True, format="mixed")
     except (ValueError, TypeError, OverflowError):
@@ -316,21 +337,46 @@ class Model:
             raise ValueError(f"leads: column {df.columns[df.columns.duplicated()][0]!r} appears twice")
         if as_of is None and "as_of" in df.columns and "as_of" not in self._m.columns:
             as_of = df["as_of"]
+        def as_of_text(texts: list) -> list:
+            return self._m.parse_times(texts, "as_of")
+
         if as_of is None:
-            now = int(_dt.datetime.now(_dt.timezone.utc).timestamp())
+            # Now rounded up, as the server scores a request without as_of: an event sent
+            # with it a fraction of a second old counts.
+            now = _math.ceil(_dt.datetime.now(_dt.timezone.utc).timestamp())
             moments = [now] * n
         elif isinstance(as_of, _pd.Series):
             if not as_of.index.equals(df.index):
                 if as_of.index.has_duplicates or not df.index.isin(as_of.index).all():
                     raise ValueError("as_of: a Series must have one time for every lead's index label")
                 as_of = as_of.reindex(df.index)
-            moments = [_seconds(t, f"as_of of the lead at index {k!r}") for t, k in zip(as_of.tolist(), df.index)]
+            moments = [
+                _seconds(t, f"as_of of the lead at index {k!r}", parse=as_of_text)
+                for t, k in zip(as_of.tolist(), df.index)
+            ]
         elif isinstance(as_of, (list, tuple, _np.ndarray)):
-            moments = [_seconds(t, f"as_of of the lead at index {k!r}") for t, k in zip(list(as_of), df.index)]
+            moments = [
+                _seconds(t, f"as_of of the lead at index {k!r}", parse=as_of_text)
+                for t, k in zip(list(as_of), df.index)
+            ]
             if len(as_of) != n:
                 raise ValueError(f"as_of: {len(as_of)} times for {n} leads")
         else:
-            moments = [_seconds(as_of, "as_of")] * n
+            moments = [_seconds(as_of, "as_of", parse=as_of_text)] * n
+        # A frame none of whose columns the model reads (another export's names) would score
+        # every lead as all-missing: refused, as the server refuses such a lead.
+        known = set(self._m.columns) | {"events", "as_of"}
+        if self._m.id_column:
+            known.add(self._m.id_column)
+        sent = [str(c) for c in df.columns]
+        if sent and not known.intersection(sent):
+            shown = ", ".join(f"`{c}`" for c in sent[:8]) + (", ..." if len(sent) > 8 else "")
+            model_columns = ", ".join(f"`{c}`" for c in self._m.columns[:8])
+            more = len(self._m.columns) - 8
+            raise ValueError(
+                f"leads: none of the columns sent ({shown}) is one the model reads: {model_columns}"
+                + (f" and {more} more" if more > 0 else "")
+            )
         columns = []
         for c in self._m.columns:
             if c not in df.columns:
@@ -344,6 +390,12 @@ class Model:
         # Where each event came from, to name it in an error.
         origin: list = []
         names = self._m.event_columns
+        def event_text(texts: list) -> list:
+            return self._m.parse_times(texts, "event")
+
+        def event_table_text(texts: list) -> list:
+            return self._m.parse_times(texts, "event_table")
+
         if names is not None and events is None and "events" in df.columns:
             rows, types, times = [], [], []
             for i, (label, listed) in enumerate(zip(df.index, df["events"].tolist())):
@@ -361,11 +413,13 @@ class Model:
                     if not hasattr(e, "get"):
                         raise ValueError(f"{where}[{j}]: expected an object with event_type and occurred_at")
                     kind, at = e.get("event_type"), e.get("occurred_at")
-                    if not isinstance(kind, str) or not kind:
+                    if not isinstance(kind, str):
                         raise ValueError(f"{where}[{j}].event_type: expected a string, found {kind!r}")
+                    if not kind.strip():
+                        raise ValueError(f"{where}[{j}].event_type: is empty")
                     rows.append(i)
                     types.append(kind)
-                    times.append(_seconds(at, f"{where}[{j}].occurred_at", up=True))
+                    times.append(_seconds(at, f"{where}[{j}].occurred_at", up=True, parse=event_text))
                     origin.append(f"{where}[{j}]")
             ev = (rows, types, times)
         elif names is not None:
@@ -405,7 +459,12 @@ class Model:
                 raise ValueError(f"events: row {bad!r}: column {names[1]!r}: the event type is missing")
             rows = [i for i in found if i >= 0]
             types = kinds.astype(str).tolist()
-            times = _seconds_column(kept[names[2]], kept.index, f"events column {names[2]!r}", up=True)
+            blank = [k for k, t in zip(kept.index, types) if not t.strip()]
+            if blank:
+                raise ValueError(f"events: row {blank[0]!r}: column {names[1]!r}: the event type is empty")
+            times = _seconds_column(
+                kept[names[2]], kept.index, f"events column {names[2]!r}", up=True, parse=event_table_text
+            )
             origin = [f"events: row {k!r}" for k in kept.index]
             ev = (rows, types, times)
         try:

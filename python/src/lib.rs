@@ -129,6 +129,24 @@ impl Model {
         Some((e.lead_id, e.event_type, e.occurred_at))
     }
 
+    /// Unix seconds of times written as text, read as leadscore reads them (`None` where a
+    /// text is no time): `"as_of"` as the server's `?as_of=` (the year-first forms, from
+    /// 1970); `"event"` as the server's `events[].occurred_at` (the same forms, a fraction of a
+    /// second rounded up); `"event_table"` as `leadscore-train score` reads an events table
+    /// (also the model's `date_order`, rounded up). pandas read `05/11/2024` month first
+    /// whatever the model's order, and took `now` or `2025` for times.
+    fn parse_times(&self, texts: Vec<String>, kind: &str) -> PyResult<Vec<Option<i64>>> {
+        use leadscore_core::value::{parse_event_time, parse_event_time_as, parse_timestamp};
+        let order = self.artifact.spec.date_order;
+        let parse: &dyn Fn(&str) -> Option<i64> = match kind {
+            "as_of" => &|t| parse_timestamp(t).filter(|t| *t >= 0),
+            "event" => &parse_event_time,
+            "event_table" => &move |t| parse_event_time_as(t, order),
+            other => return Err(PyValueError::new_err(format!("no such kind of time: {other:?}"))),
+        };
+        Ok(texts.iter().map(|t| parse(t)).collect())
+    }
+
     /// Every feature: (name, column, weight per standard deviation, odds ratio per unit,
     /// training mean, standard deviation, share of training leads where it is active).
     fn weights(&self) -> Vec<(String, String, f64, f64, f64, f64, f64)> {
