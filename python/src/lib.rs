@@ -142,7 +142,11 @@ impl Model {
             "as_of" => &|t| parse_timestamp(t).filter(|t| *t >= 0),
             "event" => &parse_event_time,
             "event_table" => &move |t| parse_event_time_as(t, order),
-            other => return Err(PyValueError::new_err(format!("no such kind of time: {other:?}"))),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "no such kind of time: {other:?}"
+                )))
+            }
         };
         Ok(texts.iter().map(|t| parse(t)).collect())
     }
