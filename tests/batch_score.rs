@@ -418,6 +418,41 @@ fn a_header_only_events_file_scores_every_lead_without_events() {
     assert_eq!(a, b);
 }
 
+/// A night that scores no lead (an as-of before the first lead) writes a header only; the
+/// next night takes it as its previous run (every MQL is new) and the funnel reads it as a
+/// run of no leads: one quiet night does not break the chain.
+#[test]
+fn a_run_of_no_leads_is_an_earlier_run_and_a_funnel_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.csv");
+    let (ok, _, stderr) = score("2020-01-01T00:00:00Z", &empty, &[]);
+    assert!(ok, "{stderr}");
+    assert_eq!(common::csv_rows(&empty).len(), 0);
+    let next = dir.path().join("next.csv");
+    let previous = empty.to_str().unwrap();
+    let (ok, stdout, stderr) = score(AS_OF, &next, &["--previous", previous]);
+    assert!(ok, "{stderr}");
+    let mqls = by_id(&next).values().filter(|r| r["mql"] == "true").count();
+    assert!(
+        stdout.contains(&format!("{mqls} became MQL")),
+        "{mqls} MQLs:\n{stdout}\n{stderr}"
+    );
+    let output = Command::new(common::train_binary())
+        .args(["funnel", "--scores"])
+        .args([&empty, &next])
+        .args(["--outcomes", "data/demo/outcomes.csv", "--now", "2025-12-31"])
+        .current_dir(common::repo("."))
+        .output()
+        .expect("run leadscore-train funnel");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("(0 leads)")
+            || stderr.contains("(0 leads)"),
+        "{stderr}"
+    );
+}
+
 /// Event types the model never saw feed no per-type feature (only the distinct active days,
 /// which count every event), are named in the summary and in the leads' `unseen` column, and
 /// the real server scores those leads the same with the same events (it counts them too).

@@ -9,7 +9,7 @@
 //! `leadscore_core::funnel`'s.
 
 use crate::featurize::timestamp_values;
-use crate::load::{column, read_table, ReadOptions, Table};
+use crate::load::{column, read_table, read_table_rows, ReadOptions, Table};
 use crate::monitor::{log_files, read_decisions, read_outcomes};
 use crate::table::text_values;
 use anyhow::{bail, Context, Result};
@@ -84,7 +84,9 @@ pub fn compute(o: &FunnelOptions) -> Result<Funnel> {
             text_columns: vec![o.id.clone()],
             ..ReadOptions::default()
         };
-        let t = read_table(path, &read)?;
+        // A run that scored no lead (a quiet night, an as-of before the first lead) wrote a
+        // header only: none of its leads, not an error that stops the funnel.
+        let t = read_table_rows(path, &read, true)?;
         let rows = read_scores(&t, o, &missing, &mut seen)?;
         sources.push(format!("{} ({rows} leads)", t.path));
     }

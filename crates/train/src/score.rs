@@ -584,7 +584,9 @@ pub fn read_previous(path: &Path, id: &str) -> Result<Previous> {
         missing_tokens: vec![String::new()],
         ..ReadOptions::default()
     };
-    let table = read_table(path, &read)?;
+    // An earlier run that scored no lead wrote a header only: an earlier run of no leads
+    // (every MQL now is new), not an error that breaks the nightly chain.
+    let table = crate::load::read_table_rows(path, &read, true)?;
     let text = |name: &str| -> Result<Vec<Option<String>>> {
         text_values(column(&table, name)?).map_err(|e| TrainError::Column {
             path: table.path.clone(),
