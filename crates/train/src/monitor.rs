@@ -116,14 +116,38 @@ pub fn read_decisions(files: &[PathBuf]) -> Result<Vec<Decision>> {
     for file in files {
         let f = crate::load::open_input(file)
             .with_context(|| format!("cannot open the decision log {}", file.display()))?;
-        for (i, line) in BufReader::new(f).lines().enumerate() {
+        let mut reader = BufReader::new(f);
+        let mut line = String::new();
+        for i in 0.. {
             let at = || format!("{}:{}", file.display(), i + 1);
-            let line = line.with_context(|| format!("{}: cannot read", at()))?;
+            line.clear();
+            let n = reader
+                .read_line(&mut line)
+                .with_context(|| format!("{}: cannot read", at()))?;
+            if n == 0 {
+                break;
+            }
             if line.trim().is_empty() {
                 continue;
             }
-            let raw: RawDecision = serde_json::from_str(&line)
-                .with_context(|| format!("{}: not a decision log line", at()))?;
+            let raw: RawDecision = match serde_json::from_str(&line) {
+                Ok(raw) => raw,
+                // The last line without its line end: a log still being written, or cut by a
+                // crash (the server cuts such a line when it starts again). Left out, said so;
+                // a bad line anywhere else is an error.
+                Err(_) if !line.ends_with('\n') => {
+                    eprintln!(
+                        "WARNING: {}: the last line has no line end and is not a whole decision \
+                         (a log being written, or cut by a crash): left out",
+                        at()
+                    );
+                    break;
+                }
+                Err(e) => {
+                    return Err(anyhow::Error::new(e))
+                        .with_context(|| format!("{}: not a decision log line", at()));
+                }
+            };
             let as_of = parse_timestamp(&raw.as_of)
                 .with_context(|| format!("{}: as_of {:?} is not a time", at(), raw.as_of))?;
             let lead_id = match raw.lead_id.as_deref().map(|r| r.get().trim()) {

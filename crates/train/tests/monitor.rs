@@ -214,6 +214,17 @@ fn cli_prints_json_and_names_bad_lines() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("outcome known for 7"));
 
+    // The last line cut short (a log being written, a crash): left out with a warning, the
+    // rest reported.
+    let whole = std::fs::read_to_string(dir.path().join("decisions.jsonl")).unwrap();
+    let cut = whole.trim_end_matches('\n');
+    std::fs::write(dir.path().join("decisions.jsonl"), &cut[..cut.len() - 20]).unwrap();
+    let out = cli(&base);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("the last line has no line end"), "{err}");
+    std::fs::write(dir.path().join("decisions.jsonl"), &whole).unwrap();
+
     // A bad line: the error names the file and the line.
     let mut text = std::fs::read_to_string(dir.path().join("decisions.jsonl")).unwrap();
     text.insert_str(text.find('\n').unwrap() + 1, "{\"lead_id\": \"oops\"\n");
