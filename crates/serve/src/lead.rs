@@ -337,6 +337,22 @@ impl ErrorSlot {
     }
 }
 
+/// A lead field named so, when the model has no such column: the moment of scoring sent as a
+/// lead's field, which was ignored (the lead scored at now) where the Python package and the
+/// MLflow flavor read such a column as the lead's moment.
+pub const AS_OF_FIELD: &str = "as_of";
+
+/// The 422 for an [`AS_OF_FIELD`] at `path`.
+pub fn as_of_field_error(path: String) -> Error {
+    Error::InvalidField {
+        path,
+        message: "the moment of scoring is the request's `?as_of=` (default now), not a lead \
+                  field: every lead of a request is scored at that one moment, so send each \
+                  moment's leads in a request of their own"
+            .into(),
+    }
+}
+
 /// What the visitors need: the model's columns and the error slot.
 pub struct ParseContext<'c> {
     /// The model's columns.
@@ -710,6 +726,9 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de, '_, '_> {
             return Ok(());
         }
         let column = cx.columns.get(key);
+        if column.is_none() && key == AS_OF_FIELD {
+            return Err(cx.errors.fail(as_of_field_error(lead.path.field(key))));
+        }
         if key == cx.columns.id.as_str() {
             // Kept as the raw JSON text, so a number is logged with the digits sent.
             let raw: Box<serde_json::value::RawValue> = Deserialize::deserialize(d)?;
@@ -1123,6 +1142,9 @@ impl<'de> Flat<'de> {
             let start = this.i;
             let value = this.scalar()?;
             let column = this.column(columns, field - 1, key);
+            if column.is_none() && key == AS_OF_FIELD {
+                return None; // An error, which serde's path words.
+            }
             if key == columns.id {
                 // Kept as the raw JSON text, as serde's path keeps it. A string here has no
                 // escape, so its text is the id as is (without a parse of the raw JSON, and

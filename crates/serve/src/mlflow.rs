@@ -722,6 +722,11 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
             let used =
                 key == "events" || key == cx.columns.id_column() || cx.columns.get(&key).is_some();
             if !used {
+                if key == crate::lead::AS_OF_FIELD {
+                    return Err(cx
+                        .errors
+                        .fail(crate::lead::as_of_field_error(key_path(self.array, &key))));
+                }
                 // Named if no column is one the model reads (`parse_pass`).
                 cx.seen.unknown(&key);
                 map.next_value::<Skip>()?;

@@ -796,6 +796,15 @@ async fn bad_inputs_get_precise_4xx_errors() {
             None,
         ),
         (
+            "the moment as a lead field (was scored at now)",
+            "/v1/score",
+            json_ct,
+            s(json!({"job_title": "CEO", "created_at": "2025-01-01", "as_of": "2025-02-01"})),
+            422,
+            "invalid_field",
+            Some("as_of"),
+        ),
+        (
             "misspelt as_of (was scored at now)",
             "/v1/score?asof=2025-01-01",
             json_ct,

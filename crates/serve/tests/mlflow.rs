@@ -147,6 +147,21 @@ async fn an_unknown_query_parameter_is_a_400_naming_it() {
         "{}",
         r.text
     );
+    // An `as_of` column: refused, not ignored (the MLflow flavor reads it as each lead's
+    // moment; this endpoint scores every row at the request's).
+    for body in [
+        json!({"dataframe_split": {"columns": ["job_title", "as_of"], "data": [["CEO", "2025-01-01"]]}}),
+        json!({"dataframe_records": [{"job_title": "CEO", "as_of": "2025-01-01"}]}),
+        json!({"inputs": {"job_title": ["CEO"], "as_of": ["2025-01-01"]}}),
+    ] {
+        let r = send(&state, invocations(body.to_string())).await;
+        assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+        assert!(
+            r.text.contains("as_of") && r.text.contains("?as_of="),
+            "{}",
+            r.text
+        );
+    }
 }
 
 #[tokio::test]
