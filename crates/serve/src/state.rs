@@ -91,10 +91,23 @@ pub fn resolve(source: &ModelSource) -> Result<ModelFile> {
         }
         ModelSource::Registry(dir) => {
             let registry = Registry::open(dir).map_err(Error::Model)?;
-            (
-                registry.current_path().map_err(Error::Model)?,
-                Some(dir.clone()),
-            )
+            let path = registry.current_path().map_err(Error::Model)?;
+            // A model file deleted or moved under CURRENT was reported as the file alone ("No
+            // such file or directory"), which did not say where the name came from.
+            if std::fs::symlink_metadata(&path)
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+            {
+                return Err(Error::Model(leadscore_core::Error::Artifact {
+                    origin: registry.pointer_path().display().to_string(),
+                    message: format!(
+                        "names {}, which is not in the folder (deleted or moved): point CURRENT \
+                         at a model that is (`leadscore-train promote`)",
+                        path.file_name()
+                            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                    ),
+                }));
+            }
+            (path, Some(dir.clone()))
         }
     };
     Ok(ModelFile {

@@ -95,6 +95,16 @@ fn start_up_refuses_a_registry_without_a_usable_pointer() {
         err.contains("CURRENT") && err.contains("path separator"),
         "{err}"
     );
+    // CURRENT naming a model file that was deleted: said so, naming CURRENT.
+    std::fs::write(registry.pointer_path(), "0123456789abcdef.json\n").unwrap();
+    let err = App::new(Config::registry(dir.path(), TARGET))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("CURRENT")
+            && err.contains("0123456789abcdef.json, which is not in the folder"),
+        "{err}"
+    );
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, "").unwrap();
     let err = App::new(Config::registry(&file, TARGET))
