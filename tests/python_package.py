@@ -202,6 +202,14 @@ with_it = model.score(fresh_lead, factors=100).iloc[0]
 texts = [f["factor"] for f in with_it["factors"] if f["field"] == "demo_request"]
 assert texts and "none" not in texts[0], texts
 print("times as text read as the server reads them; now rounded up")
+broken = leads.head(2).astype(object)
+broken.loc[broken.index[1], "industry"] = "Soft\ud800"
+refused("a lone surrogate", lambda: model.score(broken, events=events, as_of=AS_OF), "lead at index 1", "industry", "not valid Unicode")
+assert len(model.score(leads.head(1), events=events, as_of=AS_OF, factors=10**30)) == 1
+numbered = events[events["lead_id"] == first].head(1).copy()
+numbered.index = np.array([7], dtype=np.int64)
+numbered["occurred_at"] = "soon"
+refused("a numpy index label", lambda: model.score(leads.head(1), events=numbered, as_of=AS_OF), "at row 7:")
 strangers = pd.DataFrame({"Email": ["a@b.io"], "JobTitle": ["CEO"]})
 refused("no column the model reads", lambda: model.score(strangers, as_of=AS_OF), "none of the columns sent", "`Email`", "`JobTitle`")
 refused("unattainable target", lambda: leadscore.load("models/demo.json", target_precision=0.99))

@@ -184,6 +184,15 @@ def _seconds_column(values: Any, labels: Any, what: str, up: bool = False, parse
     return whole.astype("int64").tolist()
 
 
+def _encodes(text: str) -> bool:
+    """Whether `text` is valid Unicode (no lone surrogate), as the extension takes text."""
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _id(v: Any) -> Optional[str]:
     """A lead id as text, one form for the same id in any dtype (7, 7.0, "7" and np.int64(7)
     are one id); None when missing."""
@@ -352,12 +361,12 @@ class Model:
                 as_of = as_of.reindex(df.index)
             moments = [
                 _seconds(t, f"as_of of the lead at index {k!r}", parse=as_of_text)
-                for t, k in zip(as_of.tolist(), df.index)
+                for t, k in zip(as_of.tolist(), df.index.tolist())
             ]
         elif isinstance(as_of, (list, tuple, _np.ndarray)):
             moments = [
                 _seconds(t, f"as_of of the lead at index {k!r}", parse=as_of_text)
-                for t, k in zip(list(as_of), df.index)
+                for t, k in zip(list(as_of), df.index.tolist())
             ]
             if len(as_of) != n:
                 raise ValueError(f"as_of: {len(as_of)} times for {n} leads")
@@ -383,7 +392,7 @@ class Model:
                 columns.append([None] * n)
                 continue
             cells = []
-            for label, v in zip(df.index, df[c].tolist()):
+            for label, v in zip(df.index.tolist(), df[c].tolist()):
                 cells.append(_cell(v, lambda: f"lead at index {label!r}: column {c!r}"))
             columns.append(cells)
         ev = None
@@ -398,7 +407,7 @@ class Model:
 
         if names is not None and events is None and "events" in df.columns:
             rows, types, times = [], [], []
-            for i, (label, listed) in enumerate(zip(df.index, df["events"].tolist())):
+            for i, (label, listed) in enumerate(zip(df.index.tolist(), df["events"].tolist())):
                 where = f"lead at index {label!r}: events"
                 if listed is None or listed is _pd.NA or (isinstance(listed, float) and _math.isnan(listed)):
                     continue
@@ -437,17 +446,17 @@ class Model:
                 raise ValueError(f"leads: no column {id_column!r} to join the events on")
             lead_ids = [_id(v) for v in df[id_column].tolist()]
             position = {}
-            for i, (label, lead) in enumerate(zip(df.index, lead_ids)):
+            for i, (label, lead) in enumerate(zip(df.index.tolist(), lead_ids)):
                 if lead is None:
                     raise ValueError(f"lead at index {label!r}: column {id_column!r}: the lead id is missing")
                 if lead in position:
                     raise ValueError(
                         f"lead at index {label!r}: lead id {lead!r} appears twice (also at index "
-                        f"{df.index[position[lead]]!r}); its events could not be told apart"
+                        f"{df.index.tolist()[position[lead]]!r}); its events could not be told apart"
                     )
                 position[lead] = i
             event_ids = [_id(v) for v in edf[names[0]].tolist()]
-            missing_id = [k for k, v in zip(edf.index, event_ids) if v is None]
+            missing_id = [k for k, v in zip(edf.index.tolist(), event_ids) if v is None]
             if missing_id:
                 raise ValueError(f"events: row {missing_id[0]!r}: column {names[0]!r}: the lead id is missing")
             found = [position.get(v, -1) for v in event_ids]
@@ -455,17 +464,17 @@ class Model:
             kept = edf[keep]
             kinds = kept[names[1]]
             if kinds.isna().any():
-                bad = kept.index[int(kinds.isna().to_numpy().argmax())]
+                bad = kept.index.tolist()[int(kinds.isna().to_numpy().argmax())]
                 raise ValueError(f"events: row {bad!r}: column {names[1]!r}: the event type is missing")
             rows = [i for i in found if i >= 0]
             types = kinds.astype(str).tolist()
-            blank = [k for k, t in zip(kept.index, types) if not t.strip()]
+            blank = [k for k, t in zip(kept.index.tolist(), types) if not t.strip()]
             if blank:
                 raise ValueError(f"events: row {blank[0]!r}: column {names[1]!r}: the event type is empty")
             times = _seconds_column(
-                kept[names[2]], kept.index, f"events column {names[2]!r}", up=True, parse=event_table_text
+                kept[names[2]], kept.index.tolist(), f"events column {names[2]!r}", up=True, parse=event_table_text
             )
-            origin = [f"events: row {k!r}" for k in kept.index]
+            origin = [f"events: row {k!r}" for k in kept.index.tolist()]
             ev = (rows, types, times)
         try:
             out = self._m.score_columns(
@@ -475,15 +484,27 @@ class Model:
                 self.target_precision,
                 self.confidence,
                 self.tiers,
-                int(factors),
+                # Any count past the factors a lead has gives them all (10**30 overflowed).
+                min(int(factors), 1 << 31),
             )
+        except (TypeError, UnicodeEncodeError) as e:
+            # Text Rust cannot take (a lone surrogate, "Soft\ud800"): found and named.
+            for c, cells in zip(self._m.columns, columns):
+                for label, v in zip(df.index.tolist(), cells):
+                    if isinstance(v, str) and not _encodes(v):
+                        raise ValueError(f"lead at index {label!r}: column {c!r}: {v!r} is not valid Unicode text") from None
+            if ev is not None:
+                for where, kind in zip(origin, ev[1]):
+                    if not _encodes(kind):
+                        raise ValueError(f"{where}: event type {kind!r} is not valid Unicode text") from None
+            raise
         except ValueError as e:
             if len(e.args) == 3 and e.args[0] == "event":
                 _, k, message = e.args
                 raise ValueError(f"{origin[k]}: {message}") from None
             if len(e.args) == 3 and isinstance(e.args[0], int):
                 position, column, message = e.args
-                label = df.index[position]
+                label = df.index.tolist()[position]
                 where = f"column {column!r}: " if column else ""
                 raise ValueError(
                     f"lead at index {label!r} (row {position}): {where}{message}"
