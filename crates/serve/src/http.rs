@@ -327,9 +327,30 @@ impl Params {
         &self,
         names: [&str; N],
     ) -> [Option<std::borrow::Cow<'_, str>>; N] {
+        match self.get_each_checked(names, false) {
+            Ok(each) => each,
+            Err(_) => unreachable!("nothing is refused unchecked"),
+        }
+    }
+
+    /// [`Params::get_each`], refusing in the same pass what [`Params::only`] refuses (a
+    /// parameter none of `names`, or one given twice): the scoring routes' reading of their
+    /// query, one loop over it.
+    pub fn get_only<const N: usize>(
+        &self,
+        names: [&str; N],
+    ) -> Result<[Option<std::borrow::Cow<'_, str>>; N]> {
+        self.get_each_checked(names, true)
+    }
+
+    fn get_each_checked<const N: usize>(
+        &self,
+        names: [&str; N],
+        check: bool,
+    ) -> Result<[Option<std::borrow::Cow<'_, str>>; N]> {
         let mut found: [Option<(usize, usize, Option<usize>)>; N] = [None; N];
         let Some(query) = self.0.query() else {
-            return [const { None }; N];
+            return Ok([const { None }; N]);
         };
         // Byte loops, not `str::split`: a query is a few dozen bytes, and the string searcher's
         // set-up cost more than the search.
@@ -344,17 +365,31 @@ impl Params {
             let eq = pair.iter().position(|&b| b == b'=');
             let key = &pair[..eq.unwrap_or(pair.len())];
             let decoded = (!plain(key)).then(|| form_urlencoded::parse(pair).next());
+            let mut known = false;
             for (name, slot) in names.iter().zip(&mut found) {
                 let hit = match &decoded {
                     None => key == name.as_bytes(),
                     Some(d) => d.as_ref().is_some_and(|(k, _)| k == name),
                 };
                 if hit {
+                    if check && slot.is_some() {
+                        return Err(Params::refusal(&names, key, &decoded, true));
+                    }
                     *slot = Some((at, pair.len(), eq));
+                    known = true;
+                }
+            }
+            if check && !known {
+                let underscore = match &decoded {
+                    None => key == b"_",
+                    Some(d) => d.as_ref().is_some_and(|(k, _)| k == "_"),
+                };
+                if !underscore {
+                    return Err(Params::refusal(&names, key, &decoded, false));
                 }
             }
         }
-        found.map(|f| {
+        Ok(found.map(|f| {
             let (at, len, eq) = f?;
             // `&` and `=` are ASCII, so these are char boundaries.
             let pair = &query[at..at + len];
@@ -366,7 +401,31 @@ impl Params {
                     .next()
                     .map(|(_, v)| std::borrow::Cow::Owned(v.into_owned()))
             }
-        })
+        }))
+    }
+
+    /// The 422 [`Params::get_only`] gives for `key` (its bytes, or the decoder's reading).
+    fn refusal(
+        names: &[&str],
+        key: &[u8],
+        decoded: &Option<Option<(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)>>,
+        twice: bool,
+    ) -> Error {
+        let name: String = match decoded {
+            None => String::from_utf8_lossy(key).into_owned(),
+            Some(d) => d.as_ref().map_or_else(String::new, |(k, _)| k.to_string()),
+        };
+        Error::InvalidQuery {
+            name: name.chars().take(100).collect(),
+            message: if twice {
+                "is given twice: give it once".to_string()
+            } else {
+                format!(
+                    "is not a parameter of this endpoint, which takes {}",
+                    names.join(" and ")
+                )
+            },
+        }
     }
 
     /// 422 `invalid_query` naming the first parameter that is none of `names` or is given
@@ -433,8 +492,7 @@ impl Params {
     /// `?factors=N` (default [`DEFAULT_FACTORS`]) and `?as_of=` ([`Params::as_of`]) in one
     /// pass over the query, factors' error first.
     pub fn factors_and_as_of(&self) -> Result<(usize, i64)> {
-        self.only(&["factors", "as_of"])?;
-        let [factors, as_of] = self.get_each(["factors", "as_of"]);
+        let [factors, as_of] = self.get_only(["factors", "as_of"])?;
         let factors = number_of::<usize>("factors", factors.as_deref(), "a whole number")?;
         Ok((
             factors.unwrap_or(DEFAULT_FACTORS),
@@ -444,8 +502,8 @@ impl Params {
 
     /// `?as_of=RFC3339` (default: now), in Unix seconds; no other parameter.
     pub fn as_of(&self) -> Result<i64> {
-        self.only(&["as_of"])?;
-        as_of_of(self.get("as_of").as_deref())
+        let [as_of] = self.get_only(["as_of"])?;
+        as_of_of(as_of.as_deref())
     }
 }
 
@@ -792,11 +850,16 @@ mod tests {
                 Err(Error::InvalidQuery { name, .. }) => Some(name),
                 Err(e) => panic!("{query:?}: {e}"),
             };
-            assert_eq!(
-                refused,
-                expected_refusal.map(|k| k.chars().take(100).collect::<String>()),
-                "{query:?}"
-            );
+            let expected_refusal =
+                expected_refusal.map(|k| k.chars().take(100).collect::<String>());
+            assert_eq!(refused, expected_refusal, "{query:?}");
+            // The scoring routes' one pass refuses the same.
+            let one_pass = match params.get_only(allowed) {
+                Ok(_) => None,
+                Err(Error::InvalidQuery { name, .. }) => Some(name),
+                Err(e) => panic!("{query:?}: {e}"),
+            };
+            assert_eq!(one_pass, expected_refusal, "{query:?}");
             checked += 1;
         }
         assert!(checked > 10_000, "{checked}");
