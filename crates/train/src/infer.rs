@@ -634,6 +634,15 @@ pub fn looks_like_engagement(name: &str) -> bool {
     .any(|k| n.contains(k))
 }
 
+/// Whether a column's header is empty or blank: `""`, or the name polars gives a second one
+/// (`_duplicated_0`: a blank name read twice).
+fn has_no_name(name: &str) -> bool {
+    let blank_twice = name.rsplit_once("_duplicated_").is_some_and(|(base, k)| {
+        base.trim().is_empty() && !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())
+    });
+    name.trim().is_empty() || blank_twice
+}
+
 /// Why a column whose header is empty (or blank) is left out: its factor would read ` = a`,
 /// and a lead sent to the server could name it only as `""`.
 const NO_NAME_REASON: &str =
@@ -658,7 +667,7 @@ fn infer_column(
     if options.exclude.iter().any(|e| e == name) {
         return ignore("excluded on the command line (--exclude)".into());
     }
-    if name.trim().is_empty() {
+    if has_no_name(name) {
         return ignore(NO_NAME_REASON.into());
     }
     let dtype = table
@@ -1073,9 +1082,9 @@ mod tests {
     /// read ` = a`.
     #[test]
     fn a_column_without_a_name_is_left_out_with_a_warning() {
-        let mut csv = String::from("id,,visits\n");
+        let mut csv = String::from("id,,visits,\n");
         for i in 0..100 {
-            let _ = writeln!(csv, "L{i},{},{}", ["a", "b"][i % 2], i % 9);
+            let _ = writeln!(csv, "L{i},{},{},{}", ["a", "b"][i % 2], i % 9, i % 4);
         }
         let (_dir, table) = table_of(&csv);
         let s = infer_spec(&table, &InferOptions::default()).unwrap();
@@ -1092,6 +1101,20 @@ mod tests {
             s.warnings
         );
         assert_eq!(s.spec.columns[2].transform, TransformKind::Numeric);
+        // The second blank name (read as `_duplicated_0`) too.
+        assert_eq!(
+            s.spec.columns[3].transform,
+            TransformKind::Ignore,
+            "{:?}",
+            s.spec.columns[3]
+        );
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.starts_with("column 4 of the header: has no name")),
+            "{:?}",
+            s.warnings
+        );
     }
 
     /// Money, grouped thousands and percentages are numbers, money and percentages never

@@ -185,10 +185,12 @@ pub(crate) fn can_create_beside(flag: &str, out: &std::path::Path) -> anyhow::Re
         .map_or(0, |d| d.subsec_nanos());
     let mut last = None;
     for attempt in 0..8u32 {
-        let probe = dir.join(format!(
-            ".leadscore-probe.{}.{nanos}.{attempt}.tmp",
-            std::process::id()
-        ));
+        let pid = std::process::id();
+        let probe = dir.join(if attempt < 4 {
+            format!(".leadscore-probe.{pid}.{attempt}.tmp")
+        } else {
+            format!(".leadscore-probe.{pid}.{nanos}.{attempt}.tmp")
+        });
         match std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -233,23 +235,39 @@ impl Ours {
         }
     }
 
-    /// Whether `text` (the file's first 64 KiB; `whole` when that is all of it) is one.
-    fn is(self, text: &str, whole: bool) -> bool {
-        let t = text.trim_start_matches('\u{feff}').trim_start();
+    /// Whether the file at `path`, whose first 64 KiB are `head`, is one.
+    fn is(self, path: &std::path::Path, head: &str) -> bool {
+        let t = head.trim_start_matches('\u{feff}').trim_start();
         match self {
             // Every artifact writes `format_version` first; one re-written with sorted keys
-            // (`jq -S`) has it further in.
+            // (`jq -S`, Python's `sort_keys`) has it after the curves, a megabyte in: read
+            // whole (as JSON, keeping only those two keys), when it is a JSON object at all.
             Self::Model => {
+                #[derive(serde::Deserialize)]
+                struct Probe {
+                    #[allow(dead_code)]
+                    format_version: serde_json::Value,
+                    #[allow(dead_code)]
+                    model_id: serde_json::Value,
+                }
                 t.starts_with('{')
                     && (t[1..].trim_start().starts_with("\"format_version\"")
-                        || text.contains("\"format_version\"") && text.contains("\"model_id\""))
+                        || std::fs::File::open(path).is_ok_and(|f| {
+                            serde_json::from_reader::<_, Probe>(std::io::BufReader::new(f)).is_ok()
+                        }))
             }
             // `init` writes `format_version = 1` after its comments; a spec edited by hand at
-            // least names its columns.
+            // least names its columns. Read whole (a spec of a wide table is hundreds of
+            // kilobytes; one past 16 MiB is not one).
             Self::Spec => {
-                whole
-                    && text.parse::<toml::Table>().is_ok_and(|t| {
-                        t.contains_key("format_version") || t.contains_key("columns")
+                let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= 16 << 20);
+                small
+                    && std::fs::read_to_string(path).is_ok_and(|text| {
+                        text.trim_start_matches('\u{feff}')
+                            .parse::<toml::Table>()
+                            .is_ok_and(|t| {
+                                t.contains_key("format_version") || t.contains_key("columns")
+                            })
                     })
             }
             Self::Report => {
@@ -261,8 +279,8 @@ impl Ours {
 
 /// Refuses to replace a file at an output path that is not what the flag writes: `--out`
 /// names the model (the spec, the report), and a typo there (`--out notes.txt`, `--out
-/// data/other-leads.csv`) replaced whatever the file held. One of ours or an empty file is
-/// replaced; anything else is left as it is.
+/// data/other-leads.csv`) replaced whatever the file held. One of ours or an empty file (or
+/// one of blanks only) is replaced; anything else is left as it is.
 pub(crate) fn replaces_only_ours(
     flag: &str,
     out: &std::path::Path,
@@ -274,14 +292,12 @@ pub(crate) fn replaces_only_ours(
     let Ok(file) = std::fs::File::open(out) else {
         return Ok(());
     };
-    const HEAD: u64 = 64 * 1024;
     let mut head = Vec::with_capacity(4096);
-    if file.take(HEAD + 1).read_to_end(&mut head).is_err() {
+    if file.take(64 * 1024).read_to_end(&mut head).is_err() {
         return Ok(());
     }
-    let whole = head.len() as u64 <= HEAD;
-    head.truncate(HEAD as usize);
-    if head.is_empty() || kind.is(&String::from_utf8_lossy(&head), whole) {
+    let blank = head.iter().all(u8::is_ascii_whitespace);
+    if blank || kind.is(out, &String::from_utf8_lossy(&head)) {
         return Ok(());
     }
     anyhow::bail!(
@@ -439,8 +455,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("is not a folder"), "{e}");
-        // A planted probe name does not refuse a folder that takes files.
-        for n in 0..8 {
+        // Planted probe names do not refuse a folder that takes files: the first four names a
+        // run tries are taken here, the next ones (with the time's nanoseconds) are not.
+        for n in 0..4 {
             let _ = std::fs::create_dir(
                 tmp.path()
                     .join(format!(".leadscore-probe.{}.{n}.tmp", std::process::id())),
@@ -496,6 +513,27 @@ mod tests {
         ] {
             assert!(replaced(text, kind), "{text:?}");
         }
+        // A real model re-written with sorted keys: `format_version` a megabyte in.
+        let sorted: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../models/demo.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        std::fs::write(&file, serde_json::to_string(&sorted).unwrap()).unwrap();
+        assert!(replaces_only_ours("--out", &file, Ours::Model).is_ok());
+        // A spec past 64 KiB (a wide table's).
+        let mut wide = String::from("format_version = 1\n");
+        for i in 0..3_000 {
+            wide.push_str(&format!(
+                "[[columns]]\nname = \"q{i}\"\ntransform = \"numeric\"\n"
+            ));
+        }
+        assert!(wide.len() > 64 * 1024);
+        assert!(replaced(&wide, Ours::Spec));
+        assert!(replaced("\n\n", Ours::Model));
         for (text, kind) in [
             ("{\"leads\": []}", Ours::Model),
             ("lead_id,score\nL1,0.5\n", Ours::Spec),
