@@ -117,30 +117,43 @@ pub fn read_decisions(files: &[PathBuf]) -> Result<Vec<Decision>> {
         let f = crate::load::open_input(file)
             .with_context(|| format!("cannot open the decision log {}", file.display()))?;
         let mut reader = BufReader::new(f);
-        let mut line = String::new();
+        let mut bytes = Vec::new();
         for i in 0.. {
             let at = || format!("{}:{}", file.display(), i + 1);
-            line.clear();
+            bytes.clear();
             let n = reader
-                .read_line(&mut line)
+                .read_until(b'\n', &mut bytes)
                 .with_context(|| format!("{}: cannot read", at()))?;
             if n == 0 {
                 break;
             }
+            // The last line without its line end: a log still being written, or cut by a crash
+            // (the server cuts such a line when it starts again), possibly inside a character.
+            // Left out, said so, when it is cut short; a bad line anywhere else, or a whole one
+            // that is not a decision, is an error.
+            let unterminated = bytes.last() != Some(&b'\n');
+            let cut = |why: &str| {
+                eprintln!(
+                    "WARNING: {}: the last line has no line end and {why} (a log being \
+                     written, or cut by a crash): left out",
+                    at()
+                );
+            };
+            let line = match std::str::from_utf8(&bytes) {
+                Ok(line) => line,
+                Err(e) if unterminated && e.error_len().is_none() => {
+                    cut("ends inside a character");
+                    break;
+                }
+                Err(_) => anyhow::bail!("{}: not UTF-8 text", at()),
+            };
             if line.trim().is_empty() {
                 continue;
             }
-            let raw: RawDecision = match serde_json::from_str(&line) {
+            let raw: RawDecision = match serde_json::from_str(line) {
                 Ok(raw) => raw,
-                // The last line without its line end: a log still being written, or cut by a
-                // crash (the server cuts such a line when it starts again). Left out, said so;
-                // a bad line anywhere else is an error.
-                Err(_) if !line.ends_with('\n') => {
-                    eprintln!(
-                        "WARNING: {}: the last line has no line end and is not a whole decision \
-                         (a log being written, or cut by a crash): left out",
-                        at()
-                    );
+                Err(e) if unterminated && e.is_eof() => {
+                    cut("is not a whole decision");
                     break;
                 }
                 Err(e) => {

@@ -223,6 +223,22 @@ fn cli_prints_json_and_names_bad_lines() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("the last line has no line end"), "{err}");
+    // Cut inside a character (a lead id with `ë` cut between its two bytes): the same.
+    let mut bytes = whole.trim_end_matches('\n').as_bytes().to_vec();
+    bytes.extend_from_slice("\n{\"lead_id\":\"Zoë".as_bytes());
+    bytes.pop();
+    std::fs::write(dir.path().join("decisions.jsonl"), &bytes).unwrap();
+    let out = cli(&base);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("ends inside a character"), "{err}");
+    // A whole last line that is not a decision is still an error, line end or not.
+    let mut bad = whole.trim_end_matches('\n').to_string();
+    bad.push_str("\n{\"lead_id\": \"oops\"}");
+    std::fs::write(dir.path().join("decisions.jsonl"), &bad).unwrap();
+    let out = cli(&base);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a decision log line"));
     std::fs::write(dir.path().join("decisions.jsonl"), &whole).unwrap();
 
     // A bad line: the error names the file and the line.
