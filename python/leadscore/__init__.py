@@ -344,10 +344,15 @@ class Model:
             raise ValueError(f"factors: expected a count of at least 0, got {factors!r}")
         if df.columns.duplicated().any():
             raise ValueError(f"leads: column {df.columns[df.columns.duplicated()][0]!r} appears twice")
+        # An `as_of` column is read as training reads a leads table's (the model's date
+        # order); an `as_of` given is read as the server's `?as_of=`.
+        as_of_kind = "as_of"
         if as_of is None and "as_of" in df.columns and "as_of" not in self._m.columns:
             as_of = df["as_of"]
+            as_of_kind = "as_of_table"
+
         def as_of_text(texts: list) -> list:
-            return self._m.parse_times(texts, "as_of")
+            return self._m.parse_times(texts, as_of_kind)
 
         if as_of is None:
             # Now rounded up, as the server scores a request without as_of: an event sent
@@ -373,10 +378,9 @@ class Model:
         else:
             moments = [_seconds(as_of, "as_of", parse=as_of_text)] * n
         # A frame none of whose columns the model reads (another export's names) would score
-        # every lead as all-missing: refused, as the server refuses such a lead.
-        known = set(self._m.columns) | {"events", "as_of"}
-        if self._m.id_column:
-            known.add(self._m.id_column)
+        # every lead as all-missing: refused, as `/invocations` refuses such a body (the lead
+        # id, `events` and `as_of` count as read).
+        known = set(self._m.columns) | {"events", "as_of", self._m.id_column or "lead_id"}
         sent = [str(c) for c in df.columns]
         if sent and not known.intersection(sent):
             shown = ", ".join(f"`{c}`" for c in sent[:8]) + (", ..." if len(sent) > 8 else "")
