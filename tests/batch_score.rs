@@ -440,7 +440,12 @@ fn a_run_of_no_leads_is_an_earlier_run_and_a_funnel_source() {
     let output = Command::new(common::train_binary())
         .args(["funnel", "--scores"])
         .args([&empty, &next])
-        .args(["--outcomes", "data/demo/outcomes.csv", "--now", "2025-12-31"])
+        .args([
+            "--outcomes",
+            "data/demo/outcomes.csv",
+            "--now",
+            "2025-12-31",
+        ])
         .current_dir(common::repo("."))
         .output()
         .expect("run leadscore-train funnel");
@@ -450,6 +455,49 @@ fn a_run_of_no_leads_is_an_earlier_run_and_a_funnel_source() {
         String::from_utf8_lossy(&output.stdout).contains("(0 leads)")
             || stderr.contains("(0 leads)"),
         "{stderr}"
+    );
+}
+
+/// A leads file with an `as_of` column the model does not read: scored at `--as-of` all the
+/// same, and said so (the Python package reads such a column as each lead's moment).
+#[test]
+fn an_unread_as_of_column_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::repo("data/demo/leads.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut with = format!("{},as_of\n", lines.next().unwrap());
+    for line in lines.take(50) {
+        with.push_str(&format!("{line},2025-01-01\n"));
+    }
+    let leads = dir.path().join("leads.csv");
+    std::fs::write(&leads, with).unwrap();
+    let output = Command::new(common::train_binary())
+        .args(["score", "--model"])
+        .arg(model())
+        .arg("--data")
+        .arg(&leads)
+        .args([
+            "--events",
+            "data/demo/events.csv",
+            "--as-of",
+            AS_OF,
+            "--target-precision",
+            "0.5",
+            "--out",
+        ])
+        .arg(dir.path().join("s.csv"))
+        .current_dir(common::repo("."))
+        .output()
+        .expect("run leadscore-train score");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("WARNING: the leads file's `as_of` column is not read"),
+        "{stdout}"
     );
 }
 

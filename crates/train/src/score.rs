@@ -143,6 +143,10 @@ pub struct ScoreSummary {
     pub threshold: f64,
     /// How the leads file was read, when that needs a word (not UTF-8, read as Windows-1252).
     pub read_note: Option<String>,
+    /// The leads file has an `as_of` column the model does not read: every lead is scored at
+    /// the run's `--as-of` all the same (the Python package reads such a column as each lead's
+    /// moment; the server refuses it).
+    pub unread_as_of: bool,
 }
 
 /// The event types of `ev` that training never saw (`FittedEvents::knows`), with their number
@@ -206,6 +210,8 @@ pub fn score_file(
     let mut summary = ScoreSummary {
         rows: n,
         read_note: leads.note.clone(),
+        unread_as_of: leads.df.column("as_of").is_ok()
+            && !spec.columns.iter().any(|c| c.name == "as_of"),
         ..ScoreSummary::default()
     };
     let events = match (&job.events, &spec.events) {

@@ -483,6 +483,12 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
     if let Some(note) = &m.read_note {
         out += &format!("WARNING: {note}\n");
     }
+    if m.unread_as_of {
+        out += &format!(
+            "WARNING: the leads file's `as_of` column is not read: every lead was scored as of \
+             {as_of} (--as-of); score each moment's leads in a run of their own\n"
+        );
+    }
     if m.not_yet_created > 0 {
         out += &format!(
             "skipped {} leads created after {as_of}\n",
