@@ -634,6 +634,56 @@ pub fn looks_like_engagement(name: &str) -> bool {
     .any(|k| n.contains(k))
 }
 
+/// Whether a column's name says it holds ids or codes (`Record ID`, `lead_id`, `Lead Number`,
+/// `Customer No.`, `#`, `key`).
+fn named_like_an_id(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    // `leadId` (camel case); not `Paid` or `Valid`, which only end in the letters.
+    let camel = name.len() > 2
+        && name.ends_with("Id")
+        && name[..name.len() - 2].ends_with(|c: char| c.is_lowercase());
+    name.trim() == "#"
+        || camel
+        || words.iter().any(|w| {
+            matches!(
+                *w,
+                "id" | "uuid" | "guid" | "number" | "no" | "nr" | "num" | "key" | "code" | "ref"
+            )
+        })
+}
+
+/// Whether distinct integers (sorted) are shaped like ids rather than amounts: nine in ten of
+/// the same number of digits (`100234`, `100871`, ...), or packed into a range at most four
+/// times their number (sequential ids with gaps). Amounts (a revenue, a company size) spread
+/// over orders of magnitude: every one distinct is not enough to call them ids (whole-dollar
+/// revenues were left out as identifiers).
+fn id_shaped(sorted: &[f64]) -> bool {
+    let (Some(min), Some(max)) = (sorted.first(), sorted.last()) else {
+        return false;
+    };
+    if max - min + 1.0 <= 4.0 * sorted.len() as f64 {
+        return true;
+    }
+    let width = |x: f64| x.abs().max(1.0).log10().floor() as i32 + i32::from(x < 0.0);
+    let mut widths: Vec<i32> = sorted.iter().map(|x| width(*x)).collect();
+    widths.sort_unstable();
+    let mut best = 0;
+    let mut run = 0;
+    for (i, w) in widths.iter().enumerate() {
+        run = if i > 0 && widths[i - 1] == *w {
+            run + 1
+        } else {
+            1
+        };
+        best = best.max(run);
+    }
+    best * 10 >= widths.len() * 9
+}
+
 /// Whether a column's header is empty or blank: `""`, or the name polars gives a second one
 /// (`_duplicated_0`: a blank name read twice).
 fn has_no_name(name: &str) -> bool {
@@ -732,7 +782,12 @@ fn infer_column(
         // 3 in the next file, which a number scores and a yes/no column could not.
         let zero_one = distinct.iter().all(|x| *x == 0.0 || *x == 1.0);
         let integral = present.iter().all(|x| x.fract() == 0.0);
-        if integral && !amounts && distinct.len() == present.len() && present.len() > 100 {
+        if integral
+            && !amounts
+            && distinct.len() == present.len()
+            && present.len() > 100
+            && (named_like_an_id(name) || id_shaped(&distinct))
+        {
             return ignore(format!(
                 "looks like an identifier: every one of {} values is a distinct integer",
                 present.len()
@@ -1075,6 +1130,46 @@ mod tests {
         // Yes/no words are booleans.
         assert_eq!(cols[3].1.transform, TransformKind::Boolean, "{}", cols[3].2);
         assert!(cols[3].2.starts_with("yes/no values: boolean"));
+    }
+
+    /// Distinct integers are ids when shaped or named like ids, not when they spread over
+    /// orders of magnitude as amounts do (whole-dollar revenues were left out as identifiers).
+    #[test]
+    fn distinct_whole_amounts_stay_numeric_and_ids_do_not() {
+        let mut csv = String::from("Record ID,Annual Revenue,seq,Customer No\n");
+        let mut rng = leadscore_core::rng::SeededRng::new(11);
+        for i in 0..400u64 {
+            // Revenue: log-normal around 3 million (sum of uniforms for a normal).
+            let z: f64 = (0..12)
+                .map(|_| rng.below(10_000) as f64 / 10_000.0)
+                .sum::<f64>()
+                - 6.0;
+            let revenue = (15.0 + 1.5 * z).exp().round() as u64 * 1000 + i;
+            let _ = writeln!(
+                csv,
+                "{},{revenue},{},{}",
+                1_000_000 + i * 37,
+                5 + 3 * i,
+                7 * i * i + 1
+            );
+        }
+        let (_dir, table) = table_of(&csv);
+        let cols = inferred(&table);
+        let kind = |k: usize| (cols[k].1.transform, cols[k].2.clone());
+        assert_eq!(kind(0).0, TransformKind::Ignore, "{}", kind(0).1);
+        assert_eq!(kind(1).0, TransformKind::Numeric, "{}", kind(1).1);
+        assert_eq!(
+            kind(2).0,
+            TransformKind::Ignore,
+            "sequential: {}",
+            kind(2).1
+        );
+        assert_eq!(kind(3).0, TransformKind::Ignore, "named so: {}", kind(3).1);
+        assert!(named_like_an_id("lead_id") && named_like_an_id("Lead Number"));
+        assert!(named_like_an_id("leadId") && named_like_an_id("Customer No."));
+        for not_id in ["Annual Revenue", "Paid", "Valid", "Paid Social", "Android"] {
+            assert!(!named_like_an_id(not_id), "{not_id}");
+        }
     }
 
     /// A column without a name in the header (a spreadsheet's stray column, a trailing comma)
