@@ -275,6 +275,86 @@ fn number_placeholders(
         .collect())
 }
 
+/// Whether `t` is what an export writes in a date column for "no date": a placeholder for no
+/// value ([`is_no_value`]), `Never`, or a zero date (`0000-00-00 00:00:00`, `00/00/0000`).
+fn is_date_placeholder(t: &str) -> bool {
+    let zero_date = t.bytes().any(|b| b == b'0')
+        && t.bytes()
+            .all(|b| b == b'0' || matches!(b, b'-' | b'/' | b'.' | b':' | b' ' | b'T'));
+    is_no_value(t) || t.eq_ignore_ascii_case("never") || zero_date
+}
+
+/// The placeholders an export writes for "no date" in a column of dates (`-`, `Never`,
+/// `0000-00-00 00:00:00`), as [`number_placeholders`] finds them among numbers: per column,
+/// when at least half of its values are dates (in `order`) with 10 or more distinct ones, and
+/// the rest are at most three distinct placeholders ([`is_date_placeholder`]) and at most three
+/// distinct strays together in at most 1% of its cells that no other column holds (`Mar 15,
+/// 2024` or an Excel serial among ISO dates). One such cell failed training on the spec `init`
+/// wrote; one in ten made the column categorical or free text, its signal lost.
+fn date_placeholders(
+    table: &Table,
+    options: &InferOptions,
+    missing: &[String],
+    order: DateOrder,
+) -> Result<Vec<Placeholders>> {
+    let mut out = Vec::new();
+    for c in table.df.columns() {
+        let name = c.name().as_str();
+        if c.dtype() != &DataType::String || !options.may_be_feature(name) {
+            continue;
+        }
+        let values = level_values(table, name, missing)?;
+        let mut dates = std::collections::HashSet::new();
+        let (mut n_dates, mut n_present) = (0usize, 0usize);
+        let mut tokens: Vec<(String, usize)> = Vec::new();
+        let mut strays: Vec<(String, usize)> = Vec::new();
+        let mut dates_only = true;
+        for cell in values.iter().flatten() {
+            let t = cell.trim();
+            n_present += 1;
+            if let Some(at) = parse_timestamp_as(t, order) {
+                n_dates += 1;
+                if dates.len() < 10 {
+                    dates.insert(at);
+                }
+                continue;
+            }
+            if let Some(k) = tokens.iter().position(|(o, _)| o == cell) {
+                tokens[k].1 += 1;
+            } else if let Some(k) = strays.iter().position(|(o, _)| o == cell) {
+                strays[k].1 += 1;
+            } else if tokens.len() < 3 && is_date_placeholder(t) {
+                tokens.push((cell.clone(), 1));
+            } else if strays.len() < 3 && leadscore_core::value::parse_bool(t).is_none() {
+                strays.push((cell.clone(), 1));
+            } else {
+                dates_only = false;
+                break;
+            }
+        }
+        let n_strays: usize = strays.iter().map(|(_, k)| k).sum();
+        if dates_only
+            && (!tokens.is_empty() || !strays.is_empty())
+            && 100 * n_strays <= n_present
+            && dates.len() >= 10
+            && 2 * n_dates >= n_present
+        {
+            out.push(Placeholders {
+                column: name.to_string(),
+                tokens,
+                strays,
+            });
+        }
+    }
+    let held = held_elsewhere(table, &out, missing)?;
+    Ok(out
+        .into_iter()
+        .zip(held)
+        .filter(|(_, held)| !held)
+        .map(|(p, _)| p)
+        .collect())
+}
+
 /// Per candidate, whether a column holds one of its strays (as written, or trimmed alike) as a
 /// value of its own, which the spec's missing tokens would then erase there too: every column
 /// counts, the label and ids included, whatever its type (a category column of a Parquet file,
@@ -409,7 +489,16 @@ fn date_order(
         let values = level_values(table, name, missing)?;
         let present: Vec<&str> = values.iter().flatten().map(|t| t.trim()).collect();
         let evidence = DateOrderEvidence::of(present.iter().copied());
-        if present.is_empty() || (evidence.either as f64) < 0.9 * present.len() as f64 {
+        // Year-last dates, with ISO ones and placeholders (`-`, `Never`) beside them: a column
+        // mixing `2024-03-05 10:00` and `03/05/2024 07:33 PM` is a column of dates.
+        let others = present
+            .iter()
+            .filter(|t| parse_timestamp(t).is_some() || is_date_placeholder(t))
+            .count();
+        if present.is_empty()
+            || (evidence.either as f64) < 0.1 * present.len() as f64
+            || ((evidence.either + others) as f64) < 0.9 * present.len() as f64
+        {
             continue;
         }
         let decided = evidence.decided();
@@ -532,6 +621,37 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     let decimal_comma = decimal_comma.is_some();
     let (date_order, date_warning) = date_order(table, options, &missing)?;
     warnings.extend(date_warning);
+    // `-`, `Never` or a zero date among dates means no date: read as missing, so the column
+    // stays dates (and the spec trains).
+    for p in date_placeholders(table, options, &missing, date_order)? {
+        let shown = |v: &[(String, usize)]| -> String {
+            v.iter()
+                .map(|(t, k)| format!("{t:?} ({k} rows)"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        };
+        let column = &p.column;
+        if !p.tokens.is_empty() {
+            warnings.push(format!(
+                "column `{column}` holds dates and {}: read as missing values (added to the \
+                 spec's missing_tokens, for every column)",
+                shown(&p.tokens)
+            ));
+        }
+        if !p.strays.is_empty() {
+            warnings.push(format!(
+                "column `{column}` holds dates and, in at most 1% of its rows, {}, which no \
+                 other column holds and which read as no date: read as missing values (added to \
+                 the spec's missing_tokens; write such a date in the column's form to keep it)",
+                shown(&p.strays)
+            ));
+        }
+        for (t, _) in p.tokens.iter().chain(&p.strays) {
+            if !missing.contains(t) {
+                missing.push(t.clone());
+            }
+        }
+    }
     for (i, name) in table.df.get_column_names().into_iter().enumerate() {
         let name = name.to_string();
         let numbers = placeholders.iter().any(|p| p.column == name);
@@ -1130,6 +1250,52 @@ mod tests {
         // Yes/no words are booleans.
         assert_eq!(cols[3].1.transform, TransformKind::Boolean, "{}", cols[3].2);
         assert!(cols[3].2.starts_with("yes/no values: boolean"));
+    }
+
+    /// Placeholders among dates (`Never`, `-`, a zero date, one stray in another form) are
+    /// missing values and the column stays dates (one such cell failed training on the spec;
+    /// one in ten made the column categorical); ISO and month-first dates mixed in one column
+    /// are dates too.
+    #[test]
+    fn placeholders_among_dates_are_missing_values() {
+        let mut csv = String::from("last_form,mixed,notes\n");
+        for i in 0..400u32 {
+            let day = 1 + i % 28;
+            let month = 1 + i % 12;
+            let last_form = match i % 25 {
+                0 => "Never".to_string(),
+                1 | 2 => "-".to_string(),
+                3 => "0000-00-00 00:00:00".to_string(),
+                _ if i == 7 => "\"Mar 15, 2024\"".to_string(),
+                _ => format!("2024-{month:02}-{day:02} 10:00:00"),
+            };
+            let mixed = if i % 2 == 0 {
+                format!("2024-{month:02}-{day:02} 10:00")
+            } else {
+                format!("{month}/{day}/2024 07:33 PM")
+            };
+            let _ = writeln!(csv, "{last_form},{mixed},note {}", i % 3);
+        }
+        let (_dir, table) = table_of(&csv);
+        let s = infer_spec(&table, &InferOptions::default()).unwrap();
+        let kinds: Vec<TransformKind> = s.spec.columns.iter().map(|c| c.transform).collect();
+        assert_eq!(kinds[0], TransformKind::Timestamp, "{:?}", s.reasons);
+        assert_eq!(kinds[1], TransformKind::Timestamp, "{:?}", s.reasons);
+        assert_eq!(s.spec.date_order, DateOrder::Mdy);
+        for token in ["Never", "-", "0000-00-00 00:00:00", "Mar 15, 2024"] {
+            assert!(
+                s.spec.missing_tokens.iter().any(|t| t == token),
+                "{token}: {:?}",
+                s.spec.missing_tokens
+            );
+        }
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.starts_with("column `last_form` holds dates and")),
+            "{:?}",
+            s.warnings
+        );
     }
 
     /// Distinct integers are ids when shaped or named like ids, not when they spread over
