@@ -30,6 +30,14 @@ fn default_spec_reaches_auc_090_on_stratified_holdout() {
         "holdout ROC AUC {}",
         a.evaluation.roc_auc
     );
+    assert!(
+        !a.provenance
+            .warnings
+            .iter()
+            .any(|w| w.contains("almost perfect")),
+        "{:?}",
+        a.provenance.warnings
+    );
     // Pairs: cross-validation keeps some (each fold ranking its own), and they lift the
     // holdout past what the model without them reaches (0.9045 with `--pairs off`).
     let pairs = a.provenance.pairs.as_ref().expect("pairs are searched");
@@ -83,6 +91,18 @@ fn training_with_leaky_columns_warns_about_tags() {
             .warnings
             .iter()
             .any(|w| w.contains("`Tags` looks like leakage")),
+        "{:?}",
+        a.provenance.warnings
+    );
+    // The whole model is too good to be honest (0.986), and says so; with the exclusions of the
+    // README's split it is not (0.913).
+    let auc = a.evaluation.roc_auc;
+    assert!(auc >= 0.98, "{auc}");
+    assert!(
+        a.provenance
+            .warnings
+            .iter()
+            .any(|w| w.contains(&format!("the holdout ROC AUC is {auc:.3}: almost perfect"))),
         "{:?}",
         a.provenance.warnings
     );

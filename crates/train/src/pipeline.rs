@@ -995,6 +995,18 @@ fn train_examples(
             l.roc_auc, config.leakage_auc
         ));
     }
+    // Leakage no single column shows (two dates whose gap is the outcome: activity that goes
+    // on after the sale) still shows in the whole: no lead export ranks its conversions
+    // almost perfectly from what was known before them.
+    if evaluation.roc_auc >= NEAR_PERFECT_AUC && evaluation.n >= 100 {
+        warnings.push(format!(
+            "the holdout ROC AUC is {:.3}: almost perfect, which lead data before the outcome \
+             does not give; look for fields recorded after the outcome, alone or together (a \
+             last-activity date beside a creation date, an owner or stage set by sales): the \
+             strongest weights (`inspect`) name them",
+            evaluation.roc_auc
+        ));
+    }
     lap("evaluate", &mut timings);
     let date_range = date_range(&spec, &table)?;
     let reference_fill = fill_rates(&fitted, &table, &train_rows)?;
@@ -1462,6 +1474,10 @@ fn date_range(spec: &FeatureSpec, table: &Table) -> Result<Option<(String, Strin
     };
     Ok(range.map(|(a, b)| (fmt(a), fmt(b))))
 }
+
+/// A holdout ROC AUC from which training warns that the model is too good to be honest: a
+/// leak no single column shows (see where it is used).
+pub const NEAR_PERFECT_AUC: f64 = 0.98;
 
 /// Single-column check: a model on each input column alone, fitted on (a sample of) the
 /// training split and scored on the holdout; a column that alone reaches `threshold` ROC AUC is
