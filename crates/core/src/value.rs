@@ -136,30 +136,75 @@ fn plain_integer(t: &str) -> Option<f64> {
     Some(n as f64)
 }
 
-/// Currency signs a formatted number may start with.
+/// Currency signs a formatted number may start or end with.
 pub const CURRENCY_SIGNS: [&str; 4] = ["$", "€", "£", "¥"];
 
+/// ISO 4217 codes a formatted number may be written with (`USD 16,166.04`, `16166 EUR`), as
+/// multi-currency CRM exports write amounts: the most traded currencies.
+pub const CURRENCY_CODES: [&str; 27] = [
+    "USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "CNY", "INR", "BRL", "MXN", "SEK", "NOK",
+    "DKK", "PLN", "ZAR", "SGD", "HKD", "NZD", "CZK", "HUF", "ILS", "KRW", "TRY", "AED", "SAR",
+    "RUB",
+];
+
+/// `t` without a currency sign or code at its start (`true`) or end (`false`), and the space
+/// between them.
+fn strip_currency(t: &str, start: bool) -> Option<&str> {
+    let signs = CURRENCY_SIGNS.iter().chain(CURRENCY_CODES.iter());
+    let rest = if start {
+        signs.clone().find_map(|c| t.strip_prefix(c))?.trim_start()
+    } else {
+        signs.clone().find_map(|c| t.strip_suffix(c))?.trim_end()
+    };
+    // A code must stand apart from a word (`USDA`), and leave digits.
+    (!rest.is_empty()).then_some(rest)
+}
+
 /// A number formatted for people, read as the number it shows: an optional sign, then either a
-/// currency sign before the digits (`$1,200.50`, `-$40`, `€ 90`) or a percent sign after them
-/// (`45%` is 45: the column's unit, as a spreadsheet shows it), and thousands separators
-/// (`1,234,567`) in groups of exactly three digits. `None` for anything else, and for a plain
-/// number, which [`parse_number`] reads before trying this: no exponent, no `inf` or `nan`
-/// here. A comma in another place (`12,5`, a decimal comma) is not read: the column stays
-/// text, as before.
+/// currency sign or ISO code before or after the digits (`$1,200.50`, `-$40`, `€ 90`, `90 €`,
+/// `USD 16,166.04`, `16166 EUR`) or a percent sign after them (`45%` is 45: the column's unit,
+/// as a spreadsheet shows it), and thousands separators (`1,234,567`, or spaces: `1 234 567`)
+/// in groups of exactly three digits; an accountant's negative in parentheses (`(1,234.00)`,
+/// `($40)`, `(250)`). `None` for anything else, and for a plain number, which [`parse_number`]
+/// reads before trying this: no exponent, no `inf` or `nan` here. A comma in another place
+/// (`12,5`, a decimal comma) is not read: the column stays text, as before.
 pub fn parse_formatted_number(text: &str) -> Option<f64> {
     let t = text.trim();
+    if let Some(inner) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        let inner = inner.trim();
+        if inner.starts_with(['-', '+', '(']) {
+            return None;
+        }
+        let plain = !inner.is_empty()
+            && inner.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && inner.bytes().any(|b| b.is_ascii_digit());
+        let x = if plain {
+            inner.parse::<f64>().ok()?
+        } else {
+            parse_formatted_number(inner)?
+        };
+        return Some(-x);
+    }
     let (negative, t) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    let (currency, t) = match CURRENCY_SIGNS.iter().find_map(|c| t.strip_prefix(c)) {
-        Some(rest) => (true, rest.trim_start()),
+    let (mut currency, t) = match strip_currency(t, true) {
+        Some(rest) => (true, rest),
         None => (false, t),
     };
     let (negative, t) = match (negative, t.as_bytes().first()) {
         (false, Some(b'-')) if currency => (true, &t[1..]),
         _ => (negative, t),
+    };
+    let t = match strip_currency(t, false) {
+        Some(rest) if !currency => {
+            currency = true;
+            rest
+        }
+        Some(_) => return None, // `$40 USD`: two currencies
+        None => t,
     };
     let (percent, t) = match t.strip_suffix('%') {
         Some(rest) if !currency => (true, rest.trim_end()),
@@ -170,9 +215,15 @@ pub fn parse_formatted_number(text: &str) -> Option<f64> {
         None => (t, None),
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let grouped = int.contains(',');
-    if grouped {
-        let mut groups = int.split(',');
+    // Thousands separated by commas, or by spaces (a plain, no-break or narrow no-break one).
+    let spaces = [' ', '\u{a0}', '\u{202f}'];
+    let separator = if int.contains(',') {
+        Some(',')
+    } else {
+        spaces.iter().copied().find(|c| int.contains(*c))
+    };
+    if let Some(sep) = separator {
+        let mut groups = int.split(sep);
         let first = groups.next()?;
         if !(digits(first) && first.len() <= 3 && groups.all(|g| g.len() == 3 && digits(g))) {
             return None;
@@ -180,10 +231,10 @@ pub fn parse_formatted_number(text: &str) -> Option<f64> {
     } else if !(digits(int) || (int.is_empty() && frac.is_some())) {
         return None;
     }
-    if frac.is_some_and(|f| !digits(f)) || !(currency || percent || grouped) {
+    if frac.is_some_and(|f| !digits(f)) || !(currency || percent || separator.is_some()) {
         return None;
     }
-    let mut plain: String = int.chars().filter(|c| *c != ',').collect();
+    let mut plain: String = int.chars().filter(char::is_ascii_digit).collect();
     if let Some(f) = frac {
         plain.push('.');
         plain.push_str(f);
@@ -1724,13 +1775,64 @@ mod tests {
             (" 45 % ", 45.0),
             ("-2.5%", -2.5),
             ("1,234.5%", 1234.5),
+            // Accountants' negatives, currencies after the digits or as codes, spaces between
+            // thousands, as CRM and spreadsheet exports write them.
+            ("(1,234.00)", -1234.0),
+            ("($40)", -40.0),
+            ("(250)", -250.0),
+            ("90 €", 90.0),
+            ("1,200.50€", 1200.5),
+            ("USD 16,166.04", 16_166.04),
+            ("USD16166", 16_166.0),
+            ("16166 EUR", 16_166.0),
+            ("-GBP 5", -5.0),
+            ("1 234", 1234.0),
+            ("16 166 000", 16_166_000.0),
+            ("1\u{a0}234.5", 1234.5),
+            ("$ 1 200", 1200.0),
+            ("(5%)", -5.0),
         ] {
             assert_eq!(parse_number(text), Some(want), "{text:?}");
         }
+        // With a decimal comma: `16.166,04 €` and `16 166,04 €`.
+        assert_eq!(parse_decimal_comma_number("16.166,04 €"), Some(16_166.04));
+        assert_eq!(parse_decimal_comma_number("16 166,04 €"), Some(16_166.04));
         for text in [
-            "", "$", "%", "$-", "-", "--5", "-$-5", "12,5", "1,2345", ",123", "1,,234", "1,234,5",
-            "1.2.3", "$1,234%", "$45%", "1 234", "12 cats", "1-10", "$1e5", "5%%", "$$5", "x5",
-            "1,234.", ".",
+            "",
+            "$",
+            "%",
+            "$-",
+            "-",
+            "--5",
+            "-$-5",
+            "12,5",
+            "1,2345",
+            ",123",
+            "1,,234",
+            "1,234,5",
+            "1.2.3",
+            "$1,234%",
+            "$45%",
+            "12 cats",
+            "1-10",
+            "$1e5",
+            "5%%",
+            "$$5",
+            "x5",
+            "1,234.",
+            ".",
+            "12 34",
+            "1 2345",
+            "1,234 567",
+            "()",
+            "(-5)",
+            "((5))",
+            "(x)",
+            "$40 USD",
+            "USD",
+            "USDA 5",
+            "5 USDA",
+            "EUR%",
         ] {
             assert_eq!(parse_number(text), None, "{text:?}");
         }

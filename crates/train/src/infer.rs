@@ -7,7 +7,7 @@ use crate::load::Table;
 use leadscore_core::spec::{Bins, ColumnSpec, FeatureSpec, TransformKind, SPEC_FORMAT_VERSION};
 use leadscore_core::value::{
     is_bool_word, parse_decimal_comma_number, parse_number, parse_number_as, parse_timestamp,
-    parse_timestamp_as, DateOrder, DateOrderEvidence, CURRENCY_SIGNS,
+    parse_timestamp_as, DateOrder, DateOrderEvidence, CURRENCY_CODES, CURRENCY_SIGNS,
 };
 use polars::prelude::DataType;
 use std::collections::HashMap;
@@ -876,7 +876,12 @@ fn infer_column(
                 .all(|t| parse_number_as(t, decimal_comma).is_some_and(f64::is_finite));
         // Money or a percentage is a measure, never an identifier, however distinct.
         let amounts = formatted
-            && present.any(|t| t.contains('%') || CURRENCY_SIGNS.iter().any(|c| t.contains(c)));
+            && present.any(|t| {
+                t.contains('%')
+                    || t.starts_with('(')
+                    || CURRENCY_SIGNS.iter().any(|c| t.contains(c))
+                    || CURRENCY_CODES.iter().any(|c| t.contains(c))
+            });
         (formatted, amounts)
     } else {
         (false, false)
