@@ -7,7 +7,7 @@ use crate::load::Table;
 use leadscore_core::spec::{Bins, ColumnSpec, FeatureSpec, TransformKind, SPEC_FORMAT_VERSION};
 use leadscore_core::value::{
     is_bool_word, parse_decimal_comma_number, parse_number, parse_number_as, parse_timestamp,
-    parse_timestamp_as, DateOrder, DateOrderEvidence, CURRENCY_CODES, CURRENCY_SIGNS,
+    parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, CURRENCY_CODES, CURRENCY_SIGNS,
 };
 use polars::prelude::DataType;
 use std::collections::HashMap;
@@ -1029,10 +1029,22 @@ fn infer_column(
             format!("yes/no values: boolean; {miss}"),
         ));
     }
+    // Named like titles and holding titles: a fifth of the distinct values at least with a
+    // seniority keyword (`VP`, `Director`, `Manager`, `Student`...). A `Job Function` column
+    // (Marketing, HR) or a `Last Page Title` has none, nor do titles in a language the
+    // keywords do not cover: their levels keep the signal the seniority class would lose.
+    let titled = || {
+        let ranked = counts
+            .keys()
+            .filter(|v| seniority(v) != leadscore_core::value::Seniority::Individual)
+            .count();
+        5 * ranked >= counts.len()
+    };
     if ["title", "job", "position", "role"]
         .iter()
         .any(|k| lower.contains(k))
         && counts.len() > 10
+        && titled()
     {
         return Ok((
             ColumnSpec::new(name, TransformKind::JobTitle),
@@ -1255,6 +1267,58 @@ mod tests {
         // Yes/no words are booleans.
         assert_eq!(cols[3].1.transform, TransformKind::Boolean, "{}", cols[3].2);
         assert!(cols[3].2.starts_with("yes/no values: boolean"));
+    }
+
+    /// A column named like titles is read as titles only when its values are (a fifth with a
+    /// seniority keyword); a `Job Function` of departments keeps its levels.
+    #[test]
+    fn only_titles_get_the_seniority_class() {
+        let titles = [
+            "CEO",
+            "VP Sales",
+            "Marketing Manager",
+            "Director of IT",
+            "Engineer",
+            "Analyst",
+            "Student",
+            "Head of Growth",
+            "Founder",
+            "Consultant",
+            "Designer",
+            "Sales Manager",
+        ];
+        let functions = [
+            "Marketing",
+            "HR",
+            "Finance",
+            "IT",
+            "Sales",
+            "Operations",
+            "Legal",
+            "Support",
+            "Engineering",
+            "Design",
+            "Procurement",
+            "Research",
+        ];
+        let mut csv = String::from("Job Title,Job Function\n");
+        for i in 0..240 {
+            let _ = writeln!(csv, "{},{}", titles[i % 12], functions[(i * 7) % 12]);
+        }
+        let (_dir, table) = table_of(&csv);
+        let cols = inferred(&table);
+        assert_eq!(
+            cols[0].1.transform,
+            TransformKind::JobTitle,
+            "{}",
+            cols[0].2
+        );
+        assert_eq!(
+            cols[1].1.transform,
+            TransformKind::Categorical,
+            "{}",
+            cols[1].2
+        );
     }
 
     /// Placeholders among dates (`Never`, `-`, a zero date, one stray in another form) are
