@@ -146,6 +146,46 @@ struct Placeholders {
     strays: Vec<(String, usize)>,
 }
 
+impl Placeholders {
+    /// Adds the placeholders and strays to the spec's missing tokens, with a warning each that
+    /// names them and their counts; `holding` says what the column holds otherwise
+    /// (`numbers`), `strays_then` what the strays' warning adds.
+    fn read_as_missing(
+        &self,
+        holding: &str,
+        strays_then: &str,
+        warnings: &mut Vec<String>,
+        missing: &mut Vec<String>,
+    ) {
+        let shown = |v: &[(String, usize)]| -> String {
+            v.iter()
+                .map(|(t, k)| format!("{t:?} ({k} rows)"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        };
+        let column = &self.column;
+        if !self.tokens.is_empty() {
+            warnings.push(format!(
+                "column `{column}` holds {holding} and {}: read as missing values (added to the \
+                 spec's missing_tokens, for every column)",
+                shown(&self.tokens)
+            ));
+        }
+        if !self.strays.is_empty() {
+            warnings.push(format!(
+                "column `{column}` holds {holding} and, in at most 1% of its rows, {}, which no \
+                 other column holds: read as missing values, {strays_then}",
+                shown(&self.strays)
+            ));
+        }
+        for (t, _) in self.tokens.iter().chain(&self.strays) {
+            if !missing.contains(t) {
+                missing.push(t.clone());
+            }
+        }
+    }
+}
+
 /// Words exports and spreadsheets write for "no value" (compared in any case), besides the text
 /// made of punctuation only (`-`, `?`, `--`, `.`).
 pub const NO_VALUE_WORDS: [&str; 26] = [
@@ -582,34 +622,13 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     // missing tokens), so the column stays numbers.
     let placeholders = number_placeholders(table, options, &missing)?;
     for p in &placeholders {
-        let shown = |v: &[(String, usize)]| -> String {
-            v.iter()
-                .map(|(t, k)| format!("{t:?} ({k} rows)"))
-                .collect::<Vec<_>>()
-                .join(" and ")
-        };
-        let column = &p.column;
-        if !p.tokens.is_empty() {
-            warnings.push(format!(
-                "column `{column}` holds numbers and {}: read as missing values (added to the \
-                 spec's missing_tokens, for every column)",
-                shown(&p.tokens)
-            ));
-        }
-        if !p.strays.is_empty() {
-            warnings.push(format!(
-                "column `{column}` holds numbers and, in at most 1% of its rows, {}, which no \
-                 other column holds: read as missing values, so the column stays numbers \
-                 (added to the spec's missing_tokens; if such a value means something, write \
-                 it as a number or make the column categorical)",
-                shown(&p.strays)
-            ));
-        }
-        for (t, _) in p.tokens.iter().chain(&p.strays) {
-            if !missing.contains(t) {
-                missing.push(t.clone());
-            }
-        }
+        p.read_as_missing(
+            "numbers",
+            "so the column stays numbers (added to the spec's missing_tokens; if such a value \
+             means something, write it as a number or make the column categorical)",
+            &mut warnings,
+            &mut missing,
+        );
     }
     let decimal_comma = writes_decimal_commas(table, options, &missing)?;
     if let Some(column) = &decimal_comma {
@@ -624,33 +643,13 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     // `-`, `Never` or a zero date among dates means no date: read as missing, so the column
     // stays dates (and the spec trains).
     for p in date_placeholders(table, options, &missing, date_order)? {
-        let shown = |v: &[(String, usize)]| -> String {
-            v.iter()
-                .map(|(t, k)| format!("{t:?} ({k} rows)"))
-                .collect::<Vec<_>>()
-                .join(" and ")
-        };
-        let column = &p.column;
-        if !p.tokens.is_empty() {
-            warnings.push(format!(
-                "column `{column}` holds dates and {}: read as missing values (added to the \
-                 spec's missing_tokens, for every column)",
-                shown(&p.tokens)
-            ));
-        }
-        if !p.strays.is_empty() {
-            warnings.push(format!(
-                "column `{column}` holds dates and, in at most 1% of its rows, {}, which no \
-                 other column holds and which read as no date: read as missing values (added to \
-                 the spec's missing_tokens; write such a date in the column's form to keep it)",
-                shown(&p.strays)
-            ));
-        }
-        for (t, _) in p.tokens.iter().chain(&p.strays) {
-            if !missing.contains(t) {
-                missing.push(t.clone());
-            }
-        }
+        p.read_as_missing(
+            "dates",
+            "so the column stays dates (added to the spec's missing_tokens; write such a date \
+             in the column's form to keep it)",
+            &mut warnings,
+            &mut missing,
+        );
     }
     for (i, name) in table.df.get_column_names().into_iter().enumerate() {
         let name = name.to_string();
