@@ -217,6 +217,14 @@ pub const NO_VALUE_WORDS: [&str; 26] = [
     "#name?",
 ];
 
+/// Whether `t` is a spreadsheet's error value (`#VALUE!`, `#REF!`, `#DIV/0!`, `#N/A`, ...):
+/// placeholders of one family, so that a column holding four or five kinds of them besides its
+/// numbers is still numbers (three placeholders at most were let through, and a budget column
+/// with `#VALUE!`, `#REF!`, `#DIV/0!` and `#N/A` in 3% of its rows was left out as free text).
+fn is_spreadsheet_error(t: &str) -> bool {
+    t.starts_with('#') && is_no_value(t)
+}
+
 /// Whether `t` is a placeholder for no value: punctuation only, or one of [`NO_VALUE_WORDS`].
 fn is_no_value(t: &str) -> bool {
     !t.is_empty()
@@ -270,7 +278,9 @@ fn number_placeholders(
                 others[k].1 += 1;
             } else if let Some(k) = strays.iter().position(|(o, _)| o == cell) {
                 strays[k].1 += 1;
-            } else if others.len() < 3 && (is_no_value(t) || x.is_some()) {
+            } else if (others.len() < 3 || others.len() < 10 && is_spreadsheet_error(t))
+                && (is_no_value(t) || x.is_some())
+            {
                 others.push((cell.clone(), 1));
             } else if strays.len() < 3
                 && !t.bytes().any(|b| b.is_ascii_digit())
@@ -1403,6 +1413,34 @@ mod tests {
         assert!(named_like_an_id("leadId") && named_like_an_id("Customer No."));
         for not_id in ["Annual Revenue", "Paid", "Valid", "Paid Social", "Android"] {
             assert!(!named_like_an_id(not_id), "{not_id}");
+        }
+    }
+
+    /// Four kinds of spreadsheet errors among numbers are placeholders all the same (three
+    /// placeholders at most were let through; a fourth made the column free text).
+    #[test]
+    fn spreadsheet_errors_of_every_kind_are_missing_values() {
+        let mut csv = String::from("budget\n");
+        for i in 0..400u32 {
+            let cell = match i % 40 {
+                0 => "#VALUE!".to_string(),
+                1 => "#REF!".to_string(),
+                2 => "#DIV/0!".to_string(),
+                3 => "#N/A".to_string(),
+                _ => format!("{}", 1000 + i * 37),
+            };
+            let _ = writeln!(csv, "{cell}");
+        }
+        let (_dir, table) = table_of(&csv);
+        let s = infer_spec(&table, &InferOptions::default()).unwrap();
+        assert_eq!(
+            s.spec.columns[0].transform,
+            TransformKind::Numeric,
+            "{:?}",
+            s.reasons
+        );
+        for token in ["#VALUE!", "#REF!", "#DIV/0!", "#N/A"] {
+            assert!(s.spec.missing_tokens.iter().any(|t| t == token), "{token}");
         }
     }
 
