@@ -147,6 +147,51 @@ struct Placeholders {
 }
 
 impl Placeholders {
+    /// None yet, of column `name`.
+    fn of(name: &str) -> Self {
+        Self {
+            column: name.to_string(),
+            tokens: Vec::new(),
+            strays: Vec::new(),
+        }
+    }
+
+    /// Counts `cell`, a value of the column that is not what it holds (no number, no date):
+    /// once more if seen before, else as a new placeholder when `token` says so given how many
+    /// there are, else as a new stray when `stray` does. `false` when it is neither: the
+    /// column is not one of values with placeholders.
+    fn tally(
+        &mut self,
+        cell: &str,
+        token: impl FnOnce(usize) -> bool,
+        stray: impl FnOnce(usize) -> bool,
+    ) -> bool {
+        for seen in [&mut self.tokens, &mut self.strays] {
+            if let Some(k) = seen.iter().position(|(o, _)| o == cell) {
+                seen[k].1 += 1;
+                return true;
+            }
+        }
+        if token(self.tokens.len()) {
+            self.tokens.push((cell.to_string(), 1));
+        } else if stray(self.strays.len()) {
+            self.strays.push((cell.to_string(), 1));
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// Whether any placeholder or stray was found.
+    fn any(&self) -> bool {
+        !self.tokens.is_empty() || !self.strays.is_empty()
+    }
+
+    /// The cells the strays fill.
+    fn stray_cells(&self) -> usize {
+        self.strays.iter().map(|(_, k)| k).sum()
+    }
+
     /// Adds the placeholders and strays to the spec's missing tokens, with a warning each that
     /// names them and their counts; `holding` says what the column holds otherwise
     /// (`numbers`), `strays_then` what the strays' warning adds.
@@ -260,8 +305,7 @@ fn number_placeholders(
         let values = level_values(table, name, missing)?;
         let mut numbers = std::collections::HashSet::new();
         let (mut n_numbers, mut n_present) = (0usize, 0usize);
-        let mut others: Vec<(String, usize)> = Vec::new();
-        let mut strays: Vec<(String, usize)> = Vec::new();
+        let mut found = Placeholders::of(name);
         let mut numbers_only = true;
         for cell in values.iter().flatten() {
             let t = cell.trim();
@@ -274,55 +318,43 @@ fn number_placeholders(
                 }
                 continue;
             }
-            if let Some(k) = others.iter().position(|(o, _)| o == cell) {
-                others[k].1 += 1;
-            } else if let Some(k) = strays.iter().position(|(o, _)| o == cell) {
-                strays[k].1 += 1;
-            } else if (others.len() < 3 || others.len() < 10 && is_spreadsheet_error(t))
-                && (is_no_value(t) || x.is_some())
-            {
-                others.push((cell.clone(), 1));
-            } else if strays.len() < 3
-                && !t.bytes().any(|b| b.is_ascii_digit())
-                && leadscore_core::value::parse_bool(t).is_none()
-            {
-                strays.push((cell.clone(), 1));
-            } else {
+            let counted = found.tally(
+                cell,
+                |tokens| {
+                    (tokens < 3 || tokens < 10 && is_spreadsheet_error(t))
+                        && (is_no_value(t) || x.is_some())
+                },
+                |strays| {
+                    strays < 3
+                        && !t.bytes().any(|b| b.is_ascii_digit())
+                        && leadscore_core::value::parse_bool(t).is_none()
+                },
+            );
+            if !counted {
                 numbers_only = false;
                 break;
             }
         }
-        let n_strays: usize = strays.iter().map(|(_, k)| k).sum();
+        let n_strays = found.stray_cells();
         // 1% of the cells, at most: a value written more often is a level, not a stray.
         if !numbers_only || 100 * n_strays > n_present || numbers.len() < 10 && n_strays > 0 {
             continue;
         }
         // `NaN` or `inf` (what pandas and numpy write for no number) says what it is even in a
         // column of few distinct numbers; a word or a dash needs the column to be clearly numbers.
-        let non_finite = !others.is_empty()
-            && others
+        let non_finite = !found.tokens.is_empty()
+            && found
+                .tokens
                 .iter()
                 .all(|(t, _)| parse_number(t.trim()).is_some_and(|x| !x.is_finite()));
-        if (!others.is_empty() || !strays.is_empty())
+        if found.any()
             && (numbers.len() >= 10 || (non_finite && !numbers.is_empty()))
             && 2 * n_numbers >= n_present
         {
-            out.push(Placeholders {
-                column: name.to_string(),
-                tokens: others,
-                strays,
-            });
+            out.push(found);
         }
     }
-    // A stray another column holds as a value stops its column (the token would erase that
-    // value there); a column of numbers with the same stray does not.
-    let held = held_elsewhere(table, &out, missing)?;
-    Ok(out
-        .into_iter()
-        .zip(held)
-        .filter(|(_, held)| !held)
-        .map(|(p, _)| p)
-        .collect())
+    unheld(table, out, missing)
 }
 
 /// Whether `t` is what an export writes in a date column for "no date": a placeholder for no
@@ -356,8 +388,7 @@ fn date_placeholders(
         let values = level_values(table, name, missing)?;
         let mut dates = std::collections::HashSet::new();
         let (mut n_dates, mut n_present) = (0usize, 0usize);
-        let mut tokens: Vec<(String, usize)> = Vec::new();
-        let mut strays: Vec<(String, usize)> = Vec::new();
+        let mut found = Placeholders::of(name);
         let mut dates_only = true;
         for cell in values.iter().flatten() {
             let t = cell.trim();
@@ -369,35 +400,37 @@ fn date_placeholders(
                 }
                 continue;
             }
-            if let Some(k) = tokens.iter().position(|(o, _)| o == cell) {
-                tokens[k].1 += 1;
-            } else if let Some(k) = strays.iter().position(|(o, _)| o == cell) {
-                strays[k].1 += 1;
-            } else if tokens.len() < 3 && is_date_placeholder(t) {
-                tokens.push((cell.clone(), 1));
-            } else if strays.len() < 3 && leadscore_core::value::parse_bool(t).is_none() {
-                strays.push((cell.clone(), 1));
-            } else {
+            let counted = found.tally(
+                cell,
+                |tokens| tokens < 3 && is_date_placeholder(t),
+                |strays| strays < 3 && leadscore_core::value::parse_bool(t).is_none(),
+            );
+            if !counted {
                 dates_only = false;
                 break;
             }
         }
-        let n_strays: usize = strays.iter().map(|(_, k)| k).sum();
         if dates_only
-            && (!tokens.is_empty() || !strays.is_empty())
-            && 100 * n_strays <= n_present
+            && found.any()
+            && 100 * found.stray_cells() <= n_present
             && dates.len() >= 10
             && 2 * n_dates >= n_present
         {
-            out.push(Placeholders {
-                column: name.to_string(),
-                tokens,
-                strays,
-            });
+            out.push(found);
         }
     }
-    let held = held_elsewhere(table, &out, missing)?;
-    Ok(out
+    unheld(table, out, missing)
+}
+
+/// The candidates none of whose strays another column holds as a value (the token would erase
+/// that value there; a candidate column with the same stray does not count).
+fn unheld(
+    table: &Table,
+    candidates: Vec<Placeholders>,
+    missing: &[String],
+) -> Result<Vec<Placeholders>> {
+    let held = held_elsewhere(table, &candidates, missing)?;
+    Ok(candidates
         .into_iter()
         .zip(held)
         .filter(|(_, held)| !held)
