@@ -17,6 +17,7 @@
 mod common;
 
 use common::lives::{holdout_ids, read_lives, rfc3339, serve, serve_with, timestamp, Client, Life};
+use leadscore_core::fitted::FittedTransform;
 use leadscore_core::value::{email_class, EmailClass};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -560,12 +561,23 @@ fn brute_force_cutoff(lives: &[(Vec<(f64, bool)>, bool)], target: f64) -> (f64, 
 fn gates_hold_leads_back_and_the_served_cutoff_is_the_brute_force_gated_one() {
     let (ids, moments) = holdout_moments();
     let lives = read_lives(&ids);
-    let competitors = vec!["rivalsoft.com".to_string()];
+    // The email column's rules as the model holds them (its competitor domains, its lists).
+    let artifact = leadscore_core::artifact::ModelArtifact::load(&model()).unwrap();
+    let rules = artifact
+        .spec
+        .columns
+        .iter()
+        .find_map(|c| match &c.transform {
+            FittedTransform::Email(rules) => Some(rules.clone()),
+            _ => None,
+        })
+        .expect("the demo model has an email column");
+    assert_eq!(rules.competitor_domains, ["rivalsoft.com"]);
     let gated = |life: &Life| {
         let e = life.fields.get("email").map(String::as_str).unwrap_or("");
         !e.is_empty()
             && matches!(
-                email_class(e, &competitors),
+                email_class(e, &rules),
                 EmailClass::Education | EmailClass::Competitor
             )
     };

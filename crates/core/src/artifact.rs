@@ -28,14 +28,17 @@ use std::path::Path;
 /// Version 5 added each numeric column's training `range` (a value outside it is scored as
 /// the nearest end; artifacts without it score numbers unclamped, as they were trained).
 /// Version 6 added each timestamp column's `max_days_since` (an older date is scored as that
-/// many days; artifacts without it score dates unclamped).
-pub const FORMAT_VERSION: u32 = 6;
+/// many days; artifacts without it score dates unclamped). Version 7 added an email column's
+/// `domain_lists` and `free_webmail_domains` ([`crate::value::EmailRules`]; artifacts without
+/// them class domains by the first lists), so a build that reads only version 6 refuses a
+/// model whose domains it would class otherwise.
+pub const FORMAT_VERSION: u32 = 7;
 
 /// Versions this build reads: version 2 artifacts (one snapshot per lead) load and serve as
 /// one-landmark models; versions 2 and 3 have no gates and no `explain` section (no
 /// percentiles, no shape charts); versions before 5 have no numeric ranges, before 6 no
-/// timestamp limit (no clamp).
-pub const READABLE_FORMAT_VERSIONS: [u32; 5] = [2, 3, 4, 5, 6];
+/// timestamp limit (no clamp), before 7 the first domain lists.
+pub const READABLE_FORMAT_VERSIONS: [u32; 6] = [2, 3, 4, 5, 6, 7];
 
 /// The largest artifact read by default (256 MiB; `leadscore-serve --max-model-bytes` sets
 /// the server's limit). The demo model is about 1 MiB.
@@ -671,6 +674,13 @@ impl ModelArtifact {
             }
         }
         crate::pairs::check(&self.spec)?;
+        for c in &self.spec.columns {
+            if let crate::fitted::FittedTransform::Email(rules) = &c.transform {
+                rules
+                    .check()
+                    .map_err(|e| format!("column `{}`: {e}", c.name))?;
+            }
+        }
         if !self.model.intercept.is_finite() {
             return Err("the intercept is not finite".into());
         }

@@ -502,22 +502,23 @@ fn write_value(
                 echo(value)
             ),
         },
-        FittedTransform::Email { competitor_domains } => match value {
-            FieldValue::Text(s) => match (email_class(s, competitor_domains), email_domain_part(s))
-            {
-                (EmailClass::Invalid, _) | (_, None) => {
-                    write!(out, "{column}: not an email address (invalid)")
+        FittedTransform::Email(rules) => match value {
+            FieldValue::Text(s) => {
+                match (email_class(s, rules), email_domain_part(rules.address(s))) {
+                    (EmailClass::Invalid, _) | (_, None) => {
+                        write!(out, "{column}: not an email address (invalid)")
+                    }
+                    (class, Some(domain)) => {
+                        let _ = out.write_str(column);
+                        let _ = out.write_str(": ");
+                        write_lowercase(out, domain);
+                        let _ = out.write_str(" (");
+                        let _ = out.write_str(class.label());
+                        let _ = out.write_str(")");
+                        Ok(())
+                    }
                 }
-                (class, Some(domain)) => {
-                    let _ = out.write_str(column);
-                    let _ = out.write_str(": ");
-                    write_lowercase(out, domain);
-                    let _ = out.write_str(" (");
-                    let _ = out.write_str(class.label());
-                    let _ = out.write_str(")");
-                    Ok(())
-                }
-            },
+            }
             _ => write!(out, "{column}: not an email address (invalid)"),
         },
         FittedTransform::JobTitle => match value {
@@ -1176,7 +1177,7 @@ pub fn shape(
                     }
                 }
                 FittedTransform::Categorical { .. }
-                | FittedTransform::Email { .. }
+                | FittedTransform::Email(_)
                 | FittedTransform::JobTitle => {
                     let prefix = |n: &str| -> String {
                         let n = n.strip_prefix(col.name.as_str()).unwrap_or(n);
@@ -1348,6 +1349,7 @@ mod tests {
     use super::*;
     use crate::fitted::{FittedColumn, FittedEvents};
     use crate::model::{FeatureWeight, LinearModel};
+    use crate::value::EmailRules;
 
     /// Any number of factors may be asked for (Python passes its int through): only what the
     /// lead has is kept, and nothing is reserved for the rest.
@@ -1487,9 +1489,7 @@ mod tests {
                 ),
                 col(
                     "email",
-                    FittedTransform::Email {
-                        competitor_domains: vec![],
-                    },
+                    FittedTransform::Email(EmailRules::default()),
                     Part::Fit,
                 ),
                 col("title", FittedTransform::JobTitle, Part::Fit),
@@ -1636,9 +1636,7 @@ mod tests {
             text(&levels, FieldValue::Number(1e308)),
             "f = 1e308: rare or not seen in training, scored as other"
         );
-        let email = FittedTransform::Email {
-            competitor_domains: Vec::new(),
-        };
+        let email = FittedTransform::Email(EmailRules::default());
         assert_eq!(
             text(&email, FieldValue::Text("ana@AC\u{200b}me.io")),
             "f: \"ac\\u{200b}me.io\" (business)"

@@ -10,8 +10,8 @@ use crate::explain::Part;
 use crate::pairs::FittedPair;
 use crate::value::{
     bool_of, email_class, month_and_weekday, number_to_level, parse_number_as,
-    parse_timestamp_cached_as, seniority, DateOrder, EmailClass, FieldValue, LeadFields, Seniority,
-    SECONDS_PER_DAY,
+    parse_timestamp_cached_as, seniority, DateOrder, EmailClass, EmailRules, FieldValue,
+    LeadFields, Seniority, SECONDS_PER_DAY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -55,10 +55,9 @@ pub enum FittedTransform {
         missing_indicator: bool,
     },
     /// Outputs: one per [`EmailClass`], missing.
-    Email {
-        /// Domains classified as competitors.
-        competitor_domains: Vec<String>,
-    },
+    /// The rules are the spec's domain lists and the built-in lists' version, so a newer build
+    /// classes a domain for this model as its training did.
+    Email(EmailRules),
     /// Outputs: one per [`Seniority`], missing.
     JobTitle,
     /// Outputs: days since, [missing], month one-hot (12), weekday one-hot (7).
@@ -103,7 +102,7 @@ impl FittedTransform {
             }
             Self::Categorical { levels } => levels.len() + 2,
             Self::Boolean { missing_indicator } => 1 + usize::from(*missing_indicator),
-            Self::Email { .. } => EmailClass::ALL.len() + 1,
+            Self::Email(_) => EmailClass::ALL.len() + 1,
             Self::JobTitle => Seniority::ALL.len() + 1,
             Self::Timestamp {
                 missing_indicator, ..
@@ -215,7 +214,7 @@ impl FittedTransform {
                     names.push(format!("{column} is missing"));
                 }
             }
-            Self::Email { .. } => {
+            Self::Email(_) => {
                 names.extend(
                     EmailClass::ALL
                         .iter()
@@ -1229,9 +1228,9 @@ pub(crate) fn encode_column(
             }
             return Ok(b.is_none() && !matches!(value, FieldValue::Missing));
         }
-        FittedTransform::Email { competitor_domains } => match value {
+        FittedTransform::Email(rules) => match value {
             FieldValue::Missing => slot[EmailClass::ALL.len()] = 1.0,
-            FieldValue::Text(s) => slot[email_class(s, competitor_domains).index()] = 1.0,
+            FieldValue::Text(s) => slot[email_class(s, rules).index()] = 1.0,
             _ => return Err(wrong(column, "an email address", value)),
         },
         FittedTransform::JobTitle => match value {
@@ -1386,9 +1385,7 @@ mod tests {
                 },
                 FittedColumn {
                     name: "email".into(),
-                    transform: FittedTransform::Email {
-                        competitor_domains: vec![],
-                    },
+                    transform: FittedTransform::Email(EmailRules::default()),
                     part: Default::default(),
                 },
                 FittedColumn {

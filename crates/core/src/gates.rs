@@ -27,7 +27,7 @@ use crate::curve::{CurveKind, Life, OperatingCurve};
 use crate::fitted::{FittedSpec, FittedTransform};
 use crate::metrics::MetricsError;
 use crate::value::{
-    bool_of, email_class, parse_bool, seniority, EmailClass, FieldValue, Seniority,
+    bool_of, email_class, parse_bool, seniority, EmailClass, EmailRules, FieldValue, Seniority,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -57,10 +57,7 @@ pub enum ColumnKind {
     /// Compared as yes/no.
     Boolean,
     /// Compared by `email_class` / `email_domain` (never by the address).
-    Email {
-        /// Domains classified as competitors.
-        competitor_domains: Vec<String>,
-    },
+    Email(EmailRules),
     /// Compared by value or by `seniority`.
     JobTitle,
     /// Numbers, timestamps: not comparable by a gate.
@@ -73,9 +70,7 @@ impl ColumnKind {
         match t {
             FittedTransform::Categorical { .. } => Self::Categorical,
             FittedTransform::Boolean { .. } => Self::Boolean,
-            FittedTransform::Email { competitor_domains } => Self::Email {
-                competitor_domains: competitor_domains.clone(),
-            },
+            FittedTransform::Email(rules) => Self::Email(rules.clone()),
             FittedTransform::JobTitle => Self::JobTitle,
             _ => Self::Other,
         }
@@ -86,8 +81,8 @@ impl ColumnKind {
 enum Test {
     Value(Vec<String>),
     Boolean(Vec<bool>),
-    EmailClass(Vec<EmailClass>, Vec<String>),
-    EmailDomain(Vec<String>),
+    EmailClass(Vec<EmailClass>, EmailRules),
+    EmailDomain(Vec<String>, EmailRules),
     Seniority(Vec<Seniority>),
 }
 
@@ -117,14 +112,13 @@ impl Condition {
                 Some(b) => values.contains(&b),
                 None => self.missing,
             },
-            Test::EmailClass(classes, competitors) => {
-                classes.contains(&email_class(&text, competitors))
-            }
-            Test::EmailDomain(domains) => crate::explain::email_domain(&text).is_some_and(|d| {
-                domains
-                    .iter()
-                    .any(|x| d == *x || d.ends_with(&format!(".{x}")))
-            }),
+            Test::EmailClass(classes, rules) => classes.contains(&email_class(&text, rules)),
+            Test::EmailDomain(domains, rules) => crate::explain::email_domain(rules.address(&text))
+                .is_some_and(|d| {
+                    domains
+                        .iter()
+                        .any(|x| d == *x || d.ends_with(&format!(".{x}")))
+                }),
             Test::Seniority(levels) => levels.contains(&seniority(&text)),
         }
     }
@@ -304,12 +298,12 @@ fn condition(
             }
         }
     };
-    let is_email = |k: &ColumnKind| matches!(k, ColumnKind::Email { .. });
+    let is_email = |k: &ColumnKind| matches!(k, ColumnKind::Email(_));
     let is_title = |k: &ColumnKind| matches!(k, ColumnKind::JobTitle);
     let test_column = match derived {
         Some("email_class") => {
             let column = find_kind(&is_email, "an email")?;
-            let ColumnKind::Email { competitor_domains } = &columns[column].1 else {
+            let ColumnKind::Email(rules) = &columns[column].1 else {
                 unreachable!("find_kind checked the kind")
             };
             let classes = values
@@ -327,13 +321,13 @@ fn condition(
                         })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            (
-                Test::EmailClass(classes, competitor_domains.clone()),
-                column,
-            )
+            (Test::EmailClass(classes, rules.clone()), column)
         }
         Some("email_domain") => {
             let column = find_kind(&is_email, "an email")?;
+            let ColumnKind::Email(rules) = &columns[column].1 else {
+                unreachable!("find_kind checked the kind")
+            };
             let domains = values
                 .iter()
                 .map(|v| {
@@ -341,7 +335,7 @@ fn condition(
                         .ok_or_else(|| format!("`{key}`: {v:?} is not a domain"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            (Test::EmailDomain(domains), column)
+            (Test::EmailDomain(domains, rules.clone()), column)
         }
         Some(_) => {
             let column = find_kind(&is_title, "a job title")?;
@@ -383,7 +377,7 @@ fn condition(
                         })
                         .collect::<Result<Vec<_>, _>>()?,
                 ),
-                ColumnKind::Email { .. } => {
+                ColumnKind::Email(_) => {
                     return Err(format!(
                         "`{key}` is an email column: compare `email_class` or `email_domain`, \
                          not the address"
@@ -414,13 +408,14 @@ fn condition(
 pub fn gate_key(kind: &ColumnKind, value: FieldValue<'_>) -> Option<String> {
     match (kind, value) {
         (_, FieldValue::Missing) | (ColumnKind::Other, _) => None,
-        (ColumnKind::Email { .. }, FieldValue::Text(s)) => Some(
+        (ColumnKind::Email(rules), FieldValue::Text(s)) => Some({
             // No address, only what email_class and email_domain read; "!" is never valid.
+            let s = rules.address(s);
             crate::explain::email_domain(s)
                 .filter(|_| !s.trim().starts_with('@'))
-                .unwrap_or_else(|| "!".into()),
-        ),
-        (ColumnKind::Email { .. }, _) => Some("!".into()),
+                .unwrap_or_else(|| "!".into())
+        }),
+        (ColumnKind::Email(_), _) => Some("!".into()),
         (_, FieldValue::Text(s)) => Some(s.to_string()),
         (_, FieldValue::Number(x)) => Some(crate::value::number_to_level(x)),
         (_, FieldValue::Bool(b)) => Some(if b { "true" } else { "false" }.into()),
@@ -529,9 +524,7 @@ mod tests {
         vec![
             (
                 "email".into(),
-                ColumnKind::Email {
-                    competitor_domains: vec!["rival.com".into()],
-                },
+                ColumnKind::Email(EmailRules::new(vec!["rival.com".into()])),
             ),
             ("title".into(), ColumnKind::JobTitle),
             ("source".into(), ColumnKind::Categorical),

@@ -278,7 +278,7 @@ pub fn check(spec: &FittedSpec) -> Result<(), String> {
                     },
                     FittedTransform::Categorical { .. }
                     | FittedTransform::Boolean { .. }
-                    | FittedTransform::Email { .. }
+                    | FittedTransform::Email(_)
                     | FittedTransform::JobTitle,
                 ) => {
                     of_feature.len() == col.transform.width()

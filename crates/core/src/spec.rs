@@ -407,6 +407,8 @@ impl PointInTimeSettings {
             id: Some(self.id.clone()),
             missing_tokens: missing_tokens.to_vec(),
             competitor_domains: Vec::new(),
+            free_webmail_domains: Vec::new(),
+            email_domain_lists: None,
             decimal_comma: false,
             date_order: Default::default(),
             events: self.events.clone(),
@@ -476,6 +478,14 @@ pub struct FeatureSpec {
     /// Email domains of competitors (classified as `competitor`).
     #[serde(default)]
     pub competitor_domains: Vec<String>,
+    /// Email domains classified as `free webmail` besides the built-in lists (the domain
+    /// itself, not its subdomains): a region's providers the built-in lists lack.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub free_webmail_domains: Vec<String>,
+    /// The version of the built-in domain lists (see [`crate::value::DOMAIN_LISTS`]); absent:
+    /// the newest. Set to train as a model of an earlier version classed domains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_domain_lists: Option<u32>,
     /// The file writes numbers with a decimal comma (`12,5`, `1.234,5`): a numeric column's
     /// text is read by [`crate::value::parse_decimal_comma_number`] in training, `score`,
     /// `evaluate` and the server. `init` sets it when a column reads only that way.
@@ -532,6 +542,17 @@ impl FeatureSpec {
         }
         if self.positive.is_empty() {
             return Err(err("`positive` lists no label values".into()));
+        }
+        self.email_rules()
+            .check()
+            .map_err(|e| err(format!("`email_domain_lists`: {e}")))?;
+        for d in &self.free_webmail_domains {
+            let t = d.trim().trim_end_matches('.');
+            if !t.contains('.') || t.contains('@') || t.contains(char::is_whitespace) {
+                return Err(err(format!(
+                    "`free_webmail_domains`: {d:?} is not a domain (such as `provider.com.br`)"
+                )));
+            }
         }
         let mut seen = std::collections::HashSet::new();
         for c in &self.columns {
@@ -609,15 +630,24 @@ impl FeatureSpec {
                 let kind = match c.transform {
                     TransformKind::Categorical => ColumnKind::Categorical,
                     TransformKind::Boolean => ColumnKind::Boolean,
-                    TransformKind::Email => ColumnKind::Email {
-                        competitor_domains: self.competitor_domains.clone(),
-                    },
+                    TransformKind::Email => ColumnKind::Email(self.email_rules()),
                     TransformKind::JobTitle => ColumnKind::JobTitle,
                     _ => ColumnKind::Other,
                 };
                 (c.name.clone(), kind)
             })
             .collect()
+    }
+
+    /// How this spec's email columns class domains.
+    pub fn email_rules(&self) -> crate::value::EmailRules {
+        crate::value::EmailRules {
+            competitor_domains: self.competitor_domains.clone(),
+            free_webmail_domains: self.free_webmail_domains.clone(),
+            domain_lists: self
+                .email_domain_lists
+                .unwrap_or(crate::value::DOMAIN_LISTS),
+        }
     }
 
     /// The columns that become features.

@@ -316,8 +316,10 @@ fn transform() -> impl Strategy<Value = FittedTransform> {
             vec!["rival.com", "competitor.io", "xn--bcher-kva.example"],
             0..=3
         )
-        .prop_map(|d| FittedTransform::Email {
-            competitor_domains: d.into_iter().map(String::from).collect(),
+        .prop_map(|d| {
+            FittedTransform::Email(leadscore_core::value::EmailRules::new(
+                d.into_iter().map(String::from).collect(),
+            ))
         }),
         Just(FittedTransform::JobTitle),
         (finite(), any::<bool>(), prop::option::of(finite())).prop_map(
@@ -495,7 +497,7 @@ fn value_for(t: &FittedTransform) -> BoxedStrategy<FieldValueOwned> {
         ]
         .boxed(),
         FittedTransform::Categorical { .. }
-        | FittedTransform::Email { .. }
+        | FittedTransform::Email(_)
         | FittedTransform::JobTitle => prop_oneof![Just(Missing), text().prop_map(Text)].boxed(),
     };
     prop_oneof![4 => fitting, 1 => field_value()].boxed()
@@ -596,7 +598,7 @@ fn check_features(spec: &FittedSpec, out: &[f64]) -> Result<(), TestCaseError> {
                     prop_assert!(slot[0] + slot[1] <= 1.0);
                 }
             }
-            FittedTransform::Email { .. } => {
+            FittedTransform::Email(_) => {
                 prop_assert_eq!(width, EmailClass::ALL.len() + 1);
                 assert_one_hot(slot, "email")?;
             }
@@ -704,8 +706,17 @@ proptest! {
     }
 
     #[test]
-    fn value_parsers_never_panic(s in text(), domains in prop::collection::vec("\\PC{0,12}", 0..3)) {
-        let class = email_class(&s, &domains);
+    fn value_parsers_never_panic(
+        s in text(),
+        domains in prop::collection::vec("\\PC{0,12}", 0..3),
+        version in 1..=leadscore_core::value::DOMAIN_LISTS,
+    ) {
+        let rules = leadscore_core::value::EmailRules {
+            free_webmail_domains: domains.iter().rev().cloned().collect(),
+            competitor_domains: domains,
+            domain_lists: version,
+        };
+        let class = email_class(&s, &rules);
         prop_assert!(class.index() < EmailClass::ALL.len());
         prop_assert_eq!(EmailClass::ALL[class.index()], class);
         let level = seniority(&s);

@@ -658,9 +658,7 @@ pub fn fit_spec(
                     missing_indicator: train.iter().any(|&i| v.values[i].is_none()),
                 }
             }
-            TransformKind::Email => FittedTransform::Email {
-                competitor_domains: spec.competitor_domains.clone(),
-            },
+            TransformKind::Email => FittedTransform::Email(spec.email_rules()),
             TransformKind::JobTitle => FittedTransform::JobTitle,
             TransformKind::Timestamp => {
                 let ts = timestamp_values(table, &c.name, missing, spec.date_order)?;
@@ -760,7 +758,7 @@ pub fn featurize_table(
                     }
                 }
             }
-            FittedTransform::Email { competitor_domains } => {
+            FittedTransform::Email(rules) => {
                 let values = string_values(table, name, missing)?;
                 let mut classes: HashMap<&str, usize> = HashMap::new();
                 for (i, v) in values.iter().enumerate() {
@@ -768,7 +766,7 @@ pub fn featurize_table(
                         None => EmailClass::ALL.len(),
                         Some(e) => *classes
                             .entry(e.as_str())
-                            .or_insert_with(|| email_class(e, competitor_domains).index()),
+                            .or_insert_with(|| email_class(e, rules).index()),
                     };
                     m.data[(j + k) * n + i] = 1.0;
                 }

@@ -754,6 +754,8 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         id: options.id.clone(),
         missing_tokens: missing,
         competitor_domains: Vec::new(),
+        free_webmail_domains: Vec::new(),
+        email_domain_lists: None,
         decimal_comma,
         date_order,
         events: None,
@@ -1216,6 +1218,21 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
         "competitor_domains = {}",
         toml_list(&spec.competitor_domains)
     );
+    if spec
+        .columns
+        .iter()
+        .any(|c| c.transform == TransformKind::Email)
+    {
+        out.push_str(
+            "# Email domains classified as `free webmail` besides the built-in lists (gmail.com,\n\
+             # yahoo.fr, uol.com.br, ...): your region's providers, the domain itself.\n",
+        );
+        let _ = writeln!(
+            out,
+            "free_webmail_domains = {}",
+            toml_list(&spec.free_webmail_domains)
+        );
+    }
     for (c, why) in spec.columns.iter().zip(&inferred.reasons) {
         out.push_str("\n[[columns]]\n");
         let _ = writeln!(out, "# {why}");

@@ -178,7 +178,7 @@ fn fit_side(
             )
         }
         FittedTransform::Categorical { .. }
-        | FittedTransform::Email { .. }
+        | FittedTransform::Email(_)
         | FittedTransform::JobTitle => {
             let counts: Vec<usize> = (0..width)
                 .map(|k| m.col(offset + k).iter().filter(|v| **v != 0.0).count())
