@@ -405,7 +405,9 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     // write it (`2024/01/15 10:00`, `2024.1.15`).
     let b = t.as_bytes();
     if t.len() < 8 || !b[..4].iter().all(u8::is_ascii_digit) {
-        return None;
+        // `Nov 24, 2023`, `24 Nov 2023 10:00`, RFC 2822's `Fri, 24 Nov 2023 10:00:00 +0000`:
+        // the month's name says which field is which, in any date order.
+        return parse_month_name_date(t);
     }
     if matches!(b[4], b'/' | b'.') {
         return parse_year_first(t);
@@ -572,6 +574,158 @@ impl DateOrder {
             Self::Dmy => "a timestamp (day first as 31/12/2023 10:00, or ISO 8601)",
         }
     }
+}
+
+/// The month a word names (`Nov`, `nov.`, `November`, `Sept`), 1 to 12.
+fn month_of_name(word: &str) -> Option<i64> {
+    const NAMES: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let w = word.strip_suffix('.').unwrap_or(word);
+    if w.len() < 3 || w.len() > 9 || !w.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let w = w.to_ascii_lowercase();
+    let m = NAMES.iter().position(|n| {
+        *n == w || w.len() == 3 && n.starts_with(w.as_str()) || w == "sept" && n.starts_with("sep")
+    })?;
+    Some(m as i64 + 1)
+}
+
+/// Whether a word names a weekday (`Fri`, `Fri.`, `Friday`).
+fn is_weekday_name(word: &str) -> bool {
+    const NAMES: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let w = word.strip_suffix('.').unwrap_or(word).to_ascii_lowercase();
+    NAMES
+        .iter()
+        .any(|n| *n == w || w.len() == 3 && n.starts_with(w.as_str()))
+}
+
+/// A day of the month as written beside a month's name: `24`, `04`, `24th`, `1st`.
+fn day_of_month(word: &str) -> Option<i64> {
+    let lower = word.to_ascii_lowercase();
+    let digits = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|s| lower.strip_suffix(s))
+        .unwrap_or(&lower);
+    short_number(digits).filter(|d| (1..=31).contains(d))
+}
+
+/// A year as written beside a month's name: four digits, or two (`23` -> 2023, `75` -> 1975)
+/// where `short` allows them (`24-Nov-23`).
+fn year_of(word: &str, short: bool) -> Option<i64> {
+    if !word.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let y: i64 = word.parse().ok()?;
+    match word.len() {
+        4 => Some(y),
+        2 if short => Some(if y < 70 { 2000 + y } else { 1900 + y }),
+        _ => None,
+    }
+}
+
+/// A zone after a time: `+0000`, `-05:00`, `UTC`, `GMT`, `Z`; its offset from UTC in seconds.
+fn zone_offset(word: &str) -> Option<i64> {
+    if ["utc", "gmt", "z"]
+        .iter()
+        .any(|z| word.eq_ignore_ascii_case(z))
+    {
+        return Some(0);
+    }
+    let sign = match word.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits: String = word[1..].chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) || word.len() > 6 {
+        return None;
+    }
+    let (h, m) = (short_number(&digits[..2])?, short_number(&digits[2..])?);
+    (h <= 23 && m <= 59).then_some(sign * (h * 3600 + m * 60))
+}
+
+/// A date written with its month's name, as CRMs, spreadsheets and mail headers export it:
+/// `Nov 24, 2023`, `November 24th, 2023 10:00 AM`, `24 Nov 2023`, `24-Nov-2023` (and
+/// `24-NOV-23`), RFC 2822's `Fri, 24 Nov 2023 10:00:00 +0000`; a leading weekday is read and
+/// left out, a zone (`+0000`, `-05:00`, `UTC`, `GMT`) after the time is applied, and text
+/// without one is UTC as elsewhere. Any other word makes it not a date.
+fn parse_month_name_date(t: &str) -> Option<i64> {
+    let mut words: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.first().is_some_and(|w| is_weekday_name(w)) {
+        words.remove(0);
+    }
+    // `24-Nov-2023` as one word: its three fields.
+    let dashed: Vec<&str>;
+    let mut short_year = false;
+    if let Some(first) = words.first() {
+        if first.matches('-').count() == 2 {
+            dashed = first.split('-').collect();
+            words.splice(0..1, dashed.iter().copied());
+            short_year = true;
+        }
+    }
+    if words.len() < 3 {
+        return None;
+    }
+    let (month, day, year) = if let Some(m) = month_of_name(words[0]) {
+        // `Nov 24 2023`
+        (m, day_of_month(words[1])?, year_of(words[2], short_year)?)
+    } else {
+        // `24 Nov 2023`
+        (
+            month_of_name(words[1])?,
+            day_of_month(words[0])?,
+            year_of(words[2], short_year)?,
+        )
+    };
+    let mut rest = &words[3..];
+    let mut seconds = 0;
+    if let Some(time) = rest.first().filter(|w| w.contains(':')) {
+        // `10:00 AM`: the half of the day is a word of its own.
+        let half = rest
+            .get(1)
+            .filter(|w| w.eq_ignore_ascii_case("am") || w.eq_ignore_ascii_case("pm"));
+        seconds = match half {
+            Some(h) => {
+                rest = &rest[2..];
+                clock_seconds(&format!("{time} {h}"))?
+            }
+            None => {
+                rest = &rest[1..];
+                clock_seconds(time)?
+            }
+        };
+    }
+    let offset = match rest {
+        [] => 0,
+        [zone] => zone_offset(zone)?,
+        _ => return None,
+    };
+    civil_moment(year, month, day, seconds).map(|s| s - offset)
 }
 
 /// [`parse_timestamp`], then, unless `order` is [`DateOrder::Iso`], a date with the year last in
@@ -2249,6 +2403,77 @@ mod tests {
         assert_eq!(decided(&["2024-01-02", "abc"]), None);
         let e = DateOrderEvidence::of(["1/2/2024", "12/31/2023", "x"]);
         assert_eq!((e.month_first, e.day_first, e.either), (2, 1, 2));
+    }
+
+    #[test]
+    fn dates_written_with_the_month_name() {
+        let day = parse_timestamp("2023-11-24").unwrap();
+        let ten = parse_timestamp("2023-11-24T10:00:00Z").unwrap();
+        for t in [
+            "Nov 24, 2023",
+            "nov 24 2023",
+            "November 24, 2023",
+            "November 24th, 2023",
+            "Nov. 24, 2023",
+            "24 Nov 2023",
+            "24 November 2023",
+            "24-Nov-2023",
+            "24-NOV-23",
+            "Friday, November 24, 2023",
+            "  Nov 24, 2023 ",
+        ] {
+            assert_eq!(parse_timestamp(t), Some(day), "{t}");
+            for order in [DateOrder::Mdy, DateOrder::Dmy] {
+                assert_eq!(parse_timestamp_as(t, order), Some(day), "{t}");
+            }
+        }
+        for t in [
+            "Nov 24, 2023 10:00 AM",
+            "Nov 24, 2023 10:00:00",
+            "Nov 24, 2023, 10:00 am",
+            "24 Nov 2023 10:00",
+            "24-Nov-2023 10:00:00",
+            "Fri, 24 Nov 2023 10:00:00 +0000",
+            "Fri, 24 Nov 2023 05:00:00 -0500",
+            "Fri, 24 Nov 2023 15:30:00 +05:30",
+            "Fri, 24 Nov 2023 10:00:00 GMT",
+            "Nov 24, 2023 10:00 AM UTC",
+            "24 Nov 2023 10:00:00 Z",
+        ] {
+            assert_eq!(parse_timestamp(t), Some(ten), "{t}");
+        }
+        // An event's fraction of a second rounds up, as for ISO text.
+        assert_eq!(
+            parse_event_time("Fri, 24 Nov 2023 10:00:00.5 +0000"),
+            Some(ten + 1)
+        );
+        for t in [
+            "Nov 31, 2023",
+            "Feb 29, 2023",
+            "Nov 2023",
+            "Nov 24",
+            "Nov 24, 23",
+            "24 Nov 20234",
+            "Nov 24, 2023 25:00",
+            "Nov 24, 2023 10:00 XYZ",
+            "Nov 24, 2023 10:00 +9999",
+            "Novem 24, 2023",
+            "Fri Nov 24 2023 10:00:00 GMT+0000 (Coordinated Universal Time)",
+            "24 Nov 2023 - 30 Nov 2023",
+            "Monday",
+            "Mayor 5 2023",
+            "Nov 0, 2023",
+        ] {
+            assert_eq!(parse_timestamp(t), None, "{t}");
+        }
+        assert_eq!(
+            parse_timestamp("Feb 29, 2024"),
+            parse_timestamp("2024-02-29")
+        );
+        assert_eq!(
+            parse_timestamp("Sept 1, 2024"),
+            parse_timestamp("2024-09-01")
+        );
     }
 
     #[test]
