@@ -3197,3 +3197,103 @@ fn a_bad_cell_is_named_by_its_row_in_the_file() {
         r.show()
     );
 }
+
+#[test]
+fn score_replaces_only_a_file_of_scored_leads() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("leads.csv"), leads()).unwrap();
+    train_model(d, "leads.csv", "m.json");
+    parquet_twin(d, "leads.parquet", |_| {});
+    // Its own earlier output, CSV or Parquet (a re-run of a night), and an empty file: replaced.
+    for out in ["s.csv", "s.parquet"] {
+        run_ok(d, &score_args("m.json", "leads.csv", out, "2025-01-01"));
+        run_ok(d, &score_args("m.json", "leads.csv", out, "2025-01-02"));
+    }
+    std::fs::write(d.join("empty.csv"), "").unwrap();
+    run_ok(
+        d,
+        &score_args("m.json", "leads.csv", "empty.csv", "2025-01-01"),
+    );
+    // Anything else is left as it is: notes, another table, a copy of the leads.
+    std::fs::write(d.join("notes.csv"), "name,phone\nAna,555-0100\n").unwrap();
+    std::fs::copy(d.join("leads.csv"), d.join("copy.csv")).unwrap();
+    std::fs::copy(d.join("leads.parquet"), d.join("copy.parquet")).unwrap();
+    for out in ["notes.csv", "copy.csv", "copy.parquet"] {
+        let before = std::fs::read(d.join(out)).unwrap();
+        let r = run(d, &score_args("m.json", "leads.csv", out, "2025-01-01"));
+        assert_eq!(r.code, Some(1), "{}", r.show());
+        assert!(
+            r.stderr.contains(&format!(
+                "--out {out} is there and is not a file of leads scored by leadscore"
+            )),
+            "{}",
+            r.show()
+        );
+        assert_eq!(std::fs::read(d.join(out)).unwrap(), before, "{out}");
+    }
+}
+
+#[test]
+fn demo_data_replaces_only_a_demo_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = |extra: &[&str]| {
+        let mut args = vec!["demo-data", "--leads", "50"];
+        args.extend_from_slice(extra);
+        run(d, &args)
+    };
+    // Its own files are replaced (a re-run), each kind.
+    for _ in 0..2 {
+        for args in [
+            &["--out", "flat.csv"][..],
+            &["--out", "survey.csv", "--survey"],
+            &[
+                "--out",
+                "leads.csv",
+                "--events-out",
+                "events.csv",
+                "--outcomes-out",
+                "outcomes.csv",
+            ],
+        ] {
+            let r = demo(args);
+            assert_eq!(r.code, Some(0), "{args:?}: {}", r.show());
+        }
+    }
+    // A real export, notes, a folder: refused before anything is written, the survey too.
+    std::fs::write(d.join("real.csv"), "id,name,converted\n1,Ana,yes\n").unwrap();
+    std::fs::create_dir(d.join("folder")).unwrap();
+    for (args, says) in [
+        (
+            &["--out", "real.csv"][..],
+            "--out real.csv is there and is not a demo export written by demo-data",
+        ),
+        (
+            &["--out", "real.csv", "--survey"],
+            "--out real.csv is there and is not a demo export",
+        ),
+        (&["--out", "folder", "--survey"], "--out folder is a folder"),
+        (
+            &[
+                "--out",
+                "leads.csv",
+                "--events-out",
+                "real.csv",
+                "--outcomes-out",
+                "outcomes.csv",
+            ],
+            "--events-out real.csv is there and is not a demo export",
+        ),
+    ] {
+        let before = std::fs::read(d.join("leads.csv")).unwrap();
+        let r = demo(args);
+        assert_eq!(r.code, Some(1), "{args:?}: {}", r.show());
+        assert!(r.stderr.contains(says), "{args:?}: {}", r.show());
+        assert_eq!(
+            std::fs::read(d.join("real.csv")).unwrap(),
+            b"id,name,converted\n1,Ana,yes\n"
+        );
+        assert_eq!(std::fs::read(d.join("leads.csv")).unwrap(), before);
+    }
+}

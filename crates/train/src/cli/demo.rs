@@ -40,6 +40,26 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         seed: a.seed,
         ..DemoConfig::default()
     };
+    // Every output first (the survey's too): a folder, a link, a FIFO or the same path twice is
+    // refused before anything is written, and so is a file that is not a demo export
+    // (`--out data/leads.csv` replaced a real export).
+    super::distinct_files(
+        &[],
+        &[
+            ("--out", Some(&a.out)),
+            ("--events-out", a.events_out.as_deref()),
+            ("--outcomes-out", a.outcomes_out.as_deref()),
+        ],
+    )?;
+    for (flag, path) in [
+        ("--out", Some(&a.out)),
+        ("--events-out", a.events_out.as_ref()),
+        ("--outcomes-out", a.outcomes_out.as_ref()),
+    ] {
+        if let Some(path) = path {
+            super::replaces_only_ours(flag, path, super::Ours::Demo)?;
+        }
+    }
     if a.survey {
         let mut buf = Vec::new();
         let (rows, converted) = write_survey_csv(
@@ -58,14 +78,6 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    super::distinct_files(
-        &[],
-        &[
-            ("--out", Some(&a.out)),
-            ("--events-out", a.events_out.as_deref()),
-            ("--outcomes-out", a.outcomes_out.as_deref()),
-        ],
-    )?;
     if let (Some(events), Some(outcomes)) = (&a.events_out, &a.outcomes_out) {
         for path in [&a.out, events, outcomes] {
             create_parent(path)?;

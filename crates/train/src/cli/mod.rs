@@ -224,7 +224,14 @@ pub(crate) enum Ours {
     Spec,
     /// An HTML report (`report --out`, the report beside `train --out`).
     Report,
+    /// Scored leads, CSV or Parquet (`score --out` and the crossings beside it).
+    Scores,
+    /// A synthetic export `demo-data` writes (one of its headers).
+    Demo,
 }
+
+/// Columns every file of scored leads `score` writes has (its output and its crossings).
+const SCORE_FILE_COLUMNS: [&str; 3] = ["as_of", "score", "mql"];
 
 impl Ours {
     fn name(self) -> &'static str {
@@ -232,6 +239,8 @@ impl Ours {
             Self::Model => "a leadscore model",
             Self::Spec => "a leadscore spec",
             Self::Report => "a leadscore report",
+            Self::Scores => "a file of leads scored by leadscore",
+            Self::Demo => "a demo export written by demo-data",
         }
     }
 
@@ -273,8 +282,40 @@ impl Ours {
             Self::Report => {
                 t.starts_with("<!DOCTYPE html>") && t.contains("<title>Lead score model ")
             }
+            // A CSV names the columns in its header (any delimiter `--delimiter` takes); a
+            // Parquet file in its footer's schema, read from the end.
+            Self::Scores => {
+                if head.starts_with("PAR1") {
+                    return parquet_footer(path).is_some_and(|footer| {
+                        SCORE_FILE_COLUMNS
+                            .iter()
+                            .all(|c| footer.windows(c.len()).any(|w| w == c.as_bytes()))
+                    });
+                }
+                let header = t.lines().next().unwrap_or_default();
+                let names: Vec<&str> = header
+                    .split([',', ';', '\t', '|'])
+                    .map(|n| n.trim().trim_matches('"'))
+                    .collect();
+                SCORE_FILE_COLUMNS.iter().all(|c| names.contains(c))
+            }
+            Self::Demo => {
+                let header = t.lines().next().unwrap_or_default();
+                leadscore_train::demo::is_demo_header(header.trim_end())
+            }
         }
     }
+}
+
+/// The last 1 MiB of a file (a Parquet file's footer, which holds its schema), if readable.
+fn parquet_footer(path: &std::path::Path) -> Option<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    f.seek(SeekFrom::Start(len.saturating_sub(1 << 20))).ok()?;
+    let mut tail = Vec::new();
+    f.take(1 << 20).read_to_end(&mut tail).ok()?;
+    Some(tail)
 }
 
 /// Refuses to replace a file at an output path that is not what the flag writes: `--out`

@@ -188,6 +188,12 @@ impl TryFrom<ScoreArgs> for Score {
                 ),
             ],
         )?;
+        // A nightly run replaces its own earlier output (a re-run); a typo (`--out leads.csv`
+        // in another folder, `--out notes.txt`) replaced whatever the file held.
+        super::replaces_only_ours("--out", &a.out, super::Ours::Scores)?;
+        if let Some(c) = &crossings {
+            super::replaces_only_ours("the crossings file beside --out", c, super::Ours::Scores)?;
+        }
         Ok(Self {
             model: a.model,
             job: ScoreJob {

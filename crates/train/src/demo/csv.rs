@@ -21,6 +21,16 @@ fn push_timestamp(out: &mut String, ts: i64) {
     let _ = write!(out, "{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}");
 }
 
+/// Whether `line` (without its line end) is the header of a file `demo-data` writes: the flat
+/// export, one of the three tables, or the survey. Such a file is the only one it replaces.
+pub fn is_demo_header(line: &str) -> bool {
+    line == HEADER.join(",")
+        || line == HEADER[..EXPORT_LEAD_COLUMNS].join(",")
+        || line == "lead_id,event_type,occurred_at"
+        || line == "lead_id,converted_at"
+        || line.starts_with("respondent_id,q") && line.ends_with(",converted")
+}
+
 /// Column names of the export, in order.
 const HEADER: &[&str] = &[
     "lead_id",

@@ -50,7 +50,7 @@ mod tests;
 mod truth;
 mod vocab;
 
-pub use self::csv::{write_csv, write_export, write_export_files};
+pub use self::csv::{is_demo_header, write_csv, write_export, write_export_files};
 pub use events::EVENT_TYPES;
 pub use export::{generate_export, DemoEvent, DemoExport, ExportCounts};
 pub use leads::generate;
