@@ -759,7 +759,11 @@ impl std::fmt::Display for WrittenDate<'_> {
             });
         match std::str::from_utf8(&head[..head.len().min(10)]) {
             Ok(date) if iso => f.write_str(date),
-            _ => Date(self.1).fmt(f),
+            // `Fri, 24 Nov 2023 22:00:00 -0800`: the 24th as written, not the UTC day.
+            _ => match crate::value::month_name_written_day(self.0) {
+                Some(day) => Date(day * 86_400).fmt(f),
+                None => Date(self.1).fmt(f),
+            },
         }
     }
 }
@@ -1701,6 +1705,16 @@ mod tests {
         assert_eq!(
             text("2024-09-05T01:00:00+02:00"),
             "signup = 2024-09-05 (29 days before scoring)"
+        );
+        // A mail header's date, the 4th as written (the 5th in UTC, whose moment the days
+        // count from).
+        assert_eq!(
+            text("Wed, 4 Sep 2024 22:00:00 -0800"),
+            "signup = 2024-09-04 (28 days before scoring)"
+        );
+        assert_eq!(
+            text("Sep 4, 2024"),
+            "signup = 2024-09-04 (30 days before scoring)"
         );
         // Training dates within half a day of its end: no "over less than a day".
         let short = FittedTransform::Timestamp {

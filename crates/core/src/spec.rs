@@ -548,7 +548,10 @@ impl FeatureSpec {
             .map_err(|e| err(format!("`email_domain_lists`: {e}")))?;
         for d in &self.free_webmail_domains {
             let t = d.trim().trim_end_matches('.');
-            if !t.contains('.') || t.contains('@') || t.contains(char::is_whitespace) {
+            // Letters, digits, `-` and dots only (a domain, matched whole: `*.x.com` would
+            // never match), with a dot.
+            let domain_char = |c: char| c.is_alphanumeric() || c == '-' || c == '.';
+            if !t.contains('.') || !t.chars().all(domain_char) || t.starts_with('.') {
                 return Err(err(format!(
                     "`free_webmail_domains`: {d:?} is not a domain (such as `provider.com.br`)"
                 )));

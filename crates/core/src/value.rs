@@ -671,6 +671,31 @@ fn zone_offset(word: &str) -> Option<i64> {
 /// left out, a zone (`+0000`, `-05:00`, `UTC`, `GMT`) after the time is applied, and text
 /// without one is UTC as elsewhere. Any other word makes it not a date.
 fn parse_month_name_date(t: &str) -> Option<i64> {
+    let (year, month, day, seconds, offset) = month_name_fields(t)?;
+    civil_moment(year, month, day, seconds).map(|s| s - offset)
+}
+
+/// The calendar day a date written with its month's name names, as written (before its zone
+/// is applied: `Fri, 24 Nov 2023 22:00:00 -0800` is 2023-11-24 though it is the 25th in UTC),
+/// in days since 1970-01-01; `None` for text [`parse_timestamp`] does not read that way.
+pub fn month_name_written_day(text: &str) -> Option<i64> {
+    let t = trimmed(text);
+    let t = without_utc_word(t).unwrap_or(t);
+    let (year, month, day, seconds, _) = month_name_fields(t)?;
+    civil_moment(year, month, day, seconds)?;
+    Some(civil::days_from_civil(year, month, day))
+}
+
+/// The longest text [`month_name_fields`] reads: `Wednesday, September 24th, 2023
+/// 10:00:00.123456 PM +05:30` is 58 bytes; longer text is not such a date, and is not split.
+const MONTH_NAME_DATE_BYTES: usize = 80;
+
+/// (year, month, day, seconds of the day, zone offset in seconds) of a date written with its
+/// month's name (see [`parse_month_name_date`]), unchecked against the calendar.
+fn month_name_fields(t: &str) -> Option<(i64, i64, i64, i64, i64)> {
+    if t.len() > MONTH_NAME_DATE_BYTES {
+        return None;
+    }
     let mut words: Vec<&str> = t
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|w| !w.is_empty())
@@ -725,7 +750,7 @@ fn parse_month_name_date(t: &str) -> Option<i64> {
         [zone] => zone_offset(zone)?,
         _ => return None,
     };
-    civil_moment(year, month, day, seconds).map(|s| s - offset)
+    Some((year, month, day, seconds, offset))
 }
 
 /// [`parse_timestamp`], then, unless `order` is [`DateOrder::Iso`], a date with the year last in
@@ -1380,11 +1405,21 @@ const DISPOSABLE_2: &[&str] = &[
 ];
 
 /// Webmail brands whose country domains are free webmail from version 2: `brand.cc`,
-/// `brand.co.cc` and `brand.com.cc` for any two-letter country code `cc` (`yahoo.fr`,
+/// `brand.co.cc` and `brand.com.cc` for a country code `cc` of [`BRAND_COUNTRIES`] (`yahoo.fr`,
 /// `hotmail.co.jp`, `outlook.com.br`, `gmx.at`, `yandex.kz`). The domain itself, as for the
 /// lists: `mail.yahoo.fr` is not.
 const WEBMAIL_BRANDS: &[&str] = &[
     "aol", "gmx", "hotmail", "live", "outlook", "yahoo", "yandex",
+];
+
+/// The country domains of [`WEBMAIL_BRANDS`]' webmail: real countries' codes. Two-letter
+/// domains that companies use as generic endings (`.io`, `.ai`, `.me`, `.tv`, `.co`, `.fm`,
+/// `.ly`, `.gg`) are not among them: `live.io` or `aol.tv` is a company, not webmail.
+const BRAND_COUNTRIES: &[&str] = &[
+    "ae", "ar", "at", "au", "be", "bg", "br", "by", "ca", "ch", "cl", "cn", "cz", "de", "dk", "ee",
+    "eg", "es", "fi", "fr", "gr", "hk", "hr", "hu", "id", "ie", "il", "in", "it", "jp", "kr", "kz",
+    "lt", "lu", "lv", "ma", "mx", "my", "ng", "nl", "no", "nz", "pe", "ph", "pk", "pl", "pt", "ro",
+    "rs", "ru", "sa", "se", "sg", "si", "sk", "th", "tr", "tw", "ua", "uk", "uy", "ve", "vn", "za",
 ];
 
 /// Whether `domain` (any ASCII case) is a country domain of a [`WEBMAIL_BRANDS`] brand.
@@ -1393,7 +1428,11 @@ fn brand_country_domain(domain: &[u8]) -> bool {
     let Some(country) = labels.next() else {
         return false;
     };
-    if country.len() != 2 || !country.iter().all(u8::is_ascii_alphabetic) {
+    if country.len() != 2
+        || !BRAND_COUNTRIES
+            .iter()
+            .any(|c| country.eq_ignore_ascii_case(c.as_bytes()))
+    {
         return false;
     }
     let (brand, rest) = match labels.next() {
@@ -2474,6 +2513,32 @@ mod tests {
             parse_timestamp("Sept 1, 2024"),
             parse_timestamp("2024-09-01")
         );
+        // The day as written, before the zone (the 25th in UTC).
+        let day_of = |t: &str| parse_timestamp(t).map(|s| s.div_euclid(86_400));
+        assert_eq!(
+            month_name_written_day("Fri, 24 Nov 2023 22:00:00 -0800"),
+            day_of("2023-11-24")
+        );
+        assert_eq!(
+            day_of("Fri, 24 Nov 2023 22:00:00 -0800"),
+            day_of("2023-11-25")
+        );
+        assert_eq!(
+            month_name_written_day("Nov 24, 2023 UTC"),
+            day_of("2023-11-24")
+        );
+        assert_eq!(month_name_written_day("2023-11-24"), None);
+        assert_eq!(month_name_written_day("Nov 31, 2023"), None);
+        // Long text is not split into words (a megabyte of `a,` was a vector of words).
+        assert_eq!(parse_timestamp(&"a,".repeat(1 << 20)), None);
+        assert_eq!(
+            parse_timestamp(&format!("Nov 24, 2023{}", " ".repeat(100))),
+            Some(day)
+        );
+        assert_eq!(
+            parse_timestamp(&format!("Nov 24,{} 2023", " ".repeat(100))),
+            None
+        );
     }
 
     #[test]
@@ -2758,6 +2823,12 @@ mod tests {
                 EmailClass::Business,
             ),
             ("a@yahoo.io2", EmailClass::Business, EmailClass::Business),
+            // Two-letter endings companies use generically are not countries of webmail.
+            ("a@live.io", EmailClass::Business, EmailClass::Business),
+            ("a@aol.tv", EmailClass::Business, EmailClass::Business),
+            ("a@live.me", EmailClass::Business, EmailClass::Business),
+            ("a@outlook.ai", EmailClass::Business, EmailClass::Business),
+            ("a@live.co", EmailClass::Business, EmailClass::Business),
             (
                 "a@yahoo.company.fr",
                 EmailClass::Business,
@@ -2829,8 +2900,8 @@ mod tests {
     /// list and a scan of the labels, kept to check the one-pass classifier against.
     mod email_reference {
         use super::super::{
-            email_domain_part, is_or_under, EmailClass, EmailRules, DISPOSABLE, DISPOSABLE_2,
-            FREE_WEBMAIL, FREE_WEBMAIL_2, WEBMAIL_BRANDS,
+            email_domain_part, is_or_under, EmailClass, EmailRules, BRAND_COUNTRIES, DISPOSABLE,
+            DISPOSABLE_2, FREE_WEBMAIL, FREE_WEBMAIL_2, WEBMAIL_BRANDS,
         };
 
         pub fn listed_or_under(domain: &str, listed: impl Fn(&str) -> bool) -> bool {
@@ -2854,9 +2925,7 @@ mod tests {
             let labels: Vec<&str> = domain.split('.').collect();
             let brand = match labels.as_slice() {
                 [b, "co" | "com", cc] | [b, cc] => {
-                    cc.len() == 2
-                        && cc.bytes().all(|c| c.is_ascii_alphabetic())
-                        && WEBMAIL_BRANDS.contains(b)
+                    BRAND_COUNTRIES.contains(cc) && WEBMAIL_BRANDS.contains(b)
                 }
                 _ => false,
             };

@@ -127,6 +127,10 @@ fn a_list_version_or_webmail_domain_this_build_cannot_use_is_refused() {
             "free_webmail_domains = [\"a@b.com\"]".to_string(),
             "is not a domain",
         ),
+        (
+            "free_webmail_domains = [\"*.provedor.com.br\"]".to_string(),
+            "\"*.provedor.com.br\" is not a domain",
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let err = rules_of(dir.path(), &extra).unwrap_err();
