@@ -715,6 +715,9 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         if why == NO_NAME_REASON {
             warnings.push(format!("column {} of the header: {why}", i + 1));
         }
+        if why.starts_with(OTHER_DATES_REASON) {
+            warnings.push(format!("column `{name}` {why}"));
+        }
         columns.push(col);
         reasons.push(why);
     }
@@ -861,6 +864,10 @@ fn has_no_name(name: &str) -> bool {
 /// and a lead sent to the server could name it only as `""`.
 const NO_NAME_REASON: &str =
     "has no name: left out of the features (name it in the header to use it)";
+
+/// The start of the reason a column of dates with values in another form is left out (also a
+/// warning).
+const OTHER_DATES_REASON: &str = "holds dates, and";
 
 fn infer_column(
     table: &Table,
@@ -1060,10 +1067,26 @@ fn infer_column(
             format!("email addresses: domain class (business, free webmail, education, disposable, competitor); {miss}"),
         ));
     }
-    if share(&|p| parse_timestamp_as(p, date_order).is_some()) > 0.9 {
+    let dated = share(&|p| parse_timestamp_as(p, date_order).is_some());
+    if dated == 1.0 {
         return Ok((
             ColumnSpec::new(name, TransformKind::Timestamp),
             format!("timestamps: days since, month, weekday; {miss}"),
+        ));
+    }
+    if dated > 0.9 {
+        // The rest are neither dates nor placeholders (those are missing values by now):
+        // `Mar 2023` or `2023-09` among full dates. As a timestamp the spec would fail its own
+        // training on the first of them; as levels the dates would be noise.
+        let others: Vec<&&str> = present
+            .iter()
+            .filter(|p| parse_timestamp_as(p, date_order).is_none())
+            .collect();
+        return ignore(format!(
+            "{OTHER_DATES_REASON} in {} of its rows ({}), values in another form such as {:?}              that training would refuse: left out; write them as dates, or list them in              missing_tokens and set transform = \"timestamp\"",
+            others.len(),
+            pct(others.len(), n),
+            others[0]
         ));
     }
     // Words only: text that reads as 0 and 1 is a code (categorical below), not yes/no.
@@ -1427,6 +1450,33 @@ mod tests {
             "{:?}",
             s.warnings
         );
+    }
+
+    /// A column of dates with a few values in another form that are not placeholders (`Mar
+    /// 2023` partial dates, many kinds) is left out with a warning naming one, instead of a
+    /// timestamp the spec's own training refuses at the first of them.
+    #[test]
+    fn dates_with_values_in_another_form_are_left_out_with_a_warning() {
+        let mut csv = String::from("close_date,plan\n");
+        for i in 0..400u32 {
+            let month = 1 + i % 12;
+            let day = 1 + i % 28;
+            let close = if i % 12 == 0 {
+                format!("2023-{month:02}")
+            } else {
+                format!("2024-{month:02}-{day:02}")
+            };
+            let _ = writeln!(csv, "{close},p{}", i % 3);
+        }
+        let (_dir, table) = table_of(&csv);
+        let s = infer_spec(&table, &InferOptions::default()).unwrap();
+        assert_eq!(s.spec.columns[0].transform, TransformKind::Ignore);
+        let w = s
+            .warnings
+            .iter()
+            .find(|w| w.starts_with("column `close_date` holds dates, and in 34 of its rows"))
+            .unwrap_or_else(|| panic!("{:?}", s.warnings));
+        assert!(w.contains("such as \"2023-01\""), "{w}");
     }
 
     /// Distinct integers are ids when shaped or named like ids, not when they spread over
