@@ -97,6 +97,18 @@ pub fn read_input_text(path: &Path) -> Result<String> {
 /// and the note returned names them (a model or spec that needs one then fails on a column the
 /// file does not have, naming it); a panic inside the reader is an error naming the file,
 /// never a crash.
+/// The column names of a Parquet file, from its footer's schema (no data read); `None` when it
+/// is not a readable Parquet file.
+pub fn parquet_column_names(path: &Path) -> Option<Vec<String>> {
+    quiet_panics(|| {
+        let mut reader = ParquetReader::new(open_input(path).ok()?);
+        let schema = reader.schema().ok()?;
+        Some(schema.iter().map(|(name, _)| name.to_string()).collect())
+    })
+    .ok()
+    .flatten()
+}
+
 fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>)> {
     let unreadable = |e: PolarsError| read_err(path, format!("not a readable Parquet file: {e}"));
     // One reader: its schema (the file's footer) says which columns to leave out, then it

@@ -3219,7 +3219,22 @@ fn score_replaces_only_a_file_of_scored_leads() {
     std::fs::write(d.join("notes.csv"), "name,phone\nAna,555-0100\n").unwrap();
     std::fs::copy(d.join("leads.csv"), d.join("copy.csv")).unwrap();
     std::fs::copy(d.join("leads.parquet"), d.join("copy.parquet")).unwrap();
-    for out in ["notes.csv", "copy.csv", "copy.parquet"] {
+    // A CRM snapshot whose column names hold the words (`snapshot_as_of_date`, `lead_score`,
+    // `is_mql`) but are not the columns: a byte search of the footer took it for one.
+    parquet_twin(d, "crm.parquet", |df| {
+        let names: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        for (old, new) in names
+            .iter()
+            .zip(["snapshot_as_of_date", "lead_score", "is_mql"])
+        {
+            df.rename(old, new.into()).unwrap();
+        }
+    });
+    for out in ["notes.csv", "copy.csv", "copy.parquet", "crm.parquet"] {
         let before = std::fs::read(d.join(out)).unwrap();
         let r = run(d, &score_args("m.json", "leads.csv", out, "2025-01-01"));
         assert_eq!(r.code, Some(1), "{}", r.show());

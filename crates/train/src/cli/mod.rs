@@ -283,14 +283,16 @@ impl Ours {
                 t.starts_with("<!DOCTYPE html>") && t.contains("<title>Lead score model ")
             }
             // A CSV names the columns in its header (any delimiter `--delimiter` takes); a
-            // Parquet file in its footer's schema, read from the end.
+            // Parquet file in its footer's schema.
             Self::Scores => {
                 if head.starts_with("PAR1") {
-                    return parquet_footer(path).is_some_and(|footer| {
-                        SCORE_FILE_COLUMNS
-                            .iter()
-                            .all(|c| footer.windows(c.len()).any(|w| w == c.as_bytes()))
-                    });
+                    return leadscore_train::load::parquet_column_names(path).is_some_and(
+                        |names| {
+                            SCORE_FILE_COLUMNS
+                                .iter()
+                                .all(|c| names.iter().any(|n| n == c))
+                        },
+                    );
                 }
                 let header = t.lines().next().unwrap_or_default();
                 let names: Vec<&str> = header
@@ -305,17 +307,6 @@ impl Ours {
             }
         }
     }
-}
-
-/// The last 1 MiB of a file (a Parquet file's footer, which holds its schema), if readable.
-fn parquet_footer(path: &std::path::Path) -> Option<Vec<u8>> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(path).ok()?;
-    let len = f.metadata().ok()?.len();
-    f.seek(SeekFrom::Start(len.saturating_sub(1 << 20))).ok()?;
-    let mut tail = Vec::new();
-    f.take(1 << 20).read_to_end(&mut tail).ok()?;
-    Some(tail)
 }
 
 /// Refuses to replace a file at an output path that is not what the flag writes: `--out`

@@ -192,7 +192,11 @@ impl TryFrom<ScoreArgs> for Score {
         // in another folder, `--out notes.txt`) replaced whatever the file held.
         super::replaces_only_ours("--out", &a.out, super::Ours::Scores)?;
         if let Some(c) = &crossings {
-            super::replaces_only_ours("the crossings file beside --out", c, super::Ours::Scores)?;
+            super::replaces_only_ours(
+                "the crossings file this run writes beside --out (NAME.crossings.EXT),",
+                c,
+                super::Ours::Scores,
+            )?;
         }
         Ok(Self {
             model: a.model,
