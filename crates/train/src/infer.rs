@@ -715,8 +715,10 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         if why == NO_NAME_REASON {
             warnings.push(format!("column {} of the header: {why}", i + 1));
         }
-        if why.starts_with(OTHER_DATES_REASON) {
-            warnings.push(format!("column `{name}` {why}"));
+        if col.transform == TransformKind::Timestamp {
+            if let Some((_, rest)) = why.split_once(&format!("; {OTHER_DATES_NOTE} ")) {
+                warnings.push(format!("column `{name}` holds dates, and in {rest}"));
+            }
         }
         columns.push(col);
         reasons.push(why);
@@ -865,9 +867,8 @@ fn has_no_name(name: &str) -> bool {
 const NO_NAME_REASON: &str =
     "has no name: left out of the features (name it in the header to use it)";
 
-/// The start of the reason a column of dates with values in another form is left out (also a
-/// warning).
-const OTHER_DATES_REASON: &str = "holds dates, and";
+/// In the reason of a timestamp column with values in another form (also a warning).
+const OTHER_DATES_NOTE: &str = "and in";
 
 fn infer_column(
     table: &Table,
@@ -1068,25 +1069,44 @@ fn infer_column(
         ));
     }
     let dated = share(&|p| parse_timestamp_as(p, date_order).is_some());
-    if dated == 1.0 {
-        return Ok((
-            ColumnSpec::new(name, TransformKind::Timestamp),
-            format!("timestamps: days since, month, weekday; {miss}"),
-        ));
-    }
     if dated > 0.9 {
-        // The rest are neither dates nor placeholders (those are missing values by now):
-        // `Mar 2023` or `2023-09` among full dates. As a timestamp the spec would fail its own
-        // training on the first of them; as levels the dates would be noise.
-        let others: Vec<&&str> = present
+        // Any others are neither dates in this order nor placeholders (those are missing values
+        // by now): `2023-09` partial dates, US dates among ISO ones. Training refuses them,
+        // naming the row; said now, with the way to keep them. (Left out instead, the column's
+        // signal was lost with a warning only, where training stopped before.)
+        let others: Vec<&str> = present
             .iter()
+            .copied()
             .filter(|p| parse_timestamp_as(p, date_order).is_none())
             .collect();
-        return ignore(format!(
-            "{OTHER_DATES_REASON} in {} of its rows ({}), values in another form such as {:?}              that training would refuse: left out; write them as dates, or list them in              missing_tokens and set transform = \"timestamp\"",
-            others.len(),
-            pct(others.len(), n),
-            others[0]
+        let note = match others.first() {
+            None => String::new(),
+            Some(example) => {
+                let reads = |order: DateOrder| {
+                    others
+                        .iter()
+                        .all(|p| parse_timestamp_as(p, order).is_some())
+                };
+                let fix = if reads(DateOrder::Mdy) && !reads(DateOrder::Dmy) {
+                    "set date_order = \"mdy\" in the spec (they are dates, month first)"
+                } else if reads(DateOrder::Dmy) && !reads(DateOrder::Mdy) {
+                    "set date_order = \"dmy\" in the spec (they are dates, day first)"
+                } else if reads(DateOrder::Mdy) {
+                    "set date_order = \"mdy\" or \"dmy\" in the spec, as they are written"
+                } else {
+                    "write them as dates, or list them in missing_tokens (for every column)"
+                };
+                format!(
+                    "; {OTHER_DATES_NOTE} {} of its rows ({}) in another form, such as \
+                     {example:?}, which training refuses: {fix}",
+                    others.len(),
+                    pct(others.len(), n),
+                )
+            }
+        };
+        return Ok((
+            ColumnSpec::new(name, TransformKind::Timestamp),
+            format!("timestamps: days since, month, weekday; {miss}{note}"),
         ));
     }
     // Words only: text that reads as 0 and 1 is a code (categorical below), not yes/no.
@@ -1452,12 +1472,12 @@ mod tests {
         );
     }
 
-    /// A column of dates with a few values in another form that are not placeholders (`Mar
-    /// 2023` partial dates, many kinds) is left out with a warning naming one, instead of a
-    /// timestamp the spec's own training refuses at the first of them.
+    /// A column of dates with values in another form that are not placeholders (`2023-09`
+    /// partial dates, too many kinds; US dates among ISO ones) stays a timestamp, which its
+    /// training refuses naming the row, and `init` says so first, with the way to keep them.
     #[test]
-    fn dates_with_values_in_another_form_are_left_out_with_a_warning() {
-        let mut csv = String::from("close_date,plan\n");
+    fn dates_with_values_in_another_form_are_said_with_the_way_to_keep_them() {
+        let mut csv = String::from("close_date,signed,plan\n");
         for i in 0..400u32 {
             let month = 1 + i % 12;
             let day = 1 + i % 28;
@@ -1466,17 +1486,43 @@ mod tests {
             } else {
                 format!("2024-{month:02}-{day:02}")
             };
-            let _ = writeln!(csv, "{close},p{}", i % 3);
+            let signed = if i % 20 == 0 {
+                format!("{month:02}/{:02}/2024", 13 + i % 15)
+            } else {
+                format!("2024-{month:02}-{day:02}")
+            };
+            let _ = writeln!(csv, "{close},{signed},p{}", i % 3);
         }
         let (_dir, table) = table_of(&csv);
         let s = infer_spec(&table, &InferOptions::default()).unwrap();
-        assert_eq!(s.spec.columns[0].transform, TransformKind::Ignore);
-        let w = s
-            .warnings
-            .iter()
-            .find(|w| w.starts_with("column `close_date` holds dates, and in 34 of its rows"))
-            .unwrap_or_else(|| panic!("{:?}", s.warnings));
-        assert!(w.contains("such as \"2023-01\""), "{w}");
+        assert_eq!(s.spec.columns[0].transform, TransformKind::Timestamp);
+        assert_eq!(s.spec.columns[1].transform, TransformKind::Timestamp);
+        let warning = |column: &str| {
+            s.warnings
+                .iter()
+                .find(|w| w.starts_with(&format!("column `{column}` holds dates, and in ")))
+                .unwrap_or_else(|| panic!("{:?}", s.warnings))
+                .clone()
+        };
+        assert_eq!(
+            warning("close_date"),
+            "column `close_date` holds dates, and in 34 of its rows (8.5%) in another form, \
+             such as \"2023-01\", which training refuses: write them as dates, or list them in \
+             missing_tokens (for every column)"
+        );
+        let w = warning("signed");
+        assert!(
+            w.contains("in 20 of its rows (5.0%) in another form, such as \"01/13/2024\"")
+                && w.ends_with(
+                    "set date_order = \"mdy\" in the spec (they are dates, month first)"
+                ),
+            "{w}"
+        );
+        assert!(
+            s.reasons[0].contains("which training refuses"),
+            "{}",
+            s.reasons[0]
+        );
     }
 
     /// Distinct integers are ids when shaped or named like ids, not when they spread over
