@@ -1414,39 +1414,44 @@ const WEBMAIL_BRANDS: &[&str] = &[
 
 /// The country domains of [`WEBMAIL_BRANDS`]' webmail: real countries' codes. Two-letter
 /// domains that companies use as generic endings (`.io`, `.ai`, `.me`, `.tv`, `.co`, `.fm`,
-/// `.ly`, `.gg`) are not among them: `live.io` or `aol.tv` is a company, not webmail.
+/// `.ly`, `.gg`) are not among them: `live.io` or `aol.tv` is a company, not webmail (`.co`
+/// counts only as Colombia's `.com.co`).
 const BRAND_COUNTRIES: &[&str] = &[
-    "ae", "ar", "at", "au", "be", "bg", "br", "by", "ca", "ch", "cl", "cn", "cz", "de", "dk", "ee",
-    "eg", "es", "fi", "fr", "gr", "hk", "hr", "hu", "id", "ie", "il", "in", "it", "jp", "kr", "kz",
-    "lt", "lu", "lv", "ma", "mx", "my", "ng", "nl", "no", "nz", "pe", "ph", "pk", "pl", "pt", "ro",
-    "rs", "ru", "sa", "se", "sg", "si", "sk", "th", "tr", "tw", "ua", "uk", "uy", "ve", "vn", "za",
+    "ae", "ar", "at", "au", "be", "bg", "bo", "br", "by", "ca", "ch", "cl", "cn", "cr", "cz", "de",
+    "dk", "do", "ec", "ee", "eg", "es", "fi", "fr", "gr", "gt", "hk", "hn", "hr", "hu", "id", "ie",
+    "il", "in", "it", "jp", "kr", "kz", "lt", "lu", "lv", "ma", "mx", "my", "ng", "ni", "nl", "no",
+    "nz", "pa", "pe", "ph", "pk", "pl", "pr", "pt", "py", "ro", "rs", "ru", "sa", "se", "sg", "si",
+    "sk", "sv", "th", "tr", "tw", "ua", "uk", "us", "uy", "ve", "vn", "za",
 ];
 
-/// Whether `domain` (any ASCII case) is a country domain of a [`WEBMAIL_BRANDS`] brand.
+/// Whether `domain` (any ASCII case) is a country domain of a [`WEBMAIL_BRANDS`] brand. The
+/// brand (the first label) is looked at first: nearly every domain stops there.
 fn brand_country_domain(domain: &[u8]) -> bool {
-    let mut labels = domain.rsplit(|b| *b == b'.');
-    let Some(country) = labels.next() else {
+    let Some(dot) = domain.iter().position(|b| *b == b'.') else {
         return false;
     };
-    if country.len() != 2
-        || !BRAND_COUNTRIES
-            .iter()
-            .any(|c| country.eq_ignore_ascii_case(c.as_bytes()))
+    let brand = &domain[..dot];
+    if !WEBMAIL_BRANDS
+        .iter()
+        .any(|w| brand.eq_ignore_ascii_case(w.as_bytes()))
     {
         return false;
     }
-    let (brand, rest) = match labels.next() {
-        Some(l) if l.eq_ignore_ascii_case(b"co") || l.eq_ignore_ascii_case(b"com") => {
-            (labels.next(), labels.next())
-        }
-        other => (other, labels.next()),
+    // `fr`, `co.jp` or `com.br`.
+    let rest = &domain[dot + 1..];
+    let (second, country) = match rest.iter().position(|b| *b == b'.') {
+        None => (None, rest),
+        Some(d) => (Some(&rest[..d]), &rest[d + 1..]),
     };
-    rest.is_none()
-        && brand.is_some_and(|b| {
-            WEBMAIL_BRANDS
-                .iter()
-                .any(|w| b.eq_ignore_ascii_case(w.as_bytes()))
-        })
+    let com = second.is_some_and(|l| l.eq_ignore_ascii_case(b"com"));
+    if second.is_some_and(|l| !com && !l.eq_ignore_ascii_case(b"co")) || country.contains(&b'.') {
+        return false;
+    }
+    // `.co` alone is a generic ending; `.com.co` is Colombia's.
+    BRAND_COUNTRIES
+        .iter()
+        .any(|c| country.eq_ignore_ascii_case(c.as_bytes()))
+        || com && country.eq_ignore_ascii_case(b"co")
 }
 
 /// Which list a domain of [`FREE_WEBMAIL`] or [`DISPOSABLE`] (or their version-2 additions) is
@@ -2829,6 +2834,10 @@ mod tests {
             ("a@live.me", EmailClass::Business, EmailClass::Business),
             ("a@outlook.ai", EmailClass::Business, EmailClass::Business),
             ("a@live.co", EmailClass::Business, EmailClass::Business),
+            ("a@yahoo.com.co", EmailClass::Business, free),
+            ("a@hotmail.com.co", EmailClass::Business, free),
+            ("a@gmx.us", EmailClass::Business, free),
+            ("a@yahoo.co.co", EmailClass::Business, EmailClass::Business),
             (
                 "a@yahoo.company.fr",
                 EmailClass::Business,
@@ -2924,6 +2933,7 @@ mod tests {
         pub fn is_free_webmail(domain: &str, rules: &EmailRules) -> bool {
             let labels: Vec<&str> = domain.split('.').collect();
             let brand = match labels.as_slice() {
+                [b, "com", "co"] => WEBMAIL_BRANDS.contains(b),
                 [b, "co" | "com", cc] | [b, cc] => {
                     BRAND_COUNTRIES.contains(cc) && WEBMAIL_BRANDS.contains(b)
                 }
@@ -3110,6 +3120,9 @@ mod tests {
         for d in listed.chain(&[
             "yahoo.fr",
             "hotmail.com.br",
+            "yahoo.com.co",
+            "live.co",
+            "yahoo.co.co",
             "outlook.co.jp",
             "gmx.at",
             "live.io",
