@@ -175,6 +175,13 @@ seconds = int(pd.Timestamp(AS_OF).timestamp())
 import numpy as np
 assert (model.score(leads.head(5), events=events, as_of=np.int64(seconds))["score"].to_numpy() == ours["score"].head(5).to_numpy()).all()
 print("as_of: a Series aligned on the index and a numpy integer of seconds give the same scores")
+# Event times as Unix seconds or milliseconds, as `leadscore-train` reads an events table's.
+for scale in (1, 1000):
+    unix = events.copy()
+    since = pd.to_datetime(unix["occurred_at"], utc=True) - pd.Timestamp("1970-01-01", tz="UTC")
+    unix["occurred_at"] = (since // pd.Timedelta(seconds=1)) * scale
+    assert (model.score(leads.head(5), events=unix, as_of=AS_OF)["score"].to_numpy() == ours["score"].head(5).to_numpy()).all(), scale
+print("event times in Unix seconds and milliseconds: the same scores")
 # Times written as text are read as the server and `leadscore-train score` read them, not as
 # pandas guesses: an as_of the server refuses is refused, an event time in another order than
 # the model's (ISO here) is refused naming the row, a blank event type is refused.

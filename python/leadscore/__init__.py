@@ -103,6 +103,8 @@ def load(
 
 # Times the server takes: from 1970 to the year 9999 (Unix seconds).
 _LATEST = 253402300799
+# Unix milliseconds from 2000-01-01 to 2100-01-01 (see _seconds_column).
+_EPOCH_MS = (946_684_800_000, 4_102_444_800_000)
 
 
 def _whole(x: float, up: bool) -> int:
@@ -157,8 +159,13 @@ def _seconds_column(values: Any, labels: Any, what: str, up: bool = False, parse
     missing = _pd.isna(values).to_numpy()
     if missing.any():
         raise ValueError(f"{what}: missing at row {labels[int(missing.argmax())]!r}")
-    if _pd.api.types.is_numeric_dtype(values):
-        return [_seconds(v, f"{what} at row {k!r}", up) for v, k in zip(values.tolist(), labels)]
+    if _pd.api.types.is_numeric_dtype(values) and not _pd.api.types.is_bool_dtype(values):
+        items = values.tolist()
+        # Milliseconds, as `leadscore-train` reads a table's Unix times: every value between
+        # 2000 and 2100 counted in milliseconds (seconds there are beyond 9999).
+        if items and all(_EPOCH_MS[0] <= v <= _EPOCH_MS[1] for v in items):
+            items = [v / 1000 for v in items]
+        return [_seconds(v, f"{what} at row {k!r}", up) for v, k in zip(items, labels)]
     if parse is not None and not _pd.api.types.is_datetime64_any_dtype(values):
         items = values.tolist()
         texts = all(isinstance(v, str) for v in items)

@@ -289,8 +289,13 @@ impl RowValues {
                 // shows `2024-07-01` of `2024-07-01T01:00:00+02:00`, not the UTC day), read
                 // by the same parser; a typed date column (Parquet) as RFC 3339.
                 FittedTransform::Timestamp { .. } | FittedTransform::LeadAge { .. } => {
-                    let times =
-                        timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?;
+                    // A lead's creation time may be Unix seconds, as the tables around it.
+                    let read = if matches!(c.transform, FittedTransform::LeadAge { .. }) {
+                        crate::featurize::table_time_values
+                    } else {
+                        timestamp_values
+                    };
+                    let times = read(table, &c.name, &spec.missing_tokens, spec.date_order)?;
                     let col = column(table, &c.name)?;
                     let written = match col.dtype() {
                         DataType::String => {
@@ -307,7 +312,15 @@ impl RowValues {
                             .into_iter()
                             .enumerate()
                             .map(|(r, t)| {
-                                let as_written = written.as_ref().and_then(|w| w[r].clone());
+                                // Text the server reads as a date (not Unix seconds).
+                                let as_written =
+                                    written.as_ref().and_then(|w| w[r].clone()).filter(|w| {
+                                        leadscore_core::value::parse_timestamp_as(
+                                            w,
+                                            spec.date_order,
+                                        )
+                                        .is_some()
+                                    });
                                 t.map(|t| as_written.unwrap_or_else(|| rfc3339(t)))
                             })
                             .collect(),

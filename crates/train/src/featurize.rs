@@ -263,10 +263,23 @@ pub fn timestamp_values(
     missing: &[String],
     order: DateOrder,
 ) -> Result<Vec<Option<i64>>> {
-    times(table, name, missing, order, false)
+    times(table, name, missing, order, false, false)
 }
 
-/// [`timestamp_values`] for the times of events: a fraction of a second rounds a time up (see
+/// [`timestamp_values`] for a time of the tables around the leads (a lead's `created_at` or
+/// `as_of`, an outcome's `converted_at`), which a column of integers may also hold as Unix
+/// seconds or milliseconds ([`epoch_seconds`]), as event and warehouse exports write them. (A
+/// feature column's dates are read as the server reads a request's: text.)
+pub fn table_time_values(
+    table: &Table,
+    name: &str,
+    missing: &[String],
+    order: DateOrder,
+) -> Result<Vec<Option<i64>>> {
+    times(table, name, missing, order, false, true)
+}
+
+/// [`table_time_values`] for the times of events: a fraction of a second rounds a time up (see
 /// [`leadscore_core::value::parse_event_time_as`]), as the server reads an event's time.
 pub fn event_time_values(
     table: &Table,
@@ -274,7 +287,53 @@ pub fn event_time_values(
     missing: &[String],
     order: DateOrder,
 ) -> Result<Vec<Option<i64>>> {
-    times(table, name, missing, order, true)
+    times(table, name, missing, order, true, true)
+}
+
+/// Unix seconds from 2000-01-01 to 2100-01-01: a column of numbers all in this range is Unix
+/// seconds; all in it times 1,000, milliseconds. The two never overlap, and no count, amount
+/// or id column of an export falls wholly in either by chance often enough to matter (it is
+/// read so only where a time is expected).
+const EPOCH_SECONDS: std::ops::RangeInclusive<f64> = 946_684_800.0..=4_102_444_800.0;
+
+/// A numeric column as Unix seconds (rounded up with `round_up`, else down), when every value
+/// lies in [`EPOCH_SECONDS`] or in it times 1,000 (milliseconds); `None` otherwise.
+fn epoch_seconds(values: &[Option<f64>], round_up: bool) -> Option<Vec<Option<i64>>> {
+    let present = || values.iter().flatten();
+    let within =
+        |scale: f64| present().all(|x| x.is_finite() && EPOCH_SECONDS.contains(&(x / scale)));
+    let scale = if within(1.0) {
+        1.0
+    } else if within(1000.0) {
+        1000.0
+    } else {
+        return None;
+    };
+    // A column of no values says nothing of its unit.
+    present().next()?;
+    Some(
+        values
+            .iter()
+            .map(|v| {
+                v.map(|x| {
+                    let t = x / scale;
+                    (if round_up { t.ceil() } else { t.floor() }) as i64
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The error of a column of numbers where times are expected that are not Unix times.
+fn not_epoch(table: &Table, name: &str) -> TrainError {
+    col_err(
+        table,
+        name,
+        "holds numbers, not times: Unix seconds or milliseconds would all lie between 2000 and \
+         2100 (946684800 to 4102444800 seconds); write the times as dates (ISO 8601) or as such \
+         a count"
+            .to_string(),
+    )
 }
 
 fn times(
@@ -283,10 +342,21 @@ fn times(
     missing: &[String],
     order: DateOrder,
     round_up: bool,
+    epoch: bool,
 ) -> Result<Vec<Option<i64>>> {
     let s = column(table, name)?;
     let pe = polars_err(table, name);
     match s.dtype() {
+        t if epoch && t.is_primitive_numeric() => {
+            let numbers: Vec<Option<f64>> = s
+                .cast(&DataType::Float64)
+                .map_err(&pe)?
+                .f64()
+                .map_err(&pe)?
+                .iter()
+                .collect();
+            epoch_seconds(&numbers, round_up).ok_or_else(|| not_epoch(table, name))
+        }
         DataType::Datetime(unit, _) => {
             let per_second = match unit {
                 TimeUnit::Nanoseconds => 1_000_000_000,
@@ -328,6 +398,29 @@ fn times(
             } else {
                 parse_timestamp_as
             };
+            // Unix times read as text (an events file is read without type inference): whole
+            // numbers in every cell, in the range.
+            if epoch {
+                let digits = |t: &str| {
+                    let t = t.trim();
+                    (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                        .then(|| t.parse::<f64>().ok())
+                        .flatten()
+                };
+                let numbers = parse_cells(table, name, missing, |t| {
+                    digits(t).map(Some).ok_or("not digits")
+                });
+                if let Ok(numbers) = numbers {
+                    if let Some(times) = epoch_seconds(&numbers, round_up) {
+                        return Ok(times);
+                    }
+                    // Digits that are not Unix times may still be dates (`20250304`).
+                    return parse_cells(table, name, missing, |t| {
+                        parse(t, order).map(Some).ok_or(&expected)
+                    })
+                    .map_err(|_| not_epoch(table, name));
+                }
+            }
             parse_cells(table, name, missing, |t| {
                 parse(t, order).map(Some).ok_or(&expected)
             })
@@ -821,7 +914,7 @@ pub fn featurize_table(
             FittedTransform::LeadAge { landmarks_days } => {
                 let width = c.transform.width();
                 let mut slot = vec![0.0; width];
-                for (i, t) in timestamp_values(table, name, missing, fitted.date_order)?
+                for (i, t) in table_time_values(table, name, missing, fitted.date_order)?
                     .iter()
                     .enumerate()
                 {

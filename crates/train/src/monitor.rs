@@ -13,7 +13,7 @@
 //! one-sided Wilson lower bound), recall and MQL rate are set beside the model's holdout
 //! operating point at that cutoff.
 
-use crate::featurize::{column_date_order, level_values, timestamp_values};
+use crate::featurize::{column_date_order, level_values};
 use crate::load::{read_table_rows, ReadOptions};
 use crate::table::labels;
 use anyhow::{bail, Context, Result};
@@ -227,7 +227,7 @@ pub fn read_outcomes(
     };
     let at = if has(&spec.converted_at) {
         let order = column_date_order(&table, &spec.converted_at, &missing, date_order)?;
-        timestamp_values(&table, &spec.converted_at, &missing, order)?
+        crate::featurize::table_time_values(&table, &spec.converted_at, &missing, order)?
     } else {
         vec![None; ids.len()]
     };
