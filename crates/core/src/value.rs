@@ -569,7 +569,7 @@ impl DateOrder {
     /// What a message says a timestamp in this order looks like.
     pub fn expected(self) -> &'static str {
         match self {
-            Self::Iso => "a timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS)",
+            Self::Iso => "a timestamp (ISO 8601, YYYY-MM-DD HH:MM:SS or Nov 24, 2023)",
             Self::Mdy => "a timestamp (month first as 12/31/2023 10:00 AM, or ISO 8601)",
             Self::Dmy => "a timestamp (day first as 31/12/2023 10:00, or ISO 8601)",
         }

@@ -387,8 +387,8 @@ fn times(
         DataType::Null => Ok(vec![None; s.len()]),
         DataType::String => {
             let expected = if order.is_iso() {
-                "a timestamp (ISO 8601 or YYYY-MM-DD HH:MM:SS; 12/31/2023 or 31/12/2023 with \
-                 date_order = \"mdy\" or \"dmy\" in the spec)"
+                "a timestamp (ISO 8601, YYYY-MM-DD HH:MM:SS or Nov 24, 2023; 12/31/2023 or \
+                 31/12/2023 with date_order = \"mdy\" or \"dmy\" in the spec)"
                     .to_string()
             } else {
                 order.expected().to_string()
