@@ -181,7 +181,13 @@ for scale in (1, 1000):
     since = pd.to_datetime(unix["occurred_at"], utc=True) - pd.Timestamp("1970-01-01", tz="UTC")
     unix["occurred_at"] = (since // pd.Timedelta(seconds=1)) * scale
     assert (model.score(leads.head(5), events=unix, as_of=AS_OF)["score"].to_numpy() == ours["score"].head(5).to_numpy()).all(), scale
-print("event times in Unix seconds and milliseconds: the same scores")
+    # As text too (an events file read without types), and an `as_of` column in milliseconds.
+    unix["occurred_at"] = unix["occurred_at"].astype(str)
+    assert (model.score(leads.head(5), events=unix, as_of=AS_OF)["score"].to_numpy() == ours["score"].head(5).to_numpy()).all(), scale
+with_as_of = leads.head(5).copy()
+with_as_of["as_of"] = int(pd.Timestamp(AS_OF).timestamp()) * 1000
+assert (model.score(with_as_of, events=events)["score"].to_numpy() == ours["score"].head(5).to_numpy()).all()
+print("event times in Unix seconds and milliseconds (numbers or text), an as_of column in milliseconds: the same scores")
 # Times written as text are read as the server and `leadscore-train score` read them, not as
 # pandas guesses: an as_of the server refuses is refused, an event time in another order than
 # the model's (ISO here) is refused naming the row, a blank event type is refused.

@@ -152,6 +152,32 @@ def _seconds(t: Any, what: str, up: bool = False, parse: Any = None) -> int:
     return int(whole) + (1 if up and rest != _pd.Timedelta(0) else 0)
 
 
+def _unix_counts(items: list) -> Optional[list]:
+    """A column of Unix times as ``leadscore-train`` reads a table's: numbers or digit strings
+    all between 2000 and 2100 in seconds, or all in that range in milliseconds, as seconds;
+    ``None`` for any other column (numbers elsewhere are read as seconds by ``_seconds``)."""
+
+    def number(v: Any) -> Any:
+        if isinstance(v, _np.generic) and not isinstance(v, _np.datetime64):
+            v = v.item()
+        if isinstance(v, bool):
+            return None
+        if isinstance(v, (int, float)):
+            return v if _math.isfinite(v) else None
+        if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit():
+            return int(v.strip())
+        return None
+
+    numbers = [number(v) for v in items]
+    if not numbers or any(x is None for x in numbers):
+        return None
+    if all(_EPOCH_MS[0] <= x * 1000 <= _EPOCH_MS[1] for x in numbers):
+        return numbers
+    if all(_EPOCH_MS[0] <= x <= _EPOCH_MS[1] for x in numbers):
+        return [x / 1000 for x in numbers]
+    return None
+
+
 def _seconds_column(values: Any, labels: Any, what: str, up: bool = False, parse: Any = None) -> list:
     """Unix seconds of a column of times (strings in the export forms, datetimes, or numbers
     of seconds), naive times read as UTC; a missing or unreadable one names its row label.
@@ -159,13 +185,11 @@ def _seconds_column(values: Any, labels: Any, what: str, up: bool = False, parse
     missing = _pd.isna(values).to_numpy()
     if missing.any():
         raise ValueError(f"{what}: missing at row {labels[int(missing.argmax())]!r}")
+    counts = _unix_counts(values.tolist())
+    if counts is not None:
+        return [_seconds(v, f"{what} at row {k!r}", up) for v, k in zip(counts, labels)]
     if _pd.api.types.is_numeric_dtype(values) and not _pd.api.types.is_bool_dtype(values):
-        items = values.tolist()
-        # Milliseconds, as `leadscore-train` reads a table's Unix times: every value between
-        # 2000 and 2100 counted in milliseconds (seconds there are beyond 9999).
-        if items and all(_EPOCH_MS[0] <= v <= _EPOCH_MS[1] for v in items):
-            items = [v / 1000 for v in items]
-        return [_seconds(v, f"{what} at row {k!r}", up) for v, k in zip(items, labels)]
+        return [_seconds(v, f"{what} at row {k!r}", up) for v, k in zip(values.tolist(), labels)]
     if parse is not None and not _pd.api.types.is_datetime64_any_dtype(values):
         items = values.tolist()
         texts = all(isinstance(v, str) for v in items)
@@ -371,9 +395,12 @@ class Model:
                 if as_of.index.has_duplicates or not df.index.isin(as_of.index).all():
                     raise ValueError("as_of: a Series must have one time for every lead's index label")
                 as_of = as_of.reindex(df.index)
+            # Unix seconds or milliseconds as training reads an `as_of` column's.
+            times = as_of.tolist()
+            times = _unix_counts(times) or times
             moments = [
                 _seconds(t, f"as_of of the lead at index {k!r}", parse=as_of_text)
-                for t, k in zip(as_of.tolist(), df.index.tolist())
+                for t, k in zip(times, df.index.tolist())
             ]
         elif isinstance(as_of, (list, tuple, _np.ndarray)):
             moments = [

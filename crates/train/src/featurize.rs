@@ -347,6 +347,13 @@ fn times(
     let s = column(table, name)?;
     let pe = polars_err(table, name);
     match s.dtype() {
+        // 32-bit floats hold 7 digits: a time in seconds would be off by up to a minute.
+        DataType::Float32 if epoch => Err(col_err(
+            table,
+            name,
+            "holds 32-bit floats, too coarse for Unix times (off by up to a minute): write them \
+             as integers or dates",
+        )),
         t if epoch && t.is_primitive_numeric() => {
             let numbers: Vec<Option<f64>> = s
                 .cast(&DataType::Float64)
@@ -355,6 +362,10 @@ fn times(
                 .map_err(&pe)?
                 .iter()
                 .collect();
+            if numbers.iter().all(Option::is_none) {
+                // No value at all (no conversion yet): nothing to say of a unit.
+                return Ok(numbers.iter().map(|_| None).collect());
+            }
             epoch_seconds(&numbers, round_up).ok_or_else(|| not_epoch(table, name))
         }
         DataType::Datetime(unit, _) => {
@@ -1085,6 +1096,47 @@ fn string_values(table: &Table, name: &str, missing: &[String]) -> Result<Vec<Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Unix times where a table's time is expected: seconds or milliseconds by range, an empty
+    /// numeric column as no times, 32-bit floats and other numbers refused naming the column.
+    #[test]
+    fn unix_times_of_a_table() {
+        use polars::prelude::{DataFrame, NamedFrom, Series};
+        let table = |s: Series| crate::load::Table {
+            df: DataFrame::new(s.len(), vec![s.into()]).unwrap(),
+            path: "t.csv".into(),
+            fingerprint: leadscore_core::artifact::InputFingerprint {
+                path: "t.csv".into(),
+                sha256: String::new(),
+                bytes: 0,
+                rows: 0,
+            },
+            note: None,
+            delimiter: Some(b','),
+        };
+        let read = |t: &crate::load::Table| table_time_values(t, "t", &[], DateOrder::Iso);
+        let s = 1_735_723_207_i64;
+        let secs = table(Series::new("t".into(), &[Some(s), None]));
+        assert_eq!(read(&secs).unwrap(), [Some(s), None]);
+        let ms = table(Series::new("t".into(), &[s * 1000 + 999]));
+        assert_eq!(read(&ms).unwrap(), [Some(s)]);
+        let up = event_time_values(&ms, "t", &[], DateOrder::Iso).unwrap();
+        assert_eq!(up, [Some(s + 1)]);
+        let empty = table(Series::new("t".into(), &[None::<f64>, None]));
+        assert_eq!(read(&empty).unwrap(), [None, None]);
+        let f32s = table(Series::new("t".into(), &[s as f32]));
+        assert!(read(&f32s)
+            .unwrap_err()
+            .to_string()
+            .contains("32-bit floats"));
+        let days = table(Series::new("t".into(), &[s / 86_400]));
+        assert!(read(&days)
+            .unwrap_err()
+            .to_string()
+            .contains("holds numbers, not times"));
+        // A feature column's dates are text: numbers there are not read as times.
+        assert!(timestamp_values(&secs, "t", &[], DateOrder::Iso).is_err());
+    }
 
     /// An event's time with a fraction of a second rounds up (never known before it happened),
     /// as the server reads it; other times round down.

@@ -87,6 +87,74 @@ fn unix_seconds_and_milliseconds_train_as_the_dates_they_are() {
     .unwrap();
     assert_eq!(dates, epoch);
 
+    // `score` reads them as training does: the same scores for the tables as dates and as
+    // Unix times (a model trained on either).
+    let score = |leads: &str, events: &str, outcomes: &str| -> Vec<String> {
+        let d = dir.path();
+        for (name, text) in [("l.csv", leads), ("e.csv", events), ("o.csv", outcomes)] {
+            std::fs::write(d.join(name), text).unwrap();
+        }
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
+            .current_dir(d)
+            .args([
+                "score",
+                "--model",
+                "m.json",
+                "--data",
+                "l.csv",
+                "--events",
+                "e.csv",
+                "--outcomes",
+                "o.csv",
+                "--as-of",
+                "2025-04-01",
+                "--target-precision",
+                "0.3",
+                "--out",
+                "s.csv",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Each lead's id and score.
+        std::fs::read_to_string(d.join("s.csv"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                l.split(',')
+                    .take(4)
+                    .filter(|c| !c.contains('T'))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect()
+    };
+    let mut c = TrainConfig::new(dir.path().join("leads.csv"));
+    c.events = Some(dir.path().join("events.csv"));
+    c.outcomes = Some(dir.path().join("outcomes.csv"));
+    c.spec = Some(repo("data/demo/spec.toml"));
+    train(&c)
+        .unwrap()
+        .artifact
+        .write_atomic(&dir.path().join("m.json"))
+        .unwrap();
+    let as_dates = score(
+        &table("leads.csv", 1501, 1, as_written),
+        &table("events.csv", n_events, 2, as_written),
+        &table("outcomes.csv", n_outcomes, 1, as_written),
+    );
+    let as_unix = score(
+        &table("leads.csv", 1501, 1, millis),
+        &table("events.csv", n_events, 2, seconds),
+        &table("outcomes.csv", n_outcomes, 1, millis),
+    );
+    assert!(as_dates.len() > 100);
+    assert_eq!(as_dates, as_unix);
+
     // Numbers that are not times (days, a count) are refused naming the column.
     let err = train_tables(
         dir.path(),
