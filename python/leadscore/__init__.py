@@ -168,8 +168,14 @@ def _unix_counts(items: list) -> Optional[list]:
             return int(v.strip())
         return None
 
-    numbers = [number(v) for v in items]
-    if not numbers or any(x is None for x in numbers):
+    # Stops at the first value that is not a number (an ISO text column, the common case).
+    numbers = []
+    for v in items:
+        x = number(v)
+        if x is None:
+            return None
+        numbers.append(x)
+    if not numbers:
         return None
     if all(_EPOCH_MS[0] <= x * 1000 <= _EPOCH_MS[1] for x in numbers):
         return numbers

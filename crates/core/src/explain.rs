@@ -503,22 +503,20 @@ fn write_value(
             ),
         },
         FittedTransform::Email(rules) => match value {
-            FieldValue::Text(s) => {
-                match (email_class(s, rules), email_domain_part(rules.address(s))) {
-                    (EmailClass::Invalid, _) | (_, None) => {
-                        write!(out, "{column}: not an email address (invalid)")
-                    }
-                    (class, Some(domain)) => {
-                        let _ = out.write_str(column);
-                        let _ = out.write_str(": ");
-                        write_lowercase(out, domain);
-                        let _ = out.write_str(" (");
-                        let _ = out.write_str(class.label());
-                        let _ = out.write_str(")");
-                        Ok(())
-                    }
+            FieldValue::Text(s) => match (email_class(s, rules), rules.domain(s)) {
+                (EmailClass::Invalid, _) | (_, None) => {
+                    write!(out, "{column}: not an email address (invalid)")
                 }
-            }
+                (class, Some(domain)) => {
+                    let _ = out.write_str(column);
+                    let _ = out.write_str(": ");
+                    write_lowercase(out, domain);
+                    let _ = out.write_str(" (");
+                    let _ = out.write_str(class.label());
+                    let _ = out.write_str(")");
+                    Ok(())
+                }
+            },
             _ => write!(out, "{column}: not an email address (invalid)"),
         },
         FittedTransform::JobTitle => match value {
@@ -923,7 +921,7 @@ fn write_lowercase(out: &mut impl std::fmt::Write, s: &str) {
 
 /// The lower-cased domain of an email address (or of a bare domain), without a trailing dot.
 pub fn email_domain(email: &str) -> Option<String> {
-    crate::value::email_domain_part(email).map(str::to_ascii_lowercase)
+    email_domain_part(email).map(str::to_ascii_lowercase)
 }
 
 /// Percentiles 0..=100 of `values` (sorted in place); empty when there are none.

@@ -113,7 +113,9 @@ impl Condition {
                 None => self.missing,
             },
             Test::EmailClass(classes, rules) => classes.contains(&email_class(&text, rules)),
-            Test::EmailDomain(domains, rules) => crate::explain::email_domain(rules.address(&text))
+            Test::EmailDomain(domains, rules) => rules
+                .domain(&text)
+                .map(str::to_ascii_lowercase)
                 .is_some_and(|d| {
                     domains
                         .iter()

@@ -1147,6 +1147,11 @@ impl EmailRules {
         }
     }
 
+    /// The domain of `email` as these rules read it (see [`email_domain_part`]), as written.
+    pub fn domain<'a>(&self, email: &'a str) -> Option<&'a str> {
+        email_domain_part(self.address(email))
+    }
+
     /// The address in `email` as these rules read it: from version 2, `Name <a@b.io>` (and
     /// `<a@b.io>`) is `a@b.io`.
     pub fn address<'a>(&self, email: &'a str) -> &'a str {

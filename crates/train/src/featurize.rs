@@ -297,7 +297,8 @@ pub fn event_time_values(
 const EPOCH_SECONDS: std::ops::RangeInclusive<f64> = 946_684_800.0..=4_102_444_800.0;
 
 /// A numeric column as Unix seconds (rounded up with `round_up`, else down), when every value
-/// lies in [`EPOCH_SECONDS`] or in it times 1,000 (milliseconds); `None` otherwise.
+/// lies in [`EPOCH_SECONDS`] or in it times 1,000 (milliseconds), or there is none (no
+/// conversion yet: no times); `None` otherwise.
 fn epoch_seconds(values: &[Option<f64>], round_up: bool) -> Option<Vec<Option<i64>>> {
     let present = || values.iter().flatten();
     let within =
@@ -309,8 +310,6 @@ fn epoch_seconds(values: &[Option<f64>], round_up: bool) -> Option<Vec<Option<i6
     } else {
         return None;
     };
-    // A column of no values says nothing of its unit.
-    present().next()?;
     Some(
         values
             .iter()
@@ -362,10 +361,6 @@ fn times(
                 .map_err(&pe)?
                 .iter()
                 .collect();
-            if numbers.iter().all(Option::is_none) {
-                // No value at all (no conversion yet): nothing to say of a unit.
-                return Ok(numbers.iter().map(|_| None).collect());
-            }
             epoch_seconds(&numbers, round_up).ok_or_else(|| not_epoch(table, name))
         }
         DataType::Datetime(unit, _) => {
@@ -409,6 +404,11 @@ fn times(
             } else {
                 parse_timestamp_as
             };
+            let dates = || {
+                parse_cells(table, name, missing, |t| {
+                    parse(t, order).map(Some).ok_or(&expected)
+                })
+            };
             // Unix times read as text (an events file is read without type inference): whole
             // numbers in every cell, in the range.
             if epoch {
@@ -426,15 +426,10 @@ fn times(
                         return Ok(times);
                     }
                     // Digits that are not Unix times may still be dates (`20250304`).
-                    return parse_cells(table, name, missing, |t| {
-                        parse(t, order).map(Some).ok_or(&expected)
-                    })
-                    .map_err(|_| not_epoch(table, name));
+                    return dates().map_err(|_| not_epoch(table, name));
                 }
             }
-            parse_cells(table, name, missing, |t| {
-                parse(t, order).map(Some).ok_or(&expected)
-            })
+            dates()
         }
         other => Err(col_err(table, name, format!("is {other}, not timestamps"))),
     }

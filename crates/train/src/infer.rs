@@ -1068,17 +1068,17 @@ fn infer_column(
             format!("email addresses: domain class (business, free webmail, education, disposable, competitor); {miss}"),
         ));
     }
-    let dated = share(&|p| parse_timestamp_as(p, date_order).is_some());
-    if dated > 0.9 {
+    // The values that are not dates in this order (each value parsed once).
+    let others: Vec<&str> = present
+        .iter()
+        .copied()
+        .filter(|p| parse_timestamp_as(p, date_order).is_none())
+        .collect();
+    if (others.len() as f64) < 0.1 * present.len() as f64 {
         // Any others are neither dates in this order nor placeholders (those are missing values
         // by now): `2023-09` partial dates, US dates among ISO ones. Training refuses them,
         // naming the row; said now, with the way to keep them. (Left out instead, the column's
         // signal was lost with a warning only, where training stopped before.)
-        let others: Vec<&str> = present
-            .iter()
-            .copied()
-            .filter(|p| parse_timestamp_as(p, date_order).is_none())
-            .collect();
         let note = match others.first() {
             None => String::new(),
             Some(example) => {
