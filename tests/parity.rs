@@ -3,7 +3,8 @@
 //! features within 1e-9, and the same score. The per-lead side reads the files with an
 //! independent CSV parser and computes `as_of` itself. The flat models are trained with pairs
 //! (interaction terms over numeric, categorical, boolean, email and job-title columns), so
-//! their cell features are compared too.
+//! their cell features are compared too. A generated file covers the multi-select transform,
+//! which neither real file has.
 
 mod common;
 
@@ -95,6 +96,26 @@ fn flat_demo_every_row_agrees() {
     let outcome = train(&config).unwrap();
     assert!(outcome.artifact.spec.pairs.len() >= 3);
     assert_flat_parity(&outcome.artifact, &common::repo("data/demo-leads.csv"));
+}
+
+#[test]
+fn multi_select_every_row_agrees() {
+    // Several options in one value (`Pricing; Webinars;`), in any order, with a rare option
+    // (`other`) and values that select none (`;`): inferred as multi_select, then both sides.
+    let dir = tempfile::tempdir().unwrap();
+    let data = common::write_multi_select_leads(dir.path());
+    let mut config = TrainConfig::new(&data);
+    config.label = Some("converted".into());
+    config.id = Some("lead_id".into());
+    let outcome = train(&config).unwrap();
+    let multi = outcome
+        .artifact
+        .spec
+        .columns
+        .iter()
+        .find(|c| matches!(c.transform, FittedTransform::MultiSelect { .. }));
+    assert_eq!(multi.map(|c| c.name.as_str()), Some("interests"));
+    assert_flat_parity(&outcome.artifact, &data);
 }
 
 #[test]

@@ -214,3 +214,60 @@ pub fn python_against_server(script: &str, server_args: &[&str], expect: &[&str]
     }
     stdout
 }
+
+/// The options of [`write_multi_select_leads`]'s `interests` column, with the rare one (3 rows
+/// in 1,200: never kept, scored as `other`).
+pub const INTERESTS: [&str; 5] = ["Pricing", "Webinars", "Case studies", "API docs", "Careers"];
+/// The rare option of [`write_multi_select_leads`].
+pub const RARE_INTEREST: &str = "Partner program";
+
+/// Writes `leads.csv` in `dir`: 1,200 leads with a multi-select `interests` column as CRMs
+/// export it (`Pricing;Webinars`, written in any order, with spaces, a trailing `;`, a `;`
+/// alone, empty), where `Pricing` and `API docs` raise conversion and `Careers` lowers it; a
+/// `notes` column of free text that holds `;` too, a categorical `source` and a numeric
+/// `visits`. Deterministic.
+pub fn write_multi_select_leads(dir: &std::path::Path) -> PathBuf {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as f64 / (1u64 << 31) as f64
+    };
+    let mut csv = String::from("lead_id,interests,notes,source,visits,converted\n");
+    for i in 0..1200 {
+        let mut chosen: Vec<&str> = INTERESTS
+            .iter()
+            .zip([0.45, 0.35, 0.3, 0.2, 0.15])
+            .filter_map(|(o, p)| (next() < p).then_some(*o))
+            .collect();
+        if i % 400 == 7 {
+            chosen.push(RARE_INTEREST);
+        }
+        if i % 3 == 0 {
+            chosen.reverse();
+        }
+        let has = |o: &str| chosen.contains(&o);
+        let p = 0.2
+            + 0.4 * f64::from(u8::from(has("Pricing")))
+            + 0.15 * f64::from(u8::from(has("API docs")))
+            - 0.15 * f64::from(u8::from(has("Careers")));
+        let converted = next() < p;
+        let interests = match i % 50 {
+            0 => ";".to_string(),
+            1 if !chosen.is_empty() => format!("{};", chosen.join("; ")),
+            _ if i % 2 == 0 => chosen.join("; "),
+            _ => chosen.join(";"),
+        };
+        csv.push_str(&format!(
+            "L{i},{interests},called {i}; follow up on day {},{},{},{}\n",
+            i * 7 % 31,
+            ["Web", "Referral", "Event"][i % 3],
+            (next() * 12.0).floor(),
+            u8::from(converted)
+        ));
+    }
+    let path = dir.join("leads.csv");
+    std::fs::write(&path, csv).expect("write leads.csv");
+    path
+}

@@ -31,14 +31,31 @@ use std::path::Path;
 /// many days; artifacts without it score dates unclamped). Version 7 added an email column's
 /// `domain_lists` and `free_webmail_domains` ([`crate::value::EmailRules`]; artifacts without
 /// them class domains by the first lists), so a build that reads only version 6 refuses a
-/// model whose domains it would class otherwise.
-pub const FORMAT_VERSION: u32 = 7;
+/// model whose domains it would class otherwise. Version 8 added the `multi_select` transform;
+/// a model without one is written as version 7 ([`format_version_for`]), so builds that read
+/// only up to 7 keep loading every model that uses nothing newer.
+pub const FORMAT_VERSION: u32 = 8;
+
+/// The format a model with this spec is written in: the oldest that holds everything it uses
+/// (8 with a `multi_select` column, else 7).
+pub fn format_version_for(spec: &crate::fitted::FittedSpec) -> u32 {
+    if spec.columns.iter().any(|c| {
+        matches!(
+            c.transform,
+            crate::fitted::FittedTransform::MultiSelect { .. }
+        )
+    }) {
+        FORMAT_VERSION
+    } else {
+        7
+    }
+}
 
 /// Versions this build reads: version 2 artifacts (one snapshot per lead) load and serve as
 /// one-landmark models; versions 2 and 3 have no gates and no `explain` section (no
 /// percentiles, no shape charts); versions before 5 have no numeric ranges, before 6 no
 /// timestamp limit (no clamp), before 7 the first domain lists.
-pub const READABLE_FORMAT_VERSIONS: [u32; 6] = [2, 3, 4, 5, 6, 7];
+pub const READABLE_FORMAT_VERSIONS: [u32; 7] = [2, 3, 4, 5, 6, 7, 8];
 
 /// The largest artifact read by default (256 MiB; `leadscore-serve --max-model-bytes` sets
 /// the server's limit). The demo model is about 1 MiB.
@@ -678,6 +695,10 @@ impl ModelArtifact {
             if let crate::fitted::FittedTransform::Email(rules) = &c.transform {
                 rules
                     .check()
+                    .map_err(|e| format!("column `{}`: {e}", c.name))?;
+            }
+            if let crate::fitted::FittedTransform::MultiSelect { separator, .. } = &c.transform {
+                crate::spec::check_separator(separator)
                     .map_err(|e| format!("column `{}`: {e}", c.name))?;
             }
         }

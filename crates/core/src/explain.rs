@@ -25,8 +25,8 @@ use crate::fitted::{
 };
 use crate::model::{keep_top, Scorer};
 use crate::value::{
-    bool_of, echo, email_class, email_domain_part, parse_number, parse_timestamp_cached_as,
-    seniority, EmailClass, FieldValue, ECHO_CHARS,
+    bool_of, echo, email_class, email_domain_part, for_each_selection, parse_number,
+    parse_timestamp_cached_as, seniority, EmailClass, FieldValue, ECHO_CHARS,
 };
 use serde::{Deserialize, Serialize};
 
@@ -485,6 +485,33 @@ fn write_value(
                     other => Quoted(&level_of(other)).push_to(out),
                 }
                 Ok(())
+            }
+        }
+        FittedTransform::MultiSelect { separator, options } => {
+            // The value as the lead has it, then the options the model could not weigh.
+            let mut unseen: Vec<String> = Vec::new();
+            let selected = for_each_selection(value, separator, |o| {
+                if !options.iter().any(|k| k == o) && !unseen.iter().any(|u| u == o) {
+                    unseen.push(o.to_string());
+                }
+            });
+            let _ = out.write_str(column);
+            let _ = out.write_str(" = ");
+            let _ = out.write_str(&echo(value));
+            match unseen.as_slice() {
+                _ if selected == 0 => out.write_str(": no option selected, scored as missing"),
+                [] => Ok(()),
+                [one] => write!(
+                    out,
+                    ": {} rare or not seen in training, scored as other",
+                    echo(FieldValue::Text(one))
+                ),
+                [first, rest @ ..] => write!(
+                    out,
+                    ": {} and {} more rare or not seen in training, scored as other",
+                    echo(FieldValue::Text(first)),
+                    rest.len()
+                ),
             }
         }
         FittedTransform::Boolean { missing_indicator } => match bool_of(value) {
@@ -1179,6 +1206,7 @@ pub fn shape(
                     }
                 }
                 FittedTransform::Categorical { .. }
+                | FittedTransform::MultiSelect { .. }
                 | FittedTransform::Email(_)
                 | FittedTransform::JobTitle => {
                     let prefix = |n: &str| -> String {
@@ -1186,6 +1214,7 @@ pub fn shape(
                         n.trim_start_matches([' ', '=', ':'])
                             .trim_start_matches("domain: ")
                             .trim_start_matches("seniority: ")
+                            .trim_start_matches("includes ")
                             .to_string()
                     };
                     Shape::Bars {

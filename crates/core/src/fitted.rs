@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::explain::Part;
 use crate::pairs::FittedPair;
 use crate::value::{
-    bool_of, email_class, month_and_weekday, number_to_level, parse_number_as,
+    bool_of, email_class, for_each_selection, month_and_weekday, number_to_level, parse_number_as,
     parse_timestamp_cached_as, seniority, DateOrder, EmailClass, EmailRules, FieldValue,
     LeadFields, Seniority, SECONDS_PER_DAY,
 };
@@ -48,6 +48,15 @@ pub enum FittedTransform {
     Categorical {
         /// Levels frequent enough in training, most frequent first.
         levels: Vec<String>,
+    },
+    /// Outputs: one per option, other, missing. A value includes several options
+    /// ([`for_each_selection`]): each kept option it includes is 1, `other` is 1 when it
+    /// includes one not kept, `missing` when it includes none.
+    MultiSelect {
+        /// What separates the options in a value.
+        separator: String,
+        /// Options frequent enough in training (by rows including them), most frequent first.
+        options: Vec<String>,
     },
     /// Outputs: is true, [missing].
     Boolean {
@@ -101,6 +110,7 @@ impl FittedTransform {
                     }
             }
             Self::Categorical { levels } => levels.len() + 2,
+            Self::MultiSelect { options, .. } => options.len() + 2,
             Self::Boolean { missing_indicator } => 1 + usize::from(*missing_indicator),
             Self::Email(_) => EmailClass::ALL.len() + 1,
             Self::JobTitle => Seniority::ALL.len() + 1,
@@ -125,6 +135,11 @@ impl FittedTransform {
             (_, FieldValue::Missing) => false,
             (Self::Boolean { .. }, v) => bool_of(v).is_none(),
             (Self::Categorical { levels }, v) => level_index(levels, v).is_none(),
+            (Self::MultiSelect { separator, options }, v) => {
+                let mut unseen = false;
+                for_each_selection(v, separator, |o| unseen |= !options.iter().any(|k| k == o));
+                unseen
+            }
             (Self::Numeric { range, .. }, FieldValue::Number(x)) => outside(x, *range),
             // A date's days since depend on the scoring time: see [`past_max_days`].
             _ => false,
@@ -137,7 +152,7 @@ impl FittedTransform {
     pub fn unseen_scored_as(&self) -> Option<&'static str> {
         match self {
             Self::Boolean { .. } => Some("missing"),
-            Self::Categorical { .. } => Some("other"),
+            Self::Categorical { .. } | Self::MultiSelect { .. } => Some("other"),
             Self::Numeric { range: Some(_), .. } => Some(Self::NEAREST),
             Self::Timestamp { .. } => Some(Self::DATE_SCORED_AS),
             _ => None,
@@ -206,6 +221,11 @@ impl FittedTransform {
             Self::Categorical { levels } => {
                 names.extend(levels.iter().map(|l| format!("{column} = {l}")));
                 names.push(format!("{column} = (other)"));
+                names.push(format!("{column} is missing"));
+            }
+            Self::MultiSelect { options, .. } => {
+                names.extend(options.iter().map(|o| format!("{column} includes {o}")));
+                names.push(format!("{column} includes (other)"));
                 names.push(format!("{column} is missing"));
             }
             Self::Boolean { missing_indicator } => {
@@ -1218,6 +1238,23 @@ pub(crate) fn encode_column(
                     }
                 }
             }
+        }
+        FittedTransform::MultiSelect { separator, options } => {
+            let n = options.len();
+            let mut unseen = false;
+            let selected = for_each_selection(value, separator, |o| {
+                match options.iter().position(|k| k == o) {
+                    Some(i) => slot[i] = 1.0,
+                    None => {
+                        slot[n] = 1.0;
+                        unseen = true;
+                    }
+                }
+            });
+            if selected == 0 {
+                slot[n + 1] = 1.0;
+            }
+            return Ok(unseen);
         }
         FittedTransform::Boolean { missing_indicator } => {
             // A value that is not yes or no is one training never saw: scored as missing.

@@ -14,7 +14,8 @@
 //! ```
 //!
 //! Each key of a condition is an input column (its value compared case-insensitively; a
-//! boolean column compares yes/no) or a class derived from one: `email_class`, `email_domain`
+//! boolean column compares yes/no; a multi-select column matches when any option the value
+//! includes is listed) or a class derived from one: `email_class`, `email_domain`
 //! (from the email column) and `seniority` (from the job-title column); `email_class:<column>`
 //! names the column when there are several. `"(missing)"` in a list matches a missing value
 //! (and, in a yes/no column, a value that is neither yes nor no: it is scored as missing).
@@ -54,6 +55,8 @@ pub struct GateSpec {
 pub enum ColumnKind {
     /// Compared by value.
     Categorical,
+    /// Compared by each option the value includes (split at this separator).
+    MultiSelect(String),
     /// Compared as yes/no.
     Boolean,
     /// Compared by `email_class` / `email_domain` (never by the address).
@@ -69,6 +72,7 @@ impl ColumnKind {
     pub fn of(t: &FittedTransform) -> Self {
         match t {
             FittedTransform::Categorical { .. } => Self::Categorical,
+            FittedTransform::MultiSelect { separator, .. } => Self::MultiSelect(separator.clone()),
             FittedTransform::Boolean { .. } => Self::Boolean,
             FittedTransform::Email(rules) => Self::Email(rules.clone()),
             FittedTransform::JobTitle => Self::JobTitle,
@@ -80,6 +84,8 @@ impl ColumnKind {
 #[derive(Debug, Clone, PartialEq)]
 enum Test {
     Value(Vec<String>),
+    /// Any option of the value equals one of these (a multi_select column; the separator).
+    Includes(Vec<String>, String),
     Boolean(Vec<bool>),
     EmailClass(Vec<EmailClass>, EmailRules),
     EmailDomain(Vec<String>, EmailRules),
@@ -106,6 +112,18 @@ impl Condition {
         };
         match &self.test {
             Test::Value(values) => values.iter().any(|v| v.eq_ignore_ascii_case(&text)),
+            Test::Includes(values, separator) => {
+                // No option selected (`;` alone) is a missing value, as the model scores it.
+                let mut any = false;
+                let selected = crate::value::for_each_selection(value, separator, |o| {
+                    any |= values.iter().any(|v| v.eq_ignore_ascii_case(o));
+                });
+                if selected == 0 {
+                    self.missing
+                } else {
+                    any
+                }
+            }
             // A value that is not yes or no was never seen in training and is scored as
             // missing: gates see it as missing too.
             Test::Boolean(values) => match bool_of(value) {
@@ -369,6 +387,10 @@ fn condition(
                 ColumnKind::Categorical | ColumnKind::JobTitle => {
                     Test::Value(values.iter().map(|v| v.to_string()).collect())
                 }
+                ColumnKind::MultiSelect(separator) => Test::Includes(
+                    values.iter().map(|v| v.trim().to_string()).collect(),
+                    separator.clone(),
+                ),
                 ColumnKind::Boolean => Test::Boolean(
                     values
                         .iter()
@@ -532,7 +554,32 @@ mod tests {
             ("source".into(), ColumnKind::Categorical),
             ("opt_out".into(), ColumnKind::Boolean),
             ("visits".into(), ColumnKind::Other),
+            ("interests".into(), ColumnKind::MultiSelect(";".into())),
         ]
+    }
+
+    /// A multi-select column matches when any option of the value is listed (any case, any
+    /// spacing); a value that selects nothing is missing.
+    #[test]
+    fn a_multi_select_gate_matches_any_option() {
+        let g = gate(
+            "[[gates]]\nname = \"no job seekers\"\n\
+             never_mql_when = { interests = [\" Careers \", \"(missing)\"] }\n",
+        )
+        .unwrap();
+        let lead = |v: FieldValue<'static>| {
+            let mut values = vec![FieldValue::Missing; columns().len()];
+            values[5] = v;
+            held(&g, &values)
+        };
+        for held_back in ["careers", "Pricing; Careers", "Careers;", ";", " ; "] {
+            assert_eq!(lead(FieldValue::Text(held_back)), [0], "{held_back:?}");
+        }
+        assert_eq!(lead(FieldValue::Missing), [0]);
+        for kept in ["Pricing", "Pricing;Careers page", "Careers-adjacent"] {
+            assert!(lead(FieldValue::Text(kept)).is_empty(), "{kept:?}");
+        }
+        assert!(lead(FieldValue::Number(3.0)).is_empty());
     }
 
     fn gate(toml_text: &str) -> Result<Gates, String> {

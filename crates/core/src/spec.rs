@@ -21,6 +21,10 @@ pub enum TransformKind {
     Numeric,
     /// One-hot of frequent levels, plus `other` and `missing`.
     Categorical,
+    /// Several levels in one value (`Pricing;Webinars`, a CRM's multi-select picklist or
+    /// multiple-checkbox property): one feature per frequent option the value includes, plus
+    /// `other` (an option too rare for its own) and `missing` (none selected).
+    MultiSelect,
     /// yes/no, true/false, y/n, 1/0, plus `missing`.
     Boolean,
     /// Email domain class (business, free webmail, education, disposable, competitor).
@@ -50,12 +54,17 @@ pub struct ColumnSpec {
     /// to let training choose by cross-validation. Absent = none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bins: Option<Bins>,
-    /// categorical: a level needs this many training rows to get its own feature.
+    /// categorical, multi_select: a level (an option) needs this many training rows to get its
+    /// own feature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_count: Option<usize>,
-    /// categorical: at most this many levels (the most frequent) get their own feature.
+    /// categorical, multi_select: at most this many levels (options; the most frequent) get
+    /// their own feature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_levels: Option<usize>,
+    /// multi_select: what separates the options in a value ([`DEFAULT_SEPARATOR`] when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub separator: Option<String>,
     /// `fit` (who the lead is; the default) or `engagement` (what it did: visits, time on
     /// site, last activity): which part of the score the column counts toward.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,10 +187,33 @@ impl ColumnSpec {
             bins: None,
             min_count: None,
             max_levels: None,
+            separator: None,
             part: None,
         }
     }
+
+    /// A multi_select column's separator: the spec's, or [`DEFAULT_SEPARATOR`].
+    pub fn separator(&self) -> &str {
+        self.separator.as_deref().unwrap_or(DEFAULT_SEPARATOR)
+    }
 }
+
+/// Whether `sep` can separate a multi_select value's options: visible text of 1 to 4
+/// characters without `"` (a space would split options of several words, an empty separator
+/// splits nothing).
+pub fn check_separator(sep: &str) -> std::result::Result<(), String> {
+    if sep.trim().is_empty() || sep.chars().count() > 4 || sep.contains('"') {
+        return Err(format!(
+            "separator {sep:?} must be 1 to 4 characters, not blank and without `\"` (such as \
+             \";\" or \"|\")"
+        ));
+    }
+    Ok(())
+}
+
+/// What separates the options of a multi_select value unless the spec says otherwise: `;`, as
+/// Salesforce multi-select picklists and HubSpot multiple-checkbox properties are exported.
+pub const DEFAULT_SEPARATOR: &str = ";";
 
 /// Engagement events: which event types become features and how.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -580,7 +612,16 @@ impl FeatureSpec {
                     return Err(misplaced("bins"));
                 }
             }
-            if c.transform != TransformKind::Categorical {
+            if c.transform != TransformKind::MultiSelect && c.separator.is_some() {
+                return Err(misplaced("separator"));
+            }
+            if let Some(sep) = &c.separator {
+                check_separator(sep).map_err(|e| err(format!("column `{}`: {e}", c.name)))?;
+            }
+            if !matches!(
+                c.transform,
+                TransformKind::Categorical | TransformKind::MultiSelect
+            ) {
                 if c.min_count.is_some() {
                     return Err(misplaced("min_count"));
                 }
@@ -632,6 +673,9 @@ impl FeatureSpec {
             .map(|c| {
                 let kind = match c.transform {
                     TransformKind::Categorical => ColumnKind::Categorical,
+                    TransformKind::MultiSelect => {
+                        ColumnKind::MultiSelect(c.separator().to_string())
+                    }
                     TransformKind::Boolean => ColumnKind::Boolean,
                     TransformKind::Email => ColumnKind::Email(self.email_rules()),
                     TransformKind::JobTitle => ColumnKind::JobTitle,

@@ -283,6 +283,48 @@ pub fn number_to_level(x: f64) -> String {
     }
 }
 
+/// Calls `f` with each option a multi_select value includes: the text split at `separator`,
+/// each part trimmed, empty parts skipped (`"Pricing; ;Webinars;"` includes `Pricing` and
+/// `Webinars`); a number or a boolean is one option, as a categorical level ([`number_to_level`],
+/// `true`/`false`). Returns how many options it passed (a repeated option counts each time);
+/// 0 means none is selected, which the transform scores as missing.
+pub fn for_each_selection(
+    value: FieldValue<'_>,
+    separator: &str,
+    mut f: impl FnMut(&str),
+) -> usize {
+    match value {
+        FieldValue::Missing => 0,
+        FieldValue::Text(s) => {
+            let mut n = 0;
+            for part in s.split(separator).map(str::trim).filter(|p| !p.is_empty()) {
+                f(part);
+                n += 1;
+            }
+            n
+        }
+        FieldValue::Number(x) => {
+            f(&number_to_level(x));
+            1
+        }
+        FieldValue::Bool(b) => {
+            f(if b { "true" } else { "false" });
+            1
+        }
+    }
+}
+
+/// The distinct options of a multi_select value ([`for_each_selection`]), in their order.
+pub fn selections(value: FieldValue<'_>, separator: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for_each_selection(value, separator, |o| {
+        if !out.iter().any(|p| p == o) {
+            out.push(o.to_string());
+        }
+    });
+    out
+}
+
 /// Parses yes/no, true/false, y/n, 1/0 (any case, surrounding spaces allowed).
 pub fn parse_bool(text: &str) -> Option<bool> {
     let t = text.trim();
@@ -2187,6 +2229,31 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A multi-select value's options: split, trimmed, empty parts skipped, a number or a
+    /// boolean one option; `selections` keeps each once, in order.
+    #[test]
+    fn options_of_a_multi_select_value() {
+        let all = |v: FieldValue<'_>, sep: &str| {
+            let mut out = Vec::new();
+            let n = for_each_selection(v, sep, |o| out.push(o.to_string()));
+            assert_eq!(n, out.len());
+            out
+        };
+        assert_eq!(
+            all(FieldValue::Text(" Pricing ;; Webinars;Pricing; "), ";"),
+            ["Pricing", "Webinars", "Pricing"]
+        );
+        assert_eq!(
+            selections(FieldValue::Text(" Pricing ;; Webinars;Pricing; "), ";"),
+            ["Pricing", "Webinars"]
+        );
+        assert_eq!(all(FieldValue::Text("a || b|c"), "||"), ["a", "b|c"]);
+        assert!(all(FieldValue::Text(" ; ;"), ";").is_empty());
+        assert!(all(FieldValue::Missing, ";").is_empty());
+        assert_eq!(all(FieldValue::Number(3.0), ";"), ["3"]);
+        assert_eq!(all(FieldValue::Bool(true), ";"), ["true"]);
+    }
 
     /// An event's fraction of a second rounds its time up; a zero fraction, a date with dots
     /// and the seconds' own digits do not.

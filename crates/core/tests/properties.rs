@@ -311,6 +311,14 @@ fn transform() -> impl Strategy<Value = FittedTransform> {
                 levels: levels.into_iter().map(String::from).collect(),
             }
         }),
+        (
+            subsequence(vec!["Pricing", "Webinars", "API docs", "1", "true"], 0..=5),
+            select(vec![";", "|", " / "])
+        )
+            .prop_map(|(options, separator)| FittedTransform::MultiSelect {
+                separator: separator.into(),
+                options: options.into_iter().map(String::from).collect(),
+            }),
         any::<bool>().prop_map(|missing_indicator| FittedTransform::Boolean { missing_indicator }),
         subsequence(
             vec!["rival.com", "competitor.io", "xn--bcher-kva.example"],
@@ -496,6 +504,29 @@ fn value_for(t: &FittedTransform) -> BoxedStrategy<FieldValueOwned> {
                 .prop_map(|(y, m, d)| Text(format!("{y:04}-{m:02}-{d:02}"))),
         ]
         .boxed(),
+        FittedTransform::MultiSelect { separator, .. } => {
+            let separator = separator.clone();
+            prop_oneof![
+                Just(Missing),
+                prop::collection::vec(
+                    prop_oneof![
+                        select(vec![
+                            "Pricing",
+                            " Webinars ",
+                            "API docs",
+                            "",
+                            "Careers",
+                            "1"
+                        ])
+                        .prop_map(String::from),
+                        text()
+                    ],
+                    0..5
+                )
+                .prop_map(move |o| Text(o.join(&separator))),
+            ]
+            .boxed()
+        }
         FittedTransform::Categorical { .. }
         | FittedTransform::Email(_)
         | FittedTransform::JobTitle => prop_oneof![Just(Missing), text().prop_map(Text)].boxed(),
@@ -591,6 +622,18 @@ fn check_features(spec: &FittedSpec, out: &[f64]) -> Result<(), TestCaseError> {
                 }
             }
             FittedTransform::Categorical { .. } => assert_one_hot(slot, "categorical")?,
+            FittedTransform::MultiSelect { options, .. } => {
+                // Indicators; missing (nothing selected) excludes every other.
+                prop_assert_eq!(width, options.len() + 2);
+                for v in slot {
+                    assert_indicator(*v, &col.name)?;
+                }
+                if slot[width - 1] == 1.0 {
+                    prop_assert!(slot[..width - 1].iter().all(|v| *v == 0.0));
+                } else {
+                    prop_assert!(slot[..width - 1].contains(&1.0));
+                }
+            }
             FittedTransform::Boolean { missing_indicator } => {
                 assert_indicator(slot[0], &col.name)?;
                 if *missing_indicator {

@@ -192,7 +192,7 @@ async fn a_model_trained_with_0_1_booleans_scores_3_as_missing_and_says_so() {
     let artifact = state.current().artifact.clone();
     assert_eq!(
         artifact.format_version,
-        leadscore_core::artifact::FORMAT_VERSION
+        leadscore_core::artifact::format_version_for(&artifact.spec)
     );
     let l3 = lead_with_3();
     let with_3 = score_one(&state, &l3).await;

@@ -16,12 +16,13 @@ use leadscore_core::fitted::{
     FittedSpec, FittedTransform, UnseenValues, UNSEEN_SHOWN,
 };
 use leadscore_core::spec::{
-    Bins, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT, VALUE_BIN_MIN_COUNT,
+    Bins, ColumnSpec, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT,
+    VALUE_BIN_MIN_COUNT,
 };
 use leadscore_core::value::{
-    bool_of, email_class, month_and_weekday, parse_event_time_as, parse_number_as, parse_timestamp,
-    parse_timestamp_as, seniority, shorten, DateOrder, DateOrderEvidence, EmailClass, FieldValue,
-    Seniority,
+    bool_of, email_class, for_each_selection, month_and_weekday, parse_event_time_as,
+    parse_number_as, parse_timestamp, parse_timestamp_as, selections, seniority, shorten,
+    DateOrder, DateOrderEvidence, EmailClass, FieldValue, Seniority,
 };
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -200,6 +201,19 @@ pub fn numeric_values(
             format!("is {other}, not numbers; give it another transform in the spec"),
         )),
     }
+}
+
+/// The levels (options) a categorical or multi_select column keeps: those with at least the
+/// spec's `min_count` training rows, most frequent first (ties by name), at most `max_levels`.
+fn frequent_levels(counts: HashMap<&str, usize>, c: &ColumnSpec) -> Vec<String> {
+    let min_count = c.min_count.unwrap_or(DEFAULT_MIN_COUNT).max(1);
+    let mut levels: Vec<(&str, usize)> = counts
+        .into_iter()
+        .filter(|(_, n)| *n >= min_count)
+        .collect();
+    levels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    levels.truncate(c.max_levels.unwrap_or(DEFAULT_MAX_LEVELS));
+    levels.into_iter().map(|(l, _)| l.to_string()).collect()
 }
 
 /// A text column (numbers and booleans rendered as levels): `None` for missing.
@@ -721,15 +735,30 @@ pub fn fit_spec(
                         *counts.entry(l.as_str()).or_default() += 1;
                     }
                 }
-                let min_count = c.min_count.unwrap_or(DEFAULT_MIN_COUNT).max(1);
-                let mut levels: Vec<(&str, usize)> = counts
-                    .into_iter()
-                    .filter(|(_, n)| *n >= min_count)
-                    .collect();
-                levels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-                levels.truncate(c.max_levels.unwrap_or(DEFAULT_MAX_LEVELS));
                 FittedTransform::Categorical {
-                    levels: levels.into_iter().map(|(l, _)| l.to_string()).collect(),
+                    levels: frequent_levels(counts, c),
+                }
+            }
+            TransformKind::MultiSelect => {
+                // An option's count is the training rows including it (once per row).
+                let v = level_values(table, &c.name, missing)?;
+                let separator = c.separator();
+                let mut counts: HashMap<&str, usize> = HashMap::new();
+                let mut row: Vec<&str> = Vec::new();
+                for &i in train {
+                    if let Some(t) = &v[i] {
+                        row.clear();
+                        row.extend(t.split(separator).map(str::trim).filter(|o| !o.is_empty()));
+                        row.sort_unstable();
+                        row.dedup();
+                        for o in &row {
+                            *counts.entry(o).or_default() += 1;
+                        }
+                    }
+                }
+                FittedTransform::MultiSelect {
+                    separator: separator.to_string(),
+                    options: frequent_levels(counts, c),
                 }
             }
             TransformKind::Boolean => {
@@ -844,6 +873,23 @@ pub fn featurize_table(
                         Some(l) => index.get(l.as_str()).copied().unwrap_or(levels.len()),
                     };
                     m.data[(j + k) * n + i] = 1.0;
+                }
+            }
+            FittedTransform::MultiSelect { separator, options } => {
+                let index: HashMap<&str, usize> = options
+                    .iter()
+                    .enumerate()
+                    .map(|(k, o)| (o.as_str(), k))
+                    .collect();
+                for (i, v) in level_values(table, name, missing)?.iter().enumerate() {
+                    let value = v.as_deref().map_or(FieldValue::Missing, FieldValue::Text);
+                    let selected = for_each_selection(value, separator, |o| {
+                        let k = index.get(o).copied().unwrap_or(options.len());
+                        m.data[(j + k) * n + i] = 1.0;
+                    });
+                    if selected == 0 {
+                        m.data[(j + options.len() + 1) * n + i] = 1.0;
+                    }
                 }
             }
             FittedTransform::Boolean { missing_indicator } => {
@@ -1000,6 +1046,24 @@ pub fn unseen_values(
                         if c.transform.is_unseen(FieldValue::Text(l)) {
                             leads += 1;
                             *counts.entry(l.clone()).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            FittedTransform::MultiSelect { separator, options } => {
+                // A lead once, each option it includes that training did not keep once.
+                let v = level_values(table, &c.name, missing)?;
+                for &r in rows {
+                    if let Some(Some(t)) = v.get(r) {
+                        let unseen: Vec<String> = selections(FieldValue::Text(t), separator)
+                            .into_iter()
+                            .filter(|o| !options.contains(o))
+                            .collect();
+                        if !unseen.is_empty() {
+                            leads += 1;
+                        }
+                        for o in unseen {
+                            *counts.entry(o).or_default() += 1;
                         }
                     }
                 }

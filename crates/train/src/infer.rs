@@ -4,7 +4,9 @@
 use crate::error::Result;
 use crate::featurize::{level_values, numeric_values};
 use crate::load::Table;
-use leadscore_core::spec::{Bins, ColumnSpec, FeatureSpec, TransformKind, SPEC_FORMAT_VERSION};
+use leadscore_core::spec::{
+    Bins, ColumnSpec, FeatureSpec, TransformKind, DEFAULT_SEPARATOR, SPEC_FORMAT_VERSION,
+};
 use leadscore_core::value::{
     is_bool_word, parse_decimal_comma_number, parse_number, parse_number_as, parse_timestamp,
     parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, CURRENCY_CODES, CURRENCY_SIGNS,
@@ -1155,6 +1157,12 @@ fn infer_column(
             counts.len()
         ));
     }
+    if let Some(why) = multi_select(&counts, present.len(), min_count) {
+        let mut col = ColumnSpec::new(name, TransformKind::MultiSelect);
+        col.min_count = Some(min_count);
+        col.separator = Some(DEFAULT_SEPARATOR.into());
+        return Ok((col, format!("{why}; {miss}")));
+    }
     if counts.len() > 50 && counts.len() * 2 > present.len() {
         return ignore(format!(
             "free text or an identifier: {} distinct values in {} rows",
@@ -1178,6 +1186,49 @@ fn infer_column(
     let mut col = ColumnSpec::new(name, TransformKind::Categorical);
     col.min_count = Some(min_count);
     Ok((col, why))
+}
+
+/// Why a text column holds several options per value, separated by [`DEFAULT_SEPARATOR`] (a
+/// CRM's multi-select picklist or multiple-checkbox property, `Pricing;Webinars`), or `None`:
+/// at least 10 rows, and 5% of the values, include two options or more, and the options are a
+/// short list reused across rows (four in five selections are of options with `min_count`
+/// rows; an option is at most 60 characters on average), not free text that happens to hold
+/// the separator. `counts` are the distinct values' row counts of `present` rows.
+fn multi_select(counts: &HashMap<&str, usize>, present: usize, min_count: usize) -> Option<String> {
+    let mut several = 0;
+    let mut options: HashMap<&str, usize> = HashMap::new();
+    for (value, &n) in counts {
+        let mut parts: Vec<&str> = value
+            .split(DEFAULT_SEPARATOR)
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        parts.sort_unstable();
+        parts.dedup();
+        if parts.len() >= 2 {
+            several += n;
+        }
+        for p in parts {
+            *options.entry(p).or_default() += n;
+        }
+    }
+    if several < 10 || (several as f64) < 0.05 * present as f64 {
+        return None;
+    }
+    let selections: usize = options.values().sum();
+    let reused: usize = options.values().filter(|n| **n >= min_count).sum();
+    let chars: usize = options.iter().map(|(o, n)| o.chars().count() * n).sum();
+    if (reused as f64) < 0.8 * selections as f64 || chars > 60 * selections {
+        return None;
+    }
+    let kept = options.values().filter(|n| **n >= min_count).count();
+    Some(format!(
+        "multi-select: several options in one value, separated by `{DEFAULT_SEPARATOR}` ({} \
+         of the values hold two or more), {} distinct options, {kept} seen at least \
+         {min_count} times get their own feature, the rest `other`",
+        pct(several, present),
+        options.len()
+    ))
 }
 
 fn fmt_num(x: f64) -> String {
@@ -1216,6 +1267,7 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
          # the options. Transforms: numeric (log1p; bins: a number, \"N with spikes\" for N bins with\n\
          # very common values in bins of their own, \"values\" for a bin per common value, or\n\
          # \"auto\" to let training choose by cross-validation), categorical (min_count,\n\
+         # max_levels), multi_select (several options in a value: separator, min_count,\n\
          # max_levels), boolean, email, job_title, timestamp, ignore. Learned state (medians,\n\
          # levels, bin edges) is fitted on the training split when you run\n\
          # `leadscore-train train --spec THIS_FILE`.\n",
@@ -1296,6 +1348,9 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
         }
         if let Some(m) = c.max_levels {
             let _ = writeln!(out, "max_levels = {m}");
+        }
+        if let Some(sep) = &c.separator {
+            let _ = writeln!(out, "separator = {}", toml_str(sep));
         }
     }
     out

@@ -213,7 +213,10 @@ fn fit_side(
                 },
             )
         }
-        FittedTransform::Timestamp { .. } | FittedTransform::LeadAge { .. } => return None,
+        // Several options at once: no single cell per lead.
+        FittedTransform::Timestamp { .. }
+        | FittedTransform::LeadAge { .. }
+        | FittedTransform::MultiSelect { .. } => return None,
     };
     if cells.len() > usize::from(u8::MAX) || cells.is_empty() {
         return None;

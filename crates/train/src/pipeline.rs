@@ -16,8 +16,8 @@ use crate::infer::{infer_spec, InferOptions};
 use crate::load::{read_table, ReadOptions, Table};
 use crate::table::flat_labels;
 use leadscore_core::artifact::{
-    ColumnFill, LeakageFlag, ModelArtifact, Provenance, ReplayReport, ScoreHistogram,
-    FORMAT_VERSION,
+    format_version_for, ColumnFill, LeakageFlag, ModelArtifact, Provenance, ReplayReport,
+    ScoreHistogram,
 };
 use leadscore_core::curve::{CurveKind, OperatingCurve};
 use leadscore_core::fitted::{FittedSpec, FittedTransform, UnseenValues};
@@ -1060,7 +1060,7 @@ fn train_examples(
     let mut settings = spec.point_in_time_settings();
     settings.allow_untimed_conversions = config.allow_untimed_conversions;
     let mut artifact = ModelArtifact {
-        format_version: FORMAT_VERSION,
+        format_version: format_version_for(&fitted),
         model_id: String::new(),
         created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         leadscore_version: env!("CARGO_PKG_VERSION").to_string(),

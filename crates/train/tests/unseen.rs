@@ -198,7 +198,7 @@ fn a_model_with_0_1_booleans_scores_3_as_missing_in_evaluate_and_report() {
     let artifact = ModelArtifact::load(&d.join("old.json")).unwrap();
     assert_eq!(
         artifact.format_version,
-        leadscore_core::artifact::FORMAT_VERSION
+        leadscore_core::artifact::format_version_for(&artifact.spec)
     );
     let q07 = artifact
         .spec
