@@ -275,6 +275,24 @@ def _cell(v: Any, where: Any) -> Any:
     )
 
 
+def _options(v: Any, separator: str, where: Any) -> Optional[str]:
+    """A multi-select cell given as a list of options (a pyarrow list column arrives as numpy
+    arrays): the options joined with the column's separator, as the server joins a JSON array;
+    missing options skipped, none at all missing."""
+    parts = []
+    for o in list(v):
+        o = _cell(o, lambda: f"{where()}: an option")
+        if o is None:
+            continue
+        if isinstance(o, bool):
+            parts.append("true" if o else "false")
+        elif isinstance(o, float) and o.is_integer() and abs(o) < 1e15:
+            parts.append(str(int(o)))
+        else:
+            parts.append(str(o))
+    return separator.join(parts) if parts else None
+
+
 def _frame(table: Any, what: str) -> _pd.DataFrame:
     if isinstance(table, _pd.DataFrame):
         return table
@@ -431,13 +449,16 @@ class Model:
                 + (f" and {more} more" if more > 0 else "")
             )
         columns = []
-        for c in self._m.columns:
+        for c, separator in zip(self._m.columns, self._m.separators):
             if c not in df.columns:
                 columns.append([None] * n)
                 continue
             cells = []
             for label, v in zip(df.index.tolist(), df[c].tolist()):
-                cells.append(_cell(v, lambda: f"lead at index {label!r}: column {c!r}"))
+                where = lambda: f"lead at index {label!r}: column {c!r}"  # noqa: E731
+                if separator is not None and isinstance(v, (list, tuple, _np.ndarray)):
+                    v = _options(v, separator, where)
+                cells.append(_cell(v, where))
             columns.append(cells)
         ev = None
         # Where each event came from, to name it in an error.

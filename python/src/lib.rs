@@ -110,6 +110,23 @@ impl Model {
             .collect()
     }
 
+    /// Per input column (the order of `columns`), the separator of a multi-select column, whose
+    /// cell may be a list of options (joined with it), `None` for the others.
+    #[getter]
+    fn separators(&self) -> Vec<Option<String>> {
+        self.artifact
+            .spec
+            .columns
+            .iter()
+            .map(|c| match &c.transform {
+                leadscore_core::fitted::FittedTransform::MultiSelect { separator, .. } => {
+                    Some(separator.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The lead id column a point-in-time model was trained with.
     #[getter]
     fn id_column(&self) -> Option<String> {

@@ -234,6 +234,9 @@ pub struct ColumnIndex {
     keys: Vec<(usize, u64)>,
     /// The names in column order.
     names: Vec<String>,
+    /// Per column in order, the separator of a multi-select column (which also reads an
+    /// array of options), `None` for the others.
+    separators: Vec<Option<String>>,
     len: usize,
     id: String,
 }
@@ -266,6 +269,14 @@ impl ColumnIndex {
             sorted,
             keys: spec.columns.iter().map(|c| name_key(&c.name)).collect(),
             names: spec.columns.iter().map(|c| c.name.clone()).collect(),
+            separators: spec
+                .columns
+                .iter()
+                .map(|c| match &c.transform {
+                    FittedTransform::MultiSelect { separator, .. } => Some(separator.clone()),
+                    _ => None,
+                })
+                .collect(),
             len: spec.columns.len(),
             id: DEFAULT_ID_COLUMN.to_string(),
         }
@@ -305,6 +316,11 @@ impl ColumnIndex {
             .binary_search_by(|(n, _)| n.as_str().cmp(name))
             .ok()
             .map(|k| self.sorted[k].1)
+    }
+
+    /// Column `i`'s separator, when it is a multi-select column.
+    pub fn separator(&self, i: usize) -> Option<&str> {
+        self.separators.get(i).and_then(Option::as_deref)
     }
 
     /// Whether column `i` is named `name` (false for an `i` past the columns).
@@ -447,9 +463,13 @@ enum Scalar<'a> {
     Other(&'static str),
 }
 
-struct ScalarSeed;
+/// Reads a scalar; with a separator (a multi-select column's), also an array of options
+/// (`["Pricing", "Webinars"]`), joined with it into the one text the column reads
+/// (`Pricing;Webinars`). `null` options are skipped; an option that is an array or an object
+/// is refused.
+struct ScalarSeed<'s>(Option<&'s str>);
 
-impl<'de> DeserializeSeed<'de> for ScalarSeed {
+impl<'de> DeserializeSeed<'de> for ScalarSeed<'_> {
     type Value = Scalar<'de>;
     fn deserialize<D: de::Deserializer<'de>>(
         self,
@@ -459,7 +479,7 @@ impl<'de> DeserializeSeed<'de> for ScalarSeed {
     }
 }
 
-impl<'de> Visitor<'de> for ScalarSeed {
+impl<'de> Visitor<'de> for ScalarSeed<'_> {
     type Value = Scalar<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string, number, boolean or null")
@@ -500,8 +520,38 @@ impl<'de> Visitor<'de> for ScalarSeed {
         self,
         mut seq: A,
     ) -> std::result::Result<Self::Value, A::Error> {
-        while seq.next_element::<Skip>()?.is_some() {}
-        Ok(Scalar::Other("an array"))
+        let Some(separator) = self.0 else {
+            while seq.next_element::<Skip>()?.is_some() {}
+            return Ok(Scalar::Other("an array"));
+        };
+        let mut joined = String::new();
+        let mut nested = false;
+        while let Some(option) = seq.next_element_seed(ScalarSeed(None))? {
+            let text = match option {
+                Scalar::Val(Val::Missing) => continue,
+                Scalar::Val(Val::Text(t)) => t,
+                Scalar::Val(Val::Number(x)) => {
+                    Cow::Owned(leadscore_core::value::number_to_level(x))
+                }
+                Scalar::Val(Val::Bool(b)) => Cow::Borrowed(if b { "true" } else { "false" }),
+                Scalar::Other(_) => {
+                    nested = true;
+                    continue;
+                }
+            };
+            if !joined.is_empty() {
+                joined.push_str(separator);
+            }
+            joined.push_str(&text);
+        }
+        if nested {
+            return Ok(Scalar::Other("an array holding an array or an object"));
+        }
+        Ok(Scalar::Val(if joined.is_empty() {
+            Val::Missing
+        } else {
+            Val::Text(Cow::Owned(joined))
+        }))
     }
     fn visit_map<A: MapAccess<'de>>(
         self,
@@ -752,7 +802,8 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de, '_, '_> {
             }
             cx.seen.known();
         }
-        match ScalarSeed.deserialize(d)? {
+        let separator = column.and_then(|i| cx.columns.separator(i));
+        match ScalarSeed(separator).deserialize(d)? {
             Scalar::Val(v) => {
                 if let Some(i) = column {
                     lead.values[i] = v;
@@ -761,7 +812,14 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de, '_, '_> {
             }
             Scalar::Other(found) => Err(cx.errors.fail(Error::InvalidField {
                 path: lead.path.field(key),
-                message: format!("expected a string, number, boolean or null, found {found}"),
+                message: if separator.is_some() {
+                    format!(
+                        "expected a string, number, boolean, null or an array of options, \
+                         found {found}"
+                    )
+                } else {
+                    format!("expected a string, number, boolean or null, found {found}")
+                },
             })),
         }
     }
@@ -899,7 +957,7 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match key.as_ref() {
                 "event_type" => {
-                    event_type = Some(match map.next_value_seed(ScalarSeed)? {
+                    event_type = Some(match map.next_value_seed(ScalarSeed(None))? {
                         Scalar::Val(Val::Text(s)) if !s.trim().is_empty() => s,
                         Scalar::Val(Val::Text(_)) => {
                             return Err(self.field_fail("event_type", "is empty".into()))
@@ -913,7 +971,7 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
                     })
                 }
                 "occurred_at" => {
-                    occurred_at = Some(match map.next_value_seed(ScalarSeed)? {
+                    occurred_at = Some(match map.next_value_seed(ScalarSeed(None))? {
                         Scalar::Val(Val::Text(s)) => parse_event_time(&s).ok_or_else(|| {
                             self.field_fail(
                                 "occurred_at",
@@ -935,7 +993,7 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
                     })
                 }
                 "value" => {
-                    value = match map.next_value_seed(ScalarSeed)? {
+                    value = match map.next_value_seed(ScalarSeed(None))? {
                         Scalar::Val(Val::Missing) => None,
                         Scalar::Val(Val::Number(x)) => Some(x),
                         found => {

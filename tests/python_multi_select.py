@@ -1,0 +1,78 @@
+"""The Python package on a multi-select column (run by tests/multi_select.rs).
+
+    python tests/python_multi_select.py MODEL HOST PORT
+
+The server serves MODEL (trained on a generated file with a multi-select `interests` column)
+at --target-precision 0.45. The package scores the same leads with `interests` as text, as
+Python lists, tuples, numpy arrays and a pyarrow list column, and each gives the server's
+score for the value as text; a list holding a list is refused naming the lead and the column.
+"""
+
+import json
+import sys
+import urllib.request
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+import leadscore
+
+MODEL, HOST, PORT = sys.argv[1], sys.argv[2], int(sys.argv[3])
+AS_OF = "2026-01-01T00:00:00Z"
+
+texts = ["Pricing; API docs", "Careers;Pricing", "Webinars", "Pricing;Partner program", ";", None]
+lists = [["Pricing", "API docs"], ["Careers", "Pricing"], ["Webinars"], ["Pricing", "Partner program"], [], None]
+
+
+def frame(values):
+    return pd.DataFrame(
+        {"lead_id": [f"L{i}" for i in range(len(values))], "interests": values, "source": "Web", "visits": 3}
+    )
+
+
+def served(values):
+    leads = frame(values).astype(object).where(frame(values).notna(), None).to_dict("records")
+    req = urllib.request.Request(
+        f"http://{HOST}:{PORT}/v1/score?factors=0&as_of={AS_OF}",
+        data=json.dumps({"leads": leads}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req) as r:
+        return [lead["score"] for lead in json.load(r)["leads"]]
+
+
+model = leadscore.load(MODEL, target_precision=0.45)
+assert model._m.separators == [";", None, None], model._m.separators
+want = served(texts)
+assert len(set(want)) >= 4, want
+as_text = list(model.score(frame(texts), as_of=AS_OF)["score"])
+assert as_text == want, (as_text, want)
+for label, values in [
+    ("lists", lists),
+    ("tuples", [tuple(v) if v is not None else None for v in lists]),
+    ("numpy arrays", [np.array(v, dtype=object) if v is not None else None for v in lists]),
+]:
+    got = list(model.score(frame(values), as_of=AS_OF)["score"])
+    assert got == want, (label, got, want)
+print("lists, tuples and numpy arrays of options: the server's scores")
+
+table = pa.table(
+    {
+        "lead_id": [f"L{i}" for i in range(len(lists))],
+        "interests": pa.array(lists, type=pa.list_(pa.string())),
+        "source": ["Web"] * len(lists),
+        "visits": [3] * len(lists),
+    }
+)
+got = list(model.score(table, as_of=AS_OF)["score"])
+assert got == want, ("pyarrow list column", got, want)
+print("pyarrow list column: the server's scores")
+
+try:
+    model.score(frame([["Pricing", ["API docs"]]]), as_of=AS_OF)
+    raise AssertionError("a nested list was accepted")
+except ValueError as e:
+    assert "lead at index 0" in str(e) and "'interests'" in str(e) and "list" in str(e), str(e)
+    print(f"nested list: ValueError: {e}")
+print("python multi-select: ok")
