@@ -348,3 +348,68 @@ fn the_python_package_takes_lists_of_options_as_the_server_takes_arrays() {
     );
     println!("{stdout}");
 }
+
+#[test]
+fn single_levels_holding_a_semicolon_stay_categorical_and_a_damaged_model_is_refused() {
+    // Levels that hold `;` but never recombine (`Media; Entertainment`) are one level each.
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("lead_id,industry,converted\n");
+    for i in 0..400 {
+        let industry = [
+            "Media; Entertainment",
+            "Partner; Reseller",
+            "Software",
+            "Retail",
+        ][i % 4];
+        csv.push_str(&format!("L{i},{industry},{}\n", u8::from(i % 3 == 0)));
+    }
+    let data = dir.path().join("crm.csv");
+    std::fs::write(&data, csv).unwrap();
+    let spec_path = dir.path().join("spec.toml");
+    let (ok, out) = run(
+        &common::train_binary(),
+        &[
+            "init",
+            "--data",
+            p(&data),
+            "--label",
+            "converted",
+            "--out",
+            p(&spec_path),
+        ],
+    );
+    assert!(ok, "{out}");
+    let text = std::fs::read_to_string(&spec_path).unwrap();
+    assert!(
+        text.contains("name = \"industry\"\ntransform = \"categorical\""),
+        "{text}"
+    );
+
+    // A hand-edited multi-select model: a repeated option (the two featurizers would pick
+    // different copies), an option holding the separator, a format before 8.
+    let good = std::fs::read_to_string(gated_model()).unwrap();
+    let artifact: ModelArtifact = serde_json::from_str(&good).unwrap();
+    artifact.validate().unwrap();
+    let edit = |f: &dyn Fn(&mut Vec<String>)| {
+        let mut a = artifact.clone();
+        for c in &mut a.spec.columns {
+            if let FittedTransform::MultiSelect { options, .. } = &mut c.transform {
+                f(options);
+            }
+        }
+        // The weights named as the edited spec names them (as a hand edit would).
+        let names = a.spec.features();
+        for (w, n) in a.model.features.iter_mut().zip(&names) {
+            w.name.clone_from(&n.name);
+        }
+        a.validate().unwrap_err()
+    };
+    let e = edit(&|o| o[1] = o[0].clone());
+    assert!(e.contains("is listed twice"), "{e}");
+    let e = edit(&|o| o[1] = "Pricing;API docs".into());
+    assert!(e.contains("holds the separator"), "{e}");
+    let mut old = artifact.clone();
+    old.format_version = 7;
+    let e = old.validate().unwrap_err();
+    assert!(e.contains("needs format_version 8"), "{e}");
+}

@@ -42,6 +42,19 @@ def served(values):
         return [lead["score"] for lead in json.load(r)["leads"]]
 
 
+def post_factors(leads):
+    req = urllib.request.Request(
+        f"http://{HOST}:{PORT}/v1/score?factors=10&as_of={AS_OF}",
+        data=json.dumps({"leads": leads}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req) as r:
+        return [
+            [f["factor"] for f in lead["factors"]["positive"] + lead["factors"]["negative"] if f["field"] == "interests"]
+            for lead in json.load(r)["leads"]
+        ]
+
+
 model = leadscore.load(MODEL, target_precision=0.45)
 assert model._m.separators == [";", None, None], model._m.separators
 want = served(texts)
@@ -68,6 +81,15 @@ table = pa.table(
 got = list(model.score(table, as_of=AS_OF)["score"])
 assert got == want, ("pyarrow list column", got, want)
 print("pyarrow list column: the server's scores")
+
+# Numbers among the options are written as the server writes a JSON number's option.
+numbers = [[1e16, "Pricing"], [1.5e-7], [10**20], [2.5, 3], [7.0]]
+theirs = post_factors([{"lead_id": "N", "interests": v, "source": "Web", "visits": 3} for v in numbers])
+ours = model.score(frame(numbers), as_of=AS_OF, factors=10)
+for i, v in enumerate(numbers):
+    mine = [f["factor"] for f in ours["factors"][i] if f["field"] == "interests"]
+    assert mine == theirs[i], (v, mine, theirs[i])
+print("numbers among the options: the server's factor texts")
 
 try:
     model.score(frame([["Pricing", ["API docs"]]]), as_of=AS_OF)

@@ -286,11 +286,23 @@ def _options(v: Any, separator: str, where: Any) -> Optional[str]:
             continue
         if isinstance(o, bool):
             parts.append("true" if o else "false")
-        elif isinstance(o, float) and o.is_integer() and abs(o) < 1e15:
-            parts.append(str(int(o)))
+        elif isinstance(o, (int, float)):
+            parts.append(_level(float(o)))
         else:
             parts.append(str(o))
     return separator.join(parts) if parts else None
+
+
+def _level(x: float) -> str:
+    """A number as the level a categorical or multi-select column reads it, as the Rust side
+    writes it (leadscore_core::value::number_to_level): whole numbers below 1e15 without
+    decimals, others in positional digits, never an exponent (`1e16` is `10000000000000000`,
+    `1.5e-7` is `0.00000015`)."""
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    if not _math.isfinite(x):
+        return "NaN" if x != x else ("inf" if x > 0 else "-inf")
+    return _np.format_float_positional(x, trim="-")
 
 
 def _frame(table: Any, what: str) -> _pd.DataFrame:

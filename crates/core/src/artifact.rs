@@ -697,9 +697,39 @@ impl ModelArtifact {
                     .check()
                     .map_err(|e| format!("column `{}`: {e}", c.name))?;
             }
-            if let crate::fitted::FittedTransform::MultiSelect { separator, .. } = &c.transform {
-                crate::spec::check_separator(separator)
-                    .map_err(|e| format!("column `{}`: {e}", c.name))?;
+            // Levels and options as training writes them: each once (the two featurizers would
+            // pick different copies of a repeated one), an option trimmed, not empty and
+            // without the separator (it could never match).
+            let levels = match &c.transform {
+                crate::fitted::FittedTransform::Categorical { levels } => Some(levels),
+                crate::fitted::FittedTransform::MultiSelect { separator, options } => {
+                    crate::spec::check_separator(separator)
+                        .map_err(|e| format!("column `{}`: {e}", c.name))?;
+                    if self.format_version < 8 {
+                        return Err(format!(
+                            "column `{}`: a multi_select column needs format_version 8, the \
+                             file says {}",
+                            c.name, self.format_version
+                        ));
+                    }
+                    if let Some(o) = options.iter().find(|o| {
+                        o.is_empty() || o.trim() != o.as_str() || o.contains(separator.as_str())
+                    }) {
+                        return Err(format!(
+                            "column `{}`: option {o:?} is empty, has spaces around it or holds \
+                             the separator {separator:?}",
+                            c.name
+                        ));
+                    }
+                    Some(options)
+                }
+                _ => None,
+            };
+            if let Some(levels) = levels {
+                let mut seen = std::collections::HashSet::new();
+                if let Some(l) = levels.iter().find(|l| !seen.insert(l.as_str())) {
+                    return Err(format!("column `{}`: {l:?} is listed twice", c.name));
+                }
             }
         }
         if !self.model.intercept.is_finite() {

@@ -488,10 +488,12 @@ fn write_value(
             }
         }
         FittedTransform::MultiSelect { separator, options } => {
-            // The value as the lead has it, then the options the model could not weigh.
+            // The value as the lead has it, then the options the model could not weigh (a set:
+            // a value may hold tens of thousands of distinct options).
             let mut unseen: Vec<String> = Vec::new();
+            let mut distinct = std::collections::HashSet::new();
             let selected = for_each_selection(value, separator, |o| {
-                if !options.iter().any(|k| k == o) && !unseen.iter().any(|u| u == o) {
+                if !options.iter().any(|k| k == o) && distinct.insert(o.to_string()) {
                     unseen.push(o.to_string());
                 }
             });

@@ -387,10 +387,21 @@ fn condition(
                 ColumnKind::Categorical | ColumnKind::JobTitle => {
                     Test::Value(values.iter().map(|v| v.to_string()).collect())
                 }
-                ColumnKind::MultiSelect(separator) => Test::Includes(
-                    values.iter().map(|v| v.trim().to_string()).collect(),
-                    separator.clone(),
-                ),
+                ColumnKind::MultiSelect(separator) => {
+                    // Each value is compared with one option: one holding the separator never
+                    // matches.
+                    if let Some(v) = values.iter().find(|v| v.contains(separator.as_str())) {
+                        return Err(format!(
+                            "`{key}` is a multi-select column: {v:?} holds its separator \
+                             `{separator}`; list each option on its own (a gate matches when \
+                             the lead has any of them)"
+                        ));
+                    }
+                    Test::Includes(
+                        values.iter().map(|v| v.trim().to_string()).collect(),
+                        separator.clone(),
+                    )
+                }
                 ColumnKind::Boolean => Test::Boolean(
                     values
                         .iter()
@@ -580,6 +591,11 @@ mod tests {
             assert!(lead(FieldValue::Text(kept)).is_empty(), "{kept:?}");
         }
         assert!(lead(FieldValue::Number(3.0)).is_empty());
+        // A listed value holding the separator could never match one option: refused.
+        let e =
+            gate("[[gates]]\nname = \"g\"\nnever_mql_when = { interests = [\"Pricing;API\"] }\n")
+                .unwrap_err();
+        assert!(e.contains("\"Pricing;API\" holds its separator `;`"), "{e}");
     }
 
     fn gate(toml_text: &str) -> Result<Gates, String> {

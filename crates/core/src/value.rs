@@ -317,8 +317,9 @@ pub fn for_each_selection(
 /// The distinct options of a multi_select value ([`for_each_selection`]), in their order.
 pub fn selections(value: FieldValue<'_>, separator: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for_each_selection(value, separator, |o| {
-        if !out.iter().any(|p| p == o) {
+        if seen.insert(o.to_string()) {
             out.push(o.to_string());
         }
     });

@@ -1190,13 +1190,19 @@ fn infer_column(
 
 /// Why a text column holds several options per value, separated by [`DEFAULT_SEPARATOR`] (a
 /// CRM's multi-select picklist or multiple-checkbox property, `Pricing;Webinars`), or `None`:
-/// at least 10 rows, and 5% of the values, include two options or more, and the options are a
-/// short list reused across rows (four in five selections are of options with `min_count`
+/// at least 10 rows, and 5% of the values, include two options or more, in at least 3
+/// distinct combinations with at least 2 options found in several distinct values (single
+/// levels that hold the separator, `Media; Entertainment`, do not recombine), and the options
+/// are a short list reused across rows (four in five selections are of options with `min_count`
 /// rows; an option is at most 60 characters on average), not free text that happens to hold
 /// the separator. `counts` are the distinct values' row counts of `present` rows.
 fn multi_select(counts: &HashMap<&str, usize>, present: usize, min_count: usize) -> Option<String> {
     let mut several = 0;
+    let mut combinations = 0;
     let mut options: HashMap<&str, usize> = HashMap::new();
+    // Per option, the distinct values holding it: options of a multi-select recombine, where
+    // the parts of single levels with the separator in them (`Media; Entertainment`) do not.
+    let mut values_with: HashMap<&str, usize> = HashMap::new();
     for (value, &n) in counts {
         let mut parts: Vec<&str> = value
             .split(DEFAULT_SEPARATOR)
@@ -1207,12 +1213,19 @@ fn multi_select(counts: &HashMap<&str, usize>, present: usize, min_count: usize)
         parts.dedup();
         if parts.len() >= 2 {
             several += n;
+            combinations += 1;
         }
         for p in parts {
             *options.entry(p).or_default() += n;
+            *values_with.entry(p).or_default() += 1;
         }
     }
-    if several < 10 || (several as f64) < 0.05 * present as f64 {
+    let recombined = values_with.values().filter(|v| **v >= 2).count();
+    if several < 10
+        || (several as f64) < 0.05 * present as f64
+        || combinations < 3
+        || recombined < 2
+    {
         return None;
     }
     let selections: usize = options.values().sum();

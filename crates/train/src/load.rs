@@ -910,10 +910,17 @@ pub fn column<'a>(table: &'a Table, name: &str) -> Result<&'a Series> {
                 .iter()
                 .map(|c| c.to_string())
                 .collect();
+            // A column the reader left out (a Parquet list or struct) is named as such.
+            let message = match &table.note {
+                Some(note) if note.contains(&format!("`{name}` (")) => {
+                    format!("the reader left it out: {note}")
+                }
+                _ => format!("no such column (the file has: {})", have.join(", ")),
+            };
             TrainError::Column {
                 path: table.path.clone(),
                 column: name.to_string(),
-                message: format!("no such column (the file has: {})", have.join(", ")),
+                message,
             }
         })
 }
