@@ -211,6 +211,7 @@ impl Lives {
                 fingerprint: self.leads.fingerprint.clone(),
                 note: None,
                 delimiter: self.leads.delimiter,
+                list_columns: self.leads.list_columns.clone(),
             },
             events,
         ))

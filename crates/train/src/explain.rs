@@ -339,6 +339,16 @@ impl RowValues {
                         rows.iter().map(|&r| v.get(r).copied().flatten()).collect(),
                     )
                 }
+                // A list column's items joined as training joins them (refused for another
+                // separator, which would read them as one option).
+                FittedTransform::MultiSelect { separator, .. } => {
+                    text(crate::featurize::option_values(
+                        table,
+                        &c.name,
+                        &spec.missing_tokens,
+                        separator,
+                    )?)
+                }
                 _ => {
                     text(
                         text_values(column(table, &c.name)?).map_err(|e| TrainError::Column {

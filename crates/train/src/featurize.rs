@@ -17,7 +17,7 @@ use leadscore_core::fitted::{
 };
 use leadscore_core::spec::{
     Bins, ColumnSpec, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT,
-    VALUE_BIN_MIN_COUNT,
+    DEFAULT_SEPARATOR, VALUE_BIN_MIN_COUNT,
 };
 use leadscore_core::value::{
     bool_of, email_class, for_each_selection, month_and_weekday, parse_event_time_as,
@@ -214,6 +214,28 @@ fn frequent_levels(counts: HashMap<&str, usize>, c: &ColumnSpec) -> Vec<String> 
     levels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     levels.truncate(c.max_levels.unwrap_or(DEFAULT_MAX_LEVELS));
     levels.into_iter().map(|(l, _)| l.to_string()).collect()
+}
+
+/// A multi_select column's values ([`level_values`]). A Parquet list column is read as its
+/// items joined with [`DEFAULT_SEPARATOR`], so a spec or model that splits at another separator
+/// is refused for it, naming the column (its items would be read as one option).
+pub(crate) fn option_values(
+    table: &Table,
+    name: &str,
+    missing: &[String],
+    separator: &str,
+) -> Result<Vec<Option<String>>> {
+    if separator != DEFAULT_SEPARATOR && table.list_columns.iter().any(|c| c == name) {
+        return Err(col_err(
+            table,
+            name,
+            format!(
+                "is a list column, read as its items joined with `{DEFAULT_SEPARATOR}`, but the \
+                 separator here is `{separator}`: leave the separator at its default for it"
+            ),
+        ));
+    }
+    level_values(table, name, missing)
 }
 
 /// A text column (numbers and booleans rendered as levels): `None` for missing.
@@ -741,8 +763,8 @@ pub fn fit_spec(
             }
             TransformKind::MultiSelect => {
                 // An option's count is the training rows including it (once per row).
-                let v = level_values(table, &c.name, missing)?;
                 let separator = c.separator();
+                let v = option_values(table, &c.name, missing, separator)?;
                 let mut counts: HashMap<&str, usize> = HashMap::new();
                 let mut row: Vec<&str> = Vec::new();
                 for &i in train {
@@ -881,7 +903,10 @@ pub fn featurize_table(
                     .enumerate()
                     .map(|(k, o)| (o.as_str(), k))
                     .collect();
-                for (i, v) in level_values(table, name, missing)?.iter().enumerate() {
+                for (i, v) in option_values(table, name, missing, separator)?
+                    .iter()
+                    .enumerate()
+                {
                     let value = v.as_deref().map_or(FieldValue::Missing, FieldValue::Text);
                     let selected = for_each_selection(value, separator, |o| {
                         let k = index.get(o).copied().unwrap_or(options.len());
@@ -1052,7 +1077,7 @@ pub fn unseen_values(
             }
             FittedTransform::MultiSelect { separator, options } => {
                 // A lead once, each option it includes that training did not keep once.
-                let v = level_values(table, &c.name, missing)?;
+                let v = option_values(table, &c.name, missing, separator)?;
                 for &r in rows {
                     if let Some(Some(t)) = v.get(r) {
                         let unseen: Vec<String> = selections(FieldValue::Text(t), separator)
@@ -1172,6 +1197,7 @@ mod tests {
             },
             note: None,
             delimiter: Some(b','),
+            list_columns: Vec::new(),
         };
         let read = |t: &crate::load::Table| table_time_values(t, "t", &[], DateOrder::Iso);
         let s = 1_735_723_207_i64;

@@ -894,6 +894,26 @@ fn infer_column(
     if has_no_name(name) {
         return ignore(NO_NAME_REASON.into());
     }
+    if table.list_columns.iter().any(|c| c == name) {
+        // A Parquet list: its items are the options, however few rows hold several (and a
+        // list of numbers is options too, not a number).
+        let v = level_values(table, name, missing)?;
+        let present = v.iter().flatten().count();
+        if present == 0 {
+            return ignore("every value is missing".into());
+        }
+        let mut col = ColumnSpec::new(name, TransformKind::MultiSelect);
+        col.min_count = Some(min_count);
+        col.separator = Some(DEFAULT_SEPARATOR.into());
+        return Ok((
+            col,
+            format!(
+                "multi-select: a list column, each item an option; {} missing ({})",
+                n - present,
+                pct(n - present, n)
+            ),
+        ));
+    }
     let dtype = table
         .df
         .column(name)
@@ -2175,6 +2195,7 @@ mod tests {
             },
             note: None,
             delimiter: None,
+            list_columns: Vec::new(),
         };
         let cols = inferred(&table);
         assert_eq!(

@@ -3,6 +3,7 @@
 
 use crate::error::{Result, TrainError};
 use leadscore_core::artifact::InputFingerprint;
+use leadscore_core::spec::DEFAULT_SEPARATOR;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -61,6 +62,9 @@ pub struct Table {
     pub note: Option<String>,
     /// The delimiter a CSV was read with; `None` for Parquet.
     pub delimiter: Option<u8>,
+    /// Parquet list columns (`list<string>`, a warehouse's array), each read as text: its
+    /// items joined with [`DEFAULT_SEPARATOR`], the way a multi_select column reads options.
+    pub list_columns: Vec<String>,
 }
 
 fn read_err(path: &Path, message: impl Into<String>) -> TrainError {
@@ -109,7 +113,28 @@ pub fn parquet_column_names(path: &Path) -> Option<Vec<String>> {
     .flatten()
 }
 
-fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>)> {
+/// A Parquet list column's rows as text: the items (text, numbers written as levels, yes/no
+/// as `true`/`false`; missing items skipped) joined with [`DEFAULT_SEPARATOR`]; an empty or
+/// missing list is a missing value.
+fn joined_items(c: &Column) -> std::result::Result<Column, PolarsError> {
+    let lists = c.as_materialized_series().list()?;
+    let mut rows: Vec<Option<String>> = Vec::with_capacity(lists.len());
+    for row in lists.amortized_iter() {
+        rows.push(match row {
+            None => None,
+            Some(items) => {
+                let parts: Vec<String> = crate::table::text_values(items.as_ref())?
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join(DEFAULT_SEPARATOR))
+            }
+        });
+    }
+    Ok(Series::new(c.name().clone(), rows).into())
+}
+
+fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>, Vec<String>)> {
     let unreadable = |e: PolarsError| read_err(path, format!("not a readable Parquet file: {e}"));
     // One reader: its schema (the file's footer) says which columns to leave out, then it
     // reads the others.
@@ -137,8 +162,19 @@ fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>)> {
         )
     })??;
     let mut widened: Vec<Column> = Vec::with_capacity(df.width());
+    let mut lists = Vec::new();
     for c in df.columns() {
         let to = match c.dtype() {
+            DataType::List(_) => {
+                widened.push(joined_items(c).map_err(|e| {
+                    read_err(
+                        path,
+                        format!("list column `{}` cannot be read as text: {e}", c.name()),
+                    )
+                })?);
+                lists.push(c.name().to_string());
+                continue;
+            }
             DataType::Int8 | DataType::Int16 | DataType::UInt8 | DataType::UInt16 => {
                 DataType::Int64
             }
@@ -196,7 +232,7 @@ fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>)> {
             named.join(", "),
         )
     });
-    Ok((df, note))
+    Ok((df, note, lists))
 }
 
 /// The first row (1-based, as a data row) of a binary column whose bytes are not UTF-8.
@@ -272,8 +308,16 @@ fn unread_kind(t: &polars::prelude::ArrowDataType) -> Option<String> {
         | A::Timestamp(..)
         | A::Decimal(..)
         | A::Dictionary(..) => return None,
+        // A list of scalars is read as its items joined ([`joined_items`]).
+        A::List(item) | A::LargeList(item)
+            if unread_kind(item.dtype()).is_none()
+                && !matches!(item.dtype(), A::List(_) | A::LargeList(_)) =>
+        {
+            return None
+        }
         A::Struct(_) => "a struct".into(),
-        A::List(_) | A::LargeList(_) | A::FixedSizeList(..) => "a list".into(),
+        A::List(_) | A::LargeList(_) => "a list of lists or structs".into(),
+        A::FixedSizeList(..) => "a fixed-size list".into(),
         A::Map(..) => "a map".into(),
         A::Time32(_) | A::Time64(_) => "a time of day".into(),
         A::Duration(_) => "a duration".into(),
@@ -317,9 +361,11 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         return Err(read_err(path, "the file is empty"));
     }
     let mut note = None;
+    let mut list_columns = Vec::new();
     let df = if is_parquet {
-        let (df, skipped) = read_parquet(path)?;
+        let (df, skipped, lists) = read_parquet(path)?;
         note = skipped;
+        list_columns = lists;
         df
     } else if let Some(at) = scan.not_utf8_at {
         // A spreadsheet's "CSV" on Windows: read as Windows-1252, every byte a character.
@@ -368,6 +414,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         fingerprint,
         note,
         delimiter: (!is_parquet).then_some(scan.delimiter),
+        list_columns,
     })
 }
 

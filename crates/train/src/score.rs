@@ -281,6 +281,7 @@ pub fn score_file(
             fingerprint: leads.fingerprint.clone(),
             note: None,
             delimiter: leads.delimiter,
+            list_columns: leads.list_columns.clone(),
         };
         let rows: Vec<usize> = (0..len).collect();
         let chunk_events = events.as_ref().map(|e| chunk_events(e, start, len));
