@@ -361,6 +361,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         return Err(read_err(path, "the file is empty"));
     }
     let mut note = None;
+    let mut footer_note = None;
     let mut list_columns = Vec::new();
     let df = if is_parquet {
         let (df, skipped, lists) = read_parquet(path)?;
@@ -381,7 +382,22 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
              another encoding, save it as UTF-8",
             path.display()
         ));
-        let bytes = text.into_bytes();
+        let mut bytes = text.into_bytes();
+        if let Some(f) = &ragged.footer {
+            bytes.truncate(usize::try_from(f.offset).unwrap_or(bytes.len()));
+            footer_note = Some(f.note(path));
+        }
+        let read = |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o);
+        drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
+    } else if let Some(f) = &scan.footer {
+        // The rows before a report's footer, read from memory (a file with a footer is a
+        // report export, not a multi-gigabyte events table).
+        let mut bytes = Vec::new();
+        open_input(path)?
+            .take(f.offset)
+            .read_to_end(&mut bytes)
+            .map_err(|e| read_err(path, e.to_string()))?;
+        footer_note = Some(f.note(path));
         let read = |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o);
         drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
     } else {
@@ -398,10 +414,11 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         return Err(read_err(path, "the file has a header but no data rows"));
     }
     let (df, header_note) = tidy_header(df);
-    let note = match (note, header_note) {
-        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
-        (a, b) => a.or(b),
-    };
+    let notes: Vec<String> = [note, footer_note, header_note]
+        .into_iter()
+        .flatten()
+        .collect();
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
     let fingerprint = InputFingerprint {
         path: path.display().to_string(),
         sha256: scan.sha256,
@@ -430,6 +447,8 @@ struct Scan {
     header_line: Vec<u8>,
     /// The first data row with a `"` inside an unquoted field ([`RaggedCheck::stray_quote`]).
     stray_quote: Option<usize>,
+    /// A report's footer ([`Footer`]; its offset in the file's bytes).
+    footer: Option<Footer>,
 }
 
 /// Hashes the file; for CSV (`delimiter` is `Some`, 0 = detect) also checks ragged rows while
@@ -451,6 +470,7 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
     // Where in the file `carry` starts (0-based).
     let mut carry_start = 0u64;
     let mut header_line = Vec::new();
+    let mut bom = 0u64;
     loop {
         let n = file
             .read(&mut buf)
@@ -466,6 +486,7 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
         if first {
             chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
             carry_start = (n - chunk.len()) as u64;
+            bom = carry_start;
             chosen = if d == 0 { detect_delimiter(chunk) } else { d };
             ragged = Some(RaggedCheck::new(chosen));
             first = false;
@@ -524,7 +545,11 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
         delimiter: chosen,
         not_utf8_at,
         header_line,
-        stray_quote: ragged.and_then(|r| r.stray_quote),
+        stray_quote: ragged.as_ref().and_then(|r| r.stray_quote),
+        footer: ragged.and_then(|r| r.footer).map(|mut f| {
+            f.offset += bom;
+            f
+        }),
     })
 }
 
@@ -568,6 +593,59 @@ struct RaggedCheck {
     /// The first row with a `"` inside a field that does not start with one (`12" pipes`):
     /// not an error here, but what a failed parse is most likely about.
     stray_quote: Option<usize>,
+    /// Bytes fed so far, and where the current record's line starts.
+    pos: u64,
+    record_start: u64,
+    /// Whether an empty line came since the last record.
+    blank_before: bool,
+    /// The current record's first field, up to [`FOOTER_SHOWN`] bytes.
+    head: Vec<u8>,
+    /// A report's footer begun ([`Footer`]), and the ragged-row error its first line is if
+    /// a row of data follows it.
+    footer: Option<Footer>,
+    footer_error: Option<String>,
+}
+
+/// The most lines of a report's footer that are left out ([`Footer`]); a longer block of
+/// one-field lines is a ragged file.
+const FOOTER_LINES: usize = 10;
+
+/// The bytes of a footer's first line shown in the note.
+const FOOTER_SHOWN: usize = 120;
+
+/// A report's footer: the last lines of a CSV, after an empty line (or starting with an
+/// empty quoted line, `""`), each a single field, at most [`FOOTER_LINES`], as a Salesforce
+/// report export ends (`"Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved."`,
+/// `"Confidential Information - Do Not Distribute"`, `"Generated By: ..."`). Left out with a
+/// note instead of failing the file as ragged; any other ragged row is still an error.
+#[derive(Debug, Clone, PartialEq)]
+struct Footer {
+    /// The data row it follows (1-based; 0 = the header).
+    after_row: usize,
+    /// Where its first line starts, in the bytes fed (the file's after a byte-order mark).
+    offset: u64,
+    /// How many lines it has.
+    lines: usize,
+    /// Its first line with text, unquoted and cut.
+    first: String,
+}
+
+impl Footer {
+    /// What a run says of it: the lines left out, and the first one.
+    fn note(&self, path: &Path) -> String {
+        let lines = if self.lines == 1 {
+            "line".to_string()
+        } else {
+            format!("{} lines", self.lines)
+        };
+        format!(
+            "{}: left out the last {lines} after row {}, a report's footer of one field a line \
+             (such as {:?}), not data",
+            path.display(),
+            self.after_row,
+            self.first
+        )
+    }
 }
 
 impl RaggedCheck {
@@ -581,30 +659,80 @@ impl RaggedCheck {
             record: 0,
             field_start: true,
             stray_quote: None,
+            pos: 0,
+            record_start: 0,
+            blank_before: false,
+            head: Vec::new(),
+            footer: None,
+            footer_error: None,
         }
     }
 
     fn end_record(&mut self) -> std::result::Result<(), String> {
         if self.has_content {
+            // A line of one field with nothing in it but quotes (`""`): blank, in a footer.
+            let quoted_blank = self.fields == 1
+                && self
+                    .head
+                    .iter()
+                    .all(|b| *b == b'"' || b.is_ascii_whitespace());
             match self.expected {
                 None => self.expected = Some(self.fields),
                 Some(e) if e != self.fields => {
-                    return Err(format!(
+                    let error = format!(
                         "row {}: has {} fields but the header has {e} (a ragged row; check the delimiter and quoting){}",
                         self.record, self.fields, stray_quote_hint(self.stray_quote)
-                    ))
+                    );
+                    let footer_line = self.fields == 1 && e >= 2;
+                    let text = String::from_utf8_lossy(&self.head)
+                        .trim()
+                        .trim_matches('"')
+                        .trim()
+                        .to_string();
+                    match &mut self.footer {
+                        Some(f) if footer_line && f.lines < FOOTER_LINES => {
+                            f.lines += 1;
+                            if f.first.is_empty() {
+                                f.first = text;
+                            }
+                        }
+                        Some(_) => return Err(self.footer_error.take().unwrap_or(error)),
+                        None if footer_line && (self.blank_before || quoted_blank) => {
+                            self.footer = Some(Footer {
+                                after_row: self.record - 1,
+                                offset: self.record_start,
+                                lines: 1,
+                                first: text,
+                            });
+                            self.footer_error = Some(error);
+                        }
+                        None => return Err(error),
+                    }
                 }
-                Some(_) => {}
+                Some(_) => {
+                    // A row of data after a footer: the footer's first line was a ragged row.
+                    if let Some(error) = self.footer_error.take() {
+                        return Err(error);
+                    }
+                }
             }
             self.record += 1;
+            self.blank_before = false;
+        } else {
+            self.blank_before = true;
         }
         self.fields = 1;
         self.has_content = false;
+        self.head.clear();
         Ok(())
     }
 
     fn feed(&mut self, bytes: &[u8]) -> std::result::Result<(), String> {
         for &b in bytes {
+            self.pos += 1;
+            if self.fields == 1 && self.head.len() < FOOTER_SHOWN && b != b'\r' && b != b'\n' {
+                self.head.push(b);
+            }
             let start = std::mem::replace(&mut self.field_start, false);
             match b {
                 b'"' => {
@@ -617,6 +745,7 @@ impl RaggedCheck {
                 b'\n' if !self.in_quotes => {
                     self.end_record()?;
                     self.field_start = true;
+                    self.record_start = self.pos;
                 }
                 b'\r' if !self.in_quotes => self.field_start = start,
                 c if c == self.delimiter && !self.in_quotes => {
@@ -1252,6 +1381,66 @@ mod tests {
             e.contains("r.csv") && e.contains("row 2") && e.contains("2 fields"),
             "{e}"
         );
+    }
+
+    /// A report export's footer (one field a line, after an empty line) is left out with a
+    /// note naming it; one-field lines without the empty line, a longer block, or a row of data
+    /// after them are ragged rows, as before.
+    #[test]
+    fn a_report_footer_is_left_out_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows =
+            "\"Lead ID\",\"Source\",\"Visits\"\n\"L1\",\"Web\",\"3\"\n\"L2\",\"Event\",\"\"\n";
+        let footer = "\n\"Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved.\"\n\
+                      \"Confidential Information - Do Not Distribute\"\n\
+                      \"Generated By:  Jo Admin  12/5/2024 10:15 AM\"\n\"Acme Inc.\"\n";
+        for (name, text) in [
+            ("lf.csv", format!("{rows}{footer}")),
+            ("crlf.csv", format!("{rows}{footer}").replace('\n', "\r\n")),
+            ("bom.csv", format!("\u{feff}{rows}\"\"\n\"Acme Inc.\"\n")),
+            // Windows-1252 (not UTF-8): the footer found on the transcoded text.
+            (
+                "cp1252.csv",
+                format!("{rows}{footer}").replace("Acme", "Acm\u{e9}"),
+            ),
+        ] {
+            let p = dir.path().join(name);
+            let bytes = if name == "cp1252.csv" {
+                text.chars()
+                    .map(|c| if c == '\u{e9}' { 0xe9 } else { c as u8 })
+                    .collect()
+            } else {
+                text.into_bytes()
+            };
+            std::fs::write(&p, bytes).unwrap();
+            let t = read_table(&p, &ReadOptions::default()).unwrap();
+            assert_eq!(t.df.height(), 2, "{name}");
+            assert_eq!(t.df.width(), 3, "{name}");
+            let note = t.note.unwrap_or_default();
+            assert!(
+                note.contains(name) && note.contains("after row 2") && note.contains("footer"),
+                "{name}: {note}"
+            );
+            if name != "bom.csv" {
+                assert!(note.contains("left out the last 4 lines"), "{note}");
+                assert!(note.contains("\"Copyright (c) 2000-2024"), "{note}");
+            }
+        }
+        let refused = |text: &str| {
+            let p = write(&dir, "bad.csv", text);
+            read_table(&p, &ReadOptions::default())
+                .unwrap_err()
+                .to_string()
+        };
+        // No empty line before: a truncated last row, not a footer.
+        let e = refused(&format!("{rows}\"L3\"\n"));
+        assert!(e.contains("row 3: has 1 fields"), "{e}");
+        // Data after the footer: its first line was a ragged row.
+        let e = refused(&format!("{rows}{footer}L9,Web,1\n"));
+        assert!(e.contains("row 3: has 1 fields"), "{e}");
+        // More than ten such lines.
+        let e = refused(&format!("{rows}\n{}", "\"x\"\n".repeat(11)));
+        assert!(e.contains("row 3: has 1 fields"), "{e}");
     }
 
     #[test]
