@@ -154,12 +154,10 @@ impl Model {
     /// table's `as_of` column (the model's `date_order` too, from 1970). pandas read `05/11/2024` month first
     /// whatever the model's order, and took `now` or `2025` for times.
     fn parse_times(&self, texts: Vec<String>, kind: &str) -> PyResult<Vec<Option<i64>>> {
-        use leadscore_core::value::{
-            parse_event_time, parse_event_time_as, parse_timestamp, parse_timestamp_as,
-        };
+        use leadscore_core::value::{parse_event_time, parse_event_time_as, parse_timestamp_as};
         let order = self.artifact.spec.date_order;
         let parse: &dyn Fn(&str) -> Option<i64> = match kind {
-            "as_of" => &|t| parse_timestamp(t).filter(|t| *t >= 0),
+            "as_of" => &leadscore_core::value::parse_as_of,
             "as_of_table" => &move |t| parse_timestamp_as(t, order).filter(|t| *t >= 0),
             "event" => &parse_event_time,
             "event_table" => &move |t| parse_event_time_as(t, order),

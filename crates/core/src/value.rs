@@ -425,6 +425,32 @@ pub fn rfc3339(t: i64) -> String {
 }
 
 /// Parses the timestamp forms exports use, to Unix seconds (UTC; a time without zone is UTC):
+/// Unix seconds from 2000-01-01 to 2100-01-01, where a number is read as a time: seconds in
+/// this range, or milliseconds in it times 1,000 (the two never overlap).
+pub const UNIX_TIMES: std::ops::RangeInclusive<i64> = 946_684_800..=4_102_444_800;
+
+/// A moment of scoring as the server's `?as_of=` and the Python package's `as_of` text read
+/// it: a time [`parse_timestamp`] reads, from 1970; or Unix seconds (or milliseconds) in
+/// [`UNIX_TIMES`] written as digits (`1733472000`, `1733472000123`, the millisecond's
+/// fraction read down), as a CRM's API often gives a time.
+pub fn parse_as_of(text: &str) -> Option<i64> {
+    if let Some(t) = parse_timestamp(text) {
+        return (t >= 0).then_some(t);
+    }
+    let digits = text.trim();
+    if digits.is_empty() || digits.len() > 13 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let x: i64 = digits.parse().ok()?;
+    if UNIX_TIMES.contains(&x) {
+        Some(x)
+    } else if UNIX_TIMES.contains(&x.div_euclid(1000)) && x >= 1000 * UNIX_TIMES.start() {
+        Some(x.div_euclid(1000))
+    } else {
+        None
+    }
+}
+
 /// RFC 3339 / ISO 8601 with `T` or a space, with or without fractional seconds and zone,
 /// `YYYY-MM-DD HH:MM`, a bare date `YYYY-MM-DD` (midnight), ISO 8601's basic format
 /// (`20240115T100000Z`), a trailing `UTC`/`GMT` (`2024-01-15 10:00:00 UTC`), and the year first
@@ -2230,6 +2256,36 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A moment of scoring: a time as written, or Unix seconds or milliseconds from 2000 to
+    /// 2100; nothing before 1970, no other number.
+    #[test]
+    fn a_moment_of_scoring_as_text_or_unix_digits() {
+        let t = parse_timestamp("2025-06-08T10:00:00Z").unwrap();
+        for text in [
+            "2025-06-08T10:00:00Z",
+            "1749376800",
+            " 1749376800 ",
+            "1749376800000",
+            "1749376800999",
+        ] {
+            assert_eq!(parse_as_of(text), Some(t), "{text:?}");
+        }
+        for text in [
+            "",
+            "123",
+            "2025",
+            "946684799",
+            "4102444801",
+            "17493768001",
+            "-1749376800",
+            "1749376800.5",
+            "1e9",
+            "1969-12-31",
+        ] {
+            assert_eq!(parse_as_of(text), None, "{text:?}");
+        }
+    }
 
     /// A multi-select value's options: split, trimmed, empty parts skipped, a number or a
     /// boolean one option; `selections` keeps each once, in order.

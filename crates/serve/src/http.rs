@@ -527,9 +527,9 @@ fn number_of<T: std::str::FromStr>(
 fn as_of_of(value: Option<&str>) -> Result<i64> {
     match value {
         None => Ok(now_for_scoring()),
-        Some(text) => match parse_timestamp(text) {
-            Some(t) if t >= 0 => Ok(t),
-            _ => {
+        Some(text) => match leadscore_core::value::parse_as_of(text) {
+            Some(t) => Ok(t),
+            None => {
                 // `+02:00` sent unescaped arrives as ` 02:00`: say why.
                 let plus = text
                     .rfind(' ')
@@ -542,7 +542,11 @@ fn as_of_of(value: Option<&str>) -> Result<i64> {
                 };
                 Err(Error::InvalidQuery {
                     name: "as_of".into(),
-                    message: format!("expected an RFC 3339 time after 1970, found {text:?}{hint}"),
+                    message: format!(
+                        "expected a time from 1970 (RFC 3339 such as 2025-06-08T10:00:00Z, a \
+                         date such as 2025-06-08, or Unix seconds such as 1749376800), found \
+                         {text:?}{hint}"
+                    ),
                 })
             }
         },

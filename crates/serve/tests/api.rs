@@ -17,6 +17,42 @@ async fn score(state: &std::sync::Arc<leadscore_serve::App>, query: &str, body: 
     .await
 }
 
+/// `?as_of=` takes Unix seconds or milliseconds as a CRM's API gives them: the same moment,
+/// the same score; digits outside 2000 to 2100 are refused, the message naming the forms.
+#[tokio::test]
+async fn as_of_takes_unix_seconds_and_milliseconds() {
+    let state = state_with(|_| {});
+    let mut lead = demo_lead();
+    lead["created_at"] = json!("2025-06-01T09:30:00Z");
+    let at = |q: &'static str| score(&state, q, lead.clone());
+    let want = at("as_of=2025-06-08T10:00:00Z").await.json()["score"].clone();
+    assert!(want.is_number());
+    for q in [
+        "as_of=1749376800",
+        "as_of=1749376800000",
+        "as_of=1749376800999",
+        "as_of=%201749376800",
+    ] {
+        let r = at(q).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.text);
+        assert_eq!(r.json()["score"], want, "{q}");
+    }
+    for q in [
+        "as_of=123",
+        "as_of=17493768001",
+        "as_of=-1749376800",
+        "as_of=1749376800.5",
+    ] {
+        let r = at(q).await;
+        assert_eq!(r.status.as_u16(), 422, "{q}: {}", r.text);
+        assert!(
+            r.text.contains("Unix seconds such as 1749376800"),
+            "{q}: {}",
+            r.text
+        );
+    }
+}
+
 #[tokio::test]
 async fn single_lead_gets_score_mql_tier_and_factors() {
     let state = state_with(|_| {});

@@ -326,11 +326,13 @@ pub fn event_time_values(
     times(table, name, missing, order, true, true)
 }
 
-/// Unix seconds from 2000-01-01 to 2100-01-01: a column of numbers all in this range is Unix
-/// seconds; all in it times 1,000, milliseconds. The two never overlap, and no count, amount
-/// or id column of an export falls wholly in either by chance often enough to matter (it is
-/// read so only where a time is expected).
-const EPOCH_SECONDS: std::ops::RangeInclusive<f64> = 946_684_800.0..=4_102_444_800.0;
+/// Unix seconds from 2000-01-01 to 2100-01-01 ([`leadscore_core::value::UNIX_TIMES`]): a
+/// column of numbers all in this range is Unix seconds; all in it times 1,000, milliseconds.
+/// The two never overlap, and no count, amount or id column of an export falls wholly in
+/// either by chance often enough to matter (it is read so only where a time is expected).
+const EPOCH_SECONDS: std::ops::RangeInclusive<f64> = (*leadscore_core::value::UNIX_TIMES.start()
+    as f64)
+    ..=(*leadscore_core::value::UNIX_TIMES.end() as f64);
 
 /// A numeric column as Unix seconds (rounded up with `round_up`, else down), when every value
 /// lies in [`EPOCH_SECONDS`] or in it times 1,000 (milliseconds), or there is none (no
