@@ -605,10 +605,7 @@ fn write_value(
             _ => write!(out, "{column} missing"),
         },
         FittedTransform::LeadAge { landmarks_days } => {
-            let created = match value {
-                FieldValue::Text(s) => parse_timestamp_cached_as(s, date_order),
-                _ => None,
-            };
+            let created = crate::value::created_time(value, date_order);
             match (created, as_of) {
                 (Some(c), Some(a)) => {
                     let age = days_since(c, a);

@@ -1331,9 +1331,16 @@ pub(crate) fn encode_column(
                             .into(),
                     })
                 }
-                FieldValue::Text(s) => parse_timestamp_cached_as(s, date_order)
-                    .ok_or_else(|| wrong(column, date_order.expected(), value))?,
-                _ => return Err(wrong(column, "a timestamp string", value)),
+                v => crate::value::created_time(v, date_order).ok_or_else(|| {
+                    wrong(
+                        column,
+                        &format!(
+                            "{}, or Unix seconds or milliseconds from 2000 to 2100",
+                            date_order.expected()
+                        ),
+                        value,
+                    )
+                })?,
             };
             let as_of = as_of.ok_or_else(|| Error::Feature {
                 column: column.to_string(),

@@ -451,6 +451,36 @@ pub fn parse_as_of(text: &str) -> Option<i64> {
     }
 }
 
+/// A number as a Unix time: seconds in [`UNIX_TIMES`], or milliseconds in it times 1,000, read
+/// down to the second; `None` for any other number.
+pub fn unix_time_of(x: f64) -> Option<i64> {
+    let (lo, hi) = (*UNIX_TIMES.start() as f64, *UNIX_TIMES.end() as f64);
+    if (lo..=hi).contains(&x) {
+        Some(x.floor() as i64)
+    } else if (lo * 1000.0..=hi * 1000.0 + 999.0).contains(&x) {
+        Some((x / 1000.0).floor() as i64)
+    } else {
+        None
+    }
+}
+
+/// A lead's creation time (an age-aware model's `created_at`) as training reads the column: a
+/// timestamp in the spec's date order, or Unix seconds or milliseconds ([`unix_time_of`]) as a
+/// number or as digits (a CRM's API gives `createdate` so).
+pub fn created_time(value: FieldValue<'_>, order: DateOrder) -> Option<i64> {
+    match value {
+        FieldValue::Text(s) => parse_timestamp_cached_as(s, order).or_else(|| {
+            let digits = s.trim();
+            (!digits.is_empty() && digits.len() <= 16 && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| digits.parse::<f64>().ok())
+                .flatten()
+                .and_then(unix_time_of)
+        }),
+        FieldValue::Number(x) => unix_time_of(x),
+        _ => None,
+    }
+}
+
 /// RFC 3339 / ISO 8601 with `T` or a space, with or without fractional seconds and zone,
 /// `YYYY-MM-DD HH:MM`, a bare date `YYYY-MM-DD` (midnight), ISO 8601's basic format
 /// (`20240115T100000Z`), a trailing `UTC`/`GMT` (`2024-01-15 10:00:00 UTC`), and the year first
@@ -2284,6 +2314,33 @@ mod tests {
             "1969-12-31",
         ] {
             assert_eq!(parse_as_of(text), None, "{text:?}");
+        }
+    }
+
+    /// A lead's creation time: a timestamp, or Unix seconds or milliseconds as a number or
+    /// digits, read down to the second; other numbers are no time.
+    #[test]
+    fn a_creation_time_as_text_or_unix_time() {
+        let t = parse_timestamp("2025-06-01T09:30:00Z").unwrap();
+        for v in [
+            FieldValue::Text("2025-06-01T09:30:00Z"),
+            FieldValue::Text("1748770200"),
+            FieldValue::Text(" 1748770200999 "),
+            FieldValue::Number(1_748_770_200.0),
+            FieldValue::Number(1_748_770_200.7),
+            FieldValue::Number(1_748_770_200_123.0),
+        ] {
+            assert_eq!(created_time(v, DateOrder::Iso), Some(t), "{v:?}");
+        }
+        for v in [
+            FieldValue::Number(3.0),
+            FieldValue::Number(-1_748_770_200.0),
+            FieldValue::Number(f64::NAN),
+            FieldValue::Text("12"),
+            FieldValue::Bool(true),
+            FieldValue::Missing,
+        ] {
+            assert_eq!(created_time(v, DateOrder::Iso), None, "{v:?}");
         }
     }
 

@@ -505,12 +505,8 @@ impl Serving {
         else {
             return None;
         };
-        let created = match values.get(i)? {
-            FieldValue::Text(t) => {
-                leadscore_core::value::parse_timestamp_cached_as(t, self.artifact.spec.date_order)?
-            }
-            _ => return None,
-        };
+        let created =
+            leadscore_core::value::created_time(*values.get(i)?, self.artifact.spec.date_order)?;
         let (scored_as, clamped) = leadscore_core::fitted::lead_age(created, as_of, landmarks)?;
         Some(LeadAge {
             days: leadscore_core::fitted::days_since(created, as_of),

@@ -17,8 +17,9 @@ async fn score(state: &std::sync::Arc<leadscore_serve::App>, query: &str, body: 
     .await
 }
 
-/// `?as_of=` takes Unix seconds or milliseconds as a CRM's API gives them: the same moment,
-/// the same score; digits outside 2000 to 2100 are refused, the message naming the forms.
+/// `?as_of=` and a lead's `created_at` take Unix seconds or milliseconds as a CRM's API gives
+/// them: the same moment, the same score; other numbers are refused, the message naming the
+/// forms.
 #[tokio::test]
 async fn as_of_takes_unix_seconds_and_milliseconds() {
     let state = state_with(|_| {});
@@ -37,6 +38,40 @@ async fn as_of_takes_unix_seconds_and_milliseconds() {
         assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.text);
         assert_eq!(r.json()["score"], want, "{q}");
     }
+    // The lead's creation time as a CRM's API may give it, Unix seconds or milliseconds, for
+    // the committed age-aware model (its lead age is read from `created_at`).
+    let aged = leadscore_serve::App::new(leadscore_serve::Config::new(
+        repo("models/demo.json"),
+        TARGET,
+    ))
+    .expect("start app");
+    let r = score(&aged, "as_of=2025-06-08T10:00:00Z", lead.clone())
+        .await
+        .json();
+    let want = r["score"].clone();
+    assert!(r["lead_age"]["days"].is_number(), "{r}");
+    for created in [
+        json!(1_748_770_200),
+        json!(1_748_770_200_000_u64),
+        json!("1748770200"),
+    ] {
+        let mut unix = lead.clone();
+        unix["created_at"] = created.clone();
+        let v = score(&aged, "as_of=2025-06-08T10:00:00Z", unix)
+            .await
+            .json();
+        assert_eq!(v["score"], want, "{created}: {v}");
+        assert_eq!(v["lead_age"], r["lead_age"], "{created}");
+    }
+    let mut wrong = lead.clone();
+    wrong["created_at"] = json!(12);
+    let bad = score(&aged, "as_of=2025-06-08T10:00:00Z", wrong).await;
+    assert_eq!(bad.status.as_u16(), 422, "{}", bad.text);
+    assert!(
+        bad.text.contains("Unix seconds or milliseconds"),
+        "{}",
+        bad.text
+    );
     for q in [
         "as_of=123",
         "as_of=17493768001",
