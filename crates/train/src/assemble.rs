@@ -46,6 +46,9 @@ pub struct Assembled {
     pub outcomes_fingerprint: Option<leadscore_core::artifact::InputFingerprint>,
     /// Every lead's creation, outcome and events, to build examples at other moments.
     pub lives: Lives,
+    /// What reading the events and outcomes files needs said ([`Table::note`]: a footer left
+    /// out, a file read as Windows-1252, columns left out), for the run's warnings.
+    pub notes: Vec<String>,
 }
 
 /// An events table reduced to what the features need, one entry per event.
@@ -333,15 +336,20 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     }
 
     // Events (read once; filtered to known leads), grouped by lead and sorted by time.
+    let mut notes = Vec::new();
     let events = match inputs.events {
-        Some(path) => Some(read_events(
-            path,
-            &spec.events.clone().unwrap_or_default(),
-            &index,
-            read,
-            missing,
-            false,
-        )?),
+        Some(path) => {
+            let (events, unknown, note) = read_events(
+                path,
+                &spec.events.clone().unwrap_or_default(),
+                &index,
+                read,
+                missing,
+                false,
+            )?;
+            notes.extend(note);
+            Some((events, unknown))
+        }
         None => None,
     };
 
@@ -408,6 +416,7 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
                 None => String::new(),
             };
             outcomes_fingerprint = Some(o.fingerprint);
+            notes.extend(o.note);
             (o.per_lead, why)
         }
         None => {
@@ -571,6 +580,7 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
         report,
         outcomes_fingerprint,
         lives,
+        notes,
     })
 }
 
@@ -618,8 +628,8 @@ pub(crate) fn group_by_lead(ev: EventColumns, leads: usize) -> LeadEvents {
     }
 }
 
-/// Reads the events file: the events keyed by lead row (with the file's fingerprint) and the
-/// count of events whose lead id is not in the leads table. Streams over polars' string arrays (no per-cell `String`), so 30 million events stay
+/// Reads the events file: the events keyed by lead row (with the file's fingerprint), the
+/// count of events whose lead id is not in the leads table, and the file's [`Table::note`]. Streams over polars' string arrays (no per-cell `String`), so 30 million events stay
 /// at 16 bytes each.
 pub(crate) fn read_events(
     path: &Path,
@@ -628,7 +638,7 @@ pub(crate) fn read_events(
     read: &ReadOptions,
     missing: &[String],
     empty_ok: bool,
-) -> Result<(EventColumns, u64)> {
+) -> Result<(EventColumns, u64, Option<String>)> {
     // A fixed schema, every column text: the three columns are parsed here (ids and type names
     // as text, times by the timestamp parser), so inferring types from the whole file (~17% of
     // the read at 30 M events) would be wasted.
@@ -708,7 +718,7 @@ pub(crate) fn read_events(
         }
     }
     out.fingerprint = Some(table.fingerprint);
-    Ok((out, unknown))
+    Ok((out, unknown, table.note))
 }
 
 /// What the outcomes table says per lead.
@@ -723,6 +733,8 @@ struct Outcomes {
     /// First (1-based) converted row without a time.
     first_untimed_row: Option<usize>,
     fingerprint: leadscore_core::artifact::InputFingerprint,
+    /// The file's [`Table::note`].
+    note: Option<String>,
 }
 
 /// Times more than a day after training runs: left out of the end of the data, counted.
@@ -813,6 +825,7 @@ fn read_outcomes(
         times,
         first_untimed_row,
         fingerprint: table.fingerprint,
+        note: table.note,
     })
 }
 

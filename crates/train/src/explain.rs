@@ -279,6 +279,15 @@ impl RowValues {
         rows: &[usize],
         events: Option<&EventColumns>,
     ) -> Result<Self> {
+        crate::featurize::check_list_columns(
+            table,
+            spec.columns.iter().map(|c| {
+                (
+                    c.name.as_str(),
+                    matches!(c.transform, FittedTransform::MultiSelect { .. }),
+                )
+            }),
+        )?;
         let mut values = Vec::with_capacity(spec.columns.len());
         for c in &spec.columns {
             let text = |v: Vec<Option<String>>| {

@@ -714,12 +714,37 @@ pub fn bin_columns(v: &[Option<f64>], train: &[usize], bins: Bins, rows: &[usize
 /// `bins` must be a number (training resolves `"auto"` before it calls this). `now`: the
 /// export time of a flat file (`train --as-of`), from which dates are measured; default the
 /// latest timestamp of the training rows.
+/// Refuses a Parquet list column ([`Table::list_columns`]) that a column of the spec reads
+/// other than as multi_select: its joined items (`Pricing;Webinars`) would be one level, a
+/// number that fails at the first row of several items, or an address.
+pub fn check_list_columns<'a>(
+    table: &Table,
+    columns: impl IntoIterator<Item = (&'a str, bool)>,
+) -> Result<()> {
+    for (name, multi_select) in columns {
+        if !multi_select && table.list_columns.iter().any(|c| c == name) {
+            return Err(col_err(
+                table,
+                name,
+                "is a list column: only a multi_select column reads lists (each item an \
+                 option); make it multi_select in the spec, or ignore it",
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn fit_spec(
     spec: &FeatureSpec,
     table: &Table,
     train: &[usize],
     now: Option<i64>,
 ) -> Result<FittedSpec> {
+    check_list_columns(
+        table,
+        spec.feature_columns()
+            .map(|c| (c.name.as_str(), c.transform == TransformKind::MultiSelect)),
+    )?;
     let missing = &spec.missing_tokens;
     // The "now" of a flat export: `now`, else the latest timestamp in the training rows.
     let mut reference_time: Option<i64> = now;
@@ -869,6 +894,15 @@ pub fn featurize_table(
     table: &Table,
     as_of: Option<&[i64]>,
 ) -> Result<Matrix> {
+    check_list_columns(
+        table,
+        fitted.columns.iter().map(|c| {
+            (
+                c.name.as_str(),
+                matches!(c.transform, FittedTransform::MultiSelect { .. }),
+            )
+        }),
+    )?;
     let n = table.df.height();
     let mut m = Matrix::zeros(n, fitted.width());
     let missing = &fitted.missing_tokens;

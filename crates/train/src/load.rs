@@ -123,7 +123,13 @@ fn joined_items(c: &Column) -> std::result::Result<Column, PolarsError> {
         rows.push(match row {
             None => None,
             Some(items) => {
-                let parts: Vec<String> = crate::table::text_values(items.as_ref())?
+                // A decimal item as a number (`1.50` is the option `1.5`, as a plain decimal
+                // column is a number).
+                let items = match items.as_ref().dtype() {
+                    DataType::Decimal(..) => items.as_ref().cast(&DataType::Float64)?,
+                    _ => items.as_ref().clone(),
+                };
+                let parts: Vec<String> = crate::table::text_values(&items)?
                     .into_iter()
                     .flatten()
                     .collect();
@@ -308,15 +314,39 @@ fn unread_kind(t: &polars::prelude::ArrowDataType) -> Option<String> {
         | A::Timestamp(..)
         | A::Decimal(..)
         | A::Dictionary(..) => return None,
-        // A list of scalars is read as its items joined ([`joined_items`]).
-        A::List(item) | A::LargeList(item)
-            if unread_kind(item.dtype()).is_none()
-                && !matches!(item.dtype(), A::List(_) | A::LargeList(_)) =>
-        {
-            return None
-        }
+        // A list of text, numbers or yes/no is read as its items joined ([`joined_items`]);
+        // items of other types (bytes, dates, lists) have no option text a request could send.
+        A::List(item) | A::LargeList(item) => match item.dtype() {
+            A::Boolean
+            | A::Int8
+            | A::Int16
+            | A::Int32
+            | A::Int64
+            | A::UInt8
+            | A::UInt16
+            | A::UInt32
+            | A::UInt64
+            | A::Float32
+            | A::Float64
+            | A::Decimal(..)
+            | A::Utf8
+            | A::LargeUtf8
+            | A::Utf8View => return None,
+            A::Dictionary(_, values, _)
+                if matches!(**values, A::Utf8 | A::LargeUtf8 | A::Utf8View) =>
+            {
+                return None
+            }
+            A::Binary | A::LargeBinary | A::BinaryView => "a list of bytes".into(),
+            A::Date32 | A::Date64 | A::Timestamp(..) => "a list of dates".into(),
+            A::List(_) | A::LargeList(_) | A::FixedSizeList(..) => "a list of lists".into(),
+            A::Struct(_) => "a list of structs".into(),
+            other => format!(
+                "a list of {}",
+                unread_kind(other).unwrap_or_else(|| format!("{other:?}").to_lowercase())
+            ),
+        },
         A::Struct(_) => "a struct".into(),
-        A::List(_) | A::LargeList(_) => "a list of lists or structs".into(),
         A::FixedSizeList(..) => "a fixed-size list".into(),
         A::Map(..) => "a map".into(),
         A::Time32(_) | A::Time64(_) => "a time of day".into(),
@@ -376,16 +406,38 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
             .feed(text.as_bytes())
             .map_err(|m| read_err(path, m))?;
         ragged.finish().map_err(|m| read_err(path, m))?;
-        note = Some(format!(
-            "{} is not UTF-8 (byte {at} is not), so it was read as Windows-1252, as a \
-             spreadsheet on Windows writes a CSV (`é`, `ü`, `€` read as such); if the export has \
-             another encoding, save it as UTF-8",
-            path.display()
-        ));
         let mut bytes = text.into_bytes();
+        // The rows before a footer that is itself the only text that is not UTF-8 (`©` in a
+        // copyright line) are UTF-8: read as written, not as Windows-1252.
+        let mut utf8_rows = false;
         if let Some(f) = &ragged.footer {
-            bytes.truncate(usize::try_from(f.offset).unwrap_or(bytes.len()));
+            let cut = usize::try_from(f.offset)
+                .unwrap_or(bytes.len())
+                .min(bytes.len());
+            // One character per byte of the file: the rows' length there.
+            let chars = String::from_utf8_lossy(&bytes[..cut]).chars().count() as u64;
+            let bom = if scan.bom { 3 } else { 0 };
+            let mut raw = Vec::new();
+            open_input(path)?
+                .take(bom + chars)
+                .read_to_end(&mut raw)
+                .map_err(|e| read_err(path, e.to_string()))?;
+            let rows = raw.get(bom as usize..).unwrap_or_default();
+            if std::str::from_utf8(rows).is_ok() {
+                bytes = rows.to_vec();
+                utf8_rows = true;
+            } else {
+                bytes.truncate(cut);
+            }
             footer_note = Some(f.note(path));
+        }
+        if !utf8_rows {
+            note = Some(format!(
+                "{} is not UTF-8 (byte {at} is not), so it was read as Windows-1252, as a \
+                 spreadsheet on Windows writes a CSV (`é`, `ü`, `€` read as such); if the export \
+                 has another encoding, save it as UTF-8",
+                path.display()
+            ));
         }
         let read = |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o);
         drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
@@ -449,6 +501,8 @@ struct Scan {
     stray_quote: Option<usize>,
     /// A report's footer ([`Footer`]; its offset in the file's bytes).
     footer: Option<Footer>,
+    /// Whether the file starts with a UTF-8 byte-order mark.
+    bom: bool,
 }
 
 /// Hashes the file; for CSV (`delimiter` is `Some`, 0 = detect) also checks ragged rows while
@@ -550,6 +604,7 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
             f.offset += bom;
             f
         }),
+        bom: bom > 0,
     })
 }
 
@@ -1118,6 +1173,16 @@ pub fn check_roles(
     {
         column(table, name)?;
     }
+    // A list's joined items are no label and no id (`L0;M0`).
+    for name in label.iter().chain(&id) {
+        if table.list_columns.iter().any(|c| c == name) {
+            return Err(TrainError::Column {
+                path: table.path.clone(),
+                column: name.to_string(),
+                message: "is a list column: a label or an id is one value per lead".into(),
+            });
+        }
+    }
     match (label, id) {
         (Some(label), Some(id)) if label == id => Err(TrainError::Config(format!(
             "the label and the id both name `{label}`: the label is the outcome, the id names \
@@ -1426,6 +1491,26 @@ mod tests {
                 assert!(note.contains("\"Copyright (c) 2000-2024"), "{note}");
             }
         }
+        // UTF-8 rows whose footer alone is not UTF-8 (`©` written by a Windows tool): the rows
+        // read as UTF-8 (`Zürich`, not `ZÃ¼rich`), and no word of Windows-1252.
+        let p = dir.path().join("mixed.csv");
+        let mut bytes = "id,city\nL0,Zürich\n\n\"Copyright ".as_bytes().to_vec();
+        bytes.extend_from_slice(b"\xa9 2024 Acme\"\n");
+        std::fs::write(&p, bytes).unwrap();
+        let t = read_table(&p, &ReadOptions::default()).unwrap();
+        let city =
+            t.df.column("city")
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(0)
+                .map(str::to_string);
+        assert_eq!(city.as_deref(), Some("Zürich"));
+        let note = t.note.unwrap_or_default();
+        assert!(
+            note.contains("footer") && !note.contains("Windows-1252"),
+            "{note}"
+        );
         let refused = |text: &str| {
             let p = write(&dir, "bad.csv", text);
             read_table(&p, &ReadOptions::default())

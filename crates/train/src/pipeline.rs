@@ -470,6 +470,12 @@ fn train_examples(
     let table = read_table(&config.data, &read)?;
     lap("read", &mut timings);
     let (spec, mut spec_warnings) = resolve_spec(config, file_spec, &table)?;
+    // Before any search reads the columns (a list read as numbers fails at its first row).
+    crate::featurize::check_list_columns(
+        &table,
+        spec.feature_columns()
+            .map(|c| (c.name.as_str(), c.transform == TransformKind::MultiSelect)),
+    )?;
     spec_warnings.extend(table.note.clone());
     if spec.missing_tokens != read.missing_tokens {
         read.missing_tokens = spec.missing_tokens.clone();
@@ -499,6 +505,7 @@ fn train_examples(
             seed: config.seed,
         })?;
         outcomes_fingerprint = a.outcomes_fingerprint;
+        spec_warnings.extend(a.notes.iter().cloned());
         // Most events naming no lead is a join that failed (ids written differently), not
         // leads missing from an export.
         let r = &a.report;
@@ -1861,7 +1868,7 @@ impl LabelledSet {
                     ..AssemblyInputs::new(&leads, &spec, &read)
                 })?;
                 Self {
-                    warnings: leads.note.iter().cloned().collect(),
+                    warnings: leads.note.iter().chain(&a.notes).cloned().collect(),
                     now: None,
                     lives: Some(a.lives),
                     table: a.table,

@@ -221,8 +221,14 @@ pub fn score_file(
                 .as_ref()
                 .and_then(|a| a.events.clone())
                 .unwrap_or_default();
-            let (ev, unknown) =
+            let (ev, unknown, note) =
                 read_events(path, &columns, &index, &read, &spec.missing_tokens, true)?;
+            // The events file's note (a footer left out, read as Windows-1252) beside the
+            // leads file's.
+            summary.read_note = match (summary.read_note.take(), note) {
+                (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                (a, b) => a.or(b),
+            };
             summary.unknown_events = unknown;
             summary.events_rows = ev.fingerprint.as_ref().map(|f| f.rows);
             summary.unknown_types = unknown_types(&ev, fitted);

@@ -190,10 +190,7 @@ fn another_separator_for_a_list_column_and_a_list_of_lists_are_refused_by_name()
     let table = read_table(&parquet, &ReadOptions::default()).unwrap();
     assert!(table.df.column("interests").is_err());
     let note = table.note.clone().unwrap_or_default();
-    assert!(
-        note.contains("`interests` (a list of lists or structs)"),
-        "{note}"
-    );
+    assert!(note.contains("`interests` (a list of lists)"), "{note}");
     std::fs::write(
         &spec,
         "format_version = 1\nlabel = \"converted\"\nid = \"lead_id\"\n\
@@ -204,4 +201,94 @@ fn another_separator_for_a_list_column_and_a_list_of_lists_are_refused_by_name()
         .unwrap_err()
         .to_string();
     assert!(e.contains("the reader left it out"), "{e}");
+}
+
+/// Writes `path` with the leads of [`leads`] and one extra list column `extra`.
+fn write_with(path: &Path, extra: Series) {
+    let rows = leads();
+    let mut df = DataFrame::new(
+        rows.len(),
+        vec![
+            Series::new(
+                "lead_id".into(),
+                (0..rows.len()).map(|i| format!("L{i}")).collect::<Vec<_>>(),
+            )
+            .into(),
+            extra.into(),
+            Series::new(
+                "visits".into(),
+                rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            )
+            .into(),
+            Series::new(
+                "converted".into(),
+                rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            )
+            .into(),
+        ],
+    )
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(path).unwrap())
+        .finish(&mut df)
+        .unwrap();
+}
+
+#[test]
+fn list_items_read_as_a_request_sends_them_and_other_uses_of_a_list_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("leads.parquet");
+    // Decimal items are numbers: `1.50` is the option `1.5`, as a JSON 1.5 is.
+    let decimals: ListChunked = (0..600)
+        .map(|i| {
+            Some(
+                Series::new("".into(), [1.5 + f64::from(i % 3), 2.0])
+                    .cast(&DataType::Decimal(5, 2))
+                    .unwrap(),
+            )
+        })
+        .collect();
+    write_with(
+        &parquet,
+        decimals.into_series().with_name("interests".into()),
+    );
+    let table = read_table(&parquet, &ReadOptions::default()).unwrap();
+    let first = table.df.column("interests").unwrap().str().unwrap().get(0);
+    assert_eq!(first, Some("1.5;2"));
+
+    // A list column read as a categorical, numeric or email column, or as the id: refused
+    // naming it, where its joined items would have been one level (or failed at a row).
+    write_parquet(&parquet, option_lists());
+    let spec = dir.path().join("spec.toml");
+    for transform in ["categorical", "numeric", "email"] {
+        std::fs::write(
+            &spec,
+            format!(
+                "format_version = 1\nlabel = \"converted\"\nid = \"lead_id\"\n\
+                 [[columns]]\nname = \"interests\"\ntransform = \"{transform}\"\n\n\
+                 [[columns]]\nname = \"visits\"\ntransform = \"numeric\"\n"
+            ),
+        )
+        .unwrap();
+        let e = train(&config(&parquet, Some(&spec)))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`interests`") && e.contains("only a multi_select column reads lists"),
+            "{transform}: {e}"
+        );
+    }
+    let mut c = config(&parquet, None);
+    c.id = Some("interests".into());
+    let e = train(&c).unwrap_err().to_string();
+    assert!(e.contains("a label or an id is one value per lead"), "{e}");
+
+    // Items with no option text a request could send (bytes, dates) leave the column out.
+    let bytes: ListChunked = (0..600)
+        .map(|_| Some(Series::new("".into(), [b"\xff\xfe".as_slice()])))
+        .collect();
+    write_with(&parquet, bytes.into_series().with_name("interests".into()));
+    let table = read_table(&parquet, &ReadOptions::default()).unwrap();
+    assert!(table.df.column("interests").is_err());
+    let note = table.note.unwrap_or_default();
+    assert!(note.contains("`interests` (a list of bytes)"), "{note}");
 }
