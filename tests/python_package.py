@@ -97,6 +97,24 @@ table = model.score(pa.Table.from_pandas(leads), events=pa.Table.from_pandas(eve
 assert (table["score"] - ours["score"]).abs().max() == 0.0
 print("pyarrow Table: the same scores")
 
+# Creation times and as_of as Unix seconds or milliseconds (a CRM's API): the same scores and
+# ages as the dates.
+some = leads.head(50).copy()
+base = model.score(some, events=events, as_of=AS_OF)
+epoch = pd.Timestamp("1970-01-01", tz="UTC")
+seconds = [int(s) for s in (pd.to_datetime(some["created_at"], utc=True) - epoch) // pd.Timedelta(seconds=1)]
+as_of_ms = int(pd.Timestamp(AS_OF).timestamp()) * 1000
+for label, created, when in [
+    ("seconds", seconds, AS_OF),
+    ("milliseconds", [s * 1000 for s in seconds], as_of_ms),
+    ("digits", [str(s) for s in seconds], str(as_of_ms // 1000)),
+]:
+    unix = some.assign(created_at=created)
+    got = model.score(unix, events=events, as_of=when)
+    assert (got["score"] - base["score"]).abs().max() == 0.0, label
+    assert list(got["age_days"]) == list(base["age_days"]), (label, got["age_days"].head())
+print("created_at and as_of as Unix seconds or milliseconds: the same scores and ages")
+
 # The cutoff is the server's.
 cutoff = model.cutoff(0.5)
 served_cutoff = get("/v1/model")["cutoff"]

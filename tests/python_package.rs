@@ -23,6 +23,7 @@ fn the_python_package_scores_every_demo_lead_as_the_server_does() {
         &[
             "equal to /v1/score on all 4428 leads",
             "pyarrow Table: the same scores",
+            "created_at and as_of as Unix seconds or milliseconds: the same scores and ages",
             "mlflow.pyfunc.load_model(saved folder).predict: 200 scores equal the package's",
             "logged to a file store and loaded from models:/...: the same scores",
             "python package: ok",

@@ -136,6 +136,9 @@ def _seconds(t: Any, what: str, up: bool = False, parse: Any = None) -> int:
     if isinstance(t, (int, float)):
         if isinstance(t, float) and not _math.isfinite(t):
             raise ValueError(f"{what}: {t!r} is not a time")
+        # Milliseconds from 2000 to 2100, as the server's ?as_of= and a column of them read.
+        if _EPOCH_MS[0] <= t <= _EPOCH_MS[1]:
+            return _whole(t / 1000, up)
         if not 0 <= t <= _LATEST:
             raise ValueError(f"{what}: {t!r} seconds lies outside 1970-01-01 to 9999-12-31")
         return _whole(t, up)

@@ -13,7 +13,7 @@ use crate::fitted::{FittedTransform, LeadEvent};
 use crate::gates::Gates;
 use crate::model::{sigmoid, Scorer};
 use crate::tiers::{tier_of, Tiers};
-use crate::value::{parse_number, parse_timestamp_cached_as, FieldValue};
+use crate::value::{parse_number, FieldValue};
 
 /// How far past `as_of` a date may lie and still count as known then (clock skew).
 pub use crate::fitted::FUTURE_SLACK_SECONDS;
@@ -204,8 +204,8 @@ impl<'a> LeadScorer<'a> {
             .iter()
             .zip(values)
             .find_map(|(c, v)| match (&c.transform, v) {
-                (FittedTransform::LeadAge { landmarks_days }, FieldValue::Text(t)) => {
-                    let created = parse_timestamp_cached_as(t, spec.date_order)?;
+                (FittedTransform::LeadAge { landmarks_days }, v) => {
+                    let created = crate::value::created_time(*v, spec.date_order)?;
                     let (scored_as, _) = crate::fitted::lead_age(created, as_of, landmarks_days)?;
                     Some((as_of.saturating_sub(created) as f64 / 86_400.0, scored_as))
                 }

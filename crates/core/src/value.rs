@@ -434,30 +434,35 @@ pub const UNIX_TIMES: std::ops::RangeInclusive<i64> = 946_684_800..=4_102_444_80
 /// [`UNIX_TIMES`] written as digits (`1733472000`, `1733472000123`, the millisecond's
 /// fraction read down), as a CRM's API often gives a time.
 pub fn parse_as_of(text: &str) -> Option<i64> {
-    if let Some(t) = parse_timestamp(text) {
-        return (t >= 0).then_some(t);
+    match parse_timestamp(text) {
+        Some(t) => (t >= 0).then_some(t),
+        None => unix_digits(text),
     }
+}
+
+/// The forms [`parse_as_of`] reads, for messages.
+pub const AS_OF_FORMS: &str = "a time such as 2025-06-08T10:00:00Z or 2025-06-08 (from 1970), \
+                               or Unix seconds or milliseconds from 2000 to 2100 such as \
+                               1749376800";
+
+/// Text of digits alone (spaces around allowed, at most 20) read as a Unix time
+/// ([`unix_time_of`]).
+fn unix_digits(text: &str) -> Option<i64> {
     let digits = text.trim();
-    if digits.is_empty() || digits.len() > 13 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty() || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let x: i64 = digits.parse().ok()?;
-    if UNIX_TIMES.contains(&x) {
-        Some(x)
-    } else if UNIX_TIMES.contains(&x.div_euclid(1000)) && x >= 1000 * UNIX_TIMES.start() {
-        Some(x.div_euclid(1000))
-    } else {
-        None
-    }
+    digits.parse::<f64>().ok().and_then(unix_time_of)
 }
 
 /// A number as a Unix time: seconds in [`UNIX_TIMES`], or milliseconds in it times 1,000, read
 /// down to the second; `None` for any other number.
 pub fn unix_time_of(x: f64) -> Option<i64> {
     let (lo, hi) = (*UNIX_TIMES.start() as f64, *UNIX_TIMES.end() as f64);
+    // The bounds of training's reading of a column of them (`x / 1000` within the range).
     if (lo..=hi).contains(&x) {
         Some(x.floor() as i64)
-    } else if (lo * 1000.0..=hi * 1000.0 + 999.0).contains(&x) {
+    } else if (lo * 1000.0..=hi * 1000.0).contains(&x) {
         Some((x / 1000.0).floor() as i64)
     } else {
         None
@@ -469,13 +474,7 @@ pub fn unix_time_of(x: f64) -> Option<i64> {
 /// number or as digits (a CRM's API gives `createdate` so).
 pub fn created_time(value: FieldValue<'_>, order: DateOrder) -> Option<i64> {
     match value {
-        FieldValue::Text(s) => parse_timestamp_cached_as(s, order).or_else(|| {
-            let digits = s.trim();
-            (!digits.is_empty() && digits.len() <= 16 && digits.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| digits.parse::<f64>().ok())
-                .flatten()
-                .and_then(unix_time_of)
-        }),
+        FieldValue::Text(s) => parse_timestamp_cached_as(s, order).or_else(|| unix_digits(s)),
         FieldValue::Number(x) => unix_time_of(x),
         _ => None,
     }
@@ -2312,6 +2311,7 @@ mod tests {
             "1749376800.5",
             "1e9",
             "1969-12-31",
+            "4102444800500",
         ] {
             assert_eq!(parse_as_of(text), None, "{text:?}");
         }

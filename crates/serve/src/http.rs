@@ -543,9 +543,8 @@ fn as_of_of(value: Option<&str>) -> Result<i64> {
                 Err(Error::InvalidQuery {
                     name: "as_of".into(),
                     message: format!(
-                        "expected a time from 1970 (RFC 3339 such as 2025-06-08T10:00:00Z, a \
-                         date such as 2025-06-08, or Unix seconds such as 1749376800), found \
-                         {text:?}{hint}"
+                        "expected {}, found {text:?}{hint}",
+                        leadscore_core::value::AS_OF_FORMS
                     ),
                 })
             }

@@ -81,7 +81,8 @@ async fn as_of_takes_unix_seconds_and_milliseconds() {
         let r = at(q).await;
         assert_eq!(r.status.as_u16(), 422, "{q}: {}", r.text);
         assert!(
-            r.text.contains("Unix seconds such as 1749376800"),
+            r.text
+                .contains("Unix seconds or milliseconds from 2000 to 2100 such as 1749376800"),
             "{q}: {}",
             r.text
         );

@@ -2862,6 +2862,32 @@ fn a_float32_parquet_column_reads_as_the_decimals_it_was_written_with() {
     );
 }
 
+/// `score --as-of` takes Unix seconds or milliseconds as the server's `?as_of=` does: the same
+/// file as the date; other digits are refused naming the forms.
+#[test]
+fn score_as_of_takes_unix_seconds_and_milliseconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("leads.csv"), leads()).unwrap();
+    train_model(d, "leads.csv", "m.json");
+    let scored = |out: &str, as_of: &str| {
+        let r = run(d, &score_args("m.json", "leads.csv", out, as_of));
+        assert_eq!(r.code, Some(0), "{as_of}: {}", r.show());
+        std::fs::read_to_string(d.join(out)).unwrap()
+    };
+    let want = scored("date.csv", "2025-01-01T00:00:00Z");
+    assert_eq!(scored("s.csv", "1735689600"), want);
+    assert_eq!(scored("ms.csv", "1735689600000"), want);
+    let r = run(d, &score_args("m.json", "leads.csv", "x.csv", "17356896"));
+    assert_eq!(r.code, Some(1), "{}", r.show());
+    assert!(
+        r.stderr
+            .contains("Unix seconds or milliseconds from 2000 to 2100"),
+        "{}",
+        r.show()
+    );
+}
+
 /// `score --as-of` before 1970 is refused, as the server refuses such an `as_of`.
 #[test]
 fn score_as_of_before_1970_is_refused() {

@@ -133,8 +133,12 @@ impl TryFrom<FreshArgs> for FreshData {
                 .as_of
                 .as_deref()
                 .map(|t| {
-                    leadscore_core::value::parse_timestamp(t)
-                        .ok_or_else(|| anyhow::anyhow!("--as-of {t:?} is not a time"))
+                    leadscore_core::value::parse_as_of(t).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--as-of {t:?} is not a time (expected {})",
+                            leadscore_core::value::AS_OF_FORMS
+                        )
+                    })
                 })
                 .transpose()?,
         })

@@ -113,8 +113,15 @@ impl TryFrom<ScoreArgs> for Score {
     fn try_from(a: ScoreArgs) -> anyhow::Result<Self> {
         let as_of = match &a.as_of {
             None => chrono::Utc::now().timestamp(),
+            // A date before 1970 is read (and refused below, saying why).
             Some(t) => leadscore_core::value::parse_timestamp(t)
-                .with_context(|| format!("--as-of {t:?} is not a time"))?,
+                .or_else(|| leadscore_core::value::parse_as_of(t))
+                .with_context(|| {
+                    format!(
+                        "--as-of {t:?} is not a time (expected {})",
+                        leadscore_core::value::AS_OF_FORMS
+                    )
+                })?,
         };
         // As the server refuses an `as_of` before 1970 (no event can be placed before it).
         if as_of < 0 {
