@@ -35,6 +35,22 @@ fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// `leadscore-train train` on `data` with `spec`, writing `model`.
+fn train_cli(data: &Path, spec: &Path, model: &Path) -> (bool, String) {
+    run(
+        &common::train_binary(),
+        &[
+            "train",
+            "--data",
+            p(data),
+            "--spec",
+            p(spec),
+            "--out",
+            p(model),
+        ],
+    )
+}
+
 /// A spec for the generated leads with `interests` as `transform` plus `extra` lines, and a
 /// gate `extra_top` above the columns.
 fn spec(interests: &str, extra_top: &str) -> String {
@@ -81,18 +97,7 @@ fn init_infers_the_column_and_the_model_weighs_each_option() {
     assert!(block("notes").contains("transform = \"ignore\""), "{text}");
 
     let model = dir.path().join("model.json");
-    let (ok, out) = run(
-        &train,
-        &[
-            "train",
-            "--data",
-            p(&data),
-            "--spec",
-            p(&spec_path),
-            "--out",
-            p(&model),
-        ],
-    );
+    let (ok, out) = train_cli(&data, &spec_path, &model);
     assert!(ok, "{out}");
     let artifact = ModelArtifact::load(&model).unwrap();
     assert_eq!(
@@ -173,18 +178,7 @@ fn gated_model() -> &'static Path {
             )
             .unwrap();
             let model = dir.path().join("model.json");
-            let (ok, out) = run(
-                &common::train_binary(),
-                &[
-                    "train",
-                    "--data",
-                    p(&data),
-                    "--spec",
-                    p(&spec_path),
-                    "--out",
-                    p(&model),
-                ],
-            );
+            let (ok, out) = train_cli(&data, &spec_path, &model);
             assert!(ok, "{out}");
             (dir, model)
         })
@@ -278,18 +272,7 @@ fn the_separator_is_checked_and_models_without_the_transform_stay_format_7() {
         std::fs::write(&spec_path, spec_text).unwrap();
         let model = dir.path().join("model.json");
         let _ = std::fs::remove_file(&model);
-        let (ok, out) = run(
-            &common::train_binary(),
-            &[
-                "train",
-                "--data",
-                p(&data),
-                "--spec",
-                p(&spec_path),
-                "--out",
-                p(&model),
-            ],
-        );
+        let (ok, out) = train_cli(&data, &spec_path, &model);
         (ok, out, ok.then(|| ModelArtifact::load(&model).unwrap()))
     };
     for (interests, want) in [

@@ -317,34 +317,12 @@ fn unread_kind(t: &polars::prelude::ArrowDataType) -> Option<String> {
         // A list of text, numbers or yes/no is read as its items joined ([`joined_items`]);
         // items of other types (bytes, dates, lists) have no option text a request could send.
         A::List(item) | A::LargeList(item) => match item.dtype() {
-            A::Boolean
-            | A::Int8
-            | A::Int16
-            | A::Int32
-            | A::Int64
-            | A::UInt8
-            | A::UInt16
-            | A::UInt32
-            | A::UInt64
-            | A::Float32
-            | A::Float64
-            | A::Decimal(..)
-            | A::Utf8
-            | A::LargeUtf8
-            | A::Utf8View => return None,
-            A::Dictionary(_, values, _)
-                if matches!(**values, A::Utf8 | A::LargeUtf8 | A::Utf8View) =>
-            {
-                return None
-            }
             A::Binary | A::LargeBinary | A::BinaryView => "a list of bytes".into(),
             A::Date32 | A::Date64 | A::Timestamp(..) => "a list of dates".into(),
             A::List(_) | A::LargeList(_) | A::FixedSizeList(..) => "a list of lists".into(),
             A::Struct(_) => "a list of structs".into(),
-            other => format!(
-                "a list of {}",
-                unread_kind(other).unwrap_or_else(|| format!("{other:?}").to_lowercase())
-            ),
+            // Items of a type read in a column of their own: the list is read.
+            other => format!("a list of {}", unread_kind(other)?),
         },
         A::Struct(_) => "a struct".into(),
         A::FixedSizeList(..) => "a fixed-size list".into(),

@@ -31,34 +31,8 @@ fn leads() -> Vec<(Vec<&'static str>, i64, bool)> {
 }
 
 fn write_parquet(path: &Path, lists: Vec<Option<Series>>) {
-    let rows = leads();
-    let mut interests: ListChunked = lists.into_iter().collect();
-    interests.rename("interests".into());
-    let mut df = DataFrame::new(
-        rows.len(),
-        vec![
-            Series::new(
-                "lead_id".into(),
-                (0..rows.len()).map(|i| format!("L{i}")).collect::<Vec<_>>(),
-            )
-            .into(),
-            interests.into_series().into(),
-            Series::new(
-                "visits".into(),
-                rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-            )
-            .into(),
-            Series::new(
-                "converted".into(),
-                rows.iter().map(|r| r.2).collect::<Vec<_>>(),
-            )
-            .into(),
-        ],
-    )
-    .unwrap();
-    ParquetWriter::new(std::fs::File::create(path).unwrap())
-        .finish(&mut df)
-        .unwrap();
+    let interests: ListChunked = lists.into_iter().collect();
+    write_with(path, interests.into_series().with_name("interests".into()));
 }
 
 fn option_lists() -> Vec<Option<Series>> {
