@@ -106,7 +106,8 @@ pub struct FreshArgs {
     /// CSV delimiter (detected when absent).
     #[arg(long, value_parser = delimiter_byte)]
     delimiter: Option<u8>,
-    /// A flat file's export time (RFC 3339 or a date): a flat-file model measures its dates
+    /// A flat file's export time (RFC 3339, a date, or Unix seconds or milliseconds): a
+    /// flat-file model measures its dates
     /// from it (default: the end of the model's training data), and reads one more than a day
     /// after it as missing. Not for models trained with events or outcomes.
     #[arg(long, value_name = "TIME")]

@@ -37,8 +37,9 @@ pub struct ScoreArgs {
     /// before --as-of are skipped, as a nightly job scores open leads only.
     #[arg(long)]
     outcomes: Option<PathBuf>,
-    /// The moment every lead is scored as of (RFC 3339 or YYYY-MM-DD[ HH:MM:SS], UTC;
-    /// default: now). Leads created after it are skipped.
+    /// The moment every lead is scored as of (RFC 3339 or YYYY-MM-DD[ HH:MM:SS], UTC, or Unix
+    /// seconds or milliseconds as the server's ?as_of= reads them; default: now). Leads created
+    /// after it are skipped.
     #[arg(long)]
     as_of: Option<String>,
     /// Where to write one row per lead: .csv or .parquet. Written whole or not at all.
