@@ -35,6 +35,24 @@ fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// `leadscore-train init` on `data` (label `converted`) writing `spec`; the spec's text.
+fn init_cli(data: &Path, spec: &Path) -> String {
+    let (ok, out) = run(
+        &common::train_binary(),
+        &[
+            "init",
+            "--data",
+            p(data),
+            "--label",
+            "converted",
+            "--out",
+            p(spec),
+        ],
+    );
+    assert!(ok, "{out}");
+    std::fs::read_to_string(spec).unwrap()
+}
+
 /// `leadscore-train train` on `data` with `spec`, writing `model`.
 fn train_cli(data: &Path, spec: &Path, model: &Path) -> (bool, String) {
     run(
@@ -66,22 +84,8 @@ fn spec(interests: &str, extra_top: &str) -> String {
 fn init_infers_the_column_and_the_model_weighs_each_option() {
     let dir = tempfile::tempdir().unwrap();
     let data = common::write_multi_select_leads(dir.path());
-    let train = common::train_binary();
     let spec_path = dir.path().join("spec.toml");
-    let (ok, out) = run(
-        &train,
-        &[
-            "init",
-            "--data",
-            p(&data),
-            "--label",
-            "converted",
-            "--out",
-            p(&spec_path),
-        ],
-    );
-    assert!(ok, "{out}");
-    let text = std::fs::read_to_string(&spec_path).unwrap();
+    let text = init_cli(&data, &spec_path);
     let block = |name: &str| -> String {
         let at = text
             .find(&format!("name = \"{name}\""))
@@ -349,20 +353,7 @@ fn single_levels_holding_a_semicolon_stay_categorical_and_a_damaged_model_is_ref
     let data = dir.path().join("crm.csv");
     std::fs::write(&data, csv).unwrap();
     let spec_path = dir.path().join("spec.toml");
-    let (ok, out) = run(
-        &common::train_binary(),
-        &[
-            "init",
-            "--data",
-            p(&data),
-            "--label",
-            "converted",
-            "--out",
-            p(&spec_path),
-        ],
-    );
-    assert!(ok, "{out}");
-    let text = std::fs::read_to_string(&spec_path).unwrap();
+    let text = init_cli(&data, &spec_path);
     assert!(
         text.contains("name = \"industry\"\ntransform = \"categorical\""),
         "{text}"

@@ -283,7 +283,16 @@ pub fn number_to_level(x: f64) -> String {
     }
 }
 
-/// Calls `f` with each option a multi_select value includes: the text split at `separator`,
+/// The options a multi_select text includes, in order: split at `separator`, each part
+/// trimmed, empty parts skipped (a repeated option comes each time). The one splitting rule of
+/// training, serving, gates and `init`.
+pub fn options_in<'a>(text: &'a str, separator: &'a str) -> impl Iterator<Item = &'a str> {
+    text.split(separator)
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+}
+
+/// Calls `f` with each option a multi_select value includes ([`options_in`]): the text split at `separator`,
 /// each part trimmed, empty parts skipped (`"Pricing; ;Webinars;"` includes `Pricing` and
 /// `Webinars`); a number or a boolean is one option, as a categorical level ([`number_to_level`],
 /// `true`/`false`). Returns how many options it passed (a repeated option counts each time);
@@ -297,7 +306,7 @@ pub fn for_each_selection(
         FieldValue::Missing => 0,
         FieldValue::Text(s) => {
             let mut n = 0;
-            for part in s.split(separator).map(str::trim).filter(|p| !p.is_empty()) {
+            for part in options_in(s, separator) {
                 f(part);
                 n += 1;
             }

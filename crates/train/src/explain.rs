@@ -279,15 +279,7 @@ impl RowValues {
         rows: &[usize],
         events: Option<&EventColumns>,
     ) -> Result<Self> {
-        crate::featurize::check_list_columns(
-            table,
-            spec.columns.iter().map(|c| {
-                (
-                    c.name.as_str(),
-                    matches!(c.transform, FittedTransform::MultiSelect { .. }),
-                )
-            }),
-        )?;
+        crate::featurize::check_fitted_list_columns(table, spec)?;
         let mut values = Vec::with_capacity(spec.columns.len());
         for c in &spec.columns {
             let text = |v: Vec<Option<String>>| {

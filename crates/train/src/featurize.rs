@@ -20,7 +20,7 @@ use leadscore_core::spec::{
     DEFAULT_SEPARATOR, VALUE_BIN_MIN_COUNT,
 };
 use leadscore_core::value::{
-    bool_of, email_class, for_each_selection, month_and_weekday, parse_event_time_as,
+    bool_of, email_class, for_each_selection, month_and_weekday, options_in, parse_event_time_as,
     parse_number_as, parse_timestamp, parse_timestamp_as, selections, seniority, shorten,
     DateOrder, DateOrderEvidence, EmailClass, FieldValue, Seniority,
 };
@@ -710,14 +710,32 @@ pub fn bin_columns(v: &[Option<f64>], train: &[usize], bins: Bins, rows: &[usize
     }
 }
 
-/// Fits the spec's learned state on the rows `train` of `table`. Every numeric column's
-/// `bins` must be a number (training resolves `"auto"` before it calls this). `now`: the
-/// export time of a flat file (`train --as-of`), from which dates are measured; default the
-/// latest timestamp of the training rows.
 /// Refuses a Parquet list column ([`Table::list_columns`]) that a column of the spec reads
 /// other than as multi_select: its joined items (`Pricing;Webinars`) would be one level, a
 /// number that fails at the first row of several items, or an address.
-pub fn check_list_columns<'a>(
+pub fn check_spec_list_columns(table: &Table, spec: &FeatureSpec) -> Result<()> {
+    check_list_columns(
+        table,
+        spec.feature_columns()
+            .map(|c| (c.name.as_str(), c.transform == TransformKind::MultiSelect)),
+    )
+}
+
+/// [`check_spec_list_columns`] for a fitted spec (a model scoring a file).
+pub fn check_fitted_list_columns(table: &Table, fitted: &FittedSpec) -> Result<()> {
+    check_list_columns(
+        table,
+        fitted.columns.iter().map(|c| {
+            (
+                c.name.as_str(),
+                matches!(c.transform, FittedTransform::MultiSelect { .. }),
+            )
+        }),
+    )
+}
+
+/// The columns (name, read as multi_select) of which none may be a list column otherwise.
+fn check_list_columns<'a>(
     table: &Table,
     columns: impl IntoIterator<Item = (&'a str, bool)>,
 ) -> Result<()> {
@@ -734,17 +752,17 @@ pub fn check_list_columns<'a>(
     Ok(())
 }
 
+/// Fits the spec's learned state on the rows `train` of `table`. Every numeric column's
+/// `bins` must be a number (training resolves `"auto"` before it calls this). `now`: the
+/// export time of a flat file (`train --as-of`), from which dates are measured; default the
+/// latest timestamp of the training rows.
 pub fn fit_spec(
     spec: &FeatureSpec,
     table: &Table,
     train: &[usize],
     now: Option<i64>,
 ) -> Result<FittedSpec> {
-    check_list_columns(
-        table,
-        spec.feature_columns()
-            .map(|c| (c.name.as_str(), c.transform == TransformKind::MultiSelect)),
-    )?;
+    check_spec_list_columns(table, spec)?;
     let missing = &spec.missing_tokens;
     // The "now" of a flat export: `now`, else the latest timestamp in the training rows.
     let mut reference_time: Option<i64> = now;
@@ -797,7 +815,7 @@ pub fn fit_spec(
                 for &i in train {
                     if let Some(t) = &v[i] {
                         row.clear();
-                        row.extend(t.split(separator).map(str::trim).filter(|o| !o.is_empty()));
+                        row.extend(options_in(t, separator));
                         row.sort_unstable();
                         row.dedup();
                         for o in &row {
@@ -894,15 +912,7 @@ pub fn featurize_table(
     table: &Table,
     as_of: Option<&[i64]>,
 ) -> Result<Matrix> {
-    check_list_columns(
-        table,
-        fitted.columns.iter().map(|c| {
-            (
-                c.name.as_str(),
-                matches!(c.transform, FittedTransform::MultiSelect { .. }),
-            )
-        }),
-    )?;
+    check_fitted_list_columns(table, fitted)?;
     let n = table.df.height();
     let mut m = Matrix::zeros(n, fitted.width());
     let missing = &fitted.missing_tokens;

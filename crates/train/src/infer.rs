@@ -8,8 +8,9 @@ use leadscore_core::spec::{
     Bins, ColumnSpec, FeatureSpec, TransformKind, DEFAULT_SEPARATOR, SPEC_FORMAT_VERSION,
 };
 use leadscore_core::value::{
-    is_bool_word, parse_decimal_comma_number, parse_number, parse_number_as, parse_timestamp,
-    parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, CURRENCY_CODES, CURRENCY_SIGNS,
+    is_bool_word, options_in, parse_decimal_comma_number, parse_number, parse_number_as,
+    parse_timestamp, parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, CURRENCY_CODES,
+    CURRENCY_SIGNS,
 };
 use polars::prelude::DataType;
 use std::collections::HashMap;
@@ -902,11 +903,8 @@ fn infer_column(
         if present == 0 {
             return ignore("every value is missing".into());
         }
-        let mut col = ColumnSpec::new(name, TransformKind::MultiSelect);
-        col.min_count = Some(min_count);
-        col.separator = Some(DEFAULT_SEPARATOR.into());
         return Ok((
-            col,
+            multi_select_column(name, min_count),
             format!(
                 "multi-select: a list column, each item an option; {} missing ({})",
                 n - present,
@@ -1178,10 +1176,10 @@ fn infer_column(
         ));
     }
     if let Some(why) = multi_select(&counts, present.len(), min_count) {
-        let mut col = ColumnSpec::new(name, TransformKind::MultiSelect);
-        col.min_count = Some(min_count);
-        col.separator = Some(DEFAULT_SEPARATOR.into());
-        return Ok((col, format!("{why}; {miss}")));
+        return Ok((
+            multi_select_column(name, min_count),
+            format!("{why}; {miss}"),
+        ));
     }
     if counts.len() > 50 && counts.len() * 2 > present.len() {
         return ignore(format!(
@@ -1208,6 +1206,14 @@ fn infer_column(
     Ok((col, why))
 }
 
+/// A multi_select column as `init` writes it: the default separator spelled out.
+fn multi_select_column(name: &str, min_count: usize) -> ColumnSpec {
+    let mut col = ColumnSpec::new(name, TransformKind::MultiSelect);
+    col.min_count = Some(min_count);
+    col.separator = Some(DEFAULT_SEPARATOR.into());
+    col
+}
+
 /// Why a text column holds several options per value, separated by [`DEFAULT_SEPARATOR`] (a
 /// CRM's multi-select picklist or multiple-checkbox property, `Pricing;Webinars`), or `None`:
 /// at least 10 rows, and 5% of the values, include two options or more, in at least 3
@@ -1224,11 +1230,7 @@ fn multi_select(counts: &HashMap<&str, usize>, present: usize, min_count: usize)
     // the parts of single levels with the separator in them (`Media; Entertainment`) do not.
     let mut values_with: HashMap<&str, usize> = HashMap::new();
     for (value, &n) in counts {
-        let mut parts: Vec<&str> = value
-            .split(DEFAULT_SEPARATOR)
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .collect();
+        let mut parts: Vec<&str> = options_in(value, DEFAULT_SEPARATOR).collect();
         parts.sort_unstable();
         parts.dedup();
         if parts.len() >= 2 {

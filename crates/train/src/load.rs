@@ -395,11 +395,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
             // One character per byte of the file: the rows' length there.
             let chars = String::from_utf8_lossy(&bytes[..cut]).chars().count() as u64;
             let bom = if scan.bom { 3 } else { 0 };
-            let mut raw = Vec::new();
-            open_input(path)?
-                .take(bom + chars)
-                .read_to_end(&mut raw)
-                .map_err(|e| read_err(path, e.to_string()))?;
+            let raw = read_prefix(path, bom + chars)?;
             let rows = raw.get(bom as usize..).unwrap_or_default();
             if std::str::from_utf8(rows).is_ok() {
                 bytes = rows.to_vec();
@@ -422,11 +418,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
     } else if let Some(f) = &scan.footer {
         // The rows before a report's footer, read from memory (a file with a footer is a
         // report export, not a multi-gigabyte events table).
-        let mut bytes = Vec::new();
-        open_input(path)?
-            .take(f.offset)
-            .read_to_end(&mut bytes)
-            .map_err(|e| read_err(path, e.to_string()))?;
+        let bytes = read_prefix(path, f.offset)?;
         footer_note = Some(f.note(path));
         let read = |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o);
         drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
@@ -463,6 +455,16 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         delimiter: (!is_parquet).then_some(scan.delimiter),
         list_columns,
     })
+}
+
+/// The first `len` bytes of the file (the rows before a report's footer).
+fn read_prefix(path: &Path, len: u64) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_input(path)?
+        .take(len)
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_err(path, e.to_string()))?;
+    Ok(bytes)
 }
 
 /// What one pass over a file found.

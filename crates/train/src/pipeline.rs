@@ -471,11 +471,7 @@ fn train_examples(
     lap("read", &mut timings);
     let (spec, mut spec_warnings) = resolve_spec(config, file_spec, &table)?;
     // Before any search reads the columns (a list read as numbers fails at its first row).
-    crate::featurize::check_list_columns(
-        &table,
-        spec.feature_columns()
-            .map(|c| (c.name.as_str(), c.transform == TransformKind::MultiSelect)),
-    )?;
+    crate::featurize::check_spec_list_columns(&table, &spec)?;
     spec_warnings.extend(table.note.clone());
     if spec.missing_tokens != read.missing_tokens {
         read.missing_tokens = spec.missing_tokens.clone();
