@@ -5,7 +5,8 @@
 //! array the same, names the lead's own value in its factor (and the option it could not
 //! weigh), holds it back by a gate on one option, and refuses a nested array naming the field;
 //! the Python package takes lists of options (and a pyarrow list column) as the server takes
-//! arrays (`tests/python_multi_select.py`).
+//! arrays, and MLflow's own scoring client sends them to `/invocations` from a DataFrame of
+//! lists (`tests/python_multi_select.py`).
 //! The spec's `separator` is checked, and a model without a multi-select column stays in the
 //! format builds before it read.
 

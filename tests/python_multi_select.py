@@ -6,6 +6,7 @@ The server serves MODEL (trained on a generated file with a multi-select `intere
 at --target-precision 0.45. The package scores the same leads with `interests` as text, as
 Python lists, tuples, numpy arrays and a pyarrow list column, and each gives the server's
 score for the value as text; a list holding a list is refused naming the lead and the column.
+MLflow's own scoring client sends the same lists to `/invocations` and gets the same scores.
 """
 
 import json
@@ -17,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 
 import leadscore
+from mlflow.pyfunc.scoring_server.client import ScoringServerClient
+from mlflow.utils.proto_json_utils import dump_input_data
 
 MODEL, HOST, PORT = sys.argv[1], sys.argv[2], int(sys.argv[3])
 AS_OF = "2026-01-01T00:00:00Z"
@@ -97,4 +100,25 @@ try:
 except ValueError as e:
     assert "lead at index 0" in str(e) and "'interests'" in str(e) and "list" in str(e), str(e)
     print(f"nested list: ValueError: {e}")
+# MLflow's own scoring client (`/invocations`): a DataFrame whose column holds Python lists and
+# numpy arrays (sent under `dataframe_split` as JSON arrays) and a list of dicts (under
+# `inputs`). The model has no time-dependent feature, so request-time scoring gives the same
+# scores as `/v1/score` at AS_OF.
+client = ScoringServerClient(HOST, PORT)
+client.wait_server_ready(timeout=30)
+for label, values in [
+    ("DataFrame of lists", lists),
+    ("DataFrame of numpy arrays", [np.array(v, dtype=object) if v is not None else None for v in lists]),
+]:
+    sent = dump_input_data(frame(values))
+    assert "dataframe_split" in sent and '["Pricing", "API docs"]' in sent, sent
+    got = client.invoke(frame(values)).get_predictions()
+    got = [float(x) for x in (got.iloc[:, 0] if isinstance(got, pd.DataFrame) else got)]
+    assert got == want, (label, got, want)
+    print(f"mlflow invoke({label}): the server's scores")
+records = frame(lists).astype(object).where(frame(lists).notna(), None).to_dict("records")
+got = client.invoke(records).get_predictions()
+got = [float(x) for x in (got.iloc[:, 0] if isinstance(got, pd.DataFrame) else got)]
+assert got == want, ("list of dicts", got, want)
+print("mlflow invoke(list of dicts with lists): the server's scores")
 print("python multi-select: ok")
