@@ -1,7 +1,8 @@
 //! The analyst notebook (`notebooks/feature_weights.ipynb`) runs top to bottom with
 //! `jupyter nbconvert --execute` on the committed demo model (age-aware: a handoff curve, a
 //! scored file of replayed moments) and on a model trained on the X Education export (flat: a
-//! per-example curve), with no cell failing. Its Python reimplementation of the MQL cutoff is held
+//! per-example curve) and on a model with a multi-select column (artifact format 8), with no
+//! cell failing. Its Python reimplementation of the MQL cutoff is held
 //! to `leadscore_core::curve::cutoff_for_precision`: the cutoffs Rust computes for the same
 //! artifact go to the notebook in a JSON file (`LEADSCORE_RUST_CUTOFFS`), and the notebook asserts
 //! its own agree.
@@ -333,6 +334,36 @@ fn notebook_runs_on_an_x_education_model() {
             op.precision_lower_bound
         ),
     );
+}
+
+#[test]
+fn notebook_runs_on_a_multi_select_model() {
+    let python = python();
+    let dir = tempfile::tempdir().unwrap();
+    // A format 8 artifact: a multi-select column (`Pricing;Webinars`) with one feature per
+    // option, drawn as bars like a category.
+    let data = common::write_multi_select_leads(dir.path());
+    let spec = dir.path().join("spec.toml");
+    std::fs::write(
+        &spec,
+        "format_version = 1\nlabel = \"converted\"\nid = \"lead_id\"\n\n\
+         [[columns]]\nname = \"interests\"\ntransform = \"multi_select\"\n\n\
+         [[columns]]\nname = \"source\"\ntransform = \"categorical\"\n\n\
+         [[columns]]\nname = \"visits\"\ntransform = \"numeric\"\n",
+    )
+    .unwrap();
+    let mut config = TrainConfig::new(data);
+    config.spec = Some(spec);
+    let outcome = train(&config).unwrap();
+    let artifact = &outcome.artifact;
+    assert_eq!(artifact.format_version, 8, "a multi-select model");
+    let model = dir.path().join("multi-select.json");
+    let scored = dir.path().join("multi-select.holdout.csv");
+    artifact.write_atomic(&model).unwrap();
+    std::fs::write(&scored, holdout_csv(&outcome)).unwrap();
+    let printed = execute(&python, dir.path(), Some((&model, &scored)), artifact, 5);
+    assert_checks_ran(&printed, &artifact.model_id);
+    assert_printed(&printed, "format 8  curve: per example");
 }
 
 /// The notebook is committed without outputs (no stale charts, small diffs); needs no Python.
