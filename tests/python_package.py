@@ -206,6 +206,21 @@ with_as_of = leads.head(5).copy()
 with_as_of["as_of"] = int(pd.Timestamp(AS_OF).timestamp()) * 1000
 assert (model.score(with_as_of, events=events)["score"].to_numpy() == ours["score"].head(5).to_numpy()).all()
 print("event times in Unix seconds and milliseconds (numbers or text), an as_of column in milliseconds: the same scores")
+# The server reads the same Unix times in a request's events (numbers or digits).
+unix_leads = records[:40]
+assert sum(len(by_lead.get(r["lead_id"], [])) for r in unix_leads) >= 20, "too few events to prove much"
+for name, form in [("seconds", int), ("milliseconds", lambda t: int(t) * 1000), ("digits", lambda t: str(int(t)))]:
+    batch = []
+    for r in unix_leads:
+        lead = {c: v for c, v in r.items() if isinstance(v, str)}
+        lead["events"] = [
+            {"event_type": e["event_type"], "occurred_at": form(pd.Timestamp(e["occurred_at"]).timestamp())}
+            for e in by_lead.get(r["lead_id"], [])
+        ]
+        batch.append(lead)
+    got = [lead["score"] for lead in post(f"/v1/score?as_of={AS_OF}", {"leads": batch})["leads"]]
+    assert got == [s["score"] for s in served[: len(unix_leads)]], name
+print("the server reads events' Unix seconds, milliseconds and digits as their ISO times")
 # Times written as text are read as the server and `leadscore-train score` read them, not as
 # pandas guesses: an as_of the server refuses is refused, an event time in another order than
 # the model's (ISO here) is refused naming the row, a blank event type is refused.

@@ -457,22 +457,41 @@ pub const AS_OF_FORMS: &str = "a time such as 2025-06-08T10:00:00Z or 2025-06-08
 /// Text of digits alone (spaces around allowed, at most 20) read as a Unix time
 /// ([`unix_time_of`]).
 fn unix_digits(text: &str) -> Option<i64> {
+    unix_digits_rounded(text, false)
+}
+
+/// [`unix_digits`] rounding a fraction of a second up with `up` (an event's time).
+fn unix_digits_rounded(text: &str, up: bool) -> Option<i64> {
     let digits = text.trim();
     if digits.is_empty() || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse::<f64>().ok().and_then(unix_time_of)
+    digits
+        .parse::<f64>()
+        .ok()
+        .and_then(|x| unix_time_rounded(x, up))
 }
 
 /// A number as a Unix time: seconds in [`UNIX_TIMES`], or milliseconds in it times 1,000, read
 /// down to the second; `None` for any other number.
 pub fn unix_time_of(x: f64) -> Option<i64> {
+    unix_time_rounded(x, false)
+}
+
+/// [`unix_time_of`] for the time of an event: a fraction of a second rounds up, as training
+/// reads an events column of Unix times (see [`parse_event_time_as`] for why).
+pub fn unix_event_time_of(x: f64) -> Option<i64> {
+    unix_time_rounded(x, true)
+}
+
+fn unix_time_rounded(x: f64, up: bool) -> Option<i64> {
     let (lo, hi) = (*UNIX_TIMES.start() as f64, *UNIX_TIMES.end() as f64);
+    let whole = |t: f64| (if up { t.ceil() } else { t.floor() }) as i64;
     // The bounds of training's reading of a column of them (`x / 1000` within the range).
     if (lo..=hi).contains(&x) {
-        Some(x.floor() as i64)
+        Some(whole(x))
     } else if (lo * 1000.0..=hi * 1000.0).contains(&x) {
-        Some((x / 1000.0).floor() as i64)
+        Some(whole(x / 1000.0))
     } else {
         None
     }
@@ -879,10 +898,19 @@ pub fn parse_event_time_as(text: &str, order: DateOrder) -> Option<i64> {
     Some(t + i64::from(after_its_second(text)))
 }
 
-/// [`parse_event_time_as`] for ISO 8601 text (the server's events).
+/// An event's time as a request gives it (the server's `events[].occurred_at`, the Python
+/// package's): ISO 8601 text ([`parse_event_time_as`]), or Unix seconds or milliseconds in
+/// [`UNIX_TIMES`] written as digits, a fraction of a second rounded up
+/// ([`unix_event_time_of`]), as training reads an events column of either.
 pub fn parse_event_time(text: &str) -> Option<i64> {
-    parse_event_time_as(text, DateOrder::Iso)
+    parse_event_time_as(text, DateOrder::Iso).or_else(|| unix_digits_rounded(text, true))
 }
+
+/// The forms an event's time in a request is read in ([`parse_event_time`], a JSON number
+/// [`unix_event_time_of`]), for messages.
+pub const EVENT_TIME_FORMS: &str = "a timestamp (ISO 8601 such as 2025-06-01T09:30:00Z, or a \
+                                    date), or Unix seconds or milliseconds from 2000 to 2100 \
+                                    such as 1748770200";
 
 /// Whether a timestamp's text lies after the whole second the parsers read it as: its
 /// seconds (`:SS` after `:MM`) have a fraction that is not zero (`10:00:00.9`; `.000` is
@@ -2350,6 +2378,37 @@ mod tests {
             FieldValue::Missing,
         ] {
             assert_eq!(created_time(v, DateOrder::Iso), None, "{v:?}");
+        }
+    }
+
+    /// An event's time in a request: ISO text, or Unix seconds or milliseconds as digits or a
+    /// number, a fraction of a second rounded up (as training reads an events column of them,
+    /// and as an ISO time's fraction rounds up); no other number.
+    #[test]
+    fn an_event_time_as_text_or_unix_time() {
+        let t = parse_timestamp("2025-06-01T09:30:00Z").unwrap();
+        for text in [
+            "2025-06-01T09:30:00Z",
+            "2025-06-01T09:29:59.2Z",
+            "1748770200",
+            " 1748770200000 ",
+            "1748770199001",
+        ] {
+            assert_eq!(parse_event_time(text), Some(t), "{text:?}");
+        }
+        for x in [1_748_770_200.0, 1_748_770_199.5, 1_748_770_199_999.0] {
+            assert_eq!(unix_event_time_of(x), Some(t), "{x}");
+        }
+        assert_eq!(
+            unix_time_of(1_748_770_199.5),
+            Some(t - 1),
+            "a scoring time rounds down"
+        );
+        for text in ["", "123", "946684799", "-1748770200", "1748770200.5", "1e9"] {
+            assert_eq!(parse_event_time(text), None, "{text:?}");
+        }
+        for x in [5.0, -1_748_770_200.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(unix_event_time_of(x), None, "{x}");
         }
     }
 

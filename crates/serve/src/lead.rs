@@ -16,7 +16,9 @@
 use crate::error::{Error, Result};
 use crate::json_text::escape_at;
 use leadscore_core::fitted::{FittedSpec, FittedTransform};
-use leadscore_core::value::{parse_event_time, parse_number, FieldValue};
+use leadscore_core::value::{
+    parse_event_time, parse_number, unix_event_time_of, FieldValue, EVENT_TIME_FORMS,
+};
 use serde::de::{self, Deserialize, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -975,17 +977,20 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
                         Scalar::Val(Val::Text(s)) => parse_event_time(&s).ok_or_else(|| {
                             self.field_fail(
                                 "occurred_at",
-                                format!(
-                                    "expected a timestamp (ISO 8601 such as \
-                                     2025-06-01T09:30:00Z, or a date), found {s:?}"
-                                ),
+                                format!("expected {EVENT_TIME_FORMS}, found {s:?}"),
+                            )
+                        })?,
+                        Scalar::Val(Val::Number(x)) => unix_event_time_of(x).ok_or_else(|| {
+                            self.field_fail(
+                                "occurred_at",
+                                format!("expected {EVENT_TIME_FORMS}, found the number {x}"),
                             )
                         })?,
                         found => {
                             return Err(self.field_fail(
                                 "occurred_at",
                                 format!(
-                                    "expected a timestamp string, found {}",
+                                    "expected a timestamp string or Unix time, found {}",
                                     scalar_kind(&found)
                                 ),
                             ))
@@ -1250,7 +1255,8 @@ impl<'de> Flat<'de> {
     }
 
     /// A lead's `events`: null, or an array of event objects with `event_type` a string that
-    /// is not blank, `occurred_at` a string [`parse_event_time`] reads (a fraction of a second rounds it up), `value` a number or
+    /// is not blank, `occurred_at` a string [`parse_event_time`] reads or a number
+    /// [`unix_event_time_of`] reads (a fraction of a second rounds it up), `value` a number or
     /// null, any other key a scalar (serde's path keeps the last of a repeated key, and so does
     /// this). Anything else, a missing field included, is left to serde's path, which words
     /// the error.
@@ -1284,6 +1290,7 @@ impl<'de> Flat<'de> {
             match (key, this.scalar()?) {
                 ("event_type", Val::Text(t)) if !t.trim().is_empty() => event_type = Some(t),
                 ("occurred_at", Val::Text(t)) => occurred_at = Some(parse_event_time(&t)?),
+                ("occurred_at", Val::Number(x)) => occurred_at = Some(unix_event_time_of(x)?),
                 ("value", Val::Number(x)) => value = Some(x),
                 ("value", Val::Missing) => value = None,
                 ("event_type" | "occurred_at" | "value", _) => return None,
@@ -1898,6 +1905,9 @@ mod tests {
                     "\"2025-02-30T00:00:00Z\"",
                     "\"soon\"",
                     "1735723207",
+                    "\"1735723207000\"",
+                    "1735723207.5",
+                    "5",
                     "null",
                 ],
                 "value" => &["1", "2.5", "null", "-0", "\"3\"", "true", "[]"],
@@ -2200,6 +2210,34 @@ mod tests {
             let err = parse(bad.clone()).unwrap_err();
             assert_eq!(err.path(), Some(path), "{bad}");
         }
+        // Unix seconds or milliseconds, as a number or digits, read as training reads an
+        // events column of them: the same second as the ISO text, a fraction rounded up.
+        let iso =
+            parse(json!({"events": [{"event_type": "v", "occurred_at": "2025-06-01T09:30:00Z"}]}))
+                .unwrap()
+                .leads[0]
+                .events[0]
+                .occurred_at;
+        for t in [
+            json!(1_748_770_200),
+            json!("1748770200"),
+            json!(1_748_770_200_000_i64),
+            json!(" 1748770200000 "),
+            json!(1_748_770_199.4),
+            json!(1_748_770_199_001_i64),
+        ] {
+            let body = json!({"events": [{"event_type": "v", "occurred_at": t}]});
+            let got = parse(body.clone()).unwrap().leads[0].events[0].occurred_at;
+            assert_eq!(got, iso, "{body}");
+            let tree = Lead::from_value(body.clone(), LeadPath::Root, &columns()).unwrap();
+            assert_eq!(tree.events[0].occurred_at, iso, "{body}");
+        }
+        let err = parse(json!({"events": [{"event_type": "v", "occurred_at": 5.5}]})).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Unix seconds or milliseconds from 2000 to 2100"),
+            "{err}"
+        );
     }
 
     #[test]

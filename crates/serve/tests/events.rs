@@ -95,6 +95,62 @@ async fn recent_demo_request_scores_higher_and_future_events_are_ignored() {
     assert!(on_time > none, "an event at as_of counts");
 }
 
+/// An event's time may be Unix seconds or milliseconds (a CRM's API gives times so), as a
+/// number or digits: the score is the ISO time's, and a millisecond after `as_of` is after it.
+#[tokio::test]
+async fn unix_times_of_events_score_as_their_iso_time() {
+    let s = state();
+    let none = score(&s, json!([])).await;
+    let iso = score(
+        &s,
+        json!([{"event_type": "demo_request", "occurred_at": "2025-06-07T10:00:00Z"}]),
+    )
+    .await;
+    assert!(iso > none);
+    for t in [
+        json!(1_749_290_400),
+        json!("1749290400"),
+        json!(1_749_290_400_000_i64),
+        json!(1_749_290_399.5),
+    ] {
+        let got = score(
+            &s,
+            json!([{"event_type": "demo_request", "occurred_at": t}]),
+        )
+        .await;
+        assert_eq!(got, iso, "occurred_at {t}");
+    }
+    let late = score(
+        &s,
+        json!([{"event_type": "demo_request", "occurred_at": 1_749_376_800_001_i64}]),
+    )
+    .await;
+    assert_eq!(late, none, "a millisecond after as_of counted");
+    let reply = send(
+        &s,
+        json_request(
+            "POST",
+            "/v1/score?factors=0&as_of=2025-06-08T10:00:00Z",
+            lead_with(json!([{"event_type": "demo_request", "occurred_at": 20_250_607}])),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert_eq!(
+        reply.json()["error"]["path"],
+        "events[0].occurred_at",
+        "{}",
+        reply.text
+    );
+    assert!(
+        reply
+            .text
+            .contains("Unix seconds or milliseconds from 2000 to 2100"),
+        "{}",
+        reply.text
+    );
+}
+
 /// An event type the model never saw is no reason to refuse a lead (as a categorical column's
 /// new level is not): it feeds no per-type feature and counts only as an active day, as in
 /// training, `evaluate` and `leadscore-train score`; `/metrics` and the drift report count the
