@@ -4,7 +4,8 @@
 //! independent CSV parser and computes `as_of` itself. The flat models are trained with pairs
 //! (interaction terms over numeric, categorical, boolean, email and job-title columns), so
 //! their cell features are compared too. A generated file covers the multi-select transform,
-//! which neither real file has.
+//! which neither real file has, and the demo file rewritten with Unix milliseconds a timestamp
+//! column of them.
 
 mod common;
 
@@ -116,6 +117,76 @@ fn multi_select_every_row_agrees() {
         .find(|c| matches!(c.transform, FittedTransform::MultiSelect { .. }));
     assert_eq!(multi.map(|c| c.name.as_str()), Some("interests"));
     assert_flat_parity(&outcome.artifact, &data);
+}
+
+#[test]
+fn unix_time_columns_every_row_agrees_and_train_as_their_dates() {
+    // The flat demo file with `created_at` written as Unix milliseconds, as a CRM's API
+    // exports `createdate`: `init` makes it a timestamp column (not an identifier), training
+    // gives the weights the dates as text give, and both featurizers read the digits alike.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::repo("data/demo-leads.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("lead_id,created_at,"));
+    let mut unix = format!("{header}\n");
+    for line in lines {
+        let (id, rest) = line.split_once(',').unwrap();
+        let (created, rest) = rest.split_once(',').unwrap();
+        let t = parse_timestamp(created).unwrap();
+        unix.push_str(&format!("{id},{}{:03},{rest}\n", t, t.rem_euclid(997)));
+    }
+    let data = dir.path().join("unix-leads.csv");
+    std::fs::write(&data, unix).unwrap();
+
+    let table = read_table(&data, &ReadOptions::default()).unwrap();
+    let inferred = leadscore_train::infer::infer_spec(
+        &table,
+        &leadscore_train::infer::InferOptions {
+            label: Some("converted".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let created = inferred
+        .spec
+        .columns
+        .iter()
+        .position(|c| c.name == "created_at");
+    let created = created.expect("created_at in the inferred spec");
+    assert_eq!(
+        inferred.spec.columns[created].transform,
+        leadscore_core::spec::TransformKind::Timestamp,
+        "{}",
+        inferred.reasons[created]
+    );
+    assert!(
+        inferred.reasons[created].contains("Unix milliseconds (2025-01-01 to "),
+        "{}",
+        inferred.reasons[created]
+    );
+
+    let trained = |path: &Path| {
+        let mut config = TrainConfig::new(path);
+        config.spec = Some(common::repo("data/demo-spec.toml"));
+        train(&config).unwrap().artifact
+    };
+    let (as_text, as_unix) = (
+        trained(&common::repo("data/demo-leads.csv")),
+        trained(&data),
+    );
+    assert_eq!(as_text.model.features.len(), as_unix.model.features.len());
+    for (a, b) in as_text.model.features.iter().zip(&as_unix.model.features) {
+        assert_eq!(a.name, b.name);
+        assert!(
+            (a.weight - b.weight).abs() <= 1e-9,
+            "{}: {} vs {}",
+            a.name,
+            a.weight,
+            b.weight
+        );
+    }
+    assert_flat_parity(&as_unix, &data);
 }
 
 #[test]

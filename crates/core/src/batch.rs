@@ -205,7 +205,7 @@ impl<'a> LeadScorer<'a> {
             .zip(values)
             .find_map(|(c, v)| match (&c.transform, v) {
                 (FittedTransform::LeadAge { landmarks_days }, v) => {
-                    let created = crate::value::created_time(*v, spec.date_order)?;
+                    let created = crate::value::field_time(*v, spec.date_order)?;
                     let (scored_as, _) = crate::fitted::lead_age(created, as_of, landmarks_days)?;
                     Some((as_of.saturating_sub(created) as f64 / 86_400.0, scored_as))
                 }

@@ -25,8 +25,8 @@ use crate::fitted::{
 };
 use crate::model::{keep_top, Scorer};
 use crate::value::{
-    bool_of, echo, email_class, email_domain_part, for_each_selection, parse_number,
-    parse_timestamp_cached_as, seniority, EmailClass, FieldValue, ECHO_CHARS,
+    bool_of, echo, email_class, email_domain_part, for_each_selection, parse_number, seniority,
+    EmailClass, FieldValue, ECHO_CHARS,
 };
 use serde::{Deserialize, Serialize};
 
@@ -560,20 +560,25 @@ fn write_value(
             }
             _ => write!(out, "{column} missing"),
         },
-        FittedTransform::Timestamp { max_days_since, .. } => match (value, as_of) {
-            (FieldValue::Text(s), Some(a)) => match parse_timestamp_cached_as(s, date_order) {
+        FittedTransform::Timestamp { max_days_since, .. } => {
+            // Unix seconds or milliseconds (a number, or digits) show as their UTC date.
+            let text = match value {
+                FieldValue::Text(s) => s,
+                _ => "",
+            };
+            match (crate::value::field_time(value, date_order), as_of) {
                 // Not known at the scoring time: the factor is the missing value's.
-                Some(t) if crate::fitted::known_later(t, a) => write!(
+                (Some(t), Some(a)) if crate::fitted::known_later(t, a) => write!(
                     out,
                     "{column} = {} (after the scoring time: not known then, scored as missing)",
-                    WrittenDate(s, t)
+                    WrittenDate(text, t)
                 ),
-                Some(t) if t > a => write!(
+                (Some(t), Some(a)) if t > a => write!(
                     out,
                     "{column} = {} (within a day after scoring)",
-                    WrittenDate(s, t)
+                    WrittenDate(text, t)
                 ),
-                Some(t) => match max_days_since {
+                (Some(t), Some(a)) => match max_days_since {
                     // The factor weighs the most days any training date had: say so.
                     Some(m) if crate::fitted::past_max_days(days_since(t, a), Some(*m)) => {
                         let days = days_since(t, a);
@@ -581,7 +586,7 @@ fn write_value(
                             out,
                             "{column} = {} ({}{} before scoring): further back than any \
                              training value was, scored as {}",
-                            WrittenDate(s, t),
+                            WrittenDate(text, t),
                             // Past the limit by less than a day: "over", as whole days show.
                             if days >= 1.0 && days.floor() <= m.floor() {
                                 "over "
@@ -595,17 +600,24 @@ fn write_value(
                     _ => write!(
                         out,
                         "{column} = {} ({} before scoring)",
-                        WrittenDate(s, t),
+                        WrittenDate(text, t),
                         Days(days_since(t, a))
                     ),
                 },
-                None => write!(out, "{column} = {}", Quoted(s)),
-            },
-            (FieldValue::Text(s), None) => write!(out, "{column} = {}", Quoted(s)),
-            _ => write!(out, "{column} missing"),
-        },
+                _ => match value {
+                    FieldValue::Text(s) => write!(out, "{column} = {}", Quoted(s)),
+                    FieldValue::Number(x) => {
+                        let _ = out.write_str(column);
+                        let _ = out.write_str(" = ");
+                        Exact(x).push_to(out);
+                        Ok(())
+                    }
+                    _ => write!(out, "{column} missing"),
+                },
+            }
+        }
         FittedTransform::LeadAge { landmarks_days } => {
-            let created = crate::value::created_time(value, date_order);
+            let created = crate::value::field_time(value, date_order);
             match (created, as_of) {
                 (Some(c), Some(a)) => {
                     let age = days_since(c, a);
@@ -1742,6 +1754,21 @@ mod tests {
             text("Sep 4, 2024"),
             "signup = 2024-09-04 (30 days before scoring)"
         );
+        // Unix seconds or milliseconds, as digits or a number: their UTC date.
+        let thirty = as_of - 30 * 86_400;
+        assert_eq!(
+            text(&thirty.to_string()),
+            "signup = 2024-09-04 (30 days before scoring)"
+        );
+        let mut out = String::new();
+        write_value(
+            &mut out,
+            "signup",
+            &t,
+            FieldValue::Number(thirty as f64 * 1000.0),
+            (Some(as_of), Default::default()),
+        );
+        assert_eq!(out, "signup = 2024-09-04 (30 days before scoring)");
         // Training dates within half a day of its end: no "over less than a day".
         let short = FittedTransform::Timestamp {
             median_days_since: 0.2,

@@ -10,8 +10,8 @@ use crate::explain::Part;
 use crate::pairs::FittedPair;
 use crate::value::{
     bool_of, email_class, for_each_selection, month_and_weekday, number_to_level, parse_number_as,
-    parse_timestamp_cached_as, seniority, DateOrder, EmailClass, EmailRules, FieldValue,
-    LeadFields, Seniority, SECONDS_PER_DAY,
+    seniority, DateOrder, EmailClass, EmailRules, FieldValue, LeadFields, Seniority,
+    SECONDS_PER_DAY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -1182,6 +1182,18 @@ fn wrong(column: &str, expected: &str, found: FieldValue<'_>) -> Error {
     }
 }
 
+/// [`wrong`] for a field that holds a time ([`crate::value::field_time`]).
+fn wrong_time(column: &str, order: DateOrder, found: FieldValue<'_>) -> Error {
+    wrong(
+        column,
+        &format!(
+            "{}, or Unix seconds or milliseconds from 2000 to 2100",
+            order.expected()
+        ),
+        found,
+    )
+}
+
 /// Encodes one (already missing-normalized) value; `slot` is zeroed and has the transform's
 /// width. `Ok(true)` when the value is one training did not see
 /// ([`FittedTransform::is_unseen`]), encoded as missing or `other`.
@@ -1282,11 +1294,10 @@ pub(crate) fn encode_column(
         } => {
             let ts = match value {
                 FieldValue::Missing => None,
-                FieldValue::Text(s) => match parse_timestamp_cached_as(s, date_order) {
-                    Some(t) => Some(t),
-                    None => return Err(wrong(column, date_order.expected(), value)),
-                },
-                _ => return Err(wrong(column, "a timestamp string", value)),
+                v => Some(
+                    crate::value::field_time(v, date_order)
+                        .ok_or_else(|| wrong_time(column, date_order, value))?,
+                ),
             };
             let base = 1 + usize::from(*missing_indicator);
             let dated = match ts {
@@ -1331,16 +1342,8 @@ pub(crate) fn encode_column(
                             .into(),
                     })
                 }
-                v => crate::value::created_time(v, date_order).ok_or_else(|| {
-                    wrong(
-                        column,
-                        &format!(
-                            "{}, or Unix seconds or milliseconds from 2000 to 2100",
-                            date_order.expected()
-                        ),
-                        value,
-                    )
-                })?,
+                v => crate::value::field_time(v, date_order)
+                    .ok_or_else(|| wrong_time(column, date_order, value))?,
             };
             let as_of = as_of.ok_or_else(|| Error::Feature {
                 column: column.to_string(),
@@ -1826,6 +1829,33 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    /// A timestamp field given as Unix seconds or milliseconds (a JSON number, or digits)
+    /// encodes as the same time written as text; other numbers are refused naming the column.
+    #[test]
+    fn a_timestamp_field_takes_unix_times() {
+        let s = spec();
+        let as_of = parse_timestamp("2025-06-30T12:00:00Z");
+        let text = s
+            .featurize(&lead(&[("created", "2025-06-01T09:30:00Z")]), as_of)
+            .unwrap();
+        for value in [
+            serde_json::json!(1_748_770_200),
+            serde_json::json!(1_748_770_200_999_i64),
+            serde_json::json!("1748770200"),
+        ] {
+            let mut fields = serde_json::Map::new();
+            fields.insert("created".into(), value.clone());
+            assert_eq!(s.featurize(&fields, as_of).unwrap(), text, "{value}");
+        }
+        let mut fields = serde_json::Map::new();
+        fields.insert("created".into(), serde_json::json!(20_250_601));
+        let e = s.featurize(&fields, as_of).unwrap_err().to_string();
+        assert!(
+            e.contains("`created`") && e.contains("Unix seconds or milliseconds"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -497,10 +497,11 @@ fn unix_time_rounded(x: f64, up: bool) -> Option<i64> {
     }
 }
 
-/// A lead's creation time (an age-aware model's `created_at`) as training reads the column: a
-/// timestamp in the spec's date order, or Unix seconds or milliseconds ([`unix_time_of`]) as a
-/// number or as digits (a CRM's API gives `createdate` so).
-pub fn created_time(value: FieldValue<'_>, order: DateOrder) -> Option<i64> {
+/// A time in a lead's field (a `timestamp` column, an age-aware model's `created_at`) as
+/// training reads a column of them: a timestamp in the spec's date order, or Unix seconds or
+/// milliseconds ([`unix_time_of`]) as a number or as digits (a CRM's API gives `createdate`
+/// and `lastmodifieddate` so).
+pub fn field_time(value: FieldValue<'_>, order: DateOrder) -> Option<i64> {
     match value {
         FieldValue::Text(s) => parse_timestamp_cached_as(s, order).or_else(|| unix_digits(s)),
         FieldValue::Number(x) => unix_time_of(x),
@@ -2367,7 +2368,7 @@ mod tests {
             FieldValue::Number(1_748_770_200.7),
             FieldValue::Number(1_748_770_200_123.0),
         ] {
-            assert_eq!(created_time(v, DateOrder::Iso), Some(t), "{v:?}");
+            assert_eq!(field_time(v, DateOrder::Iso), Some(t), "{v:?}");
         }
         for v in [
             FieldValue::Number(3.0),
@@ -2377,7 +2378,7 @@ mod tests {
             FieldValue::Bool(true),
             FieldValue::Missing,
         ] {
-            assert_eq!(created_time(v, DateOrder::Iso), None, "{v:?}");
+            assert_eq!(field_time(v, DateOrder::Iso), None, "{v:?}");
         }
     }
 

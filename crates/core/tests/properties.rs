@@ -502,6 +502,10 @@ fn value_for(t: &FittedTransform) -> BoxedStrategy<FieldValueOwned> {
             }),
             (1u32..10_000, 1u32..13, 1u32..29)
                 .prop_map(|(y, m, d)| Text(format!("{y:04}-{m:02}-{d:02}"))),
+            // Unix seconds or milliseconds (and numbers that are neither), as numbers or digits.
+            (900_000_000i64..4_200_000_000).prop_map(|t| Number(t as f64)),
+            (900_000_000_000i64..4_200_000_000_000).prop_map(|t| Number(t as f64)),
+            (900_000_000i64..4_200_000_000).prop_map(|t| Text(t.to_string())),
         ]
         .boxed(),
         FittedTransform::MultiSelect { separator, .. } => {

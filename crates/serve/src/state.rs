@@ -506,7 +506,7 @@ impl Serving {
             return None;
         };
         let created =
-            leadscore_core::value::created_time(*values.get(i)?, self.artifact.spec.date_order)?;
+            leadscore_core::value::field_time(*values.get(i)?, self.artifact.spec.date_order)?;
         let (scored_as, clamped) = leadscore_core::fitted::lead_age(created, as_of, landmarks)?;
         Some(LeadAge {
             days: leadscore_core::fitted::days_since(created, as_of),

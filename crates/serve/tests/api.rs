@@ -751,10 +751,10 @@ async fn bad_inputs_get_precise_4xx_errors() {
             Some("created_at"),
         ),
         (
-            "number for a timestamp",
+            "number for a timestamp, not a Unix time",
             "/v1/score",
             json_ct,
-            s(json!({"created_at": 1700000000})),
+            s(json!({"created_at": 20231114})),
             422,
             "invalid_field",
             Some("created_at"),

@@ -12,7 +12,7 @@
 //! moment (the replay of holdout leads through their lives).
 
 use crate::error::{Result, TrainError};
-use crate::featurize::{event_time_values, level_values, table_time_values, Matrix};
+use crate::featurize::{event_time_values, level_values, timestamp_values, Matrix};
 use crate::load::{column, read_table, read_table_rows, ReadOptions, Table};
 use crate::table::labels;
 pub use leadscore_core::artifact::{LandmarkCounts, PointInTimeReport};
@@ -305,9 +305,9 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     let landmarks = time.landmarks();
 
     // The moments each lead is scored at: created_at + each landmark, or an as_of column.
-    let created = table_time_values(leads, &time.created_at, missing, spec.date_order)?;
+    let created = timestamp_values(leads, &time.created_at, missing, spec.date_order)?;
     let as_of_column = match &time.as_of {
-        Some(col) => Some(table_time_values(leads, col, missing, spec.date_order)?),
+        Some(col) => Some(timestamp_values(leads, col, missing, spec.date_order)?),
         None => None,
     };
     let as_of_rule = match &time.as_of {
@@ -783,7 +783,7 @@ fn read_outcomes(
         vec![true; ids.len()] // a closed-deals export lists converted leads only
     };
     let at: Vec<Option<i64>> = if has(&spec.converted_at) {
-        table_time_values(&table, &spec.converted_at, missing, read.date_order)?
+        timestamp_values(&table, &spec.converted_at, missing, read.date_order)?
     } else {
         vec![None; ids.len()]
     };

@@ -290,13 +290,9 @@ impl RowValues {
                 // shows `2024-07-01` of `2024-07-01T01:00:00+02:00`, not the UTC day), read
                 // by the same parser; a typed date column (Parquet) as RFC 3339.
                 FittedTransform::Timestamp { .. } | FittedTransform::LeadAge { .. } => {
-                    // A lead's creation time may be Unix seconds, as the tables around it.
-                    let read = if matches!(c.transform, FittedTransform::LeadAge { .. }) {
-                        crate::featurize::table_time_values
-                    } else {
-                        timestamp_values
-                    };
-                    let times = read(table, &c.name, &spec.missing_tokens, spec.date_order)?;
+                    // Unix seconds or milliseconds too, written as RFC 3339.
+                    let times =
+                        timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?;
                     let col = column(table, &c.name)?;
                     let written = match col.dtype() {
                         DataType::String => {

@@ -290,32 +290,22 @@ pub fn bool_values(table: &Table, name: &str, missing: &[String]) -> Result<Bool
     })
 }
 
-/// A timestamp column in Unix seconds: strings in the common export forms (dates with the year
-/// last in `order`; see [`leadscore_core::value::parse_timestamp_as`]), or polars Datetime/Date
-/// columns (from Parquet).
+/// A column of times in Unix seconds: strings in the common export forms (dates with the year
+/// last in `order`; see [`leadscore_core::value::parse_timestamp_as`]), polars Datetime/Date
+/// columns (from Parquet), or integers (or digits) that are all Unix seconds or all
+/// milliseconds ([`epoch_seconds`]), as event, warehouse and CRM API exports write them. A
+/// `timestamp` feature column, a lead's `created_at` or `as_of`, an outcome's `converted_at`;
+/// the server reads a request's field alike ([`leadscore_core::value::field_time`]).
 pub fn timestamp_values(
     table: &Table,
     name: &str,
     missing: &[String],
     order: DateOrder,
 ) -> Result<Vec<Option<i64>>> {
-    times(table, name, missing, order, false, false)
+    times(table, name, missing, order, false)
 }
 
-/// [`timestamp_values`] for a time of the tables around the leads (a lead's `created_at` or
-/// `as_of`, an outcome's `converted_at`), which a column of integers may also hold as Unix
-/// seconds or milliseconds ([`epoch_seconds`]), as event and warehouse exports write them. (A
-/// feature column's dates are read as the server reads a request's: text.)
-pub fn table_time_values(
-    table: &Table,
-    name: &str,
-    missing: &[String],
-    order: DateOrder,
-) -> Result<Vec<Option<i64>>> {
-    times(table, name, missing, order, false, true)
-}
-
-/// [`table_time_values`] for the times of events: a fraction of a second rounds a time up (see
+/// [`timestamp_values`] for the times of events: a fraction of a second rounds a time up (see
 /// [`leadscore_core::value::parse_event_time_as`]), as the server reads an event's time.
 pub fn event_time_values(
     table: &Table,
@@ -323,7 +313,7 @@ pub fn event_time_values(
     missing: &[String],
     order: DateOrder,
 ) -> Result<Vec<Option<i64>>> {
-    times(table, name, missing, order, true, true)
+    times(table, name, missing, order, true)
 }
 
 /// Unix seconds from 2000-01-01 to 2100-01-01 ([`leadscore_core::value::UNIX_TIMES`]): a
@@ -338,16 +328,7 @@ const EPOCH_SECONDS: std::ops::RangeInclusive<f64> = (*leadscore_core::value::UN
 /// lies in [`EPOCH_SECONDS`] or in it times 1,000 (milliseconds), or there is none (no
 /// conversion yet: no times); `None` otherwise.
 fn epoch_seconds(values: &[Option<f64>], round_up: bool) -> Option<Vec<Option<i64>>> {
-    let present = || values.iter().flatten();
-    let within =
-        |scale: f64| present().all(|x| x.is_finite() && EPOCH_SECONDS.contains(&(x / scale)));
-    let scale = if within(1.0) {
-        1.0
-    } else if within(1000.0) {
-        1000.0
-    } else {
-        return None;
-    };
+    let scale = epoch_scale(values.iter().flatten().copied())?;
     Some(
         values
             .iter()
@@ -359,6 +340,23 @@ fn epoch_seconds(values: &[Option<f64>], round_up: bool) -> Option<Vec<Option<i6
             })
             .collect(),
     )
+}
+
+/// The units of numbers that are all Unix times ([`EPOCH_SECONDS`]): 1 for seconds, 1,000 for
+/// milliseconds; `None` when they are not (or there is none, a scale of no use).
+pub fn epoch_scale(values: impl Iterator<Item = f64> + Clone) -> Option<f64> {
+    let within = |scale: f64| {
+        values
+            .clone()
+            .all(|x| x.is_finite() && EPOCH_SECONDS.contains(&(x / scale)))
+    };
+    if within(1.0) {
+        Some(1.0)
+    } else if within(1000.0) {
+        Some(1000.0)
+    } else {
+        None
+    }
 }
 
 /// The error of a column of numbers where times are expected that are not Unix times.
@@ -379,19 +377,18 @@ fn times(
     missing: &[String],
     order: DateOrder,
     round_up: bool,
-    epoch: bool,
 ) -> Result<Vec<Option<i64>>> {
     let s = column(table, name)?;
     let pe = polars_err(table, name);
     match s.dtype() {
         // 32-bit floats hold 7 digits: a time in seconds would be off by up to a minute.
-        DataType::Float32 if epoch => Err(col_err(
+        DataType::Float32 => Err(col_err(
             table,
             name,
             "holds 32-bit floats, too coarse for Unix times (off by up to a minute): write them \
              as integers or dates",
         )),
-        t if epoch && t.is_primitive_numeric() => {
+        t if t.is_primitive_numeric() => {
             let numbers: Vec<Option<f64>> = s
                 .cast(&DataType::Float64)
                 .map_err(&pe)?
@@ -449,23 +446,21 @@ fn times(
             };
             // Unix times read as text (an events file is read without type inference): whole
             // numbers in every cell, in the range.
-            if epoch {
-                let digits = |t: &str| {
-                    let t = t.trim();
-                    (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
-                        .then(|| t.parse::<f64>().ok())
-                        .flatten()
-                };
-                let numbers = parse_cells(table, name, missing, |t| {
-                    digits(t).map(Some).ok_or("not digits")
-                });
-                if let Ok(numbers) = numbers {
-                    if let Some(times) = epoch_seconds(&numbers, round_up) {
-                        return Ok(times);
-                    }
-                    // Digits that are not Unix times may still be dates (`20250304`).
-                    return dates().map_err(|_| not_epoch(table, name));
+            let digits = |t: &str| {
+                let t = t.trim();
+                (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| t.parse::<f64>().ok())
+                    .flatten()
+            };
+            let numbers = parse_cells(table, name, missing, |t| {
+                digits(t).map(Some).ok_or("not digits")
+            });
+            if let Ok(numbers) = numbers {
+                if let Some(times) = epoch_seconds(&numbers, round_up) {
+                    return Ok(times);
                 }
+                // Digits that are not Unix times may still be dates (`20250304`).
+                return dates().map_err(|_| not_epoch(table, name));
             }
             dates()
         }
@@ -1037,7 +1032,7 @@ pub fn featurize_table(
             FittedTransform::LeadAge { landmarks_days } => {
                 let width = c.transform.width();
                 let mut slot = vec![0.0; width];
-                for (i, t) in table_time_values(table, name, missing, fitted.date_order)?
+                for (i, t) in timestamp_values(table, name, missing, fitted.date_order)?
                     .iter()
                     .enumerate()
                 {
@@ -1245,7 +1240,7 @@ mod tests {
             delimiter: Some(b','),
             list_columns: Vec::new(),
         };
-        let read = |t: &crate::load::Table| table_time_values(t, "t", &[], DateOrder::Iso);
+        let read = |t: &crate::load::Table| timestamp_values(t, "t", &[], DateOrder::Iso);
         let s = 1_735_723_207_i64;
         let secs = table(Series::new("t".into(), &[Some(s), None]));
         assert_eq!(read(&secs).unwrap(), [Some(s), None]);
@@ -1265,8 +1260,6 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("holds numbers, not times"));
-        // A feature column's dates are text: numbers there are not read as times.
-        assert!(timestamp_values(&secs, "t", &[], DateOrder::Iso).is_err());
     }
 
     /// An event's time with a fraction of a second rounds up (never known before it happened),

@@ -828,6 +828,27 @@ fn named_like_an_id(name: &str) -> bool {
         })
 }
 
+/// Whether a column's name says it holds a time: `date`, `time`, `created`, `modified`,
+/// `updated`, `stamp` or `epoch` in it (`createdate`, `hs_lastmodifieddate`, `Created Time`),
+/// or a word `at`, `on` or `ts` (`closed_at`, `Created On`), camel case too (`sentAt`).
+fn named_like_a_time(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    let camel = ["At", "On", "Ts"].iter().any(|end| {
+        name.len() > 2
+            && name.ends_with(end)
+            && name[..name.len() - 2].ends_with(|c: char| c.is_lowercase())
+    });
+    camel
+        || [
+            "date", "time", "created", "modified", "updated", "stamp", "epoch",
+        ]
+        .iter()
+        .any(|k| lower.contains(k))
+        || lower
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| matches!(w, "at" | "on" | "ts"))
+}
+
 /// Whether distinct integers (sorted) are shaped like ids rather than amounts: nine in ten of
 /// the same number of digits (`100234`, `100871`, ...), or packed into a range at most four
 /// times their number (sequential ids with gaps). Amounts (a revenue, a company size) spread
@@ -979,6 +1000,30 @@ fn infer_column(
         // 3 in the next file, which a number scores and a yes/no column could not.
         let zero_one = distinct.iter().all(|x| *x == 0.0 || *x == 1.0);
         let integral = present.iter().all(|x| x.fract() == 0.0);
+        // Unix seconds or milliseconds in a column named for a time (`createdate`,
+        // `last_modified`, `updatedAt`), as CRM APIs and warehouses export times: dates, not
+        // an identifier (every one distinct) or a number (a linear term on the calendar).
+        if !formatted && dtype != DataType::Float32 && named_like_a_time(name) {
+            if let Some(scale) = crate::featurize::epoch_scale(distinct.iter().copied()) {
+                let date = |x: f64| leadscore_core::explain::date_text((x / scale).floor() as i64);
+                return Ok((
+                    ColumnSpec::new(name, TransformKind::Timestamp),
+                    format!(
+                        "timestamps: Unix {} ({} to {}): days since, month, weekday; {} missing \
+                         ({})",
+                        if scale == 1.0 {
+                            "seconds"
+                        } else {
+                            "milliseconds"
+                        },
+                        date(distinct[0]),
+                        date(distinct[distinct.len() - 1]),
+                        n_missing,
+                        pct(n_missing, n)
+                    ),
+                ));
+            }
+        }
         if integral
             && !amounts
             && distinct.len() == present.len()
@@ -1423,6 +1468,53 @@ mod tests {
         assert_eq!(fmt_num(-0.0004), "-4.000e-4");
         assert_eq!(fmt_num(2e16), "2.000e16");
         assert_eq!(fmt_num(0.0), "0");
+    }
+
+    /// Unix seconds or milliseconds in a column named for a time are timestamps; the same
+    /// numbers under another name (a phone number is ten digits too) or numbers outside 2000
+    /// to 2100 under a time's name are not.
+    #[test]
+    fn unix_times_in_a_time_column_are_timestamps() {
+        let mut csv = String::from(
+            "createdate,lastModifiedAt,Closed On,event_ts,phone,date_count,updated_at\n",
+        );
+        for i in 0..300_i64 {
+            let t = 1_700_000_000 + i * 86_123;
+            let ms = if i % 10 == 3 {
+                String::new()
+            } else {
+                (t * 1000 + i).to_string()
+            };
+            csv.push_str(&format!(
+                "{ms},{},{t}.25,{t},{},{},{}\n",
+                t * 1000,
+                2_125_550_000 + i * 7,
+                i % 40,
+                if i == 9 { 12 } else { t }
+            ));
+        }
+        let (_dir, table) = table_of(&csv);
+        let kinds: Vec<(String, TransformKind, String)> = inferred(&table)
+            .into_iter()
+            .map(|(n, c, why)| (n, c.transform, why))
+            .collect();
+        for (name, kind, why) in &kinds[..4] {
+            assert_eq!(*kind, TransformKind::Timestamp, "{name}: {why}");
+        }
+        assert!(
+            kinds[0].2.starts_with(
+                "timestamps: Unix milliseconds (2023-11-14 to 2024-09-07): days since, month, \
+                 weekday; 30 missing (10.0%)"
+            ),
+            "{}",
+            kinds[0].2
+        );
+        assert!(kinds[2].2.contains("Unix seconds"), "{}", kinds[2].2);
+        for (name, kind, why) in &kinds[4..] {
+            assert_ne!(*kind, TransformKind::Timestamp, "{name}: {why}");
+        }
+        assert!(named_like_a_time("sentAt") && named_like_a_time("hs_lastmodifieddate"));
+        assert!(!named_like_a_time("phone") && !named_like_a_time("Lead Number"));
     }
 
     #[test]

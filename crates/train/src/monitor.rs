@@ -227,7 +227,7 @@ pub fn read_outcomes(
     };
     let at = if has(&spec.converted_at) {
         let order = column_date_order(&table, &spec.converted_at, &missing, date_order)?;
-        crate::featurize::table_time_values(&table, &spec.converted_at, &missing, order)?
+        crate::featurize::timestamp_values(&table, &spec.converted_at, &missing, order)?
     } else {
         vec![None; ids.len()]
     };

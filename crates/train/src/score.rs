@@ -18,7 +18,7 @@
 use crate::assemble::{group_by_lead, lead_index, read_events, EventColumns, LeadEvents};
 use crate::error::{Result, TrainError};
 use crate::explain::{factors_json, rfc3339, RowFactor, RowValues};
-use crate::featurize::table_time_values;
+use crate::featurize::timestamp_values;
 use crate::load::{column, read_table, ReadOptions, Table};
 use crate::table::text_values;
 use leadscore_core::artifact::ModelArtifact;
@@ -244,7 +244,7 @@ pub fn score_file(
         .columns
         .iter()
         .find(|c| matches!(c.transform, FittedTransform::LeadAge { .. }))
-        .map(|c| table_time_values(&leads, &c.name, &spec.missing_tokens, spec.date_order))
+        .map(|c| timestamp_values(&leads, &c.name, &spec.missing_tokens, spec.date_order))
         .transpose()?;
 
     // Leads that had converted by as_of: nothing left to hand over.
