@@ -370,6 +370,9 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
     }
     let mut note = None;
     let mut footer_note = None;
+    let mut preamble_note = scan.preamble.as_ref().map(|p| p.note(path));
+    // A report's title lines above the header ([`Preamble`]): the lines the reader skips.
+    let skip = scan.preamble.as_ref().map_or(0, |p| p.newlines);
     let mut list_columns = Vec::new();
     let df = if is_parquet {
         let (df, skipped, lists) = read_parquet(path)?;
@@ -379,32 +382,46 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
     } else if let Some(at) = scan.not_utf8_at {
         // A spreadsheet's "CSV" on Windows: read as Windows-1252, every byte a character.
         let text = windows_1252(path, open_input(path)?, scan.bytes)?;
-        let mut ragged = RaggedCheck::new(scan.delimiter);
+        let bom = if scan.bom { 3 } else { 0 };
+        // The title lines found again on the text as read (their note shows `ü`, not `�`).
+        let title = scan
+            .preamble
+            .as_ref()
+            .and_then(|_| preamble(text.as_bytes(), scan.delimiter))
+            .map(|(p, _)| p);
+        let skip = title.as_ref().map_or(0, |p| p.offset as usize);
+        let mut ragged = RaggedCheck::after(scan.delimiter, skip as u64);
         ragged
             .feed(text.as_bytes())
             .map_err(|m| read_err(path, m))?;
         ragged.finish().map_err(|m| read_err(path, m))?;
         let mut bytes = text.into_bytes();
-        // The rows before a footer that is itself the only text that is not UTF-8 (`©` in a
-        // copyright line) are UTF-8: read as written, not as Windows-1252.
-        let mut utf8_rows = false;
-        if let Some(f) = &ragged.footer {
-            let cut = usize::try_from(f.offset)
+        let cut = ragged.footer.as_ref().map_or(bytes.len(), |f| {
+            usize::try_from(f.offset)
                 .unwrap_or(bytes.len())
-                .min(bytes.len());
-            // One character per byte of the file: the rows' length there.
-            let chars = String::from_utf8_lossy(&bytes[..cut]).chars().count() as u64;
-            let bom = if scan.bom { 3 } else { 0 };
-            let raw = read_prefix(path, bom + chars)?;
-            let rows = raw.get(bom as usize..).unwrap_or_default();
+                .min(bytes.len())
+        });
+        // The rows between title lines and a footer that are themselves the only text that is
+        // not UTF-8 (`©` in a copyright line, `ü` in a title) are UTF-8: read as written, not
+        // as Windows-1252.
+        let mut utf8_rows = false;
+        if title.is_some() || ragged.footer.is_some() {
+            // One character per byte of the file: where the rows are there.
+            let chars = |b: &[u8]| String::from_utf8_lossy(b).chars().count() as u64;
+            let (start, end) = (bom + chars(&bytes[..skip]), bom + chars(&bytes[..cut]));
+            let raw = read_prefix(path, end)?;
+            let rows = raw.get(start as usize..).unwrap_or_default();
             if std::str::from_utf8(rows).is_ok() {
                 bytes = rows.to_vec();
                 utf8_rows = true;
-            } else {
-                bytes.truncate(cut);
             }
-            footer_note = Some(f.note(path));
         }
+        if !utf8_rows {
+            bytes.truncate(cut);
+            bytes.drain(..skip);
+        }
+        footer_note = ragged.footer.as_ref().map(|f| f.note(path));
+        preamble_note = title.map(|p| p.note(path));
         if !utf8_rows {
             note = Some(format!(
                 "{} is not UTF-8 (byte {at} is not), so it was read as Windows-1252, as a \
@@ -413,17 +430,19 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
                 path.display()
             ));
         }
-        let read = |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o);
+        // The rows from the header on: no line to skip.
+        let read = |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o, 0);
         drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
     } else if let Some(f) = &scan.footer {
         // The rows before a report's footer, read from memory (a file with a footer is a
         // report export, not a multi-gigabyte events table).
         let bytes = read_prefix(path, f.offset)?;
         footer_note = Some(f.note(path));
-        let read = |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o);
+        let read =
+            |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o, skip);
         drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
     } else {
-        let read = |o: &ReadOptions| read_csv(path, open_input(path)?, &scan, o);
+        let read = |o: &ReadOptions| read_csv(path, open_input(path)?, &scan, o, skip);
         drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
     };
     let df = blank_cells_to_null(
@@ -436,7 +455,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         return Err(read_err(path, "the file has a header but no data rows"));
     }
     let (df, header_note) = tidy_header(df);
-    let notes: Vec<String> = [note, footer_note, header_note]
+    let notes: Vec<String> = [note, preamble_note, footer_note, header_note]
         .into_iter()
         .flatten()
         .collect();
@@ -481,6 +500,8 @@ struct Scan {
     stray_quote: Option<usize>,
     /// A report's footer ([`Footer`]; its offset in the file's bytes).
     footer: Option<Footer>,
+    /// A report's title lines above the header ([`Preamble`]; its offset in the file's bytes).
+    preamble: Option<Preamble>,
     /// Whether the file starts with a UTF-8 byte-order mark.
     bom: bool,
 }
@@ -505,6 +526,7 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
     let mut carry_start = 0u64;
     let mut header_line = Vec::new();
     let mut bom = 0u64;
+    let mut preamble_found: Option<Preamble> = None;
     loop {
         let n = file
             .read(&mut buf)
@@ -522,7 +544,12 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
             carry_start = (n - chunk.len()) as u64;
             bom = carry_start;
             chosen = if d == 0 { detect_delimiter(chunk) } else { d };
-            ragged = Some(RaggedCheck::new(chosen));
+            if let Some((p, detected)) = preamble(chunk, d) {
+                chosen = detected;
+                preamble_found = Some(p);
+            }
+            let skip = preamble_found.as_ref().map_or(0, |p| p.offset);
+            ragged = Some(RaggedCheck::after(chosen, skip));
             first = false;
             // Lines ended by a carriage return alone (a classic Mac export) read as one
             // header line and no rows: said as it is.
@@ -533,7 +560,10 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
                      with LF or CRLF line ends",
                 ));
             }
-            let line = chunk.split(|b| *b == b'\n').next().unwrap_or_default();
+            let line = chunk[skip as usize..]
+                .split(|b| *b == b'\n')
+                .next()
+                .unwrap_or_default();
             header_line = line.strip_suffix(b"\r").unwrap_or(line).to_vec();
         }
         if not_utf8_at.is_some() {
@@ -584,6 +614,10 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
             f.offset += bom;
             f
         }),
+        preamble: preamble_found.map(|mut p| {
+            p.offset += bom;
+            p
+        }),
         bom: bom > 0,
     })
 }
@@ -613,10 +647,138 @@ pub fn detect_delimiter(bytes: &[u8]) -> u8 {
     best.0
 }
 
+/// The most lines above a header read as a report's title ([`Preamble`]).
+const PREAMBLE_LINES: usize = 10;
+
+/// A report's title lines above the header: `Leads Report`, `Generated 2024-01-05 by ...`, an
+/// empty line, as a report saved from a spreadsheet or a CRM's formatted export begins (a
+/// spreadsheet pads each to the table's width: `Leads Report,,,,`). Up to [`PREAMBLE_LINES`]
+/// lines, each with at most one field that is not blank, above a header with at least two
+/// names and fewer empty ones than a title line; the row after the header, when there is one,
+/// has the header's number of fields. Left out with a note instead of taking the title for
+/// the header (every column named `""`, the real header a row of data).
+#[derive(Debug, Clone, PartialEq)]
+struct Preamble {
+    /// Where the header starts, in the bytes after a byte-order mark (in a [`Scan`], the
+    /// file's).
+    offset: u64,
+    /// The line ends before it (what the CSV reader skips).
+    newlines: usize,
+    /// How many lines it has.
+    lines: usize,
+    /// Its first line with text, unquoted and cut.
+    first: String,
+}
+
+impl Preamble {
+    fn note(&self, path: &Path) -> String {
+        let lines = if self.lines == 1 {
+            "line".to_string()
+        } else {
+            format!("{} lines", self.lines)
+        };
+        let such = if self.first.is_empty() {
+            "empty".to_string()
+        } else {
+            format!("a report's title, such as {:?}", self.first)
+        };
+        format!(
+            "{}: left out the first {lines} above the header ({such}), not data",
+            path.display(),
+        )
+    }
+}
+
+/// The fields of one line (quote-aware; a quoted field's quotes removed), and where the next
+/// line starts; `None` when the line does not end within `bytes` (or a quote stays open).
+fn line_fields(bytes: &[u8], delimiter: u8) -> Option<(Vec<String>, usize)> {
+    let mut fields = vec![Vec::new()];
+    let mut in_quotes = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => {
+                let fields = fields
+                    .into_iter()
+                    .map(|f| String::from_utf8_lossy(&f).trim().to_string())
+                    .collect();
+                return Some((fields, i + 1));
+            }
+            b'\r' if !in_quotes => {}
+            c if c == delimiter && !in_quotes => fields.push(Vec::new()),
+            c => fields.last_mut().expect("one field at least").push(c),
+        }
+    }
+    None
+}
+
+/// A report's title lines at the start of `bytes` (the file's first chunk, after a byte-order
+/// mark), with the delimiter to read the rest with (`delimiter`, or 0 to detect it on the
+/// header line); `None` when the first line is the header.
+fn preamble(bytes: &[u8], delimiter: u8) -> Option<(Preamble, u8)> {
+    let text_fields = |fields: &[String]| fields.iter().filter(|f| !f.is_empty()).count();
+    let mut at = 0usize;
+    let mut first = String::new();
+    for lines in 0..=PREAMBLE_LINES {
+        let rest = &bytes[at..];
+        let d = if delimiter == 0 {
+            detect_delimiter(rest)
+        } else {
+            delimiter
+        };
+        let (fields, next) = line_fields(rest, d)?;
+        let named = text_fields(&fields);
+        // A title is written in the first column (`,Name`, pandas' index column, is a header).
+        if named == 1 && fields[0].is_empty() {
+            return None;
+        }
+        if named >= 2 {
+            if lines == 0 {
+                return None;
+            }
+            // A header: fewer empty names than a title line has, and the row after it (if
+            // any) as wide.
+            let empty = fields.len() - named;
+            if empty * 2 >= fields.len() {
+                return None;
+            }
+            if let Some((row, _)) = line_fields(&rest[next..], d) {
+                let blank = row.len() == 1 && row[0].is_empty();
+                if !blank && row.len() != fields.len() {
+                    return None;
+                }
+            }
+            let mut cut: String = first.chars().take(FOOTER_SHOWN).collect();
+            if cut.len() < first.len() {
+                cut.push_str("...");
+            }
+            return Some((
+                Preamble {
+                    offset: at as u64,
+                    newlines: bytes[..at].iter().filter(|b| **b == b'\n').count(),
+                    lines,
+                    first: cut,
+                },
+                d,
+            ));
+        }
+        if first.is_empty() {
+            first = fields
+                .into_iter()
+                .find(|f| !f.is_empty())
+                .unwrap_or_default();
+        }
+        at += next;
+    }
+    None
+}
+
 /// Counts fields per record (quote-aware, across chunks) and reports the first record whose
 /// count differs from the header's, so a ragged row is an error naming its row instead of
 /// silently padded data.
 struct RaggedCheck {
+    /// Bytes at the start left out ([`RaggedCheck::after`]).
+    skip: u64,
     delimiter: u8,
     expected: Option<usize>,
     fields: usize,
@@ -684,8 +846,11 @@ impl Footer {
 }
 
 impl RaggedCheck {
-    fn new(delimiter: u8) -> Self {
+    /// A check whose first `skip` bytes fed are left out (a report's title lines,
+    /// [`Preamble`]): the header starts there; offsets stay the file's.
+    fn after(delimiter: u8, skip: u64) -> Self {
         Self {
+            skip,
             delimiter,
             expected: None,
             fields: 1,
@@ -695,7 +860,7 @@ impl RaggedCheck {
             field_start: true,
             stray_quote: None,
             pos: 0,
-            record_start: 0,
+            record_start: skip,
             blank_before: false,
             head: Vec::new(),
             footer: None,
@@ -765,6 +930,9 @@ impl RaggedCheck {
     fn feed(&mut self, bytes: &[u8]) -> std::result::Result<(), String> {
         for &b in bytes {
             self.pos += 1;
+            if self.pos <= self.skip {
+                continue;
+            }
             if self.fields == 1 && self.head.len() < FOOTER_SHOWN && b != b'\r' && b != b'\n' {
                 self.head.push(b);
             }
@@ -851,6 +1019,7 @@ fn read_csv(
     file: impl polars::io::mmap::MmapBytesReader,
     scan: &Scan,
     options: &ReadOptions,
+    skip_lines: usize,
 ) -> Result<DataFrame> {
     let delimiter = scan.delimiter;
     let nulls: Vec<PlSmallStr> = options
@@ -884,6 +1053,7 @@ fn read_csv(
         .with_schema_overwrite((!text.is_empty()).then(|| Arc::new(text)))
         // Some(0): no inference, every column text.
         .with_infer_schema_length(if options.infer_types { None } else { Some(0) })
+        .with_skip_lines(skip_lines)
         .with_parse_options(parse)
         .into_reader_with_file_handle(file)
         .finish()
@@ -1426,6 +1596,78 @@ mod tests {
             e.contains("r.csv") && e.contains("row 2") && e.contains("2 fields"),
             "{e}"
         );
+    }
+
+    /// A report's title lines above the header (one text field a line, padded or not, with
+    /// empty lines) are left out with a note, rows read as the file's without them (UTF-8
+    /// rows under a Windows-1252 title read as UTF-8); a header first, pandas' `,Name` index
+    /// header, a one-column file, a row after the header of another width or more than ten
+    /// such lines are no title.
+    #[test]
+    fn a_report_title_above_the_header_is_left_out_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = "id,city,visits\nL0,Zürich,3\nL1,\"Paris, FR\",\n";
+        for (name, title) in [
+            (
+                "padded.csv",
+                "Leads Report,,\nGenerated 2024-01-05 by Ana,,\n,,\n",
+            ),
+            ("quoted.csv", "\"Leads Report, Q1\"\n\n"),
+            ("crlf.csv", "Leads Report\r\n\r\n"),
+        ] {
+            let p = write(&dir, name, &format!("\u{feff}{title}{rows}"));
+            let t = read_table(&p, &ReadOptions::default()).unwrap();
+            assert_eq!(
+                t.df.get_column_names()
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>(),
+                ["id", "city", "visits"],
+                "{name}"
+            );
+            assert_eq!(t.df.height(), 2, "{name}");
+            let note = t.note.unwrap_or_default();
+            assert!(
+                note.contains(name)
+                    && note.contains("above the header (a report's title, such as \"Leads Report"),
+                "{name}: {note}"
+            );
+        }
+        let p = dir.path().join("cp1252.csv");
+        let mut bytes = b"Rapport \xfcber Leads\n".to_vec();
+        bytes.extend_from_slice(rows.as_bytes());
+        std::fs::write(&p, bytes).unwrap();
+        let t = read_table(&p, &ReadOptions::default()).unwrap();
+        let city =
+            t.df.column("city")
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(0)
+                .map(str::to_string);
+        assert_eq!(city.as_deref(), Some("Zürich"));
+        let note = t.note.unwrap_or_default();
+        assert!(
+            note.contains("\"Rapport über Leads\"") && !note.contains("Windows-1252"),
+            "{note}"
+        );
+        assert_eq!(preamble(b"id,city\nL0,Paris\n", b','), None);
+        assert_eq!(preamble(b",Name\n0,Alice\n", b','), None);
+        assert_eq!(preamble(b"email\na@b.io\nc@d.io\n", b','), None);
+        assert_eq!(preamble(b"Title\nid,city\nL0\n", b','), None);
+        assert_eq!(
+            preamble(
+                &b"Title\n"
+                    .repeat(11)
+                    .into_iter()
+                    .chain(*b"id,city\n")
+                    .collect::<Vec<u8>>(),
+                b','
+            ),
+            None
+        );
+        let (found, delimiter) = preamble(b"Title\nid;city\nL0;Paris\n", 0).unwrap();
+        assert_eq!((found.offset, found.newlines, delimiter), (6, 1, b';'));
     }
 
     /// A report export's footer (one field a line, after an empty line) is left out with a
