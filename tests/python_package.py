@@ -235,6 +235,13 @@ refused("blank event type (table)", lambda: model.score(leads.head(1), events=bl
 listed = leads.head(1).copy()
 listed["events"] = [[{"event_type": " ", "occurred_at": "2025-01-05T10:00:00Z"}]]
 refused("blank event type (list)", lambda: model.score(listed, as_of=AS_OF), "event_type: is empty")
+# Numbers that are no Unix time from 2000 to 2100 are refused, as the server refuses them.
+for number in [5, 20250601]:
+    listed["events"] = [[{"event_type": "demo_request", "occurred_at": number}]]
+    refused(f"event time {number}", lambda: model.score(listed, as_of=AS_OF), "occurred_at", "is not a time")
+    refused(f"as_of {number}", lambda: model.score(leads.head(1), events=events, as_of=number), "as_of", "is not a time")
+listed["events"] = [[{"event_type": "demo_request", "occurred_at": "1763900000.5"}]]
+assert len(model.score(listed, as_of=AS_OF)) == 1
 # A leap second reads as the server reads it (the :59 before it, rounded up for an event).
 leap = events[events["lead_id"] == first].head(1).copy()
 leap["occurred_at"] = "2016-12-31T23:59:60Z"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import json as _json
 import math as _math
+import re as _re
 from typing import Any, Optional
 
 import numpy as _np
@@ -101,10 +102,10 @@ def load(
     return Model(path, target_precision, confidence, tiers)
 
 
-# Times the server takes: from 1970 to the year 9999 (Unix seconds).
-_LATEST = 253402300799
 # Unix milliseconds from 2000-01-01 to 2100-01-01 (see _seconds_column).
 _EPOCH_MS = (946_684_800_000, 4_102_444_800_000)
+# Text that may be a Unix time (see _unix_counts).
+_UNIX_TEXT = _re.compile(r"[0-9]{1,20}(\.[0-9]+)?")
 
 
 def _whole(x: float, up: bool) -> int:
@@ -118,8 +119,9 @@ _TIME_FORMS = "a timestamp such as 2025-06-08T10:00:00Z or 2025-06-08 10:00:00"
 
 
 def _seconds(t: Any, what: str, up: bool = False, parse: Any = None) -> int:
-    """Unix seconds of a time: a string, datetime, pandas or numpy time, or a number of seconds
-    (int or float, numpy ones too). Naive times are UTC. A fraction of a second rounds down, or
+    """Unix seconds of a time: a string, datetime, pandas or numpy time, or a number (int or
+    float, numpy ones too) of Unix seconds or milliseconds from 2000 to 2100, as the server
+    reads one. Naive times are UTC. A fraction of a second rounds down, or
     up with ``up`` (an event's time). A string is read by ``parse`` (the extension's reading of
     time text, as the server and ``leadscore-train score`` read it) when given."""
     if t is None or t is _pd.NA or t is _pd.NaT:
@@ -136,12 +138,16 @@ def _seconds(t: Any, what: str, up: bool = False, parse: Any = None) -> int:
     if isinstance(t, (int, float)):
         if isinstance(t, float) and not _math.isfinite(t):
             raise ValueError(f"{what}: {t!r} is not a time")
-        # Milliseconds from 2000 to 2100, as the server's ?as_of= and a column of them read.
+        # Unix milliseconds or seconds from 2000 to 2100, as the server reads a number
+        # (`?as_of=`, an event's `occurred_at`) and training a column of them.
         if _EPOCH_MS[0] <= t <= _EPOCH_MS[1]:
             return _whole(t / 1000, up)
-        if not 0 <= t <= _LATEST:
-            raise ValueError(f"{what}: {t!r} seconds lies outside 1970-01-01 to 9999-12-31")
-        return _whole(t, up)
+        if _EPOCH_MS[0] // 1000 <= t <= _EPOCH_MS[1] // 1000:
+            return _whole(t, up)
+        raise ValueError(
+            f"{what}: {t!r} is not a time: a number is read as Unix seconds or milliseconds "
+            "from 2000 to 2100, as leadscore's server reads one"
+        )
     try:
         ts = _pd.Timestamp(t)
     except (ValueError, TypeError, OverflowError) as e:
@@ -167,8 +173,11 @@ def _unix_counts(items: list) -> Optional[list]:
             return None
         if isinstance(v, (int, float)):
             return v if _math.isfinite(v) else None
-        if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit():
-            return int(v.strip())
+        # Digits, or with a fraction (`1738220429.0`, as pandas writes seconds beside a
+        # missing value), as `leadscore_core::value::unix_number_text` reads them.
+        if isinstance(v, str) and _UNIX_TEXT.fullmatch(v.strip()):
+            whole = v.strip()
+            return int(whole) if "." not in whole else float(whole)
         return None
 
     # Stops at the first value that is not a number (an ISO text column, the common case).

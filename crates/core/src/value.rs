@@ -462,14 +462,19 @@ fn unix_digits(text: &str) -> Option<i64> {
 
 /// [`unix_digits`] rounding a fraction of a second up with `up` (an event's time).
 fn unix_digits_rounded(text: &str, up: bool) -> Option<i64> {
-    let digits = text.trim();
-    if digits.is_empty() || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits
-        .parse::<f64>()
-        .ok()
-        .and_then(|x| unix_time_rounded(x, up))
+    unix_number_text(text).and_then(|x| unix_time_rounded(x, up))
+}
+
+/// Text that may be a Unix time, as a number: digits (spaces around allowed), with a fraction
+/// after a `.` (`1738220429.0`, as pandas writes a column of seconds with a missing value);
+/// at most 20 digits before the point. No sign, exponent or separator.
+pub fn unix_number_text(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let (whole, fraction) = t.split_once('.').unwrap_or((t, "0"));
+    let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    (whole.len() <= 20 && digits(whole) && digits(fraction))
+        .then(|| t.parse::<f64>().ok())
+        .flatten()
 }
 
 /// A number as a Unix time: seconds in [`UNIX_TIMES`], or milliseconds in it times 1,000, read
@@ -2335,6 +2340,8 @@ mod tests {
             " 1749376800 ",
             "1749376800000",
             "1749376800999",
+            "1749376800.5",
+            "1749376800999.9",
         ] {
             assert_eq!(parse_as_of(text), Some(t), "{text:?}");
         }
@@ -2346,7 +2353,8 @@ mod tests {
             "4102444801",
             "17493768001",
             "-1749376800",
-            "1749376800.5",
+            "1749376800.",
+            ".5",
             "1e9",
             "1969-12-31",
             "4102444800500",
@@ -2405,7 +2413,16 @@ mod tests {
             Some(t - 1),
             "a scoring time rounds down"
         );
-        for text in ["", "123", "946684799", "-1748770200", "1748770200.5", "1e9"] {
+        assert_eq!(parse_event_time("1748770199.5"), Some(t));
+        for text in [
+            "",
+            "123",
+            "946684799",
+            "-1748770200",
+            "1748770200.",
+            "1e9",
+            "1,748,770,200",
+        ] {
             assert_eq!(parse_event_time(text), None, "{text:?}");
         }
         for x in [5.0, -1_748_770_200.0, f64::NAN, f64::INFINITY] {

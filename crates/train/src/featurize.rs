@@ -389,12 +389,16 @@ fn times(
              as integers or dates",
         )),
         t if t.is_primitive_numeric() => {
+            // A number that is a missing token (`0`, an export's unset date) and a Parquet
+            // float's NaN are missing, as in a numeric column and as the server reads them.
+            let tokens = numeric_missing_tokens(missing);
             let numbers: Vec<Option<f64>> = s
                 .cast(&DataType::Float64)
                 .map_err(&pe)?
                 .f64()
                 .map_err(&pe)?
                 .iter()
+                .map(|v| v.filter(|x| !x.is_nan() && !is_numeric_token(&tokens, *x)))
                 .collect();
             epoch_seconds(&numbers, round_up).ok_or_else(|| not_epoch(table, name))
         }
@@ -429,10 +433,14 @@ fn times(
         DataType::String => {
             let expected = if order.is_iso() {
                 "a timestamp (ISO 8601, YYYY-MM-DD HH:MM:SS or Nov 24, 2023; 12/31/2023 or \
-                 31/12/2023 with date_order = \"mdy\" or \"dmy\" in the spec)"
+                 31/12/2023 with date_order = \"mdy\" or \"dmy\" in the spec), or Unix seconds \
+                 or milliseconds from 2000 to 2100 in every row"
                     .to_string()
             } else {
-                order.expected().to_string()
+                format!(
+                    "{}, or Unix seconds or milliseconds from 2000 to 2100 in every row",
+                    order.expected()
+                )
             };
             let parse = if round_up {
                 parse_event_time_as
@@ -444,14 +452,11 @@ fn times(
                     parse(t, order).map(Some).ok_or(&expected)
                 })
             };
-            // Unix times read as text (an events file is read without type inference): whole
-            // numbers in every cell, in the range.
-            let digits = |t: &str| {
-                let t = t.trim();
-                (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| t.parse::<f64>().ok())
-                    .flatten()
-            };
+            // Unix times read as text (an events file is read without type inference, `score`
+            // reads every file so): plain numbers in every cell (`1738220429`, or
+            // `1738220429.0` as pandas writes a column of them with a missing value), in the
+            // range.
+            let digits = |t: &str| leadscore_core::value::unix_number_text(t);
             let numbers = parse_cells(table, name, missing, |t| {
                 digits(t).map(Some).ok_or("not digits")
             });
@@ -1255,6 +1260,26 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("32-bit floats"));
+        // A number that is a missing token (`0`, an unset date) and a float's NaN: missing.
+        let zero = table(Series::new(
+            "t".into(),
+            &[Some(s as f64), Some(0.0), Some(f64::NAN)],
+        ));
+        let tokens = ["".to_string(), "0".to_string()];
+        assert_eq!(
+            timestamp_values(&zero, "t", &tokens, DateOrder::Iso).unwrap(),
+            [Some(s), None, None]
+        );
+        assert!(read(&zero).is_err(), "0 is no time without the token");
+        // Text as pandas writes a column of seconds with a missing value (`1738220429.0`),
+        // as `score` reads every file: the numbers it shows.
+        let text = table(Series::new(
+            "t".into(),
+            &[Some(format!("{s}.0")), None, Some(format!("{s}.7"))],
+        ));
+        assert_eq!(read(&text).unwrap(), [Some(s), None, Some(s)]);
+        let up = event_time_values(&text, "t", &[], DateOrder::Iso).unwrap();
+        assert_eq!(up, [Some(s), None, Some(s + 1)]);
         let days = table(Series::new("t".into(), &[s / 86_400]));
         assert!(read(&days)
             .unwrap_err()

@@ -10,7 +10,7 @@ use leadscore_core::spec::{
 use leadscore_core::value::{
     is_bool_word, options_in, parse_decimal_comma_number, parse_number, parse_number_as,
     parse_timestamp, parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, CURRENCY_CODES,
-    CURRENCY_SIGNS,
+    CURRENCY_SIGNS, SECONDS_PER_DAY,
 };
 use polars::prelude::DataType;
 use std::collections::HashMap;
@@ -1003,8 +1003,17 @@ fn infer_column(
         // Unix seconds or milliseconds in a column named for a time (`createdate`,
         // `last_modified`, `updatedAt`), as CRM APIs and warehouses export times: dates, not
         // an identifier (every one distinct) or a number (a linear term on the calendar).
-        if !formatted && dtype != DataType::Float32 && named_like_a_time(name) {
-            if let Some(scale) = crate::featurize::epoch_scale(distinct.iter().copied()) {
+        // Not an id (`candidate_id` of ten digits), and no date a year or more after now: a
+        // GA `dateHour` (2025032213) or a duration in milliseconds read as seconds lies there.
+        let year_ahead = leadscore_core::value::unix_now() as f64 + 366.0 * SECONDS_PER_DAY;
+        if !formatted
+            && dtype != DataType::Float32
+            && named_like_a_time(name)
+            && !named_like_an_id(name)
+        {
+            if let Some(scale) = crate::featurize::epoch_scale(distinct.iter().copied())
+                .filter(|scale| distinct[distinct.len() - 1] / scale < year_ahead)
+            {
                 let date = |x: f64| leadscore_core::explain::date_text((x / scale).floor() as i64);
                 return Ok((
                     ColumnSpec::new(name, TransformKind::Timestamp),
@@ -1476,7 +1485,8 @@ mod tests {
     #[test]
     fn unix_times_in_a_time_column_are_timestamps() {
         let mut csv = String::from(
-            "createdate,lastModifiedAt,Closed On,event_ts,phone,date_count,updated_at\n",
+            "createdate,lastModifiedAt,Closed On,event_ts,phone,date_count,updated_at,\
+             first_visit_dateHour,candidate_id,hs_time_in_lead\n",
         );
         for i in 0..300_i64 {
             let t = 1_700_000_000 + i * 86_123;
@@ -1486,11 +1496,16 @@ mod tests {
                 (t * 1000 + i).to_string()
             };
             csv.push_str(&format!(
-                "{ms},{},{t}.25,{t},{},{},{}\n",
+                "{ms},{},{t}.25,{t},{},{},{},{},{},{}\n",
                 t * 1000,
                 2_125_550_000 + i * 7,
                 i % 40,
-                if i == 9 { 12 } else { t }
+                if i == 9 { 12 } else { t },
+                // GA's YYYYMMDDHH, in the seconds' range (2034); ids of ten digits; durations
+                // of 11 to 47 days in milliseconds.
+                2_025_032_200 + i % 24,
+                1_000_000_000 + i * 9_999_991,
+                950_400_000 + i * 10_000_000,
             ));
         }
         let (_dir, table) = table_of(&csv);
