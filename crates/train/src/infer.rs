@@ -829,8 +829,11 @@ fn named_like_an_id(name: &str) -> bool {
 }
 
 /// Whether a column's name says it holds a time: `date`, `time`, `created`, `modified`,
-/// `updated`, `stamp` or `epoch` in it (`createdate`, `hs_lastmodifieddate`, `Created Time`),
-/// or a word `at`, `on` or `ts` (`closed_at`, `Created On`), camel case too (`sentAt`).
+/// `updated`, `stamp`, `epoch`, or a moment of a lead's life (`seen`, `contacted`, `opened`,
+/// `clicked`, `visited`, `submitted`, `closed`, `signup`) in it (`createdate`,
+/// `hs_lastmodifieddate`, `Created Time`, `lastSeen`, `Last Contacted`), or a word `at`, `on`
+/// or `ts` (`closed_at`, `Created On`), camel case too (`sentAt`). Only numbers that are all
+/// Unix times are read so: a count named `Emails Opened` is not.
 fn named_like_a_time(name: &str) -> bool {
     let lower = name.to_lowercase();
     let camel = ["At", "On", "Ts"].iter().any(|end| {
@@ -840,7 +843,21 @@ fn named_like_a_time(name: &str) -> bool {
     });
     camel
         || [
-            "date", "time", "created", "modified", "updated", "stamp", "epoch",
+            "date",
+            "time",
+            "created",
+            "modified",
+            "updated",
+            "stamp",
+            "epoch",
+            "seen",
+            "contacted",
+            "opened",
+            "clicked",
+            "visited",
+            "submitted",
+            "closed",
+            "signup",
         ]
         .iter()
         .any(|k| lower.contains(k))
@@ -1529,6 +1546,7 @@ mod tests {
             assert_ne!(*kind, TransformKind::Timestamp, "{name}: {why}");
         }
         assert!(named_like_a_time("sentAt") && named_like_a_time("hs_lastmodifieddate"));
+        assert!(named_like_a_time("lastSeen") && named_like_a_time("Last Contacted"));
         assert!(!named_like_a_time("phone") && !named_like_a_time("Lead Number"));
     }
 
