@@ -115,10 +115,13 @@ pub fn parquet_column_names(path: &Path) -> Option<Vec<String>> {
 
 /// A Parquet list column's rows as text: the items (text, numbers written as levels, yes/no
 /// as `true`/`false`; missing items skipped) joined with [`DEFAULT_SEPARATOR`]; an empty or
-/// missing list is a missing value.
-fn joined_items(c: &Column) -> std::result::Result<Column, PolarsError> {
+/// missing list is a missing value. Also the first item that holds the separator itself, with
+/// its row (1-based): it reads as several options, as the server reads the same JSON array.
+#[allow(clippy::type_complexity)]
+fn joined_items(c: &Column) -> std::result::Result<(Column, Option<(usize, String)>), PolarsError> {
     let lists = c.as_materialized_series().list()?;
     let mut rows: Vec<Option<String>> = Vec::with_capacity(lists.len());
+    let mut split: Option<(usize, String)> = None;
     for row in lists.amortized_iter() {
         rows.push(match row {
             None => None,
@@ -133,11 +136,16 @@ fn joined_items(c: &Column) -> std::result::Result<Column, PolarsError> {
                     .into_iter()
                     .flatten()
                     .collect();
+                if split.is_none() {
+                    if let Some(part) = parts.iter().find(|p| p.contains(DEFAULT_SEPARATOR)) {
+                        split = Some((rows.len() + 1, part.clone()));
+                    }
+                }
                 (!parts.is_empty()).then(|| parts.join(DEFAULT_SEPARATOR))
             }
         });
     }
-    Ok(Series::new(c.name().clone(), rows).into())
+    Ok((Series::new(c.name().clone(), rows).into(), split))
 }
 
 fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>, Vec<String>)> {
@@ -169,15 +177,28 @@ fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>, Vec<String>)>
     })??;
     let mut widened: Vec<Column> = Vec::with_capacity(df.width());
     let mut lists = Vec::new();
+    // Notes of list items holding the separator ([`joined_items`]).
+    let mut split_items: Vec<String> = Vec::new();
     for c in df.columns() {
         let to = match c.dtype() {
             DataType::List(_) => {
-                widened.push(joined_items(c).map_err(|e| {
+                let (joined, split) = joined_items(c).map_err(|e| {
                     read_err(
                         path,
                         format!("list column `{}` cannot be read as text: {e}", c.name()),
                     )
-                })?);
+                })?;
+                widened.push(joined);
+                if let Some((row, item)) = split {
+                    let item: String = item.chars().take(120).collect();
+                    split_items.push(format!(
+                        "{}: list column `{}`: row {row} has an item holding `{DEFAULT_SEPARATOR}` \
+                         ({item:?}), read as one option for each part (as the server reads the \
+                         same JSON array); write the items without it to keep them whole",
+                        path.display(),
+                        c.name()
+                    ));
+                }
                 lists.push(c.name().to_string());
                 continue;
             }
@@ -221,7 +242,7 @@ fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>, Vec<String>)>
         })?);
     }
     let df = DataFrame::new(df.height(), widened).map_err(|e| read_err(path, e.to_string()))?;
-    let note = (!skipped.is_empty()).then(|| {
+    let left_out = (!skipped.is_empty()).then(|| {
         let named: Vec<String> = skipped
             .iter()
             .map(|(name, kind)| format!("`{name}` ({kind})"))
@@ -238,6 +259,8 @@ fn read_parquet(path: &Path) -> Result<(DataFrame, Option<String>, Vec<String>)>
             named.join(", "),
         )
     });
+    let notes: Vec<String> = left_out.into_iter().chain(split_items).collect();
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
     Ok((df, note, lists))
 }
 

@@ -228,6 +228,29 @@ fn list_items_read_as_a_request_sends_them_and_other_uses_of_a_list_are_refused(
     let table = read_table(&parquet, &ReadOptions::default()).unwrap();
     let first = table.df.column("interests").unwrap().str().unwrap().get(0);
     assert_eq!(first, Some("1.5;2"));
+    assert_eq!(table.note, None);
+
+    // An item holding the separator reads as one option for each part, as the server reads
+    // the same JSON array: said, naming the row.
+    let split: ListChunked = (0..600)
+        .map(|i| {
+            let items: Vec<&str> = if i == 4 {
+                vec!["Pricing", "Case studies; EMEA"]
+            } else {
+                vec!["Pricing"]
+            };
+            Some(Series::new("".into(), items))
+        })
+        .collect();
+    write_with(&parquet, split.into_series().with_name("interests".into()));
+    let table = read_table(&parquet, &ReadOptions::default()).unwrap();
+    let note = table.note.unwrap_or_default();
+    assert!(
+        note.contains(
+            "list column `interests`: row 5 has an item holding `;` (\"Case studies; EMEA\")"
+        ),
+        "{note}"
+    );
 
     // A list column read as a categorical, numeric or email column, or as the id: refused
     // naming it, where its joined items would have been one level (or failed at a row).
