@@ -382,6 +382,12 @@ pub(crate) fn value_as_read<'a>(
                 None => FieldValue::Text(s),
             }
         }
+        // `0.0` where `0` is a missing token: an unset date, missing.
+        (FieldValue::Text(s), FittedTransform::Timestamp { .. })
+            if crate::fitted::is_time_token(s, spec.reading().2) =>
+        {
+            FieldValue::Missing
+        }
         (v, _) => v,
     }
 }

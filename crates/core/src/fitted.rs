@@ -398,6 +398,15 @@ pub(crate) fn read_number(
         .map(|x| Some(x).filter(|x| x.is_finite() && !is_numeric_token(number_tokens, *x)))
 }
 
+/// Whether a time field's text is a number that is a missing token (`0.0`, as pandas writes
+/// an unset date's `0` beside a missing value, where `0` is one), as training reads a column
+/// of times ([`crate::value::unix_number_text`]).
+#[inline]
+pub fn is_time_token(text: &str, number_tokens: &[f64]) -> bool {
+    !number_tokens.is_empty()
+        && crate::value::unix_number_text(text).is_some_and(|x| is_numeric_token(number_tokens, x))
+}
+
 /// Whether `x` is one of `numbers` ([`numeric_missing_tokens`]); most specs have none, and the
 /// emptiness check first spares the featurizer's hot loop a slice search (~20 instructions a
 /// lead by callgrind).
@@ -1294,6 +1303,7 @@ pub(crate) fn encode_column(
         } => {
             let ts = match value {
                 FieldValue::Missing => None,
+                FieldValue::Text(s) if is_time_token(s, number_tokens) => None,
                 v => Some(
                     crate::value::field_time(v, date_order)
                         .ok_or_else(|| wrong_time(column, date_order, value))?,
@@ -1849,6 +1859,16 @@ mod tests {
             fields.insert("created".into(), value.clone());
             assert_eq!(s.featurize(&fields, as_of).unwrap(), text, "{value}");
         }
+        // `0.0` where `0` is a missing token: missing, as training reads it.
+        let mut with_zero = spec();
+        with_zero.missing_tokens.push("0".into());
+        let missing = with_zero.featurize(&lead(&[]), as_of).unwrap();
+        assert_eq!(
+            with_zero
+                .featurize(&lead(&[("created", "0.0")]), as_of)
+                .unwrap(),
+            missing
+        );
         let mut fields = serde_json::Map::new();
         fields.insert("created".into(), serde_json::json!(20_250_601));
         let e = s.featurize(&fields, as_of).unwrap_err().to_string();

@@ -447,8 +447,15 @@ fn times(
             } else {
                 parse_timestamp_as
             };
+            // A number that is a missing token (`0.0`, pandas' `0` beside a missing value,
+            // where `0` is one): missing, as in the numeric branch and as the server reads it.
+            let tokens = numeric_missing_tokens(missing);
+            let token = |t: &str| leadscore_core::fitted::is_time_token(t, &tokens);
             let dates = || {
                 parse_cells(table, name, missing, |t| {
+                    if token(t) {
+                        return Ok(None);
+                    }
                     parse(t, order).map(Some).ok_or(&expected)
                 })
             };
@@ -457,8 +464,10 @@ fn times(
             // `1738220429.0` as pandas writes a column of them with a missing value), in the
             // range.
             let digits = |t: &str| leadscore_core::value::unix_number_text(t);
-            let numbers = parse_cells(table, name, missing, |t| {
-                digits(t).map(Some).ok_or("not digits")
+            let numbers = parse_cells(table, name, missing, |t| match digits(t) {
+                Some(x) if is_numeric_token(&tokens, x) => Ok(None),
+                Some(x) => Ok(Some(x)),
+                None => Err("not digits"),
             });
             if let Ok(numbers) = numbers {
                 if let Some(times) = epoch_seconds(&numbers, round_up) {
@@ -1280,6 +1289,18 @@ mod tests {
         assert_eq!(read(&text).unwrap(), [Some(s), None, Some(s)]);
         let up = event_time_values(&text, "t", &[], DateOrder::Iso).unwrap();
         assert_eq!(up, [Some(s), None, Some(s + 1)]);
+        // `0.0` as text where `0` is a missing token: missing, among numbers and among dates.
+        let zeros = table(Series::new("t".into(), &[format!("{s}.0"), "0.0".into()]));
+        assert_eq!(
+            timestamp_values(&zeros, "t", &tokens, DateOrder::Iso).unwrap(),
+            [Some(s), None]
+        );
+        let dated = table(Series::new("t".into(), &["2025-01-01", "0.0"]));
+        let day = leadscore_core::value::parse_timestamp("2025-01-01");
+        assert_eq!(
+            timestamp_values(&dated, "t", &tokens, DateOrder::Iso).unwrap(),
+            [day, None]
+        );
         let days = table(Series::new("t".into(), &[s / 86_400]));
         assert!(read(&days)
             .unwrap_err()

@@ -87,6 +87,7 @@ pub fn compute(o: &FunnelOptions) -> Result<Funnel> {
         // A run that scored no lead (a quiet night, an as-of before the first lead) wrote a
         // header only: none of its leads, not an error that stops the funnel.
         let t = read_table_rows(path, &read, true)?;
+        crate::load::warn_of(&t);
         let rows = read_scores(&t, o, &missing, &mut seen)?;
         sources.push(format!("{} ({rows} leads)", t.path));
     }
@@ -120,6 +121,7 @@ pub fn compute(o: &FunnelOptions) -> Result<Funnel> {
                 ..ReadOptions::default()
             };
             let t = read_table(path, &read)?;
+            crate::load::warn_of(&t);
             let ids = texts(&t, &o.id)?;
             let values = texts(&t, by)?;
             sources.push(format!("{} (column `{by}`)", t.path));

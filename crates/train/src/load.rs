@@ -4,6 +4,7 @@
 use crate::error::{Result, TrainError};
 use leadscore_core::artifact::InputFingerprint;
 use leadscore_core::spec::DEFAULT_SEPARATOR;
+use leadscore_core::value::parse_number;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -396,6 +397,12 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
     let mut preamble_note = scan.preamble.as_ref().map(|p| p.note(path));
     // A report's title lines above the header ([`Preamble`]): the lines the reader skips.
     let skip = scan.preamble.as_ref().map_or(0, |p| p.newlines);
+    // Where the header starts in the file's bytes (after title lines and a byte-order mark).
+    let header_at = scan
+        .preamble
+        .as_ref()
+        .map_or(if scan.bom { 3 } else { 0 }, |p| p.offset);
+    let mut repeated_note = repeated_note_of(path, scan.repeated);
     let mut list_columns = Vec::new();
     let df = if is_parquet {
         let (df, skipped, lists) = read_parquet(path)?;
@@ -407,11 +414,14 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         let text = windows_1252(path, open_input(path)?, scan.bytes)?;
         let bom = if scan.bom { 3 } else { 0 };
         // The title lines found again on the text as read (their note shows `ü`, not `�`).
-        let title = scan
-            .preamble
-            .as_ref()
-            .and_then(|_| preamble(text.as_bytes(), scan.delimiter))
-            .map(|(p, _)| p);
+        let title = scan.preamble.as_ref().and_then(|raw| {
+            let (mut p, _) = preamble(text.as_bytes(), scan.delimiter)?;
+            // A title written in UTF-8 above rows that are not: quoted as written.
+            if !raw.first.contains('\u{fffd}') {
+                p.first.clone_from(&raw.first);
+            }
+            Some(p)
+        });
         let skip = title.as_ref().map_or(0, |p| p.offset as usize);
         let mut ragged = RaggedCheck::after(scan.delimiter, skip as u64);
         ragged
@@ -453,14 +463,41 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
                 path.display()
             ));
         }
+        // Lines that repeat the header, found on the text (the scan stops at the first byte
+        // that is not UTF-8).
+        if !ragged.repeated.is_empty() {
+            bytes = without_repeated_headers(bytes, scan.delimiter, 0);
+            repeated_note = repeated_note_of(path, (ragged.repeated.len(), ragged.repeated_after));
+        }
         // The rows from the header on: no line to skip.
         let read = |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o, 0);
         drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
     } else if let Some(f) = &scan.footer {
         // The rows before a report's footer, read from memory (a file with a footer is a
         // report export, not a multi-gigabyte events table).
-        let bytes = read_prefix(path, f.offset)?;
+        let mut bytes = read_prefix(path, f.offset)?;
+        if scan.repeated.0 > 0 {
+            bytes = without_repeated_headers(bytes, scan.delimiter, header_at);
+        }
         footer_note = Some(f.note(path));
+        let read =
+            |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o, skip);
+        drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
+    } else if scan.repeated.0 > 0 {
+        // Lines that repeat the header, left out in memory (files joined end to end: an
+        // export's size, not a multi-gigabyte events table).
+        if scan.bytes > MAX_TRANSCODED {
+            return Err(read_err(
+                path,
+                format!(
+                    "the header is repeated after row {} (files joined end to end?): a file over \
+                     1 GiB is not rewritten in memory; remove those lines",
+                    scan.repeated.1.unwrap_or(0)
+                ),
+            ));
+        }
+        let bytes = read_prefix(path, scan.bytes)?;
+        let bytes = without_repeated_headers(bytes, scan.delimiter, header_at);
         let read =
             |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o, skip);
         drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
@@ -478,7 +515,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         return Err(read_err(path, "the file has a header but no data rows"));
     }
     let (df, header_note) = tidy_header(df);
-    let notes: Vec<String> = [note, preamble_note, footer_note, header_note]
+    let notes: Vec<String> = [note, preamble_note, repeated_note, footer_note, header_note]
         .into_iter()
         .flatten()
         .collect();
@@ -497,6 +534,15 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         delimiter: (!is_parquet).then_some(scan.delimiter),
         list_columns,
     })
+}
+
+/// Prints what reading `table` left out or read another way ([`Table::note`]) as a `WARNING:`
+/// on stderr: for the commands that read a file without returning its notes (the outcomes of
+/// `monitor` and `score --outcomes`, `funnel`'s files, `score --previous`).
+pub fn warn_of(table: &Table) {
+    if let Some(note) = &table.note {
+        eprintln!("WARNING: {note}");
+    }
 }
 
 /// The first `len` bytes of the file (the rows before a report's footer).
@@ -525,6 +571,9 @@ struct Scan {
     footer: Option<Footer>,
     /// A report's title lines above the header ([`Preamble`]; its offset in the file's bytes).
     preamble: Option<Preamble>,
+    /// Lines after the header that repeat it (files joined end to end), and the data row the
+    /// first follows.
+    repeated: (usize, Option<usize>),
     /// Whether the file starts with a UTF-8 byte-order mark.
     bom: bool,
 }
@@ -633,6 +682,9 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
         not_utf8_at,
         header_line,
         stray_quote: ragged.as_ref().and_then(|r| r.stray_quote),
+        repeated: ragged
+            .as_ref()
+            .map_or((0, None), |r| (r.repeated.len(), r.repeated_after)),
         footer: ragged.and_then(|r| r.footer).map(|mut f| {
             f.offset += bom;
             f
@@ -668,6 +720,37 @@ pub fn detect_delimiter(bytes: &[u8]) -> u8 {
         }
     }
     best.0
+}
+
+/// `bytes` (a CSV whose header starts after `skip` bytes) without the lines after the header
+/// that repeat it ([`RaggedCheck`]'s `repeated`), as files joined end to end have.
+fn without_repeated_headers(bytes: Vec<u8>, delimiter: u8, skip: u64) -> Vec<u8> {
+    let mut check = RaggedCheck::after(delimiter, skip);
+    if check.feed(&bytes).and_then(|()| check.finish()).is_err() || check.repeated.is_empty() {
+        return bytes;
+    }
+    let mut kept = Vec::with_capacity(bytes.len());
+    let mut at = 0usize;
+    for &(start, end) in &check.repeated {
+        kept.extend_from_slice(&bytes[at..start as usize]);
+        at = end as usize;
+    }
+    kept.extend_from_slice(&bytes[at..]);
+    kept
+}
+
+/// What a run says of lines that repeat the header.
+fn repeated_note_of(path: &Path, (count, after): (usize, Option<usize>)) -> Option<String> {
+    (count > 0).then(|| {
+        format!(
+            "{}: left out {count} line{} that repeat{} the header (the first after row {}), as \
+             files joined end to end have",
+            path.display(),
+            if count == 1 { "" } else { "s" },
+            if count == 1 { "s" } else { "" },
+            after.unwrap_or(0)
+        )
+    })
 }
 
 /// The most lines above a header read as a report's title ([`Preamble`]).
@@ -717,83 +800,130 @@ impl Preamble {
 fn line_fields(bytes: &[u8], delimiter: u8) -> Option<(Vec<String>, usize)> {
     let mut fields = vec![Vec::new()];
     let mut in_quotes = false;
+    let done = |fields: Vec<Vec<u8>>| -> Vec<String> {
+        fields
+            .into_iter()
+            .map(|f| String::from_utf8_lossy(&f).trim().to_string())
+            .collect()
+    };
     for (i, &b) in bytes.iter().enumerate() {
         match b {
             b'"' => in_quotes = !in_quotes,
-            b'\n' if !in_quotes => {
-                let fields = fields
-                    .into_iter()
-                    .map(|f| String::from_utf8_lossy(&f).trim().to_string())
-                    .collect();
-                return Some((fields, i + 1));
-            }
+            b'\n' if !in_quotes => return Some((done(fields), i + 1)),
             b'\r' if !in_quotes => {}
             c if c == delimiter && !in_quotes => fields.push(Vec::new()),
             c => fields.last_mut().expect("one field at least").push(c),
         }
     }
-    None
+    // The file's last line, without a line end.
+    (!bytes.is_empty() && !in_quotes).then(|| (done(fields), bytes.len()))
 }
 
-/// A report's title lines at the start of `bytes` (the file's first chunk, after a byte-order
-/// mark), with the delimiter to read the rest with (`delimiter`, or 0 to detect it on the
-/// header line); `None` when the first line is the header.
-fn preamble(bytes: &[u8], delimiter: u8) -> Option<(Preamble, u8)> {
-    let text_fields = |fields: &[String]| fields.iter().filter(|f| !f.is_empty()).count();
+/// Title lines read with `delimiter` at the start of `bytes` ([`Preamble`]), or `None` when
+/// no header is found below lines that are titles.
+fn titles_with(bytes: &[u8], delimiter: u8) -> Option<Titles> {
     let mut at = 0usize;
     let mut first = String::new();
+    let mut not_empty = false;
     for lines in 0..=PREAMBLE_LINES {
-        let rest = &bytes[at..];
-        let d = if delimiter == 0 {
-            detect_delimiter(rest)
-        } else {
-            delimiter
-        };
-        let (fields, next) = line_fields(rest, d)?;
-        let named = text_fields(&fields);
-        // A title is written in the first column (`,Name`, pandas' index column, is a header).
-        if named == 1 && fields[0].is_empty() {
-            return None;
-        }
+        let (fields, next) = line_fields(&bytes[at..], delimiter)?;
+        let named = fields.iter().filter(|f| !f.is_empty()).count();
         if named >= 2 {
             if lines == 0 {
-                return None;
+                return Some(Titles {
+                    at: 0,
+                    lines: 0,
+                    first,
+                    not_empty,
+                    names: named,
+                });
             }
-            // A header: fewer empty names than a title line has, and the row after it (if
-            // any) as wide.
+            // A header: names, not a row of data (no number among them; `lead_id,` above
+            // `L1,5` is a header with an empty name), fewer empty ones than a title line
+            // has, and the row after it (if any) as wide.
             let empty = fields.len() - named;
-            if empty * 2 >= fields.len() {
+            if empty * 2 >= fields.len() || fields.iter().any(|f| parse_number(f).is_some()) {
                 return None;
             }
-            if let Some((row, _)) = line_fields(&rest[next..], d) {
+            if let Some((row, _)) = line_fields(&bytes[at + next..], delimiter) {
                 let blank = row.len() == 1 && row[0].is_empty();
                 if !blank && row.len() != fields.len() {
                     return None;
                 }
             }
-            let mut cut: String = first.chars().take(FOOTER_SHOWN).collect();
-            if cut.len() < first.len() {
-                cut.push_str("...");
+            return Some(Titles {
+                at,
+                lines,
+                first,
+                not_empty,
+                names: named,
+            });
+        }
+        if named == 1 {
+            // A title is a phrase in the first column: not a lone word (a one-column file's
+            // `tags`, a header's only name) nor text in another column (`,Name`, pandas'
+            // index column, is a header).
+            let text = &fields[0];
+            if text.is_empty() || !text.chars().any(char::is_whitespace) {
+                return None;
             }
-            return Some((
-                Preamble {
-                    offset: at as u64,
-                    newlines: bytes[..at].iter().filter(|b| **b == b'\n').count(),
-                    lines,
-                    first: cut,
-                },
-                d,
-            ));
+            if first.is_empty() {
+                first = text.clone();
+            }
         }
-        if first.is_empty() {
-            first = fields
-                .into_iter()
-                .find(|f| !f.is_empty())
-                .unwrap_or_default();
-        }
+        // Any line but an empty one (a line of delimiters alone too) is the reader's header.
+        not_empty |= named > 0 || fields.len() > 1;
         at += next;
     }
     None
+}
+
+/// A report's title lines at the start of `bytes` (the file's first chunk, after a byte-order
+/// mark), with the delimiter to read the rest with (`delimiter`, or 0 to find it: the one
+/// under which the header below the titles has the most names); `None` when the first line
+/// is the header, or only empty lines are above it (the reader skips those).
+fn preamble(bytes: &[u8], delimiter: u8) -> Option<(Preamble, u8)> {
+    let candidates: &[u8] = if delimiter == 0 {
+        b",;\t|"
+    } else {
+        std::slice::from_ref(&delimiter)
+    };
+    let mut best: Option<(Titles, u8)> = None;
+    for &d in candidates {
+        if let Some(found) = titles_with(bytes, d) {
+            if best.as_ref().is_none_or(|(b, _)| found.names > b.names) {
+                best = Some((found, d));
+            }
+        }
+    }
+    let (t, d) = best?;
+    if t.lines == 0 || !t.not_empty {
+        return None;
+    }
+    let mut first: String = t.first.chars().take(FOOTER_SHOWN).collect();
+    if first.len() < t.first.len() {
+        first.push_str("...");
+    }
+    Some((
+        Preamble {
+            offset: t.at as u64,
+            newlines: bytes[..t.at].iter().filter(|b| **b == b'\n').count(),
+            lines: t.lines,
+            first,
+        },
+        d,
+    ))
+}
+
+/// What [`titles_with`] found: where the header starts, how many lines are above it (0: the
+/// first line is the header), the first title's text, whether any line above is more than
+/// empty, and the header's names.
+struct Titles {
+    at: usize,
+    lines: usize,
+    first: String,
+    not_empty: bool,
+    names: usize,
 }
 
 /// Counts fields per record (quote-aware, across chunks) and reports the first record whose
@@ -824,7 +954,20 @@ struct RaggedCheck {
     /// a row of data follows it.
     footer: Option<Footer>,
     footer_error: Option<String>,
+    /// The header line's bytes (no line end), up to [`HEADER_KEPT`] (longer: not kept, and
+    /// no line is taken for a repeat of it).
+    header: Vec<u8>,
+    header_kept: bool,
+    /// How many bytes of the current line match the header's so far (`usize::MAX`: not).
+    same: usize,
+    /// Lines after the header that repeat it (files joined end to end): their byte ranges
+    /// (line end included) in the bytes fed, and the data row the first follows.
+    repeated: Vec<(u64, u64)>,
+    repeated_after: Option<usize>,
 }
+
+/// The longest header kept to find its repeats ([`RaggedCheck::repeated`]).
+const HEADER_KEPT: usize = 1 << 16;
 
 /// The most lines of a report's footer that are left out ([`Footer`]); a longer block of
 /// one-field lines is a ragged file.
@@ -888,6 +1031,11 @@ impl RaggedCheck {
             head: Vec::new(),
             footer: None,
             footer_error: None,
+            header: Vec::new(),
+            header_kept: true,
+            same: 0,
+            repeated: Vec::new(),
+            repeated_after: None,
         }
     }
 
@@ -932,6 +1080,22 @@ impl RaggedCheck {
                         None => return Err(error),
                     }
                 }
+                Some(_)
+                    if self.footer.is_none()
+                        && self.fields >= 2
+                        && self.header_kept
+                        && self.same == self.header.len() =>
+                {
+                    // The header again (files joined end to end): left out, not a row.
+                    self.repeated.push((self.record_start, self.pos));
+                    self.repeated_after.get_or_insert(self.record - 1);
+                    self.blank_before = false;
+                    self.fields = 1;
+                    self.has_content = false;
+                    self.head.clear();
+                    self.same = 0;
+                    return Ok(());
+                }
                 Some(_) => {
                     // A row of data after a footer: the footer's first line was a ragged row.
                     if let Some(error) = self.footer_error.take() {
@@ -947,6 +1111,7 @@ impl RaggedCheck {
         self.fields = 1;
         self.has_content = false;
         self.head.clear();
+        self.same = 0;
         Ok(())
     }
 
@@ -958,6 +1123,22 @@ impl RaggedCheck {
             }
             if self.fields == 1 && self.head.len() < FOOTER_SHOWN && b != b'\r' && b != b'\n' {
                 self.head.push(b);
+            }
+            // The header's bytes, and how far the current line repeats them.
+            if b != b'\r' && (b != b'\n' || self.in_quotes) {
+                if self.expected.is_none() {
+                    if self.header.len() < HEADER_KEPT {
+                        self.header.push(b);
+                    } else {
+                        self.header_kept = false;
+                    }
+                } else if self.same != usize::MAX {
+                    self.same = if self.header.get(self.same) == Some(&b) {
+                        self.same + 1
+                    } else {
+                        usize::MAX
+                    };
+                }
             }
             let start = std::mem::replace(&mut self.field_start, false);
             match b {
@@ -1630,6 +1811,74 @@ mod tests {
         );
     }
 
+    /// Lines after the header that repeat it (two exports joined end to end) are left out with
+    /// a note naming the row the first follows, in every path (a footer after them, title lines
+    /// above, Windows-1252, a byte-order mark); a row that only resembles the header, or a
+    /// one-column file's value equal to its name, is data.
+    #[test]
+    fn lines_repeating_the_header_are_left_out_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let part = |from: usize| -> String {
+            (from..from + 3)
+                .map(|i| format!("L{i},Web,{i}\n"))
+                .collect::<String>()
+        };
+        let header = "id,source,visits\n";
+        let joined = format!("{header}{}{header}{}{header}{}", part(0), part(3), part(6));
+        for (name, text) in [
+            ("plain.csv", joined.clone()),
+            ("bom.csv", format!("\u{feff}{joined}")),
+            ("crlf.csv", joined.replace('\n', "\r\n")),
+            (
+                "titled.csv",
+                format!("Leads Report,,\n{joined}\n\"Acme Inc.\"\n"),
+            ),
+            ("last.csv", format!("{joined}{}", header.trim_end())),
+        ] {
+            let p = write(&dir, name, &text);
+            let t = read_table(&p, &ReadOptions::default()).unwrap();
+            assert_eq!(t.df.height(), 9, "{name}");
+            let visits = t.df.column("visits").unwrap();
+            assert!(visits.dtype().is_integer(), "{name}: {}", visits.dtype());
+            let note = t.note.unwrap_or_default();
+            let lines = if name == "last.csv" { 3 } else { 2 };
+            assert!(
+                note.contains(&format!(
+                    "left out {lines} lines that repeat the header (the first after row 3)"
+                )),
+                "{name}: {note}"
+            );
+        }
+        let p = dir.path().join("cp1252.csv");
+        let mut bytes = joined.replace("Web", "W\u{e9}b").into_bytes();
+        bytes.retain(|b| *b != 0xc3);
+        for b in bytes.iter_mut() {
+            if *b == 0xa9 {
+                *b = 0xe9;
+            }
+        }
+        std::fs::write(&p, bytes).unwrap();
+        let t = read_table(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(t.df.height(), 9);
+        let first =
+            t.df.column("source")
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(0)
+                .map(str::to_string);
+        assert_eq!(first.as_deref(), Some("Wéb"));
+        for (text, rows) in [
+            ("id,source,visits\nL0,Web,1\nid,source,visitors\n", 2),
+            ("source\nWeb\nsource\nAds\n", 3),
+        ] {
+            let p = write(&dir, "data.csv", text);
+            let t = read_table(&p, &ReadOptions::default()).unwrap();
+            assert_eq!(t.df.height(), rows, "{text:?}");
+            assert!(t.note.is_none(), "{text:?}: {:?}", t.note);
+        }
+    }
+
     /// A report's title lines above the header (one text field a line, padded or not, with
     /// empty lines) are left out with a note, rows read as the file's without them (UTF-8
     /// rows under a Windows-1252 title read as UTF-8); a header first, pandas' `,Name` index
@@ -1686,10 +1935,10 @@ mod tests {
         assert_eq!(preamble(b"id,city\nL0,Paris\n", b','), None);
         assert_eq!(preamble(b",Name\n0,Alice\n", b','), None);
         assert_eq!(preamble(b"email\na@b.io\nc@d.io\n", b','), None);
-        assert_eq!(preamble(b"Title\nid,city\nL0\n", b','), None);
+        assert_eq!(preamble(b"A title\nid,city\nL0\n", b','), None);
         assert_eq!(
             preamble(
-                &b"Title\n"
+                &b"A title\n"
                     .repeat(11)
                     .into_iter()
                     .chain(*b"id,city\n")
@@ -1698,8 +1947,30 @@ mod tests {
             ),
             None
         );
-        let (found, delimiter) = preamble(b"Title\nid;city\nL0;Paris\n", 0).unwrap();
-        assert_eq!((found.offset, found.newlines, delimiter), (6, 1, b';'));
+        let (found, delimiter) = preamble(b"A title\nid;city\nL0;Paris\n", 0).unwrap();
+        assert_eq!((found.offset, found.newlines, delimiter), (8, 1, b';'));
+        // A header with one name (`lead_id,` above `L1,5`), a one-column file whose values
+        // hold `;`, a one-word first line, only empty lines above the header: no title.
+        assert_eq!(preamble(b"lead_id,\nL1,5\nL2,7\n", 0), None);
+        assert_eq!(preamble(b"lead_id,,\nL1,5,a\nL2,7,b\n", 0), None);
+        assert_eq!(
+            preamble(b"tags\nsales;marketing\nops;finance\nhr;it\n", 0),
+            None
+        );
+        assert_eq!(preamble(b"\n\nid,city\nL0,Paris\n", 0), None);
+        // A title holding a comma above a table of `;` (the delimiter under which the header
+        // has the most names), and above a header alone without a line end.
+        let (found, delimiter) = preamble(
+            b"Leads, all regions\nGenerated 05.01.2024, 10:00\n\nid;city;visits\nL0;Paris;3\n",
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            (found.lines, delimiter, found.first.as_str()),
+            (3, b';', "Leads, all regions")
+        );
+        let (found, _) = preamble(b"Closed deals\n\nid,converted_at", 0).unwrap();
+        assert_eq!(found.offset, 14);
     }
 
     /// A report export's footer (one field a line, after an empty line) is left out with a

@@ -218,6 +218,7 @@ pub fn read_outcomes(
     // A header without rows is a period without conversions (a closed-deals export of a
     // quiet month): every lead counts as not converted, as when it is missing from the file.
     let table = read_table_rows(path, &read, true)?;
+    crate::load::warn_of(&table);
     let ids = level_values(&table, &spec.lead_id, &missing)?;
     let has = |c: &str| table.df.column(c).is_ok();
     let converted = if has(&spec.converted) {

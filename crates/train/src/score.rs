@@ -600,6 +600,7 @@ pub fn read_previous(path: &Path, id: &str) -> Result<Previous> {
     // An earlier run that scored no lead wrote a header only: an earlier run of no leads
     // (every MQL now is new), not an error that breaks the nightly chain.
     let table = crate::load::read_table_rows(path, &read, true)?;
+    crate::load::warn_of(&table);
     let text = |name: &str| -> Result<Vec<Option<String>>> {
         text_values(column(&table, name)?).map_err(|e| TrainError::Column {
             path: table.path.clone(),
