@@ -1811,6 +1811,21 @@ mod tests {
         );
     }
 
+    /// Reads `path` (its first data row's `city` is `Zürich` in UTF-8), checks the rows were
+    /// read as UTF-8, and returns the table's note.
+    fn first_city_is_zurich(path: &Path) -> String {
+        let t = read_table(path, &ReadOptions::default()).unwrap();
+        let city =
+            t.df.column("city")
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(0)
+                .map(str::to_string);
+        assert_eq!(city.as_deref(), Some("Zürich"), "{}", path.display());
+        t.note.unwrap_or_default()
+    }
+
     /// Lines after the header that repeat it (two exports joined end to end) are left out with
     /// a note naming the row the first follows, in every path (a footer after them, title lines
     /// above, Windows-1252, a byte-order mark); a row that only resembles the header, or a
@@ -1918,16 +1933,7 @@ mod tests {
         let mut bytes = b"Rapport \xfcber Leads\n".to_vec();
         bytes.extend_from_slice(rows.as_bytes());
         std::fs::write(&p, bytes).unwrap();
-        let t = read_table(&p, &ReadOptions::default()).unwrap();
-        let city =
-            t.df.column("city")
-                .unwrap()
-                .str()
-                .unwrap()
-                .get(0)
-                .map(str::to_string);
-        assert_eq!(city.as_deref(), Some("Zürich"));
-        let note = t.note.unwrap_or_default();
+        let note = first_city_is_zurich(&p);
         assert!(
             note.contains("\"Rapport über Leads\"") && !note.contains("Windows-1252"),
             "{note}"
@@ -2022,16 +2028,7 @@ mod tests {
         let mut bytes = "id,city\nL0,Zürich\n\n\"Copyright ".as_bytes().to_vec();
         bytes.extend_from_slice(b"\xa9 2024 Acme\"\n");
         std::fs::write(&p, bytes).unwrap();
-        let t = read_table(&p, &ReadOptions::default()).unwrap();
-        let city =
-            t.df.column("city")
-                .unwrap()
-                .str()
-                .unwrap()
-                .get(0)
-                .map(str::to_string);
-        assert_eq!(city.as_deref(), Some("Zürich"));
-        let note = t.note.unwrap_or_default();
+        let note = first_city_is_zurich(&p);
         assert!(
             note.contains("footer") && !note.contains("Windows-1252"),
             "{note}"

@@ -16,6 +16,18 @@ fn repo(path: &str) -> PathBuf {
         .join(path)
 }
 
+/// `with` is the model the demo files as committed train.
+fn assert_same_as_the_plain_files(with: &leadscore_core::artifact::ModelArtifact) {
+    let without = train(&config(
+        repo("data/demo/events.csv"),
+        repo("data/demo/outcomes.csv"),
+    ))
+    .unwrap()
+    .artifact;
+    assert_eq!(with.model, without.model);
+    assert_eq!(with.evaluation, without.evaluation);
+}
+
 fn config(events: PathBuf, outcomes: PathBuf) -> TrainConfig {
     let mut c = TrainConfig::new(repo("data/demo/leads.csv"));
     c.spec = Some(repo("data/demo/spec.toml"));
@@ -42,14 +54,7 @@ fn footers_of_the_events_and_outcomes_files_are_named_in_the_warnings() {
             "{name}: {warnings}"
         );
     }
-    let without = train(&config(
-        repo("data/demo/events.csv"),
-        repo("data/demo/outcomes.csv"),
-    ))
-    .unwrap()
-    .artifact;
-    assert_eq!(with.model, without.model);
-    assert_eq!(with.evaluation, without.evaluation);
+    assert_same_as_the_plain_files(&with);
 }
 
 #[test]
@@ -96,12 +101,5 @@ fn title_lines_above_the_header_are_left_out_in_every_table() {
     }
     // The title's `ü` is the only byte that is not UTF-8: the rows are read as written.
     assert!(!warnings.contains("is not UTF-8"), "{warnings}");
-    let without = train(&config(
-        repo("data/demo/events.csv"),
-        repo("data/demo/outcomes.csv"),
-    ))
-    .unwrap()
-    .artifact;
-    assert_eq!(with.model, without.model);
-    assert_eq!(with.evaluation, without.evaluation);
+    assert_same_as_the_plain_files(&with);
 }
