@@ -800,6 +800,7 @@ impl Preamble {
 fn line_fields(bytes: &[u8], delimiter: u8) -> Option<(Vec<String>, usize)> {
     let mut fields = vec![Vec::new()];
     let mut in_quotes = false;
+    let mut field_start = true;
     let done = |fields: Vec<Vec<u8>>| -> Vec<String> {
         fields
             .into_iter()
@@ -807,16 +808,41 @@ fn line_fields(bytes: &[u8], delimiter: u8) -> Option<(Vec<String>, usize)> {
             .collect()
     };
     for (i, &b) in bytes.iter().enumerate() {
+        let start = std::mem::replace(&mut field_start, false);
         match b {
-            b'"' => in_quotes = !in_quotes,
+            // A quote opens a field only at its start (`Leads for 12" pipes` is text).
+            b'"' if in_quotes || start => in_quotes = !in_quotes,
             b'\n' if !in_quotes => return Some((done(fields), i + 1)),
-            b'\r' if !in_quotes => {}
-            c if c == delimiter && !in_quotes => fields.push(Vec::new()),
+            b'\r' if !in_quotes => field_start = start,
+            b' ' if start => field_start = true,
+            c if c == delimiter && !in_quotes => {
+                fields.push(Vec::new());
+                field_start = true;
+            }
             c => fields.last_mut().expect("one field at least").push(c),
         }
     }
     // The file's last line, without a line end.
     (!bytes.is_empty() && !in_quotes).then(|| (done(fields), bytes.len()))
+}
+
+/// Whether the next three lines that are not empty from `at` on (as many as there are) have
+/// `width` fields: rows below a header.
+fn rows_as_wide(bytes: &[u8], mut at: usize, delimiter: u8, width: usize) -> bool {
+    let mut seen = 0;
+    while let Some((row, next)) = line_fields(&bytes[at..], delimiter) {
+        if !(row.len() == 1 && row[0].is_empty()) {
+            if row.len() != width {
+                return false;
+            }
+            seen += 1;
+            if seen == 3 {
+                break;
+            }
+        }
+        at += next;
+    }
+    true
 }
 
 /// Title lines read with `delimiter` at the start of `bytes` ([`Preamble`]), or `None` when
@@ -825,41 +851,40 @@ fn titles_with(bytes: &[u8], delimiter: u8) -> Option<Titles> {
     let mut at = 0usize;
     let mut first = String::new();
     let mut not_empty = false;
+    // The most fields of a title line with several (`Generated 05.01.2024, 10:00`).
+    let mut title_width = 0usize;
     for lines in 0..=PREAMBLE_LINES {
         let (fields, next) = line_fields(&bytes[at..], delimiter)?;
         let named = fields.iter().filter(|f| !f.is_empty()).count();
         if named >= 2 {
-            if lines == 0 {
+            // A header: names, not a row of data (no number among them; `lead_id,` above
+            // `L1,5` is a header with an empty name), fewer empty ones than filled, the next
+            // rows that are not empty (if any) as wide, and wider than any title line.
+            let empty = fields.len() - named;
+            let header = empty * 2 < fields.len()
+                && !fields.iter().any(|f| parse_number(f).is_some())
+                && rows_as_wide(bytes, at + next, delimiter, fields.len())
+                && fields.len() > title_width;
+            if header {
                 return Some(Titles {
-                    at: 0,
-                    lines: 0,
+                    at,
+                    lines,
                     first,
                     not_empty,
                     names: named,
                 });
             }
-            // A header: names, not a row of data (no number among them; `lead_id,` above
-            // `L1,5` is a header with an empty name), fewer empty ones than a title line
-            // has, and the row after it (if any) as wide.
-            let empty = fields.len() - named;
-            if empty * 2 >= fields.len() || fields.iter().any(|f| parse_number(f).is_some()) {
+            // Else a title that holds the delimiter (`Leads, all regions`): a phrase.
+            if !fields.iter().any(|f| f.contains(char::is_whitespace)) {
                 return None;
             }
-            if let Some((row, _)) = line_fields(&bytes[at + next..], delimiter) {
-                let blank = row.len() == 1 && row[0].is_empty();
-                if !blank && row.len() != fields.len() {
-                    return None;
-                }
+            title_width = title_width.max(fields.len());
+            if first.is_empty() {
+                first = String::from_utf8_lossy(&bytes[at..at + next])
+                    .trim()
+                    .to_string();
             }
-            return Some(Titles {
-                at,
-                lines,
-                first,
-                not_empty,
-                names: named,
-            });
-        }
-        if named == 1 {
+        } else if named == 1 {
             // A title is a phrase in the first column: not a lone word (a one-column file's
             // `tags`, a header's only name) nor text in another column (`,Name`, pandas'
             // index column, is a header).
@@ -891,6 +916,11 @@ fn preamble(bytes: &[u8], delimiter: u8) -> Option<(Preamble, u8)> {
     let mut best: Option<(Titles, u8)> = None;
     for &d in candidates {
         if let Some(found) = titles_with(bytes, d) {
+            // The first line is a header under one delimiter (with rows as wide below it):
+            // no title, whatever another delimiter makes of the values.
+            if found.lines == 0 {
+                return None;
+            }
             if best.as_ref().is_none_or(|(b, _)| found.names > b.names) {
                 best = Some((found, d));
             }
@@ -958,8 +988,10 @@ struct RaggedCheck {
     /// no line is taken for a repeat of it).
     header: Vec<u8>,
     header_kept: bool,
-    /// How many bytes of the current line match the header's so far (`usize::MAX`: not).
+    /// How many bytes of the current line match the header's so far (`usize::MAX`: not), and
+    /// the line's bytes so far (line ends aside).
     same: usize,
+    line_len: usize,
     /// Lines after the header that repeat it (files joined end to end): their byte ranges
     /// (line end included) in the bytes fed, and the data row the first follows.
     repeated: Vec<(u64, u64)>,
@@ -967,7 +999,7 @@ struct RaggedCheck {
 }
 
 /// The longest header kept to find its repeats ([`RaggedCheck::repeated`]).
-const HEADER_KEPT: usize = 1 << 16;
+const HEADER_KEPT: usize = 1 << 20;
 
 /// The most lines of a report's footer that are left out ([`Footer`]); a longer block of
 /// one-field lines is a ragged file.
@@ -1034,6 +1066,7 @@ impl RaggedCheck {
             header: Vec::new(),
             header_kept: true,
             same: 0,
+            line_len: 0,
             repeated: Vec::new(),
             repeated_after: None,
         }
@@ -1094,6 +1127,7 @@ impl RaggedCheck {
                     self.has_content = false;
                     self.head.clear();
                     self.same = 0;
+                    self.line_len = 0;
                     return Ok(());
                 }
                 Some(_) => {
@@ -1112,6 +1146,7 @@ impl RaggedCheck {
         self.has_content = false;
         self.head.clear();
         self.same = 0;
+        self.line_len = 0;
         Ok(())
     }
 
@@ -1124,14 +1159,19 @@ impl RaggedCheck {
             if self.fields == 1 && self.head.len() < FOOTER_SHOWN && b != b'\r' && b != b'\n' {
                 self.head.push(b);
             }
-            // The header's bytes, and how far the current line repeats them.
+            // The header's bytes, and how far the current line repeats them (a byte-order
+            // mark at its start aside: two UTF-8 exports of a spreadsheet joined).
             if b != b'\r' && (b != b'\n' || self.in_quotes) {
+                let line_at = self.line_len;
+                self.line_len += 1;
                 if self.expected.is_none() {
                     if self.header.len() < HEADER_KEPT {
                         self.header.push(b);
                     } else {
                         self.header_kept = false;
                     }
+                } else if self.same == 0 && line_at < 3 && b == b"\xEF\xBB\xBF"[line_at] {
+                    // A mark's byte: the line may still repeat the header.
                 } else if self.same != usize::MAX {
                     self.same = if self.header.get(self.same) == Some(&b) {
                         self.same + 1
@@ -1849,6 +1889,16 @@ mod tests {
                 format!("Leads Report,,\n{joined}\n\"Acme Inc.\"\n"),
             ),
             ("last.csv", format!("{joined}{}", header.trim_end())),
+            // Spreadsheet exports joined: each part begins with a byte-order mark.
+            (
+                "marks.csv",
+                format!(
+                    "\u{feff}{header}{}\u{feff}{header}{}\u{feff}{header}{}",
+                    part(0),
+                    part(3),
+                    part(6)
+                ),
+            ),
         ] {
             let p = write(&dir, name, &text);
             let t = read_table(&p, &ReadOptions::default()).unwrap();
@@ -1977,6 +2027,28 @@ mod tests {
         );
         let (found, _) = preamble(b"Closed deals\n\nid,converted_at", 0).unwrap();
         assert_eq!(found.offset, 14);
+        // A header first whose values hold another delimiter: no title, whatever that
+        // delimiter makes of the lines (a review found these read as title and header).
+        for text in [
+            &b"Lead Id,Interests\nL0,marketing;sales;hr\nL1,ops;it;hr\n"[..],
+            b"Lead Id\tCompany\tMailing Address\nL0\tAcme\t1 Main St, Springfield, IL, USA\n\
+              L1\tBeta\t2 Side St, Salem, OR, USA\n",
+            b"Lead Id,Notes\nL1,called; left voicemail; follow up\n",
+            b"region,2023,2024\nEMEA,1,2\n",
+        ] {
+            assert_eq!(preamble(text, 0), None, "{}", String::from_utf8_lossy(text));
+        }
+        // A title line holding the table's delimiter, and one holding a lone quote.
+        let (found, delimiter) = preamble(
+            b"Leads Report\nGenerated 05.01.2024, 10:00\n\nid,city,visits\nL0,Paris,3\n",
+            0,
+        )
+        .unwrap();
+        assert_eq!((found.lines, delimiter), (3, b','));
+        let (found, _) = preamble(b"Leads, all regions\nid,city,visits\nL0,Paris,3\n", 0).unwrap();
+        assert_eq!(found.first, "Leads, all regions");
+        let (found, _) = preamble(b"Leads for 12\" pipes\nid,city\nL0,Paris\n", 0).unwrap();
+        assert_eq!(found.first, "Leads for 12\" pipes");
     }
 
     /// A report export's footer (one field a line, after an empty line) is left out with a

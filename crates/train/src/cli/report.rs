@@ -96,6 +96,11 @@ pub fn run(job: ReportJob) -> anyhow::Result<()> {
                 .chain(&e.outcomes)
                 .map(String::as_str)
                 .collect();
+            // What reading the files left out (title lines, footers, repeated headers, another
+            // encoding), as `evaluate` says it.
+            for w in &e.warnings {
+                emit(format!("WARNING: {w}\n"))?;
+            }
             emit(leadscore_train::report::unseen_text(&e.unseen))?;
             Some(EvaluationSet {
                 name: format!("labeled data {}", files.join(" + ")),
