@@ -776,13 +776,18 @@ struct Preamble {
     first: String,
 }
 
+/// `line`, or `N lines`: the lines a note says were left out (`the last 2 lines`).
+fn lines_word(n: usize) -> String {
+    if n == 1 {
+        "line".to_string()
+    } else {
+        format!("{n} lines")
+    }
+}
+
 impl Preamble {
     fn note(&self, path: &Path) -> String {
-        let lines = if self.lines == 1 {
-            "line".to_string()
-        } else {
-            format!("{} lines", self.lines)
-        };
+        let lines = lines_word(self.lines);
         let such = if self.first.is_empty() {
             "empty".to_string()
         } else {
@@ -1028,11 +1033,7 @@ struct Footer {
 impl Footer {
     /// What a run says of it: the lines left out, and the first one.
     fn note(&self, path: &Path) -> String {
-        let lines = if self.lines == 1 {
-            "line".to_string()
-        } else {
-            format!("{} lines", self.lines)
-        };
+        let lines = lines_word(self.lines);
         format!(
             "{}: left out the last {lines} after row {}, a report's footer of one field a line \
              (such as {:?}), not data",
