@@ -983,6 +983,8 @@ struct RaggedCheck {
     record_start: u64,
     /// Whether an empty line came since the last record.
     blank_before: bool,
+    /// Where the run of empty lines just before the current line starts, if any.
+    blank_from: Option<u64>,
     /// The current record's first field, up to [`FOOTER_SHOWN`] bytes.
     head: Vec<u8>,
     /// A report's footer begun ([`Footer`]), and the ragged-row error its first line is if
@@ -1061,6 +1063,7 @@ impl RaggedCheck {
             pos: 0,
             record_start: skip,
             blank_before: false,
+            blank_from: None,
             head: Vec::new(),
             footer: None,
             footer_error: None,
@@ -1120,8 +1123,10 @@ impl RaggedCheck {
                         && self.header_kept
                         && self.same == self.header.len() =>
                 {
-                    // The header again (files joined end to end): left out, not a row.
-                    self.repeated.push((self.record_start, self.pos));
+                    // The header again (files joined end to end): left out, not a row, with
+                    // the empty lines just above it (they would read as a row of nothing).
+                    let start = self.blank_from.take().unwrap_or(self.record_start);
+                    self.repeated.push((start, self.pos));
                     self.repeated_after.get_or_insert(self.record - 1);
                     self.blank_before = false;
                     self.fields = 1;
@@ -1140,8 +1145,10 @@ impl RaggedCheck {
             }
             self.record += 1;
             self.blank_before = false;
+            self.blank_from = None;
         } else {
             self.blank_before = true;
+            self.blank_from.get_or_insert(self.record_start);
         }
         self.fields = 1;
         self.has_content = false;
@@ -1890,6 +1897,16 @@ mod tests {
                 format!("Leads Report,,\n{joined}\n\"Acme Inc.\"\n"),
             ),
             ("last.csv", format!("{joined}{}", header.trim_end())),
+            // Joined with an empty line between the parts: left out with the repeat.
+            (
+                "gap.csv",
+                format!(
+                    "{header}{}\n{header}{}\r\n\n{header}{}",
+                    part(0),
+                    part(3),
+                    part(6)
+                ),
+            ),
             // Spreadsheet exports joined: each part begins with a byte-order mark.
             (
                 "marks.csv",
