@@ -463,12 +463,17 @@ fn times(
             // reads every file so): plain numbers in every cell (`1738220429`, or
             // `1738220429.0` as pandas writes a column of them with a missing value), in the
             // range.
-            let digits = |t: &str| leadscore_core::value::unix_number_text(t);
-            let numbers = parse_cells(table, name, missing, |t| match digits(t) {
-                Some(x) if is_numeric_token(&tokens, x) => Ok(None),
-                Some(x) => Ok(Some(x)),
-                None => Err("not digits"),
-            });
+            let numbers =
+                parse_cells(
+                    table,
+                    name,
+                    missing,
+                    |t| match leadscore_core::value::unix_number_text(t) {
+                        Some(x) if is_numeric_token(&tokens, x) => Ok(None),
+                        Some(x) => Ok(Some(x)),
+                        None => Err("not digits"),
+                    },
+                );
             if let Ok(numbers) = numbers {
                 if let Some(times) = epoch_seconds(&numbers, round_up) {
                     return Ok(times);

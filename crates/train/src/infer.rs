@@ -806,6 +806,13 @@ pub fn looks_like_engagement(name: &str) -> bool {
     .any(|k| n.contains(k))
 }
 
+/// Whether `name` ends with the camel-case word `end` (two letters, `leadId`, `sentAt`): after
+/// a lowercase letter, so `Paid` or `Valid` do not.
+fn camel_ends_with(name: &str, end: &str) -> bool {
+    name.strip_suffix(end)
+        .is_some_and(|head| head.ends_with(|c: char| c.is_lowercase()))
+}
+
 /// Whether a column's name says it holds ids or codes (`Record ID`, `lead_id`, `Lead Number`,
 /// `Customer No.`, `#`, `key`).
 fn named_like_an_id(name: &str) -> bool {
@@ -815,9 +822,7 @@ fn named_like_an_id(name: &str) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     // `leadId` (camel case); not `Paid` or `Valid`, which only end in the letters.
-    let camel = name.len() > 2
-        && name.ends_with("Id")
-        && name[..name.len() - 2].ends_with(|c: char| c.is_lowercase());
+    let camel = camel_ends_with(name, "Id");
     name.trim() == "#"
         || camel
         || words.iter().any(|w| {
@@ -836,11 +841,9 @@ fn named_like_an_id(name: &str) -> bool {
 /// Unix times are read so: a count named `Emails Opened` is not.
 fn named_like_a_time(name: &str) -> bool {
     let lower = name.to_lowercase();
-    let camel = ["At", "On", "Ts"].iter().any(|end| {
-        name.len() > 2
-            && name.ends_with(end)
-            && name[..name.len() - 2].ends_with(|c: char| c.is_lowercase())
-    });
+    let camel = ["At", "On", "Ts"]
+        .iter()
+        .any(|end| camel_ends_with(name, end));
     camel
         || [
             "date",
