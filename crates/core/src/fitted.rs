@@ -979,6 +979,31 @@ impl FittedSpec {
         }
     }
 
+    /// Whether column `column` (an index into [`FittedSpec::columns`]) reads `value` as
+    /// missing, exactly as the featurizer does: [`FittedSpec::normalize`], then what a
+    /// transform reads as nothing (numeric text that is a missing token or not finite, a time
+    /// field's numeric token such as `0.0`, a multi-select value selecting no option). The
+    /// fill rates of drift monitoring (training's reference and the server's live counts)
+    /// both count with it. A value training did not see (`maybe` in a yes/no column) is not
+    /// missing here: it is counted as unseen.
+    pub fn reads_as_missing(&self, column: usize, value: FieldValue<'_>) -> bool {
+        let (decimal_comma, _, numbers) = self.reading();
+        let Some(c) = self.columns.get(column) else {
+            return true;
+        };
+        match (&c.transform, self.normalize_with(value, numbers)) {
+            (_, FieldValue::Missing) => true,
+            (FittedTransform::Numeric { .. }, FieldValue::Text(s)) => {
+                read_number(s, decimal_comma, numbers) == Some(None)
+            }
+            (FittedTransform::Timestamp { .. }, FieldValue::Text(s)) => is_time_token(s, numbers),
+            (FittedTransform::MultiSelect { separator, .. }, v) => {
+                crate::value::for_each_selection(v, separator, |_| {}) == 0
+            }
+            _ => false,
+        }
+    }
+
     /// Featurizes one lead into a new vector (see [`FittedSpec::featurize_into`]).
     pub fn featurize<L: LeadFields + ?Sized>(
         &self,

@@ -16,7 +16,7 @@
 //! filled and missing.
 
 pub use crate::config::DriftSettings;
-use crate::lead::{Lead, Val};
+use crate::lead::Lead;
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::fitted::FittedSpec;
 use serde::Serialize;
@@ -97,8 +97,8 @@ impl DriftCounters {
     }
 
     /// Counts scored leads (`leads[i]` scored `scored[i]`: its score and the columns whose
-    /// value training did not see): one add per lead for its score bin, one per missing field
-    /// (absent, null, or a missing token of the spec), one per unseen value.
+    /// value training did not see): one add per lead for its score bin, one per field the model
+    /// reads as missing ([`FittedSpec::reads_as_missing`]), one per unseen value.
     pub fn record<'u>(
         &self,
         spec: &FittedSpec,
@@ -112,13 +112,8 @@ impl DriftCounters {
                     counter.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            for (counter, value) in self.missing.iter().zip(&lead.values) {
-                let missing = match value {
-                    Val::Missing => true,
-                    Val::Text(t) => spec.is_missing_token(t),
-                    Val::Number(_) | Val::Bool(_) => false,
-                };
-                if missing {
+            for (c, (counter, value)) in self.missing.iter().zip(&lead.values).enumerate() {
+                if spec.reads_as_missing(c, value.as_field()) {
                     counter.fetch_add(1, Ordering::Relaxed);
                 }
             }

@@ -1413,35 +1413,45 @@ fn histogram(scores: &[f64]) -> ScoreHistogram {
     ScoreHistogram { counts }
 }
 
-/// The share of `rows` where each of the model's input columns has a value: not null, not one
-/// of the missing tokens, and (for numbers) finite, as serving reads a field. The reference of
-/// the server's fill-rate drift check.
+/// The share of `rows` where each of the model's input columns has a value the model reads
+/// (not null, not a missing token, not a number the featurizer reads as missing:
+/// [`FittedSpec::reads_as_missing`], the server's live count too). The reference of the
+/// server's fill-rate drift check.
 pub fn fill_rates(fitted: &FittedSpec, table: &Table, rows: &[usize]) -> Result<Vec<ColumnFill>> {
+    use leadscore_core::value::FieldValue;
     use polars::prelude::DataType;
     fitted
         .columns
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(ci, c)| {
             let s = crate::load::column(table, &c.name)?;
             let err = |e: polars::prelude::PolarsError| TrainError::Column {
                 path: table.path.clone(),
                 column: c.name.clone(),
                 message: e.to_string(),
             };
+            let filled = |v: FieldValue<'_>| !fitted.reads_as_missing(ci, v);
             let filled: Vec<bool> = match s.dtype() {
                 DataType::String => s
                     .str()
                     .map_err(err)?
                     .iter()
-                    .map(|v| v.is_some_and(|t| !fitted.is_missing_token(t)))
+                    .map(|v| v.is_some_and(|t| filled(FieldValue::Text(t))))
                     .collect(),
-                DataType::Float32 | DataType::Float64 => s
+                DataType::Boolean => s
+                    .bool()
+                    .map_err(err)?
+                    .iter()
+                    .map(|v| v.is_some_and(|b| filled(FieldValue::Bool(b))))
+                    .collect(),
+                dt if dt.is_primitive_numeric() => s
                     .cast(&DataType::Float64)
                     .map_err(err)?
                     .f64()
                     .map_err(err)?
                     .iter()
-                    .map(|v| v.is_some_and(f64::is_finite))
+                    .map(|v| v.is_some_and(|x| filled(FieldValue::Number(x))))
                     .collect(),
                 _ => s.is_not_null().iter().map(|v| v == Some(true)).collect(),
             };
