@@ -403,6 +403,14 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         .as_ref()
         .map_or(if scan.bom { 3 } else { 0 }, |p| p.offset);
     let mut repeated_note = repeated_note_of(path, scan.repeated);
+    // Empty lines between rows, left out in memory like repeated headers (up to 1 GiB; a
+    // larger file reads them as rows of nulls, left out later as rows without a label).
+    let leave_out = scan.repeated.0 > 0 || (scan.empty.0 > 0 && scan.bytes <= MAX_TRANSCODED);
+    let mut empty_note = if leave_out {
+        empty_note_of(path, scan.empty)
+    } else {
+        None
+    };
     let mut list_columns = Vec::new();
     let df = if is_parquet {
         let (df, skipped, lists) = read_parquet(path)?;
@@ -465,9 +473,10 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         }
         // Lines that repeat the header, found on the text (the scan stops at the first byte
         // that is not UTF-8).
-        if !ragged.repeated.is_empty() {
-            bytes = without_repeated_headers(bytes, scan.delimiter, 0);
+        if ragged.leaves_out() {
+            bytes = without_left_out_lines(bytes, scan.delimiter, 0);
             repeated_note = repeated_note_of(path, (ragged.repeated.len(), ragged.repeated_after));
+            empty_note = empty_note_of(path, (ragged.empty_lines, ragged.empty_after));
         }
         // The rows from the header on: no line to skip.
         let read = |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o, 0);
@@ -476,16 +485,16 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         // The rows before a report's footer, read from memory (a file with a footer is a
         // report export, not a multi-gigabyte events table).
         let mut bytes = read_prefix(path, f.offset)?;
-        if scan.repeated.0 > 0 {
-            bytes = without_repeated_headers(bytes, scan.delimiter, header_at);
+        if leave_out {
+            bytes = without_left_out_lines(bytes, scan.delimiter, header_at);
         }
         footer_note = Some(f.note(path));
         let read =
             |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o, skip);
         drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
-    } else if scan.repeated.0 > 0 {
-        // Lines that repeat the header, left out in memory (files joined end to end: an
-        // export's size, not a multi-gigabyte events table).
+    } else if leave_out {
+        // Lines that repeat the header or empty lines between rows, left out in memory (files
+        // joined end to end: an export's size, not a multi-gigabyte events table).
         if scan.bytes > MAX_TRANSCODED {
             return Err(read_err(
                 path,
@@ -497,7 +506,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
             ));
         }
         let bytes = read_prefix(path, scan.bytes)?;
-        let bytes = without_repeated_headers(bytes, scan.delimiter, header_at);
+        let bytes = without_left_out_lines(bytes, scan.delimiter, header_at);
         let read =
             |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o, skip);
         drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
@@ -515,7 +524,14 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         return Err(read_err(path, "the file has a header but no data rows"));
     }
     let (df, header_note) = tidy_header(df);
-    let notes: Vec<String> = [note, preamble_note, repeated_note, footer_note, header_note]
+    let notes: Vec<String> = [
+        note,
+        preamble_note,
+        repeated_note,
+        empty_note,
+        footer_note,
+        header_note,
+    ]
         .into_iter()
         .flatten()
         .collect();
@@ -574,6 +590,8 @@ struct Scan {
     /// Lines after the header that repeat it (files joined end to end), and the data row the
     /// first follows.
     repeated: (usize, Option<usize>),
+    /// Empty lines between rows of data, and the data row the first follows.
+    empty: (usize, Option<usize>),
     /// Whether the file starts with a UTF-8 byte-order mark.
     bom: bool,
 }
@@ -685,6 +703,9 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
         repeated: ragged
             .as_ref()
             .map_or((0, None), |r| (r.repeated.len(), r.repeated_after)),
+        empty: ragged
+            .as_ref()
+            .map_or((0, None), |r| (r.empty_lines, r.empty_after)),
         footer: ragged.and_then(|r| r.footer).map(|mut f| {
             f.offset += bom;
             f
@@ -723,20 +744,40 @@ pub fn detect_delimiter(bytes: &[u8]) -> u8 {
 }
 
 /// `bytes` (a CSV whose header starts after `skip` bytes) without the lines after the header
-/// that repeat it ([`RaggedCheck`]'s `repeated`), as files joined end to end have.
-fn without_repeated_headers(bytes: Vec<u8>, delimiter: u8, skip: u64) -> Vec<u8> {
+/// that repeat it (files joined end to end) and the empty lines between rows
+/// ([`RaggedCheck::left_out`]).
+fn without_left_out_lines(bytes: Vec<u8>, delimiter: u8, skip: u64) -> Vec<u8> {
     let mut check = RaggedCheck::after(delimiter, skip);
-    if check.feed(&bytes).and_then(|()| check.finish()).is_err() || check.repeated.is_empty() {
+    if check.feed(&bytes).and_then(|()| check.finish()).is_err() || !check.leaves_out() {
         return bytes;
     }
     let mut kept = Vec::with_capacity(bytes.len());
     let mut at = 0usize;
-    for &(start, end) in &check.repeated {
+    for (start, end) in check.left_out() {
         kept.extend_from_slice(&bytes[at..start as usize]);
         at = end as usize;
     }
     kept.extend_from_slice(&bytes[at..]);
     kept
+}
+
+/// What a run says of empty lines between rows (read as rows of nulls otherwise).
+fn empty_note_of(path: &Path, (count, after): (usize, Option<usize>)) -> Option<String> {
+    (count > 0).then(|| {
+        let place = match after {
+            Some(0) | None => "the first after the header".to_string(),
+            Some(row) => format!("the first after row {row}"),
+        };
+        format!(
+            "{}: left out {} between rows ({place}), not rows",
+            path.display(),
+            if count == 1 {
+                "an empty line".to_string()
+            } else {
+                format!("{count} empty lines")
+            },
+        )
+    })
 }
 
 /// What a run says of lines that repeat the header.
@@ -1003,6 +1044,14 @@ struct RaggedCheck {
     /// (line end included) in the bytes fed, and the data row the first follows.
     repeated: Vec<(u64, u64)>,
     repeated_after: Option<usize>,
+    /// Empty lines between rows of data (of a table of two or more columns): their byte
+    /// ranges, how many lines, and the data row the first follows. polars reads each as a row
+    /// of nulls (a lead with no label, no id); pandas drops them, and so do we.
+    empty: Vec<(u64, u64)>,
+    empty_lines: usize,
+    empty_after: Option<usize>,
+    /// Empty lines in the current run (since the last line with text).
+    blank_run: usize,
 }
 
 /// The longest header kept to find its repeats ([`RaggedCheck::repeated`]).
@@ -1073,7 +1122,24 @@ impl RaggedCheck {
             line_len: 0,
             repeated: Vec::new(),
             repeated_after: None,
+            empty: Vec::new(),
+            empty_lines: 0,
+            empty_after: None,
+            blank_run: 0,
         }
+    }
+
+    /// Whether lines are left out of the rows read ([`RaggedCheck::left_out`]).
+    fn leaves_out(&self) -> bool {
+        !self.repeated.is_empty() || !self.empty.is_empty()
+    }
+
+    /// The byte ranges left out of the rows read, in order: repeated headers and empty lines
+    /// between rows.
+    fn left_out(&self) -> Vec<(u64, u64)> {
+        let mut all: Vec<(u64, u64)> = self.repeated.iter().chain(&self.empty).copied().collect();
+        all.sort_unstable();
+        all
     }
 
     fn end_record(&mut self) -> std::result::Result<(), String> {
@@ -1129,6 +1195,7 @@ impl RaggedCheck {
                     self.repeated.push((start, self.pos));
                     self.repeated_after.get_or_insert(self.record - 1);
                     self.blank_before = false;
+                    self.blank_run = 0;
                     self.fields = 1;
                     self.has_content = false;
                     self.head.clear();
@@ -1136,19 +1203,27 @@ impl RaggedCheck {
                     self.line_len = 0;
                     return Ok(());
                 }
-                Some(_) => {
+                Some(e) => {
                     // A row of data after a footer: the footer's first line was a ragged row.
                     if let Some(error) = self.footer_error.take() {
                         return Err(error);
+                    }
+                    // Empty lines above a row of data, past the header: left out.
+                    if let (Some(from), true) = (self.blank_from, e >= 2 && self.record > 0) {
+                        self.empty.push((from, self.record_start));
+                        self.empty_lines += self.blank_run;
+                        self.empty_after.get_or_insert(self.record - 1);
                     }
                 }
             }
             self.record += 1;
             self.blank_before = false;
             self.blank_from = None;
+            self.blank_run = 0;
         } else {
             self.blank_before = true;
             self.blank_from.get_or_insert(self.record_start);
+            self.blank_run += 1;
         }
         self.fields = 1;
         self.has_content = false;
@@ -1958,6 +2033,70 @@ mod tests {
             let p = write(&dir, "data.csv", text);
             let t = read_table(&p, &ReadOptions::default()).unwrap();
             assert_eq!(t.df.height(), rows, "{text:?}");
+            assert!(t.note.is_none(), "{text:?}: {:?}", t.note);
+        }
+    }
+
+    /// Empty lines between rows (a hand-edited export, a spreadsheet's gaps) are left out with
+    /// a note naming how many and the row the first follows, as pandas reads them, in every
+    /// path (plain, CRLF, a byte-order mark, title lines, a footer, Windows-1252, repeated
+    /// headers beside them): not rows of nulls, so later rows keep their numbers. Empty lines
+    /// at the end only are no note; a one-column file's empty line is its empty value.
+    #[test]
+    fn empty_lines_between_rows_are_left_out_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = "id,source,visits\nL0,Web,1\n\nL1,Ads,2\nL2,Web,3\n\n\nL3,Ads,x\n";
+        for (name, text, lines, after) in [
+            ("plain.csv", rows.to_string(), 3, "row 1"),
+            ("crlf.csv", rows.replace('\n', "\r\n"), 3, "row 1"),
+            ("bom.csv", format!("\u{feff}{rows}"), 3, "row 1"),
+            (
+                "titled.csv",
+                format!("Leads Report,,\n\n{rows}\n\"Acme Inc.\"\n"),
+                3,
+                "row 1",
+            ),
+            (
+                "joined.csv",
+                format!("{rows}id,source,visits\nL4,Web,4\n"),
+                3,
+                "row 1",
+            ),
+            (
+                "first.csv",
+                "id,source,visits\n\nL0,Web,1\nL1,Ads,2\nL2,Web,3\nL3,Ads,x\n".to_string(),
+                1,
+                "the header",
+            ),
+        ] {
+            let p = write(&dir, name, &text);
+            let t = read_table(&p, &ReadOptions::default()).unwrap();
+            let want = if name == "joined.csv" { 5 } else { 4 };
+            assert_eq!(t.df.height(), want, "{name}");
+            let ids: Vec<_> = t.df.column("id").unwrap().str().unwrap().iter().map(|v| v.unwrap_or("")).collect();
+            assert_eq!(ids[..4], ["L0", "L1", "L2", "L3"], "{name}");
+            let note = t.note.unwrap_or_default();
+            let count = if lines == 1 {
+                "an empty line".to_string()
+            } else {
+                format!("{lines} empty lines")
+            };
+            assert!(
+                note.contains(&format!("left out {count} between rows (the first after {after})")),
+                "{name}: {note}"
+            );
+        }
+        // Windows-1252.
+        let p = dir.path().join("cp1252.csv");
+        std::fs::write(&p, b"id,source,visits\nL0,W\xe9b,1\n\nL1,Ads,2\n").unwrap();
+        let t = read_table(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(t.df.height(), 2);
+        assert!(t.note.unwrap_or_default().contains("left out an empty line between rows"));
+        // Only at the end, or a one-column file: no note.
+        for (text, height) in [("id,source\nL0,Web\n\n\n", 1), ("id\nL0\n\nL1\n", 3)] {
+            let p = write(&dir, "end.csv", text);
+            let t = read_table(&p, &ReadOptions::default()).unwrap();
+            assert_eq!(t.df.height(), height, "{text:?}");
             assert!(t.note.is_none(), "{text:?}: {:?}", t.note);
         }
     }
