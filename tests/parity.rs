@@ -187,6 +187,40 @@ fn unix_time_columns_every_row_agrees_and_train_as_their_dates() {
         );
     }
     assert_flat_parity(&as_unix, &data);
+
+    // The same file writing `0` for every ninth lead's time (an unset date): missing in both
+    // featurizers alike, without a `0` missing token.
+    let zeros: String = std::fs::read_to_string(&data)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match (i, line.split_once(',')) {
+            (i, Some((id, rest))) if i > 0 && i % 9 == 0 => {
+                format!("{id},0,{}\n", rest.split_once(',').unwrap().1)
+            }
+            _ => format!("{line}\n"),
+        })
+        .collect();
+    let data = dir.path().join("unix-zeros.csv");
+    std::fs::write(&data, zeros).unwrap();
+    let with_zeros = trained(&data);
+    assert!(with_zeros.spec.missing_tokens.iter().all(|t| t != "0"));
+    let created = with_zeros
+        .spec
+        .columns
+        .iter()
+        .find(|c| c.name == "created_at");
+    assert!(
+        matches!(
+            created.map(|c| &c.transform),
+            Some(FittedTransform::Timestamp {
+                missing_indicator: true,
+                ..
+            })
+        ),
+        "{created:?}"
+    );
+    assert_flat_parity(&with_zeros, &data);
 }
 
 #[test]

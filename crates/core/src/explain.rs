@@ -382,12 +382,13 @@ pub(crate) fn value_as_read<'a>(
                 None => FieldValue::Text(s),
             }
         }
-        // `0.0` where `0` is a missing token: an unset date, missing.
+        // `0`, `0000-00-00`, or `-1.0` where `-1` is a missing token: an unset date, missing.
         (FieldValue::Text(s), FittedTransform::Timestamp { .. })
-            if crate::fitted::is_time_token(s, spec.reading().2) =>
+            if crate::fitted::is_unset_time(s, spec.reading().2) =>
         {
             FieldValue::Missing
         }
+        (FieldValue::Number(0.0), FittedTransform::Timestamp { .. }) => FieldValue::Missing,
         (v, _) => v,
     }
 }

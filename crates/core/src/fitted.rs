@@ -398,13 +398,16 @@ pub(crate) fn read_number(
         .map(|x| Some(x).filter(|x| x.is_finite() && !is_numeric_token(number_tokens, *x)))
 }
 
-/// Whether a time field's text is a number that is a missing token (`0.0`, as pandas writes
-/// an unset date's `0` beside a missing value, where `0` is one), as training reads a column
-/// of times ([`crate::value::unix_number_text`]).
+/// Whether a time field's text is no time: the zero time an export writes for an unset date
+/// ([`crate::value::is_zero_time_text`]: `0`, `0.0`, `0000-00-00`), or a number that is a
+/// missing token (`-1` where it is one), as training reads a column of times
+/// ([`crate::value::unix_number_text`]).
 #[inline]
-pub fn is_time_token(text: &str, number_tokens: &[f64]) -> bool {
-    !number_tokens.is_empty()
-        && crate::value::unix_number_text(text).is_some_and(|x| is_numeric_token(number_tokens, x))
+pub fn is_unset_time(text: &str, number_tokens: &[f64]) -> bool {
+    crate::value::is_zero_time_text(text)
+        || (!number_tokens.is_empty()
+            && crate::value::unix_number_text(text)
+                .is_some_and(|x| is_numeric_token(number_tokens, x)))
 }
 
 /// Whether `x` is one of `numbers` ([`numeric_missing_tokens`]); most specs have none, and the
@@ -996,7 +999,8 @@ impl FittedSpec {
             (FittedTransform::Numeric { .. }, FieldValue::Text(s)) => {
                 read_number(s, decimal_comma, numbers) == Some(None)
             }
-            (FittedTransform::Timestamp { .. }, FieldValue::Text(s)) => is_time_token(s, numbers),
+            (FittedTransform::Timestamp { .. }, FieldValue::Text(s)) => is_unset_time(s, numbers),
+            (FittedTransform::Timestamp { .. }, FieldValue::Number(x)) => x == 0.0,
             (FittedTransform::MultiSelect { separator, .. }, v) => {
                 crate::value::for_each_selection(v, separator, |_| {}) == 0
             }
@@ -1328,7 +1332,9 @@ pub(crate) fn encode_column(
         } => {
             let ts = match value {
                 FieldValue::Missing => None,
-                FieldValue::Text(s) if is_time_token(s, number_tokens) => None,
+                FieldValue::Text(s) if is_unset_time(s, number_tokens) => None,
+                // Unix time 0: an unset date ([`crate::value::is_zero_time_text`]).
+                FieldValue::Number(0.0) => None,
                 v => Some(
                     crate::value::field_time(v, date_order)
                         .ok_or_else(|| wrong_time(column, date_order, value))?,

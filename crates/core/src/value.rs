@@ -477,6 +477,57 @@ pub fn unix_number_text(text: &str) -> Option<f64> {
         .flatten()
 }
 
+/// Whether a time's text is the zero time an export writes for an unset date: Unix time 0 as
+/// digits (`0`, `0.0`, as pandas writes a column of seconds with a missing value) or MySQL's
+/// zero date (`0000-00-00`, with a zero time of day: `0000-00-00 00:00:00`). No lead was
+/// created, contacted or converted at 1970-01-01 00:00:00 UTC or in year 0: in a time column
+/// it is missing (the number 0 too), in training, `score` and the server alike, where any other
+/// time outside 2000-2100 is an error.
+pub fn is_zero_time_text(text: &str) -> bool {
+    let t = text.trim();
+    match t.strip_prefix("0000-00-00") {
+        Some(rest) => rest
+            .bytes()
+            .all(|b| matches!(b, b'0' | b':' | b'.' | b' ' | b'T' | b'Z')),
+        None => t.starts_with('0') && unix_number_text(t) == Some(0.0),
+    }
+}
+
+#[cfg(test)]
+mod zero_time_tests {
+    use super::is_zero_time_text;
+
+    #[test]
+    fn the_zero_time_is_unix_zero_or_mysql_zero_date() {
+        for t in [
+            "0",
+            "0.0",
+            " 0 ",
+            "000",
+            "0000-00-00",
+            "0000-00-00 00:00:00",
+            "0000-00-00T00:00:00.000Z",
+        ] {
+            assert!(is_zero_time_text(t), "{t:?}");
+        }
+        for t in [
+            "",
+            "1",
+            "0.5",
+            "-0",
+            "+0",
+            "0x0",
+            "00:00",
+            "0000-00-01",
+            "0000-00-00 10:00",
+            "2024-01-01",
+            "1970-01-01",
+        ] {
+            assert!(!is_zero_time_text(t), "{t:?}");
+        }
+    }
+}
+
 /// A number as a Unix time: seconds in [`UNIX_TIMES`], or milliseconds in it times 1,000, read
 /// down to the second; `None` for any other number.
 pub fn unix_time_of(x: f64) -> Option<i64> {

@@ -389,8 +389,9 @@ fn times(
              as integers or dates",
         )),
         t if t.is_primitive_numeric() => {
-            // A number that is a missing token (`0`, an export's unset date) and a Parquet
-            // float's NaN are missing, as in a numeric column and as the server reads them.
+            // Unix time 0 (an export's unset date), a number that is a missing token and a
+            // Parquet float's NaN are missing, as in a numeric column and as the server reads
+            // them (`leadscore_core::value::is_zero_time_text`).
             let tokens = numeric_missing_tokens(missing);
             let numbers: Vec<Option<f64>> = s
                 .cast(&DataType::Float64)
@@ -398,7 +399,7 @@ fn times(
                 .f64()
                 .map_err(&pe)?
                 .iter()
-                .map(|v| v.filter(|x| !x.is_nan() && !is_numeric_token(&tokens, *x)))
+                .map(|v| v.filter(|x| !x.is_nan() && *x != 0.0 && !is_numeric_token(&tokens, *x)))
                 .collect();
             epoch_seconds(&numbers, round_up).ok_or_else(|| not_epoch(table, name))
         }
@@ -447,10 +448,11 @@ fn times(
             } else {
                 parse_timestamp_as
             };
-            // A number that is a missing token (`0.0`, pandas' `0` beside a missing value,
-            // where `0` is one): missing, as in the numeric branch and as the server reads it.
+            // The zero time (`0`, `0.0` as pandas writes it beside a missing value,
+            // `0000-00-00`) and a number that is a missing token: missing, as in the numeric
+            // branch and as the server reads them.
             let tokens = numeric_missing_tokens(missing);
-            let token = |t: &str| leadscore_core::fitted::is_time_token(t, &tokens);
+            let token = |t: &str| leadscore_core::fitted::is_unset_time(t, &tokens);
             let dates = || {
                 parse_cells(table, name, missing, |t| {
                     if token(t) {
@@ -469,7 +471,7 @@ fn times(
                     name,
                     missing,
                     |t| match leadscore_core::value::unix_number_text(t) {
-                        Some(x) if is_numeric_token(&tokens, x) => Ok(None),
+                        Some(x) if x == 0.0 || is_numeric_token(&tokens, x) => Ok(None),
                         Some(x) => Ok(Some(x)),
                         None => Err("not digits"),
                     },
@@ -1274,17 +1276,32 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("32-bit floats"));
-        // A number that is a missing token (`0`, an unset date) and a float's NaN: missing.
+        // Unix time 0 (an unset date), a number that is a missing token and a float's NaN:
+        // missing, `0` without a token too.
         let zero = table(Series::new(
             "t".into(),
-            &[Some(s as f64), Some(0.0), Some(f64::NAN)],
+            &[Some(s as f64), Some(0.0), Some(f64::NAN), Some(-1.0)],
         ));
-        let tokens = ["".to_string(), "0".to_string()];
+        let tokens = ["".to_string(), "-1".to_string()];
         assert_eq!(
             timestamp_values(&zero, "t", &tokens, DateOrder::Iso).unwrap(),
-            [Some(s), None, None]
+            [Some(s), None, None, None]
         );
-        assert!(read(&zero).is_err(), "0 is no time without the token");
+        assert!(read(&zero).is_err(), "-1 is no time without the token");
+        let zero = table(Series::new("t".into(), &[Some(s as f64), Some(0.0)]));
+        assert_eq!(read(&zero).unwrap(), [Some(s), None]);
+        let zero = table(Series::new(
+            "t".into(),
+            &["2025-01-01", "0", "0000-00-00 00:00:00"],
+        ));
+        assert_eq!(
+            read(&zero).unwrap(),
+            [
+                leadscore_core::value::parse_timestamp("2025-01-01"),
+                None,
+                None
+            ]
+        );
         // Text as pandas writes a column of seconds with a missing value (`1738220429.0`),
         // as `score` reads every file: the numbers it shows.
         let text = table(Series::new(
@@ -1294,7 +1311,7 @@ mod tests {
         assert_eq!(read(&text).unwrap(), [Some(s), None, Some(s)]);
         let up = event_time_values(&text, "t", &[], DateOrder::Iso).unwrap();
         assert_eq!(up, [Some(s), None, Some(s + 1)]);
-        // `0.0` as text where `0` is a missing token: missing, among numbers and among dates.
+        // `0.0` as text (Unix time 0): missing, among numbers and among dates.
         let zeros = table(Series::new("t".into(), &[format!("{s}.0"), "0.0".into()]));
         assert_eq!(
             timestamp_values(&zeros, "t", &tokens, DateOrder::Iso).unwrap(),

@@ -361,7 +361,8 @@ fn number_placeholders(
 }
 
 /// Whether `t` is what an export writes in a date column for "no date": a placeholder for no
-/// value ([`is_no_value`]), `Never`, or a zero date (`0000-00-00 00:00:00`, `00/00/0000`).
+/// value ([`is_no_value`]), `Never`, or a zero date in another form than MySQL's (`00/00/0000`;
+/// `0000-00-00 00:00:00` is missing in a time column already).
 fn is_date_placeholder(t: &str) -> bool {
     let zero_date = t.bytes().any(|b| b == b'0')
         && t.bytes()
@@ -395,6 +396,11 @@ fn date_placeholders(
         let mut dates_only = true;
         for cell in values.iter().flatten() {
             let t = cell.trim();
+            // MySQL's zero date is missing in a time column without a token
+            // (`leadscore_core::value::is_zero_time_text`).
+            if leadscore_core::value::is_zero_time_text(t) {
+                continue;
+            }
             n_present += 1;
             if let Some(at) = parse_timestamp_as(t, order) {
                 n_dates += 1;
@@ -1026,27 +1032,38 @@ fn infer_column(
         // Not an id (`candidate_id` of ten digits), and no date a year or more after now: a
         // GA `dateHour` (2025032213) or a duration in milliseconds read as seconds lies there.
         let year_ahead = leadscore_core::value::unix_now() as f64 + 366.0 * SECONDS_PER_DAY;
+        // A `0` among them is Unix time 0, an unset date: missing there, as training reads it
+        // (`leadscore_core::value::is_zero_time_text`).
+        let times: &[f64] = distinct.strip_prefix(&[0.0]).unwrap_or(&distinct);
         if !formatted
             && dtype != DataType::Float32
+            && !times.is_empty()
             && named_like_a_time(name)
             && !named_like_an_id(name)
         {
-            if let Some(scale) = crate::featurize::epoch_scale(distinct.iter().copied())
-                .filter(|scale| distinct[distinct.len() - 1] / scale < year_ahead)
+            if let Some(scale) = crate::featurize::epoch_scale(times.iter().copied())
+                .filter(|scale| times[times.len() - 1] / scale < year_ahead)
             {
+                let zeros = present.iter().filter(|x| **x == 0.0).count();
+                let n_missing = n_missing + zeros;
+                let zeros = if zeros == 0 {
+                    String::new()
+                } else {
+                    format!(", {zeros} of them 0 (an unset date)")
+                };
                 let date = |x: f64| leadscore_core::explain::date_text((x / scale).floor() as i64);
                 return Ok((
                     ColumnSpec::new(name, TransformKind::Timestamp),
                     format!(
                         "timestamps: Unix {} ({} to {}): days since, month, weekday; {} missing \
-                         ({})",
+                         ({}){zeros}",
                         if scale == 1.0 {
                             "seconds"
                         } else {
                             "milliseconds"
                         },
-                        date(distinct[0]),
-                        date(distinct[distinct.len() - 1]),
+                        date(times[0]),
+                        date(times[times.len() - 1]),
                         n_missing,
                         pct(n_missing, n)
                     ),
@@ -1163,12 +1180,20 @@ fn infer_column(
         ));
     }
     // The values that are not dates in this order (each value parsed once).
+    // MySQL's zero date (`0000-00-00`) is an unset date, missing in a time column.
     let others: Vec<&str> = present
         .iter()
         .copied()
-        .filter(|p| parse_timestamp_as(p, date_order).is_none())
+        .filter(|p| {
+            parse_timestamp_as(p, date_order).is_none()
+                && !leadscore_core::value::is_zero_time_text(p)
+        })
         .collect();
-    if (others.len() as f64) < 0.1 * present.len() as f64 {
+    let zero_dates = present
+        .iter()
+        .filter(|p| leadscore_core::value::is_zero_time_text(p))
+        .count();
+    if (others.len() as f64) < 0.1 * present.len() as f64 && zero_dates < present.len() {
         // Any others are neither dates in this order nor placeholders (those are missing values
         // by now): `2023-09` partial dates, US dates among ISO ones. Training refuses them,
         // naming the row; said now, with the way to keep them. (Left out instead, the column's
@@ -1197,6 +1222,15 @@ fn infer_column(
                     pct(others.len(), n),
                 )
             }
+        };
+        let miss = if zero_dates == 0 {
+            miss
+        } else {
+            let n_missing = n_missing + zero_dates;
+            format!(
+                "{n_missing} missing ({}), {zero_dates} of them a zero date (an unset date)",
+                pct(n_missing, n)
+            )
         };
         return Ok((
             ColumnSpec::new(name, TransformKind::Timestamp),
@@ -1499,6 +1533,51 @@ mod tests {
         assert_eq!(fmt_num(0.0), "0");
     }
 
+    /// A time column that writes `0` for an unset date (Unix seconds, or text dates with
+    /// MySQL's zero date `0000-00-00`) is a timestamp column, its zeros counted missing; a
+    /// time-named column of zeros only is not.
+    #[test]
+    fn zero_times_in_a_time_column_are_unset_dates() {
+        let mut csv = String::from("last_contacted,closed_date,seen_at\n");
+        for i in 0..200_i64 {
+            let t = 1_700_000_000 + i * 86_123;
+            let (seconds, date) = if i % 4 == 0 {
+                ("0".to_string(), "0000-00-00 00:00:00".to_string())
+            } else {
+                (t.to_string(), leadscore_core::explain::date_text(t))
+            };
+            csv.push_str(&format!("{seconds},{date},0\n"));
+        }
+        let (_dir, table) = table_of(&csv);
+        let kinds = inferred(&table);
+        for (name, c, why) in &kinds[..2] {
+            assert_eq!(c.transform, TransformKind::Timestamp, "{name}: {why}");
+        }
+        assert!(
+            kinds[0]
+                .2
+                .starts_with("timestamps: Unix seconds (2023-11-15 to 2024-05-31)")
+                && kinds[0]
+                    .2
+                    .ends_with("50 missing (25.0%), 50 of them 0 (an unset date)"),
+            "{}",
+            kinds[0].2
+        );
+        assert!(
+            kinds[1]
+                .2
+                .ends_with("50 missing (25.0%), 50 of them a zero date (an unset date)"),
+            "{}",
+            kinds[1].2
+        );
+        assert_ne!(
+            kinds[2].1.transform,
+            TransformKind::Timestamp,
+            "{}",
+            kinds[2].2
+        );
+    }
+
     /// Unix seconds or milliseconds in a column named for a time are timestamps; the same
     /// numbers under another name (a phone number is ten digits too) or numbers outside 2000
     /// to 2100 under a time's name are not.
@@ -1674,13 +1753,15 @@ mod tests {
         assert_eq!(kinds[1], TransformKind::Timestamp, "{:?}", s.reasons);
         assert_eq!(s.spec.date_order, DateOrder::Mdy);
         assert!(!s.spec.missing_tokens.iter().any(|t| t.starts_with("Mar")));
-        for token in ["Never", "-", "0000-00-00 00:00:00", "Q1 2024"] {
+        for token in ["Never", "-", "Q1 2024"] {
             assert!(
                 s.spec.missing_tokens.iter().any(|t| t == token),
                 "{token}: {:?}",
                 s.spec.missing_tokens
             );
         }
+        // MySQL's zero date is missing in a time column without a token.
+        assert!(!s.spec.missing_tokens.iter().any(|t| t.starts_with("0000")));
         assert!(
             s.warnings
                 .iter()

@@ -532,9 +532,9 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         footer_note,
         header_note,
     ]
-        .into_iter()
-        .flatten()
-        .collect();
+    .into_iter()
+    .flatten()
+    .collect();
     let note = (!notes.is_empty()).then(|| notes.join("; "));
     let fingerprint = InputFingerprint {
         path: path.display().to_string(),
@@ -2073,7 +2073,14 @@ mod tests {
             let t = read_table(&p, &ReadOptions::default()).unwrap();
             let want = if name == "joined.csv" { 5 } else { 4 };
             assert_eq!(t.df.height(), want, "{name}");
-            let ids: Vec<_> = t.df.column("id").unwrap().str().unwrap().iter().map(|v| v.unwrap_or("")).collect();
+            let ids: Vec<_> =
+                t.df.column("id")
+                    .unwrap()
+                    .str()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.unwrap_or(""))
+                    .collect();
             assert_eq!(ids[..4], ["L0", "L1", "L2", "L3"], "{name}");
             let note = t.note.unwrap_or_default();
             let count = if lines == 1 {
@@ -2082,7 +2089,9 @@ mod tests {
                 format!("{lines} empty lines")
             };
             assert!(
-                note.contains(&format!("left out {count} between rows (the first after {after})")),
+                note.contains(&format!(
+                    "left out {count} between rows (the first after {after})"
+                )),
                 "{name}: {note}"
             );
         }
@@ -2091,7 +2100,10 @@ mod tests {
         std::fs::write(&p, b"id,source,visits\nL0,W\xe9b,1\n\nL1,Ads,2\n").unwrap();
         let t = read_table(&p, &ReadOptions::default()).unwrap();
         assert_eq!(t.df.height(), 2);
-        assert!(t.note.unwrap_or_default().contains("left out an empty line between rows"));
+        assert!(t
+            .note
+            .unwrap_or_default()
+            .contains("left out an empty line between rows"));
         // Only at the end, or a one-column file: no note.
         for (text, height) in [("id,source\nL0,Web\n\n\n", 1), ("id\nL0\n\nL1\n", 3)] {
             let p = write(&dir, "end.csv", text);
