@@ -1052,6 +1052,9 @@ struct RaggedCheck {
     empty_after: Option<usize>,
     /// Empty lines in the current run (since the last line with text).
     blank_run: usize,
+    /// The last row of data when it is a report's totals row ([`totals_label`]): where it
+    /// starts, its number and its label.
+    totals: Option<(u64, usize, String)>,
 }
 
 /// The longest header kept to find its repeats ([`RaggedCheck::repeated`]).
@@ -1079,19 +1082,73 @@ struct Footer {
     lines: usize,
     /// Its first line with text, unquoted and cut.
     first: String,
+    /// A report's totals row just before it ([`totals_label`]: `Grand Total,,,5627,,1228`, as
+    /// a spreadsheet or a summary report ends): its first field. It starts at `offset` then,
+    /// and `lines` counts the footer's lines after it (none when it ends the file).
+    totals: Option<String>,
+}
+
+/// What a report's last row of sums starts with (lower case; [`totals_label`]): English, and
+/// the words of the spreadsheets that export most lead lists in Europe.
+const TOTALS_WORDS: [&str; 11] = [
+    "total",
+    "totals",
+    "grand total",
+    "grand totals",
+    "overall total",
+    "sum",
+    "summe",
+    "gesamt",
+    "gesamtergebnis",
+    "total général",
+    "totaal",
+];
+
+/// The first field of a row (`head`, as [`RaggedCheck`] keeps it: with the `delimiter` after
+/// it) when it names a report's totals row: one of [`TOTALS_WORDS`] alone, or followed by
+/// `(`/`:` (`Grand Totals (5000 records)`, `Total:`), unquoted; `None` for anything else
+/// (`Total Health Inc` is a name). Only the last row of data is taken for one.
+fn totals_label(head: &[u8], delimiter: u8) -> Option<String> {
+    let start = head
+        .iter()
+        .position(|b| !matches!(b, b'"' | b' ' | b'\t'))?;
+    if !matches!(head[start].to_ascii_lowercase(), b't' | b'g' | b'o' | b's') {
+        return None;
+    }
+    let head = head.strip_suffix(&[delimiter]).unwrap_or(head);
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim().trim_matches('"').trim();
+    let lower = text.to_lowercase();
+    let word = TOTALS_WORDS
+        .iter()
+        .filter(|w| lower.starts_with(*w))
+        .max_by_key(|w| w.len())?;
+    let rest = lower[word.len()..].trim_start();
+    (rest.is_empty() || rest.starts_with('(') || rest.starts_with(':')).then(|| text.to_string())
 }
 
 impl Footer {
-    /// What a run says of it: the lines left out, and the first one.
+    /// What a run says of it: the totals row and the lines left out, and the first one.
     fn note(&self, path: &Path) -> String {
-        let lines = lines_word(self.lines);
-        format!(
-            "{}: left out the last {lines} after row {}, a report's footer of one field a line \
-             (such as {:?}), not data",
-            path.display(),
-            self.after_row,
-            self.first
-        )
+        let mut parts = Vec::new();
+        if let Some(label) = &self.totals {
+            parts.push(format!(
+                "{}: left out row {} ({label:?}), a report's totals row, not data",
+                path.display(),
+                self.after_row + 1,
+            ));
+        }
+        if self.lines > 0 {
+            let lines = lines_word(self.lines);
+            parts.push(format!(
+                "{}: left out the last {lines} after row {}, a report's footer of one field a \
+                 line (such as {:?}), not data",
+                path.display(),
+                self.after_row + usize::from(self.totals.is_some()),
+                self.first
+            ));
+        }
+        parts.join("; ")
     }
 }
 
@@ -1126,6 +1183,7 @@ impl RaggedCheck {
             empty_lines: 0,
             empty_after: None,
             blank_run: 0,
+            totals: None,
         }
     }
 
@@ -1177,6 +1235,19 @@ impl RaggedCheck {
                                 offset: self.record_start,
                                 lines: 1,
                                 first: text,
+                                totals: None,
+                            });
+                            self.footer_error = Some(error);
+                        }
+                        // A totals row of another width (`Grand Total,5627`): left out if it
+                        // ends the rows, as one of the header's width is.
+                        None if totals_label(&self.head, self.delimiter).is_some() => {
+                            self.footer = Some(Footer {
+                                after_row: self.record - 1,
+                                offset: self.record_start,
+                                lines: 0,
+                                first: String::new(),
+                                totals: totals_label(&self.head, self.delimiter),
                             });
                             self.footer_error = Some(error);
                         }
@@ -1208,6 +1279,8 @@ impl RaggedCheck {
                     if let Some(error) = self.footer_error.take() {
                         return Err(error);
                     }
+                    self.totals = totals_label(&self.head, self.delimiter)
+                        .map(|label| (self.record_start, self.record, label));
                     // Empty lines above a row of data, past the header: left out.
                     if let (Some(from), true) = (self.blank_from, e >= 2 && self.record > 0) {
                         self.empty.push((from, self.record_start));
@@ -1306,7 +1379,30 @@ impl RaggedCheck {
                 stray_quote_hint(self.stray_quote)
             ));
         }
-        self.end_record()
+        self.end_record()?;
+        // The last row of data names a report's totals: left out with the footer after it
+        // (files of two columns or more: a one-column file's last value is a value).
+        if let Some((offset, row, label)) = self.totals.take().filter(|_| self.expected >= Some(2))
+        {
+            match &mut self.footer {
+                Some(f) if f.totals.is_none() => {
+                    f.offset = offset;
+                    f.after_row = row - 1;
+                    f.totals = Some(label);
+                }
+                Some(_) => {}
+                None => {
+                    self.footer = Some(Footer {
+                        after_row: row - 1,
+                        offset,
+                        lines: 0,
+                        first: String::new(),
+                        totals: Some(label),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -2218,6 +2314,69 @@ mod tests {
         assert_eq!(found.first, "Leads, all regions");
         let (found, _) = preamble(b"Leads for 12\" pipes\nid,city\nL0,Paris\n", 0).unwrap();
         assert_eq!(found.first, "Leads for 12\" pipes");
+    }
+
+    /// A report's totals row as the last row of data (`Grand Total,,5627`, of the header's
+    /// width or not, alone or before a footer; CRLF, Windows-1252) is left out with a note
+    /// naming it; a name that starts with the word (`Total Health Inc`), a totals row with data
+    /// after it, or a one-column file's last value is data.
+    #[test]
+    fn a_report_totals_row_is_left_out_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = "id,source,visits\nL0,Acme,1\nL1,Web,2\n";
+        let footer = "\n\"Confidential Information - Do Not Distribute\"\n";
+        for (name, text, label) in [
+            ("same.csv", format!("{rows}Grand Total,,3\n"), "Grand Total"),
+            (
+                "crlf.csv",
+                format!("{rows}Total,,3\n").replace('\n', "\r\n"),
+                "Total",
+            ),
+            (
+                "ragged.csv",
+                format!("{rows}\"Grand Totals (2 records)\",3{footer}"),
+                "Grand Totals (2 records)",
+            ),
+            ("footer.csv", format!("{rows}Summe:,,3\n{footer}"), "Summe:"),
+            (
+                "cp1252.csv",
+                format!("{rows}Gesamtergebnis,,3\n").replace("Acme", "Acm\u{e9}"),
+                "Gesamtergebnis",
+            ),
+        ] {
+            let p = dir.path().join(name);
+            let mut bytes = text.into_bytes();
+            if name == "cp1252.csv" {
+                // `é` as Windows-1252 writes it.
+                let at = bytes.windows(2).position(|w| w == [0xc3, 0xa9]).unwrap();
+                bytes.splice(at..at + 2, [0xe9]);
+            }
+            std::fs::write(&p, bytes).unwrap();
+            let t = read_table(&p, &ReadOptions::default()).unwrap();
+            assert_eq!(t.df.height(), 2, "{name}");
+            let note = t.note.unwrap_or_default();
+            assert!(
+                note.contains(&format!(
+                    "left out row 3 ({label:?}), a report's totals row, not data"
+                )),
+                "{name}: {note}"
+            );
+            assert_eq!(
+                note.contains("footer"),
+                name == "ragged.csv" || name == "footer.csv",
+                "{name}: {note}"
+            );
+        }
+        for (text, height) in [
+            (format!("{rows}Total Health Inc,Web,3\n"), 3),
+            (format!("{rows}Total,,3\nL2,Web,4\n"), 4),
+            ("source\nWeb\nTotal\n".to_string(), 2),
+        ] {
+            let p = write(&dir, "data.csv", &text);
+            let t = read_table(&p, &ReadOptions::default()).unwrap();
+            assert_eq!(t.df.height(), height, "{text:?}");
+            assert!(t.note.is_none(), "{text:?}: {:?}", t.note);
+        }
     }
 
     /// A report export's footer (one field a line, after an empty line) is left out with a
