@@ -404,13 +404,9 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         .map_or(if scan.bom { 3 } else { 0 }, |p| p.offset);
     let mut repeated_note = repeated_note_of(path, scan.repeated);
     // Empty lines between rows, left out in memory like repeated headers (up to 1 GiB; a
-    // larger file reads them as rows of nulls, left out later as rows without a label).
+    // larger file is read with them, and the rows polars makes of them dropped).
     let leave_out = scan.repeated.0 > 0 || (scan.empty.0 > 0 && scan.bytes <= MAX_TRANSCODED);
-    let mut empty_note = if leave_out {
-        empty_note_of(path, scan.empty)
-    } else {
-        None
-    };
+    let mut empty_note = empty_note_of(path, scan.empty);
     let mut list_columns = Vec::new();
     let df = if is_parquet {
         let (df, skipped, lists) = read_parquet(path)?;
@@ -512,7 +508,8 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
     } else {
         let read = |o: &ReadOptions| read_csv(path, open_input(path)?, &scan, o, skip);
-        drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
+        let df = read_keeping_non_finite_text(read, options)?;
+        drop_trailing_empty_rows(drop_rows(df, &scan.empty_rows))
     };
     let df = blank_cells_to_null(
         df,
@@ -592,6 +589,8 @@ struct Scan {
     repeated: (usize, Option<usize>),
     /// Empty lines between rows of data, and the data row the first follows.
     empty: (usize, Option<usize>),
+    /// Where those lie among the rows polars reads ([`RaggedCheck::empty_rows`]).
+    empty_rows: Vec<usize>,
     /// Whether the file starts with a UTF-8 byte-order mark.
     bom: bool,
 }
@@ -706,6 +705,9 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
         empty: ragged
             .as_ref()
             .map_or((0, None), |r| (r.empty_lines, r.empty_after)),
+        empty_rows: ragged
+            .as_mut()
+            .map_or_else(Vec::new, |r| std::mem::take(&mut r.empty_rows)),
         footer: ragged.and_then(|r| r.footer).map(|mut f| {
             f.offset += bom;
             f
@@ -761,6 +763,22 @@ fn without_left_out_lines(bytes: Vec<u8>, delimiter: u8, skip: u64) -> Vec<u8> {
     kept
 }
 
+/// `df` without the rows at `rows` (ascending): the empty lines of a file too large to rewrite,
+/// each read as a row of nulls (a line of spaces as a row of one field).
+fn drop_rows(df: DataFrame, rows: &[usize]) -> DataFrame {
+    if rows.is_empty() {
+        return df;
+    }
+    let mut keep = vec![true; df.height()];
+    for &r in rows {
+        if let Some(k) = keep.get_mut(r) {
+            *k = false;
+        }
+    }
+    let mask = BooleanChunked::from_slice("keep".into(), &keep);
+    df.filter(&mask).unwrap_or(df)
+}
+
 /// What a run says of empty lines between rows (read as rows of nulls otherwise).
 fn empty_note_of(path: &Path, (count, after): (usize, Option<usize>)) -> Option<String> {
     (count > 0).then(|| {
@@ -769,7 +787,7 @@ fn empty_note_of(path: &Path, (count, after): (usize, Option<usize>)) -> Option<
             Some(row) => format!("the first after row {row}"),
         };
         format!(
-            "{}: left out {} between rows ({place}), not rows",
+            "{}: left out {} ({place}), not rows",
             path.display(),
             if count == 1 {
                 "an empty line".to_string()
@@ -1032,8 +1050,8 @@ struct RaggedCheck {
     /// a row of data follows it.
     footer: Option<Footer>,
     footer_error: Option<String>,
-    /// The header line's bytes (no line end), up to [`HEADER_KEPT`] (longer: not kept, and
-    /// no line is taken for a repeat of it).
+    /// The header line's bytes (no line end; quotes and spaces left out), up to
+    /// [`HEADER_KEPT`] (longer: not kept, and no line is taken for a repeat of it).
     header: Vec<u8>,
     header_kept: bool,
     /// How many bytes of the current line match the header's so far (`usize::MAX`: not), and
@@ -1052,6 +1070,13 @@ struct RaggedCheck {
     empty_after: Option<usize>,
     /// Empty lines in the current run (since the last line with text).
     blank_run: usize,
+    /// Whether the current line has spaces or tabs, and whether the run's empty lines had
+    /// (polars reads such a line as a row of one field; an empty one at the end as nothing).
+    spaces: bool,
+    spaces_in_run: bool,
+    /// Where each empty line left out lies among the rows polars reads with them (a row of
+    /// nulls each): for a file too large to rewrite ([`drop_rows`]).
+    empty_rows: Vec<usize>,
     /// The last row of data when it is a report's totals row ([`totals_label`]): where it
     /// starts, its number and its label.
     totals: Option<(u64, usize, String)>,
@@ -1183,6 +1208,9 @@ impl RaggedCheck {
             empty_lines: 0,
             empty_after: None,
             blank_run: 0,
+            spaces: false,
+            spaces_in_run: false,
+            empty_rows: Vec::new(),
             totals: None,
         }
     }
@@ -1232,7 +1260,9 @@ impl RaggedCheck {
                         None if footer_line && (self.blank_before || quoted_blank) => {
                             self.footer = Some(Footer {
                                 after_row: self.record - 1,
-                                offset: self.record_start,
+                                // The empty lines above it with it (a line of spaces would
+                                // read as a row).
+                                offset: self.blank_from.unwrap_or(self.record_start),
                                 lines: 1,
                                 first: text,
                                 totals: None,
@@ -1258,6 +1288,7 @@ impl RaggedCheck {
                     if self.footer.is_none()
                         && self.fields >= 2
                         && self.header_kept
+                        && !self.header.is_empty()
                         && self.same == self.header.len() =>
                 {
                     // The header again (files joined end to end): left out, not a row, with
@@ -1279,13 +1310,12 @@ impl RaggedCheck {
                     if let Some(error) = self.footer_error.take() {
                         return Err(error);
                     }
+                    let at = self.blank_from.unwrap_or(self.record_start);
                     self.totals = totals_label(&self.head, self.delimiter)
-                        .map(|label| (self.record_start, self.record, label));
+                        .map(|label| (at, self.record, label));
                     // Empty lines above a row of data, past the header: left out.
                     if let (Some(from), true) = (self.blank_from, e >= 2 && self.record > 0) {
-                        self.empty.push((from, self.record_start));
-                        self.empty_lines += self.blank_run;
-                        self.empty_after.get_or_insert(self.record - 1);
+                        self.leave_out_blank_run(from, self.record_start);
                     }
                 }
             }
@@ -1293,11 +1323,14 @@ impl RaggedCheck {
             self.blank_before = false;
             self.blank_from = None;
             self.blank_run = 0;
+            self.spaces_in_run = false;
         } else {
             self.blank_before = true;
             self.blank_from.get_or_insert(self.record_start);
             self.blank_run += 1;
+            self.spaces_in_run |= self.spaces;
         }
+        self.spaces = false;
         self.fields = 1;
         self.has_content = false;
         self.head.clear();
@@ -1316,11 +1349,15 @@ impl RaggedCheck {
                 self.head.push(b);
             }
             // The header's bytes, and how far the current line repeats them (a byte-order
-            // mark at its start aside: two UTF-8 exports of a spreadsheet joined).
+            // mark at its start aside: two UTF-8 exports of a spreadsheet joined). Quotes and
+            // spaces aside too: one part's tool quotes every name (`"id","source"`) or pads
+            // them (`id, source`) where the other's does not.
             if b != b'\r' && (b != b'\n' || self.in_quotes) {
                 let line_at = self.line_len;
                 self.line_len += 1;
-                if self.expected.is_none() {
+                if matches!(b, b'"' | b' ' | b'\t') {
+                    // Not compared.
+                } else if self.expected.is_none() {
                     if self.header.len() < HEADER_KEPT {
                         self.header.push(b);
                     } else {
@@ -1341,9 +1378,11 @@ impl RaggedCheck {
                 // In a line after an empty one (a report's footer, [`Footer`]), a `"` inside a
                 // field that does not start with one is text (`Generated By: Jo "JD" Doe`):
                 // a footer is never parsed as CSV, and an open quote would swallow the rest.
+                // Past a delimiter the line is a row of data (its empty line is left out and
+                // the row parsed): a stray quote there is one.
                 b'"' if !self.in_quotes
                     && !start
-                    && (self.footer.is_some() || self.blank_before) =>
+                    && (self.footer.is_some() || self.blank_before && self.fields == 1) =>
                 {
                     self.has_content = true;
                 }
@@ -1365,10 +1404,23 @@ impl RaggedCheck {
                     self.has_content = true;
                     self.field_start = true;
                 }
+                // Spaces and tabs alone make an empty line, as pandas reads one.
+                b' ' | b'\t' if !self.in_quotes => self.spaces = true,
                 _ => self.has_content = true,
             }
         }
         Ok(())
+    }
+
+    /// Leaves out the run of empty lines from `from` to `to` (its bytes), above row
+    /// `self.record` (or at the end).
+    fn leave_out_blank_run(&mut self, from: u64, to: u64) {
+        self.empty.push((from, to));
+        // polars' rows: the data rows so far and the empty lines before these.
+        let first = self.record - 1 + self.empty_lines;
+        self.empty_rows.extend(first..first + self.blank_run);
+        self.empty_lines += self.blank_run;
+        self.empty_after.get_or_insert(self.record - 1);
     }
 
     fn finish(&mut self) -> std::result::Result<(), String> {
@@ -1379,7 +1431,19 @@ impl RaggedCheck {
                 stray_quote_hint(self.stray_quote)
             ));
         }
-        self.end_record()?;
+        // The last line, unless the file ended with a line end (nothing after it is no line).
+        if self.has_content || self.spaces || self.record_start < self.pos {
+            self.end_record()?;
+        }
+        // Empty lines at the end with spaces in them: left out (polars reads a line of spaces
+        // as a row; empty ones there as nothing), unless a footer took them.
+        if let (Some(from), true, None) = (
+            self.blank_from,
+            self.spaces_in_run && self.expected >= Some(2),
+            &self.footer,
+        ) {
+            self.leave_out_blank_run(from, self.pos);
+        }
         // The last row of data names a report's totals: left out with the footer after it
         // (files of two columns or more: a one-column file's last value is a value).
         if let Some((offset, row, label)) = self.totals.take().filter(|_| self.expected >= Some(2))
@@ -2078,6 +2142,16 @@ mod tests {
                     part(6)
                 ),
             ),
+            // Parts written by tools that quote or pad the names.
+            (
+                "quoted.csv",
+                format!(
+                    "{header}{}\"id\",\"source\",\"visits\"\n{}id, source, visits\n{}",
+                    part(0),
+                    part(3),
+                    part(6)
+                ),
+            ),
             // Spreadsheet exports joined: each part begins with a byte-order mark.
             (
                 "marks.csv",
@@ -2136,13 +2210,31 @@ mod tests {
     /// Empty lines between rows (a hand-edited export, a spreadsheet's gaps) are left out with
     /// a note naming how many and the row the first follows, as pandas reads them, in every
     /// path (plain, CRLF, a byte-order mark, title lines, a footer, Windows-1252, repeated
-    /// headers beside them): not rows of nulls, so later rows keep their numbers. Empty lines
-    /// at the end only are no note; a one-column file's empty line is its empty value.
+    /// headers beside them): not rows of nulls, so later rows keep their numbers. A line of
+    /// spaces or tabs is an empty line (at the end too, and above a footer or a totals row).
+    /// Empty lines at the end only are no note; a one-column file's empty line is its empty
+    /// value. A file too large to rewrite reads the same rows ([`drop_rows`]).
     #[test]
     fn empty_lines_between_rows_are_left_out_and_named() {
         let dir = tempfile::tempdir().unwrap();
         let rows = "id,source,visits\nL0,Web,1\n\nL1,Ads,2\nL2,Web,3\n\n\nL3,Ads,x\n";
+        let spaced = "id,source,visits\nL0,Web,1\n  \nL1,Ads,2\nL2,Web,3\n\t\n\nL3,Ads,x\n";
         for (name, text, lines, after) in [
+            ("spaces.csv", spaced.to_string(), 3, "row 1"),
+            (
+                "tsv.csv",
+                spaced.replace(',', "\t").replace("\t\n\n", " \n\n"),
+                3,
+                "row 1",
+            ),
+            ("trailing.csv", format!("{rows} \n\n"), 5, "row 1"),
+            (
+                "footer.csv",
+                format!("{rows}  \n\"Confidential Information\"\n"),
+                3,
+                "row 1",
+            ),
+            ("totals.csv", format!("{rows} \nTotal,,6\n"), 4, "row 1"),
             ("plain.csv", rows.to_string(), 3, "row 1"),
             ("crlf.csv", rows.replace('\n', "\r\n"), 3, "row 1"),
             ("bom.csv", format!("\u{feff}{rows}"), 3, "row 1"),
@@ -2168,7 +2260,19 @@ mod tests {
             let p = write(&dir, name, &text);
             let t = read_table(&p, &ReadOptions::default()).unwrap();
             let want = if name == "joined.csv" { 5 } else { 4 };
-            assert_eq!(t.df.height(), want, "{name}");
+            assert_eq!(t.df.height(), want, "{name}: {:?}", t.df);
+            if !["joined.csv", "titled.csv", "footer.csv", "totals.csv"].contains(&name) {
+                // As a file over 1 GiB is read: whole, the rows of its empty lines dropped.
+                let scan = scan_file(&p, Some(0)).unwrap();
+                let read = |o: &ReadOptions| read_csv(&p, open_input(&p)?, &scan, o, 0);
+                let whole = read_keeping_non_finite_text(read, &ReadOptions::default()).unwrap();
+                let dropped = drop_trailing_empty_rows(drop_rows(whole, &scan.empty_rows));
+                assert!(
+                    dropped.equals_missing(&t.df),
+                    "{name}: {dropped:?}\n{:?}",
+                    t.df
+                );
+            }
             let ids: Vec<_> =
                 t.df.column("id")
                     .unwrap()
@@ -2185,9 +2289,7 @@ mod tests {
                 format!("{lines} empty lines")
             };
             assert!(
-                note.contains(&format!(
-                    "left out {count} between rows (the first after {after})"
-                )),
+                note.contains(&format!("left out {count} (the first after {after})")),
                 "{name}: {note}"
             );
         }
@@ -2199,7 +2301,18 @@ mod tests {
         assert!(t
             .note
             .unwrap_or_default()
-            .contains("left out an empty line between rows"));
+            .contains("left out an empty line (the first after row 1)"));
+        // A stray quote in the row after an empty line is named as in any row (that row is
+        // data, parsed as CSV once its empty line is left out).
+        let p = write(
+            &dir,
+            "quote.csv",
+            "id,title,visits\nL0,a,1\n\nL1,12\" pipes,2\nL2,b,3\n",
+        );
+        let e = read_table(&p, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 2") && e.contains("inside a field"), "{e}");
         // Only at the end, or a one-column file: no note.
         for (text, height) in [("id,source\nL0,Web\n\n\n", 1), ("id\nL0\n\nL1\n", 3)] {
             let p = write(&dir, "end.csv", text);
