@@ -240,6 +240,14 @@ for number in [5, 20250601]:
     listed["events"] = [[{"event_type": "demo_request", "occurred_at": number}]]
     refused(f"event time {number}", lambda: model.score(listed, as_of=AS_OF), "occurred_at", "is not a time")
     refused(f"as_of {number}", lambda: model.score(leads.head(1), events=events, as_of=number), "as_of", "is not a time")
+# The zero time is an unset date: an event without its time, refused as missing.
+for zero in [0, 0.0, "0", "0000-00-00 00:00:00"]:
+    listed["events"] = [[{"event_type": "demo_request", "occurred_at": zero}]]
+    refused(f"event time {zero!r}", lambda: model.score(listed, as_of=AS_OF), "occurred_at", "missing", "zero time")
+    zeroed = events[events["lead_id"] == first].head(2).copy()
+    zeroed["occurred_at"] = zeroed["occurred_at"].astype(object)
+    zeroed.iloc[1, zeroed.columns.get_loc("occurred_at")] = zero
+    refused(f"events column time {zero!r}", lambda: model.score(leads.head(1), events=zeroed, as_of=AS_OF), "events column", "missing", "zero time")
 listed["events"] = [[{"event_type": "demo_request", "occurred_at": "1763900000.5"}]]
 assert len(model.score(listed, as_of=AS_OF)) == 1
 # A leap second reads as the server reads it (the :59 before it, rounded up for an event).

@@ -126,6 +126,15 @@ def _seconds(t: Any, what: str, up: bool = False, parse: Any = None) -> int:
     time text, as the server and ``leadscore-train score`` read it) when given."""
     if t is None or t is _pd.NA or t is _pd.NaT:
         raise ValueError(f"{what}: missing")
+    # The zero time (`0`, `0.0`, `0000-00-00`) is an unset date: missing, as training and the
+    # server read it.
+    zero = (
+        _leadscore.is_zero_time(t)
+        if isinstance(t, str)
+        else isinstance(t, (int, float, _np.number)) and not isinstance(t, (bool, _np.bool_)) and t == 0
+    )
+    if zero:
+        raise ValueError(f"{what}: missing ({t!r}, the zero time, is an unset date)")
     if isinstance(t, str) and parse is not None:
         seconds = parse([t])[0]
         if seconds is None:

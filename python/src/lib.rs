@@ -519,6 +519,13 @@ fn parse_tiers(tiers: &str) -> PyResult<Tiers> {
 }
 
 /// Checks a tiers specification (`--tiers`); a ValueError says what is wrong.
+/// Whether a time's text is the zero time an export writes for an unset date (`0`, `0.0`,
+/// `0000-00-00 00:00:00`), as training and the server read it: missing.
+#[pyfunction]
+fn is_zero_time(text: &str) -> bool {
+    leadscore_core::value::is_zero_time_text(text)
+}
+
 #[pyfunction]
 fn check_tiers(tiers: &str) -> PyResult<()> {
     parse_tiers(tiers).map(|_| ())
@@ -539,6 +546,7 @@ fn _leadscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(at_threshold, m)?)?;
     m.add_function(wrap_pyfunction!(wilson_lower_bound, m)?)?;
     m.add_function(wrap_pyfunction!(check_tiers, m)?)?;
+    m.add_function(wrap_pyfunction!(is_zero_time, m)?)?;
     m.add(
         "DEFAULT_MIN_SUPPORT",
         leadscore_core::curve::DEFAULT_MIN_SUPPORT,

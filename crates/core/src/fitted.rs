@@ -1375,7 +1375,8 @@ pub(crate) fn encode_column(
         }
         FittedTransform::LeadAge { landmarks_days } => {
             let created = match value {
-                FieldValue::Missing => {
+                // The zero time (`0`, `0000-00-00`) is an unset date: no creation time.
+                v if matches!(v, FieldValue::Missing) || crate::value::is_zero_time(v) => {
                     return Err(Error::Feature {
                         column: column.to_string(),
                         problem: "missing: this model scores a lead by its age, so it needs the \

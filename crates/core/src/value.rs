@@ -484,12 +484,35 @@ pub fn unix_number_text(text: &str) -> Option<f64> {
 /// it is missing (the number 0 too), in training, `score` and the server alike, where any other
 /// time outside 2000-2100 is an error.
 pub fn is_zero_time_text(text: &str) -> bool {
+    // Most times start with another digit (`2025-03-01`, `1738220429`): not zero, at once.
+    if text
+        .as_bytes()
+        .first()
+        .is_some_and(|b| (b'1'..=b'9').contains(b))
+    {
+        return false;
+    }
     let t = text.trim();
     match t.strip_prefix("0000-00-00") {
-        Some(rest) => rest
-            .bytes()
-            .all(|b| matches!(b, b'0' | b':' | b'.' | b' ' | b'T' | b'Z')),
+        // A zero time of day, with a zone as dates may have one (`Z`, `+00:00`, ` UTC`).
+        Some(rest) => {
+            let rest = ["UTC", "GMT"]
+                .iter()
+                .find_map(|w| rest.strip_suffix(w))
+                .unwrap_or(rest);
+            rest.bytes()
+                .all(|b| matches!(b, b'0' | b':' | b'.' | b' ' | b'T' | b'Z' | b'+' | b'-'))
+        }
         None => t.starts_with('0') && unix_number_text(t) == Some(0.0),
+    }
+}
+
+/// Whether a time field's value is the zero time ([`is_zero_time_text`], or the number 0).
+pub fn is_zero_time(value: FieldValue<'_>) -> bool {
+    match value {
+        FieldValue::Number(x) => x == 0.0,
+        FieldValue::Text(s) => is_zero_time_text(s),
+        _ => false,
     }
 }
 
@@ -507,6 +530,9 @@ mod zero_time_tests {
             "0000-00-00",
             "0000-00-00 00:00:00",
             "0000-00-00T00:00:00.000Z",
+            "0000-00-00 00:00:00 UTC",
+            "0000-00-00 00:00:00+00:00",
+            "0000-00-00T00:00:00-0000",
         ] {
             assert!(is_zero_time_text(t), "{t:?}");
         }

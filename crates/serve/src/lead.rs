@@ -974,6 +974,15 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
                 }
                 "occurred_at" => {
                     occurred_at = Some(match map.next_value_seed(ScalarSeed(None))? {
+                        // The zero time (`0`, `0000-00-00`): no time, as training reads it.
+                        Scalar::Val(v) if leadscore_core::value::is_zero_time(v.as_field()) => {
+                            return Err(self.field_fail(
+                                "occurred_at",
+                                "missing: the zero time is no time, and an event needs the \
+                                 time it happened"
+                                    .into(),
+                            ))
+                        }
                         Scalar::Val(Val::Text(s)) => parse_event_time(&s).ok_or_else(|| {
                             self.field_fail(
                                 "occurred_at",

@@ -149,6 +149,25 @@ async fn unix_times_of_events_score_as_their_iso_time() {
         "{}",
         reply.text
     );
+    // The zero time is an unset date: an event without its time, refused as missing.
+    for zero in [json!(0), json!("0.0"), json!("0000-00-00 00:00:00")] {
+        let reply = send(
+            &s,
+            json_request(
+                "POST",
+                "/v1/score?factors=0&as_of=2025-06-08T10:00:00Z",
+                lead_with(json!([{"event_type": "demo_request", "occurred_at": zero}])),
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 422, "{zero}: {}", reply.text);
+        let e = reply.json();
+        assert_eq!(e["error"]["path"], "events[0].occurred_at", "{e}");
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains("missing"),
+            "{e}"
+        );
+    }
 }
 
 /// An event type the model never saw is no reason to refuse a lead (as a categorical column's
@@ -243,9 +262,15 @@ async fn lead_age_comes_from_created_at_and_is_required() {
         }
         v
     };
-    // Missing, or after the scoring time: 422 naming the field.
+    // Missing (the zero time too: an unset date), or after the scoring time: 422 naming the
+    // field.
+    let mut zero = lead(None);
+    zero["created_at"] = json!(0);
     for (body, why) in [
         (lead(None), "missing"),
+        (zero, "missing"),
+        (lead(Some("0.0")), "missing"),
+        (lead(Some("0000-00-00 00:00:00")), "missing"),
         (lead(Some("2025-07-01 00:00:00")), "after the scoring time"),
         (lead(Some("yesterday")), "a timestamp"),
     ] {

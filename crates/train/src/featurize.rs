@@ -473,6 +473,8 @@ fn times(
                     |t| match leadscore_core::value::unix_number_text(t) {
                         Some(x) if x == 0.0 || is_numeric_token(&tokens, x) => Ok(None),
                         Some(x) => Ok(Some(x)),
+                        // MySQL's zero date among seconds: an unset date too.
+                        None if leadscore_core::value::is_zero_time_text(t) => Ok(None),
                         None => Err("not digits"),
                     },
                 );
@@ -1292,8 +1294,13 @@ mod tests {
         assert_eq!(read(&zero).unwrap(), [Some(s), None]);
         let zero = table(Series::new(
             "t".into(),
-            &["2025-01-01", "0", "0000-00-00 00:00:00"],
+            &["2025-01-01", "0", "0000-00-00 00:00:00 UTC"],
         ));
+        let seconds = table(Series::new(
+            "t".into(),
+            &[s.to_string(), "0000-00-00".into(), "0".into()],
+        ));
+        assert_eq!(read(&seconds).unwrap(), [Some(s), None, None]);
         assert_eq!(
             read(&zero).unwrap(),
             [
