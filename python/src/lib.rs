@@ -518,7 +518,6 @@ fn parse_tiers(tiers: &str) -> PyResult<Tiers> {
         .map_err(|e| PyValueError::new_err(format!("tiers `{}`: {}", e.text, e.problem)))
 }
 
-/// Checks a tiers specification (`--tiers`); a ValueError says what is wrong.
 /// Whether a time's text is the zero time an export writes for an unset date (`0`, `0.0`,
 /// `0000-00-00 00:00:00`), as training and the server read it: missing.
 #[pyfunction]
@@ -526,6 +525,7 @@ fn is_zero_time(text: &str) -> bool {
     leadscore_core::value::is_zero_time_text(text)
 }
 
+/// Checks a tiers specification (`--tiers`); a ValueError says what is wrong.
 #[pyfunction]
 fn check_tiers(tiers: &str) -> PyResult<()> {
     parse_tiers(tiers).map(|_| ())

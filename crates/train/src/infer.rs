@@ -839,6 +839,51 @@ fn named_like_an_id(name: &str) -> bool {
         })
 }
 
+/// A column of Unix seconds or milliseconds named for a time (`createdate`, `last_modified`,
+/// `updatedAt`), as CRM APIs and warehouses export times: dates, not an identifier (every one
+/// distinct) or a number (a linear term on the calendar). `distinct` are its values (ascending;
+/// a `0` among them is Unix time 0, an unset date: missing, as training reads it), `zeros` of
+/// its cells hold the zero time and `n_missing` of its `n` cells are empty. Not an id's name
+/// (`candidate_id` of ten digits), and no date a year or more after now (a GA `dateHour`,
+/// 2025032213, or a duration in milliseconds read as seconds lies there).
+fn unix_time_column(
+    name: &str,
+    distinct: &[f64],
+    zeros: usize,
+    n_missing: usize,
+    n: usize,
+) -> Option<(ColumnSpec, String)> {
+    let times: &[f64] = distinct.strip_prefix(&[0.0]).unwrap_or(distinct);
+    if times.is_empty() || !named_like_a_time(name) || named_like_an_id(name) {
+        return None;
+    }
+    let year_ahead = leadscore_core::value::unix_now() as f64 + 366.0 * SECONDS_PER_DAY;
+    let scale = crate::featurize::epoch_scale(times.iter().copied())
+        .filter(|scale| times[times.len() - 1] / scale < year_ahead)?;
+    let n_missing = n_missing + zeros;
+    let zeros = if zeros == 0 {
+        String::new()
+    } else {
+        format!(", {zeros} of them the zero time (an unset date)")
+    };
+    let date = |x: f64| leadscore_core::explain::date_text((x / scale).floor() as i64);
+    Some((
+        ColumnSpec::new(name, TransformKind::Timestamp),
+        format!(
+            "timestamps: Unix {} ({} to {}): days since, month, weekday; {} missing ({}){zeros}",
+            if scale == 1.0 {
+                "seconds"
+            } else {
+                "milliseconds"
+            },
+            date(times[0]),
+            date(times[times.len() - 1]),
+            n_missing,
+            pct(n_missing, n)
+        ),
+    ))
+}
+
 /// Whether a column's name says it holds a time: `date`, `time`, `created`, `modified`,
 /// `updated`, `stamp`, `epoch`, or a moment of a lead's life (`seen`, `contacted`, `opened`,
 /// `clicked`, `visited`, `submitted`, `closed`, `signup`) in it (`createdate`,
@@ -1026,48 +1071,11 @@ fn infer_column(
         // 3 in the next file, which a number scores and a yes/no column could not.
         let zero_one = distinct.iter().all(|x| *x == 0.0 || *x == 1.0);
         let integral = present.iter().all(|x| x.fract() == 0.0);
-        // Unix seconds or milliseconds in a column named for a time (`createdate`,
-        // `last_modified`, `updatedAt`), as CRM APIs and warehouses export times: dates, not
-        // an identifier (every one distinct) or a number (a linear term on the calendar).
-        // Not an id (`candidate_id` of ten digits), and no date a year or more after now: a
-        // GA `dateHour` (2025032213) or a duration in milliseconds read as seconds lies there.
-        let year_ahead = leadscore_core::value::unix_now() as f64 + 366.0 * SECONDS_PER_DAY;
-        // A `0` among them is Unix time 0, an unset date: missing there, as training reads it
-        // (`leadscore_core::value::is_zero_time_text`).
-        let times: &[f64] = distinct.strip_prefix(&[0.0]).unwrap_or(&distinct);
-        if !formatted
-            && dtype != DataType::Float32
-            && !times.is_empty()
-            && named_like_a_time(name)
-            && !named_like_an_id(name)
-        {
-            if let Some(scale) = crate::featurize::epoch_scale(times.iter().copied())
-                .filter(|scale| times[times.len() - 1] / scale < year_ahead)
-            {
-                let zeros = present.iter().filter(|x| **x == 0.0).count();
-                let n_missing = n_missing + zeros;
-                let zeros = if zeros == 0 {
-                    String::new()
-                } else {
-                    format!(", {zeros} of them 0 (an unset date)")
-                };
-                let date = |x: f64| leadscore_core::explain::date_text((x / scale).floor() as i64);
-                return Ok((
-                    ColumnSpec::new(name, TransformKind::Timestamp),
-                    format!(
-                        "timestamps: Unix {} ({} to {}): days since, month, weekday; {} missing \
-                         ({}){zeros}",
-                        if scale == 1.0 {
-                            "seconds"
-                        } else {
-                            "milliseconds"
-                        },
-                        date(times[0]),
-                        date(times[times.len() - 1]),
-                        n_missing,
-                        pct(n_missing, n)
-                    ),
-                ));
+        // Unix seconds or milliseconds in a column named for a time: dates.
+        if !formatted && dtype != DataType::Float32 {
+            let zeros = present.iter().filter(|x| **x == 0.0).count();
+            if let Some(found) = unix_time_column(name, &distinct, zeros, n_missing, n) {
+                return Ok(found);
             }
         }
         if integral
@@ -1179,6 +1187,26 @@ fn infer_column(
             format!("email addresses: domain class (business, free webmail, education, disposable, competitor); {miss}"),
         ));
     }
+    // Unix times as text beside MySQL's zero date (`0000-00-00` among seconds, which makes
+    // the column text): timestamps, as training reads them.
+    let zero_dates = present
+        .iter()
+        .filter(|p| leadscore_core::value::is_zero_time_text(p))
+        .count();
+    if zero_dates > 0 {
+        let numbers: Option<Vec<f64>> = present
+            .iter()
+            .filter(|p| !leadscore_core::value::is_zero_time_text(p))
+            .map(|p| leadscore_core::value::unix_number_text(p))
+            .collect();
+        if let Some(mut numbers) = numbers {
+            numbers.sort_by(f64::total_cmp);
+            numbers.dedup();
+            if let Some(found) = unix_time_column(name, &numbers, zero_dates, n_missing, n) {
+                return Ok(found);
+            }
+        }
+    }
     // The values that are not dates in this order (each value parsed once).
     // MySQL's zero date (`0000-00-00`) is an unset date, missing in a time column.
     let others: Vec<&str> = present
@@ -1189,10 +1217,6 @@ fn infer_column(
                 && !leadscore_core::value::is_zero_time_text(p)
         })
         .collect();
-    let zero_dates = present
-        .iter()
-        .filter(|p| leadscore_core::value::is_zero_time_text(p))
-        .count();
     if (others.len() as f64) < 0.1 * present.len() as f64 && zero_dates < present.len() {
         // Any others are neither dates in this order nor placeholders (those are missing values
         // by now): `2023-09` partial dates, US dates among ISO ones. Training refuses them,
@@ -1538,15 +1562,23 @@ mod tests {
     /// time-named column of zeros only is not.
     #[test]
     fn zero_times_in_a_time_column_are_unset_dates() {
-        let mut csv = String::from("last_contacted,closed_date,seen_at\n");
+        let mut csv = String::from("last_contacted,closed_date,seen_at,updated_at\n");
         for i in 0..200_i64 {
             let t = 1_700_000_000 + i * 86_123;
-            let (seconds, date) = if i % 4 == 0 {
-                ("0".to_string(), "0000-00-00 00:00:00".to_string())
+            let (seconds, date, text) = if i % 4 == 0 {
+                (
+                    "0".to_string(),
+                    "0000-00-00 00:00:00".to_string(),
+                    "0000-00-00".to_string(),
+                )
             } else {
-                (t.to_string(), leadscore_core::explain::date_text(t))
+                (
+                    t.to_string(),
+                    leadscore_core::explain::date_text(t),
+                    t.to_string(),
+                )
             };
-            csv.push_str(&format!("{seconds},{date},0\n"));
+            csv.push_str(&format!("{seconds},{date},0,{text}\n"));
         }
         let (_dir, table) = table_of(&csv);
         let kinds = inferred(&table);
@@ -1559,7 +1591,7 @@ mod tests {
                 .starts_with("timestamps: Unix seconds (2023-11-15 to 2024-05-31)")
                 && kinds[0]
                     .2
-                    .ends_with("50 missing (25.0%), 50 of them 0 (an unset date)"),
+                    .ends_with("50 missing (25.0%), 50 of them the zero time (an unset date)"),
             "{}",
             kinds[0].2
         );
@@ -1569,6 +1601,20 @@ mod tests {
                 .ends_with("50 missing (25.0%), 50 of them a zero date (an unset date)"),
             "{}",
             kinds[1].2
+        );
+        // Unix seconds as text beside MySQL's zero date.
+        assert_eq!(
+            kinds[3].1.transform,
+            TransformKind::Timestamp,
+            "{}",
+            kinds[3].2
+        );
+        assert!(
+            kinds[3]
+                .2
+                .ends_with("50 of them the zero time (an unset date)"),
+            "{}",
+            kinds[3].2
         );
         assert_ne!(
             kinds[2].1.transform,

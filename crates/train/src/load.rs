@@ -517,8 +517,28 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         options.infer_types && !is_parquet,
     )
     .map_err(|e| read_err(path, e.to_string()))?;
+    let left_out: Vec<&String> = [&preamble_note, &repeated_note, &empty_note, &footer_note]
+        .into_iter()
+        .flatten()
+        .collect();
     if df.height() == 0 && !empty_ok {
-        return Err(read_err(path, "the file has a header but no data rows"));
+        // Say what was left out: the only row may have been taken for a header or a total.
+        let why = left_out
+            .iter()
+            .map(|n| {
+                n.strip_prefix(&format!("{}: ", path.display()))
+                    .unwrap_or(n)
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(read_err(
+            path,
+            if why.is_empty() {
+                "the file has a header but no data rows".to_string()
+            } else {
+                format!("the file has a header but no data rows: {why}")
+            },
+        ));
     }
     let (df, header_note) = tidy_header(df);
     let notes: Vec<String> = [
@@ -802,12 +822,15 @@ fn empty_note_of(path: &Path, (count, after): (usize, Option<usize>)) -> Option<
 fn repeated_note_of(path: &Path, (count, after): (usize, Option<usize>)) -> Option<String> {
     (count > 0).then(|| {
         format!(
-            "{}: left out {count} line{} that repeat{} the header (the first after row {}), as \
+            "{}: left out {count} line{} that repeat{} the header (the first after {}), as \
              files joined end to end have",
             path.display(),
             if count == 1 { "" } else { "s" },
             if count == 1 { "s" } else { "" },
-            after.unwrap_or(0)
+            match after {
+                Some(0) | None => "the header".to_string(),
+                Some(row) => format!("row {row}"),
+            }
         )
     })
 }
@@ -960,8 +983,13 @@ fn titles_with(bytes: &[u8], delimiter: u8) -> Option<Titles> {
                 first = text.clone();
             }
         }
-        // Any line but an empty one (a line of delimiters alone too) is the reader's header.
-        not_empty |= named > 0 || fields.len() > 1;
+        // Any line but an empty one (a line of delimiters or spaces alone too) is the
+        // reader's header.
+        not_empty |= named > 0
+            || fields.len() > 1
+            || bytes[at..at + next]
+                .iter()
+                .any(|b| !matches!(b, b'\r' | b'\n'));
         at += next;
     }
     None
@@ -1050,8 +1078,9 @@ struct RaggedCheck {
     /// a row of data follows it.
     footer: Option<Footer>,
     footer_error: Option<String>,
-    /// The header line's bytes (no line end; quotes and spaces left out), up to
-    /// [`HEADER_KEPT`] (longer: not kept, and no line is taken for a repeat of it).
+    /// The header line's names (no line end; each without its quotes and the spaces around
+    /// it, `0x1F` between them: [`RaggedCheck::name_byte`]), up to [`HEADER_KEPT`] bytes
+    /// (longer: not kept, and no line is taken for a repeat of it).
     header: Vec<u8>,
     header_kept: bool,
     /// How many bytes of the current line match the header's so far (`usize::MAX`: not), and
@@ -1070,6 +1099,16 @@ struct RaggedCheck {
     empty_after: Option<usize>,
     /// Empty lines in the current run (since the last line with text).
     blank_run: usize,
+    /// Whether the current name has text yet, and the spaces after its text so far (kept
+    /// only if more text follows): [`RaggedCheck::name_byte`].
+    name_text: bool,
+    name_spaces: Vec<u8>,
+    /// The current line's fields with text so far, whether the current field has text, and
+    /// whether an odd number of `"` in it were read as text (after an empty line: a
+    /// footer's; in a row of data one opens a quoted field that never closes).
+    text_fields: usize,
+    field_text: bool,
+    text_quote: bool,
     /// Whether the current line has spaces or tabs, and whether the run's empty lines had
     /// (polars reads such a line as a row of one field; an empty one at the end as nothing).
     spaces: bool,
@@ -1208,6 +1247,11 @@ impl RaggedCheck {
             empty_lines: 0,
             empty_after: None,
             blank_run: 0,
+            name_text: false,
+            name_spaces: Vec::new(),
+            text_fields: 0,
+            field_text: false,
+            text_quote: false,
             spaces: false,
             spaces_in_run: false,
             empty_rows: Vec::new(),
@@ -1228,7 +1272,24 @@ impl RaggedCheck {
         all
     }
 
+    /// Clears what is kept of the current line, for the next.
+    fn reset_line(&mut self) {
+        self.spaces = false;
+        self.fields = 1;
+        self.has_content = false;
+        self.head.clear();
+        self.same = 0;
+        self.line_len = 0;
+        self.name_text = false;
+        self.name_spaces.clear();
+        self.text_fields = 0;
+        self.field_text = false;
+        self.text_quote = false;
+    }
+
     fn end_record(&mut self) -> std::result::Result<(), String> {
+        // The fields with text in them (`,,,,` has none: a spreadsheet's padding).
+        let text_fields = self.text_fields + usize::from(self.field_text);
         if self.has_content {
             // A line of one field with nothing in it but quotes (`""`): blank, in a footer.
             let quoted_blank = self.fields == 1
@@ -1271,10 +1332,10 @@ impl RaggedCheck {
                         }
                         // A totals row of another width (`Grand Total,5627`): left out if it
                         // ends the rows, as one of the header's width is.
-                        None if totals_label(&self.head, self.delimiter).is_some() => {
+                        None if e >= 2 && totals_label(&self.head, self.delimiter).is_some() => {
                             self.footer = Some(Footer {
                                 after_row: self.record - 1,
-                                offset: self.record_start,
+                                offset: self.blank_from.unwrap_or(self.record_start),
                                 lines: 0,
                                 first: String::new(),
                                 totals: totals_label(&self.head, self.delimiter),
@@ -1298,11 +1359,14 @@ impl RaggedCheck {
                     self.repeated_after.get_or_insert(self.record - 1);
                     self.blank_before = false;
                     self.blank_run = 0;
-                    self.fields = 1;
-                    self.has_content = false;
-                    self.head.clear();
-                    self.same = 0;
-                    self.line_len = 0;
+                    self.spaces_in_run = false;
+                    self.reset_line();
+                    return Ok(());
+                }
+                Some(_) if self.footer.is_some() && text_fields == 0 => {
+                    // A row of empty fields after a footer or a totals row (`,,,,`, a
+                    // spreadsheet's padding): cut with it.
+                    self.reset_line();
                     return Ok(());
                 }
                 Some(e) => {
@@ -1310,9 +1374,25 @@ impl RaggedCheck {
                     if let Some(error) = self.footer_error.take() {
                         return Err(error);
                     }
-                    let at = self.blank_from.unwrap_or(self.record_start);
-                    self.totals = totals_label(&self.head, self.delimiter)
-                        .map(|label| (at, self.record, label));
+                    // A lone `"` read as text after an empty line (a footer's) in what is a
+                    // row of data: it opens a quoted field there, as the CSV reader reads it.
+                    if self.text_quote {
+                        return Err(format!(
+                            "row {}: a `\"` inside a field that does not start with one (as \
+                             in `12\" pipes`) opens a quoted field there: quote such a field and \
+                             double its quotes (`\"12\"\" pipes\"`), as CSV requires",
+                            self.record
+                        ));
+                    }
+                    // A totals row leaves most fields empty (a sum has no text or date): a
+                    // lead named `Sum` with its fields filled is a lead. A row of empty fields
+                    // keeps the one before it the last.
+                    if text_fields > 0 {
+                        let at = self.blank_from.unwrap_or(self.record_start);
+                        self.totals = totals_label(&self.head, self.delimiter)
+                            .filter(|_| 2 * (text_fields - 1) < e)
+                            .map(|label| (at, self.record, label));
+                    }
                     // Empty lines above a row of data, past the header: left out.
                     if let (Some(from), true) = (self.blank_from, e >= 2 && self.record > 0) {
                         self.leave_out_blank_run(from, self.record_start);
@@ -1330,13 +1410,51 @@ impl RaggedCheck {
             self.blank_run += 1;
             self.spaces_in_run |= self.spaces;
         }
-        self.spaces = false;
-        self.fields = 1;
-        self.has_content = false;
-        self.head.clear();
-        self.same = 0;
-        self.line_len = 0;
+        self.reset_line();
         Ok(())
+    }
+
+    /// One byte of the current line's names ([`RaggedCheck::header`]): a name's quotes and the
+    /// spaces around it left out, the delimiter between names (outside quotes) as `0x1F`.
+    fn name_byte(&mut self, b: u8) {
+        if b == b'"' {
+            return;
+        }
+        if b == self.delimiter && !self.in_quotes {
+            self.name_text = false;
+            self.name_spaces.clear();
+            self.name_emit(0x1F);
+        } else if b == b' ' || b == b'\t' {
+            if self.name_text {
+                self.name_spaces.push(b);
+            }
+        } else {
+            let spaces = std::mem::take(&mut self.name_spaces);
+            for &space in &spaces {
+                self.name_emit(space);
+            }
+            self.name_spaces = spaces;
+            self.name_spaces.clear();
+            self.name_emit(b);
+            self.name_text = true;
+        }
+    }
+
+    /// The header's next byte (while it is read), or the next to compare with it.
+    fn name_emit(&mut self, b: u8) {
+        if self.expected.is_none() {
+            if self.header.len() < HEADER_KEPT {
+                self.header.push(b);
+            } else {
+                self.header_kept = false;
+            }
+        } else if self.same != usize::MAX {
+            self.same = if self.header.get(self.same) == Some(&b) {
+                self.same + 1
+            } else {
+                usize::MAX
+            };
+        }
     }
 
     fn feed(&mut self, bytes: &[u8]) -> std::result::Result<(), String> {
@@ -1348,29 +1466,21 @@ impl RaggedCheck {
             if self.fields == 1 && self.head.len() < FOOTER_SHOWN && b != b'\r' && b != b'\n' {
                 self.head.push(b);
             }
-            // The header's bytes, and how far the current line repeats them (a byte-order
-            // mark at its start aside: two UTF-8 exports of a spreadsheet joined). Quotes and
-            // spaces aside too: one part's tool quotes every name (`"id","source"`) or pads
-            // them (`id, source`) where the other's does not.
+            // The header's names, and how far the current line repeats them (a byte-order
+            // mark at its start aside: two UTF-8 exports of a spreadsheet joined), each name
+            // without its quotes and the spaces around it: one part's tool quotes every name
+            // (`"id","source"`) or pads them (`id, source`) where the other's does not.
             if b != b'\r' && (b != b'\n' || self.in_quotes) {
                 let line_at = self.line_len;
                 self.line_len += 1;
-                if matches!(b, b'"' | b' ' | b'\t') {
-                    // Not compared.
-                } else if self.expected.is_none() {
-                    if self.header.len() < HEADER_KEPT {
-                        self.header.push(b);
-                    } else {
-                        self.header_kept = false;
-                    }
-                } else if self.same == 0 && line_at < 3 && b == b"\xEF\xBB\xBF"[line_at] {
+                if self.expected.is_some()
+                    && self.same == 0
+                    && line_at < 3
+                    && b == b"\xEF\xBB\xBF"[line_at]
+                {
                     // A mark's byte: the line may still repeat the header.
-                } else if self.same != usize::MAX {
-                    self.same = if self.header.get(self.same) == Some(&b) {
-                        self.same + 1
-                    } else {
-                        usize::MAX
-                    };
+                } else if self.expected.is_none() || self.same != usize::MAX {
+                    self.name_byte(b);
                 }
             }
             let start = std::mem::replace(&mut self.field_start, false);
@@ -1382,9 +1492,11 @@ impl RaggedCheck {
                 // the row parsed): a stray quote there is one.
                 b'"' if !self.in_quotes
                     && !start
-                    && (self.footer.is_some() || self.blank_before && self.fields == 1) =>
+                    && (self.footer.is_some() || self.blank_before) =>
                 {
                     self.has_content = true;
+                    self.field_text = true;
+                    self.text_quote = !self.text_quote;
                 }
                 b'"' => {
                     if !self.in_quotes && !start && self.stray_quote.is_none() {
@@ -1403,10 +1515,14 @@ impl RaggedCheck {
                     self.fields += 1;
                     self.has_content = true;
                     self.field_start = true;
+                    self.text_fields += usize::from(std::mem::take(&mut self.field_text));
                 }
                 // Spaces and tabs alone make an empty line, as pandas reads one.
                 b' ' | b'\t' if !self.in_quotes => self.spaces = true,
-                _ => self.has_content = true,
+                _ => {
+                    self.has_content = true;
+                    self.field_text = true;
+                }
             }
         }
         Ok(())
@@ -1437,11 +1553,7 @@ impl RaggedCheck {
         }
         // Empty lines at the end with spaces in them: left out (polars reads a line of spaces
         // as a row; empty ones there as nothing), unless a footer took them.
-        if let (Some(from), true, None) = (
-            self.blank_from,
-            self.spaces_in_run && self.expected >= Some(2),
-            &self.footer,
-        ) {
+        if let (Some(from), true, None) = (self.blank_from, self.spaces_in_run, &self.footer) {
             self.leave_out_blank_run(from, self.pos);
         }
         // The last row of data names a report's totals: left out with the footer after it
@@ -2199,6 +2311,14 @@ mod tests {
         for (text, rows) in [
             ("id,source,visits\nL0,Web,1\nid,source,visitors\n", 2),
             ("source\nWeb\nsource\nAds\n", 3),
+            // Not the header: a space inside a name, a field boundary (a TSV's tab), a
+            // delimiter inside quotes.
+            (
+                "id,Lead Source,visits\nL0,Web,1\nid,LeadSource,visits\nL1,Ads,2\n",
+                3,
+            ),
+            ("a\tb\tc\n1\t2\t3\nab\t\tc\n4\t5\t6\n", 3),
+            ("x,\"y,z\"\n1,2\n\"x,y\",z\n4,5\n", 3),
         ] {
             let p = write(&dir, "data.csv", text);
             let t = read_table(&p, &ReadOptions::default()).unwrap();
@@ -2313,6 +2433,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("row 2") && e.contains("inside a field"), "{e}");
+        // In the first field too.
+        let p = write(
+            &dir,
+            "quote1.csv",
+            "title,id,visits\nEng,L0,1\n\n12\" pipes,L1,2\nEng,L2,3\n",
+        );
+        let e = read_table(&p, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 2") && e.contains("inside a field"), "{e}");
+        // A line of spaces above the header: an empty title line, left out.
+        let p = write(&dir, "above.csv", &format!("   \n{rows}"));
+        let t = read_table(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(t.df.height(), 4, "{:?}", t.df);
+        // A one-column file's line of spaces at the end is no value.
+        let p = write(&dir, "one.csv", "id\nL0\nL1\n   \n");
+        assert_eq!(
+            read_table(&p, &ReadOptions::default()).unwrap().df.height(),
+            2
+        );
+        // A file whose only row was left out says so.
+        let p = write(&dir, "only.csv", "yes,no\nyes,no\n");
+        let e = read_table(&p, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no data rows: left out 1 line that repeats the header (the first after the header)"),
+            "{e}"
+        );
         // Only at the end, or a one-column file: no note.
         for (text, height) in [("id,source\nL0,Web\n\n\n", 1), ("id\nL0\n\nL1\n", 3)] {
             let p = write(&dir, "end.csv", text);
@@ -2480,10 +2629,27 @@ mod tests {
                 "{name}: {note}"
             );
         }
+        // With the empty lines above it and the rows of empty fields after it (a
+        // spreadsheet's padding).
+        for text in [
+            format!("{rows}  \nGrand Total,3\n"),
+            format!("{rows}Total,,3\n,,\n,,\n"),
+            format!("{rows}Grand Total,3\n,,\n\n\"Confidential\"\n"),
+        ] {
+            let p = write(&dir, "padded.csv", &text);
+            let t = read_table(&p, &ReadOptions::default()).unwrap();
+            assert_eq!(t.df.height(), 2, "{text:?}: {:?}", t.df);
+            assert!(
+                t.note.unwrap_or_default().contains("totals row"),
+                "{text:?}"
+            );
+        }
         for (text, height) in [
             (format!("{rows}Total Health Inc,Web,3\n"), 3),
             (format!("{rows}Total,,3\nL2,Web,4\n"), 4),
             ("source\nWeb\nTotal\n".to_string(), 2),
+            // A lead named `Sum`, its fields filled: a lead.
+            (format!("{rows}Sum,Web,3\n"), 3),
         ] {
             let p = write(&dir, "data.csv", &text);
             let t = read_table(&p, &ReadOptions::default()).unwrap();
