@@ -8,7 +8,9 @@ mod common;
 #[path = "../../core/benches/common/mod.rs"]
 mod csv;
 
-use common::{demo_lead, get, json_request, repo, send, state_with, TARGET};
+use common::{
+    demo_lead, drift_column as column, get, json_request, repo, send, state_with, TARGET,
+};
 use csv::split_csv;
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_serve::{App, Config};
@@ -64,15 +66,6 @@ async fn metrics(state: &Arc<App>) -> String {
 fn gauge(text: &str, name: &str) -> Option<f64> {
     text.lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-}
-
-fn column<'a>(drift: &'a Value, name: &str) -> &'a Value {
-    drift["fill"]
-        .as_array()
-        .expect("fill reported")
-        .iter()
-        .find(|c| c["column"] == name)
-        .unwrap_or_else(|| panic!("no column {name} in {drift}"))
 }
 
 #[tokio::test]

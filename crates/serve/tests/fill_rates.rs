@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{get, json_request, send};
+use common::{drift_column as column, get, json_request, send};
 use leadscore_serve::{App, Config};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -69,15 +69,6 @@ fn csv() -> String {
         text += &format!("L{i},{revenue},{contacted},{interests},{converted}\n");
     }
     text
-}
-
-fn column<'a>(drift: &'a Value, name: &str) -> &'a Value {
-    drift["fill"]
-        .as_array()
-        .expect("fill reported")
-        .iter()
-        .find(|c| c["column"] == name)
-        .unwrap_or_else(|| panic!("no column {name} in {drift}"))
 }
 
 #[tokio::test]

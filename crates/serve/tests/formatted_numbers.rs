@@ -72,14 +72,7 @@ async fn refused_naming_revenue(state: &Arc<App>, revenue: &str) {
 
 #[tokio::test]
 async fn currency_thousands_and_percent_are_numbers_from_training_to_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("leads.csv");
-    std::fs::write(&data, csv()).unwrap();
-    let mut config = leadscore_train::pipeline::TrainConfig::new(&data);
-    config.label = Some("converted".into());
-    config.id = Some("lead_id".into());
-    let outcome = leadscore_train::pipeline::train(&config).expect("train");
-    let artifact = outcome.artifact;
+    let (dir, artifact) = common::train_csv(&csv());
     for name in ["revenue", "employees", "share"] {
         let column = artifact
             .spec

@@ -73,15 +73,7 @@ fn factor(scored: &Value, field: &str) -> String {
 
 #[tokio::test]
 async fn zero_times_are_unset_dates_from_inference_to_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("leads.csv");
-    std::fs::write(&data, csv()).unwrap();
-    let mut config = leadscore_train::pipeline::TrainConfig::new(&data);
-    config.label = Some("converted".into());
-    config.id = Some("lead_id".into());
-    let artifact = leadscore_train::pipeline::train(&config)
-        .expect("train")
-        .artifact;
+    let (dir, artifact) = common::train_csv(&csv());
     for name in ["last_contacted", "close_date"] {
         let c = artifact
             .spec

@@ -136,3 +136,28 @@ pub fn demo_lead() -> Value {
         "webinar_attended": "yes"
     })
 }
+
+/// The artifact trained on `csv` (written to a new folder, which is returned with it) with
+/// label `converted` and id `lead_id`, the spec inferred from the data as `init` does.
+pub fn train_csv(csv: &str) -> (tempfile::TempDir, leadscore_core::artifact::ModelArtifact) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("leads.csv");
+    std::fs::write(&data, csv).expect("write the leads");
+    let mut config = leadscore_train::pipeline::TrainConfig::new(&data);
+    config.label = Some("converted".into());
+    config.id = Some("lead_id".into());
+    let artifact = leadscore_train::pipeline::train(&config)
+        .expect("train")
+        .artifact;
+    (dir, artifact)
+}
+
+/// The drift report's fill entry of column `name` (`/v1/model`'s `drift.fill`).
+pub fn drift_column<'a>(drift: &'a Value, name: &str) -> &'a Value {
+    drift["fill"]
+        .as_array()
+        .expect("fill reported")
+        .iter()
+        .find(|c| c["column"] == name)
+        .unwrap_or_else(|| panic!("no column {name} in {drift}"))
+}
