@@ -483,16 +483,21 @@ fn name_words(b: &[u8]) -> (u64, u64) {
     (u64::from_ne_bytes(head), u64::from_ne_bytes(tail))
 }
 
+/// Names of this many bytes or more share the last list of a [`TypeIndex`] (compared whole):
+/// a list per length would make a 1 GB name (a hand-written artifact's) a 27 GB table.
+const TYPE_INDEX_LENGTHS: usize = 256;
+
 impl TypeIndex {
-    /// The names by length (the lists must be those of every earlier call).
+    /// The names by length, those of [`TYPE_INDEX_LENGTHS`] bytes or more in the last list (the
+    /// lists must be those of every earlier call).
     fn table(&self, types: &[String], other_types: &[String]) -> &[Vec<TypeEntry>] {
         self.0.get_or_init(|| {
             let all = || types.iter().chain(other_types);
             let longest = all().map(String::len).max().unwrap_or(0);
-            let mut by_length = vec![Vec::new(); longest + 1];
+            let mut by_length = vec![Vec::new(); longest.min(TYPE_INDEX_LENGTHS) + 1];
             for (i, t) in all().enumerate() {
                 let (head, tail) = name_words(t.as_bytes());
-                by_length[t.len()].push(TypeEntry {
+                by_length[t.len().min(TYPE_INDEX_LENGTHS)].push(TypeEntry {
                     index: i as u32,
                     head,
                     tail,
@@ -511,7 +516,9 @@ impl TypeIndex {
         name: &str,
     ) -> Option<usize> {
         let b = name.as_bytes();
-        let entries = by_length.get(b.len())?;
+        // A long name's list holds every length from TYPE_INDEX_LENGTHS on: compared whole
+        // below (past 16 bytes), so another length never matches.
+        let entries = by_length.get(b.len().min(TYPE_INDEX_LENGTHS))?;
         let (head, tail) = name_words(b);
         for e in entries {
             if e.head == head && e.tail == tail {
@@ -1439,6 +1446,28 @@ pub fn days_since(t: i64, as_of: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names of any length are found (long ones in one shared list, compared whole), and a
+    /// long name's table is not sized by its length.
+    #[test]
+    fn the_type_index_finds_long_names_without_a_table_per_length() {
+        let long = |n: usize, c: char| std::iter::repeat_n(c, n).collect::<String>();
+        let types = vec!["demo".to_string(), long(300, 'a'), long(5_000_000, 'b')];
+        let other = vec![long(301, 'a'), long(256, 'c'), long(255, 'c')];
+        let index = TypeIndex::default();
+        for (i, name) in types.iter().chain(&other).enumerate() {
+            assert_eq!(index.find(&types, &other, name), Some(i), "{}", name.len());
+        }
+        for name in [
+            long(302, 'a'),
+            long(299, 'a'),
+            long(257, 'c'),
+            "dem".to_string(),
+        ] {
+            assert_eq!(index.find(&types, &other, &name), None, "{}", name.len());
+        }
+        assert_eq!(index.table(&types, &other).len(), TYPE_INDEX_LENGTHS + 1);
+    }
     use crate::value::parse_timestamp;
     use std::collections::HashMap;
 

@@ -832,7 +832,8 @@ fn read_outcomes(
 /// At most this many event types without features are kept in a model (the most frequent).
 pub const MAX_OTHER_TYPES: usize = 1000;
 
-/// An event type name longer than this is not kept in a model as a known type.
+/// An event type name longer than this is not kept in a model as a known type, nor given
+/// features.
 pub const MAX_OTHER_TYPE_BYTES: usize = 256;
 
 /// Chooses the event types that get features: the spec's list, or the most frequent types
@@ -860,7 +861,9 @@ pub fn fit_events(
             .iter()
             .map(String::as_str)
             .zip(counts)
-            .filter(|(_, c)| *c > 0)
+            // A name past MAX_OTHER_TYPE_BYTES is no category (a value in the wrong column, a
+            // 1 GB cell): no features, as it is not kept among the other types either.
+            .filter(|(t, c)| *c > 0 && t.len() <= MAX_OTHER_TYPE_BYTES)
             .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         v.truncate(spec.max_types);
@@ -1087,6 +1090,15 @@ mod tests {
             .all(|t| t.len() <= MAX_OTHER_TYPE_BYTES));
         // The most frequent kept: every type seen 7 times is there.
         assert!(fitted.other_types.contains(&"junk_00006".to_string()));
+        // Known at as_of, the long one gets no features either (a 1 GB one made a model of
+        // that size, and an index of 27 GB).
+        let known = EventColumns {
+            occurred_at: vec![0; events.event_type.len()],
+            ..events
+        };
+        let fitted = fit_events(&EventSpec::default(), &known, &[0], &[0]);
+        assert!(!fitted.types.is_empty());
+        assert!(fitted.types.iter().all(|t| t.len() <= MAX_OTHER_TYPE_BYTES));
     }
 
     /// The one-pass aggregation against the per-lead path, on the cases that differ between
