@@ -383,12 +383,11 @@ pub(crate) fn value_as_read<'a>(
             }
         }
         // `0`, `0000-00-00`, or `-1.0` where `-1` is a missing token: an unset date, missing.
-        (FieldValue::Text(s), FittedTransform::Timestamp { .. })
-            if crate::fitted::is_unset_time(s, spec.reading().2) =>
+        (v, FittedTransform::Timestamp { .. })
+            if crate::fitted::is_unset_time(v, spec.reading().2) =>
         {
             FieldValue::Missing
         }
-        (FieldValue::Number(0.0), FittedTransform::Timestamp { .. }) => FieldValue::Missing,
         (v, _) => v,
     }
 }

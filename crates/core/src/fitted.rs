@@ -398,16 +398,23 @@ pub(crate) fn read_number(
         .map(|x| Some(x).filter(|x| x.is_finite() && !is_numeric_token(number_tokens, *x)))
 }
 
-/// Whether a time field's text is no time: the zero time an export writes for an unset date
-/// ([`crate::value::is_zero_time_text`]: `0`, `0.0`, `0000-00-00`), or a number that is a
-/// missing token (`-1` where it is one), as training reads a column of times
-/// ([`crate::value::unix_number_text`]).
+/// Whether a time field's value is no time: missing, the zero time an export writes for an
+/// unset date ([`crate::value::is_zero_time`]: `0`, `0.0`, `0000-00-00`), or a number that is
+/// a missing token (`-1` where it is one, as a number or its digits), as training reads a
+/// column of times ([`crate::value::unix_number_text`]).
 #[inline]
-pub fn is_unset_time(text: &str, number_tokens: &[f64]) -> bool {
-    crate::value::is_zero_time_text(text)
-        || (!number_tokens.is_empty()
-            && crate::value::unix_number_text(text)
-                .is_some_and(|x| is_numeric_token(number_tokens, x)))
+pub fn is_unset_time(value: FieldValue<'_>, number_tokens: &[f64]) -> bool {
+    let token = |x: f64| is_numeric_token(number_tokens, x);
+    match value {
+        FieldValue::Missing => true,
+        FieldValue::Number(x) => x == 0.0 || token(x),
+        FieldValue::Text(s) => {
+            crate::value::is_zero_time_text(s)
+                || (!number_tokens.is_empty()
+                    && crate::value::unix_number_text(s).is_some_and(token))
+        }
+        FieldValue::Bool(_) => false,
+    }
 }
 
 /// Whether `x` is one of `numbers` ([`numeric_missing_tokens`]); most specs have none, and the
@@ -1006,8 +1013,7 @@ impl FittedSpec {
             (FittedTransform::Numeric { .. }, FieldValue::Text(s)) => {
                 read_number(s, decimal_comma, numbers) == Some(None)
             }
-            (FittedTransform::Timestamp { .. }, FieldValue::Text(s)) => is_unset_time(s, numbers),
-            (FittedTransform::Timestamp { .. }, FieldValue::Number(x)) => x == 0.0,
+            (FittedTransform::Timestamp { .. }, v) => is_unset_time(v, numbers),
             (FittedTransform::MultiSelect { separator, .. }, v) => {
                 crate::value::for_each_selection(v, separator, |_| {}) == 0
             }
@@ -1338,10 +1344,7 @@ pub(crate) fn encode_column(
             max_days_since,
         } => {
             let ts = match value {
-                FieldValue::Missing => None,
-                FieldValue::Text(s) if is_unset_time(s, number_tokens) => None,
-                // Unix time 0: an unset date ([`crate::value::is_zero_time_text`]).
-                FieldValue::Number(0.0) => None,
+                v if is_unset_time(v, number_tokens) => None,
                 v => Some(
                     crate::value::field_time(v, date_order)
                         .ok_or_else(|| wrong_time(column, date_order, value))?,
@@ -1383,7 +1386,7 @@ pub(crate) fn encode_column(
         FittedTransform::LeadAge { landmarks_days } => {
             let created = match value {
                 // The zero time (`0`, `0000-00-00`) is an unset date: no creation time.
-                v if matches!(v, FieldValue::Missing) || crate::value::is_zero_time(v) => {
+                v if is_unset_time(v, number_tokens) => {
                     return Err(Error::Feature {
                         column: column.to_string(),
                         problem: "missing: this model scores a lead by its age, so it needs the \
@@ -1446,6 +1449,8 @@ pub fn days_since(t: i64, as_of: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::parse_timestamp;
+    use std::collections::HashMap;
 
     /// Names of any length are found (long ones in one shared list, compared whole), and a
     /// long name's table is not sized by its length.
@@ -1468,8 +1473,6 @@ mod tests {
         }
         assert_eq!(index.table(&types, &other).len(), TYPE_INDEX_LENGTHS + 1);
     }
-    use crate::value::parse_timestamp;
-    use std::collections::HashMap;
 
     fn spec() -> FittedSpec {
         FittedSpec {

@@ -11,7 +11,7 @@ use crate::load::{column, Table};
 use crate::table::text_values;
 use leadscore_core::explain::{date_text, fmt_exact};
 use leadscore_core::fitted::{
-    bin_index, days_since, encode_age, is_numeric_token, known_later, lead_age,
+    bin_index, days_since, encode_age, is_numeric_token, is_unset_time, known_later, lead_age,
     numeric_missing_tokens, outside, past_max_days, scored_days, signed_log1p, FittedColumn,
     FittedSpec, FittedTransform, UnseenValues, UNSEEN_SHOWN,
 };
@@ -399,7 +399,9 @@ fn times(
                 .f64()
                 .map_err(&pe)?
                 .iter()
-                .map(|v| v.filter(|x| !x.is_nan() && *x != 0.0 && !is_numeric_token(&tokens, *x)))
+                .map(|v| {
+                    v.filter(|x| !x.is_nan() && !is_unset_time(FieldValue::Number(*x), &tokens))
+                })
                 .collect();
             epoch_seconds(&numbers, round_up).ok_or_else(|| not_epoch(table, name))
         }
@@ -452,7 +454,7 @@ fn times(
             // `0000-00-00`) and a number that is a missing token: missing, as in the numeric
             // branch and as the server reads them.
             let tokens = numeric_missing_tokens(missing);
-            let token = |t: &str| leadscore_core::fitted::is_unset_time(t, &tokens);
+            let token = |t: &str| is_unset_time(FieldValue::Text(t), &tokens);
             let dates = || {
                 parse_cells(table, name, missing, |t| {
                     if token(t) {
@@ -465,19 +467,20 @@ fn times(
             // reads every file so): plain numbers in every cell (`1738220429`, or
             // `1738220429.0` as pandas writes a column of them with a missing value), in the
             // range.
-            let numbers =
-                parse_cells(
-                    table,
-                    name,
-                    missing,
-                    |t| match leadscore_core::value::unix_number_text(t) {
-                        Some(x) if x == 0.0 || is_numeric_token(&tokens, x) => Ok(None),
-                        Some(x) => Ok(Some(x)),
-                        // MySQL's zero date among seconds: an unset date too.
-                        None if leadscore_core::value::is_zero_time_text(t) => Ok(None),
-                        None => Err("not digits"),
-                    },
-                );
+            let numbers = parse_cells(
+                table,
+                name,
+                missing,
+                // The zero time (MySQL's zero date among seconds too): an unset date.
+                |t| {
+                    if token(t) {
+                        return Ok(None);
+                    }
+                    leadscore_core::value::unix_number_text(t)
+                        .map(Some)
+                        .ok_or("not digits")
+                },
+            );
             if let Ok(numbers) = numbers {
                 if let Some(times) = epoch_seconds(&numbers, round_up) {
                     return Ok(times);

@@ -802,20 +802,25 @@ fn drop_rows(df: DataFrame, rows: &[usize]) -> DataFrame {
 /// What a run says of empty lines between rows (read as rows of nulls otherwise).
 fn empty_note_of(path: &Path, (count, after): (usize, Option<usize>)) -> Option<String> {
     (count > 0).then(|| {
-        let place = match after {
-            Some(0) | None => "the first after the header".to_string(),
-            Some(row) => format!("the first after row {row}"),
-        };
         format!(
-            "{}: left out {} ({place}), not rows",
+            "{}: left out {} (the first after {}), not rows",
             path.display(),
             if count == 1 {
                 "an empty line".to_string()
             } else {
                 format!("{count} empty lines")
             },
+            after_row(after),
         )
     })
+}
+
+/// Where a note's first line left out lies: `the header`, or `row N` (a data row).
+fn after_row(after: Option<usize>) -> String {
+    match after {
+        Some(0) | None => "the header".to_string(),
+        Some(row) => format!("row {row}"),
+    }
 }
 
 /// What a run says of lines that repeat the header.
@@ -827,10 +832,7 @@ fn repeated_note_of(path: &Path, (count, after): (usize, Option<usize>)) -> Opti
             path.display(),
             if count == 1 { "" } else { "s" },
             if count == 1 { "s" } else { "" },
-            match after {
-                Some(0) | None => "the header".to_string(),
-                Some(row) => format!("row {row}"),
-            }
+            after_row(after)
         )
     })
 }
@@ -1068,9 +1070,8 @@ struct RaggedCheck {
     /// Bytes fed so far, and where the current record's line starts.
     pos: u64,
     record_start: u64,
-    /// Whether an empty line came since the last record.
-    blank_before: bool,
-    /// Where the run of empty lines just before the current line starts, if any.
+    /// Where the run of empty lines just before the current line starts, if any (whether an
+    /// empty line came since the last record).
     blank_from: Option<u64>,
     /// The current record's first field, up to [`FOOTER_SHOWN`] bytes.
     head: Vec<u8>,
@@ -1232,7 +1233,6 @@ impl RaggedCheck {
             stray_quote: None,
             pos: 0,
             record_start: skip,
-            blank_before: false,
             blank_from: None,
             head: Vec::new(),
             footer: None,
@@ -1318,7 +1318,7 @@ impl RaggedCheck {
                             }
                         }
                         Some(_) => return Err(self.footer_error.take().unwrap_or(error)),
-                        None if footer_line && (self.blank_before || quoted_blank) => {
+                        None if footer_line && (self.blank_from.is_some() || quoted_blank) => {
                             self.footer = Some(Footer {
                                 after_row: self.record - 1,
                                 // The empty lines above it with it (a line of spaces would
@@ -1332,17 +1332,21 @@ impl RaggedCheck {
                         }
                         // A totals row of another width (`Grand Total,5627`): left out if it
                         // ends the rows, as one of the header's width is.
-                        None if e >= 2 && totals_label(&self.head, self.delimiter).is_some() => {
+                        None => {
+                            let totals =
+                                totals_label(&self.head, self.delimiter).filter(|_| e >= 2);
+                            if totals.is_none() {
+                                return Err(error);
+                            }
                             self.footer = Some(Footer {
                                 after_row: self.record - 1,
                                 offset: self.blank_from.unwrap_or(self.record_start),
                                 lines: 0,
                                 first: String::new(),
-                                totals: totals_label(&self.head, self.delimiter),
+                                totals,
                             });
                             self.footer_error = Some(error);
                         }
-                        None => return Err(error),
                     }
                 }
                 Some(_)
@@ -1357,7 +1361,6 @@ impl RaggedCheck {
                     let start = self.blank_from.take().unwrap_or(self.record_start);
                     self.repeated.push((start, self.pos));
                     self.repeated_after.get_or_insert(self.record - 1);
-                    self.blank_before = false;
                     self.blank_run = 0;
                     self.spaces_in_run = false;
                     self.reset_line();
@@ -1400,12 +1403,10 @@ impl RaggedCheck {
                 }
             }
             self.record += 1;
-            self.blank_before = false;
             self.blank_from = None;
             self.blank_run = 0;
             self.spaces_in_run = false;
         } else {
-            self.blank_before = true;
             self.blank_from.get_or_insert(self.record_start);
             self.blank_run += 1;
             self.spaces_in_run |= self.spaces;
@@ -1429,11 +1430,9 @@ impl RaggedCheck {
                 self.name_spaces.push(b);
             }
         } else {
-            let spaces = std::mem::take(&mut self.name_spaces);
-            for &space in &spaces {
-                self.name_emit(space);
+            for i in 0..self.name_spaces.len() {
+                self.name_emit(self.name_spaces[i]);
             }
-            self.name_spaces = spaces;
             self.name_spaces.clear();
             self.name_emit(b);
             self.name_text = true;
@@ -1492,7 +1491,7 @@ impl RaggedCheck {
                 // the row parsed): a stray quote there is one.
                 b'"' if !self.in_quotes
                     && !start
-                    && (self.footer.is_some() || self.blank_before) =>
+                    && (self.footer.is_some() || self.blank_from.is_some()) =>
                 {
                     self.has_content = true;
                     self.field_text = true;
