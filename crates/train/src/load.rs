@@ -1118,8 +1118,9 @@ struct RaggedCheck {
     /// nulls each): for a file too large to rewrite ([`drop_rows`]).
     empty_rows: Vec<usize>,
     /// The last row of data when it is a report's totals row ([`totals_label`]): where it
-    /// starts, its number and its label.
-    totals: Option<(u64, usize, String)>,
+    /// starts (the empty lines above it included), its number, its label and how many empty
+    /// lines above it were left out (they go with it if it is cut).
+    totals: Option<(u64, usize, String, usize)>,
 }
 
 /// The longest header kept to find its repeats ([`RaggedCheck::repeated`]).
@@ -1390,15 +1391,19 @@ impl RaggedCheck {
                     // A totals row leaves most fields empty (a sum has no text or date): a
                     // lead named `Sum` with its fields filled is a lead. A row of empty fields
                     // keeps the one before it the last.
+                    // Empty lines above a row of data, past the header: left out.
+                    let blank_above = match (self.blank_from, e >= 2 && self.record > 0) {
+                        (Some(from), true) => {
+                            self.leave_out_blank_run(from, self.record_start);
+                            self.blank_run
+                        }
+                        _ => 0,
+                    };
                     if text_fields > 0 {
                         let at = self.blank_from.unwrap_or(self.record_start);
                         self.totals = totals_label(&self.head, self.delimiter)
                             .filter(|_| 2 * (text_fields - 1) < e)
-                            .map(|label| (at, self.record, label));
-                    }
-                    // Empty lines above a row of data, past the header: left out.
-                    if let (Some(from), true) = (self.blank_from, e >= 2 && self.record > 0) {
-                        self.leave_out_blank_run(from, self.record_start);
+                            .map(|label| (at, self.record, label, blank_above));
                     }
                 }
             }
@@ -1557,8 +1562,21 @@ impl RaggedCheck {
         }
         // The last row of data names a report's totals: left out with the footer after it
         // (files of two columns or more: a one-column file's last value is a value).
-        if let Some((offset, row, label)) = self.totals.take().filter(|_| self.expected >= Some(2))
+        if let Some((offset, row, label, blank_above)) =
+            self.totals.take().filter(|_| self.expected >= Some(2))
         {
+            // The empty lines just above it are cut with it: no longer left out on their own
+            // (unless a totals row of another width after it is the one cut).
+            let cut = !matches!(&self.footer, Some(f) if f.totals.is_some());
+            if cut && blank_above > 0 {
+                self.empty.pop();
+                self.empty_lines -= blank_above;
+                let kept = self.empty_rows.len() - blank_above;
+                self.empty_rows.truncate(kept);
+                if self.empty.is_empty() {
+                    self.empty_after = None;
+                }
+            }
             match &mut self.footer {
                 Some(f) if f.totals.is_none() => {
                     f.offset = offset;
@@ -2353,7 +2371,8 @@ mod tests {
                 3,
                 "row 1",
             ),
-            ("totals.csv", format!("{rows} \nTotal,,6\n"), 4, "row 1"),
+            // The line of spaces above the totals row is cut with it: not counted.
+            ("totals.csv", format!("{rows} \nTotal,,6\n"), 3, "row 1"),
             ("plain.csv", rows.to_string(), 3, "row 1"),
             ("crlf.csv", rows.replace('\n', "\r\n"), 3, "row 1"),
             ("bom.csv", format!("\u{feff}{rows}"), 3, "row 1"),
@@ -2412,6 +2431,17 @@ mod tests {
                 "{name}: {note}"
             );
         }
+        // Empty lines only above a totals row: cut with it, no note of empty lines.
+        let p = write(
+            &dir,
+            "only_totals.csv",
+            "id,source,visits\nL0,Web,1\nL1,Ads,2\n\n\nTotal,,3\n",
+        );
+        let t = read_table(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(t.df.height(), 2);
+        let note = t.note.unwrap_or_default();
+        assert!(note.contains("left out row 3 (\"Total\")"), "{note}");
+        assert!(!note.contains("empty line"), "{note}");
         // Windows-1252.
         let p = dir.path().join("cp1252.csv");
         std::fs::write(&p, b"id,source,visits\nL0,W\xe9b,1\n\nL1,Ads,2\n").unwrap();
