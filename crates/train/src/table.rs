@@ -98,7 +98,8 @@ fn labels_of(
     let values = text_values(column(table, label)?).map_err(|e| col_err(e.to_string()))?;
     if let Some((count, first)) = missing_labels(&values) {
         return Err(col_err(format!(
-            "{count} rows have no label (first: row {first}); every training row needs an outcome"
+            "{count} {} no label (first: row {first}); every training row needs an outcome",
+            if count == 1 { "row has" } else { "rows have" }
         )));
     }
     let only_positives = only_positives_ok
@@ -238,7 +239,9 @@ pub fn flat_labels(
             )),
         });
     }
-    let classes = label_classes(&present, positive, negative, label, &col_err)?;
+    // The rows without a label are `None` in `values`: its classes are those of `present`, and
+    // its positions the rows.
+    let classes = label_classes(&values, positive, negative, label, &col_err)?;
     let mut left_out = Vec::new();
     if empty > 0 {
         let verb = if empty == 1 { "has" } else { "have" };
@@ -283,6 +286,56 @@ fn class_counts(values: &[Option<String>]) -> Vec<(String, usize)> {
     classes
 }
 
+/// The rows of the label classes held by at most [`RARE_CLASS_ROWS`] rows, when there are
+/// more than two classes (past the two of most rows) (a stray value: a report's subtotal row, a row shifted by a delimiter
+/// inside a field): `; "5627" is on row 9241 only, "Lost" on rows 12 and 40`. Empty when no class
+/// is that rare (or the rows are not known: an empty class is the rows without a label).
+fn rare_class_rows(values: &[Option<String>], classes: &[(String, usize)]) -> String {
+    if classes.len() <= 2 {
+        return String::new();
+    }
+    // The two classes of most rows are taken for the label's own.
+    let mut by_rows: Vec<&(String, usize)> = classes.iter().collect();
+    by_rows.sort_by_key(|(_, k)| std::cmp::Reverse(*k));
+    let mut parts = Vec::new();
+    for (class, _) in by_rows[2..]
+        .iter()
+        .copied()
+        .filter(|(c, k)| *k <= RARE_CLASS_ROWS && !c.is_empty())
+    {
+        let rows: Vec<String> = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| {
+                v.as_deref()
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case(class))
+            })
+            .map(|(i, _)| (i + 1).to_string())
+            .collect();
+        let rows = match rows.as_slice() {
+            [one] => format!("row {one} only"),
+            [init @ .., last] => format!("rows {} and {last}", init.join(", ")),
+            [] => continue,
+        };
+        parts.push(if parts.is_empty() {
+            format!("{class:?} is on {rows}")
+        } else {
+            format!("{class:?} on {rows}")
+        });
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; {} (a report's subtotal row, or a row shifted by an unquoted delimiter?)",
+        parts.join(", ")
+    )
+}
+
+/// A label class held by at most this many rows is named with its rows in the error of a
+/// label of more than two classes ([`rare_class_rows`]).
+const RARE_CLASS_ROWS: usize = 3;
+
 /// `"Open" (250 rows), "Working" (10 rows)`.
 fn shown_classes(classes: &[(String, usize)]) -> String {
     classes
@@ -310,12 +363,13 @@ fn label_classes(
             let mut shown: Vec<&str> = classes.iter().map(|(c, _)| c.as_str()).collect();
             shown.sort_unstable_by_key(|c| c.to_ascii_lowercase());
             return Err(col_err(format!(
-                "a label needs exactly two classes, found {} ({}{}); or name the converted ones \
+                "a label needs exactly two classes, found {} ({}{}){}; or name the converted ones \
                  with --positive (the others then count as not converted) and the not-converted \
                  ones with --negative (the others are then leads without an outcome yet, left out)",
                 classes.len(),
                 shown.iter().take(8).copied().collect::<Vec<_>>().join(", "),
-                if classes.len() > 8 { ", ..." } else { "" }
+                if classes.len() > 8 { ", ..." } else { "" },
+                rare_class_rows(values, &classes)
             )));
         }
         check_classes(values, positive, col_err)?;
@@ -410,9 +464,10 @@ fn check_classes(
         n => {
             let shown: Vec<&str> = distinct.iter().take(8).copied().collect();
             return Err(col_err(format!(
-                "a label needs exactly two classes, found {n} ({}{})",
+                "a label needs exactly two classes, found {n} ({}{}){}",
                 shown.join(", "),
-                if n > 8 { ", ..." } else { "" }
+                if n > 8 { ", ..." } else { "" },
+                rare_class_rows(values, &class_counts(values))
             )));
         }
     }
@@ -504,6 +559,33 @@ mod tests {
         let (_d, t) = table("y,x\n1,a\n,b\n0,c\n");
         let e = labels(&t, "y", &pos()).unwrap_err().to_string();
         assert!(e.contains("row 2"), "{e}");
+        // A third class held by a few rows (a report's subtotals in the middle of the data):
+        // named with its rows, counted among all rows (those without a label too).
+        let body = |empty: usize| -> String {
+            (0..12)
+                .map(|i| match i {
+                    5 | 9 => "12,a\n".to_string(),
+                    _ if i == empty => ",a\n".to_string(),
+                    _ => format!("{},a\n", i % 2),
+                })
+                .collect()
+        };
+        let (_d, t) = table(&format!("y,x\n{}", body(3)));
+        let (_e, all) = table(&format!("y,x\n{}", body(99)));
+        for e in [
+            labels(&all, "y", &pos()).unwrap_err().to_string(),
+            flat_labels(&all, "y", &pos(), &[]).unwrap_err().to_string(),
+            flat_labels(&t, "y", &pos(), &[]).unwrap_err().to_string(),
+        ] {
+            assert!(
+                e.contains("found 3 (0, 1, 12); \"12\" is on rows 6 and 10"),
+                "{e}"
+            );
+        }
+        // Classes of many rows each are not listed by row.
+        let (_d, t) = table("y,x\n0,a\n0,a\n0,a\n0,a\n1,a\n1,a\n1,a\n1,a\n2,a\n2,a\n2,a\n2,a\n");
+        let e = flat_labels(&t, "y", &pos(), &[]).unwrap_err().to_string();
+        assert!(e.contains("found 3 (0, 1, 2); or name"), "{e}");
         let e = labels(&t, "nope", &pos()).unwrap_err().to_string();
         assert!(e.contains("`nope`") && e.contains("no such column"), "{e}");
     }
