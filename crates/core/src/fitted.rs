@@ -410,10 +410,19 @@ pub fn is_unset_time(value: FieldValue<'_>, number_tokens: &[f64]) -> bool {
         FieldValue::Number(x) => x == 0.0 || token(x),
         FieldValue::Text(s) => {
             crate::value::is_zero_time_text(s)
-                || (!number_tokens.is_empty()
-                    && crate::value::unix_number_text(s).is_some_and(token))
+                || (!number_tokens.is_empty() && signed_number_text(s).is_some_and(token))
         }
         FieldValue::Bool(_) => false,
+    }
+}
+
+/// Digits as [`crate::value::unix_number_text`] reads them, with a leading `-` allowed (a
+/// missing token such as `-1`, written `-1.0` by pandas).
+fn signed_number_text(text: &str) -> Option<f64> {
+    let t = text.trim();
+    match t.strip_prefix('-') {
+        Some(digits) => crate::value::unix_number_text(digits).map(|x| -x),
+        None => crate::value::unix_number_text(t),
     }
 }
 
@@ -1451,6 +1460,34 @@ mod tests {
     use super::*;
     use crate::value::parse_timestamp;
     use std::collections::HashMap;
+
+    /// An unset time: missing, the zero time, or a numeric missing token as a number or as
+    /// its digits, signed (`-1.0`, as pandas writes `-1` in a column of floats).
+    #[test]
+    fn an_unset_time_is_missing_zero_or_a_numeric_token() {
+        let tokens = [-1.0, 999.0];
+        for v in [
+            "-1",
+            " -1.0 ",
+            "-1.00",
+            "999",
+            "999.0",
+            "0",
+            "0000-00-00 00:00:00+02:00",
+        ] {
+            assert!(is_unset_time(FieldValue::Text(v), &tokens), "{v:?}");
+        }
+        for v in [-1.0, 0.0, 999.0] {
+            assert!(is_unset_time(FieldValue::Number(v), &tokens), "{v}");
+        }
+        assert!(is_unset_time(FieldValue::Missing, &tokens));
+        for v in ["-2.0", "--1", "-", "1", "2025-03-01", "-1e0", "1738220429"] {
+            assert!(!is_unset_time(FieldValue::Text(v), &tokens), "{v:?}");
+        }
+        // Without tokens, only the zero time and missing.
+        assert!(!is_unset_time(FieldValue::Text("-1.0"), &[]));
+        assert!(!is_unset_time(FieldValue::Number(-1.0), &[]));
+    }
 
     /// Names of any length are found (long ones in one shared list, compared whole), and a
     /// long name's table is not sized by its length.

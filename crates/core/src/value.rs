@@ -494,14 +494,32 @@ pub fn is_zero_time_text(text: &str) -> bool {
     }
     let t = text.trim();
     match t.strip_prefix("0000-00-00") {
-        // A zero time of day, with a zone as dates may have one (`Z`, `+00:00`, ` UTC`).
+        // A zero time of day, with any zone as dates may have one (`Z`, `+02:00`, `-0500`,
+        // ` UTC`, ` utc`): the zero date in any zone is no date.
         Some(rest) => {
-            let rest = ["UTC", "GMT"]
-                .iter()
-                .find_map(|w| rest.strip_suffix(w))
-                .unwrap_or(rest);
-            rest.bytes()
-                .all(|b| matches!(b, b'0' | b':' | b'.' | b' ' | b'T' | b'Z' | b'+' | b'-'))
+            let rest = rest.trim_end();
+            let n = rest.len();
+            let rest = if n >= 3
+                && rest.is_char_boundary(n - 3)
+                && ["utc", "gmt"]
+                    .iter()
+                    .any(|w| rest[n - 3..].eq_ignore_ascii_case(w))
+            {
+                &rest[..n - 3]
+            } else {
+                rest
+            };
+            let rest = rest.trim_end().trim_end_matches(['Z', 'z']);
+            // The zone's offset: digits and `:` after the last sign.
+            let (time, zone) = match rest.rfind(['+', '-']) {
+                Some(i) => (&rest[..i], &rest[i + 1..]),
+                None => (rest, ""),
+            };
+            zone.len() <= 5
+                && zone.bytes().all(|b| b.is_ascii_digit() || b == b':')
+                && time
+                    .bytes()
+                    .all(|b| matches!(b, b'0' | b':' | b'.' | b' ' | b'T' | b't'))
         }
         None => t.starts_with('0') && unix_number_text(t) == Some(0.0),
     }
@@ -533,6 +551,11 @@ mod zero_time_tests {
             "0000-00-00 00:00:00 UTC",
             "0000-00-00 00:00:00+00:00",
             "0000-00-00T00:00:00-0000",
+            "0000-00-00 00:00:00+02:00",
+            "0000-00-00T00:00:00.000-0530",
+            "0000-00-00 00:00:00 utc",
+            "0000-00-00 00:00:00 Gmt",
+            "0000-00-00t00:00:00z",
         ] {
             assert!(is_zero_time_text(t), "{t:?}");
         }
@@ -546,6 +569,9 @@ mod zero_time_tests {
             "00:00",
             "0000-00-01",
             "0000-00-00 10:00",
+            "0000-00-00 00:00:00+02:00:00:00",
+            "0000-00-00 00:00:00+2x",
+            "0000-00-00 00:00:00 CET",
             "2024-01-01",
             "1970-01-01",
         ] {

@@ -124,6 +124,9 @@ async fn zero_times_are_unset_dates_from_inference_to_the_server() {
         (json!("0"), json!("0000-00-00")),
         (json!("0.0"), json!(null)),
         (json!(0.0), json!("0000-00-00T00:00:00Z")),
+        // The zero date in another zone, or with the zone in lower case.
+        (json!(0), json!("0000-00-00 00:00:00+02:00")),
+        (json!(0), json!("0000-00-00 00:00:00 utc")),
     ] {
         let lead = json!({"visits": 2, "last_contacted": contacted, "close_date": close});
         let zero = score(&state, &lead).await;
