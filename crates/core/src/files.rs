@@ -242,6 +242,24 @@ pub fn read_limited_text(path: &Path, max_bytes: u64, symlinks: Symlinks) -> Res
     })
 }
 
+/// The decision log's rotated files' highest number: a `decisions.<n>.jsonl` beyond it was not
+/// written by a server (a billion rotations of even a kilobyte is a petabyte) and is not taken
+/// for part of the log, so the next number never overflows.
+pub const MAX_DECISION_LOG_ROTATION: u64 = 1_000_000_000_000;
+
+/// `n` of a rotated decision log file's name, `decisions.<n>.jsonl` (1 to
+/// [`MAX_DECISION_LOG_ROTATION`]); `None` for any other name, `decisions.jsonl` included.
+pub fn decision_log_rotation(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix("decisions.")?.strip_suffix(".jsonl")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits
+        .parse()
+        .ok()
+        .filter(|n| (1..=MAX_DECISION_LOG_ROTATION).contains(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

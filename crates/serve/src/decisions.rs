@@ -160,6 +160,48 @@ fn unusable_log_file(path: &Path) -> Option<std::io::Error> {
     ))
 }
 
+/// The lock file a server holds in its decision log's folder while it writes there.
+pub const LOCK_NAME: &str = ".lock";
+
+/// Takes the folder's lock ([`LOCK_NAME`], the operating system's advisory lock, held until
+/// the writer ends): two servers writing one folder would each number their rotated files
+/// from the same start and rename over each other's, losing decisions while both count none
+/// lost. So a folder another running server holds is refused at start-up. A folder that cannot
+/// be created or written yet is not refused here (as before the lock: the writer reports it,
+/// counting what it loses); `None` then.
+fn lock_folder(dir: &Path) -> std::io::Result<Option<File>> {
+    if std::fs::create_dir_all(dir).is_err() {
+        return Ok(None);
+    }
+    let path = dir.join(LOCK_NAME);
+    let file = match leadscore_core::files::open_regular_append(&path) {
+        Ok((file, _)) => file,
+        Err(leadscore_core::Error::Io { .. }) => return Ok(None),
+        // A link, a FIFO or a folder planted under the lock's name.
+        Err(e) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                e.to_string(),
+            ))
+        }
+    };
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(std::io::Error::new(
+            std::io::ErrorKind::AddrInUse,
+            format!(
+                "--decision-log {}: another running leadscore-serve writes its decision log in \
+                 this folder (it holds {}); two servers in one folder would rename their \
+                 rotated files over each other's: give each server its own folder",
+                dir.display(),
+                path.display()
+            ),
+        )),
+        // A file system without locks: served unlocked.
+        Err(std::fs::TryLockError::Error(_)) => Ok(None),
+    }
+}
+
 /// Counters of the decision log (rendered in `/metrics`).
 #[derive(Debug, Default)]
 pub struct DecisionStats {
@@ -234,10 +276,14 @@ impl DecisionLog {
 
     /// Starts the writer thread on `config`; decisions are logged from now on. Opening the
     /// file is the writer's job: a folder that cannot be written is reported, not fatal.
+    ///
+    /// A folder whose log another running server writes is refused ([`lock_folder`]).
     pub fn start(&self, config: &DecisionLogConfig) -> std::io::Result<DecisionWriter> {
+        let lock = lock_folder(&config.dir)?;
         let (tx, rx) = mpsc::channel();
         let (done_tx, done_rx) = mpsc::channel();
         let mut writer = Writer::new(config.clone(), self.stats.clone());
+        writer._lock = lock;
         let thread = std::thread::Builder::new()
             .name("decision-log".into())
             .spawn(move || {
@@ -377,6 +423,8 @@ struct Writer {
     /// Decisions written but not yet synced, and when the first of them was written.
     unsynced_lines: u64,
     unsynced_since: Option<Instant>,
+    /// The folder's lock ([`lock_folder`]), released when the writer ends.
+    _lock: Option<File>,
 }
 
 impl Writer {
@@ -394,6 +442,7 @@ impl Writer {
             line: Vec::with_capacity(256),
             unsynced_lines: 0,
             unsynced_since: None,
+            _lock: None,
         }
     }
 
@@ -663,12 +712,10 @@ fn last_rotation(dir: &Path) -> std::io::Result<u64> {
     Ok(last)
 }
 
-/// `n` of a `decisions.<n>.jsonl` file name.
+/// `n` of a `decisions.<n>.jsonl` file name
+/// ([`leadscore_core::files::decision_log_rotation`]: bounded, so the next never overflows).
 pub fn rotation_number(name: &str) -> Option<u64> {
-    name.strip_prefix("decisions.")?
-        .strip_suffix(".jsonl")?
-        .parse()
-        .ok()
+    leadscore_core::files::decision_log_rotation(name)
 }
 
 /// After a failed write, the file may end in part of a line: cut it back to the last complete
@@ -773,6 +820,13 @@ mod tests {
         assert_eq!(rotation_number("decisions.12.jsonl"), Some(12));
         assert_eq!(rotation_number("decisions.jsonl"), None);
         assert_eq!(rotation_number("decisions.x.jsonl"), None);
+        // A number no server wrote (the next would overflow) or a sign: not the log's.
+        assert_eq!(
+            rotation_number("decisions.18446744073709551615.jsonl"),
+            None
+        );
+        assert_eq!(rotation_number("decisions.+3.jsonl"), None);
+        assert_eq!(rotation_number("decisions.0.jsonl"), None);
     }
 
     #[test]
@@ -888,6 +942,7 @@ mod tests {
         let mut names: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n != LOCK_NAME)
             .collect();
         names.sort_by_key(|n| rotation_number(n).unwrap_or(u64::MAX));
         let rotations = log.stats.rotations.load(Ordering::Relaxed);

@@ -141,6 +141,11 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     #[cfg(not(unix))]
     let term: Terminate = ();
+    // Before listening: a log folder another server holds stops the start.
+    let decision_writer = match &app.config.decision_log {
+        Some(config) => Some(app.metrics.decisions.start(config)?),
+        None => None,
+    };
     {
         use std::io::Write;
         let mut out = std::io::stdout();
@@ -170,10 +175,6 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
             limits.max_connections, app.config.max_connections
         );
     }
-    let decision_writer = match &app.config.decision_log {
-        Some(config) => Some(app.metrics.decisions.start(config)?),
-        None => None,
-    };
     let server = conn::serve(
         listener,
         {

@@ -212,6 +212,7 @@ fn rotation_keeps_only_the_newest_files() {
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != leadscore_serve::decisions::LOCK_NAME)
         .collect();
     names.sort_by_key(|n| leadscore_serve::decisions::rotation_number(n).unwrap_or(u64::MAX));
     let last = names
@@ -428,6 +429,39 @@ fn a_log_path_that_cannot_hold_the_log_stops_the_start() {
         );
         assert!(out.stdout.is_empty(), "it must not listen");
     }
+}
+
+/// Two servers on one log folder would number their rotated files from the same start and
+/// rename over each other's, losing about half the decisions while both count none lost: the
+/// second is refused at start-up (before it listens), naming the folder; once the first has
+/// stopped, the folder is free again.
+#[test]
+fn a_second_server_on_the_same_log_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = start(dir.path(), &[]);
+    let args = [
+        "--model".as_ref(),
+        common::demo_model().as_os_str(),
+        "--decision-log".as_ref(),
+        dir.path().as_os_str(),
+        "--target-precision".as_ref(),
+        "0.5".as_ref(),
+    ] as [&OsStr; 6];
+    let out = common::server::refused_start(common::SERVE_BIN, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&dir.path().display().to_string())
+            && stderr.contains("another running leadscore-serve"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "it must not listen");
+    post(&first, "/v1/score", &json!(lead("A-1", "CEO")));
+    first.stop();
+    let mut again = start(dir.path(), &[]);
+    post(&again, "/v1/score", &json!(lead("A-2", "CEO")));
+    again.stop();
+    assert_eq!(self::lines(dir.path()).len(), 2);
 }
 
 /// A disk that fills up in the middle of a batch: the lines that reached the file whole count
