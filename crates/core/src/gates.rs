@@ -551,6 +551,49 @@ impl GateHoldout {
 /// The most points a curve keeps (training and a server's gate override use the same).
 pub const CURVE_POINTS: usize = 5000;
 
+/// Reads a gates file (the server's `--gates`, `monitor --gates`): TOML of `[[gates]]` entries,
+/// at most 1 MiB, a link followed; an empty file is no gates. The error names the file and
+/// says what is wrong, prefixed with `flag`.
+pub fn read_gates_file(path: &std::path::Path, flag: &str) -> Result<Vec<GateSpec>, String> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct GatesFile {
+        #[serde(default)]
+        gates: Vec<GateSpec>,
+    }
+    let shown = path.display();
+    let text = crate::files::read_limited_text(path, 1024 * 1024, crate::files::Symlinks::Follow)
+        .map_err(|e| match e {
+        crate::Error::Artifact { message, .. } => format!("{flag} {shown}: {message}"),
+        other => format!("{flag} {other}"),
+    })?;
+    let file: GatesFile = toml::from_str(&text).map_err(|e| format!("{flag} {shown}: {e}"))?;
+    Ok(file.gates)
+}
+
+/// The operating curve of `artifact` under `gates` in place of its own: its own curve when
+/// they are the same, else rebuilt on its holdout (an error when it keeps none: a model of an
+/// older format). A gate naming a field or class the model does not have is an error.
+pub fn curve_with_gates(
+    artifact: &crate::artifact::ModelArtifact,
+    gates: &[GateSpec],
+) -> Result<crate::curve::OperatingCurve, String> {
+    if gates == artifact.gates.as_slice() {
+        return Ok(artifact.curve.clone());
+    }
+    let compiled = Gates::for_spec(gates, &artifact.spec)?;
+    let holdout = artifact.gate_holdout.as_ref().ok_or_else(|| {
+        format!(
+            "model {} (format {}) keeps no holdout to recompute its cutoff with other gates; \
+             retrain it with this version to use --gates",
+            artifact.model_id, artifact.format_version
+        )
+    })?;
+    holdout
+        .curve(&compiled, CURVE_POINTS)
+        .map_err(|e| format!("gated curve: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

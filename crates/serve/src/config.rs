@@ -417,29 +417,10 @@ impl TryFrom<Args> for Config {
     }
 }
 
-/// Reads a gates file: TOML with `[[gates]]` entries; an error names the file.
+/// Reads a gates file: TOML with `[[gates]]` entries; an error names the file
+/// ([`leadscore_core::gates::read_gates_file`]).
 pub fn read_gates(path: &std::path::Path) -> Result<Vec<leadscore_core::gates::GateSpec>> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct GatesFile {
-        #[serde(default)]
-        gates: Vec<leadscore_core::gates::GateSpec>,
-    }
-    let shown = path.display();
-    let text = leadscore_core::files::read_limited_text(
-        path,
-        1024 * 1024,
-        leadscore_core::files::Symlinks::Follow,
-    )
-    .map_err(|e| match e {
-        leadscore_core::Error::Artifact { message, .. } => {
-            Error::Config(format!("--gates {shown}: {message}"))
-        }
-        other => Error::Config(format!("--gates {other}")),
-    })?;
-    let file: GatesFile =
-        toml::from_str(&text).map_err(|e| Error::Config(format!("--gates {shown}: {e}")))?;
-    Ok(file.gates)
+    leadscore_core::gates::read_gates_file(path, "--gates").map_err(Error::Config)
 }
 
 #[cfg(test)]

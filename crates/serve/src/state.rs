@@ -236,22 +236,12 @@ impl Serving {
                 }
             ))
         })?;
-        let curve = if gates_from_config {
-            let holdout = artifact.gate_holdout.as_ref().ok_or_else(|| {
-                Error::Config(format!(
-                    "--gates: model {} (format {}) keeps no holdout to recompute its cutoff \
-                     with other gates; retrain it with this version to use --gates",
-                    artifact.model_id, artifact.format_version
-                ))
-            })?;
-            Arc::new(
-                holdout
-                    .curve(&compiled, leadscore_core::gates::CURVE_POINTS)
-                    .map_err(|e| Error::Internal(format!("gated curve: {e}")))?,
-            )
-        } else {
-            Arc::new(artifact.curve.clone())
-        };
+        // The curve rebuilt on the model's holdout with the configured gates (as `monitor
+        // --gates` reads the promise), or the model's own.
+        let curve = Arc::new(
+            leadscore_core::gates::curve_with_gates(&artifact, gate_specs)
+                .map_err(|e| Error::Config(format!("--gates: {e}")))?,
+        );
         let op = cutoff_for_precision(&curve, target.target_precision, target.confidence)?;
         let tier_cutoffs = tiers
             .cutoffs(&curve, target.confidence)

@@ -15,7 +15,7 @@
 
 use crate::featurize::{column_date_order, level_values};
 use crate::load::{read_table_rows, ReadOptions};
-use crate::table::labels;
+use crate::table::monitor_labels;
 use anyhow::{bail, Context, Result};
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::curve::{wilson_lower_bound, OperatingPoint};
@@ -44,6 +44,9 @@ pub struct MonitorOptions {
     pub all_models: bool,
     /// Confidence of the precision lower bounds.
     pub confidence: f64,
+    /// The server's `--gates` file, when it replaced the model's gates: the promises are then
+    /// read on the curve the server computed with them.
+    pub gates: Option<PathBuf>,
 }
 
 /// One decision read from the log.
@@ -92,9 +95,7 @@ pub fn log_files(path: &Path) -> Result<Vec<PathBuf>> {
         let order = if name == "decisions.jsonl" {
             Some(u64::MAX)
         } else {
-            name.strip_prefix("decisions.")
-                .and_then(|n| n.strip_suffix(".jsonl"))
-                .and_then(|n| n.parse().ok())
+            leadscore_core::files::decision_log_rotation(&name)
         };
         if let Some(order) = order {
             files.push((order, entry.path()));
@@ -132,6 +133,16 @@ pub fn read_decisions(files: &[PathBuf]) -> Result<Vec<Decision>> {
             // Left out, said so, when it is cut short; a bad line anywhere else, or a whole one
             // that is not a decision, is an error.
             let unterminated = bytes.last() != Some(&b'\n');
+            // NUL bytes where the last line should be: what a crash can leave at the end of a
+            // file being appended to (the size grew, the data never reached the disk).
+            if unterminated && bytes.first() == Some(&0) {
+                eprintln!(
+                    "WARNING: {}: the file ends in NUL bytes instead of a line (a crash while it \
+                     was written): left out",
+                    at()
+                );
+                break;
+            }
             let cut = |why: &str| {
                 eprintln!(
                     "WARNING: {}: the last line has no line end and {why} (a log being \
@@ -182,21 +193,39 @@ pub fn read_decisions(files: &[PathBuf]) -> Result<Vec<Decision>> {
     Ok(out)
 }
 
-/// A lead id as the outcomes file spells it: a JSON string's content, a number's digits as
-/// written (an integral number written with a fraction or exponent, `123.0` or `1e3`, as its
-/// integer), `true`/`false`.
+/// A lead id as the join compares it ([`join_key`]): a JSON string's content, a number's
+/// digits as written (a number with an exponent, `1e3`, as its value), `true`/`false`.
 fn lead_id_text(json: &str) -> Result<String> {
     match serde_json::from_str::<serde_json::Value>(json)? {
-        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::String(s) => Ok(join_key(s)),
         serde_json::Value::Bool(b) => Ok(b.to_string()),
-        serde_json::Value::Number(_) if json.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
-            Ok(json.to_string())
+        serde_json::Value::Number(_) if !json.bytes().any(|b| matches!(b, b'e' | b'E')) => {
+            Ok(join_key(json.to_string()))
         }
         serde_json::Value::Number(n) => {
             Ok(n.as_f64().map_or_else(|| n.to_string(), number_to_level))
         }
         _ => bail!("not a string or number"),
     }
+}
+
+/// An id as the join compares it, on both sides (the log and the outcomes): as written, except
+/// that a decimal number's trailing zeros after the point are dropped (`77.0` is `77`, `1.50`
+/// is `1.5`: what pandas writes for an id column with a gap, or a client sending the number),
+/// digit for digit (no rounding through a float). Leading zeros stay (`00123` is not `123`).
+pub fn join_key(id: String) -> String {
+    let t = id.as_str();
+    let unsigned = t.strip_prefix('-').unwrap_or(t);
+    let Some((whole, fraction)) = unsigned.split_once('.') else {
+        return id;
+    };
+    let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || fraction.is_empty() || !digits(whole) || !digits(fraction) {
+        return id;
+    }
+    let kept = fraction.trim_end_matches('0');
+    let end = t.len() - fraction.len() + kept.len() - usize::from(kept.is_empty());
+    t[..end].to_string()
 }
 
 /// Per lead id: `Some(converted_at)` when it converted (`None` inside when the time is
@@ -222,7 +251,7 @@ pub fn read_outcomes(
     let ids = level_values(&table, &spec.lead_id, &missing)?;
     let has = |c: &str| table.df.column(c).is_ok();
     let converted = if has(&spec.converted) {
-        labels(&table, &spec.converted, positive)?
+        monitor_labels(&table, &spec.converted, positive)?
     } else {
         vec![true; ids.len()] // a closed-deals export lists converted leads only
     };
@@ -234,6 +263,7 @@ pub fn read_outcomes(
     };
     let mut out: HashMap<String, Option<i64>> = HashMap::new();
     for (row, id) in ids.into_iter().enumerate() {
+        let id = id.map(join_key);
         let Some(id) = id else {
             bail!(
                 "{}: row {}: the lead id ({}) is missing",
@@ -245,10 +275,13 @@ pub fn read_outcomes(
         if !converted[row] {
             continue;
         }
+        // The earliest known conversion time counts, whatever the rows' order (an unknown
+        // time only when no row knows one), as training reads the same table.
         let entry = out.entry(id).or_insert(at[row]);
-        if let (Some(a), Some(b)) = (*entry, at[row]) {
-            *entry = Some(a.min(b));
-        }
+        *entry = match (*entry, at[row]) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
     Ok(out)
 }
@@ -328,6 +361,11 @@ pub struct MonitorReport {
     pub without_lead_id: u64,
     /// Later decisions of a lead already counted.
     pub repeats: u64,
+    /// Leads the outcomes file lists as converted.
+    pub converted_leads: u64,
+    /// Of them, leads with a decision counted here (the others were not scored, or their ids
+    /// are spelled otherwise in the log: none at all usually means the latter).
+    pub converted_joined: u64,
     /// The horizon, in days.
     pub horizon_days: f64,
     /// "Now", RFC 3339.
@@ -340,9 +378,10 @@ pub struct MonitorReport {
 
 /// Runs the monitor.
 pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
-    if !(o.confidence > 0.0 && o.confidence < 1.0) {
+    // As the server's: below 0.5 a "lower bound" lies above the precision.
+    if !(o.confidence >= 0.5 && o.confidence < 1.0) {
         bail!(
-            "--confidence {} must lie strictly between 0 and 1",
+            "--confidence {} must be at least 0.5 and below 1 (0.95: a 95% lower bound)",
             o.confidence
         );
     }
@@ -357,6 +396,19 @@ pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
         bail!("--horizon-days {horizon_days} must be a positive number of days");
     }
     let horizon = (horizon_days * SECONDS_PER_DAY).round() as i64;
+    if horizon < 1 {
+        bail!("--horizon-days {horizon_days} is less than a second");
+    }
+    // The curve the promises are read on: the server's, with its `--gates` if it had them.
+    let curve = match &o.gates {
+        None => artifact.curve.clone(),
+        Some(path) => {
+            let gates = leadscore_core::gates::read_gates_file(path, "--gates")
+                .map_err(anyhow::Error::msg)?;
+            leadscore_core::gates::curve_with_gates(&artifact, &gates)
+                .map_err(|e| anyhow::anyhow!("--gates {}: {e}", path.display()))?
+        }
+    };
     let now = o.now.unwrap_or_else(|| chrono::Utc::now().timestamp());
     let spec = artifact
         .assembly
@@ -379,6 +431,8 @@ pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
         other_models: 0,
         without_lead_id: 0,
         repeats: 0,
+        converted_leads: outcomes.len() as u64,
+        converted_joined: 0,
         horizon_days,
         now: chrono::DateTime::from_timestamp(now, 0)
             .map_or_else(|| now.to_string(), |t| t.to_rfc3339()),
@@ -410,6 +464,12 @@ pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
     }
     let mut counted: Vec<usize> = chosen.into_values().collect();
     counted.sort_unstable();
+    let joined: std::collections::HashSet<&str> = counted
+        .iter()
+        .filter_map(|&i| decisions[i].lead_id.as_deref())
+        .filter(|id| outcomes.contains_key(*id))
+        .collect();
+    report.converted_joined = joined.len() as u64;
     // The cutoff's bits keep equal cutoffs together.
     let mut rows: BTreeMap<(String, u64), CutoffRow> = BTreeMap::new();
     for d in counted.into_iter().map(|i| &decisions[i]) {
@@ -468,7 +528,7 @@ pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
         row.recall = ratio(row.tp, row.tp + row.fn_);
         row.mql_rate = ratio(mqls, row.known);
         if row.model_id == artifact.model_id {
-            let promise = Promise::from(&artifact.curve.at_threshold(row.cutoff, o.confidence));
+            let promise = Promise::from(&curve.at_threshold(row.cutoff, o.confidence));
             row.below_promise = row
                 .precision
                 .is_some_and(|p| p < promise.precision_lower_bound);
@@ -497,8 +557,19 @@ pub fn render_text(r: &MonitorReport) -> String {
         "skipped: {} of other models, {} without a lead id, {} repeated decisions of a lead (the first counts)",
         r.other_models, r.without_lead_id, r.repeats
     );
+    let _ = writeln!(
+        s,
+        "outcomes: {} converted leads, {} of them among the leads counted",
+        r.converted_leads, r.converted_joined
+    );
     if r.cutoffs.is_empty() {
         let _ = writeln!(s, "no decisions of this model with a lead id");
+    } else if r.converted_leads > 0 && r.converted_joined == 0 {
+        let _ = writeln!(
+            s,
+            "warning: no converted lead of the outcomes has a decision here: are the ids spelled \
+             as the clients sent them (case, prefixes, the outcomes' id column)?"
+        );
     }
     let f = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
     for row in &r.cutoffs {

@@ -78,21 +78,43 @@ pub fn f32_as_written(x: f32) -> f64 {
 /// row needs a label (the outcomes of an outcomes table, a label column beside events); a flat
 /// training or evaluation file goes through [`flat_labels`] instead.
 pub fn labels(table: &Table, label: &str, positive: &[String]) -> Result<Vec<bool>> {
-    labels_of(table, label, positive, false)
+    labels_of(table, label, positive, OneClass::Refused)
 }
 
 /// [`labels`] of an outcomes table's `converted` column, which may hold only the positive
 /// class: a closed-deals export lists converted leads only, and the leads absent from it are
 /// the negatives.
 pub fn outcome_labels(table: &Table, label: &str, positive: &[String]) -> Result<Vec<bool>> {
-    labels_of(table, label, positive, true)
+    labels_of(table, label, positive, OneClass::Positive)
+}
+
+/// [`labels`] of the outcomes `monitor` joins with decisions, which trains nothing: one class
+/// is a period as it was, every lead listed converted (a closed-deals export) or none (a quiet
+/// month's `0`s), as long as that class reads as one: a positive value, or a common spelling of
+/// not converted ([`NEGATIVE_WORDS`]).
+pub fn monitor_labels(table: &Table, label: &str, positive: &[String]) -> Result<Vec<bool>> {
+    labels_of(table, label, positive, OneClass::Either)
+}
+
+/// The spellings of "not converted" a column of one class may hold ([`monitor_labels`]).
+const NEGATIVE_WORDS: [&str; 6] = ["0", "false", "no", "n", "f", "0.0"];
+
+/// Whether a label column of one class is accepted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum OneClass {
+    /// Never: a model needs both classes.
+    Refused,
+    /// When it is a positive value.
+    Positive,
+    /// When it is a positive value or one of [`NEGATIVE_WORDS`].
+    Either,
 }
 
 fn labels_of(
     table: &Table,
     label: &str,
     positive: &[String],
-    only_positives_ok: bool,
+    one_class: OneClass,
 ) -> Result<Vec<bool>> {
     let col_err = column_error(table, label);
     let values = text_values(column(table, label)?).map_err(|e| col_err(e.to_string()))?;
@@ -102,12 +124,21 @@ fn labels_of(
             if count == 1 { "row has" } else { "rows have" }
         )));
     }
-    let only_positives = only_positives_ok
-        && values
-            .iter()
-            .flatten()
-            .all(|v| is_positive(positive, v.trim()));
-    if !only_positives {
+    let all = |f: &dyn Fn(&str) -> bool| values.iter().flatten().all(|v| f(v.trim()));
+    let one_class_ok = match one_class {
+        OneClass::Refused => false,
+        OneClass::Positive => all(&|v| is_positive(positive, v)),
+        OneClass::Either => {
+            let first = values.iter().flatten().next().map(|v| v.trim().to_string());
+            all(&|v| is_positive(positive, v))
+                || first.is_some_and(|f| {
+                    !is_positive(positive, &f)
+                        && NEGATIVE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(&f))
+                        && all(&|v| v.eq_ignore_ascii_case(&f))
+                })
+        }
+    };
+    if !one_class_ok {
         check_classes(&values, positive, &col_err)?;
     }
     Ok(values

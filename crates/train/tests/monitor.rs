@@ -73,6 +73,7 @@ fn options(dir: &Path) -> MonitorOptions {
         now: leadscore_core::value::parse_timestamp("2025-12-31T00:00:00Z"),
         all_models: false,
         confidence: 0.95,
+        gates: None,
     }
 }
 
@@ -293,4 +294,130 @@ fn ids_join_exactly() {
     let row = r.cutoffs.iter().find(|x| x.cutoff == c).unwrap();
     assert_eq!(row.leads, 6, "{row:?}");
     assert_eq!((row.tp, row.fp, row.fn_), (4, 1, 0), "{row:?}");
+}
+
+/// What a review found `monitor` got wrong, each against its hand-made expectation: an
+/// outcomes column of one class (every lead converted, or none: a quiet month's `0`s) is a
+/// period, not an error; ids join the same whichever side writes `77.0` or `1.50`; duplicate
+/// outcome rows give one answer in any order (the earliest known time); a log ending in NUL
+/// bytes (a crash) loses only that tail; the server's `--gates` give the promise it made.
+#[test]
+fn one_class_outcomes_ids_duplicates_nul_tails_and_gates() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, c1, _) = fixture(dir.path());
+    let outcomes = dir.path().join("outcomes.csv");
+    let ids = ["A1", "A2", "A3", "A4", "B1", "D1"];
+    // Every listed lead converted (at a known time), or none.
+    let rows = |value: &str| -> String {
+        ids.iter()
+            .map(|id| format!("{id},{value},2025-06-02\n"))
+            .collect()
+    };
+    std::fs::write(
+        &outcomes,
+        format!("lead_id,converted,converted_at\n{}", rows("1")),
+    )
+    .unwrap();
+    let r = monitor(&options(dir.path())).unwrap();
+    let row = r.cutoffs.iter().find(|c| c.cutoff == c1).unwrap();
+    // A1..A4, MQLs, converted on day 1: tp; A5, an MQL not listed: fp; B1, not an MQL: fn;
+    // D1's handoff came after its conversion: left out as converted before it.
+    assert_eq!((row.tp, row.fp, row.fn_), (4, 1, 1), "{row:?}");
+    assert_eq!(row.converted_before, 1);
+    assert_eq!((r.converted_leads, r.converted_joined), (6, 6));
+    std::fs::write(
+        &outcomes,
+        format!("lead_id,converted,converted_at\n{}", rows("0")),
+    )
+    .unwrap();
+    let r = monitor(&options(dir.path())).unwrap();
+    let row = r.cutoffs.iter().find(|c| c.cutoff == c1).unwrap();
+    assert_eq!((row.tp, row.fn_, r.converted_leads), (0, 0, 0), "{row:?}");
+    assert!(row.fp > 0);
+    // A single class that is neither a converted value nor a spelling of not converted is
+    // still an error (it could mean either).
+    std::fs::write(
+        &outcomes,
+        format!("lead_id,converted,converted_at\n{}", rows("Won")),
+    )
+    .unwrap();
+    let e = monitor(&options(dir.path())).unwrap_err();
+    assert!(format!("{e:#}").contains("only one class"), "{e:#}");
+
+    // Ids: the log writes what the client sent, the outcomes what the CRM exported.
+    let artifact = ModelArtifact::load(&demo_model()).unwrap();
+    let m = artifact.model_id.clone();
+    let june = "2025-06-01T00:00:00.000Z";
+    let raw = |id: &str| line(json!("P"), &m, june, c1, true).replace("\"P\"", id);
+    let log = dir.path().join("ids");
+    std::fs::create_dir(&log).unwrap();
+    std::fs::write(
+        log.join("decisions.jsonl"),
+        [raw("1.50"), raw("77"), raw("\"88.0\""), raw("\"00123\"")].concat(),
+    )
+    .unwrap();
+    std::fs::write(
+        &outcomes,
+        "lead_id,converted_at\n1.50,2025-06-10\n77.0,2025-06-10\n88,2025-06-10\n123,2025-06-10\n",
+    )
+    .unwrap();
+    let mut o = options(dir.path());
+    o.log = log.clone();
+    let r = monitor(&o).unwrap();
+    let row = &r.cutoffs[0];
+    assert_eq!((row.tp, row.fp), (3, 1), "{row:?}");
+    assert_eq!((r.converted_leads, r.converted_joined), (4, 3));
+
+    // Duplicate outcome rows of one lead, a blank time and a time before the decision: the
+    // known time counts, in either order.
+    for text in [
+        "lead_id,converted,converted_at\n77,1,\n77,1,2025-05-01\n",
+        "lead_id,converted,converted_at\n77,1,2025-05-01\n77,1,\n",
+    ] {
+        std::fs::write(&outcomes, text).unwrap();
+        let r = monitor(&o).unwrap();
+        assert_eq!(r.cutoffs[0].converted_before, 1, "{text}");
+    }
+    // No converted lead joins: said.
+    std::fs::write(&outcomes, "lead_id,converted_at\nx77,2025-06-10\n").unwrap();
+    let text = render_text(&monitor(&o).unwrap());
+    assert!(
+        text.contains("1 converted leads, 0 of them")
+            && text.contains("warning: no converted lead"),
+        "{text}"
+    );
+
+    // A log ending in NUL bytes: the lines before are read.
+    let mut bytes = std::fs::read(log.join("decisions.jsonl")).unwrap();
+    bytes.extend([0u8; 300]);
+    std::fs::write(log.join("decisions.jsonl"), bytes).unwrap();
+    assert_eq!(monitor(&o).unwrap().decisions, 4);
+
+    // Bounds the server keeps: a confidence below 0.5, a horizon under a second.
+    let mut bad = options(dir.path());
+    bad.confidence = 0.3;
+    assert!(format!("{:#}", monitor(&bad).unwrap_err()).contains("--confidence 0.3"));
+    let mut bad = options(dir.path());
+    bad.horizon_days = Some(1e-9);
+    assert!(format!("{:#}", monitor(&bad).unwrap_err()).contains("less than a second"));
+
+    // The server's --gates (here none in place of the model's): the promise on its curve.
+    fixture(dir.path());
+    let gates = dir.path().join("gates.toml");
+    std::fs::write(&gates, "").unwrap();
+    let mut o = options(dir.path());
+    o.gates = Some(gates);
+    let r = monitor(&o).unwrap();
+    let row = r.cutoffs.iter().find(|c| c.cutoff == c1).unwrap();
+    let ungated = leadscore_core::gates::curve_with_gates(&artifact, &[]).unwrap();
+    let want = ungated.at_threshold(c1, 0.95);
+    let promised = row.promised.as_ref().unwrap();
+    assert_eq!(promised.precision, want.precision);
+    assert_eq!(promised.recall, want.recall);
+    assert!(!artifact.gates.is_empty());
+    let own = artifact.curve.at_threshold(c1, 0.95);
+    assert_ne!(
+        (promised.precision, promised.recall),
+        (own.precision, own.recall)
+    );
 }

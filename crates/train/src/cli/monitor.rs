@@ -29,9 +29,13 @@ pub struct MonitorArgs {
     /// Include decisions of every model in the log (promises only for --model's).
     #[arg(long)]
     all_models: bool,
-    /// Confidence of the precision lower bounds.
+    /// Confidence of the precision lower bounds (0.5 to below 1).
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
+    /// The server's --gates file, when it served with gates other than the model's: the
+    /// promises are then read on the curve it computed with them.
+    #[arg(long)]
+    gates: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -64,6 +68,7 @@ impl TryFrom<MonitorArgs> for Monitor {
                 now,
                 all_models: a.all_models,
                 confidence: a.confidence,
+                gates: a.gates,
             },
             json: a.json,
         })
