@@ -127,6 +127,15 @@ pub fn check_paths(dir: &Path) -> Result<(), String> {
                 dir.display()
             ))
         }
+        // A link to nothing: the folder it names would not be created through it.
+        Err(_) if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) => {
+            return Err(format!(
+                "--decision-log {}: a symbolic link to {}, which does not exist (create that \
+                 folder, or name another)",
+                dir.display(),
+                std::fs::read_link(dir).map_or_else(|_| "?".into(), |t| t.display().to_string())
+            ))
+        }
         _ => {}
     }
     unusable_log_file(&dir.join(FILE_NAME)).map_or(Ok(()), |e| Err(e.to_string()))

@@ -405,10 +405,13 @@ fn a_log_path_that_cannot_hold_the_log_stops_the_start() {
         .success());
     let folder_dir = dir.path().join("folder");
     std::fs::create_dir_all(folder_dir.join("decisions.jsonl")).unwrap();
+    let dangling = dir.path().join("dangling");
+    std::os::unix::fs::symlink(dir.path().join("gone"), &dangling).unwrap();
     for (log, why) in [
         (&plain, "not a folder"),
         (&fifo_dir, "a FIFO or socket"),
         (&folder_dir, "is a folder"),
+        (&dangling, "a symbolic link to"),
     ] {
         let out = common::server::refused_start(
             common::SERVE_BIN,
