@@ -1208,13 +1208,25 @@ fn infer_column(
         }
     }
     // The values that are not dates in this order (each value parsed once).
-    // MySQL's zero date (`0000-00-00`) is an unset date, missing in a time column.
+    // MySQL's zero date (`0000-00-00`) is an unset date, missing in a time column, as is a
+    // numeric missing token written otherwise (`-1.0` where `-1` is one), as training reads it.
+    let tokens = leadscore_core::fitted::numeric_missing_tokens(missing);
+    let unset = |p: &str| {
+        leadscore_core::fitted::is_unset_time(leadscore_core::value::FieldValue::Text(p), &tokens)
+    };
+    let mut token_times = 0;
     let others: Vec<&str> = present
         .iter()
         .copied()
         .filter(|p| {
-            parse_timestamp_as(p, date_order).is_none()
-                && !leadscore_core::value::is_zero_time_text(p)
+            if parse_timestamp_as(p, date_order).is_some() {
+                return false;
+            }
+            if unset(p) {
+                token_times += usize::from(!leadscore_core::value::is_zero_time_text(p));
+                return false;
+            }
+            true
         })
         .collect();
     if (others.len() as f64) < 0.1 * present.len() as f64 && zero_dates < present.len() {
@@ -1247,13 +1259,23 @@ fn infer_column(
                 )
             }
         };
-        let miss = if zero_dates == 0 {
+        let miss = if zero_dates + token_times == 0 {
             miss
         } else {
-            let n_missing = n_missing + zero_dates;
+            let n_missing = n_missing + zero_dates + token_times;
+            let mut parts = Vec::new();
+            if zero_dates > 0 {
+                parts.push(format!("{zero_dates} of them a zero date (an unset date)"));
+            }
+            if token_times > 0 {
+                parts.push(format!(
+                    "{token_times} a missing token written as a number (such as `-1.0`)"
+                ));
+            }
             format!(
-                "{n_missing} missing ({}), {zero_dates} of them a zero date (an unset date)",
-                pct(n_missing, n)
+                "{n_missing} missing ({}), {}",
+                pct(n_missing, n),
+                parts.join(", ")
             )
         };
         return Ok((
@@ -1261,11 +1283,18 @@ fn infer_column(
             format!("timestamps: days since, month, weekday; {miss}{note}"),
         ));
     }
-    // Words only: text that reads as 0 and 1 is a code (categorical below), not yes/no.
-    if counts.len() <= 2 && present.iter().all(|p| is_bool_word(p)) {
+    // Words only: text that reads as 0 and 1 is a code (categorical below), not yes/no. In any
+    // case and spelling (`Yes`, `yes`, `YES`, `Y`, ` No`): a boolean column reads them alike
+    // when it scores, so they are one column of yes and no, not five levels.
+    if present.iter().all(|p| is_bool_word(p)) {
+        let spellings = if counts.len() > 2 {
+            format!(" ({} spellings, read alike)", counts.len())
+        } else {
+            String::new()
+        };
         return Ok((
             ColumnSpec::new(name, TransformKind::Boolean),
-            format!("yes/no values: boolean; {miss}"),
+            format!("yes/no values{spellings}: boolean; {miss}"),
         ));
     }
     // Named like titles and holding titles: a fifth of the distinct values at least with a
@@ -1547,6 +1576,36 @@ mod tests {
             .collect()
     }
 
+    /// A numeric missing token written as pandas writes it in a date column (`-1.0` where
+    /// `-1` is a token): missing, as training reads it, not "another form training refuses".
+    #[test]
+    fn a_numeric_token_written_with_a_fraction_is_a_missing_date() {
+        let mut csv = String::from("signup,visits\n");
+        for i in 0..200 {
+            let date = if i % 5 == 0 {
+                "-1.0".to_string()
+            } else {
+                format!("2025-{:02}-{:02}", 1 + i % 12, 1 + i % 28)
+            };
+            csv.push_str(&format!("{date},{i}\n"));
+        }
+        let (_dir, table) = table_of(&csv);
+        let mut options = InferOptions::default();
+        options.missing_tokens.push("-1".into());
+        let s = infer_spec(&table, &options).unwrap();
+        let why = &s.reasons[0];
+        assert_eq!(
+            s.spec.columns[0].transform,
+            TransformKind::Timestamp,
+            "{why}"
+        );
+        assert!(
+            why.contains("40 missing (20.0%), 40 a missing token written as a number")
+                && !why.contains("training refuses"),
+            "{why}"
+        );
+    }
+
     #[test]
     fn ranges_read_at_any_scale() {
         assert_eq!(fmt_num(250.0), "250");
@@ -1680,15 +1739,17 @@ mod tests {
 
     #[test]
     fn numbers_stay_numeric_even_when_only_0_and_1() {
-        let mut csv = String::from("q1,q2,flag,word\n");
+        let mut csv = String::from("q1,q2,flag,word,mixed\n");
+        let spellings = ["Yes", "yes", "YES", "No", "no", " Yes", "Y"];
         for i in 0..300 {
             let _ = writeln!(
                 csv,
-                "{},{},{},{}",
+                "{},{},{},{},{}",
                 u8::from(i % 7 == 0),
                 i % 10,
                 if i % 3 == 0 { "" } else { "1" },
                 if i % 2 == 0 { "Yes" } else { "no" },
+                spellings[i % spellings.len()],
             );
         }
         let (_dir, table) = table_of(&csv);
@@ -1712,6 +1773,13 @@ mod tests {
         // Yes/no words are booleans.
         assert_eq!(cols[3].1.transform, TransformKind::Boolean, "{}", cols[3].2);
         assert!(cols[3].2.starts_with("yes/no values: boolean"));
+        // Yes/no words in any case and spelling: one boolean, not a level per spelling.
+        assert_eq!(cols[4].1.transform, TransformKind::Boolean, "{}", cols[4].2);
+        assert!(
+            cols[4].2.contains("spellings, read alike): boolean"),
+            "{}",
+            cols[4].2
+        );
     }
 
     /// A column named like titles is read as titles only when its values are (a fifth with a
