@@ -1964,7 +1964,15 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
     };
     if let (None, Some(reference)) = (&set.as_of, artifact.spec.reference_time) {
         let (later, rows) = dates_after(&artifact.spec, &set.table, reference)?;
-        if later * 100 > rows {
+        if later * 100 > rows && set.now.is_some() {
+            warnings.push(format!(
+                "{later} of the {rows} rows of {} have a date more than a day after --as-of \
+                 ({}), the time the file is scored as of: those dates read as missing (not \
+                 known then), and the metrics judge the model on less than the file holds",
+                set.table.path,
+                crate::explain::rfc3339(reference)
+            ));
+        } else if later * 100 > rows {
             warnings.push(format!(
                 "{later} of the {rows} rows of {} have a date more than a day after the model's \
                  training data ends ({}): a later export? This model scores a flat file as of \

@@ -2688,6 +2688,15 @@ fn a_date_older_than_training_is_scored_as_the_oldest_and_one_after_as_of_as_mis
         "{}",
         e["unseen"]
     );
+    // An --as-of before most dates: the warning names it as the scoring time (it said the
+    // training data ended then, and advised passing --as-of).
+    let e = evaluate_json_with(d, "m.json", "fresh.csv", &["--as-of", "2025-03-01"]);
+    let warnings = e["warnings"].to_string();
+    assert!(
+        warnings.contains("more than a day after --as-of (2025-03-01T00:00:00Z)")
+            && !warnings.contains("training data ends"),
+        "{warnings}"
+    );
     let r = run_ok(
         d,
         &[
