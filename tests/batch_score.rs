@@ -508,11 +508,13 @@ fn an_unread_as_of_column_is_warned_about() {
 fn event_types_the_model_never_saw_are_named_in_the_summary() {
     let dir = tempfile::tempdir().unwrap();
     let mut events = std::fs::read_to_string(common::repo("data/demo/events.csv")).unwrap();
+    // A type of 5,000 bytes is named cut, as `evaluate` and the server cut a long value.
+    let long = "fax_sent".repeat(625);
     for (lead, ty) in [
         ("L000001", "chatbot_open"),
         ("L000002", "chatbot_open"),
         ("L000003", "chatbot_open"),
-        ("L000001", "fax_sent"),
+        ("L000001", long.as_str()),
     ] {
         events += &format!("{lead},{ty},2025-01-05 10:00:00\n");
     }
@@ -537,7 +539,9 @@ fn event_types_the_model_never_saw_are_named_in_the_summary() {
     assert!(output.status.success(), "{text}");
     assert!(
         text.contains("events: 4 of 2 type(s) this model never saw, counted only as active days")
-            && text.contains("\"chatbot_open\" (3), \"fax_sent\" (1)"),
+            && text.contains("\"chatbot_open\" (3), \"fax_sentfax_sent")
+            && text.contains("... (5000 bytes)\" (1)")
+            && !text.contains(&long[..1000]),
         "{text}"
     );
     // The other leads score as without the extra events.

@@ -558,7 +558,7 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
             .unknown_types
             .iter()
             .take(5)
-            .map(|(t, n)| format!("{t:?} ({n})"))
+            .map(|(t, n)| format!("{:?} ({n})", leadscore_core::value::shorten(t)))
             .collect();
         let more = m.unknown_types.len().saturating_sub(5);
         out += &format!(
