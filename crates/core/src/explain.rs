@@ -555,16 +555,17 @@ fn write_value(
             _ => write!(out, "{column}: not an email address (invalid)"),
         },
         FittedTransform::JobTitle => match value {
-            FieldValue::Text(s) => {
+            FieldValue::Missing => write!(out, "{column} missing"),
+            v => {
+                let s = crate::value::title_text(v);
                 let _ = out.write_str(column);
                 let _ = out.write_str(" = ");
                 Quoted(s.trim()).push_to(out);
                 let _ = out.write_str(" (");
-                let _ = out.write_str(seniority(s).label());
+                let _ = out.write_str(seniority(&s).label());
                 let _ = out.write_str(")");
                 Ok(())
             }
-            _ => write!(out, "{column} missing"),
         },
         FittedTransform::Timestamp { max_days_since, .. } => {
             // Unix seconds or milliseconds (a number, or digits) show as their UTC date.

@@ -1345,7 +1345,9 @@ pub(crate) fn encode_column(
         FittedTransform::JobTitle => match value {
             FieldValue::Missing => slot[Seniority::ALL.len()] = 1.0,
             FieldValue::Text(s) => slot[seniority(s).index()] = 1.0,
-            _ => return Err(wrong(column, "a job title", value)),
+            // A number or a JSON boolean where a title belongs reads as its text, as a CSV
+            // cell holding `5` does ([`crate::value::title_text`]).
+            v => slot[seniority(&crate::value::title_text(v)).index()] = 1.0,
         },
         FittedTransform::Timestamp {
             median_days_since,

@@ -335,6 +335,17 @@ pub fn selections(value: FieldValue<'_>, separator: &str) -> Vec<String> {
     out
 }
 
+/// A job title field's value as text: a title as written; a number (a JSON `5`) or a JSON
+/// boolean as its text (`5`, `true`), as a CSV cell holding it reads; missing as empty.
+pub fn title_text(value: FieldValue<'_>) -> std::borrow::Cow<'_, str> {
+    match value {
+        FieldValue::Text(s) => s.into(),
+        FieldValue::Number(x) => number_to_level(x).into(),
+        FieldValue::Bool(b) => (if b { "true" } else { "false" }).into(),
+        FieldValue::Missing => "".into(),
+    }
+}
+
 /// Parses yes/no, true/false, y/n, 1/0 (any case, surrounding spaces allowed).
 pub fn parse_bool(text: &str) -> Option<bool> {
     let t = text.trim();

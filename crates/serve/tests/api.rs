@@ -167,6 +167,30 @@ async fn missing_fields_unknown_categories_and_ignored_events_are_scored() {
     );
 }
 
+/// A job title sent as a JSON number or boolean reads as its text, as a CSV cell holding `5`
+/// does in `leadscore-train score` (it was a 422 here): the same score as the text, and the
+/// factor names the value sent.
+#[tokio::test]
+async fn a_job_title_sent_as_a_number_reads_as_its_text() {
+    let state = state_with(|_| {});
+    let with = |title: Value| {
+        let mut lead = demo_lead();
+        lead["job_title"] = title;
+        lead
+    };
+    for (sent, text) in [(json!(5), "5"), (json!(true), "true"), (json!(2.5), "2.5")] {
+        let r = score(&state, &format!("{AS_OF}&factors=20"), with(sent.clone())).await;
+        assert_eq!(r.status, StatusCode::OK, "{sent}: {}", r.text);
+        let as_text = score(&state, &format!("{AS_OF}&factors=20"), with(json!(text))).await;
+        assert_eq!(r.json()["score"], as_text.json()["score"], "{sent}");
+        let factors = r.json()["factors"].to_string();
+        assert!(
+            factors.contains(&format!("job_title = \\\"{text}\\\" (individual)")),
+            "{sent}: {factors}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn as_of_pins_timestamp_features() {
     let state = state_with(|_| {});
