@@ -1096,6 +1096,8 @@ struct RaggedCheck {
     /// ranges, how many lines, and the data row the first follows. polars reads each as a row
     /// of nulls (a lead with no label, no id); pandas drops them, and so do we.
     empty: Vec<(u64, u64)>,
+    /// The lines of each range of `empty`.
+    empty_runs: Vec<usize>,
     empty_lines: usize,
     empty_after: Option<usize>,
     /// Empty lines in the current run (since the last line with text).
@@ -1118,9 +1120,8 @@ struct RaggedCheck {
     /// nulls each): for a file too large to rewrite ([`drop_rows`]).
     empty_rows: Vec<usize>,
     /// The last row of data when it is a report's totals row ([`totals_label`]): where it
-    /// starts (the empty lines above it included), its number, its label and how many empty
-    /// lines above it were left out (they go with it if it is cut).
-    totals: Option<(u64, usize, String, usize)>,
+    /// starts (the empty lines above it included), its number and its label.
+    totals: Option<(u64, usize, String)>,
 }
 
 /// The longest header kept to find its repeats ([`RaggedCheck::repeated`]).
@@ -1245,6 +1246,7 @@ impl RaggedCheck {
             repeated: Vec::new(),
             repeated_after: None,
             empty: Vec::new(),
+            empty_runs: Vec::new(),
             empty_lines: 0,
             empty_after: None,
             blank_run: 0,
@@ -1391,19 +1393,15 @@ impl RaggedCheck {
                     // A totals row leaves most fields empty (a sum has no text or date): a
                     // lead named `Sum` with its fields filled is a lead. A row of empty fields
                     // keeps the one before it the last.
-                    // Empty lines above a row of data, past the header: left out.
-                    let blank_above = match (self.blank_from, e >= 2 && self.record > 0) {
-                        (Some(from), true) => {
-                            self.leave_out_blank_run(from, self.record_start);
-                            self.blank_run
-                        }
-                        _ => 0,
-                    };
                     if text_fields > 0 {
                         let at = self.blank_from.unwrap_or(self.record_start);
                         self.totals = totals_label(&self.head, self.delimiter)
                             .filter(|_| 2 * (text_fields - 1) < e)
-                            .map(|label| (at, self.record, label, blank_above));
+                            .map(|label| (at, self.record, label));
+                    }
+                    // Empty lines above a row of data, past the header: left out.
+                    if let (Some(from), true) = (self.blank_from, e >= 2 && self.record > 0) {
+                        self.leave_out_blank_run(from, self.record_start);
                     }
                 }
             }
@@ -1536,6 +1534,7 @@ impl RaggedCheck {
     /// `self.record` (or at the end).
     fn leave_out_blank_run(&mut self, from: u64, to: u64) {
         self.empty.push((from, to));
+        self.empty_runs.push(self.blank_run);
         // polars' rows: the data rows so far and the empty lines before these.
         let first = self.record - 1 + self.empty_lines;
         self.empty_rows.extend(first..first + self.blank_run);
@@ -1562,17 +1561,19 @@ impl RaggedCheck {
         }
         // The last row of data names a report's totals: left out with the footer after it
         // (files of two columns or more: a one-column file's last value is a value).
-        if let Some((offset, row, label, blank_above)) =
-            self.totals.take().filter(|_| self.expected >= Some(2))
+        if let Some((offset, row, label)) = self.totals.take().filter(|_| self.expected >= Some(2))
         {
-            // The empty lines just above it are cut with it: no longer left out on their own
-            // (unless a totals row of another width after it is the one cut).
-            let cut = !matches!(&self.footer, Some(f) if f.totals.is_some());
-            if cut && blank_above > 0 {
-                self.empty.pop();
-                self.empty_lines -= blank_above;
-                let kept = self.empty_rows.len() - blank_above;
-                self.empty_rows.truncate(kept);
+            // Everything from it on is cut (unless a totals row of another width after it is
+            // the one cut): the empty lines above and below it are no longer left out on their
+            // own, nor counted in the note.
+            if !matches!(&self.footer, Some(f) if f.totals.is_some()) {
+                while self.empty.last().is_some_and(|(start, _)| *start >= offset) {
+                    self.empty.pop();
+                    let lines = self.empty_runs.pop().unwrap_or(0);
+                    self.empty_lines -= lines;
+                    let kept = self.empty_rows.len().saturating_sub(lines);
+                    self.empty_rows.truncate(kept);
+                }
                 if self.empty.is_empty() {
                     self.empty_after = None;
                 }
@@ -1904,6 +1905,30 @@ fn drop_trailing_empty_rows(df: DataFrame) -> DataFrame {
 }
 
 /// The named column, or an error naming the file and listing what is there.
+/// Reads the columns `names` (an outcomes or events table's, named by the spec: `converted`,
+/// `lead_id`) in any case: a column named otherwise only in case (`Converted`, as a CRM
+/// exports it) is renamed to the spec's name when no column has that name exactly and it is
+/// the only one that matches. Left as it was, a `Converted` column of 0s and 1s was not read,
+/// and every lead the table lists counted as converted.
+pub fn names_in_any_case(table: &mut Table, names: &[&str]) {
+    for name in names {
+        let have: Vec<String> = table
+            .df
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        if have.iter().any(|c| c == name) {
+            continue;
+        }
+        let mut like = have.iter().filter(|c| c.eq_ignore_ascii_case(name));
+        if let (Some(one), None) = (like.next(), like.next()) {
+            let one = one.clone();
+            let _ = table.df.rename(&one, (*name).into());
+        }
+    }
+}
+
 pub fn column<'a>(table: &'a Table, name: &str) -> Result<&'a Series> {
     table
         .df
@@ -2442,6 +2467,25 @@ mod tests {
         let note = t.note.unwrap_or_default();
         assert!(note.contains("left out row 3 (\"Total\")"), "{note}");
         assert!(!note.contains("empty line"), "{note}");
+        // Empty lines (or lines of spaces, or padding rows) below the totals row too: cut
+        // with it, none counted; those between data rows still are.
+        let head =
+            "id,source,visits,a,b,y\nL0,Web,1,,,1\n\nL1,Ads,2,,,0\nL2,Web,3,,,1\nL3,Ads,4,,,0\n";
+        for tail in [
+            "\nTotal,,8,,,\n\n\n\n,,,,,\n",
+            "\n\nTotal,,8,,,\n   \n",
+            "\nTotal,,8,,,\n  \n  \n  \n",
+        ] {
+            let p = write(&dir, "below_totals.csv", &format!("{head}{tail}"));
+            let t = read_table(&p, &ReadOptions::default()).unwrap();
+            assert_eq!(t.df.height(), 4, "{tail:?}");
+            let note = t.note.unwrap_or_default();
+            assert!(
+                note.contains("left out an empty line (the first after row 1)")
+                    && note.contains("(\"Total\"), a report's totals row"),
+                "{tail:?}: {note}"
+            );
+        }
         // Windows-1252.
         let p = dir.path().join("cp1252.csv");
         std::fs::write(&p, b"id,source,visits\nL0,W\xe9b,1\n\nL1,Ads,2\n").unwrap();

@@ -308,10 +308,16 @@ pub fn flat_labels(
 /// positive values are (trimmed, in any case), shown as spelled first.
 fn class_counts(values: &[Option<String>]) -> Vec<(String, usize)> {
     let mut classes: Vec<(String, usize)> = Vec::new();
+    // Where each class is, by its lower case (an id column named as the label has a class
+    // per row: no search through them).
+    let mut at: std::collections::HashMap<String, usize> = Default::default();
     for v in values.iter().flatten().map(|s| s.trim()) {
-        match classes.iter_mut().find(|(c, _)| c.eq_ignore_ascii_case(v)) {
-            Some((_, k)) => *k += 1,
-            None => classes.push((v.to_string(), 1)),
+        match at.get(&v.to_ascii_lowercase()) {
+            Some(&i) => classes[i].1 += 1,
+            None => {
+                at.insert(v.to_ascii_lowercase(), classes.len());
+                classes.push((v.to_string(), 1));
+            }
         }
     }
     classes
@@ -322,7 +328,8 @@ fn class_counts(values: &[Option<String>]) -> Vec<(String, usize)> {
 /// inside a field): `; "5627" is on row 9241 only, "Lost" on rows 12 and 40`. Empty when no class
 /// is that rare (or the rows are not known: an empty class is the rows without a label).
 fn rare_class_rows(values: &[Option<String>], classes: &[(String, usize)]) -> String {
-    if classes.len() <= 2 {
+    // A label has few classes: with many (an id column named as the label), no rows are listed.
+    if classes.len() <= 2 || classes.len() > RARE_CLASSES_SHOWN + 2 {
         return String::new();
     }
     // The two classes of most rows are taken for the label's own.
@@ -366,6 +373,10 @@ fn rare_class_rows(values: &[Option<String>], classes: &[(String, usize)]) -> St
 /// A label class held by at most this many rows is named with its rows in the error of a
 /// label of more than two classes ([`rare_class_rows`]).
 const RARE_CLASS_ROWS: usize = 3;
+
+/// The most classes beyond the label's two whose rows [`rare_class_rows`] names; a column with
+/// more is no label with a stray value, and its error lists none.
+const RARE_CLASSES_SHOWN: usize = 4;
 
 /// `"Open" (250 rows), "Working" (10 rows)`.
 fn shown_classes(classes: &[(String, usize)]) -> String {
@@ -498,7 +509,11 @@ fn check_classes(
                 "a label needs exactly two classes, found {n} ({}{}){}",
                 shown.join(", "),
                 if n > 8 { ", ..." } else { "" },
-                rare_class_rows(values, &class_counts(values))
+                if n <= RARE_CLASSES_SHOWN + 2 {
+                    rare_class_rows(values, &class_counts(values))
+                } else {
+                    String::new()
+                }
             )));
         }
     }
@@ -613,6 +628,12 @@ mod tests {
                 "{e}"
             );
         }
+        // A column of many classes (an id column named as the label): no rows listed, the
+        // error stays short.
+        let ids: String = (0..5000).map(|i| format!("L{i},a\n")).collect();
+        let (_d, t) = table(&format!("y,x\n{ids}"));
+        let e = flat_labels(&t, "y", &pos(), &[]).unwrap_err().to_string();
+        assert!(e.len() < 1000 && !e.contains(" on row"), "{}", e.len());
         // Classes of many rows each are not listed by row.
         let (_d, t) = table("y,x\n0,a\n0,a\n0,a\n0,a\n1,a\n1,a\n1,a\n1,a\n2,a\n2,a\n2,a\n2,a\n");
         let e = flat_labels(&t, "y", &pos(), &[]).unwrap_err().to_string();
