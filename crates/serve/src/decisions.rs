@@ -127,14 +127,23 @@ pub fn check_paths(dir: &Path) -> Result<(), String> {
                 dir.display()
             ))
         }
-        // A link to nothing: the folder it names would not be created through it.
-        Err(_) if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) => {
-            return Err(format!(
-                "--decision-log {}: a symbolic link to {}, which does not exist (create that \
-                 folder, or name another)",
-                dir.display(),
-                std::fs::read_link(dir).map_or_else(|_| "?".into(), |t| t.display().to_string())
-            ))
+        // Not there: the folder is created at the first write, unless it or a folder above
+        // it is a link to nothing (missing, or a loop), which no folder can be created through.
+        Err(_) => {
+            if let Some(link) = dir.ancestors().find(|a| {
+                !a.as_os_str().is_empty()
+                    && std::fs::symlink_metadata(a).is_ok_and(|m| m.file_type().is_symlink())
+                    && std::fs::metadata(a).is_err()
+            }) {
+                return Err(format!(
+                    "--decision-log {}: {} is a symbolic link to {}, which leads nowhere (a \
+                     missing folder, or a loop of links): create that folder, or name another",
+                    dir.display(),
+                    link.display(),
+                    std::fs::read_link(link)
+                        .map_or_else(|_| "?".into(), |t| t.display().to_string())
+                ));
+            }
         }
         _ => {}
     }
@@ -187,6 +196,16 @@ fn lock_folder(dir: &Path) -> std::io::Result<Option<File>> {
         Ok((file, _)) => file,
         Err(leadscore_core::Error::Io { .. }) => return Ok(None),
         // A link, a FIFO or a folder planted under the lock's name.
+        Err(leadscore_core::Error::Artifact { message, .. }) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "--decision-log {}: its lock file {} {message}",
+                    dir.display(),
+                    path.display()
+                ),
+            ))
+        }
         Err(e) => {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
@@ -434,6 +453,8 @@ struct Writer {
     unsynced_since: Option<Instant>,
     /// The folder's lock ([`lock_folder`]), released when the writer ends.
     _lock: Option<File>,
+    /// Whether the rotation numbers ran out was said.
+    warned_exhausted: bool,
 }
 
 impl Writer {
@@ -452,6 +473,7 @@ impl Writer {
             unsynced_lines: 0,
             unsynced_since: None,
             _lock: None,
+            warned_exhausted: false,
         }
     }
 
@@ -657,6 +679,22 @@ impl Writer {
     /// Closes the current file (fsynced) and renames it `decisions.<n>.jsonl`, then deletes
     /// the oldest rotated files beyond `--decision-log-keep`.
     fn rotate(&mut self) {
+        // Past the highest number a rotated file may have (only a file planted there leads
+        // here): no rotation; the file grows past its limit, nothing is lost, said once.
+        if self.next_rotation.unwrap_or(1) > leadscore_core::files::MAX_DECISION_LOG_ROTATION {
+            if !self.warned_exhausted {
+                self.warned_exhausted = true;
+                eprintln!(
+                    "leadscore-serve: warning: decision log: {} holds decisions.{}.jsonl, the \
+                     highest number a rotated file may have: {} is no longer rotated and grows \
+                     past --decision-log-max-bytes (remove or rename that file)",
+                    self.config.dir.display(),
+                    leadscore_core::files::MAX_DECISION_LOG_ROTATION,
+                    self.path().display()
+                );
+            }
+            return;
+        }
         let Some(file) = self.file.take() else {
             return;
         };
@@ -928,6 +966,30 @@ mod tests {
             ]
         );
         assert!(writer.finish(&log, Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn rotation_stops_at_the_highest_number_and_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let max = leadscore_core::files::MAX_DECISION_LOG_ROTATION;
+        std::fs::write(dir.path().join(format!("decisions.{max}.jsonl")), "{}\n").unwrap();
+        // A number no server writes is not the log's (the next one overflowed).
+        std::fs::write(dir.path().join(format!("decisions.{}.jsonl", u64::MAX)), "").unwrap();
+        let log = DecisionLog::default();
+        let config = DecisionLogConfig {
+            max_bytes: 400,
+            keep: 2,
+            ..DecisionLogConfig::new(dir.path())
+        };
+        let writer = log.start(&config).unwrap();
+        for i in 0..30 {
+            log.record(1, || decisions(vec![LeadId::Number(i.to_string())]));
+        }
+        assert!(writer.finish(&log, Duration::from_secs(5)));
+        assert_eq!(log.stats.rotations.load(Ordering::Relaxed), 0);
+        assert_eq!(log.stats.written.load(Ordering::Relaxed), 30);
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        assert_eq!(text.lines().count(), 30);
     }
 
     #[test]

@@ -407,11 +407,26 @@ fn a_log_path_that_cannot_hold_the_log_stops_the_start() {
     std::fs::create_dir_all(folder_dir.join("decisions.jsonl")).unwrap();
     let dangling = dir.path().join("dangling");
     std::os::unix::fs::symlink(dir.path().join("gone"), &dangling).unwrap();
+    let below_dangling = dangling.join("sub");
+    let looped = dir.path().join("loop");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    let locked_fifo = dir.path().join("lockfifo");
+    std::fs::create_dir(&locked_fifo).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(locked_fifo.join(".lock"))
+        .status()
+        .unwrap()
+        .success());
     for (log, why) in [
         (&plain, "not a folder"),
         (&fifo_dir, "a FIFO or socket"),
         (&folder_dir, "is a folder"),
-        (&dangling, "a symbolic link to"),
+        (&dangling, "is a symbolic link to"),
+        // A link to nothing above the folder, or a loop of links.
+        (&below_dangling, "dangling is a symbolic link to"),
+        (&looped, "leads nowhere"),
+        // The lock file's place holds a FIFO: named as the log's lock, not a model.
+        (&locked_fifo, "its lock file"),
     ] {
         let out = common::server::refused_start(
             common::SERVE_BIN,

@@ -774,7 +774,11 @@ fn read_outcomes(
         text_columns: vec![spec.lead_id.clone()],
         ..read.clone()
     };
-    let table = read_table(path, &read)?;
+    let mut table = read_table(path, &read)?;
+    crate::load::names_in_any_case(
+        &mut table,
+        &[&spec.lead_id, &spec.converted, &spec.converted_at],
+    );
     let ids = level_values(&table, &spec.lead_id, missing)?;
     let has = |c: &str| table.df.column(c).is_ok();
     let converted: Vec<bool> = if has(&spec.converted) {
@@ -1059,6 +1063,35 @@ pub fn unseen_event_types(
 mod tests {
     use super::*;
     use leadscore_core::fitted::LeadEvent;
+
+    /// An outcomes table whose columns differ from the spec's names only in case (`Lead_ID`,
+    /// `Converted`, as a CRM exports them) is read by them: a lead marked 0 did not convert
+    /// (the `Converted` column was not read, and every listed lead counted converted).
+    #[test]
+    fn outcome_columns_are_found_in_any_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outcomes.csv");
+        std::fs::write(
+            &path,
+            "Lead_ID,Converted,Converted_At\nA,1,2025-01-02\nB,0,\nC,1,\n",
+        )
+        .unwrap();
+        let index: HashMap<String, usize> = [("A", 0), ("B", 1), ("C", 2)]
+            .map(|(k, v)| (k.to_string(), v))
+            .into();
+        let o = read_outcomes(
+            &path,
+            OutcomeSpec::default(),
+            &leadscore_core::value::default_positive_values(),
+            &index,
+            3,
+            &ReadOptions::default(),
+            &[String::new()],
+        )
+        .unwrap();
+        let day = leadscore_core::value::parse_timestamp("2025-01-02").unwrap();
+        assert_eq!(o.per_lead, [Some(Some(day)), None, Some(None)]);
+    }
 
     /// A model keeps at most [`MAX_OTHER_TYPES`] types without features, the most frequent,
     /// and none of an absurd length.

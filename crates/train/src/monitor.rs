@@ -133,12 +133,13 @@ pub fn read_decisions(files: &[PathBuf]) -> Result<Vec<Decision>> {
             // Left out, said so, when it is cut short; a bad line anywhere else, or a whole one
             // that is not a decision, is an error.
             let unterminated = bytes.last() != Some(&b'\n');
-            // NUL bytes where the last line should be: what a crash can leave at the end of a
-            // file being appended to (the size grew, the data never reached the disk).
-            if unterminated && bytes.first() == Some(&0) {
+            // NUL bytes in the last line: what a crash can leave at the end of a file being
+            // appended to (the size grew, the data never reached the disk), from a page
+            // boundary, usually inside a line.
+            if unterminated && bytes.contains(&0) {
                 eprintln!(
-                    "WARNING: {}: the file ends in NUL bytes instead of a line (a crash while it \
-                     was written): left out",
+                    "WARNING: {}: the last line has NUL bytes and no line end (a crash while \
+                     the file was written): left out",
                     at()
                 );
                 break;
@@ -246,8 +247,12 @@ pub fn read_outcomes(
     };
     // A header without rows is a period without conversions (a closed-deals export of a
     // quiet month): every lead counts as not converted, as when it is missing from the file.
-    let table = read_table_rows(path, &read, true)?;
+    let mut table = read_table_rows(path, &read, true)?;
     crate::load::warn_of(&table);
+    crate::load::names_in_any_case(
+        &mut table,
+        &[&spec.lead_id, &spec.converted, &spec.converted_at],
+    );
     let ids = level_values(&table, &spec.lead_id, &missing)?;
     let has = |c: &str| table.df.column(c).is_ok();
     let converted = if has(&spec.converted) {
@@ -559,8 +564,10 @@ pub fn render_text(r: &MonitorReport) -> String {
     );
     let _ = writeln!(
         s,
-        "outcomes: {} converted leads, {} of them among the leads counted",
-        r.converted_leads, r.converted_joined
+        "outcomes: {} converted lead{}, {} of them among the leads counted",
+        r.converted_leads,
+        if r.converted_leads == 1 { "" } else { "s" },
+        r.converted_joined
     );
     if r.cutoffs.is_empty() {
         let _ = writeln!(s, "no decisions of this model with a lead id");

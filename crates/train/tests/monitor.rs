@@ -378,20 +378,34 @@ fn one_class_outcomes_ids_duplicates_nul_tails_and_gates() {
         let r = monitor(&o).unwrap();
         assert_eq!(r.cutoffs[0].converted_before, 1, "{text}");
     }
+    // The converted column named in another case, as a CRM exports it: read (it was left
+    // unread, and every listed lead counted converted).
+    std::fs::write(
+        &outcomes,
+        "Lead_ID,Converted,Converted_At\n77,0,\n1.5,0,\n88,1,2025-06-10\n",
+    )
+    .unwrap();
+    let r = monitor(&o).unwrap();
+    assert_eq!((r.converted_leads, r.converted_joined), (1, 1), "{r:?}");
     // No converted lead joins: said.
     std::fs::write(&outcomes, "lead_id,converted_at\nx77,2025-06-10\n").unwrap();
     let text = render_text(&monitor(&o).unwrap());
     assert!(
-        text.contains("1 converted leads, 0 of them")
-            && text.contains("warning: no converted lead"),
+        text.contains("1 converted lead, 0 of them") && text.contains("warning: no converted lead"),
         "{text}"
     );
 
-    // A log ending in NUL bytes: the lines before are read.
-    let mut bytes = std::fs::read(log.join("decisions.jsonl")).unwrap();
-    bytes.extend([0u8; 300]);
-    std::fs::write(log.join("decisions.jsonl"), bytes).unwrap();
-    assert_eq!(monitor(&o).unwrap().decisions, 4);
+    // A log ending in NUL bytes, from a line's start or (a crash pads from a page boundary)
+    // inside a line: the whole lines before are read.
+    let whole = std::fs::read(log.join("decisions.jsonl")).unwrap();
+    for cut in [whole.len(), whole.len() - 20] {
+        let mut bytes = whole[..cut].to_vec();
+        bytes.extend([0u8; 300]);
+        std::fs::write(log.join("decisions.jsonl"), bytes).unwrap();
+        let want = if cut == whole.len() { 4 } else { 3 };
+        assert_eq!(monitor(&o).unwrap().decisions, want, "{cut}");
+    }
+    std::fs::write(log.join("decisions.jsonl"), &whole).unwrap();
 
     // Bounds the server keeps: a confidence below 0.5, a horizon under a second.
     let mut bad = options(dir.path());
