@@ -139,6 +139,18 @@ fn labels_of(
         }
     };
     if !one_class_ok {
+        // Outcomes a monitor joins: one class that reads as neither (a model is not trained
+        // here, so "a model needs both" would not be the reason).
+        let classes = class_counts(&values);
+        if one_class == OneClass::Either && classes.len() == 1 {
+            return Err(col_err(format!(
+                "every row is {:?}, which is neither a converted value ({}) nor a spelling of \
+                 not converted ({}): is it the right column?",
+                classes[0].0,
+                positive.join(", "),
+                NEGATIVE_WORDS.join(", ")
+            )));
+        }
         check_classes(&values, positive, &col_err)?;
     }
     Ok(values
