@@ -1073,10 +1073,11 @@ mod tests {
         let path = dir.path().join("outcomes.csv");
         std::fs::write(
             &path,
-            "Lead_ID,Converted,Converted_At\nA,1,2025-01-02\nB,0,\nC,1,\n",
+            "Lead_ID,Converted,Converted_At\n0001,1,2025-01-02\n0002,0,\n0003,1,\n",
         )
         .unwrap();
-        let index: HashMap<String, usize> = [("A", 0), ("B", 1), ("C", 2)]
+        // Zero-padded ids: the id column is read as text under its other-case name too.
+        let index: HashMap<String, usize> = [("0001", 0), ("0002", 1), ("0003", 2)]
             .map(|(k, v)| (k.to_string(), v))
             .into();
         let o = read_outcomes(
@@ -1091,6 +1092,7 @@ mod tests {
         .unwrap();
         let day = leadscore_core::value::parse_timestamp("2025-01-02").unwrap();
         assert_eq!(o.per_lead, [Some(Some(day)), None, Some(None)]);
+        assert_eq!(o.unknown, 0);
     }
 
     /// A model keeps at most [`MAX_OTHER_TYPES`] types without features, the most frequent,

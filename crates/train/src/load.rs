@@ -1660,7 +1660,8 @@ fn read_csv(
         .with_missing_is_null(true)
         .with_decimal_comma(options.decimal_comma && delimiter != b',');
     // A text column is named as the header writes it (` lead_id ` for `lead_id`: see
-    // [`tidy_header`]), so that its zeros are kept there too.
+    // [`tidy_header`]; `Lead_ID`, which [`names_in_any_case`] reads as `lead_id`), so that its
+    // zeros are kept there too.
     let header = header_names(scan);
     let text: Schema = options
         .text_columns
@@ -1670,6 +1671,10 @@ fn read_csv(
                 .iter()
                 .find(|h| *h == c)
                 .or_else(|| header.iter().find(|h| h.trim() == c.as_str()))
+                .or_else(|| {
+                    let mut like = header.iter().filter(|h| h.trim().eq_ignore_ascii_case(c));
+                    like.next().filter(|_| like.next().is_none())
+                })
                 .unwrap_or(c);
             (PlSmallStr::from(raw.as_str()), DataType::String)
         })
@@ -1867,7 +1872,7 @@ fn blank_cells_to_null(
         let mut column = cleaned.into_column();
         let finite = |t: &str| t.parse::<f64>().is_ok_and(f64::is_finite);
         let numbers = inference
-            && !text_columns.contains(&name)
+            && !text_columns.iter().any(|t| t.eq_ignore_ascii_case(&name))
             && column.null_count() < column.len()
             && column.str().is_ok_and(|ca| ca.iter().flatten().all(finite));
         if numbers {

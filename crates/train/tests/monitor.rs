@@ -385,11 +385,12 @@ fn one_class_outcomes_ids_duplicates_nul_tails_and_gates() {
     // unread, and every listed lead counted converted).
     std::fs::write(
         &outcomes,
-        "Lead_ID,Converted,Converted_At\n77,0,\n1.5,0,\n88,1,2025-06-10\n",
+        "Lead_ID,Converted,Converted_At\n77,0,\n1.5,0,\n88,1,2025-06-10\n00123,1,2025-06-10\n",
     )
     .unwrap();
     let r = monitor(&o).unwrap();
-    assert_eq!((r.converted_leads, r.converted_joined), (1, 1), "{r:?}");
+    // 00123 joins the log's "00123": the id column is read as text under its other name too.
+    assert_eq!((r.converted_leads, r.converted_joined), (2, 2), "{r:?}");
     // No converted lead joins: said.
     std::fs::write(&outcomes, "lead_id,converted_at\nx77,2025-06-10\n").unwrap();
     let text = render_text(&monitor(&o).unwrap());
