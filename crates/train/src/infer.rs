@@ -1229,7 +1229,14 @@ fn infer_column(
             true
         })
         .collect();
-    if (others.len() as f64) < 0.1 * present.len() as f64 && zero_dates < present.len() {
+    // Some dates among them: a column of unset dates and tokens only holds none.
+    let dates = present.len() - others.len() - zero_dates - token_times;
+    if others.is_empty() && dates == 0 {
+        return ignore(
+            "every value is missing (an unset date or a missing token such as `-1.0`)".into(),
+        );
+    }
+    if (others.len() as f64) < 0.1 * present.len() as f64 && dates > 0 {
         // Any others are neither dates in this order nor placeholders (those are missing values
         // by now): `2023-09` partial dates, US dates among ISO ones. Training refuses them,
         // naming the row; said now, with the way to keep them. (Left out instead, the column's
@@ -1604,6 +1611,23 @@ mod tests {
                 && !why.contains("training refuses"),
             "{why}"
         );
+        // Tokens and zero dates only, no date: not a timestamp column.
+        let mut csv = String::from("signup,visits\n");
+        for i in 0..200 {
+            let v = if i % 3 == 0 { "0000-00-00" } else { "-1.0" };
+            csv.push_str(&format!("{v},{i}\n"));
+        }
+        let (_dir, table) = table_of(&csv);
+        let s = infer_spec(&table, &options).unwrap();
+        let (i, c) = s
+            .spec
+            .columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name == "signup")
+            .unwrap();
+        assert_eq!(c.transform, TransformKind::Ignore, "{}", s.reasons[i]);
+        assert!(s.reasons[i].contains("an unset date"), "{}", s.reasons[i]);
     }
 
     #[test]
