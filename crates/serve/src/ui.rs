@@ -13,6 +13,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use leadscore_core::artifact::ModelArtifact;
 use leadscore_report::html::self_closing;
 use leadscore_report::{Report, ReportOptions, TierTarget, Tiers, STYLE};
 use maud::{html, PreEscaped, DOCTYPE};
@@ -76,7 +77,7 @@ pub async fn page(State(app): State<AppState>) -> Result<Response> {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
-             connect-src 'self'; base-uri 'none'; form-action 'none'",
+             connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
         ),
     );
     Ok(response)
@@ -120,7 +121,8 @@ fn options(serving: &Serving) -> ReportOptions {
 /// The whole page for the model in force, written with maud's `html!` so every value spliced
 /// in (the model's column names and category levels come from a CSV) is escaped.
 pub fn render(serving: &Serving) -> Result<String> {
-    let artifact = &serving.artifact;
+    let shown = in_force(serving);
+    let artifact: &ModelArtifact = shown.as_ref().unwrap_or(&serving.artifact);
     let report = Report::build(artifact, None, &options(serving))
         .map_err(|e| Error::Internal(format!("model page: {e}")))?;
     let c = &serving.cutoff;
@@ -240,6 +242,36 @@ pub fn render(serving: &Serving) -> Result<String> {
     Ok(out)
 }
 
+/// The model as the server applies it when its `--gates` replace the model's: those gates and
+/// the curve rebuilt with them (the cutoff, the targets' costs, the tiers and the charts' marks
+/// then read as `/v1/cutoff` does), and the example leads held back only by gates still in
+/// force. `None` when the model's own gates are in force.
+fn in_force(serving: &Serving) -> Option<ModelArtifact> {
+    if !serving.gates_from_config {
+        return None;
+    }
+    let mut a = (*serving.artifact).clone();
+    let specs = serving.gates.specs();
+    // A gate the model had and the server still applies as written.
+    let kept: Vec<String> = a
+        .gates
+        .iter()
+        .filter(|g| specs.contains(g))
+        .map(|g| g.name.clone())
+        .collect();
+    if let Some(e) = a.explain.as_mut() {
+        // An example picked as held back only by gates no longer in force is not shown.
+        e.examples.retain_mut(|x| {
+            let was = !x.held_back.is_empty();
+            x.held_back.retain(|n| kept.contains(n));
+            !(was && x.held_back.is_empty())
+        });
+    }
+    a.gates = specs.to_vec();
+    a.curve = serving.curve.as_ref().clone();
+    Some(a)
+}
+
 /// `95.0` -> `95`, `97.5` -> `97.5`.
 fn trim(x: f64) -> String {
     let s = format!("{x:.2}");
@@ -254,6 +286,31 @@ mod tests {
 
     fn demo() -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json")
+    }
+
+    #[test]
+    fn the_page_shows_the_gates_in_force_and_the_cutoff_they_give() {
+        // The server's --gates replace the model's (here: none).
+        let mut config = Config::new(demo(), 0.5);
+        config.gates = Some(Vec::new());
+        let app = App::new(config).unwrap();
+        let serving = app.current();
+        assert!(serving.gates_from_config);
+        let html = render(&serving).unwrap();
+        let own = App::new(Config::new(demo(), 0.5)).unwrap().current();
+        let (now, model) = (serving.cutoff.threshold, own.cutoff.threshold);
+        assert_ne!(format!("{now:.4}"), format!("{model:.4}"));
+        // The cutoff in force marks the charts and heads the costs table; the model's does not.
+        assert!(
+            html.contains(&format!("cutoff {now:.3}")),
+            "no chart mark at {now:.3}"
+        );
+        assert!(
+            !html.contains(&format!("cutoff {model:.3}")),
+            "a mark at {model:.3}"
+        );
+        // No example lead is said held back by a gate that is not in force.
+        assert!(!html.contains("held back: students") && !html.contains("held back by a gate"));
     }
 
     #[test]
