@@ -21,6 +21,11 @@ pub struct EvaluationSet {
     /// Age-aware models: the handoff curve of the set's leads replayed through their lives,
     /// the one a cutoff's precision is promised on (see `OperatingCurve::handoff`).
     pub handoff: Option<OperatingCurve>,
+    /// The curve the ROC and precision-recall charts draw when `curve` is gated: a flat model
+    /// with gates, whose held-back leads are never MQLs, so `curve` stops short of (1, 1) and
+    /// is not the curve the ROC AUC and average precision measure. The same holdout without
+    /// gates. `None`: they draw `curve`.
+    pub drawn: Option<OperatingCurve>,
     /// A labeled file: per boolean, categorical or numeric field, the leads whose value
     /// training did not see (scored as missing, `other` or the nearest training value). `None` for the holdout (not counted).
     pub unseen: Option<Vec<UnseenValues>>,
@@ -33,11 +38,23 @@ impl EvaluationSet {
             Some(per_example) => (per_example.clone(), Some(artifact.curve.clone())),
             None => (artifact.curve.clone(), None),
         };
+        // A flat model's curve counts its gates; the ROC and precision-recall charts draw
+        // the holdout without them, the curve their AUC measures.
+        let drawn = match (&artifact.example_curve, &artifact.gate_holdout) {
+            (None, Some(h)) if !artifact.gates.is_empty() => h
+                .curve(
+                    &leadscore_core::gates::Gates::default(),
+                    leadscore_core::gates::CURVE_POINTS,
+                )
+                .ok(),
+            _ => None,
+        };
         Self {
             name: format!("holdout ({})", artifact.provenance.split),
             evaluation: artifact.evaluation.clone(),
             curve,
             handoff,
+            drawn,
             unseen: None,
         }
     }
@@ -325,6 +342,7 @@ mod tests {
             evaluation: leadscore_core::metrics::evaluate(&scores, &labels).unwrap(),
             curve,
             handoff: None,
+            drawn: None,
             unseen: None,
         }
     }
@@ -368,6 +386,7 @@ mod tests {
             evaluation: ev,
             curve: c.clone(),
             handoff: None,
+            drawn: None,
             unseen: None,
         };
         let rows = tier_rows(&c, &s, &Tiers::standard(), 0.95);

@@ -237,6 +237,7 @@ fn x_education_report_on_the_holdout_and_on_a_labeled_file() {
         evaluation: e.evaluation,
         curve: e.curve,
         handoff: e.handoff_curve,
+        drawn: None,
         unseen: Some(e.unseen),
     };
     let report = Report::build(&artifact, Some(&set), &ReportOptions::default()).unwrap();
@@ -248,6 +249,45 @@ fn x_education_report_on_the_holdout_and_on_a_labeled_file() {
         "the file"
     );
     assert!(html.contains("the same cutoff gives"));
+
+    // The same model with a gate: its curve counts the held-back leads as never MQLs and stops
+    // short of (1, 1); the ROC and precision-recall charts draw the holdout without the gate,
+    // the curve their AUC measures.
+    let mut gated = artifact.clone();
+    let mut rule = std::collections::BTreeMap::new();
+    rule.insert(
+        "What is your current occupation".to_string(),
+        vec!["Student".to_string()],
+    );
+    gated.gates = vec![leadscore_core::gates::GateSpec {
+        name: "no students".into(),
+        never_mql_when: rule,
+        mql_requires: Default::default(),
+    }];
+    let compiled = leadscore_core::gates::Gates::for_spec(&gated.gates, &gated.spec).unwrap();
+    let holdout = gated
+        .gate_holdout
+        .as_ref()
+        .expect("a flat model keeps its gate holdout");
+    gated.curve = holdout
+        .curve(&compiled, leadscore_core::gates::CURVE_POINTS)
+        .unwrap();
+    let set = EvaluationSet::holdout(&gated);
+    let drawn = set
+        .drawn
+        .as_ref()
+        .expect("a gated flat model draws the ungated curve");
+    let last =
+        |c: &leadscore_core::curve::OperatingCurve| c.points.last().map(|p| (p.tp, p.fp)).unwrap();
+    assert_eq!(
+        last(drawn),
+        (drawn.positives, drawn.total - drawn.positives)
+    );
+    assert!(
+        last(&set.curve).0 < set.curve.positives,
+        "the gated curve stops short"
+    );
+    assert!(EvaluationSet::holdout(&artifact).drawn.is_none());
 }
 
 /// The charts a report of `artifact` draws: field importance and shapes for models with an
