@@ -540,7 +540,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
             },
         ));
     }
-    let (df, header_note) = tidy_header(df);
+    let (df, header_note) = tidy_header(df, !is_parquet);
     let notes: Vec<String> = [
         note,
         preamble_note,
@@ -1731,12 +1731,24 @@ fn header_names(scan: &Scan) -> Vec<String> {
 /// hand-edited export has) is read trimmed, unless another column already has that name; and a
 /// note that says so, and names a header written twice (polars reads the second as
 /// `name_duplicated_0`).
-fn tidy_header(mut df: DataFrame) -> (DataFrame, Option<String>) {
+fn tidy_header(mut df: DataFrame, csv: bool) -> (DataFrame, Option<String>) {
     let names: Vec<String> = df
         .get_column_names()
         .iter()
         .map(|n| n.to_string())
         .collect();
+    // A quoted CSV name's doubled quotes are one quote (`"a""b"` is `a"b`, as in any field);
+    // polars keeps them doubled in the header. (A Parquet name is as written.)
+    let mut names = names;
+    for name in names.iter_mut().filter(|_| csv) {
+        if name.contains("\"\"") {
+            let one = name.replace("\"\"", "\"");
+            let free = !df.get_column_names().iter().any(|c| c.as_str() == one);
+            if free && df.rename(name, one.as_str().into()).is_ok() {
+                *name = one;
+            }
+        }
+    }
     let mut trimmed = Vec::new();
     for name in &names {
         let t = name.trim();
@@ -2094,6 +2106,12 @@ mod tests {
         assert_eq!(t.note, None);
         let p = write(&dir, "c.csv", "id,x\n1,2\n");
         assert_eq!(read_table(&p, &ReadOptions::default()).unwrap().note, None);
+        // A quoted name's doubled quote is one quote, as in any field.
+        let p = write(&dir, "q.csv", "\"a\"\"b\",x\n1,2\n");
+        assert_eq!(
+            names(&read_table(&p, &ReadOptions::default()).unwrap()),
+            ["a\"b", "x"]
+        );
     }
 
     #[test]
