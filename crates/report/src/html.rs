@@ -1213,8 +1213,14 @@ fn tiers_table(set: &EvaluationSet, tiers: &[TierRow]) -> Markup {
                                 td { (count(t.leads)) }
                                 td { (pct(t.share_of_leads)) }
                                 td { (count(t.converted)) }
-                                td { (pct(t.conversion_rate)) }
-                                td { (format!("{:.2}×", t.lift)) }
+                                // A tier of no leads has no rate (0% would read as measured).
+                                @if t.leads == 0 {
+                                    td { "–" }
+                                    td { "–" }
+                                } @else {
+                                    td { (pct(t.conversion_rate)) }
+                                    td { (format!("{:.2}×", t.lift)) }
+                                }
                             }
                         }
                     }
