@@ -779,15 +779,31 @@ fn targets_table(
                                     td { (format!("{:.0}", p.mql_rate * 1000.0)) }
                                 }
                             }
-                            Err(CutoffError::Unattainable { best_precision, .. }) => {
+                            Err(CutoffError::Unattainable {
+                                best_precision,
+                                best_precision_lower_bound,
+                                stopped_at,
+                                ..
+                            }) => {
+                                // The promise is the lower bound: a best precision above the
+                                // target reads as a contradiction without it.
+                                @let why = match stopped_at {
+                                    Some((at, lower)) => format!(
+                                        "not attainable: testing from the strictest cutoff \
+                                         down stopped at {at:.4} (lower bound {lower:.3}), \
+                                         before the best point (precision \
+                                         {best_precision:.3}, lower bound \
+                                         {best_precision_lower_bound:.3})"
+                                    ),
+                                    None => format!(
+                                        "not attainable: the highest lower bound of any cutoff \
+                                         is {best_precision_lower_bound:.3} (precision \
+                                         {best_precision:.3} there)"
+                                    ),
+                                };
                                 tr class="unattainable" {
                                     td { (target) }
-                                    td colspan="6" {
-                                        (format!(
-                                            "not attainable (the best supported precision is \
-                                             {best_precision:.3})"
-                                        ))
-                                    }
+                                    td colspan="6" { (why) }
                                 }
                             }
                             Err(e) => {
