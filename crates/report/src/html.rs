@@ -845,6 +845,40 @@ fn band_labels(edges: &[f64]) -> Vec<String> {
 fn parts_table(e: &ExplainSummary) -> Markup {
     let g = &e.grid;
     let (fit, eng) = (band_labels(&g.fit_edges), band_labels(&g.engagement_edges));
+    if without_engagement(e) {
+        // No engagement part: one column of fit bands (a grid would name engagement bands the
+        // leads do not have).
+        return html! {
+            section id="fit-engagement" {
+                h2 { "Fit" }
+                p {
+                    "This model has no " strong { "engagement" } " part (no events, behaviour                      columns or lead age): a lead's log-odds is the average lead's plus its "
+                    strong { "fit" } " (who the lead is: its profile fields). Holdout examples                      by band of fit (bands at the training quartiles): the share that converted                      and how many there are."
+                }
+                table id="table-fit-engagement" class="numbers" {
+                    thead { tr { th { "fit \u{2193}" } th { "all leads" } } }
+                    tbody {
+                        @for (i, row) in g.cells.iter().enumerate().rev() {
+                            @let (n, converted) = row
+                                .iter()
+                                .fold((0u64, 0u64), |(a, b), (n, c)| (a + n, b + c));
+                            tr {
+                                th { (fit.get(i).cloned().unwrap_or_default()) }
+                                td {
+                                    @if n == 0 {
+                                        "-"
+                                    } @else {
+                                        (pct(converted as f64 / n as f64))
+                                        " (" (count(n)) ")"
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+    }
     html! {
         section id="fit-engagement" {
             h2 { "Fit and engagement" }
@@ -885,6 +919,13 @@ fn parts_table(e: &ExplainSummary) -> Markup {
     }
 }
 
+/// Whether the model has no engagement part: every engagement contribution is 0 (its
+/// training quartiles all 0 and every example's 0), as in a flat model of profile fields only.
+fn without_engagement(e: &ExplainSummary) -> bool {
+    e.grid.engagement_edges.iter().all(|x| *x == 0.0)
+        && e.examples.iter().all(|x| x.split.engagement == 0.0)
+}
+
 /// `<br/>`.
 fn line_break() -> Markup {
     self_closing(html! { br {} })
@@ -900,19 +941,35 @@ fn examples_section(e: &ExplainSummary) -> Markup {
             .map(|((y, m, d), (hh, mm, _))| format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}"))
             .unwrap_or_default()
     };
+    // A model without an engagement part shows none (its engagement is 0 for every lead).
+    let engaged = !without_engagement(e);
     html! {
         section id="examples" {
             h2 { "Example leads" }
             p {
-                "Holdout leads with their key factors: one per field or event type, named by \
-                 what the lead has, in log-odds against the average training lead. Baseline + \
-                 fit + engagement is the lead's log-odds; the factors are the strongest parts \
-                 of fit and engagement (the server lists as many as " code { "?factors=N" } " asks)."
+                @if engaged {
+                    "Holdout leads with their key factors: one per field or event type, named by \
+                     what the lead has, in log-odds against the average training lead. Baseline + \
+                     fit + engagement is the lead's log-odds; the factors are the strongest parts \
+                     of fit and engagement (the server lists as many as " code { "?factors=N" } " asks)."
+                } @else {
+                    "Holdout leads with their key factors: one per field, named by what the lead \
+                     has, in log-odds against the average training lead. Baseline + fit is the \
+                     lead's log-odds; the factors are the strongest parts of fit (the server \
+                     lists as many as " code { "?factors=N" } " asks)."
+                }
             }
             table id="table-examples" {
                 thead {
                     tr {
-                        th { "lead" } th { "score" } th { "log-odds: baseline + fit + engagement" }
+                        th { "lead" } th { "score" }
+                        th {
+                            (if engaged {
+                                "log-odds: baseline + fit + engagement"
+                            } else {
+                                "log-odds: baseline + fit"
+                            })
+                        }
                         th { "key factors" }
                     }
                 }
@@ -929,14 +986,20 @@ fn examples_section(e: &ExplainSummary) -> Markup {
                             }
                             td { (format!("{:.3}", x.score)) }
                             td {
-                                (format!(
-                                    "{:+.2} {:+.2} {:+.2}",
-                                    x.split.baseline, x.split.fit, x.split.engagement
-                                ))
+                                @if engaged {
+                                    (format!(
+                                        "{:+.2} {:+.2} {:+.2}",
+                                        x.split.baseline, x.split.fit, x.split.engagement
+                                    ))
+                                } @else {
+                                    (format!("{:+.2} {:+.2}", x.split.baseline, x.split.fit))
+                                }
                                 (line_break())
                                 "fit " (x.fit_percentile.map(|p| format!("p{p:.0}")).unwrap_or_default())
-                                ", engagement "
-                                (x.engagement_percentile.map(|p| format!("p{p:.0}")).unwrap_or_default())
+                                @if engaged {
+                                    ", engagement "
+                                    (x.engagement_percentile.map(|p| format!("p{p:.0}")).unwrap_or_default())
+                                }
                             }
                             td {
                                 ul class="factors" {

@@ -347,3 +347,25 @@ fn names_from_the_data_are_escaped_in_every_part_of_the_report() {
     let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;";
     assert!(html.matches(escaped).count() > 50, "the names are shown");
 }
+
+/// A model without an engagement part (a flat file of profile fields: every engagement
+/// contribution 0) shows fit alone: no engagement bands, percentiles or `+0.00` the leads do
+/// not have.
+#[test]
+fn a_model_without_engagement_shows_fit_alone() {
+    let mut artifact = ModelArtifact::load(&repo("models/demo.json")).unwrap();
+    let e = artifact.explain.as_mut().unwrap();
+    e.grid.engagement_edges = vec![0.0; e.grid.engagement_edges.len()];
+    for x in &mut e.examples {
+        x.split.engagement = 0.0;
+    }
+    let html = report_html(&artifact, None, &ReportOptions::default()).unwrap();
+    parse(&html);
+    assert!(html.contains("This model has no <strong>engagement</strong> part"));
+    assert!(html.contains("log-odds: baseline + fit</th>"));
+    assert!(!html.contains(", engagement p"));
+    // The demo model itself has both parts.
+    let own = ModelArtifact::load(&repo("models/demo.json")).unwrap();
+    let html = report_html(&own, None, &ReportOptions::default()).unwrap();
+    assert!(html.contains(", engagement p") && !html.contains("no <strong>engagement</strong>"));
+}
