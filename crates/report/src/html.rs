@@ -1119,6 +1119,22 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
         return html! {};
     };
     let kept: Vec<String> = a.spec.pairs.iter().map(|p| p.name()).collect();
+    // Nothing ranked (fewer than two fields to pair, or none gained): a sentence, no table.
+    if p.ranked.is_empty() && p.named.is_empty() {
+        return html! {
+            section id="pairs" {
+                h2 { "Pairs of fields" }
+                p {
+                    (format!(
+                        "No pairs: the search had {} field{} to pair{}.",
+                        p.columns.len(),
+                        if p.columns.len() == 1 { "" } else { "s" },
+                        if p.columns.len() < 2 { "" } else { ", and no pair gained on the training split" }
+                    ))
+                }
+            }
+        };
+    }
     html! {
         section id="pairs" {
             h2 { "Pairs of fields" }
@@ -1156,8 +1172,10 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
             @if !p.named.is_empty() {
                 p { "Named in the spec (always in the model): " (p.named.join(", ")) "." }
             }
-            @if p.candidates.is_empty() {
+            @if p.candidates.is_empty() && p.count != "auto" {
                 p { "The number of pairs was fixed at " (p.count) ": " (p.chosen) " kept." }
+            } @else if p.candidates.is_empty() {
+                p { "No numbers of pairs were compared: " (p.chosen) " kept." }
             } @else {
                 p {
                     "How many: " (p.folds) "-fold cross-validation on the same examples, at the \

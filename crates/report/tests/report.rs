@@ -369,3 +369,21 @@ fn a_model_without_engagement_shows_fit_alone() {
     let html = report_html(&own, None, &ReportOptions::default()).unwrap();
     assert!(html.contains(", engagement p") && !html.contains("no <strong>engagement</strong>"));
 }
+
+/// A pair search with one field to pair ranks nothing: a sentence, not an empty table nor
+/// "fixed at auto".
+#[test]
+fn a_pair_search_with_nothing_to_pair_says_so() {
+    let mut artifact = ModelArtifact::load(&repo("models/demo.json")).unwrap();
+    let p = artifact.provenance.pairs.as_mut().unwrap();
+    p.columns.truncate(1);
+    p.ranked.clear();
+    p.candidates.clear();
+    p.not_tried.clear();
+    p.chosen = 0;
+    artifact.spec.pairs.clear();
+    let html = report_html(&artifact, None, &ReportOptions::default()).unwrap();
+    parse(&html);
+    assert!(html.contains("No pairs: the search had 1 field to pair."));
+    assert!(!html.contains("id=\"table-pairs\"") && !html.contains("fixed at auto"));
+}
