@@ -129,7 +129,11 @@ impl Report {
             cutoff: cutoff_text(&set, options, &marked, data.is_some()),
             unseen: unseen_section(&set),
             targets: targets_table(&set, options, marked.as_ref().ok()),
-            tiers: tiers_table(&set, &tiers),
+            tiers: tiers_table(
+                &set,
+                &tiers,
+                !artifact.gates.is_empty() && set.handoff.is_some(),
+            ),
             weights: weights_table(artifact),
             pairs: pairs_section(artifact),
             parts: artifact
@@ -1267,7 +1271,10 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
     }
 }
 
-fn tiers_table(set: &EvaluationSet, tiers: &[TierRow]) -> Markup {
+/// `gated_per_example`: the counts are per example of a model with gates and a handoff curve,
+/// which cannot count the examples a gate holds back apart (its gate holdout keeps leads'
+/// lives, not examples): said under the table.
+fn tiers_table(set: &EvaluationSet, tiers: &[TierRow], gated_per_example: bool) -> Markup {
     if tiers.is_empty() {
         return html! {};
     }
@@ -1277,6 +1284,11 @@ fn tiers_table(set: &EvaluationSet, tiers: &[TierRow]) -> Markup {
             p {
                 "Cutoffs chosen on the holdout; leads and conversions counted on the "
                 (set.name) "."
+                @if gated_per_example {
+                    " Counted per example by score alone: an example a gate holds back is \
+                     counted in the tier its score reaches, where the server puts such a lead \
+                     in the last tier (the gates' table above counts them)."
+                }
             }
             table id="table-tiers" class="numbers" {
                 thead {
