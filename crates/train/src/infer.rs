@@ -1555,6 +1555,15 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
         if let Some(sep) = &c.separator {
             let _ = writeln!(out, "separator = {}", toml_str(sep));
         }
+        // A behaviour column's part (engagement): left out, a model trained on the written
+        // spec counted visits and time on site as fit.
+        if let Some(part) = c.part {
+            let part = serde_json::to_value(part)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let _ = writeln!(out, "part = {}", toml_str(&part));
+        }
     }
     out
 }
@@ -2386,6 +2395,42 @@ mod tests {
         assert!(text.contains("\ndecimal_comma = true\n"), "{text}");
         let back = FeatureSpec::from_toml(&text, "t.toml").unwrap();
         assert!(back.decimal_comma);
+    }
+
+    /// The written spec reads back as the inferred one, every column's settings included (a
+    /// behaviour column's `part = "engagement"` was not written, so a model trained on the
+    /// written spec counted it as fit).
+    #[test]
+    fn the_written_spec_reads_back_as_inferred() {
+        let mut csv = String::from("id,Total Time Spent on Website,page_views,industry,y\n");
+        for i in 0..300 {
+            let _ = writeln!(
+                csv,
+                "L{i},{},{},{},{}",
+                (i * 37) % 1500,
+                i % 13,
+                ["Retail", "Banking", "Media"][i % 3],
+                i % 2
+            );
+        }
+        let (_dir, table) = table_of(&csv);
+        let options = InferOptions {
+            label: Some("y".into()),
+            id: Some("id".into()),
+            ..InferOptions::default()
+        };
+        let inferred = infer_spec(&table, &options).unwrap();
+        assert!(
+            inferred
+                .spec
+                .columns
+                .iter()
+                .any(|c| c.part == Some(leadscore_core::explain::Part::Engagement)),
+            "{:?}",
+            inferred.spec.columns
+        );
+        let back = FeatureSpec::from_toml(&render_toml(&inferred), "t.toml").unwrap();
+        assert_eq!(back.columns, inferred.spec.columns);
     }
 
     #[test]
