@@ -540,7 +540,21 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
             },
         ));
     }
-    let (df, header_note) = tidy_header(df, !is_parquet);
+    // The header names written in quotes (a doubled quote in one is one quote).
+    let quoted: Vec<String> = if is_parquet {
+        Vec::new()
+    } else {
+        let raw = String::from_utf8_lossy(&scan.header_line).into_owned();
+        raw.split(char::from(scan.delimiter))
+            .filter_map(|n| {
+                let t = n.trim();
+                t.strip_prefix('"')
+                    .and_then(|t| t.strip_suffix('"'))
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    let (df, header_note) = tidy_header(df, &quoted);
     let notes: Vec<String> = [
         note,
         preamble_note,
@@ -1731,17 +1745,18 @@ fn header_names(scan: &Scan) -> Vec<String> {
 /// hand-edited export has) is read trimmed, unless another column already has that name; and a
 /// note that says so, and names a header written twice (polars reads the second as
 /// `name_duplicated_0`).
-fn tidy_header(mut df: DataFrame, csv: bool) -> (DataFrame, Option<String>) {
+fn tidy_header(mut df: DataFrame, quoted: &[String]) -> (DataFrame, Option<String>) {
     let names: Vec<String> = df
         .get_column_names()
         .iter()
         .map(|n| n.to_string())
         .collect();
     // A quoted CSV name's doubled quotes are one quote (`"a""b"` is `a"b`, as in any field);
-    // polars keeps them doubled in the header. (A Parquet name is as written.)
+    // polars keeps them doubled in the header. (An unquoted name, or a Parquet one, is as
+    // written.)
     let mut names = names;
-    for name in names.iter_mut().filter(|_| csv) {
-        if name.contains("\"\"") {
+    for name in names.iter_mut() {
+        if name.contains("\"\"") && quoted.contains(name) {
             let one = name.replace("\"\"", "\"");
             let free = !df.get_column_names().iter().any(|c| c.as_str() == one);
             if free && df.rename(name, one.as_str().into()).is_ok() {
@@ -2106,11 +2121,16 @@ mod tests {
         assert_eq!(t.note, None);
         let p = write(&dir, "c.csv", "id,x\n1,2\n");
         assert_eq!(read_table(&p, &ReadOptions::default()).unwrap().note, None);
-        // A quoted name's doubled quote is one quote, as in any field.
+        // A quoted name's doubled quote is one quote, as in any field; unquoted, as written.
         let p = write(&dir, "q.csv", "\"a\"\"b\",x\n1,2\n");
         assert_eq!(
             names(&read_table(&p, &ReadOptions::default()).unwrap()),
             ["a\"b", "x"]
+        );
+        let p = write(&dir, "u.csv", "a\"\"b,x\n1,2\n");
+        assert_eq!(
+            names(&read_table(&p, &ReadOptions::default()).unwrap()),
+            ["a\"\"b", "x"]
         );
     }
 
