@@ -723,9 +723,8 @@ pub fn precision_recall(
             .label("model")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TEAL.stroke_width(2)));
         if let Some(m) = cutoff {
-            let p = set
-                .curve
-                .at_threshold(m.chosen.threshold, m.chosen.confidence);
+            // On the curve drawn, as the ROC chart marks it.
+            let p = c.at_threshold(m.chosen.threshold, m.chosen.confidence);
             mark(
                 &mut chart,
                 (p.recall, p.precision),
@@ -965,7 +964,12 @@ pub fn lift_by_tier(set: &EvaluationSet, tiers: &[TierRow]) -> Result<Chart, Rep
             (
                 t.name.clone(),
                 t.conversion_rate,
-                format!("{:.1}× · {} of leads", t.lift, pct(t.share_of_leads)),
+                // A tier of no leads has no lift (as its row in the tier table says).
+                if t.leads == 0 {
+                    "no leads".to_string()
+                } else {
+                    format!("{:.1}× · {} of leads", t.lift, pct(t.share_of_leads))
+                },
             )
         })
         .collect();

@@ -783,10 +783,13 @@ fn targets_table(
                                     td { (format!("{:.0}", p.mql_rate * 1000.0)) }
                                 }
                             }
+                            // (A holdout too small for the target at all: the error's own
+                            // words, below, say so.)
                             Err(CutoffError::Unattainable {
                                 best_precision,
                                 best_precision_lower_bound,
                                 stopped_at,
+                                thin: None,
                                 ..
                             }) => {
                                 // The promise is the lower bound: a best precision above the

@@ -288,6 +288,20 @@ fn x_education_report_on_the_holdout_and_on_a_labeled_file() {
         "the gated curve stops short"
     );
     assert!(EvaluationSet::holdout(&artifact).drawn.is_none());
+    // On a labeled file too (`report --data`): the file's curve without the gate.
+    let e = evaluate_file(&gated, &data, None, &[], &ReadOptions::default()).unwrap();
+    let ungated = e
+        .ungated_curve
+        .as_ref()
+        .expect("a gated flat model's file curve");
+    assert_eq!(
+        last(ungated),
+        (ungated.positives, ungated.total - ungated.positives)
+    );
+    assert!(
+        last(&e.curve).0 < e.curve.positives,
+        "the gated curve stops short"
+    );
 }
 
 /// The charts a report of `artifact` draws: field importance and shapes for models with an

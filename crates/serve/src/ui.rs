@@ -126,9 +126,11 @@ pub fn render(serving: &Serving) -> Result<String> {
     let report = Report::build(artifact, None, &options(serving))
         .map_err(|e| Error::Internal(format!("model page: {e}")))?;
     let c = &serving.cutoff;
-    // The curve the charts draw: per example (an age-aware model's handoff curve is kept for
-    // the cutoff, not drawn).
-    let charted = artifact.example_curve.as_ref().unwrap_or(&serving.curve);
+    // The curve the charts draw, where the slider's marks go: per example (an age-aware
+    // model's handoff curve is kept for the cutoff, not drawn), without gates for a flat
+    // model with them (the report's `EvaluationSet::drawn`).
+    let set = leadscore_report::EvaluationSet::holdout(artifact);
+    let charted = set.drawn.as_ref().unwrap_or(&set.curve);
     let confidence_pct = trim(serving.target.confidence * 100.0);
     let target = serving.target.target_precision;
     let points = charted

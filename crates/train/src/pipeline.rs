@@ -1594,6 +1594,11 @@ pub struct FileEvaluation {
     /// [`OperatingCurve::handoff`]), the one the cutoff's promise is judged on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handoff_curve: Option<OperatingCurve>,
+    /// A flat model with gates: the curve on this data without them (`curve` counts the leads
+    /// a gate holds back as never MQLs, so it stops short of every converter), the one its
+    /// ROC AUC measures and the report's charts draw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ungated_curve: Option<OperatingCurve>,
     /// Per boolean, categorical or numeric column, the leads whose value training did not see
     /// (scored as missing, `other` or the nearest training value, never an error); only
     /// columns with some.
@@ -2065,8 +2070,12 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
             (None, holdout.curve(&gates, CURVE_POINTS)?)
         }
     };
+    let ungated_curve = (handoff_curve.is_none() && !gates.is_empty())
+        .then(|| OperatingCurve::from_scores(&scores, &set.labels, CURVE_POINTS))
+        .transpose()?;
     Ok(FileEvaluation {
         handoff_curve,
+        ungated_curve,
         model_id: artifact.model_id.clone(),
         data: set.table.path.clone(),
         events: set.events_path.clone(),

@@ -107,7 +107,7 @@ pub fn run(job: ReportJob) -> anyhow::Result<()> {
                 evaluation: e.evaluation,
                 curve: e.curve,
                 handoff: e.handoff_curve,
-                drawn: None,
+                drawn: e.ungated_curve,
                 unseen: Some(e.unseen),
             })
         }
