@@ -968,6 +968,23 @@ mod tests {
         assert!(writer.finish(&log, Duration::from_secs(5)));
     }
 
+    /// 30 decisions logged in `dir` with 400-byte files and 2 rotated files kept, the log
+    /// finished.
+    fn thirty_decisions(dir: &Path) -> DecisionLog {
+        let log = DecisionLog::default();
+        let config = DecisionLogConfig {
+            max_bytes: 400,
+            keep: 2,
+            ..DecisionLogConfig::new(dir)
+        };
+        let writer = log.start(&config).unwrap();
+        for i in 0..30 {
+            log.record(1, || decisions(vec![LeadId::Number(i.to_string())]));
+        }
+        assert!(writer.finish(&log, Duration::from_secs(5)));
+        log
+    }
+
     #[test]
     fn rotation_stops_at_the_highest_number_and_loses_nothing() {
         let dir = tempfile::tempdir().unwrap();
@@ -975,17 +992,7 @@ mod tests {
         std::fs::write(dir.path().join(format!("decisions.{max}.jsonl")), "{}\n").unwrap();
         // A number no server writes is not the log's (the next one overflowed).
         std::fs::write(dir.path().join(format!("decisions.{}.jsonl", u64::MAX)), "").unwrap();
-        let log = DecisionLog::default();
-        let config = DecisionLogConfig {
-            max_bytes: 400,
-            keep: 2,
-            ..DecisionLogConfig::new(dir.path())
-        };
-        let writer = log.start(&config).unwrap();
-        for i in 0..30 {
-            log.record(1, || decisions(vec![LeadId::Number(i.to_string())]));
-        }
-        assert!(writer.finish(&log, Duration::from_secs(5)));
+        let log = thirty_decisions(dir.path());
         assert_eq!(log.stats.rotations.load(Ordering::Relaxed), 0);
         assert_eq!(log.stats.written.load(Ordering::Relaxed), 30);
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
@@ -999,17 +1006,7 @@ mod tests {
         for n in 1..=4 {
             std::fs::write(dir.path().join(format!("decisions.{n}.jsonl")), "{}\n").unwrap();
         }
-        let log = DecisionLog::default();
-        let config = DecisionLogConfig {
-            max_bytes: 400,
-            keep: 2,
-            ..DecisionLogConfig::new(dir.path())
-        };
-        let writer = log.start(&config).unwrap();
-        for i in 0..30 {
-            log.record(1, || decisions(vec![LeadId::Number(i.to_string())]));
-        }
-        assert!(writer.finish(&log, Duration::from_secs(5)));
+        let log = thirty_decisions(dir.path());
         let mut names: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
