@@ -670,6 +670,18 @@ fn the_previous_run_is_checked_before_it_is_compared() {
     assert!(stdout.contains(", 0 changed tier"), "{stdout}");
     assert!(!stdout.contains("WARNING"), "{stdout}");
 
+    // The crossings file beside an output (written last: `ls -t | head -1` picks it) as the
+    // previous run: refused (its unchanged MQLs would all read as new, and be notified).
+    let crossings = dir.path().join("out.crossings.csv");
+    assert!(crossings.exists());
+    let (ok, _, err) = score(
+        &later,
+        &dir.path().join("again.csv"),
+        &["--previous", crossings.to_str().unwrap()],
+    );
+    assert!(!ok);
+    assert!(err.contains("a crossings file"), "{err}");
+
     // A bad cell is quoted as the file has it.
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let header: Vec<&str> = lines[0].split(',').collect();

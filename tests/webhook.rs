@@ -455,3 +455,46 @@ fn a_4xx_is_kept_with_the_answer_and_not_retried() {
         );
     }
 }
+
+/// A lead an earlier run queued (the receiver refused it) that has converted since is not
+/// posted as a new MQL by the next run with `--outcomes` (that run skips it as converted): its
+/// notification is dropped, as one of a lead no longer an MQL is.
+#[test]
+fn a_queued_lead_that_converted_since_is_dropped_not_posted() {
+    let w = week();
+    let r = Receiver::start(|_| (422, Duration::ZERO));
+    let o = w.run("refused.csv", &r.url, &["--notify-backoff-ms", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    let converted: String = dead_keys(&w.dead_letter())
+        .first()
+        .and_then(|k| k.split(':').next())
+        .expect("a refused notification")
+        .to_string();
+    let later = timestamp(&w.later, "later");
+    let outcomes = w.dir.path().join("outcomes.csv");
+    std::fs::write(
+        &outcomes,
+        format!(
+            "lead_id,converted_at\n{converted},{}\n",
+            rfc3339(later + 3600)
+        ),
+    )
+    .unwrap();
+    let ok = Receiver::start(|_| (200, Duration::ZERO));
+    let o = w.run_at(
+        &rfc3339(later + 86_400),
+        "next.csv",
+        &ok.url,
+        &["--outcomes", outcomes.to_str().unwrap()],
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("dropped"), "{stdout}");
+    assert!(!ok.seen().is_empty(), "the others go out");
+    for r in ok.seen() {
+        assert!(
+            !r.key.starts_with(&format!("{converted}:")),
+            "{converted} posted as a new MQL although it converted"
+        );
+    }
+}

@@ -210,6 +210,21 @@ fn lead_id_text(json: &str) -> Result<String> {
     }
 }
 
+/// The outcomes keyed by [`join_key`], as the log's ids are (two ids that differ only in
+/// trailing zeros are one lead: the earliest known conversion counts). Only `monitor` joins so;
+/// `score` and `funnel` compare the ids of their own files as written on both sides.
+fn join_keyed(outcomes: HashMap<String, Option<i64>>) -> HashMap<String, Option<i64>> {
+    let mut out: HashMap<String, Option<i64>> = HashMap::with_capacity(outcomes.len());
+    for (id, at) in outcomes {
+        let entry = out.entry(join_key(id)).or_insert(at);
+        *entry = match (*entry, at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    out
+}
+
 /// An id as the join compares it, on both sides (the log and the outcomes): as written, except
 /// that a decimal number's trailing zeros after the point are dropped (`77.0` is `77`, `1.50`
 /// is `1.5`: what pandas writes for an id column with a gap, or a client sending the number),
@@ -268,7 +283,6 @@ pub fn read_outcomes(
     };
     let mut out: HashMap<String, Option<i64>> = HashMap::new();
     for (row, id) in ids.into_iter().enumerate() {
-        let id = id.map(join_key);
         let Some(id) = id else {
             bail!(
                 "{}: row {}: the lead id ({}) is missing",
@@ -422,12 +436,12 @@ pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
         .unwrap_or_default();
     let files = log_files(&o.log)?;
     let decisions = read_decisions(&files)?;
-    let outcomes = read_outcomes(
+    let outcomes = join_keyed(read_outcomes(
         &o.outcomes,
         &spec,
         &artifact.provenance.positive_values,
         artifact.spec.date_order,
-    )?;
+    )?);
 
     let mut report = MonitorReport {
         model_id: artifact.model_id.clone(),

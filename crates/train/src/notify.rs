@@ -269,8 +269,9 @@ fn write_dead_letters(path: &Path, list: &[Kept]) -> Result<()> {
 /// The queue of a run: the dead letters of earlier runs the receiver did not refuse, then
 /// `fresh`, then the ones it refused (retried last, so they never hold up a new MQL). A lead
 /// and model already queued is not queued again. An earlier run's notification of a lead this
-/// run scored and did not make an MQL (`no_longer_mql`: its score fell, a gate) is dropped,
-/// not sent: a rep would be told "new MQL" about a lead that is not one. Returns the queue and
+/// run scored and did not make an MQL (`no_longer_mql`: its score fell, a gate), or skipped as
+/// converted since, is dropped, not sent: a rep would be told "new MQL" about a lead that is
+/// not one. Returns the queue and
 /// how many were dropped.
 pub fn queue(
     hook: &Webhook,

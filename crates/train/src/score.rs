@@ -125,6 +125,9 @@ pub struct ScoreSummary {
     pub not_yet_created: usize,
     /// Leads that had converted by `as_of` (with `outcomes`), not scored.
     pub already_converted: usize,
+    /// Their ids (and those converted at an unknown time): a notification of an earlier run
+    /// for one of them is dropped, not sent as a new MQL.
+    pub converted_ids: Vec<String>,
     /// Leads the outcomes table lists as converted without a time, not scored.
     pub converted_untimed: usize,
     /// Rows of the events file (`None` without one).
@@ -306,12 +309,14 @@ pub fn score_file(
                 match c.get(id) {
                     Some(Some(t)) if *t <= job.as_of => {
                         summary.already_converted += 1;
+                        summary.converted_ids.push(id.clone());
                         continue;
                     }
                     // Converted, the table does not say when: nothing is left to hand over
                     // now (a table without times cannot re-score the past).
                     Some(None) => {
                         summary.converted_untimed += 1;
+                        summary.converted_ids.push(id.clone());
                         continue;
                     }
                     _ => {}
@@ -601,6 +606,17 @@ pub fn read_previous(path: &Path, id: &str) -> Result<Previous> {
     // (every MQL now is new), not an error that breaks the nightly chain.
     let table = crate::load::read_table_rows(path, &read, true)?;
     crate::load::warn_of(&table);
+    // A crossings file (written beside the output, last, so `ls -t | head -1` picks it) holds
+    // only the leads that changed: read as the earlier run, every MQL that did not change would
+    // read as new, and be notified as news.
+    if table.df.column("change").is_ok() && table.df.column("previous_score").is_ok() {
+        return Err(TrainError::Config(format!(
+            "--previous {}: a crossings file (written by score --previous beside its output), \
+             not an output of score: give the earlier run's scores file (NAME.csv, not \
+             NAME.crossings.csv)",
+            table.path
+        )));
+    }
     let text = |name: &str| -> Result<Vec<Option<String>>> {
         text_values(column(&table, name)?).map_err(|e| TrainError::Column {
             path: table.path.clone(),

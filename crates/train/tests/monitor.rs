@@ -439,3 +439,28 @@ fn one_class_outcomes_ids_duplicates_nul_tails_and_gates() {
         (own.precision, own.recall)
     );
 }
+
+/// `read_outcomes` keeps ids as written: `score` and `funnel` join them with their own files'
+/// ids as written on both sides (`9.0` with `9.0`); only `monitor` compares both sides by
+/// `join_key` (a first version normalised the outcomes only, and `9.0` in both files of a
+/// `score --outcomes` run stopped matching).
+#[test]
+fn outcome_ids_are_read_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("outcomes.csv");
+    std::fs::write(
+        &path,
+        "lead_id,converted_at\n9.0,2025-06-10\n007,2025-06-11\n",
+    )
+    .unwrap();
+    let o = leadscore_train::monitor::read_outcomes(
+        &path,
+        &Default::default(),
+        &leadscore_core::value::default_positive_values(),
+        Default::default(),
+    )
+    .unwrap();
+    let mut ids: Vec<&String> = o.keys().collect();
+    ids.sort();
+    assert_eq!(ids, ["007", "9.0"]);
+}

@@ -311,7 +311,8 @@ pub fn run(s: Score) -> anyhow::Result<()> {
         .map(|p| &p.decisions)
         .or(s.notify.as_ref().map(|_| &nothing_before));
     let mut queued: Option<Vec<Notification>> = None;
-    // Leads this run scored and did not make MQLs (for the earlier runs' notifications).
+    // Leads this run scored and did not make MQLs, or skipped as converted (for the earlier
+    // runs' notifications).
     let mut not_mql: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut dropped = 0usize;
     let mut changed: Vec<Crossing> = Vec::new();
@@ -361,7 +362,13 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             },
         );
         match result {
-            Ok(sm) => summary = sm,
+            Ok(mut sm) => {
+                // A lead that has converted since an earlier run queued it is no new MQL.
+                if s.notify.is_some() {
+                    not_mql.extend(std::mem::take(&mut sm.converted_ids));
+                }
+                summary = sm;
+            }
             Err(e) => {
                 failure = Some(e.into());
                 return Err(std::io::Error::other("scoring failed"));
@@ -446,7 +453,7 @@ pub fn run(s: Score) -> anyhow::Result<()> {
         if dropped > 0 {
             line += &format!(
                 "dropped {dropped} notification(s) of earlier runs: those leads are no longer \
-                 MQLs as of {as_of}\n"
+                 MQLs as of {as_of} (below the cutoff, or converted)\n"
             );
         }
         emit(line)?;
