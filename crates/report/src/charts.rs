@@ -601,7 +601,7 @@ where
 
 /// ROC curve with the cutoff marked.
 pub fn roc(set: &EvaluationSet, cutoff: Option<&MarkedCutoff>) -> Result<Chart, ReportError> {
-    let c = set.drawn.as_ref().unwrap_or(&set.curve);
+    let c = set.charted();
     let (pos, neg) = (c.positives, c.total - c.positives);
     let rate = crate::figures::ratio;
     let points: Vec<(f64, f64)> = std::iter::once((0.0, 0.0))
@@ -681,7 +681,7 @@ pub fn precision_recall(
     set: &EvaluationSet,
     cutoff: Option<&MarkedCutoff>,
 ) -> Result<Chart, ReportError> {
-    let c = set.drawn.as_ref().unwrap_or(&set.curve);
+    let c = set.charted();
     let rate = crate::figures::ratio;
     let points: Vec<(f64, f64)> = c
         .points

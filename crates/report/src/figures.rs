@@ -59,6 +59,12 @@ impl EvaluationSet {
         }
     }
 
+    /// The curve the ROC and precision-recall charts draw and mark a cutoff on: [`Self::drawn`]
+    /// when the set has one, else the per-example curve.
+    pub fn charted(&self) -> &OperatingCurve {
+        self.drawn.as_ref().unwrap_or(&self.curve)
+    }
+
     /// The curve cutoffs and their precision are judged on: the handoff curve when the set
     /// has one, else the per-example curve.
     pub fn decision_curve(&self) -> &OperatingCurve {

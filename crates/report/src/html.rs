@@ -92,6 +92,8 @@ pub struct Report {
     /// Funnel metrics by group and period, with their charts (empty unless added with
     /// [`Report::add_funnel`]).
     pub funnel: Markup,
+    /// The set the report describes (its charts draw [`EvaluationSet::charted`]).
+    pub set: EvaluationSet,
 }
 
 impl Report {
@@ -152,6 +154,7 @@ impl Report {
             ),
             charts,
             funnel: html! {},
+            set,
         })
     }
 

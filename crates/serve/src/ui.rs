@@ -128,9 +128,8 @@ pub fn render(serving: &Serving) -> Result<String> {
     let c = &serving.cutoff;
     // The curve the charts draw, where the slider's marks go: per example (an age-aware
     // model's handoff curve is kept for the cutoff, not drawn), without gates for a flat
-    // model with them (the report's `EvaluationSet::drawn`).
-    let set = leadscore_report::EvaluationSet::holdout(artifact);
-    let charted = set.drawn.as_ref().unwrap_or(&set.curve);
+    // model with them.
+    let charted = report.set.charted();
     let confidence_pct = trim(serving.target.confidence * 100.0);
     let target = serving.target.target_precision;
     let points = charted

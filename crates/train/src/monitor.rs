@@ -210,6 +210,15 @@ fn lead_id_text(json: &str) -> Result<String> {
     }
 }
 
+/// Of two conversion times of one lead, the one that counts: the earliest known, whatever the
+/// rows' order (an unknown time only when neither is known), as training reads the same table.
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// The outcomes keyed by [`join_key`], as the log's ids are (two ids that differ only in
 /// trailing zeros are one lead: the earliest known conversion counts). Only `monitor` joins so;
 /// `score` and `funnel` compare the ids of their own files as written on both sides.
@@ -217,10 +226,7 @@ fn join_keyed(outcomes: HashMap<String, Option<i64>>) -> HashMap<String, Option<
     let mut out: HashMap<String, Option<i64>> = HashMap::with_capacity(outcomes.len());
     for (id, at) in outcomes {
         let entry = out.entry(join_key(id)).or_insert(at);
-        *entry = match (*entry, at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        *entry = earliest(*entry, at);
     }
     out
 }
@@ -294,13 +300,8 @@ pub fn read_outcomes(
         if !converted[row] {
             continue;
         }
-        // The earliest known conversion time counts, whatever the rows' order (an unknown
-        // time only when no row knows one), as training reads the same table.
         let entry = out.entry(id).or_insert(at[row]);
-        *entry = match (*entry, at[row]) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        *entry = earliest(*entry, at[row]);
     }
     Ok(out)
 }

@@ -59,6 +59,9 @@ pub struct ScoreJob {
     pub delimiter: Option<u8>,
     /// Leads scored and written per chunk ([`CHUNK_LEADS`] by default).
     pub chunk_leads: usize,
+    /// Keep the ids of the leads skipped as converted ([`ScoreSummary::converted_ids`]):
+    /// only a run that notifies needs them.
+    pub keep_converted_ids: bool,
 }
 
 /// The lead id column: `--id`, else the one a point-in-time model was trained with.
@@ -125,8 +128,9 @@ pub struct ScoreSummary {
     pub not_yet_created: usize,
     /// Leads that had converted by `as_of` (with `outcomes`), not scored.
     pub already_converted: usize,
-    /// Their ids (and those converted at an unknown time): a notification of an earlier run
-    /// for one of them is dropped, not sent as a new MQL.
+    /// Their ids (and those converted at an unknown time), with
+    /// [`ScoreJob::keep_converted_ids`]: a notification of an earlier run for one of them is
+    /// dropped, not sent as a new MQL.
     pub converted_ids: Vec<String>,
     /// Leads the outcomes table lists as converted without a time, not scored.
     pub converted_untimed: usize,
@@ -306,20 +310,24 @@ pub fn score_file(
                 }
             }
             if let (Some(c), Some(id)) = (&converted_by, &ids[row]) {
-                match c.get(id) {
+                let skipped = match c.get(id) {
                     Some(Some(t)) if *t <= job.as_of => {
                         summary.already_converted += 1;
-                        summary.converted_ids.push(id.clone());
-                        continue;
+                        true
                     }
                     // Converted, the table does not say when: nothing is left to hand over
                     // now (a table without times cannot re-score the past).
                     Some(None) => {
                         summary.converted_untimed += 1;
-                        summary.converted_ids.push(id.clone());
-                        continue;
+                        true
                     }
-                    _ => {}
+                    _ => false,
+                };
+                if skipped {
+                    if job.keep_converted_ids {
+                        summary.converted_ids.push(id.clone());
+                    }
+                    continue;
                 }
             }
             let fields = values.row(r);

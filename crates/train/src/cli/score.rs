@@ -220,6 +220,7 @@ impl TryFrom<ScoreArgs> for Score {
                 factors: a.factors,
                 delimiter,
                 chunk_leads: a.chunk_leads,
+                keep_converted_ids: notify.is_some(),
             },
             out: a.out,
             format,
