@@ -7,7 +7,7 @@
 //! 0.3.7), which is what lets the page embed the SVG unescaped. The tests below guard that.
 
 use crate::figures::{class_histogram, ClassHistogram, EvaluationSet, MarkedCutoff, TierRow};
-use crate::ReportError;
+use crate::{isolate, ReportError};
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::explain::{ExplainSummary, GroupSummary, Part, Shape};
 use leadscore_core::funnel::Funnel;
@@ -111,14 +111,17 @@ pub(crate) fn pct(x: f64) -> String {
 }
 
 /// A feature name cut to `max` characters.
+/// `name` cut to `max` characters (the last an ellipsis), isolated ([`isolate`]) when it holds
+/// right-to-left text, so a label such as `name (0.42)` keeps its number where it is written.
 fn shorten(name: &str, max: usize) -> String {
-    if name.chars().count() <= max {
+    let short = if name.chars().count() <= max {
         name.to_string()
     } else {
         let mut s: String = name.chars().take(max - 1).collect();
         s.push('…');
         s
-    }
+    };
+    isolate(&short).into_owned()
 }
 
 /// The strongest weights as horizontal bars (log-odds per standard deviation), labeled with
@@ -988,7 +991,13 @@ pub fn lift_by_tier(set: &EvaluationSet, tiers: &[TierRow]) -> Result<Chart, Rep
     let missing: Vec<String> = tiers
         .iter()
         .filter(|t| t.unattainable)
-        .map(|t| format!("{} (target {:.2})", t.name, t.target.unwrap_or(f64::NAN)))
+        .map(|t| {
+            format!(
+                "{} (target {:.2})",
+                isolate(&t.name),
+                t.target.unwrap_or(f64::NAN)
+            )
+        })
         .collect();
     Ok(Chart {
         id: "chart-lift-tier",

@@ -9,7 +9,7 @@ use crate::charts::{self, odds, pct, Chart};
 use crate::figures::{
     marked_cutoff, target_rows, tier_rows, EvaluationSet, MarkedCutoff, ReportOptions, TierRow,
 };
-use crate::ReportError;
+use crate::{isolate, ReportError};
 use leadscore_core::artifact::{bins_label, BinsSearch, ModelArtifact, ShapeSearch};
 use leadscore_core::curve::{cutoff_for_precision, CutoffError};
 use leadscore_core::explain::ExplainSummary;
@@ -207,7 +207,7 @@ impl Report {
                             "Model report written by " code { "leadscore-train report" }
                             ". Every figure comes from the model file"
                             @if self.on_file {
-                                " and the labeled file it was scored on (" (self.evaluated_on) ")"
+                                " and the labeled file it was scored on (" (isolate(&self.evaluated_on)) ")"
                             } @else {
                                 " and its holdout"
                             }
@@ -283,7 +283,7 @@ fn funnel_section(f: &Funnel, charts: &[&Chart]) -> Markup {
     let s = &f.settings;
     let share =
         |x: Option<f64>| x.map_or_else(|| "-".to_string(), |v| format!("{:.1}%", 100.0 * v));
-    let by = s.by.as_deref().unwrap_or("all leads");
+    let by = isolate(s.by.as_deref().unwrap_or("all leads"));
     html! {
         section id="funnel" {
             h2 { "Funnel by " (by) " and " (s.period.name()) }
@@ -346,7 +346,7 @@ fn unseen_section(set: &EvaluationSet) -> Markup {
             h2 { "Values training did not see" }
             @if unseen.is_empty() {
                 p {
-                    "Every value of a yes/no, categorical or numeric field in the " (set.name)
+                    "Every value of a yes/no, categorical or numeric field in the " (isolate(&set.name))
                     " is one the model learned from (numbers within the training range)."
                 }
             } @else {
@@ -369,11 +369,11 @@ fn unseen_section(set: &EvaluationSet) -> Markup {
                     tbody {
                         @for u in unseen {
                             tr {
-                                td { code { (u.column) } }
+                                td { code { (isolate(&u.column)) } }
                                 td { (u.leads) }
                                 td { (u.distinct) }
                                 td {
-                                    (u.shown().join(", "))
+                                    (u.shown().iter().map(|v| isolate(v)).collect::<Vec<_>>().join(", "))
                                     @if u.distinct > u.values.len() as u64 { ", ..." }
                                 }
                                 td { (u.scored_as) }
@@ -402,7 +402,7 @@ fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
              out-of-fold log loss win (more bins must beat fewer by more than noise){}:",
             b.chosen_label(),
             if n == 1 { "" } else { "s" },
-            b.columns.iter().take(6).cloned().collect::<Vec<_>>().join(", ")
+            b.columns.iter().take(6).map(|c| isolate(c)).collect::<Vec<_>>().join(", ")
                 + &if n > 6 { format!(" and {} more", n - 6) } else { String::new() },
             count(b.rows),
             if b.spikes_compared() {
@@ -448,7 +448,11 @@ fn shapes_card(s: &ShapeSearch, unit: &str) -> Markup {
             s.chosen.len(),
             s.columns.len(),
             if s.columns.len() == 1 { "" } else { "s" },
-            if s.chosen.is_empty() { "none".to_string() } else { s.chosen.join(", ") },
+            if s.chosen.is_empty() {
+                "none".to_string()
+            } else {
+                s.chosen.iter().map(|c| isolate(c)).collect::<Vec<_>>().join(", ")
+            },
             s.bins,
             s.value_min_count,
             count(s.rows),
@@ -552,7 +556,8 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
             }))
         }
         (row("label", html! {
-            code { (p.label) } ", converted when " (p.positive_values.join(", "))
+            code { (isolate(&p.label)) } ", converted when "
+            (p.positive_values.iter().map(|v| isolate(v)).collect::<Vec<_>>().join(", "))
         }))
         (row(
             unit,
@@ -641,7 +646,7 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
                 div { h3 { "Training data" } table { (data) } }
                 div {
                     h3 { "Metrics" }
-                    p class="set" { "on the " (set.name) }
+                    p class="set" { "on the " (isolate(&set.name)) }
                     table { (metrics) }
                 }
             }
@@ -651,7 +656,7 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
                     ul {
                         @for l in &a.leakage {
                             li {
-                                "Column " code { (l.column) }
+                                "Column " code { (isolate(&l.column)) }
                                 (format!(
                                     " looks like leakage: on its own it reaches a holdout ROC \
                                      AUC of {:.3}.",
@@ -711,7 +716,7 @@ fn cutoff_text(
                             (format!(
                                 "On the {}, the same cutoff gives a precision of {:.3} (lower \
                                  bound {:.3}), recall {:.3} and an MQL rate of {}.",
-                                set.name,
+                                isolate(&set.name),
                                 f.precision,
                                 f.precision_lower_bound,
                                 f.recall,
@@ -745,7 +750,7 @@ fn targets_table(
          confidence on the {}{} (scanning from the strictest threshold down; thresholds \
          selecting fewer than 30 leads are skipped).",
         trim(options.confidence * 100.0),
-        set.name,
+        isolate(&set.name),
         if set.handoff.is_some() {
             ", on the handoff curve: each lead replayed through its life (scored at every \
              landmark and after every event) and handed over the first time its score reaches \
@@ -988,11 +993,11 @@ fn examples_section(e: &ExplainSummary) -> Markup {
                         tr {
                             td {
                                 strong { (x.why) } (line_break())
-                                code { (x.id) }
+                                code { (isolate(&x.id)) }
                                 @if x.as_of.is_some() { " at " (when(x.as_of)) }
                                 (line_break())
                                 (if x.converted { "converted" } else { "did not convert" })
-                                @for g in &x.held_back { (line_break()) "held back: " (g) }
+                                @for g in &x.held_back { (line_break()) "held back: " (isolate(g)) }
                             }
                             td { (format!("{:.3}", x.score)) }
                             td {
@@ -1015,7 +1020,7 @@ fn examples_section(e: &ExplainSummary) -> Markup {
                                 ul class="factors" {
                                     @for (_, factor, part, c) in &x.factors {
                                         li class=(if *c >= 0.0 { "up" } else { "down" }) {
-                                            (format!("{c:+.2} ")) (factor) " (" (part.label()) ")"
+                                            (format!("{c:+.2} ")) (isolate(factor)) " (" (part.label()) ")"
                                         }
                                     }
                                 }
@@ -1073,7 +1078,10 @@ pub fn gates_section(
         };
         let parts: Vec<String> = map
             .iter()
-            .map(|(k, v)| format!("{k} in [{}]", v.join(", ")))
+            .map(|(k, v)| {
+                let levels: Vec<_> = v.iter().map(|l| isolate(l)).collect();
+                format!("{} in [{}]", isolate(k), levels.join(", "))
+            })
             .collect();
         format!("{verb} {}", parts.join(" and "))
     };
@@ -1108,7 +1116,7 @@ pub fn gates_section(
                             .filter(|(j, _)| *j != i).map(|(_, g)| g.clone()).collect();
                         @let without = Gates::for_spec(&others, &a.spec).ok().and_then(|g| at(&g));
                         tr {
-                            th { (g.name) }
+                            th { (isolate(&g.name)) }
                             td { (rule(g)) }
                             td { (count(counts[i].0)) " (" (count(counts[i].1)) ")" }
                             (cells(with_all.clone()))
@@ -1163,7 +1171,7 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                 tbody {
                     @for r in p.ranked.iter().take(10) {
                         tr {
-                            td { (r.name) }
+                            td { (isolate(&r.name)) }
                             td { (format!("{:.1}", r.gain)) }
                             td { (r.cells) }
                             td { @if kept.contains(&r.name) { "yes" } }
@@ -1180,7 +1188,7 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                 }
             }
             @if !p.named.is_empty() {
-                p { "Named in the spec (always in the model): " (p.named.join(", ")) "." }
+                p { "Named in the spec (always in the model): " (p.named.iter().map(|c| isolate(c)).collect::<Vec<_>>().join(", ")) "." }
             }
             @if p.candidates.is_empty() && p.count != "auto" {
                 p { "The number of pairs was fixed at " (p.count) ": " (p.chosen) " kept." }
@@ -1289,7 +1297,7 @@ fn tiers_table(set: &EvaluationSet, tiers: &[TierRow], gated_per_example: bool) 
             h2 { "Tiers" }
             p {
                 "Cutoffs chosen on the holdout; leads and conversions counted on the "
-                (set.name) "."
+                (isolate(&set.name)) "."
                 @if gated_per_example {
                     " Counted per example by score alone: an example a gate holds back is \
                      counted in the tier its score reaches, where the server puts such a lead \
@@ -1311,13 +1319,13 @@ fn tiers_table(set: &EvaluationSet, tiers: &[TierRow], gated_per_example: bool) 
                             .map_or_else(|| "rest".to_string(), |x| format!("{x:.2}"));
                         @if t.unattainable {
                             tr class="unattainable" {
-                                td { (t.name) }
+                                td { (isolate(&t.name)) }
                                 td { (target) }
                                 td colspan="6" { "not attainable: never given" }
                             }
                         } @else {
                             tr {
-                                td { (t.name) }
+                                td { (isolate(&t.name)) }
                                 td { (target) }
                                 td {
                                     (t.threshold.map_or_else(
@@ -1370,8 +1378,8 @@ fn weights_table(a: &ModelArtifact) -> Markup {
                     tbody {
                         @for f in &rows {
                             tr {
-                                td { (f.name) }
-                                td { (f.column) }
+                                td { (isolate(&f.name)) }
+                                td { (isolate(&f.column)) }
                                 td { (format!("{:+.4}", f.weight)) }
                                 td { (odds(f.odds_ratio)) }
                                 td { (pct(f.active_share)) }

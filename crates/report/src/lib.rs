@@ -29,6 +29,50 @@ pub use charts::{Chart, Frame, CHART_IDS};
 pub use figures::{EvaluationSet, ReportOptions, TierTarget, Tiers};
 pub use html::{report_html, Report, STYLE};
 
+/// `text` ready to sit inside a sentence or a chart label next to numbers. A name from a
+/// CSV's header or cells (a column, a category level, a lead id, a file name) can hold
+/// right-to-left letters or bidi controls: an unclosed U+202E RIGHT-TO-LEFT OVERRIDE in a level
+/// reverses the rest of the line it sits in (the factor `+0.52 Google (fit)` reads
+/// `(tif) elgooG 25.0+`), and a Hebrew or Arabic name pulls the number after it to its left.
+/// Such a name comes back without its embedding, override and isolate controls (U+202A..E,
+/// U+2066..9: invisible, and a stray pop would close the isolate early) and wrapped in U+2068
+/// FIRST STRONG ISOLATE .. U+2069 POP DIRECTIONAL ISOLATE, so its letters keep their own
+/// direction and the words and numbers around it keep their order. Names without such
+/// characters come back as they are.
+pub fn isolate(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(bidi_sensitive) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 6);
+    out.push('\u{2068}');
+    out.extend(text.chars().filter(|c| !bidi_control(*c)));
+    out.push('\u{2069}');
+    std::borrow::Cow::Owned(out)
+}
+
+/// An explicit embedding, override or isolate control (or its pop).
+fn bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A character that changes the order of the text around it: a right-to-left letter (the
+/// Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan and Mandaic blocks, their presentation
+/// forms, the right-to-left scripts of the supplementary planes) or an explicit bidi control.
+fn bidi_sensitive(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0590}'..='\u{08FF}'
+            | '\u{FB1D}'..='\u{FDFF}'
+            | '\u{FE70}'..='\u{FEFF}'
+            | '\u{10800}'..='\u{10FFF}'
+            | '\u{1E800}'..='\u{1EFFF}'
+            | '\u{061C}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+    )
+}
+
 /// Why a report could not be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReportError {
@@ -60,5 +104,25 @@ impl From<leadscore_core::tiers::TiersError> for ReportError {
             text: e.text,
             message: e.problem.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::isolate;
+
+    #[test]
+    fn names_with_right_to_left_text_or_controls_are_isolated_and_others_left_alone() {
+        assert_eq!(isolate("Google"), "Google");
+        assert!(matches!(
+            isolate("Lead Source=Olark Chat"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // An override is dropped and the rest isolated; a planted pop cannot end the isolate.
+        assert_eq!(isolate("\u{202E}Google"), "\u{2068}Google\u{2069}");
+        assert_eq!(isolate("a\u{2069}\u{202E}b"), "\u{2068}ab\u{2069}");
+        // Hebrew keeps its letters, isolated from the number written after it.
+        assert_eq!(isolate("שלום"), "\u{2068}שלום\u{2069}");
+        assert_eq!(isolate("x\u{200F}"), "\u{2068}x\u{200F}\u{2069}");
     }
 }

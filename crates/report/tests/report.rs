@@ -362,6 +362,54 @@ fn names_from_the_data_are_escaped_in_every_part_of_the_report() {
     assert!(html.matches(escaped).count() > 50, "the names are shown");
 }
 
+/// A level or column holding a right-to-left override (a web form's text lands in a CSV cell)
+/// would reverse the rest of the line it is shown in: the factor `+0.52 <override>Google (fit)`
+/// would read `(tif) elgooG 25.0+`. Every such name is isolated and loses its override, in the
+/// tables, the sentences and the charts.
+#[test]
+fn right_to_left_overrides_in_names_cannot_reorder_the_text_around_them() {
+    let rlo = "\u{202E}";
+    let mut artifact = ModelArtifact::load(&repo("models/demo.json")).unwrap();
+    for f in &mut artifact.model.features {
+        f.name = format!("{rlo}{}", f.name);
+    }
+    let e = artifact.explain.as_mut().expect("the demo model explains");
+    for x in &mut e.examples {
+        x.id = format!("{rlo}{}", x.id);
+        for f in &mut x.factors {
+            f.1 = format!("{rlo}{}", f.1);
+        }
+    }
+    for g in &mut e.groups {
+        g.name = format!("{rlo}{}", g.name);
+    }
+    artifact
+        .leakage
+        .push(leadscore_core::artifact::LeakageFlag {
+            column: format!("{rlo}Tags"),
+            roc_auc: 0.99,
+        });
+    artifact.provenance.positive_values = vec![format!("{rlo}yes"), "1".into()];
+    let html = report_html(&artifact, None, &ReportOptions::default()).unwrap();
+    parse(&html);
+    if let Some(at) = html.find(rlo) {
+        let from = html[..at]
+            .char_indices()
+            .rev()
+            .nth(120)
+            .map_or(0, |(i, _)| i);
+        panic!("an override is left in the report: {}", &html[from..at]);
+    }
+    let first = &artifact.explain.as_ref().unwrap().examples[0];
+    let factor = first.factors[0].1.trim_start_matches(rlo);
+    assert!(
+        html.contains(&format!("\u{2068}{factor}\u{2069} (")),
+        "the example's factor {factor:?} is not isolated"
+    );
+    assert!(html.contains("\u{2068}Tags\u{2069}"));
+    assert!(html.contains("\u{2068}yes\u{2069}, 1"));
+}
+
 /// A model without an engagement part (a flat file of profile fields: every engagement
 /// contribution 0) shows fit alone: no engagement bands, percentiles or `+0.00` the leads do
 /// not have.
