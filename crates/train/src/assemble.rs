@@ -778,7 +778,7 @@ fn read_outcomes(
     crate::load::names_in_any_case(
         &mut table,
         &[&spec.lead_id, &spec.converted, &spec.converted_at],
-    );
+    )?;
     let ids = level_values(&table, &spec.lead_id, missing)?;
     let has = |c: &str| table.df.column(c).is_ok();
     let converted: Vec<bool> = if has(&spec.converted) {
@@ -1093,6 +1093,38 @@ mod tests {
         let day = leadscore_core::value::parse_timestamp("2025-01-02").unwrap();
         assert_eq!(o.per_lead, [Some(Some(day)), None, Some(None)]);
         assert_eq!(o.unknown, 0);
+    }
+
+    /// Two columns differing from `converted` only in case, none named exactly: which one is
+    /// meant is not guessed, and neither is left unread (every listed lead then counted
+    /// converted); the error names both.
+    #[test]
+    fn two_outcome_columns_differing_only_in_case_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outcomes.csv");
+        std::fs::write(
+            &path,
+            "lead_id,Converted,CONVERTED
+1,0,1
+2,0,0
+",
+        )
+        .unwrap();
+        let index: HashMap<String, usize> = [("1".to_string(), 0), ("2".to_string(), 1)].into();
+        let Err(err) = read_outcomes(
+            &path,
+            OutcomeSpec::default(),
+            &leadscore_core::value::default_positive_values(),
+            &index,
+            2,
+            &ReadOptions::default(),
+            &[String::new()],
+        ) else {
+            panic!("two `converted` columns were read");
+        };
+        let err = err.to_string();
+        assert!(err.contains("outcomes.csv: column `converted`"), "{err}");
+        assert!(err.contains("`Converted` and `CONVERTED`"), "{err}");
     }
 
     /// A model keeps at most [`MAX_OTHER_TYPES`] types without features, the most frequent,

@@ -1941,8 +1941,10 @@ fn drop_trailing_empty_rows(df: DataFrame) -> DataFrame {
 /// `lead_id`) in any case: a column named otherwise only in case (`Converted`, as a CRM
 /// exports it) is renamed to the spec's name when no column has that name exactly and it is
 /// the only one that matches. Left as it was, a `Converted` column of 0s and 1s was not read,
-/// and every lead the table lists counted as converted.
-pub fn names_in_any_case(table: &mut Table, names: &[&str]) {
+/// and every lead the table lists counted as converted. Two or more such columns and none
+/// named exactly (`Converted` and `CONVERTED`) are an error naming them: which one is meant is
+/// not ours to guess, and reading neither counted every listed lead converted.
+pub fn names_in_any_case(table: &mut Table, names: &[&str]) -> Result<()> {
     for name in names {
         let have: Vec<String> = table
             .df
@@ -1953,12 +1955,31 @@ pub fn names_in_any_case(table: &mut Table, names: &[&str]) {
         if have.iter().any(|c| c == name) {
             continue;
         }
-        let mut like = have.iter().filter(|c| c.eq_ignore_ascii_case(name));
-        if let (Some(one), None) = (like.next(), like.next()) {
-            let one = one.clone();
-            let _ = table.df.rename(&one, (*name).into());
+        let like: Vec<&String> = have
+            .iter()
+            .filter(|c| c.eq_ignore_ascii_case(name))
+            .collect();
+        match like.as_slice() {
+            [] => {}
+            [one] => {
+                let one = (*one).clone();
+                let _ = table.df.rename(&one, (*name).into());
+            }
+            many => {
+                let named: Vec<String> = many.iter().map(|c| format!("`{c}`")).collect();
+                return Err(TrainError::Column {
+                    path: table.path.clone(),
+                    column: name.to_string(),
+                    message: format!(
+                        "no column is named so exactly, and {} differ from it only in case; \
+                         rename the one to read `{name}` (or name it in the spec)",
+                        named.join(" and ")
+                    ),
+                });
+            }
         }
     }
+    Ok(())
 }
 
 pub fn column<'a>(table: &'a Table, name: &str) -> Result<&'a Series> {

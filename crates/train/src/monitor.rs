@@ -273,7 +273,7 @@ pub fn read_outcomes(
     crate::load::names_in_any_case(
         &mut table,
         &[&spec.lead_id, &spec.converted, &spec.converted_at],
-    );
+    )?;
     let ids = level_values(&table, &spec.lead_id, &missing)?;
     let has = |c: &str| table.df.column(c).is_ok();
     let converted = if has(&spec.converted) {
