@@ -625,6 +625,48 @@ fn with_outcomes_the_leads_converted_by_as_of_are_left_out() {
     );
 }
 
+/// An earlier MQL that converted since is skipped by this run, so it is in no crossing: the
+/// summary says how many of the earlier run's MQLs this run did not score, and why.
+#[test]
+fn earlier_mqls_converted_since_are_counted_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let (week1, week2) = (dir.path().join("w1.csv"), dir.path().join("w2.csv"));
+    let outcomes = ["--outcomes", "data/demo/outcomes.csv"];
+    assert!(score(AS_OF, &week1, &outcomes).0);
+    let from = timestamp(AS_OF, "as_of");
+    let later = rfc3339(from + 7 * DAY);
+    let w1 = week1.to_str().unwrap();
+    let (ok, stdout, stderr) = score(
+        &later,
+        &week2,
+        &[&outcomes[..], &["--previous", w1]].concat(),
+    );
+    assert!(ok, "{stderr}");
+    let converted_since: std::collections::HashSet<String> =
+        common::csv_rows(&common::repo("data/demo/outcomes.csv"))
+            .into_iter()
+            .filter(|r| {
+                let at = timestamp(&r["converted_at"], "converted_at");
+                at > from && at <= from + 7 * DAY
+            })
+            .map(|r| r["lead_id"].clone())
+            .collect();
+    let first = by_id(&week1);
+    let mqls = first.values().filter(|r| r["mql"] == "true").count();
+    let gone = first
+        .iter()
+        .filter(|(id, r)| r["mql"] == "true" && converted_since.contains(*id))
+        .count();
+    assert!(gone > 0, "the demo has MQLs that convert within the week");
+    assert!(
+        stdout.contains(&format!(
+            "{gone} of its {mqls} MQLs not scored in this run: {gone} converted since (skipped), \
+             0 not in data/demo/leads.csv"
+        )),
+        "{stdout}"
+    );
+}
+
 /// What `--previous` is checked for: a run scored after `--as-of` is refused before anything
 /// is scored; a run by another model, or with tiers this run does not give, is compared with a
 /// WARNING; a run without tiers changes no lead's tier; a bad cell of it is named as the file

@@ -220,7 +220,8 @@ impl TryFrom<ScoreArgs> for Score {
                 factors: a.factors,
                 delimiter,
                 chunk_leads: a.chunk_leads,
-                keep_converted_ids: notify.is_some(),
+                // For the notifications, and to say which earlier MQLs converted since.
+                keep_converted_ids: notify.is_some() || a.previous.is_some(),
             },
             out: a.out,
             format,
@@ -317,8 +318,9 @@ pub fn run(s: Score) -> anyhow::Result<()> {
     let mut not_mql: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut dropped = 0usize;
     let mut changed: Vec<Crossing> = Vec::new();
-    // Scored leads that the previous run scored too.
+    // Scored leads that the previous run scored too, and those of them it made MQLs.
     let mut matched = 0usize;
+    let mut matched_mqls = 0usize;
     let mut summary = ScoreSummary::default();
     let mut failure: Option<anyhow::Error> = None;
     let bar = std::io::stderr().is_terminal();
@@ -340,7 +342,12 @@ pub fn run(s: Score) -> anyhow::Result<()> {
                 }
                 if let Some(prev) = against {
                     changed.extend(crossings(prev, chunk));
-                    matched += chunk.iter().filter(|l| prev.contains_key(&l.id)).count();
+                    for l in chunk {
+                        if let Some(before) = prev.get(&l.id) {
+                            matched += 1;
+                            matched_mqls += usize::from(before.mql);
+                        }
+                    }
                 }
                 let mut df = frame(&id, &as_of, &artifact.model_id, chunk)?;
                 writer.write(&mut df).map_err(|e| {
@@ -363,10 +370,10 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             },
         );
         match result {
-            Ok(mut sm) => {
+            Ok(sm) => {
                 // A lead that has converted since an earlier run queued it is no new MQL.
                 if s.notify.is_some() {
-                    not_mql.extend(std::mem::take(&mut sm.converted_ids));
+                    not_mql.extend(sm.converted_ids.iter().cloned());
                 }
                 summary = sm;
             }
@@ -434,14 +441,30 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             );
         }
         text += &format!(
-            "against {} ({} leads): {} became MQL, {} stopped being MQL, {} changed tier\nwrote {}\n",
+            "against {} ({} leads): {} became MQL, {} stopped being MQL, {} changed tier\n",
             path.display(),
             prev.len(),
             count(Change::BecameMql),
             count(Change::LeftMql),
             count(Change::TierChanged),
-            out.display()
         );
+        // An earlier MQL this run did not score is in no crossing: say where it went.
+        let earlier_mqls = prev.values().filter(|d| d.mql).count();
+        let gone = earlier_mqls.saturating_sub(matched_mqls);
+        if gone > 0 {
+            let converted = summary
+                .converted_ids
+                .iter()
+                .filter(|l| prev.get(*l).is_some_and(|d| d.mql))
+                .count();
+            text += &format!(
+                "{gone} of its {earlier_mqls} MQLs not scored in this run: {converted} converted \
+                 since (skipped), {} not in {} or not scored as of {as_of}\n",
+                gone - converted.min(gone),
+                s.job.leads.display()
+            );
+        }
+        text += &format!("wrote {}\n", out.display());
     }
     emit(text)?;
     if let (Some(hook), Some(queue)) = (&s.notify, queued) {
