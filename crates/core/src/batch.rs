@@ -96,10 +96,31 @@ impl<'a> LeadScorer<'a> {
         confidence: f64,
         tiers: &Tiers,
     ) -> Result<Self, String> {
-        let op = cutoff_for_precision(&artifact.curve, target_precision, confidence)
+        Self::with_gates(artifact, target_precision, confidence, tiers, None)
+    }
+
+    /// [`LeadScorer::new`] with `gates` in force instead of the model's (as the server's
+    /// `--gates`): the cutoff and the tiers' cutoffs on the model's holdout curve rebuilt
+    /// with them ([`crate::gates::curve_with_gates`]), each lead held back by them.
+    pub fn with_gates(
+        artifact: &'a ModelArtifact,
+        target_precision: f64,
+        confidence: f64,
+        tiers: &Tiers,
+        gates: Option<&[crate::gates::GateSpec]>,
+    ) -> Result<Self, String> {
+        let specs = gates.unwrap_or(&artifact.gates);
+        let rebuilt;
+        let curve = if specs == artifact.gates.as_slice() {
+            &artifact.curve
+        } else {
+            rebuilt = crate::gates::curve_with_gates(artifact, specs)?;
+            &rebuilt
+        };
+        let op = cutoff_for_precision(curve, target_precision, confidence)
             // Every error names the target or the curve itself.
             .map_err(|e| e.to_string())?;
-        let gates = Gates::for_spec(&artifact.gates, &artifact.spec)
+        let gates = Gates::for_spec(specs, &artifact.spec)
             .map_err(|e| format!("model {}: gates: {e}", artifact.model_id))?;
         Ok(Self {
             scorer: Scorer::new(&artifact.model),
@@ -107,7 +128,7 @@ impl<'a> LeadScorer<'a> {
             gates,
             threshold: op.threshold,
             tiers: tiers
-                .cutoffs(&artifact.curve, confidence)
+                .cutoffs(curve, confidence)
                 .into_iter()
                 .map(|t| (t.name, t.point.map(|p| p.threshold)))
                 .collect(),

@@ -2252,7 +2252,7 @@ enum Keyword {
 
 /// The job-title keywords and their groups (a word of a title matches one whole, ignoring
 /// ASCII case; `undergrad` also starts a word: [`Words::add`]).
-const KEYWORDS: [(&str, Keyword); 32] = [
+const KEYWORDS: [(&str, Keyword); 33] = [
     ("student", Keyword::Student),
     ("intern", Keyword::Student),
     ("internship", Keyword::Student),
@@ -2279,6 +2279,7 @@ const KEYWORDS: [(&str, Keyword); 32] = [
     ("head", Keyword::Vp),
     ("director", Keyword::Director),
     ("directeur", Keyword::Director),
+    ("dir", Keyword::Director),
     ("manager", Keyword::Manager),
     ("lead", Keyword::Manager),
     ("supervisor", Keyword::Manager),
@@ -2355,7 +2356,7 @@ const C_LEVEL_WORDS: [&str; 14] = [
     "partner",
 ];
 
-/// Which keyword groups a title's words hit.
+/// Which keyword groups a title's words hit, in order.
 #[derive(Default)]
 struct Words {
     student: bool,
@@ -2365,6 +2366,11 @@ struct Words {
     vp: bool,
     director: bool,
     manager: bool,
+    /// The last of the student and manager words seen was a manager word (`Student Success
+    /// Manager`; `Lead Intern` is a student).
+    manager_last: bool,
+    /// The word before was `v` (`V.P.`, `S.V.P.` split into letters).
+    after_v: bool,
 }
 
 impl Words {
@@ -2401,9 +2407,15 @@ impl Words {
     /// than [`Words::LONGEST`]).
     #[inline]
     fn add(&mut self, key: u128, word: &[u8]) {
+        let after_v = std::mem::replace(&mut self.after_v, word.eq_ignore_ascii_case(b"v"));
+        if after_v && word.eq_ignore_ascii_case(b"p") {
+            self.vp = true;
+            return;
+        }
         if word.len() > Self::LONGEST - 2 {
             if word.len() >= 9 && word[..9].eq_ignore_ascii_case(b"undergrad") {
                 self.student = true;
+                self.manager_last = false;
                 return;
             }
             if word.len() > Self::LONGEST {
@@ -2411,26 +2423,37 @@ impl Words {
             }
         }
         match keyword(key) {
-            Keyword::Student => self.student = true,
+            Keyword::Student => {
+                self.student = true;
+                self.manager_last = false;
+            }
             Keyword::Chief => self.chief = true,
             Keyword::CLevel => self.c_level = true,
             Keyword::Vice => self.vice = true,
             Keyword::Vp => self.vp = true,
             Keyword::Director => self.director = true,
-            Keyword::Manager => self.manager = true,
+            Keyword::Manager => {
+                self.manager = true;
+                self.manager_last = true;
+            }
             Keyword::None => {}
         }
     }
 
+    /// The most senior group hit, but that a student word outranks a manager word written
+    /// before it: an executive's or a director's title that names students is theirs (`VP of
+    /// Student Recruitment`, `Director of Student Affairs`, `Chief Student Officer`), and of a
+    /// student word and a manager word the later one, a title's head noun, decides (`Student
+    /// Success Manager` is a manager, `Lead Intern` a student).
     fn seniority(&self) -> Seniority {
-        if self.student {
-            Seniority::Student
-        } else if self.chief || (self.c_level && !self.vice) {
+        if self.chief || (self.c_level && !self.vice) {
             Seniority::CLevel
         } else if self.vp || self.vice {
             Seniority::Vp
         } else if self.director {
             Seniority::Director
+        } else if self.student && !(self.manager && self.manager_last) {
+            Seniority::Student
         } else if self.manager {
             Seniority::Manager
         } else {
@@ -3645,26 +3668,23 @@ mod tests {
             .filter(|w| !w.is_empty())
             .collect();
         let has = |w: &str| words.contains(&w);
-        let starts = |p: &str| words.iter().any(|w| w.starts_with(p));
-        if has("student")
-            || has("intern")
-            || has("internship")
-            || has("trainee")
-            || starts("undergrad")
-        {
-            Seniority::Student
-        } else if has("chief") || C_LEVEL_WORDS.iter().any(|w| has(w)) && !has("vice") {
+        let last = |hit: &dyn Fn(&str) -> bool| words.iter().rposition(|w| hit(w));
+        let student_at = last(&|w| {
+            ["student", "intern", "internship", "trainee"].contains(&w)
+                || w.starts_with("undergrad")
+        });
+        let manager_at =
+            last(&|w| ["manager", "lead", "supervisor", "mgr", "principal"].contains(&w));
+        let v_p = words.windows(2).any(|p| p == ["v", "p"]);
+        if has("chief") || C_LEVEL_WORDS.iter().any(|w| has(w)) && !has("vice") {
             Seniority::CLevel
-        } else if has("vp") || has("svp") || has("evp") || has("vice") || has("head") {
+        } else if has("vp") || has("svp") || has("evp") || has("vice") || has("head") || v_p {
             Seniority::Vp
-        } else if has("director") || has("directeur") {
+        } else if has("director") || has("directeur") || has("dir") {
             Seniority::Director
-        } else if has("manager")
-            || has("lead")
-            || has("supervisor")
-            || has("mgr")
-            || has("principal")
-        {
+        } else if student_at.is_some() && manager_at < student_at {
+            Seniority::Student
+        } else if manager_at.is_some() {
             Seniority::Manager
         } else {
             Seniority::Individual
@@ -3759,7 +3779,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn seniority_matches_the_reference_on_any_text(
-            t in "(chief|vice|ceo|vp|head|lead|intern|undergrad|director|[a-zA-Z0-9 ,./&-]|\u{e9}|\u{212a}|\u{130}){0,12}",
+            t in "(chief|vice|ceo|vp|v|p|dir|head|lead|manager|intern|student|undergrad|director|[a-zA-Z0-9 ,./&-]|\u{e9}|\u{212a}|\u{130}){0,12}",
         ) {
             proptest::prop_assert_eq!(seniority_uncached(&t), reference(&t));
         }
@@ -3786,6 +3806,21 @@ mod tests {
         assert_eq!(seniority("Software Engineer"), Seniority::Individual);
         assert_eq!(seniority("MBA Student"), Seniority::Student);
         assert_eq!(seniority("Marketing Intern"), Seniority::Student);
+        // A title that names students is the executive's, director's or manager's it says.
+        assert_eq!(seniority("VP of Student Recruitment"), Seniority::Vp);
+        assert_eq!(
+            seniority("Director of Student Affairs"),
+            Seniority::Director
+        );
+        assert_eq!(seniority("Chief Student Officer"), Seniority::CLevel);
+        assert_eq!(seniority("Student Success Manager"), Seniority::Manager);
+        assert_eq!(seniority("Lead Intern"), Seniority::Student);
+        assert_eq!(seniority("Intern, Product Management"), Seniority::Student);
+        // Abbreviations.
+        assert_eq!(seniority("V.P. Marketing"), Seniority::Vp);
+        assert_eq!(seniority("S.V.P., Sales"), Seniority::Vp);
+        assert_eq!(seniority("Dir. Marketing"), Seniority::Director);
+        assert_eq!(seniority("Vitamin P specialist"), Seniority::Individual);
     }
 
     #[test]

@@ -836,6 +836,11 @@ fn rate_bars(
     render(id, SIZE, |root| {
         let n = groups.len().max(1);
         let last = i32::try_from(n).unwrap_or(i32::MAX) - 1;
+        // One group (every tier but the rest unattainable, a funnel of one period): plotters
+        // draws the one-segment axis 0..0 with no width (a bar of negative width), so the bar
+        // gets an empty segment on either side.
+        let first = if n == 1 { -1 } else { 0 };
+        let last = if n == 1 { 1 } else { last };
         let top = groups
             .iter()
             .map(|g| g.1)
@@ -848,7 +853,7 @@ fn rate_bars(
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(65)
-            .build_cartesian_2d((0..last).into_segmented(), 0.0..top)?;
+            .build_cartesian_2d((first..last).into_segmented(), 0.0..top)?;
         let label_of = |v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) => usize::try_from(*i)
                 .ok()
@@ -863,7 +868,7 @@ fn rate_bars(
             .light_line_style(TRANSPARENT)
             .axis_desc_style((FONT, 15))
             .disable_x_mesh()
-            .x_labels(n)
+            .x_labels(usize::try_from(last - first + 1).unwrap_or(n))
             .x_label_formatter(&label_of)
             .y_label_formatter(&|v| pct(*v))
             .x_desc(x_desc)
@@ -893,7 +898,7 @@ fn rate_bars(
         chart
             .draw_series(DashedLineSeries::new(
                 vec![
-                    (SegmentValue::Exact(0), base_rate),
+                    (SegmentValue::Exact(first), base_rate),
                     (SegmentValue::Last, base_rate),
                 ],
                 5,
@@ -1103,7 +1108,9 @@ pub fn score_distribution(
     set: &EvaluationSet,
     cutoff: Option<&MarkedCutoff>,
 ) -> Result<Chart, ReportError> {
-    let h: ClassHistogram = class_histogram(&set.curve, SCORE_BINS);
+    // Every lead of the set, held back by a gate or not (the curve the ROC chart draws): a
+    // flat model's gated curve leaves its held-back leads out, and the histogram lost them.
+    let h: ClassHistogram = class_histogram(set.charted(), SCORE_BINS);
     let total_conv: u64 = h.converted.iter().sum();
     let total_not: u64 = h.not_converted.iter().sum();
     let share = |counts: &[u64], total: u64| -> Vec<f64> {
@@ -1239,5 +1246,38 @@ mod tests {
         let svg = lift_by_tier(&set, &[tier]).unwrap().svg;
         assert!(svg.contains(ESCAPED), "{svg}");
         assert!(!svg.contains("<script") && !svg.contains("<img"), "{svg}");
+    }
+
+    /// One bar (every tier but the rest unattainable) is drawn, with a width: plotters' axis
+    /// of one segment had none, and the chart showed its label over an empty plot.
+    #[test]
+    fn a_chart_of_one_bar_draws_it() {
+        let set = EvaluationSet::holdout(&demo());
+        let rest = TierRow {
+            name: "rest".to_string(),
+            target: None,
+            threshold: None,
+            unattainable: false,
+            leads: 100,
+            converted: 30,
+            share_of_leads: 1.0,
+            conversion_rate: 0.3,
+            lift: 1.0,
+        };
+        let svg = lift_by_tier(&set, &[rest]).unwrap().svg;
+        let teal = format!("fill=\"#{:02X}{:02X}{:02X}\"", TEAL.0, TEAL.1, TEAL.2);
+        let bars: Vec<&str> = svg
+            .split("<rect")
+            .skip(1)
+            .filter(|r| r.contains(&teal))
+            .collect();
+        assert_eq!(bars.len(), 1, "{svg}");
+        let width = bars[0]
+            .split("width=\"")
+            .nth(1)
+            .and_then(|w| w.split('"').next())
+            .and_then(|w| w.parse::<f64>().ok())
+            .expect("a width");
+        assert!(width > 50.0, "{}", bars[0]);
     }
 }

@@ -288,6 +288,16 @@ fn x_education_report_on_the_holdout_and_on_a_labeled_file() {
         "the gated curve stops short"
     );
     assert!(EvaluationSet::holdout(&artifact).drawn.is_none());
+    // The scores histogram counts every holdout lead, the held-back ones too.
+    let histogram = leadscore_report::charts::score_distribution(&set, None)
+        .unwrap()
+        .svg;
+    for legend in [
+        format!("not converted ({})", drawn.total - drawn.positives),
+        format!("converted ({})", drawn.positives),
+    ] {
+        assert!(histogram.contains(&legend), "{legend} in {histogram}");
+    }
     // On a labeled file too (`report --data`): the file's curve without the gate.
     let e = evaluate_file(&gated, &data, None, &[], &ReadOptions::default()).unwrap();
     let ungated = e

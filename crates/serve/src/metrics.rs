@@ -9,7 +9,7 @@ use std::sync::RwLock;
 use std::time::Duration;
 
 /// The routes metrics are kept for; anything else is `unmatched`.
-pub const ROUTES: [&str; 12] = [
+pub const ROUTES: [&str; 14] = [
     "/v1/score",
     "/invocations",
     "/ping",
@@ -21,6 +21,9 @@ pub const ROUTES: [&str; 12] = [
     "/healthz",
     "/readyz",
     "/metrics",
+    // The model page.
+    "/",
+    "/ui",
     "unmatched",
 ];
 

@@ -185,7 +185,8 @@ pub fn render(serving: &Serving) -> Result<String> {
                             }))
                             output id="target-shown" for="target" { (format!("{target:.2}")) }
                         }
-                        dl id="result" class="result" data-state="in-force" data-target=(target)
+                        // Screen readers announce the new cutoff, or why there is none.
+                        dl id="result" class="result" aria-live="polite" data-state="in-force" data-target=(target)
                             data-positives=(charted.positives) data-total=(charted.total)
                             data-points=(points) {
                             div {
@@ -215,7 +216,7 @@ pub fn render(serving: &Serving) -> Result<String> {
                                 dd id="out-per-1000" { (format!("{:.0}", c.mql_rate * 1000.0)) }
                             }
                         }
-                        p id="out-error" class="error" hidden="hidden" {}
+                        p id="out-error" class="error" role="alert" hidden="hidden" {}
                     }
                     // The control above says what the report's cutoff section would.
                     (report.charts_html_in(&PAGE_ORDER))

@@ -516,6 +516,7 @@ async fn model_health_and_metrics() {
     score(&state, AS_OF, json!({"leads": [demo_lead(), demo_lead()]})).await;
     score(&state, AS_OF, json!({"company_size": {}})).await;
     send(&state, get("/nowhere")).await;
+    assert_eq!(send(&state, get("/")).await.status, StatusCode::OK);
     let r = send(&state, get("/metrics")).await;
     assert!(r.content_type.starts_with("text/plain"));
     let m = r.text;
@@ -523,6 +524,8 @@ async fn model_health_and_metrics() {
         "leadscore_http_requests_total{route=\"/v1/score\",status=\"200\"} 1",
         "leadscore_http_requests_total{route=\"/v1/score\",status=\"422\"} 1",
         "leadscore_http_requests_total{route=\"unmatched\",status=\"404\"} 1",
+        // The model page is a route of its own, not counted among the 404s' route.
+        "leadscore_http_requests_total{route=\"/\",status=\"200\"} 1",
         "leadscore_http_request_duration_seconds_count{route=\"/v1/score\",status=\"200\"} 1",
         "leadscore_leads_scored_total 2",
         "leadscore_score_count 2",

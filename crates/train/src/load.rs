@@ -588,7 +588,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
 /// `monitor` and `score --outcomes`, `funnel`'s files, `score --previous`).
 pub fn warn_of(table: &Table) {
     if let Some(note) = &table.note {
-        eprintln!("WARNING: {note}");
+        eprintln!("WARNING: {}", crate::report::terminal_safe(note));
     }
 }
 

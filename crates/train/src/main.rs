@@ -19,7 +19,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Names from the data (a column, a value) in it are printed escaped.
+            let text = format!("{e:#}");
+            eprintln!("error: {}", leadscore_train::report::terminal_safe(&text));
             ExitCode::from(1)
         }
     }

@@ -6,6 +6,27 @@ use leadscore_core::fitted::UnseenValues;
 use leadscore_core::metrics::Evaluation;
 use std::fmt::Write;
 
+/// `text` safe to print on a terminal: every control character but the line end and tab
+/// written as Rust writes it in a string (`\u{1b}`, `\r`, `\u{9b}`). Column names and
+/// category levels come from a CSV's header and cells: printed raw, an escape sequence in one
+/// clears the screen, writes text that is not ours or retitles the window. The CLI's
+/// summaries, tables, warnings and errors go through this; JSON and TOML escape their own.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Target precisions shown in the "what a target costs" table.
 pub const REPORT_TARGETS: [f64; 6] = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 
@@ -164,6 +185,14 @@ pub fn fields_text(a: &ModelArtifact, limit: Option<usize>) -> String {
 /// Website >= 536 & What is your current occupation = Unemployed` and `... = Student` cut at the
 /// end read the same).
 fn fit_width(name: &str, width: usize) -> String {
+    // A line end or tab in a name (a quoted header cell may hold one) would break the row.
+    let one_line: String;
+    let name = if name.contains(['\n', '\t']) {
+        one_line = name.escape_debug().to_string();
+        one_line.as_str()
+    } else {
+        name
+    };
     let n = name.chars().count();
     if n <= width || width < 5 {
         return name.chars().take(width).collect();
@@ -603,6 +632,22 @@ mod tests {
             {"bins": 0, "features": 3, "alpha": 1.0, "cv_log_loss": 0.5, "cv_roc_auc": 0.7},
             {"bins": 4, "features": 7, "alpha": 1.0, "cv_log_loss": 0.45, "cv_roc_auc": 0.75}],
         "skipped": [{"bins": 8, "reason": "no_gain"}]}"#;
+
+    /// A name from the data cannot drive the terminal (an escape sequence clears the screen
+    /// or writes text that is not ours) nor break a table's row.
+    #[test]
+    fn names_are_printed_escaped_for_the_terminal() {
+        let evil = "country\u{1b}[2J\u{1b}[31mFAKE\u{9b}\r\u{7f}";
+        assert_eq!(
+            terminal_safe(&format!("{evil}\n\tok\n")),
+            "country\\u{1b}[2J\\u{1b}[31mFAKE\\u{9b}\\r\\u{7f}\n\tok\n"
+        );
+        assert!(matches!(
+            terminal_safe("plain é\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(fit_width("a\nb", 10), "a\\nb");
+    }
 
     #[test]
     fn long_names_keep_their_start_and_end() {

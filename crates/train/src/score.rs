@@ -53,6 +53,10 @@ pub struct ScoreJob {
     pub confidence: f64,
     /// Tiers (the server's `--tiers`).
     pub tiers: Tiers,
+    /// The server's `--gates` file, when it serves with gates other than the model's: leads
+    /// are held back by them and the cutoff and tiers are read on the model's holdout curve
+    /// rebuilt with them, as the server does (`None`: the model's own gates).
+    pub gates: Option<PathBuf>,
     /// Positive and negative key factors per lead.
     pub factors: usize,
     /// CSV delimiter of the input files (detected when `None`).
@@ -280,8 +284,23 @@ pub fn score_file(
         None => None,
     };
 
-    let mut decide = LeadScorer::new(artifact, job.target_precision, job.confidence, &job.tiers)
-        .map_err(TrainError::Config)?;
+    let gates = match &job.gates {
+        Some(path) => Some(
+            leadscore_core::gates::read_gates_file(path, "--gates").map_err(TrainError::Config)?,
+        ),
+        None => None,
+    };
+    let mut decide = LeadScorer::with_gates(
+        artifact,
+        job.target_precision,
+        job.confidence,
+        &job.tiers,
+        gates.as_deref(),
+    )
+    .map_err(|e| match &job.gates {
+        Some(path) => TrainError::Config(format!("--gates {}: {e}", path.display())),
+        None => TrainError::Config(e),
+    })?;
     summary.threshold = decide.threshold;
     let mut tier_counts: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::with_capacity(job.chunk_leads.max(1).min(n));

@@ -59,7 +59,7 @@ pub fn run(init: Init) -> anyhow::Result<()> {
     let table = read_table(&init.data, &init.read)?;
     let inferred = infer_spec(&table, &init.infer)?;
     for w in table.note.iter().chain(&inferred.warnings) {
-        eprintln!("WARNING: {w}");
+        eprintln!("WARNING: {}", leadscore_train::report::terminal_safe(w));
     }
     let text = render_toml(&inferred);
     match init.out {

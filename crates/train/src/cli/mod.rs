@@ -86,7 +86,8 @@ impl Cli {
 fn emit(text: impl AsRef<str>) -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_ref().as_bytes())?;
+    let text = leadscore_train::report::terminal_safe(text.as_ref());
+    out.write_all(text.as_bytes())?;
     out.flush()
 }
 

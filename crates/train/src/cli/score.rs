@@ -57,6 +57,10 @@ pub struct ScoreArgs {
     /// Positive and negative key factors per lead (0: none).
     #[arg(long, default_value_t = 3)]
     factors: usize,
+    /// The server's --gates file, when it serves with gates other than the model's: leads are
+    /// held back by them, and the cutoff and tiers are the ones the server computes with them.
+    #[arg(long)]
+    gates: Option<PathBuf>,
     /// An earlier output of `score`: the leads that became MQL, stopped being MQL or changed
     /// tier since are written beside --out as NAME.crossings.EXT.
     #[arg(long)]
@@ -217,6 +221,7 @@ impl TryFrom<ScoreArgs> for Score {
                 target_precision: a.target_precision,
                 confidence: a.confidence,
                 tiers,
+                gates: a.gates,
                 factors: a.factors,
                 delimiter,
                 chunk_leads: a.chunk_leads,
