@@ -136,8 +136,9 @@ fn plain_integer(t: &str) -> Option<f64> {
     Some(n as f64)
 }
 
-/// Currency signs a formatted number may start or end with.
-pub const CURRENCY_SIGNS: [&str; 4] = ["$", "€", "£", "¥"];
+/// Currency signs a formatted number may start or end with (`Rs.` before `Rs`: the longer is
+/// stripped first).
+pub const CURRENCY_SIGNS: [&str; 7] = ["$", "€", "£", "¥", "₹", "Rs.", "Rs"];
 
 /// ISO 4217 codes a formatted number may be written with (`USD 16,166.04`, `16166 EUR`), as
 /// multi-currency CRM exports write amounts: the most traded currencies.
@@ -185,9 +186,13 @@ pub fn parse_formatted_number(text: &str) -> Option<f64> {
         };
         return Some(-x);
     }
+    // U+2212 MINUS SIGN, as typeset text and some spreadsheets write a negative (`−3` is -3
+    // with no other mark).
+    let minus_sign = t.starts_with('\u{2212}');
     let (negative, t) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),
+        _ if minus_sign => (true, &t['\u{2212}'.len_utf8()..]),
         _ => (false, t),
     };
     let (mut currency, t) = match strip_currency(t, true) {
@@ -223,15 +228,26 @@ pub fn parse_formatted_number(text: &str) -> Option<f64> {
         spaces.iter().copied().find(|c| int.contains(*c))
     };
     if let Some(sep) = separator {
-        let mut groups = int.split(sep);
-        let first = groups.next()?;
-        if !(digits(first) && first.len() <= 3 && groups.all(|g| g.len() == 3 && digits(g))) {
+        let groups: Vec<&str> = int.split(sep).collect();
+        let (first, rest) = groups.split_first()?;
+        let thousands = first.len() <= 3 && rest.iter().all(|g| g.len() == 3);
+        // The Indian grouping (`1,20,000`, `12,34,56,789`): the last group of three, the
+        // others of two.
+        let lakhs = sep == ','
+            && rest.len() >= 2
+            && first.len() <= 2
+            && rest
+                .split_last()
+                .is_some_and(|(last, mid)| last.len() == 3 && mid.iter().all(|g| g.len() == 2));
+        if !(groups.iter().all(|g| digits(g)) && (thousands || lakhs)) {
             return None;
         }
     } else if !(digits(int) || (int.is_empty() && frac.is_some())) {
         return None;
     }
-    if frac.is_some_and(|f| !digits(f)) || !(currency || percent || separator.is_some()) {
+    if frac.is_some_and(|f| !digits(f))
+        || !(currency || percent || separator.is_some() || minus_sign)
+    {
         return None;
     }
     let mut plain: String = int.chars().filter(char::is_ascii_digit).collect();
@@ -2742,6 +2758,15 @@ mod tests {
             ("1\u{a0}234.5", 1234.5),
             ("$ 1 200", 1200.0),
             ("(5%)", -5.0),
+            // Rupees and the Indian grouping; the typeset minus sign.
+            ("₹64,173.56", 64_173.56),
+            ("Rs. 84,796", 84_796.0),
+            ("Rs 500", 500.0),
+            ("1,20,000", 120_000.0),
+            ("12,34,56,789", 123_456_789.0),
+            ("₹ 1,00,00,000", 1e7),
+            ("\u{2212}3", -3.0),
+            ("\u{2212}$1,200.50", -1200.5),
         ] {
             assert_eq!(parse_number(text), Some(want), "{text:?}");
         }
@@ -2784,6 +2809,13 @@ mod tests {
             "USDA 5",
             "5 USDA",
             "EUR%",
+            "1,20,00",
+            "123,45,678",
+            "1,2,000",
+            "\u{2212}",
+            "\u{2212}-3",
+            "Rs",
+            "Mrs 5",
         ] {
             assert_eq!(parse_number(text), None, "{text:?}");
         }

@@ -71,13 +71,40 @@ impl Default for BinsOptions {
 }
 
 /// The choice and what it cost.
+/// Where each column of the bins search's matrix went in the final one: the search appends the
+/// bin columns after the model without bins (`x0`), the final layout puts each column's bins
+/// after it. `x0`'s columns keep their order in `x`, and the others are the bins in the
+/// search's order, so one pass matching `x0`'s columns in order finds them (two equal columns
+/// may trade places, which leaves a fit's objective as it was). `None` when `x` is not such a
+/// layout (the caller then starts the final fit cold).
+pub fn search_to_final(x0: &Matrix, x: &Matrix) -> Option<Vec<usize>> {
+    if x0.rows != x.rows || x0.cols > x.cols {
+        return None;
+    }
+    let mut to = Vec::with_capacity(x.cols);
+    let mut appended = Vec::with_capacity(x.cols - x0.cols);
+    for j in 0..x.cols {
+        if to.len() < x0.cols && x0.col(to.len()) == x.col(j) {
+            to.push(j);
+        } else {
+            appended.push(j);
+        }
+    }
+    if to.len() != x0.cols {
+        return None;
+    }
+    to.extend(appended);
+    Some(to)
+}
+
 #[derive(Debug, Clone)]
 pub struct BinsChoice {
     /// What the artifact keeps: the candidates with their evidence and the one chosen.
     pub search: BinsSearch,
     /// The chosen candidate's penalty search, when the candidates were compared on the whole
     /// training split (so it is the final model's; its features differ from the final
-    /// layout only in column order). `None` after a sample: search the penalty again.
+    /// layout only in column order: see [`search_to_final`]). `None` after a sample: search
+    /// the penalty again.
     pub penalty: Option<PenaltyOutcome>,
     /// Cross-validation fits of all candidates that did not reach the tolerance.
     pub unconverged: usize,

@@ -191,6 +191,24 @@ impl Logit {
 }
 
 impl Logit {
+    /// This fit with its features moved: feature `i` to position `to[i]` (a permutation of the
+    /// positions), to warm-start a fit on the same columns in another order.
+    pub fn permuted(&self, to: &[usize]) -> Logit {
+        let n = self.weights.len();
+        debug_assert_eq!(to.len(), n);
+        let mut weights = vec![0.0; n];
+        let mut params = self.linfa_params.to_vec();
+        for (i, &j) in to.iter().enumerate() {
+            weights[j] = self.weights[i];
+            params[j] = self.linfa_params[i];
+        }
+        Logit {
+            weights,
+            linfa_params: Array1::from(params),
+            ..self.clone()
+        }
+    }
+
     /// This fit with `extra` more features of weight zero appended (after the existing ones),
     /// to warm-start a fit on the same rows with columns added at the end.
     pub fn padded(&self, extra: usize) -> Logit {
@@ -235,7 +253,8 @@ pub fn fit_logistic(
         .map_err(|e| TrainError::Fit(format!("linfa-logistic: {e}")))?;
     // linfa's "positive" class is the more frequent label; flip to "converted".
     let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
-    let weights: Vec<f64> = fitted.params().iter().map(|w| sign * w).collect();
+    // `+ 0.0` makes a flipped zero (a column no training row has) 0, not -0 (`-0.0000`).
+    let weights: Vec<f64> = fitted.params().iter().map(|w| sign * w + 0.0).collect();
     let intercept = sign * fitted.intercept();
     let mut linfa_params = fitted.params().to_vec();
     linfa_params.push(fitted.intercept());
@@ -598,6 +617,16 @@ impl PenaltyOutcome {
             gradient_norm: f64::NAN,
             tolerance: first.tolerance,
         })
+    }
+
+    /// This search with every fit's features moved as [`Logit::permuted`] moves them: the
+    /// same search, on the same columns in another order.
+    pub fn permute(&mut self, to: &[usize]) {
+        for fits in &mut self.fits {
+            for l in fits.iter_mut() {
+                *l = l.permuted(to);
+            }
+        }
     }
 
     /// The chosen penalty and its neighbours on the grid (strongest first): where another

@@ -289,11 +289,12 @@ fn is_no_value(t: &str) -> bool {
 ///
 /// Besides them, at most three distinct stray values that are no number and no placeholder
 /// (a typo, a note typed into the cell: no digit, no yes/no word) when together they are at
-/// most 1% of the column's cells and no other column holds them (the spec's missing tokens
+/// most 1% of the column's cells (0.1% when one has a digit: `5 visits`, `100+`) and no other
+/// column holds them (the spec's missing tokens
 /// apply to every column; another column of numbers with the same stray does not count): a
 /// column of 4,999 numbers and one `abc` stays numbers (it was dropped as free text), where a
-/// level written in one row in nine (`High`) or a top-coded `10000+` still makes the column
-/// text. Each value as the cell writes it (`abc ` with its space), as a missing token matches.
+/// level written in one row in nine (`High`) or a top-coded `10000+` in one row in a hundred
+/// still makes the column text. Each value as the cell writes it (`abc ` with its space), as a missing token matches.
 fn number_placeholders(
     table: &Table,
     options: &InferOptions,
@@ -310,6 +311,10 @@ fn number_placeholders(
         let (mut n_numbers, mut n_present) = (0usize, 0usize);
         let mut found = Placeholders::of(name);
         let mut numbers_only = true;
+        // A stray with a digit (`5 visits`, `3-5`, `100+`, a Unicode minus): one odd cell made a
+        // column of 9,000 numbers categorical, its signal lost; held to one cell in 1,000, so
+        // a top-coded `10000+` written in one row in a hundred still makes the column text.
+        let mut digit_stray = false;
         for cell in values.iter().flatten() {
             let t = cell.trim();
             n_present += 1;
@@ -328,9 +333,10 @@ fn number_placeholders(
                         && (is_no_value(t) || x.is_some())
                 },
                 |strays| {
-                    strays < 3
-                        && !t.bytes().any(|b| b.is_ascii_digit())
-                        && leadscore_core::value::parse_bool(t).is_none()
+                    let digits = t.bytes().any(|b| b.is_ascii_digit());
+                    let stray = strays < 3 && leadscore_core::value::parse_bool(t).is_none();
+                    digit_stray |= stray && digits;
+                    stray
                 },
             );
             if !counted {
@@ -340,7 +346,8 @@ fn number_placeholders(
         }
         let n_strays = found.stray_cells();
         // 1% of the cells, at most: a value written more often is a level, not a stray.
-        if !numbers_only || 100 * n_strays > n_present || numbers.len() < 10 && n_strays > 0 {
+        let share = if digit_stray { 1000 } else { 100 };
+        if !numbers_only || share * n_strays > n_present || numbers.len() < 10 && n_strays > 0 {
             continue;
         }
         // `NaN` or `inf` (what pandas and numpy write for no number) says what it is even in a
@@ -2263,7 +2270,7 @@ mod tests {
     /// in more than 1% of the rows (a level).
     #[test]
     fn a_rare_stray_word_among_numbers_is_missing_not_a_reason_to_drop_the_column() {
-        let mut csv = String::from("amount,seats,notes,budget,ratio,size,y\n");
+        let mut csv = String::from("amount,seats,notes,budget,ratio,size,visits,top,y\n");
         for i in 0..5_000u64 {
             // `abc` and `abc ` (the cell as written is the token); `see notes` here and in
             // `ratio`, both columns of numbers: both stay numbers.
@@ -2278,11 +2285,22 @@ mod tests {
             } else {
                 format!("0.{}", i % 97)
             };
-            // A yes/no word or a top-coded number is information, never a stray.
+            // A yes/no word is information, never a stray.
             let size = match i {
                 5 => "true".to_string(),
-                6 => "10000+".to_string(),
                 _ => (i * 11 % 900).to_string(),
+            };
+            // Strays with digits, in 2 cells of 5,000 (at most one in 1,000): missing.
+            let visits = match i {
+                6 => "5 visits".to_string(),
+                8 => "100+".to_string(),
+                _ => (i % 40).to_string(),
+            };
+            // A top-coded number in one row in 100: a level.
+            let top = if i % 100 == 3 {
+                "10000+".to_string()
+            } else {
+                (i * 3 % 777).to_string()
             };
             // `call me` here and in `notes`: left alone.
             let seats = if i == 7 {
@@ -2299,7 +2317,7 @@ mod tests {
             };
             let _ = writeln!(
                 csv,
-                "{amount},{seats},{notes},{budget},{ratio},{size},{}",
+                "{amount},{seats},{notes},{budget},{ratio},{size},{visits},{top},{}",
                 i % 2
             );
         }
@@ -2311,8 +2329,10 @@ mod tests {
         assert_ne!(kinds[3], TransformKind::Numeric, "{:?}", inferred.reasons);
         assert_eq!(kinds[4], TransformKind::Numeric, "{:?}", inferred.reasons);
         assert_ne!(kinds[5], TransformKind::Numeric, "{:?}", inferred.reasons);
+        assert_eq!(kinds[6], TransformKind::Numeric, "{:?}", inferred.reasons);
+        assert_ne!(kinds[7], TransformKind::Numeric, "{:?}", inferred.reasons);
         let tokens = &inferred.spec.missing_tokens;
-        for t in ["abc", "abc ", "see notes"] {
+        for t in ["abc", "abc ", "see notes", "5 visits", "100+"] {
             assert!(tokens.iter().any(|m| m == t), "{t:?}: {tokens:?}");
         }
         assert!(

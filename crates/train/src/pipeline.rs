@@ -711,9 +711,22 @@ fn train_examples(
             ),
             0,
         );
+        let mut choice = choice;
         if choice.search.chosen > 0 {
             let started = std::time::Instant::now();
-            (fitted, x_train, x_test) = featurize_spec(&spec)?;
+            let (f, x, t) = featurize_spec(&spec)?;
+            (fitted, x_test) = (f, t);
+            let x0 = std::mem::replace(&mut x_train, x);
+            // The search's fits warm-start the final fit: their weights go to the final
+            // layout's positions (left where they were, a bin's weight sat on another column,
+            // and a level no training lead has kept a weight it never lost).
+            if let Some(p) = choice.penalty.as_mut() {
+                match crate::bins::search_to_final(&x0, &x_train) {
+                    Some(to) => p.permute(&to),
+                    None => p.fits.clear(),
+                }
+            }
+            drop(x0);
             if let Some(t) = timings.iter_mut().find(|t| t.0 == "featurize") {
                 t.1 += started.elapsed().as_secs_f64();
             }

@@ -125,3 +125,40 @@ fn auto_bins_leave_a_wide_coded_table_with_few_bins_and_beat_ten_fixed_bins() {
         auc(&fixed)
     );
 }
+
+/// The bins search appends the bin columns after the others and the final model puts each
+/// column's bins after it; the search's fits warm-start the final fit. Left in the search's
+/// order, the warm start put a bin's weight on another feature, and a level no training lead
+/// has (`(other)`, `is missing`: a column of zeros, whose weight only the penalty moves) kept
+/// it: +1.6 on `region = (other)` here, scoring every lead with a region training never saw.
+#[test]
+fn features_no_training_lead_has_keep_a_zero_weight_after_the_bins_search() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/binned_visits.csv");
+    let mut c = TrainConfig::new(&data);
+    c.label = Some("converted".into());
+    c.id = Some("id".into());
+    let o = train(&c).unwrap();
+    let search = o
+        .artifact
+        .provenance
+        .bins
+        .as_ref()
+        .expect("visits gets bins = auto");
+    assert!(search.chosen > 0, "{search:?}");
+    let never: Vec<_> = o
+        .artifact
+        .model
+        .features
+        .iter()
+        .filter(|f| f.active_share == 0.0)
+        .collect();
+    assert!(never.len() >= 4, "(other) and missing of source and region");
+    for f in never {
+        assert!(
+            f.weight == 0.0 && f.weight.is_sign_positive(),
+            "{}: weight {} with no training lead",
+            f.name,
+            f.weight
+        );
+    }
+}
