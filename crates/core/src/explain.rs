@@ -627,7 +627,7 @@ fn write_value(
             let created = crate::value::field_time(value, date_order);
             match (created, as_of) {
                 (Some(c), Some(a)) => {
-                    let age = days_since(c, a);
+                    let age = days_since(c.min(a), a);
                     match lead_age(c, a, landmarks_days) {
                         // Past the last landmark by less than a day: "over", since whole days
                         // alone would read the same on both sides.
@@ -674,6 +674,19 @@ fn write_events(
     let Some(last) = ages.iter().copied().reduce(f64::min) else {
         let _ = out.write_str(event_type);
         let _ = out.write_str(": none");
+        // The lead did send it, written otherwise (`DEMO_REQUEST`, ` demo_request`): another
+        // type to the model, which counts it as an active day only. Said, so that "none" is
+        // not read as the lead never having requested a demo.
+        let variant = events.iter().find(|e| {
+            as_of.is_none_or(|a| e.occurred_at <= a)
+                && e.event_type != event_type
+                && e.event_type.trim().eq_ignore_ascii_case(event_type)
+        });
+        if let Some(e) = variant {
+            let _ = out.write_str(" (");
+            Quoted(e.event_type).push_to(out);
+            let _ = out.write_str(" is another event type to this model)");
+        }
         return;
     };
     let windows: std::borrow::Cow<'_, [u32]> = if windows.is_sorted() {
@@ -1667,6 +1680,33 @@ mod tests {
     /// A value a factor echoes is cut as every echoed value is, numbers past 1e15 get an
     /// exponent, and an email domain with an invisible character is escaped, not shown as the
     /// domain it looks like.
+    /// An event type written otherwise than training's (case, spaces) is another type to the
+    /// model; its "none" says the lead sent it so.
+    #[test]
+    fn none_of_an_event_type_names_the_same_type_written_otherwise() {
+        let text = |events: &[LeadEvent<'_>]| {
+            let mut out = String::new();
+            write_events(&mut out, "demo_request", &[7, 90], events, Some(1_000_000));
+            out
+        };
+        let e = |t| LeadEvent {
+            event_type: t,
+            occurred_at: 999_000,
+        };
+        assert_eq!(
+            text(&[e("DEMO_REQUEST")]),
+            "demo_request: none (\"DEMO_REQUEST\" is another event type to this model)"
+        );
+        assert_eq!(text(&[e("webinar")]), "demo_request: none");
+        // After as_of: not known then, not named.
+        let later = LeadEvent {
+            event_type: "Demo_Request",
+            occurred_at: 2_000_000,
+        };
+        assert_eq!(text(&[later]), "demo_request: none");
+        assert!(text(&[e("demo_request")]).starts_with("demo_request: 1 in the last 7 days"));
+    }
+
     #[test]
     fn echoed_values_are_cut_and_escaped() {
         let text = |t: &FittedTransform, v: FieldValue<'_>| {

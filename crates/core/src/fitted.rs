@@ -273,17 +273,24 @@ impl FittedTransform {
     }
 }
 
+/// How far past the scoring time a lead's creation time may lie and the lead still be scored
+/// (at age 0): the clock skew between a CRM that stamps a new lead and this process scoring it
+/// on arrival. Without it, a CRM whose clock ran 3 s fast had every new lead refused (422,
+/// "created after the scoring time"), while its events and dates had a day's slack.
+pub const CREATED_SLACK_SECONDS: i64 = 300;
+
 /// A lead's age in days at `as_of` (from its creation time `created`), clamped to the landmark
-/// range `[landmarks[0], landmarks[last]]`; `None` when `created` is after `as_of`. The second
+/// range `[landmarks[0], landmarks[last]]`; `None` when `created` is more than
+/// [`CREATED_SLACK_SECONDS`] after `as_of` (0 within them). The second
 /// value says whether the age was clamped (a lead older than the last landmark is scored as
 /// if it were at the last one). Both times are whole seconds read down (unlike an event's,
 /// which rounds up): a lead scored in the second it was created is scored at age 0, as a CRM
 /// scoring it on arrival expects, rather than refused for a fraction of a second.
 pub fn lead_age(created: i64, as_of: i64, landmarks: &[f64]) -> Option<(f64, bool)> {
-    if created > as_of {
+    if created > as_of.saturating_add(CREATED_SLACK_SECONDS) {
         return None;
     }
-    let age = days_since(created, as_of);
+    let age = days_since(created.min(as_of), as_of);
     let (lo, hi) = match (landmarks.first(), landmarks.last()) {
         (Some(lo), Some(hi)) => (*lo, *hi),
         _ => return Some((age, false)),

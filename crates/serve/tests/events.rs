@@ -293,6 +293,31 @@ async fn lead_age_comes_from_created_at_and_is_required() {
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.json()["error"]["path"], "leads[1].created_at");
 
+    // Created seconds after the scoring time (a CRM's clock ahead of ours): age 0, up to five
+    // minutes; later, refused.
+    let r = score_at(
+        &s,
+        lead(Some("2025-06-08 10:00:03")),
+        "2025-06-08T10:00:00Z",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["lead_age"]["days"], 0.0, "{}", r.text);
+    let r = score_at(
+        &s,
+        lead(Some("2025-06-08 10:05:00")),
+        "2025-06-08T10:00:00Z",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = score_at(
+        &s,
+        lead(Some("2025-06-08 10:05:01")),
+        "2025-06-08T10:00:00Z",
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+
     // The age the model saw is in the response.
     let r = score_at(
         &s,
@@ -310,11 +335,14 @@ async fn lead_age_comes_from_created_at_and_is_required() {
     assert_eq!(v["lead_age"]["outside_landmarks"], false);
 
     // Created and scored within one second (a CRM scoring a lead on arrival): age 0, whichever
-    // fraction is larger, as both read down to the second; the next second is after it.
+    // fraction is larger, as both read down to the second; so is a lead created up to five
+    // minutes after the scoring time (clock skew); past them it did not exist then.
     for (created, as_of, status) in [
         ("2025-06-08T10:00:00.123Z", "2025-06-08T10:00:00.456Z", 200),
         ("2025-06-08T10:00:00.900Z", "2025-06-08T10:00:00.100Z", 200),
-        ("2025-06-08T10:00:01Z", "2025-06-08T10:00:00.900Z", 422),
+        ("2025-06-08T10:00:01Z", "2025-06-08T10:00:00.900Z", 200),
+        ("2025-06-08T10:05:00Z", "2025-06-08T10:00:00.900Z", 200),
+        ("2025-06-08T10:05:01Z", "2025-06-08T10:00:00.900Z", 422),
     ] {
         let r = score_at(&s, lead(Some(created)), as_of).await;
         assert_eq!(r.status, status, "{created} at {as_of}: {}", r.text);

@@ -846,6 +846,20 @@ fn named_like_an_id(name: &str) -> bool {
         })
 }
 
+/// Whether a column's name says its numbers identify something (`Owner ID`, `account_id`,
+/// `campaignId`, `Postal Code`, `NAICS code`, `zip`, `key`), unlike [`named_like_an_id`] not
+/// `number`, `no` or `num`, which also name counts (`Number of employees`).
+fn named_like_a_code(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    camel_ends_with(name, "Id")
+        || lower.split(|c: char| !c.is_alphanumeric()).any(|w| {
+            matches!(
+                w,
+                "id" | "uuid" | "guid" | "key" | "code" | "zip" | "zipcode" | "postcode"
+            )
+        })
+}
+
 /// A column of Unix seconds or milliseconds named for a time (`createdate`, `last_modified`,
 /// `updatedAt`), as CRM APIs and warehouses export times: dates, not an identifier (every one
 /// distinct) or a number (a linear term on the calendar). `distinct` are its values (ascending;
@@ -1094,6 +1108,31 @@ fn infer_column(
             return ignore(format!(
                 "looks like an identifier: every one of {} values is a distinct integer",
                 present.len()
+            ));
+        }
+        // An owner, account or campaign id, a postal or industry code: a whole number named
+        // for what it identifies, its values repeated. A label, not a quantity: as a number it
+        // made `HubSpot Owner ID in [70011234, 88812345)` and scored a new owner as its
+        // numeric neighbour.
+        if integral
+            && !amounts
+            && !formatted
+            && distinct.len() < present.len()
+            && distinct.len() > 2
+            && distinct[0] >= 0.0
+            && named_like_a_code(name)
+        {
+            let mut col = ColumnSpec::new(name, TransformKind::Categorical);
+            col.min_count = Some(min_count);
+            return Ok((
+                col,
+                format!(
+                    "categorical: whole numbers named for what they identify (an id or a code), \
+                     {} distinct values repeated over {} rows: each a level, not a quantity; \
+                     values seen fewer than {min_count} times are `other`",
+                    distinct.len(),
+                    present.len()
+                ),
             ));
         }
         let mean = present.iter().sum::<f64>() / present.len() as f64;
@@ -1775,6 +1814,43 @@ mod tests {
         assert!(named_like_a_time("sentAt") && named_like_a_time("hs_lastmodifieddate"));
         assert!(named_like_a_time("lastSeen") && named_like_a_time("Last Contacted"));
         assert!(!named_like_a_time("phone") && !named_like_a_time("Lead Number"));
+    }
+
+    /// Whole numbers named for what they identify (an owner's id, a postal code), repeated over
+    /// the rows, are levels, not quantities; a count named `Number of ...` stays a number.
+    #[test]
+    fn ids_and_codes_that_repeat_are_categorical() {
+        let mut csv = String::from("HubSpot Owner ID,NAICS code,ownerId,Number of employees,y\n");
+        for i in 0..600u64 {
+            let _ = writeln!(
+                csv,
+                "{},{},{},{},{}",
+                70_011_234 + (i % 10) * 1_000_003,
+                [541_511, 522_110, 611_310][(i % 3) as usize],
+                i % 7 + 1,
+                i * 13 % 97,
+                i % 2
+            );
+        }
+        let (_dir, table) = table_of(&csv);
+        let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
+        let kinds: Vec<TransformKind> = inferred.spec.columns.iter().map(|c| c.transform).collect();
+        assert_eq!(
+            kinds[..4],
+            [
+                TransformKind::Categorical,
+                TransformKind::Categorical,
+                TransformKind::Categorical,
+                TransformKind::Numeric
+            ],
+            "{:?}",
+            inferred.reasons
+        );
+        assert!(
+            inferred.reasons[0].contains("an id or a code"),
+            "{}",
+            inferred.reasons[0]
+        );
     }
 
     #[test]

@@ -629,6 +629,31 @@ struct Scan {
     bom: bool,
 }
 
+/// How a file's first bytes say it is UTF-16: its byte-order mark, or, without one, a zero
+/// byte in every other place of its first line (ASCII letters in UTF-16); `None` for
+/// anything else.
+fn utf16(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"\xFF\xFE") {
+        return Some("little-endian, byte-order mark FF FE");
+    }
+    if head.starts_with(b"\xFE\xFF") {
+        return Some("big-endian, byte-order mark FE FF");
+    }
+    let sample = &head[..head.len().min(64) & !1];
+    if sample.len() < 8 {
+        return None;
+    }
+    let zeros_at = |odd: usize| sample.iter().skip(odd).step_by(2).all(|b| *b == 0);
+    let texts_at = |odd: usize| sample.iter().skip(odd).step_by(2).all(|b| *b != 0);
+    if zeros_at(1) && texts_at(0) {
+        Some("little-endian, no byte-order mark")
+    } else if zeros_at(0) && texts_at(1) {
+        Some("big-endian, no byte-order mark")
+    } else {
+        None
+    }
+}
+
 /// Hashes the file; for CSV (`delimiter` is `Some`, 0 = detect) also checks ragged rows while
 /// the text is UTF-8, and notes the first byte that is not (the rows are then checked on the
 /// Windows-1252 reading), streaming in 1 MiB chunks.
@@ -663,6 +688,17 @@ fn scan_file(path: &Path, delimiter: Option<u8>) -> Result<Scan> {
         blank &= chunk.iter().all(u8::is_ascii_whitespace);
         let Some(d) = delimiter else { continue };
         if first {
+            // UTF-16 (Excel's "Unicode Text", ad platforms' exports): every other byte 0. Read
+            // as Windows-1252 it made a header of `ÿþP r o s p e c t` and rows of one field.
+            if let Some(which) = utf16(chunk) {
+                return Err(read_err(
+                    path,
+                    format!(
+                        "it is UTF-16 text ({which}), as Excel saves \"Unicode Text\": save it \
+                         as \"CSV UTF-8\" (or convert it: iconv -f UTF-16 -t UTF-8)"
+                    ),
+                ));
+            }
             chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
             carry_start = (n - chunk.len()) as u64;
             bom = carry_start;
@@ -2088,6 +2124,47 @@ mod tests {
         let p = dir.path().join(name);
         std::fs::write(&p, text).unwrap();
         p
+    }
+
+    /// A UTF-16 export (Excel's "Unicode Text"), with or without a byte-order mark, either
+    /// byte order, is refused naming the encoding and what to save it as: read as
+    /// Windows-1252 it was a header of `ÿþP r o s p e c t` and a ragged-row error at the end.
+    #[test]
+    fn utf16_files_are_refused_saying_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "Prospect ID,Converted\r\na1,1\r\na2,0\r\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for (name, bytes, says) in [
+            (
+                "le_bom.csv",
+                [&[0xFF, 0xFE][..], &le].concat(),
+                "little-endian, byte-order mark FF FE",
+            ),
+            (
+                "be_bom.csv",
+                [&[0xFE, 0xFF][..], &be].concat(),
+                "big-endian, byte-order mark FE FF",
+            ),
+            ("le.csv", le.clone(), "little-endian, no byte-order mark"),
+            ("be.csv", be.clone(), "big-endian, no byte-order mark"),
+        ] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, &bytes).unwrap();
+            let e = read_table(&p, &ReadOptions::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(name) && e.contains(says) && e.contains("CSV UTF-8"),
+                "{e}"
+            );
+        }
+        // Latin text is not UTF-16.
+        let p = write(&dir, "plain.csv", text);
+        assert_eq!(
+            read_table(&p, &ReadOptions::default()).unwrap().df.height(),
+            2
+        );
     }
 
     #[test]
