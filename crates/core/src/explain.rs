@@ -1240,12 +1240,17 @@ pub fn shape(
                 | FittedTransform::MultiSelect { .. }
                 | FittedTransform::Email(_)
                 | FittedTransform::JobTitle => {
+                    // A feature's name without the column and the one separator its transform
+                    // writes (`col = level`, `col includes option`, `col domain: business`,
+                    // `col seniority: vp`, `col is missing`): the level as the data writes it.
+                    // Trimming every leading `=`, `:` and space and every such word took them
+                    // from the levels too (`= legacy`, `domain: retail` read `legacy`, `retail`).
                     let prefix = |n: &str| -> String {
                         let n = n.strip_prefix(col.name.as_str()).unwrap_or(n);
-                        n.trim_start_matches([' ', '=', ':'])
-                            .trim_start_matches("domain: ")
-                            .trim_start_matches("seniority: ")
-                            .trim_start_matches("includes ")
+                        [" = ", " includes ", " domain: ", " seniority: ", " "]
+                            .iter()
+                            .find_map(|sep| n.strip_prefix(sep))
+                            .unwrap_or(n)
                             .to_string()
                     };
                     Shape::Bars {

@@ -655,6 +655,9 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     if let Some(utc) = without_utc_word(t) {
         return parse_timestamp(utc);
     }
+    if let Some((local, offset)) = zone_word(t) {
+        return parse_timestamp(local).map(|s| s - offset);
+    }
     if let Some(extended) = iso_basic_as_extended(t) {
         return parse_timestamp(&extended);
     }
@@ -729,6 +732,83 @@ fn without_utc_word(t: &str) -> Option<&str> {
     });
     let zero_offset = offset.is_none_or(|o| o.bytes().all(|b| b == b'0' || b == b':'));
     (ends_time && zero_offset).then_some(rest)
+}
+
+/// The zones a time may end with by name, and their offsets east of UTC in hours: North
+/// America's and Europe's abbreviations that name one offset each (as US CRMs, Java's
+/// `Date.toString` and mail clients write times; `IST` or `BST`, which name several, are not
+/// read).
+const ZONE_WORDS: [(&str, i64); 17] = [
+    ("EST", -5),
+    ("EDT", -4),
+    ("CST", -6),
+    ("CDT", -5),
+    ("MST", -7),
+    ("MDT", -6),
+    ("PST", -8),
+    ("PDT", -7),
+    ("AKST", -9),
+    ("AKDT", -8),
+    ("HST", -10),
+    ("WET", 0),
+    ("WEST", 1),
+    ("CET", 1),
+    ("CEST", 2),
+    ("EET", 2),
+    ("EEST", 3),
+];
+
+/// A time ending with a zone by name (`2024-02-08 06:11:16 PST`, `07/01/2024 01:09 AM EST`) or
+/// `GMT`/`UTC` with an offset (`... GMT+0530`, `... UTC-08:00`, `... GMT+1`): the local time
+/// before it and the zone's offset east of UTC in seconds, to subtract from that time read as
+/// UTC. `None` when there is no such zone, when it does not follow a time of day (`PST` alone,
+/// a date), or when the time has an offset of its own (two zones).
+fn zone_word(t: &str) -> Option<(&str, i64)> {
+    let (rest, offset) = match ZONE_WORDS
+        .iter()
+        .find_map(|(w, h)| Some((t.strip_suffix(w)?, h * 3_600)))
+    {
+        Some(found) => found,
+        None => {
+            // `GMT+0530`, `UTC-08:00`, `GMT+1`: the word, a sign, hours and minutes.
+            let at = t.rfind("GMT").or_else(|| t.rfind("UTC"))?;
+            let (rest, zone) = (&t[..at], &t[at + 3..]);
+            let sign = match zone.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let digits: String = zone[1..].chars().filter(|c| *c != ':').collect();
+            if !(1..=4).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let (h, m) = match digits.len() {
+                1 | 2 => (digits.parse::<i64>().ok()?, 0),
+                3 => (
+                    digits[..1].parse::<i64>().ok()?,
+                    digits[1..].parse::<i64>().ok()?,
+                ),
+                _ => (
+                    digits[..2].parse::<i64>().ok()?,
+                    digits[2..].parse::<i64>().ok()?,
+                ),
+            };
+            if h > 14 || m > 59 {
+                return None;
+            }
+            (rest, sign * (h * 3_600 + m * 60))
+        }
+    };
+    // A word of its own: after a space or the time's last digit or AM/PM.
+    let rest = rest.strip_suffix(' ').unwrap_or(rest);
+    let b = rest.as_bytes();
+    let from_end = |i: usize| b.len().checked_sub(i).map(|k| b[k].to_ascii_uppercase());
+    let ends_time = b.last().is_some_and(u8::is_ascii_digit)
+        || (from_end(1) == Some(b'M') && matches!(from_end(2), Some(b'A' | b'P')));
+    // A time of day (a colon), and no offset of its own after it.
+    let colon = rest.find(':')?;
+    let own_offset = rest[colon..].contains(['+', '-', 'Z']);
+    (ends_time && !own_offset).then_some((rest, offset))
 }
 
 /// ISO 8601's basic format (`20250304T050607Z`, `20250304T0506Z`, with a fraction or a zone
@@ -1021,7 +1101,13 @@ fn month_name_fields(t: &str) -> Option<(i64, i64, i64, i64, i64)> {
 pub fn parse_timestamp_as(text: &str, order: DateOrder) -> Option<i64> {
     parse_timestamp(text).or_else(|| match order {
         DateOrder::Iso => None,
-        _ => parse_year_last(without_utc_word(trimmed(text)).unwrap_or(text), order),
+        _ => {
+            let t = without_utc_word(trimmed(text)).unwrap_or(text);
+            match zone_word(trimmed(t)) {
+                Some((local, offset)) => parse_year_last(local, order).map(|s| s - offset),
+                None => parse_year_last(t, order),
+            }
+        }
     })
 }
 
@@ -1053,6 +1139,7 @@ pub const EVENT_TIME_FORMS: &str = "a timestamp (ISO 8601 such as 2025-06-01T09:
 /// none), or are a leap second (`23:59:60`, read as the :59 before it).
 fn after_its_second(text: &str) -> bool {
     let text = without_utc_word(trimmed(text)).unwrap_or(text);
+    let text = zone_word(trimmed(text)).map_or(text, |(local, _)| local);
     if let Some(extended) = iso_basic_as_extended(text) {
         return after_its_second(&extended);
     }
@@ -1222,7 +1309,8 @@ impl DateOrderEvidence {
         let mut e = Self::default();
         let values = values
             .into_iter()
-            .map(|v| without_utc_word(trimmed(v)).unwrap_or(v));
+            .map(|v| without_utc_word(trimmed(v)).unwrap_or(v))
+            .map(|v| zone_word(trimmed(v)).map_or(v, |(local, _)| local));
         for fields in values.filter_map(year_last_fields) {
             let m = year_last_moment(fields, DateOrder::Mdy).is_some();
             let d = year_last_moment(fields, DateOrder::Dmy).is_some();
@@ -2870,7 +2958,7 @@ mod tests {
             ("100/2/2024", Mdy),
             ("1.5", Dmy),
             ("12,5", Dmy),
-            ("1/2/2024 10:00 EST", Mdy),
+            ("1/2/2024 10:00 IST", Mdy),
             ("2024/13/01", Iso),
             ("2024/1", Iso),
             ("2024/1/2/3", Iso),
@@ -3088,6 +3176,25 @@ mod tests {
         assert_eq!(at("2025-03-04 05:06:07 +0000 UTC"), base);
         assert_eq!(at("2025-03-04 05:06:07+00:00 UTC"), base);
         assert_eq!(at("2025-03-04 UTC"), at("2025-03-04"));
+        // Zones by name and `GMT`/`UTC` with an offset: the local time, less the offset.
+        let hours = |h: i64| base.map(|t| t + h * 3_600);
+        assert_eq!(at("2025-03-04 00:06:07 EST"), base);
+        assert_eq!(at("2025-03-03 21:06:07 PST"), base);
+        assert_eq!(at("2025-03-04 06:06:07 CET"), base);
+        assert_eq!(
+            at("2025-03-04T05:06:07 GMT+0530"),
+            hours(-5).map(|t| t - 1_800)
+        );
+        assert_eq!(at("2025-03-04 05:06:07 UTC-08:00"), hours(8));
+        assert_eq!(at("2025-03-04 05:06:07 GMT+1"), hours(-1));
+        assert_eq!(
+            parse_timestamp_as("3/3/2025 9:06 PM PST", DateOrder::Mdy),
+            at("2025-03-04T05:06:00Z")
+        );
+        assert_eq!(
+            parse_timestamp_as("03/03/2025 21:06:07 PDT", DateOrder::Mdy),
+            hours(-1)
+        );
         assert_eq!(
             parse_timestamp_as("3/4/2025 5:06 AM UTC", DateOrder::Mdy),
             at("2025-03-04T05:06:00Z")
@@ -3101,7 +3208,12 @@ mod tests {
             "20250304T050607+2",
             "UTC",
             "2025-03-04 05:06:07 UTC UTC",
-            "2025-03-04 05:06:07 CET",
+            "2025-03-04 05:06:07 IST",
+            "2025-03-04 05:06:07 PST PST",
+            "2025-03-04 PST",
+            "2025-03-04 05:06:07+01:00 CET",
+            "2025-03-04 05:06:07 GMT+15",
+            "2025-03-04 05:06:07 GMT+0575",
             "2025-03-04 10:06:07+05:00 UTC",
             "20250304T100607+0500 UTC",
         ] {

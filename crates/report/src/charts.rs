@@ -124,6 +124,20 @@ fn shorten(name: &str, max: usize) -> String {
     isolate(&short).into_owned()
 }
 
+/// `name` cut to `max` characters by an ellipsis in its middle, keeping its start and its end,
+/// isolated as [`shorten`] isolates.
+fn shorten_middle(name: &str, max: usize) -> String {
+    let n = name.chars().count();
+    if n <= max || max < 5 {
+        return shorten(name, max);
+    }
+    let tail = (max - 1) / 2;
+    let mut s: String = name.chars().take(max - 1 - tail).collect();
+    s.push('…');
+    s.extend(name.chars().skip(n - tail));
+    isolate(&s).into_owned()
+}
+
 /// The strongest weights as horizontal bars (log-odds per standard deviation), labeled with
 /// their odds ratios.
 pub fn weights(artifact: &ModelArtifact, top: usize) -> Result<Chart, ReportError> {
@@ -425,7 +439,9 @@ fn shape_panel(area: &Area<'_>, g: &GroupSummary) -> DrawResult<()> {
                 .map(|b| b.1.abs())
                 .fold(0.0_f64, f64::max)
                 .max(0.05);
-            let labels: Vec<String> = bars.iter().map(|b| shorten(&b.0, 16)).collect();
+            // Cut in the middle: levels often differ only at their end (`Professional
+            // Services - North America`, `... - South America`), which a cut at the end hides.
+            let labels: Vec<String> = bars.iter().map(|b| shorten_middle(&b.0, 16)).collect();
             let mut chart = ChartBuilder::on(area)
                 .caption(&caption, (FONT, 15))
                 .margin(8)
