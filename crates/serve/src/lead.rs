@@ -383,6 +383,10 @@ pub struct ParseContext<'c> {
     /// With `ignore_unknown`: the fields seen, to refuse a body none of whose columns the model
     /// reads (a misspelled header would score every lead as all-missing).
     pub seen: FieldsSeen,
+    /// Without `ignore_unknown` (`/v1/score`): the fields of the lead being read, to refuse a
+    /// lead none of whose fields the model reads (`{"Lead Sourse": "Google"}` was scored as a
+    /// lead with every field missing, 200).
+    pub lead_seen: FieldsSeen,
 }
 
 /// The fields an MLflow body named: whether one was the model's, and the others (the first
@@ -409,8 +413,20 @@ impl FieldsSeen {
         }
     }
 
+    /// Forgets what was seen (before the next lead).
+    pub fn reset(&self) {
+        self.known.set(false);
+        self.n_unknown.set(0);
+        self.unknown.borrow_mut().clear();
+    }
+
     /// The error for a body whose fields were all unknown to the model; `None` otherwise.
     pub fn none_known(&self, columns: &ColumnIndex) -> Option<Error> {
+        self.none_known_at(columns, "$".into())
+    }
+
+    /// [`FieldsSeen::none_known`] for the lead at `path`.
+    pub fn none_known_at(&self, columns: &ColumnIndex, path: String) -> Option<Error> {
         let n = self.n_unknown.get();
         if self.known.get() || n == 0 {
             return None;
@@ -423,7 +439,7 @@ impl FieldsSeen {
         let model = columns.names();
         let shown: Vec<String> = model.iter().take(8).map(|n| format!("`{n}`")).collect();
         Some(Error::InvalidField {
-            path: "$".into(),
+            path,
             message: format!(
                 "none of the columns sent ({}{}) is one the model reads: {}{}",
                 sent.join(", "),
@@ -447,6 +463,7 @@ impl<'c> ParseContext<'c> {
             errors: ErrorSlot::default(),
             ignore_unknown: false,
             seen: FieldsSeen::default(),
+            lead_seen: FieldsSeen::default(),
         }
     }
 
@@ -693,7 +710,17 @@ impl<'de> Visitor<'de> for LeadSeed<'_, '_> {
             events: Vec::new(),
             path: self.path,
         };
+        self.cx.lead_seen.reset();
         lead_fields(&mut map, &mut lead, self.cx, None)?;
+        if !self.cx.ignore_unknown {
+            let e = self
+                .cx
+                .lead_seen
+                .none_known_at(self.cx.columns, lead.path.root());
+            if let Some(e) = e {
+                return Err(self.cx.errors.fail(e));
+            }
+        }
         Ok(lead)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
@@ -768,6 +795,13 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de, '_, '_> {
         let Self { cx, lead, key } = self;
         if cx.ignore_unknown && (key == "events" || key == cx.columns.id.as_str()) {
             cx.seen.known();
+        }
+        if !cx.ignore_unknown {
+            if key == "events" || key == cx.columns.id.as_str() || cx.columns.get(key).is_some() {
+                cx.lead_seen.known();
+            } else if key != AS_OF_FIELD {
+                cx.lead_seen.unknown(key);
+            }
         }
         if key == "events" {
             lead.events = EventsSeed {
@@ -1202,12 +1236,16 @@ impl<'de> Flat<'de> {
             path,
         };
         let mut field = 0;
+        // A field the model reads, and one it does not: a lead of unknown fields alone is an
+        // error, which serde's path words.
+        let (mut known, mut unknown) = (false, false);
         self.object(|this, key| {
             if root && key == "leads" {
                 return None;
             }
             field += 1;
             if key == "events" {
+                known = true;
                 lead.events = this.events()?;
                 return Some(());
             }
@@ -1228,15 +1266,19 @@ impl<'de> Flat<'de> {
                     _ => LeadId::from_raw(&this.text[start..this.i]).ok()?,
                 };
                 lead.id = id;
+                known = true;
                 if let Some(i) = column {
                     lead.values[i] = value;
                 }
             } else if let Some(i) = column {
+                known = true;
                 lead.values[i] = value;
+            } else {
+                unknown = true;
             }
             Some(())
         })?;
-        Some(lead)
+        (known || !unknown).then_some(lead)
     }
 
     /// An object whose keys need no escape: `value(self, key)` reads each entry's value.
@@ -1478,7 +1520,11 @@ impl<'de> Visitor<'de> for ScoreBodySeed<'_, '_> {
             events: Vec::new(),
             path: LeadPath::Root,
         };
+        self.cx.lead_seen.reset();
         if !lead_fields(&mut map, &mut single, self.cx, Some("leads"))? {
+            if let Some(e) = self.cx.lead_seen.none_known_at(self.cx.columns, "$".into()) {
+                return Err(self.cx.errors.fail(e));
+            }
             return Ok(ScoreBody {
                 leads: vec![single],
                 batch: false,

@@ -89,6 +89,55 @@ async fn as_of_takes_unix_seconds_and_milliseconds() {
     }
 }
 
+/// A lead none of whose fields the model reads (a misspelled integration) is refused, naming
+/// what was sent and what the model reads, as `/invocations` refuses such a frame; a lead with
+/// one field the model reads, or none at all (`{}`), is scored.
+#[tokio::test]
+async fn a_lead_of_fields_the_model_does_not_read_is_refused() {
+    let state = state_with(|_| {});
+    let created = "2025-06-01T09:30:00Z";
+    for (body, path, named) in [
+        (json!({"Lead Sourse": "Google"}), "$", "`Lead Sourse`"),
+        (
+            json!({"leads": [{"created_at": created}, {"Job Title": "CEO", "zzz": 1}]}),
+            "leads[1]",
+            "`Job Title`, `zzz`",
+        ),
+    ] {
+        // Both readers: the one for plain bodies, and serde's (an escape sends a body there).
+        for text in [
+            body.to_string(),
+            body.to_string().replace("zzz", "z\\u007az"),
+        ] {
+            let r = send(
+                &state,
+                json_request("POST", &format!("/v1/score?{AS_OF}"), text.clone()),
+            )
+            .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{text}: {}",
+                r.text
+            );
+            let e = r.json();
+            assert_eq!(e["error"]["path"], path, "{e}");
+            let message = e["error"]["message"].as_str().unwrap();
+            assert!(
+                message.contains(named) && message.contains("is one the model reads"),
+                "{message}"
+            );
+        }
+    }
+    let r = score(
+        &state,
+        AS_OF,
+        json!({"created_at": created, "Lead Sourse": "Google"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
 #[tokio::test]
 async fn single_lead_gets_score_mql_tier_and_factors() {
     let state = state_with(|_| {});
