@@ -575,14 +575,14 @@ fn write_value(
             };
             match (crate::value::field_time(value, date_order), as_of) {
                 // Not known at the scoring time: the factor is the missing value's.
-                (Some(t), Some(a)) if crate::fitted::known_later(t, a) => write!(
+                (Some(t), Some(a)) if crate::fitted::after_scoring(t, a) => write!(
                     out,
                     "{column} = {} (after the scoring time: not known then, scored as missing)",
                     WrittenDate(text, t)
                 ),
                 (Some(t), Some(a)) if t > a => write!(
                     out,
-                    "{column} = {} (within a day after scoring)",
+                    "{column} = {} (within five minutes after scoring)",
                     WrittenDate(text, t)
                 ),
                 (Some(t), Some(a)) => match max_days_since {
@@ -1782,11 +1782,16 @@ mod tests {
             text(&date_text(as_of - 30 * 86_400)),
             "signup = 2024-09-04 (30 days before scoring)"
         );
-        // After the scoring time: within the day of clock skew, said so; later, not known then
-        // (scored as missing). The date as the lead wrote it, not its UTC day.
+        // After the scoring time: within the five minutes of clock skew, said so; later (an
+        // hour), not known then (scored as missing). The date as the lead wrote it, not its
+        // UTC day.
+        assert_eq!(
+            text("2024-10-04T00:04:00Z"),
+            "signup = 2024-10-04 (within five minutes after scoring)"
+        );
         assert_eq!(
             text("2024-10-04T01:00:00Z"),
-            "signup = 2024-10-04 (within a day after scoring)"
+            "signup = 2024-10-04 (after the scoring time: not known then, scored as missing)"
         );
         assert_eq!(
             text("2025-03-01"),

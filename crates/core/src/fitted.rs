@@ -164,12 +164,12 @@ impl FittedTransform {
     pub const NEAREST: &'static str = "nearest training value";
 
     /// What a date training did not see is scored as: further back than any training date
-    /// was, the most days training saw ([`FittedTransform::NEAREST`]); more than a day after
-    /// the scoring time, missing ([`FittedTransform::LATER_SCORED_AS`]).
+    /// was, the most days training saw ([`FittedTransform::NEAREST`]); after the scoring time,
+    /// missing ([`FittedTransform::LATER_SCORED_AS`]).
     pub const DATE_SCORED_AS: &'static str =
         "nearest training value (further back) or missing (after the scoring time)";
 
-    /// What a date more than a day after the scoring time is scored as ([`known_later`]).
+    /// What a date after the scoring time is scored as ([`after_scoring`]).
     pub const LATER_SCORED_AS: &'static str = "missing (after the scoring time)";
 
     /// The value a numeric column with this transform scores `x` as: `x` clamped to the
@@ -1379,9 +1379,9 @@ pub(crate) fn encode_column(
                 )),
                 None => None,
             };
-            // A date more than a day after the scoring time was not known then: missing,
-            // and counted as a value training did not see.
-            let later = dated.is_some_and(|(t, as_of)| known_later(t, as_of));
+            // A date after the scoring time was not known then: missing, and counted as a
+            // value training did not see.
+            let later = dated.is_some_and(|(t, as_of)| after_scoring(t, as_of));
             match dated.filter(|_| !later) {
                 None => {
                     slot[0] = *median_days_since;
@@ -1434,16 +1434,29 @@ pub(crate) fn encode_column(
     Ok(false)
 }
 
-/// How far past the scoring time a date of a lead may lie and still count as known then (clock
-/// skew between the systems that wrote it and the caller): a day.
+/// How far past the scoring time an event may lie before a request holding it is refused (a
+/// day: an event after the scoring time is left out, one further ahead says the caller sent
+/// another moment's data), and how far one date column's latest may run past the others'
+/// before a flat file's "now" is said to lie after its export: a day.
 pub const FUTURE_SLACK_SECONDS: i64 = 86_400;
 
-/// Whether a date `t` of a lead lies more than [`FUTURE_SLACK_SECONDS`] after `as_of`: not known
-/// at `as_of` (a later export's "last contacted", a scheduled follow-up), so a timestamp column
-/// reads it as missing, in training, `evaluate`, `score` and the server alike.
+/// Whether `t` lies more than [`FUTURE_SLACK_SECONDS`] after `as_of` (an event a request may
+/// not hold; a flat file's date column planned ahead).
 #[inline]
 pub fn known_later(t: i64, as_of: i64) -> bool {
     t > as_of.saturating_add(FUTURE_SLACK_SECONDS)
+}
+
+/// Whether a date field `t` of a lead lies after `as_of`, beyond the clock skew a lead's
+/// creation time is allowed ([`CREATED_SLACK_SECONDS`]): not known at `as_of` (a later
+/// export's "last contacted", a scheduled follow-up), so a timestamp column reads it as
+/// missing, in training, `evaluate`, `score`, the Python package and the server alike. With a
+/// day's slack, training counted a "sales contacted" date of the next morning as known at the
+/// lead's creation: the leads sales called first were the ones that converted, and the
+/// holdout's AUC rose by 0.02 on what a lead scored on arrival never has.
+#[inline]
+pub fn after_scoring(t: i64, as_of: i64) -> bool {
+    t > as_of.saturating_add(CREATED_SLACK_SECONDS)
 }
 
 /// Whether `days` since a date lie past a timestamp column's `max_days_since` (the training

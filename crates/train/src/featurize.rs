@@ -11,7 +11,7 @@ use crate::load::{column, Table};
 use crate::table::text_values;
 use leadscore_core::explain::{date_text, fmt_exact};
 use leadscore_core::fitted::{
-    bin_index, days_since, encode_age, is_numeric_token, is_unset_time, known_later, lead_age,
+    after_scoring, bin_index, days_since, encode_age, is_numeric_token, is_unset_time, lead_age,
     numeric_missing_tokens, outside, past_max_days, scored_days, signed_log1p, FittedColumn,
     FittedSpec, FittedTransform, UnseenValues, UNSEEN_SHOWN,
 };
@@ -882,7 +882,7 @@ pub fn fit_spec(
                 let mut days: Vec<f64> = train
                     .iter()
                     .filter_map(|&i| ts[i])
-                    .filter(|t| reference_time.is_none_or(|r| !known_later(*t, r)))
+                    .filter(|t| reference_time.is_none_or(|r| !after_scoring(*t, r)))
                     .map(|t| days_since(t, reference_time.unwrap_or(t)))
                     .collect();
                 let missing_indicator = days.len() < train.len();
@@ -1031,15 +1031,15 @@ pub fn featurize_table(
                     .iter()
                     .enumerate()
                 {
-                    // A date more than a day after the row's scoring time was not known then:
-                    // missing, as core reads it (`known_later`).
+                    // A date after the row's scoring time was not known then: missing, as core
+                    // reads it (`after_scoring`).
                     let as_of = match t {
                         Some(_) => Some(as_of_row(i).ok_or_else(|| {
                             col_err(table, name, "no as_of time to compute days since")
                         })?),
                         None => None,
                     };
-                    match t.zip(as_of).filter(|(t, a)| !known_later(*t, *a)) {
+                    match t.zip(as_of).filter(|(t, a)| !after_scoring(*t, *a)) {
                         None => {
                             m.data[j * n + i] = *median_days_since;
                             if *missing_indicator {
@@ -1187,7 +1187,7 @@ pub fn unseen_values(
                     let Some(at) = at.or(fitted.reference_time) else {
                         continue;
                     };
-                    if known_later(*t, at) {
+                    if after_scoring(*t, at) {
                         after_leads += 1;
                         *after.entry(date_text(*t)).or_default() += 1;
                     } else if past_max_days(days_since(*t, at), *max_days_since) {

@@ -42,11 +42,11 @@ pub enum SplitKind {
     Time,
 }
 
-/// The timestamp columns of a leads table whose dates lie more than a day after the moments
-/// its examples are scored at (`as_of`, one per example). The table holds each lead as it was
-/// exported, later: a "last contacted" date there is often after the example's moment, which
-/// a model cannot know then (the featurizers read such a date as missing:
-/// [`leadscore_core::fitted::known_later`]). When that is so in more than 1% of the examples,
+/// The timestamp columns of a leads table whose dates lie after the moments its examples are
+/// scored at (`as_of`, one per example). The table holds each lead as it was exported, later:
+/// a "last contacted" date there is often after the example's moment, which a model cannot
+/// know then (the featurizers read such a date as missing:
+/// [`leadscore_core::fitted::after_scoring`]). When that is so in more than 1% of the examples,
 /// the column is a snapshot of the end and leaks what happened after the moment (the leads
 /// who were contacted later converted), so it is left out of the model with a warning; under
 /// 1%, those dates read as missing, with a warning that counts them.
@@ -67,15 +67,15 @@ fn snapshot_dates(
         let later = dates
             .iter()
             .zip(as_of)
-            .filter(|(t, a)| t.is_some_and(|t| leadscore_core::fitted::known_later(t, **a)))
+            .filter(|(t, a)| t.is_some_and(|t| leadscore_core::fitted::after_scoring(t, **a)))
             .count();
         if later == 0 {
             continue;
         }
         let pct = 100.0 * later as f64 / n as f64;
         let share = format!(
-            "in {later} of the {n} examples ({}) its date lies more than a day after the \
-             example's scoring time",
+            "in {later} of the {n} examples ({}) its date lies after the example's scoring \
+             time",
             if pct < 0.1 {
                 "under 0.1%".to_string()
             } else {
@@ -1984,7 +1984,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         let (later, rows) = dates_after(&artifact.spec, &set.table, reference)?;
         if later * 100 > rows && set.now.is_some() {
             warnings.push(format!(
-                "{later} of the {rows} rows of {} have a date more than a day after --as-of \
+                "{later} of the {rows} rows of {} have a date after --as-of \
                  ({}), the time the file is scored as of: those dates read as missing (not \
                  known then), and the metrics judge the model on less than the file holds",
                 set.table.path,
@@ -1992,7 +1992,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
             ));
         } else if later * 100 > rows {
             warnings.push(format!(
-                "{later} of the {rows} rows of {} have a date more than a day after the model's \
+                "{later} of the {rows} rows of {} have a date after the model's \
                  training data ends ({}): a later export? This model scores a flat file as of \
                  that end, so those dates read as missing (not known then), and the metrics \
                  judge the model on less than the file holds (--as-of gives the file's own \
@@ -2102,8 +2102,8 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
     })
 }
 
-/// How many rows of `table` have a date of `spec`'s timestamp columns more than a day after
-/// `reference` ([`leadscore_core::fitted::known_later`]), and the rows.
+/// How many rows of `table` have a date of `spec`'s timestamp columns after `reference`
+/// ([`leadscore_core::fitted::after_scoring`]), and the rows.
 fn dates_after(spec: &FittedSpec, table: &Table, reference: i64) -> Result<(usize, usize)> {
     let rows = table.df.height();
     let mut later = vec![false; rows];
@@ -2111,7 +2111,7 @@ fn dates_after(spec: &FittedSpec, table: &Table, reference: i64) -> Result<(usiz
         if matches!(c.transform, FittedTransform::Timestamp { .. }) {
             let dates = timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?;
             for (l, t) in later.iter_mut().zip(dates) {
-                *l |= t.is_some_and(|t| leadscore_core::fitted::known_later(t, reference));
+                *l |= t.is_some_and(|t| leadscore_core::fitted::after_scoring(t, reference));
             }
         }
     }
