@@ -366,19 +366,42 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     // censoring). Such times are counted (and the first named) for a warning.
     let limit = leadscore_core::value::unix_now().saturating_add(SECONDS_PER_DAY as i64);
     let mut future = FutureTimes::default();
+    // Each table's latest time, but for a few isolated far ahead of the rest ([`last_time`]).
+    let mut ends: Vec<(String, i64)> = Vec::new();
+    let mut strays: Vec<String> = Vec::new();
+    let mut table_end = |name: String, times: &mut dyn Iterator<Item = i64>| {
+        let (last, stray) = last_time(times.filter(|t| *t <= limit));
+        if let Some((k, first)) = stray {
+            strays.push(format!(
+                "{name}: {k} time(s) more than {STRAY_GAP_DAYS} days after all its others (the \
+                 first {}, the rest end {})",
+                leadscore_core::value::rfc3339(first),
+                last.map_or_else(String::new, leadscore_core::value::rfc3339)
+            ));
+        }
+        if let Some(t) = last {
+            ends.push((name, t));
+        }
+    };
     let mut end = i64::MIN;
     for t in created.iter().flatten() {
-        end = future.admit(end, *t, limit, || {
+        future.admit(end, *t, limit, || {
             format!("{}: {}", leads.path, time.created_at)
         });
     }
+    table_end(
+        format!("{} (`{}`)", leads.path, time.created_at),
+        &mut created.iter().flatten().copied(),
+    );
     if let Some(ev) = &events {
+        let column = spec.events.clone().unwrap_or_default().occurred_at;
         for t in &ev.0.occurred_at {
-            end = future.admit(end, *t, limit, || {
-                let column = spec.events.clone().unwrap_or_default().occurred_at;
-                format!("{}: {column}", ev.0.path)
-            });
+            future.admit(end, *t, limit, || format!("{}: {column}", ev.0.path));
         }
+        table_end(
+            format!("{} (`{column}`)", ev.0.path),
+            &mut ev.0.occurred_at.iter().copied(),
+        );
         report.events = ev.0.fingerprint.as_ref().map_or(0, |f| f.rows);
         report.events_unknown_lead = ev.1;
     }
@@ -397,12 +420,16 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
             report.outcomes_unknown_lead = o.unknown;
             // Every row's time, of any lead (the export reaches that far, also when these
             // leads are a part of it), placeholders aside.
+            let column = spec.outcomes.clone().unwrap_or_default().converted_at;
             for t in &o.times {
-                end = future.admit(end, *t, limit, || {
-                    let column = spec.outcomes.clone().unwrap_or_default().converted_at;
+                future.admit(end, *t, limit, || {
                     format!("{}: {column}", o.fingerprint.path)
                 });
             }
+            table_end(
+                format!("{} (`{column}`)", o.fingerprint.path),
+                &mut o.times.iter().copied(),
+            );
             let why = match o.first_untimed_row {
                 Some(row) => format!(
                     "{}: row {row} (and every converted row without a `{}` value)",
@@ -434,6 +461,39 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
             )
         }
     };
+    // The end of the data: the latest of the tables' ends. A time far ahead of the rest of its
+    // table (one event typed `2026-11-30` in a 2025 export) does not set it: it set the end
+    // eleven months ahead, and no example was censored.
+    end = ends.iter().map(|(_, t)| *t).max().unwrap_or(i64::MIN);
+    if !strays.is_empty() {
+        notes.push(format!(
+            "times far ahead of the rest of their table do not set the end of the data ({}): \
+             a time typed wrong, or a date planned ahead? They would end the data later than the \
+             tables reach and label examples as not converted whose horizon no table covers",
+            strays.join("; ")
+        ));
+    }
+    // One table running weeks past all the others (a leads table pulled later, an outcomes
+    // export that stopped early): the examples in between are labeled from tables that do not
+    // reach them. Said, with each table's end.
+    let mut by_end: Vec<&(String, i64)> = ends.iter().collect();
+    by_end.sort_by_key(|(_, t)| std::cmp::Reverse(*t));
+    if let [(latest, last), (_, next), ..] = by_end[..] {
+        if last - next > STRAY_GAP_DAYS * 86_400 {
+            let each: Vec<String> = ends
+                .iter()
+                .map(|(name, t)| format!("{name} {}", leadscore_core::value::rfc3339(*t)))
+                .collect();
+            notes.push(format!(
+                "{latest} runs {} days past every other table ({}): were they exported at \
+                 different times? An example whose horizon reaches past the others' ends is \
+                 labeled from what they hold (a conversion they do not reach counts as none); \
+                 export the tables together",
+                (last - next) / 86_400,
+                each.join(", ")
+            ));
+        }
+    }
     report.end_of_data = leadscore_core::value::rfc3339(end);
     report.future_times = future.count;
     report.first_future_time = future.first;
@@ -759,6 +819,46 @@ impl FutureTimes {
     }
 }
 
+/// How far (in days) a table's latest times may lie after all its others before they count as
+/// strays ([`last_time`]), and one table's end past all the others' before training says so.
+const STRAY_GAP_DAYS: i64 = 30;
+
+/// The latest of `times` but for strays: of 100 times or more, its few latest (at most one in
+/// 1,000, at least one)
+/// when more than [`STRAY_GAP_DAYS`] lie between them and the rest (a time typed a year
+/// ahead). Returns the latest kept and, when some were left out, how many and the latest of
+/// them.
+fn last_time(times: impl Iterator<Item = i64>) -> (Option<i64>, Option<(usize, i64)>) {
+    let times: Vec<i64> = times.collect();
+    // Under 100 times, none is far from "the rest": a small outcomes table's conversions may
+    // lie months apart.
+    if times.len() < 100 {
+        return (times.iter().copied().max(), None);
+    }
+    let k = (times.len() / 1_000).max(1);
+    // The k + 1 latest (a heap of them, its least on top), then latest first.
+    let mut heap = std::collections::BinaryHeap::with_capacity(k + 2);
+    for &t in &times {
+        if heap.len() <= k {
+            heap.push(std::cmp::Reverse(t));
+        } else if heap.peek().is_some_and(|least| t > least.0) {
+            heap.pop();
+            heap.push(std::cmp::Reverse(t));
+        }
+    }
+    let mut top: Vec<i64> = heap.into_iter().map(|r| r.0).collect();
+    top.sort_unstable_by(|a, b| b.cmp(a));
+    let gap = STRAY_GAP_DAYS * 86_400;
+    // The last wide gap among them: everything before it is a stray.
+    let cut = (0..top.len().saturating_sub(1))
+        .rev()
+        .find(|&j| top[j] - top[j + 1] > gap);
+    match cut {
+        Some(j) if top.len() > j + 1 => (Some(top[j + 1]), Some((j + 1, top[0]))),
+        _ => (top.first().copied(), None),
+    }
+}
+
 /// Reads the outcomes table.
 fn read_outcomes(
     path: &Path,
@@ -1063,6 +1163,39 @@ pub fn unseen_event_types(
 mod tests {
     use super::*;
     use leadscore_core::fitted::LeadEvent;
+
+    /// A time typed a year ahead of the rest of its table does not end the data; the latest
+    /// times of a table that runs on steadily do, and so does a table of one time.
+    #[test]
+    fn a_stray_time_far_ahead_of_its_table_does_not_end_the_data() {
+        let day = 86_400;
+        let mut times: Vec<i64> = (0..5_000).map(|i| i * 3_600).collect();
+        let last = times[times.len() - 1];
+        assert_eq!(last_time(times.iter().copied()), (Some(last), None));
+        times.push(last + 334 * day);
+        assert_eq!(
+            last_time(times.iter().copied()),
+            (Some(last), Some((1, last + 334 * day)))
+        );
+        // Two strays of 5,001 times: more than one in 1,000 would be data, not strays; five of
+        // 5,000 are strays too.
+        times.push(last + 200 * day);
+        assert_eq!(
+            last_time(times.iter().copied()),
+            (Some(last), Some((2, last + 334 * day)))
+        );
+        let few: Vec<i64> = vec![0, 100 * day];
+        assert_eq!(last_time(few.into_iter()), (Some(100 * day), None));
+        assert_eq!(last_time(std::iter::once(7)), (Some(7), None));
+        assert_eq!(last_time(std::iter::empty()), (None, None));
+        // Weeks between steady times at the end (a quiet month) and many after it: kept.
+        let mut steady: Vec<i64> = (0..5_000).map(|i| i * 3_600).collect();
+        steady.extend((0..100).map(|i| last + 60 * day + i * 3_600));
+        assert_eq!(
+            last_time(steady.iter().copied()),
+            (Some(last + 60 * day + 99 * 3_600), None)
+        );
+    }
 
     /// An outcomes table whose columns differ from the spec's names only in case (`Lead_ID`,
     /// `Converted`, as a CRM exports them) is read by them: a lead marked 0 did not convert

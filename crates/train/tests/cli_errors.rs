@@ -3360,3 +3360,60 @@ fn demo_data_replaces_only_a_demo_export() {
         assert_eq!(std::fs::read(d.join("leads.csv")).unwrap(), before);
     }
 }
+
+/// One event typed a year ahead (`2026-11-30` in a 2025 export) set the end of the data
+/// eleven months late: no example was censored, and thousands whose 90-day horizon no table
+/// covers were labeled as not converted. It no longer ends the data, and training says so.
+#[test]
+fn a_time_typed_a_year_ahead_does_not_end_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let [leads, events, outcomes] = demo_tables(1500, str::to_string);
+    // The first event's time, typed a year ahead.
+    let mut lines = events.lines();
+    let header = lines.next().unwrap();
+    let first = lines.next().unwrap();
+    let cells: Vec<&str> = first.split(',').collect();
+    let typo = format!("{},{},2026-11-30 13:47:28", cells[0], cells[1]);
+    let events: String = [header, typo.as_str()]
+        .into_iter()
+        .chain(lines)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(d.join("leads.csv"), leads).unwrap();
+    std::fs::write(d.join("events.csv"), events).unwrap();
+    std::fs::write(d.join("outcomes.csv"), outcomes).unwrap();
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/spec.toml");
+    let spec = spec.to_str().unwrap();
+    let mut args = vec![
+        "train",
+        "--data",
+        "leads.csv",
+        "--events",
+        "events.csv",
+        "--outcomes",
+        "outcomes.csv",
+        "--spec",
+        spec,
+        "--out",
+        "m.json",
+    ];
+    args.extend(FAST);
+    let out = run_ok(d, &args).show();
+    assert!(
+        out.contains("times far ahead of the rest of their table do not set the end of the data")
+            && out.contains("1 time(s) more than 30 days after all its others"),
+        "{out}"
+    );
+    // The same end and the same examples as without the typo.
+    let [_, events, _] = demo_tables(1500, str::to_string);
+    std::fs::write(d.join("events.csv"), events).unwrap();
+    let mut clean = args.clone();
+    clean[10] = "clean.json";
+    run_ok(d, &clean);
+    let report = |m: &str| read_json(&d.join(m))["provenance"]["point_in_time"].clone();
+    let (typo, clean) = (report("m.json"), report("clean.json"));
+    assert_eq!(typo["end_of_data"], clean["end_of_data"]);
+    assert_eq!(typo["censored"], clean["censored"]);
+    assert_eq!(typo["used"], clean["used"]);
+}
