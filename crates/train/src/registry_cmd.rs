@@ -458,6 +458,32 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
     };
     let rules = label_rules(&artifact, &options.fresh).map_err(challenger_context)?;
     let set = LabelledSet::load(&rules, &options.fresh).map_err(challenger_context)?;
+    // Fresh means neither model saw it: a challenger scored on its own training files looks
+    // better than it is (one trained on the "fresh" tables was promoted at +0.014 ROC AUC and
+    // was worse than the champion on data neither saw), a champion on its own favours it.
+    let fresh_files: Vec<&leadscore_core::artifact::InputFingerprint> =
+        std::iter::once(&set.table.fingerprint)
+            .chain(set.events.as_ref().and_then(|e| e.fingerprint.as_ref()))
+            .collect();
+    let trained_on = |a: &ModelArtifact| {
+        fresh_files
+            .iter()
+            .find(|f| a.provenance.inputs.iter().any(|i| i.sha256 == f.sha256))
+            .map(|f| f.path.clone())
+    };
+    let seen = trained_on(&artifact)
+        .map(|path| ("challenger", artifact.model_id.clone(), path))
+        .or_else(|| {
+            champion
+                .as_ref()
+                .and_then(|(_, c)| trained_on(c).map(|path| ("champion", c.model_id.clone(), path)))
+        });
+    if let Some((which, id, path)) = seen {
+        return Err(refuse(format!(
+            "the fresh data {path} is a file the {which} {id} was trained on (the same SHA-256): \
+             its metrics there are not fresh; compare the models on data neither saw"
+        )));
+    }
     let challenger_eval = score_labelled(&artifact, &set).map_err(challenger_context)?;
     let shared = (rules, set);
 

@@ -206,6 +206,31 @@ fn a_worse_retrain_is_not_promoted_and_the_reason_is_printed() {
         args.extend_from_slice(extra);
         run(d, &args)
     };
+    // The models' own training file as the "fresh" data: refused, forced or not, naming it
+    // (a model scores better on what it was trained on; that says nothing of new leads).
+    std::fs::copy(repo("data/demo-leads.csv"), d.join("seen.csv")).unwrap();
+    for extra in [&[][..], &["--force"][..]] {
+        let mut args = vec![
+            "promote",
+            "--registry",
+            "reg",
+            "--model",
+            &weak,
+            "--data",
+            "seen.csv",
+        ];
+        args.extend_from_slice(extra);
+        let r = run(d, &args);
+        assert_eq!(r.code, Some(1), "{}", r.show());
+        assert!(
+            r.stderr
+                .contains("the fresh data seen.csv is a file the challenger")
+                && r.stderr.contains("was trained on (the same SHA-256)"),
+            "{}",
+            r.show()
+        );
+    }
+    assert_eq!(current(&d.join("reg")), format!("{good}.json"));
     let r = promote(&weak, &[]);
     assert_eq!(r.code, Some(1), "{}", r.show());
     assert!(
@@ -404,6 +429,8 @@ fn a_worse_retrain_is_not_promoted_and_the_reason_is_printed() {
             .collect::<Vec<_>>(),
         [
             (true, false),  // first model
+            (false, false), // its training file as fresh data: refused
+            (false, false), // the same, forced: refused
             (false, false), // weak refused
             (true, true),   // weak forced
             (true, false),  // good back
