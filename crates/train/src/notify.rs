@@ -131,6 +131,35 @@ pub struct Webhook {
 }
 
 impl Webhook {
+    /// Takes the dead-letter file's lock (`NAME.lock` beside it, the operating system's
+    /// advisory lock, held until the returned file is dropped), waiting, and saying so on
+    /// stderr, while another run holds it. A run reads the dead letters, adds its own, delivers
+    /// and writes back what is left: two runs doing so at once (two segments' jobs writing into
+    /// one folder, a night's run still delivering when the next starts) each wrote back their
+    /// own list, and the other's notifications were lost while its run said they were kept.
+    pub fn lock_dead_letters(&self) -> Result<std::fs::File> {
+        let mut name = self.dead_letter.as_os_str().to_os_string();
+        name.push(".lock");
+        let path = PathBuf::from(name);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
+        }
+        let (file, _) = leadscore_core::files::open_regular_append(&path)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                eprintln!(
+                    "waiting for another score --notify on {} to finish (it holds {})",
+                    self.dead_letter.display(),
+                    path.display()
+                );
+                file.lock().map_err(|e| io_error(&path, &e))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&path, &e)),
+        }
+        Ok(file)
+    }
+
     /// Checks the URL's scheme (an `https://` URL in a build without TLS is refused here, not
     /// at the first attempt).
     pub fn check(&self) -> Result<()> {
@@ -196,6 +225,14 @@ pub struct DeliveryReport {
     /// Why delivery stopped before the queue's end: the receiver asked (Retry-After) to wait
     /// past the deadline; the rest was not attempted.
     pub halted: Option<String>,
+}
+
+/// An I/O error on `path`, named.
+fn io_error(path: &Path, e: &std::io::Error) -> TrainError {
+    TrainError::Read {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
 }
 
 /// Reads the dead-letter file (absent: none).
@@ -532,6 +569,33 @@ mod tests {
             last_error: None,
             refused_before: false,
         }
+    }
+
+    /// One run at a time holds the dead letters: another run's lock waits until it is let go.
+    #[test]
+    fn the_dead_letters_are_held_by_one_run_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let hook = Webhook {
+            url: "http://127.0.0.1:9/".into(),
+            secret: b"s".to_vec(),
+            max_attempts: 1,
+            first_backoff: Duration::from_millis(1),
+            attempt_timeout: Duration::from_secs(1),
+            deadline: Duration::from_secs(1),
+            dead_letter: dir.path().join("nightly/dead-letter.jsonl"),
+        };
+        let held = hook.lock_dead_letters().unwrap();
+        let lock = dir.path().join("nightly/dead-letter.jsonl.lock");
+        let other = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&lock)
+            .unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ));
+        drop(held);
+        other.try_lock().unwrap();
     }
 
     #[test]

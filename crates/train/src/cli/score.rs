@@ -317,6 +317,11 @@ pub fn run(s: Score) -> anyhow::Result<()> {
         .as_ref()
         .map(|p| &p.decisions)
         .or(s.notify.as_ref().map(|_| &nothing_before));
+    // One run at a time reads and rewrites the dead letters (held to the end of the run).
+    let _dead_letters = match &s.notify {
+        Some(hook) => Some(hook.lock_dead_letters()?),
+        None => None,
+    };
     let mut queued: Option<Vec<Notification>> = None;
     // Leads this run scored and did not make MQLs, or skipped as converted (for the earlier
     // runs' notifications).
