@@ -29,9 +29,21 @@ enum Cell {
 }
 
 impl Cell {
+    /// The cell with an integer past 2^53 written as its digits ([`Cell::value`]).
+    fn exact(self) -> Self {
+        match self {
+            Self::Int(i) if i.unsigned_abs() > 1 << 53 => Self::Text(i.to_string()),
+            other => other,
+        }
+    }
+
     fn value(&self) -> FieldValue<'_> {
         match self {
             Self::Bool(b) => FieldValue::Bool(*b),
+            // Exact below 2^53; a larger integer (an 18-digit owner id) as its digits, which a
+            // categorical column matches as the level training read (as a float it lost its
+            // last digits and scored `(other)`) and a numeric column reads as the number.
+            // ([`Cell::exact`] made every larger one text before this reads it.)
             Self::Int(i) => FieldValue::Number(*i as f64),
             Self::Float(x) if x.is_nan() => FieldValue::Missing,
             Self::Float(x) => FieldValue::Number(*x),
@@ -253,6 +265,10 @@ impl Model {
             )));
         }
         let tiers = parse_tiers(tiers)?;
+        let columns: Vec<Vec<Option<Cell>>> = columns
+            .into_iter()
+            .map(|c| c.into_iter().map(|x| x.map(Cell::exact)).collect())
+            .collect();
         let artifact = self.artifact.clone();
         let rows: Result<Vec<Row>, PyErr> = py.allow_threads(|| {
             let mut decide = LeadScorer::new(&artifact, target_precision, confidence, &tiers)

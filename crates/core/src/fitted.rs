@@ -1229,9 +1229,15 @@ fn level_index(levels: &[String], value: FieldValue<'_>) -> Option<usize> {
             let l = number_to_level(x);
             levels.iter().position(|v| *v == l)
         }
+        // `true`, else the level that says the same in other words (`True`, `Yes`: a pandas
+        // bool or a JSON `true` against levels a CSV wrote as `True`/`False` scored `(other)`).
         FieldValue::Bool(b) => {
             let l = if b { "true" } else { "false" };
-            levels.iter().position(|v| v == l)
+            levels.iter().position(|v| v == l).or_else(|| {
+                levels
+                    .iter()
+                    .position(|v| crate::value::parse_bool(v) == Some(b))
+            })
         }
     }
 }
@@ -1480,6 +1486,24 @@ pub fn days_since(t: i64, as_of: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A boolean against levels a CSV wrote as words (`True`/`False`) finds them, as a number
+    /// finds the level written as its digits; `true` itself first.
+    #[test]
+    fn a_boolean_finds_the_level_that_says_it_in_other_words() {
+        let levels: Vec<String> = ["True", "False", "Unknown"].map(String::from).to_vec();
+        assert_eq!(level_index(&levels, FieldValue::Bool(true)), Some(0));
+        assert_eq!(level_index(&levels, FieldValue::Bool(false)), Some(1));
+        let exact: Vec<String> = ["yes", "true"].map(String::from).to_vec();
+        assert_eq!(level_index(&exact, FieldValue::Bool(true)), Some(1));
+        let none: Vec<String> = ["High", "Low"].map(String::from).to_vec();
+        assert_eq!(level_index(&none, FieldValue::Bool(true)), None);
+        let digits: Vec<String> = vec!["123456789012345678".into()];
+        assert_eq!(
+            level_index(&digits, FieldValue::Text("123456789012345678")),
+            Some(0)
+        );
+    }
     use crate::value::parse_timestamp;
     use std::collections::HashMap;
 
