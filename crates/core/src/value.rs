@@ -1117,7 +1117,24 @@ pub fn parse_timestamp_as(text: &str, order: DateOrder) -> Option<i64> {
 /// the future, when both rounded down): an event is never known before it happened.
 pub fn parse_event_time_as(text: &str, order: DateOrder) -> Option<i64> {
     let t = parse_timestamp_as(text, order)?;
+    if is_bare_date(text) {
+        // A day without its time (`2025-06-07`): the event happened some time that day, so it
+        // is known from the day's last second. Read as midnight, an event of the afternoon
+        // counted for a lead scored that morning (438 of 737 age-0 holdout moments of the
+        // demo with its times cut to dates).
+        return Some(t + 86_399);
+    }
     Some(t + i64::from(after_its_second(text)))
+}
+
+/// Whether a time as written is a date without a time of day (`2025-06-07`, `6/7/2025`,
+/// `Nov 24, 2023`): no `:` and no `T` before digits (the basic ISO form `20250304T0506`).
+pub fn is_bare_date(text: &str) -> bool {
+    let b = text.trim().as_bytes();
+    !b.contains(&b':')
+        && !b
+            .windows(2)
+            .any(|w| (w[0] == b'T' || w[0] == b't') && w[1].is_ascii_digit())
 }
 
 /// An event's time as a request gives it (the server's `events[].occurred_at`, the Python
@@ -2717,6 +2734,23 @@ mod tests {
             parse_timestamp("2025.6.8 10:00")
         );
         assert_eq!(parse_event_time("not a time"), None);
+        // A day without its time is known from its last second: an afternoon's event must not
+        // count for a lead scored that morning.
+        let day = parse_timestamp("2025-06-08").unwrap();
+        for text in ["2025-06-08", "2025/06/08", "Jun 8, 2025", "20250608T2359Z"] {
+            let want = if text.contains('T') {
+                day + 86_340
+            } else {
+                day + 86_399
+            };
+            assert_eq!(parse_event_time(text), Some(want), "{text}");
+        }
+        assert_eq!(
+            parse_event_time_as("6/8/2025", DateOrder::Mdy),
+            Some(day + 86_399)
+        );
+        // Other times (a creation, a date field) stay at midnight.
+        assert_eq!(parse_timestamp("2025-06-08"), Some(day));
     }
 
     #[test]

@@ -424,13 +424,15 @@ fn times(
                 })
                 .collect())
         }
+        // A date without a time: an event's is known from the day's last second (see
+        // `parse_event_time_as`), another time's (a creation, a date field) from midnight.
         DataType::Date => Ok(s
             .cast(&DataType::Int32)
             .map_err(&pe)?
             .i32()
             .map_err(&pe)?
             .iter()
-            .map(|v| v.map(|d| i64::from(d) * 86_400))
+            .map(|v| v.map(|d| i64::from(d) * 86_400 + if round_up { 86_399 } else { 0 }))
             .collect()),
         DataType::Null => Ok(vec![None; s.len()]),
         DataType::String => {
