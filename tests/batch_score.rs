@@ -699,6 +699,40 @@ fn score_with_the_servers_gates_decides_as_the_server() {
     );
 }
 
+/// A leads file cut short (most of the earlier run's leads missing) is warned about: the
+/// earlier MQLs it lacks are in no crossing, and come back as new the next night.
+#[test]
+fn a_leads_file_cut_short_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let (week1, week2) = (dir.path().join("w1.csv"), dir.path().join("w2.csv"));
+    assert!(score(AS_OF, &week1, &[]).0);
+    let text = std::fs::read_to_string(common::repo("data/demo/leads.csv")).unwrap();
+    let cut: String = text.lines().take(1_000).map(|l| format!("{l}\n")).collect();
+    let partial = dir.path().join("partial-leads.csv");
+    std::fs::write(&partial, cut).unwrap();
+    let later = rfc3339(timestamp(AS_OF, "as_of") + 7 * DAY);
+    let output = Command::new(common::train_binary())
+        .arg("score")
+        .arg("--model")
+        .arg(model())
+        .arg("--data")
+        .arg(&partial)
+        .args(["--events", "data/demo/events.csv", "--as-of", &later])
+        .args(["--target-precision", "0.5", "--out"])
+        .arg(&week2)
+        .arg("--previous")
+        .arg(&week1)
+        .current_dir(common::repo("."))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("WARNING: only ") && stdout.contains("a leads file cut short"),
+        "{stdout}"
+    );
+}
+
 /// An earlier MQL that converted since is skipped by this run, so it is in no crossing: the
 /// summary says how many of the earlier run's MQLs this run did not score, and why.
 #[test]

@@ -159,6 +159,14 @@ refused("event after as_of", lambda: model.score(leads.head(1), events=late, as_
 dup = leads.head(2).copy()
 dup["lead_id"] = dup["lead_id"].iloc[0]
 refused("duplicate lead id", lambda: model.score(dup, events=events, as_of=AS_OF), "appears twice")
+# Headers as the CLI reads them: spaces around a name are not part of it (the column scored as
+# missing for every lead); a name differing from a model column only in case is refused.
+padded = leads.head(5).rename(columns={"industry": " industry ", "job_title": "job_title "})
+same = model.score(padded, events=events, as_of=AS_OF, factors=0)
+assert (same["score"].to_numpy() == ours["score"].head(5).to_numpy()).all(), same["score"]
+cased = leads.head(2).rename(columns={"company_size": "Company_Size"})
+refused("a column named in another case", lambda: model.score(cased, events=events, as_of=AS_OF), "'company_size'", "'Company_Size'", "only in case")
+print("headers with spaces around them read as the CLI reads them")
 # An event type the model never saw is scored, not refused, as by the server: it counts only
 # as an active day, and `unseen` names it.
 first = leads["lead_id"][0]

@@ -432,6 +432,28 @@ class Model:
             raise ValueError(f"factors: expected a count of at least 0, got {factors!r}")
         if df.columns.duplicated().any():
             raise ValueError(f"leads: column {df.columns[df.columns.duplicated()][0]!r} appears twice")
+        # Headers as `leadscore-train` reads them: spaces around a name are not part of it
+        # (`" industry "` is `industry`; left as it was, the column scored as missing for every
+        # lead). A name that differs from a model column only in case is an error, as the CLI
+        # refuses it, not a column silently missing.
+        model_columns = set(self._m.columns)
+        renames = {}
+        for c in df.columns:
+            name = str(c)
+            if name not in model_columns and name.strip() in model_columns and name.strip() not in df.columns:
+                renames[c] = name.strip()
+        if renames:
+            df = df.rename(columns=renames)
+        present = {str(c) for c in df.columns}
+        for c in self._m.columns:
+            if c in present:
+                continue
+            like = [p for p in present if p.strip().lower() == c.lower()]
+            if like:
+                raise ValueError(
+                    f"leads: no column {c!r}, which the model reads, but {like[0]!r} differs from it "
+                    f"only in case: rename it"
+                )
         # An `as_of` column is read as training reads a leads table's (the model's date
         # order); an `as_of` given is read as the server's `?as_of=`.
         as_of_kind = "as_of"

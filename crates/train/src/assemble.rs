@@ -495,6 +495,30 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
         }
     }
     report.end_of_data = leadscore_core::value::rfc3339(end);
+    // Conversions dated before the lead was created: such a lead gives no example (it had
+    // converted at its first moment), silently a positive fewer. A date order or a time zone
+    // mixed up between the tables does that to many; said with the first.
+    let early: Vec<usize> = (0..n)
+        .filter(|&i| matches!((outcome[i], created[i]), (Some(Some(t)), Some(c)) if t < c))
+        .collect();
+    if let Some(&first) = early.first() {
+        notes.push(format!(
+            "{} lead(s) of {} converted before they were created (the first, {}: created {}, \
+             converted {}): they give no example. A date order or a time zone read \
+             differently in the two tables?",
+            early.len(),
+            leads.path,
+            index
+                .iter()
+                .find(|(_, &i)| i == first)
+                .map_or("?", |(id, _)| id.as_str()),
+            created[first].map_or_else(String::new, leadscore_core::value::rfc3339),
+            match outcome[first] {
+                Some(Some(t)) => leadscore_core::value::rfc3339(t),
+                _ => String::new(),
+            }
+        ));
+    }
     report.future_times = future.count;
     report.first_future_time = future.first;
 

@@ -247,7 +247,11 @@ pub fn read_dead_letters(path: &Path) -> Result<Vec<Notification>> {
         .map(|(i, line)| {
             let bad = |message: String| TrainError::Read {
                 path: path.display().to_string(),
-                message: format!("line {}: {message}", i + 1),
+                message: format!(
+                    "line {}: {message}; the file holds the notifications not yet delivered: \
+                     mend or delete that line (its other lines are still needed) and run again",
+                    i + 1
+                ),
             };
             let d: DeadLetter = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
             let body: serde_json::Value = serde_json::from_str(&d.body)

@@ -220,9 +220,15 @@ fn resolve_challenger(registry: &Registry, arg: &str) -> Result<(String, ModelAr
                 .unwrap_or_default();
             return Ok((name, artifact, true));
         }
-        // The content hash names the file: the same model may already be in the registry.
+        // The content hash names the file: the same model may already be in the registry. A
+        // file of that name that does not load as this model (truncated, damaged) is not it:
+        // it is written again. Taken as present, CURRENT was pointed at a file no server could
+        // load, and promote said it was promoted.
         let name = file_name_for(&artifact.model_id);
-        let present = registry.dir().join(&name).is_file();
+        let present = registry.dir().join(&name).is_file()
+            && registry
+                .load(&name, DEFAULT_MAX_BYTES)
+                .is_ok_and(|held| held.model_id == artifact.model_id);
         return Ok((name, artifact, present));
     }
     let held: Vec<String> = registry.list()?.into_iter().map(|(n, _)| n).collect();

@@ -1061,3 +1061,49 @@ fn a_registry_change_waits_for_the_one_in_progress() {
     assert_eq!(registry.list().unwrap().len(), 2);
     assert_eq!(current(&d.join("reg")), format!("{first}.json"));
 }
+
+/// `promote --model PATH` of a model whose file in the registry is damaged (truncated) writes
+/// the file again before pointing CURRENT at it: taken as already there, CURRENT named a file
+/// no server could load, and promote said it was promoted.
+#[test]
+fn promoting_a_file_over_a_damaged_copy_in_the_registry_writes_it_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(d.join("weak.toml"), weak_flat_spec()).unwrap();
+    run_ok(
+        d,
+        &[
+            "demo-data",
+            "--leads",
+            "1500",
+            "--seed",
+            "44",
+            "--out",
+            "fresh.csv",
+        ],
+    );
+    let good = model_id(&train_flat(d, &repo_str("data/demo-spec.toml"), "reg"));
+    let weak = model_id(&train_flat(d, "weak.toml", "reg"));
+    let held = d.join(format!("reg/{weak}.json"));
+    std::fs::copy(&held, d.join("weak-copy.json")).unwrap();
+    let bytes = std::fs::read(&held).unwrap();
+    std::fs::write(&held, &bytes[..bytes.len() / 2]).unwrap();
+    let r = run(
+        d,
+        &[
+            "promote",
+            "--registry",
+            "reg",
+            "--model",
+            "./weak-copy.json",
+            "--data",
+            "fresh.csv",
+            "--force",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.show());
+    assert_eq!(current(&d.join("reg")), format!("{weak}.json"));
+    let again = ModelArtifact::load(&held).expect("the file written again");
+    assert_eq!(again.model_id, weak);
+    assert_ne!(good, weak);
+}

@@ -450,6 +450,18 @@ pub fn run(s: Score) -> anyhow::Result<()> {
                 prev.len()
             );
         }
+        // Most of the earlier run's leads missing (a leads export cut short): their MQLs are
+        // in no crossing tonight and read as new, and are notified again, when they come back.
+        if matched > 0 && matched * 2 < prev.len() {
+            text += &format!(
+                "WARNING: only {matched} of the {} leads of {} are in this run: a leads file cut \
+                 short, or another segment? The earlier MQLs missing from it are in no crossing \
+                 tonight, and the next run against this one will take them as new MQLs (and \
+                 notify them again)\n",
+                prev.len(),
+                path.display()
+            );
+        }
         text += &format!(
             "against {} ({} leads): {} became MQL, {} stopped being MQL, {} changed tier\n",
             path.display(),
