@@ -66,6 +66,25 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
 }
 
+/// The server's answers for `batch` at `as_of`, in order (one `/v1/score` batch request).
+fn served(client: &mut Client, batch: &[&common::lives::Life], as_of: i64) -> Vec<Value> {
+    let body = format!(
+        "{{\"leads\":[{}]}}",
+        batch
+            .iter()
+            .map(|l| l.body(as_of))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let (status, text) = client.post(&format!("/v1/score?as_of={}", rfc3339(as_of)), &body);
+    assert_eq!(status, 200, "{text}");
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    match v["leads"].take() {
+        Value::Array(leads) => leads,
+        other => panic!("no leads in {other}"),
+    }
+}
+
 #[test]
 fn every_demo_lead_scores_as_the_server_scores_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -104,18 +123,7 @@ fn every_demo_lead_scores_as_the_server_scores_it() {
     let mut client = Client::new(server.addr);
     let (mut mqls, mut held, mut checked) = (0, 0, 0);
     for batch in existing.chunks(100) {
-        let body = format!(
-            "{{\"leads\":[{}]}}",
-            batch
-                .iter()
-                .map(|l| l.body(as_of))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        let (status, text) = client.post(&format!("/v1/score?as_of={}", rfc3339(as_of)), &body);
-        assert_eq!(status, 200, "{text}");
-        let v: Value = serde_json::from_str(&text).unwrap();
-        for (life, served) in batch.iter().zip(v["leads"].as_array().unwrap()) {
+        for (life, served) in batch.iter().zip(served(&mut client, batch, as_of)) {
             let row = &rows[&life.id];
             let id = &life.id;
             let num = |k: &str| row[k].parse::<f64>().unwrap_or(f64::NAN);
@@ -664,18 +672,7 @@ fn score_with_the_servers_gates_decides_as_the_server() {
     );
     let (mut held, mut checked) = (0, 0);
     for batch in existing.chunks(200).take(5) {
-        let body = format!(
-            "{{\"leads\":[{}]}}",
-            batch
-                .iter()
-                .map(|l| l.body(as_of))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        let (status, text) = client.post(&format!("/v1/score?as_of={}", rfc3339(as_of)), &body);
-        assert_eq!(status, 200, "{text}");
-        let v: Value = serde_json::from_str(&text).unwrap();
-        for (life, served) in batch.iter().zip(v["leads"].as_array().unwrap()) {
+        for (life, served) in batch.iter().zip(served(&mut client, batch, as_of)) {
             let row = &rows[&life.id];
             let id = &life.id;
             assert_eq!(

@@ -445,8 +445,10 @@ class Model:
         if renames:
             df = df.rename(columns=renames)
         present = {str(c) for c in df.columns}
+        # (A frame of no model column at all is refused below, naming what it has.)
+        reads_some = any(c in present for c in self._m.columns)
         for c in self._m.columns:
-            if c in present:
+            if c in present or not reads_some:
                 continue
             like = [p for p in present if p.strip().lower() == c.lower()]
             if like:

@@ -575,19 +575,24 @@ mod tests {
         }
     }
 
-    /// One run at a time holds the dead letters: another run's lock waits until it is let go.
-    #[test]
-    fn the_dead_letters_are_held_by_one_run_at_a_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let hook = Webhook {
+    /// A webhook to nowhere, keeping its dead letters in `dead_letter`.
+    fn test_hook(dead_letter: PathBuf) -> Webhook {
+        Webhook {
             url: "http://127.0.0.1:9/".into(),
             secret: b"s".to_vec(),
             max_attempts: 1,
             first_backoff: Duration::from_millis(1),
             attempt_timeout: Duration::from_secs(1),
             deadline: Duration::from_secs(1),
-            dead_letter: dir.path().join("nightly/dead-letter.jsonl"),
-        };
+            dead_letter,
+        }
+    }
+
+    /// One run at a time holds the dead letters: another run's lock waits until it is let go.
+    #[test]
+    fn the_dead_letters_are_held_by_one_run_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let hook = test_hook(dir.path().join("nightly/dead-letter.jsonl"));
         let held = hook.lock_dead_letters().unwrap();
         let lock = dir.path().join("nightly/dead-letter.jsonl.lock");
         let other = std::fs::OpenOptions::new()
@@ -605,15 +610,7 @@ mod tests {
     #[test]
     fn the_queue_carries_old_letters_first_refused_last_one_per_lead() {
         let dir = tempfile::tempdir().unwrap();
-        let hook = Webhook {
-            url: "http://127.0.0.1:9/".into(),
-            secret: b"s".to_vec(),
-            max_attempts: 1,
-            first_backoff: Duration::from_millis(1),
-            attempt_timeout: Duration::from_secs(1),
-            deadline: Duration::from_secs(1),
-            dead_letter: dir.path().join("dead-letter.jsonl"),
-        };
+        let hook = test_hook(dir.path().join("dead-letter.jsonl"));
         let (a, b) = (note("A", "d1"), note("B", "d1"));
         let kept = vec![
             (a.clone(), 2, "HTTP 422: no".to_string(), true),
