@@ -66,6 +66,16 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
 }
 
+/// The demo leads' ids, in file order, and their lives (creation, events) from the demo tables.
+fn demo_lives() -> (Vec<String>, common::lives::Lives) {
+    let ids: Vec<String> = common::csv_rows(&common::repo("data/demo/leads.csv"))
+        .into_iter()
+        .map(|r| r["lead_id"].clone())
+        .collect();
+    let lives = read_lives(&ids);
+    (ids, lives)
+}
+
 /// The server's answers for `batch` at `as_of`, in order (one `/v1/score` batch request).
 fn served(client: &mut Client, batch: &[&common::lives::Life], as_of: i64) -> Vec<Value> {
     let body = format!(
@@ -100,11 +110,7 @@ fn every_demo_lead_scores_as_the_server_scores_it() {
     let rows = by_id(&out);
 
     let as_of = timestamp(AS_OF, "as_of");
-    let ids: Vec<String> = common::csv_rows(&common::repo("data/demo/leads.csv"))
-        .into_iter()
-        .map(|r| r["lead_id"].clone())
-        .collect();
-    let lives = read_lives(&ids);
+    let (ids, lives) = demo_lives();
     let existing: Vec<_> = lives.lives.iter().filter(|l| l.created <= as_of).collect();
     assert_eq!(
         rows.len(),
@@ -653,11 +659,7 @@ fn score_with_the_servers_gates_decides_as_the_server() {
     assert!(ok, "{stderr}");
     let rows = by_id(&out);
     let as_of = timestamp(AS_OF, "as_of");
-    let ids: Vec<String> = common::csv_rows(&common::repo("data/demo/leads.csv"))
-        .into_iter()
-        .map(|r| r["lead_id"].clone())
-        .collect();
-    let lives = read_lives(&ids);
+    let (_, lives) = demo_lives();
     let existing: Vec<_> = lives.lives.iter().filter(|l| l.created <= as_of).collect();
     let server = common::lives::serve_with(&common::serve_binary(), &model(), 0.5, &["--gates", g]);
     let mut client = Client::new(server.addr);

@@ -228,9 +228,7 @@ impl<'a> LeadScorer<'a> {
                 (FittedTransform::LeadAge { landmarks_days }, v) => {
                     let created = crate::value::field_time(*v, spec.date_order)?;
                     let (scored_as, _) = crate::fitted::lead_age(created, as_of, landmarks_days)?;
-                    // Created within the clock-skew slack after `as_of`: 0 days old.
-                    let days = as_of.saturating_sub(created.min(as_of)) as f64 / 86_400.0;
-                    Some((days, scored_as))
+                    Some((crate::fitted::age_days(created, as_of), scored_as))
                 }
                 _ => None,
             });

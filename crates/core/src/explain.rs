@@ -627,7 +627,7 @@ fn write_value(
             let created = crate::value::field_time(value, date_order);
             match (created, as_of) {
                 (Some(c), Some(a)) => {
-                    let age = days_since(c.min(a), a);
+                    let age = crate::fitted::age_days(c, a);
                     match lead_age(c, a, landmarks_days) {
                         // Past the last landmark by less than a day: "over", since whole days
                         // alone would read the same on both sides.

@@ -134,6 +134,26 @@ pub fn open_regular(path: &Path, max_bytes: Option<u64>, symlinks: Symlinks) -> 
     Ok(file)
 }
 
+/// Holds the operating system's advisory lock on `path` (a lock file, opened as
+/// [`open_regular_append`] opens it, created if missing) until the returned file is dropped;
+/// when another process holds it, calls `waiting` once and waits for it.
+pub fn lock_file(path: &Path, waiting: impl FnOnce(&Path)) -> Result<File> {
+    let io = |error| Error::Io {
+        path: path.display().to_string(),
+        error,
+    };
+    let (file, _) = open_regular_append(path)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            waiting(path);
+            file.lock().map_err(io)?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    Ok(file)
+}
+
 /// Opens the regular file at `path` for reading and appending, creating it when absent (a
 /// registry's promotion log and lock file): never through a symbolic link, and never waiting
 /// (a FIFO with no reader is refused, not waited on); a link, a folder, a FIFO or a device

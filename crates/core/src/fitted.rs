@@ -290,7 +290,7 @@ pub fn lead_age(created: i64, as_of: i64, landmarks: &[f64]) -> Option<(f64, boo
     if created > as_of.saturating_add(CREATED_SLACK_SECONDS) {
         return None;
     }
-    let age = days_since(created.min(as_of), as_of);
+    let age = age_days(created, as_of);
     let (lo, hi) = match (landmarks.first(), landmarks.last()) {
         (Some(lo), Some(hi)) => (*lo, *hi),
         _ => return Some((age, false)),
@@ -1481,6 +1481,12 @@ pub fn scored_days(days: f64, max_days_since: Option<f64>) -> f64 {
 /// Days from `t` to `as_of` (fractional; negative when `t` is after `as_of`).
 pub fn days_since(t: i64, as_of: i64) -> f64 {
     (as_of - t) as f64 / SECONDS_PER_DAY
+}
+
+/// A lead's age in days at `as_of`, unclamped: 0 for one created within the clock-skew
+/// slack after it ([`CREATED_SLACK_SECONDS`]), as [`lead_age`] scores it.
+pub fn age_days(created: i64, as_of: i64) -> f64 {
+    days_since(created.min(as_of), as_of)
 }
 
 #[cfg(test)]

@@ -212,23 +212,9 @@ impl Registry {
     /// one pointer move being lost. `waiting` is called once, with the lock file's path, when
     /// another process holds it.
     pub fn lock(&self, waiting: impl FnOnce(&Path)) -> Result<std::fs::File> {
-        let path = self.dir.join(".lock");
-        let io = |error| Error::Io {
-            path: path.display().to_string(),
-            error,
-        };
         // A FIFO or a link planted there is refused (opening a FIFO would wait for a reader
         // while the registry is meant to be locked).
-        let (file, _) = crate::files::open_regular_append(&path)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                waiting(&path);
-                file.lock().map_err(io)?;
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
-        }
-        Ok(file)
+        crate::files::lock_file(&self.dir.join(".lock"), waiting)
     }
 
     /// Points `CURRENT` at `file_name` (which must be a regular file in the folder, not a

@@ -719,10 +719,7 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
 fn without_utc_word(t: &str) -> Option<&str> {
     let rest = ["UTC", "GMT"].iter().find_map(|w| t.strip_suffix(w))?;
     let rest = rest.strip_suffix(' ').unwrap_or(rest);
-    let b = rest.as_bytes();
-    let from_end = |i: usize| b.len().checked_sub(i).map(|k| b[k].to_ascii_uppercase());
-    let ends_time = b.last().is_some_and(u8::is_ascii_digit)
-        || (from_end(1) == Some(b'M') && matches!(from_end(2), Some(b'A' | b'P')));
+    let ends_time = ends_a_time(rest);
     // The offset, if any: a sign after the time of day's first colon (its `T` in the basic
     // form, which has none).
     let offset = rest.find(':').or_else(|| rest.find('T')).and_then(|colon| {
@@ -801,14 +798,25 @@ fn zone_word(t: &str) -> Option<(&str, i64)> {
     };
     // A word of its own: after a space or the time's last digit or AM/PM.
     let rest = rest.strip_suffix(' ').unwrap_or(rest);
-    let b = rest.as_bytes();
-    let from_end = |i: usize| b.len().checked_sub(i).map(|k| b[k].to_ascii_uppercase());
-    let ends_time = b.last().is_some_and(u8::is_ascii_digit)
-        || (from_end(1) == Some(b'M') && matches!(from_end(2), Some(b'A' | b'P')));
     // A time of day (a colon), and no offset of its own after it.
     let colon = rest.find(':')?;
     let own_offset = rest[colon..].contains(['+', '-', 'Z']);
-    (ends_time && !own_offset).then_some((rest, offset))
+    (ends_a_time(rest) && !own_offset).then_some((rest, offset))
+}
+
+/// Whether `t` ends as a time of day does: a digit, or `AM`/`PM` (any case).
+fn ends_a_time(t: &str) -> bool {
+    let b = t.as_bytes();
+    let from_end = |i: usize| b.len().checked_sub(i).map(|k| b[k].to_ascii_uppercase());
+    b.last().is_some_and(u8::is_ascii_digit)
+        || (from_end(1) == Some(b'M') && matches!(from_end(2), Some(b'A' | b'P')))
+}
+
+/// `text` without its zone written as a word (`UTC`, `PST`, `GMT+0530`): the time as written
+/// where only its fields matter (its date order, a fraction of its second).
+fn without_zone(text: &str) -> &str {
+    let t = without_utc_word(trimmed(text)).unwrap_or(text);
+    zone_word(trimmed(t)).map_or(t, |(local, _)| local)
 }
 
 /// ISO 8601's basic format (`20250304T050607Z`, `20250304T0506Z`, with a fraction or a zone
@@ -1129,7 +1137,7 @@ pub fn parse_event_time_as(text: &str, order: DateOrder) -> Option<i64> {
 
 /// Whether a time as written is a date without a time of day (`2025-06-07`, `6/7/2025`,
 /// `Nov 24, 2023`): no `:` and no `T` before digits (the basic ISO form `20250304T0506`).
-pub fn is_bare_date(text: &str) -> bool {
+fn is_bare_date(text: &str) -> bool {
     let b = text.trim().as_bytes();
     !b.contains(&b':')
         && !b
@@ -1155,8 +1163,7 @@ pub const EVENT_TIME_FORMS: &str = "a timestamp (ISO 8601 such as 2025-06-01T09:
 /// seconds (`:SS` after `:MM`) have a fraction that is not zero (`10:00:00.9`; `.000` is
 /// none), or are a leap second (`23:59:60`, read as the :59 before it).
 fn after_its_second(text: &str) -> bool {
-    let text = without_utc_word(trimmed(text)).unwrap_or(text);
-    let text = zone_word(trimmed(text)).map_or(text, |(local, _)| local);
+    let text = without_zone(text);
     if let Some(extended) = iso_basic_as_extended(text) {
         return after_its_second(&extended);
     }
@@ -1324,10 +1331,7 @@ impl DateOrderEvidence {
     /// Counts the values of a column.
     pub fn of<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
         let mut e = Self::default();
-        let values = values
-            .into_iter()
-            .map(|v| without_utc_word(trimmed(v)).unwrap_or(v))
-            .map(|v| zone_word(trimmed(v)).map_or(v, |(local, _)| local));
+        let values = values.into_iter().map(without_zone);
         for fields in values.filter_map(year_last_fields) {
             let m = year_last_moment(fields, DateOrder::Mdy).is_some();
             let d = year_last_moment(fields, DateOrder::Dmy).is_some();

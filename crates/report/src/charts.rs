@@ -127,15 +127,7 @@ fn shorten(name: &str, max: usize) -> String {
 /// `name` cut to `max` characters by an ellipsis in its middle, keeping its start and its end,
 /// isolated as [`shorten`] isolates.
 fn shorten_middle(name: &str, max: usize) -> String {
-    let n = name.chars().count();
-    if n <= max || max < 5 {
-        return shorten(name, max);
-    }
-    let tail = (max - 1) / 2;
-    let mut s: String = name.chars().take(max - 1 - tail).collect();
-    s.push('…');
-    s.extend(name.chars().skip(n - tail));
-    isolate(&s).into_owned()
+    isolate(&crate::cut_middle(name, max)).into_owned()
 }
 
 /// The strongest weights as horizontal bars (log-odds per standard deviation), labeled with

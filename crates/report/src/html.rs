@@ -373,7 +373,7 @@ fn unseen_section(set: &EvaluationSet) -> Markup {
                                 td { (u.leads) }
                                 td { (u.distinct) }
                                 td {
-                                    (u.shown().iter().map(|v| isolate(v)).collect::<Vec<_>>().join(", "))
+                                    (listed(u.shown().iter()))
                                     @if u.distinct > u.values.len() as u64 { ", ..." }
                                 }
                                 td { (u.scored_as) }
@@ -384,6 +384,15 @@ fn unseen_section(set: &EvaluationSet) -> Markup {
             }
         }
     }
+}
+
+/// Names from the data, each isolated ([`isolate`]), separated by commas.
+fn listed<'a>(names: impl IntoIterator<Item = &'a String>) -> String {
+    names
+        .into_iter()
+        .map(|n| isolate(n))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One row of a card table: a heading and its value (text, escaped, or markup).
@@ -402,7 +411,7 @@ fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
              out-of-fold log loss win (more bins must beat fewer by more than noise){}:",
             b.chosen_label(),
             if n == 1 { "" } else { "s" },
-            b.columns.iter().take(6).map(|c| isolate(c)).collect::<Vec<_>>().join(", ")
+            listed(b.columns.iter().take(6))
                 + &if n > 6 { format!(" and {} more", n - 6) } else { String::new() },
             count(b.rows),
             if b.spikes_compared() {
@@ -451,7 +460,7 @@ fn shapes_card(s: &ShapeSearch, unit: &str) -> Markup {
             if s.chosen.is_empty() {
                 "none".to_string()
             } else {
-                s.chosen.iter().map(|c| isolate(c)).collect::<Vec<_>>().join(", ")
+                listed(&s.chosen)
             },
             s.bins,
             s.value_min_count,
@@ -557,7 +566,7 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
         }
         (row("label", html! {
             code { (isolate(&p.label)) } ", converted when "
-            (p.positive_values.iter().map(|v| isolate(v)).collect::<Vec<_>>().join(", "))
+            (listed(&p.positive_values))
         }))
         (row(
             unit,
@@ -1078,10 +1087,7 @@ pub fn gates_section(
         };
         let parts: Vec<String> = map
             .iter()
-            .map(|(k, v)| {
-                let levels: Vec<_> = v.iter().map(|l| isolate(l)).collect();
-                format!("{} in [{}]", isolate(k), levels.join(", "))
-            })
+            .map(|(k, v)| format!("{} in [{}]", isolate(k), listed(v)))
             .collect();
         format!("{verb} {}", parts.join(" and "))
     };
@@ -1188,7 +1194,7 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                 }
             }
             @if !p.named.is_empty() {
-                p { "Named in the spec (always in the model): " (p.named.iter().map(|c| isolate(c)).collect::<Vec<_>>().join(", ")) "." }
+                p { "Named in the spec (always in the model): " (listed(&p.named)) "." }
             }
             @if p.candidates.is_empty() && p.count != "auto" {
                 p { "The number of pairs was fixed at " (p.count) ": " (p.chosen) " kept." }

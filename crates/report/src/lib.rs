@@ -50,6 +50,22 @@ pub fn isolate(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// `name` in at most `max` characters: as it is when it fits; else cut in the middle (`…`),
+/// keeping its start and its end, where names of one column's levels or features differ
+/// (`Professional Services - North America` and `... - South America`); below 5 characters
+/// its first `max`.
+pub fn cut_middle(name: &str, max: usize) -> String {
+    let n = name.chars().count();
+    if n <= max || max < 5 {
+        return name.chars().take(max).collect();
+    }
+    let tail = (max - 1) / 2;
+    let mut out: String = name.chars().take(max - 1 - tail).collect();
+    out.push('…');
+    out.extend(name.chars().skip(n - tail));
+    out
+}
+
 /// An explicit embedding, override or isolate control (or its pop).
 fn bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')

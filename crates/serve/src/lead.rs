@@ -793,11 +793,13 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de, '_, '_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
         let Self { cx, lead, key } = self;
+        let column = (key != "events").then(|| cx.columns.get(key)).flatten();
+        let read = key == "events" || key == cx.columns.id.as_str() || column.is_some();
         if cx.ignore_unknown && (key == "events" || key == cx.columns.id.as_str()) {
             cx.seen.known();
         }
         if !cx.ignore_unknown {
-            if key == "events" || key == cx.columns.id.as_str() || cx.columns.get(key).is_some() {
+            if read {
                 cx.lead_seen.known();
             } else if key != AS_OF_FIELD {
                 cx.lead_seen.unknown(key);
@@ -811,7 +813,6 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de, '_, '_> {
             .deserialize(d)?;
             return Ok(());
         }
-        let column = cx.columns.get(key);
         if column.is_none() && key == AS_OF_FIELD {
             return Err(cx.errors.fail(as_of_field_error(lead.path.field(key))));
         }

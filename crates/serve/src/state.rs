@@ -499,8 +499,7 @@ impl Serving {
             leadscore_core::value::field_time(*values.get(i)?, self.artifact.spec.date_order)?;
         let (scored_as, clamped) = leadscore_core::fitted::lead_age(created, as_of, landmarks)?;
         Some(LeadAge {
-            // A lead created within the clock-skew slack after `as_of` is 0 days old.
-            days: leadscore_core::fitted::days_since(created.min(as_of), as_of),
+            days: leadscore_core::fitted::age_days(created, as_of),
             scored_as_days: scored_as,
             outside_landmarks: clamped,
         })

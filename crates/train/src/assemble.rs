@@ -366,11 +366,16 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     // censoring). Such times are counted (and the first named) for a warning.
     let limit = leadscore_core::value::unix_now().saturating_add(SECONDS_PER_DAY as i64);
     let mut future = FutureTimes::default();
-    // Each table's latest time, but for a few isolated far ahead of the rest ([`last_time`]).
+    // Each table's latest time, but for a few isolated far ahead of the rest ([`last_time`]),
+    // found in the same pass that counts the placeholders.
     let mut ends: Vec<(String, i64)> = Vec::new();
     let mut strays: Vec<String> = Vec::new();
-    let mut table_end = |name: String, times: &mut dyn Iterator<Item = i64>| {
-        let (last, stray) = last_time(times.filter(|t| *t <= limit));
+    let mut table_end = |(path, column): (&str, &str),
+                         times: &mut dyn Iterator<Item = i64>,
+                         rows: usize| {
+        let admitted = times.filter(|&t| future.admit(t, limit, || format!("{path}: {column}")));
+        let (last, stray) = last_time(admitted, rows);
+        let name = format!("{path} (`{column}`)");
         if let Some((k, first)) = stray {
             strays.push(format!(
                 "{name}: {k} time(s) more than {STRAY_GAP_DAYS} days after all its others (the \
@@ -383,24 +388,17 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
             ends.push((name, t));
         }
     };
-    let mut end = i64::MIN;
-    for t in created.iter().flatten() {
-        future.admit(end, *t, limit, || {
-            format!("{}: {}", leads.path, time.created_at)
-        });
-    }
     table_end(
-        format!("{} (`{}`)", leads.path, time.created_at),
+        (&leads.path, &time.created_at),
         &mut created.iter().flatten().copied(),
+        created.len(),
     );
     if let Some(ev) = &events {
         let column = spec.events.clone().unwrap_or_default().occurred_at;
-        for t in &ev.0.occurred_at {
-            future.admit(end, *t, limit, || format!("{}: {column}", ev.0.path));
-        }
         table_end(
-            format!("{} (`{column}`)", ev.0.path),
+            (&ev.0.path, &column),
             &mut ev.0.occurred_at.iter().copied(),
+            ev.0.occurred_at.len(),
         );
         report.events = ev.0.fingerprint.as_ref().map_or(0, |f| f.rows);
         report.events_unknown_lead = ev.1;
@@ -421,14 +419,10 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
             // Every row's time, of any lead (the export reaches that far, also when these
             // leads are a part of it), placeholders aside.
             let column = spec.outcomes.clone().unwrap_or_default().converted_at;
-            for t in &o.times {
-                future.admit(end, *t, limit, || {
-                    format!("{}: {column}", o.fingerprint.path)
-                });
-            }
             table_end(
-                format!("{} (`{column}`)", o.fingerprint.path),
+                (&o.fingerprint.path, &column),
                 &mut o.times.iter().copied(),
+                o.times.len(),
             );
             let why = match o.first_untimed_row {
                 Some(row) => format!(
@@ -464,7 +458,7 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
     // The end of the data: the latest of the tables' ends. A time far ahead of the rest of its
     // table (one event typed `2026-11-30` in a 2025 export) does not set it: it set the end
     // eleven months ahead, and no example was censored.
-    end = ends.iter().map(|(_, t)| *t).max().unwrap_or(i64::MIN);
+    let end = ends.iter().map(|(_, t)| *t).max().unwrap_or(i64::MIN);
     if !strays.is_empty() {
         notes.push(format!(
             "times far ahead of the rest of their table do not set the end of the data ({}): \
@@ -830,16 +824,17 @@ struct FutureTimes {
 }
 
 impl FutureTimes {
-    /// `end` moved to `t`, unless `t` is past `limit` (then counted, `end` kept).
-    fn admit(&mut self, end: i64, t: i64, limit: i64, place: impl FnOnce() -> String) -> i64 {
+    /// Whether `t` may set the end of the data: not past `limit` (else counted, the first
+    /// named by `place`).
+    fn admit(&mut self, t: i64, limit: i64, place: impl FnOnce() -> String) -> bool {
         if t <= limit {
-            return end.max(t);
+            return true;
         }
         self.count += 1;
         if self.first.is_none() {
             self.first = Some(format!("{} {}", place(), leadscore_core::value::rfc3339(t)));
         }
-        end
+        false
     }
 }
 
@@ -847,22 +842,18 @@ impl FutureTimes {
 /// strays ([`last_time`]), and one table's end past all the others' before training says so.
 const STRAY_GAP_DAYS: i64 = 30;
 
-/// The latest of `times` but for strays: of 100 times or more, its few latest (at most one in
-/// 1,000, at least one)
-/// when more than [`STRAY_GAP_DAYS`] lie between them and the rest (a time typed a year
-/// ahead). Returns the latest kept and, when some were left out, how many and the latest of
-/// them.
-fn last_time(times: impl Iterator<Item = i64>) -> (Option<i64>, Option<(usize, i64)>) {
-    let times: Vec<i64> = times.collect();
-    // Under 100 times, none is far from "the rest": a small outcomes table's conversions may
-    // lie months apart.
-    if times.len() < 100 {
-        return (times.iter().copied().max(), None);
-    }
-    let k = (times.len() / 1_000).max(1);
+/// The latest of `times` (of a table of `rows` rows) but for strays: of 100 times or more,
+/// its few latest (at most one in 1,000 rows, at least one) when more than
+/// [`STRAY_GAP_DAYS`] lie between them and the rest (a time typed a year ahead). Returns the
+/// latest kept and, when some were left out, how many and the latest of them. One pass,
+/// holding only the latest few.
+fn last_time(times: impl Iterator<Item = i64>, rows: usize) -> (Option<i64>, Option<(usize, i64)>) {
+    let k = (rows / 1_000).max(1);
     // The k + 1 latest (a heap of them, its least on top), then latest first.
     let mut heap = std::collections::BinaryHeap::with_capacity(k + 2);
-    for &t in &times {
+    let mut n = 0usize;
+    for t in times {
+        n += 1;
         if heap.len() <= k {
             heap.push(std::cmp::Reverse(t));
         } else if heap.peek().is_some_and(|least| t > least.0) {
@@ -872,6 +863,11 @@ fn last_time(times: impl Iterator<Item = i64>) -> (Option<i64>, Option<(usize, i
     }
     let mut top: Vec<i64> = heap.into_iter().map(|r| r.0).collect();
     top.sort_unstable_by(|a, b| b.cmp(a));
+    // Under 100 times, none is far from "the rest": a small outcomes table's conversions may
+    // lie months apart.
+    if n < 100 {
+        return (top.first().copied(), None);
+    }
     let gap = STRAY_GAP_DAYS * 86_400;
     // The last wide gap among them: everything before it is a stray.
     let cut = (0..top.len().saturating_sub(1))
@@ -1188,6 +1184,19 @@ mod tests {
     use super::*;
     use leadscore_core::fitted::LeadEvent;
 
+    /// The outcomes table at `path` read with the default spec for the leads of `index`.
+    fn outcomes_of(path: &Path, index: &HashMap<String, usize>) -> Result<Outcomes> {
+        read_outcomes(
+            path,
+            OutcomeSpec::default(),
+            &leadscore_core::value::default_positive_values(),
+            index,
+            index.len(),
+            &ReadOptions::default(),
+            &[String::new()],
+        )
+    }
+
     /// A time typed a year ahead of the rest of its table does not end the data; the latest
     /// times of a table that runs on steadily do, and so does a table of one time.
     #[test]
@@ -1195,28 +1204,31 @@ mod tests {
         let day = 86_400;
         let mut times: Vec<i64> = (0..5_000).map(|i| i * 3_600).collect();
         let last = times[times.len() - 1];
-        assert_eq!(last_time(times.iter().copied()), (Some(last), None));
+        assert_eq!(
+            last_time(times.iter().copied(), times.len()),
+            (Some(last), None)
+        );
         times.push(last + 334 * day);
         assert_eq!(
-            last_time(times.iter().copied()),
+            last_time(times.iter().copied(), times.len()),
             (Some(last), Some((1, last + 334 * day)))
         );
         // Two strays of 5,001 times: more than one in 1,000 would be data, not strays; five of
         // 5,000 are strays too.
         times.push(last + 200 * day);
         assert_eq!(
-            last_time(times.iter().copied()),
+            last_time(times.iter().copied(), times.len()),
             (Some(last), Some((2, last + 334 * day)))
         );
         let few: Vec<i64> = vec![0, 100 * day];
-        assert_eq!(last_time(few.into_iter()), (Some(100 * day), None));
-        assert_eq!(last_time(std::iter::once(7)), (Some(7), None));
-        assert_eq!(last_time(std::iter::empty()), (None, None));
+        assert_eq!(last_time(few.into_iter(), 2), (Some(100 * day), None));
+        assert_eq!(last_time(std::iter::once(7), 1), (Some(7), None));
+        assert_eq!(last_time(std::iter::empty(), 0), (None, None));
         // Weeks between steady times at the end (a quiet month) and many after it: kept.
         let mut steady: Vec<i64> = (0..5_000).map(|i| i * 3_600).collect();
         steady.extend((0..100).map(|i| last + 60 * day + i * 3_600));
         assert_eq!(
-            last_time(steady.iter().copied()),
+            last_time(steady.iter().copied(), steady.len()),
             (Some(last + 60 * day + 99 * 3_600), None)
         );
     }
@@ -1237,16 +1249,9 @@ mod tests {
         let index: HashMap<String, usize> = [("0001", 0), ("0002", 1), ("0003", 2)]
             .map(|(k, v)| (k.to_string(), v))
             .into();
-        let o = read_outcomes(
-            &path,
-            OutcomeSpec::default(),
-            &leadscore_core::value::default_positive_values(),
-            &index,
-            3,
-            &ReadOptions::default(),
-            &[String::new()],
-        )
-        .unwrap();
+        let Ok(o) = outcomes_of(&path, &index) else {
+            panic!("the outcomes were not read");
+        };
         let day = leadscore_core::value::parse_timestamp("2025-01-02").unwrap();
         assert_eq!(o.per_lead, [Some(Some(day)), None, Some(None)]);
         assert_eq!(o.unknown, 0);
@@ -1268,15 +1273,7 @@ mod tests {
         )
         .unwrap();
         let index: HashMap<String, usize> = [("1".to_string(), 0), ("2".to_string(), 1)].into();
-        let Err(err) = read_outcomes(
-            &path,
-            OutcomeSpec::default(),
-            &leadscore_core::value::default_positive_values(),
-            &index,
-            2,
-            &ReadOptions::default(),
-            &[String::new()],
-        ) else {
+        let Err(err) = outcomes_of(&path, &index) else {
             panic!("two `converted` columns were read");
         };
         let err = err.to_string();

@@ -144,19 +144,13 @@ impl Webhook {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
         }
-        let (file, _) = leadscore_core::files::open_regular_append(&path)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                eprintln!(
-                    "waiting for another score --notify on {} to finish (it holds {})",
-                    self.dead_letter.display(),
-                    path.display()
-                );
-                file.lock().map_err(|e| io_error(&path, &e))?;
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&path, &e)),
-        }
+        let file = leadscore_core::files::lock_file(&path, |lock| {
+            eprintln!(
+                "waiting for another score --notify on {} to finish (it holds {})",
+                self.dead_letter.display(),
+                lock.display()
+            )
+        })?;
         Ok(file)
     }
 

@@ -193,16 +193,7 @@ fn fit_width(name: &str, width: usize) -> String {
     } else {
         name
     };
-    let n = name.chars().count();
-    if n <= width || width < 5 {
-        return name.chars().take(width).collect();
-    }
-    let tail = (width - 1) / 2;
-    let head = width - 1 - tail;
-    let mut out: String = name.chars().take(head).collect();
-    out.push('…');
-    out.extend(name.chars().skip(n - tail));
-    out
+    leadscore_report::cut_middle(name, width)
 }
 
 /// The weights as an analyst reads them, strongest first.
