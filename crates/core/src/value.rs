@@ -652,6 +652,12 @@ pub fn field_time(value: FieldValue<'_>, order: DateOrder) -> Option<i64> {
 /// [`parse_timestamp_cached`].
 pub fn parse_timestamp(text: &str) -> Option<i64> {
     let t = trimmed(text);
+    // The usual form first (`2025-03-04T05:06:07Z`, `2025-03-04`): digits and fixed
+    // separators only, so none of the word and basic forms below could have read it (their
+    // searches cost ~700 instructions a call on the serving path).
+    if let Some(fast) = parse_fixed_timestamp(t.strip_suffix('Z').unwrap_or(t).as_bytes()) {
+        return Some(fast);
+    }
     if let Some(utc) = without_utc_word(t) {
         return parse_timestamp(utc);
     }
@@ -660,10 +666,6 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     }
     if let Some(extended) = iso_basic_as_extended(t) {
         return parse_timestamp(&extended);
-    }
-    // A trailing `Z` (UTC) reads as no zone, as the general path below reads it.
-    if let Some(fast) = parse_fixed_timestamp(t.strip_suffix('Z').unwrap_or(t).as_bytes()) {
-        return Some(fast);
     }
     // Every form below starts with a four-digit year and a dash (chrono's `%Y` would read
     // `01-02-24` as the year 1); a slash or a dot there is a year-first date as spreadsheets
