@@ -19,7 +19,9 @@ use leadscore_core::artifact::{
     format_version_for, ColumnFill, LeakageFlag, ModelArtifact, Provenance, ReplayReport,
     ScoreHistogram,
 };
-use leadscore_core::curve::{CurveKind, OperatingCurve};
+use leadscore_core::curve::{
+    cutoff_for_precision, wilson_lower_bound, CurveKind, OperatingCurve, OperatingPoint,
+};
 use leadscore_core::fitted::{FittedSpec, FittedTransform, UnseenValues};
 use leadscore_core::gates::{GateHoldout, Gates, HoldoutLead};
 use leadscore_core::metrics::{evaluate, roc_auc, Evaluation};
@@ -1616,11 +1618,96 @@ pub struct FileEvaluation {
     /// (scored as missing, `other` or the nearest training value, never an error); only
     /// columns with some.
     pub unseen: Vec<UnseenValues>,
+    /// The model's own cutoffs judged on this data: for each report target its training
+    /// curve reaches, the cutoff a server started with `--target-precision` at that target
+    /// uses (chosen on the model's holdout, 95% confidence, the model's gates) and what it
+    /// delivers here, on the curve the promise is judged on (the handoff curve for age-aware
+    /// models), with every distinct score kept.
+    pub model_cutoffs: Vec<CutoffCheck>,
     /// How the leads file was read, when that needs a word (not UTF-8, read as Windows-1252),
     /// and what was done with the rows of a flat file that have no label: left out, or counted
     /// as not converted (see [`crate::table::flat_labels`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// One of the model's own cutoffs on fresh data (see [`FileEvaluation::model_cutoffs`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CutoffCheck {
+    /// The target precision the cutoff was chosen for.
+    pub target: f64,
+    /// What the model's holdout promised at it (its threshold is the cutoff).
+    pub promised: OperatingPoint,
+    /// The same cutoff on this data.
+    pub here: OperatingPoint,
+    /// The one-sided upper confidence bound on `here.precision` (1 when nobody is selected).
+    pub precision_upper_bound: f64,
+    /// `holds` (the lower bound here reaches the target), `below` (even the upper bound is
+    /// under it: the promise is broken beyond chance), `uncertain` (between the two: too few
+    /// MQLs here to tell) or `no_mqls` (the cutoff selects nobody here).
+    pub verdict: CutoffVerdict,
+}
+
+/// How a cutoff's promise fared on fresh data (see [`CutoffCheck::verdict`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CutoffVerdict {
+    Holds,
+    Uncertain,
+    Below,
+    NoMqls,
+}
+
+impl CutoffVerdict {
+    /// The verdict in words, for the text report.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Holds => "holds",
+            Self::Uncertain => "too few MQLs to tell",
+            Self::Below => "BELOW the target",
+            Self::NoMqls => "no MQLs here",
+        }
+    }
+}
+
+/// The model's cutoff for each of `targets` that `artifact`'s curve reaches, judged on
+/// `here`, a curve of fresh data with every distinct score (so a cutoff selects exactly the
+/// leads whose score reaches it).
+pub fn check_cutoffs(
+    artifact: &ModelArtifact,
+    here: &OperatingCurve,
+    targets: &[f64],
+) -> Vec<CutoffCheck> {
+    const CONFIDENCE: f64 = 0.95;
+    targets
+        .iter()
+        .filter_map(|&target| {
+            let promised = cutoff_for_precision(&artifact.curve, target, CONFIDENCE).ok()?;
+            let at = here.at_threshold(promised.threshold, CONFIDENCE);
+            let selected = at.tp + at.fp;
+            let upper = if selected == 0 {
+                1.0
+            } else {
+                1.0 - wilson_lower_bound(at.fp, selected, CONFIDENCE)
+            };
+            let verdict = if selected == 0 {
+                CutoffVerdict::NoMqls
+            } else if at.precision_lower_bound >= target {
+                CutoffVerdict::Holds
+            } else if upper < target {
+                CutoffVerdict::Below
+            } else {
+                CutoffVerdict::Uncertain
+            };
+            Some(CutoffCheck {
+                target,
+                promised,
+                here: at,
+                precision_upper_bound: upper,
+                verdict,
+            })
+        })
+        .collect()
 }
 
 /// Fresh labelled data to evaluate models on: a leads file and, for models trained point in
@@ -2053,7 +2140,9 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         .map_err(|e| TrainError::Config(format!("model {}: gates: {e}", artifact.model_id)))?;
     let summary = artifact.explain.clone().unwrap_or_default();
     let explainer = RowExplainer::new(&artifact.spec, &artifact.model, &summary, &gates);
-    let (handoff_curve, curve) = match (&set.lives, age_aware) {
+    // Each curve twice: kept to CURVE_POINTS for the report, and whole for the model's
+    // cutoffs (a cutoff between two kept points would select fewer leads than it does).
+    let (handoff_curve, curve, whole) = match (&set.lives, age_aware) {
         (Some(lives), true) => {
             let mut leads = set.source_rows.clone();
             leads.dedup();
@@ -2068,6 +2157,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
             (
                 Some(r.gate_holdout.curve(&gates, CURVE_POINTS)?),
                 OperatingCurve::from_scores(&scores, &set.labels, CURVE_POINTS)?,
+                r.gate_holdout.curve(&gates, usize::MAX)?,
             )
         }
         _ => {
@@ -2080,7 +2170,11 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
                     .map(|&k| explainer.holdout_lead(&values, k, &[(scores[k], set.labels[k])]))
                     .collect(),
             };
-            (None, holdout.curve(&gates, CURVE_POINTS)?)
+            (
+                None,
+                holdout.curve(&gates, CURVE_POINTS)?,
+                holdout.curve(&gates, usize::MAX)?,
+            )
         }
     };
     let ungated_curve = (handoff_curve.is_none() && !gates.is_empty())
@@ -2098,6 +2192,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         evaluation: evaluate(&scores, &set.labels)?,
         curve,
         unseen,
+        model_cutoffs: check_cutoffs(artifact, &whole, &crate::report::REPORT_TARGETS),
         warnings,
     })
 }

@@ -149,6 +149,37 @@ pub fn targets_text(curve: &OperatingCurve) -> String {
     out
 }
 
+/// The model's own cutoffs on fresh data (`evaluate`): what each promised on its holdout and
+/// what it delivers here.
+pub fn model_cutoffs_text(checks: &[crate::pipeline::CutoffCheck]) -> String {
+    if checks.is_empty() {
+        return "  the model's own cutoffs: none (its holdout reaches none of the targets)\n"
+            .into();
+    }
+    let mut out = String::from(
+        "  the model's own cutoffs on this data (each chosen on the model's holdout for its target,\n  \
+         as the server chooses it; 95% confidence; `holds` when the lower bound here reaches the\n  \
+         target, `BELOW` when even the upper bound is under it):\n    \
+         target  cutoff  promised  precision  lower bound  upper bound  recall  MQL rate  verdict\n",
+    );
+    for c in checks {
+        let _ = writeln!(
+            out,
+            "    {:>6.2}  {:>6.3}  {:>8.3}  {:>9.3}  {:>11.3}  {:>11.3}  {:>6.3}  {:>8.3}  {}",
+            c.target,
+            c.promised.threshold,
+            c.promised.precision_lower_bound,
+            c.here.precision,
+            c.here.precision_lower_bound,
+            c.precision_upper_bound,
+            c.here.recall,
+            c.here.mql_rate,
+            c.verdict.words()
+        );
+    }
+    out
+}
+
 /// The fields by importance (models with an `explain` section) and the gates, as text.
 pub fn fields_text(a: &ModelArtifact, limit: Option<usize>) -> String {
     let mut out = String::new();

@@ -1,0 +1,161 @@
+//! `evaluate` judges the model's own cutoffs on fresh data: for each target, the cutoff a
+//! server started with `--target-precision` uses (chosen on the model's holdout) selects
+//! exactly the fresh leads `score` hands over at it, and the verdict follows the bounds; on a
+//! file whose outcomes went the other way, the promise is reported broken.
+
+mod survey;
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn run_ok(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run leadscore-train");
+    assert!(
+        out.status.success(),
+        "leadscore-train {args:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn evaluate_json(dir: &Path, data: &str) -> Value {
+    let out = run_ok(
+        dir,
+        &["evaluate", "--model", "m.json", "--data", data, "--json"],
+    );
+    serde_json::from_str(out.trim()).expect("evaluate --json is one JSON object")
+}
+
+/// Each fresh lead's score by `score` (the nightly job's path, as the server scores).
+fn scores(dir: &Path, data: &str) -> Vec<(String, f64)> {
+    run_ok(
+        dir,
+        &[
+            "score",
+            "--model",
+            "m.json",
+            "--data",
+            data,
+            "--id",
+            "lead_id",
+            "--as-of",
+            "2026-01-01",
+            "--target-precision",
+            "0.5",
+            "--factors",
+            "0",
+            "--out",
+            "scores.csv",
+        ],
+    );
+    let text = std::fs::read_to_string(dir.join("scores.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (id, score) = (col("lead_id"), col("score"));
+    lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells[id].to_string(), cells[score].parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn evaluate_judges_the_models_own_cutoffs_on_fresh_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("train.csv"), survey::csv(&survey::training())).unwrap();
+    let fresh = survey::fresh();
+    std::fs::write(d.join("fresh.csv"), survey::csv(&fresh)).unwrap();
+    run_ok(
+        d,
+        &[
+            "train",
+            "--data",
+            "train.csv",
+            "--label",
+            "converted",
+            "--id",
+            "lead_id",
+            "--folds",
+            "3",
+            "--grid-size",
+            "3",
+            "--no-report",
+            "--out",
+            "m.json",
+        ],
+    );
+    let v = evaluate_json(d, "fresh.csv");
+    let checks = v["model_cutoffs"].as_array().expect("model_cutoffs");
+    assert!(!checks.is_empty(), "{v}");
+    let converted: std::collections::HashMap<&str, bool> =
+        fresh.iter().map(|r| (r.id.as_str(), r.converted)).collect();
+    let scored = scores(d, "fresh.csv");
+    assert_eq!(scored.len(), fresh.len());
+    for c in checks {
+        let cutoff = c["promised"]["threshold"].as_f64().unwrap();
+        // The leads `score` hands over at this cutoff, and how many of them converted.
+        let (mut tp, mut fp) = (0u64, 0u64);
+        for (id, s) in &scored {
+            if *s >= cutoff {
+                if converted[id.as_str()] {
+                    tp += 1;
+                } else {
+                    fp += 1;
+                }
+            }
+        }
+        assert_eq!(c["here"]["tp"].as_u64(), Some(tp), "{c}");
+        assert_eq!(c["here"]["fp"].as_u64(), Some(fp), "{c}");
+        let target = c["target"].as_f64().unwrap();
+        let lower = c["here"]["precision_lower_bound"].as_f64().unwrap();
+        let upper = c["precision_upper_bound"].as_f64().unwrap();
+        let expected = if tp + fp == 0 {
+            "no_mqls"
+        } else if lower >= target {
+            "holds"
+        } else if upper < target {
+            "below"
+        } else {
+            "uncertain"
+        };
+        assert_eq!(c["verdict"], expected, "{c}");
+        assert!(lower <= upper, "{c}");
+    }
+
+    // The same leads with their outcomes the other way round: the leads the model ranks
+    // highest now convert least, and its cutoffs' promises are broken beyond chance.
+    let flipped: Vec<survey::Row> = survey::fresh()
+        .into_iter()
+        .map(|mut r| {
+            r.converted = !r.converted;
+            r
+        })
+        .collect();
+    std::fs::write(d.join("flipped.csv"), survey::csv(&flipped)).unwrap();
+    let v = evaluate_json(d, "flipped.csv");
+    let checks = v["model_cutoffs"].as_array().unwrap();
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["verdict"] == "below" && c["target"].as_f64() == Some(0.5)),
+        "{v}"
+    );
+    let text = run_ok(
+        d,
+        &["evaluate", "--model", "m.json", "--data", "flipped.csv"],
+    );
+    assert!(
+        text.contains("the model's own cutoffs on this data"),
+        "{text}"
+    );
+    assert!(text.contains("BELOW the target"), "{text}");
+}
