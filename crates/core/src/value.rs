@@ -136,9 +136,27 @@ fn plain_integer(t: &str) -> Option<f64> {
     Some(n as f64)
 }
 
-/// Currency signs a formatted number may start or end with (`Rs.` before `Rs`: the longer is
-/// stripped first).
-pub const CURRENCY_SIGNS: [&str; 7] = ["$", "€", "£", "¥", "₹", "Rs.", "Rs"];
+/// Currency signs a formatted number may start or end with: the dollars that name their
+/// country (`US$`, `C$`, `A$`, `R$`, as multi-currency exports write them) before `$`, and
+/// `Rs.` before `Rs`, `kr.` before `kr` (the longer is stripped first, so that `5 US$` is not
+/// `5 U` and a dollar).
+pub const CURRENCY_SIGNS: [&str; 19] = [
+    "US$", "CA$", "AU$", "NZ$", "HK$", "MX$", "C$", "A$", "S$", "R$", "$", "€", "£", "¥", "₹",
+    "Rs.", "Rs", "kr.", "kr",
+];
+
+/// Magnitude suffixes a formatted number may end with (`6.5K`, `$1.2M`, `$3MM`, `2bn`), as
+/// CRM fields for revenue and funding write amounts, and the power of ten each stands for
+/// (longer first: `MM` before `M`). A lowercase `m` or `b` is not one (minutes, metres).
+const MAGNITUDES: [(&str, i32); 7] = [
+    ("MM", 6),
+    ("mn", 6),
+    ("bn", 9),
+    ("K", 3),
+    ("k", 3),
+    ("M", 6),
+    ("B", 9),
+];
 
 /// ISO 4217 codes a formatted number may be written with (`USD 16,166.04`, `16166 EUR`), as
 /// multi-currency CRM exports write amounts: the most traded currencies.
@@ -165,7 +183,9 @@ fn strip_currency(t: &str, start: bool) -> Option<&str> {
 /// currency sign or ISO code before or after the digits (`$1,200.50`, `-$40`, `€ 90`, `90 €`,
 /// `USD 16,166.04`, `16166 EUR`) or a percent sign after them (`45%` is 45: the column's unit,
 /// as a spreadsheet shows it), and thousands separators (`1,234,567`, or spaces: `1 234 567`)
-/// in groups of exactly three digits; an accountant's negative in parentheses (`(1,234.00)`,
+/// in groups of exactly three digits, or apostrophes: `1'234'567`, as Swiss exports write
+/// them); a magnitude after the digits (`6.5K` is 6500, `$1.2M`, `2bn`: [`MAGNITUDES`]); an
+/// accountant's negative in parentheses (`(1,234.00)`,
 /// `($40)`, `(250)`). `None` for anything else, and for a plain number, which [`parse_number`]
 /// reads before trying this: no exponent, no `inf` or `nan` here. A comma in another place
 /// (`12,5`, a decimal comma) is not read: the column stays text, as before.
@@ -211,8 +231,16 @@ pub fn parse_formatted_number(text: &str) -> Option<f64> {
         Some(_) => return None, // `$40 USD`: two currencies
         None => t,
     };
+    // A magnitude right after the digits (`1.2M`, `$1.2M`, `1.2M USD`), never with a percent.
+    let (magnitude, t) = match MAGNITUDES
+        .iter()
+        .find_map(|(m, p)| Some((*p, t.strip_suffix(m)?)))
+    {
+        Some((p, rest)) if rest.ends_with(|c: char| c.is_ascii_digit()) => (Some(p), rest),
+        _ => (None, t),
+    };
     let (percent, t) = match t.strip_suffix('%') {
-        Some(rest) if !currency => (true, rest.trim_end()),
+        Some(rest) if !currency && magnitude.is_none() => (true, rest.trim_end()),
         _ => (false, t),
     };
     let (int, frac) = match t.split_once('.') {
@@ -220,12 +248,13 @@ pub fn parse_formatted_number(text: &str) -> Option<f64> {
         None => (t, None),
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    // Thousands separated by commas, or by spaces (a plain, no-break or narrow no-break one).
-    let spaces = [' ', '\u{a0}', '\u{202f}'];
+    // Thousands separated by commas, by spaces (a plain, no-break or narrow no-break one) or
+    // by apostrophes (a straight or a typeset one).
+    let others = [' ', '\u{a0}', '\u{202f}', '\'', '\u{2019}'];
     let separator = if int.contains(',') {
         Some(',')
     } else {
-        spaces.iter().copied().find(|c| int.contains(*c))
+        others.iter().copied().find(|c| int.contains(*c))
     };
     if let Some(sep) = separator {
         let groups: Vec<&str> = int.split(sep).collect();
@@ -246,7 +275,7 @@ pub fn parse_formatted_number(text: &str) -> Option<f64> {
         return None;
     }
     if frac.is_some_and(|f| !digits(f))
-        || !(currency || percent || separator.is_some() || minus_sign)
+        || !(currency || percent || separator.is_some() || minus_sign || magnitude.is_some())
     {
         return None;
     }
@@ -254,6 +283,11 @@ pub fn parse_formatted_number(text: &str) -> Option<f64> {
     if let Some(f) = frac {
         plain.push('.');
         plain.push_str(f);
+    }
+    if let Some(p) = magnitude {
+        // As an exponent, so that the parser rounds once: `1.2M` is 1200000 exactly, where
+        // 1.2 * 1e6 would carry 1.2's rounding.
+        plain = format!("{plain}e{p}");
     }
     let x = plain.parse::<f64>().ok()?;
     Some(if negative { -x } else { x })
@@ -2895,6 +2929,27 @@ mod tests {
             ("₹ 1,00,00,000", 1e7),
             ("\u{2212}3", -3.0),
             ("\u{2212}$1,200.50", -1200.5),
+            // Dollars that name their country; Swiss apostrophes; magnitudes.
+            ("US$1,380", 1380.0),
+            ("C$ 2,500.75", 2500.75),
+            ("A$90", 90.0),
+            ("R$ 40", 40.0),
+            ("5 US$", 5.0),
+            ("1 380 kr", 1380.0),
+            ("kr. 40", 40.0),
+            ("1'234'567.50", 1_234_567.5),
+            ("1\u{2019}383", 1383.0),
+            ("6.5K", 6500.0),
+            ("12k", 12_000.0),
+            ("$1.2M", 1_200_000.0),
+            ("$3MM", 3_000_000.0),
+            ("2bn", 2e9),
+            ("1.5B", 1.5e9),
+            ("-$0.3M", -300_000.0),
+            ("1.2M USD", 1_200_000.0),
+            ("(2.5K)", -2500.0),
+            ("1,200K", 1_200_000.0),
+            (".5K", 500.0),
         ] {
             assert_eq!(parse_number(text), Some(want), "{text:?}");
         }
@@ -2944,6 +2999,19 @@ mod tests {
             "\u{2212}-3",
             "Rs",
             "Mrs 5",
+            "K",
+            "$M",
+            "5KK",
+            "5 K",
+            "5K%",
+            "5m",
+            "5b",
+            "2B3",
+            "3A",
+            "1'23",
+            "12'345'67",
+            "US$",
+            "5 U$",
         ] {
             assert_eq!(parse_number(text), None, "{text:?}");
         }

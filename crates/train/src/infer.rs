@@ -1059,11 +1059,16 @@ fn infer_column(
             && present
                 .clone()
                 .all(|t| parse_number_as(t, decimal_comma).is_some_and(f64::is_finite));
-        // Money or a percentage is a measure, never an identifier, however distinct.
+        // Money, a percentage or a magnitude (`6.5K`) is a measure, never an identifier,
+        // however distinct.
         let amounts = formatted
             && present.any(|t| {
+                let t = t.trim();
                 t.contains('%')
                     || t.starts_with('(')
+                    || t.ends_with(['K', 'k', 'M', 'B'])
+                    || t.ends_with("mn")
+                    || t.ends_with("bn")
                     || CURRENCY_SIGNS.iter().any(|c| t.contains(c))
                     || CURRENCY_CODES.iter().any(|c| t.contains(c))
             });
@@ -1166,8 +1171,8 @@ fn infer_column(
             );
         } else if formatted {
             why.push_str(
-                "; written with currency signs, thousands separators or %, read as the numbers \
-                 they show ($1,200 -> 1200, 45% -> 45)",
+                "; written with currency signs, thousands separators, magnitudes or %, read as \
+                 the numbers they show ($1,200 -> 1200, 6.5K -> 6500, 45% -> 45)",
             );
         }
         if zero_one {
@@ -2190,7 +2195,7 @@ mod tests {
         for (_, c, why) in &cols[..3] {
             assert_eq!(c.transform, TransformKind::Numeric, "{}: {why}", c.name);
             assert!(
-                why.contains("currency signs, thousands separators or %"),
+                why.contains("currency signs, thousands separators, magnitudes or %"),
                 "{why}"
             );
         }
@@ -2199,6 +2204,36 @@ mod tests {
         }
         // Zero-padded codes read as text by polars stay as they were inferred before.
         assert!(!cols[5].2.contains("currency signs"), "{}", cols[5].2);
+    }
+
+    /// Magnitudes, country dollars and Swiss apostrophes are numbers too, each value distinct
+    /// (an amount, not an identifier), read as the numbers they show.
+    #[test]
+    fn magnitudes_country_dollars_and_apostrophes_are_numeric() {
+        let mut csv = String::from("revenue,budget,employees\n");
+        for i in 0..300u64 {
+            let _ = writeln!(
+                csv,
+                "{}.{}K,\"US${},{:03}\",{}'{:03}",
+                1 + i,
+                i % 10,
+                2 + i,
+                i % 1000,
+                1 + i / 7,
+                (i * 37) % 1000
+            );
+        }
+        let (_dir, table) = table_of(&csv);
+        let cols = inferred(&table);
+        for (_, c, why) in &cols {
+            assert_eq!(c.transform, TransformKind::Numeric, "{}: {why}", c.name);
+            assert!(why.contains("magnitudes"), "{why}");
+        }
+        let v = numeric_values(&table, "revenue", &[], false).unwrap();
+        assert_eq!(v[0], Some(1_000.0));
+        assert_eq!(v[11], Some(12_100.0));
+        let v = numeric_values(&table, "employees", &[], false).unwrap();
+        assert_eq!(v[1], Some(1_037.0));
     }
 
     #[test]
