@@ -1638,13 +1638,14 @@ pub struct CutoffCheck {
     pub target: f64,
     /// What the model's holdout promised at it (its threshold is the cutoff).
     pub promised: OperatingPoint,
-    /// The same cutoff on this data.
+    /// The same cutoff on this data (its `threshold` is the cutoff too).
     pub here: OperatingPoint,
     /// The one-sided upper confidence bound on `here.precision` (1 when nobody is selected).
     pub precision_upper_bound: f64,
     /// `holds` (the lower bound here reaches the target), `below` (even the upper bound is
-    /// under it: the promise is broken beyond chance), `uncertain` (between the two: too few
-    /// MQLs here to tell) or `no_mqls` (the cutoff selects nobody here).
+    /// under it: the promise is broken beyond chance), `within_chance` (between the two: the
+    /// precision here is within chance of the target, above or under it) or `no_mqls` (the
+    /// cutoff selects nobody here).
     pub verdict: CutoffVerdict,
 }
 
@@ -1653,7 +1654,7 @@ pub struct CutoffCheck {
 #[serde(rename_all = "snake_case")]
 pub enum CutoffVerdict {
     Holds,
-    Uncertain,
+    WithinChance,
     Below,
     NoMqls,
 }
@@ -1663,7 +1664,7 @@ impl CutoffVerdict {
     pub fn words(self) -> &'static str {
         match self {
             Self::Holds => "holds",
-            Self::Uncertain => "too few MQLs to tell",
+            Self::WithinChance => "within chance of the target",
             Self::Below => "BELOW the target",
             Self::NoMqls => "no MQLs here",
         }
@@ -1683,7 +1684,10 @@ pub fn check_cutoffs(
         .iter()
         .filter_map(|&target| {
             let promised = cutoff_for_precision(&artifact.curve, target, CONFIDENCE).ok()?;
-            let at = here.at_threshold(promised.threshold, CONFIDENCE);
+            let mut at = here.at_threshold(promised.threshold, CONFIDENCE);
+            // `at_threshold` names the curve point it read (the lowest score here at or above
+            // the cutoff, or 1 when none is): the cutoff is what was applied.
+            at.threshold = promised.threshold;
             let selected = at.tp + at.fp;
             let upper = if selected == 0 {
                 1.0
@@ -1697,7 +1701,7 @@ pub fn check_cutoffs(
             } else if upper < target {
                 CutoffVerdict::Below
             } else {
-                CutoffVerdict::Uncertain
+                CutoffVerdict::WithinChance
             };
             Some(CutoffCheck {
                 target,

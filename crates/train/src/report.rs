@@ -150,31 +150,57 @@ pub fn targets_text(curve: &OperatingCurve) -> String {
 }
 
 /// The model's own cutoffs on fresh data (`evaluate`): what each promised on its holdout and
-/// what it delivers here.
+/// what it delivers here; the targets its holdout reaches no cutoff for are named.
 pub fn model_cutoffs_text(checks: &[crate::pipeline::CutoffCheck]) -> String {
-    if checks.is_empty() {
-        return "  the model's own cutoffs: none (its holdout reaches none of the targets)\n"
-            .into();
-    }
+    let unreached: Vec<String> = REPORT_TARGETS
+        .iter()
+        .filter(|t| !checks.iter().any(|c| c.target == **t))
+        .map(|t| format!("{t:.2}"))
+        .collect();
     let mut out = String::from(
-        "  the model's own cutoffs on this data (each chosen on the model's holdout for its target,\n  \
-         as the server chooses it; 95% confidence; `holds` when the lower bound here reaches the\n  \
-         target, `BELOW` when even the upper bound is under it):\n    \
-         target  cutoff  promised  precision  lower bound  upper bound  recall  MQL rate  verdict\n",
+        "  the model's own cutoffs on this data (each chosen on the model's holdout for its target, as\n  \
+         the server chooses it, and applied here as it is; unlike the table above, which chooses a\n  \
+         cutoff on this data alone; 95% confidence; `holds` when the lower bound here reaches the\n  \
+         target, `BELOW` when even the upper bound is under it):\n",
     );
+    if !checks.is_empty() {
+        out.push_str(
+            "    target  cutoff  promised  precision  lower bound  upper bound  recall  MQL rate  verdict\n",
+        );
+    }
     for c in checks {
+        let here = &c.here;
+        let (precision, lower, upper) = if here.tp + here.fp == 0 {
+            ("–".to_string(), "–".to_string(), "–".to_string())
+        } else {
+            (
+                format!("{:.3}", here.precision),
+                format!("{:.3}", here.precision_lower_bound),
+                format!("{:.3}", c.precision_upper_bound),
+            )
+        };
         let _ = writeln!(
             out,
-            "    {:>6.2}  {:>6.3}  {:>8.3}  {:>9.3}  {:>11.3}  {:>11.3}  {:>6.3}  {:>8.3}  {}",
+            "    {:>6.2}  {:>6.4}  {:>8.3}  {precision:>9}  {lower:>11}  {upper:>11}  {:>6.3}  {:>8.3}  {}",
             c.target,
             c.promised.threshold,
             c.promised.precision_lower_bound,
-            c.here.precision,
-            c.here.precision_lower_bound,
-            c.precision_upper_bound,
-            c.here.recall,
-            c.here.mql_rate,
+            here.recall,
+            here.mql_rate,
             c.verdict.words()
+        );
+    }
+    if !unreached.is_empty() {
+        let _ = writeln!(
+            out,
+            "    {}: the model's holdout reaches no cutoff for {} (the server refuses {})",
+            unreached.join(", "),
+            if unreached.len() == 1 { "it" } else { "them" },
+            if unreached.len() == 1 {
+                "this target"
+            } else {
+                "these targets"
+            }
         );
     }
     out

@@ -113,6 +113,7 @@ fn evaluate_judges_the_models_own_cutoffs_on_fresh_data() {
                 }
             }
         }
+        assert_eq!(c["here"]["threshold"].as_f64(), Some(cutoff), "{c}");
         assert_eq!(c["here"]["tp"].as_u64(), Some(tp), "{c}");
         assert_eq!(c["here"]["fp"].as_u64(), Some(fp), "{c}");
         let target = c["target"].as_f64().unwrap();
@@ -125,7 +126,7 @@ fn evaluate_judges_the_models_own_cutoffs_on_fresh_data() {
         } else if upper < target {
             "below"
         } else {
-            "uncertain"
+            "within_chance"
         };
         assert_eq!(c["verdict"], expected, "{c}");
         assert!(lower <= upper, "{c}");
