@@ -221,7 +221,17 @@ impl Lives {
     }
 }
 
-/// Lead id -> row, rejecting missing and duplicate ids with the row named.
+/// A lead id as every join between tables compares it (leads with events and outcomes, in
+/// training, `evaluate`, `score`, `funnel` and `monitor`): without the whitespace around it,
+/// which is never part of an id (a cell padded by a spreadsheet, `"L001 "`); an outcomes table
+/// so padded had matched no lead, every lead counted as not converted. Otherwise as written:
+/// `00123` is not `123`, and `L001` is not `l001` (Salesforce ids differ by case alone).
+pub fn id_key(id: &str) -> &str {
+    id.trim()
+}
+
+/// Lead id -> row, rejecting missing and duplicate ids with the row named; keyed by
+/// [`id_key`].
 pub(crate) fn lead_index(
     table: &Table,
     id: &str,
@@ -238,7 +248,7 @@ pub(crate) fn lead_index(
                 message: "the lead id is missing".into(),
             });
         };
-        if let Some(first) = index.insert(v.clone(), row) {
+        if let Some(first) = index.insert(id_key(&v).to_string(), row) {
             return Err(TrainError::Cell {
                 path: table.path.clone(),
                 row: row + 1,
@@ -777,7 +787,7 @@ pub(crate) fn read_events(
         let (Some(id), Some(ty)) = (id, ty) else {
             continue;
         };
-        match index.get(id) {
+        match index.get(id_key(id)) {
             Some(&lead) => {
                 let next = type_ids.len() as u32;
                 let k = match type_ids.get(ty) {
@@ -928,7 +938,7 @@ fn read_outcomes(
         if !converted[row] {
             continue;
         }
-        match index.get(&id) {
+        match index.get(id_key(&id)) {
             // The earliest conversion of a lead counts.
             Some(&lead) => {
                 if at[row].is_none() {

@@ -128,7 +128,14 @@ pub fn compute(o: &FunnelOptions) -> Result<Funnel> {
             Some(
                 ids.into_iter()
                     .zip(values)
-                    .filter_map(|(id, v)| id.map(|id| (id, v.unwrap_or_else(missing_group))))
+                    .filter_map(|(id, v)| {
+                        id.map(|id| {
+                            (
+                                crate::assemble::id_key(&id).to_string(),
+                                v.unwrap_or_else(missing_group),
+                            )
+                        })
+                    })
                     .collect(),
             )
         }
@@ -207,10 +214,12 @@ fn note(
     mql: bool,
     group: Option<String>,
 ) {
-    let s = seen.entry(id.to_string()).or_insert_with(|| Seen {
-        first_scored: as_of,
-        ..Seen::default()
-    });
+    let s = seen
+        .entry(crate::assemble::id_key(id).to_string())
+        .or_insert_with(|| Seen {
+            first_scored: as_of,
+            ..Seen::default()
+        });
     s.first_scored = s.first_scored.min(as_of);
     if let Some(c) = created {
         s.entered = Some(s.entered.map_or(c, |e| e.min(c)));

@@ -231,11 +231,16 @@ fn join_keyed(outcomes: HashMap<String, Option<i64>>) -> HashMap<String, Option<
     out
 }
 
-/// An id as the join compares it, on both sides (the log and the outcomes): as written, except
+/// An id as the join compares it, on both sides (the log and the outcomes): as written but for
+/// the whitespace around it ([`crate::assemble::id_key`]), except
 /// that a decimal number's trailing zeros after the point are dropped (`77.0` is `77`, `1.50`
 /// is `1.5`: what pandas writes for an id column with a gap, or a client sending the number),
 /// digit for digit (no rounding through a float). Leading zeros stay (`00123` is not `123`).
 pub fn join_key(id: String) -> String {
+    let id = match crate::assemble::id_key(&id) {
+        t if t.len() == id.len() => id,
+        t => t.to_string(),
+    };
     let t = id.as_str();
     let unsigned = t.strip_prefix('-').unwrap_or(t);
     let Some((whole, fraction)) = unsigned.split_once('.') else {
@@ -300,7 +305,9 @@ pub fn read_outcomes(
         if !converted[row] {
             continue;
         }
-        let entry = out.entry(id).or_insert(at[row]);
+        let entry = out
+            .entry(crate::assemble::id_key(&id).to_string())
+            .or_insert(at[row]);
         *entry = earliest(*entry, at[row]);
     }
     Ok(out)

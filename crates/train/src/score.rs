@@ -329,7 +329,7 @@ pub fn score_file(
                 }
             }
             if let (Some(c), Some(id)) = (&converted_by, &ids[row]) {
-                let skipped = match c.get(id) {
+                let skipped = match c.get(crate::assemble::id_key(id)) {
                     Some(Some(t)) if *t <= job.as_of => {
                         summary.already_converted += 1;
                         true

@@ -1,0 +1,107 @@
+//! Lead ids padded with spaces in one table (a spreadsheet's `"L000002 "`) join the leads as
+//! they are: an outcomes table so padded had matched no lead (every lead counted as not
+//! converted, `evaluate` refused the file), an events table so padded lost every event (a
+//! warning, then a model judged without engagement). Checked through `evaluate` and `score`
+//! against the same tables unpadded.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run_ok(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run leadscore-train");
+    assert!(
+        out.status.success(),
+        "leadscore-train {args:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `path`'s CSV with its first column's cells padded (`pad` before and after each id).
+fn padded(path: &Path, before: &str, after: &str) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for l in lines {
+        let (id, rest) = l.split_once(',').unwrap();
+        out += &format!("\"{before}{id}{after}\",{rest}\n");
+    }
+    out
+}
+
+fn evaluate(dir: &Path, events: &str, outcomes: &str) -> Value {
+    let r = repo();
+    let out = run_ok(
+        dir,
+        &[
+            "evaluate",
+            "--model",
+            r.join("models/demo.json").to_str().unwrap(),
+            "--data",
+            r.join("data/demo/leads.csv").to_str().unwrap(),
+            "--events",
+            events,
+            "--outcomes",
+            outcomes,
+            "--json",
+        ],
+    );
+    serde_json::from_str(out.trim()).unwrap()
+}
+
+#[test]
+fn ids_padded_with_spaces_join_as_written_without_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let r = repo();
+    let events = r.join("data/demo/events.csv");
+    let outcomes = r.join("data/demo/outcomes.csv");
+    std::fs::write(d.join("events.csv"), padded(&events, " ", "")).unwrap();
+    std::fs::write(d.join("outcomes.csv"), padded(&outcomes, "", "  ")).unwrap();
+
+    let clean = evaluate(d, events.to_str().unwrap(), outcomes.to_str().unwrap());
+    let both = evaluate(d, "events.csv", "outcomes.csv");
+    for key in ["rows", "evaluation", "model_cutoffs", "point_in_time"] {
+        assert_eq!(both[key], clean[key], "{key}");
+    }
+    assert!(clean["evaluation"]["positives"].as_u64().unwrap() > 0);
+
+    // `score --outcomes` skips the same converted leads and finds the same events.
+    let score = |events: &Path, outcomes: &Path, out: &str| {
+        run_ok(
+            d,
+            &[
+                "score",
+                "--model",
+                r.join("models/demo.json").to_str().unwrap(),
+                "--data",
+                r.join("data/demo/leads.csv").to_str().unwrap(),
+                "--events",
+                events.to_str().unwrap(),
+                "--outcomes",
+                outcomes.to_str().unwrap(),
+                "--as-of",
+                "2025-06-01",
+                "--target-precision",
+                "0.5",
+                "--out",
+                out,
+            ],
+        );
+        std::fs::read_to_string(d.join(out)).unwrap()
+    };
+    let clean = score(&events, &outcomes, "clean.csv");
+    let padded = score(&d.join("events.csv"), &d.join("outcomes.csv"), "padded.csv");
+    assert!(clean.lines().count() > 100, "{clean}");
+    assert_eq!(padded, clean);
+}
