@@ -222,12 +222,26 @@ impl Lives {
 }
 
 /// A lead id as every join between tables compares it (leads with events and outcomes, in
-/// training, `evaluate`, `score`, `funnel` and `monitor`): without the whitespace around it,
-/// which is never part of an id (a cell padded by a spreadsheet, `"L001 "`); an outcomes table
-/// so padded had matched no lead, every lead counted as not converted. Otherwise as written:
-/// `00123` is not `123`, and `L001` is not `l001` (Salesforce ids differ by case alone).
+/// training, `evaluate`, `score`, `funnel` and `monitor`, on both sides): without the
+/// whitespace around it, which is never part of an id (a cell padded by a spreadsheet,
+/// `"L001 "`; an outcomes table so padded had matched no lead, every lead counted as not
+/// converted), and a decimal number without the trailing zeros after its point (`77.0` is
+/// `77`, `1.50` is `1.5`: what pandas writes for an id column with a gap, or a client sending
+/// the number), digit for digit (no rounding through a float). Otherwise as written: `00123`
+/// is not `123`, and `L001` is not `l001` (Salesforce ids differ by case alone).
 pub fn id_key(id: &str) -> &str {
-    id.trim()
+    let t = id.trim();
+    let unsigned = t.strip_prefix('-').unwrap_or(t);
+    let Some((whole, fraction)) = unsigned.split_once('.') else {
+        return t;
+    };
+    let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || fraction.is_empty() || !digits(whole) || !digits(fraction) {
+        return t;
+    }
+    let kept = fraction.trim_end_matches('0');
+    let end = t.len() - fraction.len() + kept.len() - usize::from(kept.is_empty());
+    &t[..end]
 }
 
 /// Lead id -> row, rejecting missing and duplicate ids with the row named; keyed by

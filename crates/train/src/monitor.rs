@@ -231,28 +231,13 @@ fn join_keyed(outcomes: HashMap<String, Option<i64>>) -> HashMap<String, Option<
     out
 }
 
-/// An id as the join compares it, on both sides (the log and the outcomes): as written but for
-/// the whitespace around it ([`crate::assemble::id_key`]), except
-/// that a decimal number's trailing zeros after the point are dropped (`77.0` is `77`, `1.50`
-/// is `1.5`: what pandas writes for an id column with a gap, or a client sending the number),
-/// digit for digit (no rounding through a float). Leading zeros stay (`00123` is not `123`).
+/// An id as the join compares it, on both sides (the log and the outcomes):
+/// [`crate::assemble::id_key`], owned.
 pub fn join_key(id: String) -> String {
-    let id = match crate::assemble::id_key(&id) {
-        t if t.len() == id.len() => id,
-        t => t.to_string(),
-    };
-    let t = id.as_str();
-    let unsigned = t.strip_prefix('-').unwrap_or(t);
-    let Some((whole, fraction)) = unsigned.split_once('.') else {
-        return id;
-    };
-    let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || fraction.is_empty() || !digits(whole) || !digits(fraction) {
-        return id;
+    match crate::assemble::id_key(&id) {
+        k if k.len() == id.len() => id,
+        k => k.to_string(),
     }
-    let kept = fraction.trim_end_matches('0');
-    let end = t.len() - fraction.len() + kept.len() - usize::from(kept.is_empty());
-    t[..end].to_string()
 }
 
 /// Per lead id: `Some(converted_at)` when it converted (`None` inside when the time is

@@ -478,12 +478,13 @@ fn one_class_outcomes_ids_duplicates_nul_tails_and_gates() {
     );
 }
 
-/// `read_outcomes` keeps ids as written: `score` and `funnel` join them with their own files'
-/// ids as written on both sides (`9.0` with `9.0`); only `monitor` compares both sides by
-/// `join_key` (a first version normalised the outcomes only, and `9.0` in both files of a
-/// `score --outcomes` run stopped matching).
+/// `read_outcomes` keys ids by `id_key` (`9.0` is `9`, leading zeros stay), and every reader
+/// of its map looks its own side's ids up by the same key (`score`, `funnel`, `monitor`): a
+/// first version normalised the outcomes only, and `9.0` in both files of a `score
+/// --outcomes` run stopped matching (`crates/train/tests/padded_ids.rs` runs `score` and
+/// `evaluate` on such files).
 #[test]
-fn outcome_ids_are_read_as_written() {
+fn outcome_ids_are_keyed_as_every_join_compares_them() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("outcomes.csv");
     std::fs::write(
@@ -500,5 +501,6 @@ fn outcome_ids_are_read_as_written() {
     .unwrap();
     let mut ids: Vec<&String> = o.keys().collect();
     ids.sort();
-    assert_eq!(ids, ["007", "9.0"]);
+    assert_eq!(ids, ["007", "9"]);
+    assert_eq!(leadscore_train::assemble::id_key(" 9.0 "), "9");
 }

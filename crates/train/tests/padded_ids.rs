@@ -1,8 +1,9 @@
 //! Lead ids padded with spaces in one table (a spreadsheet's `"L000002 "`) join the leads as
 //! they are: an outcomes table so padded had matched no lead (every lead counted as not
 //! converted, `evaluate` refused the file), an events table so padded lost every event (a
-//! warning, then a model judged without engagement). Checked through `evaluate` and `score`
-//! against the same tables unpadded.
+//! warning, then a model judged without engagement). So do whole-number ids written `2.0` (as
+//! pandas writes an id column with a gap) beside the leads file's `2`. Checked through
+//! `evaluate` and `score` against the same tables as the demo writes them.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -27,19 +28,28 @@ fn run_ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// `path`'s CSV with its first column's cells padded (`pad` before and after each id).
+/// `path`'s CSV with its first column's cells padded (`before` and `after` each id).
 fn padded(path: &Path, before: &str, after: &str) -> String {
+    renamed(path, |id| format!("\"{before}{id}{after}\""))
+}
+
+/// `path`'s CSV with each cell of its first column (the lead id) replaced by `rename` of it.
+fn renamed(path: &Path, rename: impl Fn(&str) -> String) -> String {
     let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines();
     let mut out = format!("{}\n", lines.next().unwrap());
     for l in lines {
         let (id, rest) = l.split_once(',').unwrap();
-        out += &format!("\"{before}{id}{after}\",{rest}\n");
+        out += &format!("{},{rest}\n", rename(id));
     }
     out
 }
 
 fn evaluate(dir: &Path, events: &str, outcomes: &str) -> Value {
+    evaluate_leads(dir, &repo().join("data/demo/leads.csv"), events, outcomes)
+}
+
+fn evaluate_leads(dir: &Path, leads: &Path, events: &str, outcomes: &str) -> Value {
     let r = repo();
     let out = run_ok(
         dir,
@@ -48,7 +58,7 @@ fn evaluate(dir: &Path, events: &str, outcomes: &str) -> Value {
             "--model",
             r.join("models/demo.json").to_str().unwrap(),
             "--data",
-            r.join("data/demo/leads.csv").to_str().unwrap(),
+            leads.to_str().unwrap(),
             "--events",
             events,
             "--outcomes",
@@ -75,6 +85,26 @@ fn ids_padded_with_spaces_join_as_written_without_them() {
         assert_eq!(both[key], clean[key], "{key}");
     }
     assert!(clean["evaluation"]["positives"].as_u64().unwrap() > 0);
+
+    // Whole-number ids, as pandas writes them in a column with a gap (`2.0`) in the events
+    // and padded with trailing zeros in the outcomes: the leads file's `2`.
+    let number = |id: &str| id.trim_start_matches(['L', '0']).to_string();
+    let leads = r.join("data/demo/leads.csv");
+    std::fs::write(d.join("n_leads.csv"), renamed(&leads, number)).unwrap();
+    std::fs::write(
+        d.join("n_events.csv"),
+        renamed(&events, |id| format!("{}.0", number(id))),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("n_outcomes.csv"),
+        renamed(&outcomes, |id| format!("\" {}.00\"", number(id))),
+    )
+    .unwrap();
+    let numbered = evaluate_leads(d, &d.join("n_leads.csv"), "n_events.csv", "n_outcomes.csv");
+    for key in ["rows", "evaluation", "model_cutoffs", "point_in_time"] {
+        assert_eq!(numbered[key], clean[key], "{key}");
+    }
 
     // `score --outcomes` skips the same converted leads and finds the same events.
     let score = |events: &Path, outcomes: &Path, out: &str| {
