@@ -252,8 +252,10 @@ def _encodes(text: str) -> bool:
 
 
 def _id(v: Any) -> Optional[str]:
-    """A lead id as text, one form for the same id in any dtype (7, 7.0, "7" and np.int64(7)
-    are one id); None when missing."""
+    """A lead id as the join compares it, one form for the same id in any dtype (7, 7.0, "7",
+    " 7 ", "7.00" and np.int64(7) are one id), as the command line joins its tables: without
+    the whitespace around it and a decimal's trailing zeros; leading zeros and case count.
+    None when missing."""
     if v is None or v is _pd.NA or v is _pd.NaT:
         return None
     if isinstance(v, _np.generic):
@@ -263,7 +265,21 @@ def _id(v: Any) -> Optional[str]:
             return None
         if v.is_integer():
             return str(int(v))
-    return str(v)
+    return _id_key(str(v))
+
+
+def _id_key(text: str) -> str:
+    """`leadscore_train::assemble::id_key`: trimmed, and a decimal number without the zeros
+    after its point (`2.0` is `2`, `1.50` is `1.5`)."""
+    t = text.strip()
+    unsigned = t[1:] if t.startswith("-") else t
+    whole, dot, fraction = unsigned.partition(".")
+    ascii_digits = lambda d: d != "" and all("0" <= c <= "9" for c in d)
+    if not dot or not ascii_digits(whole) or not ascii_digits(fraction):
+        return t
+    kept = fraction.rstrip("0")
+    end = len(t) - len(fraction) + len(kept) - (0 if kept else 1)
+    return t[:end]
 
 
 def _cell(v: Any, where: Any) -> Any:

@@ -145,18 +145,13 @@ pub const CURRENCY_SIGNS: [&str; 19] = [
     "Rs.", "Rs", "kr.", "kr",
 ];
 
-/// Magnitude suffixes a formatted number may end with (`6.5K`, `$1.2M`, `$3MM`, `2bn`), as
+/// Magnitude suffixes a formatted number may end with (`6.5K`, `$1.2M`, `$3MM`, `$2bn`), as
 /// CRM fields for revenue and funding write amounts, and the power of ten each stands for
-/// (longer first: `MM` before `M`). A lowercase `m` or `b` is not one (minutes, metres).
-const MAGNITUDES: [(&str, i32); 7] = [
-    ("MM", 6),
-    ("mn", 6),
-    ("bn", 9),
-    ("K", 3),
-    ("k", 3),
-    ("M", 6),
-    ("B", 9),
-];
+/// (longer first: `MM` before `M`). Read only beside a currency or after a fraction: a whole
+/// number with one alone is as often a code or another unit (`12M` a contract's months, `5K`
+/// a race, `2B` a unit), and stays text. A lowercase `m` or `b` is not one (minutes, metres),
+/// nor `mn` (minutes in French).
+const MAGNITUDES: [(&str, i32); 6] = [("MM", 6), ("bn", 9), ("K", 3), ("k", 3), ("M", 6), ("B", 9)];
 
 /// ISO 4217 codes a formatted number may be written with (`USD 16,166.04`, `16166 EUR`), as
 /// multi-currency CRM exports write amounts: the most traded currencies.
@@ -231,12 +226,17 @@ pub fn parse_formatted_number(text: &str) -> Option<f64> {
         Some(_) => return None, // `$40 USD`: two currencies
         None => t,
     };
-    // A magnitude right after the digits (`1.2M`, `$1.2M`, `1.2M USD`), never with a percent.
+    // A magnitude right after the digits (`1.2M`, `$1.2M`, `1.2M USD`, `$12K`), never with a
+    // percent, and only beside a currency or after a fraction ([`MAGNITUDES`]).
     let (magnitude, t) = match MAGNITUDES
         .iter()
         .find_map(|(m, p)| Some((*p, t.strip_suffix(m)?)))
     {
-        Some((p, rest)) if rest.ends_with(|c: char| c.is_ascii_digit()) => (Some(p), rest),
+        Some((p, rest))
+            if rest.ends_with(|c: char| c.is_ascii_digit()) && (currency || rest.contains('.')) =>
+        {
+            (Some(p), rest)
+        }
         _ => (None, t),
     };
     let (percent, t) = match t.strip_suffix('%') {
@@ -302,6 +302,16 @@ pub fn parse_decimal_comma_number(text: &str) -> Option<f64> {
     if !text.contains(['.', ',']) {
         return parse_number(text);
     }
+    // A currency sign's own dot (`kr. 8.412,11`, `8.412,11 kr.`, `Rs.`) is no separator:
+    // the sign without it, before the exchange.
+    let t = text.trim();
+    let undotted = ["kr.", "Rs."].iter().find_map(|sign| {
+        let bare = &sign[..sign.len() - 1];
+        t.strip_prefix(sign)
+            .map(|rest| format!("{bare} {rest}"))
+            .or_else(|| t.strip_suffix(sign).map(|rest| format!("{rest} {bare}")))
+    });
+    let text = undotted.as_deref().unwrap_or(text);
     let exchanged: String = text
         .chars()
         .map(|c| match c {
@@ -641,8 +651,57 @@ mod zero_time_tests {
     }
 }
 
-/// A number as a Unix time: seconds in [`UNIX_TIMES`], or milliseconds in it times 1,000, read
-/// down to the second; `None` for any other number.
+/// How a number counts time, where a time is expected: Unix seconds, Unix milliseconds, or
+/// the days of a spreadsheet's serial date (Excel's and Google Sheets', counted from
+/// 1899-12-30, a fraction for the time of day: `45658.38897` is 2025-01-01 09:20:07, what a
+/// date cell becomes when a spreadsheet saves it as a number). Each unit is read only within
+/// [`UNIX_TIMES`] (2000 to 2100), where the three never overlap: seconds from 946684800,
+/// milliseconds from 946684800000, serial days from 36526 to 73051.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpochUnit {
+    Seconds,
+    Milliseconds,
+    SerialDays,
+}
+
+impl EpochUnit {
+    /// Every unit, in the order a column of numbers is tried.
+    pub const ALL: [EpochUnit; 3] = [Self::Seconds, Self::Milliseconds, Self::SerialDays];
+
+    /// Unix seconds of `x` in this unit, with its fraction.
+    pub fn seconds(self, x: f64) -> f64 {
+        match self {
+            Self::Seconds => x,
+            Self::Milliseconds => x / 1000.0,
+            // 25569 is 1970-01-01 as a serial day.
+            Self::SerialDays => (x - 25_569.0) * SECONDS_PER_DAY,
+        }
+    }
+
+    /// Whether `x` in this unit is a time from 2000 to 2100 ([`UNIX_TIMES`]).
+    pub fn reads(self, x: f64) -> bool {
+        let (lo, hi) = (*UNIX_TIMES.start() as f64, *UNIX_TIMES.end() as f64);
+        x.is_finite() && (lo..=hi).contains(&self.seconds(x))
+    }
+
+    /// The unit that reads `x` as a time from 2000 to 2100, if one does.
+    pub fn of(x: f64) -> Option<Self> {
+        Self::ALL.into_iter().find(|u| u.reads(x))
+    }
+
+    /// The unit's name, for messages (`Unix seconds`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Seconds => "Unix seconds",
+            Self::Milliseconds => "Unix milliseconds",
+            Self::SerialDays => "spreadsheet serial dates, days since 1899-12-30",
+        }
+    }
+}
+
+/// A number as a time: Unix seconds in [`UNIX_TIMES`], milliseconds in it times 1,000, or a
+/// spreadsheet's serial date ([`EpochUnit`]), read down to the second; `None` for any other
+/// number.
 pub fn unix_time_of(x: f64) -> Option<i64> {
     unix_time_rounded(x, false)
 }
@@ -654,16 +713,9 @@ pub fn unix_event_time_of(x: f64) -> Option<i64> {
 }
 
 fn unix_time_rounded(x: f64, up: bool) -> Option<i64> {
-    let (lo, hi) = (*UNIX_TIMES.start() as f64, *UNIX_TIMES.end() as f64);
-    let whole = |t: f64| (if up { t.ceil() } else { t.floor() }) as i64;
-    // The bounds of training's reading of a column of them (`x / 1000` within the range).
-    if (lo..=hi).contains(&x) {
-        Some(whole(x))
-    } else if (lo * 1000.0..=hi * 1000.0).contains(&x) {
-        Some(whole(x / 1000.0))
-    } else {
-        None
-    }
+    // As training reads a column of them, each in its own unit here.
+    let t = EpochUnit::of(x)?.seconds(x);
+    Some((if up { t.ceil() } else { t.floor() }) as i64)
 }
 
 /// A time in a lead's field (a `timestamp` column, an age-aware model's `created_at`) as
@@ -2673,9 +2725,27 @@ mod tests {
             FieldValue::Number(1_748_770_200.0),
             FieldValue::Number(1_748_770_200.7),
             FieldValue::Number(1_748_770_200_123.0),
+            // A spreadsheet's serial date: days since 1899-12-30, the time of day as a
+            // fraction (09:30:00 is 0.395833...; read down to the second).
+            FieldValue::Number(45_809.395_833_34),
+            FieldValue::Text("45809.39583334"),
         ] {
             assert_eq!(field_time(v, DateOrder::Iso), Some(t), "{v:?}");
         }
+        // The units never overlap, each read only from 2000 to 2100.
+        assert_eq!(EpochUnit::of(36_526.0), Some(EpochUnit::SerialDays));
+        assert_eq!(EpochUnit::of(73_051.0), Some(EpochUnit::SerialDays));
+        assert_eq!(EpochUnit::of(36_525.9), None);
+        assert_eq!(EpochUnit::of(73_051.1), None);
+        assert_eq!(EpochUnit::of(1_748_770_200.0), Some(EpochUnit::Seconds));
+        assert_eq!(
+            EpochUnit::of(1_748_770_200_000.0),
+            Some(EpochUnit::Milliseconds)
+        );
+        assert_eq!(
+            field_time(FieldValue::Number(45_809.0), DateOrder::Iso),
+            Some(t - 34_200)
+        );
         for v in [
             FieldValue::Number(3.0),
             FieldValue::Number(-1_748_770_200.0),
@@ -2940,15 +3010,16 @@ mod tests {
             ("1'234'567.50", 1_234_567.5),
             ("1\u{2019}383", 1383.0),
             ("6.5K", 6500.0),
-            ("12k", 12_000.0),
+            ("$12k", 12_000.0),
+            ("12.0k", 12_000.0),
             ("$1.2M", 1_200_000.0),
             ("$3MM", 3_000_000.0),
-            ("2bn", 2e9),
+            ("$2bn", 2e9),
             ("1.5B", 1.5e9),
             ("-$0.3M", -300_000.0),
             ("1.2M USD", 1_200_000.0),
             ("(2.5K)", -2500.0),
-            ("1,200K", 1_200_000.0),
+            ("$1,200K", 1_200_000.0),
             (".5K", 500.0),
         ] {
             assert_eq!(parse_number(text), Some(want), "{text:?}");
@@ -2956,6 +3027,10 @@ mod tests {
         // With a decimal comma: `16.166,04 €` and `16 166,04 €`.
         assert_eq!(parse_decimal_comma_number("16.166,04 €"), Some(16_166.04));
         assert_eq!(parse_decimal_comma_number("16 166,04 €"), Some(16_166.04));
+        // A sign's own dot is no separator (Danish kroner, rupees).
+        assert_eq!(parse_decimal_comma_number("kr. 8.412,11"), Some(8_412.11));
+        assert_eq!(parse_decimal_comma_number("8.412,11 kr."), Some(8_412.11));
+        assert_eq!(parse_decimal_comma_number("Rs. 1.234"), Some(1_234.0));
         for text in [
             "",
             "$",
@@ -3006,6 +3081,12 @@ mod tests {
             "5K%",
             "5m",
             "5b",
+            "12M",
+            "5K",
+            "2B",
+            "2bn",
+            "5mn",
+            "1,200K",
             "2B3",
             "3A",
             "1'23",

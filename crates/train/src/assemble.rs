@@ -263,11 +263,23 @@ pub(crate) fn lead_index(
             });
         };
         if let Some(first) = index.insert(id_key(&v).to_string(), row) {
+            let key = id_key(&v);
+            let how = if key == v {
+                String::new()
+            } else {
+                format!(
+                    " as {key:?}: ids are compared without the whitespace around them and a \
+                     decimal's trailing zeros, as the tables of one export may write them"
+                )
+            };
             return Err(TrainError::Cell {
                 path: table.path.clone(),
                 row: row + 1,
                 column: id.to_string(),
-                message: format!("lead id {v:?} appears again (first at row {})", first + 1),
+                message: format!(
+                    "lead id {v:?} appears again (first at row {}){how}",
+                    first + 1
+                ),
             });
         }
     }

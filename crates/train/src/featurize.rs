@@ -22,7 +22,7 @@ use leadscore_core::spec::{
 use leadscore_core::value::{
     bool_of, email_class, for_each_selection, month_and_weekday, options_in, parse_event_time_as,
     parse_number_as, parse_timestamp, parse_timestamp_as, selections, seniority, shorten,
-    DateOrder, DateOrderEvidence, EmailClass, FieldValue, Seniority,
+    DateOrder, DateOrderEvidence, EmailClass, EpochUnit, FieldValue, Seniority,
 };
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -292,8 +292,9 @@ pub fn bool_values(table: &Table, name: &str, missing: &[String]) -> Result<Bool
 
 /// A column of times in Unix seconds: strings in the common export forms (dates with the year
 /// last in `order`; see [`leadscore_core::value::parse_timestamp_as`]), polars Datetime/Date
-/// columns (from Parquet), or integers (or digits) that are all Unix seconds or all
-/// milliseconds ([`epoch_seconds`]), as event, warehouse and CRM API exports write them. A
+/// columns (from Parquet), or numbers (or digits) that are all Unix seconds, all
+/// milliseconds or all a spreadsheet's serial dates ([`epoch_seconds`]), as event, warehouse
+/// and CRM API exports and spreadsheets saved as CSV write them. A
 /// `timestamp` feature column, a lead's `created_at` or `as_of`, an outcome's `converted_at`;
 /// the server reads a request's field alike ([`leadscore_core::value::field_time`]).
 pub fn timestamp_values(
@@ -316,25 +317,17 @@ pub fn event_time_values(
     times(table, name, missing, order, true)
 }
 
-/// Unix seconds from 2000-01-01 to 2100-01-01 ([`leadscore_core::value::UNIX_TIMES`]): a
-/// column of numbers all in this range is Unix seconds; all in it times 1,000, milliseconds.
-/// The two never overlap, and no count, amount or id column of an export falls wholly in
-/// either by chance often enough to matter (it is read so only where a time is expected).
-const EPOCH_SECONDS: std::ops::RangeInclusive<f64> = (*leadscore_core::value::UNIX_TIMES.start()
-    as f64)
-    ..=(*leadscore_core::value::UNIX_TIMES.end() as f64);
-
 /// A numeric column as Unix seconds (rounded up with `round_up`, else down), when every value
-/// lies in [`EPOCH_SECONDS`] or in it times 1,000 (milliseconds), or there is none (no
-/// conversion yet: no times); `None` otherwise.
+/// is a time from 2000 to 2100 in one unit ([`epoch_unit`]), or there is none (no conversion
+/// yet: no times); `None` otherwise.
 fn epoch_seconds(values: &[Option<f64>], round_up: bool) -> Option<Vec<Option<i64>>> {
-    let scale = epoch_scale(values.iter().flatten().copied())?;
+    let unit = epoch_unit(values.iter().flatten().copied())?;
     Some(
         values
             .iter()
             .map(|v| {
                 v.map(|x| {
-                    let t = x / scale;
+                    let t = unit.seconds(x);
                     (if round_up { t.ceil() } else { t.floor() }) as i64
                 })
             })
@@ -342,21 +335,15 @@ fn epoch_seconds(values: &[Option<f64>], round_up: bool) -> Option<Vec<Option<i6
     )
 }
 
-/// The units of numbers that are all Unix times ([`EPOCH_SECONDS`]): 1 for seconds, 1,000 for
-/// milliseconds; `None` when they are not (or there is none, a scale of no use).
-pub fn epoch_scale(values: impl Iterator<Item = f64> + Clone) -> Option<f64> {
-    let within = |scale: f64| {
-        values
-            .clone()
-            .all(|x| x.is_finite() && EPOCH_SECONDS.contains(&(x / scale)))
-    };
-    if within(1.0) {
-        Some(1.0)
-    } else if within(1000.0) {
-        Some(1000.0)
-    } else {
-        None
-    }
+/// The unit of numbers that are all times from 2000 to 2100 in it
+/// ([`leadscore_core::value::EpochUnit`]: Unix seconds, milliseconds, or a spreadsheet's
+/// serial days); `None` when they are not (seconds when there is none, a unit of no use). The
+/// units never overlap, and no count, amount or id column of an export falls wholly in one by
+/// chance often enough to matter (it is read so only where a time is expected).
+pub fn epoch_unit(values: impl Iterator<Item = f64> + Clone) -> Option<EpochUnit> {
+    EpochUnit::ALL
+        .into_iter()
+        .find(|u| values.clone().all(|x| u.reads(x)))
 }
 
 /// The error of a column of numbers where times are expected that are not Unix times.
@@ -365,8 +352,8 @@ fn not_epoch(table: &Table, name: &str) -> TrainError {
         table,
         name,
         "holds numbers, not times: Unix seconds or milliseconds would all lie between 2000 and \
-         2100 (946684800 to 4102444800 seconds); write the times as dates (ISO 8601) or as such \
-         a count"
+         2100 (946684800 to 4102444800 seconds), a spreadsheet's serial dates between 36526 and \
+         73051; write the times as dates (ISO 8601) or as such a count"
             .to_string(),
     )
 }
@@ -439,11 +426,12 @@ fn times(
             let expected = if order.is_iso() {
                 "a timestamp (ISO 8601, YYYY-MM-DD HH:MM:SS or Nov 24, 2023; 12/31/2023 or \
                  31/12/2023 with date_order = \"mdy\" or \"dmy\" in the spec), or Unix seconds \
-                 or milliseconds from 2000 to 2100 in every row"
+                 or milliseconds or spreadsheet serial dates from 2000 to 2100 in every row"
                     .to_string()
             } else {
                 format!(
-                    "{}, or Unix seconds or milliseconds from 2000 to 2100 in every row",
+                    "{}, or Unix seconds or milliseconds or spreadsheet serial dates from 2000 \
+                     to 2100 in every row",
                     order.expected()
                 )
             };
@@ -1276,6 +1264,17 @@ mod tests {
         assert_eq!(read(&ms).unwrap(), [Some(s)]);
         let up = event_time_values(&ms, "t", &[], DateOrder::Iso).unwrap();
         assert_eq!(up, [Some(s + 1)]);
+        // A spreadsheet's serial dates, as numbers or as text: as the server reads each.
+        let serial = [45_658.388_97, 45_659.0];
+        let want: Vec<Option<i64>> = serial
+            .iter()
+            .map(|x| leadscore_core::value::unix_time_of(*x))
+            .collect();
+        assert_eq!(want[0], Some(s));
+        let days = table(Series::new("t".into(), &serial));
+        assert_eq!(read(&days).unwrap(), want);
+        let text = table(Series::new("t".into(), &["45658.38897", "45659"]));
+        assert_eq!(read(&text).unwrap(), want);
         let empty = table(Series::new("t".into(), &[None::<f64>, None]));
         assert_eq!(read(&empty).unwrap(), [None, None]);
         let f32s = table(Series::new("t".into(), &[s as f32]));

@@ -9,8 +9,8 @@ use leadscore_core::spec::{
 };
 use leadscore_core::value::{
     is_bool_word, options_in, parse_decimal_comma_number, parse_number, parse_number_as,
-    parse_timestamp, parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, CURRENCY_CODES,
-    CURRENCY_SIGNS, SECONDS_PER_DAY,
+    parse_timestamp, parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, EpochUnit,
+    CURRENCY_CODES, CURRENCY_SIGNS, SECONDS_PER_DAY,
 };
 use polars::prelude::DataType;
 use std::collections::HashMap;
@@ -861,7 +861,9 @@ fn named_like_a_code(name: &str) -> bool {
 }
 
 /// A column of Unix seconds or milliseconds named for a time (`createdate`, `last_modified`,
-/// `updatedAt`), as CRM APIs and warehouses export times: dates, not an identifier (every one
+/// `updatedAt`), as CRM APIs and warehouses export times, or of a spreadsheet's serial dates
+/// (`45658.38897`, a date cell saved as a number; their range, 36526 to 73051, a duration could
+/// fill too, so not under a duration's name: `Time Spent on Website`, `duration_ms`): dates, not an identifier (every one
 /// distinct) or a number (a linear term on the calendar). `distinct` are its values (ascending;
 /// a `0` among them is Unix time 0, an unset date: missing, as training reads it), `zeros` of
 /// its cells hold the zero time and `n_missing` of its `n` cells are empty. Not an id's name
@@ -879,30 +881,54 @@ fn unix_time_column(
         return None;
     }
     let year_ahead = leadscore_core::value::unix_now() as f64 + 366.0 * SECONDS_PER_DAY;
-    let scale = crate::featurize::epoch_scale(times.iter().copied())
-        .filter(|scale| times[times.len() - 1] / scale < year_ahead)?;
+    let unit = crate::featurize::epoch_unit(times.iter().copied())
+        .filter(|unit| unit.seconds(times[times.len() - 1]) < year_ahead)?;
+    if unit == EpochUnit::SerialDays && named_like_a_duration(name) {
+        return None;
+    }
     let n_missing = n_missing + zeros;
     let zeros = if zeros == 0 {
         String::new()
     } else {
         format!(", {zeros} of them the zero time (an unset date)")
     };
-    let date = |x: f64| leadscore_core::explain::date_text((x / scale).floor() as i64);
+    let date = |x: f64| leadscore_core::explain::date_text(unit.seconds(x).floor() as i64);
     Some((
         ColumnSpec::new(name, TransformKind::Timestamp),
         format!(
-            "timestamps: Unix {} ({} to {}): days since, month, weekday; {} missing ({}){zeros}",
-            if scale == 1.0 {
-                "seconds"
-            } else {
-                "milliseconds"
-            },
+            "timestamps: {} ({} to {}): days since, month, weekday; {} missing ({}){zeros}",
+            unit.name(),
             date(times[0]),
             date(times[times.len() - 1]),
             n_missing,
             pct(n_missing, n)
         ),
     ))
+}
+
+/// Whether a column's name has a word of a duration (`Time Spent on Website`, `duration_ms`,
+/// `session_seconds`).
+fn named_like_a_duration(name: &str) -> bool {
+    name.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| {
+            matches!(
+                w,
+                "spent"
+                    | "duration"
+                    | "length"
+                    | "elapsed"
+                    | "seconds"
+                    | "secs"
+                    | "sec"
+                    | "minutes"
+                    | "mins"
+                    | "hours"
+                    | "hrs"
+                    | "ms"
+                    | "days"
+            )
+        })
 }
 
 /// Whether a column's name says it holds a time: `date`, `time`, `created`, `modified`,
@@ -1817,8 +1843,42 @@ mod tests {
             assert_ne!(*kind, TransformKind::Timestamp, "{name}: {why}");
         }
         assert!(named_like_a_time("sentAt") && named_like_a_time("hs_lastmodifieddate"));
+        assert!(
+            named_like_a_duration("Time Spent on Website") && named_like_a_duration("duration_ms")
+        );
+        assert!(
+            !named_like_a_duration("created_at") && !named_like_a_duration("Last Activity Date")
+        );
         assert!(named_like_a_time("lastSeen") && named_like_a_time("Last Contacted"));
         assert!(!named_like_a_time("phone") && !named_like_a_time("Lead Number"));
+    }
+
+    /// A spreadsheet's serial dates (a date cell saved as a number) in a column named for a
+    /// time are dates; the same numbers under a duration's name stay numbers.
+    #[test]
+    fn spreadsheet_serial_dates_in_a_time_column_are_timestamps() {
+        let mut csv = String::from("Created Date,Time Spent on Website\n");
+        for i in 0..300u32 {
+            let day = 45_658.0 + f64::from(i) * 1.2 + f64::from(i % 7) / 24.0;
+            let _ = writeln!(csv, "{day:.5},{}", 40_000 + (i % 60) * 97);
+        }
+        let (_dir, table) = table_of(&csv);
+        let cols = inferred(&table);
+        assert_eq!(
+            cols[0].1.transform,
+            TransformKind::Timestamp,
+            "{}",
+            cols[0].2
+        );
+        assert!(
+            cols[0].2.starts_with(
+                "timestamps: spreadsheet serial dates, days since 1899-12-30 (2025-01-01 to \
+                 2025-12-"
+            ),
+            "{}",
+            cols[0].2
+        );
+        assert_eq!(cols[1].1.transform, TransformKind::Numeric, "{}", cols[1].2);
     }
 
     /// Whole numbers named for what they identify (an owner's id, a postal code), repeated over

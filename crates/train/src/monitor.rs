@@ -219,18 +219,6 @@ fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
-/// The outcomes keyed by [`join_key`], as the log's ids are (two ids that differ only in
-/// trailing zeros are one lead: the earliest known conversion counts). Only `monitor` joins so;
-/// `score` and `funnel` compare the ids of their own files as written on both sides.
-fn join_keyed(outcomes: HashMap<String, Option<i64>>) -> HashMap<String, Option<i64>> {
-    let mut out: HashMap<String, Option<i64>> = HashMap::with_capacity(outcomes.len());
-    for (id, at) in outcomes {
-        let entry = out.entry(join_key(id)).or_insert(at);
-        *entry = earliest(*entry, at);
-    }
-    out
-}
-
 /// An id as the join compares it, on both sides (the log and the outcomes):
 /// [`crate::assemble::id_key`], owned.
 pub fn join_key(id: String) -> String {
@@ -430,12 +418,14 @@ pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
         .unwrap_or_default();
     let files = log_files(&o.log)?;
     let decisions = read_decisions(&files)?;
-    let outcomes = join_keyed(read_outcomes(
+    // Keyed by `id_key`, as the log's ids are (two ids that differ only in trailing zeros are
+    // one lead: the earliest known conversion counts).
+    let outcomes = read_outcomes(
         &o.outcomes,
         &spec,
         &artifact.provenance.positive_values,
         artifact.spec.date_order,
-    )?);
+    )?;
 
     let mut report = MonitorReport {
         model_id: artifact.model_id.clone(),

@@ -718,7 +718,10 @@ pub fn read_previous(path: &Path, id: &str) -> Result<Previous> {
             mql: is_mql,
             tier: tier[row].clone(),
         };
-        if out.decisions.insert(lead.clone(), decision).is_some() {
+        // Keyed as every join compares ids ([`crate::assemble::id_key`]): this run's leads
+        // are looked up so, however either file writes them (`7.0`, `" 7"`).
+        let key = crate::assemble::id_key(&lead).to_string();
+        if out.decisions.insert(key, decision).is_some() {
             return Err(cell(row, id, format!("lead id {lead:?} appears again")));
         }
     }
@@ -796,7 +799,7 @@ pub fn crossings(previous: &HashMap<String, Decision>, leads: &[ScoredLead]) -> 
     leads
         .iter()
         .filter_map(|l| {
-            let before = previous.get(&l.id);
+            let before = previous.get(crate::assemble::id_key(&l.id));
             Change::between(before, l).map(|change| Crossing {
                 change,
                 now: l.clone(),

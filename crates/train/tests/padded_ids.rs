@@ -134,4 +134,37 @@ fn ids_padded_with_spaces_join_as_written_without_them() {
     let padded = score(&d.join("events.csv"), &d.join("outcomes.csv"), "padded.csv");
     assert!(clean.lines().count() > 100, "{clean}");
     assert_eq!(padded, clean);
+
+    // The next night's run, its leads file writing the ids padded, against this one: the same
+    // leads, nothing crossed (every MQL was new before ids were compared so).
+    std::fs::write(d.join("leads.csv"), padded_leads(&r)).unwrap();
+    let said = run_ok(
+        d,
+        &[
+            "score",
+            "--model",
+            r.join("models/demo.json").to_str().unwrap(),
+            "--data",
+            "leads.csv",
+            "--events",
+            events.to_str().unwrap(),
+            "--outcomes",
+            outcomes.to_str().unwrap(),
+            "--as-of",
+            "2025-06-01",
+            "--target-precision",
+            "0.5",
+            "--previous",
+            "clean.csv",
+            "--out",
+            "next.csv",
+        ],
+    );
+    let crossings = std::fs::read_to_string(d.join("next.crossings.csv")).unwrap();
+    assert_eq!(crossings.lines().count(), 1, "{said}\n{crossings}");
+    assert!(!said.contains("WARNING"), "{said}");
+}
+
+fn padded_leads(r: &Path) -> String {
+    padded(&r.join("data/demo/leads.csv"), " ", " ")
 }

@@ -353,7 +353,7 @@ pub fn run(s: Score) -> anyhow::Result<()> {
                 if let Some(prev) = against {
                     changed.extend(crossings(prev, chunk));
                     for l in chunk {
-                        if let Some(before) = prev.get(&l.id) {
+                        if let Some(before) = prev.get(leadscore_train::assemble::id_key(&l.id)) {
                             matched += 1;
                             matched_mqls += usize::from(before.mql);
                         }
