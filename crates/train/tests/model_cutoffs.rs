@@ -3,26 +3,13 @@
 //! exactly the fresh leads `score` hands over at it, and the verdict follows the bounds; on a
 //! file whose outcomes went the other way, the promise is reported broken.
 
+mod cli_run;
+
 mod survey;
 
+use cli_run::run_ok;
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
-
-fn run_ok(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run leadscore-train");
-    assert!(
-        out.status.success(),
-        "leadscore-train {args:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn evaluate_json(dir: &Path, data: &str) -> Value {
     let out = run_ok(

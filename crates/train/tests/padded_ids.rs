@@ -5,27 +5,14 @@
 //! pandas writes an id column with a gap) beside the leads file's `2`. Checked through
 //! `evaluate` and `score` against the same tables as the demo writes them.
 
+mod cli_run;
+
+use cli_run::run_ok;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn run_ok(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run leadscore-train");
-    assert!(
-        out.status.success(),
-        "leadscore-train {args:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// `path`'s CSV with its first column's cells padded (`before` and `after` each id).
@@ -107,64 +94,50 @@ fn ids_padded_with_spaces_join_as_written_without_them() {
     }
 
     // `score --outcomes` skips the same converted leads and finds the same events.
-    let score = |events: &Path, outcomes: &Path, out: &str| {
-        run_ok(
-            d,
-            &[
-                "score",
-                "--model",
-                r.join("models/demo.json").to_str().unwrap(),
-                "--data",
-                r.join("data/demo/leads.csv").to_str().unwrap(),
-                "--events",
-                events.to_str().unwrap(),
-                "--outcomes",
-                outcomes.to_str().unwrap(),
-                "--as-of",
-                "2025-06-01",
-                "--target-precision",
-                "0.5",
-                "--out",
-                out,
-            ],
-        );
-        std::fs::read_to_string(d.join(out)).unwrap()
-    };
-    let clean = score(&events, &outcomes, "clean.csv");
-    let padded = score(&d.join("events.csv"), &d.join("outcomes.csv"), "padded.csv");
+    let leads = r.join("data/demo/leads.csv");
+    score(d, [&leads, &events, &outcomes], &["--out", "clean.csv"]);
+    let clean = std::fs::read_to_string(d.join("clean.csv")).unwrap();
+    score(
+        d,
+        [&leads, &d.join("events.csv"), &d.join("outcomes.csv")],
+        &["--out", "padded.csv"],
+    );
+    let written = std::fs::read_to_string(d.join("padded.csv")).unwrap();
     assert!(clean.lines().count() > 100, "{clean}");
-    assert_eq!(padded, clean);
+    assert_eq!(written, clean);
 
     // The next night's run, its leads file writing the ids padded, against this one: the same
     // leads, nothing crossed (every MQL was new before ids were compared so).
-    std::fs::write(d.join("leads.csv"), padded_leads(&r)).unwrap();
-    let said = run_ok(
+    std::fs::write(d.join("leads.csv"), padded(&leads, " ", " ")).unwrap();
+    let said = score(
         d,
-        &[
-            "score",
-            "--model",
-            r.join("models/demo.json").to_str().unwrap(),
-            "--data",
-            "leads.csv",
-            "--events",
-            events.to_str().unwrap(),
-            "--outcomes",
-            outcomes.to_str().unwrap(),
-            "--as-of",
-            "2025-06-01",
-            "--target-precision",
-            "0.5",
-            "--previous",
-            "clean.csv",
-            "--out",
-            "next.csv",
-        ],
+        [&d.join("leads.csv"), &events, &outcomes],
+        &["--previous", "clean.csv", "--out", "next.csv"],
     );
     let crossings = std::fs::read_to_string(d.join("next.crossings.csv")).unwrap();
     assert_eq!(crossings.lines().count(), 1, "{said}\n{crossings}");
     assert!(!said.contains("WARNING"), "{said}");
 }
 
-fn padded_leads(r: &Path) -> String {
-    padded(&r.join("data/demo/leads.csv"), " ", " ")
+/// `score` of the demo model on `[leads, events, outcomes]` as of 2025-06-01, with `more`
+/// options (`--out` among them); its standard output.
+fn score(dir: &Path, [leads, events, outcomes]: [&Path; 3], more: &[&str]) -> String {
+    let model = repo().join("models/demo.json");
+    let mut args = vec![
+        "score",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        leads.to_str().unwrap(),
+        "--events",
+        events.to_str().unwrap(),
+        "--outcomes",
+        outcomes.to_str().unwrap(),
+        "--as-of",
+        "2025-06-01",
+        "--target-precision",
+        "0.5",
+    ];
+    args.extend_from_slice(more);
+    run_ok(dir, &args)
 }
