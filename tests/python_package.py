@@ -193,6 +193,12 @@ numeric_events["lead_id"] = numeric_events["lead_id"].map(dict(zip(leads["lead_i
 again = model.score(numeric, events=numeric_events, as_of=AS_OF)
 assert (again["score"].to_numpy() == ours["score"].head(30).to_numpy()).all()
 print("numeric ids, float in the events table: the same scores")
+# As text, the way the command line joins tables: "7.0" and " 7 " are the leads' 7 too.
+text_events = numeric_events.copy()
+text_events["lead_id"] = [f" {int(v)}.0 " for v in numeric_events["lead_id"]]
+again = model.score(numeric, events=text_events, as_of=AS_OF)
+assert (again["score"].to_numpy() == ours["score"].head(30).to_numpy()).all()
+print("ids as text with a decimal's zeros and spaces around them: the same scores")
 # A per-lead as_of Series is aligned on the index, numpy scalars are times too.
 shuffled = leads.head(5).copy()
 per_lead = pd.Series([AS_OF] * 5, index=shuffled.index[::-1])
