@@ -728,6 +728,9 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         if why.starts_with(DECIMAL_COMMA_REASON) {
             warnings.push(format!("column `{name}`: {why}"));
         }
+        if col.transform == TransformKind::Numeric && !decimal_comma {
+            warnings.extend(thousands_dots(table, &name, &missing)?);
+        }
         if why == NO_NAME_REASON {
             warnings.push(format!("column {} of the header: {why}", i + 1));
         }
@@ -904,6 +907,46 @@ fn unix_time_column(
             pct(n_missing, n)
         ),
     ))
+}
+
+/// A warning when a text column of numbers reads its dots as decimal points though every
+/// one of them is followed by exactly three digits (`1.380 €`, `12.500`: thousands, as a file
+/// written with decimal commas has them, but in a comma-separated file, where such a file is
+/// not detected): `1.380 €` then reads 1.38 beside `950 €`, silently. At least ten such values
+/// and none with another number of decimals; the reading is unchanged (the spec's
+/// `decimal_comma` changes it).
+fn thousands_dots(table: &Table, name: &str, missing: &[String]) -> Result<Option<String>> {
+    if !table.df.column(name).is_ok_and(|c| c.dtype() == &DataType::String) {
+        return Ok(None);
+    }
+    let values = level_values(table, name, missing)?;
+    let mut dotted = 0usize;
+    let mut example = None;
+    for v in values.iter().flatten() {
+        let digits_after = |t: &str| {
+            t.rsplit_once('.')
+                .map(|(_, after)| after.chars().take_while(char::is_ascii_digit).count())
+        };
+        match digits_after(v.trim()) {
+            None => {}
+            Some(3) => {
+                dotted += 1;
+                example.get_or_insert_with(|| v.trim().to_string());
+            }
+            Some(_) => return Ok(None),
+        }
+    }
+    Ok((dotted >= 10).then(|| {
+        let example = example.unwrap_or_default();
+        format!(
+            "column `{name}`: every number written with a dot has three digits after it \
+             ({dotted} values, such as {example:?}), as thousands are written where a comma is \
+             the decimal point: read with a decimal point here ({example:?} is {}); if the file \
+             means thousands, set `decimal_comma = true` at the top of the spec",
+            leadscore_core::value::parse_number(&example)
+                .map_or_else(|| "no number".to_string(), |x| x.to_string())
+        )
+    }))
 }
 
 /// Whether a column's name has a word of a duration (`Time Spent on Website`, `duration_ms`,
@@ -1851,6 +1894,33 @@ mod tests {
         );
         assert!(named_like_a_time("lastSeen") && named_like_a_time("Last Contacted"));
         assert!(!named_like_a_time("phone") && !named_like_a_time("Lead Number"));
+    }
+
+    /// `1.380 €` beside `950 €` in a comma-separated file: read as 1.38, with a warning that
+    /// names the column and the spec setting; two decimals anywhere, no warning.
+    #[test]
+    fn three_digits_after_every_dot_are_warned_about() {
+        let mut csv = String::from("amount,price\n");
+        for i in 0..40u32 {
+            let _ = writeln!(
+                csv,
+                "\"{}.{:03} €\",\"{}.{:02} €\"",
+                1 + i % 9,
+                (i * 37) % 1000,
+                1 + i,
+                i % 100
+            );
+            let _ = writeln!(csv, "\"{} €\",\"{} €\"", 100 + i * 20, 100 + i * 20);
+        }
+        let (_dir, table) = table_of(&csv);
+        let missing = leadscore_core::value::default_missing_tokens();
+        let w = thousands_dots(&table, "amount", &missing).unwrap().unwrap();
+        assert!(
+            w.contains("column `amount`") && w.contains("decimal_comma = true"),
+            "{w}"
+        );
+        assert!(w.contains("\"1.000 €\" is 1"), "{w}");
+        assert_eq!(thousands_dots(&table, "price", &missing).unwrap(), None);
     }
 
     /// A spreadsheet's serial dates (a date cell saved as a number) in a column named for a
