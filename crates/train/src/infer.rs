@@ -916,7 +916,11 @@ fn unix_time_column(
 /// and none with another number of decimals; the reading is unchanged (the spec's
 /// `decimal_comma` changes it).
 fn thousands_dots(table: &Table, name: &str, missing: &[String]) -> Result<Option<String>> {
-    if !table.df.column(name).is_ok_and(|c| c.dtype() == &DataType::String) {
+    if !table
+        .df
+        .column(name)
+        .is_ok_and(|c| c.dtype() == &DataType::String)
+    {
         return Ok(None);
     }
     let values = level_values(table, name, missing)?;
