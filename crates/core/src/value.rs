@@ -161,6 +161,12 @@ pub const CURRENCY_CODES: [&str; 27] = [
     "RUB",
 ];
 
+/// Whether `t` ends with one of the [`MAGNITUDES`] (`6.5K`, `$1.2M`): `init` takes a column of
+/// such numbers for amounts, never identifiers.
+pub fn ends_with_magnitude(t: &str) -> bool {
+    MAGNITUDES.iter().any(|(m, _)| t.trim_end().ends_with(m))
+}
+
 /// `t` without a currency sign or code at its start (`true`) or end (`false`), and the space
 /// between them.
 fn strip_currency(t: &str, start: bool) -> Option<&str> {

@@ -1139,9 +1139,7 @@ fn infer_column(
                 let t = t.trim();
                 t.contains('%')
                     || t.starts_with('(')
-                    || t.ends_with(['K', 'k', 'M', 'B'])
-                    || t.ends_with("mn")
-                    || t.ends_with("bn")
+                    || leadscore_core::value::ends_with_magnitude(t)
                     || CURRENCY_SIGNS.iter().any(|c| t.contains(c))
                     || CURRENCY_CODES.iter().any(|c| t.contains(c))
             });
