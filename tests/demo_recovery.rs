@@ -46,9 +46,9 @@ fn strongest_ground_truth_signals_are_recovered() {
         "{search:#?}"
     );
     assert!(
-        outcome.artifact.evaluation.roc_auc > 0.78,
+        outcome.artifact.evaluation.roc_auc.unwrap() > 0.78,
         "{}",
-        outcome.artifact.evaluation.roc_auc
+        outcome.artifact.evaluation.roc_auc.unwrap()
     );
     // Ground truth (see leadscore_train::demo::GROUND_TRUTH), each against its baseline level.
     let seniority = |s: &str| {

@@ -175,18 +175,28 @@ pub struct Evaluation {
     pub positives: u64,
     /// Fraction of leads that converted.
     pub base_rate: f64,
-    /// Area under the ROC curve (ranking quality).
-    pub roc_auc: f64,
-    /// Average precision (ranking quality focused on the top).
-    pub pr_auc: f64,
+    /// Area under the ROC curve (ranking quality); `None` when the leads are of one class
+    /// (nobody converted, or everybody did), where no ranking can be judged.
+    pub roc_auc: Option<f64>,
+    /// Average precision (ranking quality focused on the top); `None` when nobody converted.
+    pub pr_auc: Option<f64>,
     /// Mean log loss (probability quality).
     pub log_loss: f64,
     /// Brier score (probability quality).
     pub brier: f64,
     /// Ten equal-width calibration bins (empty bins omitted).
     pub calibration: Vec<CalibrationBin>,
-    /// Lift by score decile.
+    /// Lift by score decile; empty when nobody converted (a lift divides by the base rate).
     pub lift: Vec<LiftBin>,
+}
+
+/// `v` to `decimals` places, or what stands in for a metric the leads' single class leaves
+/// out ([`Evaluation::roc_auc`], [`Evaluation::pr_auc`]).
+pub fn metric_text(v: Option<f64>, decimals: usize) -> String {
+    v.map_or_else(
+        || "undefined (one class)".into(),
+        |v| format!("{v:.decimals$}"),
+    )
 }
 
 /// Clip applied to probabilities in `log_loss` so that certain-but-wrong predictions stay finite.
@@ -428,20 +438,30 @@ pub fn lift_by_decile(scores: &[f64], labels: &[bool]) -> Result<Vec<LiftBin>, M
 }
 
 /// Computes every metric above in one pass over the inputs, for a model evaluation report.
+/// Leads of one class are evaluated too (a month in which nobody converted still shows how
+/// well calibrated the scores were): the metrics that need both classes are left out
+/// (`roc_auc`, and with no converter `pr_auc` and the lift).
 pub fn evaluate(scores: &[f64], labels: &[bool]) -> Result<Evaluation, MetricsError> {
     check_probabilities(scores, labels)?;
-    let (positives, _) = class_counts(labels);
+    let (positives, negatives) = class_counts(labels);
     let n = labels.len() as u64;
+    let both = positives > 0 && negatives > 0;
     Ok(Evaluation {
         n,
         positives,
         base_rate: positives as f64 / n as f64,
-        roc_auc: roc_auc(scores, labels)?,
-        pr_auc: pr_auc(scores, labels)?,
+        roc_auc: both.then(|| roc_auc(scores, labels)).transpose()?,
+        pr_auc: (positives > 0)
+            .then(|| pr_auc(scores, labels))
+            .transpose()?,
         log_loss: log_loss(scores, labels)?,
         brier: brier(scores, labels)?,
         calibration: calibration_bins(scores, labels, 10)?,
-        lift: lift_by_decile(scores, labels)?,
+        lift: if positives > 0 {
+            lift_by_decile(scores, labels)?
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -489,7 +509,6 @@ mod tests {
             Err(MetricsError::InvalidBinCount { n_bins: 0 })
         );
         assert!(lift_by_decile(&[0.5], &[false]).is_err());
-        assert!(evaluate(&[0.5, 0.6], &[false, false]).is_err());
         assert!(brier(&[f64::INFINITY], &[true]).is_err());
     }
 
@@ -606,10 +625,23 @@ mod tests {
         let e = evaluate(&s, &y).unwrap();
         assert_eq!((e.n, e.positives), (5, 2));
         assert!(close(e.base_rate, 0.4));
-        assert!(close(e.roc_auc, 0.75));
+        assert!(close(e.roc_auc.unwrap(), 0.75));
         assert_eq!(e.lift.len(), 5);
         assert_eq!(e.calibration.iter().map(|b| b.count).sum::<u64>(), 5);
-        assert!(close(e.pr_auc, pr_auc(&s, &y).unwrap()));
+        assert!(close(e.pr_auc.unwrap(), pr_auc(&s, &y).unwrap()));
+    }
+
+    #[test]
+    fn one_class_leaves_out_what_needs_both() {
+        let s = [0.8, 0.3];
+        let none = evaluate(&s, &[false, false]).unwrap();
+        assert_eq!((none.roc_auc, none.pr_auc, none.positives), (None, None, 0));
+        assert!(none.lift.is_empty());
+        assert!(close(none.brier, (0.64 + 0.09) / 2.0));
+        assert_eq!(none.calibration.len(), 2);
+        let all = evaluate(&s, &[true, true]).unwrap();
+        assert_eq!((all.roc_auc, all.pr_auc), (None, Some(1.0)));
+        assert_eq!(all.lift.len(), 2);
     }
 
     #[test]

@@ -65,10 +65,11 @@ pub struct PromotionMetrics {
     pub leads: u64,
     /// Of those, converted.
     pub converted: u64,
-    /// ROC AUC on the fresh data.
-    pub roc_auc: f64,
+    /// ROC AUC on the fresh data (`None` for data of one class, which a promotion refuses;
+    /// kept optional as [`crate::metrics::Evaluation`] has it).
+    pub roc_auc: Option<f64>,
     /// PR AUC on the fresh data.
-    pub pr_auc: f64,
+    pub pr_auc: Option<f64>,
     /// Log loss on the fresh data.
     pub log_loss: f64,
 }

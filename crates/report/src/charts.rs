@@ -11,6 +11,7 @@ use crate::{isolate, ReportError};
 use leadscore_core::artifact::ModelArtifact;
 use leadscore_core::explain::{ExplainSummary, GroupSummary, Part, Shape};
 use leadscore_core::funnel::Funnel;
+use leadscore_core::metrics::metric_text;
 use leadscore_core::model::FeatureWeight;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -618,7 +619,7 @@ pub fn roc(set: &EvaluationSet, cutoff: Option<&MarkedCutoff>) -> Result<Chart, 
     let points: Vec<(f64, f64)> = std::iter::once((0.0, 0.0))
         .chain(c.points.iter().map(|p| (rate(p.fp, neg), rate(p.tp, pos))))
         .collect();
-    let title = format!("ROC curve (AUC {:.3})", set.evaluation.roc_auc);
+    let title = format!("ROC curve (AUC {})", metric_text(set.evaluation.roc_auc, 3));
     let (svg, frame) = render("chart-roc", SIZE, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(&title, (FONT, 22))
@@ -722,8 +723,8 @@ pub fn precision_recall(
         .collect();
     let base = rate(c.positives, c.total);
     let title = format!(
-        "Precision and recall (average precision {:.3})",
-        set.evaluation.pr_auc
+        "Precision and recall (average precision {})",
+        metric_text(set.evaluation.pr_auc, 3)
     );
     let (svg, frame) = render("chart-pr", SIZE, |root| {
         let mut chart = ChartBuilder::on(root)
@@ -981,12 +982,14 @@ pub fn lift_by_decile(set: &EvaluationSet) -> Result<Chart, ReportError> {
             "Leads of the {} ranked by score and cut into tenths; the label on each bar is its \
              lift (conversion rate over the base rate).{}",
             set.name,
-            top.map(|l| format!(
-                " The top tenth converts at {} and holds {} of all conversions.",
-                pct(l.conversion_rate),
-                pct(l.cumulative_capture)
-            ))
-            .unwrap_or_default()
+            top.map_or_else(
+                || " Nobody converted here: there is no lift to draw.".to_string(),
+                |l| format!(
+                    " The top tenth converts at {} and holds {} of all conversions.",
+                    pct(l.conversion_rate),
+                    pct(l.cumulative_capture)
+                )
+            )
         ),
         svg,
         frame,
@@ -1005,6 +1008,8 @@ pub fn lift_by_tier(set: &EvaluationSet, tiers: &[TierRow]) -> Result<Chart, Rep
                 // A tier of no leads has no lift (as its row in the tier table says).
                 if t.leads == 0 {
                     "no leads".to_string()
+                } else if set.curve.positives == 0 {
+                    format!("{} of leads", pct(t.share_of_leads))
                 } else {
                     format!("{:.1}× · {} of leads", t.lift, pct(t.share_of_leads))
                 },

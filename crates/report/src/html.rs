@@ -15,6 +15,7 @@ use leadscore_core::curve::{cutoff_for_precision, CutoffError};
 use leadscore_core::explain::ExplainSummary;
 use leadscore_core::funnel::Funnel;
 use leadscore_core::gates::{GateSpec, Gates, CURVE_POINTS};
+use leadscore_core::metrics::metric_text;
 use maud::{html, Markup, PreEscaped, Render, DOCTYPE};
 
 /// The report's style sheet, inlined in the report and the model page.
@@ -641,8 +642,8 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
                 pct(e.base_rate)
             ),
         ))
-        (row("ROC AUC", format!("{:.4}", e.roc_auc)))
-        (row("PR AUC (average precision)", format!("{:.4}", e.pr_auc)))
+        (row("ROC AUC", metric_text(e.roc_auc, 4)))
+        (row("PR AUC (average precision)", metric_text(e.pr_auc, 4)))
         (row("log loss", format!("{:.4}", e.log_loss)))
         (row("Brier score", format!("{:.4}", e.brier)))
     };
@@ -1345,6 +1346,10 @@ fn tiers_table(set: &EvaluationSet, tiers: &[TierRow], gated_per_example: bool) 
                                 // A tier of no leads has no rate (0% would read as measured).
                                 @if t.leads == 0 {
                                     td { "–" }
+                                    td { "–" }
+                                } @else if set.curve.positives == 0 {
+                                    // Nobody converted: no base rate to divide by.
+                                    td { (pct(t.conversion_rate)) }
                                     td { "–" }
                                 } @else {
                                     td { (pct(t.conversion_rate)) }

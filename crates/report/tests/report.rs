@@ -116,8 +116,11 @@ fn check_report(html: &str, artifact: &ModelArtifact) {
     // The numbers are the artifact's.
     assert!(html.contains(&artifact.model_id));
     let e = &artifact.evaluation;
-    assert!(html.contains(&format!("{:.4}", e.roc_auc)), "ROC AUC");
-    assert!(html.contains(&format!("ROC curve (AUC {:.3})", e.roc_auc)));
+    assert!(
+        html.contains(&format!("{:.4}", e.roc_auc.unwrap())),
+        "ROC AUC"
+    );
+    assert!(html.contains(&format!("ROC curve (AUC {:.3})", e.roc_auc.unwrap())));
     let cutoff = cutoff_for_precision(&artifact.curve, 0.5, 0.95).unwrap();
     assert!(
         html.contains(&format!(

@@ -89,8 +89,8 @@ async fn currency_thousands_and_percent_are_numbers_from_training_to_the_server(
     // Revenue drives conversion (a step: at best about 0.80 ROC AUC; without it, 0.5): a model
     // that reads it separates the classes.
     assert!(
-        artifact.evaluation.roc_auc > 0.65,
-        "holdout ROC AUC {}",
+        artifact.evaluation.roc_auc.is_some_and(|a| a > 0.65),
+        "holdout ROC AUC {:?}",
         artifact.evaluation.roc_auc
     );
 
@@ -171,8 +171,8 @@ async fn decimal_commas_are_numbers_from_training_to_the_server() {
         );
     }
     assert!(
-        artifact.evaluation.roc_auc > 0.65,
-        "holdout ROC AUC {}",
+        artifact.evaluation.roc_auc.is_some_and(|a| a > 0.65),
+        "holdout ROC AUC {:?}",
         artifact.evaluation.roc_auc
     );
 

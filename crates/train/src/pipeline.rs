@@ -14,7 +14,7 @@ use crate::fit::{
 };
 use crate::infer::{infer_spec, InferOptions};
 use crate::load::{read_table, ReadOptions, Table};
-use crate::table::flat_labels;
+use crate::table::{flat_labels, OneClass};
 use leadscore_core::artifact::{
     format_version_for, ColumnFill, LeakageFlag, ModelArtifact, Provenance, ReplayReport,
     ScoreHistogram,
@@ -556,7 +556,13 @@ fn train_examples(
         )
     } else {
         let label = spec.label.clone().unwrap_or_default();
-        let flat = flat_labels(&table, &label, &spec.positive, &spec.negative)?;
+        let flat = flat_labels(
+            &table,
+            &label,
+            &spec.positive,
+            &spec.negative,
+            OneClass::Refused,
+        )?;
         spec_warnings.extend(flat.warning);
         labelled_rows = flat.labelled;
         let y = flat.y;
@@ -1016,13 +1022,14 @@ fn train_examples(
     // Leakage no single column shows (two dates whose gap is the outcome: activity that goes
     // on after the sale) still shows in the whole: no lead export ranks its conversions
     // almost perfectly from what was known before them.
-    if evaluation.roc_auc >= NEAR_PERFECT_AUC && evaluation.n >= 100 {
+    let holdout_auc = evaluation.roc_auc.unwrap_or(0.5);
+    if holdout_auc >= NEAR_PERFECT_AUC && evaluation.n >= 100 {
         warnings.push(format!(
             "the holdout ROC AUC is {:.3}: almost perfect, which lead data before the outcome \
              does not give; look for fields recorded after the outcome, alone or together (a \
              last-activity date beside a creation date, an owner or stage set by sales): the \
              strongest weights (`inspect`) name them",
-            evaluation.roc_auc
+            holdout_auc
         ));
     }
     lap("evaluate", &mut timings);
@@ -1909,7 +1916,7 @@ impl LabelledSet {
     /// of training for [`LabelRules::PointInTime`]). Both classes must be present.
     pub fn load(rules: &LabelRules, fresh: &FreshData) -> Result<Self> {
         let mut read = fresh.read.clone();
-        let set = match rules {
+        let mut set = match rules {
             LabelRules::Flat {
                 label,
                 positive,
@@ -1920,7 +1927,8 @@ impl LabelledSet {
                 read.missing_tokens = missing_tokens.clone();
                 read.decimal_comma = *decimal_comma;
                 let table = read_table(&fresh.leads, &read)?;
-                let flat = flat_labels(&table, label, positive, negative)?;
+                // Fresh outcomes of one class are a result to judge the model on.
+                let flat = flat_labels(&table, label, positive, negative, OneClass::Either)?;
                 let warnings: Vec<String> =
                     table.note.iter().chain(&flat.warning).cloned().collect();
                 // The leads without an outcome yet are not examples: only the others are kept.
@@ -1997,26 +2005,59 @@ impl LabelledSet {
                 }
             }
         };
-        let positives = set.labels.iter().filter(|v| **v).count();
-        if positives == 0 || positives == set.labels.len() {
-            let why = match &set.point_in_time {
-                Some(r) => format!(
-                    " (of {} leads, {} were censored because their {}-day horizon is not over \
-                     by the end of the data, {}, and {} converted before as_of)",
-                    r.leads, r.censored, r.horizon_days, r.end_of_data, r.converted_before_as_of
-                ),
-                None => String::new(),
-            };
+        if set.labels.is_empty() {
             return Err(TrainError::Read {
                 path: set.table.path.clone(),
                 message: format!(
-                    "the fresh data has {} labelled leads, {positives} of them converted: \
-                     evaluation needs converted and unconverted leads{why}",
-                    set.labels.len()
+                    "{}: evaluation needs labelled leads",
+                    set.one_class().unwrap_or_default()
                 ),
             });
         }
+        if let Some(one) = set.one_class() {
+            set.warnings.push(format!(
+                "{one}: ROC AUC{} cannot be measured here; the calibration, and the model's \
+                 own cutoffs (what their MQLs delivered), can",
+                if set.labels.iter().any(|v| *v) {
+                    ""
+                } else {
+                    ", PR AUC and lift"
+                }
+            ));
+        }
         Ok(set)
+    }
+
+    /// What makes the examples one class (nobody converted, or everybody did), with the
+    /// point-in-time assembly's counts; `None` when they hold both.
+    fn one_class(&self) -> Option<String> {
+        let positives = self.labels.iter().filter(|v| **v).count();
+        if positives != 0 && positives != self.labels.len() {
+            return None;
+        }
+        let why = match &self.point_in_time {
+            Some(r) => format!(
+                " ({} leads; {} of their examples censored because the {}-day horizon is not \
+                 over by the end of the data, {}; {} converted before as_of)",
+                r.leads, r.censored, r.horizon_days, r.end_of_data, r.converted_before_as_of
+            ),
+            None => String::new(),
+        };
+        Some(format!(
+            "the fresh data has {} labelled leads, {positives} of them converted{why}",
+            self.labels.len()
+        ))
+    }
+
+    /// Refuses examples of one class, which cannot compare two models' rankings.
+    pub fn require_both_classes(&self) -> Result<()> {
+        match self.one_class() {
+            Some(one) => Err(TrainError::Read {
+                path: self.table.path.clone(),
+                message: format!("{one}: comparing models needs converted and unconverted leads"),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Where two sets' examples differ (leads, labels or scoring moments), or `None` when they

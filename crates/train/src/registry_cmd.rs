@@ -22,6 +22,7 @@
 use crate::error::{Result, TrainError};
 use crate::pipeline::{label_rules, score_labelled, FileEvaluation, FreshData, LabelledSet};
 use leadscore_core::artifact::{ModelArtifact, DEFAULT_MAX_BYTES};
+use leadscore_core::metrics::metric_text;
 use leadscore_core::registry::{
     file_name_for, PromotionMetrics, PromotionRecord, Registry, CURRENT,
 };
@@ -244,6 +245,11 @@ fn resolve_challenger(registry: &Registry, arg: &str) -> Result<(String, ModelAr
 }
 
 /// A metric difference, readable at any size (`0.0123`, `3.2e-5`).
+/// [`delta`] of `new - old`, empty when either is undefined (data of one class).
+fn metric_delta(new: Option<f64>, old: Option<f64>) -> String {
+    new.zip(old).map_or_else(String::new, |(n, o)| delta(n - o))
+}
+
 fn delta(x: f64) -> String {
     if x == 0.0 || x.abs() >= 1e-3 {
         format!("{x:+.4}")
@@ -276,16 +282,19 @@ fn worse_by(
 ) -> Vec<String> {
     let (c, n) = (&champion.evaluation, &challenger.evaluation);
     let mut reasons = Vec::new();
-    let auc_drop = c.roc_auc - n.roc_auc;
-    if auc_drop > options.max_auc_drop {
-        reasons.push(format!(
-            "its ROC AUC {:.4} is {} below the champion's {:.4} (at most {} allowed by \
+    // Both have both classes (`require_both_classes`), so both have a ROC AUC.
+    if let (Some(c_auc), Some(n_auc)) = (c.roc_auc, n.roc_auc) {
+        let auc_drop = c_auc - n_auc;
+        if auc_drop > options.max_auc_drop {
+            reasons.push(format!(
+                "its ROC AUC {:.4} is {} below the champion's {:.4} (at most {} allowed by \
              --max-auc-drop)",
-            n.roc_auc,
-            beyond(auc_drop),
-            c.roc_auc,
-            margin(options.max_auc_drop)
-        ));
+                n_auc,
+                beyond(auc_drop),
+                c_auc,
+                margin(options.max_auc_drop)
+            ));
+        }
     }
     let loss_rise = n.log_loss - c.log_loss;
     if loss_rise > options.max_log_loss_rise {
@@ -313,6 +322,7 @@ fn evaluate_contender(
         return score_labelled(artifact, &shared.1).map_err(|e| e.to_string());
     }
     let own = LabelledSet::load(&rules, fresh).map_err(|e| e.to_string())?;
+    own.require_both_classes().map_err(|e| e.to_string())?;
     if let Some(diff) = shared.1.difference(&own) {
         return Err(format!(
             "it builds its examples from the fresh data with other rules than the challenger \
@@ -464,6 +474,7 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
     };
     let rules = label_rules(&artifact, &options.fresh).map_err(challenger_context)?;
     let set = LabelledSet::load(&rules, &options.fresh).map_err(challenger_context)?;
+    set.require_both_classes().map_err(challenger_context)?;
     // Fresh means neither model saw it: a challenger scored on its own training files looks
     // better than it is (one trained on the "fresh" tables was promoted at +0.014 ROC AUC and
     // was worse than the champion on data neither saw), a champion on its own favours it.
@@ -525,7 +536,7 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
                 Some(c) => format!(
                     "not worse than the champion on the same fresh data: ROC AUC {} (a drop of \
                      at most {} allowed), log loss {} (a rise of at most {} allowed)",
-                    delta(challenger_eval.evaluation.roc_auc - c.evaluation.roc_auc),
+                    metric_delta(challenger_eval.evaluation.roc_auc, c.evaluation.roc_auc),
                     margin(options.max_auc_drop),
                     delta(challenger_eval.evaluation.log_loss - c.evaluation.log_loss),
                     margin(options.max_log_loss_rise)
@@ -672,23 +683,23 @@ pub fn comparison_text(p: &Promotion) -> String {
         cell(champion.map(|c| c.artifact.created_at.clone())),
         p.challenger.artifact.created_at
     );
-    type Metric = fn(&FileEvaluation) -> f64;
+    type Metric = fn(&FileEvaluation) -> Option<f64>;
     let metrics: [(&str, Metric); 3] = [
         ("ROC AUC", |e| e.evaluation.roc_auc),
-        ("log loss", |e| e.evaluation.log_loss),
+        ("log loss", |e| Some(e.evaluation.log_loss)),
         ("PR AUC", |e| e.evaluation.pr_auc),
     ];
     for (name, f) in metrics {
         let diff = match (ce, ne) {
-            (Some(c), Some(n)) => delta(f(n) - f(c)),
+            (Some(c), Some(n)) => metric_delta(f(n), f(c)),
             _ => String::new(),
         };
         let _ = writeln!(
             out,
             "  {:<10}  {:<20}  {:<20}  {diff}",
             name,
-            cell(ce.map(|e| format!("{:.4}", f(e)))),
-            cell(ne.map(|e| format!("{:.4}", f(e))))
+            cell(ce.map(|e| metric_text(f(e), 4))),
+            cell(ne.map(|e| metric_text(f(e), 4)))
         );
     }
     for (name, f) in [
@@ -774,7 +785,7 @@ pub fn list_models(registry: &Registry) -> Result<Listing> {
                     created_at: Some(a.created_at.clone()),
                     train_rows: Some(a.provenance.train_rows),
                     holdout_rows: Some(a.provenance.holdout_rows),
-                    holdout_roc_auc: Some(a.evaluation.roc_auc),
+                    holdout_roc_auc: a.evaluation.roc_auc,
                     holdout_log_loss: Some(a.evaluation.log_loss),
                     split: Some(a.provenance.split.clone()),
                     error: None,

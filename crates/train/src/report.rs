@@ -3,7 +3,7 @@
 use leadscore_core::artifact::{bins_label, BinsSearch, ModelArtifact, PenaltySearch, ShapeSearch};
 use leadscore_core::curve::{cutoff_for_precision, CurveKind, OperatingCurve};
 use leadscore_core::fitted::UnseenValues;
-use leadscore_core::metrics::Evaluation;
+use leadscore_core::metrics::{metric_text, Evaluation};
 use std::fmt::Write;
 
 /// `text` safe to print on a terminal: every control character but the line end and tab
@@ -37,20 +37,24 @@ pub fn metrics_text(e: &Evaluation, unit: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "  {unit} {}   converted {} ({:.1}%)\n  ROC AUC {:.4}   PR AUC {:.4}   log loss {:.4}   Brier {:.4}",
+        "  {unit} {}   converted {} ({:.1}%)\n  ROC AUC {}   PR AUC {}   log loss {:.4}   Brier {:.4}",
         e.n,
         e.positives,
         100.0 * e.base_rate,
-        e.roc_auc,
-        e.pr_auc,
+        metric_text(e.roc_auc, 4),
+        metric_text(e.pr_auc, 4),
         e.log_loss,
         e.brier
     );
     let w = unit.len().max(5);
-    let _ = writeln!(
-        out,
-        "  lift by decile (1 = highest scores):\n    decile  {unit:>w$}  converted  rate    lift  captured"
-    );
+    if e.lift.is_empty() {
+        let _ = writeln!(out, "  lift by decile: undefined (nobody converted)");
+    } else {
+        let _ = writeln!(
+            out,
+            "  lift by decile (1 = highest scores):\n    decile  {unit:>w$}  converted  rate    lift  captured"
+        );
+    }
     for l in &e.lift {
         let _ = writeln!(
             out,
@@ -151,7 +155,12 @@ pub fn targets_text(curve: &OperatingCurve) -> String {
 
 /// The model's own cutoffs on fresh data (`evaluate`): what each promised on its holdout and
 /// what it delivers here; the targets its holdout reaches no cutoff for are named.
-pub fn model_cutoffs_text(checks: &[crate::pipeline::CutoffCheck]) -> String {
+/// `anyone_converted`: whether a lead of the data converted (without one, recall is 0 of 0,
+/// shown as `-`).
+pub fn model_cutoffs_text(
+    checks: &[crate::pipeline::CutoffCheck],
+    anyone_converted: bool,
+) -> String {
     let unreached: Vec<String> = REPORT_TARGETS
         .iter()
         .filter(|t| !checks.iter().any(|c| c.target == **t))
@@ -181,11 +190,15 @@ pub fn model_cutoffs_text(checks: &[crate::pipeline::CutoffCheck]) -> String {
         };
         let _ = writeln!(
             out,
-            "    {:>6.2}  {:>6.4}  {:>8.3}  {precision:>9}  {lower:>11}  {upper:>11}  {:>6.3}  {:>8.3}  {}",
+            "    {:>6.2}  {:>6.4}  {:>8.3}  {precision:>9}  {lower:>11}  {upper:>11}  {:>6}  {:>8.3}  {}",
             c.target,
             c.promised.threshold,
             c.promised.precision_lower_bound,
-            here.recall,
+            if anyone_converted {
+                format!("{:.3}", here.recall)
+            } else {
+                "-".into()
+            },
             here.mql_rate,
             c.verdict.words()
         );

@@ -101,13 +101,30 @@ const NEGATIVE_WORDS: [&str; 6] = ["0", "false", "no", "n", "f", "0.0"];
 
 /// Whether a label column of one class is accepted.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum OneClass {
-    /// Never: a model needs both classes.
+pub enum OneClass {
+    /// Never: a model needs both classes (training).
     Refused,
     /// When it is a positive value.
     Positive,
-    /// When it is a positive value or one of [`NEGATIVE_WORDS`].
+    /// When it is a positive value, one of [`NEGATIVE_WORDS`] or a named negative value:
+    /// outcomes a model is judged on (`evaluate`, `monitor`), where a month in which nobody
+    /// converted is a result, not a mistake.
     Either,
+}
+
+impl OneClass {
+    /// Whether `class`, the only class of a label column (trimmed), is accepted.
+    fn accepts(self, class: &str, positive: &[String], negative: &[String]) -> bool {
+        match self {
+            Self::Refused => false,
+            Self::Positive => is_positive(positive, class),
+            Self::Either => {
+                is_positive(positive, class)
+                    || is_positive(negative, class)
+                    || NEGATIVE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(class))
+            }
+        }
+    }
 }
 
 fn labels_of(
@@ -124,24 +141,14 @@ fn labels_of(
             if count == 1 { "row has" } else { "rows have" }
         )));
     }
-    let all = |f: &dyn Fn(&str) -> bool| values.iter().flatten().all(|v| f(v.trim()));
-    let one_class_ok = match one_class {
-        OneClass::Refused => false,
-        OneClass::Positive => all(&|v| is_positive(positive, v)),
-        OneClass::Either => {
-            let first = values.iter().flatten().next().map(|v| v.trim().to_string());
-            all(&|v| is_positive(positive, v))
-                || first.is_some_and(|f| {
-                    !is_positive(positive, &f)
-                        && NEGATIVE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(&f))
-                        && all(&|v| v.eq_ignore_ascii_case(&f))
-                })
-        }
+    let classes = class_counts(&values);
+    let one_class_ok = match classes.as_slice() {
+        [(only, _)] => one_class.accepts(only, positive, &[]),
+        _ => false,
     };
     if !one_class_ok {
         // Outcomes a monitor joins: one class that reads as neither (a model is not trained
         // here, so "a model needs both" would not be the reason).
-        let classes = class_counts(&values);
         if one_class == OneClass::Either && classes.len() == 1 {
             return Err(col_err(format!(
                 "every row is {:?}, which is neither a converted value ({}) nor a spelling of \
@@ -184,11 +191,15 @@ pub struct FlatLabels {
 /// counts as not converted, with a warning that lists them; with `negative` named, a row whose
 /// label is neither positive nor negative is a lead without an outcome yet, left out as a row
 /// without a label is.
+///
+/// `one_class` says whether labelled rows of one class are read (fresh data a model is judged
+/// on) or refused (training).
 pub fn flat_labels(
     table: &Table,
     label: &str,
     positive: &[String],
     negative: &[String],
+    one_class: OneClass,
 ) -> Result<FlatLabels> {
     let col_err = column_error(table, label);
     let mut values = text_values(column(table, label)?).map_err(|e| col_err(e.to_string()))?;
@@ -237,7 +248,7 @@ pub fn flat_labels(
         .map(|v| v.as_deref().is_some_and(|v| is_positive(positive, v)))
         .collect();
     let Some((count, first)) = missing_labels(&values) else {
-        let warning = label_classes(&values, positive, negative, label, &col_err)?;
+        let warning = label_classes(&values, positive, negative, label, one_class, &col_err)?;
         return Ok(FlatLabels {
             y,
             labelled: None,
@@ -284,7 +295,7 @@ pub fn flat_labels(
     }
     // The rows without a label are `None` in `values`: its classes are those of `present`, and
     // its positions the rows.
-    let classes = label_classes(&values, positive, negative, label, &col_err)?;
+    let classes = label_classes(&values, positive, negative, label, one_class, &col_err)?;
     let mut left_out = Vec::new();
     if empty > 0 {
         let verb = if empty == 1 { "has" } else { "have" };
@@ -408,9 +419,15 @@ fn label_classes(
     positive: &[String],
     negative: &[String],
     label: &str,
+    one_class: OneClass,
     col_err: &impl Fn(String) -> TrainError,
 ) -> Result<Option<String>> {
     let classes = class_counts(values);
+    if let [(only, _)] = classes.as_slice() {
+        if one_class.accepts(only, positive, negative) {
+            return Ok(None);
+        }
+    }
     let named = positive != leadscore_core::value::default_positive_values().as_slice();
     if classes.len() <= 2 || (!named && negative.is_empty()) {
         if classes.len() > 2 {
@@ -632,8 +649,12 @@ mod tests {
         let (_e, all) = table(&format!("y,x\n{}", body(99)));
         for e in [
             labels(&all, "y", &pos()).unwrap_err().to_string(),
-            flat_labels(&all, "y", &pos(), &[]).unwrap_err().to_string(),
-            flat_labels(&t, "y", &pos(), &[]).unwrap_err().to_string(),
+            flat_labels(&all, "y", &pos(), &[], OneClass::Refused)
+                .unwrap_err()
+                .to_string(),
+            flat_labels(&t, "y", &pos(), &[], OneClass::Refused)
+                .unwrap_err()
+                .to_string(),
         ] {
             assert!(
                 e.contains("found 3 (0, 1, 12); \"12\" is on rows 6 and 10"),
@@ -644,21 +665,47 @@ mod tests {
         // error stays short.
         let ids: String = (0..5000).map(|i| format!("L{i},a\n")).collect();
         let (_d, t) = table(&format!("y,x\n{ids}"));
-        let e = flat_labels(&t, "y", &pos(), &[]).unwrap_err().to_string();
+        let e = flat_labels(&t, "y", &pos(), &[], OneClass::Refused)
+            .unwrap_err()
+            .to_string();
         assert!(e.len() < 1000 && !e.contains(" on row"), "{}", e.len());
         // Classes of many rows each are not listed by row.
         let (_d, t) = table("y,x\n0,a\n0,a\n0,a\n0,a\n1,a\n1,a\n1,a\n1,a\n2,a\n2,a\n2,a\n2,a\n");
-        let e = flat_labels(&t, "y", &pos(), &[]).unwrap_err().to_string();
+        let e = flat_labels(&t, "y", &pos(), &[], OneClass::Refused)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("found 3 (0, 1, 2); or name"), "{e}");
         let e = labels(&t, "nope", &pos()).unwrap_err().to_string();
         assert!(e.contains("`nope`") && e.contains("no such column"), "{e}");
     }
 
     #[test]
+    fn fresh_outcomes_of_one_class_are_read_training_ones_refused() {
+        let (_d, t) = table("y,x\n0,a\n,b\n0,c\n");
+        let e = flat_labels(&t, "y", &pos(), &[], OneClass::Refused).unwrap_err();
+        assert!(e.to_string().contains("only one class"), "{e}");
+        let f = flat_labels(&t, "y", &pos(), &[], OneClass::Either).unwrap();
+        assert_eq!((f.y, f.labelled), (vec![false; 3], Some(vec![0, 2])));
+        // A named negative, and every row converted.
+        let (_d, t) = table("y,x\nLost,a\nLost,b\n");
+        let won = vec!["Won".to_string()];
+        let f = flat_labels(&t, "y", &won, &["lost".into()], OneClass::Either).unwrap();
+        assert_eq!(f.y, vec![false, false]);
+        let (_d, t) = table("y,x\nWon,a\nWon,b\n");
+        assert_eq!(
+            flat_labels(&t, "y", &won, &[], OneClass::Either).unwrap().y,
+            vec![true, true]
+        );
+        // One class that is neither (the wrong column) stays an error.
+        let (_d, t) = table("y,x\nmaybe,a\nmaybe,b\n");
+        assert!(flat_labels(&t, "y", &pos(), &[], OneClass::Either).is_err());
+    }
+
+    #[test]
     fn flat_files_may_hold_leads_without_an_outcome() {
         // Both classes among the labelled rows: the others are left out.
         let (_d, t) = table("y,x\n1,a\n,b\n0,c\nNA,d\n0,e\n");
-        let f = flat_labels(&t, "y", &pos(), &[]).unwrap();
+        let f = flat_labels(&t, "y", &pos(), &[], OneClass::Refused).unwrap();
         assert_eq!(f.y, [true, false, false, false, false]);
         assert_eq!(f.labelled, Some(vec![0, 2, 4]));
         let w = f.warning.unwrap();
@@ -668,14 +715,14 @@ mod tests {
         );
         // Every row labelled: as `labels`, no warning.
         let (_d, t) = table("y,x\n1,a\n0,b\n");
-        let f = flat_labels(&t, "y", &pos(), &[]).unwrap();
+        let f = flat_labels(&t, "y", &pos(), &[], OneClass::Refused).unwrap();
         assert_eq!(
             (f.y, f.labelled, f.warning),
             (vec![true, false], None, None)
         );
         // Conversions marked only: the empty rows did not convert.
         let (_d, t) = table("y,x\nYes,a\n,b\nyes,c\n,d\n");
-        let f = flat_labels(&t, "y", &pos(), &[]).unwrap();
+        let f = flat_labels(&t, "y", &pos(), &[], OneClass::Refused).unwrap();
         assert_eq!((f.y, f.labelled), (vec![true, false, true, false], None));
         assert!(f.warning.unwrap().contains("count as not converted"));
         // Errors: nothing labelled; only unconverted; two spellings of converted; bad classes.
@@ -687,7 +734,9 @@ mod tests {
             ("y,x\n1,a\n,b\n0,c\n2,d\n", "exactly two classes, found 3"),
         ] {
             let (_d, t) = table(text);
-            let e = flat_labels(&t, "y", &pos(), &[]).unwrap_err().to_string();
+            let e = flat_labels(&t, "y", &pos(), &[], OneClass::Refused)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("`y`") && e.contains(says), "{text:?}: {e}");
         }
     }
@@ -698,7 +747,7 @@ mod tests {
         let (_d, t) = table(text);
         let won = vec!["Won".to_string()];
         // Without --positive: three classes are an error that says how to name them.
-        let e = flat_labels(&t, "status", &pos(), &[])
+        let e = flat_labels(&t, "status", &pos(), &[], OneClass::Refused)
             .unwrap_err()
             .to_string();
         assert!(
@@ -706,7 +755,7 @@ mod tests {
             "{e}"
         );
         // The converted class named: every other is not converted, listed in the warning.
-        let f = flat_labels(&t, "status", &won, &[]).unwrap();
+        let f = flat_labels(&t, "status", &won, &[], OneClass::Refused).unwrap();
         assert_eq!(f.y, [true, false, false, true, false, false, false]);
         assert_eq!(f.labelled, Some(vec![0, 1, 2, 3, 5, 6]));
         let w = f.warning.unwrap();
@@ -716,7 +765,7 @@ mod tests {
             "{w}"
         );
         // Both named: the others have no outcome yet, left out with the empty row.
-        let f = flat_labels(&t, "status", &won, &["lost".to_string()]).unwrap();
+        let f = flat_labels(&t, "status", &won, &["lost".to_string()], OneClass::Refused).unwrap();
         assert_eq!(f.labelled, Some(vec![0, 1, 3, 6]));
         assert_eq!(f.y, [true, false, false, true, false, false, false]);
         let w = f.warning.unwrap();
@@ -726,7 +775,7 @@ mod tests {
         );
         // A named negative that no row has: said so, with the values the column holds (it
         // read "only one class", the not-converted rows all left out as open).
-        let e = flat_labels(&t, "status", &won, &["Gone".to_string()])
+        let e = flat_labels(&t, "status", &won, &["Gone".to_string()], OneClass::Refused)
             .unwrap_err()
             .to_string();
         assert!(
@@ -740,6 +789,7 @@ mod tests {
             "y",
             &leadscore_core::value::default_positive_values(),
             &[],
+            OneClass::Refused,
         )
         .unwrap()
         .warning

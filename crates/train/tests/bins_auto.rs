@@ -56,7 +56,7 @@ fn fixed_spec(data: &Path, dir: &Path, bins: usize) -> std::path::PathBuf {
 }
 
 fn auc(o: &TrainOutcome) -> f64 {
-    o.artifact.evaluation.roc_auc
+    o.artifact.evaluation.roc_auc.unwrap()
 }
 
 #[test]

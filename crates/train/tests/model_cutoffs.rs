@@ -1,7 +1,8 @@
 //! `evaluate` judges the model's own cutoffs on fresh data: for each target, the cutoff a
 //! server started with `--target-precision` uses (chosen on the model's holdout) selects
 //! exactly the fresh leads `score` hands over at it, and the verdict follows the bounds; on a
-//! file whose outcomes went the other way, the promise is reported broken.
+//! file whose outcomes went the other way, or in which nobody converted, the promise is
+//! reported broken.
 
 mod cli_run;
 
@@ -146,4 +147,65 @@ fn evaluate_judges_the_models_own_cutoffs_on_fresh_data() {
         "{text}"
     );
     assert!(text.contains("BELOW the target"), "{text}");
+
+    // A month in which nobody converted: no ranking to judge (ROC AUC, PR AUC and lift are
+    // left out, and said to be), but every MQL the cutoffs handed over was a miss, which is
+    // what sales lived through: the promise is broken, not the evaluation refused.
+    let nobody: Vec<survey::Row> = survey::fresh()
+        .into_iter()
+        .map(|mut r| {
+            r.converted = false;
+            r
+        })
+        .collect();
+    std::fs::write(d.join("nobody.csv"), survey::csv(&nobody)).unwrap();
+    let v = evaluate_json(d, "nobody.csv");
+    assert_eq!(v["evaluation"]["positives"], 0, "{v}");
+    assert!(v["evaluation"]["roc_auc"].is_null(), "{v}");
+    assert!(v["evaluation"]["pr_auc"].is_null(), "{v}");
+    assert_eq!(v["evaluation"]["lift"], serde_json::json!([]), "{v}");
+    assert!(v["evaluation"]["brier"].as_f64().unwrap() > 0.0, "{v}");
+    assert!(
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("0 of them converted")),
+        "{v}"
+    );
+    let checks = v["model_cutoffs"].as_array().unwrap();
+    assert!(!checks.is_empty(), "{v}");
+    for c in checks {
+        assert_eq!(c["here"]["tp"], 0, "{c}");
+        assert_ne!(c["verdict"], "holds", "{c}");
+    }
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["verdict"] == "below" && c["target"].as_f64() == Some(0.5)),
+        "{v}"
+    );
+    let text = run_ok(
+        d,
+        &["evaluate", "--model", "m.json", "--data", "nobody.csv"],
+    );
+    assert!(
+        text.contains("ROC AUC undefined (one class)") && text.contains("BELOW the target"),
+        "{text}"
+    );
+    // The HTML report of such a file says the same rather than failing.
+    run_ok(
+        d,
+        &[
+            "report",
+            "--model",
+            "m.json",
+            "--data",
+            "nobody.csv",
+            "--out",
+            "nobody.html",
+        ],
+    );
+    let html = std::fs::read_to_string(d.join("nobody.html")).unwrap();
+    assert!(html.contains("undefined (one class)"), "report");
 }

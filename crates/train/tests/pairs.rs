@@ -103,7 +103,10 @@ fn the_planted_pair_is_ranked_first_kept_and_lifts_the_holdout_auc() {
     off.pairs = Some(PairCount::Fixed(0));
     let without = train(&off).unwrap().artifact;
     assert!(without.spec.pairs.is_empty() && without.provenance.pairs.is_none());
-    let (a, b) = (with.evaluation.roc_auc, without.evaluation.roc_auc);
+    let (a, b) = (
+        with.evaluation.roc_auc.unwrap(),
+        without.evaluation.roc_auc.unwrap(),
+    );
     eprintln!(
         "planted pair: holdout ROC AUC {a:.4} with pairs ({} kept), {b:.4} without",
         search.chosen

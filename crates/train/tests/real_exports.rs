@@ -42,7 +42,11 @@ fn an_amount_in_millions_gives_a_model_that_loads_back() {
     });
     let out = train(&config(&data)).unwrap();
     let a = &out.artifact;
-    assert!(a.evaluation.roc_auc > 0.8, "{}", a.evaluation.roc_auc);
+    assert!(
+        a.evaluation.roc_auc.unwrap() > 0.8,
+        "{}",
+        a.evaluation.roc_auc.unwrap()
+    );
     // A unit of `balance` is hundreds of its standard deviations: its odds ratio per unit is
     // beyond f64, written as null and read back as infinity.
     let balance = a
@@ -82,7 +86,11 @@ fn a_label_in_mixed_case_and_blank_lines_at_the_end_train_as_written() {
             a.provenance.train_rows, base.provenance.train_rows,
             "{data:?}"
         );
-        assert_eq!(a.evaluation.roc_auc, base.evaluation.roc_auc, "{data:?}");
+        assert_eq!(
+            a.evaluation.roc_auc.unwrap(),
+            base.evaluation.roc_auc.unwrap(),
+            "{data:?}"
+        );
     }
 }
 
@@ -216,7 +224,11 @@ fn dates_with_the_month_name_are_dates_from_init_to_the_served_features() {
         a.spec.columns
     );
     // Recency drives the label: the model finds it (a date read as text would not).
-    assert!(a.evaluation.roc_auc > 0.75, "{}", a.evaluation.roc_auc);
+    assert!(
+        a.evaluation.roc_auc.unwrap() > 0.75,
+        "{}",
+        a.evaluation.roc_auc.unwrap()
+    );
     // Each lead's text featurized as the server does reads as the same moment written in
     // ISO 8601 (a date it could not read would be an error naming the column).
     for ((created, last), (c_at, l_at)) in rows.iter().zip(&moments).take(200) {

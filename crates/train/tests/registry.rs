@@ -231,6 +231,40 @@ fn a_worse_retrain_is_not_promoted_and_the_reason_is_printed() {
         );
     }
     assert_eq!(current(&d.join("reg")), format!("{good}.json"));
+    // Fresh data in which nobody converted cannot compare two rankings: refused, forced or
+    // not, saying so (`evaluate` of the same file shows what each model's cutoffs delivered).
+    let text = std::fs::read_to_string(d.join("fresh.csv")).unwrap();
+    let nobody: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match l.rsplit_once(',') {
+            Some((rest, _)) if i > 0 => format!("{rest},0\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(d.join("nobody.csv"), nobody).unwrap();
+    for extra in [&[][..], &["--force"][..]] {
+        let mut args = vec![
+            "promote",
+            "--registry",
+            "reg",
+            "--model",
+            &weak,
+            "--data",
+            "nobody.csv",
+        ];
+        args.extend_from_slice(extra);
+        let r = run(d, &args);
+        assert_eq!(r.code, Some(1), "{}", r.show());
+        assert!(
+            r.stderr.contains("0 of them converted")
+                && r.stderr
+                    .contains("comparing models needs converted and unconverted leads"),
+            "{}",
+            r.show()
+        );
+    }
+    assert_eq!(current(&d.join("reg")), format!("{good}.json"));
     let r = promote(&weak, &[]);
     assert_eq!(r.code, Some(1), "{}", r.show());
     assert!(
@@ -431,6 +465,8 @@ fn a_worse_retrain_is_not_promoted_and_the_reason_is_printed() {
             (true, false),  // first model
             (false, false), // its training file as fresh data: refused
             (false, false), // the same, forced: refused
+            (false, false), // fresh data of one class: refused
+            (false, false), // the same, forced: refused
             (false, false), // weak refused
             (true, true),   // weak forced
             (true, false),  // good back
@@ -548,9 +584,9 @@ fn evaluate_with_events_reproduces_the_training_holdout() {
     assert_eq!(v["point_in_time"]["used_leads"], ids.len(), "{v}");
     let e = &artifact.evaluation;
     for (name, recorded) in [
-        ("roc_auc", e.roc_auc),
+        ("roc_auc", e.roc_auc.unwrap()),
         ("log_loss", e.log_loss),
-        ("pr_auc", e.pr_auc),
+        ("pr_auc", e.pr_auc.unwrap()),
     ] {
         let fresh = v["evaluation"][name].as_f64().unwrap();
         assert!(

@@ -158,7 +158,10 @@ fn the_code_with_a_step_gets_bins_that_lift_the_holdout_and_factors_stay_exact()
     // The same model with straight lines only.
     let lines = train(&config(&data, Some(&spec(&data, dir.path(), Some(0))))).unwrap();
     assert!(lines.artifact.provenance.shapes.is_none());
-    let (with, without) = (a.evaluation.roc_auc, lines.artifact.evaluation.roc_auc);
+    let (with, without) = (
+        a.evaluation.roc_auc.unwrap(),
+        lines.artifact.evaluation.roc_auc.unwrap(),
+    );
     eprintln!("step code: holdout ROC AUC {with:.4} with the shape search, {without:.4} without");
     assert!(
         with > without + 0.02,

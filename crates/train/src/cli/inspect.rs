@@ -3,6 +3,7 @@
 use super::emit;
 use clap::Args;
 use leadscore_core::artifact::ModelArtifact;
+use leadscore_core::metrics::metric_text;
 use leadscore_train::report;
 use std::path::PathBuf;
 
@@ -33,11 +34,11 @@ pub fn run(a: InspectArgs) -> anyhow::Result<()> {
     let e = &artifact.evaluation;
     emit(
         format!(
-            "holdout ({} {}): ROC AUC {:.4}  PR AUC {:.4}  log loss {:.4}  Brier {:.4}",
+            "holdout ({} {}): ROC AUC {}  PR AUC {}  log loss {:.4}  Brier {:.4}",
             e.n,
             p.unit(),
-            e.roc_auc,
-            e.pr_auc,
+            metric_text(e.roc_auc, 4),
+            metric_text(e.pr_auc, 4),
             e.log_loss,
             e.brier
         ) + "\n",
