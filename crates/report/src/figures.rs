@@ -3,7 +3,9 @@
 
 use crate::ReportError;
 use leadscore_core::artifact::ModelArtifact;
-use leadscore_core::curve::{cutoff_for_precision, CutoffError, OperatingCurve, OperatingPoint};
+use leadscore_core::curve::{
+    cutoff_for_precision, CutoffCheck, CutoffError, OperatingCurve, OperatingPoint,
+};
 use leadscore_core::fitted::UnseenValues;
 use leadscore_core::metrics::Evaluation;
 
@@ -29,6 +31,10 @@ pub struct EvaluationSet {
     /// A labeled file: per boolean, categorical or numeric field, the leads whose value
     /// training did not see (scored as missing, `other` or the nearest training value). `None` for the holdout (not counted).
     pub unseen: Option<Vec<UnseenValues>>,
+    /// A labeled file: the model's own cutoffs (chosen on its holdout, as a server chooses
+    /// them) judged on the file (`leadscore_core::curve::check_cutoffs`). Empty for the
+    /// holdout, where they were chosen.
+    pub model_cutoffs: Vec<CutoffCheck>,
 }
 
 impl EvaluationSet {
@@ -56,6 +62,7 @@ impl EvaluationSet {
             handoff,
             drawn,
             unseen: None,
+            model_cutoffs: Vec::new(),
         }
     }
 
@@ -350,6 +357,7 @@ mod tests {
             handoff: None,
             drawn: None,
             unseen: None,
+            model_cutoffs: Vec::new(),
         }
     }
 
@@ -394,6 +402,7 @@ mod tests {
             handoff: None,
             drawn: None,
             unseen: None,
+            model_cutoffs: Vec::new(),
         };
         let rows = tier_rows(&c, &s, &Tiers::standard(), 0.95);
         assert_eq!(rows.len(), 4);

@@ -11,7 +11,7 @@ use crate::figures::{
 };
 use crate::{isolate, ReportError};
 use leadscore_core::artifact::{bins_label, BinsSearch, ModelArtifact, ShapeSearch};
-use leadscore_core::curve::{cutoff_for_precision, CutoffError};
+use leadscore_core::curve::{cutoff_for_precision, CutoffError, CutoffVerdict};
 use leadscore_core::explain::ExplainSummary;
 use leadscore_core::funnel::Funnel;
 use leadscore_core::gates::{GateSpec, Gates, CURVE_POINTS};
@@ -773,6 +773,7 @@ fn targets_table(
     );
     let rows = target_rows(set.decision_curve(), &options.targets, options.confidence);
     html! {
+        (model_cutoffs_section(set))
         section id="targets" {
             h2 { "What a target precision costs" }
             p { (intro) }
@@ -837,6 +838,65 @@ fn targets_table(
                                     td colspan="6" { (e.to_string()) }
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A labeled file's judgement of the model's own cutoffs (empty for the holdout): what each
+/// cutoff a server would use delivered on the file, against what the holdout promised.
+fn model_cutoffs_section(set: &EvaluationSet) -> Markup {
+    if set.model_cutoffs.is_empty() {
+        return html! {};
+    }
+    let anyone_converted = set.decision_curve().positives > 0;
+    html! {
+        section id="model-cutoffs" {
+            h2 { "The model's own cutoffs on this data" }
+            p {
+                "Each cutoff was chosen on the model's holdout for its target, as a server                  started with " code { "--target-precision" } " at that target chooses it                  (95% confidence), and is applied here as it is, on the "
+                (isolate(&set.name))
+                @if set.handoff.is_some() {
+                    " (on the handoff curve: each lead counted once, handed over the first time                      its score reached the cutoff)"
+                }
+                ". " b { "holds" } ": the lower bound of the precision here reaches the target; "
+                b { "BELOW the target" } ": even its upper bound is under it, a promise broken                  beyond chance; " b { "within chance" } ": in between. The table after this                  one is another test: the cutoff this file alone would support choosing. Targets \
+                 the holdout reaches no cutoff for are left out (a server refuses them)."
+            }
+            table id="table-model-cutoffs" class="numbers" {
+                thead {
+                    tr {
+                        th { "target precision" } th { "cutoff" } th { "promised (lower bound)" }
+                        th { "precision here" } th { "lower bound" } th { "upper bound" }
+                        th { "recall" } th { "MQL rate" } th { "verdict" }
+                    }
+                }
+                tbody {
+                    @for c in &set.model_cutoffs {
+                        @let broken = c.verdict == CutoffVerdict::Below;
+                        tr class=[broken.then_some("below")] {
+                            td { (format!("{:.2}", c.target)) }
+                            td { (format!("{:.4}", c.promised.threshold)) }
+                            td { (format!("{:.3}", c.promised.precision_lower_bound)) }
+                            @if c.verdict == CutoffVerdict::NoMqls {
+                                td { "–" } td { "–" } td { "–" }
+                            } @else {
+                                td { (format!("{:.3}", c.here.precision)) }
+                                td { (format!("{:.3}", c.here.precision_lower_bound)) }
+                                td { (format!("{:.3}", c.precision_upper_bound)) }
+                            }
+                            td {
+                                @if anyone_converted {
+                                    (format!("{:.3}", c.here.recall))
+                                } @else {
+                                    "–"
+                                }
+                            }
+                            td { (pct(c.here.mql_rate)) }
+                            td { (c.verdict.words()) }
                         }
                     }
                 }

@@ -242,11 +242,31 @@ fn x_education_report_on_the_holdout_and_on_a_labeled_file() {
         handoff: e.handoff_curve,
         drawn: None,
         unseen: Some(e.unseen),
+        model_cutoffs: e.model_cutoffs.clone(),
     };
     let report = Report::build(&artifact, Some(&set), &ReportOptions::default()).unwrap();
     assert!(report.on_file);
     let html = report.document();
     check_report_on_file(&html);
+    // The model's own cutoffs, as `evaluate` judges them: one row each, in the table.
+    assert!(!e.model_cutoffs.is_empty());
+    let table = &html[html
+        .find("id=\"table-model-cutoffs\"")
+        .expect("model cutoffs table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr").count(), 1 + e.model_cutoffs.len());
+    for c in &e.model_cutoffs {
+        assert!(
+            table.contains(&format!("<td>{:.4}</td>", c.promised.threshold)),
+            "{c:?}"
+        );
+        assert!(table.contains(c.verdict.words()), "{c:?}");
+    }
+    // The holdout report has no such table (its cutoffs were chosen there).
+    let holdout = Report::build(&artifact, None, &ReportOptions::default())
+        .unwrap()
+        .document();
+    assert!(!holdout.contains("table-model-cutoffs"));
     assert!(
         html.contains("<td>9,240, 3,561 converted (38.5%)</td>"),
         "the file"

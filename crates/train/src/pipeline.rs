@@ -19,9 +19,9 @@ use leadscore_core::artifact::{
     format_version_for, ColumnFill, LeakageFlag, ModelArtifact, Provenance, ReplayReport,
     ScoreHistogram,
 };
-use leadscore_core::curve::{
-    cutoff_for_precision, wilson_lower_bound, CurveKind, OperatingCurve, OperatingPoint,
-};
+use leadscore_core::curve::{check_cutoffs, CurveKind, OperatingCurve};
+/// The model's own cutoffs judged on fresh data ([`FileEvaluation::model_cutoffs`]).
+pub use leadscore_core::curve::{CutoffCheck, CutoffVerdict};
 use leadscore_core::fitted::{FittedSpec, FittedTransform, UnseenValues};
 use leadscore_core::gates::{GateHoldout, Gates, HoldoutLead};
 use leadscore_core::metrics::{evaluate, roc_auc, Evaluation};
@@ -1638,89 +1638,6 @@ pub struct FileEvaluation {
     pub warnings: Vec<String>,
 }
 
-/// One of the model's own cutoffs on fresh data (see [`FileEvaluation::model_cutoffs`]).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct CutoffCheck {
-    /// The target precision the cutoff was chosen for.
-    pub target: f64,
-    /// What the model's holdout promised at it (its threshold is the cutoff).
-    pub promised: OperatingPoint,
-    /// The same cutoff on this data (its `threshold` is the cutoff too).
-    pub here: OperatingPoint,
-    /// The one-sided upper confidence bound on `here.precision` (1 when nobody is selected).
-    pub precision_upper_bound: f64,
-    /// `holds` (the lower bound here reaches the target), `below` (even the upper bound is
-    /// under it: the promise is broken beyond chance), `within_chance` (between the two: the
-    /// precision here is within chance of the target, above or under it) or `no_mqls` (the
-    /// cutoff selects nobody here).
-    pub verdict: CutoffVerdict,
-}
-
-/// How a cutoff's promise fared on fresh data (see [`CutoffCheck::verdict`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CutoffVerdict {
-    Holds,
-    WithinChance,
-    Below,
-    NoMqls,
-}
-
-impl CutoffVerdict {
-    /// The verdict in words, for the text report.
-    pub fn words(self) -> &'static str {
-        match self {
-            Self::Holds => "holds",
-            Self::WithinChance => "within chance of the target",
-            Self::Below => "BELOW the target",
-            Self::NoMqls => "no MQLs here",
-        }
-    }
-}
-
-/// The model's cutoff for each of `targets` that `artifact`'s curve reaches, judged on
-/// `here`, a curve of fresh data with every distinct score (so a cutoff selects exactly the
-/// leads whose score reaches it).
-pub fn check_cutoffs(
-    artifact: &ModelArtifact,
-    here: &OperatingCurve,
-    targets: &[f64],
-) -> Vec<CutoffCheck> {
-    const CONFIDENCE: f64 = 0.95;
-    targets
-        .iter()
-        .filter_map(|&target| {
-            let promised = cutoff_for_precision(&artifact.curve, target, CONFIDENCE).ok()?;
-            let mut at = here.at_threshold(promised.threshold, CONFIDENCE);
-            // `at_threshold` names the curve point it read (the lowest score here at or above
-            // the cutoff, or 1 when none is): the cutoff is what was applied.
-            at.threshold = promised.threshold;
-            let selected = at.tp + at.fp;
-            let upper = if selected == 0 {
-                1.0
-            } else {
-                1.0 - wilson_lower_bound(at.fp, selected, CONFIDENCE)
-            };
-            let verdict = if selected == 0 {
-                CutoffVerdict::NoMqls
-            } else if at.precision_lower_bound >= target {
-                CutoffVerdict::Holds
-            } else if upper < target {
-                CutoffVerdict::Below
-            } else {
-                CutoffVerdict::WithinChance
-            };
-            Some(CutoffCheck {
-                target,
-                promised,
-                here: at,
-                precision_upper_bound: upper,
-                verdict,
-            })
-        })
-        .collect()
-}
-
 /// Fresh labelled data to evaluate models on: a leads file and, for models trained point in
 /// time, the events and outcomes tables.
 #[derive(Debug, Clone, Default)]
@@ -2237,7 +2154,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         evaluation: evaluate(&scores, &set.labels)?,
         curve,
         unseen,
-        model_cutoffs: check_cutoffs(artifact, &whole, &crate::report::REPORT_TARGETS),
+        model_cutoffs: check_cutoffs(&artifact.curve, &whole, &crate::report::REPORT_TARGETS),
         warnings,
     })
 }

@@ -208,4 +208,8 @@ fn evaluate_judges_the_models_own_cutoffs_on_fresh_data() {
     );
     let html = std::fs::read_to_string(d.join("nobody.html")).unwrap();
     assert!(html.contains("undefined (one class)"), "report");
+    let table = &html[html
+        .find("id=\"table-model-cutoffs\"")
+        .expect("model cutoffs")..];
+    assert!(table.contains("BELOW the target"), "report");
 }
