@@ -334,6 +334,48 @@ fn bad_input_is_named() {
         stderr.contains("good.crossings.csv") && stderr.contains("a crossings file"),
         "{stderr}"
     );
+    // A lead on two rows of the leads file: the same group is one lead, two groups are
+    // ambiguous and named (not the last row winning).
+    let leads = dir.path().join("leads.csv");
+    let run = |leads_text: &str| {
+        std::fs::write(&leads, leads_text).unwrap();
+        Command::new(common::train_binary())
+            .args(["funnel", "--scores"])
+            .arg(&good)
+            .args(["--outcomes", "data/demo/outcomes.csv", "--leads"])
+            .arg(&leads)
+            .args(["--by", "lead_source", "--now", NOW, "--json"])
+            .current_dir(common::repo("."))
+            .output()
+            .unwrap()
+    };
+    let o = run("lead_id,lead_source\nL000001,Webinar\n L000001 ,Webinar\n");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let f: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        f["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["group"] == "Webinar"),
+        "{f}"
+    );
+    let o = run("lead_id,lead_source\nL000001,Webinar\nL000001 ,Paid Search\n");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("leads.csv: row 2")
+            && stderr.contains("also on row 1")
+            && stderr.contains("\"Webinar\"")
+            && stderr.contains("\"Paid Search\"")
+            && stderr.contains("ambiguous"),
+        "{stderr}"
+    );
 }
 
 #[test]

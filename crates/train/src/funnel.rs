@@ -125,19 +125,30 @@ pub fn compute(o: &FunnelOptions) -> Result<Funnel> {
             let ids = texts(&t, &o.id)?;
             let values = texts(&t, by)?;
             sources.push(format!("{} (column `{by}`)", t.path));
-            Some(
-                ids.into_iter()
-                    .zip(values)
-                    .filter_map(|(id, v)| {
-                        id.map(|id| {
-                            (
-                                crate::assemble::id_key(&id).to_string(),
-                                v.unwrap_or_else(missing_group),
-                            )
-                        })
-                    })
-                    .collect(),
-            )
+            // A lead on two rows is one lead (a repeated export row): refused only when the
+            // rows put it in different groups, which no order of the rows can settle.
+            let mut groups: HashMap<String, (usize, String)> = HashMap::new();
+            for (row, (id, v)) in ids.into_iter().zip(values).enumerate() {
+                let Some(id) = id else { continue };
+                let group = v.unwrap_or_else(missing_group);
+                let key = crate::assemble::id_key(&id).to_string();
+                match groups.get(&key) {
+                    Some((first, g)) if *g != group => bail!(
+                        "{}: row {}: lead id {id:?} is also on row {} (ids compared without \
+                         the whitespace around them and a decimal's trailing zeros), with \
+                         `{by}` {g:?} there and {group:?} here: which group the lead is in \
+                         is ambiguous",
+                        t.path,
+                        row + 1,
+                        first + 1
+                    ),
+                    Some(_) => {}
+                    None => {
+                        groups.insert(key, (row, group));
+                    }
+                }
+            }
+            Some(groups.into_iter().map(|(k, (_, g))| (k, g)).collect())
         }
         (Some(_), None) => bail!("--leads is only read for --by COLUMN"),
         _ => None,
