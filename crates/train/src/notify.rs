@@ -303,7 +303,9 @@ fn write_dead_letters(path: &Path, list: &[Kept]) -> Result<()> {
 
 /// The queue of a run: the dead letters of earlier runs the receiver did not refuse, then
 /// `fresh`, then the ones it refused (retried last, so they never hold up a new MQL). A lead
-/// and model already queued is not queued again. An earlier run's notification of a lead this
+/// and model already queued is not queued again (lead ids compared as every join compares
+/// them, [`crate::assemble::id_key`]: `7` and `7.0` are one lead). An earlier run's
+/// notification of a lead this
 /// run scored and did not make an MQL (`no_longer_mql`: its score fell, a gate), or skipped as
 /// converted since, is dropped, not sent: a rep would be told "new MQL" about a lead that is
 /// not one. Returns the queue and
@@ -322,7 +324,12 @@ pub fn queue(
         .into_iter()
         .chain(fresh)
         .chain(refused)
-        .filter(|n| seen.insert(n.lead_model.clone()))
+        .filter(|n| {
+            seen.insert((
+                crate::assemble::id_key(&n.lead_model.0).to_string(),
+                n.lead_model.1.clone(),
+            ))
+        })
         .collect();
     Ok((queue, dropped.len()))
 }
@@ -635,6 +642,18 @@ mod tests {
         assert_eq!(dropped, 1);
         let keys: Vec<&str> = q.iter().map(|n| n.key.as_str()).collect();
         assert_eq!(keys, ["B:d1:m1", "C:d2:m1"]);
+        // Ids as another export writes them (padded, `7.0` for `7`) are the same leads.
+        let (q, _) = queue(&hook, vec![note(" C ", "d3"), note("7.0", "d3")], |_| false).unwrap();
+        let keys: Vec<&str> = q.iter().map(|n| n.key.as_str()).collect();
+        assert_eq!(keys, ["B:d1:m1", "C:d2:m1", "7.0:d3:m1", "A:d1:m1"]);
+        save_pending(&hook, &q).unwrap();
+        let (q, dropped) = queue(&hook, vec![note("7", "d4")], |lead| {
+            crate::assemble::id_key(lead) == "A"
+        })
+        .unwrap();
+        assert_eq!(dropped, 1);
+        let keys: Vec<&str> = q.iter().map(|n| n.key.as_str()).collect();
+        assert_eq!(keys, ["B:d1:m1", "C:d2:m1", "7.0:d3:m1"]);
     }
 
     #[test]

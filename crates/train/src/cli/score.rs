@@ -348,7 +348,12 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             &s.job,
             |chunk| {
                 if s.notify.is_some() {
-                    not_mql.extend(chunk.iter().filter(|l| !l.mql).map(|l| l.id.clone()));
+                    not_mql.extend(
+                        chunk
+                            .iter()
+                            .filter(|l| !l.mql)
+                            .map(|l| leadscore_train::assemble::id_key(&l.id).to_string()),
+                    );
                 }
                 if let Some(prev) = against {
                     changed.extend(crossings(prev, chunk));
@@ -383,7 +388,11 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             Ok(sm) => {
                 // A lead that has converted since an earlier run queued it is no new MQL.
                 if s.notify.is_some() {
-                    not_mql.extend(sm.converted_ids.iter().cloned());
+                    not_mql.extend(
+                        sm.converted_ids
+                            .iter()
+                            .map(|id| leadscore_train::assemble::id_key(id).to_string()),
+                    );
                 }
                 summary = sm;
             }
@@ -404,7 +413,10 @@ pub fn run(s: Score) -> anyhow::Result<()> {
                 .filter(|c| c.change == Change::BecameMql)
                 .map(|c| new_mql(&artifact.model_id, &as_of, c))
                 .collect();
-            let pending = queue(hook, fresh, |lead| not_mql.contains(lead)).and_then(|all| {
+            let pending = queue(hook, fresh, |lead| {
+                not_mql.contains(leadscore_train::assemble::id_key(lead))
+            })
+            .and_then(|all| {
                 save_pending(hook, &all.0)?;
                 Ok(all)
             });
