@@ -750,6 +750,11 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     if let Some(fast) = parse_fixed_timestamp(t.strip_suffix('Z').unwrap_or(t).as_bytes()) {
         return Some(fast);
     }
+    if t.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
+        if let Some(ordered) = clock_before_year(t) {
+            return parse_timestamp(&ordered);
+        }
+    }
     if let Some(utc) = without_utc_word(t) {
         return parse_timestamp(utc);
     }
@@ -823,6 +828,55 @@ fn without_utc_word(t: &str) -> Option<&str> {
     });
     let zero_offset = offset.is_none_or(|o| o.bytes().all(|b| b == b'0' || b == b':'));
     (ends_time && zero_offset).then_some(rest)
+}
+
+/// The month-name forms programs print by default, rewritten as `Nov 24 2023 10:00:00 ZONE`
+/// (read by the forms below): Java's `Date.toString` and C's `asctime`, with the time of day
+/// before the year (`Fri Nov 24 10:00:00 PST 2023`, `Fri Nov 24 10:00:00 2023`), and
+/// JavaScript's `Date.toString`, with the zone's name in brackets after its offset (`Fri Nov 24
+/// 2023 10:00:00 GMT+0000 (Coordinated Universal Time)`: the brackets are left out). `None`
+/// for any other text.
+fn clock_before_year(t: &str) -> Option<String> {
+    if t.len() > MONTH_NAME_DATE_BYTES + 40 {
+        return None;
+    }
+    // JavaScript: a bracketed zone name at the end, after a `GMT` offset.
+    if let Some(open) = t.strip_suffix(')').and_then(|r| r.rfind(" (")) {
+        let (before, name) = (t[..open].trim_end(), &t[open + 2..t.len() - 1]);
+        let named = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphabetic() || b == b' ' || b == b'.' || b == b'-');
+        let after_offset = before
+            .rsplit(' ')
+            .next()
+            .is_some_and(|z| z.starts_with("GMT") || z.starts_with("UTC"));
+        return (named && after_offset).then(|| before.to_string());
+    }
+    // Java and C: [weekday] month day clock [zone] year.
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let words = match words.first() {
+        Some(w) if is_weekday_name(w) => &words[1..],
+        _ => &words[..],
+    };
+    let (month, day, clock, zone, year) = match words {
+        [m, d, c, y] => (m, d, c, None, y),
+        [m, d, c, z, y] => (m, d, c, Some(z), y),
+        _ => return None,
+    };
+    (month_of_name(month).is_some()
+        && day_of_month(day).is_some()
+        && clock.contains(':')
+        && y_is_year(year))
+    .then(|| match zone {
+        Some(z) => format!("{month} {day} {year} {clock} {z}"),
+        None => format!("{month} {day} {year} {clock}"),
+    })
+}
+
+/// Four digits: a year where Java and C print it.
+fn y_is_year(word: &str) -> bool {
+    word.len() == 4 && word.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The zones a time may end with by name, and their offsets east of UTC in hours: North
@@ -1124,7 +1178,11 @@ fn parse_month_name_date(t: &str) -> Option<i64> {
 /// in days since 1970-01-01; `None` for text [`parse_timestamp`] does not read that way.
 pub fn month_name_written_day(text: &str) -> Option<i64> {
     let t = trimmed(text);
-    let t = without_utc_word(t).unwrap_or(t);
+    let ordered = clock_before_year(t);
+    let t = ordered.as_deref().unwrap_or(t);
+    let t = without_utc_word(t)
+        .or_else(|| zone_word(t).map(|(local, _)| local))
+        .unwrap_or(t);
     let (year, month, day, seconds, _) = month_name_fields(t)?;
     civil_moment(year, month, day, seconds)?;
     Some(civil::days_from_civil(year, month, day))
@@ -3210,6 +3268,21 @@ mod tests {
         ] {
             assert_eq!(parse_timestamp(t), Some(ten), "{t}");
         }
+        // As programs print a date by default: Java's and C's `toString`/`asctime` (the clock
+        // before the year), JavaScript's (a bracketed zone name after the offset).
+        for t in [
+            "Fri Nov 24 10:00:00 UTC 2023",
+            "Fri Nov 24 10:00:00 GMT 2023",
+            "Fri Nov 24 02:00:00 PST 2023",
+            "Fri Nov 24 11:00:00 CET 2023",
+            "Fri Nov 24 10:00:00 2023",
+            "Nov 24 10:00:00 2023",
+            "Fri Nov 24 2023 10:00:00 GMT+0000 (Coordinated Universal Time)",
+            "Fri Nov 24 2023 11:00:00 GMT+0100 (Central European Standard Time)",
+            "Fri Nov 24 2023 05:00:00 GMT-0500 (Eastern Standard Time)",
+        ] {
+            assert_eq!(parse_timestamp(t), Some(ten), "{t}");
+        }
         // An event's fraction of a second rounds up, as for ISO text.
         assert_eq!(
             parse_event_time("Fri, 24 Nov 2023 10:00:00.5 +0000"),
@@ -3226,7 +3299,11 @@ mod tests {
             "Nov 24, 2023 10:00 XYZ",
             "Nov 24, 2023 10:00 +9999",
             "Novem 24, 2023",
-            "Fri Nov 24 2023 10:00:00 GMT+0000 (Coordinated Universal Time)",
+            "Fri Nov 24 2023 10:00:00 GMT+0000 (Coordinated Universal Time",
+            "Fri Nov 24 2023 10:00:00 (Coordinated Universal Time)",
+            "Fri Nov 24 10:00:00 XYZ 2023",
+            "Fri Nov 24 10:00:00 UTC 23",
+            "Fri Nov 24 UTC 2023",
             "24 Nov 2023 - 30 Nov 2023",
             "Monday",
             "Mayor 5 2023",
@@ -3256,6 +3333,13 @@ mod tests {
             month_name_written_day("Nov 24, 2023 UTC"),
             day_of("2023-11-24")
         );
+        for t in [
+            "Fri Nov 24 22:00:00 PST 2023",
+            "Fri Nov 24 2023 22:00:00 GMT-0800 (Pacific Standard Time)",
+        ] {
+            assert_eq!(month_name_written_day(t), day_of("2023-11-24"), "{t}");
+            assert_eq!(day_of(t), day_of("2023-11-25"), "{t}");
+        }
         assert_eq!(month_name_written_day("2023-11-24"), None);
         assert_eq!(month_name_written_day("Nov 31, 2023"), None);
         // Long text is not split into words (a megabyte of `a,` was a vector of words).
