@@ -73,15 +73,20 @@ fn thin_text(target: &f64, thin: &Option<Box<(u64, u64, u64)>>) -> String {
         // Not even one cutoff is tested: the best point quoted above had too few leads to
         // bound, whatever its bound reads.
         Some((_, total, min_support)) if total < min_support => format!(
-            "; the holdout has only {total} leads and a cutoff is tested only when it selects at \
+            "; there are only {total} leads here and a cutoff is tested only when it selects at \
              least {min_support} (fewer are too few to bound), so no cutoff is tested at all: a \
-             larger holdout or more data would"
+             larger holdout or more data would let one be"
+        ),
+        // A labelled file in which nobody converted (`evaluate`, `report --data`).
+        Some((0, _, _)) => format!(
+            "; none of these leads converted, so no cutoff reaches {}",
+            trim(*target, 4)
         ),
         Some((positives, _, min_support)) => format!(
-            "; the holdout has only {positives} converted leads and a cutoff is tested only when \
-             it selects at least {min_support} (fewer are too few to bound), so no cutoff can \
-             reach {} on this holdout, however good the model: a larger holdout or more data \
-             would",
+            "; only {positives} of these leads converted and a cutoff is tested only when it \
+             selects at least {min_support} (fewer are too few to bound), so no cutoff can \
+             reach {} here, however good the model: a larger holdout or more data would let \
+             one reach it",
             trim(*target, 4)
         ),
     }
@@ -1060,14 +1065,27 @@ mod tests {
         };
         let msg = cutoff_for_precision(&c, 0.5, 0.95).unwrap_err().to_string();
         assert!(
-            msg.contains("only 11 converted leads") && msg.contains("at least 30"),
+            msg.contains("only 11 of these leads converted") && msg.contains("at least 30"),
+            "{msg}"
+        );
+        // Nobody converted (a labelled file of one class): said so, no advice about size.
+        let none = OperatingCurve {
+            positives: 0,
+            points: vec![pt(0.9, 0, 10), pt(0.5, 0, 30), pt(0.1, 0, 60)],
+            ..c
+        };
+        let msg = cutoff_for_precision(&none, 0.5, 0.95)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("none of these leads converted") && !msg.contains("larger"),
             "{msg}"
         );
         // A holdout with enough converted leads does not say it.
         let msg = cutoff_for_precision(&hand_curve(), 0.99, 0.95)
             .unwrap_err()
             .to_string();
-        assert!(!msg.contains("converted leads"), "{msg}");
+        assert!(!msg.contains("leads converted"), "{msg}");
     }
 
     #[test]

@@ -32,9 +32,9 @@ pub struct EvaluationSet {
     /// training did not see (scored as missing, `other` or the nearest training value). `None` for the holdout (not counted).
     pub unseen: Option<Vec<UnseenValues>>,
     /// A labeled file: the model's own cutoffs (chosen on its holdout, as a server chooses
-    /// them) judged on the file (`leadscore_core::curve::check_cutoffs`). Empty for the
-    /// holdout, where they were chosen.
-    pub model_cutoffs: Vec<CutoffCheck>,
+    /// them) judged on the file (`leadscore_core::curve::check_cutoffs`); empty when the
+    /// holdout reaches none of the targets. `None` for the holdout, where they were chosen.
+    pub model_cutoffs: Option<Vec<CutoffCheck>>,
 }
 
 impl EvaluationSet {
@@ -62,7 +62,7 @@ impl EvaluationSet {
             handoff,
             drawn,
             unseen: None,
-            model_cutoffs: Vec::new(),
+            model_cutoffs: None,
         }
     }
 
@@ -357,7 +357,7 @@ mod tests {
             handoff: None,
             drawn: None,
             unseen: None,
-            model_cutoffs: Vec::new(),
+            model_cutoffs: None,
         }
     }
 
@@ -402,7 +402,7 @@ mod tests {
             handoff: None,
             drawn: None,
             unseen: None,
-            model_cutoffs: Vec::new(),
+            model_cutoffs: None,
         };
         let rows = tier_rows(&c, &s, &Tiers::standard(), 0.95);
         assert_eq!(rows.len(), 4);

@@ -725,11 +725,15 @@ fn cutoff_text(
                         p {
                             (format!(
                                 "On the {}, the same cutoff gives a precision of {:.3} (lower \
-                                 bound {:.3}), recall {:.3} and an MQL rate of {}.",
+                                 bound {:.3}), {} and an MQL rate of {}.",
                                 isolate(&set.name),
                                 f.precision,
                                 f.precision_lower_bound,
-                                f.recall,
+                                if set.decision_curve().positives == 0 {
+                                    "no recall (nobody converted)".to_string()
+                                } else {
+                                    format!("recall {:.3}", f.recall)
+                                },
                                 pct(f.mql_rate)
                             ))
                         }
@@ -849,54 +853,66 @@ fn targets_table(
 /// A labeled file's judgement of the model's own cutoffs (empty for the holdout): what each
 /// cutoff a server would use delivered on the file, against what the holdout promised.
 fn model_cutoffs_section(set: &EvaluationSet) -> Markup {
-    if set.model_cutoffs.is_empty() {
+    let Some(checks) = &set.model_cutoffs else {
         return html! {};
-    }
+    };
     let anyone_converted = set.decision_curve().positives > 0;
     html! {
         section id="model-cutoffs" {
             h2 { "The model's own cutoffs on this data" }
             p {
-                "Each cutoff was chosen on the model's holdout for its target, as a server                  started with " code { "--target-precision" } " at that target chooses it                  (95% confidence), and is applied here as it is, on the "
+                "Each cutoff was chosen on the model's holdout for its target, as a server \
+                 started with " code { "--target-precision" } " at that target chooses it \
+                 (95% confidence), and is applied here as it is, on the "
                 (isolate(&set.name))
                 @if set.handoff.is_some() {
-                    " (on the handoff curve: each lead counted once, handed over the first time                      its score reached the cutoff)"
+                    " (on the handoff curve: each lead counted once, handed over the first time \
+                     its score reached the cutoff)"
                 }
                 ". " b { "holds" } ": the lower bound of the precision here reaches the target; "
-                b { "BELOW the target" } ": even its upper bound is under it, a promise broken                  beyond chance; " b { "within chance" } ": in between. The table after this                  one is another test: the cutoff this file alone would support choosing. Targets \
-                 the holdout reaches no cutoff for are left out (a server refuses them)."
+                b { "BELOW the target" } ": even its upper bound is under it, a promise broken \
+                 beyond chance; " b { "within chance" } ": in between. The table after this \
+                 one is another test: the cutoff this file alone would support choosing. \
+                 Targets the holdout reaches no cutoff for are left out (a server refuses them)."
             }
-            table id="table-model-cutoffs" class="numbers" {
-                thead {
-                    tr {
-                        th { "target precision" } th { "cutoff" } th { "promised (lower bound)" }
-                        th { "precision here" } th { "lower bound" } th { "upper bound" }
-                        th { "recall" } th { "MQL rate" } th { "verdict" }
-                    }
+            @if checks.is_empty() {
+                p class="error" {
+                    "The model's holdout reaches no cutoff for any target checked (0.50 to 0.95), \
+                     so there is none to judge here: a server refuses these targets."
                 }
-                tbody {
-                    @for c in &set.model_cutoffs {
-                        @let broken = c.verdict == CutoffVerdict::Below;
-                        tr class=[broken.then_some("below")] {
-                            td { (format!("{:.2}", c.target)) }
-                            td { (format!("{:.4}", c.promised.threshold)) }
-                            td { (format!("{:.3}", c.promised.precision_lower_bound)) }
-                            @if c.verdict == CutoffVerdict::NoMqls {
-                                td { "–" } td { "–" } td { "–" }
-                            } @else {
-                                td { (format!("{:.3}", c.here.precision)) }
-                                td { (format!("{:.3}", c.here.precision_lower_bound)) }
-                                td { (format!("{:.3}", c.precision_upper_bound)) }
-                            }
-                            td {
-                                @if anyone_converted {
-                                    (format!("{:.3}", c.here.recall))
+            } @else {
+                table id="table-model-cutoffs" class="numbers" {
+                    thead {
+                        tr {
+                            th { "target precision" } th { "cutoff" } th { "promised (lower bound)" }
+                            th { "precision here" } th { "lower bound" } th { "upper bound" }
+                            th { "recall" } th { "MQL rate" } th { "verdict" }
+                        }
+                    }
+                    tbody {
+                        @for c in checks {
+                            @let broken = c.verdict == CutoffVerdict::Below;
+                            tr class=[broken.then_some("below")] {
+                                td { (format!("{:.2}", c.target)) }
+                                td { (format!("{:.4}", c.promised.threshold)) }
+                                td { (format!("{:.3}", c.promised.precision_lower_bound)) }
+                                @if c.verdict == CutoffVerdict::NoMqls {
+                                    td { "–" } td { "–" } td { "–" }
                                 } @else {
-                                    "–"
+                                    td { (format!("{:.3}", c.here.precision)) }
+                                    td { (format!("{:.3}", c.here.precision_lower_bound)) }
+                                    td { (format!("{:.3}", c.precision_upper_bound)) }
                                 }
+                                td {
+                                    @if anyone_converted {
+                                        (format!("{:.3}", c.here.recall))
+                                    } @else {
+                                        "–"
+                                    }
+                                }
+                                td { (pct(c.here.mql_rate)) }
+                                td { (c.verdict.words()) }
                             }
-                            td { (pct(c.here.mql_rate)) }
-                            td { (c.verdict.words()) }
                         }
                     }
                 }

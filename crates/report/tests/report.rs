@@ -242,7 +242,7 @@ fn x_education_report_on_the_holdout_and_on_a_labeled_file() {
         handoff: e.handoff_curve,
         drawn: None,
         unseen: Some(e.unseen),
-        model_cutoffs: e.model_cutoffs.clone(),
+        model_cutoffs: Some(e.model_cutoffs.clone()),
     };
     let report = Report::build(&artifact, Some(&set), &ReportOptions::default()).unwrap();
     assert!(report.on_file);

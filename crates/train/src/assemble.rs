@@ -13,7 +13,7 @@
 
 use crate::error::{Result, TrainError};
 use crate::featurize::{event_time_values, level_values, timestamp_values, Matrix};
-use crate::load::{column, read_table, read_table_rows, ReadOptions, Table};
+use crate::load::{column, read_table_rows, ReadOptions, Table};
 use crate::table::labels;
 pub use leadscore_core::artifact::{LandmarkCounts, PointInTimeReport};
 use leadscore_core::fitted::{
@@ -305,6 +305,10 @@ pub struct AssemblyInputs<'a> {
     pub max_examples: usize,
     /// Seed of that sample.
     pub seed: u64,
+    /// Outcomes a model is judged on (`evaluate`), not trained on: an outcomes table in
+    /// which nobody converted (a header without rows, a `converted` column of not-converted
+    /// values only) is read as it is, not refused.
+    pub fresh: bool,
 }
 
 impl<'a> AssemblyInputs<'a> {
@@ -319,6 +323,7 @@ impl<'a> AssemblyInputs<'a> {
             allow_untimed_conversions: false,
             max_examples: crate::pipeline::DEFAULT_MAX_EXAMPLES,
             seed: 7,
+            fresh: false,
         }
     }
 }
@@ -447,9 +452,9 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
                 spec.outcomes.as_ref().cloned().unwrap_or_default(),
                 &spec.positive,
                 &index,
-                n,
                 read,
                 missing,
+                inputs.fresh,
             )?;
             report.outcomes_unknown_lead = o.unknown;
             // Every row's time, of any lead (the export reaches that far, also when these
@@ -921,16 +926,19 @@ fn read_outcomes(
     spec: OutcomeSpec,
     positive: &[String],
     index: &HashMap<String, usize>,
-    n: usize,
     read: &ReadOptions,
     missing: &[String],
+    fresh: bool,
 ) -> Result<Outcomes> {
+    // One row of the leads file per id (`lead_index` refuses a missing or repeated one).
+    let n = index.len();
     // The ids as written, as the leads' and the events' are read.
     let read = ReadOptions {
         text_columns: vec![spec.lead_id.clone()],
         ..read.clone()
     };
-    let mut table = read_table(path, &read)?;
+    // Fresh outcomes of a period in which nobody converted: a closed-deals export of no rows.
+    let mut table = read_table_rows(path, &read, fresh)?;
     crate::load::names_in_any_case(
         &mut table,
         &[&spec.lead_id, &spec.converted, &spec.converted_at],
@@ -938,7 +946,11 @@ fn read_outcomes(
     let ids = level_values(&table, &spec.lead_id, missing)?;
     let has = |c: &str| table.df.column(c).is_ok();
     let converted: Vec<bool> = if has(&spec.converted) {
-        crate::table::outcome_labels(&table, &spec.converted, positive)?
+        if fresh {
+            crate::table::monitor_labels(&table, &spec.converted, positive)?
+        } else {
+            crate::table::outcome_labels(&table, &spec.converted, positive)?
+        }
     } else {
         vec![true; ids.len()] // a closed-deals export lists converted leads only
     };
@@ -1227,9 +1239,9 @@ mod tests {
             OutcomeSpec::default(),
             &leadscore_core::value::default_positive_values(),
             index,
-            index.len(),
             &ReadOptions::default(),
             &[String::new()],
+            false,
         )
     }
 

@@ -501,6 +501,7 @@ fn train_examples(
             allow_untimed_conversions: config.allow_untimed_conversions,
             max_examples: config.max_examples,
             seed: config.seed,
+            fresh: false,
         })?;
         outcomes_fingerprint = a.outcomes_fingerprint;
         spec_warnings.extend(a.notes.iter().cloned());
@@ -1905,6 +1906,7 @@ impl LabelledSet {
                     events: fresh.events.as_deref(),
                     outcomes: fresh.outcomes.as_deref(),
                     allow_untimed_conversions: settings.allow_untimed_conversions,
+                    fresh: true,
                     ..AssemblyInputs::new(&leads, &spec, &read)
                 })?;
                 Self {
@@ -1952,18 +1954,27 @@ impl LabelledSet {
         if positives != 0 && positives != self.labels.len() {
             return None;
         }
-        let why = match &self.point_in_time {
+        let n = self.labels.len();
+        let plural =
+            |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+        // A point-in-time set counts examples (a lead at each landmark of its life).
+        let what = match &self.point_in_time {
             Some(r) => format!(
-                " ({} leads; {} of their examples censored because the {}-day horizon is not \
-                 over by the end of the data, {}; {} converted before as_of)",
-                r.leads, r.censored, r.horizon_days, r.end_of_data, r.converted_before_as_of
+                "{} of {}, {positives} of them converted ({} censored because the {}-day \
+                 horizon is not over by the end of the data, {}; {} converted before as_of)",
+                plural(n, "labelled example", "labelled examples"),
+                plural(r.leads as usize, "lead", "leads"),
+                r.censored,
+                r.horizon_days,
+                r.end_of_data,
+                r.converted_before_as_of
             ),
-            None => String::new(),
+            None => format!(
+                "{}, {positives} of them converted",
+                plural(n, "labelled lead", "labelled leads")
+            ),
         };
-        Some(format!(
-            "the fresh data has {} labelled leads, {positives} of them converted{why}",
-            self.labels.len()
-        ))
+        Some(format!("the fresh data has {what}"))
     }
 
     /// Refuses examples of one class, which cannot compare two models' rankings.

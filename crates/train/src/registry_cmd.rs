@@ -474,7 +474,13 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
     };
     let rules = label_rules(&artifact, &options.fresh).map_err(challenger_context)?;
     let set = LabelledSet::load(&rules, &options.fresh).map_err(challenger_context)?;
-    set.require_both_classes().map_err(challenger_context)?;
+    set.require_both_classes().map_err(|e| {
+        refuse(format!(
+            "model {} cannot be compared with the champion on the fresh data: {e} (`evaluate` \
+             shows what each model's cutoffs delivered there)",
+            artifact.model_id
+        ))
+    })?;
     // Fresh means neither model saw it: a challenger scored on its own training files looks
     // better than it is (one trained on the "fresh" tables was promoted at +0.014 ROC AUC and
     // was worse than the champion on data neither saw), a champion on its own favours it.

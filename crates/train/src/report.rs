@@ -156,7 +156,7 @@ pub fn targets_text(curve: &OperatingCurve) -> String {
 /// The model's own cutoffs on fresh data (`evaluate`): what each promised on its holdout and
 /// what it delivers here; the targets its holdout reaches no cutoff for are named.
 /// `anyone_converted`: whether a lead of the data converted (without one, recall is 0 of 0,
-/// shown as `-`).
+/// shown as `–`).
 pub fn model_cutoffs_text(
     checks: &[crate::pipeline::CutoffCheck],
     anyone_converted: bool,
@@ -197,7 +197,7 @@ pub fn model_cutoffs_text(
             if anyone_converted {
                 format!("{:.3}", here.recall)
             } else {
-                "-".into()
+                "–".into()
             },
             here.mql_rate,
             c.verdict.words()

@@ -113,18 +113,55 @@ pub enum OneClass {
 }
 
 impl OneClass {
-    /// Whether `class`, the only class of a label column (trimmed), is accepted.
-    fn accepts(self, class: &str, positive: &[String], negative: &[String]) -> bool {
+    /// Whether a label column whose (trimmed) classes are `classes` is accepted as one class:
+    /// every class converted (in any of the positive values' spellings), or, for
+    /// [`OneClass::Either`], every class a spelling of not converted ([`NEGATIVE_WORDS`] or a
+    /// named negative value). A column of two real classes is never accepted here.
+    fn accepts(
+        self,
+        classes: &[(String, usize)],
+        positive: &[String],
+        negative: &[String],
+    ) -> bool {
+        // (No rows at all, a fresh outcomes table of a period without conversions, is no
+        // class to refuse; the flat file's and training's readers refuse it before.)
+        let all = |f: &dyn Fn(&str) -> bool| classes.iter().all(|(c, _)| f(c));
         match self {
             Self::Refused => false,
-            Self::Positive => is_positive(positive, class),
+            Self::Positive => all(&|c| is_positive(positive, c)),
             Self::Either => {
-                is_positive(positive, class)
-                    || is_positive(negative, class)
-                    || NEGATIVE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(class))
+                all(&|c| is_positive(positive, c))
+                    || all(&|c| {
+                        !is_positive(positive, c)
+                            && (is_positive(negative, c)
+                                || NEGATIVE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(c)))
+                    })
             }
         }
     }
+}
+
+/// The error for a label column whose classes are none of them converted, and not all of
+/// them spellings of not converted (fresh outcomes: `evaluate`, `monitor`); `hint`, when not
+/// empty, says how to read them as not converted.
+fn neither_error(classes: &[(String, usize)], positive: &[String], hint: &str) -> String {
+    let shown = classes
+        .iter()
+        .take(4)
+        .map(|(c, _)| format!("{c:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "every labelled row is {shown}, which is neither a converted value ({}) nor a spelling \
+         of not converted ({}): {}",
+        positive.join(", "),
+        NEGATIVE_WORDS.join(", "),
+        if hint.is_empty() {
+            "is it the right column?".to_string()
+        } else {
+            format!("{hint} (or is it the wrong column?)")
+        }
+    )
 }
 
 fn labels_of(
@@ -142,21 +179,11 @@ fn labels_of(
         )));
     }
     let classes = class_counts(&values);
-    let one_class_ok = match classes.as_slice() {
-        [(only, _)] => one_class.accepts(only, positive, &[]),
-        _ => false,
-    };
-    if !one_class_ok {
+    if !one_class.accepts(&classes, positive, &[]) {
         // Outcomes a monitor joins: one class that reads as neither (a model is not trained
         // here, so "a model needs both" would not be the reason).
         if one_class == OneClass::Either && classes.len() == 1 {
-            return Err(col_err(format!(
-                "every row is {:?}, which is neither a converted value ({}) nor a spelling of \
-                 not converted ({}): is it the right column?",
-                classes[0].0,
-                positive.join(", "),
-                NEGATIVE_WORDS.join(", ")
-            )));
+            return Err(col_err(neither_error(&classes, positive, "")));
         }
         check_classes(&values, positive, &col_err)?;
     }
@@ -213,7 +240,11 @@ pub fn flat_labels(
     }
     if !negative.is_empty() {
         let classes = class_counts(&values);
-        if !classes.iter().any(|(c, _)| is_positive(negative, c)) {
+        // Fresh outcomes in which every lead with one converted (`Won`, the rest `Open`) hold
+        // no negative for a reason.
+        let all_converted =
+            one_class == OneClass::Either && classes.iter().any(|(c, _)| is_positive(positive, c));
+        if !all_converted && !classes.iter().any(|(c, _)| is_positive(negative, c)) {
             let quoted = |v: &mut dyn Iterator<Item = &str>| {
                 v.map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ")
             };
@@ -423,10 +454,27 @@ fn label_classes(
     col_err: &impl Fn(String) -> TrainError,
 ) -> Result<Option<String>> {
     let classes = class_counts(values);
-    if let [(only, _)] = classes.as_slice() {
-        if one_class.accepts(only, positive, negative) {
-            return Ok(None);
-        }
+    if one_class.accepts(&classes, positive, negative) {
+        return Ok(None);
+    }
+    if one_class == OneClass::Either && classes.iter().all(|(c, _)| !is_positive(positive, c)) {
+        // Fresh outcomes in which nobody converted, spelled as training's other class was
+        // (`Not converted`, `Lost`): the model does not keep that spelling.
+        let hint = format!(
+            "if {} not converted, pass --negative {}",
+            if classes.len() == 1 {
+                "it means"
+            } else {
+                "they mean"
+            },
+            classes
+                .iter()
+                .take(4)
+                .map(|(c, _)| format!("{c:?}"))
+                .collect::<Vec<_>>()
+                .join(" --negative ")
+        );
+        return Err(col_err(neither_error(&classes, positive, &hint)));
     }
     let named = positive != leadscore_core::value::default_positive_values().as_slice();
     if classes.len() <= 2 || (!named && negative.is_empty()) {
@@ -696,9 +744,51 @@ mod tests {
             flat_labels(&t, "y", &won, &[], OneClass::Either).unwrap().y,
             vec![true, true]
         );
-        // One class that is neither (the wrong column) stays an error.
+        // Everybody with an outcome converted, the others open, with the negative named.
+        let (_d, t) = table("y,x\nWon,a\nOpen,b\n");
+        let f = flat_labels(&t, "y", &won, &["Lost".into()], OneClass::Either).unwrap();
+        assert_eq!((f.y, f.labelled), (vec![true, false], Some(vec![0])));
+        // Two spellings of not converted are one class here.
+        let (_d, t) = table("y,x\n0,a\nno,b\n");
+        assert_eq!(
+            flat_labels(&t, "y", &pos(), &[], OneClass::Either)
+                .unwrap()
+                .y,
+            vec![false, false]
+        );
+        // One class that is neither (the wrong column) stays an error; training's other class
+        // (`Not converted`), which the model does not keep, is named with the way to read it.
         let (_d, t) = table("y,x\nmaybe,a\nmaybe,b\n");
         assert!(flat_labels(&t, "y", &pos(), &[], OneClass::Either).is_err());
+        let (_d, t) = table("y,x\nNot converted,a\n");
+        let e = flat_labels(&t, "y", &["Converted".into()], &[], OneClass::Either)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("pass --negative \"Not converted\"") && !e.contains("a model needs"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn outcomes_of_one_class_may_spell_it_several_ways() {
+        // A closed-deals export writing converted as `1` and `yes`: one class (a regression
+        // once refused it as two positive values).
+        let (_d, t) = table("converted,x\n1,a\nyes,b\n");
+        assert_eq!(
+            outcome_labels(&t, "converted", &pos()).unwrap(),
+            vec![true, true]
+        );
+        assert_eq!(
+            monitor_labels(&t, "converted", &pos()).unwrap(),
+            vec![true, true]
+        );
+        let (_d, t) = table("converted,x\n0,a\nno,b\n");
+        assert_eq!(
+            monitor_labels(&t, "converted", &pos()).unwrap(),
+            vec![false, false]
+        );
+        assert!(outcome_labels(&t, "converted", &pos()).is_err());
     }
 
     #[test]

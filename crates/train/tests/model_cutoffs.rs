@@ -213,3 +213,81 @@ fn evaluate_judges_the_models_own_cutoffs_on_fresh_data() {
         .expect("model cutoffs")..];
     assert!(table.contains("BELOW the target"), "report");
 }
+
+/// A path under the repository root.
+fn repo(path: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+}
+
+#[test]
+fn a_three_table_model_is_judged_on_outcomes_in_which_nobody_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (model, leads, events) = (
+        repo("models/demo.json"),
+        repo("data/demo/leads.csv"),
+        repo("data/demo/events.csv"),
+    );
+    let evaluate = |outcomes: &str| -> Value {
+        let out = run_ok(
+            d,
+            &[
+                "evaluate",
+                "--model",
+                model.to_str().unwrap(),
+                "--data",
+                leads.to_str().unwrap(),
+                "--events",
+                events.to_str().unwrap(),
+                "--outcomes",
+                outcomes,
+                "--json",
+            ],
+        );
+        serde_json::from_str(out.trim()).unwrap()
+    };
+    let ids: Vec<String> = std::fs::read_to_string(&leads)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    // A closed-deals export of a quiet period (a header, no rows), and one that lists every
+    // lead as not converted.
+    std::fs::write(d.join("none.csv"), "lead_id,converted_at\n").unwrap();
+    let zeros: String = ids.iter().map(|id| format!("{id},0,\n")).collect();
+    std::fs::write(
+        d.join("zeros.csv"),
+        format!("lead_id,converted,converted_at\n{zeros}"),
+    )
+    .unwrap();
+    for outcomes in ["none.csv", "zeros.csv"] {
+        let v = evaluate(outcomes);
+        assert_eq!(v["evaluation"]["positives"], 0, "{outcomes}");
+        assert!(v["evaluation"]["roc_auc"].is_null(), "{outcomes}");
+        let checks = v["model_cutoffs"].as_array().unwrap();
+        assert!(
+            checks.iter().all(|c| c["here"]["tp"] == 0)
+                && checks.iter().any(|c| c["verdict"] == "below"),
+            "{outcomes}: {v}"
+        );
+    }
+    // The real outcomes with `converted` spelled two ways (`1`, `yes`): one class, read as
+    // converted (it was once refused as two positive values).
+    let real = std::fs::read_to_string(repo("data/demo/outcomes.csv")).unwrap();
+    let mixed: String = real
+        .lines()
+        .skip(1)
+        .enumerate()
+        .map(|(i, l)| format!("{l},{}\n", if i % 2 == 0 { "1" } else { "yes" }))
+        .collect();
+    std::fs::write(
+        d.join("mixed.csv"),
+        format!("lead_id,converted_at,converted\n{mixed}"),
+    )
+    .unwrap();
+    let v = evaluate("mixed.csv");
+    assert!(v["evaluation"]["roc_auc"].as_f64().unwrap() > 0.8, "{v}");
+}

@@ -381,7 +381,8 @@ fn one_class_outcomes_ids_duplicates_nul_tails_and_gates() {
     .unwrap();
     let e = monitor(&options(dir.path())).unwrap_err();
     assert!(
-        format!("{e:#}").contains("every row is \"Won\", which is neither a converted value"),
+        format!("{e:#}")
+            .contains("every labelled row is \"Won\", which is neither a converted value"),
         "{e:#}"
     );
 

@@ -108,7 +108,7 @@ pub fn run(job: ReportJob) -> anyhow::Result<()> {
                 curve: e.curve,
                 handoff: e.handoff_curve,
                 drawn: e.ungated_curve,
-                model_cutoffs: e.model_cutoffs,
+                model_cutoffs: Some(e.model_cutoffs),
                 unseen: Some(e.unseen),
             })
         }
