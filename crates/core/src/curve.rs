@@ -698,6 +698,10 @@ pub fn tier_cutoffs(
         .collect()
 }
 
+/// The target precisions whose cutoffs `evaluate` and the report judge on fresh data
+/// ([`check_cutoffs`]) and show the cost of.
+pub const CHECKED_TARGETS: [f64; 6] = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+
 /// One of a model's own cutoffs judged on fresh data ([`check_cutoffs`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CutoffCheck {

@@ -11,7 +11,7 @@ use crate::figures::{
 };
 use crate::{isolate, ReportError};
 use leadscore_core::artifact::{bins_label, BinsSearch, ModelArtifact, ShapeSearch};
-use leadscore_core::curve::{cutoff_for_precision, CutoffError, CutoffVerdict};
+use leadscore_core::curve::{cutoff_for_precision, CutoffError, CutoffVerdict, CHECKED_TARGETS};
 use leadscore_core::explain::ExplainSummary;
 use leadscore_core::funnel::Funnel;
 use leadscore_core::gates::{GateSpec, Gates, CURVE_POINTS};
@@ -857,6 +857,11 @@ fn model_cutoffs_section(set: &EvaluationSet) -> Markup {
         return html! {};
     };
     let anyone_converted = set.decision_curve().positives > 0;
+    let unreached: Vec<String> = CHECKED_TARGETS
+        .iter()
+        .filter(|t| !checks.iter().any(|c| c.target == **t))
+        .map(|t| format!("{t:.2}"))
+        .collect();
     html! {
         section id="model-cutoffs" {
             h2 { "The model's own cutoffs on this data" }
@@ -872,13 +877,13 @@ fn model_cutoffs_section(set: &EvaluationSet) -> Markup {
                 ". " b { "holds" } ": the lower bound of the precision here reaches the target; "
                 b { "BELOW the target" } ": even its upper bound is under it, a promise broken \
                  beyond chance; " b { "within chance" } ": in between. The table after this \
-                 one is another test: the cutoff this file alone would support choosing. \
-                 Targets the holdout reaches no cutoff for are left out (a server refuses them)."
+                 one is another test: the cutoff this file alone would support choosing."
             }
             @if checks.is_empty() {
                 p class="error" {
-                    "The model's holdout reaches no cutoff for any target checked (0.50 to 0.95), \
-                     so there is none to judge here: a server refuses these targets."
+                    "The model's holdout reaches no cutoff for any target checked ("
+                    (unreached.join(", "))
+                    "), so there is none to judge here: a server refuses these targets."
                 }
             } @else {
                 table id="table-model-cutoffs" class="numbers" {
@@ -913,6 +918,17 @@ fn model_cutoffs_section(set: &EvaluationSet) -> Markup {
                                 td { (pct(c.here.mql_rate)) }
                                 td { (c.verdict.words()) }
                             }
+                        }
+                    }
+                }
+                @if !unreached.is_empty() {
+                    p {
+                        (unreached.join(", "))
+                        ": the model's holdout reaches no cutoff for "
+                        @if unreached.len() == 1 {
+                            "it (a server refuses this target)."
+                        } @else {
+                            "them (a server refuses these targets)."
                         }
                     }
                 }

@@ -262,6 +262,23 @@ fn x_education_report_on_the_holdout_and_on_a_labeled_file() {
         );
         assert!(table.contains(c.verdict.words()), "{c:?}");
     }
+    // The targets the holdout does not reach are named after the table.
+    let unreached: Vec<String> = leadscore_core::curve::CHECKED_TARGETS
+        .iter()
+        .filter(|t| !e.model_cutoffs.iter().any(|c| c.target == **t))
+        .map(|t| format!("{t:.2}"))
+        .collect();
+    assert!(
+        !unreached.is_empty(),
+        "the demo model reaches every target?"
+    );
+    assert!(
+        html.contains(&format!(
+            "{}: the model's holdout reaches no cutoff for",
+            unreached.join(", ")
+        )),
+        "unreached targets {unreached:?}"
+    );
     // The holdout report has no such table (its cutoffs were chosen there).
     let holdout = Report::build(&artifact, None, &ReportOptions::default())
         .unwrap()

@@ -28,7 +28,9 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Target precisions shown in the "what a target costs" table.
-pub const REPORT_TARGETS: [f64; 6] = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+/// (Core's [`leadscore_core::curve::CHECKED_TARGETS`], which the HTML report's table of the
+/// model's own cutoffs uses too.)
+pub const REPORT_TARGETS: [f64; 6] = leadscore_core::curve::CHECKED_TARGETS;
 
 /// Headline metrics, lift and calibration. `unit` names what was scored: `leads`, or
 /// `examples` for a model trained on several landmarks (a lead at each landmark of its life:
