@@ -20,6 +20,17 @@ fn evaluate_json(dir: &Path, data: &str) -> Value {
     serde_json::from_str(out.trim()).expect("evaluate --json is one JSON object")
 }
 
+/// `evaluate --json`'s judgement of the model's cutoff at target 0.5 is `below`.
+fn assert_below_at_half(v: &Value) {
+    let checks = v["model_cutoffs"].as_array().expect("model_cutoffs");
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["verdict"] == "below" && c["target"].as_f64() == Some(0.5)),
+        "{v}"
+    );
+}
+
 /// Each fresh lead's score by `score` (the nightly job's path, as the server scores).
 fn scores(dir: &Path, data: &str) -> Vec<(String, f64)> {
     run_ok(
@@ -131,13 +142,7 @@ fn evaluate_judges_the_models_own_cutoffs_on_fresh_data() {
         .collect();
     std::fs::write(d.join("flipped.csv"), survey::csv(&flipped)).unwrap();
     let v = evaluate_json(d, "flipped.csv");
-    let checks = v["model_cutoffs"].as_array().unwrap();
-    assert!(
-        checks
-            .iter()
-            .any(|c| c["verdict"] == "below" && c["target"].as_f64() == Some(0.5)),
-        "{v}"
-    );
+    assert_below_at_half(&v);
     let text = run_ok(
         d,
         &["evaluate", "--model", "m.json", "--data", "flipped.csv"],
@@ -179,12 +184,7 @@ fn evaluate_judges_the_models_own_cutoffs_on_fresh_data() {
         assert_eq!(c["here"]["tp"], 0, "{c}");
         assert_ne!(c["verdict"], "holds", "{c}");
     }
-    assert!(
-        checks
-            .iter()
-            .any(|c| c["verdict"] == "below" && c["target"].as_f64() == Some(0.5)),
-        "{v}"
-    );
+    assert_below_at_half(&v);
     let text = run_ok(
         d,
         &["evaluate", "--model", "m.json", "--data", "nobody.csv"],

@@ -206,30 +206,34 @@ fn a_worse_retrain_is_not_promoted_and_the_reason_is_printed() {
         args.extend_from_slice(extra);
         run(d, &args)
     };
+    // Fresh data promote refuses, forced or not, with stderr naming each of `why`.
+    let refused_even_forced = |data: &str, why: &[&str]| {
+        for extra in [&[][..], &["--force"][..]] {
+            let mut args = vec![
+                "promote",
+                "--registry",
+                "reg",
+                "--model",
+                &weak,
+                "--data",
+                data,
+            ];
+            args.extend_from_slice(extra);
+            let r = run(d, &args);
+            assert_eq!(r.code, Some(1), "{}", r.show());
+            assert!(why.iter().all(|w| r.stderr.contains(w)), "{}", r.show());
+        }
+    };
     // The models' own training file as the "fresh" data: refused, forced or not, naming it
     // (a model scores better on what it was trained on; that says nothing of new leads).
     std::fs::copy(repo("data/demo-leads.csv"), d.join("seen.csv")).unwrap();
-    for extra in [&[][..], &["--force"][..]] {
-        let mut args = vec![
-            "promote",
-            "--registry",
-            "reg",
-            "--model",
-            &weak,
-            "--data",
-            "seen.csv",
-        ];
-        args.extend_from_slice(extra);
-        let r = run(d, &args);
-        assert_eq!(r.code, Some(1), "{}", r.show());
-        assert!(
-            r.stderr
-                .contains("the fresh data seen.csv is a file the challenger")
-                && r.stderr.contains("was trained on (the same SHA-256)"),
-            "{}",
-            r.show()
-        );
-    }
+    refused_even_forced(
+        "seen.csv",
+        &[
+            "the fresh data seen.csv is a file the challenger",
+            "was trained on (the same SHA-256)",
+        ],
+    );
     assert_eq!(current(&d.join("reg")), format!("{good}.json"));
     // Fresh data in which nobody converted cannot compare two rankings: refused, forced or
     // not, saying so (`evaluate` of the same file shows what each model's cutoffs delivered).
@@ -243,27 +247,13 @@ fn a_worse_retrain_is_not_promoted_and_the_reason_is_printed() {
         })
         .collect();
     std::fs::write(d.join("nobody.csv"), nobody).unwrap();
-    for extra in [&[][..], &["--force"][..]] {
-        let mut args = vec![
-            "promote",
-            "--registry",
-            "reg",
-            "--model",
-            &weak,
-            "--data",
-            "nobody.csv",
-        ];
-        args.extend_from_slice(extra);
-        let r = run(d, &args);
-        assert_eq!(r.code, Some(1), "{}", r.show());
-        assert!(
-            r.stderr.contains("0 of them converted")
-                && r.stderr
-                    .contains("comparing models needs converted and unconverted leads"),
-            "{}",
-            r.show()
-        );
-    }
+    refused_even_forced(
+        "nobody.csv",
+        &[
+            "0 of them converted",
+            "comparing models needs converted and unconverted leads",
+        ],
+    );
     assert_eq!(current(&d.join("reg")), format!("{good}.json"));
     let r = promote(&weak, &[]);
     assert_eq!(r.code, Some(1), "{}", r.show());
