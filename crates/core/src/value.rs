@@ -867,16 +867,11 @@ fn clock_before_year(t: &str) -> Option<String> {
     (month_of_name(month).is_some()
         && day_of_month(day).is_some()
         && clock.contains(':')
-        && y_is_year(year))
+        && year_of(year, false).is_some())
     .then(|| match zone {
         Some(z) => format!("{month} {day} {year} {clock} {z}"),
         None => format!("{month} {day} {year} {clock}"),
     })
-}
-
-/// Four digits: a year where Java and C print it.
-fn y_is_year(word: &str) -> bool {
-    word.len() == 4 && word.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The zones a time may end with by name, and their offsets east of UTC in hours: North

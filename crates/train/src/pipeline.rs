@@ -19,7 +19,7 @@ use leadscore_core::artifact::{
     format_version_for, ColumnFill, LeakageFlag, ModelArtifact, Provenance, ReplayReport,
     ScoreHistogram,
 };
-use leadscore_core::curve::{check_cutoffs, CurveKind, OperatingCurve};
+use leadscore_core::curve::{check_cutoffs, CurveKind, OperatingCurve, CHECKED_TARGETS};
 /// The model's own cutoffs judged on fresh data ([`FileEvaluation::model_cutoffs`]).
 pub use leadscore_core::curve::{CutoffCheck, CutoffVerdict};
 use leadscore_core::fitted::{FittedSpec, FittedTransform, UnseenValues};
@@ -1023,8 +1023,11 @@ fn train_examples(
     // Leakage no single column shows (two dates whose gap is the outcome: activity that goes
     // on after the sale) still shows in the whole: no lead export ranks its conversions
     // almost perfectly from what was known before them.
-    let holdout_auc = evaluation.roc_auc.unwrap_or(0.5);
-    if holdout_auc >= NEAR_PERFECT_AUC && evaluation.n >= 100 {
+    // (A holdout always holds both classes: the split refuses one that does not.)
+    if let Some(holdout_auc) = evaluation
+        .roc_auc
+        .filter(|auc| *auc >= NEAR_PERFECT_AUC && evaluation.n >= 100)
+    {
         warnings.push(format!(
             "the holdout ROC AUC is {:.3}: almost perfect, which lead data before the outcome \
              does not give; look for fields recorded after the outcome, alone or together (a \
@@ -2165,7 +2168,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         evaluation: evaluate(&scores, &set.labels)?,
         curve,
         unseen,
-        model_cutoffs: check_cutoffs(&artifact.curve, &whole, &crate::report::REPORT_TARGETS),
+        model_cutoffs: check_cutoffs(&artifact.curve, &whole, &CHECKED_TARGETS),
         warnings,
     })
 }

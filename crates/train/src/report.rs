@@ -1,7 +1,7 @@
 //! Plain-text reports for people: the training summary, `inspect`'s weight table, metrics.
 
 use leadscore_core::artifact::{bins_label, BinsSearch, ModelArtifact, PenaltySearch, ShapeSearch};
-use leadscore_core::curve::{cutoff_for_precision, CurveKind, OperatingCurve};
+use leadscore_core::curve::{cutoff_for_precision, CurveKind, OperatingCurve, CHECKED_TARGETS};
 use leadscore_core::fitted::UnseenValues;
 use leadscore_core::metrics::{metric_text, Evaluation};
 use std::fmt::Write;
@@ -26,11 +26,6 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
     std::borrow::Cow::Owned(out)
 }
-
-/// Target precisions shown in the "what a target costs" table.
-/// (Core's [`leadscore_core::curve::CHECKED_TARGETS`], which the HTML report's table of the
-/// model's own cutoffs uses too.)
-pub const REPORT_TARGETS: [f64; 6] = leadscore_core::curve::CHECKED_TARGETS;
 
 /// Headline metrics, lift and calibration. `unit` names what was scored: `leads`, or
 /// `examples` for a model trained on several landmarks (a lead at each landmark of its life:
@@ -138,7 +133,7 @@ pub fn targets_text(curve: &OperatingCurve) -> String {
         CurveKind::PerExample => "  MQL cutoff by target precision (95% confidence, fixed-sequence rule):\n    target  cutoff  precision  lower bound  recall  MQL rate\n",
         CurveKind::Handoff => "  MQL cutoff by target precision, on the handoff curve (each holdout lead replayed through its\n  life and handed over the first time its score reaches the cutoff; precision = share of those\n  converting within the horizon after that moment; 95% confidence, fixed-sequence rule):\n    target  cutoff  precision  lower bound  recall  MQL rate\n",
     });
-    for t in REPORT_TARGETS {
+    for t in CHECKED_TARGETS {
         match cutoff_for_precision(curve, t, 0.95) {
             Ok(p) => {
                 let _ = writeln!(
@@ -163,7 +158,7 @@ pub fn model_cutoffs_text(
     checks: &[crate::pipeline::CutoffCheck],
     anyone_converted: bool,
 ) -> String {
-    let unreached: Vec<String> = REPORT_TARGETS
+    let unreached: Vec<String> = CHECKED_TARGETS
         .iter()
         .filter(|t| !checks.iter().any(|c| c.target == **t))
         .map(|t| format!("{t:.2}"))

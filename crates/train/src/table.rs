@@ -145,12 +145,7 @@ impl OneClass {
 /// them spellings of not converted (fresh outcomes: `evaluate`, `monitor`); `hint`, when not
 /// empty, says how to read them as not converted.
 fn neither_error(classes: &[(String, usize)], positive: &[String], hint: &str) -> String {
-    let shown = classes
-        .iter()
-        .take(4)
-        .map(|(c, _)| format!("{c:?}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let shown = quoted_classes(classes, ", ");
     format!(
         "every labelled row is {shown}, which is neither a converted value ({}) nor a spelling \
          of not converted ({}): {}",
@@ -162,6 +157,16 @@ fn neither_error(classes: &[(String, usize)], positive: &[String], hint: &str) -
             format!("{hint} (or is it the wrong column?)")
         }
     )
+}
+
+/// The first four of `classes`, quoted, joined by `sep`.
+fn quoted_classes(classes: &[(String, usize)], sep: &str) -> String {
+    classes
+        .iter()
+        .take(4)
+        .map(|(c, _)| format!("{c:?}"))
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 fn labels_of(
@@ -467,12 +472,7 @@ fn label_classes(
             } else {
                 "they mean"
             },
-            classes
-                .iter()
-                .take(4)
-                .map(|(c, _)| format!("{c:?}"))
-                .collect::<Vec<_>>()
-                .join(" --negative ")
+            quoted_classes(&classes, " --negative ")
         );
         return Err(col_err(neither_error(&classes, positive, &hint)));
     }
