@@ -702,8 +702,11 @@ pub fn tier_cutoffs(
 /// ([`check_cutoffs`]) and show the cost of.
 pub const CHECKED_TARGETS: [f64; 6] = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 
-/// One of a model's own cutoffs judged on fresh data ([`check_cutoffs`]).
+/// One of a model's own cutoffs judged on fresh data ([`check_cutoffs`]). In JSON, `here`'s
+/// `recall` is `null` when nobody converted in this data (0 of 0), and `converted` counts those
+/// who did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(into = "CutoffCheckJson")]
 pub struct CutoffCheck {
     /// The target precision the cutoff was chosen for.
     pub target: f64,
@@ -718,6 +721,57 @@ pub struct CutoffCheck {
     /// precision here is within chance of the target, above or under it) or `no_mqls` (the
     /// cutoff selects nobody here).
     pub verdict: CutoffVerdict,
+    /// The converted leads (examples, on a per-example curve) in this data: `here.recall`'s
+    /// denominator; with none, that recall is undefined (`here.recall` holds 0).
+    pub converted: u64,
+}
+
+/// [`CutoffCheck`] as JSON: the same fields, with `here.recall` undefined (`null`) when nobody
+/// converted.
+#[derive(Serialize)]
+struct CutoffCheckJson {
+    target: f64,
+    promised: OperatingPoint,
+    here: PointJson,
+    precision_upper_bound: f64,
+    verdict: CutoffVerdict,
+    converted: u64,
+}
+
+/// An [`OperatingPoint`] whose recall may be undefined; its fields in the same order.
+#[derive(Serialize)]
+struct PointJson {
+    threshold: f64,
+    tp: u64,
+    fp: u64,
+    precision: f64,
+    precision_lower_bound: f64,
+    recall: Option<f64>,
+    mql_rate: f64,
+    confidence: f64,
+}
+
+impl From<CutoffCheck> for CutoffCheckJson {
+    fn from(c: CutoffCheck) -> Self {
+        let h = c.here;
+        Self {
+            target: c.target,
+            promised: c.promised,
+            here: PointJson {
+                threshold: h.threshold,
+                tp: h.tp,
+                fp: h.fp,
+                precision: h.precision,
+                precision_lower_bound: h.precision_lower_bound,
+                recall: (c.converted > 0).then_some(h.recall),
+                mql_rate: h.mql_rate,
+                confidence: h.confidence,
+            },
+            precision_upper_bound: c.precision_upper_bound,
+            verdict: c.verdict,
+            converted: c.converted,
+        }
+    }
 }
 
 /// How a cutoff's promise fared on fresh data (see [`CutoffCheck::verdict`]).
@@ -780,6 +834,7 @@ pub fn check_cutoffs(
                 here: at,
                 precision_upper_bound: upper,
                 verdict,
+                converted: here.positives,
             })
         })
         .collect()

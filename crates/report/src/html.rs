@@ -856,7 +856,6 @@ fn model_cutoffs_section(set: &EvaluationSet) -> Markup {
     let Some(checks) = &set.model_cutoffs else {
         return html! {};
     };
-    let anyone_converted = set.decision_curve().positives > 0;
     let unreached: Vec<String> = CHECKED_TARGETS
         .iter()
         .filter(|t| !checks.iter().any(|c| c.target == **t))
@@ -909,7 +908,7 @@ fn model_cutoffs_section(set: &EvaluationSet) -> Markup {
                                     td { (format!("{:.3}", c.precision_upper_bound)) }
                                 }
                                 td {
-                                    @if anyone_converted {
+                                    @if c.converted > 0 {
                                         (format!("{:.3}", c.here.recall))
                                     } @else {
                                         "–"

@@ -151,13 +151,9 @@ pub fn targets_text(curve: &OperatingCurve) -> String {
 }
 
 /// The model's own cutoffs on fresh data (`evaluate`): what each promised on its holdout and
-/// what it delivers here; the targets its holdout reaches no cutoff for are named.
-/// `anyone_converted`: whether a lead of the data converted (without one, recall is 0 of 0,
-/// shown as `–`).
-pub fn model_cutoffs_text(
-    checks: &[crate::pipeline::CutoffCheck],
-    anyone_converted: bool,
-) -> String {
+/// what it delivers here; the targets its holdout reaches no cutoff for are named. Where nobody
+/// converted, recall is 0 of 0, shown as `–`.
+pub fn model_cutoffs_text(checks: &[crate::pipeline::CutoffCheck]) -> String {
     let unreached: Vec<String> = CHECKED_TARGETS
         .iter()
         .filter(|t| !checks.iter().any(|c| c.target == **t))
@@ -191,7 +187,7 @@ pub fn model_cutoffs_text(
             c.target,
             c.promised.threshold,
             c.promised.precision_lower_bound,
-            if anyone_converted {
+            if c.converted > 0 {
                 format!("{:.3}", here.recall)
             } else {
                 "–".into()

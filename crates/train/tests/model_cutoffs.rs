@@ -115,6 +115,12 @@ fn evaluate_judges_the_models_own_cutoffs_on_fresh_data() {
         assert_eq!(c["here"]["threshold"].as_f64(), Some(cutoff), "{c}");
         assert_eq!(c["here"]["tp"].as_u64(), Some(tp), "{c}");
         assert_eq!(c["here"]["fp"].as_u64(), Some(fp), "{c}");
+        let positives = converted.values().filter(|c| **c).count() as u64;
+        assert_eq!(c["converted"].as_u64(), Some(positives), "{c}");
+        let recall = c["here"]["recall"]
+            .as_f64()
+            .expect("a recall where some converted");
+        assert!((recall - tp as f64 / positives as f64).abs() < 1e-12, "{c}");
         let target = c["target"].as_f64().unwrap();
         let lower = c["here"]["precision_lower_bound"].as_f64().unwrap();
         let upper = c["precision_upper_bound"].as_f64().unwrap();
@@ -182,6 +188,9 @@ fn evaluate_judges_the_models_own_cutoffs_on_fresh_data() {
     assert!(!checks.is_empty(), "{v}");
     for c in checks {
         assert_eq!(c["here"]["tp"], 0, "{c}");
+        // Recall is 0 of 0 here: undefined, not 0.
+        assert_eq!(c["converted"], 0, "{c}");
+        assert!(c["here"]["recall"].is_null(), "{c}");
         assert_ne!(c["verdict"], "holds", "{c}");
     }
     assert_below_at_half(&v);

@@ -58,10 +58,7 @@ pub fn run(e: Evaluate) -> anyhow::Result<()> {
         emit(report::targets_text(
             result.handoff_curve.as_ref().unwrap_or(&result.curve),
         ))?;
-        emit(report::model_cutoffs_text(
-            &result.model_cutoffs,
-            result.evaluation.positives > 0,
-        ))?;
+        emit(report::model_cutoffs_text(&result.model_cutoffs))?;
     }
     Ok(())
 }
