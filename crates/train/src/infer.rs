@@ -12,7 +12,7 @@ use leadscore_core::value::{
     parse_timestamp, parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, EpochUnit,
     CURRENCY_CODES, CURRENCY_SIGNS, SECONDS_PER_DAY,
 };
-use polars::prelude::DataType;
+use polars::prelude::{Column, DataType};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -710,6 +710,8 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
             &mut missing,
         );
     }
+    // The file as text, read by the first check that needs a number as written.
+    let mut as_written = None;
     for (i, name) in table.df.get_column_names().into_iter().enumerate() {
         let name = name.to_string();
         let numbers = placeholders.iter().any(|p| p.column == name);
@@ -729,7 +731,7 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
             warnings.push(format!("column `{name}`: {why}"));
         }
         if col.transform == TransformKind::Numeric && !decimal_comma {
-            warnings.extend(thousands_dots(table, &name, &missing)?);
+            warnings.extend(thousands_dots(table, &name, &missing, &mut as_written)?);
         }
         if why == NO_NAME_REASON {
             warnings.push(format!("column {} of the header: {why}", i + 1));
@@ -909,21 +911,42 @@ fn unix_time_column(
     ))
 }
 
-/// A warning when a text column of numbers reads its dots as decimal points though every
-/// one of them is followed by exactly three digits (`1.380 €`, `12.500`: thousands, as a file
-/// written with decimal commas has them, but in a comma-separated file, where such a file is
-/// not detected): `1.380 €` then reads 1.38 beside `950 €`, silently. At least ten such values
-/// and none with another number of decimals; the reading is unchanged (the spec's
-/// `decimal_comma` changes it).
-fn thousands_dots(table: &Table, name: &str, missing: &[String]) -> Result<Option<String>> {
-    if !table
-        .df
-        .column(name)
-        .is_ok_and(|c| c.dtype() == &DataType::String)
-    {
+/// A warning when a column of numbers reads its dots as decimal points though every one of
+/// them is followed by exactly three digits (`1.380 €`, `12.500`: thousands, as a file written
+/// with decimal commas has them, but in a comma-separated file, where such a file is not
+/// detected): `1.380 €` then reads 1.38 beside `950 €`, silently. At least ten such values and
+/// none with another number of decimals; the reading is unchanged (the spec's `decimal_comma`
+/// changes it). A column polars typed as floats (`1.380` without a currency) is checked as
+/// written: in `as_written`, the file read again as text the first time one needs it (`None`
+/// inside when that read fails), since 1.38 does not say whether it was written `1.380`.
+fn thousands_dots(
+    table: &Table,
+    name: &str,
+    missing: &[String],
+    as_written: &mut Option<Option<Table>>,
+) -> Result<Option<String>> {
+    let Ok(column) = table.df.column(name) else {
         return Ok(None);
-    }
-    let values = level_values(table, name, missing)?;
+    };
+    let source = match column.dtype() {
+        DataType::String => table,
+        DataType::Float64 | DataType::Float32
+            if table.delimiter.is_some() && may_be_written_with_three_decimals(column) =>
+        {
+            let read = crate::load::ReadOptions {
+                missing_tokens: missing.to_vec(),
+                infer_types: false,
+                ..Default::default()
+            };
+            let path = std::path::Path::new(&table.path);
+            match as_written.get_or_insert_with(|| crate::load::read_table(path, &read).ok()) {
+                Some(text) => text,
+                None => return Ok(None),
+            }
+        }
+        _ => return Ok(None),
+    };
+    let values = level_values(source, name, missing)?;
     let mut dotted = 0usize;
     let mut example = None;
     for v in values.iter().flatten() {
@@ -951,6 +974,30 @@ fn thousands_dots(table: &Table, name: &str, missing: &[String]) -> Result<Optio
                 .map_or_else(|| "no number".to_string(), |x| x.to_string())
         )
     }))
+}
+
+/// Whether a float column could have been written with three digits after every dot: at
+/// least ten values with a fraction, each a whole number of thousandths (1.38 is; 1.3805 is
+/// not). Only such a column is read again as text for [`thousands_dots`].
+fn may_be_written_with_three_decimals(column: &Column) -> bool {
+    let Ok(floats) = column.cast(&DataType::Float64) else {
+        return false;
+    };
+    let Ok(floats) = floats.f64() else {
+        return false;
+    };
+    let mut fractions = 0usize;
+    for x in floats.iter().flatten() {
+        if !x.is_finite() || x.fract() == 0.0 {
+            continue;
+        }
+        let thousandths = x * 1000.0;
+        if (thousandths - thousandths.round()).abs() > 1e-6 * thousandths.abs().max(1.0) {
+            return false;
+        }
+        fractions += 1;
+    }
+    fractions >= 10
 }
 
 /// Whether a column's name has a word of a duration (`Time Spent on Website`, `duration_ms`,
@@ -1916,13 +1963,53 @@ mod tests {
         }
         let (_dir, table) = table_of(&csv);
         let missing = leadscore_core::value::default_missing_tokens();
-        let w = thousands_dots(&table, "amount", &missing).unwrap().unwrap();
+        let check = |name: &str| thousands_dots(&table, name, &missing, &mut None).unwrap();
+        let w = check("amount").unwrap();
         assert!(
             w.contains("column `amount`") && w.contains("decimal_comma = true"),
             "{w}"
         );
         assert!(w.contains("\"1.000 €\" is 1"), "{w}");
-        assert_eq!(thousands_dots(&table, "price", &missing).unwrap(), None);
+        assert_eq!(check("price"), None);
+    }
+
+    /// `1.380` without a currency is typed as a float (1.38) by the reader: checked as written,
+    /// so the warning still comes; `1.38` written so, or a fourth decimal, gives none.
+    #[test]
+    fn three_digits_after_every_dot_are_warned_about_in_float_columns() {
+        let mut csv = String::from("amount,price,rate,ratio\n");
+        for i in 0..40u32 {
+            let _ = writeln!(
+                csv,
+                "{}.{:03},{}.{:02},{}.{:04},{}",
+                1 + i % 9,
+                (i * 37) % 1000,
+                1 + i,
+                i % 100,
+                1 + i % 3,
+                (i * 371) % 10000,
+                i
+            );
+            let _ = writeln!(csv, "{},{},{},{}", 100 + i * 20, 100 + i * 20, 2, i);
+        }
+        let (_dir, table) = table_of(&csv);
+        assert_eq!(
+            table.df.column("amount").unwrap().dtype(),
+            &DataType::Float64
+        );
+        let missing = leadscore_core::value::default_missing_tokens();
+        let mut as_written = None;
+        let mut check = |name: &str| thousands_dots(&table, name, &missing, &mut as_written);
+        let w = check("amount").unwrap().unwrap();
+        assert!(
+            w.contains("column `amount`") && w.contains("as thousands are written"),
+            "{w}"
+        );
+        assert_eq!(check("price").unwrap(), None);
+        assert_eq!(check("rate").unwrap(), None);
+        assert_eq!(check("ratio").unwrap(), None);
+        // One read of the file served every column that needed it.
+        assert!(matches!(as_written, Some(Some(_))));
     }
 
     /// A spreadsheet's serial dates (a date cell saved as a number) in a column named for a

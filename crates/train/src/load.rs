@@ -476,7 +476,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         }
         // The rows from the header on: no line to skip.
         let read = |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o, 0);
-        drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
+        drop_trailing_empty_rows(read_keeping_non_finite_text(read, options, scan.delimiter)?)
     } else if let Some(f) = &scan.footer {
         // The rows before a report's footer, read from memory (a file with a footer is a
         // report export, not a multi-gigabyte events table).
@@ -487,7 +487,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         footer_note = Some(f.note(path));
         let read =
             |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o, skip);
-        drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
+        drop_trailing_empty_rows(read_keeping_non_finite_text(read, options, scan.delimiter)?)
     } else if leave_out {
         // Lines that repeat the header or empty lines between rows, left out in memory (files
         // joined end to end: an export's size, not a multi-gigabyte events table).
@@ -505,10 +505,10 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         let bytes = without_left_out_lines(bytes, scan.delimiter, header_at);
         let read =
             |o: &ReadOptions| read_csv(path, std::io::Cursor::new(&bytes[..]), &scan, o, skip);
-        drop_trailing_empty_rows(read_keeping_non_finite_text(read, options)?)
+        drop_trailing_empty_rows(read_keeping_non_finite_text(read, options, scan.delimiter)?)
     } else {
         let read = |o: &ReadOptions| read_csv(path, open_input(path)?, &scan, o, skip);
-        let df = read_keeping_non_finite_text(read, options)?;
+        let df = read_keeping_non_finite_text(read, options, scan.delimiter)?;
         drop_trailing_empty_rows(drop_rows(df, &scan.empty_rows))
     };
     let df = blank_cells_to_null(
@@ -1844,20 +1844,28 @@ fn tidy_header(mut df: DataFrame, quoted: &[String]) -> (DataFrame, Option<Strin
 /// not tell from a missing value, while `score` and the server refuse `"NaN"` in a numeric field.
 /// As text, `init` sees it as the placeholder it is (a missing token, with a warning) and
 /// training names the row (`expected a finite number, found "NaN"`), as scoring does.
+///
+/// With `decimal_comma` in a file separated by `,` (`delimiter`), where polars cannot read
+/// decimal commas, every float column is read again as text: its dots are thousands
+/// separators there (`1.380` is 1380, which [`crate::featurize::numeric_values`] reads from the
+/// text), where polars read 1.38.
 fn read_keeping_non_finite_text(
     read: impl Fn(&ReadOptions) -> Result<DataFrame>,
     options: &ReadOptions,
+    delimiter: u8,
 ) -> Result<DataFrame> {
     let df = read_past_integer_overflow(&read, options)?;
+    let dots_are_thousands = options.decimal_comma && delimiter == b',';
     let non_finite: Vec<String> = df
         .columns()
         .iter()
         .filter(|c| {
             c.dtype().is_float()
-                && c.cast(&DataType::Float64).is_ok_and(|f| {
-                    f.f64()
-                        .is_ok_and(|ca| ca.iter().any(|v| v.is_some_and(|x| !x.is_finite())))
-                })
+                && (dots_are_thousands
+                    || c.cast(&DataType::Float64).is_ok_and(|f| {
+                        f.f64()
+                            .is_ok_and(|ca| ca.iter().any(|v| v.is_some_and(|x| !x.is_finite())))
+                    }))
         })
         .map(|c| c.name().to_string())
         .collect();
@@ -2569,7 +2577,9 @@ mod tests {
                 // As a file over 1 GiB is read: whole, the rows of its empty lines dropped.
                 let scan = scan_file(&p, Some(0)).unwrap();
                 let read = |o: &ReadOptions| read_csv(&p, open_input(&p)?, &scan, o, 0);
-                let whole = read_keeping_non_finite_text(read, &ReadOptions::default()).unwrap();
+                let whole =
+                    read_keeping_non_finite_text(read, &ReadOptions::default(), scan.delimiter)
+                        .unwrap();
                 let dropped = drop_trailing_empty_rows(drop_rows(whole, &scan.empty_rows));
                 assert!(
                     dropped.equals_missing(&t.df),

@@ -1930,6 +1930,91 @@ fn decimal_commas_train_score_and_evaluate_like_decimal_points() {
     );
 }
 
+/// A comma-separated file that writes thousands with a dot and no currency (`5.230` beside
+/// `950`, which polars types as floats, 5.23): `init` warns, naming the column, and with the
+/// spec's `decimal_comma = true` training, `score` and `evaluate` read `5.230` as 5230, as
+/// they read the same file written without the dots.
+#[test]
+fn thousands_dots_in_a_comma_file_are_read_as_thousands_with_decimal_comma() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // `size` in hundredths: whole numbers from 500 to 10,000.
+    let plain = edit_rows(&leads_csv(400, ',', "\n", false), ',', |i, cells| {
+        if i > 0 && !cells[2].is_empty() {
+            cells[2] = format!("{:.0}", cells[2].parse::<f64>().unwrap() * 100.0);
+        }
+    });
+    let dotted = edit_rows(&plain, ',', |i, cells| {
+        let n = &cells[2];
+        if i > 0 && n.len() > 3 {
+            cells[2] = format!("{}.{}", &n[..n.len() - 3], &n[n.len() - 3..]);
+        }
+    });
+    let dotted_cells = dotted
+        .lines()
+        .filter(|l| l.split(',').nth(2).is_some_and(|c| c.contains('.')))
+        .count();
+    assert!(dotted_cells > 300, "{dotted_cells}");
+    std::fs::write(d.join("plain.csv"), &plain).unwrap();
+    std::fs::write(d.join("dotted.csv"), &dotted).unwrap();
+    let r = run_ok(d, &init_args("dotted.csv", &["--out", "dotted.toml"]));
+    assert!(
+        r.stderr.contains("WARNING: column `size`")
+            && r.stderr.contains("as thousands are written")
+            && r.stderr.contains("decimal_comma = true"),
+        "{}",
+        r.show()
+    );
+    let spec = std::fs::read_to_string(d.join("dotted.toml")).unwrap();
+    assert!(!spec.contains("decimal_comma"), "{spec}");
+    std::fs::write(
+        d.join("thousands.toml"),
+        format!("decimal_comma = true\n{spec}"),
+    )
+    .unwrap();
+    std::fs::write(d.join("points.toml"), &spec).unwrap();
+    run_ok(
+        d,
+        &train_args("dotted.csv", "dotted.json", &["--spec", "thousands.toml"]),
+    );
+    run_ok(
+        d,
+        &train_args("plain.csv", "plain.json", &["--spec", "points.toml"]),
+    );
+    let (t, p) = (
+        read_json(&d.join("dotted.json")),
+        read_json(&d.join("plain.json")),
+    );
+    assert_same_weights(&t, &p);
+    let size = |m: &Value| {
+        m["spec"]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "size")
+            .unwrap()["transform"]["range"]
+            .clone()
+    };
+    assert_eq!(size(&t), size(&p));
+    assert!(size(&t)[1].as_f64().unwrap() > 5000.0, "{}", size(&t));
+    let score_column = |written: &str| -> Vec<String> {
+        written
+            .lines()
+            .map(|l| l.split(',').nth(1).unwrap_or_default().to_string())
+            .collect()
+    };
+    let (on_dotted, on_plain) = (
+        score_file(d, "dotted.json", "dotted.csv", "t.csv").1,
+        score_file(d, "plain.json", "plain.csv", "p.csv").1,
+    );
+    assert_eq!(on_dotted.lines().count(), 401);
+    assert_eq!(score_column(&on_dotted), score_column(&on_plain));
+    assert_eq!(
+        evaluate_json(d, "dotted.json", "dotted.csv")["evaluation"],
+        evaluate_json(d, "plain.json", "plain.csv")["evaluation"]
+    );
+}
+
 /// The demo export's first `leads` leads (leads, events, outcomes), each time rewritten by `f`.
 fn demo_tables(leads: usize, f: impl Fn(&str) -> String) -> [String; 3] {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo");
