@@ -252,7 +252,7 @@ impl<'a> LeadScorer<'a> {
 }
 
 /// The server's checks on a lead's values that featurizing does not make: numbers must be
-/// finite. (A date more than a day after `as_of` is read as missing by featurizing, and
+/// finite. (A date more than five minutes after `as_of` is read as missing by featurizing, and
 /// counted as unseen: [`crate::fitted::known_later`].)
 pub fn check_values(artifact: &ModelArtifact, values: &[FieldValue<'_>]) -> Result<(), FieldError> {
     let spec = &artifact.spec;

@@ -679,8 +679,10 @@ impl EpochUnit {
         match self {
             Self::Seconds => x,
             Self::Milliseconds => x / 1000.0,
-            // 25569 is 1970-01-01 as a serial day.
-            Self::SerialDays => (x - 25_569.0) * SECONDS_PER_DAY,
+            // 25569 is 1970-01-01 as a serial day. To the millisecond: a day's fraction
+            // holds a whole second only to within rounding (45658.38896990741 is 09:20:06.99999…
+            // as a product), and the callers read times down (or up) to the second.
+            Self::SerialDays => ((x - 25_569.0) * SECONDS_PER_DAY * 1_000.0).round() / 1_000.0,
         }
     }
 
@@ -904,10 +906,11 @@ const ZONE_WORDS: [(&str, i64); 17] = [
 /// UTC. `None` when there is no such zone, when it does not follow a time of day (`PST` alone,
 /// a date), or when the time has an offset of its own (two zones).
 fn zone_word(t: &str) -> Option<(&str, i64)> {
-    let (rest, offset) = match ZONE_WORDS
-        .iter()
-        .find_map(|(w, h)| Some((t.strip_suffix(w)?, h * 3_600)))
-    {
+    // The whole word: `CEST` ends with `EST` too.
+    let (rest, offset) = match ZONE_WORDS.iter().find_map(|(w, h)| {
+        let rest = t.strip_suffix(w)?;
+        (!rest.ends_with(|c: char| c.is_ascii_alphabetic())).then_some((rest, h * 3_600))
+    }) {
         Some(found) => found,
         None => {
             // `GMT+0530`, `UTC-08:00`, `GMT+1`: the word, a sign, hours and minutes.
@@ -2791,6 +2794,22 @@ mod tests {
         ] {
             assert_eq!(field_time(v, DateOrder::Iso), Some(t), "{v:?}");
         }
+        // Every second of a day written as a serial date as precisely as a float holds it
+        // reads as that second, down (a lead's time) and up (an event's): the day's fraction
+        // times 86,400 lands a hair off the whole second for about a third of them.
+        let midnight = t - 34_200;
+        for second in 0..86_400i64 {
+            let serial = 45_809.0 + second as f64 / 86_400.0;
+            let text = serial.to_string();
+            assert_eq!(unix_time_of(serial), Some(midnight + second), "{text}");
+            assert_eq!(
+                unix_event_time_of(serial),
+                Some(midnight + second),
+                "{text}"
+            );
+            let written: f64 = text.parse().unwrap();
+            assert_eq!(unix_time_of(written), Some(midnight + second), "{text}");
+        }
         // The units never overlap, each read only from 2000 to 2100.
         assert_eq!(EpochUnit::of(36_526.0), Some(EpochUnit::SerialDays));
         assert_eq!(EpochUnit::of(73_051.0), Some(EpochUnit::SerialDays));
@@ -3455,6 +3474,13 @@ mod tests {
         assert_eq!(at("2025-03-04 00:06:07 EST"), base);
         assert_eq!(at("2025-03-03 21:06:07 PST"), base);
         assert_eq!(at("2025-03-04 06:06:07 CET"), base);
+        // Summer time's names end as `EST` does: read as the whole word.
+        assert_eq!(at("2025-03-04 07:06:07 CEST"), base);
+        assert_eq!(at("2025-03-04 06:06:07 WEST"), base);
+        assert_eq!(at("2025-03-04 08:06:07 EEST"), base);
+        assert_eq!(at("2025-03-04 08:06:07EEST"), base);
+        assert_eq!(at("2025-03-04 00:06:07 AKDT"), hours(3));
+        assert_eq!(at("2025-03-04 06:06:07 XEST"), None);
         assert_eq!(
             at("2025-03-04T05:06:07 GMT+0530"),
             hours(-5).map(|t| t - 1_800)

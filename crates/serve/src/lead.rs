@@ -1705,7 +1705,7 @@ impl Lead<'_> {
 
     /// The checks core leaves to the caller, against the model's spec: numbers written as
     /// text must be finite, event times must lie in [1970-01-01, as_of + 1 day]. (A date
-    /// field more than a day after `as_of` is read as missing by featurizing and named in
+    /// field more than five minutes after `as_of` is read as missing by featurizing and named in
     /// `unseen`: it was not known then.)
     pub fn check(&self, spec: &FittedSpec, as_of: i64) -> Result<()> {
         for (col, value) in spec.columns.iter().zip(&self.values) {

@@ -158,7 +158,7 @@ pub struct TrainConfig {
     /// The leads file (CSV or Parquet) with the label as a column.
     pub data: PathBuf,
     /// A flat file's "now" (its export time, Unix seconds): dates are measured from it, and
-    /// one more than a day after it reads as missing. `None`: the latest date of the training
+    /// one more than five minutes after it reads as missing. `None`: the latest date of the training
     /// rows ([`fit_spec`]).
     pub as_of: Option<i64>,
     /// A spec file; inferred from the data when absent.

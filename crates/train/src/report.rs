@@ -110,7 +110,7 @@ pub fn unseen_text(unseen: &[UnseenValues]) -> String {
                 "outside the training range, scored as its nearest end"
             }
             leadscore_core::fitted::FittedTransform::LATER_SCORED_AS => {
-                "dates more than a day after the scoring time: not known then, scored as missing"
+                "dates after the scoring time (more than five minutes): not known then, scored as missing"
             }
             _ => "scored as missing (not yes/no)",
         };

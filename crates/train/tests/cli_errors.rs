@@ -2162,6 +2162,13 @@ fn a_flat_date_column_planned_ahead_is_named() {
     );
     let followup = transform_of(&model, "next_followup");
     assert_eq!(followup["missing_indicator"], true, "{followup}");
+    // The same moment as Unix seconds or milliseconds, as `evaluate --as-of` takes it.
+    for unix in ["1766880000", "1766880000000"] {
+        run_ok(d, &train_args("leads.csv", "m4.json", &["--as-of", unix]));
+        let unix_model = read_json(&d.join("m4.json"));
+        assert_eq!(unix_model["weights"], model["weights"], "{unix}");
+        assert_eq!(unix_model["spec"], model["spec"], "{unix}");
+    }
     // Not with the three tables, where each example has its own moment.
     let r = run(
         d,

@@ -108,8 +108,8 @@ pub struct FreshArgs {
     delimiter: Option<u8>,
     /// A flat file's export time (RFC 3339, a date, or Unix seconds or milliseconds): a
     /// flat-file model measures its dates
-    /// from it (default: the end of the model's training data), and reads one more than a day
-    /// after it as missing. Not for models trained with events or outcomes.
+    /// from it (default: the end of the model's training data), and reads one more than five
+    /// minutes after it as missing. Not for models trained with events or outcomes.
     #[arg(long, value_name = "TIME")]
     as_of: Option<String>,
 }

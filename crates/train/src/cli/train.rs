@@ -69,9 +69,9 @@ pub struct TrainArgs {
     leakage_auc: f64,
     #[command(flatten)]
     landmarks: LandmarkArgs,
-    /// A flat file's "now", the time it was exported (RFC 3339 or a date): its dates are
-    /// measured from it, and one more than a day after it (a follow-up planned ahead) reads as
-    /// missing, as when serving. Default: the file's latest date. Not with --events/--outcomes
+    /// A flat file's "now", the time it was exported (RFC 3339, a date, or Unix seconds or
+    /// milliseconds): its dates are measured from it, and one more than five minutes after it
+    /// (a follow-up planned ahead) reads as missing, as when serving. Default: the file's latest date. Not with --events/--outcomes
     /// (each example has its own moment there).
     #[arg(long, value_name = "TIME")]
     as_of: Option<String>,
@@ -266,8 +266,12 @@ impl TryFrom<TrainArgs> for Train {
         let as_of = match &a.as_of {
             None => None,
             Some(t) => {
-                let at = leadscore_core::value::parse_timestamp(t)
-                    .with_context(|| format!("--as-of {t:?} is not a time"))?;
+                let at = leadscore_core::value::parse_as_of(t).with_context(|| {
+                    format!(
+                        "--as-of {t:?} is not a time (expected {})",
+                        leadscore_core::value::AS_OF_FORMS
+                    )
+                })?;
                 if a.events.is_some() || a.outcomes.is_some() {
                     bail!(
                         "--as-of is a flat file's export time; with --events or --outcomes each \
