@@ -262,7 +262,10 @@ pub fn check_values(artifact: &ModelArtifact, values: &[FieldValue<'_>]) -> Resu
             (FieldValue::Text(text), FittedTransform::Numeric { .. })
                 if parse_number(text).is_some_and(|x| !x.is_finite()) =>
             {
-                Some(format!("expected a finite number, found {text:?}"))
+                Some(format!(
+                    "expected a finite number, found {}",
+                    crate::explain::Quoted(text)
+                ))
             }
             (FieldValue::Number(x), FittedTransform::Numeric { .. }) if !x.is_finite() => {
                 Some(format!("expected a finite number, found {x}"))

@@ -1244,7 +1244,8 @@ fn level_index(levels: &[String], value: FieldValue<'_>) -> Option<usize> {
 
 fn wrong(column: &str, expected: &str, found: FieldValue<'_>) -> Error {
     let found = match found {
-        FieldValue::Text(s) => format!("{s:?}"),
+        // Cut when long, as every echo is.
+        FieldValue::Text(s) => crate::explain::Quoted(s).to_string(),
         FieldValue::Number(x) => format!("the number {x}"),
         FieldValue::Bool(b) => format!("{b}"),
         FieldValue::Missing => "nothing".into(),

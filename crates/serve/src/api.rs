@@ -144,17 +144,19 @@ async fn until_deadline(
     .await
 }
 
+// The path is echoed cut as a value is ([`crate::error::shorten`]): a 64 KiB path is not sent
+// back whole.
 async fn not_found(method: Method, uri: Uri) -> Error {
     Error::NotFound {
-        method: method.to_string(),
-        path: uri.path().to_string(),
+        method: crate::error::shorten(method.as_str()),
+        path: crate::error::shorten(uri.path()),
     }
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> Error {
     Error::MethodNotAllowed {
-        method: method.to_string(),
-        path: uri.path().to_string(),
+        method: crate::error::shorten(method.as_str()),
+        path: crate::error::shorten(uri.path()),
     }
 }
 

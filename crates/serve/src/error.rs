@@ -193,13 +193,16 @@ impl Error {
         }
     }
 
-    /// The envelope sent to the caller. Messages and paths made from the request (a bad value,
-    /// a key) are cut to [`ECHO_CHARS`] characters when long: a 10 MB bad value is not sent back.
+    /// The envelope sent to the caller. The values a message echoes from the request (a bad
+    /// value, a key) are cut where it is written ([`shorten`]: the first [`ECHO_CHARS`]
+    /// characters and the whole value's size); a message made of several is cut again past
+    /// [`MAX_MESSAGE_BYTES`], saying the message's size, so that no echo a writer forgot sends
+    /// a 10 MB value back. A path is cut as a value.
     pub fn envelope(&self) -> ErrorEnvelope {
         let message = match self {
-            Self::InvalidField { message, .. } => shorten(message),
+            Self::InvalidField { message, .. } => cut_message(message),
             Self::InvalidJson(_) | Self::InvalidQuery { .. } | Self::UnsupportedEncoding(_) => {
-                shorten(&self.to_string())
+                cut_message(&self.to_string())
             }
             // The message of a 500 is generic on purpose (see `Display` of `Internal`).
             other => other.to_string(),
@@ -217,6 +220,27 @@ impl Error {
 /// How much of a long message or path made from the request the envelope keeps (core's rule,
 /// which the explanations' echoed values follow too).
 pub use leadscore_core::value::ECHO_CHARS;
+
+/// The longest error message sent whole; a message made of the request's values, each cut to
+/// [`ECHO_CHARS`] characters, stays under it.
+pub const MAX_MESSAGE_BYTES: usize = 4096;
+
+/// `message` when it is at most [`MAX_MESSAGE_BYTES`], else its first [`MAX_MESSAGE_BYTES`]
+/// bytes (at a character's start) and `... (the message is N bytes)`.
+fn cut_message(message: &str) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message.to_string();
+    }
+    let mut end = MAX_MESSAGE_BYTES;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}... (the message is {} bytes)",
+        &message[..end],
+        message.len()
+    )
+}
 
 /// `text` when it is short (up to `ECHO_CHARS` + 56 bytes), else its first [`ECHO_CHARS`]
 /// characters and `... (N bytes)` ([`leadscore_core::value::shorten`]).
@@ -295,12 +319,30 @@ mod tests {
             .error
             .message
             .starts_with("expected a number, found \"xxx"));
+        // A value a message forgot to cut: the message is cut, and says its own size.
         assert!(
-            env.error.message.ends_with("... (10000027 bytes)"),
+            env.error
+                .message
+                .ends_with("... (the message is 10000027 bytes)"),
             "{}",
-            &env.error.message[180..]
+            &env.error.message[4000..]
         );
-        assert!(env.error.message.len() < 260);
+        assert!(env.error.message.len() < MAX_MESSAGE_BYTES + 40);
+        // Values cut where the message is written keep their own sizes, whatever the
+        // message's length: the size said is the value's.
+        let names: Vec<String> = (0..3)
+            .map(|i| format!("`{}`", shorten(&i.to_string().repeat(1000))))
+            .collect();
+        let e = Error::InvalidField {
+            path: "$".into(),
+            message: format!(
+                "none of the columns sent ({}) is one the model reads",
+                names.join(", ")
+            ),
+        };
+        let message = e.envelope().error.message;
+        assert_eq!(message.matches("... (1000 bytes)`").count(), 3, "{message}");
+        assert!(message.ends_with("is one the model reads"), "{message}");
         let path = env.error.path.unwrap();
         assert!(path.starts_with("leads[0].kkk") && path.ends_with("... (5009 bytes)"));
         // Short ones, and multi-byte text, are kept whole or cut on a character boundary.

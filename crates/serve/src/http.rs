@@ -66,7 +66,7 @@ fn content_encoding(headers: &HeaderMap) -> Option<String> {
         })
         .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("identity"))
         .collect();
-    (!values.is_empty()).then(|| values.join(", "))
+    (!values.is_empty()).then(|| crate::error::shorten(&values.join(", ")))
 }
 
 /// Parses a JSON body (400 `invalid_json` when it is not JSON).
@@ -416,7 +416,7 @@ impl Params {
             Some(d) => d.as_ref().map_or_else(String::new, |(k, _)| k.to_string()),
         };
         Error::InvalidQuery {
-            name: name.chars().take(100).collect(),
+            name: crate::error::shorten(&name),
             message: if twice {
                 "is given twice: give it once".to_string()
             } else {
@@ -477,7 +477,7 @@ impl Params {
                 ),
             };
             return Err(Error::InvalidQuery {
-                name: key.chars().take(100).collect(),
+                name: crate::error::shorten(key),
                 message,
             });
         }
@@ -517,7 +517,7 @@ fn number_of<T: std::str::FromStr>(
         .map(|v| {
             v.trim().parse::<T>().map_err(|_| Error::InvalidQuery {
                 name: name.into(),
-                message: format!("expected {expected}, found {v:?}"),
+                message: format!("expected {expected}, found {:?}", crate::error::shorten(v)),
             })
         })
         .transpose()
@@ -543,8 +543,9 @@ fn as_of_of(value: Option<&str>) -> Result<i64> {
                 Err(Error::InvalidQuery {
                     name: "as_of".into(),
                     message: format!(
-                        "expected {}, found {text:?}{hint}",
-                        leadscore_core::value::AS_OF_FORMS
+                        "expected {}, found {:?}{hint}",
+                        leadscore_core::value::AS_OF_FORMS,
+                        crate::error::shorten(text)
                     ),
                 })
             }

@@ -299,6 +299,11 @@ impl ColumnIndex {
         &self.id
     }
 
+    /// Whether `key` is a field of a lead: a column, the lead id or `events`.
+    pub fn is_lead_field(&self, key: &str) -> bool {
+        key == "events" || key == self.id || self.get(key).is_some()
+    }
+
     /// The model's column names, in its order.
     pub fn names(&self) -> &[String] {
         &self.names
@@ -411,6 +416,11 @@ impl FieldsSeen {
         if names.len() < 3 && !names.iter().any(|n| n == key) {
             names.push(key.to_string());
         }
+    }
+
+    /// Whether a field the model reads was seen.
+    pub fn any_known(&self) -> bool {
+        self.known.get()
     }
 
     /// Forgets what was seen (before the next lead).
@@ -1021,7 +1031,10 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
                         Scalar::Val(Val::Text(s)) => parse_event_time(&s).ok_or_else(|| {
                             self.field_fail(
                                 "occurred_at",
-                                format!("expected {EVENT_TIME_FORMS}, found {s:?}"),
+                                format!(
+                                    "expected {EVENT_TIME_FORMS}, found {}",
+                                    leadscore_core::explain::Quoted(&s)
+                                ),
                             )
                         })?,
                         Scalar::Val(Val::Number(x)) => unix_event_time_of(x).ok_or_else(|| {
@@ -1531,11 +1544,39 @@ impl<'de> Visitor<'de> for ScoreBodySeed<'_, '_> {
                 batch: false,
             });
         }
+        // A lead's own field beside `leads` (before or after it), or `leads` twice: which
+        // leads were meant cannot be told, so neither is scored. Other keys are ignored.
+        let beside = |key: Option<&str>| {
+            let message = match key {
+                Some("leads") => "given twice: send every lead in one `leads` array".to_string(),
+                Some(key) => format!(
+                    "`{}` is a lead's field, after `leads`: send one lead as the body, or every \
+                     lead inside `leads`",
+                    crate::error::shorten(key)
+                ),
+                None => "a lead's fields came before `leads`: send one lead as the body, or \
+                         every lead inside `leads`"
+                    .to_string(),
+            };
+            self.cx.errors.fail(Error::InvalidField {
+                path: "leads".into(),
+                message,
+            })
+        };
+        if self.cx.lead_seen.any_known() {
+            return Err(beside(None));
+        }
         let leads = map.next_value_seed(BatchSeed {
             cx: self.cx,
             max_batch: self.max_batch,
         })?;
-        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let key: &str = key.as_ref();
+            if key == "leads" || self.cx.columns.is_lead_field(key) {
+                return Err(beside(Some(key)));
+            }
+            map.next_value::<Skip>()?;
+        }
         Ok(ScoreBody { leads, batch: true })
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
@@ -1721,7 +1762,10 @@ impl Lead<'_> {
                 {
                     return Err(Error::InvalidField {
                         path: self.path.field(&col.name),
-                        message: format!("expected a finite number, found {text:?}"),
+                        message: format!(
+                            "expected a finite number, found {}",
+                            leadscore_core::explain::Quoted(text)
+                        ),
                     });
                 }
                 _ => {}
@@ -2185,6 +2229,42 @@ mod tests {
         assert_eq!(lead.values[0], Val::Number(12.0));
         assert_eq!(lead.values[1], Val::Missing);
         assert_eq!(lead.values[2], Val::Text(Cow::Owned("a\"@b.co".into())));
+    }
+
+    /// `leads` twice, or a lead's field beside it, is refused naming `leads` (the second
+    /// array was dropped unread, a field before it silently); other keys are ignored.
+    #[test]
+    fn a_batch_is_one_leads_array() {
+        let parse_text = |text: &str| {
+            let bytes: &'static [u8] = Box::leak(text.as_bytes().to_vec().into_boxed_slice());
+            parse_score_body(bytes, Box::leak(Box::new(columns())), 100)
+        };
+        for (body, says) in [
+            (
+                r#"{"leads": [{"email": "a@b.io"}], "leads": [{"email": "c@d.io"}, {}]}"#,
+                "given twice",
+            ),
+            (r#"{"leads": [{}], "leads": "garbage"}"#, "given twice"),
+            (
+                r#"{"leads": [{}], "company_size": 12}"#,
+                "`company_size` is a lead's field, after `leads`",
+            ),
+            (
+                r#"{"leads": [{}], "events": []}"#,
+                "`events` is a lead's field",
+            ),
+            (
+                r#"{"email": "a@b.io", "leads": [{}]}"#,
+                "a lead's fields came before `leads`",
+            ),
+        ] {
+            let e = parse_text(body).unwrap_err();
+            assert_eq!(e.path(), Some("leads"), "{body}");
+            assert!(e.to_string().contains(says), "{body}: {e}");
+        }
+        let body =
+            parse_text(r#"{"request": "r1", "leads": [{}, {}], "source": {"a": 1}}"#).unwrap();
+        assert_eq!(body.leads.len(), 2);
     }
 
     #[test]
