@@ -508,27 +508,7 @@ pub fn assemble(inputs: &AssemblyInputs<'_>) -> Result<Assembled> {
             strays.join("; ")
         ));
     }
-    // One table running weeks past all the others (a leads table pulled later, an outcomes
-    // export that stopped early): the examples in between are labeled from tables that do not
-    // reach them. Said, with each table's end.
-    let mut by_end: Vec<&(String, i64)> = ends.iter().collect();
-    by_end.sort_by_key(|(_, t)| std::cmp::Reverse(*t));
-    if let [(latest, last), (_, next), ..] = by_end[..] {
-        if last - next > STRAY_GAP_DAYS * 86_400 {
-            let each: Vec<String> = ends
-                .iter()
-                .map(|(name, t)| format!("{name} {}", leadscore_core::value::rfc3339(*t)))
-                .collect();
-            notes.push(format!(
-                "{latest} runs {} days past every other table ({}): were they exported at \
-                 different times? An example whose horizon reaches past the others' ends is \
-                 labeled from what they hold (a conversion they do not reach counts as none); \
-                 export the tables together",
-                (last - next) / 86_400,
-                each.join(", ")
-            ));
-        }
-    }
+    notes.extend(table_ends_note(&ends));
     report.end_of_data = leadscore_core::value::rfc3339(end);
     // Conversions dated before the lead was created: such a lead gives no example (it had
     // converted at its first moment), silently a positive fewer. A date order or a time zone
@@ -1227,6 +1207,47 @@ pub fn unseen_event_types(
     })
 }
 
+/// One table running weeks past all the others (a leads table pulled later), or one ending
+/// weeks before the rest (an outcomes export that stopped early, while the leads and events go
+/// on): the examples in between are labeled from tables that do not reach them. Said, with
+/// each table's end (`ends`: each table's name and end).
+fn table_ends_note(ends: &[(String, i64)]) -> Option<String> {
+    let mut by_end: Vec<&(String, i64)> = ends.iter().collect();
+    by_end.sort_by_key(|(_, t)| std::cmp::Reverse(*t));
+    let each = || -> String {
+        ends.iter()
+            .map(|(name, t)| format!("{name} {}", leadscore_core::value::rfc3339(*t)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let gap = STRAY_GAP_DAYS * 86_400;
+    let [(latest, last), (_, next), ..] = by_end[..] else {
+        return None;
+    };
+    let (earliest, first) = by_end[by_end.len() - 1];
+    if last - next > gap {
+        Some(format!(
+            "{latest} runs {} days past every other table ({}): were they exported at different \
+             times? An example whose horizon reaches past the others' ends is labeled from what \
+             they hold (a conversion they do not reach counts as none); export the tables \
+             together",
+            (last - next) / 86_400,
+            each()
+        ))
+    } else if last - first > gap {
+        Some(format!(
+            "{earliest} ends {} days before the other tables ({}): exported earlier, or an export \
+             that stopped early? An example whose horizon reaches past its end is labeled from \
+             what it holds (an event or conversion it does not reach counts as none); export the \
+             tables together",
+            (last - first) / 86_400,
+            each()
+        ))
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1279,6 +1300,35 @@ mod tests {
             last_time(steady.iter().copied(), steady.len()),
             (Some(last + 60 * day + 99 * 3_600), None)
         );
+    }
+
+    /// A table that runs weeks past the others, or ends weeks before them, is named with each
+    /// table's end; tables ending within 30 days of each other are not.
+    #[test]
+    fn tables_ending_apart_are_named() {
+        let day = 86_400;
+        let t0 = 1_750_000_000;
+        let ends = |e: [i64; 3]| -> Vec<(String, i64)> {
+            ["leads", "events", "outcomes"]
+                .iter()
+                .zip(e)
+                .map(|(n, d)| (format!("the {n} table"), t0 + d * day))
+                .collect()
+        };
+        assert_eq!(table_ends_note(&ends([0, -3, -20])), None);
+        let later = table_ends_note(&ends([60, 0, -5])).unwrap();
+        assert!(
+            later.starts_with("the leads table runs 60 days past every other table"),
+            "{later}"
+        );
+        // Leads and events go on; the outcomes stop four months earlier.
+        let early = table_ends_note(&ends([0, -1, -120])).unwrap();
+        assert!(
+            early.starts_with("the outcomes table ends 120 days before the other tables"),
+            "{early}"
+        );
+        assert!(early.contains("the events table 2025-"), "{early}");
+        assert_eq!(table_ends_note(&ends([0, 0, 0])[..1]), None);
     }
 
     /// An outcomes table whose columns differ from the spec's names only in case (`Lead_ID`,
