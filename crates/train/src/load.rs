@@ -1117,6 +1117,10 @@ struct RaggedCheck {
     /// The first row with a `"` inside a field that does not start with one (`12" pipes`):
     /// not an error here, but what a failed parse is most likely about.
     stray_quote: Option<usize>,
+    /// Whether the current record's first opening `"` began a field (`,"Germ`): when that
+    /// record never ends, it is the quote left open, and later quotes (closing it, reopening)
+    /// are no stray ones.
+    first_quote_at_start: Option<bool>,
     /// Bytes fed so far, and where the current record's line starts.
     pos: u64,
     record_start: u64,
@@ -1283,6 +1287,7 @@ impl RaggedCheck {
             record: 0,
             field_start: true,
             stray_quote: None,
+            first_quote_at_start: None,
             pos: 0,
             record_start: skip,
             blank_from: None,
@@ -1338,6 +1343,7 @@ impl RaggedCheck {
         self.text_fields = 0;
         self.field_text = false;
         self.text_quote = false;
+        self.first_quote_at_start = None;
     }
 
     fn end_record(&mut self) -> std::result::Result<(), String> {
@@ -1551,6 +1557,9 @@ impl RaggedCheck {
                     self.text_quote = !self.text_quote;
                 }
                 b'"' => {
+                    if !self.in_quotes && self.first_quote_at_start.is_none() {
+                        self.first_quote_at_start = Some(start);
+                    }
                     if !self.in_quotes && !start && self.stray_quote.is_none() {
                         self.stray_quote = Some(self.record);
                     }
@@ -1594,6 +1603,18 @@ impl RaggedCheck {
 
     fn finish(&mut self) -> std::result::Result<(), String> {
         if self.in_quotes {
+            // The record that never ended opened a field with `"` (`,"Germ,`): that quote was
+            // never closed, and the quotes after it read as text and rows as the field's.
+            if self.first_quote_at_start == Some(true)
+                && self.stray_quote.is_none_or(|r| r >= self.record)
+            {
+                return Err(format!(
+                    "row {}: a quoted field is never closed: a field of this row starts with `\"` \
+                     and no `\"` ends it (as in `\"Germ,`), so the rows after it are read as its \
+                     text; close the quote or remove it",
+                    self.record
+                ));
+            }
             return Err(format!(
                 "row {}: a quoted field is never closed{}",
                 self.record,
@@ -2373,6 +2394,21 @@ mod tests {
             .to_string();
         assert!(
             e.contains("never closed") && e.contains("row 2 has a `\"`"),
+            "{e}"
+        );
+        // A field that opens with `"` and never closes: that row is named as the one left
+        // open, with no stray quote (the quotes after it close and reopen it).
+        let p = write(
+            &dir,
+            "c.csv",
+            "id,industry,title\n1,tools,\"A, B\"\n2,\"Germ,x\n3,tools,\"C, D\"\n4,tools,y\n",
+        );
+        let e = read_table(&p, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("row 2: a quoted field is never closed: a field of this row starts with")
+                && !e.contains("inside a field that does not start"),
             "{e}"
         );
         // Quotes where CSV puts them are no stray ones.
