@@ -1261,7 +1261,8 @@ fn wrong_time(column: &str, order: DateOrder, found: FieldValue<'_>) -> Error {
     wrong(
         column,
         &format!(
-            "{}, or Unix seconds or milliseconds from 2000 to 2100",
+            "{}, or Unix seconds or milliseconds from 2000 to 2100 (or a spreadsheet's serial \
+             date, days since 1899-12-30)",
             order.expected()
         ),
         found,

@@ -1058,6 +1058,22 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
                     value = match map.next_value_seed(ScalarSeed(None))? {
                         Scalar::Val(Val::Missing) => None,
                         Scalar::Val(Val::Number(x)) => Some(x),
+                        // A number sent as text, as a lead's numeric fields take it.
+                        Scalar::Val(Val::Text(t))
+                            if leadscore_core::value::parse_number(&t)
+                                .is_some_and(f64::is_finite) =>
+                        {
+                            leadscore_core::value::parse_number(&t)
+                        }
+                        Scalar::Val(Val::Text(t)) => {
+                            return Err(self.field_fail(
+                                "value",
+                                format!(
+                                    "expected a number, found {}",
+                                    leadscore_core::explain::Quoted(&t)
+                                ),
+                            ))
+                        }
                         found => {
                             return Err(self.field_fail(
                                 "value",
@@ -2368,6 +2384,19 @@ mod tests {
             let tree = Lead::from_value(body.clone(), LeadPath::Root, &columns()).unwrap();
             assert_eq!(tree.events[0].occurred_at, iso, "{body}");
         }
+        // A value sent as text is read as a lead's numbers are; other text is named.
+        let ok = parse(
+            json!({"events": [{"event_type": "v", "occurred_at": "2025-01-01", "value": " 3 "}]}),
+        );
+        assert_eq!(ok.unwrap().leads[0].events.len(), 1);
+        let err = parse(
+            json!({"events": [{"event_type": "v", "occurred_at": "2025-01-01", "value": "x"}]}),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("expected a number, found \"x\""),
+            "{err}"
+        );
         let err = parse(json!({"events": [{"event_type": "v", "occurred_at": 5.5}]})).unwrap_err();
         assert!(
             err.to_string()
