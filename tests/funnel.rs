@@ -312,6 +312,43 @@ fn bad_input_is_named() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stderr).contains("pass --leads FILE"));
+    // Outcomes whose ids join none of the scored leads, or without conversion times, are
+    // counted as they are and said to be; a `converted` column of Won/Lost takes --positive.
+    let funnel_out = |outcomes: &str, extra: &[&str]| {
+        let path = dir.path().join("o.csv");
+        std::fs::write(&path, outcomes).unwrap();
+        let o = Command::new(common::train_binary())
+            .args(["funnel", "--scores"])
+            .arg(&good)
+            .arg("--outcomes")
+            .arg(&path)
+            .args(["--now", "2025-12-31T00:00:00Z"])
+            .args(extra)
+            .current_dir(common::repo("."))
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = funnel_out("lead_id,converted_at\n1,2025-01-05\n", &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("none of them is among the scored leads"),
+        "{out}"
+    );
+    let (code, out, err) = funnel_out("lead_id\nL000001\n", &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("1 without a conversion time"), "{out}");
+    let won = "lead_id,converted,converted_at\nL000001,Won,2025-01-05\nL000002,Lost,\n";
+    let (code, _, err) = funnel_out(won, &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--positive"), "{err}");
+    let (code, out, err) = funnel_out(won, &["--positive", "Won"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("(1 converted leads)"), "{out}");
     // A crossings file (beside a score output, so in the same glob) is not a run.
     let crossings = dir.path().join("good.crossings.csv");
     std::fs::write(

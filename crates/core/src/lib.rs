@@ -40,6 +40,25 @@
 //! assert_eq!(spec.featurize(&lead, None).unwrap(), vec![1.0, 0.0, 0.0]);
 //! ```
 
+/// `eprintln!` that never panics: with stderr closed (`2>&-`) or its reader gone, the line is
+/// lost and the program goes on, where `eprintln!` panics ("failed printing to stderr").
+#[macro_export]
+macro_rules! stderr_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// [`stderr_line!`] without the line end (`eprint!` that never panics).
+#[macro_export]
+macro_rules! stderr_text {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod artifact;
 pub mod batch;
 pub mod civil;

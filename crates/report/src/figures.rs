@@ -121,11 +121,10 @@ impl ReportOptions {
                 self.target_precision
             )));
         }
-        if !in_unit(self.confidence) {
-            return Err(ReportError::Option(format!(
-                "confidence {} must lie strictly between 0 and 1",
-                self.confidence
-            )));
+        // As the server and `score` check it: below 0.5 the "lower" bound lies above the
+        // observed precision.
+        if let Err(e) = leadscore_core::curve::check_confidence(self.confidence) {
+            return Err(ReportError::Option(e.to_string()));
         }
         if let Some(t) = self.targets.iter().find(|t| !in_unit(**t)) {
             return Err(ReportError::Option(format!(
@@ -437,6 +436,14 @@ mod tests {
             ..ReportOptions::default()
         };
         assert!(bad.validate().is_err());
+        // Below 0.5 as the server refuses it: the "lower" bound would lie above the precision.
+        for (confidence, ok) in [(0.3, false), (0.4999, false), (0.5, true), (0.99, true)] {
+            let o = ReportOptions {
+                confidence,
+                ..ReportOptions::default()
+            };
+            assert_eq!(o.validate().is_ok(), ok, "{confidence}");
+        }
         assert_eq!(ReportOptions::default().targets.len(), 14);
     }
 }

@@ -480,9 +480,11 @@ async fn put_cutoff(
             confidence,
         })
         .await?;
-    eprintln!(
+    leadscore_core::stderr_line!(
         "leadscore-serve: cutoff changed to {:.4} (target precision {}, confidence {})",
-        serving.cutoff.threshold, target_precision, confidence
+        serving.cutoff.threshold,
+        target_precision,
+        confidence
     );
     Ok(Json(json!({
         "model_id": serving.artifact.model_id,

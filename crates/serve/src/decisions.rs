@@ -290,7 +290,7 @@ impl DecisionLog {
             self.stats.queued.fetch_sub(n, Ordering::Relaxed);
             self.stats.dropped.fetch_add(n, Ordering::Relaxed);
             if !self.warned_full.swap(true, Ordering::Relaxed) {
-                eprintln!(
+                leadscore_core::stderr_line!(
                     "leadscore-serve: warning: decision log: the writer is {QUEUE_LEADS} decisions behind; dropping new decisions until it catches up (counted in leadscore_decision_log_dropped_total)"
                 );
             }
@@ -413,7 +413,7 @@ impl DecisionWriter {
             Ok(()) | Err(RecvTimeoutError::Disconnected) => {
                 let _ = self.thread.join();
                 let st = &log.stats;
-                eprintln!(
+                leadscore_core::stderr_line!(
                     "leadscore-serve: decision log: {} decisions written and flushed to {}; {} dropped, {} lost to write errors",
                     st.written.load(Ordering::Relaxed),
                     self.path.display(),
@@ -423,7 +423,7 @@ impl DecisionWriter {
                 true
             }
             Err(RecvTimeoutError::Timeout) => {
-                eprintln!(
+                leadscore_core::stderr_line!(
                     "leadscore-serve: decision log: still writing after {limit:?}; {} decisions may be lost",
                     log.stats.queued.load(Ordering::Relaxed)
                 );
@@ -608,7 +608,7 @@ impl Writer {
                 self.size += self.pending.len() as u64;
                 if self.failing {
                     self.failing = false;
-                    eprintln!(
+                    leadscore_core::stderr_line!(
                         "leadscore-serve: decision log: writing to {} again",
                         self.path().display()
                     );
@@ -633,7 +633,7 @@ impl Writer {
         self.failing = true;
         if !self.warned[kind] {
             self.warned[kind] = true;
-            eprintln!(
+            leadscore_core::stderr_line!(
                 "leadscore-serve: warning: decision log: cannot {what} {}: {e}; decisions are being lost (still serving; further {} errors are only counted in leadscore_decision_log_errors_total)",
                 self.path().display(),
                 ERROR_KINDS[kind]
@@ -684,7 +684,7 @@ impl Writer {
         if self.next_rotation.unwrap_or(1) > leadscore_core::files::MAX_DECISION_LOG_ROTATION {
             if !self.warned_exhausted {
                 self.warned_exhausted = true;
-                eprintln!(
+                leadscore_core::stderr_line!(
                     "leadscore-serve: warning: decision log: {} holds decisions.{}.jsonl, the \
                      highest number a rotated file may have: {} is no longer rotated and grows \
                      past --decision-log-max-bytes (remove or rename that file)",

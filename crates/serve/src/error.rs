@@ -270,7 +270,7 @@ pub struct ErrorBody {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         if let Self::Internal(detail) = &self {
-            eprintln!("leadscore-serve: internal error: {detail}");
+            leadscore_core::stderr_line!("leadscore-serve: internal error: {detail}");
         }
         let status = self.status();
         let body = serde_json::to_vec(&self.envelope()).unwrap_or_default();

@@ -80,7 +80,7 @@ async fn shutdown_signal(app: Arc<App>, stop_accepting: Arc<tokio::sync::Notify>
     // clients move off after their answer instead of losing a request they already sent on a
     // connection the shutdown would close under them.
     let drain = (app.config.shutdown_grace / 4).min(std::time::Duration::from_secs(1));
-    eprintln!(
+    leadscore_core::stderr_line!(
         "leadscore-serve: shutting down: answering with `Connection: close` for {drain:?}, then finishing requests in flight"
     );
     app.start_draining();
@@ -170,7 +170,7 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
     };
     let limits = conn::Limits::new(&app.config, conn::open_files_limit());
     if limits.max_connections < app.config.max_connections {
-        eprintln!(
+        leadscore_core::stderr_line!(
             "leadscore-serve: serving at most {} connections (--max-connections {} is more than the open-files limit leaves room for)",
             limits.max_connections, app.config.max_connections
         );
@@ -188,7 +188,7 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
     let result = tokio::select! {
         result = server => result,
         () = async { notify.notified().await; tokio::time::sleep(grace).await } => {
-            eprintln!("leadscore-serve: requests still running after {grace:?}; exiting");
+            leadscore_core::stderr_line!("leadscore-serve: requests still running after {grace:?}; exiting");
             Ok(())
         }
     };
@@ -210,7 +210,7 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io:
         tokio::select! {
             _ = finishing => {}
             () = a_signal(again) => {
-                eprintln!(
+                leadscore_core::stderr_line!(
                     "leadscore-serve: second signal while writing out the decision log: exiting now; {} decisions still queued are lost",
                     app.metrics.decisions.stats.queued.load(std::sync::atomic::Ordering::Relaxed)
                 );

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("leadscore-serve: error: {e:#}");
+            leadscore_core::stderr_line!("leadscore-serve: error: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -22,7 +22,7 @@ fn run() -> anyhow::Result<()> {
     let app = App::new(config).context("cannot start")?;
     let serving = app.current();
     let c = &serving.cutoff;
-    eprintln!(
+    leadscore_core::stderr_line!(
         "leadscore-serve: model {} from {} ({} features); MQL cutoff {:.4} for precision >= {} at {}% confidence: expected precision {:.3} (lower bound {:.3}), recall {:.3}, MQL rate {:.3}",
         serving.artifact.model_id,
         serving.file.path.display(),
@@ -36,13 +36,13 @@ fn run() -> anyhow::Result<()> {
         c.mql_rate
     );
     for t in serving.tiers.iter().filter(|t| t.cutoff.is_none()) {
-        eprintln!(
+        leadscore_core::stderr_line!(
             "leadscore-serve: warning: tier {} (precision {}) is not attainable with this model; it will not be given",
             t.name, t.target_precision
         );
     }
     if let ModelSource::Registry(dir) = &app.config.source {
-        eprintln!(
+        leadscore_core::stderr_line!(
             "leadscore-serve: following {} (checked every {:?})",
             dir.join(leadscore_core::registry::CURRENT).display(),
             app.config.registry_poll

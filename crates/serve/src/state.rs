@@ -831,7 +831,7 @@ impl App {
                 self.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
                 self.clear_reload_error();
                 let serving = self.install(serving);
-                eprintln!(
+                leadscore_core::stderr_line!(
                     "leadscore-serve: {trigger}: reloaded model {} from {} (was {} from {})",
                     serving.artifact.model_id,
                     serving.file.path.display(),
@@ -843,7 +843,7 @@ impl App {
             Err((file, e)) => {
                 let serving = previous.artifact.model_id.clone();
                 let reason = e.to_string();
-                eprintln!(
+                leadscore_core::stderr_line!(
                     "leadscore-serve: {trigger}: reload of {file} failed, still serving model {serving}: {reason}"
                 );
                 self.record_reload_failure(trigger, &file, &reason);

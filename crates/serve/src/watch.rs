@@ -45,7 +45,7 @@ pub fn watch_registry(app: Arc<App>) -> Option<JoinHandle<()>> {
                 Ok(Err(e)) => {
                     let problem = e.to_string();
                     if last_problem.as_deref() != Some(problem.as_str()) {
-                        eprintln!(
+                        leadscore_core::stderr_line!(
                             "leadscore-serve: registry: {problem}; still serving model {}",
                             app.current().artifact.model_id
                         );
@@ -60,7 +60,9 @@ pub fn watch_registry(app: Arc<App>) -> Option<JoinHandle<()>> {
                     continue;
                 }
                 Err(e) => {
-                    eprintln!("leadscore-serve: registry: watcher task failed: {e}");
+                    leadscore_core::stderr_line!(
+                        "leadscore-serve: registry: watcher task failed: {e}"
+                    );
                     continue;
                 }
             };
@@ -93,7 +95,7 @@ pub fn watch_drift(app: Arc<App>) -> JoinHandle<()> {
         while !app.is_draining() {
             tick.tick().await;
             for line in alarm.check(&app.current().drift_report(&app.config.drift)) {
-                eprintln!("{line}");
+                leadscore_core::stderr_line!("{line}");
             }
         }
     })

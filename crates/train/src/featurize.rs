@@ -466,19 +466,41 @@ fn times(
                     if token(t) {
                         return Ok(None);
                     }
-                    leadscore_core::value::unix_number_text(t)
-                        .map(Some)
-                        .ok_or("not digits")
+                    leadscore_core::value::unix_number_text(t).map(Some).ok_or(
+                        "a Unix time or a spreadsheet serial date, as the rows before it hold \
+                         (a column holds one form of time)",
+                    )
                 },
             );
-            if let Ok(numbers) = numbers {
-                if let Some(times) = epoch_seconds(&numbers, round_up) {
-                    return Ok(times);
+            match numbers {
+                Ok(numbers) => {
+                    if let Some(times) = epoch_seconds(&numbers, round_up) {
+                        return Ok(times);
+                    }
+                    // Digits that are not Unix times may still be dates (`20250304`).
+                    dates().map_err(|_| not_epoch(table, name))
                 }
-                // Digits that are not Unix times may still be dates (`20250304`).
-                return dates().map_err(|_| not_epoch(table, name));
+                // A column of Unix times with a date among them (`2024-10-17` at row 1,234):
+                // the row that breaks the form is the one to name, not the first time, which
+                // the date reader refuses.
+                Err(at_the_date) => dates().map_err(|at_a_number| {
+                    let starts_with_a_number = column(table, name)
+                        .ok()
+                        .and_then(|c| c.str().ok().cloned())
+                        .and_then(|c| {
+                            c.iter()
+                                .flatten()
+                                .find(|t| !missing.iter().any(|m| m == t) && !token(t))
+                                .map(|t| leadscore_core::value::unix_number_text(t).is_some())
+                        })
+                        .unwrap_or(false);
+                    if starts_with_a_number {
+                        at_the_date
+                    } else {
+                        at_a_number
+                    }
+                }),
             }
-            dates()
         }
         other => Err(col_err(table, name, format!("is {other}, not timestamps"))),
     }
@@ -1275,6 +1297,28 @@ mod tests {
         assert_eq!(read(&days).unwrap(), want);
         let text = table(Series::new("t".into(), &["45658.38897", "45659"]));
         assert_eq!(read(&text).unwrap(), want);
+        // A date among Unix times is named at its row (row 1's time is no error), and a number
+        // among dates at its own.
+        let mixed = table(Series::new(
+            "t".into(),
+            &[
+                "1735723207",
+                "1735723208",
+                "2025-01-01T09:20:09Z",
+                "1735723210",
+            ],
+        ));
+        let e = read(&mixed).unwrap_err().to_string();
+        assert!(
+            e.contains("row 3") && e.contains("as the rows before it hold"),
+            "{e}"
+        );
+        let mixed = table(Series::new(
+            "t".into(),
+            &["2025-01-01T09:20:07Z", "1735723208", "2025-01-01T09:20:09Z"],
+        ));
+        let e = read(&mixed).unwrap_err().to_string();
+        assert!(e.contains("row 2") && e.contains("\"1735723208\""), "{e}");
         let empty = table(Series::new("t".into(), &[None::<f64>, None]));
         assert_eq!(read(&empty).unwrap(), [None, None]);
         let f32s = table(Series::new("t".into(), &[s as f32]));

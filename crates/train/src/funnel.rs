@@ -29,6 +29,8 @@ pub struct FunnelOptions {
     pub decision_log: Option<PathBuf>,
     /// The outcomes table: lead id, optionally `converted` and `converted_at`.
     pub outcomes: PathBuf,
+    /// The `converted` values that mean converted; empty: the default ones (1, true, yes, y).
+    pub positive: Vec<String>,
     /// A leads file, for grouping by one of its columns.
     pub leads: Option<PathBuf>,
     /// The lead id column of every file.
@@ -166,12 +168,35 @@ pub fn compute(o: &FunnelOptions) -> Result<Funnel> {
         lead_id: o.id.clone(),
         ..OutcomeSpec::default()
     };
-    let positive = leadscore_core::value::default_positive_values();
+    let positive = if o.positive.is_empty() {
+        leadscore_core::value::default_positive_values()
+    } else {
+        o.positive.clone()
+    };
     let outcomes = read_outcomes(&o.outcomes, &spec, &positive, DateOrder::Iso)?;
+    // What could make the counts silently wrong is said where the outcomes are named: ids
+    // that join none of the scored leads (spelled otherwise), and conversions without a time
+    // (counted as converted within the horizon of any MQL).
+    let joined = outcomes.keys().filter(|id| seen.contains_key(*id)).count();
+    let untimed = outcomes.values().filter(|t| t.is_none()).count();
+    let mut outcome_notes = vec![format!("{} converted leads", outcomes.len())];
+    if !outcomes.is_empty() && joined == 0 {
+        outcome_notes.push(
+            "WARNING: none of them is among the scored leads: are the ids spelled as in the \
+             scores (case, prefixes, the id column)?"
+                .to_string(),
+        );
+    }
+    if untimed > 0 {
+        outcome_notes.push(format!(
+            "WARNING: {untimed} without a conversion time (no `converted_at`), each counted as \
+             converted within the horizon, and never as converted before it became an MQL"
+        ));
+    }
     sources.push(format!(
-        "{} ({} converted leads)",
+        "{} ({})",
         o.outcomes.display(),
-        outcomes.len()
+        outcome_notes.join("; ")
     ));
     let mut ids: Vec<&String> = seen.keys().collect();
     ids.sort();

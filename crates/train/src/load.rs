@@ -588,7 +588,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
 /// `monitor` and `score --outcomes`, `funnel`'s files, `score --previous`).
 pub fn warn_of(table: &Table) {
     if let Some(note) = &table.note {
-        eprintln!("WARNING: {}", crate::report::terminal_safe(note));
+        leadscore_core::stderr_line!("WARNING: {}", crate::report::terminal_safe(note));
     }
 }
 
@@ -2130,7 +2130,7 @@ mod tests {
             .to_string();
         assert!(e.contains("too large to read as Windows-1252"), "{e}");
         // Not a timing test: one chunk is read where the whole gigabyte was.
-        eprintln!("refused after {:?}", start.elapsed());
+        leadscore_core::stderr_line!("refused after {:?}", start.elapsed());
     }
 
     /// A panic inside the reader is its message (no report on stderr from the default hook:

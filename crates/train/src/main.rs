@@ -21,7 +21,10 @@ fn main() -> ExitCode {
         Err(e) => {
             // Names from the data (a column, a value) in it are printed escaped.
             let text = format!("{e:#}");
-            eprintln!("error: {}", leadscore_train::report::terminal_safe(&text));
+            leadscore_core::stderr_line!(
+                "error: {}",
+                leadscore_train::report::terminal_safe(&text)
+            );
             ExitCode::from(1)
         }
     }

@@ -36,6 +36,8 @@ pub struct MonitorOptions {
     pub log: PathBuf,
     /// The outcomes table (CSV or Parquet).
     pub outcomes: PathBuf,
+    /// The outcomes' `converted` values that mean converted; empty: the model's.
+    pub positive: Vec<String>,
     /// Days after `as_of` a conversion counts; default: the model's training horizon.
     pub horizon_days: Option<f64>,
     /// "Now" for deciding whether the horizon has passed, Unix seconds; default: the clock.
@@ -137,7 +139,7 @@ pub fn read_decisions(files: &[PathBuf]) -> Result<Vec<Decision>> {
             // appended to (the size grew, the data never reached the disk), from a page
             // boundary, usually inside a line.
             if unterminated && bytes.contains(&0) {
-                eprintln!(
+                leadscore_core::stderr_line!(
                     "WARNING: {}: the last line has NUL bytes and no line end (a crash while \
                      the file was written): left out",
                     at()
@@ -145,7 +147,7 @@ pub fn read_decisions(files: &[PathBuf]) -> Result<Vec<Decision>> {
                 break;
             }
             let cut = |why: &str| {
-                eprintln!(
+                leadscore_core::stderr_line!(
                     "WARNING: {}: the last line has no line end and {why} (a log being \
                      written, or cut by a crash): left out",
                     at()
@@ -367,6 +369,9 @@ pub struct MonitorReport {
     /// Of them, leads with a decision counted here (the others were not scored, or their ids
     /// are spelled otherwise in the log: none at all usually means the latter).
     pub converted_joined: u64,
+    /// Of them, leads without a conversion time (no `converted_at`): each counts as converted
+    /// within the horizon of its decision, and never as converted before it.
+    pub converted_untimed: u64,
     /// The horizon, in days.
     pub horizon_days: f64,
     /// "Now", RFC 3339.
@@ -420,12 +425,12 @@ pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
     let decisions = read_decisions(&files)?;
     // Keyed by `id_key`, as the log's ids are (two ids that differ only in trailing zeros are
     // one lead: the earliest known conversion counts).
-    let outcomes = read_outcomes(
-        &o.outcomes,
-        &spec,
-        &artifact.provenance.positive_values,
-        artifact.spec.date_order,
-    )?;
+    let positive = if o.positive.is_empty() {
+        &artifact.provenance.positive_values
+    } else {
+        &o.positive
+    };
+    let outcomes = read_outcomes(&o.outcomes, &spec, positive, artifact.spec.date_order)?;
 
     let mut report = MonitorReport {
         model_id: artifact.model_id.clone(),
@@ -435,6 +440,7 @@ pub fn monitor(o: &MonitorOptions) -> Result<MonitorReport> {
         without_lead_id: 0,
         repeats: 0,
         converted_leads: outcomes.len() as u64,
+        converted_untimed: outcomes.values().filter(|t| t.is_none()).count() as u64,
         converted_joined: 0,
         horizon_days,
         now: chrono::DateTime::from_timestamp(now, 0)
@@ -581,6 +587,16 @@ pub fn render_text(r: &MonitorReport) -> String {
         if r.converted_leads == 1 { "" } else { "s" },
         r.converted_joined
     );
+    if r.converted_untimed > 0 {
+        let _ = writeln!(
+            s,
+            "warning: {} converted lead{} of the outcomes have no conversion time (no \
+             `converted_at`): each counts as converted within the horizon of its decision, and \
+             none as converted before it; give converted_at to judge the horizon",
+            r.converted_untimed,
+            if r.converted_untimed == 1 { "" } else { "s" }
+        );
+    }
     if r.cutoffs.is_empty() {
         let _ = writeln!(s, "no decisions of this model with a lead id");
     } else if r.converted_leads > 0 && r.converted_joined == 0 {

@@ -145,7 +145,7 @@ impl Webhook {
             std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
         }
         let file = leadscore_core::files::lock_file(&path, |lock| {
-            eprintln!(
+            leadscore_core::stderr_line!(
                 "waiting for another score --notify on {} to finish (it holds {})",
                 self.dead_letter.display(),
                 lock.display()

@@ -14,7 +14,7 @@
 //! let options = PromoteOptions::new("a1153bfcd20e7a87", FreshData::new("fresh-leads.csv"));
 //! let promotion = promote(&registry, &options)?;
 //! if let Decision::Refused { reason } = &promotion.decision {
-//!     eprintln!("not promoted: {reason}");
+//!     leadscore_core::stderr_line!("not promoted: {reason}");
 //! }
 //! # Ok::<(), leadscore_train::error::TrainError>(())
 //! ```
@@ -337,7 +337,7 @@ fn evaluate_contender(
 fn lock(registry: &Registry) -> Result<std::fs::File> {
     registry
         .lock(|lock| {
-            eprintln!(
+            leadscore_core::stderr_line!(
                 "waiting for another promote or train --registry on {} to finish (it holds {})",
                 registry.dir().display(),
                 lock.display()

@@ -465,15 +465,22 @@ fn label_classes(
     if one_class == OneClass::Either && classes.iter().all(|(c, _)| !is_positive(positive, c)) {
         // Fresh outcomes in which nobody converted, spelled as training's other class was
         // (`Not converted`, `Lost`): the model does not keep that spelling.
-        let hint = format!(
-            "if {} not converted, pass --negative {}",
-            if classes.len() == 1 {
-                "it means"
-            } else {
-                "they mean"
-            },
+        // Two classes or more are likelier another spelling of converted beside not converted
+        // (`Won`/`Lost`): naming them all not converted would judge a file of nobody
+        // converted, silently.
+        let negative_hint = format!(
+            "pass --negative {}",
             quoted_classes(&classes, " --negative ")
         );
+        let hint = if classes.len() == 1 {
+            format!("if it means not converted, {negative_hint}")
+        } else {
+            format!(
+                "if one of them means converted, name it with --positive (the others then count \
+                 as not converted); only if every one of them means not converted, \
+                 {negative_hint}"
+            )
+        };
         return Err(col_err(neither_error(&classes, positive, &hint)));
     }
     let named = positive != leadscore_core::value::default_positive_values().as_slice();
@@ -766,6 +773,17 @@ mod tests {
             .to_string();
         assert!(
             e.contains("pass --negative \"Not converted\"") && !e.contains("a model needs"),
+            "{e}"
+        );
+        // Two classes, neither converted (`Won`/`Lost` against a model of 1/0): named with
+        // --positive first; --negative for both would judge a file of nobody converted.
+        let (_d, t) = table("y,x\nWon,a\nLost,b\nLost,c\n");
+        let e = flat_labels(&t, "y", &pos(), &[], OneClass::Either)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("if one of them means converted, name it with --positive")
+                && e.contains("only if every one of them means not converted, pass --negative"),
             "{e}"
         );
     }

@@ -2015,6 +2015,27 @@ fn thousands_dots_in_a_comma_file_are_read_as_thousands_with_decimal_comma() {
     );
 }
 
+/// A reader of stderr that went away (`2>&1 >/dev/null | head -0`) loses the lines, not the
+/// run: `eprintln!` panicked on the broken pipe (exit 101) after the spec was written.
+#[test]
+fn a_closed_stderr_pipe_is_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("leads.csv"), leads_csv(300, ',', "\n", false)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
+        .args(init_args("leads.csv", &["--out", "spec.toml"]))
+        .current_dir(d)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader is gone before the program writes its first line.
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(d.join("spec.toml").exists());
+}
+
 /// The demo export's first `leads` leads (leads, events, outcomes), each time rewritten by `f`.
 fn demo_tables(leads: usize, f: impl Fn(&str) -> String) -> [String; 3] {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo");

@@ -69,6 +69,7 @@ fn options(dir: &Path) -> MonitorOptions {
         model: demo_model(),
         log: dir.to_path_buf(),
         outcomes: dir.join("outcomes.csv"),
+        positive: Vec::new(),
         horizon_days: Some(30.0),
         now: leadscore_core::value::parse_timestamp("2025-12-31T00:00:00Z"),
         all_models: false,
@@ -209,6 +210,49 @@ fn an_outcomes_file_without_rows_is_no_conversions() {
     );
     assert!(row.fp > 0, "{row:?}");
     assert_eq!(row.precision, Some(0.0));
+}
+
+/// Outcomes whose `converted` column spells conversions otherwise (`Won`/`Lost`) are read with
+/// `--positive`; conversions without a time are counted as in time, and said to be.
+#[test]
+fn won_lost_outcomes_and_untimed_conversions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, c1, _) = fixture(dir.path());
+    let timed = monitor(&options(dir.path())).unwrap();
+    assert_eq!(timed.converted_untimed, 0);
+    // The fixture's outcomes with a `converted` column of Won (and a Lost lead).
+    let text = std::fs::read_to_string(dir.path().join("outcomes.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut won = format!("{},converted\n", lines.next().unwrap());
+    for l in lines {
+        won.push_str(&format!("{l},Won\n"));
+    }
+    won.push_str("A4,2025-06-03,Lost\n");
+    std::fs::write(dir.path().join("outcomes.csv"), &won).unwrap();
+    let e = monitor(&options(dir.path())).unwrap_err().to_string();
+    assert!(e.contains("--positive"), "{e}");
+    let o = MonitorOptions {
+        positive: vec!["Won".into()],
+        ..options(dir.path())
+    };
+    let r = monitor(&o).unwrap();
+    assert_eq!(r.cutoffs, timed.cutoffs);
+    // Without times: A3 (converted after the horizon) and A5 (before its decision) count as
+    // converted in time, and the text says how many have no time.
+    let untimed: String = text
+        .lines()
+        .map(|l| format!("{}\n", l.split(',').next().unwrap()))
+        .collect();
+    std::fs::write(dir.path().join("outcomes.csv"), untimed).unwrap();
+    let r = monitor(&options(dir.path())).unwrap();
+    assert_eq!(r.converted_untimed, 9);
+    let row = r.cutoffs.iter().find(|c| c.cutoff == c1).unwrap();
+    assert_eq!(row.converted_before, 0, "{row:?}");
+    let text = render_text(&r);
+    assert!(
+        text.contains("9 converted leads of the outcomes have no conversion time"),
+        "{text}"
+    );
 }
 
 fn cli(args: &[&str]) -> std::process::Output {

@@ -72,7 +72,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         )?;
         create_parent(&a.out)?;
         leadscore_core::artifact::write_atomic(&a.out, &buf)?;
-        eprintln!(
+        leadscore_core::stderr_line!(
             "wrote {} ({rows} respondents, {converted} converted)",
             a.out.display()
         );
@@ -84,7 +84,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
         }
         let n = write_export_files(&config, &a.out, events, outcomes)
             .context("writing the demo export")?;
-        eprintln!(
+        leadscore_core::stderr_line!(
             "wrote {} ({} leads), {} ({} events), {} ({} converted)",
             a.out.display(),
             n.leads,
@@ -101,7 +101,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<()> {
     create_parent(&a.out)?;
     leadscore_core::artifact::write_atomic(&a.out, &buf)?;
     let converted = leads.iter().filter(|l| l.converted).count();
-    eprintln!(
+    leadscore_core::stderr_line!(
         "wrote {} ({} leads, {} converted)",
         a.out.display(),
         leads.len(),

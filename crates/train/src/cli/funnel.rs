@@ -27,6 +27,10 @@ pub struct FunnelArgs {
     /// missing from it did not convert.
     #[arg(long)]
     outcomes: PathBuf,
+    /// The outcomes' `converted` values that mean converted, when they are not the model's
+    /// (`Won` beside `Lost`); repeat for several. Default: 1, true, yes, y.
+    #[arg(long = "positive")]
+    positive: Vec<String>,
     /// Group by this column: `tier` or `model_id` of the score files, or with --leads any lead
     /// column (e.g. lead_source). Default: all leads in one group.
     #[arg(long)]
@@ -82,6 +86,7 @@ impl TryFrom<FunnelArgs> for FunnelJob {
                 scores: a.scores,
                 decision_log: a.decision_log,
                 outcomes: a.outcomes,
+                positive: a.positive,
                 leads: a.leads,
                 id: a.id,
                 by: a.by,

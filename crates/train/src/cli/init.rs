@@ -59,13 +59,13 @@ pub fn run(init: Init) -> anyhow::Result<()> {
     let table = read_table(&init.data, &init.read)?;
     let inferred = infer_spec(&table, &init.infer)?;
     for w in table.note.iter().chain(&inferred.warnings) {
-        eprintln!("WARNING: {}", leadscore_train::report::terminal_safe(w));
+        leadscore_core::stderr_line!("WARNING: {}", leadscore_train::report::terminal_safe(w));
     }
     let text = render_toml(&inferred);
     match init.out {
         Some(out) => {
             leadscore_core::artifact::write_atomic(&out, text.as_bytes())?;
-            eprintln!(
+            leadscore_core::stderr_line!(
                 "wrote {} ({} columns)",
                 out.display(),
                 inferred.spec.columns.len()

@@ -28,7 +28,7 @@ pub fn run(a: ModelsArgs) -> anyhow::Result<()> {
         emit(registry_cmd::listing_text(&listing))?;
     }
     for w in &listing.warnings {
-        eprintln!("WARNING: {}", leadscore_train::report::terminal_safe(w));
+        leadscore_core::stderr_line!("WARNING: {}", leadscore_train::report::terminal_safe(w));
     }
     Ok(())
 }

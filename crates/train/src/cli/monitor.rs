@@ -19,6 +19,10 @@ pub struct MonitorArgs {
     /// missing from it did not convert.
     #[arg(long)]
     outcomes: PathBuf,
+    /// The outcomes' `converted` values that mean converted, when they are not the model's
+    /// (`Won` beside `Lost`); repeat for several. Default: the model's positive values.
+    #[arg(long = "positive")]
+    positive: Vec<String>,
     /// Days after a decision's as_of within which a conversion counts (default: the model's
     /// training horizon, else 90).
     #[arg(long)]
@@ -64,6 +68,7 @@ impl TryFrom<MonitorArgs> for Monitor {
                 model: a.model,
                 log: a.log,
                 outcomes: a.outcomes,
+                positive: a.positive,
                 horizon_days: a.horizon_days,
                 now,
                 all_models: a.all_models,

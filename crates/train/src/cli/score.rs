@@ -374,12 +374,12 @@ pub fn run(s: Score) -> anyhow::Result<()> {
             },
             |done, total| {
                 if bar {
-                    eprint!(
+                    leadscore_core::stderr_text!(
                         "\rscoring: {done} of {total} leads ({:.0}%)",
                         100.0 * done as f64 / total.max(1) as f64
                     );
                     if done == total {
-                        eprintln!();
+                        leadscore_core::stderr_line!();
                     }
                 }
             },

@@ -406,9 +406,9 @@ pub fn run(job: Train) -> anyhow::Result<()> {
     }
     if job.timings {
         for (stage, secs) in &outcome.timings {
-            eprintln!("timing {stage:<15} {secs:>9.3} s");
+            leadscore_core::stderr_line!("timing {stage:<15} {secs:>9.3} s");
         }
-        eprintln!(
+        leadscore_core::stderr_line!(
             "timing {:<15} {:>9.3} s",
             "write",
             write_start.elapsed().as_secs_f64()
