@@ -61,8 +61,10 @@ pub const PROMOTIONS_MAX_BYTES: u64 = 256 * 1024 * 1024;
 pub struct PromotionMetrics {
     /// The model's id.
     pub model_id: String,
-    /// Labelled leads scored.
-    pub leads: u64,
+    /// Labelled examples scored: the leads of a flat model, several a lead (its landmarks) for
+    /// an age-aware one. Written `leads` by builds before 2026-12-07, read either way.
+    #[serde(alias = "leads")]
+    pub examples: u64,
     /// Of those, converted.
     pub converted: u64,
     /// ROC AUC on the fresh data (`None` for data of one class, which a promotion refuses;

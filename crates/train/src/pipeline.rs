@@ -1996,7 +1996,7 @@ impl LabelledSet {
     pub fn difference(&self, other: &Self) -> Option<String> {
         if self.source_rows != other.source_rows {
             return Some(format!(
-                "they select different leads ({} vs {} labelled leads)",
+                "they select different examples ({} vs {} labelled examples)",
                 self.source_rows.len(),
                 other.source_rows.len()
             ));

@@ -38,7 +38,7 @@ fn holdout_metrics(artifact: &ModelArtifact) -> PromotionMetrics {
     let e = &artifact.evaluation;
     PromotionMetrics {
         model_id: artifact.model_id.clone(),
-        leads: e.n,
+        examples: e.n,
         converted: e.positives,
         roc_auc: e.roc_auc,
         pr_auc: e.pr_auc,
@@ -49,7 +49,7 @@ fn holdout_metrics(artifact: &ModelArtifact) -> PromotionMetrics {
 fn fresh_metrics(e: &FileEvaluation) -> PromotionMetrics {
     PromotionMetrics {
         model_id: e.model_id.clone(),
-        leads: e.evaluation.n,
+        examples: e.evaluation.n,
         converted: e.evaluation.positives,
         roc_auc: e.evaluation.roc_auc,
         pr_auc: e.evaluation.pr_auc,

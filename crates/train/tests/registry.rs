@@ -292,7 +292,14 @@ fn a_worse_retrain_is_not_promoted_and_the_reason_is_printed() {
         last.champion.as_ref().unwrap(),
         last.challenger.as_ref().unwrap(),
     );
-    assert_eq!((champion.leads, challenger.leads), (2000, 2000));
+    assert_eq!((champion.examples, challenger.examples), (2000, 2000));
+    // A line written before the field was named for what it counts still reads.
+    let mut old = serde_json::to_value(last).unwrap();
+    let metrics = old["champion"].as_object_mut().unwrap();
+    let n = metrics.remove("examples").unwrap();
+    metrics.insert("leads".into(), n);
+    let old: leadscore_core::registry::PromotionRecord = serde_json::from_value(old).unwrap();
+    assert_eq!(old.champion.unwrap().examples, 2000);
     assert!(champion.roc_auc > challenger.roc_auc);
 
     // --force promotes anyway and says so (on stdout and in the log).
