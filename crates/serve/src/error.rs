@@ -200,9 +200,9 @@ impl Error {
     /// a 10 MB value back. A path is cut as a value.
     pub fn envelope(&self) -> ErrorEnvelope {
         let message = match self {
-            Self::InvalidField { message, .. } => cut_message(message),
+            Self::InvalidField { message, .. } => cut_message(message, MAX_MESSAGE_BYTES),
             Self::InvalidJson(_) | Self::InvalidQuery { .. } | Self::UnsupportedEncoding(_) => {
-                cut_message(&self.to_string())
+                cut_message(&self.to_string(), MAX_MESSAGE_BYTES)
             }
             // The message of a 500 is generic on purpose (see `Display` of `Internal`).
             other => other.to_string(),
@@ -225,18 +225,18 @@ pub use leadscore_core::value::ECHO_CHARS;
 /// [`ECHO_CHARS`] characters, stays under it.
 pub const MAX_MESSAGE_BYTES: usize = 4096;
 
-/// `message` when it is at most [`MAX_MESSAGE_BYTES`], else its first [`MAX_MESSAGE_BYTES`]
-/// bytes (at a character's start) and `... (the message is N bytes)`.
-fn cut_message(message: &str) -> String {
-    if message.len() <= MAX_MESSAGE_BYTES {
+/// `message` when it is at most `max` bytes, else its first `max` bytes (at a character's
+/// start) and `… (message cut: N bytes in all)`: the envelope's and MLflow's last guard.
+pub fn cut_message(message: &str, max: usize) -> String {
+    if message.len() <= max {
         return message.to_string();
     }
-    let mut end = MAX_MESSAGE_BYTES;
+    let mut end = max;
     while !message.is_char_boundary(end) {
         end -= 1;
     }
     format!(
-        "{}... (the message is {} bytes)",
+        "{}… (message cut: {} bytes in all)",
         &message[..end],
         message.len()
     )
@@ -323,11 +323,11 @@ mod tests {
         assert!(
             env.error
                 .message
-                .ends_with("... (the message is 10000027 bytes)"),
+                .ends_with("… (message cut: 10000027 bytes in all)"),
             "{}",
             &env.error.message[4000..]
         );
-        assert!(env.error.message.len() < MAX_MESSAGE_BYTES + 40);
+        assert!(env.error.message.len() < MAX_MESSAGE_BYTES + 64);
         // Values cut where the message is written keep their own sizes, whatever the
         // message's length: the size said is the value's.
         let names: Vec<String> = (0..3)

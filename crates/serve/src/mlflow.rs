@@ -913,18 +913,7 @@ fn error_code(status: StatusCode) -> &'static str {
 /// `message` cut to at most [`MAX_MESSAGE_BYTES`] (on a character boundary), saying how long it
 /// was when it is cut.
 pub fn truncate_message(message: String) -> String {
-    if message.len() <= MAX_MESSAGE_BYTES {
-        return message;
-    }
-    let mut end = MAX_MESSAGE_BYTES;
-    while !message.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!(
-        "{}… (message cut: {} bytes in all)",
-        &message[..end],
-        message.len()
-    )
+    crate::error::cut_message(&message, MAX_MESSAGE_BYTES)
 }
 
 /// The largest error body read back to reshape it. Error bodies are built in memory by this

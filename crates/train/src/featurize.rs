@@ -346,8 +346,36 @@ pub fn epoch_unit(values: impl Iterator<Item = f64> + Clone) -> Option<EpochUnit
         .find(|u| values.clone().all(|x| u.reads(x)))
 }
 
-/// The error of a column of numbers where times are expected that are not Unix times.
-fn not_epoch(table: &Table, name: &str) -> TrainError {
+/// The error of a column of numbers (`values`) where times are expected that are not Unix
+/// times. When most are times in one unit, the first row that is not is named, with its value
+/// (a placeholder such as `1`, a spreadsheet's 1900-01-01, among serial dates).
+fn not_epoch(table: &Table, name: &str, values: &[Option<f64>]) -> TrainError {
+    let total = values.iter().flatten().count();
+    let in_unit = |u: EpochUnit| values.iter().flatten().filter(|x| u.reads(**x)).count();
+    if let Some(unit) = EpochUnit::ALL
+        .into_iter()
+        .filter(|u| 2 * in_unit(*u) > total)
+        .max_by_key(|u| in_unit(*u))
+    {
+        if let Some((row, x)) = values
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| v.filter(|x| !unit.reads(*x)).map(|x| (i, x)))
+        {
+            return cell_err(
+                table,
+                name,
+                row,
+                format!(
+                    "expected a time as the column's other rows hold ({} from 2000 to 2100), \
+                     found {} (a placeholder for no date? leave the cell empty, or list the \
+                     value in the spec's missing_tokens)",
+                    unit.name(),
+                    leadscore_core::explain::fmt_exact(x)
+                ),
+            );
+        }
+    }
     col_err(
         table,
         name,
@@ -390,7 +418,7 @@ fn times(
                     v.filter(|x| !x.is_nan() && !is_unset_time(FieldValue::Number(*x), &tokens))
                 })
                 .collect();
-            epoch_seconds(&numbers, round_up).ok_or_else(|| not_epoch(table, name))
+            epoch_seconds(&numbers, round_up).ok_or_else(|| not_epoch(table, name, &numbers))
         }
         DataType::Datetime(unit, _) => {
             let per_second = match unit {
@@ -478,7 +506,7 @@ fn times(
                         return Ok(times);
                     }
                     // Digits that are not Unix times may still be dates (`20250304`).
-                    dates().map_err(|_| not_epoch(table, name))
+                    dates().map_err(|_| not_epoch(table, name, &numbers))
                 }
                 // A column of Unix times with a date among them (`2024-10-17` at row 1,234):
                 // the row that breaks the form is the one to name, not the first time, which
@@ -1319,6 +1347,21 @@ mod tests {
         ));
         let e = read(&mixed).unwrap_err().to_string();
         assert!(e.contains("row 2") && e.contains("\"1735723208\""), "{e}");
+        // Serial dates with a placeholder (`1`, 1900-01-01 as a spreadsheet counts): its row
+        // and value are named, as numbers and as text.
+        for placeholder in [
+            table(Series::new(
+                "t".into(),
+                &[45_658.5, 45_659.0, 1.0, 45_660.0],
+            )),
+            table(Series::new("t".into(), &["45658.5", "45659", "1", "45660"])),
+        ] {
+            let e = read(&placeholder).unwrap_err().to_string();
+            assert!(
+                e.contains("row 3") && e.contains("found 1 (a placeholder") && e.contains("serial"),
+                "{e}"
+            );
+        }
         let empty = table(Series::new("t".into(), &[None::<f64>, None]));
         assert_eq!(read(&empty).unwrap(), [None, None]);
         let f32s = table(Series::new("t".into(), &[s as f32]));

@@ -772,6 +772,25 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
             positive = vec![yes];
         }
     }
+    // The label as training will read it: a label it refuses (`Ja`/`Nein`, `t`/`f`: no value
+    // is converted) is said now, with training's own reason and way out, not after the spec is
+    // written and training run.
+    if let Some(label) = &options.label {
+        if table.df.column(label).is_ok() {
+            if let Err(e) = crate::table::flat_labels(
+                table,
+                label,
+                &positive,
+                &negative,
+                crate::table::OneClass::Refused,
+            ) {
+                warnings.push(format!(
+                    "`train` will refuse this label as it stands: {e}; pass the same --positive \
+                     (and --negative) to `init` and `train`, or set `positive` in the spec"
+                ));
+            }
+        }
+    }
     let spec = FeatureSpec {
         format_version: SPEC_FORMAT_VERSION,
         label: options.label.clone(),

@@ -2015,6 +2015,38 @@ fn thousands_dots_in_a_comma_file_are_read_as_thousands_with_decimal_comma() {
     );
 }
 
+/// A label training would refuse (`Ja`/`Nein`: no value is converted) is said by `init`,
+/// with training's reason and the way out; with `--positive Ja` it is not.
+#[test]
+fn init_says_when_train_will_refuse_the_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = edit_rows(&leads_csv(300, ',', "\n", false), ',', |i, cells| {
+        if i > 0 {
+            let last = cells.len() - 1;
+            cells[last] = if cells[last] == "1" { "Ja" } else { "Nein" }.to_string();
+        }
+    });
+    std::fs::write(d.join("leads.csv"), csv).unwrap();
+    let r = run_ok(d, &init_args("leads.csv", &["--out", "spec.toml"]));
+    assert!(
+        r.stderr
+            .contains("WARNING: `train` will refuse this label as it stands")
+            && r.stderr.contains("--positive"),
+        "{}",
+        r.show()
+    );
+    let r = run_ok(
+        d,
+        &init_args("leads.csv", &["--out", "spec2.toml", "--positive", "Ja"]),
+    );
+    assert!(!r.stderr.contains("will refuse"), "{}", r.show());
+    run_ok(
+        d,
+        &train_args("leads.csv", "m.json", &["--spec", "spec2.toml"]),
+    );
+}
+
 /// A reader of stderr that went away (`2>&1 >/dev/null | head -0`) loses the lines, not the
 /// run: `eprintln!` panicked on the broken pipe (exit 101) after the spec was written.
 #[test]
