@@ -733,6 +733,14 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         if col.transform == TransformKind::Numeric && !decimal_comma {
             warnings.extend(thousands_dots(table, &name, &missing, &mut as_written)?);
         }
+        if col.transform == TransformKind::Numeric {
+            // A column training will refuse says so there; nothing to add here.
+            if let Ok(values) =
+                crate::featurize::numeric_values(table, &name, &missing, decimal_comma)
+            {
+                warnings.extend(code_for_none(&name, &values));
+            }
+        }
         if why == NO_NAME_REASON {
             warnings.push(format!("column {} of the header: {why}", i + 1));
         }
@@ -993,6 +1001,39 @@ fn thousands_dots(
                 .map_or_else(|| "no number".to_string(), |x| x.to_string())
         )
     }))
+}
+
+/// A warning when a numeric column's largest value is a code of nines (`999`, `9999`, as survey
+/// and marketing tables write "never" or "not applicable": the bank-marketing table's `pdays`)
+/// held by at least 5% of the values and ten times the largest other value or more: read as a
+/// number it stretches the linear term over a gap no lead lies in. The reading is unchanged
+/// (the spec's `missing_tokens` changes it).
+fn code_for_none(name: &str, values: &[Option<f64>]) -> Option<String> {
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    let code = present.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let nines = [99.0, 999.0, 9_999.0, 99_999.0, 999_999.0];
+    if !nines.contains(&code) {
+        return None;
+    }
+    let held = present.iter().filter(|x| **x == code).count();
+    let rest = present
+        .iter()
+        .copied()
+        .filter(|x| *x != code)
+        .fold(f64::NEG_INFINITY, f64::max);
+    (20 * held >= present.len() && rest.is_finite() && rest > 0.0 && code >= 10.0 * rest).then(
+        || {
+            format!(
+                "column `{name}`: {held} of its {} values ({}) are {code}, ten times its largest \
+             other value ({rest}) or more: a code for \"never\" or \"not applicable\"? Read as \
+             a number it stretches the column's line over a gap no lead lies in; if it is a \
+             code, add \"{code}\" to the spec's missing_tokens (the missing indicator then \
+             carries it; a token is missing in every column)",
+                present.len(),
+                pct(held, present.len())
+            )
+        },
+    )
 }
 
 /// Whether a float column could have been written with three digits after every dot: at
@@ -1990,6 +2031,36 @@ mod tests {
         );
         assert!(w.contains("\"1.000 €\" is 1"), "{w}");
         assert_eq!(check("price"), None);
+    }
+
+    /// `pdays` of 999 for "never contacted" beside days of 0 to 27 is named; a 999 that is
+    /// one value among many of its size, or rare, is not.
+    #[test]
+    fn a_code_of_nines_for_none_is_named() {
+        let mut values: Vec<Option<f64>> = (0..900)
+            .map(|i| Some(999.0 - f64::from(i % 2) * 999.0 + f64::from(i % 28) * f64::from(i % 2)))
+            .collect();
+        values.extend((0..100).map(|i| Some(f64::from(i % 28))));
+        values.push(None);
+        let w = code_for_none("pdays", &values).unwrap();
+        assert!(
+            w.starts_with("column `pdays`: 450 of its 1000 values (45.0%) are 999"),
+            "{w}"
+        );
+        assert!(w.contains("missing_tokens"), "{w}");
+        // Rare, or beside values of its size, or not nines: nothing to say.
+        let rare: Vec<Option<f64>> = (0..1000)
+            .map(|i| Some(if i < 10 { 999.0 } else { f64::from(i % 28) }))
+            .collect();
+        assert_eq!(code_for_none("pdays", &rare), None);
+        let sized: Vec<Option<f64>> = (0..1000)
+            .map(|i| Some(if i < 500 { 999.0 } else { f64::from(i) }))
+            .collect();
+        assert_eq!(code_for_none("x", &sized), None);
+        let other: Vec<Option<f64>> = (0..1000)
+            .map(|i| Some(if i < 500 { 1000.0 } else { f64::from(i % 28) }))
+            .collect();
+        assert_eq!(code_for_none("x", &other), None);
     }
 
     /// `1.380` without a currency is typed as a float (1.38) by the reader: checked as written,
