@@ -1059,20 +1059,20 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
                         Scalar::Val(Val::Missing) => None,
                         Scalar::Val(Val::Number(x)) => Some(x),
                         // A number sent as text, as a lead's numeric fields take it.
-                        Scalar::Val(Val::Text(t))
-                            if leadscore_core::value::parse_number(&t)
-                                .is_some_and(f64::is_finite) =>
-                        {
-                            leadscore_core::value::parse_number(&t)
-                        }
                         Scalar::Val(Val::Text(t)) => {
-                            return Err(self.field_fail(
-                                "value",
-                                format!(
-                                    "expected a number, found {}",
-                                    leadscore_core::explain::Quoted(&t)
-                                ),
-                            ))
+                            match leadscore_core::value::parse_number(&t).filter(|x| x.is_finite())
+                            {
+                                Some(x) => Some(x),
+                                None => {
+                                    return Err(self.field_fail(
+                                        "value",
+                                        format!(
+                                            "expected a number, found {}",
+                                            leadscore_core::explain::Quoted(&t)
+                                        ),
+                                    ))
+                                }
+                            }
                         }
                         found => {
                             return Err(self.field_fail(

@@ -508,22 +508,16 @@ fn times(
                     // Digits that are not Unix times may still be dates (`20250304`).
                     dates().map_err(|_| not_epoch(table, name, &numbers))
                 }
-                // A column of Unix times with a date among them (`2024-10-17` at row 1,234):
-                // the row that breaks the form is the one to name, not the first time, which
-                // the date reader refuses.
-                Err(at_the_date) => dates().map_err(|at_a_number| {
-                    let starts_with_a_number = column(table, name)
-                        .ok()
-                        .and_then(|c| c.str().ok().cloned())
-                        .and_then(|c| {
-                            c.iter()
-                                .flatten()
-                                .find(|t| !missing.iter().any(|m| m == t) && !token(t))
-                                .map(|t| leadscore_core::value::unix_number_text(t).is_some())
-                        })
-                        .unwrap_or(false);
-                    if starts_with_a_number {
-                        at_the_date
+                // Neither reading takes every cell. The one that failed later is the column's
+                // form, and its failure the row that breaks it: a date among Unix times
+                // (`2024-10-17` at row 1,234), not row 1's time, which the date reader refuses.
+                Err(at_a_date) => dates().map_err(|at_a_number| {
+                    let row = |e: &TrainError| match e {
+                        TrainError::Cell { row, .. } => *row,
+                        _ => 0,
+                    };
+                    if row(&at_a_date) > row(&at_a_number) {
+                        at_a_date
                     } else {
                         at_a_number
                     }

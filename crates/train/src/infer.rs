@@ -93,6 +93,7 @@ fn writes_decimal_commas(
     table: &Table,
     options: &InferOptions,
     missing: &[String],
+    as_written: &mut Option<Option<Table>>,
 ) -> Result<Option<String>> {
     if table.delimiter.is_none_or(|d| d == b',') {
         return Ok(None);
@@ -121,21 +122,37 @@ fn writes_decimal_commas(
     if found.is_none() {
         return Ok(None);
     }
-    let read = crate::load::ReadOptions {
-        missing_tokens: missing.to_vec(),
-        infer_types: false,
-        ..Default::default()
-    };
-    let Ok(text) = crate::load::read_table(std::path::Path::new(&table.path), &read) else {
+    let Some(text) = read_as_written(table, missing, as_written) else {
         return Ok(None);
     };
     for c in text.df.columns() {
         let name = c.name().as_str();
-        if considered(name) && readings(&text, name)? == (true, false) {
+        if considered(name) && readings(text, name)? == (true, false) {
             return Ok(None);
         }
     }
     Ok(found)
+}
+
+/// `table`'s file read again with every column as text, for the checks that need a number as
+/// written (polars has read `1.234` as 1.234, `1.380` as 1.38): read by the first that asks and
+/// kept in `cache` for the others (`None` inside when that read failed; the checks then say
+/// nothing).
+fn read_as_written<'c>(
+    table: &Table,
+    missing: &[String],
+    cache: &'c mut Option<Option<Table>>,
+) -> Option<&'c Table> {
+    cache
+        .get_or_insert_with(|| {
+            let read = crate::load::ReadOptions {
+                missing_tokens: missing.to_vec(),
+                infer_types: false,
+                ..Default::default()
+            };
+            crate::load::read_table(std::path::Path::new(&table.path), &read).ok()
+        })
+        .as_ref()
 }
 
 /// A column of numbers and what else it holds, read as missing: placeholders for no value and
@@ -689,7 +706,9 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
             &mut missing,
         );
     }
-    let decimal_comma = writes_decimal_commas(table, options, &missing)?;
+    // The file as text, read by the first check that needs a number as written.
+    let mut as_written = None;
+    let decimal_comma = writes_decimal_commas(table, options, &missing, &mut as_written)?;
     if let Some(column) = &decimal_comma {
         warnings.push(format!(
             "numbers are written with a decimal comma (column `{column}`, `12,5`): the file is \
@@ -710,8 +729,6 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
             &mut missing,
         );
     }
-    // The file as text, read by the first check that needs a number as written.
-    let mut as_written = None;
     for (i, name) in table.df.get_column_names().into_iter().enumerate() {
         let name = name.to_string();
         let numbers = placeholders.iter().any(|p| p.column == name);
@@ -944,8 +961,8 @@ fn unix_time_column(
 /// detected): `1.380 €` then reads 1.38 beside `950 €`, silently. At least ten such values and
 /// none with another number of decimals; the reading is unchanged (the spec's `decimal_comma`
 /// changes it). A column polars typed as floats (`1.380` without a currency) is checked as
-/// written: in `as_written`, the file read again as text the first time one needs it (`None`
-/// inside when that read fails), since 1.38 does not say whether it was written `1.380`.
+/// written ([`read_as_written`] into `as_written`), since 1.38 does not say whether it was
+/// written `1.380`.
 fn thousands_dots(
     table: &Table,
     name: &str,
@@ -960,13 +977,7 @@ fn thousands_dots(
         DataType::Float64 | DataType::Float32
             if table.delimiter.is_some() && may_be_written_with_three_decimals(column) =>
         {
-            let read = crate::load::ReadOptions {
-                missing_tokens: missing.to_vec(),
-                infer_types: false,
-                ..Default::default()
-            };
-            let path = std::path::Path::new(&table.path);
-            match as_written.get_or_insert_with(|| crate::load::read_table(path, &read).ok()) {
+            match read_as_written(table, missing, as_written) {
                 Some(text) => text,
                 None => return Ok(None),
             }
