@@ -51,6 +51,18 @@ pub fn format_version_for(spec: &crate::fitted::FittedSpec) -> u32 {
     }
 }
 
+/// A model file refused before it was read (a link, a FIFO, over the size limit) says it was
+/// a model artifact.
+fn refused_model(e: Error) -> Error {
+    match e {
+        Error::File { path, message } => Error::Artifact {
+            origin: path,
+            message,
+        },
+        other => other,
+    }
+}
+
 /// Versions this build reads: version 2 artifacts (one snapshot per lead) load and serve as
 /// one-landmark models; versions 2 and 3 have no gates and no `explain` section (no
 /// percentiles, no shape charts); versions before 5 have no numeric ranges, before 6 no
@@ -650,14 +662,15 @@ impl ModelArtifact {
     /// Reads and checks an artifact file the user named: a symbolic link is followed, but only
     /// to a regular file of at most [`DEFAULT_MAX_BYTES`] (never a FIFO or a device).
     pub fn load(path: &Path) -> Result<Self> {
-        let text = read_limited_text(path, DEFAULT_MAX_BYTES, Symlinks::Follow)?;
+        let text =
+            read_limited_text(path, DEFAULT_MAX_BYTES, Symlinks::Follow).map_err(refused_model)?;
         Self::from_json(&text, &path.display().to_string())
     }
 
     /// Reads and checks an artifact file as the server and the registry do: a regular file of
     /// at most `max_bytes`, never through a symbolic link (see [`crate::files`]).
     pub fn load_no_follow(path: &Path, max_bytes: u64) -> Result<Self> {
-        let text = read_limited_text(path, max_bytes, Symlinks::Refuse)?;
+        let text = read_limited_text(path, max_bytes, Symlinks::Refuse).map_err(refused_model)?;
         Self::from_json(&text, &path.display().to_string())
     }
 

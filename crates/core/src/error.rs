@@ -37,6 +37,16 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A file refused before or without reading it as a model (a link, a FIFO, a device, one
+    /// over its size limit, text that is not UTF-8), or a file of the model registry other
+    /// than a model (its folder, `CURRENT`, the promotion log) that is not as it should be.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {error}")]
     Io {

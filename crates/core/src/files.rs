@@ -39,8 +39,8 @@ pub fn show_bytes(n: u64) -> String {
 }
 
 fn refused(path: &Path, message: String) -> Error {
-    Error::Artifact {
-        origin: path.display().to_string(),
+    Error::File {
+        path: path.display().to_string(),
         message,
     }
 }

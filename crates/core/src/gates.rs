@@ -564,7 +564,7 @@ pub fn read_gates_file(path: &std::path::Path, flag: &str) -> Result<Vec<GateSpe
     let shown = path.display();
     let text = crate::files::read_limited_text(path, 1024 * 1024, crate::files::Symlinks::Follow)
         .map_err(|e| match e {
-        crate::Error::Artifact { message, .. } => format!("{flag} {shown}: {message}"),
+        crate::Error::File { message, .. } => format!("{flag} {shown}: {message}"),
         other => format!("{flag} {other}"),
     })?;
     let file: GatesFile = toml::from_str(&text).map_err(|e| format!("{flag} {shown}: {e}"))?;

@@ -120,8 +120,8 @@ impl Registry {
         let dir = dir.into();
         match std::fs::metadata(&dir) {
             Ok(m) if m.is_dir() => Ok(Self { dir }),
-            Ok(_) => Err(Error::Artifact {
-                origin: dir.display().to_string(),
+            Ok(_) => Err(Error::File {
+                path: dir.display().to_string(),
                 message: "the model registry is not a directory".into(),
             }),
             Err(error) => Err(Error::Io {
@@ -139,8 +139,8 @@ impl Registry {
         if let (Ok(link), false) = (std::fs::symlink_metadata(&dir), dir.exists()) {
             if link.file_type().is_symlink() {
                 let target = std::fs::read_link(&dir).unwrap_or_default();
-                return Err(Error::Artifact {
-                    origin: dir.display().to_string(),
+                return Err(Error::File {
+                    path: dir.display().to_string(),
                     message: format!(
                         "the model registry is a symbolic link to {}, which does not exist \
                          (create that folder, or name another)",
@@ -180,13 +180,13 @@ impl Registry {
         let text = read_limited_text(&pointer, CURRENT_MAX_BYTES, Symlinks::Refuse)?;
         let name = text.trim();
         if name.is_empty() {
-            return Err(Error::Artifact {
-                origin,
+            return Err(Error::File {
+                path: origin,
                 message: "the registry pointer is empty: it should hold the file name of the current model".into(),
             });
         }
-        check_file_name(name).map_err(|problem| Error::Artifact {
-            origin,
+        check_file_name(name).map_err(|problem| Error::File {
+            path: origin,
             message: format!(
                 "the registry pointer does not hold a plain file name in the folder: {problem}"
             ),
@@ -224,16 +224,16 @@ impl Registry {
     /// symbolic link), atomically.
     pub fn set_current(&self, file_name: &str) -> Result<()> {
         let pointer = self.pointer_path();
-        check_file_name(file_name).map_err(|problem| Error::Artifact {
-            origin: pointer.display().to_string(),
+        check_file_name(file_name).map_err(|problem| Error::File {
+            path: pointer.display().to_string(),
             message: format!("cannot point at `{file_name}`: {problem}"),
         })?;
         let target = self.dir.join(file_name);
         match std::fs::symlink_metadata(&target) {
             Ok(m) if m.is_file() => {}
             Ok(_) => {
-                return Err(Error::Artifact {
-                    origin: target.display().to_string(),
+                return Err(Error::File {
+                    path: target.display().to_string(),
                     message: "not a regular file (a link, a folder or a special file); CURRENT must name a model file".into(),
                 })
             }
@@ -256,8 +256,8 @@ impl Registry {
             path: path.display().to_string(),
             error,
         };
-        let mut line = serde_json::to_string(record).map_err(|e| Error::Artifact {
-            origin: path.display().to_string(),
+        let mut line = serde_json::to_string(record).map_err(|e| Error::File {
+            path: path.display().to_string(),
             message: e.to_string(),
         })?;
         line.push('\n');
@@ -300,8 +300,8 @@ impl Registry {
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
             .map(|(i, l)| {
-                serde_json::from_str(l).map_err(|e| Error::Artifact {
-                    origin: path.display().to_string(),
+                serde_json::from_str(l).map_err(|e| Error::File {
+                    path: path.display().to_string(),
                     message: format!("line {}: not a promotion record: {e}", i + 1),
                 })
             })
@@ -353,8 +353,8 @@ impl Registry {
                     Ok(())
                 }
             })
-            .map_err(|message| Error::Artifact {
-                origin: self.dir.display().to_string(),
+            .map_err(|message| Error::File {
+                path: self.dir.display().to_string(),
                 message: format!("cannot add model `{}`: {message}", artifact.model_id),
             })?;
         let path = self.dir.join(name);
@@ -367,8 +367,8 @@ impl Registry {
     /// most `max_bytes` (see [`crate::artifact::DEFAULT_MAX_BYTES`]), never through a symbolic
     /// link, never a FIFO or a device, its content never echoed in an error.
     pub fn load(&self, file_name: &str, max_bytes: u64) -> Result<ModelArtifact> {
-        check_file_name(file_name).map_err(|problem| Error::Artifact {
-            origin: self.dir.display().to_string(),
+        check_file_name(file_name).map_err(|problem| Error::File {
+            path: self.dir.display().to_string(),
             message: format!("not a model file of the registry: {problem}"),
         })?;
         ModelArtifact::load_no_follow(&self.dir.join(file_name), max_bytes)

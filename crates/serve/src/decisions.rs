@@ -196,7 +196,7 @@ fn lock_folder(dir: &Path) -> std::io::Result<Option<File>> {
         Ok((file, _)) => file,
         Err(leadscore_core::Error::Io { .. }) => return Ok(None),
         // A link, a FIFO or a folder planted under the lock's name.
-        Err(leadscore_core::Error::Artifact { message, .. }) => {
+        Err(leadscore_core::Error::File { message, .. }) => {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!(

@@ -80,7 +80,7 @@ fn read_err(path: &Path, message: impl Into<String>) -> TrainError {
 pub fn open_input(path: &Path) -> Result<File> {
     leadscore_core::files::open_regular(path, None, leadscore_core::files::Symlinks::Follow)
         .map_err(|e| match e {
-            leadscore_core::Error::Artifact { message, .. } => read_err(path, message),
+            leadscore_core::Error::File { message, .. } => read_err(path, message),
             leadscore_core::Error::Io { error, .. } => read_err(path, error.to_string()),
             other => read_err(path, other.to_string()),
         })

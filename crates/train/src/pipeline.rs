@@ -1983,10 +1983,21 @@ impl LabelledSet {
     /// Refuses examples of one class, which cannot compare two models' rankings.
     pub fn require_both_classes(&self) -> Result<()> {
         match self.one_class() {
-            Some(one) => Err(TrainError::Read {
-                path: self.table.path.clone(),
-                message: format!("{one}: comparing models needs converted and unconverted leads"),
-            }),
+            Some(one) => {
+                // Nobody converted in a point-in-time set: the conversions come from the
+                // outcomes file (empty, of other leads, or later than every horizon), so the
+                // message names it rather than the leads file.
+                let path = match (&self.outcomes_path, self.labels.iter().any(|v| *v)) {
+                    (Some(outcomes), false) if self.point_in_time.is_some() => outcomes.clone(),
+                    _ => self.table.path.clone(),
+                };
+                Err(TrainError::Read {
+                    path,
+                    message: format!(
+                        "{one}: comparing models needs converted and unconverted leads"
+                    ),
+                })
+            }
             None => Ok(()),
         }
     }

@@ -694,6 +694,24 @@ fn evaluate_with_events_reproduces_the_training_holdout() {
     );
     assert_eq!(current(&d.join("reg")), format!("{id}.json"));
 
+    // An outcomes file with no rows: nobody converted, and the refusal names that file, not
+    // the leads file the examples were built from.
+    let header = std::fs::read_to_string(d.join("fresh/outcomes.csv")).unwrap();
+    let header = header.lines().next().unwrap();
+    std::fs::write(d.join("fresh/none.csv"), format!("{header}\n")).unwrap();
+    let mut args = vec!["promote", "--registry", "reg", "--model", other.as_str()];
+    args.extend_from_slice(&fresh[..4]);
+    args.extend_from_slice(&["--outcomes", "fresh/none.csv"]);
+    let r = run_fails(d, &args);
+    assert!(
+        r.stderr.contains("fresh/none.csv: the fresh data has")
+            && r.stderr.contains("0 of them converted")
+            && !r.stderr.contains("fresh/leads.csv: the fresh data"),
+        "{}",
+        r.show()
+    );
+    assert_eq!(current(&d.join("reg")), format!("{id}.json"));
+
     // A flat-file model cannot score the three tables: refused even with --force.
     run_ok(
         d,
@@ -1030,6 +1048,17 @@ fn registry_problems_give_clear_errors() {
         "{}",
         r.show()
     );
+    // A damaged promotion log is named as the log it is (not as a model artifact).
+    let log = std::fs::read_to_string(reg.join("promotions.jsonl")).unwrap();
+    std::fs::write(reg.join("promotions.jsonl"), "garbage\n").unwrap();
+    let r = run_ok(d, &["models", "--registry", "reg"]);
+    assert!(
+        r.stderr.contains("the promotion log cannot be read: reg/promotions.jsonl: line 1: not a promotion record")
+            && !r.stderr.contains("model artifact reg/promotions.jsonl"),
+        "{}",
+        r.show()
+    );
+    std::fs::write(reg.join("promotions.jsonl"), log).unwrap();
 
     // CURRENT deleted while the log records a champion: not "no champion", refused (and the
     // refusal logged, as every decision is), with --force as the way through.
