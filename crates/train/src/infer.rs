@@ -81,9 +81,10 @@ fn pct(k: usize, n: usize) -> String {
     format!("{:.1}%", 100.0 * k as f64 / n.max(1) as f64)
 }
 
-/// The first column that shows the file writes numbers with a decimal comma, if one does: a
-/// text column (not the label, id or an excluded one) whose every value reads as a number
-/// only that way (`12,5`, `1.234,5`; [`parse_decimal_comma_number`]), some not the usual way.
+/// The first column that shows the file writes numbers with a decimal comma, if one does, and
+/// its first value that reads only that way (what the warning quotes): a text column (not the
+/// label, id or an excluded one) whose every value reads as a number with a decimal comma
+/// (`12,5`, `1.234,5`; [`parse_decimal_comma_number`]), some not the usual way.
 /// `None` when another column reads as numbers only the usual way (`1.5`, `$1,007,922`): then
 /// no one reading serves the file, and its decimal-comma columns are left as before. That check
 /// reads the file again as text, since polars has read `1.234` (a thousands dot, in such a
@@ -94,7 +95,7 @@ fn writes_decimal_commas(
     options: &InferOptions,
     missing: &[String],
     as_written: &mut Option<Option<Table>>,
-) -> Result<Option<String>> {
+) -> Result<Option<(String, String)>> {
     if table.delimiter.is_none_or(|d| d == b',') {
         return Ok(None);
     }
@@ -114,7 +115,17 @@ fn writes_decimal_commas(
         if considered(name) && c.dtype() == &DataType::String {
             match readings(table, name)? {
                 (true, false) => return Ok(None),
-                (false, true) if found.is_none() => found = Some(name.to_string()),
+                (false, true) if found.is_none() => {
+                    let values = level_values(table, name, missing)?;
+                    let example = values
+                        .iter()
+                        .flatten()
+                        .map(|t| t.trim())
+                        .find(|t| parse_number(t).is_none())
+                        .unwrap_or_default()
+                        .to_string();
+                    found = Some((name.to_string(), example));
+                }
                 _ => {}
             }
         }
@@ -709,10 +720,11 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
     // The file as text, read by the first check that needs a number as written.
     let mut as_written = None;
     let decimal_comma = writes_decimal_commas(table, options, &missing, &mut as_written)?;
-    if let Some(column) = &decimal_comma {
+    if let Some((column, example)) = &decimal_comma {
         warnings.push(format!(
-            "numbers are written with a decimal comma (column `{column}`, `12,5`): the file is \
-             read that way (`decimal_comma = true`: `1.234,5` is 1234.5, and `1.5` is no number)"
+            "numbers are written with a decimal comma (column `{column}`: `{}`): the file is \
+             read that way (`decimal_comma = true`: `1.234,5` is 1234.5, and `1.5` is no number)",
+            leadscore_core::value::shorten(example)
         ));
     }
     let decimal_comma = decimal_comma.is_some();
@@ -2828,11 +2840,11 @@ mod tests {
             "{}",
             inferred.reasons[1]
         );
-        // One warning, for the file, naming the first column that reads only that way
-        // (`1597,299` cannot be thousands).
+        // One warning, for the file, naming the first column that reads only that way and its
+        // first value that cannot be thousands (`700,000` to `997,099` can).
         assert_eq!(inferred.warnings.len(), 1, "{:?}", inferred.warnings);
         assert!(
-            inferred.warnings[0].contains("`balance`")
+            inferred.warnings[0].contains("`balance`: `1000,100`")
                 && inferred.warnings[0].contains("decimal_comma = true"),
             "{:?}",
             inferred.warnings
