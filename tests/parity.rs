@@ -100,6 +100,90 @@ fn flat_demo_every_row_agrees() {
 }
 
 #[test]
+fn sum_columns_every_row_agrees() {
+    // A `sum_of` column the file does not have (company size, with missing values, plus
+    // pricing-page visits), binned and paired: added up by polars in training and per lead
+    // when serving, the same bits; its factor names the lead's own sum.
+    let data = common::repo("data/demo-leads.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec.toml");
+    let text = std::fs::read_to_string(common::repo("data/demo-spec.toml")).unwrap();
+    let with_sum = format!(
+        "{text}\n[[columns]]\nname = \"size_and_visits\"\ntransform = \"numeric\"\nbins = 4\n\
+         sum_of = [\"company_size\", \"pricing_page_visits\"]\n\n[pairs]\ncount = 0\n\
+         include = [[\"size_and_visits\", \"industry\"]]\n"
+    );
+    std::fs::write(&spec, &with_sum).unwrap();
+    let mut config = TrainConfig::new(&data);
+    config.spec = Some(spec.clone());
+    let outcome = train(&config).unwrap();
+    let artifact = &outcome.artifact;
+    assert_eq!(
+        artifact.format_version, 9,
+        "a model with a sum column is format 9"
+    );
+    let k = artifact
+        .spec
+        .columns
+        .iter()
+        .position(|c| c.name == "size_and_visits")
+        .unwrap();
+    let parts: Vec<&str> = artifact.spec.columns[k]
+        .sum_of
+        .iter()
+        .map(|&i| artifact.spec.columns[i].name.as_str())
+        .collect();
+    assert_eq!(parts, ["company_size", "pricing_page_visits"]);
+    assert_eq!(artifact.spec.pairs.len(), 1);
+    assert_flat_parity(artifact, &data);
+    // The factor names the lead's sum (row 1: 1984 employees and 1 visit), or says it is
+    // missing when a part is (row 2 has no company size).
+    let leads = common::csv_rows(&data);
+    let groups = leadscore_core::explain::factor_groups(&artifact.spec);
+    let group = groups.iter().find(|g| g.name == "size_and_visits").unwrap();
+    let said = |lead: &std::collections::HashMap<String, String>| {
+        let values: Vec<leadscore_core::value::FieldValue<'_>> = artifact
+            .spec
+            .columns
+            .iter()
+            .map(|c| {
+                lead.get(&c.name)
+                    .map_or(leadscore_core::value::FieldValue::Missing, |v| {
+                        leadscore_core::value::FieldValue::Text(v)
+                    })
+            })
+            .collect();
+        leadscore_core::explain::describe_row(&artifact.spec, group, &values, &[], None)
+    };
+    assert_eq!(said(&leads[0]), "size_and_visits = 1985");
+    assert!(said(&leads[1]).contains("missing"), "{}", said(&leads[1]));
+    // An artifact that says an older format is refused: a build that reads only up to 8
+    // would score the column as always missing.
+    let mut json: serde_json::Value = serde_json::to_value(artifact).unwrap();
+    json["format_version"] = 8.into();
+    let e = ModelArtifact::from_json(&json.to_string(), "m.json")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("needs format_version 9"), "{e}");
+    // A file that has a column of the sum's name: which one to read would be a guess.
+    let csv = std::fs::read_to_string(&data).unwrap();
+    let mut lines = csv.lines();
+    let mut clash = format!("{},size_and_visits\n", lines.next().unwrap());
+    for l in lines {
+        clash.push_str(&format!("{l},1\n"));
+    }
+    let clash_path = dir.path().join("clash.csv");
+    std::fs::write(&clash_path, clash).unwrap();
+    let mut config = TrainConfig::new(&clash_path);
+    config.spec = Some(spec);
+    let e = train(&config).err().unwrap().to_string();
+    assert!(
+        e.contains("size_and_visits") && e.contains("the file has a column of that name"),
+        "{e}"
+    );
+}
+
+#[test]
 fn multi_select_every_row_agrees() {
     // Several options in one value (`Pricing; Webinars;`), in any order, with a rare option
     // (`other`) and values that select none (`;`): inferred as multi_select, then both sides.

@@ -33,19 +33,23 @@ use std::path::Path;
 /// them class domains by the first lists), so a build that reads only version 6 refuses a
 /// model whose domains it would class otherwise. Version 8 added the `multi_select` transform;
 /// a model without one is written as version 7 ([`format_version_for`]), so builds that read
-/// only up to 7 keep loading every model that uses nothing newer.
-pub const FORMAT_VERSION: u32 = 8;
+/// only up to 7 keep loading every model that uses nothing newer. Version 9 added `sum_of`
+/// columns ([`crate::fitted::FittedColumn::sum_of`]), which a build that reads only up to 8
+/// would score as always missing.
+pub const FORMAT_VERSION: u32 = 9;
 
 /// The format a model with this spec is written in: the oldest that holds everything it uses
-/// (8 with a `multi_select` column, else 7).
+/// (9 with a `sum_of` column, 8 with a `multi_select` column, else 7).
 pub fn format_version_for(spec: &crate::fitted::FittedSpec) -> u32 {
-    if spec.columns.iter().any(|c| {
+    if spec.columns.iter().any(|c| !c.sum_of.is_empty()) {
+        FORMAT_VERSION
+    } else if spec.columns.iter().any(|c| {
         matches!(
             c.transform,
             crate::fitted::FittedTransform::MultiSelect { .. }
         )
     }) {
-        FORMAT_VERSION
+        8
     } else {
         7
     }
@@ -67,7 +71,7 @@ fn refused_model(e: Error) -> Error {
 /// one-landmark models; versions 2 and 3 have no gates and no `explain` section (no
 /// percentiles, no shape charts); versions before 5 have no numeric ranges, before 6 no
 /// timestamp limit (no clamp), before 7 the first domain lists.
-pub const READABLE_FORMAT_VERSIONS: [u32; 7] = [2, 3, 4, 5, 6, 7, 8];
+pub const READABLE_FORMAT_VERSIONS: [u32; 8] = [2, 3, 4, 5, 6, 7, 8, 9];
 
 /// The largest artifact read by default (256 MiB; `leadscore-serve --max-model-bytes` sets
 /// the server's limit). The demo model is about 1 MiB.
@@ -705,6 +709,32 @@ impl ModelArtifact {
         }
         crate::pairs::check(&self.spec)?;
         for c in &self.spec.columns {
+            let part_ok = |k: &usize| {
+                *k < self.spec.columns.len()
+                    && self.spec.columns[*k].sum_of.is_empty()
+                    && matches!(
+                        self.spec.columns[*k].transform,
+                        crate::fitted::FittedTransform::Numeric { .. }
+                    )
+            };
+            if !c.sum_of.is_empty()
+                && (c.sum_of.len() < 2
+                    || !c.sum_of.iter().all(part_ok)
+                    || !matches!(c.transform, crate::fitted::FittedTransform::Numeric { .. }))
+            {
+                return Err(format!(
+                    "column `{}`: `sum_of` must name two or more numeric columns of the spec",
+                    c.name
+                ));
+            }
+            if !c.sum_of.is_empty() && self.format_version < 9 {
+                return Err(format!(
+                    "column `{}`: a sum_of column needs format_version 9, the file says {}",
+                    c.name, self.format_version
+                ));
+            }
+        }
+        for c in &self.spec.columns {
             if let crate::fitted::FittedTransform::Email(rules) = &c.transform {
                 rules
                     .check()
@@ -1041,8 +1071,8 @@ mod tests {
                 "not a supported version",
             ),
             (
-                "{\"format_version\": 9}".into(),
-                "format_version 9 is not supported",
+                "{\"format_version\": 10}".into(),
+                "format_version 10 is not supported",
             ),
             (wrong_type.to_string(), "wrong type"),
             (missing.to_string(), "the field `curve` is missing"),

@@ -341,7 +341,7 @@ pub fn write_row(
             out,
             spec,
             group,
-            values.get(i).copied().unwrap_or(FieldValue::Missing),
+            spec.column_value(values, i),
             events,
             as_of,
         ),
@@ -1531,6 +1531,7 @@ mod tests {
             name: name.into(),
             transform,
             part,
+            sum_of: Vec::new(),
         };
         FittedSpec {
             missing_tokens: vec!["".into()],
@@ -1918,6 +1919,7 @@ mod tests {
                     missing_indicator: indicator,
                 },
                 part: Part::Fit,
+                sum_of: Vec::new(),
             });
         }
         let groups = groups_of(&s);

@@ -765,6 +765,11 @@ pub struct FittedColumn {
     /// Whether it describes who the lead is (fit, the default) or what it did (engagement).
     #[serde(default, skip_serializing_if = "Part::is_fit")]
     pub part: Part,
+    /// A numeric column the input does not have: the sum of these columns (positions in
+    /// [`FittedSpec::columns`], numeric ones), missing when any is ([`FittedSpec::sum_value`]).
+    /// Empty for every other column; a model with one is written as format 9.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sum_of: Vec<usize>,
 }
 
 /// The spec with the state learned on the training split.
@@ -1012,6 +1017,44 @@ impl FittedSpec {
         }
     }
 
+    /// The value of a `sum_of` column ([`FittedColumn::sum_of`]) from the values of its parts
+    /// (`value_of(k)` for column `k`): their sum, in the order listed, of the numbers the parts
+    /// read as (missing tokens and decimal commas as the column reads them); missing when any
+    /// part is missing, not finite or not a number (such a part's own column says why). The
+    /// polars pipeline adds up the same numbers in the same order (`leadscore-train`'s
+    /// `featurize::sum_values`), so the two agree bit for bit.
+    pub fn sum_value<'v>(
+        &self,
+        parts: &[usize],
+        value_of: impl Fn(usize) -> FieldValue<'v>,
+    ) -> FieldValue<'static> {
+        let (decimal_comma, _, numbers) = self.reading();
+        let mut sum = 0.0;
+        for &k in parts {
+            let x = match self.normalize_with(value_of(k), numbers) {
+                FieldValue::Number(x) => Some(x),
+                FieldValue::Text(t) => read_number(t, decimal_comma, numbers).flatten(),
+                FieldValue::Bool(_) | FieldValue::Missing => None,
+            };
+            match x {
+                Some(x) if x.is_finite() => sum += x,
+                _ => return FieldValue::Missing,
+            }
+        }
+        FieldValue::Number(sum)
+    }
+
+    /// The value of column `i` for a lead whose values (in [`FittedSpec::columns`] order) are
+    /// `values`: `values[i]`, or for a `sum_of` column the sum of its parts.
+    pub fn column_value<'v>(&self, values: &[FieldValue<'v>], i: usize) -> FieldValue<'v> {
+        match self.columns.get(i) {
+            Some(c) if !c.sum_of.is_empty() => self.sum_value(&c.sum_of, |k| {
+                values.get(k).copied().unwrap_or(FieldValue::Missing)
+            }),
+            _ => values.get(i).copied().unwrap_or(FieldValue::Missing),
+        }
+    }
+
     /// Whether column `column` (an index into [`FittedSpec::columns`]) reads `value` as
     /// missing, exactly as the featurizer does: [`FittedSpec::normalize`], then what a
     /// transform reads as nothing (numeric text that is a missing token or not finite, a time
@@ -1171,7 +1214,15 @@ impl FittedSpec {
                 return Err(wrong_width(out));
             }
             let slot = &mut out[offset..offset + width];
-            let value = self.normalize_with(value_of(i, &col.name), reading.2);
+            let value = if col.sum_of.is_empty() {
+                self.normalize_with(value_of(i, &col.name), reading.2)
+            } else {
+                self.sum_value(&col.sum_of, |k| {
+                    self.columns
+                        .get(k)
+                        .map_or(FieldValue::Missing, |c| value_of(k, &c.name))
+                })
+            };
             let not_seen = encode_column(
                 &col.transform,
                 &col.name,
@@ -1580,6 +1631,7 @@ mod tests {
                         range: Some([0.0, 50.0]),
                     },
                     part: Default::default(),
+                    sum_of: Vec::new(),
                 },
                 FittedColumn {
                     name: "source".into(),
@@ -1587,6 +1639,7 @@ mod tests {
                         levels: vec!["Google".into(), "Referral".into()],
                     },
                     part: Default::default(),
+                    sum_of: Vec::new(),
                 },
                 FittedColumn {
                     name: "webinar".into(),
@@ -1594,16 +1647,19 @@ mod tests {
                         missing_indicator: false,
                     },
                     part: Default::default(),
+                    sum_of: Vec::new(),
                 },
                 FittedColumn {
                     name: "email".into(),
                     transform: FittedTransform::Email(EmailRules::default()),
                     part: Default::default(),
+                    sum_of: Vec::new(),
                 },
                 FittedColumn {
                     name: "title".into(),
                     transform: FittedTransform::JobTitle,
                     part: Default::default(),
+                    sum_of: Vec::new(),
                 },
                 FittedColumn {
                     name: "created".into(),
@@ -1613,6 +1669,7 @@ mod tests {
                         max_days_since: None,
                     },
                     part: Default::default(),
+                    sum_of: Vec::new(),
                 },
             ],
             events: None,
@@ -1621,6 +1678,65 @@ mod tests {
             date_order: Default::default(),
             missing_lengths: Default::default(),
         }
+    }
+
+    /// A `sum_of` column reads its parts' numbers (text, numbers, decimal commas, tokens) and
+    /// adds them in order; a missing or unreadable part makes it missing; its factor text
+    /// names the sum the lead has.
+    #[test]
+    fn a_sum_column_adds_up_its_parts() {
+        let mut s = spec();
+        let numeric = |median: f64| FittedTransform::Numeric {
+            median,
+            missing_indicator: true,
+            log1p: false,
+            bin_edges: vec![],
+            range: Some([0.0, 1000.0]),
+        };
+        s.columns.push(FittedColumn {
+            name: "calls".into(),
+            transform: numeric(2.0),
+            part: Default::default(),
+            sum_of: Vec::new(),
+        });
+        s.columns.push(FittedColumn {
+            name: "all".into(),
+            transform: numeric(7.0),
+            part: Default::default(),
+            sum_of: vec![0, 6],
+        });
+        let slot = |s: &FittedSpec, lead: &HashMap<String, String>| {
+            let x = s.featurize(lead, None).unwrap();
+            let at = s.width() - 2;
+            (x[at], x[at + 1])
+        };
+        // 2 visits + 3.5 calls; a field named like the sum is not read.
+        let l = lead(&[("visits", "2"), ("calls", "3.5"), ("all", "100")]);
+        assert_eq!(slot(&s, &l), (5.5, 0.0));
+        // A missing part (empty, a token, absent): the sum is missing, imputed.
+        for l in [
+            lead(&[("visits", "2"), ("calls", "")]),
+            lead(&[("visits", "Select"), ("calls", "1")]),
+            lead(&[("calls", "1")]),
+        ] {
+            assert_eq!(slot(&s, &l), (7.0, 1.0), "{l:?}");
+        }
+        // Numbers sent as numbers, and a decimal comma where the spec says so.
+        let values = [FieldValue::Number(2.0)]
+            .into_iter()
+            .chain(std::iter::repeat_n(FieldValue::Missing, 5))
+            .chain([FieldValue::Text("0.25"), FieldValue::Missing])
+            .collect::<Vec<_>>();
+        assert_eq!(s.column_value(&values, 7), FieldValue::Number(2.25));
+        assert_eq!(s.column_value(&values, 0), FieldValue::Number(2.0));
+        // The factor names the lead's sum.
+        let groups = crate::explain::factor_groups(&s);
+        let g = groups.iter().find(|g| g.name == "all").unwrap();
+        let text = crate::explain::describe_row(&s, g, &values, &[], None);
+        assert_eq!(text, "all = 2.25");
+        s.decimal_comma = true;
+        let l = lead(&[("visits", "1"), ("calls", "1,5")]);
+        assert_eq!(slot(&s, &l), (2.5, 0.0));
     }
 
     #[test]

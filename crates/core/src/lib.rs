@@ -29,7 +29,7 @@
 //!         name: "Lead Source".into(),
 //!         transform: FittedTransform::Categorical { levels: vec!["Referral".into()] },
 //!         part: Default::default(),
-//!     }],
+//!, sum_of: Vec::new()     }],
 //!     events: None,
 //!     pairs: Vec::new(),
 //!     decimal_comma: false,

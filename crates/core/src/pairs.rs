@@ -364,7 +364,7 @@ pub fn describe_pair(
     values: &[FieldValue<'_>],
     as_of: Option<i64>,
 ) -> String {
-    let value = |s: &PairSide| values.get(s.index).copied().unwrap_or(FieldValue::Missing);
+    let value = |s: &PairSide| spec.column_value(values, s.index);
     format!(
         "{} & {}",
         describe_side(spec, &pair.a, value(&pair.a), as_of),
@@ -718,6 +718,7 @@ mod tests {
             name: name.into(),
             transform,
             part: Part::Fit,
+            sum_of: Vec::new(),
         };
         let mut s = FittedSpec {
             missing_tokens: vec!["".into()],

@@ -69,6 +69,12 @@ pub struct ColumnSpec {
     /// site, last activity): which part of the score the column counts toward.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<Part>,
+    /// numeric: a column the file does not have, whose value is the sum of these numeric
+    /// columns of the spec (`total_charge` from the day, evening, night and international
+    /// charges): missing when any of them is. A threshold on a total (heavy users across every
+    /// period churn) is a term of one column here, where no term of one or two parts draws it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sum_of: Vec<String>,
 }
 
 /// A numeric column's quantile bins: a fixed number, or chosen by training.
@@ -189,6 +195,7 @@ impl ColumnSpec {
             max_levels: None,
             separator: None,
             part: None,
+            sum_of: Vec::new(),
         }
     }
 
@@ -560,6 +567,47 @@ impl FeatureSpec {
         Ok(spec)
     }
 
+    /// A `sum_of` column: numeric, of at least two distinct numeric columns of the spec that are
+    /// not sums themselves.
+    fn check_sum(&self, c: &ColumnSpec) -> std::result::Result<(), String> {
+        let name = &c.name;
+        if c.transform != TransformKind::Numeric {
+            return Err(format!(
+                "column `{name}`: `sum_of` makes a number: its transform must be numeric"
+            ));
+        }
+        if c.sum_of.len() < 2 {
+            return Err(format!(
+                "column `{name}`: `sum_of` needs at least two columns to add"
+            ));
+        }
+        let mut parts = std::collections::HashSet::new();
+        for p in &c.sum_of {
+            if !parts.insert(p.as_str()) {
+                return Err(format!("column `{name}`: `sum_of` lists `{p}` twice"));
+            }
+            match self.columns.iter().find(|o| &o.name == p) {
+                Some(o) if o.name == *name => {
+                    return Err(format!("column `{name}`: `sum_of` lists the column itself"))
+                }
+                Some(o) if o.transform == TransformKind::Numeric && o.sum_of.is_empty() => {}
+                Some(_) => {
+                    return Err(format!(
+                        "column `{name}`: `sum_of` column `{p}` must be a numeric column that is \
+                         not a sum itself"
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                        "column `{name}`: `sum_of` column `{p}` is not a column of the spec (list \
+                         it with transform = \"numeric\")"
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Checks the rules serde cannot: version, duplicate columns, options that fit the transform.
     pub fn validate(&self, origin: &str) -> Result<()> {
         let err = |message: String| Error::Spec {
@@ -611,6 +659,9 @@ impl FeatureSpec {
                 if c.bins.is_some() {
                     return Err(misplaced("bins"));
                 }
+            }
+            if !c.sum_of.is_empty() {
+                self.check_sum(c).map_err(err)?;
             }
             if c.transform != TransformKind::MultiSelect && c.separator.is_some() {
                 return Err(misplaced("separator"));
@@ -801,6 +852,46 @@ min_count = 10
             e.contains("spec.toml") && e.contains("Lead Source") && e.contains("log1p"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn sum_columns_add_numeric_columns_of_the_spec() {
+        let with = |extra: &str| {
+            let text = format!(
+                "{TEXT}\n[[columns]]\nname = \"Page Views\"\ntransform = \"numeric\"\n\n\
+                 [[columns]]\nname = \"total\"\ntransform = \"numeric\"\n{extra}\n"
+            );
+            FeatureSpec::from_toml(&text, "spec.toml").map_err(|e| e.to_string())
+        };
+        let spec = with("sum_of = [\"TotalVisits\", \"Page Views\"]").unwrap();
+        assert_eq!(spec.columns[3].sum_of, ["TotalVisits", "Page Views"]);
+        for (extra, says) in [
+            ("sum_of = [\"TotalVisits\"]", "at least two"),
+            ("sum_of = [\"TotalVisits\", \"TotalVisits\"]", "twice"),
+            (
+                "sum_of = [\"TotalVisits\", \"Nope\"]",
+                "`Nope` is not a column",
+            ),
+            (
+                "sum_of = [\"TotalVisits\", \"Lead Source\"]",
+                "must be a numeric column",
+            ),
+            ("sum_of = [\"TotalVisits\", \"total\"]", "the column itself"),
+        ] {
+            let e = with(extra).unwrap_err();
+            assert!(e.contains("`total`") && e.contains(says), "{extra}: {e}");
+        }
+        let e = with("sum_of = [\"TotalVisits\", \"Page Views\"]")
+            .map(|_| ())
+            .and_then(|_| {
+                let text = TEXT.replace(
+                    "min_count = 10",
+                    "min_count = 10\nsum_of = [\"TotalVisits\", \"TotalVisits\"]",
+                );
+                FeatureSpec::from_toml(&text, "spec.toml").map_err(|e| e.to_string())
+            })
+            .unwrap_err();
+        assert!(e.contains("`Lead Source`") && e.contains("numeric"), "{e}");
     }
 
     #[test]

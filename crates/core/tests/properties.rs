@@ -394,6 +394,7 @@ fn spec() -> impl Strategy<Value = FittedSpec> {
                         name: format!("c{i}{suffix}"),
                         transform,
                         part: Default::default(),
+                        sum_of: Vec::new(),
                     })
                     .collect(),
                 events,

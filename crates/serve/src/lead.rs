@@ -1841,6 +1841,7 @@ mod tests {
                     name: (*n).into(),
                     transform: FittedTransform::JobTitle,
                     part: Default::default(),
+                    sum_of: Vec::new(),
                 })
                 .collect(),
             events: None,
@@ -1861,6 +1862,7 @@ mod tests {
                     name: n.clone(),
                     transform: FittedTransform::JobTitle,
                     part: Default::default(),
+                    sum_of: Vec::new(),
                 })
                 .collect(),
             events: None,

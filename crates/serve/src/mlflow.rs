@@ -970,6 +970,7 @@ mod tests {
                     name: (*n).into(),
                     transform: FittedTransform::JobTitle,
                     part: Default::default(),
+                    sum_of: Vec::new(),
                 })
                 .collect(),
             events: None,

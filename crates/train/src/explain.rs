@@ -279,6 +279,7 @@ impl RowValues {
         rows: &[usize],
         events: Option<&EventColumns>,
     ) -> Result<Self> {
+        let table = &*crate::featurize::with_sums(table, spec)?;
         crate::featurize::check_fitted_list_columns(table, spec)?;
         let mut values = Vec::with_capacity(spec.columns.len());
         for c in &spec.columns {

@@ -765,6 +765,73 @@ pub fn bin_columns(v: &[Option<f64>], train: &[usize], bins: Bins, rows: &[usize
     }
 }
 
+/// The values of a `sum_of` column: per row, the numbers of `parts` (as [`numeric_values`]
+/// reads each) added up in the order listed, `None` when any part is missing. The server adds
+/// the same numbers in the same order ([`leadscore_core::fitted::FittedSpec::sum_value`]).
+pub fn sum_values(
+    table: &Table,
+    parts: &[&str],
+    missing: &[String],
+    decimal_comma: bool,
+) -> Result<Vec<Option<f64>>> {
+    let mut sums: Vec<Option<f64>> = vec![Some(0.0); table.df.height()];
+    for part in parts {
+        let v = numeric_values(table, part, missing, decimal_comma)?;
+        for (s, x) in sums.iter_mut().zip(v) {
+            *s = match (*s, x) {
+                (Some(s), Some(x)) => Some(s + x),
+                _ => None,
+            };
+        }
+    }
+    Ok(sums)
+}
+
+/// `table` with a column of values for each `(name, parts)` sum ([`sum_values`]), replacing
+/// a column of that name (the file's own, when it has one, is checked by the caller).
+pub fn add_sums<'s>(
+    table: &Table,
+    sums: impl IntoIterator<Item = (&'s str, Vec<&'s str>)>,
+    missing: &[String],
+    decimal_comma: bool,
+) -> Result<Table> {
+    let mut out = table.clone();
+    for (name, parts) in sums {
+        let v = sum_values(table, &parts, missing, decimal_comma)?;
+        let series = Series::new(name.into(), v);
+        out.df
+            .with_column(series.into_column())
+            .map_err(|e| TrainError::Column {
+                path: table.path.clone(),
+                column: name.to_string(),
+                message: e.to_string(),
+            })?;
+    }
+    Ok(out)
+}
+
+/// `table` with the `sum_of` columns of a fitted spec added ([`add_sums`]), replacing any of
+/// those names the table has (a table featurized twice, or a file's own column, which the
+/// model never reads); the table itself when the spec has none.
+pub fn with_sums<'t>(table: &'t Table, fitted: &FittedSpec) -> Result<std::borrow::Cow<'t, Table>> {
+    if fitted.columns.iter().all(|c| c.sum_of.is_empty()) {
+        return Ok(std::borrow::Cow::Borrowed(table));
+    }
+    let sums = fitted
+        .columns
+        .iter()
+        .filter(|c| !c.sum_of.is_empty())
+        .map(|c| {
+            let parts = c
+                .sum_of
+                .iter()
+                .filter_map(|&k| fitted.columns.get(k).map(|p| p.name.as_str()))
+                .collect();
+            (c.name.as_str(), parts)
+        });
+    add_sums(table, sums, &fitted.missing_tokens, fitted.decimal_comma).map(std::borrow::Cow::Owned)
+}
+
 /// Refuses a Parquet list column ([`Table::list_columns`]) that a column of the spec reads
 /// other than as multi_select: its joined items (`Pricing;Webinars`) would be one level, a
 /// number that fails at the first row of several items, or an address.
@@ -935,7 +1002,19 @@ pub fn fit_spec(
             name: c.name.clone(),
             transform,
             part: c.part.unwrap_or_default(),
+            sum_of: Vec::new(),
         });
+    }
+    // `sum_of` columns: their parts by position among the fitted columns.
+    for c in spec.columns.iter().filter(|c| !c.sum_of.is_empty()) {
+        let parts: Vec<usize> = c
+            .sum_of
+            .iter()
+            .filter_map(|p| columns.iter().position(|f| &f.name == p))
+            .collect();
+        if let Some(f) = columns.iter_mut().find(|f| f.name == c.name) {
+            f.sum_of = parts;
+        }
     }
     // Several landmarks: lead age at each example's as_of is a feature (from `created_at`).
     if let Some(time) = spec.time.as_ref().filter(|t| t.age_aware()) {
@@ -945,6 +1024,7 @@ pub fn fit_spec(
                 landmarks_days: time.landmarks(),
             },
             part: Default::default(),
+            sum_of: Vec::new(),
         });
     }
     Ok(FittedSpec {
@@ -967,6 +1047,7 @@ pub fn featurize_table(
     table: &Table,
     as_of: Option<&[i64]>,
 ) -> Result<Matrix> {
+    let table = &*with_sums(table, fitted)?;
     check_fitted_list_columns(table, fitted)?;
     let n = table.df.height();
     let mut m = Matrix::zeros(n, fitted.width());
@@ -1138,6 +1219,7 @@ pub fn unseen_values(
     rows: &[usize],
     as_of: Option<&[i64]>,
 ) -> Result<Vec<UnseenValues>> {
+    let table = &*with_sums(table, fitted)?;
     let missing = &fitted.missing_tokens;
     let mut out = Vec::new();
     for c in &fitted.columns {

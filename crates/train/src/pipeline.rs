@@ -487,6 +487,7 @@ fn train_examples(
     } else {
         table
     };
+    let table = with_spec_sums(table, &spec)?;
     let three_tables = config.events.is_some() || config.outcomes.is_some();
     let mut outcomes_fingerprint = None;
     // The rows with an outcome, when a flat file has rows without one (see `flat_labels`).
@@ -2038,12 +2039,50 @@ fn in_source_rows(e: TrainError, path: &str, source_rows: &[usize]) -> TrainErro
     })
 }
 
+/// The training table with the spec's `sum_of` columns added up from their parts
+/// ([`crate::featurize::add_sums`]), so every search and fit reads them as numeric columns. A
+/// file that has a column of such a name is refused: which one the model reads would be a
+/// guess.
+fn with_spec_sums(table: Table, spec: &FeatureSpec) -> Result<Table> {
+    let sums: Vec<(&str, Vec<&str>)> = spec
+        .columns
+        .iter()
+        .filter(|c| !c.sum_of.is_empty())
+        .map(|c| {
+            (
+                c.name.as_str(),
+                c.sum_of.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    if sums.is_empty() {
+        return Ok(table);
+    }
+    for (name, parts) in &sums {
+        if table.df.column(name).is_ok() {
+            return Err(TrainError::Column {
+                path: table.path.clone(),
+                column: name.to_string(),
+                message: format!(
+                    "the spec adds this column up from {} (`sum_of`), but the file has a \
+                     column of that name: rename the spec's column",
+                    parts.join(" + ")
+                ),
+            });
+        }
+    }
+    crate::featurize::add_sums(&table, sums, &spec.missing_tokens, spec.decimal_comma)
+}
+
 /// Scores a labelled set with `artifact`: every column of its spec must be in the leads file.
 pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<FileEvaluation> {
     // A flat file is scored as of the training data's end (its "now"), as its holdout was, or
     // as of its own export time (`--as-of`): a date after it reads as missing (not known
     // then). Said when it matters.
     let mut warnings = set.warnings.clone();
+    // The model's `sum_of` columns, added up from their parts as training did.
+    let summed = crate::featurize::with_sums(&set.table, &artifact.spec)?;
+    let table: &Table = &summed;
     let at_now;
     let artifact = match (&set.as_of, set.now) {
         (None, Some(now)) => {
@@ -2055,7 +2094,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         _ => artifact,
     };
     if let (None, Some(reference)) = (&set.as_of, artifact.spec.reference_time) {
-        let (later, rows) = dates_after(&artifact.spec, &set.table, reference)?;
+        let (later, rows) = dates_after(&artifact.spec, table, reference)?;
         if later * 100 > rows && set.now.is_some() {
             warnings.push(format!(
                 "{later} of the {rows} rows of {} have a date after --as-of \
@@ -2084,15 +2123,15 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         )));
     }
     for c in &artifact.spec.columns {
-        crate::load::column(&set.table, &c.name)?;
+        crate::load::column(table, &c.name)?;
     }
     let x = featurize_with_events(
         &artifact.spec,
-        &set.table,
+        table,
         set.as_of.as_deref(),
         set.events.as_ref(),
     )
-    .map_err(|e| in_source_rows(e, &set.table.path, &set.source_rows))?;
+    .map_err(|e| in_source_rows(e, &table.path, &set.source_rows))?;
     let scorer = Scorer::new(&artifact.model);
     let scores: Vec<f64> = (0..x.rows).map(|i| scorer.score(&x.row(i))).collect();
     // Values training did not see, counted once per lead (its first example).
@@ -2100,13 +2139,8 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
     let first_examples: Vec<usize> = (0..set.source_rows.len())
         .filter(|&k| counted.insert(set.source_rows[k]))
         .collect();
-    let mut unseen = unseen_values(
-        &artifact.spec,
-        &set.table,
-        &first_examples,
-        set.as_of.as_deref(),
-    )
-    .map_err(|e| in_source_rows(e, &set.table.path, &set.source_rows))?;
+    let mut unseen = unseen_values(&artifact.spec, table, &first_examples, set.as_of.as_deref())
+        .map_err(|e| in_source_rows(e, &table.path, &set.source_rows))?;
     if let (Some(fitted), Some(events), Some(as_of)) =
         (&artifact.spec.events, &set.events, &set.as_of)
     {
@@ -2149,7 +2183,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
         }
         _ => {
             let all: Vec<usize> = (0..x.rows).collect();
-            let values = RowValues::read(&artifact.spec, &set.table, &all, set.events.as_ref())?;
+            let values = RowValues::read(&artifact.spec, table, &all, set.events.as_ref())?;
             let holdout = GateHoldout {
                 kind: CurveKind::PerExample,
                 leads: all

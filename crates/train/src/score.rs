@@ -206,7 +206,8 @@ pub fn score_file(
         ..ReadOptions::default()
     };
     let leads = read_table(&job.leads, &read)?;
-    for c in &spec.columns {
+    // Every column the model reads (a `sum_of` column is added up from its parts).
+    for c in spec.columns.iter().filter(|c| c.sum_of.is_empty()) {
         column(&leads, &c.name)?;
     }
     let index = lead_index(&leads, &id_column, &spec.missing_tokens)?;
