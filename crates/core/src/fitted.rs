@@ -1044,13 +1044,21 @@ impl FittedSpec {
         FieldValue::Number(sum)
     }
 
-    /// The value of column `i` for a lead whose values (in [`FittedSpec::columns`] order) are
-    /// `values`: `values[i]`, or for a `sum_of` column the sum of its parts.
+    /// The value of column `i` for the text that names it, for a lead whose values (in
+    /// [`FittedSpec::columns`] order) are `values`: `values[i]`, or for a `sum_of` column the
+    /// sum of its parts rounded to 12 significant digits (`253.9`, not the
+    /// `253.89999999999998` that adding `87.3`, `92.4` and `74.2` gives; featurizing uses the
+    /// sum itself, [`FittedSpec::sum_value`]).
     pub fn column_value<'v>(&self, values: &[FieldValue<'v>], i: usize) -> FieldValue<'v> {
         match self.columns.get(i) {
-            Some(c) if !c.sum_of.is_empty() => self.sum_value(&c.sum_of, |k| {
+            Some(c) if !c.sum_of.is_empty() => match self.sum_value(&c.sum_of, |k| {
                 values.get(k).copied().unwrap_or(FieldValue::Missing)
-            }),
+            }) {
+                FieldValue::Number(x) => {
+                    FieldValue::Number(format!("{x:.11e}").parse().unwrap_or(x))
+                }
+                other => other,
+            },
             _ => values.get(i).copied().unwrap_or(FieldValue::Missing),
         }
     }

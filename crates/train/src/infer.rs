@@ -828,6 +828,18 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
             }
         }
     }
+    // Families of numeric columns that differ in one word (`total_day_charge`,
+    // `total_eve_charge`, `total_night_charge`): their total, as a column of its own.
+    let taken: Vec<String> = table
+        .df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for (column, why) in column_families(&columns, &taken) {
+        columns.push(column);
+        reasons.push(why);
+    }
     let spec = FeatureSpec {
         format_version: SPEC_FORMAT_VERSION,
         label: options.label.clone(),
@@ -854,6 +866,111 @@ pub fn infer_spec(table: &Table, options: &InferOptions) -> Result<InferredSpec>
         source: table.path.clone(),
         rows: n,
     })
+}
+
+/// A name's words and the separators before each (`total_day_charge`: `total`, `_day`,
+/// `_charge`), split at `_`, ` `, `.` and `-`.
+fn name_words(name: &str) -> Vec<(&str, &str)> {
+    let is_sep = |c: char| matches!(c, '_' | ' ' | '.' | '-');
+    let mut words = Vec::new();
+    let mut rest = name;
+    while !rest.is_empty() {
+        let sep_len = rest.len() - rest.trim_start_matches(is_sep).len();
+        let (sep, tail) = rest.split_at(sep_len);
+        let word_len = tail.find(is_sep).unwrap_or(tail.len());
+        let (word, tail) = tail.split_at(word_len);
+        if !word.is_empty() {
+            words.push((sep, word));
+        }
+        rest = tail;
+    }
+    words
+}
+
+/// At most this many sum columns `init` proposes (the largest families first).
+pub const MAX_FAMILY_SUMS: usize = 8;
+
+/// The numeric columns of `columns` whose names are the same words but one, not the last
+/// (`total_day_charge`, `total_eve_charge`, `total_night_charge`, `total_intl_charge`: the
+/// last word is the unit, the one that differs is the period or channel), three or more to a
+/// family: a `sum_of` column for each family (`total_charge`), with the reason `init` writes.
+/// The name leaves the differing word out (` (sum)` added when a column of the file or an
+/// earlier sum has it). A threshold on the total (heavy users across every period) is then a
+/// term of one column, where no term of one or two of the parts draws it; training keeps it
+/// like any other column, by the weight cross-validation gives it.
+pub fn column_families(columns: &[ColumnSpec], taken: &[String]) -> Vec<(ColumnSpec, String)> {
+    let numeric: Vec<&ColumnSpec> = columns
+        .iter()
+        .filter(|c| c.transform == TransformKind::Numeric && c.sum_of.is_empty())
+        .collect();
+    // (the number of words, the differing word's position, the other words) -> members.
+    type Family = ((usize, usize, Vec<String>), Vec<usize>);
+    let mut families: Vec<Family> = Vec::new();
+    for (k, c) in numeric.iter().enumerate() {
+        let words = name_words(&c.name);
+        for i in 0..words.len().saturating_sub(1) {
+            let others: Vec<String> = words
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, (_, w))| w.to_string())
+                .collect();
+            let key = (words.len(), i, others);
+            match families.iter_mut().find(|(f, _)| *f == key) {
+                Some((_, members)) => members.push(k),
+                None => families.push((key, vec![k])),
+            }
+        }
+    }
+    families.retain(|(_, m)| m.len() >= 3);
+    // The largest first; a family whose members another already adds up is left out.
+    families.sort_by_key(|f| std::cmp::Reverse(f.1.len()));
+    let mut seen: Vec<Vec<usize>> = Vec::new();
+    let mut names: Vec<String> = taken.to_vec();
+    names.extend(columns.iter().map(|c| c.name.clone()));
+    let mut out = Vec::new();
+    for ((_, i, _), members) in families {
+        if seen.contains(&members) || out.len() == MAX_FAMILY_SUMS {
+            continue;
+        }
+        seen.push(members.clone());
+        let first = name_words(&numeric[members[0]].name);
+        let mut name = String::new();
+        for (j, (sep, word)) in first.iter().enumerate() {
+            if j != i {
+                // The first word kept starts without a separator.
+                name.push_str(if name.is_empty() { "" } else { sep });
+                name.push_str(word);
+            }
+        }
+        if names.contains(&name) {
+            name.push_str(" (sum)");
+        }
+        if names.contains(&name) {
+            continue;
+        }
+        names.push(name.clone());
+        let parts: Vec<&ColumnSpec> = members.iter().map(|&k| numeric[k]).collect();
+        let mut column = ColumnSpec::new(name, TransformKind::Numeric);
+        column.sum_of = parts.iter().map(|c| c.name.clone()).collect();
+        column.bins = Some(Bins::Auto);
+        if parts.iter().all(|c| c.log1p == Some(true)) {
+            column.log1p = Some(true);
+        }
+        if parts.iter().all(|c| c.part == parts[0].part) {
+            column.part = parts[0].part;
+        }
+        let listed: Vec<String> = parts.iter().map(|c| format!("`{}`", c.name)).collect();
+        let why = format!(
+            "numeric: the sum of {} (columns whose names differ in one word), missing when \
+             one of them is: a threshold on their total is one term of this column, where no \
+             term of one or two of them draws it; training chooses by cross-validation how \
+             many quantile bins go beside the linear term; delete this entry to leave it out",
+            listed.join(", ")
+        );
+        out.push((column, why));
+    }
+    out
 }
 
 /// Whether a column's name says it records behaviour (visits, time on site, activity, opens,
@@ -1806,6 +1923,10 @@ pub fn render_toml(inferred: &InferredSpec) -> String {
         }
         if let Some(sep) = &c.separator {
             let _ = writeln!(out, "separator = {}", toml_str(sep));
+        }
+        if !c.sum_of.is_empty() {
+            let parts: Vec<String> = c.sum_of.iter().map(|p| toml_str(p)).collect();
+            let _ = writeln!(out, "sum_of = [{}]", parts.join(", "));
         }
         // A behaviour column's part (engagement): left out, a model trained on the written
         // spec counted visits and time on site as fit.
@@ -2963,6 +3084,81 @@ mod tests {
         let inferred = infer_spec(&table, &InferOptions::default()).unwrap();
         assert_eq!(inferred.spec.date_order, DateOrder::Iso);
         assert!(inferred.warnings.is_empty(), "{:?}", inferred.warnings);
+    }
+
+    #[test]
+    fn families_of_columns_get_a_sum() {
+        let numeric = |name: &str, log1p: bool| {
+            let mut c = ColumnSpec::new(name, TransformKind::Numeric);
+            c.log1p = Some(log1p);
+            c
+        };
+        let mut columns = vec![
+            numeric("total_day_charge", true),
+            numeric("total_eve_charge", true),
+            numeric("total_night_charge", true),
+            numeric("total_day_minutes", false),
+            numeric("total_eve_minutes", false),
+            numeric("total_night_minutes", false),
+            // The last word differs: units, not periods (no family).
+            numeric("visits_web", false),
+            numeric("visits_app", false),
+            numeric("visits_store", false),
+            // Two are not a family; text is not added up.
+            numeric("Email Opened Count", false),
+            numeric("Email Clicked Count", false),
+            ColumnSpec::new("Email Bounced Count", TransformKind::Categorical),
+        ];
+        columns[0].part = Some(leadscore_core::explain::Part::Engagement);
+        let sums = column_families(&columns, &["total_minutes".to_string()]);
+        let got: Vec<(&str, Vec<&str>)> = sums
+            .iter()
+            .map(|(c, _)| {
+                (
+                    c.name.as_str(),
+                    c.sum_of.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "total_charge",
+                    vec!["total_day_charge", "total_eve_charge", "total_night_charge"]
+                ),
+                (
+                    // The file has a `total_minutes`.
+                    "total_minutes (sum)",
+                    vec![
+                        "total_day_minutes",
+                        "total_eve_minutes",
+                        "total_night_minutes"
+                    ]
+                ),
+            ]
+        );
+        let (charge, why) = &sums[0];
+        assert_eq!(charge.log1p, Some(true), "log1p when every part has it");
+        assert_eq!(charge.part, None, "parts of both kinds: fit");
+        assert_eq!(charge.bins, Some(Bins::Auto));
+        assert!(why.contains("`total_eve_charge`"), "{why}");
+        assert_eq!(sums[1].0.log1p, None);
+        // The spec written with them reads back, and validates.
+        let base = "format_version = 1\n[[columns]]\nname = \"x\"\ntransform = \"numeric\"\n";
+        let mut spec = FeatureSpec::from_toml(base, "s.toml").unwrap();
+        spec.columns = columns.clone();
+        spec.columns.extend(sums.iter().map(|(c, _)| c.clone()));
+        let text = toml::to_string(&spec).unwrap();
+        let back = FeatureSpec::from_toml(&text, "s.toml").unwrap();
+        assert_eq!(back.columns[12].sum_of.len(), 3);
+        // Many families: the largest eight.
+        let many: Vec<ColumnSpec> = (0..10)
+            .flat_map(|f| (0..3 + f).map(move |m| numeric(&format!("f{f}_m{m}_n"), false)))
+            .collect();
+        let sums = column_families(&many, &[]);
+        assert_eq!(sums.len(), MAX_FAMILY_SUMS);
+        assert_eq!(sums[0].0.sum_of.len(), 12);
     }
 
     #[test]
