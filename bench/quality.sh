@@ -45,7 +45,8 @@
 #
 # Each dataset: `leadscore-train init` writes the inferred spec (xeducation; the demo's is
 # data/demo-spec.toml), whose column transforms tell the peers what each column is (email,
-# job title, timestamp, number, level, ignored); `leadscore-train train ... --holdout-out H
+# job title, timestamp, number, level, ignored; the totals `init` adds for families of
+# columns, `sum_of`, are leadscore's own and not given to the peers); `leadscore-train train ... --holdout-out H
 # --timings` trains; then quality.py trains every peer on the rows not in H and scores exactly
 # the rows in H. ROC AUC, PR AUC (average precision) and log loss are computed by quality.py
 # for every model, leadscore included, from the holdout scores. Fit times are wall clock as

@@ -118,7 +118,9 @@ def read_roles(spec_path, frame, drop):
         competitors = spec.get("competitor_domains", [])
         for c in spec.get("columns", []):
             name, kind = c["name"], c.get("transform", "ignore")
-            if name in drop or kind == "ignore":
+            # A `sum_of` column is leadscore's own feature (a family's total), not in the
+            # file: the peers get the file's columns, as a data scientist would.
+            if name in drop or kind == "ignore" or c.get("sum_of"):
                 continue
             if name not in frame.columns:
                 raise SystemExit(f"{spec_path}: column `{name}` is not in the data")
