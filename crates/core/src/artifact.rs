@@ -717,17 +717,19 @@ impl ModelArtifact {
                         crate::fitted::FittedTransform::Numeric { .. }
                     )
             };
-            if !c.sum_of.is_empty()
-                && (c.sum_of.len() < 2
-                    || !c.sum_of.iter().all(part_ok)
-                    || !matches!(c.transform, crate::fitted::FittedTransform::Numeric { .. }))
+            if c.sum_of.is_empty() {
+                continue;
+            }
+            if c.sum_of.len() < 2
+                || !c.sum_of.iter().all(part_ok)
+                || !matches!(c.transform, crate::fitted::FittedTransform::Numeric { .. })
             {
                 return Err(format!(
                     "column `{}`: `sum_of` must name two or more numeric columns of the spec",
                     c.name
                 ));
             }
-            if !c.sum_of.is_empty() && self.format_version < 9 {
+            if self.format_version < 9 {
                 return Err(format!(
                     "column `{}`: a sum_of column needs format_version 9, the file says {}",
                     c.name, self.format_version

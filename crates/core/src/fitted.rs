@@ -1020,9 +1020,11 @@ impl FittedSpec {
     /// The value of a `sum_of` column ([`FittedColumn::sum_of`]) from the values of its parts
     /// (`value_of(k)` for column `k`): their sum, in the order listed, of the numbers the parts
     /// read as (missing tokens and decimal commas as the column reads them); missing when any
-    /// part is missing, not finite or not a number (such a part's own column says why). The
-    /// polars pipeline adds up the same numbers in the same order (`leadscore-train`'s
-    /// `featurize::sum_values`), so the two agree bit for bit.
+    /// part is missing, not finite or not a number (such a part's own column says why), and
+    /// when the total is a numeric missing token, as any number a column reads. The polars
+    /// pipeline adds up the same numbers in the same order (`leadscore-train`'s
+    /// `featurize::sum_values`) and reads the total as a numeric column, so the two agree bit
+    /// for bit.
     pub fn sum_value<'v>(
         &self,
         parts: &[usize],
@@ -1041,7 +1043,20 @@ impl FittedSpec {
                 _ => return FieldValue::Missing,
             }
         }
-        FieldValue::Number(sum)
+        self.normalize_with(FieldValue::Number(sum), numbers)
+    }
+
+    /// Column `i`'s value for a lead whose column values `value_of(k)` gives: that value, or
+    /// for a `sum_of` column the sum of its parts ([`FittedSpec::sum_value`]).
+    pub fn field_value<'v>(
+        &self,
+        i: usize,
+        value_of: impl Fn(usize) -> FieldValue<'v>,
+    ) -> FieldValue<'v> {
+        match self.columns.get(i) {
+            Some(c) if !c.sum_of.is_empty() => self.sum_value(&c.sum_of, value_of),
+            _ => value_of(i),
+        }
     }
 
     /// The value of column `i` for the text that names it, for a lead whose values (in
@@ -1050,16 +1065,12 @@ impl FittedSpec {
     /// `253.89999999999998` that adding `87.3`, `92.4` and `74.2` gives; featurizing uses the
     /// sum itself, [`FittedSpec::sum_value`]).
     pub fn column_value<'v>(&self, values: &[FieldValue<'v>], i: usize) -> FieldValue<'v> {
-        match self.columns.get(i) {
-            Some(c) if !c.sum_of.is_empty() => match self.sum_value(&c.sum_of, |k| {
-                values.get(k).copied().unwrap_or(FieldValue::Missing)
-            }) {
-                FieldValue::Number(x) => {
-                    FieldValue::Number(format!("{x:.11e}").parse().unwrap_or(x))
-                }
-                other => other,
-            },
-            _ => values.get(i).copied().unwrap_or(FieldValue::Missing),
+        let value = self.field_value(i, |k| values.get(k).copied().unwrap_or(FieldValue::Missing));
+        match value {
+            FieldValue::Number(x) if self.columns.get(i).is_some_and(|c| !c.sum_of.is_empty()) => {
+                FieldValue::Number(format!("{x:.11e}").parse().unwrap_or(x))
+            }
+            other => other,
         }
     }
 
@@ -1745,6 +1756,12 @@ mod tests {
         s.decimal_comma = true;
         let l = lead(&[("visits", "1"), ("calls", "1,5")]);
         assert_eq!(slot(&s, &l), (2.5, 0.0));
+        // A total that is a numeric missing token is missing, as training reads the column.
+        s.decimal_comma = false;
+        s.missing_tokens.push("6".into());
+        s.missing_lengths = Default::default();
+        let l = lead(&[("visits", "2"), ("calls", "4")]);
+        assert_eq!(slot(&s, &l), (7.0, 1.0));
     }
 
     #[test]

@@ -881,16 +881,13 @@ min_count = 10
             let e = with(extra).unwrap_err();
             assert!(e.contains("`total`") && e.contains(says), "{extra}: {e}");
         }
-        let e = with("sum_of = [\"TotalVisits\", \"Page Views\"]")
-            .map(|_| ())
-            .and_then(|_| {
-                let text = TEXT.replace(
-                    "min_count = 10",
-                    "min_count = 10\nsum_of = [\"TotalVisits\", \"TotalVisits\"]",
-                );
-                FeatureSpec::from_toml(&text, "spec.toml").map_err(|e| e.to_string())
-            })
-            .unwrap_err();
+        let text = TEXT.replace(
+            "min_count = 10",
+            "min_count = 10\nsum_of = [\"TotalVisits\", \"TotalVisits\"]",
+        );
+        let e = FeatureSpec::from_toml(&text, "spec.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`Lead Source`") && e.contains("numeric"), "{e}");
     }
 

@@ -112,16 +112,13 @@ impl DriftCounters {
                     counter.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            for (c, (counter, value)) in self.missing.iter().zip(&lead.values).enumerate() {
+            for (c, counter) in self.missing.iter().enumerate().take(lead.values.len()) {
                 // A `sum_of` column is not in the request: its value is its parts' sum.
-                let value = match spec.columns.get(c) {
-                    Some(col) if !col.sum_of.is_empty() => spec.sum_value(&col.sum_of, |k| {
-                        lead.values
-                            .get(k)
-                            .map_or(leadscore_core::value::FieldValue::Missing, |v| v.as_field())
-                    }),
-                    _ => value.as_field(),
-                };
+                let value = spec.field_value(c, |k| {
+                    lead.values
+                        .get(k)
+                        .map_or(leadscore_core::value::FieldValue::Missing, |v| v.as_field())
+                });
                 if spec.reads_as_missing(c, value) {
                     counter.fetch_add(1, Ordering::Relaxed);
                 }

@@ -215,6 +215,7 @@ impl Lives {
                 note: None,
                 delimiter: self.leads.delimiter,
                 list_columns: self.leads.list_columns.clone(),
+                sums: self.leads.sums.clone(),
             },
             events,
         ))

@@ -279,13 +279,18 @@ impl RowValues {
         rows: &[usize],
         events: Option<&EventColumns>,
     ) -> Result<Self> {
-        let table = &*crate::featurize::with_sums(table, spec)?;
         crate::featurize::check_fitted_list_columns(table, spec)?;
         let mut values = Vec::with_capacity(spec.columns.len());
         for c in &spec.columns {
             let text = |v: Vec<Option<String>>| {
                 ColumnValues::Text(rows.iter().map(|&r| v.get(r).cloned().flatten()).collect())
             };
+            // A `sum_of` column is not a field of the lead: the per-lead path adds up its
+            // parts ([`FittedSpec::field_value`]).
+            if !c.sum_of.is_empty() {
+                values.push(ColumnValues::Numbers(vec![None; rows.len()]));
+                continue;
+            }
             values.push(match &c.transform {
                 // A date as the file wrote it (the text the server would be sent: its factor
                 // shows `2024-07-01` of `2024-07-01T01:00:00+02:00`, not the UTC day), read

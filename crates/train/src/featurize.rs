@@ -788,7 +788,8 @@ pub fn sum_values(
 }
 
 /// `table` with a column of values for each `(name, parts)` sum ([`sum_values`]), replacing
-/// a column of that name (the file's own, when it has one, is checked by the caller).
+/// a column of that name (the file's own, when it has one, is checked by the caller), and
+/// noted in [`Table::sums`].
 pub fn add_sums<'s>(
     table: &Table,
     sums: impl IntoIterator<Item = (&'s str, Vec<&'s str>)>,
@@ -797,6 +798,10 @@ pub fn add_sums<'s>(
 ) -> Result<Table> {
     let mut out = table.clone();
     for (name, parts) in sums {
+        out.sums.push((
+            name.to_string(),
+            parts.iter().map(|p| p.to_string()).collect(),
+        ));
         let v = sum_values(table, &parts, missing, decimal_comma)?;
         let series = Series::new(name.into(), v);
         out.df
@@ -811,24 +816,32 @@ pub fn add_sums<'s>(
 }
 
 /// `table` with the `sum_of` columns of a fitted spec added ([`add_sums`]), replacing any of
-/// those names the table has (a table featurized twice, or a file's own column, which the
-/// model never reads); the table itself when the spec has none.
+/// those names the file has (its own column, which the model never reads); the table itself
+/// when the spec has none or they were added already ([`Table::sums`]: a table featurized,
+/// counted and explained is summed once).
 pub fn with_sums<'t>(table: &'t Table, fitted: &FittedSpec) -> Result<std::borrow::Cow<'t, Table>> {
-    if fitted.columns.iter().all(|c| c.sum_of.is_empty()) {
-        return Ok(std::borrow::Cow::Borrowed(table));
-    }
-    let sums = fitted
+    let sums: Vec<(&str, Vec<&str>)> = fitted
         .columns
         .iter()
         .filter(|c| !c.sum_of.is_empty())
         .map(|c| {
-            let parts = c
+            let parts: Vec<&str> = c
                 .sum_of
                 .iter()
                 .filter_map(|&k| fitted.columns.get(k).map(|p| p.name.as_str()))
                 .collect();
             (c.name.as_str(), parts)
-        });
+        })
+        .filter(|(name, parts)| {
+            !table
+                .sums
+                .iter()
+                .any(|(n, p)| n == name && p.iter().map(String::as_str).eq(parts.iter().copied()))
+        })
+        .collect();
+    if sums.is_empty() {
+        return Ok(std::borrow::Cow::Borrowed(table));
+    }
     add_sums(table, sums, &fitted.missing_tokens, fitted.decimal_comma).map(std::borrow::Cow::Owned)
 }
 
@@ -1381,6 +1394,7 @@ mod tests {
             note: None,
             delimiter: Some(b','),
             list_columns: Vec::new(),
+            sums: Vec::new(),
         };
         let read = |t: &crate::load::Table| timestamp_values(t, "t", &[], DateOrder::Iso);
         let s = 1_735_723_207_i64;

@@ -99,14 +99,19 @@ fn writes_decimal_commas(
     if table.delimiter.is_none_or(|d| d == b',') {
         return Ok(None);
     }
-    // Which way the values of each text column read: (the usual way, with a decimal comma).
-    let readings = |table: &Table, name: &str| -> Result<(bool, bool)> {
+    // Which way the values of each text column read: (the usual way, with a decimal comma),
+    // and its first value that does not read the usual way.
+    let readings = |table: &Table, name: &str| -> Result<((bool, bool), String)> {
         let values = level_values(table, name, missing)?;
         let present: Vec<&str> = values.iter().flatten().map(|t| t.trim()).collect();
         let reads = |parse: fn(&str) -> Option<f64>| {
             !present.is_empty() && present.iter().all(|t| parse(t).is_some_and(f64::is_finite))
         };
-        Ok((reads(parse_number), reads(parse_decimal_comma_number)))
+        let unusual = present.iter().find(|t| parse_number(t).is_none());
+        Ok((
+            (reads(parse_number), reads(parse_decimal_comma_number)),
+            unusual.map_or_else(String::new, |t| t.to_string()),
+        ))
     };
     let considered = |name: &str| options.may_be_feature(name);
     let mut found = None;
@@ -114,16 +119,8 @@ fn writes_decimal_commas(
         let name = c.name().as_str();
         if considered(name) && c.dtype() == &DataType::String {
             match readings(table, name)? {
-                (true, false) => return Ok(None),
-                (false, true) if found.is_none() => {
-                    let values = level_values(table, name, missing)?;
-                    let example = values
-                        .iter()
-                        .flatten()
-                        .map(|t| t.trim())
-                        .find(|t| parse_number(t).is_none())
-                        .unwrap_or_default()
-                        .to_string();
+                ((true, false), _) => return Ok(None),
+                ((false, true), example) if found.is_none() => {
                     found = Some((name.to_string(), example));
                 }
                 _ => {}
@@ -138,7 +135,7 @@ fn writes_decimal_commas(
     };
     for c in text.df.columns() {
         let name = c.name().as_str();
-        if considered(name) && readings(text, name)? == (true, false) {
+        if considered(name) && readings(text, name)?.0 == (true, false) {
             return Ok(None);
         }
     }
@@ -923,17 +920,16 @@ pub fn column_families(columns: &[ColumnSpec], taken: &[String]) -> Vec<(ColumnS
         }
     }
     families.retain(|(_, m)| m.len() >= 3);
-    // The largest first; a family whose members another already adds up is left out.
+    // The largest first (two keys never hold the same members: names that differ in one word
+    // at one position cannot also differ in one word at another).
     families.sort_by_key(|f| std::cmp::Reverse(f.1.len()));
-    let mut seen: Vec<Vec<usize>> = Vec::new();
     let mut names: Vec<String> = taken.to_vec();
     names.extend(columns.iter().map(|c| c.name.clone()));
     let mut out = Vec::new();
     for ((_, i, _), members) in families {
-        if seen.contains(&members) || out.len() == MAX_FAMILY_SUMS {
-            continue;
+        if out.len() == MAX_FAMILY_SUMS {
+            break;
         }
-        seen.push(members.clone());
         let first = name_words(&numeric[members[0]].name);
         let mut name = String::new();
         for (j, (sep, word)) in first.iter().enumerate() {
@@ -3249,6 +3245,7 @@ mod tests {
             note: None,
             delimiter: None,
             list_columns: Vec::new(),
+            sums: Vec::new(),
         };
         let cols = inferred(&table);
         assert_eq!(

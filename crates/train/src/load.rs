@@ -66,6 +66,9 @@ pub struct Table {
     /// Parquet list columns (`list<string>`, a warehouse's array), each read as text: its
     /// items joined with [`DEFAULT_SEPARATOR`], the way a multi_select column reads options.
     pub list_columns: Vec<String>,
+    /// The `sum_of` columns added to `df` from their parts, each with its parts
+    /// ([`crate::featurize::add_sums`]): not the file's, and not computed again.
+    pub sums: Vec<(String, Vec<String>)>,
 }
 
 fn read_err(path: &Path, message: impl Into<String>) -> TrainError {
@@ -580,6 +583,7 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         note,
         delimiter: (!is_parquet).then_some(scan.delimiter),
         list_columns,
+        sums: Vec::new(),
     })
 }
 

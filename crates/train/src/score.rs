@@ -315,6 +315,7 @@ pub fn score_file(
             note: None,
             delimiter: leads.delimiter,
             list_columns: leads.list_columns.clone(),
+            sums: leads.sums.clone(),
         };
         let rows: Vec<usize> = (0..len).collect();
         let chunk_events = events.as_ref().map(|e| chunk_events(e, start, len));
