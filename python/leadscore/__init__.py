@@ -355,6 +355,9 @@ class Model:
 
     def __init__(self, path: str, target_precision: float, confidence: float, tiers: str):
         self._m = _leadscore.Model(str(path))
+        # The columns a lead is read from: a total (`sum_of`) is computed from its parts.
+        totals = {name for name, _ in self._m.totals}
+        self._inputs = [c for c in self._m.columns if c not in totals]
         self.target_precision = float(target_precision)
         self.confidence = float(confidence)
         self.tiers = tiers
@@ -369,8 +372,15 @@ class Model:
 
     @property
     def columns(self) -> list:
-        """The lead columns the model reads."""
-        return list(self._m.columns)
+        """The lead columns the model reads (not its totals, which it adds up from their
+        parts: see ``totals``)."""
+        return list(self._inputs)
+
+    @property
+    def totals(self) -> dict:
+        """Each total (a ``sum_of`` column) and the columns it adds up: computed per lead, a
+        column of that name in the leads is not read."""
+        return {name: list(parts) for name, parts in self._m.totals}
 
     @property
     def weights(self) -> _pd.DataFrame:
@@ -452,7 +462,7 @@ class Model:
         # (`" industry "` is `industry`; left as it was, the column scored as missing for every
         # lead). A name that differs from a model column only in case is an error, as the CLI
         # refuses it, not a column silently missing.
-        model_columns = set(self._m.columns)
+        model_columns = set(self._inputs)
         renames = {}
         for c in df.columns:
             name = str(c)
@@ -462,8 +472,8 @@ class Model:
             df = df.rename(columns=renames)
         present = {str(c) for c in df.columns}
         # (A frame of no model column at all is refused below, naming what it has.)
-        reads_some = any(c in present for c in self._m.columns)
-        for c in self._m.columns:
+        reads_some = any(c in present for c in self._inputs)
+        for c in self._inputs:
             if c in present or not reads_some:
                 continue
             like = [p for p in present if p.strip().lower() == c.lower()]
@@ -511,19 +521,20 @@ class Model:
         # A frame none of whose columns the model reads (another export's names) would score
         # every lead as all-missing: refused, as `/invocations` refuses such a body (the lead
         # id, `events` and `as_of` count as read).
-        known = set(self._m.columns) | {"events", "as_of", self._m.id_column or "lead_id"}
+        known = set(self._inputs) | {"events", "as_of", self._m.id_column or "lead_id"}
         sent = [str(c) for c in df.columns]
         if sent and not known.intersection(sent):
             shown = ", ".join(f"`{c}`" for c in sent[:8]) + (", ..." if len(sent) > 8 else "")
-            model_columns = ", ".join(f"`{c}`" for c in self._m.columns[:8])
-            more = len(self._m.columns) - 8
+            model_columns = ", ".join(f"`{c}`" for c in self._inputs[:8])
+            more = len(self._inputs) - 8
             raise ValueError(
                 f"leads: none of the columns sent ({shown}) is one the model reads: {model_columns}"
                 + (f" and {more} more" if more > 0 else "")
             )
         columns = []
+        totals = {name for name, _ in self._m.totals}
         for c, separator in zip(self._m.columns, self._m.separators):
-            if c not in df.columns:
+            if c not in df.columns or c in totals:
                 columns.append([None] * n)
                 continue
             cells = []

@@ -111,7 +111,8 @@ impl Model {
         self.artifact.model_id.clone()
     }
 
-    /// The input columns, in the order `score_columns` takes them.
+    /// The model's columns, in the order `score_columns` takes them (the totals among them
+    /// too: see `totals`).
     #[getter]
     fn columns(&self) -> Vec<String> {
         self.artifact
@@ -119,6 +120,22 @@ impl Model {
             .columns
             .iter()
             .map(|c| c.name.clone())
+            .collect()
+    }
+
+    /// The totals (`sum_of` columns) among `columns`, each with the names of its parts:
+    /// computed from the parts, never read from a lead (`score_columns` ignores their cells).
+    #[getter]
+    fn totals(&self) -> Vec<(String, Vec<String>)> {
+        self.artifact
+            .spec
+            .totals()
+            .map(|(c, parts)| {
+                (
+                    c.name.clone(),
+                    parts.into_iter().map(str::to_string).collect(),
+                )
+            })
             .collect()
     }
 

@@ -772,6 +772,14 @@ pub struct FittedColumn {
     pub sum_of: Vec<usize>,
 }
 
+impl FittedColumn {
+    /// Whether the column is a total of other columns (`sum_of`): computed from its parts,
+    /// never read from a lead, so not one of the model's inputs.
+    pub fn is_total(&self) -> bool {
+        !self.sum_of.is_empty()
+    }
+}
+
 /// The spec with the state learned on the training split.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedSpec {
@@ -935,6 +943,24 @@ pub struct FeatureInfo {
 }
 
 impl FittedSpec {
+    /// The columns a lead is read from, in [`FittedSpec::columns`] order: every column but the
+    /// totals (`sum_of`), which are computed from their parts.
+    pub fn inputs(&self) -> impl Iterator<Item = &FittedColumn> {
+        self.columns.iter().filter(|c| !c.is_total())
+    }
+
+    /// Each total (`sum_of` column) with the names of its parts.
+    pub fn totals(&self) -> impl Iterator<Item = (&FittedColumn, Vec<&str>)> {
+        self.columns.iter().filter(|c| c.is_total()).map(|c| {
+            let parts = c
+                .sum_of
+                .iter()
+                .filter_map(|&i| self.columns.get(i).map(|p| p.name.as_str()))
+                .collect();
+            (c, parts)
+        })
+    }
+
     /// Total number of features.
     pub fn width(&self) -> usize {
         self.columns_width()
@@ -1054,7 +1080,7 @@ impl FittedSpec {
         value_of: impl Fn(usize) -> FieldValue<'v>,
     ) -> FieldValue<'v> {
         match self.columns.get(i) {
-            Some(c) if !c.sum_of.is_empty() => self.sum_value(&c.sum_of, value_of),
+            Some(c) if c.is_total() => self.sum_value(&c.sum_of, value_of),
             _ => value_of(i),
         }
     }
@@ -1067,7 +1093,7 @@ impl FittedSpec {
     pub fn column_value<'v>(&self, values: &[FieldValue<'v>], i: usize) -> FieldValue<'v> {
         let value = self.field_value(i, |k| values.get(k).copied().unwrap_or(FieldValue::Missing));
         match value {
-            FieldValue::Number(x) if self.columns.get(i).is_some_and(|c| !c.sum_of.is_empty()) => {
+            FieldValue::Number(x) if self.columns.get(i).is_some_and(FittedColumn::is_total) => {
                 FieldValue::Number(format!("{x:.11e}").parse().unwrap_or(x))
             }
             other => other,

@@ -502,11 +502,20 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
         (row("created", format!("{} by leadscore {}", a.created_at, a.leadscore_version)))
         (row(
             "features",
-            format!(
-                "{} from {} input columns",
-                a.model.features.len(),
-                a.spec.columns.len()
-            ),
+            {
+                // Totals (`sum_of`) are computed from input columns, not read.
+                let totals = a.spec.totals().count();
+                format!(
+                    "{} from {} input columns{}",
+                    a.model.features.len(),
+                    a.spec.inputs().count(),
+                    match totals {
+                        0 => String::new(),
+                        1 => " and a total of some of them".to_string(),
+                        n => format!(" and {n} totals of some of them"),
+                    }
+                )
+            },
         ))
         (row(
             "penalty",

@@ -353,7 +353,10 @@ async fn model(State(app): State<AppState>) -> Json<Value> {
             "solver_converged": p.solver.converged,
             "warnings": p.warnings,
         },
-        "columns": a.spec.columns.iter().map(|c| &c.name).collect::<Vec<_>>(),
+        // The fields a lead is read from; a total is computed from its parts, not sent.
+        "columns": a.spec.inputs().map(|c| &c.name).collect::<Vec<_>>(),
+        "totals": a.spec.totals().map(|(c, parts)| json!({"name": c.name, "sum_of": parts}))
+            .collect::<Vec<_>>(),
         "evaluation": a.evaluation,
         "leakage": a.leakage,
         "intercept": a.model.intercept,

@@ -236,6 +236,8 @@ pub struct ColumnIndex {
     keys: Vec<(usize, u64)>,
     /// The names in column order.
     names: Vec<String>,
+    /// The names of the columns a lead is read from (all but the totals), in column order.
+    inputs: Vec<String>,
     /// Per column in order, the separator of a multi-select column (which also reads an
     /// array of options), `None` for the others.
     separators: Vec<Option<String>>,
@@ -260,17 +262,32 @@ pub const DEFAULT_ID_COLUMN: &str = "lead_id";
 impl ColumnIndex {
     /// The index of `spec`'s columns.
     pub fn new(spec: &FittedSpec) -> Self {
+        // A total (`sum_of`) is computed from its parts, never read: a field of its name is
+        // one the model does not read, as any other unknown field.
         let mut sorted: Vec<(String, usize)> = spec
             .columns
             .iter()
             .enumerate()
+            .filter(|(_, c)| !c.is_total())
             .map(|(i, c)| (c.name.clone(), i))
             .collect();
         sorted.sort_unstable();
         Self {
             sorted,
-            keys: spec.columns.iter().map(|c| name_key(&c.name)).collect(),
+            // No name is `usize::MAX` bytes long: a total's key matches none.
+            keys: spec
+                .columns
+                .iter()
+                .map(|c| {
+                    if c.is_total() {
+                        (usize::MAX, 0)
+                    } else {
+                        name_key(&c.name)
+                    }
+                })
+                .collect(),
             names: spec.columns.iter().map(|c| c.name.clone()).collect(),
+            inputs: spec.inputs().map(|c| c.name.clone()).collect(),
             separators: spec
                 .columns
                 .iter()
@@ -304,9 +321,9 @@ impl ColumnIndex {
         key == "events" || key == self.id || self.get(key).is_some()
     }
 
-    /// The model's column names, in its order.
-    pub fn names(&self) -> &[String] {
-        &self.names
+    /// The names of the columns a lead is read from (not the totals), in the model's order.
+    pub fn inputs(&self) -> &[String] {
+        &self.inputs
     }
 
     /// The position of column `name`, if the model has it.
@@ -446,7 +463,7 @@ impl FieldsSeen {
             .iter()
             .map(|k| format!("`{}`", crate::error::shorten(k)))
             .collect();
-        let model = columns.names();
+        let model = columns.inputs();
         let shown: Vec<String> = model.iter().take(8).map(|n| format!("`{n}`")).collect();
         Some(Error::InvalidField {
             path,
