@@ -133,21 +133,62 @@ impl OneClass {
                 all(&|c| is_positive(positive, c))
                     || all(&|c| {
                         !is_positive(positive, c)
-                            && (is_positive(negative, c)
-                                || NEGATIVE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(c)))
+                            && (is_positive(negative, c) || is_negative_word(c))
                     })
             }
         }
     }
 }
 
+/// Whether label classes (more than two) are two classes spelled in several ways: the
+/// positive values are the defaults, some classes are among them and every other is one of
+/// [`NEGATIVE_WORDS`] (`Yes`/`Y` beside `No`/`N`).
+fn spellings_of_two<'a>(
+    classes: impl Iterator<Item = &'a str> + Clone,
+    positive: &[String],
+) -> bool {
+    positive == leadscore_core::value::default_positive_values().as_slice()
+        && classes.clone().any(|c| is_positive(positive, c))
+        && classes.clone().any(|c| !is_positive(positive, c))
+        && classes
+            .filter(|c| !is_positive(positive, c))
+            .all(is_negative_word)
+}
+
+/// Whether `class` is one of [`NEGATIVE_WORDS`] (in any case, trimmed).
+fn is_negative_word(class: &str) -> bool {
+    NEGATIVE_WORDS
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(class.trim()))
+}
+
 /// The error for a label column whose classes are none of them converted, and not all of
 /// them spellings of not converted (fresh outcomes: `evaluate`, `monitor`); `hint`, when not
 /// empty, says how to read them as not converted.
 fn neither_error(classes: &[(String, usize)], positive: &[String], hint: &str) -> String {
-    let shown = quoted_classes(classes, ", ");
+    // The classes that are no spelling of not converted are the ones named as neither
+    // (`"0", "1"` under a model whose converted value is `Won`: `"1"` is neither; `"0"` is a
+    // spelling of not converted).
+    let strange: Vec<(String, usize)> = classes
+        .iter()
+        .filter(|(c, _)| !is_negative_word(c))
+        .cloned()
+        .collect();
+    let shown = if strange.len() == classes.len() {
+        format!(
+            "every labelled row is {}, which is",
+            quoted_classes(classes, ", ")
+        )
+    } else {
+        format!(
+            "the labelled rows are {}; {} {}",
+            quoted_classes(classes, ", "),
+            quoted_classes(&strange, ", "),
+            if strange.len() == 1 { "is" } else { "are" }
+        )
+    };
     format!(
-        "every labelled row is {shown}, which is neither a converted value ({}) nor a spelling \
+        "{shown} neither a converted value ({}) nor a spelling \
          of not converted ({}): {}",
         positive.join(", "),
         NEGATIVE_WORDS.join(", "),
@@ -484,6 +525,27 @@ fn label_classes(
         return Err(col_err(neither_error(&classes, positive, &hint)));
     }
     let named = positive != leadscore_core::value::default_positive_values().as_slice();
+    if classes.len() > 2 && !named && negative.is_empty() {
+        // Two spellings of each class (`Yes`/`Y` and `No`/`N`, `TRUE`/`1` and `FALSE`/`0`, as
+        // an export that merged two systems writes them): every class a default positive value
+        // or a common spelling of not converted, both sides present, read as the two classes
+        // they spell, and said.
+        if spellings_of_two(classes.iter().map(|(c, _)| c.as_str()), positive) {
+            let (yes, no): (Vec<&(String, usize)>, Vec<&(String, usize)>) =
+                classes.iter().partition(|(c, _)| is_positive(positive, c));
+            let spelled = |side: &[&(String, usize)]| {
+                side.iter()
+                    .map(|(c, k)| format!("{c:?} ({k} row{})", if *k == 1 { "" } else { "s" }))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Ok(Some(format!(
+                "`{label}` spells converted {} and not converted {}: read as one class each",
+                spelled(&yes),
+                spelled(&no)
+            )));
+        }
+    }
     if classes.len() <= 2 || (!named && negative.is_empty()) {
         if classes.len() > 2 {
             let mut shown: Vec<&str> = classes.iter().map(|(c, _)| c.as_str()).collect();
@@ -579,6 +641,9 @@ fn check_classes(
         }
     }
     distinct.sort_unstable_by_key(|d| d.to_ascii_lowercase());
+    if distinct.len() > 2 && spellings_of_two(distinct.iter().copied(), positive) {
+        return Ok(());
+    }
     match distinct.len() {
         1 => {
             return Err(col_err(format!(
@@ -735,6 +800,39 @@ mod tests {
     }
 
     #[test]
+    fn two_spellings_of_each_class_are_read_as_the_classes_they_spell() {
+        // An export that merged two systems: `Yes`/`Y` beside `No`/`N`, `TRUE`/`1` beside
+        // `FALSE`/`0`: every class a default positive value or a spelling of not converted.
+        for (rows, want) in [
+            (
+                "Yes\nY\nNo\nN\nno\n",
+                "spells converted \"Yes\" (1 row), \"Y\" (1 row) and not converted \"No\" (2 rows), \"N\" (1 row)",
+            ),
+            ("TRUE\n1\nFALSE\n0\n", "\"TRUE\" (1 row), \"1\" (1 row) and not converted"),
+        ] {
+            let (_d, t) = table(&format!("y\n{rows}"));
+            for one_class in [OneClass::Refused, OneClass::Either] {
+                let f = flat_labels(&t, "y", &pos(), &[], one_class).unwrap();
+                let n = rows.lines().count();
+                assert_eq!(f.y, (0..n).map(|i| i < 2).collect::<Vec<_>>(), "{rows}");
+                let warning = f.warning.unwrap();
+                assert!(warning.contains(want), "{warning}");
+            }
+            assert_eq!(labels(&t, "y", &pos()).unwrap()[..2], [true, true]);
+        }
+        // A third class that spells neither stays an error, as do classes that are all
+        // converted; named positives read the others as not converted, as before.
+        let (_d, t) = table("y\nYes\nY\nNo\nOpen\n");
+        let e = flat_labels(&t, "y", &pos(), &[], OneClass::Refused).unwrap_err();
+        assert!(
+            e.to_string().contains("exactly two classes, found 4"),
+            "{e}"
+        );
+        let (_d, t) = table("y\nYes\nY\nyes\n");
+        assert!(flat_labels(&t, "y", &pos(), &[], OneClass::Refused).is_err());
+    }
+
+    #[test]
     fn fresh_outcomes_of_one_class_are_read_training_ones_refused() {
         let (_d, t) = table("y,x\n0,a\n,b\n0,c\n");
         let e = flat_labels(&t, "y", &pos(), &[], OneClass::Refused).unwrap_err();
@@ -767,6 +865,18 @@ mod tests {
         // (`Not converted`), which the model does not keep, is named with the way to read it.
         let (_d, t) = table("y,x\nmaybe,a\nmaybe,b\n");
         assert!(flat_labels(&t, "y", &pos(), &[], OneClass::Either).is_err());
+        // `1`/`0` against a model of `Won`: `0` is a spelling of not converted, `1` is named
+        // as the class that is neither.
+        let (_d, t) = table("y,x\n0,a\n1,b\n");
+        let e = flat_labels(&t, "y", &won, &[], OneClass::Either)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "the labelled rows are \"0\", \"1\"; \"1\" is neither a converted value (Won)"
+            ),
+            "{e}"
+        );
         let (_d, t) = table("y,x\nNot converted,a\n");
         let e = flat_labels(&t, "y", &["Converted".into()], &[], OneClass::Either)
             .unwrap_err()
