@@ -1390,6 +1390,15 @@ fn infer_column(
     } else {
         (false, false)
     };
+    // Plain numbers some of which are padded with spaces (` 7`, `12 `: a fixed-width or
+    // hand-edited export): the reader keeps the column as text, training and the server read
+    // each as the number it is, so numeric.
+    let padded = text.as_ref().is_some_and(|v| {
+        // (Whitespace alone is missing, as everywhere.)
+        let mut present = v.iter().flatten().filter(|t| !t.trim().is_empty());
+        present.clone().any(|t| t.len() != t.trim().len())
+            && present.all(|t| parse_number_as(t, decimal_comma).is_some_and(f64::is_finite))
+    });
     // Numbers once a placeholder (`-`, `?`) is read as missing: numeric, as they read.
     let numbers_with_placeholders = numbers_with_placeholders
         && text.as_ref().is_some_and(|v| {
@@ -1397,7 +1406,7 @@ fn infer_column(
                 .flatten()
                 .all(|t| parse_number_as(t, decimal_comma).is_some_and(f64::is_finite))
         });
-    if dtype.is_primitive_numeric() || formatted || numbers_with_placeholders {
+    if dtype.is_primitive_numeric() || formatted || padded || numbers_with_placeholders {
         let v = numeric_values(table, name, missing, decimal_comma)?;
         let present: Vec<f64> = v.iter().flatten().copied().collect();
         let n_missing = n - present.len();
@@ -2006,6 +2015,41 @@ mod tests {
             .unwrap();
         assert_eq!(c.transform, TransformKind::Ignore, "{}", s.reasons[i]);
         assert!(s.reasons[i].contains("an unset date"), "{}", s.reasons[i]);
+    }
+
+    /// Plain numbers padded with spaces (` 7`, a fixed-width export) are numeric, as training
+    /// and the server read them, where the reader keeps the column as text; a code column of
+    /// padded text stays categorical.
+    #[test]
+    fn numbers_padded_with_spaces_are_numeric() {
+        let mut csv = String::from("page_views,code,blank_gaps\n");
+        for i in 0..300 {
+            let views = if i % 2 == 0 {
+                format!(" {}", i % 40)
+            } else {
+                format!("{}", i % 37)
+            };
+            let gap = if i % 9 == 0 {
+                "  ".to_string()
+            } else {
+                format!("{} ", i % 11)
+            };
+            csv.push_str(&format!("{views}, A{},{gap}\n", i % 4));
+        }
+        let (_dir, table) = table_of(&csv);
+        let got = inferred(&table);
+        let kind = |name: &str| {
+            let (_, c, why) = got.iter().find(|(n, _, _)| n == name).unwrap();
+            (c.transform, why.clone())
+        };
+        let (t, why) = kind("page_views");
+        assert_eq!(t, TransformKind::Numeric, "{why}");
+        assert!(why.contains("range 0 to 38"), "{why}");
+        let (t, why) = kind("blank_gaps");
+        assert_eq!(t, TransformKind::Numeric, "{why}");
+        assert!(why.contains("34 missing"), "{why}");
+        let (t, why) = kind("code");
+        assert_eq!(t, TransformKind::Categorical, "{why}");
     }
 
     #[test]
