@@ -265,6 +265,11 @@ pub fn parse_formatted_number(text: &str) -> Option<f64> {
     if let Some(sep) = separator {
         let groups: Vec<&str> = int.split(sep).collect();
         let (first, rest) = groups.split_first()?;
+        // A grouped number never starts with a zero (`0,139` is no 139: it is 0.139 written
+        // with a decimal comma, or, in a decimal-comma file, `0.139` with a decimal point).
+        if first.starts_with('0') {
+            return None;
+        }
         let thousands = first.len() <= 3 && rest.iter().all(|g| g.len() == 3);
         // The Indian grouping (`1,20,000`, `12,34,56,789`): the last group of three, the
         // others of two.
@@ -2958,9 +2963,19 @@ mod tests {
             assert_eq!(parse_decimal_comma_number(text), Some(want), "{text:?}");
             assert_eq!(parse_number_as(text, true), Some(want), "{text:?}");
         }
-        for text in ["1.5", "1.23,4", "12,5,1", "1,2.3", "abc", ""] {
+        // `0.139` is no thousands group (a ratio written with a decimal point in a
+        // decimal-comma file): not a number here, where it read as 139.
+        for text in [
+            "1.5", "1.23,4", "12,5,1", "1,2.3", "abc", "", "0.139", "-0.500", "00.123",
+        ] {
             assert_eq!(parse_decimal_comma_number(text), None, "{text:?}");
         }
+        // Nor in the other reading: `0,139` is 0.139 with a decimal comma, not 139.
+        for text in ["0,139", "-0,500", "0 139", "0,12,345", "$0,139"] {
+            assert_eq!(parse_number(text), None, "{text:?}");
+        }
+        assert_eq!(parse_number("0.139"), Some(0.139));
+        assert_eq!(parse_number("10,139"), Some(10139.0));
         // The other reading is unchanged.
         assert_eq!(parse_number_as("1,234", false), Some(1234.0));
         assert_eq!(parse_number_as("1,234", true), Some(1.234));

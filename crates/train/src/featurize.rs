@@ -136,7 +136,15 @@ fn parse_cells<T, E: std::fmt::Display>(
             None => Ok(None),
             Some(t) if missing.iter().any(|m| m == t) => Ok(None),
             Some(t) => parse(t).map_err(|expected| {
-                cell_err(table, name, i, format!("expected {expected}, found {t:?}"))
+                cell_err(
+                    table,
+                    name,
+                    i,
+                    format!(
+                        "expected {expected}, found {}",
+                        leadscore_core::explain::Quoted(t)
+                    ),
+                )
             }),
         })
         .collect()
@@ -1415,6 +1423,15 @@ mod tests {
         assert_eq!(read(&days).unwrap(), want);
         let text = table(Series::new("t".into(), &["45658.38897", "45659"]));
         assert_eq!(read(&text).unwrap(), want);
+        // A 100 KB cell that is no number is quoted cut, as every echo is, naming its row.
+        let long = "9".repeat(100_000);
+        let bad = table(Series::new("t".into(), &["12", long.as_str()]));
+        let e = numeric_values(&bad, "t", &[], false).unwrap_err().to_string();
+        assert!(
+            e.len() < 500 && e.contains("row 2") && e.ends_with("(100000 bytes)"),
+            "{}",
+            &e[..e.len().min(500)]
+        );
         // A date among Unix times is named at its row (row 1's time is no error), and a number
         // among dates at its own.
         let mixed = table(Series::new(

@@ -327,7 +327,14 @@ fn read_scores(
                 let days = parse_number(text)
                     .filter(|d| d.is_finite() && *d >= 0.0)
                     .ok_or_else(|| {
-                        cell(row, "age_days", &format!("not an age in days: {text:?}"))
+                        cell(
+                            row,
+                            "age_days",
+                            &format!(
+                                "not an age in days: {}",
+                                leadscore_core::explain::Quoted(text)
+                            ),
+                        )
                     })?;
                 Some(at - (days * 86_400.0).round() as i64)
             }

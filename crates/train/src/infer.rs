@@ -66,6 +66,10 @@ const DECIMAL_COMMA_REASON: &str = "numbers written with a decimal comma";
 /// with a thousands separator before it gets here.)
 fn decimal_comma_number(text: &str) -> bool {
     let t = text.trim();
+    // Money or a percentage so written (`130.245,24 €`, `45,5 %`): read only that way.
+    if t.contains(',') && parse_number(t).is_none() && parse_decimal_comma_number(t).is_some() {
+        return true;
+    }
     let t = t.strip_prefix(['-', '+']).unwrap_or(t);
     let Some((int, frac)) = t.split_once(',') else {
         return false;
@@ -1708,7 +1712,9 @@ fn infer_column(
     if counts.len() > 50 && share(&|p| decimal_comma_number(p)) > 0.9 {
         return ignore(format!(
             "{DECIMAL_COMMA_REASON} (`{}`, {} distinct values): leadscore reads `.` as the \
-             decimal point, so it is left out; write the file with decimal points to use it",
+             decimal point, so it is left out; write the file with decimal points to use it, \
+             or, if every number in the file is written with a decimal comma, set \
+             `decimal_comma = true` at the top of the spec and make the column numeric",
             present
                 .iter()
                 .find(|p| decimal_comma_number(p))
@@ -3258,6 +3264,8 @@ mod tests {
         assert!(!decimal_comma_number("1,") && !decimal_comma_number(",5"));
         assert!(decimal_comma_number("-1.234,5") && decimal_comma_number(" 729,526 "));
         assert!(!decimal_comma_number("12.5") && !decimal_comma_number("a,b"));
+        assert!(decimal_comma_number("130.245,24 €") && decimal_comma_number("45,5 %"));
+        assert!(!decimal_comma_number("$1,200.50") && !decimal_comma_number("1,234"));
     }
 
     #[test]

@@ -724,7 +724,14 @@ pub fn read_previous(path: &Path, id: &str) -> Result<Previous> {
         // are looked up so, however either file writes them (`7.0`, `" 7"`).
         let key = crate::assemble::id_key(&lead).to_string();
         if out.decisions.insert(key, decision).is_some() {
-            return Err(cell(row, id, format!("lead id {lead:?} appears again")));
+            return Err(cell(
+                row,
+                id,
+                format!(
+                    "lead id {} appears again",
+                    leadscore_core::explain::Quoted(&lead)
+                ),
+            ));
         }
     }
     out.models = models.into_iter().collect();
