@@ -1426,7 +1426,9 @@ mod tests {
         // A 100 KB cell that is no number is quoted cut, as every echo is, naming its row.
         let long = "9".repeat(100_000);
         let bad = table(Series::new("t".into(), &["12", long.as_str()]));
-        let e = numeric_values(&bad, "t", &[], false).unwrap_err().to_string();
+        let e = numeric_values(&bad, "t", &[], false)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.len() < 500 && e.contains("row 2") && e.ends_with("(100000 bytes)"),
             "{}",

@@ -531,7 +531,8 @@ fn label_classes(
         // or a common spelling of not converted, both sides present, read as the two classes
         // they spell, and said.
         if spellings_of_two(classes.iter().map(|(c, _)| c.as_str()), positive) {
-            let (yes, no): (Vec<&(String, usize)>, Vec<&(String, usize)>) =
+            type Side<'c> = Vec<&'c (String, usize)>;
+            let (yes, no): (Side<'_>, Side<'_>) =
                 classes.iter().partition(|(c, _)| is_positive(positive, c));
             let spelled = |side: &[&(String, usize)]| {
                 side.iter()
