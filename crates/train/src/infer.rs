@@ -67,7 +67,11 @@ const DECIMAL_COMMA_REASON: &str = "numbers written with a decimal comma";
 fn decimal_comma_number(text: &str) -> bool {
     let t = text.trim();
     // Money or a percentage so written (`130.245,24 €`, `45,5 %`): read only that way.
-    if t.contains(',') && parse_number(t).is_none() && parse_decimal_comma_number(t).is_some() {
+    let digits_around_comma = t.split_once(',').is_some_and(|(int, frac)| {
+        int.bytes().any(|b| b.is_ascii_digit())
+            && frac.bytes().next().is_some_and(|b| b.is_ascii_digit())
+    });
+    if digits_around_comma && parse_number(t).is_none() && parse_decimal_comma_number(t).is_some() {
         return true;
     }
     let t = t.strip_prefix(['-', '+']).unwrap_or(t);
@@ -3265,7 +3269,7 @@ mod tests {
         assert!(decimal_comma_number("-1.234,5") && decimal_comma_number(" 729,526 "));
         assert!(!decimal_comma_number("12.5") && !decimal_comma_number("a,b"));
         assert!(decimal_comma_number("130.245,24 €") && decimal_comma_number("45,5 %"));
-        assert!(!decimal_comma_number("$1,200.50") && !decimal_comma_number("1,234"));
+        assert!(!decimal_comma_number("$1,200.50") && !decimal_comma_number("$0,139.5"));
     }
 
     #[test]
