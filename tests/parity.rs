@@ -310,6 +310,58 @@ fn unix_time_columns_every_row_agrees_and_train_as_their_dates() {
 #[test]
 fn demo_events_every_landmark_example_agrees_with_the_committed_model() {
     let artifact = ModelArtifact::load(&common::repo("models/demo.json")).unwrap();
+    events_parity(&artifact);
+}
+
+/// The committed model with event maxima (format 10) set at half of what its examples reach:
+/// a third of the examples past them, held to them alike by the polars path and per lead.
+#[test]
+fn event_counts_past_the_training_maxima_are_held_alike_on_both_paths() {
+    let mut artifact = ModelArtifact::load(&common::repo("models/demo.json")).unwrap();
+    let assembled = common::demo_assembled(&common::repo("data/demo/events.csv"));
+    let offset = artifact.spec.columns_width();
+    let matrix = featurize_with_events(
+        &artifact.spec,
+        &assembled.table,
+        Some(&assembled.as_of),
+        assembled.events.as_ref(),
+    )
+    .unwrap();
+    let rows: Vec<usize> = (0..matrix.rows).collect();
+    let events = artifact.spec.events.as_mut().unwrap();
+    events.max = leadscore_train::assemble::event_maxima(events, &matrix, offset, &rows)
+        .iter()
+        .map(|m| m / 2.0)
+        .collect();
+    artifact.format_version = 10;
+    artifact.model_id = artifact.compute_id();
+    artifact.validate().unwrap();
+    // An older format with maxima is refused: a build that reads only up to 9 would ignore
+    // them.
+    let mut old = artifact.clone();
+    old.format_version = 9;
+    old.model_id = old.compute_id();
+    let e = old.validate().unwrap_err();
+    assert!(e.contains("needs format_version 10"), "{e}");
+    let (_, above) = leadscore_train::assemble::featurize_noting_above(
+        &artifact.spec,
+        &assembled.table,
+        Some(&assembled.as_of),
+        assembled.events.as_ref(),
+    )
+    .unwrap();
+    assert!(
+        above.rows.len() > matrix.rows / 20,
+        "{} of {} examples held",
+        above.rows.len(),
+        matrix.rows
+    );
+    events_parity(&artifact);
+}
+
+/// Every landmark example of the demo tables: the polars path's features against the per-lead
+/// path's, bit for bit.
+fn events_parity(artifact: &ModelArtifact) {
     assert!(
         artifact.spec.events.is_some(),
         "the demo model has event features"
@@ -352,6 +404,6 @@ fn demo_events_every_landmark_example_agrees_with_the_committed_model() {
             .spec
             .featurize_with_events_into(lead, &lead_events, Some(as_of), &mut per_lead)
             .unwrap();
-        assert_rows_agree(&artifact, row + 1, &per_lead, &matrix.row(k));
+        assert_rows_agree(artifact, row + 1, &per_lead, &matrix.row(k));
     }
 }

@@ -35,14 +35,18 @@ use std::path::Path;
 /// a model without one is written as version 7 ([`format_version_for`]), so builds that read
 /// only up to 7 keep loading every model that uses nothing newer. Version 9 added `sum_of`
 /// columns ([`crate::fitted::FittedColumn::sum_of`]), which a build that reads only up to 8
-/// would score as always missing.
-pub const FORMAT_VERSION: u32 = 9;
+/// would score as always missing. Version 10 added the event features' training maxima
+/// ([`crate::fitted::FittedEvents::max`]), which a build that reads only up to 9 would ignore,
+/// extrapolating a burst of events without end.
+pub const FORMAT_VERSION: u32 = 10;
 
 /// The format a model with this spec is written in: the oldest that holds everything it uses
-/// (9 with a `sum_of` column, 8 with a `multi_select` column, else 7).
+/// (10 with event maxima, 9 with a `sum_of` column, 8 with a `multi_select` column, else 7).
 pub fn format_version_for(spec: &crate::fitted::FittedSpec) -> u32 {
-    if spec.columns.iter().any(|c| !c.sum_of.is_empty()) {
+    if spec.events.as_ref().is_some_and(|e| !e.max.is_empty()) {
         FORMAT_VERSION
+    } else if spec.columns.iter().any(|c| !c.sum_of.is_empty()) {
+        9
     } else if spec.columns.iter().any(|c| {
         matches!(
             c.transform,
@@ -71,7 +75,7 @@ fn refused_model(e: Error) -> Error {
 /// one-landmark models; versions 2 and 3 have no gates and no `explain` section (no
 /// percentiles, no shape charts); versions before 5 have no numeric ranges, before 6 no
 /// timestamp limit (no clamp), before 7 the first domain lists.
-pub const READABLE_FORMAT_VERSIONS: [u32; 8] = [2, 3, 4, 5, 6, 7, 8, 9];
+pub const READABLE_FORMAT_VERSIONS: [u32; 9] = [2, 3, 4, 5, 6, 7, 8, 9, 10];
 
 /// The largest artifact read by default (256 MiB; `leadscore-serve --max-model-bytes` sets
 /// the server's limit). The demo model is about 1 MiB.
@@ -736,6 +740,26 @@ impl ModelArtifact {
                 ));
             }
         }
+        if let Some(ev) = &self.spec.events {
+            if !ev.max.is_empty() {
+                if ev.max.len() != ev.width() {
+                    return Err(format!(
+                        "events: `max` has {} values for {} event features",
+                        ev.max.len(),
+                        ev.width()
+                    ));
+                }
+                if ev.max.iter().any(|m| !m.is_finite() || *m < 0.0) {
+                    return Err("events: `max` must hold finite numbers of at least 0".into());
+                }
+                if self.format_version < 10 {
+                    return Err(format!(
+                        "events: `max` needs format_version 10, the file says {}",
+                        self.format_version
+                    ));
+                }
+            }
+        }
         for c in &self.spec.columns {
             if let crate::fitted::FittedTransform::Email(rules) = &c.transform {
                 rules
@@ -1073,8 +1097,8 @@ mod tests {
                 "not a supported version",
             ),
             (
-                "{\"format_version\": 10}".into(),
-                "format_version 10 is not supported",
+                "{\"format_version\": 11}".into(),
+                "format_version 11 is not supported",
             ),
             (wrong_type.to_string(), "wrong type"),
             (missing.to_string(), "the field `curve` is missing"),

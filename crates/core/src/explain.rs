@@ -21,7 +21,8 @@
 
 use crate::civil;
 use crate::fitted::{
-    days_since, encode_age, encode_column, lead_age, FittedSpec, FittedTransform, LeadEvent,
+    days_since, encode_age, encode_column, lead_age, FittedEvents, FittedSpec, FittedTransform,
+    LeadEvent,
 };
 use crate::model::{keep_top, Scorer};
 use crate::value::{
@@ -415,7 +416,14 @@ fn write_description(
             );
         }
         Source::EventType(k) => match &spec.events {
-            Some(ev) => write_events(out, &ev.types[k], &ev.windows_days, events, as_of),
+            Some(ev) => {
+                write_events(out, &ev.types[k], &ev.windows_days, events, as_of);
+                if above_training(ev, k, events, as_of) {
+                    let _ = out.write_str(
+                        " (more than any training lead: scored as the most training saw)",
+                    );
+                }
+            }
             None => {
                 let _ = out.write_str(&group.name);
             }
@@ -433,6 +441,11 @@ fn write_description(
                 1 => out.write_str("active on 1 day"),
                 n => write!(out, "active on {n} distinct days"),
             };
+            let most = spec.events.as_ref().and_then(|ev| ev.max.last());
+            if most.is_some_and(|m| crate::fitted::ln_1p_count(days.len() as f64) > *m) {
+                let _ = out
+                    .write_str(" (more than any training lead: scored as the most training saw)");
+            }
         }
         // A pair needs both of its values: see [`describe_row`].
         Source::Pair(_) => {
@@ -732,6 +745,36 @@ fn write_events(
             crate::fitted::DAYS_SINCE_CAP as u32
         );
     }
+}
+
+/// Whether any of event type `k`'s counts or its decayed count for `events` known at `as_of`
+/// goes past its training maximum ([`FittedEvents::max`]): computed as
+/// [`FittedEvents::encode`] computes them (the same sums in the same order).
+fn above_training(
+    ev: &FittedEvents,
+    k: usize,
+    events: &[LeadEvent<'_>],
+    as_of: Option<i64>,
+) -> bool {
+    let Some(max) = ev.max.get(ev.type_features(k)) else {
+        return false;
+    };
+    let Some(as_of) = as_of else {
+        return false;
+    };
+    let t = ev.types[k].as_str();
+    let ages: Vec<f64> = events
+        .iter()
+        .filter(|e| e.event_type == t && e.occurred_at <= as_of)
+        .map(|e| days_since(e.occurred_at, as_of))
+        .collect();
+    let nw = ev.windows_days.len();
+    let count_above = ev.windows_days.iter().zip(max).any(|(w, m)| {
+        let n = ages.iter().filter(|a| **a <= f64::from(*w)).count();
+        crate::fitted::ln_1p_count(n as f64) > *m
+    });
+    let decayed: f64 = ages.iter().map(|a| ev.decay(*a)).fold(0.0, |s, d| s + d);
+    count_above || max.get(nw).is_some_and(|m| decayed.ln_1p() > *m)
 }
 
 /// `1 day`, `3 days`.
@@ -1568,6 +1611,7 @@ mod tests {
                 half_life_days: 14.0,
                 other_types: vec![],
                 index: Default::default(),
+                max: Vec::new(),
             }),
             pairs: Vec::new(),
             decimal_comma: false,

@@ -460,6 +460,15 @@ pub struct FittedEvents {
     /// `types` and `other_types` is unknown to the model).
     #[serde(default)]
     pub other_types: Vec<String>,
+    /// The largest value of each event feature (in output order, [`FittedEvents::width`] of
+    /// them) over the training examples: a lead's count above it is scored as it
+    /// ([`FittedEvents::clamp`]; days since and `never` are kept as they are), as a numeric
+    /// column's number above its training range is,
+    /// so that a burst of events (a looping form, a bot) is not extrapolated without end.
+    /// Empty in artifacts written before it existed (nothing clamped); a model with it is
+    /// written as format 10.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub max: Vec<f64>,
     /// `types` and `other_types` by length, worked out on first use (not part of the artifact;
     /// `Default::default()` where written by hand). Set both lists before the first
     /// [`FittedEvents::encode`] or [`FittedEvents::knows`].
@@ -583,6 +592,43 @@ impl FittedEvents {
     /// an event is scored as (see [`FittedEvents::encode`]).
     pub const UNSEEN_FIELD: &'static str = "events.event_type";
     pub const UNSEEN_SCORED_AS: &'static str = "active days only";
+    /// What [`FittedSpec::unseen_field`] calls a lead whose event features went past the
+    /// largest training value ([`FittedEvents::max`]), and what they were scored as.
+    pub const ABOVE_FIELD: &'static str = "events.count";
+    pub const ABOVE_SCORED_AS: &'static str = "the most training saw";
+
+    /// Scores each feature of `slot` (one lead's, [`FittedEvents::width`] of them) above its
+    /// training maximum ([`FittedEvents::max`]) as that maximum; whether any was. Nothing
+    /// without maxima (older artifacts).
+    #[inline]
+    pub fn clamp(&self, slot: &mut [f64]) -> bool {
+        if self.max.is_empty() {
+            return false;
+        }
+        let mut above = false;
+        for (i, (v, m)) in slot.iter_mut().zip(&self.max).enumerate() {
+            if *v > *m && self.is_count(i) {
+                *v = *m;
+                above = true;
+            }
+        }
+        above
+    }
+
+    /// Whether event feature `i` (output order) is a count: a window's, the decayed one or
+    /// the distinct active days, which [`FittedEvents::clamp`] holds to the training maximum.
+    /// Days since the last event (capped at [`DAYS_SINCE_CAP`]) and `never` are not: a lead
+    /// without an event of a type every training lead had is `never`, as it is.
+    #[inline]
+    pub fn is_count(&self, i: usize) -> bool {
+        let per = self.per_type();
+        i == self.types.len() * per || i % per <= self.windows_days.len()
+    }
+
+    /// The positions (in output order) of event type `k`'s features.
+    pub fn type_features(&self, k: usize) -> std::ops::Range<usize> {
+        k * self.per_type()..(k + 1) * self.per_type()
+    }
 
     /// Whether training saw this event type (with or without features).
     pub fn knows(&self, event_type: &str) -> bool {
@@ -631,6 +677,22 @@ impl FittedEvents {
     /// has a type training never saw ([`FittedEvents::knows`]): the callers count those, as
     /// they count the values of a column that training did not see.
     pub fn encode(&self, events: &[LeadEvent<'_>], as_of: i64, slot: &mut [f64]) -> bool {
+        self.encode_noting(events, as_of, slot).0
+    }
+
+    /// [`FittedEvents::encode`], and whether a feature went past its training maximum and was
+    /// scored as it ([`FittedEvents::clamp`]): (an unseen type, a feature above training).
+    pub fn encode_noting(
+        &self,
+        events: &[LeadEvent<'_>],
+        as_of: i64,
+        slot: &mut [f64],
+    ) -> (bool, bool) {
+        let unseen = self.encode_unclamped(events, as_of, slot);
+        (unseen, self.clamp(slot))
+    }
+
+    fn encode_unclamped(&self, events: &[LeadEvent<'_>], as_of: i64, slot: &mut [f64]) -> bool {
         let per = self.per_type();
         let nw = self.windows_days.len();
         if events.iter().all(|e| e.occurred_at > as_of) {
@@ -1187,6 +1249,9 @@ impl FittedSpec {
             None if index == self.columns.len() && self.events.is_some() => {
                 Some((FittedEvents::UNSEEN_FIELD, FittedEvents::UNSEEN_SCORED_AS))
             }
+            None if index == self.columns.len() + 1 && self.events.is_some() => {
+                Some((FittedEvents::ABOVE_FIELD, FittedEvents::ABOVE_SCORED_AS))
+            }
             None => None,
         }
     }
@@ -1194,15 +1259,18 @@ impl FittedSpec {
     /// The name of an index of [`FittedSpec::featurize_values_noting_unseen`]'s `unseen`: the
     /// column's, or [`FittedEvents::UNSEEN_FIELD`] past the columns.
     pub fn unseen_name(&self, index: usize) -> &str {
-        self.columns
-            .get(index)
-            .map_or(FittedEvents::UNSEEN_FIELD, |c| &c.name)
+        match self.columns.get(index) {
+            Some(c) => &c.name,
+            None if index == self.columns.len() + 1 => FittedEvents::ABOVE_FIELD,
+            None => FittedEvents::UNSEEN_FIELD,
+        }
     }
 
     /// How many indices [`FittedSpec::featurize_values_noting_unseen`] can note: one per
-    /// column, and one for the event types when the spec has events.
+    /// column, and when the spec has events one for the event types and one for event
+    /// features above the training maximum.
     pub fn unseen_slots(&self) -> usize {
-        self.columns.len() + usize::from(self.events.is_some())
+        self.columns.len() + 2 * usize::from(self.events.is_some())
     }
 
     /// [`FittedSpec::featurize_values_into`], noting in `unseen` (cleared first) the index of
@@ -1294,9 +1362,14 @@ impl FittedSpec {
             if offset + width > out.len() {
                 return Err(wrong_width(out));
             }
-            if ev.encode(events, as_of, &mut out[offset..offset + width]) {
-                if let Some(u) = unseen {
+            let (unseen_type, above) =
+                ev.encode_noting(events, as_of, &mut out[offset..offset + width]);
+            if let Some(u) = unseen {
+                if unseen_type {
                     u.push(self.columns.len());
+                }
+                if above {
+                    u.push(self.columns.len() + 1);
                 }
             }
             offset += width;
@@ -1904,6 +1977,7 @@ mod tests {
             half_life_days: 14.0,
             other_types: vec![],
             index: Default::default(),
+            max: Vec::new(),
         };
         let as_of = 400 * 86_400 + 3_600;
         // 90 events over 30 days, several a day, one after as_of, one of an unseen type.
@@ -2005,6 +2079,7 @@ mod tests {
             half_life_days: 10.0,
             other_types: vec!["page_view".into()],
             index: Default::default(),
+            max: Vec::new(),
         };
         assert!(ev.knows("page_view") && ev.knows("unsubscribe") && !ev.knows("dmeo_request"));
         let as_of = 100 * 86_400;
@@ -2064,6 +2139,7 @@ mod tests {
             half_life_days: 10.0,
             other_types: vec!["page_view".into()],
             index: Default::default(),
+            max: Vec::new(),
         };
         let as_of = 100 * 86_400;
         let at = |event_type, days: i64| LeadEvent {
@@ -2101,12 +2177,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(noted, [n]);
-        assert_eq!(spec.unseen_slots(), n + 1);
+        assert_eq!(spec.unseen_slots(), n + 2);
         assert_eq!(
             spec.unseen_field(n),
             Some(("events.event_type", "active days only"))
         );
-        assert_eq!(spec.unseen_field(n + 1), None);
+        assert_eq!(
+            spec.unseen_field(n + 1),
+            Some(("events.count", "the most training saw"))
+        );
+        assert_eq!(spec.unseen_name(n + 1), "events.count");
+        assert_eq!(spec.unseen_field(n + 2), None);
         assert_eq!(spec.unseen_name(n), "events.event_type");
         assert_eq!(spec.unseen_name(0), spec.columns[0].name);
     }
@@ -2120,6 +2201,7 @@ mod tests {
             half_life_days: 14.0,
             other_types: vec![],
             index: Default::default(),
+            max: Vec::new(),
         };
         let as_of = 400 * 86_400;
         // 150 events on 100 distinct days, of every type.

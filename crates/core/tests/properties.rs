@@ -362,6 +362,7 @@ fn events_spec() -> impl Strategy<Value = Option<FittedEvents>> {
                 half_life_days,
                 other_types: vec!["webinar".into()],
                 index: Default::default(),
+                max: Vec::new(),
             }),
     )
 }

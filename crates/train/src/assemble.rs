@@ -1050,6 +1050,7 @@ pub fn fit_events(
         half_life_days: spec.half_life_days,
         other_types,
         index: Default::default(),
+        max: Vec::new(),
     }
 }
 
@@ -1064,7 +1065,7 @@ pub fn event_features(
     as_of: &[i64],
     m: &mut Matrix,
     offset: usize,
-) -> Result<()> {
+) -> Result<EventsAbove> {
     let n = m.rows;
     let per = fitted.per_type();
     let nw = fitted.windows_days.len();
@@ -1137,7 +1138,55 @@ pub fn event_features(
         let distinct = distinct_days(&mut days[starts[r]..starts[r + 1]]);
         m.data[j * n + r] = (distinct as f64).ln_1p();
     }
-    Ok(())
+    Ok(clamp_events(fitted, m, offset))
+}
+
+/// The examples whose event counts went past the training maxima ([`FittedEvents::max`]) and
+/// were scored as them, as the per-lead path does ([`FittedEvents::clamp`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventsAbove {
+    /// The rows (examples), in order.
+    pub rows: Vec<usize>,
+    /// Which: the positions in the model's event types, and its number of types for the
+    /// distinct active days.
+    pub blocks: Vec<usize>,
+}
+
+/// Holds the event counts of `m` (columns from `offset`) to `fitted`'s training maxima.
+pub fn clamp_events(fitted: &FittedEvents, m: &mut Matrix, offset: usize) -> EventsAbove {
+    let mut above = EventsAbove::default();
+    if fitted.max.is_empty() {
+        return above;
+    }
+    let (n, per) = (m.rows, fitted.per_type());
+    let mut row_above = vec![false; n];
+    let mut block_above = vec![false; fitted.types.len() + 1];
+    for (f, &max) in fitted.max.iter().enumerate() {
+        if !fitted.is_count(f) {
+            continue;
+        }
+        for (r, v) in m.col_mut(offset + f).iter_mut().enumerate() {
+            if *v > max {
+                *v = max;
+                row_above[r] = true;
+                block_above[(f / per).min(fitted.types.len())] = true;
+            }
+        }
+    }
+    above.rows = (0..n).filter(|&r| row_above[r]).collect();
+    above.blocks = (0..block_above.len()).filter(|&b| block_above[b]).collect();
+    above
+}
+
+/// The training maxima of the event features of `m` (columns from `offset`) over `rows` (the
+/// training examples): [`FittedEvents::max`].
+pub fn event_maxima(fitted: &FittedEvents, m: &Matrix, offset: usize, rows: &[usize]) -> Vec<f64> {
+    (0..fitted.width())
+        .map(|f| {
+            let c = m.col(offset + f);
+            rows.iter().map(|&r| c[r]).fold(0.0, f64::max)
+        })
+        .collect()
 }
 
 /// Features of leads: their fields, each as of its own `as_of` (default: the spec's reference
@@ -1148,11 +1197,23 @@ pub fn featurize_with_events(
     as_of: Option<&[i64]>,
     events: Option<&EventColumns>,
 ) -> Result<Matrix> {
+    Ok(featurize_noting_above(fitted, table, as_of, events)?.0)
+}
+
+/// [`featurize_with_events`], and the examples whose event counts were held to the training
+/// maxima.
+pub fn featurize_noting_above(
+    fitted: &leadscore_core::fitted::FittedSpec,
+    table: &Table,
+    as_of: Option<&[i64]>,
+    events: Option<&EventColumns>,
+) -> Result<(Matrix, EventsAbove)> {
     let mut m = crate::featurize::featurize_table(fitted, table, as_of)?;
+    let mut above = EventsAbove::default();
     if let (Some(fe), Some(ev), Some(a)) = (&fitted.events, events, as_of) {
-        event_features(fe, ev, a, &mut m, fitted.columns_width())?;
+        above = event_features(fe, ev, a, &mut m, fitted.columns_width())?;
     }
-    Ok(m)
+    Ok((m, above))
 }
 
 /// The events of a labelled set whose type training never saw ([`FittedEvents::knows`]),
@@ -1205,6 +1266,41 @@ pub fn unseen_event_types(
         leads: leads.len() as u64,
         distinct,
         values: shown.iter().map(|(t, _)| shorten(t).into_owned()).collect(),
+    })
+}
+
+/// The leads of a labelled set whose event counts were held to the training maxima
+/// ([`EventsAbove`]), counted as [`unseen_event_types`] counts types: once per lead, the event
+/// types (or `active days`) named. `None` when there is none.
+pub fn events_above(
+    fitted: &FittedEvents,
+    above: &EventsAbove,
+    source_rows: &[usize],
+) -> Option<UnseenValues> {
+    if above.rows.is_empty() {
+        return None;
+    }
+    let leads: std::collections::HashSet<usize> = above
+        .rows
+        .iter()
+        .filter_map(|&r| source_rows.get(r).copied())
+        .collect();
+    let names: Vec<String> = above
+        .blocks
+        .iter()
+        .map(|&b| {
+            fitted
+                .types
+                .get(b)
+                .map_or("active days".to_string(), |t| shorten(t).into_owned())
+        })
+        .collect();
+    Some(UnseenValues {
+        column: FittedEvents::ABOVE_FIELD.into(),
+        scored_as: FittedEvents::ABOVE_SCORED_AS.into(),
+        leads: leads.len() as u64,
+        distinct: names.len() as u64,
+        values: names.into_iter().take(UNSEEN_SHOWN).collect(),
     })
 }
 
@@ -1434,6 +1530,7 @@ mod tests {
             half_life_days: 14.0,
             other_types: vec!["webinar".into()],
             index: Default::default(),
+            max: Vec::new(),
         };
         let day = 86_400;
         let as_of = vec![100 * day, 50 * day + 3_600, 10 * day, 80 * day];

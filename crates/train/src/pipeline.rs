@@ -663,7 +663,15 @@ fn train_examples(
                 &train_rows,
             ));
         }
-        let all = featurize_with_events(&fitted, &table, as_of.as_deref(), events.as_ref())?;
+        let mut all = featurize_with_events(&fitted, &table, as_of.as_deref(), events.as_ref())?;
+        // The event counts' training maxima, then every example held to them (the training
+        // ones are by construction): a burst past what training saw is scored as the most it
+        // saw, here as per lead.
+        let offset = fitted.columns_width();
+        if let Some(fe) = fitted.events.as_mut() {
+            fe.max = crate::assemble::event_maxima(fe, &all, offset, &train_rows);
+            crate::assemble::clamp_events(fe, &mut all, offset);
+        }
         let x_train = all.select_rows(&train_rows);
         let x_test = all.select_rows(&test_rows);
         Ok((fitted, x_train, x_test))
@@ -2125,7 +2133,7 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
     for c in &artifact.spec.columns {
         crate::load::column(table, &c.name)?;
     }
-    let x = featurize_with_events(
+    let (x, above) = crate::assemble::featurize_noting_above(
         &artifact.spec,
         table,
         set.as_of.as_deref(),
@@ -2148,6 +2156,11 @@ pub fn score_labelled(artifact: &ModelArtifact, set: &LabelledSet) -> Result<Fil
             fitted,
             events,
             as_of,
+            &set.source_rows,
+        ));
+        unseen.extend(crate::assemble::events_above(
+            fitted,
+            &above,
             &set.source_rows,
         ));
     }
