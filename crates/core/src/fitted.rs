@@ -462,7 +462,7 @@ pub struct FittedEvents {
     pub other_types: Vec<String>,
     /// The largest value of each event feature (in output order, [`FittedEvents::width`] of
     /// them) over the training examples: a lead's count above it is scored as it
-    /// ([`FittedEvents::clamp`]; days since and `never` are kept as they are), as a numeric
+    /// ([`FittedEvents::encode_noting`]; days since and `never` are kept as they are), as a numeric
     /// column's number above its training range is,
     /// so that a burst of events (a looping form, a bot) is not extrapolated without end.
     /// Empty in artifacts written before it existed (nothing clamped); a model with it is
@@ -597,26 +597,9 @@ impl FittedEvents {
     pub const ABOVE_FIELD: &'static str = "events.count";
     pub const ABOVE_SCORED_AS: &'static str = "the most training saw";
 
-    /// Scores each feature of `slot` (one lead's, [`FittedEvents::width`] of them) above its
-    /// training maximum ([`FittedEvents::max`]) as that maximum; whether any was. Nothing
-    /// without maxima (older artifacts).
-    #[inline]
-    pub fn clamp(&self, slot: &mut [f64]) -> bool {
-        if self.max.is_empty() {
-            return false;
-        }
-        let mut above = false;
-        for (i, (v, m)) in slot.iter_mut().zip(&self.max).enumerate() {
-            if *v > *m && self.is_count(i) {
-                *v = *m;
-                above = true;
-            }
-        }
-        above
-    }
-
     /// Whether event feature `i` (output order) is a count: a window's, the decayed one or
-    /// the distinct active days, which [`FittedEvents::clamp`] holds to the training maximum.
+    /// the distinct active days, which are held to the training maximum
+    /// ([`FittedEvents::encode_noting`]).
     /// Days since the last event (capped at [`DAYS_SINCE_CAP`]) and `never` are not: a lead
     /// without an event of a type every training lead had is `never`, as it is.
     #[inline]
@@ -681,30 +664,35 @@ impl FittedEvents {
     }
 
     /// [`FittedEvents::encode`], and whether a feature went past its training maximum and was
-    /// scored as it ([`FittedEvents::clamp`]): (an unseen type, a feature above training).
+    /// scored as it ([`FittedEvents::max`]): (an unseen type, a feature above training).
     pub fn encode_noting(
         &self,
         events: &[LeadEvent<'_>],
         as_of: i64,
         slot: &mut [f64],
     ) -> (bool, bool) {
-        let unseen = self.encode_unclamped(events, as_of, slot);
-        (unseen, self.clamp(slot))
-    }
-
-    fn encode_unclamped(&self, events: &[LeadEvent<'_>], as_of: i64, slot: &mut [f64]) -> bool {
         let per = self.per_type();
         let nw = self.windows_days.len();
         if events.iter().all(|e| e.occurred_at > as_of) {
             // Nothing known yet (most leads a server scores): every count and decay sum is
-            // ln(1 + 0) = 0, as `slot` came; each type's last event is "never".
+            // ln(1 + 0) = 0, as `slot` came (never above a maximum); each type's last event
+            // is "never".
             for base in (0..self.types.len()).map(|k| k * per) {
                 slot[base + nw + 1] = DAYS_SINCE_CAP;
                 slot[base + nw + 2] = 1.0;
             }
             slot[self.types.len() * per] = 0.0;
-            return false;
+            return (false, false);
         }
+        self.encode_known(events, as_of, slot)
+    }
+
+    /// [`FittedEvents::encode_noting`] of a lead with an event known at `as_of`: the counts
+    /// of each type it has events of held to their maxima ([`FittedEvents::is_count`]; a type
+    /// without any has counts of 0, never above).
+    fn encode_known(&self, events: &[LeadEvent<'_>], as_of: i64, slot: &mut [f64]) -> (bool, bool) {
+        let per = self.per_type();
+        let nw = self.windows_days.len();
         // Days since the last event of each type, and the days with any event: on the stack
         // for the usual sizes (this runs per lead when serving).
         let mut last_stack = [f64::INFINITY; 16];
@@ -759,6 +747,7 @@ impl FittedEvents {
             counts[nw] += self.decay(age);
             last[k] = last[k].min(age);
         }
+        let mut above = false;
         for (k, l) in last.iter().enumerate() {
             let base = k * per;
             // ln(1 + 0) is exactly 0: the (many) empty counts stay. The window counts are
@@ -772,6 +761,16 @@ impl FittedEvents {
             if *decayed != 0.0 {
                 *decayed = decayed.ln_1p();
             }
+            if l.is_finite() {
+                if let Some(max) = self.max.get(base..=base + nw) {
+                    for (v, m) in slot[base..=base + nw].iter_mut().zip(max) {
+                        if *v > *m {
+                            *v = *m;
+                            above = true;
+                        }
+                    }
+                }
+            }
             slot[base + nw + 1] = l.min(DAYS_SINCE_CAP);
             slot[base + nw + 2] = f64::from(u8::from(l.is_infinite()));
         }
@@ -783,8 +782,15 @@ impl FittedEvents {
                 .collect();
             n_days = distinct_days(&mut days);
         }
-        slot[self.types.len() * per] = ln_1p_count(n_days as f64);
-        unseen
+        let active = self.types.len() * per;
+        slot[active] = ln_1p_count(n_days as f64);
+        if let Some(m) = self.max.get(active) {
+            if slot[active] > *m {
+                slot[active] = *m;
+                above = true;
+            }
+        }
+        (unseen, above)
     }
 }
 
@@ -2069,6 +2075,49 @@ mod tests {
             assert_eq!(ln_1p_count(n).to_bits(), n.ln_1p().to_bits(), "{n}");
         }
         assert!(ln_1p_count(f64::NAN).is_nan());
+    }
+
+    /// A lead's counts past the training maxima are held to them; days since, `never` and the
+    /// counts of a lead within them are as they were.
+    #[test]
+    fn event_counts_are_held_to_the_training_maxima() {
+        let mut ev = FittedEvents {
+            types: vec!["demo".into()],
+            windows_days: vec![7],
+            half_life_days: 14.0,
+            other_types: Vec::new(),
+            index: Default::default(),
+            max: Vec::new(),
+        };
+        let as_of = 100 * 86_400;
+        let burst: Vec<LeadEvent<'_>> = (0..5)
+            .map(|i| LeadEvent {
+                event_type: "demo",
+                occurred_at: as_of - 3_600 - i,
+            })
+            .collect();
+        let mut free = vec![0.0; ev.width()];
+        assert_eq!(ev.encode_noting(&burst, as_of, &mut free), (false, false));
+        // [7d count, decayed, days since, never, active days]
+        ev.max = vec![3f64.ln_1p(), 1.5f64.ln_1p(), 0.0, 0.0, 2f64.ln_1p()];
+        let mut held = vec![0.0; ev.width()];
+        assert_eq!(ev.encode_noting(&burst, as_of, &mut held), (false, true));
+        assert_eq!(held[0], 3f64.ln_1p());
+        assert_eq!(held[1], 1.5f64.ln_1p());
+        assert_eq!(
+            held[2..],
+            free[2..],
+            "days since, never and 1 active day as they were"
+        );
+        let mut one = vec![0.0; ev.width()];
+        assert_eq!(
+            ev.encode_noting(&burst[..1], as_of, &mut one),
+            (false, false)
+        );
+        assert_eq!(one[0], 1f64.ln_1p());
+        // No event known: nothing to hold.
+        let mut none = vec![0.0; ev.width()];
+        assert_eq!(ev.encode_noting(&[], as_of, &mut none), (false, false));
     }
 
     #[test]

@@ -1142,7 +1142,7 @@ pub fn event_features(
 }
 
 /// The examples whose event counts went past the training maxima ([`FittedEvents::max`]) and
-/// were scored as them, as the per-lead path does ([`FittedEvents::clamp`]).
+/// were scored as them, as the per-lead path does ([`FittedEvents::encode_noting`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventsAbove {
     /// The rows (examples), in order.
