@@ -2068,7 +2068,19 @@ pub fn column<'a>(table: &'a Table, name: &str) -> Result<&'a Series> {
                 Some(note) if note.contains(&format!("`{name}` (")) => {
                     format!("the reader left it out: {note}")
                 }
-                _ => format!("no such column (the file has: {})", have.join(", ")),
+                _ => match have
+                    .iter()
+                    .find(|c| c.trim().eq_ignore_ascii_case(name.trim()))
+                {
+                    // A later export that writes the header in other case (`EMAIL`): said,
+                    // as the Python package says it.
+                    Some(like) => format!(
+                        "no such column, but `{like}` differs from it only in case: rename it \
+                         (the file has: {})",
+                        have.join(", ")
+                    ),
+                    None => format!("no such column (the file has: {})", have.join(", ")),
+                },
             };
             TrainError::Column {
                 path: table.path.clone(),
@@ -2135,6 +2147,32 @@ mod tests {
         assert!(e.contains("too large to read as Windows-1252"), "{e}");
         // Not a timing test: one chunk is read where the whole gigabyte was.
         leadscore_core::stderr_line!("refused after {:?}", start.elapsed());
+    }
+
+    /// A lead column missing from a later export that writes its header in other case is
+    /// named with the column that differs only so.
+    #[test]
+    fn a_column_in_other_case_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("later.csv");
+        std::fs::write(
+            &path,
+            "lead_id,EMAIL
+L1,a@b.io
+",
+        )
+        .unwrap();
+        let t = read_table(&path, &ReadOptions::default()).unwrap();
+        let e = column(&t, "email").unwrap_err().to_string();
+        assert!(
+            e.contains("`email`") && e.contains("`EMAIL` differs from it only in case: rename it"),
+            "{e}"
+        );
+        let e = column(&t, "phone").unwrap_err().to_string();
+        assert!(
+            e.contains("no such column (the file has: lead_id, EMAIL)"),
+            "{e}"
+        );
     }
 
     /// A panic inside the reader is its message (no report on stderr from the default hook:
