@@ -1402,10 +1402,18 @@ fn infer_column(
     // hand-edited export): the reader keeps the column as text, training and the server read
     // each as the number it is, so numeric.
     let padded = text.as_ref().is_some_and(|v| {
-        // (Whitespace alone is missing, as everywhere.)
-        let mut present = v.iter().flatten().filter(|t| !t.trim().is_empty());
+        // (Whitespace alone is missing, as everywhere.) A zero-padded code (` 02134`, a ZIP
+        // code) keeps the column text, as such codes without spaces do.
+        let present = v.iter().flatten().filter(|t| !t.trim().is_empty());
+        let zero_padded = |t: &str| {
+            let b = t.trim().as_bytes();
+            b.len() > 1 && b[0] == b'0' && b[1].is_ascii_digit()
+        };
         present.clone().any(|t| t.len() != t.trim().len())
-            && present.all(|t| parse_number_as(t, decimal_comma).is_some_and(f64::is_finite))
+            && !present.clone().any(|t| zero_padded(t))
+            && present
+                .clone()
+                .all(|t| parse_number_as(t, decimal_comma).is_some_and(f64::is_finite))
     });
     // Numbers once a placeholder (`-`, `?`) is read as missing: numeric, as they read.
     let numbers_with_placeholders = numbers_with_placeholders
@@ -2032,7 +2040,7 @@ mod tests {
     /// padded text stays categorical.
     #[test]
     fn numbers_padded_with_spaces_are_numeric() {
-        let mut csv = String::from("page_views,code,blank_gaps\n");
+        let mut csv = String::from("page_views,code,blank_gaps,zip\n");
         for i in 0..300 {
             let views = if i % 2 == 0 {
                 format!(" {}", i % 40)
@@ -2044,7 +2052,7 @@ mod tests {
             } else {
                 format!("{} ", i % 11)
             };
-            csv.push_str(&format!("{views}, A{},{gap}\n", i % 4));
+            csv.push_str(&format!("{views}, A{},{gap}, 0{}\n", i % 4, 2100 + i % 7));
         }
         let (_dir, table) = table_of(&csv);
         let got = inferred(&table);
@@ -2060,6 +2068,8 @@ mod tests {
         assert!(why.contains("34 missing"), "{why}");
         let (t, why) = kind("code");
         assert_eq!(t, TransformKind::Categorical, "{why}");
+        let (t, why) = kind("zip");
+        assert_eq!(t, TransformKind::Categorical, "a zero-padded code: {why}");
     }
 
     #[test]
