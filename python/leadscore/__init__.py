@@ -447,7 +447,8 @@ class Model:
         held_back (gate names), unseen (columns whose value
         training did not see, scored as missing, ``other`` or the nearest training value;
         ``events.event_type`` when an
-        event known at ``as_of`` has a type training never saw, counted only as an active day)
+        event known at ``as_of`` has a type training never saw, counted only as an active day;
+        ``events.count`` when its event counts went past the most training saw, scored as that)
         and factors (dicts with field,
         factor, part, contribution). A bad value raises ``ValueError`` naming the lead's index
         label and the column.

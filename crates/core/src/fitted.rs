@@ -1255,7 +1255,9 @@ impl FittedSpec {
             None if index == self.columns.len() && self.events.is_some() => {
                 Some((FittedEvents::UNSEEN_FIELD, FittedEvents::UNSEEN_SCORED_AS))
             }
-            None if index == self.columns.len() + 1 && self.events.is_some() => {
+            None if index == self.columns.len() + 1
+                && self.events.as_ref().is_some_and(|e| !e.max.is_empty()) =>
+            {
                 Some((FittedEvents::ABOVE_FIELD, FittedEvents::ABOVE_SCORED_AS))
             }
             None => None,
@@ -1273,10 +1275,14 @@ impl FittedSpec {
     }
 
     /// How many indices [`FittedSpec::featurize_values_noting_unseen`] can note: one per
-    /// column, and when the spec has events one for the event types and one for event
-    /// features above the training maximum.
+    /// column, and when the spec has events one for the event types, and one for event counts
+    /// above the training maxima when it has them ([`FittedEvents::max`]).
     pub fn unseen_slots(&self) -> usize {
-        self.columns.len() + 2 * usize::from(self.events.is_some())
+        self.columns.len()
+            + self
+                .events
+                .as_ref()
+                .map_or(0, |e| 1 + usize::from(!e.max.is_empty()))
     }
 
     /// [`FittedSpec::featurize_values_into`], noting in `unseen` (cleared first) the index of
@@ -2226,17 +2232,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(noted, [n]);
-        assert_eq!(spec.unseen_slots(), n + 2);
+        assert_eq!(spec.unseen_slots(), n + 1);
         assert_eq!(
             spec.unseen_field(n),
             Some(("events.event_type", "active days only"))
         );
         assert_eq!(
             spec.unseen_field(n + 1),
+            None,
+            "no maxima, no slot for them"
+        );
+        let mut with_max = spec.clone();
+        let ev = with_max.events.as_mut().unwrap();
+        ev.max = vec![1.0; ev.width()];
+        assert_eq!(with_max.unseen_slots(), n + 2);
+        assert_eq!(
+            with_max.unseen_field(n + 1),
             Some(("events.count", "the most training saw"))
         );
-        assert_eq!(spec.unseen_name(n + 1), "events.count");
-        assert_eq!(spec.unseen_field(n + 2), None);
+        assert_eq!(with_max.unseen_name(n + 1), "events.count");
+        assert_eq!(with_max.unseen_field(n + 2), None);
         assert_eq!(spec.unseen_name(n), "events.event_type");
         assert_eq!(spec.unseen_name(0), spec.columns[0].name);
     }

@@ -357,7 +357,8 @@ fn unseen_section(set: &EvaluationSet) -> Markup {
                     "categorical level not kept in training (new, or too rare) as other, a "
                     "number below or above every training value as the nearest training value, "
                     "an event of a type never seen in training (events.event_type) as an active "
-                    "day only. Many of them in one field means the data has changed since "
+                    "day only, event counts past the most training saw (events.count) as that "
+                    "most. Many of them in one field means the data has changed since "
                     "training."
                 }
                 table id="table-unseen" class="numbers" {

@@ -269,8 +269,9 @@ pub(crate) fn lead_index(
                 String::new()
             } else {
                 format!(
-                    " as {key:?}: ids are compared without the whitespace around them and a \
-                     decimal's trailing zeros, as the tables of one export may write them"
+                    " as {}: ids are compared without the whitespace around them and a \
+                     decimal's trailing zeros, as the tables of one export may write them",
+                    leadscore_core::explain::Quoted(key)
                 )
             };
             return Err(TrainError::Cell {
@@ -278,7 +279,8 @@ pub(crate) fn lead_index(
                 row: row + 1,
                 column: id.to_string(),
                 message: format!(
-                    "lead id {v:?} appears again (first at row {}){how}",
+                    "lead id {} appears again (first at row {}){how}",
+                    leadscore_core::explain::Quoted(&v),
                     first + 1
                 ),
             });

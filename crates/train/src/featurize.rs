@@ -987,8 +987,9 @@ pub fn fit_spec(
                         *row,
                         format!(
                             "the spec makes this column boolean, but this training row holds \
-                             {t:?}, not yes/no, true/false, y/n or 1/0; make the column \
-                             categorical or numeric in the spec"
+                             {}, not yes/no, true/false, y/n or 1/0; make the column \
+                             categorical or numeric in the spec",
+                            leadscore_core::explain::Quoted(t)
                         ),
                     ));
                 }

@@ -136,13 +136,16 @@ pub fn compute(o: &FunnelOptions) -> Result<Funnel> {
                 let key = crate::assemble::id_key(&id).to_string();
                 match groups.get(&key) {
                     Some((first, g)) if *g != group => bail!(
-                        "{}: row {}: lead id {id:?} is also on row {} (ids compared without \
+                        "{}: row {}: lead id {} is also on row {} (ids compared without \
                          the whitespace around them and a decimal's trailing zeros), with \
-                         `{by}` {g:?} there and {group:?} here: which group the lead is in \
+                         `{by}` {} there and {} here: which group the lead is in \
                          is ambiguous",
                         t.path,
                         row + 1,
-                        first + 1
+                        leadscore_core::explain::Quoted(&id),
+                        first + 1,
+                        leadscore_core::explain::Quoted(g),
+                        leadscore_core::explain::Quoted(&group)
                     ),
                     Some(_) => {}
                     None => {

@@ -1125,8 +1125,18 @@ fn thousands_dots(
             t.rsplit_once('.')
                 .map(|(_, after)| after.chars().take_while(char::is_ascii_digit).count())
         };
+        // A whole part of 0 (`0.125`) is no thousands group (`parse_formatted_number`): the
+        // dot is a decimal point, and `decimal_comma = true` would make it no number.
+        let whole_zero = |t: &str| {
+            t.rsplit_once('.').is_some_and(|(before, _)| {
+                before
+                    .trim_start_matches(|c: char| !c.is_ascii_digit())
+                    .starts_with('0')
+            })
+        };
         match digits_after(v.trim()) {
             None => {}
+            Some(3) if whole_zero(v.trim()) => return Ok(None),
             Some(3) => {
                 dotted += 1;
                 example.get_or_insert_with(|| v.trim().to_string());
@@ -2271,20 +2281,29 @@ mod tests {
     /// so the warning still comes; `1.38` written so, or a fourth decimal, gives none.
     #[test]
     fn three_digits_after_every_dot_are_warned_about_in_float_columns() {
-        let mut csv = String::from("amount,price,rate,ratio\n");
+        let mut csv = String::from("amount,price,rate,ratio,ctr\n");
         for i in 0..40u32 {
             let _ = writeln!(
                 csv,
-                "{}.{:03},{}.{:02},{}.{:04},{}",
+                "{}.{:03},{}.{:02},{}.{:04},{},0.{:03}",
                 1 + i % 9,
                 (i * 37) % 1000,
                 1 + i,
                 i % 100,
                 1 + i % 3,
                 (i * 371) % 10000,
-                i
+                i,
+                (i * 37) % 1000
             );
-            let _ = writeln!(csv, "{},{},{},{}", 100 + i * 20, 100 + i * 20, 2, i);
+            let _ = writeln!(
+                csv,
+                "{},{},{},{},0.{:03}",
+                100 + i * 20,
+                100 + i * 20,
+                2,
+                i,
+                i * 7
+            );
         }
         let (_dir, table) = table_of(&csv);
         assert_eq!(
@@ -2302,6 +2321,8 @@ mod tests {
         assert_eq!(check("price").unwrap(), None);
         assert_eq!(check("rate").unwrap(), None);
         assert_eq!(check("ratio").unwrap(), None);
+        // `0.125` is no thousands group: no advice to read it as one (it would be no number).
+        assert_eq!(check("ctr").unwrap(), None);
         // One read of the file served every column that needed it.
         assert!(matches!(as_written, Some(Some(_))));
     }

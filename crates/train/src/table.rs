@@ -205,7 +205,7 @@ fn quoted_classes(classes: &[(String, usize)], sep: &str) -> String {
     classes
         .iter()
         .take(4)
-        .map(|(c, _)| format!("{c:?}"))
+        .map(|(c, _)| leadscore_core::explain::Quoted(c).to_string())
         .collect::<Vec<_>>()
         .join(sep)
 }
@@ -292,7 +292,9 @@ pub fn flat_labels(
             one_class == OneClass::Either && classes.iter().any(|(c, _)| is_positive(positive, c));
         if !all_converted && !classes.iter().any(|(c, _)| is_positive(negative, c)) {
             let quoted = |v: &mut dyn Iterator<Item = &str>| {
-                v.map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ")
+                v.map(|c| leadscore_core::explain::Quoted(c).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             return Err(col_err(format!(
                 "no row holds the negative label value{} {} (the column holds {})",
@@ -363,10 +365,11 @@ pub fn flat_labels(
             labelled: None,
             warning: Some(format!(
                 "`{label}`: {count} of {} rows have no label (first: row {first}) and every other \
-                 row is {shown:?}: read as a file that marks conversions only, those {count} rows \
+                 row is {}: read as a file that marks conversions only, those {count} rows \
                  count as not converted (give them a value, such as 0, or leave them out of the \
                  file if they are leads without an outcome yet)",
-                values.len()
+                values.len(),
+                leadscore_core::explain::Quoted(&shown)
             )),
         });
     }
@@ -456,9 +459,9 @@ fn rare_class_rows(values: &[Option<String>], classes: &[(String, usize)]) -> St
             [] => continue,
         };
         parts.push(if parts.is_empty() {
-            format!("{class:?} is on {rows}")
+            format!("{} is on {rows}", leadscore_core::explain::Quoted(class))
         } else {
-            format!("{class:?} on {rows}")
+            format!("{} on {rows}", leadscore_core::explain::Quoted(class))
         });
     }
     if parts.is_empty() {
@@ -482,7 +485,13 @@ const RARE_CLASSES_SHOWN: usize = 4;
 fn shown_classes(classes: &[(String, usize)]) -> String {
     classes
         .iter()
-        .map(|(c, k)| format!("{c:?} ({k} row{})", if *k == 1 { "" } else { "s" }))
+        .map(|(c, k)| {
+            format!(
+                "{} ({k} row{})",
+                leadscore_core::explain::Quoted(c),
+                if *k == 1 { "" } else { "s" }
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -536,7 +545,13 @@ fn label_classes(
                 classes.iter().partition(|(c, _)| is_positive(positive, c));
             let spelled = |side: &[&(String, usize)]| {
                 side.iter()
-                    .map(|(c, k)| format!("{c:?} ({k} row{})", if *k == 1 { "" } else { "s" }))
+                    .map(|(c, k)| {
+                        format!(
+                            "{} ({k} row{})",
+                            leadscore_core::explain::Quoted(c),
+                            if *k == 1 { "" } else { "s" }
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             };
@@ -556,7 +571,12 @@ fn label_classes(
                  with --positive (the others then count as not converted) and the not-converted \
                  ones with --negative (the others are then leads without an outcome yet, left out)",
                 classes.len(),
-                shown.iter().take(8).copied().collect::<Vec<_>>().join(", "),
+                shown
+                    .iter()
+                    .take(8)
+                    .map(|c| leadscore_core::value::shorten(c))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 if classes.len() > 8 { ", ..." } else { "" },
                 rare_class_rows(values, &classes)
             )));
@@ -597,7 +617,7 @@ fn label_classes(
              as leads without an outcome yet)",
             yes.len() + no.len(),
             yes.iter()
-                .map(|(c, _)| format!("{c:?}"))
+                .map(|(c, _)| leadscore_core::explain::Quoted(c).to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
             if yes.len() == 1 { "counts" } else { "count" },
@@ -648,13 +668,17 @@ fn check_classes(
     match distinct.len() {
         1 => {
             return Err(col_err(format!(
-            "only one class: every row is {:?}; a model needs converted and not-converted leads",
-            distinct[0]
-        )))
+                "only one class: every row is {}; a model needs converted and not-converted leads",
+                leadscore_core::explain::Quoted(distinct[0])
+            )))
         }
         2 => {}
         n => {
-            let shown: Vec<&str> = distinct.iter().take(8).copied().collect();
+            let shown: Vec<std::borrow::Cow<'_, str>> = distinct
+                .iter()
+                .take(8)
+                .map(|c| leadscore_core::value::shorten(c))
+                .collect();
             return Err(col_err(format!(
                 "a label needs exactly two classes, found {n} ({}{}){}",
                 shown.join(", "),
