@@ -315,24 +315,11 @@ fn the_python_package_takes_lists_of_options_as_the_server_takes_arrays() {
         common::serve_binary(),
         ["--model", p(model), "--target-precision", "0.45"],
     );
-    let python = std::env::var_os("LEADSCORE_PYTHON")
-        .filter(|p| !p.is_empty())
-        .expect(
-            "LEADSCORE_PYTHON is not set: run `bash tests/run.sh`, which creates the Python test \
-             environment with the package installed",
-        );
-    let out = Command::new(python)
-        .arg(common::repo("tests/python_multi_select.py"))
-        .arg(model)
-        .arg(server.addr.ip().to_string())
-        .arg(server.addr.port().to_string())
-        .output()
-        .expect("run python");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("python multi-select: ok"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = common::python_with_model(
+        "tests/python_multi_select.py",
+        model,
+        server.addr,
+        "python multi-select: ok",
     );
     println!("{stdout}");
 }

@@ -230,24 +230,11 @@ fn the_python_package_and_mlflow_client_send_the_parts() {
         common::serve_binary(),
         ["--model", p(model), "--target-precision", "0.5"],
     );
-    let python = std::env::var_os("LEADSCORE_PYTHON")
-        .filter(|p| !p.is_empty())
-        .expect(
-            "LEADSCORE_PYTHON is not set: run `bash tests/run.sh`, which creates the Python test \
-             environment with the package installed",
-        );
-    let out = Command::new(python)
-        .arg(common::repo("tests/python_totals.py"))
-        .arg(model)
-        .arg(server.addr.ip().to_string())
-        .arg(server.addr.port().to_string())
-        .output()
-        .expect("run python");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("python totals: ok"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = common::python_with_model(
+        "tests/python_totals.py",
+        model,
+        server.addr,
+        "python totals: ok",
     );
     println!("{stdout}");
 }

@@ -215,6 +215,37 @@ pub fn python_against_server(script: &str, server_args: &[&str], expect: &[&str]
     stdout
 }
 
+/// Runs `python SCRIPT MODEL HOST PORT` (the test environment's Python, `LEADSCORE_PYTHON`)
+/// against a server already serving `model` at `addr`; asserts it succeeded and printed `done`,
+/// and returns its stdout.
+pub fn python_with_model(
+    script: &str,
+    model: &std::path::Path,
+    addr: std::net::SocketAddr,
+    done: &str,
+) -> String {
+    let python = std::env::var_os("LEADSCORE_PYTHON")
+        .filter(|p| !p.is_empty())
+        .expect(
+            "LEADSCORE_PYTHON is not set: run `bash tests/run.sh`, which creates the Python test \
+             environment with the package installed",
+        );
+    let out = std::process::Command::new(python)
+        .arg(repo(script))
+        .arg(model)
+        .arg(addr.ip().to_string())
+        .arg(addr.port().to_string())
+        .output()
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success() && stdout.contains(done),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 /// The options of [`write_multi_select_leads`]'s `interests` column, with the rare one (3 rows
 /// in 1,200: never kept, scored as `other`).
 pub const INTERESTS: [&str; 5] = ["Pricing", "Webinars", "Case studies", "API docs", "Careers"];

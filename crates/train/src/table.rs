@@ -482,9 +482,9 @@ const RARE_CLASS_ROWS: usize = 3;
 const RARE_CLASSES_SHOWN: usize = 4;
 
 /// `"Open" (250 rows), "Working" (10 rows)`.
-fn shown_classes(classes: &[(String, usize)]) -> String {
+fn shown_classes<'c>(classes: impl IntoIterator<Item = &'c (String, usize)>) -> String {
     classes
-        .iter()
+        .into_iter()
         .map(|(c, k)| {
             format!(
                 "{} ({k} row{})",
@@ -543,22 +543,10 @@ fn label_classes(
             type Side<'c> = Vec<&'c (String, usize)>;
             let (yes, no): (Side<'_>, Side<'_>) =
                 classes.iter().partition(|(c, _)| is_positive(positive, c));
-            let spelled = |side: &[&(String, usize)]| {
-                side.iter()
-                    .map(|(c, k)| {
-                        format!(
-                            "{} ({k} row{})",
-                            leadscore_core::explain::Quoted(c),
-                            if *k == 1 { "" } else { "s" }
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
             return Ok(Some(format!(
                 "`{label}` spells converted {} and not converted {}: read as one class each",
-                spelled(&yes),
-                spelled(&no)
+                shown_classes(yes),
+                shown_classes(no)
             )));
         }
     }
