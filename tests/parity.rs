@@ -310,11 +310,13 @@ fn unix_time_columns_every_row_agrees_and_train_as_their_dates() {
 #[test]
 fn demo_events_every_landmark_example_agrees_with_the_committed_model() {
     let artifact = ModelArtifact::load(&common::repo("models/demo.json")).unwrap();
-    events_parity(&artifact);
+    let assembled = common::demo_assembled(&common::repo("data/demo/events.csv"));
+    let held = events_parity(&artifact, &assembled);
+    assert!(held.rows.is_empty(), "a model without maxima holds nothing");
 }
 
 /// The committed model with event maxima (format 10) set at half of what its examples reach:
-/// a third of the examples past them, held to them alike by the polars path and per lead.
+/// the examples past them held to them alike by the polars path and per lead.
 #[test]
 fn event_counts_past_the_training_maxima_are_held_alike_on_both_paths() {
     let mut artifact = ModelArtifact::load(&common::repo("models/demo.json")).unwrap();
@@ -343,32 +345,27 @@ fn event_counts_past_the_training_maxima_are_held_alike_on_both_paths() {
     old.model_id = old.compute_id();
     let e = old.validate().unwrap_err();
     assert!(e.contains("needs format_version 10"), "{e}");
-    let (_, above) = leadscore_train::assemble::featurize_noting_above(
-        &artifact.spec,
-        &assembled.table,
-        Some(&assembled.as_of),
-        assembled.events.as_ref(),
-    )
-    .unwrap();
+    let held = events_parity(&artifact, &assembled);
     assert!(
-        above.rows.len() > matrix.rows / 20,
+        held.rows.len() > matrix.rows / 20,
         "{} of {} examples held",
-        above.rows.len(),
+        held.rows.len(),
         matrix.rows
     );
-    events_parity(&artifact);
 }
 
-/// Every landmark example of the demo tables: the polars path's features against the per-lead
-/// path's, bit for bit.
-fn events_parity(artifact: &ModelArtifact) {
+/// Every landmark example of the demo tables (`assembled`): the polars path's features against
+/// the per-lead path's, bit for bit; the examples the polars path held to the event maxima.
+fn events_parity(
+    artifact: &ModelArtifact,
+    assembled: &leadscore_train::assemble::Assembled,
+) -> leadscore_train::assemble::EventsAbove {
     assert!(
         artifact.spec.events.is_some(),
         "the demo model has event features"
     );
     let events_path = common::repo("data/demo/events.csv");
-    let assembled = common::demo_assembled(&events_path);
-    let matrix = featurize_with_events(
+    let (matrix, held) = leadscore_train::assemble::featurize_noting_above(
         &artifact.spec,
         &assembled.table,
         Some(&assembled.as_of),
@@ -406,4 +403,5 @@ fn events_parity(artifact: &ModelArtifact) {
             .unwrap();
         assert_rows_agree(artifact, row + 1, &per_lead, &matrix.row(k));
     }
+    held
 }
