@@ -393,16 +393,20 @@ pub fn bin_index(x: f64, edges: &[f64]) -> usize {
 pub type Reading<'a> = (bool, DateOrder, &'a [f64]);
 
 /// Numeric text as the featurizer reads it: `None` when it is no number; `Some(None)` when it
-/// counts as missing (not finite, or a numeric missing token: `-1.0` where `-1` is one, as
-/// training reads such a cell, [`numeric_missing_tokens`]); else the number.
+/// counts as missing (not finite, a numeric missing token: `-1.0` where `-1` is one, as
+/// training reads such a cell, [`numeric_missing_tokens`], or a placeholder for no value that
+/// is no number, `n/a`, `unknown`, `-`: [`crate::value::is_no_value`]); else the number.
 #[inline]
 pub(crate) fn read_number(
     text: &str,
     decimal_comma: bool,
     number_tokens: &[f64],
 ) -> Option<Option<f64>> {
-    parse_number_as(text, decimal_comma)
-        .map(|x| Some(x).filter(|x| x.is_finite() && !is_numeric_token(number_tokens, *x)))
+    match parse_number_as(text, decimal_comma) {
+        Some(x) => Some(Some(x).filter(|x| x.is_finite() && !is_numeric_token(number_tokens, *x))),
+        None if crate::value::is_no_value(text) => Some(None),
+        None => None,
+    }
 }
 
 /// Whether a time field's value is no time: missing, the zero time an export writes for an
@@ -2400,6 +2404,33 @@ mod tests {
         assert_eq!(x[5 + 2], 1.0, "unknown level -> other");
         let email_missing = 5 + 4 + 1 + 6;
         assert_eq!(x[email_missing], 1.0);
+    }
+
+    /// A placeholder for no value that the spec's missing tokens do not list (`n/a`, `-`,
+    /// `Unknown` with spaces around it) is missing in a numeric column, as the polars pipeline
+    /// reads it; `NaN` written as text is still a non-finite number, not a placeholder.
+    #[test]
+    fn placeholders_in_a_numeric_column_are_missing() {
+        let s = spec();
+        let missing = s.featurize(&lead(&[]), None).unwrap();
+        for placeholder in [
+            "n/a",
+            "-",
+            " Unknown ",
+            "#N/A",
+            "?",
+            "(not set)",
+            "Not Available",
+        ] {
+            let x = s
+                .featurize(&lead(&[("visits", placeholder)]), None)
+                .unwrap();
+            assert_eq!(x, missing, "{placeholder:?}");
+            assert!(s.reads_as_missing(0, FieldValue::Text(placeholder)));
+        }
+        assert_eq!(read_number("n/a", false, &[]), Some(None));
+        assert_eq!(read_number("ten", false, &[]), None);
+        assert_eq!(read_number(" 12 ", false, &[]), Some(Some(12.0)));
     }
 
     #[test]

@@ -334,6 +334,49 @@ pub fn parse_decimal_comma_number(text: &str) -> Option<f64> {
     parse_number(&exchanged)
 }
 
+/// Words exports and spreadsheets write for "no value" (compared in any case), besides the text
+/// made of punctuation only (`-`, `?`, `--`, `.`).
+pub const NO_VALUE_WORDS: [&str; 26] = [
+    "na",
+    "n/a",
+    "n.a.",
+    "nan",
+    "none",
+    "null",
+    "nil",
+    "unknown",
+    "missing",
+    "not available",
+    "not applicable",
+    "blank",
+    "empty",
+    "tbd",
+    "undefined",
+    "not set",
+    "(not set)",
+    "(none)",
+    "(blank)",
+    "#n/a",
+    "#na",
+    "#value!",
+    "#div/0!",
+    "#ref!",
+    "#num!",
+    "#name?",
+];
+
+/// Whether `t` is a placeholder for no value: punctuation only (`-`, `?`, `--`), or one of
+/// [`NO_VALUE_WORDS`] in any case, with the spaces around it ignored. A column of numbers
+/// reads such text as missing in training, `evaluate`, `score` and the server alike
+/// ([`crate::fitted::FittedSpec`]'s numeric transform): a later export that writes `n/a` or
+/// `unknown` where training's file left the cell empty is not refused.
+pub fn is_no_value(t: &str) -> bool {
+    let t = t.trim();
+    !t.is_empty()
+        && (t.bytes().all(|b| b.is_ascii_punctuation())
+            || NO_VALUE_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w)))
+}
+
 /// A number in text as a spec reads it: [`parse_decimal_comma_number`] when its file writes
 /// decimal commas ([`crate::spec::FeatureSpec::decimal_comma`]), else [`parse_number`].
 pub fn parse_number_as(text: &str, decimal_comma: bool) -> Option<f64> {

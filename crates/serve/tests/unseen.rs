@@ -335,3 +335,30 @@ async fn a_wrong_json_type_is_still_refused_with_its_path() {
     let metrics = send(&state, get("/metrics")).await.text;
     assert_eq!(metric(&metrics, "q07"), Some(0), "{metrics}");
 }
+
+/// A placeholder for no value in a number column (`n/a`, `unknown`, `-`, `#N/A`), which the
+/// model's missing tokens do not list, is scored as missing, on `/v1/score` and
+/// `/invocations` alike: the same score as `null`, the factor says `missing`, and it is not
+/// counted as unseen (it is no value, as an empty cell is none).
+#[tokio::test]
+async fn a_placeholder_in_a_number_field_scores_as_missing() {
+    let state = app(&models().inferred);
+    let base = lead(&survey::fresh()[1]);
+    let mut missing = base.clone();
+    missing["q01"] = Value::Null;
+    let expected = score_one(&state, &missing).await;
+    for placeholder in ["n/a", "unknown", " Unknown ", "-", "#N/A", "?", "(not set)"] {
+        let mut l = base.clone();
+        l["q01"] = json!(placeholder);
+        let scored = score_one(&state, &l).await;
+        assert_eq!(scored["score"], expected["score"], "{placeholder:?}");
+        assert_eq!(scored["factors"], expected["factors"], "{placeholder:?}");
+        if let Some(f) = factor(&scored, "q01") {
+            assert_eq!(f, "q01 missing", "{placeholder:?}");
+        }
+        let r = post(&state, "/invocations", &json!({"dataframe_records": [l]})).await;
+        assert_eq!(r.status.as_u16(), 200, "{placeholder:?}: {}", r.text);
+    }
+    let metrics = send(&state, get("/metrics")).await.text;
+    assert_eq!(metric(&metrics, "q01"), Some(0), "{metrics}");
+}

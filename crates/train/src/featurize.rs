@@ -20,9 +20,9 @@ use leadscore_core::spec::{
     DEFAULT_SEPARATOR, VALUE_BIN_MIN_COUNT,
 };
 use leadscore_core::value::{
-    bool_of, email_class, for_each_selection, month_and_weekday, options_in, parse_event_time_as,
-    parse_number_as, parse_timestamp, parse_timestamp_as, selections, seniority, shorten,
-    DateOrder, DateOrderEvidence, EmailClass, EpochUnit, FieldValue, Seniority,
+    bool_of, email_class, for_each_selection, is_no_value, month_and_weekday, options_in,
+    parse_event_time_as, parse_number_as, parse_timestamp, parse_timestamp_as, selections,
+    seniority, shorten, DateOrder, DateOrderEvidence, EmailClass, EpochUnit, FieldValue, Seniority,
 };
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -151,7 +151,8 @@ fn parse_cells<T, E: std::fmt::Display>(
 }
 
 /// A numeric column: `None` for missing (null, missing token, a number whose CSV text is a
-/// missing token (`-1`: [`numeric_missing_tokens`]), and a Parquet float's NaN, as pandas
+/// missing token (`-1`: [`numeric_missing_tokens`]), a placeholder for no value that is no
+/// number (`n/a`, `unknown`, `-`: [`is_no_value`]), and a Parquet float's NaN, as pandas
 /// writes a missing float; in text, `NaN` or `inf` is an error naming the row, and so is a
 /// Parquet float's infinity). Text cells are
 /// read as the spec reads numbers (`decimal_comma`: `12,5`; see
@@ -175,6 +176,10 @@ pub fn numeric_values(
                 Some(x) if x.is_finite() && is_numeric_token(&tokens, x) => Ok(None),
                 Some(x) if x.is_finite() => Ok(Some(x)),
                 Some(_) => Err("a finite number"),
+                // A placeholder for no value (`n/a`, `unknown`, `-`) that the spec's missing
+                // tokens do not list: missing, as the server reads it (a later export may
+                // write one where training's file left the cell empty).
+                None if is_no_value(t) => Ok(None),
                 None => Err("a number"),
             }
         }),
@@ -1424,6 +1429,18 @@ mod tests {
         assert_eq!(read(&days).unwrap(), want);
         let text = table(Series::new("t".into(), &["45658.38897", "45659"]));
         assert_eq!(read(&text).unwrap(), want);
+        // A placeholder for no value is missing, listed as a missing token or not; a word
+        // that is no number is an error naming its row.
+        let placeholders = table(Series::new("t".into(), &["12", "n/a", " - ", "Unknown"]));
+        assert_eq!(
+            numeric_values(&placeholders, "t", &[], false).unwrap(),
+            [Some(12.0), None, None, None]
+        );
+        let word = table(Series::new("t".into(), &["12", "ten"]));
+        let e = numeric_values(&word, "t", &[], false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 2") && e.contains("\"ten\""), "{e}");
         // A 100 KB cell that is no number is quoted cut, as every echo is, naming its row.
         let long = "9".repeat(100_000);
         let bad = table(Series::new("t".into(), &["12", long.as_str()]));

@@ -8,9 +8,9 @@ use leadscore_core::spec::{
     Bins, ColumnSpec, FeatureSpec, TransformKind, DEFAULT_SEPARATOR, SPEC_FORMAT_VERSION,
 };
 use leadscore_core::value::{
-    is_bool_word, options_in, parse_decimal_comma_number, parse_number, parse_number_as,
-    parse_timestamp, parse_timestamp_as, seniority, DateOrder, DateOrderEvidence, EpochUnit,
-    CURRENCY_CODES, CURRENCY_SIGNS, SECONDS_PER_DAY,
+    is_bool_word, is_no_value, options_in, parse_decimal_comma_number, parse_number,
+    parse_number_as, parse_timestamp, parse_timestamp_as, seniority, DateOrder, DateOrderEvidence,
+    EpochUnit, CURRENCY_CODES, CURRENCY_SIGNS, SECONDS_PER_DAY,
 };
 use polars::prelude::{Column, DataType};
 use std::collections::HashMap;
@@ -267,50 +267,12 @@ impl Placeholders {
     }
 }
 
-/// Words exports and spreadsheets write for "no value" (compared in any case), besides the text
-/// made of punctuation only (`-`, `?`, `--`, `.`).
-pub const NO_VALUE_WORDS: [&str; 26] = [
-    "na",
-    "n/a",
-    "n.a.",
-    "nan",
-    "none",
-    "null",
-    "nil",
-    "unknown",
-    "missing",
-    "not available",
-    "not applicable",
-    "blank",
-    "empty",
-    "tbd",
-    "undefined",
-    "not set",
-    "(not set)",
-    "(none)",
-    "(blank)",
-    "#n/a",
-    "#na",
-    "#value!",
-    "#div/0!",
-    "#ref!",
-    "#num!",
-    "#name?",
-];
-
 /// Whether `t` is a spreadsheet's error value (`#VALUE!`, `#REF!`, `#DIV/0!`, `#N/A`, ...):
 /// placeholders of one family, so that a column holding four or five kinds of them besides its
 /// numbers is still numbers (three placeholders at most were let through, and a budget column
 /// with `#VALUE!`, `#REF!`, `#DIV/0!` and `#N/A` in 3% of its rows was left out as free text).
 fn is_spreadsheet_error(t: &str) -> bool {
     t.starts_with('#') && is_no_value(t)
-}
-
-/// Whether `t` is a placeholder for no value: punctuation only, or one of [`NO_VALUE_WORDS`].
-fn is_no_value(t: &str) -> bool {
-    !t.is_empty()
-        && (t.bytes().all(|b| b.is_ascii_punctuation())
-            || NO_VALUE_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w)))
 }
 
 /// The placeholders an export writes for "no value" in a column of numbers (`-`, `?`,

@@ -345,3 +345,158 @@ fn evaluate_counts_event_types_training_never_saw() {
     assert_eq!(u["leads"], 3);
     assert_eq!(u["distinct"], 2);
 }
+
+/// A placeholder for no value in a numeric column (`unknown`, `-`, `#N/A`, `n.a.`), which a
+/// later export writes where training's file left the cell empty and the model's missing tokens
+/// do not list, reads as missing: `evaluate` (the polars pipeline) and `score` (the per-lead
+/// path) give such a file exactly what they give the file with those cells empty. Text that
+/// is no number and no placeholder (`ten`) is still refused, naming its row.
+#[test]
+fn a_placeholder_in_a_numeric_column_reads_as_missing_in_evaluate_and_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let leads = std::fs::read_to_string(repo.join("data/demo/leads.csv")).unwrap();
+    let placeholders = [
+        "unknown",
+        "-",
+        "#N/A",
+        "n.a.",
+        "Not Available",
+        "?",
+        "(not set)",
+    ];
+    let (mut with_placeholders, mut blank, mut with_text) =
+        (String::new(), String::new(), String::new());
+    let mut replaced = 0;
+    for (i, line) in leads.lines().enumerate() {
+        // Lines with a quoted field are kept as they are (a comma may be inside one).
+        let mut cells: Vec<&str> = line.split(',').collect();
+        let plain = !line.contains('"');
+        // Every 20th lead, and only those with a company size, so that the blank file
+        // really changes them.
+        let pick = plain && i > 0 && i % 20 == 0 && !cells[4].is_empty();
+        if pick {
+            replaced += 1;
+            cells[4] = placeholders[replaced % placeholders.len()];
+        }
+        with_placeholders += &cells.join(",");
+        if pick {
+            cells[4] = "";
+        }
+        blank += &cells.join(",");
+        if plain && i == 41 {
+            cells[4] = "ten";
+        }
+        with_text += &cells.join(",");
+        for s in [&mut with_placeholders, &mut blank, &mut with_text] {
+            s.push('\n');
+        }
+    }
+    assert!(replaced > 100, "{replaced}");
+    for (name, text) in [
+        ("placeholders.csv", &with_placeholders),
+        ("blank.csv", &blank),
+        ("text.csv", &with_text),
+    ] {
+        std::fs::write(d.join(name), text).unwrap();
+    }
+    let model = repo.join("models/demo.json").display().to_string();
+    let events = repo.join("data/demo/events.csv").display().to_string();
+    let outcomes = repo.join("data/demo/outcomes.csv").display().to_string();
+    let evaluate = |data: &str| {
+        let r = run_ok(
+            d,
+            &[
+                "evaluate",
+                "--model",
+                &model,
+                "--data",
+                data,
+                "--events",
+                &events,
+                "--outcomes",
+                &outcomes,
+                "--json",
+            ],
+        );
+        let mut v: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+        v.as_object_mut().unwrap().remove("data");
+        v
+    };
+    let (a, b) = (evaluate("placeholders.csv"), evaluate("blank.csv"));
+    assert_eq!(a["evaluation"], b["evaluation"]);
+    assert_eq!(
+        a["unseen"], b["unseen"],
+        "a placeholder is missing, not unseen"
+    );
+    let score = |data: &str| {
+        let out = format!("{data}.scores.csv");
+        run_ok(
+            d,
+            &[
+                "score",
+                "--model",
+                &model,
+                "--data",
+                data,
+                "--events",
+                &events,
+                "--as-of",
+                "2025-09-01",
+                "--target-precision",
+                "0.5",
+                "--out",
+                &out,
+            ],
+        );
+        std::fs::read_to_string(d.join(out)).unwrap()
+    };
+    let (a, b) = (score("placeholders.csv"), score("blank.csv"));
+    assert_eq!(a.lines().count(), b.lines().count());
+    assert!(
+        a == b,
+        "the scores and factors of placeholders and blanks differ"
+    );
+    // `ten` is a value, not a placeholder: refused in both, naming the row.
+    for args in [
+        vec![
+            "evaluate",
+            "--model",
+            &model,
+            "--data",
+            "text.csv",
+            "--events",
+            &events,
+            "--outcomes",
+            &outcomes,
+        ],
+        vec![
+            "score",
+            "--model",
+            &model,
+            "--data",
+            "text.csv",
+            "--events",
+            &events,
+            "--as-of",
+            "2025-09-01",
+            "--target-precision",
+            "0.5",
+            "--out",
+            "t.csv",
+        ],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
+            .args(&args)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("company_size") && stderr.contains("\"ten\""),
+            "{args:?}: {stderr}"
+        );
+    }
+}
