@@ -112,7 +112,11 @@ pub fn unseen_text(unseen: &[UnseenValues]) -> String {
             leadscore_core::fitted::FittedTransform::LATER_SCORED_AS => {
                 "dates after the scoring time (more than five minutes): not known then, scored as missing"
             }
-            _ => "scored as missing (not yes/no)",
+            leadscore_core::fitted::FittedEvents::ABOVE_SCORED_AS => {
+                "event counts past the most any training lead had, scored as that most"
+            }
+            "missing" => "scored as missing (not yes/no)",
+            other => other,
         };
         let _ = writeln!(
             out,
@@ -746,5 +750,36 @@ mod tests {
         let json = serde_json::to_string(&new).unwrap();
         assert_eq!(serde_json::from_str::<BinsSearch>(&json).unwrap(), new);
         assert!(!serde_json::to_string(&old).unwrap().contains("spikes"));
+    }
+
+    /// Each kind of unseen value is said as what it was scored as: event counts past the
+    /// training maxima were said to be `scored as missing (not yes/no)`, the fallback of
+    /// yes/no columns.
+    #[test]
+    fn unseen_kinds_are_said_as_scored() {
+        let entry = |column: &str, scored_as: &str| UnseenValues {
+            column: column.into(),
+            scored_as: scored_as.into(),
+            leads: 2,
+            distinct: 1,
+            values: vec!["3".into()],
+        };
+        let text = unseen_text(&[
+            entry("q07", "missing"),
+            entry(
+                "events.count",
+                leadscore_core::fitted::FittedEvents::ABOVE_SCORED_AS,
+            ),
+        ]);
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        assert!(
+            lines[0].ends_with("scored as missing (not yes/no)"),
+            "{text}"
+        );
+        assert!(
+            lines[1]
+                .ends_with("event counts past the most any training lead had, scored as that most"),
+            "{text}"
+        );
     }
 }
