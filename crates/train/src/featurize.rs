@@ -903,12 +903,14 @@ fn check_list_columns<'a>(
 /// Fits the spec's learned state on the rows `train` of `table`. Every numeric column's
 /// `bins` must be a number (training resolves `"auto"` before it calls this). `now`: the
 /// export time of a flat file (`train --as-of`), from which dates are measured; default the
-/// latest timestamp of the training rows.
+/// latest timestamp of the training rows. `as_of`: per row of `table`, the moment it is scored
+/// at (examples assembled from three tables), from which its dates are measured instead.
 pub fn fit_spec(
     spec: &FeatureSpec,
     table: &Table,
     train: &[usize],
     now: Option<i64>,
+    as_of: Option<&[i64]>,
 ) -> Result<FittedSpec> {
     check_spec_list_columns(table, spec)?;
     let missing = &spec.missing_tokens;
@@ -1006,16 +1008,22 @@ pub fn fit_spec(
             TransformKind::JobTitle => FittedTransform::JobTitle,
             TransformKind::Timestamp => {
                 let ts = timestamp_values(table, &c.name, missing, spec.date_order)?;
-                // A date after `now` is missing (not known then), as the featurizers read it.
+                // Each example's days since at the moment it is scored at, as the featurizers
+                // count them: its row's `as_of` (examples of three tables), else the reference
+                // time. A date after that moment is missing (not known then). Measured from
+                // the reference time instead, the days of examples scored at their creation
+                // plus a landmark (later than the column's latest date) all lay past the
+                // maximum: training's own values were clamped to one number, their weight 0,
+                // and counted as unseen when scored.
+                let at = |i: usize| as_of.and_then(|a| a.get(i).copied()).or(reference_time);
                 let mut days: Vec<f64> = train
                     .iter()
-                    .filter_map(|&i| ts[i])
-                    .filter(|t| reference_time.is_none_or(|r| !after_scoring(*t, r)))
-                    .map(|t| days_since(t, reference_time.unwrap_or(t)))
+                    .filter_map(|&i| ts[i].map(|t| (t, at(i))))
+                    .filter(|(t, r)| r.is_none_or(|r| !after_scoring(*t, r)))
+                    .map(|(t, r)| days_since(t, r.unwrap_or(t)))
                     .collect();
                 let missing_indicator = days.len() < train.len();
-                // At the reference time, the latest any training example is scored at: no
-                // training value is older than this at its own time.
+                // No training value is older than this at its own moment.
                 let max_days_since = days.iter().copied().reduce(f64::max);
                 FittedTransform::Timestamp {
                     median_days_since: median(&mut days),
@@ -1680,6 +1688,57 @@ mod tests {
         assert_eq!(bin_index(7.0, bin_edges), 2);
     }
 
+    /// Examples scored at their own moments (three tables: creation plus a landmark), all
+    /// later than the date column's latest date: each one's days since are counted at its
+    /// moment in the fit as in the featurizer, so no training row is held to the maximum or
+    /// counted as unseen, and the days keep their spread. (Measured from the column's latest
+    /// date, every training row lay past the maximum and was clamped to one number.)
+    #[test]
+    fn dates_are_fitted_at_each_examples_moment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut csv = String::from("signup\n");
+        let day = 86_400_i64;
+        let start = 1_672_531_200_i64; // 2023-01-01
+        for k in 0..20 {
+            csv += &format!("{}\n", leadscore_core::value::rfc3339(start + k * day));
+        }
+        std::fs::write(&path, csv).unwrap();
+        let table = crate::load::read_table(&path, &Default::default()).unwrap();
+        let spec = FeatureSpec::from_toml(
+            "format_version = 1\n[[columns]]\nname = \"signup\"\ntransform = \"timestamp\"\n",
+            "test",
+        )
+        .unwrap();
+        // Each example scored 600 + 2k days after its signup: days since run 600..=638.
+        let as_of: Vec<i64> = (0..20)
+            .map(|k| start + k * day + (600 + 2 * k) * day)
+            .collect();
+        let train: Vec<usize> = (0..20).collect();
+        let fitted = fit_spec(&spec, &table, &train, None, Some(&as_of)).unwrap();
+        let FittedTransform::Timestamp {
+            max_days_since,
+            median_days_since,
+            missing_indicator,
+        } = &fitted.columns[0].transform
+        else {
+            panic!("{:?}", fitted.columns[0].transform)
+        };
+        assert_eq!(*max_days_since, Some(638.0));
+        assert!(!missing_indicator);
+        assert!(
+            (600.0..=638.0).contains(median_days_since),
+            "{median_days_since}"
+        );
+        let m = featurize_table(&fitted, &table, Some(&as_of)).unwrap();
+        let days: Vec<f64> = (0..20).map(|r| m.row(r)[0]).collect();
+        let spread = days.iter().copied().fold(f64::MIN, f64::max)
+            - days.iter().copied().fold(f64::MAX, f64::min);
+        assert_eq!(spread, 38.0, "{days:?}");
+        let unseen = unseen_values(&fitted, &table, &train, Some(&as_of)).unwrap();
+        assert!(unseen.is_empty(), "{unseen:?}");
+    }
+
     /// Rows 0..8 train (q only 0/1, c only a/b), rows 8.. hold values training never saw.
     fn survey() -> (tempfile::TempDir, Table, FeatureSpec) {
         let dir = tempfile::tempdir().unwrap();
@@ -1703,7 +1762,7 @@ mod tests {
     fn values_training_did_not_see_are_scored_like_the_per_lead_featurizer() {
         let (_dir, table, spec) = survey();
         let train: Vec<usize> = (0..8).collect();
-        let fitted = fit_spec(&spec, &table, &train, None).unwrap();
+        let fitted = fit_spec(&spec, &table, &train, None, None).unwrap();
         let m = featurize_table(&fitted, &table, None).unwrap();
         // The per-lead featurizer, on the same cells as text, agrees row by row.
         let cells: Vec<Vec<Option<String>>> = ["q", "w", "c"]
@@ -1744,7 +1803,7 @@ mod tests {
     #[test]
     fn a_training_row_that_is_not_yes_or_no_is_a_spec_error() {
         let (_dir, table, spec) = survey();
-        let e = fit_spec(&spec, &table, &[0, 1, 2, 9], None)
+        let e = fit_spec(&spec, &table, &[0, 1, 2, 9], None, None)
             .unwrap_err()
             .to_string();
         assert!(
@@ -1776,7 +1835,7 @@ mod tests {
         )
         .unwrap();
         let train: Vec<usize> = (0..60).filter(|i| i % 5 != 0).collect();
-        let fitted = fit_spec(&spec, &table, &train, None).unwrap();
+        let fitted = fit_spec(&spec, &table, &train, None, None).unwrap();
         let m = featurize_table(&fitted, &table, None).unwrap();
         let values = numeric_values(&table, "visits", &spec.missing_tokens, false).unwrap();
         let rows: Vec<usize> = (0..60).rev().collect();
@@ -1791,7 +1850,7 @@ mod tests {
         }
         // `auto` is resolved by training, never fitted as it stands.
         spec.columns[0].bins = Some(Bins::Auto);
-        let e = fit_spec(&spec, &table, &train, None)
+        let e = fit_spec(&spec, &table, &train, None, None)
             .unwrap_err()
             .to_string();
         assert!(e.contains("visits") && e.contains("auto"), "{e}");

@@ -654,7 +654,7 @@ fn train_examples(
         .map(|c| c.name.clone())
         .collect();
     let featurize_spec = |spec: &FeatureSpec| -> Result<(FittedSpec, Matrix, Matrix)> {
-        let mut fitted = fit_spec(spec, &table, &train_rows, config.as_of)?;
+        let mut fitted = fit_spec(spec, &table, &train_rows, config.as_of, as_of.as_deref())?;
         if let (Some(ev), Some(a)) = (&events, &as_of) {
             fitted.events = Some(fit_events(
                 &spec.events.clone().unwrap_or_default(),
