@@ -364,16 +364,20 @@ impl DriftAlarm {
         }
         let mut lines = Vec::new();
         let mut measured: Vec<(String, String, f64)> = Vec::new();
+        // Keyed apart: a column may be named `score`, and its fill rate is not the score
+        // distribution (one key hid the other's warning).
         if let Some(p) = report.score_psi {
-            measured.push(("score".into(), "score distribution".into(), p));
+            measured.push(("distribution".into(), "score distribution".into(), p));
         }
         for c in report.fill.iter().flatten() {
             if let Some(p) = c.psi {
                 measured.push((
-                    c.column.clone(),
+                    format!("column {}", c.column),
+                    // A name with a line break or a control character escaped, so that a log
+                    // line stays one line.
                     format!(
                         "fill rate of `{}` ({:.3} live, {:.3} in training)",
-                        c.column,
+                        c.column.escape_debug(),
                         c.live_fill.unwrap_or(0.0),
                         c.reference_fill
                     ),
@@ -488,6 +492,19 @@ mod tests {
         assert!(alarm.check(&report("m1", None, None)).is_empty());
         // A new model starts afresh.
         assert_eq!(alarm.check(&report("m2", Some(0.5), Some(0.9))).len(), 2);
+        // A column named `score` (a line break in another's name) drifts beside the score
+        // distribution: a warning each, on one line each.
+        let mut r = report("m3", Some(0.5), Some(0.9));
+        let fill = r.fill.as_mut().unwrap();
+        fill[0].column = "score".into();
+        let mut other = fill[0].clone();
+        other.column = "new\nline".into();
+        fill.push(other);
+        let lines = alarm.check(&r);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[1].contains("fill rate of `score`"), "{lines:?}");
+        assert!(lines[2].contains("fill rate of `new\\nline`"), "{lines:?}");
+        assert!(lines.iter().all(|l| !l.contains('\n')));
     }
 
     #[test]
