@@ -220,6 +220,25 @@ with_as_of = leads.head(5).copy()
 with_as_of["as_of"] = int(pd.Timestamp(AS_OF).timestamp()) * 1000
 assert (model.score(with_as_of, events=events)["score"].to_numpy() == ours["score"].head(5).to_numpy()).all()
 print("event times in Unix seconds and milliseconds (numbers or text), an as_of column in milliseconds: the same scores")
+# A spreadsheet's serial dates (days since 1899-12-30, as numbers or text), as training and
+# the server read them (the package refused them).
+serial = events.copy()
+since = pd.to_datetime(serial["occurred_at"], utc=True) - pd.Timestamp("1970-01-01", tz="UTC")
+serial["occurred_at"] = 25569 + (since // pd.Timedelta(seconds=1)) / 86400
+for form in (serial, serial.assign(occurred_at=serial["occurred_at"].map(repr))):
+    assert (model.score(leads.head(5), events=form, as_of=AS_OF)["score"].to_numpy() == ours["score"].head(5).to_numpy()).all()
+print("event times as spreadsheet serial dates (numbers or text): the same scores")
+# Days without their time: a pyarrow `date32` column scores as the same days written as text
+# (`2025-06-07`: an event known from the day's last second), as training and the server read
+# them (the package read a pyarrow date from midnight).
+days = events.copy()
+days["occurred_at"] = pd.to_datetime(days["occurred_at"], utc=True).dt.date
+as_text = days.assign(occurred_at=days["occurred_at"].map(lambda d: d.isoformat()))
+by_text = model.score(leads.head(40), events=as_text, as_of=AS_OF)["score"].to_numpy()
+by_date = model.score(leads.head(40), events=pa.Table.from_pandas(days, preserve_index=False), as_of=AS_OF)["score"].to_numpy()
+assert (by_date == by_text).all(), (by_date, by_text)
+assert (model.score(leads.head(40), events=days, as_of=AS_OF)["score"].to_numpy() == by_text).all()
+print("event days without a time (a pyarrow date32 column, Python dates): read as the same days written as text")
 # The server reads the same Unix times in a request's events (numbers or digits).
 unix_leads = records[:40]
 assert sum(len(by_lead.get(r["lead_id"], [])) for r in unix_leads) >= 20, "too few events to prove much"

@@ -102,16 +102,8 @@ def load(
     return Model(path, target_precision, confidence, tiers)
 
 
-# Unix milliseconds from 2000-01-01 to 2100-01-01 (see _seconds_column).
-_EPOCH_MS = (946_684_800_000, 4_102_444_800_000)
 # Text that may be a Unix time (see _unix_counts).
 _UNIX_TEXT = _re.compile(r"[0-9]{1,20}(\.[0-9]+)?")
-
-
-def _whole(x: float, up: bool) -> int:
-    """Whole seconds of a time in seconds: rounded down, or up (an event's time: never known
-    before it happened, as leadscore's server reads it)."""
-    return int(-(-x // 1)) if up else int(x // 1)
 
 
 # What a time written as text may look like, for messages.
@@ -147,16 +139,21 @@ def _seconds(t: Any, what: str, up: bool = False, parse: Any = None) -> int:
     if isinstance(t, (int, float)):
         if isinstance(t, float) and not _math.isfinite(t):
             raise ValueError(f"{what}: {t!r} is not a time")
-        # Unix milliseconds or seconds from 2000 to 2100, as the server reads a number
-        # (`?as_of=`, an event's `occurred_at`) and training a column of them.
-        if _EPOCH_MS[0] <= t <= _EPOCH_MS[1]:
-            return _whole(t / 1000, up)
-        if _EPOCH_MS[0] // 1000 <= t <= _EPOCH_MS[1] // 1000:
-            return _whole(t, up)
-        raise ValueError(
-            f"{what}: {t!r} is not a time: a number is read as Unix seconds or milliseconds "
-            "from 2000 to 2100, as leadscore's server reads one"
-        )
+        # Unix seconds or milliseconds, or a spreadsheet's serial date, from 2000 to 2100, as
+        # the server reads a number (`?as_of=`, an event's `occurred_at`) and training a
+        # column of them: the extension's reading.
+        seconds = _leadscore.unix_time(float(t), up) if abs(t) < 2**63 else None
+        if seconds is None:
+            raise ValueError(
+                f"{what}: {t!r} is not a time: a number is read as Unix seconds or milliseconds "
+                "or a spreadsheet's serial date (days since 1899-12-30) from 2000 to 2100, as "
+                "leadscore's server reads one"
+            )
+        return seconds
+    if up and isinstance(t, _dt.date) and not isinstance(t, _dt.datetime):
+        # A day without its time (a Parquet `date`): an event of that day is known from its
+        # last second, as training and the server read `2025-06-07`.
+        return _seconds(_pd.Timestamp(t), what) + 86_399
     try:
         ts = _pd.Timestamp(t)
     except (ValueError, TypeError, OverflowError) as e:
@@ -170,10 +167,11 @@ def _seconds(t: Any, what: str, up: bool = False, parse: Any = None) -> int:
     return int(whole) + (1 if up and rest != _pd.Timedelta(0) else 0)
 
 
-def _unix_counts(items: list) -> Optional[list]:
+def _unix_counts(items: list, up: bool = False) -> Optional[list]:
     """A column of Unix times as ``leadscore-train`` reads a table's: numbers or digit strings
-    all between 2000 and 2100 in seconds, or all in that range in milliseconds, as seconds;
-    ``None`` for any other column (numbers elsewhere are read as seconds by ``_seconds``)."""
+    all between 2000 and 2100 in Unix seconds, all in milliseconds, or all spreadsheet serial
+    dates, as whole seconds (rounded up with ``up``: an event's time); ``None`` for any other
+    column."""
 
     def number(v: Any) -> Any:
         if isinstance(v, _np.generic) and not isinstance(v, _np.datetime64):
@@ -196,13 +194,10 @@ def _unix_counts(items: list) -> Optional[list]:
         if x is None:
             return None
         numbers.append(x)
-    if not numbers:
+    if not numbers or any(abs(x) >= 2**63 for x in numbers):
         return None
-    if all(_EPOCH_MS[0] <= x * 1000 <= _EPOCH_MS[1] for x in numbers):
-        return numbers
-    if all(_EPOCH_MS[0] <= x <= _EPOCH_MS[1] for x in numbers):
-        return [x / 1000 for x in numbers]
-    return None
+    # The extension's reading: one unit for the whole column, as training reads it.
+    return _leadscore.epoch_seconds([float(x) for x in numbers], up)
 
 
 def _seconds_column(values: Any, labels: Any, what: str, up: bool = False, parse: Any = None) -> list:
@@ -212,9 +207,14 @@ def _seconds_column(values: Any, labels: Any, what: str, up: bool = False, parse
     missing = _pd.isna(values).to_numpy()
     if missing.any():
         raise ValueError(f"{what}: missing at row {labels[int(missing.argmax())]!r}")
-    counts = _unix_counts(values.tolist())
+    counts = _unix_counts(values.tolist(), up)
     if counts is not None:
-        return [_seconds(v, f"{what} at row {k!r}", up) for v, k in zip(counts, labels)]
+        return counts
+    items = values.tolist()
+    if up and items and all(isinstance(v, _dt.date) and not isinstance(v, _dt.datetime) for v in items):
+        # Days without their time (a Parquet or pyarrow `date` column): each event known from
+        # its day's last second, as training reads one.
+        return [_seconds(v, f"{what} at row {k!r}", up) for v, k in zip(items, labels)]
     if _pd.api.types.is_numeric_dtype(values) and not _pd.api.types.is_bool_dtype(values):
         return [_seconds(v, f"{what} at row {k!r}", up) for v, k in zip(values.tolist(), labels)]
     if parse is not None and not _pd.api.types.is_datetime64_any_dtype(values):

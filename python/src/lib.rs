@@ -558,6 +558,38 @@ fn is_zero_time(text: &str) -> bool {
     leadscore_core::value::is_zero_time_text(text)
 }
 
+/// Unix seconds of numbers that are all times from 2000 to 2100 in one unit (Unix seconds,
+/// milliseconds, or a spreadsheet's serial days), read down (or up, `up`: an event's time) to
+/// the second, as training reads a column of them; `None` when no one unit reads them all.
+#[pyfunction]
+fn epoch_seconds(values: Vec<f64>, up: bool) -> Option<Vec<i64>> {
+    use leadscore_core::value::EpochUnit;
+    let unit = EpochUnit::ALL
+        .into_iter()
+        .find(|u| values.iter().all(|x| u.reads(*x)))?;
+    Some(
+        values
+            .iter()
+            .map(|x| {
+                let t = unit.seconds(*x);
+                (if up { t.ceil() } else { t.floor() }) as i64
+            })
+            .collect(),
+    )
+}
+
+/// Unix seconds of one number as the server reads it (`?as_of=`, an event's `occurred_at`):
+/// Unix seconds, milliseconds, or a spreadsheet's serial date, from 2000 to 2100, read down
+/// (or up, `up`) to the second; `None` for any other number.
+#[pyfunction]
+fn unix_time(x: f64, up: bool) -> Option<i64> {
+    if up {
+        leadscore_core::value::unix_event_time_of(x)
+    } else {
+        leadscore_core::value::unix_time_of(x)
+    }
+}
+
 /// Checks a tiers specification (`--tiers`); a ValueError says what is wrong.
 #[pyfunction]
 fn check_tiers(tiers: &str) -> PyResult<()> {
@@ -580,6 +612,8 @@ fn _leadscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(wilson_lower_bound, m)?)?;
     m.add_function(wrap_pyfunction!(check_tiers, m)?)?;
     m.add_function(wrap_pyfunction!(is_zero_time, m)?)?;
+    m.add_function(wrap_pyfunction!(epoch_seconds, m)?)?;
+    m.add_function(wrap_pyfunction!(unix_time, m)?)?;
     m.add(
         "DEFAULT_MIN_SUPPORT",
         leadscore_core::curve::DEFAULT_MIN_SUPPORT,
