@@ -385,7 +385,7 @@ pub(crate) fn value_as_read<'a>(
         }
         // `0`, `0000-00-00`, or `-1.0` where `-1` is a missing token: an unset date, missing.
         (v, FittedTransform::Timestamp { .. })
-            if crate::fitted::is_unset_time(v, spec.reading().2) =>
+            if crate::fitted::is_no_date(v, spec.reading().2) =>
         {
             FieldValue::Missing
         }

@@ -427,6 +427,19 @@ pub fn is_unset_time(value: FieldValue<'_>, number_tokens: &[f64]) -> bool {
     }
 }
 
+/// Whether a date feature column's value is no date: [`is_unset_time`], or text an export
+/// writes for "no date" ([`crate::value::is_date_placeholder`]: `n/a`, `-`, `Never`,
+/// `00/00/0000`), listed as a missing token or not, as training reads such a column. (A
+/// lead's creation time and an event's time are not read so: a placeholder there is refused.)
+#[inline]
+pub fn is_no_date(value: FieldValue<'_>, number_tokens: &[f64]) -> bool {
+    is_unset_time(value, number_tokens)
+        || matches!(value, FieldValue::Text(s)
+            // A date starts with a digit other than 0 (no placeholder does): at once.
+            if !s.as_bytes().first().is_some_and(|b| (b'1'..=b'9').contains(b))
+                && crate::value::is_date_placeholder(s))
+}
+
 /// Digits as [`crate::value::unix_number_text`] reads them, with a leading `-` allowed (a
 /// missing token such as `-1`, written `-1.0` by pandas).
 fn signed_number_text(text: &str) -> Option<f64> {
@@ -1189,7 +1202,7 @@ impl FittedSpec {
             (FittedTransform::Numeric { .. }, FieldValue::Text(s)) => {
                 read_number(s, decimal_comma, numbers) == Some(None)
             }
-            (FittedTransform::Timestamp { .. }, v) => is_unset_time(v, numbers),
+            (FittedTransform::Timestamp { .. }, v) => is_no_date(v, numbers),
             (FittedTransform::MultiSelect { separator, .. }, v) => {
                 crate::value::for_each_selection(v, separator, |_| {}) == 0
             }
@@ -1555,7 +1568,7 @@ pub(crate) fn encode_column(
             max_days_since,
         } => {
             let ts = match value {
-                v if is_unset_time(v, number_tokens) => None,
+                v if is_no_date(v, number_tokens) => None,
                 v => Some(
                     crate::value::field_time(v, date_order)
                         .ok_or_else(|| wrong_time(column, date_order, value))?,
@@ -2341,6 +2354,20 @@ mod tests {
                 .unwrap(),
             missing
         );
+        // Text an export writes for "no date", listed as a missing token or not: missing, and
+        // so read by drift's fill rates; a word that is no date is still refused.
+        let none = s.featurize(&lead(&[]), as_of).unwrap();
+        let created = s.columns.iter().position(|c| c.name == "created").unwrap();
+        for placeholder in ["n/a", "-", "Never", " unknown ", "00/00/0000", "#N/A"] {
+            assert_eq!(
+                s.featurize(&lead(&[("created", placeholder)]), as_of)
+                    .unwrap(),
+                none,
+                "{placeholder:?}"
+            );
+            assert!(s.reads_as_missing(created, FieldValue::Text(placeholder)));
+        }
+        assert!(s.featurize(&lead(&[("created", "soon")]), as_of).is_err());
         let mut fields = serde_json::Map::new();
         fields.insert("created".into(), serde_json::json!(20_250_601));
         let e = s.featurize(&fields, as_of).unwrap_err().to_string();

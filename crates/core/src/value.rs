@@ -377,6 +377,19 @@ pub fn is_no_value(t: &str) -> bool {
             || NO_VALUE_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w)))
 }
 
+/// Whether `t` is what an export writes in a date column for "no date": a placeholder for no
+/// value ([`is_no_value`]), `Never`, or a zero date in another form than MySQL's (`00/00/0000`;
+/// `0000-00-00 00:00:00` is missing in a time column already, [`is_zero_time_text`]), with
+/// the spaces around it ignored. A date feature column reads such text as missing in training,
+/// `evaluate`, `score` and the server alike (`crate::fitted::is_no_date`).
+pub fn is_date_placeholder(t: &str) -> bool {
+    let t = t.trim();
+    let zero_date = t.bytes().any(|b| b == b'0')
+        && t.bytes()
+            .all(|b| b == b'0' || matches!(b, b'-' | b'/' | b'.' | b':' | b' ' | b'T'));
+    is_no_value(t) || t.eq_ignore_ascii_case("never") || zero_date
+}
+
 /// A number in text as a spec reads it: [`parse_decimal_comma_number`] when its file writes
 /// decimal commas ([`crate::spec::FeatureSpec::decimal_comma`]), else [`parse_number`].
 pub fn parse_number_as(text: &str, decimal_comma: bool) -> Option<f64> {

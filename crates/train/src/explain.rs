@@ -297,8 +297,12 @@ impl RowValues {
                 // by the same parser; a typed date column (Parquet) as RFC 3339.
                 FittedTransform::Timestamp { .. } | FittedTransform::LeadAge { .. } => {
                     // Unix seconds or milliseconds too, written as RFC 3339.
-                    let times =
-                        timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?;
+                    let read = if matches!(c.transform, FittedTransform::Timestamp { .. }) {
+                        crate::featurize::date_values
+                    } else {
+                        timestamp_values
+                    };
+                    let times = read(table, &c.name, &spec.missing_tokens, spec.date_order)?;
                     let col = column(table, &c.name)?;
                     let written = match col.dtype() {
                         DataType::String => {

@@ -11,9 +11,9 @@ use crate::load::{column, Table};
 use crate::table::text_values;
 use leadscore_core::explain::{date_text, fmt_exact};
 use leadscore_core::fitted::{
-    after_scoring, bin_index, days_since, encode_age, is_numeric_token, is_unset_time, lead_age,
-    numeric_missing_tokens, outside, past_max_days, scored_days, signed_log1p, FittedColumn,
-    FittedSpec, FittedTransform, UnseenValues, UNSEEN_SHOWN,
+    after_scoring, bin_index, days_since, encode_age, is_no_date, is_numeric_token, is_unset_time,
+    lead_age, numeric_missing_tokens, outside, past_max_days, scored_days, signed_log1p,
+    FittedColumn, FittedSpec, FittedTransform, UnseenValues, UNSEEN_SHOWN,
 };
 use leadscore_core::spec::{
     Bins, ColumnSpec, FeatureSpec, TransformKind, DEFAULT_MAX_LEVELS, DEFAULT_MIN_COUNT,
@@ -316,7 +316,20 @@ pub fn timestamp_values(
     missing: &[String],
     order: DateOrder,
 ) -> Result<Vec<Option<i64>>> {
-    times(table, name, missing, order, false)
+    times(table, name, missing, order, false, false)
+}
+
+/// [`timestamp_values`] for a date feature column (a `timestamp` transform): text an export
+/// writes for "no date" (`n/a`, `-`, `Never`, `00/00/0000`:
+/// [`leadscore_core::value::is_date_placeholder`]) is missing, listed as a missing token or
+/// not, as the per-lead featurizer reads it ([`leadscore_core::fitted::is_no_date`]).
+pub fn date_values(
+    table: &Table,
+    name: &str,
+    missing: &[String],
+    order: DateOrder,
+) -> Result<Vec<Option<i64>>> {
+    times(table, name, missing, order, false, true)
 }
 
 /// [`timestamp_values`] for the times of events: a fraction of a second rounds a time up (see
@@ -327,7 +340,7 @@ pub fn event_time_values(
     missing: &[String],
     order: DateOrder,
 ) -> Result<Vec<Option<i64>>> {
-    times(table, name, missing, order, true)
+    times(table, name, missing, order, true, false)
 }
 
 /// A numeric column as Unix seconds (rounded up with `round_up`, else down), when every value
@@ -405,6 +418,7 @@ fn times(
     missing: &[String],
     order: DateOrder,
     round_up: bool,
+    placeholders: bool,
 ) -> Result<Vec<Option<i64>>> {
     let s = column(table, name)?;
     let pe = polars_err(table, name);
@@ -485,7 +499,13 @@ fn times(
             // `0000-00-00`) and a number that is a missing token: missing, as in the numeric
             // branch and as the server reads them.
             let tokens = numeric_missing_tokens(missing);
-            let token = |t: &str| is_unset_time(FieldValue::Text(t), &tokens);
+            let token = |t: &str| {
+                if placeholders {
+                    is_no_date(FieldValue::Text(t), &tokens)
+                } else {
+                    is_unset_time(FieldValue::Text(t), &tokens)
+                }
+            };
             let dates = || {
                 parse_cells(table, name, missing, |t| {
                     if token(t) {
@@ -920,7 +940,7 @@ pub fn fit_spec(
         .feature_columns()
         .filter(|c| now.is_none() && c.transform == TransformKind::Timestamp)
     {
-        let ts = timestamp_values(table, &c.name, missing, spec.date_order)?;
+        let ts = date_values(table, &c.name, missing, spec.date_order)?;
         let latest = train.iter().filter_map(|&i| ts[i]).max();
         reference_time = reference_time.max(latest);
     }
@@ -1007,7 +1027,7 @@ pub fn fit_spec(
             TransformKind::Email => FittedTransform::Email(spec.email_rules()),
             TransformKind::JobTitle => FittedTransform::JobTitle,
             TransformKind::Timestamp => {
-                let ts = timestamp_values(table, &c.name, missing, spec.date_order)?;
+                let ts = date_values(table, &c.name, missing, spec.date_order)?;
                 // Each example's days since at the moment it is scored at, as the featurizers
                 // count them: its row's `as_of` (examples of three tables), else the reference
                 // time. A date after that moment is missing (not known then). Measured from
@@ -1177,7 +1197,7 @@ pub fn featurize_table(
                 max_days_since,
             } => {
                 let base = j + 1 + usize::from(*missing_indicator);
-                for (i, t) in timestamp_values(table, name, missing, fitted.date_order)?
+                for (i, t) in date_values(table, name, missing, fitted.date_order)?
                     .iter()
                     .enumerate()
                 {
@@ -1328,7 +1348,7 @@ pub fn unseen_values(
                 // Each date at its row's scoring time (default: the reference time), as the
                 // rows are featurized.
                 scored_as = FittedTransform::NEAREST;
-                let v = timestamp_values(table, &c.name, missing, fitted.date_order)?;
+                let v = date_values(table, &c.name, missing, fitted.date_order)?;
                 let (mut after, mut after_leads) = (HashMap::new(), 0u64);
                 for &r in rows {
                     let Some(Some(t)) = v.get(r) else {
@@ -1419,6 +1439,17 @@ mod tests {
             sums: Vec::new(),
         };
         let read = |t: &crate::load::Table| timestamp_values(t, "t", &[], DateOrder::Iso);
+        // A date feature column reads text for "no date" as missing; a lead's creation time
+        // (or an event's) does not.
+        let placeholders = table(Series::new(
+            "t".into(),
+            &["2025-01-01", "n/a", "Never", " - "],
+        ));
+        assert_eq!(
+            date_values(&placeholders, "t", &[], DateOrder::Iso).unwrap(),
+            [Some(1_735_689_600), None, None, None]
+        );
+        assert!(read(&placeholders).is_err());
         let s = 1_735_723_207_i64;
         let secs = table(Series::new("t".into(), &[Some(s), None]));
         assert_eq!(read(&secs).unwrap(), [Some(s), None]);

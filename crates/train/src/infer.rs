@@ -8,9 +8,9 @@ use leadscore_core::spec::{
     Bins, ColumnSpec, FeatureSpec, TransformKind, DEFAULT_SEPARATOR, SPEC_FORMAT_VERSION,
 };
 use leadscore_core::value::{
-    is_bool_word, is_no_value, options_in, parse_decimal_comma_number, parse_number,
-    parse_number_as, parse_timestamp, parse_timestamp_as, seniority, DateOrder, DateOrderEvidence,
-    EpochUnit, CURRENCY_CODES, CURRENCY_SIGNS, SECONDS_PER_DAY,
+    is_bool_word, is_date_placeholder, is_no_value, options_in, parse_decimal_comma_number,
+    parse_number, parse_number_as, parse_timestamp, parse_timestamp_as, seniority, DateOrder,
+    DateOrderEvidence, EpochUnit, CURRENCY_CODES, CURRENCY_SIGNS, SECONDS_PER_DAY,
 };
 use polars::prelude::{Column, DataType};
 use std::collections::HashMap;
@@ -360,16 +360,6 @@ fn number_placeholders(
         }
     }
     unheld(table, out, missing)
-}
-
-/// Whether `t` is what an export writes in a date column for "no date": a placeholder for no
-/// value ([`is_no_value`]), `Never`, or a zero date in another form than MySQL's (`00/00/0000`;
-/// `0000-00-00 00:00:00` is missing in a time column already).
-fn is_date_placeholder(t: &str) -> bool {
-    let zero_date = t.bytes().any(|b| b == b'0')
-        && t.bytes()
-            .all(|b| b == b'0' || matches!(b, b'-' | b'/' | b'.' | b':' | b' ' | b'T'));
-    is_no_value(t) || t.eq_ignore_ascii_case("never") || zero_date
 }
 
 /// The placeholders an export writes for "no date" in a column of dates (`-`, `Never`,

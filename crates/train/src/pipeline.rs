@@ -8,7 +8,7 @@ use crate::assemble::{
 use crate::bins::{choose_bins, BinsOptions};
 use crate::error::{Result, TrainError};
 use crate::explain::{RowExplainer, RowExplanation, RowValues};
-use crate::featurize::{fit_spec, timestamp_values, unseen_values, Matrix};
+use crate::featurize::{fit_spec, unseen_values, Matrix};
 use crate::fit::{
     fit_after_search, fit_logistic, search_penalty, CvFolds, FitOptions, Standardizer,
 };
@@ -65,7 +65,7 @@ fn snapshot_dates(
         .iter_mut()
         .filter(|c| c.transform == TransformKind::Timestamp)
     {
-        let dates = timestamp_values(table, &c.name, &missing, order)?;
+        let dates = crate::featurize::date_values(table, &c.name, &missing, order)?;
         let later = dates
             .iter()
             .zip(as_of)
@@ -116,7 +116,8 @@ fn dates_ahead(spec: &FeatureSpec, table: &Table) -> Result<Option<String>> {
         .feature_columns()
         .filter(|c| c.transform == TransformKind::Timestamp)
     {
-        let dates = timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?;
+        let dates =
+            crate::featurize::date_values(table, &c.name, &spec.missing_tokens, spec.date_order)?;
         if let Some(t) = dates.into_iter().flatten().max() {
             latest.push((&c.name, t));
         }
@@ -1508,9 +1509,10 @@ fn date_range(spec: &FeatureSpec, table: &Table) -> Result<Option<(String, Strin
         .feature_columns()
         .filter(|c| c.transform == TransformKind::Timestamp)
     {
-        for t in timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?
-            .into_iter()
-            .flatten()
+        for t in
+            crate::featurize::date_values(table, &c.name, &spec.missing_tokens, spec.date_order)?
+                .into_iter()
+                .flatten()
         {
             range = Some(range.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
         }
@@ -2238,7 +2240,12 @@ fn dates_after(spec: &FittedSpec, table: &Table, reference: i64) -> Result<(usiz
     let mut later = vec![false; rows];
     for c in &spec.columns {
         if matches!(c.transform, FittedTransform::Timestamp { .. }) {
-            let dates = timestamp_values(table, &c.name, &spec.missing_tokens, spec.date_order)?;
+            let dates = crate::featurize::date_values(
+                table,
+                &c.name,
+                &spec.missing_tokens,
+                spec.date_order,
+            )?;
             for (l, t) in later.iter_mut().zip(dates) {
                 *l |= t.is_some_and(|t| leadscore_core::fitted::after_scoring(t, reference));
             }
