@@ -608,7 +608,8 @@ impl FeatureSpec {
         Ok(())
     }
 
-    /// Checks the rules serde cannot: version, duplicate columns, options that fit the transform.
+    /// Checks the rules serde cannot: version, duplicate columns, names the server reads as
+    /// something else ([`reserved_name`]), options that fit the transform.
     pub fn validate(&self, origin: &str) -> Result<()> {
         let err = |message: String| Error::Spec {
             origin: origin.to_string(),
@@ -641,6 +642,15 @@ impl FeatureSpec {
         for c in &self.columns {
             if !seen.insert(c.name.as_str()) {
                 return Err(err(format!("column `{}` is listed twice", c.name)));
+            }
+            if let Some(why) =
+                reserved_name(&c.name).filter(|_| c.transform != TransformKind::Ignore)
+            {
+                return Err(err(format!(
+                    "column `{}`: {why}, so a lead's value of it could not be sent to the \
+                     server: rename the column in the file (or set transform = \"ignore\")",
+                    c.name
+                )));
             }
             let misplaced = |opt: &str| {
                 err(format!(
@@ -771,6 +781,18 @@ impl FeatureSpec {
     }
 }
 
+/// Why a feature column may not have this name, if it may not: the server reads a lead's
+/// `events` key as its events and a request's `leads` key as a batch, so a column so named
+/// could be trained and scored from files but never sent over HTTP. (`as_of` may be a column:
+/// the server reads it as one when the model has it.)
+pub fn reserved_name(name: &str) -> Option<&'static str> {
+    match name {
+        "events" => Some("the server reads a lead's `events` as its list of events"),
+        "leads" => Some("the server reads a request's `leads` as a batch of leads"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -791,6 +813,30 @@ name = "Lead Source"
 transform = "categorical"
 min_count = 10
 "#;
+
+    /// A feature column named `events` or `leads` could not be sent to the server: refused,
+    /// saying why and how to keep it; ignored, it may stay.
+    #[test]
+    fn names_the_server_reads_otherwise_are_refused() {
+        for name in ["events", "leads"] {
+            let text = TEXT.replace("\"Lead Source\"", &format!("\"{name}\""));
+            let e = FeatureSpec::from_toml(&text, "s.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(&format!("column `{name}`")) && e.contains("rename the column"),
+                "{e}"
+            );
+            let ignored = text.replace(
+                "transform = \"categorical\"\nmin_count = 10",
+                "transform = \"ignore\"",
+            );
+            FeatureSpec::from_toml(&ignored, "s.toml").unwrap();
+        }
+        assert!(
+            FeatureSpec::from_toml(&TEXT.replace("\"Lead Source\"", "\"as_of\""), "s.toml").is_ok()
+        );
+    }
 
     #[test]
     fn parses_with_defaults() {

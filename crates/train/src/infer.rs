@@ -1294,6 +1294,11 @@ fn infer_column(
     if has_no_name(name) {
         return ignore(NO_NAME_REASON.into());
     }
+    if let Some(why) = leadscore_core::spec::reserved_name(name) {
+        return ignore(format!(
+            "named so, but {why}: rename the column in the file to use it"
+        ));
+    }
     if table.list_columns.iter().any(|c| c == name) {
         // A Parquet list: its items are the options, however few rows hold several (and a
         // list of numbers is options too, not a number).
@@ -1948,6 +1953,23 @@ mod tests {
             .zip(s.reasons)
             .map(|(c, why)| (c.name.clone(), c.clone(), why))
             .collect()
+    }
+
+    /// A column named `events` or `leads` (a count, a text) is left out, saying why: the
+    /// server reads those keys otherwise, so a model using it could not be served.
+    #[test]
+    fn columns_named_as_the_servers_keys_are_left_out() {
+        let mut csv = String::from("events,leads,visits\n");
+        for i in 0..60 {
+            csv += &format!("{},{},{}\n", i % 7, ["a", "b", "c"][i % 3], i % 11);
+        }
+        let (_dir, table) = table_of(&csv);
+        let cols = inferred(&table);
+        for (name, c, why) in &cols[..2] {
+            assert_eq!(c.transform, TransformKind::Ignore, "{name}: {why}");
+            assert!(why.contains("rename the column"), "{why}");
+        }
+        assert_eq!(cols[2].1.transform, TransformKind::Numeric);
     }
 
     /// A numeric missing token written as pandas writes it in a date column (`-1.0` where

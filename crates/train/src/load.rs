@@ -1817,7 +1817,10 @@ fn tidy_header(mut df: DataFrame, quoted: &[String]) -> (DataFrame, Option<Strin
     // written.)
     let mut names = names;
     for name in names.iter_mut() {
-        if name.contains("\"\"") && quoted.contains(name) {
+        // A name with a line break was quoted too (an unquoted field cannot hold one), though
+        // the header's first line, which `quoted` is read from, holds only its start.
+        let multiline = name.contains(['\n', '\r']);
+        if name.contains("\"\"") && (quoted.contains(name) || multiline) {
             let one = name.replace("\"\"", "\"");
             let free = !df.get_column_names().iter().any(|c| c.as_str() == one);
             if free && df.rename(name, one.as_str().into()).is_ok() {
@@ -2295,6 +2298,12 @@ L1,a@b.io
         assert_eq!(
             names(&read_table(&p, &ReadOptions::default()).unwrap()),
             ["a\"b", "x"]
+        );
+        // Over two lines too.
+        let p = write(&dir, "m.csv", "\"q\"\"\nx\",x\n1,2\n");
+        assert_eq!(
+            names(&read_table(&p, &ReadOptions::default()).unwrap()),
+            ["q\"\nx", "x"]
         );
         let p = write(&dir, "u.csv", "a\"\"b,x\n1,2\n");
         assert_eq!(
