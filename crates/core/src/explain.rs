@@ -840,6 +840,13 @@ pub fn date_text(t: i64) -> String {
 /// The UTC date of a Unix time, `YYYY-MM-DD`.
 struct Date(i64);
 
+/// A date as [`date_text`] writes it, but as `text` (the date as its file or request wrote
+/// it, `""` when it came typed) shows it: the day written, not the UTC day
+/// (`2024-01-01T01:00:00+02:00` is `2024-01-01`).
+pub fn written_date_text(text: &str, t: i64) -> String {
+    WrittenDate(text, t).to_string()
+}
+
 /// A lead's date as the lead wrote it: the `YYYY-MM-DD` it begins with (`2024-01-01` of
 /// `2024-01-01T01:00:00+02:00`, which is 2023-12-31 in UTC), else the UTC date of `t`
 /// (`12/31/2023` reads as 2023-12-31).

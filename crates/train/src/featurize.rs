@@ -9,7 +9,7 @@
 use crate::error::{Result, TrainError};
 use crate::load::{column, Table};
 use crate::table::text_values;
-use leadscore_core::explain::{date_text, fmt_exact};
+use leadscore_core::explain::{fmt_exact, written_date_text};
 use leadscore_core::fitted::{
     after_scoring, bin_index, days_since, encode_age, is_no_date, is_numeric_token, is_unset_time,
     lead_age, numeric_missing_tokens, outside, past_max_days, scored_days, signed_log1p,
@@ -1349,6 +1349,17 @@ pub fn unseen_values(
                 // rows are featurized.
                 scored_as = FittedTransform::NEAREST;
                 let v = date_values(table, &c.name, missing, fitted.date_order)?;
+                // Each date as the file wrote its day (`1999-01-01` of
+                // `1999-01-01T01:00:00+02:00`, not the UTC day), as its factor shows it.
+                let col = column(table, &c.name)?;
+                let written = match col.dtype() {
+                    DataType::String => Some(text_values(col).map_err(polars_err(table, &c.name))?),
+                    _ => None,
+                };
+                let date_text = |r: usize, t: i64| {
+                    let text = written.as_ref().and_then(|w| w[r].as_deref()).unwrap_or("");
+                    written_date_text(text, t)
+                };
                 let (mut after, mut after_leads) = (HashMap::new(), 0u64);
                 for &r in rows {
                     let Some(Some(t)) = v.get(r) else {
@@ -1360,10 +1371,10 @@ pub fn unseen_values(
                     };
                     if after_scoring(*t, at) {
                         after_leads += 1;
-                        *after.entry(date_text(*t)).or_default() += 1;
+                        *after.entry(date_text(r, *t)).or_default() += 1;
                     } else if past_max_days(days_since(*t, at), *max_days_since) {
                         leads += 1;
-                        *counts.entry(date_text(*t)).or_default() += 1;
+                        *counts.entry(date_text(r, *t)).or_default() += 1;
                     }
                 }
                 later = (after_leads > 0).then_some((after, after_leads));
@@ -1768,6 +1779,29 @@ mod tests {
         assert_eq!(spread, 38.0, "{days:?}");
         let unseen = unseen_values(&fitted, &table, &train, Some(&as_of)).unwrap();
         assert!(unseen.is_empty(), "{unseen:?}");
+    }
+
+    /// `evaluate`'s unseen dates are the days the file wrote (`1999-01-01` of
+    /// `1999-01-01T01:00:00+02:00`), as the factors show them, not the UTC day.
+    #[test]
+    fn unseen_dates_are_the_days_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(
+            &path,
+            "d\n2024-05-01\n2024-06-01\n2024-07-01\n1999-01-01T01:00:00+02:00\n",
+        )
+        .unwrap();
+        let table = crate::load::read_table(&path, &Default::default()).unwrap();
+        let spec = FeatureSpec::from_toml(
+            "format_version = 1\n[[columns]]\nname = \"d\"\ntransform = \"timestamp\"\n",
+            "test",
+        )
+        .unwrap();
+        let fitted = fit_spec(&spec, &table, &[0, 1, 2], None, None).unwrap();
+        let unseen = unseen_values(&fitted, &table, &[0, 1, 2, 3], None).unwrap();
+        assert_eq!(unseen.len(), 1, "{unseen:?}");
+        assert_eq!(unseen[0].values, ["1999-01-01"]);
     }
 
     /// Rows 0..8 train (q only 0/1, c only a/b), rows 8.. hold values training never saw.
