@@ -93,19 +93,34 @@ impl LeadPath {
     }
 }
 
-/// `prefix.key`, or `prefix["key"]` when the key is not a plain identifier.
+/// How much of a long key a path keeps ([`key_path`]), in bytes: short enough that the path
+/// stays under the envelope's own cut (`crate::error::shorten`), which would cut the brackets off.
+const PATH_KEY_BYTES: usize = 150;
+
+/// `prefix.key`, or `prefix["key"]` when the key is not a plain identifier. A key over
+/// [`PATH_KEY_BYTES`] is cut with its own size, inside the brackets (`leads[0]["LLL..."...
+/// (300 bytes)]`), so that the path still reads as one.
 pub fn key_path(prefix: &str, key: &str) -> String {
     let plain = key
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let (kept, cut) = if key.len() > PATH_KEY_BYTES {
+        let mut end = PATH_KEY_BYTES;
+        while !key.is_char_boundary(end) {
+            end -= 1;
+        }
+        (&key[..end], format!("... ({} bytes)", key.len()))
+    } else {
+        (key, String::new())
+    };
     match (plain, prefix.is_empty()) {
-        (true, true) => key.to_string(),
-        (true, false) => format!("{prefix}.{key}"),
+        (true, true) => format!("{kept}{cut}"),
+        (true, false) => format!("{prefix}.{kept}{cut}"),
         (false, _) => format!(
-            "{prefix}[{}]",
-            serde_json::to_string(key).unwrap_or_default()
+            "{prefix}[{}{cut}]",
+            serde_json::to_string(kept).unwrap_or_default()
         ),
     }
 }
@@ -1832,6 +1847,29 @@ fn check_time(t: i64, as_of: i64, path: impl FnOnce() -> String) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A long key is cut inside its brackets with its own size, and the path is then short
+    /// enough that the envelope does not cut it again (which cut the brackets off).
+    #[test]
+    fn a_long_key_is_cut_inside_its_path() {
+        for key in ["L".repeat(300) + " x", "\u{1F600}".repeat(80)] {
+            for prefix in ["", "leads[0]", "dataframe_records[123456]"] {
+                let path = key_path(prefix, &key);
+                assert!(
+                    path.ends_with(&format!("... ({} bytes)]", key.len())),
+                    "{path}"
+                );
+                assert!(path.starts_with(&format!("{prefix}[\"")), "{path}");
+                assert_eq!(crate::error::shorten(&path), path);
+            }
+        }
+        let plain = "k".repeat(5000);
+        assert_eq!(
+            key_path("leads[0]", &plain),
+            format!("leads[0].{}... (5000 bytes)", "k".repeat(150))
+        );
+        assert_eq!(key_path("leads[0]", "a b"), "leads[0][\"a b\"]");
+    }
     use leadscore_core::fitted::FittedColumn;
     use serde_json::json;
 
