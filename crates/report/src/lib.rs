@@ -37,17 +37,54 @@ pub use html::{report_html, Report, STYLE};
 /// Such a name comes back without its embedding, override and isolate controls (U+202A..E,
 /// U+2066..9: invisible, and a stray pop would close the isolate early) and wrapped in U+2068
 /// FIRST STRONG ISOLATE .. U+2069 POP DIRECTIONAL ISOLATE, so its letters keep their own
-/// direction and the words and numbers around it keep their order. Names without such
-/// characters come back as they are.
+/// direction and the words and numbers around it keep their order. A control or invisible
+/// character (a line break, `\u{1}`, a zero-width space) is shown escaped (`\n`, `\u{1}`,
+/// `\u{200b}`), as the command line and the API's factors show it: raw, a line break became a
+/// space, `web\u{200b}` read as `web`, and a control character made the report invalid XML.
+/// A name over [`ISOLATE_CHARS`] characters (a 10 KB level) is cut with its size. Names
+/// without any of this come back as they are.
 pub fn isolate(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(bidi_sensitive) {
+    let long = text.len() > ISOLATE_CHARS && text.chars().count() > ISOLATE_CHARS;
+    if !long && !text.chars().any(|c| bidi_sensitive(c) || invisible(c)) {
         return std::borrow::Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len() + 6);
-    out.push('\u{2068}');
-    out.extend(text.chars().filter(|c| !bidi_control(*c)));
-    out.push('\u{2069}');
+    let rtl = text.chars().any(bidi_sensitive);
+    let mut out = String::with_capacity(text.len().min(4 * ISOLATE_CHARS) + 32);
+    if rtl {
+        out.push('\u{2068}');
+    }
+    for c in text
+        .chars()
+        .take(ISOLATE_CHARS)
+        .filter(|c| !bidi_control(*c))
+    {
+        if invisible(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    if long {
+        out.push_str(&format!("… ({} bytes)", text.len()));
+    }
+    if rtl {
+        out.push('\u{2069}');
+    }
     std::borrow::Cow::Owned(out)
+}
+
+/// How many characters of a name [`isolate`] keeps.
+pub const ISOLATE_CHARS: usize = 512;
+
+/// A character that shows as nothing or breaks the line it sits in: a control character, or
+/// an invisible format character (zero-width spaces and joiners, the byte-order mark, the soft
+/// hyphen, the word joiner).
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{AD}'
+        )
 }
 
 /// `name` in at most `max` characters: as it is when it fits; else cut in the middle (`…`),
@@ -139,5 +176,23 @@ mod tests {
         // Hebrew keeps its letters, isolated from the number written after it.
         assert_eq!(isolate("שלום"), "\u{2068}שלום\u{2069}");
         assert_eq!(isolate("x\u{200F}"), "\u{2068}x\u{200F}\u{2069}");
+    }
+
+    /// Control and invisible characters are shown escaped (a report with `\u{1}` raw was no
+    /// XML); a 10 KB level is cut with its size; a 300-character name is kept whole.
+    #[test]
+    fn invisible_characters_are_shown_and_long_names_cut() {
+        assert_eq!(isolate("new\nline"), "new\\nline");
+        assert_eq!(isolate("ctl\u{1}\u{7}x"), "ctl\\u{1}\\u{7}x");
+        assert_eq!(isolate("zero\u{200b}width"), "zero\\u{200b}width");
+        let long = "Z".repeat(10_268);
+        let cut = isolate(&long);
+        assert!(
+            cut.starts_with(&"Z".repeat(super::ISOLATE_CHARS)) && cut.ends_with("… (10268 bytes)"),
+            "{}",
+            &cut[cut.len() - 40..]
+        );
+        let name = "L".repeat(300);
+        assert_eq!(isolate(&name), name);
     }
 }
