@@ -224,7 +224,7 @@ pub fn fields_text(a: &ModelArtifact, limit: Option<usize>) -> String {
         rows.sort_by(|x, y| y.importance.total_cmp(&x.importance));
         let width = rows
             .iter()
-            .map(|g| g.name.chars().count())
+            .map(|g| one_line(&g.name).chars().count())
             .max()
             .unwrap_or(5)
             .clamp(5, 40);
@@ -252,15 +252,26 @@ pub fn fields_text(a: &ModelArtifact, limit: Option<usize>) -> String {
 /// Website >= 536 & What is your current occupation = Unemployed` and `... = Student` cut at the
 /// end read the same).
 fn fit_width(name: &str, width: usize) -> String {
-    // A line end or tab in a name (a quoted header cell may hold one) would break the row.
-    let one_line: String;
-    let name = if name.contains(['\n', '\t']) {
-        one_line = name.escape_debug().to_string();
-        one_line.as_str()
+    leadscore_report::cut_middle(&one_line(name), width)
+}
+
+/// `name` on one line: a line end, tab or other control character in it (a quoted header cell
+/// may hold one) shown escaped (`\n`), since it would break the row. The column's width is
+/// measured on this form, so that a short name is not cut inside its escape (`tab\…ere`).
+fn one_line(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.chars().any(char::is_control) {
+        let mut out = String::with_capacity(name.len() + 8);
+        for c in name.chars() {
+            if c.is_control() {
+                out.extend(c.escape_debug());
+            } else {
+                out.push(c);
+            }
+        }
+        out.into()
     } else {
-        name
-    };
-    leadscore_report::cut_middle(name, width)
+        name.into()
+    }
 }
 
 /// The weights as an analyst reads them, strongest first.
@@ -269,7 +280,7 @@ pub fn weights_text(a: &ModelArtifact, limit: Option<usize>) -> String {
     rows.sort_by(|x, y| y.weight.abs().total_cmp(&x.weight.abs()));
     let width = rows
         .iter()
-        .map(|f| f.name.chars().count())
+        .map(|f| one_line(&f.name).chars().count())
         .max()
         .unwrap_or(7)
         .clamp(7, 60);
@@ -705,6 +716,8 @@ mod tests {
             std::borrow::Cow::Borrowed(_)
         ));
         assert_eq!(fit_width("a\nb", 10), "a\\nb");
+        assert_eq!(one_line("tab\there"), "tab\\there");
+        assert_eq!(one_line("x\u{1}"), "x\\u{1}");
     }
 
     #[test]
