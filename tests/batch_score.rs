@@ -831,6 +831,45 @@ fn the_previous_run_is_checked_before_it_is_compared() {
     assert!(!ok);
     assert!(err.contains("a crossings file"), "{err}");
 
+    // A copy cut short inside a row's factors (an interrupted copy): refused, where it read
+    // as an earlier run of fewer leads and every MQL after the cut counted as new. The same
+    // file given to `funnel` is refused too.
+    let cut_at = text.match_indices('\n').nth(11).unwrap().0
+        + text[text.match_indices('\n').nth(11).unwrap().0..]
+            .find("\"[")
+            .unwrap()
+        + 30;
+    let cut = dir.path().join("cut.csv");
+    std::fs::write(&cut, &text[..cut_at]).unwrap();
+    let (ok, _, err) = score(
+        &later,
+        &dir.path().join("again.csv"),
+        &["--previous", cut.to_str().unwrap()],
+    );
+    assert!(!ok);
+    assert!(err.contains("row 12") && err.contains("cut short"), "{err}");
+    let output = Command::new(common::train_binary())
+        .args(["funnel", "--scores"])
+        .arg(&cut)
+        .args(["--outcomes", "data/demo/outcomes.csv"])
+        .current_dir(common::repo("."))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && err.contains("cut short"),
+        "{err}"
+    );
+    // Cut at a line end, it is a file of fewer rows, read as one.
+    let whole_rows = &text[..=text.match_indices('\n').nth(11).unwrap().0];
+    std::fs::write(&cut, whole_rows).unwrap();
+    let (ok, _, err) = score(
+        &later,
+        &dir.path().join("again.csv"),
+        &["--previous", cut.to_str().unwrap()],
+    );
+    assert!(ok, "{err}");
+
     // A bad cell is quoted as the file has it.
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let header: Vec<&str> = lines[0].split(',').collect();

@@ -89,6 +89,7 @@ pub fn compute(o: &FunnelOptions) -> Result<Funnel> {
         // A run that scored no lead (a quiet night, an as-of before the first lead) wrote a
         // header only: none of its leads, not an error that stops the funnel.
         let t = read_table_rows(path, &read, true)?;
+        crate::score::check_not_cut_short(path, &t)?;
         crate::load::warn_of(&t);
         let rows = read_scores(&t, o, &missing, &mut seen)?;
         sources.push(format!("{} ({rows} leads)", t.path));

@@ -625,6 +625,49 @@ pub struct Previous {
 }
 
 /// An earlier output of `score`, by lead id.
+/// Refuses a scores file (an output of `score`) cut short: one that does not end with a line
+/// end and whose last `factors` cell is no JSON (`score` writes a line end after every row, and
+/// `factors` last, so an interrupted copy or a full disk leaves the last row's JSON open). Read
+/// as complete, the leads after the cut were missing from the earlier run, and every MQL among
+/// them counted as new (and was notified as news). A file cut at a line end is a file of fewer
+/// rows: nothing in it says otherwise.
+pub fn check_not_cut_short(path: &Path, table: &Table) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(factors) = column(table, "factors") else {
+        return Ok(());
+    };
+    let last_byte = (|| -> std::io::Result<Option<u8>> {
+        let mut f = std::fs::File::open(path)?;
+        if f.seek(SeekFrom::End(0))? == 0 {
+            return Ok(None);
+        }
+        f.seek(SeekFrom::End(-1))?;
+        let mut b = [0u8; 1];
+        f.read_exact(&mut b)?;
+        Ok(Some(b[0]))
+    })();
+    if matches!(last_byte, Ok(Some(b'\n')) | Ok(None)) {
+        return Ok(());
+    }
+    let cells = text_values(factors).map_err(|e| TrainError::Column {
+        path: table.path.clone(),
+        column: "factors".into(),
+        message: e.to_string(),
+    })?;
+    let rows = cells.len();
+    match cells.last() {
+        Some(Some(last)) if serde_json::from_str::<serde_json::Value>(last).is_err() => {
+            Err(TrainError::Config(format!(
+                "{}: row {rows} ends inside its `factors` cell, with no line end after it: the \
+                 file was cut short (an interrupted copy, a full disk?), and the leads after \
+                 it would read as absent from that run; give the complete scores file",
+                table.path
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn read_previous(path: &Path, id: &str) -> Result<Previous> {
     let read = ReadOptions {
         infer_types: false,
@@ -634,6 +677,7 @@ pub fn read_previous(path: &Path, id: &str) -> Result<Previous> {
     // An earlier run that scored no lead wrote a header only: an earlier run of no leads
     // (every MQL now is new), not an error that breaks the nightly chain.
     let table = crate::load::read_table_rows(path, &read, true)?;
+    check_not_cut_short(path, &table)?;
     crate::load::warn_of(&table);
     // A crossings file (written beside the output, last, so `ls -t | head -1` picks it) holds
     // only the leads that changed: read as the earlier run, every MQL that did not change would
