@@ -663,7 +663,7 @@ impl ModelArtifact {
         // Typed from the text (not the tree) so a type error has a line and column.
         let artifact: ModelArtifact =
             serde_json::from_str(text).map_err(|e| err(json_problem(&e)))?;
-        artifact.validate().map_err(err)?;
+        artifact.validate().map_err(|m| err(bounded_problem(&m)))?;
         Ok(artifact)
     }
 
@@ -866,7 +866,7 @@ impl ModelArtifact {
         if id != self.model_id {
             return Err(format!(
                 "content does not match model_id {} (computed {id}): the file was edited or damaged",
-                self.model_id
+                crate::explain::Quoted(&self.model_id)
             ));
         }
         Ok(())
@@ -964,9 +964,67 @@ fn remove_stale_temps(dir: &Path, file_name: &str) {
     }
 }
 
+/// A consistency problem of an artifact as its error says it: on one line (a control
+/// character in a name or `model_id` the file holds, a line break, is shown escaped, so the
+/// file cannot write log lines of its own) and at most [`MAX_PROBLEM_BYTES`] (a 100 KB name is
+/// not echoed whole to a reload's caller, the log and `/v1/model`).
+fn bounded_problem(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_PROBLEM_BYTES) + 48);
+    for c in message.chars() {
+        if out.len() >= MAX_PROBLEM_BYTES {
+            out.push_str(&format!("… (message cut: {} bytes in all)", message.len()));
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// How long an artifact's consistency problem may be ([`bounded_problem`]).
+const MAX_PROBLEM_BYTES: usize = 1024;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file's own text in a consistency error is bounded and on one line: a `model_id` of
+    /// 100 KB with a line break (or a feature name so) was echoed whole, raw, to a reload's
+    /// caller, the log and `/v1/model`.
+    #[test]
+    fn a_consistency_error_does_not_echo_the_file_whole() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json");
+        let text = std::fs::read_to_string(demo).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["model_id"] = serde_json::json!(format!("KEY\n{}", "A".repeat(100_000)));
+        let e = ModelArtifact::from_json(&v.to_string(), "m.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.len() < 1_500 && !e.contains('\n'),
+            "{}",
+            &e[..e.len().min(300)]
+        );
+        assert!(
+            e.contains("does not match model_id"),
+            "{}",
+            &e[..e.len().min(300)]
+        );
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["model"]["features"][1]["name"] = serde_json::json!(format!("x\n{}", "B".repeat(20_000)));
+        let e = ModelArtifact::from_json(&v.to_string(), "m.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.len() < 1_500 && !e.contains('\n'),
+            "{}",
+            &e[..e.len().min(300)]
+        );
+        assert!(bounded_problem("a\nb").contains("a\\nb"));
+    }
 
     /// A temp file left by a writer that was killed is removed by the next write of the same
     /// file; one of a process still running is left to it.
