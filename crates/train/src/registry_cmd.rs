@@ -232,6 +232,27 @@ fn resolve_challenger(registry: &Registry, arg: &str) -> Result<(String, ModelAr
                 .is_ok_and(|held| held.model_id == artifact.model_id);
         return Ok((name, artifact, present));
     }
+    // There, but not a file a model is read from (a FIFO, a folder): said as it is.
+    let candidates = [
+        Some(registry.dir().join(file_name_for(arg))).filter(|_| plain),
+        Some(registry.dir().join(arg)).filter(|_| plain),
+        Some(path.to_path_buf()),
+    ];
+    for p in candidates.into_iter().flatten() {
+        if let Ok(meta) = std::fs::metadata(&p) {
+            if !meta.is_file() {
+                let kind = if meta.is_dir() {
+                    "a folder"
+                } else {
+                    "not a regular file (a FIFO, a socket or a device)"
+                };
+                return Err(TrainError::Config(format!(
+                    "the challenger {} is {kind}: give a model file",
+                    p.display()
+                )));
+            }
+        }
+    }
     let held: Vec<String> = registry.list()?.into_iter().map(|(n, _)| n).collect();
     Err(TrainError::Config(format!(
         "no model `{arg}` in the registry {} (it holds {}) and no file of that name",
@@ -365,7 +386,36 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
             )));
         }
     }
-    let (file_name, artifact, in_registry) = resolve_challenger(registry, &options.challenger)?;
+    let (file_name, artifact, in_registry) = match resolve_challenger(registry, &options.challenger)
+    {
+        Ok(resolved) => resolved,
+        // A challenger that cannot be loaded (truncated, not a file) is refused before any
+        // comparison: a decision too, logged as the others are.
+        Err(e) => {
+            let _lock = lock(registry)?;
+            let reason = format!("the challenger cannot be loaded: {e}");
+            let logged = registry.record_promotion(&PromotionRecord {
+                time: now(),
+                from: registry.champion_name().ok().flatten(),
+                to: options.challenger.clone(),
+                promoted: false,
+                forced: false,
+                reason: reason.clone(),
+                data: options.fresh.files(),
+                max_auc_drop: options.max_auc_drop,
+                max_log_loss_rise: options.max_log_loss_rise,
+                champion: None,
+                challenger: None,
+            });
+            return Err(match logged {
+                Ok(()) => e,
+                Err(le) => TrainError::Config(format!(
+                    "{e} (the refusal is not in {}: {le})",
+                    leadscore_core::registry::PROMOTIONS
+                )),
+            });
+        }
+    };
     let _lock = lock(registry)?;
 
     // The champion: what CURRENT names. A bad pointer or champion blocks promotion unless forced.

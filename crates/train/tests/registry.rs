@@ -853,6 +853,38 @@ fn registry_problems_give_clear_errors() {
         "{}",
         r.show()
     );
+    // A challenger that cannot be loaded (cut short) is refused and the refusal logged, as
+    // every refusal before the comparison is; a folder or a FIFO is said to be one.
+    let before = promotions(&reg).len();
+    let text = std::fs::read_to_string(reg.join(&demo_file)).unwrap();
+    std::fs::write(d.join("cut.json"), &text[..text.len() / 2]).unwrap();
+    let r = run_fails(
+        d,
+        &[
+            vec!["promote", "--registry", "reg", "--model", "cut.json"],
+            fresh.to_vec(),
+        ]
+        .concat(),
+    );
+    assert!(r.stderr.contains("cut.json"), "{}", r.show());
+    let log = promotions(&reg);
+    assert_eq!(log.len(), before + 1, "{log:?}");
+    let last = log.last().unwrap();
+    assert!(!last.promoted && last.to == "cut.json", "{last:?}");
+    assert!(
+        last.reason.starts_with("the challenger cannot be loaded"),
+        "{last:?}"
+    );
+    std::fs::create_dir(d.join("adir")).unwrap();
+    let r = run_fails(
+        d,
+        &[
+            vec!["promote", "--registry", "reg", "--model", "adir"],
+            fresh.to_vec(),
+        ]
+        .concat(),
+    );
+    assert!(r.stderr.contains("is a folder"), "{}", r.show());
 
     // No CURRENT: `models` says so; an artifact that predates the point-in-time settings cannot
     // be evaluated on fresh tables, forced or not.
