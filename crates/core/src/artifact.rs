@@ -706,7 +706,8 @@ impl ModelArtifact {
             }
             if !(w.weight.is_finite() && w.mean.is_finite() && w.std.is_finite() && w.std > 0.0) {
                 return Err(format!(
-                    "feature `{}` has a non-finite weight, mean or std",
+                    "feature `{}` has a non-finite weight or mean, or a std that is not a \
+                     positive number",
                     w.name
                 ));
             }

@@ -373,6 +373,21 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
 
 /// [`read_table`], where a header without data rows is a table of no rows when `empty_ok` (an
 /// events file of a day without events), else an error.
+/// What a file whose first bytes are those of a compressed format is, and what to do, as the
+/// error says it: a gzip file, or a zip archive (an `.xlsx` workbook is one).
+fn compressed_kind(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Some("it is gzip-compressed (a .csv.gz?): decompress it first (gunzip)")
+    } else if head.starts_with(b"PK\x03\x04") {
+        Some(
+            "it is a zip archive (an Excel .xlsx workbook is one): save the sheet as CSV \
+             (UTF-8), or unzip the archive",
+        )
+    } else {
+        None
+    }
+}
+
 pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Result<Table> {
     let mut file = open_input(path)?;
     let mut head = [0u8; 4];
@@ -384,6 +399,10 @@ pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Re
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     let is_parquet = ext == "parquet" || ext == "pq" || head[..head_len].starts_with(b"PAR1");
+    // Compressed bytes read as text made a "ragged row" of binary: said as what they are.
+    if let Some(what) = compressed_kind(&head[..head_len]) {
+        return Err(read_err(path, what));
+    }
     let scan = scan_file(
         path,
         if is_parquet {
@@ -2239,6 +2258,22 @@ L1,a@b.io
             read_table(&p, &ReadOptions::default()).unwrap().df.height(),
             2
         );
+    }
+
+    #[test]
+    fn compressed_files_are_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        for (bytes, says) in [
+            (&[0x1f_u8, 0x8b, 8, 0, 0, 0][..], "gzip"),
+            (&b"PK\x03\x04\x14\x00"[..], "zip archive"),
+        ] {
+            let p = dir.path().join("f.csv");
+            std::fs::write(&p, bytes).unwrap();
+            let e = read_table(&p, &ReadOptions::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("f.csv") && e.contains(says), "{e}");
+        }
     }
 
     #[test]
