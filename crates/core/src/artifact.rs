@@ -999,31 +999,27 @@ mod tests {
     fn a_consistency_error_does_not_echo_the_file_whole() {
         let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json");
         let text = std::fs::read_to_string(demo).unwrap();
-        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        v["model_id"] = serde_json::json!(format!("KEY\n{}", "A".repeat(100_000)));
-        let e = ModelArtifact::from_json(&v.to_string(), "m.json")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.len() < 1_500 && !e.contains('\n'),
-            "{}",
-            &e[..e.len().min(300)]
-        );
-        assert!(
-            e.contains("does not match model_id"),
-            "{}",
-            &e[..e.len().min(300)]
-        );
-        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        v["model"]["features"][1]["name"] = serde_json::json!(format!("x\n{}", "B".repeat(20_000)));
-        let e = ModelArtifact::from_json(&v.to_string(), "m.json")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.len() < 1_500 && !e.contains('\n'),
-            "{}",
-            &e[..e.len().min(300)]
-        );
+        let error_of = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            edit(&mut v);
+            let e = ModelArtifact::from_json(&v.to_string(), "m.json")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.len() < 1_500 && !e.contains('\n'),
+                "{}",
+                &e[..e.len().min(300)]
+            );
+            e
+        };
+        let e = error_of(&|v| {
+            v["model_id"] = serde_json::json!(format!("KEY\n{}", "A".repeat(100_000)));
+        });
+        assert!(e.contains("does not match model_id"), "{}", &e[..300]);
+        error_of(&|v| {
+            v["model"]["features"][1]["name"] =
+                serde_json::json!(format!("x\n{}", "B".repeat(20_000)));
+        });
         assert!(bounded_problem("a\nb").contains("a\\nb"));
     }
 

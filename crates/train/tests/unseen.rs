@@ -404,23 +404,41 @@ fn a_placeholder_in_a_numeric_column_reads_as_missing_in_evaluate_and_score() {
     let model = repo.join("models/demo.json").display().to_string();
     let events = repo.join("data/demo/events.csv").display().to_string();
     let outcomes = repo.join("data/demo/outcomes.csv").display().to_string();
-    let evaluate = |data: &str| {
-        let r = run_ok(
-            d,
-            &[
-                "evaluate",
-                "--model",
-                &model,
-                "--data",
-                data,
-                "--events",
-                &events,
-                "--outcomes",
-                &outcomes,
-                "--json",
-            ],
-        );
-        let mut v: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    // The two commands' arguments for a leads file (`score` writing to `out`).
+    let evaluate_args = |data: &'static str| {
+        vec![
+            "evaluate",
+            "--model",
+            &model,
+            "--data",
+            data,
+            "--events",
+            &events,
+            "--outcomes",
+            &outcomes,
+        ]
+    };
+    let score_args = |data: &'static str, out: &'static str| {
+        vec![
+            "score",
+            "--model",
+            &model,
+            "--data",
+            data,
+            "--events",
+            &events,
+            "--as-of",
+            "2025-09-01",
+            "--target-precision",
+            "0.5",
+            "--out",
+            out,
+        ]
+    };
+    let evaluate = |data: &'static str| {
+        let mut args = evaluate_args(data);
+        args.push("--json");
+        let mut v: Value = serde_json::from_str(run_ok(d, &args).stdout.trim()).unwrap();
         v.as_object_mut().unwrap().remove("data");
         v
     };
@@ -430,63 +448,21 @@ fn a_placeholder_in_a_numeric_column_reads_as_missing_in_evaluate_and_score() {
         a["unseen"], b["unseen"],
         "a placeholder is missing, not unseen"
     );
-    let score = |data: &str| {
-        let out = format!("{data}.scores.csv");
-        run_ok(
-            d,
-            &[
-                "score",
-                "--model",
-                &model,
-                "--data",
-                data,
-                "--events",
-                &events,
-                "--as-of",
-                "2025-09-01",
-                "--target-precision",
-                "0.5",
-                "--out",
-                &out,
-            ],
-        );
+    let score = |data: &'static str, out: &'static str| {
+        run_ok(d, &score_args(data, out));
         std::fs::read_to_string(d.join(out)).unwrap()
     };
-    let (a, b) = (score("placeholders.csv"), score("blank.csv"));
+    let (a, b) = (
+        score("placeholders.csv", "p.out.csv"),
+        score("blank.csv", "b.out.csv"),
+    );
     assert_eq!(a.lines().count(), b.lines().count());
     assert!(
         a == b,
         "the scores and factors of placeholders and blanks differ"
     );
     // `ten` is a value, not a placeholder: refused in both, naming the row.
-    for args in [
-        vec![
-            "evaluate",
-            "--model",
-            &model,
-            "--data",
-            "text.csv",
-            "--events",
-            &events,
-            "--outcomes",
-            &outcomes,
-        ],
-        vec![
-            "score",
-            "--model",
-            &model,
-            "--data",
-            "text.csv",
-            "--events",
-            &events,
-            "--as-of",
-            "2025-09-01",
-            "--target-precision",
-            "0.5",
-            "--out",
-            "t.csv",
-        ],
-    ] {
+    for args in [evaluate_args("text.csv"), score_args("text.csv", "t.csv")] {
         let out = Command::new(env!("CARGO_BIN_EXE_leadscore-train"))
             .args(&args)
             .current_dir(d)
