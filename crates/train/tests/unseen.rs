@@ -405,35 +405,31 @@ fn a_placeholder_in_a_numeric_column_reads_as_missing_in_evaluate_and_score() {
     let events = repo.join("data/demo/events.csv").display().to_string();
     let outcomes = repo.join("data/demo/outcomes.csv").display().to_string();
     // The two commands' arguments for a leads file (`score` writing to `out`).
+    let with_tables = |command: &'static str, data: &'static str, rest: &[&'static str]| {
+        let mut args = vec![
+            command, "--model", &model, "--data", data, "--events", &events,
+        ];
+        args.extend_from_slice(rest);
+        args
+    };
     let evaluate_args = |data: &'static str| {
-        vec![
-            "evaluate",
-            "--model",
-            &model,
-            "--data",
-            data,
-            "--events",
-            &events,
-            "--outcomes",
-            &outcomes,
-        ]
+        let mut args = with_tables("evaluate", data, &["--outcomes"]);
+        args.push(&outcomes);
+        args
     };
     let score_args = |data: &'static str, out: &'static str| {
-        vec![
+        with_tables(
             "score",
-            "--model",
-            &model,
-            "--data",
             data,
-            "--events",
-            &events,
-            "--as-of",
-            "2025-09-01",
-            "--target-precision",
-            "0.5",
-            "--out",
-            out,
-        ]
+            &[
+                "--as-of",
+                "2025-09-01",
+                "--target-precision",
+                "0.5",
+                "--out",
+                out,
+            ],
+        )
     };
     let evaluate = |data: &'static str| {
         let mut args = evaluate_args(data);
