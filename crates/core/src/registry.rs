@@ -445,7 +445,10 @@ fn check_file_name(name: &str) -> std::result::Result<(), String> {
     if name.contains('/') || name.contains('\\') {
         return Err("it contains a path separator".into());
     }
-    if name.contains("..") || name == "." {
+    if name == "." {
+        return Err("it is `.`, the registry folder itself".into());
+    }
+    if name.contains("..") {
         return Err("it contains `..`".into());
     }
     if name == CURRENT {

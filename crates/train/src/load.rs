@@ -1848,11 +1848,17 @@ fn tidy_header(mut df: DataFrame, quoted: &[String]) -> (DataFrame, Option<Strin
         }
     }
     let mut trimmed = Vec::new();
+    // Names with spaces around them left as written, since another column has the trimmed
+    // name: said, as the trimmed ones are (`trail ` beside `trail` read as two columns whose
+    // names print alike).
+    let mut kept = Vec::new();
     for name in &names {
         let t = name.trim();
         let taken = names.iter().filter(|n| n.trim() == t).count() > 1;
         if t != name && !t.is_empty() && !taken && df.rename(name, t.into()).is_ok() {
             trimmed.push(format!("`{name}` as `{t}`"));
+        } else if t != name && !t.is_empty() && taken {
+            kept.push(format!("{:?}", name.as_str()));
         }
     }
     let twice: Vec<String> = names
@@ -1874,6 +1880,13 @@ fn tidy_header(mut df: DataFrame, quoted: &[String]) -> (DataFrame, Option<Strin
         notes.push(format!(
             "header names with spaces around them are read trimmed: {}",
             trimmed.join(", ")
+        ));
+    }
+    if !kept.is_empty() {
+        notes.push(format!(
+            "header names kept with the spaces around them, since another column has the name \
+             without them: {} (they print alike: rename one in the file)",
+            kept.join(", ")
         ));
     }
     if !twice.is_empty() {
@@ -2325,7 +2338,11 @@ L1,a@b.io
         let p = write(&dir, "k.csv", "id, id\n1,2\n");
         let t = read_table(&p, &ReadOptions::default()).unwrap();
         assert_eq!(names(&t), ["id", " id"]);
-        assert_eq!(t.note, None);
+        let note = t.note.unwrap();
+        assert!(
+            note.contains("kept with the spaces around them") && note.contains("\" id\""),
+            "{note}"
+        );
         let p = write(&dir, "c.csv", "id,x\n1,2\n");
         assert_eq!(read_table(&p, &ReadOptions::default()).unwrap().note, None);
         // A quoted name's doubled quote is one quote, as in any field; unquoted, as written.
