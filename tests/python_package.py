@@ -228,6 +228,16 @@ serial["occurred_at"] = 25569 + (since // pd.Timedelta(seconds=1)) / 86400
 for form in (serial, serial.assign(occurred_at=serial["occurred_at"].map(repr))):
     assert (model.score(leads.head(5), events=form, as_of=AS_OF)["score"].to_numpy() == ours["score"].head(5).to_numpy()).all()
 print("event times as spreadsheet serial dates (numbers or text): the same scores")
+# A column of times in two units (seconds beside serial dates) is refused, as training refuses
+# it, naming the row: each read in its own unit, they scored.
+mixed = serial.head(2).copy()
+mixed["occurred_at"] = [1735689600, 45658]
+try:
+    model.score(leads.head(5), events=mixed, as_of=AS_OF)
+    raise AssertionError("a column of times in two units was read")
+except ValueError as e:
+    assert "another unit" in str(e), e
+print("a column of event times in two units: refused, naming the row")
 # Days without their time: a pyarrow `date32` column scores as the same days written as text
 # (`2025-06-07`: an event known from the day's last second), as training and the server read
 # them (the package read a pyarrow date from midnight).

@@ -167,11 +167,13 @@ def _seconds(t: Any, what: str, up: bool = False, parse: Any = None) -> int:
     return int(whole) + (1 if up and rest != _pd.Timedelta(0) else 0)
 
 
-def _unix_counts(items: list, up: bool = False) -> Optional[list]:
+def _unix_counts(items: list, up: bool = False, labels: Any = None, what: str = "times") -> Optional[list]:
     """A column of Unix times as ``leadscore-train`` reads a table's: numbers or digit strings
     all between 2000 and 2100 in Unix seconds, all in milliseconds, or all spreadsheet serial
     dates, as whole seconds (rounded up with ``up``: an event's time); ``None`` for any other
-    column."""
+    column. With ``labels`` (the rows' labels), a column of times in more than one unit is
+    refused, naming the first row in another unit than the first's (``what`` names the
+    column)."""
 
     def number(v: Any) -> Any:
         if isinstance(v, _np.generic) and not isinstance(v, _np.datetime64):
@@ -197,7 +199,21 @@ def _unix_counts(items: list, up: bool = False) -> Optional[list]:
     if not numbers or any(abs(x) >= 2**63 for x in numbers):
         return None
     # The extension's reading: one unit for the whole column, as training reads it.
-    return _leadscore.epoch_seconds([float(x) for x in numbers], up)
+    seconds = _leadscore.epoch_seconds([float(x) for x in numbers], up)
+    if seconds is None and labels is not None:
+        # Each a time in some unit, but not all in one (seconds beside milliseconds or serial
+        # dates): refused as training refuses such a column; a number that is no time in any
+        # unit is left to `_seconds`, which names it.
+        units = [_leadscore.epoch_seconds([float(x)], up) for x in numbers]
+        if all(u is not None for u in units):
+            for x, k in zip(numbers, labels):
+                if _leadscore.epoch_seconds([float(numbers[0]), float(x)], False) is None:
+                    raise ValueError(
+                        f"{what} at row {k!r}: {x!r} is a time in another unit than the column's "
+                        f"first ({numbers[0]!r}): a column holds Unix seconds, milliseconds or "
+                        "spreadsheet serial dates, one of them, as training reads it"
+                    )
+    return seconds
 
 
 def _seconds_column(values: Any, labels: Any, what: str, up: bool = False, parse: Any = None) -> list:
@@ -207,7 +223,7 @@ def _seconds_column(values: Any, labels: Any, what: str, up: bool = False, parse
     missing = _pd.isna(values).to_numpy()
     if missing.any():
         raise ValueError(f"{what}: missing at row {labels[int(missing.argmax())]!r}")
-    counts = _unix_counts(values.tolist(), up)
+    counts = _unix_counts(values.tolist(), up, list(labels), what)
     if counts is not None:
         return counts
     items = values.tolist()
@@ -505,7 +521,7 @@ class Model:
                 as_of = as_of.reindex(df.index)
             # Unix seconds or milliseconds as training reads an `as_of` column's.
             times = as_of.tolist()
-            times = _unix_counts(times) or times
+            times = _unix_counts(times, labels=df.index.tolist(), what="as_of") or times
             moments = [
                 _seconds(t, f"as_of of the lead at index {k!r}", parse=as_of_text)
                 for t, k in zip(times, df.index.tolist())

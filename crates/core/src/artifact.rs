@@ -972,7 +972,8 @@ fn remove_stale_temps(dir: &Path, file_name: &str) {
 fn bounded_problem(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(MAX_PROBLEM_BYTES) + 48);
     for c in message.chars() {
-        if out.len() >= MAX_PROBLEM_BYTES {
+        // Room for the note and the last character's escape: at most MAX_PROBLEM_BYTES in all.
+        if out.len() + 64 >= MAX_PROBLEM_BYTES {
             out.push_str(&format!("… (message cut: {} bytes in all)", message.len()));
             break;
         }
@@ -1021,6 +1022,7 @@ mod tests {
                 serde_json::json!(format!("x\n{}", "B".repeat(20_000)));
         });
         assert!(bounded_problem("a\nb").contains("a\\nb"));
+        assert!(bounded_problem(&"x".repeat(5_000)).len() <= MAX_PROBLEM_BYTES);
     }
 
     /// A temp file left by a writer that was killed is removed by the next write of the same

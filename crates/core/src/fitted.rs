@@ -2448,6 +2448,8 @@ mod tests {
             "?",
             "(not set)",
             "Not Available",
+            "—",
+            " – ",
         ] {
             let x = s
                 .featurize(&lead(&[("visits", placeholder)]), None)

@@ -608,8 +608,28 @@ impl FeatureSpec {
         Ok(())
     }
 
-    /// Checks the rules serde cannot: version, duplicate columns, names the server reads as
-    /// something else ([`reserved_name`]), options that fit the transform.
+    /// Checks the rules serde cannot: version, duplicate columns, options that fit the
+    /// transform. (Names the server reads as something else are checked by training, once
+    /// `--exclude` has had its say: [`FeatureSpec::check_names`].)
+    /// Refuses a feature column the server could not be sent ([`reserved_name`]: `events`,
+    /// `leads`), saying why and how to keep it; an ignored one may stay.
+    pub fn check_names(&self, origin: &str) -> Result<()> {
+        for c in self.feature_columns() {
+            if let Some(why) = reserved_name(&c.name) {
+                return Err(Error::Spec {
+                    origin: origin.to_string(),
+                    message: format!(
+                        "column `{}`: {why}, so a lead's value of it could not be sent to the \
+                         server: rename the column in the file (or set transform = \"ignore\", \
+                         or pass --exclude {})",
+                        c.name, c.name
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub fn validate(&self, origin: &str) -> Result<()> {
         let err = |message: String| Error::Spec {
             origin: origin.to_string(),
@@ -642,15 +662,6 @@ impl FeatureSpec {
         for c in &self.columns {
             if !seen.insert(c.name.as_str()) {
                 return Err(err(format!("column `{}` is listed twice", c.name)));
-            }
-            if let Some(why) =
-                reserved_name(&c.name).filter(|_| c.transform != TransformKind::Ignore)
-            {
-                return Err(err(format!(
-                    "column `{}`: {why}, so a lead's value of it could not be sent to the \
-                     server: rename the column in the file (or set transform = \"ignore\")",
-                    c.name
-                )));
             }
             let misplaced = |opt: &str| {
                 err(format!(
@@ -820,9 +831,8 @@ min_count = 10
     fn names_the_server_reads_otherwise_are_refused() {
         for name in ["events", "leads"] {
             let text = TEXT.replace("\"Lead Source\"", &format!("\"{name}\""));
-            let e = FeatureSpec::from_toml(&text, "s.toml")
-                .unwrap_err()
-                .to_string();
+            let spec = FeatureSpec::from_toml(&text, "s.toml").unwrap();
+            let e = spec.check_names("s.toml").unwrap_err().to_string();
             assert!(
                 e.contains(&format!("column `{name}`")) && e.contains("rename the column"),
                 "{e}"
@@ -831,11 +841,11 @@ min_count = 10
                 "transform = \"categorical\"\nmin_count = 10",
                 "transform = \"ignore\"",
             );
-            FeatureSpec::from_toml(&ignored, "s.toml").unwrap();
+            let ignored = FeatureSpec::from_toml(&ignored, "s.toml").unwrap();
+            ignored.check_names("s.toml").unwrap();
         }
-        assert!(
-            FeatureSpec::from_toml(&TEXT.replace("\"Lead Source\"", "\"as_of\""), "s.toml").is_ok()
-        );
+        let as_of = FeatureSpec::from_toml(&TEXT.replace("\"Lead Source\"", "\"as_of\""), "s.toml");
+        as_of.unwrap().check_names("s.toml").unwrap();
     }
 
     #[test]

@@ -365,16 +365,20 @@ pub const NO_VALUE_WORDS: [&str; 26] = [
     "#name?",
 ];
 
-/// Whether `t` is a placeholder for no value: punctuation only (`-`, `?`, `--`), or one of
+/// Whether `t` is a placeholder for no value: punctuation only (`-`, `?`, `--`, `—`), or one of
 /// [`NO_VALUE_WORDS`] in any case, with the spaces around it ignored. A column of numbers
 /// reads such text as missing in training, `evaluate`, `score` and the server alike
 /// ([`crate::fitted::FittedSpec`]'s numeric transform): a later export that writes `n/a` or
 /// `unknown` where training's file left the cell empty is not refused.
 pub fn is_no_value(t: &str) -> bool {
     let t = t.trim();
+    // Punctuation alone, the typographic dashes and ellipsis too (`—`, `–`, `−`, `…`, as
+    // spreadsheets and reports write "none").
+    let punctuation = |c: char| {
+        c.is_ascii_punctuation() || matches!(c, '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{2026}')
+    };
     !t.is_empty()
-        && (t.bytes().all(|b| b.is_ascii_punctuation())
-            || NO_VALUE_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w)))
+        && (t.chars().all(punctuation) || NO_VALUE_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w)))
 }
 
 /// Whether `t` is what an export writes in a date column for "no date": a placeholder for no

@@ -83,7 +83,7 @@ fn invisible(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{200B}'..='\u{200E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{AD}'
+            '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{AD}'
         )
 }
 
@@ -175,7 +175,9 @@ mod tests {
         assert_eq!(isolate("a\u{2069}\u{202E}b"), "\u{2068}ab\u{2069}");
         // Hebrew keeps its letters, isolated from the number written after it.
         assert_eq!(isolate("שלום"), "\u{2068}שלום\u{2069}");
-        assert_eq!(isolate("x\u{200F}"), "\u{2068}x\u{200F}\u{2069}");
+        // A right-to-left mark is shown, as the left-to-right one is (`web` and `web` with a
+        // mark read alike), isolated as any right-to-left text.
+        assert_eq!(isolate("x\u{200F}"), "\u{2068}x\\u{200f}\u{2069}");
     }
 
     /// Control and invisible characters are shown escaped (a report with `\u{1}` raw was no

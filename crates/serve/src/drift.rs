@@ -377,7 +377,14 @@ impl DriftAlarm {
                     // line stays one line.
                     format!(
                         "fill rate of `{}` ({:.3} live, {:.3} in training)",
-                        c.column.escape_debug(),
+                        c.column
+                            .chars()
+                            .map(|ch| if ch.is_control() {
+                                ch.escape_debug().to_string()
+                            } else {
+                                ch.to_string()
+                            })
+                            .collect::<String>(),
                         c.live_fill.unwrap_or(0.0),
                         c.reference_fill
                     ),
@@ -505,6 +512,11 @@ mod tests {
         assert!(lines[1].contains("fill rate of `score`"), "{lines:?}");
         assert!(lines[2].contains("fill rate of `new\\nline`"), "{lines:?}");
         assert!(lines.iter().all(|l| !l.contains('\n')));
+        // Only control characters are escaped: a quote stays as written.
+        let mut r = report("m4", None, Some(0.9));
+        r.fill.as_mut().unwrap()[0].column = "Lead's \"source\"".into();
+        let lines = alarm.check(&r);
+        assert!(lines[0].contains("`Lead's \"source\"`"), "{lines:?}");
     }
 
     #[test]

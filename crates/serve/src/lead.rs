@@ -106,11 +106,22 @@ pub fn key_path(prefix: &str, key: &str) -> String {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let (kept, cut) = if key.len() > PATH_KEY_BYTES {
-        let mut end = PATH_KEY_BYTES;
-        while !key.is_char_boundary(end) {
-            end -= 1;
+    // Kept up to PATH_KEY_BYTES as written in the path, JSON escapes counted (a control
+    // character is 6 bytes there, a quote 2).
+    let mut end = 0;
+    let mut written = 0;
+    for (i, c) in key.char_indices() {
+        written += match c {
+            '"' | '\\' => 2,
+            c if c.is_control() => 6,
+            c => c.len_utf8(),
+        };
+        if written > PATH_KEY_BYTES {
+            break;
         }
+        end = i + c.len_utf8();
+    }
+    let (kept, cut) = if end < key.len() {
         (&key[..end], format!("... ({} bytes)", key.len()))
     } else {
         (key, String::new())
@@ -1852,7 +1863,12 @@ mod tests {
     /// enough that the envelope does not cut it again (which cut the brackets off).
     #[test]
     fn a_long_key_is_cut_inside_its_path() {
-        for key in ["L".repeat(300) + " x", "\u{1F600}".repeat(80)] {
+        for key in [
+            "L".repeat(300) + " x",
+            "\u{1F600}".repeat(80),
+            "\u{1}".repeat(150),
+            "\"".repeat(100),
+        ] {
             for prefix in ["", "leads[0]", "dataframe_records[123456]"] {
                 let path = key_path(prefix, &key);
                 assert!(

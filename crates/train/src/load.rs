@@ -371,8 +371,6 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table> {
     read_table_rows(path, options, false)
 }
 
-/// [`read_table`], where a header without data rows is a table of no rows when `empty_ok` (an
-/// events file of a day without events), else an error.
 /// What a file whose first bytes are those of a compressed format is, and what to do, as the
 /// error says it: a gzip file, or a zip archive (an `.xlsx` workbook is one).
 fn compressed_kind(head: &[u8]) -> Option<&'static str> {
@@ -388,6 +386,8 @@ fn compressed_kind(head: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// [`read_table`], where a header without data rows is a table of no rows when `empty_ok` (an
+/// events file of a day without events), else an error.
 pub fn read_table_rows(path: &Path, options: &ReadOptions, empty_ok: bool) -> Result<Table> {
     let mut file = open_input(path)?;
     let mut head = [0u8; 4];

@@ -415,12 +415,12 @@ pub fn resolve_spec(
         }
     }
     crate::load::check_roles(table, label.as_deref(), spec.id.as_deref(), &config.exclude)?;
-    spec.validate(
-        &config
-            .spec
-            .as_ref()
-            .map_or("(inferred)".into(), |p| p.display().to_string()),
-    )?;
+    let origin = config
+        .spec
+        .as_ref()
+        .map_or("(inferred)".into(), |p| p.display().to_string());
+    spec.validate(&origin)?;
+    spec.check_names(&origin)?;
     Ok((spec, warnings))
 }
 

@@ -392,7 +392,17 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
         // A challenger that cannot be loaded (truncated, not a file) is refused before any
         // comparison: a decision too, logged as the others are.
         Err(e) => {
-            let _lock = lock(registry)?;
+            // A lock that cannot be taken leaves the refusal out of the log: said beside the
+            // refusal, which stays the error.
+            let _lock = match lock(registry) {
+                Ok(l) => l,
+                Err(le) => {
+                    return Err(TrainError::Config(format!(
+                        "{e} (the refusal is not in {}: {le})",
+                        leadscore_core::registry::PROMOTIONS
+                    )))
+                }
+            };
             let reason = format!("the challenger cannot be loaded: {e}");
             let logged = registry.record_promotion(&PromotionRecord {
                 time: now(),

@@ -624,7 +624,6 @@ pub struct Previous {
     pub tiers: Vec<String>,
 }
 
-/// An earlier output of `score`, by lead id.
 /// Refuses a scores file (an output of `score`) cut short: one that does not end with a line
 /// end and whose last `factors` cell is no JSON (`score` writes a line end after every row, and
 /// `factors` last, so an interrupted copy or a full disk leaves the last row's JSON open). Read
@@ -668,6 +667,7 @@ pub fn check_not_cut_short(path: &Path, table: &Table) -> Result<()> {
     }
 }
 
+/// An earlier output of `score`, by lead id.
 pub fn read_previous(path: &Path, id: &str) -> Result<Previous> {
     let read = ReadOptions {
         infer_types: false,
