@@ -970,20 +970,21 @@ fn remove_stale_temps(dir: &Path, file_name: &str) {
 /// file cannot write log lines of its own) and at most [`MAX_PROBLEM_BYTES`] (a 100 KB name is
 /// not echoed whole to a reload's caller, the log and `/v1/model`).
 fn bounded_problem(message: &str) -> String {
-    let mut out = String::with_capacity(message.len().min(MAX_PROBLEM_BYTES) + 48);
-    for c in message.chars() {
-        // Room for the note and the last character's escape: at most MAX_PROBLEM_BYTES in all.
-        if out.len() + 64 >= MAX_PROBLEM_BYTES {
-            out.push_str(&format!("… (message cut: {} bytes in all)", message.len()));
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
+    let one_line = crate::value::escape_controls(message);
+    // Room for the note: at most MAX_PROBLEM_BYTES in all.
+    let room = MAX_PROBLEM_BYTES - 64;
+    if one_line.len() <= room {
+        return one_line.into_owned();
     }
-    out
+    let mut end = room;
+    while !one_line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}… (message cut: {} bytes in all)",
+        &one_line[..end],
+        message.len()
+    )
 }
 
 /// How long an artifact's consistency problem may be ([`bounded_problem`]).

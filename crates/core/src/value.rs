@@ -334,6 +334,24 @@ pub fn parse_decimal_comma_number(text: &str) -> Option<f64> {
     parse_number(&exchanged)
 }
 
+/// `text` on one line: a control character (a line break, a tab, `\u{1}`) shown escaped as
+/// Rust writes it (`\n`, `\u{1}`), everything else as it is; borrowed when there is none. For
+/// names and messages from files that go into a log line or a table row.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Words exports and spreadsheets write for "no value" (compared in any case), besides the text
 /// made of punctuation only (`-`, `?`, `--`, `.`).
 pub const NO_VALUE_WORDS: [&str; 26] = [

@@ -377,14 +377,7 @@ impl DriftAlarm {
                     // line stays one line.
                     format!(
                         "fill rate of `{}` ({:.3} live, {:.3} in training)",
-                        c.column
-                            .chars()
-                            .map(|ch| if ch.is_control() {
-                                ch.escape_debug().to_string()
-                            } else {
-                                ch.to_string()
-                            })
-                            .collect::<String>(),
+                        leadscore_core::value::escape_controls(&c.column),
                         c.live_fill.unwrap_or(0.0),
                         c.reference_fill
                     ),

@@ -20,7 +20,6 @@ use leadscore_core::fitted::{FittedSpec, FittedTransform, LeadEvent};
 use leadscore_core::gates::{gate_key, ColumnKind, Gates, HoldoutLead};
 use leadscore_core::model::{LinearModel, Scorer};
 use leadscore_core::value::FieldValue;
-use polars::prelude::DataType;
 
 /// How many positive and negative factors each holdout row keeps.
 pub const HOLDOUT_FACTORS: usize = 3;
@@ -303,17 +302,7 @@ impl RowValues {
                         timestamp_values
                     };
                     let times = read(table, &c.name, &spec.missing_tokens, spec.date_order)?;
-                    let col = column(table, &c.name)?;
-                    let written = match col.dtype() {
-                        DataType::String => {
-                            Some(text_values(col).map_err(|e| TrainError::Column {
-                                path: table.path.clone(),
-                                column: c.name.clone(),
-                                message: e.to_string(),
-                            })?)
-                        }
-                        _ => None,
-                    };
+                    let written = crate::featurize::written_texts(table, &c.name)?;
                     text(
                         times
                             .into_iter()

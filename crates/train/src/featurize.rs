@@ -1351,11 +1351,7 @@ pub fn unseen_values(
                 let v = date_values(table, &c.name, missing, fitted.date_order)?;
                 // Each date as the file wrote its day (`1999-01-01` of
                 // `1999-01-01T01:00:00+02:00`, not the UTC day), as its factor shows it.
-                let col = column(table, &c.name)?;
-                let written = match col.dtype() {
-                    DataType::String => Some(text_values(col).map_err(polars_err(table, &c.name))?),
-                    _ => None,
-                };
+                let written = written_texts(table, &c.name)?;
                 let date_text = |r: usize, t: i64| {
                     let text = written.as_ref().and_then(|w| w[r].as_deref()).unwrap_or("");
                     written_date_text(text, t)
@@ -1392,6 +1388,16 @@ pub fn unseen_values(
         }
     }
     Ok(out)
+}
+
+/// A column's cells as the file wrote them, when it is text (a CSV's); `None` for a typed
+/// column (Parquet dates, numbers), which has no text.
+pub(crate) fn written_texts(table: &Table, name: &str) -> Result<Option<Vec<Option<String>>>> {
+    let col = column(table, name)?;
+    match col.dtype() {
+        DataType::String => Ok(Some(text_values(col).map_err(polars_err(table, name))?)),
+        _ => Ok(None),
+    }
 }
 
 /// One column's [`UnseenValues`]: its most common values first; `None` without any.

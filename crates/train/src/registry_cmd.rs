@@ -367,6 +367,38 @@ fn lock(registry: &Registry) -> Result<std::fs::File> {
         .map_err(TrainError::Core)
 }
 
+/// Logs a refusal before the comparison (`from` the champion `to` the challenger, not
+/// promoted, no metrics) and gives back `error`, saying beside it when the log could not take
+/// the refusal.
+fn log_refusal(
+    registry: &Registry,
+    options: &PromoteOptions,
+    (from, to): (Option<String>, String),
+    reason: &str,
+    error: TrainError,
+) -> TrainError {
+    let logged = registry.record_promotion(&PromotionRecord {
+        time: now(),
+        from,
+        to,
+        promoted: false,
+        forced: false,
+        reason: reason.to_string(),
+        data: options.fresh.files(),
+        max_auc_drop: options.max_auc_drop,
+        max_log_loss_rise: options.max_log_loss_rise,
+        champion: None,
+        challenger: None,
+    });
+    match logged {
+        Ok(()) => error,
+        Err(e) => TrainError::Config(format!(
+            "{error} (the refusal is not in {}: {e})",
+            leadscore_core::registry::PROMOTIONS
+        )),
+    }
+}
+
 /// Decides whether the challenger replaces the champion, and moves `CURRENT` if so.
 ///
 /// Both models are evaluated on the same fresh labelled examples. The challenger is promoted
@@ -404,26 +436,14 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
                 }
             };
             let reason = format!("the challenger cannot be loaded: {e}");
-            let logged = registry.record_promotion(&PromotionRecord {
-                time: now(),
-                from: registry.champion_name().ok().flatten(),
-                to: options.challenger.clone(),
-                promoted: false,
-                forced: false,
-                reason: reason.clone(),
-                data: options.fresh.files(),
-                max_auc_drop: options.max_auc_drop,
-                max_log_loss_rise: options.max_log_loss_rise,
-                champion: None,
-                challenger: None,
-            });
-            return Err(match logged {
-                Ok(()) => e,
-                Err(le) => TrainError::Config(format!(
-                    "{e} (the refusal is not in {}: {le})",
-                    leadscore_core::registry::PROMOTIONS
-                )),
-            });
+            let from = registry.champion_name().ok().flatten();
+            return Err(log_refusal(
+                registry,
+                options,
+                (from, options.challenger.clone()),
+                &reason,
+                e,
+            ));
         }
     };
     let _lock = lock(registry)?;
@@ -475,26 +495,14 @@ pub fn promote(registry: &Registry, options: &PromoteOptions) -> Result<Promotio
     let data = options.fresh.files();
     // A refusal before the comparison is a decision too: logged, then the error.
     let refuse = |reason: String| -> TrainError {
-        let logged = registry.record_promotion(&PromotionRecord {
-            time: now(),
-            from: previous.clone(),
-            to: file_name.clone(),
-            promoted: false,
-            forced: false,
-            reason: reason.clone(),
-            data: data.clone(),
-            max_auc_drop: options.max_auc_drop,
-            max_log_loss_rise: options.max_log_loss_rise,
-            champion: None,
-            challenger: None,
-        });
-        match logged {
-            Ok(()) => TrainError::Config(reason),
-            Err(e) => TrainError::Config(format!(
-                "{reason} (the refusal is not in {}: {e})",
-                leadscore_core::registry::PROMOTIONS
-            )),
-        }
+        let from_to = (previous.clone(), file_name.clone());
+        log_refusal(
+            registry,
+            options,
+            from_to,
+            &reason,
+            TrainError::Config(reason.clone()),
+        )
     };
     if let Some(problem) = &pointer_problem {
         if !options.force {

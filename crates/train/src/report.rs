@@ -259,19 +259,7 @@ fn fit_width(name: &str, width: usize) -> String {
 /// may hold one) shown escaped (`\n`), since it would break the row. The column's width is
 /// measured on this form, so that a short name is not cut inside its escape (`tab\…ere`).
 fn one_line(name: &str) -> std::borrow::Cow<'_, str> {
-    if name.chars().any(char::is_control) {
-        let mut out = String::with_capacity(name.len() + 8);
-        for c in name.chars() {
-            if c.is_control() {
-                out.extend(c.escape_debug());
-            } else {
-                out.push(c);
-            }
-        }
-        out.into()
-    } else {
-        name.into()
-    }
+    leadscore_core::value::escape_controls(name)
 }
 
 /// The weights as an analyst reads them, strongest first.
