@@ -8,6 +8,9 @@ The server must serve models/demo.json. The script uses
 - `wait_server_ready()` (polls `GET /ping`) and `get_version()` (`GET /version`);
 - `invoke(DataFrame)`: pandas' missing values (NaN) go over the wire as `NaN` literals under
   `dataframe_split`;
+- `invoke(DataFrame)` with a datetime column holding a gap: the client writes it as the text
+  `NaT`, which must be refused as the same lead with `null` there is (the model needs a lead's
+  creation time), not as a malformed time;
 - `invoke(list of dicts)`: the records go under `inputs`, here with an extra column of a type
   the model never reads;
 
@@ -123,6 +126,26 @@ def main():
     sent = dump_input_data(frame)
     assert "NaN" in sent and "dataframe_split" in sent, f"the client no longer sends NaN: {sent}"
     check_predictions("invoke(DataFrame with NaN)", client.invoke(frame), want)
+
+    # A datetime column with a gap: the client writes pandas' missing time as the text "NaT",
+    # which the server reads as a missing time, as it reads null (this model scores a lead by
+    # its age, so either is refused naming the row and the reason, never "NaT" as a bad time).
+    dated = frame.head(2).copy()
+    dated["created_at"] = pd.to_datetime(dated["created_at"])
+    dated.loc[1, "created_at"] = pd.NaT
+    sent = dump_input_data(dated)
+    assert '"NaT"' in sent, f"the client no longer sends NaT: {sent}"
+    refusals = []
+    for gap in (dated, dated.astype({"created_at": object}).replace({pd.NaT: None})):
+        try:
+            client.invoke(gap)
+        except Exception as e:  # MlflowException: the server's 400, its message included
+            refusals.append(str(e))
+        else:
+            raise AssertionError("a lead without its creation time was scored")
+    for refusal in refusals:
+        assert "dataframe_split.data[1][1]: missing" in refusal and "NaT" not in refusal, refusal
+    print("invoke(DataFrame with NaT): refused as a missing time, as null is")
 
     # A list of dicts (sent under `inputs`), with a column the model does not know, of a type
     # no model column could hold.

@@ -210,6 +210,45 @@ fn the_server_lists_inputs_adds_up_the_parts_and_ignores_a_sent_total() {
     let said = factor(&gap, "emails_opened").unwrap_or_default();
     assert!(said.contains("missing"), "{gap}");
 
+    // Parts each a finite number whose total is not (1e308 twice): refused, naming the part
+    // that took it there, rather than a factor saying the total is missing when every part was
+    // sent; `leadscore-train score` refuses such a row alike, naming its row and part.
+    let huge = json!({"lead_id": "L3", "source": "Web", "emails_jan_opened": 1e308,
+                      "emails_feb_opened": "1e308", "emails_mar_opened": 1});
+    let (status, refused) = post(&server, path, &huge);
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["path"], "emails_feb_opened", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("the total `emails_opened`") && message.contains("beyond the largest"),
+        "{message}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let leads = dir.path().join("huge.csv");
+    std::fs::write(
+        &leads,
+        format!(
+            "lead_id,source,{}\nL1,Web,1,2,3\nL2,Web,1e308,1e308,1\n",
+            PARTS.join(",")
+        ),
+    )
+    .unwrap();
+    let out = Command::new(common::train_binary())
+        .args(["score", "--model", p(model), "--data", p(&leads)])
+        .args(["--id", "lead_id", "--target-precision", "0.5", "--out"])
+        .arg(dir.path().join("scores.csv"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && stderr.contains("row 2")
+            && stderr.contains("emails_feb_opened")
+            && stderr.contains("beyond the largest"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("scores.csv").exists());
+
     // A lead of the total alone sends nothing the model reads: refused, and the columns the
     // error lists are the ones to send.
     let (status, refused) = post(&server, path, &json!({"emails_opened": 24}));

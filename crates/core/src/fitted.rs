@@ -450,6 +450,21 @@ fn signed_number_text(text: &str) -> Option<f64> {
     }
 }
 
+/// What is wrong with a lead or a row whose total `total` (a `sum_of` column of the parts
+/// `parts`) adds up beyond the largest float: said alike by the server, `score` and training,
+/// which each name the part that took the sum there.
+pub fn total_overflow_problem<'a>(total: &str, parts: impl Iterator<Item = &'a str>) -> String {
+    let parts: Vec<String> = parts
+        .map(|p| format!("`{}`", crate::value::escape_controls(p)))
+        .collect();
+    format!(
+        "with the other parts of the total `{}` ({}), it adds up beyond the largest number \
+         (about 1.8e308), which no factor could show; send smaller values",
+        crate::value::escape_controls(total),
+        parts.join(", ")
+    )
+}
+
 /// Whether `x` is one of `numbers` ([`numeric_missing_tokens`]); most specs have none, and the
 /// emptiness check first spares the featurizer's hot loop a slice search (~20 instructions a
 /// lead by callgrind).
@@ -1141,6 +1156,24 @@ impl FittedSpec {
         parts: &[usize],
         value_of: impl Fn(usize) -> FieldValue<'v>,
     ) -> FieldValue<'static> {
+        match self.add_parts(parts, value_of) {
+            Ok(Some(sum)) => self.normalize_with(FieldValue::Number(sum), self.reading().2),
+            Ok(None) | Err(_) => FieldValue::Missing,
+        }
+    }
+
+    /// The sum of a total's parts ([`FittedSpec::sum_value`]) before it is read as a number:
+    /// `None` when a part is missing, not finite or not a number; `Err(k)` when the parts before
+    /// `k` and `k` itself are finite numbers but adding `k` takes the sum beyond the largest
+    /// float (`1e308 + 1e308`), whatever the parts after it. Featurizing refuses such a lead,
+    /// naming part `k`, as training refuses the row (`leadscore-train`'s
+    /// `featurize::sum_values`), so that no factor says the total is missing when every part
+    /// was sent.
+    fn add_parts<'v>(
+        &self,
+        parts: &[usize],
+        value_of: impl Fn(usize) -> FieldValue<'v>,
+    ) -> Result<Option<f64>, usize> {
         let (decimal_comma, _, numbers) = self.reading();
         let mut sum = 0.0;
         for &k in parts {
@@ -1150,11 +1183,26 @@ impl FittedSpec {
                 FieldValue::Bool(_) | FieldValue::Missing => None,
             };
             match x {
-                Some(x) if x.is_finite() => sum += x,
-                _ => return FieldValue::Missing,
+                Some(x) if x.is_finite() => {
+                    sum += x;
+                    if !sum.is_finite() {
+                        return Err(k);
+                    }
+                }
+                _ => return Ok(None),
             }
         }
-        self.normalize_with(FieldValue::Number(sum), numbers)
+        Ok(Some(sum))
+    }
+
+    /// The refusal of a lead whose total's parts add up beyond the largest float
+    /// ([`FittedSpec::add_parts`]), naming the part that took it there.
+    fn overflowing_total(&self, total: &FittedColumn, part: usize) -> Error {
+        let name = |k: usize| self.columns.get(k).map_or("", |c| c.name.as_str());
+        Error::Feature {
+            column: name(part).to_string(),
+            problem: total_overflow_problem(&total.name, total.sum_of.iter().map(|&k| name(k))),
+        }
     }
 
     /// Column `i`'s value for a lead whose column values `value_of(k)` gives: that value, or
@@ -1359,11 +1407,16 @@ impl FittedSpec {
             let value = if col.sum_of.is_empty() {
                 self.normalize_with(value_of(i, &col.name), reading.2)
             } else {
-                self.sum_value(&col.sum_of, |k| {
+                let sum = self.add_parts(&col.sum_of, |k| {
                     self.columns
                         .get(k)
                         .map_or(FieldValue::Missing, |c| value_of(k, &c.name))
-                })
+                });
+                match sum {
+                    Ok(Some(sum)) => self.normalize_with(FieldValue::Number(sum), reading.2),
+                    Ok(None) => FieldValue::Missing,
+                    Err(part) => return Err(self.overflowing_total(col, part)),
+                }
             };
             let not_seen = encode_column(
                 &col.transform,
@@ -1419,10 +1472,20 @@ impl FittedSpec {
 
 /// The position of a (present) value among a categorical column's kept levels; numbers and
 /// booleans are compared as the levels training made of them.
+/// The level a text names: itself, else for a whole number written as a float (`3.0`) the
+/// level training read from the number (`3`; [`crate::value::float_written_integer`]). The
+/// polars pipeline looks levels up the same way (`leadscore-train`'s `featurize`).
+pub fn level_of_text(levels: &[String], text: &str) -> Option<usize> {
+    levels.iter().position(|v| v == text).or_else(|| {
+        let whole = crate::value::float_written_integer(text)?;
+        levels.iter().position(|v| v == whole)
+    })
+}
+
 fn level_index(levels: &[String], value: FieldValue<'_>) -> Option<usize> {
     match value {
         FieldValue::Missing => None,
-        FieldValue::Text(s) => levels.iter().position(|v| v == s),
+        FieldValue::Text(s) => level_of_text(levels, s),
         FieldValue::Number(x) => {
             let l = number_to_level(x);
             levels.iter().position(|v| *v == l)
@@ -1709,6 +1772,24 @@ mod tests {
             level_index(&digits, FieldValue::Text("123456789012345678")),
             Some(0)
         );
+        // A whole number written as a float finds the level training read from the number;
+        // a level of its own, written so, is found first.
+        let codes: Vec<String> = ["1", "3", "-2", "0"].map(String::from).to_vec();
+        for (text, want) in [
+            ("3.0", Some(1)),
+            ("3.00", Some(1)),
+            ("-2.0", Some(2)),
+            ("-0.0", Some(3)),
+            ("3.5", None),
+            ("3.", None),
+            ("03.0", None),
+            ("a.0", None),
+            ("3.0e0", None),
+        ] {
+            assert_eq!(level_index(&codes, FieldValue::Text(text)), want, "{text}");
+        }
+        let both: Vec<String> = ["3", "3.0"].map(String::from).to_vec();
+        assert_eq!(level_index(&both, FieldValue::Text("3.0")), Some(1));
     }
     use crate::value::parse_timestamp;
     use std::collections::HashMap;
@@ -1889,6 +1970,21 @@ mod tests {
         s.missing_tokens.push("6".into());
         s.missing_lengths = Default::default();
         let l = lead(&[("visits", "2"), ("calls", "4")]);
+        assert_eq!(slot(&s, &l), (7.0, 1.0));
+        // Finite parts whose sum is not: refused, naming the part that took it there (a
+        // missing part before it still makes the total missing).
+        let l = lead(&[("visits", "1e308"), ("calls", "1.7e308")]);
+        match s.featurize(&l, None) {
+            Err(Error::Feature { column, problem }) => {
+                assert_eq!(column, "calls");
+                assert!(
+                    problem.contains("the total `all` (`visits`, `calls`)"),
+                    "{problem}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let l = lead(&[("visits", ""), ("calls", "1.7e308")]);
         assert_eq!(slot(&s, &l), (7.0, 1.0));
     }
 

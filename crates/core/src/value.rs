@@ -432,6 +432,24 @@ pub fn number_to_level(x: f64) -> String {
     }
 }
 
+/// The level a whole number written as a float names (`3.0` -> `3`, `-12.00` -> `-12`), as
+/// [`number_to_level`] writes it: pandas writes an integer column with a gap as floats, so a
+/// CSV of codes that training read as the numbers 1 to 4 (levels `1` to `4`) reaches `score`,
+/// the server or the Python package as the text `3.0`. `None` for any other text.
+pub fn float_written_integer(text: &str) -> Option<&str> {
+    let (int, fraction) = text.split_once('.')?;
+    let digits = int.strip_prefix('-').unwrap_or(int);
+    let whole = !fraction.is_empty()
+        && fraction.bytes().all(|b| b == b'0')
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit());
+    match int {
+        _ if !whole => None,
+        "-0" => Some("0"),
+        _ => Some(int),
+    }
+}
+
 /// The options a multi_select text includes, in order: split at `separator`, each part
 /// trimmed, empty parts skipped (a repeated option comes each time). The one splitting rule of
 /// training, serving, gates and `init`.
@@ -642,7 +660,9 @@ pub fn unix_number_text(text: &str) -> Option<f64> {
 /// zero date (`0000-00-00`, with a zero time of day: `0000-00-00 00:00:00`). No lead was
 /// created, contacted or converted at 1970-01-01 00:00:00 UTC or in year 0: in a time column
 /// it is missing (the number 0 too), in training, `score` and the server alike, where any other
-/// time outside 2000-2100 is an error.
+/// time outside 2000-2100 is an error. pandas' missing time, `NaT` (in any case), is read the
+/// same: MLflow's scoring client writes a gap in a datetime column so, and the Python package
+/// reads the gap itself as missing.
 pub fn is_zero_time_text(text: &str) -> bool {
     // Most times start with another digit (`2025-03-01`, `1738220429`): not zero, at once.
     if text
@@ -681,7 +701,10 @@ pub fn is_zero_time_text(text: &str) -> bool {
                     .bytes()
                     .all(|b| matches!(b, b'0' | b':' | b'.' | b' ' | b'T' | b't'))
         }
-        None => t.starts_with('0') && unix_number_text(t) == Some(0.0),
+        None => {
+            (t.starts_with('0') && unix_number_text(t) == Some(0.0))
+                || t.eq_ignore_ascii_case("nat")
+        }
     }
 }
 
@@ -716,6 +739,8 @@ mod zero_time_tests {
             "0000-00-00 00:00:00 utc",
             "0000-00-00 00:00:00 Gmt",
             "0000-00-00t00:00:00z",
+            "NaT",
+            " nat ",
         ] {
             assert!(is_zero_time_text(t), "{t:?}");
         }
@@ -734,6 +759,8 @@ mod zero_time_tests {
             "0000-00-00 00:00:00 CET",
             "2024-01-01",
             "1970-01-01",
+            "NaTe",
+            "N/A",
         ] {
             assert!(!is_zero_time_text(t), "{t:?}");
         }

@@ -150,6 +150,26 @@ pub enum Val<'a> {
     Bool(bool),
 }
 
+/// Integers beyond 2^53 in magnitude (2^53 itself is exact).
+const EXACT_INTEGERS: u64 = 1 << 53;
+
+/// A JSON integer of magnitude `magnitude`: the number `as_float`, or past 2^53, where a float
+/// loses its last digits, the text of its digits (`digits()`), as the Python package reads an
+/// int64 past 2^53 and training reads such a column: an 18-digit owner id then finds the
+/// categorical level training read (as a float it scored `(other)`, and its factor showed
+/// digits the lead never sent), and a numeric column reads the digits as the same number.
+fn integer_val<'a, T: Into<Cow<'a, str>>>(
+    magnitude: u64,
+    digits: impl FnOnce() -> T,
+    as_float: f64,
+) -> Val<'a> {
+    if magnitude > EXACT_INTEGERS {
+        Val::Text(digits().into())
+    } else {
+        Val::Number(as_float)
+    }
+}
+
 impl Val<'_> {
     /// As core's field value.
     pub fn as_field(&self) -> FieldValue<'_> {
@@ -566,10 +586,14 @@ impl<'de> Visitor<'de> for ScalarSeed<'_> {
         Ok(Scalar::Val(Val::Bool(b)))
     }
     fn visit_i64<E>(self, x: i64) -> std::result::Result<Self::Value, E> {
-        Ok(Scalar::Val(Val::Number(x as f64)))
+        Ok(Scalar::Val(integer_val(
+            x.unsigned_abs(),
+            || x.to_string(),
+            x as f64,
+        )))
     }
     fn visit_u64<E>(self, x: u64) -> std::result::Result<Self::Value, E> {
-        Ok(Scalar::Val(Val::Number(x as f64)))
+        Ok(Scalar::Val(integer_val(x, || x.to_string(), x as f64)))
     }
     fn visit_f64<E>(self, x: f64) -> std::result::Result<Self::Value, E> {
         // serde_json never yields a non-finite number; a Value-built one cannot hold one either.
@@ -1332,8 +1356,10 @@ impl<'de> Flat<'de> {
                 // Kept as the raw JSON text, as serde's path keeps it. A string here has no
                 // escape, so its text is the id as is (without a parse of the raw JSON, and
                 // borrowed as the column's value).
+                let quoted = this.b.get(start) == Some(&b'"');
                 let (id, value) = match value {
-                    Val::Text(Cow::Borrowed(t)) if t.len() <= MAX_ID_BYTES => {
+                    // (Not an integer past 2^53, which is also its text: its raw JSON decides.)
+                    Val::Text(Cow::Borrowed(t)) if quoted && t.len() <= MAX_ID_BYTES => {
                         (LeadId::Text(t.to_string()), Val::Text(Cow::Borrowed(t)))
                     }
                     _ => LeadId::from_raw(&this.text[start..this.i]).ok()?,
@@ -1454,8 +1480,9 @@ impl<'de> Flat<'de> {
     }
 
     /// A JSON number, read as serde_json reads it: an integer (at most 18 digits, so it fits
-    /// an `i64`/`u64` as in serde_json) converted to `f64`; otherwise the correctly rounded
-    /// `f64` of the text (serde_json's `float_roundtrip`), which must be finite.
+    /// an `i64`/`u64` as in serde_json) converted to `f64`, or past 2^53 kept as its digits
+    /// ([`integer_val`], as [`ScalarSeed`] reads one); otherwise the correctly rounded `f64` of
+    /// the text (serde_json's `float_roundtrip`), which must be finite.
     fn number(&mut self) -> Option<Val<'de>> {
         let start = self.i;
         let negative = self.peek() == Some(b'-');
@@ -1505,7 +1532,12 @@ impl<'de> Flat<'de> {
             // serde_json reads `-0` as the float -0.0: left to it.
             return None;
         }
-        Some(Val::Number(if negative { -m } else { m } as f64))
+        let raw = self.text.get(start..self.i)?;
+        Some(integer_val(
+            m.unsigned_abs(),
+            || raw,
+            (if negative { -m } else { m }) as f64,
+        ))
     }
 
     fn digits(&mut self) {
@@ -2055,6 +2087,9 @@ mod tests {
             "{\"a\":1}",
             "[1,2]",
             "\"2025-01-01T09:20:07Z\"",
+            "9007199254740992",
+            "9007199254740993",
+            "-9007199254740993",
         ];
         let spaces = ["", "", "", " ", "\n\t ", "\r"];
         const COMMON: [usize; 12] = [0, 1, 3, 5, 7, 8, 9, 10, 24, 25, 26, 32];
@@ -2318,6 +2353,27 @@ mod tests {
         assert_eq!(lead.values[0], Val::Number(12.0));
         assert_eq!(lead.values[1], Val::Missing);
         assert_eq!(lead.values[2], Val::Text(Cow::Owned("a\"@b.co".into())));
+        // An integer past 2^53 (an 18-digit id in an int64 column) is its digits, whichever
+        // reader takes it (a float would lose its last digits); 2^53 itself is a number.
+        for (number, want) in [
+            (
+                json!(123_456_789_012_345_719_u64),
+                Val::Text("123456789012345719".into()),
+            ),
+            (
+                json!(-9_007_199_254_740_993_i64),
+                Val::Text("-9007199254740993".into()),
+            ),
+            (
+                json!(9_007_199_254_740_992_u64),
+                Val::Number(9_007_199_254_740_992.0),
+            ),
+        ] {
+            for extra in [json!(1), json!("a\"b")] {
+                let body = parse(json!({"company_size": number, "extra": extra})).unwrap();
+                assert_eq!(body.leads[0].values[0], want, "{number} beside {extra}");
+            }
+        }
     }
 
     /// `leads` twice, or a lead's field beside it, is refused naming `leads` (the second

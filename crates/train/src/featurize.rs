@@ -799,10 +799,13 @@ pub fn bin_columns(v: &[Option<f64>], train: &[usize], bins: Bins, rows: &[usize
 }
 
 /// The values of a `sum_of` column: per row, the numbers of `parts` (as [`numeric_values`]
-/// reads each) added up in the order listed, `None` when any part is missing. The server adds
-/// the same numbers in the same order ([`leadscore_core::fitted::FittedSpec::sum_value`]).
+/// reads each) added up in the order listed, `None` when any part is missing; an error naming
+/// the row and the part when finite parts add up beyond the largest float. The server adds the
+/// same numbers in the same order ([`leadscore_core::fitted::FittedSpec::sum_value`]) and
+/// refuses such a lead alike.
 pub fn sum_values(
     table: &Table,
+    total: &str,
     parts: &[&str],
     missing: &[String],
     decimal_comma: bool,
@@ -810,8 +813,22 @@ pub fn sum_values(
     let mut sums: Vec<Option<f64>> = vec![Some(0.0); table.df.height()];
     for part in parts {
         let v = numeric_values(table, part, missing, decimal_comma)?;
-        for (s, x) in sums.iter_mut().zip(v) {
+        for (row, (s, x)) in sums.iter_mut().zip(v).enumerate() {
             *s = match (*s, x) {
+                (Some(s), Some(x)) if !(s + x).is_finite() => {
+                    // Finite parts whose sum is not (`1e308 + 1e308`): refused, naming the part
+                    // that took it there, as the server and `score` refuse such a lead
+                    // (`FittedSpec::add_parts`), rather than a total read as missing.
+                    return Err(cell_err(
+                        table,
+                        part,
+                        row,
+                        leadscore_core::fitted::total_overflow_problem(
+                            total,
+                            parts.iter().copied(),
+                        ),
+                    ));
+                }
                 (Some(s), Some(x)) => Some(s + x),
                 _ => None,
             };
@@ -835,7 +852,7 @@ pub fn add_sums<'s>(
             name.to_string(),
             parts.iter().map(|p| p.to_string()).collect(),
         ));
-        let v = sum_values(table, &parts, missing, decimal_comma)?;
+        let v = sum_values(table, name, &parts, missing, decimal_comma)?;
         let series = Series::new(name.into(), v);
         out.df
             .with_column(series.into_column())
@@ -1129,7 +1146,16 @@ pub fn featurize_table(
                 for (i, v) in level_values(table, name, missing)?.iter().enumerate() {
                     let k = match v {
                         None => levels.len() + 1,
-                        Some(l) => index.get(l.as_str()).copied().unwrap_or(levels.len()),
+                        // As core's `level_of_text`: the text, else the level of a whole
+                        // number written as a float (`3.0` for training's `3`).
+                        Some(l) => index
+                            .get(l.as_str())
+                            .or_else(|| {
+                                leadscore_core::value::float_written_integer(l)
+                                    .and_then(|w| index.get(w))
+                            })
+                            .copied()
+                            .unwrap_or(levels.len()),
                     };
                     m.data[(j + k) * n + i] = 1.0;
                 }

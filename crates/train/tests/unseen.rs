@@ -472,3 +472,111 @@ fn a_placeholder_in_a_numeric_column_reads_as_missing_in_evaluate_and_score() {
         );
     }
 }
+
+/// Codes that pandas wrote as floats (an integer column with a gap: `3.0`): training reads the
+/// column as numbers, so its levels are `1` to `4`; `score` (which reads every cell as text)
+/// and `evaluate` on the same file find those levels, and score it as the file written with
+/// whole numbers, where `score` counted every code unseen and scored it `(other)`.
+#[test]
+fn codes_written_as_floats_find_their_levels_in_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (mut floats, mut whole) = (String::new(), String::new());
+    for f in [&mut floats, &mut whole] {
+        f.push_str("lead_id,region_code,visits,converted\n");
+    }
+    for i in 0..600u32 {
+        let code = 1 + (i * 7) % 4;
+        let converted = if code == 3 { i % 5 < 3 } else { i % 5 == 0 };
+        let cell = |written: &str| {
+            if i % 10 == 0 {
+                String::new()
+            } else {
+                written.to_string()
+            }
+        };
+        let visits = (i * 11) % 9;
+        let c = u8::from(converted);
+        floats.push_str(&format!(
+            "L{i},{},{visits},{c}\n",
+            cell(&format!("{code}.0"))
+        ));
+        whole.push_str(&format!("L{i},{},{visits},{c}\n", cell(&code.to_string())));
+    }
+    std::fs::write(d.join("floats.csv"), &floats).unwrap();
+    std::fs::write(d.join("whole.csv"), &whole).unwrap();
+    std::fs::write(
+        d.join("spec.toml"),
+        "format_version = 1\nlabel = \"converted\"\nid = \"lead_id\"\n\n[[columns]]\n\
+         name = \"region_code\"\ntransform = \"categorical\"\nmin_count = 10\n\n[[columns]]\n\
+         name = \"visits\"\ntransform = \"numeric\"\nbins = 0\n",
+    )
+    .unwrap();
+    let mut train = vec![
+        "train",
+        "--data",
+        "floats.csv",
+        "--spec",
+        "spec.toml",
+        "--out",
+        "model.json",
+    ];
+    train.extend(FAST);
+    run_ok(d, &train);
+    let model = ModelArtifact::load(&d.join("model.json")).unwrap();
+    let levels = model
+        .spec
+        .columns
+        .iter()
+        .find_map(|c| match &c.transform {
+            FittedTransform::Categorical { levels } if c.name == "region_code" => Some(levels),
+            _ => None,
+        })
+        .unwrap();
+    let mut sorted = levels.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["1", "2", "3", "4"]);
+    let evaluate = run_ok(
+        d,
+        &["evaluate", "--model", "model.json", "--data", "floats.csv"],
+    );
+    assert!(
+        evaluate
+            .stdout
+            .contains("values training did not see: none"),
+        "{}",
+        evaluate.stdout
+    );
+    let score = |data: &str, out: &str| {
+        let r = run_ok(
+            d,
+            &[
+                "score",
+                "--model",
+                "model.json",
+                "--data",
+                data,
+                "--id",
+                "lead_id",
+                "--target-precision",
+                "0.3",
+                "--out",
+                out,
+            ],
+        );
+        assert!(!r.stdout.contains("did not see"), "{}", r.stdout);
+        let text = std::fs::read_to_string(d.join(out)).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let (score, unseen) = (at("score"), at("unseen"));
+        lines
+            .map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                assert_eq!(cells[unseen], "", "{l}");
+                cells[score].to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(score("floats.csv", "a.csv"), score("whole.csv", "b.csv"));
+}
