@@ -89,7 +89,44 @@ pub struct FactorGroup {
 pub const ACTIVE_DAYS: &str = "active days";
 
 /// The groups of a fitted spec, in feature order; together they cover every feature once.
+/// Their names are distinct, as a factor's `field`, the report's rows and the notebook tell
+/// fields apart by name: an event type, `active days` or a pair named like a column before it
+/// (a leads column `webinar_attended` beside the event type `webinar_attended`) is named with
+/// what it is, `webinar_attended (events)` or `… (pair)` ([`distinct_names`]).
 pub fn factor_groups(spec: &FittedSpec) -> Vec<FactorGroup> {
+    let mut groups = named_groups(spec);
+    distinct_names(&mut groups);
+    groups
+}
+
+/// Renames each group whose name an earlier group has: `NAME (events)` for an event type or
+/// `active days`, `NAME (pair)` for a pair, then a number (`NAME (events) 2`) if that is
+/// taken too. Columns come first and keep their names (a spec's column names are distinct).
+fn distinct_names(groups: &mut [FactorGroup]) {
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for g in groups.iter_mut() {
+        if !seen.contains(&g.name) {
+            seen.insert(g.name.clone());
+            continue;
+        }
+        let tag = match g.source {
+            Source::Column(_) => "column",
+            Source::EventType(_) | Source::ActiveDays => "events",
+            Source::Pair(_) => "pair",
+        };
+        let base = format!("{} ({tag})", g.name);
+        let mut name = base.clone();
+        let mut n = 1;
+        while seen.contains(&name) {
+            n += 1;
+            name = format!("{base} {n}");
+        }
+        seen.insert(name.clone());
+        g.name = name;
+    }
+}
+
+fn named_groups(spec: &FittedSpec) -> Vec<FactorGroup> {
     let mut groups = Vec::with_capacity(spec.columns.len() + 8);
     let mut at = 0;
     for (i, c) in spec.columns.iter().enumerate() {
@@ -1645,6 +1682,32 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    /// A column named like an event type (or `active days`) keeps its name; the events' group
+    /// says what it is, so no two fields share a name (the notebook refused such a model, and
+    /// a factor's `field` could not tell them apart).
+    #[test]
+    fn a_column_named_like_an_event_type_keeps_fields_apart() {
+        let mut s = spec();
+        s.columns[3].name = "demo".into();
+        s.columns[2].name = ACTIVE_DAYS.into();
+        let names: Vec<String> = factor_groups(&s).into_iter().map(|g| g.name).collect();
+        assert_eq!(
+            names,
+            [
+                "visits",
+                "source",
+                ACTIVE_DAYS,
+                "demo",
+                "demo (events)",
+                "active days (events)"
+            ]
+        );
+        let mut groups = factor_groups(&s);
+        groups.push(groups[4].clone());
+        distinct_names(&mut groups);
+        assert_eq!(groups[6].name, "demo (events) (events)");
     }
 
     #[test]
