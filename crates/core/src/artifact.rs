@@ -694,11 +694,9 @@ impl ModelArtifact {
             ));
         }
         for (i, (n, w)) in names.iter().zip(&self.model.features).enumerate() {
-            // Artifacts written before edges kept every digit hold names with three decimals.
-            if n.name != w.name
-                && crate::fitted::legacy_edge_names(&n.name)
-                    != crate::fitted::legacy_edge_names(&w.name)
-            {
+            // Artifacts written before edges kept every digit hold names with three decimals,
+            // and before a level `(other)` was quoted, names without the quotes.
+            if !crate::fitted::same_feature_name(&n.name, &w.name) {
                 return Err(format!(
                     "feature {i} is `{}` in the spec but `{}` in the weights",
                     n.name, w.name

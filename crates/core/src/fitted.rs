@@ -219,13 +219,17 @@ impl FittedTransform {
                 }
             }
             Self::Categorical { levels } => {
-                names.extend(levels.iter().map(|l| format!("{column} = {l}")));
-                names.push(format!("{column} = (other)"));
+                names.extend(levels.iter().map(|l| level_feature_name(column, " = ", l)));
+                names.push(format!("{column} = {OTHER}"));
                 names.push(format!("{column} is missing"));
             }
             Self::MultiSelect { options, .. } => {
-                names.extend(options.iter().map(|o| format!("{column} includes {o}")));
-                names.push(format!("{column} includes (other)"));
+                names.extend(
+                    options
+                        .iter()
+                        .map(|o| level_feature_name(column, " includes ", o)),
+                );
+                names.push(format!("{column} includes {OTHER}"));
                 names.push(format!("{column} is missing"));
             }
             Self::Boolean { missing_indicator } => {
@@ -337,6 +341,31 @@ fn fmt_edge_rounded(x: f64) -> String {
     } else {
         format!("{}", (x * 1000.0).round() / 1000.0)
     }
+}
+
+/// The feature of the rare levels of a categorical or multi_select column: `col = (other)`.
+const OTHER: &str = "(other)";
+
+/// A level's (or an option's) feature name, `col = level`; a level that is literally
+/// `(other)` (as Google Analytics exports write one) is quoted, `col = "(other)"`, so that it
+/// and the rare levels' feature are two names in `inspect`, the report and its shape chart.
+fn level_feature_name(column: &str, separator: &str, level: &str) -> String {
+    if level == OTHER {
+        format!("{column}{separator}\"{OTHER}\"")
+    } else {
+        format!("{column}{separator}{level}")
+    }
+}
+
+/// Whether a feature name the spec gives today and one an artifact stored are the same
+/// feature: equal, or equal as older builds wrote them (bin edges with three decimals,
+/// [`legacy_edge_names`]; a level literally `(other)` unquoted, [`level_feature_name`]).
+pub fn same_feature_name(today: &str, stored: &str) -> bool {
+    let unquoted = |n: &str| {
+        n.replace(" = \"(other)\"", " = (other)")
+            .replace(" includes \"(other)\"", " includes (other)")
+    };
+    today == stored || legacy_edge_names(&unquoted(today)) == legacy_edge_names(&unquoted(stored))
 }
 
 /// A feature name with every number in it written as artifacts before [`fmt_edge`] wrote
@@ -1986,6 +2015,37 @@ mod tests {
         }
         let l = lead(&[("visits", ""), ("calls", "1.7e308")]);
         assert_eq!(slot(&s, &l), (7.0, 1.0));
+    }
+
+    /// A level that is literally `(other)` and the rare levels' feature get two names (the
+    /// report drew two bars labelled `(other)`); an artifact that stored the unquoted name
+    /// still matches its spec.
+    #[test]
+    fn a_level_named_other_is_not_the_rare_levels() {
+        let t = FittedTransform::Categorical {
+            levels: vec!["google".into(), "(other)".into()],
+        };
+        let names = t.feature_names("source");
+        assert_eq!(
+            names,
+            [
+                "source = google",
+                "source = \"(other)\"",
+                "source = (other)",
+                "source is missing"
+            ]
+        );
+        assert!(same_feature_name(&names[1], "source = (other)"));
+        assert!(same_feature_name("x in [0.5, 1.25)", "x in [0.5, 1.25)"));
+        assert!(!same_feature_name(&names[0], "source = bing"));
+        let m = FittedTransform::MultiSelect {
+            separator: ";".into(),
+            options: vec!["(other)".into()],
+        };
+        assert_eq!(
+            m.feature_names("tags")[..2],
+            ["tags includes \"(other)\"", "tags includes (other)"]
+        );
     }
 
     #[test]
