@@ -303,8 +303,10 @@ fn write_dead_letters(path: &Path, list: &[Kept]) -> Result<()> {
 
 /// The queue of a run: the dead letters of earlier runs the receiver did not refuse, then
 /// `fresh`, then the ones it refused (retried last, so they never hold up a new MQL). A lead
-/// and model already queued is not queued again (lead ids compared as every join compares
-/// them, [`crate::assemble::id_key`]: `7` and `7.0` are one lead). An earlier run's
+/// already queued is not queued again, whichever model made its crossing (lead ids compared as
+/// every join compares them, [`crate::assemble::id_key`]: `7` and `7.0` are one lead): a night
+/// whose notifications were left pending, then a new model promoted, would otherwise tell a
+/// rep twice about one lead, under two keys no receiver could match. An earlier run's
 /// notification of a lead this
 /// run scored and did not make an MQL (`no_longer_mql`: its score fell, a gate), or skipped as
 /// converted since, is dropped, not sent: a rep would be told "new MQL" about a lead that is
@@ -324,12 +326,7 @@ pub fn queue(
         .into_iter()
         .chain(fresh)
         .chain(refused)
-        .filter(|n| {
-            seen.insert((
-                crate::assemble::id_key(&n.lead_model.0).to_string(),
-                n.lead_model.1.clone(),
-            ))
-        })
+        .filter(|n| seen.insert(crate::assemble::id_key(&n.lead_model.0).to_string()))
         .collect();
     Ok((queue, dropped.len()))
 }
@@ -563,12 +560,16 @@ mod tests {
     }
 
     fn note(lead: &str, as_of: &str) -> Notification {
-        let key = format!("{lead}:{as_of}:m1");
+        note_of("m1", lead, as_of)
+    }
+
+    fn note_of(model: &str, lead: &str, as_of: &str) -> Notification {
+        let key = format!("{lead}:{as_of}:{model}");
         Notification {
-            body: serde_json::json!({"lead_id": lead, "model_id": "m1", "idempotency_key": key})
+            body: serde_json::json!({"lead_id": lead, "model_id": model, "idempotency_key": key})
                 .to_string(),
             key,
-            lead_model: (lead.into(), "m1".into()),
+            lead_model: (lead.into(), model.into()),
             earlier: false,
             attempts_before: 0,
             last_error: None,
@@ -654,6 +655,17 @@ mod tests {
         assert_eq!(dropped, 1);
         let keys: Vec<&str> = q.iter().map(|n| n.key.as_str()).collect();
         assert_eq!(keys, ["B:d1:m1", "C:d2:m1", "7.0:d3:m1"]);
+        // A new model promoted since: a lead still pending crosses again under it, and is sent
+        // once, under its first key (two keys could not be matched by the receiver).
+        save_pending(&hook, &q).unwrap();
+        let (q, _) = queue(
+            &hook,
+            vec![note_of("m2", "B", "d5"), note_of("m2", "D", "d5")],
+            |_| false,
+        )
+        .unwrap();
+        let keys: Vec<&str> = q.iter().map(|n| n.key.as_str()).collect();
+        assert_eq!(keys, ["B:d1:m1", "C:d2:m1", "7.0:d3:m1", "D:d5:m2"]);
     }
 
     #[test]
