@@ -629,13 +629,47 @@ fn train_examples(
         || y_test.iter().all(|v| !*v)
         || y_train.iter().filter(|v| **v).count() < 2
     {
+        let converted = |rows: &[bool]| rows.iter().filter(|v| **v).count();
+        let all = converted(&y);
+        let message = if all < 3 || all + 3 > y.len() {
+            format!(
+                "too few leads of one class to split into training and holdout ({examples} examples, {all} converted)"
+            )
+        } else {
+            // Enough of both classes, but the split left one side without one: say which, and
+            // what would help (a time split puts the latest examples in the holdout: outcomes
+            // known only for older leads leave it with none).
+            let hint = match config.split {
+                SplitKind::Time => {
+                    "; the time split holds out the latest examples and leaves out of training \
+                     those whose horizon reaches them: a short history, or outcomes recorded \
+                     only for older leads, leaves a side with no conversion. Use --split \
+                     random, or a longer export"
+                }
+                SplitKind::Random => "",
+            };
+            let gap = if split.gap_dropped > 0 {
+                format!(
+                    " ({} left out of training: their horizon reaches past the earliest \
+                     holdout moment)",
+                    split.gap_dropped
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "the split left a side without both classes: training has {} converted of \
+                 {}{gap}, the holdout {} of {} ({examples} examples, {all} converted){hint}",
+                converted(&y_train),
+                y_train.len(),
+                converted(&y_test),
+                y_test.len()
+            )
+        };
         return Err(TrainError::Column {
             path: table.path.clone(),
             column: label,
-            message: format!(
-                "too few leads of one class to split into training and holdout ({examples} examples, {} converted)",
-                y.iter().filter(|v| **v).count()
-            ),
+            message,
         });
     }
     for c in spec.feature_columns() {

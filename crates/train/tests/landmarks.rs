@@ -388,3 +388,33 @@ fn an_event_type_that_alone_predicts_the_outcome_is_flagged_as_leakage() {
         outcome.artifact.provenance.warnings
     );
 }
+
+/// Outcomes recorded only up to a date (an export of conversions that stopped early) leave
+/// the time split's holdout, the latest examples, with no conversion: the error says which
+/// side lacks one and what would help, where it said "too few leads of one class" of a table
+/// with hundreds of conversions.
+#[test]
+fn a_time_split_without_conversions_in_the_holdout_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo("data/demo/outcomes.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut early = format!("{}\n", lines.next().unwrap());
+    for l in lines.filter(|l| l.split(',').nth(1).is_some_and(|t| t < "2025-05-01")) {
+        early.push_str(l);
+        early.push('\n');
+    }
+    let outcomes = dir.path().join("outcomes.csv");
+    std::fs::write(&outcomes, early).unwrap();
+    let mut c = TrainConfig::new(repo("data/demo/leads.csv"));
+    c.spec = Some(repo("data/demo/spec.toml"));
+    c.events = Some(repo("data/demo/events.csv"));
+    c.outcomes = Some(outcomes);
+    c.split = SplitKind::Time;
+    let e = train(&c).map(|_| ()).unwrap_err().to_string();
+    assert!(
+        e.contains("the split left a side without both classes")
+            && e.contains("the holdout 0 of")
+            && e.contains("--split random"),
+        "{e}"
+    );
+}
