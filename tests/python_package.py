@@ -310,6 +310,27 @@ broken = leads.head(2).astype(object)
 broken.loc[broken.index[1], "industry"] = "Soft\ud800"
 refused("a lone surrogate", lambda: model.score(broken, events=events, as_of=AS_OF), "lead at index 1", "industry", "not valid Unicode")
 assert len(model.score(leads.head(1), events=events, as_of=AS_OF, factors=10**30)) == 1
+# A float32 column is read as the decimals it holds (1984.3, not the 1984.300048828125 a
+# widening cast makes), as `leadscore-train` reads a Parquet Float32 column: numpy's float32,
+# pandas' Float32, a pyarrow float column and a pyarrow Table's float column score as the
+# same numbers in float64, factor texts and all.
+sized = leads.head(60)
+sized = sized[pd.to_numeric(sized["company_size"]).notna()].copy()
+sized["company_size"] = pd.to_numeric(sized["company_size"]) + 0.3
+wide = model.score(sized, events=events, as_of=AS_OF, factors=100)
+narrow = sized["company_size"].astype(np.float32)
+assert (narrow.astype(np.float64) != sized["company_size"]).all(), "no float32 widens these values"
+for name, form in [
+    ("numpy float32", sized.assign(company_size=narrow)),
+    ("pandas Float32", sized.assign(company_size=narrow.astype("Float32"))),
+    ("pyarrow float", sized.assign(company_size=narrow.astype(pd.ArrowDtype(pa.float32())))),
+    ("float32 scalars in an object column", sized.assign(company_size=pd.Series(list(narrow.to_numpy()), index=sized.index, dtype=object))),
+    ("pyarrow Table", pa.Table.from_pandas(sized.assign(company_size=narrow), preserve_index=False)),
+]:
+    got = model.score(form, events=events, as_of=AS_OF, factors=100)
+    assert (got["score"].to_numpy() == wide["score"].to_numpy()).all(), name
+    assert [[f["factor"] for f in fs] for fs in got["factors"]] == [[f["factor"] for f in fs] for fs in wide["factors"]], name
+print(f"float32 company_size (numpy, pandas Float32, pyarrow): read as the decimals it holds, as {len(wide)} float64 leads")
 numbered = events[events["lead_id"] == first].head(1).copy()
 numbered.index = np.array([7], dtype=np.int64)
 numbered["occurred_at"] = "soon"

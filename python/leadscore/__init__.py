@@ -298,6 +298,26 @@ def _id_key(text: str) -> str:
     return t[:end]
 
 
+def _is_float32(dtype: Any) -> bool:
+    """Whether a column holds float32 numbers: numpy's float32, pandas' Float32, or pyarrow's
+    float (a Parquet Float32 column read with pyarrow's types)."""
+    if isinstance(dtype, _np.dtype):
+        return dtype == _np.float32
+    if isinstance(dtype, _pd.Float32Dtype):
+        return True
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    return arrow is not None and str(arrow) == "float"
+
+
+def _listed(values: _pd.Series) -> list:
+    """A column's cells as Python values, float32 numbers as the decimals they hold (23395.38,
+    not the 23395.380859375 a widening cast makes), as ``leadscore-train`` reads a Parquet
+    Float32 column; a missing one NaN."""
+    if _is_float32(values.dtype):
+        return _leadscore.f32_decimals(values.to_numpy(dtype=_np.float64, na_value=_np.nan).tolist())
+    return values.tolist()
+
+
 def _cell(v: Any, where: Any) -> Any:
     """A cell as the extension takes it: str, bool, int, float or None; `where()` names the
     cell in an error."""
@@ -312,6 +332,9 @@ def _cell(v: Any, where: Any) -> Any:
         return v if -(2**63) <= v < 2**63 else float(v)
     if isinstance(v, (_pd.Timestamp, _dt.datetime, _dt.date)):
         return _pd.Timestamp(v).isoformat()
+    if isinstance(v, _np.float32):
+        # The decimal it holds, as `_listed` reads a column of them.
+        return _cell(_leadscore.f32_decimals([float(v)])[0], where)
     if isinstance(v, _np.generic):
         return _cell(v.item(), where)
     if isinstance(v, (int, float, str)):
@@ -555,7 +578,7 @@ class Model:
                 columns.append([None] * n)
                 continue
             cells = []
-            for label, v in zip(df.index.tolist(), df[c].tolist()):
+            for label, v in zip(df.index.tolist(), _listed(df[c])):
                 where = lambda: f"lead at index {label!r}: column {c!r}"  # noqa: E731
                 if separator is not None and isinstance(v, (list, tuple, _np.ndarray)):
                     v = _options(v, separator, where)
@@ -610,7 +633,7 @@ class Model:
             id_column = self._m.id_column or names[0]
             if id_column not in df.columns:
                 raise ValueError(f"leads: no column {id_column!r} to join the events on")
-            lead_ids = [_id(v) for v in df[id_column].tolist()]
+            lead_ids = [_id(v) for v in _listed(df[id_column])]
             position = {}
             for i, (label, lead) in enumerate(zip(df.index.tolist(), lead_ids)):
                 if lead is None:
@@ -621,7 +644,7 @@ class Model:
                         f"{df.index.tolist()[position[lead]]!r}); its events could not be told apart"
                     )
                 position[lead] = i
-            event_ids = [_id(v) for v in edf[names[0]].tolist()]
+            event_ids = [_id(v) for v in _listed(edf[names[0]])]
             missing_id = [k for k, v in zip(edf.index.tolist(), event_ids) if v is None]
             if missing_id:
                 raise ValueError(f"events: row {missing_id[0]!r}: column {names[0]!r}: the lead id is missing")
