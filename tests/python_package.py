@@ -310,6 +310,66 @@ broken = leads.head(2).astype(object)
 broken.loc[broken.index[1], "industry"] = "Soft\ud800"
 refused("a lone surrogate", lambda: model.score(broken, events=events, as_of=AS_OF), "lead at index 1", "industry", "not valid Unicode")
 assert len(model.score(leads.head(1), events=events, as_of=AS_OF, factors=10**30)) == 1
+# A float32 column is read as the decimals it holds (1984.3, not the 1984.300048828125 a
+# widening cast makes), as `leadscore-train` reads a Parquet Float32 column: numpy's float32,
+# pandas' Float32, a pyarrow float column and a pyarrow Table's float column score as the
+# same numbers in float64, factor texts and all.
+sized = leads.head(60)
+sized = sized[pd.to_numeric(sized["company_size"]).notna()].copy()
+sized["company_size"] = pd.to_numeric(sized["company_size"]) + 0.3
+wide = model.score(sized, events=events, as_of=AS_OF, factors=100)
+narrow = sized["company_size"].astype(np.float32)
+assert (narrow.astype(np.float64) != sized["company_size"]).all(), "no float32 widens these values"
+for name, form in [
+    ("numpy float32", sized.assign(company_size=narrow)),
+    ("pandas Float32", sized.assign(company_size=narrow.astype("Float32"))),
+    ("pyarrow float", sized.assign(company_size=narrow.astype(pd.ArrowDtype(pa.float32())))),
+    ("float32 scalars in an object column", sized.assign(company_size=pd.Series(list(narrow.to_numpy()), index=sized.index, dtype=object))),
+    ("pyarrow Table", pa.Table.from_pandas(sized.assign(company_size=narrow), preserve_index=False)),
+]:
+    got = model.score(form, events=events, as_of=AS_OF, factors=100)
+    assert (got["score"].to_numpy() == wide["score"].to_numpy()).all(), name
+    assert [[f["factor"] for f in fs] for fs in got["factors"]] == [[f["factor"] for f in fs] for fs in wide["factors"]], name
+print(f"float32 company_size (numpy, pandas Float32, pyarrow): read as the decimals it holds, as {len(wide)} float64 leads")
+# A float128 (np.longdouble) column is read as its numbers (its `item()` is a longdouble again:
+# the package recursed until RecursionError); a number no double holds, as an object cell
+# (10**400) or a longdouble, is refused naming the lead and the column; a signaling NaN
+# Decimal is missing as a quiet one is (it raised "cannot convert signaling NaN").
+import decimal
+
+long = model.score(sized.assign(company_size=sized["company_size"].astype(np.longdouble)), events=events, as_of=AS_OF)
+assert (long["score"].to_numpy() == wide["score"].to_numpy()).all(), long["score"]
+huge = leads.head(3).copy()
+huge.index = ["a", "b", "c"]
+huge["company_size"] = huge["company_size"].astype(object)
+huge.loc["b", "company_size"] = 10**400
+refused("10**400 in an object column", lambda: model.score(huge, events=events, as_of=AS_OF), "'b'", "company_size", "too large a number")
+huge["company_size"] = pd.Series(np.array(["1", "1e400", "1"], dtype=np.longdouble), index=huge.index)
+refused("1e400 in a float128 column", lambda: model.score(huge, events=events, as_of=AS_OF), "'b'", "company_size", "too large a number")
+gaps = leads.head(3).copy()
+gaps["company_size"] = [decimal.Decimal("sNaN"), decimal.Decimal("NaN"), None]
+assert (model.score(gaps, events=events, as_of=AS_OF)["score"].to_numpy() == model.score(gaps.assign(company_size=None), events=events, as_of=AS_OF)["score"].to_numpy()).all()
+# pd.Timestamp.min as an event's time is that time (1677), as its text is: the package's
+# `ts - epoch` overflowed pandas' range and raised OutOfBoundsTimedelta.
+ancient = events[events["lead_id"] == first].head(1).copy()
+ancient["occurred_at"] = [pd.Timestamp.min]
+as_text = model.score(leads.head(1), events=ancient.assign(occurred_at="1677-09-21T00:12:44Z"), as_of=AS_OF)["score"].iloc[0]
+assert model.score(leads.head(1), events=ancient, as_of=AS_OF)["score"].iloc[0] == as_text
+listed_min = leads.head(1).copy()
+listed_min["events"] = [[{"event_type": ancient["event_type"].iloc[0], "occurred_at": pd.Timestamp.min}]]
+assert model.score(listed_min, as_of=AS_OF)["score"].iloc[0] == as_text
+# A Decimal as a time is the number it holds (Unix seconds, as the server reads a JSON number);
+# a signaling NaN one in an events table is a missing time naming its row (pandas' own isna
+# raised decimal.InvalidOperation on it).
+at = 1748736000  # 2025-06-01T00:00:00Z
+listed_min["events"] = [[{"event_type": ancient["event_type"].iloc[0], "occurred_at": decimal.Decimal(at)}]]
+by_decimal = model.score(listed_min, as_of=AS_OF)["score"].iloc[0]
+listed_min["events"] = [[{"event_type": ancient["event_type"].iloc[0], "occurred_at": at}]]
+assert by_decimal == model.score(listed_min, as_of=AS_OF)["score"].iloc[0]
+signaling = ancient.assign(occurred_at=[decimal.Decimal("sNaN")])
+signaling.index = [9]
+refused("a signaling NaN event time", lambda: model.score(leads.head(1), events=signaling, as_of=AS_OF), "occurred_at", "missing at row 9")
+print("float128 read as its numbers, 10**400 and 1e400 refused naming the lead, sNaN missing, pd.Timestamp.min and a Decimal times")
 numbered = events[events["lead_id"] == first].head(1).copy()
 numbered.index = np.array([7], dtype=np.int64)
 numbered["occurred_at"] = "soon"

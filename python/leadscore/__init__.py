@@ -106,6 +106,10 @@ def load(
 _UNIX_TEXT = _re.compile(r"[0-9]{1,20}(\.[0-9]+)?")
 
 
+# Ticks per second of the units pandas keeps times in.
+_TICKS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+
+
 # What a time written as text may look like, for messages.
 _TIME_FORMS = "a timestamp such as 2025-06-08T10:00:00Z or 2025-06-08 10:00:00"
 
@@ -132,8 +136,12 @@ def _seconds(t: Any, what: str, up: bool = False, parse: Any = None) -> int:
         if seconds is None:
             raise ValueError(f"{what}: {t!r} is not a time (expected {_TIME_FORMS})")
         return seconds
-    if isinstance(t, _np.generic) and not isinstance(t, _np.datetime64):
-        t = t.item()
+    if (isinstance(t, _np.generic) and not isinstance(t, _np.datetime64)) or _is_decimal(t):
+        # A number (a Decimal too, read as the server reads a JSON number).
+        try:
+            t = _scalar(t)
+        except OverflowError:
+            raise ValueError(f"{what}: {_too_large(t)} is not a time") from None
     if isinstance(t, bool):
         raise ValueError(f"{what}: {t!r} is not a time")
     if isinstance(t, (int, float)):
@@ -162,9 +170,11 @@ def _seconds(t: Any, what: str, up: bool = False, parse: Any = None) -> int:
         raise ValueError(f"{what}: missing")
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")
-    epoch = _pd.Timestamp("1970-01-01", tz="UTC")
-    whole, rest = divmod(ts - epoch, _pd.Timedelta(seconds=1))
-    return int(whole) + (1 if up and rest != _pd.Timedelta(0) else 0)
+    # Counted in the time's own unit (`ts - epoch` overflowed pandas' nanosecond range for
+    # `pd.Timestamp.min`, a time all the same).
+    utc = ts.asm8
+    whole, rest = divmod(int(utc.astype(_np.int64)), _TICKS_PER_SECOND[_np.datetime_data(utc.dtype)[0]])
+    return whole + (1 if up and rest else 0)
 
 
 def _unix_counts(items: list, up: bool = False, labels: Any = None, what: str = "times") -> Optional[list]:
@@ -177,7 +187,10 @@ def _unix_counts(items: list, up: bool = False, labels: Any = None, what: str = 
 
     def number(v: Any) -> Any:
         if isinstance(v, _np.generic) and not isinstance(v, _np.datetime64):
-            v = v.item()
+            try:
+                v = _scalar(v)
+            except OverflowError:
+                return None
         if isinstance(v, bool):
             return None
         if isinstance(v, (int, float)):
@@ -220,7 +233,7 @@ def _seconds_column(values: Any, labels: Any, what: str, up: bool = False, parse
     """Unix seconds of a column of times (strings in the export forms, datetimes, or numbers
     of seconds), naive times read as UTC; a missing or unreadable one names its row label.
     Strings are read by ``parse`` (see ``_seconds``), datetimes by pandas."""
-    missing = _pd.isna(values).to_numpy()
+    missing = _isna(values)
     if missing.any():
         raise ValueError(f"{what}: missing at row {labels[int(missing.argmax())]!r}")
     counts = _unix_counts(values.tolist(), up, list(labels), what)
@@ -250,12 +263,12 @@ def _seconds_column(values: Any, labels: Any, what: str, up: bool = False, parse
         for v, k in zip(values.tolist(), labels):
             _seconds(v, f"{what} at row {k!r}")
         raise
-    epoch = _pd.Timestamp("1970-01-01", tz="UTC")
-    since = ts - epoch
-    whole = since // _pd.Timedelta(seconds=1)
+    # Counted in the column's own unit, as `_seconds` counts one time.
+    utc = ts.dt.tz_convert(None).to_numpy()
+    whole, rest = _np.divmod(utc.view(_np.int64), _TICKS_PER_SECOND[_np.datetime_data(utc.dtype)[0]])
     if up:
-        whole = whole + (since % _pd.Timedelta(seconds=1) != _pd.Timedelta(0)).astype("int64")
-    return whole.astype("int64").tolist()
+        whole = whole + (rest != 0)
+    return whole.astype(_np.int64).tolist()
 
 
 def _encodes(text: str) -> bool:
@@ -275,7 +288,12 @@ def _id(v: Any) -> Optional[str]:
     if v is None or v is _pd.NA or v is _pd.NaT:
         return None
     if isinstance(v, _np.generic):
-        v = v.item()
+        try:
+            v = _scalar(v)
+        except OverflowError:
+            return _id_key(str(v))
+        if isinstance(v, _np.generic):
+            return _id_key(str(v))
     if isinstance(v, float):
         if _math.isnan(v):
             return None
@@ -298,6 +316,87 @@ def _id_key(text: str) -> str:
     return t[:end]
 
 
+def _is_float32(dtype: Any) -> bool:
+    """Whether a column holds float32 numbers: numpy's float32, pandas' Float32, or pyarrow's
+    float (a Parquet Float32 column read with pyarrow's types)."""
+    if isinstance(dtype, _np.dtype):
+        return dtype == _np.float32
+    if isinstance(dtype, _pd.Float32Dtype):
+        return True
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    return arrow is not None and str(arrow) == "float"
+
+
+def _listed(values: _pd.Series) -> list:
+    """A column's cells as Python values, float32 numbers as the decimals they hold (23395.38,
+    not the 23395.380859375 a widening cast makes), as ``leadscore-train`` reads a Parquet
+    Float32 column; a missing one NaN."""
+    if _is_float32(values.dtype):
+        return _leadscore.f32_decimals(values.to_numpy(dtype=_np.float64, na_value=_np.nan).tolist())
+    return values.tolist()
+
+
+def _float(v: Any) -> Any:
+    """A numpy float (numpy's float32 as the decimal it holds, as :func:`_listed` reads a
+    column of them; a ``longdouble`` as the nearest double) or a ``Decimal`` as a Python float,
+    NaN for a NaN (a signaling one too). Anything else unchanged. A finite number too large for
+    a double raises ``OverflowError``."""
+    import decimal
+
+    if isinstance(v, _np.float32):
+        return _leadscore.f32_decimals([float(v)])[0]
+    if isinstance(v, _np.floating):
+        with _np.errstate(over="ignore"):
+            x = float(v)
+        if _math.isinf(x) and _np.isfinite(v):
+            raise OverflowError("too large")
+        return x
+    if isinstance(v, decimal.Decimal):
+        if v.is_nan():
+            return _math.nan
+        x = float(v)
+        if _math.isinf(x) and v.is_finite():
+            raise OverflowError("too large")
+        return x
+    return v
+
+
+def _is_decimal(v: Any) -> bool:
+    import decimal
+
+    return isinstance(v, decimal.Decimal)
+
+
+def _isna(values: _pd.Series) -> Any:
+    """``pd.isna`` of a column as a numpy array; a signaling NaN ``Decimal`` (on which pandas'
+    own check raises ``InvalidOperation``) is missing, as a quiet one is."""
+    try:
+        return _pd.isna(values).to_numpy()
+    except ArithmeticError:
+        return _np.array(
+            [v.is_nan() if _is_decimal(v) else _pd.api.types.is_scalar(v) and bool(_pd.isna(v)) for v in values.tolist()],
+            dtype=bool,
+        )
+
+
+def _scalar(v: Any) -> Any:
+    """A numpy scalar as the Python value it holds (see :func:`_float` for floats and
+    ``Decimal``s); one with no Python equivalent (a ``clongdouble``) unchanged. Anything else
+    unchanged."""
+    if isinstance(v, _np.floating) or _is_decimal(v):
+        return _float(v)
+    if isinstance(v, _np.generic) and not isinstance(v, _np.datetime64):
+        x = v.item()
+        return v if isinstance(x, _np.generic) else x
+    return v
+
+
+def _too_large(v: Any) -> str:
+    """How an error shows a number too large for a double: its digits, cut past 40."""
+    text = str(v)
+    return text if len(text) <= 40 else f"{text[:20]}...{text[-8:]} ({len(text)} characters)"
+
+
 def _cell(v: Any, where: Any) -> Any:
     """A cell as the extension takes it: str, bool, int, float or None; `where()` names the
     cell in an error."""
@@ -308,21 +407,38 @@ def _cell(v: Any, where: Any) -> Any:
     if isinstance(v, bool) or isinstance(v, (str, float)):
         return v
     if isinstance(v, int):
-        # Beyond 64 bits: a number all the same (JSON reads it as one too).
-        return v if -(2**63) <= v < 2**63 else float(v)
+        if -(2**63) <= v < 2**63:
+            return v
+        # Beyond 64 bits: a number all the same (JSON reads it as one too), unless no double
+        # holds it (10**400).
+        try:
+            return float(v)
+        except OverflowError:
+            raise ValueError(f"{where()}: {_too_large(v)} is too large a number") from None
     if isinstance(v, (_pd.Timestamp, _dt.datetime, _dt.date)):
         return _pd.Timestamp(v).isoformat()
+    if isinstance(v, _np.generic) and not isinstance(v, _np.datetime64):
+        # A longdouble's `item()` is a longdouble again: read by `_float`, never recursed on.
+        try:
+            x = _scalar(v)
+        except OverflowError:
+            raise ValueError(f"{where()}: {_too_large(v)} is too large a number") from None
+        if isinstance(x, _np.generic):
+            raise ValueError(
+                f"{where()}: expected a string, number, boolean or null, found {type(v).__name__}"
+            )
+        return _cell(x, where)
     if isinstance(v, _np.generic):
         return _cell(v.item(), where)
     if isinstance(v, (int, float, str)):
         return v
-    try:
-        import decimal
+    import decimal
 
-        if isinstance(v, decimal.Decimal):
-            return float(v)
-    except ImportError:  # pragma: no cover
-        pass
+    if isinstance(v, decimal.Decimal):
+        try:
+            return _cell(_float(v), where)
+        except OverflowError:
+            raise ValueError(f"{where()}: {_too_large(v)} is too large a number") from None
     raise ValueError(
         f"{where()}: expected a string, number, boolean or null, found {type(v).__name__}"
     )
@@ -555,7 +671,7 @@ class Model:
                 columns.append([None] * n)
                 continue
             cells = []
-            for label, v in zip(df.index.tolist(), df[c].tolist()):
+            for label, v in zip(df.index.tolist(), _listed(df[c])):
                 where = lambda: f"lead at index {label!r}: column {c!r}"  # noqa: E731
                 if separator is not None and isinstance(v, (list, tuple, _np.ndarray)):
                     v = _options(v, separator, where)
@@ -610,7 +726,7 @@ class Model:
             id_column = self._m.id_column or names[0]
             if id_column not in df.columns:
                 raise ValueError(f"leads: no column {id_column!r} to join the events on")
-            lead_ids = [_id(v) for v in df[id_column].tolist()]
+            lead_ids = [_id(v) for v in _listed(df[id_column])]
             position = {}
             for i, (label, lead) in enumerate(zip(df.index.tolist(), lead_ids)):
                 if lead is None:
@@ -621,7 +737,7 @@ class Model:
                         f"{df.index.tolist()[position[lead]]!r}); its events could not be told apart"
                     )
                 position[lead] = i
-            event_ids = [_id(v) for v in edf[names[0]].tolist()]
+            event_ids = [_id(v) for v in _listed(edf[names[0]])]
             missing_id = [k for k, v in zip(edf.index.tolist(), event_ids) if v is None]
             if missing_id:
                 raise ValueError(f"events: row {missing_id[0]!r}: column {names[0]!r}: the lead id is missing")
@@ -629,8 +745,8 @@ class Model:
             keep = _np.array(found, dtype=_np.int64) >= 0
             kept = edf[keep]
             kinds = kept[names[1]]
-            if kinds.isna().any():
-                bad = kept.index.tolist()[int(kinds.isna().to_numpy().argmax())]
+            if _isna(kinds).any():
+                bad = kept.index.tolist()[int(_isna(kinds).argmax())]
                 raise ValueError(f"events: row {bad!r}: column {names[1]!r}: the event type is missing")
             rows = [i for i in found if i >= 0]
             types = kinds.astype(str).tolist()

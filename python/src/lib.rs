@@ -590,6 +590,17 @@ fn unix_time(x: f64, up: bool) -> Option<i64> {
     }
 }
 
+/// Float32 values (each given as the f64 it widens to) read as the decimals they hold
+/// (`leadscore_core::value::f32_as_written`), as `leadscore-train` reads a Parquet Float32
+/// column: 23395.38 stored as a float32 is 23395.38, not 23395.380859375.
+#[pyfunction]
+fn f32_decimals(values: Vec<f64>) -> Vec<f64> {
+    values
+        .into_iter()
+        .map(|x| leadscore_core::value::f32_as_written(x as f32))
+        .collect()
+}
+
 /// Checks a tiers specification (`--tiers`); a ValueError says what is wrong.
 #[pyfunction]
 fn check_tiers(tiers: &str) -> PyResult<()> {
@@ -614,6 +625,7 @@ fn _leadscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(is_zero_time, m)?)?;
     m.add_function(wrap_pyfunction!(epoch_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(unix_time, m)?)?;
+    m.add_function(wrap_pyfunction!(f32_decimals, m)?)?;
     m.add(
         "DEFAULT_MIN_SUPPORT",
         leadscore_core::curve::DEFAULT_MIN_SUPPORT,

@@ -422,6 +422,29 @@ pub fn parse_number_as(text: &str, decimal_comma: bool) -> Option<f64> {
     }
 }
 
+/// The f64 nearest the shortest decimal that reads back as `x` (Rust's `Display` for f32): a
+/// Float32 value read as the decimal it was written as (0.1 stored as Float32 is 0.1, not the
+/// 0.10000000149 a widening cast makes of it), by `leadscore-train` for a Parquet Float32 column
+/// and by the Python package for a float32 column.
+pub fn f32_as_written(x: f32) -> f64 {
+    use std::io::Write;
+    if !x.is_finite() {
+        return f64::from(x);
+    }
+    // `Display` writes no exponent: the longest an f32 makes is the smallest subnormal's 47
+    // characters (the largest finite value takes 39, a sign one more).
+    let mut buf = [0u8; 64];
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    if write!(cursor, "{x}").is_err() {
+        return f64::from(x);
+    }
+    let n = usize::try_from(cursor.position()).unwrap_or(0);
+    std::str::from_utf8(&buf[..n])
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| f64::from(x))
+}
+
 /// The level a number stands for when a numeric column is treated as categorical
 /// (`5.0` -> `"5"`, `2.5` -> `"2.5"`), identical in both featurizers.
 pub fn number_to_level(x: f64) -> String {
@@ -2850,6 +2873,24 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_float32_reads_as_the_decimal_it_was_written_as() {
+        for (x, want) in [
+            (0.1f32, 0.1f64),
+            (0.3, 0.3),
+            (-2.675, -2.675),
+            (16_777_216.0, 16_777_216.0),
+            (3.402_823_5e38, 3.402_823_5e38),
+            (1e-45, 1e-45),
+            (0.0, 0.0),
+        ] {
+            assert_eq!(f32_as_written(x), want, "{x}");
+        }
+        assert!(f32_as_written(-0.0).is_sign_negative());
+        assert!(f32_as_written(f32::NAN).is_nan());
+        assert_eq!(f32_as_written(f32::INFINITY), f64::INFINITY);
+    }
 
     /// A moment of scoring: a time as written, or Unix seconds or milliseconds from 2000 to
     /// 2100; nothing before 1970, no other number.
