@@ -157,7 +157,7 @@ pub fn weights(artifact: &ModelArtifact, top: usize) -> Result<Chart, ReportErro
             .x_label_area_size(40)
             .y_label_area_size(350)
             // Room beside the longest bars for their labels.
-            .build_cartesian_2d(-extent * 1.7..extent * 1.7, (0..last).into_segmented())?;
+            .build_cartesian_2d(-extent * 1.7..extent * 1.7, Rows(last + 1))?;
         let label_of = |v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) => usize::try_from(last - i)
                 .ok()
@@ -256,7 +256,7 @@ pub fn importance(
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(300)
-            .build_cartesian_2d(0.0..extent * 1.25, (0..last).into_segmented())?;
+            .build_cartesian_2d(0.0..extent * 1.25, Rows(last + 1))?;
         let label_of = |v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) => usize::try_from(last - i)
                 .ok()
@@ -440,7 +440,7 @@ fn shape_panel(area: &Area<'_>, g: &GroupSummary) -> DrawResult<()> {
                 .margin(8)
                 .x_label_area_size(24)
                 .y_label_area_size(110)
-                .build_cartesian_2d(-extent * 1.1..extent * 1.1, (0..last).into_segmented())?;
+                .build_cartesian_2d(-extent * 1.1..extent * 1.1, Rows(last + 1))?;
             let label_of = |v: &SegmentValue<i32>| match v {
                 SegmentValue::CenterOf(i) => usize::try_from(last - i)
                     .ok()
@@ -510,7 +510,7 @@ fn grid_panel(
         .margin(8)
         .x_label_area_size(34)
         .y_label_area_size(96)
-        .build_cartesian_2d((0..last_b).into_segmented(), (0..last_a).into_segmented())?;
+        .build_cartesian_2d(Rows(last_b + 1), Rows(last_a + 1))?;
     let row_of = |v: &SegmentValue<i32>| match v {
         SegmentValue::CenterOf(i) => usize::try_from(last_a - i)
             .ok()
@@ -561,6 +561,57 @@ fn grid_panel(
         }
     }
     Ok(())
+}
+
+/// An axis of `n` equal slots, the rows of a horizontal bar chart or a heat map's rows or
+/// columns: `Exact(i)` is the edge below slot `i` (`Exact(n)` and `Last` the far end),
+/// `CenterOf(i)` its middle, and the labels sit at the middles. plotters' segmented integer
+/// axis (`(0..n - 1).into_segmented()`) maps one slot, `0..0`, to no length at all: a field's
+/// only bar was drawn with a negative height and without its label.
+#[derive(Debug, Clone, Copy)]
+struct Rows(i32);
+
+impl Ranged for Rows {
+    type FormatOption = plotters::coord::ranged1d::NoDefaultFormatting;
+    type ValueType = SegmentValue<i32>;
+
+    fn map(&self, value: &SegmentValue<i32>, limit: (i32, i32)) -> i32 {
+        let n = f64::from(self.0.max(1));
+        let at = match value {
+            SegmentValue::Exact(i) => f64::from(*i),
+            SegmentValue::CenterOf(i) => f64::from(*i) + 0.5,
+            SegmentValue::Last => n,
+        };
+        // Pixel coordinates: far inside i32 for any chart drawn here.
+        limit.0 + (f64::from(limit.1 - limit.0) * at / n).round() as i32
+    }
+
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(
+        &self,
+        hint: H,
+    ) -> Vec<SegmentValue<i32>> {
+        // Every slot when the hint allows it (the charts ask for one label per row), else
+        // every k-th.
+        let step = usize::try_from(self.0)
+            .unwrap_or(0)
+            .div_ceil(hint.max_num_points().max(1))
+            .max(1);
+        (0..self.0.max(0))
+            .step_by(step)
+            .map(SegmentValue::CenterOf)
+            .collect()
+    }
+
+    fn range(&self) -> std::ops::Range<SegmentValue<i32>> {
+        SegmentValue::Exact(0)..SegmentValue::Exact(self.0.max(1))
+    }
+}
+
+/// No label of its own: every chart names its slots with a formatter of its own.
+impl plotters::coord::ranged1d::ValueFormatter<SegmentValue<i32>> for Rows {
+    fn format(_value: &SegmentValue<i32>) -> String {
+        String::new()
+    }
 }
 
 /// An axis number, short: 1200 -> 1.2k.
@@ -1314,5 +1365,84 @@ mod tests {
             .and_then(|w| w.parse::<f64>().ok())
             .expect("a width");
         assert!(width > 50.0, "{}", bars[0]);
+    }
+
+    /// The numbers an SVG gives an attribute (`height="-6"`), over all its elements.
+    fn attribute_values(svg: &str, name: &str) -> Vec<f64> {
+        svg.split(&format!(" {name}=\""))
+            .skip(1)
+            .filter_map(|v| v.split('"').next()?.parse().ok())
+            .collect()
+    }
+
+    /// A model of one field (one numeric column, one category, one yes/no column) has one
+    /// row of importance, one bar of a category and one cell of a heat map's axis: each is
+    /// drawn with its size and its label (plotters' axis of one segment gave the bar a height
+    /// of -6 and no label).
+    #[test]
+    fn charts_of_one_field_draw_its_bar_and_label() {
+        let one = |name: &str, shape: Shape| ExplainSummary {
+            groups: vec![GroupSummary {
+                name: name.to_string(),
+                part: Part::Fit,
+                importance: 0.8,
+                shape,
+            }],
+            ..ExplainSummary::default()
+        };
+        let check = |svg: &str, label: &str| {
+            for name in ["height", "width"] {
+                let values = attribute_values(svg, name);
+                assert!(!values.is_empty(), "{svg}");
+                assert!(values.iter().all(|v| *v > 0.0), "{name}: {values:?}\n{svg}");
+            }
+            assert!(
+                svg.contains(&format!(">\n{label}\n</text>")),
+                "{label}\n{svg}"
+            );
+        };
+        let artifact = demo();
+        let curve = one(
+            "lone_number",
+            Shape::Curve {
+                x_label: "lone_number".into(),
+                points: vec![(0.0, -0.5), (1.0, 0.5)],
+                reference: None,
+            },
+        );
+        let svg = importance(&artifact, &curve).unwrap().svg;
+        check(&svg, "lone_number");
+        let teal = format!("fill=\"#{:02X}{:02X}{:02X}\"", TEAL.0, TEAL.1, TEAL.2);
+        let bar = svg
+            .split("<rect")
+            .find(|r| r.contains(&teal))
+            .expect("the bar");
+        assert!(attribute_values(bar, "height")[0] > 20.0, "{bar}");
+
+        let bars = one(
+            "lone_category",
+            Shape::Bars {
+                bars: vec![("only level".into(), 0.4)],
+            },
+        );
+        check(&shapes(&bars).unwrap().svg, "only level");
+        let grid = one(
+            "a x b",
+            Shape::Grid {
+                y_label: "a".into(),
+                x_label: "b".into(),
+                rows: vec!["= r".into()],
+                columns: vec!["= c".into()],
+                effects: vec![vec![0.3]],
+            },
+        );
+        let svg = shapes(&grid).unwrap().svg;
+        check(&svg, "= r");
+        check(&svg, "= c");
+
+        let mut artifact = demo();
+        artifact.model.features.truncate(1);
+        let svg = weights(&artifact, 5).unwrap().svg;
+        check(&svg, &artifact.model.features[0].name);
     }
 }
