@@ -10,7 +10,7 @@ use crate::figures::{
     marked_cutoff, target_rows, tier_rows, EvaluationSet, MarkedCutoff, ReportOptions, TierRow,
 };
 use crate::{isolate, ReportError};
-use leadscore_core::artifact::{bins_label, BinsSearch, ModelArtifact, ShapeSearch};
+use leadscore_core::artifact::{bins_label, penalty_text, BinsSearch, ModelArtifact, ShapeSearch};
 use leadscore_core::curve::{cutoff_for_precision, CutoffError, CutoffVerdict, CHECKED_TARGETS};
 use leadscore_core::explain::ExplainSummary;
 use leadscore_core::funnel::Funnel;
@@ -427,10 +427,10 @@ fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
         @for c in &b.candidates {
             (self_closing(html! { br {} }))
             (format!(
-                "{} bins: {} features, alpha {:.4}, CV log loss {:.4}, CV ROC AUC {:.4}{}",
+                "{} bins: {} features, alpha {}, CV log loss {:.4}, CV ROC AUC {:.4}{}",
                 bins_label(c.bins, c.spikes),
                 c.features,
-                c.alpha,
+                penalty_text(c.alpha),
                 c.cv_log_loss,
                 c.cv_roc_auc,
                 if b.is_chosen(c) { " (chosen)" } else { "" }
@@ -455,7 +455,7 @@ fn shapes_card(s: &ShapeSearch, unit: &str) -> Markup {
             "{} of {} \"auto\" column{} without bins got bins of their own ({}): {} quantile \
              bins, or a bin per value seen {}+ times for fewer than 10 distinct values; ranked by \
              their gain on the residuals of {} training {unit}, how many chosen by {}-fold \
-             cross-validation at alpha {:.4}",
+             cross-validation at alpha {}",
             s.chosen.len(),
             s.columns.len(),
             if s.columns.len() == 1 { "" } else { "s" },
@@ -468,7 +468,7 @@ fn shapes_card(s: &ShapeSearch, unit: &str) -> Markup {
             s.value_min_count,
             count(s.rows),
             s.folds,
-            s.alpha
+            penalty_text(s.alpha)
         ))
         @for r in s.ranked.iter().take(8) {
             (self_closing(html! { br {} }))
@@ -521,13 +521,29 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
         (row(
             "penalty",
             html! {
-                (format!(
-                    "L2, alpha {:.4} (C = {:.4}) chosen by {}-fold cross-validation over {} values",
-                    p.penalty.alpha,
-                    1.0 / p.penalty.alpha,
-                    p.penalty.folds,
-                    p.penalty.grid.len()
-                ))
+                @if let Some(pairs) = p.pairs.as_ref().filter(|q| q.refit_alpha.is_some()) {
+                    // The model is fitted at the penalty chosen again with its pairs.
+                    (format!(
+                        "L2, alpha {} (C = {}) chosen again with the pairs by {}-fold \
+                         cross-validation over {} values (see Pairs of fields); without them \
+                         alpha {} (C = {}) was chosen over {} values",
+                        penalty_text(p.fitted_alpha()),
+                        penalty_text(1.0 / p.fitted_alpha()),
+                        pairs.folds,
+                        pairs.penalties.len(),
+                        penalty_text(p.penalty.alpha),
+                        penalty_text(1.0 / p.penalty.alpha),
+                        p.penalty.grid.len()
+                    ))
+                } @else {
+                    (format!(
+                        "L2, alpha {} (C = {}) chosen by {}-fold cross-validation over {} values",
+                        penalty_text(p.penalty.alpha),
+                        penalty_text(1.0 / p.penalty.alpha),
+                        p.penalty.folds,
+                        p.penalty.grid.len()
+                    ))
+                }
                 @if !p.penalty.extended.is_empty() {
                     (format!(
                         "; the best was on an edge of the grid, so {} more were tried a decade \
@@ -535,7 +551,7 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
                         p.penalty.extended.len(),
                         p.penalty.extended
                             .iter()
-                            .map(|a| format!("{a:.4}"))
+                            .map(|a| penalty_text(*a))
                             .collect::<Vec<_>>()
                             .join(", ")
                     ))
@@ -1306,7 +1322,7 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                 p {
                     "How many: " (p.folds) "-fold cross-validation on the same examples, at the \
                      chosen penalty (alpha "
-                    (format!("{:.4}", p.alpha)) "); each fold ranks the pairs on the residuals of its own model without them, so a \
+                    (penalty_text(p.alpha)) "); each fold ranks the pairs on the residuals of its own model without them, so a \
                      held-out fold never helps choose the pairs it is scored on. The counts go \
                      from fewest to most and stop at the first that does no better than the best \
                      before it; the fewest pairs within one standard error of the lowest pooled \
@@ -1360,11 +1376,11 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                     p {
                         (format!(
                             "The penalty was cross-validated again with the pairs, on the same \
-                             folds (alpha {:.4} above was chosen without them and stays unless \
+                             folds (alpha {} above was chosen without them and stays unless \
                              another beats it by more than one standard error): the model is \
-                             fitted at alpha {:.4}.",
-                            p.alpha,
-                            p.refit_alpha.unwrap_or(p.alpha)
+                             fitted at alpha {}.",
+                            penalty_text(p.alpha),
+                            penalty_text(p.refit_alpha.unwrap_or(p.alpha))
                         ))
                     }
                     table id="table-pair-penalties" class="numbers" {
@@ -1377,7 +1393,7 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                         tbody {
                             @for q in &p.penalties {
                                 tr {
-                                    td { (format!("{:.4}", q.alpha)) }
+                                    td { (penalty_text(q.alpha)) }
                                     td { (format!("{:.4}", q.cv_log_loss)) }
                                     td { (format!("{:.4}", q.cv_roc_auc)) }
                                     td {
@@ -1540,6 +1556,58 @@ mod tests {
             cell,
             "<tr><th>&lt;b&gt;key&lt;/b&gt;</th>\
              <td>&lt;img src=x onerror=alert(1)&gt;</td></tr>"
+        );
+    }
+
+    /// The model card states the penalty the model was fitted at: the one chosen again with
+    /// the pairs, not the one chosen without them (the card said alpha 193.0698 for a model
+    /// fitted at 7.1969), and a weak one with its digits (`alpha 0.0000`).
+    #[test]
+    fn the_model_card_states_the_penalty_the_model_was_fitted_at() {
+        use leadscore_core::pairs::{PairPenalty, PairSearch};
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json");
+        let mut a = ModelArtifact::load(&path).unwrap();
+        let card = |a: &ModelArtifact| {
+            let set = EvaluationSet::holdout(a);
+            model_card(a, &set).into_string()
+        };
+        let first = a.provenance.penalty.alpha;
+        assert!(
+            card(&a).contains(&format!("L2, alpha {first:.4} (C = ")),
+            "{}",
+            card(&a)
+        );
+        let penalty = |alpha: f64| PairPenalty {
+            alpha,
+            cv_log_loss: 0.5,
+            cv_roc_auc: 0.8,
+        };
+        a.provenance.pairs = Some(PairSearch {
+            count: "auto".into(),
+            columns: vec!["a".into(), "b".into()],
+            rows: 100,
+            ranked: Vec::new(),
+            candidates: Vec::new(),
+            alpha: first,
+            folds: 5,
+            extended: Vec::new(),
+            not_tried: Vec::new(),
+            chosen: 1,
+            named: Vec::new(),
+            duplicates: Vec::new(),
+            numeric_cells: None,
+            cells_compared: None,
+            penalties: vec![penalty(first), penalty(first * 5.0), penalty(3.2e-5)],
+            refit_alpha: Some(3.2e-5),
+        });
+        let html = card(&a);
+        assert!(
+            html.contains(&format!(
+                "L2, alpha 3.20e-5 (C = 31250.0000) chosen again with the pairs by 5-fold \
+                 cross-validation over 3 values (see Pairs of fields); without them alpha \
+                 {first:.4} (C = "
+            )),
+            "{html}"
         );
     }
 }

@@ -33,7 +33,7 @@ use crate::fit::{
     each_fold, fit_logistic, fit_widths, fold_assignment, simplest_within_one_se, FitOptions,
     FitResult, Standardizer, WideFit,
 };
-use leadscore_core::artifact::SolverReport;
+use leadscore_core::artifact::{penalty_text, SolverReport};
 use leadscore_core::fitted::{signed_log1p, FittedSpec, FittedTransform};
 use leadscore_core::metrics::{log_loss, roc_auc};
 use leadscore_core::model::sigmoid;
@@ -613,9 +613,10 @@ pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
     if !p.candidates.is_empty() {
         let _ = writeln!(
             out,
-            "    how many, by {}-fold CV at alpha {:.4} (each fold ranks the pairs on its own rows; \
+            "    how many, by {}-fold CV at alpha {} (each fold ranks the pairs on its own rows; \
              pooled out-of-fold; fewest first, stopping at the first that does no better; the fewest within one standard error of the lowest log loss):",
-            p.folds, p.alpha
+            p.folds,
+            penalty_text(p.alpha)
         );
         for c in &p.candidates {
             let _ = writeln!(
@@ -668,8 +669,8 @@ pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
             for q in &p.penalties {
                 let _ = writeln!(
                     out,
-                    "      alpha {:>9.4}  log loss {:.4}  ROC AUC {:.4}{}",
-                    q.alpha,
+                    "      alpha {:>9}  log loss {:.4}  ROC AUC {:.4}{}",
+                    penalty_text(q.alpha),
                     q.cv_log_loss,
                     q.cv_roc_auc,
                     if q.alpha == fitted_at {
