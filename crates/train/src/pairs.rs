@@ -581,12 +581,27 @@ pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
         return String::new();
     };
     let kept: Vec<String> = a.spec.pairs.iter().map(FittedPair::name).collect();
-    let mut out = format!(
-        "  pairs (count {}): ranked by gain on the residuals of the model without them ({} {}):\n",
-        p.count,
-        p.rows,
-        a.provenance.unit()
-    );
+    let mut out = if p.ranked.is_empty() && p.named.is_empty() {
+        // Nothing ranked: why, rather than a heading over an empty list (as the report says).
+        let n = p.columns.len();
+        format!(
+            "  pairs (count {}): none: the search had {n} field{} to pair{}\n",
+            p.count,
+            if n == 1 { "" } else { "s" },
+            if n < 2 {
+                ""
+            } else {
+                ", and no pair gained on the training split"
+            }
+        )
+    } else {
+        format!(
+            "  pairs (count {}): ranked by gain on the residuals of the model without them ({} {}):\n",
+            p.count,
+            p.rows,
+            a.provenance.unit()
+        )
+    };
     for r in p.ranked.iter().take(10) {
         let _ = writeln!(
             out,
@@ -1371,6 +1386,33 @@ fn refit(
 
 #[cfg(test)]
 mod tests {
+    /// With fewer than two fields the search ranks nothing: `train` says why instead of
+    /// printing the ranking's heading over nothing.
+    #[test]
+    fn a_search_with_one_field_says_there_are_no_pairs() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json");
+        let mut a = leadscore_core::artifact::ModelArtifact::load(&path).unwrap();
+        let p = a.provenance.pairs.as_mut().unwrap();
+        p.columns.truncate(1);
+        p.ranked.clear();
+        p.candidates.clear();
+        p.not_tried.clear();
+        p.chosen = 0;
+        a.spec.pairs.clear();
+        let text = super::pairs_text(&a);
+        assert_eq!(
+            text,
+            format!(
+                "  pairs (count {}): none: the search had 1 field to pair\n",
+                a.provenance.pairs.as_ref().unwrap().count
+            )
+        );
+        let p = a.provenance.pairs.as_mut().unwrap();
+        p.columns = vec!["a".into(), "b".into()];
+        assert!(super::pairs_text(&a)
+            .contains("none: the search had 2 fields to pair, and no pair gained"));
+    }
+
     use super::*;
 
     #[test]
