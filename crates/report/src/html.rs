@@ -12,7 +12,7 @@ use crate::figures::{
 use crate::{isolate, ReportError};
 use leadscore_core::artifact::{bins_label, penalty_text, BinsSearch, ModelArtifact, ShapeSearch};
 use leadscore_core::curve::{cutoff_for_precision, CutoffError, CutoffVerdict, CHECKED_TARGETS};
-use leadscore_core::explain::ExplainSummary;
+use leadscore_core::explain::{ExplainSummary, ExplainedLead, Part};
 use leadscore_core::funnel::Funnel;
 use leadscore_core::gates::{GateSpec, Gates, CURVE_POINTS};
 use leadscore_core::metrics::metric_text;
@@ -983,35 +983,69 @@ fn band_labels(edges: &[f64]) -> Vec<String> {
     out
 }
 
-/// The fit x engagement grid of the holdout: conversion rate and count per cell.
+/// The fit x engagement grid of the holdout: conversion rate and count per cell; a model with
+/// one part only gets one column of that part's bands (a grid would name bands of the other
+/// part that the leads do not have).
 fn parts_table(e: &ExplainSummary) -> Markup {
     let g = &e.grid;
     let (fit, eng) = (band_labels(&g.fit_edges), band_labels(&g.engagement_edges));
-    if without_engagement(e) {
-        // No engagement part: one column of fit bands (a grid would name engagement bands the
-        // leads do not have).
+    if let Some(part) = lone_part(e) {
+        // Examples (n, converted) per band of the part the model has, lowest band first.
+        let bands: Vec<(u64, u64)> = match part {
+            Part::Fit => g
+                .cells
+                .iter()
+                .map(|row| row.iter().fold((0, 0), |(a, b), (n, c)| (a + n, b + c)))
+                .collect(),
+            Part::Engagement => (0..g.engagement_edges.len() + 1)
+                .map(|j| {
+                    g.cells
+                        .iter()
+                        .filter_map(|row| row.get(j))
+                        .fold((0, 0), |(a, b), (n, c)| (a + n, b + c))
+                })
+                .collect(),
+        };
+        let labels = match part {
+            Part::Fit => &fit,
+            Part::Engagement => &eng,
+        };
         return html! {
             section id="fit-engagement" {
-                h2 { "Fit" }
-                p {
-                    "This model has no " strong { "engagement" } " part (no events, behaviour                      columns or lead age): a lead's log-odds is the average lead's plus its "
-                    strong { "fit" } " (who the lead is: its profile fields). Holdout examples                      by band of fit (bands at the training quartiles): the share that converted                      and how many there are."
+                @match part {
+                    Part::Fit => {
+                        h2 { "Fit" }
+                        p {
+                            "This model has no " strong { "engagement" } " part (no events, \
+                             behaviour columns or lead age): a lead's log-odds is the average \
+                             lead's plus its " strong { "fit" } " (who the lead is: its profile \
+                             fields). Holdout examples by band of fit (bands at the training \
+                             quartiles): the share that converted and how many there are."
+                        }
+                    }
+                    Part::Engagement => {
+                        h2 { "Engagement" }
+                        p {
+                            "This model has no " strong { "fit" } " part (no profile fields): a \
+                             lead's log-odds is the average lead's plus its " strong { "engagement" }
+                            " (what the lead did: events, behaviour columns, and its age). \
+                             Holdout examples by band of engagement (bands at the training \
+                             quartiles): the share that converted and how many there are."
+                        }
+                    }
                 }
                 table id="table-fit-engagement" class="numbers" {
-                    thead { tr { th { "fit \u{2193}" } th { "all leads" } } }
+                    thead { tr { th { (part.label()) " \u{2193}" } th { "all leads" } } }
                     tbody {
-                        @for (i, row) in g.cells.iter().enumerate().rev() {
-                            @let (n, converted) = row
-                                .iter()
-                                .fold((0u64, 0u64), |(a, b), (n, c)| (a + n, b + c));
+                        @for (i, (n, converted)) in bands.iter().enumerate().rev() {
                             tr {
-                                th { (fit.get(i).cloned().unwrap_or_default()) }
+                                th { (labels.get(i).cloned().unwrap_or_default()) }
                                 td {
-                                    @if n == 0 {
+                                    @if *n == 0 {
                                         "-"
                                     } @else {
-                                        (pct(converted as f64 / n as f64))
-                                        " (" (count(n)) ")"
+                                        (pct(*converted as f64 / *n as f64))
+                                        " (" (count(*n)) ")"
                                     }
                                 }
                             }
@@ -1061,11 +1095,21 @@ fn parts_table(e: &ExplainSummary) -> Markup {
     }
 }
 
-/// Whether the model has no engagement part: every engagement contribution is 0 (its
-/// training quartiles all 0 and every example's 0), as in a flat model of profile fields only.
-fn without_engagement(e: &ExplainSummary) -> bool {
-    e.grid.engagement_edges.iter().all(|x| *x == 0.0)
-        && e.examples.iter().all(|x| x.split.engagement == 0.0)
+/// The one part a model has, when it lacks the other: a part is missing when every
+/// contribution to it is 0 (its training quartiles all 0 and every example's 0), as the
+/// engagement part of a flat model of profile fields only, or the fit part of a model of a
+/// behaviour column alone. A model with neither shows fit.
+fn lone_part(e: &ExplainSummary) -> Option<Part> {
+    let without = |edges: &[f64], part: fn(&leadscore_core::explain::Split) -> f64| {
+        edges.iter().all(|x| *x == 0.0) && e.examples.iter().all(|x| part(&x.split) == 0.0)
+    };
+    if without(&e.grid.engagement_edges, |s| s.engagement) {
+        Some(Part::Fit)
+    } else if without(&e.grid.fit_edges, |s| s.fit) {
+        Some(Part::Engagement)
+    } else {
+        None
+    }
 }
 
 /// `<br/>`.
@@ -1083,22 +1127,40 @@ fn examples_section(e: &ExplainSummary) -> Markup {
             .map(|((y, m, d), (hh, mm, _))| format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}"))
             .unwrap_or_default()
     };
-    // A model without an engagement part shows none (its engagement is 0 for every lead).
-    let engaged = !without_engagement(e);
+    // A model with one part shows that one alone (the other is 0 for every lead).
+    let lone = lone_part(e);
+    let (fit_p, engagement_p) = (
+        |x: &ExplainedLead| {
+            x.fit_percentile
+                .map(|p| format!("p{p:.0}"))
+                .unwrap_or_default()
+        },
+        |x: &ExplainedLead| {
+            x.engagement_percentile
+                .map(|p| format!("p{p:.0}"))
+                .unwrap_or_default()
+        },
+    );
     html! {
         section id="examples" {
             h2 { "Example leads" }
             p {
-                @if engaged {
-                    "Holdout leads with their key factors: one per field or event type, named by \
-                     what the lead has, in log-odds against the average training lead. Baseline + \
-                     fit + engagement is the lead's log-odds; the factors are the strongest parts \
-                     of fit and engagement (the server lists as many as " code { "?factors=N" } " asks)."
-                } @else {
-                    "Holdout leads with their key factors: one per field, named by what the lead \
-                     has, in log-odds against the average training lead. Baseline + fit is the \
-                     lead's log-odds; the factors are the strongest parts of fit (the server \
-                     lists as many as " code { "?factors=N" } " asks)."
+                @match lone {
+                    None => {
+                        "Holdout leads with their key factors: one per field or event type, named \
+                         by what the lead has, in log-odds against the average training lead. \
+                         Baseline + fit + engagement is the lead's log-odds; the factors are the \
+                         strongest parts of fit and engagement (the server lists as many as "
+                        code { "?factors=N" } " asks)."
+                    }
+                    Some(part) => {
+                        "Holdout leads with their key factors: one per field"
+                        @if part == Part::Engagement { " or event type" }
+                        ", named by what the lead has, in log-odds against the average training \
+                         lead. Baseline + " (part.label()) " is the lead's log-odds; the factors \
+                         are the strongest parts of " (part.label()) " (the server lists as many \
+                         as " code { "?factors=N" } " asks)."
+                    }
                 }
             }
             table id="table-examples" {
@@ -1106,11 +1168,8 @@ fn examples_section(e: &ExplainSummary) -> Markup {
                     tr {
                         th { "lead" } th { "score" }
                         th {
-                            (if engaged {
-                                "log-odds: baseline + fit + engagement"
-                            } else {
-                                "log-odds: baseline + fit"
-                            })
+                            "log-odds: baseline + "
+                            (lone.map_or("fit + engagement", Part::label))
                         }
                         th { "key factors" }
                     }
@@ -1128,19 +1187,28 @@ fn examples_section(e: &ExplainSummary) -> Markup {
                             }
                             td { (format!("{:.3}", x.score)) }
                             td {
-                                @if engaged {
-                                    (format!(
-                                        "{:+.2} {:+.2} {:+.2}",
-                                        x.split.baseline, x.split.fit, x.split.engagement
-                                    ))
-                                } @else {
-                                    (format!("{:+.2} {:+.2}", x.split.baseline, x.split.fit))
-                                }
-                                (line_break())
-                                "fit " (x.fit_percentile.map(|p| format!("p{p:.0}")).unwrap_or_default())
-                                @if engaged {
-                                    ", engagement "
-                                    (x.engagement_percentile.map(|p| format!("p{p:.0}")).unwrap_or_default())
+                                @match lone {
+                                    None => {
+                                        (format!(
+                                            "{:+.2} {:+.2} {:+.2}",
+                                            x.split.baseline, x.split.fit, x.split.engagement
+                                        ))
+                                        (line_break())
+                                        "fit " (fit_p(x)) ", engagement " (engagement_p(x))
+                                    }
+                                    Some(Part::Fit) => {
+                                        (format!("{:+.2} {:+.2}", x.split.baseline, x.split.fit))
+                                        (line_break())
+                                        "fit " (fit_p(x))
+                                    }
+                                    Some(Part::Engagement) => {
+                                        (format!(
+                                            "{:+.2} {:+.2}",
+                                            x.split.baseline, x.split.engagement
+                                        ))
+                                        (line_break())
+                                        "engagement " (engagement_p(x))
+                                    }
                                 }
                             }
                             td {
