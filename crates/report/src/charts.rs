@@ -619,7 +619,7 @@ impl plotters::coord::ranged1d::ValueFormatter<SegmentValue<i32>> for Rows {
 }
 
 /// Labels of the weights chart's x axis (plotters' default count).
-const WEIGHT_LABELS: usize = 10;
+const WEIGHT_LABELS: usize = 11;
 
 /// How a signed log-odds axis writes its labels: with as many decimals as its key points
 /// need (at least one). One decimal for every axis wrote a small effect's labels as
