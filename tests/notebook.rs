@@ -1,8 +1,9 @@
 //! The analyst notebook (`notebooks/feature_weights.ipynb`) runs top to bottom with
 //! `jupyter nbconvert --execute` on the committed demo model (age-aware: a handoff curve, a
 //! scored file of replayed moments) and on a model trained on the X Education export (flat: a
-//! per-example curve) and on a model with a multi-select column (artifact format 8), with no
-//! cell failing. Its Python reimplementation of the MQL cutoff is held
+//! per-example curve), on a model with a multi-select column (artifact format 8), on a model
+//! whose pair search chose the penalty again (no engagement part) and on a model of one
+//! engagement column (no fit part), with no cell failing. Its Python reimplementation of the MQL cutoff is held
 //! to `leadscore_core::curve::cutoff_for_precision`: the cutoffs Rust computes for the same
 //! artifact go to the notebook in a JSON file (`LEADSCORE_RUST_CUTOFFS`), and the notebook asserts
 //! its own agree.
@@ -364,6 +365,159 @@ fn notebook_runs_on_a_multi_select_model() {
     let printed = execute(&python, dir.path(), Some((&model, &scored)), artifact, 5);
     assert_checks_ran(&printed, &artifact.model_id);
     assert_printed(&printed, "format 8  curve: per example");
+}
+
+/// A seeded stream of uniforms in [0, 1) (the same LCG as `common::write_multi_select_leads`).
+fn uniforms(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as f64 / (1u64 << 31) as f64
+    }
+}
+
+/// Trains `spec` on `csv` in `dir` and writes the model and its scored holdout there.
+fn train_table(
+    dir: &Path,
+    name: &str,
+    csv: &str,
+    spec: &str,
+) -> (leadscore_train::pipeline::TrainOutcome, PathBuf, PathBuf) {
+    let data = dir.join(format!("{name}.csv"));
+    std::fs::write(&data, csv).unwrap();
+    let spec_path = dir.join(format!("{name}.toml"));
+    std::fs::write(&spec_path, spec).unwrap();
+    let mut config = TrainConfig::new(data);
+    config.spec = Some(spec_path);
+    let outcome = train(&config).unwrap();
+    let model = dir.join(format!("{name}.json"));
+    let scored = dir.join(format!("{name}.holdout.csv"));
+    outcome.artifact.write_atomic(&model).unwrap();
+    std::fs::write(&scored, holdout_csv(&outcome)).unwrap();
+    (outcome, model, scored)
+}
+
+/// A model of profile fields whose signal is all in a pair (conversion when plan and region
+/// agree, an exclusive or): the pair search chooses the penalty again (a weaker one), and the
+/// model has no engagement part. The notebook gives the penalty the model is fitted at (it
+/// printed the one chosen without the pairs) and shows fit alone (it drew engagement bands,
+/// every lead "on a band edge").
+#[test]
+fn notebook_runs_on_a_model_refitted_with_pairs_and_without_engagement() {
+    let python = python();
+    let dir = tempfile::tempdir().unwrap();
+    let mut next = uniforms(0x2545_f491_4f6c_dd1d);
+    let mut csv = String::from("lead_id,plan,region,usage,converted\n");
+    for i in 0..1500 {
+        let (p, r) = (next() < 0.5, next() < 0.5);
+        let usage = (0..4).map(|_| next()).sum::<f64>() - 2.0;
+        let converted = next() < if p == r { 0.8 } else { 0.2 };
+        csv.push_str(&format!(
+            "L{i},{},{},{usage:.3},{}\n",
+            if p { "p" } else { "q" },
+            if r { "r" } else { "s" },
+            u8::from(converted)
+        ));
+    }
+    let (outcome, model, scored) = train_table(
+        dir.path(),
+        "xor",
+        &csv,
+        "format_version = 1\nlabel = \"converted\"\nid = \"lead_id\"\n\n\
+         [[columns]]\nname = \"plan\"\ntransform = \"categorical\"\n\n\
+         [[columns]]\nname = \"region\"\ntransform = \"categorical\"\n\n\
+         [[columns]]\nname = \"usage\"\ntransform = \"numeric\"\n",
+    );
+    let artifact = &outcome.artifact;
+    let first = artifact.provenance.penalty.alpha;
+    let refit = artifact
+        .provenance
+        .pairs
+        .as_ref()
+        .and_then(|p| p.refit_alpha)
+        .expect("the pair search chose another penalty: the case this test is about");
+    let printed = execute(&python, dir.path(), Some((&model, &scored)), artifact, 5);
+    assert_checks_ran(&printed, &artifact.model_id);
+    assert_printed(
+        &printed,
+        &format!(
+            "penalty alpha {}, chosen again with the pairs by 5-fold CV (alpha {} without them)",
+            python_g4(refit),
+            python_g4(first)
+        ),
+    );
+    assert_printed(
+        &printed,
+        "this model has no engagement part (0 in every row)",
+    );
+    assert_printed(
+        &printed,
+        "holdout leads of the scored file, by their fit (0 on a band edge",
+    );
+    assert_printed(
+        &printed,
+        "conversion rate (examples) by fit band (best at the top)",
+    );
+}
+
+/// A model of one yes/no behaviour column: no fit part. The notebook shows engagement alone.
+#[test]
+fn notebook_runs_on_a_model_without_fit() {
+    let python = python();
+    let dir = tempfile::tempdir().unwrap();
+    let mut next = uniforms(0x9e37_79b9_7f4a_7c15);
+    let mut csv = String::from("lead_id,webinar,converted\n");
+    for i in 0..1000 {
+        let webinar = next() < 0.4;
+        let converted = next() < if webinar { 0.7 } else { 0.3 };
+        csv.push_str(&format!(
+            "L{i},{},{}\n",
+            if webinar { "yes" } else { "no" },
+            u8::from(converted)
+        ));
+    }
+    let (outcome, model, scored) = train_table(
+        dir.path(),
+        "webinar",
+        &csv,
+        "format_version = 1\nlabel = \"converted\"\nid = \"lead_id\"\n\n\
+         [[columns]]\nname = \"webinar\"\ntransform = \"boolean\"\npart = \"engagement\"\n",
+    );
+    let artifact = &outcome.artifact;
+    let printed = execute(&python, dir.path(), Some((&model, &scored)), artifact, 5);
+    assert_checks_ran(&printed, &artifact.model_id);
+    assert_printed(&printed, "this model has no fit part (0 in every row)");
+    assert_printed(
+        &printed,
+        "conversion rate (examples) by engagement band (best at the top)",
+    );
+    // The explained leads' log-odds, baseline + engagement.
+    let splits: Vec<&str> = printed
+        .lines()
+        .filter(|l| l.starts_with("  log-odds "))
+        .collect();
+    assert_eq!(splits.len(), 3, "{printed}");
+    assert!(
+        splits
+            .iter()
+            .all(|l| l.contains(" + engagement ") && !l.contains(" fit ")),
+        "{splits:#?}"
+    );
+}
+
+/// `v` as Python's `f"{v:.4g}"` writes a penalty of 1e-4 to 1e4: 4 significant digits,
+/// trailing zeros dropped.
+fn python_g4(v: f64) -> String {
+    assert!((1e-4..1e4).contains(&v), "{v}");
+    let decimals = usize::try_from(3 - v.log10().floor() as i64).unwrap_or(0);
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
 }
 
 /// The notebook is committed without outputs (no stale charts, small diffs); needs no Python.

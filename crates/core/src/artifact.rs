@@ -147,6 +147,19 @@ pub struct PenaltySearch {
 /// At most this many decades are added to either end of the penalty grid by default.
 pub const MAX_GRID_EXTENSIONS: usize = 3;
 
+/// A penalty (alpha, or C = 1/alpha) as the tables and the report print it: 4 decimals from
+/// 0.01 up (and what rounds to it: the grid's 1e-2 is 0.009999999999999995), 3 significant
+/// digits below (`1.39e-4`), so a weak penalty a widened grid reached is not printed as
+/// `0.0000` beside its neighbours.
+pub fn penalty_text(alpha: f64) -> String {
+    let a = alpha.abs();
+    if a >= 0.009_995 || a == 0.0 || !a.is_finite() {
+        format!("{alpha:.4}")
+    } else {
+        format!("{alpha:.2e}")
+    }
+}
+
 impl PenaltySearch {
     /// Which edge of the grid the chosen penalty sits on: `Some(true)` for the strongest
     /// (largest alpha), `Some(false)` for the weakest, `None` inside (or a one-value grid).
@@ -512,6 +525,16 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// The penalty the model was fitted at: the one cross-validation chose again with the
+    /// pairs when it chose another ([`crate::pairs::PairSearch::refit_alpha`]), else the
+    /// penalty search's.
+    pub fn fitted_alpha(&self) -> f64 {
+        self.pairs
+            .as_ref()
+            .and_then(|p| p.refit_alpha)
+            .unwrap_or(self.penalty.alpha)
+    }
+
     /// What the row counts count: `examples` for a model trained on several landmarks (one
     /// example per lead and landmark), else `leads`.
     pub fn unit(&self) -> &'static str {
@@ -991,6 +1014,22 @@ const MAX_PROBLEM_BYTES: usize = 1024;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A widened grid's weakest penalties keep their digits (`0.0000` for each of 1e-4, 5e-5
+    /// and 1e-5 told them apart from nothing, nor from each other); the usual ones print as
+    /// before.
+    #[test]
+    fn weak_penalties_print_with_their_digits() {
+        assert_eq!(penalty_text(193.069_772_888_324_85), "193.0698");
+        assert_eq!(penalty_text(0.051_794_746_792_312_12), "0.0518");
+        assert_eq!(penalty_text(0.01), "0.0100");
+        assert_eq!(penalty_text(0.009_999_999_999_999_995), "0.0100");
+        assert_eq!(penalty_text(0.005_179_474_679), "5.18e-3");
+        assert_eq!(penalty_text(1.389_495_494_373_136_6e-4), "1.39e-4");
+        assert_eq!(penalty_text(5.179e-5), "5.18e-5");
+        assert_eq!(penalty_text(1e-5), "1.00e-5");
+        assert_eq!(penalty_text(0.0), "0.0000");
+    }
 
     /// A file's own text in a consistency error is bounded and on one line: a `model_id` of
     /// 100 KB with a line break (or a feature name so) was echoed whole, raw, to a reload's

@@ -151,13 +151,14 @@ pub fn weights(artifact: &ModelArtifact, top: usize) -> Result<Chart, ReportErro
     let labels: Vec<String> = rows.iter().map(|f| shorten(&f.name, 46)).collect();
     let (svg, frame) = render("chart-weights", (900, height), |root| {
         let last = i32::try_from(n).unwrap_or(i32::MAX) - 1;
+        let x_axis = signed_axis(-extent * 1.7..extent * 1.7, WEIGHT_LABELS);
         let mut chart = ChartBuilder::on(root)
             .caption(&title, (FONT, 22))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(350)
             // Room beside the longest bars for their labels.
-            .build_cartesian_2d(-extent * 1.7..extent * 1.7, (0..last).into_segmented())?;
+            .build_cartesian_2d(-extent * 1.7..extent * 1.7, Rows(last + 1))?;
         let label_of = |v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) => usize::try_from(last - i)
                 .ok()
@@ -174,11 +175,12 @@ pub fn weights(artifact: &ModelArtifact, top: usize) -> Result<Chart, ReportErro
             .y_labels(n)
             .y_label_formatter(&label_of)
             .x_desc("weight: change in log-odds per standard deviation of the feature")
+            .x_labels(WEIGHT_LABELS)
             .x_label_formatter(&|v| {
                 if v.abs() < 1e-9 {
                     "0".to_string()
                 } else {
-                    format!("{v:+.1}")
+                    x_axis.label(*v)
                 }
             })
             .label_style((FONT, 14))
@@ -256,7 +258,7 @@ pub fn importance(
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(300)
-            .build_cartesian_2d(0.0..extent * 1.25, (0..last).into_segmented())?;
+            .build_cartesian_2d(0.0..extent * 1.25, Rows(last + 1))?;
         let label_of = |v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) => usize::try_from(last - i)
                 .ok()
@@ -384,6 +386,7 @@ fn shape_panel(area: &Area<'_>, g: &GroupSummary) -> DrawResult<()> {
                 (0.0, 1.0)
             };
             let pad = ((y1 - y0) * 0.1).max(0.05);
+            let y_axis = signed_axis((y0 - pad)..(y1 + pad), 5);
             let mut chart = ChartBuilder::on(area)
                 .caption(&caption, (FONT, 15))
                 .margin(8)
@@ -400,7 +403,7 @@ fn shape_panel(area: &Area<'_>, g: &GroupSummary) -> DrawResult<()> {
                 .axis_desc_style((FONT, 12))
                 .label_style((FONT, 11))
                 .x_label_formatter(&|v| short_number(*v))
-                .y_label_formatter(&|v| format!("{v:+.1}"))
+                .y_label_formatter(&|v| y_axis.label(*v))
                 .draw()?;
             chart.draw_series(LineSeries::new(
                 vec![(x0, 0.0), (x1, 0.0)],
@@ -435,12 +438,13 @@ fn shape_panel(area: &Area<'_>, g: &GroupSummary) -> DrawResult<()> {
             // Cut in the middle: levels often differ only at their end (`Professional
             // Services - North America`, `... - South America`), which a cut at the end hides.
             let labels: Vec<String> = bars.iter().map(|b| shorten_middle(&b.0, 16)).collect();
+            let x_axis = signed_axis(-extent * 1.1..extent * 1.1, 5);
             let mut chart = ChartBuilder::on(area)
                 .caption(&caption, (FONT, 15))
                 .margin(8)
                 .x_label_area_size(24)
                 .y_label_area_size(110)
-                .build_cartesian_2d(-extent * 1.1..extent * 1.1, (0..last).into_segmented())?;
+                .build_cartesian_2d(-extent * 1.1..extent * 1.1, Rows(last + 1))?;
             let label_of = |v: &SegmentValue<i32>| match v {
                 SegmentValue::CenterOf(i) => usize::try_from(last - i)
                     .ok()
@@ -456,7 +460,7 @@ fn shape_panel(area: &Area<'_>, g: &GroupSummary) -> DrawResult<()> {
                 .y_labels(n)
                 .x_labels(5)
                 .y_label_formatter(&label_of)
-                .x_label_formatter(&|v| format!("{v:+.1}"))
+                .x_label_formatter(&|v| x_axis.label(*v))
                 .label_style((FONT, 11))
                 .draw()?;
             for (k, (_, effect)) in bars.iter().enumerate() {
@@ -510,7 +514,7 @@ fn grid_panel(
         .margin(8)
         .x_label_area_size(34)
         .y_label_area_size(96)
-        .build_cartesian_2d((0..last_b).into_segmented(), (0..last_a).into_segmented())?;
+        .build_cartesian_2d(Rows(last_b + 1), Rows(last_a + 1))?;
     let row_of = |v: &SegmentValue<i32>| match v {
         SegmentValue::CenterOf(i) => usize::try_from(last_a - i)
             .ok()
@@ -561,6 +565,105 @@ fn grid_panel(
         }
     }
     Ok(())
+}
+
+/// An axis of `n` equal slots, the rows of a horizontal bar chart or a heat map's rows or
+/// columns: `Exact(i)` is the edge below slot `i` (`Exact(n)` and `Last` the far end),
+/// `CenterOf(i)` its middle, and the labels sit at the middles. plotters' segmented integer
+/// axis (`(0..n - 1).into_segmented()`) maps one slot, `0..0`, to no length at all: a field's
+/// only bar was drawn with a negative height and without its label.
+#[derive(Debug, Clone, Copy)]
+struct Rows(i32);
+
+impl Ranged for Rows {
+    type FormatOption = plotters::coord::ranged1d::NoDefaultFormatting;
+    type ValueType = SegmentValue<i32>;
+
+    fn map(&self, value: &SegmentValue<i32>, limit: (i32, i32)) -> i32 {
+        let n = f64::from(self.0.max(1));
+        let at = match value {
+            SegmentValue::Exact(i) => f64::from(*i),
+            SegmentValue::CenterOf(i) => f64::from(*i) + 0.5,
+            SegmentValue::Last => n,
+        };
+        // Pixel coordinates: far inside i32 for any chart drawn here.
+        limit.0 + (f64::from(limit.1 - limit.0) * at / n).round() as i32
+    }
+
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(
+        &self,
+        hint: H,
+    ) -> Vec<SegmentValue<i32>> {
+        // Every slot when the hint allows it (the charts ask for one label per row), else
+        // every k-th.
+        let step = usize::try_from(self.0)
+            .unwrap_or(0)
+            .div_ceil(hint.max_num_points().max(1))
+            .max(1);
+        (0..self.0.max(0))
+            .step_by(step)
+            .map(SegmentValue::CenterOf)
+            .collect()
+    }
+
+    fn range(&self) -> std::ops::Range<SegmentValue<i32>> {
+        SegmentValue::Exact(0)..SegmentValue::Exact(self.0.max(1))
+    }
+}
+
+/// No label of its own: every chart names its slots with a formatter of its own.
+impl plotters::coord::ranged1d::ValueFormatter<SegmentValue<i32>> for Rows {
+    fn format(_value: &SegmentValue<i32>) -> String {
+        String::new()
+    }
+}
+
+/// Labels of the weights chart's x axis (plotters' default count).
+const WEIGHT_LABELS: usize = 11;
+
+/// How a signed log-odds axis writes its labels: with as many decimals as its key points
+/// need (at least one). One decimal for every axis wrote a small effect's labels as
+/// `-0.0 -0.0 +0.0 +0.0 +0.0`, and a step of 0.05 as `-0.1 +0.0 +0.1`.
+#[derive(Debug, Clone, Copy)]
+struct SignedAxis {
+    decimals: usize,
+}
+
+impl SignedAxis {
+    fn label(self, v: f64) -> String {
+        let d = self.decimals;
+        let text = format!("{v:+.d$}");
+        // A key point a rounding error off zero (`-0.00`) is zero.
+        if text
+            .trim_start_matches(['+', '-'])
+            .bytes()
+            .all(|b| b == b'0' || b == b'.')
+        {
+            format!("{:+.d$}", 0.0)
+        } else {
+            text
+        }
+    }
+}
+
+/// The labels of an axis over `range` with at most `labels` of them: the key points plotters
+/// draws there (a step of 1, 2 or 5 times a power of ten) written with the fewest decimals
+/// (at least one, at most six) that write each as it is, so neighbours differ.
+fn signed_axis(range: std::ops::Range<f64>, labels: usize) -> SignedAxis {
+    let points = plotters::coord::types::RangedCoordf64::from(range).key_points(labels);
+    let step = points
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f64::INFINITY, f64::min);
+    let decimals = (1..=6)
+        .find(|&d| {
+            let scale = 10f64.powi(i32::try_from(d).unwrap_or(6));
+            points
+                .iter()
+                .all(|p| ((p * scale).round() / scale - p).abs() <= step * 1e-3)
+        })
+        .unwrap_or(6);
+    SignedAxis { decimals }
 }
 
 /// An axis number, short: 1200 -> 1.2k.
@@ -1314,5 +1417,146 @@ mod tests {
             .and_then(|w| w.parse::<f64>().ok())
             .expect("a width");
         assert!(width > 50.0, "{}", bars[0]);
+    }
+
+    /// The numbers an SVG gives an attribute (`height="-6"`), over all its elements.
+    fn attribute_values(svg: &str, name: &str) -> Vec<f64> {
+        svg.split(&format!(" {name}=\""))
+            .skip(1)
+            .filter_map(|v| v.split('"').next()?.parse().ok())
+            .collect()
+    }
+
+    /// A model of one field (one numeric column, one category, one yes/no column) has one
+    /// row of importance, one bar of a category and one cell of a heat map's axis: each is
+    /// drawn with its size and its label (plotters' axis of one segment gave the bar a height
+    /// of -6 and no label).
+    #[test]
+    fn charts_of_one_field_draw_its_bar_and_label() {
+        let one = |name: &str, shape: Shape| ExplainSummary {
+            groups: vec![GroupSummary {
+                name: name.to_string(),
+                part: Part::Fit,
+                importance: 0.8,
+                shape,
+            }],
+            ..ExplainSummary::default()
+        };
+        let check = |svg: &str, label: &str| {
+            for name in ["height", "width"] {
+                let values = attribute_values(svg, name);
+                assert!(!values.is_empty(), "{svg}");
+                assert!(values.iter().all(|v| *v > 0.0), "{name}: {values:?}\n{svg}");
+            }
+            assert!(
+                svg.contains(&format!(">\n{label}\n</text>")),
+                "{label}\n{svg}"
+            );
+        };
+        let artifact = demo();
+        let curve = one(
+            "lone_number",
+            Shape::Curve {
+                x_label: "lone_number".into(),
+                points: vec![(0.0, -0.5), (1.0, 0.5)],
+                reference: None,
+            },
+        );
+        let svg = importance(&artifact, &curve).unwrap().svg;
+        check(&svg, "lone_number");
+        let teal = format!("fill=\"#{:02X}{:02X}{:02X}\"", TEAL.0, TEAL.1, TEAL.2);
+        let bar = svg
+            .split("<rect")
+            .find(|r| r.contains(&teal))
+            .expect("the bar");
+        assert!(attribute_values(bar, "height")[0] > 20.0, "{bar}");
+
+        let bars = one(
+            "lone_category",
+            Shape::Bars {
+                bars: vec![("only level".into(), 0.4)],
+            },
+        );
+        check(&shapes(&bars).unwrap().svg, "only level");
+        let grid = one(
+            "a x b",
+            Shape::Grid {
+                y_label: "a".into(),
+                x_label: "b".into(),
+                rows: vec!["= r".into()],
+                columns: vec!["= c".into()],
+                effects: vec![vec![0.3]],
+            },
+        );
+        let svg = shapes(&grid).unwrap().svg;
+        check(&svg, "= r");
+        check(&svg, "= c");
+
+        let mut artifact = demo();
+        artifact.model.features.truncate(1);
+        let svg = weights(&artifact, 5).unwrap().svg;
+        check(&svg, &artifact.model.features[0].name);
+    }
+
+    /// The signed labels of an SVG (`+0.02`), in the order drawn.
+    fn signed_labels(svg: &str) -> Vec<String> {
+        svg.split("\n</text>")
+            .filter_map(|t| t.rsplit('\n').next())
+            .filter(|t| t.starts_with(['+', '-']) && t[1..].parse::<f64>().is_ok())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// A field of small effects gets axis labels that differ: one decimal wrote
+    /// `-0.0 -0.0 +0.0 +0.0 +0.0` on a curve within 0.05 of the average lead, and likewise on
+    /// a category's bars; large effects keep one decimal.
+    #[test]
+    fn small_effects_get_axis_labels_that_differ() {
+        let one = |shape: Shape| ExplainSummary {
+            groups: vec![GroupSummary {
+                name: "field".into(),
+                part: Part::Fit,
+                importance: 0.01,
+                shape,
+            }],
+            ..ExplainSummary::default()
+        };
+        let distinct = |labels: &[String]| {
+            assert!(labels.len() >= 3, "{labels:?}");
+            let mut sorted = labels.to_vec();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), labels.len(), "{labels:?}");
+        };
+        let curve = |points: Vec<(f64, f64)>| {
+            one(Shape::Curve {
+                x_label: "x".into(),
+                points,
+                reference: None,
+            })
+        };
+        let small = signed_labels(
+            &shapes(&curve(vec![(0.0, -0.012), (1.0, 0.004), (2.0, 0.021)]))
+                .unwrap()
+                .svg,
+        );
+        distinct(&small);
+        assert!(small.iter().all(|l| l.len() == 5), "{small:?}"); // +0.05
+        let tiny = signed_labels(
+            &shapes(&one(Shape::Bars {
+                bars: vec![("a".into(), 0.0004), ("b".into(), -0.0003)],
+            }))
+            .unwrap()
+            .svg,
+        );
+        distinct(&tiny);
+        let large = signed_labels(
+            &shapes(&curve(vec![(0.0, -1.5), (1.0, 0.2), (2.0, 2.0)]))
+                .unwrap()
+                .svg,
+        );
+        distinct(&large);
+        assert!(large.iter().all(|l| l.len() == 4), "{large:?}"); // +1.0
+        assert_eq!(SignedAxis { decimals: 2 }.label(-1e-17), "+0.00");
     }
 }

@@ -10,9 +10,9 @@ use crate::figures::{
     marked_cutoff, target_rows, tier_rows, EvaluationSet, MarkedCutoff, ReportOptions, TierRow,
 };
 use crate::{isolate, ReportError};
-use leadscore_core::artifact::{bins_label, BinsSearch, ModelArtifact, ShapeSearch};
+use leadscore_core::artifact::{bins_label, penalty_text, BinsSearch, ModelArtifact, ShapeSearch};
 use leadscore_core::curve::{cutoff_for_precision, CutoffError, CutoffVerdict, CHECKED_TARGETS};
-use leadscore_core::explain::ExplainSummary;
+use leadscore_core::explain::{ExplainSummary, ExplainedLead, Part};
 use leadscore_core::funnel::Funnel;
 use leadscore_core::gates::{GateSpec, Gates, CURVE_POINTS};
 use leadscore_core::metrics::metric_text;
@@ -427,10 +427,10 @@ fn bins_card(b: &BinsSearch, folds: usize, unit: &str) -> Markup {
         @for c in &b.candidates {
             (self_closing(html! { br {} }))
             (format!(
-                "{} bins: {} features, alpha {:.4}, CV log loss {:.4}, CV ROC AUC {:.4}{}",
+                "{} bins: {} features, alpha {}, CV log loss {:.4}, CV ROC AUC {:.4}{}",
                 bins_label(c.bins, c.spikes),
                 c.features,
-                c.alpha,
+                penalty_text(c.alpha),
                 c.cv_log_loss,
                 c.cv_roc_auc,
                 if b.is_chosen(c) { " (chosen)" } else { "" }
@@ -455,7 +455,7 @@ fn shapes_card(s: &ShapeSearch, unit: &str) -> Markup {
             "{} of {} \"auto\" column{} without bins got bins of their own ({}): {} quantile \
              bins, or a bin per value seen {}+ times for fewer than 10 distinct values; ranked by \
              their gain on the residuals of {} training {unit}, how many chosen by {}-fold \
-             cross-validation at alpha {:.4}",
+             cross-validation at alpha {}",
             s.chosen.len(),
             s.columns.len(),
             if s.columns.len() == 1 { "" } else { "s" },
@@ -468,7 +468,7 @@ fn shapes_card(s: &ShapeSearch, unit: &str) -> Markup {
             s.value_min_count,
             count(s.rows),
             s.folds,
-            s.alpha
+            penalty_text(s.alpha)
         ))
         @for r in s.ranked.iter().take(8) {
             (self_closing(html! { br {} }))
@@ -521,13 +521,29 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
         (row(
             "penalty",
             html! {
-                (format!(
-                    "L2, alpha {:.4} (C = {:.4}) chosen by {}-fold cross-validation over {} values",
-                    p.penalty.alpha,
-                    1.0 / p.penalty.alpha,
-                    p.penalty.folds,
-                    p.penalty.grid.len()
-                ))
+                @if let Some(pairs) = p.pairs.as_ref().filter(|q| q.refit_alpha.is_some()) {
+                    // The model is fitted at the penalty chosen again with its pairs.
+                    (format!(
+                        "L2, alpha {} (C = {}) chosen again with the pairs by {}-fold \
+                         cross-validation over {} values (see Pairs of fields); without them \
+                         alpha {} (C = {}) was chosen over {} values",
+                        penalty_text(p.fitted_alpha()),
+                        penalty_text(1.0 / p.fitted_alpha()),
+                        pairs.folds,
+                        pairs.penalties.len(),
+                        penalty_text(p.penalty.alpha),
+                        penalty_text(1.0 / p.penalty.alpha),
+                        p.penalty.grid.len()
+                    ))
+                } @else {
+                    (format!(
+                        "L2, alpha {} (C = {}) chosen by {}-fold cross-validation over {} values",
+                        penalty_text(p.penalty.alpha),
+                        penalty_text(1.0 / p.penalty.alpha),
+                        p.penalty.folds,
+                        p.penalty.grid.len()
+                    ))
+                }
                 @if !p.penalty.extended.is_empty() {
                     (format!(
                         "; the best was on an edge of the grid, so {} more were tried a decade \
@@ -535,7 +551,7 @@ fn model_card(a: &ModelArtifact, set: &EvaluationSet) -> Markup {
                         p.penalty.extended.len(),
                         p.penalty.extended
                             .iter()
-                            .map(|a| format!("{a:.4}"))
+                            .map(|a| penalty_text(*a))
                             .collect::<Vec<_>>()
                             .join(", ")
                     ))
@@ -967,35 +983,69 @@ fn band_labels(edges: &[f64]) -> Vec<String> {
     out
 }
 
-/// The fit x engagement grid of the holdout: conversion rate and count per cell.
+/// The fit x engagement grid of the holdout: conversion rate and count per cell; a model with
+/// one part only gets one column of that part's bands (a grid would name bands of the other
+/// part that the leads do not have).
 fn parts_table(e: &ExplainSummary) -> Markup {
     let g = &e.grid;
     let (fit, eng) = (band_labels(&g.fit_edges), band_labels(&g.engagement_edges));
-    if without_engagement(e) {
-        // No engagement part: one column of fit bands (a grid would name engagement bands the
-        // leads do not have).
+    if let Some(part) = lone_part(e) {
+        // Examples (n, converted) per band of the part the model has, lowest band first.
+        let bands: Vec<(u64, u64)> = match part {
+            Part::Fit => g
+                .cells
+                .iter()
+                .map(|row| row.iter().fold((0, 0), |(a, b), (n, c)| (a + n, b + c)))
+                .collect(),
+            Part::Engagement => (0..g.engagement_edges.len() + 1)
+                .map(|j| {
+                    g.cells
+                        .iter()
+                        .filter_map(|row| row.get(j))
+                        .fold((0, 0), |(a, b), (n, c)| (a + n, b + c))
+                })
+                .collect(),
+        };
+        let labels = match part {
+            Part::Fit => &fit,
+            Part::Engagement => &eng,
+        };
         return html! {
             section id="fit-engagement" {
-                h2 { "Fit" }
-                p {
-                    "This model has no " strong { "engagement" } " part (no events, behaviour                      columns or lead age): a lead's log-odds is the average lead's plus its "
-                    strong { "fit" } " (who the lead is: its profile fields). Holdout examples                      by band of fit (bands at the training quartiles): the share that converted                      and how many there are."
+                @match part {
+                    Part::Fit => {
+                        h2 { "Fit" }
+                        p {
+                            "This model has no " strong { "engagement" } " part (no events, \
+                             behaviour columns or lead age): a lead's log-odds is the average \
+                             lead's plus its " strong { "fit" } " (who the lead is: its profile \
+                             fields). Holdout examples by band of fit (bands at the training \
+                             quartiles): the share that converted and how many there are."
+                        }
+                    }
+                    Part::Engagement => {
+                        h2 { "Engagement" }
+                        p {
+                            "This model has no " strong { "fit" } " part (no profile fields): a \
+                             lead's log-odds is the average lead's plus its " strong { "engagement" }
+                            " (what the lead did: events, behaviour columns, and its age). \
+                             Holdout examples by band of engagement (bands at the training \
+                             quartiles): the share that converted and how many there are."
+                        }
+                    }
                 }
                 table id="table-fit-engagement" class="numbers" {
-                    thead { tr { th { "fit \u{2193}" } th { "all leads" } } }
+                    thead { tr { th { (part.label()) " \u{2193}" } th { "all leads" } } }
                     tbody {
-                        @for (i, row) in g.cells.iter().enumerate().rev() {
-                            @let (n, converted) = row
-                                .iter()
-                                .fold((0u64, 0u64), |(a, b), (n, c)| (a + n, b + c));
+                        @for (i, (n, converted)) in bands.iter().enumerate().rev() {
                             tr {
-                                th { (fit.get(i).cloned().unwrap_or_default()) }
+                                th { (labels.get(i).cloned().unwrap_or_default()) }
                                 td {
-                                    @if n == 0 {
+                                    @if *n == 0 {
                                         "-"
                                     } @else {
-                                        (pct(converted as f64 / n as f64))
-                                        " (" (count(n)) ")"
+                                        (pct(*converted as f64 / *n as f64))
+                                        " (" (count(*n)) ")"
                                     }
                                 }
                             }
@@ -1045,11 +1095,21 @@ fn parts_table(e: &ExplainSummary) -> Markup {
     }
 }
 
-/// Whether the model has no engagement part: every engagement contribution is 0 (its
-/// training quartiles all 0 and every example's 0), as in a flat model of profile fields only.
-fn without_engagement(e: &ExplainSummary) -> bool {
-    e.grid.engagement_edges.iter().all(|x| *x == 0.0)
-        && e.examples.iter().all(|x| x.split.engagement == 0.0)
+/// The one part a model has, when it lacks the other: a part is missing when every
+/// contribution to it is 0 (its training quartiles all 0 and every example's 0), as the
+/// engagement part of a flat model of profile fields only, or the fit part of a model of a
+/// behaviour column alone. A model with neither shows fit.
+fn lone_part(e: &ExplainSummary) -> Option<Part> {
+    let without = |edges: &[f64], part: fn(&leadscore_core::explain::Split) -> f64| {
+        edges.iter().all(|x| *x == 0.0) && e.examples.iter().all(|x| part(&x.split) == 0.0)
+    };
+    if without(&e.grid.engagement_edges, |s| s.engagement) {
+        Some(Part::Fit)
+    } else if without(&e.grid.fit_edges, |s| s.fit) {
+        Some(Part::Engagement)
+    } else {
+        None
+    }
 }
 
 /// `<br/>`.
@@ -1067,22 +1127,40 @@ fn examples_section(e: &ExplainSummary) -> Markup {
             .map(|((y, m, d), (hh, mm, _))| format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}"))
             .unwrap_or_default()
     };
-    // A model without an engagement part shows none (its engagement is 0 for every lead).
-    let engaged = !without_engagement(e);
+    // A model with one part shows that one alone (the other is 0 for every lead).
+    let lone = lone_part(e);
+    let (fit_p, engagement_p) = (
+        |x: &ExplainedLead| {
+            x.fit_percentile
+                .map(|p| format!("p{p:.0}"))
+                .unwrap_or_default()
+        },
+        |x: &ExplainedLead| {
+            x.engagement_percentile
+                .map(|p| format!("p{p:.0}"))
+                .unwrap_or_default()
+        },
+    );
     html! {
         section id="examples" {
             h2 { "Example leads" }
             p {
-                @if engaged {
-                    "Holdout leads with their key factors: one per field or event type, named by \
-                     what the lead has, in log-odds against the average training lead. Baseline + \
-                     fit + engagement is the lead's log-odds; the factors are the strongest parts \
-                     of fit and engagement (the server lists as many as " code { "?factors=N" } " asks)."
-                } @else {
-                    "Holdout leads with their key factors: one per field, named by what the lead \
-                     has, in log-odds against the average training lead. Baseline + fit is the \
-                     lead's log-odds; the factors are the strongest parts of fit (the server \
-                     lists as many as " code { "?factors=N" } " asks)."
+                @match lone {
+                    None => {
+                        "Holdout leads with their key factors: one per field or event type, named \
+                         by what the lead has, in log-odds against the average training lead. \
+                         Baseline + fit + engagement is the lead's log-odds; the factors are the \
+                         strongest parts of fit and engagement (the server lists as many as "
+                        code { "?factors=N" } " asks)."
+                    }
+                    Some(part) => {
+                        "Holdout leads with their key factors: one per field"
+                        @if part == Part::Engagement { " or event type" }
+                        ", named by what the lead has, in log-odds against the average training \
+                         lead. Baseline + " (part.label()) " is the lead's log-odds; the factors \
+                         are the strongest parts of " (part.label()) " (the server lists as many \
+                         as " code { "?factors=N" } " asks)."
+                    }
                 }
             }
             table id="table-examples" {
@@ -1090,11 +1168,8 @@ fn examples_section(e: &ExplainSummary) -> Markup {
                     tr {
                         th { "lead" } th { "score" }
                         th {
-                            (if engaged {
-                                "log-odds: baseline + fit + engagement"
-                            } else {
-                                "log-odds: baseline + fit"
-                            })
+                            "log-odds: baseline + "
+                            (lone.map_or("fit + engagement", Part::label))
                         }
                         th { "key factors" }
                     }
@@ -1112,19 +1187,28 @@ fn examples_section(e: &ExplainSummary) -> Markup {
                             }
                             td { (format!("{:.3}", x.score)) }
                             td {
-                                @if engaged {
-                                    (format!(
-                                        "{:+.2} {:+.2} {:+.2}",
-                                        x.split.baseline, x.split.fit, x.split.engagement
-                                    ))
-                                } @else {
-                                    (format!("{:+.2} {:+.2}", x.split.baseline, x.split.fit))
-                                }
-                                (line_break())
-                                "fit " (x.fit_percentile.map(|p| format!("p{p:.0}")).unwrap_or_default())
-                                @if engaged {
-                                    ", engagement "
-                                    (x.engagement_percentile.map(|p| format!("p{p:.0}")).unwrap_or_default())
+                                @match lone {
+                                    None => {
+                                        (format!(
+                                            "{:+.2} {:+.2} {:+.2}",
+                                            x.split.baseline, x.split.fit, x.split.engagement
+                                        ))
+                                        (line_break())
+                                        "fit " (fit_p(x)) ", engagement " (engagement_p(x))
+                                    }
+                                    Some(Part::Fit) => {
+                                        (format!("{:+.2} {:+.2}", x.split.baseline, x.split.fit))
+                                        (line_break())
+                                        "fit " (fit_p(x))
+                                    }
+                                    Some(Part::Engagement) => {
+                                        (format!(
+                                            "{:+.2} {:+.2}",
+                                            x.split.baseline, x.split.engagement
+                                        ))
+                                        (line_break())
+                                        "engagement " (engagement_p(x))
+                                    }
                                 }
                             }
                             td {
@@ -1306,7 +1390,7 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                 p {
                     "How many: " (p.folds) "-fold cross-validation on the same examples, at the \
                      chosen penalty (alpha "
-                    (format!("{:.4}", p.alpha)) "); each fold ranks the pairs on the residuals of its own model without them, so a \
+                    (penalty_text(p.alpha)) "); each fold ranks the pairs on the residuals of its own model without them, so a \
                      held-out fold never helps choose the pairs it is scored on. The counts go \
                      from fewest to most and stop at the first that does no better than the best \
                      before it; the fewest pairs within one standard error of the lowest pooled \
@@ -1360,11 +1444,11 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                     p {
                         (format!(
                             "The penalty was cross-validated again with the pairs, on the same \
-                             folds (alpha {:.4} above was chosen without them and stays unless \
+                             folds (alpha {} above was chosen without them and stays unless \
                              another beats it by more than one standard error): the model is \
-                             fitted at alpha {:.4}.",
-                            p.alpha,
-                            p.refit_alpha.unwrap_or(p.alpha)
+                             fitted at alpha {}.",
+                            penalty_text(p.alpha),
+                            penalty_text(p.refit_alpha.unwrap_or(p.alpha))
                         ))
                     }
                     table id="table-pair-penalties" class="numbers" {
@@ -1377,7 +1461,7 @@ fn pairs_section(a: &ModelArtifact) -> Markup {
                         tbody {
                             @for q in &p.penalties {
                                 tr {
-                                    td { (format!("{:.4}", q.alpha)) }
+                                    td { (penalty_text(q.alpha)) }
                                     td { (format!("{:.4}", q.cv_log_loss)) }
                                     td { (format!("{:.4}", q.cv_roc_auc)) }
                                     td {
@@ -1540,6 +1624,58 @@ mod tests {
             cell,
             "<tr><th>&lt;b&gt;key&lt;/b&gt;</th>\
              <td>&lt;img src=x onerror=alert(1)&gt;</td></tr>"
+        );
+    }
+
+    /// The model card states the penalty the model was fitted at: the one chosen again with
+    /// the pairs, not the one chosen without them (the card said alpha 193.0698 for a model
+    /// fitted at 7.1969), and a weak one with its digits (`alpha 0.0000`).
+    #[test]
+    fn the_model_card_states_the_penalty_the_model_was_fitted_at() {
+        use leadscore_core::pairs::{PairPenalty, PairSearch};
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json");
+        let mut a = ModelArtifact::load(&path).unwrap();
+        let card = |a: &ModelArtifact| {
+            let set = EvaluationSet::holdout(a);
+            model_card(a, &set).into_string()
+        };
+        let first = a.provenance.penalty.alpha;
+        assert!(
+            card(&a).contains(&format!("L2, alpha {first:.4} (C = ")),
+            "{}",
+            card(&a)
+        );
+        let penalty = |alpha: f64| PairPenalty {
+            alpha,
+            cv_log_loss: 0.5,
+            cv_roc_auc: 0.8,
+        };
+        a.provenance.pairs = Some(PairSearch {
+            count: "auto".into(),
+            columns: vec!["a".into(), "b".into()],
+            rows: 100,
+            ranked: Vec::new(),
+            candidates: Vec::new(),
+            alpha: first,
+            folds: 5,
+            extended: Vec::new(),
+            not_tried: Vec::new(),
+            chosen: 1,
+            named: Vec::new(),
+            duplicates: Vec::new(),
+            numeric_cells: None,
+            cells_compared: None,
+            penalties: vec![penalty(first), penalty(first * 5.0), penalty(3.2e-5)],
+            refit_alpha: Some(3.2e-5),
+        });
+        let html = card(&a);
+        assert!(
+            html.contains(&format!(
+                "L2, alpha 3.20e-5 (C = 31250.0000) chosen again with the pairs by 5-fold \
+                 cross-validation over 3 values (see Pairs of fields); without them alpha \
+                 {first:.4} (C = "
+            )),
+            "{html}"
         );
     }
 }

@@ -482,6 +482,50 @@ fn a_model_without_engagement_shows_fit_alone() {
     assert!(html.contains(", engagement p") && !html.contains("no <strong>engagement</strong>"));
 }
 
+/// A model without a fit part (one yes/no behaviour column: every fit contribution 0) shows
+/// engagement alone: no fit bands (`+0.00 and above`), no `fit p50` for its example leads.
+#[test]
+fn a_model_without_fit_shows_engagement_alone() {
+    let mut artifact = ModelArtifact::load(&repo("models/demo.json")).unwrap();
+    let e = artifact.explain.as_mut().unwrap();
+    e.grid.fit_edges = vec![0.0];
+    let (mut n, mut converted) = (vec![0; e.grid.engagement_edges.len() + 1], vec![0; 0]);
+    converted.resize(n.len(), 0);
+    for row in &e.grid.cells {
+        for (j, (k, c)) in row.iter().enumerate() {
+            n[j] += k;
+            converted[j] += c;
+        }
+    }
+    // Every example in the top fit band, as training puts a fit of 0 on the edge 0.
+    let bands = n.len();
+    e.grid.cells = vec![
+        vec![(0, 0); bands],
+        n.iter().zip(&converted).map(|(k, c)| (*k, *c)).collect(),
+    ];
+    for x in &mut e.examples {
+        x.split.fit = 0.0;
+        x.fit_percentile = Some(50.0);
+    }
+    let top = (n[bands - 1], converted[bands - 1]);
+    let html = report_html(&artifact, None, &ReportOptions::default()).unwrap();
+    parse(&html);
+    assert!(html.contains("<h2>Engagement</h2>"), "{html}");
+    assert!(html.contains("This model has no <strong>fit</strong> part"));
+    assert!(html.contains("<th>engagement \u{2193}</th><th>all leads</th>"));
+    assert!(html.contains(&format!(
+        "<tr><th>top 25%</th><td>{:.1}% ({})</td></tr>",
+        100.0 * top.1 as f64 / top.0 as f64,
+        leadscore_report::html::count(top.0)
+    )));
+    assert!(html.contains("log-odds: baseline + engagement</th>"));
+    assert!(html.contains("<br/>engagement p"));
+    assert!(
+        !html.contains("fit p") && !html.contains("and above"),
+        "{html}"
+    );
+}
+
 /// A pair search with one field to pair ranks nothing: a sentence, not an empty table nor
 /// "fixed at auto".
 #[test]

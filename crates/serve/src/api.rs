@@ -349,7 +349,7 @@ async fn model(State(app): State<AppState>) -> Json<Value> {
             "holdout_positives": p.holdout_positives,
             "split": p.split,
             "date_range": p.date_range,
-            "penalty_alpha": p.penalty.alpha,
+            "penalty_alpha": p.fitted_alpha(),
             "solver_converged": p.solver.converged,
             "warnings": p.warnings,
         },

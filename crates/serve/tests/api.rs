@@ -593,6 +593,45 @@ async fn model_health_and_metrics() {
     );
 }
 
+/// `/v1/model` and the model page give the penalty the model was fitted at: the one the
+/// pair search chose again, not the one chosen without the pairs.
+#[tokio::test]
+async fn the_model_states_the_penalty_it_was_fitted_at() {
+    use leadscore_core::artifact::ModelArtifact;
+    let (dir, path) = demo_model_copy();
+    let mut a = ModelArtifact::load(&path).unwrap();
+    let first = a.provenance.penalty.alpha;
+    let refit = first / 5.0;
+    let pairs = a.provenance.pairs.as_mut().expect("the demo's pair search");
+    pairs.penalties = vec![
+        leadscore_core::pairs::PairPenalty {
+            alpha: first,
+            cv_log_loss: 0.4,
+            cv_roc_auc: 0.8,
+        },
+        leadscore_core::pairs::PairPenalty {
+            alpha: refit,
+            cv_log_loss: 0.3,
+            cv_roc_auc: 0.8,
+        },
+    ];
+    pairs.refit_alpha = Some(refit);
+    a.seal();
+    a.write_atomic(&path).unwrap();
+    let state = leadscore_serve::App::new(leadscore_serve::Config::new(&path, TARGET)).unwrap();
+    let v = send(&state, get("/v1/model")).await.json();
+    assert_eq!(v["provenance"]["penalty_alpha"].as_f64(), Some(refit));
+    let page = send(&state, get("/")).await.text;
+    assert!(
+        page.contains(&format!(
+            "L2, alpha {refit:.4} (C = {:.4}) chosen again with the pairs",
+            1.0 / refit
+        )),
+        "{page}"
+    );
+    drop(dir);
+}
+
 #[tokio::test]
 async fn mlflow_invocations_split_and_records() {
     let state = state_with(|_| {});

@@ -33,7 +33,7 @@ use crate::fit::{
     each_fold, fit_logistic, fit_widths, fold_assignment, simplest_within_one_se, FitOptions,
     FitResult, Standardizer, WideFit,
 };
-use leadscore_core::artifact::SolverReport;
+use leadscore_core::artifact::{penalty_text, SolverReport};
 use leadscore_core::fitted::{signed_log1p, FittedSpec, FittedTransform};
 use leadscore_core::metrics::{log_loss, roc_auc};
 use leadscore_core::model::sigmoid;
@@ -581,12 +581,27 @@ pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
         return String::new();
     };
     let kept: Vec<String> = a.spec.pairs.iter().map(FittedPair::name).collect();
-    let mut out = format!(
-        "  pairs (count {}): ranked by gain on the residuals of the model without them ({} {}):\n",
-        p.count,
-        p.rows,
-        a.provenance.unit()
-    );
+    let mut out = if p.ranked.is_empty() && p.named.is_empty() {
+        // Nothing ranked: why, rather than a heading over an empty list (as the report says).
+        let n = p.columns.len();
+        format!(
+            "  pairs (count {}): none: the search had {n} field{} to pair{}\n",
+            p.count,
+            if n == 1 { "" } else { "s" },
+            if n < 2 {
+                ""
+            } else {
+                ", and no pair gained on the training split"
+            }
+        )
+    } else {
+        format!(
+            "  pairs (count {}): ranked by gain on the residuals of the model without them ({} {}):\n",
+            p.count,
+            p.rows,
+            a.provenance.unit()
+        )
+    };
     for r in p.ranked.iter().take(10) {
         let _ = writeln!(
             out,
@@ -613,9 +628,10 @@ pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
     if !p.candidates.is_empty() {
         let _ = writeln!(
             out,
-            "    how many, by {}-fold CV at alpha {:.4} (each fold ranks the pairs on its own rows; \
+            "    how many, by {}-fold CV at alpha {} (each fold ranks the pairs on its own rows; \
              pooled out-of-fold; fewest first, stopping at the first that does no better; the fewest within one standard error of the lowest log loss):",
-            p.folds, p.alpha
+            p.folds,
+            penalty_text(p.alpha)
         );
         for c in &p.candidates {
             let _ = writeln!(
@@ -668,8 +684,8 @@ pub fn pairs_text(a: &leadscore_core::artifact::ModelArtifact) -> String {
             for q in &p.penalties {
                 let _ = writeln!(
                     out,
-                    "      alpha {:>9.4}  log loss {:.4}  ROC AUC {:.4}{}",
-                    q.alpha,
+                    "      alpha {:>9}  log loss {:.4}  ROC AUC {:.4}{}",
+                    penalty_text(q.alpha),
                     q.cv_log_loss,
                     q.cv_roc_auc,
                     if q.alpha == fitted_at {
@@ -1370,6 +1386,33 @@ fn refit(
 
 #[cfg(test)]
 mod tests {
+    /// With fewer than two fields the search ranks nothing: `train` says why instead of
+    /// printing the ranking's heading over nothing.
+    #[test]
+    fn a_search_with_one_field_says_there_are_no_pairs() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json");
+        let mut a = leadscore_core::artifact::ModelArtifact::load(&path).unwrap();
+        let p = a.provenance.pairs.as_mut().unwrap();
+        p.columns.truncate(1);
+        p.ranked.clear();
+        p.candidates.clear();
+        p.not_tried.clear();
+        p.chosen = 0;
+        a.spec.pairs.clear();
+        let text = super::pairs_text(&a);
+        assert_eq!(
+            text,
+            format!(
+                "  pairs (count {}): none: the search had 1 field to pair\n",
+                a.provenance.pairs.as_ref().unwrap().count
+            )
+        );
+        let p = a.provenance.pairs.as_mut().unwrap();
+        p.columns = vec!["a".into(), "b".into()];
+        assert!(super::pairs_text(&a)
+            .contains("none: the search had 2 fields to pair, and no pair gained"));
+    }
+
     use super::*;
 
     #[test]

@@ -1,6 +1,8 @@
 //! Plain-text reports for people: the training summary, `inspect`'s weight table, metrics.
 
-use leadscore_core::artifact::{bins_label, BinsSearch, ModelArtifact, PenaltySearch, ShapeSearch};
+use leadscore_core::artifact::{
+    bins_label, penalty_text, BinsSearch, ModelArtifact, PenaltySearch, ShapeSearch,
+};
 use leadscore_core::curve::{cutoff_for_precision, CurveKind, OperatingCurve, CHECKED_TARGETS};
 use leadscore_core::fitted::UnseenValues;
 use leadscore_core::metrics::{metric_text, Evaluation};
@@ -324,7 +326,7 @@ pub fn penalty_notes(p: &PenaltySearch) -> String {
             if p.extended.len() == 1 { "" } else { "s" },
             p.extended
                 .iter()
-                .map(|a| format!("{a:.4}"))
+                .map(|a| penalty_text(*a))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -380,9 +382,10 @@ pub fn shapes_text(s: &ShapeSearch, unit: &str) -> String {
     } else {
         let _ = writeln!(
             out,
-            "    how many, by {}-fold CV at alpha {:.4} (each fold ranks the columns on its own \
+            "    how many, by {}-fold CV at alpha {} (each fold ranks the columns on its own \
              rows; pooled out-of-fold; the fewest within one standard error of the lowest log loss):",
-            s.folds, s.alpha
+            s.folds,
+            penalty_text(s.alpha)
         );
         for c in &s.candidates {
             let _ = writeln!(
@@ -431,10 +434,10 @@ pub fn bins_text(b: &BinsSearch, folds: usize, unit: &str, grid_is_final: bool) 
     for c in &b.candidates {
         let _ = writeln!(
             out,
-            "    {:>14}  {:>8}  {:>10.4}    {:.4}   {:.4}{}",
+            "    {:>14}  {:>8}  {:>10}    {:.4}   {:.4}{}",
             bins_label(c.bins, c.spikes),
             c.features,
-            c.alpha,
+            penalty_text(c.alpha),
             c.cv_log_loss,
             c.cv_roc_auc,
             if b.is_chosen(c) { "  <- chosen" } else { "" }
@@ -555,8 +558,8 @@ pub fn training_text(a: &ModelArtifact) -> String {
     for g in &p.penalty.grid {
         let _ = writeln!(
             out,
-            "    alpha {:>10.4}  log loss {:.4}  ROC AUC {:.4}{}",
-            g.alpha,
+            "    alpha {:>10}  log loss {:.4}  ROC AUC {:.4}{}",
+            penalty_text(g.alpha),
             g.cv_log_loss,
             g.cv_roc_auc,
             if g.alpha == p.penalty.alpha {
@@ -689,6 +692,35 @@ mod tests {
             {"bins": 0, "features": 3, "alpha": 1.0, "cv_log_loss": 0.5, "cv_roc_auc": 0.7},
             {"bins": 4, "features": 7, "alpha": 1.0, "cv_log_loss": 0.45, "cv_roc_auc": 0.75}],
         "skipped": [{"bins": 8, "reason": "no_gain"}]}"#;
+
+    /// A widened grid's weak penalties are printed with their digits: 1e-4, 5e-5 and 1e-5
+    /// were each `alpha 0.0000` (the chosen one too), and so was the bins table's.
+    #[test]
+    fn weak_penalties_keep_their_digits_in_the_tables() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/demo.json");
+        let mut a = ModelArtifact::load(&path).unwrap();
+        let score = |alpha: f64| leadscore_core::artifact::PenaltyScore {
+            alpha,
+            cv_log_loss: 0.3,
+            cv_roc_auc: 0.9,
+        };
+        a.provenance.penalty.grid = vec![score(1e-2), score(1e-4), score(5e-5), score(1e-5)];
+        a.provenance.penalty.alpha = 5e-5;
+        let text = training_text(&a);
+        assert!(!text.contains("0.0000 "), "{text}");
+        for line in [
+            "    alpha     0.0100  log loss",
+            "    alpha    1.00e-4  log loss",
+            "    alpha    5.00e-5  log loss 0.3000  ROC AUC 0.9000  <- chosen",
+            "    alpha    1.00e-5  log loss",
+        ] {
+            assert!(text.contains(line), "{line:?} in\n{text}");
+        }
+        let mut bins: BinsSearch = serde_json::from_str(OLD).unwrap();
+        bins.candidates[1].alpha = 3e-5;
+        let text = bins_text(&bins, 5, "leads", true);
+        assert!(text.contains("   3.00e-5    0.4500"), "{text}");
+    }
 
     /// A name from the data cannot drive the terminal (an escape sequence clears the screen
     /// or writes text that is not ours) nor break a table's row.
