@@ -1083,6 +1083,16 @@ fn train_examples(
     lap("evaluate", &mut timings);
     let date_range = date_range(&spec, &table)?;
     let reference_fill = fill_rates(&fitted, &table, &train_rows)?;
+    // A column no training row fills (a spec written by hand, or an export whose column went
+    // blank) trains into features that carry nothing: said, as `init` would have left it out.
+    for f in reference_fill.iter().filter(|f| f.filled_share == 0.0) {
+        warnings.push(format!(
+            "column `{}` is empty in every training row (missing, or a missing token): its \
+             features carry nothing the model can use; check the export, or set transform = \
+             \"ignore\" in the spec",
+            leadscore_core::value::escape_controls(&f.column)
+        ));
+    }
     let mut inputs = vec![table.fingerprint.clone()];
     if let Some(fp) = lives
         .as_ref()

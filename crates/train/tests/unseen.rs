@@ -580,3 +580,50 @@ fn codes_written_as_floats_find_their_levels_in_score() {
     };
     assert_eq!(score("floats.csv", "a.csv"), score("whole.csv", "b.csv"));
 }
+
+/// A spec column no training row fills (a spec written by hand; `init` would have set it
+/// `ignore`) trains into features that carry nothing: `train` says so, naming the column, and
+/// the artifact keeps the warning.
+#[test]
+fn a_column_empty_in_every_training_row_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut csv = String::from("lead_id,visits,budget,converted\n");
+    for i in 0..400u32 {
+        let visits = (i * 7) % 11;
+        let budget = if i % 3 == 0 { "n/a" } else { "" };
+        let converted = u8::from(visits > 6 || i % 9 == 0);
+        csv.push_str(&format!("L{i},{visits},{budget},{converted}\n"));
+    }
+    std::fs::write(d.join("leads.csv"), csv).unwrap();
+    std::fs::write(
+        d.join("spec.toml"),
+        "format_version = 1\nlabel = \"converted\"\nid = \"lead_id\"\n\n[[columns]]\n\
+         name = \"visits\"\ntransform = \"numeric\"\nbins = 0\n\n[[columns]]\n\
+         name = \"budget\"\ntransform = \"numeric\"\nbins = 0\n",
+    )
+    .unwrap();
+    let mut train = vec![
+        "train",
+        "--data",
+        "leads.csv",
+        "--spec",
+        "spec.toml",
+        "--out",
+        "model.json",
+    ];
+    train.extend(FAST);
+    let r = run_ok(d, &train);
+    let said = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        said.contains("WARNING: column `budget` is empty in every training row"),
+        "{said}"
+    );
+    assert!(!said.contains("column `visits` is empty"), "{said}");
+    let model = ModelArtifact::load(&d.join("model.json")).unwrap();
+    assert!(model
+        .provenance
+        .warnings
+        .iter()
+        .any(|w| w.starts_with("column `budget` is empty")));
+}
