@@ -1501,20 +1501,18 @@ impl FittedSpec {
 
 /// The position of a (present) value among a categorical column's kept levels; numbers and
 /// booleans are compared as the levels training made of them.
-/// The level a text names: itself, else for a whole number written as a float (`3.0`) the
-/// level training read from the number (`3`; [`crate::value::float_written_integer`]). The
-/// polars pipeline looks levels up the same way (`leadscore-train`'s `featurize`).
-pub fn level_of_text(levels: &[String], text: &str) -> Option<usize> {
-    levels.iter().position(|v| v == text).or_else(|| {
-        let whole = crate::value::float_written_integer(text)?;
-        levels.iter().position(|v| v == whole)
-    })
+/// The level a text names, looked up by `lookup`: the text itself, else for a whole number
+/// written as a float (`3.0`) the level training read from the number (`3`;
+/// [`crate::value::float_written_integer`]). The per-lead featurizer looks up a slice and the
+/// polars pipeline (`leadscore-train`'s `featurize`) a hash map, both through this.
+pub fn find_level<T>(text: &str, lookup: impl Fn(&str) -> Option<T>) -> Option<T> {
+    lookup(text).or_else(|| lookup(crate::value::float_written_integer(text)?))
 }
 
 fn level_index(levels: &[String], value: FieldValue<'_>) -> Option<usize> {
     match value {
         FieldValue::Missing => None,
-        FieldValue::Text(s) => level_of_text(levels, s),
+        FieldValue::Text(s) => find_level(s, |t| levels.iter().position(|v| v == t)),
         FieldValue::Number(x) => {
             let l = number_to_level(x);
             levels.iter().position(|v| *v == l)

@@ -1146,15 +1146,9 @@ pub fn featurize_table(
                 for (i, v) in level_values(table, name, missing)?.iter().enumerate() {
                     let k = match v {
                         None => levels.len() + 1,
-                        // As core's `level_of_text`: the text, else the level of a whole
-                        // number written as a float (`3.0` for training's `3`).
-                        Some(l) => index
-                            .get(l.as_str())
-                            .or_else(|| {
-                                leadscore_core::value::float_written_integer(l)
-                                    .and_then(|w| index.get(w))
-                            })
-                            .copied()
+                        // The text, else the level of a whole number written as a float
+                        // (`3.0` for training's `3`), as the per-lead featurizer finds it.
+                        Some(l) => leadscore_core::fitted::find_level(l, |t| index.get(t).copied())
                             .unwrap_or(levels.len()),
                     };
                     m.data[(j + k) * n + i] = 1.0;

@@ -473,6 +473,30 @@ fn a_placeholder_in_a_numeric_column_reads_as_missing_in_evaluate_and_score() {
     }
 }
 
+/// `train --data DATA --spec spec.toml --out model.json` in `dir`, quickly (3 folds, 3
+/// penalties), the spec being the label `converted`, the id `lead_id` and `columns` (the TOML of
+/// its `[[columns]]` entries, the first header written here).
+fn train_with_spec(dir: &Path, data: &str, columns: &str) -> Run {
+    std::fs::write(
+        dir.join("spec.toml"),
+        format!(
+            "format_version = 1\nlabel = \"converted\"\nid = \"lead_id\"\n\n[[columns]]\n{columns}"
+        ),
+    )
+    .unwrap();
+    let mut train = vec![
+        "train",
+        "--data",
+        data,
+        "--spec",
+        "spec.toml",
+        "--out",
+        "model.json",
+    ];
+    train.extend(FAST);
+    run_ok(dir, &train)
+}
+
 /// Codes that pandas wrote as floats (an integer column with a gap: `3.0`): training reads the
 /// column as numbers, so its levels are `1` to `4`; `score` (which reads every cell as text)
 /// and `evaluate` on the same file find those levels, and score it as the file written with
@@ -505,24 +529,12 @@ fn codes_written_as_floats_find_their_levels_in_score() {
     }
     std::fs::write(d.join("floats.csv"), &floats).unwrap();
     std::fs::write(d.join("whole.csv"), &whole).unwrap();
-    std::fs::write(
-        d.join("spec.toml"),
-        "format_version = 1\nlabel = \"converted\"\nid = \"lead_id\"\n\n[[columns]]\n\
-         name = \"region_code\"\ntransform = \"categorical\"\nmin_count = 10\n\n[[columns]]\n\
-         name = \"visits\"\ntransform = \"numeric\"\nbins = 0\n",
-    )
-    .unwrap();
-    let mut train = vec![
-        "train",
-        "--data",
+    train_with_spec(
+        d,
         "floats.csv",
-        "--spec",
-        "spec.toml",
-        "--out",
-        "model.json",
-    ];
-    train.extend(FAST);
-    run_ok(d, &train);
+        "name = \"region_code\"\ntransform = \"categorical\"\nmin_count = 10\n\n[[columns]]\n\
+         name = \"visits\"\ntransform = \"numeric\"\nbins = 0\n",
+    );
     let model = ModelArtifact::load(&d.join("model.json")).unwrap();
     let levels = model
         .spec
@@ -596,24 +608,12 @@ fn a_column_empty_in_every_training_row_is_warned_about() {
         csv.push_str(&format!("L{i},{visits},{budget},{converted}\n"));
     }
     std::fs::write(d.join("leads.csv"), csv).unwrap();
-    std::fs::write(
-        d.join("spec.toml"),
-        "format_version = 1\nlabel = \"converted\"\nid = \"lead_id\"\n\n[[columns]]\n\
-         name = \"visits\"\ntransform = \"numeric\"\nbins = 0\n\n[[columns]]\n\
-         name = \"budget\"\ntransform = \"numeric\"\nbins = 0\n",
-    )
-    .unwrap();
-    let mut train = vec![
-        "train",
-        "--data",
+    let r = train_with_spec(
+        d,
         "leads.csv",
-        "--spec",
-        "spec.toml",
-        "--out",
-        "model.json",
-    ];
-    train.extend(FAST);
-    let r = run_ok(d, &train);
+        "name = \"visits\"\ntransform = \"numeric\"\nbins = 0\n\n[[columns]]\n\
+         name = \"budget\"\ntransform = \"numeric\"\nbins = 0\n",
+    );
     let said = format!("{}{}", r.stdout, r.stderr);
     assert!(
         said.contains("WARNING: column `budget` is empty in every training row"),
