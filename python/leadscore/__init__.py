@@ -12,6 +12,7 @@ to ``leadscore-serve`` at the same ``as_of`` gets the same score, decision and r
 from __future__ import annotations
 
 import datetime as _dt
+import decimal as _decimal
 import json as _json
 import math as _math
 import re as _re
@@ -341,8 +342,6 @@ def _float(v: Any) -> Any:
     column of them; a ``longdouble`` as the nearest double) or a ``Decimal`` as a Python float,
     NaN for a NaN (a signaling one too). Anything else unchanged. A finite number too large for
     a double raises ``OverflowError``."""
-    import decimal
-
     if isinstance(v, _np.float32):
         return _leadscore.f32_decimals([float(v)])[0]
     if isinstance(v, _np.floating):
@@ -351,7 +350,7 @@ def _float(v: Any) -> Any:
         if _math.isinf(x) and _np.isfinite(v):
             raise OverflowError("too large")
         return x
-    if isinstance(v, decimal.Decimal):
+    if isinstance(v, _decimal.Decimal):
         if v.is_nan():
             return _math.nan
         x = float(v)
@@ -362,9 +361,7 @@ def _float(v: Any) -> Any:
 
 
 def _is_decimal(v: Any) -> bool:
-    import decimal
-
-    return isinstance(v, decimal.Decimal)
+    return isinstance(v, _decimal.Decimal)
 
 
 def _isna(values: _pd.Series) -> Any:
@@ -432,9 +429,7 @@ def _cell(v: Any, where: Any) -> Any:
         return _cell(v.item(), where)
     if isinstance(v, (int, float, str)):
         return v
-    import decimal
-
-    if isinstance(v, decimal.Decimal):
+    if isinstance(v, _decimal.Decimal):
         try:
             return _cell(_float(v), where)
         except OverflowError:
