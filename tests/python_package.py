@@ -156,6 +156,18 @@ late = events.head(1).copy()
 late["lead_id"] = leads["lead_id"][0]
 late["occurred_at"] = "2026-06-01 00:00:00"
 refused("event after as_of", lambda: model.score(leads.head(1), events=late, as_of=AS_OF), "events", "out of range", "2026-06-01T00:00:00Z")
+# Times in 32-bit floats (7 digits: a Unix time off by up to a minute) are refused, as training
+# refuses such a column, not read at a widened value seconds away from training's reading.
+timed = events.head(5).assign(
+    occurred_at=(pd.to_datetime(events["occurred_at"].head(5), utc=True) - epoch) // pd.Timedelta(seconds=1)
+)
+refused(
+    "event times in float32",
+    lambda: model.score(leads.head(5), events=timed.astype({"occurred_at": "float32"}), as_of=AS_OF),
+    "events column 'occurred_at'", "32-bit floats",
+)
+coarse = pd.Series([float(as_of_ms // 1000)] * 5, index=leads.head(5).index, dtype="float32")
+refused("as_of in float32", lambda: model.score(leads.head(5), events=events, as_of=coarse), "as_of", "32-bit floats")
 dup = leads.head(2).copy()
 dup["lead_id"] = dup["lead_id"].iloc[0]
 refused("duplicate lead id", lambda: model.score(dup, events=events, as_of=AS_OF), "appears twice")

@@ -230,10 +230,22 @@ def _unix_counts(items: list, up: bool = False, labels: Any = None, what: str = 
     return seconds
 
 
+def _refuse_float32_times(values: Any, what: str) -> None:
+    """A column of times in 32-bit floats is refused, as ``leadscore-train`` refuses one: they
+    hold 7 digits, so a Unix time would be off by up to a minute (read widened, it differed from
+    training's reading by seconds)."""
+    if _is_float32(values.dtype):
+        raise ValueError(
+            f"{what}: holds 32-bit floats, too coarse for Unix times (off by up to a minute): "
+            "write them as integers or dates"
+        )
+
+
 def _seconds_column(values: Any, labels: Any, what: str, up: bool = False, parse: Any = None) -> list:
     """Unix seconds of a column of times (strings in the export forms, datetimes, or numbers
     of seconds), naive times read as UTC; a missing or unreadable one names its row label.
     Strings are read by ``parse`` (see ``_seconds``), datetimes by pandas."""
+    _refuse_float32_times(values, what)
     missing = _isna(values)
     if missing.any():
         raise ValueError(f"{what}: missing at row {labels[int(missing.argmax())]!r}")
@@ -457,6 +469,25 @@ def _options(v: Any, separator: str, where: Any) -> Optional[str]:
     return separator.join(parts) if parts else None
 
 
+def _event_type(kind: Any, where: str) -> str:
+    """An event's type as training reads a type column and the server an ``event_type``: text
+    as written, a number as a type id (Marketo's ``activityTypeId``) written as its level
+    (``2`` and ``2.0`` are the type ``2``, an int past 2^53 its digits); anything else (a
+    bool, a NaN, an object) refused naming ``where``."""
+    if isinstance(kind, _np.generic) or _is_decimal(kind):
+        try:
+            kind = _scalar(kind)
+        except OverflowError:
+            raise ValueError(f"{where}: {_too_large(kind)} is too large for an event type") from None
+    if isinstance(kind, str):
+        return kind
+    if isinstance(kind, int) and not isinstance(kind, bool):
+        return str(kind)
+    if isinstance(kind, float) and _math.isfinite(kind):
+        return _level(kind)
+    raise ValueError(f"{where}: expected a string or a type id, found {kind!r}")
+
+
 def _level(x: float) -> str:
     """A number as the level a categorical or multi-select column reads it, as the Rust side
     writes it (leadscore_core::value::number_to_level): whole numbers below 1e15 without
@@ -631,6 +662,7 @@ class Model:
                     raise ValueError("as_of: a Series must have one time for every lead's index label")
                 as_of = as_of.reindex(df.index)
             # Unix seconds or milliseconds as training reads an `as_of` column's.
+            _refuse_float32_times(as_of, "as_of")
             times = as_of.tolist()
             times = _unix_counts(times, labels=df.index.tolist(), what="as_of") or times
             moments = [
@@ -698,9 +730,8 @@ class Model:
                 for j, e in enumerate(listed):
                     if not hasattr(e, "get"):
                         raise ValueError(f"{where}[{j}]: expected an object with event_type and occurred_at")
-                    kind, at = e.get("event_type"), e.get("occurred_at")
-                    if not isinstance(kind, str):
-                        raise ValueError(f"{where}[{j}].event_type: expected a string, found {kind!r}")
+                    kind = _event_type(e.get("event_type"), f"{where}[{j}].event_type")
+                    at = e.get("occurred_at")
                     if not kind.strip():
                         raise ValueError(f"{where}[{j}].event_type: is empty")
                     rows.append(i)
@@ -744,7 +775,14 @@ class Model:
                 bad = kept.index.tolist()[int(_isna(kinds).argmax())]
                 raise ValueError(f"events: row {bad!r}: column {names[1]!r}: the event type is missing")
             rows = [i for i in found if i >= 0]
-            types = kinds.astype(str).tolist()
+            if _pd.api.types.is_bool_dtype(kinds):
+                # As training reads a yes/no type column.
+                types = ["true" if v else "false" for v in kinds.tolist()]
+            else:
+                types = [
+                    _event_type(v, f"events: row {k!r}: column {names[1]!r}")
+                    for v, k in zip(_listed(kinds), kept.index.tolist())
+                ]
             blank = [k for k, t in zip(kept.index.tolist(), types) if not t.strip()]
             if blank:
                 raise ValueError(f"events: row {blank[0]!r}: column {names[1]!r}: the event type is empty")
