@@ -608,6 +608,23 @@ impl TypeIndex {
         other_types: &[String],
         name: &str,
     ) -> Option<usize> {
+        Self::find_exactly(by_length, types, other_types, name).or_else(|| {
+            // A type id written as a float (`10.0`) is the type training read as `10`
+            // (`leadscore-train` reads a type column so, and a client's JSON `10` is `10`):
+            // looked up only after a miss, so a model trained before, whose type is `10.0`
+            // as written, still finds it.
+            let whole = crate::value::float_written_integer(name)?;
+            Self::find_exactly(by_length, types, other_types, whole)
+        })
+    }
+
+    #[inline(always)]
+    fn find_exactly(
+        by_length: &[Vec<TypeEntry>],
+        types: &[String],
+        other_types: &[String],
+        name: &str,
+    ) -> Option<usize> {
         let b = name.as_bytes();
         // A long name's list holds every length from TYPE_INDEX_LENGTHS on: compared whole
         // below (past 16 bytes), so another length never matches.
@@ -2149,6 +2166,22 @@ mod tests {
             "Open",
         ] {
             assert_eq!(index.find(&types, &other, name), None, "{name:?}");
+        }
+        // Type ids: `10.0` (a float-written CSV, a client's text) is the type `10`; a model
+        // trained before, whose type is `2.0` as written, still finds `2.0` itself.
+        let ids: Vec<String> = ["10", "2.0", "11"].map(String::from).to_vec();
+        let none: Vec<String> = Vec::new();
+        let index = TypeIndex::default();
+        for (name, want) in [
+            ("10", Some(0)),
+            ("10.0", Some(0)),
+            ("10.00", Some(0)),
+            ("2.0", Some(1)),
+            ("2", None),
+            ("11.5", None),
+            ("1.0", None),
+        ] {
+            assert_eq!(index.find(&ids, &none, name), want, "{name:?}");
         }
     }
 

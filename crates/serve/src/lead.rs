@@ -1076,10 +1076,18 @@ impl<'de> Visitor<'de> for EventSeed<'_, '_, '_, '_> {
                         Scalar::Val(Val::Text(_)) => {
                             return Err(self.field_fail("event_type", "is empty".into()))
                         }
+                        // A type id (Marketo's `activityTypeId`), as training reads a column
+                        // of them: `2` is the type `2` (past 2^53 the digits come as text).
+                        Scalar::Val(Val::Number(x)) => {
+                            Cow::Owned(leadscore_core::value::number_to_level(x))
+                        }
                         found => {
                             return Err(self.field_fail(
                                 "event_type",
-                                format!("expected a string, found {}", scalar_kind(&found)),
+                                format!(
+                                    "expected a string or a number (a type id), found {}",
+                                    scalar_kind(&found)
+                                ),
                             ))
                         }
                     })
@@ -1439,6 +1447,9 @@ impl<'de> Flat<'de> {
         self.object(|this, key| {
             match (key, this.scalar()?) {
                 ("event_type", Val::Text(t)) if !t.trim().is_empty() => event_type = Some(t),
+                ("event_type", Val::Number(x)) => {
+                    event_type = Some(Cow::Owned(leadscore_core::value::number_to_level(x)))
+                }
                 ("occurred_at", Val::Text(t)) => occurred_at = Some(parse_event_time(&t)?),
                 ("occurred_at", Val::Number(x)) => occurred_at = Some(unix_event_time_of(x)?),
                 ("value", Val::Number(x)) => value = Some(x),
@@ -2512,6 +2523,26 @@ mod tests {
             assert_eq!(got, iso, "{body}");
             let tree = Lead::from_value(body.clone(), LeadPath::Root, &columns()).unwrap();
             assert_eq!(tree.events[0].occurred_at, iso, "{body}");
+        }
+        // A type id sent as a number (Marketo's `activityTypeId`) is the type training reads
+        // from a column of them, on both readers; a bool or an array is not a type.
+        for (sent, kind) in [
+            (json!(2), "2"),
+            (json!(2.0), "2"),
+            (json!(-7), "-7"),
+            (json!(2.5), "2.5"),
+            (json!(123_456_789_012_345_678_u64), "123456789012345678"),
+        ] {
+            let body = json!({"events": [{"event_type": sent, "occurred_at": 1_748_770_200}]});
+            let got = parse(body.clone()).unwrap();
+            assert_eq!(got.leads[0].events[0].event_type, kind, "{body}");
+            let tree = Lead::from_value(body.clone(), LeadPath::Root, &columns()).unwrap();
+            assert_eq!(tree.events[0].event_type, kind, "{body}");
+        }
+        for sent in [json!(true), json!([2]), json!(null)] {
+            let body = json!({"events": [{"event_type": sent, "occurred_at": 1_748_770_200}]});
+            let err = parse(body.clone()).unwrap_err();
+            assert_eq!(err.path(), Some("events[0].event_type"), "{body}");
         }
         // A value sent as text is read as a lead's numbers are; other text is named.
         let ok = parse(

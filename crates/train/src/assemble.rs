@@ -801,6 +801,9 @@ pub(crate) fn read_events(
         let (Some(id), Some(ty)) = (id, ty) else {
             continue;
         };
+        // A type id written as a float (`10.0`: pandas writes an integer column so beside a
+        // gap) is the type `10`, as a Parquet float column of it and a client's JSON `10` are.
+        let ty = leadscore_core::value::float_written_integer(ty).unwrap_or(ty);
         match index.get(id_key(id)) {
             Some(&lead) => {
                 let next = type_ids.len() as u32;
