@@ -532,6 +532,8 @@ fn event_types_the_model_never_saw_are_named_in_the_summary() {
     ] {
         events += &format!("{lead},{ty},2025-01-05 10:00:00\n");
     }
+    // One after AS_OF is left out, and so not counted among the types never seen (it was).
+    events += "L000004,chatbot_open,2025-12-20 10:00:00\n";
     let with = dir.path().join("events.csv");
     std::fs::write(&with, events).unwrap();
     let (plain, extra) = (dir.path().join("plain.csv"), dir.path().join("extra.csv"));

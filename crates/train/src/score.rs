@@ -160,22 +160,14 @@ pub struct ScoreSummary {
     pub unread_as_of: bool,
 }
 
-/// The event types of `ev` that training never saw (`FittedEvents::knows`), with their number
-/// of events, most first (ties by name).
-fn unknown_types(
-    ev: &EventColumns,
-    fitted: &leadscore_core::fitted::FittedEvents,
-) -> Vec<(String, u64)> {
-    let mut per_type = vec![0u64; ev.type_names.len()];
-    for &k in &ev.event_type {
-        per_type[k as usize] += 1;
-    }
-    let mut out: Vec<(String, u64)> = ev
-        .type_names
+/// The event types that training never saw (`FittedEvents::knows`), with their number of
+/// events (`counts`, by type id), most first (ties by name); types without events left out.
+fn unknown_types(type_names: &[String], counts: &[u64]) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = type_names
         .iter()
-        .zip(per_type)
-        .filter(|(name, n)| *n > 0 && !fitted.knows(name))
-        .map(|(name, n)| (name.clone(), n))
+        .zip(counts)
+        .filter(|(_, n)| **n > 0)
+        .map(|(name, n)| (name.clone(), *n))
         .collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     out
@@ -243,13 +235,20 @@ pub fn score_file(
             };
             summary.unknown_events = unknown;
             summary.events_rows = ev.fingerprint.as_ref().map(|f| f.rows);
-            summary.unknown_types = unknown_types(&ev, fitted);
             let (grouped, later) = known_by(ev, n, job.as_of);
             summary.later_events = later;
-            Some(grouped)
+            let unknown: Vec<bool> = grouped
+                .type_names
+                .iter()
+                .map(|t| !fitted.knows(t))
+                .collect();
+            Some((grouped, unknown))
         }
         _ => None,
     };
+    // Events of a type training never saw, by type, over the leads scored (not those after
+    // as_of, nor those of leads skipped): what their `unseen` says.
+    let mut unknown_counts = vec![0u64; events.as_ref().map_or(0, |(g, _)| g.type_names.len())];
 
     // The age column decides which leads existed at as_of.
     let created: Option<Vec<Option<i64>>> = spec
@@ -318,7 +317,7 @@ pub fn score_file(
             sums: leads.sums.clone(),
         };
         let rows: Vec<usize> = (0..len).collect();
-        let chunk_events = events.as_ref().map(|e| chunk_events(e, start, len));
+        let chunk_events = events.as_ref().map(|(e, _)| chunk_events(e, start, len));
         let values = RowValues::read(spec, &chunk, &rows, chunk_events.as_ref())
             .map_err(|e| e.with_cell_row(None, |row| row + start))?;
         out.clear();
@@ -362,6 +361,11 @@ pub fn score_file(
                     message: e.message,
                 })?;
             summary.scored += 1;
+            if let Some((g, unknown)) = &events {
+                for &k in &g.event_type[g.offsets[row]..g.offsets[row + 1]] {
+                    unknown_counts[k as usize] += u64::from(unknown[k as usize]);
+                }
+            }
             summary.mqls += usize::from(d.mql);
             summary.with_unseen += usize::from(!d.unseen.is_empty());
             if let Some(t) = &d.tier {
@@ -406,6 +410,9 @@ pub fn score_file(
         sink(&out)?;
         start += len;
         progress(start, n);
+    }
+    if let Some((g, _)) = &events {
+        summary.unknown_types = unknown_types(&g.type_names, &unknown_counts);
     }
     let (tiers, rest) = decide.tiers();
     summary.per_tier = tiers
