@@ -1059,6 +1059,84 @@ pub fn fit_events(
     }
 }
 
+/// What a data team should hear of the event types `fitted` chose from `events`: a type the
+/// spec lists that no event has (a misspelled name trains features that carry nothing), and
+/// a type given features beside another that differs from it only in case or the spaces
+/// around it (`Demo_Request` beside `demo_request`: types are compared exactly, so the
+/// export's events of one type are split between two, or left to the active days).
+pub fn event_type_warnings(
+    spec: &EventSpec,
+    events: &EventColumns,
+    fitted: &FittedEvents,
+) -> Vec<String> {
+    let mut counts = vec![0u64; events.type_names.len()];
+    for &t in &events.event_type {
+        counts[t as usize] += 1;
+    }
+    let folded = |t: &str| t.trim().to_lowercase();
+    // The types with events, by their folded name: the most frequent spelling first.
+    let mut by_folded: HashMap<String, Vec<(&str, u64)>> = HashMap::new();
+    for (name, &n) in events.type_names.iter().zip(&counts) {
+        if n > 0 {
+            by_folded.entry(folded(name)).or_default().push((name, n));
+        }
+    }
+    for v in by_folded.values_mut() {
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    }
+    let shown = |t: &str| format!("{:?}", leadscore_core::value::shorten(t));
+    let mut out = Vec::new();
+    for t in &spec.types {
+        let has = events
+            .type_names
+            .iter()
+            .zip(&counts)
+            .any(|(name, &n)| n > 0 && name == t);
+        if has {
+            continue;
+        }
+        let like: Vec<String> = by_folded
+            .get(&folded(t))
+            .map(|v| v.iter().take(3).map(|(name, _)| shown(name)).collect())
+            .unwrap_or_default();
+        out.push(format!(
+            "event type {} listed in [events] types has no event in {}: its features carry \
+             nothing{}",
+            shown(t),
+            events.path,
+            if like.is_empty() {
+                "; check its spelling (types are compared exactly)".to_string()
+            } else {
+                format!(
+                    "; the file has {} (types are compared exactly: list it as written)",
+                    like.join(", ")
+                )
+            }
+        ));
+    }
+    let mut warned = std::collections::HashSet::new();
+    for t in &fitted.types {
+        let Some(same) = by_folded.get(&folded(t)) else {
+            continue;
+        };
+        if same.len() < 2 || !warned.insert(folded(t)) {
+            continue;
+        }
+        let listed: Vec<String> = same
+            .iter()
+            .take(4)
+            .map(|(name, n)| format!("{} ({n})", shown(name)))
+            .collect();
+        out.push(format!(
+            "event types {} in {} differ only in case or spaces: the model weighs them as \
+             different types (types are compared exactly); write them alike in the export",
+            listed.join(", "),
+            events.path
+        ));
+    }
+    out
+}
+
 /// Fills the event features of `m` (columns from `offset`) in one pass over the events, with
 /// the same rules as the per-lead path (`FittedEvents::encode`): events after the example's
 /// `as_of` are skipped; counts and decayed counts are summed, then log1p'd; days since the last
@@ -1520,6 +1598,48 @@ mod tests {
         let fitted = fit_events(&EventSpec::default(), &known, &[0], &[0]);
         assert!(!fitted.types.is_empty());
         assert!(fitted.types.iter().all(|t| t.len() <= MAX_OTHER_TYPE_BYTES));
+    }
+
+    /// A listed type no event has is named with the file's spelling of it; types given
+    /// features beside another spelled alike but for case are named with their counts.
+    #[test]
+    fn event_types_listed_wrong_or_split_by_case_are_warned_about() {
+        let type_names: Vec<String> = ["Form Success", "demo_request", "Demo_Request ", "visit"]
+            .map(String::from)
+            .to_vec();
+        let event_type = vec![0, 0, 1, 1, 1, 2, 3, 3];
+        let events = EventColumns {
+            lead: vec![0; event_type.len()],
+            occurred_at: vec![0; event_type.len()],
+            event_type,
+            type_names,
+            path: "events.csv".into(),
+            fingerprint: None,
+        };
+        let spec = EventSpec {
+            types: vec!["Form success".into(), "Pricing".into(), "visit".into()],
+            ..EventSpec::default()
+        };
+        let fitted = fit_events(&spec, &events, &[0], &[0]);
+        let w = event_type_warnings(&spec, &events, &fitted);
+        assert_eq!(w.len(), 2, "{w:#?}");
+        assert!(
+            w[0].starts_with("event type \"Form success\" listed in [events] types has no event")
+                && w[0].contains("the file has \"Form Success\""),
+            "{}",
+            w[0]
+        );
+        assert!(w[1].contains("\"Pricing\"") && w[1].contains("check its spelling"));
+        // Chosen by frequency, `demo_request` gets features; its other spelling is named.
+        let fitted = fit_events(&EventSpec::default(), &events, &[0], &[0]);
+        let w = event_type_warnings(&EventSpec::default(), &events, &fitted);
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert!(
+            w[0].contains("\"demo_request\" (3), \"Demo_Request \" (1)")
+                && w[0].contains("differ only in case or spaces"),
+            "{}",
+            w[0]
+        );
     }
 
     /// The one-pass aggregation against the per-lead path, on the cases that differ between

@@ -507,10 +507,11 @@ fn train_examples(
         })?;
         outcomes_fingerprint = a.outcomes_fingerprint;
         spec_warnings.extend(a.notes.iter().cloned());
-        // Most events naming no lead is a join that failed (ids written differently), not
-        // leads missing from an export.
+        // A fifth of the events or more naming no lead is most likely a join that failed for
+        // some ids (written differently: `001` beside `1`), not leads missing from an export;
+        // as for the outcome rows below (a third of the events lost so was silent).
         let r = &a.report;
-        if r.events > 0 && r.events_unknown_lead * 2 > r.events {
+        if r.events > 0 && r.events_unknown_lead * 5 >= r.events {
             spec_warnings.push(format!(
                 "{} of the {} events name a lead id that is not in {}: check that both files \
                  write the ids alike (the events of those leads are not used)",
@@ -713,6 +714,13 @@ fn train_examples(
     };
     let mut spec = spec;
     let (mut fitted, mut x_train, mut x_test) = featurize_spec(&with_auto_bins(&spec, 0))?;
+    if let (Some(ev), Some(fe)) = (&events, &fitted.events) {
+        spec_warnings.extend(crate::assemble::event_type_warnings(
+            &spec.events.clone().unwrap_or_default(),
+            ev,
+            fe,
+        ));
+    }
     lap("featurize", &mut timings);
     let mut bins_choice = None;
     // The `auto` columns' values; those with few distinct values are left to the shape search
