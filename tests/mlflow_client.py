@@ -13,6 +13,8 @@ The server must serve models/demo.json. The script uses
   creation time), not as a malformed time;
 - `invoke(list of dicts)`: the records go under `inputs`, here with an extra column of a type
   the model never reads;
+- `invoke(DataFrame)` with an `events` column holding the JSON text of each lead's events (as a
+  frame read from a CSV holds them): the server reads the events in the text;
 
 and checks that the predictions equal `/v1/score`'s scores for the same leads. The leads were
 created long before any run of the test (the demo model is age-aware and clamps ages past its
@@ -152,6 +154,21 @@ def main():
     records = [dict(lead, notes={"free": ["text", 1]}) for lead in LEADS]
     check_predictions("invoke(list of dicts)", client.invoke(records), want)
 
+    # Events as the JSON text of their list (how a DataFrame read from a CSV holds them, and
+    # what the package's MLflow flavor reads too): the client sends the text, the server reads
+    # the events in it. The events are years old, so their features do not move between the
+    # two requests (past every window and the 365-day cap), but they count as active days.
+    old = [
+        {"event_type": "demo_request", "occurred_at": "2019-03-04T10:00:00Z"},
+        {"event_type": "pricing_page_visit", "occurred_at": "2019-03-05T10:00:00Z"},
+    ]
+    with_events = [dict(lead, events=old) for lead in LEADS]
+    want_events = v1_scores(base, with_events)
+    assert want_events != want, "the events changed no score: the test would prove little"
+    texts = frame.assign(events=[json.dumps(old)] * len(frame))
+    assert '\\"event_type\\"' in dump_input_data(texts), dump_input_data(texts)
+    check_predictions("invoke(DataFrame with events as JSON text)", client.invoke(texts), want_events)
+
     # GET /metrics through the Prometheus text parser.
     text = get(f"{base}/metrics")
     families = list(text_string_to_metric_families(text))
@@ -173,7 +190,7 @@ def main():
         and s.labels.get("route") == "/invocations"
         and s.labels.get("status") == "200"
     ]
-    assert invocations == [2.0], f"/invocations 200 count: {invocations}"
+    assert invocations == [3.0], f"/invocations 200 count: {invocations}"
     print(f"/metrics: {len(families)} families parsed: {', '.join(sorted(f.name for f in families))}")
     print("mlflow client: ok")
 

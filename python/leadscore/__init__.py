@@ -721,6 +721,9 @@ class Model:
                 if listed is None or listed is _pd.NA or (isinstance(listed, float) and _math.isnan(listed)):
                     continue
                 if isinstance(listed, str):
+                    if not listed.strip():
+                        # A blank cell: no events, as the server reads a blank text.
+                        continue
                     try:
                         listed = _json.loads(listed)
                     except ValueError as e:

@@ -996,11 +996,42 @@ impl<'de> Visitor<'de> for EventsSeed<'_, '_, '_> {
             "expected an array of events, found an object".into(),
         ))
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
-        Err(self.fail(
-            self.events_path(),
-            "expected an array of events, found a string".into(),
-        ))
+    /// The JSON text of an array of events (`"[{\"event_type\": ...}]"`): a DataFrame column
+    /// of events read from a CSV holds them so, and MLflow's client sends that text, which
+    /// the Python package's flavor reads too. Errors inside name the events' path as usual.
+    fn visit_str<E: de::Error>(self, text: &str) -> std::result::Result<Self::Value, E> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Ok(Vec::new());
+        }
+        if !trimmed.starts_with('[') {
+            return Err(self.fail(
+                self.events_path(),
+                "expected an array of events (or its JSON text), found a string".into(),
+            ));
+        }
+        let mut de = serde_json::Deserializer::from_str(trimmed);
+        let parsed = EventsSeed {
+            cx: self.cx,
+            path: self.path,
+        }
+        .deserialize(&mut de)
+        .and_then(|events| de.end().map(|()| events));
+        match parsed {
+            Ok(events) => Ok(events
+                .into_iter()
+                .map(|e| Event {
+                    event_type: Cow::Owned(e.event_type.into_owned()),
+                    occurred_at: e.occurred_at,
+                    value: e.value,
+                })
+                .collect()),
+            // An error inside was stored with its path (the first one is the request's).
+            Err(e) => Err(self.fail(
+                self.events_path(),
+                format!("a string of events that is not a JSON array of events: {e}"),
+            )),
+        }
     }
     fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
         Err(self.fail(
@@ -2543,6 +2574,30 @@ mod tests {
             let body = json!({"events": [{"event_type": sent, "occurred_at": 1_748_770_200}]});
             let err = parse(body.clone()).unwrap_err();
             assert_eq!(err.path(), Some("events[0].event_type"), "{body}");
+        }
+        // The events as the JSON text of their array (a CSV-read DataFrame column, as
+        // MLflow's client sends it) are those events; a blank one is none; inside, an error
+        // names its event.
+        let listed = json!([{"event_type": "v", "occurred_at": 1_748_770_200}]);
+        let body = json!({"events": listed.to_string()});
+        let got = parse(body.clone()).unwrap();
+        assert_eq!(got.leads[0].events.len(), 1);
+        assert_eq!(got.leads[0].events[0].occurred_at, iso);
+        let tree = Lead::from_value(body, LeadPath::Root, &columns()).unwrap();
+        assert_eq!(tree.events[0].event_type, "v");
+        assert!(parse(json!({"events": " "})).unwrap().leads[0]
+            .events
+            .is_empty());
+        for (text, path) in [
+            (r#"[{"event_type": "v"}]"#, "events[0].occurred_at"),
+            (
+                r#"[{"event_type": "v", "occurred_at": 1748770200}"#,
+                "events",
+            ),
+            ("soon", "events"),
+        ] {
+            let err = parse(json!({ "events": text })).unwrap_err();
+            assert_eq!(err.path(), Some(path), "{text}: {err}");
         }
         // A value sent as text is read as a lead's numbers are; other text is named.
         let ok = parse(
