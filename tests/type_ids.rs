@@ -281,7 +281,7 @@ fn type_ids_sent_as_numbers_or_text_score_as_the_cli_scores_them() {
     // the numbers reached the model's per-type features, not only the active days.
     let lead = |events: Value| json!({"createdAt": "2025-08-20T00:00:00Z", "source": "Web", "events": events});
     let fills = json!([{"event_type": 2, "occurred_at": "2025-08-25T00:00:00Z"},
-                       {"event_type": 2.0, "occurred_at": "2025-08-26T00:00:00Z"}]);
+                       {"event_type": "2.0", "occurred_at": "2025-08-26T00:00:00Z"}]);
     let views = json!([{"event_type": 1, "occurred_at": "2025-08-25T00:00:00Z"},
                        {"event_type": 1, "occurred_at": "2025-08-26T00:00:00Z"}]);
     let path = format!("/v1/score?as_of={AS_OF}&factors=10");
@@ -294,6 +294,18 @@ fn type_ids_sent_as_numbers_or_text_score_as_the_cli_scores_them() {
     assert!(
         !filled.to_string().contains("unseen"),
         "a type id scored as unseen: {filled}"
+    );
+    // The reason counts both form fills, the text `2.0` among them, as the score did.
+    let texts: Vec<&str> = ["positive", "negative"]
+        .iter()
+        .flat_map(|side| filled["factors"][side].as_array().unwrap())
+        .filter_map(|f| f["factor"].as_str())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("2: 2 in the last 7 days")),
+        "{texts:?}"
     );
 }
 

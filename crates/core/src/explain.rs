@@ -454,7 +454,8 @@ fn write_description(
         }
         Source::EventType(k) => match &spec.events {
             Some(ev) => {
-                write_events(out, &ev.types[k], &ev.windows_days, events, as_of);
+                let of_type = |sent: &str| ev.position(sent) == Some(k);
+                write_events(out, &ev.types[k], &of_type, &ev.windows_days, events, as_of);
                 if above_training(ev, k, events, as_of) {
                     let _ = out.write_str(
                         " (more than any training lead: scored as the most training saw)",
@@ -708,13 +709,14 @@ fn write_value(
 fn write_events(
     out: &mut impl std::fmt::Write,
     event_type: &str,
+    of_type: &dyn Fn(&str) -> bool,
     windows: &[u32],
     events: &[LeadEvent<'_>],
     as_of: Option<i64>,
 ) {
     let ages: Vec<f64> = events
         .iter()
-        .filter(|e| e.event_type == event_type)
+        .filter(|e| of_type(e.event_type))
         .filter_map(|e| match as_of {
             Some(a) if e.occurred_at <= a => Some(days_since(e.occurred_at, a)),
             Some(_) => None,
@@ -729,7 +731,7 @@ fn write_events(
         // not read as the lead never having requested a demo.
         let variant = events.iter().find(|e| {
             as_of.is_none_or(|a| e.occurred_at <= a)
-                && e.event_type != event_type
+                && !of_type(e.event_type)
                 && e.event_type.trim().eq_ignore_ascii_case(event_type)
         });
         if let Some(e) = variant {
@@ -799,10 +801,9 @@ fn above_training(
     let Some(as_of) = as_of else {
         return false;
     };
-    let t = ev.types[k].as_str();
     let ages: Vec<f64> = events
         .iter()
-        .filter(|e| e.event_type == t && e.occurred_at <= as_of)
+        .filter(|e| e.occurred_at <= as_of && ev.position(e.event_type) == Some(k))
         .map(|e| days_since(e.occurred_at, as_of))
         .collect();
     let nw = ev.windows_days.len();
@@ -1806,7 +1807,15 @@ mod tests {
     fn none_of_an_event_type_names_the_same_type_written_otherwise() {
         let text = |events: &[LeadEvent<'_>]| {
             let mut out = String::new();
-            write_events(&mut out, "demo_request", &[7, 90], events, Some(1_000_000));
+            let of_type = |sent: &str| sent == "demo_request";
+            write_events(
+                &mut out,
+                "demo_request",
+                &of_type,
+                &[7, 90],
+                events,
+                Some(1_000_000),
+            );
             out
         };
         let e = |t| LeadEvent {

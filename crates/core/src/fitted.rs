@@ -693,9 +693,14 @@ impl FittedEvents {
 
     /// Whether training saw this event type (with or without features).
     pub fn knows(&self, event_type: &str) -> bool {
-        self.index
-            .find(&self.types, &self.other_types, event_type)
-            .is_some()
+        self.position(event_type).is_some()
+    }
+
+    /// Where the featurizer finds `event_type`: its position in `types` (a type with
+    /// features) then `other_types`, a type id written as a float (`2.0`) at its whole
+    /// number's (`2`). The factor texts count a lead's events of a type by this too.
+    pub fn position(&self, event_type: &str) -> Option<usize> {
+        self.index.find(&self.types, &self.other_types, event_type)
     }
 
     /// Features per event type.
