@@ -1,5 +1,5 @@
 //! A burst of events past anything training saw (a looping form, a bot): the event counts are
-//! held to their training maxima (format 10), so one lead's 500 page views in a minute score
+//! held to their training maxima (format 10; 11 holds days since the last event too), so one lead's 500 page views in a minute score
 //! as 3,000 do, as the most training saw, through the real server; the factor says so and
 //! `/metrics` counts the lead under `events.count`. (Numeric columns have been clamped to their
 //! training range since format 5; counts of events were extrapolated without end.)
@@ -73,7 +73,10 @@ fn trained(dir: &std::path::Path) -> ModelArtifact {
 fn a_burst_of_events_scores_as_the_most_training_saw() {
     let dir = tempfile::tempdir().unwrap();
     let artifact = trained(dir.path());
-    assert_eq!(artifact.format_version, 10, "a model with event maxima");
+    assert_eq!(
+        artifact.format_version, 11,
+        "a model with event maxima, days since held"
+    );
     let events = artifact.spec.events.as_ref().unwrap();
     assert_eq!(events.max.len(), events.width());
     let k = events.types.iter().position(|t| t == "page_view").unwrap();

@@ -315,8 +315,9 @@ fn demo_events_every_landmark_example_agrees_with_the_committed_model() {
     assert!(held.rows.is_empty(), "a model without maxima holds nothing");
 }
 
-/// The committed model with event maxima (format 10) set at half of what its examples reach:
-/// the examples past them held to them alike by the polars path and per lead.
+/// The committed model with event maxima (format 10) set at half of what its examples reach,
+/// days since the last event held too (format 11): the examples past them held to them alike
+/// by the polars path and per lead.
 #[test]
 fn event_counts_past_the_training_maxima_are_held_alike_on_both_paths() {
     let mut artifact = ModelArtifact::load(&common::repo("models/demo.json")).unwrap();
@@ -335,9 +336,16 @@ fn event_counts_past_the_training_maxima_are_held_alike_on_both_paths() {
         .iter()
         .map(|m| m / 2.0)
         .collect();
-    artifact.format_version = 10;
+    // Days since each type's last event held too (format 11), at half the longest too.
+    events.days_since_held = true;
+    artifact.format_version = 11;
     artifact.model_id = artifact.compute_id();
     artifact.validate().unwrap();
+    let mut ten = artifact.clone();
+    ten.format_version = 10;
+    ten.model_id = ten.compute_id();
+    let e = ten.validate().unwrap_err();
+    assert!(e.contains("needs format_version 11"), "{e}");
     // An older format with maxima is refused: a build that reads only up to 9 would ignore
     // them.
     let mut old = artifact.clone();

@@ -37,14 +37,19 @@ use std::path::Path;
 /// columns ([`crate::fitted::FittedColumn::sum_of`]), which a build that reads only up to 8
 /// would score as always missing. Version 10 added the event features' training maxima
 /// ([`crate::fitted::FittedEvents::max`]), which a build that reads only up to 9 would ignore,
-/// extrapolating a burst of events without end.
-pub const FORMAT_VERSION: u32 = 10;
+/// extrapolating a burst of events without end. Version 11 holds each event type's days since
+/// the last event to its training maximum too ([`crate::fitted::FittedEvents::days_since_held`]),
+/// which a build that reads only up to 10 would extrapolate.
+pub const FORMAT_VERSION: u32 = 11;
 
 /// The format a model with this spec is written in: the oldest that holds everything it uses
-/// (10 with event maxima, 9 with a `sum_of` column, 8 with a `multi_select` column, else 7).
+/// (11 with days since the last event held, 10 with event maxima, 9 with a `sum_of` column, 8
+/// with a `multi_select` column, else 7).
 pub fn format_version_for(spec: &crate::fitted::FittedSpec) -> u32 {
-    if spec.events.as_ref().is_some_and(|e| !e.max.is_empty()) {
+    if spec.events.as_ref().is_some_and(|e| e.days_since_held) {
         FORMAT_VERSION
+    } else if spec.events.as_ref().is_some_and(|e| !e.max.is_empty()) {
+        10
     } else if spec.columns.iter().any(|c| !c.sum_of.is_empty()) {
         9
     } else if spec.columns.iter().any(|c| {
@@ -75,7 +80,7 @@ fn refused_model(e: Error) -> Error {
 /// one-landmark models; versions 2 and 3 have no gates and no `explain` section (no
 /// percentiles, no shape charts); versions before 5 have no numeric ranges, before 6 no
 /// timestamp limit (no clamp), before 7 the first domain lists.
-pub const READABLE_FORMAT_VERSIONS: [u32; 9] = [2, 3, 4, 5, 6, 7, 8, 9, 10];
+pub const READABLE_FORMAT_VERSIONS: [u32; 10] = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 
 /// The largest artifact read by default (256 MiB; `leadscore-serve --max-model-bytes` sets
 /// the server's limit). The demo model is about 1 MiB.
@@ -781,6 +786,17 @@ impl ModelArtifact {
                     ));
                 }
             }
+            if ev.days_since_held {
+                if ev.max.is_empty() {
+                    return Err("events: `days_since_held` needs `max`".into());
+                }
+                if self.format_version < 11 {
+                    return Err(format!(
+                        "events: `days_since_held` needs format_version 11, the file says {}",
+                        self.format_version
+                    ));
+                }
+            }
         }
         for c in &self.spec.columns {
             if let crate::fitted::FittedTransform::Email(rules) = &c.transform {
@@ -1192,8 +1208,8 @@ mod tests {
                 "not a supported version",
             ),
             (
-                "{\"format_version\": 11}".into(),
-                "format_version 11 is not supported",
+                "{\"format_version\": 12}".into(),
+                "format_version 12 is not supported",
             ),
             (wrong_type.to_string(), "wrong type"),
             (missing.to_string(), "the field `curve` is missing"),

@@ -455,7 +455,15 @@ fn write_description(
         Source::EventType(k) => match &spec.events {
             Some(ev) => {
                 let of_type = |sent: &str| ev.position(sent) == Some(k);
-                write_events(out, &ev.types[k], &of_type, &ev.windows_days, events, as_of);
+                // The most days since the last event that is scored: the cap, or with
+                // `days_since_held` the training maximum.
+                let days_held = ev
+                    .max
+                    .get(k * ev.per_type() + ev.windows_days.len() + 1)
+                    .filter(|_| ev.days_since_held)
+                    .copied();
+                let shape = (ev.windows_days.as_slice(), days_held);
+                write_events(out, &ev.types[k], &of_type, shape, events, as_of);
                 if above_training(ev, k, events, as_of) {
                     let _ = out.write_str(
                         " (more than any training lead: scored as the most training saw)",
@@ -710,7 +718,7 @@ fn write_events(
     out: &mut impl std::fmt::Write,
     event_type: &str,
     of_type: &dyn Fn(&str) -> bool,
-    windows: &[u32],
+    (windows, days_held): (&[u32], Option<f64>),
     events: &[LeadEvent<'_>],
     as_of: Option<i64>,
 ) {
@@ -777,12 +785,20 @@ fn write_events(
     } else {
         write!(out, ", last {} ago", Plural(days as u32, "day"))
     };
-    if last > crate::fitted::DAYS_SINCE_CAP {
-        let _ = write!(
-            out,
-            " (scored as {} days)",
-            crate::fitted::DAYS_SINCE_CAP as u32
-        );
+    let cap = crate::fitted::DAYS_SINCE_CAP;
+    match days_held.filter(|m| *m < cap.min(last)) {
+        // Held to the longest training saw (a model of format 11).
+        Some(m) => {
+            let _ = write!(
+                out,
+                " (longer ago than any training lead's: scored as {} days)",
+                (m * 10.0).round() / 10.0
+            );
+        }
+        None if last > cap => {
+            let _ = write!(out, " (scored as {} days)", cap as u32);
+        }
+        None => {}
     }
 }
 
@@ -1657,6 +1673,7 @@ mod tests {
                 other_types: vec![],
                 index: Default::default(),
                 max: Vec::new(),
+                days_since_held: false,
             }),
             pairs: Vec::new(),
             decimal_comma: false,
@@ -1812,7 +1829,7 @@ mod tests {
                 &mut out,
                 "demo_request",
                 &of_type,
-                &[7, 90],
+                (&[7, 90], None),
                 events,
                 Some(1_000_000),
             );
@@ -2140,6 +2157,29 @@ mod tests {
             ),
             "demo: none in the last 30 days, last 524 days ago (scored as 365 days)"
         );
+        // Format 11: held to the longest training saw (90.25 days), and said so.
+        let mut held = s.clone();
+        let ev = held.events.as_mut().unwrap();
+        let k = ev.types.iter().position(|t| t == "demo").unwrap();
+        ev.max = vec![1e9; ev.width()];
+        let days_since = k * ev.per_type() + ev.windows_days.len() + 1;
+        ev.max[days_since] = 90.25;
+        ev.days_since_held = true;
+        let at = |days: i64| {
+            describe(
+                &held,
+                &groups[4],
+                FieldValue::Missing,
+                &old,
+                Some(days * 86_400),
+            )
+        };
+        assert_eq!(
+            at(524),
+            "demo: none in the last 30 days, last 524 days ago (longer ago than any training \
+             lead's: scored as 90.3 days)"
+        );
+        assert_eq!(at(45), "demo: none in the last 30 days, last 45 days ago");
         assert_eq!(
             describe(&s, &groups[5], FieldValue::Missing, &[], Some(0)),
             "no activity yet"

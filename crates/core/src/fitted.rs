@@ -530,6 +530,15 @@ pub struct FittedEvents {
     /// written as format 10.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub max: Vec<f64>,
+    /// Whether each type's days since the last event is held to its training maximum in
+    /// [`FittedEvents::max`] too, for a lead with an event of that type ([`FittedEvents::is_held`]):
+    /// a lead scored long after an event every training lead had recently (Marketo's "New
+    /// Lead" activity, at creation) was scored on a line extrapolated past anything training
+    /// saw (-10 in log-odds at 314 days), while its age was held to the last landmark. `never`
+    /// leads keep the cap, as before. False in artifacts written before (format 10 and
+    /// older); a model with it is written as format 11.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub days_since_held: bool,
     /// `types` and `other_types` by length, worked out on first use (not part of the artifact;
     /// `Default::default()` where written by hand). Set both lists before the first
     /// [`FittedEvents::encode`] or [`FittedEvents::knows`].
@@ -684,6 +693,18 @@ impl FittedEvents {
     pub fn is_count(&self, i: usize) -> bool {
         let per = self.per_type();
         i == self.types.len() * per || i % per <= self.windows_days.len()
+    }
+
+    /// Whether event feature `i` is held to its training maximum: a count
+    /// ([`FittedEvents::is_count`]), or with [`FittedEvents::days_since_held`] a type's days
+    /// since its last event (for a lead with one: `never` keeps the cap).
+    #[inline]
+    pub fn is_held(&self, i: usize) -> bool {
+        let per = self.per_type();
+        self.is_count(i)
+            || (self.days_since_held
+                && i < self.types.len() * per
+                && i % per == self.windows_days.len() + 1)
     }
 
     /// The positions (in output order) of event type `k`'s features.
@@ -855,6 +876,14 @@ impl FittedEvents {
                 }
             }
             slot[base + nw + 1] = l.min(DAYS_SINCE_CAP);
+            if self.days_since_held && l.is_finite() {
+                if let Some(m) = self.max.get(base + nw + 1) {
+                    if slot[base + nw + 1] > *m {
+                        slot[base + nw + 1] = *m;
+                        above = true;
+                    }
+                }
+            }
             slot[base + nw + 2] = f64::from(u8::from(l.is_infinite()));
         }
         if !in_order {
@@ -2199,6 +2228,7 @@ mod tests {
             other_types: vec![],
             index: Default::default(),
             max: Vec::new(),
+            days_since_held: false,
         };
         let as_of = 400 * 86_400 + 3_600;
         // 90 events over 30 days, several a day, one after as_of, one of an unseen type.
@@ -2303,6 +2333,7 @@ mod tests {
             other_types: Vec::new(),
             index: Default::default(),
             max: Vec::new(),
+            days_since_held: false,
         };
         let as_of = 100 * 86_400;
         let burst: Vec<LeadEvent<'_>> = (0..5)
@@ -2333,6 +2364,35 @@ mod tests {
         // No event known: nothing to hold.
         let mut none = vec![0.0; ev.width()];
         assert_eq!(ev.encode_noting(&[], as_of, &mut none), (false, false));
+
+        // Format 11: days since the last event held too, for a lead with one (an event every
+        // training lead had within 30 days, now 314 days old); `never` keeps the cap.
+        ev.max = vec![3f64.ln_1p(), 1.5f64.ln_1p(), 30.0, 1.0, 2f64.ln_1p()];
+        ev.days_since_held = true;
+        assert!(ev.is_held(2) && !ev.is_held(3) && ev.is_held(4));
+        let old = [LeadEvent {
+            event_type: "demo",
+            occurred_at: as_of - 314 * 86_400,
+        }];
+        let mut slot = vec![0.0; ev.width()];
+        assert_eq!(ev.encode_noting(&old, as_of, &mut slot), (false, true));
+        assert_eq!(slot[2..4], [30.0, 0.0]);
+        let recent = [LeadEvent {
+            event_type: "demo",
+            occurred_at: as_of - 10 * 86_400,
+        }];
+        let mut slot = vec![0.0; ev.width()];
+        assert_eq!(ev.encode_noting(&recent, as_of, &mut slot), (false, false));
+        assert_eq!(slot[2..4], [10.0, 0.0]);
+        let other = [LeadEvent {
+            event_type: "visit",
+            occurred_at: as_of - 86_400,
+        }];
+        for events in [&other[..], &[]] {
+            let mut slot = vec![0.0; ev.width()];
+            assert!(!ev.encode_noting(events, as_of, &mut slot).1);
+            assert_eq!(slot[2..4], [DAYS_SINCE_CAP, 1.0], "never, as it is");
+        }
     }
 
     #[test]
@@ -2344,6 +2404,7 @@ mod tests {
             other_types: vec!["page_view".into()],
             index: Default::default(),
             max: Vec::new(),
+            days_since_held: false,
         };
         assert!(ev.knows("page_view") && ev.knows("unsubscribe") && !ev.knows("dmeo_request"));
         let as_of = 100 * 86_400;
@@ -2404,6 +2465,7 @@ mod tests {
             other_types: vec!["page_view".into()],
             index: Default::default(),
             max: Vec::new(),
+            days_since_held: false,
         };
         let as_of = 100 * 86_400;
         let at = |event_type, days: i64| LeadEvent {
@@ -2475,6 +2537,7 @@ mod tests {
             other_types: vec![],
             index: Default::default(),
             max: Vec::new(),
+            days_since_held: false,
         };
         let as_of = 400 * 86_400;
         // 150 events on 100 distinct days, of every type.

@@ -363,6 +363,7 @@ fn events_spec() -> impl Strategy<Value = Option<FittedEvents>> {
                 other_types: vec!["webinar".into()],
                 index: Default::default(),
                 max: Vec::new(),
+                days_since_held: false,
             }),
     )
 }

@@ -1056,6 +1056,7 @@ pub fn fit_events(
         other_types,
         index: Default::default(),
         max: Vec::new(),
+        days_since_held: false,
     }
 }
 
@@ -1245,11 +1246,18 @@ pub fn clamp_events(fitted: &FittedEvents, m: &mut Matrix, offset: usize) -> Eve
     let mut row_above = vec![false; n];
     let mut block_above = vec![false; fitted.types.len() + 1];
     for (f, &max) in fitted.max.iter().enumerate() {
-        if !fitted.is_count(f) {
+        if !fitted.is_held(f) {
             continue;
         }
+        // Days since the last event are held for examples with one; `never` keeps the cap
+        // (its flag is the feature after), as per lead.
+        let never: Vec<bool> = if fitted.is_count(f) {
+            Vec::new()
+        } else {
+            m.col(offset + f + 1).iter().map(|v| *v == 1.0).collect()
+        };
         for (r, v) in m.col_mut(offset + f).iter_mut().enumerate() {
-            if *v > max {
+            if *v > max && !never.get(r).copied().unwrap_or(false) {
                 *v = max;
                 row_above[r] = true;
                 block_above[(f / per).min(fitted.types.len())] = true;
@@ -1263,11 +1271,23 @@ pub fn clamp_events(fitted: &FittedEvents, m: &mut Matrix, offset: usize) -> Eve
 
 /// The training maxima of the event features of `m` (columns from `offset`) over `rows` (the
 /// training examples): [`FittedEvents::max`].
+/// A type's days since its last event is the longest over the examples that had one (`never`
+/// ones are at the cap, and are not held), the cap when none had.
 pub fn event_maxima(fitted: &FittedEvents, m: &Matrix, offset: usize, rows: &[usize]) -> Vec<f64> {
+    let (per, nw) = (fitted.per_type(), fitted.windows_days.len());
     (0..fitted.width())
         .map(|f| {
             let c = m.col(offset + f);
-            rows.iter().map(|&r| c[r]).fold(0.0, f64::max)
+            if f < fitted.types.len() * per && f % per == nw + 1 {
+                let never = m.col(offset + f + 1);
+                rows.iter()
+                    .filter(|&&r| never[r] != 1.0)
+                    .map(|&r| c[r])
+                    .reduce(f64::max)
+                    .unwrap_or(leadscore_core::fitted::DAYS_SINCE_CAP)
+            } else {
+                rows.iter().map(|&r| c[r]).fold(0.0, f64::max)
+            }
         })
         .collect()
 }
@@ -1656,6 +1676,7 @@ mod tests {
             other_types: vec!["webinar".into()],
             index: Default::default(),
             max: Vec::new(),
+            days_since_held: false,
         };
         let day = 86_400;
         let as_of = vec![100 * day, 50 * day + 3_600, 10 * day, 80 * day];

@@ -706,6 +706,7 @@ fn train_examples(
         let offset = fitted.columns_width();
         if let Some(fe) = fitted.events.as_mut() {
             fe.max = crate::assemble::event_maxima(fe, &all, offset, &train_rows);
+            fe.days_since_held = true;
             crate::assemble::clamp_events(fe, &mut all, offset);
         }
         let x_train = all.select_rows(&train_rows);
