@@ -10,6 +10,7 @@
 mod common;
 
 use common::server::Server;
+use common::{p, run_ok as run};
 use leadscore_core::artifact::ModelArtifact;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -21,21 +22,6 @@ const PARTS: [&str; 3] = [
     "emails_feb_opened",
     "emails_mar_opened",
 ];
-
-fn run(bin: &Path, args: &[&str]) -> String {
-    let out = Command::new(bin).args(args).output().expect("run");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{args:?}: {text}");
-    text
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 /// 1,500 leads whose conversion turns on the emails opened over three months together (a
 /// threshold on the total, stronger for referrals), with a few parts missing. Deterministic.

@@ -11,10 +11,10 @@
 mod common;
 
 use common::server::Server;
+use common::{p, run_ok as run};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const AS_OF: &str = "2025-09-01T00:00:00Z";
 const SPEC: &str = r#"
@@ -33,21 +33,6 @@ lead_id = "leadId"
 name = "source"
 transform = "categorical"
 "#;
-
-fn run(bin: &Path, args: &[&str]) -> String {
-    let out = Command::new(bin).args(args).output().expect("run");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{args:?}: {text}");
-    text
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 /// 800 leads from 2025-01-01 on, with Marketo-shaped activities (types 1, 2, 10, 11 by number)
 /// over their first weeks; a lead converts mostly after form fills and clicks. Deterministic.

@@ -10,6 +10,26 @@ pub mod server;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+/// Runs `bin args`, asserts it succeeded, and returns its stdout and stderr together.
+pub fn run_ok(bin: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(bin)
+        .args(args)
+        .output()
+        .expect("run");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{args:?}: {text}");
+    text
+}
+
+/// A path as the `&str` a command's argument list takes.
+pub fn p(path: &std::path::Path) -> &str {
+    path.to_str().unwrap()
+}
+
 /// A path under the repository root.
 pub fn repo(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
