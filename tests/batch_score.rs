@@ -554,8 +554,10 @@ fn event_types_the_model_never_saw_are_named_in_the_summary() {
         + &String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{text}");
     assert!(
-        text.contains("events: 4 of 2 type(s) this model never saw, counted only as active days")
-            && text.contains("\"chatbot_open\" (3), \"fax_sentfax_sent")
+        text.contains(
+            "events: 4 of 2 type(s) this model does not know (not in training, or past \
+             the 1000 most frequent it keeps), counted only as active days"
+        ) && text.contains("\"chatbot_open\" (3), \"fax_sentfax_sent")
             && text.contains("... (5000 bytes)\" (1)")
             && !text.contains(&long[..1000]),
         "{text}"

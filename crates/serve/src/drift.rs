@@ -332,7 +332,7 @@ impl DriftReport {
         }
         writeln!(
             s,
-            "# HELP leadscore_unseen_values_total Leads scored by the model in force with a value training did not see, by column (scored as missing, other, or for a number outside the training range the nearest training value, for a date further back than training's the most days training saw and for one after the scoring time missing, not refused; events.event_type: an event of a type training never saw, counted only as an active day; events.count: event counts past the most training saw, scored as that)."
+            "# HELP leadscore_unseen_values_total Leads scored by the model in force with a value training did not see, by column (scored as missing, other, or for a number outside the training range the nearest training value, for a date further back than training's the most days training saw and for one after the scoring time missing, not refused; events.event_type: an event of a type training never saw, counted only as an active day; events.count: event counts, or days since a type's last event, past the most training saw, scored as that)."
         )?;
         writeln!(s, "# TYPE leadscore_unseen_values_total counter")?;
         for u in &self.unseen {

@@ -268,7 +268,8 @@ async fn a_model_trained_with_0_1_booleans_scores_3_as_missing_and_says_so() {
         "# HELP leadscore_unseen_values_total Leads scored by the model in force with a value \
          training did not see, by column (scored as missing, other, or for a number outside \
          the training range the nearest training value, for a date further back than training's the most days training saw and for one after the scoring time missing, not refused; events.event_type: an event of a type training never saw, counted only as an active \
-         day; events.count: event counts past the most training saw, scored as that).\n\
+         day; events.count: event counts, or days since a type's last event, past the most \
+         training saw, scored as that).\n\
          # TYPE leadscore_unseen_values_total counter\n"
     ));
     // Leads sent above with 3 (or, for q08 once, a long text) in every question: `l3`,

@@ -627,9 +627,11 @@ fn summary_text(model_id: &str, as_of: &str, s: &Score, m: &ScoreSummary) -> Str
             .collect();
         let more = m.unknown_types.len().saturating_sub(5);
         out += &format!(
-            "events: {total} of {} type(s) this model never saw, counted only as active days \
+            "events: {total} of {} type(s) this model does not know (not in training, or past the \
+             {} most frequent it keeps), counted only as active days \
              (as the server counts them; `unseen` names them events.event_type): {}{}\n",
             m.unknown_types.len(),
+            leadscore_train::assemble::MAX_OTHER_TYPES,
             shown.join(", "),
             if more > 0 {
                 format!(" and {more} more")
