@@ -455,14 +455,7 @@ fn write_description(
         Source::EventType(k) => match &spec.events {
             Some(ev) => {
                 let of_type = |sent: &str| ev.position(sent) == Some(k);
-                // The most days since the last event that is scored: the cap, or with
-                // `days_since_held` the training maximum.
-                let days_held = ev
-                    .max
-                    .get(k * ev.per_type() + ev.windows_days.len() + 1)
-                    .filter(|_| ev.days_since_held)
-                    .copied();
-                let shape = (ev.windows_days.as_slice(), days_held);
+                let shape = (ev.windows_days.as_slice(), ev.days_since_max(k));
                 write_events(out, &ev.types[k], &of_type, shape, events, as_of);
                 if above_training(ev, k, events, as_of) {
                     let _ = out.write_str(

@@ -700,11 +700,22 @@ impl FittedEvents {
     /// since its last event (for a lead with one: `never` keeps the cap).
     #[inline]
     pub fn is_held(&self, i: usize) -> bool {
+        self.is_count(i) || (self.days_since_held && self.is_days_since(i))
+    }
+
+    /// Whether event feature `i` is a type's days since its last event.
+    #[inline]
+    pub fn is_days_since(&self, i: usize) -> bool {
         let per = self.per_type();
-        self.is_count(i)
-            || (self.days_since_held
-                && i < self.types.len() * per
-                && i % per == self.windows_days.len() + 1)
+        i < self.types.len() * per && i % per == self.windows_days.len() + 1
+    }
+
+    /// With [`FittedEvents::days_since_held`], the most days since type `k`'s last event that
+    /// is scored (its training maximum); `None` otherwise (the cap alone).
+    #[inline]
+    pub fn days_since_max(&self, k: usize) -> Option<f64> {
+        let i = k * self.per_type() + self.windows_days.len() + 1;
+        self.max.get(i).copied().filter(|_| self.days_since_held)
     }
 
     /// The positions (in output order) of event type `k`'s features.
@@ -876,12 +887,10 @@ impl FittedEvents {
                 }
             }
             slot[base + nw + 1] = l.min(DAYS_SINCE_CAP);
-            if self.days_since_held && l.is_finite() {
-                if let Some(m) = self.max.get(base + nw + 1) {
-                    if slot[base + nw + 1] > *m {
-                        slot[base + nw + 1] = *m;
-                        above = true;
-                    }
+            if let Some(m) = self.days_since_max(k).filter(|_| l.is_finite()) {
+                if slot[base + nw + 1] > m {
+                    slot[base + nw + 1] = m;
+                    above = true;
                 }
             }
             slot[base + nw + 2] = f64::from(u8::from(l.is_infinite()));

@@ -1251,10 +1251,10 @@ pub fn clamp_events(fitted: &FittedEvents, m: &mut Matrix, offset: usize) -> Eve
         }
         // Days since the last event are held for examples with one; `never` keeps the cap
         // (its flag is the feature after), as per lead.
-        let never: Vec<bool> = if fitted.is_count(f) {
-            Vec::new()
-        } else {
+        let never: Vec<bool> = if fitted.is_days_since(f) {
             m.col(offset + f + 1).iter().map(|v| *v == 1.0).collect()
+        } else {
+            Vec::new()
         };
         for (r, v) in m.col_mut(offset + f).iter_mut().enumerate() {
             if *v > max && !never.get(r).copied().unwrap_or(false) {
@@ -1274,11 +1274,10 @@ pub fn clamp_events(fitted: &FittedEvents, m: &mut Matrix, offset: usize) -> Eve
 /// A type's days since its last event is the longest over the examples that had one (`never`
 /// ones are at the cap, and are not held), the cap when none had.
 pub fn event_maxima(fitted: &FittedEvents, m: &Matrix, offset: usize, rows: &[usize]) -> Vec<f64> {
-    let (per, nw) = (fitted.per_type(), fitted.windows_days.len());
     (0..fitted.width())
         .map(|f| {
             let c = m.col(offset + f);
-            if f < fitted.types.len() * per && f % per == nw + 1 {
+            if fitted.is_days_since(f) {
                 let never = m.col(offset + f + 1);
                 rows.iter()
                     .filter(|&&r| never[r] != 1.0)
